@@ -1,0 +1,63 @@
+import type { Migration } from '../schema';
+
+/**
+ * The catalog's own schema. It holds metadata about instances only: tenant data, users and
+ * sessions live in each instance's database.
+ */
+export const CATALOG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'instances and audit log',
+    sql: `
+      CREATE TABLE instances (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        display_name    TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('provisioning', 'ready', 'failed', 'deleted')),
+        jurisdiction    TEXT NOT NULL,
+        region          TEXT NOT NULL,
+        engine          TEXT NOT NULL,
+        db_url          TEXT NOT NULL,
+        schema_version  INTEGER NOT NULL DEFAULT 0,
+        size_bytes      INTEGER NOT NULL DEFAULT 0,
+        cloned_from     TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        last_active_at  INTEGER,
+        deleted_at      INTEGER,
+        error           TEXT,
+        -- Who is running an operation on a provisioning row: a dead owner means it was interrupted.
+        op_pid          INTEGER,
+        op_host         TEXT
+      ) STRICT;
+      CREATE INDEX instances_state_name ON instances (state, name);
+      CREATE INDEX instances_placement ON instances (jurisdiction, region, name);
+      CREATE INDEX instances_created ON instances (created_at);
+      CREATE INDEX instances_last_active ON instances (last_active_at);
+      CREATE INDEX instances_schema ON instances (schema_version);
+      CREATE INDEX instances_cloned_from ON instances (cloned_from) WHERE cloned_from IS NOT NULL;
+
+      CREATE TABLE instance_metrics (
+        instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+        key         TEXT NOT NULL,
+        value       REAL NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (instance_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX instance_metrics_by_value ON instance_metrics (key, value);
+
+      CREATE TABLE audit_log (
+        id         INTEGER PRIMARY KEY,
+        at         INTEGER NOT NULL,
+        actor      TEXT NOT NULL,
+        operation  TEXT NOT NULL,
+        instance   TEXT,
+        outcome    TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+        error      TEXT,
+        detail     TEXT
+      ) STRICT;
+      CREATE INDEX audit_log_at ON audit_log (at);
+      CREATE INDEX audit_log_instance ON audit_log (instance, at);
+    `,
+  },
+];

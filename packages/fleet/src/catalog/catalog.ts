@@ -1,0 +1,452 @@
+import { hostname } from 'node:os';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { SiloError, instanceNotFound } from '../errors';
+import { CATALOG_PRAGMAS, migrateSync, openSqlite, type SqliteDatabase } from '../sqlite';
+import { CATALOG_MIGRATIONS } from './catalog-migrations';
+
+export type InstanceState = 'provisioning' | 'ready' | 'failed' | 'deleted';
+
+export interface InstanceInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName: string;
+  readonly state: InstanceState;
+  readonly jurisdiction: string;
+  readonly region: string;
+  readonly engine: string;
+  readonly dbUrl: string;
+  readonly schemaVersion: number;
+  readonly sizeBytes: number;
+  readonly clonedFrom: { readonly id: string; readonly name: string | null } | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly lastActiveAt: number | null;
+  readonly deletedAt: number | null;
+  readonly error: string | null;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+export interface InstanceFilter {
+  state?: InstanceState | readonly InstanceState[];
+  jurisdiction?: string;
+  region?: string;
+  /** Substring of the name or display name. */
+  search?: string;
+  /** Only instances whose schema version is below this. */
+  schemaBelow?: number;
+}
+
+export const SORT_KEYS = ['name', 'created', 'updated', 'lastActive', 'size', 'state', 'jurisdiction', 'region', 'schemaVersion'] as const;
+export type SortKey = (typeof SORT_KEYS)[number] | `metric:${string}`;
+
+export interface ListQuery extends InstanceFilter {
+  sort?: SortKey;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  offset?: number;
+}
+
+export interface ListPage {
+  readonly items: InstanceInfo[];
+  readonly total: number;
+}
+
+export interface NewInstance {
+  id: string;
+  name: string;
+  displayName: string;
+  jurisdiction: string;
+  region: string;
+  engine: string;
+  dbUrl: string;
+  clonedFrom?: string;
+}
+
+export interface AuditEntry {
+  readonly id: number;
+  readonly at: number;
+  readonly actor: string;
+  readonly operation: string;
+  readonly instance: string | null;
+  readonly outcome: 'ok' | 'error';
+  readonly error: string | null;
+  readonly detail: Readonly<Record<string, unknown>> | null;
+}
+
+export interface AuditQuery {
+  instance?: string;
+  operation?: string;
+  actor?: string;
+  outcome?: 'ok' | 'error';
+  since?: number;
+  limit?: number;
+  offset?: number;
+}
+
+export interface TouchUpdate {
+  name: string;
+  at: number;
+  metrics?: Readonly<Record<string, number>>;
+  sizeBytes?: number;
+}
+
+interface InstanceRow {
+  id: string;
+  name: string;
+  display_name: string;
+  state: InstanceState;
+  jurisdiction: string;
+  region: string;
+  engine: string;
+  db_url: string;
+  schema_version: number;
+  size_bytes: number;
+  cloned_from: string | null;
+  cloned_from_name: string | null;
+  created_at: number;
+  updated_at: number;
+  last_active_at: number | null;
+  deleted_at: number | null;
+  error: string | null;
+  op_pid: number | null;
+  op_host: string | null;
+  metrics: string | null;
+}
+
+const SORT_COLUMNS: Record<(typeof SORT_KEYS)[number], string> = {
+  name: 'i.name',
+  created: 'i.created_at',
+  updated: 'i.updated_at',
+  lastActive: 'i.last_active_at',
+  size: 'i.size_bytes',
+  state: 'i.state',
+  jurisdiction: 'i.jurisdiction',
+  region: 'i.region',
+  schemaVersion: 'i.schema_version',
+};
+
+const SELECT_INSTANCE = `
+  SELECT i.*, src.name AS cloned_from_name,
+         (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
+  FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
+
+const HOST = hostname();
+
+/**
+ * The admin database: one row per instance (state, placement, schema version, metrics,
+ * lineage) and the audit log of every fleet operation. Synchronous on purpose: it is a local
+ * SQLite file with prepared statements, and a lookup costs microseconds.
+ */
+export class Catalog {
+  readonly #db: SqliteDatabase;
+  readonly #byName;
+  readonly #resolveByName;
+
+  constructor(readonly file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.#db = openSqlite(file, CATALOG_PRAGMAS);
+    migrateSync(this.#db, CATALOG_MIGRATIONS);
+    this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
+    this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
+      'SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE name = ?',
+    );
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  /** Full details, metrics and lineage included. */
+  get(name: string): InstanceInfo | undefined {
+    const row = this.#byName.get(name);
+    return row && toInfo(row);
+  }
+
+  /** The hot-path lookup used on every request: no joins, no metrics. */
+  resolve(name: string): InstanceInfo | undefined {
+    const row = this.#resolveByName.get(name);
+    return row && toInfo(row);
+  }
+
+  require(name: string): InstanceInfo {
+    const info = this.get(name);
+    if (!info) throw instanceNotFound(name);
+    return info;
+  }
+
+  /** Instances cloned from this one. */
+  clonesOf(id: string): { name: string; state: InstanceState }[] {
+    return this.#db
+      .prepare<[string], { name: string; state: InstanceState }>('SELECT name, state FROM instances WHERE cloned_from = ? ORDER BY created_at')
+      .all(id);
+  }
+
+  /**
+   * Registers a new instance as provisioning, owned by this process. A failed row of the same
+   * name is taken over (the name was never served); any other existing row means the name is taken.
+   */
+  beginProvisioning(entry: NewInstance, now = Date.now()): void {
+    const register = this.#db.transaction(() => {
+      const existing = this.#resolveByName.get(entry.name);
+      if (existing && existing.state !== 'failed') throw nameTaken(entry.name, existing.state);
+      if (existing) this.#db.prepare('DELETE FROM instances WHERE id = ?').run(existing.id);
+      this.#db
+        .prepare(
+          `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
+                                  created_at, updated_at, op_pid, op_host)
+           VALUES (@id, @name, @displayName, 'provisioning', @jurisdiction, @region, @engine, @dbUrl, @clonedFrom,
+                   @now, @now, @pid, @host)`,
+        )
+        .run({ ...entry, clonedFrom: entry.clonedFrom ?? null, now, pid: process.pid, host: HOST });
+    });
+    try {
+      register.immediate();
+    } catch (error) {
+      // Another process registered the same name between our check and insert.
+      if (error instanceof Error && /UNIQUE constraint failed: instances.name/.test(error.message)) {
+        throw nameTaken(entry.name, 'provisioning');
+      }
+      throw error;
+    }
+  }
+
+  markReady(id: string, fields: { schemaVersion: number; sizeBytes: number }, now = Date.now()): void {
+    this.#db
+      .prepare(
+        `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL,
+                              op_pid = NULL, op_host = NULL
+         WHERE id = ? AND state = 'provisioning'`,
+      )
+      .run(fields.schemaVersion, fields.sizeBytes, now, id);
+  }
+
+  markFailed(id: string, error: string, now = Date.now()): void {
+    this.#db
+      .prepare(
+        `UPDATE instances SET state = 'failed', error = ?, updated_at = ?, op_pid = NULL, op_host = NULL
+         WHERE id = ? AND state IN ('provisioning', 'ready')`,
+      )
+      .run(error, now, id);
+  }
+
+  setState(id: string, state: 'ready' | 'deleted', now = Date.now()): void {
+    this.#db
+      .prepare('UPDATE instances SET state = ?, deleted_at = ?, updated_at = ? WHERE id = ?')
+      .run(state, state === 'deleted' ? now : null, now, id);
+  }
+
+  setDisplayName(id: string, displayName: string, now = Date.now()): void {
+    this.#db.prepare('UPDATE instances SET display_name = ?, updated_at = ? WHERE id = ?').run(displayName, now, id);
+  }
+
+  remove(id: string): void {
+    this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+  }
+
+  /** Records schema versions (and sizes) after migrations, many instances per transaction. */
+  setSchemaVersions(updates: readonly { id: string; schemaVersion: number; sizeBytes?: number }[], now = Date.now()): void {
+    if (updates.length === 0) return;
+    const update = this.#db.prepare(
+      'UPDATE instances SET schema_version = ?, size_bytes = coalesce(?, size_bytes), updated_at = ? WHERE id = ?',
+    );
+    this.#db.transaction(() => {
+      for (const entry of updates) update.run(entry.schemaVersion, entry.sizeBytes ?? null, now, entry.id);
+    }).immediate();
+  }
+
+  setSize(id: string, sizeBytes: number): void {
+    this.#db.prepare('UPDATE instances SET size_bytes = ? WHERE id = ?').run(sizeBytes, id);
+  }
+
+  /** Applies buffered activity: one transaction however many requests were served. */
+  applyTouches(updates: readonly TouchUpdate[]): void {
+    if (updates.length === 0) return;
+    const touch = this.#db.prepare<[number, number | null, string]>(
+      `UPDATE instances SET last_active_at = max(coalesce(last_active_at, 0), ?), size_bytes = coalesce(?, size_bytes)
+       WHERE name = ? AND state = 'ready'`,
+    );
+    const metric = this.#db.prepare(
+      `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
+       SELECT id, @key, @value, @at FROM instances WHERE name = @name AND state = 'ready'
+       ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    this.#db.transaction(() => {
+      for (const update of updates) {
+        touch.run(update.at, update.sizeBytes ?? null, update.name);
+        for (const [key, value] of Object.entries(update.metrics ?? {})) {
+          metric.run({ key, value, at: update.at, name: update.name });
+        }
+      }
+    }).immediate();
+  }
+
+  list(query: ListQuery = {}): ListPage {
+    const { where, params } = filterClause(query);
+    const limit = clampInt(query.limit ?? 50, 1, 1_000);
+    const offset = Math.max(0, Math.trunc(query.offset ?? 0));
+    const order = query.order === 'desc' ? 'DESC' : 'ASC';
+    const sort = query.sort ?? 'name';
+    let join = '';
+    let orderBy: string;
+    if (sort.startsWith('metric:')) {
+      join = 'LEFT JOIN instance_metrics sm ON sm.instance_id = i.id AND sm.key = @sortMetric';
+      params['sortMetric'] = sort.slice('metric:'.length);
+      orderBy = `coalesce(sm.value, 0) ${order}, i.name`;
+    } else {
+      const column = SORT_COLUMNS[sort as keyof typeof SORT_COLUMNS];
+      if (!column) throw new SiloError('CONFIG_INVALID', `Unknown sort "${sort}". Use one of: ${SORT_KEYS.join(', ')}, metric:<key>.`);
+      orderBy = column === 'i.name' ? `i.name ${order}` : `${column} ${order} NULLS LAST, i.name`;
+    }
+    const total = (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
+    const rows = this.#db
+      .prepare<Record<string, unknown>, InstanceRow>(
+        `SELECT page.*, src.name AS cloned_from_name,
+                (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = page.id) AS metrics
+         FROM (SELECT i.* FROM instances i ${join} ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset) page
+         LEFT JOIN instances src ON src.id = page.cloned_from`,
+      )
+      .all({ ...params, limit, offset });
+    return { items: rows.map(toInfo), total };
+  }
+
+  /** Every instance matching the filter, streamed in name order (for fleet-wide operations). */
+  *each(filter: InstanceFilter): Generator<InstanceInfo> {
+    const { where, params } = filterClause(filter);
+    const statement = this.#db.prepare<Record<string, unknown>, InstanceRow>(
+      `SELECT i.*, NULL AS cloned_from_name, NULL AS metrics FROM instances i ${where} ORDER BY i.name`,
+    );
+    // Materialised first so callers can write to the catalog while iterating.
+    for (const row of statement.all(params)) yield toInfo(row);
+  }
+
+  count(filter: InstanceFilter = {}): number {
+    const { where, params } = filterClause(filter);
+    return (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
+  }
+
+  countBy(column: 'state' | 'jurisdiction' | 'schema_version'): { key: string | number; count: number }[] {
+    return this.#db
+      .prepare<[], { key: string | number; count: number }>(`SELECT ${column} AS key, count(*) AS count FROM instances GROUP BY ${column} ORDER BY ${column}`)
+      .all();
+  }
+
+  /** Provisioning rows whose owning process is gone: operations a crash interrupted. */
+  interruptedOperations(isAlive: (pid: number) => boolean, staleAfterMs: number, now = Date.now()): InstanceInfo[] {
+    const rows = this.#db
+      .prepare<[], InstanceRow>(`SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE state = 'provisioning'`)
+      .all();
+    return rows
+      .filter((row) =>
+        row.op_host === HOST && row.op_pid !== null ? !isAlive(row.op_pid) : now - row.updated_at > staleAfterMs,
+      )
+      .map(toInfo);
+  }
+
+  expiredDeletions(retentionMs: number, now = Date.now()): InstanceInfo[] {
+    return this.#db
+      .prepare<[number], InstanceRow>(
+        `SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE state = 'deleted' AND deleted_at <= ?`,
+      )
+      .all(now - retentionMs)
+      .map(toInfo);
+  }
+
+  appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): void {
+    this.#db
+      .prepare('INSERT INTO audit_log (at, actor, operation, instance, outcome, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(
+        entry.at ?? Date.now(),
+        entry.actor,
+        entry.operation,
+        entry.instance,
+        entry.outcome,
+        entry.error,
+        entry.detail ? JSON.stringify(entry.detail) : null,
+      );
+  }
+
+  audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
+    const clauses: string[] = [];
+    const params: Record<string, unknown> = {};
+    for (const key of ['instance', 'operation', 'actor', 'outcome'] as const) {
+      if (query[key] !== undefined) {
+        clauses.push(`${key} = @${key}`);
+        params[key] = query[key];
+      }
+    }
+    if (query.since !== undefined) {
+      clauses.push('at >= @since');
+      params['since'] = query.since;
+    }
+    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+    const total = (this.#db.prepare(`SELECT count(*) AS n FROM audit_log ${where}`).get(params) as { n: number }).n;
+    const rows = this.#db
+      .prepare<Record<string, unknown>, Omit<AuditEntry, 'detail'> & { detail: string | null }>(
+        `SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
+      )
+      .all({ ...params, limit: clampInt(query.limit ?? 50, 1, 1_000), offset: Math.max(0, query.offset ?? 0) });
+    return { items: rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null })), total };
+  }
+}
+
+function filterClause(filter: InstanceFilter): { where: string; params: Record<string, unknown> } {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  if (filter.state !== undefined) {
+    const states = typeof filter.state === 'string' ? [filter.state] : filter.state;
+    clauses.push(`i.state IN (${states.map((_, index) => `@state${index}`).join(', ') || 'NULL'})`);
+    states.forEach((state, index) => (params[`state${index}`] = state));
+  }
+  if (filter.jurisdiction !== undefined) {
+    clauses.push('i.jurisdiction = @jurisdiction');
+    params['jurisdiction'] = filter.jurisdiction;
+  }
+  if (filter.region !== undefined) {
+    clauses.push('i.region = @region');
+    params['region'] = filter.region;
+  }
+  if (filter.search) {
+    clauses.push(`(i.name LIKE @search ESCAPE '\\' OR i.display_name LIKE @search ESCAPE '\\')`);
+    params['search'] = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  }
+  if (filter.schemaBelow !== undefined) {
+    clauses.push('i.schema_version < @schemaBelow');
+    params['schemaBelow'] = filter.schemaBelow;
+  }
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function toInfo(row: InstanceRow): InstanceInfo {
+  return {
+    id: row.id,
+    name: row.name,
+    displayName: row.display_name,
+    state: row.state,
+    jurisdiction: row.jurisdiction,
+    region: row.region,
+    engine: row.engine,
+    dbUrl: row.db_url,
+    schemaVersion: row.schema_version,
+    sizeBytes: row.size_bytes,
+    clonedFrom: row.cloned_from ? { id: row.cloned_from, name: row.cloned_from_name } : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    lastActiveAt: row.last_active_at,
+    deletedAt: row.deleted_at,
+    error: row.error,
+    metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {},
+  };
+}
+
+function nameTaken(name: string, state: InstanceState): SiloError {
+  const hint =
+    state === 'deleted'
+      ? 'It belongs to a deleted instance: restore it, or purge it to free the name.'
+      : 'Choose another name.';
+  return new SiloError('NAME_TAKEN', `The name "${name}" is taken. ${hint}`, { details: { name, state } });
+}
+
+function clampInt(value: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+}

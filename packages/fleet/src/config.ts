@@ -1,0 +1,133 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { SiloError } from './errors';
+
+/** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
+export interface Region {
+  readonly id: string;
+  readonly jurisdiction: string;
+  /** Absolute folder holding this region's tenant files, staging area and (later) backups. */
+  readonly dataDir: string;
+}
+
+export interface QueryLimits {
+  /** A query running longer is stopped and reported as QUERY_TIMEOUT. */
+  timeoutMs: number;
+  maxRows: number;
+  maxBytes: number;
+}
+
+const regionSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'region ids are 2–32 chars of a–z, 0–9, -'),
+  jurisdiction: z.string().regex(/^[a-z]{2,16}$/, 'jurisdictions are 2–16 lowercase letters'),
+  dataDir: z.string().min(1).optional(),
+});
+
+export const settingsSchema = z.object({
+  dataDir: z.string().min(1),
+  regions: z.array(regionSchema).min(1).optional(),
+  handleCap: z.number().int().min(1).max(10_000).default(200),
+  handleWaitMs: z.number().int().min(0).default(5_000),
+  retentionDays: z.number().min(0).default(7),
+  touchFlushMs: z.number().int().min(10).default(2_000),
+  queryTimeoutMs: z.number().int().min(10).default(5_000),
+  queryMaxRows: z.number().int().min(1).default(1_000),
+  queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
+  queryWorkers: z.number().int().min(1).max(64).default(2),
+  importMaxBytes: z.number().int().min(1).default(1024 * 1024 * 1024),
+});
+
+export type FleetSettingsInput = z.input<typeof settingsSchema>;
+
+export interface FleetSettings {
+  readonly dataDir: string;
+  readonly catalogPath: string;
+  readonly regions: readonly Region[];
+  readonly handleCap: number;
+  readonly handleWaitMs: number;
+  readonly retentionMs: number;
+  readonly touchFlushMs: number;
+  readonly query: QueryLimits;
+  readonly queryWorkers: number;
+  readonly importMaxBytes: number;
+}
+
+/** Two jurisdictions out of the box, so the placement rule is visible from the first demo. */
+export const DEFAULT_REGIONS = [
+  { id: 'eu-west', jurisdiction: 'eu' },
+  { id: 'eu-central', jurisdiction: 'eu' },
+  { id: 'us-east', jurisdiction: 'us' },
+] as const;
+
+export function resolveSettings(input: FleetSettingsInput): FleetSettings {
+  const parsed = settingsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'settings'}: ${issue.message}`);
+    throw new SiloError('CONFIG_INVALID', `Invalid fleet configuration: ${issues.join('; ')}`);
+  }
+  const settings = parsed.data;
+  const dataDir = path.resolve(settings.dataDir);
+  const regions = (settings.regions ?? DEFAULT_REGIONS).map((region) => ({
+    id: region.id,
+    jurisdiction: region.jurisdiction,
+    dataDir: path.resolve(dataDir, 'dataDir' in region && region.dataDir ? region.dataDir : path.join('regions', region.id)),
+  }));
+  const seen = new Set<string>();
+  for (const region of regions) {
+    if (seen.has(region.id)) throw new SiloError('CONFIG_INVALID', `Region "${region.id}" is configured twice.`);
+    seen.add(region.id);
+  }
+  return {
+    dataDir,
+    catalogPath: path.join(dataDir, 'catalog.db'),
+    regions,
+    handleCap: settings.handleCap,
+    handleWaitMs: settings.handleWaitMs,
+    retentionMs: settings.retentionDays * 24 * 60 * 60 * 1000,
+    touchFlushMs: settings.touchFlushMs,
+    query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
+    queryWorkers: settings.queryWorkers,
+    importMaxBytes: settings.importMaxBytes,
+  };
+}
+
+const ENV_NUMBERS = {
+  SILO_HANDLE_CAP: 'handleCap',
+  SILO_RETENTION_DAYS: 'retentionDays',
+  SILO_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
+  SILO_QUERY_MAX_ROWS: 'queryMaxRows',
+  SILO_QUERY_WORKERS: 'queryWorkers',
+  SILO_IMPORT_MAX_BYTES: 'importMaxBytes',
+} as const satisfies Record<string, keyof FleetSettingsInput>;
+
+/**
+ * Reads the fleet's settings from environment variables (see the README's configuration
+ * reference). Fails fast, naming the variable, rather than starting half-configured.
+ *
+ * SILO_REGIONS is a comma list of `id=jurisdiction` or `id=jurisdiction:/path`.
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSettingsInput {
+  const input: FleetSettingsInput = { dataDir: env['SILO_DATA_DIR'] || 'data' };
+  for (const [variable, key] of Object.entries(ENV_NUMBERS)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) {
+      throw new SiloError('CONFIG_INVALID', `${variable} must be a number; got "${raw}".`);
+    }
+    input[key] = value;
+  }
+  const regions = env['SILO_REGIONS'];
+  if (regions) input.regions = parseRegions(regions);
+  return input;
+}
+
+function parseRegions(raw: string): NonNullable<FleetSettingsInput['regions']> {
+  return raw.split(',').map((entry) => {
+    const match = /^\s*([^=\s]+)=([^:\s]+)(?::(.+))?\s*$/.exec(entry);
+    if (!match?.[1] || !match[2]) {
+      throw new SiloError('CONFIG_INVALID', `SILO_REGIONS: "${entry}" should look like "eu-west=eu" or "eu-west=eu:/srv/eu".`);
+    }
+    return match[3] ? { id: match[1], jurisdiction: match[2], dataDir: match[3] } : { id: match[1], jurisdiction: match[2] };
+  });
+}

@@ -1,0 +1,96 @@
+import type { Region, QueryLimits } from './config';
+import type { TenantSchema } from './schema';
+
+/**
+ * The engine seam: where tenant databases live. The local engine keeps one SQLite file per
+ * instance; a Turso engine keeps one libSQL database per instance. Callers (the fleet, the
+ * apps) only see this interface, so switching engines is configuration, not code.
+ *
+ * Every engine must pass the contract suite in packages/fleet/test/engine-contract.ts.
+ */
+export type SqlValue = null | number | bigint | string | Uint8Array;
+export type SqlArgs = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+export type Row = Record<string, SqlValue>;
+
+export interface Statement {
+  readonly sql: string;
+  readonly args?: SqlArgs;
+}
+
+export interface ExecuteResult {
+  readonly rows: Row[];
+  readonly rowsAffected: number;
+  readonly lastInsertRowid: number | bigint | undefined;
+}
+
+/** An open connection to one tenant database. Async so that remote engines fit the same shape. */
+export interface TenantConnection {
+  execute(sql: string, args?: SqlArgs): Promise<ExecuteResult>;
+  /** Runs the statements in one transaction: all of them commit, or none. */
+  batch(statements: readonly Statement[]): Promise<ExecuteResult[]>;
+  close(): void;
+}
+
+export interface QueryRequest {
+  readonly sql: string;
+  readonly args?: SqlArgs;
+  readonly readOnly: boolean;
+  readonly limits: QueryLimits;
+}
+
+/** A result shaped for tables and CSV: column names plus rows as arrays. */
+export interface QueryResult {
+  readonly columns: string[];
+  readonly rows: SqlValue[][];
+  readonly truncated: boolean;
+  /** Rows changed by a write statement; 0 for reads. */
+  readonly rowsAffected: number;
+  readonly durationMs: number;
+}
+
+export interface MigrationOutcome {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface ImportReport {
+  readonly fromVersion: number;
+  readonly toVersion: number;
+  readonly sizeBytes: number;
+}
+
+export interface Engine {
+  readonly kind: string;
+  /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
+  locate(name: string, region: Region): string;
+  /** Creates the database at the schema's latest version. On return it is servable; on failure nothing is left. */
+  create(url: string, schema: TenantSchema): Promise<void>;
+  /** Branches a live database into `targetUrl`, consistent while the source keeps serving. */
+  clone(sourceUrl: string, targetUrl: string): Promise<void>;
+  /**
+   * Validates an uploaded SQLite file (format, integrity, a known or migratable schema) and
+   * creates `targetUrl` from it at the latest version. A refused file leaves nothing behind.
+   */
+  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport>;
+  /** Writes a consistent single-file SQLite snapshot of the database to `destPath`. */
+  snapshot(url: string, destPath: string): Promise<void>;
+  /** Removes the database and everything beside it (WAL, shared memory, staging files). Idempotent. */
+  remove(url: string): Promise<void>;
+  exists(url: string): Promise<boolean>;
+  sizeOf(url: string): Promise<number>;
+  schemaVersion(url: string): Promise<number>;
+  /** Problems found by SQLite's integrity check; empty when the database is sound. */
+  integrityCheck(url: string): Promise<string[]>;
+  connect(url: string): TenantConnection;
+  /** Applies pending migrations in one transaction (rolled back when `dryRun`). */
+  migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome>;
+  /** Runs one statement where a runaway can be stopped at the time limit without blocking the caller. */
+  query(url: string, request: QueryRequest): Promise<QueryResult>;
+  /** Every database URL present in these regions, plus leftovers of interrupted operations. */
+  inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }>;
+  /** Deletes one leftover reported by `inventory`. */
+  removeLeftover(leftover: string): Promise<void>;
+  /** A folder inside the region for transient files holding tenant data (import staging, exports). */
+  stagingDir(region: Region): string;
+  close(): Promise<void>;
+}

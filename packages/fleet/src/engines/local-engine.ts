@@ -1,0 +1,407 @@
+import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import type { Region } from '../config';
+import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import { SiloError, errorMessage } from '../errors';
+import { failpoint } from '../failpoints';
+import { QueryPool } from '../query/query-pool';
+import type { TenantSchema } from '../schema';
+import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { LocalConnection } from './local-connection';
+import { isAlive } from '../processes';
+import {
+  SIDECARS,
+  isTempFile,
+  publish,
+  removeDatabaseFiles,
+  removeWithTemps,
+  tempOwner,
+  tempSibling,
+  tenantPath,
+} from './local-files';
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+const COPY_ATTEMPTS = 5;
+
+export interface LocalEngineOptions {
+  /** Where migrated template databases are kept (schema only, no tenant data). */
+  templatesDir: string;
+  queryWorkers: number;
+}
+
+/**
+ * The embedded default: one SQLite file per instance on this machine, through better-sqlite3.
+ * New databases are copies of a template already at the latest schema; clones and exports
+ * are file copies taken under the source's write lock with an empty WAL.
+ */
+export class LocalEngine implements Engine {
+  readonly kind = 'local';
+  readonly #templatesDir: string;
+  readonly #templates = new Map<string, string>();
+  readonly #knownDirs = new Set<string>();
+  readonly #referenceShapes = new Map<string, Map<string, Set<string>>>();
+  readonly #pool: QueryPool;
+
+  constructor(options: LocalEngineOptions) {
+    this.#templatesDir = options.templatesDir;
+    this.#pool = new QueryPool(options.queryWorkers);
+  }
+
+  locate(name: string, region: Region): string {
+    return pathToFileURL(tenantPath(region.dataDir, name)).href;
+  }
+
+  async create(url: string, schema: TenantSchema): Promise<void> {
+    const file = toPath(url);
+    const template = this.#template(schema);
+    this.#ensureDir(path.dirname(file));
+    const temp = tempSibling(file);
+    try {
+      copyFileSync(template, temp);
+      failpoint('create:after-copy');
+      publish(temp, file);
+    } catch (error) {
+      rmSync(temp, { force: true });
+      throw error;
+    }
+  }
+
+  async clone(sourceUrl: string, targetUrl: string): Promise<void> {
+    const target = toPath(targetUrl);
+    this.#ensureDir(path.dirname(target));
+    const temp = tempSibling(target);
+    try {
+      await consistentCopy(toPath(sourceUrl), temp);
+      publish(temp, target);
+    } catch (error) {
+      removeDatabaseFiles(temp);
+      throw error;
+    }
+  }
+
+  async snapshot(url: string, destPath: string): Promise<void> {
+    mkdirSync(path.dirname(destPath), { recursive: true });
+    const temp = tempSibling(destPath);
+    try {
+      await consistentCopy(toPath(url), temp);
+      publish(temp, destPath);
+    } catch (error) {
+      removeDatabaseFiles(temp);
+      throw error;
+    }
+  }
+
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
+    checkUploadHeader(sourcePath, maxBytes);
+    const target = toPath(targetUrl);
+    this.#ensureDir(path.dirname(target));
+    // Never open the uploaded file in place: validate and migrate a private copy.
+    const temp = tempSibling(target);
+    try {
+      copyFileSync(sourcePath, temp);
+      failpoint('import:after-stage');
+      const report = this.#validateAndMigrate(temp, schema);
+      publish(temp, target);
+      return { ...report, sizeBytes: statSync(target).size };
+    } catch (error) {
+      removeDatabaseFiles(temp);
+      throw error;
+    }
+  }
+
+  async remove(url: string): Promise<void> {
+    removeWithTemps(toPath(url));
+  }
+
+  async exists(url: string): Promise<boolean> {
+    return existsSync(toPath(url));
+  }
+
+  async sizeOf(url: string): Promise<number> {
+    return fileSize(toPath(url)) + fileSize(`${toPath(url)}-wal`);
+  }
+
+  async schemaVersion(url: string): Promise<number> {
+    const db = openReadOnly(toPath(url));
+    try {
+      return userVersion(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  async integrityCheck(url: string): Promise<string[]> {
+    let db: SqliteDatabase | undefined;
+    try {
+      db = openReadOnly(toPath(url));
+      return integrityProblems(db);
+    } catch (error) {
+      return [errorMessage(error)];
+    } finally {
+      db?.close();
+    }
+  }
+
+  connect(url: string): TenantConnection {
+    const file = toPath(url);
+    if (!existsSync(file)) {
+      throw new SiloError('ENGINE_FAILURE', `The database file of this instance is missing (${file}). Run \`silo doctor\`.`);
+    }
+    return new LocalConnection(openSqlite(file, TENANT_PRAGMAS, { mustExist: true }));
+  }
+
+  async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
+    const db = openSqlite(toPath(url), TENANT_PRAGMAS, { mustExist: true });
+    try {
+      return migrateSync(db, schema.migrations, {
+        dryRun: options.dryRun,
+        beforeCommit: () => failpoint('migrate:mid-transaction'),
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  query(url: string, request: QueryRequest): Promise<QueryResult> {
+    return this.#pool.run({
+      path: toPath(url),
+      sql: request.sql,
+      args: request.args,
+      readOnly: request.readOnly,
+      limits: request.limits,
+      busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
+    });
+  }
+
+  async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
+    const databases: string[] = [];
+    const leftovers: string[] = [];
+    const consider = (file: string): void => {
+      if (isTempFile(file)) {
+        const owner = tempOwner(file);
+        if (owner === undefined || !isAlive(owner)) leftovers.push(file);
+      } else if (file.endsWith('.db')) {
+        databases.push(pathToFileURL(file).href);
+      } else {
+        const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
+        if (sidecar && !existsSync(file.slice(0, -sidecar.length))) leftovers.push(file);
+      }
+    };
+    for (const region of regions) {
+      const tenantsDir = path.join(region.dataDir, 'tenants');
+      for (const shard of listDir(tenantsDir)) {
+        for (const entry of listDir(path.join(tenantsDir, shard))) consider(path.join(tenantsDir, shard, entry));
+      }
+      for (const entry of listDir(this.stagingDir(region))) {
+        const file = path.join(this.stagingDir(region), entry);
+        if (isTempFile(file)) consider(file);
+      }
+    }
+    return { databases, leftovers };
+  }
+
+  async removeLeftover(leftover: string): Promise<void> {
+    rmSync(leftover, { force: true });
+  }
+
+  stagingDir(region: Region): string {
+    return path.join(region.dataDir, 'staging');
+  }
+
+  async close(): Promise<void> {
+    this.#pool.close();
+  }
+
+  /** A database migrated to the schema's latest version, built once and copied for every create. */
+  #template(schema: TenantSchema): string {
+    const key = `${schema.id}-v${schema.latestVersion}-${schema.fingerprint}`;
+    const known = this.#templates.get(key);
+    if (known) return known;
+    const file = path.join(this.#templatesDir, `${key}.db`);
+    if (!existsSync(file)) {
+      mkdirSync(this.#templatesDir, { recursive: true });
+      const temp = tempSibling(file);
+      try {
+        const db = openSqlite(temp, TENANT_PRAGMAS);
+        migrateSync(db, schema.migrations);
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        db.close();
+        publish(temp, file);
+      } catch (error) {
+        removeDatabaseFiles(temp);
+        throw error;
+      }
+    }
+    this.#templates.set(key, file);
+    return file;
+  }
+
+  #ensureDir(dir: string): void {
+    if (this.#knownDirs.has(dir)) return;
+    mkdirSync(dir, { recursive: true });
+    this.#knownDirs.add(dir);
+  }
+
+  #validateAndMigrate(file: string, schema: TenantSchema): { fromVersion: number; toVersion: number } {
+    let db: SqliteDatabase;
+    try {
+      db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+    } catch (error) {
+      throw rejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+    }
+    try {
+      let problems: string[];
+      try {
+        problems = integrityProblems(db);
+      } catch (error) {
+        throw rejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+      }
+      if (problems.length > 0) throw rejected(`SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+      const version = userVersion(db);
+      if (version < 1 || version > schema.latestVersion) {
+        throw rejected(
+          version > schema.latestVersion
+            ? `its schema version ${version} is newer than this Silo's ${schema.latestVersion}; upgrade Silo first`
+            : `it does not carry a "${schema.id}" schema version (user_version is ${version})`,
+        );
+      }
+      const missing = this.#missingSchema(db, schema, version);
+      if (missing.length > 0) throw rejected(`it does not match "${schema.id}" schema version ${version}: missing ${missing.slice(0, 5).join(', ')}`);
+      const { to } = migrateSync(db, schema.migrations);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return { fromVersion: version, toVersion: to };
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Tables and columns a database at `version` must have, compared with what the file holds. */
+  #missingSchema(db: SqliteDatabase, schema: TenantSchema, version: number): string[] {
+    const key = `${schema.fingerprint}@${version}`;
+    let reference = this.#referenceShapes.get(key);
+    if (!reference) {
+      const memory = new Database(':memory:');
+      migrateSync(memory, schema.migrations.filter((migration) => migration.version <= version));
+      reference = tableShape(memory);
+      memory.close();
+      this.#referenceShapes.set(key, reference);
+    }
+    const actual = tableShape(db);
+    const missing: string[] = [];
+    for (const [table, columns] of reference) {
+      const present = actual.get(table);
+      if (!present) missing.push(`table ${table}`);
+      else for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
+    }
+    return missing;
+  }
+}
+
+/**
+ * A consistent copy of a live database: checkpoint, take the write lock, and copy the file
+ * only once the WAL is empty, so the copy needs nothing but itself. Writers wait (busy_timeout)
+ * for the few milliseconds of the copy; readers are never blocked. Under a write storm that
+ * keeps refilling the WAL, SQLite's backup API gives the same guarantee more slowly.
+ */
+async function consistentCopy(source: string, dest: string): Promise<void> {
+  const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
+  try {
+    for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        if (fileSize(`${source}-wal`) === 0) {
+          copyFileSync(source, dest);
+          failpoint('clone:during-copy');
+          return;
+        }
+      } finally {
+        db.exec('ROLLBACK');
+      }
+    }
+    await db.backup(dest);
+  } finally {
+    db.close();
+  }
+}
+
+function checkUploadHeader(file: string, maxBytes: number): void {
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw rejected('it is not a regular file');
+    size = stat.size;
+  } catch (error) {
+    if (error instanceof SiloError) throw error;
+    throw rejected(`it cannot be read (${errorMessage(error)})`);
+  }
+  if (size === 0) throw rejected('the file is empty');
+  if (size > maxBytes) throw rejected(`it is ${formatBytes(size)}; the import limit is ${formatBytes(maxBytes)}`);
+  const header = Buffer.alloc(SQLITE_MAGIC.length);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, header, 0, header.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!header.equals(SQLITE_MAGIC)) throw rejected('it is not a SQLite database (the file header is wrong)');
+  if (size < 512) throw rejected('it is truncated: smaller than one SQLite page');
+}
+
+function integrityProblems(db: SqliteDatabase): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  const messages = rows.map((row) => row.integrity_check);
+  return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
+}
+
+function tableShape(db: SqliteDatabase): Map<string, Set<string>> {
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    .all();
+  return new Map(
+    tables.map(({ name }) => [
+      name,
+      new Set((db.pragma(`table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name)),
+    ]),
+  );
+}
+
+function rejected(reason: string): SiloError {
+  return new SiloError('IMPORT_REJECTED', `The file was refused: ${reason}. Nothing was created.`, { details: { reason } });
+}
+
+function toPath(url: string): string {
+  if (!url.startsWith('file:')) {
+    throw new SiloError('ENGINE_FAILURE', `"${url}" is not a local database URL; is this instance on another engine?`);
+  }
+  return fileURLToPath(url);
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,67 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+
+/** Files SQLite may keep beside a database. */
+export const SIDECARS = ['-wal', '-shm', '-journal'] as const;
+
+const TEMP_MARKER = '.tmp-';
+
+/**
+ * Tenant files are spread over 256 sub-folders by a hash of the name, so no folder holds more
+ * than a few hundred entries even at 100,000 instances.
+ */
+export function tenantPath(regionDir: string, name: string): string {
+  const shard = createHash('sha256').update(name).digest('hex').slice(0, 2);
+  return path.join(regionDir, 'tenants', shard, `${name}.db`);
+}
+
+/** A temporary sibling tagged with our pid, so reconciliation can tell live work from leftovers. */
+export function tempSibling(file: string): string {
+  return `${file}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
+}
+
+export function isTempFile(file: string): boolean {
+  return path.basename(file).includes(TEMP_MARKER);
+}
+
+/** The pid that made a temp file, if the name says. */
+export function tempOwner(file: string): number | undefined {
+  const match = /\.tmp-(\d+)-[0-9a-f]+/.exec(path.basename(file));
+  return match ? Number(match[1]) : undefined;
+}
+
+export function removeDatabaseFiles(file: string): void {
+  for (const suffix of ['', ...SIDECARS]) rmSync(`${file}${suffix}`, { force: true });
+}
+
+/** Removes the database, its sidecars, and temp files of interrupted operations on it. */
+export function removeWithTemps(file: string): void {
+  removeDatabaseFiles(file);
+  const prefix = `${path.basename(file)}${TEMP_MARKER}`;
+  let entries: string[];
+  try {
+    entries = readdirSync(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (entry.startsWith(prefix)) rmSync(path.join(path.dirname(file), entry), { force: true });
+  }
+}
+
+export function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Moves a finished temp file into place: the database appears whole or not at all. */
+export function publish(temp: string, file: string): void {
+  fsyncFile(temp);
+  for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
+  renameSync(temp, file);
+}

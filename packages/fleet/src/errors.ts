@@ -1,0 +1,55 @@
+/**
+ * Every error the fleet raises is a SiloError with a stable `code`, so apps and the CLI can
+ * branch on it (404, 409, exit codes) without parsing messages. Messages say what to do next.
+ */
+export type SiloErrorCode =
+  | 'INVALID_NAME'
+  | 'NAME_TAKEN'
+  | 'INSTANCE_NOT_FOUND'
+  | 'INSTANCE_NOT_READY'
+  | 'INVALID_STATE'
+  | 'SCHEMA_BEHIND'
+  | 'SCHEMA_INVALID'
+  | 'JURISDICTION_VIOLATION'
+  | 'UNKNOWN_JURISDICTION'
+  | 'UNKNOWN_REGION'
+  | 'CONFIG_INVALID'
+  | 'IMPORT_REJECTED'
+  | 'QUERY_FAILED'
+  | 'QUERY_TIMEOUT'
+  | 'HANDLES_EXHAUSTED'
+  | 'ENGINE_FAILURE'
+  | 'FLEET_CLOSED';
+
+export class SiloError extends Error {
+  override readonly name = 'SiloError';
+  readonly code: SiloErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: SiloErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+}
+
+export function isSiloError(error: unknown, code?: SiloErrorCode): error is SiloError {
+  return error instanceof SiloError && (code === undefined || error.code === code);
+}
+
+/** The message of anything thrown, for results and the audit log. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function instanceNotFound(name: string): SiloError {
+  return new SiloError(
+    'INSTANCE_NOT_FOUND',
+    `No instance named "${name}". Check the name with \`silo instances list\`.`,
+    { details: { name } },
+  );
+}

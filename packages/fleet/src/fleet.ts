@@ -1,0 +1,583 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { Catalog, type AuditEntry, type AuditQuery, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
+import { mapUnordered } from './concurrency';
+import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
+import { LocalEngine } from './engines/local-engine';
+import { tempSibling } from './engines/local-files';
+import { SiloError, errorMessage, instanceNotFound } from './errors';
+import { failpoint } from './failpoints';
+import { HandleCache } from './handle-cache';
+import { validateName, NAME_MAX_LENGTH } from './names';
+import { Regions, assertSameJurisdiction } from './regions';
+import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
+import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
+import type { TenantSchema } from './schema';
+import { TouchBuffer } from './touch-buffer';
+
+export interface FleetOptions extends FleetSettingsInput {
+  /** The tenant schema every instance is created at and migrated to. */
+  schema: TenantSchema;
+  /** Where tenant databases live; the local-file engine by default. */
+  engine?: Engine;
+  /** Who the audit log names when an operation does not say. */
+  actor?: string;
+  /** Resolve interrupted operations and expired deletions on open (default true). */
+  reconcileOnOpen?: boolean;
+}
+
+export interface ActorOption {
+  actor?: string;
+}
+
+export interface CreateOptions extends ActorOption {
+  jurisdiction: string;
+  region?: string;
+  displayName?: string;
+}
+
+export interface CloneOptions extends ActorOption {
+  /** Must be in the source's jurisdiction; defaults to the source's region. */
+  region?: string;
+  jurisdiction?: string;
+  displayName?: string;
+}
+
+export type ImportOptions = CreateOptions;
+
+export interface QueryOptions extends ActorOption {
+  /** Read-only by default, enforced by a read-only SQLite connection. */
+  readOnly?: boolean;
+  limits?: Partial<QueryLimits>;
+}
+
+export interface QueryAllOptions {
+  filter?: InstanceFilter;
+  concurrency?: number;
+  args?: SqlArgs;
+  limits?: Partial<QueryLimits>;
+}
+
+export type QueryAllEvent =
+  | ({ instance: string; status: 'ok' } & QueryResult)
+  | { instance: string; status: 'error'; code: string; error: string; durationMs: number };
+
+export interface InstanceDetails extends InstanceInfo {
+  readonly clones: readonly { name: string; state: InstanceState }[];
+}
+
+/** An open tenant database. Release it when the request is done; the cache keeps it warm. */
+export interface InstanceHandle extends Disposable {
+  readonly instance: InstanceInfo;
+  readonly db: TenantConnection;
+  release(): void;
+}
+
+export interface ExportedFile {
+  readonly stream: Readable;
+  readonly fileName: string;
+  readonly sizeBytes: number;
+}
+
+/**
+ * The fleet: every instance, its database and its metadata. Apps and the CLI use only this
+ * class; it never throws anything but SiloError for expected failures, and fleet-wide
+ * operations return per-instance results instead of throwing.
+ */
+export class Fleet {
+  readonly settings: FleetSettings;
+  readonly regions: Regions;
+  readonly schema: TenantSchema;
+  readonly engine: Engine;
+  readonly #catalog: Catalog;
+  readonly #handles: HandleCache<string, TenantConnection>;
+  readonly #touches: TouchBuffer;
+  readonly #actor: string;
+  #closed = false;
+
+  private constructor(options: FleetOptions) {
+    this.settings = resolveSettings(options);
+    this.regions = new Regions(this.settings.regions);
+    this.schema = options.schema;
+    this.engine =
+      options.engine ??
+      new LocalEngine({ templatesDir: path.join(this.settings.dataDir, 'templates'), queryWorkers: this.settings.queryWorkers });
+    this.#catalog = new Catalog(this.settings.catalogPath);
+    this.#handles = new HandleCache({
+      cap: this.settings.handleCap,
+      waitMs: this.settings.handleWaitMs,
+      close: (connection) => connection.close(),
+    });
+    this.#touches = new TouchBuffer(this.#catalog, this.engine, this.settings.touchFlushMs);
+    this.#actor = options.actor ?? 'system';
+  }
+
+  static async open(options: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet(options);
+    if (options.reconcileOnOpen ?? true) await fleet.doctor({ scanFiles: false });
+    return fleet;
+  }
+
+  /** The catalog, for read-only views (lists, counts) that the fleet does not wrap. */
+  get catalog(): Catalog {
+    return this.#catalog;
+  }
+
+  get openHandles(): number {
+    return this.#handles.size;
+  }
+
+  // ── Serving ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Opens a ready instance through the handle cache. Unknown and deleted instances are
+   * INSTANCE_NOT_FOUND (a 404), provisioning or failed ones INSTANCE_NOT_READY, and one whose
+   * schema is older than the code expects SCHEMA_BEHIND: migrations never run on a request.
+   */
+  async open(name: string): Promise<InstanceHandle> {
+    this.#assertOpen();
+    const instance = this.#catalog.resolve(name);
+    if (!instance || instance.state === 'deleted') throw instanceNotFound(name);
+    if (instance.state !== 'ready') {
+      throw new SiloError(
+        'INSTANCE_NOT_READY',
+        instance.state === 'provisioning'
+          ? `Instance "${name}" is still being set up; try again in a moment.`
+          : `Instance "${name}" failed to provision (${instance.error ?? 'unknown error'}); purge it and create it again.`,
+        { details: { name, state: instance.state } },
+      );
+    }
+    if (instance.schemaVersion < this.schema.latestVersion) {
+      throw new SiloError(
+        'SCHEMA_BEHIND',
+        `Instance "${name}" is at schema version ${instance.schemaVersion} but this code expects ${this.schema.latestVersion}. Run \`silo migrate\`.`,
+        { details: { name, version: instance.schemaVersion, expected: this.schema.latestVersion } },
+      );
+    }
+    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl));
+    return { instance, db: lease.value, release: lease.release, [Symbol.dispose]: lease.release };
+  }
+
+  /** Opens the instance for the duration of `work`, releasing the handle however it ends. */
+  async withInstance<T>(name: string, work: (db: TenantConnection, instance: InstanceInfo) => Promise<T>): Promise<T> {
+    const handle = await this.open(name);
+    try {
+      return await work(handle.db, handle.instance);
+    } finally {
+      handle.release();
+    }
+  }
+
+  /** Records activity and app metrics (e.g. todo counts); written to the catalog in batches. */
+  touch(name: string, metrics?: Readonly<Record<string, number>>): void {
+    this.#touches.touch(name, metrics);
+  }
+
+  flushActivity(): Promise<void> {
+    return this.#touches.flush();
+  }
+
+  // ── Reading the catalog ────────────────────────────────────────────────────────────────
+
+  list(query: ListQuery = {}): ListPage {
+    return this.#catalog.list(query);
+  }
+
+  get(name: string): InstanceDetails {
+    const instance = this.#catalog.require(name);
+    return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
+  }
+
+  audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
+    return this.#catalog.audit(query);
+  }
+
+  // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
+
+  /** Creates an instance at the latest schema. On return it is ready and servable. */
+  create(name: string, options: CreateOptions): Promise<InstanceInfo> {
+    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
+      validateName(name);
+      const region = this.regions.place(options.jurisdiction, options.region);
+      return this.#provision(
+        { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+        async (url) => {
+          await this.engine.create(url, this.schema);
+          return this.schema.latestVersion;
+        },
+      );
+    });
+  }
+
+  /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
+  clone(sourceName: string, newName?: string, options: CloneOptions = {}): Promise<InstanceInfo> {
+    const target = newName ?? this.#cloneName(sourceName);
+    return this.#audited('clone', target, options, { source: sourceName }, async () => {
+      validateName(target);
+      const source = this.#catalog.resolve(sourceName);
+      if (!source || source.state === 'deleted') throw instanceNotFound(sourceName);
+      if (source.state !== 'ready') {
+        throw new SiloError('INVALID_STATE', `Instance "${sourceName}" is ${source.state}; only ready instances can be cloned.`);
+      }
+      if (options.jurisdiction !== undefined && options.jurisdiction !== source.jurisdiction) {
+        throw new SiloError(
+          'JURISDICTION_VIOLATION',
+          `A clone stays in its source's jurisdiction: "${sourceName}" is in "${source.jurisdiction}", not "${options.jurisdiction}". Export and import it if the customer asks to move.`,
+        );
+      }
+      const region = this.regions.get(options.region ?? source.region);
+      assertSameJurisdiction(region, source.jurisdiction, 'cloned');
+      return this.#provision(
+        {
+          name: target,
+          displayName: options.displayName ?? `${source.displayName} (copy)`,
+          jurisdiction: source.jurisdiction,
+          region: region.id,
+          clonedFrom: source.id,
+        },
+        async (url) => {
+          await this.engine.clone(source.dbUrl, url);
+          failpoint('clone:before-ready');
+          return this.engine.schemaVersion(url);
+        },
+      );
+    });
+  }
+
+  /** Creates an instance from an uploaded SQLite file; a refused file leaves nothing behind. */
+  importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
+    return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
+      validateName(name);
+      const region = this.regions.place(options.jurisdiction, options.region);
+      let refused = false;
+      try {
+        return await this.#provision(
+          { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+          async (url) => {
+            try {
+              return (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion;
+            } catch (error) {
+              refused = true;
+              throw error;
+            }
+          },
+        );
+      } finally {
+        // A refused upload was never an instance: drop the failed row so the name stays free.
+        if (refused) {
+          const row = this.#catalog.resolve(name);
+          if (row?.state === 'failed') this.#catalog.remove(row.id);
+        }
+      }
+    });
+  }
+
+  /** Soft delete: unreachable at once, restorable until purged (after the retention window). */
+  delete(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
+    return this.#audited('delete', name, options, {}, async () => {
+      const instance = this.#catalog.require(name);
+      if (instance.state === 'deleted') return instance;
+      if (instance.state !== 'ready') {
+        throw new SiloError(
+          'INVALID_STATE',
+          instance.state === 'failed'
+            ? `Instance "${name}" failed to provision; purge it instead.`
+            : `Instance "${name}" is still being set up; delete it once it is ready.`,
+        );
+      }
+      this.#catalog.setState(instance.id, 'deleted');
+      this.#handles.invalidate(instance.id);
+      return this.#catalog.require(name);
+    });
+  }
+
+  /** Brings a soft-deleted instance back, migrating it if the schema moved on meanwhile. */
+  restore(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
+    return this.#audited('restore', name, options, {}, async () => {
+      const instance = this.#catalog.require(name);
+      if (instance.state === 'ready') return instance;
+      if (instance.state !== 'deleted') {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
+      }
+      if (!(await this.engine.exists(instance.dbUrl))) {
+        throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
+      }
+      if (instance.schemaVersion < this.schema.latestVersion) {
+        const { to } = await this.engine.migrate(instance.dbUrl, this.schema, { dryRun: false });
+        this.#catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to }]);
+      }
+      this.#catalog.setState(instance.id, 'ready');
+      return this.#catalog.require(name);
+    });
+  }
+
+  /**
+   * Removes a deleted (or failed) instance and its database for good. Purging what is already
+   * gone is a no-op that reports `purged: false`.
+   */
+  purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
+    return this.#audited('purge', name, options, {}, async () => {
+      const instance = this.#catalog.resolve(name);
+      if (!instance) return { purged: false };
+      if (instance.state === 'ready' || instance.state === 'provisioning') {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
+      }
+      this.#handles.invalidate(instance.id);
+      // Files first: a crash in between leaves a row that purges again, never an orphan file.
+      await this.engine.remove(instance.dbUrl);
+      this.#catalog.remove(instance.id);
+      return { purged: true };
+    });
+  }
+
+  /** Purges every instance deleted longer ago than the retention window. */
+  async purgeExpired(options: ActorOption = {}): Promise<string[]> {
+    const purged: string[] = [];
+    for (const instance of this.#catalog.expiredDeletions(this.settings.retentionMs)) {
+      try {
+        await this.purge(instance.name, { actor: options.actor ?? 'retention' });
+        purged.push(instance.name);
+      } catch {
+        // Recorded in the audit log by purge(); the next run retries.
+      }
+    }
+    return purged;
+  }
+
+  setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
+    return this.#audited('rename', name, options, { displayName }, async () => {
+      const trimmed = displayName.trim();
+      if (trimmed.length === 0 || trimmed.length > 200) {
+        throw new SiloError('INVALID_NAME', 'A display name needs 1–200 characters.');
+      }
+      const instance = this.#catalog.require(name);
+      this.#catalog.setDisplayName(instance.id, trimmed);
+      return this.#catalog.require(name);
+    });
+  }
+
+  // ── Export ─────────────────────────────────────────────────────────────────────────────
+
+  /** Writes a consistent single-file SQLite snapshot: the customer's own copy. */
+  exportTo(name: string, destPath: string, options: ActorOption = {}): Promise<{ sizeBytes: number }> {
+    return this.#audited('export', name, options, {}, async () => {
+      const instance = this.#exportable(name);
+      await this.engine.snapshot(instance.dbUrl, destPath);
+      return { sizeBytes: statSync(destPath).size };
+    });
+  }
+
+  /**
+   * A snapshot as a stream (for HTTP downloads). The snapshot is staged inside the instance's
+   * region, so the data never leaves its jurisdiction except to the requester, and removed
+   * when the stream closes.
+   */
+  exportStream(name: string, options: ActorOption = {}): Promise<ExportedFile> {
+    return this.#audited('export', name, options, {}, async () => {
+      const instance = this.#exportable(name);
+      const staged = tempSibling(path.join(this.engine.stagingDir(this.regions.get(instance.region)), `${instance.name}.export.db`));
+      await this.engine.snapshot(instance.dbUrl, staged);
+      const stream = createReadStream(staged);
+      const cleanup = (): void => void rm(staged, { force: true });
+      stream.once('close', cleanup);
+      const { size } = statSync(staged);
+      return { stream, fileName: `${instance.name}.sqlite`, sizeBytes: size };
+    });
+  }
+
+  // ── Migrations and queries ─────────────────────────────────────────────────────────────
+
+  /** How far the fleet is from the latest schema. */
+  migrationStatus(): { latestVersion: number; behind: number; byVersion: { version: number; count: number }[]; pending: { version: number; name: string; instances: number }[] } {
+    const latest = this.schema.latestVersion;
+    const byVersion = this.#catalog
+      .countBy('schema_version')
+      .map(({ key, count }) => ({ version: Number(key), count }));
+    const live = { state: ['ready', 'deleted'] as InstanceState[] };
+    return {
+      latestVersion: latest,
+      behind: this.#catalog.count({ ...live, schemaBelow: latest }),
+      byVersion,
+      pending: this.schema.migrations.map((migration) => ({
+        version: migration.version,
+        name: migration.name,
+        instances: this.#catalog.count({ ...live, schemaBelow: migration.version }),
+      })).filter((entry) => entry.instances > 0),
+    };
+  }
+
+  /** Migrates every matching instance. Never throws: see the per-instance results. */
+  async migrateAll(options: MigrateAllOptions = {}): Promise<MigrateAllReport> {
+    this.#assertOpen();
+    const report = await migrateFleet(this.#catalog, this.engine, this.schema, options);
+    this.#catalog.appendAudit({
+      actor: options.actor ?? this.#actor,
+      operation: options.dryRun ? 'migrate-all (dry run)' : 'migrate-all',
+      instance: null,
+      outcome: report.failed > 0 ? 'error' : 'ok',
+      error: report.failed > 0 ? `${report.failed} instance(s) failed` : null,
+      detail: {
+        migrated: report.migrated,
+        upToDate: report.upToDate,
+        failed: report.failed,
+        failedInstances: report.results.filter((r) => r.status === 'failed').slice(0, 50).map((r) => r.instance),
+        durationMs: Math.round(report.durationMs),
+      },
+    });
+    return report;
+  }
+
+  /**
+   * Runs one statement against one instance, in a separate process so a runaway query is
+   * stopped at the time limit. Writes need `readOnly: false` and are audited.
+   */
+  async query(name: string, sql: string, args?: SqlArgs, options: QueryOptions = {}): Promise<QueryResult> {
+    this.#assertOpen();
+    const readOnly = options.readOnly ?? true;
+    const run = async (): Promise<QueryResult> => {
+      const instance = this.#catalog.resolve(name);
+      if (!instance || instance.state !== 'ready') throw instanceNotFound(name);
+      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits) });
+    };
+    if (readOnly) return run();
+    return this.#audited('query (write)', name, options, { sql: sql.slice(0, 2_000) }, run);
+  }
+
+  /** The same read-only statement across every matching ready instance, streamed per instance. */
+  async *queryAll(sql: string, options: QueryAllOptions = {}): AsyncGenerator<QueryAllEvent> {
+    this.#assertOpen();
+    const limits = this.#limits(options.limits);
+    const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
+    yield* mapUnordered(instances, options.concurrency ?? this.settings.queryWorkers, async (instance): Promise<QueryAllEvent> => {
+      const started = performance.now();
+      try {
+        const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits });
+        return { instance: instance.name, status: 'ok', ...result };
+      } catch (error) {
+        return {
+          instance: instance.name,
+          status: 'error',
+          code: error instanceof SiloError ? error.code : 'QUERY_FAILED',
+          error: errorMessage(error),
+          durationMs: performance.now() - started,
+        };
+      }
+    });
+  }
+
+  // ── Housekeeping ───────────────────────────────────────────────────────────────────────
+
+  /**
+   * Reconciles the catalog with the files: interrupted operations become failed (their files
+   * removed), expired deletions are purged, and with `scanFiles` leftovers are removed and
+   * orphans reported.
+   */
+  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+    this.#assertOpen();
+    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    report.purgedExpired = await this.purgeExpired();
+    for (const entry of report.interrupted) this.#handles.invalidate(entry.id);
+    return report;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#touches.close();
+    this.#handles.closeAll();
+    await this.engine.close();
+    this.#catalog.close();
+  }
+
+  // ── Internals ──────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The one path by which databases come into being: register as provisioning (so a crash is
+   * visible), build the database, and only then mark it ready. Any failure removes the files
+   * and marks the row failed.
+   */
+  async #provision(
+    entry: { name: string; displayName: string | undefined; jurisdiction: string; region: string; clonedFrom?: string },
+    build: (url: string) => Promise<number>,
+  ): Promise<InstanceInfo> {
+    const region = this.regions.get(entry.region);
+    const id = randomUUID();
+    const dbUrl = this.engine.locate(entry.name, region);
+    this.#catalog.beginProvisioning({
+      id,
+      name: entry.name,
+      displayName: entry.displayName?.trim() || entry.name,
+      jurisdiction: entry.jurisdiction,
+      region: region.id,
+      engine: this.engine.kind,
+      dbUrl,
+      ...(entry.clonedFrom ? { clonedFrom: entry.clonedFrom } : {}),
+    });
+    failpoint('create:after-register');
+    try {
+      const schemaVersion = await build(dbUrl);
+      failpoint('create:before-ready');
+      this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
+    } catch (error) {
+      await this.engine.remove(dbUrl).catch(() => undefined);
+      this.#catalog.markFailed(id, errorMessage(error));
+      throw error;
+    }
+    return this.#catalog.require(entry.name);
+  }
+
+  async #audited<T>(
+    operation: string,
+    instance: string,
+    options: ActorOption,
+    detail: Record<string, unknown>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    this.#assertOpen();
+    const entry = { actor: options.actor ?? this.#actor, operation, instance: auditName(instance), detail };
+    try {
+      const result = await work();
+      this.#catalog.appendAudit({ ...entry, outcome: 'ok', error: null });
+      return result;
+    } catch (error) {
+      this.#catalog.appendAudit({ ...entry, outcome: 'error', error: errorMessage(error) });
+      throw error;
+    }
+  }
+
+  #exportable(name: string): InstanceInfo {
+    const instance = this.#catalog.require(name);
+    if (instance.state !== 'ready' && instance.state !== 'deleted') {
+      throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; there is no database to export.`);
+    }
+    return instance;
+  }
+
+  #cloneName(source: string): string {
+    const base = `${source.slice(0, NAME_MAX_LENGTH - '-copy-999'.length)}-copy`;
+    if (!this.#catalog.resolve(base)) return base;
+    for (let n = 2; n < 1_000; n++) if (!this.#catalog.resolve(`${base}-${n}`)) return `${base}-${n}`;
+    throw new SiloError('NAME_TAKEN', `Could not find a free name for a clone of "${source}"; pass one explicitly.`);
+  }
+
+  #limits(overrides: Partial<QueryLimits> = {}): QueryLimits {
+    return { ...this.settings.query, ...overrides };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
+  }
+}
+
+/** Keeps hostile input (path tricks, huge strings) readable in the audit log. */
+function auditName(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 97)}...` : name;
+}
+
+export function openFleet(options: FleetOptions): Promise<Fleet> {
+  return Fleet.open(options);
+}

@@ -1,0 +1,152 @@
+import { SiloError } from './errors';
+
+export interface Lease<V> {
+  readonly value: V;
+  /** Returns the handle to the cache. Safe to call more than once. */
+  release(): void;
+}
+
+interface Entry<V> {
+  readonly value: V;
+  refs: number;
+  /** Invalidated while in use: closed when the last user releases it. */
+  doomed: boolean;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * An LRU of open handles with a hard cap. A handle in use is never evicted; evicted handles
+ * are closed at once (each open WAL database holds file descriptors). When every cached
+ * handle is in use, callers wait for a release, up to `waitMs`.
+ */
+export class HandleCache<K, V> {
+  readonly #entries = new Map<K, Entry<V>>();
+  readonly #waiters: Waiter[] = [];
+  readonly #cap: number;
+  readonly #waitMs: number;
+  readonly #close: (value: V) => void;
+
+  constructor(options: { cap: number; waitMs: number; close: (value: V) => void }) {
+    this.#cap = options.cap;
+    this.#waitMs = options.waitMs;
+    this.#close = options.close;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  get inUse(): number {
+    let count = 0;
+    for (const entry of this.#entries.values()) if (entry.refs > 0) count++;
+    return count;
+  }
+
+  async acquire(key: K, open: () => V): Promise<Lease<V>> {
+    for (;;) {
+      const cached = this.#entries.get(key);
+      if (cached && !cached.doomed) {
+        // Re-insert to mark it most recently used (Map keeps insertion order).
+        this.#entries.delete(key);
+        this.#entries.set(key, cached);
+        return this.#lease(key, cached);
+      }
+      if (this.#makeRoom()) {
+        const entry: Entry<V> = { value: open(), refs: 0, doomed: false };
+        this.#entries.set(key, entry);
+        return this.#lease(key, entry);
+      }
+      await this.#waitForRelease();
+    }
+  }
+
+  /** Drops a handle (the instance was deleted or replaced): closed now, or on its last release. */
+  invalidate(key: K): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    if (entry.refs > 0) {
+      entry.doomed = true;
+      return;
+    }
+    this.#entries.delete(key);
+    this.#close(entry.value);
+  }
+
+  closeAll(): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.refs === 0) {
+        this.#entries.delete(key);
+        this.#close(entry.value);
+      } else {
+        entry.doomed = true;
+      }
+    }
+    for (const waiter of this.#waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new SiloError('FLEET_CLOSED', 'The fleet closed while waiting for a database handle.'));
+    }
+  }
+
+  #lease(key: K, entry: Entry<V>): Lease<V> {
+    entry.refs++;
+    let released = false;
+    return {
+      value: entry.value,
+      release: () => {
+        if (released) return;
+        released = true;
+        entry.refs--;
+        if (entry.refs === 0) {
+          if (entry.doomed) {
+            if (this.#entries.get(key) === entry) this.#entries.delete(key);
+            this.#close(entry.value);
+          }
+          this.#wakeOne();
+        }
+      },
+    };
+  }
+
+  /** Evicts idle handles, least recently used first, until one more fits. */
+  #makeRoom(): boolean {
+    if (this.#entries.size < this.#cap) return true;
+    for (const [key, entry] of this.#entries) {
+      if (entry.refs > 0) continue;
+      this.#entries.delete(key);
+      this.#close(entry.value);
+      if (this.#entries.size < this.#cap) return true;
+    }
+    return this.#entries.size < this.#cap;
+  }
+
+  #waitForRelease(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          reject(
+            new SiloError(
+              'HANDLES_EXHAUSTED',
+              `All ${this.#cap} database handles stayed in use for ${this.#waitMs} ms. Release handles promptly, or raise SILO_HANDLE_CAP.`,
+            ),
+          );
+        }, this.#waitMs),
+      };
+      this.#waiters.push(waiter);
+    });
+  }
+
+  #wakeOne(): void {
+    const waiter = this.#waiters.shift();
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    waiter.resolve();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * @silo/fleet: one SQLite database per tenant. The public API; nothing else is imported by
+ * the apps or the CLI.
+ */
+export { Fleet, openFleet } from './fleet';
+export type {
+  ActorOption,
+  CloneOptions,
+  CreateOptions,
+  ExportedFile,
+  FleetOptions,
+  ImportOptions,
+  InstanceDetails,
+  InstanceHandle,
+  QueryAllEvent,
+  QueryAllOptions,
+  QueryOptions,
+} from './fleet';
+export type {
+  AuditEntry,
+  AuditQuery,
+  InstanceFilter,
+  InstanceInfo,
+  InstanceState,
+  ListPage,
+  ListQuery,
+  SortKey,
+} from './catalog/catalog';
+export { SORT_KEYS } from './catalog/catalog';
+export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
+export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';
+export type {
+  Engine,
+  ExecuteResult,
+  ImportReport,
+  MigrationOutcome,
+  QueryRequest,
+  QueryResult,
+  Row,
+  SqlArgs,
+  SqlValue,
+  Statement,
+  TenantConnection,
+} from './engine';
+export { LocalEngine, formatBytes } from './engines/local-engine';
+export { SiloError, isSiloError } from './errors';
+export type { SiloErrorCode } from './errors';
+export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
+export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
+export type { DoctorOptions, DoctorReport } from './reconcile';
+export { defineTenantSchema, pendingMigrations } from './schema';
+export type { Migration, TenantSchema } from './schema';

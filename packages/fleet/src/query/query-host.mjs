@@ -1,0 +1,79 @@
+// @ts-check
+/**
+ * A child process that runs admin queries against tenant files. SQLite calls are synchronous,
+ * so a runaway query (an endless recursive CTE) would freeze any process it ran in; here the
+ * parent can SIGKILL this process at the time limit and nothing else stops.
+ *
+ * Plain JavaScript with type checking, so it starts in plain Node without a TypeScript loader.
+ */
+import Database from 'better-sqlite3';
+
+/**
+ * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
+ *   maxRows: number, maxBytes: number, busyTimeoutMs: number }} QueryTask
+ */
+
+process.on('message', (/** @type {QueryTask} */ task) => {
+  const reply = runTask(task);
+  process.send?.(reply);
+});
+
+/** @param {QueryTask} task */
+function runTask(task) {
+  const started = performance.now();
+  /** @type {import('better-sqlite3').Database | undefined} */
+  let db;
+  try {
+    // Read-only is enforced by SQLite: the connection itself cannot write.
+    db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true });
+    db.pragma(`busy_timeout = ${task.busyTimeoutMs}`);
+    const statement = db.prepare(task.sql);
+    const args = bindable(task.args);
+    if (!statement.reader) {
+      const info = statement.run(...args);
+      return ok(task.id, { columns: [], rows: [], truncated: false, rowsAffected: info.changes, durationMs: performance.now() - started });
+    }
+    statement.raw(true);
+    const columns = statement.columns().map((column) => column.name);
+    /** @type {unknown[][]} */
+    const rows = [];
+    let bytes = 0;
+    let truncated = false;
+    for (const row of /** @type {IterableIterator<unknown[]>} */ (statement.iterate(...args))) {
+      bytes += rowBytes(row);
+      if (rows.length >= task.maxRows || bytes > task.maxBytes) {
+        truncated = true;
+        break;
+      }
+      rows.push(row);
+    }
+    return ok(task.id, { columns, rows, truncated, rowsAffected: 0, durationMs: performance.now() - started });
+  } catch (error) {
+    const err = /** @type {{ message?: string, code?: string }} */ (error);
+    return { id: task.id, ok: false, error: { message: err.message ?? String(error), sqliteCode: err.code ?? null } };
+  } finally {
+    db?.close();
+  }
+}
+
+/** @param {unknown} args @returns {unknown[]} */
+function bindable(args) {
+  if (args === undefined || args === null) return [];
+  return Array.isArray(args) ? args : [args];
+}
+
+/** @param {unknown[]} row */
+function rowBytes(row) {
+  let bytes = 0;
+  for (const value of row) {
+    if (typeof value === 'string') bytes += value.length * 2;
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+/** @param {number} id @param {object} result */
+function ok(id, result) {
+  return { id, ok: true, result };
+}

@@ -1,0 +1,51 @@
+import type { Region } from './config';
+import { SiloError } from './errors';
+
+/**
+ * Placement: an instance lives in a region of its own jurisdiction, and nothing holding its
+ * data (clone, import staging, export snapshot) is ever placed outside that jurisdiction.
+ */
+export class Regions {
+  readonly #byId: ReadonlyMap<string, Region>;
+
+  constructor(readonly all: readonly Region[]) {
+    this.#byId = new Map(all.map((region) => [region.id, region]));
+  }
+
+  get jurisdictions(): string[] {
+    return [...new Set(this.all.map((region) => region.jurisdiction))];
+  }
+
+  get(id: string): Region {
+    const region = this.#byId.get(id);
+    if (!region) {
+      throw new SiloError('UNKNOWN_REGION', `Unknown region "${id}". Configured regions: ${this.all.map((r) => r.id).join(', ')}.`);
+    }
+    return region;
+  }
+
+  /** Picks the region for a new instance; an explicit region must belong to the jurisdiction. */
+  place(jurisdiction: string, regionId?: string): Region {
+    const candidates = this.all.filter((region) => region.jurisdiction === jurisdiction);
+    if (candidates.length === 0) {
+      throw new SiloError(
+        'UNKNOWN_JURISDICTION',
+        `Unknown jurisdiction "${jurisdiction}". Choose one of: ${this.jurisdictions.join(', ')}.`,
+      );
+    }
+    if (regionId === undefined) return candidates[0] as Region;
+    const region = this.get(regionId);
+    assertSameJurisdiction(region, jurisdiction, 'placed');
+    return region;
+  }
+}
+
+export function assertSameJurisdiction(region: Region, jurisdiction: string, what: string): void {
+  if (region.jurisdiction !== jurisdiction) {
+    throw new SiloError(
+      'JURISDICTION_VIOLATION',
+      `Data of jurisdiction "${jurisdiction}" cannot be ${what} in region "${region.id}" (jurisdiction "${region.jurisdiction}"). Pick a region in "${jurisdiction}".`,
+      { details: { region: region.id, jurisdiction } },
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { SiloError } from './errors';
+
+/**
+ * One step of a tenant schema. Versions run 1, 2, 3, ... and a migration is never edited once
+ * shipped: instances migrate at different times, so changes go "widen, then narrow".
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  /** One or more SQL statements, run inside the instance's migration transaction. */
+  readonly sql: string;
+}
+
+export interface TenantSchema {
+  /** Stable id of the application schema, e.g. "todos". */
+  readonly id: string;
+  readonly migrations: readonly Migration[];
+  readonly latestVersion: number;
+  /** Hash of every migration, so a template built from other SQL is never reused. */
+  readonly fingerprint: string;
+}
+
+export function defineTenantSchema(input: { id: string; migrations: readonly Migration[] }): TenantSchema {
+  if (!/^[a-z0-9-]{1,40}$/.test(input.id)) {
+    throw new SiloError('SCHEMA_INVALID', `Schema id "${input.id}" must be 1–40 chars of a–z, 0–9, -.`);
+  }
+  const migrations = [...input.migrations].sort((a, b) => a.version - b.version);
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new SiloError(
+        'SCHEMA_INVALID',
+        `Migrations of "${input.id}" must be numbered 1, 2, 3, ... without gaps; found version ${migration.version} at position ${index + 1}.`,
+      );
+    }
+    if (migration.sql.trim() === '') {
+      throw new SiloError('SCHEMA_INVALID', `Migration ${migration.version} (${migration.name}) of "${input.id}" has no SQL.`);
+    }
+  });
+  const hash = createHash('sha256');
+  for (const migration of migrations) hash.update(`${migration.version}\0${migration.sql}\0`);
+  return {
+    id: input.id,
+    migrations,
+    latestVersion: migrations.length,
+    fingerprint: hash.digest('hex').slice(0, 16),
+  };
+}
+
+/** The migrations an instance at `version` still needs. */
+export function pendingMigrations(schema: TenantSchema, version: number): readonly Migration[] {
+  return schema.migrations.filter((migration) => migration.version > version);
+}
