@@ -1,0 +1,380 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_REGIONS, isSiloError, type Engine, type QueryLimits, type Region, type SiloErrorCode } from '../src/index';
+import { sampleSchema, tempDir } from './helpers';
+
+/**
+ * The contract every engine must pass (local files today, Turso later). It talks to the
+ * Engine interface only, so a new engine proves it fits without changing any caller.
+ */
+export interface EngineUnderTest {
+  engine: Engine;
+  regions: readonly Region[];
+  /** Closes the engine and anything it needed (servers, stand-ins). */
+  dispose(): Promise<void>;
+}
+
+const LIMITS: QueryLimits = { timeoutMs: 5_000, maxRows: 1_000, maxBytes: 1024 * 1024 };
+
+export function describeEngineContract(label: string, setUp: (dir: string) => Promise<EngineUnderTest>): void {
+  describe(`engine contract: ${label}`, () => {
+    let subject: EngineUnderTest;
+    let engine: Engine;
+    let eu: Region;
+    let us: Region;
+    let dir: string;
+
+    beforeEach(async () => {
+      dir = tempDir('silo-engine-');
+      subject = await setUp(dir);
+      engine = subject.engine;
+      eu = subject.regions.find((region) => region.jurisdiction === 'eu') as Region;
+      us = subject.regions.find((region) => region.jurisdiction === 'us') as Region;
+      return () => subject.dispose();
+    });
+
+    async function created(name: string, region: Region = eu, schema = sampleSchema()): Promise<string> {
+      const url = engine.locate(name, region);
+      await engine.create(url, schema);
+      return url;
+    }
+
+    async function rejection(promise: Promise<unknown>): Promise<SiloErrorCode | string> {
+      try {
+        await promise;
+      } catch (error) {
+        return isSiloError(error) ? error.code : String(error);
+      }
+      return 'resolved';
+    }
+
+    describe('placement', () => {
+      it('locates deterministically, per name and region, without creating anything', async () => {
+        const a = engine.locate('acme', eu);
+        expect(engine.locate('acme', eu)).toBe(a);
+        expect(engine.locate('acme', us)).not.toBe(a);
+        expect(engine.locate('globex', eu)).not.toBe(a);
+        expect(await engine.exists(a)).toBe(false);
+        expect((await engine.inventory(subject.regions)).databases).toEqual([]);
+      });
+    });
+
+    describe('create', () => {
+      it('creates a database at the latest schema that is servable on return', async () => {
+        const url = await created('acme');
+        expect(await engine.exists(url)).toBe(true);
+        expect(await engine.schemaVersion(url)).toBe(2);
+        expect(await engine.integrityCheck(url)).toEqual([]);
+        const db = engine.connect(url);
+        await db.execute("INSERT INTO notes (body, tag) VALUES ('hello', 'greeting')");
+        const { rows } = await db.execute('SELECT body, tag FROM notes');
+        expect(rows).toEqual([{ body: 'hello', tag: 'greeting' }]);
+        db.close();
+        expect(await engine.sizeOf(url)).toBeGreaterThan(0);
+      });
+
+      it('leaves no temporary files and lists what it created', async () => {
+        const a = await created('acme');
+        const b = await created('initech', us);
+        const { databases, leftovers } = await engine.inventory(subject.regions);
+        expect(databases.sort()).toEqual([a, b].sort());
+        expect(leftovers).toEqual([]);
+      });
+
+      it('keeps tenants apart: one database never sees another one\'s rows', async () => {
+        const a = engine.connect(await created('acme'));
+        const b = engine.connect(await created('globex'));
+        await a.execute("INSERT INTO notes (body) VALUES ('acme secret')");
+        expect((await b.execute('SELECT count(*) AS n FROM notes')).rows[0]).toEqual({ n: 0 });
+        a.close();
+        b.close();
+      });
+    });
+
+    describe('connections', () => {
+      it('runs a batch atomically: one failing statement rolls back all of them', async () => {
+        const db = engine.connect(await created('acme'));
+        await expect(
+          db.batch([
+            { sql: "INSERT INTO notes (body) VALUES ('one')" },
+            { sql: 'INSERT INTO notes (body) VALUES (?)', args: [null] },
+          ]),
+        ).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+        expect((await db.execute('SELECT count(*) AS n FROM notes')).rows[0]).toEqual({ n: 0 });
+        const results = await db.batch([
+          { sql: 'INSERT INTO notes (body) VALUES (?)', args: ['one'] },
+          { sql: 'INSERT INTO notes (body) VALUES (:body)', args: { body: 'two' } },
+        ]);
+        expect(results.map((r) => r.rowsAffected)).toEqual([1, 1]);
+        expect((await db.execute('SELECT count(*) AS n FROM notes')).rows[0]).toEqual({ n: 2 });
+        db.close();
+      });
+
+      it('reports SQL errors as QUERY_FAILED with the database message', async () => {
+        const db = engine.connect(await created('acme'));
+        await expect(db.execute('SELECT * FROM missing_table')).rejects.toMatchObject({
+          code: 'QUERY_FAILED',
+          message: expect.stringContaining('no such table'),
+        });
+        db.close();
+      });
+    });
+
+    describe('clone and snapshot', () => {
+      it('clones a live database consistently, and the clone is independent', async () => {
+        const source = await created('acme');
+        const db = engine.connect(source);
+        for (let i = 0; i < 100; i++) await db.execute('INSERT INTO notes (body) VALUES (?)', [`note ${i}`]);
+        const target = engine.locate('acme-copy', eu);
+        await engine.clone(source, target);
+        const copy = engine.connect(target);
+        expect((await copy.execute('SELECT count(*) AS n FROM notes')).rows[0]).toEqual({ n: 100 });
+        await copy.execute("INSERT INTO notes (body) VALUES ('only in the copy')");
+        expect((await db.execute('SELECT count(*) AS n FROM notes')).rows[0]).toEqual({ n: 100 });
+        expect(await engine.integrityCheck(target)).toEqual([]);
+        copy.close();
+        db.close();
+      });
+
+      it('snapshots to a single self-contained SQLite file', async () => {
+        const url = await created('acme');
+        const db = engine.connect(url);
+        await db.execute("INSERT INTO notes (body) VALUES ('kept')");
+        const dest = path.join(dir, 'out', 'acme.sqlite');
+        await engine.snapshot(url, dest);
+        expect(existsSync(`${dest}-wal`)).toBe(false);
+        const file = new Database(dest, { readonly: true });
+        expect(file.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'kept' }]);
+        file.close();
+        db.close();
+      });
+    });
+
+    describe('import', () => {
+      let good: string;
+
+      beforeEach(async () => {
+        const url = await created('source');
+        const db = engine.connect(url);
+        await db.execute("INSERT INTO notes (body) VALUES ('imported note')");
+        db.close();
+        good = path.join(dir, 'upload.sqlite');
+        await engine.snapshot(url, good);
+      });
+
+      it('creates a database from a valid file', async () => {
+        const target = engine.locate('imported', eu);
+        const report = await engine.importFile(good, target, sampleSchema(), 10 * 1024 * 1024);
+        expect(report).toMatchObject({ fromVersion: 2, toVersion: 2 });
+        const db = engine.connect(target);
+        expect((await db.execute('SELECT body FROM notes')).rows).toEqual([{ body: 'imported note' }]);
+        db.close();
+      });
+
+      it('migrates a file from an older schema version', async () => {
+        const old = path.join(dir, 'old.sqlite');
+        const raw = new Database(old);
+        raw.exec(`${sampleSchema(1).migrations[0]?.sql ?? ''} PRAGMA user_version = 1; INSERT INTO notes (body) VALUES ('v1 note');`);
+        raw.close();
+        const target = engine.locate('from-v1', eu);
+        expect(await engine.importFile(old, target, sampleSchema(), 10 * 1024 * 1024)).toMatchObject({ fromVersion: 1, toVersion: 2 });
+        expect(await engine.schemaVersion(target)).toBe(2);
+      });
+
+      const malformed: [string, (file: string, good: string) => void, RegExp][] = [
+        ['an empty file', (file) => writeFileSync(file, ''), /empty/],
+        ['random bytes', (file) => writeFileSync(file, randomBytes(8192)), /not a SQLite database/],
+        ['a text file', (file) => writeFileSync(file, 'id,title\n1,hello\n'), /not a SQLite database/],
+        ['a truncated database', (file, source) => { copyFileSync(source, file); truncateSync(file, 100); }, /truncated/],
+        [
+          'a database with corrupted pages',
+          (file, source) => {
+            copyFileSync(source, file);
+            const fd = openSync(file, 'r+');
+            const pageSize = 4096;
+            // Overwrite the b-tree pages after the header page with garbage.
+            writeSync(fd, randomBytes(statSync(file).size - pageSize), 0, undefined, pageSize);
+            closeSync(fd);
+          },
+          /integrity check failed|not a readable SQLite database/,
+        ],
+        [
+          'a SQLite database of another application',
+          (file) => {
+            const other = new Database(file);
+            other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); PRAGMA user_version = 1;');
+            other.close();
+          },
+          /does not match "sample" schema version 1: missing table notes/,
+        ],
+        [
+          'a database without a schema version',
+          (file) => {
+            const other = new Database(file);
+            other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT);');
+            other.close();
+          },
+          /does not carry a "sample" schema version/,
+        ],
+        [
+          'a database from a newer release',
+          (file, source) => {
+            copyFileSync(source, file);
+            const other = new Database(file);
+            other.pragma('user_version = 99');
+            other.close();
+          },
+          /newer than this Silo/,
+        ],
+      ];
+
+      for (const [what, make, message] of malformed) {
+        it(`refuses ${what} and leaves nothing behind`, async () => {
+          const file = path.join(dir, 'bad-upload.sqlite');
+          make(file, good);
+          const target = engine.locate('refused', eu);
+          await expect(engine.importFile(file, target, sampleSchema(), 10 * 1024 * 1024)).rejects.toMatchObject({
+            code: 'IMPORT_REJECTED',
+            message: expect.stringMatching(message),
+          });
+          expect(await engine.exists(target)).toBe(false);
+          expect((await engine.inventory(subject.regions)).leftovers).toEqual([]);
+          expect(existsSync(file)).toBe(true);
+        });
+      }
+
+      it('refuses a file over the size limit', async () => {
+        const target = engine.locate('too-big', eu);
+        const code = await rejection(engine.importFile(good, target, sampleSchema(), 1_000));
+        expect(code).toBe('IMPORT_REJECTED');
+        expect(await engine.exists(target)).toBe(false);
+      });
+    });
+
+    describe('remove', () => {
+      it('removes the database and its sidecars, and is idempotent', async () => {
+        const url = await created('acme');
+        const db = engine.connect(url);
+        await db.execute("INSERT INTO notes (body) VALUES ('x')");
+        db.close();
+        await engine.remove(url);
+        expect(await engine.exists(url)).toBe(false);
+        await engine.remove(url);
+        const { databases, leftovers } = await engine.inventory(subject.regions);
+        expect(databases).toEqual([]);
+        expect(leftovers).toEqual([]);
+      });
+    });
+
+    describe('migrate', () => {
+      it('migrates in one transaction; a dry run changes nothing', async () => {
+        const url = await created('acme', eu, sampleSchema(1));
+        expect(await engine.schemaVersion(url)).toBe(1);
+        expect(await engine.migrate(url, sampleSchema(), { dryRun: true })).toEqual({ from: 1, to: 2 });
+        expect(await engine.schemaVersion(url)).toBe(1);
+        expect(await engine.migrate(url, sampleSchema(), { dryRun: false })).toEqual({ from: 1, to: 2 });
+        expect(await engine.schemaVersion(url)).toBe(2);
+        expect(await engine.migrate(url, sampleSchema(), { dryRun: false })).toEqual({ from: 2, to: 2 });
+      });
+
+      it('rolls back every step of a failing migration', async () => {
+        const url = await created('acme', eu, sampleSchema(1));
+        const broken = {
+          ...sampleSchema(),
+          migrations: [
+            ...sampleSchema(1).migrations,
+            { version: 2, name: 'half good', sql: 'CREATE TABLE extra (id INTEGER); ALTER TABLE nope ADD COLUMN x;' },
+          ],
+        };
+        await expect(engine.migrate(url, broken, { dryRun: false })).rejects.toThrow(/no such table/);
+        expect(await engine.schemaVersion(url)).toBe(1);
+        const result = await engine.query(url, { sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'", readOnly: true, limits: LIMITS });
+        expect(result.rows).toEqual([[0]]);
+      });
+    });
+
+    describe('isolated queries', () => {
+      let url: string;
+
+      beforeEach(async () => {
+        url = await created('acme');
+        const db = engine.connect(url);
+        await db.batch(Array.from({ length: 50 }, (_, i) => ({ sql: 'INSERT INTO notes (body) VALUES (?)', args: [`note ${i}`] })));
+        db.close();
+      });
+
+      it('returns columns and rows as arrays, with timing', async () => {
+        const result = await engine.query(url, { sql: 'SELECT id, body FROM notes WHERE id <= ? ORDER BY id', args: [2], readOnly: true, limits: LIMITS });
+        expect(result.columns).toEqual(['id', 'body']);
+        expect(result.rows).toEqual([[1, 'note 0'], [2, 'note 1']]);
+        expect(result.truncated).toBe(false);
+        expect(result.durationMs).toBeGreaterThanOrEqual(0);
+      });
+
+      it('is read-only by SQLite itself, not by parsing SQL', async () => {
+        for (const sql of ["INSERT INTO notes (body) VALUES ('x')", 'DELETE FROM notes', 'DROP TABLE notes', '/* select */ UPDATE notes SET body = 1']) {
+          await expect(engine.query(url, { sql, readOnly: true, limits: LIMITS })).rejects.toMatchObject({
+            code: 'QUERY_FAILED',
+            message: expect.stringContaining('readonly'),
+          });
+        }
+        const count = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });
+        expect(count.rows).toEqual([[50]]);
+      });
+
+      it('writes when asked to', async () => {
+        const result = await engine.query(url, { sql: "UPDATE notes SET tag = 'x' WHERE id <= 5", readOnly: false, limits: LIMITS });
+        expect(result.rowsAffected).toBe(5);
+      });
+
+      it('caps rows and bytes and says so', async () => {
+        const rows = await engine.query(url, { sql: 'SELECT * FROM notes', readOnly: true, limits: { ...LIMITS, maxRows: 10 } });
+        expect(rows.rows).toHaveLength(10);
+        expect(rows.truncated).toBe(true);
+        const bytes = await engine.query(url, { sql: "SELECT printf('%.1000c', 'x') FROM notes", readOnly: true, limits: { ...LIMITS, maxBytes: 4_096 } });
+        expect(bytes.rows.length).toBeLessThan(50);
+        expect(bytes.truncated).toBe(true);
+      });
+
+      it('stops a runaway query at the time limit without blocking the caller, then keeps serving', async () => {
+        let ticks = 0;
+        const ticker = setInterval(() => ticks++, 10);
+        const runaway = engine.query(url, {
+          sql: 'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever',
+          readOnly: true,
+          limits: { ...LIMITS, timeoutMs: 500 },
+        });
+        await expect(runaway).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+        clearInterval(ticker);
+        // The event loop kept turning while SQLite spun in another process.
+        expect(ticks).toBeGreaterThan(10);
+        const after = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });
+        expect(after.rows).toEqual([[50]]);
+      });
+
+      it('answers many queries at once', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            engine.query(url, { sql: 'SELECT count(*) FROM notes WHERE id > ?', args: [i], readOnly: true, limits: LIMITS }),
+          ),
+        );
+        expect(results.map((r) => r.rows[0]?.[0])).toEqual(Array.from({ length: 40 }, (_, i) => 50 - i));
+      });
+    });
+  });
+}
+
+/** Default regions rooted in a temporary folder, as the fleet would configure them. */
+export function regionsIn(dir: string): Region[] {
+  return DEFAULT_REGIONS.map((region) => ({ ...region, dataDir: path.join(dir, 'regions', region.id) }));
+}
+
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { fdsUnder, tempFleet } from './helpers';
+
+describe('handle cache', () => {
+  it('keeps at most `cap` handles open and closes evicted ones at once', async () => {
+    const { fleet, dataDir } = await tempFleet({ handleCap: 5 });
+    for (let i = 0; i < 12; i++) await fleet.create(`shop-${i}`, { jurisdiction: i % 2 ? 'eu' : 'us' });
+    expect(fdsUnder(dataDir)).toBeLessThanOrEqual(3); // the catalog only
+
+    for (let i = 0; i < 12; i++) {
+      const handle = await fleet.open(`shop-${i}`);
+      await handle.db.execute("INSERT INTO notes (body) VALUES ('x')");
+      handle.release();
+    }
+    expect(fleet.openHandles).toBe(5);
+    const withFive = fdsUnder(dataDir);
+    // Each open WAL database holds the file, its WAL and its shared memory.
+    expect(withFive).toBeLessThanOrEqual(3 + 5 * 3);
+
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 12; i++) (await fleet.open(`shop-${i}`)).release();
+    }
+    expect(fleet.openHandles).toBe(5);
+    expect(fdsUnder(dataDir)).toBe(withFive);
+  });
+
+  it('never evicts a handle in use: the next caller waits for a release', async () => {
+    const { fleet } = await tempFleet({ handleCap: 2, handleWaitMs: 5_000 });
+    for (const name of ['one-1', 'two-2', 'three-3']) await fleet.create(name, { jurisdiction: 'eu' });
+    const one = await fleet.open('one-1');
+    const two = await fleet.open('two-2');
+    let third: Awaited<ReturnType<typeof fleet.open>> | undefined;
+    const waiting = fleet.open('three-3').then((handle) => (third = handle));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(third).toBeUndefined();
+    // Both handles still work while the third caller waits.
+    expect((await one.db.execute('SELECT count(*) AS n FROM notes')).rows).toEqual([{ n: 0 }]);
+    expect((await two.db.execute('SELECT count(*) AS n FROM notes')).rows).toEqual([{ n: 0 }]);
+    one.release();
+    await waiting;
+    expect(third?.instance.name).toBe('three-3');
+    expect(fleet.openHandles).toBe(2);
+    // The handle still in use survived; the released one was evicted.
+    expect((await two.db.execute('SELECT count(*) AS n FROM notes')).rows).toEqual([{ n: 0 }]);
+    two.release();
+    third?.release();
+  });
+
+  it('gives up with HANDLES_EXHAUSTED when nothing is released in time', async () => {
+    const { fleet } = await tempFleet({ handleCap: 1, handleWaitMs: 100 });
+    await fleet.create('one-1', { jurisdiction: 'eu' });
+    await fleet.create('two-2', { jurisdiction: 'eu' });
+    const held = await fleet.open('one-1');
+    await expect(fleet.open('two-2')).rejects.toMatchObject({ code: 'HANDLES_EXHAUSTED' });
+    held.release();
+    (await fleet.open('two-2')).release();
+  });
+
+  it('shares one handle between concurrent users of the same instance', async () => {
+    const { fleet } = await tempFleet({ handleCap: 1 });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const handles = await Promise.all([fleet.open('acme'), fleet.open('acme'), fleet.open('acme')]);
+    expect(new Set(handles.map((h) => h.db)).size).toBe(1);
+    for (const handle of handles) handle.release();
+  });
+
+  it('closes the handle of a deleted instance once its last user releases it', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const handle = await fleet.open('acme');
+    await fleet.delete('acme');
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
+    // In-flight work finishes on the handle it holds.
+    expect((await handle.db.execute('SELECT count(*) AS n FROM notes')).rows).toEqual([{ n: 0 }]);
+    handle.release();
+    expect(fleet.openHandles).toBe(0);
+    expect(fdsUnder(`${dataDir}/regions`)).toBe(0);
+  });
+});
