@@ -69,20 +69,11 @@ export class LocalEngine implements Engine {
   }
 
   async clone(sourceUrl: string, targetUrl: string): Promise<void> {
-    const target = toPath(targetUrl);
-    this.#ensureDir(path.dirname(target));
-    const temp = tempSibling(target);
-    try {
-      await consistentCopy(toPath(sourceUrl), temp);
-      publish(temp, target);
-    } catch (error) {
-      removeDatabaseFiles(temp);
-      throw error;
-    }
+    await this.snapshot(sourceUrl, toPath(targetUrl));
   }
 
   async snapshot(url: string, destPath: string): Promise<void> {
-    mkdirSync(path.dirname(destPath), { recursive: true });
+    this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
       await consistentCopy(toPath(url), temp);
