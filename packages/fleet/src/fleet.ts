@@ -26,7 +26,7 @@ export interface FleetOptions extends FleetSettingsInput {
   engine?: Engine;
   /** Who the audit log names when an operation does not say. */
   actor?: string;
-  /** Resolve interrupted operations and expired deletions on open (default true). */
+  /** Resolve operations a crash interrupted, on open (default true). Purging stays explicit. */
   reconcileOnOpen?: boolean;
 }
 
@@ -66,6 +66,11 @@ export type QueryAllEvent =
   | ({ instance: string; status: 'ok' } & QueryResult)
   | { instance: string; status: 'error'; code: string; error: string; durationMs: number };
 
+export interface PurgeExpiredReport {
+  purged: string[];
+  failed: { name: string; error: string }[];
+}
+
 export interface InstanceDetails extends InstanceInfo {
   readonly clones: readonly { name: string; state: InstanceState }[];
 }
@@ -98,6 +103,7 @@ export class Fleet {
   readonly #touches: TouchBuffer;
   readonly #actor: string;
   #closed = false;
+  #startupReport: DoctorReport | undefined;
 
   private constructor(options: FleetOptions) {
     this.settings = resolveSettings(options);
@@ -118,13 +124,15 @@ export class Fleet {
 
   static async open(options: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(options);
-    if (options.reconcileOnOpen ?? true) await fleet.doctor({ scanFiles: false });
+    if (options.reconcileOnOpen ?? true) {
+      fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+    }
     return fleet;
   }
 
-  /** The catalog, for read-only views (lists, counts) that the fleet does not wrap. */
-  get catalog(): Catalog {
-    return this.#catalog;
+  /** What the reconciliation on open resolved, if it ran. */
+  get startupReport(): DoctorReport | undefined {
+    return this.#startupReport;
   }
 
   get openHandles(): number {
@@ -192,6 +200,16 @@ export class Fleet {
     return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
   }
 
+  /** The instance of this name in any state, or undefined: for callers that expect absence. */
+  find(name: string): InstanceInfo | undefined {
+    return this.#catalog.get(name);
+  }
+
+  /** Deleted instances past the retention window: what `purgeExpired` would remove now. */
+  expiredDeletions(): InstanceInfo[] {
+    return this.#catalog.expiredDeletions(this.settings.retentionMs);
+  }
+
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
     return this.#catalog.audit(query);
   }
@@ -239,9 +257,10 @@ export class Fleet {
           region: region.id,
           clonedFrom: source.id,
         },
-        async (url) => {
+        async (url, id) => {
           await this.engine.clone(source.dbUrl, url);
           failpoint('clone:before-ready');
+          this.#catalog.copyMetrics(source.id, id);
           return this.engine.schemaVersion(url);
         },
       );
@@ -289,7 +308,12 @@ export class Fleet {
             : `Instance "${name}" is still being set up; delete it once it is ready.`,
         );
       }
-      this.#catalog.setState(instance.id, 'deleted');
+      if (!this.#catalog.transition(instance.id, 'ready', 'deleted')) {
+        // Someone else changed it meanwhile: deleted already is success, anything else is not.
+        const now = this.#catalog.require(name);
+        if (now.state === 'deleted') return now;
+        throw new SiloError('INVALID_STATE', `Instance "${name}" changed to ${now.state} while deleting it; check it and try again.`);
+      }
       this.#handles.invalidate(instance.id);
       return this.#catalog.require(name);
     });
@@ -310,7 +334,9 @@ export class Fleet {
         const { to } = await this.engine.migrate(instance.dbUrl, this.schema, { dryRun: false });
         this.#catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to }]);
       }
-      this.#catalog.setState(instance.id, 'ready');
+      if (!this.#catalog.transition(instance.id, 'deleted', 'ready')) {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+      }
       return this.#catalog.require(name);
     });
   }
@@ -326,26 +352,31 @@ export class Fleet {
       if (instance.state === 'ready' || instance.state === 'provisioning') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
+      // Lease the row first, so a concurrent restore or purge cannot interleave with the removal.
+      if (!this.#catalog.claim(instance.id, ['deleted', 'failed'])) {
+        if (!this.#catalog.resolve(name)) return { purged: false };
+        throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
+      }
       this.#handles.invalidate(instance.id);
-      // Files first: a crash in between leaves a row that purges again, never an orphan file.
+      // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
       await this.engine.remove(instance.dbUrl);
-      this.#catalog.remove(instance.id);
+      this.#catalog.removeClaimed(instance.id);
       return { purged: true };
     });
   }
 
-  /** Purges every instance deleted longer ago than the retention window. */
-  async purgeExpired(options: ActorOption = {}): Promise<string[]> {
-    const purged: string[] = [];
-    for (const instance of this.#catalog.expiredDeletions(this.settings.retentionMs)) {
+  /** Purges every instance deleted longer ago than the retention window. Failures are reported, and retried next run. */
+  async purgeExpired(options: ActorOption = {}): Promise<PurgeExpiredReport> {
+    const report: PurgeExpiredReport = { purged: [], failed: [] };
+    for (const instance of this.expiredDeletions()) {
       try {
         await this.purge(instance.name, { actor: options.actor ?? 'retention' });
-        purged.push(instance.name);
-      } catch {
-        // Recorded in the audit log by purge(); the next run retries.
+        report.purged.push(instance.name);
+      } catch (error) {
+        report.failed.push({ name: instance.name, error: errorMessage(error) });
       }
     }
-    return purged;
+    return report;
   }
 
   setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
@@ -394,10 +425,11 @@ export class Fleet {
   /** How far the fleet is from the latest schema. */
   migrationStatus(): { latestVersion: number; behind: number; byVersion: { version: number; count: number }[]; pending: { version: number; name: string; instances: number }[] } {
     const latest = this.schema.latestVersion;
-    const byVersion = this.#catalog
-      .countBy('schema_version')
-      .map(({ key, count }) => ({ version: Number(key), count }));
+    // Deleted instances count: a restore serves them again, so they must be migrated too.
     const live = { state: ['ready', 'deleted'] as InstanceState[] };
+    const byVersion = this.#catalog
+      .countBy('schema_version', live)
+      .map(({ key, count }) => ({ version: Number(key), count }));
     return {
       latestVersion: latest,
       behind: this.#catalog.count({ ...live, schemaBelow: latest }),
@@ -476,10 +508,14 @@ export class Fleet {
    * removed), expired deletions are purged, and with `scanFiles` leftovers are removed and
    * orphans reported.
    */
-  async doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+  async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
     this.#assertOpen();
     const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
-    report.purgedExpired = await this.purgeExpired();
+    if (options.purgeExpired ?? true) {
+      const { purged, failed } = await this.purgeExpired();
+      report.purgedExpired = purged;
+      report.purgeFailures = failed;
+    }
     for (const entry of report.interrupted) this.#handles.invalidate(entry.id);
     return report;
   }
@@ -502,7 +538,7 @@ export class Fleet {
    */
   async #provision(
     entry: { name: string; displayName: string | undefined; jurisdiction: string; region: string; clonedFrom?: string },
-    build: (url: string) => Promise<number>,
+    build: (url: string, id: string) => Promise<number>,
   ): Promise<InstanceInfo> {
     const region = this.regions.get(entry.region);
     const id = randomUUID();
@@ -519,7 +555,7 @@ export class Fleet {
     });
     failpoint('create:after-register');
     try {
-      const schemaVersion = await build(dbUrl);
+      const schemaVersion = await build(dbUrl, id);
       failpoint('create:before-ready');
       this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
     } catch (error) {

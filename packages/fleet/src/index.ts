@@ -12,6 +12,7 @@ export type {
   ImportOptions,
   InstanceDetails,
   InstanceHandle,
+  PurgeExpiredReport,
   QueryAllEvent,
   QueryAllOptions,
   QueryOptions,

@@ -1,7 +1,7 @@
 import type { Catalog } from './catalog/catalog';
 import type { Region } from './config';
 import type { Engine } from './engine';
-import { isAlive } from './processes';
+import { ownerAlive } from './processes';
 import { errorMessage } from './errors';
 
 export interface DoctorOptions {
@@ -14,8 +14,12 @@ export interface DoctorOptions {
 }
 
 export interface DoctorReport {
+  /** Creates, clones and imports a crash interrupted: now failed, their files removed. */
   interrupted: { id: string; instance: string }[];
+  /** Purges a crash interrupted, now finished. */
+  purgesCompleted: string[];
   purgedExpired: string[];
+  purgeFailures: { name: string; error: string }[];
   leftoversRemoved: string[];
   /** Database files with no catalog row: reported, never deleted automatically. */
   orphans: string[];
@@ -35,7 +39,9 @@ export async function reconcile(
 ): Promise<DoctorReport> {
   const report: DoctorReport = {
     interrupted: [],
+    purgesCompleted: [],
     purgedExpired: [],
+    purgeFailures: [],
     leftoversRemoved: [],
     orphans: [],
     missing: [],
@@ -43,11 +49,18 @@ export async function reconcile(
     integrity: [],
   };
 
-  // A provisioning row whose owner died was interrupted: its files may be partial, so they go.
-  for (const instance of catalog.interruptedOperations(isAlive, options.staleAfterMs ?? HOUR)) {
+  // A leased row whose owner died was interrupted. The lease is taken over first, so two
+  // reconcilers never both act, and a stale one can never remove a re-created instance's files.
+  for (const { instance, owner } of catalog.interruptedOperations(ownerAlive, options.staleAfterMs ?? HOUR)) {
+    if (!catalog.claim(instance.id, [instance.state], owner)) continue;
     await engine.remove(instance.dbUrl);
-    catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
-    report.interrupted.push({ id: instance.id, instance: instance.name });
+    if (instance.state === 'provisioning') {
+      catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
+      report.interrupted.push({ id: instance.id, instance: instance.name });
+    } else {
+      catalog.removeClaimed(instance.id);
+      report.purgesCompleted.push(instance.name);
+    }
   }
 
   if (options.scanFiles || options.deep) {

@@ -317,8 +317,8 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
       it('is read-only by SQLite itself, not by parsing SQL', async () => {
         for (const sql of ["INSERT INTO notes (body) VALUES ('x')", 'DELETE FROM notes', 'DROP TABLE notes', '/* select */ UPDATE notes SET body = 1']) {
           await expect(engine.query(url, { sql, readOnly: true, limits: LIMITS })).rejects.toMatchObject({
-            code: 'QUERY_FAILED',
-            message: expect.stringContaining('readonly'),
+            code: 'QUERY_READ_ONLY',
+            message: expect.stringContaining('read-only'),
           });
         }
         const count = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });

@@ -90,14 +90,14 @@ describe('delete, restore and purge', () => {
     await fleet.create('old-one', { jurisdiction: 'eu' });
     await fleet.create('kept-one', { jurisdiction: 'eu' });
     await fleet.delete('old-one');
-    expect(await fleet.purgeExpired()).toEqual(['old-one']);
+    expect(await fleet.purgeExpired()).toEqual({ purged: ['old-one'], failed: [] });
     expect(fleet.list().items.map((i) => i.name)).toEqual(['kept-one']);
     expect(fleet.audit({ instance: 'old-one', operation: 'purge' }).items[0]).toMatchObject({ actor: 'retention', outcome: 'ok' });
 
     const { fleet: week } = await tempFleet({ retentionDays: 7 });
     await week.create('recent', { jurisdiction: 'eu' });
     await week.delete('recent');
-    expect(await week.purgeExpired()).toEqual([]);
+    expect(await week.purgeExpired()).toEqual({ purged: [], failed: [] });
     expect(week.get('recent').state).toBe('deleted');
   });
 });
@@ -245,7 +245,7 @@ describe('queries', () => {
   it('runs read-only by default and audits writes', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
-    await expect(fleet.query('acme', "INSERT INTO notes (body) VALUES ('x')")).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    await expect(fleet.query('acme', "INSERT INTO notes (body) VALUES ('x')")).rejects.toMatchObject({ code: 'QUERY_READ_ONLY' });
     const write = await fleet.query('acme', "INSERT INTO notes (body) VALUES ('x')", [], { readOnly: false, actor: 'ops@example.com' });
     expect(write.rowsAffected).toBe(1);
     expect(fleet.audit({ instance: 'acme', operation: 'query (write)' }).items[0]).toMatchObject({

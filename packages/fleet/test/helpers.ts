@@ -2,26 +2,11 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach } from 'vitest';
-import { defineTenantSchema, openFleet, type Fleet, type FleetOptions, type Migration } from '../src/index';
+import { openFleet, type Fleet, type FleetOptions } from '../src/index';
+import { sampleSchema } from './fixtures/sample-schema';
 
-/** The sample tenant schema of the fleet's own tests: notes, then a tag column. */
-export const SAMPLE_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    name: 'notes',
-    sql: `CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, created_at INTEGER NOT NULL DEFAULT (unixepoch()));`,
-  },
-  {
-    version: 2,
-    name: 'note tags',
-    sql: `ALTER TABLE notes ADD COLUMN tag TEXT; CREATE INDEX notes_tag ON notes (tag);`,
-  },
-];
-
-/** The sample schema cut at `version`, to play an older release of the app. */
-export function sampleSchema(version = SAMPLE_MIGRATIONS.length) {
-  return defineTenantSchema({ id: 'sample', migrations: SAMPLE_MIGRATIONS.slice(0, version) });
-}
+/** The sample tenant schema lives with the fixtures, so child processes share it without Vitest. */
+export { SAMPLE_MIGRATIONS, sampleSchema } from './fixtures/sample-schema';
 
 /** A fresh temporary folder, removed after the test. */
 export function tempDir(prefix = 'silo-test-'): string {

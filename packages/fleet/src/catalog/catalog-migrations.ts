@@ -26,9 +26,9 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
         last_active_at  INTEGER,
         deleted_at      INTEGER,
         error           TEXT,
-        -- Who is running an operation on a provisioning row: a dead owner means it was interrupted.
-        op_pid          INTEGER,
-        op_host         TEXT
+        -- The process running a create or purge on this row (host/boot/pid.start): a lease.
+        -- An owner that is gone means a crash interrupted the operation.
+        op_owner        TEXT
       ) STRICT;
       CREATE INDEX instances_state_name ON instances (state, name);
       CREATE INDEX instances_placement ON instances (jurisdiction, region, name);
@@ -36,6 +36,7 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX instances_last_active ON instances (last_active_at);
       CREATE INDEX instances_schema ON instances (schema_version);
       CREATE INDEX instances_cloned_from ON instances (cloned_from) WHERE cloned_from IS NOT NULL;
+      CREATE INDEX instances_leased ON instances (op_owner) WHERE op_owner IS NOT NULL;
 
       CREATE TABLE instance_metrics (
         instance_id TEXT NOT NULL REFERENCES instances (id) ON DELETE CASCADE,

@@ -1,9 +1,9 @@
-import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { CATALOG_PRAGMAS, migrateSync, openSqlite, type SqliteDatabase } from '../sqlite';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
+import { PROCESS_OWNER } from '../processes';
 
 export type InstanceState = 'provisioning' | 'ready' | 'failed' | 'deleted';
 
@@ -109,8 +109,7 @@ interface InstanceRow {
   last_active_at: number | null;
   deleted_at: number | null;
   error: string | null;
-  op_pid: number | null;
-  op_host: string | null;
+  op_owner: string | null;
   metrics: string | null;
 }
 
@@ -131,8 +130,6 @@ const SELECT_INSTANCE = `
          (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
   FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
 
-const HOST = hostname();
-
 /**
  * The admin database: one row per instance (state, placement, schema version, metrics,
  * lineage) and the audit log of every fleet operation. Synchronous on purpose: it is a local
@@ -144,8 +141,16 @@ export class Catalog {
   readonly #resolveByName;
 
   constructor(readonly file: string) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.#db = openSqlite(file, CATALOG_PRAGMAS);
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      this.#db = openSqlite(file, CATALOG_PRAGMAS);
+    } catch (error) {
+      throw new SiloError(
+        'CATALOG_UNAVAILABLE',
+        `Cannot open the catalog at ${file}: ${error instanceof Error ? error.message : String(error)}. Check SILO_DATA_DIR points at a writable folder holding a Silo catalog.`,
+        { cause: error },
+      );
+    }
     migrateSync(this.#db, CATALOG_MIGRATIONS);
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
@@ -184,21 +189,22 @@ export class Catalog {
 
   /**
    * Registers a new instance as provisioning, owned by this process. A failed row of the same
-   * name is taken over (the name was never served); any other existing row means the name is taken.
+   * name nobody is working on is taken over (the name was never served); any other existing
+   * row means the name is taken.
    */
   beginProvisioning(entry: NewInstance, now = Date.now()): void {
     const register = this.#db.transaction(() => {
       const existing = this.#resolveByName.get(entry.name);
-      if (existing && existing.state !== 'failed') throw nameTaken(entry.name, existing.state);
+      if (existing && (existing.state !== 'failed' || existing.op_owner !== null)) throw nameTaken(entry.name, existing.state);
       if (existing) this.#db.prepare('DELETE FROM instances WHERE id = ?').run(existing.id);
       this.#db
         .prepare(
           `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
-                                  created_at, updated_at, op_pid, op_host)
+                                  created_at, updated_at, op_owner)
            VALUES (@id, @name, @displayName, 'provisioning', @jurisdiction, @region, @engine, @dbUrl, @clonedFrom,
-                   @now, @now, @pid, @host)`,
+                   @now, @now, @owner)`,
         )
-        .run({ ...entry, clonedFrom: entry.clonedFrom ?? null, now, pid: process.pid, host: HOST });
+        .run({ ...entry, clonedFrom: entry.clonedFrom ?? null, now, owner: PROCESS_OWNER });
     });
     try {
       register.immediate();
@@ -214,8 +220,7 @@ export class Catalog {
   markReady(id: string, fields: { schemaVersion: number; sizeBytes: number }, now = Date.now()): void {
     this.#db
       .prepare(
-        `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL,
-                              op_pid = NULL, op_host = NULL
+        `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL, op_owner = NULL
          WHERE id = ? AND state = 'provisioning'`,
       )
       .run(fields.schemaVersion, fields.sizeBytes, now, id);
@@ -224,16 +229,34 @@ export class Catalog {
   markFailed(id: string, error: string, now = Date.now()): void {
     this.#db
       .prepare(
-        `UPDATE instances SET state = 'failed', error = ?, updated_at = ?, op_pid = NULL, op_host = NULL
+        `UPDATE instances SET state = 'failed', error = ?, updated_at = ?, op_owner = NULL
          WHERE id = ? AND state IN ('provisioning', 'ready')`,
       )
       .run(error, now, id);
   }
 
-  setState(id: string, state: 'ready' | 'deleted', now = Date.now()): void {
-    this.#db
-      .prepare('UPDATE instances SET state = ?, deleted_at = ?, updated_at = ? WHERE id = ?')
-      .run(state, state === 'deleted' ? now : null, now, id);
+  /** Moves ready ⇄ deleted; false when the row was not in the expected state or is leased. */
+  transition(id: string, from: 'ready' | 'deleted', to: 'ready' | 'deleted', now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare('UPDATE instances SET state = ?, deleted_at = ?, updated_at = ? WHERE id = ? AND state = ? AND op_owner IS NULL')
+        .run(to, to === 'deleted' ? now : null, now, id, from).changes === 1
+    );
+  }
+
+  /**
+   * Leases a row for an operation that removes files (purge, reconciliation). Only one
+   * process wins; `previousOwner` takes over a lease whose owner died.
+   */
+  claim(id: string, states: readonly InstanceState[], previousOwner: string | null = null, now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare(
+          `UPDATE instances SET op_owner = @owner, updated_at = @now
+           WHERE id = @id AND op_owner IS @previous AND state IN (${states.map((state) => `'${state}'`).join(', ')})`,
+        )
+        .run({ owner: PROCESS_OWNER, now, id, previous: previousOwner }).changes === 1
+    );
   }
 
   setDisplayName(id: string, displayName: string, now = Date.now()): void {
@@ -242,6 +265,11 @@ export class Catalog {
 
   remove(id: string): void {
     this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+  }
+
+  /** Removes a row this process leased. */
+  removeClaimed(id: string): void {
+    this.#db.prepare('DELETE FROM instances WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
   }
 
   /** Records schema versions (and sizes) after migrations, many instances per transaction. */
@@ -295,7 +323,7 @@ export class Catalog {
       orderBy = `coalesce(sm.value, 0) ${order}, i.name`;
     } else {
       const column = SORT_COLUMNS[sort as keyof typeof SORT_COLUMNS];
-      if (!column) throw new SiloError('CONFIG_INVALID', `Unknown sort "${sort}". Use one of: ${SORT_KEYS.join(', ')}, metric:<key>.`);
+      if (!column) throw new SiloError('INVALID_INPUT', `Unknown sort "${sort}". Use one of: ${SORT_KEYS.join(', ')}, metric:<key>.`);
       orderBy = column === 'i.name' ? `i.name ${order}` : `${column} ${order} NULLS LAST, i.name`;
     }
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
@@ -325,22 +353,36 @@ export class Catalog {
     return (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
   }
 
-  countBy(column: 'state' | 'jurisdiction' | 'schema_version'): { key: string | number; count: number }[] {
+  countBy(column: 'state' | 'jurisdiction' | 'schema_version', filter: InstanceFilter = {}): { key: string | number; count: number }[] {
+    const { where, params } = filterClause(filter);
     return this.#db
-      .prepare<[], { key: string | number; count: number }>(`SELECT ${column} AS key, count(*) AS count FROM instances GROUP BY ${column} ORDER BY ${column}`)
-      .all();
+      .prepare<Record<string, unknown>, { key: string | number; count: number }>(
+        `SELECT i.${column} AS key, count(*) AS count FROM instances i ${where} GROUP BY i.${column} ORDER BY i.${column}`,
+      )
+      .all(params);
   }
 
-  /** Provisioning rows whose owning process is gone: operations a crash interrupted. */
-  interruptedOperations(isAlive: (pid: number) => boolean, staleAfterMs: number, now = Date.now()): InstanceInfo[] {
+  /** A clone starts with its source's app metrics, until its own activity reports new ones. */
+  copyMetrics(fromId: string, toId: string, now = Date.now()): void {
+    this.#db
+      .prepare(
+        `INSERT OR REPLACE INTO instance_metrics (instance_id, key, value, updated_at)
+         SELECT ?, key, value, ? FROM instance_metrics WHERE instance_id = ?`,
+      )
+      .run(toId, now, fromId);
+  }
+
+  /**
+   * Leased rows whose owner is gone: creates and purges a crash interrupted. An owner on another
+   * machine cannot be asked, so its lease counts as abandoned after `staleAfterMs`.
+   */
+  interruptedOperations(ownerAlive: (owner: string) => boolean | undefined, staleAfterMs: number, now = Date.now()): { instance: InstanceInfo; owner: string }[] {
     const rows = this.#db
-      .prepare<[], InstanceRow>(`SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE state = 'provisioning'`)
+      .prepare<[], InstanceRow & { op_owner: string }>(`SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE op_owner IS NOT NULL`)
       .all();
     return rows
-      .filter((row) =>
-        row.op_host === HOST && row.op_pid !== null ? !isAlive(row.op_pid) : now - row.updated_at > staleAfterMs,
-      )
-      .map(toInfo);
+      .filter((row) => !(ownerAlive(row.op_owner) ?? now - row.updated_at <= staleAfterMs))
+      .map((row) => ({ instance: toInfo(row), owner: row.op_owner }));
   }
 
   expiredDeletions(retentionMs: number, now = Date.now()): InstanceInfo[] {

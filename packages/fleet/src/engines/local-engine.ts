@@ -10,7 +10,7 @@ import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection } from './local-connection';
-import { isAlive } from '../processes';
+import { tokenAlive } from '../processes';
 import {
   SIDECARS,
   isTempFile,
@@ -69,15 +69,19 @@ export class LocalEngine implements Engine {
   }
 
   async clone(sourceUrl: string, targetUrl: string): Promise<void> {
-    await this.snapshot(sourceUrl, toPath(targetUrl));
+    await this.#copyInto(toPath(sourceUrl), toPath(targetUrl), true);
   }
 
   async snapshot(url: string, destPath: string): Promise<void> {
+    await this.#copyInto(toPath(url), destPath, false);
+  }
+
+  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<void> {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      await consistentCopy(toPath(url), temp);
-      publish(temp, destPath);
+      await consistentCopy(source, temp);
+      publish(temp, destPath, { ownsSidecars });
     } catch (error) {
       removeDatabaseFiles(temp);
       throw error;
@@ -172,7 +176,7 @@ export class LocalEngine implements Engine {
     const consider = (file: string): void => {
       if (isTempFile(file)) {
         const owner = tempOwner(file);
-        if (owner === undefined || !isAlive(owner)) leftovers.push(file);
+        if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
       } else if (file.endsWith('.db')) {
         databases.push(pathToFileURL(file).href);
       } else {
@@ -189,6 +193,11 @@ export class LocalEngine implements Engine {
         const file = path.join(this.stagingDir(region), entry);
         if (isTempFile(file)) consider(file);
       }
+    }
+    // A process killed while building a template leaves its temp file here.
+    for (const entry of listDir(this.#templatesDir)) {
+      const file = path.join(this.#templatesDir, entry);
+      if (isTempFile(file)) consider(file);
     }
     return { databases, leftovers };
   }

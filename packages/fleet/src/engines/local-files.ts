@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { PROCESS_TOKEN } from '../processes';
 
 /** Files SQLite may keep beside a database. */
 export const SIDECARS = ['-wal', '-shm', '-journal'] as const;
@@ -16,19 +17,18 @@ export function tenantPath(regionDir: string, name: string): string {
   return path.join(regionDir, 'tenants', shard, `${name}.db`);
 }
 
-/** A temporary sibling tagged with our pid, so reconciliation can tell live work from leftovers. */
+/** A temporary sibling tagged with this process, so reconciliation can tell live work from leftovers. */
 export function tempSibling(file: string): string {
-  return `${file}${TEMP_MARKER}${process.pid}-${randomBytes(4).toString('hex')}`;
+  return `${file}${TEMP_MARKER}${PROCESS_TOKEN}-${randomBytes(4).toString('hex')}`;
 }
 
 export function isTempFile(file: string): boolean {
   return path.basename(file).includes(TEMP_MARKER);
 }
 
-/** The pid that made a temp file, if the name says. */
-export function tempOwner(file: string): number | undefined {
-  const match = /\.tmp-(\d+)-[0-9a-f]+/.exec(path.basename(file));
-  return match ? Number(match[1]) : undefined;
+/** The process token of whoever made a temp file, if the name says. */
+export function tempOwner(file: string): string | undefined {
+  return /\.tmp-(\d+(?:\.\d+)?)-[0-9a-f]+/.exec(path.basename(file))?.[1];
 }
 
 export function removeDatabaseFiles(file: string): void {
@@ -59,9 +59,13 @@ export function fsyncFile(file: string): void {
   }
 }
 
-/** Moves a finished temp file into place: the database appears whole or not at all. */
-export function publish(temp: string, file: string): void {
+/**
+ * Moves a finished temp file into place: the database appears whole or not at all. Stale
+ * sidecars of a database we own (left by an interrupted earlier attempt) would be replayed
+ * into the new file, so they go first; files beside an export destination are not ours.
+ */
+export function publish(temp: string, file: string, options: { ownsSidecars: boolean } = { ownsSidecars: true }): void {
   fsyncFile(temp);
-  for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
+  if (options.ownsSidecars) for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
   renameSync(temp, file);
 }

@@ -33,7 +33,8 @@ function runTask(task) {
       const info = statement.run(...args);
       return ok(task.id, { columns: [], rows: [], truncated: false, rowsAffected: info.changes, durationMs: performance.now() - started });
     }
-    statement.raw(true);
+    // Integers beyond 2^53 come back as BigInt instead of silently losing digits.
+    statement.raw(true).safeIntegers(true);
     const columns = statement.columns().map((column) => column.name);
     /** @type {unknown[][]} */
     const rows = [];
@@ -45,7 +46,7 @@ function runTask(task) {
         truncated = true;
         break;
       }
-      rows.push(row);
+      rows.push(row.map(exactNumber));
     }
     return ok(task.id, { columns, rows, truncated, rowsAffected: 0, durationMs: performance.now() - started });
   } catch (error) {
@@ -60,6 +61,11 @@ function runTask(task) {
 function bindable(args) {
   if (args === undefined || args === null) return [];
   return Array.isArray(args) ? args : [args];
+}
+
+/** @param {unknown} value */
+function exactNumber(value) {
+  return typeof value === 'bigint' && value <= Number.MAX_SAFE_INTEGER && value >= Number.MIN_SAFE_INTEGER ? Number(value) : value;
 }
 
 /** @param {unknown[]} row */

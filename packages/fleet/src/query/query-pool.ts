@@ -128,7 +128,13 @@ class Worker {
     if (!job || reply.id !== job.id) return;
     this.#settle();
     if (reply.ok) job.resolve(reply.result);
-    else {
+    else if (reply.error.sqliteCode === 'SQLITE_READONLY' && job.task.readOnly) {
+      job.reject(
+        new SiloError('QUERY_READ_ONLY', `This connection is read-only, so the statement was refused (${reply.error.message}). Switch to write mode to change data.`, {
+          details: { sqliteCode: reply.error.sqliteCode },
+        }),
+      );
+    } else {
       job.reject(
         new SiloError('QUERY_FAILED', `The query failed: ${reply.error.message}`, {
           details: { sqliteCode: reply.error.sqliteCode },

@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import { withFleet, type CliContext } from '../context';
+import { renderAuditTable } from '../format/instances';
+import { formatCount } from '../format/values';
+import { examples } from '../help';
+import { integerOption, parseOutcome } from '../options';
+
+interface AuditOptions {
+  instance?: string;
+  operation?: string;
+  actor?: string;
+  outcome?: 'ok' | 'error';
+  limit: number;
+  json?: boolean;
+}
+
+/** `silo audit`: who did what to which instance, newest first. */
+export function registerAudit(program: Command, ctx: CliContext): void {
+  const audit = program
+    .command('audit')
+    .summary('show the audit log')
+    .description('show the audit log of fleet operations, newest first')
+    .option('--instance <name>', 'only this instance')
+    .option('--operation <op>', 'only this operation (create, clone, import, delete, restore, purge, export, "query (write)", migrate-all, ...)')
+    .option('--actor <actor>', 'only this actor (e.g. cli:alice)')
+    .option('--outcome <outcome>', 'only "ok" or "error"', parseOutcome)
+    .option('--limit <n>', 'how many entries (1–1000)', integerOption(1, 1_000), 20)
+    .option('--json', 'print { items, total } as JSON')
+    .action(async (options: AuditOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        const page = fleet.audit({
+          instance: options.instance,
+          operation: options.operation,
+          actor: options.actor,
+          outcome: options.outcome,
+          limit: options.limit,
+        });
+        const { output } = ctx;
+        if (options.json) return output.json(page);
+        if (page.total === 0) {
+          output.print('No audit entries match.');
+          return;
+        }
+        output.print(renderAuditTable(page.items, { style: output.style }));
+        output.print(output.style.dim(`showing ${formatCount(page.items.length)} of ${formatCount(page.total)} entries, newest first`));
+      });
+    });
+  examples(audit, ['silo audit', 'silo audit --instance acme', 'silo audit --operation "query (write)" --json', 'silo audit --outcome error --limit 100']);
+}

@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import type { DoctorReport } from '@silo/fleet';
+import { withFleet, type CliContext } from '../context';
+import { EXIT } from '../errors';
+import type { Style } from '../format/style';
+import { plural } from '../format/values';
+import { examples } from '../help';
+
+interface DoctorOptions {
+  scan?: boolean;
+  deep?: boolean;
+  json?: boolean;
+}
+
+/** `silo doctor`: reconcile the catalog with the files and report what was fixed and what needs a human. */
+export function registerDoctor(program: Command, ctx: CliContext): void {
+  const doctor = program
+    .command('doctor')
+    .summary('check and repair the fleet')
+    .description('reconcile the catalog with the database files, and report what was fixed and what remains')
+    .option('--scan', 'also walk the region folders: remove leftovers, report orphan and missing files')
+    .option('--deep', 'also run SQLite integrity checks and re-read schema versions (implies --scan)')
+    .option('--json', 'print the report as JSON')
+    .action(async (options: DoctorOptions, cmd: Command) => {
+      // Opening would already reconcile (silently); doctor does it itself so the report shows it.
+      await withFleet(
+        ctx,
+        cmd,
+        async (fleet) => {
+          const report = await fleet.doctor({ scanFiles: options.scan ?? false, deep: options.deep ?? false });
+          if (needsAttention(report)) ctx.exitCode = EXIT.failed;
+          if (options.json) return ctx.output.json(report);
+          const scope = options.deep ? 'files scanned, integrity checked' : options.scan ? 'files scanned' : 'catalog only; add --scan to check files';
+          ctx.output.print(`Checked the fleet in ${fleet.settings.dataDir} (${scope}).`);
+          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned: Boolean(options.scan || options.deep), deep: Boolean(options.deep) }));
+        },
+        { reconcileOnOpen: false },
+      );
+    });
+  examples(doctor, ['silo doctor', 'silo doctor --scan', 'silo doctor --deep --json']);
+}
+
+/** Problems doctor reports but cannot fix on its own. */
+export function needsAttention(report: DoctorReport): boolean {
+  return report.orphans.length > 0 || report.missing.length > 0 || report.integrity.length > 0;
+}
+
+export function renderDoctorReport(report: DoctorReport, style: Style, scope: { scanned: boolean; deep: boolean }): string {
+  const lines: string[] = [];
+  const section = (label: string, items: readonly string[], kind: 'fixed' | 'problem', applies = true): void => {
+    const head = `  ${label.padEnd(34)}`;
+    if (!applies) lines.push(`${head}${style.dim('not checked')}`);
+    else if (items.length === 0) lines.push(`${head}${style.dim('none')}`);
+    else {
+      const count = String(items.length);
+      lines.push(`${head}${kind === 'problem' ? style.red(count) : style.yellow(count)}`);
+      for (const item of items) lines.push(`    ${item}`);
+    }
+  };
+  section('interrupted operations resolved', report.interrupted.map((entry) => `${entry.instance} (marked failed, files removed)`), 'fixed');
+  section('expired deletions purged', report.purgedExpired, 'fixed');
+  section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned);
+  section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed', scope.deep);
+  section('orphan database files', report.orphans.map(displayPath), 'problem', scope.scanned);
+  section('instances missing their database', report.missing, 'problem', scope.scanned);
+  section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${entry.problems.slice(0, 5).join('; ')}`), 'problem', scope.deep);
+
+  lines.push('');
+  if (!needsAttention(report)) {
+    lines.push(style.green('No problems need attention.'));
+  } else {
+    if (report.orphans.length > 0) {
+      lines.push(`${plural(report.orphans.length, 'orphan file')}: never deleted automatically. Import one with \`silo import <file> <name> --jurisdiction <id>\`, or remove it by hand.`);
+    }
+    if (report.missing.length > 0) {
+      lines.push(`${plural(report.missing.length, 'instance')} lost its database and is marked failed: restore the file from a backup, or \`silo purge <name>\`.`);
+    }
+    if (report.integrity.length > 0) {
+      lines.push(`${plural(report.integrity.length, 'instance')} failed the integrity check: export what can be read (\`silo export <name>\`) and restore from a backup.`);
+    }
+  }
+  return lines.join('\n');
+}
+
+function displayPath(url: string): string {
+  try {
+    return url.startsWith('file:') ? fileURLToPath(url) : url;
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,113 @@
+import { Option, type Command } from 'commander';
+import type { InstanceState, SortKey } from '@silo/fleet';
+import { withFleet, type CliContext } from '../context';
+import { renderInstanceDetails, renderInstanceTable, pageFooter } from '../format/instances';
+import { examples } from '../help';
+import { integerOption, parseSort, parseStates } from '../options';
+
+interface ListOptions {
+  state?: InstanceState[];
+  jurisdiction?: string;
+  region?: string;
+  search?: string;
+  sort?: SortKey;
+  desc?: boolean;
+  limit: number;
+  page?: number;
+  offset?: number;
+  json?: boolean;
+}
+
+interface ShowOptions {
+  json?: boolean;
+  auditLimit: number;
+}
+
+/** `silo instances list|show`, plus the `silo list` and `silo show` shortcuts. */
+export function registerInstances(program: Command, ctx: CliContext): void {
+  const instances = program.command('instances').description('list and inspect instances');
+  examples(instances, ['silo instances list --jurisdiction eu', 'silo instances show acme']);
+  addList(instances.command('list').alias('ls'), ctx, 'silo instances list');
+  addShow(instances.command('show'), ctx, 'silo instances show');
+  addList(program.command('list', { hidden: true }), ctx, 'silo list');
+  addShow(program.command('show'), ctx, 'silo show');
+}
+
+function addList(command: Command, ctx: CliContext, usage: string): void {
+  command
+    .summary('list instances')
+    .description('list instances, filtered, sorted and paged')
+    .option('--state <states>', 'only these states, comma-separated (provisioning, ready, failed, deleted)', parseStates)
+    .option('--jurisdiction <id>', 'only this jurisdiction (e.g. eu, us)')
+    .option('--region <id>', 'only this region (e.g. eu-west)')
+    .option('--search <text>', 'name or display name contains this text')
+    .option('--sort <key>', 'name, created, updated, lastActive, size, state, jurisdiction, region, schemaVersion or metric:<key>', parseSort)
+    .option('--desc', 'sort descending')
+    .option('--limit <n>', 'instances per page (1–1000)', integerOption(1, 1_000), 50)
+    .addOption(new Option('--page <n>', 'page number, from 1').argParser(integerOption(1)).conflicts('offset'))
+    .option('--offset <n>', 'skip this many instances', integerOption(0))
+    .option('--json', 'print { items, total } as JSON')
+    .action(async (options: ListOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        const offset = options.offset ?? ((options.page ?? 1) - 1) * options.limit;
+        const page = fleet.list({
+          state: options.state,
+          jurisdiction: options.jurisdiction,
+          region: options.region,
+          search: options.search,
+          sort: options.sort,
+          order: options.desc ? 'desc' : 'asc',
+          limit: options.limit,
+          offset,
+        });
+        const { output } = ctx;
+        if (options.json) return output.json(page);
+        const filtered = [options.state, options.jurisdiction, options.region, options.search].some((value) => value !== undefined);
+        if (page.total === 0 && !filtered) {
+          output.print('No instances yet. Create one with `silo create <name> --jurisdiction eu`, or try `silo demo`.');
+          return;
+        }
+        if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style }));
+        let footer = pageFooter(offset, page.items.length, page.total);
+        const next = offset + page.items.length;
+        if (page.items.length > 0 && next < page.total) {
+          footer += offset % options.limit === 0 ? ` · next: --page ${next / options.limit + 1}` : ` · next: --offset ${next}`;
+        }
+        output.print(output.style.dim(footer));
+      });
+    });
+  examples(command, [
+    usage,
+    `${usage} --jurisdiction eu --state ready`,
+    `${usage} --sort size --desc --limit 10`,
+    `${usage} --sort metric:todos --desc`,
+    `${usage} --search acme --page 2`,
+    `${usage} --json | jq '.items[].name'`,
+  ]);
+}
+
+function addShow(command: Command, ctx: CliContext, usage: string): void {
+  command
+    .summary('show one instance')
+    .description('show one instance: placement, database, lineage, metrics and recent audit entries')
+    .argument('<name>', 'instance name')
+    .option('--audit-limit <n>', 'how many recent audit entries to show', integerOption(0, 1_000), 10)
+    .option('--json', 'print the details as JSON')
+    .action(async (name: string, options: ShowOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        const details = fleet.get(name);
+        const audit = options.auditLimit > 0 ? fleet.audit({ instance: name, limit: options.auditLimit }).items : [];
+        if (options.json) return ctx.output.json({ ...details, audit });
+        ctx.output.print(
+          renderInstanceDetails({
+            details,
+            audit,
+            latestVersion: fleet.schema.latestVersion,
+            retentionMs: fleet.settings.retentionMs,
+            style: ctx.output.style,
+          }),
+        );
+      });
+    });
+  examples(command, [`${usage} acme`, `${usage} acme --json`]);
+}

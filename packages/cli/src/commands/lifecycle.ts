@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import type { Fleet } from '@silo/fleet';
+import { withFleet, type CliContext } from '../context';
+import { CliFailure, EXIT, UsageError } from '../errors';
+import { placed } from '../format/instances';
+import { formatDate } from '../format/time';
+import { plural } from '../format/values';
+import { examples } from '../help';
+
+interface CreateOptions {
+  jurisdiction: string;
+  region?: string;
+  displayName?: string;
+  json?: boolean;
+}
+
+interface JsonOption {
+  json?: boolean;
+}
+
+interface PurgeOptions {
+  expired?: boolean;
+  yes?: boolean;
+  json?: boolean;
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/** `silo create`, `delete`, `restore` and `purge`: an instance's life from birth to removal. */
+export function registerLifecycle(program: Command, ctx: CliContext): void {
+  const create = program
+    .command('create')
+    .summary('create an instance')
+    .description('create an instance at the latest schema, placed in a region of its jurisdiction')
+    .argument('<name>', '3–63 lowercase letters, digits and single hyphens')
+    .requiredOption('--jurisdiction <id>', 'where its data must stay (e.g. eu, us)')
+    .option('--region <id>', 'a region of that jurisdiction (default: its first region)')
+    .option('--display-name <text>', 'a human name (default: the name)')
+    .option('--json', 'print the new instance as JSON')
+    .action(async (name: string, options: CreateOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        const instance = await fleet.create(name, {
+          jurisdiction: options.jurisdiction,
+          region: options.region,
+          displayName: options.displayName,
+        });
+        if (options.json) return ctx.output.json(instance);
+        ctx.output.print(`Created ${placed(instance)} at schema version ${instance.schemaVersion}.`);
+      });
+    });
+  examples(create, ['silo create acme --jurisdiction eu', 'silo create initech --jurisdiction us --region us-east --display-name "Initech Inc."']);
+
+  const del = program
+    .command('delete')
+    .summary('soft-delete an instance (restorable)')
+    .description('soft-delete an instance: unreachable at once, restorable until the retention window ends')
+    .argument('<name>', 'instance name')
+    .option('--json', 'print the instance as JSON')
+    .action(async (name: string, options: JsonOption, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        const instance = await fleet.delete(name);
+        if (options.json) return ctx.output.json(instance);
+        const purgeAt = (instance.deletedAt ?? Date.now()) + fleet.settings.retentionMs;
+        ctx.output.print(
+          `Deleted "${instance.name}". Restore it with \`silo restore ${instance.name}\` until ${formatDate(purgeAt)} (${retentionText(fleet)}); after that it is purged for good.`,
+        );
+      });
+    });
+  examples(del, ['silo delete acme', 'silo restore acme']);
+
+  const restore = program
+    .command('restore')
+    .summary('restore a deleted instance')
+    .description('bring a deleted instance back (migrating it if the schema moved on meanwhile)')
+    .argument('<name>', 'instance name')
+    .option('--json', 'print the instance as JSON')
+    .action(async (name: string, options: JsonOption, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        const instance = await fleet.restore(name);
+        if (options.json) return ctx.output.json(instance);
+        ctx.output.print(`Restored "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
+      });
+    });
+  examples(restore, ['silo restore acme']);
+
+  const purge = program
+    .command('purge')
+    .summary('remove a deleted instance for good')
+    .description('remove a deleted (or failed) instance and its database for good')
+    .argument('[name]', 'instance name')
+    .option('--expired', 'purge every instance deleted longer ago than the retention window')
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
+    .option('--json', 'print what was purged as JSON')
+    .action(async (name: string | undefined, options: PurgeOptions, cmd: Command) => {
+      if (name !== undefined && options.expired) throw new UsageError('Give an instance name or --expired, not both.', 'purge');
+      if (name !== undefined) {
+        await withFleet(ctx, cmd, (fleet) => purgeOne(fleet, ctx, name, options));
+      } else if (options.expired) {
+        // Opening would purge expired deletions itself (as "retention"); here the user does it, and sees it.
+        await withFleet(ctx, cmd, (fleet) => purgeExpired(fleet, ctx, options), { reconcileOnOpen: false });
+      } else {
+        throw new UsageError('Which instance? Give its name, or --expired to purge every expired deletion.', 'purge');
+      }
+    });
+  examples(purge, ['silo purge acme', 'silo purge acme --yes', 'silo purge --expired --yes']);
+}
+
+async function purgeOne(fleet: Fleet, ctx: CliContext, name: string, options: PurgeOptions): Promise<void> {
+  const instance = fleet.get(name);
+  // A live instance is refused by the fleet with the next step to take; no point asking first.
+  if (instance.state === 'deleted' || instance.state === 'failed') {
+    const confirmed = await confirm(
+      ctx,
+      options,
+      `Purge "${name}" (${instance.state}) and its database for good? This cannot be undone. Type the name to confirm: `,
+      name,
+      `Refusing to purge "${name}" without confirmation: pass --yes (stdin is not a terminal, so silo cannot ask).`,
+    );
+    if (!confirmed) throw new CliFailure('Not purged: the confirmation did not match.');
+  }
+  const { purged } = await fleet.purge(name);
+  if (options.json) return ctx.output.json({ purged: purged ? [name] : [] });
+  ctx.output.print(purged ? `Purged "${name}": its database is gone and the name is free.` : `"${name}" was already gone.`);
+}
+
+async function purgeExpired(fleet: Fleet, ctx: CliContext, options: PurgeOptions): Promise<void> {
+  const expired = fleet.expiredDeletions().map((instance) => instance.name);
+  if (expired.length === 0) {
+    if (options.json) return ctx.output.json({ purged: [], failed: [] });
+    ctx.output.print(`Nothing to purge: no instance was deleted more than ${retentionText(fleet)} ago.`);
+    return;
+  }
+  const confirmed = await confirm(
+    ctx,
+    options,
+    `Purge ${plural(expired.length, 'expired instance')} for good (${expired.join(', ')})? This cannot be undone. [y/N] `,
+    ['y', 'yes'],
+    `Refusing to purge ${plural(expired.length, 'expired instance')} without confirmation: pass --yes (stdin is not a terminal, so silo cannot ask).`,
+  );
+  if (!confirmed) throw new CliFailure('Nothing purged.');
+  const { purged, failed } = await fleet.purgeExpired();
+  if (failed.length > 0) ctx.exitCode = EXIT.failed;
+  if (options.json) return ctx.output.json({ purged, failed });
+  if (purged.length > 0) ctx.output.print(`Purged ${plural(purged.length, 'instance')}: ${purged.join(', ')}.`);
+  for (const failure of failed) ctx.output.error(`Could not purge ${failure.name}: ${failure.error}`);
+}
+
+/**
+ * --yes, or a typed answer when stdin is a terminal. Without either, purging is a usage
+ * error (exit code 2): a script must say --yes explicitly.
+ */
+async function confirm(ctx: CliContext, options: PurgeOptions, question: string, expected: string | readonly string[], refusal: string): Promise<boolean> {
+  if (options.yes) return true;
+  if (!ctx.prompt.interactive) throw new UsageError(refusal, 'purge');
+  const answer = await ctx.prompt.ask(question);
+  return typeof expected === 'string' ? answer === expected : expected.includes(answer.toLowerCase());
+}
+
+function retentionText(fleet: Fleet): string {
+  const days = fleet.settings.retentionMs / DAY;
+  return days === 1 ? '1 day' : `${Number.isInteger(days) ? days : days.toFixed(1)} days`;
+}

@@ -1,0 +1,95 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { formatBytes } from '@silo/fleet';
+import type { Command } from 'commander';
+import { withFleet, type CliContext } from '../context';
+import { CliFailure } from '../errors';
+import { placed } from '../format/instances';
+import { examples } from '../help';
+
+interface CloneOptions {
+  region?: string;
+  displayName?: string;
+  json?: boolean;
+}
+
+interface ExportOptions {
+  output?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+interface ImportOptions {
+  jurisdiction: string;
+  region?: string;
+  displayName?: string;
+  json?: boolean;
+}
+
+/** `silo clone`, `export` and `import`: copies of an instance's database, in and out. */
+export function registerTransfer(program: Command, ctx: CliContext): void {
+  const clone = program
+    .command('clone')
+    .summary('copy an instance into a new one')
+    .description("branch an instance into a new one in the same jurisdiction; the source keeps serving")
+    .argument('<source>', 'instance to copy')
+    .argument('[new-name]', 'name of the clone (default: <source>-copy)')
+    .option('--region <id>', "a region of the source's jurisdiction (default: the source's region)")
+    .option('--display-name <text>', 'a human name (default: "<source display name> (copy)")')
+    .option('--json', 'print the clone as JSON')
+    .action(async (source: string, newName: string | undefined, options: CloneOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        const instance = await fleet.clone(source, newName, { region: options.region, displayName: options.displayName });
+        if (options.json) return ctx.output.json(instance);
+        ctx.output.print(`Cloned "${source}" to ${placed(instance)}.`);
+      });
+    });
+  examples(clone, ['silo clone acme', 'silo clone acme acme-staging --region eu-central']);
+
+  const exp = program
+    .command('export')
+    .summary("write an instance's database to a file")
+    .description("write a consistent SQLite snapshot of an instance's database to a file")
+    .argument('<name>', 'instance name')
+    .option('-o, --output <file>', 'where to write it (default: ./<name>.sqlite; a folder gets <name>.sqlite inside)')
+    .option('--force', 'overwrite the file if it exists')
+    .option('--json', 'print { file, sizeBytes } as JSON')
+    .action(async (name: string, options: ExportOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        // Unknown names fail here (exit code 3), before any file name is derived from them.
+        const instance = fleet.get(name);
+        let file = path.resolve(options.output ?? `${instance.name}.sqlite`);
+        if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, `${instance.name}.sqlite`);
+        if (existsSync(file) && !options.force) {
+          throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`);
+        }
+        const { sizeBytes } = await fleet.exportTo(instance.name, file);
+        if (options.json) return ctx.output.json({ instance: instance.name, file, sizeBytes });
+        ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
+      });
+    });
+  examples(exp, ['silo export acme', 'silo export acme -o backups/acme-2025-01-31.sqlite', 'silo export acme -o acme.sqlite --force']);
+
+  const imp = program
+    .command('import')
+    .summary('create an instance from a SQLite file')
+    .description('create an instance from a SQLite file (validated, and migrated to the latest schema)')
+    .argument('<file>', 'a SQLite database, e.g. one made by `silo export`')
+    .argument('<name>', 'name of the new instance')
+    .requiredOption('--jurisdiction <id>', 'where its data must stay (e.g. eu, us)')
+    .option('--region <id>', 'a region of that jurisdiction (default: its first region)')
+    .option('--display-name <text>', 'a human name (default: the name)')
+    .option('--json', 'print the new instance as JSON')
+    .action(async (file: string, name: string, options: ImportOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        const instance = await fleet.importFile(name, path.resolve(file), {
+          jurisdiction: options.jurisdiction,
+          region: options.region,
+          displayName: options.displayName,
+        });
+        if (options.json) return ctx.output.json(instance);
+        ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
+      });
+    });
+  examples(imp, ['silo import acme.sqlite acme-restored --jurisdiction eu', 'silo import dump.sqlite initech --jurisdiction us --region us-east']);
+}

@@ -1,0 +1,166 @@
+import { formatBytes, type AuditEntry, type InstanceDetails, type InstanceInfo, type InstanceState } from '@silo/fleet';
+import { plain, type Style } from './style';
+import { renderPairs, renderTable } from './table';
+import { formatDate, formatRelative } from './time';
+import { formatCount } from './values';
+
+/** How instances look in `silo instances list`, `silo show` and the demo. */
+
+export const INSTANCE_COLUMNS = [
+  'name',
+  'state',
+  'jurisdiction',
+  'region',
+  'schema',
+  'size',
+  'todos',
+  'last active',
+  'created',
+  'cloned from',
+] as const;
+
+export function stateText(state: InstanceState, style: Style = plain): string {
+  switch (state) {
+    case 'ready':
+      return style.green(state);
+    case 'deleted':
+      return style.yellow(state);
+    case 'failed':
+      return style.red(state);
+    case 'provisioning':
+      return style.cyan(state);
+  }
+}
+
+/** "1", or "0 (behind)" when older than the schema this CLI ships. */
+export function schemaText(version: number, latestVersion: number, style: Style = plain): string {
+  return version < latestVersion ? style.yellow(`${version} (behind)`) : String(version);
+}
+
+/** The todo counts the apps record as metrics: "5 (2 done)", or "—" before any were recorded. */
+export function todosText(metrics: Readonly<Record<string, number>>): string {
+  const todos = metrics['todos'];
+  const completed = metrics['completed'];
+  if (todos === undefined) return '—';
+  return completed === undefined ? formatCount(todos) : `${formatCount(todos)} (${formatCount(completed)} done)`;
+}
+
+/** '"acme" in eu-west (eu)' */
+export function placed(instance: Pick<InstanceInfo, 'name' | 'region' | 'jurisdiction'>): string {
+  return `"${instance.name}" in ${instance.region} (${instance.jurisdiction})`;
+}
+
+export function clonedFromText(instance: Pick<InstanceInfo, 'clonedFrom'>): string {
+  if (!instance.clonedFrom) return '';
+  return instance.clonedFrom.name ?? '(purged)';
+}
+
+export function instanceRow(instance: InstanceInfo, latestVersion: number, now: number, style: Style = plain): string[] {
+  return [
+    style.bold(instance.name),
+    stateText(instance.state, style),
+    instance.jurisdiction,
+    instance.region,
+    schemaText(instance.schemaVersion, latestVersion, style),
+    formatBytes(instance.sizeBytes),
+    todosText(instance.metrics),
+    formatRelative(instance.lastActiveAt, now),
+    formatDate(instance.createdAt),
+    clonedFromText(instance),
+  ];
+}
+
+export function renderInstanceTable(
+  items: readonly InstanceInfo[],
+  latestVersion: number,
+  options: { now?: number; style?: Style } = {},
+): string {
+  const now = options.now ?? Date.now();
+  const style = options.style ?? plain;
+  return renderTable(
+    INSTANCE_COLUMNS,
+    items.map((instance) => instanceRow(instance, latestVersion, now, style)),
+    { style, align: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] },
+  );
+}
+
+/** "showing 1–50 of 1,234" (an en dash, like a printed range). */
+export function pageFooter(offset: number, shown: number, total: number): string {
+  if (total === 0) return 'no instances match';
+  if (shown === 0) return `no instances on this page (offset ${formatCount(offset)} of ${formatCount(total)})`;
+  return `showing ${formatCount(offset + 1)}–${formatCount(offset + shown)} of ${formatCount(total)}`;
+}
+
+export interface DetailsView {
+  details: InstanceDetails;
+  audit: readonly AuditEntry[];
+  latestVersion: number;
+  retentionMs: number;
+  now?: number;
+  style?: Style;
+}
+
+/** `silo show`: every fact about one instance, its lineage both ways, metrics and recent audit entries. */
+export function renderInstanceDetails(view: DetailsView): string {
+  const { details, latestVersion } = view;
+  const now = view.now ?? Date.now();
+  const style = view.style ?? plain;
+  const when = (at: number | null): string => (at === null ? 'never' : `${formatDate(at)} (${formatRelative(at, now)})`);
+
+  const pairs: [string, string][] = [
+    ['display name', details.displayName],
+    ['state', stateText(details.state, style)],
+    ['jurisdiction', details.jurisdiction],
+    ['region', details.region],
+    ['schema', `${schemaText(details.schemaVersion, latestVersion, style)} (latest ${latestVersion})`],
+    ['size', formatBytes(details.sizeBytes)],
+    ['database', details.dbUrl],
+    ['engine', details.engine],
+    ['created', when(details.createdAt)],
+    ['updated', when(details.updatedAt)],
+    ['last active', when(details.lastActiveAt)],
+  ];
+  if (details.deletedAt !== null) {
+    pairs.push(['deleted', when(details.deletedAt)]);
+    if (details.state === 'deleted') pairs.push(['purged after', when(details.deletedAt + view.retentionMs)]);
+  }
+  if (details.error) pairs.push(['error', style.red(details.error)]);
+  pairs.push(['cloned from', clonedFromText(details) || '—']);
+  pairs.push(['clones', details.clones.length ? details.clones.map((clone) => `${clone.name} (${clone.state})`).join(', ') : '—']);
+
+  const sections = [`${style.bold(details.name)}  ${style.dim(details.id)}`, renderPairs(pairs)];
+
+  const metrics = Object.entries(details.metrics).sort(([a], [b]) => a.localeCompare(b));
+  sections.push('', style.bold('Metrics'));
+  sections.push(metrics.length ? renderPairs(metrics.map(([key, value]) => [key, formatCount(value)])) : style.dim('  none recorded'));
+
+  sections.push('', style.bold('Recent activity'));
+  sections.push(view.audit.length ? renderAuditTable(view.audit, { now, style, showInstance: false }) : style.dim('  no audit entries'));
+  return sections.join('\n');
+}
+
+/** A short, readable summary of an audit entry's detail object. */
+export function auditDetailText(entry: Pick<AuditEntry, 'error' | 'detail'>, max = 60): string {
+  const text = entry.error ?? (entry.detail && Object.keys(entry.detail).length ? JSON.stringify(entry.detail) : '');
+  const oneLine = text.replace(/\s+/g, ' ');
+  return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
+}
+
+export function renderAuditTable(
+  entries: readonly AuditEntry[],
+  options: { now?: number; style?: Style; showInstance?: boolean } = {},
+): string {
+  const now = options.now ?? Date.now();
+  const style = options.style ?? plain;
+  const showInstance = options.showInstance ?? true;
+  const head = ['when', 'actor', 'operation', ...(showInstance ? ['instance'] : []), 'outcome', 'detail'];
+  const rows = entries.map((entry) => [
+    `${formatDate(entry.at)} (${formatRelative(entry.at, now)})`,
+    entry.actor,
+    entry.operation,
+    ...(showInstance ? [entry.instance ?? '—'] : []),
+    entry.outcome === 'ok' ? style.green('ok') : style.red('error'),
+    auditDetailText(entry),
+  ]);
+  return renderTable(head, rows, { style });
+}

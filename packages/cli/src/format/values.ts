@@ -1,0 +1,68 @@
+import type { SqlValue } from '@silo/fleet';
+
+/** How SQL values look in tables, CSV and JSON. */
+
+const MAX_CELL = 80;
+
+/** A table cell: NULL spelled out, blobs summarised, long or multi-line text shortened. */
+export function cellText(value: SqlValue | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (value instanceof Uint8Array) return `<blob ${value.byteLength} bytes>`;
+  if (typeof value !== 'string') return String(value);
+  const oneLine = value.replace(/\r\n|\r|\n/g, '↵').replace(/\t/g, ' ');
+  return oneLine.length > MAX_CELL ? `${oneLine.slice(0, MAX_CELL - 1)}…` : oneLine;
+}
+
+/** Plain text for CSV: NULL is empty, blobs are base64. */
+export function plainText(value: SqlValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
+  return String(value);
+}
+
+export type JsonValue = null | number | string | boolean | { base64: string };
+
+/** JSON-safe: big integers outside the safe range become strings, blobs `{ base64 }`. */
+export function jsonValue(value: SqlValue | undefined): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (value instanceof Uint8Array) return { base64: plainText(value) };
+  return value;
+}
+
+/**
+ * Column names made unique, so rows can become JSON objects without one column hiding
+ * another (`SELECT 1, 1` has two columns named "1"): later duplicates get "_2", "_3", ...
+ */
+export function uniqueColumnNames(columns: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return columns.map((column) => {
+    let name = column;
+    for (let n = 2; seen.has(name); n++) name = `${column}_${n}`;
+    seen.add(name);
+    return name;
+  });
+}
+
+/** Rows as objects keyed by (unique) column name, with JSON-safe values. */
+export function rowObjects(columns: readonly string[], rows: readonly (readonly SqlValue[])[]): Record<string, JsonValue>[] {
+  const names = uniqueColumnNames(columns);
+  return rows.map((row) => Object.fromEntries(names.map((name, index) => [name, jsonValue(row[index])])));
+}
+
+/** JSON text for anything the CLI prints; big integers never throw. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? jsonValue(item) : item), 2);
+}
+
+/** "1,234" */
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** "1 instance", "3 instances" */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
+}

@@ -1,0 +1,39 @@
+import { InvalidArgumentError } from 'commander';
+import { SORT_KEYS, type InstanceState, type SortKey } from '@silo/fleet';
+
+/** Option parsers: a bad value is a commander usage error (exit code 2) before anything runs. */
+
+export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
+  return (value) => {
+    const parsed = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      throw new InvalidArgumentError(
+        max === Number.MAX_SAFE_INTEGER ? `Expected a whole number of at least ${min}.` : `Expected a whole number from ${min} to ${max}.`,
+      );
+    }
+    return parsed;
+  };
+}
+
+export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'ready', 'failed', 'deleted'];
+
+/** One state or a comma list: "ready", "deleted,failed". */
+export function parseStates(value: string): InstanceState[] {
+  const states = value.split(',').map((part) => part.trim()).filter(Boolean);
+  const unknown = states.filter((state) => !(INSTANCE_STATES as readonly string[]).includes(state));
+  if (states.length === 0 || unknown.length > 0) {
+    throw new InvalidArgumentError(`Use one or more of ${INSTANCE_STATES.join(', ')} (comma-separated).`);
+  }
+  return states as InstanceState[];
+}
+
+export function parseSort(value: string): SortKey {
+  if ((SORT_KEYS as readonly string[]).includes(value)) return value as SortKey;
+  if (/^metric:[A-Za-z0-9_.-]+$/.test(value)) return value as SortKey;
+  throw new InvalidArgumentError(`Use one of ${SORT_KEYS.join(', ')}, or metric:<key> (e.g. metric:todos).`);
+}
+
+export function parseOutcome(value: string): 'ok' | 'error' {
+  if (value === 'ok' || value === 'error') return value;
+  throw new InvalidArgumentError('Use "ok" or "error".');
+}

@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import type { CliContext } from './context';
+import { examples } from './help';
+import { registerAudit } from './commands/audit';
+import { registerDemo } from './commands/demo';
+import { registerDoctor } from './commands/doctor';
+import { registerInstances } from './commands/instances';
+import { registerLifecycle } from './commands/lifecycle';
+import { registerMigrate } from './commands/migrate';
+import { registerQuery } from './commands/query';
+import { registerTransfer } from './commands/transfer';
+
+function packageVersion(): string {
+  const manifest: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
+  return typeof version === 'string' ? version : '0.0.0';
+}
+
+/** The `silo` command tree. Commander never exits the process: errors come back to `run()`. */
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('silo');
+  program
+    .description('Silo: one SQLite database per tenant. Create, inspect, query, migrate and repair the fleet.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--data-dir <dir>', 'the fleet folder (default: $SILO_DATA_DIR, else ./data)')
+    .helpOption('-h, --help', 'show help for a command')
+    // Settings inherited by every subcommand added below.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => void ctx.output.stdout.write(text),
+      writeErr: (text) => void ctx.output.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, `${ctx.output.errStyle.red('silo:')} `)),
+    })
+    .showHelpAfterError("Run 'silo <command> --help' for usage.")
+    .showSuggestionAfterError(true)
+    .allowExcessArguments(false);
+
+  registerInstances(program, ctx);
+  registerLifecycle(program, ctx);
+  registerTransfer(program, ctx);
+  registerQuery(program, ctx);
+  registerMigrate(program, ctx);
+  registerDoctor(program, ctx);
+  registerAudit(program, ctx);
+  registerDemo(program, ctx);
+
+  program.addHelpText(
+    'after',
+    `
+Environment:
+  SILO_DATA_DIR      the fleet folder (default ./data; --data-dir wins)
+  SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
+  SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
+  NO_COLOR           no colours (they are off anyway when output is not a terminal)
+
+Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not found`,
+  );
+  examples(program, [
+    'silo demo',
+    'silo instances list --jurisdiction eu',
+    'silo create acme --jurisdiction eu',
+    'silo query acme "SELECT * FROM todos"',
+    'silo migrate --status',
+    'silo --data-dir /srv/silo doctor --scan',
+  ]);
+  return program;
+}

@@ -1,0 +1,212 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditEntry, InstanceDetails, InstanceInfo } from '@silo/fleet';
+import { json, silo, tempDir } from './helpers';
+
+interface ListJson {
+  items: InstanceInfo[];
+  total: number;
+}
+
+interface QueryJson {
+  columns: string[];
+  rows: Record<string, unknown>[];
+  truncated: boolean;
+  rowsAffected: number;
+}
+
+interface QueryAllJson extends QueryJson {
+  instances: { total: number; ok: number; failed: number };
+  errors: { instance: string; code: string; error: string }[];
+}
+
+/** One demo fleet for the whole file: `silo demo` once, then every read and copy against it. */
+describe('silo on a demo fleet', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const run = (...args: string[]) => silo(dir, args);
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir());
+    const demo = await run('demo');
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain('acme');
+    expect(demo.stdout).toContain('umbrella');
+  });
+
+  afterAll(() => cleanup());
+
+  it('lists the demo instances in both jurisdictions, with todo metrics', async () => {
+    const list = json<ListJson>(await run('instances', 'list', '--json'));
+    expect(list.total).toBe(4);
+    expect(list.items.map((item) => item.name)).toEqual(['acme', 'globex', 'initech', 'umbrella']);
+    expect(new Set(list.items.map((item) => item.jurisdiction))).toEqual(new Set(['eu', 'us']));
+    expect(list.items.every((item) => item.state === 'ready' && (item.metrics['todos'] ?? 0) > 0)).toBe(true);
+
+    const eu = json<ListJson>(await run('instances', 'list', '--jurisdiction', 'us', '--sort', 'metric:todos', '--desc', '--json'));
+    expect(eu.items.map((item) => item.name)).toEqual(['umbrella', 'initech']);
+  });
+
+  it('prints a table with a paging footer', async () => {
+    const result = await run('instances', 'list', '--limit', '2', '--page', '2');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('last active');
+    expect(result.stdout).toContain('initech');
+    expect(result.stdout).not.toContain('acme');
+    expect(result.stdout).toContain('showing 3–4 of 4');
+    // Colour is off when stdout is not a terminal.
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+
+  it('running the demo again skips what exists', async () => {
+    const again = await run('demo');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('acme: exists (ready), skipped');
+    expect(json<ListJson>(await run('instances', 'list', '--json')).total).toBe(4);
+  });
+
+  it('shows one instance with its database, metrics and audit entries', async () => {
+    const text = await run('show', 'acme');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('database');
+    expect(text.stdout).toContain('acme.db');
+    expect(text.stdout).toContain('Recent activity');
+    const details = json<InstanceDetails & { audit: AuditEntry[] }>(await run('instances', 'show', 'acme', '--json'));
+    expect(details.metrics).toMatchObject({ todos: 5, completed: 2 });
+    expect(details.audit.some((entry) => entry.operation === 'create' && entry.actor.startsWith('cli:'))).toBe(true);
+  });
+
+  it('queries read-only by default and refuses writes', async () => {
+    const read = json<QueryJson>(await run('query', 'globex', 'SELECT count(*) AS n FROM todos', '--json'));
+    expect(read.rows).toEqual([{ n: 3 }]);
+
+    const table = await run('query', 'globex', 'SELECT title FROM todos ORDER BY id LIMIT 1');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('Quarterly planning');
+    expect(table.stdout).toMatch(/1 row · \d+ ms/);
+
+    const write = await run('query', 'globex', 'DELETE FROM todos');
+    expect(write.code).toBe(1);
+    expect(write.stderr).toMatch(/^silo: .*readonly.*--write/);
+    expect(json<QueryJson>(await run('query', 'globex', 'SELECT count(*) AS n FROM todos', '--json')).rows).toEqual([{ n: 3 }]);
+  });
+
+  it('reports truncated results', async () => {
+    const result = await run('query', 'umbrella', 'SELECT id FROM todos', '--max-rows', '2');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 rows');
+    expect(result.stderr).toContain('cut off');
+  });
+
+  it('writes with --write, and the write is in the audit log', async () => {
+    const write = await run('query', 'initech', "UPDATE todos SET completed = 1 WHERE title = 'Fix the printer'", '--write');
+    expect(write.code).toBe(0);
+    expect(write.stdout).toContain('1 row affected');
+
+    const audit = json<{ items: AuditEntry[] }>(await run('audit', '--instance', 'initech', '--operation', 'query (write)', '--json'));
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]).toMatchObject({ outcome: 'ok', instance: 'initech', detail: { sql: expect.stringContaining('Fix the printer') } });
+    expect(audit.items[0]?.actor).toMatch(/^cli:.+/);
+
+    const table = await run('audit', '--limit', '3');
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('query (write)');
+  });
+
+  it('query-all combines rows with instance names (JSON, CSV and table)', async () => {
+    const sql = 'SELECT count(*) AS todos FROM todos';
+    const all = json<QueryAllJson>(await run('query-all', sql, '--json'));
+    expect(all.columns).toEqual(['instance', 'todos']);
+    expect(all.rows.map((row) => row['instance'])).toEqual(expect.arrayContaining(['acme', 'globex', 'initech', 'umbrella']));
+    expect(all.rows.find((row) => row['instance'] === 'umbrella')).toEqual({ instance: 'umbrella', todos: 6 });
+    expect(all.errors).toEqual([]);
+
+    const eu = json<QueryAllJson>(await run('query-all', sql, '--jurisdiction', 'eu', '--json'));
+    expect(eu.rows.map((row) => row['instance']).sort()).toEqual(['acme', 'globex']);
+
+    const csv = await run('query-all', "SELECT 'a, \"b\"' AS label, count(*) AS n FROM todos", '--jurisdiction', 'us', '--csv');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe('instance,label,n\ninitech,"a, ""b""",4\numbrella,"a, ""b""",6\n');
+
+    const table = await run('query-all', sql, '--region', 'eu-central');
+    expect(table.stdout).toContain('instance');
+    expect(table.stdout).toContain('globex');
+    expect(table.stdout).toMatch(/1 row from 1 instance/);
+  });
+
+  it('query-all lists per-instance errors apart and exits 1', async () => {
+    const failing = await run('query-all', 'SELECT nope FROM todos');
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain('4 instances failed');
+    expect(failing.stderr).toMatch(/acme: QUERY_FAILED: .*no such column/);
+  });
+
+  it('clones, with lineage both ways in show --json', async () => {
+    const clone = await run('clone', 'acme', 'acme-staging', '--region', 'eu-central');
+    expect(clone.code).toBe(0);
+    expect(clone.stdout).toContain('"acme-staging" in eu-central (eu)');
+
+    const copy = json<InstanceDetails>(await run('show', 'acme-staging', '--json'));
+    expect(copy.clonedFrom?.name).toBe('acme');
+    expect(copy.jurisdiction).toBe('eu');
+    const source = json<InstanceDetails>(await run('show', 'acme', '--json'));
+    expect(source.clones).toContainEqual({ name: 'acme-staging', state: 'ready' });
+
+    const abroad = await run('clone', 'acme', 'acme-us', '--region', 'us-east');
+    expect(abroad.code).toBe(1);
+    expect(abroad.stderr).toMatch(/^silo: .*jurisdiction/);
+  });
+
+  it('exports and imports a todo round trip, refusing to overwrite without --force', async () => {
+    const exported = await run('export', 'globex');
+    expect(exported.code).toBe(0);
+    const file = path.join(dir, 'globex.sqlite');
+    expect(existsSync(file)).toBe(true);
+    expect(readFileSync(file).subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
+
+    const again = await run('export', 'globex');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('--force');
+    expect((await run('export', 'globex', '--force')).code).toBe(0);
+
+    const imported = await run('import', file, 'globex-restored', '--jurisdiction', 'us');
+    expect(imported.code).toBe(0);
+    const rows = json<QueryJson>(await run('query', 'globex-restored', 'SELECT title FROM todos ORDER BY id', '--json')).rows;
+    expect(rows[0]).toEqual({ title: 'Quarterly planning' });
+    expect(rows).toHaveLength(3);
+  });
+
+  it('refuses to import a file that is not SQLite, leaving nothing behind', async () => {
+    const bogus = path.join(dir, 'notes.txt');
+    writeFileSync(bogus, 'this is not a database\n'.repeat(100));
+    const result = await run('import', bogus, 'bogus', '--jurisdiction', 'eu');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^silo: .*not a SQLite database/);
+    expect(result.stderr).not.toContain('    at ');
+    const list = json<ListJson>(await run('instances', 'list', '--search', 'bogus', '--state', 'ready,failed,provisioning,deleted', '--json'));
+    expect(list.total).toBe(0);
+  });
+
+  it('migrate --status and migrate run on an up-to-date fleet', async () => {
+    const status = json<{ latestVersion: number; behind: number }>(await run('migrate', '--status', '--json'));
+    expect(status.latestVersion).toBeGreaterThanOrEqual(1);
+    expect(status.behind).toBe(0);
+    const text = await run('migrate', '--status');
+    expect(text.stdout).toContain('latest schema version');
+
+    const migrate = await run('migrate');
+    expect(migrate.code).toBe(0);
+    expect(migrate.stdout).toContain('nothing to migrate');
+  });
+
+  it('doctor exits 0 on a clean fleet', async () => {
+    const doctor = await run('doctor', '--deep');
+    expect(doctor.stderr).toBe('');
+    expect(doctor.code).toBe(0);
+    expect(doctor.stdout).toContain('No problems need attention');
+    const report = json<{ orphans: string[]; missing: string[]; integrity: unknown[] }>(await run('doctor', '--scan', '--json'));
+    expect(report).toMatchObject({ orphans: [], missing: [], integrity: [] });
+  });
+});

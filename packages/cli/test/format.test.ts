@@ -1,0 +1,196 @@
+import { InvalidArgumentError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { InstanceInfo } from '@silo/fleet';
+import { csvField, csvLine, toCsv } from '../src/format/csv';
+import { pageFooter, renderInstanceTable, schemaText, todosText } from '../src/format/instances';
+import { columnAligns, combineResults } from '../src/format/results';
+import { colorEnabled } from '../src/format/style';
+import { renderTable } from '../src/format/table';
+import { formatDuration, formatRelative } from '../src/format/time';
+import { cellText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
+import { integerOption, parseSort, parseStates } from '../src/options';
+import { exitCodeFor, CliFailure, UsageError } from '../src/errors';
+import { SiloError } from '@silo/fleet';
+
+describe('CSV escaping', () => {
+  it('leaves plain fields alone', () => {
+    expect(csvField('hello')).toBe('hello');
+    expect(csvField(42)).toBe('42');
+    expect(csvField(1.5)).toBe('1.5');
+  });
+
+  it('quotes commas, quotes and line breaks, doubling inner quotes', () => {
+    expect(csvField('a,b')).toBe('"a,b"');
+    expect(csvField('say "hi"')).toBe('"say ""hi"""');
+    expect(csvField('two\nlines')).toBe('"two\nlines"');
+    expect(csvField('cr\rhere')).toBe('"cr\rhere"');
+  });
+
+  it('quotes leading and trailing spaces so they survive spreadsheets', () => {
+    expect(csvField(' padded')).toBe('" padded"');
+    expect(csvField('padded ')).toBe('"padded "');
+  });
+
+  it('writes NULL as an empty field and blobs as base64', () => {
+    expect(csvField(null)).toBe('');
+    expect(csvField(new Uint8Array([1, 2, 3]))).toBe('AQID');
+    expect(csvField(12345678901234567890n)).toBe('12345678901234567890');
+  });
+
+  it('builds lines and documents', () => {
+    expect(csvLine(['a', null, 'b,c'])).toBe('a,,"b,c"\n');
+    expect(toCsv(['instance', 'title'], [['acme', 'Buy milk, eggs'], ['globex', null]])).toBe(
+      'instance,title\nacme,"Buy milk, eggs"\nglobex,\n',
+    );
+  });
+});
+
+describe('relative time', () => {
+  const now = Date.UTC(2025, 0, 31, 12, 0, 0);
+  const ago = (ms: number): string => formatRelative(now - ms, now);
+
+  it('reads like a person would say it', () => {
+    expect(ago(0)).toBe('just now');
+    expect(ago(30_000)).toBe('just now');
+    expect(ago(50_000)).toBe('1 min ago');
+    expect(ago(5 * 60_000)).toBe('5 min ago');
+    expect(ago(3 * 3_600_000)).toBe('3 h ago');
+    expect(ago(2 * 86_400_000)).toBe('2 d ago');
+    expect(ago(95 * 86_400_000)).toBe('3 mo ago');
+    expect(ago(800 * 86_400_000)).toBe('2 y ago');
+  });
+
+  it('handles the future and missing times', () => {
+    expect(formatRelative(now + 10 * 60_000, now)).toBe('in 10 min');
+    expect(formatRelative(null, now)).toBe('never');
+    expect(formatRelative(undefined, now)).toBe('never');
+  });
+
+  it('formats durations', () => {
+    expect(formatDuration(12.4)).toBe('12 ms');
+    expect(formatDuration(1_500)).toBe('1.5 s');
+    expect(formatDuration(42_000)).toBe('42 s');
+    expect(formatDuration(125_000)).toBe('2 min 5 s');
+    expect(formatDuration(120_000)).toBe('2 min');
+  });
+});
+
+describe('values for tables and JSON', () => {
+  it('shortens cells and spells out NULL and blobs', () => {
+    expect(cellText(null)).toBe('NULL');
+    expect(cellText(new Uint8Array(12))).toBe('<blob 12 bytes>');
+    expect(cellText('a\nb')).toBe('a↵b');
+    const long = cellText('x'.repeat(200));
+    expect(long).toHaveLength(80);
+    expect(long.endsWith('…')).toBe(true);
+  });
+
+  it('keeps JSON safe for big integers and blobs', () => {
+    expect(jsonValue(5n)).toBe(5);
+    expect(jsonValue(2n ** 60n)).toBe('1152921504606846976');
+    expect(jsonValue(new Uint8Array([255]))).toEqual({ base64: '/w==' });
+    expect(toJson({ n: 2n ** 60n })).toContain('"1152921504606846976"');
+  });
+
+  it('makes duplicate column names unique for row objects', () => {
+    expect(uniqueColumnNames(['1', '1', 'a', '1'])).toEqual(['1', '1_2', 'a', '1_3']);
+    expect(rowObjects(['id', 'id'], [[1, 2]])).toEqual([{ id: 1, id_2: 2 }]);
+  });
+});
+
+describe('combining per-instance results', () => {
+  it('puts the instance first and sorts instances by name', () => {
+    const combined = combineResults([
+      { instance: 'umbrella', columns: ['n'], rows: [[6]] },
+      { instance: 'acme', columns: ['n'], rows: [[5], [7]] },
+    ]);
+    expect(combined.columns).toEqual(['instance', 'n']);
+    expect(combined.rows).toEqual([['acme', 5], ['acme', 7], ['umbrella', 6]]);
+  });
+
+  it('takes the union of columns when instances differ, with NULL for what is missing', () => {
+    const combined = combineResults([
+      { instance: 'a', columns: ['id', 'title'], rows: [[1, 'x']] },
+      { instance: 'b', columns: ['id', 'title', 'tag'], rows: [[2, 'y', 'red']] },
+    ]);
+    expect(combined.columns).toEqual(['instance', 'id', 'title', 'tag']);
+    expect(combined.rows).toEqual([['a', 1, 'x', null], ['b', 2, 'y', 'red']]);
+  });
+
+  it('aligns numeric columns right', () => {
+    expect(columnAligns(3, [['a', 1, null], ['b', null, 'x']])).toEqual(['left', 'right', 'left']);
+  });
+});
+
+describe('tables', () => {
+  const instance: InstanceInfo = {
+    id: 'id-1',
+    name: 'acme',
+    displayName: 'Acme',
+    state: 'ready',
+    jurisdiction: 'eu',
+    region: 'eu-west',
+    engine: 'local',
+    dbUrl: 'file:///tmp/acme.db',
+    schemaVersion: 1,
+    sizeBytes: 49_152,
+    clonedFrom: { id: 'id-0', name: 'origin' },
+    createdAt: Date.UTC(2025, 0, 1),
+    updatedAt: Date.UTC(2025, 0, 1),
+    lastActiveAt: null,
+    deletedAt: null,
+    error: null,
+    metrics: { todos: 5, completed: 2 },
+  };
+
+  it('renders the instance columns', () => {
+    const text = renderInstanceTable([instance], 2);
+    for (const expected of ['name', 'cloned from', 'acme', 'eu-west', '48 KB', '5 (2 done)', 'never', 'origin', '1 (behind)']) {
+      expect(text).toContain(expected);
+    }
+  });
+
+  it('formats schema and todo cells', () => {
+    expect(schemaText(2, 2)).toBe('2');
+    expect(schemaText(1, 2)).toBe('1 (behind)');
+    expect(todosText({})).toBe('—');
+    expect(todosText({ todos: 1234 })).toBe('1,234');
+  });
+
+  it('writes the paging footer', () => {
+    expect(pageFooter(0, 50, 1_234)).toBe('showing 1–50 of 1,234');
+    expect(pageFooter(50, 50, 1_234)).toBe('showing 51–100 of 1,234');
+    expect(pageFooter(0, 0, 0)).toBe('no instances match');
+  });
+
+  it('renders plain tables without colour codes', () => {
+    // eslint-disable-next-line no-control-regex
+    expect(renderTable(['a'], [['1']])).not.toMatch(/\u001b\[/);
+  });
+
+  it('keeps colour off for pipes and NO_COLOR', () => {
+    expect(colorEnabled({ isTTY: false }, {})).toBe(false);
+    expect(colorEnabled({ isTTY: true, hasColors: () => true }, { NO_COLOR: '1' })).toBe(false);
+    expect(colorEnabled({ isTTY: true, hasColors: () => true }, {})).toBe(true);
+  });
+});
+
+describe('option parsing and exit codes', () => {
+  it('rejects bad numbers, states and sort keys as usage errors', () => {
+    expect(integerOption(1, 10)('5')).toBe(5);
+    expect(() => integerOption(1, 10)('0')).toThrow(InvalidArgumentError);
+    expect(() => integerOption(1)('1.5')).toThrow(InvalidArgumentError);
+    expect(parseStates('ready,deleted')).toEqual(['ready', 'deleted']);
+    expect(() => parseStates('gone')).toThrow(InvalidArgumentError);
+    expect(parseSort('metric:todos')).toBe('metric:todos');
+    expect(() => parseSort('colour')).toThrow(InvalidArgumentError);
+  });
+
+  it('maps errors to exit codes', () => {
+    expect(exitCodeFor(new SiloError('INSTANCE_NOT_FOUND', 'x'))).toBe(3);
+    expect(exitCodeFor(new SiloError('INVALID_NAME', 'x'))).toBe(1);
+    expect(exitCodeFor(new UsageError('x'))).toBe(2);
+    expect(exitCodeFor(new CliFailure('x'))).toBe(1);
+    expect(exitCodeFor(new Error('boom'))).toBe(1);
+  });
+});

@@ -1,0 +1,88 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The real launcher, run by the real Node: what a user's shell runs. */
+export const SILO_BIN = fileURLToPath(new URL('../bin/silo.mjs', import.meta.url));
+
+export interface SiloRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+/** A fresh fleet folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'silo-cli-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An environment without the caller's SILO_* settings or colour forcing, so runs are reproducible. */
+function cleanEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('SILO_') || key === 'FORCE_COLOR' || key === 'NODE_OPTIONS') continue;
+    env[key] = value;
+  }
+  return { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1', ...extra };
+}
+
+/** Runs `silo <args>` against `dataDir` with stdin closed (never a terminal). */
+export function silo(dataDir: string, args: readonly string[], options: RunOptions = {}): Promise<SiloRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SILO_BIN, ...args], {
+      cwd: options.cwd ?? dataDir,
+      env: cleanEnv(dataDir, options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Parses stdout as JSON, showing the whole run when it is not. */
+export function json<T>(run: SiloRun): T {
+  try {
+    return JSON.parse(run.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${run.code}):\n${run.stdout}\nstderr:\n${run.stderr}`);
+  }
+}
+
+/** util-linux `script`, which runs a command on a pseudo-terminal; absent on some systems. */
+export const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * Runs `silo <args>` with stdin, stdout and stderr on a terminal (through `script`), typing
+ * `answer` once `prompt` appears. Output comes back merged, as a terminal shows it.
+ */
+export function siloOnTerminal(dataDir: string, args: readonly string[], prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
+  const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+  const command = [process.execPath, SILO_BIN, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dataDir, env: cleanEnv(dataDir), stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let answered = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (!answered && output.includes(prompt)) {
+        answered = true;
+        child.stdin.write(`${answer}\r`);
+      }
+    });
+    child.stderr.resume();
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

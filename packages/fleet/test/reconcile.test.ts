@@ -1,0 +1,105 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { LocalEngine, openFleet, type Engine } from '../src/index';
+import { runChild } from './fixtures/children';
+import { sampleSchema, tempDir, tempFleet } from './helpers';
+
+/** The real local engine, with `remove` held until the test opens the gate: a descheduled reconciler. */
+function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void } {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const local = new LocalEngine({ templatesDir: path.join(dataDir, 'templates'), queryWorkers: 1 });
+  const engine = new Proxy(local, {
+    get(target, property) {
+      if (property === 'remove') {
+        return async (url: string) => {
+          await gate;
+          return target.remove(url);
+        };
+      }
+      const value = Reflect.get(target, property, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { engine, open };
+}
+
+describe('reconciliation', () => {
+  it('recognises an interrupted create whose pid now belongs to a new process (a restarted container)', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const acme = await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.close();
+    // Forge what a crashed earlier life of *this very pid* would have left: same host, boot
+    // and pid, another start time.
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const catalog = new Database(path.join(dataDir, 'catalog.db'));
+    catalog
+      .prepare("UPDATE instances SET state = 'provisioning', op_owner = ? WHERE name = 'acme'")
+      .run(`${hostname()}/${boot}/${process.pid}.1`);
+    catalog.close();
+
+    const { fleet: restarted } = await tempFleet({ dataDir });
+    expect(restarted.startupReport?.interrupted.map((entry) => entry.instance)).toEqual(['acme']);
+    expect(restarted.get('acme').state).toBe('failed');
+    expect(existsSync(fileURLToPath(acme.dbUrl))).toBe(false);
+    expect((await restarted.create('acme', { jurisdiction: 'eu' })).state).toBe('ready');
+  });
+
+  it('lets only one of two reconcilers act, so a stale one never removes a re-created instance', async () => {
+    const dataDir = tempDir();
+    const crashed = await runChild({ command: 'create', dataDir, name: 'victim', jurisdiction: 'eu' }, { failpoint: 'create:before-ready' });
+    expect(crashed.signal).toBe('SIGKILL');
+
+    const slow = engineWithSlowRemove(dataDir);
+    const second = await openFleet({ dataDir, schema: sampleSchema(), engine: slow.engine, reconcileOnOpen: false });
+    const secondDoctor = second.doctor(); // leases the interrupted row, then stalls in remove()
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // A server starting meanwhile sees the row leased by a live process and leaves it alone;
+    // the name stays taken until the first reconciler is done.
+    const { fleet: first } = await tempFleet({ dataDir });
+    expect(first.startupReport?.interrupted).toEqual([]);
+    await expect(first.create('victim', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+
+    slow.open();
+    expect((await secondDoctor).interrupted.map((entry) => entry.instance)).toEqual(['victim']);
+    await second.close();
+
+    await first.create('victim', { jurisdiction: 'eu' });
+    await first.withInstance('victim', (db) => db.execute("INSERT INTO notes (body) VALUES ('important')"));
+    expect((await first.doctor({ scanFiles: true })).missing).toEqual([]);
+    expect((await first.query('victim', 'SELECT body FROM notes')).rows).toEqual([['important']]);
+  });
+
+  it('refuses to restore an instance while it is being purged, and finishes a purge a crash interrupted', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const acme = await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.delete('acme');
+    const slow = engineWithSlowRemove(dataDir);
+    const purger = await openFleet({ dataDir, schema: sampleSchema(), engine: slow.engine, reconcileOnOpen: false });
+    const purging = purger.purge('acme');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await expect(fleet.restore('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
+    await expect(fleet.purge('acme')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    slow.open();
+    expect(await purging).toEqual({ purged: true });
+    await purger.close();
+    expect(fleet.find('acme')).toBeUndefined();
+    expect(existsSync(fileURLToPath(acme.dbUrl))).toBe(false);
+  });
+
+  it('removes temp files a crash left while building a template', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const templates = path.join(dataDir, 'templates');
+    mkdirSync(templates, { recursive: true });
+    const leftover = path.join(templates, 'sample-v2-0000.db.tmp-999999999.1-deadbeef');
+    for (const suffix of ['', '-wal', '-shm']) writeFileSync(`${leftover}${suffix}`, 'partial');
+    const report = await fleet.doctor({ scanFiles: true });
+    expect(report.leftoversRemoved.sort()).toEqual([leftover, `${leftover}-shm`, `${leftover}-wal`].sort());
+    expect(existsSync(leftover)).toBe(false);
+  });
+});
