@@ -14,4 +14,3 @@ function run(...args) {
 }
 
 run('demo');
-console.log('\nTry next:  npx silo instances list --jurisdiction eu   ·   npx silo query acme "SELECT * FROM todos"   ·   npx silo --help');

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Catalog, type AuditEntry, type AuditQuery, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
@@ -133,6 +134,11 @@ export class Fleet {
   /** What the reconciliation on open resolved, if it ran. */
   get startupReport(): DoctorReport | undefined {
     return this.#startupReport;
+  }
+
+  /** Operators of the admin console (accounts, sessions, console history), kept in the catalog. */
+  get admins(): AdminDirectory {
+    return this.#catalog.admins;
   }
 
   get openHandles(): number {

@@ -28,6 +28,7 @@ export type {
   SortKey,
 } from './catalog/catalog';
 export { SORT_KEYS } from './catalog/catalog';
+export type { AdminCredentials, AdminDirectory, AdminUser, QueryHistoryEntry } from './catalog/admin-directory';
 export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
 export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';
 export type {

@@ -61,4 +61,39 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_instance ON audit_log (instance, at);
     `,
   },
+  {
+    version: 2,
+    name: 'admin users, sessions and console history',
+    sql: `
+      CREATE TABLE admin_users (
+        id               INTEGER PRIMARY KEY,
+        email            TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash    TEXT NOT NULL,
+        created_at       INTEGER NOT NULL,
+        last_sign_in_at  INTEGER
+      ) STRICT;
+
+      -- Session ids are stored hashed: the catalog never holds a usable session token.
+      CREATE TABLE admin_sessions (
+        id_hash     TEXT PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES admin_users (id) ON DELETE CASCADE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX admin_sessions_user ON admin_sessions (user_id);
+
+      CREATE TABLE query_history (
+        id           INTEGER PRIMARY KEY,
+        instance     TEXT NOT NULL,
+        actor        TEXT NOT NULL,
+        sql          TEXT NOT NULL,
+        mode         TEXT NOT NULL CHECK (mode IN ('read', 'write')),
+        ok           INTEGER NOT NULL,
+        duration_ms  REAL NOT NULL,
+        row_count    INTEGER NOT NULL,
+        at           INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX query_history_instance ON query_history (instance, at);
+    `,
+  },
 ];

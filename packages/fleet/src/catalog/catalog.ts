@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { CATALOG_PRAGMAS, migrateSync, openSqlite, type SqliteDatabase } from '../sqlite';
+import { AdminDirectory } from './admin-directory';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
 import { PROCESS_OWNER } from '../processes';
 
@@ -136,6 +137,7 @@ const SELECT_INSTANCE = `
  * SQLite file with prepared statements, and a lookup costs microseconds.
  */
 export class Catalog {
+  readonly admins: AdminDirectory;
   readonly #db: SqliteDatabase;
   readonly #byName;
   readonly #resolveByName;
@@ -152,6 +154,7 @@ export class Catalog {
       );
     }
     migrateSync(this.#db, CATALOG_MIGRATIONS);
+    this.admins = new AdminDirectory(this.#db);
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
       'SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE name = ?',

@@ -1,0 +1,61 @@
+/** Headers every page of both apps carries. */
+export const securityHeaders: Readonly<Record<string, string>> = {
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+  'X-Frame-Options': 'DENY',
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'Permissions-Policy': 'camera=(), microphone=(), geolocation=()',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+};
+
+/**
+ * Reads a form body, refusing it with 413 once it passes `maxBytes` (counted while reading,
+ * so a lying or missing Content-Length does not help).
+ */
+export async function readForm(request: Request, maxBytes: number): Promise<FormData> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  if (!request.body) return new FormData();
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  const body = new Request(request.url, {
+    method: 'POST',
+    headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-www-form-urlencoded' },
+    body: Buffer.concat(chunks),
+  });
+  try {
+    return await body.formData();
+  } catch {
+    throw new Response('The form could not be read.', { status: 400 });
+  }
+}
+
+function tooLarge(maxBytes: number): Response {
+  return new Response(`The request is larger than ${maxBytes} bytes and was refused.`, {
+    status: 413,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  });
+}
+
+/** Cookie attributes for session cookies: never readable by scripts, not sent cross-site. */
+export function sessionCookieOptions(options: { secure: boolean; path?: string; maxAgeSec: number }) {
+  return {
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: options.secure,
+    path: options.path ?? '/',
+    maxAge: options.maxAgeSec,
+  };
+}

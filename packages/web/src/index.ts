@@ -1,0 +1,7 @@
+/** @silo/web: server-side safety shared by the TODO app and the admin console. */
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, hashPassword, passwordProblem, verifyPassword } from './passwords';
+export { hashToken, randomToken, safeEqual } from './tokens';
+export { CSRF_FIELD, assertSameOrigin, csrfToken, verifyCsrfToken } from './csrf';
+export { createRateLimiter, type RateLimiter } from './rate-limit';
+export { loadSecret } from './secret';
+export { readForm, securityHeaders, sessionCookieOptions } from './http';

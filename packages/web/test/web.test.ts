@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  assertSameOrigin,
+  createRateLimiter,
+  csrfToken,
+  hashPassword,
+  hashToken,
+  loadSecret,
+  passwordProblem,
+  randomToken,
+  readForm,
+  verifyCsrfToken,
+  verifyPassword,
+} from '../src/index';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('passwords', () => {
+  it('hashes with argon2id and verifies', async () => {
+    const stored = await hashPassword('correct horse battery');
+    expect(stored).toMatch(/^\$argon2id\$/);
+    expect(stored).not.toContain('correct horse');
+    expect(await verifyPassword(stored, 'correct horse battery')).toBe(true);
+    expect(await verifyPassword(stored, 'correct horse batterY')).toBe(false);
+    expect(await verifyPassword('not a hash', 'anything')).toBe(false);
+  });
+
+  it('explains what makes a password unacceptable', () => {
+    expect(passwordProblem('short')).toMatch(/at least 10/);
+    expect(passwordProblem(' '.repeat(12))).toMatch(/only spaces/);
+    expect(passwordProblem('x'.repeat(201))).toMatch(/at most 200/);
+    expect(passwordProblem('a perfectly fine passphrase')).toBeUndefined();
+  });
+});
+
+describe('tokens and CSRF', () => {
+  it('makes unguessable tokens and stores only their hashes', () => {
+    const token = randomToken();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(randomToken()).not.toBe(token);
+    expect(hashToken(token)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashToken(token)).toBe(hashToken(token));
+  });
+
+  it('binds CSRF tokens to the session and the secret', () => {
+    const token = csrfToken('server secret', 'session-a');
+    expect(verifyCsrfToken('server secret', 'session-a', token)).toBe(true);
+    expect(verifyCsrfToken('server secret', 'session-b', token)).toBe(false);
+    expect(verifyCsrfToken('other secret', 'session-a', token)).toBe(false);
+    expect(verifyCsrfToken('server secret', 'session-a', '')).toBe(false);
+    expect(verifyCsrfToken('server secret', 'session-a', null)).toBe(false);
+  });
+
+  it('refuses cross-site state changes and lets same-site ones through', () => {
+    const post = (headers: Record<string, string>) => new Request('http://127.0.0.1:3000/t/acme', { method: 'POST', headers });
+    expect(() => assertSameOrigin(post({ origin: 'http://127.0.0.1:3000' }))).not.toThrow();
+    expect(() => assertSameOrigin(new Request('http://127.0.0.1:3000/t/acme'))).not.toThrow();
+    expect(() => assertSameOrigin(post({ 'sec-fetch-site': 'same-origin' }))).not.toThrow();
+    const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }];
+    for (const headers of crossSite) {
+      try {
+        assertSameOrigin(post(headers));
+        expect.unreachable('a cross-site request was accepted');
+      } catch (response) {
+        expect((response as Response).status).toBe(403);
+      }
+    }
+  });
+});
+
+describe('rate limits', () => {
+  it('blocks a key after its budget and tells when to retry; reset forgives', async () => {
+    const limiter = createRateLimiter({ points: 3, durationSec: 60, blockSec: 120 });
+    const results = [];
+    for (let i = 0; i < 5; i++) results.push(await limiter.consume('acme:alice@example.com'));
+    expect(results.map((r) => r.allowed)).toEqual([true, true, true, false, false]);
+    expect(results[4]?.retryAfterSec).toBeGreaterThan(60);
+    expect((await limiter.consume('acme:bob@example.com')).allowed).toBe(true);
+    await limiter.reset('acme:alice@example.com');
+    expect((await limiter.consume('acme:alice@example.com')).allowed).toBe(true);
+  });
+});
+
+describe('secrets', () => {
+  it('generates a secret once, owner-readable only, and prefers SILO_SECRET', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'silo-web-'));
+    dirs.push(dir);
+    const first = loadSecret(dir, {});
+    expect(first.length).toBeGreaterThanOrEqual(32);
+    expect(loadSecret(dir, {})).toBe(first);
+    expect(statSync(path.join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
+    expect(loadSecret(dir, { SILO_SECRET: 'x'.repeat(40) })).toBe('x'.repeat(40));
+    expect(() => loadSecret(dir, { SILO_SECRET: 'short' })).toThrow(/at least 32/);
+  });
+});
+
+describe('form bodies', () => {
+  const form = (body: string, headers: Record<string, string> = {}) =>
+    new Request('http://127.0.0.1/x', { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } });
+
+  it('reads a form within the limit', async () => {
+    const data = await readForm(form('title=Buy+milk&intent=add'), 1_000);
+    expect(data.get('title')).toBe('Buy milk');
+  });
+
+  it('refuses an oversized body with 413, whatever Content-Length claims', async () => {
+    const big = `title=${'x'.repeat(5_000)}`;
+    await expect(readForm(form(big), 1_000)).rejects.toMatchObject({ status: 413 });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode('x'.repeat(500)));
+        controller.close();
+      },
+    });
+    const chunked = new Request('http://127.0.0.1/x', { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
+    await expect(readForm(chunked, 1_000)).rejects.toMatchObject({ status: 413 });
+  });
+});
