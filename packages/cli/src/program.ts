@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from './context';
 import { examples } from './help';
+import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
 import { registerDemo } from './commands/demo';
 import { registerDoctor } from './commands/doctor';
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDoctor(program, ctx);
   registerAudit(program, ctx);
   registerDemo(program, ctx);
+  registerAdmin(program, ctx);
 
   program.addHelpText(
     'after',

@@ -131,7 +131,7 @@ describe('tables', () => {
     jurisdiction: 'eu',
     region: 'eu-west',
     engine: 'local',
-    dbUrl: 'file:///tmp/acme.db',
+    dbUrl: 'local:eu-west/3f/acme.db',
     schemaVersion: 1,
     sizeBytes: 49_152,
     clonedFrom: { id: 'id-0', name: 'origin' },

@@ -112,7 +112,11 @@ export class Fleet {
     this.schema = options.schema;
     this.engine =
       options.engine ??
-      new LocalEngine({ templatesDir: path.join(this.settings.dataDir, 'templates'), queryWorkers: this.settings.queryWorkers });
+      new LocalEngine({
+        templatesDir: path.join(this.settings.dataDir, 'templates'),
+        regions: this.settings.regions,
+        queryWorkers: this.settings.queryWorkers,
+      });
     this.#catalog = new Catalog(this.settings.catalogPath);
     this.#handles = new HandleCache({
       cap: this.settings.handleCap,

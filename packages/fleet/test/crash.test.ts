@@ -9,13 +9,12 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailpointName } from '../src/failpoints';
 import { openFleet, type DoctorReport, type Fleet } from '../src/index';
 import { killAllChildren, runChild, startChild } from './fixtures/children';
 import type { ChildCommand } from './fixtures/protocol';
-import { sampleSchema, tempDir, tempFleet } from './helpers';
+import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 afterEach(killAllChildren);
 
@@ -67,7 +66,7 @@ async function expectSoundFleet(fleet: Fleet, dataDir: string): Promise<DoctorRe
   expect(fleet.list({ state: 'provisioning' }).total).toBe(0);
   const ready = fleet.list({ state: 'ready', limit: 1_000 }).items;
   for (const instance of ready) {
-    expect(existsSync(fileURLToPath(instance.dbUrl)), `file of ${instance.name}`).toBe(true);
+    expect(existsSync(fileOf(instance.dbUrl, dataDir)), `file of ${instance.name}`).toBe(true);
     await fleet.withInstance(instance.name, async (db) => {
       const { rows } = await db.execute('SELECT count(*) AS n FROM notes');
       expect(typeof rows[0]?.['n']).toBe('number');
@@ -266,7 +265,7 @@ describe('a process killed at a random moment while creating and cloning', () =>
       }
       // Interrupted ones are failed, with no file behind them, and their names are reusable.
       for (const failed of fleet.list({ state: 'failed', limit: 1_000 }).items) {
-        expect(existsSync(fileURLToPath(failed.dbUrl)), failed.name).toBe(false);
+        expect(existsSync(fileOf(failed.dbUrl, dataDir)), failed.name).toBe(false);
         expect(filesOf(dataDir, failed.name)).toEqual([]);
       }
       await fleet.close();

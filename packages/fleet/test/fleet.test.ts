@@ -1,10 +1,9 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, resolveSettings, settingsFromEnv, type QueryAllEvent } from '../src/index';
-import { SAMPLE_MIGRATIONS, sampleSchema, tempDir, tempFleet } from './helpers';
+import { SAMPLE_MIGRATIONS, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 describe('create and open', () => {
   it('creates a ready instance placed in a region of its jurisdiction', async () => {
@@ -12,7 +11,9 @@ describe('create and open', () => {
     const acme = await fleet.create('acme', { jurisdiction: 'eu', displayName: 'Acme Corp' });
     expect(acme).toMatchObject({ name: 'acme', displayName: 'Acme Corp', state: 'ready', jurisdiction: 'eu', region: 'eu-west', engine: 'local', schemaVersion: 2 });
     expect(acme.sizeBytes).toBeGreaterThan(0);
-    const file = fileURLToPath(acme.dbUrl);
+    expect(acme.dbUrl).toMatch(/^local:eu-west\/[0-9a-f]{2}\/acme\.db$/);
+    const file = fileOf(acme.dbUrl, dataDir);
+    expect(existsSync(file)).toBe(true);
     expect(file.startsWith(path.join(dataDir, 'regions', 'eu-west', 'tenants'))).toBe(true);
     const us = await fleet.create('initech', { jurisdiction: 'us' });
     expect(us.region).toBe('us-east');
@@ -61,7 +62,7 @@ describe('create and open', () => {
 
 describe('delete, restore and purge', () => {
   it('soft-deletes, restores and purges, each idempotent', async () => {
-    const { fleet } = await tempFleet();
+    const { fleet, dataDir } = await tempFleet();
     const acme = await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('keep me')"));
     const deleted = await fleet.delete('acme');
@@ -78,8 +79,8 @@ describe('delete, restore and purge', () => {
     await fleet.delete('acme');
     expect(await fleet.purge('acme')).toEqual({ purged: true });
     expect(await fleet.purge('acme')).toEqual({ purged: false });
-    expect(existsSync(fileURLToPath(acme.dbUrl))).toBe(false);
-    expect(existsSync(`${fileURLToPath(acme.dbUrl)}-wal`)).toBe(false);
+    expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
+    expect(existsSync(`${fileOf(acme.dbUrl, dataDir)}-wal`)).toBe(false);
     await expect(fleet.restore('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
     // The name is free again.
     expect((await fleet.create('acme', { jurisdiction: 'us' })).jurisdiction).toBe('us');
@@ -338,15 +339,15 @@ describe('doctor', () => {
     const { fleet, dataDir } = await tempFleet();
     const acme = await fleet.create('acme', { jurisdiction: 'eu' });
     const lost = await fleet.create('lost', { jurisdiction: 'eu' });
-    rmSync(fileURLToPath(lost.dbUrl));
+    rmSync(fileOf(lost.dbUrl, dataDir));
     const orphan = path.join(dataDir, 'regions', 'us-east', 'tenants', 'zz', 'stray.db');
     mkdirSync(path.dirname(orphan), { recursive: true });
-    copyFileSync(fileURLToPath(acme.dbUrl), orphan);
-    const leftover = `${fileURLToPath(acme.dbUrl)}.tmp-999999999-deadbeef`;
+    copyFileSync(fileOf(acme.dbUrl, dataDir), orphan);
+    const leftover = `${fileOf(acme.dbUrl, dataDir)}.tmp-999999999-deadbeef`;
     writeFileSync(leftover, 'partial');
 
     const report = await fleet.doctor({ scanFiles: true, deep: true });
-    expect(report.orphans).toEqual([`file://${orphan}`]);
+    expect(report.orphans).toEqual([`local:us-east/zz/stray.db`]);
     expect(report.leftoversRemoved).toEqual([leftover]);
     expect(report.missing).toEqual(['lost']);
     expect(report.integrity).toEqual([]);

@@ -23,6 +23,13 @@ export async function tempFleet(options: Partial<FleetOptions> = {}): Promise<{ 
   return { fleet, dataDir };
 }
 
+/** The file of a local-engine database URL, for tests that look at disk (default regions). */
+export function fileOf(dbUrl: string, dataDir: string): string {
+  const match = /^local:([a-z0-9-]+)\/([0-9a-f]{2})\/([a-z0-9-]+\.db)$/.exec(dbUrl);
+  if (!match) throw new Error(`not a local database URL: ${dbUrl}`);
+  return path.join(dataDir, 'regions', match[1] as string, 'tenants', match[2] as string, match[3] as string);
+}
+
 /** Open file descriptors of this process (Linux). */
 export function openFds(): number {
   return readdirSync('/proc/self/fd').length;

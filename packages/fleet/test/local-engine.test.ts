@@ -3,6 +3,7 @@ import { LocalEngine } from '../src/index';
 import { describeEngineContract, regionsIn } from './engine-contract';
 
 describeEngineContract('local files (better-sqlite3)', async (dir) => {
-  const engine = new LocalEngine({ templatesDir: path.join(dir, 'templates'), queryWorkers: 2 });
-  return { engine, regions: regionsIn(dir), dispose: () => engine.close() };
+  const regions = regionsIn(dir);
+  const engine = new LocalEngine({ templatesDir: path.join(dir, 'templates'), regions, queryWorkers: 2 });
+  return { engine, regions, dispose: () => engine.close() };
 });

@@ -1,18 +1,18 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LocalEngine, openFleet, type Engine } from '../src/index';
 import { runChild } from './fixtures/children';
-import { sampleSchema, tempDir, tempFleet } from './helpers';
+import { regionsIn } from './engine-contract';
+import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 /** The real local engine, with `remove` held until the test opens the gate: a descheduled reconciler. */
 function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void } {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
-  const local = new LocalEngine({ templatesDir: path.join(dataDir, 'templates'), queryWorkers: 1 });
+  const local = new LocalEngine({ templatesDir: path.join(dataDir, 'templates'), regions: regionsIn(dataDir), queryWorkers: 1 });
   const engine = new Proxy(local, {
     get(target, property) {
       if (property === 'remove') {
@@ -45,7 +45,7 @@ describe('reconciliation', () => {
     const { fleet: restarted } = await tempFleet({ dataDir });
     expect(restarted.startupReport?.interrupted.map((entry) => entry.instance)).toEqual(['acme']);
     expect(restarted.get('acme').state).toBe('failed');
-    expect(existsSync(fileURLToPath(acme.dbUrl))).toBe(false);
+    expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
     expect((await restarted.create('acme', { jurisdiction: 'eu' })).state).toBe('ready');
   });
 
@@ -89,7 +89,7 @@ describe('reconciliation', () => {
     expect(await purging).toEqual({ purged: true });
     await purger.close();
     expect(fleet.find('acme')).toBeUndefined();
-    expect(existsSync(fileURLToPath(acme.dbUrl))).toBe(false);
+    expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
   });
 
   it('removes temp files a crash left while building a template', async () => {

@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { DoctorReport } from '@silo/fleet';
+import { LocalEngine, type DoctorReport } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import type { Style } from '../format/style';
@@ -33,7 +32,9 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
           if (options.json) return ctx.output.json(report);
           const scope = options.deep ? 'files scanned, integrity checked' : options.scan ? 'files scanned' : 'catalog only; add --scan to check files';
           ctx.output.print(`Checked the fleet in ${fleet.settings.dataDir} (${scope}).`);
-          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned: Boolean(options.scan || options.deep), deep: Boolean(options.deep) }));
+          const engine = fleet.engine;
+          const fileOf = engine instanceof LocalEngine ? (url: string) => engine.pathOf(url) : undefined;
+          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned: Boolean(options.scan || options.deep), deep: Boolean(options.deep) }, fileOf));
         },
         { reconcileOnOpen: false },
       );
@@ -43,10 +44,15 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
 
 /** Problems doctor reports but cannot fix on its own. */
 export function needsAttention(report: DoctorReport): boolean {
-  return report.orphans.length > 0 || report.missing.length > 0 || report.integrity.length > 0;
+  return report.orphans.length > 0 || report.missing.length > 0 || report.integrity.length > 0 || report.purgeFailures.length > 0;
 }
 
-export function renderDoctorReport(report: DoctorReport, style: Style, scope: { scanned: boolean; deep: boolean }): string {
+export function renderDoctorReport(
+  report: DoctorReport,
+  style: Style,
+  scope: { scanned: boolean; deep: boolean },
+  fileOf: (url: string) => string = (url) => url,
+): string {
   const lines: string[] = [];
   const section = (label: string, items: readonly string[], kind: 'fixed' | 'problem', applies = true): void => {
     const head = `  ${label.padEnd(34)}`;
@@ -59,10 +65,12 @@ export function renderDoctorReport(report: DoctorReport, style: Style, scope: { 
     }
   };
   section('interrupted operations resolved', report.interrupted.map((entry) => `${entry.instance} (marked failed, files removed)`), 'fixed');
+  section('interrupted purges finished', report.purgesCompleted, 'fixed');
   section('expired deletions purged', report.purgedExpired, 'fixed');
+  section('expired deletions not purged', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');
   section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned);
   section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed', scope.deep);
-  section('orphan database files', report.orphans.map(displayPath), 'problem', scope.scanned);
+  section('orphan database files', report.orphans.map((url) => displayPath(url, fileOf)), 'problem', scope.scanned);
   section('instances missing their database', report.missing, 'problem', scope.scanned);
   section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${entry.problems.slice(0, 5).join('; ')}`), 'problem', scope.deep);
 
@@ -83,9 +91,10 @@ export function renderDoctorReport(report: DoctorReport, style: Style, scope: { 
   return lines.join('\n');
 }
 
-function displayPath(url: string): string {
+/** Orphans are shown as files an operator can find, when the engine keeps files. */
+function displayPath(url: string, fileOf: (url: string) => string): string {
   try {
-    return url.startsWith('file:') ? fileURLToPath(url) : url;
+    return `${url} (${fileOf(url)})`;
   } catch {
     return url;
   }

@@ -1,6 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import type { Region } from '../config';
 import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
@@ -28,8 +27,12 @@ const COPY_ATTEMPTS = 5;
 export interface LocalEngineOptions {
   /** Where migrated template databases are kept (schema only, no tenant data). */
   templatesDir: string;
+  /** The configured regions: a database URL names its region, the region's folder says where it is. */
+  regions: readonly Region[];
   queryWorkers: number;
 }
+
+const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
 
 /**
  * The embedded default: one SQLite file per instance on this machine, through better-sqlite3.
@@ -39,6 +42,7 @@ export interface LocalEngineOptions {
 export class LocalEngine implements Engine {
   readonly kind = 'local';
   readonly #templatesDir: string;
+  readonly #regions: ReadonlyMap<string, Region>;
   readonly #templates = new Map<string, string>();
   readonly #knownDirs = new Set<string>();
   readonly #referenceShapes = new Map<string, Map<string, Set<string>>>();
@@ -46,15 +50,32 @@ export class LocalEngine implements Engine {
 
   constructor(options: LocalEngineOptions) {
     this.#templatesDir = options.templatesDir;
+    this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     this.#pool = new QueryPool(options.queryWorkers);
   }
 
+  /**
+   * `local:<region>/<shard>/<name>.db`: relative to the region's configured folder, so a data
+   * folder can be moved (or restored elsewhere) by changing configuration only.
+   */
   locate(name: string, region: Region): string {
-    return pathToFileURL(tenantPath(region.dataDir, name)).href;
+    return urlOf(region, tenantPath(region.dataDir, name));
+  }
+
+  /** The file behind a database URL of this engine. */
+  pathOf(url: string): string {
+    const match = URL_PATTERN.exec(url);
+    if (!match) throw new SiloError('ENGINE_FAILURE', `"${url}" is not a local database URL; is this instance on another engine?`);
+    const [, regionId = '', shard = '', name = ''] = match;
+    const region = this.#regions.get(regionId);
+    if (!region) {
+      throw new SiloError('UNKNOWN_REGION', `The database ${url} lives in region "${regionId}", which is not configured (SILO_REGIONS).`);
+    }
+    return path.join(region.dataDir, 'tenants', shard, `${name}.db`);
   }
 
   async create(url: string, schema: TenantSchema): Promise<void> {
-    const file = toPath(url);
+    const file = this.pathOf(url);
     const template = this.#template(schema);
     this.#ensureDir(path.dirname(file));
     const temp = tempSibling(file);
@@ -69,11 +90,11 @@ export class LocalEngine implements Engine {
   }
 
   async clone(sourceUrl: string, targetUrl: string): Promise<void> {
-    await this.#copyInto(toPath(sourceUrl), toPath(targetUrl), true);
+    await this.#copyInto(this.pathOf(sourceUrl), this.pathOf(targetUrl), true);
   }
 
   async snapshot(url: string, destPath: string): Promise<void> {
-    await this.#copyInto(toPath(url), destPath, false);
+    await this.#copyInto(this.pathOf(url), destPath, false);
   }
 
   async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<void> {
@@ -90,7 +111,7 @@ export class LocalEngine implements Engine {
 
   async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
-    const target = toPath(targetUrl);
+    const target = this.pathOf(targetUrl);
     this.#ensureDir(path.dirname(target));
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
@@ -107,19 +128,19 @@ export class LocalEngine implements Engine {
   }
 
   async remove(url: string): Promise<void> {
-    removeWithTemps(toPath(url));
+    removeWithTemps(this.pathOf(url));
   }
 
   async exists(url: string): Promise<boolean> {
-    return existsSync(toPath(url));
+    return existsSync(this.pathOf(url));
   }
 
   async sizeOf(url: string): Promise<number> {
-    return fileSize(toPath(url)) + fileSize(`${toPath(url)}-wal`);
+    return fileSize(this.pathOf(url)) + fileSize(`${this.pathOf(url)}-wal`);
   }
 
   async schemaVersion(url: string): Promise<number> {
-    const db = openReadOnly(toPath(url));
+    const db = openReadOnly(this.pathOf(url));
     try {
       return userVersion(db);
     } finally {
@@ -130,7 +151,7 @@ export class LocalEngine implements Engine {
   async integrityCheck(url: string): Promise<string[]> {
     let db: SqliteDatabase | undefined;
     try {
-      db = openReadOnly(toPath(url));
+      db = openReadOnly(this.pathOf(url));
       return integrityProblems(db);
     } catch (error) {
       return [errorMessage(error)];
@@ -140,7 +161,7 @@ export class LocalEngine implements Engine {
   }
 
   connect(url: string): TenantConnection {
-    const file = toPath(url);
+    const file = this.pathOf(url);
     if (!existsSync(file)) {
       throw new SiloError('ENGINE_FAILURE', `The database file of this instance is missing (${file}). Run \`silo doctor\`.`);
     }
@@ -148,7 +169,7 @@ export class LocalEngine implements Engine {
   }
 
   async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
-    const db = openSqlite(toPath(url), TENANT_PRAGMAS, { mustExist: true });
+    const db = openSqlite(this.pathOf(url), TENANT_PRAGMAS, { mustExist: true });
     try {
       return migrateSync(db, schema.migrations, {
         dryRun: options.dryRun,
@@ -161,7 +182,7 @@ export class LocalEngine implements Engine {
 
   query(url: string, request: QueryRequest): Promise<QueryResult> {
     return this.#pool.run({
-      path: toPath(url),
+      path: this.pathOf(url),
       sql: request.sql,
       args: request.args,
       readOnly: request.readOnly,
@@ -173,12 +194,12 @@ export class LocalEngine implements Engine {
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
     const databases: string[] = [];
     const leftovers: string[] = [];
-    const consider = (file: string): void => {
+    const consider = (file: string, region?: Region): void => {
       if (isTempFile(file)) {
         const owner = tempOwner(file);
         if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
-      } else if (file.endsWith('.db')) {
-        databases.push(pathToFileURL(file).href);
+      } else if (file.endsWith('.db') && region) {
+        databases.push(urlOf(region, file));
       } else {
         const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
         if (sidecar && !existsSync(file.slice(0, -sidecar.length))) leftovers.push(file);
@@ -187,7 +208,7 @@ export class LocalEngine implements Engine {
     for (const region of regions) {
       const tenantsDir = path.join(region.dataDir, 'tenants');
       for (const shard of listDir(tenantsDir)) {
-        for (const entry of listDir(path.join(tenantsDir, shard))) consider(path.join(tenantsDir, shard, entry));
+        for (const entry of listDir(path.join(tenantsDir, shard))) consider(path.join(tenantsDir, shard, entry), region);
       }
       for (const entry of listDir(this.stagingDir(region))) {
         const file = path.join(this.stagingDir(region), entry);
@@ -372,11 +393,8 @@ function rejected(reason: string): SiloError {
   return new SiloError('IMPORT_REJECTED', `The file was refused: ${reason}. Nothing was created.`, { details: { reason } });
 }
 
-function toPath(url: string): string {
-  if (!url.startsWith('file:')) {
-    throw new SiloError('ENGINE_FAILURE', `"${url}" is not a local database URL; is this instance on another engine?`);
-  }
-  return fileURLToPath(url);
+function urlOf(region: Region, file: string): string {
+  return `local:${region.id}/${path.relative(path.join(region.dataDir, 'tenants'), file).split(path.sep).join('/')}`;
 }
 
 function fileSize(file: string): number {

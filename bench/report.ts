@@ -1,0 +1,65 @@
+import type { Figure } from './stats';
+
+export interface BenchRow {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: string;
+  readonly silo: Figure;
+  readonly baseline?: Figure;
+  readonly baselineLabel?: string;
+  /** Silo ÷ baseline for costs; baseline ÷ Silo for throughputs (so > 1 always means slower). */
+  readonly ratio?: number;
+  readonly goal?: { readonly maxRatio?: number; readonly max?: number; readonly text: string };
+  readonly details?: Readonly<Record<string, string>>;
+  readonly reproduce: string;
+}
+
+export function costRow(row: Omit<BenchRow, 'ratio'> & { baseline: Figure }): BenchRow {
+  return { ...row, ratio: row.silo.median / row.baseline.median };
+}
+
+export function throughputRow(row: Omit<BenchRow, 'ratio'> & { baseline: Figure }): BenchRow {
+  return { ...row, ratio: row.baseline.median / row.silo.median };
+}
+
+export function met(row: BenchRow): boolean | undefined {
+  if (!row.goal) return undefined;
+  if (row.goal.maxRatio !== undefined) return (row.ratio ?? Infinity) <= row.goal.maxRatio;
+  if (row.goal.max !== undefined) return row.silo.median <= row.goal.max;
+  return undefined;
+}
+
+const number = (value: number): string =>
+  !Number.isFinite(value) ? '–' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value >= 10 ? value.toFixed(1) : value.toFixed(2);
+
+const show = (f: Figure, unit: string): string => `${number(f.median)} ${unit} (${number(f.min)}–${number(f.max)})`;
+
+export function markdown(rows: readonly BenchRow[], meta: Readonly<Record<string, string>>): string {
+  const lines = [
+    '# Benchmarks',
+    '',
+    'Written by `npm run bench` (full size) or `npm run bench -- --quick` (small, a smoke test). Every',
+    'figure is the median of repeated runs, with min–max in brackets; each Silo figure is measured',
+    'beside its raw baseline in the same run on the same machine. Tests never assert timings.',
+    '',
+    ...Object.entries(meta).map(([key, value]) => `- **${key}:** ${value}`),
+    '',
+    '| # | what | Silo | baseline | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((row) => {
+      const ok = met(row);
+      return `| ${row.id} | ${row.title} | ${show(row.silo, row.unit)} | ${row.baseline ? `${show(row.baseline, row.unit)}<br>${row.baselineLabel ?? ''}` : '–'} | ${row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`} | ${row.goal?.text ?? '–'} | ${ok === undefined ? '–' : ok ? 'yes' : '**no**'} |`;
+    }),
+    '',
+    '## Details and how to reproduce each row',
+    '',
+    ...rows.flatMap((row) => [
+      `### ${row.id}. ${row.title}`,
+      '',
+      ...Object.entries(row.details ?? {}).map(([key, value]) => `- ${key}: ${value}`),
+      `- reproduce: \`${row.reproduce}\``,
+      '',
+    ]),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
+ * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
+ * under a minute); `--only <name>` runs one suite (create, clone, migrate, query-all, shared, scale).
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { cleanScratch, log } from './setup';
+import { markdown, met, type BenchRow } from './report';
+import { cloneBench } from './suites/clone';
+import { createBench } from './suites/create';
+import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
+import { scaleBench } from './suites/scale';
+import { sharedVsSiloBench } from './suites/shared-vs-silo';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    out: { type: 'string', default: 'docs/benchmarks' },
+  },
+});
+
+const quick = values.quick ?? false;
+const size = quick
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 50_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 } };
+
+const wanted = (name: string): boolean => !values.only || values.only.includes(name);
+const rows: BenchRow[] = [];
+const started = Date.now();
+
+try {
+  if (wanted('create')) {
+    log('1. create');
+    rows.push(await createBench(size.create));
+  }
+  if (wanted('clone')) {
+    log('2. clone');
+    rows.push(await cloneBench(size.clone));
+  }
+  if (wanted('migrate') || wanted('query-all')) {
+    log(`3–4. building a fleet of ${size.fleet} instances`);
+    const fixture = await fleetFixture(size.fleet);
+    if (wanted('migrate')) rows.push(await migrateBench(fixture, size.fleetRuns));
+    if (wanted('query-all')) rows.push(await queryAllBench(fixture, size.fleetRuns));
+  }
+  if (wanted('shared')) {
+    log('6. shared database vs a database per tenant');
+    rows.push(await sharedVsSiloBench(size.shared));
+  }
+  if (wanted('scale')) {
+    log(`7. ${size.scale.instances} instances on one node`);
+    rows.push(...(await scaleBench(size.scale)));
+  }
+} finally {
+  cleanScratch();
+}
+
+const meta = {
+  mode: quick ? 'quick (small sizes; figures are not comparable with a full run)' : 'full',
+  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+  node: process.version,
+  date: new Date().toISOString(),
+  duration: `${Math.round((Date.now() - started) / 1000)} s`,
+};
+writeFileSync(`${values.out}.md`, markdown(rows, meta));
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ meta, rows: rows.map((row) => ({ ...row, met: met(row) })) }, null, 2)}\n`);
+log(`wrote ${values.out}.md and ${values.out}.json`);
+for (const row of rows) {
+  const ok = met(row);
+  log(`${row.id.padEnd(3)} ${row.title}: ${row.silo.median.toFixed(2)} ${row.unit}${row.ratio === undefined ? '' : ` (${row.ratio.toFixed(2)}× baseline)`}${ok === false ? '  GOAL MISSED' : ''}`);
+}

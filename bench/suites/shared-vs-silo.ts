@@ -1,0 +1,91 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { todoSchema } from '@silo/todo-schema';
+import { benchFleet, log, scratch } from '../setup';
+import { throughputRow, type BenchRow } from '../report';
+import { figure, repeat } from '../stats';
+
+/** A deterministic pseudo-random sequence, so both designs see the same workload. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+type Op = { kind: 'add' | 'toggle' | 'list'; tenant: number };
+
+function workload(tenants: number, operations: number): Op[] {
+  const next = random(42);
+  return Array.from({ length: operations }, () => {
+    const roll = next();
+    return { kind: roll < 0.3 ? 'add' : roll < 0.5 ? 'toggle' : 'list', tenant: Math.floor(next() * tenants) };
+  });
+}
+
+/**
+ * 6. The design users would pick instead: one shared SQLite file with a tenant_id column,
+ * against Silo's file per tenant (through the handle cache, cap 200 < tenants, so it evicts).
+ */
+export async function sharedVsSiloBench(size: { tenants: number; operations: number; runs: number }): Promise<BenchRow> {
+  const ops = workload(size.tenants, size.operations);
+  const silo: number[] = [];
+  const shared: number[] = [];
+  await repeat(size.runs, async (run) => {
+    // Shared database, tenant_id in every row and index.
+    const db = new Database(path.join(scratch('shared'), 'shared.db'));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.exec(`CREATE TABLE todos (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, title TEXT NOT NULL,
+             completed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+             CREATE INDEX todos_tenant ON todos (tenant_id, id);`);
+    const add = db.prepare('INSERT INTO todos (tenant_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const toggle = db.prepare('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos WHERE tenant_id = ?)');
+    const list = db.prepare('SELECT id, title, completed FROM todos WHERE tenant_id = ? ORDER BY id');
+    let started = performance.now();
+    for (const op of ops) {
+      if (op.kind === 'add') add.run(op.tenant, 'a todo', Date.now(), Date.now());
+      else if (op.kind === 'toggle') toggle.run(Date.now(), op.tenant);
+      else list.all(op.tenant);
+    }
+    shared.push(ops.length / ((performance.now() - started) / 1000));
+    db.close();
+
+    const fleet = await benchFleet(scratch('per-tenant'));
+    for (let t = 0; t < size.tenants; t++) await fleet.create(`tenant-${t}`, { jurisdiction: t % 2 ? 'eu' : 'us' });
+    started = performance.now();
+    for (const op of ops) {
+      const handle = await fleet.open(`tenant-${op.tenant}`);
+      try {
+        if (op.kind === 'add') {
+          await handle.db.execute('INSERT INTO todos (title, created_at, updated_at) VALUES (?, ?, ?)', ['a todo', Date.now(), Date.now()]);
+        } else if (op.kind === 'toggle') {
+          await handle.db.execute('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos)', [Date.now()]);
+        } else {
+          await handle.db.execute('SELECT id, title, completed FROM todos ORDER BY id');
+        }
+      } finally {
+        handle.release();
+      }
+      fleet.touch(`tenant-${op.tenant}`);
+    }
+    silo.push(ops.length / ((performance.now() - started) / 1000));
+    await fleet.close();
+    log(`  shared vs per-tenant run ${run + 1}: shared ${Math.round(shared.at(-1) ?? 0)} ops/s, silo ${Math.round(silo.at(-1) ?? 0)} ops/s`);
+  });
+  return throughputRow({
+    id: '6a',
+    title: `TODO workload at the data layer over ${size.tenants.toLocaleString('en-US')} tenants (30% add, 20% toggle, 50% list)`,
+    unit: 'ops/s',
+    silo: figure(silo),
+    baseline: figure(shared),
+    baselineLabel: 'one shared SQLite file with tenant_id',
+    details: {
+      'Silo path': 'fleet.open (catalog lookup + LRU handle, cap 200) → execute → release → touch, per operation',
+      operations: `${size.operations.toLocaleString('en-US')} per run, same seeded sequence for both designs; schema ${todoSchema.id} v${todoSchema.latestVersion}`,
+      'shared PostgreSQL': 'not measured yet (6b)',
+    },
+    reproduce: 'npm run bench -- --only shared',
+  });
+}

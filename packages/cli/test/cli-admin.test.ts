@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '@silo/web';
+import { openFleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+import { SILO_BIN, json, silo, tempDir, type SiloRun } from './helpers';
+
+/** Runs `silo <args>` with `input` on stdin. */
+function siloWithStdin(dataDir: string, args: readonly string[], input: string): Promise<SiloRun> {
+  return new Promise((resolve, reject) => {
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_') && key !== 'NODE_OPTIONS') env[key] = value;
+    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+async function storedHash(dataDir: string, email: string): Promise<string | undefined> {
+  const fleet = await openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false });
+  try {
+    return fleet.admins.findByEmail(email)?.passwordHash;
+  } finally {
+    await fleet.close();
+  }
+}
+
+describe('silo admin', () => {
+  let dir: string;
+  let cleanup: () => void;
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('silo-cli-admin-'));
+  });
+  afterAll(() => cleanup());
+
+  it('adds an admin with a password from stdin, stored hashed', async () => {
+    const added = await siloWithStdin(dir, ['admin', 'add', 'Ops@Example.com', '--password-stdin'], 'a-long-enough-password\n');
+    expect(added.stderr).toBe('');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('ops@example.com');
+    expect(added.stdout).not.toContain('a-long-enough-password');
+    const hash = await storedHash(dir, 'ops@example.com');
+    expect(hash).toBeDefined();
+    expect(hash).not.toContain('a-long-enough-password');
+    expect(await verifyPassword(hash ?? '', 'a-long-enough-password')).toBe(true);
+  });
+
+  it('refuses a duplicate and a weak password', async () => {
+    const duplicate = await siloWithStdin(dir, ['admin', 'add', 'ops@example.com', '--password-stdin'], 'another-long-password\n');
+    expect(duplicate.code).toBe(1);
+    expect(duplicate.stderr).toContain('already exists');
+    const weak = await siloWithStdin(dir, ['admin', 'add', 'weak@example.com', '--password-stdin'], 'short\n');
+    expect(weak.code).toBe(1);
+    expect(weak.stderr).toContain('at least');
+  });
+
+  it('generates a one-time password when there is no terminal and no stdin flag', async () => {
+    const added = await silo(dir, ['admin', 'add', 'gen@example.com']);
+    expect(added.code).toBe(0);
+    const password = /Password: (\S+)/.exec(added.stdout)?.[1];
+    expect(password).toBeDefined();
+    expect(added.stderr).toContain('shown once');
+    expect(await verifyPassword((await storedHash(dir, 'gen@example.com')) ?? '', password ?? '')).toBe(true);
+  });
+
+  it('resets a password, and refuses an unknown admin', async () => {
+    const reset = await siloWithStdin(dir, ['admin', 'reset-password', 'ops@example.com', '--password-stdin'], 'a-brand-new-password\n');
+    expect(reset.code).toBe(0);
+    expect(await verifyPassword((await storedHash(dir, 'ops@example.com')) ?? '', 'a-brand-new-password')).toBe(true);
+    const unknown = await siloWithStdin(dir, ['admin', 'reset-password', 'nobody@example.com', '--password-stdin'], 'a-brand-new-password\n');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No admin');
+  });
+
+  it('lists admins, as text and JSON, without hashes', async () => {
+    const text = await silo(dir, ['admin', 'list']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('gen@example.com');
+    const list = json<{ email: string; passwordHash?: string }[]>(await silo(dir, ['admin', 'list', '--json']));
+    expect(list.map((user) => user.email)).toEqual(['gen@example.com', 'ops@example.com']);
+    expect(list.every((user) => user.passwordHash === undefined)).toBe(true);
+  });
+});
