@@ -494,7 +494,9 @@ export class Fleet {
     this.#assertOpen();
     const limits = this.#limits(options.limits);
     const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
-    yield* mapUnordered(instances, options.concurrency ?? this.settings.queryWorkers, async (instance): Promise<QueryAllEvent> => {
+    // A few queries per query process in flight, so none of them waits on a round trip.
+    const concurrency = options.concurrency ?? this.settings.queryWorkers * 4;
+    yield* mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
       const started = performance.now();
       try {
         const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits });

@@ -355,6 +355,19 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
         expect(after.rows).toEqual([[50]]);
       });
 
+      it('keeps answering the queries queued behind one that is stopped', async () => {
+        const runaway = engine.query(url, {
+          sql: 'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever',
+          readOnly: true,
+          limits: { ...LIMITS, timeoutMs: 300 },
+        });
+        const quick = Array.from({ length: 20 }, (_, i) =>
+          engine.query(url, { sql: 'SELECT ? + 1', args: [i], readOnly: true, limits: LIMITS }),
+        );
+        await expect(runaway).rejects.toMatchObject({ code: 'QUERY_TIMEOUT' });
+        expect((await Promise.all(quick)).map((r) => r.rows[0]?.[0])).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      });
+
       it('answers many queries at once', async () => {
         const results = await Promise.all(
           Array.from({ length: 40 }, (_, i) =>

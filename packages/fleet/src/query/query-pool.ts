@@ -27,13 +27,20 @@ interface Job {
 const HOST_PATH = fileURLToPath(new URL('./query-host.mjs', import.meta.url));
 
 /**
+ * Queries sent to one process ahead of its current one, so the process never waits for a
+ * round trip between fleet-wide queries. Small, so an interactive query queued behind a
+ * fleet query waits for a few instances at most.
+ */
+const PIPELINE_DEPTH = 4;
+
+/**
  * A small pool of query host processes. A query that outlives its time limit gets its process
  * killed (SIGKILL: SQLite cannot be interrupted from JavaScript) and a fresh one takes its
- * place; the caller's process never blocks on SQLite.
+ * place; queries that were queued on that process go to another one. The caller's process
+ * never blocks on SQLite.
  */
 export class QueryPool {
   readonly #size: number;
-  readonly #idle: Worker[] = [];
   readonly #workers = new Set<Worker>();
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -59,23 +66,32 @@ export class QueryPool {
 
   #dispatch(): void {
     while (this.#queue.length > 0) {
-      const worker = this.#idle.pop() ?? (this.#workers.size < this.#size ? this.#spawn() : undefined);
+      const worker = this.#pickWorker();
       if (!worker) return;
       worker.start(this.#queue.shift() as Job);
     }
   }
 
+  /** An idle process first, then a new one, then the least loaded one with room in its pipeline. */
+  #pickWorker(): Worker | undefined {
+    let best: Worker | undefined;
+    for (const worker of this.#workers) {
+      if (worker.load === 0) return worker;
+      if (worker.load < PIPELINE_DEPTH && (!best || worker.load < best.load)) best = worker;
+    }
+    if (this.#workers.size < this.#size) return this.#spawn();
+    return best;
+  }
+
   #spawn(): Worker {
     const worker = new Worker(
-      (w) => {
-        this.#idle.push(w);
-        this.#dispatch();
-      },
-      (w) => {
-        this.#workers.delete(w);
-        const index = this.#idle.indexOf(w);
-        if (index >= 0) this.#idle.splice(index, 1);
+      () => this.#dispatch(),
+      (gone, orphans) => {
+        this.#workers.delete(gone);
+        // Queries waiting behind the killed one did not run: they go first to another process.
+        this.#queue.unshift(...orphans);
         if (!this.#closed) this.#dispatch();
+        else for (const job of this.#queue.splice(0)) job.reject(new SiloError('FLEET_CLOSED', 'The fleet closed before the query ran.'));
       },
     );
     this.#workers.add(worker);
@@ -85,14 +101,16 @@ export class QueryPool {
 
 class Worker {
   readonly #child: ChildProcess;
-  #job: Job | undefined;
+  /** Sent to the process, in order; the first one is running. */
+  readonly #jobs: Job[] = [];
   #timer: NodeJS.Timeout | undefined;
   #dead = false;
+  readonly #onReady: () => void;
+  readonly #onGone: (worker: Worker, orphans: Job[]) => void;
 
-  constructor(
-    private readonly onIdle: (worker: Worker) => void,
-    private readonly onGone: (worker: Worker) => void,
-  ) {
+  constructor(onReady: () => void, onGone: (worker: Worker, orphans: Job[]) => void) {
+    this.#onReady = onReady;
+    this.#onGone = onGone;
     // execArgv: [] keeps test runners' and TypeScript loaders' flags out of the child.
     this.#child = fork(HOST_PATH, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.#child.on('message', (reply: Reply) => this.#finish(reply));
@@ -101,11 +119,17 @@ class Worker {
     this.#setRef(false);
   }
 
+  get load(): number {
+    return this.#dead ? Infinity : this.#jobs.length;
+  }
+
   start(job: Job): void {
-    this.#job = job;
-    this.#setRef(true);
+    this.#jobs.push(job);
+    if (this.#jobs.length === 1) {
+      this.#setRef(true);
+      this.#armTimer();
+    }
     const { task } = job;
-    this.#timer = setTimeout(() => this.#timeout(), task.limits.timeoutMs);
     this.#child.send({
       id: job.id,
       path: task.path,
@@ -123,10 +147,19 @@ class Worker {
     this.#child.kill('SIGKILL');
   }
 
+  /** The time limit applies to the query the process is running now. */
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    const head = this.#jobs[0];
+    this.#timer = head ? setTimeout(() => this.#timeout(), head.task.limits.timeoutMs) : undefined;
+  }
+
   #finish(reply: Reply): void {
-    const job = this.#job;
+    const job = this.#jobs[0];
     if (!job || reply.id !== job.id) return;
-    this.#settle();
+    this.#jobs.shift();
+    this.#armTimer();
+    if (this.#jobs.length === 0) this.#setRef(false);
     if (reply.ok) job.resolve(reply.result);
     else if (reply.error.sqliteCode === 'SQLITE_READONLY' && job.task.readOnly) {
       job.reject(
@@ -141,15 +174,14 @@ class Worker {
         }),
       );
     }
-    this.onIdle(this);
+    this.#onReady();
   }
 
   #timeout(): void {
-    const job = this.#job;
+    const job = this.#jobs[0];
     if (!job) return;
-    this.#settle();
     this.kill();
-    this.onGone(this);
+    this.#retire();
     job.reject(
       new SiloError(
         'QUERY_TIMEOUT',
@@ -160,19 +192,20 @@ class Worker {
   }
 
   #gone(reason: string): void {
-    if (this.#dead && !this.#job) return;
+    if (this.#dead && this.#jobs.length === 0) return;
     this.#dead = true;
-    const job = this.#job;
-    this.#settle();
-    this.onGone(this);
+    const job = this.#jobs[0];
+    this.#retire();
     job?.reject(new SiloError('ENGINE_FAILURE', `The query could not finish: ${reason}.`));
   }
 
-  #settle(): void {
+  /** Leaves the pool, handing back the queries that were waiting behind the running one. */
+  #retire(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#job = undefined;
+    const orphans = this.#jobs.splice(0).slice(1);
     this.#setRef(false);
+    this.#onGone(this, orphans);
   }
 
   /** An idle pool must not keep a CLI process alive. */
