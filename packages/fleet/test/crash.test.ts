@@ -7,36 +7,20 @@
  * this process that reconciliation leaves nothing half-made: no ready instance without its
  * file, no temp files, no orphans, the interrupted name free again, and sound databases.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailpointName } from '../src/failpoints';
-import { openFleet, type DoctorReport, type Fleet } from '../src/index';
+import { openFleet, type Fleet } from '../src/index';
 import { killAllChildren, runChild, startChild } from './fixtures/children';
 import type { ChildCommand } from './fixtures/protocol';
-import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
+import { expectSoundFleet, fileOf, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
 afterEach(killAllChildren);
 
-/** Every file under `dir`, recursively. */
-function walk(dir: string): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) files.push(...walk(full));
-    else files.push(full);
-  }
-  return files;
-}
-
-/** Temp files of interrupted operations (`*.tmp-<pid>-<hex>`) anywhere under the data dir. */
-function tempLeftovers(dataDir: string): string[] {
-  return walk(dataDir).filter((file) => path.basename(file).includes('.tmp-'));
-}
-
 /** The database of an instance and everything beside it (sidecars, temps). */
 function filesOf(dataDir: string, name: string): string[] {
-  return walk(dataDir)
+  return filesUnder(dataDir)
     .filter((file) => path.basename(file).startsWith(`${name}.db`))
     .map((file) => path.basename(file));
 }
@@ -49,30 +33,6 @@ async function noteCount(fleet: Fleet, name: string): Promise<number> {
 async function fileVersion(fleet: Fleet, name: string): Promise<number> {
   const result = await fleet.query(name, 'PRAGMA user_version');
   return Number(result.rows[0]?.[0]);
-}
-
-/**
- * The end state every crash must reach after reconciliation: a deep doctor finds nothing wrong,
- * nothing is left provisioning, no temp file remains, and every ready instance has its file,
- * opens through the handle cache and answers a query.
- */
-async function expectSoundFleet(fleet: Fleet, dataDir: string): Promise<DoctorReport> {
-  const report = await fleet.doctor({ scanFiles: true, deep: true });
-  expect(report.integrity).toEqual([]);
-  expect(report.orphans).toEqual([]);
-  expect(report.missing).toEqual([]);
-  expect(report.versionsCorrected).toEqual([]);
-  expect(tempLeftovers(dataDir)).toEqual([]);
-  expect(fleet.list({ state: 'provisioning' }).total).toBe(0);
-  const ready = fleet.list({ state: 'ready', limit: 1_000 }).items;
-  for (const instance of ready) {
-    expect(existsSync(fileOf(instance.dbUrl, dataDir)), `file of ${instance.name}`).toBe(true);
-    await fleet.withInstance(instance.name, async (db) => {
-      const { rows } = await db.execute('SELECT count(*) AS n FROM notes');
-      expect(typeof rows[0]?.['n']).toBe('number');
-    });
-  }
-  return report;
 }
 
 async function addNotes(fleet: Fleet, name: string, bodies: readonly string[]): Promise<void> {

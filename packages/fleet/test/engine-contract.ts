@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -383,11 +383,4 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
 /** Default regions rooted in a temporary folder, as the fleet would configure them. */
 export function regionsIn(dir: string): Region[] {
   return DEFAULT_REGIONS.map((region) => ({ ...region, dataDir: path.join(dir, 'regions', region.id) }));
-}
-
-export function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => path.join(entry.parentPath, entry.name));
 }

@@ -1,8 +1,9 @@
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach } from 'vitest';
-import { openFleet, type Fleet, type FleetOptions } from '../src/index';
+import { existsSync } from 'node:fs';
+import { afterEach, expect } from 'vitest';
+import { openFleet, type DoctorReport, type Fleet, type FleetOptions } from '../src/index';
 import { sampleSchema } from './fixtures/sample-schema';
 
 /** The sample tenant schema lives with the fixtures, so child processes share it without Vitest. */
@@ -46,6 +47,42 @@ export function fdsUnder(dir: string): number {
     }
   }
   return count;
+}
+
+/** Every file under `dir`, recursively. */
+export function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** Temp files of interrupted operations (`*.tmp-<token>-<hex>`) anywhere under the data dir. */
+export function tempLeftovers(dataDir: string): string[] {
+  return filesUnder(dataDir).filter((file) => path.basename(file).includes('.tmp-'));
+}
+
+/**
+ * The state every crash or race must end in: a deep doctor finds nothing wrong, nothing is
+ * left provisioning, no temp file remains, and every ready instance has its file, opens
+ * through the handle cache and answers a query.
+ */
+export async function expectSoundFleet(fleet: Fleet, dataDir: string): Promise<DoctorReport> {
+  const report = await fleet.doctor({ scanFiles: true, deep: true });
+  expect(report.integrity).toEqual([]);
+  expect(report.orphans).toEqual([]);
+  expect(report.missing).toEqual([]);
+  expect(report.versionsCorrected).toEqual([]);
+  expect(tempLeftovers(dataDir)).toEqual([]);
+  expect(fleet.list({ state: 'provisioning' }).total).toBe(0);
+  for (const instance of fleet.list({ state: 'ready', limit: 1_000 }).items) {
+    expect(existsSync(fileOf(instance.dbUrl, dataDir)), `file of ${instance.name}`).toBe(true);
+    await fleet.withInstance(instance.name, async (db) => {
+      const { rows } = await db.execute('SELECT count(*) AS n FROM notes');
+      expect(typeof rows[0]?.['n']).toBe('number');
+    });
+  }
+  return report;
 }
 
 const cleanups: (() => unknown)[] = [];
