@@ -48,7 +48,7 @@ try {
   }
   if (wanted('shared')) {
     log('6. shared database vs a database per tenant');
-    rows.push(await sharedVsSiloBench(size.shared));
+    rows.push(...(await sharedVsSiloBench(size.shared)));
   }
   if (wanted('scale')) {
     log(`7. ${size.scale.instances} instances on one node`);

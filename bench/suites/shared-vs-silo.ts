@@ -1,5 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
+import { startPostgres } from '../postgres';
 import { todoSchema } from '@silo/todo-schema';
 import { benchFleet, log, scratch } from '../setup';
 import { throughputRow, type BenchRow } from '../report';
@@ -28,53 +30,84 @@ function workload(tenants: number, operations: number): Op[] {
  * 6. The design users would pick instead: one shared SQLite file with a tenant_id column,
  * against Silo's file per tenant (through the handle cache, cap 200 < tenants, so it evicts).
  */
-export async function sharedVsSiloBench(size: { tenants: number; operations: number; runs: number }): Promise<BenchRow> {
+export async function sharedVsSiloBench(size: { tenants: number; operations: number; runs: number }): Promise<BenchRow[]> {
   const ops = workload(size.tenants, size.operations);
   const silo: number[] = [];
   const shared: number[] = [];
-  await repeat(size.runs, async (run) => {
-    // Shared database, tenant_id in every row and index.
-    const db = new Database(path.join(scratch('shared'), 'shared.db'));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(`CREATE TABLE todos (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, title TEXT NOT NULL,
-             completed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-             CREATE INDEX todos_tenant ON todos (tenant_id, id);`);
-    const add = db.prepare('INSERT INTO todos (tenant_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)');
-    const toggle = db.prepare('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos WHERE tenant_id = ?)');
-    const list = db.prepare('SELECT id, title, completed FROM todos WHERE tenant_id = ? ORDER BY id');
-    let started = performance.now();
-    for (const op of ops) {
-      if (op.kind === 'add') add.run(op.tenant, 'a todo', Date.now(), Date.now());
-      else if (op.kind === 'toggle') toggle.run(Date.now(), op.tenant);
-      else list.all(op.tenant);
-    }
-    shared.push(ops.length / ((performance.now() - started) / 1000));
-    db.close();
-
-    const fleet = await benchFleet(scratch('per-tenant'));
-    for (let t = 0; t < size.tenants; t++) await fleet.create(`tenant-${t}`, { jurisdiction: t % 2 ? 'eu' : 'us' });
-    started = performance.now();
-    for (const op of ops) {
-      const handle = await fleet.open(`tenant-${op.tenant}`);
-      try {
-        if (op.kind === 'add') {
-          await handle.db.execute('INSERT INTO todos (title, created_at, updated_at) VALUES (?, ?, ?)', ['a todo', Date.now(), Date.now()]);
-        } else if (op.kind === 'toggle') {
-          await handle.db.execute('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos)', [Date.now()]);
-        } else {
-          await handle.db.execute('SELECT id, title, completed FROM todos ORDER BY id');
-        }
-      } finally {
-        handle.release();
+  const postgres: number[] = [];
+  const server = await startPostgres();
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    await repeat(size.runs, async (run) => {
+      // Shared database, tenant_id in every row and index.
+      const db = new Database(path.join(scratch('shared'), 'shared.db'));
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.exec(`CREATE TABLE todos (id INTEGER PRIMARY KEY, tenant_id INTEGER NOT NULL, title TEXT NOT NULL,
+               completed INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+               CREATE INDEX todos_tenant ON todos (tenant_id, id);`);
+      const add = db.prepare('INSERT INTO todos (tenant_id, title, created_at, updated_at) VALUES (?, ?, ?, ?)');
+      const toggle = db.prepare('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos WHERE tenant_id = ?)');
+      const list = db.prepare('SELECT id, title, completed FROM todos WHERE tenant_id = ? ORDER BY id');
+      let started = performance.now();
+      for (const op of ops) {
+        if (op.kind === 'add') add.run(op.tenant, 'a todo', Date.now(), Date.now());
+        else if (op.kind === 'toggle') toggle.run(Date.now(), op.tenant);
+        else list.all(op.tenant);
       }
-      fleet.touch(`tenant-${op.tenant}`);
-    }
-    silo.push(ops.length / ((performance.now() - started) / 1000));
-    await fleet.close();
-    log(`  shared vs per-tenant run ${run + 1}: shared ${Math.round(shared.at(-1) ?? 0)} ops/s, silo ${Math.round(silo.at(-1) ?? 0)} ops/s`);
-  });
-  return throughputRow({
+      shared.push(ops.length / ((performance.now() - started) / 1000));
+      db.close();
+
+      const fleet = await benchFleet(scratch('per-tenant'));
+      for (let t = 0; t < size.tenants; t++) await fleet.create(`tenant-${t}`, { jurisdiction: t % 2 ? 'eu' : 'us' });
+      started = performance.now();
+      for (const op of ops) {
+        const handle = await fleet.open(`tenant-${op.tenant}`);
+        try {
+          if (op.kind === 'add') {
+            await handle.db.execute('INSERT INTO todos (title, created_at, updated_at) VALUES (?, ?, ?)', ['a todo', Date.now(), Date.now()]);
+          } else if (op.kind === 'toggle') {
+            await handle.db.execute('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos)', [Date.now()]);
+          } else {
+            await handle.db.execute('SELECT id, title, completed FROM todos ORDER BY id');
+          }
+        } finally {
+          handle.release();
+        }
+        fleet.touch(`tenant-${op.tenant}`);
+      }
+      silo.push(ops.length / ((performance.now() - started) / 1000));
+      await fleet.close();
+
+      // Shared PostgreSQL, the same table shape, one connection, one statement per operation.
+      await client.query('DROP TABLE IF EXISTS todos');
+      await client.query(`CREATE TABLE todos (id BIGSERIAL PRIMARY KEY, tenant_id INTEGER NOT NULL, title TEXT NOT NULL,
+                          completed BOOLEAN NOT NULL DEFAULT false, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+                          CREATE INDEX todos_tenant ON todos (tenant_id, id);`);
+      started = performance.now();
+      for (const op of ops) {
+        if (op.kind === 'add') {
+          await client.query({ name: 'add', text: 'INSERT INTO todos (tenant_id, title, created_at, updated_at) VALUES ($1, $2, $3, $4)', values: [op.tenant, 'a todo', Date.now(), Date.now()] });
+        } else if (op.kind === 'toggle') {
+          await client.query({ name: 'toggle', text: 'UPDATE todos SET completed = NOT completed, updated_at = $1 WHERE id = (SELECT max(id) FROM todos WHERE tenant_id = $2)', values: [Date.now(), op.tenant] });
+        } else {
+          await client.query({ name: 'list', text: 'SELECT id, title, completed FROM todos WHERE tenant_id = $1 ORDER BY id', values: [op.tenant] });
+        }
+      }
+      postgres.push(ops.length / ((performance.now() - started) / 1000));
+      log(`  shared vs per-tenant run ${run + 1}: shared SQLite ${Math.round(shared.at(-1) ?? 0)}, shared PostgreSQL ${Math.round(postgres.at(-1) ?? 0)}, Silo ${Math.round(silo.at(-1) ?? 0)} ops/s`);
+    });
+  } finally {
+    await client.end();
+    server.stop();
+  }
+  const common = {
+    unit: 'ops/s',
+    silo: figure(silo),
+    reproduce: 'npm run bench -- --only shared',
+  };
+  return [throughputRow({
     id: '6a',
     title: `TODO workload at the data layer over ${size.tenants.toLocaleString('en-US')} tenants (30% add, 20% toggle, 50% list)`,
     unit: 'ops/s',
@@ -84,8 +117,14 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
     details: {
       'Silo path': 'fleet.open (catalog lookup + LRU handle, cap 200) → execute → release → touch, per operation',
       operations: `${size.operations.toLocaleString('en-US')} per run, same seeded sequence for both designs; schema ${todoSchema.id} v${todoSchema.latestVersion}`,
-      'shared PostgreSQL': 'not measured yet (6b)',
     },
     reproduce: 'npm run bench -- --only shared',
-  });
+  }), throughputRow({
+    ...common,
+    id: '6b',
+    title: `The same workload: shared PostgreSQL (tenant_id) against a database per tenant`,
+    baseline: figure(postgres),
+    baselineLabel: 'one shared PostgreSQL (Debian, loopback, synchronous_commit=off) via pg',
+    details: { 'PostgreSQL path': 'one connection, named prepared statements, one round trip per operation' },
+  })];
 }
