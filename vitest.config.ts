@@ -5,7 +5,8 @@ export default defineConfig({
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     // Real files and child processes: generous limits, and no timing assertions anywhere.
     testTimeout: 60_000,
-    hookTimeout: 60_000,
+    // App suites build the app (vite) and start its server in beforeAll.
+    hookTimeout: 180_000,
     pool: 'forks',
   },
 });

@@ -1,0 +1,97 @@
+import { useEffect, useRef } from 'react';
+
+export interface SqlEditorProps {
+  /** The textarea's name: the form submits it, with or without JavaScript. */
+  name: string;
+  label: string;
+  defaultValue: string;
+  /** Table → columns, for completion. */
+  schema?: Readonly<Record<string, readonly string[]>>;
+  /** Ctrl/Cmd+Enter. */
+  onRun?: () => void;
+  className?: string;
+}
+
+/**
+ * A plain textarea that CodeMirror 6 enhances once the page is interactive (loaded lazily, so
+ * the server never renders it). The textarea stays the form field: the editor writes into it.
+ */
+export function SqlEditor({ name, label, defaultValue, schema, onRun, className }: SqlEditorProps) {
+  const textareaRef = useRef<HTMLTextAreaElement>(null);
+  const hostRef = useRef<HTMLDivElement>(null);
+  const onRunRef = useRef(onRun);
+  onRunRef.current = onRun;
+  const schemaKey = JSON.stringify(schema ?? {});
+
+  useEffect(() => {
+    const textarea = textareaRef.current;
+    const host = hostRef.current;
+    if (!textarea || !host) return;
+    let destroyed = false;
+    let destroy: (() => void) | undefined;
+    void Promise.all([import('codemirror'), import('@codemirror/lang-sql'), import('@codemirror/view'), import('@codemirror/state')]).then(
+      ([{ basicSetup, EditorView }, { sql, SQLite }, { keymap }, { Prec }]) => {
+        if (destroyed) return;
+        const view = new EditorView({
+          doc: textarea.value,
+          parent: host,
+          extensions: [
+            Prec.highest(
+              keymap.of([
+                {
+                  key: 'Mod-Enter',
+                  run: () => {
+                    onRunRef.current?.();
+                    return true;
+                  },
+                },
+              ]),
+            ),
+            basicSetup,
+            sql({ dialect: SQLite, schema: JSON.parse(schemaKey) as Record<string, string[]>, upperCaseKeywords: true }),
+            EditorView.lineWrapping,
+            EditorView.contentAttributes.of({ 'aria-label': label }),
+            EditorView.updateListener.of((update) => {
+              if (update.docChanged) textarea.value = update.state.doc.toString();
+            }),
+          ],
+        });
+        textarea.hidden = true;
+        host.hidden = false;
+        // Code outside the editor (history "load") sets the textarea and asks the editor to follow.
+        const sync = (): void => {
+          if (textarea.value !== view.state.doc.toString()) {
+            view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: textarea.value } });
+          }
+        };
+        textarea.addEventListener('silo:sync', sync);
+        destroy = () => {
+          textarea.removeEventListener('silo:sync', sync);
+          view.destroy();
+          textarea.hidden = false;
+          host.hidden = true;
+        };
+      },
+    );
+    return () => {
+      destroyed = true;
+      destroy?.();
+    };
+  }, [label, schemaKey]);
+
+  return (
+    <div className={className}>
+      <textarea ref={textareaRef} name={name} aria-label={label} className="editor-fallback" defaultValue={defaultValue} spellCheck={false} rows={8} />
+      <div ref={hostRef} className="editor" hidden data-testid="sql-editor" />
+    </div>
+  );
+}
+
+/** Puts text into a SqlEditor's textarea and lets the editor follow. */
+export function setEditorText(form: HTMLFormElement | null, name: string, text: string): void {
+  const textarea = form?.elements.namedItem(name);
+  if (textarea instanceof HTMLTextAreaElement) {
+    textarea.value = text;
+    textarea.dispatchEvent(new Event('silo:sync'));
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const envSchema = z.object({
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
+  ADMIN_PASSWORD: z.string().optional(),
+  TODOS_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** Largest .sqlite upload the console accepts; bigger files go through `silo import`. */
+  ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(100 * 1024 * 1024),
+  /** Sign-in attempts per address and email before a block. */
+  ADMIN_SIGNIN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  ADMIN_SIGNIN_BLOCK_SEC: z.coerce.number().int().min(1).default(15 * 60),
+  ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).default(12),
+  /** Set when the console is served over HTTPS (behind a proxy), so cookies are Secure. */
+  ADMIN_SECURE_COOKIES: z.enum(['0', '1', 'true', 'false']).default('0'),
+});
+
+export type AdminConfig = z.infer<typeof envSchema> & { secureCookies: boolean };
+
+let cached: AdminConfig | undefined;
+
+/** The console's settings from ADMIN_* variables; fails fast naming the variable. */
+export function adminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
+  if (cached && env === process.env) return cached;
+  const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'TODOS_URL') && value !== ''));
+  const parsed = envSchema.safeParse(input);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new Error(`Invalid admin configuration: ${issues}`);
+  }
+  const config = { ...parsed.data, secureCookies: parsed.data.ADMIN_SECURE_COOKIES === '1' || parsed.data.ADMIN_SECURE_COOKIES === 'true' };
+  if (env === process.env) cached = config;
+  return config;
+}

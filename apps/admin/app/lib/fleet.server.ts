@@ -1,0 +1,33 @@
+import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
+import { loadSecret } from '@silo/web';
+import { todoSchema } from '@silo/todo-schema';
+
+/**
+ * One fleet per server process. Kept on globalThis so server.ts (run by tsx) and the
+ * bundled app share it, and so dev-mode module reloads do not open a second one.
+ */
+const KEY = Symbol.for('silo.admin.fleet');
+type Holder = { [KEY]?: Promise<Fleet> };
+
+export function getFleet(): Promise<Fleet> {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= openFleet({ schema: todoSchema, ...settingsFromEnv(), actor: 'admin' });
+  return holder[KEY];
+}
+
+export async function closeFleet(): Promise<void> {
+  const holder = globalThis as Holder;
+  const fleet = holder[KEY];
+  holder[KEY] = undefined;
+  if (fleet) await (await fleet).close();
+}
+
+const SECRET_KEY = Symbol.for('silo.admin.secret');
+type SecretHolder = { [SECRET_KEY]?: string };
+
+/** The server secret (CSRF tokens): SILO_SECRET, or generated once into the data folder. */
+export async function getSecret(): Promise<string> {
+  const holder = globalThis as SecretHolder;
+  holder[SECRET_KEY] ??= loadSecret((await getFleet()).settings.dataDir);
+  return holder[SECRET_KEY];
+}

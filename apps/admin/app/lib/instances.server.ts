@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SORT_KEYS, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';
+
+export { PAGE_SIZES, STATES, type InstanceRowView };
+
+const SORTS: readonly string[] = [...SORT_KEYS, 'metric:todos', 'metric:completed'];
+
+export function toRowView(instance: InstanceInfo): InstanceRowView {
+  return {
+    name: instance.name,
+    displayName: instance.displayName,
+    state: instance.state,
+    jurisdiction: instance.jurisdiction,
+    region: instance.region,
+    dbUrl: instance.dbUrl,
+    schemaVersion: instance.schemaVersion,
+    sizeBytes: instance.sizeBytes,
+    clonedFrom: instance.clonedFrom ? (instance.clonedFrom.name ?? '(purged)') : null,
+    createdAt: instance.createdAt,
+    lastActiveAt: instance.lastActiveAt,
+    deletedAt: instance.deletedAt,
+    error: instance.error,
+    todos: instance.metrics['todos'] ?? 0,
+    completed: instance.metrics['completed'] ?? 0,
+  };
+}
+
+export interface ListParams {
+  q: string;
+  state: InstanceState | '';
+  jurisdiction: string;
+  region: string;
+  sort: SortKey;
+  order: 'asc' | 'desc';
+  page: number;
+  size: number;
+}
+
+/** The table's state lives in the URL: shareable, and the back button works. Bad values fall back. */
+export function parseListParams(url: URL, fleet: Fleet): ListParams {
+  const get = (key: string): string => url.searchParams.get(key)?.trim() ?? '';
+  const state = get('state');
+  const jurisdiction = get('jurisdiction');
+  const region = get('region');
+  const sort = get('sort');
+  const size = Number(get('size'));
+  const page = Number(get('page'));
+  return {
+    q: get('q').slice(0, 100),
+    state: (STATES as readonly string[]).includes(state) ? (state as InstanceState) : '',
+    jurisdiction: fleet.regions.jurisdictions.includes(jurisdiction) ? jurisdiction : '',
+    region: fleet.regions.all.some((r) => r.id === region) ? region : '',
+    sort: SORTS.includes(sort) ? (sort as SortKey) : 'name',
+    order: get('order') === 'desc' ? 'desc' : 'asc',
+    page: Number.isSafeInteger(page) && page > 0 ? page : 1,
+    size: (PAGE_SIZES as readonly number[]).includes(size) ? size : 25,
+  };
+}
+
+export function toListQuery(params: ListParams): ListQuery {
+  return {
+    ...(params.q ? { search: params.q } : {}),
+    ...(params.state ? { state: params.state } : {}),
+    ...(params.jurisdiction ? { jurisdiction: params.jurisdiction } : {}),
+    ...(params.region ? { region: params.region } : {}),
+    sort: params.sort,
+    order: params.order,
+    limit: params.size,
+    offset: (params.page - 1) * params.size,
+  };
+}
+
+/** Writes an uploaded file to a private temp folder, runs `work` on it, and always removes it. */
+export async function withUploadedFile<T>(file: File, work: (filePath: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'silo-admin-upload-'));
+  try {
+    const filePath = path.join(dir, 'upload.sqlite');
+    await writeFile(filePath, new Uint8Array(await file.arrayBuffer()), { mode: 0o600 });
+    return await work(filePath);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function regionOptions(fleet: Fleet): { id: string; jurisdiction: string }[] {
+  return fleet.regions.all.map((region) => ({ id: region.id, jurisdiction: region.jurisdiction }));
+}

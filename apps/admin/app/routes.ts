@@ -1,0 +1,23 @@
+import { index, layout, route, type RouteConfig } from '@react-router/dev/routes';
+
+/**
+ * Every route except sign-in sits below the `signed-in` layout, whose middleware refuses
+ * requests without a session: pages, actions and resource routes alike.
+ */
+export default [
+  route('login', 'routes/login.tsx'),
+  layout('routes/signed-in.tsx', [
+    index('routes/instances.tsx'),
+    route('logout', 'routes/logout.tsx'),
+    route('instances/:name', 'routes/instance.tsx'),
+    route('instances/:name/export', 'routes/instance-export.ts'),
+    route('instances/:name/console', 'routes/console.tsx'),
+    route('query', 'routes/fleet-query.tsx'),
+    route('query/stream', 'routes/fleet-query-stream.ts'),
+    route('query/csv', 'routes/fleet-query-csv.ts'),
+    route('migrations', 'routes/migrations.tsx'),
+    route('migrations/run', 'routes/migrations-run.ts'),
+    route('audit', 'routes/audit.tsx'),
+    route('*', 'routes/not-found.tsx'),
+  ]),
+] satisfies RouteConfig;

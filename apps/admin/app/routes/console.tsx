@@ -1,0 +1,208 @@
+import { useRef, useState } from 'react';
+import { Form, Link, data, useNavigation, useSubmit } from 'react-router';
+import { isSiloError } from '@silo/fleet';
+import type { Route } from './+types/console';
+import { getFleet } from '../lib/fleet.server';
+import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
+import { toRows, type Cell } from '../lib/results.server';
+import { CsrfField } from '../components/csrf';
+import { SqlEditor, setEditorText } from '../components/sql-editor';
+import { ResultTable } from '../components/result-table';
+import { formatCount, formatDuration, relativeTime } from '../lib/format';
+
+export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
+
+const SCHEMA_SQL = `SELECT m.name AS tbl, p.name AS col
+  FROM sqlite_schema m JOIN pragma_table_info(m.name) p
+  WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%'
+  ORDER BY m.name, p.cid`;
+
+export async function loader({ params }: Route.LoaderArgs) {
+  const fleet = await getFleet();
+  const instance = fleet.find(params.name);
+  if (!instance) throw data(`No instance named "${params.name}".`, { status: 404 });
+  const schema: Record<string, string[]> = {};
+  if (instance.state === 'ready') {
+    try {
+      const result = await fleet.query(params.name, SCHEMA_SQL, undefined, { readOnly: true, limits: { maxRows: 5_000 } });
+      for (const [table, column] of result.rows) {
+        if (typeof table === 'string' && typeof column === 'string') (schema[table] ??= []).push(column);
+      }
+    } catch {
+      // Completion is a convenience: the console still works without it.
+    }
+  }
+  return {
+    name: instance.name,
+    state: instance.state,
+    schema,
+    history: fleet.admins.recentQueries(params.name, 20),
+    limits: fleet.settings.query,
+    now: Date.now(),
+  };
+}
+
+type ConsoleResult =
+  | { ok: true; sql: string; write: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; durationMs: number }
+  | { ok: false; sql: string; write: boolean; code: string; error: string; durationMs: number };
+
+export async function action({ params, request, context }: Route.ActionArgs) {
+  const admin = currentAdmin(context);
+  const fleet = await getFleet();
+  const form = await smallForm(request);
+  const sql = typeof form.get('sql') === 'string' ? (form.get('sql') as string) : '';
+  const write = field(form, 'mode') === 'write';
+  if (sql.trim() === '') {
+    return data<ConsoleResult>({ ok: false, sql, write, code: 'INVALID_INPUT', error: 'Write a SQL statement first.', durationMs: 0 }, { status: 400 });
+  }
+  const started = performance.now();
+  const record = (ok: boolean, rowCount: number, durationMs: number): void => {
+    fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
+  };
+  try {
+    const result = await fleet.query(params.name, sql, undefined, { readOnly: !write, actor: admin.actor });
+    record(true, result.rows.length || result.rowsAffected, result.durationMs);
+    return data<ConsoleResult>({
+      ok: true,
+      sql,
+      write,
+      columns: result.columns,
+      rows: toRows(result.rows),
+      truncated: result.truncated,
+      rowsAffected: result.rowsAffected,
+      durationMs: result.durationMs,
+    });
+  } catch (error) {
+    const durationMs = performance.now() - started;
+    if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
+    record(false, 0, durationMs);
+    const described = describeError(error);
+    return data<ConsoleResult>({ ok: false, sql, write, code: described.code, error: described.message, durationMs }, { status: 400 });
+  }
+}
+
+export default function Console({ loaderData, actionData }: Route.ComponentProps) {
+  const { name, state, schema, history, limits, now } = loaderData;
+  const formRef = useRef<HTMLFormElement>(null);
+  const submit = useSubmit();
+  const navigation = useNavigation();
+  const running = navigation.state === 'submitting' && navigation.formMethod === 'POST' && navigation.formAction?.endsWith('/console') === true;
+  const [write, setWrite] = useState(actionData?.write ?? false);
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/">Instances</Link> / <Link to={`/instances/${name}`}>{name}</Link> / <span>SQL console</span>
+      </p>
+      <h1>SQL console · {name}</h1>
+      {state !== 'ready' ? (
+        <p className="error" role="alert">
+          This instance is {state}; only ready instances can be queried.
+        </p>
+      ) : null}
+      <div className="console-grid">
+        <section aria-labelledby="query-h">
+          <h2 id="query-h" className="visually-hidden">
+            Query
+          </h2>
+          <Form method="post" ref={formRef} className="stack" aria-label="Run SQL">
+            <CsrfField />
+            <SqlEditor
+              name="sql"
+              label={`SQL for ${name}`}
+              defaultValue={actionData?.sql ?? 'SELECT * FROM todos LIMIT 50'}
+              schema={schema}
+              onRun={() => formRef.current && submit(formRef.current)}
+              className={write ? 'write-on' : undefined}
+            />
+            <div className="row">
+              <label className="check">
+                <input type="checkbox" name="mode" value="write" checked={write} onChange={(event) => setWrite(event.currentTarget.checked)} />
+                Write mode (changes data; every statement is audited)
+              </label>
+              <button type="submit" className={write ? 'danger' : 'primary'} disabled={running}>
+                {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
+              </button>
+              <span className="muted small">
+                Ctrl+Enter runs · stops after {formatDuration(limits.timeoutMs)} · at most {formatCount(limits.maxRows)} rows
+              </span>
+            </div>
+            {write ? (
+              <p className="mode-banner" role="status">
+                Write mode is ON: statements can change {name}&apos;s data.
+              </p>
+            ) : (
+              <p className="muted small" role="status">
+                Read-only: the database connection refuses any change.
+              </p>
+            )}
+          </Form>
+          <div aria-live="polite" aria-busy={running}>
+            {running ? (
+              <p className="progress" role="status">
+                Running… <progress aria-label="Query running" />
+              </p>
+            ) : null}
+            {actionData ? <ResultView result={actionData} /> : null}
+          </div>
+        </section>
+        <aside aria-labelledby="history-h" className="card">
+          <h2 id="history-h">Recent queries</h2>
+          {history.length === 0 ? <p className="muted">None yet.</p> : null}
+          <ul className="history">
+            {history.map((entry) => (
+              <li key={entry.id}>
+                <span className={`badge ${entry.ok ? 'ok' : 'bad'}`}>{entry.mode}</span>
+                <code>{entry.sql}</code>
+                <span className="muted small">{relativeTime(entry.at, now)}</span>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setEditorText(formRef.current, 'sql', entry.sql);
+                    setWrite(entry.mode === 'write');
+                  }}
+                >
+                  Load<span className="visually-hidden"> this query into the editor</span>
+                </button>
+                {entry.mode === 'read' ? (
+                  <Form method="post">
+                    <CsrfField />
+                    <input type="hidden" name="sql" value={entry.sql} />
+                    <button type="submit">
+                      Run again<span className="visually-hidden"> (read-only)</span>
+                    </button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </aside>
+      </div>
+    </>
+  );
+}
+
+function ResultView({ result }: { result: ConsoleResult }) {
+  if (!result.ok) {
+    return (
+      <div className="card" role="alert" data-testid="query-error">
+        <p className="error">
+          <strong>{result.code}</strong>: {result.error}
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div data-testid="query-result">
+      <p className="result-meta">
+        <span>
+          {formatCount(result.rows.length)} row{result.rows.length === 1 ? '' : 's'}
+        </span>
+        {result.write ? <span>{formatCount(result.rowsAffected)} changed</span> : null}
+        <span>{formatDuration(result.durationMs)}</span>
+        {result.truncated ? <strong className="error">Truncated: only the first rows are shown.</strong> : null}
+      </p>
+      {result.columns.length > 0 ? <ResultTable columns={result.columns} rows={result.rows} label="Query result" /> : null}
+    </div>
+  );
+}

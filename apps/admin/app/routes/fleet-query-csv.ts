@@ -1,0 +1,34 @@
+import type { Route } from './+types/fleet-query-csv';
+import { getFleet } from '../lib/fleet.server';
+import { smallForm } from '../lib/http.server';
+import { csvLines, parseFleetQuery } from '../lib/fleet-query.server';
+
+/** POST: the fleet query's combined rows as CSV (instance column first). Failed instances are left out. */
+export async function action({ request }: Route.ActionArgs) {
+  const fleet = await getFleet();
+  const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
+  if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
+  const lines = csvLines(fleet.queryAll(sql, { filter }));
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await lines.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+  return new Response(body, {
+    headers: {
+      'Content-Type': 'text/csv; charset=utf-8',
+      'Content-Disposition': `attachment; filename="fleet-query-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}
+
+export function loader() {
+  return new Response('POST a query to this address.', { status: 405, headers: { Allow: 'POST' } });
+}

@@ -1,0 +1,62 @@
+import { Form, data, redirect, useNavigation } from 'react-router';
+import { assertSameOrigin } from '@silo/web';
+import type { Route } from './+types/login';
+import { readSession, safeNext, signIn } from '../lib/auth.server';
+import { field, smallForm } from '../lib/http.server';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Silo admin' }];
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const next = safeNext(new URL(request.url).searchParams.get('next'));
+  if (await readSession(request)) throw redirect(next);
+  return { next };
+}
+
+export async function action({ request }: Route.ActionArgs) {
+  // No session yet, so no CSRF token: the Origin check stops cross-site sign-in forms.
+  assertSameOrigin(request);
+  const form = await smallForm(request);
+  const email = field(form, 'email');
+  const password = typeof form.get('password') === 'string' ? (form.get('password') as string) : '';
+  const next = safeNext(field(form, 'next'));
+  if (!email || !password) return data({ error: 'Enter your email and password.', email }, { status: 400 });
+  const result = await signIn(email, password, clientAddressOf(request));
+  if (!result.ok) return data({ error: result.error, email }, { status: result.status });
+  return redirect(next, { headers: { 'Set-Cookie': result.setCookie } });
+}
+
+/** server.ts sets this header from the socket (overwriting whatever the client sent). */
+function clientAddressOf(request: Request): string {
+  return request.headers.get('x-silo-client-address') ?? 'unknown';
+}
+
+export default function Login({ loaderData, actionData }: Route.ComponentProps) {
+  const navigation = useNavigation();
+  const busy = navigation.state === 'submitting';
+  return (
+    <main id="main" className="page narrow login">
+      <h1>
+        Silo <span>admin</span>
+      </h1>
+      <Form method="post" className="card stack" aria-describedby={actionData?.error ? 'login-error' : undefined}>
+        <input type="hidden" name="next" value={loaderData.next} />
+        <label>
+          Email
+          <input name="email" type="email" autoComplete="username" required defaultValue={actionData?.email ?? ''} autoFocus />
+        </label>
+        <label>
+          Password
+          <input name="password" type="password" autoComplete="current-password" required />
+        </label>
+        {actionData?.error ? (
+          <p id="login-error" className="error" role="alert">
+            {actionData.error}
+          </p>
+        ) : null}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </Form>
+    </main>
+  );
+}

@@ -1,0 +1,57 @@
+import { Form, NavLink, Outlet, useNavigation } from 'react-router';
+import type { Route } from './+types/signed-in';
+import { requireAdmin } from '../lib/auth.server';
+import { currentAdmin } from '../lib/http.server';
+import { CsrfField } from '../components/csrf';
+
+export const middleware: Route.MiddlewareFunction[] = [requireAdmin];
+
+export function loader({ context }: Route.LoaderArgs) {
+  const admin = currentAdmin(context);
+  return { email: admin.email, csrf: admin.csrf };
+}
+
+const NAV = [
+  { to: '/', label: 'Instances', end: true },
+  { to: '/query', label: 'Fleet query', end: false },
+  { to: '/migrations', label: 'Migrations', end: false },
+  { to: '/audit', label: 'Audit log', end: false },
+];
+
+export default function SignedIn({ loaderData }: Route.ComponentProps) {
+  const navigation = useNavigation();
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <a className="brand" href="/">
+          Silo <span>admin</span>
+        </a>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end}>
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <Form method="post" action="/logout" className="signout">
+          <span className="who">{loaderData.email}</span>
+          <CsrfField />
+          <button type="submit" className="link">
+            Sign out
+          </button>
+        </Form>
+      </header>
+      <div className={`loading-bar${navigation.state !== 'idle' ? ' active' : ''}`} role="progressbar" aria-hidden={navigation.state === 'idle'} aria-label="Loading" />
+      <main id="main" className="page">
+        <Outlet />
+      </main>
+    </>
+  );
+}

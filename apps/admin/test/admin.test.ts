@@ -1,0 +1,331 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineTenantSchema, openFleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+import routes from '../app/routes';
+import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
+
+const EMAIL = 'admin@localhost';
+const PASSWORD = 'correct-horse-battery-staple';
+
+/** Instances 1 schema version behind: created by a fleet whose tenant schema has no migrations yet. */
+const cutSchema = defineTenantSchema({ id: 'todos', migrations: [] });
+
+interface RouteEntry {
+  path?: string;
+  index?: boolean;
+  children?: RouteEntry[];
+}
+
+/** Every URL of the route config (params filled in), so a new route cannot skip the test. */
+function allPaths(entries: readonly RouteEntry[], prefix = ''): string[] {
+  const paths: string[] = [];
+  for (const entry of entries) {
+    const here = entry.path ? `${prefix}/${entry.path}` : prefix;
+    if (entry.index || (entry.path && !entry.children?.length)) paths.push(here || '/');
+    if (entry.children) paths.push(...allPaths(entry.children, here));
+  }
+  return paths.map((p) => p.replace(/:name/g, 't01').replace(/\*/g, 'no-such-page'));
+}
+
+describe('admin console over HTTP', () => {
+  let server: AdminServer;
+  let dataDir: string;
+  let admin: Client;
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    for (let i = 1; i <= 24; i++) {
+      await fleet.create(`t${String(i).padStart(2, '0')}`, { jurisdiction: i % 2 ? 'eu' : 'us', actor: 'seed' });
+    }
+    await fleet.close();
+    const old = await openFleet({ schema: cutSchema, dataDir });
+    for (const name of ['old-a', 'old-b', 'old-c']) await old.create(name, { jurisdiction: 'eu', actor: 'seed' });
+    // old-c cannot be migrated: its first migration creates a table that is already there.
+    await old.query('old-c', 'CREATE TABLE todos (x)', undefined, { readOnly: false });
+    await old.close();
+
+    await ensureBuilt();
+    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_SIGNIN_ATTEMPTS: '3', SILO_QUERY_TIMEOUT_MS: '1500' });
+    admin = new Client(server.url);
+    const signedIn = await admin.signIn(EMAIL, PASSWORD);
+    expect(signedIn.status).toBe(302);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it('creates the first admin from ADMIN_PASSWORD, without printing it', () => {
+    expect(server.output()).toContain(`created the first admin ${EMAIL} from ADMIN_PASSWORD`);
+    expect(server.output()).not.toContain(PASSWORD);
+  });
+
+  it('refuses every route without a session: pages, actions and resource routes', async () => {
+    const paths = allPaths(routes as RouteEntry[]).filter((p) => p !== '/login');
+    expect(paths).toEqual(expect.arrayContaining(['/', '/instances/t01/export', '/query/stream', '/query/csv', '/migrations/run', '/instances/t01/console', '/audit']));
+    const anonymous = new Client(server.url);
+    for (const pathname of paths) {
+      for (const suffix of ['', '.data']) {
+        const get = await anonymous.get(pathname + suffix);
+        // Documents get a redirect, data requests a single-fetch redirect (202), others a 401.
+        expect([302, 202, 401], `GET ${pathname}${suffix}`).toContain(get.status);
+        const body = await get.text();
+        if (get.status === 302) expect(get.headers.get('location'), `GET ${pathname}`).toContain('/login');
+        if (get.status === 202) expect(body, `GET ${pathname}${suffix}`).toContain('/login');
+        expect(body).not.toContain('dbUrl');
+        const post = await anonymous.post(pathname + suffix, { intent: 'delete', sql: 'SELECT 1' });
+        expect(post.status, `POST ${pathname}${suffix}`).toBe(401);
+      }
+    }
+    const forged = new Client(server.url);
+    forged.cookie = 'silo_admin_session=not-a-real-session';
+    expect((await forged.post('/instances/t01', { intent: 'delete' })).status).toBe(401);
+  });
+
+  it('signs in, refuses a wrong password, and rate-limits repeated attempts', async () => {
+    const client = new Client(server.url);
+    const wrong = await client.signIn('nobody@example.com', 'wrong-password-1');
+    expect(wrong.status).toBe(401);
+    expect(text(await wrong.text())).toContain('Wrong email or password.');
+    await client.signIn('nobody@example.com', 'wrong-password-2');
+    await client.signIn('nobody@example.com', 'wrong-password-3');
+    const blocked = await client.signIn('nobody@example.com', 'wrong-password-4');
+    expect(blocked.status).toBe(429);
+    expect(text(await blocked.text())).toContain('Too many sign-in attempts');
+    // Another account from the same address is not blocked.
+    const ok = await new Client(server.url).signIn(EMAIL, PASSWORD);
+    expect(ok.status).toBe(302);
+  });
+
+  it('refuses actions without the CSRF token or from another origin', async () => {
+    const noToken = await admin.post('/instances/t01', { intent: 'delete' }, { csrf: false });
+    expect(noToken.status).toBe(403);
+    // Refused by our middleware (403) or, first, by React Router's own origin check (400).
+    const otherSite = await admin.post('/instances/t01', { intent: 'delete' }, { origin: 'https://evil.example' });
+    expect([400, 403]).toContain(otherSite.status);
+    const otherSiteStream = await admin.request('/migrations/run', { method: 'POST', headers: { origin: 'https://evil.example', 'x-csrf-token': admin.csrf } });
+    expect([400, 403]).toContain(otherSiteStream.status);
+    const wrongToken = await admin.request('/query/stream', { method: 'POST', body: new URLSearchParams({ sql: 'SELECT 1' }), headers: { 'x-csrf-token': 'forged' } });
+    expect(wrongToken.status).toBe(403);
+    const crossSiteLogin = await new Client(server.url).post('/login', { email: EMAIL, password: PASSWORD }, { csrf: false, origin: 'https://evil.example' });
+    expect([400, 403]).toContain(crossSiteLogin.status);
+    expect((await admin.get('/instances/t01')).status).toBe(200);
+    expect(text(await (await admin.get('/instances/t01')).text())).not.toContain('Deleted');
+  });
+
+  it('pages, sorts, filters and searches the instances table on the server', async () => {
+    const first = await (await admin.get('/?size=25')).text();
+    expect(rowNames(first)).toHaveLength(25);
+    expect(text(first)).toContain('1–25 of 27');
+    expect(rowNames(first)[0]).toBe('old-a');
+    const second = await (await admin.get('/?size=25&page=2')).text();
+    expect(rowNames(second)).toEqual(['t23', 't24']);
+    const desc = await (await admin.get('/?sort=name&order=desc')).text();
+    expect(rowNames(desc).slice(0, 2)).toEqual(['t24', 't23']);
+    const us = await (await admin.get('/?jurisdiction=us')).text();
+    expect(rowNames(us)).toHaveLength(12);
+    const region = await (await admin.get('/?region=us-east&q=t1')).text();
+    expect(rowNames(region)).toEqual(['t10', 't12', 't14', 't16', 't18']);
+    const search = await (await admin.get('/?q=old')).text();
+    expect(rowNames(search)).toEqual(['old-a', 'old-b', 'old-c']);
+    expect(text(search)).toContain('behind');
+    const bySchema = await (await admin.get('/?sort=schemaVersion&order=asc&size=25')).text();
+    expect(rowNames(bySchema).slice(0, 3)).toEqual(['old-a', 'old-b', 'old-c']);
+    expect(first).toContain('href="http://127.0.0.1:3000/t/t01"');
+  });
+
+  it('creates an instance, with inline errors for a bad or taken name', async () => {
+    const bad = await admin.post('/?index', { intent: 'create', name: 'Bad Name', jurisdiction: 'eu' });
+    expect(bad.status).toBe(400);
+    const badHtml = await bad.text();
+    expect(badHtml).toContain('id="create-error"');
+    expect(text(badHtml)).toContain('is not a valid name');
+    const taken = await admin.post('/?index', { intent: 'create', name: 't01', jurisdiction: 'eu' });
+    expect(text(await taken.text())).toContain('is taken');
+    const created = await admin.post('/?index', { intent: 'create', name: 'fresh', jurisdiction: 'us', region: 'us-east' });
+    expect(created.status).toBe(302);
+    expect(created.headers.get('location')).toBe('/instances/fresh?created=1');
+    const page = text(await (await admin.get('/instances/fresh')).text());
+    expect(page).toContain('us / us-east');
+    expect(page).toContain(`admin:${EMAIL}`);
+  });
+
+  it('deletes (soft), restores and purges', async () => {
+    await admin.post('/?index', { intent: 'create', name: 'doomed', jurisdiction: 'eu' });
+    expect(text(await (await admin.post('/instances/doomed', { intent: 'delete' })).text())).toContain('Deleted doomed');
+    expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('doomed');
+    expect(text(await (await admin.post('/instances/doomed', { intent: 'restore' })).text())).toContain('Restored doomed');
+    const refused = await admin.post('/instances/doomed', { intent: 'purge' });
+    expect(text(await refused.text())).toContain('delete it first');
+    await admin.post('/instances/doomed', { intent: 'delete' });
+    const purged = await admin.post('/instances/doomed', { intent: 'purge' });
+    expect(purged.status).toBe(302);
+    expect((await admin.get('/instances/doomed')).status).toBe(404);
+    const audit = text(await (await admin.get('/audit?instance=doomed')).text());
+    for (const operation of ['create', 'delete', 'restore', 'purge']) expect(audit).toContain(operation);
+  });
+
+  it('clones, with lineage shown both ways', async () => {
+    const cloned = await admin.post('/instances/t03', { intent: 'clone', newName: 't03-branch' });
+    expect(cloned.status).toBe(302);
+    expect(cloned.headers.get('location')).toBe('/instances/t03-branch?cloned=1');
+    const clonePage = await (await admin.get('/instances/t03-branch')).text();
+    expect(clonePage).toMatch(/data-testid="cloned-from"><a href="\/instances\/t03"/);
+    const sourcePage = await (await admin.get('/instances/t03')).text();
+    expect(sourcePage).toMatch(/data-testid="clones">.*href="\/instances\/t03-branch"/s);
+    const autoNamed = await admin.post('/instances/t03', { intent: 'clone', newName: '' });
+    expect(autoNamed.headers.get('location')).toBe('/instances/t03-copy?cloned=1');
+  });
+
+  it('exports a valid SQLite file, imports it back, and refuses a file that is not SQLite', async () => {
+    const exported = await admin.post('/instances/t05/export', {});
+    expect(exported.status).toBe(200);
+    expect(exported.headers.get('content-disposition')).toContain('t05.sqlite');
+    const bytes = new Uint8Array(await exported.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 16)).toString('latin1')).toBe('SQLite format 3\0');
+
+    const upload = (name: string, file: Blob): Promise<Response> => {
+      const form = new FormData();
+      form.set('csrf', admin.csrf);
+      form.set('intent', 'import');
+      form.set('name', name);
+      form.set('jurisdiction', 'eu');
+      form.set('file', file, 'upload.sqlite');
+      return admin.request('/?index', { method: 'POST', body: form });
+    };
+    const imported = await upload('t05-imported', new Blob([bytes]));
+    expect(imported.status).toBe(302);
+    expect(imported.headers.get('location')).toBe('/instances/t05-imported?imported=1');
+    const refused = await upload('garbage', new Blob([new TextEncoder().encode('definitely not a database')]));
+    expect(refused.status).toBe(400);
+    const html = await refused.text();
+    expect(html).toContain('id="import-error"');
+    expect((await admin.get('/instances/garbage')).status).toBe(404);
+  });
+
+  it('SQL console: read-only by default, audited write mode, history, completion schema', async () => {
+    const refused = text(await (await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('x', 1, 1)" })).text());
+    expect(refused).toContain('QUERY_READ_ONLY');
+    const write = text(
+      await (await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('from admin', 1, 1)", mode: 'write' })).text(),
+    );
+    expect(write).toContain('1 changed');
+    const read = await (await admin.post('/instances/t07/console', { sql: 'SELECT title FROM todos' })).text();
+    expect(text(read)).toContain('from admin');
+    expect(read).toContain('data-testid="query-result"');
+    const audit = text(await (await admin.get(`/audit?instance=t07&operation=${encodeURIComponent('query (write)')}`)).text());
+    expect(audit).toContain(`admin:${EMAIL}`);
+    expect(audit).toContain('from admin');
+    const page = await (await admin.get('/instances/t07/console')).text();
+    expect(text(page)).toContain('SELECT title FROM todos');
+    expect(page).toContain('Run again');
+    const data = await (await admin.get('/instances/t07/console.data')).text();
+    expect(data).toContain('todos');
+    expect(data).toContain('completed');
+  });
+
+  it('stops a runaway query at the time limit while other requests are served', async () => {
+    const order: string[] = [];
+    const runaway = admin
+      .post('/instances/t09/console', { sql: 'WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r' })
+      .then(async (response) => {
+        order.push('runaway');
+        return text(await response.text());
+      });
+    // Give the query a head start into its child process (no timing assertion: only ordering).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const other = await admin.get('/audit');
+    order.push('other');
+    expect(other.status).toBe(200);
+    const result = await runaway;
+    expect(result).toContain('QUERY_TIMEOUT');
+    expect(order).toEqual(['other', 'runaway']);
+  });
+
+  it('fleet query: live per-instance stream, errors apart, and CSV', async () => {
+    const response = await admin.request('/query/stream', {
+      method: 'POST',
+      body: new URLSearchParams({ sql: 'SELECT count(*) AS n FROM todos', jurisdiction: 'eu' }),
+      headers: { 'x-csrf-token': admin.csrf },
+    });
+    expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+    const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string; instance?: string; total?: number; rows?: unknown[][] });
+    expect(events[0]).toMatchObject({ type: 'start' });
+    const ok = events.filter((e) => e.type === 'ok');
+    const errors = events.filter((e) => e.type === 'error');
+    expect(ok.length + errors.length).toBe(events[0]?.total);
+    // old-a and old-b have no tables yet; old-c has its own todos table.
+    expect(errors.map((e) => e.instance).sort()).toEqual(['old-a', 'old-b']);
+    expect(ok.some((e) => e.instance === 't01')).toBe(true);
+    expect(ok.some((e) => e.instance === 't02')).toBe(false);
+    expect(events.at(-1)).toMatchObject({ type: 'done', failed: 2 });
+
+    const csv = await admin.post('/query/csv', { sql: 'SELECT count(*) AS n FROM todos', jurisdiction: 'us', q: 't0' });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toBe('instance,n');
+    expect(lines.slice(1).sort()).toEqual(['t02,0', 't04,0', 't06,0', 't08,0']);
+  });
+
+  it('migrate all: streamed progress and per-instance results', async () => {
+    const status = text(await (await admin.get('/migrations')).text());
+    expect(status).toContain('3 instances are behind');
+    const response = await admin.request('/migrations/run', { method: 'POST', headers: { 'x-csrf-token': admin.csrf } });
+    const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string; total?: number; done?: number; results?: { instance: string; status: string }[]; migrated?: number; failed?: number });
+    expect(events[0]).toEqual({ type: 'start', total: 3 });
+    expect(events.some((e) => e.type === 'progress')).toBe(true);
+    const done = events.at(-1);
+    expect(done).toMatchObject({ type: 'done', migrated: 2, failed: 1 });
+    expect(done?.results?.find((r) => r.instance === 'old-c')?.status).toBe('failed');
+    expect(text(await (await admin.get('/migrations')).text())).toContain('1 instance is behind');
+    const audit = text(await (await admin.get('/audit?operation=migrate-all')).text());
+    expect(audit).toContain(`admin:${EMAIL}`);
+  });
+
+  it('filters the audit log', async () => {
+    const all = text(await (await admin.get('/audit')).text());
+    const total = Number(/([\d,]+) entries/.exec(all)?.[1]?.replace(/,/g, ''));
+    expect(total).toBeGreaterThan(10);
+    const creates = text(await (await admin.get('/audit?operation=create&actor=seed')).text());
+    expect(creates).toContain('27 entries');
+    const errorsHtml = await (await admin.get('/audit?outcome=error')).text();
+    expect(text(errorsHtml)).toContain('migrate-all');
+    expect(errorsHtml).toContain('class="badge bad"');
+    expect(errorsHtml).not.toContain('class="badge ok"');
+    const mine = text(await (await admin.get(`/audit?actor=${encodeURIComponent(`admin:${EMAIL}`)}&instance=fresh`)).text());
+    expect(mine).toContain('1 entries');
+  });
+
+  it('signs out and the session stops working', async () => {
+    const client = new Client(server.url);
+    await client.signIn(EMAIL, PASSWORD);
+    const cookie = client.cookie;
+    expect((await client.post('/logout', {})).status).toBe(302);
+    const stale = new Client(server.url);
+    stale.cookie = cookie;
+    expect((await stale.get('/')).status).toBe(302);
+  });
+});
+
+describe('first start without ADMIN_PASSWORD', () => {
+  it('generates a one-time password, prints it once, and it works', async () => {
+    await ensureBuilt();
+    const dataDir = tempDataDir();
+    try {
+      const first = await startServer(dataDir, { ADMIN_EMAIL: 'Root@Example.com' });
+      const password = /password: (\S+)/.exec(first.output())?.[1];
+      expect(password).toBeDefined();
+      const client = new Client(first.url);
+      expect((await client.signIn('root@example.com', password ?? '')).status).toBe(302);
+      await first.stop();
+      const second = await startServer(dataDir, { ADMIN_EMAIL: 'Root@Example.com' });
+      expect(second.output()).not.toContain(password ?? '');
+      expect(second.output()).not.toContain('password:');
+      await second.stop();
+    } finally {
+      removeDir(dataDir);
+    }
+  });
+});

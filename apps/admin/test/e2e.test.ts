@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { defineTenantSchema, openFleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+import { ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
+
+const EMAIL = 'ops@example.com';
+const PASSWORD = 'a-very-long-e2e-password';
+
+describe('admin console in a browser', () => {
+  let server: AdminServer;
+  let dataDir: string;
+  let browser: Browser;
+  let page: Page;
+  const browserErrors: string[] = [];
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    for (const name of ['alpha', 'bravo', 'charlie']) await fleet.create(name, { jurisdiction: 'eu' });
+    await fleet.create('delta', { jurisdiction: 'us' });
+    await fleet.close();
+    const old = await openFleet({ schema: defineTenantSchema({ id: 'todos', migrations: [] }), dataDir });
+    await old.create('legacy', { jurisdiction: 'eu' });
+    await old.close();
+    await ensureBuilt();
+    server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    });
+    page = await browser.newPage();
+    page.on('pageerror', (error) => browserErrors.push(error.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it('signs in through the form and lands on the instances table', async () => {
+    await page.goto(`${server.url}/query`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill('wrong-password-here');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Fleet query' }).waitFor();
+    await page.getByRole('link', { name: 'Instances' }).click();
+    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    expect(await page.locator('tbody tr[data-instance]').count()).toBe(5);
+  });
+
+  it('sorts by a column header and filters with the form', async () => {
+    await page.getByRole('link', { name: 'Name' }).click();
+    await page.waitForURL(/order=desc/);
+    await page.waitForFunction(() => document.querySelector('tbody tr[data-instance]')?.getAttribute('data-instance') === 'legacy');
+    await page.getByRole('search', { name: 'Filter instances' }).getByLabel('Jurisdiction').selectOption('us');
+    await page.waitForURL(/jurisdiction=us/);
+    await page.waitForFunction(
+      () => document.querySelectorAll('tbody tr[data-instance]').length === 1 && document.querySelector('tbody tr[data-instance]')?.getAttribute('data-instance') === 'delta',
+    );
+  });
+
+  it('creates an instance, showing an inline error first', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByText('Create an instance').click();
+    const form = page.getByRole('form', { name: 'Create an instance' });
+    await form.getByLabel('Name', { exact: true }).fill('alpha');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.locator('#create-error').filter({ hasText: 'is taken' }).waitFor();
+    expect(await form.getByLabel('Name', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await form.getByLabel('Name', { exact: true }).fill('echo');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.waitForURL(/\/instances\/echo/);
+    await page.getByRole('heading', { name: /echo/ }).waitFor();
+  });
+
+  it('deletes and restores from the instance page', async () => {
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByText('Deleted echo').waitFor();
+    await page.getByRole('button', { name: 'Restore' }).click();
+    await page.getByText('Restored echo').waitFor();
+  });
+
+  it('runs SQL in the CodeMirror console, with completion and write mode', async () => {
+    await page.goto(`${server.url}/instances/alpha/console`);
+    const editor = page.locator('.cm-content');
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('SELECT * FROM tod');
+    await page.keyboard.press('Control+Space');
+    await page.locator('.cm-tooltip-autocomplete').getByText('todos').first().waitFor();
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type("INSERT INTO todos (title, created_at, updated_at) VALUES ('e2e', 1, 1)");
+    await page.keyboard.press('Control+Enter');
+    await page.getByTestId('query-error').filter({ hasText: 'QUERY_READ_ONLY' }).waitFor();
+    await page.getByLabel(/Write mode/).check();
+    await page.getByText('Write mode is ON').waitFor();
+    await page.getByRole('button', { name: 'Run as write' }).click();
+    await page.getByTestId('query-result').filter({ hasText: '1 changed' }).waitFor();
+    await page.getByRole('list').filter({ hasText: 'INSERT INTO todos' }).first().waitFor();
+  });
+
+  it('fleet query shows live progress, combined rows and per-instance errors', async () => {
+    await page.goto(`${server.url}/query`);
+    await page.locator('.cm-content').waitFor();
+    await page.getByRole('button', { name: 'Run on the fleet' }).click();
+    await page.getByTestId('fq-progress').filter({ hasText: 'Finished: 6 of 6 instances' }).waitFor();
+    await page.getByTestId('fq-errors').filter({ hasText: 'legacy' }).waitFor();
+    const rows = page.getByRole('table', { name: 'Combined results' }).locator('tbody tr');
+    expect(await rows.count()).toBe(5);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download CSV' }).click();
+    expect((await download).suggestedFilename()).toMatch(/^fleet-query-.*\.csv$/);
+  });
+
+  it('migrates all with streamed progress and a results table', async () => {
+    await page.goto(`${server.url}/migrations`);
+    await page.getByTestId('behind').filter({ hasText: '1 instance is behind' }).waitFor();
+    await page.getByRole('button', { name: 'Migrate all' }).click();
+    await page.getByTestId('migrate-summary').filter({ hasText: 'Migrated 1' }).waitFor();
+    await page.getByRole('table', { name: 'Migration results' }).getByText('legacy').waitFor();
+    await page.getByTestId('behind').filter({ hasText: 'Every instance is up to date' }).waitFor();
+  });
+
+  it('filters the audit page', async () => {
+    await page.goto(`${server.url}/audit`);
+    await page.getByLabel('Operation').fill('query (write)');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.getByTestId('audit-total').filter({ hasText: '1 entries' }).waitFor();
+    await page.getByRole('table', { name: 'Audit entries' }).getByText(`admin:${EMAIL}`).first().waitFor();
+  });
+
+  it('raised no errors in the browser', () => {
+    expect(browserErrors).toEqual([]);
+  });
+});
