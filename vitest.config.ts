@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     // App suites build the app (vite) and start its server in beforeAll.
     hookTimeout: 180_000,
+    // The TODO app is built once for every suite that serves it.
+    globalSetup: ['apps/todos/test/global-setup.ts'],
     pool: 'forks',
   },
 });

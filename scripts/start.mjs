@@ -13,7 +13,10 @@ process.env['SILO_DATA_DIR'] = path.resolve(process.env['SILO_DATA_DIR'] ?? 'dat
 const silo = path.join(root, 'packages/cli/bin/silo.mjs');
 
 /** The web apps and where they listen; each is a workspace with `build` and `start` scripts. */
-const apps = [{ workspace: '@silo/admin', dir: 'apps/admin', url: `http://${process.env['ADMIN_HOST'] ?? '127.0.0.1'}:${process.env['ADMIN_PORT'] ?? 3001}`, what: 'admin console' }];
+const apps = [
+  { workspace: '@silo/todos', dir: 'apps/todos', url: `http://${process.env['HOST'] || '127.0.0.1'}:${process.env['PORT'] ?? 3000}`, what: 'TODO app' },
+  { workspace: '@silo/admin', dir: 'apps/admin', url: `http://${process.env['ADMIN_HOST'] ?? '127.0.0.1'}:${process.env['ADMIN_PORT'] ?? 3001}`, what: 'admin console' },
+];
 
 /** @param {string} dir @returns {number} newest modification time below `dir` */
 function newest(dir) {

@@ -4,13 +4,12 @@
  * `npm run build -w @silo/admin` (it runs under tsx, which loads the workspace packages'
  * TypeScript sources).
  */
-import { createReadStream, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
-import { securityHeaders } from '@silo/web';
+import { securityHeaders, serveClientFile } from '@silo/web';
 import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
@@ -18,40 +17,8 @@ import { closeFleet, getFleet } from './app/lib/fleet.server';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const clientDir = path.join(here, 'build', 'client');
 
-const MIME: Record<string, string> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.json': 'application/json',
-};
-
-/** Serves the built JS/CSS bundles (public, like any login page's assets); false when not one. */
-function serveAsset(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-  if (!pathname.startsWith('/assets/') && pathname !== '/favicon.ico') return false;
-  const file = path.join(clientDir, pathname);
-  if (!file.startsWith(clientDir + path.sep)) return false;
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (!stat.isFile()) return false;
-    size = stat.size;
-  } catch {
-    return false;
-  }
-  res.writeHead(200, {
-    'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-    'Content-Length': size,
-    'Cache-Control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600',
-  });
-  if (req.method === 'HEAD') res.end();
-  else createReadStream(file).pipe(res);
-  return true;
-}
+/** Only the built bundles are public: everything else needs a session. */
+const isPublicAsset = (pathname: string): boolean => pathname.startsWith('/assets/') || pathname === '/favicon.ico';
 
 async function main(): Promise<void> {
   const config = adminConfig();
@@ -65,7 +32,7 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     // The sign-in rate limiter keys on this; a client-sent value is overwritten.
     req.headers['x-silo-client-address'] = req.socket.remoteAddress ?? 'unknown';
-    if (serveAsset(req, res)) return;
+    if (serveClientFile(clientDir, req, res, isPublicAsset)) return;
     void handle(req, res);
   });
   // Long streams (fleet query, migrate all) must not be cut by the default request timeout.

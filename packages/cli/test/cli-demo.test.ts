@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, InstanceDetails, InstanceInfo } from '@silo/fleet';
+import { verifyPassword } from '@silo/web';
 import { json, silo, tempDir } from './helpers';
 
 interface ListJson {
@@ -25,6 +26,7 @@ interface QueryAllJson extends QueryJson {
 describe('silo on a demo fleet', () => {
   let dir: string;
   let cleanup: () => void;
+  let demoOutput: string;
   const run = (...args: string[]) => silo(dir, args);
 
   beforeAll(async () => {
@@ -34,9 +36,19 @@ describe('silo on a demo fleet', () => {
     expect(demo.code).toBe(0);
     expect(demo.stdout).toContain('acme');
     expect(demo.stdout).toContain('umbrella');
+    demoOutput = demo.stdout;
   });
 
   afterAll(() => cleanup());
+
+  it('gives each demo list an owner whose printed password signs in', async () => {
+    const match = /acme: .* as (owner@acme\.example) \/ (\S+)/.exec(demoOutput);
+    expect(match).not.toBeNull();
+    const users = json<QueryJson>(await run('query', 'acme', 'SELECT email, password_hash, role FROM users', '--json'));
+    expect(users.rows).toHaveLength(1);
+    expect(users.rows[0]).toMatchObject({ email: match?.[1], role: 'owner' });
+    expect(await verifyPassword(String(users.rows[0]?.['password_hash']), match?.[2] ?? '')).toBe(true);
+  });
 
   it('lists the demo instances in both jurisdictions, with todo metrics', async () => {
     const list = json<ListJson>(await run('instances', 'list', '--json'));

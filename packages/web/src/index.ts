@@ -5,3 +5,4 @@ export { CSRF_FIELD, assertSameOrigin, csrfToken, verifyCsrfToken } from './csrf
 export { createRateLimiter, type RateLimiter } from './rate-limit';
 export { loadSecret } from './secret';
 export { readForm, securityHeaders, sessionCookieOptions } from './http';
+export { serveClientFile } from './static-files';

@@ -129,15 +129,19 @@ export async function signIn(email: string, password: string, clientAddress: str
   const limiter = signInLimiter();
   const key = `${clientAddress}|${normalized}`;
   const { allowed, retryAfterSec } = await limiter.consume(key);
+  const fleet = await getFleet();
   if (!allowed) {
+    fleet.admins.recordSignInFailure(normalized, clientAddress, 'rate limited');
     const minutes = Math.max(1, Math.ceil(retryAfterSec / 60));
     return { ok: false, status: 429, error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
   }
-  const fleet = await getFleet();
   const user = fleet.admins.findByEmail(normalized);
   decoyHash ??= hashPassword(randomToken());
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
-  if (!user || !valid) return { ok: false, status: 401, error: 'Wrong email or password.' };
+  if (!user || !valid) {
+    fleet.admins.recordSignInFailure(normalized, clientAddress, user ? 'wrong password' : 'unknown email');
+    return { ok: false, status: 401, error: 'Wrong email or password.' };
+  }
   await limiter.reset(key);
   const token = randomToken();
   const maxAgeSec = Math.round(adminConfig().ADMIN_SESSION_HOURS * 3600);

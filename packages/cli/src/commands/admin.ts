@@ -58,7 +58,7 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
       const secret = await choosePassword(ctx, options);
       const passwordHash = await hashPassword(secret.password);
       await withFleet(ctx, cmd, (fleet) => {
-        const user = fleet.admins.create(email, passwordHash);
+        const user = fleet.admins.create(email, passwordHash, ctx.actor);
         announce(ctx, user.email, secret, 'Added admin');
       });
     });
@@ -72,7 +72,7 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
       await withFleet(ctx, cmd, async (fleet) => {
         if (!fleet.admins.findByEmail(email)) throw new CliFailure(`No admin with the email ${email}. Add one with \`silo admin add ${email}\`.`);
         const secret = await choosePassword(ctx, options);
-        fleet.admins.setPasswordHash(email, await hashPassword(secret.password));
+        fleet.admins.setPasswordHash(email, await hashPassword(secret.password), ctx.actor);
         announce(ctx, email.trim().toLowerCase(), secret, 'New password set for');
       });
     });

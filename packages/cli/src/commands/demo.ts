@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isSiloError, type Fleet, type Statement } from '@silo/fleet';
+import { hashPassword, randomToken } from '@silo/web';
 import { withFleet, type CliContext } from '../context';
 import { renderInstanceTable } from '../format/instances';
 import { examples } from '../help';
@@ -117,9 +118,16 @@ async function createSample(fleet: Fleet, ctx: CliContext, sample: DemoInstance,
     const at = now - (sample.todos.length - position) * 3_600_000;
     return { sql: 'INSERT INTO todos (title, completed, created_at, updated_at) VALUES (?, ?, ?, ?)', args: [title, completed ? 1 : 0, at, at] };
   });
+  // An owner to sign in as in the TODO app; the password is generated and shown only here.
+  const owner = `owner@${sample.name}.example`;
+  const password = randomToken().slice(0, 16);
+  statements.push({
+    sql: "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
+    args: [owner, await hashPassword(password), now],
+  });
   await fleet.withInstance(sample.name, (db) => db.batch(statements));
   const completed = sample.todos.filter(([, done]) => done).length;
   fleet.touch(sample.name, { todos: sample.todos.length, completed });
-  output.print(`${sample.name}: created in ${region} (${sample.jurisdiction}) with ${sample.todos.length} todos`);
+  output.print(`${sample.name}: created in ${region} (${sample.jurisdiction}) with ${sample.todos.length} todos; sign in at /t/${sample.name} as ${owner} / ${password}`);
   return sample.name;
 }

@@ -1,0 +1,163 @@
+import type { TenantConnection } from '@silo/fleet';
+import {
+  CSRF_FIELD as WEB_CSRF_FIELD,
+  createRateLimiter,
+  csrfToken,
+  hashToken,
+  randomToken,
+  sessionCookieOptions,
+  verifyCsrfToken,
+  type RateLimiter,
+} from '@silo/web';
+import { createCookie, data, redirect, type RouterContextProvider } from 'react-router';
+import { appConfig } from './config.server';
+import { tenantContext, viewerContext, type Tenant, type Viewer } from './context.server';
+import { serverSecret } from './fleet.server';
+import { CSRF_FIELD } from './forms';
+
+if (WEB_CSRF_FIELD !== CSRF_FIELD) throw new Error('app/forms.ts CSRF_FIELD must match @silo/web.');
+
+export const SESSION_COOKIE = 'silo_session';
+export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Cookies are scoped to one instance's path; the session is also only known to its database.
+ * React Router loads the data of /t/<name> from /t/<name>.data, which a cookie with
+ * Path=/t/<name> does not match (RFC 6265 path-match), so the same token is also set with
+ * exactly that path. No other instance's URL matches either cookie.
+ */
+function sessionCookie(name: string, request: Request, path = `/t/${name}`) {
+  return createCookie(SESSION_COOKIE, sessionCookieOptions({ secure: isSecure(request), path, maxAgeSec: SESSION_TTL_MS / 1000 }));
+}
+
+async function setCookieHeaders(request: Request, name: string, value: string, clear: boolean): Promise<Headers> {
+  const headers = new Headers();
+  for (const path of [`/t/${name}`, `/t/${name}.data`]) {
+    const cookie = sessionCookie(name, request, path);
+    headers.append('Set-Cookie', clear ? await cookie.serialize('', { maxAge: 0, expires: new Date(0) }) : await cookie.serialize(value));
+  }
+  return headers;
+}
+
+function isSecure(request: Request): boolean {
+  const setting = appConfig().cookieSecure;
+  return setting === 'auto' ? new URL(request.url).protocol === 'https:' : setting;
+}
+
+async function readSessionToken(request: Request, name: string): Promise<string | undefined> {
+  const value: unknown = await sessionCookie(name, request).parse(request.headers.get('Cookie'));
+  return typeof value === 'string' && value.length > 0 && value.length < 200 ? value : undefined;
+}
+
+export async function loadViewer(request: Request, name: string, db: TenantConnection): Promise<Viewer | null> {
+  const token = await readSessionToken(request, name);
+  if (!token) return null;
+  const sessionId = hashToken(token);
+  const { rows } = await db.execute(
+    `SELECT s.expires_at AS expiresAt, u.id AS userId, u.email AS email, u.role AS role
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
+    [sessionId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  if (Number(row['expiresAt']) <= Date.now()) {
+    await db.execute('DELETE FROM sessions WHERE id = ?', [sessionId]);
+    return null;
+  }
+  return {
+    userId: Number(row['userId']),
+    email: String(row['email']),
+    role: row['role'] === 'owner' ? 'owner' : 'member',
+    sessionId,
+    csrf: csrfToken(serverSecret(), sessionId),
+  };
+}
+
+/** Starts a session for the user and returns the Set-Cookie headers carrying the raw token. */
+export async function createSession(request: Request, name: string, db: TenantConnection, userId: number): Promise<Headers> {
+  const token = randomToken();
+  const now = Date.now();
+  await db.execute('DELETE FROM sessions WHERE expires_at <= ?', [now]);
+  await db.execute('INSERT INTO sessions (id, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
+    hashToken(token),
+    userId,
+    now,
+    now + SESSION_TTL_MS,
+  ]);
+  return setCookieHeaders(request, name, token, false);
+}
+
+export async function destroySession(request: Request, name: string, db: TenantConnection, viewer: Viewer | null): Promise<Headers> {
+  if (viewer) await db.execute('DELETE FROM sessions WHERE id = ?', [viewer.sessionId]);
+  return setCookieHeaders(request, name, '', true);
+}
+
+/**
+ * The catalog row as it is now: the middleware's copy is from before this request's action
+ * (a rename shows on the page rendered after a POST without JavaScript).
+ */
+export function currentInstance(tenant: Tenant): Tenant['instance'] {
+  return tenant.fleet.find(tenant.name) ?? tenant.instance;
+}
+
+export function getTenant(context: Readonly<RouterContextProvider>): Tenant {
+  return context.get(tenantContext);
+}
+
+/** The signed-in viewer, or a redirect to this instance's sign-in page: never the data. */
+export function requireViewer(context: Readonly<RouterContextProvider>, request: Request): { tenant: Tenant; viewer: Viewer } {
+  const tenant = context.get(tenantContext);
+  const viewer = context.get(viewerContext);
+  if (!viewer) {
+    const url = new URL(request.url);
+    const next = url.pathname + url.search;
+    throw redirect(`/t/${tenant.name}/sign-in?next=${encodeURIComponent(next)}`);
+  }
+  return { tenant, viewer };
+}
+
+export function requireOwner(context: Readonly<RouterContextProvider>, request: Request): { tenant: Tenant; viewer: Viewer } {
+  const result = requireViewer(context, request);
+  if (result.viewer.role !== 'owner') throw data({ message: 'Only the owner of this list can do that.' }, { status: 403 });
+  return result;
+}
+
+/** Forms of signed-in users carry a token bound to their session. */
+export function requireCsrf(form: FormData, viewer: Viewer): void {
+  if (!verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD))) {
+    throw data({ message: 'This form has expired. Reload the page and try again.' }, { status: 403 });
+  }
+}
+
+/** A redirect target inside this instance only (no open redirects). */
+export function safeNext(name: string, next: unknown): string {
+  const base = `/t/${name}`;
+  if (typeof next !== 'string' || next.startsWith('//') || next.includes('\\')) return base;
+  if (next === base || next.startsWith(`${base}/`) || next.startsWith(`${base}?`)) return next;
+  return base;
+}
+
+/** Set by server.ts from the socket (or a trusted proxy); anything a client sends is replaced. */
+export function clientIp(request: Request): string {
+  return request.headers.get('x-silo-client-ip') ?? 'unknown';
+}
+
+interface Limiters {
+  signInAccount: RateLimiter;
+  signInIp: RateLimiter;
+  create: RateLimiter;
+}
+
+let limiters: Limiters | undefined;
+
+export function rateLimiters(): Limiters {
+  if (limiters) return limiters;
+  const config = appConfig();
+  limiters = {
+    signInAccount: createRateLimiter({ points: config.signInLimitPerAccount, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    signInIp: createRateLimiter({ points: config.signInLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    create: createRateLimiter({ points: config.createLimitPerHour, durationSec: 60 * 60, blockSec: 60 * 60 }),
+  };
+  return limiters;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** The app's own settings (the fleet reads its SILO_* settings itself). Fails fast on bad values. */
+const envSchema = z.object({
+  SILO_DATA_DIR: z.string().min(1).default('data'),
+  /** `auto` marks cookies Secure when the request arrived over https (directly or via a trusted proxy). */
+  SILO_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
+  /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy in front of the app. */
+  SILO_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  SILO_CREATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  SILO_SIGNIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
+  SILO_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
+});
+
+export interface AppConfig {
+  readonly dataDir: string;
+  readonly cookieSecure: 'auto' | boolean;
+  readonly createLimitPerHour: number;
+  readonly signInLimitPerAccount: number;
+  readonly signInLimitPerIp: number;
+}
+
+let cached: AppConfig | undefined;
+
+export function appConfig(): AppConfig {
+  if (cached) return cached;
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid configuration: ${issues.join('; ')}`);
+  }
+  const env = parsed.data;
+  cached = {
+    dataDir: env.SILO_DATA_DIR,
+    cookieSecure: env.SILO_COOKIE_SECURE === 'auto' ? 'auto' : env.SILO_COOKIE_SECURE === 'true',
+    createLimitPerHour: env.SILO_CREATE_LIMIT_PER_HOUR,
+    signInLimitPerAccount: env.SILO_SIGNIN_LIMIT_PER_ACCOUNT,
+    signInLimitPerIp: env.SILO_SIGNIN_LIMIT_PER_IP,
+  };
+  return cached;
+}
+
+/** Largest form body any action accepts; a todo title is at most 1,000 characters. */
+export const MAX_FORM_BYTES = 16 * 1024;

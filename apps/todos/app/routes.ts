@@ -1,0 +1,17 @@
+import { type RouteConfig, index, route } from '@react-router/dev/routes';
+
+export default [
+  index('routes/home.tsx'),
+  route('t/:name', 'routes/tenant.tsx', { id: 'tenant' }, [
+    index('routes/list.tsx', { id: 'list-all' }),
+    route('active', 'routes/list.tsx', { id: 'list-active' }),
+    route('completed', 'routes/list.tsx', { id: 'list-completed' }),
+    route('sign-in', 'routes/sign-in.tsx'),
+    route('sign-out', 'routes/sign-out.tsx'),
+    route('invite/:token', 'routes/invite.tsx'),
+    route('settings', 'routes/settings.tsx'),
+    route('export.sqlite', 'routes/export-sqlite.ts'),
+    route('export.json', 'routes/export-json.ts'),
+  ]),
+  route('*', 'routes/not-found.tsx'),
+] satisfies RouteConfig;

@@ -1,0 +1,27 @@
+import { requireViewer } from '../auth.server';
+import type { Route } from './+types/export-json';
+
+/** The todos as JSON: a portable export for other tools. */
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const { tenant } = requireViewer(context, request);
+  const { rows } = await tenant.db.execute('SELECT id, title, completed, created_at, updated_at FROM todos ORDER BY id');
+  const body = {
+    list: tenant.name,
+    displayName: tenant.instance.displayName,
+    exportedAt: new Date().toISOString(),
+    todos: rows.map((row) => ({
+      id: Number(row['id']),
+      title: String(row['title']),
+      completed: Number(row['completed']) === 1,
+      createdAt: new Date(Number(row['created_at'])).toISOString(),
+      updatedAt: new Date(Number(row['updated_at'])).toISOString(),
+    })),
+  };
+  return new Response(`${JSON.stringify(body, null, 2)}\n`, {
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${tenant.name}-todos.json"`,
+      'Cache-Control': 'no-store',
+    },
+  });
+}

@@ -1,0 +1,136 @@
+import { randomToken, readForm } from '@silo/web';
+import { Form, data, useNavigation } from 'react-router';
+import { clientIp, rateLimiters } from '../auth.server';
+import { Field } from '../components/field';
+import { MAX_FORM_BYTES } from '../config.server';
+import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
+import { getFleet } from '../fleet.server';
+import type { Route } from './+types/home';
+
+const JURISDICTION_LABELS: Record<string, string> = {
+  eu: 'European Union',
+  us: 'United States',
+};
+
+export function meta() {
+  return [
+    { title: 'Silo TODOs: a TODO list with its own database' },
+    { name: 'description', content: 'Create a TODO list for your team. Every list gets its own database, kept in the jurisdiction you choose.' },
+  ];
+}
+
+export async function loader({ request }: Route.LoaderArgs) {
+  const fleet = await getFleet();
+  const deleted = new URL(request.url).searchParams.get('deleted');
+  return {
+    jurisdictions: fleet.regions.jurisdictions.map((id) => ({
+      id,
+      label: JURISDICTION_LABELS[id] ?? id.toUpperCase(),
+      regions: fleet.regions.all.filter((region) => region.jurisdiction === id).map((region) => region.id),
+    })),
+    nonce: randomToken(),
+    deleted: deleted && /^[a-z0-9-]{1,63}$/.test(deleted) ? deleted : null,
+  };
+}
+
+function text(form: FormData, name: string): string {
+  const value = form.get(name);
+  return typeof value === 'string' ? value : '';
+}
+
+export async function action({ request }: Route.ActionArgs) {
+  const form = await readForm(request, MAX_FORM_BYTES);
+  const fleet = await getFleet();
+  const values: CreateValues = {
+    name: text(form, 'name').trim().toLowerCase(),
+    email: text(form, 'email').trim(),
+    jurisdiction: text(form, 'jurisdiction'),
+  };
+  const password = text(form, 'password');
+  const fail = (errors: CreateErrors, status = 400) => data({ errors, values }, { status });
+
+  const errors = validateCreate(values, password, fleet.regions.jurisdictions);
+  if (Object.keys(errors).length > 0) return fail(errors);
+  const limit = await rateLimiters().create.consume(clientIp(request));
+  if (!limit.allowed) {
+    return fail({ form: `Too many lists were created from your network. Try again in ${Math.ceil(limit.retryAfterSec / 60)} minutes.` }, 429);
+  }
+  // Throws the redirect into the new list on success.
+  return fail(await createList(request, values, password, text(form, 'nonce')), 409);
+}
+
+export default function Home({ loaderData, actionData }: Route.ComponentProps) {
+  const navigation = useNavigation();
+  const busy = navigation.state === 'submitting';
+  const errors: CreateErrors = actionData?.errors ?? {};
+  const values = actionData?.values;
+  const chosen = values?.jurisdiction ?? loaderData.jurisdictions[0]?.id;
+  return (
+    <main className="page landing">
+      <section className="intro">
+        <p className="eyebrow">Silo TODOs</p>
+        <h1>A shared TODO list with a database of its own</h1>
+        <p>
+          Create a list for your team in seconds. Every list lives in its own SQLite database, in the jurisdiction you
+          choose. Invite your team, work without JavaScript if you like, and download all of your data at any time.
+        </p>
+        {loaderData.deleted && (
+          <p className="notice" role="status">
+            The list “{loaderData.deleted}” was deleted.
+          </p>
+        )}
+      </section>
+      <section className="card" aria-labelledby="create-title">
+        <h2 id="create-title">Create your TODO list</h2>
+        <Form method="post" noValidate>
+          <input type="hidden" name="nonce" value={loaderData.nonce} />
+          {errors.form && (
+            <p className="form-error" role="alert">
+              {errors.form}
+            </p>
+          )}
+          <Field
+            label="List name"
+            name="name"
+            hint="Lowercase letters, digits and hyphens. Your list will be at /t/<name>."
+            error={errors.name}
+            defaultValue={values?.name}
+            autoComplete="off"
+            autoCapitalize="none"
+            spellCheck={false}
+            required
+            minLength={3}
+            maxLength={63}
+          />
+          <Field label="Your email" name="email" type="email" autoComplete="email" error={errors.email} defaultValue={values?.email} required />
+          <Field
+            label="Password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            hint="At least 10 characters."
+            error={errors.password}
+            required
+          />
+          <fieldset className="field" aria-describedby="jurisdiction-hint">
+            <legend>Where your data is kept</legend>
+            <p className="hint" id="jurisdiction-hint">
+              Your list’s database and all of its backups stay in this jurisdiction, which decides the data-protection law
+              that applies to it.
+            </p>
+            {loaderData.jurisdictions.map((jurisdiction) => (
+              <label key={jurisdiction.id} className="choice">
+                <input type="radio" name="jurisdiction" value={jurisdiction.id} defaultChecked={jurisdiction.id === chosen} />
+                {jurisdiction.label} <span className="muted">({jurisdiction.regions.join(', ')})</span>
+              </label>
+            ))}
+            {errors.jurisdiction && <p className="field-error">{errors.jurisdiction}</p>}
+          </fieldset>
+          <button type="submit" className="primary" disabled={busy}>
+            {busy ? 'Creating…' : 'Create list'}
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

@@ -1,0 +1,199 @@
+import { isSiloError } from '@silo/fleet';
+import { hashToken, randomToken, readForm } from '@silo/web';
+import { Form, data, redirect } from 'react-router';
+import { INVITE_TTL_MS, currentInstance, destroySession, requireCsrf, requireViewer } from '../auth.server';
+import { Field } from '../components/field';
+import { CsrfField } from '../components/tenant-data';
+import { MAX_FORM_BYTES } from '../config.server';
+import type { Route } from './+types/settings';
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: `Settings · ${loaderData?.displayName ?? 'todos'}` }];
+}
+
+export async function loader({ context, request }: Route.LoaderArgs) {
+  const { tenant, viewer } = requireViewer(context, request);
+  const instance = currentInstance(tenant);
+  const isOwner = viewer.role === 'owner';
+  const members = isOwner
+    ? (await tenant.db.execute('SELECT email, role, created_at FROM users ORDER BY created_at, id')).rows.map((row) => ({
+        email: String(row['email']),
+        role: String(row['role']),
+      }))
+    : [];
+  const openInvites = isOwner
+    ? Number((await tenant.db.execute('SELECT count(*) AS n FROM invites WHERE accepted_at IS NULL AND expires_at > ?', [Date.now()])).rows[0]?.['n'] ?? 0)
+    : 0;
+  return {
+    name: tenant.name,
+    displayName: instance.displayName,
+    jurisdiction: instance.jurisdiction,
+    region: instance.region,
+    isOwner,
+    members,
+    openInvites,
+  };
+}
+
+type ActionResult = { intent: 'rename'; error?: string; done?: boolean } | { intent: 'invite'; url: string } | { intent: 'delete'; error: string };
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const { tenant, viewer } = requireViewer(context, request);
+  const form = await readForm(request, MAX_FORM_BYTES);
+  requireCsrf(form, viewer);
+  if (viewer.role !== 'owner') throw data({ message: 'Only the owner of this list can change its settings.' }, { status: 403 });
+  const actor = `todos:${viewer.email}`;
+  switch (form.get('intent')) {
+    case 'rename': {
+      try {
+        await tenant.fleet.setDisplayName(tenant.name, String(form.get('displayName') ?? ''), { actor });
+      } catch (error) {
+        if (isSiloError(error, 'INVALID_NAME')) return data<ActionResult>({ intent: 'rename', error: error.message }, { status: 400 });
+        throw error;
+      }
+      return { intent: 'rename', done: true } satisfies ActionResult;
+    }
+    case 'invite': {
+      const token = randomToken();
+      const now = Date.now();
+      await tenant.db.execute('INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)', [
+        hashToken(token),
+        viewer.userId,
+        now,
+        now + INVITE_TTL_MS,
+      ]);
+      const url = new URL(`/t/${tenant.name}/invite/${token}`, request.url).href;
+      return { intent: 'invite', url } satisfies ActionResult;
+    }
+    case 'delete': {
+      if (form.get('confirm') !== tenant.name) {
+        return data<ActionResult>({ intent: 'delete', error: `Type “${tenant.name}” to confirm.` }, { status: 400 });
+      }
+      const cookie = await destroySession(request, tenant.name, tenant.db, viewer);
+      await tenant.fleet.delete(tenant.name, { actor });
+      throw redirect(`/?deleted=${tenant.name}`, { headers: cookie });
+    }
+    default:
+      throw data({ message: 'Unknown action.' }, { status: 400 });
+  }
+}
+
+export default function Settings({ loaderData, actionData }: Route.ComponentProps) {
+  const { name, displayName, jurisdiction, region, isOwner, members, openInvites } = loaderData;
+  const result: ActionResult | undefined = actionData;
+  return (
+    <main className="page narrow settings">
+      <h1>Settings</h1>
+
+      <section className="card" aria-labelledby="about-title">
+        <h2 id="about-title">About this list</h2>
+        <dl className="facts">
+          <dt>Address</dt>
+          <dd>
+            <code>/t/{name}</code>
+          </dd>
+          <dt>Jurisdiction</dt>
+          <dd data-testid="jurisdiction">{jurisdiction.toUpperCase()}</dd>
+          <dt>Region</dt>
+          <dd data-testid="region">{region}</dd>
+        </dl>
+        <p className="muted">The database and all of its backups stay in this jurisdiction.</p>
+      </section>
+
+      {isOwner && (
+        <section className="card" aria-labelledby="rename-title">
+          <h2 id="rename-title">Display name</h2>
+          <Form method="post">
+            <CsrfField />
+            <input type="hidden" name="intent" value="rename" />
+            <Field
+              label="Display name"
+              name="displayName"
+              defaultValue={displayName}
+              maxLength={200}
+              required
+              error={result?.intent === 'rename' ? result.error : undefined}
+            />
+            <button type="submit" className="primary">
+              Save name
+            </button>
+            {result?.intent === 'rename' && result.done && (
+              <p className="notice" role="status">
+                Saved.
+              </p>
+            )}
+          </Form>
+        </section>
+      )}
+
+      <section className="card" aria-labelledby="download-title">
+        <h2 id="download-title">Your data</h2>
+        <ul className="downloads">
+          <li>
+            <a href={`/t/${name}/export.sqlite`} download>
+              Download the whole database (.sqlite)
+            </a>
+          </li>
+          <li>
+            <a href={`/t/${name}/export.json`} download>
+              Download your todos (.json)
+            </a>
+          </li>
+        </ul>
+      </section>
+
+      {isOwner && (
+        <section className="card" aria-labelledby="members-title">
+          <h2 id="members-title">Members</h2>
+          <ul className="members">
+            {members.map((member) => (
+              <li key={member.email}>
+                {member.email} <span className="muted">({member.role})</span>
+              </li>
+            ))}
+          </ul>
+          <Form method="post">
+            <CsrfField />
+            <input type="hidden" name="intent" value="invite" />
+            <button type="submit">Create an invite link</button>
+          </Form>
+          {result?.intent === 'invite' && (
+            <div className="notice" role="status">
+              <label htmlFor="invite-url">Send this link to the person you invite (valid for 7 days, once):</label>
+              <input id="invite-url" className="invite-url" readOnly value={result.url} onFocus={(event) => event.currentTarget.select()} />
+            </div>
+          )}
+          {openInvites > 0 && (
+            <p className="muted">
+              {openInvites} open invite{openInvites === 1 ? '' : 's'}.
+            </p>
+          )}
+        </section>
+      )}
+
+      {isOwner && (
+        <section className="card danger" aria-labelledby="delete-title">
+          <h2 id="delete-title">Delete this list</h2>
+          <p>
+            The list becomes unreachable at once. It can be restored by support for a few days; after that it is gone for
+            good.
+          </p>
+          <Form method="post">
+            <CsrfField />
+            <input type="hidden" name="intent" value="delete" />
+            <Field
+              label={`Type “${name}” to confirm`}
+              name="confirm"
+              autoComplete="off"
+              required
+              error={result?.intent === 'delete' ? result.error : undefined}
+            />
+            <button type="submit" className="danger">
+              Delete this list
+            </button>
+          </Form>
+        </section>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,69 @@
+import { hashPassword, readForm, verifyPassword } from '@silo/web';
+import { Form, data, redirect, useNavigation } from 'react-router';
+import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
+import { Field } from '../components/field';
+import { MAX_FORM_BYTES } from '../config.server';
+import { viewerContext } from '../context.server';
+import type { Route } from './+types/sign-in';
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: `Sign in · ${loaderData?.displayName ?? 'todos'}` }];
+}
+
+export function loader({ context, request }: Route.LoaderArgs) {
+  const tenant = getTenant(context);
+  const next = safeNext(tenant.name, new URL(request.url).searchParams.get('next'));
+  if (context.get(viewerContext)) throw redirect(next);
+  return { next, displayName: tenant.instance.displayName };
+}
+
+/** Compared against when the email is unknown, so both cases take as long. */
+let dummyHash: Promise<string> | undefined;
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const tenant = getTenant(context);
+  const form = await readForm(request, MAX_FORM_BYTES);
+  const email = String(form.get('email') ?? '').trim();
+  const password = String(form.get('password') ?? '');
+  const next = safeNext(tenant.name, form.get('next'));
+  const limiters = rateLimiters();
+  const accountKey = `${tenant.name}:${email.toLowerCase()}`;
+  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(clientIp(request)), limiters.signInAccount.consume(accountKey)]);
+  if (!byIp.allowed || !byAccount.allowed) {
+    const minutes = Math.max(1, Math.ceil(Math.max(byIp.retryAfterSec, byAccount.retryAfterSec) / 60));
+    return data({ error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email }, { status: 429 });
+  }
+  const { rows } = await tenant.db.execute('SELECT id, password_hash FROM users WHERE email = ?', [email]);
+  const user = rows[0];
+  dummyHash ??= hashPassword('not-a-real-password-for-timing');
+  const ok = await verifyPassword(user ? String(user['password_hash']) : await dummyHash, password);
+  if (!user || !ok) return data({ error: 'That email and password do not match an account of this list.', email }, { status: 400 });
+  await limiters.signInAccount.reset(accountKey);
+  const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id']));
+  throw redirect(next, { headers: cookie });
+}
+
+export default function SignIn({ loaderData, actionData }: Route.ComponentProps) {
+  const busy = useNavigation().state === 'submitting';
+  return (
+    <main className="page narrow">
+      <section className="card" aria-labelledby="sign-in-title">
+        <h1 id="sign-in-title">Sign in to {loaderData.displayName}</h1>
+        <Form method="post">
+          <input type="hidden" name="next" value={loaderData.next} />
+          {actionData?.error && (
+            <p className="form-error" role="alert">
+              {actionData.error}
+            </p>
+          )}
+          <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={actionData?.email} required autoFocus />
+          <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+          <button type="submit" className="primary" disabled={busy}>
+            Sign in
+          </button>
+        </Form>
+        <p className="muted">No account? Ask the owner of this list for an invite link.</p>
+      </section>
+    </main>
+  );
+}

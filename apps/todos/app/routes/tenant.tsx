@@ -1,0 +1,47 @@
+import { Form, Link, NavLink, Outlet } from 'react-router';
+import { currentInstance, getTenant } from '../auth.server';
+import { CSRF_FIELD } from '../forms';
+import { viewerContext } from '../context.server';
+import { tenantMiddleware } from '../tenant.server';
+import type { Route } from './+types/tenant';
+
+export const middleware: Route.MiddlewareFunction[] = [tenantMiddleware];
+
+export function loader({ context }: Route.LoaderArgs) {
+  const tenant = getTenant(context);
+  const viewer = context.get(viewerContext);
+  return {
+    name: tenant.name,
+    displayName: currentInstance(tenant).displayName,
+    viewer: viewer ? { email: viewer.email, role: viewer.role } : null,
+    csrf: viewer?.csrf ?? '',
+  };
+}
+
+export default function TenantLayout({ loaderData }: Route.ComponentProps) {
+  const { name, displayName, viewer, csrf } = loaderData;
+  return (
+    <>
+      <header className="topbar">
+        <Link to={`/t/${name}`} className="brand">
+          {displayName}
+        </Link>
+        {viewer && (
+          <nav aria-label="Account">
+            <NavLink to={`/t/${name}/settings`}>Settings</NavLink>
+            <span className="who" title="Signed in as">
+              {viewer.email}
+            </span>
+            <Form method="post" action={`/t/${name}/sign-out`} className="inline">
+              <input type="hidden" name={CSRF_FIELD} value={csrf} />
+              <button type="submit" className="link-button">
+                Sign out
+              </button>
+            </Form>
+          </nav>
+        )}
+      </header>
+      <Outlet />
+    </>
+  );
+}

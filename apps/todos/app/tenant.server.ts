@@ -1,0 +1,47 @@
+import { isSiloError, type InstanceHandle } from '@silo/fleet';
+import { data, type MiddlewareFunction } from 'react-router';
+import { loadViewer } from './auth.server';
+import { tenantContext, viewerContext } from './context.server';
+import { getFleet } from './fleet.server';
+
+/**
+ * Resolves /t/<name> once per request: catalog lookup and a handle from the fleet's LRU,
+ * released when the response is ready (loaders and actions have finished by then; streamed
+ * downloads read a staged snapshot, not the handle). Also looks up the session in the
+ * instance's own database.
+ */
+export const tenantMiddleware: MiddlewareFunction<Response> = async ({ params, request, context }, next) => {
+  const name = params['name'] ?? '';
+  const fleet = await getFleet();
+  let handle: InstanceHandle;
+  try {
+    handle = await fleet.open(name);
+  } catch (error) {
+    throw openErrorResponse(error);
+  }
+  try {
+    fleet.touch(name);
+    context.set(tenantContext, { name, instance: handle.instance, db: handle.db, fleet });
+    context.set(viewerContext, await loadViewer(request, name, handle.db));
+    return await next();
+  } finally {
+    handle.release();
+  }
+};
+
+function openErrorResponse(error: unknown): unknown {
+  if (isSiloError(error, 'INSTANCE_NOT_FOUND') || isSiloError(error, 'INVALID_NAME')) {
+    return data({ kind: 'not-found' }, { status: 404 });
+  }
+  if (isSiloError(error, 'INSTANCE_NOT_READY')) {
+    const provisioning = error.details['state'] === 'provisioning';
+    return data(
+      provisioning ? { kind: 'provisioning' } : { kind: 'unavailable', message: 'This TODO list could not be set up. Contact support.' },
+      { status: 503, headers: { 'Retry-After': '2' } },
+    );
+  }
+  if (isSiloError(error, 'SCHEMA_BEHIND')) {
+    return data({ kind: 'maintenance' }, { status: 503, headers: { 'Retry-After': '30' } });
+  }
+  return error;
+}

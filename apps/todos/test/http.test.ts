@@ -1,0 +1,248 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
+import { startServer, type TestServer } from './server';
+
+let server: TestServer;
+let base: string;
+
+beforeAll(async () => {
+  server = await startServer({ SILO_SIGNIN_LIMIT_PER_ACCOUNT: '3' });
+  base = server.url;
+});
+afterAll(() => server?.stop());
+
+describe('creating a list', () => {
+  it('creates the instance, signs the owner in and redirects to the list', async () => {
+    const name = uniqueName('create');
+    const result = await post(base, '/?index', createFields(name));
+    expect(result.status).toBe(302);
+    expect(result.location).toBe(`/t/${name}`);
+    expect(result.cookie).toMatch(/^silo_session=/);
+    const page = await get(base, `/t/${name}`, result.cookie);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('class="new-todo"');
+    const fleet = await server.fleet();
+    expect(fleet.find(name)?.state).toBe('ready');
+    expect(fleet.find(name)?.jurisdiction).toBe('eu');
+  });
+
+  it.each([
+    ['too short', 'ab'],
+    ['a path', '../x'],
+    ['reserved', 'admin'],
+    ['unicode look-alike', 'аcme-list'],
+    ['empty', ''],
+  ])('shows an invalid name (%s) inline and creates nothing', async (_label, name) => {
+    const result = await post(base, '/?index', createFields(name, { nonce: `invalid-${name}` }));
+    expect(result.status).toBe(400);
+    expect(result.body).toContain('id="field-name-error"');
+    expect(result.cookie).toBeUndefined();
+    const fleet = await server.fleet();
+    expect(fleet.list({}).items.filter((item) => item.name === name.toLowerCase())).toHaveLength(0);
+  });
+
+  it('shows other field errors inline and creates nothing', async () => {
+    const name = uniqueName('fields');
+    const result = await post(base, '/?index', createFields(name, { email: 'nope', password: 'short', jurisdiction: 'mars' }));
+    expect(result.status).toBe(400);
+    expect(result.body).toContain('id="field-email-error"');
+    expect(result.body).toContain('id="field-password-error"');
+    expect(result.body).toContain('Choose where your data is kept.');
+    expect((await server.fleet()).find(name)).toBeUndefined();
+  });
+
+  it('reports a taken name inline', async () => {
+    const name = uniqueName('taken');
+    await createList(base, name);
+    const second = await post(base, '/?index', createFields(name, { nonce: 'another-form', email: 'someone@else.test' }));
+    expect(second.status).toBe(409);
+    expect(second.body).toContain('is taken');
+    expect(second.cookie).toBeUndefined();
+  });
+
+  it('a double submit of the same form creates one instance and signs in both times', async () => {
+    const name = uniqueName('double');
+    const fields = createFields(name);
+    const [first, second] = await Promise.all([post(base, '/?index', fields), post(base, '/?index', fields)]);
+    for (const result of [first, second]) {
+      expect(result.status).toBe(302);
+      expect(result.location).toBe(`/t/${name}`);
+      expect(result.cookie).toBeDefined();
+    }
+    const fleet = await server.fleet();
+    expect(fleet.list({}).items.filter((item) => item.name === name)).toHaveLength(1);
+    const owners = await fleet.withInstance(name, async (db) => (await db.execute('SELECT count(*) AS n FROM users')).rows[0]?.['n']);
+    expect(Number(owners)).toBe(1);
+  });
+});
+
+describe('sessions', () => {
+  it('a visitor without a session gets the sign-in page, never the data', async () => {
+    const name = uniqueName('private');
+    const cookie = await createList(base, name);
+    const page = await get(base, `/t/${name}`, cookie);
+    await post(base, `/t/${name}?index`, { intent: 'add', title: 'secret plans', csrf: csrfFrom(page.body) }, { cookie });
+    for (const path of [`/t/${name}`, `/t/${name}/active`, `/t/${name}/settings`, `/t/${name}/export.json`, `/t/${name}/export.sqlite`]) {
+      const anonymous = await get(base, path);
+      expect(anonymous.status).toBe(302);
+      expect(anonymous.location).toMatch(new RegExp(`^/t/${name}/sign-in`));
+      expect(anonymous.body).not.toContain('secret plans');
+    }
+    const signIn = await get(base, `/t/${name}/sign-in`);
+    expect(signIn.status).toBe(200);
+    expect(signIn.body).not.toContain('secret plans');
+    const data = await get(base, `/t/${name}.data`);
+    expect(data.body).not.toContain('secret plans');
+  });
+
+  it('a session of instance A opens no other instance', async () => {
+    const a = uniqueName('tenant-a');
+    const b = uniqueName('tenant-b');
+    const cookieA = await createList(base, a);
+    await createList(base, b);
+    // The cookie is scoped to /t/<a>; even sent to B on purpose, B's database does not know it.
+    expect((await post(base, '/?index', createFields(uniqueName('probe')))).status).toBe(302);
+    const denied = await get(base, `/t/${b}`, cookieA);
+    expect(denied.status).toBe(302);
+    expect(denied.location).toMatch(new RegExp(`^/t/${b}/sign-in`));
+    expect((await get(base, `/t/${a}`, cookieA)).status).toBe(200);
+  });
+
+  it('scopes the session cookie to the instance path, HttpOnly and SameSite=Lax', async () => {
+    const name = uniqueName('cookie');
+    const result = await post(base, '/?index', createFields(name));
+    const headers = result.headers.getSetCookie().filter((value) => value.startsWith('silo_session='));
+    // /t/<name> for the pages, /t/<name>.data for React Router's data request of the list page.
+    expect(headers.map((header) => /Path=([^;]+)/.exec(header)?.[1]).sort()).toEqual([`/t/${name}`, `/t/${name}.data`]);
+    for (const header of headers) {
+      expect(header).toContain('HttpOnly');
+      expect(header).toContain('SameSite=Lax');
+      expect(header).not.toContain('Secure');
+    }
+  });
+
+  it('signs in with the right password, refuses a wrong one, and rate-limits per account', async () => {
+    const name = uniqueName('signin');
+    await createList(base, name);
+    const email = `owner@${name}.test`;
+    const wrong = await post(base, `/t/${name}/sign-in`, { email, password: 'not the password' });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body).toContain('do not match');
+    const right = await post(base, `/t/${name}/sign-in`, { email, password: PASSWORD });
+    expect(right.status).toBe(302);
+    expect(right.cookie).toBeDefined();
+    expect((await get(base, `/t/${name}`, right.cookie)).status).toBe(200);
+    // The limit is 3 attempts per account in this server: the fourth in a row is refused.
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await post(base, `/t/${name}/sign-in`, { email, password: `wrong ${i}` })).status);
+    expect(codes).toContain(429);
+    const blocked = await post(base, `/t/${name}/sign-in`, { email, password: PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toContain('Too many sign-in attempts');
+  });
+
+  it('an expired session gets the sign-in page', async () => {
+    const name = uniqueName('expired');
+    const cookie = await createList(base, name);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+    const fleet = await server.fleet();
+    await fleet.withInstance(name, (db) => db.execute('UPDATE sessions SET expires_at = ?', [Date.now() - 1000]));
+    const page = await get(base, `/t/${name}`, cookie);
+    expect(page.status).toBe(302);
+    expect(page.location).toMatch(/\/sign-in/);
+  });
+
+  it('signs out by POST only, ending the session', async () => {
+    const name = uniqueName('signout');
+    const cookie = await createList(base, name);
+    const page = await get(base, `/t/${name}`, cookie);
+    expect((await get(base, `/t/${name}/sign-out`, cookie)).status).toBe(302);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+    const out = await post(base, `/t/${name}/sign-out`, { csrf: csrfFrom(page.body) }, { cookie });
+    expect(out.status).toBe(302);
+    expect(out.location).toBe(`/t/${name}/sign-in`);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(302);
+  });
+});
+
+describe('request safety', () => {
+  it('refuses a write without a CSRF token or with another session’s token', async () => {
+    const name = uniqueName('csrf');
+    const cookie = await createList(base, name);
+    const other = await createList(base, uniqueName('csrf-other'));
+    void other;
+    const missing = await post(base, `/t/${name}?index`, { intent: 'add', title: 'forged' }, { cookie });
+    expect(missing.status).toBe(403);
+    const wrong = await post(base, `/t/${name}?index`, { intent: 'add', title: 'forged', csrf: 'AAAA' }, { cookie });
+    expect(wrong.status).toBe(403);
+    const page = await get(base, `/t/${name}`, cookie);
+    expect(page.body).not.toContain('forged');
+  });
+
+  it('refuses a write from another origin', async () => {
+    const name = uniqueName('origin');
+    const cookie = await createList(base, name);
+    const page = await get(base, `/t/${name}`, cookie);
+    const csrf = csrfFrom(page.body);
+    const foreign = await post(base, `/t/${name}?index`, { intent: 'add', title: 'cross-site', csrf }, { cookie, origin: 'https://evil.example' });
+    expect(foreign.status).toBeGreaterThanOrEqual(400);
+    expect(foreign.status).toBeLessThan(500);
+    expect((await get(base, `/t/${name}`, cookie)).body).not.toContain('cross-site');
+    const accepted = await post(base, `/t/${name}?index`, { intent: 'add', title: 'same-site', csrf }, { cookie });
+    expect(accepted.status).toBe(303);
+    expect((await get(base, `/t/${name}`, cookie)).body).toContain('same-site');
+  });
+
+  it('refuses oversized bodies with 413', async () => {
+    const name = uniqueName('big');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    const result = await post(base, `/t/${name}?index`, { intent: 'add', title: 'x'.repeat(100_000), csrf }, { cookie });
+    expect(result.status).toBe(413);
+    const landing = await post(base, '/?index', createFields(uniqueName('big-create'), { padding: 'y'.repeat(100_000) }));
+    expect(landing.status).toBe(413);
+  });
+
+  it('sends security headers and 404s unknown or hostile names', async () => {
+    const home = await get(base, '/');
+    expect(home.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(home.headers.get('x-content-type-options')).toBe('nosniff');
+    for (const path of ['/t/does-not-exist', '/t/..%2f..%2fcatalog', '/t/%2e%2e%2fx', '/t/ADMIN', '/nowhere']) {
+      expect((await get(base, path)).status).toBe(404);
+    }
+  });
+});
+
+describe('exports and deletion', () => {
+  it('downloads the JSON export and the SQLite file as attachments', async () => {
+    const name = uniqueName('export');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    await post(base, `/t/${name}?index`, { intent: 'add', title: 'exported todo', csrf }, { cookie });
+    const json = await get(base, `/t/${name}/export.json`, cookie);
+    expect(json.status).toBe(200);
+    expect(json.headers.get('content-disposition')).toBe(`attachment; filename="${name}-todos.json"`);
+    const parsed = JSON.parse(json.body) as { todos: { title: string; completed: boolean }[] };
+    expect(parsed.todos).toEqual([expect.objectContaining({ title: 'exported todo', completed: false })]);
+    const file = await fetch(new URL(`/t/${name}/export.sqlite`, base), { headers: { cookie } });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${name}.sqlite"`);
+    const bytes = Buffer.from(await file.arrayBuffer());
+    expect(bytes.subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+  });
+
+  it('a member cannot delete the list; the owner can, after confirming, and it is 404 afterwards', async () => {
+    const name = uniqueName('delete');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}/settings`, cookie)).body);
+    const unconfirmed = await post(base, `/t/${name}/settings`, { intent: 'delete', confirm: 'nope', csrf }, { cookie });
+    expect(unconfirmed.status).toBe(400);
+    expect((await server.fleet()).find(name)?.state).toBe('ready');
+    const deleted = await post(base, `/t/${name}/settings`, { intent: 'delete', confirm: name, csrf }, { cookie });
+    expect(deleted.status).toBe(302);
+    expect(deleted.location).toBe(`/?deleted=${name}`);
+    expect((await server.fleet()).find(name)?.state).toBe('deleted');
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(404);
+    expect((await get(base, `/t/${name}/sign-in`)).status).toBe(404);
+  });
+});

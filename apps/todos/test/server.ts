@@ -1,0 +1,83 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openFleet, type Fleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+
+export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
+
+export function buildApp(): void {
+  execFileSync(process.execPath, [path.join(APP_DIR, '..', '..', 'node_modules', '@react-router', 'dev', 'bin.js'), 'build'], {
+    cwd: APP_DIR,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** Builds only when no build exists (a file run without the global setup). */
+export function ensureBuilt(): void {
+  if (!existsSync(SERVER_ENTRY)) buildApp();
+}
+
+export interface TestServer {
+  /** The app's address (not BASE_URL: Vitest sets that one). */
+  readonly url: string;
+  readonly dataDir: string;
+  /** A second fleet on the same data folder, for checks the HTTP surface does not offer. */
+  fleet(): Promise<Fleet>;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+  ensureBuilt();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
+    cwd: APP_DIR,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SILO_DATA_DIR: dataDir,
+      SILO_CREATE_LIMIT_PER_HOUR: '1000',
+      SILO_SIGNIN_LIMIT_PER_IP: '1000',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  // Never outlive the test process, even when a suite crashes before its afterAll.
+  const killChild = () => child.kill('SIGKILL');
+  process.once('exit', killChild);
+  child.once('exit', () => process.off('exit', killChild));
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    let stdout = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`The server exited (${code}) before listening:\n${stderr}`)));
+  });
+  let fleet: Promise<Fleet> | undefined;
+  return {
+    url,
+    dataDir,
+    fleet() {
+      fleet ??= openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false, actor: 'test' });
+      return fleet;
+    },
+    async stop() {
+      if (fleet) await (await fleet).close();
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
+import { createList, get, uniqueName } from './http';
+import { startServer, type TestServer } from './server';
+
+let server: TestServer;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  base = server.url;
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A new list and a browser context signed in to it as the owner. */
+async function freshList(options: { javaScriptEnabled?: boolean } = {}): Promise<{ name: string; cookie: string; context: BrowserContext; page: Page }> {
+  const name = uniqueName('mvc');
+  const cookie = await createList(base, name);
+  const context = await browser.newContext({ javaScriptEnabled: options.javaScriptEnabled ?? true });
+  await signInContext(context, name, cookie);
+  const page = await context.newPage();
+  await page.goto(`${base}/t/${name}`);
+  if (options.javaScriptEnabled ?? true) await page.waitForSelector('html[data-hydrated]');
+  return { name, cookie, context, page };
+}
+
+async function signInContext(context: BrowserContext, name: string, cookie: string): Promise<void> {
+  const value = cookie.slice('silo_session='.length);
+  await context.addCookies(
+    [`/t/${name}`, `/t/${name}.data`].map((path) => ({ name: 'silo_session', value, domain: '127.0.0.1', path, httpOnly: true, sameSite: 'Lax' as const })),
+  );
+}
+
+function titles(page: Page): Promise<string[]> {
+  return page.locator('.todo-list li label').allTextContents();
+}
+
+function count(page: Page): Promise<string> {
+  return page.locator('.todo-count').innerText();
+}
+
+/** Waits until no submission is in flight, so the server has the state the page shows. */
+async function settled(page: Page): Promise<void> {
+  await page.waitForSelector('.todoapp:not([aria-busy])');
+}
+
+async function add(page: Page, ...items: string[]): Promise<void> {
+  for (const item of items) {
+    await page.locator('.new-todo').fill(item);
+    await page.locator('.new-todo').press('Enter');
+  }
+}
+
+describe('TodoMVC with JavaScript', () => {
+  it('adds trimmed todos with Enter, ignores empty ones, counts with the right plural, hides main and footer when empty', async () => {
+    const { page, context } = await freshList();
+    expect(await page.locator('.main').count()).toBe(0);
+    expect(await page.locator('.footer').count()).toBe(0);
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+
+    await add(page, '  buy milk  ');
+    await expect.poll(() => titles(page)).toEqual(['buy milk']);
+    expect(await page.locator('.new-todo').inputValue()).toBe('');
+    expect(await count(page)).toBe('1 item left');
+    await add(page, '', '    ');
+    await add(page, 'walk the dog');
+    await expect.poll(() => titles(page)).toEqual(['buy milk', 'walk the dog']);
+    expect(await count(page)).toBe('2 items left');
+    expect(await page.locator('.main').isVisible()).toBe(true);
+    expect(await page.locator('.footer').isVisible()).toBe(true);
+    // Updated in place: no full page load happened.
+    expect(await page.evaluate(() => 'sameDocument' in window)).toBe(true);
+
+    await settled(page);
+    await page.reload();
+    expect(await titles(page)).toEqual(['buy milk', 'walk the dog']);
+    await context.close();
+  });
+
+  it('toggles one, toggles all, filters with their own URLs and clears completed', async () => {
+    const { page, name, context } = await freshList();
+    await add(page, 'one', 'two', 'three');
+    await expect.poll(() => titles(page)).toEqual(['one', 'two', 'three']);
+    await settled(page);
+
+    await page.locator('.todo-list li').nth(1).locator('.toggle').check();
+    await expect.poll(() => count(page)).toBe('2 items left');
+    expect(await page.locator('.todo-list li').nth(1).getAttribute('class')).toContain('completed');
+    await settled(page);
+
+    await page.getByRole('link', { name: 'Active' }).click();
+    await page.waitForURL(`${base}/t/${name}/active`);
+    await expect.poll(() => titles(page)).toEqual(['one', 'three']);
+    expect(await page.locator('.filters a.selected').innerText()).toBe('Active');
+
+    await page.getByRole('link', { name: 'Completed' }).click();
+    await page.waitForURL(`${base}/t/${name}/completed`);
+    await expect.poll(() => titles(page)).toEqual(['two']);
+
+    await page.goto(`${base}/t/${name}/active`);
+    expect(await titles(page)).toEqual(['one', 'three']);
+    await page.getByRole('link', { name: 'All' }).click();
+    await page.waitForURL(`${base}/t/${name}`);
+    await expect.poll(() => titles(page)).toEqual(['one', 'two', 'three']);
+    await page.waitForSelector('html[data-hydrated]');
+
+    await page.locator('.toggle-all').check();
+    await expect.poll(() => count(page)).toBe('0 items left');
+    expect(await page.locator('.todo-list li.completed').count()).toBe(3);
+    await settled(page);
+    await page.locator('.toggle-all').uncheck();
+    await expect.poll(() => count(page)).toBe('3 items left');
+    await settled(page);
+
+    await page.locator('.todo-list li').nth(0).locator('.toggle').check();
+    await page.locator('.todo-list li').nth(2).locator('.toggle').check();
+    await expect.poll(() => count(page)).toBe('1 item left');
+    await page.getByRole('button', { name: 'Clear completed' }).click();
+    await expect.poll(() => titles(page)).toEqual(['two']);
+    expect(await page.getByRole('button', { name: 'Clear completed' }).count()).toBe(0);
+    await settled(page);
+    await page.reload();
+    expect(await titles(page)).toEqual(['two']);
+    await context.close();
+  });
+
+  it('edits with double-click: Enter and blur save, Escape cancels, empty deletes; destroy deletes', async () => {
+    const { page, context } = await freshList();
+    await add(page, 'first', 'second', 'third', 'fourth');
+    await expect.poll(() => titles(page)).toEqual(['first', 'second', 'third', 'fourth']);
+    await settled(page);
+    const item = (index: number) => page.locator('.todo-list li').nth(index);
+
+    await item(0).locator('label').dblclick();
+    expect(await item(0).getAttribute('class')).toContain('editing');
+    await item(0).locator('.edit').fill('  first, edited  ');
+    await item(0).locator('.edit').press('Enter');
+    await expect.poll(() => titles(page)).toEqual(['first, edited', 'second', 'third', 'fourth']);
+    expect(await page.locator('li.editing').count()).toBe(0);
+
+    await item(1).locator('label').dblclick();
+    await item(1).locator('.edit').fill('second, blurred');
+    await page.locator('.new-todo').focus();
+    await expect.poll(() => titles(page)).toEqual(['first, edited', 'second, blurred', 'third', 'fourth']);
+
+    await item(2).locator('label').dblclick();
+    await item(2).locator('.edit').fill('never saved');
+    await item(2).locator('.edit').press('Escape');
+    await expect.poll(() => titles(page)).toEqual(['first, edited', 'second, blurred', 'third', 'fourth']);
+
+    await item(2).locator('label').dblclick();
+    await item(2).locator('.edit').fill('   ');
+    await item(2).locator('.edit').press('Enter');
+    await expect.poll(() => titles(page)).toEqual(['first, edited', 'second, blurred', 'fourth']);
+
+    await item(2).hover();
+    await item(2).locator('.destroy').click();
+    await expect.poll(() => titles(page)).toEqual(['first, edited', 'second, blurred']);
+
+    await settled(page);
+    await page.reload();
+    expect(await titles(page)).toEqual(['first, edited', 'second, blurred']);
+    await context.close();
+  });
+
+  it('a second browser sees the changes on navigation and when its window regains focus', async () => {
+    const one = await freshList();
+    const other = await browser.newContext();
+    await signInContext(other, one.name, one.cookie);
+    const page2 = await other.newPage();
+    await page2.goto(`${base}/t/${one.name}`);
+    await page2.waitForSelector('html[data-hydrated]');
+    expect(await page2.locator('.todo-list li').count()).toBe(0);
+
+    await add(one.page, 'from the first browser');
+    await settled(one.page);
+    // Focus: the list revalidates without a reload.
+    await page2.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect.poll(() => titles(page2)).toEqual(['from the first browser']);
+
+    await add(page2, 'from the second browser');
+    await settled(page2);
+    await one.page.getByRole('link', { name: 'Active' }).click();
+    await expect.poll(() => titles(one.page)).toEqual(['from the first browser', 'from the second browser']);
+    await other.close();
+    await one.context.close();
+  });
+});
+
+describe('TodoMVC without JavaScript', () => {
+  it('adds, toggles, edits and deletes with plain form posts', async () => {
+    const { page, name, cookie, context } = await freshList({ javaScriptEnabled: false });
+    await add(page, '  no script  ');
+    await page.waitForURL(`${base}/t/${name}`);
+    expect(await titles(page)).toEqual(['no script']);
+    await add(page, 'second');
+    expect(await titles(page)).toEqual(['no script', 'second']);
+    expect(await count(page)).toBe('2 items left');
+
+    await page.locator('.todo-list li').nth(0).locator('.toggle').click();
+    expect(await page.locator('.todo-list li').nth(0).getAttribute('class')).toContain('completed');
+    expect(await count(page)).toBe('1 item left');
+
+    await page.locator('.toggle-all').click();
+    expect(await count(page)).toBe('0 items left');
+    await page.locator('.toggle-all').click();
+    expect(await count(page)).toBe('2 items left');
+
+    await page.locator('.todo-list li').nth(1).getByRole('link', { name: /Edit/ }).click();
+    await page.locator('.todo-list li.editing .edit').fill('second, edited');
+    await page.locator('.todo-list li.editing .edit').press('Enter');
+    await page.waitForURL(`${base}/t/${name}`);
+    expect(await titles(page)).toEqual(['no script', 'second, edited']);
+
+    await page.locator('.todo-list li').nth(0).locator('.destroy').click();
+    expect(await titles(page)).toEqual(['second, edited']);
+
+    await page.getByRole('link', { name: 'Completed' }).click();
+    await page.waitForURL(`${base}/t/${name}/completed`);
+    expect(await titles(page)).toEqual([]);
+
+    const server = await get(base, `/t/${name}`, cookie);
+    expect(server.body).toContain('second, edited');
+    await context.close();
+  });
+});
