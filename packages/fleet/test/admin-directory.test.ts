@@ -32,6 +32,22 @@ describe('admin directory (in the catalog)', () => {
     expect(fleet.admins.setPasswordHash('nobody@example.com', 'x')).toBe(false);
   });
 
+  it('audits account changes and sign-ins, never the secrets', async () => {
+    const { fleet } = await tempFleet();
+    const alice = fleet.admins.create('alice@example.com', 'secret-hash', 'cli:root');
+    fleet.admins.recordSignIn(alice.id);
+    fleet.admins.recordSignInFailure('Alice@Example.com', '203.0.113.9', 'wrong password');
+    fleet.admins.setPasswordHash('alice@example.com', 'new-secret-hash', 'cli:root');
+    const entries = fleet.audit().items.map((e) => [e.operation, e.actor, e.outcome, e.error]);
+    expect(entries).toEqual([
+      ['admin reset-password', 'cli:root', 'ok', null],
+      ['admin sign-in', 'anonymous@203.0.113.9', 'error', 'wrong password'],
+      ['admin sign-in', 'admin:alice@example.com', 'ok', null],
+      ['admin add', 'cli:root', 'ok', null],
+    ]);
+    expect(JSON.stringify(fleet.audit().items)).not.toContain('secret-hash');
+  });
+
   it('keeps a bounded console history per instance, newest first', async () => {
     const { fleet } = await tempFleet();
     for (let i = 0; i < 60; i++) {

@@ -1,6 +1,9 @@
 import { SiloError } from '../errors';
 import type { SqliteDatabase } from '../sqlite';
 
+/** Writes one audit-log entry (the catalog's). */
+export type AuditWriter = (entry: { actor: string; operation: string; outcome: 'ok' | 'error'; error: string | null; detail: Record<string, unknown> }) => void;
+
 export interface AdminUser {
   readonly id: number;
   readonly email: string;
@@ -38,24 +41,28 @@ interface UserRow {
 /**
  * Operators of the admin console: accounts, sessions and SQL console history, in the catalog.
  * Passwords arrive already hashed and session ids hashed; this class never sees secrets.
+ * Account changes and sign-ins go to the audit log.
  */
 export class AdminDirectory {
   readonly #db: SqliteDatabase;
+  readonly #audit: AuditWriter;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: SqliteDatabase, audit: AuditWriter) {
     this.#db = db;
+    this.#audit = audit;
   }
 
   count(): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM admin_users').get() as { n: number }).n;
   }
 
-  create(email: string, passwordHash: string, now = Date.now()): AdminUser {
+  create(email: string, passwordHash: string, actor = 'system', now = Date.now()): AdminUser {
     const normalized = normalizeEmail(email);
     try {
       const { lastInsertRowid } = this.#db
         .prepare('INSERT INTO admin_users (email, password_hash, created_at) VALUES (?, ?, ?)')
         .run(normalized, passwordHash, now);
+      this.#audit({ actor, operation: 'admin add', outcome: 'ok', error: null, detail: { email: normalized } });
       return { id: Number(lastInsertRowid), email: normalized, createdAt: now, lastSignInAt: null };
     } catch (error) {
       if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) {
@@ -75,18 +82,33 @@ export class AdminDirectory {
   }
 
   /** Sets a new password hash and ends the user's sessions; false when there is no such user. */
-  setPasswordHash(email: string, passwordHash: string): boolean {
-    return this.#db.transaction(() => {
+  setPasswordHash(email: string, passwordHash: string, actor = 'system'): boolean {
+    const changed = this.#db.transaction(() => {
       const user = this.findByEmail(email);
       if (!user) return false;
       this.#db.prepare('UPDATE admin_users SET password_hash = ? WHERE id = ?').run(passwordHash, user.id);
       this.deleteSessionsOf(user.id);
       return true;
     }).immediate();
+    if (changed) this.#audit({ actor, operation: 'admin reset-password', outcome: 'ok', error: null, detail: { email: normalizeEmail(email) } });
+    return changed;
   }
 
   recordSignIn(userId: number, now = Date.now()): void {
+    const row = this.#db.prepare<[number], { email: string }>('SELECT email FROM admin_users WHERE id = ?').get(userId);
     this.#db.prepare('UPDATE admin_users SET last_sign_in_at = ? WHERE id = ?').run(now, userId);
+    if (row) this.#audit({ actor: `admin:${row.email}`, operation: 'admin sign-in', outcome: 'ok', error: null, detail: {} });
+  }
+
+  /** A refused sign-in, for the audit log: who tried, from where, and why (never the password). */
+  recordSignInFailure(email: string, clientAddress: string, reason: string): void {
+    this.#audit({
+      actor: `anonymous@${clientAddress.slice(0, 64)}`,
+      operation: 'admin sign-in',
+      outcome: 'error',
+      error: reason,
+      detail: { email: email.trim().toLowerCase().slice(0, 254) },
+    });
   }
 
   createSession(userId: number, idHash: string, expiresAt: number, now = Date.now()): void {

@@ -154,7 +154,7 @@ export class Catalog {
       );
     }
     migrateSync(this.#db, CATALOG_MIGRATIONS);
-    this.admins = new AdminDirectory(this.#db);
+    this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }));
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
       'SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE name = ?',
