@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
- * under a minute); `--only <name>` runs one suite (create, clone, migrate, query-all, shared, scale).
+ * under a minute); `--only <name>` runs one suite (create, clone, migrate, query-all, http, shared, scale).
  */
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,6 +11,7 @@ import { markdown, met, type BenchRow } from './report';
 import { cloneBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
+import { httpBench } from './suites/http';
 import { scaleBench } from './suites/scale';
 import { sharedVsSiloBench } from './suites/shared-vs-silo';
 
@@ -24,8 +25,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false;
 const size = quick
-  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 } }
-  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 50_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 } };
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, http: { instances: 100, seconds: 3, runs: 2 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 50_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, http: { instances: 1_000, seconds: 10, runs: 3 } };
 
 const wanted = (name: string): boolean => !values.only || values.only.includes(name);
 const rows: BenchRow[] = [];
@@ -45,6 +46,10 @@ try {
     const fixture = await fleetFixture(size.fleet);
     if (wanted('migrate')) rows.push(await migrateBench(fixture, size.fleetRuns));
     if (wanted('query-all')) rows.push(await queryAllBench(fixture, size.fleetRuns));
+  }
+  if (wanted('http')) {
+    log('5. the TODO app over HTTP');
+    rows.push(...(await httpBench(size.http)));
   }
   if (wanted('shared')) {
     log('6. shared database vs a database per tenant');

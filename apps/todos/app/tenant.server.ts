@@ -37,11 +37,13 @@ function openErrorResponse(error: unknown): unknown {
     const provisioning = error.details['state'] === 'provisioning';
     return data(
       provisioning ? { kind: 'provisioning' } : { kind: 'unavailable', message: 'This TODO list could not be set up. Contact support.' },
-      { status: 503, headers: { 'Retry-After': '2' } },
+      // Retry-After is added to every 503 by the security middleware: headers of data thrown
+      // from middleware do not reach the rendered error page.
+      { status: 503 },
     );
   }
   if (isSiloError(error, 'SCHEMA_BEHIND')) {
-    return data({ kind: 'maintenance' }, { status: 503, headers: { 'Retry-After': '30' } });
+    return data({ kind: 'maintenance' }, { status: 503 });
   }
   return error;
 }

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
 import { startServer, type TestServer } from './server';
@@ -244,5 +246,53 @@ describe('exports and deletion', () => {
     expect((await server.fleet()).find(name)?.state).toBe('deleted');
     expect((await get(base, `/t/${name}`, cookie)).status).toBe(404);
     expect((await get(base, `/t/${name}/sign-in`)).status).toBe(404);
+  });
+});
+
+describe('instance states and invite expiry', () => {
+  /** Changes the catalog row behind the server's back, as another process (the admin, a crash) would. */
+  function setCatalog(sql: string, ...args: (string | number)[]): void {
+    const catalog = new Database(path.join(server.dataDir, 'catalog.db'));
+    catalog.pragma('busy_timeout = 5000');
+    catalog.prepare(sql).run(...args);
+    catalog.close();
+  }
+
+  it('answers an instance still being set up with a short 503 page, never its data', async () => {
+    const name = uniqueName('setup');
+    const cookie = await createList(base, name);
+    setCatalog("UPDATE instances SET state = 'provisioning' WHERE name = ?", name);
+    const page = await get(base, `/t/${name}`, cookie);
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('2');
+    expect(page.body).toMatch(/being set up/i);
+    expect(page.body).not.toContain('class="new-todo"');
+    setCatalog("UPDATE instances SET state = 'ready' WHERE name = ?", name);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+  });
+
+  it('answers an instance behind the schema with a maintenance 503, not a crash', async () => {
+    const name = uniqueName('behind');
+    const cookie = await createList(base, name);
+    setCatalog('UPDATE instances SET schema_version = 0 WHERE name = ?', name);
+    const page = await get(base, `/t/${name}`, cookie);
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).not.toBeNull();
+    expect(page.body).not.toContain('class="new-todo"');
+  });
+
+  it('refuses an expired invite link', async () => {
+    const name = uniqueName('expired');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}/settings`, cookie)).body);
+    const created = await post(base, `/t/${name}/settings`, { intent: 'invite', csrf }, { cookie });
+    const link = /\/t\/[a-z0-9-]+\/invite\/[A-Za-z0-9_-]+/.exec(created.body)?.[0];
+    expect(link).toBeDefined();
+    expect((await get(base, link as string)).status).toBe(200);
+    const fleet = await server.fleet();
+    await fleet.withInstance(name, (db) => db.execute('UPDATE invites SET expires_at = ?', [Date.now() - 1]));
+    const expired = await get(base, link as string);
+    expect(expired.status).toBe(404);
+    expect(expired.body).toContain('may have expired');
   });
 });
