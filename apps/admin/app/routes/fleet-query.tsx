@@ -9,6 +9,7 @@ import { readNdjson, type FleetQueryEvent } from '../lib/ndjson';
 import { CsrfField, useShell } from '../components/csrf';
 import { SqlEditor } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
+import { SelectField, choicesOf, regionChoices } from '../components/select-field';
 import { formatCount, formatDuration } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Fleet query · Silo admin' }];
@@ -120,28 +121,8 @@ export default function FleetQuery({ loaderData, actionData }: Route.ComponentPr
         <CsrfField />
         <SqlEditor name="sql" label="SQL to run on each instance" defaultValue={actionData?.sql ?? 'SELECT count(*) AS todos, sum(completed) AS completed FROM todos'} onRun={() => void start()} />
         <div className="filters">
-          <label>
-            Jurisdiction
-            <select name="jurisdiction" defaultValue="">
-              <option value="">all</option>
-              {jurisdictions.map((j) => (
-                <option key={j} value={j}>
-                  {j}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Region
-            <select name="region" defaultValue="">
-              <option value="">all</option>
-              {regions.map((r) => (
-                <option key={r.id} value={r.id}>
-                  {r.id} ({r.jurisdiction})
-                </option>
-              ))}
-            </select>
-          </label>
+          <SelectField label="Jurisdiction" name="jurisdiction" empty="all" choices={choicesOf(jurisdictions)} />
+          <SelectField label="Region" name="region" empty="all" choices={regionChoices(regions)} />
           <label>
             Name contains
             <input type="search" name="q" />

@@ -9,6 +9,7 @@ import { PAGE_SIZES, STATES, type InstanceRowView } from '../lib/instances';
 import { adminConfig } from '../lib/config.server';
 import { CsrfField } from '../components/csrf';
 import { StateBadge } from '../components/state-badge';
+import { SelectField, choicesOf, regionChoices } from '../components/select-field';
 import { useLiveRevalidate } from '../components/live';
 import { formatBytes, formatCount, formatDate, relativeTime } from '../lib/format';
 
@@ -196,49 +197,10 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
           Search
           <input type="search" name="q" defaultValue={params.q} placeholder="name or display name" />
         </label>
-        <label>
-          State
-          <select name="state" defaultValue={params.state}>
-            <option value="">any</option>
-            {STATES.map((state) => (
-              <option key={state} value={state}>
-                {state}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Jurisdiction
-          <select name="jurisdiction" defaultValue={params.jurisdiction}>
-            <option value="">any</option>
-            {jurisdictions.map((j) => (
-              <option key={j} value={j}>
-                {j}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Region
-          <select name="region" defaultValue={params.region}>
-            <option value="">any</option>
-            {regions.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.id} ({r.jurisdiction})
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Per page
-          <select name="size" defaultValue={String(params.size)}>
-            {PAGE_SIZES.map((size) => (
-              <option key={size} value={size}>
-                {size}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField label="State" name="state" empty="any" defaultValue={params.state} choices={choicesOf(STATES)} />
+        <SelectField label="Jurisdiction" name="jurisdiction" empty="any" defaultValue={params.jurisdiction} choices={choicesOf(jurisdictions)} />
+        <SelectField label="Region" name="region" empty="any" defaultValue={params.region} choices={regionChoices(regions)} />
+        <SelectField label="Per page" name="size" defaultValue={String(params.size)} choices={choicesOf(PAGE_SIZES.map(String))} />
         <input type="hidden" name="sort" value={params.sort} />
         <input type="hidden" name="order" value={params.order} />
         <button type="submit">Apply</button>

@@ -96,4 +96,15 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX query_history_instance ON query_history (instance, at);
     `,
   },
+  {
+    version: 3,
+    name: 'covering index for the instances list',
+    sql: `
+      -- The list page filters by state, jurisdiction and region and sorts by one of these
+      -- columns: with all of them in one index, paging 100,000 instances reads no table rows.
+      CREATE INDEX instances_listing ON instances
+        (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
+      ANALYZE;
+    `,
+  },
 ];

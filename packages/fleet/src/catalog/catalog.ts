@@ -162,6 +162,8 @@ export class Catalog {
   }
 
   close(): void {
+    // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
+    this.#db.pragma('optimize');
     this.#db.close();
   }
 
@@ -319,23 +321,28 @@ export class Catalog {
     const order = query.order === 'desc' ? 'DESC' : 'ASC';
     const sort = query.sort ?? 'name';
     let join = '';
-    let orderBy: string;
+    let sortKey: string;
     if (sort.startsWith('metric:')) {
       join = 'LEFT JOIN instance_metrics sm ON sm.instance_id = i.id AND sm.key = @sortMetric';
       params['sortMetric'] = sort.slice('metric:'.length);
-      orderBy = `coalesce(sm.value, 0) ${order}, i.name`;
+      sortKey = 'coalesce(sm.value, 0)';
     } else {
       const column = SORT_COLUMNS[sort as keyof typeof SORT_COLUMNS];
       if (!column) throw new SiloError('INVALID_INPUT', `Unknown sort "${sort}". Use one of: ${SORT_KEYS.join(', ')}, metric:<key>.`);
-      orderBy = column === 'i.name' ? `i.name ${order}` : `${column} ${order} NULLS LAST, i.name`;
+      sortKey = column;
     }
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
+    // Sort only ids and keys, then fetch the page's 50 rows: sorting whole rows of 100,000
+    // instances was most of a list page's time.
     const rows = this.#db
       .prepare<Record<string, unknown>, InstanceRow>(
         `SELECT page.*, src.name AS cloned_from_name,
                 (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = page.id) AS metrics
-         FROM (SELECT i.* FROM instances i ${join} ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset) page
-         LEFT JOIN instances src ON src.id = page.cloned_from`,
+         FROM (SELECT i.id, ${sortKey} AS sort_key, i.name AS sort_name FROM instances i ${join} ${where}
+               ORDER BY sort_key ${order} NULLS LAST, sort_name LIMIT @limit OFFSET @offset) ids
+         JOIN instances page ON page.id = ids.id
+         LEFT JOIN instances src ON src.id = page.cloned_from
+         ORDER BY ids.sort_key ${order} NULLS LAST, ids.sort_name`,
       )
       .all({ ...params, limit, offset });
     return { items: rows.map(toInfo), total };
