@@ -3,7 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { Catalog, type AuditEntry, type AuditQuery, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
@@ -208,6 +208,11 @@ export class Fleet {
   get(name: string): InstanceDetails {
     const instance = this.#catalog.require(name);
     return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
+  }
+
+  /** Counts, size on disk and activity of the whole fleet, with per-day series over `days`. */
+  overview(days = 30): FleetOverview {
+    return this.#catalog.overview(days);
   }
 
   /** The instance of this name in any state, or undefined: for callers that expect absence. */

@@ -20,6 +20,7 @@ export type {
 export type {
   AuditEntry,
   AuditQuery,
+  FleetOverview,
   InstanceFilter,
   InstanceInfo,
   InstanceState,

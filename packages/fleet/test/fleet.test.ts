@@ -316,6 +316,27 @@ describe('catalog views', () => {
     await fleet.flushActivity();
   });
 
+  it('summarises the fleet for the admin overview', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.create('globex', { jurisdiction: 'eu' });
+    await fleet.create('initech', { jurisdiction: 'us' });
+    await fleet.delete('globex');
+    fleet.touch('acme');
+    await fleet.flushActivity();
+    const overview = fleet.overview(7);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(overview).toMatchObject({
+      total: 3,
+      activeLast24h: 1,
+      byState: { ready: 2, deleted: 1 },
+      byJurisdiction: { eu: 2, us: 1 },
+      createdPerDay: [{ day: today, count: 3 }],
+      lastActivePerDay: [{ day: today, count: 1 }],
+    });
+    expect(overview.sizeBytes).toBeGreaterThan(0);
+  });
+
   it('records every operation in the audit log with actor and outcome', async () => {
     const { fleet } = await tempFleet({ actor: 'cli:test' });
     await fleet.create('acme', { jurisdiction: 'eu' });

@@ -53,6 +53,17 @@ export interface ListPage {
   readonly total: number;
 }
 
+export interface FleetOverview {
+  readonly total: number;
+  readonly sizeBytes: number;
+  readonly activeLast24h: number;
+  readonly byState: Readonly<Record<string, number>>;
+  readonly byJurisdiction: Readonly<Record<string, number>>;
+  /** UTC days (YYYY-MM-DD) with at least one instance created / last active that day. */
+  readonly createdPerDay: readonly { day: string; count: number }[];
+  readonly lastActivePerDay: readonly { day: string; count: number }[];
+}
+
 export interface NewInstance {
   id: string;
   name: string;
@@ -370,6 +381,34 @@ export class Catalog {
         `SELECT i.${column} AS key, count(*) AS count FROM instances i ${where} GROUP BY i.${column} ORDER BY i.${column}`,
       )
       .all(params);
+  }
+
+  /** Totals for the admin overview: counts, size on disk, activity, and instances created and last active per day. */
+  overview(days: number, now = Date.now()): FleetOverview {
+    const since = now - days * 24 * 60 * 60 * 1000;
+    const totals = this.#db
+      .prepare<[number], { total: number; size: number | null; active: number }>(
+        `SELECT count(*) AS total, sum(size_bytes) AS size,
+                count(*) FILTER (WHERE last_active_at >= ?) AS active
+         FROM instances WHERE state IN ('ready', 'deleted', 'provisioning', 'failed')`,
+      )
+      .get(now - 24 * 60 * 60 * 1000) ?? { total: 0, size: 0, active: 0 };
+    const perDay = (column: 'created_at' | 'last_active_at') =>
+      this.#db
+        .prepare<[number], { day: string; count: number }>(
+          `SELECT date(${column} / 1000, 'unixepoch') AS day, count(*) AS count FROM instances
+           WHERE ${column} >= ? GROUP BY day ORDER BY day`,
+        )
+        .all(since);
+    return {
+      total: totals.total,
+      sizeBytes: totals.size ?? 0,
+      activeLast24h: totals.active,
+      byState: Object.fromEntries(this.countBy('state').map(({ key, count }) => [String(key), count])),
+      byJurisdiction: Object.fromEntries(this.countBy('jurisdiction').map(({ key, count }) => [String(key), count])),
+      createdPerDay: perDay('created_at'),
+      lastActivePerDay: perDay('last_active_at'),
+    };
   }
 
   /** A clone starts with its source's app metrics, until its own activity reports new ones. */
