@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -294,5 +295,45 @@ describe('instance states and invite expiry', () => {
     const expired = await get(base, link as string);
     expect(expired.status).toBe(404);
     expect(expired.body).toContain('may have expired');
+  });
+});
+
+describe('isolation, placement and safe rendering', () => {
+  it('a direct POST with instance A\'s session and token changes nothing in instance B', async () => {
+    const a = uniqueName('iso-a');
+    const b = uniqueName('iso-b');
+    const cookieA = await createList(base, a);
+    const cookieB = await createList(base, b);
+    const csrfA = csrfFrom((await get(base, `/t/${a}`, cookieA)).body);
+    const attack = await post(base, `/t/${b}?index`, { intent: 'add', title: 'planted by A', csrf: csrfA }, { cookie: cookieA });
+    expect(attack.status).toBeGreaterThanOrEqual(300);
+    expect(attack.location ?? '').not.toBe(`/t/${b}`);
+    const fleet = await server.fleet();
+    const rows = await fleet.withInstance(b, (db) => db.execute('SELECT count(*) AS n FROM todos'));
+    expect(rows.rows[0]?.['n']).toBe(0);
+    // B's own session still works, and sees nothing of A.
+    expect((await get(base, `/t/${b}`, cookieB)).body).not.toContain('planted by A');
+  });
+
+  it('keeps an EU list\'s database in a folder of an EU region', async () => {
+    const name = uniqueName('placed');
+    await createList(base, name, { jurisdiction: 'eu' });
+    const instance = (await server.fleet()).find(name);
+    expect(instance?.jurisdiction).toBe('eu');
+    const match = /^local:(eu-[a-z]+)\/([0-9a-f]{2})\/(.+\.db)$/.exec(instance?.dbUrl ?? '');
+    expect(match).not.toBeNull();
+    const file = path.join(server.dataDir, 'regions', match?.[1] ?? '', 'tenants', match?.[2] ?? '', match?.[3] ?? '');
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('renders a todo titled like markup as text', async () => {
+    const name = uniqueName('xss');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    await post(base, `/t/${name}?index`, { intent: 'add', title: '<script>alert("owned")</script><img src=x onerror=alert(1)>', csrf }, { cookie });
+    const page = await get(base, `/t/${name}`, cookie);
+    expect(page.body).toContain('&lt;script&gt;alert(');
+    expect(page.body).not.toContain('<script>alert("owned")</script>');
+    expect(page.body).not.toContain('<img src=x');
   });
 });
