@@ -8,6 +8,7 @@ export default [
   route('login', 'routes/login.tsx'),
   layout('routes/signed-in.tsx', [
     index('routes/instances.tsx'),
+    route('overview', 'routes/overview.tsx'),
     route('logout', 'routes/logout.tsx'),
     route('instances/:name', 'routes/instance.tsx'),
     route('instances/:name/export', 'routes/instance-export.ts'),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import { ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
@@ -136,6 +136,33 @@ describe('admin console in a browser', () => {
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.getByTestId('audit-total').filter({ hasText: '1 entries' }).waitFor();
     await page.getByRole('table', { name: 'Audit entries' }).getByText(`admin:${EMAIL}`).first().waitFor();
+  });
+
+  it('shows the overview: cards and a bar chart of created and active instances', async () => {
+    const consoleErrors: string[] = [];
+    const onConsole = (message: ConsoleMessage): void => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    };
+    page.on('console', onConsole);
+    try {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Overview' }).click();
+      await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Main' }).getByRole('link').first().textContent()).toBe('Overview');
+      const figure = page.locator('figure.chart');
+      // The chart is drawn after hydration: an svg with one bar per non-empty day and series.
+      await figure.locator('svg .recharts-bar-rectangle').first().waitFor();
+      expect(await figure.locator('svg .recharts-bar').count()).toBe(2);
+      expect(await figure.locator('.recharts-legend-item').count()).toBe(2);
+      await figure.getByText('Instances created and last active per day').first().waitFor();
+      expect(await page.locator('[data-stat="total"] .stat-value').textContent()).toBe('6');
+      expect(await page.locator('[data-stat="jurisdiction-us"] .stat-value').textContent()).toBe('1');
+      await page.locator('[data-stat="state-ready"] a').click();
+      await page.waitForURL(/\?state=ready/);
+      await page.getByRole('table', { name: 'Instances' }).waitFor();
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      page.off('console', onConsole);
+    }
   });
 
   it('raised no errors in the browser', () => {

@@ -12,6 +12,7 @@ export function loader({ context }: Route.LoaderArgs) {
 }
 
 const NAV = [
+  { to: '/overview', label: 'Overview', end: false },
   { to: '/', label: 'Instances', end: true },
   { to: '/query', label: 'Fleet query', end: false },
   { to: '/migrations', label: 'Migrations', end: false },

@@ -1,0 +1,69 @@
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useHydrated } from './hydrated';
+
+export interface DayPoint {
+  day: string;
+  created: number;
+  active: number;
+}
+
+const HEIGHT = 280;
+
+/**
+ * Instances created and last active per day. The chart is drawn in the browser only (Recharts
+ * measures the DOM); the server and no-JS users get a same-sized placeholder and the table.
+ */
+export function ActivityChart({ series }: { series: readonly DayPoint[] }) {
+  const hydrated = useHydrated();
+  const first = series[0]?.day ?? '';
+  const last = series[series.length - 1]?.day ?? '';
+  return (
+    <figure className="card chart" aria-labelledby="activity-caption">
+      <figcaption id="activity-caption">
+        <h2>Instances created and last active per day</h2>
+        <span className="muted small">
+          {first} to {last} (UTC). The numbers are also in the table below.
+        </span>
+      </figcaption>
+      <div className="chart-area" style={{ height: HEIGHT }} aria-hidden={hydrated ? undefined : true}>
+        {hydrated ? (
+          <ResponsiveContainer width="100%" height={HEIGHT}>
+            <BarChart data={[...series]} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="day" tickFormatter={(day: string) => day.slice(5)} minTickGap={12} label={{ value: 'Day (UTC)', position: 'insideBottom', offset: -16 }} />
+              <YAxis allowDecimals={false} width={48} label={{ value: 'Instances', angle: -90, position: 'insideLeft' }} />
+              <Tooltip />
+              <Legend verticalAlign="top" height={28} />
+              <Bar dataKey="created" name="Created" fill="#1f5fbf" />
+              <Bar dataKey="active" name="Last active" fill="#1a7f37" />
+            </BarChart>
+          </ResponsiveContainer>
+        ) : null}
+      </div>
+      <details>
+        <summary>Show the numbers</summary>
+        <div className="table-wrap">
+          <table className="data">
+            <caption className="visually-hidden">Instances created and last active per day</caption>
+            <thead>
+              <tr>
+                <th scope="col">Day (UTC)</th>
+                <th scope="col">Created</th>
+                <th scope="col">Last active</th>
+              </tr>
+            </thead>
+            <tbody>
+              {series.map((point) => (
+                <tr key={point.day} data-day={point.day}>
+                  <th scope="row">{point.day}</th>
+                  <td className="num">{point.created}</td>
+                  <td className="num">{point.active}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
+    </figure>
+  );
+}
