@@ -47,7 +47,12 @@ if (listed.status === 0 && JSON.parse(listed.stdout).total === 0) run(process.ex
 const children = apps.map((app) => spawn('npm', ['run', '--silent', 'start', '-w', app.workspace], { stdio: 'inherit', cwd: root }));
 console.log(`\nSilo is running on local SQLite files in ${process.env['SILO_DATA_DIR']}:`);
 for (const app of apps) console.log(`  ${app.what.padEnd(14)} ${app.url}`);
-console.log('  command line   npx silo --help\nCtrl+C stops everything.\n');
+console.log('  command line   npx silo --help');
+console.log(
+  `Sign in to the admin console as ${process.env['ADMIN_EMAIL'] ?? 'admin@localhost'}: its password is printed below on the first start only` +
+    ' (or set ADMIN_PASSWORD); forgot it? npx silo admin reset-password <email>.',
+);
+console.log('Demo lists sign in with the owner and one-time password that `silo demo` printed above.\nCtrl+C stops everything.\n');
 
 const stop = () => {
   for (const child of children) child.kill('SIGTERM');
