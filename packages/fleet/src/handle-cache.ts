@@ -41,12 +41,6 @@ export class HandleCache<K, V> {
     return this.#entries.size;
   }
 
-  get inUse(): number {
-    let count = 0;
-    for (const entry of this.#entries.values()) if (entry.refs > 0) count++;
-    return count;
-  }
-
   async acquire(key: K, open: () => V): Promise<Lease<V>> {
     for (;;) {
       const cached = this.#entries.get(key);

@@ -45,11 +45,12 @@ export type {
   Statement,
   TenantConnection,
 } from './engine';
-export { LocalEngine, formatBytes } from './engines/local-engine';
+export { LocalEngine } from './engines/local-engine';
+export { formatBytes } from './format';
 export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode } from './errors';
 export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
 export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
 export type { DoctorOptions, DoctorReport } from './reconcile';
-export { defineTenantSchema, pendingMigrations } from './schema';
+export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';

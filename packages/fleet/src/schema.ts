@@ -46,8 +46,3 @@ export function defineTenantSchema(input: { id: string; migrations: readonly Mig
     fingerprint: hash.digest('hex').slice(0, 16),
   };
 }
-
-/** The migrations an instance at `version` still needs. */
-export function pendingMigrations(schema: TenantSchema, version: number): readonly Migration[] {
-  return schema.migrations.filter((migration) => migration.version > version);
-}

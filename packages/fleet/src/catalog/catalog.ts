@@ -299,10 +299,6 @@ export class Catalog {
     }).immediate();
   }
 
-  setSize(id: string, sizeBytes: number): void {
-    this.#db.prepare('UPDATE instances SET size_bytes = ? WHERE id = ?').run(sizeBytes, id);
-  }
-
   /** Applies buffered activity: one transaction however many requests were served. */
   applyTouches(updates: readonly TouchUpdate[]): void {
     if (updates.length === 0) return;

@@ -8,6 +8,7 @@ import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { formatBytes } from '../format';
 import { LocalConnection } from './local-connection';
 import { tokenAlive } from '../processes';
 import {
@@ -411,15 +412,4 @@ function listDir(dir: string): string[] {
   } catch {
     return [];
   }
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value >= 10 || unit === 0 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
 }
