@@ -337,3 +337,17 @@ describe('isolation, placement and safe rendering', () => {
     expect(page.body).not.toContain('<img src=x');
   });
 });
+
+describe('activity for the admin', () => {
+  it('reports todo counts to the catalog after writes, without scanning databases', async () => {
+    const name = uniqueName('metrics');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    for (const title of ['one', 'two', 'three']) await post(base, `/t/${name}?index`, { intent: 'add', title, csrf }, { cookie });
+    await post(base, `/t/${name}?index`, { intent: 'toggle-all', completed: 'true', csrf }, { cookie });
+    const fleet = await server.fleet();
+    // Activity is written in batches (every 2 s by default): wait for the batch, assert its content.
+    await expect.poll(() => fleet.find(name)?.metrics, { timeout: 15_000, interval: 200 }).toEqual({ todos: 3, completed: 3 });
+    expect(fleet.find(name)?.lastActiveAt).not.toBeNull();
+  });
+});
