@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { SiloError } from './errors';
+import { defaultHandleCap, openFileLimit } from './handle-budget';
 
 /** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
 export interface Region {
@@ -26,7 +27,7 @@ const regionSchema = z.object({
 export const settingsSchema = z.object({
   dataDir: z.string().min(1),
   regions: z.array(regionSchema).min(1).optional(),
-  handleCap: z.number().int().min(1).max(10_000).default(200),
+  handleCap: z.number().int().min(1).max(10_000).optional(),
   handleWaitMs: z.number().int().min(0).default(5_000),
   retentionDays: z.number().min(0).default(7),
   touchFlushMs: z.number().int().min(10).default(2_000),
@@ -81,7 +82,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     dataDir,
     catalogPath: path.join(dataDir, 'catalog.db'),
     regions,
-    handleCap: settings.handleCap,
+    handleCap: settings.handleCap ?? defaultHandleCap(openFileLimit()),
     handleWaitMs: settings.handleWaitMs,
     retentionMs: settings.retentionDays * 24 * 60 * 60 * 1000,
     touchFlushMs: settings.touchFlushMs,

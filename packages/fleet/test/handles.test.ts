@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { defaultHandleCap, openFileLimit } from '../src/handle-budget';
+import { resolveSettings } from '../src/index';
 import { fdsUnder, tempFleet } from './helpers';
 
 describe('handle cache', () => {
@@ -75,5 +77,16 @@ describe('handle cache', () => {
     handle.release();
     expect(fleet.openHandles).toBe(0);
     expect(fdsUnder(`${dataDir}/regions`)).toBe(0);
+  });
+
+  it('defaults the cap to what the file-descriptor limit affords, within 50–2,000', () => {
+    expect(defaultHandleCap(20_000)).toBe(2_000);
+    expect(defaultHandleCap(1_024)).toBe(170); // (1,024 − 512 reserved) ÷ 3 fds per handle
+    expect(defaultHandleCap(256)).toBe(50);
+    expect(defaultHandleCap(undefined)).toBe(200);
+    // This process's own limit is what an unconfigured fleet uses.
+    expect(openFileLimit()).toBeGreaterThan(0);
+    expect(resolveSettings({ dataDir: 'x' }).handleCap).toBe(defaultHandleCap(openFileLimit()));
+    expect(resolveSettings({ dataDir: 'x', handleCap: 7 }).handleCap).toBe(7);
   });
 });
