@@ -9,17 +9,17 @@ import { benchFleet, log, scratch } from '../setup';
 import { throughputRow, type BenchRow } from '../report';
 import { figure, repeat } from '../stats';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const SECRET = 'bench-secret-bench-secret-bench-secret-0123';
 
-interface Tenant {
+export interface Tenant {
   readonly name: string;
   readonly cookie: string;
   readonly csrf: string;
 }
 
 /** Instances with an owner, a live session and 20 todos each, made through the fleet directly. */
-async function seed(dataDir: string, count: number): Promise<Tenant[]> {
+export async function seed(dataDir: string, count: number): Promise<Tenant[]> {
   const fleet = await benchFleet(dataDir);
   const tenants: Tenant[] = [];
   const now = Date.now();
@@ -43,14 +43,14 @@ async function seed(dataDir: string, count: number): Promise<Tenant[]> {
   return tenants;
 }
 
-interface Server {
+export interface Server {
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
 }
 
 /** Starts a server process and waits for the address it prints. */
-function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Server> {
+export function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -82,7 +82,7 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-interface Load {
+export interface Load {
   readonly rps: number;
   readonly p50: number;
   readonly p99: number;
@@ -90,7 +90,7 @@ interface Load {
   readonly errors: number;
 }
 
-async function load(server: Server, tenants: readonly Tenant[], kind: 'page' | 'add', seconds: number): Promise<Load> {
+export async function load(server: Server, tenants: readonly Tenant[], kind: 'page' | 'add', seconds: number): Promise<Load> {
   const origin = new URL(server.url).origin;
   const pick = (): Tenant => tenants[Math.floor(Math.random() * tenants.length)] as Tenant;
   const cpuBefore = cpuMs(server.pid);
@@ -127,6 +127,30 @@ async function load(server: Server, tenants: readonly Tenant[], kind: 'page' | '
 }
 
 /**
+ * Brings every instance to the state a server that has been serving these tenants is in: its
+ * handle open and, for writers, its WAL started (the first write into a fresh WAL fsyncs its
+ * header). The figures are then the steady state of 1,000 active instances; the first open of
+ * each is row 7c's figure. 20 requests in flight.
+ */
+export async function warm(server: Server, tenants: readonly Tenant[], kind: 'page' | 'add'): Promise<void> {
+  const origin = new URL(server.url).origin;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let tenant = tenants[next++]; tenant; tenant = tenants[next++]) {
+      const response = await fetch(`${origin}/t/${tenant.name}${kind === 'add' ? '?index' : ''}`, {
+        method: kind === 'add' ? 'POST' : 'GET',
+        redirect: 'manual',
+        headers: { cookie: tenant.cookie, origin, ...(kind === 'add' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(kind === 'add' ? { body: new URLSearchParams({ intent: 'add', title: 'Warm-up todo', csrf: tenant.csrf }).toString() } : {}),
+      });
+      await response.arrayBuffer();
+      if (response.status >= 400) throw new Error(`warm-up: ${tenant.name} answered ${response.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, worker));
+}
+
+/**
  * 5. The TODO app over HTTP with 50 connections on loopback: the list page and add-todo spread
  * over many instances at random, against the same build pinned to one instance, and the list
  * page on react-router-serve's default server.
@@ -148,7 +172,9 @@ export async function httpBench(size: { instances: number; seconds: number; runs
   try {
     const pinned = tenants.slice(0, 1);
     const pinnedWriter = writers.slice(0, 1);
-    await load(silo, tenants, 'page', 2); // warm-up: JIT, template, first handles
+    await warm(silo, tenants, 'page');
+    await warm(silo, writers, 'add');
+    await load(silo, tenants, 'page', 2); // warm-up: JIT
     await repeat(size.runs, async (run) => {
       results['pageMany']?.push(await load(silo, tenants, 'page', size.seconds));
       results['pageOne']?.push(await load(silo, pinned, 'page', size.seconds));
@@ -166,6 +192,7 @@ export async function httpBench(size: { instances: number; seconds: number; runs
     /\[react-router-serve\] (http:\/\/\S+)/,
   );
   try {
+    await warm(serve, tenants, 'page');
     await load(serve, tenants, 'page', 2);
     await repeat(size.runs, async () => {
       results['serve']?.push(await load(serve, tenants, 'page', size.seconds));
