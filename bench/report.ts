@@ -14,6 +14,11 @@ export interface BenchRow {
   readonly reproduce: string;
 }
 
+/** A row as written to docs/benchmarks.json: with the time it was measured (ISO 8601). */
+export interface MeasuredRow extends BenchRow {
+  readonly measured: string;
+}
+
 export function costRow(row: Omit<BenchRow, 'ratio'> & { baseline: Figure }): BenchRow {
   return { ...row, ratio: row.silo.median / row.baseline.median };
 }
@@ -34,7 +39,7 @@ const number = (value: number): string =>
 
 const show = (f: Figure, unit: string): string => `${number(f.median)} ${unit} (${number(f.min)}–${number(f.max)})`;
 
-export function markdown(rows: readonly BenchRow[], meta: Readonly<Record<string, string>>): string {
+export function markdown(rows: readonly MeasuredRow[], meta: Readonly<Record<string, string>>): string {
   const lines = [
     '# Benchmarks',
     '',
@@ -57,6 +62,7 @@ export function markdown(rows: readonly BenchRow[], meta: Readonly<Record<string
       `### ${row.id}. ${row.title}`,
       '',
       ...Object.entries(row.details ?? {}).map(([key, value]) => `- ${key}: ${value}`),
+      `- measured: ${row.measured.slice(0, 16).replace('T', ' ')} UTC`,
       `- reproduce: \`${row.reproduce}\``,
       '',
     ]),

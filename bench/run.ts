@@ -3,11 +3,11 @@
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
  * under a minute); `--only <name>` runs one suite (create, clone, migrate, query-all, http, shared, scale).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { cleanScratch, log } from './setup';
-import { markdown, met, type BenchRow } from './report';
+import { markdown, met, type BenchRow, type MeasuredRow } from './report';
 import { cloneBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
@@ -63,19 +63,34 @@ try {
   cleanScratch();
 }
 
+const now = new Date().toISOString();
+const measured = rows.map((row) => ({ ...row, measured: now }));
+// `--only` re-measures some suites: their rows replace the same suites' rows of the last run
+// (matched by the row number's first digit), and the other rows keep their figures and dates.
+const rerun = new Set(measured.map((row) => row.id[0]));
+const kept = values.only && !quick ? previousRows(`${values.out}.json`).filter((row) => !rerun.has(row.id[0])) : [];
+const all = [...kept, ...measured].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+
 const meta = {
   mode: quick ? 'quick (small sizes; figures are not comparable with a full run)' : 'full',
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
   node: process.version,
-  date: new Date().toISOString(),
-  duration: `${Math.round((Date.now() - started) / 1000)} s`,
+  measured: [...new Set(all.map((row) => row.measured.slice(0, 16).replace('T', ' ')))].join(', ') + ' (UTC; each row says when)',
+  duration: `${Math.round((Date.now() - started) / 1000)} s for ${values.only ? values.only.join(', ') : 'everything'}`,
 };
 // The hand-written analysis of missed goals (with its evidence) travels with the figures.
 const analysis = readFileSync(new URL('./analysis.md', import.meta.url), 'utf8');
-writeFileSync(`${values.out}.md`, `${markdown(rows, meta)}\n${analysis}`);
-writeFileSync(`${values.out}.json`, `${JSON.stringify({ meta, rows: rows.map((row) => ({ ...row, met: met(row) })) }, null, 2)}\n`);
+writeFileSync(`${values.out}.md`, `${markdown(all, meta)}\n${analysis}`);
+writeFileSync(`${values.out}.json`, `${JSON.stringify({ meta, rows: all.map((row) => ({ ...row, met: met(row) })) }, null, 2)}\n`);
 log(`wrote ${values.out}.md and ${values.out}.json`);
-for (const row of rows) {
+for (const row of measured) {
   const ok = met(row);
   log(`${row.id.padEnd(3)} ${row.title}: ${row.silo.median.toFixed(2)} ${row.unit}${row.ratio === undefined ? '' : ` (${row.ratio.toFixed(2)}× baseline)`}${ok === false ? '  GOAL MISSED' : ''}`);
+}
+
+function previousRows(file: string): MeasuredRow[] {
+  if (!existsSync(file)) return [];
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { meta?: { date?: string }; rows?: MeasuredRow[] };
+  // Files written before rows carried their own date fall back to the run's date.
+  return (parsed.rows ?? []).map((row) => ({ ...row, measured: row.measured ?? parsed.meta?.date ?? 'unknown' }));
 }

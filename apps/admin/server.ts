@@ -9,13 +9,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
-import { securityHeaders, serveClientFile } from '@silo/web';
+import { clientFiles, securityHeaders } from '@silo/web';
 import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const clientDir = path.join(here, 'build', 'client');
+const serveClientFile = clientFiles(path.join(here, 'build', 'client'));
 
 /** Only the built bundles are public: everything else needs a session. */
 const isPublicAsset = (pathname: string): boolean => pathname.startsWith('/assets/') || pathname === '/favicon.ico';
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
     // The sign-in rate limiter keys on this; a client-sent value is overwritten.
     req.headers['x-silo-client-address'] = req.socket.remoteAddress ?? 'unknown';
-    if (serveClientFile(clientDir, req, res, isPublicAsset)) return;
+    if (serveClientFile(req, res, isPublicAsset)) return;
     void handle(req, res);
   });
   // Long streams (fleet query, migrate all) must not be cut by the default request timeout.

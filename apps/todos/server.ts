@@ -14,11 +14,11 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from 'react-router';
-import { serveClientFile } from '@silo/web';
+import { clientFiles } from '@silo/web';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = path.join(here, 'build');
-const clientDir = path.join(buildDir, 'client');
+const serveClientFile = clientFiles(path.join(buildDir, 'client'));
 const serverEntry = path.join(buildDir, 'server', 'index.js');
 
 let build: ServerBuild;
@@ -74,7 +74,7 @@ async function sendResponse(req: http.IncomingMessage, res: http.ServerResponse,
 }
 
 const server = http.createServer((req, res) => {
-  if (serveClientFile(clientDir, req, res)) return;
+  if (serveClientFile(req, res)) return;
   let request: Request;
   try {
     request = toRequest(req, res);

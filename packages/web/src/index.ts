@@ -5,4 +5,5 @@ export { CSRF_FIELD, assertSameOrigin, csrfToken, verifyCsrfToken } from './csrf
 export { createRateLimiter, type RateLimiter } from './rate-limit';
 export { loadSecret } from './secret';
 export { readForm, securityHeaders, sessionCookieOptions } from './http';
-export { serveClientFile } from './static-files';
+export { clientFiles } from './static-files';
+export type { ServeClientFile } from './static-files';

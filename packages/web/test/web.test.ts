@@ -1,9 +1,12 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   assertSameOrigin,
+  clientFiles,
   createRateLimiter,
   csrfToken,
   hashPassword,
@@ -120,5 +123,56 @@ describe('form bodies', () => {
     });
     const chunked = new Request('http://127.0.0.1/x', { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
     await expect(readForm(chunked, 1_000)).rejects.toMatchObject({ status: 413 });
+  });
+});
+
+describe('client build files', () => {
+  async function serving(allow?: (pathname: string) => boolean) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'silo-client-'));
+    dirs.push(dir);
+    mkdirSync(path.join(dir, 'client', 'assets'), { recursive: true });
+    writeFileSync(path.join(dir, 'client', 'assets', 'entry-abc123.js'), 'console.log(1);');
+    writeFileSync(path.join(dir, 'client', 'favicon.ico'), 'icon');
+    writeFileSync(path.join(dir, 'secret.txt'), 'outside the client build');
+    const serve = clientFiles(path.join(dir, 'client'));
+    // A file that appears after start-up is not served: the build is indexed once.
+    writeFileSync(path.join(dir, 'client', 'late.js'), 'late');
+    const server = createServer((req, res) => {
+      if (!serve(req, res, allow)) res.writeHead(404).end('app');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { origin, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  }
+
+  it('serves the build with types, lengths and a year of caching for hashed assets', async () => {
+    const { origin, close } = await serving();
+    try {
+      const asset = await fetch(`${origin}/assets/entry-abc123.js?v=1`);
+      expect(asset.status).toBe(200);
+      expect(await asset.text()).toBe('console.log(1);');
+      expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+      expect(asset.headers.get('content-length')).toBe('15');
+      expect(asset.headers.get('cache-control')).toContain('immutable');
+      const icon = await fetch(`${origin}/favicon.ico`, { method: 'HEAD' });
+      expect(icon.status).toBe(200);
+      expect(icon.headers.get('cache-control')).toBe('public, max-age=3600');
+    } finally {
+      await close();
+    }
+  });
+
+  it('never reaches outside the build, whatever the path says, and leaves other requests to the app', async () => {
+    const { origin, close } = await serving((pathname) => pathname.startsWith('/assets/'));
+    try {
+      for (const target of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e/%2e%2e/secret.txt', '/assets', '/assets/', '/late.js', '/favicon.ico', '/%E0%A4%A', '/']) {
+        const response = await fetch(`${origin}${target}`);
+        expect(await response.text(), target).toBe('app');
+      }
+      const post = await fetch(`${origin}/assets/entry-abc123.js`, { method: 'POST' });
+      expect(await post.text()).toBe('app');
+    } finally {
+      await close();
+    }
   });
 });
