@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Small statistics for benchmark figures: every figure is a median of repeated runs, with min and max. */
 export interface Figure {
@@ -33,6 +33,18 @@ export async function timed(work: () => Promise<unknown> | unknown): Promise<num
 }
 
 /** Peak resident memory of this process so far (Linux VmHWM), in bytes. */
+/**
+ * Resets the kernel's peak-RSS mark (VmHWM) so that a suite's peak is its own, not that of a
+ * suite run before it in the same process. Linux only; elsewhere peaks stay process-wide.
+ */
+export function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // Not Linux, or not permitted: the peak then covers the whole process.
+  }
+}
+
 export function peakRss(): number {
   try {
     const status = readFileSync('/proc/self/status', 'utf8');

@@ -1,11 +1,13 @@
 import { benchFleet, log, scratch } from '../setup';
 import type { BenchRow } from '../report';
-import { figure, openFds, peakRss, percentile } from '../stats';
+import { figure, openFds, peakRss, percentile, resetPeakRss } from '../stats';
 
 /** 7. Many instances on one node: creation, the catalog list page, random access under the LRU cap. */
 const ROUNDS = 3;
 
 export async function scaleBench(size: { instances: number; listSamples: number; accessSamples: number }): Promise<BenchRow[]> {
+  resetPeakRss();
+  const startRss = process.memoryUsage().rss;
   const dataDir = scratch('scale');
   const fleet = await benchFleet(dataDir, { handleCap: 200 });
   // Creation is timed in ten equal batches: the figure is the median batch (with min and max),
@@ -94,7 +96,15 @@ export async function scaleBench(size: { instances: number; listSamples: number;
       details: { 'p50 (median of rounds)': `${figure(accessP50).median.toFixed(3)} ms`, samples: `${ROUNDS} × ${size.accessSamples} accesses` },
       reproduce,
     },
-    { id: '7d', title: 'Peak RSS of the process (creating, listing and serving all of the above)', unit: 'MB', silo: figure([rss / 1024 / 1024]), goal: { max: 1024, text: '≤ 1 GB' }, reproduce },
+    {
+      id: '7d',
+      title: 'Peak RSS of the process (creating, listing and serving all of the above)',
+      unit: 'MB',
+      silo: figure([rss / 1024 / 1024]),
+      goal: { max: 1024, text: '≤ 1 GB' },
+      details: { how: `the kernel's peak mark (VmHWM), reset when this suite starts; RSS then: ${Math.round(startRss / 2 ** 20)} MB (what earlier suites left in the process)` },
+      reproduce,
+    },
     {
       id: '7e',
       title: 'Open file descriptors at peak (cap 200 handles × 3 fds + the process)',
