@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
- * under a minute); `--only <name>` runs one suite (create, clone, migrate, query-all, http, shared, scale).
+ * under a minute); `--only <name>` re-measures some suites (create, clone, migrate, query-all, http,
+ * shared, scale) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     out: { type: 'string', default: 'docs/benchmarks' },
+    // Re-renders the markdown from the JSON and bench/analysis.md without measuring anything.
+    rewrite: { type: 'boolean', default: false },
   },
 });
 
@@ -28,7 +31,7 @@ const size = quick
   ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, http: { instances: 100, seconds: 3, runs: 2 } }
   : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, http: { instances: 1_000, seconds: 10, runs: 3 } };
 
-const wanted = (name: string): boolean => !values.only || values.only.includes(name);
+const wanted = (name: string): boolean => !values.rewrite && (!values.only || values.only.includes(name));
 const rows: BenchRow[] = [];
 const started = Date.now();
 
@@ -68,7 +71,7 @@ const measured = rows.map((row) => ({ ...row, measured: now }));
 // `--only` re-measures some suites: their rows replace the same suites' rows of the last run
 // (matched by the row number's first digit), and the other rows keep their figures and dates.
 const rerun = new Set(measured.map((row) => row.id[0]));
-const kept = values.only && !quick ? previousRows(`${values.out}.json`).filter((row) => !rerun.has(row.id[0])) : [];
+const kept = (values.only || values.rewrite) && !quick ? previousRows(`${values.out}.json`).filter((row) => !rerun.has(row.id[0])) : [];
 const all = [...kept, ...measured].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 
 const meta = {
@@ -76,7 +79,7 @@ const meta = {
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
   node: process.version,
   measured: [...new Set(all.map((row) => row.measured.slice(0, 16).replace('T', ' ')))].join(', ') + ' (UTC; each row says when)',
-  duration: `${Math.round((Date.now() - started) / 1000)} s for ${values.only ? values.only.join(', ') : 'everything'}`,
+  duration: values.rewrite ? 'rewritten from the JSON, nothing measured' : `${Math.round((Date.now() - started) / 1000)} s for ${values.only ? values.only.join(', ') : 'everything'}`,
 };
 // The hand-written analysis of missed goals (with its evidence) travels with the figures.
 const analysis = readFileSync(new URL('./analysis.md', import.meta.url), 'utf8');
