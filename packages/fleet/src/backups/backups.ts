@@ -491,6 +491,8 @@ export class Backups {
       }
     }
     await thin(this.#catalogStore(), CATALOG_BASE);
+    // Snapshots of the catalog a killed process was staging.
+    leftoversRemoved += await new FolderStore(path.join(this.#host.settings.dataDir, 'staging')).sweepLeftovers('');
     this.#lastRetentionAt = now;
     const report = { pointsRemoved, chunksRemoved, instancesRemoved, leftoversRemoved };
     if (pointsRemoved > 0 || instancesRemoved.length > 0) {
