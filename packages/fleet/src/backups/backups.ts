@@ -174,6 +174,7 @@ export class Backups {
   #running: Promise<void> | undefined;
   #stopped = true;
   #lastRetentionAt = 0;
+  #onCycle: ((cycle: CycleReport) => void) | undefined;
 
   constructor(host: BackupHost) {
     this.#host = host;
@@ -519,9 +520,10 @@ export class Backups {
    * Starts the scheduler in this process. Many processes may call it: a catalog lease lets one
    * of them work at a time, and another takes over when it stops or dies.
    */
-  start(): void {
+  start(options: { onCycle?: (cycle: CycleReport) => void } = {}): void {
     if (!this.#stopped) return;
     this.#stopped = false;
+    this.#onCycle = options.onCycle;
     this.#schedule(0);
   }
 
@@ -561,7 +563,7 @@ export class Backups {
     if (this.#stopped) return;
     this.#timer = setTimeout(() => {
       this.#running = this.tick()
-        .then(() => undefined, () => undefined)
+        .then((cycle) => void (cycle && this.#onCycle?.(cycle)), () => undefined)
         .finally(() => this.#schedule(this.#settings.intervalMs));
     }, delayMs);
   }
