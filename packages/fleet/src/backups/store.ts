@@ -1,4 +1,3 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isTempFile, tempOwner, tempSibling } from '../engines/local-files';
@@ -72,7 +71,8 @@ export class FolderStore implements BackupStore {
       await Promise.all(staged.map(({ temp }) => rm(temp, { force: true })));
       throw error;
     }
-    for (const dir of dirs) fsyncDir(dir);
+    // Async, so other backups in flight keep working while the disk flushes.
+    await Promise.all([...dirs].map(fsyncDir));
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -183,11 +183,11 @@ export class FolderStore implements BackupStore {
   }
 }
 
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
   try {
-    fsyncSync(fd);
+    await handle.sync();
   } finally {
-    closeSync(fd);
+    await handle.close();
   }
 }

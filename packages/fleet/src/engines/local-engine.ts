@@ -50,7 +50,11 @@ export class LocalEngine implements Engine {
   readonly #pool: QueryPool;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
-    snapshot: async (url, destPath) => ({ changeToken: await this.#copyInto(this.pathOf(url), destPath, false) }),
+    // The destination is a staging file the caller reads and removes: no temp name, no fsync.
+    snapshot: async (url, destPath) => {
+      this.#ensureDir(path.dirname(destPath));
+      return { changeToken: await consistentCopy(this.pathOf(url), destPath) };
+    },
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
 
