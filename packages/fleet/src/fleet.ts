@@ -394,8 +394,14 @@ export class Fleet {
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
       this.#handles.invalidate(instance.id);
-      // Its backups go after the configured retention (erasure requests): marked before anything is removed.
-      await this.backups.markPurged(instance);
+      // Its backups go after the configured retention (erasure requests): marked before anything
+      // is removed. A location that cannot be written stops the purge and frees the row again.
+      try {
+        await this.backups.markPurged(instance);
+      } catch (error) {
+        this.#catalog.release(instance.id);
+        throw error;
+      }
       // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
       await this.engine.remove(instance.dbUrl);
       this.#catalog.removeClaimed(instance.id);

@@ -79,4 +79,20 @@ describe('the S3 store', () => {
     const left = [...(s3.buckets.get('silo-eu')?.keys() ?? [])].filter((key) => key.includes(restored.instance.clonedFrom?.id ?? '-'));
     expect(left).toEqual([]);
   });
+
+  it('a purge whose backup location cannot be written fails and leaves the instance restorable', async () => {
+    const s3 = await fakeS3();
+    const { fleet } = await tempFleet({
+      backups: { locations: { 'eu-west': { kind: 's3', bucket: 'silo-eu', endpoint: s3.endpoint, forcePathStyle: true, jurisdiction: 'eu', ...credentials } } },
+    });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.now('acme');
+    await fleet.delete('acme');
+    await s3.close();
+    servers.splice(servers.indexOf(s3), 1);
+    await expect(fleet.purge('acme')).rejects.toThrow();
+    expect(fleet.get('acme').state).toBe('deleted');
+    // Not left leased: it can still be restored (or purged once the bucket is back).
+    expect((await fleet.restore('acme')).state).toBe('ready');
+  });
 });

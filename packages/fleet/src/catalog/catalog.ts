@@ -286,6 +286,11 @@ export class Catalog {
     this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
   }
 
+  /** Gives back a lease this process took, when the operation stopped before changing anything. */
+  release(id: string): void {
+    this.#db.prepare('UPDATE instances SET op_owner = NULL WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
+  }
+
   /** Removes a row this process leased. */
   removeClaimed(id: string): void {
     this.#db.prepare('DELETE FROM instances WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
