@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { formatBytes, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
-import { EXIT } from '../errors';
+import { CliFailure, EXIT } from '../errors';
 import type { Style } from '../format/style';
 import { renderPairs, renderTable } from '../format/table';
 import { formatDate, formatDuration, formatRelative } from '../format/time';
@@ -128,6 +128,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
             return;
           }
           return report(cycle);
+        }
+        if (!fleet.settings.backups.enabled) {
+          throw new CliFailure('Backups are off (SILO_BACKUPS=off): the scheduler does not run. Unset it to back up automatically.');
         }
         await runUntilStopped(fleet, ctx, report);
       });

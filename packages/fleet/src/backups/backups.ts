@@ -517,11 +517,13 @@ export class Backups {
   // ── The scheduler ───────────────────────────────────────────────────────────────────────
 
   /**
-   * Starts the scheduler in this process. Many processes may call it: a catalog lease lets one
-   * of them work at a time, and another takes over when it stops or dies.
+   * Starts the scheduler in this process (unless backups are off). Many processes may call it:
+   * a catalog lease lets one of them work at a time, and another takes over when it stops or
+   * dies. `fleet.close()` stops it.
    */
   start(options: { onCycle?: (cycle: CycleReport) => void } = {}): void {
-    if (!this.#stopped) return;
+    // SILO_BACKUPS=off: no scheduler (a manual `backup now` still works).
+    if (!this.#stopped || !this.#settings.enabled) return;
     this.#stopped = false;
     this.#onCycle = options.onCycle;
     this.#schedule(0);
