@@ -8,9 +8,10 @@ import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isSiloError, openFleet, type Fleet } from '../src/index';
+import Database from 'better-sqlite3';
+import { isSiloError, openFleet, resolveSettings, settingsFromEnv, type Fleet } from '../src/index';
 import { pointsToDrop } from '../src/backups/retention';
-import { filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
+import { fileOf, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
 const HOUR = 60 * 60 * 1_000;
 const DAY = 24 * HOUR;
@@ -111,8 +112,14 @@ describe('backup points', () => {
     // A handle stays open in the cache across the restore, as in a serving app.
     expect(await notes(fleet, 'acme')).toEqual(['kept', 'mistake 1', 'mistake 2']);
 
+    // Another connection (as another process would hold) stays open across the restore.
+    const other = new Database(fileOf(fleet.get('acme').dbUrl, fleet.settings.dataDir));
     const restored = await fleet.backups.restore('acme', { at: good, inPlace: true });
     expect(restored.mode).toBe('in-place');
+    expect(other.prepare('SELECT body FROM notes ORDER BY id').all()).toEqual([{ body: 'kept' }]);
+    other.prepare("INSERT INTO notes (body) VALUES ('after restore')").run();
+    other.prepare("DELETE FROM notes WHERE body = 'after restore'").run();
+    other.close();
     expect(restored.undoPoint?.reason).toBe('undo');
     expect(await notes(fleet, 'acme')).toEqual(['kept']);
     expect((await fleet.engine.integrityCheck(fleet.get('acme').dbUrl))).toEqual([]);
@@ -184,6 +191,36 @@ describe('jurisdiction of backup locations', () => {
     expect(cycle).toMatchObject({ backedUp: 0, failed: 1 });
     expect(fleet.backups.overview().failing[0]).toMatchObject({ instance: 'acme' });
     expect(filesUnder(path.join(dataDir, 'us-backups'))).toEqual([]);
+  });
+});
+
+describe('backup settings from the environment', () => {
+  const settings = (env: Record<string, string>) => resolveSettings(settingsFromEnv({ SILO_DATA_DIR: '/srv/silo', ...env }));
+
+  it('reads locations, retention and the interval', () => {
+    const resolved = settings({
+      SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-eu/backups?jurisdiction=eu&region=eu-central-1&endpoint=https://s3.example.eu&path-style=1,us-east=/srv/us-backups',
+      SILO_BACKUP_INTERVAL_SEC: '5',
+      SILO_BACKUP_FULL_HISTORY_HOURS: '24',
+      SILO_BACKUP_PURGE_AFTER_DAYS: '14',
+      SILO_BACKUPS: 'off',
+    }).backups;
+    expect(resolved.locations.get('eu-west')).toMatchObject({ kind: 's3', bucket: 'silo-eu', prefix: 'backups', region: 'eu-central-1', endpoint: 'https://s3.example.eu', forcePathStyle: true, jurisdiction: 'eu' });
+    expect(resolved.locations.get('us-east')).toEqual({ kind: 'folder', path: '/srv/us-backups', jurisdiction: 'us' });
+    expect(resolved.locations.get('eu-central')).toEqual({ kind: 'folder', path: '/srv/silo/regions/eu-central/backups', jurisdiction: 'eu' });
+    expect(resolved).toMatchObject({ enabled: false, intervalMs: 5_000, retention: { fullHistoryMs: 24 * HOUR, purgeAfterMs: 14 * DAY } });
+  });
+
+  it.each([
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-eu/backups' }, /must say where its data lives/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=relative/folder' }, /must be an absolute path/],
+    [{ SILO_BACKUP_LOCATIONS: 'just-a-bucket' }, /should look like/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-us/x?jurisdiction=us' }, /Backups never leave their jurisdiction/],
+    [{ SILO_BACKUP_INTERVAL_SEC: 'soon' }, /SILO_BACKUP_INTERVAL_SEC must be a number/],
+    [{ SILO_BACKUP_INTERVAL_SEC: '0' }, /intervalMs/],
+    [{ SILO_BACKUPS: 'maybe' }, /SILO_BACKUPS must be "on" or "off"/],
+  ])('refuses %j with a message naming the problem', (env, message) => {
+    expect(() => settings(env)).toThrow(message);
   });
 });
 
