@@ -119,7 +119,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         const report = (cycle: CycleReport): void => {
           if (options.json) ctx.output.print(JSON.stringify(cycle));
           else ctx.output.print(cycleLine(cycle));
-          if (cycle.failed > 0) ctx.exitCode = EXIT.failed;
+          if (cycle.failed > 0 || cycle.catalogError) ctx.exitCode = EXIT.failed;
         };
         if (options.once) {
           const cycle = await fleet.backups.tick();
@@ -168,7 +168,7 @@ function runUntilStopped(fleet: Fleet, ctx: CliContext, report: (cycle: CycleRep
 }
 
 function cycleLine(cycle: CycleReport): string {
-  return `${new Date(cycle.at).toISOString()}  scanned ${formatCount(cycle.scanned)} in ${formatDuration(cycle.scanMs)}, ${formatCount(cycle.changed)} changed, ${formatCount(cycle.backedUp)} backed up, ${formatCount(cycle.failed)} failed${cycle.catalogBackedUp ? ', catalog backed up' : ''} (${formatDuration(cycle.durationMs)})`;
+  return `${new Date(cycle.at).toISOString()}  scanned ${formatCount(cycle.scanned)} in ${formatDuration(cycle.scanMs)}, ${formatCount(cycle.changed)} changed, ${formatCount(cycle.backedUp)} backed up, ${formatCount(cycle.failed)} failed${cycle.catalogBackedUp ? ', catalog backed up' : ''}${cycle.catalogError ? `, catalog FAILED: ${cycle.catalogError}` : ''} (${formatDuration(cycle.durationMs)})`;
 }
 
 function renderStatus(state: InstanceBackupStatus, style: Style): string {

@@ -102,6 +102,8 @@ export interface CycleReport {
   readonly backedUp: number;
   readonly failed: number;
   readonly catalogBackedUp: boolean;
+  /** Why the catalog could not be backed up this cycle (retried next cycle). */
+  readonly catalogError?: string;
   readonly scanMs: number;
   readonly durationMs: number;
 }
@@ -297,10 +299,12 @@ export class Backups {
     const at = this.#host.clock();
     const support = this.#host.engine.backups;
     let catalogBackedUp = false;
+    let catalogError: string | undefined;
     try {
       catalogBackedUp = await this.#backupCatalogIfChanged();
-    } catch {
-      // Retried next cycle; tenant backups must not wait on it.
+    } catch (error) {
+      // Retried next cycle; tenant backups must not wait on it. The cycle report shows it.
+      catalogError = errorMessage(error);
     }
     const rows = this.#host.catalog.backups.states(['ready']);
     const changed: { row: BackupStateRow }[] = [];
@@ -337,7 +341,17 @@ export class Backups {
     };
     await Promise.all(Array.from({ length: Math.min(this.#settings.concurrency, changed.length) }, worker));
     flush();
-    return { at, scanned: rows.length, changed: changed.length, backedUp, failed, catalogBackedUp, scanMs, durationMs: performance.now() - started };
+    return {
+      at,
+      scanned: rows.length,
+      changed: changed.length,
+      backedUp,
+      failed,
+      catalogBackedUp,
+      ...(catalogError ? { catalogError } : {}),
+      scanMs,
+      durationMs: performance.now() - started,
+    };
   }
 
   // ── Restoring ───────────────────────────────────────────────────────────────────────────
@@ -509,7 +523,8 @@ export class Backups {
   async markPurged(instance: InstanceInfo): Promise<void> {
     const store = this.#storeFor(instance);
     const base = instanceBase(instance.id);
-    if ((await store.list(`${base}/points/`)).length === 0) return;
+    // Anything stored (even chunks of an interrupted first backup) gets the marker, so it goes too.
+    if ((await store.list(`${base}/`)).length === 0) return;
     const marker = { name: instance.name, purgedAt: this.#host.clock() };
     await store.putAll([{ key: `${base}/purged.json`, data: Buffer.from(JSON.stringify(marker)) }]);
   }
