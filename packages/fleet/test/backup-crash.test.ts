@@ -85,3 +85,32 @@ describe('a backup killed half-way', () => {
     }
   });
 });
+
+describe('an in-place restore killed before the swap', () => {
+  it('leaves the instance as it was, and the next restore works', async () => {
+    const { fleet: setup, dataDir } = await tempFleet();
+    await setup.create('acme', { jurisdiction: 'eu' });
+    await setup.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('old')"));
+    const old = await setup.backups.now('acme');
+    await setup.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('new')"));
+    await setup.close();
+
+    const exit = await runChild({ command: 'restore-in-place', dataDir, name: 'acme', at: old.takenAt }, { failpoint: 'restore:before-swap' });
+    expect(exit.signal).toBe('SIGKILL');
+
+    const fleet = await openFleet({ dataDir, schema: sampleSchema() });
+    try {
+      const bodies = async (): Promise<unknown[]> => fleet.withInstance('acme', async (db) => (await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((row) => row['body']));
+      expect(await bodies()).toEqual(['old', 'new']);
+      expect(await fleet.engine.integrityCheck(fleet.get('acme').dbUrl)).toEqual([]);
+      // The dead process's restore lease does not block the next one.
+      const again = await fleet.backups.restore('acme', { at: old.takenAt, inPlace: true });
+      expect(again.point.id).toBe(old.id);
+      expect(await bodies()).toEqual(['old']);
+      await fleet.doctor({ scanFiles: true });
+      expect(filesUnder(dataDir).filter((file) => path.basename(file).includes('.tmp-'))).toEqual([]);
+    } finally {
+      await fleet.close();
+    }
+  });
+});
