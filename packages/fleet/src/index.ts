@@ -57,7 +57,7 @@ export type {
   RestoreResult,
   RetentionReport,
   VerificationReport,
-} from './backups/backups';
+} from './backups/backup-types';
 export type { VerificationRecord } from './catalog/backup-records';
 export type { BackupLocation, BackupSettings, BackupSettingsInput, LocationInput, RetentionPolicy } from './backups/backup-config';
 export { parseLocations } from './backups/backup-config';

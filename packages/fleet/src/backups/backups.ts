@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
-import type { BackupStateRow, LeaseInfo, VerificationRecord } from '../catalog/backup-records';
+import type { BackupStateRow, VerificationRecord } from '../catalog/backup-records';
 import type { FleetSettings } from '../config';
 import type { Engine } from '../engine';
 import { LocalEngine } from '../engines/local-engine';
@@ -10,7 +10,7 @@ import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import { failpoint } from '../failpoints';
 import { validateName } from '../names';
-import { PROCESS_OWNER, ownerAlive } from '../processes';
+import { PROCESS_OWNER } from '../processes';
 import { assertSameJurisdiction, type Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import { describeLocation, type BackupLocation } from './backup-config';
@@ -28,112 +28,22 @@ import {
   type PointRef,
   type PointSubject,
 } from './points';
+import type {
+  ActorOption,
+  BackupOverview,
+  BackupPoint,
+  CycleReport,
+  InstanceBackupStatus,
+  RestoreOptions,
+  RestoreResult,
+  RetentionReport,
+  VerificationReport,
+} from './backup-types';
 import { pointsToDrop } from './retention';
+import { BackupScheduler } from './scheduler';
 import { S3Store } from './s3-store';
 import { integrityOf, migrateFile, readFacts } from './snapshot-file';
 import { FolderStore, type BackupStore } from './store';
-
-// ── Public shapes (exported from index.ts for the CLI and the admin) ───────────────────────
-
-export interface BackupPoint {
-  readonly id: string;
-  readonly takenAt: number;
-  /** scheduled (the scheduler), manual (`backup now`), undo (the state an in-place restore replaced). */
-  readonly reason: PointReason;
-  /** With `details`: the database's size and what this point added to the location. */
-  readonly sizeBytes?: number;
-  readonly storedBytes?: number;
-  readonly schemaVersion?: number;
-}
-
-export interface InstanceBackupStatus {
-  readonly instance: string;
-  readonly state: string;
-  readonly jurisdiction: string;
-  readonly region: string;
-  readonly location: string;
-  readonly lastBackupAt: number | null;
-  readonly lastPointId: string | null;
-  readonly lastAttemptAt: number | null;
-  /** The last attempt's error; cleared by the next success. */
-  readonly lastError: string | null;
-  readonly failures: number;
-  /** The database changed since its last point (it will be in the next cycle's backup). */
-  readonly pending: boolean;
-  /** How long changes have waited for a backup: 0 when nothing is pending. */
-  readonly lagMs: number;
-  readonly points: number;
-  readonly oldestPointAt: number | null;
-  readonly lastVerification: VerificationRecord | null;
-}
-
-export interface RestoreOptions {
-  /** The moment to go back to: the newest point taken at or before it is used. */
-  at: Date | number;
-  /** Restore as a new instance of this name (the source keeps serving). */
-  as?: string;
-  /** Replace the instance's content; the state it replaces is kept as an undo point. */
-  inPlace?: boolean;
-  /** With `as`: a region of the source's jurisdiction (default: the source's region). */
-  region?: string;
-  actor?: string;
-}
-
-export interface RestoreResult {
-  readonly mode: 'new-instance' | 'in-place';
-  readonly instance: InstanceInfo;
-  readonly point: BackupPoint;
-  /** In place: the point holding the replaced state; `undoRestore` goes back to it. */
-  readonly undoPoint?: BackupPoint;
-}
-
-export interface VerificationReport {
-  readonly runId: string;
-  readonly at: number;
-  readonly checked: number;
-  readonly failed: number;
-  readonly results: readonly VerificationRecord[];
-}
-
-export interface CycleReport {
-  readonly at: number;
-  readonly scanned: number;
-  readonly changed: number;
-  readonly backedUp: number;
-  readonly failed: number;
-  readonly catalogBackedUp: boolean;
-  /** Why the catalog could not be backed up this cycle (retried next cycle). */
-  readonly catalogError?: string;
-  readonly scanMs: number;
-  readonly durationMs: number;
-}
-
-export interface RetentionReport {
-  readonly pointsRemoved: number;
-  readonly chunksRemoved: number;
-  /** Purged instances whose backups were removed after `purgeAfterDays`. */
-  readonly instancesRemoved: readonly string[];
-  readonly leftoversRemoved: number;
-}
-
-export interface BackupOverview {
-  readonly enabled: boolean;
-  readonly intervalMs: number;
-  /** The process running the scheduler, if any holds the lease now. */
-  readonly scheduler: { readonly owner: string; readonly since: number; readonly expiresAt: number; readonly lastCycle: CycleReport | null } | null;
-  readonly instances: number;
-  readonly backedUp: number;
-  readonly neverBackedUp: number;
-  readonly oldestLastBackupAt: number | null;
-  /** Instances whose last attempt failed (most recent first, at most 100). */
-  readonly failing: readonly { instance: string; error: string; failures: number; lastAttemptAt: number | null; lastBackupAt: number | null }[];
-  readonly lastVerification: VerificationReport | null;
-  readonly locations: readonly { region: string; jurisdiction: string; location: string }[];
-}
-
-export interface ActorOption {
-  actor?: string;
-}
 
 /** What the fleet lends its backups: its catalog, engine and the private steps of provisioning and auditing. */
 export interface BackupHost {
@@ -155,7 +65,6 @@ export interface BackupHost {
   dropFailed(name: string): void;
 }
 
-const SCHEDULER_LEASE = 'backup-scheduler';
 /** Chunks unreferenced for this long are garbage (younger ones may belong to a point being written). */
 const CHUNK_GRACE_MS = 60 * 60 * 1_000;
 const RECORD_BATCH = 200;
@@ -171,15 +80,21 @@ export class Backups {
   readonly #stores = new Map<string, BackupStore>();
   /** This fleet's name in leases: the process, plus a suffix for each fleet opened in it. */
   readonly #owner = `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`;
+  readonly #scheduler: BackupScheduler;
   #catalogToken: string | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
-  #lastRetentionAt = 0;
-  #onCycle: ((cycle: CycleReport) => void) | undefined;
 
   constructor(host: BackupHost) {
     this.#host = host;
+    this.#scheduler = new BackupScheduler({
+      records: host.catalog.backups,
+      owner: this.#owner,
+      settings: host.settings.backups,
+      clock: host.clock,
+      runCycle: () => this.runCycle(),
+      applyRetention: () => this.applyRetention(),
+      verify: () => this.verify({ actor: 'scheduler' }),
+      lastVerifiedAt: () => this.lastVerification()?.at ?? 0,
+    });
   }
 
   get #settings(): FleetSettings['backups'] {
@@ -248,7 +163,7 @@ export class Backups {
 
   overview(): BackupOverview {
     const rows = this.#host.catalog.backups.states(['ready']);
-    const lease = this.#liveLease();
+    const lease = this.#scheduler.liveLease();
     const backedUp = rows.filter((row) => row.lastBackupAt !== null);
     return {
       enabled: this.#settings.enabled,
@@ -508,7 +423,6 @@ export class Backups {
     await thin(this.#catalogStore(), CATALOG_BASE);
     // Snapshots of the catalog a killed process was staging.
     leftoversRemoved += await new FolderStore(path.join(this.#host.settings.dataDir, 'staging')).sweepLeftovers('');
-    this.#lastRetentionAt = now;
     const report = { pointsRemoved, chunksRemoved, instancesRemoved, leftoversRemoved };
     if (pointsRemoved > 0 || instancesRemoved.length > 0) {
       await this.#host.audited('backup-retention', null, { actor: options.actor ?? 'retention' }, { ...report, instancesRemoved: instancesRemoved.slice(0, 50) }, async () => report);
@@ -538,57 +452,25 @@ export class Backups {
    */
   start(options: { onCycle?: (cycle: CycleReport) => void } = {}): void {
     // SILO_BACKUPS=off: no scheduler (a manual `backup now` still works).
-    if (!this.#stopped || !this.#settings.enabled) return;
-    this.#stopped = false;
-    this.#onCycle = options.onCycle;
-    this.#schedule(0);
+    if (this.#settings.enabled) this.#scheduler.start(options.onCycle);
   }
 
   /** Stops the scheduler after the running cycle and hands the lease back. */
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
-    this.#host.catalog.backups.releaseLease(SCHEDULER_LEASE, this.#owner);
+  stop(): Promise<void> {
+    return this.#scheduler.stop();
   }
 
   get running(): boolean {
-    return !this.#stopped;
+    return this.#scheduler.running;
   }
 
   /**
    * One scheduler tick (exposed for tests and `silo backup run --once`): take or renew the
-   * lease, and if this process holds it, run a cycle and whatever retention and verification
-   * are due. Returns the cycle, or undefined when another process holds the lease.
+   * lease, and if this fleet holds it, run a cycle and whatever retention and verification are
+   * due. Returns the cycle, or undefined when another process holds the lease.
    */
-  async tick(): Promise<CycleReport | undefined> {
-    const now = this.#host.clock();
-    const ttl = Math.max(3 * this.#settings.intervalMs, 30_000);
-    if (!this.#host.catalog.backups.acquireLease(SCHEDULER_LEASE, this.#owner, ttl, now)) return undefined;
-    const cycle = await this.runCycle();
-    this.#host.catalog.backups.setLeaseDetail(SCHEDULER_LEASE, this.#owner, { lastCycle: cycle });
-    if (now - this.#lastRetentionAt >= this.#settings.retentionIntervalMs) await this.applyRetention().catch(() => undefined);
-    const lastVerifiedAt = this.lastVerification()?.at ?? 0;
-    if (this.#settings.verifySample > 0 && now - lastVerifiedAt >= this.#settings.verifyIntervalMs && cycle.scanned > 0) {
-      await this.verify({ actor: 'scheduler' }).catch(() => undefined);
-    }
-    return cycle;
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      this.#running = this.tick()
-        .then((cycle) => void (cycle && this.#onCycle?.(cycle)), () => undefined)
-        .finally(() => this.#schedule(this.#settings.intervalMs));
-    }, delayMs);
-  }
-
-  #liveLease(): LeaseInfo | undefined {
-    const lease = this.#host.catalog.backups.lease(SCHEDULER_LEASE);
-    if (!lease || lease.expiresAt < this.#host.clock() || ownerAlive(lease.owner) === false) return undefined;
-    return lease;
+  tick(): Promise<CycleReport | undefined> {
+    return this.#scheduler.tick();
   }
 
   // ── Internals ───────────────────────────────────────────────────────────────────────────
