@@ -29,7 +29,7 @@ export interface InstanceBackupStatus {
   readonly failures: number;
   /** The database changed since its last point (it will be in the next cycle's backup). */
   readonly pending: boolean;
-  /** How long changes have waited for a backup: 0 when nothing is pending. */
+  /** How long changes may have waited for a backup (an upper bound: time since the last point); 0 when nothing is pending. */
   readonly lagMs: number;
   readonly points: number;
   readonly oldestPointAt: number | null;
