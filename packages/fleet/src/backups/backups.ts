@@ -68,6 +68,11 @@ export interface BackupHost {
 /** Chunks unreferenced for this long are garbage (younger ones may belong to a point being written). */
 const CHUNK_GRACE_MS = 60 * 60 * 1_000;
 const RECORD_BATCH = 200;
+/**
+ * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
+ * be chunked, so it is backed up at most this often; its RPO is this plus one cycle.
+ */
+const CATALOG_MIN_INTERVAL_MS = 60_000;
 
 /**
  * Backups and point-in-time restore (ADR 0014). Changed instances are found by a stat of their
@@ -82,6 +87,7 @@ export class Backups {
   readonly #owner = `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`;
   readonly #scheduler: BackupScheduler;
   #catalogToken: string | undefined;
+  #catalogBackedUpAt = Number.NEGATIVE_INFINITY;
 
   constructor(host: BackupHost) {
     this.#host = host;
@@ -510,6 +516,7 @@ export class Backups {
     const file = this.#host.catalog.file;
     const token = LocalEngine.changeTokenOf(file);
     if (token === undefined || token === this.#catalogToken) return false;
+    if (this.#host.clock() - this.#catalogBackedUpAt < CATALOG_MIN_INTERVAL_MS) return false;
     const stagingDir = path.join(this.#host.settings.dataDir, 'staging');
     mkdirSync(stagingDir, { recursive: true });
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
@@ -533,6 +540,7 @@ export class Backups {
         knownChunks: new Set(known?.chunks ?? []),
       });
       this.#catalogToken = changeToken;
+      this.#catalogBackedUpAt = takenAt;
       return true;
     } finally {
       removeDatabaseFiles(staged);
