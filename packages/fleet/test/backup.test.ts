@@ -368,6 +368,8 @@ describe('the scheduler', () => {
     expect(point).toBeDefined();
     const dest = path.join(tempDir(), 'catalog.db');
     await fleet.backups.restoreCatalog(clock.now(), dest);
+    const again = await fleet.backups.restoreCatalog(clock.now(), dest).catch((caught: unknown) => caught);
+    expect(isSiloError(again, 'INVALID_INPUT')).toBe(true);
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(dest, { readonly: true });
     expect(db.prepare('SELECT name FROM instances').all()).toEqual([{ name: 'acme' }]);

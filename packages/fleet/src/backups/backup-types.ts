@@ -73,6 +73,7 @@ export interface CycleReport {
   readonly catalogBackedUp: boolean;
   /** Why the catalog could not be backed up this cycle (retried next cycle). */
   readonly catalogError?: string;
+  /** Listing the ready instances and a stat of each: the cost of a cycle when nothing changed. */
   readonly scanMs: number;
   readonly durationMs: number;
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import type { BackupStateRow, VerificationRecord } from '../catalog/backup-records';
@@ -227,6 +227,7 @@ export class Backups {
       // Retried next cycle; tenant backups must not wait on it. The cycle report shows it.
       catalogError = errorMessage(error);
     }
+    const scanStarted = performance.now();
     const rows = this.#host.catalog.backups.states(['ready']);
     const changed: { row: BackupStateRow }[] = [];
     if (support) {
@@ -235,7 +236,7 @@ export class Backups {
         if (token !== undefined && token !== row.changeToken) changed.push({ row });
       }
     }
-    const scanMs = performance.now() - started;
+    const scanMs = performance.now() - scanStarted;
     let backedUp = 0;
     let failed = 0;
     let records: Parameters<Catalog['backups']['recordAttempts']>[0][number][] = [];
@@ -327,6 +328,7 @@ export class Backups {
    */
   async restoreCatalog(at: Date | number, destPath: string): Promise<BackupPoint> {
     const time = toTime(at);
+    if (existsSync(destPath)) throw new SiloError('INVALID_INPUT', `${destPath} exists; give a new file name (the live catalog is never overwritten from here).`);
     const store = this.#catalogStore();
     const ref = (await listPoints(store, CATALOG_BASE)).filter((point) => point.takenAt <= time).at(-1);
     if (!ref) throw new SiloError('BACKUP_NOT_FOUND', `The catalog has no backup point at or before ${new Date(time).toISOString()}.`);
