@@ -359,6 +359,24 @@ describe('the scheduler', () => {
     expect(b.backups.overview()).toMatchObject({ instances: 1, backedUp: 1, neverBackedUp: 0, failing: [] });
   });
 
+  it('runs on its own timer once started, hands the lease back when stopped, and stays off when disabled', async () => {
+    const { fleet } = await tempFleet({ backups: { intervalMs: 100 } });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const cycles: number[] = [];
+    await new Promise<void>((resolve) => {
+      fleet.backups.start({ onCycle: (cycle) => (cycles.push(cycle.backedUp), cycles.length >= 3 && resolve()) });
+    });
+    expect(cycles.slice(0, 2)).toEqual([1, 0]);
+    expect(fleet.backups.overview().scheduler).not.toBeNull();
+    await fleet.backups.stop();
+    expect(fleet.backups.running).toBe(false);
+    expect(fleet.backups.overview().scheduler).toBeNull();
+
+    const { fleet: off } = await tempFleet({ dataDir: fleet.settings.dataDir, backups: { enabled: false } });
+    off.backups.start();
+    expect(off.backups.running).toBe(false);
+  });
+
   it('backs up the catalog too, and can write it back as a file', async () => {
     const clock = manualClock();
     const { fleet } = await tempFleet({ clock: clock.now });
