@@ -4,6 +4,7 @@ import type { CliContext } from './context';
 import { examples } from './help';
 import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
+import { registerBackup } from './commands/backup';
 import { registerDemo } from './commands/demo';
 import { registerDoctor } from './commands/doctor';
 import { registerInstances } from './commands/instances';
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerQuery(program, ctx);
   registerMigrate(program, ctx);
   registerDoctor(program, ctx);
+  registerBackup(program, ctx);
   registerAudit(program, ctx);
   registerDemo(program, ctx);
   registerAdmin(program, ctx);
@@ -54,6 +56,8 @@ Environment:
   SILO_DATA_DIR      the fleet folder (default ./data; --data-dir wins)
   SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
   SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
+  SILO_BACKUPS, SILO_BACKUP_INTERVAL_SEC, SILO_BACKUP_LOCATIONS, SILO_BACKUP_FULL_HISTORY_HOURS,
+  SILO_BACKUP_DAILY_DAYS, SILO_BACKUP_PURGE_AFTER_DAYS, SILO_BACKUP_VERIFY_SAMPLE (see the README)
   NO_COLOR           no colours (they are off anyway when output is not a terminal)
 
 Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not found`,

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SiloError } from './errors';
 import { defaultHandleCap, openFileLimit } from './handle-budget';
+import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSettings, type BackupSettings } from './backups/backup-config';
 
 /** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
 export interface Region {
@@ -36,6 +37,7 @@ export const settingsSchema = z.object({
   queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
   queryWorkers: z.number().int().min(1).max(64).default(2),
   importMaxBytes: z.number().int().min(1).default(1024 * 1024 * 1024),
+  backups: backupSettingsSchema,
 });
 
 export type FleetSettingsInput = z.input<typeof settingsSchema>;
@@ -51,6 +53,7 @@ export interface FleetSettings {
   readonly query: QueryLimits;
   readonly queryWorkers: number;
   readonly importMaxBytes: number;
+  readonly backups: BackupSettings;
 }
 
 /** Two jurisdictions out of the box, so the placement rule is visible from the first demo. */
@@ -89,6 +92,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
     importMaxBytes: settings.importMaxBytes,
+    backups: resolveBackupSettings(settings.backups, regions, dataDir),
   };
 }
 
@@ -120,7 +124,40 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSett
   }
   const regions = env['SILO_REGIONS'];
   if (regions) input.regions = parseRegions(regions);
+  const backups = backupSettingsFromEnv(env);
+  if (Object.keys(backups).length > 0) input.backups = backups;
   return input;
+}
+
+const BACKUP_ENV_NUMBERS = {
+  SILO_BACKUP_INTERVAL_SEC: ['intervalMs', 1_000],
+  SILO_BACKUP_FULL_HISTORY_HOURS: ['fullHistoryHours', 1],
+  SILO_BACKUP_DAILY_DAYS: ['dailyDays', 1],
+  SILO_BACKUP_PURGE_AFTER_DAYS: ['purgeAfterDays', 1],
+  SILO_BACKUP_VERIFY_SAMPLE: ['verifySample', 1],
+  SILO_BACKUP_VERIFY_INTERVAL_MIN: ['verifyIntervalMs', 60_000],
+  SILO_BACKUP_CONCURRENCY: ['concurrency', 1],
+} as const;
+
+function backupSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<FleetSettingsInput['backups']> {
+  const backups: NonNullable<FleetSettingsInput['backups']> = {};
+  for (const [variable, [key, factor]] of Object.entries(BACKUP_ENV_NUMBERS)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new SiloError('CONFIG_INVALID', `${variable} must be a number; got "${raw}".`);
+    backups[key] = factor === 1 ? value : Math.round(value * factor);
+  }
+  const enabled = env['SILO_BACKUPS'];
+  if (enabled !== undefined && enabled !== '') {
+    if (enabled !== 'on' && enabled !== 'off') throw new SiloError('CONFIG_INVALID', `SILO_BACKUPS must be "on" or "off"; got "${enabled}".`);
+    backups.enabled = enabled === 'on';
+  }
+  const locations = env['SILO_BACKUP_LOCATIONS'];
+  if (locations) backups.locations = parseLocations(locations);
+  const catalogLocation = env['SILO_BACKUP_CATALOG_LOCATION'];
+  if (catalogLocation) backups.catalogLocation = parseLocation(catalogLocation, 'SILO_BACKUP_CATALOG_LOCATION');
+  return backups;
 }
 
 function parseRegions(raw: string): NonNullable<FleetSettingsInput['regions']> {

@@ -59,7 +59,32 @@ export interface ImportReport {
   readonly sizeBytes: number;
 }
 
+/**
+ * What Silo's own backups need from an engine. Optional: an engine whose provider keeps its
+ * own point-in-time history (Turso) may leave it out, and its instances are then skipped.
+ */
+export interface EngineBackupSupport {
+  /**
+   * A cheap token that changes whenever the database may have changed (for local files: size
+   * and modification time of the file and its WAL). Undefined when the database is missing.
+   */
+  changeToken(url: string): string | undefined;
+  /**
+   * Writes a consistent single-file snapshot to `destPath` and returns the change token read
+   * while the snapshot's lock was held, so a write that lands after it is never mistaken for
+   * being in this snapshot.
+   */
+  snapshot(url: string, destPath: string): Promise<{ changeToken: string }>;
+  /**
+   * Replaces the live database's content with the SQLite file `sourcePath` as one write
+   * transaction: connections of any process see the old content or the new, never a mix.
+   */
+  replaceContent(url: string, sourcePath: string): Promise<void>;
+}
+
 export interface Engine {
+  /** Backups of this engine's databases; undefined when Silo does not back them up. */
+  readonly backups?: EngineBackupSupport;
   readonly kind: string;
   /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
   locate(name: string, region: Region): string;

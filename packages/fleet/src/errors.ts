@@ -22,6 +22,9 @@ export type SiloErrorCode =
   | 'QUERY_TIMEOUT'
   | 'HANDLES_EXHAUSTED'
   | 'ENGINE_FAILURE'
+  | 'BACKUP_NOT_FOUND'
+  | 'BACKUP_CORRUPT'
+  | 'BACKUP_FAILED'
   | 'FLEET_CLOSED';
 
 export class SiloError extends Error {

@@ -3,6 +3,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
+import { Backups } from './backups/backups';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
@@ -29,6 +30,8 @@ export interface FleetOptions extends FleetSettingsInput {
   actor?: string;
   /** Resolve operations a crash interrupted, on open (default true). Purging stays explicit. */
   reconcileOnOpen?: boolean;
+  /** The time backups and their retention go by; tests inject one instead of sleeping. */
+  clock?: () => number;
 }
 
 export interface ActorOption {
@@ -99,6 +102,8 @@ export class Fleet {
   readonly regions: Regions;
   readonly schema: TenantSchema;
   readonly engine: Engine;
+  /** Backups and point-in-time restore of every instance (see ADR 0014). */
+  readonly backups: Backups;
   readonly #catalog: Catalog;
   readonly #handles: HandleCache<string, TenantConnection>;
   readonly #touches: TouchBuffer;
@@ -125,6 +130,22 @@ export class Fleet {
     });
     this.#touches = new TouchBuffer(this.#catalog, this.engine, this.settings.touchFlushMs);
     this.#actor = options.actor ?? 'system';
+    this.backups = new Backups({
+      catalog: this.#catalog,
+      engine: this.engine,
+      regions: this.regions,
+      settings: this.settings,
+      schema: this.schema,
+      clock: options.clock ?? Date.now,
+      actor: this.#actor,
+      provision: (entry, build) => this.#provision(entry, build),
+      audited: (operation, instance, actorOption, detail, work) => this.#audited(operation, instance, actorOption, detail, work),
+      invalidate: (id) => this.#handles.invalidate(id),
+      dropFailed: (name) => {
+        const row = this.#catalog.resolve(name);
+        if (row?.state === 'failed') this.#catalog.remove(row.id);
+      },
+    });
   }
 
   static async open(options: FleetOptions): Promise<Fleet> {
@@ -373,6 +394,14 @@ export class Fleet {
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
       this.#handles.invalidate(instance.id);
+      // Its backups go after the configured retention (erasure requests): marked before anything
+      // is removed. A location that cannot be written stops the purge and frees the row again.
+      try {
+        await this.backups.markPurged(instance);
+      } catch (error) {
+        this.#catalog.release(instance.id);
+        throw error;
+      }
       // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
       await this.engine.remove(instance.dbUrl);
       this.#catalog.removeClaimed(instance.id);
@@ -540,6 +569,7 @@ export class Fleet {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.backups.running) await this.backups.stop();
     await this.#touches.close();
     this.#handles.closeAll();
     await this.engine.close();
@@ -585,13 +615,13 @@ export class Fleet {
 
   async #audited<T>(
     operation: string,
-    instance: string,
+    instance: string | null,
     options: ActorOption,
     detail: Record<string, unknown>,
     work: () => Promise<T>,
   ): Promise<T> {
     this.#assertOpen();
-    const entry = { actor: options.actor ?? this.#actor, operation, instance: auditName(instance), detail };
+    const entry = { actor: options.actor ?? this.#actor, operation, instance: instance === null ? null : auditName(instance), detail };
     try {
       const result = await work();
       this.#catalog.appendAudit({ ...entry, outcome: 'ok', error: null });

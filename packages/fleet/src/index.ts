@@ -34,6 +34,7 @@ export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
 export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';
 export type {
   Engine,
+  EngineBackupSupport,
   ExecuteResult,
   ImportReport,
   MigrationOutcome,
@@ -46,6 +47,23 @@ export type {
   TenantConnection,
 } from './engine';
 export { LocalEngine } from './engines/local-engine';
+export { Backups } from './backups/backups';
+export type {
+  BackupOverview,
+  BackupPoint,
+  CycleReport,
+  InstanceBackupStatus,
+  RestoreOptions,
+  RestoreResult,
+  RetentionReport,
+  VerificationReport,
+} from './backups/backup-types';
+export type { VerificationRecord } from './catalog/backup-records';
+export type { BackupLocation, BackupSettings, BackupSettingsInput, LocationInput, RetentionPolicy } from './backups/backup-config';
+export { parseLocations } from './backups/backup-config';
+export type { BackupStore, StoredObject } from './backups/store';
+export { FolderStore } from './backups/store';
+export { S3Store } from './backups/s3-store';
 export { formatBytes } from './format';
 export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode } from './errors';

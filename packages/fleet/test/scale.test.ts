@@ -71,7 +71,7 @@ describe('a 10,000-instance fleet', () => {
       await v1.close();
 
       // ── Migrate to v2 ──
-      const { fleet } = await tempFleet({ dataDir, schema: sampleSchema(2) });
+      const { fleet } = await tempFleet({ dataDir, schema: sampleSchema(2), handleCap: HANDLE_CAP });
       expect(fleet.migrationStatus()).toMatchObject({ latestVersion: 2, behind: COUNT, pending: [{ version: 2, instances: COUNT }] });
       let progressCalls = 0;
       started = performance.now();
@@ -95,7 +95,7 @@ describe('a 10,000-instance fleet', () => {
       const again = await fleet.migrateAll();
       expect(again.results).toHaveLength(0);
 
-      // ── Handles: 500 distinct instances through the default cap of 200 ──
+      // ── Handles: 500 distinct instances through a cap of 200 ──
       expect(fleet.settings.handleCap).toBe(HANDLE_CAP);
       let maxHandles = 0;
       let maxFds = 0;

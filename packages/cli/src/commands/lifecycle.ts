@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import type { Fleet } from '@silo/fleet';
+import type { Fleet, RestoreResult } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT, UsageError } from '../errors';
 import { placed } from '../format/instances';
 import { formatDate } from '../format/time';
 import { plural } from '../format/values';
 import { examples } from '../help';
+import { parseTime } from '../options';
 
 interface CreateOptions {
   jurisdiction: string;
@@ -15,6 +16,16 @@ interface CreateOptions {
 }
 
 interface JsonOption {
+  json?: boolean;
+}
+
+interface RestoreFlags {
+  at?: number;
+  as?: string;
+  inPlace?: boolean;
+  region?: string;
+  undo?: boolean;
+  point?: string;
   json?: boolean;
 }
 
@@ -70,18 +81,36 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
 
   const restore = program
     .command('restore')
-    .summary('restore a deleted instance')
-    .description('bring a deleted instance back (migrating it if the schema moved on meanwhile)')
+    .summary('restore a deleted instance, or go back to a backup point')
+    .description(
+      'without --at: bring a deleted instance back (migrating it if the schema moved on meanwhile).\n' +
+        'with --at: restore the newest backup point taken at or before that moment, as a new instance (--as) or in place (--in-place, undoable with --undo)',
+    )
     .argument('<name>', 'instance name')
-    .option('--json', 'print the instance as JSON')
-    .action(async (name: string, options: JsonOption, cmd: Command) => {
-      await withFleet(ctx, cmd, async (fleet) => {
-        const instance = await fleet.restore(name);
-        if (options.json) return ctx.output.json(instance);
-        ctx.output.print(`Restored "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
-      });
+    .option('--at <time>', 'ISO date-time (2026-11-27T15:04:05Z, or 2026-11-27 15:04 local), epoch ms, "now", or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
+    .option('--as <new-name>', 'restore into a new instance of this name; the original keeps serving')
+    .option('--in-place', 'replace the instance\'s content; the replaced state is kept as an undo point')
+    .option('--region <id>', 'with --as: a region of the same jurisdiction')
+    .option('--undo', 'undo the last in-place restore (the replaced state comes back)')
+    .option('--point <id>', 'with --undo: go back to this point instead')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, options: RestoreFlags, cmd: Command) => {
+      const pointInTime = options.at !== undefined || options.as !== undefined || options.inPlace || options.undo || options.point !== undefined || options.region !== undefined;
+      if (!pointInTime) {
+        return withFleet(ctx, cmd, async (fleet) => {
+          const instance = await fleet.restore(name);
+          if (options.json) return ctx.output.json(instance);
+          ctx.output.print(`Restored "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
+        });
+      }
+      await withFleet(ctx, cmd, (fleet) => restoreFromBackup(fleet, ctx, name, options));
     });
-  examples(restore, ['silo restore acme']);
+  examples(restore, [
+    'silo restore acme',
+    'silo restore acme --at "2026-11-27 15:00" --as acme-before-import',
+    'silo restore acme --at 30m --in-place',
+    'silo restore acme --undo',
+  ]);
 
   const purge = program
     .command('purge')
@@ -103,6 +132,26 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
       }
     });
   examples(purge, ['silo purge acme', 'silo purge acme --yes', 'silo purge --expired --yes']);
+}
+
+async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, options: RestoreFlags): Promise<void> {
+  let result: RestoreResult;
+  if (options.undo || options.point !== undefined) {
+    if (options.at !== undefined || options.as !== undefined || options.inPlace) throw new UsageError('--undo goes back to the state the last in-place restore replaced; it takes no --at, --as or --in-place.', 'restore');
+    result = await fleet.backups.undoRestore(name, options.point ? { point: options.point } : {});
+  } else {
+    if (options.at === undefined) throw new UsageError('Which moment? Give --at (e.g. --at 15m, --at "2026-11-27 15:00").', 'restore');
+    if ((options.as === undefined) === !options.inPlace) throw new UsageError('Say where to restore: --as <new-name> (a new instance) or --in-place (replace, undoable), not both.', 'restore');
+    if (options.region !== undefined && options.as === undefined) throw new UsageError('--region goes with --as.', 'restore');
+    result = await fleet.backups.restore(name, { at: options.at, ...(options.as !== undefined ? { as: options.as } : { inPlace: true }), ...(options.region ? { region: options.region } : {}) });
+  }
+  if (options.json) return ctx.output.json(result);
+  const taken = `${formatDate(result.point.takenAt)} (point ${result.point.id})`;
+  if (result.mode === 'new-instance') {
+    ctx.output.print(`Restored "${name}" as of ${taken} into a new instance ${placed(result.instance)}. "${name}" is unchanged.`);
+  } else {
+    ctx.output.print(`Restored "${name}" in place to ${taken}. The replaced state is point ${result.undoPoint?.id ?? '?'}: \`silo restore ${name} --undo\` brings it back.`);
+  }
 }
 
 async function purgeOne(fleet: Fleet, ctx: CliContext, name: string, options: PurgeOptions): Promise<void> {

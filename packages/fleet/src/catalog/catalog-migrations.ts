@@ -107,4 +107,46 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ANALYZE;
     `,
   },
+  {
+    version: 4,
+    name: 'backup summaries, verifications and leases',
+    sql: `
+      -- A summary per instance; the backup points themselves are listed from the backup
+      -- location, whose manifests survive the loss of this catalog.
+      CREATE TABLE backup_state (
+        instance_id       TEXT PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+        -- Size and mtime of the files when the last point was taken: a changed token means changed data.
+        change_token      TEXT,
+        last_point_id     TEXT,
+        last_backup_at    INTEGER,
+        last_attempt_at   INTEGER,
+        last_error        TEXT,
+        failures          INTEGER NOT NULL DEFAULT 0,
+        last_verified_at  INTEGER,
+        last_verify_ok    INTEGER
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE backup_verifications (
+        id           INTEGER PRIMARY KEY,
+        run_id       TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        instance     TEXT NOT NULL,
+        point_id     TEXT,
+        ok           INTEGER NOT NULL,
+        problems     TEXT,
+        duration_ms  REAL NOT NULL
+      ) STRICT;
+      CREATE INDEX backup_verifications_at ON backup_verifications (at);
+      CREATE INDEX backup_verifications_instance ON backup_verifications (instance, at);
+
+      -- Fleet-wide jobs owned by one process at a time (the backup scheduler).
+      CREATE TABLE leases (
+        name         TEXT PRIMARY KEY,
+        owner        TEXT NOT NULL,
+        acquired_at  INTEGER NOT NULL,
+        expires_at   INTEGER NOT NULL,
+        detail       TEXT
+      ) STRICT;
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { CATALOG_PRAGMAS, migrateSync, openSqlite, type SqliteDatabase } from '../sqlite';
 import { AdminDirectory } from './admin-directory';
+import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
 import { PROCESS_OWNER } from '../processes';
 
@@ -149,6 +150,7 @@ const SELECT_INSTANCE = `
  */
 export class Catalog {
   readonly admins: AdminDirectory;
+  readonly backups: BackupRecords;
   readonly #db: SqliteDatabase;
   readonly #byName;
   readonly #resolveByName;
@@ -165,6 +167,7 @@ export class Catalog {
       );
     }
     migrateSync(this.#db, CATALOG_MIGRATIONS);
+    this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }));
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
@@ -281,6 +284,11 @@ export class Catalog {
 
   remove(id: string): void {
     this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+  }
+
+  /** Gives back a lease this process took, when the operation stopped before changing anything. */
+  release(id: string): void {
+    this.#db.prepare('UPDATE instances SET op_owner = NULL WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
   }
 
   /** Removes a row this process leased. */

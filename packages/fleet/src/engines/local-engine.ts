@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, rea
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Region } from '../config';
-import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, EngineBackupSupport, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
@@ -48,6 +48,15 @@ export class LocalEngine implements Engine {
   readonly #knownDirs = new Set<string>();
   readonly #referenceShapes = new Map<string, Map<string, Set<string>>>();
   readonly #pool: QueryPool;
+  readonly backups: EngineBackupSupport = {
+    changeToken: (url) => changeToken(this.pathOf(url)),
+    // The destination is a staging file the caller reads and removes: no temp name, no fsync.
+    snapshot: async (url, destPath) => {
+      this.#ensureDir(path.dirname(destPath));
+      return { changeToken: await consistentCopy(this.pathOf(url), destPath) };
+    },
+    replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
+  };
 
   constructor(options: LocalEngineOptions) {
     this.#templatesDir = options.templatesDir;
@@ -98,12 +107,23 @@ export class LocalEngine implements Engine {
     await this.#copyInto(this.pathOf(url), destPath, false);
   }
 
-  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<void> {
+  /** A consistent copy of any SQLite file we own (the catalog's backups use it). */
+  static copyConsistently(source: string, dest: string): Promise<string> {
+    return consistentCopy(source, dest);
+  }
+
+  static changeTokenOf(file: string): string | undefined {
+    return changeToken(file);
+  }
+
+  /** Returns the source's change token as it was when the copy was taken. */
+  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<string> {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      await consistentCopy(source, temp);
+      const token = await consistentCopy(source, temp);
       publish(temp, destPath, { ownsSidecars });
+      return token;
     } catch (error) {
       removeDatabaseFiles(temp);
       throw error;
@@ -327,7 +347,7 @@ export class LocalEngine implements Engine {
  * for the few milliseconds of the copy; readers are never blocked. Under a write storm that
  * keeps refilling the WAL, SQLite's backup API gives the same guarantee more slowly.
  */
-async function consistentCopy(source: string, dest: string): Promise<void> {
+async function consistentCopy(source: string, dest: string): Promise<string> {
   const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
   try {
     for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
@@ -337,13 +357,66 @@ async function consistentCopy(source: string, dest: string): Promise<void> {
         if (fileSize(`${source}-wal`) === 0) {
           copyFileSync(source, dest);
           failpoint('clone:during-copy');
-          return;
+          // No writer can commit while we hold the lock: this token describes exactly the copy.
+          return changeToken(source) ?? '';
         }
       } finally {
         db.exec('ROLLBACK');
       }
     }
+    // Read before the copy starts: a write during it changes the token, so at worst the next
+    // backup repeats work, never misses it.
+    const token = changeToken(source) ?? '';
     await db.backup(dest);
+    return token;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Size and modification time of the database file and its WAL. An empty WAL and a missing one
+ * mean the same content (SQLite deletes the WAL when the last connection closes), so they
+ * share a token and closing a database does not look like a change.
+ */
+function changeToken(file: string): string | undefined {
+  let main;
+  try {
+    main = statSync(file, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  let wal = '0';
+  try {
+    const stat = statSync(`${file}-wal`, { bigint: true });
+    if (stat.size > 0n) wal = `${stat.size}@${stat.mtimeNs}`;
+  } catch {
+    // No WAL: everything is in the main file.
+  }
+  return `${main.size}@${main.mtimeNs}/${wal}`;
+}
+
+const REPLACE_ATTEMPTS = 50;
+
+/**
+ * Copies every page of `source` into the live database `target` with SQLite's backup API. The
+ * destination's write lock is held from the first page to the commit, so other connections
+ * (in any process) see the old content or the new one; their handles stay valid.
+ */
+async function replaceContent(source: string, target: string): Promise<void> {
+  const db = openReadOnly(source);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // After the first (locking) step, copy everything in one step: one transaction.
+        await db.backup(target, { progress: () => 0x7fffffff });
+        return;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || attempt >= REPLACE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   } finally {
     db.close();
   }

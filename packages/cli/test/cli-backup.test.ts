@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupOverview, BackupPoint, InstanceBackupStatus, RestoreResult, VerificationReport } from '@silo/fleet';
+import { json, silo, tempDir } from './helpers';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('silo backup and silo restore --at', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const run = (...args: string[]) => silo(dir, args);
+  const bodies = async (name: string): Promise<string[]> =>
+    json<{ rows: { body: string }[] }>(await run('query', name, 'SELECT body FROM notes ORDER BY id', '--json')).rows.map((row) => row.body);
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir());
+    expect((await run('create', 'acme', '--jurisdiction', 'eu')).code).toBe(0);
+    await run('query', 'acme', "CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY, body TEXT)", '--write');
+  });
+
+  afterAll(() => cleanup());
+
+  it('backs up, lists points, restores a past moment as a new instance and in place with undo', async () => {
+    expect((await run('query', 'acme', "INSERT INTO notes (body) VALUES ('first')", '--write')).code).toBe(0);
+    const now = await run('backup', 'now', 'acme');
+    expect(now.stderr).toBe('');
+    expect(now.stdout).toMatch(/Backed up "acme": point \d{13}-manual-/);
+    await sleep(50);
+    const between = Date.now();
+    await sleep(50);
+    await run('query', 'acme', "INSERT INTO notes (body) VALUES ('second')", '--write');
+
+    const once = await run('backup', 'run', '--once', '--json');
+    expect(once.code, once.stderr).toBe(0);
+    expect(JSON.parse(once.stdout.trim().split('\n')[0] ?? '{}')).toMatchObject({ changed: 1, backedUp: 1, failed: 0 });
+
+    const points = json<BackupPoint[]>(await run('backup', 'list', 'acme', '--json'));
+    expect(points.map((point) => point.reason)).toEqual(['scheduled', 'manual']);
+    const table = await run('backup', 'list', 'acme');
+    expect(table.stdout).toContain('manual');
+    const status = json<InstanceBackupStatus>(await run('backup', 'status', 'acme', '--json'));
+    expect(status).toMatchObject({ instance: 'acme', points: 2, pending: false, lastError: null });
+    expect(status.location).toContain('eu-west');
+
+    const asNew = json<RestoreResult>(await run('restore', 'acme', '--at', String(between), '--as', 'acme-then', '--json'));
+    expect(asNew).toMatchObject({ mode: 'new-instance', instance: { name: 'acme-then', jurisdiction: 'eu' } });
+    expect(await bodies('acme-then')).toEqual(['first']);
+    expect(await bodies('acme')).toEqual(['first', 'second']);
+
+    const inPlace = await run('restore', 'acme', '--at', String(between), '--in-place');
+    expect(inPlace.code, inPlace.stderr).toBe(0);
+    expect(inPlace.stdout).toContain('silo restore acme --undo');
+    expect(await bodies('acme')).toEqual(['first']);
+    const undo = await run('restore', 'acme', '--undo');
+    expect(undo.code, undo.stderr).toBe(0);
+    expect(await bodies('acme')).toEqual(['first', 'second']);
+
+    const verify = json<VerificationReport>(await run('backup', 'verify', 'acme', '--json'));
+    expect(verify).toMatchObject({ checked: 1, failed: 0 });
+    const overview = await run('backup', 'status', '--json');
+    expect(overview.code).toBe(0);
+    expect(json<BackupOverview>(overview)).toMatchObject({ enabled: true, failing: [] });
+    const audit = await run('audit', '--operation', 'backup-restore', '--json');
+    expect(json<{ total: number }>(audit).total).toBe(2);
+    // Each step is a real `silo` process on a shared machine: allow for slow starts.
+  }, 180_000);
+
+  it('refuses bad restore and backup requests with usage errors and the right exit codes', async () => {
+    const neither = await run('restore', 'acme', '--at', '5m');
+    expect(neither.code).toBe(2);
+    expect(neither.stderr).toContain('--as <new-name>');
+    const both = await run('restore', 'acme', '--at', '5m', '--as', 'x-y', '--in-place');
+    expect(both.code).toBe(2);
+    const badTime = await run('restore', 'acme', '--at', 'yesterday-ish', '--as', 'x-y');
+    expect(badTime.code).toBe(2);
+    expect(badTime.stderr).toContain('ISO date-time');
+    const tooEarly = await run('restore', 'acme', '--at', '2000-01-01T00:00:00Z', '--as', 'acme-ancient');
+    expect(tooEarly.code).toBe(1);
+    expect(tooEarly.stderr).toContain('no backup point');
+    const unknown = await run('backup', 'list', 'nobody');
+    expect(unknown.code).toBe(3);
+    const wrongRegion = await run('restore', 'acme', '--at', 'now', '--as', 'acme-us', '--region', 'us-east');
+    expect(wrongRegion.code).toBe(1);
+    expect(wrongRegion.stderr).toContain('jurisdiction');
+    const names = json<{ items: { name: string }[] }>(await run('instances', 'list', '--json')).items.map((item) => item.name);
+    expect(names).toEqual(['acme', 'acme-then']);
+  }, 120_000);
+
+  it('refuses a backup location outside the region’s jurisdiction, naming the problem', async () => {
+    const result = await silo(dir, ['backup', 'status'], { env: { SILO_BACKUP_LOCATIONS: 'eu-west=s3://us-bucket/silo?jurisdiction=us' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Backups never leave their jurisdiction');
+  });
+});

@@ -1,0 +1,89 @@
+import type { BackupRecords, LeaseInfo } from '../catalog/backup-records';
+import { ownerAlive } from '../processes';
+import type { BackupSettings } from './backup-config';
+import type { CycleReport, RetentionReport, VerificationReport } from './backup-types';
+
+const SCHEDULER_LEASE = 'backup-scheduler';
+
+export interface SchedulerParts {
+  readonly records: BackupRecords;
+  /** This fleet's name in the lease. */
+  readonly owner: string;
+  readonly settings: BackupSettings;
+  readonly clock: () => number;
+  runCycle(): Promise<CycleReport>;
+  applyRetention(): Promise<RetentionReport>;
+  verify(): Promise<VerificationReport>;
+  lastVerifiedAt(): number;
+}
+
+/**
+ * Runs backup cycles every interval while this fleet holds the `backup-scheduler` lease in the
+ * catalog (renewed each tick, 3 × interval long, at least 30 s); retention and verification
+ * run from the same ticks when they are due.
+ */
+export class BackupScheduler {
+  readonly #parts: SchedulerParts;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #lastRetentionAt = 0;
+  #onCycle: ((cycle: CycleReport) => void) | undefined;
+
+  constructor(parts: SchedulerParts) {
+    this.#parts = parts;
+  }
+
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  start(onCycle?: (cycle: CycleReport) => void): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#onCycle = onCycle;
+    this.#schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+    this.#parts.records.releaseLease(SCHEDULER_LEASE, this.#parts.owner);
+  }
+
+  async tick(): Promise<CycleReport | undefined> {
+    const { records, owner, settings, clock } = this.#parts;
+    const now = clock();
+    const ttl = Math.max(3 * settings.intervalMs, 30_000);
+    if (!records.acquireLease(SCHEDULER_LEASE, owner, ttl, now)) return undefined;
+    const cycle = await this.#parts.runCycle();
+    records.setLeaseDetail(SCHEDULER_LEASE, owner, { lastCycle: cycle });
+    // Failures of these are recorded by them (audit log, verification results); the next tick retries.
+    if (now - this.#lastRetentionAt >= settings.retentionIntervalMs) {
+      this.#lastRetentionAt = now;
+      await this.#parts.applyRetention().catch(() => undefined);
+    }
+    if (settings.verifySample > 0 && cycle.scanned > 0 && now - this.#parts.lastVerifiedAt() >= settings.verifyIntervalMs) {
+      await this.#parts.verify().catch(() => undefined);
+    }
+    return cycle;
+  }
+
+  /** The lease if a live process holds it now. */
+  liveLease(): LeaseInfo | undefined {
+    const lease = this.#parts.records.lease(SCHEDULER_LEASE);
+    if (!lease || lease.expiresAt < this.#parts.clock() || ownerAlive(lease.owner) === false) return undefined;
+    return lease;
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#running = this.tick()
+        .then((cycle) => void (cycle && this.#onCycle?.(cycle)), () => undefined)
+        .finally(() => this.#schedule(this.#parts.settings.intervalMs));
+    }, delayMs);
+  }
+}
