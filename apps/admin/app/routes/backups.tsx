@@ -8,6 +8,7 @@ import { formatInterval, pointTime } from '../lib/backups';
 import { formatCount, formatDuration, relativeTime } from '../lib/format';
 import { CsrfField } from '../components/csrf';
 import { useLiveRevalidate } from '../components/live';
+import { useSticky } from '../components/sticky';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Backups · Silo admin' }];
 
@@ -46,7 +47,7 @@ function Stat({ id, label, value, tone }: { id: string; label: string; value: st
 
 export default function Backups({ loaderData }: Route.ComponentProps) {
   const { overview, verifySample, now } = loaderData;
-  const result = useActionData<typeof action>();
+  const result = useSticky(useActionData<typeof action>(), 'backups');
   const navigation = useNavigation();
   const verifying = navigation.state === 'submitting' && navigation.formAction === '/backups';
   const messageRef = useRef<HTMLParagraphElement>(null);

@@ -13,6 +13,7 @@ import { formatBytes, formatCount, formatDate, relativeTime } from '../lib/forma
 import { backupAction, backupPanel } from '../lib/backups.server';
 import type { BackupAction } from '../lib/backups';
 import { BackupsPanel } from '../components/backups-panel';
+import { useSticky } from '../components/sticky';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
 
@@ -88,8 +89,9 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
   const { instance, clones, audit, backups, latestVersion, regions, todosUrl, notice, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
-  const backupResult = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
-  const result = backupResult ? undefined : actionData;
+  const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
+  const backupResult = useSticky(backupAction, instance.name);
+  const result = backupAction ? undefined : actionData;
   const navigation = useNavigation();
   const busyIntent = navigation.state === 'submitting' ? navigation.formData?.get('intent') : undefined;
   useLiveRevalidate(5_000);
