@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Form } from 'react-router';
 import { CsrfField } from './csrf';
 import { useHydrated } from './hydrated';
-import { formatBytes, formatDuration, relativeTime } from '../lib/format';
+import { formatBytes, relativeTime } from '../lib/format';
 import { REASON_LABELS, formatInterval, pointTime, type BackupAction, type BackupPanelView } from '../lib/backups';
 
 interface Props {
@@ -72,7 +72,7 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
         <dd>
           {status.pending ? (
             <>
-              <span className="badge warn">pending</span> changed since the last point; up to {formatDuration(status.lagMs)} behind, in the next backup (every {formatInterval(intervalMs)})
+              <span className="badge warn">pending</span> changed since the last point; up to {formatInterval(Math.max(1_000, status.lagMs))} behind, in the next backup (every {formatInterval(intervalMs)})
             </>
           ) : (
             'none: the last point holds every change'
@@ -198,7 +198,7 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
   const showNew = !hydrated || mode === 'new';
   const showInPlace = !hydrated || mode === 'in-place';
   return (
-    <Form method="post" className="stack" aria-label="Restore from a backup" key={mine ? JSON.stringify(mine) : 'fresh'}>
+    <Form method="post" className="stack restore-form" aria-label="Restore from a backup" key={mine ? JSON.stringify(mine) : 'fresh'}>
       <h3 className="h3">Restore</h3>
       <CsrfField />
       <input type="hidden" name="intent" value="backup-restore" />
