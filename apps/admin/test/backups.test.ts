@@ -2,7 +2,7 @@
  * The backups panel and page, over HTTP and in chromium: a real server (running the backup
  * scheduler) on a temporary fleet; a stored backup is damaged on disk to see verification fail.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -187,6 +187,28 @@ describe('backups in the admin console', () => {
     expect(refusedText).not.toMatch(/\bat .*\.ts:\d+/);
     expect((await admin.get('/instances/hurt-copy')).status).toBe(404);
     expect(text(await (await admin.get('/audit?operation=backup-verify&outcome=error')).text())).toContain('hurt');
+  });
+
+  it('shows a failing backup attempt on the panel and in the failing table', async () => {
+    // A file where the region's backup folder should be: every write to the location fails.
+    const folder = path.join(dataDir, 'regions', 'eu-west', 'backups');
+    renameSync(folder, `${folder}.away`);
+    writeFileSync(folder, 'in the way');
+    try {
+      const refused = await admin.post('/instances/spare', { intent: 'backup-now' });
+      expect(refused.status).toBe(400);
+      const panel = text(await refused.text());
+      expect(panel).toContain('Backing up spare failed');
+      expect(panel).toMatch(/failing 1 failed attempt/);
+      const page = await (await admin.get('/backups')).text();
+      expect(page).toContain('aria-label="Failing backups"');
+      expect(text(page.slice(page.indexOf('aria-label="Failing backups"')))).toMatch(/spare .*(ENOTDIR|EEXIST|not a directory|exists)/);
+    } finally {
+      rmSync(folder);
+      renameSync(`${folder}.away`, folder);
+    }
+    await backUpNow('spare');
+    expect(text(await (await admin.get('/backups')).text())).toContain("No instance's last backup attempt failed.");
   });
 
   describe('in chromium', () => {
