@@ -200,6 +200,8 @@ describe('backups in the admin console', () => {
       const panel = text(await refused.text());
       expect(panel).toContain('Backing up spare failed');
       expect(panel).toMatch(/failing 1 failed attempt/);
+      // The instance page still opens while its backup location is unusable.
+      expect((await admin.get('/instances/spare')).status).toBe(200);
       const page = await (await admin.get('/backups')).text();
       expect(page).toContain('aria-label="Failing backups"');
       expect(text(page.slice(page.indexOf('aria-label="Failing backups"')))).toMatch(/spare .*(ENOTDIR|EEXIST|not a directory|exists)/);

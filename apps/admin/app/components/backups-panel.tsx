@@ -186,8 +186,8 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
   const kept = mine?.error ? mine.values : {};
   const [mode, setMode] = useState(kept['mode'] === 'in-place' ? 'in-place' : 'new');
   const errorOf = (key: BackupAction['field']): string | undefined => (key !== undefined && mine?.field === key ? mine.error : undefined);
-  const invalid = (key: BackupAction['field']) =>
-    errorOf(key) ? { 'aria-invalid': true as const, 'aria-describedby': `restore-${key ?? ''}-error` } : {};
+  const invalid = (key: BackupAction['field'], hint?: string) =>
+    errorOf(key) ? { 'aria-invalid': true as const, 'aria-describedby': [`restore-${key ?? ''}-error`, hint].filter(Boolean).join(' ') } : {};
   const fieldError = (key: NonNullable<BackupAction['field']>) =>
     errorOf(key) ? (
       <p id={`restore-${key}-error`} className="error" role="alert">
@@ -216,7 +216,7 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
       {fieldError('point')}
       <label htmlFor="restore-moment">
         Restore to a moment (UTC, optional)
-        <input id="restore-moment" name="moment" type="datetime-local" step="1" defaultValue={kept['moment'] ?? ''} aria-describedby="restore-moment-hint" {...invalid('moment')} />
+        <input id="restore-moment" name="moment" type="datetime-local" step="1" defaultValue={kept['moment'] ?? ''} aria-describedby="restore-moment-hint" {...invalid('moment', 'restore-moment-hint')} />
       </label>
       <p id="restore-moment-hint" className="hint">
         When set, it wins over the point above: the latest point taken at or before this moment is restored. Points are taken only when {name} changed, at most

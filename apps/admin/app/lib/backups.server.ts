@@ -8,13 +8,15 @@ const PANEL_POINTS = 20;
 /** The instance page's backups panel, or null when the instance has none to show (provisioning, failed). */
 export async function backupPanel(fleet: Fleet, name: string): Promise<BackupPanelView | null> {
   let status;
+  let points;
   try {
     status = await fleet.backups.status(name);
+    points = await fleet.backups.list(name, { limit: PANEL_POINTS, details: true });
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return null;
+    // The rest of the page still works when the backup location cannot be read.
     return { unavailable: describeError(error).message };
   }
-  const points = await fleet.backups.list(name, { limit: PANEL_POINTS, details: true });
   return {
     status,
     points,
