@@ -9,9 +9,12 @@ const PANEL_POINTS = 20;
 export async function backupPanel(fleet: Fleet, name: string): Promise<BackupPanelView | null> {
   let status;
   let points;
+  let hasUndo;
   try {
     status = await fleet.backups.status(name);
     points = await fleet.backups.list(name, { limit: PANEL_POINTS, details: true });
+    // Undo goes back to the newest undo point however old it is: look past the points shown (a listing, no reads).
+    hasUndo = points.some((point) => point.reason === 'undo') || (status.points > points.length && (await fleet.backups.list(name, { limit: status.points })).some((point) => point.reason === 'undo'));
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return null;
     // The rest of the page still works when the backup location cannot be read.
@@ -20,7 +23,7 @@ export async function backupPanel(fleet: Fleet, name: string): Promise<BackupPan
   return {
     status,
     points,
-    hasUndo: points.some((point) => point.reason === 'undo'),
+    hasUndo,
     intervalMs: fleet.settings.backups.intervalMs,
   };
 }
