@@ -80,6 +80,8 @@ export class BackupScheduler {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
+    // Not unref'd on purpose: `silo backup run` has nothing else keeping its process alive
+    // between cycles. Servers and scripts end it with `fleet.close()`, which calls stop().
     this.#timer = setTimeout(() => {
       this.#running = this.tick()
         .then((cycle) => void (cycle && this.#onCycle?.(cycle)), () => undefined)
