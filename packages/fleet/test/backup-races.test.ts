@@ -60,3 +60,28 @@ describe('backup races and failures', () => {
     expect(fleet.audit({ operation: 'backup-retention' }).items).toHaveLength(2);
   });
 });
+
+describe('the scheduler restarted while its last tick still runs', () => {
+  it('keeps one loop, so the next stop really stops it and hands the lease back', async () => {
+    const { fleet } = await tempFleet({ backups: { intervalMs: 100 } });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    let cycles = 0;
+    let stopping: Promise<void> | undefined;
+    await new Promise<void>((resolve) => {
+      fleet.backups.start({
+        onCycle: () => {
+          // Inside the first tick: stop, and start again before that tick has finished.
+          stopping = fleet.backups.stop();
+          fleet.backups.start({ onCycle: () => (cycles++, cycles >= 4 && resolve()) });
+        },
+      });
+    });
+    await stopping;
+    await fleet.backups.stop();
+    const atStop = cycles;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(cycles).toBe(atStop);
+    expect(fleet.backups.running).toBe(false);
+    expect(fleet.backups.overview().scheduler).toBeNull();
+  });
+});

@@ -42,7 +42,10 @@ export class BackupScheduler {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#onCycle = onCycle;
-    this.#schedule(0);
+    // A stop() may still be waiting for its last tick: the loop resumes after that tick, never
+    // beside it (two loops would outlive the next stop() and take the lease back after it).
+    if (this.#running) void this.#running.then(() => this.#schedule(0));
+    else this.#schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -80,6 +83,7 @@ export class BackupScheduler {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
+    clearTimeout(this.#timer);
     // Not unref'd on purpose: `silo backup run` has nothing else keeping its process alive
     // between cycles. Servers and scripts end it with `fleet.close()`, which calls stop().
     this.#timer = setTimeout(() => {
