@@ -85,3 +85,24 @@ describe('the scheduler restarted while its last tick still runs', () => {
     expect(fleet.backups.overview().scheduler).toBeNull();
   });
 });
+
+describe('a scheduler tick that throws', () => {
+  it('is recorded in the audit log, and the loop goes on', async () => {
+    const { fleet } = await tempFleet({ backups: { intervalMs: 100 } });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    let cycles = 0;
+    await new Promise<void>((resolve) => {
+      fleet.backups.start({
+        onCycle: () => {
+          cycles++;
+          if (cycles === 1) throw new Error('the report could not be printed');
+          if (cycles >= 3) resolve();
+        },
+      });
+    });
+    await fleet.backups.stop();
+    const failures = fleet.audit({ operation: 'backup-scheduler' }).items;
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({ actor: 'scheduler', outcome: 'error', error: 'the report could not be printed' });
+  });
+});

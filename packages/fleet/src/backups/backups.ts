@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { InstanceInfo } from '../catalog/catalog';
+import { errorMessage } from '../errors';
 import { PROCESS_OWNER } from '../processes';
 import type { BackupContext, BackupHost } from './backup-context';
 import { backupNow, runCycle } from './backup-cycle';
@@ -50,6 +51,7 @@ export class Backups {
       applyRetention: () => this.applyRetention(),
       verify: () => this.verify({ actor: 'scheduler' }),
       lastVerifiedAt: () => this.lastVerification()?.at ?? 0,
+      recordFailure: (error) => recordSchedulerFailure(host, error),
     });
   }
 
@@ -154,5 +156,14 @@ export class Backups {
    */
   tick(): Promise<CycleReport | undefined> {
     return this.#scheduler.tick();
+  }
+}
+
+/** A tick that broke (not one instance: those are recorded on the instance) goes to the audit log. */
+function recordSchedulerFailure(host: BackupHost, error: unknown): void {
+  try {
+    host.catalog.appendAudit({ actor: 'scheduler', operation: 'backup-scheduler', instance: null, outcome: 'error', error: errorMessage(error), detail: {} });
+  } catch {
+    // The catalog itself is failing: there is nowhere left to record it, and the next tick retries.
   }
 }
