@@ -38,6 +38,19 @@ async function main(): Promise<void> {
   // Long streams (fleet query, migrate all) must not be cut by the default request timeout.
   server.requestTimeout = 0;
 
+  // The backup scheduler runs here (SILO_BACKUPS=off: not at all). Other processes may start
+  // it too: a lease in the catalog lets one of them work at a time.
+  fleet.backups.start({
+    onCycle: (cycle) => {
+      if (cycle.failed > 0 || cycle.catalogError) console.error(`silo admin: backup cycle: ${cycle.failed} instance(s) failed${cycle.catalogError ? `; catalog: ${cycle.catalogError}` : ''} (see /backups)`);
+    },
+  });
+  console.log(
+    fleet.backups.running
+      ? `silo admin: backups every ${fleet.settings.backups.intervalMs / 1000} s (one process at a time runs them)`
+      : 'silo admin: backups off (SILO_BACKUPS=off)',
+  );
+
   server.listen(config.ADMIN_PORT, config.ADMIN_HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.ADMIN_PORT;
@@ -51,7 +64,12 @@ async function main(): Promise<void> {
     closing = true;
     server.close();
     server.closeAllConnections();
-    void closeFleet().finally(() => process.exit(0));
+    // The running cycle finishes and the lease is handed back, so another process takes over at once.
+    void fleet.backups
+      .stop()
+      .catch((error: unknown) => console.error(`silo admin: stopping backups: ${error instanceof Error ? error.message : String(error)}`))
+      .then(() => closeFleet())
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', shutdown);
   process.on('SIGINT', shutdown);

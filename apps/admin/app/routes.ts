@@ -16,6 +16,7 @@ export default [
     route('query', 'routes/fleet-query.tsx'),
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
+    route('backups', 'routes/backups.tsx'),
     route('migrations', 'routes/migrations.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
     route('audit', 'routes/audit.tsx'),

@@ -62,7 +62,8 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   }
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
     cwd: APP_DIR,
-    env: { ...clean, SILO_DATA_DIR: dataDir, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', NODE_ENV: 'production', ...env },
+    // The backup scheduler is off unless a test turns it on: it would back up every seeded instance in the background.
+    env: { ...clean, SILO_DATA_DIR: dataDir, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', NODE_ENV: 'production', SILO_BACKUPS: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

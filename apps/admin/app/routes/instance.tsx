@@ -10,6 +10,10 @@ import { StateBadge } from '../components/state-badge';
 import { AuditTable } from '../components/audit-table';
 import { useLiveRevalidate } from '../components/live';
 import { formatBytes, formatCount, formatDate, relativeTime } from '../lib/format';
+import { backupAction, backupPanel } from '../lib/backups.server';
+import type { BackupAction } from '../lib/backups';
+import { BackupsPanel } from '../components/backups-panel';
+import { useSticky } from '../components/sticky';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
 
@@ -27,12 +31,22 @@ export async function loader({ params, request }: Route.LoaderArgs) {
     instance: toRowView(details),
     clones: details.clones.map((clone) => ({ name: clone.name, state: clone.state })),
     audit: fleet.audit({ instance: params.name, limit: 50 }),
+    backups: await backupPanel(fleet, details.name),
     latestVersion: fleet.schema.latestVersion,
     regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
     todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
-    notice: url.searchParams.has('created') ? 'Created.' : url.searchParams.has('imported') ? 'Imported.' : url.searchParams.has('cloned') ? 'Clone created.' : null,
+    notice: noticeOf(url.searchParams),
     now: Date.now(),
   };
+}
+
+function noticeOf(search: URLSearchParams): string | null {
+  if (search.has('created')) return 'Created.';
+  if (search.has('imported')) return 'Imported.';
+  if (search.has('cloned')) return 'Clone created.';
+  const restoredFrom = search.get('restored');
+  if (restoredFrom) return `Restored from a backup of ${restoredFrom}.`;
+  return null;
 }
 
 export async function action({ params, request, context }: Route.ActionArgs) {
@@ -41,6 +55,11 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   const form = await smallForm(request);
   const intent = field(form, 'intent');
   const options = { actor: admin.actor };
+  if (intent.startsWith('backup-')) {
+    const outcome = await backupAction(fleet, params.name, intent, form, admin.actor);
+    if ('redirect' in outcome) return redirect(outcome.redirect);
+    return outcome.error ? data(outcome, { status: 400 }) : outcome;
+  }
   try {
     switch (intent) {
       case 'delete':
@@ -67,8 +86,12 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, clones, audit, latestVersion, regions, todosUrl, notice, now } = loaderData;
-  const result = useActionData<typeof action>();
+  const { instance, clones, audit, backups, latestVersion, regions, todosUrl, notice, now } = loaderData;
+  const actionData = useActionData<typeof action>();
+  // Backup actions report inside their panel; the others at the top of the page.
+  const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
+  const backupResult = useSticky(backupAction, instance.name);
+  const result = backupAction ? undefined : actionData;
   const navigation = useNavigation();
   const busyIntent = navigation.state === 'submitting' ? navigation.formData?.get('intent') : undefined;
   useLiveRevalidate(5_000);
@@ -199,6 +222,8 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
           ) : null}
         </section>
       </div>
+
+      <BackupsPanel name={instance.name} view={backups} result={backupResult} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} now={now} />
 
       <section aria-labelledby="audit-h">
         <h2 id="audit-h">Audit log</h2>

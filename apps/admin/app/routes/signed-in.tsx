@@ -16,6 +16,7 @@ const NAV = [
   { to: '/', label: 'Instances', end: true },
   { to: '/query', label: 'Fleet query', end: false },
   { to: '/migrations', label: 'Migrations', end: false },
+  { to: '/backups', label: 'Backups', end: false },
   { to: '/audit', label: 'Audit log', end: false },
 ];
 

@@ -15,6 +15,8 @@ export interface SchedulerParts {
   applyRetention(): Promise<RetentionReport>;
   verify(): Promise<VerificationReport>;
   lastVerifiedAt(): number;
+  /** Puts a failed tick on record; the loop itself goes on. */
+  recordFailure(error: unknown): void;
 }
 
 /**
@@ -42,7 +44,10 @@ export class BackupScheduler {
     if (!this.#stopped) return;
     this.#stopped = false;
     this.#onCycle = onCycle;
-    this.#schedule(0);
+    // A stop() may still be waiting for its last tick: the loop resumes after that tick, never
+    // beside it (two loops would outlive the next stop() and take the lease back after it).
+    if (this.#running) void this.#running.then(() => this.#schedule(0));
+    else this.#schedule(0);
   }
 
   async stop(): Promise<void> {
@@ -60,13 +65,15 @@ export class BackupScheduler {
     if (!records.acquireLease(SCHEDULER_LEASE, owner, ttl, now)) return undefined;
     const cycle = await this.#parts.runCycle();
     records.setLeaseDetail(SCHEDULER_LEASE, owner, { lastCycle: cycle });
-    // Failures of these are recorded by them (audit log, verification results); the next tick retries.
+    // Neither may stop the cycles; the next tick retries them.
     if (now - this.#lastRetentionAt >= settings.retentionIntervalMs) {
       this.#lastRetentionAt = now;
+      // A failed run is already in the audit log (applyRetention records it).
       await this.#parts.applyRetention().catch(() => undefined);
     }
     if (settings.verifySample > 0 && cycle.scanned > 0 && now - this.#parts.lastVerifiedAt() >= settings.verifyIntervalMs) {
-      await this.#parts.verify().catch(() => undefined);
+      // Failed checks are results, not errors; an error here means the run itself broke.
+      await this.#parts.verify().catch((error: unknown) => this.#parts.recordFailure(error));
     }
     return cycle;
   }
@@ -80,10 +87,21 @@ export class BackupScheduler {
 
   #schedule(delayMs: number): void {
     if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    // Not unref'd on purpose: `silo backup run` has nothing else keeping its process alive
+    // between cycles. Servers and scripts end it with `fleet.close()`, which calls stop().
     this.#timer = setTimeout(() => {
-      this.#running = this.tick()
-        .then((cycle) => void (cycle && this.#onCycle?.(cycle)), () => undefined)
-        .finally(() => this.#schedule(this.#parts.settings.intervalMs));
+      this.#running = this.#tickAndReport().finally(() => this.#schedule(this.#parts.settings.intervalMs));
     }, delayMs);
+  }
+
+  /** A tick from the timer: nothing may escape it (an unhandled rejection would end the process). */
+  async #tickAndReport(): Promise<void> {
+    try {
+      const cycle = await this.tick();
+      if (cycle) this.#onCycle?.(cycle);
+    } catch (error) {
+      this.#parts.recordFailure(error);
+    }
   }
 }

@@ -29,6 +29,9 @@ export interface VerificationRecord {
   readonly durationMs: number;
 }
 
+/** One backup attempt of an instance: the point it made, or why it failed. */
+export type AttemptRecord = { instanceId: string; at: number } & ({ ok: true; pointId: string; changeToken: string } | { ok: false; error: string });
+
 export interface LeaseInfo {
   readonly name: string;
   readonly owner: string;
@@ -86,9 +89,7 @@ export class BackupRecords {
   }
 
   /** Records finished backups and failures, many per transaction (one catalog fsync per batch). */
-  recordAttempts(
-    attempts: readonly ({ instanceId: string; at: number } & ({ ok: true; pointId: string; changeToken: string } | { ok: false; error: string }))[],
-  ): void {
+  recordAttempts(attempts: readonly AttemptRecord[]): void {
     if (attempts.length === 0) return;
     const success = this.#db.prepare(
       `INSERT INTO backup_state (instance_id, change_token, last_point_id, last_backup_at, last_attempt_at, last_error, failures)

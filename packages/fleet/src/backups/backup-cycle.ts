@@ -1,0 +1,98 @@
+import type { AttemptRecord, BackupStateRow } from '../catalog/backup-records';
+import { SiloError, errorMessage } from '../errors';
+import { backedUpInstance, instanceOf, pointOf, type BackupContext } from './backup-context';
+import type { ActorOption, BackupPoint, CycleReport } from './backup-types';
+import type { CatalogBackup } from './take-point';
+import { takeInstancePoint } from './take-point';
+
+/** Attempts are written to the catalog in batches: one transaction per point would dominate a big cycle. */
+const RECORD_BATCH = 200;
+
+/** `backup now`: one point of the instance, changed or not, recorded like a scheduled attempt. */
+export function backupNow(ctx: BackupContext, name: string, options: ActorOption): Promise<BackupPoint> {
+  const { host } = ctx;
+  return host.audited('backup', name, options, {}, async () => {
+    const instance = backedUpInstance(ctx, name);
+    if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are backed up.`);
+    const at = host.clock();
+    try {
+      const { manifest, changeToken } = await takeInstancePoint(ctx, instance, 'manual');
+      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: true, pointId: manifest.id, changeToken }]);
+      return pointOf(manifest, manifest);
+    } catch (error) {
+      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: false, error: errorMessage(error) }]);
+      throw error;
+    }
+  });
+}
+
+/**
+ * One pass of the scheduler: back up the catalog if it changed, find instances whose files
+ * changed since their last point (a stat each), and back those up. Never throws for one
+ * instance: failures are recorded on the instance and shown in the overview.
+ */
+export async function runCycle(ctx: BackupContext, catalogBackup: CatalogBackup): Promise<CycleReport> {
+  const { host } = ctx;
+  const started = performance.now();
+  const at = host.clock();
+  let catalogBackedUp = false;
+  let catalogError: string | undefined;
+  try {
+    catalogBackedUp = await catalogBackup.takeIfChanged();
+  } catch (error) {
+    // Retried next cycle; tenant backups must not wait on it. The cycle report shows it.
+    catalogError = errorMessage(error);
+  }
+  const scanStarted = performance.now();
+  const rows = host.catalog.backups.states(['ready']);
+  const changed = changedSinceLastPoint(ctx, rows);
+  const scanMs = performance.now() - scanStarted;
+
+  let backedUp = 0;
+  let failed = 0;
+  let records: AttemptRecord[] = [];
+  const flush = (): void => {
+    host.catalog.backups.recordAttempts(records);
+    records = [];
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < changed.length) {
+      const row = changed[next++];
+      if (!row) return;
+      const attemptAt = host.clock();
+      try {
+        const { manifest, changeToken } = await takeInstancePoint(ctx, instanceOf(row), 'scheduled');
+        records.push({ instanceId: row.instanceId, at: attemptAt, ok: true, pointId: manifest.id, changeToken });
+        backedUp++;
+      } catch (error) {
+        records.push({ instanceId: row.instanceId, at: attemptAt, ok: false, error: errorMessage(error) });
+        failed++;
+      }
+      if (records.length >= RECORD_BATCH) flush();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(host.settings.backups.concurrency, changed.length) }, worker));
+  flush();
+  return {
+    at,
+    scanned: rows.length,
+    changed: changed.length,
+    backedUp,
+    failed,
+    catalogBackedUp,
+    ...(catalogError ? { catalogError } : {}),
+    scanMs,
+    durationMs: performance.now() - started,
+  };
+}
+
+/** Rows whose database files changed since their last point: a stat each, no reads. */
+function changedSinceLastPoint(ctx: BackupContext, rows: readonly BackupStateRow[]): BackupStateRow[] {
+  const support = ctx.host.engine.backups;
+  if (!support) return [];
+  return rows.filter((row) => {
+    const token = support.changeToken(row.dbUrl);
+    return token !== undefined && token !== row.changeToken;
+  });
+}

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { InstanceInfo } from '../catalog/catalog';
+import { LocalEngine } from '../engines/local-engine';
+import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
+import { SiloError } from '../errors';
+import { stagingFile, type BackupContext } from './backup-context';
+import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
+import { readFacts } from './snapshot-file';
+
+/**
+ * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
+ * be chunked, so it is backed up at most this often; its RPO is this plus one cycle.
+ */
+const CATALOG_MIN_INTERVAL_MS = 60_000;
+
+/** Snapshots the instance under its write lock and stores it as a new point. */
+export async function takeInstancePoint(
+  ctx: BackupContext,
+  instance: InstanceInfo,
+  reason: PointReason,
+): Promise<{ manifest: PointManifest; changeToken: string }> {
+  const { host } = ctx;
+  const support = host.engine.backups;
+  if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups; Silo does not back its databases up.`);
+  const store = ctx.stores.forInstance(instance);
+  const base = instanceBase(instance.id);
+  const staged = stagingFile(ctx, instance.region, `${instance.name}.backup.db`);
+  try {
+    // Every commit before this moment is in the snapshot taken next.
+    const takenAt = host.clock();
+    const { changeToken } = await support.snapshot(instance.dbUrl, staged);
+    const facts = readFacts(staged);
+    const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
+    // Unreadable or gone: every chunk is written again, which costs space, never correctness.
+    const previous = lastPointId ? await readManifest(store, base, lastPointId).catch(() => undefined) : undefined;
+    const manifest = await writePoint({
+      store,
+      base,
+      file: staged,
+      subject: { kind: 'instance', instanceId: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region },
+      takenAt,
+      reason,
+      schemaVersion: facts.schemaVersion,
+      tables: facts.tables,
+      knownChunks: new Set(previous?.chunks ?? []),
+    });
+    return { manifest, changeToken };
+  } finally {
+    removeDatabaseFiles(staged);
+  }
+}
+
+/** Backs the catalog up when its file changed and the last catalog point is old enough. */
+export class CatalogBackup {
+  readonly #ctx: BackupContext;
+  /** The catalog file's change token at its last point (this process only). */
+  #token: string | undefined;
+  #backedUpAt = Number.NEGATIVE_INFINITY;
+
+  constructor(ctx: BackupContext) {
+    this.#ctx = ctx;
+  }
+
+  /** true when a point was taken. */
+  async takeIfChanged(): Promise<boolean> {
+    const { host } = this.#ctx;
+    const file = host.catalog.file;
+    const token = LocalEngine.changeTokenOf(file);
+    if (token === undefined || token === this.#token) return false;
+    if (host.clock() - this.#backedUpAt < CATALOG_MIN_INTERVAL_MS) return false;
+    const stagingDir = path.join(host.settings.dataDir, 'staging');
+    mkdirSync(stagingDir, { recursive: true });
+    const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
+    const store = this.#ctx.stores.catalog();
+    try {
+      const takenAt = host.clock();
+      const changeToken = await LocalEngine.copyConsistently(file, staged);
+      const facts = readFacts(staged);
+      const previous = (await listPoints(store, CATALOG_BASE)).at(-1);
+      const known = previous ? await readManifest(store, CATALOG_BASE, previous.id).catch(() => undefined) : undefined;
+      await writePoint({
+        store,
+        base: CATALOG_BASE,
+        file: staged,
+        subject: { kind: 'catalog', name: 'catalog' },
+        takenAt,
+        reason: 'scheduled',
+        schemaVersion: facts.schemaVersion,
+        tables: facts.tables,
+        knownChunks: new Set(known?.chunks ?? []),
+      });
+      this.#token = changeToken;
+      this.#backedUpAt = takenAt;
+      return true;
+    } finally {
+      removeDatabaseFiles(staged);
+    }
+  }
+}
