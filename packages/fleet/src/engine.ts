@@ -78,6 +78,8 @@ export interface Engine {
   remove(url: string): Promise<void>;
   exists(url: string): Promise<boolean>;
   sizeOf(url: string): Promise<number>;
+  /** Usage the service counts itself (e.g. Turso's rows read and written), kept as catalog metrics. */
+  usageMetrics?(url: string): Promise<Record<string, number>>;
   schemaVersion(url: string): Promise<number>;
   /** Problems found by SQLite's integrity check; empty when the database is sound. */
   integrityCheck(url: string): Promise<string[]>;

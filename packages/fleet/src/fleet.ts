@@ -8,7 +8,7 @@ import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
-import { LocalEngine } from './engines/local-engine';
+import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { failpoint } from './failpoints';
@@ -23,7 +23,7 @@ import { TouchBuffer } from './touch-buffer';
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
   schema: TenantSchema;
-  /** Where tenant databases live; the local-file engine by default. */
+  /** Where tenant databases live; by default the one the settings name (`engineKind`, SILO_ENGINE). */
   engine?: Engine;
   /** Who the audit log names when an operation does not say. */
   actor?: string;
@@ -106,17 +106,11 @@ export class Fleet {
   #closed = false;
   #startupReport: DoctorReport | undefined;
 
-  private constructor(options: FleetOptions) {
-    this.settings = resolveSettings(options);
+  private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine) {
+    this.settings = settings;
     this.regions = new Regions(this.settings.regions);
     this.schema = options.schema;
-    this.engine =
-      options.engine ??
-      new LocalEngine({
-        templatesDir: path.join(this.settings.dataDir, 'templates'),
-        regions: this.settings.regions,
-        queryWorkers: this.settings.queryWorkers,
-      });
+    this.engine = engine;
     this.#catalog = new Catalog(this.settings.catalogPath);
     this.#handles = new HandleCache({
       cap: this.settings.handleCap,
@@ -128,7 +122,15 @@ export class Fleet {
   }
 
   static async open(options: FleetOptions): Promise<Fleet> {
-    const fleet = new Fleet(options);
+    const settings = resolveSettings(options);
+    const engine = options.engine ?? (await openEngine(settings));
+    let fleet: Fleet;
+    try {
+      fleet = new Fleet(options, settings, engine);
+    } catch (error) {
+      if (!options.engine) await engine.close();
+      throw error;
+    }
     if (options.reconcileOnOpen ?? true) {
       fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
     }

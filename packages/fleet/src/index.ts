@@ -46,6 +46,10 @@ export type {
   TenantConnection,
 } from './engine';
 export { LocalEngine } from './engines/local-engine';
+export { TursoEngine } from './engines/turso-engine';
+export type { TursoEngineOptions } from './engines/turso-engine';
+export { DEFAULT_TURSO_API_URL, TURSO_ENV, resolveTursoSettings, tursoSettingsFromEnv } from './engines/turso-config';
+export type { TursoSettings, TursoSettingsInput } from './engines/turso-config';
 export { formatBytes } from './format';
 export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode } from './errors';

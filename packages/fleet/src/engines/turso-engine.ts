@@ -1,0 +1,486 @@
+import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Client, ResultSet } from '@libsql/client';
+import type { Region } from '../config';
+import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, SqlValue, TenantConnection } from '../engine';
+import { SiloError, errorMessage } from '../errors';
+import { tokenAlive } from '../processes';
+import type { TenantSchema } from '../schema';
+import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from './local-files';
+import { ImportValidator, checkUploadHeader } from './sqlite-import';
+import type { TursoSettings } from './turso-config';
+import { TursoConnection, dataPlaneError, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
+import { downloadInto, uploadFrom } from './turso-dump';
+import { TursoPlatform, type TursoUsage } from './turso-platform';
+import { SecretScrubber } from './turso-secrets';
+import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
+
+export interface TursoEngineOptions {
+  readonly settings: TursoSettings;
+  /** The configured regions: each one's jurisdiction must map to a Turso group. */
+  readonly regions: readonly Region[];
+}
+
+/** Usage figures are read at most this often per database (the catalog asks on every activity flush). */
+const USAGE_TTL_MS = 60_000;
+
+/**
+ * Tenant databases on Turso: one libSQL database per instance, in the Turso group mapped to
+ * the instance's jurisdiction. The control plane (create, branch, delete, list, usage) goes
+ * through the Platform API; the data plane through `@libsql/client` with one group token per
+ * group, held in memory only.
+ *
+ * See docs/decisions/0011-turso-engine.md for what differs from local files.
+ */
+export class TursoEngine implements Engine {
+  readonly kind = 'turso';
+  readonly #settings: TursoSettings;
+  readonly #regions: readonly Region[];
+  readonly #scrubber = new SecretScrubber();
+  readonly #platform: TursoPlatform;
+  readonly #tokens = new Map<string, string>();
+  readonly #hostnames = new Map<string, string>();
+  readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
+  readonly #validator = new ImportValidator();
+
+  private constructor(options: TursoEngineOptions) {
+    this.#settings = options.settings;
+    this.#regions = options.regions;
+    this.#platform = new TursoPlatform({
+      org: options.settings.org,
+      apiToken: options.settings.apiToken,
+      apiUrl: options.settings.apiUrl,
+      scrubber: this.#scrubber,
+    });
+    for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
+  }
+
+  /**
+   * Checks the configuration against Turso before anything is served: every jurisdiction has a
+   * group, every group exists, and every group has a token (configured, or minted now).
+   */
+  static async open(options: TursoEngineOptions): Promise<TursoEngine> {
+    const engine = new TursoEngine(options);
+    await engine.#start();
+    return engine;
+  }
+
+  /** `turso:<group>/<database>`: the group of the region's jurisdiction, and the instance's database name. */
+  locate(name: string, region: Region): string {
+    return tursoUrl({ group: this.#groupOf(region), database: databaseName(this.#settings.databasePrefix, name) });
+  }
+
+  async create(url: string, schema: TenantSchema): Promise<void> {
+    await this.#provision(parseTursoUrl(url));
+    try {
+      await this.migrate(url, schema, { dryRun: false });
+    } catch (error) {
+      await this.remove(url).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A Turso branch: the source keeps serving, the copy is consistent as of the branch point. */
+  async clone(sourceUrl: string, targetUrl: string): Promise<void> {
+    await this.#provision(parseTursoUrl(targetUrl), { database: parseTursoUrl(sourceUrl).database });
+  }
+
+  /** A branch of the source as it was at `at` (Turso keeps 24 hours, or 30 days on some plans). */
+  async branchAt(sourceUrl: string, targetUrl: string, at: Date): Promise<void> {
+    await this.#provision(parseTursoUrl(targetUrl), { database: parseTursoUrl(sourceUrl).database, timestamp: at });
+  }
+
+  /**
+   * The upload is validated and migrated as a local file, staged inside a region of the target's
+   * jurisdiction, exactly as the local engine does; only a file that passed becomes a database.
+   */
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
+    checkUploadHeader(sourcePath, maxBytes);
+    const location = parseTursoUrl(targetUrl);
+    const staging = this.stagingDir(this.#regionOfGroup(location.group));
+    mkdirSync(staging, { recursive: true });
+    const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
+    try {
+      copyFileSync(sourcePath, temp);
+      const report = this.#validator.validateAndMigrate(temp, schema);
+      const sizeBytes = statSync(temp).size;
+      const target = await this.#provision(location);
+      try {
+        await withClient(target, (client) => uploadFrom(temp, client));
+      } catch (error) {
+        await this.remove(targetUrl).catch(() => undefined);
+        throw dataPlaneError(error, this.#scrubber);
+      }
+      return { ...report, sizeBytes };
+    } finally {
+      removeDatabaseFiles(temp);
+    }
+  }
+
+  /** Downloads schema and rows in one read transaction into a single local SQLite file. */
+  async snapshot(url: string, destPath: string): Promise<void> {
+    const target = await this.#target(url);
+    mkdirSync(path.dirname(destPath), { recursive: true });
+    const temp = tempSibling(destPath);
+    try {
+      await withClient(target, (client) => downloadInto(client, temp));
+      publish(temp, destPath, { ownsSidecars: false });
+    } catch (error) {
+      removeDatabaseFiles(temp);
+      throw dataPlaneError(error, this.#scrubber);
+    }
+  }
+
+  async remove(url: string): Promise<void> {
+    const { database } = parseTursoUrl(url);
+    await this.#platform.deleteDatabase(database);
+    this.#hostnames.delete(database);
+    this.#usage.delete(database);
+  }
+
+  async exists(url: string): Promise<boolean> {
+    const location = parseTursoUrl(url);
+    const found = await this.#platform.getDatabase(location.database);
+    if (!found || (found.group !== undefined && found.group !== location.group)) return false;
+    this.#hostnames.set(location.database, found.hostname);
+    return true;
+  }
+
+  /** Storage as Turso's usage reports it; a database too new to have figures is measured in pages. */
+  async sizeOf(url: string): Promise<number> {
+    try {
+      const { storageBytes } = await this.#usageOf(url);
+      if (storageBytes > 0) return storageBytes;
+    } catch {
+      // Usage is best effort; the page count below is exact.
+    }
+    const target = await this.#target(url);
+    return withClient(target, async (client) => {
+      const [count, size] = await client.batch(['PRAGMA page_count', 'PRAGMA page_size'], 'read');
+      return Number(firstValue(count)) * Number(firstValue(size));
+    }).catch((error: unknown) => {
+      throw dataPlaneError(error, this.#scrubber);
+    });
+  }
+
+  /** Rows read and written as Turso counts them (the current billing period), for the catalog's metrics. */
+  async usageMetrics(url: string): Promise<Record<string, number>> {
+    const usage = await this.#usageOf(url);
+    return { 'turso.rowsRead': usage.rowsRead, 'turso.rowsWritten': usage.rowsWritten };
+  }
+
+  async schemaVersion(url: string): Promise<number> {
+    const target = await this.#target(url);
+    return withClient(target, async (client) => Number(firstValue(await client.execute('PRAGMA user_version')))).catch(
+      (error: unknown) => {
+        throw dataPlaneError(error, this.#scrubber);
+      },
+    );
+  }
+
+  async integrityCheck(url: string): Promise<string[]> {
+    try {
+      const target = await this.#target(url);
+      const result = await withClient(target, (client) => client.execute('PRAGMA integrity_check'));
+      const messages = result.rows.map((row) => String(row[0]));
+      return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
+    } catch (error) {
+      return [this.#scrubber.scrub(errorMessage(error))];
+    }
+  }
+
+  connect(url: string): TenantConnection {
+    return new TursoConnection(this.#target(url), this.#scrubber);
+  }
+
+  /**
+   * Pending migrations in one interactive write transaction, the version read inside it, so
+   * two migrators never both apply a step; a dry run rolls back.
+   */
+  async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
+    const target = await this.#target(url);
+    return withClient(target, async (client) => {
+      const tx = await client.transaction('write');
+      try {
+        const from = Number(firstValue(await tx.execute('PRAGMA user_version')));
+        const pending = schema.migrations.filter((migration) => migration.version > from);
+        for (const migration of pending) await tx.executeMultiple(migration.sql);
+        const to = pending.at(-1)?.version ?? from;
+        if (to !== from) await tx.execute(`PRAGMA user_version = ${to}`);
+        if (options.dryRun) await tx.rollback();
+        else await tx.commit();
+        return { from, to };
+      } catch (error) {
+        await tx.rollback().catch(() => undefined);
+        throw error;
+      } finally {
+        tx.close();
+      }
+    }).catch((error: unknown) => {
+      throw dataPlaneError(error, this.#scrubber);
+    });
+  }
+
+  /**
+   * One statement with a time limit kept on our side: the request is aborted and the caller
+   * gets QUERY_TIMEOUT at the limit, whatever the network does. Read-only queries run in a
+   * read-only transaction, so the database itself refuses writes.
+   */
+  async query(url: string, request: QueryRequest): Promise<QueryResult> {
+    const started = performance.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(
+          new SiloError(
+            'QUERY_TIMEOUT',
+            `The query was stopped after ${request.limits.timeoutMs} ms. Add a LIMIT or a WHERE clause, or raise the time limit.`,
+            { details: { timeoutMs: request.limits.timeoutMs } },
+          ),
+        );
+      }, request.limits.timeoutMs);
+    });
+    let client: Client | undefined;
+    const run = async (): Promise<ResultSet> => {
+      const target = await this.#target(url);
+      client = openClient(target, controller.signal);
+      const statement = toStatement(request);
+      if (!request.readOnly) return client.execute(statement);
+      const [result] = await client.batch([statement], 'read');
+      if (!result) throw new SiloError('QUERY_FAILED', 'Turso returned no result for the statement.');
+      return result;
+    };
+    const work = run();
+    work.catch(() => undefined);
+    try {
+      const result = await Promise.race([work, timedOut]);
+      return shapeResult(result, request, performance.now() - started);
+    } catch (error) {
+      throw this.#queryError(error, request.readOnly);
+    } finally {
+      clearTimeout(timer);
+      client?.close();
+    }
+  }
+
+  async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
+    const groups = [...new Set(regions.map((region) => this.#groupOf(region)))];
+    const databases: string[] = [];
+    for (const group of groups) {
+      for (const name of await this.#platform.listDatabases(group)) {
+        // Only this fleet's databases: others may share the organization and the group.
+        if (name.startsWith(this.#settings.databasePrefix)) databases.push(tursoUrl({ group, database: name }));
+      }
+    }
+    const leftovers: string[] = [];
+    for (const region of regions) {
+      for (const entry of listDir(this.stagingDir(region))) {
+        const file = path.join(this.stagingDir(region), entry);
+        if (!isTempFile(file)) continue;
+        const owner = tempOwner(file);
+        if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
+      }
+    }
+    return { databases, leftovers };
+  }
+
+  async removeLeftover(leftover: string): Promise<void> {
+    rmSync(leftover, { force: true });
+  }
+
+  /** Exports and imports are staged on this machine, in a folder of a region of the instance's jurisdiction. */
+  stagingDir(region: Region): string {
+    return path.join(region.dataDir, 'staging');
+  }
+
+  async close(): Promise<void> {
+    this.#hostnames.clear();
+    this.#usage.clear();
+  }
+
+  async #start(): Promise<void> {
+    for (const region of this.#regions) this.#groupOf(region);
+    const groups = [...new Set(Object.values(this.#settings.groups))];
+    await Promise.all(
+      groups.map(async (group) => {
+        await this.#platform.assertGroup(group);
+        const configured = this.#settings.groupTokens[group];
+        this.#tokens.set(group, configured ?? (await this.#platform.mintGroupToken(group)));
+      }),
+    );
+  }
+
+  /**
+   * Creates the database (empty, or a branch of `seed`) and waits until it answers: Turso can
+   * answer 404 for seconds after a create. Whatever fails, nothing is left behind.
+   */
+  async #provision(location: TursoLocation, seed?: { database: string; timestamp?: Date }): Promise<DataPlaneTarget> {
+    const token = this.#tokenOf(location.group);
+    const created = await this.#platform.createDatabase(location.database, location.group, seed);
+    this.#hostnames.set(location.database, created.hostname);
+    const target = { database: location.database, hostname: created.hostname, token, tls: this.#settings.tls };
+    try {
+      await this.#waitUntilServing(target);
+    } catch (error) {
+      await this.remove(tursoUrl(location)).catch(() => undefined);
+      throw error;
+    }
+    return target;
+  }
+
+  async #waitUntilServing(target: DataPlaneTarget): Promise<void> {
+    const started = Date.now();
+    let delay = 50;
+    await withClient(target, async (client) => {
+      for (;;) {
+        try {
+          await client.execute('SELECT 1');
+          return;
+        } catch (error) {
+          const status = (error as { cause?: { status?: unknown } }).cause?.status;
+          const refused = status === 401 || status === 403;
+          if (refused || Date.now() - started + delay > this.#settings.readyTimeoutMs) {
+            throw new SiloError(
+              'ENGINE_FAILURE',
+              this.#scrubber.scrub(
+                refused
+                  ? `Turso refused the group token for database "${target.database}": ${errorMessage(error)}. Check SILO_TURSO_GROUP_TOKENS.`
+                  : `Turso database "${target.database}" did not answer within ${this.#settings.readyTimeoutMs} ms of its creation (${errorMessage(error)}). Raise SILO_TURSO_READY_TIMEOUT_MS or try again.`,
+              ),
+            );
+          }
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          delay = Math.min(delay * 2, 1_000);
+        }
+      }
+    });
+  }
+
+  /** Hostname (from Turso, cached) and token of a database, checking it lives in the group its URL names. */
+  async #target(url: string): Promise<DataPlaneTarget> {
+    const location = parseTursoUrl(url);
+    const token = this.#tokenOf(location.group);
+    let hostname = this.#hostnames.get(location.database);
+    if (hostname === undefined) {
+      const found = await this.#platform.getDatabase(location.database);
+      if (!found) {
+        throw new SiloError('ENGINE_FAILURE', `Turso has no database "${location.database}" for this instance. Run \`silo doctor\`.`);
+      }
+      if (found.group !== undefined && found.group !== location.group) {
+        throw new SiloError(
+          'ENGINE_FAILURE',
+          `Turso database "${location.database}" is in group "${found.group}", not "${location.group}" as the catalog says; it is not served until that is resolved.`,
+        );
+      }
+      hostname = found.hostname;
+      this.#hostnames.set(location.database, hostname);
+    }
+    return { database: location.database, hostname, token, tls: this.#settings.tls };
+  }
+
+  #usageOf(url: string): Promise<TursoUsage> {
+    const { database } = parseTursoUrl(url);
+    const cached = this.#usage.get(database);
+    if (cached && Date.now() - cached.at < USAGE_TTL_MS) return cached.usage;
+    const usage = this.#platform.usage(database);
+    this.#usage.set(database, { at: Date.now(), usage });
+    usage.catch(() => this.#usage.delete(database));
+    return usage;
+  }
+
+  #groupOf(region: Region): string {
+    const group = this.#settings.groups[region.jurisdiction];
+    if (!group) {
+      throw new SiloError(
+        'CONFIG_INVALID',
+        `SILO_TURSO_GROUPS has no group for jurisdiction "${region.jurisdiction}" (region ${region.id}); add ${region.jurisdiction}=<group>.`,
+      );
+    }
+    return group;
+  }
+
+  #tokenOf(group: string): string {
+    const token = this.#tokens.get(group);
+    if (!token) {
+      throw new SiloError('CONFIG_INVALID', `Turso group "${group}" is not configured in SILO_TURSO_GROUPS, so there is no token for it.`);
+    }
+    return token;
+  }
+
+  /** A region whose jurisdiction maps to `group`: where transient files of its databases are staged. */
+  #regionOfGroup(group: string): Region {
+    const region = this.#regions.find((candidate) => this.#settings.groups[candidate.jurisdiction] === group);
+    if (!region) throw new SiloError('CONFIG_INVALID', `No configured region maps to Turso group "${group}".`);
+    return region;
+  }
+
+  #queryError(error: unknown, readOnly: boolean): unknown {
+    if (error instanceof SiloError && error.code !== 'QUERY_FAILED' && error.code !== 'ENGINE_FAILURE') return error;
+    const mapped = dataPlaneError(error, this.#scrubber);
+    const message = errorMessage(mapped);
+    if (readOnly && /READONLY|read-only|readonly/i.test(`${message} ${String((mapped as SiloError).details?.['sqliteCode'] ?? '')}`)) {
+      return new SiloError(
+        'QUERY_READ_ONLY',
+        `This connection is read-only, so the statement was refused (${message}). Switch to write mode to change data.`,
+      );
+    }
+    return mapped;
+  }
+}
+
+async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = openClient(target);
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+function firstValue(result: ResultSet | undefined): unknown {
+  return result?.rows[0]?.[0] ?? null;
+}
+
+/** Columns and rows as arrays, capped like the local engine's query host (rows, then bytes). */
+function shapeResult(result: ResultSet, request: QueryRequest, durationMs: number): QueryResult {
+  const rows: SqlValue[][] = [];
+  let bytes = 0;
+  let truncated = false;
+  for (const row of result.rows) {
+    const values = result.columns.map((_, index) => toSqlValue(row[index] ?? null));
+    bytes += rowBytes(values);
+    if (rows.length >= request.limits.maxRows || bytes > request.limits.maxBytes) {
+      truncated = true;
+      break;
+    }
+    rows.push(values);
+  }
+  const isRead = result.columns.length > 0;
+  return {
+    columns: isRead ? result.columns : [],
+    rows,
+    truncated,
+    rowsAffected: isRead ? 0 : toExecuteResult(result).rowsAffected,
+    durationMs,
+  };
+}
+
+function rowBytes(row: readonly SqlValue[]): number {
+  let bytes = 0;
+  for (const value of row) {
+    if (typeof value === 'string') bytes += value.length * 2;
+    else if (value instanceof Uint8Array) bytes += value.byteLength;
+    else bytes += 8;
+  }
+  return bytes;
+}
+
+function listDir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
