@@ -109,7 +109,8 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       const { rowsRead, rowsWritten } = db.usage.totals(from, to);
       const usage = { rows_read: rowsRead, rows_written: rowsWritten, storage_bytes: db.storageBytes(), bytes_synced: 0 };
       return sendJson(res, 200, {
-        database: { uuid: db.id, instances: [{ uuid: db.instanceId, usage }], total: usage },
+        // `total` is the OpenAPI field; @tursodatabase/api's typings call it `usage`: both are sent.
+        database: { uuid: db.id, instances: [{ uuid: db.instanceId, usage }], total: usage, usage },
       });
     }
     case 'GET groups':

@@ -75,7 +75,8 @@ describe('Platform API', () => {
     expect((await api.locations.list()).map((l) => l.code)).toContain('aws-eu-west-1');
     const names = (await api.groups.list()).map((g) => g.name).sort();
     expect(names).toEqual(['default', 'tenants']);
-    const group = await api.groups.get('tenants');
+    // The OpenAPI Group carries a uuid the client's typings leave out.
+    const group = (await api.groups.get('tenants')) as Awaited<ReturnType<typeof api.groups.get>> & { uuid: string };
     expect(group).toMatchObject({ name: 'tenants', primary: 'aws-eu-west-1', locations: ['aws-eu-west-1'] });
     expect(group.uuid).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -90,6 +91,18 @@ describe('Platform API', () => {
       status: 400,
       message: 'Invalid expiration format',
     });
+  });
+
+  it('refuses bad token options, unsupported seeds and bad stand-in options with clear errors', async () => {
+    await api.databases.create('options-target', { group: 'tenants' });
+    await expect(
+      api.databases.createToken('options-target', { authorization: 'admin' as 'read-only' }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('full-access or read-only') });
+    await expect(
+      api.databases.create('uploaded', { group: 'tenants', seed: { type: 'database_upload' as 'database', name: 'x' } }),
+    ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('not supported') });
+    await expect(startTursoStandin({ dataDir: '' })).rejects.toThrow();
+    await expect(startTursoStandin({ dataDir: mainDir, org: 'Not An Org' })).rejects.toThrow();
   });
 
   it('refuses a wrong or missing API token with 401', async () => {
@@ -280,6 +293,13 @@ describe('streams and batons', () => {
     expect(await replayed.json()).toEqual({ message: expect.any(String), code: 'INVALID_BATON' });
     const forged = await pipeline(`${baton.split('.')[0]}.99.forged`);
     expect(forged.status).toBe(400);
+    const malformed = await fetch(`http://${hostname}v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${groupToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ baton: null, requests: [{ type: 'execute' }] }),
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 'PROTO_ERROR' });
   });
 });
 
@@ -429,14 +449,17 @@ describe('usage and deletion', () => {
     await client.execute('CREATE TABLE m (x)');
     await client.batch(['INSERT INTO m VALUES (1)', 'INSERT INTO m VALUES (2)', 'INSERT INTO m VALUES (3)'], 'write');
     await client.execute('SELECT * FROM m');
-    const usage = await api.databases.usage('metered');
+    // `total` is the OpenAPI field; the client's typings call it `usage`, so both are sent.
+    type SpecUsage = Awaited<ReturnType<typeof api.databases.usage>> & { total: { rows_read: number; rows_written: number; storage_bytes: number } };
+    const usage = (await api.databases.usage('metered')) as SpecUsage;
+    expect(usage.usage).toEqual(usage.total);
     expect(usage.total.rows_written).toBe(3);
     // Readiness probes (SELECT 1) count too: every statement that returns rows reads at least one.
     expect(usage.total.rows_read).toBeGreaterThanOrEqual(3);
     expect(usage.total.storage_bytes).toBeGreaterThan(0);
     expect(usage.instances).toHaveLength(1);
     expect(usage.instances[0]?.usage).toEqual(usage.total);
-    const empty = await api.databases.usage('metered', { from: new Date(Date.now() + 3_600_000) });
+    const empty = (await api.databases.usage('metered', { from: new Date(Date.now() + 3_600_000) })) as SpecUsage;
     expect(empty.total.rows_written).toBe(0);
     await expect(api.databases.usage('metered', { from: 'yesterday' })).rejects.toMatchObject({ status: 400 });
     await expect(api.databases.usage('nope')).rejects.toMatchObject({ status: 404 });
