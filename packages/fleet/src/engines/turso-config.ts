@@ -87,7 +87,8 @@ export function resolveTursoSettings(
       throw new SiloError('CONFIG_INVALID', `${label('groupTokens')}: a token is given for group "${group}", which no jurisdiction maps to in ${label('groups')}.`);
     }
   }
-  return { ...settings, apiUrl: settings.apiUrl.replace(/\/+$/, '') };
+  // The API's own paths start with /v1/; a base given with it (as SDK examples do) works too.
+  return { ...settings, apiUrl: settings.apiUrl.replace(/\/+$/, '').replace(/\/v1$/, '') };
 }
 
 /** `a=b,c=d` into an object; an entry that does not fit names the variable but not the value (it may be a token). */

@@ -29,11 +29,12 @@ function quoted(identifier: string): string {
 
 /**
  * Downloads the database into `dest` (a new local file in rollback-journal mode, so it is one
- * self-contained file), reading everything inside one read transaction: the copy is
+ * self-contained file), reading everything inside one transaction: the copy is
  * consistent even while the tenant keeps writing.
  */
 export async function downloadInto(client: Client, dest: string): Promise<void> {
-  const tx = await client.transaction('read');
+  // A deferred transaction that only reads holds one snapshot from its first read to the end.
+  const tx = await client.transaction('deferred');
   const file = new Database(dest);
   try {
     file.pragma('journal_mode = DELETE');

@@ -39,6 +39,8 @@ export class TursoEngine implements Engine {
   readonly #scrubber = new SecretScrubber();
   readonly #platform: TursoPlatform;
   readonly #tokens = new Map<string, string>();
+  /** Read-only group tokens: the console's read-only queries and exports use these, so Turso itself refuses writes. */
+  readonly #readTokens = new Map<string, string>();
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
@@ -119,7 +121,7 @@ export class TursoEngine implements Engine {
 
   /** Downloads schema and rows in one read transaction into a single local SQLite file. */
   async snapshot(url: string, destPath: string): Promise<void> {
-    const target = await this.#target(url);
+    const target = await this.#target(url, 'read');
     mkdirSync(path.dirname(destPath), { recursive: true });
     const temp = tempSibling(destPath);
     try {
@@ -154,9 +156,9 @@ export class TursoEngine implements Engine {
     } catch {
       // Usage is best effort; the page count below is exact.
     }
-    const target = await this.#target(url);
+    const target = await this.#target(url, 'read');
     return withClient(target, async (client) => {
-      const [count, size] = await client.batch(['PRAGMA page_count', 'PRAGMA page_size'], 'read');
+      const [count, size] = await client.batch(['PRAGMA page_count', 'PRAGMA page_size'], 'deferred');
       return Number(firstValue(count)) * Number(firstValue(size));
     }).catch((error: unknown) => {
       throw dataPlaneError(error, this.#scrubber);
@@ -170,7 +172,7 @@ export class TursoEngine implements Engine {
   }
 
   async schemaVersion(url: string): Promise<number> {
-    const target = await this.#target(url);
+    const target = await this.#target(url, 'read');
     return withClient(target, async (client) => Number(firstValue(await client.execute('PRAGMA user_version')))).catch(
       (error: unknown) => {
         throw dataPlaneError(error, this.#scrubber);
@@ -180,7 +182,7 @@ export class TursoEngine implements Engine {
 
   async integrityCheck(url: string): Promise<string[]> {
     try {
-      const target = await this.#target(url);
+      const target = await this.#target(url, 'read');
       const result = await withClient(target, (client) => client.execute('PRAGMA integrity_check'));
       const messages = result.rows.map((row) => String(row[0]));
       return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
@@ -223,8 +225,8 @@ export class TursoEngine implements Engine {
 
   /**
    * One statement with a time limit kept on our side: the request is aborted and the caller
-   * gets QUERY_TIMEOUT at the limit, whatever the network does. Read-only queries run in a
-   * read-only transaction, so the database itself refuses writes.
+   * gets QUERY_TIMEOUT at the limit, whatever the network does. Read-only queries run with a
+   * read-only group token, so Turso itself refuses writes (no SQL is parsed here).
    */
   async query(url: string, request: QueryRequest): Promise<QueryResult> {
     const started = performance.now();
@@ -244,13 +246,9 @@ export class TursoEngine implements Engine {
     });
     let client: Client | undefined;
     const run = async (): Promise<ResultSet> => {
-      const target = await this.#target(url);
+      const target = await this.#target(url, request.readOnly ? 'read' : 'full');
       client = openClient(target, controller.signal);
-      const statement = toStatement(request);
-      if (!request.readOnly) return client.execute(statement);
-      const [result] = await client.batch([statement], 'read');
-      if (!result) throw new SiloError('QUERY_FAILED', 'Turso returned no result for the statement.');
-      return result;
+      return client.execute(toStatement(request));
     };
     const work = run();
     work.catch(() => undefined);
@@ -307,7 +305,8 @@ export class TursoEngine implements Engine {
       groups.map(async (group) => {
         await this.#platform.assertGroup(group);
         const configured = this.#settings.groupTokens[group];
-        this.#tokens.set(group, configured ?? (await this.#platform.mintGroupToken(group)));
+        this.#tokens.set(group, configured ?? (await this.#platform.mintGroupToken(group, 'full-access')));
+        this.#readTokens.set(group, await this.#platform.mintGroupToken(group, 'read-only'));
       }),
     );
   }
@@ -359,9 +358,9 @@ export class TursoEngine implements Engine {
   }
 
   /** Hostname (from Turso, cached) and token of a database, checking it lives in the group its URL names. */
-  async #target(url: string): Promise<DataPlaneTarget> {
+  async #target(url: string, access: 'full' | 'read' = 'full'): Promise<DataPlaneTarget> {
     const location = parseTursoUrl(url);
-    const token = this.#tokenOf(location.group);
+    const token = this.#tokenOf(location.group, access);
     let hostname = this.#hostnames.get(location.database);
     if (hostname === undefined) {
       const found = await this.#platform.getDatabase(location.database);
@@ -401,8 +400,8 @@ export class TursoEngine implements Engine {
     return group;
   }
 
-  #tokenOf(group: string): string {
-    const token = this.#tokens.get(group);
+  #tokenOf(group: string, access: 'full' | 'read' = 'full'): string {
+    const token = (access === 'read' ? this.#readTokens : this.#tokens).get(group);
     if (!token) {
       throw new SiloError('CONFIG_INVALID', `Turso group "${group}" is not configured in SILO_TURSO_GROUPS, so there is no token for it.`);
     }

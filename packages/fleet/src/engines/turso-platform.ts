@@ -17,6 +17,12 @@ export interface TursoUsage {
 
 const RETRIES = 3;
 
+interface DatabaseUsageFigures {
+  rows_read: number;
+  rows_written: number;
+  storage_bytes: number;
+}
+
 /**
  * The Platform API subset the engine uses, through `@tursodatabase/api`: databases (create,
  * branch, get, list, delete, usage), groups and group tokens. Failures become SiloErrors whose
@@ -49,9 +55,9 @@ export class TursoPlatform {
     }
   }
 
-  async mintGroupToken(group: string): Promise<string> {
-    const { jwt } = await this.#call(`mint a token for group "${group}"`, () =>
-      this.#api.groups.createToken(group, { authorization: 'full-access' }),
+  async mintGroupToken(group: string, authorization: 'full-access' | 'read-only'): Promise<string> {
+    const { jwt } = await this.#call(`mint a ${authorization} token for group "${group}"`, () =>
+      this.#api.groups.createToken(group, { authorization }),
     );
     this.#scrubber.add(jwt);
     return jwt;
@@ -95,10 +101,12 @@ export class TursoPlatform {
 
   async usage(name: string): Promise<TursoUsage> {
     const usage = await this.#read(`read the usage of database "${name}"`, () => this.#api.databases.usage(name));
+    // The API answers `total` (platform-openapi.json, DatabaseUsageOutput); the SDK's type says `usage`.
+    const total = (usage as { total?: Partial<DatabaseUsageFigures> }).total ?? (usage.usage as Partial<DatabaseUsageFigures> | undefined);
     return {
-      rowsRead: usage.usage?.rows_read ?? 0,
-      rowsWritten: usage.usage?.rows_written ?? 0,
-      storageBytes: usage.usage?.storage_bytes ?? 0,
+      rowsRead: total?.rows_read ?? 0,
+      rowsWritten: total?.rows_written ?? 0,
+      storageBytes: total?.storage_bytes ?? 0,
     };
   }
 
