@@ -30,7 +30,7 @@ export function describeParams(sql: string): { name: string | null }[] {
         names[index - 1] = `?${digits}`;
       }
       i += 1 + digits.length;
-    } else if ((ch === ':' || ch === '@' || ch === '$') && /[A-Za-z0-9_]/.test(sql[i + 1] ?? '')) {
+    } else if ((ch === ':' || ch === '@' || ch === '$') && /[A-Za-z0-9_]/.test(sql[i + 1] ?? '') && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? '')) {
       const word = /^[A-Za-z0-9_]+/.exec(sql.slice(i + 1))?.[0] ?? '';
       const name = ch + word;
       if (!byName.has(name)) {
@@ -56,9 +56,4 @@ function skipQuoted(sql: string, start: number, quote: string): number {
     }
   }
   return sql.length;
-}
-
-/** Hrana named args may omit the prefix; better-sqlite3 binds named parameters by bare name. */
-export function bareParamName(name: string): string {
-  return /^[:@$]/.test(name) ? name.slice(1) : name;
 }

@@ -12,7 +12,7 @@ import {
   type StreamRequest,
   type StreamResult,
 } from './hrana-proto';
-import { bareParamName, describeParams } from './sql-params';
+import { describeParams } from './sql-params';
 
 /** What a stream tells its database about, for point-in-time copies and usage. */
 export interface DatabaseHooks {
@@ -166,7 +166,7 @@ export class SqlStream {
     const prepared = this.conn.prepare(sql);
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();
-    const params = bindParams(stmt);
+    const params = bindParams(sql, stmt);
     const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
     let cols: StmtResult['cols'] = [];
     let rows: unknown[][] = [];
@@ -270,9 +270,40 @@ function ok(response: StreamResponse): StreamResult {
   return { type: 'ok', response };
 }
 
-function bindParams(stmt: ProtoStmt): unknown[] {
+/**
+ * Hrana binds `args` by parameter index and `named_args` by name, a named argument winning
+ * over a positional one for the same parameter. better-sqlite3 binds anonymous `?` from an
+ * array and `?NNN`, `:a`, `@a`, `$a` only by key, so statements with such parameters are
+ * bound through their parameter list.
+ */
+function bindParams(sql: string, stmt: ProtoStmt): unknown[] {
   const positional = (stmt.args ?? []).map(decodeValue);
-  if (stmt.named_args === undefined || stmt.named_args.length === 0) return positional;
-  const named = Object.fromEntries(stmt.named_args.map((arg) => [bareParamName(arg.name), decodeValue(arg.value)]));
-  return [...positional, named];
+  const named = new Map((stmt.named_args ?? []).map((arg) => [arg.name, decodeValue(arg.value)]));
+  const params = describeParams(sql);
+  if (params.every((p) => p.name === null) && named.size === 0) return positional;
+  if (positional.length > params.length) {
+    throw new StmtError(`The statement takes ${params.length} arguments, got ${positional.length}`, 'ARGS_INVALID');
+  }
+  const anonymous: unknown[] = [];
+  const byKey: Record<string, unknown> = {};
+  const used = new Set<string>();
+  for (const [index, { name }] of params.entries()) {
+    if (name === null) {
+      if (index < positional.length) anonymous.push(positional[index]);
+      continue;
+    }
+    const key = name.slice(1);
+    const namedKey = [name, key].find((candidate) => named.has(candidate));
+    if (namedKey !== undefined) {
+      used.add(namedKey);
+      byKey[key] = named.get(namedKey);
+    } else if (index < positional.length) {
+      byKey[key] = positional[index];
+    }
+  }
+  const unknown = [...named.keys()].filter((name) => !used.has(name));
+  if (unknown.length > 0) {
+    throw new StmtError(`The statement has no parameter named ${unknown.map((n) => JSON.stringify(n)).join(', ')}`, 'ARGS_INVALID');
+  }
+  return Object.keys(byKey).length === 0 ? anonymous : [...anonymous, byKey];
 }

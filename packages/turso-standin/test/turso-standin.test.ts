@@ -165,6 +165,11 @@ describe('SQL over HTTP (v2 pipeline through @libsql/client)', () => {
     expect(row?.['ti']).toBe('integer');
     const named = await client.execute({ sql: 'SELECT :a + $b AS s', args: { a: 1n, $b: 2n } });
     expect(named.rows[0]?.['s']).toBe(3n);
+    // Hrana binds args by parameter index, whatever the parameter's form.
+    const byIndex = await client.execute({ sql: 'SELECT ?2 AS two, :x AS x, ?1 AS one', args: [1n, 2n, 3n] });
+    expect(byIndex.rows[0]).toMatchObject({ two: 2n, x: 3n, one: 1n });
+    const mixed = await client.execute({ sql: 'SELECT :a AS a, ? AS b', args: [10n, 20n] });
+    expect(mixed.rows[0]).toMatchObject({ a: 10n, b: 20n });
     const cols = await client.execute('SELECT i, t FROM v');
     expect(cols.columns).toEqual(['i', 't']);
     expect(cols.columnTypes).toEqual(['INTEGER', 'TEXT']);
@@ -213,6 +218,8 @@ describe('SQL over HTTP (v2 pipeline through @libsql/client)', () => {
     expect(await libsqlCode(client.execute('SELEC nonsense'))).toBe('SQLITE_ERROR');
     expect(await libsqlCode(client.execute('SELECT * FROM missing_table'))).toBe('SQLITE_ERROR');
     expect(await libsqlCode(client.execute({ sql: 'SELECT ?', args: [] }))).toBe('ARGS_INVALID');
+    expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: { b: 1 } }))).toBe('ARGS_INVALID');
+    expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: [1, 2] }))).toBe('ARGS_INVALID');
   });
 });
 
