@@ -23,6 +23,8 @@ export const tursoSettingsSchema = z.object({
   tls: z.boolean().default(true),
   /** How long a new database may keep answering 404 before create gives up. */
   readyTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /** Usage figures (storage, rows read and written) are asked of the Platform API at most this often per database. */
+  usageCacheMs: z.number().int().min(0).default(60_000),
 });
 
 export type TursoSettingsInput = z.input<typeof tursoSettingsSchema>;
@@ -38,6 +40,7 @@ export const TURSO_ENV = {
   SILO_TURSO_DB_PREFIX: 'databasePrefix',
   SILO_TURSO_TLS: 'tls',
   SILO_TURSO_READY_TIMEOUT_MS: 'readyTimeoutMs',
+  SILO_TURSO_USAGE_CACHE_MS: 'usageCacheMs',
 } as const satisfies Record<string, keyof TursoSettingsInput>;
 
 const VARIABLE_OF = Object.fromEntries(Object.entries(TURSO_ENV).map(([variable, key]) => [key, variable])) as Record<
@@ -63,6 +66,7 @@ export function tursoSettingsFromEnv(env: NodeJS.ProcessEnv): TursoSettings {
     databasePrefix: value('SILO_TURSO_DB_PREFIX'),
     tls: flag('SILO_TURSO_TLS', value('SILO_TURSO_TLS')),
     readyTimeoutMs: number('SILO_TURSO_READY_TIMEOUT_MS', value('SILO_TURSO_READY_TIMEOUT_MS')),
+    usageCacheMs: number('SILO_TURSO_USAGE_CACHE_MS', value('SILO_TURSO_USAGE_CACHE_MS')),
   };
   return resolveTursoSettings(input as TursoSettingsInput, (key) => VARIABLE_OF[key]);
 }

@@ -21,9 +21,6 @@ export interface TursoEngineOptions {
   readonly regions: readonly Region[];
 }
 
-/** Usage figures are read at most this often per database (the catalog asks on every activity flush). */
-const USAGE_TTL_MS = 60_000;
-
 /**
  * Tenant databases on Turso: one libSQL database per instance, in the Turso group mapped to
  * the instance's jurisdiction. The control plane (create, branch, delete, list, usage) goes
@@ -382,7 +379,8 @@ export class TursoEngine implements Engine {
   #usageOf(url: string): Promise<TursoUsage> {
     const { database } = parseTursoUrl(url);
     const cached = this.#usage.get(database);
-    if (cached && Date.now() - cached.at < USAGE_TTL_MS) return cached.usage;
+    // The catalog asks on every activity flush; the Platform API is asked at most once per usageCacheMs.
+    if (cached && Date.now() - cached.at < this.#settings.usageCacheMs) return cached.usage;
     const usage = this.#platform.usage(database);
     this.#usage.set(database, { at: Date.now(), usage });
     usage.catch(() => this.#usage.delete(database));
