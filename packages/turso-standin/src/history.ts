@@ -40,8 +40,10 @@ export class DatabaseHistory {
     private readonly dir: string,
     private readonly options: HistoryOptions,
     private readonly createdAt: number,
+    /** When the current state is known to have begun: creation, or the restart that loaded it. */
+    stateSince: number = createdAt,
   ) {
-    this.#stateSince = createdAt;
+    this.#stateSince = stateSince;
   }
 
   /** Call before a statement that may write: copies the committed state if it is due. */

@@ -98,7 +98,7 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       return sendJson(res, 200, { jwt });
     }
     case 'POST databases/:name/auth/rotate': {
-      state.database(name as string).tokenGeneration += 1;
+      state.rotateDatabaseTokens(name as string);
       // The OpenAPI file says "No Content", but @tursodatabase/api parses every 2xx body as JSON.
       return sendJson(res, 200, {});
     }
@@ -145,7 +145,7 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       return sendJson(res, 200, { jwt });
     }
     case 'POST groups/:name/auth/rotate': {
-      state.group(name as string).tokenGeneration += 1;
+      state.rotateGroupTokens(name as string);
       return sendJson(res, 200, {});
     }
     default:

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { copyCommittedState, openConnection, removeDatabaseFiles, storageBytes, type Connection } from './database-files';
 import { DatabaseHistory, type HistoryOptions } from './history';
@@ -31,25 +31,52 @@ export interface ParentRecord {
   branchedAt: string;
 }
 
+/** What the state file keeps of a database (files stay where they are). */
+export interface StoredDatabase {
+  name: string;
+  id: string;
+  instanceId: string;
+  group: string;
+  file: string;
+  historyDir: string;
+  createdAt: number;
+  parent: ParentRecord | null;
+  tokenGeneration: number;
+}
+
 export class DatabaseRecord {
-  readonly id = randomUUID();
-  readonly instanceId = randomUUID();
   readonly usage = new UsageCounter();
   readonly history: DatabaseHistory;
-  tokenGeneration = 0;
   #maintenance: Connection | undefined;
 
   constructor(
-    readonly name: string,
+    readonly stored: StoredDatabase,
     readonly group: GroupRecord,
-    readonly file: string,
-    readonly createdAt: number,
     readonly readyAt: number,
-    readonly parent: ParentRecord | null,
-    historyDir: string,
     historyOptions: HistoryOptions,
+    /** Set when loaded after a restart: states before it were not recorded. */
+    loadedAt?: number,
   ) {
-    this.history = new DatabaseHistory(historyDir, historyOptions, createdAt);
+    this.history = new DatabaseHistory(stored.historyDir, historyOptions, stored.createdAt, loadedAt);
+  }
+
+  get name(): string {
+    return this.stored.name;
+  }
+  get id(): string {
+    return this.stored.id;
+  }
+  get instanceId(): string {
+    return this.stored.instanceId;
+  }
+  get file(): string {
+    return this.stored.file;
+  }
+  get parent(): ParentRecord | null {
+    return this.stored.parent;
+  }
+  get tokenGeneration(): number {
+    return this.stored.tokenGeneration;
   }
 
   /** A connection in autocommit mode for copies and size checks, never used by a stream. */
@@ -90,6 +117,17 @@ export interface StateOptions {
   notReadyMs: number;
   history: HistoryOptions;
   clock: () => number;
+  /** Used when the data dir has no state file yet; the API token option wins over a stored one. */
+  apiToken: string | undefined;
+}
+
+interface StateFile {
+  version: 1;
+  org: string;
+  apiToken: string;
+  tokenSecret: string;
+  groups: GroupRecord[];
+  databases: StoredDatabase[];
 }
 
 /** Turso's rule for database (and group) names: lowercase letters, digits, dashes; at most 64. */
@@ -110,18 +148,84 @@ export interface Seed {
   timestamp?: string | undefined;
 }
 
-/** Groups and databases of the one organization the stand-in serves. */
+/**
+ * Groups and databases of the one organization the stand-in serves. The catalog (with the
+ * token secret, so issued tokens stay valid) is saved to `<dataDir>/standin-state.json` after
+ * every change, so a stand-in restarted on the same data dir (and port) serves the same
+ * databases under the same Hostnames.
+ */
 export class PlatformState {
   readonly groups = new Map<string, GroupRecord>();
   readonly databases = new Map<string, DatabaseRecord>();
+  readonly apiToken: string;
+  readonly tokenSecret: Buffer;
   readonly #dbDir: string;
   readonly #historyDir: string;
+  readonly #stateFile: string;
 
   constructor(private readonly options: StateOptions) {
     this.#dbDir = path.join(options.dataDir, 'databases');
     this.#historyDir = path.join(options.dataDir, 'history');
+    this.#stateFile = path.join(options.dataDir, 'standin-state.json');
     mkdirSync(this.#dbDir, { recursive: true });
     mkdirSync(this.#historyDir, { recursive: true });
+    const stored = this.#load();
+    this.apiToken = options.apiToken ?? stored?.apiToken ?? `standin-api-${randomBytes(18).toString('base64url')}`;
+    this.tokenSecret = stored === undefined ? randomBytes(32) : Buffer.from(stored.tokenSecret, 'base64');
+    if (stored !== undefined) this.#restore(stored);
+    this.#save();
+  }
+
+  #load(): StateFile | undefined {
+    if (!existsSync(this.#stateFile)) return undefined;
+    let parsed: StateFile;
+    try {
+      parsed = JSON.parse(readFileSync(this.#stateFile, 'utf8')) as StateFile;
+    } catch (error) {
+      throw new Error(`The stand-in state file ${this.#stateFile} is not valid JSON; move it away to start empty`, { cause: error });
+    }
+    if (parsed.version !== 1 || parsed.org !== this.options.org) {
+      throw new Error(
+        `The stand-in state file ${this.#stateFile} belongs to organization "${parsed.org}", not "${this.options.org}"; use another data dir`,
+      );
+    }
+    return parsed;
+  }
+
+  #restore(stored: StateFile): void {
+    const now = this.options.clock();
+    for (const group of stored.groups) this.groups.set(group.name, { ...group });
+    for (const db of stored.databases) {
+      const group = this.groups.get(db.group);
+      if (group === undefined || !existsSync(db.file)) continue;
+      // Copy points are not part of the state file: earlier states are not served after a restart.
+      rmSync(db.historyDir, { recursive: true, force: true });
+      this.databases.set(db.name, new DatabaseRecord({ ...db }, group, now, this.options.history, now));
+    }
+  }
+
+  #save(): void {
+    const file: StateFile = {
+      version: 1,
+      org: this.options.org,
+      apiToken: this.apiToken,
+      tokenSecret: this.tokenSecret.toString('base64'),
+      groups: [...this.groups.values()],
+      databases: [...this.databases.values()].map((db) => db.stored),
+    };
+    const temp = `${this.#stateFile}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(file, null, 2));
+    renameSync(temp, this.#stateFile);
+  }
+
+  rotateGroupTokens(name: string): void {
+    this.group(name).tokenGeneration += 1;
+    this.#save();
+  }
+
+  rotateDatabaseTokens(name: string): void {
+    this.database(name).stored.tokenGeneration += 1;
+    this.#save();
   }
 
   createGroup(name: unknown, location: unknown): GroupRecord {
@@ -132,6 +236,7 @@ export class PlatformState {
     if (this.groups.has(name)) throw platformError(409, 'group already exists');
     const group: GroupRecord = { name, uuid: randomUUID(), location, tokenGeneration: 0 };
     this.groups.set(name, group);
+    this.#save();
     return group;
   }
 
@@ -181,17 +286,20 @@ export class PlatformState {
       removeDatabaseFiles(file);
       openConnection(file).close();
     }
-    const db = new DatabaseRecord(
+    const stored: StoredDatabase = {
       name,
-      group,
+      id: randomUUID(),
+      instanceId: randomUUID(),
+      group: group.name,
       file,
-      now,
-      now + this.options.notReadyMs,
+      historyDir: path.join(this.#historyDir, id),
+      createdAt: now,
       parent,
-      path.join(this.#historyDir, id),
-      this.options.history,
-    );
+      tokenGeneration: 0,
+    };
+    const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
     this.databases.set(name, db);
+    this.#save();
     return db;
   }
 
@@ -199,6 +307,7 @@ export class PlatformState {
     const db = this.database(name);
     this.databases.delete(name);
     db.dispose();
+    this.#save();
     return db;
   }
 
@@ -207,6 +316,7 @@ export class PlatformState {
     const databases = [...this.databases.values()].filter((db) => db.group === group);
     for (const db of databases) this.deleteDatabase(db.name);
     this.groups.delete(name);
+    this.#save();
     return { group, databases };
   }
 

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
@@ -50,16 +49,18 @@ export interface TursoStandin {
 export async function startTursoStandin(input: TursoStandinOptions): Promise<TursoStandin> {
   const options = OptionsSchema.parse(input);
   const clock = (): number => Date.now();
-  const tokenSecret = randomBytes(32);
-  const apiToken = options.apiToken ?? `standin-api-${randomBytes(18).toString('base64url')}`;
   const state = new PlatformState({
     dataDir: options.dataDir,
     org: options.org,
     notReadyMs: options.notReadyMs,
     history: options.history,
     clock,
+    apiToken: options.apiToken,
   });
-  for (const group of options.groups) state.createGroup(group.name, group.location);
+  const { apiToken, tokenSecret } = state;
+  for (const group of options.groups) {
+    if (!state.groups.has(group.name)) state.createGroup(group.name, group.location);
+  }
   const streams = new StreamRegistry(options.streamIdleMs);
 
   let authority = '';

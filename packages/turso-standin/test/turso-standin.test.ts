@@ -450,6 +450,35 @@ describe('branching', () => {
   });
 });
 
+describe('restarts', () => {
+  it('serves the same databases, Hostnames and tokens after a restart on the same data dir and port', async () => {
+    const { standin: first, dataDir } = await standin({ notReadyMs: 0, apiToken: 'fixed-api-token' });
+    const firstApi = createTursoApi(first.apiClientConfig);
+    const created = await firstApi.databases.create('kept', { group: 'default' });
+    const token = (await firstApi.groups.createToken('default')).jwt;
+    const before = sqlClient(created.hostname, token);
+    await before.batch(['CREATE TABLE k (v)', "INSERT INTO k VALUES ('survives')"], 'write');
+    const beforeRestart = new Date();
+    await first.close();
+    // fetch keeps idle sockets to the old server; let them see it went away before reusing the port.
+    await sleep(100);
+
+    const port = Number(new URL(first.platformUrl).port);
+    const second = await startTursoStandin({ dataDir, port, notReadyMs: 0 });
+    cleanups.push(() => second.close());
+    expect(second.apiToken).toBe('fixed-api-token');
+    const secondApi = createTursoApi(second.apiClientConfig);
+    expect((await secondApi.databases.get('kept')).hostname).toBe(created.hostname);
+    const after = sqlClient(created.hostname, token);
+    expect((await after.execute('SELECT v FROM k')).rows[0]?.['v']).toBe('survives');
+    // States before the restart were not recorded, so they are refused, not guessed.
+    await expect(
+      secondApi.databases.create('kept-earlier', { group: 'default', seed: { type: 'database', name: 'kept', timestamp: beforeRestart } }),
+    ).rejects.toMatchObject({ status: 400 });
+    await expect(startTursoStandin({ dataDir, org: 'another-org' })).rejects.toThrow(/belongs to organization/);
+  });
+});
+
 describe('usage and deletion', () => {
   it('counts rows read and written and reports storage in the spec usage shape', async () => {
     const { client } = await readyDatabase('metered');
