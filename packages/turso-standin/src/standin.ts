@@ -91,6 +91,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
       if (error instanceof HttpError) return sendJson(res, error.status, error.body);
+      if (error instanceof URIError) return sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
       sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
