@@ -44,7 +44,8 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
   if (parts[1] !== 'organizations' || parts[2] === undefined) throw platformError(404, 'not found');
   if (parts[2] !== ctx.org) throw platformError(404, `organization ${parts[2]} not found`);
   const [collection, name, sub, action] = parts.slice(3);
-  const route = `${method} ${collection ?? ''}${name === undefined ? '' : '/:name'}${sub === undefined ? '' : `/${sub}`}${action === undefined ? '' : `/${action}`}`;
+  const actionPart = action === undefined ? '' : sub === 'instances' ? '/:instance' : `/${action}`;
+  const route = `${method} ${collection ?? ''}${name === undefined ? '' : '/:name'}${sub === undefined ? '' : `/${sub}`}${actionPart}`;
   const { state } = ctx;
 
   switch (route) {
@@ -101,6 +102,15 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       state.rotateDatabaseTokens(name as string);
       // The OpenAPI file says "No Content", but @tursodatabase/api parses every 2xx body as JSON.
       return sendJson(res, 200, {});
+    }
+    case 'GET databases/:name/instances': {
+      const db = state.database(name as string);
+      return sendJson(res, 200, { instances: [instanceJson(ctx, db)] });
+    }
+    case 'GET databases/:name/instances/:instance': {
+      const db = state.database(name as string);
+      if (action !== db.group.location) throw platformError(404, `instance ${action} not found`);
+      return sendJson(res, 200, { instance: instanceJson(ctx, db) });
     }
     case 'GET databases/:name/usage': {
       const db = state.database(name as string);
@@ -184,6 +194,12 @@ function databaseJson(ctx: PlatformContext, db: DatabaseRecord): Record<string, 
     schema: '',
     parent: db.parent === null ? null : { id: db.parent.id, name: db.parent.name, branched_at: db.parent.branchedAt },
   };
+}
+
+/** The Instance schema: one primary in the group's location (the stand-in has no replicas). */
+function instanceJson(ctx: PlatformContext, db: DatabaseRecord): Record<string, unknown> {
+  const location = db.group.location;
+  return { uuid: db.instanceId, name: location, type: 'primary', region: location, hostname: ctx.hostnameOf(db) };
 }
 
 function groupJson(group: GroupRecord): Record<string, unknown> {

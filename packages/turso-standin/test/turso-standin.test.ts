@@ -134,6 +134,10 @@ describe('Platform API', () => {
     expect(got).toMatchObject({ name: 'alpha', id: created.id, hostname: created.hostname, group: 'tenants', primaryRegion: 'aws-eu-west-1' });
     expect((await api.databases.list({ group: 'tenants' })).map((d) => d.name)).toContain('alpha');
     expect(await api.databases.list({ group: 'default' })).toEqual([]);
+    const instances = await api.databases.listInstances('alpha');
+    expect(instances).toEqual([{ uuid: expect.any(String), name: 'aws-eu-west-1', type: 'primary', region: 'aws-eu-west-1', hostname: created.hostname }]);
+    expect(await api.databases.getInstance('alpha', 'aws-eu-west-1')).toEqual(instances[0]);
+    await expect(api.databases.getInstance('alpha', 'aws-us-west-2')).rejects.toMatchObject({ status: 404 });
 
     await expect(api.databases.create('alpha', { group: 'tenants' })).rejects.toMatchObject({
       status: 409,
