@@ -184,7 +184,10 @@ export class PlatformState {
     } catch (error) {
       throw new Error(`The stand-in state file ${this.#stateFile} is not valid JSON; move it away to start empty`, { cause: error });
     }
-    if (parsed.version !== 1 || parsed.org !== this.options.org) {
+    if (parsed.version !== 1) {
+      throw new Error(`The stand-in state file ${this.#stateFile} has an unknown version; move it away to start empty`);
+    }
+    if (parsed.org !== this.options.org) {
       throw new Error(
         `The stand-in state file ${this.#stateFile} belongs to organization "${parsed.org}", not "${this.options.org}"; use another data dir`,
       );
