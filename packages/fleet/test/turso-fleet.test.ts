@@ -137,6 +137,28 @@ describe('turso configuration', () => {
   });
 });
 
+describe('turso by configuration alone', () => {
+  it('opens a fleet on Turso from environment variables, as the apps and the CLI do', async () => {
+    const env = {
+      SILO_DATA_DIR: tempDir(),
+      SILO_ENGINE: 'turso',
+      SILO_TURSO_ORG: String(settings.org),
+      SILO_TURSO_API_TOKEN: String(settings.apiToken),
+      SILO_TURSO_API_URL: String(settings.apiUrl),
+      SILO_TURSO_GROUPS: `eu=${STANDIN_GROUPS.eu},us=${STANDIN_GROUPS.us}`,
+      SILO_TURSO_TLS: '0',
+      SILO_TURSO_DB_PREFIX: 'env-',
+    };
+    const fleet = await openFleet({ schema: sampleSchema(), ...settingsFromEnv(env) });
+    try {
+      expect(fleet.engine.kind).toBe('turso');
+      expect((await fleet.create('from-env', { jurisdiction: 'us' })).dbUrl).toBe(`turso:${STANDIN_GROUPS.us}/env-from-env`);
+    } finally {
+      await fleet.close();
+    }
+  });
+});
+
 describe('turso secrets', () => {
   it('keeps a refused API token out of the error', async () => {
     const wrong = 'wrong-api-token-0123456789';

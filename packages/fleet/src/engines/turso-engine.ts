@@ -244,6 +244,8 @@ export class TursoEngine implements Engine {
     let client: Client | undefined;
     const run = async (): Promise<ResultSet> => {
       const target = await this.#target(url, request.readOnly ? 'read' : 'full');
+      // The limit may have passed during the lookup: then the statement must not run at all.
+      if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
       client = openClient(target, controller.signal);
       return client.execute(toStatement(request));
     };
