@@ -68,6 +68,11 @@ export interface Engine {
   /** Branches a live database into `targetUrl`, consistent while the source keeps serving. */
   clone(sourceUrl: string, targetUrl: string): Promise<void>;
   /**
+   * Branches the database as it was at `at` into `targetUrl`. Only engines whose backend keeps
+   * history have it (Turso: 24 hours, or 30 days on some plans).
+   */
+  cloneAt?(sourceUrl: string, targetUrl: string, at: Date): Promise<void>;
+  /**
    * Validates an uploaded SQLite file (format, integrity, a known or migratable schema) and
    * creates `targetUrl` from it at the latest version. A refused file leaves nothing behind.
    */

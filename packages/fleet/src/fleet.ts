@@ -42,6 +42,8 @@ export interface CreateOptions extends ActorOption {
 }
 
 export interface CloneOptions extends ActorOption {
+  /** Branch the source as it was at this moment (engines that keep history only: turso). */
+  at?: Date;
   /** Must be in the source's jurisdiction; defaults to the source's region. */
   region?: string;
   jurisdiction?: string;
@@ -251,8 +253,17 @@ export class Fleet {
   /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
   clone(sourceName: string, newName?: string, options: CloneOptions = {}): Promise<InstanceInfo> {
     const target = newName ?? this.#cloneName(sourceName);
-    return this.#audited('clone', target, options, { source: sourceName }, async () => {
+    const at = options.at;
+    const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
+    return this.#audited('clone', target, options, detail, async () => {
       validateName(target);
+      const cloneAt = this.engine.cloneAt?.bind(this.engine);
+      if (at && !cloneAt) {
+        throw new SiloError('INVALID_INPUT', `The ${this.engine.kind} engine keeps no history, so it cannot clone "${sourceName}" as it was at a past time.`);
+      }
+      if (at && (Number.isNaN(at.getTime()) || at.getTime() > Date.now())) {
+        throw new SiloError('INVALID_INPUT', 'A point-in-time clone needs a valid moment in the past.');
+      }
       const source = this.#catalog.resolve(sourceName);
       if (!source || source.state === 'deleted') throw instanceNotFound(sourceName);
       if (source.state !== 'ready') {
@@ -275,7 +286,8 @@ export class Fleet {
           clonedFrom: source.id,
         },
         async (url, id) => {
-          await this.engine.clone(source.dbUrl, url);
+          if (at && cloneAt) await cloneAt(source.dbUrl, url, at);
+          else await this.engine.clone(source.dbUrl, url);
           failpoint('clone:before-ready');
           this.#catalog.copyMetrics(source.id, id);
           return this.engine.schemaVersion(url);

@@ -250,7 +250,7 @@ describe('turso readiness and branches', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     await db.execute("INSERT INTO notes (body) VALUES ('after')");
     const branch = engine.locate('timeline-then', regionAt(regions, 0));
-    await engine.branchAt(source, branch, point);
+    await engine.cloneAt(source, branch, point);
     expect((await engine.connect(branch).execute('SELECT body FROM notes')).rows).toEqual([{ body: 'before' }]);
     db.close();
     await engine.close();
@@ -309,6 +309,17 @@ describe('a fleet on turso', () => {
     await fleet.delete('acme-branch');
     expect(await fleet.purge('acme-branch')).toEqual({ purged: true });
     expect(await fleet.engine.exists(clone.dbUrl)).toBe(false);
+    // A point-in-time clone through the fleet: the stand-in keeps the state of a moment ago.
+    const before = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('three')"));
+    const past = await fleet.clone('acme', 'acme-earlier', { at: before });
+    expect((await fleet.query(past.name, 'SELECT count(*) FROM notes')).rows).toEqual([[2]]);
+    expect(fleet.audit({ instance: 'acme-earlier' }).items[0]?.detail).toMatchObject({ source: 'acme', at: before.toISOString() });
+    await expect(fleet.clone('acme', 'acme-future', { at: new Date(Date.now() + 60_000) })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await fleet.withInstance('acme', (db) => db.execute("DELETE FROM notes WHERE body = 'three'"));
+    await fleet.delete(past.name);
+    await fleet.purge(past.name);
     expect(existsSync(path.join(dataDir, 'regions', 'eu-west', 'staging'))).toBe(true);
   });
 

@@ -85,7 +85,7 @@ export class TursoEngine implements Engine {
   }
 
   /** A branch of the source as it was at `at` (Turso keeps 24 hours, or 30 days on some plans). */
-  async branchAt(sourceUrl: string, targetUrl: string, at: Date): Promise<void> {
+  async cloneAt(sourceUrl: string, targetUrl: string, at: Date): Promise<void> {
     await this.#provision(parseTursoUrl(targetUrl), { database: parseTursoUrl(sourceUrl).database, timestamp: at });
   }
 
