@@ -199,6 +199,31 @@ describe('turso secrets', () => {
   });
 });
 
+describe('turso token rotation', () => {
+  it('renews tokens it minted when Turso refuses them after a rotation, for handles, queries and creates alike', async () => {
+    const platform = createPlatformClient({ org: String(settings.org), token: String(settings.apiToken), baseUrl: String(settings.apiUrl) });
+    const regions = regionsIn(tempDir());
+    const engine = await TursoEngine.open({ settings: resolveTursoSettings(settings), regions });
+    try {
+      const url = engine.locate('rotated', regionAt(regions, 0));
+      await engine.create(url, sampleSchema());
+      const handle = engine.connect(url);
+      await handle.execute("INSERT INTO notes (body) VALUES ('before the rotation')");
+      await platform.groups.rotateTokens(STANDIN_GROUPS.eu);
+      // The open handle, a console query (read-only token), an export and a create all carry on.
+      await handle.execute("INSERT INTO notes (body) VALUES ('after the rotation')");
+      const limits = { timeoutMs: 5_000, maxRows: 100, maxBytes: 1 << 20 };
+      expect((await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits })).rows).toEqual([[2]]);
+      await engine.snapshot(url, path.join(tempDir(), 'after-rotation.sqlite'));
+      await platform.groups.rotateTokens(STANDIN_GROUPS.eu);
+      await engine.create(engine.locate('created-after-rotation', regionAt(regions, 0)), sampleSchema());
+      handle.close();
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('turso readiness and branches', () => {
   it('waits for a new database that answers 404 at first, within a bound', async () => {
     const regions = regionsIn(tempDir());

@@ -5,6 +5,7 @@ import type { SecretScrubber } from './turso-secrets';
 
 /** Where one database answers SQL, and the token that lets us in. Held in memory only. */
 export interface DataPlaneTarget {
+  readonly group: string;
   readonly database: string;
   readonly hostname: string;
   readonly token: string;
@@ -30,51 +31,65 @@ export function openClient(target: DataPlaneTarget, signal?: AbortSignal): Clien
 /**
  * A tenant connection over the network. `connect()` must return at once (the handle cache
  * opens synchronously), so the target (hostname lookup, group token) resolves on first use.
+ * A token Turso refuses (its group's tokens were rotated) is renewed once through `renew`,
+ * and the statement retried: a refused request ran nothing.
  */
 export class TursoConnection implements TenantConnection {
-  readonly #client: Promise<Client>;
+  readonly #resolve: () => Promise<DataPlaneTarget>;
+  readonly #renew: (stale: DataPlaneTarget) => Promise<boolean>;
   readonly #scrubber: SecretScrubber;
+  #current: Promise<{ target: DataPlaneTarget; client: Client }>;
   #closed = false;
 
-  constructor(target: Promise<DataPlaneTarget>, scrubber: SecretScrubber) {
+  constructor(resolve: () => Promise<DataPlaneTarget>, renew: (stale: DataPlaneTarget) => Promise<boolean>, scrubber: SecretScrubber) {
+    this.#resolve = resolve;
+    this.#renew = renew;
     this.#scrubber = scrubber;
-    this.#client = target.then((resolved) => openClient(resolved));
-    // A failed lookup is reported by the first execute; it must not go unhandled meanwhile.
-    this.#client.catch(() => undefined);
+    this.#current = this.#open();
   }
 
   async execute(sql: string, args?: SqlArgs): Promise<ExecuteResult> {
-    const client = await this.#open();
-    try {
-      return toExecuteResult(await client.execute(toStatement({ sql, args })));
-    } catch (error) {
-      throw dataPlaneError(error, this.#scrubber);
-    }
+    return this.#run(async (client) => toExecuteResult(await client.execute(toStatement({ sql, args }))));
   }
 
   async batch(statements: readonly Statement[]): Promise<ExecuteResult[]> {
-    const client = await this.#open();
-    try {
-      // "write" begins with BEGIN IMMEDIATE, as the local engine's batches do.
-      return (await client.batch(statements.map(toStatement), 'write')).map(toExecuteResult);
-    } catch (error) {
-      throw dataPlaneError(error, this.#scrubber);
-    }
+    // "write" begins with BEGIN IMMEDIATE, as the local engine's batches do.
+    return this.#run(async (client) => (await client.batch(statements.map(toStatement), 'write')).map(toExecuteResult));
   }
 
   close(): void {
     this.#closed = true;
-    void this.#client.then((client) => client.close()).catch(() => undefined);
+    void this.#current.then(({ client }) => client.close()).catch(() => undefined);
   }
 
-  async #open(): Promise<Client> {
+  #open(): Promise<{ target: DataPlaneTarget; client: Client }> {
+    const opened = this.#resolve().then((target) => ({ target, client: openClient(target) }));
+    // A failed lookup is reported by the next statement; it must not go unhandled meanwhile.
+    opened.catch(() => undefined);
+    return opened;
+  }
+
+  async #run<T>(work: (client: Client) => Promise<T>): Promise<T> {
     if (this.#closed) throw new SiloError('ENGINE_FAILURE', 'This connection has been closed.');
     try {
-      return await this.#client;
+      const { target, client } = await this.#current;
+      try {
+        return await work(client);
+      } catch (error) {
+        if (!isAuthRefused(error) || !(await this.#renew(target))) throw error;
+        client.close();
+        this.#current = this.#open();
+        return await work((await this.#current).client);
+      }
     } catch (error) {
       throw dataPlaneError(error, this.#scrubber);
     }
   }
+}
+
+/** Turso refused the token (HTTP 401): expired, or its group's tokens were rotated. */
+export function isAuthRefused(error: unknown): boolean {
+  return (error as { cause?: { status?: unknown } } | null)?.cause?.status === 401;
 }
 
 export function toStatement(statement: Statement): InStatement {

@@ -9,7 +9,7 @@ import type { TenantSchema } from '../schema';
 import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from './local-files';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import type { TursoSettings } from './turso-config';
-import { TursoConnection, dataPlaneError, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
+import { TursoConnection, dataPlaneError, isAuthRefused, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
 import { downloadInto, uploadFrom } from './turso-dump';
 import { TursoPlatform, type TursoUsage } from './turso-platform';
 import { SecretScrubber } from './turso-secrets';
@@ -38,6 +38,8 @@ export class TursoEngine implements Engine {
   readonly #tokens = new Map<string, string>();
   /** Read-only group tokens: the console's read-only queries and exports use these, so Turso itself refuses writes. */
   readonly #readTokens = new Map<string, string>();
+  /** Renewals in flight, so a burst of refused requests mints one new token, not one each. */
+  readonly #renewals = new Map<string, Promise<boolean>>();
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
@@ -118,11 +120,10 @@ export class TursoEngine implements Engine {
 
   /** Downloads schema and rows in one read transaction into a single local SQLite file. */
   async snapshot(url: string, destPath: string): Promise<void> {
-    const target = await this.#target(url, 'read');
     mkdirSync(path.dirname(destPath), { recursive: true });
     const temp = tempSibling(destPath);
     try {
-      await withClient(target, (client) => downloadInto(client, temp));
+      await this.#withDatabase(url, 'read', (client) => downloadInto(client, temp));
       publish(temp, destPath, { ownsSidecars: false });
     } catch (error) {
       removeDatabaseFiles(temp);
@@ -153,8 +154,7 @@ export class TursoEngine implements Engine {
     } catch {
       // Usage is best effort; the page count below is exact.
     }
-    const target = await this.#target(url, 'read');
-    return withClient(target, async (client) => {
+    return this.#withDatabase(url, 'read', async (client) => {
       const [count, size] = await client.batch(['PRAGMA page_count', 'PRAGMA page_size'], 'deferred');
       return Number(firstValue(count)) * Number(firstValue(size));
     }).catch((error: unknown) => {
@@ -169,8 +169,7 @@ export class TursoEngine implements Engine {
   }
 
   async schemaVersion(url: string): Promise<number> {
-    const target = await this.#target(url, 'read');
-    return withClient(target, async (client) => Number(firstValue(await client.execute('PRAGMA user_version')))).catch(
+    return this.#withDatabase(url, 'read', async (client) => Number(firstValue(await client.execute('PRAGMA user_version')))).catch(
       (error: unknown) => {
         throw dataPlaneError(error, this.#scrubber);
       },
@@ -179,8 +178,7 @@ export class TursoEngine implements Engine {
 
   async integrityCheck(url: string): Promise<string[]> {
     try {
-      const target = await this.#target(url, 'read');
-      const result = await withClient(target, (client) => client.execute('PRAGMA integrity_check'));
+      const result = await this.#withDatabase(url, 'read', (client) => client.execute('PRAGMA integrity_check'));
       const messages = result.rows.map((row) => String(row[0]));
       return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
     } catch (error) {
@@ -189,7 +187,11 @@ export class TursoEngine implements Engine {
   }
 
   connect(url: string): TenantConnection {
-    return new TursoConnection(this.#target(url), this.#scrubber);
+    return new TursoConnection(
+      () => this.#target(url),
+      (stale) => this.#renewToken(stale),
+      this.#scrubber,
+    );
   }
 
   /**
@@ -197,8 +199,7 @@ export class TursoEngine implements Engine {
    * two migrators never both apply a step; a dry run rolls back.
    */
   async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
-    const target = await this.#target(url);
-    return withClient(target, async (client) => {
+    return this.#withDatabase(url, 'full', async (client) => {
       const tx = await client.transaction('write');
       try {
         const from = Number(firstValue(await tx.execute('PRAGMA user_version')));
@@ -243,11 +244,19 @@ export class TursoEngine implements Engine {
     });
     let client: Client | undefined;
     const run = async (): Promise<ResultSet> => {
-      const target = await this.#target(url, request.readOnly ? 'read' : 'full');
+      const access = request.readOnly ? 'read' : 'full';
+      const target = await this.#target(url, access);
       // The limit may have passed during the lookup: then the statement must not run at all.
       if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
       client = openClient(target, controller.signal);
-      return client.execute(toStatement(request));
+      try {
+        return await client.execute(toStatement(request));
+      } catch (error) {
+        if (!isAuthRefused(error) || !(await this.#renewToken(target))) throw error;
+        client.close();
+        client = openClient(await this.#target(url, access), controller.signal);
+        return await client.execute(toStatement(request));
+      }
     };
     const work = run();
     work.catch(() => undefined);
@@ -315,12 +324,25 @@ export class TursoEngine implements Engine {
    * answer 404 for seconds after a create. Whatever fails, nothing is left behind.
    */
   async #provision(location: TursoLocation, seed?: { database: string; timestamp?: Date }): Promise<DataPlaneTarget> {
-    const token = this.#tokenOf(location.group);
+    this.#tokenOf(location.group); // an unconfigured group fails before anything is created
     const created = await this.#platform.createDatabase(location.database, location.group, seed);
     this.#hostnames.set(location.database, created.hostname);
-    const target = { database: location.database, hostname: created.hostname, token, tls: this.#settings.tls };
+    const targetNow = (): DataPlaneTarget => ({
+      group: location.group,
+      database: location.database,
+      hostname: created.hostname,
+      token: this.#tokenOf(location.group),
+      tls: this.#settings.tls,
+    });
+    let target = targetNow();
     try {
-      await this.#waitUntilServing(target);
+      try {
+        await this.#waitUntilServing(target);
+      } catch (error) {
+        if (!isTokenRefusal(error) || !(await this.#renewToken(target))) throw error;
+        target = targetNow();
+        await this.#waitUntilServing(target);
+      }
     } catch (error) {
       await this.remove(tursoUrl(location)).catch(() => undefined);
       throw error;
@@ -347,6 +369,7 @@ export class TursoEngine implements Engine {
                   ? `Turso refused the group token for database "${target.database}": ${errorMessage(error)}. Check SILO_TURSO_GROUP_TOKENS.`
                   : `Turso database "${target.database}" did not answer within ${this.#settings.readyTimeoutMs} ms of its creation (${errorMessage(error)}). Raise SILO_TURSO_READY_TIMEOUT_MS or try again.`,
               ),
+              { details: { tokenRefused: refused } },
             );
           }
           await new Promise((resolve) => setTimeout(resolve, delay));
@@ -375,7 +398,43 @@ export class TursoEngine implements Engine {
       hostname = found.hostname;
       this.#hostnames.set(location.database, hostname);
     }
-    return { database: location.database, hostname, token, tls: this.#settings.tls };
+    return { group: location.group, database: location.database, hostname, token, tls: this.#settings.tls };
+  }
+
+  /** Runs `work` with a client for the database, renewing a refused token once (see #renewToken). */
+  async #withDatabase<T>(url: string, access: 'full' | 'read', work: (client: Client) => Promise<T>): Promise<T> {
+    const target = await this.#target(url, access);
+    try {
+      return await withClient(target, work);
+    } catch (error) {
+      if (!isAuthRefused(error) || !(await this.#renewToken(target))) throw error;
+      return withClient(await this.#target(url, access), work);
+    }
+  }
+
+  /**
+   * After Turso refused `stale.token` (the group's tokens were rotated), mints a new token of
+   * the same kind, once for all requests that saw the refusal. A token given in
+   * SILO_TURSO_GROUP_TOKENS is the operator's to replace: it is never swapped silently.
+   */
+  #renewToken(stale: DataPlaneTarget): Promise<boolean> {
+    const access = this.#readTokens.get(stale.group) === stale.token ? 'read' : 'full';
+    const tokens = access === 'read' ? this.#readTokens : this.#tokens;
+    if (tokens.get(stale.group) !== stale.token) return Promise.resolve(true);
+    if (access === 'full' && this.#settings.groupTokens[stale.group] !== undefined) return Promise.resolve(false);
+    const key = `${stale.group}:${access}`;
+    let renewal = this.#renewals.get(key);
+    if (!renewal) {
+      renewal = this.#platform
+        .mintGroupToken(stale.group, access === 'read' ? 'read-only' : 'full-access')
+        .then((token) => {
+          tokens.set(stale.group, token);
+          return true;
+        })
+        .finally(() => this.#renewals.delete(key));
+      this.#renewals.set(key, renewal);
+    }
+    return renewal;
   }
 
   #usageOf(url: string): Promise<TursoUsage> {
@@ -427,6 +486,10 @@ export class TursoEngine implements Engine {
     }
     return mapped;
   }
+}
+
+function isTokenRefusal(error: unknown): boolean {
+  return error instanceof SiloError && error.details['tokenRefused'] === true;
 }
 
 async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => Promise<T>): Promise<T> {
