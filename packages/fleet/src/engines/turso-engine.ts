@@ -2,17 +2,19 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
-import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, SqlValue, TenantConnection } from '../engine';
+import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { tokenAlive } from '../processes';
 import type { TenantSchema } from '../schema';
 import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from './local-files';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import type { TursoSettings } from './turso-config';
-import { TursoConnection, dataPlaneError, isAuthRefused, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
+import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { downloadInto, uploadFrom } from './turso-dump';
 import { TursoPlatform, type TursoUsage } from './turso-platform';
+import { runBoundedQuery } from './turso-query';
 import { SecretScrubber } from './turso-secrets';
+import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
 
 export interface TursoEngineOptions {
@@ -35,11 +37,7 @@ export class TursoEngine implements Engine {
   readonly #regions: readonly Region[];
   readonly #scrubber = new SecretScrubber();
   readonly #platform: TursoPlatform;
-  readonly #tokens = new Map<string, string>();
-  /** Read-only group tokens: the console's read-only queries and exports use these, so Turso itself refuses writes. */
-  readonly #readTokens = new Map<string, string>();
-  /** Renewals in flight, so a burst of refused requests mints one new token, not one each. */
-  readonly #renewals = new Map<string, Promise<boolean>>();
+  readonly #tokens: GroupTokens;
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
@@ -54,6 +52,7 @@ export class TursoEngine implements Engine {
       scrubber: this.#scrubber,
     });
     for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
+    this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens);
   }
 
   /**
@@ -221,54 +220,14 @@ export class TursoEngine implements Engine {
     });
   }
 
-  /**
-   * One statement with a time limit kept on our side: the request is aborted and the caller
-   * gets QUERY_TIMEOUT at the limit, whatever the network does. Read-only queries run with a
-   * read-only group token, so Turso itself refuses writes (no SQL is parsed here).
-   */
-  async query(url: string, request: QueryRequest): Promise<QueryResult> {
-    const started = performance.now();
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(
-          new SiloError(
-            'QUERY_TIMEOUT',
-            `The query was stopped after ${request.limits.timeoutMs} ms. Add a LIMIT or a WHERE clause, or raise the time limit.`,
-            { details: { timeoutMs: request.limits.timeoutMs } },
-          ),
-        );
-      }, request.limits.timeoutMs);
+  /** One statement with a time limit kept on our side; read-only by Turso's read-only token. */
+  query(url: string, request: QueryRequest): Promise<QueryResult> {
+    return runBoundedQuery({
+      request,
+      resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
+      renew: (stale) => this.#renewToken(stale),
+      scrubber: this.#scrubber,
     });
-    let client: Client | undefined;
-    const run = async (): Promise<ResultSet> => {
-      const access = request.readOnly ? 'read' : 'full';
-      const target = await this.#target(url, access);
-      // The limit may have passed during the lookup: then the statement must not run at all.
-      if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
-      client = openClient(target, controller.signal);
-      try {
-        return await client.execute(toStatement(request));
-      } catch (error) {
-        if (!isAuthRefused(error) || !(await this.#renewToken(target))) throw error;
-        client.close();
-        client = openClient(await this.#target(url, access), controller.signal);
-        return await client.execute(toStatement(request));
-      }
-    };
-    const work = run();
-    work.catch(() => undefined);
-    try {
-      const result = await Promise.race([work, timedOut]);
-      return shapeResult(result, request, performance.now() - started);
-    } catch (error) {
-      throw this.#queryError(error, request.readOnly);
-    } finally {
-      clearTimeout(timer);
-      client?.close();
-    }
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
@@ -308,15 +267,7 @@ export class TursoEngine implements Engine {
 
   async #start(): Promise<void> {
     for (const region of this.#regions) this.#groupOf(region);
-    const groups = [...new Set(Object.values(this.#settings.groups))];
-    await Promise.all(
-      groups.map(async (group) => {
-        await this.#platform.assertGroup(group);
-        const configured = this.#settings.groupTokens[group];
-        this.#tokens.set(group, configured ?? (await this.#platform.mintGroupToken(group, 'full-access')));
-        this.#readTokens.set(group, await this.#platform.mintGroupToken(group, 'read-only'));
-      }),
-    );
+    await this.#tokens.start([...new Set(Object.values(this.#settings.groups))]);
   }
 
   /**
@@ -380,7 +331,7 @@ export class TursoEngine implements Engine {
   }
 
   /** Hostname (from Turso, cached) and token of a database, checking it lives in the group its URL names. */
-  async #target(url: string, access: 'full' | 'read' = 'full'): Promise<DataPlaneTarget> {
+  async #target(url: string, access: TokenAccess = 'full'): Promise<DataPlaneTarget> {
     const location = parseTursoUrl(url);
     const token = this.#tokenOf(location.group, access);
     let hostname = this.#hostnames.get(location.database);
@@ -402,7 +353,7 @@ export class TursoEngine implements Engine {
   }
 
   /** Runs `work` with a client for the database, renewing a refused token once (see #renewToken). */
-  async #withDatabase<T>(url: string, access: 'full' | 'read', work: (client: Client) => Promise<T>): Promise<T> {
+  async #withDatabase<T>(url: string, access: TokenAccess, work: (client: Client) => Promise<T>): Promise<T> {
     const target = await this.#target(url, access);
     try {
       return await withClient(target, work);
@@ -412,29 +363,8 @@ export class TursoEngine implements Engine {
     }
   }
 
-  /**
-   * After Turso refused `stale.token` (the group's tokens were rotated), mints a new token of
-   * the same kind, once for all requests that saw the refusal. A token given in
-   * SILO_TURSO_GROUP_TOKENS is the operator's to replace: it is never swapped silently.
-   */
   #renewToken(stale: DataPlaneTarget): Promise<boolean> {
-    const access = this.#readTokens.get(stale.group) === stale.token ? 'read' : 'full';
-    const tokens = access === 'read' ? this.#readTokens : this.#tokens;
-    if (tokens.get(stale.group) !== stale.token) return Promise.resolve(true);
-    if (access === 'full' && this.#settings.groupTokens[stale.group] !== undefined) return Promise.resolve(false);
-    const key = `${stale.group}:${access}`;
-    let renewal = this.#renewals.get(key);
-    if (!renewal) {
-      renewal = this.#platform
-        .mintGroupToken(stale.group, access === 'read' ? 'read-only' : 'full-access')
-        .then((token) => {
-          tokens.set(stale.group, token);
-          return true;
-        })
-        .finally(() => this.#renewals.delete(key));
-      this.#renewals.set(key, renewal);
-    }
-    return renewal;
+    return this.#tokens.renew(stale.group, stale.token);
   }
 
   #usageOf(url: string): Promise<TursoUsage> {
@@ -459,12 +389,8 @@ export class TursoEngine implements Engine {
     return group;
   }
 
-  #tokenOf(group: string, access: 'full' | 'read' = 'full'): string {
-    const token = (access === 'read' ? this.#readTokens : this.#tokens).get(group);
-    if (!token) {
-      throw new SiloError('CONFIG_INVALID', `Turso group "${group}" is not configured in SILO_TURSO_GROUPS, so there is no token for it.`);
-    }
-    return token;
+  #tokenOf(group: string, access: TokenAccess = 'full'): string {
+    return this.#tokens.get(group, access);
   }
 
   /** A region whose jurisdiction maps to `group`: where transient files of its databases are staged. */
@@ -472,19 +398,6 @@ export class TursoEngine implements Engine {
     const region = this.#regions.find((candidate) => this.#settings.groups[candidate.jurisdiction] === group);
     if (!region) throw new SiloError('CONFIG_INVALID', `No configured region maps to Turso group "${group}".`);
     return region;
-  }
-
-  #queryError(error: unknown, readOnly: boolean): unknown {
-    if (error instanceof SiloError && error.code !== 'QUERY_FAILED' && error.code !== 'ENGINE_FAILURE') return error;
-    const mapped = dataPlaneError(error, this.#scrubber);
-    const message = errorMessage(mapped);
-    if (readOnly && /READONLY|read-only|readonly/i.test(`${message} ${String((mapped as SiloError).details?.['sqliteCode'] ?? '')}`)) {
-      return new SiloError(
-        'QUERY_READ_ONLY',
-        `This connection is read-only, so the statement was refused (${message}). Switch to write mode to change data.`,
-      );
-    }
-    return mapped;
   }
 }
 
@@ -503,40 +416,6 @@ async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => 
 
 function firstValue(result: ResultSet | undefined): unknown {
   return result?.rows[0]?.[0] ?? null;
-}
-
-/** Columns and rows as arrays, capped like the local engine's query host (rows, then bytes). */
-function shapeResult(result: ResultSet, request: QueryRequest, durationMs: number): QueryResult {
-  const rows: SqlValue[][] = [];
-  let bytes = 0;
-  let truncated = false;
-  for (const row of result.rows) {
-    const values = result.columns.map((_, index) => toSqlValue(row[index] ?? null));
-    bytes += rowBytes(values);
-    if (rows.length >= request.limits.maxRows || bytes > request.limits.maxBytes) {
-      truncated = true;
-      break;
-    }
-    rows.push(values);
-  }
-  const isRead = result.columns.length > 0;
-  return {
-    columns: isRead ? result.columns : [],
-    rows,
-    truncated,
-    rowsAffected: isRead ? 0 : toExecuteResult(result).rowsAffected,
-    durationMs,
-  };
-}
-
-function rowBytes(row: readonly SqlValue[]): number {
-  let bytes = 0;
-  for (const value of row) {
-    if (typeof value === 'string') bytes += value.length * 2;
-    else if (value instanceof Uint8Array) bytes += value.byteLength;
-    else bytes += 8;
-  }
-  return bytes;
 }
 
 function listDir(dir: string): string[] {
