@@ -13,7 +13,10 @@ export type FailpointName =
   | 'clone:before-ready'
   | 'import:after-stage'
   | 'migrate:after-instance-commit'
-  | 'migrate:mid-transaction';
+  | 'migrate:mid-transaction'
+  | 'move:after-seal'
+  | 'move:after-upload'
+  | 'move:after-switch';
 
 export function failpoint(name: FailpointName): void {
   if (armed === name) process.kill(process.pid, 'SIGKILL');
