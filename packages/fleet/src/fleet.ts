@@ -17,6 +17,7 @@ import { validateName, NAME_MAX_LENGTH } from './names';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
+import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
 
@@ -169,7 +170,9 @@ export class Fleet {
         'INSTANCE_NOT_READY',
         instance.state === 'provisioning'
           ? `Instance "${name}" is still being set up; try again in a moment.`
-          : `Instance "${name}" failed to provision (${instance.error ?? 'unknown error'}); purge it and create it again.`,
+          : instance.state === 'moving'
+            ? `Instance "${name}" is being moved to another engine; try again in a moment.`
+            : `Instance "${name}" failed to provision (${instance.error ?? 'unknown error'}); purge it and create it again.`,
         { details: { name, state: instance.state } },
       );
     }
@@ -180,7 +183,7 @@ export class Fleet {
         { details: { name, version: instance.schemaVersion, expected: this.schema.latestVersion } },
       );
     }
-    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl));
+    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl);
     return { instance, db: lease.value, release: lease.release, [Symbol.dispose]: lease.release };
   }
 
@@ -490,6 +493,13 @@ export class Fleet {
       },
     });
     return report;
+  }
+
+  /** Moves instances from local files to Turso, resumably (see move/move-fleet.ts). Never throws for one instance. */
+  moveInstances(options: MoveOptions): Promise<MoveReport> {
+    this.#assertOpen();
+    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions, schema: this.schema, importMaxBytes: this.settings.importMaxBytes, actor: this.#actor };
+    return moveFleet({ ...context, invalidate: (id) => this.#handles.invalidate(id) }, options);
   }
 
   /**
