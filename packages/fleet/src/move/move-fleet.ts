@@ -5,7 +5,7 @@ import { mapUnordered } from '../concurrency';
 import type { Region } from '../config';
 import type { Engine, TenantConnection } from '../engine';
 import { LocalEngine } from '../engines/local-engine';
-import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
+import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../engines/local-files';
 import { RoutingEngine } from '../engines/routing-engine';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
@@ -92,7 +92,8 @@ interface Engines {
  *
  * Until step 6 the row points at the local file, and any failure rolls back: remote copy
  * removed, file unsealed, instance ready again where it was. A crash is rolled back the same
- * way by reconciliation (see rollBackMove). After step 6 the instance is on Turso; a crash
+ * way by reconciliation (see rollBackMove), which also removes the dead mover's staged
+ * snapshot. After step 6 the instance is on Turso; a crash
  * before step 7 leaves a sealed local file that the next run removes. Never throws for one
  * instance: see the per-instance results.
  */
@@ -205,7 +206,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
   }
   context.invalidate(instance.id);
   const region = context.regions.get(instance.region);
-  const staged = tempSibling(path.join(local.stagingDir(region), `${instance.name}.move.db`));
+  const staged = tempSibling(path.join(local.stagingDir(region), stagedName(instance.name)));
   let uploaded = false;
   try {
     await withConnection(local, instance.dbUrl, seal);
@@ -258,6 +259,13 @@ export async function rollBackMove(engine: Engine, instance: InstanceInfo, regio
     if (await router.exists(abandoned)) await router.remove(abandoned);
   }
   await withConnection(engine, instance.dbUrl, unseal);
+  // The dead mover's snapshot: the lease was its, so every staged copy of this move is.
+  if (region) removeWithTemps(path.join((router?.engineOfKind(instance.engine) ?? engine).stagingDir(region), stagedName(instance.name)));
+}
+
+/** Where a move stages an instance's snapshot (as a temp sibling of this name). */
+function stagedName(name: string): string {
+  return `${name}.move.db`;
 }
 
 /**
