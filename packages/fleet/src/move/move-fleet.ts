@@ -138,7 +138,13 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     }
     const refusal = notMovable(instance, engines, context.schema);
     if (refusal) return done('skipped', instance.name, { reason: refusal, from: instance.dbUrl });
-    const targetUrl = engines.target.locate(instance.name, context.regions.get(instance.region));
+    let targetUrl: string;
+    try {
+      targetUrl = engines.target.locate(instance.name, context.regions.get(instance.region));
+    } catch (error) {
+      // An unconfigured region, or a jurisdiction without a Turso group: configuration to fix.
+      return done('failed', instance.name, { from: instance.dbUrl, reason: errorMessage(error) });
+    }
     if (options.dryRun) return done('would-move', instance.name, { from: instance.dbUrl, to: targetUrl });
     try {
       const reason = await moveInstance(context, engines, instance, targetUrl, options.keepLocal ?? false);
@@ -255,10 +261,12 @@ export async function rollBackMove(engine: Engine, instance: InstanceInfo, regio
   const router = engine instanceof RoutingEngine ? engine : undefined;
   const region = regions.find((candidate) => candidate.id === instance.region);
   if (router && region && router.kind !== instance.engine) {
+    // Best effort: the next move of this instance removes a remnant it finds first.
     const abandoned = router.locate(instance.name, region);
-    if (await router.exists(abandoned)) await router.remove(abandoned);
+    await router.remove(abandoned).catch(() => undefined);
   }
-  await withConnection(engine, instance.dbUrl, unseal);
+  // A file that is gone has no seal; doctor --scan then reports the instance as missing.
+  if (await engine.exists(instance.dbUrl)) await withConnection(engine, instance.dbUrl, unseal);
   // The dead mover's snapshot: the lease was its, so every staged copy of this move is.
   if (region) removeWithTemps(path.join((router?.engineOfKind(instance.engine) ?? engine).stagingDir(region), stagedName(instance.name)));
 }
@@ -282,8 +290,10 @@ async function removeLeftLocalFile(engines: Engines, regions: Regions, instance:
   }
   if (!existsSync(engines.local.pathOf(url))) return false;
   if (!(await withConnection(engines.local, url, isSealed).catch(() => false))) return false;
-  await engines.local.remove(url);
-  return true;
+  return engines.local.remove(url).then(
+    () => true,
+    () => false,
+  );
 }
 
 function enginesFor(engine: Engine, to: string): Engines {
