@@ -67,7 +67,10 @@ describe('silo move --to turso', () => {
     const dataDir = await localFleet([...names, 'gone'], 3);
     const turso = tursoSettings();
     const fleet = await tursoFleet(dataDir, turso);
+    // An app server: another fleet on the same catalog, with a warm handle from before the move.
+    const app = await tursoFleet(dataDir, turso);
     try {
+      expect(await firstNote(app, 'charlie')).toBe('charlie');
       await fleet.delete('gone');
       // Before the move: new instances go to Turso, old ones are still served from their files.
       await fleet.create('newcomer', { jurisdiction: 'eu' });
@@ -99,10 +102,15 @@ describe('silo move --to turso', () => {
       expect(existsSync(fileOf(fleet.get('gone').dbUrl, dataDir))).toBe(true);
       expect(tempLeftovers(dataDir)).toEqual([]);
 
+      // The app server's cached handle was opened for the local file: it reopens on Turso.
+      await app.withInstance('charlie', (db) => db.execute("INSERT INTO notes (body) VALUES ('through the app')"));
+      expect((await fleet.query('charlie', "SELECT count(*) FROM notes WHERE body = 'through the app'")).rows).toEqual([[1]]);
+
       // Running it again is a no-op that says so.
       const again = await fleet.moveInstances({ to: 'turso' });
       expect(again).toMatchObject({ moved: 0, failed: 0, alreadyMoved: 4, localFilesRemoved: 0 });
     } finally {
+      await app.close();
       await fleet.close();
     }
     // Another process (a restarted app server) sees the same.
