@@ -67,17 +67,19 @@ export function unsealSnapshot(file: string): Fingerprint {
   }
 }
 
-/** The same fingerprint read through any engine's connection. */
+/** The same fingerprint read through any engine's connection: two round trips, the counts in one transaction. */
 export async function fingerprintOf(db: TenantConnection): Promise<Fingerprint> {
-  const rows: Record<string, number> = {};
-  for (const row of (await db.execute(USER_TABLES)).rows) {
-    const name = String(row['name']);
+  const tables = (await db.execute(USER_TABLES)).rows
+    .map((row) => String(row['name']))
     // libSQL's own bookkeeping on Turso; never part of a tenant's data.
-    if (name.startsWith('libsql_') || name.startsWith('_litestream')) continue;
-    rows[name] = Number((await db.execute(`SELECT count(*) AS n FROM ${quoted(name)}`)).rows[0]?.['n']);
-  }
-  const userVersion = Number(Object.values((await db.execute('PRAGMA user_version')).rows[0] ?? {})[0]);
-  return { userVersion, rows };
+    .filter((name) => !name.startsWith('libsql_') && !name.startsWith('_litestream'));
+  const [version, ...counts] = await db.batch([
+    { sql: 'PRAGMA user_version' },
+    ...tables.map((name) => ({ sql: `SELECT count(*) AS n FROM ${quoted(name)}` })),
+  ]);
+  const rows: Record<string, number> = {};
+  tables.forEach((name, index) => (rows[name] = Number(counts[index]?.rows[0]?.['n'])));
+  return { userVersion: Number(Object.values(version?.rows[0] ?? {})[0]), rows };
 }
 
 /** Differences between two fingerprints, as sentences; empty when they match. */
