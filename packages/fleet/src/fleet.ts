@@ -337,7 +337,7 @@ export class Fleet {
           'INVALID_STATE',
           instance.state === 'failed'
             ? `Instance "${name}" failed to provision; purge it instead.`
-            : `Instance "${name}" is still being set up; delete it once it is ready.`,
+            : `Instance "${name}" is ${instance.state === 'moving' ? 'being moved to another engine' : 'still being set up'}; delete it once it is ready.`,
         );
       }
       if (!this.#catalog.transition(instance.id, 'ready', 'deleted')) {
