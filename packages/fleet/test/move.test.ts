@@ -130,7 +130,7 @@ describe('silo move --to turso', () => {
       const { id } = fleet.get('busy');
       expect(catalog.beginMove(id, 'local')).toBe(true);
       await expect(fleet.open('busy')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY', details: { state: 'moving' }, message: expect.stringMatching(/being moved/) });
-      await expect(fleet.delete('busy')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      await expect(fleet.delete('busy')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/being moved/) });
       // Another mover finds it taken.
       const report = await fleet.moveInstances({ to: 'turso', only: ['busy'] });
       expect(report.results).toEqual([expect.objectContaining({ status: 'skipped', reason: expect.stringMatching(/another silo move/) })]);
