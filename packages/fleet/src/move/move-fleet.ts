@@ -93,8 +93,8 @@ interface Engines {
  * Until step 6 the row points at the local file, and any failure rolls back: remote copy
  * removed, file unsealed, instance ready again where it was. A crash is rolled back the same
  * way by reconciliation (see rollBackMove), which also removes the dead mover's staged
- * snapshot. After step 6 the instance is on Turso; a crash
- * before step 7 leaves a sealed local file that the next run removes. Never throws for one
+ * snapshot. After step 6 the instance is on Turso; a crash before step 7 leaves a sealed
+ * local file that the next run removes. Never throws for one
  * instance: see the per-instance results.
  */
 export async function moveFleet(context: MoveContext, options: MoveOptions): Promise<MoveReport> {
@@ -146,29 +146,24 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
       return done('failed', instance.name, { from: instance.dbUrl, reason: errorMessage(error) });
     }
     if (options.dryRun) return done('would-move', instance.name, { from: instance.dbUrl, to: targetUrl });
+    const audit = (outcome: 'ok' | 'error', detail: Record<string, unknown>, error: string | null = null): void => {
+      try {
+        context.catalog.appendAudit({ actor: options.actor ?? context.actor, operation: 'move', instance: instance.name, outcome, error, detail });
+      } catch (auditError) {
+        // The move itself is done (or rolled back); a busy catalog must not change its result.
+        process.emitWarning(`silo: could not audit the move of ${instance.name}: ${errorMessage(auditError)}`);
+      }
+    };
+    let localFile: string;
     try {
-      const reason = await moveInstance(context, engines, instance, targetUrl, options.keepLocal ?? false);
-      context.catalog.appendAudit({
-        actor: options.actor ?? context.actor,
-        operation: 'move',
-        instance: instance.name,
-        outcome: 'ok',
-        error: null,
-        detail: { from: instance.dbUrl, to: targetUrl, localFile: reason },
-      });
-      return done('moved', instance.name, { from: instance.dbUrl, to: targetUrl, reason });
+      localFile = await moveInstance(context, engines, instance, targetUrl, options.keepLocal ?? false);
     } catch (error) {
-      const skipped = error instanceof SiloError && error.code === 'INVALID_STATE';
-      context.catalog.appendAudit({
-        actor: options.actor ?? context.actor,
-        operation: 'move',
-        instance: instance.name,
-        outcome: 'error',
-        error: errorMessage(error),
-        detail: { from: instance.dbUrl, to: targetUrl },
-      });
-      return done(skipped ? 'skipped' : 'failed', instance.name, { from: instance.dbUrl, to: targetUrl, reason: errorMessage(error) });
+      audit('error', { from: instance.dbUrl, to: targetUrl }, errorMessage(error));
+      const status = error instanceof SiloError && error.details['notStarted'] === true ? 'skipped' : 'failed';
+      return done(status, instance.name, { from: instance.dbUrl, to: targetUrl, reason: errorMessage(error) });
     }
+    audit('ok', { from: instance.dbUrl, to: targetUrl, localFile });
+    return done('moved', instance.name, { from: instance.dbUrl, to: targetUrl, reason: localFile });
   };
 
   const counts = { moved: 0, skipped: 0, failed: 0 };
@@ -208,7 +203,9 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
   const { catalog, schema } = context;
   const { local, target } = engines;
   if (!catalog.beginMove(instance.id, local.kind)) {
-    throw new SiloError('INVALID_STATE', 'it changed while the move started (another operation is running on it); run silo move again');
+    throw new SiloError('INVALID_STATE', 'it changed while the move started (another operation is running on it); run silo move again', {
+      details: { notStarted: true },
+    });
   }
   context.invalidate(instance.id);
   const region = context.regions.get(instance.region);
