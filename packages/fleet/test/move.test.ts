@@ -8,15 +8,17 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient as createPlatformClient } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Catalog } from '../src/catalog/catalog';
 import { CATALOG_MIGRATIONS } from '../src/catalog/catalog-migrations';
 import { CATALOG_PRAGMAS, migrateSync, openSqlite } from '../src/sqlite';
 import type { FailpointName } from '../src/failpoints';
+import { compareFingerprints } from '../src/move/seal';
 import { openFleet, type Fleet, type MoveReport, type TursoSettingsInput } from '../src/index';
 import { REPO_ROOT } from './fixtures/children';
 import { fileOf, sampleSchema, tempDir, tempFleet, tempLeftovers } from './helpers';
-import { startStandinProcess, type StandinProcess } from './turso-standin';
+import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
 
 const MOVE_CHILD = fileURLToPath(new URL('./fixtures/move-child.ts', import.meta.url));
 
@@ -177,6 +179,38 @@ describe('silo move --to turso', () => {
     } finally {
       await fleet.close();
     }
+  });
+
+  it('rolls a failed upload back: the instance stays on its file, writable, and a database of the same name elsewhere is untouched', async () => {
+    const dataDir = await localFleet(['clash']);
+    const turso = tursoSettings();
+    // Someone else's database with the target's name, in the other jurisdiction's group.
+    const platform = createPlatformClient({ org: String(turso.org), token: String(turso.apiToken), baseUrl: String(turso.apiUrl) });
+    await platform.databases.create(`${turso.databasePrefix}clash`, { group: STANDIN_GROUPS.us });
+    const fleet = await tursoFleet(dataDir, turso);
+    try {
+      const report = await fleet.moveInstances({ to: 'turso' });
+      expect(report.results).toEqual([expect.objectContaining({ instance: 'clash', status: 'failed', reason: expect.stringMatching(/already exists|409/) })]);
+      expect(fleet.get('clash')).toMatchObject({ state: 'ready', engine: 'local' });
+      await fleet.withInstance('clash', (db) => db.execute("INSERT INTO notes (body) VALUES ('still local')"));
+      expect((await fleet.query('clash', 'SELECT count(*) FROM notes')).rows).toEqual([[2]]);
+      expect((await platform.databases.get(`${turso.databasePrefix}clash`)).group).toBe(STANDIN_GROUPS.us);
+      expect(fleet.audit({ instance: 'clash', operation: 'move' }).items[0]).toMatchObject({ outcome: 'error' });
+      expect(tempLeftovers(dataDir)).toEqual([]);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('compares fingerprints table by table', () => {
+    const expected = { userVersion: 2, rows: { notes: 3, tags: 1 } };
+    expect(compareFingerprints(expected, { userVersion: 2, rows: { notes: 3, tags: 1 } })).toEqual([]);
+    expect(compareFingerprints(expected, { userVersion: 1, rows: { notes: 2, extra: 0 } })).toEqual([
+      'schema version 1, expected 2',
+      'table notes: 2 rows, expected 3',
+      'table tags: missing rows, expected 1',
+      'table extra: 0 rows, expected none',
+    ]);
   });
 
   it('keeps the local files with keepLocal, sealed, and a later run removes them', async () => {

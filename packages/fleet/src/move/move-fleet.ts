@@ -221,9 +221,11 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
     }
     // A database of this name can only be the remnant of an interrupted move: the catalog's
     // names are unique, and this one's row still points at its local file.
+    // exists() also checks the group, so a database of this name elsewhere is never touched.
     if (await target.exists(targetUrl)) await target.remove(targetUrl);
-    uploaded = true;
+    // A failed import removes what it created itself; from here on the copy is ours to remove.
     await target.importFile(staged, targetUrl, schema, context.importMaxBytes);
+    uploaded = true;
     failpoint('move:after-upload');
     const problems = await target.integrityCheck(targetUrl);
     if (problems.length === 0) problems.push(...compareFingerprints(expected, await withConnection(target, targetUrl, fingerprintOf)));
@@ -260,7 +262,7 @@ export async function rollBackMove(engine: Engine, instance: InstanceInfo, regio
   if (router && region && router.kind !== instance.engine) {
     // Best effort: the next move of this instance removes a remnant it finds first.
     const abandoned = router.locate(instance.name, region);
-    await router.remove(abandoned).catch(() => undefined);
+    if (await router.exists(abandoned).catch(() => false)) await router.remove(abandoned).catch(() => undefined);
   }
   // A file that is gone has no seal; doctor --scan then reports the instance as missing.
   if (await engine.exists(instance.dbUrl)) await withConnection(engine, instance.dbUrl, unseal);
