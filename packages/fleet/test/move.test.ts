@@ -14,6 +14,7 @@ import { Catalog } from '../src/catalog/catalog';
 import { CATALOG_MIGRATIONS } from '../src/catalog/catalog-migrations';
 import { CATALOG_PRAGMAS, migrateSync, openSqlite } from '../src/sqlite';
 import type { FailpointName } from '../src/failpoints';
+import { HandleCache } from '../src/handle-cache';
 import { compareFingerprints } from '../src/move/seal';
 import { openFleet, type Fleet, type MoveReport, type TursoSettingsInput } from '../src/index';
 import { REPO_ROOT } from './fixtures/children';
@@ -338,5 +339,24 @@ describe('catalog migration to the moving state', () => {
     } finally {
       catalog.close();
     }
+  });
+});
+
+describe('handle cache tags', () => {
+  it('replaces a cached handle opened for another URL, closing the old one once released', async () => {
+    const closed: string[] = [];
+    const cache = new HandleCache<string, string>({ cap: 10, waitMs: 100, close: (value) => void closed.push(value) });
+    const first = await cache.acquire('id-1', () => 'local handle', 'local:eu-west/00/a.db');
+    first.release();
+    const same = await cache.acquire('id-1', () => 'unexpected', 'local:eu-west/00/a.db');
+    expect(same.value).toBe('local handle');
+    // The instance moved while a request still holds the old handle.
+    const moved = await cache.acquire('id-1', () => 'turso handle', 'turso:silo-eu/a');
+    expect(moved.value).toBe('turso handle');
+    expect(closed).toEqual([]);
+    same.release();
+    expect(closed).toEqual(['local handle']);
+    moved.release();
+    expect(cache.size).toBe(1);
   });
 });
