@@ -33,6 +33,10 @@ function openErrorResponse(error: unknown): unknown {
   if (isSiloError(error, 'INSTANCE_NOT_FOUND') || isSiloError(error, 'INVALID_NAME')) {
     return data({ kind: 'not-found' }, { status: 404 });
   }
+  // A move to another engine (silo move) takes an instance out of service for a moment.
+  if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details['state'] === 'moving') {
+    return data({ kind: 'maintenance' }, { status: 503 });
+  }
   if (isSiloError(error, 'INSTANCE_NOT_READY')) {
     const provisioning = error.details['state'] === 'provisioning';
     return data(

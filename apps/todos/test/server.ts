@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openFleet, type Fleet } from '@silo/fleet';
+import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
+import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
 import { todoSchema } from '@silo/todo-schema';
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -25,26 +26,65 @@ export interface TestServer {
   /** The app's address (not BASE_URL: Vitest sets that one). */
   readonly url: string;
   readonly dataDir: string;
+  /** Everything the server wrote to stdout and stderr so far. */
+  output(): string;
   /** A second fleet on the same data folder, for checks the HTTP surface does not offer. */
   fleet(): Promise<Fleet>;
+  /** The Turso stand-in the server's tenants live in, when it runs with SILO_ENGINE=turso. */
+  readonly turso: TursoStandin | undefined;
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export type TestEngine = 'local' | 'turso';
+
+/**
+ * The engine app suites run on: `local` unless SILO_TEST_ENGINE=turso, so any suite can be run
+ * a second time on Turso (`SILO_TEST_ENGINE=turso npx vitest run apps/todos/test/http.test.ts`).
+ */
+export function testEngine(): TestEngine {
+  return process.env['SILO_TEST_ENGINE'] === 'turso' ? 'turso' : 'local';
+}
+
+/**
+ * With `engine: 'turso'` the server gets a Turso stand-in on loopback (one per server) and only
+ * environment variables telling it so: the app runs unchanged.
+ */
+export async function startServer(env: Record<string, string> = {}, options: { engine?: TestEngine } = {}): Promise<TestServer> {
   ensureBuilt();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
+  let turso: TursoStandin | undefined;
+  if ((options.engine ?? testEngine()) === 'turso') {
+    turso = await startTursoStandin({
+      dataDir: path.join(dataDir, 'turso-standin'),
+      notReadyMs: 300,
+      groups: [
+        { name: 'silo-eu', location: 'aws-eu-west-1' },
+        { name: 'silo-us', location: 'aws-us-east-1' },
+      ],
+    });
+    env = {
+      SILO_ENGINE: 'turso',
+      SILO_TURSO_ORG: turso.org,
+      SILO_TURSO_API_TOKEN: turso.apiToken,
+      SILO_TURSO_API_URL: turso.platformUrl,
+      SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
+      SILO_TURSO_TLS: '0',
+      ...env,
+    };
+  }
+  const childEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'production',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    SILO_DATA_DIR: dataDir,
+    SILO_CREATE_LIMIT_PER_HOUR: '1000',
+    SILO_SIGNIN_LIMIT_PER_IP: '1000',
+    ...env,
+  };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
     cwd: APP_DIR,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SILO_DATA_DIR: dataDir,
-      SILO_CREATE_LIMIT_PER_HOUR: '1000',
-      SILO_SIGNIN_LIMIT_PER_IP: '1000',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Never outlive the test process, even when a suite crashes before its afterAll.
@@ -52,7 +92,12 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   process.once('exit', killChild);
   child.once('exit', () => process.off('exit', killChild));
   let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let output = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output += chunk.toString();
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -66,8 +111,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
   return {
     url,
     dataDir,
+    turso,
+    output: () => output,
     fleet() {
-      fleet ??= openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false, actor: 'test' });
+      // The server's own settings (engine included: SILO_ENGINE=turso reaches the same databases).
+      fleet ??= openFleet({ schema: todoSchema, ...settingsFromEnv(childEnv), dataDir, reconcileOnOpen: false, actor: 'test' });
       return fleet;
     },
     async stop() {
@@ -77,6 +125,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
         child.kill('SIGTERM');
         await exited;
       }
+      await turso?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

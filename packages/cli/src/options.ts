@@ -15,7 +15,7 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER): (valu
   };
 }
 
-export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'ready', 'failed', 'deleted'];
+export const INSTANCE_STATES: readonly InstanceState[] = ['provisioning', 'ready', 'moving', 'failed', 'deleted'];
 
 /** One state or a comma list: "ready", "deleted,failed". */
 export function parseStates(value: string): InstanceState[] {

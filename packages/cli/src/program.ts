@@ -10,6 +10,7 @@ import { registerDoctor } from './commands/doctor';
 import { registerInstances } from './commands/instances';
 import { registerLifecycle } from './commands/lifecycle';
 import { registerMigrate } from './commands/migrate';
+import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
 import { registerTransfer } from './commands/transfer';
 
@@ -43,6 +44,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerTransfer(program, ctx);
   registerQuery(program, ctx);
   registerMigrate(program, ctx);
+  registerMove(program, ctx);
   registerDoctor(program, ctx);
   registerBackup(program, ctx);
   registerAudit(program, ctx);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { SiloError } from './errors';
 import { defaultHandleCap, openFileLimit } from './handle-budget';
 import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSettings, type BackupSettings } from './backups/backup-config';
+import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type TursoSettingsInput } from './engines/turso-config';
 
 /** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
 export interface Region {
@@ -38,6 +39,10 @@ export const settingsSchema = z.object({
   queryWorkers: z.number().int().min(1).max(64).default(2),
   importMaxBytes: z.number().int().min(1).default(1024 * 1024 * 1024),
   backups: backupSettingsSchema,
+  /** Where tenant databases live: SQLite files on this machine, or databases on Turso. */
+  engineKind: z.enum(['local', 'turso']).default('local'),
+  /** Required with `engineKind: 'turso'`; validated by turso-config.ts. */
+  turso: z.custom<TursoSettingsInput>((value) => typeof value === 'object' && value !== null).optional(),
 });
 
 export type FleetSettingsInput = z.input<typeof settingsSchema>;
@@ -54,6 +59,9 @@ export interface FleetSettings {
   readonly queryWorkers: number;
   readonly importMaxBytes: number;
   readonly backups: BackupSettings;
+  readonly engineKind: 'local' | 'turso';
+  /** Present when engineKind is turso. Holds secrets: never log or render it. */
+  readonly turso: TursoSettings | undefined;
 }
 
 /** Two jurisdictions out of the box, so the placement rule is visible from the first demo. */
@@ -76,6 +84,10 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     jurisdiction: region.jurisdiction,
     dataDir: path.resolve(dataDir, 'dataDir' in region && region.dataDir ? region.dataDir : path.join('regions', region.id)),
   }));
+  if (settings.engineKind === 'turso' && !settings.turso) {
+    throw new SiloError('CONFIG_INVALID', 'The turso engine needs its settings (SILO_TURSO_ORG, SILO_TURSO_API_TOKEN, SILO_TURSO_GROUPS).');
+  }
+  const turso = settings.engineKind === 'turso' && settings.turso ? resolveTursoSettings(settings.turso) : undefined;
   const seen = new Set<string>();
   for (const region of regions) {
     if (seen.has(region.id)) throw new SiloError('CONFIG_INVALID', `Region "${region.id}" is configured twice.`);
@@ -93,6 +105,8 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     queryWorkers: settings.queryWorkers,
     importMaxBytes: settings.importMaxBytes,
     backups: resolveBackupSettings(settings.backups, regions, dataDir),
+    engineKind: settings.engineKind,
+    turso,
   };
 }
 
@@ -109,7 +123,9 @@ const ENV_NUMBERS = {
  * Reads the fleet's settings from environment variables (see the README's configuration
  * reference). Fails fast, naming the variable, rather than starting half-configured.
  *
- * SILO_REGIONS is a comma list of `id=jurisdiction` or `id=jurisdiction:/path`.
+ * SILO_REGIONS is a comma list of `id=jurisdiction` or `id=jurisdiction:/path`. SILO_ENGINE
+ * picks where tenant databases live (`local`, the default, or `turso` with its SILO_TURSO_*
+ * variables), so the apps and the CLI switch engines without a code change.
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSettingsInput {
   const input: FleetSettingsInput = { dataDir: env['SILO_DATA_DIR'] || 'data' };
@@ -126,6 +142,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSett
   if (regions) input.regions = parseRegions(regions);
   const backups = backupSettingsFromEnv(env);
   if (Object.keys(backups).length > 0) input.backups = backups;
+  const engine = env['SILO_ENGINE']?.trim();
+  if (engine) {
+    if (engine !== 'local' && engine !== 'turso') {
+      throw new SiloError('CONFIG_INVALID', `SILO_ENGINE must be "local" or "turso"; got "${engine}".`);
+    }
+    input.engineKind = engine;
+    if (engine === 'turso') input.turso = tursoSettingsFromEnv(env);
+  }
   return input;
 }
 

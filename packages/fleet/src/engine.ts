@@ -93,6 +93,11 @@ export interface Engine {
   /** Branches a live database into `targetUrl`, consistent while the source keeps serving. */
   clone(sourceUrl: string, targetUrl: string): Promise<void>;
   /**
+   * Branches the database as it was at `at` into `targetUrl`. Only engines whose backend keeps
+   * history have it (Turso: 24 hours, or 30 days on some plans).
+   */
+  cloneAt?(sourceUrl: string, targetUrl: string, at: Date): Promise<void>;
+  /**
    * Validates an uploaded SQLite file (format, integrity, a known or migratable schema) and
    * creates `targetUrl` from it at the latest version. A refused file leaves nothing behind.
    */
@@ -103,6 +108,8 @@ export interface Engine {
   remove(url: string): Promise<void>;
   exists(url: string): Promise<boolean>;
   sizeOf(url: string): Promise<number>;
+  /** Usage the service counts itself (e.g. Turso's rows read and written), kept as catalog metrics. */
+  usageMetrics?(url: string): Promise<Record<string, number>>;
   schemaVersion(url: string): Promise<number>;
   /** Problems found by SQLite's integrity check; empty when the database is sound. */
   integrityCheck(url: string): Promise<string[]>;

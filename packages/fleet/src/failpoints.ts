@@ -16,7 +16,10 @@ export type FailpointName =
   | 'migrate:mid-transaction'
   | 'backup:after-chunks'
   | 'backup:before-manifest'
-  | 'restore:before-swap';
+  | 'restore:before-swap'
+  | 'move:after-seal'
+  | 'move:after-upload'
+  | 'move:after-switch';
 
 export function failpoint(name: FailpointName): void {
   if (armed === name) process.kill(process.pid, 'SIGKILL');

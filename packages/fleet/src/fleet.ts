@@ -9,7 +9,7 @@ import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
-import { LocalEngine } from './engines/local-engine';
+import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { failpoint } from './failpoints';
@@ -18,13 +18,14 @@ import { validateName, NAME_MAX_LENGTH } from './names';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
+import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
 
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
   schema: TenantSchema;
-  /** Where tenant databases live; the local-file engine by default. */
+  /** Where tenant databases live; by default the one the settings name (`engineKind`, SILO_ENGINE). */
   engine?: Engine;
   /** Who the audit log names when an operation does not say. */
   actor?: string;
@@ -45,6 +46,8 @@ export interface CreateOptions extends ActorOption {
 }
 
 export interface CloneOptions extends ActorOption {
+  /** Branch the source as it was at this moment (engines that keep history only: turso). */
+  at?: Date;
   /** Must be in the source's jurisdiction; defaults to the source's region. */
   region?: string;
   jurisdiction?: string;
@@ -111,17 +114,11 @@ export class Fleet {
   #closed = false;
   #startupReport: DoctorReport | undefined;
 
-  private constructor(options: FleetOptions) {
-    this.settings = resolveSettings(options);
+  private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine) {
+    this.settings = settings;
     this.regions = new Regions(this.settings.regions);
     this.schema = options.schema;
-    this.engine =
-      options.engine ??
-      new LocalEngine({
-        templatesDir: path.join(this.settings.dataDir, 'templates'),
-        regions: this.settings.regions,
-        queryWorkers: this.settings.queryWorkers,
-      });
+    this.engine = engine;
     this.#catalog = new Catalog(this.settings.catalogPath);
     this.#handles = new HandleCache({
       cap: this.settings.handleCap,
@@ -149,7 +146,15 @@ export class Fleet {
   }
 
   static async open(options: FleetOptions): Promise<Fleet> {
-    const fleet = new Fleet(options);
+    const settings = resolveSettings(options);
+    const engine = options.engine ?? (await openEngine(settings));
+    let fleet: Fleet;
+    try {
+      fleet = new Fleet(options, settings, engine);
+    } catch (error) {
+      if (!options.engine) await engine.close();
+      throw error;
+    }
     if (options.reconcileOnOpen ?? true) {
       fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
     }
@@ -186,7 +191,9 @@ export class Fleet {
         'INSTANCE_NOT_READY',
         instance.state === 'provisioning'
           ? `Instance "${name}" is still being set up; try again in a moment.`
-          : `Instance "${name}" failed to provision (${instance.error ?? 'unknown error'}); purge it and create it again.`,
+          : instance.state === 'moving'
+            ? `Instance "${name}" is being moved to another engine; try again in a moment.`
+            : `Instance "${name}" failed to provision (${instance.error ?? 'unknown error'}); purge it and create it again.`,
         { details: { name, state: instance.state } },
       );
     }
@@ -197,7 +204,7 @@ export class Fleet {
         { details: { name, version: instance.schemaVersion, expected: this.schema.latestVersion } },
       );
     }
-    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl));
+    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl);
     return { instance, db: lease.value, release: lease.release, [Symbol.dispose]: lease.release };
   }
 
@@ -270,8 +277,17 @@ export class Fleet {
   /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
   clone(sourceName: string, newName?: string, options: CloneOptions = {}): Promise<InstanceInfo> {
     const target = newName ?? this.#cloneName(sourceName);
-    return this.#audited('clone', target, options, { source: sourceName }, async () => {
+    const at = options.at;
+    const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
+    return this.#audited('clone', target, options, detail, async () => {
       validateName(target);
+      const cloneAt = this.engine.cloneAt?.bind(this.engine);
+      if (at && !cloneAt) {
+        throw new SiloError('INVALID_INPUT', `The ${this.engine.kind} engine keeps no history, so it cannot clone "${sourceName}" as it was at a past time.`);
+      }
+      if (at && (Number.isNaN(at.getTime()) || at.getTime() > Date.now())) {
+        throw new SiloError('INVALID_INPUT', 'A point-in-time clone needs a valid moment in the past.');
+      }
       const source = this.#catalog.resolve(sourceName);
       if (!source || source.state === 'deleted') throw instanceNotFound(sourceName);
       if (source.state !== 'ready') {
@@ -294,7 +310,8 @@ export class Fleet {
           clonedFrom: source.id,
         },
         async (url, id) => {
-          await this.engine.clone(source.dbUrl, url);
+          if (at && cloneAt) await cloneAt(source.dbUrl, url, at);
+          else await this.engine.clone(source.dbUrl, url);
           failpoint('clone:before-ready');
           this.#catalog.copyMetrics(source.id, id);
           return this.engine.schemaVersion(url);
@@ -341,7 +358,7 @@ export class Fleet {
           'INVALID_STATE',
           instance.state === 'failed'
             ? `Instance "${name}" failed to provision; purge it instead.`
-            : `Instance "${name}" is still being set up; delete it once it is ready.`,
+            : `Instance "${name}" is ${instance.state === 'moving' ? 'being moved to another engine' : 'still being set up'}; delete it once it is ready.`,
         );
       }
       if (!this.#catalog.transition(instance.id, 'ready', 'deleted')) {
@@ -505,6 +522,13 @@ export class Fleet {
       },
     });
     return report;
+  }
+
+  /** Moves instances from local files to Turso, resumably (see move/move-fleet.ts). Never throws for one instance. */
+  moveInstances(options: MoveOptions): Promise<MoveReport> {
+    this.#assertOpen();
+    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions, schema: this.schema, importMaxBytes: this.settings.importMaxBytes, actor: this.#actor };
+    return moveFleet({ ...context, invalidate: (id) => this.#handles.invalidate(id) }, options);
   }
 
   /**

@@ -8,6 +8,8 @@ export interface Lease<V> {
 
 interface Entry<V> {
   readonly value: V;
+  /** What the handle was opened for (a database URL): a different tag means the cached one is stale. */
+  readonly tag: string | undefined;
   refs: number;
   /** Invalidated while in use: closed when the last user releases it. */
   doomed: boolean;
@@ -41,9 +43,17 @@ export class HandleCache<K, V> {
     return this.#entries.size;
   }
 
-  async acquire(key: K, open: () => V): Promise<Lease<V>> {
+  /**
+   * A cached handle for `key`, or a new one from `open`. A cached handle opened with another
+   * `tag` is dropped first: the key's database moved (e.g. to another engine) meanwhile.
+   */
+  async acquire(key: K, open: () => V, tag?: string): Promise<Lease<V>> {
     for (;;) {
       const cached = this.#entries.get(key);
+      if (cached && !cached.doomed && cached.tag !== tag) {
+        this.invalidate(key);
+        continue;
+      }
       if (cached && !cached.doomed) {
         // Re-insert to mark it most recently used (Map keeps insertion order).
         this.#entries.delete(key);
@@ -51,7 +61,7 @@ export class HandleCache<K, V> {
         return this.#lease(key, cached);
       }
       if (this.#makeRoom()) {
-        const entry: Entry<V> = { value: open(), refs: 0, doomed: false };
+        const entry: Entry<V> = { value: open(), tag, refs: 0, doomed: false };
         this.#entries.set(key, entry);
         return this.#lease(key, entry);
       }

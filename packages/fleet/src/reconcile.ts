@@ -3,6 +3,7 @@ import type { Region } from './config';
 import type { Engine } from './engine';
 import { ownerAlive } from './processes';
 import { errorMessage } from './errors';
+import { rollBackMove } from './move/move-fleet';
 
 export interface DoctorOptions {
   /** Also walk the region folders: remove leftovers, report orphans and missing files. */
@@ -16,6 +17,8 @@ export interface DoctorOptions {
 export interface DoctorReport {
   /** Creates, clones and imports a crash interrupted: now failed, their files removed. */
   interrupted: { id: string; instance: string }[];
+  /** Moves to another engine a crash interrupted (silo move), rolled back: served from where they were. */
+  movesRolledBack: string[];
   /** Purges a crash interrupted, now finished. */
   purgesCompleted: string[];
   purgedExpired: string[];
@@ -39,6 +42,7 @@ export async function reconcile(
 ): Promise<DoctorReport> {
   const report: DoctorReport = {
     interrupted: [],
+    movesRolledBack: [],
     purgesCompleted: [],
     purgedExpired: [],
     purgeFailures: [],
@@ -53,6 +57,13 @@ export async function reconcile(
   // reconcilers never both act, and a stale one can never remove a re-created instance's files.
   for (const { instance, owner } of catalog.interruptedOperations(ownerAlive, options.staleAfterMs ?? HOUR)) {
     if (!catalog.claim(instance.id, [instance.state], owner)) continue;
+    if (instance.state === 'moving') {
+      // The row still points at the local file (the switch is the move's last catalog write).
+      await rollBackMove(engine, instance, regions);
+      catalog.endMove(instance.id);
+      report.movesRolledBack.push(instance.name);
+      continue;
+    }
     await engine.remove(instance.dbUrl);
     if (instance.state === 'provisioning') {
       catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');

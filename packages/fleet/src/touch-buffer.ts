@@ -53,7 +53,11 @@ export class TouchBuffer {
     try {
       for (const update of updates) {
         const instance = this.catalog.resolve(update.name);
-        if (instance?.state === 'ready') update.sizeBytes = await this.engine.sizeOf(instance.dbUrl);
+        if (instance?.state !== 'ready') continue;
+        update.sizeBytes = await this.engine.sizeOf(instance.dbUrl);
+        // Service usage is best effort: a slow usage endpoint must not hold back activity.
+        const usage = await this.engine.usageMetrics?.(instance.dbUrl).catch(() => undefined);
+        if (usage) update.metrics = { ...usage, ...update.metrics };
       }
       this.catalog.applyTouches(updates);
     } catch (error) {

@@ -15,6 +15,20 @@ export interface EngineUnderTest {
   regions: readonly Region[];
   /** Closes the engine and anything it needed (servers, stand-ins). */
   dispose(): Promise<void>;
+  /** What this engine's backend can do; omitted means it can (the local engine can do all of it). */
+  capabilities?: EngineCapabilities;
+}
+
+export interface EngineCapabilities {
+  /**
+   * A runaway query is stopped where it runs at the time limit, so the database keeps serving
+   * right after. The local engine kills its query process; Turso stops statements on its
+   * servers. The Turso stand-in cannot: it runs SQLite synchronously in one process with no
+   * statement limit, so a runaway occupies it for good. Against it the contract still checks
+   * what the engine owes (QUERY_TIMEOUT at the limit, the caller never blocked) but not what
+   * only the server can give (answering afterwards, queries queued behind the runaway).
+   */
+  stopsRunawaysAtTheServer?: boolean;
 }
 
 const LIMITS: QueryLimits = { timeoutMs: 5_000, maxRows: 1_000, maxBytes: 1024 * 1024 };
@@ -27,9 +41,12 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
     let us: Region;
     let dir: string;
 
+    let capabilities: Required<EngineCapabilities>;
+
     beforeEach(async () => {
       dir = tempDir('silo-engine-');
       subject = await setUp(dir);
+      capabilities = { stopsRunawaysAtTheServer: true, ...subject.capabilities };
       engine = subject.engine;
       eu = subject.regions.find((region) => region.jurisdiction === 'eu') as Region;
       us = subject.regions.find((region) => region.jurisdiction === 'us') as Region;
@@ -351,11 +368,13 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
         clearInterval(ticker);
         // The event loop kept turning while SQLite spun in another process.
         expect(ticks).toBeGreaterThan(10);
+        if (!capabilities.stopsRunawaysAtTheServer) return;
         const after = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });
         expect(after.rows).toEqual([[50]]);
       });
 
-      it('keeps answering the queries queued behind one that is stopped', async () => {
+      it('keeps answering the queries queued behind one that is stopped', async (context) => {
+        if (!capabilities.stopsRunawaysAtTheServer) context.skip('the backend cannot stop a runaway statement (see EngineCapabilities)');
         const runaway = engine.query(url, {
           sql: 'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever',
           readOnly: true,

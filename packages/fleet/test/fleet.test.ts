@@ -129,6 +129,16 @@ describe('clone', () => {
     await fleet.purge('acme');
     expect(fleet.get('acme-branch').clonedFrom).toMatchObject({ name: null });
   });
+
+  it('refuses a point-in-time clone on local files, which keep no history, and creates nothing', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await expect(fleet.clone('acme', 'acme-then', { at: new Date(Date.now() - 60_000) })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining('keeps no history'),
+    });
+    expect(fleet.find('acme-then')).toBeUndefined();
+  });
 });
 
 describe('export and import', () => {

@@ -1,7 +1,7 @@
 import type { InstanceState } from '@silo/fleet';
 
 /** Instance list constants and the row shape, shared by server and browser. */
-export const STATES: readonly InstanceState[] = ['ready', 'provisioning', 'failed', 'deleted'];
+export const STATES: readonly InstanceState[] = ['ready', 'provisioning', 'moving', 'failed', 'deleted'];
 export const PAGE_SIZES = [25, 50, 100] as const;
 
 /** One instance as the browser sees it: plain, serialisable, nothing secret. */

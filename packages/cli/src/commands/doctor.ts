@@ -65,6 +65,7 @@ export function renderDoctorReport(
     }
   };
   section('interrupted operations resolved', report.interrupted.map((entry) => `${entry.instance} (marked failed, files removed)`), 'fixed');
+  section('interrupted moves rolled back', report.movesRolledBack.map((name) => `${name} (served from its local file again)`), 'fixed');
   section('interrupted purges finished', report.purgesCompleted, 'fixed');
   section('expired deletions purged', report.purgedExpired, 'fixed');
   section('expired deletions not purged', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');

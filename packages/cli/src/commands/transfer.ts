@@ -3,12 +3,13 @@ import path from 'node:path';
 import { formatBytes } from '@silo/fleet';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure } from '../errors';
+import { CliFailure, UsageError } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
 
 interface CloneOptions {
   region?: string;
+  at?: string;
   displayName?: string;
   json?: boolean;
 }
@@ -36,15 +37,18 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .argument('[new-name]', 'name of the clone (default: <source>-copy)')
     .option('--region <id>', "a region of the source's jurisdiction (default: the source's region)")
     .option('--display-name <text>', 'a human name (default: "<source display name> (copy)")')
+    .option('--at <time>', 'the source as it was at this past moment (ISO 8601; engines that keep history: turso)')
     .option('--json', 'print the clone as JSON')
     .action(async (source: string, newName: string | undefined, options: CloneOptions, cmd: Command) => {
+      const at = options.at === undefined ? undefined : new Date(options.at);
+      if (at && Number.isNaN(at.getTime())) throw new UsageError(`--at: "${options.at}" is not a time; use ISO 8601, e.g. 2026-05-01T12:00:00Z.`);
       await withFleet(ctx, cmd, async (fleet) => {
-        const instance = await fleet.clone(source, newName, { region: options.region, displayName: options.displayName });
+        const instance = await fleet.clone(source, newName, { region: options.region, displayName: options.displayName, ...(at ? { at } : {}) });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Cloned "${source}" to ${placed(instance)}.`);
       });
     });
-  examples(clone, ['silo clone acme', 'silo clone acme acme-staging --region eu-central']);
+  examples(clone, ['silo clone acme', 'silo clone acme acme-staging --region eu-central', 'silo clone acme acme-before --at 2026-05-01T12:00:00Z']);
 
   const exp = program
     .command('export')

@@ -28,6 +28,7 @@ export function stateText(state: InstanceState, style: Style = plain): string {
     case 'failed':
       return style.red(state);
     case 'provisioning':
+    case 'moving':
       return style.cyan(state);
   }
 }

@@ -149,4 +149,52 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'the moving state',
+    // SQLite cannot alter a CHECK constraint, so the table is rebuilt. Dropping it cascades to
+    // instance_metrics and backup_state (foreign keys are on inside this transaction), so
+    // their rows are kept aside.
+    sql: `
+      CREATE TEMP TABLE metrics_kept AS SELECT * FROM instance_metrics;
+      CREATE TEMP TABLE backup_state_kept AS SELECT * FROM backup_state;
+      CREATE TABLE instances_v5 (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        display_name    TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('provisioning', 'ready', 'failed', 'deleted', 'moving')),
+        jurisdiction    TEXT NOT NULL,
+        region          TEXT NOT NULL,
+        engine          TEXT NOT NULL,
+        db_url          TEXT NOT NULL,
+        schema_version  INTEGER NOT NULL DEFAULT 0,
+        size_bytes      INTEGER NOT NULL DEFAULT 0,
+        cloned_from     TEXT,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        last_active_at  INTEGER,
+        deleted_at      INTEGER,
+        error           TEXT,
+        op_owner        TEXT
+      ) STRICT;
+      INSERT INTO instances_v5 SELECT id, name, display_name, state, jurisdiction, region, engine, db_url, schema_version,
+        size_bytes, cloned_from, created_at, updated_at, last_active_at, deleted_at, error, op_owner FROM instances;
+      DROP TABLE instances;
+      ALTER TABLE instances_v5 RENAME TO instances;
+      CREATE INDEX instances_state_name ON instances (state, name);
+      CREATE INDEX instances_placement ON instances (jurisdiction, region, name);
+      CREATE INDEX instances_created ON instances (created_at);
+      CREATE INDEX instances_last_active ON instances (last_active_at);
+      CREATE INDEX instances_schema ON instances (schema_version);
+      CREATE INDEX instances_cloned_from ON instances (cloned_from) WHERE cloned_from IS NOT NULL;
+      CREATE INDEX instances_leased ON instances (op_owner) WHERE op_owner IS NOT NULL;
+      CREATE INDEX instances_listing ON instances
+        (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
+      INSERT INTO instance_metrics SELECT * FROM metrics_kept;
+      DROP TABLE metrics_kept;
+      INSERT INTO backup_state SELECT * FROM backup_state_kept;
+      DROP TABLE backup_state_kept;
+      ANALYZE;
+    `,
+  },
 ];

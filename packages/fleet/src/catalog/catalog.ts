@@ -7,7 +7,8 @@ import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
 import { PROCESS_OWNER } from '../processes';
 
-export type InstanceState = 'provisioning' | 'ready' | 'failed' | 'deleted';
+/** `moving`: a ready instance being copied to another engine (silo move); served again once switched or rolled back. */
+export type InstanceState = 'provisioning' | 'ready' | 'failed' | 'deleted' | 'moving';
 
 export interface InstanceInfo {
   readonly id: string;
@@ -278,6 +279,35 @@ export class Catalog {
     );
   }
 
+  /**
+   * Leases a ready instance on `engine` for a move and takes it out of service (state
+   * `moving`); false when it is not ready, not on that engine, or another operation holds it.
+   */
+  beginMove(id: string, engine: string, now = Date.now()): boolean {
+    return (
+      this.#db
+        .prepare(
+          `UPDATE instances SET state = 'moving', op_owner = ?, updated_at = ?
+           WHERE id = ? AND state = 'ready' AND engine = ? AND op_owner IS NULL`,
+        )
+        .run(PROCESS_OWNER, now, id, engine).changes === 1
+    );
+  }
+
+  /**
+   * Ends a move this process leased: with `to`, the row points at the new database in the same
+   * statement that serves it again (the switch is atomic); without, it is served where it was.
+   */
+  endMove(id: string, to?: { engine: string; dbUrl: string; sizeBytes: number }, now = Date.now()): boolean {
+    const statement = to
+      ? this.#db.prepare(
+          `UPDATE instances SET state = 'ready', engine = @engine, db_url = @dbUrl, size_bytes = @sizeBytes, op_owner = NULL, updated_at = @now
+           WHERE id = @id AND state = 'moving' AND op_owner = @owner`,
+        )
+      : this.#db.prepare(`UPDATE instances SET state = 'ready', op_owner = NULL, updated_at = @now WHERE id = @id AND state = 'moving' AND op_owner = @owner`);
+    return statement.run({ ...to, id, now, owner: PROCESS_OWNER }).changes === 1;
+  }
+
   setDisplayName(id: string, displayName: string, now = Date.now()): void {
     this.#db.prepare('UPDATE instances SET display_name = ?, updated_at = ? WHERE id = ?').run(displayName, now, id);
   }
@@ -394,7 +424,7 @@ export class Catalog {
       .prepare<[number], { total: number; size: number | null; active: number }>(
         `SELECT count(*) AS total, sum(size_bytes) AS size,
                 count(*) FILTER (WHERE last_active_at >= ?) AS active
-         FROM instances WHERE state IN ('ready', 'deleted', 'provisioning', 'failed')`,
+         FROM instances WHERE state IN ('ready', 'deleted', 'provisioning', 'failed', 'moving')`,
       )
       .get(now - 24 * 60 * 60 * 1000) ?? { total: 0, size: 0, active: 0 };
     const perDay = (column: 'created_at' | 'last_active_at') =>

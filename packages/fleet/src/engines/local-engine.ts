@@ -1,14 +1,13 @@
-import { copyFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Region } from '../config';
 import type { Engine, EngineBackupSupport, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
+import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
-import { formatBytes } from '../format';
 import { LocalConnection } from './local-connection';
 import { tokenAlive } from '../processes';
 import {
@@ -22,7 +21,6 @@ import {
   tenantPath,
 } from './local-files';
 
-const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const COPY_ATTEMPTS = 5;
 
 export interface LocalEngineOptions {
@@ -46,7 +44,7 @@ export class LocalEngine implements Engine {
   readonly #regions: ReadonlyMap<string, Region>;
   readonly #templates = new Map<string, string>();
   readonly #knownDirs = new Set<string>();
-  readonly #referenceShapes = new Map<string, Map<string, Set<string>>>();
+  readonly #validator = new ImportValidator();
   readonly #pool: QueryPool;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
@@ -139,7 +137,7 @@ export class LocalEngine implements Engine {
     try {
       copyFileSync(sourcePath, temp);
       failpoint('import:after-stage');
-      const report = this.#validateAndMigrate(temp, schema);
+      const report = this.#validator.validateAndMigrate(temp, schema);
       publish(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
@@ -285,60 +283,6 @@ export class LocalEngine implements Engine {
     mkdirSync(dir, { recursive: true });
     this.#knownDirs.add(dir);
   }
-
-  #validateAndMigrate(file: string, schema: TenantSchema): { fromVersion: number; toVersion: number } {
-    let db: SqliteDatabase;
-    try {
-      db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
-    } catch (error) {
-      throw rejected(`it is not a readable SQLite database (${errorMessage(error)})`);
-    }
-    try {
-      let problems: string[];
-      try {
-        problems = integrityProblems(db);
-      } catch (error) {
-        throw rejected(`it is not a readable SQLite database (${errorMessage(error)})`);
-      }
-      if (problems.length > 0) throw rejected(`SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
-      const version = userVersion(db);
-      if (version < 1 || version > schema.latestVersion) {
-        throw rejected(
-          version > schema.latestVersion
-            ? `its schema version ${version} is newer than this Silo's ${schema.latestVersion}; upgrade Silo first`
-            : `it does not carry a "${schema.id}" schema version (user_version is ${version})`,
-        );
-      }
-      const missing = this.#missingSchema(db, schema, version);
-      if (missing.length > 0) throw rejected(`it does not match "${schema.id}" schema version ${version}: missing ${missing.slice(0, 5).join(', ')}`);
-      const { to } = migrateSync(db, schema.migrations);
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      return { fromVersion: version, toVersion: to };
-    } finally {
-      db.close();
-    }
-  }
-
-  /** Tables and columns a database at `version` must have, compared with what the file holds. */
-  #missingSchema(db: SqliteDatabase, schema: TenantSchema, version: number): string[] {
-    const key = `${schema.fingerprint}@${version}`;
-    let reference = this.#referenceShapes.get(key);
-    if (!reference) {
-      const memory = new Database(':memory:');
-      migrateSync(memory, schema.migrations.filter((migration) => migration.version <= version));
-      reference = tableShape(memory);
-      memory.close();
-      this.#referenceShapes.set(key, reference);
-    }
-    const actual = tableShape(db);
-    const missing: string[] = [];
-    for (const [table, columns] of reference) {
-      const present = actual.get(table);
-      if (!present) missing.push(`table ${table}`);
-      else for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
-    }
-    return missing;
-  }
 }
 
 /**
@@ -420,51 +364,6 @@ async function replaceContent(source: string, target: string): Promise<void> {
   } finally {
     db.close();
   }
-}
-
-function checkUploadHeader(file: string, maxBytes: number): void {
-  let size: number;
-  try {
-    const stat = statSync(file);
-    if (!stat.isFile()) throw rejected('it is not a regular file');
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof SiloError) throw error;
-    throw rejected(`it cannot be read (${errorMessage(error)})`);
-  }
-  if (size === 0) throw rejected('the file is empty');
-  if (size > maxBytes) throw rejected(`it is ${formatBytes(size)}; the import limit is ${formatBytes(maxBytes)}`);
-  const header = Buffer.alloc(SQLITE_MAGIC.length);
-  const fd = openSync(file, 'r');
-  try {
-    readSync(fd, header, 0, header.length, 0);
-  } finally {
-    closeSync(fd);
-  }
-  if (!header.equals(SQLITE_MAGIC)) throw rejected('it is not a SQLite database (the file header is wrong)');
-  if (size < 512) throw rejected('it is truncated: smaller than one SQLite page');
-}
-
-function integrityProblems(db: SqliteDatabase): string[] {
-  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-  const messages = rows.map((row) => row.integrity_check);
-  return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
-}
-
-function tableShape(db: SqliteDatabase): Map<string, Set<string>> {
-  const tables = db
-    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    .all();
-  return new Map(
-    tables.map(({ name }) => [
-      name,
-      new Set((db.pragma(`table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name)),
-    ]),
-  );
-}
-
-function rejected(reason: string): SiloError {
-  return new SiloError('IMPORT_REJECTED', `The file was refused: ${reason}. Nothing was created.`, { details: { reason } });
 }
 
 function urlOf(region: Region, file: string): string {

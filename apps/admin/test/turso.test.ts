@@ -1,0 +1,94 @@
+import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet, settingsFromEnv } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
+
+const EMAIL = 'admin@localhost';
+const PASSWORD = 'correct-horse-battery-staple';
+const JWT = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+/;
+
+/**
+ * The admin console with tenants on Turso (the stand-in), configured by environment variables
+ * alone: instance pages, the SQL console (read-only by Turso itself), export and import.
+ */
+describe('admin console on Turso (stand-in)', () => {
+  let standin: TursoStandin;
+  let server: AdminServer;
+  let dataDir: string;
+  let admin: Client;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    standin = await startTursoStandin({
+      dataDir: `${dataDir}/standin`,
+      notReadyMs: 200,
+      groups: [
+        { name: 'silo-eu', location: 'aws-eu-west-1' },
+        { name: 'silo-us', location: 'aws-us-east-1' },
+      ],
+    });
+    env = {
+      SILO_ENGINE: 'turso',
+      SILO_TURSO_ORG: standin.org,
+      SILO_TURSO_API_TOKEN: standin.apiToken,
+      SILO_TURSO_API_URL: standin.platformUrl,
+      SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
+      SILO_TURSO_TLS: '0',
+    };
+    const fleet = await openFleet({ schema: todoSchema, ...settingsFromEnv({ ...env, SILO_DATA_DIR: dataDir }) });
+    await fleet.create('alpha', { jurisdiction: 'eu' });
+    await fleet.create('delta', { jurisdiction: 'us' });
+    await fleet.close();
+    await ensureBuilt();
+    server = await startServer(dataDir, { ...env, ADMIN_PASSWORD: PASSWORD });
+    admin = new Client(server.url);
+    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await standin?.close();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it('shows Turso instances with their catalog URL and no token', async () => {
+    const page = await (await admin.get('/instances/alpha')).text();
+    expect(text(page)).toContain('turso:silo-eu/alpha');
+    expect(page).not.toContain(standin.apiToken);
+    expect(page).not.toMatch(JWT);
+    const list = await (await admin.get('/')).text();
+    expect(text(list)).toContain('delta');
+  });
+
+  it('SQL console: Turso refuses writes in read-only mode; write mode works', async () => {
+    const refused = text(await (await admin.post('/instances/alpha/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('x', 1, 1)" })).text());
+    expect(refused).toContain('QUERY_READ_ONLY');
+    const write = text(
+      await (await admin.post('/instances/alpha/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('from admin', 1, 1)", mode: 'write' })).text(),
+    );
+    expect(write).toContain('1 changed');
+    const read = await (await admin.post('/instances/alpha/console', { sql: 'SELECT title FROM todos' })).text();
+    expect(text(read)).toContain('from admin');
+  });
+
+  it('exports a SQLite file and imports it back as a new Turso instance', async () => {
+    const exported = await admin.post('/instances/alpha/export', {});
+    expect(exported.status).toBe(200);
+    const bytes = new Uint8Array(await exported.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 16)).toString('latin1')).toBe('SQLite format 3\0');
+    const form = new FormData();
+    form.set('csrf', admin.csrf);
+    form.set('intent', 'import');
+    form.set('name', 'alpha-imported');
+    form.set('jurisdiction', 'eu');
+    form.set('file', new Blob([bytes]), 'upload.sqlite');
+    const imported = await admin.request('/?index', { method: 'POST', body: form });
+    expect(imported.status).toBe(302);
+    const read = await (await admin.post('/instances/alpha-imported/console', { sql: 'SELECT title FROM todos' })).text();
+    expect(text(read)).toContain('from admin');
+    expect(server.output()).not.toContain(standin.apiToken);
+    expect(server.output()).not.toMatch(JWT);
+  });
+});

@@ -1,0 +1,80 @@
+import path from 'node:path';
+import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, silo, tempDir } from './helpers';
+
+/**
+ * The `silo` command on Turso by environment variables alone, against the Turso stand-in on
+ * loopback: the same commands, tenants in Turso databases of the jurisdiction's group.
+ */
+let standin: TursoStandin;
+let env: Record<string, string>;
+const folder = tempDir('silo-cli-turso-');
+
+beforeAll(async () => {
+  standin = await startTursoStandin({
+    dataDir: path.join(folder.dir, 'standin'),
+    notReadyMs: 200,
+    groups: [
+      { name: 'silo-eu', location: 'aws-eu-west-1' },
+      { name: 'silo-us', location: 'aws-us-east-1' },
+    ],
+  });
+  env = {
+    SILO_ENGINE: 'turso',
+    SILO_TURSO_ORG: standin.org,
+    SILO_TURSO_API_TOKEN: standin.apiToken,
+    SILO_TURSO_API_URL: standin.platformUrl,
+    SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
+    SILO_TURSO_TLS: '0',
+  };
+});
+
+afterAll(async () => {
+  await standin?.close();
+  folder.cleanup();
+});
+
+describe('silo on turso', () => {
+  it('creates, queries, clones (also at a past moment), exports, imports and checks the fleet', async () => {
+    const dataDir = path.join(folder.dir, 'fleet');
+    const run = (args: string[]) => silo(folder.dir, ['--data-dir', dataDir, ...args], { env });
+    expect((await run(['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
+    expect((await run(['create', 'initech', '--jurisdiction', 'us'])).code).toBe(0);
+    const shown = json<{ dbUrl: string; engine: string }>(await run(['instances', 'show', 'acme', '--json']));
+    expect(shown).toMatchObject({ dbUrl: 'turso:silo-eu/acme', engine: 'turso' });
+    const before = new Date().toISOString();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    const write = await run(['query', 'acme', "INSERT INTO todos (title, created_at, updated_at) VALUES ('from the cli', 1, 1)", '--write']);
+    expect(write.code, write.stderr).toBe(0);
+    const refused = await run(['query', 'acme', 'DELETE FROM todos']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('read-only');
+
+    expect((await run(['clone', 'acme', 'acme-now'])).code).toBe(0);
+    expect((await run(['clone', 'acme', 'acme-before', '--at', before])).code).toBe(0);
+    expect((await run(['clone', 'acme', 'acme-never', '--at', 'yesterday-ish'])).code).toBe(2);
+    const counts = json<{ rows: Record<string, unknown>[] }>(await run(['query-all', 'SELECT count(*) AS n FROM todos', '--json']));
+    expect(Object.fromEntries(counts.rows.map((row) => [row['instance'], row['n']]))).toEqual({
+      acme: 1,
+      'acme-now': 1,
+      'acme-before': 0,
+      initech: 0,
+    });
+
+    const file = path.join(folder.dir, 'acme.sqlite');
+    expect((await run(['export', 'acme', '-o', file])).code).toBe(0);
+    expect((await run(['import', file, 'acme-again', '--jurisdiction', 'eu'])).code).toBe(0);
+    const again = await run(['query', 'acme-again', 'SELECT title FROM todos', '--json']);
+    expect(json<{ rows: unknown[] }>(again).rows).toEqual([{ title: 'from the cli' }]);
+
+    const doctor = await run(['doctor', '--scan', '--deep', '--json']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(json<{ orphans: string[]; integrity: unknown[] }>(doctor)).toMatchObject({ orphans: [], integrity: [] });
+    expect((await run(['delete', 'acme-now'])).code).toBe(0);
+    expect((await run(['purge', 'acme-now', '--yes'])).code).toBe(0);
+    const listed = json<{ items: { name: string }[] }>(await run(['instances', 'list', '--json']));
+    expect(listed.items.map((item) => item.name).sort()).toEqual(['acme', 'acme-again', 'acme-before', 'initech']);
+    for (const output of [write, refused, doctor, again]) expect(`${output.stdout}${output.stderr}`).not.toContain(standin.apiToken);
+  });
+});

@@ -1,0 +1,2 @@
+export { startTursoStandin, type TursoStandin, type TursoStandinOptions } from './standin';
+export { libsqlClientConfig } from './client-config';

@@ -1,0 +1,215 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { bearerToken, platformError, readJson, sendJson } from './http-util';
+import { LOCATIONS, type DatabaseRecord, type GroupRecord, type PlatformState } from './platform-state';
+import { issueToken, parseAccess, parseExpiration } from './tokens';
+
+export interface PlatformContext {
+  state: PlatformState;
+  org: string;
+  apiToken: string;
+  tokenSecret: Buffer;
+  clock: () => number;
+  hostnameOf(db: DatabaseRecord): string;
+  /** Ends the SQL streams of a deleted database. */
+  onDatabaseDeleted(db: DatabaseRecord): void;
+}
+
+const CreateDatabaseBody = z.object({
+  name: z.unknown(),
+  group: z.unknown(),
+  seed: z
+    .object({
+      type: z.string(),
+      name: z.string().optional(),
+      timestamp: z.string().optional(),
+    })
+    .optional(),
+});
+
+const CreateGroupBody = z.object({ name: z.unknown(), location: z.unknown() });
+
+/**
+ * The Platform API subset (platform-openapi.json), under `/v1/`. Every error is
+ * `{ "error": "<message>" }` with the status the OpenAPI file gives the operation.
+ */
+export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  if (bearerToken(req) !== ctx.apiToken) throw platformError(401, 'Unauthorized: invalid or missing API token');
+  const method = req.method ?? 'GET';
+  const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  // parts[0] === 'v1'
+  if (parts.length === 2 && parts[1] === 'locations' && method === 'GET') {
+    return sendJson(res, 200, { locations: LOCATIONS });
+  }
+  if (parts[1] !== 'organizations' || parts[2] === undefined) throw platformError(404, 'not found');
+  if (parts[2] !== ctx.org) throw platformError(404, `organization ${parts[2]} not found`);
+  const [collection, name, sub, action] = parts.slice(3);
+  const actionPart = action === undefined ? '' : sub === 'instances' ? '/:instance' : `/${action}`;
+  const route = `${method} ${collection ?? ''}${name === undefined ? '' : '/:name'}${sub === undefined ? '' : `/${sub}`}${actionPart}`;
+  const { state } = ctx;
+
+  switch (route) {
+    case 'GET databases': {
+      const group = url.searchParams.get('group');
+      const parent = url.searchParams.get('parent');
+      const databases = [...state.databases.values()]
+        .filter((db) => group === null || db.group.name === group)
+        .filter((db) => parent === null || db.parent?.id === parent || db.parent?.name === parent);
+      return sendJson(res, 200, { databases: databases.map((db) => databaseJson(ctx, db)) });
+    }
+    case 'POST databases': {
+      const body = CreateDatabaseBody.safeParse((await readJson(req)) ?? {});
+      if (!body.success) throw platformError(400, `invalid request body: ${body.error.issues[0]?.message ?? 'malformed'}`);
+      const { seed } = body.data;
+      if (seed !== undefined && seed.type !== 'database') {
+        throw platformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the stand-in (only "database")`);
+      }
+      if (seed !== undefined && (seed.name === undefined || seed.name === '')) {
+        throw platformError(400, 'seed name is required when the seed type is database');
+      }
+      const db = state.createDatabase(
+        body.data.name,
+        body.data.group,
+        seed === undefined ? undefined : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
+      );
+      return sendJson(res, 200, { database: { DbId: db.id, Hostname: ctx.hostnameOf(db), Name: db.name } });
+    }
+    case 'GET databases/:name':
+      return sendJson(res, 200, { database: databaseJson(ctx, state.database(name as string)) });
+    case 'DELETE databases/:name': {
+      const db = state.database(name as string);
+      ctx.onDatabaseDeleted(db);
+      state.deleteDatabase(db.name);
+      return sendJson(res, 200, { database: db.name });
+    }
+    case 'POST databases/:name/auth/tokens': {
+      const db = state.database(name as string);
+      const now = ctx.clock();
+      const jwt = issueToken(
+        ctx.tokenSecret,
+        {
+          scope: { kind: 'database', id: db.id },
+          access: parseAccess(url.searchParams.get('authorization')),
+          groupGeneration: db.group.tokenGeneration,
+          databaseGeneration: db.tokenGeneration,
+          expiresAt: parseExpiration(url.searchParams.get('expiration'), now),
+        },
+        now,
+      );
+      return sendJson(res, 200, { jwt });
+    }
+    case 'POST databases/:name/auth/rotate': {
+      state.rotateDatabaseTokens(name as string);
+      // The OpenAPI file says "No Content", but @tursodatabase/api parses every 2xx body as JSON.
+      return sendJson(res, 200, {});
+    }
+    case 'GET databases/:name/instances': {
+      const db = state.database(name as string);
+      return sendJson(res, 200, { instances: [instanceJson(ctx, db)] });
+    }
+    case 'GET databases/:name/instances/:instance': {
+      const db = state.database(name as string);
+      if (action !== db.group.location) throw platformError(404, `instance ${action} not found`);
+      return sendJson(res, 200, { instance: instanceJson(ctx, db) });
+    }
+    case 'GET databases/:name/usage': {
+      const db = state.database(name as string);
+      const from = dateParam(url, 'from');
+      const to = dateParam(url, 'to');
+      const { rowsRead, rowsWritten } = db.usage.totals(from, to);
+      const usage = { rows_read: rowsRead, rows_written: rowsWritten, storage_bytes: db.storageBytes(), bytes_synced: 0 };
+      return sendJson(res, 200, {
+        // `total` is the OpenAPI field; @tursodatabase/api's typings call it `usage`: both are sent.
+        database: { uuid: db.id, instances: [{ uuid: db.instanceId, usage }], total: usage, usage },
+      });
+    }
+    case 'GET groups':
+      return sendJson(res, 200, { groups: [...state.groups.values()].map(groupJson) });
+    case 'POST groups': {
+      const body = CreateGroupBody.safeParse((await readJson(req)) ?? {});
+      if (!body.success) throw platformError(400, 'invalid request body: expected {name, location}');
+      return sendJson(res, 200, { group: groupJson(state.createGroup(body.data.name, body.data.location)) });
+    }
+    case 'GET groups/:name':
+      return sendJson(res, 200, { group: groupJson(state.group(name as string)) });
+    case 'DELETE groups/:name': {
+      const group = state.group(name as string);
+      for (const db of state.databases.values()) if (db.group === group) ctx.onDatabaseDeleted(db);
+      state.deleteGroup(group.name);
+      return sendJson(res, 200, { group: groupJson(group) });
+    }
+    case 'POST groups/:name/auth/tokens': {
+      const group = state.group(name as string);
+      const now = ctx.clock();
+      const jwt = issueToken(
+        ctx.tokenSecret,
+        {
+          scope: { kind: 'group', id: group.uuid },
+          access: parseAccess(url.searchParams.get('authorization')),
+          groupGeneration: group.tokenGeneration,
+          databaseGeneration: 0,
+          expiresAt: parseExpiration(url.searchParams.get('expiration'), now),
+        },
+        now,
+      );
+      return sendJson(res, 200, { jwt });
+    }
+    case 'POST groups/:name/auth/rotate': {
+      state.rotateGroupTokens(name as string);
+      return sendJson(res, 200, {});
+    }
+    default:
+      throw platformError(404, 'not found');
+  }
+}
+
+function dateParam(url: URL, key: string): number | undefined {
+  const value = url.searchParams.get(key);
+  if (value === null || value === '') return undefined;
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms) || !/(Z|[+-]\d\d:\d\d)$/.test(value)) {
+    throw platformError(400, `invalid ${key} parameter: ${JSON.stringify(value)} is not an RFC 3339 date-time`);
+  }
+  return ms;
+}
+
+/** The Database schema of the OpenAPI file (plus the fields @tursodatabase/api maps). */
+function databaseJson(ctx: PlatformContext, db: DatabaseRecord): Record<string, unknown> {
+  return {
+    Name: db.name,
+    DbId: db.id,
+    Hostname: ctx.hostnameOf(db),
+    block_reads: false,
+    block_writes: false,
+    allow_attach: false,
+    regions: [db.group.location],
+    primaryRegion: db.group.location,
+    type: 'logical',
+    version: 'turso-standin',
+    group: db.group.name,
+    delete_protection: false,
+    sleeping: false,
+    archived: false,
+    is_schema: false,
+    schema: '',
+    parent: db.parent === null ? null : { id: db.parent.id, name: db.parent.name, branched_at: db.parent.branchedAt },
+  };
+}
+
+/** The Instance schema: one primary in the group's location (the stand-in has no replicas). */
+function instanceJson(ctx: PlatformContext, db: DatabaseRecord): Record<string, unknown> {
+  const location = db.group.location;
+  return { uuid: db.instanceId, name: location, type: 'primary', region: location, hostname: ctx.hostnameOf(db) };
+}
+
+function groupJson(group: GroupRecord): Record<string, unknown> {
+  return {
+    name: group.name,
+    uuid: group.uuid,
+    version: 'turso-standin',
+    locations: [group.location],
+    primary: group.location,
+    delete_protection: false,
+    archived: false,
+  };
+}

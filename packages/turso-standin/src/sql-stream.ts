@@ -1,0 +1,309 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type Database from 'better-sqlite3';
+import type { Connection } from './database-files';
+import {
+  decodeValue,
+  encodeValue,
+  type BatchCond,
+  type ProtoBatch,
+  type ProtoError,
+  type ProtoStmt,
+  type StmtResult,
+  type StreamRequest,
+  type StreamResult,
+} from './hrana-proto';
+import { describeParams } from './sql-params';
+
+/** What a stream tells its database about, for point-in-time copies and usage. */
+export interface DatabaseHooks {
+  beforeWrite(): void;
+  noteCommit(): void;
+  recordUsage(rowsRead: number, rowsWritten: number): void;
+}
+
+export interface StreamOptions {
+  version: 2 | 3;
+  readOnly: boolean;
+  /** How long a statement waits for another stream's write transaction to end. */
+  busyTimeoutMs: number;
+}
+
+/** An error reported inside a Hrana result, `{ message, code }`. */
+export class StmtError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+interface SqliteLikeError {
+  code: string;
+  message: string;
+}
+
+function isSqliteError(error: unknown): error is SqliteLikeError {
+  return error instanceof Error && typeof (error as Partial<SqliteLikeError>).code === 'string' && error.name === 'SqliteError';
+}
+
+/**
+ * sqld reports SQLite failures as `SQLite error: <message>` with the primary result code
+ * (`SQLITE_CONSTRAINT`, not `SQLITE_CONSTRAINT_UNIQUE`); @libsql/client shows them as
+ * `<code>: <message>` and exposes the code as LibsqlError.code.
+ */
+export function toProtoError(error: unknown): ProtoError {
+  if (error instanceof StmtError) return { message: error.message, code: error.code };
+  if (isSqliteError(error)) {
+    const primary = /^SQLITE_[A-Z]+/.exec(error.code)?.[0] ?? error.code;
+    return { message: `SQLite error: ${error.message}`, code: primary };
+  }
+  if (error instanceof RangeError || error instanceof TypeError) {
+    return { message: error.message, code: 'ARGS_INVALID' };
+  }
+  return { message: error instanceof Error ? error.message : String(error), code: 'INTERNAL' };
+}
+
+function isRetriableBusy(error: unknown): boolean {
+  return isSqliteError(error) && error.code.startsWith('SQLITE_BUSY') && error.code !== 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/**
+ * One Hrana stream: a connection of its own (so a transaction can span pipeline requests),
+ * the SQL texts stored on it, and the requests of HRANA_3_SPEC.md "Hrana over HTTP / Requests".
+ */
+export class SqlStream {
+  readonly #sqls = new Map<number, string>();
+  #wroteSinceCommit = false;
+  #closed = false;
+  readonly #counters: Database.Statement;
+
+  constructor(
+    private readonly conn: Connection,
+    private readonly hooks: DatabaseHooks,
+    private readonly options: StreamOptions,
+  ) {
+    this.#counters = conn.prepare('SELECT changes(), last_insert_rowid(), total_changes()').raw(true);
+    // SQLite itself then refuses every write (SQLITE_READONLY), sequences included.
+    if (options.readOnly) conn.pragma('query_only = ON');
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Closing rolls back an open transaction (sqlite3_close does), which frees the write lock. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.conn.close();
+  }
+
+  async handle(request: StreamRequest): Promise<StreamResult> {
+    if (this.#closed) return { type: 'error', error: { message: 'The stream is closed', code: 'STREAM_CLOSED' } };
+    try {
+      switch (request.type) {
+        case 'close':
+          this.close();
+          return ok({ type: 'close' });
+        case 'execute':
+          return ok({ type: 'execute', result: await this.#retryBusy(() => this.#execute(request.stmt)) });
+        case 'batch':
+          return ok({ type: 'batch', result: await this.#batch(request.batch) });
+        case 'sequence':
+          await this.#retryBusy(() => this.#sequence(this.#sqlText(request.sql, request.sql_id)));
+          return ok({ type: 'sequence' });
+        case 'describe':
+          return ok({ type: 'describe', result: this.#describe(this.#sqlText(request.sql, request.sql_id)) });
+        case 'store_sql':
+          if (this.#sqls.has(request.sql_id)) {
+            throw new StmtError(`SQL text id ${request.sql_id} is already in use`, 'SQL_STORE_ID_IN_USE');
+          }
+          this.#sqls.set(request.sql_id, request.sql);
+          return ok({ type: 'store_sql' });
+        case 'close_sql':
+          this.#sqls.delete(request.sql_id);
+          return ok({ type: 'close_sql' });
+        case 'get_autocommit':
+          this.#requireV3('get_autocommit');
+          return ok({ type: 'get_autocommit', is_autocommit: !this.conn.inTransaction });
+      }
+    } catch (error) {
+      return { type: 'error', error: toProtoError(error) };
+    }
+  }
+
+  #requireV3(feature: string): void {
+    if (this.options.version < 3) throw new StmtError(`${feature} requires Hrana 3 (POST v3/pipeline)`, 'PROTOCOL_VERSION');
+  }
+
+  #sqlText(sql: string | null | undefined, sqlId: number | null | undefined): string {
+    const hasSql = sql !== undefined && sql !== null;
+    const hasId = sqlId !== undefined && sqlId !== null;
+    if (hasSql === hasId) throw new StmtError('Exactly one of sql and sql_id must be given', 'SQL_INVALID_REFERENCE');
+    if (hasSql) return sql;
+    const stored = this.#sqls.get(sqlId as number);
+    if (stored === undefined) throw new StmtError(`SQL text id ${sqlId} is not stored on this stream`, 'SQL_NOT_FOUND');
+    return stored;
+  }
+
+  /** Waits (without blocking the event loop) while another stream holds the write lock. */
+  async #retryBusy<T>(run: () => T): Promise<T> {
+    const deadline = Date.now() + this.options.busyTimeoutMs;
+    for (;;) {
+      try {
+        return run();
+      } catch (error) {
+        if (!isRetriableBusy(error) || Date.now() >= deadline || this.#closed) throw error;
+        await sleep(5);
+      }
+    }
+  }
+
+  #execute(stmt: ProtoStmt): StmtResult {
+    const started = performance.now();
+    const sql = this.#sqlText(stmt.sql, stmt.sql_id);
+    const prepared = this.conn.prepare(sql);
+    const readonly = prepared.readonly;
+    if (!readonly) this.#beforeWrite();
+    const params = bindParams(sql, stmt);
+    const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
+    let cols: StmtResult['cols'] = [];
+    let rows: unknown[][] = [];
+    if (prepared.reader) {
+      cols = prepared.columns().map((c) => ({ name: c.name, decltype: c.type }));
+      rows = prepared.raw(true).all(...params) as unknown[][];
+    } else {
+      prepared.run(...params);
+    }
+    const [changes, lastRowid, totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
+    const written = readonly ? 0 : Number(totalAfter - totalBefore);
+    this.#afterStatement(readonly);
+    const read = prepared.reader ? Math.max(rows.length, 1) : 0;
+    this.hooks.recordUsage(read, written);
+    return {
+      cols,
+      rows: stmt.want_rows === false ? [] : rows.map((row) => row.map(encodeValue)),
+      affected_row_count: written > 0 ? Number(changes) : 0,
+      last_insert_rowid: readonly ? null : lastRowid.toString(),
+      rows_read: read,
+      rows_written: written,
+      query_duration_ms: performance.now() - started,
+    };
+  }
+
+  async #batch(batch: ProtoBatch): Promise<Extract<StreamResponse, { type: 'batch' }>['result']> {
+    const stepResults: (StmtResult | null)[] = [];
+    const stepErrors: (ProtoError | null)[] = [];
+    for (const [index, step] of batch.steps.entries()) {
+      const run = step.condition === undefined || step.condition === null || this.#holds(step.condition, index, stepResults, stepErrors);
+      if (!run) {
+        stepResults.push(null);
+        stepErrors.push(null);
+        continue;
+      }
+      try {
+        stepResults.push(await this.#retryBusy(() => this.#execute(step.stmt)));
+        stepErrors.push(null);
+      } catch (error) {
+        stepResults.push(null);
+        stepErrors.push(toProtoError(error));
+      }
+    }
+    return { step_results: stepResults, step_errors: stepErrors };
+  }
+
+  #holds(cond: BatchCond, current: number, results: (StmtResult | null)[], errors: (ProtoError | null)[]): boolean {
+    switch (cond.type) {
+      case 'ok':
+        return cond.step < current && results[cond.step] !== null;
+      case 'error':
+        return cond.step < current && errors[cond.step] !== null;
+      case 'not':
+        return !this.#holds(cond.cond, current, results, errors);
+      case 'and':
+        return cond.conds.every((c) => this.#holds(c, current, results, errors));
+      case 'or':
+        return cond.conds.some((c) => this.#holds(c, current, results, errors));
+      case 'is_autocommit':
+        this.#requireV3('The is_autocommit condition');
+        return !this.conn.inTransaction;
+    }
+  }
+
+  #sequence(sql: string): void {
+    this.#beforeWrite();
+    const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
+    this.conn.exec(sql);
+    const [, , totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
+    this.#afterStatement(false);
+    this.hooks.recordUsage(0, Number(totalAfter - totalBefore));
+  }
+
+  #describe(sql: string): Extract<StreamResponse, { type: 'describe' }>['result'] {
+    const prepared = this.conn.prepare(sql);
+    return {
+      params: describeParams(sql),
+      cols: prepared.reader ? prepared.columns().map((c) => ({ name: c.name, decltype: c.type })) : [],
+      is_explain: /^\s*EXPLAIN\b/i.test(sql),
+      is_readonly: prepared.readonly,
+    };
+  }
+
+  #beforeWrite(): void {
+    if (!this.options.readOnly) this.hooks.beforeWrite();
+  }
+
+  /** A write became visible once the connection is back in autocommit (a COMMIT is "readonly" to SQLite). */
+  #afterStatement(readonly: boolean): void {
+    if (!readonly) this.#wroteSinceCommit = true;
+    if (this.#wroteSinceCommit && !this.conn.inTransaction) {
+      this.#wroteSinceCommit = false;
+      this.hooks.noteCommit();
+    }
+  }
+}
+
+type StreamResponse = Extract<StreamResult, { type: 'ok' }>['response'];
+
+function ok(response: StreamResponse): StreamResult {
+  return { type: 'ok', response };
+}
+
+/**
+ * Hrana binds `args` by parameter index and `named_args` by name, a named argument winning
+ * over a positional one for the same parameter. better-sqlite3 binds anonymous `?` from an
+ * array and `?NNN`, `:a`, `@a`, `$a` only by key, so statements with such parameters are
+ * bound through their parameter list.
+ */
+function bindParams(sql: string, stmt: ProtoStmt): unknown[] {
+  const positional = (stmt.args ?? []).map(decodeValue);
+  const named = new Map((stmt.named_args ?? []).map((arg) => [arg.name, decodeValue(arg.value)]));
+  const params = describeParams(sql);
+  if (params.every((p) => p.name === null) && named.size === 0) return positional;
+  if (positional.length > params.length) {
+    throw new StmtError(`The statement takes ${params.length} arguments, got ${positional.length}`, 'ARGS_INVALID');
+  }
+  const anonymous: unknown[] = [];
+  const byKey: Record<string, unknown> = {};
+  const used = new Set<string>();
+  for (const [index, { name }] of params.entries()) {
+    if (name === null) {
+      if (index < positional.length) anonymous.push(positional[index]);
+      continue;
+    }
+    const key = name.slice(1);
+    const namedKey = [name, key].find((candidate) => named.has(candidate));
+    if (namedKey !== undefined) {
+      used.add(namedKey);
+      byKey[key] = named.get(namedKey);
+    } else if (index < positional.length) {
+      byKey[key] = positional[index];
+    }
+  }
+  const unknown = [...named.keys()].filter((name) => !used.has(name));
+  if (unknown.length > 0) {
+    throw new StmtError(`The statement has no parameter named ${unknown.map((n) => JSON.stringify(n)).join(', ')}`, 'ARGS_INVALID');
+  }
+  return Object.keys(byKey).length === 0 ? anonymous : [...anonymous, byKey];
+}

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
+import { HttpError, sendJson } from './http-util';
+import { handlePlatform, type PlatformContext } from './platform-api';
+import { PlatformState } from './platform-state';
+import { DATABASE_PATH_PREFIX, handleSql, type SqlContext } from './sql-endpoint';
+import { StreamRegistry } from './stream-registry';
+
+const OptionsSchema = z.object({
+  dataDir: z.string().min(1),
+  org: z.string().regex(/^[a-z0-9][a-z0-9-]*$/).default('silo-standin'),
+  apiToken: z.string().min(1).optional(),
+  groups: z
+    .array(z.object({ name: z.string(), location: z.string() }))
+    .default([{ name: 'default', location: 'aws-us-east-1' }]),
+  notReadyMs: z.number().int().nonnegative().default(300),
+  streamIdleMs: z.number().int().positive().default(10_000),
+  busyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  history: z
+    .object({
+      intervalMs: z.number().int().nonnegative().default(1_000),
+      limit: z.number().int().positive().default(50),
+      retentionMs: z.number().int().positive().default(24 * 3_600_000),
+    })
+    .prefault({}),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(0).max(65_535).default(0),
+});
+
+export type TursoStandinOptions = z.input<typeof OptionsSchema>;
+
+export interface TursoStandin {
+  /** Base URL of the Platform API, ending in `/v1/` (what @tursodatabase/api's `baseUrl` needs). */
+  platformUrl: string;
+  org: string;
+  apiToken: string;
+  /** Pass to `createClient` of @tursodatabase/api as is. */
+  apiClientConfig: { org: string; token: string; baseUrl: string };
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the stand-in on one loopback port: the Platform API under `/v1/` and every
+ * database's SQL endpoint under `/databases/<name>-<org>/` (its Hostname is
+ * `127.0.0.1:<port>/databases/<name>-<org>/`, so `libsql://<Hostname>` plus `tls: false`
+ * reaches it).
+ */
+export async function startTursoStandin(input: TursoStandinOptions): Promise<TursoStandin> {
+  const options = OptionsSchema.parse(input);
+  const clock = (): number => Date.now();
+  const state = new PlatformState({
+    dataDir: options.dataDir,
+    org: options.org,
+    notReadyMs: options.notReadyMs,
+    history: options.history,
+    clock,
+    apiToken: options.apiToken,
+  });
+  const { apiToken, tokenSecret } = state;
+  for (const group of options.groups) {
+    if (!state.groups.has(group.name)) state.createGroup(group.name, group.location);
+  }
+  const streams = new StreamRegistry(options.streamIdleMs);
+
+  let authority = '';
+  const platform: PlatformContext = {
+    state,
+    org: options.org,
+    apiToken,
+    tokenSecret,
+    clock,
+    hostnameOf: (db) => `${authority}${DATABASE_PATH_PREFIX}${db.name}-${options.org}/`,
+    onDatabaseDeleted: (db) => streams.closeDatabase(db.id),
+  };
+  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs };
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://standin.invalid');
+    if (url.pathname.startsWith('/v1/')) return handlePlatform(platform, req, res, url);
+    if (url.pathname.startsWith(DATABASE_PATH_PREFIX)) {
+      const [key = '', ...rest] = url.pathname.slice(DATABASE_PATH_PREFIX.length).split('/');
+      const suffix = `-${options.org}`;
+      const db = key.endsWith(suffix) ? state.databases.get(key.slice(0, -suffix.length)) : undefined;
+      return handleSql(sql, req, res, db, rest.join('/'));
+    }
+    throw new HttpError(404, { error: 'not found' });
+  };
+
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (res.headersSent) return res.destroy();
+      if (error instanceof HttpError) return sendJson(res, error.status, error.body);
+      if (error instanceof URIError) return sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
+      sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  authority = `${options.host}:${port}`;
+  const platformUrl = `http://${authority}/v1/`;
+
+  return {
+    platformUrl,
+    org: options.org,
+    apiToken,
+    apiClientConfig: { org: options.org, token: apiToken, baseUrl: platformUrl },
+    close: async () => {
+      streams.closeAll();
+      state.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { SqlStream } from './sql-stream';
+
+interface Entry {
+  id: string;
+  databaseId: string;
+  stream: SqlStream;
+  /** The baton the next request must carry; undefined while a request is running. */
+  expectedBaton: string | undefined;
+  counter: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+export type TakeResult =
+  | { kind: 'ok'; entry: Entry }
+  | { kind: 'expired' }
+  | { kind: 'invalid' };
+
+/** Expired stream ids are remembered this long, to tell "expired" from "never existed". */
+const EXPIRED_MEMORY_MS = 10 * 60_000;
+
+/**
+ * Streams kept across HTTP requests, addressed by batons (HTTP_V2_SPEC.md "Execute requests
+ * on a stream"). A baton is `<stream id>.<counter>.<HMAC>`: unforgeable, and different in
+ * every response, so a replayed or concurrent request is refused. Idle streams expire.
+ */
+export class StreamRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #expired = new Map<string, number>();
+  readonly #secret = randomBytes(32);
+
+  constructor(private readonly idleMs: number) {}
+
+  add(databaseId: string, stream: SqlStream): Entry {
+    const entry: Entry = {
+      id: randomBytes(12).toString('hex'),
+      databaseId,
+      stream,
+      expectedBaton: undefined,
+      counter: 0,
+      timer: undefined,
+    };
+    this.#entries.set(entry.id, entry);
+    return entry;
+  }
+
+  /** Claims the stream a baton names; the baton is spent (a new one comes with the response). */
+  take(baton: string, databaseId: string): TakeResult {
+    const id = baton.split('.')[0] ?? '';
+    const entry = this.#entries.get(id);
+    if (entry === undefined) return this.#expired.has(id) ? { kind: 'expired' } : { kind: 'invalid' };
+    if (entry.expectedBaton !== baton || entry.databaseId !== databaseId) return { kind: 'invalid' };
+    entry.expectedBaton = undefined;
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    entry.timer = undefined;
+    return { kind: 'ok', entry };
+  }
+
+  /** After a request: a fresh baton and a fresh idle timer, or null once the stream closed. */
+  release(entry: Entry): string | null {
+    if (entry.stream.closed) {
+      this.#entries.delete(entry.id);
+      return null;
+    }
+    entry.counter += 1;
+    const body = `${entry.id}.${entry.counter}`;
+    entry.expectedBaton = `${body}.${createHmac('sha256', this.#secret).update(body).digest('base64url')}`;
+    entry.timer = setTimeout(() => this.#expire(entry), this.idleMs);
+    entry.timer.unref();
+    return entry.expectedBaton;
+  }
+
+  closeDatabase(databaseId: string): void {
+    for (const entry of [...this.#entries.values()]) {
+      if (entry.databaseId === databaseId) this.#drop(entry);
+    }
+  }
+
+  closeAll(): void {
+    for (const entry of [...this.#entries.values()]) this.#drop(entry);
+  }
+
+  #expire(entry: Entry): void {
+    this.#drop(entry);
+    const now = Date.now();
+    this.#expired.set(entry.id, now);
+    for (const [id, at] of this.#expired) {
+      if (now - at > EXPIRED_MEMORY_MS) this.#expired.delete(id);
+    }
+  }
+
+  #drop(entry: Entry): void {
+    if (entry.timer !== undefined) clearTimeout(entry.timer);
+    entry.stream.close();
+    this.#entries.delete(entry.id);
+  }
+}
