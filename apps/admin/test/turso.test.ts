@@ -1,4 +1,4 @@
-import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
@@ -21,22 +21,8 @@ describe('admin console on Turso (stand-in)', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    standin = await startTursoStandin({
-      dataDir: `${dataDir}/standin`,
-      notReadyMs: 200,
-      groups: [
-        { name: 'silo-eu', location: 'aws-eu-west-1' },
-        { name: 'silo-us', location: 'aws-us-east-1' },
-      ],
-    });
-    env = {
-      SILO_ENGINE: 'turso',
-      SILO_TURSO_ORG: standin.org,
-      SILO_TURSO_API_TOKEN: standin.apiToken,
-      SILO_TURSO_API_URL: standin.platformUrl,
-      SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
-      SILO_TURSO_TLS: '0',
-    };
+    standin = await startJurisdictionStandin(`${dataDir}/standin`);
+    env = siloTursoEnv(standin);
     const fleet = await openFleet({ schema: todoSchema, ...settingsFromEnv({ ...env, SILO_DATA_DIR: dataDir }) });
     await fleet.create('alpha', { jurisdiction: 'eu' });
     await fleet.create('delta', { jurisdiction: 'us' });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
-import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { todoSchema } from '@silo/todo-schema';
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,23 +54,8 @@ export async function startServer(env: Record<string, string> = {}, options: { e
   const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
   let turso: TursoStandin | undefined;
   if ((options.engine ?? testEngine()) === 'turso') {
-    turso = await startTursoStandin({
-      dataDir: path.join(dataDir, 'turso-standin'),
-      notReadyMs: 300,
-      groups: [
-        { name: 'silo-eu', location: 'aws-eu-west-1' },
-        { name: 'silo-us', location: 'aws-us-east-1' },
-      ],
-    });
-    env = {
-      SILO_ENGINE: 'turso',
-      SILO_TURSO_ORG: turso.org,
-      SILO_TURSO_API_TOKEN: turso.apiToken,
-      SILO_TURSO_API_URL: turso.platformUrl,
-      SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
-      SILO_TURSO_TLS: '0',
-      ...env,
-    };
+    turso = await startJurisdictionStandin(path.join(dataDir, 'turso-standin'), { notReadyMs: 300 });
+    env = { ...siloTursoEnv(turso), ...env };
   }
   const childEnv: NodeJS.ProcessEnv = {
     ...process.env,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, silo, tempDir } from './helpers';
 
@@ -12,22 +12,8 @@ let env: Record<string, string>;
 const folder = tempDir('silo-cli-turso-');
 
 beforeAll(async () => {
-  standin = await startTursoStandin({
-    dataDir: path.join(folder.dir, 'standin'),
-    notReadyMs: 200,
-    groups: [
-      { name: 'silo-eu', location: 'aws-eu-west-1' },
-      { name: 'silo-us', location: 'aws-us-east-1' },
-    ],
-  });
-  env = {
-    SILO_ENGINE: 'turso',
-    SILO_TURSO_ORG: standin.org,
-    SILO_TURSO_API_TOKEN: standin.apiToken,
-    SILO_TURSO_API_URL: standin.platformUrl,
-    SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
-    SILO_TURSO_TLS: '0',
-  };
+  standin = await startJurisdictionStandin(path.join(folder.dir, 'standin'));
+  env = siloTursoEnv(standin);
 });
 
 afterAll(async () => {

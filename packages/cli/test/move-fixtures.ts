@@ -1,31 +1,16 @@
 import path from 'node:path';
 import { openFleet, type Fleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
-import { startTursoStandin, type TursoStandin } from '@silo/turso-standin';
+import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 
 /** The Turso stand-in on loopback, with one group per jurisdiction of the default regions. */
 export function startStandin(dir: string): Promise<TursoStandin> {
-  return startTursoStandin({
-    dataDir: path.join(dir, 'standin'),
-    notReadyMs: 0,
-    groups: [
-      { name: 'silo-eu', location: 'aws-eu-west-1' },
-      { name: 'silo-us', location: 'aws-us-east-1' },
-    ],
-  });
+  return startJurisdictionStandin(path.join(dir, 'standin'), { notReadyMs: 0 });
 }
 
 /** What the app servers and `silo move` are given to reach Turso (here: the stand-in). */
 export function tursoEnv(standin: TursoStandin, prefix: string): Record<string, string> {
-  return {
-    SILO_ENGINE: 'turso',
-    SILO_TURSO_ORG: standin.org,
-    SILO_TURSO_API_TOKEN: standin.apiToken,
-    SILO_TURSO_API_URL: standin.platformUrl,
-    SILO_TURSO_GROUPS: 'eu=silo-eu,us=silo-us',
-    SILO_TURSO_TLS: '0',
-    SILO_TURSO_DB_PREFIX: prefix,
-  };
+  return siloTursoEnv(standin, { prefix });
 }
 
 /** A TODO fleet on local files: `count` lists named tenant-0000…, each with two todos. */

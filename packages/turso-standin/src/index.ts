@@ -1,2 +1,3 @@
 export { startTursoStandin, type TursoStandin, type TursoStandinOptions } from './standin';
 export { libsqlClientConfig } from './client-config';
+export { siloTursoEnv, startJurisdictionStandin } from './silo-fixture';
