@@ -87,25 +87,13 @@ export class FolderStore implements BackupStore {
   async list(prefix: string): Promise<StoredObject[]> {
     const base = this.#path(prefix.endsWith('/') ? prefix : path.posix.dirname(prefix));
     const objects: StoredObject[] = [];
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.isFile() && !isTempFile(full)) {
-          const key = path.relative(this.#root, full).split(path.sep).join('/');
-          if (!key.startsWith(prefix)) continue;
-          const info = await stat(full).catch(() => undefined);
-          if (info) objects.push({ key, size: info.size, modifiedAt: info.mtimeMs });
-        }
-      }
-    };
-    await walk(base);
+    for await (const full of filesUnder(base)) {
+      if (isTempFile(full)) continue;
+      const key = path.relative(this.#root, full).split(path.sep).join('/');
+      if (!key.startsWith(prefix)) continue;
+      const info = await stat(full).catch(() => undefined);
+      if (info) objects.push({ key, size: info.size, modifiedAt: info.mtimeMs });
+    }
     return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
@@ -131,26 +119,14 @@ export class FolderStore implements BackupStore {
 
   async sweepLeftovers(prefix: string): Promise<number> {
     let removed = 0;
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
+    for await (const full of filesUnder(this.#path(prefix))) {
+      if (!isTempFile(full)) continue;
+      const owner = tempOwner(full);
+      if (owner === undefined || !tokenAlive(owner)) {
+        await rm(full, { force: true });
+        removed++;
       }
-      for (const entry of entries) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (isTempFile(full)) {
-          const owner = tempOwner(full);
-          if (owner === undefined || !tokenAlive(owner)) {
-            await rm(full, { force: true });
-            removed++;
-          }
-        }
-      }
-    };
-    await walk(this.#path(prefix));
+    }
     return removed;
   }
 
@@ -180,6 +156,21 @@ export class FolderStore implements BackupStore {
       this.#knownDirs.delete(current);
       current = path.dirname(current);
     }
+  }
+}
+
+/** Every file below `dir`, depth first; a folder that cannot be read (or is gone) is skipped. */
+async function* filesUnder(dir: string): AsyncGenerator<string> {
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) yield* filesUnder(full);
+    else if (entry.isFile()) yield full;
   }
 }
 
