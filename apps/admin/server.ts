@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequestListener } from '@react-router/node';
 import type { ServerBuild } from 'react-router';
-import { clientFiles, securityHeaders } from '@silo/web';
+import { clientFiles, discardUnreadBodyAfterResponse, securityHeaders } from '@silo/web';
 import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     // The sign-in rate limiter keys on this; a client-sent value is overwritten.
     req.headers['x-silo-client-address'] = req.socket.remoteAddress ?? 'unknown';
     if (serveClientFile(req, res, isPublicAsset)) return;
+    discardUnreadBodyAfterResponse(req, res);
     void handle(req, res);
   });
   // Long streams (fleet query, migrate all) must not be cut by the default request timeout.

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from 'react-router';
-import { clientFiles } from '@silo/web';
+import { clientFiles, discardUnreadBodyAfterResponse } from '@silo/web';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = path.join(here, 'build');
@@ -75,6 +75,7 @@ async function sendResponse(req: http.IncomingMessage, res: http.ServerResponse,
 
 const server = http.createServer((req, res) => {
   if (serveClientFile(req, res)) return;
+  discardUnreadBodyAfterResponse(req, res);
   let request: Request;
   try {
     request = toRequest(req, res);

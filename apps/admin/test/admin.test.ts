@@ -46,7 +46,7 @@ describe('admin console over HTTP', () => {
     await old.close();
 
     await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_SIGNIN_ATTEMPTS: '3', SILO_QUERY_TIMEOUT_MS: '1500' });
+    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_SIGNIN_ATTEMPTS: '3', SILO_QUERY_TIMEOUT_MS: '1500', ADMIN_UPLOAD_MAX_BYTES: String(1024 * 1024) });
     admin = new Client(server.url);
     const signedIn = await admin.signIn(EMAIL, PASSWORD);
     expect(signedIn.status).toBe(302);
@@ -203,6 +203,12 @@ describe('admin console over HTTP', () => {
     const html = await refused.text();
     expect(html).toContain('id="import-error"');
     expect((await admin.get('/instances/garbage')).status).toBe(404);
+
+    const oversized = await upload('too-big', new Blob([new Uint8Array(3 * 1024 * 1024)]));
+    expect(oversized.status).toBe(413);
+    expect(text(await oversized.text())).toContain('larger than 1.0 MB; import the file with `silo import` instead');
+    expect((await admin.get('/instances/too-big')).status).toBe(404);
+    expect((await admin.get('/')).status).toBe(200);
   });
 
   it('SQL console: read-only by default, audited write mode, history, completion schema', async () => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +205,42 @@ describe('request safety', () => {
     expect(result.status).toBe(413);
     const landing = await post(base, '/?index', createFields(uniqueName('big-create'), { padding: 'y'.repeat(100_000) }));
     expect(landing.status).toBe(413);
+  });
+
+  it.each([
+    ['announced by Content-Length', false],
+    ['sent chunked, counted while reading', true],
+  ])('refuses an oversized body %s with 413 and answers the next request on the connection', async (_label, chunked) => {
+    const { port, host } = new URL(base);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    // Without the fix the server resets the connection at its keep-alive timeout.
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const until = (pattern: RegExp): Promise<boolean> =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if (pattern.test(received)) resolve(true);
+          else if (socket.destroyed) resolve(false);
+          else setTimeout(check, 10);
+        };
+        check();
+      });
+    const body = `padding=${'y'.repeat(200_000)}`;
+    const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${body.length}`;
+    const frame = (part: string): string => (chunked ? `${part.length.toString(16)}\r\n${part}\r\n` : part);
+    socket.write(
+      `POST /?index HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${new URL(base).origin}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\n${framing}\r\n\r\n`,
+    );
+    // Part of the body, the refusal, then the rest: the server must read past what it refused.
+    socket.write(frame(body.slice(0, 40_000)));
+    expect(await until(/^HTTP\/1\.1 413 /)).toBe(true);
+    socket.write(frame(body.slice(40_000)) + (chunked ? '0\r\n\r\n' : ''));
+    socket.write(`GET /nowhere HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
+    await closed;
+    expect(received).toMatch(/HTTP\/1\.1 404 /);
   });
 
   it('sends security headers and 404s unknown or hostile names', async () => {

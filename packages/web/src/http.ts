@@ -25,7 +25,9 @@ export async function readForm(request: Request, maxBytes: number): Promise<Form
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      // Not cancel(): that destroys the socket before the 413 reaches the client. The server
+      // drops the rest of the body after responding (discardUnreadBodyAfterResponse).
+      reader.releaseLock();
       throw tooLarge(maxBytes);
     }
     chunks.push(value);

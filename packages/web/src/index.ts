@@ -7,3 +7,4 @@ export { loadSecret } from './secret';
 export { readForm, securityHeaders, sessionCookieOptions } from './http';
 export { clientFiles } from './static-files';
 export type { ServeClientFile } from './static-files';
+export { discardUnreadBodyAfterResponse } from './unread-body';

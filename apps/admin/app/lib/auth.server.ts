@@ -13,6 +13,7 @@ import {
   type RateLimiter,
 } from '@silo/web';
 import { adminConfig } from './config.server';
+import { formatBytes } from './format';
 import { getFleet, getSecret } from './fleet.server';
 
 export interface AdminSession {
@@ -89,7 +90,7 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
     const secret = await getSecret();
     let token: unknown = request.headers.get(CSRF_HEADER);
     if (token === null) {
-      const form = await readForm(request.clone(), adminConfig().ADMIN_UPLOAD_MAX_BYTES + 64 * 1024);
+      const form = await readForm(request.clone(), adminConfig().ADMIN_UPLOAD_MAX_BYTES + 64 * 1024).catch(explainTooLarge);
       token = form.get(CSRF_FIELD);
     }
     if (!verifyCsrfToken(secret, session.sessionHash, token)) {
@@ -102,6 +103,17 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
   context.set(adminContext, session);
   return next();
 };
+
+/** The largest body any admin form takes is an import upload: say so, and what to use instead. */
+function explainTooLarge(error: unknown): never {
+  if (error instanceof Response && error.status === 413) {
+    throw new Response(`The upload is larger than ${formatBytes(adminConfig().ADMIN_UPLOAD_MAX_BYTES)}; import the file with \`silo import\` instead.`, {
+      status: 413,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+    });
+  }
+  throw error;
+}
 
 const LIMITER_KEY = Symbol.for('silo.admin.signin-limiter');
 type LimiterHolder = { [LIMITER_KEY]?: RateLimiter };
