@@ -4,6 +4,8 @@ import { SiloError } from './errors';
 import { defaultHandleCap, openFileLimit } from './handle-budget';
 import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSettings, type BackupSettings } from './backups/backup-config';
 import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type TursoSettingsInput } from './engines/turso-config';
+import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInput } from './catalog/catalog-config';
+import type { CatalogLocation } from './catalog/catalog-db';
 
 /** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
 export interface Region {
@@ -43,13 +45,16 @@ export const settingsSchema = z.object({
   engineKind: z.enum(['local', 'turso']).default('local'),
   /** Required with `engineKind: 'turso'`; validated by turso-config.ts. */
   turso: z.custom<TursoSettingsInput>((value) => typeof value === 'object' && value !== null).optional(),
+  /** The catalog on Turso (validated by catalog-config.ts); without it, `<dataDir>/catalog.db`. */
+  catalog: z.custom<CatalogSettingsInput>((value) => typeof value === 'object' && value !== null).optional(),
 });
 
 export type FleetSettingsInput = z.input<typeof settingsSchema>;
 
 export interface FleetSettings {
   readonly dataDir: string;
-  readonly catalogPath: string;
+  /** Holds the catalog's token when it is on Turso: never log or render it. */
+  readonly catalog: CatalogLocation;
   readonly regions: readonly Region[];
   readonly handleCap: number;
   readonly handleWaitMs: number;
@@ -95,7 +100,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
   }
   return {
     dataDir,
-    catalogPath: path.join(dataDir, 'catalog.db'),
+    catalog: resolveCatalogLocation(settings.catalog, dataDir, turso?.tls ?? true),
     regions,
     handleCap: settings.handleCap ?? defaultHandleCap(openFileLimit()),
     handleWaitMs: settings.handleWaitMs,
@@ -150,6 +155,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSett
     input.engineKind = engine;
     if (engine === 'turso') input.turso = tursoSettingsFromEnv(env);
   }
+  const catalog = catalogSettingsFromEnv(env);
+  if (catalog) input.catalog = catalog;
   return input;
 }
 

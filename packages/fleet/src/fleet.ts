@@ -114,12 +114,12 @@ export class Fleet {
   #closed = false;
   #startupReport: DoctorReport | undefined;
 
-  private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine) {
+  private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
     this.regions = new Regions(this.settings.regions);
     this.schema = options.schema;
     this.engine = engine;
-    this.#catalog = new Catalog(this.settings.catalogPath);
+    this.#catalog = catalog;
     this.#handles = new HandleCache({
       cap: this.settings.handleCap,
       waitMs: this.settings.handleWaitMs,
@@ -150,7 +150,7 @@ export class Fleet {
     const engine = options.engine ?? (await openEngine(settings));
     let fleet: Fleet;
     try {
-      fleet = new Fleet(options, settings, engine);
+      fleet = new Fleet(options, settings, engine, await Catalog.open(settings.catalog));
     } catch (error) {
       if (!options.engine) await engine.close();
       throw error;

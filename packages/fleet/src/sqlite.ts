@@ -38,7 +38,14 @@ export function openReadOnly(file: string): SqliteDatabase {
   return db;
 }
 
-export function userVersion(db: SqliteDatabase): number {
+/** What migrations need of a connection: better-sqlite3's, or the catalog's embedded replica. */
+export interface MigratableDb {
+  exec(sql: string): unknown;
+  pragma(sql: string, options?: { simple?: boolean }): unknown;
+  readonly inTransaction: boolean;
+}
+
+export function userVersion(db: MigratableDb): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
@@ -48,7 +55,7 @@ export function userVersion(db: SqliteDatabase): number {
  * transaction makes two concurrent migrators safe: the second finds nothing to do.
  */
 export function migrateSync(
-  db: SqliteDatabase,
+  db: MigratableDb,
   migrations: readonly Migration[],
   options: { dryRun?: boolean; beforeCommit?: () => void } = {},
 ): { from: number; to: number } {

@@ -401,7 +401,7 @@ describe('configuration', () => {
     expect(() => resolveSettings({ dataDir: 'x', regions: [{ id: 'a1', jurisdiction: 'eu' }, { id: 'a1', jurisdiction: 'us' }] })).toThrow(/twice/);
     const settings = resolveSettings({ dataDir: '/srv/silo', regions: [{ id: 'nyc', jurisdiction: 'us', dataDir: '/mnt/us' }] });
     expect(settings.regions).toEqual([{ id: 'nyc', jurisdiction: 'us', dataDir: '/mnt/us' }]);
-    expect(settings.catalogPath).toBe('/srv/silo/catalog.db');
+    expect(settings.catalog).toEqual({ kind: 'file', file: '/srv/silo/catalog.db' });
   });
 
   it('validates tenant schemas', () => {

@@ -128,7 +128,7 @@ describe('silo move --to turso', () => {
   it('takes an instance out of service while it moves: open says moving, the apps show maintenance', async () => {
     const dataDir = await localFleet(['busy']);
     const fleet = await tursoFleet(dataDir, tursoSettings());
-    const catalog = new Catalog(path.join(dataDir, 'catalog.db'));
+    const catalog = new Catalog({ kind: 'file', file: path.join(dataDir, 'catalog.db') });
     try {
       const { id } = fleet.get('busy');
       expect(catalog.beginMove(id, 'local')).toBe(true);
@@ -329,7 +329,7 @@ describe('catalog migration to the moving state', () => {
     ).run();
     db.prepare("INSERT INTO instance_metrics (instance_id, key, value, updated_at) VALUES ('id-1', 'todos', 7, 1)").run();
     db.close();
-    const catalog = new Catalog(file);
+    const catalog = new Catalog({ kind: 'file', file });
     try {
       expect(catalog.get('metered')).toMatchObject({ state: 'ready', metrics: { todos: 7 } });
       expect(catalog.beginMove('id-1', 'local')).toBe(true);

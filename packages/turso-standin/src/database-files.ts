@@ -13,6 +13,8 @@ export function openConnection(file: string): Connection {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 0');
+  // libsql-server enforces foreign keys on every connection (libsql PR #981).
+  db.pragma('foreign_keys = ON');
   db.defaultSafeIntegers(true);
   return db;
 }

@@ -66,6 +66,11 @@ export const PipelineReqBodySchema = z.object({
   requests: z.array(StreamRequestSchema),
 });
 
+export const CursorReqBodySchema = z.object({
+  baton: z.string().nullish(),
+  batch: BatchSchema,
+});
+
 export interface ProtoError {
   message: string;
   code?: string | null;
@@ -125,4 +130,22 @@ export function decodeValue(value: ProtoValue): bigint | number | string | Buffe
     case 'blob':
       return Buffer.from(value.base64, 'base64');
   }
+}
+
+type BatchResult = Extract<StreamResponse, { type: 'batch' }>['result'];
+
+/** A batch result as cursor entries (HRANA_3_SPEC.md "Cursor entries"); skipped steps send none. */
+export function cursorEntries(result: BatchResult): unknown[] {
+  const entries: unknown[] = [];
+  for (const [step, stepResult] of result.step_results.entries()) {
+    const error = result.step_errors[step];
+    if (error) {
+      entries.push({ type: 'step_error', step, error });
+    } else if (stepResult) {
+      entries.push({ type: 'step_begin', step, cols: stepResult.cols });
+      for (const row of stepResult.rows) entries.push({ type: 'row', row });
+      entries.push({ type: 'step_end', affected_row_count: stepResult.affected_row_count, last_insert_rowid: stepResult.last_insert_rowid });
+    }
+  }
+  return entries;
 }

@@ -1,3 +1,4 @@
 export { startTursoStandin, type TursoStandin, type TursoStandinOptions } from './standin';
 export { libsqlClientConfig } from './client-config';
-export { siloTursoEnv, startJurisdictionStandin } from './silo-fixture';
+export { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin } from './silo-fixture';
+export { startStandinProcess } from './standin-process';

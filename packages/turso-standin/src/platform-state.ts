@@ -4,6 +4,7 @@ import path from 'node:path';
 import { copyCommittedState, openConnection, removeDatabaseFiles, storageBytes, type Connection } from './database-files';
 import { DatabaseHistory, type HistoryOptions } from './history';
 import { platformError } from './http-util';
+import { ReplicationLog } from './replication-log';
 import type { DatabaseHooks } from './sql-stream';
 import { UsageCounter } from './usage';
 
@@ -48,6 +49,7 @@ export class DatabaseRecord {
   readonly usage = new UsageCounter();
   readonly history: DatabaseHistory;
   #maintenance: Connection | undefined;
+  #replication: ReplicationLog | undefined;
 
   constructor(
     readonly stored: StoredDatabase,
@@ -85,10 +87,19 @@ export class DatabaseRecord {
     return this.#maintenance;
   }
 
+  /** Started by the first embedded replica that syncs from this database (see replication-log.ts). */
+  replication(): ReplicationLog {
+    this.#replication ??= new ReplicationLog(this.file, this.maintenance());
+    return this.#replication;
+  }
+
   hooks(clock: () => number): DatabaseHooks {
     return {
       beforeWrite: () => this.history.beforeWrite(this.maintenance(), clock()),
-      noteCommit: () => this.history.noteCommit(clock()),
+      noteCommit: () => {
+        this.#replication?.capture();
+        this.history.noteCommit(clock());
+      },
       recordUsage: (rowsRead, rowsWritten) => this.usage.record(rowsRead, rowsWritten, clock()),
     };
   }
@@ -101,6 +112,7 @@ export class DatabaseRecord {
   close(): void {
     this.#maintenance?.close();
     this.#maintenance = undefined;
+    this.#replication = undefined;
   }
 
   /** Deletes the database: connections, copy points and files. */

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { openConnection } from './database-files';
-import { PipelineReqBodySchema, type StreamResult } from './hrana-proto';
+import type { z } from 'zod';
+import { CursorReqBodySchema, cursorEntries, PipelineReqBodySchema, type StreamResult } from './hrana-proto';
+import { isReplicaSync, serveReplicaSync } from './replica-sync';
 import { bearerToken, HttpError, readBody, sendJson } from './http-util';
 import type { DatabaseRecord, PlatformState } from './platform-state';
 import { SqlStream } from './sql-stream';
@@ -25,7 +27,8 @@ function sqlError(status: number, message: string, code: string): HttpError {
 
 /**
  * SQL over HTTP for one database: `GET v2`, `GET v3` (version probes), `POST v2/pipeline`
- * (HTTP_V2_SPEC.md) and `POST v3/pipeline` (HRANA_3_SPEC.md, JSON). Anything else under
+ * (HTTP_V2_SPEC.md), `POST v3/pipeline` and `POST v3/cursor` (HRANA_3_SPEC.md, JSON), and
+ * the endpoints embedded replicas sync from (replica-sync.ts). Anything else under
  * the database's path is a 404, which is how @libsql/hrana-client learns that `v3-protobuf`
  * is not offered and falls back to v2.
  */
@@ -46,48 +49,80 @@ export async function handleSql(
     res.writeHead(200, { 'content-type': 'text/plain' }).end();
     return;
   }
+  if (method === 'GET' && isReplicaSync(rest)) {
+    authorize(ctx, req, db);
+    return serveReplicaSync(res, db, rest);
+  }
+  if (method === 'POST' && rest === 'v3/cursor') return serveCursor(ctx, req, res, db);
   if (method !== 'POST' || (rest !== 'v2/pipeline' && rest !== 'v3/pipeline')) {
     throw new HttpError(404, { error: `no route for ${method} ${rest}` });
   }
   const claims = authorize(ctx, req, db);
-  const version = rest === 'v3/pipeline' ? 3 : 2;
-
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(await readBody(req));
-  } catch {
-    throw sqlError(400, 'The request body is not valid JSON', 'PROTO_ERROR');
-  }
-  const body = PipelineReqBodySchema.safeParse(parsed);
-  if (!body.success) {
-    const issue = body.error.issues[0];
-    throw sqlError(400, `Invalid pipeline request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), 'PROTO_ERROR');
-  }
-
-  let entry;
-  if (body.data.baton === undefined || body.data.baton === null) {
-    const stream = new SqlStream(openConnection(db.file), db.hooks(ctx.clock), {
-      version,
-      readOnly: claims.access === 'read-only',
-      busyTimeoutMs: ctx.busyTimeoutMs,
-    });
-    entry = ctx.streams.add(db.id, stream);
-  } else {
-    const taken = ctx.streams.take(body.data.baton, db.id);
-    if (taken.kind === 'expired') throw sqlError(400, 'The stream has expired due to inactivity', 'STREAM_EXPIRED');
-    if (taken.kind === 'invalid') throw sqlError(400, 'The baton is not valid for any open stream', 'INVALID_BATON');
-    entry = taken.entry;
-  }
-
+  const body = parseBody(PipelineReqBodySchema, await readBody(req), 'pipeline');
+  const entry = streamFor(ctx, db, claims, body.baton, rest === 'v3/pipeline' ? 3 : 2);
   const results: StreamResult[] = [];
   let baton: string | null;
   try {
-    for (const request of body.data.requests) results.push(await entry.stream.handle(request));
+    for (const request of body.requests) results.push(await entry.stream.handle(request));
   } finally {
     // The baton is renewed (or the stream dropped) even if something threw unexpectedly.
     baton = ctx.streams.release(entry);
   }
   sendJson(res, 200, { baton, base_url: null, results });
+}
+
+/**
+ * `POST v3/cursor` (HRANA_3_SPEC.md "Execute a batch using a cursor (JSON)"): the batch's
+ * results as newline-separated JSON, `CursorRespBody` first, then the cursor entries. Embedded
+ * replicas send their reads inside a transaction this way. The batch runs to the end before
+ * the first line is written; the stand-in's results are small.
+ */
+async function serveCursor(ctx: SqlContext, req: IncomingMessage, res: ServerResponse, db: DatabaseRecord): Promise<void> {
+  const claims = authorize(ctx, req, db);
+  const body = parseBody(CursorReqBodySchema, await readBody(req), 'cursor');
+  const entry = streamFor(ctx, db, claims, body.baton, 3);
+  let result;
+  let baton: string | null;
+  try {
+    result = await entry.stream.handle({ type: 'batch', batch: body.batch });
+  } finally {
+    baton = ctx.streams.release(entry);
+  }
+  const lines: unknown[] = [{ baton, base_url: null }];
+  if (result.type === 'error') lines.push({ type: 'error', error: result.error });
+  else if (result.response.type === 'batch') lines.push(...cursorEntries(result.response.result));
+  res.writeHead(200, { 'content-type': 'text/plain' });
+  res.end(lines.map((line) => `${JSON.stringify(line)}\n`).join(''));
+}
+
+function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, baton: string | null | undefined, version: 2 | 3) {
+  if (baton === undefined || baton === null) {
+    const stream = new SqlStream(openConnection(db.file), db.hooks(ctx.clock), {
+      version,
+      readOnly: claims.access === 'read-only',
+      busyTimeoutMs: ctx.busyTimeoutMs,
+    });
+    return ctx.streams.add(db.id, stream);
+  }
+  const taken = ctx.streams.take(baton, db.id);
+  if (taken.kind === 'expired') throw sqlError(400, 'The stream has expired due to inactivity', 'STREAM_EXPIRED');
+  if (taken.kind === 'invalid') throw sqlError(400, 'The baton is not valid for any open stream', 'INVALID_BATON');
+  return taken.entry;
+}
+
+function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw sqlError(400, 'The request body is not valid JSON', 'PROTO_ERROR');
+  }
+  const body = schema.safeParse(parsed);
+  if (!body.success) {
+    const issue = body.error.issues[0];
+    throw sqlError(400, `Invalid ${what} request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), 'PROTO_ERROR');
+  }
+  return body.data;
 }
 
 function authorize(ctx: SqlContext, req: IncomingMessage, db: DatabaseRecord): TokenClaims {

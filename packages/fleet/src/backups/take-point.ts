@@ -66,6 +66,8 @@ export class CatalogBackup {
   async takeIfChanged(): Promise<boolean> {
     const { host } = this.#ctx;
     const file = host.catalog.file;
+    // A catalog on Turso has no file here: Turso keeps its history (point-in-time branches).
+    if (file === undefined) return false;
     const token = LocalEngine.changeTokenOf(file);
     if (token === undefined || token === this.#token) return false;
     if (host.clock() - this.#backedUpAt < CATALOG_MIN_INTERVAL_MS) return false;

@@ -1,5 +1,5 @@
 import { SiloError } from '../errors';
-import type { SqliteDatabase } from '../sqlite';
+import type { CatalogDb } from './catalog-db';
 
 /** Writes one audit-log entry (the catalog's). */
 export type AuditWriter = (entry: { actor: string; operation: string; outcome: 'ok' | 'error'; error: string | null; detail: Record<string, unknown> }) => void;
@@ -44,10 +44,10 @@ interface UserRow {
  * Account changes and sign-ins go to the audit log.
  */
 export class AdminDirectory {
-  readonly #db: SqliteDatabase;
+  readonly #db: CatalogDb;
   readonly #audit: AuditWriter;
 
-  constructor(db: SqliteDatabase, audit: AuditWriter) {
+  constructor(db: CatalogDb, audit: AuditWriter) {
     this.#db = db;
     this.#audit = audit;
   }

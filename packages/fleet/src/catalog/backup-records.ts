@@ -1,4 +1,4 @@
-import type { SqliteDatabase } from '../sqlite';
+import type { CatalogDb } from './catalog-db';
 import { ownerAlive } from '../processes';
 
 /** What the catalog knows about one instance's backups: a summary; the points live in the location. */
@@ -69,9 +69,9 @@ const SELECT_STATE = `
  * listed from the backup location, which survives the loss of the catalog.
  */
 export class BackupRecords {
-  readonly #db: SqliteDatabase;
+  readonly #db: CatalogDb;
 
-  constructor(db: SqliteDatabase) {
+  constructor(db: CatalogDb) {
     this.#db = db;
   }
 
@@ -159,7 +159,7 @@ export class BackupRecords {
       params['instance'] = query.instance;
     }
     return this.#db
-      .prepare<Record<string, unknown>, { run_id: string; at: number; instance: string; point_id: string | null; ok: number; problems: string | null; duration_ms: number }>(
+      .prepare<[Record<string, unknown>], { run_id: string; at: number; instance: string; point_id: string | null; ok: number; problems: string | null; duration_ms: number }>(
         `SELECT * FROM backup_verifications ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT @limit`,
       )
       .all(params)

@@ -1,7 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
-import { CATALOG_PRAGMAS, migrateSync, openSqlite, type SqliteDatabase } from '../sqlite';
+import { migrateSync } from '../sqlite';
+import { openCatalogDb, type CatalogDb, type CatalogLocation, type CatalogStatement } from './catalog-db';
+import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
 import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
@@ -144,30 +144,33 @@ const SELECT_INSTANCE = `
          (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
   FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
 
+/** A name not found in an embedded replica is looked up again after a sync, at most this often. */
+const MISS_SYNC_INTERVAL_MS = 1_000;
+
 /**
  * The admin database: one row per instance (state, placement, schema version, metrics,
- * lineage) and the audit log of every fleet operation. Synchronous on purpose: it is a local
- * SQLite file with prepared statements, and a lookup costs microseconds.
+ * lineage) and the audit log of every fleet operation. Synchronous on purpose: reads come from
+ * a local SQLite file (the catalog itself, or the embedded replica of a catalog on Turso) with
+ * prepared statements, and a lookup costs microseconds.
  */
 export class Catalog {
   readonly admins: AdminDirectory;
   readonly backups: BackupRecords;
-  readonly #db: SqliteDatabase;
-  readonly #byName;
-  readonly #resolveByName;
+  readonly #db: CatalogDb;
+  readonly #sync: () => void;
+  #missSyncAt = Number.NEGATIVE_INFINITY;
+  readonly #byName: CatalogStatement<[string], InstanceRow>;
+  readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
 
-  constructor(readonly file: string) {
+  constructor(readonly location: CatalogLocation) {
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      this.#db = openSqlite(file, CATALOG_PRAGMAS);
+      ({ db: this.#db, sync: this.#sync } = openCatalogDb(location));
     } catch (error) {
-      throw new SiloError(
-        'CATALOG_UNAVAILABLE',
-        `Cannot open the catalog at ${file}: ${error instanceof Error ? error.message : String(error)}. Check SILO_DATA_DIR points at a writable folder holding a Silo catalog.`,
-        { cause: error },
-      );
+      throw unavailable(location, error);
     }
-    migrateSync(this.#db, CATALOG_MIGRATIONS);
+    // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
+    if (location.kind === 'file') migrateSync(this.#db, CATALOG_MIGRATIONS);
+    else this.#sync();
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }));
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
@@ -176,22 +179,57 @@ export class Catalog {
     );
   }
 
+  /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
+  static async open(location: CatalogLocation): Promise<Catalog> {
+    if (location.kind === 'turso') {
+      await migrateCatalogPrimary(location, CATALOG_MIGRATIONS).catch((error: unknown) => {
+        throw unavailable(location, error);
+      });
+    }
+    return new Catalog(location);
+  }
+
+  /** The catalog's SQLite file when it is local (backups copy it); undefined on Turso. */
+  get file(): string | undefined {
+    return this.location.kind === 'file' ? this.location.file : undefined;
+  }
+
+  /** Pulls what other servers wrote to a catalog on Turso now, instead of at the next sync interval. */
+  sync(): void {
+    this.#sync();
+  }
+
   close(): void {
     // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
-    this.#db.pragma('optimize');
+    if (this.location.kind === 'file') this.#db.pragma('optimize');
     this.#db.close();
   }
 
   /** Full details, metrics and lineage included. */
   get(name: string): InstanceInfo | undefined {
-    const row = this.#byName.get(name);
+    const row = this.#lookUp(this.#byName, name);
     return row && toInfo(row);
   }
 
   /** The hot-path lookup used on every request: no joins, no metrics. */
   resolve(name: string): InstanceInfo | undefined {
-    const row = this.#resolveByName.get(name);
+    const row = this.#lookUp(this.#resolveByName, name);
     return row && toInfo(row);
+  }
+
+  /**
+   * On Turso, an instance another server created a moment ago may not have reached this
+   * replica yet: a miss syncs once before it counts (rate-limited, so unknown names cannot
+   * turn every request into a round trip to the primary).
+   */
+  #lookUp(statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceRow | undefined {
+    const row = statement.get(name);
+    if (row || this.location.kind === 'file' || this.#db.inTransaction) return row;
+    const now = Date.now();
+    if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return undefined;
+    this.#missSyncAt = now;
+    this.#sync();
+    return statement.get(name);
   }
 
   require(name: string): InstanceInfo {
@@ -380,7 +418,7 @@ export class Catalog {
     // Sort only ids and keys, then fetch the page's 50 rows: sorting whole rows of 100,000
     // instances was most of a list page's time.
     const rows = this.#db
-      .prepare<Record<string, unknown>, InstanceRow>(
+      .prepare<[Record<string, unknown>], InstanceRow>(
         `SELECT page.*, src.name AS cloned_from_name,
                 (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = page.id) AS metrics
          FROM (SELECT i.id, ${sortKey} AS sort_key, i.name AS sort_name FROM instances i ${join} ${where}
@@ -396,7 +434,7 @@ export class Catalog {
   /** Every instance matching the filter, streamed in name order (for fleet-wide operations). */
   *each(filter: InstanceFilter): Generator<InstanceInfo> {
     const { where, params } = filterClause(filter);
-    const statement = this.#db.prepare<Record<string, unknown>, InstanceRow>(
+    const statement = this.#db.prepare<[Record<string, unknown>], InstanceRow>(
       `SELECT i.*, NULL AS cloned_from_name, NULL AS metrics FROM instances i ${where} ORDER BY i.name`,
     );
     // Materialised first so callers can write to the catalog while iterating.
@@ -411,7 +449,7 @@ export class Catalog {
   countBy(column: 'state' | 'jurisdiction' | 'schema_version', filter: InstanceFilter = {}): { key: string | number; count: number }[] {
     const { where, params } = filterClause(filter);
     return this.#db
-      .prepare<Record<string, unknown>, { key: string | number; count: number }>(
+      .prepare<[Record<string, unknown>], { key: string | number; count: number }>(
         `SELECT i.${column} AS key, count(*) AS count FROM instances i ${where} GROUP BY i.${column} ORDER BY i.${column}`,
       )
       .all(params);
@@ -507,7 +545,7 @@ export class Catalog {
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const total = (this.#db.prepare(`SELECT count(*) AS n FROM audit_log ${where}`).get(params) as { n: number }).n;
     const rows = this.#db
-      .prepare<Record<string, unknown>, Omit<AuditEntry, 'detail'> & { detail: string | null }>(
+      .prepare<[Record<string, unknown>], Omit<AuditEntry, 'detail'> & { detail: string | null }>(
         `SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
       )
       .all({ ...params, limit: clampInt(query.limit ?? 50, 1, 1_000), offset: Math.max(0, query.offset ?? 0) });
@@ -574,4 +612,31 @@ function nameTaken(name: string, state: InstanceState): SiloError {
 
 function clampInt(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.trunc(value)));
+}
+
+function unavailable(location: CatalogLocation, error: unknown): SiloError {
+  const reason = error instanceof Error ? error.message : String(error);
+  const secret = location.kind === 'turso' ? location.authToken : undefined;
+  const safeReason = secret ? reason.split(secret).join('<token>') : reason;
+  return new SiloError('CATALOG_UNAVAILABLE', `Cannot open the catalog ${describeLocation(location)}: ${safeReason}. ${remedyFor(location)}`, { cause: error });
+}
+
+function describeLocation(location: CatalogLocation): string {
+  return location.kind === 'file' ? `at ${location.file}` : `on Turso (${redactUrl(location.syncUrl)}, replica ${location.replicaFile})`;
+}
+
+function remedyFor(location: CatalogLocation): string {
+  return location.kind === 'file'
+    ? 'Check SILO_DATA_DIR points at a writable folder holding a Silo catalog.'
+    : 'Check SILO_CATALOG_URL and SILO_CATALOG_AUTH_TOKEN, and that the database answers.';
+}
+
+/** A URL without credentials or query (a token could ride in either). */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '(unparseable URL)';
+  }
 }

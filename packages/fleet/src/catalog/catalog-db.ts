@@ -1,0 +1,197 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Libsql from 'libsql';
+import { CATALOG_PRAGMAS, openSqlite } from '../sqlite';
+
+export interface CatalogRunResult {
+  changes: number;
+  lastInsertRowid: number | bigint;
+}
+
+export interface CatalogStatement<P extends unknown[], R> {
+  get(...params: P): R | undefined;
+  all(...params: P): R[];
+  run(...params: P): CatalogRunResult;
+}
+
+export interface CatalogTransaction<A extends unknown[], T> {
+  (...args: A): T;
+  immediate(...args: A): T;
+}
+
+/**
+ * The part of better-sqlite3's API the catalog uses. A local catalog is better-sqlite3 itself;
+ * a catalog on Turso is an embedded replica (replica-db.ts) that keeps these semantics.
+ */
+export interface CatalogDb {
+  prepare<P extends unknown[] = unknown[], R = unknown>(sql: string): CatalogStatement<P, R>;
+  exec(sql: string): unknown;
+  pragma(sql: string, options?: { simple?: boolean }): unknown;
+  transaction<A extends unknown[], T>(fn: (...args: A) => T): CatalogTransaction<A, T>;
+  readonly inTransaction: boolean;
+  close(): unknown;
+}
+
+/** Where the catalog lives: a SQLite file here, or a Turso database read through an embedded replica. */
+export type CatalogLocation =
+  | { readonly kind: 'file'; readonly file: string }
+  | {
+      readonly kind: 'turso';
+      /** The primary, as `libsql://…`, `https://…` or (a local stand-in) `http://…`. */
+      readonly syncUrl: string;
+      /** Secret: never logged or rendered. */
+      readonly authToken: string;
+      /** The replica's local file; its folder belongs to this one primary. */
+      readonly replicaFile: string;
+      readonly syncIntervalSec: number;
+    };
+
+export interface OpenedCatalogDb {
+  readonly db: CatalogDb;
+  /** Pulls the primary's latest commits now; a no-op for a local file. */
+  sync(): void;
+}
+
+export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
+  if (location.kind === 'file') {
+    mkdirSync(path.dirname(location.file), { recursive: true });
+    return { db: openSqlite(location.file, CATALOG_PRAGMAS), sync: () => undefined };
+  }
+  mkdirSync(path.dirname(location.replicaFile), { recursive: true });
+  const replica = new ReplicaCatalogDb(location);
+  return { db: replica, sync: () => replica.sync() };
+}
+
+/** libsql's constructor takes more than its type declarations list. */
+type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number };
+
+/**
+ * The catalog on Turso through libsql's embedded replica: reads are answered from the local
+ * copy (microseconds, as with a local file), writes and whole transactions run on the primary,
+ * and the replica pulls the primary's new pages after each of our writes and every sync
+ * interval. libsql implements better-sqlite3's API with three differences this class hides:
+ * - a statement prepared outside a transaction keeps reading the local copy inside one, so
+ *   inside a transaction every statement is prepared again (it then runs on the primary);
+ * - named parameters (`@name`) reach the primary without their values, so they are numbered
+ *   (`?1`) and bound by position;
+ * - `get()` adds a `_metadata` field to the row;
+ * - errors from the primary carry the SQLite code only inside their message.
+ */
+class ReplicaCatalogDb implements CatalogDb {
+  readonly #db: Libsql.Database;
+
+  constructor(location: Extract<CatalogLocation, { kind: 'turso' }>) {
+    const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, syncPeriod: location.syncIntervalSec };
+    this.#db = new Libsql(location.replicaFile, options);
+  }
+
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  sync(): void {
+    remote(() => this.#db.sync());
+  }
+
+  prepare<P extends unknown[] = unknown[], R = unknown>(source: string): CatalogStatement<P, R> {
+    const db = this.#db;
+    const { sql, names } = numberNamedParameters(source);
+    let outside: Libsql.Statement<unknown[]> | undefined;
+    const statement = (): Libsql.Statement<unknown[]> => {
+      if (db.inTransaction) return db.prepare(sql);
+      outside ??= db.prepare(sql);
+      return outside;
+    };
+    const bind = (params: unknown[]): unknown[] => (names.length === 0 ? params : valuesByName(params[0], names, source));
+    return {
+      get: (...params) => remote(() => withoutMetadata(statement().get(...bind(params))) as R | undefined),
+      all: (...params) => remote(() => statement().all(...bind(params)) as R[]),
+      run: (...params) => remote(() => statement().run(...bind(params))),
+    };
+  }
+
+  exec(sql: string): void {
+    remote(() => this.#db.exec(sql));
+  }
+
+  pragma(sql: string, options: { simple?: boolean } = {}): unknown {
+    // libsql ignores `simple` for a pragma answered by the primary.
+    const rows = remote(() => this.#db.prepare(`PRAGMA ${sql}`).all()) as Record<string, unknown>[];
+    if (!options.simple) return rows;
+    const first = rows[0];
+    return first === undefined ? undefined : Object.values(first)[0];
+  }
+
+  transaction<A extends unknown[], T>(fn: (...args: A) => T): CatalogTransaction<A, T> {
+    const run =
+      (mode: string) =>
+      (...args: A): T => {
+        this.exec(`BEGIN ${mode}`);
+        try {
+          const result = fn(...args);
+          this.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.#db.inTransaction) this.exec('ROLLBACK');
+          throw error;
+        }
+      };
+    return Object.assign(run('DEFERRED'), { immediate: run('IMMEDIATE') });
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/**
+ * `@name`, `:name` and `$name` parameters rewritten as `?1`, `?2`… (one number per distinct
+ * name), skipping string literals, quoted identifiers and comments.
+ */
+export function numberNamedParameters(source: string): { sql: string; names: string[] } {
+  const names: string[] = [];
+  const sql = source.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|\/\*[\s\S]*?\*\/|[@:$]([A-Za-z_][A-Za-z0-9_]*)/g, (token, name?: string) => {
+    if (name === undefined) return token;
+    let index = names.indexOf(name);
+    if (index === -1) index = names.push(name) - 1;
+    return `?${index + 1}`;
+  });
+  return { sql, names };
+}
+
+function valuesByName(params: unknown, names: readonly string[], source: string): unknown[] {
+  if (typeof params !== 'object' || params === null) throw new TypeError(`Named parameters need an object of values: ${source}`);
+  const values = params as Record<string, unknown>;
+  return names.map((name) => {
+    if (!(name in values)) throw new RangeError(`Missing named parameter "${name}"`);
+    return values[name];
+  });
+}
+
+function withoutMetadata(row: unknown): unknown {
+  if (typeof row !== 'object' || row === null || !('_metadata' in row)) return row;
+  const { _metadata: _ignored, ...rest } = row as Record<string, unknown>;
+  return rest;
+}
+
+/** What a primary's error looks like once libsql has wrapped it: `Hrana(StreamError(Error { message: "SQLite error: …", code: "SQLITE_…" }))`. */
+const WRAPPED = /message: "(?:SQLite error: )?((?:[^"\\]|\\.)*)"(?:, code: "([A-Z_]+)")?/;
+const API_ERROR = /Hrana\(Api\("(?:SQLite error: )?((?:[^"\\]|\\.)*)"\)\)/;
+
+/** Runs a replica call, turning the primary's wrapped errors into errors like SQLite's own (`code`, plain message). */
+function remote<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw unwrapRemoteError(error);
+  }
+}
+
+export function unwrapRemoteError(error: unknown): unknown {
+  if (!(error instanceof Error) || !error.message.startsWith('Hrana(')) return error;
+  const wrapped = WRAPPED.exec(error.message) ?? API_ERROR.exec(error.message);
+  if (!wrapped?.[1]) return error;
+  const plain = new Error(wrapped[1].replace(/\\"/g, '"'), { cause: error }) as Error & { code: string };
+  plain.code = wrapped[2] ?? (/^SQLITE_[A-Z]+/.exec(wrapped[1])?.[0] ?? 'SQLITE_ERROR');
+  return plain;
+}

@@ -1,0 +1,135 @@
+/**
+ * The catalog on Turso: several app servers (here, fleets with data folders of their own) read
+ * one catalog database through embedded replicas, and write to its primary. The stand-in runs
+ * in a child process, as a replica's sync blocks the process that opens it.
+ */
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createCatalogDatabase } from '@silo/turso-standin';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSiloError, openFleet, resolveSettings, settingsFromEnv, type Fleet } from '../src/index';
+import { sampleSchema } from './helpers';
+import { startStandinProcess, type StandinProcess } from './turso-standin';
+
+let standin: StandinProcess;
+let suite: string;
+let catalogEnv: { SILO_CATALOG_URL: string; SILO_CATALOG_AUTH_TOKEN: string };
+const fleets: Fleet[] = [];
+let servers = 0;
+
+beforeAll(async () => {
+  suite = mkdtempSync(path.join(tmpdir(), 'silo-catalog-replica-'));
+  standin = await startStandinProcess(path.join(suite, 'standin'), { notReadyMs: 50 });
+  catalogEnv = await createCatalogDatabase({ platformUrl: standin.platform.url, org: standin.platform.org, apiToken: standin.platform.apiToken });
+});
+
+afterAll(async () => {
+  for (const fleet of fleets) await fleet.close().catch(() => undefined);
+  await standin?.stop();
+  if (suite) rmSync(suite, { recursive: true, force: true });
+});
+
+/** One app server: its own data folder, tenants and catalog on the stand-in. */
+async function server(dataDir = path.join(suite, `server-${++servers}`), syncIntervalSec = 0.2): Promise<Fleet> {
+  const fleet = await openFleet({
+    dataDir,
+    schema: sampleSchema(),
+    engineKind: 'turso',
+    turso: { ...standin.settings, databasePrefix: 'cr-' },
+    catalog: { url: catalogEnv.SILO_CATALOG_URL, authToken: catalogEnv.SILO_CATALOG_AUTH_TOKEN, syncIntervalSec },
+  });
+  fleets.push(fleet);
+  return fleet;
+}
+
+async function eventually<T>(read: () => T, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('the catalog on Turso, read through embedded replicas', () => {
+  it('an instance created on one server is served by another at once, and its deletion reaches it', async () => {
+    const a = await server();
+    const b = await server();
+    await a.create('acme', { jurisdiction: 'eu', displayName: 'Acme' });
+    await a.withInstance('acme', (db) => db.execute('INSERT INTO notes (body) VALUES (?)', ['from server a']));
+
+    // b has not synced since acme was created: the miss makes it look again before answering.
+    expect(b.get('acme')).toMatchObject({ name: 'acme', state: 'ready', jurisdiction: 'eu', displayName: 'Acme' });
+    const notes = await b.withInstance('acme', async (db) => (await db.execute('SELECT body FROM notes')).rows.map((row) => row['body']));
+    expect(notes).toEqual(['from server a']);
+    expect(b.list({ jurisdiction: 'eu', sort: 'name' }).items.map((item) => item.name)).toContain('acme');
+
+    await a.delete('acme');
+    expect((await eventually(() => b.get('acme'), (info) => info?.state === 'deleted'))?.state).toBe('deleted');
+    // Rows come back as plain objects: no replica bookkeeping leaks into what callers see.
+    const entry = b.audit({ instance: 'acme' }).items[0];
+    expect(entry && Object.keys(entry)).not.toContain('_metadata');
+  });
+
+  it('a name is unique across servers: the primary refuses what a stale replica would allow', async () => {
+    const a = await server();
+    const b = await server(undefined, 3_600);
+    expect(b.find('only-once')).toBeUndefined();
+    await a.create('only-once', { jurisdiction: 'us' });
+    await expect(b.create('only-once', { jurisdiction: 'us' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
+    // b's sync interval is an hour: a miss looks again (at most once a second) and finds it.
+    expect(await eventually(() => b.find('only-once'), (info) => info !== undefined)).toMatchObject({ state: 'ready', jurisdiction: 'us' });
+  });
+
+  it('a lost replica is rebuilt from the primary', async () => {
+    const dataDir = path.join(suite, 'rebuilt');
+    const first = await server(dataDir);
+    await first.create('survivor', { jurisdiction: 'eu' });
+    await first.close();
+    const replicas = readdirSync(dataDir).filter((entry) => entry.startsWith('catalog-replica-'));
+    expect(replicas).toHaveLength(1);
+    expect(existsSync(path.join(dataDir, 'catalog.db'))).toBe(false);
+    rmSync(path.join(dataDir, replicas[0] ?? ''), { recursive: true, force: true });
+
+    const again = await server(dataDir);
+    expect(again.get('survivor')).toMatchObject({ state: 'ready' });
+  });
+
+  it('a wrong token stops start-up with CATALOG_UNAVAILABLE, and the token is in no message', async () => {
+    const wrong = 'eyJ.wrong-catalog-token.sig';
+    const error: unknown = await openFleet({
+      dataDir: path.join(suite, 'wrong-token'),
+      schema: sampleSchema(),
+      catalog: { url: catalogEnv.SILO_CATALOG_URL, authToken: wrong },
+    }).catch((caught: unknown) => caught);
+    expect(isSiloError(error) && error.code).toBe('CATALOG_UNAVAILABLE');
+    expect(String((error as Error).message)).not.toContain(wrong);
+    expect(String((error as Error).message)).not.toContain(catalogEnv.SILO_CATALOG_AUTH_TOKEN);
+  });
+});
+
+describe('catalog configuration', () => {
+  const base = { SILO_DATA_DIR: '/srv/silo' };
+
+  it('puts the replica in a folder named after the primary, and turns libsql:// into https://', () => {
+    const settings = resolveSettings(settingsFromEnv({ ...base, SILO_CATALOG_URL: 'libsql://catalog-acme.turso.io/', SILO_CATALOG_AUTH_TOKEN: 'secret-token' }));
+    expect(settings.catalog).toMatchObject({ kind: 'turso', syncUrl: 'https://catalog-acme.turso.io', syncIntervalSec: 2 });
+    expect(settings.catalog.kind === 'turso' && settings.catalog.replicaFile).toMatch(/^\/srv\/silo\/catalog-replica-[0-9a-f]{12}\/catalog\.db$/);
+  });
+
+  it.each([
+    [{ SILO_CATALOG_AUTH_TOKEN: 'secret-token' }, /SILO_CATALOG_AUTH_TOKEN is set but SILO_CATALOG_URL is not/],
+    [{ SILO_CATALOG_URL: 'libsql://catalog-acme.turso.io' }, /SILO_CATALOG_AUTH_TOKEN: a database or group token/],
+    [{ SILO_CATALOG_URL: 'ftp://catalog', SILO_CATALOG_AUTH_TOKEN: 'secret-token' }, /SILO_CATALOG_URL: must be a libsql:\/\//],
+    [{ SILO_CATALOG_URL: 'libsql://c.turso.io', SILO_CATALOG_AUTH_TOKEN: 'secret-token', SILO_CATALOG_SYNC_INTERVAL_SEC: 'often' }, /SILO_CATALOG_SYNC_INTERVAL_SEC must be a number/],
+  ])('refuses %o, naming the variable and never the token', (env, message) => {
+    const attempt = (): unknown => resolveSettings(settingsFromEnv({ ...base, ...env }));
+    expect(attempt).toThrow(message);
+    try {
+      attempt();
+    } catch (error) {
+      expect(String(error)).not.toContain('secret-token');
+    }
+  });
+});
