@@ -5,6 +5,7 @@ import { examples } from './help';
 import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
 import { registerBackup } from './commands/backup';
+import { registerCatalog } from './commands/catalog';
 import { registerDemo } from './commands/demo';
 import { registerDoctor } from './commands/doctor';
 import { registerInstances } from './commands/instances';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerQuery(program, ctx);
   registerMigrate(program, ctx);
   registerMove(program, ctx);
+  registerCatalog(program, ctx);
   registerDoctor(program, ctx);
   registerBackup(program, ctx);
   registerAudit(program, ctx);

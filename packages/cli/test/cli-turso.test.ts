@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
+import { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, silo, tempDir } from './helpers';
 
@@ -62,5 +62,34 @@ describe('silo on turso', () => {
     const listed = json<{ items: { name: string }[] }>(await run(['instances', 'list', '--json']));
     expect(listed.items.map((item) => item.name).sort()).toEqual(['acme', 'acme-again', 'acme-before', 'initech']);
     for (const output of [write, refused, doctor, again]) expect(`${output.stdout}${output.stderr}`).not.toContain(standin.apiToken);
+  });
+
+  it('moves a local fleet and then its catalog to Turso; another server sees the same fleet', async () => {
+    const first = path.join(folder.dir, 'server-one');
+    const second = path.join(folder.dir, 'server-two');
+    const local = (args: string[]) => silo(folder.dir, ['--data-dir', first, ...args]);
+    expect((await local(['create', 'moving-co', '--jurisdiction', 'eu'])).code).toBe(0);
+    expect((await local(['query', 'moving-co', "INSERT INTO todos (title, created_at, updated_at) VALUES ('kept', 1, 1)", '--write'])).code).toBe(0);
+    const prefixed = siloTursoEnv(standin, { prefix: 'cat-' });
+    const moved = await silo(folder.dir, ['--data-dir', first, 'move', '--to', 'turso'], { env: prefixed });
+    expect(moved.code, moved.stderr).toBe(0);
+
+    const catalog = await createCatalogDatabase(standin, { name: 'cli-catalog' });
+    const shared = { ...prefixed, ...catalog };
+    const pushed = await silo(folder.dir, ['--data-dir', first, 'catalog', 'push'], { env: shared });
+    expect(pushed.code, pushed.stderr).toBe(0);
+    expect(pushed.stdout).toMatch(/Pushed the catalog to Turso in .*: 1 instance \(rows: .*instances 1/);
+    const again = await silo(folder.dir, ['--data-dir', first, 'catalog', 'push'], { env: shared });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toContain('is not empty');
+
+    const two = (args: string[]) => silo(folder.dir, ['--data-dir', second, ...args], { env: shared });
+    const listed = json<{ items: { name: string; engine: string }[] }>(await two(['instances', 'list', '--json']));
+    expect(listed.items).toEqual([expect.objectContaining({ name: 'moving-co', engine: 'turso' })]);
+    expect(json<{ rows: unknown[] }>(await two(['query', 'moving-co', 'SELECT title FROM todos', '--json'])).rows).toEqual([{ title: 'kept' }]);
+    expect((await two(['create', 'born-on-two', '--jurisdiction', 'us'])).code).toBe(0);
+    const fromOne = json<{ items: { name: string }[] }>(await silo(folder.dir, ['--data-dir', first, 'instances', 'list', '--json'], { env: shared }));
+    expect(fromOne.items.map((item) => item.name).sort()).toEqual(['born-on-two', 'moving-co']);
+    for (const output of [pushed, again]) expect(`${output.stdout}${output.stderr}`).not.toContain(catalog.SILO_CATALOG_AUTH_TOKEN);
   });
 });

@@ -31,6 +31,8 @@ export type {
 export { SORT_KEYS } from './catalog/catalog';
 export type { AdminCredentials, AdminDirectory, AdminUser, QueryHistoryEntry } from './catalog/admin-directory';
 export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
+export { pushCatalog, type CatalogPushReport } from './catalog/push-catalog';
+export type { CatalogLocation } from './catalog/catalog-db';
 export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';
 export type {
   Engine,
