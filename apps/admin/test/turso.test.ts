@@ -1,4 +1,4 @@
-import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
+import { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
@@ -76,5 +76,45 @@ describe('admin console on Turso (stand-in)', () => {
     expect(text(read)).toContain('from admin');
     expect(server.output()).not.toContain(standin.apiToken);
     expect(server.output()).not.toMatch(JWT);
+  });
+});
+
+describe('two admin consoles sharing one catalog on Turso', () => {
+  let standin: TursoStandin;
+  let dataDirs: string[];
+  let servers: AdminServer[];
+
+  beforeAll(async () => {
+    dataDirs = [tempDataDir(), tempDataDir()];
+    standin = await startJurisdictionStandin(`${dataDirs[0]}/standin`);
+    const catalog = await createCatalogDatabase(standin);
+    const env = { ...siloTursoEnv(standin, { prefix: 'shared-' }), ...catalog, SILO_CATALOG_SYNC_INTERVAL_SEC: '0.2', ADMIN_PASSWORD: PASSWORD };
+    await ensureBuilt();
+    // Started together: each finds no admin in its replica, and the primary lets one create it.
+    servers = await Promise.all(dataDirs.map((dataDir) => startServer(dataDir, env)));
+  });
+
+  afterAll(async () => {
+    for (const server of servers ?? []) await server.stop();
+    await standin?.close();
+    for (const dataDir of dataDirs ?? []) removeDir(dataDir);
+  });
+
+  it('creates the first admin once; an instance made on one console is listed on the other', async () => {
+    const created = servers.filter((server) => server.output().includes(`created the first admin ${EMAIL}`));
+    expect(created).toHaveLength(1);
+    const [one, two] = servers.map((server) => new Client(server.url));
+    if (!one || !two) throw new Error('two servers expected');
+    expect((await one.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    expect((await two.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    const made = await one.post('/?index', { intent: 'create', name: 'made-on-one', jurisdiction: 'eu' });
+    expect(made.status).toBe(302);
+    let listed = '';
+    for (const deadline = Date.now() + 5_000; Date.now() < deadline && !listed.includes('made-on-one'); ) {
+      listed = text(await (await two.get('/')).text());
+      if (!listed.includes('made-on-one')) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(listed).toContain('made-on-one');
+    for (const server of servers) expect(server.output()).not.toMatch(JWT);
   });
 });

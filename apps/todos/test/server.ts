@@ -49,12 +49,15 @@ export function testEngine(): TestEngine {
  * With `engine: 'turso'` the server gets a Turso stand-in on loopback (one per server) and only
  * environment variables telling it so: the app runs unchanged.
  */
-export async function startServer(env: Record<string, string> = {}, options: { engine?: TestEngine } = {}): Promise<TestServer> {
+export async function startServer(env: Record<string, string> = {}, options: { engine?: TestEngine; standin?: TursoStandin } = {}): Promise<TestServer> {
   ensureBuilt();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
   let turso: TursoStandin | undefined;
-  if ((options.engine ?? testEngine()) === 'turso') {
-    turso = await startJurisdictionStandin(path.join(dataDir, 'turso-standin'), { notReadyMs: 300 });
+  // A stand-in passed in is shared (several servers, one Turso) and stays up after stop().
+  let ownsStandin = false;
+  if (options.standin || (options.engine ?? testEngine()) === 'turso') {
+    ownsStandin = options.standin === undefined;
+    turso = options.standin ?? (await startJurisdictionStandin(path.join(dataDir, 'turso-standin'), { notReadyMs: 300 }));
     env = { ...siloTursoEnv(turso), ...env };
   }
   const childEnv: NodeJS.ProcessEnv = {
@@ -110,7 +113,7 @@ export async function startServer(env: Record<string, string> = {}, options: { e
         child.kill('SIGTERM');
         await exited;
       }
-      await turso?.close();
+      if (ownsStandin) await turso?.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

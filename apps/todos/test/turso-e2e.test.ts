@@ -1,8 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName } from './http';
+import { createCatalogDatabase, startJurisdictionStandin } from '@silo/turso-standin';
 import { startServer, type TestServer } from './server';
 
 /**
@@ -110,5 +112,32 @@ describe('the TODO app on Turso (stand-in)', () => {
     }
     expect(server.output()).not.toContain(apiToken);
     expect(server.output()).not.toMatch(JWT);
+  });
+});
+
+describe('two app servers sharing one catalog on Turso', () => {
+  it('a list created on one server opens, with the same session, on the other; writes show on both', async () => {
+    const standinDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-shared-'));
+    const standin = await startJurisdictionStandin(standinDir, { notReadyMs: 100 });
+    const catalog = await createCatalogDatabase(standin);
+    // Behind one load balancer the servers share the session secret, not the data folder.
+    const env = { ...catalog, SILO_SECRET: 'shared-secret-of-the-two-servers-0123456789abcdef' };
+    const one = await startServer(env, { standin });
+    const two = await startServer(env, { standin });
+    try {
+      const name = uniqueName('shared');
+      const cookie = await createList(one.url, name);
+      const onTwo = await get(two.url, `/t/${name}`, cookie);
+      expect(onTwo.status).toBe(200);
+      await post(two.url, `/t/${name}?index`, { intent: 'add', title: 'added on two', csrf: csrfFrom(onTwo.body) }, { cookie });
+      expect((await get(one.url, `/t/${name}`, cookie)).body).toContain('added on two');
+      expect((await get(two.url, `/t/${uniqueName('nowhere')}`)).status).toBe(404);
+      for (const server of [one, two]) expect(server.output()).not.toContain(catalog.SILO_CATALOG_AUTH_TOKEN);
+    } finally {
+      await one.stop();
+      await two.stop();
+      await standin.close();
+      rmSync(standinDir, { recursive: true, force: true });
+    }
   });
 });

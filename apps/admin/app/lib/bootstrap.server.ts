@@ -12,12 +12,14 @@ export async function ensureFirstAdmin(fleet: Fleet, config: AdminConfig, print:
   if (config.ADMIN_PASSWORD) {
     const problem = passwordProblem(config.ADMIN_PASSWORD);
     if (problem) throw new Error(`ADMIN_PASSWORD is not acceptable: ${problem}`);
-    fleet.admins.create(email, await hashPassword(config.ADMIN_PASSWORD), 'admin:first-start');
-    print(`silo admin: created the first admin ${email} from ADMIN_PASSWORD.`);
+    if (fleet.admins.createFirst(email, await hashPassword(config.ADMIN_PASSWORD), 'admin:first-start')) {
+      print(`silo admin: created the first admin ${email} from ADMIN_PASSWORD.`);
+    }
     return;
   }
   const password = randomToken().slice(0, 24);
-  fleet.admins.create(email, await hashPassword(password), 'admin:first-start');
+  // Another server sharing the catalog may have created it meanwhile: then there is nothing to show.
+  if (!fleet.admins.createFirst(email, await hashPassword(password), 'admin:first-start')) return;
   print(
     [
       '',

@@ -72,6 +72,14 @@ export class AdminDirectory {
     }
   }
 
+  /**
+   * Creates the first admin unless one exists, in one write transaction: of several servers
+   * starting at once on a shared catalog, exactly one creates it (undefined for the others).
+   */
+  createFirst(email: string, passwordHash: string, actor = 'system', now = Date.now()): AdminUser | undefined {
+    return this.#db.transaction(() => (this.count() > 0 ? undefined : this.create(email, passwordHash, actor, now))).immediate();
+  }
+
   findByEmail(email: string): AdminCredentials | undefined {
     const row = this.#db.prepare<[string], UserRow>('SELECT * FROM admin_users WHERE email = ?').get(normalizeEmail(email));
     return row && { ...toUser(row), passwordHash: row.password_hash };
