@@ -2,7 +2,7 @@
  * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
  * under a minute); `--only <name>` re-measures some suites (create, clone, migrate, query-all, http,
- * shared, scale, backups) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
+ * shared, scale, backups, catalog) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { cleanScratch, log } from './setup';
 import { markdown, met, type BenchRow, type MeasuredRow } from './report';
 import { backupsBench } from './suites/backups';
+import { catalogBench } from './suites/catalog';
 import { cloneBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
@@ -29,8 +30,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false;
 const size = quick
-  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 } }
-  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 } };
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5 } };
 
 const wanted = (name: string): boolean => !values.rewrite && (!values.only || values.only.includes(name));
 const rows: BenchRow[] = [];
@@ -62,6 +63,10 @@ try {
   if (wanted('backups')) {
     log(`8. backups over ${size.backups.instances} instances`);
     rows.push(...(await backupsBench(size.backups)));
+  }
+  if (wanted('catalog')) {
+    log(`9. the catalog on Turso (embedded replica), ${size.catalog.instances} instances`);
+    rows.push(...(await catalogBench(size.catalog)));
   }
   if (wanted('scale')) {
     log(`7. ${size.scale.instances} instances on one node`);

@@ -170,7 +170,8 @@ function valuesByName(params: unknown, names: readonly string[], source: string)
 
 function withoutMetadata(row: unknown): unknown {
   if (typeof row !== 'object' || row === null || !('_metadata' in row)) return row;
-  const { _metadata: _ignored, ...rest } = row as Record<string, unknown>;
+  const rest: Record<string, unknown> = { ...row };
+  delete rest['_metadata'];
   return rest;
 }
 
