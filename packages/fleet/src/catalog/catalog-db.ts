@@ -74,7 +74,7 @@ type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number }
  *   inside a transaction every statement is prepared again (it then runs on the primary);
  * - named parameters (`@name`) reach the primary without their values, so they are numbered
  *   (`?1`) and bound by position;
- * - `get()` adds a `_metadata` field to the row;
+ * - `get()` adds a `_metadata` field to the row (rows are built from raw arrays instead);
  * - errors from the primary carry the SQLite code only inside their message.
  */
 class ReplicaCatalogDb implements CatalogDb {
@@ -96,17 +96,30 @@ class ReplicaCatalogDb implements CatalogDb {
   prepare<P extends unknown[] = unknown[], R = unknown>(source: string): CatalogStatement<P, R> {
     const db = this.#db;
     const { sql, names } = numberNamedParameters(source);
-    let outside: Libsql.Statement<unknown[]> | undefined;
-    const statement = (): Libsql.Statement<unknown[]> => {
-      if (db.inTransaction) return db.prepare(sql);
-      outside ??= db.prepare(sql);
-      return outside;
-    };
     const bind = (params: unknown[]): unknown[] => (names.length === 0 ? params : valuesByName(params[0], names, source));
+    // Outside a transaction: one prepared statement; reads come back as arrays and are made
+    // objects here, which is cheaper than libsql's own rows (they carry `_metadata`).
+    let local: { statement: Libsql.Statement<unknown[]>; columns: string[] | undefined } | undefined;
+    const outside = (): { statement: Libsql.Statement<unknown[]>; columns: string[] | undefined } => {
+      if (local) return local;
+      const statement = db.prepare(sql);
+      local = { statement, columns: statement.reader ? statement.raw(true).columns().map((column) => column.name) : undefined };
+      return local;
+    };
+    const read = (params: unknown[], one: boolean): unknown[] => {
+      if (db.inTransaction) {
+        const statement = db.prepare(sql);
+        return one ? [withoutMetadata(statement.get(...bind(params)))] : statement.all(...bind(params));
+      }
+      const { statement, columns } = outside();
+      if (!columns) throw new TypeError(`Not a query: ${source}`);
+      const rows = one ? [statement.get(...bind(params))] : statement.all(...bind(params));
+      return rows.map((values) => (values === undefined ? undefined : toObject(columns, values as unknown[])));
+    };
     return {
-      get: (...params) => remote(() => withoutMetadata(statement().get(...bind(params))) as R | undefined),
-      all: (...params) => remote(() => statement().all(...bind(params)) as R[]),
-      run: (...params) => remote(() => statement().run(...bind(params))),
+      get: (...params) => remote(() => read(params, true)[0] as R | undefined),
+      all: (...params) => remote(() => read(params, false) as R[]),
+      run: (...params) => remote(() => (db.inTransaction ? db.prepare(sql) : outside().statement).run(...bind(params))),
     };
   }
 
@@ -166,6 +179,12 @@ function valuesByName(params: unknown, names: readonly string[], source: string)
     if (!(name in values)) throw new RangeError(`Missing named parameter "${name}"`);
     return values[name];
   });
+}
+
+function toObject(columns: readonly string[], values: readonly unknown[]): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (let index = 0; index < columns.length; index++) row[columns[index] as string] = values[index];
+  return row;
 }
 
 function withoutMetadata(row: unknown): unknown {
