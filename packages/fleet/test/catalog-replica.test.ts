@@ -109,6 +109,33 @@ describe('the catalog on Turso, read through embedded replicas', () => {
   });
 });
 
+describe('when the catalog primary is unreachable', () => {
+  it('keeps serving from the replica; catalog writes fail with a clear error until it is back', async () => {
+    const own = await startStandinProcess(path.join(suite, 'outage-standin'), { notReadyMs: 0 });
+    const env = await createCatalogDatabase({ platformUrl: own.platform.url, org: own.platform.org, apiToken: own.platform.apiToken });
+    // Tenants on local files here, so only the catalog depends on the stand-in.
+    const fleet = await openFleet({
+      dataDir: path.join(suite, 'outage'),
+      schema: sampleSchema(),
+      catalog: { url: env.SILO_CATALOG_URL, authToken: env.SILO_CATALOG_AUTH_TOKEN, syncIntervalSec: 3_600 },
+    });
+    fleets.push(fleet);
+    await fleet.create('steady', { jurisdiction: 'eu' });
+    await own.stop();
+
+    expect(fleet.get('steady')).toMatchObject({ state: 'ready' });
+    const rows = await fleet.withInstance('steady', async (db) => {
+      await db.execute('INSERT INTO notes (body) VALUES (?)', ['written during the outage']);
+      return (await db.execute('SELECT body FROM notes')).rows;
+    });
+    expect(rows).toEqual([{ body: 'written during the outage' }]);
+    const refused = await fleet.create('during-outage', { jurisdiction: 'eu' }).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ code: 'CATALOG_UNAVAILABLE', message: expect.stringMatching(/cannot reach the catalog/i) });
+    expect(String((refused as Error).message)).not.toContain(env.SILO_CATALOG_AUTH_TOKEN);
+    expect(fleet.find('during-outage')).toBeUndefined();
+  });
+});
+
 describe('catalog configuration', () => {
   const base = { SILO_DATA_DIR: '/srv/silo' };
 

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Libsql from 'libsql';
+import { SiloError } from '../errors';
 import { CATALOG_PRAGMAS, openSqlite } from '../sqlite';
 
 export interface CatalogRunResult {
@@ -208,7 +209,16 @@ function remote<T>(call: () => T): T {
 }
 
 export function unwrapRemoteError(error: unknown): unknown {
-  if (!(error instanceof Error) || !error.message.startsWith('Hrana(')) return error;
+  if (!(error instanceof Error)) return error;
+  // The primary could not be reached at all (not an SQL error): nothing was written.
+  if (/^(?:Hrana\(Http\(|Sync\(HttpDispatch)/.test(error.message)) {
+    return new SiloError(
+      'CATALOG_UNAVAILABLE',
+      'Cannot reach the catalog database on Turso, so nothing was changed; lookups keep working from the local replica. Check the network and SILO_CATALOG_URL, then retry.',
+      { cause: error },
+    );
+  }
+  if (!error.message.startsWith('Hrana(')) return error;
   const wrapped = WRAPPED.exec(error.message) ?? API_ERROR.exec(error.message);
   if (!wrapped?.[1]) return error;
   const plain = new Error(wrapped[1].replace(/\\"/g, '"'), { cause: error }) as Error & { code: string };

@@ -228,7 +228,12 @@ export class Catalog {
     const now = Date.now();
     if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return undefined;
     this.#missSyncAt = now;
-    this.#sync();
+    try {
+      this.#sync();
+    } catch {
+      // The primary is unreachable: the replica's answer stands (reads keep working in an outage).
+      return undefined;
+    }
     return statement.get(name);
   }
 
