@@ -59,7 +59,7 @@ export class TouchBuffer {
         const usage = await this.engine.usageMetrics?.(instance.dbUrl).catch(() => undefined);
         if (usage) update.metrics = { ...usage, ...update.metrics };
       }
-      this.catalog.applyTouches(updates);
+      await this.catalog.applyTouches(updates);
     } catch (error) {
       for (const update of updates) if (!this.#pending.has(update.name)) this.#pending.set(update.name, update);
       throw error;

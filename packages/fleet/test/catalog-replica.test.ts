@@ -65,6 +65,13 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     expect(notes).toEqual(['from server a']);
     expect(b.list({ jurisdiction: 'eu', sort: 'name' }).items.map((item) => item.name)).toContain('acme');
 
+    // Activity and metrics recorded on b reach a, sorted by on the primary's data.
+    b.touch('acme', { notes: 1 });
+    await b.flushActivity();
+    const seen = await eventually(() => a.get('acme'), (info) => info.metrics['notes'] === 1);
+    expect(seen).toMatchObject({ metrics: { notes: 1 }, lastActiveAt: expect.any(Number) });
+    expect(a.list({ sort: 'metric:notes', order: 'desc' }).items[0]?.name).toBe('acme');
+
     await a.delete('acme');
     expect((await eventually(() => b.get('acme'), (info) => info?.state === 'deleted'))?.state).toBe('deleted');
     // Rows come back as plain objects: no replica bookkeeping leaks into what callers see.

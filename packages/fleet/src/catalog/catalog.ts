@@ -1,6 +1,6 @@
 import { SiloError, instanceNotFound } from '../errors';
 import { migrateSync } from '../sqlite';
-import { openCatalogDb, type CatalogDb, type CatalogLocation, type CatalogStatement } from './catalog-db';
+import { openCatalogDb, type CatalogDb, type CatalogLocation, type CatalogStatement, type CatalogWrite, type OpenedCatalogDb } from './catalog-db';
 import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
 import { BackupRecords } from './backup-records';
@@ -157,20 +157,21 @@ export class Catalog {
   readonly admins: AdminDirectory;
   readonly backups: BackupRecords;
   readonly #db: CatalogDb;
-  readonly #sync: () => void;
+  readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
 
   constructor(readonly location: CatalogLocation) {
     try {
-      ({ db: this.#db, sync: this.#sync } = openCatalogDb(location));
+      this.#opened = openCatalogDb(location);
+      this.#db = this.#opened.db;
     } catch (error) {
       throw unavailable(location, error);
     }
     // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
     if (location.kind === 'file') migrateSync(this.#db, CATALOG_MIGRATIONS);
-    else this.#sync();
+    else this.#opened.sync();
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }));
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
@@ -196,13 +197,13 @@ export class Catalog {
 
   /** Pulls what other servers wrote to a catalog on Turso now, instead of at the next sync interval. */
   sync(): void {
-    this.#sync();
+    this.#opened.sync();
   }
 
   close(): void {
     // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
     if (this.location.kind === 'file') this.#db.pragma('optimize');
-    this.#db.close();
+    this.#opened.close();
   }
 
   /** Full details, metrics and lineage included. */
@@ -229,7 +230,7 @@ export class Catalog {
     if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return undefined;
     this.#missSyncAt = now;
     try {
-      this.#sync();
+      this.#opened.sync();
     } catch {
       // The primary is unreachable: the replica's answer stands (reads keep working in an outage).
       return undefined;
@@ -381,25 +382,26 @@ export class Catalog {
   }
 
   /** Applies buffered activity: one transaction however many requests were served. */
-  applyTouches(updates: readonly TouchUpdate[]): void {
-    if (updates.length === 0) return;
-    const touch = this.#db.prepare<[number, number | null, string]>(
-      `UPDATE instances SET last_active_at = max(coalesce(last_active_at, 0), ?), size_bytes = coalesce(?, size_bytes)
-       WHERE name = ? AND state = 'ready'`,
-    );
-    const metric = this.#db.prepare(
-      `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
-       SELECT id, @key, @value, @at FROM instances WHERE name = @name AND state = 'ready'
-       ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    );
-    this.#db.transaction(() => {
-      for (const update of updates) {
-        touch.run(update.at, update.sizeBytes ?? null, update.name);
-        for (const [key, value] of Object.entries(update.metrics ?? {})) {
-          metric.run({ key, value, at: update.at, name: update.name });
-        }
+  /** Activity, sizes and metrics of many instances in one transaction (one request on Turso). */
+  applyTouches(updates: readonly TouchUpdate[]): Promise<void> {
+    if (updates.length === 0) return Promise.resolve();
+    const writes: CatalogWrite[] = [];
+    for (const update of updates) {
+      writes.push({
+        sql: `UPDATE instances SET last_active_at = max(coalesce(last_active_at, 0), ?), size_bytes = coalesce(?, size_bytes)
+              WHERE name = ? AND state = 'ready'`,
+        args: [update.at, update.sizeBytes ?? null, update.name],
+      });
+      for (const [key, value] of Object.entries(update.metrics ?? {})) {
+        writes.push({
+          sql: `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
+                SELECT id, ?, ?, ? FROM instances WHERE name = ? AND state = 'ready'
+                ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+          args: [key, value, update.at, update.name],
+        });
       }
-    }).immediate();
+    }
+    return this.#opened.writeBatch(writes);
   }
 
   list(query: ListQuery = {}): ListPage {
