@@ -114,7 +114,7 @@ export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
 }
 
 /** libsql's constructor takes more than its type declarations list. */
-type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number };
+type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number; readYourWrites: boolean };
 
 /**
  * The catalog on Turso through libsql's embedded replica: reads are answered from the local
@@ -132,7 +132,9 @@ class ReplicaCatalogDb implements CatalogDb {
   readonly #db: Libsql.Database;
 
   constructor(location: Extract<CatalogLocation, { kind: 'turso' }>) {
-    const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, syncPeriod: location.syncIntervalSec };
+    // libsql's read-your-writes syncs after every statement, inside transactions too; we sync
+    // once per write instead: after a statement outside a transaction, or after COMMIT.
+    const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, syncPeriod: location.syncIntervalSec, readYourWrites: false };
     this.#db = new Libsql(location.replicaFile, options);
   }
 
@@ -170,12 +172,22 @@ class ReplicaCatalogDb implements CatalogDb {
     return {
       get: (...params) => remote(() => read(params, true)[0] as R | undefined),
       all: (...params) => remote(() => read(params, false) as R[]),
-      run: (...params) => remote(() => (db.inTransaction ? db.prepare(sql) : outside().statement).run(...bind(params))),
+      run: (...params) =>
+        remote(() => {
+          if (db.inTransaction) return db.prepare(sql).run(...bind(params));
+          const result = outside().statement.run(...bind(params));
+          db.sync();
+          return result;
+        }),
     };
   }
 
   exec(sql: string): void {
-    remote(() => this.#db.exec(sql));
+    remote(() => {
+      this.#db.exec(sql);
+      // Outside a transaction now (a COMMIT, or statements of their own): pull what they wrote.
+      if (!this.#db.inTransaction) this.#db.sync();
+    });
   }
 
   pragma(sql: string, options: { simple?: boolean } = {}): unknown {
