@@ -103,6 +103,20 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     expect(again.get('survivor')).toMatchObject({ state: 'ready' });
   });
 
+  it('does not take the catalog database for an orphan tenant when it shares a group', async () => {
+    // No name prefix: every database of the groups looks like a tenant, the catalog's included.
+    const unprefixed = await openFleet({
+      dataDir: path.join(suite, 'unprefixed'),
+      schema: sampleSchema(),
+      engineKind: 'turso',
+      turso: { ...standin.settings, databasePrefix: '' },
+      catalog: { url: catalogEnv.SILO_CATALOG_URL, authToken: catalogEnv.SILO_CATALOG_AUTH_TOKEN },
+    });
+    fleets.push(unprefixed);
+    const report = await unprefixed.doctor({ scanFiles: true, purgeExpired: false });
+    expect(report.orphans).toEqual([]);
+  });
+
   it('a wrong token stops start-up with CATALOG_UNAVAILABLE, and the token is in no message', async () => {
     const wrong = 'eyJ.wrong-catalog-token.sig';
     const error: unknown = await openFleet({

@@ -15,7 +15,11 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
     });
   if (settings.engineKind === 'turso' && settings.turso) {
     // Instances still on local files (not yet moved: silo move) keep being served from them.
-    const turso = await TursoEngine.open({ settings: settings.turso, regions: settings.regions });
+    const turso = await TursoEngine.open({
+      settings: settings.turso,
+      regions: settings.regions,
+      notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
+    });
     return new RoutingEngine(turso, { kind: 'local', open: local });
   }
   return local();

@@ -21,6 +21,11 @@ export interface TursoEngineOptions {
   readonly settings: TursoSettings;
   /** The configured regions: each one's jurisdiction must map to a Turso group. */
   readonly regions: readonly Region[];
+  /**
+   * Databases in the tenant groups that are not tenants, by URL (the catalog on Turso may
+   * share a group): never reported as orphans.
+   */
+  readonly notTenants?: readonly string[];
 }
 
 /**
@@ -38,6 +43,7 @@ export class TursoEngine implements Engine {
   readonly #scrubber = new SecretScrubber();
   readonly #platform: TursoPlatform;
   readonly #tokens: GroupTokens;
+  readonly #notTenants: ReadonlySet<string>;
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
@@ -53,6 +59,7 @@ export class TursoEngine implements Engine {
     });
     for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
     this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens);
+    this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
   }
 
   /**
@@ -234,9 +241,10 @@ export class TursoEngine implements Engine {
     const groups = [...new Set(regions.map((region) => this.#groupOf(region)))];
     const databases: string[] = [];
     for (const group of groups) {
-      for (const name of await this.#platform.listDatabases(group)) {
+      for (const { name, hostname } of await this.#platform.listDatabases(group)) {
         // Only this fleet's databases: others may share the organization and the group.
-        if (name.startsWith(this.#settings.databasePrefix)) databases.push(tursoUrl({ group, database: name }));
+        if (!name.startsWith(this.#settings.databasePrefix) || this.#notTenants.has(hostKey(hostname))) continue;
+        databases.push(tursoUrl({ group, database: name }));
       }
     }
     const leftovers: string[] = [];
@@ -424,4 +432,9 @@ function listDir(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** A database's address without scheme or trailing slash, to compare a Hostname with a URL. */
+function hostKey(address: string): string {
+  return address.replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
 }

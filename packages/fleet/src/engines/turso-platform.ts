@@ -85,9 +85,11 @@ export class TursoPlatform {
     }
   }
 
-  async listDatabases(group: string): Promise<string[]> {
+  async listDatabases(group: string): Promise<{ name: string; hostname: string }[]> {
     const databases = await this.#read(`list databases of group "${group}"`, () => this.#api.databases.list({ group }));
-    return databases.filter((database) => database.group === undefined || database.group === group).map((database) => database.name);
+    return databases
+      .filter((database) => database.group === undefined || database.group === group)
+      .map((database) => ({ name: database.name, hostname: database.hostname }));
   }
 
   /** Deletes the database; one that is already gone is not an error. */
