@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createCatalogDatabase } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSiloError, openFleet, resolveSettings, settingsFromEnv, type Fleet } from '../src/index';
+import { Catalog } from '../src/catalog/catalog';
 import { sampleSchema } from './helpers';
 import { startStandinProcess, type StandinProcess } from './turso-standin';
 
@@ -30,6 +31,10 @@ afterAll(async () => {
   if (suite) rmSync(suite, { recursive: true, force: true });
 });
 
+function catalogSettings(syncIntervalSec: number): { url: string; authToken: string; syncIntervalSec: number } {
+  return { url: catalogEnv.SILO_CATALOG_URL, authToken: catalogEnv.SILO_CATALOG_AUTH_TOKEN, syncIntervalSec };
+}
+
 /** One app server: its own data folder, tenants and catalog on the stand-in. */
 async function server(dataDir = path.join(suite, `server-${++servers}`), syncIntervalSec = 0.2): Promise<Fleet> {
   const fleet = await openFleet({
@@ -37,7 +42,7 @@ async function server(dataDir = path.join(suite, `server-${++servers}`), syncInt
     schema: sampleSchema(),
     engineKind: 'turso',
     turso: { ...standin.settings, databasePrefix: 'cr-' },
-    catalog: { url: catalogEnv.SILO_CATALOG_URL, authToken: catalogEnv.SILO_CATALOG_AUTH_TOKEN, syncIntervalSec },
+    catalog: catalogSettings(syncIntervalSec),
   });
   fleets.push(fleet);
   return fleet;
@@ -87,6 +92,21 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     await expect(b.create('only-once', { jurisdiction: 'us' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
     // b's sync interval is an hour: a miss looks again (at most once a second) and finds it.
     expect(await eventually(() => b.find('only-once'), (info) => info !== undefined)).toMatchObject({ state: 'ready', jurisdiction: 'us' });
+  });
+
+  it('a row seen while provisioning is looked up again, so the instance is served once ready', async () => {
+    const writer = await Catalog.open(resolveSettings({ dataDir: path.join(suite, 'writer'), catalog: catalogSettings(3_600) }).catalog);
+    const reader = await Catalog.open(resolveSettings({ dataDir: path.join(suite, 'reader'), catalog: catalogSettings(3_600) }).catalog);
+    try {
+      writer.beginProvisioning({ id: 'id-settling', name: 'settling', displayName: 'Settling', jurisdiction: 'eu', region: 'eu-west', engine: 'local', dbUrl: 'local:eu-west/00/settling.db' });
+      expect(reader.resolve('settling')?.state).toBe('provisioning');
+      writer.markReady('id-settling', { schemaVersion: 1, sizeBytes: 4_096 });
+      // The reader's sync interval is an hour: only the look-again on a passing state finds it ready.
+      expect((await eventually(() => reader.resolve('settling'), (info) => info?.state === 'ready'))?.state).toBe('ready');
+    } finally {
+      writer.close();
+      reader.close();
+    }
   });
 
   it('a lost replica is rebuilt from the primary', async () => {

@@ -144,7 +144,7 @@ const SELECT_INSTANCE = `
          (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
   FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
 
-/** A name not found in an embedded replica is looked up again after a sync, at most this often. */
+/** A name not found in an embedded replica (or not settled) is looked up again after a sync, at most this often. */
 const MISS_SYNC_INTERVAL_MS = 1_000;
 
 /**
@@ -220,20 +220,22 @@ export class Catalog {
 
   /**
    * On Turso, an instance another server created a moment ago may not have reached this
-   * replica yet: a miss syncs once before it counts (rate-limited, so unknown names cannot
-   * turn every request into a round trip to the primary).
+   * replica yet, or only in its `provisioning` state: a miss, or a row in a passing state,
+   * syncs once before it counts (rate-limited, so unknown names cannot turn every request
+   * into a round trip to the primary).
    */
   #lookUp(statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceRow | undefined {
     const row = statement.get(name);
-    if (row || this.location.kind === 'file' || this.#db.inTransaction) return row;
+    const settled = row !== undefined && row.state !== 'provisioning' && row.state !== 'moving';
+    if (settled || this.location.kind === 'file' || this.#db.inTransaction) return row;
     const now = Date.now();
-    if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return undefined;
+    if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return row;
     this.#missSyncAt = now;
     try {
       this.#opened.sync();
     } catch {
       // The primary is unreachable: the replica's answer stands (reads keep working in an outage).
-      return undefined;
+      return row;
     }
     return statement.get(name);
   }
