@@ -3,7 +3,7 @@
  * one catalog database through embedded replicas, and write to its primary. The stand-in runs
  * in a child process, as a replica's sync blocks the process that opens it.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createCatalogDatabase } from '@silo/turso-standin';
@@ -123,6 +123,25 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     expect(again.get('survivor')).toMatchObject({ state: 'ready' });
   });
 
+  it('gives every process on one data folder a replica of its own, and reuses those left by dead ones', async () => {
+    const dataDir = path.join(suite, 'shared-folder');
+    const first = await server(dataDir);
+    const [replicas] = readdirSync(dataDir).filter((entry) => entry.startsWith('catalog-replica-'));
+    const replicaDir = path.join(dataDir, replicas ?? '');
+    // A slot whose owner died (no such process) is free again.
+    mkdirSync(path.join(replicaDir, 'slot-1'), { recursive: true });
+    writeFileSync(path.join(replicaDir, 'slot-1', 'owner'), '999999999.1');
+    const second = await server(dataDir);
+    await first.create('one-folder', { jurisdiction: 'eu' });
+    expect(second.get('one-folder')).toMatchObject({ state: 'ready' });
+    expect(readdirSync(replicaDir).sort()).toEqual(['slot-0', 'slot-1']);
+    await second.close();
+    expect(existsSync(path.join(replicaDir, 'slot-1', 'owner'))).toBe(false);
+    const third = await server(dataDir);
+    expect(third.get('one-folder')).toMatchObject({ state: 'ready' });
+    expect(readdirSync(replicaDir).sort()).toEqual(['slot-0', 'slot-1']);
+  });
+
   it('does not take the catalog database for an orphan tenant when it shares a group', async () => {
     // No name prefix: every database of the groups looks like a tenant, the catalog's included.
     const unprefixed = await openFleet({
@@ -183,7 +202,7 @@ describe('catalog configuration', () => {
   it('puts the replica in a folder named after the primary, and turns libsql:// into https://', () => {
     const settings = resolveSettings(settingsFromEnv({ ...base, SILO_CATALOG_URL: 'libsql://catalog-acme.turso.io/', SILO_CATALOG_AUTH_TOKEN: 'secret-token' }));
     expect(settings.catalog).toMatchObject({ kind: 'turso', syncUrl: 'https://catalog-acme.turso.io', syncIntervalSec: 2 });
-    expect(settings.catalog.kind === 'turso' && settings.catalog.replicaFile).toMatch(/^\/srv\/silo\/catalog-replica-[0-9a-f]{12}\/catalog\.db$/);
+    expect(settings.catalog.kind === 'turso' && settings.catalog.replicaDir).toMatch(/^\/srv\/silo\/catalog-replica-[0-9a-f]{12}$/);
   });
 
   it.each([

@@ -64,5 +64,5 @@ export function resolveCatalogLocation(input: CatalogSettingsInput | undefined, 
   const trimmed = url.replace(/\/+$/, '');
   const syncUrl = trimmed.startsWith('libsql://') ? `${tls ? 'https' : 'http'}://${trimmed.slice('libsql://'.length)}` : trimmed;
   const folder = `catalog-replica-${createHash('sha256').update(syncUrl).digest('hex').slice(0, 12)}`;
-  return { kind: 'turso', syncUrl, authToken, syncIntervalSec, replicaFile: path.join(dataDir, folder, 'catalog.db') };
+  return { kind: 'turso', syncUrl, authToken, syncIntervalSec, replicaDir: path.join(dataDir, folder) };
 }

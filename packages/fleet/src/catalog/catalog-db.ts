@@ -42,8 +42,8 @@ export type CatalogLocation =
       readonly syncUrl: string;
       /** Secret: never logged or rendered. */
       readonly authToken: string;
-      /** The replica's local file; its folder belongs to this one primary. */
-      readonly replicaFile: string;
+      /** Where replicas of this primary live (one slot per open catalog: replica-slot.ts). */
+      readonly replicaDir: string;
       readonly syncIntervalSec: number;
     };
 

@@ -631,7 +631,7 @@ function unavailable(location: CatalogLocation, error: unknown): SiloError {
 }
 
 function describeLocation(location: CatalogLocation): string {
-  return location.kind === 'file' ? `at ${location.file}` : `on Turso (${redactUrl(location.syncUrl)}, replica ${location.replicaFile})`;
+  return location.kind === 'file' ? `at ${location.file}` : `on Turso (${redactUrl(location.syncUrl)}, replicas in ${location.replicaDir})`;
 }
 
 function remedyFor(location: CatalogLocation): string {

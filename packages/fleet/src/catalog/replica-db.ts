@@ -1,16 +1,21 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { createClient, LibsqlError, type Client } from '@libsql/client';
 import Libsql from 'libsql';
 import { SiloError } from '../errors';
 import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, OpenedCatalogDb } from './catalog-db';
+import { claimReplicaSlot } from './replica-slot';
 
 type TursoLocation = Extract<CatalogLocation, { kind: 'turso' }>;
 
 /** The catalog on Turso: an embedded replica for reads and transactions, one HTTP client for batches of writes. */
 export function openReplica(location: TursoLocation): OpenedCatalogDb {
-  mkdirSync(path.dirname(location.replicaFile), { recursive: true });
-  const replica = new ReplicaCatalogDb(location);
+  const slot = claimReplicaSlot(location.replicaDir);
+  let replica: ReplicaCatalogDb;
+  try {
+    replica = new ReplicaCatalogDb(location, slot.file);
+  } catch (error) {
+    slot.release();
+    throw error;
+  }
   // The client resolves its endpoints relative to the URL, so a database under a path needs the slash the replica must not have.
   let primary: Client | undefined;
   return {
@@ -31,6 +36,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
     close: () => {
       primary?.close();
       replica.close();
+      slot.release();
     },
   };
 }
@@ -53,11 +59,11 @@ type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number; 
 class ReplicaCatalogDb implements CatalogDb {
   readonly #db: Libsql.Database;
 
-  constructor(location: TursoLocation) {
+  constructor(location: TursoLocation, file: string) {
     // libsql's read-your-writes syncs after every statement, inside transactions too; we sync
     // once per write instead: after a statement outside a transaction, or after COMMIT.
     const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, syncPeriod: location.syncIntervalSec, readYourWrites: false };
-    this.#db = new Libsql(location.replicaFile, options);
+    this.#db = new Libsql(file, options);
   }
 
   get inTransaction(): boolean {
