@@ -383,8 +383,7 @@ export class Catalog {
     }).immediate();
   }
 
-  /** Applies buffered activity: one transaction however many requests were served. */
-  /** Activity, sizes and metrics of many instances in one transaction (one request on Turso). */
+  /** Applies buffered activity, sizes and metrics: one transaction however many requests were served (one request on Turso). */
   applyTouches(updates: readonly TouchUpdate[]): Promise<void> {
     if (updates.length === 0) return Promise.resolve();
     const writes: CatalogWrite[] = [];
