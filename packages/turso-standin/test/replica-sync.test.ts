@@ -121,6 +121,6 @@ describe('embedded replicas of a stand-in database', () => {
       } finally {
         db.close();
       }
-    }).toThrow();
+    }).toThrow(/401|[Uu]nauthori[sz]ed/);
   });
 });
