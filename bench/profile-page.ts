@@ -1,18 +1,20 @@
 /**
  * `npm run bench:profile`: where the TODO list page spends its CPU. Starts the built app with
- * `--cpu-prof`, loads the list page of one instance with 50 connections, stops the server and
- * prints the profile's self time grouped by who runs it (React, React Router, fleet/SQLite,
- * Node's HTTP stack, GC). The .cpuprofile file stays for Chrome DevTools / speedscope.
+ * `--cpu-prof`, loads the list page with 50 connections (of one instance, or with
+ * `-- --instances N` of N instances at random, each opened once first, as in row 5a), stops the
+ * server and prints the profile's self time grouped by who runs it (React, React Router,
+ * fleet/SQLite, Node's HTTP stack, GC). The .cpuprofile file stays for Chrome DevTools / speedscope.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanScratch, log, scratch } from './setup';
-import { ROOT, SECRET, load, seed, start } from './suites/http';
+import { ROOT, SECRET, load, seed, start, warm } from './suites/http';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, instances: { type: 'string', default: '1' } } });
 const seconds = Number(values.seconds);
+const instances = Math.max(1, Number(values.instances));
 
 interface ProfileNode {
   id: number;
@@ -63,15 +65,16 @@ function summarise(profile: CpuProfile): Array<{ bucket: string; ms: number; sha
 const dataDir = scratch('profile');
 const profileDir = mkdtempSync(path.join(tmpdir(), 'silo-cpu-prof-'));
 try {
-  const [tenant] = await seed(dataDir, 1);
-  if (!tenant) throw new Error('seeding failed');
+  const tenants = await seed(dataDir, instances);
+  if (tenants.length === 0) throw new Error('seeding failed');
   const server = await start(
     ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')],
     { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
     /listening on (http:\/\/\S+)/,
   );
-  const warmUp = await load(server, [tenant], 'page', 2);
-  const result = await load(server, [tenant], 'page', seconds);
+  if (instances > 1) await warm(server, tenants, 'page');
+  const warmUp = await load(server, tenants, 'page', 2);
+  const result = await load(server, tenants, 'page', seconds);
   await server.stop();
   // The loader's worker thread writes a profile too; the main thread's is the largest.
   const file = readdirSync(profileDir)
@@ -80,8 +83,8 @@ try {
   if (!file) throw new Error(`no profile was written to ${profileDir}`);
   const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
   // The profile covers the warm-up too, so per-request figures divide by both runs' requests.
-  const requests = warmUp.rps * 2 + result.rps * seconds;
-  log(`list page pinned to one instance: ${Math.round(result.rps)} req/s, CPU ${result.cpuPerRequestMs.toFixed(2)} ms/request (profiler on)`);
+  const requests = warmUp.rps * 2 + result.rps * seconds + (instances > 1 ? instances : 0);
+  log(`list page ${instances > 1 ? `over ${instances} instances at random` : 'pinned to one instance'}: ${Math.round(result.rps)} req/s, CPU ${result.cpuPerRequestMs.toFixed(2)} ms/request (profiler on)`);
   console.log('| where | CPU ms | share of busy time | per request |');
   console.log('| --- | --- | --- | --- |');
   for (const row of summarise(profile)) {
