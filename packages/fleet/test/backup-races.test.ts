@@ -2,7 +2,7 @@
  * Defects found while splitting the backup core: concurrent in-place restores in one process,
  * and retention failures that left no record. Real files, real fleet; no mocks.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSiloError, type Fleet } from '../src/index';
@@ -42,18 +42,29 @@ describe('backup races and failures', () => {
   });
 
   it('records a retention run that fails in the audit log, also when the scheduler runs it', async () => {
-    const { fleet, dataDir } = await tempFleet();
+    let now = Date.UTC(2026, 0, 10, 12);
+    const { fleet, dataDir } = await tempFleet({ clock: () => now, backups: { purgeAfterDays: 1 } });
     await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.create('erased', { jurisdiction: 'eu' });
     await fleet.backups.runCycle();
-    // A storage error: the purge marker's name is taken by a folder, so reading it fails (EISDIR).
-    mkdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances', fleet.get('acme').id, 'purged.json'));
+    const erasedId = fleet.get('erased').id;
+    await fleet.delete('erased');
+    await fleet.purge('erased');
+    now += 2 * 24 * 60 * 60 * 1_000;
+    // A storage error: the purge marker's name is taken by a folder, so reading it fails
+    // (EISDIR), in a folder the walk reaches before any instance's.
+    const instances = path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances');
+    mkdirSync(path.join(instances, '00000000-unreadable', 'purged.json'), { recursive: true });
 
     const caught = await fleet.backups.applyRetention().catch((error: unknown) => error);
-    expect(caught).toBeInstanceOf(Error);
+    expect(isSiloError(caught, 'BACKUP_FAILED')).toBe(true);
     const failures = fleet.audit({ operation: 'backup-retention' }).items;
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ outcome: 'error', actor: 'retention' });
+    expect(failures[0]).toMatchObject({ outcome: 'error', actor: 'retention', detail: { instancesRemoved: ['erased'] } });
     expect(failures[0]?.error).toMatch(/EISDIR/);
+    // The unreadable folder did not stop the walk: the purged instance's backups are gone.
+    expect(readdirSync(instances).sort()).toEqual(['00000000-unreadable', fleet.get('acme').id].sort());
+    expect(existsSync(path.join(instances, erasedId))).toBe(false);
 
     // The scheduler keeps going (the cycle is reported) and the failure is on record.
     expect(await fleet.backups.tick()).toBeDefined();

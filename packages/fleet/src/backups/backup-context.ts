@@ -8,6 +8,7 @@ import { instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import type { ActorOption, BackupPoint } from './backup-types';
+import type { ChunkCollector } from './chunk-collector';
 import type { PointManifest, PointRef } from './points';
 import type { BackupStores } from './stores';
 
@@ -37,6 +38,8 @@ export interface BackupContext {
   readonly stores: BackupStores;
   /** This fleet's name in leases: the process, plus a suffix for each fleet opened in it. */
   readonly owner: string;
+  /** Retention's collection of unreferenced chunks (it remembers between runs). */
+  readonly chunks: ChunkCollector;
 }
 
 /** An instance backups can be read from: ready, or deleted but not yet purged. */
