@@ -4,7 +4,7 @@ import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
 import type { Engine } from '../engine';
 import { tempSibling } from '../engines/local-files';
-import { instanceNotFound } from '../errors';
+import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import type { ActorOption, BackupPoint } from './backup-types';
@@ -86,4 +86,18 @@ export function instanceOf(row: BackupStateRow): InstanceInfo {
     error: null,
     metrics: {},
   };
+}
+
+/**
+ * Runs a step that reads or writes a backup location. A storage failure (a disk or a bucket
+ * refusing) comes out of the file system or the AWS SDK as a plain error: it becomes
+ * BACKUP_FAILED naming what was being done and where, with the original as its cause.
+ */
+export async function atLocation<T>(what: string, where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SiloError) throw error;
+    throw new SiloError('BACKUP_FAILED', `${what} failed (backup location ${where}): ${errorMessage(error)}`, { cause: error, details: { location: where } });
+  }
 }

@@ -1,5 +1,5 @@
 import type { LeaseInfo } from '../catalog/backup-records';
-import { backedUpInstance, pointOf, type BackupContext } from './backup-context';
+import { atLocation, backedUpInstance, pointOf, type BackupContext } from './backup-context';
 import { describeLocation } from './backup-config';
 import type { BackupOverview, BackupPoint, CycleReport, InstanceBackupStatus, VerificationReport } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest } from './points';
@@ -11,7 +11,7 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
   const instance = backedUpInstance(ctx, name);
   const row = host.catalog.backups.stateOf(instance.id);
   const store = ctx.stores.forInstance(instance);
-  const points = await listPoints(store, instanceBase(instance.id));
+  const points = await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, instanceBase(instance.id)));
   const token = instance.state === 'ready' ? host.engine.backups?.changeToken(instance.dbUrl) : undefined;
   const pending = token !== undefined && token !== row?.changeToken;
   const now = host.clock();
@@ -40,7 +40,7 @@ export async function listInstancePoints(ctx: BackupContext, name: string, optio
   const instance = backedUpInstance(ctx, name);
   const store = ctx.stores.forInstance(instance);
   const base = instanceBase(instance.id);
-  const refs = (await listPoints(store, base)).reverse().slice(0, options.limit ?? 100);
+  const refs = (await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, base))).reverse().slice(0, options.limit ?? 100);
   if (!options.details) return refs.map((ref) => pointOf(ref));
   return Promise.all(
     refs.map(async (ref) => {
