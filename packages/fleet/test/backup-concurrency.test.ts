@@ -156,3 +156,29 @@ describe('a purge while the instance’s first backup is being written', () => {
     expect(isSiloError(await fleet.backups.list('nobody').catch((error: unknown) => error), 'INSTANCE_NOT_FOUND')).toBe(true);
   });
 });
+
+describe('a scheduler tick that outlasts its lease', () => {
+  it('keeps the lease while it works, so another process does not run a cycle beside it', async () => {
+    const s3 = await fakeS3();
+    let now = Date.UTC(2026, 2, 1, 9);
+    const clock = (): number => now;
+    const dataDir = tempDir();
+    // The lease lasts 30 s at this interval; the held upload makes the cycle last longer.
+    const backups = s3Backups(s3, { intervalMs: 100 });
+    const { fleet: first } = await tempFleet({ dataDir, clock, backups });
+    const { fleet: second } = await tempFleet({ dataDir, clock, backups });
+    await first.create('acme', { jurisdiction: 'eu' });
+    const held = s3.holdNextPut((key) => key.startsWith('instances/'));
+    const working = first.backups.tick();
+    await held.reached;
+    for (let step = 0; step < 4; step++) {
+      now += 15_000;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(first.backups.overview().scheduler?.owner).toBeDefined();
+    expect(await second.backups.tick()).toBeUndefined();
+    held.release();
+    expect(await working).toMatchObject({ backedUp: 1, failed: 0 });
+    expect(await first.backups.list('acme')).toHaveLength(1);
+  });
+});
