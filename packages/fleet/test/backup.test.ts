@@ -209,6 +209,10 @@ describe('backup settings from the environment', () => {
     expect(resolved.locations.get('us-east')).toEqual({ kind: 'folder', path: '/srv/us-backups', jurisdiction: 'us' });
     expect(resolved.locations.get('eu-central')).toEqual({ kind: 'folder', path: '/srv/silo/regions/eu-central/backups', jurisdiction: 'eu' });
     expect(resolved).toMatchObject({ enabled: false, intervalMs: 5_000, retention: { fullHistoryMs: 24 * HOUR, purgeAfterMs: 14 * DAY } });
+    // Regions of one jurisdiction may share a location; separate prefixes of one bucket are separate storage.
+    expect(settings({ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/eu-backups,eu-central=/srv/eu-backups' }).backups.locations.get('eu-central')).toMatchObject({ path: '/srv/eu-backups' });
+    const split = settings({ SILO_BACKUP_LOCATIONS: 'eu-west=s3://shared/eu?jurisdiction=eu,us-east=s3://shared/us?jurisdiction=us' }).backups;
+    expect(split.locations.get('us-east')).toMatchObject({ bucket: 'shared', prefix: 'us' });
   });
 
   it.each([
@@ -216,6 +220,10 @@ describe('backup settings from the environment', () => {
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=relative/folder' }, /must be an absolute path/],
     [{ SILO_BACKUP_LOCATIONS: 'just-a-bucket' }, /should look like/],
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-us/x?jurisdiction=us' }, /Backups never leave their jurisdiction/],
+    // One storage cannot be in two jurisdictions: the same folder, a folder inside another, one bucket prefix.
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/backups,us-east=/srv/backups' }, /are the same storage/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/backups/eu,us-east=/srv/backups' }, /are the same storage/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://shared/silo?jurisdiction=eu,us-east=s3://shared/silo/us?jurisdiction=us' }, /are the same storage/],
     [{ SILO_BACKUP_INTERVAL_SEC: 'soon' }, /SILO_BACKUP_INTERVAL_SEC must be a number/],
     [{ SILO_BACKUP_INTERVAL_SEC: '0' }, /intervalMs/],
     [{ SILO_BACKUPS: 'maybe' }, /SILO_BACKUPS must be "on" or "off"/],
