@@ -9,7 +9,8 @@ import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import type { ActorOption, BackupPoint } from './backup-types';
 import type { ChunkCollector } from './chunk-collector';
-import type { PointManifest, PointRef } from './points';
+import type { PointDetails, PointDetailsCache } from './point-details';
+import type { PointRef } from './points';
 import type { BackupStores } from './stores';
 
 /** What the fleet lends its backups: its catalog, engine and the private steps of provisioning and auditing. */
@@ -40,6 +41,8 @@ export interface BackupContext {
   readonly owner: string;
   /** Retention's collection of unreferenced chunks (it remembers between runs). */
   readonly chunks: ChunkCollector;
+  /** Sizes of points already read, for listings with details. */
+  readonly pointDetails: PointDetailsCache;
 }
 
 /** An instance backups can be read from: ready, or deleted but not yet purged. */
@@ -55,7 +58,7 @@ export function stagingFile(ctx: BackupContext, regionId: string, fileName: stri
   return tempSibling(path.join(ctx.host.engine.stagingDir(region), fileName));
 }
 
-export function pointOf(ref: PointRef, manifest?: PointManifest): BackupPoint {
+export function pointOf(ref: PointRef, manifest?: PointDetails): BackupPoint {
   return manifest
     ? { id: ref.id, takenAt: ref.takenAt, reason: ref.reason, sizeBytes: manifest.sizeBytes, storedBytes: manifest.storedBytes, schemaVersion: manifest.schemaVersion }
     : { id: ref.id, takenAt: ref.takenAt, reason: ref.reason };

@@ -2,7 +2,7 @@ import type { LeaseInfo } from '../catalog/backup-records';
 import { atLocation, backedUpInstance, pointOf, type BackupContext } from './backup-context';
 import { describeLocation } from './backup-config';
 import type { BackupOverview, BackupPoint, CycleReport, InstanceBackupStatus, VerificationReport } from './backup-types';
-import { CATALOG_BASE, instanceBase, listPoints, readManifest } from './points';
+import { CATALOG_BASE, instanceBase, listPoints } from './points';
 
 /** The read side of backups: what the CLI's status commands and the admin console show. */
 
@@ -35,7 +35,7 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
   };
 }
 
-/** Points of an instance, newest first. `details` reads each listed manifest for sizes. */
+/** Points of an instance, newest first. `details` reads each listed manifest for sizes, once per point (they never change). */
 export async function listInstancePoints(ctx: BackupContext, name: string, options: { limit?: number; details?: boolean }): Promise<BackupPoint[]> {
   const instance = backedUpInstance(ctx, name);
   const store = ctx.stores.forInstance(instance);
@@ -45,7 +45,7 @@ export async function listInstancePoints(ctx: BackupContext, name: string, optio
   return Promise.all(
     refs.map(async (ref) => {
       try {
-        return pointOf(ref, await readManifest(store, base, ref.id));
+        return pointOf(ref, await ctx.pointDetails.get(store, base, ref.id));
       } catch {
         // A listing shows the point anyway; restoring it is what reports the damage.
         return pointOf(ref);
