@@ -3,11 +3,13 @@
  * chunks, a purge, another process's scheduler. The S3 stand-in (fixtures/fake-s3.ts) holds one
  * upload, as a slow network would, so the other operation runs exactly inside that window.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSiloError, type Fleet, type FleetOptions } from '../src/index';
 import { startFakeS3, type FakeS3 } from './fixtures/fake-s3';
-import { tempDir, tempFleet } from './helpers';
+import { fileOf, tempDir, tempFleet } from './helpers';
 
 const HOUR = 60 * 60 * 1_000;
 const DAY = 24 * HOUR;
@@ -180,5 +182,53 @@ describe('a scheduler tick that outlasts its lease', () => {
     held.release();
     expect(await working).toMatchObject({ backedUp: 1, failed: 0 });
     expect(await first.backups.list('acme')).toHaveLength(1);
+  });
+});
+
+/**
+ * Another process writes: it takes the write lock, inserts, holds the lock `holdMs`, then
+ * commits. Resolves once the lock is held, with the commit's time to come.
+ */
+async function writerHoldingTheLock(file: string, holdMs: number): Promise<{ committedAt: Promise<number> }> {
+  const script = `
+    const Database = require('better-sqlite3');
+    const db = new Database(${JSON.stringify(file)});
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare('INSERT INTO notes (body) VALUES (?)').run('late');
+    console.log('locked');
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${holdMs});
+    const at = Date.now();
+    db.exec('COMMIT');
+    console.log('committed ' + at);
+    db.close();
+  `;
+  const child = spawn(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  let locked: () => void = () => undefined;
+  let committed: (at: number) => void = () => undefined;
+  const lockedNow = new Promise<void>((resolve) => (locked = resolve));
+  const committedAt = new Promise<number>((resolve) => (committed = resolve));
+  lines.on('line', (line) => {
+    if (line === 'locked') locked();
+    const match = /^committed (\d+)$/.exec(line);
+    if (match) committed(Number(match[1]));
+  });
+  await lockedNow;
+  return { committedAt };
+}
+
+describe('the time of a backup point', () => {
+  it('is read once the snapshot holds the lock: a point never holds a commit made after its time', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.withInstance('acme', (db) => db.execute('INSERT INTO notes (body) VALUES (?)', ['early']));
+    const { committedAt } = await writerHoldingTheLock(fileOf(fleet.get('acme').dbUrl, dataDir), 300);
+    // The backup starts while the other process holds the lock, and waits for its commit.
+    const point = await fleet.backups.now('acme');
+    const commit = await committedAt;
+    await fleet.backups.restore('acme', { at: point.takenAt, as: 'acme-then' });
+    expect(await notes(fleet, 'acme-then')).toEqual(['early', 'late']);
+    // Restoring "as it was at takenAt" must not bring back a write made after that moment.
+    expect(point.takenAt).toBeGreaterThanOrEqual(commit);
   });
 });

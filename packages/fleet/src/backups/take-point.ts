@@ -28,9 +28,8 @@ export async function takeInstancePoint(
   const staged = stagingFile(ctx, instance.region, `${instance.name}.backup.db`);
   try {
     return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
-      // Every commit before this moment is in the snapshot taken next.
-      const takenAt = host.clock();
-      const { changeToken } = await support.snapshot(instance.dbUrl, staged);
+      // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
+      const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
       const facts = readFacts(staged);
       const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
       // Unreadable or gone: every chunk is written again, which costs space, never correctness.
@@ -78,8 +77,7 @@ export class CatalogBackup {
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
     const store = this.#ctx.stores.catalog();
     try {
-      const takenAt = host.clock();
-      const changeToken = await LocalEngine.copyConsistently(file, staged);
+      const { changeToken, takenAt } = await LocalEngine.snapshotFile(file, staged, host.clock);
       const facts = readFacts(staged);
       const previous = (await listPoints(store, CATALOG_BASE)).at(-1);
       const known = previous ? await readManifest(store, CATALOG_BASE, previous.id).catch(() => undefined) : undefined;
