@@ -56,26 +56,35 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
       }
       if (drop.length > 0 || ctx.chunks.hasNoted(store, base)) tally.chunksRemoved += await ctx.chunks.collect(store, base, now);
     };
+    // Each part on its own: one that fails is reported, and the others still run.
+    const attempt = async (where: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        failures.push(`${where}: ${errorMessage(error)}`);
+      }
+    };
     for (const store of ctx.stores.regional()) {
-      tally.leftoversRemoved += await store.sweepLeftovers('');
-      for (const instanceId of await store.children('instances/')) {
-        const base = instanceBase(instanceId);
-        try {
-          const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
-          if (removed !== undefined) {
+      await attempt(store.description, async () => {
+        tally.leftoversRemoved += await store.sweepLeftovers('');
+        for (const instanceId of await store.children('instances/')) {
+          const base = instanceBase(instanceId);
+          await attempt(`${store.description}/${base}`, async () => {
+            const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
+            if (removed === undefined) return thin(store, base);
             ctx.chunks.forget(store, base);
             tally.instancesRemoved.push(removed);
-          } else {
-            await thin(store, base);
-          }
-        } catch (error) {
-          failures.push(`${store.description}/${base}: ${errorMessage(error)}`);
+          });
         }
-      }
+      });
     }
-    await thin(ctx.stores.catalog(), CATALOG_BASE);
+    const catalogStore = ctx.stores.catalog();
+    await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE));
     // Snapshots of the catalog a killed process was staging.
-    tally.leftoversRemoved += await new FolderStore(path.join(host.settings.dataDir, 'staging')).sweepLeftovers('');
+    const staging = new FolderStore(path.join(host.settings.dataDir, 'staging'));
+    await attempt(staging.description, async () => {
+      tally.leftoversRemoved += await staging.sweepLeftovers('');
+    });
   } catch (error) {
     failures.push(errorMessage(error));
   }
