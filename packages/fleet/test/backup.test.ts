@@ -121,6 +121,7 @@ describe('backup points', () => {
     other.prepare("DELETE FROM notes WHERE body = 'after restore'").run();
     other.close();
     expect(restored.undoPoint?.reason).toBe('undo');
+    expect((await fleet.backups.status('acme')).lastUndoAt).toBe(restored.undoPoint?.takenAt);
     expect(await notes(fleet, 'acme')).toEqual(['kept']);
     expect((await fleet.engine.integrityCheck(fleet.get('acme').dbUrl))).toEqual([]);
 

@@ -2,7 +2,7 @@ import { isSiloError, type Fleet } from '@silo/fleet';
 import { describeError, field } from './http.server';
 import type { BackupAction, BackupPanelView, BackupsPageView } from './backups';
 
-/** Points with sizes on the instance page: each one is a manifest read, and the page refreshes every few seconds. */
+/** Points with sizes on the instance page (each manifest is read once per process; the page refreshes every few seconds). */
 const PANEL_POINTS = 20;
 
 /** The instance page's backups panel, or null when the instance has none to show (provisioning, failed). */
@@ -13,8 +13,8 @@ export async function backupPanel(fleet: Fleet, name: string): Promise<BackupPan
   try {
     status = await fleet.backups.status(name);
     points = await fleet.backups.list(name, { limit: PANEL_POINTS, details: true });
-    // Undo goes back to the newest undo point however old it is: look past the points shown (a listing, no reads).
-    hasUndo = points.some((point) => point.reason === 'undo') || (status.points > points.length && (await fleet.backups.list(name, { limit: status.points })).some((point) => point.reason === 'undo'));
+    // Undo goes back to the newest undo point however old it is, also one past the points shown.
+    hasUndo = status.lastUndoAt !== null;
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return null;
     // The rest of the page still works when the backup location cannot be read.

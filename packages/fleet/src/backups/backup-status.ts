@@ -31,6 +31,7 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
     lagMs: pending ? Math.max(0, now - (row?.lastBackupAt ?? instance.createdAt)) : 0,
     points: points.length,
     oldestPointAt: points[0]?.takenAt ?? null,
+    lastUndoAt: points.filter((point) => point.reason === 'undo').at(-1)?.takenAt ?? null,
     lastVerification: lastVerification ?? null,
   };
 }
