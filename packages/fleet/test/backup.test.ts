@@ -350,6 +350,23 @@ describe('integrity', () => {
     expect(await notes(fleet, 'hurt')).toEqual(['precious']);
   });
 
+  it('verifies the newest point in the location, also after retention dropped the one last recorded', async () => {
+    const clock = manualClock();
+    const { fleet } = await tempFleet({ clock: clock.now });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await addNotes(fleet, 'acme', ['old']);
+    await fleet.backups.runCycle();
+    const first = clock.now();
+    clock.advance(40 * DAY);
+    await addNotes(fleet, 'acme', ['new']);
+    // The replaced state becomes an undo point, newer than the last recorded point...
+    const restored = await fleet.backups.restore('acme', { at: first, inPlace: true });
+    // ...which retention drops (older than the daily window, no longer the newest).
+    expect((await fleet.backups.applyRetention()).pointsRemoved).toBeGreaterThanOrEqual(1);
+    const report = await fleet.backups.verify({ instances: ['acme'] });
+    expect(report.results[0]).toMatchObject({ ok: true, pointId: restored.undoPoint?.id, problems: [] });
+  });
+
   it('refuses a point whose chunks are intact but whose database is not', async () => {
     const clock = manualClock();
     const { fleet, dataDir } = await tempFleet({ clock: clock.now });
