@@ -198,7 +198,7 @@ describe('backups in the admin console', () => {
       const refused = await admin.post('/instances/spare', { intent: 'backup-now' });
       expect(refused.status).toBe(400);
       const panel = text(await refused.text());
-      expect(panel).toContain('Backing up spare failed');
+      expect(panel).toContain('Backing up "spare" failed (backup location');
       expect(panel).toMatch(/failing 1 failed attempt/);
       // The instance page still opens while its backup location is unusable.
       expect((await admin.get('/instances/spare')).status).toBe(200);

@@ -72,9 +72,10 @@ export interface EngineBackupSupport {
   /**
    * Writes a consistent single-file snapshot to `destPath` and returns the change token read
    * while the snapshot's lock was held, so a write that lands after it is never mistaken for
-   * being in this snapshot.
+   * being in this snapshot, and `takenAt`, `clock` read at that same moment: the snapshot holds
+   * every commit made before it and none made after.
    */
-  snapshot(url: string, destPath: string): Promise<{ changeToken: string }>;
+  snapshot(url: string, destPath: string, clock: () => number): Promise<{ changeToken: string; takenAt: number }>;
   /**
    * Replaces the live database's content with the SQLite file `sourcePath` as one write
    * transaction: connections of any process see the old content or the new, never a mix.

@@ -2,11 +2,11 @@
  * Defects found while splitting the backup core: concurrent in-place restores in one process,
  * and retention failures that left no record. Real files, real fleet; no mocks.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isSiloError, type Fleet } from '../src/index';
-import { tempFleet } from './helpers';
+import { filesUnder, tempDir, tempFleet } from './helpers';
 
 async function addNotes(fleet: Fleet, name: string, bodies: readonly string[]): Promise<void> {
   await fleet.withInstance(name, (db) => db.batch(bodies.map((body) => ({ sql: 'INSERT INTO notes (body) VALUES (?)', args: [body] }))));
@@ -42,18 +42,29 @@ describe('backup races and failures', () => {
   });
 
   it('records a retention run that fails in the audit log, also when the scheduler runs it', async () => {
-    const { fleet, dataDir } = await tempFleet();
+    let now = Date.UTC(2026, 0, 10, 12);
+    const { fleet, dataDir } = await tempFleet({ clock: () => now, backups: { purgeAfterDays: 1 } });
     await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.create('erased', { jurisdiction: 'eu' });
     await fleet.backups.runCycle();
-    // A storage error: the purge marker's name is taken by a folder, so reading it fails (EISDIR).
-    mkdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances', fleet.get('acme').id, 'purged.json'));
+    const erasedId = fleet.get('erased').id;
+    await fleet.delete('erased');
+    await fleet.purge('erased');
+    now += 2 * 24 * 60 * 60 * 1_000;
+    // A storage error: the purge marker's name is taken by a folder, so reading it fails
+    // (EISDIR), in a folder the walk reaches before any instance's.
+    const instances = path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances');
+    mkdirSync(path.join(instances, '00000000-unreadable', 'purged.json'), { recursive: true });
 
     const caught = await fleet.backups.applyRetention().catch((error: unknown) => error);
-    expect(caught).toBeInstanceOf(Error);
+    expect(isSiloError(caught, 'BACKUP_FAILED')).toBe(true);
     const failures = fleet.audit({ operation: 'backup-retention' }).items;
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ outcome: 'error', actor: 'retention' });
+    expect(failures[0]).toMatchObject({ outcome: 'error', actor: 'retention', detail: { instancesRemoved: ['erased'] } });
     expect(failures[0]?.error).toMatch(/EISDIR/);
+    // The unreadable folder did not stop the walk: the purged instance's backups are gone.
+    expect(readdirSync(instances).sort()).toEqual(['00000000-unreadable', fleet.get('acme').id].sort());
+    expect(existsSync(path.join(instances, erasedId))).toBe(false);
 
     // The scheduler keeps going (the cycle is reported) and the failure is on record.
     expect(await fleet.backups.tick()).toBeDefined();
@@ -104,5 +115,44 @@ describe('a scheduler tick that throws', () => {
     const failures = fleet.audit({ operation: 'backup-scheduler' }).items;
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatchObject({ actor: 'scheduler', outcome: 'error', error: 'the report could not be printed' });
+  });
+});
+
+describe('a backup location that cannot be written', () => {
+  it('makes `backup now` fail with BACKUP_FAILED naming the location, recorded on the instance', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    // A storage error: where the instances' folder should be there is a file.
+    const location = path.join(dataDir, 'regions', 'eu-west', 'backups');
+    mkdirSync(location, { recursive: true });
+    writeFileSync(path.join(location, 'instances'), 'not a folder');
+
+    const error = await fleet.backups.now('acme').catch((caught: unknown) => caught);
+    expect(isSiloError(error, 'BACKUP_FAILED'), String(error)).toBe(true);
+    expect((error as Error).message).toContain('Backing up "acme" failed');
+    expect((error as Error).message).toContain(location);
+    const status = await fleet.backups.status('acme');
+    expect(status).toMatchObject({ failures: 1, points: 0 });
+    expect(status.lastError).toContain(location);
+    expect(fleet.audit({ operation: 'backup' }).items[0]).toMatchObject({ outcome: 'error' });
+  });
+});
+
+describe('restoring the catalog to a file', () => {
+  it('refuses a time that is not a date, and a damaged point leaves no file behind', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.runCycle();
+    const folder = tempDir();
+    const dest = path.join(folder, 'catalog.db');
+    const invalid = await fleet.backups.restoreCatalog(Number.NaN, dest).catch((caught: unknown) => caught);
+    expect(isSiloError(invalid, 'INVALID_INPUT'), String(invalid)).toBe(true);
+
+    const chunks = filesUnder(path.join(dataDir, 'backups', 'catalog')).filter((file) => file.includes(`${path.sep}chunks${path.sep}`));
+    expect(chunks.length).toBeGreaterThan(0);
+    for (const chunk of chunks) writeFileSync(chunk, 'damaged');
+    const damaged = await fleet.backups.restoreCatalog(Date.now(), dest).catch((caught: unknown) => caught);
+    expect(isSiloError(damaged, 'BACKUP_CORRUPT'), String(damaged)).toBe(true);
+    expect(readdirSync(folder)).toEqual([]);
   });
 });

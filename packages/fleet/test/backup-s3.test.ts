@@ -80,6 +80,33 @@ describe('the S3 store', () => {
     expect(left).toEqual([]);
   });
 
+  it('lists points with their sizes reading each manifest once, however often the list is shown', async () => {
+    const s3 = await fakeS3();
+    let now = Date.UTC(2026, 2, 1, 9);
+    const { fleet } = await tempFleet({
+      clock: () => now,
+      backups: { locations: { 'eu-west': { kind: 's3', bucket: 'silo-eu', endpoint: s3.endpoint, forcePathStyle: true, jurisdiction: 'eu', ...credentials } } },
+    });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.create('acme-2', { jurisdiction: 'eu' });
+    for (let n = 0; n < 3; n++) {
+      await fleet.backups.now('acme');
+      now += 1_000;
+    }
+    await fleet.backups.now('acme-2');
+    const reads = (): number => s3.requests.filter((request) => request === 'GET GetObject').length;
+    const before = reads();
+    const first = await fleet.backups.list('acme', { details: true });
+    expect(first).toHaveLength(3);
+    expect(first.every((point) => (point.sizeBytes ?? 0) > 0)).toBe(true);
+    expect(reads() - before).toBe(3);
+    // A page refresh: the same points, no manifest read again.
+    expect(await fleet.backups.list('acme', { details: true })).toEqual(first);
+    expect(reads() - before).toBe(3);
+    // Another instance whose name starts the same has its own points only.
+    expect(await fleet.backups.list('acme-2')).toHaveLength(1);
+  });
+
   it('a purge whose backup location cannot be written fails and leaves the instance restorable', async () => {
     const s3 = await fakeS3();
     const { fleet } = await tempFleet({

@@ -121,6 +121,7 @@ describe('backup points', () => {
     other.prepare("DELETE FROM notes WHERE body = 'after restore'").run();
     other.close();
     expect(restored.undoPoint?.reason).toBe('undo');
+    expect((await fleet.backups.status('acme')).lastUndoAt).toBe(restored.undoPoint?.takenAt);
     expect(await notes(fleet, 'acme')).toEqual(['kept']);
     expect((await fleet.engine.integrityCheck(fleet.get('acme').dbUrl))).toEqual([]);
 
@@ -209,6 +210,10 @@ describe('backup settings from the environment', () => {
     expect(resolved.locations.get('us-east')).toEqual({ kind: 'folder', path: '/srv/us-backups', jurisdiction: 'us' });
     expect(resolved.locations.get('eu-central')).toEqual({ kind: 'folder', path: '/srv/silo/regions/eu-central/backups', jurisdiction: 'eu' });
     expect(resolved).toMatchObject({ enabled: false, intervalMs: 5_000, retention: { fullHistoryMs: 24 * HOUR, purgeAfterMs: 14 * DAY } });
+    // Regions of one jurisdiction may share a location; separate prefixes of one bucket are separate storage.
+    expect(settings({ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/eu-backups,eu-central=/srv/eu-backups' }).backups.locations.get('eu-central')).toMatchObject({ path: '/srv/eu-backups' });
+    const split = settings({ SILO_BACKUP_LOCATIONS: 'eu-west=s3://shared/eu?jurisdiction=eu,us-east=s3://shared/us?jurisdiction=us' }).backups;
+    expect(split.locations.get('us-east')).toMatchObject({ bucket: 'shared', prefix: 'us' });
   });
 
   it.each([
@@ -216,6 +221,10 @@ describe('backup settings from the environment', () => {
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=relative/folder' }, /must be an absolute path/],
     [{ SILO_BACKUP_LOCATIONS: 'just-a-bucket' }, /should look like/],
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-us/x?jurisdiction=us' }, /Backups never leave their jurisdiction/],
+    // One storage cannot be in two jurisdictions: the same folder, a folder inside another, one bucket prefix.
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/backups,us-east=/srv/backups' }, /are the same storage/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/backups/eu,us-east=/srv/backups' }, /are the same storage/],
+    [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://shared/silo?jurisdiction=eu,us-east=s3://shared/silo/us?jurisdiction=us' }, /are the same storage/],
     [{ SILO_BACKUP_INTERVAL_SEC: 'soon' }, /SILO_BACKUP_INTERVAL_SEC must be a number/],
     [{ SILO_BACKUP_INTERVAL_SEC: '0' }, /intervalMs/],
     [{ SILO_BACKUPS: 'maybe' }, /SILO_BACKUPS must be "on" or "off"/],
@@ -244,6 +253,24 @@ describe('purge and retention', () => {
     expect(ofInstance()).toEqual([]);
     expect(readdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances'))).toEqual([fleet.get('stays').id]);
     expect(fleet.audit({ operation: 'backup-retention' }).items[0]?.detail).toMatchObject({ instancesRemoved: ['gone'] });
+  });
+
+  it('gives a new instance of a purged name none of the old one’s verification history', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.runCycle();
+    const chunk = backupFiles(dataDir).find((file) => file.includes(fleet.get('acme').id) && file.includes(`${path.sep}chunks${path.sep}`));
+    if (!chunk) throw new Error('no chunk stored');
+    writeFileSync(chunk, Buffer.from('damaged'));
+    expect(await fleet.backups.verify({ instances: ['acme'] })).toMatchObject({ failed: 1 });
+    expect((await fleet.backups.status('acme')).lastVerification).toMatchObject({ ok: false });
+
+    await fleet.delete('acme');
+    await fleet.purge('acme');
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.now('acme');
+    expect((await fleet.backups.status('acme')).lastVerification).toBeNull();
+    expect(fleet.backups.overview().lastVerification).toBeNull();
   });
 
   it('keeps full history, then one point a day, then nothing — but always the newest', () => {
@@ -279,7 +306,10 @@ describe('purge and retention', () => {
     const report = await fleet.backups.applyRetention();
     // All six were taken the same day: only the newest of that day remains (the catalog's thinned alike).
     expect(report.pointsRemoved).toBeGreaterThanOrEqual(5);
-    expect(report.chunksRemoved).toBeGreaterThan(0);
+    // Their chunks go once they have stayed unreferenced for an hour (a point in flight may need them).
+    expect(report.chunksRemoved).toBe(0);
+    clock.advance(HOUR);
+    expect((await fleet.backups.applyRetention()).chunksRemoved).toBeGreaterThan(0);
     expect(await fleet.backups.list('busy')).toHaveLength(1);
     const latest = await fleet.backups.restore('busy', { at: clock.now(), as: 'busy-copy' });
     expect((await notes(fleet, 'busy-copy')).length).toBe(6);
@@ -318,6 +348,23 @@ describe('integrity', () => {
     const inPlace = await fleet.backups.restore('hurt', { at: clock.now(), inPlace: true }).catch((caught: unknown) => caught);
     expect(isSiloError(inPlace, 'BACKUP_CORRUPT')).toBe(true);
     expect(await notes(fleet, 'hurt')).toEqual(['precious']);
+  });
+
+  it('verifies the newest point in the location, also after retention dropped the one last recorded', async () => {
+    const clock = manualClock();
+    const { fleet } = await tempFleet({ clock: clock.now });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await addNotes(fleet, 'acme', ['old']);
+    await fleet.backups.runCycle();
+    const first = clock.now();
+    clock.advance(40 * DAY);
+    await addNotes(fleet, 'acme', ['new']);
+    // The replaced state becomes an undo point, newer than the last recorded point...
+    const restored = await fleet.backups.restore('acme', { at: first, inPlace: true });
+    // ...which retention drops (older than the daily window, no longer the newest).
+    expect((await fleet.backups.applyRetention()).pointsRemoved).toBeGreaterThanOrEqual(1);
+    const report = await fleet.backups.verify({ instances: ['acme'] });
+    expect(report.results[0]).toMatchObject({ ok: true, pointId: restored.undoPoint?.id, problems: [] });
   });
 
   it('refuses a point whose chunks are intact but whose database is not', async () => {

@@ -2,7 +2,7 @@ import { isSiloError, type Fleet } from '@silo/fleet';
 import { describeError, field } from './http.server';
 import type { BackupAction, BackupPanelView, BackupsPageView } from './backups';
 
-/** Points with sizes on the instance page: each one is a manifest read, and the page refreshes every few seconds. */
+/** Points with sizes on the instance page (each manifest is read once per process; the page refreshes every few seconds). */
 const PANEL_POINTS = 20;
 
 /** The instance page's backups panel, or null when the instance has none to show (provisioning, failed). */
@@ -13,8 +13,8 @@ export async function backupPanel(fleet: Fleet, name: string): Promise<BackupPan
   try {
     status = await fleet.backups.status(name);
     points = await fleet.backups.list(name, { limit: PANEL_POINTS, details: true });
-    // Undo goes back to the newest undo point however old it is: look past the points shown (a listing, no reads).
-    hasUndo = points.some((point) => point.reason === 'undo') || (status.points > points.length && (await fleet.backups.list(name, { limit: status.points })).some((point) => point.reason === 'undo'));
+    // Undo goes back to the newest undo point however old it is, also one past the points shown.
+    hasUndo = status.lastUndoAt !== null;
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return null;
     // The rest of the page still works when the backup location cannot be read.
@@ -70,15 +70,9 @@ export async function backupAction(fleet: Fleet, name: string, intent: string, f
   try {
     switch (intent) {
       case 'backup-now': {
-        try {
-          const point = await fleet.backups.now(name, { actor });
-          return { intent, ok: `Backed up ${name}: point ${point.id}.`, values };
-        } catch (error) {
-          if (isSiloError(error)) throw error;
-          // A storage error (disk, bucket) is not a SiloError; the fleet recorded its text as the instance's last error.
-          console.error(error);
-          return fail(`Backing up ${name} failed; the error is under "State" below and on the Backups page.`);
-        }
+        // A storage failure is BACKUP_FAILED naming the location; it is also the instance's last error.
+        const point = await fleet.backups.now(name, { actor });
+        return { intent, ok: `Backed up ${name}: point ${point.id}.`, values };
       }
       case 'backup-restore': {
         const time = restoreTime(form);

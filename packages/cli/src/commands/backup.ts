@@ -140,7 +140,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
   const catalog = backup
     .command('catalog')
     .summary('write the catalog as it was at a moment to a file')
-    .description('rebuild the catalog from its backups as it was at --at, into a new file (disaster recovery: stop Silo, then put it in place of catalog.db)')
+    .description('rebuild the catalog from its backups as it was at --at, into a new file (disaster recovery: stop Silo, remove catalog.db and its -wal and -shm files, then put it in place of catalog.db)')
     .requiredOption('--at <time>', 'ISO date-time, epoch ms, "now" or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
     .requiredOption('-o, --output <file>', 'where to write the catalog (must not exist)')
     .action(async (options: { at: number; output: string }, cmd: Command) => {

@@ -111,6 +111,7 @@ export function resolveBackupSettings(
     assertLocationJurisdiction(location, region, regions);
     locations.set(region.id, location);
   }
+  assertNoSharedStorage(locations);
   const catalogLocation = input.catalogLocation
     ? resolveLocation(input.catalogLocation, dataDir, input.catalogLocation.jurisdiction ?? 'none')
     : { kind: 'folder' as const, path: path.join(dataDir, 'backups', 'catalog'), jurisdiction: 'none' };
@@ -153,8 +154,7 @@ export function assertLocationJurisdiction(location: BackupLocation, region: Reg
   if (location.kind === 'folder') {
     for (const other of regions) {
       if (other.jurisdiction === region.jurisdiction) continue;
-      const relative = path.relative(other.dataDir, location.path);
-      if (relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))) {
+      if (within(location.path, other.dataDir)) {
         throw new SiloError(
           'JURISDICTION_VIOLATION',
           `The backup folder of region "${region.id}" (${location.path}) is inside region "${other.id}" of jurisdiction "${other.jurisdiction}". Choose a folder on "${region.jurisdiction}" storage.`,
@@ -163,6 +163,42 @@ export function assertLocationJurisdiction(location: BackupLocation, region: Reg
       }
     }
   }
+}
+
+/**
+ * Two regions of different jurisdictions cannot share storage: each location states its
+ * jurisdiction, and the same folder (or bucket prefix) cannot be in two. A folder inside
+ * another's, or overlapping prefixes of one bucket, count as the same storage.
+ */
+function assertNoSharedStorage(locations: ReadonlyMap<string, BackupLocation>): void {
+  const entries = [...locations];
+  for (const [index, [regionId, location]] of entries.entries()) {
+    for (const [otherId, other] of entries.slice(index + 1)) {
+      if (location.jurisdiction === other.jurisdiction || !sameStorage(location, other)) continue;
+      throw new SiloError(
+        'JURISDICTION_VIOLATION',
+        `The backup locations of region "${regionId}" (${describeLocation(location)}, jurisdiction "${location.jurisdiction}") and region "${otherId}" (${describeLocation(other)}, jurisdiction "${other.jurisdiction}") are the same storage, which cannot be in both jurisdictions. Give each jurisdiction its own location.`,
+        { details: { regions: [regionId, otherId], jurisdictions: [location.jurisdiction, other.jurisdiction] } },
+      );
+    }
+  }
+}
+
+function sameStorage(a: BackupLocation, b: BackupLocation): boolean {
+  if (a.kind === 'folder' && b.kind === 'folder') return within(a.path, b.path) || within(b.path, a.path);
+  if (a.kind === 's3' && b.kind === 's3') {
+    if (a.bucket !== b.bucket || (a.endpoint ?? '') !== (b.endpoint ?? '')) return false;
+    const prefixA = `${a.prefix.replace(/^\/+|\/+$/g, '')}/`;
+    const prefixB = `${b.prefix.replace(/^\/+|\/+$/g, '')}/`;
+    return prefixA === '/' || prefixB === '/' || prefixA.startsWith(prefixB) || prefixB.startsWith(prefixA);
+  }
+  return false;
+}
+
+/** `inner` is `outer` or a folder below it. */
+function within(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
 
 export function describeLocation(location: BackupLocation): string {

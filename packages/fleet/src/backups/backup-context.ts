@@ -4,11 +4,13 @@ import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
 import type { Engine } from '../engine';
 import { tempSibling } from '../engines/local-files';
-import { instanceNotFound } from '../errors';
+import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import type { ActorOption, BackupPoint } from './backup-types';
-import type { PointManifest, PointRef } from './points';
+import type { ChunkCollector } from './chunk-collector';
+import type { PointDetails, PointDetailsCache } from './point-details';
+import type { PointRef } from './points';
 import type { BackupStores } from './stores';
 
 /** What the fleet lends its backups: its catalog, engine and the private steps of provisioning and auditing. */
@@ -37,6 +39,10 @@ export interface BackupContext {
   readonly stores: BackupStores;
   /** This fleet's name in leases: the process, plus a suffix for each fleet opened in it. */
   readonly owner: string;
+  /** Retention's collection of unreferenced chunks (it remembers between runs). */
+  readonly chunks: ChunkCollector;
+  /** Sizes of points already read, for listings with details. */
+  readonly pointDetails: PointDetailsCache;
 }
 
 /** An instance backups can be read from: ready, or deleted but not yet purged. */
@@ -52,7 +58,7 @@ export function stagingFile(ctx: BackupContext, regionId: string, fileName: stri
   return tempSibling(path.join(ctx.host.engine.stagingDir(region), fileName));
 }
 
-export function pointOf(ref: PointRef, manifest?: PointManifest): BackupPoint {
+export function pointOf(ref: PointRef, manifest?: PointDetails): BackupPoint {
   return manifest
     ? { id: ref.id, takenAt: ref.takenAt, reason: ref.reason, sizeBytes: manifest.sizeBytes, storedBytes: manifest.storedBytes, schemaVersion: manifest.schemaVersion }
     : { id: ref.id, takenAt: ref.takenAt, reason: ref.reason };
@@ -83,4 +89,18 @@ export function instanceOf(row: BackupStateRow): InstanceInfo {
     error: null,
     metrics: {},
   };
+}
+
+/**
+ * Runs a step that reads or writes a backup location. A storage failure (a disk or a bucket
+ * refusing) comes out of the file system or the AWS SDK as a plain error: it becomes
+ * BACKUP_FAILED naming what was being done and where, with the original as its cause.
+ */
+export async function atLocation<T>(what: string, where: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SiloError) throw error;
+    throw new SiloError('BACKUP_FAILED', `${what} failed (backup location ${where}): ${errorMessage(error)}`, { cause: error, details: { location: where } });
+  }
 }

@@ -1,8 +1,8 @@
 import type { LeaseInfo } from '../catalog/backup-records';
-import { backedUpInstance, pointOf, type BackupContext } from './backup-context';
+import { atLocation, backedUpInstance, pointOf, type BackupContext } from './backup-context';
 import { describeLocation } from './backup-config';
 import type { BackupOverview, BackupPoint, CycleReport, InstanceBackupStatus, VerificationReport } from './backup-types';
-import { CATALOG_BASE, instanceBase, listPoints, readManifest } from './points';
+import { CATALOG_BASE, instanceBase, listPoints } from './points';
 
 /** The read side of backups: what the CLI's status commands and the admin console show. */
 
@@ -11,7 +11,7 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
   const instance = backedUpInstance(ctx, name);
   const row = host.catalog.backups.stateOf(instance.id);
   const store = ctx.stores.forInstance(instance);
-  const points = await listPoints(store, instanceBase(instance.id));
+  const points = await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, instanceBase(instance.id)));
   const token = instance.state === 'ready' ? host.engine.backups?.changeToken(instance.dbUrl) : undefined;
   const pending = token !== undefined && token !== row?.changeToken;
   const now = host.clock();
@@ -31,21 +31,22 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
     lagMs: pending ? Math.max(0, now - (row?.lastBackupAt ?? instance.createdAt)) : 0,
     points: points.length,
     oldestPointAt: points[0]?.takenAt ?? null,
+    lastUndoAt: points.filter((point) => point.reason === 'undo').at(-1)?.takenAt ?? null,
     lastVerification: lastVerification ?? null,
   };
 }
 
-/** Points of an instance, newest first. `details` reads each listed manifest for sizes. */
+/** Points of an instance, newest first. `details` reads each listed manifest for sizes, once per point (they never change). */
 export async function listInstancePoints(ctx: BackupContext, name: string, options: { limit?: number; details?: boolean }): Promise<BackupPoint[]> {
   const instance = backedUpInstance(ctx, name);
   const store = ctx.stores.forInstance(instance);
   const base = instanceBase(instance.id);
-  const refs = (await listPoints(store, base)).reverse().slice(0, options.limit ?? 100);
+  const refs = (await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, base))).reverse().slice(0, options.limit ?? 100);
   if (!options.details) return refs.map((ref) => pointOf(ref));
   return Promise.all(
     refs.map(async (ref) => {
       try {
-        return pointOf(ref, await readManifest(store, base, ref.id));
+        return pointOf(ref, await ctx.pointDetails.get(store, base, ref.id));
       } catch {
         // A listing shows the point anyway; restoring it is what reports the damage.
         return pointOf(ref);

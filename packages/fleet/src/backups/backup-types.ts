@@ -33,6 +33,8 @@ export interface InstanceBackupStatus {
   readonly lagMs: number;
   readonly points: number;
   readonly oldestPointAt: number | null;
+  /** The newest undo point (the state an in-place restore replaced): what `undoRestore` goes back to. */
+  readonly lastUndoAt: number | null;
   readonly lastVerification: VerificationRecord | null;
 }
 

@@ -16,6 +16,8 @@ import type {
   RetentionReport,
   VerificationReport,
 } from './backup-types';
+import { ChunkCollector } from './chunk-collector';
+import { PointDetailsCache } from './point-details';
 import { restore, restoreCatalog, undoRestore } from './restore';
 import { applyRetention, markPurged } from './retention';
 import { BackupScheduler } from './scheduler';
@@ -40,7 +42,13 @@ export class Backups {
   readonly #scheduler: BackupScheduler;
 
   constructor(host: BackupHost) {
-    this.#ctx = { host, stores: new BackupStores(host), owner: `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}` };
+    this.#ctx = {
+      host,
+      stores: new BackupStores(host),
+      owner: `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`,
+      chunks: new ChunkCollector(),
+      pointDetails: new PointDetailsCache(),
+    };
     this.#catalogBackup = new CatalogBackup(this.#ctx);
     this.#scheduler = new BackupScheduler({
       records: host.catalog.backups,

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, renameSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
-import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
+import { publishNew, removeDatabaseFiles, tempSibling } from '../engines/local-files';
 import { SiloError } from '../errors';
 import { failpoint } from '../failpoints';
 import { validateName } from '../names';
 import { assertSameJurisdiction } from '../regions';
-import { backedUpInstance, pointOf, stagingFile, toTime, type BackupContext } from './backup-context';
+import { atLocation, backedUpInstance, pointOf, stagingFile, toTime, type BackupContext } from './backup-context';
 import type { ActorOption, BackupPoint, RestoreOptions, RestoreResult } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, type PointManifest } from './points';
 import { pointAtOrBefore, rebuildPoint } from './rebuild-point';
@@ -33,14 +33,16 @@ export function restore(ctx: BackupContext, name: string, options: RestoreOption
     const instance = backedUpInstance(ctx, name);
     const store = ctx.stores.forInstance(instance);
     const base = instanceBase(instance.id);
-    const ref = await pointAtOrBefore(store, base, at);
-    if (!ref) {
-      throw new SiloError('BACKUP_NOT_FOUND', `"${name}" has no backup point at or before ${new Date(at).toISOString()}. See \`silo backup list ${name}\`.`, {
-        details: { name, at },
-      });
-    }
-    const manifest = await readManifest(store, base, ref.id);
-    return options.as !== undefined ? restoreAsNew(ctx, instance, manifest, options.as, options.region) : restoreInPlace(ctx, instance, manifest);
+    return atLocation(`Restoring "${name}"`, store.description, async () => {
+      const ref = await pointAtOrBefore(store, base, at);
+      if (!ref) {
+        throw new SiloError('BACKUP_NOT_FOUND', `"${name}" has no backup point at or before ${new Date(at).toISOString()}. See \`silo backup list ${name}\`.`, {
+          details: { name, at },
+        });
+      }
+      const manifest = await readManifest(store, base, ref.id);
+      return options.as !== undefined ? restoreAsNew(ctx, instance, manifest, options.as, options.region) : restoreInPlace(ctx, instance, manifest);
+    });
   });
 }
 
@@ -50,34 +52,42 @@ export function undoRestore(ctx: BackupContext, name: string, options: ActorOpti
     const instance = backedUpInstance(ctx, name);
     const store = ctx.stores.forInstance(instance);
     const base = instanceBase(instance.id);
-    const points = await listPoints(store, base);
-    const ref = options.point ? points.find((point) => point.id === options.point) : points.filter((point) => point.reason === 'undo').at(-1);
-    if (!ref) {
-      throw new SiloError('BACKUP_NOT_FOUND', options.point ? `"${name}" has no backup point ${options.point}.` : `"${name}" has no in-place restore to undo.`);
-    }
-    return restoreInPlace(ctx, instance, await readManifest(store, base, ref.id));
+    return atLocation(`Undoing the restore of "${name}"`, store.description, async () => {
+      const points = await listPoints(store, base);
+      const ref = options.point ? points.find((point) => point.id === options.point) : points.filter((point) => point.reason === 'undo').at(-1);
+      if (!ref) {
+        throw new SiloError('BACKUP_NOT_FOUND', options.point ? `"${name}" has no backup point ${options.point}.` : `"${name}" has no in-place restore to undo.`);
+      }
+      return restoreInPlace(ctx, instance, await readManifest(store, base, ref.id));
+    });
   });
 }
 
 /**
  * The catalog as it was at `at`, written to `destPath` (for disaster recovery: stop Silo,
- * then put the file in place of catalog.db).
+ * remove catalog.db and its -wal and -shm files, then put the file in place of catalog.db).
+ * The file appears whole and checked, or not at all; an existing file is never replaced.
  */
 export async function restoreCatalog(ctx: BackupContext, at: Date | number, destPath: string): Promise<BackupPoint> {
   const time = toTime(at);
-  if (existsSync(destPath)) throw new SiloError('INVALID_INPUT', `${destPath} exists; give a new file name (the live catalog is never overwritten from here).`);
+  if (!Number.isFinite(time)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
+  const dest = path.resolve(destPath);
+  const exists = (): SiloError => new SiloError('INVALID_INPUT', `${destPath} exists; give a new file name (the live catalog is never overwritten from here).`);
+  if (existsSync(dest)) throw exists();
   const store = ctx.stores.catalog();
-  const ref = await pointAtOrBefore(store, CATALOG_BASE, time);
-  if (!ref) throw new SiloError('BACKUP_NOT_FOUND', `The catalog has no backup point at or before ${new Date(time).toISOString()}.`);
-  const manifest = await readManifest(store, CATALOG_BASE, ref.id);
-  const staged = tempSibling(path.resolve(destPath));
-  try {
-    await rebuildPoint(store, CATALOG_BASE, manifest, staged);
-    renameSync(staged, destPath);
-  } finally {
-    removeDatabaseFiles(staged);
-  }
-  return pointOf(ref, manifest);
+  return atLocation('Restoring the catalog', store.description, async () => {
+    const ref = await pointAtOrBefore(store, CATALOG_BASE, time);
+    if (!ref) throw new SiloError('BACKUP_NOT_FOUND', `The catalog has no backup point at or before ${new Date(time).toISOString()}.`);
+    const manifest = await readManifest(store, CATALOG_BASE, ref.id);
+    const staged = tempSibling(dest);
+    try {
+      await rebuildPoint(store, CATALOG_BASE, manifest, staged);
+      if (!publishNew(staged, dest)) throw exists();
+    } finally {
+      removeDatabaseFiles(staged);
+    }
+    return pointOf(ref, manifest);
+  });
 }
 
 async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: PointManifest, newName: string, regionId: string | undefined): Promise<RestoreResult> {

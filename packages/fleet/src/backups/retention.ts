@@ -1,15 +1,13 @@
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
-import { errorMessage } from '../errors';
+import { SiloError, errorMessage } from '../errors';
 import type { BackupContext } from './backup-context';
 import type { RetentionPolicy } from './backup-config';
 import type { ActorOption, RetentionReport } from './backup-types';
-import { CATALOG_BASE, instanceBase, listPoints, pointKey, readManifest, type PointRef } from './points';
+import { CATALOG_BASE, instanceBase, listPoints, pointKey, type PointRef } from './points';
 import { FolderStore, type BackupStore } from './store';
 
 const DAY = 24 * 60 * 60 * 1_000;
-/** Chunks unreferenced for this long are garbage (younger ones may belong to a point being written). */
-const CHUNK_GRACE_MS = 60 * 60 * 1_000;
 const PURGED_MARKER = 'purged.json';
 
 /**
@@ -38,40 +36,67 @@ export function pointsToDrop(points: readonly PointRef[], now: number, policy: R
 /**
  * Thins points by the retention policy, removes chunks no point references, removes the
  * backups of instances purged longer ago than `purgeAfterDays`, and sweeps temp leftovers.
- * A run that fails part way is recorded in the audit log (and retried by the next one).
+ * One instance whose backups cannot be read does not stop the others (a purged instance's
+ * removal must not wait on a neighbour); every failure is recorded in the audit log, the run
+ * then throws, and the next run retries.
  */
 export async function applyRetention(ctx: BackupContext, options: ActorOption): Promise<RetentionReport> {
   const { host } = ctx;
   const actor = options.actor ?? 'retention';
   const tally = { pointsRemoved: 0, chunksRemoved: 0, leftoversRemoved: 0, instancesRemoved: [] as string[] };
+  const failures: string[] = [];
   try {
     const now = host.clock();
     const policy = host.settings.backups.retention;
     const thin = async (store: BackupStore, base: string): Promise<void> => {
       const drop = pointsToDrop(await listPoints(store, base), now, policy);
-      if (drop.length === 0) return;
-      await store.delete(drop.map((point) => pointKey(base, point.id)));
-      tally.pointsRemoved += drop.length;
-      tally.chunksRemoved += await collectGarbage(store, base);
+      if (drop.length > 0) {
+        await store.delete(drop.map((point) => pointKey(base, point.id)));
+        tally.pointsRemoved += drop.length;
+      }
+      if (drop.length > 0 || ctx.chunks.hasNoted(store, base)) tally.chunksRemoved += await ctx.chunks.collect(store, base, now);
+    };
+    // Each part on its own: one that fails is reported, and the others still run.
+    const attempt = async (where: string, work: () => Promise<void>): Promise<void> => {
+      try {
+        await work();
+      } catch (error) {
+        failures.push(`${where}: ${errorMessage(error)}`);
+      }
     };
     for (const store of ctx.stores.regional()) {
-      tally.leftoversRemoved += await store.sweepLeftovers('');
-      for (const instanceId of await store.children('instances/')) {
-        const base = instanceBase(instanceId);
-        const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
-        if (removed !== undefined) tally.instancesRemoved.push(removed);
-        else await thin(store, base);
-      }
+      await attempt(store.description, async () => {
+        tally.leftoversRemoved += await store.sweepLeftovers('');
+        for (const instanceId of await store.children('instances/')) {
+          const base = instanceBase(instanceId);
+          await attempt(`${store.description}/${base}`, async () => {
+            const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
+            if (removed === undefined) return thin(store, base);
+            ctx.chunks.forget(store, base);
+            tally.instancesRemoved.push(removed);
+          });
+        }
+      });
     }
-    await thin(ctx.stores.catalog(), CATALOG_BASE);
+    const catalogStore = ctx.stores.catalog();
+    await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE));
     // Snapshots of the catalog a killed process was staging.
-    tally.leftoversRemoved += await new FolderStore(path.join(host.settings.dataDir, 'staging')).sweepLeftovers('');
+    const staging = new FolderStore(path.join(host.settings.dataDir, 'staging'));
+    await attempt(staging.description, async () => {
+      tally.leftoversRemoved += await staging.sweepLeftovers('');
+    });
   } catch (error) {
-    // The scheduler retries on its next tick; without this line nobody would know it failed.
-    host.catalog.appendAudit({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: errorMessage(error), detail: { ...reportOf(tally) } });
-    throw error;
+    failures.push(errorMessage(error));
   }
   const report = reportOf(tally);
+  if (failures.length > 0) {
+    const error = new SiloError('BACKUP_FAILED', `Backup retention could not finish ${failures.length} part(s); they are retried next run: ${failures.slice(0, 3).join('; ')}`, {
+      details: { failures: failures.slice(0, 20) },
+    });
+    // The scheduler retries on its next tick; without this line nobody would know it failed.
+    host.catalog.appendAudit({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
+    throw error;
+  }
   if (report.pointsRemoved > 0 || report.instancesRemoved.length > 0) {
     await host.audited('backup-retention', null, { actor }, { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) }, async () => report);
   }
@@ -80,15 +105,16 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
 
 /**
  * Called by purge: marks the instance's backups for removal after `purgeAfterDays`. The
- * marker lives in the location itself, so the removal happens even if the catalog is lost.
+ * marker lives in the location itself, so the removal happens even if the catalog is lost. It
+ * is written even when nothing is stored yet: a backup taken before the purge may still be on
+ * its way, and whatever it stores lands under the marker. The catalog's verification history
+ * of the name goes too, so a new instance of that name starts with none.
  */
 export async function markPurged(ctx: BackupContext, instance: InstanceInfo): Promise<void> {
   const store = ctx.stores.forInstance(instance);
-  const base = instanceBase(instance.id);
-  // Anything stored (even chunks of an interrupted first backup) gets the marker, so it goes too.
-  if ((await store.list(`${base}/`)).length === 0) return;
   const marker = { name: instance.name, purgedAt: ctx.host.clock() };
-  await store.putAll([{ key: `${base}/${PURGED_MARKER}`, data: Buffer.from(JSON.stringify(marker)) }]);
+  await store.putAll([{ key: `${instanceBase(instance.id)}/${PURGED_MARKER}`, data: Buffer.from(JSON.stringify(marker)) }]);
+  ctx.host.catalog.backups.forgetVerifications(instance.name);
 }
 
 /** Removes everything under `base` if it was purged before `cutoff`; returns the instance's name then. */
@@ -103,23 +129,6 @@ async function removeIfPurgedLongAgo(store: BackupStore, base: string, cutoff: n
   await store.delete(keys.filter((key) => key !== markerKey));
   await store.delete([markerKey]);
   return name;
-}
-
-/** Deletes chunks no remaining point of `base` references (and that are old enough not to be in flight). */
-async function collectGarbage(store: BackupStore, base: string): Promise<number> {
-  const referenced = new Set<string>();
-  for (const point of await listPoints(store, base)) {
-    const manifest = await readManifest(store, base, point.id).catch(() => undefined);
-    if (!manifest) return 0; // An unreadable manifest: keep every chunk rather than guess.
-    for (const hash of manifest.chunks) referenced.add(hash);
-  }
-  // Wall time, not the fleet's clock: it is compared with the store's modification times.
-  const cutoff = Date.now() - CHUNK_GRACE_MS;
-  const garbage = (await store.list(`${base}/chunks/`))
-    .filter((object) => !referenced.has(object.key.slice(`${base}/chunks/`.length)) && object.modifiedAt < cutoff)
-    .map((object) => object.key);
-  await store.delete(garbage);
-  return garbage.length;
 }
 
 function reportOf(tally: { pointsRemoved: number; chunksRemoved: number; leftoversRemoved: number; instancesRemoved: string[] }): RetentionReport {

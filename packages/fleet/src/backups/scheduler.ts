@@ -62,20 +62,37 @@ export class BackupScheduler {
     const { records, owner, settings, clock } = this.#parts;
     const now = clock();
     const ttl = Math.max(3 * settings.intervalMs, 30_000);
+    const renew = (): boolean => records.acquireLease(SCHEDULER_LEASE, owner, ttl, clock());
     if (!records.acquireLease(SCHEDULER_LEASE, owner, ttl, now)) return undefined;
-    const cycle = await this.#parts.runCycle();
-    records.setLeaseDetail(SCHEDULER_LEASE, owner, { lastCycle: cycle });
-    // Neither may stop the cycles; the next tick retries them.
-    if (now - this.#lastRetentionAt >= settings.retentionIntervalMs) {
-      this.#lastRetentionAt = now;
-      // A failed run is already in the audit log (applyRetention records it).
-      await this.#parts.applyRetention().catch(() => undefined);
+    // A tick can outlast the lease (the first cycle of a big fleet takes minutes): it is renewed
+    // while the tick works, or another process would take over and back up the same instances
+    // beside this one, and run retention beside its writes.
+    const heartbeat = setInterval(() => {
+      try {
+        renew();
+      } catch {
+        // The catalog is failing: the lease runs out and the next tick reports it.
+      }
+    }, Math.min(settings.intervalMs, ttl / 3));
+    try {
+      const cycle = await this.#parts.runCycle();
+      records.setLeaseDetail(SCHEDULER_LEASE, owner, { lastCycle: cycle });
+      // Lost meanwhile (this process stalled for longer than the lease): the holder does the rest.
+      if (!renew()) return cycle;
+      // Neither may stop the cycles; the next tick retries them.
+      if (now - this.#lastRetentionAt >= settings.retentionIntervalMs) {
+        this.#lastRetentionAt = now;
+        // A failed run is already in the audit log (applyRetention records it).
+        await this.#parts.applyRetention().catch(() => undefined);
+      }
+      if (settings.verifySample > 0 && cycle.scanned > 0 && now - this.#parts.lastVerifiedAt() >= settings.verifyIntervalMs) {
+        // Failed checks are results, not errors; an error here means the run itself broke.
+        await this.#parts.verify().catch((error: unknown) => this.#parts.recordFailure(error));
+      }
+      return cycle;
+    } finally {
+      clearInterval(heartbeat);
     }
-    if (settings.verifySample > 0 && cycle.scanned > 0 && now - this.#parts.lastVerifiedAt() >= settings.verifyIntervalMs) {
-      // Failed checks are results, not errors; an error here means the run itself broke.
-      await this.#parts.verify().catch((error: unknown) => this.#parts.recordFailure(error));
-    }
-    return cycle;
   }
 
   /** The lease if a live process holds it now. */

@@ -4,7 +4,7 @@ import type { InstanceInfo } from '../catalog/catalog';
 import { LocalEngine } from '../engines/local-engine';
 import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
 import { SiloError } from '../errors';
-import { stagingFile, type BackupContext } from './backup-context';
+import { atLocation, stagingFile, type BackupContext } from './backup-context';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
 import { readFacts } from './snapshot-file';
 
@@ -27,25 +27,26 @@ export async function takeInstancePoint(
   const base = instanceBase(instance.id);
   const staged = stagingFile(ctx, instance.region, `${instance.name}.backup.db`);
   try {
-    // Every commit before this moment is in the snapshot taken next.
-    const takenAt = host.clock();
-    const { changeToken } = await support.snapshot(instance.dbUrl, staged);
-    const facts = readFacts(staged);
-    const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
-    // Unreadable or gone: every chunk is written again, which costs space, never correctness.
-    const previous = lastPointId ? await readManifest(store, base, lastPointId).catch(() => undefined) : undefined;
-    const manifest = await writePoint({
-      store,
-      base,
-      file: staged,
-      subject: { kind: 'instance', instanceId: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region },
-      takenAt,
-      reason,
-      schemaVersion: facts.schemaVersion,
-      tables: facts.tables,
-      knownChunks: new Set(previous?.chunks ?? []),
+    return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
+      // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
+      const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
+      const facts = readFacts(staged);
+      const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
+      // Unreadable or gone: every chunk is written again, which costs space, never correctness.
+      const previous = lastPointId ? await readManifest(store, base, lastPointId).catch(() => undefined) : undefined;
+      const manifest = await writePoint({
+        store,
+        base,
+        file: staged,
+        subject: { kind: 'instance', instanceId: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region },
+        takenAt,
+        reason,
+        schemaVersion: facts.schemaVersion,
+        tables: facts.tables,
+        knownChunks: new Set(previous?.chunks ?? []),
+      });
+      return { manifest, changeToken };
     });
-    return { manifest, changeToken };
   } finally {
     removeDatabaseFiles(staged);
   }
@@ -76,8 +77,7 @@ export class CatalogBackup {
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
     const store = this.#ctx.stores.catalog();
     try {
-      const takenAt = host.clock();
-      const changeToken = await LocalEngine.copyConsistently(file, staged);
+      const { changeToken, takenAt } = await LocalEngine.snapshotFile(file, staged, host.clock);
       const facts = readFacts(staged);
       const previous = (await listPoints(store, CATALOG_BASE)).at(-1);
       const known = previous ? await readManifest(store, CATALOG_BASE, previous.id).catch(() => undefined) : undefined;

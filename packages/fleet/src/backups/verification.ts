@@ -52,7 +52,10 @@ async function verifyLatestPoint(ctx: BackupContext, row: BackupStateRow): Promi
     const instance = instanceOf(row);
     const store = ctx.stores.forInstance(instance);
     const base = instanceBase(row.instanceId);
-    pointId = pointId ?? (await listPoints(store, base)).at(-1)?.id ?? null;
+    // The newest point in the location, not the catalog's last recorded one: an in-place
+    // restore's undo point is newer and unrecorded, and retention may have dropped the recorded
+    // one since (that is no damage to report).
+    pointId = (await listPoints(store, base)).at(-1)?.id ?? null;
     if (!pointId) throw new SiloError('BACKUP_NOT_FOUND', 'it has no backup point yet');
     problems = await checkPoint(ctx, store, base, await readManifest(store, base, pointId), instance);
   } catch (error) {

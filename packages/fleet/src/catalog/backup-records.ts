@@ -140,6 +140,11 @@ export class BackupRecords {
     }).immediate();
   }
 
+  /** Drops the verification history of a name (its instance was purged; a new one of that name starts afresh). */
+  forgetVerifications(instance: string): void {
+    this.#db.prepare('DELETE FROM backup_verifications WHERE instance = ?').run(instance);
+  }
+
   /** The results of the most recent verification run. */
   lastVerificationRun(): VerificationRecord[] {
     const last = this.#db.prepare<[], { run_id: string }>('SELECT run_id FROM backup_verifications ORDER BY at DESC, id DESC LIMIT 1').get();

@@ -49,9 +49,10 @@ export class LocalEngine implements Engine {
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
-    snapshot: async (url, destPath) => {
+    snapshot: async (url, destPath, clock) => {
       this.#ensureDir(path.dirname(destPath));
-      return { changeToken: await consistentCopy(this.pathOf(url), destPath) };
+      const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
+      return { changeToken: token, takenAt: at };
     },
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
@@ -105,9 +106,15 @@ export class LocalEngine implements Engine {
     await this.#copyInto(this.pathOf(url), destPath, false);
   }
 
-  /** A consistent copy of any SQLite file we own (the catalog's backups use it). */
-  static copyConsistently(source: string, dest: string): Promise<string> {
-    return consistentCopy(source, dest);
+  /** A consistent copy of any SQLite file we own; returns its change token. */
+  static async copyConsistently(source: string, dest: string): Promise<string> {
+    return (await consistentCopy(source, dest)).token;
+  }
+
+  /** A consistent copy and its time, `clock` read while the copy's lock was held (the catalog's backups). */
+  static async snapshotFile(source: string, dest: string, clock: () => number): Promise<{ changeToken: string; takenAt: number }> {
+    const { token, at } = await consistentCopy(source, dest, clock);
+    return { changeToken: token, takenAt: at };
   }
 
   static changeTokenOf(file: string): string | undefined {
@@ -119,7 +126,7 @@ export class LocalEngine implements Engine {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      const token = await consistentCopy(source, temp);
+      const { token } = await consistentCopy(source, temp);
       publish(temp, destPath, { ownsSidecars });
       return token;
     } catch (error) {
@@ -291,7 +298,7 @@ export class LocalEngine implements Engine {
  * for the few milliseconds of the copy; readers are never blocked. Under a write storm that
  * keeps refilling the WAL, SQLite's backup API gives the same guarantee more slowly.
  */
-async function consistentCopy(source: string, dest: string): Promise<string> {
+async function consistentCopy(source: string, dest: string, clock: () => number = Date.now): Promise<{ token: string; at: number }> {
   const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
   try {
     for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
@@ -299,10 +306,12 @@ async function consistentCopy(source: string, dest: string): Promise<string> {
       db.exec('BEGIN IMMEDIATE');
       try {
         if (fileSize(`${source}-wal`) === 0) {
+          // No writer can commit while we hold the lock: this time and this token describe
+          // exactly the copy (every commit before the time is in it, none after).
+          const at = clock();
           copyFileSync(source, dest);
           failpoint('clone:during-copy');
-          // No writer can commit while we hold the lock: this token describes exactly the copy.
-          return changeToken(source) ?? '';
+          return { token: changeToken(source) ?? '', at };
         }
       } finally {
         db.exec('ROLLBACK');
@@ -312,7 +321,9 @@ async function consistentCopy(source: string, dest: string): Promise<string> {
     // backup repeats work, never misses it.
     const token = changeToken(source) ?? '';
     await db.backup(dest);
-    return token;
+    // The backup API restarts when another connection writes, so the copy holds every commit
+    // made before it finished, and none after.
+    return { token, at: clock() };
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { PROCESS_TOKEN } from '../processes';
 
@@ -57,6 +57,24 @@ export function fsyncFile(file: string): void {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Puts a finished temp file at `file` only if nothing is there: a hard link cannot replace an
+ * existing file the way a rename would, so a file that appeared since it was checked is kept.
+ * Returns false (and leaves the temp file) when `file` exists.
+ */
+export function publishNew(temp: string, file: string): boolean {
+  fsyncFile(temp);
+  try {
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  rmSync(temp, { force: true });
+  fsyncFile(path.dirname(file));
+  return true;
 }
 
 /**
