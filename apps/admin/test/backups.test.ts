@@ -213,6 +213,20 @@ describe('backups in the admin console', () => {
     expect(text(await (await admin.get('/backups')).text())).toContain("No instance's last backup attempt failed.");
   });
 
+  it('names a backup location that is no longer configured but still holds backups', async () => {
+    const moved = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_BACKUPS: 'off', SILO_BACKUP_LOCATIONS: `eu-west=${path.join(dataDir, 'eu-backups-2')}` });
+    try {
+      const other = new Client(moved.url);
+      expect((await other.signIn(EMAIL, PASSWORD)).status).toBe(302);
+      const page = text(await (await other.get('/backups')).text());
+      expect(page).toContain('No longer configured, still holding backups');
+      expect(page).toContain(path.join(dataDir, 'regions', 'eu-west', 'backups'));
+    } finally {
+      await moved.stop();
+    }
+    expect(text(await (await admin.get('/backups')).text())).not.toContain('No longer configured');
+  });
+
   describe('in chromium', () => {
     let browser: Browser;
     let page: Page;

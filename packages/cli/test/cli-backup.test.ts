@@ -58,7 +58,14 @@ describe('silo backup and silo restore --at', () => {
     expect(verify).toMatchObject({ checked: 1, failed: 0 });
     const overview = await run('backup', 'status', '--json');
     expect(overview.code).toBe(0);
-    expect(json<BackupOverview>(overview)).toMatchObject({ enabled: true, failing: [] });
+    expect(json<BackupOverview>(overview)).toMatchObject({ enabled: true, failing: [], retiredLocations: [] });
+
+    // eu-west's backups move to another folder: the old one is named until someone deals with it.
+    const moved = { env: { SILO_BACKUP_LOCATIONS: `eu-west=${dir}/eu-backups-2` } };
+    const pending = json<InstanceBackupStatus>(await silo(dir, ['backup', 'status', 'acme', '--json'], moved));
+    expect(pending).toMatchObject({ pending: true, points: 0 });
+    const movedOverview = await silo(dir, ['backup', 'status'], moved);
+    expect(movedOverview.stdout).toMatch(/No longer configured, still holding backups: \S*regions\/eu-west\/backups .*newest point of 1 instance\)/);
     const audit = await run('audit', '--operation', 'backup-restore', '--json');
     expect(json<{ total: number }>(audit).total).toBe(2);
     // Each step is a real `silo` process on a shared machine: allow for slow starts.

@@ -195,6 +195,46 @@ describe('jurisdiction of backup locations', () => {
   });
 });
 
+describe('a region whose backup location changes', () => {
+  it('backs every instance of the region up in the new location, idle ones too, and names the old one as out of reach', async () => {
+    const clock = manualClock();
+    const dataDir = tempDir();
+    const first = await openFleet({ dataDir, schema: sampleSchema(), clock: clock.now });
+    await first.create('acme', { jurisdiction: 'eu' });
+    await first.create('idle', { jurisdiction: 'eu' });
+    await first.create('yankee', { jurisdiction: 'us' });
+    await addNotes(first, 'acme', ['before the move']);
+    expect(await first.backups.runCycle()).toMatchObject({ backedUp: 3 });
+    expect(first.backups.overview().retiredLocations).toEqual([]);
+    await first.close();
+
+    // The operator points eu-west at new storage; nothing was written since.
+    const moved = path.join(dataDir, 'eu-backups-2');
+    clock.advance(60_000);
+    const { fleet } = await tempFleet({
+      dataDir,
+      clock: clock.now,
+      backups: { locations: { 'eu-west': { kind: 'folder', path: moved, jurisdiction: 'eu' } } },
+    });
+    expect(await fleet.backups.status('idle')).toMatchObject({ pending: true, points: 0, location: moved });
+    expect(fleet.backups.overview().retiredLocations).toEqual([
+      { location: path.join(dataDir, 'regions', 'eu-west', 'backups'), lastUsedAt: expect.any(Number), instances: 2 },
+    ]);
+
+    // Both EU instances, unchanged as they are, get a point in the new location; the US one does not.
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 2, backedUp: 2, failed: 0 });
+    expect(await fleet.backups.status('idle')).toMatchObject({ pending: false, points: 1 });
+    clock.advance(1_000);
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 0 });
+    const restored = await fleet.backups.restore('acme', { at: clock.now(), as: 'acme-again' });
+    expect(restored.instance.name).toBe('acme-again');
+    expect(await notes(fleet, 'acme-again')).toEqual(['before the move']);
+    // The old folder keeps what it held, out of retention's and purge's reach: still named, now with no instance's newest point.
+    expect(fleet.backups.overview().retiredLocations).toEqual([expect.objectContaining({ instances: 0 })]);
+    expect(backupFiles(dataDir).length).toBeGreaterThan(0);
+  });
+});
+
 describe('backup settings from the environment', () => {
   const settings = (env: Record<string, string>) => resolveSettings(settingsFromEnv({ SILO_DATA_DIR: '/srv/silo', ...env }));
 

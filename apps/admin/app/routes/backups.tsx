@@ -5,7 +5,7 @@ import { getFleet } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { backupsPage } from '../lib/backups.server';
 import { formatInterval, pointTime } from '../lib/backups';
-import { formatCount, formatDuration, relativeTime } from '../lib/format';
+import { formatCount, formatDate, formatDuration, relativeTime } from '../lib/format';
 import { CsrfField } from '../components/csrf';
 import { useLiveRevalidate } from '../components/live';
 import { useSticky } from '../components/sticky';
@@ -240,6 +240,22 @@ export default function Backups({ loaderData }: Route.ComponentProps) {
             </tbody>
           </table>
         </div>
+        {overview.retiredLocations.length > 0 ? (
+          <div className="warning-box" data-testid="retired-locations">
+            <p>
+              No longer configured, still holding backups. Retention and purge no longer reach these: move their contents
+              into the region&apos;s new location or delete them.
+            </p>
+            <ul>
+              {overview.retiredLocations.map((retired) => (
+                <li key={retired.location}>
+                  <code>{retired.location}</code>, last written {formatDate(retired.lastUsedAt)}
+                  {retired.instances > 0 ? `; newest point of ${formatCount(retired.instances)} instance${retired.instances === 1 ? '' : 's'}` : ''}
+                </li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
       </section>
     </>
   );

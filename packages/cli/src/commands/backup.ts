@@ -199,6 +199,14 @@ function renderOverview(overview: BackupOverview, style: Style): string {
       ...overview.locations.map((location): [string, string] => [`location ${location.region}`, `${location.location} (${location.jurisdiction})`]),
     ]),
   ];
+  for (const retired of overview.retiredLocations) {
+    lines.push(
+      '',
+      style.yellow(
+        `No longer configured, still holding backups: ${retired.location} (last written ${formatDate(retired.lastUsedAt)}${retired.instances > 0 ? `; newest point of ${plural(retired.instances, 'instance')}` : ''}). Retention and purge no longer reach it: move its contents into the new location or delete them.`,
+      ),
+    );
+  }
   if (overview.failing.length > 0) {
     lines.push('', style.red(`${plural(overview.failing.length, 'instance')} failing to back up:`));
     for (const failing of overview.failing) lines.push(`  ${failing.instance}: ${failing.error} (${plural(failing.failures, 'failure')})`);

@@ -16,8 +16,8 @@ export function backupNow(ctx: BackupContext, name: string, options: ActorOption
     if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are backed up.`);
     const at = host.clock();
     try {
-      const { manifest, changeToken } = await takeInstancePoint(ctx, instance, 'manual');
-      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: true, pointId: manifest.id, changeToken }]);
+      const { manifest, changeToken, location } = await takeInstancePoint(ctx, instance, 'manual');
+      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: true, pointId: manifest.id, changeToken, location }]);
       return pointOf(manifest, manifest);
     } catch (error) {
       host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: false, error: errorMessage(error) }]);
@@ -62,8 +62,8 @@ export async function runCycle(ctx: BackupContext, catalogBackup: CatalogBackup)
       if (!row) return;
       const attemptAt = host.clock();
       try {
-        const { manifest, changeToken } = await takeInstancePoint(ctx, instanceOf(row), 'scheduled');
-        records.push({ instanceId: row.instanceId, at: attemptAt, ok: true, pointId: manifest.id, changeToken });
+        const { manifest, changeToken, location } = await takeInstancePoint(ctx, instanceOf(row), 'scheduled');
+        records.push({ instanceId: row.instanceId, at: attemptAt, ok: true, pointId: manifest.id, changeToken, location });
         backedUp++;
       } catch (error) {
         records.push({ instanceId: row.instanceId, at: attemptAt, ok: false, error: errorMessage(error) });
@@ -87,12 +87,20 @@ export async function runCycle(ctx: BackupContext, catalogBackup: CatalogBackup)
   };
 }
 
-/** Rows whose database files changed since their last point: a stat each, no reads. */
+/** Rows that need a new point: a stat each, no reads. */
 function changedSinceLastPoint(ctx: BackupContext, rows: readonly BackupStateRow[]): BackupStateRow[] {
   const support = ctx.host.engine.backups;
   if (!support) return [];
-  return rows.filter((row) => {
-    const token = support.changeToken(row.dbUrl);
-    return token !== undefined && token !== row.changeToken;
-  });
+  return rows.filter((row) => needsPoint(row, support.changeToken(row.dbUrl), ctx.stores.describeRegional(row.region)));
+}
+
+/**
+ * Whether an instance's last point no longer covers it: its files changed since (`token`, from
+ * a stat), or its region's backups now go to another location, which holds none of its points
+ * yet — an idle instance would otherwise never get one there. A point recorded before
+ * locations were (`row.location` null) may be anywhere, so it needs one too (once).
+ */
+export function needsPoint(row: Pick<BackupStateRow, 'changeToken' | 'location'>, token: string | undefined, location: string | undefined): boolean {
+  if (token === undefined) return false;
+  return token !== row.changeToken || row.location !== location;
 }

@@ -2,6 +2,7 @@ import type { LeaseInfo } from '../catalog/backup-records';
 import { atLocation, backedUpInstance, pointOf, type BackupContext } from './backup-context';
 import { describeLocation } from './backup-config';
 import type { BackupOverview, BackupPoint, CycleReport, InstanceBackupStatus, VerificationReport } from './backup-types';
+import { needsPoint } from './backup-cycle';
 import { CATALOG_BASE, instanceBase, listPoints } from './points';
 
 /** The read side of backups: what the CLI's status commands and the admin console show. */
@@ -13,7 +14,7 @@ export async function instanceStatus(ctx: BackupContext, name: string): Promise<
   const store = ctx.stores.forInstance(instance);
   const points = await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, instanceBase(instance.id)));
   const token = instance.state === 'ready' ? host.engine.backups?.changeToken(instance.dbUrl) : undefined;
-  const pending = token !== undefined && token !== row?.changeToken;
+  const pending = needsPoint(row ?? { changeToken: null, location: null }, token, store.description);
   const now = host.clock();
   const [lastVerification] = host.catalog.backups.verifications({ instance: instance.name, limit: 1 });
   return {
@@ -97,5 +98,14 @@ export function overview(ctx: BackupContext, schedulerLease: LeaseInfo | undefin
       .map((row) => ({ instance: row.name, error: row.lastError ?? '', failures: row.failures, lastAttemptAt: row.lastAttemptAt, lastBackupAt: row.lastBackupAt })),
     lastVerification: lastVerification(ctx),
     locations: [...settings.locations].map(([region, location]) => ({ region, jurisdiction: location.jurisdiction, location: describeLocation(location) })),
+    retiredLocations: retiredLocations(ctx),
   };
+}
+
+function retiredLocations(ctx: BackupContext): BackupOverview['retiredLocations'] {
+  const configured = ctx.stores.describeConfigured();
+  return ctx.host.catalog.backups
+    .usedLocations()
+    .filter((used) => !configured.has(used.location))
+    .map(({ location, lastUsedAt, instances }) => ({ location, lastUsedAt, instances }));
 }

@@ -101,6 +101,12 @@ export interface BackupOverview {
   readonly failing: readonly { instance: string; error: string; failures: number; lastAttemptAt: number | null; lastBackupAt: number | null }[];
   readonly lastVerification: VerificationReport | null;
   readonly locations: readonly { region: string; jurisdiction: string; location: string }[];
+  /**
+   * Locations points were written to that are no longer configured. What they hold is out of
+   * Silo's reach: retention and purge no longer apply there. `instances` counts those whose
+   * newest point is still there (not yet backed up in their region's new location).
+   */
+  readonly retiredLocations: readonly { location: string; lastUsedAt: number; instances: number }[];
 }
 
 export interface ActorOption {

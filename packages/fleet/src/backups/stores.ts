@@ -37,6 +37,17 @@ export class BackupStores {
     return this.#open(`region:${region.id}`, location);
   }
 
+  /** How the location of a region is named in the catalog (its folder, or s3://bucket/prefix). */
+  describeRegional(regionId: string): string | undefined {
+    const location = this.#settings.locations.get(regionId);
+    return location && describeLocation(location);
+  }
+
+  /** Every configured location, the catalog's included, as the catalog names them. */
+  describeConfigured(): Set<string> {
+    return new Set([...this.#settings.locations.values(), this.#settings.catalogLocation].map(describeLocation));
+  }
+
   catalog(): BackupStore {
     return this.#open('catalog', this.#settings.catalogLocation);
   }

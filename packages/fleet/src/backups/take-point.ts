@@ -19,7 +19,7 @@ export async function takeInstancePoint(
   ctx: BackupContext,
   instance: InstanceInfo,
   reason: PointReason,
-): Promise<{ manifest: PointManifest; changeToken: string }> {
+): Promise<{ manifest: PointManifest; changeToken: string; location: string }> {
   const { host } = ctx;
   const support = host.engine.backups;
   if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups; Silo does not back its databases up.`);
@@ -45,7 +45,7 @@ export async function takeInstancePoint(
         tables: facts.tables,
         knownChunks: new Set(previous?.chunks ?? []),
       });
-      return { manifest, changeToken };
+      return { manifest, changeToken, location: store.description };
     });
   } finally {
     removeDatabaseFiles(staged);
@@ -94,6 +94,7 @@ export class CatalogBackup {
       });
       this.#token = changeToken;
       this.#backedUpAt = takenAt;
+      host.catalog.backups.noteLocationUsed(store.description, takenAt);
       return true;
     } finally {
       removeDatabaseFiles(staged);

@@ -10,6 +10,8 @@ export interface BackupStateRow {
   readonly state: string;
   readonly dbUrl: string;
   readonly changeToken: string | null;
+  /** Where the last point went (null: recorded before locations were). */
+  readonly location: string | null;
   readonly lastPointId: string | null;
   readonly lastBackupAt: number | null;
   readonly lastAttemptAt: number | null;
@@ -30,7 +32,18 @@ export interface VerificationRecord {
 }
 
 /** One backup attempt of an instance: the point it made, or why it failed. */
-export type AttemptRecord = { instanceId: string; at: number } & ({ ok: true; pointId: string; changeToken: string } | { ok: false; error: string });
+export type AttemptRecord = { instanceId: string; at: number } & (
+  | { ok: true; pointId: string; changeToken: string; location: string }
+  | { ok: false; error: string }
+);
+
+/** A location points were written to, and how many instances have their last point there. */
+export interface UsedLocation {
+  readonly location: string;
+  readonly firstUsedAt: number;
+  readonly lastUsedAt: number;
+  readonly instances: number;
+}
 
 export interface LeaseInfo {
   readonly name: string;
@@ -48,6 +61,7 @@ interface StateRow {
   state: string;
   db_url: string;
   change_token: string | null;
+  location: string | null;
   last_point_id: string | null;
   last_backup_at: number | null;
   last_attempt_at: number | null;
@@ -59,7 +73,7 @@ interface StateRow {
 
 const SELECT_STATE = `
   SELECT i.id AS instance_id, i.name, i.jurisdiction, i.region, i.state, i.db_url,
-         b.change_token, b.last_point_id, b.last_backup_at, b.last_attempt_at, b.last_error, b.failures,
+         b.change_token, b.location, b.last_point_id, b.last_backup_at, b.last_attempt_at, b.last_error, b.failures,
          b.last_verified_at, b.last_verify_ok
   FROM instances i LEFT JOIN backup_state b ON b.instance_id = i.id`;
 
@@ -92,10 +106,11 @@ export class BackupRecords {
   recordAttempts(attempts: readonly AttemptRecord[]): void {
     if (attempts.length === 0) return;
     const success = this.#db.prepare(
-      `INSERT INTO backup_state (instance_id, change_token, last_point_id, last_backup_at, last_attempt_at, last_error, failures)
-       SELECT @instanceId, @changeToken, @pointId, @at, @at, NULL, 0 WHERE EXISTS (SELECT 1 FROM instances WHERE id = @instanceId)
-       ON CONFLICT (instance_id) DO UPDATE SET change_token = excluded.change_token, last_point_id = excluded.last_point_id,
-         last_backup_at = excluded.last_backup_at, last_attempt_at = excluded.last_attempt_at, last_error = NULL, failures = 0`,
+      `INSERT INTO backup_state (instance_id, change_token, location, last_point_id, last_backup_at, last_attempt_at, last_error, failures)
+       SELECT @instanceId, @changeToken, @location, @pointId, @at, @at, NULL, 0 WHERE EXISTS (SELECT 1 FROM instances WHERE id = @instanceId)
+       ON CONFLICT (instance_id) DO UPDATE SET change_token = excluded.change_token, location = excluded.location,
+         last_point_id = excluded.last_point_id, last_backup_at = excluded.last_backup_at, last_attempt_at = excluded.last_attempt_at,
+         last_error = NULL, failures = 0`,
     );
     const failure = this.#db.prepare(
       `INSERT INTO backup_state (instance_id, last_attempt_at, last_error, failures)
@@ -103,12 +118,41 @@ export class BackupRecords {
        ON CONFLICT (instance_id) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,
          failures = backup_state.failures + 1`,
     );
+    const lastUse = new Map<string, number>();
     this.#db.transaction(() => {
       for (const attempt of attempts) {
-        if (attempt.ok) success.run({ instanceId: attempt.instanceId, at: attempt.at, pointId: attempt.pointId, changeToken: attempt.changeToken });
-        else failure.run({ instanceId: attempt.instanceId, at: attempt.at, error: attempt.error });
+        if (attempt.ok) {
+          const { instanceId, at, pointId, changeToken, location } = attempt;
+          success.run({ instanceId, at, pointId, changeToken, location });
+          lastUse.set(location, Math.max(lastUse.get(location) ?? 0, at));
+        } else {
+          failure.run({ instanceId: attempt.instanceId, at: attempt.at, error: attempt.error });
+        }
       }
+      for (const [location, at] of lastUse) this.noteLocationUsed(location, at);
     }).immediate();
+  }
+
+  /** Remembers that a point was written to this location (see usedLocations). */
+  noteLocationUsed(location: string, at: number): void {
+    this.#db
+      .prepare(
+        `INSERT INTO backup_locations (location, first_used_at, last_used_at) VALUES (@location, @at, @at)
+         ON CONFLICT (location) DO UPDATE SET last_used_at = max(last_used_at, excluded.last_used_at)`,
+      )
+      .run({ location, at });
+  }
+
+  /** Every location points were written to, oldest first, with the instances whose last point is there. */
+  usedLocations(): UsedLocation[] {
+    return this.#db
+      .prepare<[], { location: string; first_used_at: number; last_used_at: number; instances: number }>(
+        `SELECT l.location, l.first_used_at, l.last_used_at,
+                (SELECT count(*) FROM backup_state b WHERE b.location = l.location) AS instances
+         FROM backup_locations l ORDER BY l.first_used_at`,
+      )
+      .all()
+      .map((row) => ({ location: row.location, firstUsedAt: row.first_used_at, lastUsedAt: row.last_used_at, instances: row.instances }));
   }
 
   /** Forgets the change token, so the next cycle backs the instance up whatever its files say (after an in-place restore). */
@@ -237,6 +281,7 @@ function toState(row: StateRow): BackupStateRow {
     state: row.state,
     dbUrl: row.db_url,
     changeToken: row.change_token,
+    location: row.location,
     lastPointId: row.last_point_id,
     lastBackupAt: row.last_backup_at,
     lastAttemptAt: row.last_attempt_at,

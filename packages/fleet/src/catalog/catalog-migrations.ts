@@ -197,4 +197,22 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ANALYZE;
     `,
   },
+  {
+    version: 6,
+    name: 'where each backup was written',
+    sql: `
+      -- The location an instance's last point went to: when its region's location changes, the
+      -- instance needs a point in the new one, whether or not its files changed.
+      ALTER TABLE backup_state ADD COLUMN location TEXT;
+
+      -- Every location a point was ever written to (a folder path or s3://bucket/prefix, never a
+      -- credential): one that is no longer configured still holds backups that retention and
+      -- purge no longer reach, and the backups overview says so.
+      CREATE TABLE backup_locations (
+        location       TEXT PRIMARY KEY,
+        first_used_at  INTEGER NOT NULL,
+        last_used_at   INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
