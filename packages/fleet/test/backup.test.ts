@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { isSiloError, openFleet, resolveSettings, settingsFromEnv, type Fleet } from '../src/index';
-import { pointsToDrop } from '../src/backups/retention';
+import { catalogPointsToDrop, pointsToDrop } from '../src/backups/retention';
 import { fileOf, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
 const HOUR = 60 * 60 * 1_000;
@@ -282,10 +282,14 @@ describe('purge and retention', () => {
     await fleet.backups.runCycle();
     await fleet.delete('gone');
     await fleet.purge('gone');
+    const purgedAt = clock.now();
     const ofInstance = (): string[] => backupFiles(dataDir).filter((file) => !file.includes(fleet.get('stays').id));
     expect(ofInstance().length).toBeGreaterThan(0);
+    // A catalog point after the purge (the catalog is backed up at most once a minute).
+    clock.advance(61_000);
+    expect((await fleet.backups.runCycle()).catalogBackedUp).toBe(true);
 
-    clock.advance(7 * DAY - 1);
+    clock.advance(7 * DAY - 1 - 61_000);
     expect((await fleet.backups.applyRetention()).instancesRemoved).toEqual([]);
     expect(ofInstance().length).toBeGreaterThan(0);
     clock.advance(1);
@@ -293,6 +297,20 @@ describe('purge and retention', () => {
     expect(ofInstance()).toEqual([]);
     expect(readdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances'))).toEqual([fleet.get('stays').id]);
     expect(fleet.audit({ operation: 'backup-retention' }).items[0]?.detail).toMatchObject({ instancesRemoved: ['gone'] });
+    // Nor does a backup of the catalog still name it: only points taken after the purge are left.
+    const catalogPoints = await fleet.backups.catalogPoints();
+    expect(catalogPoints.length).toBeGreaterThan(0);
+    expect(catalogPoints.every((point) => point.takenAt > purgedAt)).toBe(true);
+  });
+
+  it('keeps no catalog point older than the purge retention but the newest, whatever the daily window', () => {
+    const now = Date.UTC(2026, 0, 31, 12);
+    const policy = { fullHistoryMs: 48 * HOUR, dailyDays: 30, purgeAfterMs: 7 * DAY };
+    const at = (ms: number, id: string) => ({ id, takenAt: now - ms, reason: 'scheduled' as const });
+    const daily = [at(10 * DAY, 'day10'), at(8 * DAY, 'day8'), at(6 * DAY, 'day6'), at(HOUR, 'recent')];
+    expect(catalogPointsToDrop(daily, now, policy).map((point) => point.id)).toEqual(['day10', 'day8']);
+    expect(pointsToDrop(daily, now, policy)).toEqual([]);
+    expect(catalogPointsToDrop([at(20 * DAY, 'only')], now, policy)).toEqual([]);
   });
 
   it('gives a new instance of a purged name none of the old one’s verification history', async () => {

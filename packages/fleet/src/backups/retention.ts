@@ -34,6 +34,18 @@ export function pointsToDrop(points: readonly PointRef[], now: number, policy: R
 }
 
 /**
+ * The catalog's points by the same rules, and none older than `purgeAfterDays` but the newest:
+ * every catalog point names the instances that existed when it was taken, so keeping one
+ * longer would keep a purged instance's name and settings beyond the stated retention.
+ */
+export function catalogPointsToDrop(points: readonly PointRef[], now: number, policy: RetentionPolicy): PointRef[] {
+  const drop = new Set(pointsToDrop(points, now, policy));
+  const newest = points.reduce<PointRef | undefined>((a, b) => (a === undefined || b.takenAt > a.takenAt ? b : a), undefined);
+  for (const point of points) if (point !== newest && point.takenAt < now - policy.purgeAfterMs) drop.add(point);
+  return points.filter((point) => drop.has(point));
+}
+
+/**
  * Thins points by the retention policy, removes chunks no point references, removes the
  * backups of instances purged longer ago than `purgeAfterDays`, and sweeps temp leftovers.
  * One instance whose backups cannot be read does not stop the others (a purged instance's
@@ -48,8 +60,8 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
   try {
     const now = host.clock();
     const policy = host.settings.backups.retention;
-    const thin = async (store: BackupStore, base: string): Promise<void> => {
-      const drop = pointsToDrop(await listPoints(store, base), now, policy);
+    const thin = async (store: BackupStore, base: string, choose = pointsToDrop): Promise<void> => {
+      const drop = choose(await listPoints(store, base), now, policy);
       if (drop.length > 0) {
         await store.delete(drop.map((point) => pointKey(base, point.id)));
         tally.pointsRemoved += drop.length;
@@ -79,7 +91,7 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
       });
     }
     const catalogStore = ctx.stores.catalog();
-    await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE));
+    await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE, catalogPointsToDrop));
     // Snapshots of the catalog a killed process was staging.
     const staging = new FolderStore(path.join(host.settings.dataDir, 'staging'));
     await attempt(staging.description, async () => {
