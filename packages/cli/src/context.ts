@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isSiloError, openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
+import { isSiloError, openFleet, settingsFromEnv, type Fleet, type FleetSettingsInput } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import { CliFailure, EXIT, type ExitCode } from './errors';
 import type { Output } from './output';
@@ -33,6 +33,12 @@ export function createContext(output: Output, prompt: Prompt, env: NodeJS.Proces
   return { output, prompt, env, actor, exitCode: EXIT.ok };
 }
 
+/** The fleet's settings: SILO_* variables, with `--data-dir` winning. */
+export function fleetSettings(ctx: CliContext, command: Command): FleetSettingsInput {
+  const { dataDir } = command.optsWithGlobals<GlobalOptions>();
+  return { ...settingsFromEnv(ctx.env), ...(dataDir ? { dataDir } : {}) };
+}
+
 /** Opens the fleet (settings from SILO_* variables, `--data-dir` winning), runs `work`, and always closes it. */
 export async function withFleet<T>(
   ctx: CliContext,
@@ -40,8 +46,7 @@ export async function withFleet<T>(
   work: (fleet: Fleet) => Promise<T> | T,
   options: OpenOptions = {},
 ): Promise<T> {
-  const { dataDir } = command.optsWithGlobals<GlobalOptions>();
-  const settings = { ...settingsFromEnv(ctx.env), ...(dataDir ? { dataDir } : {}) };
+  const settings = fleetSettings(ctx, command);
   let fleet: Fleet;
   try {
     fleet = await openFleet({ ...settings, schema: todoSchema, actor: ctx.actor, reconcileOnOpen: options.reconcileOnOpen ?? true });

@@ -1,3 +1,5 @@
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupOverview, BackupPoint, InstanceBackupStatus, RestoreResult, VerificationReport } from '@silo/fleet';
 import { json, silo, tempDir } from './helpers';
@@ -90,6 +92,31 @@ describe('silo backup and silo restore --at', () => {
     expect(wrongRegion.stderr).toContain('jurisdiction');
     const names = json<{ items: { name: string }[] }>(await run('instances', 'list', '--json')).items.map((item) => item.name);
     expect(names).toEqual(['acme', 'acme-then']);
+  }, 120_000);
+
+  it('brings a damaged catalog back from its backups without opening it', async () => {
+    const { dir: own, cleanup: done } = tempDir();
+    try {
+      const at = (...args: string[]) => silo(own, args);
+      expect((await at('create', 'kept', '--jurisdiction', 'eu')).code).toBe(0);
+      expect((await at('backup', 'run', '--once')).code).toBe(0);
+      // The catalog file is destroyed: every command that opens the fleet now fails.
+      for (const suffix of ['', '-wal', '-shm']) rmSync(path.join(own, `catalog.db${suffix}`), { force: true });
+      writeFileSync(path.join(own, 'catalog.db'), 'this was the catalog');
+      expect((await at('instances', 'list')).code).not.toBe(0);
+
+      const output = path.join(own, 'recovered.db');
+      const recovered = await at('backup', 'catalog', '--at', 'now', '-o', output);
+      expect(recovered.code, recovered.stderr).toBe(0);
+      expect(recovered.stdout).toMatch(/Wrote the catalog as of .* to /);
+      expect((await at('backup', 'catalog', '--at', 'now', '-o', output)).stderr).toContain('exists');
+      // The documented recovery: put the file in place of catalog.db.
+      renameSync(output, path.join(own, 'catalog.db'));
+      const names = json<{ items: { name: string }[] }>(await at('instances', 'list', '--json')).items.map((item) => item.name);
+      expect(names).toEqual(['kept']);
+    } finally {
+      done();
+    }
   }, 120_000);
 
   it('refuses a backup location outside the region’s jurisdiction, naming the problem', async () => {

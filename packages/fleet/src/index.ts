@@ -50,6 +50,7 @@ export type {
 } from './engine';
 export { LocalEngine } from './engines/local-engine';
 export { Backups } from './backups/backups';
+export { recoverCatalog } from './backups/catalog-recovery';
 export type {
   BackupOverview,
   BackupPoint,

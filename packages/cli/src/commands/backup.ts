@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatBytes, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
-import { withFleet, type CliContext } from '../context';
+import { formatBytes, recoverCatalog, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
+import { fleetSettings, withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
 import type { Style } from '../format/style';
 import { renderPairs, renderTable } from '../format/table';
@@ -144,10 +144,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .requiredOption('--at <time>', 'ISO date-time, epoch ms, "now" or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
     .requiredOption('-o, --output <file>', 'where to write the catalog (must not exist)')
     .action(async (options: { at: number; output: string }, cmd: Command) => {
-      await withFleet(ctx, cmd, async (fleet) => {
-        const point = await fleet.backups.restoreCatalog(options.at, options.output);
-        ctx.output.print(`Wrote the catalog as of ${formatDate(point.takenAt)} (point ${point.id}) to ${options.output}.`);
-      });
+      // Not withFleet: that opens the catalog, which may be the file that was lost or damaged.
+      const point = await recoverCatalog(fleetSettings(ctx, cmd), options.at, options.output);
+      ctx.output.print(`Wrote the catalog as of ${formatDate(point.takenAt)} (point ${point.id}) to ${options.output}.`);
     });
   examples(catalog, ['silo backup catalog --at 2h -o /tmp/catalog.db']);
 }

@@ -116,7 +116,7 @@ export class Backups {
 
   /** The catalog as it was at `at`, written to `destPath` (a new file; for disaster recovery). */
   restoreCatalog(at: Date | number, destPath: string): Promise<BackupPoint> {
-    return restoreCatalog(this.#ctx, at, destPath);
+    return restoreCatalog(this.#ctx.stores.catalog(), at, destPath);
   }
 
   // ── Verification and retention ──────────────────────────────────────────────────────────

@@ -12,6 +12,7 @@ import type { ActorOption, BackupPoint, RestoreOptions, RestoreResult } from './
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, type PointManifest } from './points';
 import { pointAtOrBefore, rebuildPoint } from './rebuild-point';
 import { migrateFile } from './snapshot-file';
+import type { BackupStore } from './store';
 import { takeInstancePoint } from './take-point';
 
 /** Long enough for a big restore; a crashed restorer's lease is freed sooner by its owner check. */
@@ -68,13 +69,16 @@ export function undoRestore(ctx: BackupContext, name: string, options: ActorOpti
  * remove catalog.db and its -wal and -shm files, then put the file in place of catalog.db).
  * The file appears whole and checked, or not at all; an existing file is never replaced.
  */
-export async function restoreCatalog(ctx: BackupContext, at: Date | number, destPath: string): Promise<BackupPoint> {
+/**
+ * The catalog as it was at `at`, from its backup location alone: nothing here reads the live
+ * catalog, which may be the very thing that was lost or damaged.
+ */
+export async function restoreCatalog(store: BackupStore, at: Date | number, destPath: string): Promise<BackupPoint> {
   const time = toTime(at);
   if (!Number.isFinite(time)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
   const dest = path.resolve(destPath);
   const exists = (): SiloError => new SiloError('INVALID_INPUT', `${destPath} exists; give a new file name (the live catalog is never overwritten from here).`);
   if (existsSync(dest)) throw exists();
-  const store = ctx.stores.catalog();
   return atLocation('Restoring the catalog', store.description, async () => {
     const ref = await pointAtOrBefore(store, CATALOG_BASE, time);
     if (!ref) throw new SiloError('BACKUP_NOT_FOUND', `The catalog has no backup point at or before ${new Date(time).toISOString()}.`);
