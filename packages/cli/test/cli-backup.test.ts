@@ -68,6 +68,13 @@ describe('silo backup and silo restore --at', () => {
     expect(pending).toMatchObject({ pending: true, points: 0 });
     const movedOverview = await silo(dir, ['backup', 'status'], moved);
     expect(movedOverview.stdout).toMatch(/No longer configured, still holding backups: \S*regions\/eu-west\/backups .*newest point of 1 instance\)/);
+    const oldLocation = /still holding backups: (\S+) /.exec(movedOverview.stdout)?.[1] ?? '';
+    const notUsed = await silo(dir, ['backup', 'forget-location', 's3://never/used'], moved);
+    expect(notUsed.code).not.toBe(0);
+    expect(notUsed.stderr).toContain('No backups were ever written to s3://never/used');
+    const forgotten = await silo(dir, ['backup', 'forget-location', oldLocation], moved);
+    expect(forgotten.code, forgotten.stderr).toBe(0);
+    expect((await silo(dir, ['backup', 'status'], moved)).stdout).not.toContain('No longer configured');
     const audit = await run('audit', '--operation', 'backup-restore', '--json');
     expect(json<{ total: number }>(audit).total).toBe(2);
     // Each step is a real `silo` process on a shared machine: allow for slow starts.

@@ -4,7 +4,7 @@
  * Time is an injected clock, so retention windows pass without sleeping.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -230,8 +230,19 @@ describe('a region whose backup location changes', () => {
     expect(restored.instance.name).toBe('acme-again');
     expect(await notes(fleet, 'acme-again')).toEqual(['before the move']);
     // The old folder keeps what it held, out of retention's and purge's reach: still named, now with no instance's newest point.
-    expect(fleet.backups.overview().retiredLocations).toEqual([expect.objectContaining({ instances: 0 })]);
+    const old = path.join(dataDir, 'regions', 'eu-west', 'backups');
+    expect(fleet.backups.overview().retiredLocations).toEqual([expect.objectContaining({ location: old, instances: 0 })]);
     expect(backupFiles(dataDir).length).toBeGreaterThan(0);
+
+    // Forgetting: never a configured location, nor one never written to; an emptied folder is not named.
+    const configured = await fleet.backups.forgetLocation(moved).catch((error: unknown) => error);
+    expect(isSiloError(configured, 'INVALID_INPUT')).toBe(true);
+    const unknown = await fleet.backups.forgetLocation('s3://never/used').catch((error: unknown) => error);
+    expect(isSiloError(unknown, 'INVALID_INPUT')).toBe(true);
+    rmSync(old, { recursive: true });
+    expect(fleet.backups.overview().retiredLocations).toEqual([]);
+    await fleet.backups.forgetLocation(old);
+    expect(fleet.audit({ operation: 'backup-forget-location' }).items[0]).toMatchObject({ outcome: 'ok', detail: { location: old } });
   });
 });
 

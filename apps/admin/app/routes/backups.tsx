@@ -244,7 +244,8 @@ export default function Backups({ loaderData }: Route.ComponentProps) {
           <div className="warning-box" data-testid="retired-locations">
             <p>
               No longer configured, still holding backups. Retention and purge no longer reach these: move their contents
-              into the region&apos;s new location or delete them.
+              into the region&apos;s new location (same layout) or delete them. A folder that is gone or empty stops being
+              listed; for a bucket, run <code>silo backup forget-location &lt;location&gt;</code>.
             </p>
             <ul>
               {overview.retiredLocations.map((retired) => (

@@ -137,6 +137,19 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     });
   examples(run, ['silo backup run', 'silo backup run --once', 'SILO_BACKUP_INTERVAL_SEC=5 silo backup run --json']);
 
+  const forget = backup
+    .command('forget-location')
+    .summary('stop naming a backup location that is no longer configured')
+    .description('once the contents of an old backup location were moved into the new one or deleted, stop naming it in `silo backup status` (a folder that is gone or empty is not named anyway)')
+    .argument('<location>', 'the location as `silo backup status` names it: a folder path or s3://bucket/prefix')
+    .action(async (location: string, _options: unknown, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        await fleet.backups.forgetLocation(location, { actor: ctx.actor });
+        ctx.output.print(`No longer naming ${location}.`);
+      });
+    });
+  examples(forget, ['silo backup forget-location s3://old-bucket/silo']);
+
   const catalog = backup
     .command('catalog')
     .summary('write the catalog as it was at a moment to a file')
@@ -202,7 +215,7 @@ function renderOverview(overview: BackupOverview, style: Style): string {
     lines.push(
       '',
       style.yellow(
-        `No longer configured, still holding backups: ${retired.location} (last written ${formatDate(retired.lastUsedAt)}${retired.instances > 0 ? `; newest point of ${plural(retired.instances, 'instance')}` : ''}). Retention and purge no longer reach it: move its contents into the new location or delete them.`,
+        `No longer configured, still holding backups: ${retired.location} (last written ${formatDate(retired.lastUsedAt)}${retired.instances > 0 ? `; newest point of ${plural(retired.instances, 'instance')}` : ''}). Retention and purge no longer reach it: move its contents into the new location (same layout) or delete them, then \`silo backup forget-location ${retired.location}\` if it is a bucket.`,
       ),
     );
   }

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import type { LeaseInfo } from '../catalog/backup-records';
 import { atLocation, backedUpInstance, pointOf, type BackupContext } from './backup-context';
 import { describeLocation } from './backup-config';
@@ -102,10 +104,24 @@ export function overview(ctx: BackupContext, schedulerLease: LeaseInfo | undefin
   };
 }
 
+/**
+ * Locations written to and no longer configured, unless known to be empty: a folder that is
+ * gone or empty holds nothing (a bucket cannot be looked into without its configuration, so
+ * it stays listed until `forgetLocation`).
+ */
 function retiredLocations(ctx: BackupContext): BackupOverview['retiredLocations'] {
   const configured = ctx.stores.describeConfigured();
   return ctx.host.catalog.backups
     .usedLocations()
-    .filter((used) => !configured.has(used.location))
+    .filter((used) => !configured.has(used.location) && !isEmptyFolder(used.location))
     .map(({ location, lastUsedAt, instances }) => ({ location, lastUsedAt, instances }));
+}
+
+function isEmptyFolder(location: string): boolean {
+  if (!path.isAbsolute(location)) return false;
+  try {
+    return readdirSync(location).length === 0;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
 }

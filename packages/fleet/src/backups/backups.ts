@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { InstanceInfo } from '../catalog/catalog';
-import { errorMessage } from '../errors';
+import { SiloError, errorMessage } from '../errors';
 import { PROCESS_OWNER } from '../processes';
 import type { BackupContext, BackupHost } from './backup-context';
 import { backupNow, runCycle } from './backup-cycle';
@@ -85,6 +85,21 @@ export class Backups {
 
   overview(): BackupOverview {
     return overview(this.#ctx, this.#scheduler.liveLease());
+  }
+
+  /**
+   * Stops naming a location that is no longer configured (once its contents were moved or
+   * deleted; a folder that is gone or empty is not named anyway).
+   */
+  forgetLocation(location: string, options: ActorOption = {}): Promise<void> {
+    return this.#ctx.host.audited('backup-forget-location', null, options, { location }, async () => {
+      if (this.#ctx.stores.describeConfigured().has(location)) {
+        throw new SiloError('INVALID_INPUT', `${location} is a configured backup location; only one that is no longer configured can be forgotten.`);
+      }
+      if (!this.#ctx.host.catalog.backups.forgetLocation(location)) {
+        throw new SiloError('INVALID_INPUT', `No backups were ever written to ${location}; \`silo backup status\` names the ones that were.`);
+      }
+    });
   }
 
   // ── Taking backups ──────────────────────────────────────────────────────────────────────

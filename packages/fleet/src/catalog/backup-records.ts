@@ -143,6 +143,11 @@ export class BackupRecords {
       .run({ location, at });
   }
 
+  /** Forgets a location points were written to; false if it was not known. */
+  forgetLocation(location: string): boolean {
+    return this.#db.prepare('DELETE FROM backup_locations WHERE location = ?').run(location).changes > 0;
+  }
+
   /** Every location points were written to, oldest first, with the instances whose last point is there. */
   usedLocations(): UsedLocation[] {
     return this.#db
