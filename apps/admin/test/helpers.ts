@@ -81,6 +81,8 @@ export interface AdminServer {
   readonly pid: number;
   /** Everything the server printed on stdout so far. */
   output(): string;
+  /** Everything the server printed on stderr so far. */
+  errors(): string;
   stop(): Promise<void>;
 }
 
@@ -114,6 +116,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     dataDir,
     pid: child.pid ?? 0,
     output: () => stdout,
+    errors: () => stderr,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -99,6 +99,8 @@ async function receive(request: Request, dir: string, options: UploadOptions, cs
     form.append(name, value);
   });
   parser.on('file', (name, stream) => {
+    // Destroying the parser after a refusal destroys this stream with an error: never unhandled.
+    stream.on('error', () => undefined);
     if (state.refusal) return void stream.resume();
     if (!state.verified) {
       stream.resume();
