@@ -178,7 +178,7 @@ describe('admin console in a browser', () => {
     await form.getByLabel('New instance name').fill('imported');
     await form.getByRole('button', { name: 'Import' }).click();
     await page.waitForURL(/\/instances\/imported\?imported=1/);
-    await page.getByText('Imported.').waitFor();
+    await page.getByText('Imported.', { exact: true }).first().waitFor();
     await page.getByRole('heading', { name: /imported/ }).waitFor();
   });
 
