@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createRequestListener } from '../src/index';
 
 const MiB = 1024 * 1024;
@@ -82,8 +82,11 @@ describe('createRequestListener', () => {
       await aborted;
       return new Response('late');
     });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const failed = await fetch(`${url}/throw`);
     expect(failed.status).toBe(500);
+    expect(logged).toHaveBeenCalledOnce();
+    logged.mockRestore();
     const client = new AbortController();
     const pending = fetch(`${url}/slow`, { signal: client.signal }).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
