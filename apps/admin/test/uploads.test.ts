@@ -1,4 +1,5 @@
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
@@ -186,7 +187,7 @@ describe('a large upload', () => {
     work = tempDataDir();
     bigFile = await todoExport(work, BIG_ROWS, 1000);
     await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(1024 * MiB), TMPDIR: work });
+    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(1024 * MiB), SILO_IMPORT_MAX_BYTES: String(512 * MiB), TMPDIR: work });
     admin = new Client(server.url);
     expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
   }, 120_000);
@@ -214,4 +215,34 @@ describe('a large upload', () => {
     expect(growth).toBeLessThan(size / 4);
     expect(await todoCount(admin, 'big-imported')).toBe(BIG_ROWS);
   }, 120_000);
+
+  it('refuses a declared size over the fleet import limit before reading, naming SILO_IMPORT_MAX_BYTES', async () => {
+    expect(text(await (await admin.get('/')).text())).toContain('Up to 512 MB.');
+    const url = new URL('/?index', server.url);
+    // Only the headers and a first part are sent: the refusal must not wait for 600 MiB.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(url, {
+        method: 'POST',
+        headers: {
+          cookie: admin.cookie,
+          origin: server.url,
+          'content-type': 'multipart/form-data; boundary=xyz',
+          'content-length': String(600 * MiB),
+        },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      request.on('error', reject);
+      request.write(`--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${admin.csrf}\r\n`);
+    });
+    expect(answer.status).toBe(413);
+    expect(text(answer.body)).toContain("The file is larger than 512 MB, the fleet's import limit (SILO_IMPORT_MAX_BYTES).");
+    expect(readdirSync(work).filter((entry) => entry.startsWith('silo-admin-upload-'))).toEqual([]);
+  });
 });
