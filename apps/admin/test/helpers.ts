@@ -58,7 +58,7 @@ export async function todoExport(dir: string, rows: number, titleLength = 20): P
   try {
     await fleet.create('exported', { jurisdiction: 'eu', actor: 'seed' });
     for (let done = 0; done < rows; ) {
-      const batch = Math.min(20_000, rows - done);
+      const batch = Math.min(10_000, rows - done);
       const sql = `INSERT INTO todos (title, completed, created_at, updated_at)
         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${batch})
         SELECT substr(hex(randomblob(${Math.ceil(titleLength / 2)})), 1, ${titleLength}), i % 2, 0, 0 FROM n`;
