@@ -7,9 +7,8 @@
 import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequestListener } from '@react-router/node';
-import type { ServerBuild } from 'react-router';
-import { clientFiles, discardUnreadBodyAfterResponse, securityHeaders } from '@silo/web';
+import { createRequestHandler, type ServerBuild } from 'react-router';
+import { clientFiles, createRequestListener, discardUnreadBodyAfterResponse, securityHeaders } from '@silo/web';
 import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
@@ -26,7 +25,9 @@ async function main(): Promise<void> {
   await ensureFirstAdmin(fleet, config, (line) => console.log(line));
 
   const build = (await import(pathToBuild())) as ServerBuild;
-  const handle = createRequestListener({ build, mode: process.env['NODE_ENV'] === 'development' ? 'development' : 'production' });
+  const handleRequest = createRequestHandler(build, process.env['NODE_ENV'] === 'development' ? 'development' : 'production');
+  // Request bodies stream with back-pressure: an import upload of GiBs is never held in memory.
+  const handle = createRequestListener((request) => handleRequest(request));
 
   const server = createServer((req, res) => {
     for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);

@@ -2,30 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import routes from '../app/routes';
-import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, allPaths, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
 
 /** Instances 1 schema version behind: created by a fleet whose tenant schema has no migrations yet. */
 const cutSchema = defineTenantSchema({ id: 'todos', migrations: [] });
-
-interface RouteEntry {
-  path?: string;
-  index?: boolean;
-  children?: RouteEntry[];
-}
-
-/** Every URL of the route config (params filled in), so a new route cannot skip the test. */
-function allPaths(entries: readonly RouteEntry[], prefix = ''): string[] {
-  const paths: string[] = [];
-  for (const entry of entries) {
-    const here = entry.path ? `${prefix}/${entry.path}` : prefix;
-    if (entry.index || (entry.path && !entry.children?.length)) paths.push(here || '/');
-    if (entry.children) paths.push(...allPaths(entry.children, here));
-  }
-  return paths.map((p) => p.replace(/:name/g, 't01').replace(/\*/g, 'no-such-page'));
-}
 
 describe('admin console over HTTP', () => {
   let server: AdminServer;
@@ -63,7 +46,7 @@ describe('admin console over HTTP', () => {
   });
 
   it('refuses every route without a session: pages, actions and resource routes', async () => {
-    const paths = allPaths(routes as RouteEntry[]).filter((p) => p !== '/login');
+    const paths = allPaths(routes).filter((p) => p !== '/login');
     expect(paths).toEqual(expect.arrayContaining(['/', '/instances/t01/export', '/query/stream', '/query/csv', '/migrations/run', '/instances/t01/console', '/audit']));
     const anonymous = new Client(server.url);
     for (const pathname of paths) {

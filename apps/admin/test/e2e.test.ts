@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
-import { ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
+import { ensureBuilt, removeDir, startServer, tempDataDir, todoExport, type AdminServer } from './helpers';
 
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'a-very-long-e2e-password';
@@ -12,6 +12,8 @@ describe('admin console in a browser', () => {
   let dataDir: string;
   let browser: Browser;
   let page: Page;
+  let work: string;
+  let sqliteFile: string;
   const browserErrors: string[] = [];
 
   beforeAll(async () => {
@@ -23,6 +25,8 @@ describe('admin console in a browser', () => {
     const old = await openFleet({ schema: defineTenantSchema({ id: 'todos', migrations: [] }), dataDir });
     await old.create('legacy', { jurisdiction: 'eu' });
     await old.close();
+    work = tempDataDir();
+    sqliteFile = await todoExport(work, 2);
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
     browser = await chromium.launch({
@@ -38,6 +42,7 @@ describe('admin console in a browser', () => {
     await browser?.close();
     await server?.stop();
     if (dataDir) removeDir(dataDir);
+    if (work) removeDir(work);
   });
 
   it('signs in through the form and lands on the instances table', async () => {
@@ -163,6 +168,18 @@ describe('admin console in a browser', () => {
     } finally {
       page.off('console', onConsole);
     }
+  });
+
+  it('imports a .sqlite file through the import form', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByText('Import a .sqlite file').click();
+    const form = page.getByRole('form', { name: 'Import an instance' });
+    await form.getByLabel('SQLite file').setInputFiles(sqliteFile);
+    await form.getByLabel('New instance name').fill('imported');
+    await form.getByRole('button', { name: 'Import' }).click();
+    await page.waitForURL(/\/instances\/imported\?imported=1/);
+    await page.getByText('Imported.', { exact: true }).first().waitFor();
+    await page.getByRole('heading', { name: /imported/ }).waitFor();
   });
 
   it('raised no errors in the browser', () => {

@@ -1,8 +1,12 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { openFleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
@@ -45,11 +49,40 @@ export function tempDataDir(): string {
   return mkdtempSync(path.join(tmpdir(), 'silo-admin-test-'));
 }
 
+/**
+ * A real .sqlite export of an instance holding `rows` todos (titles of `titleLength`
+ * characters), made by a fleet of its own under `dir`; returns the file's path.
+ */
+export async function todoExport(dir: string, rows: number, titleLength = 20): Promise<string> {
+  const fleet = await openFleet({ schema: todoSchema, dataDir: mkdtempSync(path.join(dir, 'export-fleet-')) });
+  try {
+    await fleet.create('exported', { jurisdiction: 'eu', actor: 'seed' });
+    for (let done = 0; done < rows; ) {
+      const batch = Math.min(10_000, rows - done);
+      const sql = `INSERT INTO todos (title, completed, created_at, updated_at)
+        WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${batch})
+        SELECT substr(hex(randomblob(${Math.ceil(titleLength / 2)})), 1, ${titleLength}), i % 2, 0, 0 FROM n`;
+      await fleet.query('exported', sql, undefined, { readOnly: false });
+      done += batch;
+    }
+    const file = path.join(dir, `todos-${rows}.sqlite`);
+    const exported = await fleet.exportStream('exported', { actor: 'seed' });
+    await pipeline(exported.stream, createWriteStream(file));
+    return file;
+  } finally {
+    await fleet.close();
+  }
+}
+
 export interface AdminServer {
   readonly url: string;
   readonly dataDir: string;
+  /** The server process, for reading its memory from /proc. */
+  readonly pid: number;
   /** Everything the server printed on stdout so far. */
   output(): string;
+  /** Everything the server printed on stderr so far. */
+  errors(): string;
   stop(): Promise<void>;
 }
 
@@ -81,7 +114,9 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   return {
     url,
     dataDir,
+    pid: child.pid ?? 0,
     output: () => stdout,
+    errors: () => stderr,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -129,6 +164,21 @@ export class Client {
     });
   }
 
+  /**
+   * A multipart POST streamed part by part, in the order given (chunked: no Content-Length),
+   * as a browser sends a form with a file. The CSRF token is not added: put it in `parts`.
+   */
+  postMultipart(pathname: string, parts: readonly FormPart[], headers: Record<string, string> = {}): Promise<Response> {
+    const boundary = `----silo-test-${Math.random().toString(36).slice(2)}`;
+    const init = {
+      method: 'POST',
+      body: Readable.toWeb(Readable.from(multipartChunks(parts, boundary))) as ReadableStream<Uint8Array>,
+      duplex: 'half',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers },
+    };
+    return this.request(pathname, init as RequestInit);
+  }
+
   async signIn(email: string, password: string): Promise<Response> {
     const response = await this.post('/login', { email, password, next: '/' }, { csrf: false });
     if (response.status === 302) await this.refreshCsrf();
@@ -141,6 +191,50 @@ export class Client {
     if (!match?.[1]) throw new Error('no CSRF token on the page');
     this.csrf = match[1];
   }
+}
+
+/** A form field, or a file part whose bytes are given or read from a path as they are sent. */
+export type FormPart =
+  | { readonly name: string; readonly value: string }
+  | { readonly name: string; readonly filename: string; readonly bytes: Uint8Array }
+  | { readonly name: string; readonly filename: string; readonly path: string };
+
+async function* multipartChunks(parts: readonly FormPart[], boundary: string): AsyncGenerator<Buffer> {
+  for (const part of parts) {
+    if ('value' in part) {
+      yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"\r\n\r\n${part.value}\r\n`);
+      continue;
+    }
+    yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
+    if ('bytes' in part) yield Buffer.from(part.bytes);
+    else for await (const chunk of createReadStream(part.path)) yield chunk as Buffer;
+    yield Buffer.from('\r\n');
+  }
+  yield Buffer.from(`--${boundary}--\r\n`);
+}
+
+interface RouteEntry {
+  path?: string;
+  index?: boolean;
+  children?: RouteEntry[];
+}
+
+/** Every URL of the route config (params filled in), so a new route cannot skip a test. */
+export function allPaths(entries: readonly RouteEntry[], prefix = ''): string[] {
+  const paths: string[] = [];
+  for (const entry of entries) {
+    const here = entry.path ? `${prefix}/${entry.path}` : prefix;
+    if (entry.index || (entry.path && !entry.children?.length)) paths.push(here || '/');
+    if (entry.children) paths.push(...allPaths(entry.children, here));
+  }
+  return paths.map((p) => p.replace(/:name/g, 't01').replace(/\*/g, 'no-such-page'));
+}
+
+/** Resident memory of a process in bytes, now (VmRSS) and at its peak (VmHWM), from /proc. */
+export function processMemory(pid: number): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
 }
 
 /** Instance names of the table rows, in order. */

@@ -39,7 +39,7 @@ export const settingsSchema = z.object({
   queryMaxRows: z.number().int().min(1).default(1_000),
   queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
   queryWorkers: z.number().int().min(1).max(64).default(2),
-  importMaxBytes: z.number().int().min(1).default(1024 * 1024 * 1024),
+  importMaxBytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
   backups: backupSettingsSchema,
   /** Where tenant databases live: SQLite files on this machine, or databases on Turso. */
   engineKind: z.enum(['local', 'turso']).default('local'),

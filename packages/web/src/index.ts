@@ -8,3 +8,4 @@ export { readForm, securityHeaders, sessionCookieOptions } from './http';
 export { clientFiles } from './static-files';
 export type { ServeClientFile } from './static-files';
 export { discardUnreadBodyAfterResponse } from './unread-body';
+export { createRequest, createRequestListener } from './request-listener';

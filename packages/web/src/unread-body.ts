@@ -7,9 +7,9 @@ const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
  * Keeps a kept-alive connection usable after a response that did not read the whole request
  * body (a 413 decided from Content-Length or part-way through reading).
  *
- * React Router's request adapter reads the body through a web stream that pauses the socket
- * once 16 KiB are buffered and nobody reads on; Node then considers the body "consumed" and
- * never drains it. The rest of the body stays on the wire, the parser never reaches the next
+ * The request adapter (`createRequestListener`, request-listener.ts) reads the body through a
+ * web stream that pauses the socket once 64 KiB are buffered and nobody reads on; Node then
+ * considers the body "consumed" and never drains it. The rest of the body stays on the wire, the parser never reaches the next
  * request on that connection, and the client waits until the keep-alive timeout resets it.
  * Once the response is finished, what is left of the body is read and dropped, as Node does
  * for a body no one touched — up to a bound, so a refused upload cannot keep streaming.

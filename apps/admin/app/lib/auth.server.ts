@@ -13,7 +13,6 @@ import {
   type RateLimiter,
 } from '@silo/web';
 import { adminConfig } from './config.server';
-import { formatBytes } from './format';
 import { getFleet, getSecret } from './fleet.server';
 
 export interface AdminSession {
@@ -70,12 +69,35 @@ export async function readSession(request: Request): Promise<AdminSession | unde
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The largest form body other than an upload: the middleware reads a copy for its token. */
+export const SMALL_FORM_MAX_BYTES = 256 * 1024;
+
+/** How the middleware left the CSRF check of a mutating request (null for reads). */
+export type CsrfCheck =
+  | { readonly state: 'verified' }
+  /** A multipart form to an upload route: the upload reader verifies its `csrf` field before storing the file. */
+  | { readonly state: 'deferred'; verify(token: unknown): boolean };
+
+export const csrfCheckContext = createContext<CsrfCheck | null>(null);
+
+/**
+ * The routes whose action reads multipart forms with `withUpload` (upload.server.ts), as
+ * React Router patterns: the instances page (its import form). A multipart form without the
+ * X-CSRF-Token header is let through to these only, for the upload reader to verify; anywhere
+ * else it is refused here, so switching the encoding never skips the check.
+ */
+const UPLOAD_ROUTE_PATTERNS: ReadonlySet<string> = new Set(['/']);
+
 /**
  * Guards every route below the signed-in layout: pages, actions and resource routes alike.
  * No session: a GET goes to the sign-in page, anything else is a 401. Mutations must come from
  * this origin and carry the session's CSRF token (form field `csrf` or header X-CSRF-Token).
+ *
+ * A multipart body is never read here: a clone would hold a whole upload in memory, and the
+ * action's request is rebuilt from the same body stream after the middleware (single fetch),
+ * so it must not be consumed either.
  */
-export const requireAdmin: MiddlewareFunction<Response> = async ({ request, context }, next) => {
+export const requireAdmin: MiddlewareFunction<Response> = async ({ request, context, pattern }, next) => {
   const session = await readSession(request);
   if (!session) {
     if (request.method === 'GET' || request.method === 'HEAD') {
@@ -88,31 +110,34 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
   if (MUTATING.has(request.method.toUpperCase())) {
     assertSameOrigin(request);
     const secret = await getSecret();
-    let token: unknown = request.headers.get(CSRF_HEADER);
-    if (token === null) {
-      const form = await readForm(request.clone(), adminConfig().ADMIN_UPLOAD_MAX_BYTES + 64 * 1024).catch(explainTooLarge);
-      token = form.get(CSRF_FIELD);
-    }
-    if (!verifyCsrfToken(secret, session.sessionHash, token)) {
-      throw new Response('This form has expired or did not come from this console. Reload the page and try again.', {
-        status: 403,
-        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-      });
+    const verify = (token: unknown): boolean => verifyCsrfToken(secret, session.sessionHash, token);
+    const header = request.headers.get(CSRF_HEADER);
+    if (header !== null) {
+      if (!verify(header)) throw csrfRefused();
+      context.set(csrfCheckContext, { state: 'verified' });
+    } else if (isMultipartForm(request)) {
+      if (!UPLOAD_ROUTE_PATTERNS.has(pattern)) throw csrfRefused();
+      context.set(csrfCheckContext, { state: 'deferred', verify });
+    } else {
+      const form = await readForm(request.clone(), SMALL_FORM_MAX_BYTES);
+      if (!verify(form.get(CSRF_FIELD))) throw csrfRefused();
+      context.set(csrfCheckContext, { state: 'verified' });
     }
   }
   context.set(adminContext, session);
   return next();
 };
 
-/** The largest body any admin form takes is an import upload: say so, and what to use instead. */
-function explainTooLarge(error: unknown): never {
-  if (error instanceof Response && error.status === 413) {
-    throw new Response(`The upload is larger than ${formatBytes(adminConfig().ADMIN_UPLOAD_MAX_BYTES)}; import the file with \`silo import\` instead.`, {
-      status: 413,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-    });
-  }
-  throw error;
+export function isMultipartForm(request: Request): boolean {
+  const type = request.headers.get('content-type') ?? '';
+  return type.split(';', 1)[0]?.trim().toLowerCase() === 'multipart/form-data';
+}
+
+export function csrfRefused(): Response {
+  return new Response('This form has expired or did not come from this console. Reload the page and try again.', {
+    status: 403,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  });
 }
 
 const LIMITER_KEY = Symbol.for('silo.admin.signin-limiter');

@@ -6,8 +6,8 @@ const envSchema = z.object({
   ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
   ADMIN_PASSWORD: z.string().optional(),
   TODOS_URL: z.string().url().default('http://127.0.0.1:3000'),
-  /** Largest .sqlite upload the console accepts; bigger files go through `silo import`. */
-  ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(100 * 1024 * 1024),
+  /** Largest .sqlite upload the console accepts. It streams to a temp file, so this costs disk, not memory; SILO_IMPORT_MAX_BYTES caps it too. */
+  ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024 * 1024),
   /** Sign-in attempts per address and email before a block. */
   ADMIN_SIGNIN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   ADMIN_SIGNIN_BLOCK_SEC: z.coerce.number().int().min(1).default(15 * 60),

@@ -1,21 +1,16 @@
 import { isSiloError } from '@silo/fleet';
 import { readForm } from '@silo/web';
 import type { RouterContextProvider } from 'react-router';
-import { adminContext, type AdminSession } from './auth.server';
-import { adminConfig } from './config.server';
+import { SMALL_FORM_MAX_BYTES, adminContext, type AdminSession } from './auth.server';
 
 /** The signed-in admin; the layout middleware guarantees it below `signed-in`. */
 export function currentAdmin(context: Readonly<RouterContextProvider>): AdminSession {
   return context.get(adminContext);
 }
 
-/** A small form body (not an upload). */
+/** A small form body (not an upload: those are read by `withUpload`, upload.server.ts). */
 export function smallForm(request: Request): Promise<FormData> {
-  return readForm(request, 256 * 1024);
-}
-
-export function uploadForm(request: Request): Promise<FormData> {
-  return readForm(request, adminConfig().ADMIN_UPLOAD_MAX_BYTES + 64 * 1024);
+  return readForm(request, SMALL_FORM_MAX_BYTES);
 }
 
 export function field(form: FormData, name: string): string {

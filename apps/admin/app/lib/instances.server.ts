@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SORT_KEYS, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { adminConfig } from './config.server';
+import { formatBytes } from './format';
 import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';
+import type { UploadOptions } from './upload.server';
 
 export { PAGE_SIZES, STATES, type InstanceRowView };
 
@@ -73,16 +73,22 @@ export function toListQuery(params: ListParams): ListQuery {
   };
 }
 
-/** Writes an uploaded file to a private temp folder, runs `work` on it, and always removes it. */
-export async function withUploadedFile<T>(file: File, work: (filePath: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'silo-admin-upload-'));
-  try {
-    const filePath = path.join(dir, 'upload.sqlite');
-    await writeFile(filePath, new Uint8Array(await file.arrayBuffer()), { mode: 0o600 });
-    return await work(filePath);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/**
+ * How the import form's upload is read: the console's own limit, or the fleet's import limit
+ * when that is smaller (a bigger file would only be refused after the whole upload).
+ */
+export function importUploadOptions(fleet: Fleet): UploadOptions {
+  const consoleMax = adminConfig().ADMIN_UPLOAD_MAX_BYTES;
+  const fleetMax = fleet.settings.importMaxBytes;
+  const message =
+    fleetMax < consoleMax
+      ? `The file is larger than ${formatBytes(fleetMax)}, the fleet's import limit (SILO_IMPORT_MAX_BYTES).`
+      : `The upload is larger than ${formatBytes(consoleMax)}; import the file with \`silo import\` instead.`;
+  return {
+    fileField: 'file',
+    maxFileBytes: Math.min(consoleMax, fleetMax),
+    tooLarge: () => new Response(message, { status: 413, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }),
+  };
 }
 
 export function regionOptions(fleet: Fleet): { id: string; jurisdiction: string }[] {

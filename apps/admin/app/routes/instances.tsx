@@ -2,9 +2,12 @@ import { useMemo } from 'react';
 import { Form, Link, data, redirect, useActionData, useNavigation, useSearchParams, useSubmit } from 'react-router';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
 import type { Route } from './+types/instances';
+import type { Fleet } from '@silo/fleet';
+import { isMultipartForm, type AdminSession } from '../lib/auth.server';
 import { getFleet } from '../lib/fleet.server';
-import { currentAdmin, describeError, field, smallForm, uploadForm } from '../lib/http.server';
-import { parseListParams, regionOptions, toListQuery, toRowView, withUploadedFile } from '../lib/instances.server';
+import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
+import { importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../lib/instances.server';
+import { withUpload, type UploadedFile } from '../lib/upload.server';
 import { PAGE_SIZES, STATES, type InstanceRowView } from '../lib/instances';
 import { adminConfig } from '../lib/config.server';
 import { CsrfField } from '../components/csrf';
@@ -27,6 +30,7 @@ export async function loader({ request }: Route.LoaderArgs) {
     regions: regionOptions(fleet),
     jurisdictions: fleet.regions.jurisdictions,
     todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
+    uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
     now: Date.now(),
   };
 }
@@ -36,9 +40,14 @@ type ActionResult = { intent: 'create' | 'import'; error: string; code: string; 
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
   const fleet = await getFleet();
-  const isMultipart = (request.headers.get('content-type') ?? '').startsWith('multipart/form-data');
-  // An upload over the limit never gets here: the sign-in middleware refuses it with a 413 that names `silo import`.
-  const form = isMultipart ? await uploadForm(request) : await smallForm(request);
+  if (isMultipartForm(request)) {
+    // The import form: its file streams into a temp file that lives only while `act` runs.
+    return withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
+  }
+  return act(fleet, admin, await smallForm(request), undefined);
+}
+
+async function act(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined) {
   const intent = field(form, 'intent');
   const name = field(form, 'name');
   const jurisdiction = field(form, 'jurisdiction');
@@ -55,14 +64,11 @@ export async function action({ request, context }: Route.ActionArgs) {
     return redirect(`/instances/${encodeURIComponent(name)}?created=1`);
   }
   if (intent === 'import') {
-    const file = form.get('file');
-    if (!(file instanceof File) || file.size === 0) {
+    if (!file || file.size === 0) {
       return data<ActionResult>({ intent, code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values }, { status: 400 });
     }
     try {
-      await withUploadedFile(file, (filePath) =>
-        fleet.importFile(name, filePath, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor }),
-      );
+      await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor });
     } catch (error) {
       const described = describeError(error);
       return data<ActionResult>({ intent, code: described.code, error: described.message, values }, { status: 400 });
@@ -75,7 +81,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 const column = createColumnHelper<InstanceRowView>();
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
-  const { params, items, total, latestVersion, regions, jurisdictions, todosUrl, now } = loaderData;
+  const { params, items, total, latestVersion, regions, jurisdictions, todosUrl, uploadMaxBytes, now } = loaderData;
   const [searchParams] = useSearchParams();
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -179,7 +185,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
 
       <section className="actions-row">
         <CreateForm jurisdictions={jurisdictions} regions={regions} />
-        <ImportForm jurisdictions={jurisdictions} regions={regions} />
+        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} />
       </section>
 
       <Form method="get" className="filters" role="search" aria-label="Filter instances" onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}>
@@ -343,7 +349,7 @@ function CreateForm(placement: Placement) {
   );
 }
 
-function ImportForm(placement: Placement) {
+function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: number }) {
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const mine = result?.intent === 'import' ? result : undefined;
@@ -356,8 +362,18 @@ function ImportForm(placement: Placement) {
         <input type="hidden" name="intent" value="import" />
         <label htmlFor="import-file">
           SQLite file
-          <input id="import-file" name="file" type="file" accept=".sqlite,.db,.sqlite3,application/vnd.sqlite3,application/octet-stream" required />
+          <input
+            id="import-file"
+            name="file"
+            type="file"
+            accept=".sqlite,.db,.sqlite3,application/vnd.sqlite3,application/octet-stream"
+            required
+            aria-describedby="import-file-hint"
+          />
         </label>
+        <p id="import-file-hint" className="muted small">
+          Up to {formatBytes(maxBytes)}.
+        </p>
         <label htmlFor="import-name">
           New instance name
           <input id="import-name" name="name" required pattern="[a-z0-9\-]{3,63}" defaultValue={mine?.values['name'] ?? ''} aria-describedby={mine ? 'import-error' : undefined} />

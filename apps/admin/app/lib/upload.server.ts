@@ -1,0 +1,180 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
+import type { RouterContextProvider } from 'react-router';
+import { CSRF_FIELD } from '@silo/web';
+import { csrfCheckContext, csrfRefused, type CsrfCheck } from './auth.server';
+
+/** A file part stored in the upload's private temp folder. */
+export interface UploadedFile {
+  readonly path: string;
+  readonly size: number;
+}
+
+export interface Upload {
+  /** The text fields, in order (the CSRF field is not among them). */
+  readonly form: FormData;
+  /** The one file part, or undefined when the form had none. */
+  readonly file: UploadedFile | undefined;
+}
+
+export interface UploadOptions {
+  /** The name of the form's `<input type="file">`; any other file part is refused. */
+  readonly fileField: string;
+  readonly maxFileBytes: number;
+  /** The 413 to answer when the file passes `maxFileBytes`. */
+  readonly tooLarge: () => Response;
+}
+
+/** Text fields are small (names, regions, the token): a few of them, each bounded. */
+const FIELD_MAX_BYTES = 16 * 1024;
+const MAX_FIELDS = 20;
+/** Room for the text fields and part headers around the file when judging Content-Length. */
+const FORM_OVERHEAD_BYTES = MAX_FIELDS * FIELD_MAX_BYTES + 64 * 1024;
+
+/**
+ * Reads a multipart form as it arrives, the file part straight into a private temp folder
+ * (mode 600), runs `work` on it, and removes the folder on every path.
+ *
+ * The body is read once, in order, and never held whole in memory. When the session's CSRF
+ * token did not come as a header, the middleware left it to this reader: the `csrf` field
+ * must come before the file part (the forms render it first) and is verified before a
+ * single byte of the file is written. A file over the limit is refused with 413 as soon as
+ * it passes it; the rest of a refused body is dropped by the server
+ * (`discardUnreadBodyAfterResponse`).
+ */
+export async function withUpload<T>(
+  request: Request,
+  context: Readonly<RouterContextProvider>,
+  options: UploadOptions,
+  work: (upload: Upload) => Promise<T>,
+): Promise<T> {
+  const csrf = context.get(csrfCheckContext);
+  // Only the signed-in middleware decides whether a token still has to be read from the form.
+  if (csrf === null) throw csrfRefused();
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > options.maxFileBytes + FORM_OVERHEAD_BYTES) throw options.tooLarge();
+  const dir = await mkdtemp(path.join(tmpdir(), 'silo-admin-upload-'));
+  try {
+    const upload = await receive(request, dir, options, csrf);
+    return await work(upload);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Parses the body into `dir`; throws a Response (400, 403, 413) for a body it refuses. */
+async function receive(request: Request, dir: string, options: UploadOptions, csrf: CsrfCheck): Promise<Upload> {
+  if (!request.body) throw badForm('The form is empty.');
+  let parser: busboy.Busboy;
+  try {
+    parser = busboy({
+      headers: { 'content-type': request.headers.get('content-type') ?? '' },
+      limits: { fileSize: options.maxFileBytes, files: 1, fields: MAX_FIELDS, fieldSize: FIELD_MAX_BYTES, parts: MAX_FIELDS + 1 },
+    });
+  } catch {
+    throw badForm('The form could not be read (not multipart/form-data with a boundary).');
+  }
+
+  const form = new FormData();
+  // Written by the parser's event handlers: an object, so the reads below see their writes.
+  const state: { verified: boolean; refusal?: Response; stored?: Promise<UploadedFile> } = { verified: csrf.state === 'verified' };
+  /** Keeps the first reason to refuse the body; later ones are consequences of stopping. */
+  const refuse = (response: Response): void => {
+    state.refusal ??= response;
+  };
+
+  parser.on('field', (name, value, info) => {
+    if (state.refusal) return;
+    if (info.nameTruncated || info.valueTruncated) return refuse(badForm(`The form field "${name}" is too long.`));
+    if (name === CSRF_FIELD) {
+      if (state.verified) return;
+      if (csrf.state !== 'deferred' || !csrf.verify(value)) return refuse(csrfRefused());
+      state.verified = true;
+      return;
+    }
+    form.append(name, value);
+  });
+  parser.on('file', (name, stream) => {
+    // Destroying the parser after a refusal destroys this stream with an error: never unhandled.
+    stream.on('error', () => undefined);
+    if (state.refusal) return void stream.resume();
+    if (!state.verified) {
+      stream.resume();
+      return refuse(csrfRefused());
+    }
+    if (name !== options.fileField) {
+      stream.resume();
+      return refuse(badForm(`The form has an unexpected file field "${name}".`));
+    }
+    const target = path.join(dir, 'upload');
+    const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
+    stream.once('limit', () => refuse(options.tooLarge()));
+    const stored = pipeline(stream, out).then((): UploadedFile => ({ path: target, size: out.bytesWritten }));
+    // A failed write (disk full) stops the parser: otherwise it would wait for the file stream forever.
+    stored.catch((error: unknown) => {
+      if (state.refusal) return; // destroyed by us after a refusal
+      refuse(storageFailed(error));
+      parser.destroy();
+    });
+    state.stored = stored;
+  });
+  const tooMany = (): void => refuse(badForm('The form has more fields or files than expected.'));
+  parser.on('filesLimit', tooMany).on('fieldsLimit', tooMany).on('partsLimit', tooMany);
+  parser.on('error', () => refuse(badForm('The form could not be read: the upload is incomplete or malformed.')));
+  const closed = new Promise<void>((resolve) => parser.once('close', resolve));
+
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      const chunk = await reader.read().catch(() => undefined);
+      if (chunk === undefined) {
+        refuse(badForm('The upload was interrupted.'));
+        break;
+      }
+      if (chunk.done) {
+        parser.end();
+        break;
+      }
+      if (!parser.write(chunk.value) && !state.refusal) await drained(parser);
+      if (state.refusal) break;
+    }
+  } finally {
+    // Not cancel(): that destroys the socket before the refusal reaches the client.
+    reader.releaseLock();
+  }
+  if (state.refusal) parser.destroy();
+  await closed;
+  // The file is complete only once its write stream has finished.
+  const file = state.stored ? await state.stored.catch(() => undefined) : undefined;
+  if (state.refusal) throw state.refusal;
+  if (!state.verified) throw csrfRefused();
+  if (state.stored && !file) throw storageFailed(new Error('the file was not stored'));
+  return { form, file };
+}
+
+/** Resolves once the parser takes more input, or has stopped (an error, or destroyed). */
+function drained(parser: busboy.Busboy): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      parser.off('drain', done).off('close', done).off('error', done);
+      resolve();
+    };
+    parser.once('drain', done).once('close', done).once('error', done);
+  });
+}
+
+function badForm(message: string): Response {
+  return new Response(message, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+}
+
+function storageFailed(error: unknown): Response {
+  console.error(`silo admin: storing an upload failed: ${error instanceof Error ? error.message : String(error)}`);
+  return new Response('The upload could not be stored on the server; see the server log.', {
+    status: 500,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+  });
+}

@@ -1,0 +1,248 @@
+import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet } from '@silo/fleet';
+import { todoSchema } from '@silo/todo-schema';
+import routes from '../app/routes';
+import { Client, allPaths, ensureBuilt, processMemory, removeDir, startServer, tempDataDir, text, todoExport, type AdminServer, type FormPart } from './helpers';
+
+const EMAIL = 'admin@localhost';
+const PASSWORD = 'correct-horse-battery-staple';
+const MiB = 1024 * 1024;
+
+/** The import form's parts in the order the browser sends them (the order the form renders). */
+function importParts(csrf: string, name: string, file: FormPart): FormPart[] {
+  return [
+    { name: 'csrf', value: csrf },
+    { name: 'intent', value: 'import' },
+    file,
+    { name: 'name', value: name },
+    { name: 'jurisdiction', value: 'eu' },
+    { name: 'region', value: '' },
+  ];
+}
+
+/** The number of todos in an instance, read through the SQL console. */
+async function todoCount(admin: Client, name: string): Promise<number> {
+  const response = await admin.post(`/instances/${name}/console`, { sql: "SELECT 'todos=' || count(*) FROM todos" });
+  expect(response.status).toBe(200);
+  return Number(/todos=(\d+)/.exec(text(await response.text()))?.[1] ?? NaN);
+}
+
+/** Upload folders left in the server's temp folder (its TMPDIR). */
+function leftovers(tmp: string): string[] {
+  return readdirSync(tmp).filter((entry) => entry.startsWith('silo-admin-upload-'));
+}
+
+describe('admin uploads stream to disk', () => {
+  let server: AdminServer;
+  let dataDir: string;
+  let tmp: string;
+  let work: string;
+  let sqliteFile: string;
+  let admin: Client;
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    work = tempDataDir();
+    tmp = path.join(work, 'server-tmp');
+    mkdirSync(tmp);
+    sqliteFile = await todoExport(work, 3);
+    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    await fleet.create('keep-me', { jurisdiction: 'eu', actor: 'seed' });
+    await fleet.close();
+    await ensureBuilt();
+    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(MiB), TMPDIR: tmp });
+    admin = new Client(server.url);
+    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dataDir) removeDir(dataDir);
+    if (work) removeDir(work);
+  });
+
+  it('imports a real .sqlite file through the form (no JavaScript): the instance shows its TODO count', async () => {
+    const response = await admin.postMultipart('/?index', importParts(admin.csrf, 'imported', { name: 'file', filename: 'three.sqlite', path: sqliteFile }));
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/instances/imported?imported=1');
+    expect(text(await (await admin.get('/instances/imported?imported=1')).text())).toContain('Imported.');
+    expect(await todoCount(admin, 'imported')).toBe(3);
+    expect(leftovers(tmp)).toEqual([]);
+  });
+
+  it('imports through the JavaScript path (single fetch .data request)', async () => {
+    const response = await admin.postMultipart('/_root.data?index', importParts(admin.csrf, 'imported-js', { name: 'file', filename: 'three.sqlite', path: sqliteFile }));
+    expect(response.status).toBeLessThan(400);
+    expect(await response.text()).toContain('/instances/imported-js?imported=1');
+    expect(await todoCount(admin, 'imported-js')).toBe(3);
+    // A script may send the token as a header instead of a field.
+    const withHeader = await admin.postMultipart(
+      '/_root.data?index',
+      importParts(admin.csrf, 'imported-header', { name: 'file', filename: 'three.sqlite', path: sqliteFile }).slice(1),
+      { 'x-csrf-token': admin.csrf },
+    );
+    expect(withHeader.status).toBeLessThan(400);
+    expect((await admin.get('/instances/imported-header')).status).toBe(200);
+    expect(leftovers(tmp)).toEqual([]);
+  });
+
+  it('refuses a file over the limit while it streams (no Content-Length): 413 naming silo import, nothing left', async () => {
+    const big = new Uint8Array(3 * MiB).fill(7);
+    const response = await admin.postMultipart('/?index', importParts(admin.csrf, 'too-big', { name: 'file', filename: 'big.sqlite', bytes: big }));
+    expect(response.status).toBe(413);
+    expect(text(await response.text())).toContain('The upload is larger than 1.0 MB; import the file with `silo import` instead.');
+    expect((await admin.get('/instances/too-big')).status).toBe(404);
+    expect(leftovers(tmp)).toEqual([]);
+    // The connection pool still works after the refused body was dropped.
+    expect((await admin.get('/')).status).toBe(200);
+  });
+
+  it('refuses a damaged SQLite file with a clear error and leaves nothing', async () => {
+    const damaged = Buffer.alloc(8192, 0x42);
+    Buffer.from('SQLite format 3\0', 'latin1').copy(damaged);
+    const response = await admin.postMultipart('/?index', importParts(admin.csrf, 'damaged', { name: 'file', filename: 'damaged.sqlite', bytes: damaged }));
+    expect(response.status).toBe(400);
+    const page = text(await response.text());
+    expect(page).toContain('The file was refused');
+    expect(page).toContain('Nothing was created');
+    expect((await admin.get('/instances/damaged')).status).toBe(404);
+    const notSqlite = await admin.postMultipart('/?index', importParts(admin.csrf, 'not-sqlite', { name: 'file', filename: 'notes.txt', bytes: new TextEncoder().encode('definitely not a database') }));
+    expect(notSqlite.status).toBe(400);
+    expect(text(await notSqlite.text())).toContain('it is not a SQLite database');
+    expect((await admin.get('/instances/not-sqlite')).status).toBe(404);
+    const noFile = await admin.postMultipart('/?index', importParts(admin.csrf, 'no-file', { name: 'file', filename: '', bytes: new Uint8Array(0) }));
+    expect(noFile.status).toBe(400);
+    expect(text(await noFile.text())).toContain('Choose a .sqlite file to import.');
+    expect(leftovers(tmp)).toEqual([]);
+  });
+
+  it('refuses a malformed multipart body with 400 and leaves nothing', async () => {
+    const response = await admin.request('/?index', {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: `--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${admin.csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.sqlite"\r\n\r\ncut off`,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('incomplete or malformed');
+    expect(leftovers(tmp)).toEqual([]);
+  });
+
+  it('refuses a multipart POST without a valid token everywhere, and it changes nothing', async () => {
+    const actions = allPaths(routes).filter((p) => p !== '/login' && p !== '/');
+    expect(actions).toEqual(expect.arrayContaining(['/instances/t01', '/instances/t01/console', '/query/stream', '/migrations/run', '/logout']));
+    for (const pathname of actions.map((p) => p.replace('t01', 'keep-me'))) {
+      for (const suffix of ['', '.data']) {
+        for (const csrf of [[], [{ name: 'csrf', value: 'forged' }]]) {
+          const response = await admin.postMultipart(pathname + suffix, [...csrf, { name: 'intent', value: 'delete' }, { name: 'sql', value: 'SELECT 1' }]);
+          expect(response.status, `POST ${pathname}${suffix}`).toBe(403);
+          await response.body?.cancel();
+        }
+      }
+    }
+    // The session survived the /logout attempts and the instance the delete attempts.
+    expect(text(await (await admin.get('/instances/keep-me')).text())).toContain('keep-me');
+    expect(text(await (await admin.get('/instances/keep-me')).text())).not.toContain('Deleted');
+
+    const file: FormPart = { name: 'file', filename: 'three.sqlite', path: sqliteFile };
+    const attempts: [string, FormPart[]][] = [
+      ['no token', importParts(admin.csrf, 'csrf-none', file).slice(1)],
+      ['a forged token', importParts('forged', 'csrf-forged', file)],
+      ['the token after the file', [...importParts(admin.csrf, 'csrf-late', file).slice(1), { name: 'csrf', value: admin.csrf }]],
+      ['the token as a file part', [{ name: 'csrf', filename: 'csrf.txt', bytes: new TextEncoder().encode(admin.csrf) }, ...importParts(admin.csrf, 'csrf-file', file).slice(1)]],
+    ];
+    for (const [what, parts] of attempts) {
+      for (const pathname of ['/?index', '/_root.data?index']) {
+        const response = await admin.postMultipart(pathname, parts);
+        expect(response.status, `${what} to ${pathname}`).toBe(403);
+        await response.body?.cancel();
+      }
+    }
+    const forgedHeader = await admin.postMultipart('/?index', importParts(admin.csrf, 'csrf-header', file), { 'x-csrf-token': 'forged' });
+    expect(forgedHeader.status).toBe(403);
+    for (const name of ['csrf-none', 'csrf-forged', 'csrf-late', 'csrf-file', 'csrf-header']) {
+      expect((await admin.get(`/instances/${name}`)).status, name).toBe(404);
+    }
+    expect(leftovers(tmp)).toEqual([]);
+    // Refusals stop the parser part-way: nothing of that may go unhandled in the server.
+    expect((await admin.get('/')).status).toBe(200);
+    expect(server.errors()).not.toMatch(/unhandled|uncaught/i);
+  });
+});
+
+/** About 200 MiB of todos: 1,000-character titles. */
+const BIG_ROWS = 200 * 1024;
+
+describe('a large upload', () => {
+  let server: AdminServer;
+  let dataDir: string;
+  let work: string;
+  let bigFile: string;
+  let admin: Client;
+
+  beforeAll(async () => {
+    dataDir = tempDataDir();
+    work = tempDataDir();
+    bigFile = await todoExport(work, BIG_ROWS, 1000);
+    await ensureBuilt();
+    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(1024 * MiB), SILO_IMPORT_MAX_BYTES: String(512 * MiB), TMPDIR: work });
+    admin = new Client(server.url);
+    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (dataDir) removeDir(dataDir);
+    if (work) removeDir(work);
+  });
+
+  it('imports a 200 MB file while the server stays far below that in memory', async () => {
+    const size = statSync(bigFile).size;
+    expect(size).toBeGreaterThan(190 * MiB);
+    // Warm up the pages and code paths first, so the baseline is the server at work.
+    expect((await admin.get('/')).status).toBe(200);
+    const before = processMemory(server.pid);
+    const started = performance.now();
+    const response = await admin.postMultipart('/?index', importParts(admin.csrf, 'big-imported', { name: 'file', filename: 'big.sqlite', path: bigFile }));
+    const seconds = (performance.now() - started) / 1000;
+    expect(response.status).toBe(302);
+    const after = processMemory(server.pid);
+    const growth = after.peak - before.rss;
+    console.log(`upload of ${(size / MiB).toFixed(0)} MiB in ${seconds.toFixed(1)} s; server RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.peak / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)} MiB)`);
+    // Far below the file size: neither the upload nor its import is held in memory.
+    expect(growth).toBeLessThan(size / 4);
+    expect(await todoCount(admin, 'big-imported')).toBe(BIG_ROWS);
+  }, 120_000);
+
+  it('refuses a declared size over the fleet import limit before reading, naming SILO_IMPORT_MAX_BYTES', async () => {
+    expect(text(await (await admin.get('/')).text())).toContain('Up to 512 MB.');
+    const url = new URL('/?index', server.url);
+    // Only the headers and a first part are sent: the refusal must not wait for 600 MiB.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(url, {
+        method: 'POST',
+        headers: {
+          cookie: admin.cookie,
+          origin: server.url,
+          'content-type': 'multipart/form-data; boundary=xyz',
+          'content-length': String(600 * MiB),
+        },
+      });
+      request.on('response', (response) => {
+        let body = '';
+        response.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => {
+          request.destroy();
+          resolve({ status: response.statusCode ?? 0, body });
+        });
+      });
+      request.on('error', reject);
+      request.write(`--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${admin.csrf}\r\n`);
+    });
+    expect(answer.status).toBe(413);
+    expect(text(answer.body)).toContain("The file is larger than 512 MB, the fleet's import limit (SILO_IMPORT_MAX_BYTES).");
+    expect(readdirSync(work).filter((entry) => entry.startsWith('silo-admin-upload-'))).toEqual([]);
+  });
+});
