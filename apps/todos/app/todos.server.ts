@@ -1,4 +1,5 @@
 import type { TenantConnection } from '@silo/fleet';
+import { TODO_METRICS_SQL } from '@silo/todo-schema';
 import type { Tenant } from './context.server';
 
 export interface Todo {
@@ -39,7 +40,7 @@ export async function clearCompleted(db: TenantConnection): Promise<void> {
 
 /** Reports the counts to the catalog (batched by the fleet) after a write. */
 export async function touchMetrics(tenant: Tenant): Promise<void> {
-  const { rows } = await tenant.db.execute('SELECT count(*) AS total, coalesce(sum(completed), 0) AS completed FROM todos');
+  const { rows } = await tenant.db.execute(TODO_METRICS_SQL);
   const row = rows[0];
-  tenant.fleet.touch(tenant.name, { todos: Number(row?.['total'] ?? 0), completed: Number(row?.['completed'] ?? 0) });
+  tenant.fleet.touch(tenant.name, { todos: Number(row?.['todos'] ?? 0), completed: Number(row?.['completed'] ?? 0) });
 }

@@ -138,6 +138,7 @@ export class Fleet {
       provision: (entry, build) => this.#provision(entry, build),
       audited: (operation, instance, actorOption, detail, work) => this.#audited(operation, instance, actorOption, detail, work),
       invalidate: (id) => this.#handles.invalidate(id),
+      refreshMetrics: (name) => this.refreshMetrics(name),
       dropFailed: (name) => {
         const row = this.#catalog.resolve(name);
         if (row?.state === 'failed') this.#catalog.remove(row.id);
@@ -225,6 +226,24 @@ export class Fleet {
 
   flushActivity(): Promise<void> {
     return this.#touches.flush();
+  }
+
+  /**
+   * Reads the app's metrics of an instance with the schema's `metricsSql` and records them in
+   * the catalog, without counting as activity: for data that came from elsewhere (import,
+   * clone, restore). Best effort — the numbers are informational, and an operation that
+   * succeeded must not fail on them; the app's next write reports them anyway.
+   */
+  async refreshMetrics(name: string): Promise<void> {
+    const sql = this.schema.metricsSql;
+    if (!sql) return;
+    try {
+      const row = await this.withInstance(name, async (db) => (await db.execute(sql)).rows[0]);
+      const metrics = Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
+      await this.#catalog.setMetrics(name, metrics, Date.now());
+    } catch {
+      // See above: left to the app's next write.
+    }
   }
 
   // ── Reading the catalog ────────────────────────────────────────────────────────────────
@@ -327,7 +346,7 @@ export class Fleet {
       const region = this.regions.place(options.jurisdiction, options.region);
       let refused = false;
       try {
-        return await this.#provision(
+        await this.#provision(
           { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
           async (url) => {
             try {
@@ -338,6 +357,8 @@ export class Fleet {
             }
           },
         );
+        await this.refreshMetrics(name);
+        return this.#catalog.require(name);
       } finally {
         // A refused upload was never an instance: drop the failed row so the name stays free.
         if (refused) {

@@ -19,9 +19,16 @@ export interface TenantSchema {
   readonly latestVersion: number;
   /** Hash of every migration, so a template built from other SQL is never reused. */
   readonly fingerprint: string;
+  /**
+   * The app's metrics of an instance (e.g. its todo counts), as one SELECT returning one row
+   * of numbers. The app reports them after its writes (`fleet.touch`); the fleet runs this
+   * when an instance's data comes from elsewhere — import, clone, restore — so the catalog
+   * does not show the numbers of an empty database until the app's next write.
+   */
+  readonly metricsSql?: string;
 }
 
-export function defineTenantSchema(input: { id: string; migrations: readonly Migration[] }): TenantSchema {
+export function defineTenantSchema(input: { id: string; migrations: readonly Migration[]; metricsSql?: string }): TenantSchema {
   if (!/^[a-z0-9-]{1,40}$/.test(input.id)) {
     throw new SiloError('SCHEMA_INVALID', `Schema id "${input.id}" must be 1–40 chars of a–z, 0–9, -.`);
   }
@@ -44,5 +51,6 @@ export function defineTenantSchema(input: { id: string; migrations: readonly Mig
     migrations,
     latestVersion: migrations.length,
     fingerprint: hash.digest('hex').slice(0, 16),
+    ...(input.metricsSql ? { metricsSql: input.metricsSql } : {}),
   };
 }

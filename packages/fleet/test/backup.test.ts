@@ -124,11 +124,14 @@ describe('backup points', () => {
     expect((await fleet.backups.status('acme')).lastUndoAt).toBe(restored.undoPoint?.takenAt);
     expect(await notes(fleet, 'acme')).toEqual(['kept']);
     expect((await fleet.engine.integrityCheck(fleet.get('acme').dbUrl))).toEqual([]);
+    // The catalog's metrics follow the restored content.
+    expect(fleet.get('acme').metrics).toEqual({ notes: 1 });
 
     clock.advance(60_000);
     const undone = await fleet.backups.undoRestore('acme');
     expect(undone.point.id).toBe(restored.undoPoint?.id);
     expect(await notes(fleet, 'acme')).toEqual(['kept', 'mistake 1', 'mistake 2']);
+    expect(fleet.get('acme').metrics).toEqual({ notes: 3 });
     // The undo is itself undoable.
     clock.advance(60_000);
     await fleet.backups.undoRestore('acme');

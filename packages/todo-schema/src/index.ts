@@ -1,6 +1,12 @@
 import { defineTenantSchema } from '@silo/fleet';
 
 /**
+ * An instance's todo counts, as the admin shows them: the TODO app reports them after each
+ * write, the fleet after an import or restore brings in data from elsewhere.
+ */
+export const TODO_METRICS_SQL = 'SELECT count(*) AS todos, coalesce(sum(completed), 0) AS completed FROM todos';
+
+/**
  * The TODO app's tenant schema. Each instance's database holds its todos and, so the catalog
  * never holds tenant data, its own users, sessions and invites.
  *
@@ -49,4 +55,5 @@ export const todoSchema = defineTenantSchema({
       `,
     },
   ],
+  metricsSql: TODO_METRICS_SQL,
 });

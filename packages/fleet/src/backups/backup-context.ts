@@ -29,6 +29,8 @@ export interface BackupHost {
   ): Promise<InstanceInfo>;
   audited<T>(operation: string, instance: string | null, options: ActorOption, detail: Record<string, unknown>, work: () => Promise<T>): Promise<T>;
   invalidate(instanceId: string): void;
+  /** Records the app's metrics of an instance whose content was just replaced (best effort). */
+  refreshMetrics(name: string): Promise<void>;
   /** A failed row left by a refused restore-as is dropped so the name stays free. */
   dropFailed(name: string): void;
 }

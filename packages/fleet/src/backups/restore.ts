@@ -105,7 +105,7 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
   let refused = false;
   try {
     await rebuildPoint(store, instanceBase(source.id), manifest, staged);
-    const instance = await host.provision(
+    await host.provision(
       {
         name: newName,
         displayName: `${source.displayName} (${new Date(manifest.takenAt).toISOString()})`,
@@ -122,7 +122,8 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
         }
       },
     );
-    return { mode: 'new-instance', instance, point: pointOf(manifest, manifest) };
+    await host.refreshMetrics(newName);
+    return { mode: 'new-instance', instance: host.catalog.require(newName), point: pointOf(manifest, manifest) };
   } finally {
     removeDatabaseFiles(staged);
     if (refused) host.dropFailed(newName);
@@ -158,6 +159,7 @@ async function restoreInPlace(ctx: BackupContext, instance: InstanceInfo, manife
     await support.replaceContent(instance.dbUrl, staged);
     host.invalidate(instance.id);
     host.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to, sizeBytes: await host.engine.sizeOf(instance.dbUrl) }]);
+    await host.refreshMetrics(instance.name);
     // The files changed: the next cycle stores the restored state as the newest point.
     host.catalog.backups.invalidateToken(instance.id);
     return {

@@ -393,16 +393,15 @@ export class Catalog {
               WHERE name = ? AND state = 'ready'`,
         args: [update.at, update.sizeBytes ?? null, update.name],
       });
-      for (const [key, value] of Object.entries(update.metrics ?? {})) {
-        writes.push({
-          sql: `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
-                SELECT id, ?, ?, ? FROM instances WHERE name = ? AND state = 'ready'
-                ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-          args: [key, value, update.at, update.name],
-        });
-      }
+      writes.push(...metricWrites(update.name, update.metrics ?? {}, update.at));
     }
     return this.#opened.writeBatch(writes);
+  }
+
+  /** Sets an instance's app metrics without counting as activity (its data came from an import, clone or restore). */
+  setMetrics(name: string, metrics: Readonly<Record<string, number>>, at: number): Promise<void> {
+    const writes = metricWrites(name, metrics, at);
+    return writes.length === 0 ? Promise.resolve() : this.#opened.writeBatch(writes);
   }
 
   list(query: ListQuery = {}): ListPage {
@@ -559,6 +558,15 @@ export class Catalog {
       .all({ ...params, limit: clampInt(query.limit ?? 50, 1, 1_000), offset: Math.max(0, query.offset ?? 0) });
     return { items: rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null })), total };
   }
+}
+
+function metricWrites(name: string, metrics: Readonly<Record<string, number>>, at: number): CatalogWrite[] {
+  return Object.entries(metrics).map(([key, value]) => ({
+    sql: `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
+          SELECT id, ?, ?, ? FROM instances WHERE name = ? AND state = 'ready'
+          ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    args: [key, value, at, name],
+  }));
 }
 
 function filterClause(filter: InstanceFilter): { where: string; params: Record<string, unknown> } {
