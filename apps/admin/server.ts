@@ -8,7 +8,8 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequestHandler, type ServerBuild } from 'react-router';
-import { clientFiles, createRequestListener, discardUnreadBodyAfterResponse, securityHeaders } from '@silo/web';
+import { allowedHosts, clientFiles, createRequestListener } from '@silo/web';
+import { loadContextFor } from '@silo/web/react-router';
 import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
@@ -26,17 +27,25 @@ async function main(): Promise<void> {
 
   const build = (await import(pathToBuild())) as ServerBuild;
   const handleRequest = createRequestHandler(build, process.env['NODE_ENV'] === 'development' ? 'development' : 'production');
-  // Request bodies stream with back-pressure: an import upload of GiBs is never held in memory.
-  const handle = createRequestListener((request) => handleRequest(request));
-
-  const server = createServer((req, res) => {
-    for (const [name, value] of Object.entries(securityHeaders)) res.setHeader(name, value);
-    // The sign-in rate limiter keys on this; a client-sent value is overwritten.
-    req.headers['x-silo-client-address'] = req.socket.remoteAddress ?? 'unknown';
-    if (serveClientFile(req, res, isPublicAsset)) return;
-    discardUnreadBodyAfterResponse(req, res);
-    void handle(req, res);
+  // @silo/web's listener: security headers with a CSP nonce on every response, the Host
+  // allow-list (ADMIN_ALLOWED_HOSTS), the client address (trusted proxies only), and request
+  // bodies streamed with back-pressure (an import upload of GiBs is never held in memory).
+  // Only the built bundles are served before sign-in; everything else needs a session.
+  const handle = createRequestListener((request, info) => handleRequest(request, loadContextFor(info)), {
+    trustProxy: config.trustProxy,
+    allowedHosts: allowedHosts({
+      setting: 'ADMIN_ALLOWED_HOSTS',
+      entries: config.ADMIN_ALLOWED_HOSTS,
+      listenHost: config.ADMIN_HOST,
+      port: () => {
+        const address = server.address();
+        return typeof address === 'object' && address ? address.port : config.ADMIN_PORT;
+      },
+    }),
+    staticFiles: (req, res) => serveClientFile(req, res, isPublicAsset),
   });
+
+  const server = createServer((req, res) => void handle(req, res));
   // Long streams (fleet query, migrate all) must not be cut by the default request timeout.
   server.requestTimeout = 0;
 

@@ -5,22 +5,31 @@
  *   node --import tsx apps/todos/server.ts
  *
  * Environment: PORT (default 3000; 0 picks a free port), HOST (default 127.0.0.1; 0.0.0.0 to
- * listen on every interface), SILO_DATA_DIR, SILO_TRUST_PROXY=1 behind a reverse proxy
- * (honours X-Forwarded-Proto/-Host/-For), SILO_COOKIE_SECURE=auto|true|false, SILO_SECRET.
+ * listen on every interface), SILO_ALLOWED_HOSTS (Host names served; default: the listen
+ * address), SILO_TRUST_PROXY (reverse proxies whose X-Forwarded-* are believed: a hop count or
+ * their addresses), SILO_DATA_DIR, SILO_COOKIE_SECURE=auto|true|false, SILO_SECRET. Checked at
+ * start-up (app/config.server.ts).
  */
-import { createReadableStreamFromReadable, writeReadableStreamToWritable } from '@react-router/node';
 import http from 'node:http';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from 'react-router';
-import { clientFiles, discardUnreadBodyAfterResponse } from '@silo/web';
+import { allowedHosts, clientFiles, createRequestListener } from '@silo/web';
+import { loadContextFor } from '@silo/web/react-router';
+import { appConfig } from './app/config.server';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = path.join(here, 'build');
 const serveClientFile = clientFiles(path.join(buildDir, 'client'));
 const serverEntry = path.join(buildDir, 'server', 'index.js');
 
+let config: ReturnType<typeof appConfig>;
+try {
+  config = appConfig();
+} catch (error) {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+}
 let build: ServerBuild;
 try {
   build = (await import(pathToFileURL(serverEntry).href)) as ServerBuild;
@@ -29,68 +38,24 @@ try {
   throw error;
 }
 const handle = createRequestHandler(build, process.env['NODE_ENV'] ?? 'production');
-const trustProxy = ['1', 'true'].includes(process.env['SILO_TRUST_PROXY'] ?? '');
-const port = Number(process.env['PORT'] ?? 3000);
-const host = process.env['HOST'] || '127.0.0.1';
+const { port, host } = config;
 
-function first(value: string | string[] | undefined): string | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  return raw?.split(',')[0]?.trim() || undefined;
-}
-
-function toRequest(req: http.IncomingMessage, res: http.ServerResponse): Request {
-  const encrypted = (req.socket as Partial<TLSSocket>).encrypted === true;
-  const protocol = (trustProxy && first(req.headers['x-forwarded-proto'])) || (encrypted ? 'https' : 'http');
-  const hostHeader = (trustProxy && first(req.headers['x-forwarded-host'])) || req.headers.host || 'localhost';
-  const url = new URL(req.url ?? '/', `${protocol}://${hostHeader}`);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.set(name, value);
-  }
-  // The app's rate limits key on this; a client-sent value is never trusted.
-  headers.set('x-silo-client-ip', (trustProxy && first(req.headers['x-forwarded-for'])) || req.socket.remoteAddress || 'unknown');
-  const controller = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  const method = req.method ?? 'GET';
-  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal: controller.signal };
-  if (method !== 'GET' && method !== 'HEAD') {
-    init.body = createReadableStreamFromReadable(req);
-    init.duplex = 'half';
-  }
-  return new Request(url, init);
-}
-
-async function sendResponse(req: http.IncomingMessage, res: http.ServerResponse, response: Response): Promise<void> {
-  res.statusCode = response.status;
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader('Set-Cookie', cookies);
-  for (const [name, value] of response.headers) if (name !== 'set-cookie') res.setHeader(name, value);
-  if (response.body && req.method !== 'HEAD') await writeReadableStreamToWritable(response.body, res);
-  else res.end();
-}
-
-const server = http.createServer((req, res) => {
-  if (serveClientFile(req, res)) return;
-  discardUnreadBodyAfterResponse(req, res);
-  let request: Request;
-  try {
-    request = toRequest(req, res);
-  } catch {
-    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.');
-    return;
-  }
-  handle(request)
-    .then((response) => sendResponse(req, res, response))
-    .catch((error: unknown) => {
-      console.error('Request failed:', error instanceof Error ? error.message : String(error));
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Internal error.');
-      else res.destroy();
-    });
+// Security headers, the Host allow-list, the client address and CSP nonces: @silo/web.
+const listener = createRequestListener((request, info) => handle(request, loadContextFor(info)), {
+  trustProxy: config.trustProxy,
+  allowedHosts: allowedHosts({
+    setting: 'SILO_ALLOWED_HOSTS',
+    entries: config.allowedHosts,
+    listenHost: host,
+    port: () => {
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+  }),
+  staticFiles: (req, res) => serveClientFile(req, res),
 });
+
+const server = http.createServer((req, res) => void listener(req, res));
 
 server.listen(port, host, () => {
   const address = server.address();

@@ -4,7 +4,9 @@ import {
   createRateLimiter,
   csrfToken,
   hashToken,
+  clientAddressOf,
   randomToken,
+  safeNextPath,
   sessionCookieOptions,
   verifyCsrfToken,
   type RateLimiter,
@@ -130,17 +132,14 @@ export function requireCsrf(form: FormData, viewer: Viewer): void {
   }
 }
 
-/** A redirect target inside this instance only (no open redirects). */
+/** A redirect target inside this instance only (no open redirects; @silo/web safeNextPath). */
 export function safeNext(name: string, next: unknown): string {
-  const base = `/t/${name}`;
-  if (typeof next !== 'string' || next.startsWith('//') || next.includes('\\')) return base;
-  if (next === base || next.startsWith(`${base}/`) || next.startsWith(`${base}?`)) return next;
-  return base;
+  return safeNextPath(next, { fallback: `/t/${name}`, within: `/t/${name}` });
 }
 
-/** Set by server.ts from the socket (or a trusted proxy); anything a client sends is replaced. */
+/** Set by the request listener from the socket (or trusted proxies); a client-sent value is replaced. */
 export function clientIp(request: Request): string {
-  return request.headers.get('x-silo-client-ip') ?? 'unknown';
+  return clientAddressOf(request);
 }
 
 interface Limiters {

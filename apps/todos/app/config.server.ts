@@ -1,3 +1,4 @@
+import { allowedHostsSchema, trustProxySchema, type TrustProxy } from '@silo/web';
 import { z } from 'zod';
 
 /** The app's own settings (the fleet reads its SILO_* settings itself). Fails fast on bad values. */
@@ -5,8 +6,16 @@ const envSchema = z.object({
   SILO_DATA_DIR: z.string().min(1).default('data'),
   /** `auto` marks cookies Secure when the request arrived over https (directly or via a trusted proxy). */
   SILO_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  /** Trust X-Forwarded-For/-Proto/-Host from a reverse proxy in front of the app. */
-  SILO_TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Where the server listens (server.ts). 0 picks a free port. */
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /**
+   * Trust X-Forwarded-For/-Proto/-Host from reverse proxies: 0 (none), a hop count (1 = one
+   * proxy), or a comma list of proxy addresses/CIDR ranges (see @silo/web forwarded.ts).
+   */
+  SILO_TRUST_PROXY: trustProxySchema,
+  /** Host names served (comma list of host[:port]); unset: the listen address (hosts.ts). */
+  SILO_ALLOWED_HOSTS: allowedHostsSchema,
   SILO_CREATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
   SILO_SIGNIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   SILO_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
@@ -14,6 +23,11 @@ const envSchema = z.object({
 
 export interface AppConfig {
   readonly dataDir: string;
+  readonly port: number;
+  readonly host: string;
+  readonly trustProxy: TrustProxy;
+  /** undefined: the default for the listen address. */
+  readonly allowedHosts: readonly string[] | undefined;
   readonly cookieSecure: 'auto' | boolean;
   readonly createLimitPerHour: number;
   readonly signInLimitPerAccount: number;
@@ -24,7 +38,8 @@ let cached: AppConfig | undefined;
 
 export function appConfig(): AppConfig {
   if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
+  // An empty variable means unset (HOST= in a shell, a blank line in an env file).
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`Invalid configuration: ${issues.join('; ')}`);
@@ -32,6 +47,10 @@ export function appConfig(): AppConfig {
   const env = parsed.data;
   cached = {
     dataDir: env.SILO_DATA_DIR,
+    port: env.PORT,
+    host: env.HOST,
+    trustProxy: env.SILO_TRUST_PROXY,
+    allowedHosts: env.SILO_ALLOWED_HOSTS,
     cookieSecure: env.SILO_COOKIE_SECURE === 'auto' ? 'auto' : env.SILO_COOKIE_SECURE === 'true',
     createLimitPerHour: env.SILO_CREATE_LIMIT_PER_HOUR,
     signInLimitPerAccount: env.SILO_SIGNIN_LIMIT_PER_ACCOUNT,

@@ -1,4 +1,4 @@
-import { assertSameOrigin, securityHeaders } from '@silo/web';
+import { assertSameOrigin } from '@silo/web';
 import type { MiddlewareFunction } from 'react-router';
 import { MAX_FORM_BYTES } from './config.server';
 
@@ -6,44 +6,38 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Runs for every request: refuses cross-site writes (403) and bodies that announce more than
- * any form needs (413; actions also count while reading), and adds the security headers.
+ * any form needs (413; actions also count while reading). The security headers are set by the
+ * request listener (@silo/web), for every response, this middleware's or not.
  */
 export const securityMiddleware: MiddlewareFunction<Response> = async ({ request }, next) => {
   if (!SAFE_METHODS.has(request.method.toUpperCase())) {
     try {
       assertSameOrigin(request);
     } catch (error) {
-      if (error instanceof Response) return withSecurityHeaders(error);
+      if (error instanceof Response) return error;
       throw error;
     }
     const declared = Number(request.headers.get('content-length') ?? '0');
     if (declared > MAX_FORM_BYTES) {
-      return withSecurityHeaders(
-        new Response(`The request is larger than ${MAX_FORM_BYTES} bytes and was refused.`, {
-          status: 413,
-          headers: { 'Content-Type': 'text/plain; charset=utf-8' },
-        }),
-      );
+      return new Response(`The request is larger than ${MAX_FORM_BYTES} bytes and was refused.`, {
+        status: 413,
+        headers: { 'Content-Type': 'text/plain; charset=utf-8' },
+      });
     }
   }
-  return withSecurityHeaders(await next());
+  return withRetryAfter(await next());
 };
 
-function withSecurityHeaders(response: Response): Response {
+/** A 503 (instance being set up or migrated) tells clients when to try again. */
+function withRetryAfter(response: Response): Response {
+  if (response.status !== 503 || response.headers.has('Retry-After')) return response;
   let target = response;
   try {
-    applyHeaders(target.headers);
+    target.headers.set('Retry-After', '2');
   } catch {
     // Immutable headers (e.g. a Response from fetch): copy it.
     target = new Response(response.body, response);
-    applyHeaders(target.headers);
+    target.headers.set('Retry-After', '2');
   }
-  if (target.status === 503 && !target.headers.has('Retry-After')) target.headers.set('Retry-After', '2');
   return target;
-}
-
-function applyHeaders(headers: Headers): void {
-  for (const [name, value] of Object.entries(securityHeaders)) {
-    if (!headers.has(name)) headers.set(name, value);
-  }
 }

@@ -1,30 +1,85 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { createHeaders, sendResponse } from '@remix-run/node-fetch-server';
+import { forwardedFor, NO_PROXY, type Forwarded, type TrustProxy } from './forwarded';
+import type { AllowedHosts } from './hosts';
+import { createNonce, securityHeaders } from './http';
+import { discardUnreadBodyAfterResponse } from './unread-body';
 
 /** How much of a request body may wait unread before the socket is paused. */
 const BODY_BUFFER_BYTES = 64 * 1024;
 
 /**
- * A node:http listener for a fetch-style handler (React Router's `createRequestHandler`).
- *
- * It replaces @react-router/node's `createRequestListener` for one reason: that adapter
- * (@mjackson/node-fetch-server 0.2) enqueues every chunk of a request body as it arrives,
- * whatever its reader takes, so an upload that arrives faster than it is stored piles up in
- * memory, and it writes response bodies without waiting for the socket to drain. Here the
- * body is read with back-pressure (the socket pauses once 64 KiB wait unread), and responses
- * are written by @remix-run/node-fetch-server's `sendResponse`, which waits for drain.
+ * The header carrying the client's address to the app (rate limits key on it). The listener
+ * always overwrites it, so a value a client sends never reaches the app.
  */
-export function createRequestListener(handler: (request: Request) => Promise<Response>): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+export const CLIENT_ADDRESS_HEADER = 'x-silo-client-address';
+
+/** What the listener decided about a request, handed to the app with it. */
+export interface RequestInfo {
+  /** This response's CSP nonce: inline scripts must carry it. */
+  readonly nonce: string;
+  /** The client's address (the socket's peer, or what trusted proxies say). */
+  readonly clientAddress: string;
+}
+
+export interface RequestListenerOptions {
+  /** Host values this server answers for; others get 421. Default: any. */
+  readonly allowedHosts?: AllowedHosts;
+  /** Which proxies' X-Forwarded-* headers are believed. Default: none. */
+  readonly trustProxy?: TrustProxy;
+  /** Serves a built client file if the request names one (after the Host check, with the headers). */
+  readonly staticFiles?: (req: IncomingMessage, res: ServerResponse) => boolean;
+}
+
+/**
+ * The node:http listener of both apps, in front of a fetch-style handler (React Router's
+ * request handler). Everything every response needs happens here, before any app code, so
+ * nothing can bypass it:
+ * - the security headers (with a fresh CSP nonce) are set on the response first;
+ * - a Host that is not allowed is refused with 421 (DNS rebinding);
+ * - the client address comes from `forwardedFor` (trusted proxies only), in the
+ *   `x-silo-client-address` header, replacing whatever the client sent;
+ * - the body is read with back-pressure (the socket pauses once 64 KiB wait unread) and
+ *   responses are written by @remix-run/node-fetch-server's `sendResponse`, which waits for
+ *   drain. (@react-router/node's adapter buffered every chunk of an upload and ignored drain.)
+ */
+export function createRequestListener(
+  handler: (request: Request, info: RequestInfo) => Promise<Response>,
+  options: RequestListenerOptions = {},
+): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const trust = options.trustProxy ?? NO_PROXY;
   return async (req, res) => {
+    const nonce = createNonce();
+    // Headers passed to writeHead later take precedence, so a response may still set its own.
+    for (const [name, value] of Object.entries(securityHeaders(nonce))) res.setHeader(name, value);
+    const forwarded = forwardedFor(req, trust);
+    if (options.allowedHosts && !options.allowedHosts.allows(forwarded.host)) {
+      const host = JSON.stringify(forwarded.host ?? '');
+      console.warn(`Refused a request for host ${oneLine(host)}: ${options.allowedHosts.describe()}.`);
+      res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end(`This server does not answer for the host ${host}. If it should, list that host in ${options.allowedHosts.setting}.\n`);
+      return;
+    }
+    if (options.staticFiles?.(req, res)) return;
+    discardUnreadBodyAfterResponse(req, res);
     const controller = new AbortController();
     // A client that goes away before the response is complete aborts the work for it.
     res.once('close', () => {
       if (!res.writableFinished) controller.abort();
     });
+    let request: Request;
+    try {
+      request = createRequest(req, controller.signal, forwarded);
+    } catch (error) {
+      // A target the URL parser refuses (e.g. `GET //:x`): the client's mistake, one line.
+      console.warn(`Bad request ${oneLine(req.method ?? '')} ${oneLine(JSON.stringify(req.url ?? ''))}: ${error instanceof Error ? error.message : String(error)}`);
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
+      return;
+    }
     let response: Response;
     try {
-      response = await handler(createRequest(req, controller.signal));
+      response = await handler(request, { nonce, clientAddress: forwarded.clientAddress });
     } catch (error) {
       console.error(error);
       response = new Response('Internal Server Error', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
@@ -35,14 +90,29 @@ export function createRequestListener(handler: (request: Request) => Promise<Res
 }
 
 /** The fetch Request for a node:http request; its body streams from the socket with back-pressure. */
-export function createRequest(req: IncomingMessage, signal: AbortSignal): Request {
+export function createRequest(req: IncomingMessage, signal: AbortSignal, forwarded: Forwarded = forwardedFor(req, NO_PROXY)): Request {
   const method = req.method ?? 'GET';
-  const encrypted = 'encrypted' in req.socket && req.socket.encrypted === true;
-  const url = `${encrypted ? 'https:' : 'http:'}//${req.headers.host ?? 'localhost'}${req.url ?? '/'}`;
-  const init: RequestInit & { duplex?: 'half' } = { method, headers: createHeaders(req), signal };
+  const target = req.url ?? '/';
+  // Origin-form only. Resolving the target against the host instead would let `GET //evil/x`
+  // or an absolute-form `GET http://evil/x` change the origin the app sees.
+  if (!target.startsWith('/')) throw new Error('the request target must be a path');
+  const url = new URL(`${forwarded.protocol}://${forwarded.host ?? 'localhost'}${target}`);
+  const headers = createHeaders(req);
+  headers.set(CLIENT_ADDRESS_HEADER, forwarded.clientAddress);
+  const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };
   if (method !== 'GET' && method !== 'HEAD') {
     init.body = Readable.toWeb(req, { strategy: new ByteLengthQueuingStrategy({ highWaterMark: BODY_BUFFER_BYTES }) }) as ReadableStream<Uint8Array>;
     init.duplex = 'half';
   }
   return new Request(url, init);
+}
+
+/** The client address `createRequestListener` put on the request. */
+export function clientAddressOf(request: Request): string {
+  return request.headers.get(CLIENT_ADDRESS_HEADER) ?? 'unknown';
+}
+
+/** A client-supplied value for a log line: no line breaks, bounded. */
+function oneLine(value: string): string {
+  return value.replace(/[\r\n]+/g, ' ').slice(0, 200);
 }

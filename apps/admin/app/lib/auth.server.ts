@@ -8,6 +8,7 @@ import {
   hashToken,
   randomToken,
   readForm,
+  safeNextPath,
   verifyCsrfToken,
   verifyPassword,
   type RateLimiter,
@@ -193,7 +194,7 @@ export async function signOut(request: Request): Promise<string> {
   return sessionCookie('', 0);
 }
 
-/** Only same-site paths are followed after sign-in. */
+/** Only paths on this origin are followed after sign-in (@silo/web safeNextPath). */
 export function safeNext(next: string | null): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  return safeNextPath(next, { fallback: '/' });
 }

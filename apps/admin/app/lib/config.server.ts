@@ -1,3 +1,4 @@
+import { allowedHostsSchema, trustProxySchema } from '@silo/web';
 import { z } from 'zod';
 
 const envSchema = z.object({
@@ -14,22 +15,37 @@ const envSchema = z.object({
   ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).default(12),
   /** Set when the console is served over HTTPS (behind a proxy), so cookies are Secure. */
   ADMIN_SECURE_COOKIES: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** Host names the console answers for (comma list of host[:port]); unset: its listen address. */
+  ADMIN_ALLOWED_HOSTS: allowedHostsSchema,
+  /** Reverse proxies in front of the console (as SILO_TRUST_PROXY, which it defaults to). */
+  ADMIN_TRUST_PROXY: z.string().optional(),
+  SILO_TRUST_PROXY: z.string().optional(),
 });
 
-export type AdminConfig = z.infer<typeof envSchema> & { secureCookies: boolean };
+/** Which proxies the console believes: ADMIN_TRUST_PROXY, else the fleet-wide SILO_TRUST_PROXY. */
+const trustSchema = z.object({ value: trustProxySchema });
+
+export type AdminConfig = z.infer<typeof envSchema> & { secureCookies: boolean; trustProxy: z.infer<typeof trustProxySchema> };
 
 let cached: AdminConfig | undefined;
 
 /** The console's settings from ADMIN_* variables; fails fast naming the variable. */
 export function adminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   if (cached && env === process.env) return cached;
-  const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'TODOS_URL') && value !== ''));
+  const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'TODOS_URL' || key === 'SILO_TRUST_PROXY') && value !== ''));
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
     throw new Error(`Invalid admin configuration: ${issues}`);
   }
-  const config = { ...parsed.data, secureCookies: parsed.data.ADMIN_SECURE_COOKIES === '1' || parsed.data.ADMIN_SECURE_COOKIES === 'true' };
+  const trustSetting = parsed.data.ADMIN_TRUST_PROXY !== undefined ? 'ADMIN_TRUST_PROXY' : 'SILO_TRUST_PROXY';
+  const trust = trustSchema.safeParse({ value: parsed.data.ADMIN_TRUST_PROXY ?? parsed.data.SILO_TRUST_PROXY });
+  if (!trust.success) throw new Error(`Invalid admin configuration: ${trustSetting}: ${trust.error.issues.map((issue) => issue.message).join('; ')}`);
+  const config = {
+    ...parsed.data,
+    secureCookies: parsed.data.ADMIN_SECURE_COOKIES === '1' || parsed.data.ADMIN_SECURE_COOKIES === 'true',
+    trustProxy: trust.data.value,
+  };
   if (env === process.env) cached = config;
   return config;
 }

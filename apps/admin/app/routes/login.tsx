@@ -1,5 +1,5 @@
 import { Form, data, redirect, useNavigation } from 'react-router';
-import { assertSameOrigin } from '@silo/web';
+import { assertSameOrigin, clientAddressOf } from '@silo/web';
 import type { Route } from './+types/login';
 import { readSession, safeNext, signIn } from '../lib/auth.server';
 import { field, smallForm } from '../lib/http.server';
@@ -20,14 +20,10 @@ export async function action({ request }: Route.ActionArgs) {
   const password = typeof form.get('password') === 'string' ? (form.get('password') as string) : '';
   const next = safeNext(field(form, 'next'));
   if (!email || !password) return data({ error: 'Enter your email and password.', email }, { status: 400 });
+  // Set by the request listener from the socket or trusted proxies (SILO_TRUST_PROXY).
   const result = await signIn(email, password, clientAddressOf(request));
   if (!result.ok) return data({ error: result.error, email }, { status: result.status });
   return redirect(next, { headers: { 'Set-Cookie': result.setCookie } });
-}
-
-/** server.ts sets this header from the socket (overwriting whatever the client sent). */
-function clientAddressOf(request: Request): string {
-  return request.headers.get('x-silo-client-address') ?? 'unknown';
 }
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {

@@ -1,0 +1,95 @@
+/**
+ * The React Router side of the request listener, shared by both apps' `app/entry.server.tsx`
+ * and `server.ts` (a subpath of @silo/web, so the main entry stays free of React).
+ */
+import { PassThrough } from 'node:stream';
+import { createReadableStreamFromReadable } from '@react-router/node';
+import { isbot } from 'isbot';
+import { createElement } from 'react';
+import { renderToPipeableStream } from 'react-dom/server';
+import {
+  RouterContextProvider,
+  ServerRouter,
+  createContext,
+  isRouteErrorResponse,
+  type EntryContext,
+  type HandleErrorFunction,
+} from 'react-router';
+import type { RequestInfo } from './request-listener';
+
+/** What the listener decided about this request (CSP nonce, client address), for app code. */
+export const requestInfoContext = createContext<RequestInfo>();
+
+/** The load context React Router's handler gets for a request (middleware is on in both apps). */
+export function loadContextFor(info: RequestInfo): RouterContextProvider {
+  return new RouterContextProvider(new Map([[requestInfoContext, info]]));
+}
+
+/** How long a streamed document may wait for deferred data before it is cut off. */
+export const streamTimeout = 5_000;
+
+/**
+ * React Router's default Node entry, plus the CSP nonce: `<ServerRouter nonce>` hands it to
+ * `<Scripts>`, `<ScrollRestoration>` and the streamed data scripts, and React puts it on the
+ * inline scripts it writes itself. The listener's CSP header carries the same nonce.
+ */
+export function handleDocumentRequest(
+  request: Request,
+  responseStatusCode: number,
+  responseHeaders: Headers,
+  routerContext: EntryContext,
+  loadContext: RouterContextProvider,
+): Promise<Response> | Response {
+  if (request.method.toUpperCase() === 'HEAD') return new Response(null, { status: responseStatusCode, headers: responseHeaders });
+  const { nonce } = loadContext.get(requestInfoContext);
+  return new Promise((resolve, reject) => {
+    let shellRendered = false;
+    const userAgent = request.headers.get('user-agent');
+    // Crawlers and SPA mode get the whole document at once.
+    const waitForAll = (userAgent !== null && isbot(userAgent)) || routerContext.isSpaMode;
+    let timeout: ReturnType<typeof setTimeout> | undefined = setTimeout(() => abort(), streamTimeout + 1_000);
+    const ready = (): void => {
+      shellRendered = true;
+      const body = new PassThrough({
+        final(callback) {
+          clearTimeout(timeout);
+          timeout = undefined;
+          callback();
+        },
+      });
+      responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
+      pipe(body);
+      resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
+    };
+    const { pipe, abort } = renderToPipeableStream(createElement(ServerRouter, { context: routerContext, url: request.url, nonce }), {
+      nonce,
+      ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
+      onShellError(error: unknown) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+      onError(error: unknown) {
+        responseStatusCode = 500;
+        // Errors inside the shell are logged by React Router (handleError); later ones here.
+        if (shellRendered) console.error(error);
+      },
+    });
+  });
+}
+
+/**
+ * React Router's error log. A client's mistake it answers itself before any route code runs
+ * (405 for a POST to a route without an action, 400 for a malformed `.data` request or a bad
+ * `_routes` parameter, 404) is one line, not a stack trace per request: anyone can send those.
+ * Aborted requests are not logged; anything else (a bug, a 5xx) is logged in full.
+ */
+export const handleError: HandleErrorFunction = (error, { request }) => {
+  if (request.signal.aborted) return;
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    const url = new URL(request.url);
+    const detail = (error as { error?: unknown }).error;
+    const message = detail instanceof Error ? detail.message : typeof error.data === 'string' ? error.data : error.statusText;
+    console.warn(`${error.status} ${request.method} ${url.pathname}${url.search.length > 0 ? '?…' : ''}: ${message.replace(/[\r\n]+/g, ' ').slice(0, 300)}`);
+    return;
+  }
+  console.error(error);
+};
