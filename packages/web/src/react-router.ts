@@ -77,19 +77,34 @@ export function handleDocumentRequest(
 }
 
 /**
+ * Plain errors React Router raises for a request it then answers with 400 itself: a POST
+ * whose Origin does not match (its own CSRF check, before any middleware) or is not a URL,
+ * and the same for a `.data` request ("Bad Request").
+ */
+function isClientMistake(error: unknown): error is Error {
+  return error instanceof Error && (error.message === 'Bad Request' || error.message.endsWith('Aborting the action.'));
+}
+
+/**
  * React Router's error log. A client's mistake it answers itself before any route code runs
- * (405 for a POST to a route without an action, 400 for a malformed `.data` request or a bad
- * `_routes` parameter, 404) is one line, not a stack trace per request: anyone can send those.
+ * (405 for a POST to a route without an action, 400 for a cross-origin POST or a malformed
+ * `.data` request, 404) is one line, not a stack trace per request: anyone can send those.
  * Aborted requests are not logged; anything else (a bug, a 5xx) is logged in full.
  */
 export const handleError: HandleErrorFunction = (error, { request }) => {
   if (request.signal.aborted) return;
+  let line: string | undefined;
   if (isRouteErrorResponse(error) && error.status < 500) {
-    const url = new URL(request.url);
     const detail = (error as { error?: unknown }).error;
-    const message = detail instanceof Error ? detail.message : typeof error.data === 'string' ? error.data : error.statusText;
-    console.warn(`${error.status} ${request.method} ${url.pathname}${url.search.length > 0 ? '?…' : ''}: ${message.replace(/[\r\n]+/g, ' ').slice(0, 300)}`);
+    line = `${error.status}: ${detail instanceof Error ? detail.message : typeof error.data === 'string' ? error.data : error.statusText}`;
+  } else if (isClientMistake(error)) {
+    line = `400: ${error.message}`;
+  }
+  if (line === undefined) {
+    console.error(error);
     return;
   }
-  console.error(error);
+  const url = new URL(request.url);
+  // Client-chosen text: kept to one bounded line, and the query (which may hold tokens) left out.
+  console.warn(`Refused ${request.method} ${url.pathname}${url.search.length > 0 ? '?…' : ''}: ${line}`.replace(/[\r\n]+/g, ' ').slice(0, 400));
 };
