@@ -7,6 +7,7 @@ export interface DayPoint {
   active: number;
 }
 
+/** Also the height of `.chart-area` in app.css (no inline style: the CSP has style-src 'self'). */
 const HEIGHT = 280;
 
 /**
@@ -25,7 +26,7 @@ export function ActivityChart({ series }: { series: readonly DayPoint[] }) {
           {first} to {last} (UTC). The numbers are also in the table below.
         </span>
       </figcaption>
-      <div className="chart-area" style={{ height: HEIGHT }} aria-hidden={hydrated ? undefined : true}>
+      <div className="chart-area" aria-hidden={hydrated ? undefined : true}>
         {hydrated ? (
           <ResponsiveContainer width="100%" height={HEIGHT}>
             <BarChart data={[...series]} margin={{ top: 8, right: 16, bottom: 24, left: 8 }}>
