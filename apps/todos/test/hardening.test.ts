@@ -101,7 +101,7 @@ describe('CSP with per-request nonces (finding 10.2)', () => {
     const nonces = [first, second].map((page) => {
       const csp = page.headers.get('content-security-policy') ?? '';
       expect(csp).not.toContain('unsafe-inline');
-      expect(csp).toContain("style-src 'self';");
+      expect(csp).toMatch(/style-src 'self' 'nonce-[^']+';/);
       return /script-src 'self' 'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)?.[1];
     });
     expect(nonces[0]).toBeDefined();

@@ -9,16 +9,17 @@ export function createNonce(): string {
  * Headers every response of both apps carries, set by the request listener before anything
  * else runs, so no response (React Router's own 400/405, a static file, a refused Host) lacks
  * them. Scripts run only from this origin or with this response's nonce: an injected inline
- * script has no nonce and is blocked. Styles come only from this origin (no inline `style`
- * attributes in server-rendered markup; styles React sets after hydration go through the
- * CSSOM, which CSP does not restrict).
+ * script has no nonce and is blocked. Styles come from this origin or from style elements
+ * with the nonce (CodeMirror's themes, given the nonce); inline `style` attributes are blocked,
+ * so server-rendered markup has none (styles React sets after hydration go through the CSSOM,
+ * which CSP does not restrict).
  */
 export function securityHeaders(nonce: string): Readonly<Record<string, string>> {
   return {
     'Content-Security-Policy': [
       "default-src 'self'",
       `script-src 'self' 'nonce-${nonce}'`,
-      "style-src 'self'",
+      `style-src 'self' 'nonce-${nonce}'`,
       "img-src 'self' data:",
       "connect-src 'self'",
       "object-src 'none'",

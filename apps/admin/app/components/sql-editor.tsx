@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { documentNonce } from './csp-nonce';
 
 export interface SqlEditorProps {
   /** The textarea's name: the form submits it, with or without JavaScript. */
@@ -50,6 +51,8 @@ export function SqlEditor({ name, label, defaultValue, schema, onRun, className 
             basicSetup,
             sql({ dialect: SQLite, schema: JSON.parse(schemaKey) as Record<string, string[]>, upperCaseKeywords: true }),
             EditorView.lineWrapping,
+            // The editor's themes are <style> elements: the CSP allows them with this nonce.
+            EditorView.cspNonce.of(documentNonce()),
             EditorView.contentAttributes.of({ 'aria-label': label }),
             EditorView.updateListener.of((update) => {
               if (update.docChanged) textarea.value = update.state.doc.toString();
