@@ -57,10 +57,11 @@ describe('sign-in next stays within the list (finding 6)', () => {
     const name = uniqueName('crlf');
     const cookie = await createList(base, name);
     const email = `owner@${name}.test`;
-    const posted = await post(base, `/t/${name}/sign-in`, { email, password: PASSWORD, next: `/t/${name}\r\nSet-Cookie: evil=1` });
+    // Inside the list's path, so only the CR/LF is wrong (it made an invalid Location: a 500).
+    const posted = await post(base, `/t/${name}/sign-in`, { email, password: PASSWORD, next: `/t/${name}/\r\nSet-Cookie: evil=1` });
     expect(posted.status).toBe(302);
     expect(posted.location).toBe(`/t/${name}`);
-    const loader = await get(base, `/t/${name}/sign-in?next=%2Ft%2F${name}%0d%0aSet-Cookie:%20evil=1`, cookie);
+    const loader = await get(base, `/t/${name}/sign-in?next=%2Ft%2F${name}%2F%0d%0aSet-Cookie:%20evil=1`, cookie);
     expect(loader.status).toBe(302);
     expect(loader.location).toBe(`/t/${name}`);
     expect(loader.headers.getSetCookie().some((value) => value.startsWith('evil='))).toBe(false);
