@@ -17,8 +17,12 @@ import {
 } from 'react-router';
 import type { RequestInfo } from './request-listener';
 
-/** What the listener decided about this request (CSP nonce, client address), for app code. */
-export const requestInfoContext = createContext<RequestInfo>();
+/**
+ * What the listener decided about this request (CSP nonce, client address), for app code.
+ * Null when the build runs under another server (`react-router dev`, react-router-serve in
+ * the benchmarks): those send no CSP, so pages render without a nonce.
+ */
+export const requestInfoContext = createContext<RequestInfo | null>(null);
 
 /** The load context React Router's handler gets for a request (middleware is on in both apps). */
 export function loadContextFor(info: RequestInfo): RouterContextProvider {
@@ -41,7 +45,7 @@ export function handleDocumentRequest(
   loadContext: RouterContextProvider,
 ): Promise<Response> | Response {
   if (request.method.toUpperCase() === 'HEAD') return new Response(null, { status: responseStatusCode, headers: responseHeaders });
-  const { nonce } = loadContext.get(requestInfoContext);
+  const nonce = loadContext.get(requestInfoContext)?.nonce;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const userAgent = request.headers.get('user-agent');
