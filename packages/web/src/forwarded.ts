@@ -28,7 +28,7 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     // proxy-addr validates every address and range here, so a typo fails at start-up.
     proxyAddr.compile(addresses);
   } catch (error) {
-    throw new Error(`not a hop count or a list of proxy addresses: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`not a hop count or a list of proxy addresses: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { kind: 'addresses', addresses };
 }
