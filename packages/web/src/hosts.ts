@@ -61,6 +61,12 @@ function parseHost(value: string): Entry | undefined {
   return { hostname: url.hostname, port };
 }
 
+/** A Host without a port is the scheme's default port: 80, or 443 behind a TLS proxy. */
+function portMatches(expected: string | undefined, given: string | undefined): boolean {
+  if (expected === undefined || expected === given) return true;
+  return given === undefined && (expected === '80' || expected === '443');
+}
+
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
 function isLoopback(host: string): boolean {
@@ -91,7 +97,7 @@ export function allowedHosts(options: { setting: string; entries: readonly strin
         if (parsed.includes('*')) return true;
         const wanted = host === undefined ? undefined : parseHost(host.toLowerCase());
         if (!wanted) return false;
-        return parsed.some((entry) => entry !== '*' && entry !== undefined && entry.hostname === wanted.hostname && (entry.port === undefined || entry.port === (wanted.port ?? '80')));
+        return parsed.some((entry) => entry !== '*' && entry !== undefined && entry.hostname === wanted.hostname && portMatches(entry.port, wanted.port));
       },
       setting,
       describe: () => `${setting}=${entries.join(',')}`,
@@ -103,7 +109,7 @@ export function allowedHosts(options: { setting: string; entries: readonly strin
   return {
     allows(host) {
       const wanted = host === undefined ? undefined : parseHost(host.toLowerCase());
-      if (!wanted || (wanted.port ?? '80') !== String(port())) return false;
+      if (!wanted || !portMatches(String(port()), wanted.port)) return false;
       if (names.includes(wanted.hostname)) return true;
       return literalAddresses && isIP(wanted.hostname.replace(/^\[|\]$/g, '')) !== 0;
     },

@@ -122,9 +122,9 @@ describe('allowedHosts', () => {
   });
 
   it('with a list, allows exactly the hosts listed (any port unless one is given)', () => {
-    const hosts = allowedHosts({ setting: 'X', entries: parseHostList('todos.example.com,127.0.0.1:3000'), listenHost: '127.0.0.1', port: () => 3000 });
-    for (const ok of ['todos.example.com', 'todos.example.com:443', 'Todos.Example.com', '127.0.0.1:3000']) expect(hosts.allows(ok), ok).toBe(true);
-    for (const bad of ['evil.example', '127.0.0.1:3001', 'localhost:3000', 'todos.example.com.evil.example']) expect(hosts.allows(bad), bad).toBe(false);
+    const hosts = allowedHosts({ setting: 'X', entries: parseHostList('todos.example.com,127.0.0.1:3000,admin.example.com:443'), listenHost: '127.0.0.1', port: () => 3000 });
+    for (const ok of ['todos.example.com', 'todos.example.com:443', 'Todos.Example.com', '127.0.0.1:3000', 'admin.example.com', 'admin.example.com:443']) expect(hosts.allows(ok), ok).toBe(true);
+    for (const bad of ['evil.example', '127.0.0.1:3001', '127.0.0.1', 'localhost:3000', 'todos.example.com.evil.example', 'admin.example.com:8443']) expect(hosts.allows(bad), bad).toBe(false);
     expect(allowedHosts({ setting: 'X', entries: ['*'], listenHost: '127.0.0.1', port: () => 1 }).allows('anything.example')).toBe(true);
   });
 });
