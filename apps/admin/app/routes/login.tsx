@@ -21,7 +21,10 @@ export async function action({ request }: Route.ActionArgs) {
   const next = safeNext(field(form, 'next'));
   if (!email || !password) return data({ error: 'Enter your email and password.', email }, { status: 400 });
   const result = await signIn(email, password, clientAddressOf(request));
-  if (!result.ok) return data({ error: result.error, email }, { status: result.status });
+  if (!result.ok) {
+    const headers: HeadersInit = result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {};
+    return data({ error: result.error, email }, { status: result.status, headers });
+  }
   return redirect(next, { headers: { 'Set-Cookie': result.setCookie } });
 }
 
