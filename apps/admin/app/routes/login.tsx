@@ -6,6 +6,12 @@ import { field, smallForm } from '../lib/http.server';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Silo admin' }];
 
+/** A refused sign-in's Retry-After reaches the browser (a document response takes only the headers named here). */
+export const headers: Route.HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get('Retry-After');
+  return retryAfter ? { 'Retry-After': retryAfter } : new Headers();
+};
+
 export async function loader({ request }: Route.LoaderArgs) {
   const next = safeNext(new URL(request.url).searchParams.get('next'));
   if (await readSession(request)) throw redirect(next);
