@@ -47,6 +47,12 @@ export interface AdminDirectoryOptions {
    * can reach the sign-in form writes these rows, so without a cap they could fill the log.
    */
   readonly maxFailedSignIns?: number;
+  /**
+   * Brings the catalog up to date before a session is looked up (a catalog on Turso: a sync
+   * of the replica, at most once a second), so an admin disabled or removed by another process
+   * is signed out within a second whatever SILO_CATALOG_SYNC_INTERVAL_SEC says.
+   */
+  readonly freshen?: () => void;
 }
 
 /** The default of SILO_AUDIT_MAX_FAILED_SIGNINS. */
@@ -61,11 +67,13 @@ export class AdminDirectory {
   readonly #db: CatalogDb;
   readonly #audit: AuditWriter;
   readonly #maxFailedSignIns: number;
+  readonly #freshen: () => void;
 
   constructor(db: CatalogDb, audit: AuditWriter, options: AdminDirectoryOptions = {}) {
     this.#db = db;
     this.#audit = audit;
     this.#maxFailedSignIns = options.maxFailedSignIns ?? DEFAULT_MAX_FAILED_SIGNINS;
+    this.#freshen = options.freshen ?? (() => undefined);
   }
 
   count(): number {
@@ -240,6 +248,7 @@ export class AdminDirectory {
    * between).
    */
   session(idHash: string, now = Date.now()): { user: AdminUser; expiresAt: number } | undefined {
+    this.#freshen();
     const row = this.#db
       .prepare<[string], UserRow & { expires_at: number }>(
         'SELECT u.*, s.expires_at FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id WHERE s.id_hash = ?',

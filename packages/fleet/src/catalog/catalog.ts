@@ -151,6 +151,9 @@ export interface CatalogOptions {
   readonly maxFailedSignIns?: number;
 }
 
+/** On Turso, a session lookup syncs the replica first, at most this often. */
+const SESSION_SYNC_INTERVAL_MS = 1_000;
+
 /** Writing to the audit log prunes it by retention at most this often per process. */
 const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
 /** Rows removed per statement, so pruning a long backlog never holds the write lock for long. */
@@ -171,6 +174,7 @@ export class Catalog {
   readonly #db: CatalogDb;
   readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
+  #sessionSyncAt = Number.NEGATIVE_INFINITY;
   readonly #auditRetentionMs: number;
   #auditPrunedAt = Number.NEGATIVE_INFINITY;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
@@ -193,6 +197,7 @@ export class Catalog {
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
+      freshen: () => this.#freshenForSessions(),
     });
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
@@ -236,6 +241,24 @@ export class Catalog {
   resolve(name: string): InstanceInfo | undefined {
     const row = this.#lookUp(this.#resolveByName, name);
     return row && toInfo(row);
+  }
+
+  /**
+   * On Turso, sessions are read from this server's replica: a sync at most once a second lets a
+   * disable or removal by another process reach the next request of that session promptly
+   * (the replica's own interval may be an hour). A failed sync keeps the replica's answer, as
+   * reads do during an outage.
+   */
+  #freshenForSessions(): void {
+    if (this.location.kind === 'file' || this.#db.inTransaction) return;
+    const now = Date.now();
+    if (now - this.#sessionSyncAt < SESSION_SYNC_INTERVAL_MS) return;
+    this.#sessionSyncAt = now;
+    try {
+      this.#opened.sync();
+    } catch {
+      // See above.
+    }
   }
 
   /**
