@@ -126,6 +126,23 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   };
 }
 
+const SILO_BIN = path.join(APP_DIR, '../../packages/cli/bin/silo.mjs');
+
+/** Runs the real `silo` command on `dataDir` in a process of its own (stdin closed). */
+export function siloCli(dataDir: string, args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_') && key !== 'NODE_OPTIONS' && key !== 'FORCE_COLOR') env[key] = value;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -86,4 +86,51 @@ describe('silo admin', () => {
     expect(list.map((user) => user.email)).toEqual(['gen@example.com', 'ops@example.com']);
     expect(list.every((user) => user.passwordHash === undefined)).toBe(true);
   });
+
+  it('disables, enables and removes admins, audited with who and which account, never the last active admin', async () => {
+    // A console session of ops, opened in this process: the CLI runs in another.
+    const fleet = await openFleet({ schema: todoSchema, dataDir: dir, reconcileOnOpen: false });
+    try {
+      const ops = fleet.admins.findByEmail('ops@example.com');
+      expect(fleet.admins.createSession(ops?.id ?? -1, 'ops-session', Date.now() + 60_000)).toBe(true);
+
+      const disabled = await silo(dir, ['admin', 'disable', 'Ops@Example.com']);
+      expect(disabled.stderr).toBe('');
+      expect(disabled.code).toBe(0);
+      expect(disabled.stdout).toContain('Disabled ops@example.com');
+      expect(fleet.admins.session('ops-session')).toBeUndefined();
+      expect((await silo(dir, ['admin', 'disable', 'ops@example.com'])).stdout).toContain('already disabled');
+      expect((await silo(dir, ['admin', 'list'])).stdout).toMatch(/ops@example\.com .*disabled/);
+      const listed = json<{ email: string; disabledAt: number | null }[]>(await silo(dir, ['admin', 'list', '--json']));
+      expect(listed.find((user) => user.email === 'ops@example.com')?.disabledAt).toEqual(expect.any(Number));
+
+      // gen is the last active admin now.
+      for (const verb of ['disable', 'remove']) {
+        const refused = await silo(dir, ['admin', verb, 'gen@example.com']);
+        expect(refused.code, verb).toBe(1);
+        expect(refused.stderr, verb).toContain('gen@example.com is the last active admin');
+        expect(refused.stderr, verb).toContain('silo admin add');
+      }
+      const unknown = await silo(dir, ['admin', 'remove', 'nobody@example.com']);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('No admin with the email nobody@example.com');
+
+      expect((await silo(dir, ['admin', 'enable', 'ops@example.com'])).stdout).toContain('Enabled ops@example.com');
+      const removed = await silo(dir, ['admin', 'remove', 'gen@example.com']);
+      expect(removed.code).toBe(0);
+      expect(removed.stdout).toContain('Removed gen@example.com');
+      expect(fleet.admins.list().map((user) => [user.email, user.disabledAt])).toEqual([['ops@example.com', null]]);
+
+      const audit = json<{ items: { actor: string; operation: string; detail: { email?: string } | null }[] }>(await silo(dir, ['audit', '--json', '--limit', '10']));
+      const changes = audit.items.filter((entry) => /^admin (disable|enable|remove)$/.test(entry.operation)).map((entry) => [entry.operation, entry.detail?.email]);
+      expect(changes).toEqual([
+        ['admin remove', 'gen@example.com'],
+        ['admin enable', 'ops@example.com'],
+        ['admin disable', 'ops@example.com'],
+      ]);
+      expect(audit.items.filter((entry) => entry.operation.startsWith('admin ')).every((entry) => entry.actor.startsWith('cli:'))).toBe(true);
+    } finally {
+      await fleet.close();
+    }
+  });
 });

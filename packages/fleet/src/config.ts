@@ -34,6 +34,10 @@ export const settingsSchema = z.object({
   handleCap: z.number().int().min(1).max(10_000).optional(),
   handleWaitMs: z.number().int().min(0).default(5_000),
   retentionDays: z.number().min(0).default(7),
+  /** Audit entries older than this many days are removed; 0 keeps them forever. */
+  auditRetentionDays: z.number().min(0).default(365),
+  /** The most failed admin sign-ins the audit log keeps, the oldest going first. */
+  auditMaxFailedSignIns: z.number().int().min(10).default(10_000),
   touchFlushMs: z.number().int().min(10).default(2_000),
   queryTimeoutMs: z.number().int().min(10).default(5_000),
   queryMaxRows: z.number().int().min(1).default(1_000),
@@ -59,6 +63,9 @@ export interface FleetSettings {
   readonly handleCap: number;
   readonly handleWaitMs: number;
   readonly retentionMs: number;
+  /** 0: the audit log is kept forever. */
+  readonly auditRetentionMs: number;
+  readonly auditMaxFailedSignIns: number;
   readonly touchFlushMs: number;
   readonly query: QueryLimits;
   readonly queryWorkers: number;
@@ -105,6 +112,8 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     handleCap: settings.handleCap ?? defaultHandleCap(openFileLimit()),
     handleWaitMs: settings.handleWaitMs,
     retentionMs: settings.retentionDays * 24 * 60 * 60 * 1000,
+    auditRetentionMs: settings.auditRetentionDays * 24 * 60 * 60 * 1000,
+    auditMaxFailedSignIns: settings.auditMaxFailedSignIns,
     touchFlushMs: settings.touchFlushMs,
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
@@ -118,6 +127,8 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
 const ENV_NUMBERS = {
   SILO_HANDLE_CAP: 'handleCap',
   SILO_RETENTION_DAYS: 'retentionDays',
+  SILO_AUDIT_RETENTION_DAYS: 'auditRetentionDays',
+  SILO_AUDIT_MAX_FAILED_SIGNINS: 'auditMaxFailedSignIns',
   SILO_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
   SILO_QUERY_MAX_ROWS: 'queryMaxRows',
   SILO_QUERY_WORKERS: 'queryWorkers',

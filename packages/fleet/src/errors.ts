@@ -25,7 +25,11 @@ export type SiloErrorCode =
   | 'BACKUP_NOT_FOUND'
   | 'BACKUP_CORRUPT'
   | 'BACKUP_FAILED'
-  | 'FLEET_CLOSED';
+  | 'FLEET_CLOSED'
+  /** `silo admin disable/enable/remove` of an email with no account. */
+  | 'ADMIN_NOT_FOUND'
+  /** Disabling or removing the only admin who can still sign in. */
+  | 'LAST_ADMIN';
 
 export class SiloError extends Error {
   override readonly name = 'SiloError';

@@ -151,7 +151,8 @@ export class Fleet {
     const engine = options.engine ?? (await openEngine(settings));
     let fleet: Fleet;
     try {
-      fleet = new Fleet(options, settings, engine, await Catalog.open(settings.catalog));
+      const catalog = await Catalog.open(settings.catalog, { auditRetentionMs: settings.auditRetentionMs, maxFailedSignIns: settings.auditMaxFailedSignIns });
+      fleet = new Fleet(options, settings, engine, catalog);
     } catch (error) {
       if (!options.engine) await engine.close();
       throw error;
@@ -274,6 +275,12 @@ export class Fleet {
 
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
     return this.#catalog.audit(query);
+  }
+
+  /** Removes audit entries past SILO_AUDIT_RETENTION_DAYS now (housekeeping does it too); returns how many. */
+  pruneAuditLog(): number {
+    this.#assertOpen();
+    return this.#catalog.pruneAudit();
   }
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
@@ -602,6 +609,8 @@ export class Fleet {
   async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
     this.#assertOpen();
     const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
+    this.pruneAuditLog();
     if (options.purgeExpired ?? true) {
       const { purged, failed } = await this.purgeExpired();
       report.purgedExpired = purged;

@@ -109,6 +109,37 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     }
   });
 
+  it('an admin disabled on one server is signed out on another; failed sign-ins are capped on the primary', async () => {
+    // a syncs its replica only hourly by itself: a session lookup syncs first (at most once a second).
+    const a = await server(undefined, 3_600);
+    const b = await server();
+    const ops = a.admins.create('ops@example.com', 'hash-ops');
+    a.admins.create('root@example.com', 'hash-root');
+    expect(a.admins.createSession(ops.id, 'ops-session', Date.now() + 60_000)).toBe(true);
+    expect((await eventually(() => b.admins.session('ops-session'), (found) => found !== undefined))?.user.email).toBe('ops@example.com');
+
+    // Disabling runs in one transaction on the primary; a's next lookup a second later misses the session.
+    expect(a.admins.session('ops-session')?.user.email).toBe('ops@example.com');
+    expect(b.admins.disable('ops@example.com', 'cli:root')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(a.admins.session('ops-session')).toBeUndefined();
+    expect(() => a.admins.disable('root@example.com')).toThrow(expect.objectContaining({ code: 'LAST_ADMIN' }));
+
+    const capped = await openFleet({
+      dataDir: path.join(suite, `server-${++servers}`),
+      schema: sampleSchema(),
+      engineKind: 'turso',
+      turso: { ...standin.settings, databasePrefix: 'cr-' },
+      catalog: catalogSettings(0.2),
+      auditMaxFailedSignIns: 10,
+    });
+    fleets.push(capped);
+    for (let i = 0; i < 15; i++) capped.admins.recordSignInFailure(`flood-${i}@example.com`, '198.51.100.7', 'unknown email');
+    const failures = await eventually(() => b.audit({ operation: 'admin sign-in', outcome: 'error', limit: 100 }), (page) => page.total === 10 && page.items[0]?.detail?.['email'] === 'flood-14@example.com');
+    expect(failures.total).toBe(10);
+    expect(failures.items.at(-1)?.detail?.['email']).toBe('flood-5@example.com');
+  });
+
   it('a lost replica is rebuilt from the primary', async () => {
     const dataDir = path.join(suite, 'rebuilt');
     const first = await server(dataDir);

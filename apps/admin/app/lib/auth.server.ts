@@ -141,49 +141,84 @@ export function csrfRefused(): Response {
   });
 }
 
-const LIMITER_KEY = Symbol.for('silo.admin.signin-limiter');
-type LimiterHolder = { [LIMITER_KEY]?: RateLimiter };
+const LIMITER_KEY = Symbol.for('silo.admin.signin-limiters');
 
-function signInLimiter(): RateLimiter {
+/**
+ * The sign-in limits, in this process's memory:
+ * - `account`: attempts per address and email (ADMIN_SIGNIN_ATTEMPTS). Keyed by both, so a
+ *   stranger guessing the real admin's password blocks only their own address, never the admin
+ *   signing in from elsewhere.
+ * - `client`: attempts per address whatever the emails (ADMIN_SIGNIN_CLIENT_ATTEMPTS), so one
+ *   address cannot try many accounts, or fill the audit log with one failure per email.
+ * - `blockNoted`: one point per address per block window, so a blocked address gets one
+ *   "rate limited" audit entry, not one per request.
+ */
+interface SignInLimiters {
+  readonly account: RateLimiter;
+  readonly client: RateLimiter;
+  readonly blockNoted: RateLimiter;
+}
+type LimiterHolder = { [LIMITER_KEY]?: SignInLimiters };
+
+function signInLimiters(): SignInLimiters {
   const holder = globalThis as LimiterHolder;
   const config = adminConfig();
-  holder[LIMITER_KEY] ??= createRateLimiter({
-    points: config.ADMIN_SIGNIN_ATTEMPTS,
-    durationSec: config.ADMIN_SIGNIN_BLOCK_SEC,
-    blockSec: config.ADMIN_SIGNIN_BLOCK_SEC,
-  });
+  const window = { durationSec: config.ADMIN_SIGNIN_BLOCK_SEC, blockSec: config.ADMIN_SIGNIN_BLOCK_SEC };
+  holder[LIMITER_KEY] ??= {
+    account: createRateLimiter({ points: config.ADMIN_SIGNIN_ATTEMPTS, ...window }),
+    client: createRateLimiter({ points: config.ADMIN_SIGNIN_CLIENT_ATTEMPTS, ...window }),
+    blockNoted: createRateLimiter({ points: 1, ...window }),
+  };
   return holder[LIMITER_KEY];
 }
 
 export type SignInResult =
   | { ok: true; setCookie: string }
-  | { ok: false; error: string; status: number };
+  | { ok: false; error: string; status: number; retryAfterSec?: number };
+
+const WRONG_CREDENTIALS: SignInResult = { ok: false, status: 401, error: 'Wrong email or password.' };
 
 /** A hash compared against when the email is unknown, so both paths cost the same. */
 let decoyHash: Promise<string> | undefined;
 
+/**
+ * Checks a sign-in. The limits are counted before any work, so a blocked request costs no
+ * password hashing and (after the first per block window) no audit entry; concurrent attempts
+ * are counted as they arrive, not as they finish. A disabled account gets the same answer as a
+ * wrong password, after the same work.
+ */
 export async function signIn(email: string, password: string, clientAddress: string): Promise<SignInResult> {
   const normalized = email.trim().toLowerCase();
-  const limiter = signInLimiter();
-  const key = `${clientAddress}|${normalized}`;
-  const { allowed, retryAfterSec } = await limiter.consume(key);
+  const limiters = signInLimiters();
+  const accountKey = `${clientAddress}|${normalized}`;
   const fleet = await getFleet();
-  if (!allowed) {
-    fleet.admins.recordSignInFailure(normalized, clientAddress, 'rate limited');
+  for (const [limiter, key] of [
+    [limiters.client, clientAddress],
+    [limiters.account, accountKey],
+  ] as const) {
+    const { allowed, retryAfterSec } = await limiter.consume(key);
+    if (allowed) continue;
+    if ((await limiters.blockNoted.consume(clientAddress)).allowed) fleet.admins.recordSignInFailure(normalized, clientAddress, 'rate limited');
     const minutes = Math.max(1, Math.ceil(retryAfterSec / 60));
-    return { ok: false, status: 429, error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
+    return { ok: false, status: 429, retryAfterSec: Math.max(1, retryAfterSec), error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
   }
   const user = fleet.admins.findByEmail(normalized);
   decoyHash ??= hashPassword(randomToken());
   const valid = await verifyPassword(user?.passwordHash ?? (await decoyHash), password);
-  if (!user || !valid) {
-    fleet.admins.recordSignInFailure(normalized, clientAddress, user ? 'wrong password' : 'unknown email');
-    return { ok: false, status: 401, error: 'Wrong email or password.' };
+  if (!user || !valid || user.disabledAt !== null) {
+    fleet.admins.recordSignInFailure(normalized, clientAddress, !user ? 'unknown email' : !valid ? 'wrong password' : 'account disabled');
+    return WRONG_CREDENTIALS;
   }
-  await limiter.reset(key);
   const token = randomToken();
   const maxAgeSec = Math.round(adminConfig().ADMIN_SESSION_HOURS * 3600);
-  fleet.admins.createSession(user.id, hashToken(token), Date.now() + maxAgeSec * 1000);
+  // Disabled or removed during the password check: no session, the same answer.
+  if (!fleet.admins.createSession(user.id, hashToken(token), Date.now() + maxAgeSec * 1000)) {
+    fleet.admins.recordSignInFailure(normalized, clientAddress, 'account disabled');
+    return WRONG_CREDENTIALS;
+  }
+  // The account's failures from this address are forgotten; the address's own budget is not,
+  // so a valid account cannot be used to reset it and go on guessing others.
+  await limiters.account.reset(accountKey);
   fleet.admins.recordSignIn(user.id);
   return { ok: true, setCookie: sessionCookie(token, maxAgeSec) };
 }

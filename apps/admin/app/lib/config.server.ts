@@ -11,6 +11,8 @@ const envSchema = z.object({
   ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024 * 1024),
   /** Sign-in attempts per address and email before a block. */
   ADMIN_SIGNIN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  /** Sign-in attempts per address, whatever the emails, before a block (ADMIN_SIGNIN_BLOCK_SEC). */
+  ADMIN_SIGNIN_CLIENT_ATTEMPTS: z.coerce.number().int().min(1).default(20),
   ADMIN_SIGNIN_BLOCK_SEC: z.coerce.number().int().min(1).default(15 * 60),
   ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).default(12),
   /** Set when the console is served over HTTPS (behind a proxy), so cookies are Secure. */

@@ -6,6 +6,12 @@ import { field, smallForm } from '../lib/http.server';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Silo admin' }];
 
+/** A refused sign-in's Retry-After reaches the browser (a document response takes only the headers named here). */
+export const headers: Route.HeadersFunction = ({ actionHeaders }) => {
+  const retryAfter = actionHeaders.get('Retry-After');
+  return retryAfter ? { 'Retry-After': retryAfter } : new Headers();
+};
+
 export async function loader({ request }: Route.LoaderArgs) {
   const next = safeNext(new URL(request.url).searchParams.get('next'));
   if (await readSession(request)) throw redirect(next);
@@ -22,7 +28,10 @@ export async function action({ request }: Route.ActionArgs) {
   if (!email || !password) return data({ error: 'Enter your email and password.', email }, { status: 400 });
   // Set by the request listener from the socket or trusted proxies (SILO_TRUST_PROXY).
   const result = await signIn(email, password, clientAddressOf(request));
-  if (!result.ok) return data({ error: result.error, email }, { status: result.status });
+  if (!result.ok) {
+    const headers: HeadersInit = result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {};
+    return data({ error: result.error, email }, { status: result.status, headers });
+  }
   return redirect(next, { headers: { 'Set-Cookie': result.setCookie } });
 }
 

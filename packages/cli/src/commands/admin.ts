@@ -78,6 +78,41 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
     });
 
   admin
+    .command('disable')
+    .description('stop an admin from signing in and end their sessions at once (undo with `silo admin enable`)')
+    .argument('<email>', 'the admin to disable')
+    .action(async (email: string, _options: unknown, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        const changed = fleet.admins.disable(email, ctx.actor);
+        const normalized = email.trim().toLowerCase();
+        ctx.output.print(changed ? `Disabled ${normalized}: their sessions have ended and they cannot sign in.` : `${normalized} was already disabled.`);
+      });
+    });
+
+  admin
+    .command('enable')
+    .description('let a disabled admin sign in again')
+    .argument('<email>', 'the admin to enable')
+    .action(async (email: string, _options: unknown, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        const changed = fleet.admins.enable(email, ctx.actor);
+        const normalized = email.trim().toLowerCase();
+        ctx.output.print(changed ? `Enabled ${normalized}: they can sign in again with their password.` : `${normalized} was not disabled.`);
+      });
+    });
+
+  admin
+    .command('remove')
+    .description('remove an admin account and end their sessions at once (their audit entries stay)')
+    .argument('<email>', 'the admin to remove')
+    .action(async (email: string, _options: unknown, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => {
+        fleet.admins.remove(email, ctx.actor);
+        ctx.output.print(`Removed ${email.trim().toLowerCase()}: their sessions have ended.`);
+      });
+    });
+
+  admin
     .command('list')
     .description('list admin accounts')
     .option('--json', 'print the accounts as JSON')
@@ -90,10 +125,11 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
           return;
         }
         for (const user of users) {
-          ctx.output.print(`${user.email}  created ${formatDate(user.createdAt)}  last sign-in ${user.lastSignInAt ? formatDate(user.lastSignInAt) : 'never'}`);
+          const disabled = user.disabledAt === null ? '' : `  disabled ${formatDate(user.disabledAt)}`;
+          ctx.output.print(`${user.email}  created ${formatDate(user.createdAt)}  last sign-in ${user.lastSignInAt ? formatDate(user.lastSignInAt) : 'never'}${disabled}`);
         }
       });
     });
 
-  examples(admin, ['silo admin add ops@example.com', 'echo "$PASS" | silo admin add ops@example.com --password-stdin', 'silo admin reset-password ops@example.com', 'silo admin list --json']);
+  examples(admin, ['silo admin add ops@example.com', 'echo "$PASS" | silo admin add ops@example.com --password-stdin', 'silo admin reset-password ops@example.com', 'silo admin disable ops@example.com', 'silo admin enable ops@example.com', 'silo admin remove ops@example.com', 'silo admin list --json']);
 }

@@ -9,6 +9,8 @@ export interface AdminUser {
   readonly email: string;
   readonly createdAt: number;
   readonly lastSignInAt: number | null;
+  /** When the account was disabled (`silo admin disable`); null while it may sign in. */
+  readonly disabledAt: number | null;
 }
 
 export interface AdminCredentials extends AdminUser {
@@ -36,7 +38,25 @@ interface UserRow {
   password_hash: string;
   created_at: number;
   last_sign_in_at: number | null;
+  disabled_at: number | null;
 }
+
+export interface AdminDirectoryOptions {
+  /**
+   * The most failed sign-ins the audit log keeps; past it the oldest are removed. Anyone who
+   * can reach the sign-in form writes these rows, so without a cap they could fill the log.
+   */
+  readonly maxFailedSignIns?: number;
+  /**
+   * Brings the catalog up to date before a session is looked up (a catalog on Turso: a sync
+   * of the replica, at most once a second), so an admin disabled or removed by another process
+   * is signed out within a second whatever SILO_CATALOG_SYNC_INTERVAL_SEC says.
+   */
+  readonly freshen?: () => void;
+}
+
+/** The default of SILO_AUDIT_MAX_FAILED_SIGNINS. */
+export const DEFAULT_MAX_FAILED_SIGNINS = 10_000;
 
 /**
  * Operators of the admin console: accounts, sessions and SQL console history, in the catalog.
@@ -46,14 +66,23 @@ interface UserRow {
 export class AdminDirectory {
   readonly #db: CatalogDb;
   readonly #audit: AuditWriter;
+  readonly #maxFailedSignIns: number;
+  readonly #freshen: () => void;
 
-  constructor(db: CatalogDb, audit: AuditWriter) {
+  constructor(db: CatalogDb, audit: AuditWriter, options: AdminDirectoryOptions = {}) {
     this.#db = db;
     this.#audit = audit;
+    this.#maxFailedSignIns = options.maxFailedSignIns ?? DEFAULT_MAX_FAILED_SIGNINS;
+    this.#freshen = options.freshen ?? (() => undefined);
   }
 
   count(): number {
     return (this.#db.prepare('SELECT count(*) AS n FROM admin_users').get() as { n: number }).n;
+  }
+
+  /** Accounts that may sign in (not disabled). */
+  countActive(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM admin_users WHERE disabled_at IS NULL').get() as { n: number }).n;
   }
 
   create(email: string, passwordHash: string, actor = 'system', now = Date.now()): AdminUser {
@@ -63,7 +92,7 @@ export class AdminDirectory {
         .prepare('INSERT INTO admin_users (email, password_hash, created_at) VALUES (?, ?, ?)')
         .run(normalized, passwordHash, now);
       this.#audit({ actor, operation: 'admin add', outcome: 'ok', error: null, detail: { email: normalized } });
-      return { id: Number(lastInsertRowid), email: normalized, createdAt: now, lastSignInAt: null };
+      return { id: Number(lastInsertRowid), email: normalized, createdAt: now, lastSignInAt: null, disabledAt: null };
     } catch (error) {
       if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) {
         throw new SiloError('INVALID_INPUT', `An admin with the email ${normalized} already exists; reset their password instead.`);
@@ -102,6 +131,73 @@ export class AdminDirectory {
     return changed;
   }
 
+  /**
+   * Stops an admin from signing in and ends their sessions at once: other processes read
+   * sessions from the catalog, so their next request of such a session is signed out. Refused
+   * for the last active admin, who would leave nobody able to sign in. False when the admin
+   * was already disabled.
+   */
+  disable(email: string, actor = 'system', now = Date.now()): boolean {
+    const normalized = normalizeEmail(email);
+    const changed = this.#db.transaction(() => {
+      const user = this.#require(normalized, 'disable');
+      if (user.disabledAt !== null) return false;
+      this.#assertNotLastActive(user, 'disable');
+      this.#db.prepare('UPDATE admin_users SET disabled_at = ? WHERE id = ?').run(now, user.id);
+      this.deleteSessionsOf(user.id);
+      return true;
+    }).immediate();
+    if (changed) this.#audit({ actor, operation: 'admin disable', outcome: 'ok', error: null, detail: { email: normalized } });
+    return changed;
+  }
+
+  /** Lets a disabled admin sign in again (with their old password). False when they were not disabled. */
+  enable(email: string, actor = 'system'): boolean {
+    const normalized = normalizeEmail(email);
+    const changed = this.#db.transaction(() => {
+      const user = this.#require(normalized, 'enable');
+      if (user.disabledAt === null) return false;
+      this.#db.prepare('UPDATE admin_users SET disabled_at = NULL WHERE id = ?').run(user.id);
+      return true;
+    }).immediate();
+    if (changed) this.#audit({ actor, operation: 'admin enable', outcome: 'ok', error: null, detail: { email: normalized } });
+    return changed;
+  }
+
+  /**
+   * Removes an admin account and its sessions. Their audit entries and console history stay
+   * (they name the email, not the row). Refused for the last active admin.
+   */
+  remove(email: string, actor = 'system'): void {
+    const normalized = normalizeEmail(email);
+    this.#db.transaction(() => {
+      const user = this.#require(normalized, 'remove');
+      if (user.disabledAt === null) this.#assertNotLastActive(user, 'remove');
+      this.deleteSessionsOf(user.id);
+      this.#db.prepare('DELETE FROM admin_users WHERE id = ?').run(user.id);
+    }).immediate();
+    this.#audit({ actor, operation: 'admin remove', outcome: 'ok', error: null, detail: { email: normalized } });
+  }
+
+  #require(email: string, verb: string): AdminCredentials {
+    const user = this.findByEmail(email);
+    if (!user) {
+      throw new SiloError('ADMIN_NOT_FOUND', `No admin with the email ${email} to ${verb}. List the accounts with \`silo admin list\`.`, { details: { email } });
+    }
+    return user;
+  }
+
+  #assertNotLastActive(user: AdminUser, verb: 'disable' | 'remove'): void {
+    const others = this.#db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM admin_users WHERE disabled_at IS NULL AND id <> ?').get(user.id)?.n ?? 0;
+    if (others === 0) {
+      throw new SiloError(
+        'LAST_ADMIN',
+        `${user.email} is the last active admin: nobody could sign in to the console after this. Add another admin first (\`silo admin add <email>\`), then ${verb} ${user.email}.`,
+        { details: { email: user.email } },
+      );
+    }
+  }
+
   recordSignIn(userId: number, now = Date.now()): void {
     const row = this.#db.prepare<[number], { email: string }>('SELECT email FROM admin_users WHERE id = ?').get(userId);
     this.#db.prepare('UPDATE admin_users SET last_sign_in_at = ? WHERE id = ?').run(now, userId);
@@ -117,21 +213,49 @@ export class AdminDirectory {
       error: reason,
       detail: { email: email.trim().toLowerCase().slice(0, 254) },
     });
+    this.#capFailedSignIns();
   }
 
-  createSession(userId: number, idHash: string, expiresAt: number, now = Date.now()): void {
-    this.#db.prepare('INSERT INTO admin_sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(idHash, userId, now, expiresAt);
+  /**
+   * Keeps at most `maxFailedSignIns` failed sign-ins, removing the oldest: the sign-in limits
+   * bound what one address writes, this bounds what many addresses write together. The walk
+   * goes over a partial index of these rows only (migration 7).
+   */
+  #capFailedSignIns(): void {
+    const oldestKept = this.#db
+      .prepare<[number], { id: number }>(
+        `SELECT id FROM audit_log WHERE operation = 'admin sign-in' AND outcome = 'error' ORDER BY id DESC LIMIT 1 OFFSET ?`,
+      )
+      .get(this.#maxFailedSignIns - 1);
+    if (!oldestKept) return;
+    this.#db.prepare(`DELETE FROM audit_log WHERE operation = 'admin sign-in' AND outcome = 'error' AND id < ?`).run(oldestKept.id);
   }
 
-  /** The live session of this id hash; expired sessions are removed and count as absent. */
+  /**
+   * A session for an admin who may sign in; false (and no session) when the account was
+   * disabled or removed meanwhile, e.g. by `silo admin disable` during the password check.
+   */
+  createSession(userId: number, idHash: string, expiresAt: number, now = Date.now()): boolean {
+    const { changes } = this.#db
+      .prepare('INSERT INTO admin_sessions (id_hash, user_id, created_at, expires_at) SELECT ?, id, ?, ? FROM admin_users WHERE id = ? AND disabled_at IS NULL')
+      .run(idHash, now, expiresAt, userId);
+    return changes === 1;
+  }
+
+  /**
+   * The live session of this id hash. Expired sessions are removed and count as absent, and so
+   * do sessions of a disabled admin (disabling deletes them too; this covers one created in
+   * between).
+   */
   session(idHash: string, now = Date.now()): { user: AdminUser; expiresAt: number } | undefined {
+    this.#freshen();
     const row = this.#db
       .prepare<[string], UserRow & { expires_at: number }>(
         'SELECT u.*, s.expires_at FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id WHERE s.id_hash = ?',
       )
       .get(idHash);
     if (!row) return undefined;
-    if (row.expires_at <= now) {
+    if (row.expires_at <= now || row.disabled_at !== null) {
       this.deleteSession(idHash);
       return undefined;
     }
@@ -180,5 +304,5 @@ function normalizeEmail(email: string): string {
 }
 
 function toUser(row: UserRow): AdminUser {
-  return { id: row.id, email: row.email, createdAt: row.created_at, lastSignInAt: row.last_sign_in_at };
+  return { id: row.id, email: row.email, createdAt: row.created_at, lastSignInAt: row.last_sign_in_at, disabledAt: row.disabled_at };
 }

@@ -215,4 +215,17 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'disabled admins and the failed sign-in cap',
+    sql: `
+      -- A disabled admin keeps its row (and its name in the audit log) but cannot sign in, and
+      -- its sessions count as absent.
+      ALTER TABLE admin_users ADD COLUMN disabled_at INTEGER;
+
+      -- Failed sign-ins are kept up to a cap (oldest go first): finding the cap-th newest walks
+      -- this small index instead of the whole log.
+      CREATE INDEX audit_log_failed_signins ON audit_log (id) WHERE operation = 'admin sign-in' AND outcome = 'error';
+    `,
+  },
 ];

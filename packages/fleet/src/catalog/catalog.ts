@@ -144,6 +144,21 @@ const SELECT_INSTANCE = `
          (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
   FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
 
+export interface CatalogOptions {
+  /** Audit entries older than this are removed by `pruneAudit`; 0 (the default here) keeps them forever. */
+  readonly auditRetentionMs?: number;
+  /** The most failed admin sign-ins the audit log keeps (admin-directory.ts). */
+  readonly maxFailedSignIns?: number;
+}
+
+/** On Turso, a session lookup syncs the replica first, at most this often. */
+const SESSION_SYNC_INTERVAL_MS = 1_000;
+
+/** Writing to the audit log prunes it by retention at most this often per process. */
+const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
+/** Rows removed per statement, so pruning a long backlog never holds the write lock for long. */
+const AUDIT_PRUNE_BATCH = 5_000;
+
 /** A name not found in an embedded replica (or not settled) is looked up again after a sync, at most this often. */
 const MISS_SYNC_INTERVAL_MS = 1_000;
 
@@ -159,10 +174,17 @@ export class Catalog {
   readonly #db: CatalogDb;
   readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
+  #sessionSyncAt = Number.NEGATIVE_INFINITY;
+  readonly #auditRetentionMs: number;
+  #auditPrunedAt = Number.NEGATIVE_INFINITY;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
 
-  constructor(readonly location: CatalogLocation) {
+  constructor(
+    readonly location: CatalogLocation,
+    options: CatalogOptions = {},
+  ) {
+    this.#auditRetentionMs = options.auditRetentionMs ?? 0;
     try {
       this.#opened = openCatalogDb(location);
       this.#db = this.#opened.db;
@@ -173,7 +195,10 @@ export class Catalog {
     if (location.kind === 'file') migrateSync(this.#db, CATALOG_MIGRATIONS);
     else this.#opened.sync();
     this.backups = new BackupRecords(this.#db);
-    this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }));
+    this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }), {
+      ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
+      freshen: () => this.#freshenForSessions(),
+    });
     this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
     this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
       'SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE name = ?',
@@ -181,13 +206,13 @@ export class Catalog {
   }
 
   /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
-  static async open(location: CatalogLocation): Promise<Catalog> {
+  static async open(location: CatalogLocation, options: CatalogOptions = {}): Promise<Catalog> {
     if (location.kind === 'turso') {
       await migrateCatalogPrimary(location, CATALOG_MIGRATIONS).catch((error: unknown) => {
         throw unavailable(location, error);
       });
     }
-    return new Catalog(location);
+    return new Catalog(location, options);
   }
 
   /** The catalog's SQLite file when it is local (backups copy it); undefined on Turso. */
@@ -216,6 +241,24 @@ export class Catalog {
   resolve(name: string): InstanceInfo | undefined {
     const row = this.#lookUp(this.#resolveByName, name);
     return row && toInfo(row);
+  }
+
+  /**
+   * On Turso, sessions are read from this server's replica: a sync at most once a second lets a
+   * disable or removal by another process reach the next request of that session promptly
+   * (the replica's own interval may be an hour). A failed sync keeps the replica's answer, as
+   * reads do during an outage.
+   */
+  #freshenForSessions(): void {
+    if (this.location.kind === 'file' || this.#db.inTransaction) return;
+    const now = Date.now();
+    if (now - this.#sessionSyncAt < SESSION_SYNC_INTERVAL_MS) return;
+    this.#sessionSyncAt = now;
+    try {
+      this.#opened.sync();
+    } catch {
+      // See above.
+    }
   }
 
   /**
@@ -534,6 +577,37 @@ export class Catalog {
         entry.error,
         entry.detail ? JSON.stringify(entry.detail) : null,
       );
+    // Every process that writes the log also keeps it within retention, so a server running
+    // for months prunes without a restart. A failure here must not fail the operation that
+    // was audited: the next write tries again.
+    const now = Date.now();
+    if (this.#auditRetentionMs > 0 && now - this.#auditPrunedAt >= AUDIT_PRUNE_INTERVAL_MS) {
+      try {
+        this.pruneAudit(now);
+      } catch {
+        this.#auditPrunedAt = now;
+      }
+    }
+  }
+
+  /**
+   * Removes audit entries older than the retention (SILO_AUDIT_RETENTION_DAYS; 0 keeps them
+   * forever), in batches. Runs with the start-up housekeeping, `silo doctor`, and hourly as the
+   * log is written. On Turso the check reads the replica, so a catalog with nothing to remove
+   * costs no round trip. Returns how many entries went.
+   */
+  pruneAudit(now = Date.now()): number {
+    this.#auditPrunedAt = now;
+    if (this.#auditRetentionMs <= 0) return 0;
+    const before = now - this.#auditRetentionMs;
+    if (!this.#db.prepare<[number], { found: number }>('SELECT 1 AS found FROM audit_log WHERE at < ? LIMIT 1').get(before)) return 0;
+    const batch = this.#db.prepare<[number, number], never>(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)`);
+    let removed = 0;
+    for (;;) {
+      const { changes } = batch.run(before, AUDIT_PRUNE_BATCH);
+      removed += changes;
+      if (changes < AUDIT_PRUNE_BATCH) return removed;
+    }
   }
 
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
