@@ -77,6 +77,8 @@ describe('every response carries the security headers; client errors log one lin
     ['a cross-origin .data POST', `POST /t/x/sign-in.data HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`, 400],
     ['a bad manifest request', `GET /__manifest HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n`, 204],
     ['a target that is not a path', `GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n`, 400],
+    ['a path with malformed percent-encoding', `GET /t/%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n`, 400],
+    ['a .data path with malformed percent-encoding', `GET /t/%E0%A4%A.data HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n`, 400],
     ['a static file', `GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n`, 0],
   ];
   for (const [what, text, status] of requests) {

@@ -72,7 +72,7 @@ export function createRequestListener(
     try {
       request = createRequest(req, controller.signal, forwarded);
     } catch (error) {
-      // A target the URL parser refuses (e.g. `GET //:x`): the client's mistake, one line.
+      // A target that is not a path, or a path with malformed percent-encoding: one line.
       console.warn(`Bad request ${oneLine(req.method ?? '')} ${oneLine(JSON.stringify(req.url ?? ''))}: ${error instanceof Error ? error.message : String(error)}`);
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
       return;
@@ -97,6 +97,8 @@ export function createRequest(req: IncomingMessage, signal: AbortSignal, forward
   // or an absolute-form `GET http://evil/x` change the origin the app sees.
   if (!target.startsWith('/')) throw new Error('the request target must be a path');
   const url = new URL(`${forwarded.protocol}://${forwarded.host ?? 'localhost'}${target}`);
+  // React Router would answer 404 and warn twice per request; a malformed path is the client's mistake.
+  decodeURI(url.pathname);
   const headers = createHeaders(req);
   headers.set(CLIENT_ADDRESS_HEADER, forwarded.clientAddress);
   const init: RequestInit & { duplex?: 'half' } = { method, headers, signal };

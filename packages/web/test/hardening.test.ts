@@ -216,14 +216,18 @@ describe('createRequestListener: headers, Host and client address', () => {
     expect(statusOf(allowed)).toBe(200);
   });
 
-  it('keeps the origin the app sees: `GET //evil/x` and absolute-form targets do not change it', async () => {
+  it('keeps the origin the app sees (`GET //evil/x`, absolute-form targets) and refuses malformed paths with one line', async () => {
     const { port, seen } = await listen(() => ({}));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     await raw(port, `GET //evil.example/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
     const absolute = await raw(port, `GET http://evil.example/x HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    const malformed = await raw(port, `GET /t/%E0%A4%A HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+    const warnings = warn.mock.calls.length;
     warn.mockRestore();
     expect(seen.map((item) => item.url)).toEqual([`http://127.0.0.1:${port}//evil.example/x`]);
     expect(statusOf(absolute)).toBe(400);
+    expect(statusOf(malformed)).toBe(400);
+    expect(warnings).toBe(2);
   });
 
   async function addressFor(trust: TrustProxy, headers: string): Promise<Seen> {
