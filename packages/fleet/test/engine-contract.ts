@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -340,6 +340,32 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
         }
         const count = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });
         expect(count.rows).toEqual([[50]]);
+      });
+
+      it('refuses, in both modes, statements that reach files other than the database (issue #13)', async () => {
+        const outside = tempDir('silo-outside-');
+        const refusedSql = [
+          `VACUUM INTO '${path.join(outside, 'copy.db')}'`,
+          `ATTACH '${path.join(outside, 'new.db')}' AS other`,
+          'PRAGMA writable_schema = 1',
+          'PRAGMA user_version = 7',
+          `SELECT load_extension('${path.join(outside, 'x.so')}')`,
+        ];
+        for (const readOnly of [true, false]) {
+          for (const sql of refusedSql) {
+            await expect(engine.query(url, { sql, readOnly, limits: LIMITS }), `${sql} (readOnly: ${readOnly})`).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+          }
+        }
+        expect(readdirSync(outside)).toEqual([]);
+        expect((await engine.query(url, { sql: 'PRAGMA table_info(notes)', readOnly: true, limits: LIMITS })).rows.length).toBe(4);
+        expect((await engine.query(url, { sql: 'WITH n AS (SELECT count(*) AS c FROM notes) SELECT c FROM n', readOnly: true, limits: LIMITS })).rows).toEqual([[50]]);
+      });
+
+      it('reads a table made by a write right after it (the statement check follows the schema)', async () => {
+        expect((await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS })).rows).toEqual([[50]]);
+        await engine.query(url, { sql: 'CREATE TABLE later (x INTEGER)', readOnly: false, limits: LIMITS });
+        expect((await engine.query(url, { sql: 'SELECT count(*) FROM later', readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
+        await expect(engine.query(url, { sql: 'SELECT * FROM never_made', readOnly: true, limits: LIMITS })).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('no such table') });
       });
 
       it('writes when asked to', async () => {

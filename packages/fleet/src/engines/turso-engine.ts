@@ -13,6 +13,7 @@ import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPl
 import { downloadInto, uploadFrom } from './turso-dump';
 import { TursoPlatform, type TursoUsage } from './turso-platform';
 import { runBoundedQuery } from './turso-query';
+import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
@@ -47,6 +48,7 @@ export class TursoEngine implements Engine {
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
+  readonly #guard = new TursoStatementGuard();
 
   private constructor(options: TursoEngineOptions) {
     this.#settings = options.settings;
@@ -234,6 +236,8 @@ export class TursoEngine implements Engine {
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
       renew: (stale) => this.#renewToken(stale),
       scrubber: this.#scrubber,
+      url,
+      guard: this.#guard,
     });
   }
 
@@ -269,6 +273,7 @@ export class TursoEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.#guard.close();
     this.#hostnames.clear();
     this.#usage.clear();
   }
