@@ -225,7 +225,7 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
             other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); PRAGMA user_version = 1;');
             other.close();
           },
-          /does not match "sample" schema version 1: missing table notes/,
+          /not "sample" schema version 1 exactly: missing table "notes", unexpected table "invoices"/,
         ],
         [
           'a database without a schema version',
@@ -247,6 +247,57 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
           /newer than this Silo/,
         ],
       ];
+
+      /** The good upload with one change made by a plain SQLite connection (what anyone can build). */
+      const altered = (sql: string) => (file: string, source: string) => {
+        copyFileSync(source, file);
+        const other = new Database(file);
+        other.exec(sql);
+        other.close();
+      };
+      // Issue #13, finding 2: an upload's schema objects are served as they are, so only the
+      // exact reference schema of its version may pass.
+      malformed.push(
+        ['a file with an extra trigger', altered("CREATE TRIGGER notes_slow AFTER INSERT ON notes BEGIN SELECT count(*) FROM notes a, notes b; END;"), /unexpected trigger "notes_slow" on "notes"/],
+        ['a file with an extra view', altered('CREATE VIEW everything AS SELECT * FROM notes;'), /unexpected view "everything"/],
+        ['a file with an extra table', altered('CREATE TABLE stash (x BLOB);'), /unexpected table "stash"/],
+        ['a file with an extra index', altered('CREATE INDEX notes_body ON notes (body);'), /unexpected index "notes_body" on "notes"/],
+        ['a file missing an index', altered('DROP INDEX notes_tag;'), /missing index "notes_tag" on "notes"/],
+        ['a file with a changed index', altered('DROP INDEX notes_tag; CREATE INDEX notes_tag ON notes (tag, body);'), /index "notes_tag" on "notes" is defined differently/],
+        [
+          'a file whose table lacks its constraints',
+          (file) => {
+            const other = new Database(file);
+            other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, created_at INTEGER, tag TEXT); CREATE INDEX notes_tag ON notes (tag); PRAGMA user_version = 2;');
+            other.close();
+          },
+          /table "notes" is defined differently/,
+        ],
+      );
+
+      it('accepts an upload whose definitions differ only in spacing, case, comments and quoting', async () => {
+        const file = path.join(dir, 'respelled.sqlite');
+        const other = new Database(file);
+        other.exec(`create   table "NOTES" ( "id" integer primary key, -- the key
+          body  TEXT NOT NULL,
+          [created_at] INTEGER NOT NULL DEFAULT ( unixepoch() ) , tag TEXT);
+          CREATE INDEX notes_tag ON notes(tag); PRAGMA user_version = 2;`);
+        other.close();
+        const target = engine.locate('respelled', eu);
+        expect(await engine.importFile(file, target, sampleSchema(), 10 * 1024 * 1024)).toMatchObject({ fromVersion: 2, toVersion: 2 });
+      });
+
+      it('accepts a copy of its own with extra objects only as an own copy (restore, move)', async () => {
+        const file = path.join(dir, 'own.sqlite');
+        altered('CREATE TABLE kept_by_a_write (x TEXT);')(file, good);
+        const upload = engine.locate('as-upload', eu);
+        await expect(engine.importFile(file, upload, sampleSchema(), 10 * 1024 * 1024)).rejects.toMatchObject({ code: 'IMPORT_REJECTED' });
+        const own = engine.locate('as-own-copy', eu);
+        expect(await engine.importFile(file, own, sampleSchema(), 10 * 1024 * 1024, 'own-copy')).toMatchObject({ toVersion: 2 });
+        const db = engine.connect(own);
+        expect((await db.execute('SELECT count(*) AS n FROM kept_by_a_write')).rows).toEqual([{ n: 0 }]);
+        db.close();
+      });
 
       for (const [what, make, message] of malformed) {
         it(`refuses ${what} and leaves nothing behind`, async () => {

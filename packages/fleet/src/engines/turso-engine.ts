@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
-import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { tokenAlive } from '../processes';
 import type { TenantSchema } from '../schema';
@@ -103,7 +103,7 @@ export class TursoEngine implements Engine {
    * The upload is validated and migrated as a local file, staged inside a region of the target's
    * jurisdiction, exactly as the local engine does; only a file that passed becomes a database.
    */
-  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
     const staging = this.stagingDir(this.#regionOfGroup(location.group));
@@ -111,7 +111,7 @@ export class TursoEngine implements Engine {
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
       copyFileSync(sourcePath, temp);
-      const report = this.#validator.validateAndMigrate(temp, schema);
+      const report = this.#validator.validateAndMigrate(temp, schema, source);
       const sizeBytes = statSync(temp).size;
       const target = await this.#provision(location);
       try {
