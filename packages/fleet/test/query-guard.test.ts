@@ -79,6 +79,9 @@ describe('console and fleet queries reach their own database only', () => {
         code: 'STATEMENT_REFUSED',
         details: { refused: 'load_extension' },
       });
+      await expect(fleet.query('acme', `SELECT 1 WHERE Load_Extension('${path.join(outside, 'evil.so')}', 'init') IS NULL`, [], { readOnly })).rejects.toMatchObject({
+        details: { refused: 'load_extension' },
+      });
     });
   }
 

@@ -116,7 +116,7 @@ function reachesOutside(db, sql, args) {
       );
     }
     if (typeof p4 === 'string' && OUTSIDE_FUNCTIONS.test(p4)) {
-      const name = p4.slice(0, p4.indexOf('('));
+      const name = p4.slice(0, p4.indexOf('(')).toLowerCase();
       return name === 'load_extension'
         ? refused('load_extension', 'load_extension() loads native code into the server; it is never allowed.')
         : refused(
