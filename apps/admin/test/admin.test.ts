@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
@@ -213,6 +215,28 @@ describe('admin console over HTTP', () => {
     const data = await (await admin.get('/instances/t07/console.data')).text();
     expect(data).toContain('todos');
     expect(data).toContain('completed');
+  });
+
+  it('console and fleet query refuse VACUUM INTO in both modes, and the fleet query is audited (issue #13)', async () => {
+    const stolen = path.join(dataDir, 'stolen.db');
+    for (const mode of ['read', 'write']) {
+      const refused = text(await (await admin.post('/instances/t05/console', { sql: `VACUUM INTO '${stolen}'`, mode })).text());
+      expect(refused).toContain('STATEMENT_REFUSED');
+    }
+    const response = await admin.request('/query/stream', {
+      method: 'POST',
+      body: new URLSearchParams({ sql: `VACUUM INTO '${stolen}'`, q: 't05' }),
+      headers: { 'x-csrf-token': admin.csrf },
+    });
+    const events = (await response.text()).trim().split('\n').map((line) => JSON.parse(line) as { type: string; code?: string });
+    const codes = events.filter((event) => event.type === 'error').map((event) => event.code);
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['STATEMENT_REFUSED']));
+    expect(events.filter((event) => event.type === 'ok')).toEqual([]);
+    expect(existsSync(stolen)).toBe(false);
+    const audit = text(await (await admin.get(`/audit?operation=${encodeURIComponent('query (fleet)')}`)).text());
+    expect(audit).toContain(`admin:${EMAIL}`);
+    expect(audit).toContain('VACUUM INTO');
   });
 
   it('stops a runaway query at the time limit while other requests are served', async () => {

@@ -101,8 +101,27 @@ describe('silo on a demo fleet', () => {
 
     const write = await run('query', 'globex', 'DELETE FROM todos');
     expect(write.code).toBe(1);
-    expect(write.stderr).toMatch(/^silo: .*readonly.*--write/);
+    expect(write.stderr).toMatch(/^silo: .*read-only.*--write/);
     expect(json<QueryJson>(await run('query', 'globex', 'SELECT count(*) AS n FROM todos', '--json')).rows).toEqual([{ n: 3 }]);
+  });
+
+  it('refuses VACUUM INTO and ATTACH with and without --write, writing no file (issue #13)', async () => {
+    const stolen = path.join(dir, 'stolen.db');
+    for (const extra of [[], ['--write']]) {
+      const vacuum = await run('query', 'acme', `VACUUM INTO '${stolen}'`, ...extra);
+      expect(vacuum.code).toBe(1);
+      expect(vacuum.stderr).toMatch(/^silo: VACUUM is refused here.*silo export/);
+      const attach = await run('query', 'acme', `ATTACH '${stolen}' AS other`, ...extra);
+      expect(attach.code).toBe(1);
+      expect(attach.stderr).toContain('ATTACH and DETACH open other database files');
+    }
+    expect(existsSync(stolen)).toBe(false);
+    const all = await run('query-all', `VACUUM INTO '${stolen}'`, '--json');
+    expect(all.code).toBe(1);
+    expect(existsSync(stolen)).toBe(false);
+    const audit = json<{ items: AuditEntry[] }>(await run('audit', '--operation', 'query (fleet)', '--json'));
+    expect(audit.items[0]).toMatchObject({ outcome: 'error', detail: { sql: `VACUUM INTO '${stolen}'`, refused: audit.items[0]?.detail?.['instances'] } });
+    expect(audit.items[0]?.actor).toMatch(/^cli:.+/);
   });
 
   it('reports truncated results', async () => {

@@ -53,6 +53,16 @@ export interface MigrationOutcome {
   readonly to: number;
 }
 
+/**
+ * Where a file to import comes from. An upload is anyone's file: its schema must be exactly
+ * the reference schema of its version. A copy the fleet made itself (a backup point for a
+ * restore as a new instance, a live instance moving to another engine) is the instance as it
+ * was served, so only the integrity and version checks apply: refusing it would lose data the
+ * fleet already holds, and its schema is the instance's own history (write-mode changes
+ * included), not an outsider's.
+ */
+export type ImportSource = 'upload' | 'own-copy';
+
 export interface ImportReport {
   readonly fromVersion: number;
   readonly toVersion: number;
@@ -99,10 +109,11 @@ export interface Engine {
    */
   cloneAt?(sourceUrl: string, targetUrl: string, at: Date): Promise<void>;
   /**
-   * Validates an uploaded SQLite file (format, integrity, a known or migratable schema) and
-   * creates `targetUrl` from it at the latest version. A refused file leaves nothing behind.
+   * Validates an uploaded SQLite file (format, integrity, a known or migratable schema; for
+   * an upload, exactly the schema objects of its version) and creates `targetUrl` from it at
+   * the latest version. A refused file leaves nothing behind. `source` defaults to 'upload'.
    */
-  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport>;
+  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource): Promise<ImportReport>;
   /** Writes a consistent single-file SQLite snapshot of the database to `destPath`. */
   snapshot(url: string, destPath: string): Promise<void>;
   /** Removes the database and everything beside it (WAL, shared memory, staging files). Idempotent. */

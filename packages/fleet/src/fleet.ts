@@ -62,7 +62,7 @@ export interface QueryOptions extends ActorOption {
   limits?: Partial<QueryLimits>;
 }
 
-export interface QueryAllOptions {
+export interface QueryAllOptions extends ActorOption {
   filter?: InstanceFilter;
   concurrency?: number;
   args?: SqlArgs;
@@ -575,28 +575,46 @@ export class Fleet {
     return this.#audited('query (write)', name, options, { sql: sql.slice(0, 2_000) }, run);
   }
 
-  /** The same read-only statement across every matching ready instance, streamed per instance. */
+  /**
+   * The same read-only statement across every matching ready instance, streamed per instance.
+   * It reads every tenant at once, so each run is audited (who, the SQL, how many instances
+   * answered or failed), also when the caller stops early.
+   */
   async *queryAll(sql: string, options: QueryAllOptions = {}): AsyncGenerator<QueryAllEvent> {
     this.#assertOpen();
     const limits = this.#limits(options.limits);
     const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
     // A few queries per query process in flight, so none of them waits on a round trip.
     const concurrency = options.concurrency ?? this.settings.queryWorkers * 4;
-    yield* mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
-      const started = performance.now();
-      try {
-        const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits });
-        return { instance: instance.name, status: 'ok', ...result };
-      } catch (error) {
-        return {
-          instance: instance.name,
-          status: 'error',
-          code: error instanceof SiloError ? error.code : 'QUERY_FAILED',
-          error: errorMessage(error),
-          durationMs: performance.now() - started,
-        };
+    const tally = { ok: 0, failed: 0, refused: 0 };
+    let finished = false;
+    try {
+      yield* mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
+        const started = performance.now();
+        try {
+          const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits });
+          tally.ok++;
+          return { instance: instance.name, status: 'ok', ...result };
+        } catch (error) {
+          const code = error instanceof SiloError ? error.code : 'QUERY_FAILED';
+          tally.failed++;
+          if (code === 'STATEMENT_REFUSED' || code === 'QUERY_READ_ONLY') tally.refused++;
+          return { instance: instance.name, status: 'error', code, error: errorMessage(error), durationMs: performance.now() - started };
+        }
+      });
+      finished = true;
+    } finally {
+      if (!this.#closed) {
+        this.#catalog.appendAudit({
+          actor: options.actor ?? this.#actor,
+          operation: 'query (fleet)',
+          instance: null,
+          detail: { sql: sql.slice(0, 2_000), filter: options.filter ?? {}, instances: tally.ok + tally.failed, ...tally, stoppedEarly: !finished },
+          outcome: tally.failed === 0 ? 'ok' : 'error',
+          error: tally.failed === 0 ? null : `${tally.failed} of ${tally.ok + tally.failed} instances failed${tally.refused > 0 ? ` (${tally.refused} refused the statement)` : ''}`,
+        });
       }
-    });
+    }
   }
 
   // ── Housekeeping ───────────────────────────────────────────────────────────────────────

@@ -39,6 +39,7 @@ export type {
   EngineBackupSupport,
   ExecuteResult,
   ImportReport,
+  ImportSource,
   MigrationOutcome,
   QueryRequest,
   QueryResult,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, closeSync, copyFileSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -225,7 +225,7 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
             other.exec('CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); PRAGMA user_version = 1;');
             other.close();
           },
-          /does not match "sample" schema version 1: missing table notes/,
+          /not "sample" schema version 1 exactly: missing table "notes", unexpected table "invoices"/,
         ],
         [
           'a database without a schema version',
@@ -247,6 +247,57 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
           /newer than this Silo/,
         ],
       ];
+
+      /** The good upload with one change made by a plain SQLite connection (what anyone can build). */
+      const altered = (sql: string) => (file: string, source: string) => {
+        copyFileSync(source, file);
+        const other = new Database(file);
+        other.exec(sql);
+        other.close();
+      };
+      // Issue #13, finding 2: an upload's schema objects are served as they are, so only the
+      // exact reference schema of its version may pass.
+      malformed.push(
+        ['a file with an extra trigger', altered("CREATE TRIGGER notes_slow AFTER INSERT ON notes BEGIN SELECT count(*) FROM notes a, notes b; END;"), /unexpected trigger "notes_slow" on "notes"/],
+        ['a file with an extra view', altered('CREATE VIEW everything AS SELECT * FROM notes;'), /unexpected view "everything"/],
+        ['a file with an extra table', altered('CREATE TABLE stash (x BLOB);'), /unexpected table "stash"/],
+        ['a file with an extra index', altered('CREATE INDEX notes_body ON notes (body);'), /unexpected index "notes_body" on "notes"/],
+        ['a file missing an index', altered('DROP INDEX notes_tag;'), /missing index "notes_tag" on "notes"/],
+        ['a file with a changed index', altered('DROP INDEX notes_tag; CREATE INDEX notes_tag ON notes (tag, body);'), /index "notes_tag" on "notes" is defined differently/],
+        [
+          'a file whose table lacks its constraints',
+          (file) => {
+            const other = new Database(file);
+            other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT, created_at INTEGER, tag TEXT); CREATE INDEX notes_tag ON notes (tag); PRAGMA user_version = 2;');
+            other.close();
+          },
+          /table "notes" is defined differently/,
+        ],
+      );
+
+      it('accepts an upload whose definitions differ only in spacing, case, comments and quoting', async () => {
+        const file = path.join(dir, 'respelled.sqlite');
+        const other = new Database(file);
+        other.exec(`create   table "NOTES" ( "id" integer primary key, -- the key
+          body  TEXT NOT NULL,
+          [created_at] INTEGER NOT NULL DEFAULT ( unixepoch() ) , tag TEXT);
+          CREATE INDEX notes_tag ON notes(tag); PRAGMA user_version = 2;`);
+        other.close();
+        const target = engine.locate('respelled', eu);
+        expect(await engine.importFile(file, target, sampleSchema(), 10 * 1024 * 1024)).toMatchObject({ fromVersion: 2, toVersion: 2 });
+      });
+
+      it('accepts a copy of its own with extra objects only as an own copy (restore, move)', async () => {
+        const file = path.join(dir, 'own.sqlite');
+        altered('CREATE TABLE kept_by_a_write (x TEXT);')(file, good);
+        const upload = engine.locate('as-upload', eu);
+        await expect(engine.importFile(file, upload, sampleSchema(), 10 * 1024 * 1024)).rejects.toMatchObject({ code: 'IMPORT_REJECTED' });
+        const own = engine.locate('as-own-copy', eu);
+        expect(await engine.importFile(file, own, sampleSchema(), 10 * 1024 * 1024, 'own-copy')).toMatchObject({ toVersion: 2 });
+        const db = engine.connect(own);
+        expect((await db.execute('SELECT count(*) AS n FROM kept_by_a_write')).rows).toEqual([{ n: 0 }]);
+        db.close();
+      });
 
       for (const [what, make, message] of malformed) {
         it(`refuses ${what} and leaves nothing behind`, async () => {
@@ -340,6 +391,32 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
         }
         const count = await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS });
         expect(count.rows).toEqual([[50]]);
+      });
+
+      it('refuses, in both modes, statements that reach files other than the database (issue #13)', async () => {
+        const outside = tempDir('silo-outside-');
+        const refusedSql = [
+          `VACUUM INTO '${path.join(outside, 'copy.db')}'`,
+          `ATTACH '${path.join(outside, 'new.db')}' AS other`,
+          'PRAGMA writable_schema = 1',
+          'PRAGMA user_version = 7',
+          `SELECT load_extension('${path.join(outside, 'x.so')}')`,
+        ];
+        for (const readOnly of [true, false]) {
+          for (const sql of refusedSql) {
+            await expect(engine.query(url, { sql, readOnly, limits: LIMITS }), `${sql} (readOnly: ${readOnly})`).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+          }
+        }
+        expect(readdirSync(outside)).toEqual([]);
+        expect((await engine.query(url, { sql: 'PRAGMA table_info(notes)', readOnly: true, limits: LIMITS })).rows.length).toBe(4);
+        expect((await engine.query(url, { sql: 'WITH n AS (SELECT count(*) AS c FROM notes) SELECT c FROM n', readOnly: true, limits: LIMITS })).rows).toEqual([[50]]);
+      });
+
+      it('reads a table made by a write right after it (the statement check follows the schema)', async () => {
+        expect((await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS })).rows).toEqual([[50]]);
+        await engine.query(url, { sql: 'CREATE TABLE later (x INTEGER)', readOnly: false, limits: LIMITS });
+        expect((await engine.query(url, { sql: 'SELECT count(*) FROM later', readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
+        await expect(engine.query(url, { sql: 'SELECT * FROM never_made', readOnly: true, limits: LIMITS })).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('no such table') });
       });
 
       it('writes when asked to', async () => {

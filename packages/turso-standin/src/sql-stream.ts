@@ -13,6 +13,7 @@ import {
   type StreamResult,
 } from './hrana-proto';
 import { describeParams } from './sql-params';
+import { unsupportedStatement } from './sqld-statements';
 
 /** What a stream tells its database about, for point-in-time copies and usage. */
 export interface DatabaseHooks {
@@ -163,6 +164,8 @@ export class SqlStream {
   #execute(stmt: ProtoStmt): StmtResult {
     const started = performance.now();
     const sql = this.#sqlText(stmt.sql, stmt.sql_id);
+    const unsupported = unsupportedStatement(sql);
+    if (unsupported) throw new StmtError(`SQL string could not be parsed: ${unsupported}`, 'SQL_PARSE_ERROR');
     const prepared = this.conn.prepare(sql);
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();

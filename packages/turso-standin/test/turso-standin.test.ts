@@ -236,6 +236,18 @@ describe('SQL over HTTP (v2 pipeline through @libsql/client)', () => {
     expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: { b: 1 } }))).toBe('ARGS_INVALID');
     expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: [1, 2] }))).toBe('ARGS_INVALID');
   });
+
+  it('refuses what sqld cannot classify (VACUUM INTO, ATTACH, ANALYZE) as an unsupported statement, with any token', async () => {
+    const { client } = await readyDatabase('unsupported');
+    await client.execute('CREATE TABLE s (x)');
+    const outside = mkdtempSync(path.join(tmpdir(), 'standin-outside-'));
+    for (const sql of [`VACUUM INTO '${path.join(outside, 'copy.db')}'`, ` /* c */ vacuum`, `ATTACH '${path.join(outside, 'a.db')}' AS a`, 'DETACH a', 'ANALYZE']) {
+      expect(await libsqlCode(client.execute(sql)), sql).toBe('SQL_PARSE_ERROR');
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    rmSync(outside, { recursive: true, force: true });
+    expect((await client.execute('SELECT count(*) AS n FROM s')).rows[0]?.['n']).toBe(0n);
+  });
 });
 
 describe('SQL endpoint auth', () => {

@@ -1,6 +1,6 @@
 import type { Route } from './+types/fleet-query-stream';
 import { getFleet } from '../lib/fleet.server';
-import { smallForm } from '../lib/http.server';
+import { currentAdmin, smallForm } from '../lib/http.server';
 import { countTargets, parseFleetQuery } from '../lib/fleet-query.server';
 import { toRows } from '../lib/results.server';
 import type { FleetQueryEvent } from '../lib/ndjson';
@@ -9,12 +9,13 @@ import type { FleetQueryEvent } from '../lib/ndjson';
  * POST: runs a read-only query on every matching ready instance and streams one NDJSON line
  * per instance as it finishes (start, ok/error..., done). Stops when the client goes away.
  */
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
+  const admin = currentAdmin(context);
   const fleet = await getFleet();
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
   const total = countTargets(fleet, filter);
-  const events = fleet.queryAll(sql, { filter });
+  const events = fleet.queryAll(sql, { filter, actor: admin.actor });
   const encoder = new TextEncoder();
   const line = (event: FleetQueryEvent): Uint8Array => encoder.encode(`${JSON.stringify(event)}\n`);
   const started = performance.now();

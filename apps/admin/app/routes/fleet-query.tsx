@@ -2,7 +2,7 @@ import { useRef, useState } from 'react';
 import { Form } from 'react-router';
 import type { Route } from './+types/fleet-query';
 import { getFleet } from '../lib/fleet.server';
-import { smallForm } from '../lib/http.server';
+import { currentAdmin, smallForm } from '../lib/http.server';
 import { countTargets, parseFleetQuery } from '../lib/fleet-query.server';
 import { toRows } from '../lib/results.server';
 import { readNdjson, type FleetQueryEvent } from '../lib/ndjson';
@@ -37,13 +37,14 @@ interface Run {
 }
 
 /** Without JavaScript the form posts here and the whole result comes back at once. */
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
+  const admin = currentAdmin(context);
   const fleet = await getFleet();
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   const run: Run = { total: countTargets(fleet, filter), ok: [], errors: [], finished: true };
   const started = performance.now();
   if (sql.trim() !== '') {
-    for await (const event of fleet.queryAll(sql, { filter })) {
+    for await (const event of fleet.queryAll(sql, { filter, actor: admin.actor })) {
       if (event.status === 'ok') run.ok.push({ type: 'ok', instance: event.instance, columns: event.columns, rows: toRows(event.rows), truncated: event.truncated, durationMs: event.durationMs });
       else run.errors.push({ type: 'error', instance: event.instance, code: event.code, error: event.error, durationMs: event.durationMs });
     }

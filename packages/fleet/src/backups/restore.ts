@@ -115,7 +115,8 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
       },
       async (url) => {
         try {
-          return (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER)).toVersion;
+          // A point is the instance as the fleet served it: exempt from the upload schema check.
+          return (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion;
         } catch (error) {
           refused = true;
           throw error;

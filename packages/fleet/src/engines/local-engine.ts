@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Region } from '../config';
-import type { Engine, EngineBackupSupport, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, EngineBackupSupport, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
@@ -135,7 +135,7 @@ export class LocalEngine implements Engine {
     }
   }
 
-  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
     const target = this.pathOf(targetUrl);
     this.#ensureDir(path.dirname(target));
@@ -144,7 +144,7 @@ export class LocalEngine implements Engine {
     try {
       copyFileSync(sourcePath, temp);
       failpoint('import:after-stage');
-      const report = this.#validator.validateAndMigrate(temp, schema);
+      const report = this.#validator.validateAndMigrate(temp, schema, source);
       publish(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { Region } from '../config';
-import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError } from '../errors';
 import type { TenantSchema } from '../schema';
 
@@ -54,8 +54,8 @@ export class RoutingEngine implements Engine {
     return engine.cloneAt(sourceUrl, targetUrl, at);
   }
 
-  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
-    return this.#of(targetUrl).importFile(sourcePath, targetUrl, schema, maxBytes);
+  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource): Promise<ImportReport> {
+    return this.#of(targetUrl).importFile(sourcePath, targetUrl, schema, maxBytes, source);
   }
 
   snapshot(url: string, destPath: string): Promise<void> {

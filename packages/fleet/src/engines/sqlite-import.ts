@@ -2,8 +2,10 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SiloError, errorMessage } from '../errors';
 import { formatBytes } from '../format';
+import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
 
 /**
  * Checking an uploaded SQLite file before it becomes an instance, shared by every engine:
@@ -48,14 +50,14 @@ export function importRejected(reason: string): SiloError {
 }
 
 /**
- * Validates a private copy of an upload (integrity, a known schema version whose tables and
- * columns are all there) and migrates it to the latest version in place. Reference shapes
- * per schema version are built once in memory and kept.
+ * Validates a private copy of a file (integrity, a known schema version, and for uploads the
+ * exact schema objects of that version and sound foreign keys) and migrates it to the latest
+ * version in place. Reference schemas per version are built once in memory and kept.
  */
 export class ImportValidator {
-  readonly #referenceShapes = new Map<string, Map<string, Set<string>>>();
+  readonly #references = new Map<string, Reference>();
 
-  validateAndMigrate(file: string, schema: TenantSchema): { fromVersion: number; toVersion: number } {
+  validateAndMigrate(file: string, schema: TenantSchema, source: ImportSource = 'upload'): { fromVersion: number; toVersion: number } {
     let db: SqliteDatabase;
     try {
       db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
@@ -78,8 +80,23 @@ export class ImportValidator {
             : `it does not carry a "${schema.id}" schema version (user_version is ${version})`,
         );
       }
-      const missing = this.#missingSchema(db, schema, version);
-      if (missing.length > 0) throw importRejected(`it does not match "${schema.id}" schema version ${version}: missing ${missing.slice(0, 5).join(', ')}`);
+      const reference = this.#reference(schema, version);
+      if (source === 'upload') {
+        const differences = schemaDifferences(reference.objects, schemaObjects(db));
+        if (differences.length > 0) {
+          throw importRejected(
+            `its schema is not "${schema.id}" schema version ${version} exactly: ${listed(differences)}. Export the instance from Silo (or build the file with the app's migrations) and upload that`,
+          );
+        }
+        const orphans = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+        if (orphans.length > 0) {
+          const pairs = [...new Set(orphans.map((row) => `${row.table} → ${row.parent}`))];
+          throw importRejected(`${orphans.length} row(s) break foreign keys (${listed(pairs)})`);
+        }
+      } else {
+        const missing = missingColumns(reference.shape, tableShape(db));
+        if (missing.length > 0) throw importRejected(`it does not match "${schema.id}" schema version ${version}: missing ${listed(missing)}`);
+      }
       const { to } = migrateSync(db, schema.migrations);
       db.pragma('wal_checkpoint(TRUNCATE)');
       return { fromVersion: version, toVersion: to };
@@ -88,29 +105,43 @@ export class ImportValidator {
     }
   }
 
-  /** Tables and columns a database at `version` must have, compared with what the file holds. */
-  #missingSchema(db: SqliteDatabase, schema: TenantSchema, version: number): string[] {
+  /** The schema objects of a fresh database migrated to `version`, built once per process. */
+  #reference(schema: TenantSchema, version: number): Reference {
     const key = `${schema.fingerprint}@${version}`;
-    let reference = this.#referenceShapes.get(key);
+    let reference = this.#references.get(key);
     if (!reference) {
       const memory = new Database(':memory:');
-      migrateSync(memory, schema.migrations.filter((migration) => migration.version <= version));
-      reference = tableShape(memory);
-      memory.close();
-      this.#referenceShapes.set(key, reference);
+      try {
+        migrateSync(memory, schema.migrations.filter((migration) => migration.version <= version));
+        reference = { objects: schemaObjects(memory), shape: tableShape(memory) };
+      } finally {
+        memory.close();
+      }
+      this.#references.set(key, reference);
     }
-    const actual = tableShape(db);
-    const missing: string[] = [];
-    for (const [table, columns] of reference) {
-      const present = actual.get(table);
-      if (!present) missing.push(`table ${table}`);
-      else for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
-    }
-    return missing;
+    return reference;
   }
 }
 
-function tableShape(db: SqliteDatabase): Map<string, Set<string>> {
+interface Reference {
+  readonly objects: SchemaObjects;
+  readonly shape: TableShape;
+}
+
+type TableShape = Map<string, Set<string>>;
+
+/** Tables and columns of the reference the file lacks: a copy of our own must at least have those. */
+function missingColumns(reference: TableShape, actual: TableShape): string[] {
+  const missing: string[] = [];
+  for (const [table, columns] of reference) {
+    const present = actual.get(table);
+    if (!present) missing.push(`table ${table}`);
+    else for (const column of columns) if (!present.has(column)) missing.push(`${table}.${column}`);
+  }
+  return missing;
+}
+
+function tableShape(db: SqliteDatabase): TableShape {
   const tables = db
     .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
     .all();
@@ -120,4 +151,8 @@ function tableShape(db: SqliteDatabase): Map<string, Set<string>> {
       new Set((db.pragma(`table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name)),
     ]),
   );
+}
+
+function listed(items: readonly string[]): string {
+  return items.length <= 5 ? items.join(', ') : `${items.slice(0, 5).join(', ')} and ${items.length - 5} more`;
 }

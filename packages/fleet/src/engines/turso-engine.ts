@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
-import type { Engine, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { tokenAlive } from '../processes';
 import type { TenantSchema } from '../schema';
@@ -13,6 +13,7 @@ import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPl
 import { downloadInto, uploadFrom } from './turso-dump';
 import { TursoPlatform, type TursoUsage } from './turso-platform';
 import { runBoundedQuery } from './turso-query';
+import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
@@ -47,6 +48,7 @@ export class TursoEngine implements Engine {
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
+  readonly #guard = new TursoStatementGuard();
 
   private constructor(options: TursoEngineOptions) {
     this.#settings = options.settings;
@@ -101,7 +103,7 @@ export class TursoEngine implements Engine {
    * The upload is validated and migrated as a local file, staged inside a region of the target's
    * jurisdiction, exactly as the local engine does; only a file that passed becomes a database.
    */
-  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number): Promise<ImportReport> {
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
     const staging = this.stagingDir(this.#regionOfGroup(location.group));
@@ -109,7 +111,7 @@ export class TursoEngine implements Engine {
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
       copyFileSync(sourcePath, temp);
-      const report = this.#validator.validateAndMigrate(temp, schema);
+      const report = this.#validator.validateAndMigrate(temp, schema, source);
       const sizeBytes = statSync(temp).size;
       const target = await this.#provision(location);
       try {
@@ -234,6 +236,8 @@ export class TursoEngine implements Engine {
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
       renew: (stale) => this.#renewToken(stale),
       scrubber: this.#scrubber,
+      url,
+      guard: this.#guard,
     });
   }
 
@@ -269,6 +273,7 @@ export class TursoEngine implements Engine {
   }
 
   async close(): Promise<void> {
+    this.#guard.close();
     this.#hostnames.clear();
     this.#usage.clear();
   }

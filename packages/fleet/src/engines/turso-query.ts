@@ -3,6 +3,7 @@ import type { QueryRequest, QueryResult, SqlValue } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { dataPlaneError, isAuthRefused, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
 import type { SecretScrubber } from './turso-secrets';
+import type { TursoStatementGuard } from './turso-statement-guard';
 
 export interface BoundedQueryOptions {
   readonly request: QueryRequest;
@@ -11,13 +12,17 @@ export interface BoundedQueryOptions {
   /** Renews a refused token; true when a retry may succeed. */
   readonly renew: (stale: DataPlaneTarget) => Promise<boolean>;
   readonly scrubber: SecretScrubber;
+  /** The database's URL, for the guard's schema cache. */
+  readonly url: string;
+  readonly guard: TursoStatementGuard;
 }
 
 /**
  * One console or fleet query against a Turso database, with the time limit kept on our side:
  * at the limit the HTTP request is aborted and the caller gets QUERY_TIMEOUT, whatever the
- * network or the server does. Read-only is Turso's to enforce (a read-only token); its
- * refusal becomes QUERY_READ_ONLY, as on the local engine.
+ * network or the server does. The statement guard runs first, on a local copy of the schema
+ * (so Turso gets only what the local engine would run); a read-only token stays the second
+ * wall, and its refusal becomes QUERY_READ_ONLY, as on the local engine.
  */
 export async function runBoundedQuery(options: BoundedQueryOptions): Promise<QueryResult> {
   const { request } = options;
@@ -41,14 +46,20 @@ export async function runBoundedQuery(options: BoundedQueryOptions): Promise<Que
     const target = await options.resolve();
     // The limit may have passed during the lookup: then the statement must not run at all.
     if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
+    // Checked on every attempt: the retry reads the schema with the renewed token as well.
+    const send = async (open: Client): Promise<ResultSet> => {
+      await options.guard.check(options.url, open, request);
+      if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
+      return open.execute(toStatement(request));
+    };
     client = openClient(target, controller.signal);
     try {
-      return await client.execute(toStatement(request));
+      return await send(client);
     } catch (error) {
       if (!isAuthRefused(error) || !(await options.renew(target))) throw error;
       client.close();
       client = openClient(await options.resolve(), controller.signal);
-      return await client.execute(toStatement(request));
+      return await send(client);
     }
   };
   const work = run();

@@ -224,7 +224,8 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
     // exists() also checks the group, so a database of this name elsewhere is never touched.
     if (await target.exists(targetUrl)) await target.remove(targetUrl);
     // A failed import removes what it created itself; from here on the copy is ours to remove.
-    await target.importFile(staged, targetUrl, schema, context.importMaxBytes);
+    // The live instance's own file, not an upload: its schema is its own history.
+    await target.importFile(staged, targetUrl, schema, context.importMaxBytes, 'own-copy');
     uploaded = true;
     failpoint('move:after-upload');
     const problems = await target.integrityCheck(targetUrl);

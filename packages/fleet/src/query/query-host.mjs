@@ -7,6 +7,7 @@
  * Plain JavaScript with type checking, so it starts in plain Node without a TypeScript loader.
  */
 import Database from 'better-sqlite3';
+import { guardStatement } from './statement-guard.mjs';
 
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
@@ -24,11 +25,14 @@ function runTask(task) {
   /** @type {import('better-sqlite3').Database | undefined} */
   let db;
   try {
-    // Read-only is enforced by SQLite: the connection itself cannot write.
+    // A read-only connection as a second wall; the guard is the first, because a read-only
+    // connection still runs VACUUM INTO and ATTACH.
     db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true });
     db.pragma(`busy_timeout = ${task.busyTimeoutMs}`);
-    const statement = db.prepare(task.sql);
     const args = bindable(task.args);
+    const verdict = guardStatement(db, task.sql, args, task.readOnly);
+    if (!verdict.ok) return { id: task.id, ok: false, error: { message: verdict.refusal.message, sqliteCode: null, refusal: verdict.refusal } };
+    const statement = verdict.statement;
     if (!statement.reader) {
       const info = statement.run(...args);
       return ok(task.id, { columns: [], rows: [], truncated: false, rowsAffected: info.changes, durationMs: performance.now() - started });

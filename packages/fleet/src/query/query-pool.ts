@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { SiloError } from '../errors';
 import type { QueryLimits } from '../config';
 import type { QueryResult, SqlArgs } from '../engine';
+import { refusalError, type Refusal } from './refusal';
 
 export interface QueryTask {
   readonly path: string;
@@ -15,7 +16,7 @@ export interface QueryTask {
 
 type Reply =
   | { id: number; ok: true; result: QueryResult }
-  | { id: number; ok: false; error: { message: string; sqliteCode: string | null } };
+  | { id: number; ok: false; error: { message: string; sqliteCode: string | null; refusal?: Refusal } };
 
 interface Job {
   readonly id: number;
@@ -161,6 +162,7 @@ class Worker {
     this.#armTimer();
     if (this.#jobs.length === 0) this.#setRef(false);
     if (reply.ok) job.resolve(reply.result);
+    else if (reply.error.refusal) job.reject(refusalError(reply.error.refusal));
     else if (reply.error.sqliteCode === 'SQLITE_READONLY' && job.task.readOnly) {
       job.reject(
         new SiloError('QUERY_READ_ONLY', `This connection is read-only, so the statement was refused (${reply.error.message}). Switch to write mode to change data.`, {

@@ -1,0 +1,120 @@
+import { createHash } from 'node:crypto';
+import type { Client } from '@libsql/client';
+import Database from 'better-sqlite3';
+import type { QueryRequest } from '../engine';
+import { SiloError, errorMessage } from '../errors';
+import { refusalError } from '../query/refusal';
+import { guardStatement } from '../query/statement-guard.mjs';
+
+type SchemaRow = readonly [type: string, name: string, sql: string];
+
+/** Distinct schemas kept as local stand-ins; a fleet usually has one per schema version. */
+const MAX_SCHEMAS = 16;
+/** Functions only the remote side knows (libSQL's vector functions…) stubbed before giving up. */
+const MAX_STUBS = 16;
+
+/**
+ * The query guard for Turso databases. sqlite3_stmt_readonly and EXPLAIN cannot be asked of the
+ * remote database, so they are asked of a local in-memory database holding the same schema
+ * objects (the remote `sqlite_schema`, read with the query's own token). What the guard looks
+ * at (the statement kind, the VACUUM opcode, calls of ATTACH and load_extension, pragmas)
+ * does not depend on the rows, only on the schema.
+ *
+ * The schema is read once per database and kept; a statement that fails to prepare locally
+ * (a table made since) reads it again before the statement is refused.
+ */
+export class TursoStatementGuard {
+  /** Schema hash by database URL. */
+  readonly #schemaOf = new Map<string, string>();
+  readonly #mirrors = new Map<string, Database.Database>();
+
+  async check(url: string, client: Client, request: QueryRequest): Promise<void> {
+    let hash = this.#schemaOf.get(url);
+    let fresh = false;
+    if (hash === undefined) {
+      hash = await this.#load(url, client);
+      fresh = true;
+    }
+    try {
+      this.#verdict(hash, request);
+    } catch (error) {
+      if (fresh || !isSchemaMiss(error)) throw error;
+      this.#verdict(await this.#load(url, client), request);
+    }
+  }
+
+  close(): void {
+    for (const db of this.#mirrors.values()) db.close();
+    this.#mirrors.clear();
+    this.#schemaOf.clear();
+  }
+
+  #verdict(hash: string, request: QueryRequest): void {
+    const db = this.#mirrors.get(hash);
+    if (!db) throw new SiloError('ENGINE_FAILURE', 'The local copy of the schema went missing; run the query again.');
+    const args = localArgs(request.args);
+    for (let stubs = 0; ; stubs++) {
+      let verdict;
+      try {
+        verdict = guardStatement(db, request.sql, args, request.readOnly);
+      } catch (error) {
+        const missing = /no such function: ([A-Za-z0-9_]+)/.exec(errorMessage(error))?.[1];
+        // The remote side may know functions better-sqlite3 does not; what they compute does
+        // not change what the statement is, so a stub lets SQLite judge the rest of it.
+        if (missing && stubs < MAX_STUBS && missing.toLowerCase() !== 'load_extension') {
+          db.function(missing, { varargs: true }, () => null);
+          continue;
+        }
+        throw new SiloError(
+          'QUERY_FAILED',
+          `The query failed: ${errorMessage(error)} (checked against the database's schema before it was sent to Turso).`,
+          { cause: error, details: { checkedLocally: true } },
+        );
+      }
+      if (!verdict.ok) throw refusalError(verdict.refusal);
+      return;
+    }
+  }
+
+  async #load(url: string, client: Client): Promise<string> {
+    const result = await client.execute("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY rowid");
+    const rows: SchemaRow[] = result.rows.map((row) => [String(row[0]), String(row[1]), String(row[2])]);
+    const hash = createHash('sha256').update(JSON.stringify(rows)).digest('hex');
+    if (!this.#mirrors.has(hash)) {
+      if (this.#mirrors.size >= MAX_SCHEMAS) {
+        const [oldest, db] = this.#mirrors.entries().next().value as [string, Database.Database];
+        db.close();
+        this.#mirrors.delete(oldest);
+      }
+      this.#mirrors.set(hash, mirror(rows));
+    }
+    this.#schemaOf.set(url, hash);
+    return hash;
+  }
+}
+
+/** An empty in-memory database with the same tables, indexes, views and triggers. */
+function mirror(rows: readonly SchemaRow[]): Database.Database {
+  const db = new Database(':memory:');
+  for (const [, , sql] of rows) {
+    try {
+      db.exec(sql);
+    } catch {
+      // An object libSQL knows and SQLite does not (a vector index) stays out; statements
+      // that need it then fail to prepare here and are refused, never sent unchecked.
+    }
+  }
+  return db;
+}
+
+function isSchemaMiss(error: unknown): boolean {
+  return error instanceof SiloError && error.details['checkedLocally'] === true && /no such (table|column|index|view|trigger)/.test(error.message);
+}
+
+/** better-sqlite3 binds Buffers and unprefixed names; the values only satisfy EXPLAIN's binder. */
+function localArgs(args: QueryRequest['args']): unknown[] {
+  if (args === undefined) return [];
+  const value = (v: unknown): unknown => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v);
+  if (Array.isArray(args)) return args.map(value);
+  return [Object.fromEntries(Object.entries(args).map(([key, v]) => [key.replace(/^[:@$]/, ''), value(v)]))];
+}

@@ -1,0 +1,208 @@
+// @ts-check
+/**
+ * Decides whether one console or fleet statement may run, with SQLite's own answers wherever
+ * SQLite has one: `sqlite3_stmt_readonly` (better-sqlite3's `Statement.readonly`) for "does it
+ * change the database", and the compiled bytecode (`EXPLAIN`) for what it reaches beyond the
+ * database: the `Vacuum` opcode (VACUUM INTO writes a copy to any path, and SQLite calls it a
+ * write only because it is one for the main file too) and calls of `sqlite_attach`,
+ * `sqlite_detach` and `load_extension` (ATTACH and DETACH are "read-only" to
+ * sqlite3_stmt_readonly, yet open or create any file the process can reach).
+ *
+ * PRAGMA is the one statement checked before SQLite sees it: many pragmas act while the
+ * statement is prepared (`writable_schema = 1` and `temp_store_directory = '…'` take effect in
+ * sqlite3_prepare, the latter for the whole process), so preparing one to ask SQLite would
+ * already be too late. Only the reads on PRAGMA_READS pass, in both modes.
+ *
+ * Plain JavaScript, so the query host process (plain Node) and the TypeScript fleet share it.
+ */
+
+/** @typedef {import('better-sqlite3').Database} Database */
+/** @typedef {import('better-sqlite3').Statement<unknown[], unknown>} Statement */
+/**
+ * @typedef {{ code: 'STATEMENT_REFUSED' | 'QUERY_READ_ONLY', refused: string, message: string }} Refusal
+ * @typedef {{ ok: true, statement: Statement } | { ok: false, refusal: Refusal }} Verdict
+ */
+
+/**
+ * Pragmas that only read, and whether they take a parenthesised argument (a table or index
+ * name, or a row limit for the checks). Without an argument slot, `PRAGMA x(5)` is the same
+ * assignment as `PRAGMA x = 5`. database_list is left out: it shows the server's file paths.
+ * @type {ReadonlyMap<string, boolean>}
+ */
+export const PRAGMA_READS = new Map([
+  ['table_info', true],
+  ['table_xinfo', true],
+  ['table_list', true],
+  ['index_list', true],
+  ['index_info', true],
+  ['index_xinfo', true],
+  ['foreign_key_list', true],
+  ['foreign_key_check', true],
+  ['integrity_check', true],
+  ['quick_check', true],
+  ['user_version', false],
+  ['schema_version', false],
+  ['data_version', false],
+  ['page_count', false],
+  ['page_size', false],
+  ['freelist_count', false],
+  ['encoding', false],
+  ['collation_list', false],
+  ['compile_options', false],
+  ['function_list', false],
+  ['module_list', false],
+  ['pragma_list', false],
+]);
+
+/** SQL functions whose call reaches outside the instance's own database. */
+const OUTSIDE_FUNCTIONS = /^(sqlite_attach|sqlite_detach|load_extension)\(/i;
+
+const PRAGMA_LIST = [...PRAGMA_READS.keys()].join(', ');
+
+/**
+ * @param {Database} db a connection to the instance's database, or one with the same schema
+ * @param {string} sql one statement
+ * @param {unknown[]} args the statement's parameters (EXPLAIN needs them bound too)
+ * @param {boolean} readOnly
+ * @returns {Verdict} the prepared statement on `db` when it may run
+ */
+export function guardStatement(db, sql, args, readOnly) {
+  const head = leadingTokens(sql, 8);
+  let at = 0;
+  const explain = head[0]?.word === 'explain';
+  if (explain) at = head[1]?.word === 'query' && head[2]?.word === 'plan' ? 3 : 1;
+  if (head[at]?.word === 'pragma') {
+    const refusal = pragmaRefusal(head.slice(at + 1));
+    if (refusal) return { ok: false, refusal };
+  }
+  // Syntax errors, unknown tables and several statements at once fail here, as before.
+  const statement = db.prepare(sql);
+  // An EXPLAIN only lists bytecode; it never runs the statement it explains.
+  if (!explain) {
+    const outside = reachesOutside(db, sql, args);
+    if (outside) return { ok: false, refusal: outside };
+  }
+  if (readOnly && !statement.readonly) {
+    return {
+      ok: false,
+      refusal: {
+        code: 'QUERY_READ_ONLY',
+        refused: 'write',
+        message: 'SQLite reports that this statement would change the database, and this query is read-only. Switch to write mode to change data (writes are audited).',
+      },
+    };
+  }
+  return { ok: true, statement };
+}
+
+/**
+ * @param {Database} db @param {string} sql @param {unknown[]} args
+ * @returns {Refusal | undefined}
+ */
+function reachesOutside(db, sql, args) {
+  /** @type {{ opcode: string, p4: unknown }[]} */
+  let program;
+  try {
+    // EXPLAIN lists the program without running it; the bindings only satisfy the binder.
+    program = /** @type {{ opcode: string, p4: unknown }[]} */ (db.prepare(`EXPLAIN ${sql}`).all(...args));
+  } catch (error) {
+    return refused('unexplainable', `SQLite could not show what the statement does (${error instanceof Error ? error.message : String(error)}), so it was not run.`);
+  }
+  for (const { opcode, p4 } of program) {
+    if (opcode === 'Vacuum') {
+      return refused(
+        'VACUUM',
+        'VACUUM is refused here: VACUUM INTO writes a copy of the whole database to any path the server can write, and a plain VACUUM rewrites the file under a lock. Use `silo export <instance>` for a copy.',
+      );
+    }
+    if (typeof p4 === 'string' && OUTSIDE_FUNCTIONS.test(p4)) {
+      const name = p4.slice(0, p4.indexOf('(')).toLowerCase();
+      return name === 'load_extension'
+        ? refused('load_extension', 'load_extension() loads native code into the server; it is never allowed.')
+        : refused(
+            name === 'sqlite_attach' ? 'ATTACH' : 'DETACH',
+            'ATTACH and DETACH open other database files; a query reaches its own instance only. Use `silo query-all` (or the fleet query page) to query across instances.',
+          );
+    }
+  }
+  return undefined;
+}
+
+/**
+ * @param {Token[]} tokens what follows the PRAGMA keyword
+ * @returns {Refusal | undefined}
+ */
+function pragmaRefusal(tokens) {
+  let index = 0;
+  let name = tokens[index++]?.word;
+  if (tokens[index]?.text === '.') {
+    index++;
+    name = tokens[index++]?.word;
+  }
+  const next = tokens[index]?.text;
+  const known = name === undefined ? undefined : PRAGMA_READS.get(name);
+  if (known === undefined) {
+    return refused(`PRAGMA ${name ?? ''}`.trim(), `PRAGMA ${name ?? '(none)'} is not one of the pragmas a query may read (${PRAGMA_LIST}).`);
+  }
+  if (next === undefined || next === ';' || (next === '(' && known)) return undefined;
+  return refused(`PRAGMA ${name}`, `PRAGMA ${name} may be read but not set here (no "=" and no value); settings of an instance belong to its migrations.`);
+}
+
+/** @param {string} what @param {string} message @returns {Refusal} */
+function refused(what, message) {
+  return { code: 'STATEMENT_REFUSED', refused: what, message };
+}
+
+/** @typedef {{ text: string, word: string | undefined }} Token */
+
+/**
+ * The first tokens of `sql`, skipping whitespace and comments: words (bare or quoted, lower
+ * case, unquoted) and single punctuation characters. Enough to recognise EXPLAIN and PRAGMA
+ * the way SQLite's tokenizer does; everything else is left to SQLite.
+ * @param {string} sql @param {number} max @returns {Token[]}
+ */
+export function leadingTokens(sql, max) {
+  /** @type {Token[]} */
+  const tokens = [];
+  let i = 0;
+  while (i < sql.length && tokens.length < max) {
+    const c = sql[i] ?? '';
+    if (/\s/.test(c)) {
+      i++;
+    } else if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? sql.length : end + 2;
+    } else if (c === '"' || c === '`' || c === '[') {
+      const close = c === '[' ? ']' : c;
+      let j = i + 1;
+      let text = '';
+      while (j < sql.length) {
+        if (sql[j] === close) {
+          if (close !== ']' && sql[j + 1] === close) {
+            text += close;
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        text += sql[j];
+        j++;
+      }
+      tokens.push({ text: sql.slice(i, j + 1), word: text.toLowerCase() });
+      i = j + 1;
+    } else if (/[A-Za-z_\u0080-\uffff]/.test(c)) {
+      let j = i + 1;
+      while (j < sql.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[j] ?? '')) j++;
+      const text = sql.slice(i, j);
+      tokens.push({ text, word: text.toLowerCase() });
+      i = j;
+    } else {
+      tokens.push({ text: c, word: undefined });
+      i++;
+    }
+  }
+  return tokens;
+}

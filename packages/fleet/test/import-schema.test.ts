@@ -1,0 +1,84 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { defineTenantSchema, openFleet } from '../src/index';
+import { normaliseSql } from '../src/engines/schema-match';
+import { sampleSchema, tempDir, tempFleet } from './helpers';
+
+/** Issue #13, finding 2, through the fleet: what an upload must be, and what stays exempt. */
+describe('import checks the schema objects of an upload', () => {
+  it('re-imports a real export, also one from an older release, which is then migrated', async () => {
+    const dataDir = tempDir();
+    const old = await openFleet({ dataDir, schema: sampleSchema(1) });
+    await old.create('old-one', { jurisdiction: 'eu' });
+    await old.query('old-one', "INSERT INTO notes (body) VALUES ('from v1')", [], { readOnly: false });
+    const v1File = path.join(tempDir(), 'v1.sqlite');
+    await old.exportTo('old-one', v1File);
+    await old.close();
+
+    const { fleet } = await tempFleet();
+    const imported = await fleet.importFile('from-v1', v1File, { jurisdiction: 'eu' });
+    expect(imported).toMatchObject({ state: 'ready', schemaVersion: 2 });
+    const current = path.join(tempDir(), 'v2.sqlite');
+    await fleet.exportTo('from-v1', current);
+    expect(await fleet.importFile('again', current, { jurisdiction: 'eu' })).toMatchObject({ state: 'ready' });
+    expect((await fleet.query('again', 'SELECT body, tag FROM notes')).rows).toEqual([['from v1', null]]);
+  });
+
+  it('refuses an export whose instance gained a table by a console write, but restores that instance from its backups', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.query('acme', 'CREATE TABLE scratch (x TEXT)', [], { readOnly: false });
+    await fleet.query('acme', "INSERT INTO notes (body) VALUES ('kept')", [], { readOnly: false });
+    const file = path.join(tempDir(), 'acme.sqlite');
+    await fleet.exportTo('acme', file);
+    await expect(fleet.importFile('upload', file, { jurisdiction: 'eu' })).rejects.toMatchObject({
+      code: 'IMPORT_REJECTED',
+      message: expect.stringContaining('unexpected table "scratch"'),
+    });
+    expect(fleet.list().items.map((instance) => instance.name)).toEqual(['acme']);
+
+    await fleet.backups.runCycle();
+    const restored = await fleet.backups.restore('acme', { at: Date.now(), as: 'acme-copy' });
+    expect(restored.instance).toMatchObject({ name: 'acme-copy', state: 'ready' });
+    expect((await fleet.query('acme-copy', 'SELECT body FROM notes')).rows).toEqual([['kept']]);
+    expect((await fleet.query('acme-copy', 'SELECT count(*) FROM scratch')).rows).toEqual([[0]]);
+  });
+
+  it('refuses rows that break foreign keys, for any app schema', async () => {
+    const schema = defineTenantSchema({
+      id: 'shop',
+      migrations: [
+        {
+          version: 1,
+          name: 'orders',
+          sql: 'CREATE TABLE customers (id INTEGER PRIMARY KEY) STRICT; CREATE TABLE orders (id INTEGER PRIMARY KEY, customer INTEGER NOT NULL REFERENCES customers (id)) STRICT;',
+        },
+      ],
+    });
+    const { fleet } = await tempFleet({ schema });
+    const file = path.join(tempDir(), 'orphans.sqlite');
+    const db = new Database(file);
+    db.exec(`${schema.migrations[0]?.sql ?? ''} PRAGMA user_version = 1; PRAGMA foreign_keys = OFF; INSERT INTO orders (customer) VALUES (42);`);
+    db.close();
+    await expect(fleet.importFile('shop', file, { jurisdiction: 'eu' })).rejects.toMatchObject({
+      code: 'IMPORT_REJECTED',
+      message: expect.stringContaining('break foreign keys (orders → customers)'),
+    });
+  });
+
+  it('normalises spelling only: a missing keyword, type or constraint never matches', () => {
+    const reference = normaliseSql('CREATE TABLE t (a INTEGER NOT NULL CHECK (a > 0), b TEXT DEFAULT \'x\') STRICT');
+    expect(normaliseSql('create table "T"(a integer not null check(a>0),b text default \'x\')strict -- c')).toBe(reference);
+    for (const weaker of [
+      'CREATE TABLE t (a INTEGER NOT NULL CHECK (a > 0), b TEXT DEFAULT \'x\')',
+      'CREATE TABLE t (a INTEGER CHECK (a > 0), b TEXT DEFAULT \'x\') STRICT',
+      'CREATE TABLE t (a INTEGER NOT NULL CHECK (a >= 0), b TEXT DEFAULT \'x\') STRICT',
+      'CREATE TABLE t (a INTEGER NOT NULL CHECK (a > 0), b TEXT DEFAULT \'X\') STRICT',
+      'CREATE TABLE t (a INTEGER NOT NULL CHECK (a > 0), b TEXT DEFAULT "x") STRICT',
+      'CREATE TABLE t (a ANY NOT NULL CHECK (a > 0), b TEXT DEFAULT \'x\') STRICT',
+    ]) {
+      expect(normaliseSql(weaker), weaker).not.toBe(reference);
+    }
+  });
+});
