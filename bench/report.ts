@@ -14,9 +14,11 @@ export interface BenchRow {
   readonly reproduce: string;
 }
 
-/** A row as written to docs/benchmarks.json: with the time it was measured (ISO 8601). */
+/** A row as written to docs/benchmarks.json: with the time it was measured (ISO 8601) and on which Node. */
 export interface MeasuredRow extends BenchRow {
   readonly measured: string;
+  /** `process.version` of the run that measured the row (rows kept by `--only` keep theirs). */
+  readonly node: string;
 }
 
 export function costRow(row: Omit<BenchRow, 'ratio'> & { baseline: Figure }): BenchRow {
@@ -62,7 +64,7 @@ export function markdown(rows: readonly MeasuredRow[], meta: Readonly<Record<str
       `### ${row.id}. ${row.title}`,
       '',
       ...Object.entries(row.details ?? {}).map(([key, value]) => `- ${key}: ${value}`),
-      `- measured: ${row.measured.slice(0, 16).replace('T', ' ')} UTC`,
+      `- measured: ${row.measured.slice(0, 16).replace('T', ' ')} UTC on Node ${row.node}`,
       `- reproduce: \`${row.reproduce}\``,
       '',
     ]),

@@ -77,7 +77,7 @@ try {
 }
 
 const now = new Date().toISOString();
-const measured = rows.map((row) => ({ ...row, measured: now }));
+const measured = rows.map((row) => ({ ...row, measured: now, node: process.version }));
 // `--only` re-measures some suites: their rows replace the same suites' rows of the last run
 // (matched by the row number's first digit), and the other rows keep their figures and dates.
 const rerun = new Set(measured.map((row) => row.id[0]));
@@ -87,7 +87,8 @@ const all = [...kept, ...measured].sort((a, b) => a.id.localeCompare(b.id, 'en',
 const meta = {
   mode: quick ? 'quick (small sizes; figures are not comparable with a full run)' : 'full',
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
-  node: process.version,
+  // Rows kept from an earlier run (`--only`) may come from another Node version: name each one.
+  node: [...new Set(all.map((row) => row.node))].join(', ') + (values.rewrite ? '' : ` (this run: ${process.version})`),
   measured: [...new Set(all.map((row) => row.measured.slice(0, 16).replace('T', ' ')))].join(', ') + ' (UTC; each row says when)',
   duration: values.rewrite ? 'rewritten from the JSON, nothing measured' : `${Math.round((Date.now() - started) / 1000)} s for ${values.only ? values.only.join(', ') : 'everything'}`,
 };
@@ -103,7 +104,7 @@ for (const row of measured) {
 
 function previousRows(file: string): MeasuredRow[] {
   if (!existsSync(file)) return [];
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { meta?: { date?: string }; rows?: MeasuredRow[] };
-  // Files written before rows carried their own date fall back to the run's date.
-  return (parsed.rows ?? []).map((row) => ({ ...row, measured: row.measured ?? parsed.meta?.date ?? 'unknown' }));
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as { meta?: { date?: string; node?: string }; rows?: MeasuredRow[] };
+  // Files written before rows carried their own date and Node version fall back to the run's.
+  return (parsed.rows ?? []).map((row) => ({ ...row, measured: row.measured ?? parsed.meta?.date ?? 'unknown', node: row.node ?? parsed.meta?.node ?? 'unknown' }));
 }
