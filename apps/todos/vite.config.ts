@@ -4,12 +4,14 @@ import { defineConfig } from 'vite';
 // The workspace packages ship TypeScript sources and the fleet finds its helper processes
 // next to its own files: they stay external in the server build, and the server runs them
 // through tsx. (Vite treats linked workspace packages as source, so `ssr.external` alone
-// does not keep them out.)
+// does not keep them out.) React Router 8 always builds through Vite's Environment API, one
+// `vite build` for both environments: the server bundle's options go under
+// `environments.ssr` (the config function's `isSsrBuild` is no longer set for it).
 const workspacePackages = /^@silo\//;
 
-export default defineConfig(({ isSsrBuild }) => ({
+export default defineConfig({
   plugins: [reactRouter()],
-  build: isSsrBuild ? { rollupOptions: { external: workspacePackages } } : {},
+  environments: { ssr: { build: { rolldownOptions: { external: workspacePackages } } } },
   ssr: { external: ['@silo/fleet', '@silo/todo-schema', '@silo/web'] },
   server: { host: '127.0.0.1' },
-}));
+});

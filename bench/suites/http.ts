@@ -187,7 +187,7 @@ export async function httpBench(size: { instances: number; seconds: number; runs
   }
   // The same build on react-router-serve (express, compression, request logging), for the cost of the HTTP stack.
   const serve = await start(
-    ['--import', 'tsx', path.join(ROOT, 'node_modules/@react-router/serve/bin.js'), path.join(ROOT, 'apps/todos/build/server/index.js')],
+    ['--import', 'tsx', path.join(ROOT, 'node_modules/@react-router/serve/bin.cjs'), path.join(ROOT, 'apps/todos/build/server/index.js')],
     { ...env, PORT: String(40_000 + Math.floor(Math.random() * 10_000)) },
     /\[react-router-serve\] (http:\/\/\S+)/,
   );

@@ -37,7 +37,7 @@ export async function ensureBuilt(): Promise<void> {
   try {
     const fresh = existsSync(BUILD_ENTRY) && statSync(BUILD_ENTRY).mtimeMs > newestSource(path.join(APP_DIR, 'app'));
     if (!fresh) {
-      const result = spawnSync(process.execPath, [path.join(APP_DIR, '../../node_modules/@react-router/dev/bin.js'), 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [path.join(APP_DIR, '../../node_modules/@react-router/dev/bin.cjs'), 'build'], { cwd: APP_DIR, encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`react-router build failed:\n${result.stdout}\n${result.stderr}`);
     }
   } finally {

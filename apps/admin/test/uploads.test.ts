@@ -74,13 +74,13 @@ describe('admin uploads stream to disk', () => {
   });
 
   it('imports through the JavaScript path (single fetch .data request)', async () => {
-    const response = await admin.postMultipart('/_root.data?index', importParts(admin.csrf, 'imported-js', { name: 'file', filename: 'three.sqlite', path: sqliteFile }));
+    const response = await admin.postMultipart('/_.data?index', importParts(admin.csrf, 'imported-js', { name: 'file', filename: 'three.sqlite', path: sqliteFile }));
     expect(response.status).toBeLessThan(400);
     expect(await response.text()).toContain('/instances/imported-js?imported=1');
     expect(await todoCount(admin, 'imported-js')).toBe(3);
     // A script may send the token as a header instead of a field.
     const withHeader = await admin.postMultipart(
-      '/_root.data?index',
+      '/_.data?index',
       importParts(admin.csrf, 'imported-header', { name: 'file', filename: 'three.sqlite', path: sqliteFile }).slice(1),
       { 'x-csrf-token': admin.csrf },
     );
@@ -154,7 +154,7 @@ describe('admin uploads stream to disk', () => {
       ['the token as a file part', [{ name: 'csrf', filename: 'csrf.txt', bytes: new TextEncoder().encode(admin.csrf) }, ...importParts(admin.csrf, 'csrf-file', file).slice(1)]],
     ];
     for (const [what, parts] of attempts) {
-      for (const pathname of ['/?index', '/_root.data?index']) {
+      for (const pathname of ['/?index', '/_.data?index']) {
         const response = await admin.postMultipart(pathname, parts);
         expect(response.status, `${what} to ${pathname}`).toBe(403);
         await response.body?.cancel();
@@ -211,8 +211,10 @@ describe('a large upload', () => {
     const after = processMemory(server.pid);
     const growth = after.peak - before.rss;
     console.log(`upload of ${(size / MiB).toFixed(0)} MiB in ${seconds.toFixed(1)} s; server RSS ${(before.rss / MiB).toFixed(0)} MiB before, peak ${(after.peak / MiB).toFixed(0)} MiB (+${(growth / MiB).toFixed(0)} MiB)`);
-    // Far below the file size: neither the upload nor its import is held in memory.
-    expect(growth).toBeLessThan(size / 4);
+    // Far below the file size: neither the upload nor its import is held in memory (that would
+    // be +200 MiB or more). The bound is half the file: the same code peaks at +39 MiB on Node 22
+    // and +64–75 MiB on Node 24 here (its heap grows more before collecting), past a quarter.
+    expect(growth).toBeLessThan(size / 2);
     expect(await todoCount(admin, 'big-imported')).toBe(BIG_ROWS);
   }, 120_000);
 

@@ -112,8 +112,11 @@ export function requireViewer(context: Readonly<RouterContextProvider>, request:
   const tenant = context.get(tenantContext);
   const viewer = context.get(viewerContext);
   if (!viewer) {
+    // The page asked for, not React Router's data request for it (since React Router 8 loaders
+    // get the raw request: `/t/x/active.data?_routes=…` for a client navigation).
     const url = new URL(request.url);
-    const next = url.pathname + url.search;
+    url.searchParams.delete('_routes');
+    const next = url.pathname.replace(/\.data$/, '') + url.search;
     throw redirect(`/t/${tenant.name}/sign-in?next=${encodeURIComponent(next)}`);
   }
   return { tenant, viewer };

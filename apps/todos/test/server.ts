@@ -11,7 +11,7 @@ export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 const SERVER_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 export function buildApp(): void {
-  execFileSync(process.execPath, [path.join(APP_DIR, '..', '..', 'node_modules', '@react-router', 'dev', 'bin.js'), 'build'], {
+  execFileSync(process.execPath, [path.join(APP_DIR, '..', '..', 'node_modules', '@react-router', 'dev', 'bin.cjs'), 'build'], {
     cwd: APP_DIR,
     stdio: ['ignore', 'ignore', 'inherit'],
   });

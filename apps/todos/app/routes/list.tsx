@@ -25,9 +25,10 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: loaderData ? `${loaderData.displayName} · todos` : 'todos' }];
 }
 
-export async function loader({ context, request }: Route.LoaderArgs) {
+export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { tenant } = requireViewer(context, request);
-  const url = new URL(request.url);
+  // `url`, not `request.url`: since React Router 8 the request is the raw one (`/active.data`
+  // for client navigations); `url` is the page's address.
   const base = `/t/${tenant.name}`;
   const filter: Filter = url.pathname === `${base}/active` ? 'active' : url.pathname === `${base}/completed` ? 'completed' : 'all';
   const edit = Number(url.searchParams.get('edit'));
