@@ -86,7 +86,8 @@ const all = [...kept, ...measured].sort((a, b) => a.id.localeCompare(b.id, 'en',
 
 const meta = {
   mode: quick ? 'quick (small sizes; figures are not comparable with a full run)' : 'full',
-  machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
+  // A rewrite measured nothing here: the machine is the one that measured the figures.
+  machine: (values.rewrite ? previousMachine(`${values.out}.json`) : undefined) ?? `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
   // Rows kept from an earlier run (`--only`) may come from another Node version: name each one.
   node: [...new Set(all.map((row) => row.node))].join(', ') + (values.rewrite ? '' : ` (this run: ${process.version})`),
   measured: [...new Set(all.map((row) => row.measured.slice(0, 16).replace('T', ' ')))].join(', ') + ' (UTC; each row says when)',
@@ -107,4 +108,9 @@ function previousRows(file: string): MeasuredRow[] {
   const parsed = JSON.parse(readFileSync(file, 'utf8')) as { meta?: { date?: string; node?: string }; rows?: MeasuredRow[] };
   // Files written before rows carried their own date and Node version fall back to the run's.
   return (parsed.rows ?? []).map((row) => ({ ...row, measured: row.measured ?? parsed.meta?.date ?? 'unknown', node: row.node ?? parsed.meta?.node ?? 'unknown' }));
+}
+
+function previousMachine(file: string): string | undefined {
+  if (!existsSync(file)) return undefined;
+  return (JSON.parse(readFileSync(file, 'utf8')) as { meta?: { machine?: string } }).meta?.machine;
 }
