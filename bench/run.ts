@@ -89,7 +89,9 @@ const meta = {
   // A rewrite measured nothing here: the machine is the one that measured the figures.
   machine: (values.rewrite ? previousMachine(`${values.out}.json`) : undefined) ?? `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.release()}`,
   // Rows kept from an earlier run (`--only`) may come from another Node version: name each one.
-  node: [...new Set(all.map((row) => row.node))].join(', ') + (values.rewrite ? '' : ` (this run: ${process.version})`),
+  node: ((versions) => (values.rewrite || (versions.length === 1 && versions[0] === process.version) ? versions.join(', ') : `${versions.join(', ')} (this run: ${process.version})`))([
+    ...new Set(all.map((row) => row.node)),
+  ]),
   measured: [...new Set(all.map((row) => row.measured.slice(0, 16).replace('T', ' ')))].join(', ') + ' (UTC; each row says when)',
   duration: values.rewrite ? 'rewritten from the JSON, nothing measured' : `${Math.round((Date.now() - started) / 1000)} s for ${values.only ? values.only.join(', ') : 'everything'}`,
 };
