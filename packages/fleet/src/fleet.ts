@@ -15,6 +15,7 @@ import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
+import { validateDisplayName } from './unsafe-text';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
@@ -282,9 +283,10 @@ export class Fleet {
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
     return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
       return this.#provision(
-        { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+        { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
         async (url) => {
           await this.engine.create(url, this.schema);
           return this.schema.latestVersion;
@@ -300,6 +302,7 @@ export class Fleet {
     const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
     return this.#audited('clone', target, options, detail, async () => {
       validateName(target);
+      const displayName = optionalDisplayName(options.displayName);
       const cloneAt = this.engine.cloneAt?.bind(this.engine);
       if (at && !cloneAt) {
         throw new SiloError('INVALID_INPUT', `The ${this.engine.kind} engine keeps no history, so it cannot clone "${sourceName}" as it was at a past time.`);
@@ -323,7 +326,7 @@ export class Fleet {
       return this.#provision(
         {
           name: target,
-          displayName: options.displayName ?? `${source.displayName} (copy)`,
+          displayName: displayName ?? derivedDisplayName(`${source.displayName} (copy)`),
           jurisdiction: source.jurisdiction,
           region: region.id,
           clonedFrom: source.id,
@@ -343,11 +346,12 @@ export class Fleet {
   importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
     return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
       let refused = false;
       try {
         await this.#provision(
-          { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
           async (url) => {
             try {
               return (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion;
@@ -463,10 +467,7 @@ export class Fleet {
 
   setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
     return this.#audited('rename', name, options, { displayName }, async () => {
-      const trimmed = displayName.trim();
-      if (trimmed.length === 0 || trimmed.length > 200) {
-        throw new SiloError('INVALID_NAME', 'A display name needs 1–200 characters.');
-      }
+      const trimmed = validateDisplayName(displayName);
       const instance = this.#catalog.require(name);
       this.#catalog.setDisplayName(instance.id, trimmed);
       return this.#catalog.require(name);
@@ -698,6 +699,23 @@ export class Fleet {
 
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
+  }
+}
+
+/** An optional display name from the caller: absent or blank means "use the instance name". */
+function optionalDisplayName(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
+}
+
+/**
+ * A display name made from stored text (a clone's "(copy)"): a row older than the check may
+ * hold characters no longer allowed, so it falls back to the instance name instead of failing.
+ */
+function derivedDisplayName(value: string): string | undefined {
+  try {
+    return validateDisplayName(value.slice(0, 200));
+  } catch {
+    return undefined;
   }
 }
 
