@@ -16,6 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequestHandler, type ServerBuild } from 'react-router';
 import { clientFiles, discardUnreadBodyAfterResponse } from '@silo/web';
 
+// Everything this process writes (databases, WALs, backups, staging, secrets) is owner-only.
+process.umask(0o077);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = path.join(here, 'build');
 const serveClientFile = clientFiles(path.join(buildDir, 'client'));

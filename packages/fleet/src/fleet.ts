@@ -16,6 +16,7 @@ import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
 import { validateDisplayName } from './unsafe-text';
+import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
@@ -34,6 +35,8 @@ export interface FleetOptions extends FleetSettingsInput {
   reconcileOnOpen?: boolean;
   /** The time backups and their retention go by; tests inject one instead of sleeping. */
   clock?: () => number;
+  /** Warn (once, as a process warning) when the fleet's files are readable by others (default true). */
+  checkPermissionsOnOpen?: boolean;
 }
 
 export interface ActorOption {
@@ -149,6 +152,8 @@ export class Fleet {
 
   static async open(options: FleetOptions): Promise<Fleet> {
     const settings = resolveSettings(options);
+    // Before the catalog opens: SQLite would give a loose catalog's new WAL the same loose mode.
+    if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings);
     const engine = options.engine ?? (await openEngine(settings));
     let fleet: Fleet;
     try {
@@ -610,6 +615,15 @@ export class Fleet {
     }
     for (const entry of report.interrupted) this.#handles.invalidate(entry.id);
     return report;
+  }
+
+  /**
+   * Files and folders of the fleet that other users of the machine could read (anything but
+   * 0700 folders and 0600 files), every level down; with `fix`, made owner-only.
+   */
+  checkPermissions(options: { fix?: boolean; depth?: number } = {}): PermissionReport & { roots: string[] } {
+    const roots = fleetRoots(this.settings);
+    return { ...checkPermissions(roots, options), roots };
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,8 @@ export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode } from './errors';
 export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
 export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, STARTUP_CHECK_DEPTH, loosePermissionsMessage, restrictUmask } from './permissions';
+export type { PermissionReport } from './permissions';
 export { DISPLAY_NAME_MAX_LENGTH, escapeChar, unsafeCharPattern, validateDisplayName } from './unsafe-text';
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Region } from '../config';
 import type { Engine, EngineBackupSupport, ImportReport, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
@@ -9,6 +9,7 @@ import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection } from './local-connection';
+import { copyPrivate, makePrivateDir, preparePrivateFile } from '../permissions';
 import { tokenAlive } from '../processes';
 import {
   SIDECARS,
@@ -89,7 +90,7 @@ export class LocalEngine implements Engine {
     this.#ensureDir(path.dirname(file));
     const temp = tempSibling(file);
     try {
-      copyFileSync(template, temp);
+      copyPrivate(template, temp);
       failpoint('create:after-copy');
       publish(temp, file);
     } catch (error) {
@@ -142,7 +143,7 @@ export class LocalEngine implements Engine {
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
     try {
-      copyFileSync(sourcePath, temp);
+      copyPrivate(sourcePath, temp);
       failpoint('import:after-stage');
       const report = this.#validator.validateAndMigrate(temp, schema);
       publish(temp, target);
@@ -268,7 +269,7 @@ export class LocalEngine implements Engine {
     if (known) return known;
     const file = path.join(this.#templatesDir, `${key}.db`);
     if (!existsSync(file)) {
-      mkdirSync(this.#templatesDir, { recursive: true });
+      makePrivateDir(this.#templatesDir);
       const temp = tempSibling(file);
       try {
         const db = openSqlite(temp, TENANT_PRAGMAS);
@@ -287,7 +288,7 @@ export class LocalEngine implements Engine {
 
   #ensureDir(dir: string): void {
     if (this.#knownDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     this.#knownDirs.add(dir);
   }
 }
@@ -309,7 +310,7 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
           // No writer can commit while we hold the lock: this time and this token describe
           // exactly the copy (every commit before the time is in it, none after).
           const at = clock();
-          copyFileSync(source, dest);
+          copyPrivate(source, dest);
           failpoint('clone:during-copy');
           return { token: changeToken(source) ?? '', at };
         }
@@ -320,6 +321,8 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
     // Read before the copy starts: a write during it changes the token, so at worst the next
     // backup repeats work, never misses it.
     const token = changeToken(source) ?? '';
+    // SQLite would create the copy 0644.
+    preparePrivateFile(dest);
     await db.backup(dest);
     // The backup API restarts when another connection writes, so the copy holds every commit
     // made before it finished, and none after.

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
@@ -16,6 +16,7 @@ import { runBoundedQuery } from './turso-query';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
+import { copyPrivate, makePrivateDir } from '../permissions';
 
 export interface TursoEngineOptions {
   readonly settings: TursoSettings;
@@ -105,10 +106,10 @@ export class TursoEngine implements Engine {
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
     const staging = this.stagingDir(this.#regionOfGroup(location.group));
-    mkdirSync(staging, { recursive: true });
+    makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
-      copyFileSync(sourcePath, temp);
+      copyPrivate(sourcePath, temp);
       const report = this.#validator.validateAndMigrate(temp, schema);
       const sizeBytes = statSync(temp).size;
       const target = await this.#provision(location);
@@ -126,7 +127,7 @@ export class TursoEngine implements Engine {
 
   /** Downloads schema and rows in one read transaction into a single local SQLite file. */
   async snapshot(url: string, destPath: string): Promise<void> {
-    mkdirSync(path.dirname(destPath), { recursive: true });
+    makePrivateDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
       await this.#withDatabase(url, 'read', (client) => downloadInto(client, temp));

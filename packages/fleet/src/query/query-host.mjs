@@ -8,6 +8,9 @@
  */
 import Database from 'better-sqlite3';
 
+// Owner-only, like its parent: SQLite may create a -wal or -shm beside a tenant file here.
+process.umask(0o077);
+
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
  *   maxRows: number, maxBytes: number, busyTimeoutMs: number }} QueryTask
