@@ -25,6 +25,7 @@ export type SiloErrorCode =
   | 'BACKUP_NOT_FOUND'
   | 'BACKUP_CORRUPT'
   | 'BACKUP_FAILED'
+  | 'SIZE_LIMIT_EXCEEDED'
   | 'FLEET_CLOSED';
 
 export class SiloError extends Error {

@@ -16,6 +16,7 @@ import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
 import { validateDisplayName } from './unsafe-text';
+import { importOverSizeLimit } from './size-cap';
 import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
@@ -352,6 +353,7 @@ export class Fleet {
     return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
+      refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
       const region = this.regions.place(options.jurisdiction, options.region);
       let refused = false;
       try {
@@ -714,6 +716,18 @@ export class Fleet {
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
   }
+}
+
+/** A file over the instance size cap is refused up front: it could never be written to. */
+function refuseOverSizeLimit(name: string, sourcePath: string, maxBytes: number | undefined): void {
+  if (maxBytes === undefined) return;
+  let size: number;
+  try {
+    size = statSync(sourcePath).size;
+  } catch {
+    return; // The engine's checks name what is wrong with the file.
+  }
+  if (size > maxBytes) throw importOverSizeLimit(name, size, maxBytes);
 }
 
 /** An optional display name from the caller: absent or blank means "use the instance name". */

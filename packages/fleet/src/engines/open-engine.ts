@@ -12,6 +12,7 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       templatesDir: path.join(settings.dataDir, 'templates'),
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
+      maxBytes: settings.instanceMaxBytes,
     });
   if (settings.engineKind === 'turso' && settings.turso) {
     // Instances still on local files (not yet moved: silo move) keep being served from them.

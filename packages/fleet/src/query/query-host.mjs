@@ -13,7 +13,7 @@ process.umask(0o077);
 
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
- *   maxRows: number, maxBytes: number, busyTimeoutMs: number }} QueryTask
+ *   maxRows: number, maxBytes: number, busyTimeoutMs: number, maxDatabaseBytes?: number }} QueryTask
  */
 
 process.on('message', (/** @type {QueryTask} */ task) => {
@@ -30,6 +30,11 @@ function runTask(task) {
     // Read-only is enforced by SQLite: the connection itself cannot write.
     db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true });
     db.pragma(`busy_timeout = ${task.busyTimeoutMs}`);
+    // The instance's size cap holds per connection (size-cap.ts), so this one sets it too.
+    if (!task.readOnly && task.maxDatabaseBytes !== undefined) {
+      const pageSize = Number(db.pragma('page_size', { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(task.maxDatabaseBytes / pageSize))}`);
+    }
     const statement = db.prepare(task.sql);
     const args = bindable(task.args);
     if (!statement.reader) {

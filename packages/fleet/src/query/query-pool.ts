@@ -11,6 +11,8 @@ export interface QueryTask {
   readonly readOnly: boolean;
   readonly limits: QueryLimits;
   readonly busyTimeoutMs: number;
+  /** The instance's size cap, for write connections (see size-cap.ts). */
+  readonly maxDatabaseBytes?: number;
 }
 
 type Reply =
@@ -139,6 +141,7 @@ class Worker {
       maxRows: task.limits.maxRows,
       maxBytes: task.limits.maxBytes,
       busyTimeoutMs: task.busyTimeoutMs,
+      maxDatabaseBytes: task.maxDatabaseBytes,
     });
   }
 
