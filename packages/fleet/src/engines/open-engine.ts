@@ -20,6 +20,7 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       settings: settings.turso,
       regions: settings.regions,
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
+      maxBytes: settings.instanceMaxBytes,
     });
     return new RoutingEngine(turso, { kind: 'local', open: local });
   }

@@ -17,6 +17,7 @@ import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
 import { copyPrivate, makePrivateDir } from '../permissions';
+import { isFullError, sizeLimitExceeded } from '../size-cap';
 
 export interface TursoEngineOptions {
   readonly settings: TursoSettings;
@@ -27,6 +28,8 @@ export interface TursoEngineOptions {
    * share a group): never reported as orphans.
    */
   readonly notTenants?: readonly string[];
+  /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), given to Turso as each database's size_limit. */
+  readonly maxBytes?: number | undefined;
 }
 
 /**
@@ -48,6 +51,7 @@ export class TursoEngine implements Engine {
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
+  readonly #maxBytes: number | undefined;
 
   private constructor(options: TursoEngineOptions) {
     this.#settings = options.settings;
@@ -61,6 +65,7 @@ export class TursoEngine implements Engine {
     for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
     this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens);
     this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
+    this.#maxBytes = options.maxBytes;
   }
 
   /**
@@ -117,7 +122,7 @@ export class TursoEngine implements Engine {
         await withClient(target, (client) => uploadFrom(temp, client));
       } catch (error) {
         await this.remove(targetUrl).catch(() => undefined);
-        throw dataPlaneError(error, this.#scrubber);
+        throw this.#overCap(targetUrl, dataPlaneError(error, this.#scrubber));
       }
       return { ...report, sizeBytes };
     } finally {
@@ -194,11 +199,20 @@ export class TursoEngine implements Engine {
   }
 
   connect(url: string): TenantConnection {
-    return new TursoConnection(
+    const connection = new TursoConnection(
       () => this.#target(url),
       (stale) => this.#renewToken(stale),
       this.#scrubber,
     );
+    if (this.#maxBytes === undefined) return connection;
+    const overCap = (error: unknown): never => {
+      throw this.#overCap(url, error);
+    };
+    return {
+      execute: (sql, args) => connection.execute(sql, args).catch(overCap),
+      batch: (statements) => connection.batch(statements).catch(overCap),
+      close: () => connection.close(),
+    };
   }
 
   /**
@@ -224,7 +238,7 @@ export class TursoEngine implements Engine {
         tx.close();
       }
     }).catch((error: unknown) => {
-      throw dataPlaneError(error, this.#scrubber);
+      throw this.#overCap(url, dataPlaneError(error, this.#scrubber));
     });
   }
 
@@ -235,7 +249,17 @@ export class TursoEngine implements Engine {
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
       renew: (stale) => this.#renewToken(stale),
       scrubber: this.#scrubber,
+    }).catch((error: unknown) => {
+      throw this.#overCap(url, error);
     });
+  }
+
+  /** SQLITE_FULL under a cap is the cap: the same SIZE_LIMIT_EXCEEDED as on local files. */
+  #overCap(url: string, error: unknown): unknown {
+    if (this.#maxBytes === undefined || !isFullError(error)) return error;
+    const { database } = parseTursoUrl(url);
+    const prefix = this.#settings.databasePrefix;
+    return sizeLimitExceeded(database.startsWith(prefix) ? database.slice(prefix.length) : database, this.#maxBytes, error);
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
@@ -285,7 +309,7 @@ export class TursoEngine implements Engine {
    */
   async #provision(location: TursoLocation, seed?: { database: string; timestamp?: Date }): Promise<DataPlaneTarget> {
     this.#tokenOf(location.group); // an unconfigured group fails before anything is created
-    const created = await this.#platform.createDatabase(location.database, location.group, seed);
+    const created = await this.#platform.createDatabase(location.database, location.group, seed, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
     const targetNow = (): DataPlaneTarget => ({
       group: location.group,
