@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { FleetSettings } from './config';
 
@@ -58,11 +58,14 @@ export function checkPermissions(roots: readonly string[], options: { depth?: nu
   let loose = 0;
   let fixed = 0;
   let example: string | undefined;
-  const seen = new Set<string>();
+  // Roots nest (regions sit inside the data folder): each entry is counted once, and looked
+  // into again only when reached at a shallower level, so the depth limit holds from every root.
+  const levels = new Map<string, number>();
   const visit = (entry: string, stats: Stats, level: number): void => {
-    if (seen.has(entry)) return;
-    seen.add(entry);
-    if ((stats.mode & 0o077) !== 0) {
+    const earlier = levels.get(entry);
+    if (earlier !== undefined && earlier <= level) return;
+    levels.set(entry, level);
+    if (earlier === undefined && (stats.mode & 0o077) !== 0) {
       loose++;
       example ??= entry;
       if (options.fix) {
@@ -83,8 +86,11 @@ export function checkPermissions(roots: readonly string[], options: { depth?: nu
       if (childStats && (childStats.isDirectory() || childStats.isFile())) visit(childPath, childStats, level + 1);
     }
   };
+  // Windows has no group/other bits to speak of: its modes always look loose.
+  if (process.platform === 'win32') return { loose: 0, example: undefined, fixed: 0 };
   for (const root of roots) {
-    const stats = statOrUndefined(root);
+    // A root may be a symbolic link to the real folder (data -> /srv/silo): follow it.
+    const stats = statOrUndefined(root, { follow: true });
     if (stats?.isDirectory()) visit(path.resolve(root), stats, 0);
   }
   return { loose, example, fixed };
@@ -92,16 +98,22 @@ export function checkPermissions(roots: readonly string[], options: { depth?: nu
 
 /** The one-line warning for a report with loose entries, naming the fix. */
 export function loosePermissionsMessage(report: PermissionReport, roots: readonly string[]): string {
-  const where = roots.map((root) => `"${root}"`).join(' ');
+  const outermost = roots.filter((root) => !roots.some((other) => other !== root && isInside(root, other)));
+  const where = outermost.map((root) => `"${root}"`).join(' ');
   return (
     `${report.loose} file(s) or folder(s) of the fleet can be read by other users of this machine (e.g. ${report.example ?? '?'}). ` +
     `Fix with \`silo doctor --fix-permissions\`, or \`chmod -R go-rwx ${where}\`.`
   );
 }
 
-function statOrUndefined(file: string): Stats | undefined {
+function isInside(inner: string, outer: string): boolean {
+  const relative = path.relative(outer, inner);
+  return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+}
+
+function statOrUndefined(file: string, options: { follow?: boolean } = {}): Stats | undefined {
   try {
-    return lstatSync(file);
+    return options.follow ? statSync(file) : lstatSync(file);
   } catch {
     return undefined;
   }

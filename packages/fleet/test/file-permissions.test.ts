@@ -117,3 +117,25 @@ describe('file permissions', () => {
     expect(looseUnder(dataDir)).toEqual([]);
   });
 });
+
+describe('the permission check on open', () => {
+  it('looks two levels below every root, region folders included, and names only the outermost folders in the fix', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.close();
+    // regions/eu-west/tenants/<shard> is four levels below the data folder, two below its region.
+    const shard = path.dirname(readdirSync(path.join(dataDir, 'regions', 'eu-west', 'tenants'), { recursive: true, withFileTypes: true })
+      .map((entry) => path.join(entry.parentPath, entry.name))
+      .find((file) => file.endsWith('acme.db')) ?? '');
+    chmodSync(shard, 0o755);
+    const reopened = await openFleet({ schema: sampleSchema(), dataDir, checkPermissionsOnOpen: false });
+    try {
+      expect(reopened.checkPermissions({ depth: 2 })).toMatchObject({ loose: 1, example: shard });
+    } finally {
+      await reopened.close();
+    }
+    const { loosePermissionsMessage } = await import('../src/permissions');
+    const message = loosePermissionsMessage({ loose: 1, example: shard, fixed: 0 }, [dataDir, path.join(dataDir, 'regions', 'eu-west')]);
+    expect(message).toContain(`chmod -R go-rwx "${dataDir}"\``);
+  });
+});
