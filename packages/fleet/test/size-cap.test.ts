@@ -34,7 +34,7 @@ async function cappedFleet(dataDir?: string): Promise<{ fleet: Fleet; dataDir: s
 }
 
 describe('instance size cap', () => {
-  it('a write past the cap fails with SIZE_LIMIT_EXCEEDED, changes nothing, and the instance stays readable and writable after deleting rows', async () => {
+  it('a write past the cap fails with SIZE_LIMIT_EXCEEDED, changes nothing, and the instance stays readable and writable after deleting rows; clones are capped too', async () => {
     const { fleet } = await cappedFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.withInstance('acme', async (db) => {
@@ -56,6 +56,9 @@ describe('instance size cap', () => {
       await db.execute("INSERT INTO notes (body) VALUES ('room again')");
       expect((await db.execute("SELECT count(*) AS n FROM notes WHERE body = 'room again'")).rows[0]?.['n']).toBe(1);
     });
+    // A clone is a copy of the file; its connections get the cap like any other.
+    await fleet.clone('acme', 'acme-copy');
+    expect((await fillUntilRefused(() => fleet.withInstance('acme-copy', (db) => db.execute(FILL)))).code).toBe('SIZE_LIMIT_EXCEEDED');
     // Batches (one transaction) are capped the same way.
     await expect(fleet.withInstance('acme', (db) => db.batch(Array.from({ length: 10 }, () => ({ sql: FILL }))))).rejects.toMatchObject({
       code: 'SIZE_LIMIT_EXCEEDED',
