@@ -15,7 +15,7 @@ import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
-import { validateDisplayName } from './unsafe-text';
+import { derivedDisplayName, validateDisplayName } from './unsafe-text';
 import { importOverSizeLimit } from './size-cap';
 import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
@@ -733,18 +733,6 @@ function refuseOverSizeLimit(name: string, sourcePath: string, maxBytes: number 
 /** An optional display name from the caller: absent or blank means "use the instance name". */
 function optionalDisplayName(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
-}
-
-/**
- * A display name made from stored text (a clone's "(copy)"): a row older than the check may
- * hold characters no longer allowed, so it falls back to the instance name instead of failing.
- */
-function derivedDisplayName(value: string): string | undefined {
-  try {
-    return validateDisplayName(value.slice(0, 200));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Keeps hostile input (path tricks, huge strings) readable in the audit log. */

@@ -49,3 +49,16 @@ export function validateDisplayName(input: string): string {
   }
   return trimmed;
 }
+
+/**
+ * A display name made from stored text (a clone's "(copy)", a restore's time): a row older
+ * than the check may hold characters no longer allowed, so this gives undefined (the instance
+ * name is used) instead of failing the operation or copying them into a new row.
+ */
+export function derivedDisplayName(value: string): string | undefined {
+  try {
+    return validateDisplayName(value.slice(0, DISPLAY_NAME_MAX_LENGTH));
+  } catch {
+    return undefined;
+  }
+}

@@ -42,7 +42,10 @@ describe('display names at the fleet door', () => {
 describe('instance names with control characters', () => {
   it('are refused without echoing the character into the message', async () => {
     const { fleet } = await tempFleet();
-    const refused = await fleet.create('evil\x1b[2Jname', { jurisdiction: 'eu' }).catch((error: unknown) => error as Error);
+    const refused: Error = await fleet.create('evil\x1b[2Jname', { jurisdiction: 'eu' }).then(
+      () => new Error('accepted'),
+      (error: unknown) => error as Error,
+    );
     expect(refused).toMatchObject({ code: 'INVALID_NAME' });
     expect(refused.message).toContain('U+001B');
     expect(refused.message).not.toContain('\x1b');
