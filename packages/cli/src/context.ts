@@ -51,7 +51,15 @@ export async function withFleet<T>(
   const settings = fleetSettings(ctx, command);
   let fleet: Fleet;
   try {
-    fleet = await openFleet({ ...settings, schema: todoSchema, actor: ctx.actor, reconcileOnOpen: options.reconcileOnOpen ?? true, checkPermissionsOnOpen: options.checkPermissionsOnOpen ?? true });
+    fleet = await openFleet({
+      ...settings,
+      schema: todoSchema,
+      actor: ctx.actor,
+      reconcileOnOpen: options.reconcileOnOpen ?? true,
+      checkPermissionsOnOpen: options.checkPermissionsOnOpen ?? true,
+      // One line on stderr, like every other CLI note (Node's own would add a --trace-warnings hint).
+      warn: (message) => ctx.output.note(`${ctx.output.errStyle.yellow('silo: warning:')} ${message}`),
+    });
   } catch (error) {
     // The folder or catalog is unusable (a file in the way, no permission, not a SQLite file):
     // a setup problem to fix, not a bug, so no stack trace.

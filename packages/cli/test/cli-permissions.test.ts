@@ -29,8 +29,10 @@ describe('silo and file permissions', () => {
     chmodSync(path.join(dir, 'catalog.db'), 0o644);
     const listed = await run('instances', 'list');
     expect(listed.code).toBe(0);
-    const warnings = listed.stderr.split('\n').filter((line) => line.includes('SILO_LOOSE_PERMISSIONS'));
+    // Exactly one line on stderr, and nothing else there.
+    const warnings = listed.stderr.split('\n').filter((line) => line !== '');
     expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^silo: warning: 1 file\(s\) or folder\(s\) of the fleet can be read by other users/);
     expect(warnings[0]).toContain(path.join(dir, 'catalog.db'));
     expect(warnings[0]).toContain('silo doctor --fix-permissions');
 

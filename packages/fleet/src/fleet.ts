@@ -36,8 +36,10 @@ export interface FleetOptions extends FleetSettingsInput {
   reconcileOnOpen?: boolean;
   /** The time backups and their retention go by; tests inject one instead of sleeping. */
   clock?: () => number;
-  /** Warn (once, as a process warning) when the fleet's files are readable by others (default true). */
+  /** Warn (once per process) when the fleet's files are readable by others (default true). */
   checkPermissionsOnOpen?: boolean;
+  /** Where that warning goes; by default a process warning with code SILO_LOOSE_PERMISSIONS. */
+  warn?: (message: string) => void;
 }
 
 export interface ActorOption {
@@ -154,7 +156,7 @@ export class Fleet {
   static async open(options: FleetOptions): Promise<Fleet> {
     const settings = resolveSettings(options);
     // Before the catalog opens: SQLite would give a loose catalog's new WAL the same loose mode.
-    if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings);
+    if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings, options.warn);
     const engine = options.engine ?? (await openEngine(settings));
     let fleet: Fleet;
     try {

@@ -139,13 +139,21 @@ export const STARTUP_CHECK_DEPTH = 2;
 
 const warned = new Set<string>();
 
-/** Warns once per process and data folder, in one line, when the fleet's files are looser than owner-only. */
-export function warnLoosePermissions(settings: FleetSettings): PermissionReport {
+/** By default a process warning (code SILO_LOOSE_PERMISSIONS), which servers' logs keep. */
+function emitProcessWarning(message: string): void {
+  process.emitWarning(message, { code: 'SILO_LOOSE_PERMISSIONS' });
+}
+
+/**
+ * Warns once per process and data folder, in one line, when the fleet's files are looser than
+ * owner-only. `warn` lets a caller show it its own way (the CLI: `silo: warning: ...`).
+ */
+export function warnLoosePermissions(settings: FleetSettings, warn: (message: string) => void = emitProcessWarning): PermissionReport {
   const roots = fleetRoots(settings);
   const report = checkPermissions(roots, { depth: STARTUP_CHECK_DEPTH });
   if (report.loose > 0 && !warned.has(settings.dataDir)) {
     warned.add(settings.dataDir);
-    process.emitWarning(loosePermissionsMessage(report, roots), { code: 'SILO_LOOSE_PERMISSIONS' });
+    warn(loosePermissionsMessage(report, roots));
   }
   return report;
 }
