@@ -60,6 +60,7 @@ Environment:
   SILO_DATA_DIR      the fleet folder (default ./data; --data-dir wins)
   SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
   SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
+  SILO_INSTANCE_MAX_BYTES  size cap of one instance's database (default 1 GiB; 0 = no cap)
   SILO_BACKUPS, SILO_BACKUP_INTERVAL_SEC, SILO_BACKUP_LOCATIONS, SILO_BACKUP_FULL_HISTORY_HOURS,
   SILO_BACKUP_DAILY_DAYS, SILO_BACKUP_PURGE_AFTER_DAYS, SILO_BACKUP_VERIFY_SAMPLE (see the README)
   NO_COLOR           no colours (they are off anyway when output is not a terminal)

@@ -15,6 +15,9 @@ import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
+import { derivedDisplayName, validateDisplayName } from './unsafe-text';
+import { importOverSizeLimit } from './size-cap';
+import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
@@ -33,6 +36,10 @@ export interface FleetOptions extends FleetSettingsInput {
   reconcileOnOpen?: boolean;
   /** The time backups and their retention go by; tests inject one instead of sleeping. */
   clock?: () => number;
+  /** Warn (once per process) when the fleet's files are readable by others (default true). */
+  checkPermissionsOnOpen?: boolean;
+  /** Where that warning goes; by default a process warning with code SILO_LOOSE_PERMISSIONS. */
+  warn?: (message: string) => void;
 }
 
 export interface ActorOption {
@@ -148,6 +155,8 @@ export class Fleet {
 
   static async open(options: FleetOptions): Promise<Fleet> {
     const settings = resolveSettings(options);
+    // Before the catalog opens: SQLite would give a loose catalog's new WAL the same loose mode.
+    if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings, options.warn);
     const engine = options.engine ?? (await openEngine(settings));
     let fleet: Fleet;
     try {
@@ -289,9 +298,10 @@ export class Fleet {
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
     return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
       return this.#provision(
-        { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+        { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
         async (url) => {
           await this.engine.create(url, this.schema);
           return this.schema.latestVersion;
@@ -307,6 +317,7 @@ export class Fleet {
     const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
     return this.#audited('clone', target, options, detail, async () => {
       validateName(target);
+      const displayName = optionalDisplayName(options.displayName);
       const cloneAt = this.engine.cloneAt?.bind(this.engine);
       if (at && !cloneAt) {
         throw new SiloError('INVALID_INPUT', `The ${this.engine.kind} engine keeps no history, so it cannot clone "${sourceName}" as it was at a past time.`);
@@ -330,7 +341,7 @@ export class Fleet {
       return this.#provision(
         {
           name: target,
-          displayName: options.displayName ?? `${source.displayName} (copy)`,
+          displayName: displayName ?? derivedDisplayName(`${source.displayName} (copy)`),
           jurisdiction: source.jurisdiction,
           region: region.id,
           clonedFrom: source.id,
@@ -350,11 +361,13 @@ export class Fleet {
   importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
     return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
+      refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
       const region = this.regions.place(options.jurisdiction, options.region);
       let refused = false;
       try {
         await this.#provision(
-          { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
           async (url) => {
             try {
               return (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion;
@@ -470,10 +483,7 @@ export class Fleet {
 
   setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
     return this.#audited('rename', name, options, { displayName }, async () => {
-      const trimmed = displayName.trim();
-      if (trimmed.length === 0 || trimmed.length > 200) {
-        throw new SiloError('INVALID_NAME', 'A display name needs 1–200 characters.');
-      }
+      const trimmed = validateDisplayName(displayName);
       const instance = this.#catalog.require(name);
       this.#catalog.setDisplayName(instance.id, trimmed);
       return this.#catalog.require(name);
@@ -638,6 +648,15 @@ export class Fleet {
     return report;
   }
 
+  /**
+   * Files and folders of the fleet that other users of the machine could read (anything but
+   * 0700 folders and 0600 files), every level down; with `fix`, made owner-only.
+   */
+  checkPermissions(options: { fix?: boolean; depth?: number } = {}): PermissionReport & { roots: string[] } {
+    const roots = fleetRoots(this.settings);
+    return { ...checkPermissions(roots, options), roots };
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -726,6 +745,23 @@ export class Fleet {
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
   }
+}
+
+/** A file over the instance size cap is refused up front: it could never be written to. */
+function refuseOverSizeLimit(name: string, sourcePath: string, maxBytes: number | undefined): void {
+  if (maxBytes === undefined) return;
+  let size: number;
+  try {
+    size = statSync(sourcePath).size;
+  } catch {
+    return; // The engine's checks name what is wrong with the file.
+  }
+  if (size > maxBytes) throw importOverSizeLimit(name, size, maxBytes);
+}
+
+/** An optional display name from the caller: absent or blank means "use the instance name". */
+function optionalDisplayName(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
 }
 
 /** Keeps hostile input (path tricks, huge strings) readable in the audit log. */

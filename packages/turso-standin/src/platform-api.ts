@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { bearerToken, platformError, readJson, sendJson } from './http-util';
+import { parseSizeLimit } from './database-files';
 import { LOCATIONS, type DatabaseRecord, type GroupRecord, type PlatformState } from './platform-state';
 import { issueToken, parseAccess, parseExpiration } from './tokens';
 
@@ -25,6 +26,7 @@ const CreateDatabaseBody = z.object({
       timestamp: z.string().optional(),
     })
     .optional(),
+  size_limit: z.string().optional(),
 });
 
 const CreateGroupBody = z.object({ name: z.unknown(), location: z.unknown() });
@@ -67,10 +69,15 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       if (seed !== undefined && (seed.name === undefined || seed.name === '')) {
         throw platformError(400, 'seed name is required when the seed type is database');
       }
+      const sizeLimit = body.data.size_limit === undefined ? undefined : parseSizeLimit(body.data.size_limit);
+      if (body.data.size_limit !== undefined && sizeLimit === undefined) {
+        throw platformError(400, `invalid size_limit ${JSON.stringify(body.data.size_limit)}: use bytes, or a number with a unit such as 256mb or 1gb`);
+      }
       const db = state.createDatabase(
         body.data.name,
         body.data.group,
         seed === undefined ? undefined : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
+        sizeLimit,
       );
       return sendJson(res, 200, { database: { DbId: db.id, Hostname: ctx.hostnameOf(db), Name: db.name } });
     }

@@ -43,6 +43,8 @@ export interface StoredDatabase {
   createdAt: number;
   parent: ParentRecord | null;
   tokenGeneration: number;
+  /** `size_limit` from the create request, in bytes; absent: no limit. */
+  sizeLimitBytes?: number;
 }
 
 export class DatabaseRecord {
@@ -79,6 +81,9 @@ export class DatabaseRecord {
   }
   get tokenGeneration(): number {
     return this.stored.tokenGeneration;
+  }
+  get sizeLimitBytes(): number | undefined {
+    return this.stored.sizeLimitBytes;
   }
 
   /** A connection in autocommit mode for copies and size checks, never used by a stream. */
@@ -267,7 +272,7 @@ export class PlatformState {
     return db;
   }
 
-  createDatabase(name: unknown, groupName: unknown, seed: Seed | undefined): DatabaseRecord {
+  createDatabase(name: unknown, groupName: unknown, seed: Seed | undefined, sizeLimitBytes?: number): DatabaseRecord {
     assertValidName('database', name);
     if (typeof groupName !== 'string' || groupName === '') throw platformError(400, 'group is required');
     const group = this.groups.get(groupName);
@@ -311,6 +316,7 @@ export class PlatformState {
       createdAt: now,
       parent,
       tokenGeneration: 0,
+      ...(sizeLimitBytes === undefined ? {} : { sizeLimitBytes }),
     };
     const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
     this.databases.set(name, db);

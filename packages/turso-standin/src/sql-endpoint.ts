@@ -97,7 +97,7 @@ async function serveCursor(ctx: SqlContext, req: IncomingMessage, res: ServerRes
 
 function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, baton: string | null | undefined, version: 2 | 3) {
   if (baton === undefined || baton === null) {
-    const stream = new SqlStream(openConnection(db.file), db.hooks(ctx.clock), {
+    const stream = new SqlStream(openConnection(db.file, db.sizeLimitBytes), db.hooks(ctx.clock), {
       version,
       readOnly: claims.access === 'read-only',
       busyTimeoutMs: ctx.busyTimeoutMs,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LocalEngine, type DoctorReport } from '@silo/fleet';
+import { LocalEngine, STARTUP_CHECK_DEPTH, loosePermissionsMessage, type DoctorReport, type PermissionReport } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import type { Style } from '../format/style';
@@ -10,6 +10,7 @@ interface DoctorOptions {
   scan?: boolean;
   deep?: boolean;
   json?: boolean;
+  fixPermissions?: boolean;
 }
 
 /** `silo doctor`: reconcile the catalog with the files and report what was fixed and what needs a human. */
@@ -20,6 +21,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description('reconcile the catalog with the database files, and report what was fixed and what remains')
     .option('--scan', 'also walk the region folders: remove leftovers, report orphan and missing files')
     .option('--deep', 'also run SQLite integrity checks and re-read schema versions (implies --scan)')
+    .option('--fix-permissions', 'make every folder of the fleet 0700 and every file 0600 (owner only)')
     .option('--json', 'print the report as JSON')
     .action(async (options: DoctorOptions, cmd: Command) => {
       // Opening would already reconcile (silently); doctor does it itself so the report shows it.
@@ -28,18 +30,32 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         cmd,
         async (fleet) => {
           const report = await fleet.doctor({ scanFiles: options.scan ?? false, deep: options.deep ?? false });
-          if (needsAttention(report)) ctx.exitCode = EXIT.failed;
-          if (options.json) return ctx.output.json(report);
+          // Every file with --scan, --deep or --fix-permissions; the top levels (as on open) otherwise.
+          const everything = Boolean(options.scan || options.deep || options.fixPermissions);
+          const permissions = fleet.checkPermissions({
+            fix: options.fixPermissions ?? false,
+            ...(everything ? {} : { depth: STARTUP_CHECK_DEPTH }),
+          });
+          if (needsAttention(report) || permissions.loose > permissions.fixed) ctx.exitCode = EXIT.failed;
+          if (options.json) return ctx.output.json({ ...report, permissions });
           const scope = options.deep ? 'files scanned, integrity checked' : options.scan ? 'files scanned' : 'catalog only; add --scan to check files';
           ctx.output.print(`Checked the fleet in ${fleet.settings.dataDir} (${scope}).`);
           const engine = fleet.engine;
           const fileOf = engine instanceof LocalEngine ? (url: string) => engine.pathOf(url) : undefined;
           ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned: Boolean(options.scan || options.deep), deep: Boolean(options.deep) }, fileOf));
+          ctx.output.print(renderPermissions(permissions, ctx.output.style));
         },
-        { reconcileOnOpen: false },
+        { reconcileOnOpen: false, checkPermissionsOnOpen: false },
       );
     });
-  examples(doctor, ['silo doctor', 'silo doctor --scan', 'silo doctor --deep --json']);
+  examples(doctor, ['silo doctor', 'silo doctor --scan', 'silo doctor --deep --json', 'silo doctor --fix-permissions']);
+}
+
+/** One line: owner-only, fixed, or how many are loose and how to fix them. */
+export function renderPermissions(report: PermissionReport & { roots: readonly string[] }, style: Style): string {
+  if (report.loose === 0) return style.green('File permissions: owner-only (folders 0700, files 0600).');
+  if (report.fixed === report.loose) return style.yellow(`File permissions: ${plural(report.fixed, 'file or folder', 'files or folders')} made owner-only.`);
+  return style.red(`File permissions: ${loosePermissionsMessage(report, report.roots)}`);
 }
 
 /** Problems doctor reports but cannot fix on its own. */

@@ -2,6 +2,13 @@ import type { Statement as SqliteStatement } from 'better-sqlite3';
 import { SiloError } from '../errors';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import type { SqliteDatabase } from '../sqlite';
+import { isFullError, sizeLimitExceeded } from '../size-cap';
+
+/** The instance and its cap, so a write over it is reported as SIZE_LIMIT_EXCEEDED. */
+export interface SizeCap {
+  readonly instance: string;
+  readonly maxBytes: number;
+}
 
 const STATEMENT_CACHE_SIZE = 100;
 
@@ -10,15 +17,18 @@ export class LocalConnection implements TenantConnection {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<string, SqliteStatement<unknown[], Row>>();
 
-  constructor(db: SqliteDatabase) {
+  readonly #sizeCap: SizeCap | undefined;
+
+  constructor(db: SqliteDatabase, sizeCap?: SizeCap) {
     this.#db = db;
+    this.#sizeCap = sizeCap;
   }
 
   execute(sql: string, args?: SqlArgs): Promise<ExecuteResult> {
     try {
       return Promise.resolve(this.#run(sql, args));
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(this.#failed(error));
     }
   }
 
@@ -26,13 +36,18 @@ export class LocalConnection implements TenantConnection {
     try {
       return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(s.sql, s.args))).immediate());
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(this.#failed(error));
     }
   }
 
   close(): void {
     this.#statements.clear();
     this.#db.close();
+  }
+
+  #failed(error: unknown): unknown {
+    if (this.#sizeCap && isFullError(error)) return sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
+    return queryFailed(error);
   }
 
   #run(sql: string, args: SqlArgs | undefined): ExecuteResult {

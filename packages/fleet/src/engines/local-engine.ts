@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Region } from '../config';
 import type { Engine, EngineBackupSupport, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
@@ -8,7 +8,9 @@ import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
-import { LocalConnection } from './local-connection';
+import { LocalConnection, type SizeCap } from './local-connection';
+import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
+import { copyPrivate, makePrivateDir, preparePrivateFile } from '../permissions';
 import { tokenAlive } from '../processes';
 import {
   SIDECARS,
@@ -29,6 +31,8 @@ export interface LocalEngineOptions {
   /** The configured regions: a database URL names its region, the region's folder says where it is. */
   regions: readonly Region[];
   queryWorkers: number;
+  /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), set on every connection that writes. */
+  maxBytes?: number | undefined;
 }
 
 const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
@@ -46,6 +50,7 @@ export class LocalEngine implements Engine {
   readonly #knownDirs = new Set<string>();
   readonly #validator = new ImportValidator();
   readonly #pool: QueryPool;
+  readonly #maxBytes: number | undefined;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
@@ -61,6 +66,7 @@ export class LocalEngine implements Engine {
     this.#templatesDir = options.templatesDir;
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     this.#pool = new QueryPool(options.queryWorkers);
+    this.#maxBytes = options.maxBytes;
   }
 
   /**
@@ -89,7 +95,7 @@ export class LocalEngine implements Engine {
     this.#ensureDir(path.dirname(file));
     const temp = tempSibling(file);
     try {
-      copyFileSync(template, temp);
+      copyPrivate(template, temp);
       failpoint('create:after-copy');
       publish(temp, file);
     } catch (error) {
@@ -142,7 +148,7 @@ export class LocalEngine implements Engine {
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
     try {
-      copyFileSync(sourcePath, temp);
+      copyPrivate(sourcePath, temp);
       failpoint('import:after-stage');
       const report = this.#validator.validateAndMigrate(temp, schema, source);
       publish(temp, target);
@@ -191,30 +197,56 @@ export class LocalEngine implements Engine {
     if (!existsSync(file)) {
       throw new SiloError('ENGINE_FAILURE', `The database file of this instance is missing (${file}). Run \`silo doctor\`.`);
     }
-    return new LocalConnection(openSqlite(file, TENANT_PRAGMAS, { mustExist: true }));
+    const db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+    try {
+      applySizeCap(db, this.#maxBytes);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new LocalConnection(db, this.#sizeCap(url));
   }
 
   async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
     const db = openSqlite(this.pathOf(url), TENANT_PRAGMAS, { mustExist: true });
     try {
+      applySizeCap(db, this.#maxBytes);
       return migrateSync(db, schema.migrations, {
         dryRun: options.dryRun,
         beforeCommit: () => failpoint('migrate:mid-transaction'),
       });
+    } catch (error) {
+      throw this.#overCap(url, error);
     } finally {
       db.close();
     }
   }
 
-  query(url: string, request: QueryRequest): Promise<QueryResult> {
-    return this.#pool.run({
-      path: this.pathOf(url),
-      sql: request.sql,
-      args: request.args,
-      readOnly: request.readOnly,
-      limits: request.limits,
-      busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
-    });
+  async query(url: string, request: QueryRequest): Promise<QueryResult> {
+    try {
+      return await this.#pool.run({
+        path: this.pathOf(url),
+        sql: request.sql,
+        args: request.args,
+        readOnly: request.readOnly,
+        limits: request.limits,
+        busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
+        // The query process sets it on its write connection; reads cannot grow the file.
+        ...(request.readOnly || this.#maxBytes === undefined ? {} : { maxDatabaseBytes: this.#maxBytes }),
+      });
+    } catch (error) {
+      throw this.#overCap(url, error);
+    }
+  }
+
+  #sizeCap(url: string): SizeCap | undefined {
+    return this.#maxBytes === undefined ? undefined : { instance: instanceNameOf(url), maxBytes: this.#maxBytes };
+  }
+
+  /** SQLITE_FULL under a cap is the cap (a truly full disk says so in the cause). */
+  #overCap(url: string, error: unknown): unknown {
+    const cap = this.#sizeCap(url);
+    return cap && isFullError(error) ? sizeLimitExceeded(cap.instance, cap.maxBytes, error) : error;
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
@@ -268,7 +300,7 @@ export class LocalEngine implements Engine {
     if (known) return known;
     const file = path.join(this.#templatesDir, `${key}.db`);
     if (!existsSync(file)) {
-      mkdirSync(this.#templatesDir, { recursive: true });
+      makePrivateDir(this.#templatesDir);
       const temp = tempSibling(file);
       try {
         const db = openSqlite(temp, TENANT_PRAGMAS);
@@ -287,7 +319,7 @@ export class LocalEngine implements Engine {
 
   #ensureDir(dir: string): void {
     if (this.#knownDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     this.#knownDirs.add(dir);
   }
 }
@@ -309,7 +341,7 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
           // No writer can commit while we hold the lock: this time and this token describe
           // exactly the copy (every commit before the time is in it, none after).
           const at = clock();
-          copyFileSync(source, dest);
+          copyPrivate(source, dest);
           failpoint('clone:during-copy');
           return { token: changeToken(source) ?? '', at };
         }
@@ -320,6 +352,8 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
     // Read before the copy starts: a write during it changes the token, so at worst the next
     // backup repeats work, never misses it.
     const token = changeToken(source) ?? '';
+    // SQLite would create the copy 0644.
+    preparePrivateFile(dest);
     await db.backup(dest);
     // The backup API restarts when another connection writes, so the copy holds every commit
     // made before it finished, and none after.
@@ -375,6 +409,11 @@ async function replaceContent(source: string, target: string): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** The instance name in a local database URL (its file name), for messages. */
+function instanceNameOf(url: string): string {
+  return URL_PATTERN.exec(url)?.[3] ?? url;
 }
 
 function urlOf(region: Region, file: string): string {

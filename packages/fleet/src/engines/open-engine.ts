@@ -12,6 +12,7 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       templatesDir: path.join(settings.dataDir, 'templates'),
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
+      maxBytes: settings.instanceMaxBytes,
     });
   if (settings.engineKind === 'turso' && settings.turso) {
     // Instances still on local files (not yet moved: silo move) keep being served from them.
@@ -19,6 +20,7 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       settings: settings.turso,
       regions: settings.regions,
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
+      maxBytes: settings.instanceMaxBytes,
     });
     return new RoutingEngine(turso, { kind: 'local', open: local });
   }

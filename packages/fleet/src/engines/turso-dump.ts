@@ -1,6 +1,7 @@
 import type { Client, InValue, Transaction } from '@libsql/client';
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
+import { preparePrivateFile } from '../permissions';
 
 /**
  * Moving a whole database between a Turso database and a local SQLite file, as schema plus
@@ -35,6 +36,7 @@ function quoted(identifier: string): string {
 export async function downloadInto(client: Client, dest: string): Promise<void> {
   // A deferred transaction that only reads holds one snapshot from its first read to the end.
   const tx = await client.transaction('deferred');
+  preparePrivateFile(dest);
   const file = new Database(dest);
   try {
     file.pragma('journal_mode = DELETE');

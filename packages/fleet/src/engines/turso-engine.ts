@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
@@ -17,6 +17,8 @@ import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
+import { copyPrivate, makePrivateDir } from '../permissions';
+import { isFullError, sizeLimitExceeded } from '../size-cap';
 
 export interface TursoEngineOptions {
   readonly settings: TursoSettings;
@@ -27,6 +29,8 @@ export interface TursoEngineOptions {
    * share a group): never reported as orphans.
    */
   readonly notTenants?: readonly string[];
+  /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), given to Turso as each database's size_limit. */
+  readonly maxBytes?: number | undefined;
 }
 
 /**
@@ -48,7 +52,11 @@ export class TursoEngine implements Engine {
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
+<<<<<<< HEAD
   readonly #guard = new TursoStatementGuard();
+=======
+  readonly #maxBytes: number | undefined;
+>>>>>>> sec-files
 
   private constructor(options: TursoEngineOptions) {
     this.#settings = options.settings;
@@ -62,6 +70,7 @@ export class TursoEngine implements Engine {
     for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
     this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens);
     this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
+    this.#maxBytes = options.maxBytes;
   }
 
   /**
@@ -107,18 +116,23 @@ export class TursoEngine implements Engine {
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
     const staging = this.stagingDir(this.#regionOfGroup(location.group));
-    mkdirSync(staging, { recursive: true });
+    makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
+<<<<<<< HEAD
       copyFileSync(sourcePath, temp);
       const report = this.#validator.validateAndMigrate(temp, schema, source);
+=======
+      copyPrivate(sourcePath, temp);
+      const report = this.#validator.validateAndMigrate(temp, schema);
+>>>>>>> sec-files
       const sizeBytes = statSync(temp).size;
       const target = await this.#provision(location);
       try {
         await withClient(target, (client) => uploadFrom(temp, client));
       } catch (error) {
         await this.remove(targetUrl).catch(() => undefined);
-        throw dataPlaneError(error, this.#scrubber);
+        throw this.#overCap(targetUrl, dataPlaneError(error, this.#scrubber));
       }
       return { ...report, sizeBytes };
     } finally {
@@ -128,7 +142,7 @@ export class TursoEngine implements Engine {
 
   /** Downloads schema and rows in one read transaction into a single local SQLite file. */
   async snapshot(url: string, destPath: string): Promise<void> {
-    mkdirSync(path.dirname(destPath), { recursive: true });
+    makePrivateDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
       await this.#withDatabase(url, 'read', (client) => downloadInto(client, temp));
@@ -195,11 +209,20 @@ export class TursoEngine implements Engine {
   }
 
   connect(url: string): TenantConnection {
-    return new TursoConnection(
+    const connection = new TursoConnection(
       () => this.#target(url),
       (stale) => this.#renewToken(stale),
       this.#scrubber,
     );
+    if (this.#maxBytes === undefined) return connection;
+    const overCap = (error: unknown): never => {
+      throw this.#overCap(url, error);
+    };
+    return {
+      execute: (sql, args) => connection.execute(sql, args).catch(overCap),
+      batch: (statements) => connection.batch(statements).catch(overCap),
+      close: () => connection.close(),
+    };
   }
 
   /**
@@ -225,7 +248,7 @@ export class TursoEngine implements Engine {
         tx.close();
       }
     }).catch((error: unknown) => {
-      throw dataPlaneError(error, this.#scrubber);
+      throw this.#overCap(url, dataPlaneError(error, this.#scrubber));
     });
   }
 
@@ -236,9 +259,22 @@ export class TursoEngine implements Engine {
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
       renew: (stale) => this.#renewToken(stale),
       scrubber: this.#scrubber,
+<<<<<<< HEAD
       url,
       guard: this.#guard,
+=======
+    }).catch((error: unknown) => {
+      throw this.#overCap(url, error);
+>>>>>>> sec-files
     });
+  }
+
+  /** SQLITE_FULL under a cap is the cap: the same SIZE_LIMIT_EXCEEDED as on local files. */
+  #overCap(url: string, error: unknown): unknown {
+    if (this.#maxBytes === undefined || !isFullError(error)) return error;
+    const { database } = parseTursoUrl(url);
+    const prefix = this.#settings.databasePrefix;
+    return sizeLimitExceeded(database.startsWith(prefix) ? database.slice(prefix.length) : database, this.#maxBytes, error);
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
@@ -289,7 +325,7 @@ export class TursoEngine implements Engine {
    */
   async #provision(location: TursoLocation, seed?: { database: string; timestamp?: Date }): Promise<DataPlaneTarget> {
     this.#tokenOf(location.group); // an unconfigured group fails before anything is created
-    const created = await this.#platform.createDatabase(location.database, location.group, seed);
+    const created = await this.#platform.createDatabase(location.database, location.group, seed, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
     const targetNow = (): DataPlaneTarget => ({
       group: location.group,

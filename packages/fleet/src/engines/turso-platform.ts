@@ -64,10 +64,12 @@ export class TursoPlatform {
   }
 
   /** Creates an empty database, or a branch of `seed` (optionally as it was at `timestamp`). */
-  async createDatabase(name: string, group: string, seed?: { database: string; timestamp?: Date }): Promise<TursoDatabaseInfo> {
+  async createDatabase(name: string, group: string, seed?: { database: string; timestamp?: Date }, sizeLimitBytes?: number): Promise<TursoDatabaseInfo> {
     const created = await this.#call(`create database "${name}"`, () =>
       this.#api.databases.create(name, {
         group,
+        // Turso enforces it on the server (as SQLite's max_page_count): SQLITE_FULL past it.
+        ...(sizeLimitBytes === undefined ? {} : { size_limit: String(sizeLimitBytes) }),
         ...(seed ? { seed: { type: 'database' as const, name: seed.database, ...(seed.timestamp ? { timestamp: seed.timestamp } : {}) } } : {}),
       }),
     );
