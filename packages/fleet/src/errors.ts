@@ -26,16 +26,12 @@ export type SiloErrorCode =
   | 'BACKUP_NOT_FOUND'
   | 'BACKUP_CORRUPT'
   | 'BACKUP_FAILED'
-<<<<<<< HEAD
+  | 'SIZE_LIMIT_EXCEEDED'
   | 'FLEET_CLOSED'
   /** `silo admin disable/enable/remove` of an email with no account. */
   | 'ADMIN_NOT_FOUND'
   /** Disabling or removing the only admin who can still sign in. */
   | 'LAST_ADMIN';
-=======
-  | 'SIZE_LIMIT_EXCEEDED'
-  | 'FLEET_CLOSED';
->>>>>>> sec-files
 
 export class SiloError extends Error {
   override readonly name = 'SiloError';

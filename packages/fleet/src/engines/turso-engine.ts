@@ -52,11 +52,8 @@ export class TursoEngine implements Engine {
   readonly #hostnames = new Map<string, string>();
   readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
   readonly #validator = new ImportValidator();
-<<<<<<< HEAD
   readonly #guard = new TursoStatementGuard();
-=======
   readonly #maxBytes: number | undefined;
->>>>>>> sec-files
 
   private constructor(options: TursoEngineOptions) {
     this.#settings = options.settings;
@@ -119,13 +116,8 @@ export class TursoEngine implements Engine {
     makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
-<<<<<<< HEAD
-      copyFileSync(sourcePath, temp);
-      const report = this.#validator.validateAndMigrate(temp, schema, source);
-=======
       copyPrivate(sourcePath, temp);
-      const report = this.#validator.validateAndMigrate(temp, schema);
->>>>>>> sec-files
+      const report = this.#validator.validateAndMigrate(temp, schema, source);
       const sizeBytes = statSync(temp).size;
       const target = await this.#provision(location);
       try {
@@ -259,13 +251,10 @@ export class TursoEngine implements Engine {
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
       renew: (stale) => this.#renewToken(stale),
       scrubber: this.#scrubber,
-<<<<<<< HEAD
       url,
       guard: this.#guard,
-=======
     }).catch((error: unknown) => {
       throw this.#overCap(url, error);
->>>>>>> sec-files
     });
   }
 
