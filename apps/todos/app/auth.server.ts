@@ -144,8 +144,15 @@ export function clientIp(request: Request): string {
 }
 
 interface Limiters {
+  /**
+   * Failed sign-ins per account *and* client address: a stranger who fails with the owner's
+   * email blocks only their own address for that account, never the owner elsewhere.
+   */
   signInAccount: RateLimiter;
+  /** Failed sign-ins per client address across accounts (successes are refunded). */
   signInIp: RateLimiter;
+  /** Invite form posts per client address. */
+  invite: RateLimiter;
   create: RateLimiter;
 }
 
@@ -157,6 +164,7 @@ export function rateLimiters(): Limiters {
   limiters = {
     signInAccount: createRateLimiter({ points: config.signInLimitPerAccount, durationSec: 15 * 60, blockSec: 15 * 60 }),
     signInIp: createRateLimiter({ points: config.signInLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    invite: createRateLimiter({ points: config.inviteLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
     create: createRateLimiter({ points: config.createLimitPerHour, durationSec: 60 * 60, blockSec: 60 * 60 }),
   };
   return limiters;
