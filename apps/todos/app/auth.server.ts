@@ -20,6 +20,11 @@ if (WEB_CSRF_FIELD !== CSRF_FIELD) throw new Error('app/forms.ts CSRF_FIELD must
 export const SESSION_COOKIE = 'silo_session';
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Sessions one account keeps (browsers, devices): signing in again past it ends the oldest, so
+ * the sessions table stays bounded by the member limit however often anyone signs in.
+ */
+export const MAX_SESSIONS_PER_USER = 10;
 
 /**
  * Cookies are scoped to one instance's path; the session is also only known to its database.
@@ -85,6 +90,10 @@ export async function createSession(request: Request, name: string, db: TenantCo
     now,
     now + SESSION_TTL_MS,
   ]);
+  await db.execute(
+    'DELETE FROM sessions WHERE user_id = ? AND id NOT IN (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)',
+    [userId, userId, MAX_SESSIONS_PER_USER],
+  );
   return setCookieHeaders(request, name, token, false);
 }
 

@@ -290,6 +290,22 @@ describe('members, invites and names', () => {
     expect(settings.body).toContain('more.');
   });
 
+  it('keeps at most 10 sessions per account: signing in again ends the oldest', async () => {
+    const name = uniqueName('sessions');
+    const first = await createList(base, name);
+    const cookies = [first];
+    for (let i = 0; i < 11; i++) {
+      const signedIn = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+      expect(signedIn.status).toBe(302);
+      cookies.push(signedIn.cookie ?? '');
+    }
+    const fleet = await server.fleet();
+    expect(await fleet.withInstance(name, async (db) => Number((await db.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.['n']))).toBe(10);
+    expect((await get(base, `/t/${name}`, cookies[0])).status).toBe(302);
+    expect((await get(base, `/t/${name}`, cookies[1])).status).toBe(302);
+    expect((await get(base, `/t/${name}`, cookies.at(-1))).status).toBe(200);
+  });
+
   it('refuses a display name over 200 characters', async () => {
     const name = uniqueName('named');
     const owner = await createList(base, name);

@@ -4,7 +4,7 @@
  * addresses come from X-Forwarded-For (SILO_TRUST_PROXY=1), so one test plays many clients.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +102,13 @@ describe('finding 4: what the exports contain and who may download them', () => 
       expect(db.prepare('SELECT count(*) FROM invites').pluck().get()).toBe(0);
     } finally {
       db.close();
+    }
+
+    // Nothing of the staged copies stays behind in the region's staging folder.
+    const instance = fleet.find(name);
+    if (instance) {
+      const staging = fleet.engine.stagingDir(fleet.regions.get(instance.region));
+      await expect.poll(() => (existsSync(staging) ? readdirSync(staging).filter((entry) => entry.startsWith(name)) : [])).toEqual([]);
     }
 
     // The live database is untouched: the owner's session still works.
