@@ -80,15 +80,16 @@ export async function todoCounts(db: TenantConnection): Promise<TodoCounts> {
 
 /**
  * Adds a todo unless the list already holds `max`: the count and the insert are one
- * statement, so two members adding at once cannot both pass the check. False when full.
+ * statement, so two members adding at once cannot both pass the check. Returns the new id,
+ * or null when the list is full.
  */
-export async function addTodo(db: TenantConnection, title: string, max: number): Promise<boolean> {
+export async function addTodo(db: TenantConnection, title: string, max: number): Promise<number | null> {
   const now = Date.now();
   const result = await db.execute(
     'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM todos) < ?',
     [title, now, now, max],
   );
-  return result.rowsAffected === 1;
+  return result.rowsAffected === 1 ? Number(result.lastInsertRowid) : null;
 }
 
 export async function setCompleted(db: TenantConnection, id: number, completed: boolean): Promise<void> {
@@ -111,8 +112,9 @@ export async function clearCompleted(db: TenantConnection): Promise<void> {
   await db.execute('DELETE FROM todos WHERE completed = 1');
 }
 
-/** Reports the counts to the catalog (batched by the fleet) after a write. */
-export async function touchMetrics(tenant: Tenant): Promise<void> {
+/** Reports the counts to the catalog (batched by the fleet) after a write, and returns them. */
+export async function touchMetrics(tenant: Tenant): Promise<TodoCounts> {
   const counts = await todoCounts(tenant.db);
   tenant.fleet.touch(tenant.name, { todos: counts.total, completed: counts.completed });
+  return counts;
 }

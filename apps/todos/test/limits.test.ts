@@ -226,6 +226,30 @@ describe('in the browser', () => {
     await context.close();
   });
 
+  it('a todo added from an earlier page of a long list is shown where it landed (with and without JavaScript)', async () => {
+    const name = uniqueName('long');
+    const cookie = await createList(base, name);
+    await seed(name, 15);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    const added = await post(base, `/t/${name}?index`, { intent: 'add', title: 'added without js', csrf }, { cookie });
+    expect(added.status).toBe(303);
+    expect(added.location).toMatch(new RegExp(`^/t/${name}\\?before=\\d+$`));
+    expect(titlesOf(await get(base, added.location ?? '', cookie)).at(-1)).toBe('added without js');
+
+    const context = await signedIn(name, cookie);
+    const page = await context.newPage();
+    await page.goto(`${base}/t/${name}`);
+    await page.waitForSelector('html[data-hydrated]');
+    await page.locator('.new-todo').fill('added with js');
+    await page.locator('.new-todo').press('Enter');
+    await page.getByRole('status').waitFor();
+    expect(await page.getByRole('status').innerText()).toContain('Added at the end of the list');
+    await page.getByRole('link', { name: 'Show it' }).click();
+    await expect.poll(() => page.locator('.todo-list li label').last().innerText()).toBe('added with js');
+    expect(await page.getByRole('status').count()).toBe(0);
+    await context.close();
+  });
+
   it('without JavaScript: the refusal is a page with the error and the text kept', async () => {
     const name = uniqueName('full-nojs');
     const cookie = await createList(base, name);

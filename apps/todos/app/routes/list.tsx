@@ -63,8 +63,9 @@ export async function action({ context, request }: Route.ActionArgs) {
   const { db } = tenant;
   const id = Number(form.get('id'));
   const title = titleOf(form.get('title'));
+  let addedId: number | null = null;
   if (title.length > TITLE_MAX_LENGTH) {
-    return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH) }, { status: 400 });
+    return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
   }
   switch (form.get('intent')) {
     case 'add': {
@@ -72,7 +73,9 @@ export async function action({ context, request }: Route.ActionArgs) {
       // 409: the request is fine but the list is full; deleting todos resolves it. Not a 5xx:
       // nothing is wrong with the server, and clients must not retry. The title comes back so
       // the form keeps it.
-      if (title && !(await addTodo(db, title, max))) return data({ error: listFullMessage(max), title }, { status: 409 });
+      if (!title) break;
+      addedId = await addTodo(db, title, max);
+      if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
       break;
     }
     case 'toggle':
@@ -92,14 +95,19 @@ export async function action({ context, request }: Route.ActionArgs) {
       await clearCompleted(db);
       break;
     default:
-      return data({ error: 'Unknown action.', title: '' }, { status: 400 });
+      return data({ error: 'Unknown action.', title: '', addedId: null }, { status: 400 });
   }
-  await touchMetrics(tenant);
-  if (form.get(JS_FIELD) === '1') return { error: null, title: '' };
+  const counts = await touchMetrics(tenant);
+  if (form.get(JS_FIELD) === '1') return { error: null, title: '', addedId };
   // Without JavaScript: post, redirect, get (a reload never repeats the write).
   const url = new URL(request.url);
   url.searchParams.delete('edit');
   url.searchParams.delete('index');
+  if (addedId !== null && counts.total > appConfig().todosPageSize) {
+    // A new todo goes to the end of a long list: show the page it is on.
+    url.searchParams.delete('after');
+    url.searchParams.set('before', String(addedId + 1));
+  }
   return redirect(url.pathname + url.search, 303);
 }
 
@@ -241,7 +249,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
       <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
         <header className="header">
           <h1>todos</h1>
-          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} />
+          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} lastPage={lastPage} />
         </header>
         {counts.total > 0 && (
           <section className="main" aria-label="Todo list">
@@ -328,10 +336,12 @@ interface ServerError {
  * should the server refuse an add anyway (another member filled the list meanwhile), its
  * answer is shown and the text put back.
  */
-function NewTodo({ total, max, serverError }: { total: number; max: number; serverError: ServerError | null }) {
+function NewTodo({ total, max, serverError, lastPage }: { total: number; max: number; serverError: ServerError | null; lastPage: boolean }) {
   const submitTodo = useTodoSubmit();
   const input = useRef<HTMLInputElement>(null);
   const [clientError, setClientError] = useState<string | null>(null);
+  // A todo added while an earlier page is shown lands on the last page: say so, with a link.
+  const [addedElsewhere, setAddedElsewhere] = useState<number | null>(null);
   const [adds, setAdds] = useState<{ key: string; title: string }[]>([]);
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -351,9 +361,13 @@ function NewTodo({ total, max, serverError }: { total: number; max: number; serv
     setAdds((current) => [...current, { key, title }]);
     field.value = '';
   };
-  const settled = (key: string, error: string | null, title: string) => {
+  const settled = (key: string, answer: AddAnswer, title: string) => {
     setAdds((current) => current.filter((add) => add.key !== key));
-    if (!error) return;
+    const { error } = answer;
+    if (!error) {
+      if (!lastPage && answer.addedId) setAddedElsewhere(answer.addedId);
+      return;
+    }
     setClientError(error);
     if (input.current && !input.current.value) input.current.value = title;
   };
@@ -382,22 +396,32 @@ function NewTodo({ total, max, serverError }: { total: number; max: number; serv
           {error}
         </p>
       )}
+      {addedElsewhere !== null && !error && !lastPage && (
+        <p className="notice" role="status">
+          Added at the end of the list. <Link to={`?before=${addedElsewhere + 1}`}>Show it</Link>
+        </p>
+      )}
       {adds.map((add) => (
-        <AddResult key={add.key} fetcherKey={add.key} onSettled={(message) => settled(add.key, message, add.title)} />
+        <AddResult key={add.key} fetcherKey={add.key} onSettled={(answer) => settled(add.key, answer, add.title)} />
       ))}
     </Form>
   );
 }
 
+interface AddAnswer {
+  error: string | null;
+  addedId?: number | null;
+}
+
 /** Watches one add's fetcher and reports its answer once it has one. */
-function AddResult({ fetcherKey, onSettled }: { fetcherKey: string; onSettled: (error: string | null) => void }) {
-  const fetcher = useFetcher<{ error: string | null }>({ key: fetcherKey });
+function AddResult({ fetcherKey, onSettled }: { fetcherKey: string; onSettled: (answer: AddAnswer) => void }) {
+  const fetcher = useFetcher<AddAnswer>({ key: fetcherKey });
   const reported = useRef(false);
   const answer = fetcher.state === 'idle' ? fetcher.data : undefined;
   useEffect(() => {
     if (!answer || reported.current) return;
     reported.current = true;
-    onSettled(answer.error ?? null);
+    onSettled(answer);
   }, [answer, onSettled]);
   return null;
 }
