@@ -375,6 +375,17 @@ function NewTodo({ total, max, serverError, lastPage }: { total: number; max: nu
   return (
     <Form method="post" onSubmit={onSubmit}>
       <Hidden fields={{ intent: 'add' }} />
+      {/* Above the field: the toggle-all control sits beside the field, just above the list. */}
+      {error && (
+        <p className="form-error" id="new-todo-error" role="alert">
+          {error}
+        </p>
+      )}
+      {addedElsewhere !== null && !error && !lastPage && (
+        <p className="notice" role="status">
+          Added at the end of the list. <Link to={`?before=${addedElsewhere + 1}`}>Show it</Link>
+        </p>
+      )}
       <label htmlFor="new-todo" className="visually-hidden">
         New todo
       </label>
@@ -391,16 +402,6 @@ function NewTodo({ total, max, serverError, lastPage }: { total: number; max: nu
         aria-describedby={error ? 'new-todo-error' : undefined}
         autoFocus
       />
-      {error && (
-        <p className="form-error" id="new-todo-error" role="alert">
-          {error}
-        </p>
-      )}
-      {addedElsewhere !== null && !error && !lastPage && (
-        <p className="notice" role="status">
-          Added at the end of the list. <Link to={`?before=${addedElsewhere + 1}`}>Show it</Link>
-        </p>
-      )}
       {adds.map((add) => (
         <AddResult key={add.key} fetcherKey={add.key} onSettled={(answer) => settled(add.key, answer, add.title)} />
       ))}
