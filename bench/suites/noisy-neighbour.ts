@@ -56,7 +56,8 @@ async function victimLoad(server: Server, victims: readonly Tenant[], seconds: n
 /**
  * The noisy tenant's heaviest allowed requests, as fast as 5 connections go: its list pages
  * (every filter, first and later pages: 100 titles of 1,000 characters each), adds to the full
- * list (refused with the page re-rendered) and "toggle all" over every todo.
+ * list (refused with the page re-rendered), "toggle all" over every todo, and downloads of the
+ * whole list (.json and .sqlite; refused with 429 past the hourly budget, as in production).
  */
 function noisyLoad(server: Server, noisy: Tenant, seconds: number): Promise<autocannon.Result> {
   const origin = new URL(server.url).origin;
@@ -70,9 +71,10 @@ function noisyLoad(server: Server, noisy: Tenant, seconds: number): Promise<auto
       {
         setupRequest: (request) => {
           const roll = Math.random();
-          if (roll < 0.5) return { ...request, method: 'GET', path: `/t/${noisy.name}${pages[Math.floor(Math.random() * pages.length)] ?? ''}`, headers: { cookie: noisy.cookie } };
+          if (roll < 0.1) return { ...request, method: 'GET', path: `/t/${noisy.name}/export.${roll < 0.05 ? 'json' : 'sqlite'}`, headers: { cookie: noisy.cookie } };
+          if (roll < 0.55) return { ...request, method: 'GET', path: `/t/${noisy.name}${pages[Math.floor(Math.random() * pages.length)] ?? ''}`, headers: { cookie: noisy.cookie } };
           flip = !flip;
-          const fields: Record<string, string> = roll < 0.75 ? { intent: 'add', title: 'y'.repeat(1_000), csrf: noisy.csrf } : { intent: 'toggle-all', completed: String(flip), csrf: noisy.csrf };
+          const fields: Record<string, string> = roll < 0.8 ? { intent: 'add', title: 'y'.repeat(1_000), csrf: noisy.csrf } : { intent: 'toggle-all', completed: String(flip), csrf: noisy.csrf };
           return {
             ...request,
             method: 'POST',
@@ -144,7 +146,7 @@ export async function noisyNeighbourBench(size: NoisySize): Promise<BenchRow> {
         'victims (quiet)': describe(quiet),
         'victims (beside the noisy tenant)': describe(loud),
         'paired ratios per run': ratios.map((ratio) => `${ratio.toFixed(2)}×`).join(', '),
-        'noisy tenant': `${Math.round(figure(noisyFigures.map((r) => r.rps)).median)} req/s over 5 connections (pages of 100 × 1,000-character titles, adds refused at the limit, toggle all over ${limit} todos), p99 ${figure(noisyFigures.map((r) => r.p99)).median.toFixed(1)} ms, ${noisyFigures.reduce((n, r) => n + r.refused, 0)} adds refused (409), errors ${noisyFigures.reduce((n, r) => n + r.errors, 0)}`,
+        'noisy tenant': `${Math.round(figure(noisyFigures.map((r) => r.rps)).median)} req/s over 5 connections (45% pages of 100 × 1,000-character titles, 25% adds refused at the limit, 20% toggle all over ${limit} todos, 10% whole-list downloads within the hourly budget of 10), p99 ${figure(noisyFigures.map((r) => r.p99)).median.toFixed(1)} ms, ${noisyFigures.reduce((n, r) => n + r.refused, 0)} refused (409 full, 429 download budget), errors ${noisyFigures.reduce((n, r) => n + r.errors, 0)}`,
         setup: `${size.victims} victim tenants with 20 todos each; one app server (one main thread); ${size.runs} runs of ${size.seconds} s per phase`,
       },
       reproduce: 'npm run bench -- --only noisy',

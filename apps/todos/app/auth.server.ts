@@ -132,6 +132,20 @@ export function requireOwner(context: Readonly<RouterContextProvider>, request: 
   return result;
 }
 
+/**
+ * Counts one download of this list; past the hourly budget, a 429 with Retry-After. Keyed by
+ * list, not by person: the cost is the list's size, whoever asks.
+ */
+export async function requireExportBudget(tenant: Tenant): Promise<void> {
+  const budget = await rateLimiters().export.consume(tenant.name);
+  if (budget.allowed) return;
+  const minutes = Math.max(1, Math.ceil(budget.retryAfterSec / 60));
+  throw new Response(`This list was downloaded ${appConfig().exportsPerHour} times in the last hour. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
+    status: 429,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(budget.retryAfterSec), 'Cache-Control': 'no-store' },
+  });
+}
+
 /** Forms of signed-in users carry a token bound to their session. */
 export function requireCsrf(form: FormData, viewer: Viewer): void {
   if (!verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD))) {
@@ -162,6 +176,8 @@ interface Limiters {
   signInIp: RateLimiter;
   /** Invite form posts per client address. */
   invite: RateLimiter;
+  /** Downloads per list: each reads (and for .sqlite, copies and rebuilds) the whole list. */
+  export: RateLimiter;
   create: RateLimiter;
 }
 
@@ -174,6 +190,7 @@ export function rateLimiters(): Limiters {
     signInAccount: createRateLimiter({ points: config.signInLimitPerAccount, durationSec: 15 * 60, blockSec: 15 * 60 }),
     signInIp: createRateLimiter({ points: config.signInLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
     invite: createRateLimiter({ points: config.inviteLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    export: createRateLimiter({ points: config.exportsPerHour, durationSec: 60 * 60, blockSec: 0 }),
     create: createRateLimiter({ points: config.createLimitPerHour, durationSec: 60 * 60, blockSec: 60 * 60 }),
   };
   return limiters;

@@ -12,6 +12,8 @@ const envSchema = z.object({
   SILO_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
   /** Invite form posts (each may hash a password) per client address in 15 minutes. */
   SILO_INVITE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Downloads (.sqlite and .json) of one list per hour: each reads the whole list. */
+  SILO_EXPORTS_PER_HOUR: z.coerce.number().int().min(1).default(10),
   /** Todos one list may hold: bounds every query and count over a list. */
   SILO_TODOS_MAX_PER_LIST: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** Todos on one page of the list: bounds the size of every page whatever the list holds. */
@@ -29,6 +31,7 @@ export interface AppConfig {
   readonly signInLimitPerAccount: number;
   readonly signInLimitPerIp: number;
   readonly inviteLimitPerIp: number;
+  readonly exportsPerHour: number;
   readonly maxTodosPerList: number;
   readonly todosPageSize: number;
   readonly maxMembers: number;
@@ -52,6 +55,7 @@ export function appConfig(): AppConfig {
     signInLimitPerAccount: env.SILO_SIGNIN_LIMIT_PER_ACCOUNT,
     signInLimitPerIp: env.SILO_SIGNIN_LIMIT_PER_IP,
     inviteLimitPerIp: env.SILO_INVITE_LIMIT_PER_IP,
+    exportsPerHour: env.SILO_EXPORTS_PER_HOUR,
     maxTodosPerList: env.SILO_TODOS_MAX_PER_LIST,
     todosPageSize: env.SILO_TODOS_PAGE_SIZE,
     maxMembers: env.SILO_MEMBERS_MAX,

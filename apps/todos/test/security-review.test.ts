@@ -21,6 +21,7 @@ beforeAll(async () => {
     SILO_SIGNIN_LIMIT_PER_ACCOUNT: '3',
     SILO_SIGNIN_LIMIT_PER_IP: '6',
     SILO_INVITE_LIMIT_PER_IP: '4',
+    SILO_EXPORTS_PER_HOUR: '3',
   });
   base = server.url;
 });
@@ -140,6 +141,22 @@ describe('finding 4: what the exports contain and who may download them', () => 
     ]);
     expect(json.body).not.toContain('argon2');
     expect(json.body).not.toMatch(/password|token|session/i);
+  });
+});
+
+describe('finding 3: downloads read the whole list', () => {
+  it('limits downloads per list and hour (both formats count), with Retry-After; another list is unaffected', async () => {
+    const name = uniqueName('export-budget');
+    const owner = await createList(base, name);
+    const statuses: number[] = [];
+    for (const file of ['export.json', 'export.sqlite', 'export.json', 'export.sqlite']) statuses.push((await get(base, `/t/${name}/${file}`, owner)).status);
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    const refused = await get(base, `/t/${name}/export.json`, owner);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.body).toContain('Try again in');
+    const other = uniqueName('export-budget');
+    expect((await get(base, `/t/${other}/export.json`, await createList(base, other))).status).toBe(200);
   });
 });
 

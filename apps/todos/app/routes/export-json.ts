@@ -1,4 +1,4 @@
-import { requireOwner } from '../auth.server';
+import { requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-json';
 
 /**
@@ -7,6 +7,7 @@ import type { Route } from './+types/export-json';
  */
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant } = requireOwner(context, request);
+  await requireExportBudget(tenant);
   const { rows } = await tenant.db.execute('SELECT id, title, completed, created_at, updated_at FROM todos ORDER BY id');
   const members = await tenant.db.execute('SELECT email, role, created_at FROM users ORDER BY created_at, id');
   const body = {

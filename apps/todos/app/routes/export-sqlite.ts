@@ -1,6 +1,6 @@
 import { createReadableStreamFromReadable } from '@react-router/node';
 import { CUSTOMER_EXPORT_REDACTIONS } from '@silo/todo-schema';
-import { requireOwner } from '../auth.server';
+import { requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-sqlite';
 
 /**
@@ -10,6 +10,7 @@ import type { Route } from './+types/export-sqlite';
  */
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireOwner(context, request);
+  await requireExportBudget(tenant);
   const file = await tenant.fleet.exportStream(tenant.name, { actor: `todos:${viewer.email}`, redact: CUSTOMER_EXPORT_REDACTIONS });
   return new Response(createReadableStreamFromReadable(file.stream), {
     headers: {
