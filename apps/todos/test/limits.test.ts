@@ -49,7 +49,7 @@ async function countTodos(name: string, where = '1'): Promise<number> {
 }
 
 function titlesOf(page: Reply): string[] {
-  return [...page.body.matchAll(/<label>([^<]*)<\/label>/g)].map((match) => match[1] ?? '');
+  return [...page.body.matchAll(/<label id="todo-title-[^"]*"[^>]*>([^<]*)<\/label>/g)].map((match) => match[1] ?? '');
 }
 
 /** The page's HTML without the empty comments React puts between adjacent text parts. */
@@ -154,6 +154,10 @@ describe('the list page is paged', () => {
     const page = await get(base, `/t/${name}`, cookie);
     expect(titlesOf(page)).toHaveLength(PAGE);
     expect(page.body).not.toContain(`0011${'x'.repeat(996)}`);
+    // Each title is in the page twice (its label and the data for hydration), not once per
+    // control that names it.
+    const title = `0005${'x'.repeat(996)}`;
+    expect(page.body.split(title).length - 1).toBe(2);
     for (const cursor of ['?after=-1', '?after=1e309', '?before=abc', '?after=1%20OR%201=1']) {
       const odd = await get(base, `/t/${name}${cursor}`, cookie);
       expect(odd.status).toBe(200);
@@ -198,6 +202,10 @@ describe('in the browser', () => {
     await page.goto(`${base}/t/${name}`);
     await page.waitForSelector('html[data-hydrated]');
     expect(await page.locator('.todo-list li').count()).toBe(PAGE);
+    // Every control is named after its todo.
+    expect(await page.getByRole('checkbox', { name: 'Completed: todo 3', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('link', { name: 'Edit: todo 3', exact: true }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Delete: todo 3', exact: true }).count()).toBe(1);
 
     // Another member fills the list after this page was loaded: the server refuses, the
     // text comes back into the field with the reason.
@@ -260,6 +268,7 @@ describe('in the browser', () => {
     await page.locator('.new-todo').fill('no room');
     const [response] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.locator('.new-todo').press('Enter')]);
     expect(response.status()).toBe(409);
+    expect(await page.getByRole('checkbox', { name: 'Completed: todo 3', exact: true }).count()).toBe(1);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').innerText()).toContain('its limit');
     expect(await page.locator('.new-todo').inputValue()).toBe('no room');
