@@ -14,6 +14,10 @@ const envSchema = z.object({
   SILO_INVITE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
   /** Downloads (.sqlite and .json) of one list per hour: each reads the whole list. */
   SILO_EXPORTS_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  /** Signed-in requests of one list in progress at once; more wait their turn behind other lists. */
+  SILO_TENANT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(2),
+  /** Requests of one list that may wait for a turn; more get 503 with Retry-After. */
+  SILO_TENANT_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(100),
   /** Todos one list may hold: bounds every query and count over a list. */
   SILO_TODOS_MAX_PER_LIST: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
   /** Todos on one page of the list: bounds the size of every page whatever the list holds. */
@@ -32,6 +36,8 @@ export interface AppConfig {
   readonly signInLimitPerIp: number;
   readonly inviteLimitPerIp: number;
   readonly exportsPerHour: number;
+  readonly tenantMaxInFlight: number;
+  readonly tenantMaxQueued: number;
   readonly maxTodosPerList: number;
   readonly todosPageSize: number;
   readonly maxMembers: number;
@@ -56,6 +62,8 @@ export function appConfig(): AppConfig {
     signInLimitPerIp: env.SILO_SIGNIN_LIMIT_PER_IP,
     inviteLimitPerIp: env.SILO_INVITE_LIMIT_PER_IP,
     exportsPerHour: env.SILO_EXPORTS_PER_HOUR,
+    tenantMaxInFlight: env.SILO_TENANT_MAX_IN_FLIGHT,
+    tenantMaxQueued: env.SILO_TENANT_MAX_QUEUED,
     maxTodosPerList: env.SILO_TODOS_MAX_PER_LIST,
     todosPageSize: env.SILO_TODOS_PAGE_SIZE,
     maxMembers: env.SILO_MEMBERS_MAX,
