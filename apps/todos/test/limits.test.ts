@@ -320,7 +320,7 @@ describe('members, invites and names', () => {
     });
     const settings = await get(base, `/t/${name}/settings`, owner);
     expect([...text(settings).matchAll(/@[a-z0-9-]+\.test <span class="muted">/g)]).toHaveLength(3);
-    expect(settings.body).toContain('more.');
+    expect(text(settings)).toContain('more accounts than its limit of 3');
   });
 
   it('keeps at most 10 sessions per account: signing in again ends the oldest', async () => {

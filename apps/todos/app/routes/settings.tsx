@@ -33,7 +33,8 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     region: instance.region,
     isOwner,
     members,
-    hiddenMembers: Math.max(0, memberCount - members.length),
+    // Counted only up to one past the list: a database imported with more shows that there are more, not how many.
+    moreMembers: memberCount > members.length,
     openInvites,
     maxMembers,
     maxOpenInvites,
@@ -106,7 +107,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function Settings({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, displayName, jurisdiction, region, isOwner, members, hiddenMembers, openInvites } = loaderData;
+  const { name, displayName, jurisdiction, region, isOwner, members, moreMembers, openInvites, maxMembers } = loaderData;
   const result: ActionResult | undefined = actionData;
   return (
     <main className="page narrow settings">
@@ -183,7 +184,7 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
               </li>
             ))}
           </ul>
-          {hiddenMembers > 0 && <p className="muted">…and {hiddenMembers.toLocaleString('en')} more.</p>}
+          {moreMembers && <p className="muted">…and more: this list has more accounts than its limit of {maxMembers.toLocaleString('en')}.</p>}
           <Form method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="invite" />
