@@ -33,7 +33,12 @@ async function fillToLimit(dataDir: string, name: string, limit: number): Promis
   await fleet.close();
 }
 
-/** Other tenants' list pages at a steady rate: what a neighbour of the noisy tenant sees. */
+/**
+ * Other tenants' list pages at a steady 100 req/s over 10 connections: what a neighbour of the
+ * noisy tenant sees. (50 connections made autocannon send each second's requests in one burst,
+ * which measured its own queue.) A stalled server is sent fewer requests, so the share of the
+ * 100 req/s actually served is reported beside the p99.
+ */
 async function victimLoad(server: Server, victims: readonly Tenant[], seconds: number): Promise<{ p50: number; p99: number; errors: number; requests: number }> {
   const origin = new URL(server.url).origin;
   const result = await autocannon({
@@ -130,7 +135,7 @@ export async function noisyNeighbourBench(size: NoisySize): Promise<BenchRow> {
   }
   type VictimRun = (typeof quiet)[number];
   const describe = (runs: readonly VictimRun[]): string =>
-    `p50 ${figure(runs.map((r) => r.p50)).median.toFixed(1)} ms, p99 ${figure(runs.map((r) => r.p99)).median.toFixed(1)} ms, ${runs.reduce((n, r) => n + r.requests, 0)} requests, errors ${runs.reduce((n, r) => n + r.errors, 0)}`;
+    `p50 ${figure(runs.map((r) => r.p50)).median.toFixed(1)} ms, p99 ${figure(runs.map((r) => r.p99)).median.toFixed(1)} ms, ${Math.round(runs.reduce((n, r) => n + r.requests, 0) / (runs.length * size.seconds))} of 100 req/s served, errors ${runs.reduce((n, r) => n + r.errors, 0)}`;
   const ratios = loud.map((run, i) => run.p99 / (quiet[i]?.p99 ?? NaN)).sort((a, b) => a - b);
   const limit = size.limit.toLocaleString('en-US');
   return {
