@@ -2,7 +2,16 @@ import { isSiloError, type InstanceHandle } from '@silo/fleet';
 import { data, type MiddlewareFunction } from 'react-router';
 import { loadViewer } from './auth.server';
 import { tenantContext, viewerContext } from './context.server';
+import { appConfig } from './config.server';
 import { getFleet } from './fleet.server';
+import { TenantGate } from './tenant-gate.server';
+
+let gate: TenantGate | undefined;
+function tenantGate(): TenantGate {
+  const config = appConfig();
+  gate ??= new TenantGate(config.tenantMaxInFlight, config.tenantMaxQueued);
+  return gate;
+}
 
 /**
  * Resolves /t/<name> once per request: catalog lookup and a handle from the fleet's LRU,
@@ -22,8 +31,19 @@ export const tenantMiddleware: MiddlewareFunction<Response> = async ({ params, r
   try {
     fleet.touch(name);
     context.set(tenantContext, { name, instance: handle.instance, db: handle.db, fleet });
-    context.set(viewerContext, await loadViewer(request, name, handle.db));
-    return await next();
+    const viewer = await loadViewer(request, name, handle.db);
+    context.set(viewerContext, viewer);
+    // Signed-in requests take turns per tenant (the heavy ones: lists, writes, downloads).
+    // Anonymous ones (sign-in, invites) do not, so a stranger cannot hold a list's turns
+    // with slow requests; they have their own rate limits.
+    if (!viewer) return await next();
+    const leave = await tenantGate().enter(name);
+    if (!leave) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
+    try {
+      return await next();
+    } finally {
+      leave();
+    }
   } finally {
     handle.release();
   }

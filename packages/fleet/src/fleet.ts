@@ -19,6 +19,7 @@ import { derivedDisplayName, validateDisplayName } from './unsafe-text';
 import { importOverSizeLimit } from './size-cap';
 import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
+import { redactInto } from './redact-export';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
@@ -94,6 +95,15 @@ export interface InstanceHandle extends Disposable {
   readonly instance: InstanceInfo;
   readonly db: TenantConnection;
   release(): void;
+}
+
+export interface ExportOptions extends ActorOption {
+  /**
+   * SQL run on the staged copy before it is streamed (the live database is never touched),
+   * followed by a VACUUM: the app decides what is secret (a customer download without
+   * password hashes or session tokens). Without it the export is the full file.
+   */
+  redact?: readonly string[];
 }
 
 export interface ExportedFile {
@@ -506,11 +516,18 @@ export class Fleet {
    * region, so the data never leaves its jurisdiction except to the requester, and removed
    * when the stream closes.
    */
-  exportStream(name: string, options: ActorOption = {}): Promise<ExportedFile> {
-    return this.#audited('export', name, options, {}, async () => {
+  exportStream(name: string, options: ExportOptions = {}): Promise<ExportedFile> {
+    const redact = options.redact ?? [];
+    return this.#audited('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
       const instance = this.#exportable(name);
-      const staged = tempSibling(path.join(this.engine.stagingDir(this.regions.get(instance.region)), `${instance.name}.export.db`));
+      const stagingDir = this.engine.stagingDir(this.regions.get(instance.region));
+      let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
       await this.engine.snapshot(instance.dbUrl, staged);
+      if (redact.length > 0) {
+        const redacted = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
+        redactInto(staged, redacted, redact);
+        staged = redacted;
+      }
       const stream = createReadStream(staged);
       const cleanup = (): void => void rm(staged, { force: true });
       stream.once('close', cleanup);

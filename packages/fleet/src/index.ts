@@ -8,6 +8,7 @@ export type {
   CloneOptions,
   CreateOptions,
   ExportedFile,
+  ExportOptions,
   FleetOptions,
   ImportOptions,
   InstanceDetails,

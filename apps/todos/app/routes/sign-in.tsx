@@ -27,8 +27,12 @@ export async function action({ context, request }: Route.ActionArgs) {
   const password = String(form.get('password') ?? '');
   const next = safeNext(tenant.name, form.get('next'));
   const limiters = rateLimiters();
-  const accountKey = `${tenant.name}:${email.toLowerCase()}`;
-  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(clientIp(request)), limiters.signInAccount.consume(accountKey)]);
+  const ip = clientIp(request);
+  // Keyed by account and address: failures from elsewhere never lock the owner out.
+  const accountKey = `${tenant.name}:${email.toLowerCase()}:${ip}`;
+  // Every attempt is counted before the password is checked (parallel guesses cannot slip past
+  // the limit); a success gives its attempt back, so only failures add up.
+  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(ip), limiters.signInAccount.consume(accountKey)]);
   if (!byIp.allowed || !byAccount.allowed) {
     const minutes = Math.max(1, Math.ceil(Math.max(byIp.retryAfterSec, byAccount.retryAfterSec) / 60));
     return data({ error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email }, { status: 429 });
@@ -38,7 +42,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   dummyHash ??= hashPassword('not-a-real-password-for-timing');
   const ok = await verifyPassword(user ? String(user['password_hash']) : await dummyHash, password);
   if (!user || !ok) return data({ error: 'That email and password do not match an account of this list.', email }, { status: 400 });
-  await limiters.signInAccount.reset(accountKey);
+  await Promise.all([limiters.signInAccount.reset(accountKey), limiters.signInIp.refund(ip)]);
   const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id']));
   throw redirect(next, { headers: cookie });
 }
