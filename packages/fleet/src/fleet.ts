@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
-import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { Catalog, type PurgeIntent, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
@@ -425,33 +425,97 @@ export class Fleet {
   /**
    * Removes a deleted (or failed) instance and its database for good. Purging what is already
    * gone is a no-op that reports `purged: false`.
+   *
+   * A purge is a durable intent (catalog migration 8): the row is leased and the intent
+   * recorded (with every backup location the instance was written to) in one transaction;
+   * then the purge marker goes into each location, the database is removed, and the row and
+   * intent go together. A crash anywhere in between leaves the intent, which reconciliation
+   * (start-up, `silo doctor`) finishes; meanwhile the name stays taken and the instance cannot
+   * be restored.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
     return this.#audited('purge', name, options, {}, async () => {
       const instance = this.#catalog.resolve(name);
       if (!instance) return { purged: false };
-      if (instance.state === 'ready' || instance.state === 'provisioning') {
+      if (instance.state !== 'deleted' && instance.state !== 'failed') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
-      // Lease the row first, so a concurrent restore or purge cannot interleave with the removal.
-      if (!this.#catalog.claim(instance.id, ['deleted', 'failed'])) {
+      // Lease the row and record the intent first, so a concurrent restore or purge cannot interleave with the removal.
+      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: options.actor ?? this.#actor });
+      if (!begun) {
         if (!this.#catalog.resolve(name)) return { purged: false };
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
-      this.#handles.invalidate(instance.id);
-      // Its backups go after the configured retention (erasure requests): marked before anything
-      // is removed. A location that cannot be written stops the purge and frees the row again.
-      try {
-        await this.backups.markPurged(instance);
-      } catch (error) {
-        this.#catalog.release(instance.id);
-        throw error;
-      }
-      // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
-      await this.engine.remove(instance.dbUrl);
-      this.#catalog.removeClaimed(instance.id);
+      failpoint('purge:after-intent');
+      // A location that cannot be written stops a purge this call began before anything is
+      // removed, and frees the row again (still restorable); one resumed stays recorded.
+      await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
       return { purged: true };
     });
+  }
+
+  /**
+   * The erasing steps of a purge whose intent is recorded: markers in every backup location,
+   * the database, then the row and the intent. Each step is idempotent (a marker already there,
+   * a file already gone, a row already gone), so a resumed purge simply runs them again.
+   */
+  async #erase(intent: PurgeIntent, options: { cancelIfUnmarked: boolean }): Promise<void> {
+    this.#handles.invalidate(intent.instanceId);
+    let unreachable: string[];
+    try {
+      unreachable = (await this.backups.markPurged(intent)).unreachable;
+    } catch (error) {
+      if (options.cancelIfUnmarked) this.#catalog.cancelPurge(intent.instanceId);
+      else this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    failpoint('purge:after-markers');
+    try {
+      // Never another instance's database (the path derives from the name; the name is held until the end, this is a second guard).
+      if (!this.#catalog.dbUrlInUse(intent.dbUrl, intent.instanceId)) await this.engine.remove(intent.dbUrl);
+      failpoint('purge:after-remove');
+    } catch (error) {
+      this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    if (!this.#catalog.finishPurge(intent.instanceId)) {
+      throw new SiloError('INVALID_STATE', `Another process took over the purge of "${intent.name}"; it finishes it.`);
+    }
+    if (unreachable.length > 0) {
+      // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
+      this.#catalog.appendAudit({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+    }
+  }
+
+  /**
+   * Finishes a purge a crash (or a failed step) left: the leased row of a dead process (its
+   * intent recorded, or — before migration 8 — not), or an intent whose row is unleased or gone.
+   * False when a live process holds it.
+   */
+  async #resumePurge(target: { instance: InstanceInfo; previousOwner: string | null } | { intent: PurgeIntent }): Promise<boolean> {
+    if ('intent' in target) {
+      await this.#erase(target.intent, { cancelIfUnmarked: false });
+      return true;
+    }
+    const { instance, previousOwner } = target;
+    const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
+    if (!begun) return false;
+    await this.#erase(begun.intent, { cancelIfUnmarked: false });
+    return true;
+  }
+
+  /** Recorded purges nobody is working on (their step failed, or their row is gone): finished now. */
+  async #resumeRecordedPurges(report: DoctorReport): Promise<void> {
+    for (const { intent, state, owner } of this.#catalog.purgeIntents()) {
+      if (state !== undefined && owner !== null) continue; // running, or a dead owner's (reconcile took it)
+      try {
+        const instance = state === undefined ? undefined : this.#catalog.resolve(intent.name);
+        const finished = instance?.id === intent.instanceId ? await this.#resumePurge({ instance, previousOwner: null }) : await this.#resumePurge({ intent });
+        if (finished) report.purgesCompleted.push(intent.name);
+      } catch (error) {
+        report.purgeFailures.push({ name: intent.name, error: errorMessage(error) });
+      }
+    }
   }
 
   /** Purges every instance deleted longer ago than the retention window. Failures are reported, and retried next run. */
@@ -603,12 +667,24 @@ export class Fleet {
 
   /**
    * Reconciles the catalog with the files: interrupted operations become failed (their files
-   * removed), expired deletions are purged, and with `scanFiles` leftovers are removed and
-   * orphans reported.
+   * removed), interrupted purges are finished, expired deletions are purged, and with
+   * `scanFiles` leftovers are removed and orphans reported — orphan database files, and backup
+   * sets of instances the catalog does not know that carry no purge marker (marked for removal
+   * after `purgeAfterDays` with `markOrphanBackups`, audited).
    */
-  async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
+  async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
-    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
+      resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
+    });
+    await this.#resumeRecordedPurges(report);
+    if (options.scanFiles || options.deep || options.markOrphanBackups) {
+      const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: options.actor ?? this.#actor }) : undefined;
+      const found = scan ? { orphans: scan.marked, failures: scan.failures } : await this.backups.findOrphans();
+      report.orphanBackups = found.orphans;
+      report.orphanBackupsMarked = scan !== undefined;
+      report.backupScanFailures = found.failures;
+    }
     // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
     this.pruneAuditLog();
     if (options.purgeExpired ?? true) {

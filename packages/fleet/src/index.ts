@@ -23,6 +23,7 @@ export type {
   FleetOverview,
   InstanceFilter,
   InstanceInfo,
+  PurgeIntent,
   InstanceState,
   ListPage,
   ListQuery,
@@ -78,5 +79,6 @@ export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, Migr
 export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';
+export type { OrphanBackupSet, OrphanScan } from './backups/orphans';
 export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';
