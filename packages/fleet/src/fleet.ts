@@ -408,6 +408,9 @@ export class Fleet {
       if (instance.state !== 'deleted') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
       }
+      if (this.#catalog.purgeIntent(instance.id)) {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+      }
       if (!(await this.engine.exists(instance.dbUrl))) {
         throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
       }
