@@ -511,6 +511,7 @@ export class Fleet {
   async #resumeRecordedPurges(report: DoctorReport): Promise<void> {
     for (const { intent, state, owner } of this.#catalog.purgeIntents()) {
       if (state !== undefined && owner !== null) continue; // running, or a dead owner's (reconcile took it)
+      if (report.purgeFailures.some((failure) => failure.name === intent.name)) continue; // tried a moment ago by reconcile
       try {
         const instance = state === undefined ? undefined : this.#catalog.resolve(intent.name);
         const finished = instance?.id === intent.instanceId ? await this.#resumePurge({ instance, previousOwner: null }) : await this.#resumePurge({ intent });
