@@ -43,7 +43,18 @@ export interface CreateOptions extends ActorOption {
   jurisdiction: string;
   region?: string;
   displayName?: string;
+  /**
+   * The app's first writes (e.g. its owner account), run on the new database inside
+   * provisioning: after the schema is in place and before the instance is published ready.
+   * The instance comes into being with them or not at all: a crash at any point leaves a
+   * failed row (reconciled as any interrupted create) or a ready instance with its seed, and
+   * an error thrown here fails the create with SEED_FAILED, leaving no row and no files.
+   * Nothing else can open the instance while it runs. Write in one `batch` where you can.
+   */
+  seed?: (db: TenantConnection, instance: { readonly id: string; readonly name: string }) => Promise<void>;
 }
+
+export type ImportOptions = Omit<CreateOptions, 'seed'>;
 
 export interface CloneOptions extends ActorOption {
   /** Branch the source as it was at this moment (engines that keep history only: turso). */
@@ -54,7 +65,6 @@ export interface CloneOptions extends ActorOption {
   displayName?: string;
 }
 
-export type ImportOptions = CreateOptions;
 
 export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
@@ -285,19 +295,56 @@ export class Fleet {
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
 
-  /** Creates an instance at the latest schema. On return it is ready and servable. */
+  /**
+   * Creates an instance at the latest schema, with the app's `seed` written in it before it is
+   * published. On return it is ready and servable.
+   */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
+    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) }, async () => {
       validateName(name);
       const region = this.regions.place(options.jurisdiction, options.region);
-      return this.#provision(
-        { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
-        async (url) => {
-          await this.engine.create(url, this.schema);
-          return this.schema.latestVersion;
-        },
-      );
+      const seed = options.seed;
+      let seedFailed = false;
+      try {
+        return await this.#provision(
+          { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+          async (url, id) => {
+            await this.engine.create(url, this.schema);
+            if (seed) {
+              try {
+                await this.#seed(url, { id, name }, seed);
+              } catch (error) {
+                seedFailed = true;
+                throw error;
+              }
+              failpoint('create:after-seed');
+            }
+            return this.schema.latestVersion;
+          },
+        );
+      } finally {
+        // Its files are gone (#provision removed them); a seed the app refused was never an instance, so the name is free again.
+        if (seedFailed) {
+          const row = this.#catalog.resolve(name);
+          if (row?.state === 'failed') this.#catalog.remove(row.id);
+        }
+      }
     });
+  }
+
+  /** Runs the app's seed on the new (still provisioning) database with a connection of its own. */
+  async #seed(url: string, instance: { id: string; name: string }, seed: NonNullable<CreateOptions['seed']>): Promise<void> {
+    const db = this.engine.connect(url);
+    try {
+      await seed(db, instance);
+    } catch (error) {
+      throw new SiloError('SEED_FAILED', `The first writes of "${instance.name}" failed (${errorMessage(error)}), so it was not created; try again.`, {
+        cause: error,
+        details: { name: instance.name },
+      });
+    } finally {
+      db.close();
+    }
   }
 
   /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
