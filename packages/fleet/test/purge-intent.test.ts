@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { fileOf, tempFleet } from './helpers';
+import { fileOf, tempDir, tempFleet } from './helpers';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -104,6 +104,31 @@ describe('a purge that cannot mark a backup location', () => {
     expect(existsSync(markerPath)).toBe(true);
     expect(fleet.find('acme')).toBeUndefined();
     expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
+  });
+});
+
+describe('a purge of an instance backed up to a location no longer configured', () => {
+  it('marks every configured one, finishes, and names the unreachable one in the audit log', async () => {
+    const root = tempDir('silo-purge-locations-');
+    const retired = path.join(root, 'retired');
+    const current = path.join(root, 'current');
+    const folder = (where: string) => ({ locations: { 'eu-west': { kind: 'folder' as const, path: where, jurisdiction: 'eu' } } });
+    const { fleet: before, dataDir } = await tempFleet({ backups: folder(retired) });
+    const acme = await before.create('acme', { jurisdiction: 'eu' });
+    await before.backups.now('acme');
+    await before.close();
+
+    const { fleet } = await tempFleet({ dataDir, backups: folder(current) });
+    await fleet.backups.now('acme');
+    await fleet.delete('acme');
+    expect(await fleet.purge('acme')).toEqual({ purged: true });
+    expect(existsSync(path.join(current, 'instances', acme.id, 'purged.json'))).toBe(true);
+    expect(existsSync(path.join(retired, 'instances', acme.id, 'purged.json'))).toBe(false);
+    expect(fleet.audit({ operation: 'purge-unmarked-locations' }).items[0]).toMatchObject({
+      instance: 'acme',
+      outcome: 'error',
+      detail: { instanceId: acme.id, locations: [retired] },
+    });
   });
 });
 
