@@ -330,6 +330,11 @@ describe('a fleet on turso', () => {
     expect(await fleet.engine.exists(fleet.engine.locate('unseeded', fleet.regions.get('eu-west')))).toBe(false);
     await fleet.create('unseeded', { jurisdiction: 'eu' });
     expect((await fleet.query('unseeded', 'SELECT count(*) FROM notes')).rows).toEqual([[0]]);
+    // The suite's later tests count this fleet's instances.
+    for (const name of ['seeded', 'unseeded']) {
+      await fleet.delete(name);
+      expect(await fleet.purge(name)).toEqual({ purged: true });
+    }
   });
 
   it('records Turso usage in the catalog metrics on activity', async () => {
