@@ -543,14 +543,25 @@ export class Fleet {
    * False when a live process holds it.
    */
   async #resumePurge(target: { instance: InstanceInfo; previousOwner: string | null } | { intent: PurgeIntent }): Promise<boolean> {
+    let intent: PurgeIntent;
     if ('intent' in target) {
-      await this.#erase(target.intent, { cancelIfUnmarked: false });
-      return true;
+      intent = target.intent;
+    } else {
+      const { instance, previousOwner } = target;
+      const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
+      if (!begun) return false;
+      intent = begun.intent;
     }
-    const { instance, previousOwner } = target;
-    const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
-    if (!begun) return false;
-    await this.#erase(begun.intent, { cancelIfUnmarked: false });
+    await this.#erase(intent, { cancelIfUnmarked: false });
+    // The erasure's record: the interrupted purge wrote none.
+    this.#catalog.appendAudit({
+      actor: 'reconcile',
+      operation: 'purge',
+      instance: auditName(intent.name),
+      outcome: 'ok',
+      error: null,
+      detail: { resumed: true, requestedBy: intent.actor, requestedAt: intent.requestedAt, instanceId: intent.instanceId, locations: intent.locations },
+    });
     return true;
   }
 

@@ -121,6 +121,12 @@ describe('a purge killed at each of its steps', () => {
       await expect(noReconcile.create('victim', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
       const report = await noReconcile.doctor({ purgeExpired: false });
       expect(report.purgesCompleted).toEqual(['victim']);
+      // The erasure is on record although the purging process died before writing its entry.
+      expect(noReconcile.audit({ instance: 'victim', operation: 'purge' }).items[0]).toMatchObject({
+        actor: 'reconcile',
+        outcome: 'ok',
+        detail: { resumed: true, requestedBy: 'system', instanceId: setup.id, locations: [setup.oldFolder, setup.newFolder].sort() },
+      });
     } finally {
       await noReconcile.close();
     }
