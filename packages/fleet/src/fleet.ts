@@ -65,7 +65,6 @@ export interface CloneOptions extends ActorOption {
   displayName?: string;
 }
 
-
 export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
   readOnly?: boolean;
