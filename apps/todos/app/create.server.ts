@@ -58,28 +58,31 @@ export async function createList(request: Request, values: CreateValues, passwor
   if (key) submissions.set(key, { name: values.name, done, at: now });
   try {
     const passwordHash = await hashPassword(password);
+    // The owner and their first session are the list's seed: written inside provisioning, so
+    // the list becomes ready with its owner or not at all (a crash never leaves a list nobody
+    // can sign in to, its name taken for good).
+    const seeded: { cookie?: Headers } = {};
     try {
-      await fleet.create(values.name, { jurisdiction: values.jurisdiction, displayName: values.name });
+      await fleet.create(values.name, {
+        jurisdiction: values.jurisdiction,
+        displayName: values.name,
+        seed: async (db) => {
+          const { lastInsertRowid } = await db.execute(
+            "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
+            [values.email, passwordHash, Date.now()],
+          );
+          seeded.cookie = await createSession(request, values.name, db, Number(lastInsertRowid));
+        },
+      });
     } catch (error) {
       if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
       if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
       if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
       throw error;
     }
-    const handle = await fleet.open(values.name);
-    try {
-      const created = Date.now();
-      const { lastInsertRowid } = await handle.db.execute(
-        "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
-        [values.email, passwordHash, created],
-      );
-      const cookie = await createSession(request, values.name, handle.db, Number(lastInsertRowid));
-      fleet.touch(values.name, { todos: 0, completed: 0 });
-      settle(true);
-      throw redirect(`/t/${values.name}`, { headers: cookie });
-    } finally {
-      handle.release();
-    }
+    fleet.touch(values.name, { todos: 0, completed: 0 });
+    settle(true);
+    throw redirect(`/t/${values.name}`, seeded.cookie ? { headers: seeded.cookie } : undefined);
   } finally {
     settle(false);
   }

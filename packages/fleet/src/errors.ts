@@ -28,6 +28,8 @@ export type SiloErrorCode =
   | 'BACKUP_FAILED'
   | 'SIZE_LIMIT_EXCEEDED'
   | 'FLEET_CLOSED'
+  /** The app's seed step of a create failed: nothing was created, the name is free. */
+  | 'SEED_FAILED'
   /** `silo admin disable/enable/remove` of an email with no account. */
   | 'ADMIN_NOT_FOUND'
   /** Disabling or removing the only admin who can still sign in. */

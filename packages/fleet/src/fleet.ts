@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
-import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { Catalog, type PurgeIntent, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
@@ -51,7 +51,18 @@ export interface CreateOptions extends ActorOption {
   jurisdiction: string;
   region?: string;
   displayName?: string;
+  /**
+   * The app's first writes (e.g. its owner account), run on the new database inside
+   * provisioning: after the schema is in place and before the instance is published ready.
+   * The instance comes into being with them or not at all: a crash at any point leaves a
+   * failed row (reconciled as any interrupted create) or a ready instance with its seed, and
+   * an error thrown here fails the create with SEED_FAILED, leaving no row and no files.
+   * Nothing else can open the instance while it runs. Write in one `batch` where you can.
+   */
+  seed?: (db: TenantConnection, instance: { readonly id: string; readonly name: string }) => Promise<void>;
 }
+
+export type ImportOptions = Omit<CreateOptions, 'seed'>;
 
 export interface CloneOptions extends ActorOption {
   /** Branch the source as it was at this moment (engines that keep history only: turso). */
@@ -61,8 +72,6 @@ export interface CloneOptions extends ActorOption {
   jurisdiction?: string;
   displayName?: string;
 }
-
-export type ImportOptions = CreateOptions;
 
 export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
@@ -304,20 +313,57 @@ export class Fleet {
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
 
-  /** Creates an instance at the latest schema. On return it is ready and servable. */
+  /**
+   * Creates an instance at the latest schema, with the app's `seed` written in it before it is
+   * published. On return it is ready and servable.
+   */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
+    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) }, async () => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
-      return this.#provision(
-        { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
-        async (url) => {
-          await this.engine.create(url, this.schema);
-          return this.schema.latestVersion;
-        },
-      );
+      const seed = options.seed;
+      let seedFailed = false;
+      try {
+        return await this.#provision(
+          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
+          async (url, id) => {
+            await this.engine.create(url, this.schema);
+            if (seed) {
+              try {
+                await this.#seed(url, { id, name }, seed);
+              } catch (error) {
+                seedFailed = true;
+                throw error;
+              }
+              failpoint('create:after-seed');
+            }
+            return this.schema.latestVersion;
+          },
+        );
+      } finally {
+        // Its files are gone (#provision removed them); a seed the app refused was never an instance, so the name is free again.
+        if (seedFailed) {
+          const row = this.#catalog.resolve(name);
+          if (row?.state === 'failed') this.#catalog.remove(row.id);
+        }
+      }
     });
+  }
+
+  /** Runs the app's seed on the new (still provisioning) database with a connection of its own. */
+  async #seed(url: string, instance: { id: string; name: string }, seed: NonNullable<CreateOptions['seed']>): Promise<void> {
+    const db = this.engine.connect(url);
+    try {
+      await seed(db, instance);
+    } catch (error) {
+      throw new SiloError('SEED_FAILED', `The first writes of "${instance.name}" failed (${errorMessage(error)}), so it was not created; try again.`, {
+        cause: error,
+        details: { name: instance.name },
+      });
+    } finally {
+      db.close();
+    }
   }
 
   /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
@@ -431,6 +477,9 @@ export class Fleet {
       if (instance.state !== 'deleted') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
       }
+      if (this.#catalog.purgeIntent(instance.id)) {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+      }
       if (!(await this.engine.exists(instance.dbUrl))) {
         throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
       }
@@ -448,33 +497,109 @@ export class Fleet {
   /**
    * Removes a deleted (or failed) instance and its database for good. Purging what is already
    * gone is a no-op that reports `purged: false`.
+   *
+   * A purge is a durable intent (catalog migration 8): the row is leased and the intent
+   * recorded (with every backup location the instance was written to) in one transaction;
+   * then the purge marker goes into each location, the database is removed, and the row and
+   * intent go together. A crash anywhere in between leaves the intent, which reconciliation
+   * (start-up, `silo doctor`) finishes; meanwhile the name stays taken and the instance cannot
+   * be restored.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
     return this.#audited('purge', name, options, {}, async () => {
       const instance = this.#catalog.resolve(name);
       if (!instance) return { purged: false };
-      if (instance.state === 'ready' || instance.state === 'provisioning') {
+      if (instance.state !== 'deleted' && instance.state !== 'failed') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
-      // Lease the row first, so a concurrent restore or purge cannot interleave with the removal.
-      if (!this.#catalog.claim(instance.id, ['deleted', 'failed'])) {
+      // Lease the row and record the intent first, so a concurrent restore or purge cannot interleave with the removal.
+      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: options.actor ?? this.#actor });
+      if (!begun) {
         if (!this.#catalog.resolve(name)) return { purged: false };
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
-      this.#handles.invalidate(instance.id);
-      // Its backups go after the configured retention (erasure requests): marked before anything
-      // is removed. A location that cannot be written stops the purge and frees the row again.
-      try {
-        await this.backups.markPurged(instance);
-      } catch (error) {
-        this.#catalog.release(instance.id);
-        throw error;
-      }
-      // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
-      await this.engine.remove(instance.dbUrl);
-      this.#catalog.removeClaimed(instance.id);
+      failpoint('purge:after-intent');
+      // A location that cannot be written stops a purge this call began before anything is
+      // removed, and frees the row again (still restorable); one resumed stays recorded.
+      await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
       return { purged: true };
     });
+  }
+
+  /**
+   * The erasing steps of a purge whose intent is recorded: markers in every backup location,
+   * the database, then the row and the intent. Each step is idempotent (a marker already there,
+   * a file already gone, a row already gone), so a resumed purge simply runs them again.
+   */
+  async #erase(intent: PurgeIntent, options: { cancelIfUnmarked: boolean }): Promise<void> {
+    this.#handles.invalidate(intent.instanceId);
+    let unreachable: string[];
+    try {
+      unreachable = (await this.backups.markPurged(intent)).unreachable;
+    } catch (error) {
+      if (options.cancelIfUnmarked) this.#catalog.cancelPurge(intent.instanceId);
+      else this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    failpoint('purge:after-markers');
+    try {
+      // Never another instance's database (the path derives from the name; the name is held until the end, this is a second guard).
+      if (!this.#catalog.dbUrlInUse(intent.dbUrl, intent.instanceId)) await this.engine.remove(intent.dbUrl);
+      failpoint('purge:after-remove');
+    } catch (error) {
+      this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    if (!this.#catalog.finishPurge(intent.instanceId)) {
+      throw new SiloError('INVALID_STATE', `Another process took over the purge of "${intent.name}"; it finishes it.`);
+    }
+    if (unreachable.length > 0) {
+      // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
+      this.#catalog.appendAudit({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+    }
+  }
+
+  /**
+   * Finishes a purge a crash (or a failed step) left: the leased row of a dead process (its
+   * intent recorded, or — before migration 8 — not), or an intent whose row is unleased or gone.
+   * False when a live process holds it.
+   */
+  async #resumePurge(target: { instance: InstanceInfo; previousOwner: string | null } | { intent: PurgeIntent }): Promise<boolean> {
+    let intent: PurgeIntent;
+    if ('intent' in target) {
+      intent = target.intent;
+    } else {
+      const { instance, previousOwner } = target;
+      const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
+      if (!begun) return false;
+      intent = begun.intent;
+    }
+    await this.#erase(intent, { cancelIfUnmarked: false });
+    // The erasure's record: the interrupted purge wrote none.
+    this.#catalog.appendAudit({
+      actor: 'reconcile',
+      operation: 'purge',
+      instance: auditName(intent.name),
+      outcome: 'ok',
+      error: null,
+      detail: { resumed: true, requestedBy: intent.actor, requestedAt: intent.requestedAt, instanceId: intent.instanceId, locations: intent.locations },
+    });
+    return true;
+  }
+
+  /** Recorded purges nobody is working on (their step failed, or their row is gone): finished now. */
+  async #resumeRecordedPurges(report: DoctorReport): Promise<void> {
+    for (const { intent, state, owner } of this.#catalog.purgeIntents()) {
+      if (state !== undefined && owner !== null) continue; // running, or a dead owner's (reconcile took it)
+      if (report.purgeFailures.some((failure) => failure.name === intent.name)) continue; // tried a moment ago by reconcile
+      try {
+        const instance = state === undefined ? undefined : this.#catalog.resolve(intent.name);
+        const finished = instance?.id === intent.instanceId ? await this.#resumePurge({ instance, previousOwner: null }) : await this.#resumePurge({ intent });
+        if (finished) report.purgesCompleted.push(intent.name);
+      } catch (error) {
+        report.purgeFailures.push({ name: intent.name, error: errorMessage(error) });
+      }
+    }
   }
 
   /** Purges every instance deleted longer ago than the retention window. Failures are reported, and retried next run. */
@@ -648,12 +773,24 @@ export class Fleet {
 
   /**
    * Reconciles the catalog with the files: interrupted operations become failed (their files
-   * removed), expired deletions are purged, and with `scanFiles` leftovers are removed and
-   * orphans reported.
+   * removed), interrupted purges are finished, expired deletions are purged, and with
+   * `scanFiles` leftovers are removed and orphans reported — orphan database files, and backup
+   * sets of instances the catalog does not know that carry no purge marker (marked for removal
+   * after `purgeAfterDays` with `markOrphanBackups`, audited).
    */
-  async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
+  async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
-    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
+      resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
+    });
+    await this.#resumeRecordedPurges(report);
+    if (options.scanFiles || options.deep || options.markOrphanBackups) {
+      const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: options.actor ?? this.#actor }) : undefined;
+      const found = scan ? { orphans: scan.marked, failures: scan.failures } : await this.backups.findOrphans();
+      report.orphanBackups = found.orphans;
+      report.orphanBackupsMarked = scan !== undefined;
+      report.backupScanFailures = found.failures;
+    }
     // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
     this.pruneAuditLog();
     if (options.purgeExpired ?? true) {

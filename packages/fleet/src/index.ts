@@ -24,6 +24,7 @@ export type {
   FleetOverview,
   InstanceFilter,
   InstanceInfo,
+  PurgeIntent,
   InstanceState,
   ListPage,
   ListQuery,
@@ -83,5 +84,6 @@ export type { PermissionReport } from './permissions';
 export { DISPLAY_NAME_MAX_LENGTH, escapeChar, unsafeCharPattern, validateDisplayName } from './unsafe-text';
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';
+export type { OrphanBackupSet, OrphanScan } from './backups/orphans';
 export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';

@@ -228,4 +228,36 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_failed_signins ON audit_log (id) WHERE operation = 'admin sign-in' AND outcome = 'error';
     `,
   },
+  {
+    version: 8,
+    name: 'purge intents and every location an instance was backed up to',
+    sql: `
+      -- A purge is an intent recorded before anything is erased: the instance, where its
+      -- database is, and every backup location that must carry its purge marker. The instance's
+      -- row stays (its name taken) until the markers are written and its database is removed;
+      -- then the row and the intent go in one transaction. Reconciliation finishes an intent
+      -- whose process died, and a deleted instance with an intent cannot be restored.
+      CREATE TABLE purge_intents (
+        instance_id   TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        jurisdiction  TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        db_url        TEXT NOT NULL,
+        -- JSON array of backup locations (folder path or s3://bucket/prefix, never a credential).
+        locations     TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        requested_at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- Every location a point of an instance was written to (backup_state.location is only
+      -- the last one): a purge marks all of them. Kept until the instance's purge finishes.
+      CREATE TABLE backup_instance_locations (
+        instance_id  TEXT NOT NULL,
+        location     TEXT NOT NULL,
+        PRIMARY KEY (instance_id, location)
+      ) STRICT, WITHOUT ROWID;
+      INSERT OR IGNORE INTO backup_instance_locations (instance_id, location)
+        SELECT instance_id, location FROM backup_state WHERE location IS NOT NULL;
+    `,
+  },
 ];
