@@ -181,7 +181,7 @@ function activate(ctx: UploadContext, db: DatabaseRecord, file: string): void {
  * The reason Turso refuses the file, or undefined. Header fields (https://sqlite.org/fileformat.html):
  * page size at 16 (u16 BE, 1 = 65536), write/read versions at 18/19 (2 = WAL), largest root
  * page at 52 (non-zero = auto_vacuum or incremental), text encoding at 56 (1 = UTF-8), and the
- * size in pages at 28, which must match the file (a torn or truncated copy does not).
+ * size in pages at 28, which must match the file when valid (a truncated copy does not).
  */
 export function validateUpload(file: string): string | undefined {
   const fd = openSync(file, 'r');
@@ -201,7 +201,9 @@ export function validateUpload(file: string): string | undefined {
   if (pageSize !== 4096) return `database must use 4KB page size, it uses ${pageSize} bytes`;
   if (header.readUInt32BE(52) !== 0) return 'database must have autovacuum disabled (auto_vacuum = 0)';
   if (header.readUInt32BE(56) !== 1) return 'database must use UTF-8 encoding';
-  if (size % pageSize !== 0 || header.readUInt32BE(28) * pageSize !== size) {
+  // The in-header size counts only when "version-valid-for" (92) matches the change counter (24).
+  const headerValid = header.readUInt32BE(92) === header.readUInt32BE(24) && header.readUInt32BE(28) > 0;
+  if (size % pageSize !== 0 || (headerValid && header.readUInt32BE(28) * pageSize !== size)) {
     return `database file is ${size} bytes, its header says ${header.readUInt32BE(28)} pages of ${pageSize} bytes: truncated or not checkpointed`;
   }
   // A WAL left beside the uploaded copy would not exist on the server: only the main file counts.
