@@ -13,6 +13,8 @@ import path from 'node:path';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet, type TursoSettingsInput } from '../src/index';
+import { SiloError } from '../src/errors';
+import { uploadDatabaseFile } from '../src/engines/turso-upload';
 import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 import { startStandinProcess, type StandinProcess } from './turso-standin';
 
@@ -169,6 +171,49 @@ describe('Turso byte paths', () => {
       expect(db.prepare("SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'late'").pluck().get()).toBe(1);
       db.close();
       expect(readFileSync(second).equals(standinFile(`${turso.databasePrefix}searchable`))).toBe(true);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('reports what Turso says when it refuses an upload (HTTP status and error), and a refused import leaves no database', async () => {
+    const api = createPlatformClient({ org: standin.platform.org, token: standin.platform.apiToken, baseUrl: standin.platform.url });
+    const turso = tursoSettings();
+    const name = `${turso.databasePrefix}raw`;
+    // The raw flow, with a file nobody prepared: a rollback-journal database.
+    const created = (await fetch(`${standin.platform.url}organizations/${standin.platform.org}/databases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${standin.platform.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name, group: 'silo-eu', seed: { type: 'database_upload' } }),
+    }).then((response) => response.json())) as { database: { Hostname: string } };
+    const token = (await api.databases.createToken(name, { expiration: '1h' })).jwt;
+    const unprepared = path.join(tempDir(), 'unprepared.db');
+    const db = new Database(unprepared);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    const refused = await uploadDatabaseFile({ database: name, hostname: created.database.Hostname, token, tls: false }, unprepared).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(SiloError);
+    expect(refused).toMatchObject({ code: 'ENGINE_FAILURE', details: { status: 400 }, message: expect.stringMatching(/HTTP 400.*not in WAL mode/) });
+    expect((refused as Error).message).not.toContain(token);
+
+    // Through the fleet: a UTF-16 file cannot become a Turso database; nothing is left behind.
+    const { fleet: local } = await tempFleet();
+    await local.create('wide', { jurisdiction: 'eu' });
+    const wide = path.join(tempDir(), 'wide.db');
+    await local.exportTo('wide', wide);
+    await local.close();
+    const rebuilt = path.join(tempDir(), 'wide16.db');
+    const source = new Database(wide, { readonly: true });
+    const target = new Database(rebuilt);
+    target.pragma("encoding = 'UTF-16le'");
+    for (const { sql } of source.prepare<[], { sql: string }>("SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid").all()) target.exec(sql);
+    target.pragma(`user_version = ${Number(source.pragma('user_version', { simple: true }))}`);
+    source.close();
+    target.close();
+    const fleet = await tursoFleet(tempDir(), turso);
+    try {
+      await expect(fleet.importFile('wide', rebuilt, { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'IMPORT_REJECTED', message: expect.stringMatching(/UTF-8/) });
+      expect((await api.databases.list()).map((database) => database.name)).not.toContain(`${turso.databasePrefix}wide`);
     } finally {
       await fleet.close();
     }

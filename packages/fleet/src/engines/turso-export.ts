@@ -2,7 +2,7 @@ import { closeSync, createWriteStream, fstatSync, ftruncateSync, openSync, readS
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { SiloError } from '../errors';
+import type { SiloError } from '../errors';
 import { preparePrivateFile } from '../permissions';
 import { byteEndpointError, type ByteTarget } from './turso-upload';
 

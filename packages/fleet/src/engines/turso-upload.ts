@@ -94,7 +94,7 @@ async function request(target: ByteTarget, method: string, path: string, body?: 
 async function withRetries(target: ByteTarget, what: string, send: () => Promise<Response>): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     let status: number | undefined;
-    let text = '';
+    let text: string;
     try {
       const response = await send();
       if (response.ok) return response;
