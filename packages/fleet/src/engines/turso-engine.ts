@@ -341,7 +341,8 @@ export class TursoEngine implements Engine {
    * fails, the draft is removed.
    */
   async #provisionFromFile(location: TursoLocation, file: string): Promise<DataPlaneTarget> {
-    this.#tokenOf(location.group);
+    this.#tokenOf(location.group); // an unconfigured group fails before anything is created
+    // Outside the try: a create refused because the name is taken must not delete that database.
     const created = await this.#platform.createDatabaseForUpload(location.database, location.group, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
     try {
