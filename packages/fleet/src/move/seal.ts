@@ -14,9 +14,9 @@ export const SEAL_MESSAGE = 'this instance is being moved to another engine; try
 const USER_TABLES = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 /**
  * The tables a seal can guard: SQLite refuses triggers on virtual tables (FTS5 and others) and on
- * their shadow tables, which `pragma_table_list` tells apart ('virtual', 'shadow'). A virtual
- * table over content in an ordinary table (FTS5 `content=`) is guarded through that table; one
- * holding its own content is not sealed (see ADR 12).
+ * their shadow tables, which `pragma_table_list` tells apart ('virtual', 'shadow'). A statement
+ * that writes only a virtual table (an FTS5 index) is therefore not stopped; an index kept by
+ * triggers on a sealed table is (see ADR 12).
  */
 const SEALABLE_TABLES =
   "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
