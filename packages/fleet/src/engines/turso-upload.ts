@@ -79,7 +79,7 @@ function transient(status: number | undefined): boolean {
   return status === undefined || status >= 500 || status === 408 || status === 429;
 }
 
-async function request(target: ByteTarget, method: string, path: string, body?: Uint8Array | string, contentType?: string): Promise<Response> {
+async function request(target: ByteTarget, method: string, path: string, body?: Uint8Array<ArrayBuffer> | string, contentType?: string): Promise<Response> {
   return fetch(`${baseUrl(target)}${path}`, {
     method,
     headers: {
