@@ -63,6 +63,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     if (!state.groups.has(group.name)) state.createGroup(group.name, group.location);
   }
   const streams = new StreamRegistry(options.streamIdleMs);
+  const uploads = new UploadRegistry();
 
   let authority = '';
   const platform: PlatformContext = {
@@ -72,9 +73,11 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     tokenSecret,
     clock,
     hostnameOf: (db) => `${authority}${DATABASE_PATH_PREFIX}${db.name}-${options.org}/`,
-    onDatabaseDeleted: (db) => streams.closeDatabase(db.id),
+    onDatabaseDeleted: (db) => {
+      streams.closeDatabase(db.id);
+      uploads.dropDatabase(db.name);
+    },
   };
-  const uploads = new UploadRegistry();
   const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs, uploads };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

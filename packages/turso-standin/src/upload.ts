@@ -74,6 +74,11 @@ export class UploadRegistry {
     rmSync(upload.file, { force: true });
   }
 
+  /** A deleted database's unfinished uploads go with it. */
+  dropDatabase(name: string): void {
+    for (const upload of [...this.#pending.values()]) if (upload.database === name) this.drop(upload.id);
+  }
+
   closeAll(): void {
     for (const id of [...this.#pending.keys()]) this.drop(id);
   }
