@@ -109,8 +109,11 @@ describe('import: a database_upload draft filled by an upload', () => {
     // It exists in the Platform API meanwhile (turso-cli deletes it if the upload fails).
     expect(await api.databases.get('drafted')).toMatchObject({ name: 'drafted' });
 
-    const uploaded = await uploadV1(draft, readFileSync(sqliteFile('drafted.db', { rows: 250 })));
+    const bytes = readFileSync(sqliteFile('drafted.db', { rows: 250 }));
+    const uploaded = await uploadV1(draft, bytes);
     expect(uploaded).toEqual({ status: 200, body: {} });
+    // The upload is the database byte for byte: checking it changed nothing.
+    expect(readFileSync(serverFile('drafted')).equals(bytes)).toBe(true);
     expect((await sql.execute('SELECT count(*) AS n FROM items')).rows[0]?.['n']).toBe(250);
     // The uploaded bytes are the database: same page size, WAL mode kept.
     expect((await sql.execute('PRAGMA page_size')).rows[0]?.[0]).toBe(4096);
@@ -180,6 +183,14 @@ describe('import: a database_upload draft filled by an upload', () => {
     expect((await put(draft, `/v2/upload/${uploadId}/finalize`)).status).toBe(400);
   });
 });
+
+/** The stand-in's own file of a database, from its state file. */
+function serverFile(name: string): string {
+  const state = JSON.parse(readFileSync(path.join(dataDir, 'standin-state.json'), 'utf8')) as { databases: { name: string; file: string }[] };
+  const file = state.databases.find((db) => db.name === name)?.file;
+  if (file === undefined) throw new Error(`no database ${name}`);
+  return file;
+}
 
 /** `turso db export` as turso-cli implements it: image, then a -wal file of the frames with fresh salts and checksums. */
 async function tursoCliExport(base: string, token: string, output: string): Promise<{ frames: number; requests: number }> {
@@ -269,8 +280,7 @@ describe('export: what turso db export reads', () => {
     exported.close();
 
     // Byte for byte the stand-in's own file, once that is checkpointed too.
-    const state = JSON.parse(readFileSync(path.join(dataDir, 'standin-state.json'), 'utf8')) as { databases: { name: string; file: string }[] };
-    const file = state.databases.find((db) => db.name === 'exported')?.file ?? '';
+    const file = serverFile('exported');
     const server = new Database(file);
     expect(server.pragma('wal_checkpoint(TRUNCATE)')).toEqual([{ busy: 0, log: 0, checkpointed: 0 }]);
     server.close();
