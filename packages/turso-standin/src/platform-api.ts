@@ -63,10 +63,12 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       const body = CreateDatabaseBody.safeParse((await readJson(req)) ?? {});
       if (!body.success) throw platformError(400, `invalid request body: ${body.error.issues[0]?.message ?? 'malformed'}`);
       const { seed } = body.data;
-      if (seed !== undefined && seed.type !== 'database') {
-        throw platformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the stand-in (only "database")`);
+      // turso-cli's `db create --from-file` sends `seed: {type: "database_upload"}` and then
+      // uploads the file to the new database's Hostname (upload.ts).
+      if (seed !== undefined && seed.type !== 'database' && seed.type !== 'database_upload') {
+        throw platformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the stand-in (only "database" and "database_upload")`);
       }
-      if (seed !== undefined && (seed.name === undefined || seed.name === '')) {
+      if (seed?.type === 'database' && (seed.name === undefined || seed.name === '')) {
         throw platformError(400, 'seed name is required when the seed type is database');
       }
       const sizeLimit = body.data.size_limit === undefined ? undefined : parseSizeLimit(body.data.size_limit);
@@ -76,7 +78,11 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       const db = state.createDatabase(
         body.data.name,
         body.data.group,
-        seed === undefined ? undefined : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
+        seed === undefined
+          ? undefined
+          : seed.type === 'database_upload'
+            ? { type: 'database_upload' }
+            : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
         sizeLimit,
       );
       return sendJson(res, 200, { database: { DbId: db.id, Hostname: ctx.hostnameOf(db), Name: db.name } });

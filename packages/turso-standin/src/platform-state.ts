@@ -45,6 +45,11 @@ export interface StoredDatabase {
   tokenGeneration: number;
   /** `size_limit` from the create request, in bytes; absent: no limit. */
   sizeLimitBytes?: number;
+  /**
+   * Created with `seed: {type: "database_upload"}` and not uploaded yet: Turso keeps such a
+   * database as a draft, not served, until an upload to its Hostname activates it (upload.ts).
+   */
+  awaitingUpload?: boolean;
 }
 
 export class DatabaseRecord {
@@ -84,6 +89,9 @@ export class DatabaseRecord {
   }
   get sizeLimitBytes(): number | undefined {
     return this.stored.sizeLimitBytes;
+  }
+  get awaitingUpload(): boolean {
+    return this.stored.awaitingUpload === true;
   }
 
   /** A connection in autocommit mode for copies and size checks, never used by a stream. */
@@ -159,11 +167,10 @@ export function assertValidName(kind: 'database' | 'group', name: unknown): asse
   }
 }
 
-export interface Seed {
-  type: 'database';
-  name: string;
-  timestamp?: string | undefined;
-}
+export type Seed =
+  | { type: 'database'; name: string; timestamp?: string | undefined }
+  /** An empty draft that an upload to the database's Hostname fills and activates (upload.ts). */
+  | { type: 'database_upload' };
 
 /**
  * Groups and databases of the one organization the stand-in serves. The catalog (with the
@@ -243,6 +250,18 @@ export class PlatformState {
     this.#save();
   }
 
+  /**
+   * The upload at `uploaded` passed validation: it becomes the draft's file and the database is
+   * served from now on (as turso-server "activates" a database_upload draft).
+   */
+  activateUpload(db: DatabaseRecord, uploaded: string): void {
+    db.close();
+    removeDatabaseFiles(db.file);
+    renameSync(uploaded, db.file);
+    delete db.stored.awaitingUpload;
+    this.#save();
+  }
+
   rotateDatabaseTokens(name: string): void {
     this.database(name).stored.tokenGeneration += 1;
     this.#save();
@@ -282,7 +301,7 @@ export class PlatformState {
     const id = `${name}-${now.toString(36)}`;
     const file = path.join(this.#dbDir, `${id}.db`);
     let parent: ParentRecord | null = null;
-    if (seed !== undefined) {
+    if (seed?.type === 'database') {
       const source = this.databases.get(seed.name);
       if (source === undefined) throw platformError(400, `seed database ${seed.name} not found`);
       let at = now;
@@ -317,6 +336,7 @@ export class PlatformState {
       parent,
       tokenGeneration: 0,
       ...(sizeLimitBytes === undefined ? {} : { sizeLimitBytes }),
+      ...(seed?.type === 'database_upload' ? { awaitingUpload: true } : {}),
     };
     const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
     this.databases.set(name, db);

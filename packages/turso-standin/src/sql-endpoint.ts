@@ -8,6 +8,7 @@ import type { DatabaseRecord, PlatformState } from './platform-state';
 import { SqlStream } from './sql-stream';
 import type { StreamRegistry } from './stream-registry';
 import { verifyToken, type TokenClaims } from './tokens';
+import { handleUpload, isUploadRoute, type UploadRegistry } from './upload';
 
 export interface SqlContext {
   state: PlatformState;
@@ -15,6 +16,7 @@ export interface SqlContext {
   tokenSecret: Buffer;
   clock: () => number;
   busyTimeoutMs: number;
+  uploads: UploadRegistry;
 }
 
 /** Databases are served under `/databases/<name>-<org>/`, the path part of their Hostname. */
@@ -41,7 +43,9 @@ export async function handleSql(
 ): Promise<void> {
   // A database that does not exist yet (or any more) answers 404, like Turso in the first
   // seconds after create; the error shape follows what Turso's edge returns.
-  if (db === undefined || ctx.clock() < db.readyAt) {
+  // The upload routes serve a database_upload draft, which nothing else does (upload.ts).
+  if (db !== undefined && isUploadRoute(rest)) return handleUpload(ctx, req, res, db, rest, authorize(ctx, req, db));
+  if (db === undefined || db.awaitingUpload || ctx.clock() < db.readyAt) {
     throw new HttpError(404, { error: 'Namespace does not exist' });
   }
   const method = req.method ?? 'GET';

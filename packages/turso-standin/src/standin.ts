@@ -6,6 +6,7 @@ import { handlePlatform, type PlatformContext } from './platform-api';
 import { PlatformState } from './platform-state';
 import { DATABASE_PATH_PREFIX, handleSql, type SqlContext } from './sql-endpoint';
 import { StreamRegistry } from './stream-registry';
+import { UploadRegistry } from './upload';
 
 const OptionsSchema = z.object({
   dataDir: z.string().min(1),
@@ -62,6 +63,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     if (!state.groups.has(group.name)) state.createGroup(group.name, group.location);
   }
   const streams = new StreamRegistry(options.streamIdleMs);
+  const uploads = new UploadRegistry();
 
   let authority = '';
   const platform: PlatformContext = {
@@ -71,9 +73,12 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     tokenSecret,
     clock,
     hostnameOf: (db) => `${authority}${DATABASE_PATH_PREFIX}${db.name}-${options.org}/`,
-    onDatabaseDeleted: (db) => streams.closeDatabase(db.id),
+    onDatabaseDeleted: (db) => {
+      streams.closeDatabase(db.id);
+      uploads.dropDatabase(db.name);
+    },
   };
-  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs };
+  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs, uploads };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
@@ -110,6 +115,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     apiClientConfig: { org: options.org, token: apiToken, baseUrl: platformUrl },
     close: async () => {
       streams.closeAll();
+      uploads.closeAll();
       state.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -99,7 +99,8 @@ describe('Platform API', () => {
       api.databases.createToken('options-target', { authorization: 'admin' as 'read-only' }),
     ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('full-access or read-only') });
     await expect(
-      api.databases.create('uploaded', { group: 'tenants', seed: { type: 'database_upload' as 'database', name: 'x' } }),
+      // database_upload is served (upload-export.test.ts); dump seeds are not.
+      api.databases.create('dumped', { group: 'tenants', seed: { type: 'dump', url: 'https://example.invalid/dump.sql' } }),
     ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('not supported') });
     await expect(startTursoStandin({ dataDir: '' })).rejects.toThrow();
     await expect(startTursoStandin({ dataDir: mainDir, org: 'Not An Org' })).rejects.toThrow();

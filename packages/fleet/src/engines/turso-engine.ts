@@ -10,7 +10,9 @@ import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import type { TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
-import { downloadInto, uploadFrom } from './turso-dump';
+import { exportDatabaseFile } from './turso-export';
+import { prepareForUpload, uploadDatabaseFile, type ByteTarget } from './turso-upload';
+import { localFingerprint, compareUpload } from './turso-verify';
 import { TursoPlatform, type TursoUsage } from './turso-platform';
 import { runBoundedQuery } from './turso-query';
 import { TursoStatementGuard } from './turso-statement-guard';
@@ -107,7 +109,10 @@ export class TursoEngine implements Engine {
 
   /**
    * The upload is validated and migrated as a local file, staged inside a region of the target's
-   * jurisdiction, exactly as the local engine does; only a file that passed becomes a database.
+   * jurisdiction, exactly as the local engine does; then brought into the shape Turso accepts
+   * (WAL, 4096-byte pages, no auto_vacuum, checkpointed) and uploaded as a file into a
+   * `database_upload` draft, which Turso serves only once the upload passed its checks. The
+   * copy is then verified against the staged file before it is reported imported.
    */
   async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
@@ -118,10 +123,17 @@ export class TursoEngine implements Engine {
     try {
       copyPrivate(sourcePath, temp);
       const report = this.#validator.validateAndMigrate(temp, schema, source);
+      prepareForUpload(temp);
+      const expected = localFingerprint(temp);
       const sizeBytes = statSync(temp).size;
-      const target = await this.#provision(location);
+      await this.#provisionFromFile(location, temp);
       try {
-        await withClient(target, (client) => uploadFrom(temp, client));
+        const problems = await this.#withDatabase(targetUrl, 'full', (client) => compareUpload(client, expected));
+        const version = await this.schemaVersion(targetUrl);
+        if (version !== expected.version) problems.push(`schema version ${version} on Turso, ${expected.version} in the file`);
+        if (problems.length > 0) {
+          throw new SiloError('ENGINE_FAILURE', `The copy of "${location.database}" on Turso differs from the uploaded file: ${problems.join('; ')}.`);
+        }
       } catch (error) {
         await this.remove(targetUrl).catch(() => undefined);
         throw this.#overCap(targetUrl, dataPlaneError(error, this.#scrubber));
@@ -132,12 +144,16 @@ export class TursoEngine implements Engine {
     }
   }
 
-  /** Downloads schema and rows in one read transaction into a single local SQLite file. */
+  /**
+   * The database's bytes as `turso db export` reads them (`/info`, `/export/{generation}`,
+   * `/sync/...`; turso-export.ts): byte for byte Turso's file, virtual tables included, no SQL
+   * transaction held and no rows read. The file stays in WAL mode, as local instance files are.
+   */
   async snapshot(url: string, destPath: string): Promise<void> {
     makePrivateDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      await this.#withDatabase(url, 'read', (client) => downloadInto(client, temp));
+      await this.#withByteTarget(url, 'read', (target) => exportDatabaseFile(target, temp));
       publish(temp, destPath, { ownsSidecars: false });
     } catch (error) {
       removeDatabaseFiles(temp);
@@ -316,10 +332,36 @@ export class TursoEngine implements Engine {
     this.#tokenOf(location.group); // an unconfigured group fails before anything is created
     const created = await this.#platform.createDatabase(location.database, location.group, seed, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
+    return this.#serving(location, created.hostname);
+  }
+
+  /**
+   * A `database_upload` draft filled with `file` (turso-upload.ts) with a token minted for this
+   * upload alone, as turso-cli does; the group token is what serves it afterwards. Whatever
+   * fails, the draft is removed.
+   */
+  async #provisionFromFile(location: TursoLocation, file: string): Promise<DataPlaneTarget> {
+    this.#tokenOf(location.group); // an unconfigured group fails before anything is created
+    // Outside the try: a create refused because the name is taken must not delete that database.
+    const created = await this.#platform.createDatabaseForUpload(location.database, location.group, this.#maxBytes);
+    this.#hostnames.set(location.database, created.hostname);
+    try {
+      const token = await this.#platform.mintDatabaseToken(location.database, '1h');
+      const upload: ByteTarget = { database: location.database, hostname: created.hostname, token, tls: this.#settings.tls };
+      await uploadDatabaseFile(upload, file);
+    } catch (error) {
+      await this.remove(tursoUrl(location)).catch(() => undefined);
+      throw error;
+    }
+    return this.#serving(location, created.hostname);
+  }
+
+  /** Waits until a new database answers, renewing a refused group token once; removes it otherwise. */
+  async #serving(location: TursoLocation, hostname: string): Promise<DataPlaneTarget> {
     const targetNow = (): DataPlaneTarget => ({
       group: location.group,
       database: location.database,
-      hostname: created.hostname,
+      hostname,
       token: this.#tokenOf(location.group),
       tls: this.#settings.tls,
     });
@@ -398,6 +440,17 @@ export class TursoEngine implements Engine {
     } catch (error) {
       if (!isAuthRefused(error) || !(await this.#renewToken(target))) throw error;
       return withClient(await this.#target(url, access), work);
+    }
+  }
+
+  /** The same for the byte endpoints (upload, export), which answer a refused token with 401 too. */
+  async #withByteTarget<T>(url: string, access: TokenAccess, work: (target: ByteTarget) => Promise<T>): Promise<T> {
+    const target = await this.#target(url, access);
+    try {
+      return await work(target);
+    } catch (error) {
+      if (!isAuthRefused(error) || !(await this.#renewToken(target))) throw error;
+      return work(await this.#target(url, access));
     }
   }
 

@@ -76,6 +76,28 @@ export class TursoPlatform {
     return { name: created.name, hostname: created.hostname, group };
   }
 
+  /**
+   * A draft to upload a file into (`seed: {type: "database_upload"}`, as turso-cli's
+   * `db create --from-file`): Turso does not serve it until the upload (turso-upload.ts).
+   * @tursodatabase/api's typings know only "database" and "dump" seeds; the body is passed on as is.
+   */
+  async createDatabaseForUpload(name: string, group: string, sizeLimitBytes?: number): Promise<TursoDatabaseInfo> {
+    const seed = { type: 'database_upload' } as unknown as { type: 'database' };
+    const created = await this.#call(`create database "${name}" for an upload`, () =>
+      this.#api.databases.create(name, { group, seed, ...(sizeLimitBytes === undefined ? {} : { size_limit: String(sizeLimitBytes) }) }),
+    );
+    return { name: created.name, hostname: created.hostname, group };
+  }
+
+  /** A short-lived full-access token for one database (turso-cli mints one per upload, too). */
+  async mintDatabaseToken(name: string, expiration: string): Promise<string> {
+    const { jwt } = await this.#call(`mint a token for database "${name}"`, () =>
+      this.#api.databases.createToken(name, { authorization: 'full-access', expiration }),
+    );
+    this.#scrubber.add(jwt);
+    return jwt;
+  }
+
   /** The database, or undefined when Turso says it does not exist. */
   async getDatabase(name: string): Promise<TursoDatabaseInfo | undefined> {
     try {

@@ -12,6 +12,14 @@ const SEAL_PREFIX = 'silo_move_seal_';
 export const SEAL_MESSAGE = 'this instance is being moved to another engine; try again in a moment';
 
 const USER_TABLES = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+/**
+ * The tables a seal can guard: SQLite refuses triggers on virtual tables (FTS5 and others) and on
+ * their shadow tables, which `pragma_table_list` tells apart ('virtual', 'shadow'). A statement
+ * that writes only a virtual table (an FTS5 index) is therefore not stopped; an index kept by
+ * triggers on a sealed table is (see ADR 12).
+ */
+const SEALABLE_TABLES =
+  "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 const SEAL_TRIGGERS = `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${SEAL_PREFIX.replaceAll('_', '\\_')}%' ESCAPE '\\'`;
 
 function quoted(identifier: string): string {
@@ -29,7 +37,7 @@ function sealStatements(tables: readonly string[]): Statement[] {
 
 /** Seals the database in one transaction (waiting for a writer in progress to commit first). */
 export async function seal(db: TenantConnection): Promise<void> {
-  const tables = (await db.execute(USER_TABLES)).rows.map((row) => String(row['name']));
+  const tables = (await db.execute(SEALABLE_TABLES)).rows.map((row) => String(row['name']));
   await db.batch(sealStatements(tables));
 }
 
