@@ -50,6 +50,8 @@ export interface StoredDatabase {
 export class DatabaseRecord {
   readonly usage = new UsageCounter();
   readonly history: DatabaseHistory;
+  /** Commits after which the replication log starts a new generation (0: never); set by PlatformState. */
+  replicaGenerationCommits = 0;
   #maintenance: Connection | undefined;
   #replication: ReplicationLog | undefined;
 
@@ -94,7 +96,7 @@ export class DatabaseRecord {
 
   /** Started by the first embedded replica that syncs from this database (see replication-log.ts). */
   replication(): ReplicationLog {
-    this.#replication ??= new ReplicationLog(this.file, this.maintenance());
+    this.#replication ??= new ReplicationLog(this.file, this.maintenance(), this.replicaGenerationCommits);
     return this.#replication;
   }
 
@@ -133,6 +135,8 @@ export interface StateOptions {
   org: string;
   notReadyMs: number;
   history: HistoryOptions;
+  /** See ReplicationLog: commits per sync generation of embedded replicas (0: one generation forever). */
+  replicaGenerationCommits?: number;
   clock: () => number;
   /** Used when the data dir has no state file yet; the API token option wins over a stored one. */
   apiToken: string | undefined;
@@ -220,7 +224,9 @@ export class PlatformState {
       if (group === undefined || !existsSync(db.file)) continue;
       // Copy points are not part of the state file: earlier states are not served after a restart.
       rmSync(db.historyDir, { recursive: true, force: true });
-      this.databases.set(db.name, new DatabaseRecord({ ...db }, group, now, this.options.history, now));
+      const record = new DatabaseRecord({ ...db }, group, now, this.options.history, now);
+      record.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
+      this.databases.set(db.name, record);
     }
   }
 
@@ -319,6 +325,7 @@ export class PlatformState {
       ...(sizeLimitBytes === undefined ? {} : { sizeLimitBytes }),
     };
     const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
+    db.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
     this.databases.set(name, db);
     this.#save();
     return db;
