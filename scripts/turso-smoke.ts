@@ -63,7 +63,7 @@ resolveTursoSettings(settings); // a configuration problem stops here, before an
 const verified: string[] = [];
 const failed: string[] = [];
 
-async function step(name: string, work: () => Promise<string | void>): Promise<void> {
+async function step(name: string, work: () => Promise<string | undefined>): Promise<void> {
   const started = Date.now();
   try {
     const detail = await work();
