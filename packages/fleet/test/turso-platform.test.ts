@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { standinHooks } from '@silo/turso-standin';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TursoEngine, isSiloError, resolveTursoSettings, settingsFromEnv, type Region, type TursoSettingsInput } from '../src/index';
+import { TursoEngine, isSiloError, openFleet, resolveTursoSettings, settingsFromEnv, type Region, type TursoSettingsInput } from '../src/index';
 import { statusOf } from '../src/engines/turso-api';
 import { TursoPlatform } from '../src/engines/turso-platform';
 import { quotaWarning } from '../src/engines/turso-quota';
@@ -178,7 +178,7 @@ describe('scale', () => {
       const quota = await engine.databaseQuota();
       expect(quota).toMatchObject({ plan: 'starter', limit: PLAN_DATABASES, used: expect.any(Number) });
       used = quota.used ?? 0;
-      expect(quotaWarning(quota, PLAN_DATABASES)).toMatch(/would create 40 Turso databases.*allows 40.*clones and point-in-time branches count/);
+      expect(quotaWarning(quota, PLAN_DATABASES + 1)).toMatch(/would create 41 Turso databases.*allows 40.*clones and point-in-time branches count/);
       expect(quotaWarning(quota, 1)).toBeUndefined();
     } finally {
       await engine.close();
@@ -188,6 +188,22 @@ describe('scale', () => {
     const near = await engineWith({ databasePrefix: 'qt-' }, warnings);
     await near.engine.close();
     expect(warnings.join('\n')).toMatch(/plan "starter" allows 40 databases/);
+
+    // `silo move` reads the quota before it moves anything, and says so when the move would not fit.
+    const dataDir = tempDir('silo-tp-move-');
+    const local = await openFleet({ schema: sampleSchema(), dataDir });
+    for (const name of ['qma', 'qmb', 'qmc', 'qmd', 'qme']) await local.create(name, { jurisdiction: 'eu' });
+    await local.close();
+    const fleet = await openFleet({ schema: sampleSchema(), dataDir, engineKind: 'turso', turso: { ...standin.settings, databasePrefix: 'qm-' }, warn: () => undefined });
+    try {
+      const told: string[] = [];
+      const report = await fleet.moveInstances({ to: 'turso', dryRun: true, onWarning: (message) => told.push(message) });
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatch(/would create 5 Turso databases, but organization plan "starter" allows 40/);
+      expect(report.quotaWarning).toBe(told[0]);
+    } finally {
+      await fleet.close();
+    }
   });
 });
 
@@ -234,6 +250,8 @@ describe('residency and names', () => {
     const ok = await engineWith({ locations: { eu: ['aws-eu-west-1', 'fra'], us: ['aws-us-east-1'] } });
     await ok.engine.close();
     expect(parseAllowedLocations('eu=aws-eu-west-1|fra,us=aws-us-*')).toEqual({ eu: ['aws-eu-west-1', 'fra'], us: ['aws-us-*'] });
+    const fromEnv = settingsFromEnv({ SILO_ENGINE: 'turso', SILO_TURSO_ORG: 'o', SILO_TURSO_API_TOKEN: 't', SILO_TURSO_GROUPS: 'eu=g', SILO_TURSO_LOCATIONS: 'eu=aws-eu-west-1|fra' });
+    expect(fromEnv.turso).toMatchObject({ locations: { eu: ['aws-eu-west-1', 'fra'] } });
     expect(() => parseAllowedLocations('eu:aws-eu-west-1')).toThrow(/SILO_TURSO_LOCATIONS: entry 1 should look like/);
   });
 
