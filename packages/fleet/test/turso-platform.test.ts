@@ -138,6 +138,24 @@ describe('Platform API resilience', () => {
       await engine.close();
     }
   });
+
+  it('records a remove that failed (callers that ignore it, such as a rolled-back move, leak nothing)', async () => {
+    const warnings: string[] = [];
+    const { engine, regions } = await engineWith({ databasePrefix: 'rm-' }, warnings);
+    try {
+      const url = engine.locate('sticky', regions[0] as Region);
+      await engine.create(url, sampleSchema());
+      await hooks.injectFault({ method: 'DELETE', path: '/databases/rm-sticky', status: 500, times: 1_000 });
+      await engine.remove(url).catch(() => undefined);
+      expect(warnings.join('\n')).toMatch(/Could not delete Turso database "rm-sticky"/);
+      expect((await engine.inventory(regions)).leftovers).toContain('turso-pending-delete:rm-sticky');
+      await hooks.clearFaults();
+      expect((await engine.inventory(regions)).databases).not.toContain(url);
+      expect(await engine.exists(url)).toBe(false);
+    } finally {
+      await engine.close();
+    }
+  });
 });
 
 describe('scale', () => {

@@ -166,7 +166,14 @@ export class TursoEngine implements Engine {
 
   async remove(url: string): Promise<void> {
     const { database } = parseTursoUrl(url);
-    await this.#platform.deleteDatabase(database);
+    try {
+      await this.#platform.deleteDatabase(database);
+    } catch (error) {
+      // Callers often clean up with `.catch(() => undefined)` (a move rolled back, a create
+      // undone): the failure is recorded so the next inventory deletes it, never leaked silently.
+      this.#pendingDeletes.record(database, error);
+      throw error;
+    }
     this.#pendingDeletes.forget(database);
     this.#hostnames.delete(database);
     this.#ids.delete(database);

@@ -20,11 +20,16 @@ export class PendingDeletes {
       await this.remove(name);
       this.#names.delete(name);
     } catch (error) {
-      this.#names.add(name);
-      this.warn(
-        `Could not delete Turso database "${name}" after a failed operation (${errorMessage(error)}). It is retried by the next \`silo reconcile --scan\` or \`silo doctor\`; until then it counts towards the plan's database quota.`,
-      );
+      this.record(name, error);
     }
+  }
+
+  /** A delete that failed elsewhere (a caller's own clean-up, e.g. a move rolled back): kept for the next inventory. */
+  record(name: string, error: unknown): void {
+    this.#names.add(name);
+    this.warn(
+      `Could not delete Turso database "${name}" (${errorMessage(error)}). It is retried by the next \`silo reconcile --scan\` or \`silo doctor\`; until then it counts towards the plan's database quota.`,
+    );
   }
 
   /** Tries every recorded delete again; the ones still failing stay recorded. */
