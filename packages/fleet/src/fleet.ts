@@ -176,7 +176,7 @@ export class Fleet {
     const settings = resolveSettings(options);
     // Before the catalog opens: SQLite would give a loose catalog's new WAL the same loose mode.
     if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings, options.warn);
-    const engine = options.engine ?? (await openEngine(settings));
+    const engine = options.engine ?? (await openEngine(settings, options.warn));
     let fleet: Fleet;
     try {
       const catalog = await Catalog.open(settings.catalog, { auditRetentionMs: settings.auditRetentionMs, maxFailedSignIns: settings.auditMaxFailedSignIns });

@@ -39,6 +39,8 @@ export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './c
 export type {
   Engine,
   EngineBackupSupport,
+  EngineCapabilities,
+  DatabaseQuota,
   ExecuteResult,
   ImportReport,
   ImportSource,
@@ -52,6 +54,7 @@ export type {
   TenantConnection,
 } from './engine';
 export { LocalEngine } from './engines/local-engine';
+export { RoutingEngine } from './engines/routing-engine';
 export { Backups } from './backups/backups';
 export { recoverCatalog } from './backups/catalog-recovery';
 export type {

@@ -1,4 +1,4 @@
-import { startStandinProcess as startStandin } from '@silo/turso-standin';
+import { startStandinProcess as startStandin, type TursoStandinOptions } from '@silo/turso-standin';
 import type { TursoSettingsInput } from '../src/index';
 
 /** The groups every stand-in is started with: one per jurisdiction of the default regions. */
@@ -16,8 +16,12 @@ export interface StandinProcess {
  * Starts the Turso stand-in (packages/turso-standin) on loopback in a child process: embedded
  * replicas in the test's process, and statements that never end, cannot stall it.
  */
-export async function startStandinProcess(dataDir: string, options: { notReadyMs?: number } = {}): Promise<StandinProcess> {
+export async function startStandinProcess(
+  dataDir: string,
+  options: { notReadyMs?: number } & Pick<TursoStandinOptions, 'listPageSize' | 'plan' | 'replicaGenerationCommits'> = {},
+): Promise<StandinProcess> {
   const standin = await startStandin({
+    ...options,
     dataDir,
     notReadyMs: options.notReadyMs ?? 100,
     groups: [

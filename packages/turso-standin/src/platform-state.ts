@@ -55,6 +55,8 @@ export interface StoredDatabase {
 export class DatabaseRecord {
   readonly usage = new UsageCounter();
   readonly history: DatabaseHistory;
+  /** Commits after which the replication log starts a new generation (0: never); set by PlatformState. */
+  replicaGenerationCommits = 0;
   #maintenance: Connection | undefined;
   #replication: ReplicationLog | undefined;
 
@@ -102,7 +104,7 @@ export class DatabaseRecord {
 
   /** Started by the first embedded replica that syncs from this database (see replication-log.ts). */
   replication(): ReplicationLog {
-    this.#replication ??= new ReplicationLog(this.file, this.maintenance());
+    this.#replication ??= new ReplicationLog(this.file, this.maintenance(), this.replicaGenerationCommits);
     return this.#replication;
   }
 
@@ -141,6 +143,8 @@ export interface StateOptions {
   org: string;
   notReadyMs: number;
   history: HistoryOptions;
+  /** See ReplicationLog: commits per sync generation of embedded replicas (0: one generation forever). */
+  replicaGenerationCommits?: number;
   clock: () => number;
   /** Used when the data dir has no state file yet; the API token option wins over a stored one. */
   apiToken: string | undefined;
@@ -227,7 +231,9 @@ export class PlatformState {
       if (group === undefined || !existsSync(db.file)) continue;
       // Copy points are not part of the state file: earlier states are not served after a restart.
       rmSync(db.historyDir, { recursive: true, force: true });
-      this.databases.set(db.name, new DatabaseRecord({ ...db }, group, now, this.options.history, now));
+      const record = new DatabaseRecord({ ...db }, group, now, this.options.history, now);
+      record.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
+      this.databases.set(db.name, record);
     }
   }
 
@@ -339,6 +345,7 @@ export class PlatformState {
       ...(seed?.type === 'database_upload' ? { awaitingUpload: true } : {}),
     };
     const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
+    db.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
     this.databases.set(name, db);
     this.#save();
     return db;

@@ -6,6 +6,7 @@ import { handlePlatform, type PlatformContext } from './platform-api';
 import { PlatformState } from './platform-state';
 import { DATABASE_PATH_PREFIX, handleSql, type SqlContext } from './sql-endpoint';
 import { StreamRegistry } from './stream-registry';
+import { HOOK_PREFIX, TestHooks } from './faults';
 import { UploadRegistry } from './upload';
 
 const OptionsSchema = z.object({
@@ -16,6 +17,12 @@ const OptionsSchema = z.object({
     .array(z.object({ name: z.string(), location: z.string() }))
     .default([{ name: 'default', location: 'aws-us-east-1' }]),
   notReadyMs: z.number().int().nonnegative().default(300),
+  /** Databases per page of `GET databases` when the request gives no `limit` (Turso pages its list). */
+  listPageSize: z.number().int().positive().max(1000).default(50),
+  /** Commits per sync generation of embedded replicas; 0 keeps one generation (see replication-log.ts). */
+  replicaGenerationCommits: z.number().int().nonnegative().default(0),
+  /** The organization's plan, as `subscription` and `plans` answer it. */
+  plan: z.object({ name: z.string().default('scaler'), databases: z.number().int().positive().default(10_000) }).prefault({}),
   streamIdleMs: z.number().int().positive().default(10_000),
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),
   history: z
@@ -55,6 +62,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     org: options.org,
     notReadyMs: options.notReadyMs,
     history: options.history,
+    replicaGenerationCommits: options.replicaGenerationCommits,
     clock,
     apiToken: options.apiToken,
   });
@@ -77,11 +85,16 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
       streams.closeDatabase(db.id);
       uploads.dropDatabase(db.name);
     },
+    listPageSize: options.listPageSize,
+    plan: options.plan,
   };
+  const hooks = new TestHooks(apiToken, state);
   const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs, uploads };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
+    if (url.pathname.startsWith(HOOK_PREFIX)) return hooks.handle(req, res, url.pathname);
+    if (hooks.intercept(req, res, url.pathname)) return;
     if (url.pathname.startsWith('/v1/')) return handlePlatform(platform, req, res, url);
     if (url.pathname.startsWith(DATABASE_PATH_PREFIX)) {
       const [key = '', ...rest] = url.pathname.slice(DATABASE_PATH_PREFIX.length).split('/');

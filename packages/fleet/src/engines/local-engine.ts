@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Region } from '../config';
-import type { Engine, EngineBackupSupport, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
@@ -43,6 +43,8 @@ const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.d
  * are file copies taken under the source's write lock with an empty WAL.
  */
 export class LocalEngine implements Engine {
+  static readonly CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
+  readonly capabilities = LocalEngine.CAPABILITIES;
   readonly kind = 'local';
   readonly #templatesDir: string;
   readonly #regions: ReadonlyMap<string, Region>;

@@ -6,7 +6,7 @@ import { RoutingEngine } from './routing-engine';
 import { TursoEngine } from './turso-engine';
 
 /** The engine the settings ask for (SILO_ENGINE), ready to serve. */
-export async function openEngine(settings: FleetSettings): Promise<Engine> {
+export async function openEngine(settings: FleetSettings, warn?: (message: string) => void): Promise<Engine> {
   const local = (): LocalEngine =>
     new LocalEngine({
       templatesDir: path.join(settings.dataDir, 'templates'),
@@ -21,8 +21,9 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       regions: settings.regions,
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
       maxBytes: settings.instanceMaxBytes,
+      ...(warn ? { warn } : {}),
     });
-    return new RoutingEngine(turso, { kind: 'local', open: local });
+    return new RoutingEngine(turso, { kind: 'local', capabilities: LocalEngine.CAPABILITIES, open: local });
   }
   return local();
 }

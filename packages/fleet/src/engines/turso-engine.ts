@@ -2,18 +2,21 @@ import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../config';
-import type { Engine, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { tokenAlive } from '../processes';
 import type { TenantSchema } from '../schema';
 import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from './local-files';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
-import type { TursoSettings } from './turso-config';
+import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { exportDatabaseFile } from './turso-export';
 import { prepareForUpload, uploadDatabaseFile, type ByteTarget } from './turso-upload';
 import { localFingerprint, compareUpload } from './turso-verify';
-import { TursoPlatform, type TursoUsage } from './turso-platform';
+import { TursoPlatform, type TursoOrganizationUsage, type TursoUsage } from './turso-platform';
+import { checkResidency } from './turso-residency';
+import { PendingDeletes } from './turso-pending-deletes';
+import { quotaWarning } from './turso-quota';
 import { runBoundedQuery } from './turso-query';
 import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
@@ -33,6 +36,8 @@ export interface TursoEngineOptions {
   readonly notTenants?: readonly string[];
   /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), given to Turso as each database's size_limit. */
   readonly maxBytes?: number | undefined;
+  /** Where warnings go (a plan quota nearly used up, a clean-up delete that failed); default a process warning. */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -45,6 +50,7 @@ export interface TursoEngineOptions {
  */
 export class TursoEngine implements Engine {
   readonly kind = 'turso';
+  readonly capabilities: EngineCapabilities = { backups: false, pointInTime: true, usageMetrics: true, databaseQuota: true };
   readonly #settings: TursoSettings;
   readonly #regions: readonly Region[];
   readonly #scrubber = new SecretScrubber();
@@ -52,7 +58,12 @@ export class TursoEngine implements Engine {
   readonly #tokens: GroupTokens;
   readonly #notTenants: ReadonlySet<string>;
   readonly #hostnames = new Map<string, string>();
-  readonly #usage = new Map<string, { at: number; usage: Promise<TursoUsage> }>();
+  /** The organization's usage, one Platform API call per usageCacheMs for every database. */
+  #orgUsage: { at: number; usage: Promise<TursoOrganizationUsage> } | undefined;
+  /** DbId by database name: the organization's usage names databases by id. */
+  readonly #ids = new Map<string, string>();
+  readonly #pendingDeletes: PendingDeletes;
+  readonly #warn: (message: string) => void;
   readonly #validator = new ImportValidator();
   readonly #guard = new TursoStatementGuard();
   readonly #maxBytes: number | undefined;
@@ -67,7 +78,9 @@ export class TursoEngine implements Engine {
       scrubber: this.#scrubber,
     });
     for (const token of Object.values(options.settings.groupTokens)) this.#scrubber.add(token);
-    this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens);
+    this.#tokens = new GroupTokens(this.#platform, options.settings.groupTokens, options.settings.tokenExpiration);
+    this.#warn = options.warn ?? ((message) => process.emitWarning(message, { code: 'SILO_TURSO' }));
+    this.#pendingDeletes = new PendingDeletes((name) => this.#platform.deleteDatabase(name), this.#warn);
     this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
     this.#maxBytes = options.maxBytes;
   }
@@ -84,7 +97,13 @@ export class TursoEngine implements Engine {
 
   /** `turso:<group>/<database>`: the group of the region's jurisdiction, and the instance's database name. */
   locate(name: string, region: Region): string {
-    return tursoUrl({ group: this.#groupOf(region), database: databaseName(this.#settings.databasePrefix, name) });
+    return tursoUrl({ group: this.#groupOf(region), database: databaseName(this.#settings.databasePrefix, name, maxDatabaseNameLength(this.#settings)) });
+  }
+
+  /** The plan's database quota and the organization's count (clones and point-in-time branches are databases too). */
+  async databaseQuota(): Promise<DatabaseQuota> {
+    const quota = await this.#platform.planQuota();
+    return { plan: quota.plan, limit: quota.databases, used: quota.databasesUsed };
   }
 
   async create(url: string, schema: TenantSchema): Promise<void> {
@@ -92,7 +111,7 @@ export class TursoEngine implements Engine {
     try {
       await this.migrate(url, schema, { dryRun: false });
     } catch (error) {
-      await this.remove(url).catch(() => undefined);
+      await this.#cleanUp(parseTursoUrl(url).database);
       throw error;
     }
   }
@@ -135,7 +154,7 @@ export class TursoEngine implements Engine {
           throw new SiloError('ENGINE_FAILURE', `The copy of "${location.database}" on Turso differs from the uploaded file: ${problems.join('; ')}.`);
         }
       } catch (error) {
-        await this.remove(targetUrl).catch(() => undefined);
+        await this.#cleanUp(location.database);
         throw this.#overCap(targetUrl, dataPlaneError(error, this.#scrubber));
       }
       return { ...report, sizeBytes };
@@ -163,9 +182,17 @@ export class TursoEngine implements Engine {
 
   async remove(url: string): Promise<void> {
     const { database } = parseTursoUrl(url);
-    await this.#platform.deleteDatabase(database);
+    try {
+      await this.#platform.deleteDatabase(database);
+    } catch (error) {
+      // Callers often clean up with `.catch(() => undefined)` (a move rolled back, a create
+      // undone): the failure is recorded so the next inventory deletes it, never leaked silently.
+      this.#pendingDeletes.record(database, error);
+      throw error;
+    }
+    this.#pendingDeletes.forget(database);
     this.#hostnames.delete(database);
-    this.#usage.delete(database);
+    this.#ids.delete(database);
   }
 
   async exists(url: string): Promise<boolean> {
@@ -173,6 +200,7 @@ export class TursoEngine implements Engine {
     const found = await this.#platform.getDatabase(location.database);
     if (!found || (found.group !== undefined && found.group !== location.group)) return false;
     this.#hostnames.set(location.database, found.hostname);
+    if (found.id) this.#ids.set(location.database, found.id);
     return true;
   }
 
@@ -285,6 +313,8 @@ export class TursoEngine implements Engine {
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
     const groups = [...new Set(regions.map((region) => this.#groupOf(region)))];
     const databases: string[] = [];
+    // Clean-up deletes that failed earlier are tried again first; those still failing are leftovers.
+    await this.#pendingDeletes.retry();
     for (const group of groups) {
       for (const { name, hostname } of await this.#platform.listDatabases(group)) {
         // Only this fleet's databases: others may share the organization and the group.
@@ -292,7 +322,7 @@ export class TursoEngine implements Engine {
         databases.push(tursoUrl({ group, database: name }));
       }
     }
-    const leftovers: string[] = [];
+    const leftovers: string[] = this.#pendingDeletes.names().map((name) => `${PENDING_DELETE}${name}`);
     for (const region of regions) {
       for (const entry of listDir(this.stagingDir(region))) {
         const file = path.join(this.stagingDir(region), entry);
@@ -305,6 +335,12 @@ export class TursoEngine implements Engine {
   }
 
   async removeLeftover(leftover: string): Promise<void> {
+    if (leftover.startsWith(PENDING_DELETE)) {
+      const name = leftover.slice(PENDING_DELETE.length);
+      await this.#platform.deleteDatabase(name);
+      this.#pendingDeletes.forget(name);
+      return;
+    }
     rmSync(leftover, { force: true });
   }
 
@@ -315,13 +351,37 @@ export class TursoEngine implements Engine {
 
   async close(): Promise<void> {
     this.#guard.close();
+    this.#tokens.close();
     this.#hostnames.clear();
-    this.#usage.clear();
+    this.#orgUsage = undefined;
   }
 
   async #start(): Promise<void> {
     for (const region of this.#regions) this.#groupOf(region);
-    await this.#tokens.start([...new Set(Object.values(this.#settings.groups))]);
+    const groups = await this.#tokens.start([...new Set(Object.values(this.#settings.groups))]);
+    try {
+      checkResidency(this.#settings.groups, groups, this.#settings.locations);
+    } catch (error) {
+      this.#tokens.close();
+      throw error;
+    }
+    // The quota is advice, not a gate: an account whose plan API cannot be read still serves.
+    const warning = await this.databaseQuota().then(
+      (quota) => quotaWarning(quota, 0),
+      () => undefined,
+    );
+    if (warning) this.#warn(warning);
+  }
+
+  /**
+   * Deletes a database this engine just created and could not finish. A failed delete is never
+   * dropped: it is recorded, warned about, retried by the next inventory (reconcile, doctor)
+   * and reported there as a leftover until it succeeds.
+   */
+  async #cleanUp(database: string): Promise<void> {
+    this.#hostnames.delete(database);
+    this.#ids.delete(database);
+    await this.#pendingDeletes.delete(database);
   }
 
   /**
@@ -330,8 +390,10 @@ export class TursoEngine implements Engine {
    */
   async #provision(location: TursoLocation, seed?: { database: string; timestamp?: Date }): Promise<DataPlaneTarget> {
     this.#tokenOf(location.group); // an unconfigured group fails before anything is created
+    this.#checkNameLength(location.database);
     const created = await this.#platform.createDatabase(location.database, location.group, seed, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
+    if (created.id) this.#ids.set(location.database, created.id);
     return this.#serving(location, created.hostname);
   }
 
@@ -343,17 +405,30 @@ export class TursoEngine implements Engine {
   async #provisionFromFile(location: TursoLocation, file: string): Promise<DataPlaneTarget> {
     this.#tokenOf(location.group); // an unconfigured group fails before anything is created
     // Outside the try: a create refused because the name is taken must not delete that database.
+    this.#checkNameLength(location.database);
     const created = await this.#platform.createDatabaseForUpload(location.database, location.group, this.#maxBytes);
     this.#hostnames.set(location.database, created.hostname);
+    if (created.id) this.#ids.set(location.database, created.id);
     try {
       const token = await this.#platform.mintDatabaseToken(location.database, '1h');
       const upload: ByteTarget = { database: location.database, hostname: created.hostname, token, tls: this.#settings.tls };
       await uploadDatabaseFile(upload, file);
     } catch (error) {
-      await this.remove(tursoUrl(location)).catch(() => undefined);
+      await this.#cleanUp(location.database);
       throw error;
     }
     return this.#serving(location, created.hostname);
+  }
+
+  /** `<database>-<org>` must stay one DNS label (63 characters at most). */
+  #checkNameLength(database: string): void {
+    const maxLength = maxDatabaseNameLength(this.#settings);
+    if (database.length > maxLength) {
+      throw new SiloError(
+        'INVALID_INPUT',
+        `Turso database name "${database}" is ${database.length} characters; with organization "${this.#settings.org}" at most ${maxLength} fit in a hostname (<database>-<org> is one DNS label of at most 63). Use a shorter instance name or SILO_TURSO_DB_PREFIX.`,
+      );
+    }
   }
 
   /** Waits until a new database answers, renewing a refused group token once; removes it otherwise. */
@@ -375,7 +450,7 @@ export class TursoEngine implements Engine {
         await this.#waitUntilServing(target);
       }
     } catch (error) {
-      await this.remove(tursoUrl(location)).catch(() => undefined);
+      await this.#cleanUp(location.database);
       throw error;
     }
     return target;
@@ -428,6 +503,7 @@ export class TursoEngine implements Engine {
       }
       hostname = found.hostname;
       this.#hostnames.set(location.database, hostname);
+      if (found.id) this.#ids.set(location.database, found.id);
     }
     return { group: location.group, database: location.database, hostname, token, tls: this.#settings.tls };
   }
@@ -458,14 +534,31 @@ export class TursoEngine implements Engine {
     return this.#tokens.renew(stale.group, stale.token);
   }
 
-  #usageOf(url: string): Promise<TursoUsage> {
+  /**
+   * A database's figures from the organization's usage report: one Platform API call per
+   * usageCacheMs for the whole fleet (the catalog asks on every activity flush, for every
+   * active instance; one call per database would be thousands of calls).
+   */
+  async #usageOf(url: string): Promise<TursoUsage> {
     const { database } = parseTursoUrl(url);
-    const cached = this.#usage.get(database);
-    // The catalog asks on every activity flush; the Platform API is asked at most once per usageCacheMs.
+    let id = this.#ids.get(database);
+    if (id === undefined) {
+      id = (await this.#platform.getDatabase(database))?.id;
+      if (id !== undefined) this.#ids.set(database, id);
+    }
+    const report = await this.#organizationUsage();
+    return (id === undefined ? undefined : report.databases.get(id)) ?? { rowsRead: 0, rowsWritten: 0, storageBytes: 0 };
+  }
+
+  #organizationUsage(): Promise<TursoOrganizationUsage> {
+    const cached = this.#orgUsage;
     if (cached && Date.now() - cached.at < this.#settings.usageCacheMs) return cached.usage;
-    const usage = this.#platform.usage(database);
-    this.#usage.set(database, { at: Date.now(), usage });
-    usage.catch(() => this.#usage.delete(database));
+    const usage = this.#platform.organizationUsage();
+    const entry = { at: Date.now(), usage };
+    this.#orgUsage = entry;
+    usage.catch(() => {
+      if (this.#orgUsage === entry) this.#orgUsage = undefined;
+    });
     return usage;
   }
 
@@ -491,6 +584,9 @@ export class TursoEngine implements Engine {
     return region;
   }
 }
+
+/** How a clean-up delete that keeps failing is reported by inventory (a leftover that removeLeftover deletes). */
+const PENDING_DELETE = 'turso-pending-delete:';
 
 function isTokenRefusal(error: unknown): boolean {
   return error instanceof SiloError && error.details['tokenRefused'] === true;
