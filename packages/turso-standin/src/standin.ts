@@ -15,8 +15,13 @@ const OptionsSchema = z.object({
     .array(z.object({ name: z.string(), location: z.string() }))
     .default([{ name: 'default', location: 'aws-us-east-1' }]),
   notReadyMs: z.number().int().nonnegative().default(300),
+  /** sqld expires a stream (its baton) after 10 s without a request. */
   streamIdleMs: z.number().int().positive().default(10_000),
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  /** sqld's TXN_TIMEOUT: an interactive transaction holds the write lock for 5 s at most. */
+  transactionTimeoutMs: z.number().int().positive().default(5_000),
+  /** sqld's default max_response_size ("10MB"): a larger result is RESPONSE_TOO_LARGE. */
+  maxResponseBytes: z.number().int().positive().default(10_000_000),
   history: z
     .object({
       intervalMs: z.number().int().nonnegative().default(1_000),
@@ -73,7 +78,15 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     hostnameOf: (db) => `${authority}${DATABASE_PATH_PREFIX}${db.name}-${options.org}/`,
     onDatabaseDeleted: (db) => streams.closeDatabase(db.id),
   };
-  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs };
+  const sql: SqlContext = {
+    state,
+    streams,
+    tokenSecret,
+    clock,
+    busyTimeoutMs: options.busyTimeoutMs,
+    transactionTimeoutMs: options.transactionTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
