@@ -2,6 +2,7 @@ import type { Client, InValue, Transaction } from '@libsql/client';
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
 import { preparePrivateFile } from '../permissions';
+import { isVersionTable, readRemoteVersion, VERSION_TABLE, versionStatements } from './version-table';
 
 /**
  * Moving a whole database between a Turso database and a local SQLite file, as schema plus
@@ -19,9 +20,12 @@ interface SchemaObject {
 const PAGE_ROWS = 2_000;
 const LOAD_BATCH = 500;
 
-/** Internal tables: SQLite's own (recreated by the DDL) and libSQL's bookkeeping. */
+/**
+ * Internal tables: SQLite's own (recreated by the DDL), libSQL's bookkeeping, and the version
+ * table, which is user_version on a local file (version-table.ts).
+ */
 function isInternal(name: string): boolean {
-  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream');
+  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream') || isVersionTable(name);
 }
 
 function quoted(identifier: string): string {
@@ -43,7 +47,8 @@ export async function downloadInto(client: Client, dest: string): Promise<void> 
     const schema = (await tx.execute("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")).rows.map(
       (row) => ({ type: String(row['type']), name: String(row['name']), sql: String(row['sql']) }),
     );
-    const version = Number((await tx.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
+    // Turso refuses PRAGMA user_version: the version comes from the version table.
+    const version = await readRemoteVersion(tx);
     const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
     file.exec('BEGIN');
     for (const table of tables) file.exec(table.sql);
@@ -94,7 +99,7 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     const schema = db
       .prepare<[], SchemaObject>("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
       .all();
-    const version = Number(db.pragma('user_version', { simple: true }));
+    const version = localVersion(db);
     const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
     // `migrate` runs with foreign keys off, so rows can arrive in table order.
     await client.migrate(tables.map((table) => ({ sql: table.sql })));
@@ -116,9 +121,17 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     }
     await client.migrate([
       ...schema.filter((object) => object.type !== 'table' && !isInternal(object.name)).map((object) => ({ sql: object.sql })),
-      { sql: `PRAGMA user_version = ${version}` },
+      // Turso refuses PRAGMA user_version = N: the version goes to the version table.
+      ...versionStatements(version),
     ]);
   } finally {
     db.close();
   }
+}
+
+/** A local file's schema version: its version table when it has one (a file from Turso), else user_version. */
+function localVersion(db: SqliteDatabase): number {
+  const table = db.prepare(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '${VERSION_TABLE}'`).pluck().get() as number | bigint;
+  if (Number(table) > 0) return Number(db.prepare(`SELECT version FROM ${VERSION_TABLE} WHERE id = 1`).pluck().get() ?? 0);
+  return Number(db.pragma('user_version', { simple: true }));
 }
