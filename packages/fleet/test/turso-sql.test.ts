@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
+import { classifyStatement, splitStatements } from '@silo/turso-standin';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TursoEngine, defineTenantSchema, resolveTursoSettings, type QueryRequest, type Region } from '../src/index';
@@ -10,6 +11,9 @@ import { runBoundedQuery } from '../src/engines/turso-query';
 import { SecretScrubber } from '../src/engines/turso-secrets';
 import type { TursoStatementGuard } from '../src/engines/turso-statement-guard';
 import { stampVersionTable } from '../src/engines/version-table';
+import { Catalog } from '../src/catalog/catalog';
+import { CATALOG_MIGRATIONS } from '../src/catalog/catalog-migrations';
+import { schemaDifferences, schemaObjects } from '../src/engines/schema-match';
 import { regionsIn } from './engine-contract';
 import { SAMPLE_MIGRATIONS, sampleSchema } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
@@ -157,5 +161,41 @@ describe('console queries and sqld’s classification', () => {
       message: 'This connection is read-only, so the statement was refused (attempt to write a readonly database). Switch to write mode to change data.',
     });
     expect((await engine.query(url, { sql: 'SELECT count(*) FROM notes', readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
+  });
+});
+
+describe('migrations Turso must run', () => {
+  it('the catalog’s migrations hold nothing sqld refuses (no TEMP tables, no ANALYZE, no pragmas)', () => {
+    for (const migration of CATALOG_MIGRATIONS) {
+      for (const statement of splitStatements(migration.sql)) {
+        expect(classifyStatement(statement), `catalog migration ${migration.version}: ${statement.slice(0, 60)}`).not.toBe('refused');
+      }
+    }
+  });
+
+  it('a local catalog still gets the planner statistics its migrations used to make with ANALYZE', () => {
+    const file = path.join(dir, 'catalog.db');
+    new Catalog({ kind: 'file', file }).close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat1'").pluck().get()).toBe(1);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('the import’s schema comparison treats the version table as Silo’s, not the app’s', () => {
+    const reference = new Database(':memory:');
+    const withTable = new Database(':memory:');
+    try {
+      migrateSync(reference, SAMPLE_MIGRATIONS);
+      migrateSync(withTable, SAMPLE_MIGRATIONS);
+      stampVersionTable(withTable);
+      expect(schemaDifferences(schemaObjects(reference), schemaObjects(withTable))).toEqual([]);
+      expect(schemaDifferences(schemaObjects(withTable), schemaObjects(reference))).toEqual([]);
+    } finally {
+      reference.close();
+      withTable.close();
+    }
   });
 });

@@ -2,3 +2,4 @@ export { startTursoStandin, type TursoStandin, type TursoStandinOptions } from '
 export { libsqlClientConfig } from './client-config';
 export { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin } from './silo-fixture';
 export { startStandinProcess } from './standin-process';
+export { classifyStatement, splitStatements } from './sqld-statements';
