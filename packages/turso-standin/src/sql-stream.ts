@@ -228,6 +228,10 @@ export class SqlStream {
    * read-only token may only read. A syntax error still comes from SQLite, as the client expects.
    */
   #prepareChecked(sql: string): { prepared: Database.Statement; kind: StmtKind } {
+    // hrana/stmt.rs: one statement per `execute`, checked before anything runs.
+    const count = splitStatements(sql).length;
+    if (count === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+    if (count > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
     const classified = classifyStatement(sql);
     // Pragmas are refused before preparing: some act while SQLite prepares them.
     if (classified === 'refused' && /^\s*(pragma|explain)\b/i.test(stripLeadingComments(sql))) {

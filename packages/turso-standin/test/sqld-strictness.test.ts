@@ -91,6 +91,14 @@ describe('statements Turso Cloud does not run', () => {
     }
   });
 
+  it('takes exactly one statement per execute (SQL_MANY_STATEMENTS, SQL_NO_STATEMENT)', async () => {
+    const { full } = await database();
+    await full.execute('CREATE TABLE one (x)');
+    expect((await failure(full.execute('INSERT INTO one VALUES (1); INSERT INTO one VALUES (2)'))).code).toBe('SQL_MANY_STATEMENTS');
+    expect((await failure(full.execute(' -- nothing'))).code).toBe('SQL_NO_STATEMENT');
+    expect((await full.execute('SELECT count(*) AS n FROM one; -- trailing comment')).rows[0]?.['n']).toBe(0);
+  });
+
   it('checks every statement of a multi-statement text before running any (executeMultiple)', async () => {
     const { full } = await database();
     const { code } = await failure(
