@@ -199,3 +199,38 @@ describe('migrations Turso must run', () => {
     }
   });
 });
+
+describe('Turso’s transaction time limit', () => {
+  it('a migration that outlives it fails clearly and leaves the database at its version', async () => {
+    const own = await startStandinProcess(path.join(dir, 'standin-short'), { notReadyMs: 0, transactionTimeoutMs: 100 });
+    const ownEngine = await TursoEngine.open({ settings: resolveTursoSettings(own.settings), regions });
+    try {
+      const url = ownEngine.locate('slow-migration', region());
+      await ownEngine.create(url, schema);
+      // The first step takes the write lock; the second computes for longer than the (shrunk)
+      // limit, as a big migration would for Turso's 5 s.
+      const slow = defineTenantSchema({
+        id: schema.id,
+        migrations: [
+          ...SAMPLE_MIGRATIONS,
+          { version: LATEST + 1, name: 'quick', sql: 'CREATE TABLE quick (x);' },
+          {
+            version: LATEST + 2,
+            name: 'slow',
+            sql: 'CREATE TABLE slow AS WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 2000000) SELECT count(*) AS c FROM s;',
+          },
+        ],
+      });
+      await expect(ownEngine.migrate(url, slow, { dryRun: false })).rejects.toMatchObject({
+        code: 'ENGINE_FAILURE',
+        message: expect.stringContaining('interactive transaction'),
+      });
+      expect(await ownEngine.schemaVersion(url)).toBe(LATEST);
+      const tables = await ownEngine.query(url, { sql: "SELECT name FROM sqlite_schema WHERE name IN ('quick', 'slow')", readOnly: true, limits: LIMITS });
+      expect(tables.rows).toEqual([]);
+    } finally {
+      await ownEngine.close();
+      await own.stop();
+    }
+  });
+});

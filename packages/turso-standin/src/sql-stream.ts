@@ -95,6 +95,8 @@ export class SqlStream {
   #closed = false;
   /** Set while a transaction holds the write lock: rolls it back at the transaction time limit. */
   #txnTimer: NodeJS.Timeout | undefined;
+  /** When the transaction holding the write lock runs out of time (checked by every request too). */
+  #txnDeadline: number | undefined;
   /** The time limit rolled the transaction back; the client has not ended it yet. */
   #txnTimedOut = false;
   readonly #counters: Database.Statement;
@@ -123,6 +125,8 @@ export class SqlStream {
 
   async handle(request: StreamRequest): Promise<StreamResult> {
     if (this.#closed) return { type: 'error', error: { message: 'The stream is closed', code: 'STREAM_CLOSED' } };
+    // The timer may not have run yet when a request arrives right at the deadline.
+    if (this.#txnDeadline !== undefined && Date.now() >= this.#txnDeadline) this.#timeOutTransaction();
     try {
       switch (request.type) {
         case 'close':
@@ -359,6 +363,7 @@ export class SqlStream {
       }
     } else if ((!readonly || takesWriteLock) && this.#txnTimer === undefined) {
       // The transaction now holds the write lock: it gets transactionTimeoutMs from here.
+      this.#txnDeadline = Date.now() + this.options.transactionTimeoutMs;
       this.#txnTimer = setTimeout(() => this.#timeOutTransaction(), this.options.transactionTimeoutMs);
       this.#txnTimer.unref();
     }
@@ -366,7 +371,7 @@ export class SqlStream {
 
   /** sqld takes the lock away from a transaction past its time; here it is rolled back outright. */
   #timeOutTransaction(): void {
-    this.#txnTimer = undefined;
+    this.#clearTxnTimer();
     if (this.#closed || !this.conn.inTransaction) return;
     this.conn.exec('ROLLBACK');
     this.#wroteSinceCommit = false;
@@ -376,6 +381,7 @@ export class SqlStream {
   #clearTxnTimer(): void {
     if (this.#txnTimer !== undefined) clearTimeout(this.#txnTimer);
     this.#txnTimer = undefined;
+    this.#txnDeadline = undefined;
   }
 }
 

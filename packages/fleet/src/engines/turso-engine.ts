@@ -254,6 +254,13 @@ export class TursoEngine implements Engine {
         tx.close();
       }
     }).catch((error: unknown) => {
+      if (isTransactionTimeout(error)) {
+        throw new SiloError(
+          'ENGINE_FAILURE',
+          `The migration of Turso database "${parseTursoUrl(url).database}" outlived Turso's limit for an interactive transaction (5 s), so Turso rolled it back; the database is unchanged. Split the migration into smaller steps.`,
+          { details: { code: 'TRANSACTION_TIMEOUT' } },
+        );
+      }
       throw this.#overCap(url, dataPlaneError(error, this.#scrubber));
     });
   }
@@ -451,6 +458,11 @@ export class TursoEngine implements Engine {
     if (!region) throw new SiloError('CONFIG_INVALID', `No configured region maps to Turso group "${group}".`);
     return region;
   }
+}
+
+/** Turso took the write lock away from a transaction past its time limit (sqld's TRANSACTION_TIMEOUT). */
+function isTransactionTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'TRANSACTION_TIMEOUT';
 }
 
 function isTokenRefusal(error: unknown): boolean {
