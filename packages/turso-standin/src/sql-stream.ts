@@ -208,7 +208,7 @@ export class SqlStream {
     }
     const [changes, lastRowid, totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
     const written = readonly ? 0 : Number(totalAfter - totalBefore);
-    this.#afterStatement(readonly, kind === 'txn-begin' && /^\s*begin\s+(immediate|exclusive)\b/i.test(sql));
+    this.#afterStatement(readonly, kind === 'txn-begin' && /^begin\s+(immediate|exclusive)\b/i.test(stripLeadingComments(sql)));
     const read = prepared.reader ? Math.max(rows.length, 1) : 0;
     this.hooks.recordUsage(read, written);
     const encoded = stmt.want_rows === false ? [] : rows.map((row) => row.map(encodeValue));
