@@ -18,12 +18,15 @@ export interface StandinProcess {
  */
 export async function startStandinProcess(
   dataDir: string,
-  options: { notReadyMs?: number } & Pick<TursoStandinOptions, 'listPageSize' | 'plan' | 'replicaGenerationCommits'> = {},
+  options: { notReadyMs?: number } & Pick<TursoStandinOptions, 'listPageSize' | 'plan' | 'replicaGenerationCommits' | 'transactionTimeoutMs' | 'streamIdleMs' | 'maxResponseBytes'> = {},
 ): Promise<StandinProcess> {
+  const { notReadyMs, ...limits } = options;
   const standin = await startStandin({
     ...options,
     dataDir,
-    notReadyMs: options.notReadyMs ?? 100,
+    notReadyMs: notReadyMs ?? 100,
+    // Turso's limits by default (5 s transactions, 10 s idle streams, 10 MB results); tests may shrink them.
+    ...limits,
     groups: [
       { name: STANDIN_GROUPS.eu, location: 'aws-eu-west-1' },
       { name: STANDIN_GROUPS.us, location: 'aws-us-east-1' },

@@ -17,6 +17,8 @@ export interface SqlContext {
   clock: () => number;
   busyTimeoutMs: number;
   uploads: UploadRegistry;
+  transactionTimeoutMs: number;
+  maxResponseBytes: number;
 }
 
 /** Databases are served under `/databases/<name>-<org>/`, the path part of their Hostname. */
@@ -68,6 +70,11 @@ export async function handleSql(
   let baton: string | null;
   try {
     for (const request of body.requests) results.push(await entry.stream.handle(request));
+  } catch (error) {
+    // A request refused as a whole (403) ends its stream too, as in sqld, where the stream
+    // guard is dropped without being released.
+    entry.stream.close();
+    throw error;
   } finally {
     // The baton is renewed (or the stream dropped) even if something threw unexpectedly.
     baton = ctx.streams.release(entry);
@@ -89,6 +96,9 @@ async function serveCursor(ctx: SqlContext, req: IncomingMessage, res: ServerRes
   let baton: string | null;
   try {
     result = await entry.stream.handle({ type: 'batch', batch: body.batch });
+  } catch (error) {
+    entry.stream.close();
+    throw error;
   } finally {
     baton = ctx.streams.release(entry);
   }
@@ -105,6 +115,8 @@ function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, bat
       version,
       readOnly: claims.access === 'read-only',
       busyTimeoutMs: ctx.busyTimeoutMs,
+      transactionTimeoutMs: ctx.transactionTimeoutMs,
+      maxResponseBytes: ctx.maxResponseBytes,
     });
     return ctx.streams.add(db.id, stream);
   }

@@ -23,8 +23,13 @@ const OptionsSchema = z.object({
   replicaGenerationCommits: z.number().int().nonnegative().default(0),
   /** The organization's plan, as `subscription` and `plans` answer it. */
   plan: z.object({ name: z.string().default('scaler'), databases: z.number().int().positive().default(10_000) }).prefault({}),
+  /** sqld expires a stream (its baton) after 10 s without a request. */
   streamIdleMs: z.number().int().positive().default(10_000),
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  /** sqld's TXN_TIMEOUT: an interactive transaction holds the write lock for 5 s at most. */
+  transactionTimeoutMs: z.number().int().positive().default(5_000),
+  /** sqld's default max_response_size ("10MB"): a larger result is RESPONSE_TOO_LARGE. */
+  maxResponseBytes: z.number().int().positive().default(10_000_000),
   history: z
     .object({
       intervalMs: z.number().int().nonnegative().default(1_000),
@@ -89,7 +94,16 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     plan: options.plan,
   };
   const hooks = new TestHooks(apiToken, state);
-  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs, uploads };
+  const sql: SqlContext = {
+    state,
+    streams,
+    tokenSecret,
+    clock,
+    busyTimeoutMs: options.busyTimeoutMs,
+    transactionTimeoutMs: options.transactionTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+    uploads,
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');

@@ -104,7 +104,8 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       -- columns: with all of them in one index, paging 100,000 instances reads no table rows.
       CREATE INDEX instances_listing ON instances
         (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
-      ANALYZE;
+      -- No ANALYZE here: Turso refuses it (sqld has no kind for it). A local catalog is
+      -- analysed after its migrations (Catalog), as this migration used to.
     `,
   },
   {
@@ -154,10 +155,11 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
     name: 'the moving state',
     // SQLite cannot alter a CHECK constraint, so the table is rebuilt. Dropping it cascades to
     // instance_metrics and backup_state (foreign keys are on inside this transaction), so
-    // their rows are kept aside.
+    // their rows are kept aside, in plain tables dropped at the end of the same transaction:
+    // Turso refuses TEMP tables (bound to one connection), and ANALYZE (see version 3).
     sql: `
-      CREATE TEMP TABLE metrics_kept AS SELECT * FROM instance_metrics;
-      CREATE TEMP TABLE backup_state_kept AS SELECT * FROM backup_state;
+      CREATE TABLE _v5_metrics_kept AS SELECT * FROM instance_metrics;
+      CREATE TABLE _v5_backup_state_kept AS SELECT * FROM backup_state;
       CREATE TABLE instances_v5 (
         id              TEXT PRIMARY KEY,
         name            TEXT NOT NULL UNIQUE,
@@ -190,11 +192,10 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX instances_leased ON instances (op_owner) WHERE op_owner IS NOT NULL;
       CREATE INDEX instances_listing ON instances
         (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
-      INSERT INTO instance_metrics SELECT * FROM metrics_kept;
-      DROP TABLE metrics_kept;
-      INSERT INTO backup_state SELECT * FROM backup_state_kept;
-      DROP TABLE backup_state_kept;
-      ANALYZE;
+      INSERT INTO instance_metrics SELECT * FROM _v5_metrics_kept;
+      DROP TABLE _v5_metrics_kept;
+      INSERT INTO backup_state SELECT * FROM _v5_backup_state_kept;
+      DROP TABLE _v5_backup_state_kept;
     `,
   },
   {

@@ -218,8 +218,12 @@ export class Catalog {
       throw unavailable(location, error);
     }
     // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
-    if (location.kind === 'file') migrateSync(this.#db, CATALOG_MIGRATIONS);
-    else this.#opened.sync();
+    if (location.kind === 'file') {
+      const { from } = migrateSync(this.#db, CATALOG_MIGRATIONS);
+      // Migrations 3 and 5 made indexes the planner needs statistics for. They no longer run
+      // ANALYZE themselves (Turso refuses it), so a local catalog is analysed here instead.
+      if (from < 5) this.#db.exec('ANALYZE');
+    } else this.#opened.sync();
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),

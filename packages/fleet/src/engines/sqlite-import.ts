@@ -6,6 +6,7 @@ import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
+import { foldVersionTable } from './version-table';
 
 /**
  * Checking an uploaded SQLite file before it becomes an instance, shared by every engine:
@@ -72,6 +73,9 @@ export class ImportValidator {
         throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
       }
       if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+      // A file straight from Turso keeps its version in Silo's version table: it becomes
+      // user_version (this is a private copy), so the checks below see one version, in one place.
+      foldVersionTable(db);
       const version = userVersion(db);
       if (version < 1 || version > schema.latestVersion) {
         throw importRejected(

@@ -1,5 +1,7 @@
 import type { Client, InValue } from '@libsql/client';
 import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite';
+import { isVersionTable, VERSION_TABLE, versionStatements } from './version-table';
 
 /**
  * Loading a local SQLite file into an existing Turso database as schema plus rows, over the
@@ -17,9 +19,12 @@ interface SchemaObject {
 
 const LOAD_BATCH = 500;
 
-/** Internal tables: SQLite's own (recreated by the DDL) and libSQL's bookkeeping. */
+/**
+ * Internal tables: SQLite's own (recreated by the DDL), libSQL's bookkeeping, and the version
+ * table, which is user_version on a local file (version-table.ts).
+ */
 function isInternal(name: string): boolean {
-  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream');
+  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream') || isVersionTable(name);
 }
 
 function quoted(identifier: string): string {
@@ -39,7 +44,7 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     const schema = db
       .prepare<[], SchemaObject>("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
       .all();
-    const version = Number(db.pragma('user_version', { simple: true }));
+    const version = localVersion(db);
     const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
     // `migrate` runs with foreign keys off, so rows can arrive in table order.
     await client.migrate(tables.map((table) => ({ sql: table.sql })));
@@ -61,9 +66,17 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     }
     await client.migrate([
       ...schema.filter((object) => object.type !== 'table' && !isInternal(object.name)).map((object) => ({ sql: object.sql })),
-      { sql: `PRAGMA user_version = ${version}` },
+      // Turso refuses PRAGMA user_version = N: the version goes to the version table.
+      ...versionStatements(version),
     ]);
   } finally {
     db.close();
   }
+}
+
+/** A local file's schema version: its version table when it has one (a file from Turso), else user_version. */
+function localVersion(db: SqliteDatabase): number {
+  const table = db.prepare(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '${VERSION_TABLE}'`).pluck().get() as number | bigint;
+  if (Number(table) > 0) return Number(db.prepare(`SELECT version FROM ${VERSION_TABLE} WHERE id = 1`).pluck().get() ?? 0);
+  return Number(db.pragma('user_version', { simple: true }));
 }

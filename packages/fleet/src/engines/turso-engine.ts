@@ -22,6 +22,9 @@ import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
 import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './turso-url';
+import { foldVersionTable, readRemoteVersion, stampVersionTable, writeRemoteVersion } from './version-table';
+import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite';
 import { copyPrivate, makePrivateDir } from '../permissions';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
 
@@ -142,6 +145,8 @@ export class TursoEngine implements Engine {
     try {
       copyPrivate(sourcePath, temp);
       const report = this.#validator.validateAndMigrate(temp, schema, source);
+      // On Turso the version lives in a table (version-table.ts); the file carries it there.
+      withFile(temp, stampVersionTable);
       prepareForUpload(temp);
       const expected = localFingerprint(temp);
       const sizeBytes = statSync(temp).size;
@@ -173,6 +178,8 @@ export class TursoEngine implements Engine {
     const temp = tempSibling(destPath);
     try {
       await this.#withByteTarget(url, 'read', (target) => exportDatabaseFile(target, temp));
+      // A local file keeps its version in user_version, whatever way the bytes came down.
+      withFile(temp, foldVersionTable);
       publish(temp, destPath, { ownsSidecars: false });
     } catch (error) {
       removeDatabaseFiles(temp);
@@ -204,7 +211,11 @@ export class TursoEngine implements Engine {
     return true;
   }
 
-  /** Storage as Turso's usage reports it; a database too new to have figures is measured in pages. */
+  /**
+   * Storage as Turso's usage reports it; a database too new to have figures is measured in
+   * pages, with the full-access token: sqld counts page_count and page_size as writes, which a
+   * read-only token may not send (HTTP 403).
+   */
   async sizeOf(url: string): Promise<number> {
     try {
       const { storageBytes } = await this.#usageOf(url);
@@ -212,7 +223,7 @@ export class TursoEngine implements Engine {
     } catch {
       // Usage is best effort; the page count below is exact.
     }
-    return this.#withDatabase(url, 'read', async (client) => {
+    return this.#withDatabase(url, 'full', async (client) => {
       const [count, size] = await client.batch(['PRAGMA page_count', 'PRAGMA page_size'], 'deferred');
       return Number(firstValue(count)) * Number(firstValue(size));
     }).catch((error: unknown) => {
@@ -226,17 +237,19 @@ export class TursoEngine implements Engine {
     return { 'turso.rowsRead': usage.rowsRead, 'turso.rowsWritten': usage.rowsWritten };
   }
 
+  /** The version table's figure (Turso refuses PRAGMA user_version, reading included). */
   async schemaVersion(url: string): Promise<number> {
-    return this.#withDatabase(url, 'read', async (client) => Number(firstValue(await client.execute('PRAGMA user_version')))).catch(
+    return this.#withDatabase(url, 'read', (client) => readRemoteVersion(client)).catch(
       (error: unknown) => {
         throw dataPlaneError(error, this.#scrubber);
       },
     );
   }
 
+  /** With the full-access token: sqld serves integrity_check as a write, refused to a read-only token. */
   async integrityCheck(url: string): Promise<string[]> {
     try {
-      const result = await this.#withDatabase(url, 'read', (client) => client.execute('PRAGMA integrity_check'));
+      const result = await this.#withDatabase(url, 'full', (client) => client.execute('PRAGMA integrity_check'));
       const messages = result.rows.map((row) => String(row[0]));
       return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
     } catch (error) {
@@ -262,18 +275,19 @@ export class TursoEngine implements Engine {
   }
 
   /**
-   * Pending migrations in one interactive write transaction, the version read inside it, so
-   * two migrators never both apply a step; a dry run rolls back.
+   * Pending migrations in one interactive write transaction, the version read from the version
+   * table inside it and bumped there, so two migrators never both apply a step; a dry run rolls
+   * back. The transaction must end within Turso's 5 s limit for interactive transactions.
    */
   async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
     return this.#withDatabase(url, 'full', async (client) => {
       const tx = await client.transaction('write');
       try {
-        const from = Number(firstValue(await tx.execute('PRAGMA user_version')));
+        const from = await readRemoteVersion(tx);
         const pending = schema.migrations.filter((migration) => migration.version > from);
         for (const migration of pending) await tx.executeMultiple(migration.sql);
         const to = pending.at(-1)?.version ?? from;
-        if (to !== from) await tx.execute(`PRAGMA user_version = ${to}`);
+        if (to !== from) await writeRemoteVersion(tx, to);
         if (options.dryRun) await tx.rollback();
         else await tx.commit();
         return { from, to };
@@ -284,6 +298,13 @@ export class TursoEngine implements Engine {
         tx.close();
       }
     }).catch((error: unknown) => {
+      if (isTransactionTimeout(error)) {
+        throw new SiloError(
+          'ENGINE_FAILURE',
+          `The migration of Turso database "${parseTursoUrl(url).database}" outlived Turso's limit for an interactive transaction (5 s), so Turso rolled it back; the database is unchanged. Split the migration into smaller steps.`,
+          { details: { code: 'TRANSACTION_TIMEOUT' } },
+        );
+      }
       throw this.#overCap(url, dataPlaneError(error, this.#scrubber));
     });
   }
@@ -588,6 +609,11 @@ export class TursoEngine implements Engine {
 /** How a clean-up delete that keeps failing is reported by inventory (a leftover that removeLeftover deletes). */
 const PENDING_DELETE = 'turso-pending-delete:';
 
+/** Turso took the write lock away from a transaction past its time limit (sqld's TRANSACTION_TIMEOUT). */
+function isTransactionTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'TRANSACTION_TIMEOUT';
+}
+
 function isTokenRefusal(error: unknown): boolean {
   return error instanceof SiloError && error.details['tokenRefused'] === true;
 }
@@ -598,6 +624,19 @@ async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => 
     return await work(client);
   } finally {
     client.close();
+  }
+}
+
+/**
+ * Runs `work` on a local SQLite file of ours (a staged import or snapshot), keeping its journal
+ * mode: a snapshot stays one self-contained file. Closing the last connection folds a WAL back.
+ */
+function withFile<T>(file: string, work: (db: SqliteDatabase) => T): T {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    return work(db);
+  } finally {
+    db.close();
   }
 }
 
