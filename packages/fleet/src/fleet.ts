@@ -12,6 +12,7 @@ import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
+import { diskFullError, isDiskFull } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
@@ -113,6 +114,7 @@ export class Fleet {
   readonly #actor: string;
   #closed = false;
   #startupReport: DoctorReport | undefined;
+  readonly #unmarkedFailures = new Map<string, string>();
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
@@ -158,7 +160,14 @@ export class Fleet {
       throw error;
     }
     if (options.reconcileOnOpen ?? true) {
-      fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      try {
+        fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      } catch (error) {
+        // Opening for reads never needs free space: what could not be written now is done by
+        // the next open or `silo doctor` once there is room again.
+        if (!isDiskFull(error, settings.dataDir)) throw error;
+        process.emitWarning(`Skipped the start-up reconciliation: ${errorMessage(diskFullError(error, settings.dataDir))}`, { code: 'SILO_DISK_FULL' });
+      }
     }
     return fleet;
   }
@@ -678,11 +687,37 @@ export class Fleet {
       failpoint('create:before-ready');
       this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
     } catch (error) {
+      const reported = diskFullError(error, region.dataDir);
+      // Removing files needs no free space, so the files always go.
       await this.engine.remove(dbUrl).catch(() => undefined);
-      this.#catalog.markFailed(id, errorMessage(error));
-      throw error;
+      this.#markFailed(id, errorMessage(reported));
+      throw reported;
     }
     return this.#catalog.require(entry.name);
+  }
+
+  /**
+   * Marks a failed create failed. On a full disk even that catalog write can fail: the row is
+   * then removed instead, and if that fails too it is retried before the next operation (and
+   * reconciliation resolves it after a restart), so no `provisioning` row outlives the failure.
+   */
+  #markFailed(id: string, message: string): void {
+    try {
+      this.#catalog.markFailed(id, message);
+      this.#unmarkedFailures.delete(id);
+    } catch {
+      try {
+        this.#catalog.remove(id);
+        this.#unmarkedFailures.delete(id);
+      } catch {
+        this.#unmarkedFailures.set(id, message);
+      }
+    }
+  }
+
+  /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
+  #retryUnmarkedFailures(): void {
+    for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);
   }
 
   async #audited<T>(
@@ -693,14 +728,28 @@ export class Fleet {
     work: () => Promise<T>,
   ): Promise<T> {
     this.#assertOpen();
+    this.#retryUnmarkedFailures();
     const entry = { actor: options.actor ?? this.#actor, operation, instance: instance === null ? null : auditName(instance), detail };
+    let result: T;
     try {
-      const result = await work();
-      this.#catalog.appendAudit({ ...entry, outcome: 'ok', error: null });
-      return result;
+      result = await work();
     } catch (error) {
-      this.#catalog.appendAudit({ ...entry, outcome: 'error', error: errorMessage(error) });
-      throw error;
+      const reported = diskFullError(error, this.settings.dataDir);
+      // The audit entry must not hide the failure: on a full disk it cannot be written either.
+      this.#appendAuditOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
+      throw reported;
+    }
+    this.#appendAuditOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
+  /** An audit entry; one a full disk refuses is reported as a warning (the operation itself is done). */
+  #appendAuditOrWarn(entry: Omit<AuditEntry, 'id' | 'at'>): void {
+    try {
+      this.#catalog.appendAudit(entry);
+    } catch (error) {
+      if (!isDiskFull(error, this.settings.dataDir)) throw error;
+      process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.settings.dataDir} is full.`, { code: 'SILO_DISK_FULL' });
     }
   }
 

@@ -227,7 +227,12 @@ export class Catalog {
 
   close(): void {
     // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
-    if (this.location.kind === 'file') this.#db.pragma('optimize');
+    // It may write: on a full disk it is skipped, and closing still closes.
+    try {
+      if (this.location.kind === 'file') this.#db.pragma('optimize');
+    } catch {
+      // Done at the next close.
+    }
     this.#opened.close();
   }
 

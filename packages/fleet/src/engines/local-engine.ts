@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Region } from '../config';
 import type { Engine, EngineBackupSupport, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
+import { diskFullError, writingAt } from '../disk-space';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
@@ -47,11 +48,12 @@ export class LocalEngine implements Engine {
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
-    snapshot: async (url, destPath, clock) => {
-      this.#ensureDir(path.dirname(destPath));
-      const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
-      return { changeToken: token, takenAt: at };
-    },
+    snapshot: (url, destPath, clock) =>
+      writingAt(path.dirname(destPath), async () => {
+        this.#ensureDir(path.dirname(destPath));
+        const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
+        return { changeToken: token, takenAt: at };
+      }),
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
 
@@ -92,7 +94,7 @@ export class LocalEngine implements Engine {
       publish(temp, file);
     } catch (error) {
       rmSync(temp, { force: true });
-      throw error;
+      throw diskFullError(error, path.dirname(file));
     }
   }
 
@@ -129,7 +131,7 @@ export class LocalEngine implements Engine {
       return token;
     } catch (error) {
       removeDatabaseFiles(temp);
-      throw error;
+      throw diskFullError(error, path.dirname(destPath));
     }
   }
 
@@ -147,7 +149,7 @@ export class LocalEngine implements Engine {
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
       removeDatabaseFiles(temp);
-      throw error;
+      throw diskFullError(error, path.dirname(target));
     }
   }
 
@@ -276,7 +278,7 @@ export class LocalEngine implements Engine {
         publish(temp, file);
       } catch (error) {
         removeDatabaseFiles(temp);
-        throw error;
+        throw diskFullError(error, this.#templatesDir);
       }
     }
     this.#templates.set(key, file);
