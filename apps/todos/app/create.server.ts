@@ -4,6 +4,7 @@ import { redirect } from 'react-router';
 import { z } from 'zod';
 import { createSession } from './auth.server';
 import { getFleet } from './fleet.server';
+import { STORAGE_FULL_SIGN_UP, isStorageFull } from './storage.server';
 
 export interface CreateValues {
   name: string;
@@ -64,6 +65,7 @@ export async function createList(request: Request, values: CreateValues, passwor
       if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
       if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
       if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
+      if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
       throw error;
     }
     const handle = await fleet.open(values.name);
@@ -77,6 +79,9 @@ export async function createList(request: Request, values: CreateValues, passwor
       fleet.touch(values.name, { todos: 0, completed: 0 });
       settle(true);
       throw redirect(`/t/${values.name}`, { headers: cookie });
+    } catch (error) {
+      if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
+      throw error;
     } finally {
       handle.release();
     }

@@ -1,4 +1,4 @@
-import { statfsSync } from 'node:fs';
+import { statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError } from './errors';
 import { formatBytes } from './format';
@@ -85,5 +85,69 @@ export async function writingAt<T>(dir: string, work: () => Promise<T> | T): Pro
     return await work();
   } catch (error) {
     throw diskFullError(error, dir);
+  }
+}
+
+/** Below this share of free space a disk is reported as nearly full (SILO_DISK_WARN_PERCENT, default 5). */
+export function diskWarnPercent(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['SILO_DISK_WARN_PERCENT'];
+  const value = raw === undefined || raw.trim() === '' ? 5 : Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 100) {
+    throw new SiloError('CONFIG_INVALID', `SILO_DISK_WARN_PERCENT must be a percentage between 0 and 100, not "${raw}".`);
+  }
+  return value;
+}
+
+export interface StorageCheck {
+  /** `data`: the data folder (catalog and tenant files) or a region's folder; `backups`: a backup folder. */
+  readonly kind: 'data' | 'backups';
+  /** What it is for people: "data folder", "region eu-west", "backups of eu-west". */
+  readonly label: string;
+  readonly path: string;
+  readonly freeBytes: number;
+  readonly totalBytes: number;
+  readonly freePercent: number;
+  /** `full`: writes fail now; `low`: under the warning threshold; `ok` otherwise. */
+  readonly level: 'ok' | 'low' | 'full';
+  /** For people, when the level is not ok. */
+  readonly message?: string;
+}
+
+/** The free space of each folder, one check per disk (folders on the same disk are reported once). */
+export function checkStorage(folders: readonly { kind: StorageCheck['kind']; label: string; path: string }[], warnPercent: number): StorageCheck[] {
+  const checks: StorageCheck[] = [];
+  const seen = new Set<string>();
+  for (const folder of folders) {
+    const space = diskSpace(folder.path);
+    if (!space) continue;
+    const key = `${folder.kind}:${deviceOf(space.path)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const full = diskNearlyFull(folder.path) && space.freeBytes < FULL_BELOW_BYTES;
+    const level = full ? 'full' : space.freePercent < warnPercent ? 'low' : 'ok';
+    const amount = `${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)} (${space.freePercent.toFixed(1)} %)`;
+    checks.push({
+      kind: folder.kind,
+      label: folder.label,
+      path: folder.path,
+      freeBytes: space.freeBytes,
+      totalBytes: space.totalBytes,
+      freePercent: space.freePercent,
+      level,
+      ...(level === 'full'
+        ? { message: `The disk of the ${folder.label} (${folder.path}) is full: ${amount}. ${folder.kind === 'data' ? 'Creates, clones, imports, exports and backups fail until space is freed; reads keep working.' : 'Backups to it fail until space is freed.'}` }
+        : level === 'low'
+          ? { message: `The disk of the ${folder.label} (${folder.path}) is nearly full: ${amount}, under the ${warnPercent} % warning threshold (SILO_DISK_WARN_PERCENT).` }
+          : {}),
+    });
+  }
+  return checks;
+}
+
+function deviceOf(dir: string): string {
+  try {
+    return String(statSync(dir).dev);
+  } catch {
+    return dir;
   }
 }

@@ -12,7 +12,7 @@ import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
-import { diskFullError, isDiskFull } from './disk-space';
+import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
@@ -34,6 +34,15 @@ export interface FleetOptions extends FleetSettingsInput {
   reconcileOnOpen?: boolean;
   /** The time backups and their retention go by; tests inject one instead of sleeping. */
   clock?: () => number;
+}
+
+/** See `Fleet.readiness`. */
+export interface Readiness {
+  readonly ready: boolean;
+  /** `ok`, or why the catalog cannot be read. */
+  readonly catalog: string;
+  readonly storage: readonly Pick<StorageCheck, 'kind' | 'label' | 'freeBytes' | 'totalBytes' | 'freePercent' | 'level'>[];
+  readonly warnings: readonly string[];
 }
 
 export interface ActorOption {
@@ -290,6 +299,44 @@ export class Fleet {
   pruneAuditLog(): number {
     this.#assertOpen();
     return this.#catalog.pruneAudit();
+  }
+
+  /**
+   * Free space of the data folder, each region's folder and each backup folder (one check per
+   * disk): `full` where writes fail now, `low` under `warnPercent` (SILO_DISK_WARN_PERCENT,
+   * default 5 %). For /readyz and the admin's banner; a statfs each, no catalog access.
+   */
+  storage(warnPercent = diskWarnPercent()): StorageCheck[] {
+    const folders: { kind: StorageCheck['kind']; label: string; path: string }[] = [{ kind: 'data', label: 'data folder', path: this.settings.dataDir }];
+    for (const region of this.settings.regions) folders.push({ kind: 'data', label: `region ${region.id}`, path: region.dataDir });
+    for (const [regionId, location] of this.settings.backups.locations) {
+      if (location.kind === 'folder') folders.push({ kind: 'backups', label: `backups of ${regionId}`, path: location.path });
+    }
+    const catalogBackups = this.settings.backups.catalogLocation;
+    if (catalogBackups.kind === 'folder') folders.push({ kind: 'backups', label: 'catalog backups', path: catalogBackups.path });
+    return checkStorage(folders, warnPercent);
+  }
+
+  /**
+   * What a readiness probe (/readyz) reports: not ready when the catalog cannot be read or the
+   * data disk is full; nearly full disks are warnings. No folder paths: probes may be public.
+   */
+  readiness(warnPercent = diskWarnPercent()): Readiness {
+    let catalog = 'ok';
+    try {
+      this.#assertOpen();
+      this.#catalog.list({ limit: 1 });
+    } catch (error) {
+      catalog = errorMessage(error);
+    }
+    const storage = this.storage(warnPercent);
+    const dataFull = storage.some((check) => check.kind === 'data' && check.level === 'full');
+    return {
+      ready: catalog === 'ok' && !dataFull,
+      catalog,
+      storage: storage.map(({ kind, label, freeBytes, totalBytes, freePercent, level }) => ({ kind, label, freeBytes, totalBytes, freePercent: Math.round(freePercent * 10) / 10, level })),
+      warnings: storage.filter((check) => check.level !== 'ok').map((check) => `${check.label}: ${check.level === 'full' ? 'full' : `nearly full (${check.freePercent.toFixed(1)} % free, under ${warnPercent} %)`}`),
+    };
   }
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────

@@ -1,5 +1,7 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3';
+import path from 'node:path';
 import { SiloError } from '../errors';
+import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import type { SqliteDatabase } from '../sqlite';
 
@@ -18,7 +20,7 @@ export class LocalConnection implements TenantConnection {
     try {
       return Promise.resolve(this.#run(sql, args));
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(queryFailed(error, this.#db));
     }
   }
 
@@ -26,7 +28,7 @@ export class LocalConnection implements TenantConnection {
     try {
       return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(s.sql, s.args))).immediate());
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(queryFailed(error, this.#db));
     }
   }
 
@@ -57,8 +59,11 @@ export class LocalConnection implements TenantConnection {
   }
 }
 
-function queryFailed(error: unknown): unknown {
+function queryFailed(error: unknown, db: SqliteDatabase): unknown {
   if (error instanceof SiloError || !(error instanceof Error)) return error;
+  // A write refused for a full disk (not for the instance's size cap: see disk-space.ts).
+  const full = diskFullError(error, path.dirname(db.name));
+  if (full instanceof SiloError) return full;
   const sqliteCode = (error as { code?: unknown }).code;
   return new SiloError('QUERY_FAILED', error.message, { cause: error, details: { sqliteCode } });
 }
