@@ -13,7 +13,7 @@ import { formatBytes } from './format';
  * per-instance size cap, SIZE_LIMIT_EXCEEDED, mapped where the cap is set). Only the disk can
  * tell the two apart, so SQLITE_FULL (and an I/O error SQLite reports when it cannot grow its
  * files) counts as a full disk only when the folder really is nearly full: under
- * FULL_BELOW_BYTES free, or under FULL_BELOW_FRACTION of the disk. ENOSPC and EDQUOT always do.
+ * FULL_BELOW_BYTES free and under FULL_BELOW_FRACTION of the disk. ENOSPC and EDQUOT always do.
  */
 export interface DiskSpace {
   /** The folder asked about (the nearest one that exists). */
@@ -25,7 +25,9 @@ export interface DiskSpace {
 }
 
 const FULL_BELOW_BYTES = 16 * 1024 * 1024;
-const FULL_BELOW_FRACTION = 0.005;
+const FULL_BELOW_FRACTION = 0.05;
+/** Below this a disk is reported `full` (readiness fails): not even a small create fits. */
+const FULL_LEVEL_BYTES = 1024 * 1024;
 
 /** Free and total space of the disk holding `dir` (or its nearest existing parent); undefined if unknown. */
 export function diskSpace(dir: string): DiskSpace | undefined {
@@ -47,7 +49,7 @@ export function diskSpace(dir: string): DiskSpace | undefined {
 /** The disk holding `dir` has (next to) no room left. */
 export function diskNearlyFull(dir: string): boolean {
   const space = diskSpace(dir);
-  return space !== undefined && (space.freeBytes < FULL_BELOW_BYTES || space.freeBytes < space.totalBytes * FULL_BELOW_FRACTION);
+  return space !== undefined && space.freeBytes < FULL_BELOW_BYTES && space.freeBytes < space.totalBytes * FULL_BELOW_FRACTION;
 }
 
 function codeOf(error: unknown): string | undefined {
@@ -123,7 +125,7 @@ export function checkStorage(folders: readonly { kind: StorageCheck['kind']; lab
     const key = `${folder.kind}:${deviceOf(space.path)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const full = diskNearlyFull(folder.path) && space.freeBytes < FULL_BELOW_BYTES;
+    const full = space.freeBytes < FULL_LEVEL_BYTES;
     const level = full ? 'full' : space.freePercent < warnPercent ? 'low' : 'ok';
     const amount = `${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)} (${space.freePercent.toFixed(1)} %)`;
     checks.push({

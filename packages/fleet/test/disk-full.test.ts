@@ -5,6 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSiloError, openFleet, type Fleet } from '../src/index';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from './fixtures/small-disk';
@@ -83,5 +84,38 @@ describe.skipIf(smallDiskUnavailable !== undefined)('a full data disk', () => {
     expect((await fleet.importFile('gamma', upload, { jurisdiction: 'eu' })).state).toBe('ready');
     expect((await fleet.exportTo('acme', path.join(dataDir, 'acme-export.db'))).sizeBytes).toBeGreaterThan(0);
     await fleet.backups.now('acme');
+  });
+
+  it('a backup cycle that cannot stage for a full data disk is reported as failing like a full backup location, storage and readiness say so, and all of it clears once space is freed', async () => {
+    const disk = mountSmallDisk(6);
+    disks.push(disk);
+    const dataDir = path.join(disk.dir, 'data');
+    const backupsDir = tempDir();
+    const { fleet } = await tempFleet({ dataDir, backups: { locations: { 'eu-west': { kind: 'folder', path: backupsDir, jurisdiction: 'eu' } } } });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    expect(await fleet.backups.runCycle()).toMatchObject({ backedUp: 1, failed: 0 });
+    await fleet.withInstance('acme', (db) => db.execute('INSERT INTO notes (body) VALUES (?)', ['changed']));
+    expect(fleet.readiness(5)).toMatchObject({ ready: true, catalog: 'ok' });
+
+    // The catalog's WAL emptied to 0 bytes: its next write needs new space, which there is none of.
+    const catalog = new Database(path.join(dataDir, 'catalog.db'), { fileMustExist: true });
+    catalog.pragma('wal_checkpoint(TRUNCATE)');
+    catalog.close();
+    disk.fill();
+    expect(await fleet.backups.runCycle()).toMatchObject({ backedUp: 0, failed: 1 });
+    const failing = fleet.backups.overview().failing;
+    expect(failing).toHaveLength(1);
+    expect(failing[0]).toMatchObject({ instance: 'acme' });
+    expect(failing[0]?.error).toMatch(/The disk holding .* is full/);
+    expect(fleet.storage(5)).toContainEqual(expect.objectContaining({ kind: 'data', level: 'full', message: expect.stringMatching(/is full/) }));
+    const readiness = fleet.readiness(5);
+    expect(readiness.ready).toBe(false);
+    expect(readiness.warnings.join(' ')).toMatch(/full/);
+    expect(JSON.stringify(readiness)).not.toContain(dataDir);
+
+    disk.free();
+    expect(await fleet.backups.runCycle()).toMatchObject({ backedUp: 1, failed: 0 });
+    expect(fleet.backups.overview().failing).toEqual([]);
+    expect(fleet.readiness(5).ready).toBe(true);
   });
 });
