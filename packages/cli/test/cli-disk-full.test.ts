@@ -51,4 +51,18 @@ describe.skipIf(smallDiskUnavailable !== undefined)('silo on a full data disk', 
     const again = await silo(dataDir, ['create', 'beta', '--jurisdiction', 'eu'], { cwd: disk.dir });
     expect(again.code, again.stderr).toBe(0);
   });
+
+  it('with nothing holding the fleet open and no byte free, opening it says the disk is full and how much room SQLite needs', async () => {
+    const disk = mountSmallDisk(8);
+    disks.push(disk);
+    const dataDir = path.join(disk.dir, 'data');
+    expect((await silo(dataDir, ['create', 'acme', '--jurisdiction', 'eu'], { cwd: disk.dir })).code).toBe(0);
+    disk.fill();
+    const run = await silo(dataDir, ['instances', 'list'], { cwd: disk.dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/The disk holding .* is full .*SQLite needs about 32 KB free to open a database/);
+    expect(run.stderr).not.toMatch(/unexpected error|disk I\/O error/);
+    disk.free();
+    expect((await silo(dataDir, ['instances', 'list'], { cwd: disk.dir })).code).toBe(0);
+  });
 });

@@ -71,12 +71,19 @@ export function isDiskFull(error: unknown, dir?: string): boolean {
  * it on whatever a write threw, and throw the result.
  */
 export function diskFullError(error: unknown, dir: string): unknown {
+  // A query run in a query process comes back as QUERY_FAILED carrying SQLite's code.
+  const queried = error instanceof SiloError && error.code === 'QUERY_FAILED' ? error.details['sqliteCode'] : undefined;
+  if (typeof queried === 'string' && isDiskFull({ code: queried }, dir)) return fullDisk(error, dir);
   if (error instanceof SiloError || !isDiskFull(error, dir)) return error;
+  return fullDisk(error, dir);
+}
+
+function fullDisk(error: unknown, dir: string): SiloError {
   const space = diskSpace(dir);
   const free = space ? `${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)}` : 'its free space is unknown';
   return new SiloError(
     'DISK_FULL',
-    `The disk holding ${dir} is full (${free}). Free space there — purge deleted instances (\`silo purge\`), remove old exports, or move the data folder (SILO_DATA_DIR) to a larger disk — then try again. Reads keep working meanwhile.`,
+    `The disk holding ${dir} is full (${free}). Free space there — purge deleted instances (\`silo purge\`), remove old exports, or move the data folder (SILO_DATA_DIR) to a larger disk — then try again. Reads keep working while an app server has the fleet open; with nothing open, SQLite needs about 32 KB free to open a database.`,
     { cause: error, details: { dir, freeBytes: space?.freeBytes, totalBytes: space?.totalBytes } },
   );
 }

@@ -207,13 +207,16 @@ export class LocalEngine implements Engine {
   }
 
   query(url: string, request: QueryRequest): Promise<QueryResult> {
+    const file = this.pathOf(url);
     return this.#pool.run({
-      path: this.pathOf(url),
+      path: file,
       sql: request.sql,
       args: request.args,
       readOnly: request.readOnly,
       limits: request.limits,
       busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
+    }).catch((error: unknown) => {
+      throw diskFullError(error, path.dirname(file));
     });
   }
 
