@@ -682,9 +682,16 @@ export class Fleet {
    */
   async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
     this.#assertOpen();
-    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    this.#retryUnmarkedFailures();
+    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options).catch((error: unknown) => {
+      throw diskFullError(error, this.settings.dataDir);
+    });
     // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
-    this.pruneAuditLog();
+    try {
+      this.pruneAuditLog();
+    } catch (error) {
+      throw diskFullError(error, this.settings.dataDir);
+    }
     if (options.purgeExpired ?? true) {
       const { purged, failed } = await this.purgeExpired();
       report.purgedExpired = purged;
