@@ -4,6 +4,7 @@ import { redirect } from 'react-router';
 import { z } from 'zod';
 import { createSession } from './auth.server';
 import { getFleet } from './fleet.server';
+import { STORAGE_FULL_SIGN_UP, isStorageFull } from './storage.server';
 
 export interface CreateValues {
   name: string;
@@ -78,6 +79,7 @@ export async function createList(request: Request, values: CreateValues, passwor
       if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
       if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
       if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
+      if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
       throw error;
     }
     fleet.touch(values.name, { todos: 0, completed: 0 });

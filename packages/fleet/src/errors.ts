@@ -33,7 +33,9 @@ export type SiloErrorCode =
   /** `silo admin disable/enable/remove` of an email with no account. */
   | 'ADMIN_NOT_FOUND'
   /** Disabling or removing the only admin who can still sign in. */
-  | 'LAST_ADMIN';
+  | 'LAST_ADMIN'
+  /** The disk a write needed is full (disk-space.ts): the message names the folder and its free space. */
+  | 'DISK_FULL';
 
 export class SiloError extends Error {
   override readonly name = 'SiloError';

@@ -12,6 +12,7 @@ import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
+import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
@@ -41,6 +42,15 @@ export interface FleetOptions extends FleetSettingsInput {
   checkPermissionsOnOpen?: boolean;
   /** Where that warning goes; by default a process warning with code SILO_LOOSE_PERMISSIONS. */
   warn?: (message: string) => void;
+}
+
+/** See `Fleet.readiness`. */
+export interface Readiness {
+  readonly ready: boolean;
+  /** `ok`, or why the catalog cannot be read. */
+  readonly catalog: string;
+  readonly storage: readonly Pick<StorageCheck, 'kind' | 'label' | 'freeBytes' | 'totalBytes' | 'freePercent' | 'level'>[];
+  readonly warnings: readonly string[];
 }
 
 export interface ActorOption {
@@ -139,6 +149,7 @@ export class Fleet {
   readonly #actor: string;
   #closed = false;
   #startupReport: DoctorReport | undefined;
+  readonly #unmarkedFailures = new Map<string, string>();
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
@@ -186,7 +197,14 @@ export class Fleet {
       throw error;
     }
     if (options.reconcileOnOpen ?? true) {
-      fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      try {
+        fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      } catch (error) {
+        // Opening for reads never needs free space: what could not be written now is done by
+        // the next open or `silo doctor` once there is room again.
+        if (!isDiskFull(error, settings.dataDir)) throw error;
+        process.emitWarning(`Skipped the start-up reconciliation: ${errorMessage(diskFullError(error, settings.dataDir))}`, { code: 'SILO_DISK_FULL' });
+      }
     }
     return fleet;
   }
@@ -309,6 +327,44 @@ export class Fleet {
   pruneAuditLog(): number {
     this.#assertOpen();
     return this.#catalog.pruneAudit();
+  }
+
+  /**
+   * Free space of the data folder, each region's folder and each backup folder (one check per
+   * disk): `full` where writes fail now, `low` under `warnPercent` (SILO_DISK_WARN_PERCENT,
+   * default 5 %). For /readyz and the admin's banner; a statfs each, no catalog access.
+   */
+  storage(warnPercent = diskWarnPercent()): StorageCheck[] {
+    const folders: { kind: StorageCheck['kind']; label: string; path: string }[] = [{ kind: 'data', label: 'data folder', path: this.settings.dataDir }];
+    for (const region of this.settings.regions) folders.push({ kind: 'data', label: `region ${region.id}`, path: region.dataDir });
+    for (const [regionId, location] of this.settings.backups.locations) {
+      if (location.kind === 'folder') folders.push({ kind: 'backups', label: `backups of ${regionId}`, path: location.path });
+    }
+    const catalogBackups = this.settings.backups.catalogLocation;
+    if (catalogBackups.kind === 'folder') folders.push({ kind: 'backups', label: 'catalog backups', path: catalogBackups.path });
+    return checkStorage(folders, warnPercent);
+  }
+
+  /**
+   * What a readiness probe (/readyz) reports: not ready when the catalog cannot be read or the
+   * data disk is full; nearly full disks are warnings. No folder paths: probes may be public.
+   */
+  readiness(warnPercent = diskWarnPercent()): Readiness {
+    let catalog = 'ok';
+    try {
+      this.#assertOpen();
+      this.#catalog.list({ limit: 1 });
+    } catch (error) {
+      catalog = errorMessage(error);
+    }
+    const storage = this.storage(warnPercent);
+    const dataFull = storage.some((check) => check.kind === 'data' && check.level === 'full');
+    return {
+      ready: catalog === 'ok' && !dataFull,
+      catalog,
+      storage: storage.map(({ kind, label, freeBytes, totalBytes, freePercent, level }) => ({ kind, label, freeBytes, totalBytes, freePercent: Math.round(freePercent * 10) / 10, level })),
+      warnings: storage.filter((check) => check.level !== 'ok').map((check) => `${check.label}: ${check.level === 'full' ? 'full' : `nearly full (${check.freePercent.toFixed(1)} % free, under ${warnPercent} %)`}`),
+    };
   }
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
@@ -780,8 +836,11 @@ export class Fleet {
    */
   async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
+    this.#retryUnmarkedFailures();
     const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
       resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
+    }).catch((error: unknown) => {
+      throw diskFullError(error, this.settings.dataDir);
     });
     await this.#resumeRecordedPurges(report);
     if (options.scanFiles || options.deep || options.markOrphanBackups) {
@@ -792,7 +851,11 @@ export class Fleet {
       report.backupScanFailures = found.failures;
     }
     // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
-    this.pruneAuditLog();
+    try {
+      this.pruneAuditLog();
+    } catch (error) {
+      throw diskFullError(error, this.settings.dataDir);
+    }
     if (options.purgeExpired ?? true) {
       const { purged, failed } = await this.purgeExpired();
       report.purgedExpired = purged;
@@ -851,11 +914,37 @@ export class Fleet {
       failpoint('create:before-ready');
       this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
     } catch (error) {
+      const reported = diskFullError(error, region.dataDir);
+      // Removing files needs no free space, so the files always go.
       await this.engine.remove(dbUrl).catch(() => undefined);
-      this.#catalog.markFailed(id, errorMessage(error));
-      throw error;
+      this.#markFailed(id, errorMessage(reported));
+      throw reported;
     }
     return this.#catalog.require(entry.name);
+  }
+
+  /**
+   * Marks a failed create failed. On a full disk even that catalog write can fail: the row is
+   * then removed instead, and if that fails too it is retried before the next operation (and
+   * reconciliation resolves it after a restart), so no `provisioning` row outlives the failure.
+   */
+  #markFailed(id: string, message: string): void {
+    try {
+      this.#catalog.markFailed(id, message);
+      this.#unmarkedFailures.delete(id);
+    } catch {
+      try {
+        this.#catalog.remove(id);
+        this.#unmarkedFailures.delete(id);
+      } catch {
+        this.#unmarkedFailures.set(id, message);
+      }
+    }
+  }
+
+  /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
+  #retryUnmarkedFailures(): void {
+    for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);
   }
 
   async #audited<T>(
@@ -866,14 +955,28 @@ export class Fleet {
     work: () => Promise<T>,
   ): Promise<T> {
     this.#assertOpen();
+    this.#retryUnmarkedFailures();
     const entry = { actor: options.actor ?? this.#actor, operation, instance: instance === null ? null : auditName(instance), detail };
+    let result: T;
     try {
-      const result = await work();
-      this.#catalog.appendAudit({ ...entry, outcome: 'ok', error: null });
-      return result;
+      result = await work();
     } catch (error) {
-      this.#catalog.appendAudit({ ...entry, outcome: 'error', error: errorMessage(error) });
-      throw error;
+      const reported = diskFullError(error, this.settings.dataDir);
+      // The audit entry must not hide the failure: on a full disk it cannot be written either.
+      this.#appendAuditOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
+      throw reported;
+    }
+    this.#appendAuditOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
+  /** An audit entry; one a full disk refuses is reported as a warning (the operation itself is done). */
+  #appendAuditOrWarn(entry: Omit<AuditEntry, 'id' | 'at'>): void {
+    try {
+      this.#catalog.appendAudit(entry);
+    } catch (error) {
+      if (!isDiskFull(error, this.settings.dataDir)) throw error;
+      process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.settings.dataDir} is full.`, { code: 'SILO_DISK_FULL' });
     }
   }
 

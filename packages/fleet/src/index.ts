@@ -2,7 +2,8 @@
  * @silo/fleet: one SQLite database per tenant. The public API; nothing else is imported by
  * the apps or the CLI.
  */
-export { Fleet, openFleet } from './fleet';
+export { Fleet, openFleet, type Readiness } from './fleet';
+export { checkStorage, diskFullError, diskSpace, diskWarnPercent, isDiskFull, type DiskSpace, type StorageCheck } from './disk-space';
 export type {
   ActorOption,
   CloneOptions,

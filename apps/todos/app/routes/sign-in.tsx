@@ -1,6 +1,7 @@
 import { hashPassword, readForm, verifyPassword } from '@silo/web';
 import { Form, data, redirect, useNavigation } from 'react-router';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
+import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext } from '../context.server';
@@ -43,7 +44,8 @@ export async function action({ context, request }: Route.ActionArgs) {
   const ok = await verifyPassword(user ? String(user['password_hash']) : await dummyHash, password);
   if (!user || !ok) return data({ error: 'That email and password do not match an account of this list.', email }, { status: 400 });
   await Promise.all([limiters.signInAccount.reset(accountKey), limiters.signInIp.refund(ip)]);
-  const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id']));
+  // Signing in writes a session row into the list's database: a full disk is a 507 page.
+  const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id'])).catch((error: unknown) => rethrowStorageFull(error, STORAGE_FULL_SIGN_IN));
   throw redirect(next, { headers: cookie });
 }
 

@@ -48,6 +48,7 @@ export class Backups {
       stores: new BackupStores(host),
       owner: `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`,
       chunks: new ChunkCollector(),
+      unrecorded: new Map(),
       pointDetails: new PointDetailsCache(),
     };
     this.#catalogBackup = new CatalogBackup(this.#ctx);

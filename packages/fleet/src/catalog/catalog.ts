@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { migrateSync } from '../sqlite';
+import { diskFullError } from '../disk-space';
 import { openCatalogDb, type CatalogDb, type CatalogLocation, type CatalogStatement, type CatalogWrite, type OpenedCatalogDb } from './catalog-db';
 import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
@@ -215,7 +217,10 @@ export class Catalog {
       this.#opened = openCatalogDb(location);
       this.#db = this.#opened.db;
     } catch (error) {
-      throw unavailable(location, error);
+      // A full disk is said as such (SQLite needs room for its shared-memory index to open a
+      // database no other process has open).
+      const full = location.kind === 'file' ? diskFullError(error, path.dirname(location.file)) : error;
+      throw full instanceof SiloError ? full : unavailable(location, error);
     }
     // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
     if (location.kind === 'file') {
@@ -257,7 +262,12 @@ export class Catalog {
 
   close(): void {
     // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
-    if (this.location.kind === 'file') this.#db.pragma('optimize');
+    // It may write: on a full disk it is skipped, and closing still closes.
+    try {
+      if (this.location.kind === 'file') this.#db.pragma('optimize');
+    } catch {
+      // Done at the next close.
+    }
     this.#opened.close();
   }
 

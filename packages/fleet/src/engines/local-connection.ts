@@ -1,5 +1,7 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3';
+import path from 'node:path';
 import { SiloError } from '../errors';
+import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import type { SqliteDatabase } from '../sqlite';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
@@ -46,8 +48,13 @@ export class LocalConnection implements TenantConnection {
   }
 
   #failed(error: unknown): unknown {
-    if (this.#sizeCap && isFullError(error)) return sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
-    return queryFailed(error);
+    // SQLITE_FULL is the cap unless the disk itself is full (disk-space.ts tells them apart by
+    // the free space left), so a capped instance on a disk with room never reads as DISK_FULL.
+    if (this.#sizeCap && isFullError(error)) {
+      const full = diskFullError(error, path.dirname(this.#db.name));
+      return full instanceof SiloError ? full : sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
+    }
+    return queryFailed(error, this.#db);
   }
 
   #run(sql: string, args: SqlArgs | undefined): ExecuteResult {
@@ -72,8 +79,11 @@ export class LocalConnection implements TenantConnection {
   }
 }
 
-function queryFailed(error: unknown): unknown {
+function queryFailed(error: unknown, db: SqliteDatabase): unknown {
   if (error instanceof SiloError || !(error instanceof Error)) return error;
+  // A write refused for a full disk (not for the instance's size cap: see disk-space.ts).
+  const full = diskFullError(error, path.dirname(db.name));
+  if (full instanceof SiloError) return full;
   const sqliteCode = (error as { code?: unknown }).code;
   return new SiloError('QUERY_FAILED', error.message, { cause: error, details: { sqliteCode } });
 }

@@ -1,0 +1,27 @@
+import { isSiloError } from '@silo/fleet';
+import { data } from 'react-router';
+
+/**
+ * A full disk on the server (DISK_FULL) as the TODO app tells its users: 507 Insufficient
+ * Storage with a message of its own. The fleet's message names server folders, which are for
+ * the operator (the admin, the CLI and /readyz show them), not for visitors.
+ */
+export const STORAGE_FULL_STATUS = 507;
+
+export const STORAGE_FULL_SIGN_UP =
+  'Our server is out of storage space, so your list could not be created. Nothing was saved; please try again later.';
+
+export const STORAGE_FULL_SIGN_IN =
+  'Our server is out of storage space, so you cannot be signed in right now. Your list and its TODOs are safe; please try again later.';
+
+export function isStorageFull(error: unknown): boolean {
+  // A seed (the owner's first rows) refused by a full disk fails the create as SEED_FAILED.
+  if (isSiloError(error, 'SEED_FAILED')) return isStorageFull(error.cause);
+  return isSiloError(error, 'DISK_FULL');
+}
+
+/** Rethrows a full disk as a 507 page with `message`; anything else unchanged. */
+export function rethrowStorageFull(error: unknown, message: string): never {
+  if (isStorageFull(error)) throw data({ message }, { status: STORAGE_FULL_STATUS, statusText: 'Insufficient Storage' });
+  throw error;
+}
