@@ -25,3 +25,19 @@ export function rethrowStorageFull(error: unknown, message: string): never {
   if (isStorageFull(error)) throw data({ message }, { status: STORAGE_FULL_STATUS, statusText: 'Insufficient Storage' });
   throw error;
 }
+
+export const LIST_SIZE_LIMIT =
+  'This list has reached its storage limit, so the change was not saved. Delete some todos (or clear completed ones) to make room.';
+
+export const STORAGE_FULL_WRITE = 'Our server is out of storage space, so the change was not saved. Please try again later.';
+
+/**
+ * What a user is told when a write to their list was refused for space: the list's own size cap
+ * (SIZE_LIMIT_EXCEEDED: theirs to resolve by deleting) or a full server disk (DISK_FULL: ours).
+ * Undefined for any other error. Either way nothing was written; the answer is 507.
+ */
+export function storageRefusal(error: unknown): string | undefined {
+  if (isSiloError(error, 'SIZE_LIMIT_EXCEEDED')) return LIST_SIZE_LIMIT;
+  if (isStorageFull(error)) return STORAGE_FULL_WRITE;
+  return undefined;
+}

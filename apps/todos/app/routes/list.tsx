@@ -6,6 +6,7 @@ import { CsrfField, useTenant } from '../components/tenant-data';
 import { useHydrated } from '../components/hydrated';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import { CSRF_FIELD, JS_FIELD, TITLE_MAX_LENGTH } from '../forms';
+import { storageRefusal } from '../storage.server';
 import type { Filter, Todo, TodoCounts } from '../todos.server';
 import {
   addTodo,
@@ -67,35 +68,43 @@ export async function action({ context, request }: Route.ActionArgs) {
   if (title.length > TITLE_MAX_LENGTH) {
     return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
   }
-  switch (form.get('intent')) {
-    case 'add': {
-      const max = appConfig().maxTodosPerList;
-      // 409: the request is fine but the list is full; deleting todos resolves it. Not a 5xx:
-      // nothing is wrong with the server, and clients must not retry. The title comes back so
-      // the form keeps it.
-      if (!title) break;
-      addedId = await addTodo(db, title, max);
-      if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
-      break;
+  try {
+    switch (form.get('intent')) {
+      case 'add': {
+        const max = appConfig().maxTodosPerList;
+        // 409: the request is fine but the list is full; deleting todos resolves it. Not a 5xx:
+        // nothing is wrong with the server, and clients must not retry. The title comes back so
+        // the form keeps it.
+        if (!title) break;
+        addedId = await addTodo(db, title, max);
+        if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
+        break;
+      }
+      case 'toggle':
+        await setCompleted(db, id, form.get('completed') === 'true');
+        break;
+      case 'toggle-all':
+        await setAllCompleted(db, form.get('completed') === 'true');
+        break;
+      case 'edit':
+        if (title) await renameTodo(db, id, title);
+        else await deleteTodo(db, id);
+        break;
+      case 'destroy':
+        await deleteTodo(db, id);
+        break;
+      case 'clear-completed':
+        await clearCompleted(db);
+        break;
+      default:
+        return data({ error: 'Unknown action.', title: '', addedId: null }, { status: 400 });
     }
-    case 'toggle':
-      await setCompleted(db, id, form.get('completed') === 'true');
-      break;
-    case 'toggle-all':
-      await setAllCompleted(db, form.get('completed') === 'true');
-      break;
-    case 'edit':
-      if (title) await renameTodo(db, id, title);
-      else await deleteTodo(db, id);
-      break;
-    case 'destroy':
-      await deleteTodo(db, id);
-      break;
-    case 'clear-completed':
-      await clearCompleted(db);
-      break;
-    default:
-      return data({ error: 'Unknown action.', title: '', addedId: null }, { status: 400 });
+  } catch (error) {
+    // A write refused for space (the list's size cap, or a full server disk) changed nothing:
+    // say so in the form and keep what was typed.
+    const refusal = storageRefusal(error);
+    if (refusal) return data({ error: refusal, title, addedId: null }, { status: 507 });
+    throw error;
   }
   const counts = await touchMetrics(tenant);
   if (form.get(JS_FIELD) === '1') return { error: null, title: '', addedId };
