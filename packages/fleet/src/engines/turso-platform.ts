@@ -55,6 +55,12 @@ export class TursoPlatform {
     }
   }
 
+  /** The locations (Turso's codes, e.g. "fra") a group's databases are placed in, as the Platform API reports them. */
+  async groupLocations(group: string): Promise<{ locations: string[]; primary: string | undefined }> {
+    const found = await this.#read(`look up group "${group}"`, () => this.#api.groups.get(group));
+    return { locations: [...found.locations].map(String), primary: found.primary === undefined ? undefined : String(found.primary) };
+  }
+
   async mintGroupToken(group: string, authorization: 'full-access' | 'read-only'): Promise<string> {
     const { jwt } = await this.#call(`mint a ${authorization} token for group "${group}"`, () =>
       this.#api.groups.createToken(group, { authorization }),
