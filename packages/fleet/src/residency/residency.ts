@@ -120,6 +120,8 @@ export interface ResidencyHost {
 
 export interface ResidencyOptions {
   readonly instance?: string | undefined;
+  /** Called after each folder or bucket is walked (`total` of them), for progress bars. */
+  readonly onProgress?: ((done: number, total: number, what: string) => void) | undefined;
 }
 
 /** Where a walked file or object was found, by configuration. */
@@ -188,8 +190,14 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   // ── Walk every file under every root once.
   const seen = new Set<string>();
   const found: Found[] = [];
-  for (const root of [...new Set(areas.map((area) => area.root))].sort((a, b) => a.length - b.length)) {
-    for await (const { file, size } of walk(root)) {
+  const roots = [...new Set(areas.map((area) => area.root))].sort((a, b) => a.length - b.length);
+  const total = roots.length + s3.length;
+  let done = 0;
+  for (const root of roots) {
+    options.onProgress?.(done++, total, root);
+    // Folders that are roots of their own are walked on their own turn.
+    const others = new Set(roots.filter((other) => other !== root));
+    for await (const { file, size } of walk(root, others)) {
       if (seen.has(file)) continue;
       seen.add(file);
       const area = areas.find((candidate) => within(file, candidate.root));
@@ -200,6 +208,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   const buckets: ResidencyBucket[] = [];
   for (const { region, location } of s3) {
     const description = describeLocation(location);
+    options.onProgress?.(done++, total, description);
     const area: Area = { root: description, kind: 'backups', region, jurisdiction: location.jurisdiction };
     try {
       const objects = await new S3Store(location).list('');
@@ -213,6 +222,8 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
       warnings.push({ code: 'LOCATION_UNREADABLE', message: `${description} could not be listed: ${errorMessage(error)}. Its objects are not in this listing.` });
     }
   }
+
+  options.onProgress?.(total, total, '');
 
   // ── Attribute each file.
   const attribute = (instance: InstanceInfo, entry: Found, kind: PlaceKind, location = entry.location, files = 1): void => {
@@ -254,6 +265,12 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
       }
       const kind: PlaceKind = match[3] ? 'temp' : match[2] === '-wal' ? 'wal' : match[2] === '-shm' ? 'shm' : match[2] === '-journal' ? 'journal' : 'database';
       attribute(instance, entry, kind);
+      // A copy of a local instance's database where the catalog does not put it (in its own
+      // jurisdiction: elsewhere it is a violation already) is a stray copy nothing would ever remove.
+      const home = localPath(instance.dbUrl);
+      if (home !== undefined && entry.area.jurisdiction === instance.jurisdiction && entry.location.replace(/(-wal|-shm|-journal)?(\.tmp-.*)?$/, '') !== home) {
+        orphan(entry, `a copy of the database of "${instance.name}" where the catalog does not put it (${instance.dbUrl})`);
+      }
       continue;
     }
     if (area.kind === 'staging') {
@@ -371,6 +388,13 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
     ok: scopedViolations.length === 0 && scopedOrphans.length === 0,
   };
 
+  /** The file the catalog's URL names, for local instances. */
+  function localPath(dbUrl: string): string | undefined {
+    const match = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/.exec(dbUrl);
+    const region = match ? settings.regions.find((candidate) => candidate.id === match[1]) : undefined;
+    return match && region ? path.join(region.dataDir, 'tenants', match[2] ?? '', `${match[3] ?? ''}.db`) : undefined;
+  }
+
   /** A staged file (or one outside every region) named `<instance>.<what>...`: the instance's, judged by where it is. */
   function classifyNamed(entry: Found, fileName: string, what: string): void {
     const name = /^([a-z0-9-]+)\./.exec(path.posix.basename(fileName))?.[1];
@@ -394,7 +418,7 @@ export function residencyHash(listing: ResidencyListing): string {
 }
 
 /** Every regular file below `root` with its size; symlinks are not followed, unreadable folders skipped. */
-async function* walk(root: string): AsyncGenerator<{ file: string; size: number }> {
+async function* walk(root: string, skip: ReadonlySet<string>): AsyncGenerator<{ file: string; size: number }> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -403,8 +427,9 @@ async function* walk(root: string): AsyncGenerator<{ file: string; size: number 
   }
   for (const entry of entries) {
     const full = path.join(root, entry.name);
-    if (entry.isDirectory()) yield* walk(full);
-    else if (entry.isFile() || entry.isSymbolicLink()) {
+    if (entry.isDirectory()) {
+      if (!skip.has(full)) yield* walk(full, skip);
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
       const info = await stat(full).catch(() => undefined);
       yield { file: full, size: info?.size ?? 0 };
     }
