@@ -209,13 +209,15 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   for (const { region, location } of s3) {
     const description = describeLocation(location);
     options.onProgress?.(done++, total, description);
-    const area: Area = { root: description, kind: 'backups', region, jurisdiction: location.jurisdiction };
+    // Objects are named s3://bucket/prefix/key; the endpoint stays in the bucket's description.
+    const base = `s3://${location.bucket}${location.prefix ? `/${location.prefix.replace(/^\/+|\/+$/g, '')}` : ''}`;
+    const area: Area = { root: base, kind: 'backups', region, jurisdiction: location.jurisdiction };
     try {
       const objects = await new S3Store(location).list('');
       let bytes = 0;
       for (const object of objects) {
         bytes += object.size;
-        found.push({ location: `${description.split(' at ')[0]}/${object.key}`, bytes: object.size, area, rel: object.key });
+        found.push({ location: `${base}/${object.key}`, bytes: object.size, area, rel: object.key });
       }
       buckets.push({ location: description, region: region.id, jurisdiction: location.jurisdiction, objects: objects.length, bytes });
     } catch (error) {
