@@ -25,9 +25,9 @@ import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './m
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
-import { listResidency, reportResidency } from './residency/fleet-residency';
+import { listResidency, reportResidency, residencyDocument } from './residency/fleet-residency';
 import type { ResidencyListing, ResidencyOptions } from './residency/residency';
-import type { WrittenReport } from './residency/report';
+import type { ResidencyReportFile, WrittenReport } from './residency/report';
 
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
@@ -821,6 +821,13 @@ export class Fleet {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
     return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: options.actor ?? this.#actor });
+  }
+
+  /** The same report as a document (for a download), audited the same way. */
+  residencyReportDocument(options: ResidencyOptions & ActorOption = {}): Promise<ResidencyReportFile> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: options.actor ?? this.#actor });
   }
 
   /**

@@ -100,6 +100,7 @@ export type {
   ResidencyWarning,
 } from './residency/residency';
 export type { Filesystem } from './residency/mounts';
+export { residencyMarkdown } from './residency/report';
 export type { ResidencyReportFile, WrittenReport } from './residency/report';
 export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';

@@ -3,7 +3,7 @@ import type { FleetSettings } from '../config';
 import { TursoPlatform } from '../engines/turso-platform';
 import { SecretScrubber } from '../engines/turso-secrets';
 import { buildResidency, type ResidencyHost, type ResidencyListing, type ResidencyOptions } from './residency';
-import { writeResidencyReport, type WrittenReport } from './report';
+import { residencyReportFile, writeResidencyReport, type ResidencyReportFile, type WrittenReport } from './report';
 
 /** What the fleet lends the residency listing: its settings and catalog, read only. */
 export interface ResidencyParts {
@@ -43,6 +43,19 @@ export async function reportResidency(
 ): Promise<WrittenReport & { listing: ResidencyListing }> {
   const listing = await buildResidency(hostOf(parts), options);
   const written = writeResidencyReport(listing, dir, options.actor);
+  auditReport(parts, listing, written.sha256, options, written.json);
+  return { ...written, listing };
+}
+
+/** The report as a document to hand over (the admin console's download), recorded in the audit log like a written one. */
+export async function residencyDocument(parts: ResidencyParts, options: ResidencyOptions & { actor: string }): Promise<ResidencyReportFile> {
+  const listing = await buildResidency(hostOf(parts), options);
+  const report = residencyReportFile(listing, options.actor);
+  auditReport(parts, listing, report.sha256, options, null);
+  return report;
+}
+
+function auditReport(parts: ResidencyParts, listing: ResidencyListing, sha256: string, options: ResidencyOptions & { actor: string }, file: string | null): void {
   parts.catalog.appendAudit({
     actor: options.actor,
     operation: 'residency-report',
@@ -50,13 +63,12 @@ export async function reportResidency(
     outcome: 'ok',
     error: null,
     detail: {
-      sha256: written.sha256,
-      file: written.json,
+      sha256,
+      file,
       ok: listing.ok,
       violations: listing.violations.length,
       orphans: listing.orphans.length,
       warnings: listing.warnings.length,
     },
   });
-  return { ...written, listing };
 }

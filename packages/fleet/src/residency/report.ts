@@ -26,22 +26,31 @@ export interface WrittenReport {
  * human reader, the hash in its heading) into `dir`, owner-only.
  */
 export function writeResidencyReport(listing: ResidencyListing, dir: string, producedBy: string): WrittenReport {
-  const sha256 = residencyHash(listing);
-  const stamp = listing.generatedAt.replace(/[:.]/g, '-');
+  const report = residencyReportFile(listing, producedBy);
+  const stamp = residencyStamp(listing);
   makePrivateDir(dir);
   const json = path.join(dir, `residency-${stamp}.json`);
   const markdown = path.join(dir, `residency-${stamp}.md`);
-  const report: ResidencyReportFile = {
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
+  writeFileSync(markdown, residencyMarkdown(listing, report.sha256, producedBy), { mode: 0o600, flag: 'wx' });
+  return { json, markdown, sha256: report.sha256 };
+}
+
+/** The report document: the listing and the SHA-256 over it. */
+export function residencyReportFile(listing: ResidencyListing, producedBy: string): ResidencyReportFile {
+  return {
     kind: 'silo-residency-report',
     algorithm: 'sha256',
     hashOf: 'the UTF-8 bytes of JSON.stringify(listing), i.e. the "listing" member re-serialised without spaces',
-    sha256,
+    sha256: residencyHash(listing),
     producedBy,
     listing,
   };
-  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
-  writeFileSync(markdown, residencyMarkdown(listing, sha256, producedBy), { mode: 0o600, flag: 'wx' });
-  return { json, markdown, sha256 };
+}
+
+/** `2026-12-03T07-06-30-870Z`: the listing's time, safe in a file name. */
+export function residencyStamp(listing: ResidencyListing): string {
+  return listing.generatedAt.replace(/[:.]/g, '-');
 }
 
 function cell(text: string | number | null): string {
