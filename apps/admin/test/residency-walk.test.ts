@@ -7,9 +7,8 @@
  * or object holding a marker must be in a place of that jurisdiction. The fleet's own
  * listing (`fleet.residency()`) must agree: no violation, no orphan.
  *
- * Not covered here: a move to the Turso stand-in (its bytes then live in the stand-in's
- * folder, i.e. in "Turso"); the listing of Turso instances is tested in
- * packages/fleet/test/residency-turso.test.ts.
+ * The move to Turso is walked in packages/fleet/test/residency.test.ts ("after a move from
+ * local files to Turso"): it needs a fleet opened on the Turso engine, and this one is local.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -81,7 +80,7 @@ describe('every byte of every instance stays in its jurisdiction', () => {
     await fleet?.close();
     await s3?.close();
     for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
+      if (value === undefined) Reflect.deleteProperty(process.env, key);
       else process.env[key] = value;
     }
     if (work) removeDir(work);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,5 +96,34 @@ describe('residency of Turso instances', () => {
     expect(acme?.places).toEqual([expect.objectContaining({ kind: 'turso', location: `turso:${STANDIN_GROUPS.eu}`, jurisdiction: 'eu', tursoLocations: ['aws-eu-west-1'] })]);
     const globex = listing.instances.find((instance) => instance.name === 'globex');
     expect(globex?.places).toEqual([expect.objectContaining({ location: `turso:${STANDIN_GROUPS.us}`, jurisdiction: 'us', tursoLocations: ['aws-us-east-1'] })]);
+  });
+
+  it('after a move from local files to Turso, the instance is in its group only: no byte left in the data folder, nothing orphaned', async () => {
+    const dataDir = path.join(suite, 'moving');
+    const marks = { eu: `MOVE-EU-${process.pid}-${Date.now()}`, us: `MOVE-US-${process.pid}-${Date.now()}` };
+    const local = await openFleet({ schema: sampleSchema(), dataDir });
+    for (const [name, jurisdiction] of [['mover-eu', 'eu'], ['mover-us', 'us']] as const) {
+      await local.create(name, { jurisdiction });
+      await local.withInstance(name, (db) => db.execute('INSERT INTO notes (body) VALUES (?)', [marks[jurisdiction]]));
+    }
+    expect((await local.residency()).instances.map((instance) => instance.places.some((place) => place.kind === 'database' && place.jurisdiction === instance.jurisdiction))).toEqual([true, true]);
+    await local.close();
+    const moving = await openFleet({ schema: sampleSchema(), dataDir, engineKind: 'turso', turso: { ...standin.settings, databasePrefix: 'mv-res-' } });
+    try {
+      expect((await moving.moveInstances({ to: 'turso' })).moved).toBe(2);
+      const listing = await moving.residency();
+      expect(listing.ok).toBe(true);
+      expect(listing.instances.map((instance) => [instance.name, instance.places.map((place) => [place.kind, place.location, place.jurisdiction, place.tursoLocations])])).toEqual([
+        ['mover-eu', [['turso', `turso:${STANDIN_GROUPS.eu}`, 'eu', ['aws-eu-west-1']]]],
+        ['mover-us', [['turso', `turso:${STANDIN_GROUPS.us}`, 'us', ['aws-us-east-1']]]],
+      ]);
+      // Not a byte of either instance is left on this machine's data folder.
+      for (const file of readdirSync(dataDir, { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile())) {
+        const content = readFileSync(path.join(file.parentPath, file.name)).toString('latin1');
+        expect(content.includes(marks.eu) || content.includes(marks.us), path.join(file.parentPath, file.name)).toBe(false);
+      }
+    } finally {
+      await moving.close();
+    }
   });
 });
