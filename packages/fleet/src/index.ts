@@ -91,6 +91,7 @@ export type {
   InstanceResidency,
   PlaceKind,
   ResidencyBucket,
+  ResidencyErasure,
   ResidencyFolder,
   ResidencyListing,
   ResidencyOptions,

@@ -40,6 +40,20 @@ describe('residency of local instances', () => {
     expect(after.violations).toEqual([{ instance: 'acme', instanceJurisdiction: 'eu', location: outside, placeJurisdiction: null, bytes: readFileSync(file).length }]);
   });
 
+  it('backups of a purged instance are listed as awaiting erasure, not as orphans; backups of an unknown id are orphans', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('leaving', { jurisdiction: 'us' });
+    await fleet.backups.now('leaving');
+    const id = fleet.get('leaving').id;
+    await fleet.delete('leaving');
+    await fleet.purge('leaving');
+    const listing = await fleet.residency();
+    expect(listing.ok).toBe(true);
+    expect(listing.instances).toEqual([]);
+    expect(listing.awaitingErasure).toEqual([expect.objectContaining({ instanceId: id, region: 'us-east', jurisdiction: 'us', files: expect.any(Number) })]);
+    expect(listing.awaitingErasure[0]?.location).toMatch(new RegExp(`us-east/backups/instances/${id}$`));
+  });
+
   it('reports are written with a hash that verifies, and a changed report does not', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });

@@ -244,6 +244,37 @@ export default function Residency({ loaderData }: Route.ComponentProps) {
             ))}
           </section>
 
+          {listing.awaitingErasure.length > 0 ? (
+            <section aria-labelledby="erasure-h" className="overview-section">
+              <h2 id="erasure-h">Backups of purged instances</h2>
+              <p className="muted small">Kept until retention erases them (SILO_BACKUP_PURGE_AFTER_DAYS).</p>
+              <div className="table-wrap">
+                <table className="data" aria-label="Backups of purged instances">
+                  <thead>
+                    <tr>
+                      <th scope="col">Location</th>
+                      <th scope="col">Jurisdiction</th>
+                      <th scope="col">Files</th>
+                      <th scope="col">Size</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {listing.awaitingErasure.map((entry) => (
+                      <tr key={entry.location}>
+                        <td className="detail">
+                          <code>{entry.location}</code>
+                        </td>
+                        <td>{entry.jurisdiction ?? 'none'}</td>
+                        <td className="num">{entry.files}</td>
+                        <td className="num">{formatBytes(entry.bytes)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </section>
+          ) : null}
+
           <section aria-labelledby="report-h" className="overview-section card stack">
             <h2 id="report-h">Report for an auditor</h2>
             <p className="muted small">

@@ -107,6 +107,16 @@ export function renderResidency(listing: ResidencyListing, style: Style): string
       ),
     );
   }
+  if (listing.awaitingErasure.length > 0) {
+    out.push('', 'Backups of purged instances, awaiting erasure by retention:');
+    out.push(
+      renderTable(
+        ['Location', 'Jurisdiction', 'Files', 'Bytes'],
+        listing.awaitingErasure.map((entry) => [entry.location, entry.jurisdiction ?? '—', String(entry.files), formatBytes(entry.bytes)]),
+        { style, align: ['left', 'left', 'right', 'right'] },
+      ),
+    );
+  }
   if (listing.inFlight.length > 0) {
     out.push('', `Operations in flight: ${listing.inFlight.map((entry) => `${entry.name || '(unnamed)'} at ${entry.location} (${entry.jurisdiction ?? 'none'})`).join('; ')}`);
   }

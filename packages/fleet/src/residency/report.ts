@@ -97,6 +97,11 @@ export function residencyMarkdown(listing: ResidencyListing, sha256: string, pro
     }
     lines.push('');
   }
+  if (listing.awaitingErasure.length > 0) {
+    lines.push('## Backups of purged instances, awaiting erasure', '', '| Instance id | Location | Jurisdiction | Files | Bytes |', '|---|---|---|---|---|');
+    for (const e of listing.awaitingErasure) lines.push(`| ${e.instanceId} | ${cell(e.location)} | ${cell(e.jurisdiction)} | ${e.files} | ${e.bytes} |`);
+    lines.push('');
+  }
   if (listing.inFlight.length > 0) {
     lines.push('## Operations in flight', '');
     for (const f of listing.inFlight) lines.push(`- ${f.name || '(unnamed)'}: ${f.location} (${cell(f.jurisdiction)}, ${f.bytes} bytes)`);

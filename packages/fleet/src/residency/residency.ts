@@ -85,6 +85,15 @@ export interface ResidencyOrphan {
   readonly reason: string;
 }
 
+export interface ResidencyErasure {
+  readonly instanceId: string;
+  readonly location: string;
+  readonly region: string | null;
+  readonly jurisdiction: string | null;
+  readonly files: number;
+  readonly bytes: number;
+}
+
 export interface ResidencyWarning {
   readonly code: 'SHARED_FILESYSTEM' | 'TURSO_UNREADABLE' | 'LOCATION_UNREADABLE';
   readonly message: string;
@@ -98,6 +107,8 @@ export interface ResidencyListing {
   readonly folders: readonly ResidencyFolder[];
   readonly buckets: readonly ResidencyBucket[];
   readonly instances: readonly InstanceResidency[];
+  /** Backups of purged instances, kept until retention erases them: bytes of no live instance, but not orphans. */
+  readonly awaitingErasure: readonly ResidencyErasure[];
   /** Files of operations still running (a temp name whose process is alive) for a name not in the catalog yet. */
   readonly inFlight: readonly (ResidencyPlace & { readonly name: string })[];
   readonly violations: readonly ResidencyViolation[];
@@ -312,9 +323,24 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   for (const { instance, entry, kind, location, files, bytes } of backupSums.values()) {
     attribute(instance, { ...entry, bytes }, kind, location, files);
   }
+  const awaitingErasure: ResidencyErasure[] = [];
   for (const [key, set] of purgedSets) {
     const id = key.slice(key.lastIndexOf('|') + 1);
-    if (set.marker || knownIds.has(id)) continue;
+    if (set.marker || knownIds.has(id)) {
+      // A purged instance's backups, kept until retention erases them (SILO_BACKUP_PURGE_AFTER_DAYS).
+      const first = set.entries[0];
+      if (first) {
+        awaitingErasure.push({
+          instanceId: id,
+          location: `${first.area.root}/instances/${id}`,
+          region: first.area.region?.id ?? null,
+          jurisdiction: first.area.jurisdiction,
+          files: set.entries.length,
+          bytes: set.entries.reduce((sum, entry) => sum + entry.bytes, 0),
+        });
+      }
+      continue;
+    }
     for (const entry of set.entries) orphan(entry, `backups of instance id ${id}, which the catalog does not know and which carry no purge marker (silo doctor --mark-orphan-backups)`);
   }
 
@@ -359,7 +385,9 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   }
 
   const scope = options.instance;
-  const clonesOf = (id: string): string[] => rows.filter((row) => row.clonedFrom?.id === id).map((row) => row.name);
+  const clones = new Map<string, string[]>();
+  for (const row of rows) if (row.clonedFrom) clones.set(row.clonedFrom.id, [...(clones.get(row.clonedFrom.id) ?? []), row.name]);
+  const clonesOf = (id: string): string[] => clones.get(id) ?? [];
   const instances: InstanceResidency[] = rows
     .filter((row) => scope === undefined || row.name === scope)
     .map((row) => ({
@@ -383,6 +411,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
     folders,
     buckets,
     instances,
+    awaitingErasure: scope === undefined ? awaitingErasure : [],
     inFlight: scope === undefined ? inFlight : inFlight.filter((entry) => entry.name === scope),
     violations: scopedViolations,
     orphans: scopedOrphans.sort((a, b) => (a.location < b.location ? -1 : 1)),
