@@ -114,6 +114,34 @@ describe('silo residency', () => {
     }
   });
 
+  it('silo import of a local file stages the copy inside the target region, never in TMPDIR (killed right after staging)', async () => {
+    const { dir: scratch, cleanup: removeScratch } = tempDir('silo-residency-import-');
+    try {
+      // Content of its own (a random title: the statement's text holds no data), so its bytes are unique.
+      const write = await silo(dir, ['query', 'globex', "INSERT INTO todos (title, completed, created_at, updated_at) VALUES (hex(randomblob(32)), 0, 0, 0)", '--write']);
+      expect(write.code, write.stderr).toBe(0);
+      const source = path.join(scratch, 'globex.sqlite');
+      expect((await silo(dir, ['export', 'globex', '-o', source])).code).toBe(0);
+      const tmp = path.join(scratch, 'tmp');
+      mkdirSync(tmp);
+      const killed = await silo(dir, ['import', source, 'globex-import', '--jurisdiction', 'us'], { env: { SILO_FAILPOINT: 'import:after-stage', TMPDIR: tmp } });
+      expect(killed.code).toBe(null); // SIGKILL, as by kill -9, with the staged copy on disk
+      const bytes = readFileSync(source);
+      // The export is a byte copy of globex's own file, which does not count.
+      const copies = [...filesIn(dir), ...filesIn(tmp)].filter((file) => path.basename(file) !== 'globex.db' && readFileSync(file).equals(bytes));
+      expect(copies).toHaveLength(1);
+      expect(copies[0]).toMatch(new RegExp(`^${path.join(dir, 'regions', 'us-east', 'tenants').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/[0-9a-f]{2}/globex-import\\.db\\.tmp-`));
+      // tsx keeps its compile cache in TMPDIR: code, not data.
+      expect(readdirSync(tmp).filter((entry) => !entry.startsWith('tsx-'))).toEqual([]);
+      // The next command reconciles the interrupted import: nothing of it is left, nothing orphaned.
+      const after = json<ResidencyListing>(await silo(dir, ['residency', '--json']));
+      expect(after.ok).toBe(true);
+      expect(after.instances.find((instance) => instance.name === 'globex-import')?.places ?? []).toEqual([]);
+    } finally {
+      removeScratch();
+    }
+  });
+
   it('an orphan (a file of no instance) is reported: exit 1', async () => {
     const planted = path.join(dir, 'regions', 'eu-west', 'tenants', 'ab', 'ghost.db');
     const stray = path.join(dir, 'regions', 'eu-west', 'backups', 'instances', '00000000-0000-0000-0000-000000000000', 'chunks', 'abc');
@@ -136,3 +164,9 @@ describe('silo residency', () => {
     }
   });
 });
+
+function filesIn(root: string): string[] {
+  return readdirSync(root, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
