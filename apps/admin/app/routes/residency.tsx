@@ -39,7 +39,7 @@ function Verdict({ listing }: { listing: ResidencyListing }) {
 }
 
 export default function Residency({ loaderData }: Route.ComponentProps) {
-  const { listing, sha256, error, instance } = loaderData;
+  const { listing, sha256, error, instance, totalInstances } = loaderData;
   const navigation = useNavigation();
   const loading = navigation.state === 'loading' && navigation.location.pathname === '/residency';
   return (
@@ -196,6 +196,11 @@ export default function Residency({ loaderData }: Route.ComponentProps) {
           <section aria-labelledby="instances-h" className="overview-section">
             <h2 id="instances-h">Instances</h2>
             {listing.instances.length === 0 ? <p className="muted">No instances.</p> : null}
+            {totalInstances > listing.instances.length ? (
+              <p className="muted small" data-testid="residency-cut">
+                Showing {listing.instances.length} of {totalInstances} instances. Narrow to one instance above, or download the report (below) for all of them.
+              </p>
+            ) : null}
             {listing.instances.map((entry) => (
               <div key={entry.id} className="card stack" data-instance={entry.name}>
                 <h3>
