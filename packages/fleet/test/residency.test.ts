@@ -54,6 +54,18 @@ describe('residency of local instances', () => {
     expect(listing.awaitingErasure[0]?.location).toMatch(new RegExp(`us-east/backups/instances/${id}$`));
   });
 
+  it('warns that console write statements keep their text in the catalog, which has no jurisdiction', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    expect((await fleet.residency()).warnings.map((warning) => warning.code)).not.toContain('CATALOG_STATEMENT_TEXT');
+    await fleet.query('acme', "INSERT INTO notes (body) VALUES ('Jane Doe, jane@example.eu')", undefined, { readOnly: false });
+    const listing = await fleet.residency();
+    expect(listing.ok).toBe(true);
+    const warning = listing.warnings.find((entry) => entry.code === 'CATALOG_STATEMENT_TEXT');
+    expect(warning?.message).toContain('the text of 1 SQL statement run in the console');
+    expect(fleet.audit({ operation: 'query (write)' }).items[0]?.detail).toEqual({ sql: expect.stringContaining('jane@example.eu') });
+  });
+
   it('reports are written with a hash that verifies, and a changed report does not', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });

@@ -18,6 +18,9 @@ function hostOf(parts: ResidencyParts): ResidencyHost {
     settings: parts.settings,
     instances: () => [...parts.catalog.each({})],
     knownIds: () => parts.catalog.knownInstanceIds(),
+    statementTexts: (instance) =>
+      parts.catalog.audit({ operation: 'query (write)', limit: 1, ...(instance ? { instance } : {}) }).total +
+      (instance ? 0 : parts.catalog.audit({ operation: 'query (fleet)', limit: 1 }).total),
     clock: Date.now,
     ...(turso
       ? {

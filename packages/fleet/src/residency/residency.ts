@@ -95,7 +95,7 @@ export interface ResidencyErasure {
 }
 
 export interface ResidencyWarning {
-  readonly code: 'SHARED_FILESYSTEM' | 'TURSO_UNREADABLE' | 'LOCATION_UNREADABLE';
+  readonly code: 'SHARED_FILESYSTEM' | 'TURSO_UNREADABLE' | 'LOCATION_UNREADABLE' | 'CATALOG_STATEMENT_TEXT';
   readonly message: string;
 }
 
@@ -125,6 +125,8 @@ export interface ResidencyHost {
   /** Ids of instances in the catalog or in a recorded purge. */
   readonly knownIds: () => ReadonlySet<string>;
   readonly clock: () => number;
+  /** Audit entries that keep the text of a statement run on instance data (console writes, fleet queries), for one instance or all. */
+  readonly statementTexts?: (instance: string | undefined) => number;
   /** The locations of a Turso group, read through the Platform API; absent without the Turso engine. */
   readonly tursoGroupLocations?: (group: string) => Promise<string[]>;
 }
@@ -385,6 +387,13 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   }
 
   const scope = options.instance;
+  const statements = host.statementTexts?.(scope) ?? 0;
+  if (statements > 0) {
+    warnings.push({
+      code: 'CATALOG_STATEMENT_TEXT',
+      message: `The audit log keeps the text of ${statements} SQL statement${statements === 1 ? '' : 's'} run in the console's write mode or as fleet queries${scope ? ` on ${scope}` : ''} (and the console history keeps query texts). The catalog has no jurisdiction: a literal value in such a statement (a name, an e-mail) is tenant data outside its jurisdiction. Use bound parameters or the app for personal data (docs/sovereignty.md).`,
+    });
+  }
   const clones = new Map<string, string[]>();
   for (const row of rows) if (row.clonedFrom) clones.set(row.clonedFrom.id, [...(clones.get(row.clonedFrom.id) ?? []), row.name]);
   const clonesOf = (id: string): string[] => clones.get(id) ?? [];
