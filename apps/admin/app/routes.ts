@@ -19,6 +19,8 @@ export default [
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
     route('backups', 'routes/backups.tsx'),
+    route('residency', 'routes/residency.tsx'),
+    route('residency/report', 'routes/residency-report.ts'),
     route('migrations', 'routes/migrations.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
     route('audit', 'routes/audit.tsx'),

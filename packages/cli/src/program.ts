@@ -13,6 +13,7 @@ import { registerLifecycle } from './commands/lifecycle';
 import { registerMigrate } from './commands/migrate';
 import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
+import { registerResidency } from './commands/residency';
 import { registerTransfer } from './commands/transfer';
 
 function packageVersion(): string {
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDoctor(program, ctx);
   registerBackup(program, ctx);
   registerAudit(program, ctx);
+  registerResidency(program, ctx);
   registerDemo(program, ctx);
   registerAdmin(program, ctx);
 

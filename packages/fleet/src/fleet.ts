@@ -26,6 +26,9 @@ import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './m
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
+import { listResidency, reportResidency, residencyDocument } from './residency/fleet-residency';
+import type { ResidencyListing, ResidencyOptions } from './residency/residency';
+import type { ResidencyReportFile, WrittenReport } from './residency/report';
 
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
@@ -863,6 +866,31 @@ export class Fleet {
     }
     for (const entry of report.interrupted) this.#handles.invalidate(entry.id);
     return report;
+  }
+
+  /**
+   * Where every byte of every instance (or of `options.instance`) lives, judged by walking
+   * every configured folder and backup location, with the residency checks: bytes in another
+   * jurisdiction's place, orphans, jurisdictions sharing a filesystem (docs/sovereignty.md).
+   */
+  residency(options: ResidencyOptions = {}): Promise<ResidencyListing> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return listResidency({ settings: this.settings, catalog: this.#catalog }, options);
+  }
+
+  /** `residency()` written to `dir` as JSON and Markdown with its SHA-256; the audit log records who and the hash. */
+  residencyReport(dir: string, options: ResidencyOptions & ActorOption = {}): Promise<WrittenReport & { listing: ResidencyListing }> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: options.actor ?? this.#actor });
+  }
+
+  /** The same report as a document (for a download), audited the same way. */
+  residencyReportDocument(options: ResidencyOptions & ActorOption = {}): Promise<ResidencyReportFile> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: options.actor ?? this.#actor });
   }
 
   /**

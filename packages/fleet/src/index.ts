@@ -89,5 +89,23 @@ export { DISPLAY_NAME_MAX_LENGTH, escapeChar, unsafeCharPattern, validateDisplay
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';
 export type { OrphanBackupSet, OrphanScan } from './backups/orphans';
+export { uploadStagingFile, type UploadPlacement } from './residency/staging';
+export { residencyHash, verifyResidencyReport } from './residency/residency';
+export type {
+  InstanceResidency,
+  PlaceKind,
+  ResidencyBucket,
+  ResidencyErasure,
+  ResidencyFolder,
+  ResidencyListing,
+  ResidencyOptions,
+  ResidencyOrphan,
+  ResidencyPlace,
+  ResidencyViolation,
+  ResidencyWarning,
+} from './residency/residency';
+export type { Filesystem } from './residency/mounts';
+export { residencyMarkdown } from './residency/report';
+export type { ResidencyReportFile, WrittenReport } from './residency/report';
 export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';

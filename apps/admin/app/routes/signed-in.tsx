@@ -20,6 +20,7 @@ const NAV = [
   { to: '/query', label: 'Fleet query', end: false },
   { to: '/migrations', label: 'Migrations', end: false },
   { to: '/backups', label: 'Backups', end: false },
+  { to: '/residency', label: 'Residency', end: false },
   { to: '/audit', label: 'Audit log', end: false },
 ];
 

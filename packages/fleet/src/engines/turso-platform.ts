@@ -113,6 +113,12 @@ export class TursoPlatform {
     await this.getGroup(group);
   }
 
+  /** The locations (Turso's codes, e.g. "fra") a group's databases are placed in, as the Platform API reports them. */
+  async groupLocations(group: string): Promise<{ locations: string[]; primary: string | undefined }> {
+    const { locations, primary } = await this.getGroup(group);
+    return { locations: [...locations], primary };
+  }
+
   /**
    * A group token. `expiration` is Turso's duration syntax (`1d`, `12h`, `2w1d30m`); Turso's
    * default is a token that never expires, which Silo never asks for.
