@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -104,5 +104,25 @@ describe('finding 2: an upload brings no state of its own beyond its rows', () =
       message: expect.stringContaining('integrity check'),
     });
     expect(fleet.list().items.map((instance) => instance.name)).toEqual(['acme']);
+  });
+});
+
+describe('finding 4: a redacted download keeps no removed value anywhere in the file', () => {
+  it("not even in the planner's statistics: ANALYZE (a console write) samples index keys into sqlite_stat4", async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const secret = `secret-${'t'.repeat(64)}`;
+    await fleet.query('acme', "INSERT INTO notes (body, tag) VALUES ('kept', 'public'), ('gone', ?)", [secret], { readOnly: false });
+    await fleet.query('acme', 'ANALYZE', [], { readOnly: false });
+    const exported = await fleet.exportStream('acme', { redact: ["DELETE FROM notes WHERE tag LIKE 'secret-%'"] });
+    const chunks: Buffer[] = [];
+    for await (const chunk of exported.stream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.toString('latin1')).not.toContain(secret);
+    const file = path.join(tempDir(), 'redacted.sqlite');
+    writeFileSync(file, bytes);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'kept' }]);
+    db.close();
   });
 });
