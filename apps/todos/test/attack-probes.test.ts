@@ -140,6 +140,39 @@ function silo(dataDir: string, args: readonly string[]): Promise<{ code: number 
   });
 }
 
+describe('finding 3: a list imported with more todos than the limit', () => {
+  const MAX = 5_000;
+  const OVER = 3 * MAX;
+
+  async function countTodos(name: string, where: string): Promise<number> {
+    const fleet = await server.fleet();
+    return fleet.withInstance(name, async (db) => Number((await db.execute(`SELECT count(*) AS n FROM todos WHERE ${where}`)).rows[0]?.['n']));
+  }
+
+  it('costs each request at most the limit in rows: counts, “toggle all” and “clear completed” are bounded', async () => {
+    const name = uniqueName('probe-over');
+    const owner = await createList(base, name);
+    // What an upload within the size cap may hold: the app never let these rows in.
+    const fleet = await server.fleet();
+    await fleet.withInstance(name, (db) =>
+      db.execute(
+        `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${OVER})
+         INSERT INTO todos (title, completed, created_at, updated_at) SELECT 'imported ' || i, 0, 0, 0 FROM n`,
+      ),
+    );
+    const page = await get(base, `/t/${name}`, owner);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain(OVER.toLocaleString('en'));
+    const csrf = csrfFrom(page.body);
+    expect((await post(base, `/t/${name}?index`, { intent: 'toggle-all', completed: 'true', csrf }, { cookie: owner })).status).toBe(303);
+    expect(await countTodos(name, 'completed = 1')).toBe(MAX);
+    expect((await post(base, `/t/${name}?index`, { intent: 'clear-completed', csrf }, { cookie: owner })).status).toBe(303);
+    expect(await countTodos(name, '1')).toBe(OVER - MAX);
+    // Still full: an add is refused, whatever the count beyond the limit.
+    expect((await post(base, `/t/${name}?index`, { intent: 'add', title: 'one more', csrf }, { cookie: owner })).status).toBe(409);
+  });
+});
+
 describe('finding 9: the settings rename refuses what acts on a terminal', () => {
   it('refuses ESC, CR/LF, C1 and bidi overrides in the display name with 400, and keeps the old name', async () => {
     const name = uniqueName('probe-name');
