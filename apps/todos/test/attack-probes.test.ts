@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, createList, csrfFrom, get, post, uniqueName } from './http';
+import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
 import { APP_DIR, startServer, type TestServer } from './server';
 
 let server: TestServer;
@@ -170,6 +170,25 @@ describe('finding 3: a list imported with more todos than the limit', () => {
     expect(await countTodos(name, '1')).toBe(OVER - MAX);
     // Still full: an add is refused, whatever the count beyond the limit.
     expect((await post(base, `/t/${name}?index`, { intent: 'add', title: 'one more', csrf }, { cookie: owner })).status).toBe(409);
+  });
+});
+
+describe('finding 3: what one account adds to every page that lists members', () => {
+  it('refuses an email longer than 254 characters when a list is created and when an invite is accepted', async () => {
+    const long = `${'a'.repeat(15_000)}@example.test`;
+    const name = uniqueName('probe-mail');
+    const created = await post(base, '/?index', createFields(name, { email: long }));
+    expect(created.status).toBe(400);
+    expect(created.cookie).toBeUndefined();
+    const { name: team, owner } = await teamList('probe-mail-inv');
+    const csrf = csrfFrom((await get(base, `/t/${team}/settings`, owner)).body);
+    const invite = await post(base, `/t/${team}/settings`, { intent: 'invite', csrf }, { cookie: owner });
+    const link = /\/t\/[a-z0-9-]+\/invite\/[A-Za-z0-9_-]+/.exec(invite.body)?.[0] ?? '';
+    const joined = await post(base, link, { email: long, password: PASSWORD });
+    expect(joined.status).toBe(400);
+    expect(joined.cookie).toBeUndefined();
+    const fitting = `${'b'.repeat(240)}@example.test`;
+    expect((await post(base, link, { email: fitting, password: PASSWORD })).status).toBe(302);
   });
 });
 
