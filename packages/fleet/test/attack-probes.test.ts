@@ -2,6 +2,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import type { SqlValue } from '../src/index';
 import { fileOf, filesUnder, tempDir, tempFleet } from './helpers';
 
 /**
@@ -22,7 +23,7 @@ describe('finding 1: a read-only query changes nothing on disk, whatever its spe
     await reopened.query('acme', 'SELECT count(*) FROM notes');
     const before = { bytes: readFileSync(file), mtime: statSync(file).mtimeMs, files: filesUnder(path.join(dataDir, 'regions')).sort() };
 
-    const attempts: [sql: string, args?: unknown[]][] = [
+    const attempts: [sql: string, args?: SqlValue[]][] = [
       [`VACUUM INTO '${target}'`],
       [`/* c */ VaCuUm /* c */ "main" /* c */ InTo '${target}'`],
       [`VACUUM main INTO ?`, [target]],
