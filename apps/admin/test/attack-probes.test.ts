@@ -104,4 +104,23 @@ describe('admin console attack probes', () => {
       .map((entry) => `${entry} ${(lstatSync(entry).mode & 0o777).toString(8)}`);
     expect(loose).toEqual([]);
   });
+
+  it('finding 7: sign-in guesses from fresh addresses of one IPv6 /64 share one budget; the admin elsewhere still signs in', async () => {
+    const proxiedDir = tempDataDir();
+    const proxied = await startServer(proxiedDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_SIGNIN_ATTEMPTS: '3', SILO_TRUST_PROXY: '1' });
+    try {
+      const attempt = async (xff: string, password: string): Promise<number> => {
+        const client = new Client(proxied.url);
+        const response = await client.request('/login', { method: 'POST', body: new URLSearchParams({ email: EMAIL, password, next: '/' }), headers: { 'x-forwarded-for': xff } });
+        return response.status;
+      };
+      const codes: number[] = [];
+      for (let i = 1; i <= 6; i++) codes.push(await attempt(`2001:db8:bad:1::${i.toString(16)}`, 'not-the-password'));
+      expect(codes).toEqual([401, 401, 401, 429, 429, 429]);
+      expect(await attempt('2001:db8:900d:1::1', PASSWORD)).toBe(302);
+    } finally {
+      await proxied.stop();
+      removeDir(proxiedDir);
+    }
+  });
 });

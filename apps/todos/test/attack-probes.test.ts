@@ -192,6 +192,30 @@ describe('finding 3: what one account adds to every page that lists members', ()
   });
 });
 
+describe('finding 7: sign-in guesses from one IPv6 network', () => {
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await startServer({ SILO_TRUST_PROXY: '1', SILO_SIGNIN_LIMIT_PER_ACCOUNT: '3', SILO_SIGNIN_LIMIT_PER_IP: '6' });
+  });
+  afterAll(async () => {
+    await proxied?.stop();
+  });
+
+  it('a fresh address of the same /64 per guess does not reset the limits; the owner elsewhere still signs in', async () => {
+    const name = uniqueName('probe-v6');
+    await createList(proxied.url, name);
+    const statuses: number[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const reply = await post(proxied.url, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: `wrong guess ${i}` }, { headers: { 'x-forwarded-for': `2001:db8:bad:1::${i.toString(16)}` } });
+      statuses.push(reply.status);
+    }
+    expect(statuses.slice(0, 3)).toEqual([400, 400, 400]);
+    expect(statuses.slice(3)).toEqual([429, 429, 429, 429, 429]);
+    const owner = await post(proxied.url, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD }, { headers: { 'x-forwarded-for': '2001:db8:900d:1::1' } });
+    expect(owner.status).toBe(302);
+  });
+});
+
 describe('finding 9: the settings rename refuses what acts on a terminal', () => {
   it('refuses ESC, CR/LF, C1 and bidi overrides in the display name with 400, and keeps the old name', async () => {
     const name = uniqueName('probe-name');
