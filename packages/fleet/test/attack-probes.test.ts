@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { SqlValue } from '../src/index';
+import { guardStatement } from '../src/query/statement-guard.mjs';
 import { fileOf, filesUnder, tempDir, tempFleet } from './helpers';
 
 /**
@@ -125,5 +126,31 @@ describe('finding 4: a redacted download keeps no removed value anywhere in the 
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'kept' }]);
     db.close();
+  });
+});
+
+describe('finding 1: pragmas that act while SQLite prepares them', () => {
+  it('are refused however many empty statements come first, before SQLite sees them', () => {
+    const db = new Database(':memory:');
+    const tempDirBefore = db.pragma('temp_store_directory', { simple: true });
+    const elsewhere = tempDir('silo-temp-store-');
+    try {
+      for (const sql of [
+        '; PRAGMA recursive_triggers = 1',
+        ';;; ;;; ;;; PRAGMA main.writable_schema = 1',
+        ` ; /* c */ ; PRAGMA temp_store_directory = '${elsewhere}'`,
+        '; EXPLAIN PRAGMA recursive_triggers = 1',
+      ]) {
+        const verdict = guardStatement(db, sql, [], true);
+        expect(verdict.ok, sql).toBe(false);
+        if (!verdict.ok) expect(verdict.refusal.refused, sql).toMatch(/^PRAGMA /);
+      }
+      // Nothing took effect: not on this connection, and not for the whole process.
+      expect(db.pragma('recursive_triggers', { simple: true })).toBe(0);
+      expect(db.pragma('temp_store_directory', { simple: true })).toBe(tempDirBefore);
+    } finally {
+      db.pragma("temp_store_directory = ''");
+      db.close();
+    }
   });
 });
