@@ -216,6 +216,33 @@ describe('finding 7: sign-in guesses from one IPv6 network', () => {
   });
 });
 
+describe('finding 3: an imported list brings no sessions along', () => {
+  it('an upload with many sessions becomes a list without any; its owner signs in again', async () => {
+    const name = uniqueName('probe-sess');
+    await createList(base, name);
+    const fleet = await server.fleet();
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'silo-probe-sessions-')), 'with-sessions.sqlite');
+    try {
+      // Sessions a file's author made up: each sign-in's clean-up would scan every one of them.
+      await fleet.withInstance(name, (db) =>
+        db.execute(
+          `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50000)
+           INSERT INTO sessions (id, user_id, created_at, expires_at) SELECT 'made-up-' || i, (SELECT min(id) FROM users), 0, 9e15 FROM n`,
+        ),
+      );
+      await fleet.exportTo(name, file);
+      const copy = uniqueName('probe-sess-copy');
+      await fleet.importFile(copy, file, { jurisdiction: 'eu' });
+      const left = await fleet.withInstance(copy, async (db) => Number((await db.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.['n']));
+      expect(left).toBe(0);
+      const signedIn = await post(base, `/t/${copy}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+      expect(signedIn.status).toBe(302);
+    } finally {
+      rmSync(path.dirname(file), { recursive: true, force: true });
+    }
+  });
+});
+
 describe('finding 9: the settings rename refuses what acts on a terminal', () => {
   it('refuses ESC, CR/LF, C1 and bidi overrides in the display name with 400, and keeps the old name', async () => {
     const name = uniqueName('probe-name');

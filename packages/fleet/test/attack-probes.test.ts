@@ -2,7 +2,7 @@ import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { SqlValue } from '../src/index';
+import { defineTenantSchema, type SqlValue } from '../src/index';
 import { guardStatement } from '../src/query/statement-guard.mjs';
 import { fileOf, filesUnder, tempDir, tempFleet } from './helpers';
 
@@ -152,5 +152,27 @@ describe('finding 1: pragmas that act while SQLite prepares them', () => {
       db.pragma("temp_store_directory = ''");
       db.close();
     }
+  });
+});
+
+describe('finding 3: what an upload may not bring along', () => {
+  it("runs the schema's upload clean-up on an upload, after its migrations", async () => {
+    const schema = defineTenantSchema({
+      id: 'auth',
+      migrations: [
+        { version: 1, name: 'users', sql: 'CREATE TABLE users (id INTEGER PRIMARY KEY) STRICT;' },
+        { version: 2, name: 'sessions', sql: 'CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id)) STRICT;' },
+      ],
+      uploadCleanup: ['DELETE FROM sessions'],
+    });
+    const { fleet } = await tempFleet({ schema });
+    const file = path.join(tempDir(), 'upload.sqlite');
+    const db = new Database(file);
+    db.exec(`${schema.migrations.map((migration) => migration.sql).join('\n')} PRAGMA user_version = 2;`);
+    db.exec(`INSERT INTO users (id) VALUES (1);
+      WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO sessions SELECT 'made-up-' || i, 1 FROM n;`);
+    db.close();
+    await fleet.importFile('uploaded', file, { jurisdiction: 'eu' });
+    expect((await fleet.query('uploaded', 'SELECT (SELECT count(*) FROM users), (SELECT count(*) FROM sessions)')).rows).toEqual([[1, 0]]);
   });
 });

@@ -99,6 +99,12 @@ export class ImportValidator {
         if (missing.length > 0) throw importRejected(`it does not match "${schema.id}" schema version ${version}: missing ${listed(missing)}`);
       }
       const { to } = migrateSync(db, schema.migrations);
+      if (source === 'upload' && schema.uploadCleanup) {
+        const cleanup = schema.uploadCleanup;
+        db.transaction(() => {
+          for (const sql of cleanup) db.exec(sql);
+        })();
+      }
       db.pragma('wal_checkpoint(TRUNCATE)');
       return { fromVersion: version, toVersion: to };
     } finally {
