@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
-import { APP_DIR, startServer, type TestServer } from './server';
+import { APP_DIR, startServer, testEngine, type TestServer } from './server';
 
 let server: TestServer;
 let base: string;
@@ -64,7 +64,8 @@ describe('finding 4: no URL spelling hands a member the list’s data or a crede
 });
 
 describe('finding 4: the owner’s download after an operator ran ANALYZE on the list', () => {
-  it('holds no session id or invite token hash, not even as a sampled index key', async () => {
+  // Turso's servers refuse ANALYZE, so there the statistics this probes cannot arise.
+  it.skipIf(testEngine() === 'turso')('holds no session id or invite token hash, not even as a sampled index key', async () => {
     const { name, owner } = await teamList('probe-stat');
     const csrf = csrfFrom((await get(base, `/t/${name}/settings`, owner)).body);
     await post(base, `/t/${name}/settings`, { intent: 'invite', csrf }, { cookie: owner });
@@ -84,7 +85,8 @@ describe('finding 4: the owner’s download after an operator ran ANALYZE on the
 });
 
 describe('finding 8: after the app and the CLI have both worked on one data folder', () => {
-  it('every folder under it is 0700 and every file 0600, WAL, staging, backups and the secret included', async () => {
+  // Local files only: on Turso the tenants are not in the folder, and the stand-in's own files are.
+  it.skipIf(testEngine() === 'turso')('every folder under it is 0700 and every file 0600, WAL, staging, backups and the secret included', async () => {
     const name = uniqueName('probe-perm');
     const owner = await createList(base, name);
     const csrf = csrfFrom((await get(base, `/t/${name}`, owner)).body);
