@@ -6,6 +6,7 @@ import {
   hashToken,
   clientAddressOf,
   randomToken,
+  rateLimitKey,
   safeNextPath,
   sessionCookieOptions,
   verifyCsrfToken,
@@ -160,9 +161,13 @@ export function safeNext(name: string, next: unknown): string {
   return safeNextPath(next, { fallback: `/t/${name}`, within: `/t/${name}` });
 }
 
-/** Set by the request listener from the socket (or trusted proxies); a client-sent value is replaced. */
+/**
+ * The client, as the rate limits count it: the address the request listener set from the socket
+ * (or trusted proxies; a client-sent value is replaced), and an IPv6 client by its /64, which
+ * is how many addresses one client may have (@silo/web rateLimitKey).
+ */
 export function clientIp(request: Request): string {
-  return clientAddressOf(request);
+  return rateLimitKey(clientAddressOf(request));
 }
 
 interface Limiters {

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createSession } from './auth.server';
 import { getFleet } from './fleet.server';
 import { STORAGE_FULL_SIGN_UP, isStorageFull } from './storage.server';
+import { EMAIL_MAX_LENGTH } from './forms';
 
 export interface CreateValues {
   name: string;
@@ -14,7 +15,7 @@ export interface CreateValues {
 
 export type CreateErrors = Partial<Record<keyof CreateValues | 'password' | 'form', string>>;
 
-const emailSchema = z.email();
+const emailSchema = z.email().max(EMAIL_MAX_LENGTH);
 
 /**
  * Submissions of one rendered form share a nonce. A repeated submit of the same form (double

@@ -1,5 +1,4 @@
 import type { TenantConnection } from '@silo/fleet';
-import { TODO_METRICS_SQL } from '@silo/todo-schema';
 import type { Tenant } from './context.server';
 
 export interface Todo {
@@ -71,9 +70,14 @@ export interface TodoCounts {
   completed: number;
 }
 
-/** Whole-list counts (one pass over the completed index; the per-list limit bounds it). */
-export async function todoCounts(db: TenantConnection): Promise<TodoCounts> {
-  const { rows } = await db.execute(TODO_METRICS_SQL);
+/**
+ * Whole-list counts, read over at most `cap` todos (the app passes one past the per-list
+ * limit). The limit bounds what the app lets in, but not what an imported file holds: an
+ * upload within the size cap can carry millions of rows, and an unbounded count over them
+ * would hold every tenant's requests on each page view. A list over the limit counts as cap.
+ */
+export async function todoCounts(db: TenantConnection, cap: number): Promise<TodoCounts> {
+  const { rows } = await db.execute('SELECT count(*) AS todos, coalesce(sum(completed), 0) AS completed FROM (SELECT completed FROM todos LIMIT ?)', [cap]);
   const row = rows[0];
   return { total: Number(row?.['todos'] ?? 0), completed: Number(row?.['completed'] ?? 0) };
 }
@@ -86,8 +90,8 @@ export async function todoCounts(db: TenantConnection): Promise<TodoCounts> {
 export async function addTodo(db: TenantConnection, title: string, max: number): Promise<number | null> {
   const now = Date.now();
   const result = await db.execute(
-    'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM todos) < ?',
-    [title, now, now, max],
+    'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM (SELECT 1 FROM todos LIMIT ?)) < ?',
+    [title, now, now, max, max],
   );
   return result.rowsAffected === 1 ? Number(result.lastInsertRowid) : null;
 }
@@ -96,8 +100,19 @@ export async function setCompleted(db: TenantConnection, id: number, completed: 
   await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id = ?', [completed ? 1 : 0, Date.now(), id]);
 }
 
-export async function setAllCompleted(db: TenantConnection, completed: boolean): Promise<void> {
-  await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE completed <> ?', [completed ? 1 : 0, Date.now(), completed ? 1 : 0]);
+/**
+ * "Toggle all" and "clear completed" change at most `max` todos per request (the per-list
+ * limit, so all of any list the app built): a list imported with more than the limit takes
+ * several clicks, and no click holds the server for the time of millions of row writes.
+ */
+export async function setAllCompleted(db: TenantConnection, completed: boolean, max: number): Promise<void> {
+  // `completed = <the other value>` (it is 0 or 1) seeks the completed index; `<>` would scan.
+  await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id IN (SELECT id FROM todos WHERE completed = ? LIMIT ?)', [
+    completed ? 1 : 0,
+    Date.now(),
+    completed ? 0 : 1,
+    max,
+  ]);
 }
 
 export async function renameTodo(db: TenantConnection, id: number, title: string): Promise<void> {
@@ -108,13 +123,13 @@ export async function deleteTodo(db: TenantConnection, id: number): Promise<void
   await db.execute('DELETE FROM todos WHERE id = ?', [id]);
 }
 
-export async function clearCompleted(db: TenantConnection): Promise<void> {
-  await db.execute('DELETE FROM todos WHERE completed = 1');
+export async function clearCompleted(db: TenantConnection, max: number): Promise<void> {
+  await db.execute('DELETE FROM todos WHERE id IN (SELECT id FROM todos WHERE completed = 1 LIMIT ?)', [max]);
 }
 
 /** Reports the counts to the catalog (batched by the fleet) after a write, and returns them. */
-export async function touchMetrics(tenant: Tenant): Promise<TodoCounts> {
-  const counts = await todoCounts(tenant.db);
+export async function touchMetrics(tenant: Tenant, cap: number): Promise<TodoCounts> {
+  const counts = await todoCounts(tenant.db, cap);
   tenant.fleet.touch(tenant.name, { todos: counts.total, completed: counts.completed });
   return counts;
 }

@@ -68,4 +68,7 @@ export const todoSchema = defineTenantSchema({
     },
   ],
   metricsSql: TODO_METRICS_SQL,
+  // Sessions in an uploaded file were signed in elsewhere: none is valid here, and without a
+  // bound on their number each sign-in's clean-up would scan them all. Members sign in again.
+  uploadCleanup: ['DELETE FROM sessions'],
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { clientIp, createSession, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { EMAIL_MAX_LENGTH } from '../forms';
 import type { Tenant } from '../context.server';
 import type { Route } from './+types/invite';
 
@@ -49,7 +50,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   if (!(await validInvite(tenant, params.token))) throw invalidInvite();
   const password = String(form.get('password') ?? '');
   const errors: Errors = {};
-  if (!z.email().safeParse(email).success) errors.email = 'Enter a valid email address.';
+  if (!z.email().max(EMAIL_MAX_LENGTH).safeParse(email).success) errors.email = 'Enter a valid email address.';
   const problem = passwordProblem(password);
   if (problem) errors.password = problem;
   if (Object.keys(errors).length > 0) return data({ errors, email }, { status: 400 });

@@ -45,7 +45,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   return {
     todos: page.todos,
     page: { before: page.before, after: page.after, at: after !== undefined ? `after=${after}` : before !== undefined ? `before=${before}` : '' },
-    counts: await todoCounts(tenant.db),
+    counts: await todoCounts(tenant.db, maxTodosPerList + 1),
     maxTodos: maxTodosPerList,
     filter,
     editId: Number.isSafeInteger(edit) && edit > 0 ? edit : null,
@@ -84,7 +84,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         await setCompleted(db, id, form.get('completed') === 'true');
         break;
       case 'toggle-all':
-        await setAllCompleted(db, form.get('completed') === 'true');
+        await setAllCompleted(db, form.get('completed') === 'true', appConfig().maxTodosPerList);
         break;
       case 'edit':
         if (title) await renameTodo(db, id, title);
@@ -94,7 +94,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         await deleteTodo(db, id);
         break;
       case 'clear-completed':
-        await clearCompleted(db);
+        await clearCompleted(db, appConfig().maxTodosPerList);
         break;
       default:
         return data({ error: 'Unknown action.', title: '', addedId: null }, { status: 400 });
@@ -106,7 +106,7 @@ export async function action({ context, request }: Route.ActionArgs) {
     if (refusal) return data({ error: refusal, title, addedId: null }, { status: 507 });
     throw error;
   }
-  const counts = await touchMetrics(tenant);
+  const counts = await touchMetrics(tenant, appConfig().maxTodosPerList + 1);
   if (form.get(JS_FIELD) === '1') return { error: null, title: '', addedId };
   // Without JavaScript: post, redirect, get (a reload never repeats the write).
   const url = new URL(request.url);
