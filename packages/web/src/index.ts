@@ -14,3 +14,4 @@ export type { RequestInfo, RequestListenerOptions } from './request-listener';
 export { safeNextPath, type SafeNextPathOptions } from './next-path';
 export { NO_PROXY, forwardedFor, parseTrustProxy, trustProxySchema, type Forwarded, type TrustProxy } from './forwarded';
 export { allowedHosts, allowedHostsSchema, parseHostList, type AllowedHosts } from './hosts';
+export { readinessResponse, type ReadinessReport } from './readiness';
