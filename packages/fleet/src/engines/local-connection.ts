@@ -1,6 +1,6 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3';
 import path from 'node:path';
-import { SiloError } from '../errors';
+import { SiloError, isSiloError } from '../errors';
 import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import type { SqliteDatabase } from '../sqlite';
@@ -52,7 +52,7 @@ export class LocalConnection implements TenantConnection {
     // the free space left), so a capped instance on a disk with room never reads as DISK_FULL.
     if (this.#sizeCap && isFullError(error)) {
       const full = diskFullError(error, path.dirname(this.#db.name));
-      return full instanceof SiloError ? full : sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
+      return isSiloError(full, 'DISK_FULL') ? full : sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
     }
     return queryFailed(error, this.#db);
   }
@@ -83,7 +83,7 @@ function queryFailed(error: unknown, db: SqliteDatabase): unknown {
   if (error instanceof SiloError || !(error instanceof Error)) return error;
   // A write refused for a full disk (not for the instance's size cap: see disk-space.ts).
   const full = diskFullError(error, path.dirname(db.name));
-  if (full instanceof SiloError) return full;
+  if (isSiloError(full, 'DISK_FULL')) return full;
   const sqliteCode = (error as { code?: unknown }).code;
   return new SiloError('QUERY_FAILED', error.message, { cause: error, details: { sqliteCode } });
 }

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSyn
 import path from 'node:path';
 import type { Region } from '../config';
 import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, writingAt } from '../disk-space';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
@@ -248,7 +248,7 @@ export class LocalEngine implements Engine {
   /** A full disk is DISK_FULL (disk-space.ts); any other SQLITE_FULL under a cap is the cap. */
   #overCap(url: string, error: unknown): unknown {
     const full = diskFullError(error, path.dirname(this.pathOf(url)));
-    if (full instanceof SiloError) return full;
+    if (isSiloError(full, 'DISK_FULL')) return full;
     const cap = this.#sizeCap(url);
     return cap && isFullError(error) ? sizeLimitExceeded(cap.instance, cap.maxBytes, error) : error;
   }
@@ -349,8 +349,9 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
     const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
     try {
       checkpointer.pragma('wal_checkpoint(PASSIVE)');
-      await takeWriteLock(db);
-      try {
+      // The lock is taken and released in one synchronous run: nothing else in this process
+      // (another copy, an app handle's write) can run while it is held and block on it.
+      copied = await withWriteLock(db, () => {
         const result = checkpointUnderLock(checkpointer);
         // No writer can commit while we hold the lock: this time and this token describe
         // exactly the copy (every commit before the time is in it, none after).
@@ -364,10 +365,8 @@ async function consistentCopy(source: string, dest: string, clock: () => number 
           copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
         }
         failpoint('clone:during-copy');
-        copied = { token, at, wal };
-      } finally {
-        db.exec('ROLLBACK');
-      }
+        return { token, at, wal };
+      });
     } finally {
       checkpointer.close();
     }
@@ -407,17 +406,24 @@ function checkpointUnderLock(checkpointer: SqliteDatabase): { complete: boolean;
 }
 
 /**
- * `BEGIN IMMEDIATE`, tried again if busy_timeout ran out: under continuous writes SQLite's
- * busy handler (which polls) can miss the moments the lock is free. Each try is bounded.
+ * Runs `work` (synchronous) inside `BEGIN IMMEDIATE`, then rolls back. The lock is tried again
+ * if busy_timeout ran out: under continuous writes from other processes SQLite's busy handler
+ * (which polls) can miss the moments the lock is free. Each try is bounded. Between tries the
+ * event loop runs, so this process's own writers are never stuck behind a copy.
  */
-async function takeWriteLock(db: SqliteDatabase): Promise<void> {
+async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       db.exec('BEGIN IMMEDIATE');
-      return;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= LOCK_TRIES) throw error;
       await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    try {
+      return work();
+    } finally {
+      db.exec('ROLLBACK');
     }
   }
 }
