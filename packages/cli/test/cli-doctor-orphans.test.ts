@@ -28,7 +28,13 @@ describe('silo doctor and orphan backup sets', () => {
     expect((await silo(target, ['create', 'home', '--jurisdiction', 'eu'])).code).toBe(0);
     const from = path.join(source, 'regions', 'eu-west', 'backups', 'instances', created.id);
     const to = path.join(target, 'regions', 'eu-west', 'backups', 'instances', created.id);
-    cpSync(from, to, { recursive: true });
+    // Copied owner-only, as an operator moving backups would (doctor also reports loose permissions).
+    const umask = process.umask(0o077);
+    try {
+      cpSync(from, to, { recursive: true });
+    } finally {
+      process.umask(umask);
+    }
 
     const scanned = await silo(target, ['doctor', '--scan']);
     expect(scanned.code, scanned.stderr).toBe(1);
