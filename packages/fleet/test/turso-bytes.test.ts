@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet, type TursoSettingsInput } from '../src/index';
 import { SiloError } from '../src/errors';
 import { uploadDatabaseFile } from '../src/engines/turso-upload';
+import { foldVersionTable } from '../src/engines/version-table';
 import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 import { startStandinProcess, type StandinProcess } from './turso-standin';
 
@@ -42,7 +43,11 @@ async function tursoFleet(dataDir: string, turso: TursoSettingsInput): Promise<F
   return openFleet({ dataDir, schema: sampleSchema(), engineKind: 'turso', turso });
 }
 
-/** The stand-in's own file of a database (its state file lists them), checkpointed so it holds every commit. */
+/**
+ * The stand-in's own file of a database (its state file lists them), checkpointed so it holds
+ * every commit, in the form an export hands out: Turso's bytes with the version table folded
+ * into user_version (version-table.ts), the one change an export makes.
+ */
 function standinFile(database: string): Buffer {
   const state = JSON.parse(readFileSync(path.join(standinDir, 'standin-state.json'), 'utf8')) as { databases: { name: string; file: string }[] };
   const file = state.databases.find((db) => db.name === database)?.file;
@@ -53,7 +58,15 @@ function standinFile(database: string): Buffer {
   } finally {
     db.close();
   }
-  return readFileSync(file);
+  const folded = path.join(tempDir(), 'standin-folded.db');
+  copyFileSync(file, folded);
+  const copy = new Database(folded);
+  try {
+    foldVersionTable(copy);
+  } finally {
+    copy.close();
+  }
+  return readFileSync(folded);
 }
 
 interface Facts {
