@@ -84,6 +84,8 @@ export async function createList(request: Request, values: CreateValues, passwor
       throw error;
     }
     fleet.touch(values.name, { todos: 0, completed: 0 });
+    // The redirect opens the list next: open it now, so its handle is warm (as before seeds).
+    await fleet.withInstance(values.name, () => Promise.resolve()).catch(() => undefined);
     settle(true);
     throw redirect(`/t/${values.name}`, seeded.cookie ? { headers: seeded.cookie } : undefined);
   } finally {

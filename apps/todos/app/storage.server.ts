@@ -11,6 +11,9 @@ export const STORAGE_FULL_STATUS = 507;
 export const STORAGE_FULL_SIGN_UP =
   'Our server is out of storage space, so your list could not be created. Nothing was saved; please try again later.';
 
+export const STORAGE_FULL_OPEN =
+  'Our server is out of storage space, so this list cannot be opened right now. Its TODOs are safe; please try again later.';
+
 export const STORAGE_FULL_SIGN_IN =
   'Our server is out of storage space, so you cannot be signed in right now. Your list and its TODOs are safe; please try again later.';
 

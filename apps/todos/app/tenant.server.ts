@@ -4,6 +4,7 @@ import { loadViewer } from './auth.server';
 import { tenantContext, viewerContext } from './context.server';
 import { appConfig } from './config.server';
 import { getFleet } from './fleet.server';
+import { STORAGE_FULL_OPEN, STORAGE_FULL_STATUS, isStorageFull } from './storage.server';
 import { TenantGate } from './tenant-gate.server';
 
 let gate: TenantGate | undefined;
@@ -68,6 +69,11 @@ function openErrorResponse(error: unknown): unknown {
   }
   if (isSiloError(error, 'SCHEMA_BEHIND')) {
     return data({ kind: 'maintenance' }, { status: 503 });
+  }
+  // A list not opened since the server started cannot be opened on a full disk (SQLite
+  // creates its shared-memory file): a 507 page, not a crash.
+  if (isStorageFull(error)) {
+    return data({ message: STORAGE_FULL_OPEN }, { status: STORAGE_FULL_STATUS, statusText: 'Insufficient Storage' });
   }
   return error;
 }

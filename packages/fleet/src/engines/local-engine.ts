@@ -199,7 +199,13 @@ export class LocalEngine implements Engine {
     if (!existsSync(file)) {
       throw new SiloError('ENGINE_FAILURE', `The database file of this instance is missing (${file}). Run \`silo doctor\`.`);
     }
-    const db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+    let db: SqliteDatabase;
+    try {
+      // Opening a WAL database creates its -shm: on a full disk that fails (DISK_FULL).
+      db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+    } catch (error) {
+      throw diskFullError(error, path.dirname(file));
+    }
     try {
       applySizeCap(db, this.#maxBytes);
     } catch (error) {
