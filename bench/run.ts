@@ -1,8 +1,8 @@
 /**
  * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
- * under a minute); `--only <name>` re-measures some suites (create, clone, migrate, query-all, http,
- * shared, scale, backups, catalog) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
+ * under a minute); `--only <name>` re-measures some suites (create, clone, clone-load, migrate, query-all, http,
+ * shared, scale, backups, catalog, noisy) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -11,10 +11,11 @@ import { cleanScratch, log } from './setup';
 import { markdown, met, type BenchRow, type MeasuredRow } from './report';
 import { backupsBench } from './suites/backups';
 import { catalogBench } from './suites/catalog';
-import { cloneBench } from './suites/clone';
+import { cloneBench, cloneUnderLoadBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
 import { httpBench } from './suites/http';
+import { noisyNeighbourBench } from './suites/noisy-neighbour';
 import { scaleBench } from './suites/scale';
 import { sharedVsSiloBench } from './suites/shared-vs-silo';
 
@@ -30,8 +31,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false;
 const size = quick
-  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2 } }
-  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5 } };
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, cloneLoad: { megabytes: 5, clones: 20, writers: 2 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2 }, noisy: { limit: 1_000, victims: 20, seconds: 3, runs: 2 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, cloneLoad: { megabytes: 50, clones: 30, writers: 2 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5 }, noisy: { limit: 5_000, victims: 100, seconds: 10, runs: 3 } };
 
 const wanted = (name: string): boolean => !values.rewrite && (!values.only || values.only.includes(name));
 const rows: BenchRow[] = [];
@@ -45,6 +46,10 @@ try {
   if (wanted('clone')) {
     log('2. clone');
     rows.push(await cloneBench(size.clone));
+  }
+  if (wanted('clone-load')) {
+    log('2b. clone under write load');
+    rows.push(await cloneUnderLoadBench(size.cloneLoad));
   }
   if (wanted('migrate') || wanted('query-all')) {
     log(`3–4. building a fleet of ${size.fleet} instances`);
@@ -68,6 +73,10 @@ try {
     log(`9. the catalog on Turso (embedded replica), ${size.catalog.instances} instances`);
     rows.push(...(await catalogBench(size.catalog)));
   }
+  if (wanted('noisy')) {
+    log(`10. noisy neighbour: one tenant at the limit (${size.noisy.limit} todos) beside ${size.noisy.victims} others`);
+    rows.push(await noisyNeighbourBench(size.noisy));
+  }
   if (wanted('scale')) {
     log(`7. ${size.scale.instances} instances on one node`);
     rows.push(...(await scaleBench(size.scale)));
@@ -79,9 +88,9 @@ try {
 const now = new Date().toISOString();
 const measured = rows.map((row) => ({ ...row, measured: now, node: process.version }));
 // `--only` re-measures some suites: their rows replace the same suites' rows of the last run
-// (matched by the row number's first digit), and the other rows keep their figures and dates.
-const rerun = new Set(measured.map((row) => row.id[0]));
-const kept = (values.only || values.rewrite) && !quick ? previousRows(`${values.out}.json`).filter((row) => !rerun.has(row.id[0])) : [];
+// (matched by id: a suite re-measures all of its rows), and the other rows keep their figures and dates.
+const rerun = new Set(measured.map((row) => row.id));
+const kept = (values.only || values.rewrite) && !quick ? previousRows(`${values.out}.json`).filter((row) => !rerun.has(row.id)) : [];
 const all = [...kept, ...measured].sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 
 const meta = {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Everything this process and its children write (databases, WALs, backups, staging, secrets) is owner-only.
+process.umask(0o077);
 // Workspace scripts run in their own folder: pin the data folder to an absolute path first.
 process.env['SILO_DATA_DIR'] = path.resolve(process.env['SILO_DATA_DIR'] ?? 'data');
 const silo = path.join(root, 'packages/cli/bin/silo.mjs');

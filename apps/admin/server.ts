@@ -14,6 +14,9 @@ import { ensureFirstAdmin } from './app/lib/bootstrap.server';
 import { adminConfig } from './app/lib/config.server';
 import { closeFleet, getFleet } from './app/lib/fleet.server';
 
+// Everything this process writes (databases, WALs, backups, staging, secrets) is owner-only.
+process.umask(0o077);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const serveClientFile = clientFiles(path.join(here, 'build', 'client'));
 

@@ -18,6 +18,9 @@ import { allowedHosts, clientFiles, createRequestListener } from '@silo/web';
 import { loadContextFor } from '@silo/web/react-router';
 import { appConfig } from './app/config.server';
 
+// Everything this process writes (databases, WALs, backups, staging, secrets) is owner-only.
+process.umask(0o077);
+
 const here = path.dirname(fileURLToPath(import.meta.url));
 const buildDir = path.join(here, 'build');
 const serveClientFile = clientFiles(path.join(buildDir, 'client'));

@@ -1,11 +1,13 @@
 import { index, layout, route, type RouteConfig } from '@react-router/dev/routes';
 
 /**
- * Every route except sign-in sits below the `signed-in` layout, whose middleware refuses
+ * Every route except sign-in and the readiness probe sits below the `signed-in` layout, whose middleware refuses
  * requests without a session: pages, actions and resource routes alike.
  */
 export default [
   route('login', 'routes/login.tsx'),
+  // The readiness probe: no sign-in, no paths (routes/readyz.ts).
+  route('readyz', 'routes/readyz.ts'),
   layout('routes/signed-in.tsx', [
     index('routes/instances.tsx'),
     route('overview', 'routes/overview.tsx'),
@@ -17,6 +19,8 @@ export default [
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
     route('backups', 'routes/backups.tsx'),
+    route('residency', 'routes/residency.tsx'),
+    route('residency/report', 'routes/residency-report.ts'),
     route('migrations', 'routes/migrations.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
     route('audit', 'routes/audit.tsx'),

@@ -48,7 +48,13 @@ describe('admin console over HTTP', () => {
   });
 
   it('refuses every route without a session: pages, actions and resource routes', async () => {
-    const paths = allPaths(routes).filter((p) => p !== '/login');
+    // The readiness probe is public on purpose (probes have no session): JSON without paths.
+    const paths = allPaths(routes).filter((p) => p !== '/login' && p !== '/readyz');
+    const probe = await new Client(server.url).get('/readyz');
+    expect([200, 503]).toContain(probe.status);
+    const probeBody = await probe.text();
+    expect(probeBody).not.toContain(dataDir);
+    expect(probeBody).not.toContain('dbUrl');
     expect(paths).toEqual(expect.arrayContaining(['/', '/instances/t01/export', '/query/stream', '/query/csv', '/migrations/run', '/instances/t01/console', '/audit']));
     const anonymous = new Client(server.url);
     for (const pathname of paths) {

@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import { APP_DIR, Client, ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
-import { headerIn, rawRequest } from './raw';
+import { headerIn, rawRequest } from '@silo/web/raw-http';
 
 /** Issue #13, findings 6 and 10 (1–4), on the admin console's real server. */
 const EMAIL = 'admin@localhost';

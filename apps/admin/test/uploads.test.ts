@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,15 +11,15 @@ const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
 const MiB = 1024 * 1024;
 
-/** The import form's parts in the order the browser sends them (the order the form renders). */
+/** The import form's parts in the order the browser sends them (the order the form renders): the file last. */
 function importParts(csrf: string, name: string, file: FormPart): FormPart[] {
   return [
     { name: 'csrf', value: csrf },
     { name: 'intent', value: 'import' },
-    file,
     { name: 'name', value: name },
     { name: 'jurisdiction', value: 'eu' },
     { name: 'region', value: '' },
+    file,
   ];
 }
 
@@ -30,9 +30,16 @@ async function todoCount(admin: Client, name: string): Promise<number> {
   return Number(/todos=(\d+)/.exec(text(await response.text()))?.[1] ?? NaN);
 }
 
-/** Upload folders left in the server's temp folder (its TMPDIR). */
-function leftovers(tmp: string): string[] {
-  return readdirSync(tmp).filter((entry) => entry.startsWith('silo-admin-upload-'));
+/** Anything left in the server's temp folder (its TMPDIR), and upload files left in the regions' staging folders. */
+function leftovers(tmp: string, dataDir?: string): string[] {
+  const staged = dataDir
+    ? ['eu-west', 'eu-central', 'us-east'].flatMap((region) => {
+        const staging = path.join(dataDir, 'regions', region, 'staging');
+        return existsSync(staging) ? readdirSync(staging).filter((entry) => entry.includes('.upload.db')).map((entry) => `${region}/${entry}`) : [];
+      })
+    : [];
+  // tsx keeps its compile cache in TMPDIR: code, not uploads.
+  return [...readdirSync(tmp).filter((entry) => !entry.startsWith('tsx-')), ...staged];
 }
 
 describe('admin uploads stream to disk', () => {
@@ -70,7 +77,7 @@ describe('admin uploads stream to disk', () => {
     expect(response.headers.get('location')).toBe('/instances/imported?imported=1');
     expect(text(await (await admin.get('/instances/imported?imported=1')).text())).toContain('Imported.');
     expect(await todoCount(admin, 'imported')).toBe(3);
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
   });
 
   it('imports through the JavaScript path (single fetch .data request)', async () => {
@@ -86,7 +93,7 @@ describe('admin uploads stream to disk', () => {
     );
     expect(withHeader.status).toBeLessThan(400);
     expect((await admin.get('/instances/imported-header')).status).toBe(200);
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
   });
 
   it('refuses a file over the limit while it streams (no Content-Length): 413 naming silo import, nothing left', async () => {
@@ -95,7 +102,7 @@ describe('admin uploads stream to disk', () => {
     expect(response.status).toBe(413);
     expect(text(await response.text())).toContain('The upload is larger than 1.0 MB; import the file with `silo import` instead.');
     expect((await admin.get('/instances/too-big')).status).toBe(404);
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
     // The connection pool still works after the refused body was dropped.
     expect((await admin.get('/')).status).toBe(200);
   });
@@ -116,22 +123,39 @@ describe('admin uploads stream to disk', () => {
     const noFile = await admin.postMultipart('/?index', importParts(admin.csrf, 'no-file', { name: 'file', filename: '', bytes: new Uint8Array(0) }));
     expect(noFile.status).toBe(400);
     expect(text(await noFile.text())).toContain('Choose a .sqlite file to import.');
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
   });
 
   it('refuses a malformed multipart body with 400 and leaves nothing', async () => {
     const response = await admin.request('/?index', {
       method: 'POST',
       headers: { 'content-type': 'multipart/form-data; boundary=xyz' },
-      body: `--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${admin.csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.sqlite"\r\n\r\ncut off`,
+      body: `--xyz\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n${admin.csrf}\r\n--xyz\r\nContent-Disposition: form-data; name="jurisdiction"\r\n\r\neu\r\n--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.sqlite"\r\n\r\ncut off`,
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('incomplete or malformed');
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
+  });
+
+  it('refuses a file part before the jurisdiction field with a clear 400: nothing is written, not even to TMPDIR', async () => {
+    const file: FormPart = { name: 'file', filename: 'three.sqlite', path: sqliteFile };
+    const [csrf, intent, name, jurisdiction, region] = importParts(admin.csrf, 'file-first', file) as [FormPart, FormPart, FormPart, FormPart, FormPart];
+    for (const pathname of ['/?index', '/_root.data?index']) {
+      const response = await admin.postMultipart(pathname, [csrf, intent, name, file, jurisdiction, region]);
+      expect(response.status, pathname).toBe(400);
+      expect(text(await response.text())).toContain('jurisdiction field must come before the file');
+    }
+    // A placement that names a region of another jurisdiction is refused before the file too.
+    const wrongRegion = await admin.postMultipart('/?index', [csrf, intent, name, jurisdiction, { name: 'region', value: 'us-east' }, file]);
+    expect(wrongRegion.status).toBe(400);
+    expect(text(await wrongRegion.text())).toContain('cannot be placed in region "us-east"');
+    expect((await admin.get('/instances/file-first')).status).toBe(404);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
   });
 
   it('refuses a multipart POST without a valid token everywhere, and it changes nothing', async () => {
-    const actions = allPaths(routes).filter((p) => p !== '/login' && p !== '/');
+    // /login and /readyz are outside the signed-in layout: no session, no actions (405).
+    const actions = allPaths(routes).filter((p) => p !== '/login' && p !== '/' && p !== '/readyz');
     expect(actions).toEqual(expect.arrayContaining(['/instances/t01', '/instances/t01/console', '/query/stream', '/migrations/run', '/logout']));
     for (const pathname of actions.map((p) => p.replace('t01', 'keep-me'))) {
       for (const suffix of ['', '.data']) {
@@ -165,7 +189,7 @@ describe('admin uploads stream to disk', () => {
     for (const name of ['csrf-none', 'csrf-forged', 'csrf-late', 'csrf-file', 'csrf-header']) {
       expect((await admin.get(`/instances/${name}`)).status, name).toBe(404);
     }
-    expect(leftovers(tmp)).toEqual([]);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
     // Refusals stop the parser part-way: nothing of that may go unhandled in the server.
     expect((await admin.get('/')).status).toBe(200);
     expect(server.errors()).not.toMatch(/unhandled|uncaught/i);

@@ -6,6 +6,7 @@ import {
   hashToken,
   clientAddressOf,
   randomToken,
+  rateLimitKey,
   safeNextPath,
   sessionCookieOptions,
   verifyCsrfToken,
@@ -22,6 +23,11 @@ if (WEB_CSRF_FIELD !== CSRF_FIELD) throw new Error('app/forms.ts CSRF_FIELD must
 export const SESSION_COOKIE = 'silo_session';
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * Sessions one account keeps (browsers, devices): signing in again past it ends the oldest, so
+ * the sessions table stays bounded by the member limit however often anyone signs in.
+ */
+export const MAX_SESSIONS_PER_USER = 10;
 
 /**
  * Cookies are scoped to one instance's path; the session is also only known to its database.
@@ -87,6 +93,10 @@ export async function createSession(request: Request, name: string, db: TenantCo
     now,
     now + SESSION_TTL_MS,
   ]);
+  await db.execute(
+    'DELETE FROM sessions WHERE user_id = ? AND id NOT IN (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)',
+    [userId, userId, MAX_SESSIONS_PER_USER],
+  );
   return setCookieHeaders(request, name, token, false);
 }
 
@@ -128,6 +138,20 @@ export function requireOwner(context: Readonly<RouterContextProvider>, request: 
   return result;
 }
 
+/**
+ * Counts one download of this list; past the hourly budget, a 429 with Retry-After. Keyed by
+ * list, not by person: the cost is the list's size, whoever asks.
+ */
+export async function requireExportBudget(tenant: Tenant): Promise<void> {
+  const budget = await rateLimiters().export.consume(tenant.name);
+  if (budget.allowed) return;
+  const minutes = Math.max(1, Math.ceil(budget.retryAfterSec / 60));
+  throw new Response(`This list was downloaded ${appConfig().exportsPerHour} times in the last hour. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, {
+    status: 429,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': String(budget.retryAfterSec), 'Cache-Control': 'no-store' },
+  });
+}
+
 /** Forms of signed-in users carry a token bound to their session. */
 export function requireCsrf(form: FormData, viewer: Viewer): void {
   if (!verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD))) {
@@ -140,14 +164,27 @@ export function safeNext(name: string, next: unknown): string {
   return safeNextPath(next, { fallback: `/t/${name}`, within: `/t/${name}` });
 }
 
-/** Set by the request listener from the socket (or trusted proxies); a client-sent value is replaced. */
+/**
+ * The client, as the rate limits count it: the address the request listener set from the socket
+ * (or trusted proxies; a client-sent value is replaced), and an IPv6 client by its /64, which
+ * is how many addresses one client may have (@silo/web rateLimitKey).
+ */
 export function clientIp(request: Request): string {
-  return clientAddressOf(request);
+  return rateLimitKey(clientAddressOf(request));
 }
 
 interface Limiters {
+  /**
+   * Failed sign-ins per account *and* client address: a stranger who fails with the owner's
+   * email blocks only their own address for that account, never the owner elsewhere.
+   */
   signInAccount: RateLimiter;
+  /** Failed sign-ins per client address across accounts (successes are refunded). */
   signInIp: RateLimiter;
+  /** Invite form posts per client address. */
+  invite: RateLimiter;
+  /** Downloads per list: each reads (and for .sqlite, copies and rebuilds) the whole list. */
+  export: RateLimiter;
   create: RateLimiter;
 }
 
@@ -159,6 +196,8 @@ export function rateLimiters(): Limiters {
   limiters = {
     signInAccount: createRateLimiter({ points: config.signInLimitPerAccount, durationSec: 15 * 60, blockSec: 15 * 60 }),
     signInIp: createRateLimiter({ points: config.signInLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    invite: createRateLimiter({ points: config.inviteLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
+    export: createRateLimiter({ points: config.exportsPerHour, durationSec: 60 * 60, blockSec: 0 }),
     create: createRateLimiter({ points: config.createLimitPerHour, durationSec: 60 * 60, blockSec: 60 * 60 }),
   };
   return limiters;

@@ -19,6 +19,22 @@ const envSchema = z.object({
   SILO_CREATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
   SILO_SIGNIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
   SILO_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
+  /** Invite form posts (each may hash a password) per client address in 15 minutes. */
+  SILO_INVITE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Downloads (.sqlite and .json) of one list per hour: each reads the whole list. */
+  SILO_EXPORTS_PER_HOUR: z.coerce.number().int().min(1).default(10),
+  /** Signed-in requests of one list in progress at once; more wait their turn behind other lists. */
+  SILO_TENANT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(2),
+  /** Requests of one list that may wait for a turn; more get 503 with Retry-After. */
+  SILO_TENANT_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(100),
+  /** Todos one list may hold: bounds every query and count over a list. */
+  SILO_TODOS_MAX_PER_LIST: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  /** Todos on one page of the list: bounds the size of every page whatever the list holds. */
+  SILO_TODOS_PAGE_SIZE: z.coerce.number().int().min(5).max(1_000).default(100),
+  /** Accounts (owner included) one list may have. */
+  SILO_MEMBERS_MAX: z.coerce.number().int().min(1).max(10_000).default(50),
+  /** Invite links of one list that may be open (not used, not expired) at once. */
+  SILO_OPEN_INVITES_MAX: z.coerce.number().int().min(1).max(1_000).default(20),
 });
 
 export interface AppConfig {
@@ -32,6 +48,14 @@ export interface AppConfig {
   readonly createLimitPerHour: number;
   readonly signInLimitPerAccount: number;
   readonly signInLimitPerIp: number;
+  readonly inviteLimitPerIp: number;
+  readonly exportsPerHour: number;
+  readonly tenantMaxInFlight: number;
+  readonly tenantMaxQueued: number;
+  readonly maxTodosPerList: number;
+  readonly todosPageSize: number;
+  readonly maxMembers: number;
+  readonly maxOpenInvites: number;
 }
 
 let cached: AppConfig | undefined;
@@ -55,6 +79,14 @@ export function appConfig(): AppConfig {
     createLimitPerHour: env.SILO_CREATE_LIMIT_PER_HOUR,
     signInLimitPerAccount: env.SILO_SIGNIN_LIMIT_PER_ACCOUNT,
     signInLimitPerIp: env.SILO_SIGNIN_LIMIT_PER_IP,
+    inviteLimitPerIp: env.SILO_INVITE_LIMIT_PER_IP,
+    exportsPerHour: env.SILO_EXPORTS_PER_HOUR,
+    tenantMaxInFlight: env.SILO_TENANT_MAX_IN_FLIGHT,
+    tenantMaxQueued: env.SILO_TENANT_MAX_QUEUED,
+    maxTodosPerList: env.SILO_TODOS_MAX_PER_LIST,
+    todosPageSize: env.SILO_TODOS_PAGE_SIZE,
+    maxMembers: env.SILO_MEMBERS_MAX,
+    maxOpenInvites: env.SILO_OPEN_INVITES_MAX,
   };
   return cached;
 }

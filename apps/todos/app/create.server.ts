@@ -4,6 +4,8 @@ import { redirect } from 'react-router';
 import { z } from 'zod';
 import { createSession } from './auth.server';
 import { getFleet } from './fleet.server';
+import { STORAGE_FULL_SIGN_UP, isStorageFull } from './storage.server';
+import { EMAIL_MAX_LENGTH } from './forms';
 
 export interface CreateValues {
   name: string;
@@ -13,7 +15,7 @@ export interface CreateValues {
 
 export type CreateErrors = Partial<Record<keyof CreateValues | 'password' | 'form', string>>;
 
-const emailSchema = z.email();
+const emailSchema = z.email().max(EMAIL_MAX_LENGTH);
 
 /**
  * Submissions of one rendered form share a nonce. A repeated submit of the same form (double
@@ -58,28 +60,34 @@ export async function createList(request: Request, values: CreateValues, passwor
   if (key) submissions.set(key, { name: values.name, done, at: now });
   try {
     const passwordHash = await hashPassword(password);
+    // The owner and their first session are the list's seed: written inside provisioning, so
+    // the list becomes ready with its owner or not at all (a crash never leaves a list nobody
+    // can sign in to, its name taken for good).
+    const seeded: { cookie?: Headers } = {};
     try {
-      await fleet.create(values.name, { jurisdiction: values.jurisdiction, displayName: values.name });
+      await fleet.create(values.name, {
+        jurisdiction: values.jurisdiction,
+        displayName: values.name,
+        seed: async (db) => {
+          const { lastInsertRowid } = await db.execute(
+            "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
+            [values.email, passwordHash, Date.now()],
+          );
+          seeded.cookie = await createSession(request, values.name, db, Number(lastInsertRowid));
+        },
+      });
     } catch (error) {
       if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
       if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
       if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
+      if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
       throw error;
     }
-    const handle = await fleet.open(values.name);
-    try {
-      const created = Date.now();
-      const { lastInsertRowid } = await handle.db.execute(
-        "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
-        [values.email, passwordHash, created],
-      );
-      const cookie = await createSession(request, values.name, handle.db, Number(lastInsertRowid));
-      fleet.touch(values.name, { todos: 0, completed: 0 });
-      settle(true);
-      throw redirect(`/t/${values.name}`, { headers: cookie });
-    } finally {
-      handle.release();
-    }
+    fleet.touch(values.name, { todos: 0, completed: 0 });
+    // The redirect opens the list next: open it now, so its handle is warm (as before seeds).
+    await fleet.withInstance(values.name, () => Promise.resolve()).catch(() => undefined);
+    settle(true);
+    throw redirect(`/t/${values.name}`, seeded.cookie ? { headers: seeded.cookie } : undefined);
   } finally {
     settle(false);
   }

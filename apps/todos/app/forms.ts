@@ -4,3 +4,8 @@ export const CSRF_FIELD = 'csrf';
 export const JS_FIELD = 'js';
 /** The tenant schema allows 1–1000 characters per todo title. */
 export const TITLE_MAX_LENGTH = 1000;
+/**
+ * The longest email address an account may have (RFC 5321's path limit). Without it a 16 KB
+ * "address" passed the email check and was stored, then shown on every member list.
+ */
+export const EMAIL_MAX_LENGTH = 254;

@@ -61,6 +61,9 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
       title = 'Being set up';
       message = 'This TODO list is being set up. This page reloads in a moment.';
       refresh = true;
+    } else if (error.status === 507) {
+      title = 'Out of storage space';
+      message = payload.message ?? 'Our server is out of storage space. Please try again later.';
     } else if (error.status === 503) {
       title = 'Temporarily unavailable';
       message = payload.message ?? 'This TODO list is under maintenance. Try again in a few minutes.';

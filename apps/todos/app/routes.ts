@@ -2,6 +2,7 @@ import { type RouteConfig, index, route } from '@react-router/dev/routes';
 
 export default [
   index('routes/home.tsx'),
+  route('readyz', 'routes/readyz.ts'),
   route('t/:name', 'routes/tenant.tsx', { id: 'tenant' }, [
     index('routes/list.tsx', { id: 'list-all' }),
     route('active', 'routes/list.tsx', { id: 'list-active' }),

@@ -2,7 +2,17 @@ import { isSiloError, type InstanceHandle } from '@silo/fleet';
 import { data, type MiddlewareFunction } from 'react-router';
 import { loadViewer } from './auth.server';
 import { tenantContext, viewerContext } from './context.server';
+import { appConfig } from './config.server';
 import { getFleet } from './fleet.server';
+import { STORAGE_FULL_OPEN, STORAGE_FULL_STATUS, isStorageFull } from './storage.server';
+import { TenantGate } from './tenant-gate.server';
+
+let gate: TenantGate | undefined;
+function tenantGate(): TenantGate {
+  const config = appConfig();
+  gate ??= new TenantGate(config.tenantMaxInFlight, config.tenantMaxQueued);
+  return gate;
+}
 
 /**
  * Resolves /t/<name> once per request: catalog lookup and a handle from the fleet's LRU,
@@ -22,8 +32,19 @@ export const tenantMiddleware: MiddlewareFunction<Response> = async ({ params, r
   try {
     fleet.touch(name);
     context.set(tenantContext, { name, instance: handle.instance, db: handle.db, fleet });
-    context.set(viewerContext, await loadViewer(request, name, handle.db));
-    return await next();
+    const viewer = await loadViewer(request, name, handle.db);
+    context.set(viewerContext, viewer);
+    // Signed-in requests take turns per tenant (the heavy ones: lists, writes, downloads).
+    // Anonymous ones (sign-in, invites) do not, so a stranger cannot hold a list's turns
+    // with slow requests; they have their own rate limits.
+    if (!viewer) return await next();
+    const leave = await tenantGate().enter(name);
+    if (!leave) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
+    try {
+      return await next();
+    } finally {
+      leave();
+    }
   } finally {
     handle.release();
   }
@@ -48,6 +69,11 @@ function openErrorResponse(error: unknown): unknown {
   }
   if (isSiloError(error, 'SCHEMA_BEHIND')) {
     return data({ kind: 'maintenance' }, { status: 503 });
+  }
+  // A list not opened since the server started cannot be opened on a full disk (SQLite
+  // creates its shared-memory file): a 507 page, not a crash.
+  if (isStorageFull(error)) {
+    return data({ message: STORAGE_FULL_OPEN }, { status: STORAGE_FULL_STATUS, statusText: 'Insufficient Storage' });
   }
   return error;
 }

@@ -1,5 +1,4 @@
 import type { TenantConnection } from '@silo/fleet';
-import { TODO_METRICS_SQL } from '@silo/todo-schema';
 import type { Tenant } from './context.server';
 
 export interface Todo {
@@ -8,22 +7,112 @@ export interface Todo {
   completed: boolean;
 }
 
-export async function listTodos(db: TenantConnection): Promise<Todo[]> {
-  const { rows } = await db.execute('SELECT id, title, completed FROM todos ORDER BY id');
-  return rows.map((row) => ({ id: Number(row['id']), title: String(row['title']), completed: row['completed'] === 1 || row['completed'] === 1n }));
+export type Filter = 'all' | 'active' | 'completed';
+
+/**
+ * One page of a list in id order, found by keyset (`id > after` or `id < before`), never by
+ * OFFSET: each page reads at most `size + 1` rows through the primary key (or the completed
+ * index with the filters), however many todos the list holds.
+ */
+export interface TodoPage {
+  todos: Todo[];
+  /** `?before=` for the page before this one, or null on the first page. */
+  before: number | null;
+  /** `?after=` for the page after this one, or null on the last page. */
+  after: number | null;
 }
 
-export async function addTodo(db: TenantConnection, title: string): Promise<void> {
+export interface PageQuery {
+  filter: Filter;
+  after?: number | undefined;
+  before?: number | undefined;
+  size: number;
+}
+
+const FILTER_SQL: Record<Filter, string> = {
+  all: '',
+  active: 'completed = 0 AND ',
+  completed: 'completed = 1 AND ',
+};
+
+function toTodo(row: Record<string, unknown>): Todo {
+  return { id: Number(row['id']), title: String(row['title']), completed: row['completed'] === 1 || row['completed'] === 1n };
+}
+
+async function exists(db: TenantConnection, filter: Filter, condition: string, id: number): Promise<boolean> {
+  const { rows } = await db.execute(`SELECT 1 FROM todos WHERE ${FILTER_SQL[filter]}${condition} LIMIT 1`, [id]);
+  return rows.length > 0;
+}
+
+export async function listPage(db: TenantConnection, query: PageQuery): Promise<TodoPage> {
+  const where = FILTER_SQL[query.filter];
+  if (query.before !== undefined) {
+    const { rows } = await db.execute(`SELECT id, title, completed FROM todos WHERE ${where}id < ? ORDER BY id DESC LIMIT ?`, [query.before, query.size + 1]);
+    // Reached the start: show a full first page rather than a short one.
+    if (rows.length <= query.size) return listPage(db, { filter: query.filter, size: query.size });
+    const todos = rows.slice(0, query.size).map(toTodo).reverse();
+    const last = todos.at(-1)?.id ?? query.before;
+    return { todos, before: todos[0]?.id ?? null, after: (await exists(db, query.filter, 'id > ?', last)) ? last : null };
+  }
+  const after = query.after ?? 0;
+  const { rows } = await db.execute(`SELECT id, title, completed FROM todos WHERE ${where}id > ? ORDER BY id LIMIT ?`, [after, query.size + 1]);
+  const todos = rows.slice(0, query.size).map(toTodo);
+  const first = todos[0]?.id ?? after + 1;
+  return {
+    todos,
+    before: after > 0 && (await exists(db, query.filter, 'id < ?', first)) ? first : null,
+    after: rows.length > query.size ? (todos.at(-1)?.id ?? null) : null,
+  };
+}
+
+export interface TodoCounts {
+  total: number;
+  completed: number;
+}
+
+/**
+ * Whole-list counts, read over at most `cap` todos (the app passes one past the per-list
+ * limit). The limit bounds what the app lets in, but not what an imported file holds: an
+ * upload within the size cap can carry millions of rows, and an unbounded count over them
+ * would hold every tenant's requests on each page view. A list over the limit counts as cap.
+ */
+export async function todoCounts(db: TenantConnection, cap: number): Promise<TodoCounts> {
+  const { rows } = await db.execute('SELECT count(*) AS todos, coalesce(sum(completed), 0) AS completed FROM (SELECT completed FROM todos LIMIT ?)', [cap]);
+  const row = rows[0];
+  return { total: Number(row?.['todos'] ?? 0), completed: Number(row?.['completed'] ?? 0) };
+}
+
+/**
+ * Adds a todo unless the list already holds `max`: the count and the insert are one
+ * statement, so two members adding at once cannot both pass the check. Returns the new id,
+ * or null when the list is full.
+ */
+export async function addTodo(db: TenantConnection, title: string, max: number): Promise<number | null> {
   const now = Date.now();
-  await db.execute('INSERT INTO todos (title, completed, created_at, updated_at) VALUES (?, 0, ?, ?)', [title, now, now]);
+  const result = await db.execute(
+    'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM (SELECT 1 FROM todos LIMIT ?)) < ?',
+    [title, now, now, max, max],
+  );
+  return result.rowsAffected === 1 ? Number(result.lastInsertRowid) : null;
 }
 
 export async function setCompleted(db: TenantConnection, id: number, completed: boolean): Promise<void> {
   await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id = ?', [completed ? 1 : 0, Date.now(), id]);
 }
 
-export async function setAllCompleted(db: TenantConnection, completed: boolean): Promise<void> {
-  await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE completed <> ?', [completed ? 1 : 0, Date.now(), completed ? 1 : 0]);
+/**
+ * "Toggle all" and "clear completed" change at most `max` todos per request (the per-list
+ * limit, so all of any list the app built): a list imported with more than the limit takes
+ * several clicks, and no click holds the server for the time of millions of row writes.
+ */
+export async function setAllCompleted(db: TenantConnection, completed: boolean, max: number): Promise<void> {
+  // `completed = <the other value>` (it is 0 or 1) seeks the completed index; `<>` would scan.
+  await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id IN (SELECT id FROM todos WHERE completed = ? LIMIT ?)', [
+    completed ? 1 : 0,
+    Date.now(),
+    completed ? 0 : 1,
+    max,
+  ]);
 }
 
 export async function renameTodo(db: TenantConnection, id: number, title: string): Promise<void> {
@@ -34,13 +123,13 @@ export async function deleteTodo(db: TenantConnection, id: number): Promise<void
   await db.execute('DELETE FROM todos WHERE id = ?', [id]);
 }
 
-export async function clearCompleted(db: TenantConnection): Promise<void> {
-  await db.execute('DELETE FROM todos WHERE completed = 1');
+export async function clearCompleted(db: TenantConnection, max: number): Promise<void> {
+  await db.execute('DELETE FROM todos WHERE id IN (SELECT id FROM todos WHERE completed = 1 LIMIT ?)', [max]);
 }
 
-/** Reports the counts to the catalog (batched by the fleet) after a write. */
-export async function touchMetrics(tenant: Tenant): Promise<void> {
-  const { rows } = await tenant.db.execute(TODO_METRICS_SQL);
-  const row = rows[0];
-  tenant.fleet.touch(tenant.name, { todos: Number(row?.['todos'] ?? 0), completed: Number(row?.['completed'] ?? 0) });
+/** Reports the counts to the catalog (batched by the fleet) after a write, and returns them. */
+export async function touchMetrics(tenant: Tenant, cap: number): Promise<TodoCounts> {
+  const counts = await todoCounts(tenant.db, cap);
+  tenant.fleet.touch(tenant.name, { todos: counts.total, completed: counts.completed });
+  return counts;
 }

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type Browser } from './browser';
 import { PASSWORD, createList, get, post, uniqueName } from './http';
-import { headerIn, rawRequest } from './raw';
+import { headerIn, rawRequest } from '@silo/web/raw-http';
 import { APP_DIR, startServer, type TestServer } from './server';
 
 /** Issue #13, findings 6 and 10 (1–4), on the TODO app's real server. */

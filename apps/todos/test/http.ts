@@ -20,17 +20,17 @@ async function reply(response: Response): Promise<Reply> {
   };
 }
 
-export async function get(base: string, path: string, cookie?: string): Promise<Reply> {
-  return reply(await fetch(new URL(path, base), { redirect: 'manual', headers: cookie ? { cookie } : {} }));
+export async function get(base: string, path: string, cookie?: string, extraHeaders: Record<string, string> = {}): Promise<Reply> {
+  return reply(await fetch(new URL(path, base), { redirect: 'manual', headers: { ...(cookie ? { cookie } : {}), ...extraHeaders } }));
 }
 
 export async function post(
   base: string,
   path: string,
   fields: Record<string, string>,
-  options: { cookie?: string | undefined; origin?: string | null } = {},
+  options: { cookie?: string | undefined; origin?: string | null; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
-  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+  const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', ...options.headers };
   const origin = options.origin === undefined ? new URL(base).origin : options.origin;
   if (origin !== null) headers['origin'] = origin;
   if (options.cookie) headers['cookie'] = options.cookie;

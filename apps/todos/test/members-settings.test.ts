@@ -125,7 +125,7 @@ describe('settings', () => {
     await expect.poll(() => page.locator('.topbar .brand').innerText()).toBe('Team Rocket');
     expect((await server.fleet()).find(name)?.displayName).toBe('Team Rocket');
 
-    const [sqlite] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /whole database/ }).click()]);
+    const [sqlite] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /database \(\.sqlite/ }).click()]);
     expect(sqlite.suggestedFilename()).toBe(`${name}.sqlite`);
     const file = path.join(downloads, `${name}.sqlite`);
     await sqlite.saveAs(file);

@@ -33,6 +33,8 @@ export interface TestServer {
   /** The Turso stand-in the server's tenants live in, when it runs with SILO_ENGINE=turso. */
   readonly turso: TursoStandin | undefined;
   stop(): Promise<void>;
+  /** Kills the server with SIGKILL (a crash) and waits until it is gone; its data folder stays. */
+  kill(): Promise<void>;
 }
 
 export type TestEngine = 'local' | 'turso';
@@ -49,9 +51,12 @@ export function testEngine(): TestEngine {
  * With `engine: 'turso'` the server gets a Turso stand-in on loopback (one per server) and only
  * environment variables telling it so: the app runs unchanged.
  */
-export async function startServer(env: Record<string, string> = {}, options: { engine?: TestEngine; standin?: TursoStandin } = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  options: { engine?: TestEngine; standin?: TursoStandin; /** A data folder the caller owns (kept by stop), e.g. to restart on it. */ dataDir?: string } = {},
+): Promise<TestServer> {
   ensureBuilt();
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'silo-todos-test-'));
   let turso: TursoStandin | undefined;
   // A stand-in passed in is shared (several servers, one Turso) and stays up after stop().
   let ownsStandin = false;
@@ -114,7 +119,16 @@ export async function startServer(env: Record<string, string> = {}, options: { e
         await exited;
       }
       if (ownsStandin) await turso?.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (fleet) await (await fleet).close();
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      if (ownsStandin) await turso?.close();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { terminalSafe } from './format/terminal-safe';
 
 export interface Prompt {
   readonly interactive: boolean;
@@ -13,7 +14,7 @@ export function terminalPrompt(stdin: NodeJS.ReadStream = process.stdin, stderr:
     async ask(question) {
       const rl = createInterface({ input: stdin, output: stderr, terminal: true });
       try {
-        return (await rl.question(question)).trim();
+        return (await rl.question(terminalSafe(question))).trim();
       } finally {
         rl.close();
       }

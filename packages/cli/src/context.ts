@@ -27,6 +27,8 @@ export interface OpenOptions {
    * `doctor` and `purge --expired` turn it off so that they do that work and report it.
    */
   reconcileOnOpen?: boolean;
+  /** `doctor` checks (and can fix) file permissions itself, so it skips the warning on open. */
+  checkPermissionsOnOpen?: boolean;
 }
 
 export function createContext(output: Output, prompt: Prompt, env: NodeJS.ProcessEnv, actor: string): CliContext {
@@ -49,7 +51,15 @@ export async function withFleet<T>(
   const settings = fleetSettings(ctx, command);
   let fleet: Fleet;
   try {
-    fleet = await openFleet({ ...settings, schema: todoSchema, actor: ctx.actor, reconcileOnOpen: options.reconcileOnOpen ?? true });
+    fleet = await openFleet({
+      ...settings,
+      schema: todoSchema,
+      actor: ctx.actor,
+      reconcileOnOpen: options.reconcileOnOpen ?? true,
+      checkPermissionsOnOpen: options.checkPermissionsOnOpen ?? true,
+      // One line on stderr, like every other CLI note (Node's own would add a --trace-warnings hint).
+      warn: (message) => ctx.output.note(`${ctx.output.errStyle.yellow('silo: warning:')} ${message}`),
+    });
   } catch (error) {
     // The folder or catalog is unusable (a file in the way, no permission, not a SQLite file):
     // a setup problem to fix, not a bug, so no stack trace.

@@ -1,5 +1,8 @@
 import { run } from './run';
 
+// Everything this process writes (databases, WALs, backups, staging, secrets) is owner-only.
+process.umask(0o077);
+
 // `silo ... | head` closes the pipe early: that is the reader's choice, not an error.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);

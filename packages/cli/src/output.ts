@@ -1,4 +1,5 @@
-import { styleFor, type Style } from './format/style';
+import { colorEnabled, styleFor, type Style } from './format/style';
+import { terminalSafe } from './format/terminal-safe';
 import { toJson } from './format/values';
 
 export interface OutputStream {
@@ -8,20 +9,32 @@ export interface OutputStream {
 }
 
 /**
+ * A stream whose every write goes through terminalSafe: tables, `show`, CSV, JSON, errors that
+ * echo input, query results and commander's own messages all pass here, so a display name or
+ * cell holding terminal escapes or bidi overrides is shown, never obeyed.
+ */
+function guarded(stream: OutputStream, keepStyles: boolean): OutputStream {
+  const guardedStream: OutputStream = { write: (text: string) => stream.write(terminalSafe(text, { keepStyles })) };
+  if (stream.isTTY !== undefined) guardedStream.isTTY = stream.isTTY;
+  if (stream.hasColors) guardedStream.hasColors = stream.hasColors.bind(stream);
+  return guardedStream;
+}
+
+/**
  * Where the CLI writes: results to stdout, errors, notes and progress to stderr. Each stream
  * has its own style, so `silo ... | less` keeps colour on stderr and none in the pipe.
  */
 export class Output {
   readonly style: Style;
   readonly errStyle: Style;
+  readonly stdout: OutputStream;
+  readonly stderr: OutputStream;
 
-  constructor(
-    readonly stdout: OutputStream,
-    readonly stderr: OutputStream,
-    env: NodeJS.ProcessEnv = process.env,
-  ) {
+  constructor(stdout: OutputStream, stderr: OutputStream, env: NodeJS.ProcessEnv = process.env) {
     this.style = styleFor(stdout, env);
     this.errStyle = styleFor(stderr, env);
+    this.stdout = guarded(stdout, colorEnabled(stdout, env));
+    this.stderr = guarded(stderr, colorEnabled(stderr, env));
   }
 
   /** A line (or block) of results on stdout. */

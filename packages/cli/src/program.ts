@@ -13,6 +13,7 @@ import { registerLifecycle } from './commands/lifecycle';
 import { registerMigrate } from './commands/migrate';
 import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
+import { registerResidency } from './commands/residency';
 import { registerTransfer } from './commands/transfer';
 
 function packageVersion(): string {
@@ -50,6 +51,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerDoctor(program, ctx);
   registerBackup(program, ctx);
   registerAudit(program, ctx);
+  registerResidency(program, ctx);
   registerDemo(program, ctx);
   registerAdmin(program, ctx);
 
@@ -60,6 +62,7 @@ Environment:
   SILO_DATA_DIR      the fleet folder (default ./data; --data-dir wins)
   SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
   SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
+  SILO_INSTANCE_MAX_BYTES  size cap of one instance's database (default 1 GiB; 0 = no cap)
   SILO_BACKUPS, SILO_BACKUP_INTERVAL_SEC, SILO_BACKUP_LOCATIONS, SILO_BACKUP_FULL_HISTORY_HOURS,
   SILO_BACKUP_DAILY_DAYS, SILO_BACKUP_PURGE_AFTER_DAYS, SILO_BACKUP_VERIFY_SAMPLE (see the README)
   NO_COLOR           no colours (they are off anyway when output is not a terminal)

@@ -211,7 +211,9 @@ describe('silo on a demo fleet', () => {
 
   it('refuses to import a file that is not SQLite, leaving nothing behind', async () => {
     const bogus = path.join(dir, 'notes.txt');
-    writeFileSync(bogus, 'this is not a database\n'.repeat(100));
+    // Owner-only like everything in the fleet folder (this one doubles as the working directory),
+    // so doctor's permission check below stays clean.
+    writeFileSync(bogus, 'this is not a database\n'.repeat(100), { mode: 0o600 });
     const result = await run('import', bogus, 'bogus', '--jurisdiction', 'eu');
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^silo: .*not a SQLite database/);

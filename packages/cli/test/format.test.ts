@@ -5,7 +5,8 @@ import { csvField, csvLine, toCsv } from '../src/format/csv';
 import { pageFooter, renderInstanceTable, schemaText, todosText } from '../src/format/instances';
 import { columnAligns, combineResults } from '../src/format/results';
 import { colorEnabled } from '../src/format/style';
-import { renderTable } from '../src/format/table';
+import { renderPairs, renderTable } from '../src/format/table';
+import { terminalSafe } from '../src/format/terminal-safe';
 import { formatDuration, formatRelative } from '../src/format/time';
 import { cellText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
 import { integerOption, parseSort, parseStates } from '../src/options';
@@ -192,5 +193,29 @@ describe('option parsing and exit codes', () => {
     expect(exitCodeFor(new UsageError('x'))).toBe(2);
     expect(exitCodeFor(new CliFailure('x'))).toBe(1);
     expect(exitCodeFor(new Error('boom'))).toBe(1);
+  });
+});
+
+describe('terminal-safe output (security finding 9)', () => {
+  it('escapes controls, C1 and bidi/invisible format characters, keeping newlines, tabs and emoji joiners', () => {
+    expect(terminalSafe('a\x1b[2Jb\rc\u202ed\u2066e\x9bf\u200bg\x7f\n\th👩‍💻')).toBe(
+      'a\\u001b[2Jb\\u000dc\\u202ed\\u2066e\\u009bf\\u200bg\\u007f\n\th👩‍💻',
+    );
+    expect(terminalSafe('tag\u{E0041}')).toBe('tag\\udb40\\udc41');
+  });
+
+  it('keeps only our own colour codes, and only when the stream has colour on', () => {
+    const styled = '\x1b[1mname\x1b[22m \x1b[31merror\x1b[39m \x1b[8mhidden\x1b[0m';
+    expect(terminalSafe(styled, { keepStyles: true })).toBe('\x1b[1mname\x1b[22m \x1b[31merror\x1b[39m \\u001b[8mhidden\\u001b[0m');
+    expect(terminalSafe(styled)).not.toContain('\x1b');
+  });
+
+  it('keeps JSON valid and lossless', () => {
+    const value = { name: 'x\u202e\x85y', nested: ['\x1b'] };
+    expect(JSON.parse(terminalSafe(JSON.stringify(value)))).toEqual(value);
+  });
+
+  it('shows line breaks inside one-line fields instead of following them', () => {
+    expect(renderPairs([['display name', 'a\nstate  ready']])).toBe('  display name  a\\u000astate  ready');
   });
 });

@@ -22,6 +22,15 @@ export interface QueryLimits {
   maxBytes: number;
 }
 
+/**
+ * 1 GiB per instance by default: thousands of times what a TODO list needs, far below a disk,
+ * and Turso's free plan has 5 GB for all databases together. A limit that is on by default
+ * stops one runaway or hostile tenant from filling the disk every tenant shares.
+ */
+export const DEFAULT_INSTANCE_MAX_BYTES = 1024 * 1024 * 1024;
+/** Smaller than a few pages would make every instance unwritable. */
+const MIN_INSTANCE_MAX_BYTES = 64 * 1024;
+
 const regionSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'region ids are 2–32 chars of a–z, 0–9, -'),
   jurisdiction: z.string().regex(/^[a-z]{2,16}$/, 'jurisdictions are 2–16 lowercase letters'),
@@ -44,6 +53,12 @@ export const settingsSchema = z.object({
   queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
   queryWorkers: z.number().int().min(1).max(64).default(2),
   importMaxBytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
+  /** The size cap of one instance's database (size-cap.ts); 0 turns it off. */
+  instanceMaxBytes: z
+    .number()
+    .int()
+    .refine((value) => value === 0 || value >= MIN_INSTANCE_MAX_BYTES, `SILO_INSTANCE_MAX_BYTES must be 0 (no limit) or at least ${MIN_INSTANCE_MAX_BYTES} bytes`)
+    .default(DEFAULT_INSTANCE_MAX_BYTES),
   backups: backupSettingsSchema,
   /** Where tenant databases live: SQLite files on this machine, or databases on Turso. */
   engineKind: z.enum(['local', 'turso']).default('local'),
@@ -70,6 +85,8 @@ export interface FleetSettings {
   readonly query: QueryLimits;
   readonly queryWorkers: number;
   readonly importMaxBytes: number;
+  /** Per-instance database size cap in bytes; undefined when off. */
+  readonly instanceMaxBytes: number | undefined;
   readonly backups: BackupSettings;
   readonly engineKind: 'local' | 'turso';
   /** Present when engineKind is turso. Holds secrets: never log or render it. */
@@ -118,6 +135,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
     importMaxBytes: settings.importMaxBytes,
+    instanceMaxBytes: settings.instanceMaxBytes === 0 ? undefined : settings.instanceMaxBytes,
     backups: resolveBackupSettings(settings.backups, regions, dataDir),
     engineKind: settings.engineKind,
     turso,
@@ -133,6 +151,7 @@ const ENV_NUMBERS = {
   SILO_QUERY_MAX_ROWS: 'queryMaxRows',
   SILO_QUERY_WORKERS: 'queryWorkers',
   SILO_IMPORT_MAX_BYTES: 'importMaxBytes',
+  SILO_INSTANCE_MAX_BYTES: 'instanceMaxBytes',
 } as const satisfies Record<string, keyof FleetSettingsInput>;
 
 /**

@@ -93,9 +93,36 @@ export interface EngineBackupSupport {
   replaceContent(url: string, sourcePath: string): Promise<void>;
 }
 
+/**
+ * What an engine offers beyond the required methods, stated rather than inferred from which
+ * optional members happen to exist: a wrapper (RoutingEngine) that forgot to forward one
+ * would otherwise silently turn a feature off (the backup cycle backing up nothing). The
+ * contract suite checks each flag against the member it promises.
+ */
+export interface EngineCapabilities {
+  /** `backups` is set: Silo takes its own backup points of (some of) this engine's databases. */
+  readonly backups: boolean;
+  /** `cloneAt` works: the backend keeps history to branch from. */
+  readonly pointInTime: boolean;
+  /** `usageMetrics` reports figures the service counts itself. */
+  readonly usageMetrics: boolean;
+  /** `databaseQuota` reads the plan's quota of databases before bulk operations. */
+  readonly databaseQuota: boolean;
+}
+
+/** The plan's limit on databases, and how many there are, when the backend has one. */
+export interface DatabaseQuota {
+  readonly plan: string;
+  readonly limit: number | undefined;
+  readonly used: number | undefined;
+}
+
 export interface Engine {
-  /** Backups of this engine's databases; undefined when Silo does not back them up. */
+  readonly capabilities: EngineCapabilities;
+  /** Backups of this engine's databases; undefined when Silo does not back them up (capabilities.backups). */
   readonly backups?: EngineBackupSupport;
+  /** The plan's database quota (capabilities.databaseQuota). */
+  databaseQuota?(): Promise<DatabaseQuota>;
   readonly kind: string;
   /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
   locate(name: string, region: Region): string;

@@ -26,11 +26,16 @@ export type SiloErrorCode =
   | 'BACKUP_NOT_FOUND'
   | 'BACKUP_CORRUPT'
   | 'BACKUP_FAILED'
+  | 'SIZE_LIMIT_EXCEEDED'
   | 'FLEET_CLOSED'
+  /** The app's seed step of a create failed: nothing was created, the name is free. */
+  | 'SEED_FAILED'
   /** `silo admin disable/enable/remove` of an email with no account. */
   | 'ADMIN_NOT_FOUND'
   /** Disabling or removing the only admin who can still sign in. */
-  | 'LAST_ADMIN';
+  | 'LAST_ADMIN'
+  /** The disk a write needed is full (disk-space.ts): the message names the folder and its free space. */
+  | 'DISK_FULL';
 
 export class SiloError extends Error {
   override readonly name = 'SiloError';

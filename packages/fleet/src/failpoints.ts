@@ -8,6 +8,7 @@ const armed = process.env['SILO_FAILPOINT'];
 export type FailpointName =
   | 'create:after-register'
   | 'create:after-copy'
+  | 'create:after-seed'
   | 'create:before-ready'
   | 'clone:during-copy'
   | 'clone:before-ready'
@@ -19,7 +20,10 @@ export type FailpointName =
   | 'restore:before-swap'
   | 'move:after-seal'
   | 'move:after-upload'
-  | 'move:after-switch';
+  | 'move:after-switch'
+  | 'purge:after-intent'
+  | 'purge:after-markers'
+  | 'purge:after-remove';
 
 export function failpoint(name: FailpointName): void {
   if (armed === name) process.kill(process.pid, 'SIGKILL');

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
-import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { Catalog, type PurgeIntent, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
@@ -12,15 +12,23 @@ import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './engines/local-files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
+import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { validateName, NAME_MAX_LENGTH } from './names';
+import { derivedDisplayName, validateDisplayName } from './unsafe-text';
+import { importOverSizeLimit } from './size-cap';
+import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
+import { redactInto } from './redact-export';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
+import { listResidency, reportResidency, residencyDocument } from './residency/fleet-residency';
+import type { ResidencyListing, ResidencyOptions } from './residency/residency';
+import type { ResidencyReportFile, WrittenReport } from './residency/report';
 
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
@@ -33,6 +41,19 @@ export interface FleetOptions extends FleetSettingsInput {
   reconcileOnOpen?: boolean;
   /** The time backups and their retention go by; tests inject one instead of sleeping. */
   clock?: () => number;
+  /** Warn (once per process) when the fleet's files are readable by others (default true). */
+  checkPermissionsOnOpen?: boolean;
+  /** Where that warning goes; by default a process warning with code SILO_LOOSE_PERMISSIONS. */
+  warn?: (message: string) => void;
+}
+
+/** See `Fleet.readiness`. */
+export interface Readiness {
+  readonly ready: boolean;
+  /** `ok`, or why the catalog cannot be read. */
+  readonly catalog: string;
+  readonly storage: readonly Pick<StorageCheck, 'kind' | 'label' | 'freeBytes' | 'totalBytes' | 'freePercent' | 'level'>[];
+  readonly warnings: readonly string[];
 }
 
 export interface ActorOption {
@@ -43,7 +64,18 @@ export interface CreateOptions extends ActorOption {
   jurisdiction: string;
   region?: string;
   displayName?: string;
+  /**
+   * The app's first writes (e.g. its owner account), run on the new database inside
+   * provisioning: after the schema is in place and before the instance is published ready.
+   * The instance comes into being with them or not at all: a crash at any point leaves a
+   * failed row (reconciled as any interrupted create) or a ready instance with its seed, and
+   * an error thrown here fails the create with SEED_FAILED, leaving no row and no files.
+   * Nothing else can open the instance while it runs. Write in one `batch` where you can.
+   */
+  seed?: (db: TenantConnection, instance: { readonly id: string; readonly name: string }) => Promise<void>;
 }
+
+export type ImportOptions = Omit<CreateOptions, 'seed'>;
 
 export interface CloneOptions extends ActorOption {
   /** Branch the source as it was at this moment (engines that keep history only: turso). */
@@ -53,8 +85,6 @@ export interface CloneOptions extends ActorOption {
   jurisdiction?: string;
   displayName?: string;
 }
-
-export type ImportOptions = CreateOptions;
 
 export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
@@ -89,6 +119,15 @@ export interface InstanceHandle extends Disposable {
   release(): void;
 }
 
+export interface ExportOptions extends ActorOption {
+  /**
+   * SQL run on the staged copy before it is streamed (the live database is never touched),
+   * followed by a VACUUM: the app decides what is secret (a customer download without
+   * password hashes or session tokens). Without it the export is the full file.
+   */
+  redact?: readonly string[];
+}
+
 export interface ExportedFile {
   readonly stream: Readable;
   readonly fileName: string;
@@ -113,6 +152,7 @@ export class Fleet {
   readonly #actor: string;
   #closed = false;
   #startupReport: DoctorReport | undefined;
+  readonly #unmarkedFailures = new Map<string, string>();
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
@@ -148,7 +188,9 @@ export class Fleet {
 
   static async open(options: FleetOptions): Promise<Fleet> {
     const settings = resolveSettings(options);
-    const engine = options.engine ?? (await openEngine(settings));
+    // Before the catalog opens: SQLite would give a loose catalog's new WAL the same loose mode.
+    if (options.checkPermissionsOnOpen ?? true) warnLoosePermissions(settings, options.warn);
+    const engine = options.engine ?? (await openEngine(settings, options.warn));
     let fleet: Fleet;
     try {
       const catalog = await Catalog.open(settings.catalog, { auditRetentionMs: settings.auditRetentionMs, maxFailedSignIns: settings.auditMaxFailedSignIns });
@@ -158,7 +200,14 @@ export class Fleet {
       throw error;
     }
     if (options.reconcileOnOpen ?? true) {
-      fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      try {
+        fleet.#startupReport = await fleet.doctor({ scanFiles: false, purgeExpired: false });
+      } catch (error) {
+        // Opening for reads never needs free space: what could not be written now is done by
+        // the next open or `silo doctor` once there is room again.
+        if (!isDiskFull(error, settings.dataDir)) throw error;
+        process.emitWarning(`Skipped the start-up reconciliation: ${errorMessage(diskFullError(error, settings.dataDir))}`, { code: 'SILO_DISK_FULL' });
+      }
     }
     return fleet;
   }
@@ -283,21 +332,97 @@ export class Fleet {
     return this.#catalog.pruneAudit();
   }
 
+  /**
+   * Free space of the data folder, each region's folder and each backup folder (one check per
+   * disk): `full` where writes fail now, `low` under `warnPercent` (SILO_DISK_WARN_PERCENT,
+   * default 5 %). For /readyz and the admin's banner; a statfs each, no catalog access.
+   */
+  storage(warnPercent = diskWarnPercent()): StorageCheck[] {
+    const folders: { kind: StorageCheck['kind']; label: string; path: string }[] = [{ kind: 'data', label: 'data folder', path: this.settings.dataDir }];
+    for (const region of this.settings.regions) folders.push({ kind: 'data', label: `region ${region.id}`, path: region.dataDir });
+    for (const [regionId, location] of this.settings.backups.locations) {
+      if (location.kind === 'folder') folders.push({ kind: 'backups', label: `backups of ${regionId}`, path: location.path });
+    }
+    const catalogBackups = this.settings.backups.catalogLocation;
+    if (catalogBackups.kind === 'folder') folders.push({ kind: 'backups', label: 'catalog backups', path: catalogBackups.path });
+    return checkStorage(folders, warnPercent);
+  }
+
+  /**
+   * What a readiness probe (/readyz) reports: not ready when the catalog cannot be read or the
+   * data disk is full; nearly full disks are warnings. No folder paths: probes may be public.
+   */
+  readiness(warnPercent = diskWarnPercent()): Readiness {
+    let catalog = 'ok';
+    try {
+      this.#assertOpen();
+      this.#catalog.list({ limit: 1 });
+    } catch (error) {
+      catalog = errorMessage(error);
+    }
+    const storage = this.storage(warnPercent);
+    const dataFull = storage.some((check) => check.kind === 'data' && check.level === 'full');
+    return {
+      ready: catalog === 'ok' && !dataFull,
+      catalog,
+      storage: storage.map(({ kind, label, freeBytes, totalBytes, freePercent, level }) => ({ kind, label, freeBytes, totalBytes, freePercent: Math.round(freePercent * 10) / 10, level })),
+      warnings: storage.filter((check) => check.level !== 'ok').map((check) => `${check.label}: ${check.level === 'full' ? 'full' : `nearly full (${check.freePercent.toFixed(1)} % free, under ${warnPercent} %)`}`),
+    };
+  }
+
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────
 
-  /** Creates an instance at the latest schema. On return it is ready and servable. */
+  /**
+   * Creates an instance at the latest schema, with the app's `seed` written in it before it is
+   * published. On return it is ready and servable.
+   */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction }, async () => {
+    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
-      return this.#provision(
-        { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
-        async (url) => {
-          await this.engine.create(url, this.schema);
-          return this.schema.latestVersion;
-        },
-      );
+      const seed = options.seed;
+      let seedFailed = false;
+      try {
+        return await this.#provision(
+          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
+          async (url, id) => {
+            await this.engine.create(url, this.schema);
+            if (seed) {
+              try {
+                await this.#seed(url, { id, name }, seed);
+              } catch (error) {
+                seedFailed = true;
+                throw error;
+              }
+              failpoint('create:after-seed');
+            }
+            return this.schema.latestVersion;
+          },
+        );
+      } finally {
+        // Its files are gone (#provision removed them); a seed the app refused was never an instance, so the name is free again.
+        if (seedFailed) {
+          const row = this.#catalog.resolve(name);
+          if (row?.state === 'failed') this.#catalog.remove(row.id);
+        }
+      }
     });
+  }
+
+  /** Runs the app's seed on the new (still provisioning) database with a connection of its own. */
+  async #seed(url: string, instance: { id: string; name: string }, seed: NonNullable<CreateOptions['seed']>): Promise<void> {
+    const db = this.engine.connect(url);
+    try {
+      await seed(db, instance);
+    } catch (error) {
+      throw new SiloError('SEED_FAILED', `The first writes of "${instance.name}" failed (${errorMessage(error)}), so it was not created; try again.`, {
+        cause: error,
+        details: { name: instance.name },
+      });
+    } finally {
+      db.close();
+    }
   }
 
   /** Branches a live instance; the source keeps serving. Clones never leave the jurisdiction. */
@@ -307,6 +432,7 @@ export class Fleet {
     const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
     return this.#audited('clone', target, options, detail, async () => {
       validateName(target);
+      const displayName = optionalDisplayName(options.displayName);
       const cloneAt = this.engine.cloneAt?.bind(this.engine);
       if (at && !cloneAt) {
         throw new SiloError('INVALID_INPUT', `The ${this.engine.kind} engine keeps no history, so it cannot clone "${sourceName}" as it was at a past time.`);
@@ -330,7 +456,7 @@ export class Fleet {
       return this.#provision(
         {
           name: target,
-          displayName: options.displayName ?? `${source.displayName} (copy)`,
+          displayName: displayName ?? derivedDisplayName(`${source.displayName} (copy)`),
           jurisdiction: source.jurisdiction,
           region: region.id,
           clonedFrom: source.id,
@@ -350,11 +476,13 @@ export class Fleet {
   importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
     return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
       validateName(name);
+      const displayName = optionalDisplayName(options.displayName);
+      refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
       const region = this.regions.place(options.jurisdiction, options.region);
       let refused = false;
       try {
         await this.#provision(
-          { name, displayName: options.displayName, jurisdiction: region.jurisdiction, region: region.id },
+          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
           async (url) => {
             try {
               return (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion;
@@ -408,6 +536,9 @@ export class Fleet {
       if (instance.state !== 'deleted') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
       }
+      if (this.#catalog.purgeIntent(instance.id)) {
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+      }
       if (!(await this.engine.exists(instance.dbUrl))) {
         throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
       }
@@ -425,33 +556,109 @@ export class Fleet {
   /**
    * Removes a deleted (or failed) instance and its database for good. Purging what is already
    * gone is a no-op that reports `purged: false`.
+   *
+   * A purge is a durable intent (catalog migration 8): the row is leased and the intent
+   * recorded (with every backup location the instance was written to) in one transaction;
+   * then the purge marker goes into each location, the database is removed, and the row and
+   * intent go together. A crash anywhere in between leaves the intent, which reconciliation
+   * (start-up, `silo doctor`) finishes; meanwhile the name stays taken and the instance cannot
+   * be restored.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
     return this.#audited('purge', name, options, {}, async () => {
       const instance = this.#catalog.resolve(name);
       if (!instance) return { purged: false };
-      if (instance.state === 'ready' || instance.state === 'provisioning') {
+      if (instance.state !== 'deleted' && instance.state !== 'failed') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
-      // Lease the row first, so a concurrent restore or purge cannot interleave with the removal.
-      if (!this.#catalog.claim(instance.id, ['deleted', 'failed'])) {
+      // Lease the row and record the intent first, so a concurrent restore or purge cannot interleave with the removal.
+      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: options.actor ?? this.#actor });
+      if (!begun) {
         if (!this.#catalog.resolve(name)) return { purged: false };
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
-      this.#handles.invalidate(instance.id);
-      // Its backups go after the configured retention (erasure requests): marked before anything
-      // is removed. A location that cannot be written stops the purge and frees the row again.
-      try {
-        await this.backups.markPurged(instance);
-      } catch (error) {
-        this.#catalog.release(instance.id);
-        throw error;
-      }
-      // Files first: a crash in between leaves a leased row that reconciliation finishes purging.
-      await this.engine.remove(instance.dbUrl);
-      this.#catalog.removeClaimed(instance.id);
+      failpoint('purge:after-intent');
+      // A location that cannot be written stops a purge this call began before anything is
+      // removed, and frees the row again (still restorable); one resumed stays recorded.
+      await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
       return { purged: true };
     });
+  }
+
+  /**
+   * The erasing steps of a purge whose intent is recorded: markers in every backup location,
+   * the database, then the row and the intent. Each step is idempotent (a marker already there,
+   * a file already gone, a row already gone), so a resumed purge simply runs them again.
+   */
+  async #erase(intent: PurgeIntent, options: { cancelIfUnmarked: boolean }): Promise<void> {
+    this.#handles.invalidate(intent.instanceId);
+    let unreachable: string[];
+    try {
+      unreachable = (await this.backups.markPurged(intent)).unreachable;
+    } catch (error) {
+      if (options.cancelIfUnmarked) this.#catalog.cancelPurge(intent.instanceId);
+      else this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    failpoint('purge:after-markers');
+    try {
+      // Never another instance's database (the path derives from the name; the name is held until the end, this is a second guard).
+      if (!this.#catalog.dbUrlInUse(intent.dbUrl, intent.instanceId)) await this.engine.remove(intent.dbUrl);
+      failpoint('purge:after-remove');
+    } catch (error) {
+      this.#catalog.release(intent.instanceId);
+      throw error;
+    }
+    if (!this.#catalog.finishPurge(intent.instanceId)) {
+      throw new SiloError('INVALID_STATE', `Another process took over the purge of "${intent.name}"; it finishes it.`);
+    }
+    if (unreachable.length > 0) {
+      // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
+      this.#catalog.appendAudit({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+    }
+  }
+
+  /**
+   * Finishes a purge a crash (or a failed step) left: the leased row of a dead process (its
+   * intent recorded, or — before migration 8 — not), or an intent whose row is unleased or gone.
+   * False when a live process holds it.
+   */
+  async #resumePurge(target: { instance: InstanceInfo; previousOwner: string | null } | { intent: PurgeIntent }): Promise<boolean> {
+    let intent: PurgeIntent;
+    if ('intent' in target) {
+      intent = target.intent;
+    } else {
+      const { instance, previousOwner } = target;
+      const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
+      if (!begun) return false;
+      intent = begun.intent;
+    }
+    await this.#erase(intent, { cancelIfUnmarked: false });
+    // The erasure's record: the interrupted purge wrote none.
+    this.#catalog.appendAudit({
+      actor: 'reconcile',
+      operation: 'purge',
+      instance: auditName(intent.name),
+      outcome: 'ok',
+      error: null,
+      detail: { resumed: true, requestedBy: intent.actor, requestedAt: intent.requestedAt, instanceId: intent.instanceId, locations: intent.locations },
+    });
+    return true;
+  }
+
+  /** Recorded purges nobody is working on (their step failed, or their row is gone): finished now. */
+  async #resumeRecordedPurges(report: DoctorReport): Promise<void> {
+    for (const { intent, state, owner } of this.#catalog.purgeIntents()) {
+      if (state !== undefined && owner !== null) continue; // running, or a dead owner's (reconcile took it)
+      if (report.purgeFailures.some((failure) => failure.name === intent.name)) continue; // tried a moment ago by reconcile
+      try {
+        const instance = state === undefined ? undefined : this.#catalog.resolve(intent.name);
+        const finished = instance?.id === intent.instanceId ? await this.#resumePurge({ instance, previousOwner: null }) : await this.#resumePurge({ intent });
+        if (finished) report.purgesCompleted.push(intent.name);
+      } catch (error) {
+        report.purgeFailures.push({ name: intent.name, error: errorMessage(error) });
+      }
+    }
   }
 
   /** Purges every instance deleted longer ago than the retention window. Failures are reported, and retried next run. */
@@ -470,10 +677,7 @@ export class Fleet {
 
   setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
     return this.#audited('rename', name, options, { displayName }, async () => {
-      const trimmed = displayName.trim();
-      if (trimmed.length === 0 || trimmed.length > 200) {
-        throw new SiloError('INVALID_NAME', 'A display name needs 1–200 characters.');
-      }
+      const trimmed = validateDisplayName(displayName);
       const instance = this.#catalog.require(name);
       this.#catalog.setDisplayName(instance.id, trimmed);
       return this.#catalog.require(name);
@@ -496,11 +700,18 @@ export class Fleet {
    * region, so the data never leaves its jurisdiction except to the requester, and removed
    * when the stream closes.
    */
-  exportStream(name: string, options: ActorOption = {}): Promise<ExportedFile> {
-    return this.#audited('export', name, options, {}, async () => {
+  exportStream(name: string, options: ExportOptions = {}): Promise<ExportedFile> {
+    const redact = options.redact ?? [];
+    return this.#audited('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
       const instance = this.#exportable(name);
-      const staged = tempSibling(path.join(this.engine.stagingDir(this.regions.get(instance.region)), `${instance.name}.export.db`));
+      const stagingDir = this.engine.stagingDir(this.regions.get(instance.region));
+      let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
       await this.engine.snapshot(instance.dbUrl, staged);
+      if (redact.length > 0) {
+        const redacted = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
+        redactInto(staged, redacted, redact);
+        staged = redacted;
+      }
       const stream = createReadStream(staged);
       const cleanup = (): void => void rm(staged, { force: true });
       stream.once('close', cleanup);
@@ -621,14 +832,33 @@ export class Fleet {
 
   /**
    * Reconciles the catalog with the files: interrupted operations become failed (their files
-   * removed), expired deletions are purged, and with `scanFiles` leftovers are removed and
-   * orphans reported.
+   * removed), interrupted purges are finished, expired deletions are purged, and with
+   * `scanFiles` leftovers are removed and orphans reported — orphan database files, and backup
+   * sets of instances the catalog does not know that carry no purge marker (marked for removal
+   * after `purgeAfterDays` with `markOrphanBackups`, audited).
    */
-  async doctor(options: DoctorOptions & { purgeExpired?: boolean } = {}): Promise<DoctorReport> {
+  async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
-    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options);
+    this.#retryUnmarkedFailures();
+    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
+      resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
+    }).catch((error: unknown) => {
+      throw diskFullError(error, this.settings.dataDir);
+    });
+    await this.#resumeRecordedPurges(report);
+    if (options.scanFiles || options.deep || options.markOrphanBackups) {
+      const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: options.actor ?? this.#actor }) : undefined;
+      const found = scan ? { orphans: scan.marked, failures: scan.failures } : await this.backups.findOrphans();
+      report.orphanBackups = found.orphans;
+      report.orphanBackupsMarked = scan !== undefined;
+      report.backupScanFailures = found.failures;
+    }
     // The audit log's retention (SILO_AUDIT_RETENTION_DAYS): at start-up and with `silo doctor`.
-    this.pruneAuditLog();
+    try {
+      this.pruneAuditLog();
+    } catch (error) {
+      throw diskFullError(error, this.settings.dataDir);
+    }
     if (options.purgeExpired ?? true) {
       const { purged, failed } = await this.purgeExpired();
       report.purgedExpired = purged;
@@ -636,6 +866,40 @@ export class Fleet {
     }
     for (const entry of report.interrupted) this.#handles.invalidate(entry.id);
     return report;
+  }
+
+  /**
+   * Where every byte of every instance (or of `options.instance`) lives, judged by walking
+   * every configured folder and backup location, with the residency checks: bytes in another
+   * jurisdiction's place, orphans, jurisdictions sharing a filesystem (docs/sovereignty.md).
+   */
+  residency(options: ResidencyOptions = {}): Promise<ResidencyListing> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return listResidency({ settings: this.settings, catalog: this.#catalog }, options);
+  }
+
+  /** `residency()` written to `dir` as JSON and Markdown with its SHA-256; the audit log records who and the hash. */
+  residencyReport(dir: string, options: ResidencyOptions & ActorOption = {}): Promise<WrittenReport & { listing: ResidencyListing }> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: options.actor ?? this.#actor });
+  }
+
+  /** The same report as a document (for a download), audited the same way. */
+  residencyReportDocument(options: ResidencyOptions & ActorOption = {}): Promise<ResidencyReportFile> {
+    this.#assertOpen();
+    if (options.instance !== undefined) this.#catalog.require(options.instance);
+    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: options.actor ?? this.#actor });
+  }
+
+  /**
+   * Files and folders of the fleet that other users of the machine could read (anything but
+   * 0700 folders and 0600 files), every level down; with `fix`, made owner-only.
+   */
+  checkPermissions(options: { fix?: boolean; depth?: number } = {}): PermissionReport & { roots: string[] } {
+    const roots = fleetRoots(this.settings);
+    return { ...checkPermissions(roots, options), roots };
   }
 
   async close(): Promise<void> {
@@ -678,11 +942,37 @@ export class Fleet {
       failpoint('create:before-ready');
       this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
     } catch (error) {
+      const reported = diskFullError(error, region.dataDir);
+      // Removing files needs no free space, so the files always go.
       await this.engine.remove(dbUrl).catch(() => undefined);
-      this.#catalog.markFailed(id, errorMessage(error));
-      throw error;
+      this.#markFailed(id, errorMessage(reported));
+      throw reported;
     }
     return this.#catalog.require(entry.name);
+  }
+
+  /**
+   * Marks a failed create failed. On a full disk even that catalog write can fail: the row is
+   * then removed instead, and if that fails too it is retried before the next operation (and
+   * reconciliation resolves it after a restart), so no `provisioning` row outlives the failure.
+   */
+  #markFailed(id: string, message: string): void {
+    try {
+      this.#catalog.markFailed(id, message);
+      this.#unmarkedFailures.delete(id);
+    } catch {
+      try {
+        this.#catalog.remove(id);
+        this.#unmarkedFailures.delete(id);
+      } catch {
+        this.#unmarkedFailures.set(id, message);
+      }
+    }
+  }
+
+  /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
+  #retryUnmarkedFailures(): void {
+    for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);
   }
 
   async #audited<T>(
@@ -693,14 +983,28 @@ export class Fleet {
     work: () => Promise<T>,
   ): Promise<T> {
     this.#assertOpen();
+    this.#retryUnmarkedFailures();
     const entry = { actor: options.actor ?? this.#actor, operation, instance: instance === null ? null : auditName(instance), detail };
+    let result: T;
     try {
-      const result = await work();
-      this.#catalog.appendAudit({ ...entry, outcome: 'ok', error: null });
-      return result;
+      result = await work();
     } catch (error) {
-      this.#catalog.appendAudit({ ...entry, outcome: 'error', error: errorMessage(error) });
-      throw error;
+      const reported = diskFullError(error, this.settings.dataDir);
+      // The audit entry must not hide the failure: on a full disk it cannot be written either.
+      this.#appendAuditOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
+      throw reported;
+    }
+    this.#appendAuditOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
+  /** An audit entry; one a full disk refuses is reported as a warning (the operation itself is done). */
+  #appendAuditOrWarn(entry: Omit<AuditEntry, 'id' | 'at'>): void {
+    try {
+      this.#catalog.appendAudit(entry);
+    } catch (error) {
+      if (!isDiskFull(error, this.settings.dataDir)) throw error;
+      process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.settings.dataDir} is full.`, { code: 'SILO_DISK_FULL' });
     }
   }
 
@@ -726,6 +1030,23 @@ export class Fleet {
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
   }
+}
+
+/** A file over the instance size cap is refused up front: it could never be written to. */
+function refuseOverSizeLimit(name: string, sourcePath: string, maxBytes: number | undefined): void {
+  if (maxBytes === undefined) return;
+  let size: number;
+  try {
+    size = statSync(sourcePath).size;
+  } catch {
+    return; // The engine's checks name what is wrong with the file.
+  }
+  if (size > maxBytes) throw importOverSizeLimit(name, size, maxBytes);
+}
+
+/** An optional display name from the caller: absent or blank means "use the instance name". */
+function optionalDisplayName(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
 }
 
 /** Keeps hostile input (path tricks, huge strings) readable in the audit log. */

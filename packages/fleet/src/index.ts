@@ -2,12 +2,14 @@
  * @silo/fleet: one SQLite database per tenant. The public API; nothing else is imported by
  * the apps or the CLI.
  */
-export { Fleet, openFleet } from './fleet';
+export { Fleet, openFleet, type Readiness } from './fleet';
+export { checkStorage, diskFullError, diskSpace, diskWarnPercent, isDiskFull, type DiskSpace, type StorageCheck } from './disk-space';
 export type {
   ActorOption,
   CloneOptions,
   CreateOptions,
   ExportedFile,
+  ExportOptions,
   FleetOptions,
   ImportOptions,
   InstanceDetails,
@@ -23,6 +25,7 @@ export type {
   FleetOverview,
   InstanceFilter,
   InstanceInfo,
+  PurgeIntent,
   InstanceState,
   ListPage,
   ListQuery,
@@ -37,6 +40,8 @@ export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './c
 export type {
   Engine,
   EngineBackupSupport,
+  EngineCapabilities,
+  DatabaseQuota,
   ExecuteResult,
   ImportReport,
   ImportSource,
@@ -50,6 +55,7 @@ export type {
   TenantConnection,
 } from './engine';
 export { LocalEngine } from './engines/local-engine';
+export { RoutingEngine } from './engines/routing-engine';
 export { Backups } from './backups/backups';
 export { recoverCatalog } from './backups/catalog-recovery';
 export type {
@@ -77,7 +83,29 @@ export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode } from './errors';
 export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
 export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
+export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, STARTUP_CHECK_DEPTH, loosePermissionsMessage, restrictUmask } from './permissions';
+export type { PermissionReport } from './permissions';
+export { DISPLAY_NAME_MAX_LENGTH, escapeChar, unsafeCharPattern, validateDisplayName } from './unsafe-text';
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';
+export type { OrphanBackupSet, OrphanScan } from './backups/orphans';
+export { uploadStagingFile, type UploadPlacement } from './residency/staging';
+export { residencyHash, verifyResidencyReport } from './residency/residency';
+export type {
+  InstanceResidency,
+  PlaceKind,
+  ResidencyBucket,
+  ResidencyErasure,
+  ResidencyFolder,
+  ResidencyListing,
+  ResidencyOptions,
+  ResidencyOrphan,
+  ResidencyPlace,
+  ResidencyViolation,
+  ResidencyWarning,
+} from './residency/residency';
+export type { Filesystem } from './residency/mounts';
+export { residencyMarkdown } from './residency/report';
+export type { ResidencyReportFile, WrittenReport } from './residency/report';
 export { defineTenantSchema } from './schema';
 export type { Migration, TenantSchema } from './schema';

@@ -1,4 +1,5 @@
 import { SiloError } from './errors';
+import { unsafeCharPattern } from './unsafe-text';
 
 /**
  * Instance names become URLs (`/t/<name>`) and file names, so they are an allowlist,
@@ -27,9 +28,12 @@ export function validateName(input: unknown): string {
   const nonAscii = [...input].find((ch) => !/^[\x20-\x7e]$/.test(ch));
   if (nonAscii !== undefined) {
     const codePoint = nonAscii.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
+    // A control or format character is not echoed: it would act on whatever shows the message.
     throw invalid(
       input,
-      `Names may only use a–z, 0–9 and "-"; found "${nonAscii}" (U+${codePoint}), which only looks like one of them.`,
+      unsafeCharPattern().test(nonAscii)
+        ? `Names may only use a–z, 0–9 and "-"; found the control or invisible character U+${codePoint}.`
+        : `Names may only use a–z, 0–9 and "-"; found "${nonAscii}" (U+${codePoint}), which only looks like one of them.`,
     );
   }
   if (input.length < NAME_MIN_LENGTH || input.length > NAME_MAX_LENGTH) {

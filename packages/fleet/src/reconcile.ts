@@ -1,4 +1,5 @@
-import type { Catalog } from './catalog/catalog';
+import type { Catalog, InstanceInfo } from './catalog/catalog';
+import type { OrphanBackupSet } from './backups/orphans';
 import type { Region } from './config';
 import type { Engine } from './engine';
 import { ownerAlive } from './processes';
@@ -14,14 +15,24 @@ export interface DoctorOptions {
   staleAfterMs?: number;
 }
 
+/** What reconciliation borrows from the fleet. */
+export interface ReconcileHooks {
+  /**
+   * Finishes a purge whose process died (the row leased by `previousOwner`): markers in every
+   * backup location, the database, then the row. False when another process took it over first.
+   */
+  resumePurge(instance: InstanceInfo, previousOwner: string): Promise<boolean>;
+}
+
 export interface DoctorReport {
   /** Creates, clones and imports a crash interrupted: now failed, their files removed. */
   interrupted: { id: string; instance: string }[];
   /** Moves to another engine a crash interrupted (silo move), rolled back: served from where they were. */
   movesRolledBack: string[];
-  /** Purges a crash interrupted, now finished. */
+  /** Purges a crash interrupted, now finished (markers written, database removed, row gone). */
   purgesCompleted: string[];
   purgedExpired: string[];
+  /** Expired deletions not purged, and interrupted purges that could not be finished (retried next time). */
   purgeFailures: { name: string; error: string }[];
   leftoversRemoved: string[];
   /** Database files with no catalog row: reported, never deleted automatically. */
@@ -30,6 +41,14 @@ export interface DoctorReport {
   missing: string[];
   versionsCorrected: { instance: string; from: number; to: number }[];
   integrity: { instance: string; problems: string[] }[];
+  /**
+   * With `scanFiles`: backup sets of instances the catalog does not know that carry no purge
+   * marker, so nothing would ever erase them (marked now when `orphanBackupsMarked`).
+   */
+  orphanBackups?: OrphanBackupSet[];
+  orphanBackupsMarked?: boolean;
+  /** Backup locations the orphan scan could not read. */
+  backupScanFailures?: string[];
 }
 
 const HOUR = 60 * 60 * 1000;
@@ -39,6 +58,7 @@ export async function reconcile(
   engine: Engine,
   regions: readonly Region[],
   options: DoctorOptions,
+  hooks: ReconcileHooks,
 ): Promise<DoctorReport> {
   const report: DoctorReport = {
     interrupted: [],
@@ -56,6 +76,15 @@ export async function reconcile(
   // A leased row whose owner died was interrupted. The lease is taken over first, so two
   // reconcilers never both act, and a stale one can never remove a re-created instance's files.
   for (const { instance, owner } of catalog.interruptedOperations(ownerAlive, options.staleAfterMs ?? HOUR)) {
+    if (instance.state === 'deleted' || instance.state === 'failed') {
+      // Only a purge leases a deleted or failed row.
+      try {
+        if (await hooks.resumePurge(instance, owner)) report.purgesCompleted.push(instance.name);
+      } catch (error) {
+        report.purgeFailures.push({ name: instance.name, error: errorMessage(error) });
+      }
+      continue;
+    }
     if (!catalog.claim(instance.id, [instance.state], owner)) continue;
     if (instance.state === 'moving') {
       // The row still points at the local file (the switch is the move's last catalog write).
@@ -65,13 +94,8 @@ export async function reconcile(
       continue;
     }
     await engine.remove(instance.dbUrl);
-    if (instance.state === 'provisioning') {
-      catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
-      report.interrupted.push({ id: instance.id, instance: instance.name });
-    } else {
-      catalog.removeClaimed(instance.id);
-      report.purgesCompleted.push(instance.name);
-    }
+    catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
+    report.interrupted.push({ id: instance.id, instance: instance.name });
   }
 
   if (options.scanFiles || options.deep) {

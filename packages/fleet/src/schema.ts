@@ -26,9 +26,16 @@ export interface TenantSchema {
    * does not show the numbers of an empty database until the app's next write.
    */
   readonly metricsSql?: string;
+  /**
+   * Statements run on an uploaded file once it passed the checks and was migrated, before it
+   * becomes an instance: what an upload must not bring along, such as sessions signed in
+   * elsewhere, which the app would otherwise read (and scan) on behalf of a file's author.
+   * Restores and moves of Silo's own copies are left as they are.
+   */
+  readonly uploadCleanup?: readonly string[];
 }
 
-export function defineTenantSchema(input: { id: string; migrations: readonly Migration[]; metricsSql?: string }): TenantSchema {
+export function defineTenantSchema(input: { id: string; migrations: readonly Migration[]; metricsSql?: string; uploadCleanup?: readonly string[] }): TenantSchema {
   if (!/^[a-z0-9-]{1,40}$/.test(input.id)) {
     throw new SiloError('SCHEMA_INVALID', `Schema id "${input.id}" must be 1–40 chars of a–z, 0–9, -.`);
   }
@@ -52,5 +59,6 @@ export function defineTenantSchema(input: { id: string; migrations: readonly Mig
     latestVersion: migrations.length,
     fingerprint: hash.digest('hex').slice(0, 16),
     ...(input.metricsSql ? { metricsSql: input.metricsSql } : {}),
+    ...(input.uploadCleanup && input.uploadCleanup.length > 0 ? { uploadCleanup: [...input.uploadCleanup] } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { preparePrivateFile } from './permissions';
 import type { Migration } from './schema';
 
 export type SqliteDatabase = Database.Database;
@@ -19,6 +20,8 @@ export const TENANT_PRAGMAS: PragmaOptions = { synchronous: 'NORMAL', busyTimeou
 export const CATALOG_PRAGMAS: PragmaOptions = { synchronous: 'FULL', busyTimeoutMs: 10_000 };
 
 export function openSqlite(file: string, pragmas: PragmaOptions, options: { mustExist?: boolean } = {}): SqliteDatabase {
+  // A database SQLite would create gets 0644 (and so would its WAL): create it owner-only first.
+  if (!options.mustExist) preparePrivateFile(file);
   const db = new Database(file, { fileMustExist: options.mustExist ?? false });
   try {
     db.pragma(`busy_timeout = ${pragmas.busyTimeoutMs}`);

@@ -84,6 +84,24 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     expect(entry && Object.keys(entry)).not.toContain('_metadata');
   });
 
+  it('a purge records its intent on the primary (migration 8) and finishes; a seeded create publishes its seed', async () => {
+    const a = await server();
+    const b = await server();
+    await a.create('erase-me', {
+      jurisdiction: 'eu',
+      seed: async (db) => {
+        await db.execute("INSERT INTO notes (body) VALUES ('seeded')");
+      },
+    });
+    expect((await b.query('erase-me', 'SELECT body FROM notes')).rows).toEqual([['seeded']]);
+    await a.delete('erase-me');
+    expect(await eventually(() => b.get('erase-me').state, (state) => state === 'deleted')).toBe('deleted');
+    expect(await b.purge('erase-me')).toEqual({ purged: true });
+    expect(await eventually(() => a.find('erase-me'), (info) => info === undefined)).toBeUndefined();
+    expect(b.audit({ instance: 'erase-me', operation: 'purge' }).items[0]).toMatchObject({ outcome: 'ok' });
+    expect((await a.create('erase-me', { jurisdiction: 'eu' })).state).toBe('ready');
+  });
+
   it('a name is unique across servers: the primary refuses what a stale replica would allow', async () => {
     const a = await server();
     const b = await server(undefined, 3_600);

@@ -68,6 +68,26 @@ export function describeEngineContract(label: string, setUp: (dir: string) => Pr
       return 'resolved';
     }
 
+    describe('capabilities', () => {
+      it('states its optional capabilities, and has exactly the members they promise', () => {
+        const stated = engine.capabilities;
+        // A wrapper that forgets to forward a member (RoutingEngine once dropped `backups`) fails here.
+        expect({
+          backups: engine.backups !== undefined,
+          pointInTime: typeof engine.cloneAt === 'function',
+          usageMetrics: typeof engine.usageMetrics === 'function',
+          databaseQuota: typeof engine.databaseQuota === 'function',
+        }).toEqual({ ...stated });
+      });
+
+      it('reads the plan quota when it says it can', async (context) => {
+        if (!engine.capabilities.databaseQuota || !engine.databaseQuota) return context.skip('no plan quota on this engine');
+        const quota = await engine.databaseQuota();
+        expect(typeof quota.plan).toBe('string');
+        if (quota.limit !== undefined) expect(quota.limit).toBeGreaterThan(0);
+      });
+    });
+
     describe('placement', () => {
       it('locates deterministically, per name and region, without creating anything', async () => {
         const a = engine.locate('acme', eu);

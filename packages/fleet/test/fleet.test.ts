@@ -161,6 +161,36 @@ describe('export and import', () => {
     expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
   });
 
+  it('redacts the staged copy when asked: removed values are gone from the bytes, the live database keeps them, nothing stays staged', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const secret = `secret-${'s'.repeat(200)}`;
+    await fleet.withInstance('acme', (db) => db.batch([{ sql: "INSERT INTO notes (body) VALUES ('kept')" }, { sql: 'INSERT INTO notes (body) VALUES (?)', args: [secret] }]));
+    const exported = await fleet.exportStream('acme', { redact: ['DELETE FROM notes WHERE body LIKE \'secret-%\''] });
+    const chunks: Buffer[] = [];
+    for await (const chunk of exported.stream) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.length).toBe(exported.sizeBytes);
+    // A plain DELETE leaves the value in a free page; the rebuilt file does not.
+    expect(bytes.toString('latin1')).not.toContain(secret);
+    const file = path.join(tempDir(), 'redacted.sqlite');
+    writeFileSync(file, bytes);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'kept' }]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    expect((await fleet.withInstance('acme', (live) => live.execute('SELECT count(*) AS n FROM notes'))).rows[0]?.['n']).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const staging = path.join(dataDir, 'regions', 'eu-west', 'staging');
+    expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    // The operator's export without redaction is the full file.
+    const full = path.join(tempDir(), 'full.sqlite');
+    await fleet.exportTo('acme', full);
+    const copy = new Database(full, { readonly: true });
+    expect(copy.prepare('SELECT count(*) AS n FROM notes').get()).toEqual({ n: 2 });
+    copy.close();
+  });
+
   it('imports an exported file as a new instance in the chosen jurisdiction', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });

@@ -309,6 +309,34 @@ describe('a fleet on turso', () => {
     expect(JSON.stringify(fleet.get('acme'))).not.toMatch(/eyJ|Bearer|127\.0\.0\.1/);
   });
 
+  it('writes a create’s seed before the instance is ready, and a failing seed leaves no database and a free name', async () => {
+    const seeded = await fleet.create('seeded', {
+      jurisdiction: 'eu',
+      seed: async (db, instance) => {
+        await db.batch([{ sql: 'INSERT INTO notes (body) VALUES (?)', args: [`owner of ${instance.name}`] }]);
+      },
+    });
+    expect(seeded.state).toBe('ready');
+    expect((await fleet.query('seeded', 'SELECT body FROM notes')).rows).toEqual([['owner of seeded']]);
+    const refused = fleet.create('unseeded', {
+      jurisdiction: 'eu',
+      seed: async (db) => {
+        await db.execute("INSERT INTO notes (body) VALUES ('half')");
+        throw new Error('the app refused');
+      },
+    });
+    await expect(refused).rejects.toMatchObject({ code: 'SEED_FAILED' });
+    expect(fleet.find('unseeded')).toBeUndefined();
+    expect(await fleet.engine.exists(fleet.engine.locate('unseeded', fleet.regions.get('eu-west')))).toBe(false);
+    await fleet.create('unseeded', { jurisdiction: 'eu' });
+    expect((await fleet.query('unseeded', 'SELECT count(*) FROM notes')).rows).toEqual([[0]]);
+    // The suite's later tests count this fleet's instances.
+    for (const name of ['seeded', 'unseeded']) {
+      await fleet.delete(name);
+      expect(await fleet.purge(name)).toEqual({ purged: true });
+    }
+  });
+
   it('records Turso usage in the catalog metrics on activity', async () => {
     fleet.touch('acme', { todos: 2 });
     await fleet.flushActivity();

@@ -1,4 +1,4 @@
-import { startStandinProcess as startStandin } from '@silo/turso-standin';
+import { startStandinProcess as startStandin, type TursoStandinOptions } from '@silo/turso-standin';
 import type { TursoSettingsInput } from '../src/index';
 
 /** The groups every stand-in is started with: one per jurisdiction of the default regions. */
@@ -16,10 +16,17 @@ export interface StandinProcess {
  * Starts the Turso stand-in (packages/turso-standin) on loopback in a child process: embedded
  * replicas in the test's process, and statements that never end, cannot stall it.
  */
-export async function startStandinProcess(dataDir: string, options: { notReadyMs?: number } = {}): Promise<StandinProcess> {
+export async function startStandinProcess(
+  dataDir: string,
+  options: { notReadyMs?: number } & Pick<TursoStandinOptions, 'listPageSize' | 'plan' | 'replicaGenerationCommits' | 'transactionTimeoutMs' | 'streamIdleMs' | 'maxResponseBytes'> = {},
+): Promise<StandinProcess> {
+  const { notReadyMs, ...limits } = options;
   const standin = await startStandin({
+    ...options,
     dataDir,
-    notReadyMs: options.notReadyMs ?? 100,
+    notReadyMs: notReadyMs ?? 100,
+    // Turso's limits by default (5 s transactions, 10 s idle streams, 10 MB results); tests may shrink them.
+    ...limits,
     groups: [
       { name: STANDIN_GROUPS.eu, location: 'aws-eu-west-1' },
       { name: STANDIN_GROUPS.us, location: 'aws-us-east-1' },

@@ -7,6 +7,18 @@ import { defineTenantSchema } from '@silo/fleet';
 export const TODO_METRICS_SQL = 'SELECT count(*) AS todos, coalesce(sum(completed), 0) AS completed FROM todos';
 
 /**
+ * What a customer's own download of their database must not contain, run on the staged copy
+ * (the fleet then rebuilds the file with VACUUM INTO, so the removed bytes are gone): password
+ * hashes, session ids and invite tokens are credentials, not the customer's data. Todos and
+ * member emails and roles stay. A migration that adds a secret adds its redaction here.
+ */
+export const CUSTOMER_EXPORT_REDACTIONS: readonly string[] = [
+  'DELETE FROM sessions',
+  'DELETE FROM invites',
+  "UPDATE users SET password_hash = ''",
+];
+
+/**
  * The TODO app's tenant schema. Each instance's database holds its todos and, so the catalog
  * never holds tenant data, its own users, sessions and invites.
  *
@@ -56,4 +68,7 @@ export const todoSchema = defineTenantSchema({
     },
   ],
   metricsSql: TODO_METRICS_SQL,
+  // Sessions in an uploaded file were signed in elsewhere: none is valid here, and without a
+  // bound on their number each sign-in's clean-up would scan them all. Members sign in again.
+  uploadCleanup: ['DELETE FROM sessions'],
 });

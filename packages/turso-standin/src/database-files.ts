@@ -9,12 +9,18 @@ export type Connection = Database.Database;
  * a waiting writer would block the event loop and with it the stream that holds the lock.
  * The SQL endpoint waits for the lock asynchronously instead (see sql-executor.ts).
  */
-export function openConnection(file: string): Connection {
+export function openConnection(file: string, sizeLimitBytes?: number): Connection {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 0');
   // libsql-server enforces foreign keys on every connection (libsql PR #981).
   db.pragma('foreign_keys = ON');
+  // libsql-server enforces a database's size limit the same way, `PRAGMA max_page_count` on
+  // each connection: a write past it fails with SQLITE_FULL "database or disk is full".
+  if (sizeLimitBytes !== undefined) {
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    db.pragma(`max_page_count = ${Math.max(1, Math.floor(sizeLimitBytes / pageSize))}`);
+  }
   db.defaultSafeIntegers(true);
   return db;
 }
@@ -32,6 +38,19 @@ export function copyCommittedState(source: Connection, target: string): void {
   } finally {
     copy.close();
   }
+}
+
+/**
+ * Turso's `size_limit`: "the maximum size of the database in bytes. Values with units are also
+ * accepted, e.g. 1mb, 256mb, 1gb." The docs do not say whether units are 1000- or 1024-based;
+ * the stand-in takes 1024. Anything else is refused, as a strict fake should.
+ */
+export function parseSizeLimit(value: string): number | undefined {
+  const match = /^\s*(\d+)\s*(b|kb|mb|gb|tb)?\s*$/i.exec(value);
+  if (!match?.[1]) return undefined;
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+  const bytes = Number(match[1]) * (units[(match[2] ?? 'b').toLowerCase()] ?? 1);
+  return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
 }
 
 export function removeDatabaseFiles(file: string): void {

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { bearerToken, platformError, readJson, sendJson } from './http-util';
+import { parseSizeLimit } from './database-files';
 import { LOCATIONS, type DatabaseRecord, type GroupRecord, type PlatformState } from './platform-state';
 import { issueToken, parseAccess, parseExpiration } from './tokens';
 
@@ -13,6 +14,9 @@ export interface PlatformContext {
   hostnameOf(db: DatabaseRecord): string;
   /** Ends the SQL streams of a deleted database. */
   onDatabaseDeleted(db: DatabaseRecord): void;
+  /** Page size of the database list when the request gives no `limit`. */
+  listPageSize: number;
+  plan: { name: string; databases: number };
 }
 
 const CreateDatabaseBody = z.object({
@@ -25,6 +29,7 @@ const CreateDatabaseBody = z.object({
       timestamp: z.string().optional(),
     })
     .optional(),
+  size_limit: z.string().optional(),
 });
 
 const CreateGroupBody = z.object({ name: z.unknown(), location: z.unknown() });
@@ -55,22 +60,34 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       const databases = [...state.databases.values()]
         .filter((db) => group === null || db.group.name === group)
         .filter((db) => parent === null || db.parent?.id === parent || db.parent?.name === parent);
-      return sendJson(res, 200, { databases: databases.map((db) => databaseJson(ctx, db)) });
+      const page = pageOf(databases, url, ctx.listPageSize);
+      return sendJson(res, 200, { databases: page.items.map((db) => databaseJson(ctx, db)), pagination: { next: page.next } });
     }
     case 'POST databases': {
       const body = CreateDatabaseBody.safeParse((await readJson(req)) ?? {});
       if (!body.success) throw platformError(400, `invalid request body: ${body.error.issues[0]?.message ?? 'malformed'}`);
       const { seed } = body.data;
-      if (seed !== undefined && seed.type !== 'database') {
-        throw platformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the stand-in (only "database")`);
+      // turso-cli's `db create --from-file` sends `seed: {type: "database_upload"}` and then
+      // uploads the file to the new database's Hostname (upload.ts).
+      if (seed !== undefined && seed.type !== 'database' && seed.type !== 'database_upload') {
+        throw platformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the stand-in (only "database" and "database_upload")`);
       }
-      if (seed !== undefined && (seed.name === undefined || seed.name === '')) {
+      if (seed?.type === 'database' && (seed.name === undefined || seed.name === '')) {
         throw platformError(400, 'seed name is required when the seed type is database');
+      }
+      const sizeLimit = body.data.size_limit === undefined ? undefined : parseSizeLimit(body.data.size_limit);
+      if (body.data.size_limit !== undefined && sizeLimit === undefined) {
+        throw platformError(400, `invalid size_limit ${JSON.stringify(body.data.size_limit)}: use bytes, or a number with a unit such as 256mb or 1gb`);
       }
       const db = state.createDatabase(
         body.data.name,
         body.data.group,
-        seed === undefined ? undefined : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
+        seed === undefined
+          ? undefined
+          : seed.type === 'database_upload'
+            ? { type: 'database_upload' }
+            : { type: 'database', name: seed.name as string, timestamp: seed.timestamp },
+        sizeLimit,
       );
       return sendJson(res, 200, { database: { DbId: db.id, Hostname: ctx.hostnameOf(db), Name: db.name } });
     }
@@ -123,6 +140,38 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
         database: { uuid: db.id, instances: [{ uuid: db.instanceId, usage }], total: usage, usage },
       });
     }
+    case 'GET usage': {
+      // turso-cli's OrganizationsClient.Usage: the totals, and every database's figures by DbId.
+      const from = dateParam(url, 'from');
+      const to = dateParam(url, 'to');
+      const databases = [...state.databases.values()].map((db) => {
+        const { rowsRead, rowsWritten } = db.usage.totals(from, to);
+        return { uuid: db.id, usage: { rows_read: rowsRead, rows_written: rowsWritten, storage_bytes: db.storageBytes(), bytes_synced: 0 } };
+      });
+      const sum = (key: 'rows_read' | 'rows_written' | 'storage_bytes'): number => databases.reduce((total, db) => total + db.usage[key], 0);
+      const locations = new Set([...state.groups.values()].map((g) => g.location));
+      return sendJson(res, 200, {
+        organization: {
+          uuid: ctx.org,
+          usage: {
+            rows_read: sum('rows_read'),
+            rows_written: sum('rows_written'),
+            storage_bytes: sum('storage_bytes'),
+            bytes_synced: 0,
+            databases: databases.length,
+            locations: locations.size,
+            groups: state.groups.size,
+          },
+          databases,
+        },
+      });
+    }
+    case 'GET subscription':
+      return sendJson(res, 200, { subscription: { plan: ctx.plan.name, timeline: 'monthly', overages: false } });
+    case 'GET plans':
+      return sendJson(res, 200, {
+        plans: [{ name: ctx.plan.name, price: '0', quotas: { databases: ctx.plan.databases, rowsRead: 0, rowsWritten: 0, storage: 0, locations: 0, groups: 0, bytesSynced: 0 } }],
+      });
     case 'GET groups':
       return sendJson(res, 200, { groups: [...state.groups.values()].map(groupJson) });
     case 'POST groups': {
@@ -161,6 +210,29 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
     default:
       throw platformError(404, 'not found');
   }
+}
+
+/**
+ * One page of a list: `limit` (1–1000, default the stand-in's page size) and `cursor` (the
+ * opaque `pagination.next` of the page before), ordered by name. `next` is null on the last
+ * page. A client that ignores `pagination.next` sees only the first page, as on Turso Cloud.
+ */
+function pageOf(databases: DatabaseRecord[], url: URL, defaultSize: number): { items: DatabaseRecord[]; next: string | null } {
+  const limitText = url.searchParams.get('limit');
+  const limit = limitText === null || limitText === '' ? defaultSize : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw platformError(400, `invalid limit ${JSON.stringify(limitText)}: use 1 to 1000`);
+  const cursor = url.searchParams.get('cursor');
+  let after: string | undefined;
+  if (cursor !== null && cursor !== '') {
+    after = Buffer.from(cursor, 'base64url').toString('utf8');
+    if (!after.startsWith('after:')) throw platformError(400, 'invalid cursor');
+    after = after.slice('after:'.length);
+  }
+  const sorted = [...databases].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const rest = after === undefined ? sorted : sorted.filter((db) => db.name > (after as string));
+  const items = rest.slice(0, limit);
+  const last = items.at(-1);
+  return { items, next: rest.length > limit && last ? Buffer.from(`after:${last.name}`).toString('base64url') : null };
 }
 
 function dateParam(url: URL, key: string): number | undefined {

@@ -43,11 +43,20 @@ export interface StoredDatabase {
   createdAt: number;
   parent: ParentRecord | null;
   tokenGeneration: number;
+  /** `size_limit` from the create request, in bytes; absent: no limit. */
+  sizeLimitBytes?: number;
+  /**
+   * Created with `seed: {type: "database_upload"}` and not uploaded yet: Turso keeps such a
+   * database as a draft, not served, until an upload to its Hostname activates it (upload.ts).
+   */
+  awaitingUpload?: boolean;
 }
 
 export class DatabaseRecord {
   readonly usage = new UsageCounter();
   readonly history: DatabaseHistory;
+  /** Commits after which the replication log starts a new generation (0: never); set by PlatformState. */
+  replicaGenerationCommits = 0;
   #maintenance: Connection | undefined;
   #replication: ReplicationLog | undefined;
 
@@ -80,6 +89,12 @@ export class DatabaseRecord {
   get tokenGeneration(): number {
     return this.stored.tokenGeneration;
   }
+  get sizeLimitBytes(): number | undefined {
+    return this.stored.sizeLimitBytes;
+  }
+  get awaitingUpload(): boolean {
+    return this.stored.awaitingUpload === true;
+  }
 
   /** A connection in autocommit mode for copies and size checks, never used by a stream. */
   maintenance(): Connection {
@@ -89,7 +104,7 @@ export class DatabaseRecord {
 
   /** Started by the first embedded replica that syncs from this database (see replication-log.ts). */
   replication(): ReplicationLog {
-    this.#replication ??= new ReplicationLog(this.file, this.maintenance());
+    this.#replication ??= new ReplicationLog(this.file, this.maintenance(), this.replicaGenerationCommits);
     return this.#replication;
   }
 
@@ -128,6 +143,8 @@ export interface StateOptions {
   org: string;
   notReadyMs: number;
   history: HistoryOptions;
+  /** See ReplicationLog: commits per sync generation of embedded replicas (0: one generation forever). */
+  replicaGenerationCommits?: number;
   clock: () => number;
   /** Used when the data dir has no state file yet; the API token option wins over a stored one. */
   apiToken: string | undefined;
@@ -154,11 +171,10 @@ export function assertValidName(kind: 'database' | 'group', name: unknown): asse
   }
 }
 
-export interface Seed {
-  type: 'database';
-  name: string;
-  timestamp?: string | undefined;
-}
+export type Seed =
+  | { type: 'database'; name: string; timestamp?: string | undefined }
+  /** An empty draft that an upload to the database's Hostname fills and activates (upload.ts). */
+  | { type: 'database_upload' };
 
 /**
  * Groups and databases of the one organization the stand-in serves. The catalog (with the
@@ -215,7 +231,9 @@ export class PlatformState {
       if (group === undefined || !existsSync(db.file)) continue;
       // Copy points are not part of the state file: earlier states are not served after a restart.
       rmSync(db.historyDir, { recursive: true, force: true });
-      this.databases.set(db.name, new DatabaseRecord({ ...db }, group, now, this.options.history, now));
+      const record = new DatabaseRecord({ ...db }, group, now, this.options.history, now);
+      record.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
+      this.databases.set(db.name, record);
     }
   }
 
@@ -235,6 +253,18 @@ export class PlatformState {
 
   rotateGroupTokens(name: string): void {
     this.group(name).tokenGeneration += 1;
+    this.#save();
+  }
+
+  /**
+   * The upload at `uploaded` passed validation: it becomes the draft's file and the database is
+   * served from now on (as turso-server "activates" a database_upload draft).
+   */
+  activateUpload(db: DatabaseRecord, uploaded: string): void {
+    db.close();
+    removeDatabaseFiles(db.file);
+    renameSync(uploaded, db.file);
+    delete db.stored.awaitingUpload;
     this.#save();
   }
 
@@ -267,7 +297,7 @@ export class PlatformState {
     return db;
   }
 
-  createDatabase(name: unknown, groupName: unknown, seed: Seed | undefined): DatabaseRecord {
+  createDatabase(name: unknown, groupName: unknown, seed: Seed | undefined, sizeLimitBytes?: number): DatabaseRecord {
     assertValidName('database', name);
     if (typeof groupName !== 'string' || groupName === '') throw platformError(400, 'group is required');
     const group = this.groups.get(groupName);
@@ -277,7 +307,7 @@ export class PlatformState {
     const id = `${name}-${now.toString(36)}`;
     const file = path.join(this.#dbDir, `${id}.db`);
     let parent: ParentRecord | null = null;
-    if (seed !== undefined) {
+    if (seed?.type === 'database') {
       const source = this.databases.get(seed.name);
       if (source === undefined) throw platformError(400, `seed database ${seed.name} not found`);
       let at = now;
@@ -311,8 +341,11 @@ export class PlatformState {
       createdAt: now,
       parent,
       tokenGeneration: 0,
+      ...(sizeLimitBytes === undefined ? {} : { sizeLimitBytes }),
+      ...(seed?.type === 'database_upload' ? { awaitingUpload: true } : {}),
     };
     const db = new DatabaseRecord(stored, group, now + this.options.notReadyMs, this.options.history);
+    db.replicaGenerationCommits = this.options.replicaGenerationCommits ?? 0;
     this.databases.set(name, db);
     this.#save();
     return db;

@@ -21,14 +21,17 @@ export function serveReplicaSync(res: ServerResponse, db: DatabaseRecord, rest: 
   const [, exportGeneration, syncGeneration, from, to] = SYNC_PATH.exec(rest) ?? [];
   if (rest === 'info') return sendJson(res, 200, { current_generation: log.generation });
   if (exportGeneration !== undefined) {
-    if (Number(exportGeneration) !== log.generation) throw new HttpError(404, { error: `generation ${exportGeneration} does not exist` });
-    return sendBytes(res, log.export());
+    const image = log.export(Number(exportGeneration));
+    if (image === undefined) throw new HttpError(404, { error: `generation ${exportGeneration} does not exist` });
+    return sendBytes(res, image);
   }
   const start = Number(from);
-  if (Number(syncGeneration) !== log.generation || start < 1 || start > log.lastFrame) {
-    return sendJson(res, 400, { generation: log.generation });
-  }
-  sendBytes(res, log.frames(start, Number(to)));
+  const generation = Number(syncGeneration);
+  const last = log.lastFrame(generation);
+  // Past the end of its generation (or an unknown one): "the newest generation is N". A replica
+  // behind it checkpoints and continues from frame 1 of the next generation.
+  if (last === undefined || start < 1 || start > last) return sendJson(res, 400, { generation: log.generation });
+  sendBytes(res, log.frames(generation, start, Number(to)));
 }
 
 function sendBytes(res: ServerResponse, bytes: Buffer): void {

@@ -18,44 +18,72 @@ const WAL_HEADER_BYTES = 32;
  * The log is kept in memory: the stand-in serves tests, and only databases an embedded
  * replica has asked for (the catalog) keep one.
  */
+interface Generation {
+  /** The byte-exact image the generation starts from (the state at the end of the one before). */
+  readonly base: Buffer;
+  readonly frames: Buffer[];
+}
+
 export class ReplicationLog {
-  readonly generation = 1;
-  readonly #base: Buffer;
-  readonly #frames: Buffer[] = [];
-  /** Frames whose commit the log holds; a replica is only ever sent whole transactions. */
-  #committed = 0;
+  #generation = 1;
+  readonly #generations = new Map<number, Generation>();
+  /** Commits captured into the current generation, to start a new one every `commitsPerGeneration`. */
+  #commitsInGeneration = 0;
   #walSalts = '';
   #walFramesTaken = 0;
 
+  /**
+   * `commitsPerGeneration` (0: never) starts a new generation after that many commits, as sqld
+   * does now and then (a checkpoint of its log, a restart): a replica then reads 400
+   * `{ generation }` at the end of its generation, checkpoints, and continues from frame 1 of
+   * the next one (libsql's sync.rs, try_pull's EndOfGeneration arm). Earlier generations stay
+   * servable, so a replica that fell behind walks through each of them in turn.
+   */
   constructor(
     private readonly file: string,
-    conn: Connection,
+    private readonly conn: Connection,
+    private readonly commitsPerGeneration: number = 0,
   ) {
     const pageSize = Number(conn.pragma('page_size', { simple: true }));
     if (pageSize !== PAGE_SIZE) throw new Error(`embedded replicas need ${PAGE_SIZE}-byte pages; this database has ${pageSize}`);
     // Both in the same synchronous step: the image holds every commit up to the WAL's end.
-    this.#base = conn.serialize();
+    this.#generations.set(1, { base: conn.serialize(), frames: [] });
     this.#take(false);
   }
 
-  /** The image a replica starts the generation from. */
-  export(): Buffer {
-    return this.#base;
+  get generation(): number {
+    return this.#generation;
   }
 
-  get lastFrame(): number {
-    return this.#committed;
+  /** The image a replica starts `generation` from; undefined for one never served. */
+  export(generation: number = this.#generation): Buffer | undefined {
+    return this.#generations.get(generation)?.base;
   }
 
-  /** Frames `from` (1-based) up to, not including, `to`, as one body; empty past the end. */
-  frames(from: number, to: number): Buffer {
-    const end = Math.min(to - 1, this.#committed);
-    return from > end ? Buffer.alloc(0) : Buffer.concat(this.#frames.slice(from - 1, end));
+  /** The last frame of `generation` (of the current one by default); undefined for an unknown generation. */
+  lastFrame(generation: number = this.#generation): number | undefined {
+    return this.#generations.get(generation)?.frames.length;
+  }
+
+  /** Frames `from` (1-based) up to, not including, `to`, of `generation`, as one body; empty past the end. */
+  frames(generation: number, from: number, to: number): Buffer {
+    const frames = this.#generations.get(generation)?.frames ?? [];
+    const end = Math.min(to - 1, frames.length);
+    return from > end ? Buffer.alloc(0) : Buffer.concat(frames.slice(from - 1, end));
   }
 
   /** Called after every commit on the database: copies the frames the commit appended to the WAL. */
   capture(): void {
     this.#take(true);
+    if (this.commitsPerGeneration > 0 && ++this.#commitsInGeneration >= this.commitsPerGeneration) this.newGeneration();
+  }
+
+  /** Ends the current generation: the next starts from the database as it is now, its frames from 1. */
+  newGeneration(): void {
+    this.#take(true);
+    this.#generation += 1;
+    this.#generations.set(this.#generation, { base: this.conn.serialize(), frames: [] });
+    this.#commitsInGeneration = 0;
   }
 
   #take(keep: boolean): void {
@@ -65,6 +93,7 @@ export class ReplicationLog {
     } catch {
       return; // No WAL yet (or checkpointed away): nothing was written since.
     }
+    const current = this.#generations.get(this.#generation) as Generation;
     try {
       const header = Buffer.alloc(WAL_HEADER_BYTES);
       if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) < WAL_HEADER_BYTES) return;
@@ -83,12 +112,11 @@ export class ReplicationLog {
         if (frame.subarray(8, 16).toString('hex') !== salts) break;
         pending.push(Buffer.from(frame));
         if (frame.readUInt32BE(4) > 0) {
-          if (keep) this.#frames.push(...pending);
+          if (keep) current.frames.push(...pending);
           this.#walFramesTaken = index + 1;
           pending.length = 0;
         }
       }
-      this.#committed = this.#frames.length;
     } finally {
       closeSync(fd);
     }

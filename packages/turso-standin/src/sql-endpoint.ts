@@ -8,6 +8,7 @@ import type { DatabaseRecord, PlatformState } from './platform-state';
 import { SqlStream } from './sql-stream';
 import type { StreamRegistry } from './stream-registry';
 import { verifyToken, type TokenClaims } from './tokens';
+import { handleUpload, isUploadRoute, type UploadRegistry } from './upload';
 
 export interface SqlContext {
   state: PlatformState;
@@ -15,6 +16,9 @@ export interface SqlContext {
   tokenSecret: Buffer;
   clock: () => number;
   busyTimeoutMs: number;
+  uploads: UploadRegistry;
+  transactionTimeoutMs: number;
+  maxResponseBytes: number;
 }
 
 /** Databases are served under `/databases/<name>-<org>/`, the path part of their Hostname. */
@@ -41,7 +45,9 @@ export async function handleSql(
 ): Promise<void> {
   // A database that does not exist yet (or any more) answers 404, like Turso in the first
   // seconds after create; the error shape follows what Turso's edge returns.
-  if (db === undefined || ctx.clock() < db.readyAt) {
+  // The upload routes serve a database_upload draft, which nothing else does (upload.ts).
+  if (db !== undefined && isUploadRoute(rest)) return handleUpload(ctx, req, res, db, rest, authorize(ctx, req, db));
+  if (db === undefined || db.awaitingUpload || ctx.clock() < db.readyAt) {
     throw new HttpError(404, { error: 'Namespace does not exist' });
   }
   const method = req.method ?? 'GET';
@@ -64,6 +70,11 @@ export async function handleSql(
   let baton: string | null;
   try {
     for (const request of body.requests) results.push(await entry.stream.handle(request));
+  } catch (error) {
+    // A request refused as a whole (403) ends its stream too, as in sqld, where the stream
+    // guard is dropped without being released.
+    entry.stream.close();
+    throw error;
   } finally {
     // The baton is renewed (or the stream dropped) even if something threw unexpectedly.
     baton = ctx.streams.release(entry);
@@ -85,6 +96,9 @@ async function serveCursor(ctx: SqlContext, req: IncomingMessage, res: ServerRes
   let baton: string | null;
   try {
     result = await entry.stream.handle({ type: 'batch', batch: body.batch });
+  } catch (error) {
+    entry.stream.close();
+    throw error;
   } finally {
     baton = ctx.streams.release(entry);
   }
@@ -97,10 +111,12 @@ async function serveCursor(ctx: SqlContext, req: IncomingMessage, res: ServerRes
 
 function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, baton: string | null | undefined, version: 2 | 3) {
   if (baton === undefined || baton === null) {
-    const stream = new SqlStream(openConnection(db.file), db.hooks(ctx.clock), {
+    const stream = new SqlStream(openConnection(db.file, db.sizeLimitBytes), db.hooks(ctx.clock), {
       version,
       readOnly: claims.access === 'read-only',
       busyTimeoutMs: ctx.busyTimeoutMs,
+      transactionTimeoutMs: ctx.transactionTimeoutMs,
+      maxResponseBytes: ctx.maxResponseBytes,
     });
     return ctx.streams.add(db.id, stream);
   }

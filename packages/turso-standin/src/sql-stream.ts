@@ -12,8 +12,9 @@ import {
   type StreamRequest,
   type StreamResult,
 } from './hrana-proto';
+import { HttpError } from './http-util';
 import { describeParams } from './sql-params';
-import { unsupportedStatement } from './sqld-statements';
+import { classifyStatement, isReadOnlyKind, notAllowedMessage, splitStatements, type StmtKind } from './sqld-statements';
 
 /** What a stream tells its database about, for point-in-time copies and usage. */
 export interface DatabaseHooks {
@@ -27,6 +28,21 @@ export interface StreamOptions {
   readOnly: boolean;
   /** How long a statement waits for another stream's write transaction to end. */
   busyTimeoutMs: number;
+  /**
+   * How long a transaction may hold the write lock (sqld's TXN_TIMEOUT, 5 s): past it the
+   * transaction is rolled back and the stream's next statement fails with TRANSACTION_TIMEOUT.
+   */
+  transactionTimeoutMs: number;
+  /** The largest result one statement may return (sqld's max_response_size, 10 MB): RESPONSE_TOO_LARGE past it. */
+  maxResponseBytes: number;
+}
+
+/**
+ * What sqld answers when a read-only token sends a statement it classes as anything but a read
+ * (query_analysis.rs): the whole HTTP request fails, `{"error": …}` with 403, nothing runs.
+ */
+export function writeForbidden(): HttpError {
+  return new HttpError(403, { error: 'Not authorized to execute query: Current session is not authorized to write' });
 }
 
 /** An error reported inside a Hrana result, `{ message, code }`. */
@@ -77,6 +93,12 @@ export class SqlStream {
   readonly #sqls = new Map<number, string>();
   #wroteSinceCommit = false;
   #closed = false;
+  /** Set while a transaction holds the write lock: rolls it back at the transaction time limit. */
+  #txnTimer: NodeJS.Timeout | undefined;
+  /** When the transaction holding the write lock runs out of time (checked by every request too). */
+  #txnDeadline: number | undefined;
+  /** The time limit rolled the transaction back; the client has not ended it yet. */
+  #txnTimedOut = false;
   readonly #counters: Database.Statement;
 
   constructor(
@@ -97,11 +119,14 @@ export class SqlStream {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#clearTxnTimer();
     this.conn.close();
   }
 
   async handle(request: StreamRequest): Promise<StreamResult> {
     if (this.#closed) return { type: 'error', error: { message: 'The stream is closed', code: 'STREAM_CLOSED' } };
+    // The timer may not have run yet when a request arrives right at the deadline.
+    if (this.#txnDeadline !== undefined && Date.now() >= this.#txnDeadline) this.#timeOutTransaction();
     try {
       switch (request.type) {
         case 'close':
@@ -130,6 +155,8 @@ export class SqlStream {
           return ok({ type: 'get_autocommit', is_autocommit: !this.conn.inTransaction });
       }
     } catch (error) {
+      // A refusal of the whole HTTP request (403 for a read-only token), not of one statement.
+      if (error instanceof HttpError) throw error;
       return { type: 'error', error: toProtoError(error) };
     }
   }
@@ -164,9 +191,9 @@ export class SqlStream {
   #execute(stmt: ProtoStmt): StmtResult {
     const started = performance.now();
     const sql = this.#sqlText(stmt.sql, stmt.sql_id);
-    const unsupported = unsupportedStatement(sql);
-    if (unsupported) throw new StmtError(`SQL string could not be parsed: ${unsupported}`, 'SQL_PARSE_ERROR');
-    const prepared = this.conn.prepare(sql);
+    const timedOut = this.#afterTimeout(sql);
+    if (timedOut) return timedOut;
+    const { prepared, kind } = this.#prepareChecked(sql);
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();
     const params = bindParams(sql, stmt);
@@ -181,12 +208,17 @@ export class SqlStream {
     }
     const [changes, lastRowid, totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
     const written = readonly ? 0 : Number(totalAfter - totalBefore);
-    this.#afterStatement(readonly);
+    this.#afterStatement(readonly, kind === 'txn-begin' && /^begin\s+(immediate|exclusive)\b/i.test(stripLeadingComments(sql)));
     const read = prepared.reader ? Math.max(rows.length, 1) : 0;
     this.hooks.recordUsage(read, written);
+    const encoded = stmt.want_rows === false ? [] : rows.map((row) => row.map(encodeValue));
+    // sqld stops building a result past max_response_size; the statement's effects stay.
+    if (encoded.length > 0 && JSON.stringify(encoded).length > this.options.maxResponseBytes) {
+      throw new StmtError('Response is too large', 'RESPONSE_TOO_LARGE');
+    }
     return {
       cols,
-      rows: stmt.want_rows === false ? [] : rows.map((row) => row.map(encodeValue)),
+      rows: encoded,
       affected_row_count: written > 0 ? Number(changes) : 0,
       last_insert_rowid: readonly ? null : lastRowid.toString(),
       rows_read: read,
@@ -195,7 +227,51 @@ export class SqlStream {
     };
   }
 
+  /**
+   * sqld's checks before SQLite runs anything: statements it has no kind for are refused, and a
+   * read-only token may only read. A syntax error still comes from SQLite, as the client expects.
+   */
+  #prepareChecked(sql: string): { prepared: Database.Statement; kind: StmtKind } {
+    // hrana/stmt.rs: one statement per `execute`, checked before anything runs.
+    const count = splitStatements(sql).length;
+    if (count === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+    if (count > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+    const classified = classifyStatement(sql);
+    // Pragmas are refused before preparing: some act while SQLite prepares them.
+    if (classified === 'refused' && /^\s*(pragma|explain)\b/i.test(stripLeadingComments(sql))) {
+      throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    }
+    const prepared = this.conn.prepare(sql);
+    if (classified === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    const kind: StmtKind = classified === 'ask-sqlite' ? (prepared.readonly ? 'read' : 'write') : classified;
+    if (this.options.readOnly && !isReadOnlyKind(kind)) throw writeForbidden();
+    return { prepared, kind };
+  }
+
+  /**
+   * After the time limit rolled a transaction back, the stream answers TRANSACTION_TIMEOUT until
+   * the client ends the transaction; its ROLLBACK succeeds (there is nothing left to undo).
+   */
+  #afterTimeout(sql: string): StmtResult | undefined {
+    if (!this.#txnTimedOut) return undefined;
+    const kind = classifyStatement(sql);
+    if (kind === 'txn-end') {
+      this.#txnTimedOut = false;
+      if (/^\s*rollback\b/i.test(stripLeadingComments(sql))) {
+        return { cols: [], rows: [], affected_row_count: 0, last_insert_rowid: null, rows_read: 0, rows_written: 0, query_duration_ms: 0 };
+      }
+    }
+    throw new StmtError('Transaction timed out', 'TRANSACTION_TIMEOUT');
+  }
+
   async #batch(batch: ProtoBatch): Promise<Extract<StreamResponse, { type: 'batch' }>['result']> {
+    // sqld checks the token against the whole batch (one program) before running any step.
+    if (this.options.readOnly) {
+      for (const step of batch.steps) {
+        const sql = step.stmt.sql ?? (step.stmt.sql_id === undefined || step.stmt.sql_id === null ? undefined : this.#sqls.get(step.stmt.sql_id));
+        if (sql !== undefined && !this.#readOnlyStatement(sql)) throw writeForbidden();
+      }
+    }
     const stepResults: (StmtResult | null)[] = [];
     const stepErrors: (ProtoError | null)[] = [];
     for (const [index, step] of batch.steps.entries()) {
@@ -234,12 +310,31 @@ export class SqlStream {
     }
   }
 
+  /** Whether a read-only token may send the statement; one that fails to classify fails later, in its step. */
+  #readOnlyStatement(sql: string): boolean {
+    const classified = classifyStatement(sql);
+    if (classified === 'refused') return true;
+    if (classified !== 'ask-sqlite') return isReadOnlyKind(classified);
+    try {
+      return this.conn.prepare(sql).readonly;
+    } catch {
+      return true;
+    }
+  }
+
   #sequence(sql: string): void {
+    if (this.#txnTimedOut) throw new StmtError('Transaction timed out', 'TRANSACTION_TIMEOUT');
+    // sqld parses and classifies every statement of the text before running any of them.
+    for (const statement of splitStatements(sql)) {
+      const kind = classifyStatement(statement);
+      if (kind === 'refused') throw new StmtError(notAllowedMessage(statement), 'SQL_PARSE_ERROR');
+      if (this.options.readOnly && !this.#readOnlyStatement(statement)) throw writeForbidden();
+    }
     this.#beforeWrite();
     const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
     this.conn.exec(sql);
     const [, , totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
-    this.#afterStatement(false);
+    this.#afterStatement(false, false);
     this.hooks.recordUsage(0, Number(totalAfter - totalBefore));
   }
 
@@ -258,13 +353,40 @@ export class SqlStream {
   }
 
   /** A write became visible once the connection is back in autocommit (a COMMIT is "readonly" to SQLite). */
-  #afterStatement(readonly: boolean): void {
+  #afterStatement(readonly: boolean, takesWriteLock: boolean): void {
     if (!readonly) this.#wroteSinceCommit = true;
-    if (this.#wroteSinceCommit && !this.conn.inTransaction) {
-      this.#wroteSinceCommit = false;
-      this.hooks.noteCommit();
+    if (!this.conn.inTransaction) {
+      this.#clearTxnTimer();
+      if (this.#wroteSinceCommit) {
+        this.#wroteSinceCommit = false;
+        this.hooks.noteCommit();
+      }
+    } else if ((!readonly || takesWriteLock) && this.#txnTimer === undefined) {
+      // The transaction now holds the write lock: it gets transactionTimeoutMs from here.
+      this.#txnDeadline = Date.now() + this.options.transactionTimeoutMs;
+      this.#txnTimer = setTimeout(() => this.#timeOutTransaction(), this.options.transactionTimeoutMs);
+      this.#txnTimer.unref();
     }
   }
+
+  /** sqld takes the lock away from a transaction past its time; here it is rolled back outright. */
+  #timeOutTransaction(): void {
+    this.#clearTxnTimer();
+    if (this.#closed || !this.conn.inTransaction) return;
+    this.conn.exec('ROLLBACK');
+    this.#wroteSinceCommit = false;
+    this.#txnTimedOut = true;
+  }
+
+  #clearTxnTimer(): void {
+    if (this.#txnTimer !== undefined) clearTimeout(this.#txnTimer);
+    this.#txnTimer = undefined;
+    this.#txnDeadline = undefined;
+  }
+}
+
+function stripLeadingComments(sql: string): string {
+  return sql.replace(/^(\s+|--[^\n]*(\n|$)|\/\*[\s\S]*?\*\/)*/, '');
 }
 
 type StreamResponse = Extract<StreamResult, { type: 'ok' }>['response'];

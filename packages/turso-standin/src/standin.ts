@@ -6,6 +6,8 @@ import { handlePlatform, type PlatformContext } from './platform-api';
 import { PlatformState } from './platform-state';
 import { DATABASE_PATH_PREFIX, handleSql, type SqlContext } from './sql-endpoint';
 import { StreamRegistry } from './stream-registry';
+import { HOOK_PREFIX, TestHooks } from './faults';
+import { UploadRegistry } from './upload';
 
 const OptionsSchema = z.object({
   dataDir: z.string().min(1),
@@ -15,8 +17,19 @@ const OptionsSchema = z.object({
     .array(z.object({ name: z.string(), location: z.string() }))
     .default([{ name: 'default', location: 'aws-us-east-1' }]),
   notReadyMs: z.number().int().nonnegative().default(300),
+  /** Databases per page of `GET databases` when the request gives no `limit` (Turso pages its list). */
+  listPageSize: z.number().int().positive().max(1000).default(50),
+  /** Commits per sync generation of embedded replicas; 0 keeps one generation (see replication-log.ts). */
+  replicaGenerationCommits: z.number().int().nonnegative().default(0),
+  /** The organization's plan, as `subscription` and `plans` answer it. */
+  plan: z.object({ name: z.string().default('scaler'), databases: z.number().int().positive().default(10_000) }).prefault({}),
+  /** sqld expires a stream (its baton) after 10 s without a request. */
   streamIdleMs: z.number().int().positive().default(10_000),
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),
+  /** sqld's TXN_TIMEOUT: an interactive transaction holds the write lock for 5 s at most. */
+  transactionTimeoutMs: z.number().int().positive().default(5_000),
+  /** sqld's default max_response_size ("10MB"): a larger result is RESPONSE_TOO_LARGE. */
+  maxResponseBytes: z.number().int().positive().default(10_000_000),
   history: z
     .object({
       intervalMs: z.number().int().nonnegative().default(1_000),
@@ -54,6 +67,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     org: options.org,
     notReadyMs: options.notReadyMs,
     history: options.history,
+    replicaGenerationCommits: options.replicaGenerationCommits,
     clock,
     apiToken: options.apiToken,
   });
@@ -62,6 +76,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     if (!state.groups.has(group.name)) state.createGroup(group.name, group.location);
   }
   const streams = new StreamRegistry(options.streamIdleMs);
+  const uploads = new UploadRegistry();
 
   let authority = '';
   const platform: PlatformContext = {
@@ -71,12 +86,29 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     tokenSecret,
     clock,
     hostnameOf: (db) => `${authority}${DATABASE_PATH_PREFIX}${db.name}-${options.org}/`,
-    onDatabaseDeleted: (db) => streams.closeDatabase(db.id),
+    onDatabaseDeleted: (db) => {
+      streams.closeDatabase(db.id);
+      uploads.dropDatabase(db.name);
+    },
+    listPageSize: options.listPageSize,
+    plan: options.plan,
   };
-  const sql: SqlContext = { state, streams, tokenSecret, clock, busyTimeoutMs: options.busyTimeoutMs };
+  const hooks = new TestHooks(apiToken, state);
+  const sql: SqlContext = {
+    state,
+    streams,
+    tokenSecret,
+    clock,
+    busyTimeoutMs: options.busyTimeoutMs,
+    transactionTimeoutMs: options.transactionTimeoutMs,
+    maxResponseBytes: options.maxResponseBytes,
+    uploads,
+  };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
+    if (url.pathname.startsWith(HOOK_PREFIX)) return hooks.handle(req, res, url.pathname);
+    if (hooks.intercept(req, res, url.pathname)) return;
     if (url.pathname.startsWith('/v1/')) return handlePlatform(platform, req, res, url);
     if (url.pathname.startsWith(DATABASE_PATH_PREFIX)) {
       const [key = '', ...rest] = url.pathname.slice(DATABASE_PATH_PREFIX.length).split('/');
@@ -110,6 +142,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
     apiClientConfig: { org: options.org, token: apiToken, baseUrl: platformUrl },
     close: async () => {
       streams.closeAll();
+      uploads.closeAll();
       state.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

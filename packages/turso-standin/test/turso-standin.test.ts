@@ -99,7 +99,8 @@ describe('Platform API', () => {
       api.databases.createToken('options-target', { authorization: 'admin' as 'read-only' }),
     ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('full-access or read-only') });
     await expect(
-      api.databases.create('uploaded', { group: 'tenants', seed: { type: 'database_upload' as 'database', name: 'x' } }),
+      // database_upload is served (upload-export.test.ts); dump seeds are not.
+      api.databases.create('dumped', { group: 'tenants', seed: { type: 'dump', url: 'https://example.invalid/dump.sql' } }),
     ).rejects.toMatchObject({ status: 400, message: expect.stringContaining('not supported') });
     await expect(startTursoStandin({ dataDir: '' })).rejects.toThrow();
     await expect(startTursoStandin({ dataDir: mainDir, org: 'Not An Org' })).rejects.toThrow();
@@ -269,7 +270,9 @@ describe('SQL endpoint auth', () => {
 
     const readOnly = sqlClient(hostname, (await api.groups.createToken('tenants', { authorization: 'read-only' })).jwt);
     expect((await readOnly.execute('SELECT count(*) AS n FROM g')).rows[0]?.['n']).toBe(0n);
-    expect(await libsqlCode(readOnly.execute('INSERT INTO g VALUES (1)'))).toBe('SQLITE_READONLY');
+    // sqld refuses the whole request with 403 (sqld-strictness.test.ts has the details).
+    const refused = (await readOnly.execute('INSERT INTO g VALUES (1)').catch((e: unknown) => e)) as LibsqlError;
+    expect((refused.cause as { status?: number }).status).toBe(403);
 
     const shortLived = sqlClient(hostname, (await api.groups.createToken('tenants', { expiration: '1s' })).jwt);
     await sleep(1_100);

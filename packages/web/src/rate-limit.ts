@@ -5,6 +5,12 @@ export interface RateLimiter {
   consume(key: string): Promise<{ allowed: boolean; retryAfterSec: number }>;
   /** Forgets the attempts of `key` (after a successful sign-in). */
   reset(key: string): Promise<void>;
+  /**
+   * Gives back the one attempt a request consumed, when it turned out well: counting every
+   * attempt up front keeps parallel requests from slipping past the limit, and refunding the
+   * good ones means only failures add up.
+   */
+  refund(key: string): Promise<void>;
 }
 
 /**
@@ -25,6 +31,9 @@ export function createRateLimiter(options: { points: number; durationSec: number
     },
     async reset(key) {
       await limiter.delete(key);
+    },
+    async refund(key) {
+      await limiter.reward(key, 1);
     },
   };
 }

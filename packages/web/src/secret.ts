@@ -17,7 +17,7 @@ export function loadSecret(dataDir: string, env: NodeJS.ProcessEnv = process.env
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const secret = randomBytes(32).toString('base64url');
     try {
       // 'wx': if another process created it first, use theirs.

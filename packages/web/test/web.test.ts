@@ -88,6 +88,17 @@ describe('rate limits', () => {
     await limiter.reset('acme:alice@example.com');
     expect((await limiter.consume('acme:alice@example.com')).allowed).toBe(true);
   });
+
+  it('refund gives an attempt back, so only the attempts that were not refunded add up', async () => {
+    const limiter = createRateLimiter({ points: 2, durationSec: 60, blockSec: 120 });
+    for (let i = 0; i < 10; i++) {
+      expect((await limiter.consume('10.0.0.1')).allowed).toBe(true);
+      await limiter.refund('10.0.0.1');
+    }
+    expect((await limiter.consume('10.0.0.1')).allowed).toBe(true);
+    expect((await limiter.consume('10.0.0.1')).allowed).toBe(true);
+    expect((await limiter.consume('10.0.0.1')).allowed).toBe(false);
+  });
 });
 
 describe('secrets', () => {

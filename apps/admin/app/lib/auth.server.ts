@@ -7,6 +7,7 @@ import {
   hashPassword,
   hashToken,
   randomToken,
+  rateLimitKey,
   readForm,
   safeNextPath,
   verifyCsrfToken,
@@ -190,15 +191,17 @@ let decoyHash: Promise<string> | undefined;
 export async function signIn(email: string, password: string, clientAddress: string): Promise<SignInResult> {
   const normalized = email.trim().toLowerCase();
   const limiters = signInLimiters();
-  const accountKey = `${clientAddress}|${normalized}`;
+  // Limits count an IPv6 client by its /64 (one client may hold all of it); the audit log keeps the address.
+  const client = rateLimitKey(clientAddress);
+  const accountKey = `${client}|${normalized}`;
   const fleet = await getFleet();
   for (const [limiter, key] of [
-    [limiters.client, clientAddress],
+    [limiters.client, client],
     [limiters.account, accountKey],
   ] as const) {
     const { allowed, retryAfterSec } = await limiter.consume(key);
     if (allowed) continue;
-    if ((await limiters.blockNoted.consume(clientAddress)).allowed) fleet.admins.recordSignInFailure(normalized, clientAddress, 'rate limited');
+    if ((await limiters.blockNoted.consume(client)).allowed) fleet.admins.recordSignInFailure(normalized, clientAddress, 'rate limited');
     const minutes = Math.max(1, Math.ceil(retryAfterSec / 60));
     return { ok: false, status: 429, retryAfterSec: Math.max(1, retryAfterSec), error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` };
   }

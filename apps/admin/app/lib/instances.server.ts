@@ -1,8 +1,8 @@
-import { SORT_KEYS, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { SORT_KEYS, isSiloError, uploadStagingFile, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
 import { adminConfig } from './config.server';
 import { formatBytes } from './format';
 import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';
-import type { UploadOptions } from './upload.server';
+import { badForm, type UploadOptions } from './upload.server';
 
 export { PAGE_SIZES, STATES, type InstanceRowView };
 
@@ -88,7 +88,32 @@ export function importUploadOptions(fleet: Fleet): UploadOptions {
     fileField: 'file',
     maxFileBytes: Math.min(consoleMax, fleetMax),
     tooLarge: () => new Response(message, { status: 413, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }),
+    stagingFile: (fieldsBefore) => importStagingFile(fleet, fieldsBefore),
   };
+}
+
+/**
+ * The upload goes straight into the staging folder of the region it is imported into, so its
+ * bytes never sit outside their jurisdiction (not in TMPDIR either). The form renders the
+ * jurisdiction and region before the file input, as it renders the CSRF token first.
+ */
+function importStagingFile(fleet: Fleet, fieldsBefore: FormData): string {
+  const jurisdiction = fieldsBefore.get('jurisdiction');
+  if (typeof jurisdiction !== 'string' || jurisdiction === '') {
+    throw badForm('The form\'s jurisdiction field must come before the file: the upload is written only inside its jurisdiction. Send csrf, intent, name, jurisdiction and region first, then the file.');
+  }
+  const region = fieldsBefore.get('region');
+  const name = fieldsBefore.get('name');
+  try {
+    return uploadStagingFile(fleet, {
+      jurisdiction,
+      region: typeof region === 'string' ? region : undefined,
+      name: typeof name === 'string' ? name : undefined,
+    });
+  } catch (error) {
+    if (isSiloError(error)) throw badForm(error.message);
+    throw error;
+  }
 }
 
 export function regionOptions(fleet: Fleet): { id: string; jurisdiction: string }[] {

@@ -1,14 +1,12 @@
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import busboy from 'busboy';
 import type { RouterContextProvider } from 'react-router';
 import { CSRF_FIELD } from '@silo/web';
 import { csrfCheckContext, csrfRefused, type CsrfCheck } from './auth.server';
 
-/** A file part stored in the upload's private temp folder. */
+/** A file part stored in a private temp file in the target region's staging folder. */
 export interface UploadedFile {
   readonly path: string;
   readonly size: number;
@@ -27,6 +25,13 @@ export interface UploadOptions {
   readonly maxFileBytes: number;
   /** The 413 to answer when the file passes `maxFileBytes`. */
   readonly tooLarge: () => Response;
+  /**
+   * Where the file part is written, decided from the text fields that came before it (the
+   * target's jurisdiction and region): a temp path inside that region's staging folder, never
+   * TMPDIR. Throws a Response (400) when those fields are missing or name no valid placement;
+   * the file is then refused before a byte is written.
+   */
+  readonly stagingFile: (fieldsBefore: FormData) => string;
 }
 
 /** Text fields are small (names, regions, the token): a few of them, each bounded. */
@@ -36,8 +41,9 @@ const MAX_FIELDS = 20;
 const FORM_OVERHEAD_BYTES = MAX_FIELDS * FIELD_MAX_BYTES + 64 * 1024;
 
 /**
- * Reads a multipart form as it arrives, the file part straight into a private temp folder
- * (mode 600), runs `work` on it, and removes the folder on every path.
+ * Reads a multipart form as it arrives, the file part straight into a private temp file (mode
+ * 600) in the staging folder of the target region (`stagingFile`, from the fields before the
+ * file), runs `work` on it, and removes the file on every path.
  *
  * The body is read once, in order, and never held whole in memory. When the session's CSRF
  * token did not come as a header, the middleware left it to this reader: the `csrf` field
@@ -57,17 +63,17 @@ export async function withUpload<T>(
   if (csrf === null) throw csrfRefused();
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > options.maxFileBytes + FORM_OVERHEAD_BYTES) throw options.tooLarge();
-  const dir = await mkdtemp(path.join(tmpdir(), 'silo-admin-upload-'));
+  const written: { path?: string } = {};
   try {
-    const upload = await receive(request, dir, options, csrf);
+    const upload = await receive(request, written, options, csrf);
     return await work(upload);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (written.path) await rm(written.path, { force: true });
   }
 }
 
-/** Parses the body into `dir`; throws a Response (400, 403, 413) for a body it refuses. */
-async function receive(request: Request, dir: string, options: UploadOptions, csrf: CsrfCheck): Promise<Upload> {
+/** Parses the body, the file into `written.path`; throws a Response (400, 403, 413) for a body it refuses. */
+async function receive(request: Request, written: { path?: string }, options: UploadOptions, csrf: CsrfCheck): Promise<Upload> {
   if (!request.body) throw badForm('The form is empty.');
   let parser: busboy.Busboy;
   try {
@@ -110,7 +116,15 @@ async function receive(request: Request, dir: string, options: UploadOptions, cs
       stream.resume();
       return refuse(badForm(`The form has an unexpected file field "${name}".`));
     }
-    const target = path.join(dir, 'upload');
+    let target: string;
+    try {
+      target = options.stagingFile(form);
+    } catch (error) {
+      stream.resume();
+      if (error instanceof Response) return refuse(error);
+      throw error;
+    }
+    written.path = target;
     const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
     stream.once('limit', () => refuse(options.tooLarge()));
     const stored = pipeline(stream, out).then((): UploadedFile => ({ path: target, size: out.bytesWritten }));
@@ -167,7 +181,7 @@ function drained(parser: busboy.Busboy): Promise<void> {
   });
 }
 
-function badForm(message: string): Response {
+export function badForm(message: string): Response {
   return new Response(message, { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
 }
 

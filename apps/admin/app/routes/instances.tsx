@@ -41,7 +41,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
   const fleet = await getFleet();
   if (isMultipartForm(request)) {
-    // The import form: its file streams into a temp file that lives only while `act` runs.
+    // The import form: its file streams into a temp file in the target region's staging folder
+    // (from the jurisdiction and region fields before it) that lives only while `act` runs.
     return withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
   }
   return act(fleet, admin, await smallForm(request), undefined);
@@ -360,6 +361,12 @@ function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: number }
       <Form method="post" encType="multipart/form-data" className="stack" aria-label="Import an instance">
         <CsrfField />
         <input type="hidden" name="intent" value="import" />
+        <label htmlFor="import-name">
+          New instance name
+          <input id="import-name" name="name" required pattern="[a-z0-9\-]{3,63}" defaultValue={mine?.values['name'] ?? ''} aria-describedby={mine ? 'import-error' : undefined} />
+        </label>
+        <PlacementFields {...placement} values={mine?.values ?? {}} idPrefix="import" />
+        {/* The file comes last: the server writes it into the staging folder of the region the fields above choose. */}
         <label htmlFor="import-file">
           SQLite file
           <input
@@ -374,11 +381,6 @@ function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: number }
         <p id="import-file-hint" className="muted small">
           Up to {formatBytes(maxBytes)}.
         </p>
-        <label htmlFor="import-name">
-          New instance name
-          <input id="import-name" name="name" required pattern="[a-z0-9\-]{3,63}" defaultValue={mine?.values['name'] ?? ''} aria-describedby={mine ? 'import-error' : undefined} />
-        </label>
-        <PlacementFields {...placement} values={mine?.values ?? {}} idPrefix="import" />
         {mine ? (
           <p id="import-error" className="error" role="alert">
             {mine.error}

@@ -3,12 +3,15 @@ import type { Route } from './+types/signed-in';
 import { requireAdmin } from '../lib/auth.server';
 import { currentAdmin } from '../lib/http.server';
 import { CsrfField } from '../components/csrf';
+import { getFleet } from '../lib/fleet.server';
 
 export const middleware: Route.MiddlewareFunction[] = [requireAdmin];
 
-export function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context }: Route.LoaderArgs) {
   const admin = currentAdmin(context);
-  return { email: admin.email, csrf: admin.csrf };
+  // Nearly full or full disks (data folder, regions, backup folders): a statfs each, every page.
+  const storage = (await getFleet()).storage().flatMap((check) => (check.message ? [{ level: check.level, message: check.message }] : []));
+  return { email: admin.email, csrf: admin.csrf, storage };
 }
 
 const NAV = [
@@ -17,6 +20,7 @@ const NAV = [
   { to: '/query', label: 'Fleet query', end: false },
   { to: '/migrations', label: 'Migrations', end: false },
   { to: '/backups', label: 'Backups', end: false },
+  { to: '/residency', label: 'Residency', end: false },
   { to: '/audit', label: 'Audit log', end: false },
 ];
 
@@ -52,6 +56,15 @@ export default function SignedIn({ loaderData }: Route.ComponentProps) {
       </header>
       <div className={`loading-bar${navigation.state !== 'idle' ? ' active' : ''}`} role="progressbar" aria-hidden={navigation.state === 'idle'} aria-label="Loading" />
       <main id="main" className="page">
+        {loaderData.storage.length > 0 && (
+          <div className="warning-box storage-banner" role="alert" aria-label="Disk space">
+            {loaderData.storage.map((entry) => (
+              <p key={entry.message} className={entry.level === 'full' ? 'error' : undefined}>
+                {entry.message}
+              </p>
+            ))}
+          </div>
+        )}
         <Outlet />
       </main>
     </>

@@ -1,10 +1,15 @@
-import { requireViewer } from '../auth.server';
+import { requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-json';
 
-/** The todos as JSON: a portable export for other tools. */
+/**
+ * The todos and members as JSON: a portable export for other tools, for the owner (like the
+ * .sqlite download). Only named columns are read, so no credential can end up in it.
+ */
 export async function loader({ context, request }: Route.LoaderArgs) {
-  const { tenant } = requireViewer(context, request);
+  const { tenant } = requireOwner(context, request);
+  await requireExportBudget(tenant);
   const { rows } = await tenant.db.execute('SELECT id, title, completed, created_at, updated_at FROM todos ORDER BY id');
+  const members = await tenant.db.execute('SELECT email, role, created_at FROM users ORDER BY created_at, id');
   const body = {
     list: tenant.name,
     displayName: tenant.instance.displayName,
@@ -15,6 +20,11 @@ export async function loader({ context, request }: Route.LoaderArgs) {
       completed: Number(row['completed']) === 1,
       createdAt: new Date(Number(row['created_at'])).toISOString(),
       updatedAt: new Date(Number(row['updated_at'])).toISOString(),
+    })),
+    members: members.rows.map((row) => ({
+      email: String(row['email']),
+      role: String(row['role']),
+      joinedAt: new Date(Number(row['created_at'])).toISOString(),
     })),
   };
   return new Response(`${JSON.stringify(body, null, 2)}\n`, {

@@ -1,11 +1,17 @@
 import { createReadableStreamFromReadable } from '@react-router/node';
-import { requireViewer } from '../auth.server';
+import { CUSTOMER_EXPORT_REDACTIONS } from '@silo/todo-schema';
+import { requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-sqlite';
 
-/** The whole instance database as a consistent SQLite snapshot, streamed from its region. */
+/**
+ * The list's database as a consistent SQLite snapshot, streamed from its region: the owner's
+ * copy of the customer's data (todos, member emails and roles). Password hashes, sessions and
+ * invites are removed from the staged copy first; operators export the full file (silo export).
+ */
 export async function loader({ context, request }: Route.LoaderArgs) {
-  const { tenant, viewer } = requireViewer(context, request);
-  const file = await tenant.fleet.exportStream(tenant.name, { actor: `todos:${viewer.email}` });
+  const { tenant, viewer } = requireOwner(context, request);
+  await requireExportBudget(tenant);
+  const file = await tenant.fleet.exportStream(tenant.name, { actor: `todos:${viewer.email}`, redact: CUSTOMER_EXPORT_REDACTIONS });
   return new Response(createReadableStreamFromReadable(file.stream), {
     headers: {
       'Content-Type': 'application/vnd.sqlite3',

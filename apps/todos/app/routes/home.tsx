@@ -5,6 +5,7 @@ import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
 import { getFleet } from '../fleet.server';
+import { STORAGE_FULL_SIGN_UP, STORAGE_FULL_STATUS } from '../storage.server';
 import type { Route } from './+types/home';
 
 const JURISDICTION_LABELS: Record<string, string> = {
@@ -56,7 +57,8 @@ export async function action({ request }: Route.ActionArgs) {
     return fail({ form: `Too many lists were created from your network. Try again in ${Math.ceil(limit.retryAfterSec / 60)} minutes.` }, 429);
   }
   // Throws the redirect into the new list on success.
-  return fail(await createList(request, values, password, text(form, 'nonce')), 409);
+  const refused = await createList(request, values, password, text(form, 'nonce'));
+  return fail(refused, refused.form === STORAGE_FULL_SIGN_UP ? STORAGE_FULL_STATUS : 409);
 }
 
 export default function Home({ loaderData, actionData }: Route.ComponentProps) {

@@ -1,9 +1,10 @@
 import { hashPassword, hashToken, passwordProblem, readForm } from '@silo/web';
 import { Form, data, redirect } from 'react-router';
 import { z } from 'zod';
-import { createSession, getTenant } from '../auth.server';
+import { clientIp, createSession, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
-import { MAX_FORM_BYTES } from '../config.server';
+import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { EMAIL_MAX_LENGTH } from '../forms';
 import type { Tenant } from '../context.server';
 import type { Route } from './+types/invite';
 
@@ -23,9 +24,13 @@ function invalidInvite() {
   return data({ message: 'This invite link is not valid: it may have expired or been used already. Ask for a new one.' }, { status: 404 });
 }
 
-export async function loader({ context, params }: Route.LoaderArgs) {
+export async function loader({ context, params, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
-  if (!(await validInvite(tenant, params.token))) throw invalidInvite();
+  if (!(await validInvite(tenant, params.token))) {
+    // Probing for tokens counts against the same budget as the form.
+    await rateLimiters().invite.consume(clientIp(request));
+    throw invalidInvite();
+  }
   return { displayName: tenant.instance.displayName };
 }
 
@@ -35,33 +40,61 @@ export async function action({ context, params, request }: Route.ActionArgs) {
   const tenant = getTenant(context);
   const form = await readForm(request, MAX_FORM_BYTES);
   const email = String(form.get('email') ?? '').trim();
+  const limit = await rateLimiters().invite.consume(clientIp(request));
+  if (!limit.allowed) {
+    const minutes = Math.max(1, Math.ceil(limit.retryAfterSec / 60));
+    return data({ errors: { form: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` } satisfies Errors, email }, { status: 429 });
+  }
+  // The token first: without a valid invite nothing else is looked at (no account lookup, no
+  // password hashing), so the answer cannot tell whether an email has an account here.
+  if (!(await validInvite(tenant, params.token))) throw invalidInvite();
   const password = String(form.get('password') ?? '');
   const errors: Errors = {};
-  if (!z.email().safeParse(email).success) errors.email = 'Enter a valid email address.';
+  if (!z.email().max(EMAIL_MAX_LENGTH).safeParse(email).success) errors.email = 'Enter a valid email address.';
   const problem = passwordProblem(password);
   if (problem) errors.password = problem;
   if (Object.keys(errors).length > 0) return data({ errors, email }, { status: 400 });
 
-  const tokenHash = hashToken(params.token);
-  const passwordHash = await hashPassword(password);
-  const now = Date.now();
   const existing = await tenant.db.execute('SELECT 1 FROM users WHERE email = ?', [email]);
   if (existing.rows.length > 0) {
     return data({ errors: { email: 'There is already an account with this email. Sign in instead.' } satisfies Errors, email }, { status: 409 });
   }
-  // One transaction: the member is created only if the invite is still open, and uses it up.
+  const maxMembers = appConfig().maxMembers;
+  if (await listIsFull(tenant, maxMembers)) return data({ errors: { form: membersFullMessage(maxMembers) } satisfies Errors, email }, { status: 409 });
+  const tokenHash = hashToken(params.token);
+  const passwordHash = await hashPassword(password);
+  const now = Date.now();
+  // One transaction: the member is created only if the invite is still open and the list has
+  // room, and uses the invite up.
   const [inserted] = await tenant.db.batch([
     {
       sql: `INSERT INTO users (email, password_hash, role, created_at)
             SELECT ?, ?, 'member', ? WHERE EXISTS
-              (SELECT 1 FROM invites WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?)`,
-      args: [email, passwordHash, now, tokenHash, now],
+              (SELECT 1 FROM invites WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?)
+              AND (SELECT count(*) FROM users) < ?`,
+      args: [email, passwordHash, now, tokenHash, now, maxMembers],
     },
-    { sql: 'UPDATE invites SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?', args: [now, tokenHash, now] },
+    {
+      sql: `UPDATE invites SET accepted_at = ? WHERE token_hash = ? AND accepted_at IS NULL AND expires_at > ?
+              AND changes() = 1`,
+      args: [now, tokenHash, now],
+    },
   ]);
-  if (!inserted || inserted.rowsAffected !== 1) throw invalidInvite();
+  if (!inserted || inserted.rowsAffected !== 1) {
+    if (await listIsFull(tenant, maxMembers)) return data({ errors: { form: membersFullMessage(maxMembers) } satisfies Errors, email }, { status: 409 });
+    throw invalidInvite();
+  }
   const cookie = await createSession(request, tenant.name, tenant.db, Number(inserted.lastInsertRowid));
   throw redirect(`/t/${tenant.name}`, { headers: cookie });
+}
+
+async function listIsFull(tenant: Tenant, maxMembers: number): Promise<boolean> {
+  const { rows } = await tenant.db.execute('SELECT count(*) AS n FROM users');
+  return Number(rows[0]?.['n'] ?? 0) >= maxMembers;
+}
+
+function membersFullMessage(maxMembers: number): string {
+  return `This list already has ${maxMembers.toLocaleString('en')} members, its limit. Ask the owner to make room.`;
 }
 
 export default function Invite({ loaderData, actionData }: Route.ComponentProps) {
@@ -72,6 +105,11 @@ export default function Invite({ loaderData, actionData }: Route.ComponentProps)
         <h1 id="invite-title">Join {loaderData.displayName}</h1>
         <p>You were invited to this TODO list. Choose the email and password you will sign in with.</p>
         <Form method="post">
+          {errors.form && (
+            <p className="form-error" role="alert">
+              {errors.form}
+            </p>
+          )}
           <Field label="Email" name="email" type="email" autoComplete="email" error={errors.email} defaultValue={actionData?.email} required />
           <Field label="Password" name="password" type="password" autoComplete="new-password" hint="At least 10 characters." error={errors.password} required />
           <button type="submit" className="primary">

@@ -1,10 +1,10 @@
-import { isSiloError } from '@silo/fleet';
+import { isSiloError, type TenantConnection } from '@silo/fleet';
 import { hashToken, randomToken, readForm } from '@silo/web';
 import { Form, data, redirect } from 'react-router';
 import { INVITE_TTL_MS, currentInstance, destroySession, requireCsrf, requireViewer } from '../auth.server';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
-import { MAX_FORM_BYTES } from '../config.server';
+import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import type { Route } from './+types/settings';
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -15,15 +15,17 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireViewer(context, request);
   const instance = currentInstance(tenant);
   const isOwner = viewer.role === 'owner';
+  const { maxMembers, maxOpenInvites } = appConfig();
+  // Bounded reads: the limits keep these small, and a LIMIT keeps the page small even for a
+  // database imported with more rows than the app would ever let in.
   const members = isOwner
-    ? (await tenant.db.execute('SELECT email, role, created_at FROM users ORDER BY created_at, id')).rows.map((row) => ({
+    ? (await tenant.db.execute('SELECT email, role FROM users ORDER BY created_at, id LIMIT ?', [maxMembers])).rows.map((row) => ({
         email: String(row['email']),
         role: String(row['role']),
       }))
     : [];
-  const openInvites = isOwner
-    ? Number((await tenant.db.execute('SELECT count(*) AS n FROM invites WHERE accepted_at IS NULL AND expires_at > ?', [Date.now()])).rows[0]?.['n'] ?? 0)
-    : 0;
+  const memberCount = isOwner ? await countUpTo(tenant.db, 'SELECT 1 FROM users', [], maxMembers + 1) : 0;
+  const openInvites = isOwner ? await countUpTo(tenant.db, OPEN_INVITES_SQL, [Date.now()], maxOpenInvites + 1) : 0;
   return {
     name: tenant.name,
     displayName: instance.displayName,
@@ -31,11 +33,27 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     region: instance.region,
     isOwner,
     members,
+    // Counted only up to one past the list: a database imported with more shows that there are more, not how many.
+    moreMembers: memberCount > members.length,
     openInvites,
+    maxMembers,
+    maxOpenInvites,
   };
 }
 
-type ActionResult = { intent: 'rename'; error?: string; done?: boolean } | { intent: 'invite'; url: string } | { intent: 'delete'; error: string };
+const OPEN_INVITES_SQL = 'SELECT 1 FROM invites WHERE accepted_at IS NULL AND expires_at > ?';
+
+/** count(*) that stops at `cap` rows: its cost is bounded whatever the table holds. */
+async function countUpTo(db: TenantConnection, select: string, args: (string | number)[], cap: number): Promise<number> {
+  const { rows } = await db.execute(`SELECT count(*) AS n FROM (${select} LIMIT ?)`, [...args, cap]);
+  return Number(rows[0]?.['n'] ?? 0);
+}
+
+type ActionResult =
+  | { intent: 'rename'; error?: string; done?: boolean }
+  | { intent: 'invite'; url: string }
+  | { intent: 'invite'; error: string }
+  | { intent: 'delete'; error: string };
 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
@@ -54,8 +72,18 @@ export async function action({ context, request }: Route.ActionArgs) {
       return { intent: 'rename', done: true } satisfies ActionResult;
     }
     case 'invite': {
-      const token = randomToken();
+      const { maxMembers, maxOpenInvites } = appConfig();
       const now = Date.now();
+      if ((await countUpTo(tenant.db, 'SELECT 1 FROM users', [], maxMembers)) >= maxMembers) {
+        return data<ActionResult>({ intent: 'invite', error: `This list has ${maxMembers.toLocaleString('en')} members, its limit: no one else can join.` }, { status: 409 });
+      }
+      if ((await countUpTo(tenant.db, OPEN_INVITES_SQL, [now], maxOpenInvites)) >= maxOpenInvites) {
+        return data<ActionResult>(
+          { intent: 'invite', error: `This list has ${maxOpenInvites.toLocaleString('en')} open invite links, its limit. Wait until some are used or expire.` },
+          { status: 409 },
+        );
+      }
+      const token = randomToken();
       await tenant.db.execute('INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)', [
         hashToken(token),
         viewer.userId,
@@ -79,7 +107,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function Settings({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, displayName, jurisdiction, region, isOwner, members, openInvites } = loaderData;
+  const { name, displayName, jurisdiction, region, isOwner, members, moreMembers, openInvites, maxMembers } = loaderData;
   const result: ActionResult | undefined = actionData;
   return (
     <main className="page narrow settings">
@@ -128,10 +156,11 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
 
       <section className="card" aria-labelledby="download-title">
         <h2 id="download-title">Your data</h2>
+        {isOwner ? (
         <ul className="downloads">
           <li>
             <a href={`/t/${name}/export.sqlite`} download>
-              Download the whole database (.sqlite)
+              Download the list’s database (.sqlite: todos and members, no passwords)
             </a>
           </li>
           <li>
@@ -140,6 +169,9 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
             </a>
           </li>
         </ul>
+        ) : (
+          <p className="muted">The owner of this list can download its data.</p>
+        )}
       </section>
 
       {isOwner && (
@@ -152,12 +184,18 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
               </li>
             ))}
           </ul>
+          {moreMembers && <p className="muted">…and more: this list has more accounts than its limit of {maxMembers.toLocaleString('en')}.</p>}
           <Form method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="invite" />
             <button type="submit">Create an invite link</button>
           </Form>
-          {result?.intent === 'invite' && (
+          {result?.intent === 'invite' && 'error' in result && (
+            <p className="form-error" role="alert">
+              {result.error}
+            </p>
+          )}
+          {result?.intent === 'invite' && 'url' in result && (
             <div className="notice" role="status">
               <label htmlFor="invite-url">Send this link to the person you invite (valid for 7 days, once):</label>
               <input id="invite-url" className="invite-url" readOnly value={result.url} onFocus={(event) => event.currentTarget.select()} />

@@ -1,6 +1,7 @@
 import { hashPassword, readForm, verifyPassword } from '@silo/web';
 import { Form, data, redirect, useNavigation } from 'react-router';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
+import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext } from '../context.server';
@@ -27,8 +28,12 @@ export async function action({ context, request }: Route.ActionArgs) {
   const password = String(form.get('password') ?? '');
   const next = safeNext(tenant.name, form.get('next'));
   const limiters = rateLimiters();
-  const accountKey = `${tenant.name}:${email.toLowerCase()}`;
-  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(clientIp(request)), limiters.signInAccount.consume(accountKey)]);
+  const ip = clientIp(request);
+  // Keyed by account and address: failures from elsewhere never lock the owner out.
+  const accountKey = `${tenant.name}:${email.toLowerCase()}:${ip}`;
+  // Every attempt is counted before the password is checked (parallel guesses cannot slip past
+  // the limit); a success gives its attempt back, so only failures add up.
+  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(ip), limiters.signInAccount.consume(accountKey)]);
   if (!byIp.allowed || !byAccount.allowed) {
     const minutes = Math.max(1, Math.ceil(Math.max(byIp.retryAfterSec, byAccount.retryAfterSec) / 60));
     return data({ error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email }, { status: 429 });
@@ -38,8 +43,9 @@ export async function action({ context, request }: Route.ActionArgs) {
   dummyHash ??= hashPassword('not-a-real-password-for-timing');
   const ok = await verifyPassword(user ? String(user['password_hash']) : await dummyHash, password);
   if (!user || !ok) return data({ error: 'That email and password do not match an account of this list.', email }, { status: 400 });
-  await limiters.signInAccount.reset(accountKey);
-  const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id']));
+  await Promise.all([limiters.signInAccount.reset(accountKey), limiters.signInIp.refund(ip)]);
+  // Signing in writes a session row into the list's database: a full disk is a 507 page.
+  const cookie = await createSession(request, tenant.name, tenant.db, Number(user['id'])).catch((error: unknown) => rethrowStorageFull(error, STORAGE_FULL_SIGN_IN));
   throw redirect(next, { headers: cookie });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { LocalEngine, type DoctorReport } from '@silo/fleet';
+import { LocalEngine, STARTUP_CHECK_DEPTH, loosePermissionsMessage, type DoctorReport, type PermissionReport } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import type { Style } from '../format/style';
@@ -8,8 +8,10 @@ import { examples } from '../help';
 
 interface DoctorOptions {
   scan?: boolean;
+  markOrphanBackups?: boolean;
   deep?: boolean;
   json?: boolean;
+  fixPermissions?: boolean;
 }
 
 /** `silo doctor`: reconcile the catalog with the files and report what was fixed and what needs a human. */
@@ -20,6 +22,8 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .description('reconcile the catalog with the database files, and report what was fixed and what remains')
     .option('--scan', 'also walk the region folders: remove leftovers, report orphan and missing files')
     .option('--deep', 'also run SQLite integrity checks and re-read schema versions (implies --scan)')
+    .option('--fix-permissions', 'make every folder of the fleet 0700 and every file 0600 (owner only)')
+    .option('--mark-orphan-backups', 'mark backup sets of instances the catalog does not know (and no purge marked) for removal after the purge retention; audited (implies --scan)')
     .option('--json', 'print the report as JSON')
     .action(async (options: DoctorOptions, cmd: Command) => {
       // Opening would already reconcile (silently); doctor does it itself so the report shows it.
@@ -27,24 +31,51 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         ctx,
         cmd,
         async (fleet) => {
-          const report = await fleet.doctor({ scanFiles: options.scan ?? false, deep: options.deep ?? false });
-          if (needsAttention(report)) ctx.exitCode = EXIT.failed;
-          if (options.json) return ctx.output.json(report);
-          const scope = options.deep ? 'files scanned, integrity checked' : options.scan ? 'files scanned' : 'catalog only; add --scan to check files';
+          const mark = options.markOrphanBackups ?? false;
+          const report = await fleet.doctor({ scanFiles: (options.scan ?? false) || mark, deep: options.deep ?? false, markOrphanBackups: mark });
+          const scanned = Boolean(options.scan || options.deep || mark);
+          // Every file with --scan, --deep or --fix-permissions; the top levels (as on open) otherwise.
+          const permissions = fleet.checkPermissions({
+            fix: options.fixPermissions ?? false,
+            ...(scanned || options.fixPermissions ? {} : { depth: STARTUP_CHECK_DEPTH }),
+          });
+          if (needsAttention(report) || permissions.loose > permissions.fixed) ctx.exitCode = EXIT.failed;
+          if (options.json) return ctx.output.json({ ...report, permissions });
+          const scope = options.deep ? 'files scanned, integrity checked' : scanned ? 'files scanned' : 'catalog only; add --scan to check files';
           ctx.output.print(`Checked the fleet in ${fleet.settings.dataDir} (${scope}).`);
           const engine = fleet.engine;
           const fileOf = engine instanceof LocalEngine ? (url: string) => engine.pathOf(url) : undefined;
-          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned: Boolean(options.scan || options.deep), deep: Boolean(options.deep) }, fileOf));
+          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned, deep: Boolean(options.deep) }, fileOf));
+          ctx.output.print(renderPermissions(permissions, ctx.output.style));
         },
-        { reconcileOnOpen: false },
+        { reconcileOnOpen: false, checkPermissionsOnOpen: false },
       );
     });
-  examples(doctor, ['silo doctor', 'silo doctor --scan', 'silo doctor --deep --json']);
+  examples(doctor, ['silo doctor', 'silo doctor --scan', 'silo doctor --deep --json', 'silo doctor --fix-permissions', 'silo doctor --mark-orphan-backups']);
+}
+
+/** One line: owner-only, fixed, or how many are loose and how to fix them. */
+export function renderPermissions(report: PermissionReport & { roots: readonly string[] }, style: Style): string {
+  if (report.loose === 0) return style.green('File permissions: owner-only (folders 0700, files 0600).');
+  if (report.fixed === report.loose) return style.yellow(`File permissions: ${plural(report.fixed, 'file or folder', 'files or folders')} made owner-only.`);
+  return style.red(`File permissions: ${loosePermissionsMessage(report, report.roots)}`);
 }
 
 /** Problems doctor reports but cannot fix on its own. */
 export function needsAttention(report: DoctorReport): boolean {
-  return report.orphans.length > 0 || report.missing.length > 0 || report.integrity.length > 0 || report.purgeFailures.length > 0;
+  return (
+    report.orphans.length > 0 ||
+    report.missing.length > 0 ||
+    report.integrity.length > 0 ||
+    report.purgeFailures.length > 0 ||
+    unmarkedOrphanBackups(report) > 0 ||
+    (report.backupScanFailures?.length ?? 0) > 0
+  );
+}
+
+/** Orphan backup sets found and not marked by this run. */
+function unmarkedOrphanBackups(report: DoctorReport): number {
+  return report.orphanBackupsMarked ? 0 : (report.orphanBackups?.length ?? 0);
 }
 
 export function renderDoctorReport(
@@ -68,11 +99,15 @@ export function renderDoctorReport(
   section('interrupted moves rolled back', report.movesRolledBack.map((name) => `${name} (served from its local file again)`), 'fixed');
   section('interrupted purges finished', report.purgesCompleted, 'fixed');
   section('expired deletions purged', report.purgedExpired, 'fixed');
-  section('expired deletions not purged', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');
+  section('purges not finished', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');
   section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned);
   section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed', scope.deep);
   section('orphan database files', report.orphans.map((url) => displayPath(url, fileOf)), 'problem', scope.scanned);
   section('instances missing their database', report.missing, 'problem', scope.scanned);
+  const orphanSets = (report.orphanBackups ?? []).map((set) => `${set.location}/instances/${set.instanceId} (${set.name ?? 'name unknown'}, ${plural(set.points, 'point')})`);
+  if (report.orphanBackupsMarked) section('orphan backup sets marked', orphanSets, 'fixed', scope.scanned);
+  else section('orphan backup sets (no purge marker)', orphanSets, 'problem', scope.scanned);
+  if ((report.backupScanFailures?.length ?? 0) > 0) section('backup locations not readable', report.backupScanFailures ?? [], 'problem');
   section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${entry.problems.slice(0, 5).join('; ')}`), 'problem', scope.deep);
 
   lines.push('');
@@ -84,6 +119,9 @@ export function renderDoctorReport(
     }
     if (report.missing.length > 0) {
       lines.push(`${plural(report.missing.length, 'instance')} lost its database and is marked failed: restore the file from a backup, or \`silo purge <name>\`.`);
+    }
+    if (unmarkedOrphanBackups(report) > 0) {
+      lines.push(`${plural(unmarkedOrphanBackups(report), 'backup set')} of instances the catalog does not know carry no purge marker, so nothing erases them: \`silo doctor --mark-orphan-backups\` marks them for removal after the purge retention.`);
     }
     if (report.integrity.length > 0) {
       lines.push(`${plural(report.integrity.length, 'instance')} failed the integrity check: export what can be read (\`silo export <name>\`) and restore from a backup.`);

@@ -58,6 +58,7 @@ async function runMove(fleet: Fleet, ctx: CliContext, options: MoveCommandOption
       dryRun: options.dryRun,
       keepLocal: options.keepLocal,
       actor: ctx.actor,
+      onWarning: (message) => output.note(`${output.errStyle.yellow('silo: warning:')} ${message}`),
       onProgress: (progress) => {
         bar ??= progressBar(output, progress.total, 'moving {bar} {value}/{total} | {moved} moved | {skipped} skipped | {failed} failed');
         bar.update(progress.done, { moved: progress.moved, skipped: progress.skipped, failed: progress.failed });

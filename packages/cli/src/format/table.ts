@@ -1,5 +1,6 @@
 import Table from 'cli-table3';
 import { plain, type Style } from './style';
+import { oneLine } from './terminal-safe';
 
 export type Align = 'left' | 'right';
 
@@ -20,12 +21,13 @@ export function renderTable(head: readonly string[], rows: readonly (readonly st
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
     colAligns: head.map((_, index) => options.align?.[index] ?? 'left'),
   });
-  for (const row of rows) table.push([...row]);
+  // A line break in data would start a fake row; control characters are escaped on output.
+  for (const row of rows) table.push(row.map(oneLine));
   return table.toString();
 }
 
 /** Aligned "label   value" lines, for detail views. */
 export function renderPairs(pairs: readonly (readonly [string, string])[], indent = '  '): string {
   const width = Math.max(0, ...pairs.map(([label]) => label.length));
-  return pairs.map(([label, value]) => `${indent}${label.padEnd(width)}  ${value}`).join('\n');
+  return pairs.map(([label, value]) => `${indent}${label.padEnd(width)}  ${oneLine(value)}`).join('\n');
 }

@@ -45,6 +45,18 @@ export interface BackupContext {
   readonly chunks: ChunkCollector;
   /** Sizes of points already read, for listings with details. */
   readonly pointDetails: PointDetailsCache;
+  /**
+   * Failed attempts the catalog could not record because the data disk is full (the catalog
+   * lives there too), by instance id: the overview shows them, and the next cycle records them.
+   */
+  readonly unrecorded: Map<string, UnrecordedFailure>;
+}
+
+export interface UnrecordedFailure {
+  readonly instance: string;
+  readonly at: number;
+  readonly error: string;
+  readonly failures: number;
 }
 
 /** An instance backups can be read from: ready, or deleted but not yet purged. */

@@ -1,5 +1,6 @@
 import type { AttemptRecord, BackupStateRow } from '../catalog/backup-records';
 import { SiloError, errorMessage } from '../errors';
+import { isDiskFull } from '../disk-space';
 import { backedUpInstance, instanceOf, pointOf, type BackupContext } from './backup-context';
 import type { ActorOption, BackupPoint, CycleReport } from './backup-types';
 import type { CatalogBackup } from './take-point';
@@ -20,7 +21,7 @@ export function backupNow(ctx: BackupContext, name: string, options: ActorOption
       host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: true, pointId: manifest.id, changeToken, location }]);
       return pointOf(manifest, manifest);
     } catch (error) {
-      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: false, error: errorMessage(error) }]);
+      recordAttempts(ctx, [{ instanceId: instance.id, at, ok: false, error: errorMessage(error) }], new Map([[instance.id, instance.name]]));
       throw error;
     }
   });
@@ -51,8 +52,9 @@ export async function runCycle(ctx: BackupContext, catalogBackup: CatalogBackup)
   let backedUp = 0;
   let failed = 0;
   let records: AttemptRecord[] = [];
+  const names = new Map(changed.map((row) => [row.instanceId, row.name]));
   const flush = (): void => {
-    host.catalog.backups.recordAttempts(records);
+    recordAttempts(ctx, records, names);
     records = [];
   };
   let next = 0;
@@ -85,6 +87,37 @@ export async function runCycle(ctx: BackupContext, catalogBackup: CatalogBackup)
     scanMs,
     durationMs: performance.now() - started,
   };
+}
+
+/**
+ * Writes attempts to the catalog. When the data disk is full the catalog cannot take them:
+ * failures are then kept in memory (the overview shows them, so a full data disk shows up
+ * like a full backup location does) and written by a later call once there is room.
+ */
+function recordAttempts(ctx: BackupContext, records: readonly AttemptRecord[], names: ReadonlyMap<string, string>): void {
+  const { host, unrecorded } = ctx;
+  const earlier: AttemptRecord[] = [...unrecorded].map(([instanceId, failure]) => ({ instanceId, at: failure.at, ok: false, error: failure.error }));
+  const pending = [...earlier.filter((old) => !records.some((record) => record.instanceId === old.instanceId)), ...records];
+  if (pending.length === 0) return;
+  try {
+    host.catalog.backups.recordAttempts(pending);
+    unrecorded.clear();
+  } catch (error) {
+    if (!isDiskFull(error, host.settings.dataDir)) throw error;
+    for (const record of records) {
+      if (record.ok) {
+        unrecorded.delete(record.instanceId);
+        continue;
+      }
+      const previous = unrecorded.get(record.instanceId);
+      unrecorded.set(record.instanceId, {
+        instance: names.get(record.instanceId) ?? previous?.instance ?? record.instanceId,
+        at: record.at,
+        error: record.error ?? 'unknown error',
+        failures: (previous?.failures ?? 0) + 1,
+      });
+    }
+  }
 }
 
 /** Rows that need a new point: a stat each, no reads. */

@@ -93,11 +93,18 @@ export function overview(ctx: BackupContext, schedulerLease: LeaseInfo | undefin
     backedUp: backedUp.length,
     neverBackedUp: rows.length - backedUp.length,
     oldestLastBackupAt: backedUp.reduce<number | null>((oldest, row) => (oldest === null || (row.lastBackupAt ?? 0) < oldest ? row.lastBackupAt : oldest), null),
-    failing: rows
-      .filter((row) => row.lastError !== null)
+    failing: [
+      // Failures the catalog could not record (a full data disk): newer than what it holds.
+      ...rows
+        .filter((row) => ctx.unrecorded.has(row.instanceId))
+        .map((row) => {
+          const failure = ctx.unrecorded.get(row.instanceId);
+          return { instance: row.name, error: failure?.error ?? '', failures: row.failures + (failure?.failures ?? 0), lastAttemptAt: failure?.at ?? null, lastBackupAt: row.lastBackupAt };
+        }),
+      ...rows.filter((row) => row.lastError !== null && !ctx.unrecorded.has(row.instanceId)).map((row) => ({ instance: row.name, error: row.lastError ?? '', failures: row.failures, lastAttemptAt: row.lastAttemptAt, lastBackupAt: row.lastBackupAt })),
+    ]
       .sort((a, b) => (b.lastAttemptAt ?? 0) - (a.lastAttemptAt ?? 0))
-      .slice(0, 100)
-      .map((row) => ({ instance: row.name, error: row.lastError ?? '', failures: row.failures, lastAttemptAt: row.lastAttemptAt, lastBackupAt: row.lastBackupAt })),
+      .slice(0, 100),
     lastVerification: lastVerification(ctx),
     locations: [...settings.locations].map(([region, location]) => ({ region, jurisdiction: location.jurisdiction, location: describeLocation(location) })),
     retiredLocations: retiredLocations(ctx),

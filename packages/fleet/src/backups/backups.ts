@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { InstanceInfo } from '../catalog/catalog';
+import type { InstanceInfo, PurgeIntent } from '../catalog/catalog';
 import { SiloError, errorMessage } from '../errors';
 import { PROCESS_OWNER } from '../processes';
 import type { BackupContext, BackupHost } from './backup-context';
@@ -19,7 +19,8 @@ import type {
 import { ChunkCollector } from './chunk-collector';
 import { PointDetailsCache } from './point-details';
 import { restore, restoreCatalog, undoRestore } from './restore';
-import { applyRetention, markPurged } from './retention';
+import { applyRetention, markPurgedIn, purgeLocations, type MarkReport } from './retention';
+import { findOrphanBackups, markOrphanBackups, type OrphanBackupSet, type OrphanScan } from './orphans';
 import { BackupScheduler } from './scheduler';
 import { BackupStores } from './stores';
 import { CatalogBackup } from './take-point';
@@ -47,6 +48,7 @@ export class Backups {
       stores: new BackupStores(host),
       owner: `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`,
       chunks: new ChunkCollector(),
+      unrecorded: new Map(),
       pointDetails: new PointDetailsCache(),
     };
     this.#catalogBackup = new CatalogBackup(this.#ctx);
@@ -146,9 +148,34 @@ export class Backups {
     return applyRetention(this.#ctx, options);
   }
 
-  /** Called by purge: the instance's backups go after `purgeAfterDays` (the marker lives in the location). */
-  markPurged(instance: InstanceInfo): Promise<void> {
-    return markPurged(this.#ctx, instance);
+  /** Where a purge of this instance must leave its marker: its region's location and every one a point of it went to. */
+  purgeLocations(instance: Pick<InstanceInfo, 'id' | 'region'>): string[] {
+    return purgeLocations(this.#ctx, instance);
+  }
+
+  /** Called by purge: the instance's backups go after `purgeAfterDays` (the marker lives in each location). */
+  markPurged(intent: PurgeIntent): Promise<MarkReport> {
+    return markPurgedIn(this.#ctx, intent);
+  }
+
+  /** Backup sets in configured locations whose instance the catalog does not know and that carry no purge marker. */
+  findOrphans(): Promise<OrphanScan> {
+    return findOrphanBackups(this.#ctx, () => this.#ctx.host.catalog.knownInstanceIds());
+  }
+
+  /** Marks every orphan backup set (see findOrphans) for removal after `purgeAfterDays`; one audit entry names them. */
+  async markOrphans(options: ActorOption = {}): Promise<{ marked: OrphanBackupSet[]; failures: string[] }> {
+    const { host } = this.#ctx;
+    const result = await markOrphanBackups(this.#ctx, () => host.catalog.knownInstanceIds());
+    host.catalog.appendAudit({
+      actor: options.actor ?? host.actor,
+      operation: 'backup-mark-orphans',
+      instance: null,
+      outcome: result.failures.length > 0 ? 'error' : 'ok',
+      error: result.failures.length > 0 ? result.failures.slice(0, 3).join('; ') : null,
+      detail: { count: result.marked.length, marked: result.marked.slice(0, 200).map((set) => ({ location: set.location, instanceId: set.instanceId, name: set.name })) },
+    });
+    return result;
   }
 
   // ── The scheduler ───────────────────────────────────────────────────────────────────────

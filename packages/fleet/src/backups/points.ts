@@ -5,6 +5,7 @@ import { gunzip, gzip } from 'node:zlib';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
 import type { BackupStore } from './store';
+import { PRIVATE_FILE_MODE } from '../permissions';
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -192,7 +193,7 @@ export async function writePoint(input: WritePointInput): Promise<PointManifest>
  */
 export async function assemblePoint(store: BackupStore, base: string, manifest: PointManifest, destFile: string): Promise<void> {
   const whole = createHash('sha256');
-  const handle = await open(destFile, 'wx');
+  const handle = await open(destFile, 'wx', PRIVATE_FILE_MODE);
   try {
     let position = 0;
     const cache = new Map<string, Buffer>();

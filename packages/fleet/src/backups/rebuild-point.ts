@@ -1,15 +1,15 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { assemblePoint, corrupt, listPoints, type PointManifest, type PointRef } from './points';
 import { integrityOf } from './snapshot-file';
 import type { BackupStore } from './store';
+import { makePrivateDir } from '../permissions';
 
 /**
  * Rebuilds a point into `staged`, refusing it unless every checksum and SQLite's integrity
  * check pass. The caller owns `staged` and removes it, whatever happens.
  */
 export async function rebuildPoint(store: BackupStore, base: string, manifest: PointManifest, staged: string): Promise<void> {
-  mkdirSync(path.dirname(staged), { recursive: true });
+  makePrivateDir(path.dirname(staged));
   await assemblePoint(store, base, manifest, staged);
   const problems = integrityOf(staged);
   if (problems.length > 0) throw corrupt(manifest.id, `SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);

@@ -11,6 +11,7 @@ import { atLocation, backedUpInstance, pointOf, stagingFile, toTime, type Backup
 import type { ActorOption, BackupPoint, RestoreOptions, RestoreResult } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, type PointManifest } from './points';
 import { pointAtOrBefore, rebuildPoint } from './rebuild-point';
+import { derivedDisplayName } from '../unsafe-text';
 import { migrateFile } from './snapshot-file';
 import type { BackupStore } from './store';
 import { takeInstancePoint } from './take-point';
@@ -108,7 +109,7 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
     await host.provision(
       {
         name: newName,
-        displayName: `${source.displayName} (${new Date(manifest.takenAt).toISOString()})`,
+        displayName: derivedDisplayName(`${source.displayName} (${new Date(manifest.takenAt).toISOString()})`) ?? newName,
         jurisdiction: source.jurisdiction,
         region: region.id,
         clonedFrom: source.id,

@@ -1,7 +1,7 @@
 import path from 'node:path';
-import type { InstanceInfo } from '../catalog/catalog';
+import type { InstanceInfo, PurgeIntent } from '../catalog/catalog';
 import { SiloError, errorMessage } from '../errors';
-import type { BackupContext } from './backup-context';
+import { atLocation, type BackupContext } from './backup-context';
 import type { RetentionPolicy } from './backup-config';
 import type { ActorOption, RetentionReport } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, pointKey, type PointRef } from './points';
@@ -115,18 +115,57 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
   return report;
 }
 
+/** Where a purge must leave its marker: the instance's region's location, and every other one a point of it was written to. */
+export function purgeLocations(ctx: BackupContext, instance: Pick<InstanceInfo, 'id' | 'region'>): string[] {
+  const locations = new Set(ctx.host.catalog.backups.locationsOf(instance.id));
+  const regional = ctx.stores.describeRegional(instance.region);
+  if (regional !== undefined) locations.add(regional);
+  return [...locations].sort();
+}
+
+export interface MarkReport {
+  /** Locations that carry the marker now (written now, or already there). */
+  readonly marked: string[];
+  /** Recorded locations that are no longer configured: out of Silo's reach (the backups overview names them). */
+  readonly unreachable: string[];
+}
+
 /**
- * Called by purge: marks the instance's backups for removal after `purgeAfterDays`. The
- * marker lives in the location itself, so the removal happens even if the catalog is lost. It
- * is written even when nothing is stored yet: a backup taken before the purge may still be on
- * its way, and whatever it stores lands under the marker. The catalog's verification history
- * of the name goes too, so a new instance of that name starts with none.
+ * A purge's backup step: marks the instance's backups in every location of the intent for
+ * removal after `purgeAfterDays`. The marker lives in the location itself, so the removal
+ * happens even if the catalog is lost. It is written even when nothing is stored yet: a backup
+ * taken before the purge may still be on its way, and whatever it stores lands under the
+ * marker. A marker already there is kept (a resumed purge does not restart the clock). The
+ * catalog's verification history of the name goes too, so a new instance of that name starts
+ * with none. A location that cannot be written fails the step (BACKUP_FAILED).
  */
-export async function markPurged(ctx: BackupContext, instance: InstanceInfo): Promise<void> {
-  const store = ctx.stores.forInstance(instance);
-  const marker = { name: instance.name, purgedAt: ctx.host.clock() };
-  await store.putAll([{ key: `${instanceBase(instance.id)}/${PURGED_MARKER}`, data: Buffer.from(JSON.stringify(marker)) }]);
-  ctx.host.catalog.backups.forgetVerifications(instance.name);
+export async function markPurgedIn(ctx: BackupContext, intent: PurgeIntent): Promise<MarkReport> {
+  const report: MarkReport = { marked: [], unreachable: [] };
+  for (const location of intent.locations) {
+    const store = ctx.stores.forLocation(location, intent.jurisdiction);
+    if (!store) {
+      report.unreachable.push(location);
+      continue;
+    }
+    await writeMarker(store, intent.instanceId, { name: intent.name, purgedAt: ctx.host.clock() });
+    report.marked.push(location);
+  }
+  ctx.host.catalog.backups.forgetVerifications(intent.name);
+  return report;
+}
+
+/** Writes `instances/<id>/purged.json` unless one is there already; true when it wrote one. */
+export async function writeMarker(store: BackupStore, instanceId: string, marker: { name: string; purgedAt: number; orphan?: true }): Promise<boolean> {
+  return atLocation(`Marking the backups of "${marker.name}" for removal`, store.description, async () => {
+    const key = purgedMarkerKey(instanceId);
+    if (await store.get(key)) return false;
+    await store.putAll([{ key, data: Buffer.from(JSON.stringify(marker)) }]);
+    return true;
+  });
+}
+
+export function purgedMarkerKey(instanceId: string): string {
+  return `${instanceBase(instanceId)}/${PURGED_MARKER}`;
 }
 
 /** Removes everything under `base` if it was purged before `cutoff`; returns the instance's name then. */

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs
 import path from 'node:path';
 import { isTempFile, tempOwner, tempSibling } from '../engines/local-files';
 import { tokenAlive } from '../processes';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../permissions';
 
 /** One stored object: its key (`/`-separated, relative to the location) and metadata. */
 export interface StoredObject {
@@ -57,7 +58,7 @@ export class FolderStore implements BackupStore {
         await this.#ensureDir(dir);
         const temp = tempSibling(file);
         staged.push({ temp, file });
-        const handle = await open(temp, 'w');
+        const handle = await open(temp, 'w', PRIVATE_FILE_MODE);
         try {
           await handle.writeFile(data);
           await handle.sync();
@@ -139,7 +140,7 @@ export class FolderStore implements BackupStore {
 
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     this.#knownDirs.add(dir);
   }
 

@@ -48,6 +48,21 @@ export class BackupStores {
     return new Set([...this.#settings.locations.values(), this.#settings.catalogLocation].map(describeLocation));
   }
 
+  /**
+   * The configured regional location named `description` (as the catalog names it), if it may
+   * hold data of `jurisdiction`; undefined when it is no longer configured (or is another
+   * jurisdiction's).
+   */
+  forLocation(description: string, jurisdiction: string): BackupStore | undefined {
+    for (const [regionId, location] of this.#settings.locations) {
+      if (describeLocation(location) !== description) continue;
+      const region = this.#fleet.regions.get(regionId);
+      if (location.jurisdiction !== jurisdiction || region.jurisdiction !== jurisdiction) continue;
+      return this.#open(`region:${regionId}`, location);
+    }
+    return undefined;
+  }
+
   catalog(): BackupStore {
     return this.#open('catalog', this.#settings.catalogLocation);
   }

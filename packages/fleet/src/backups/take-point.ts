@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
 import { LocalEngine } from '../engines/local-engine';
@@ -7,6 +6,7 @@ import { SiloError } from '../errors';
 import { atLocation, stagingFile, type BackupContext } from './backup-context';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
 import { readFacts } from './snapshot-file';
+import { makePrivateDir } from '../permissions';
 
 /**
  * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
@@ -73,7 +73,7 @@ export class CatalogBackup {
     if (token === undefined || token === this.#token) return false;
     if (host.clock() - this.#backedUpAt < CATALOG_MIN_INTERVAL_MS) return false;
     const stagingDir = path.join(host.settings.dataDir, 'staging');
-    mkdirSync(stagingDir, { recursive: true });
+    makePrivateDir(stagingDir);
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
     const store = this.#ctx.stores.catalog();
     try {

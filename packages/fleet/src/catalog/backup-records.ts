@@ -118,12 +118,17 @@ export class BackupRecords {
        ON CONFLICT (instance_id) DO UPDATE SET last_attempt_at = excluded.last_attempt_at, last_error = excluded.last_error,
          failures = backup_state.failures + 1`,
     );
+    const written = this.#db.prepare(
+      `INSERT OR IGNORE INTO backup_instance_locations (instance_id, location)
+       SELECT @instanceId, @location WHERE EXISTS (SELECT 1 FROM instances WHERE id = @instanceId)`,
+    );
     const lastUse = new Map<string, number>();
     this.#db.transaction(() => {
       for (const attempt of attempts) {
         if (attempt.ok) {
           const { instanceId, at, pointId, changeToken, location } = attempt;
           success.run({ instanceId, at, pointId, changeToken, location });
+          written.run({ instanceId, location });
           lastUse.set(location, Math.max(lastUse.get(location) ?? 0, at));
         } else {
           failure.run({ instanceId: attempt.instanceId, at: attempt.at, error: attempt.error });
@@ -145,7 +150,23 @@ export class BackupRecords {
 
   /** Forgets a location points were written to; false if it was not known. */
   forgetLocation(location: string): boolean {
-    return this.#db.prepare('DELETE FROM backup_locations WHERE location = ?').run(location).changes > 0;
+    return this.#db
+      .transaction(() => {
+        this.#db.prepare('DELETE FROM backup_instance_locations WHERE location = ?').run(location);
+        return this.#db.prepare('DELETE FROM backup_locations WHERE location = ?').run(location).changes > 0;
+      })
+      .immediate();
+  }
+
+  /** Every location a point of this instance was written to (as far as the catalog knows), sorted. */
+  locationsOf(instanceId: string): string[] {
+    return this.#db
+      .prepare<[string, string], { location: string }>(
+        `SELECT location FROM backup_instance_locations WHERE instance_id = ?
+         UNION SELECT location FROM backup_state WHERE instance_id = ? AND location IS NOT NULL ORDER BY location`,
+      )
+      .all(instanceId, instanceId)
+      .map((row) => row.location);
   }
 
   /** Every location points were written to, oldest first, with the instances whose last point is there. */

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { CATALOG_PRAGMAS, openSqlite } from '../sqlite';
 import { openReplica } from './replica-db';
+import { makePrivateDir } from '../permissions';
 
 export interface CatalogRunResult {
   changes: number;
@@ -67,7 +67,7 @@ export interface OpenedCatalogDb {
 
 export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
   if (location.kind === 'file') {
-    mkdirSync(path.dirname(location.file), { recursive: true });
+    makePrivateDir(path.dirname(location.file));
     const db = openSqlite(location.file, CATALOG_PRAGMAS);
     const statements = new Map<string, Database.Statement>();
     const prepared = (sql: string): Database.Statement => {

@@ -104,7 +104,8 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       -- columns: with all of them in one index, paging 100,000 instances reads no table rows.
       CREATE INDEX instances_listing ON instances
         (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
-      ANALYZE;
+      -- No ANALYZE here: Turso refuses it (sqld has no kind for it). A local catalog is
+      -- analysed after its migrations (Catalog), as this migration used to.
     `,
   },
   {
@@ -154,10 +155,11 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
     name: 'the moving state',
     // SQLite cannot alter a CHECK constraint, so the table is rebuilt. Dropping it cascades to
     // instance_metrics and backup_state (foreign keys are on inside this transaction), so
-    // their rows are kept aside.
+    // their rows are kept aside, in plain tables dropped at the end of the same transaction:
+    // Turso refuses TEMP tables (bound to one connection), and ANALYZE (see version 3).
     sql: `
-      CREATE TEMP TABLE metrics_kept AS SELECT * FROM instance_metrics;
-      CREATE TEMP TABLE backup_state_kept AS SELECT * FROM backup_state;
+      CREATE TABLE _v5_metrics_kept AS SELECT * FROM instance_metrics;
+      CREATE TABLE _v5_backup_state_kept AS SELECT * FROM backup_state;
       CREATE TABLE instances_v5 (
         id              TEXT PRIMARY KEY,
         name            TEXT NOT NULL UNIQUE,
@@ -190,11 +192,10 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX instances_leased ON instances (op_owner) WHERE op_owner IS NOT NULL;
       CREATE INDEX instances_listing ON instances
         (state, jurisdiction, region, name, last_active_at, created_at, updated_at, size_bytes, schema_version, id);
-      INSERT INTO instance_metrics SELECT * FROM metrics_kept;
-      DROP TABLE metrics_kept;
-      INSERT INTO backup_state SELECT * FROM backup_state_kept;
-      DROP TABLE backup_state_kept;
-      ANALYZE;
+      INSERT INTO instance_metrics SELECT * FROM _v5_metrics_kept;
+      DROP TABLE _v5_metrics_kept;
+      INSERT INTO backup_state SELECT * FROM _v5_backup_state_kept;
+      DROP TABLE _v5_backup_state_kept;
     `,
   },
   {
@@ -226,6 +227,38 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       -- Failed sign-ins are kept up to a cap (oldest go first): finding the cap-th newest walks
       -- this small index instead of the whole log.
       CREATE INDEX audit_log_failed_signins ON audit_log (id) WHERE operation = 'admin sign-in' AND outcome = 'error';
+    `,
+  },
+  {
+    version: 8,
+    name: 'purge intents and every location an instance was backed up to',
+    sql: `
+      -- A purge is an intent recorded before anything is erased: the instance, where its
+      -- database is, and every backup location that must carry its purge marker. The instance's
+      -- row stays (its name taken) until the markers are written and its database is removed;
+      -- then the row and the intent go in one transaction. Reconciliation finishes an intent
+      -- whose process died, and a deleted instance with an intent cannot be restored.
+      CREATE TABLE purge_intents (
+        instance_id   TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        jurisdiction  TEXT NOT NULL,
+        region        TEXT NOT NULL,
+        db_url        TEXT NOT NULL,
+        -- JSON array of backup locations (folder path or s3://bucket/prefix, never a credential).
+        locations     TEXT NOT NULL,
+        actor         TEXT NOT NULL,
+        requested_at  INTEGER NOT NULL
+      ) STRICT;
+
+      -- Every location a point of an instance was written to (backup_state.location is only
+      -- the last one): a purge marks all of them. Kept until the instance's purge finishes.
+      CREATE TABLE backup_instance_locations (
+        instance_id  TEXT NOT NULL,
+        location     TEXT NOT NULL,
+        PRIMARY KEY (instance_id, location)
+      ) STRICT, WITHOUT ROWID;
+      INSERT OR IGNORE INTO backup_instance_locations (instance_id, location)
+        SELECT instance_id, location FROM backup_state WHERE location IS NOT NULL;
     `,
   },
 ];

@@ -1,5 +1,7 @@
+import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { migrateSync } from '../sqlite';
+import { diskFullError } from '../disk-space';
 import { openCatalogDb, type CatalogDb, type CatalogLocation, type CatalogStatement, type CatalogWrite, type OpenedCatalogDb } from './catalog-db';
 import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
@@ -75,6 +77,32 @@ export interface NewInstance {
   engine: string;
   dbUrl: string;
   clonedFrom?: string;
+}
+
+/**
+ * A purge recorded before anything is erased (catalog migration 8): the instance, its
+ * database, and every backup location that must carry its purge marker.
+ */
+export interface PurgeIntent {
+  readonly instanceId: string;
+  readonly name: string;
+  readonly jurisdiction: string;
+  readonly region: string;
+  readonly dbUrl: string;
+  readonly locations: readonly string[];
+  readonly actor: string;
+  readonly requestedAt: number;
+}
+
+interface PurgeIntentRow {
+  instance_id: string;
+  name: string;
+  jurisdiction: string;
+  region: string;
+  db_url: string;
+  locations: string;
+  actor: string;
+  requested_at: number;
 }
 
 export interface AuditEntry {
@@ -189,11 +217,18 @@ export class Catalog {
       this.#opened = openCatalogDb(location);
       this.#db = this.#opened.db;
     } catch (error) {
-      throw unavailable(location, error);
+      // A full disk is said as such (SQLite needs room for its shared-memory index to open a
+      // database no other process has open).
+      const full = location.kind === 'file' ? diskFullError(error, path.dirname(location.file)) : error;
+      throw full instanceof SiloError ? full : unavailable(location, error);
     }
     // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
-    if (location.kind === 'file') migrateSync(this.#db, CATALOG_MIGRATIONS);
-    else this.#opened.sync();
+    if (location.kind === 'file') {
+      const { from } = migrateSync(this.#db, CATALOG_MIGRATIONS);
+      // Migrations 3 and 5 made indexes the planner needs statistics for. They no longer run
+      // ANALYZE themselves (Turso refuses it), so a local catalog is analysed here instead.
+      if (from < 5) this.#db.exec('ANALYZE');
+    } else this.#opened.sync();
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
@@ -227,7 +262,12 @@ export class Catalog {
 
   close(): void {
     // Keeps the query planner's statistics current as the fleet grows (cheap when nothing changed).
-    if (this.location.kind === 'file') this.#db.pragma('optimize');
+    // It may write: on a full disk it is skipped, and closing still closes.
+    try {
+      if (this.location.kind === 'file') this.#db.pragma('optimize');
+    } catch {
+      // Done at the next close.
+    }
     this.#opened.close();
   }
 
@@ -304,7 +344,9 @@ export class Catalog {
   beginProvisioning(entry: NewInstance, now = Date.now()): void {
     const register = this.#db.transaction(() => {
       const existing = this.#resolveByName.get(entry.name);
-      if (existing && (existing.state !== 'failed' || existing.op_owner !== null)) throw nameTaken(entry.name, existing.state);
+      // A failed row being purged keeps its name until the purge is done: its database's path
+      // is derived from the name, so a new instance there would be erased by the purge.
+      if (existing && (existing.state !== 'failed' || existing.op_owner !== null || this.purgeIntent(existing.id))) throw nameTaken(entry.name, existing.state);
       if (existing) this.#db.prepare('DELETE FROM instances WHERE id = ?').run(existing.id);
       this.#db
         .prepare(
@@ -344,13 +386,101 @@ export class Catalog {
       .run(error, now, id);
   }
 
-  /** Moves ready ⇄ deleted; false when the row was not in the expected state or is leased. */
+  /** Moves ready ⇄ deleted; false when the row was not in the expected state, is leased, or a purge of it was requested. */
   transition(id: string, from: 'ready' | 'deleted', to: 'ready' | 'deleted', now = Date.now()): boolean {
     return (
       this.#db
-        .prepare('UPDATE instances SET state = ?, deleted_at = ?, updated_at = ? WHERE id = ? AND state = ? AND op_owner IS NULL')
+        .prepare(
+          `UPDATE instances SET state = ?, deleted_at = ?, updated_at = ?
+           WHERE id = ? AND state = ? AND op_owner IS NULL AND NOT EXISTS (SELECT 1 FROM purge_intents p WHERE p.instance_id = instances.id)`,
+        )
         .run(to, to === 'deleted' ? now : null, now, id, from).changes === 1
     );
+  }
+
+  /**
+   * Leases the row for a purge and records the intent, in one transaction: from then on the
+   * purge is finished by whoever finds it (this process, or reconciliation after a crash).
+   * An intent already recorded is kept, its locations merged with `locations`. Undefined when
+   * the row is not in `states` or another live operation holds it; `created` tells whether
+   * this call recorded the intent.
+   */
+  beginPurge(
+    instance: InstanceInfo,
+    states: readonly InstanceState[],
+    request: { locations: readonly string[]; actor: string },
+    previousOwner: string | null = null,
+    now = Date.now(),
+  ): { intent: PurgeIntent; created: boolean } | undefined {
+    return this.#db
+      .transaction(() => {
+        if (!this.claim(instance.id, states, previousOwner, now)) return undefined;
+        const existing = this.purgeIntent(instance.id);
+        const locations = [...new Set([...(existing?.locations ?? []), ...request.locations])].sort();
+        this.#db
+          .prepare(
+            `INSERT INTO purge_intents (instance_id, name, jurisdiction, region, db_url, locations, actor, requested_at)
+             VALUES (@id, @name, @jurisdiction, @region, @dbUrl, @locations, @actor, @now)
+             ON CONFLICT (instance_id) DO UPDATE SET locations = excluded.locations`,
+          )
+          .run({ id: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region, dbUrl: instance.dbUrl, locations: JSON.stringify(locations), actor: request.actor, now });
+        const intent = this.purgeIntent(instance.id);
+        return intent && { intent, created: existing === undefined };
+      })
+      .immediate();
+  }
+
+  purgeIntent(instanceId: string): PurgeIntent | undefined {
+    const row = this.#db.prepare<[string], PurgeIntentRow>('SELECT * FROM purge_intents WHERE instance_id = ?').get(instanceId);
+    return row && toIntent(row);
+  }
+
+  /** Every recorded purge, with the state and lease owner of its row (undefined: the row is gone). */
+  purgeIntents(): { intent: PurgeIntent; state: InstanceState | undefined; owner: string | null; updatedAt: number | undefined }[] {
+    return this.#db
+      .prepare<[], PurgeIntentRow & { state: InstanceState | null; op_owner: string | null; updated_at: number | null }>(
+        `SELECT p.*, i.state, i.op_owner, i.updated_at FROM purge_intents p LEFT JOIN instances i ON i.id = p.instance_id ORDER BY p.requested_at`,
+      )
+      .all()
+      .map((row) => ({ intent: toIntent(row), state: row.state ?? undefined, owner: row.op_owner, updatedAt: row.updated_at ?? undefined }));
+  }
+
+  /** Forgets an intent this process recorded when its purge stopped before erasing anything; the row is free again. */
+  cancelPurge(id: string): void {
+    this.#db
+      .transaction(() => {
+        this.#db.prepare('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
+        this.release(id);
+      })
+      .immediate();
+  }
+
+  /**
+   * The last step of a purge: the row (leased by this process, or already gone), its intent and
+   * its backup bookkeeping go in one transaction. False when another process holds the row.
+   */
+  finishPurge(id: string): boolean {
+    return this.#db
+      .transaction(() => {
+        const row = this.#db.prepare<[string], { op_owner: string | null }>('SELECT op_owner FROM instances WHERE id = ?').get(id);
+        if (row && row.op_owner !== PROCESS_OWNER) return false;
+        this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+        this.#db.prepare('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
+        this.#db.prepare('DELETE FROM backup_instance_locations WHERE instance_id = ?').run(id);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Whether an instance other than `exceptId` has this database URL (a purge never removes another's database). */
+  dbUrlInUse(dbUrl: string, exceptId: string): boolean {
+    return this.#db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM instances WHERE db_url = ? AND id <> ? LIMIT 1').get(dbUrl, exceptId) !== undefined;
+  }
+
+  /** Ids of every instance in the catalog and of every purge still recorded: backups of any other id are orphans. */
+  knownInstanceIds(): Set<string> {
+    const rows = this.#db.prepare<[], { id: string }>('SELECT id FROM instances UNION SELECT instance_id FROM purge_intents').all();
+    return new Set(rows.map((row) => row.id));
   }
 
   /**
@@ -689,6 +819,19 @@ function toInfo(row: InstanceRow): InstanceInfo {
     deletedAt: row.deleted_at,
     error: row.error,
     metrics: row.metrics ? (JSON.parse(row.metrics) as Record<string, number>) : {},
+  };
+}
+
+function toIntent(row: PurgeIntentRow): PurgeIntent {
+  return {
+    instanceId: row.instance_id,
+    name: row.name,
+    jurisdiction: row.jurisdiction,
+    region: row.region,
+    dbUrl: row.db_url,
+    locations: JSON.parse(row.locations) as string[],
+    actor: row.actor,
+    requestedAt: row.requested_at,
   };
 }
 

@@ -1,11 +1,14 @@
 import { createClient } from '@libsql/client';
 import type { Migration } from '../schema';
 import type { CatalogLocation } from './catalog-db';
+import { readRemoteVersion, writeRemoteVersion } from '../engines/version-table';
 
 /**
  * Brings a catalog on Turso to the current schema on its primary, before any replica opens
- * it: one write transaction reads `user_version` and runs what is missing, so two servers
- * starting together migrate once. This goes through @libsql/client, which sends the SQL as
+ * it: one write transaction reads the version and runs what is missing, so two servers
+ * starting together migrate once. The version is in Silo's version table (version-table.ts),
+ * since Turso refuses `PRAGMA user_version`; and the migrations avoid what Turso does not run
+ * (TEMP tables, ANALYZE). This goes through @libsql/client, which sends the SQL as
  * written: libsql's replica re-prints statements it parses and garbles `STRICT, WITHOUT ROWID`
  * in a multi-statement text.
  */
@@ -15,11 +18,11 @@ export async function migrateCatalogPrimary(location: Extract<CatalogLocation, {
   try {
     const transaction = await client.transaction('write');
     try {
-      const from = Number((await transaction.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
+      const from = await readRemoteVersion(transaction);
       const pending = migrations.filter((migration) => migration.version > from);
       for (const migration of pending) await transaction.executeMultiple(migration.sql);
       const to = pending.at(-1)?.version;
-      if (to !== undefined) await transaction.execute(`PRAGMA user_version = ${to}`);
+      if (to !== undefined) await writeRemoteVersion(transaction, to);
       await transaction.commit();
     } finally {
       transaction.close();

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import Database from 'better-sqlite3';
@@ -8,6 +8,7 @@ import { uploadFrom } from '../engines/turso-dump';
 import { SiloError } from '../errors';
 import type { FleetSettings } from '../config';
 import { Catalog } from './catalog';
+import { makePrivateDir } from '../permissions';
 
 export interface CatalogPushReport {
   /** Rows per catalog table, as copied and then counted again on Turso. */
@@ -32,7 +33,7 @@ export async function pushCatalog(settings: FleetSettings, localFile = path.join
   if (!existsSync(localFile)) throw new SiloError('INVALID_INPUT', `There is no local catalog at ${localFile} to push (check SILO_DATA_DIR).`);
   const started = Date.now();
   const stagingDir = path.join(settings.dataDir, 'staging');
-  mkdirSync(stagingDir, { recursive: true });
+  makePrivateDir(stagingDir);
   const staged = tempSibling(path.join(stagingDir, 'catalog.push.db'));
   const client = createClient({ url: `${target.syncUrl}/`, authToken: target.authToken });
   try {

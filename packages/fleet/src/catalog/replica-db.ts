@@ -18,6 +18,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
   }
   // The client resolves its endpoints relative to the URL, so a database under a path needs the slash the replica must not have.
   let primary: Client | undefined;
+  const periodic = startPeriodicSync(replica, location.syncIntervalSec);
   return {
     db: replica,
     sync: () => replica.sync(),
@@ -34,6 +35,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
       replica.syncAfterWrite();
     },
     close: () => {
+      clearInterval(periodic);
       primary?.close();
       replica.close();
       slot.release();
@@ -41,8 +43,24 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
   };
 }
 
+/**
+ * The replica's periodic pull, driven from here rather than by libsql's `syncPeriod`: in
+ * libsql-js 0.5.29 `close()` does not stop that background sync (the Rust Database lives
+ * until garbage collection), so a closed catalog kept pulling from Turso, and a slot handed
+ * back to the same process had two syncers on one file. `sync()` is synchronous (it blocks
+ * the event loop for one round trip to the primary: median 1.3 ms on loopback when nothing is
+ * new, measured in replica-lifetime.test.ts), so it runs only every
+ * SILO_CATALOG_SYNC_INTERVAL_SEC, and the timer does not keep the process alive. A failed pull
+ * is retried at the next tick; reads keep using the local copy.
+ */
+function startPeriodicSync(replica: ReplicaCatalogDb, intervalSec: number): NodeJS.Timeout {
+  const timer = setInterval(() => replica.syncAfterWrite(), Math.max(100, Math.round(intervalSec * 1000)));
+  timer.unref();
+  return timer;
+}
+
 /** libsql's constructor takes more than its type declarations list. */
-type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number; readYourWrites: boolean };
+type ReplicaOptions = Libsql.Options & { authToken: string; readYourWrites: boolean };
 
 /**
  * The catalog on Turso through libsql's embedded replica: reads are answered from the local
@@ -58,11 +76,13 @@ type ReplicaOptions = Libsql.Options & { authToken: string; syncPeriod: number; 
  */
 class ReplicaCatalogDb implements CatalogDb {
   readonly #db: Libsql.Database;
+  #closed = false;
 
   constructor(location: TursoLocation, file: string) {
     // libsql's read-your-writes syncs after every statement, inside transactions too; we sync
-    // once per write instead: after a statement outside a transaction, or after COMMIT.
-    const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, syncPeriod: location.syncIntervalSec, readYourWrites: false };
+    // once per write instead: after a statement outside a transaction, or after COMMIT. No
+    // `syncPeriod`: its background sync outlives close() (see startPeriodicSync).
+    const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, readYourWrites: false };
     this.#db = new Libsql(file, options);
   }
 
@@ -80,6 +100,7 @@ class ReplicaCatalogDb implements CatalogDb {
    * reported as one.
    */
   syncAfterWrite(): void {
+    if (this.#closed) return;
     try {
       this.#db.sync();
     } catch {
@@ -157,6 +178,7 @@ class ReplicaCatalogDb implements CatalogDb {
   }
 
   close(): void {
+    this.#closed = true;
     this.#db.close();
   }
 }

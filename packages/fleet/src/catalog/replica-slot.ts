@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROCESS_TOKEN, tokenAlive } from '../processes';
+import { PRIVATE_FILE_MODE, makePrivateDir } from '../permissions';
 
 export interface ReplicaSlot {
   /** The replica's database file in this slot. */
@@ -18,7 +19,7 @@ export function claimReplicaSlot(dir: string): ReplicaSlot {
   for (let n = 0; ; n++) {
     const slot = path.join(dir, `slot-${n}`);
     const lock = path.join(slot, 'owner');
-    mkdirSync(slot, { recursive: true });
+    makePrivateDir(slot);
     if (!tryLock(lock)) continue;
     return {
       file: path.join(slot, 'catalog.db'),
@@ -29,7 +30,7 @@ export function claimReplicaSlot(dir: string): ReplicaSlot {
 
 function tryLock(lock: string): boolean {
   try {
-    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx' });
+    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -44,7 +45,7 @@ function tryLock(lock: string): boolean {
   // The owner died without releasing: take over, unless another process was quicker.
   rmSync(lock, { force: true });
   try {
-    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx' });
+    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     return true;
   } catch {
     return false;

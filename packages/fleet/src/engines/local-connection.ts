@@ -1,7 +1,16 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3';
-import { SiloError } from '../errors';
+import path from 'node:path';
+import { SiloError, isSiloError } from '../errors';
+import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import type { SqliteDatabase } from '../sqlite';
+import { isFullError, sizeLimitExceeded } from '../size-cap';
+
+/** The instance and its cap, so a write over it is reported as SIZE_LIMIT_EXCEEDED. */
+export interface SizeCap {
+  readonly instance: string;
+  readonly maxBytes: number;
+}
 
 const STATEMENT_CACHE_SIZE = 100;
 
@@ -10,15 +19,18 @@ export class LocalConnection implements TenantConnection {
   readonly #db: SqliteDatabase;
   readonly #statements = new Map<string, SqliteStatement<unknown[], Row>>();
 
-  constructor(db: SqliteDatabase) {
+  readonly #sizeCap: SizeCap | undefined;
+
+  constructor(db: SqliteDatabase, sizeCap?: SizeCap) {
     this.#db = db;
+    this.#sizeCap = sizeCap;
   }
 
   execute(sql: string, args?: SqlArgs): Promise<ExecuteResult> {
     try {
       return Promise.resolve(this.#run(sql, args));
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(this.#failed(error));
     }
   }
 
@@ -26,13 +38,23 @@ export class LocalConnection implements TenantConnection {
     try {
       return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(s.sql, s.args))).immediate());
     } catch (error) {
-      return Promise.reject(queryFailed(error));
+      return Promise.reject(this.#failed(error));
     }
   }
 
   close(): void {
     this.#statements.clear();
     this.#db.close();
+  }
+
+  #failed(error: unknown): unknown {
+    // SQLITE_FULL is the cap unless the disk itself is full (disk-space.ts tells them apart by
+    // the free space left), so a capped instance on a disk with room never reads as DISK_FULL.
+    if (this.#sizeCap && isFullError(error)) {
+      const full = diskFullError(error, path.dirname(this.#db.name));
+      return isSiloError(full, 'DISK_FULL') ? full : sizeLimitExceeded(this.#sizeCap.instance, this.#sizeCap.maxBytes, error);
+    }
+    return queryFailed(error, this.#db);
   }
 
   #run(sql: string, args: SqlArgs | undefined): ExecuteResult {
@@ -57,8 +79,11 @@ export class LocalConnection implements TenantConnection {
   }
 }
 
-function queryFailed(error: unknown): unknown {
+function queryFailed(error: unknown, db: SqliteDatabase): unknown {
   if (error instanceof SiloError || !(error instanceof Error)) return error;
+  // A write refused for a full disk (not for the instance's size cap: see disk-space.ts).
+  const full = diskFullError(error, path.dirname(db.name));
+  if (isSiloError(full, 'DISK_FULL')) return full;
   const sqliteCode = (error as { code?: unknown }).code;
   return new SiloError('QUERY_FAILED', error.message, { cause: error, details: { sqliteCode } });
 }

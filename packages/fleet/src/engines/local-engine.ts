@@ -1,14 +1,17 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Region } from '../config';
-import type { Engine, EngineBackupSupport, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
-import { SiloError, errorMessage } from '../errors';
+import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import { SiloError, errorMessage, isSiloError } from '../errors';
+import { diskFullError, writingAt } from '../disk-space';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
-import { LocalConnection } from './local-connection';
+import { LocalConnection, type SizeCap } from './local-connection';
+import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
+import { copyPrivate, makePrivateDir } from '../permissions';
 import { tokenAlive } from '../processes';
 import {
   SIDECARS,
@@ -21,14 +24,14 @@ import {
   tenantPath,
 } from './local-files';
 
-const COPY_ATTEMPTS = 5;
-
 export interface LocalEngineOptions {
   /** Where migrated template databases are kept (schema only, no tenant data). */
   templatesDir: string;
   /** The configured regions: a database URL names its region, the region's folder says where it is. */
   regions: readonly Region[];
   queryWorkers: number;
+  /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), set on every connection that writes. */
+  maxBytes?: number | undefined;
 }
 
 const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
@@ -36,9 +39,11 @@ const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.d
 /**
  * The embedded default: one SQLite file per instance on this machine, through better-sqlite3.
  * New databases are copies of a template already at the latest schema; clones and exports
- * are file copies taken under the source's write lock with an empty WAL.
+ * are file copies taken under the source's write lock, after a checkpoint on a second connection.
  */
 export class LocalEngine implements Engine {
+  static readonly CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
+  readonly capabilities = LocalEngine.CAPABILITIES;
   readonly kind = 'local';
   readonly #templatesDir: string;
   readonly #regions: ReadonlyMap<string, Region>;
@@ -46,14 +51,16 @@ export class LocalEngine implements Engine {
   readonly #knownDirs = new Set<string>();
   readonly #validator = new ImportValidator();
   readonly #pool: QueryPool;
+  readonly #maxBytes: number | undefined;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
-    snapshot: async (url, destPath, clock) => {
-      this.#ensureDir(path.dirname(destPath));
-      const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
-      return { changeToken: token, takenAt: at };
-    },
+    snapshot: (url, destPath, clock) =>
+      writingAt(path.dirname(destPath), async () => {
+        this.#ensureDir(path.dirname(destPath));
+        const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
+        return { changeToken: token, takenAt: at };
+      }),
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
 
@@ -61,6 +68,7 @@ export class LocalEngine implements Engine {
     this.#templatesDir = options.templatesDir;
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     this.#pool = new QueryPool(options.queryWorkers);
+    this.#maxBytes = options.maxBytes;
   }
 
   /**
@@ -89,12 +97,12 @@ export class LocalEngine implements Engine {
     this.#ensureDir(path.dirname(file));
     const temp = tempSibling(file);
     try {
-      copyFileSync(template, temp);
+      copyPrivate(template, temp);
       failpoint('create:after-copy');
       publish(temp, file);
     } catch (error) {
       rmSync(temp, { force: true });
-      throw error;
+      throw diskFullError(error, path.dirname(file));
     }
   }
 
@@ -131,7 +139,7 @@ export class LocalEngine implements Engine {
       return token;
     } catch (error) {
       removeDatabaseFiles(temp);
-      throw error;
+      throw diskFullError(error, path.dirname(destPath));
     }
   }
 
@@ -142,14 +150,14 @@ export class LocalEngine implements Engine {
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
     try {
-      copyFileSync(sourcePath, temp);
+      copyPrivate(sourcePath, temp);
       failpoint('import:after-stage');
       const report = this.#validator.validateAndMigrate(temp, schema, source);
       publish(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
       removeDatabaseFiles(temp);
-      throw error;
+      throw diskFullError(error, path.dirname(target));
     }
   }
 
@@ -191,30 +199,64 @@ export class LocalEngine implements Engine {
     if (!existsSync(file)) {
       throw new SiloError('ENGINE_FAILURE', `The database file of this instance is missing (${file}). Run \`silo doctor\`.`);
     }
-    return new LocalConnection(openSqlite(file, TENANT_PRAGMAS, { mustExist: true }));
+    let db: SqliteDatabase;
+    try {
+      // Opening a WAL database creates its -shm: on a full disk that fails (DISK_FULL).
+      db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+    } catch (error) {
+      throw diskFullError(error, path.dirname(file));
+    }
+    try {
+      applySizeCap(db, this.#maxBytes);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new LocalConnection(db, this.#sizeCap(url));
   }
 
   async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
     const db = openSqlite(this.pathOf(url), TENANT_PRAGMAS, { mustExist: true });
     try {
+      applySizeCap(db, this.#maxBytes);
       return migrateSync(db, schema.migrations, {
         dryRun: options.dryRun,
         beforeCommit: () => failpoint('migrate:mid-transaction'),
       });
+    } catch (error) {
+      throw this.#overCap(url, error);
     } finally {
       db.close();
     }
   }
 
-  query(url: string, request: QueryRequest): Promise<QueryResult> {
-    return this.#pool.run({
-      path: this.pathOf(url),
-      sql: request.sql,
-      args: request.args,
-      readOnly: request.readOnly,
-      limits: request.limits,
-      busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
-    });
+  async query(url: string, request: QueryRequest): Promise<QueryResult> {
+    try {
+      return await this.#pool.run({
+        path: this.pathOf(url),
+        sql: request.sql,
+        args: request.args,
+        readOnly: request.readOnly,
+        limits: request.limits,
+        busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
+        // The query process sets it on its write connection; reads cannot grow the file.
+        ...(request.readOnly || this.#maxBytes === undefined ? {} : { maxDatabaseBytes: this.#maxBytes }),
+      });
+    } catch (error) {
+      throw this.#overCap(url, error);
+    }
+  }
+
+  #sizeCap(url: string): SizeCap | undefined {
+    return this.#maxBytes === undefined ? undefined : { instance: instanceNameOf(url), maxBytes: this.#maxBytes };
+  }
+
+  /** A full disk is DISK_FULL (disk-space.ts); any other SQLITE_FULL under a cap is the cap. */
+  #overCap(url: string, error: unknown): unknown {
+    const full = diskFullError(error, path.dirname(this.pathOf(url)));
+    if (isSiloError(full, 'DISK_FULL')) return full;
+    const cap = this.#sizeCap(url);
+    return cap && isFullError(error) ? sizeLimitExceeded(cap.instance, cap.maxBytes, error) : error;
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
@@ -268,7 +310,7 @@ export class LocalEngine implements Engine {
     if (known) return known;
     const file = path.join(this.#templatesDir, `${key}.db`);
     if (!existsSync(file)) {
-      mkdirSync(this.#templatesDir, { recursive: true });
+      makePrivateDir(this.#templatesDir);
       const temp = tempSibling(file);
       try {
         const db = openSqlite(temp, TENANT_PRAGMAS);
@@ -278,7 +320,7 @@ export class LocalEngine implements Engine {
         publish(temp, file);
       } catch (error) {
         removeDatabaseFiles(temp);
-        throw error;
+        throw diskFullError(error, this.#templatesDir);
       }
     }
     this.#templates.set(key, file);
@@ -287,46 +329,145 @@ export class LocalEngine implements Engine {
 
   #ensureDir(dir: string): void {
     if (this.#knownDirs.has(dir)) return;
-    mkdirSync(dir, { recursive: true });
+    makePrivateDir(dir);
     this.#knownDirs.add(dir);
   }
 }
 
 /**
- * A consistent copy of a live database: checkpoint, take the write lock, and copy the file
- * only once the WAL is empty, so the copy needs nothing but itself. Writers wait (busy_timeout)
- * for the few milliseconds of the copy; readers are never blocked. Under a write storm that
- * keeps refilling the WAL, SQLite's backup API gives the same guarantee more slowly.
+ * A consistent copy of a live database in bounded time, whatever the write load (ADR 0004).
+ * Holding the write lock (`BEGIN IMMEDIATE`) on one connection, a second connection runs a
+ * passive checkpoint: no commit can land meanwhile, so it moves every frame of the WAL into the
+ * main file, which alone is then the whole database and is copied. If a reader in another
+ * process still uses older frames, or another process is checkpointing, it stops short; then the main file and the WAL
+ * are copied together (neither the WAL's reset nor a TRUNCATE checkpoint can run without the
+ * lock, and pages a checkpoint writes meanwhile are in the copied WAL too, which wins) and the
+ * WAL is folded into the copy outside the lock. A passive checkpoint before the lock does most
+ * of the work, so writers wait only for the last frames and the file copy (milliseconds;
+ * busy_timeout is 5 s); readers are never blocked. Waiting for an empty WAL instead starves
+ * under continuous writes (they never leave one), and SQLite's backup API restarts on every
+ * write from another process (DESIGN §4), so neither is used.
  */
 async function consistentCopy(source: string, dest: string, clock: () => number = Date.now): Promise<{ token: string; at: number }> {
   const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
+  let copied: { token: string; at: number; wal: boolean };
   try {
-    for (let attempt = 0; attempt < COPY_ATTEMPTS; attempt++) {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        if (fileSize(`${source}-wal`) === 0) {
-          // No writer can commit while we hold the lock: this time and this token describe
-          // exactly the copy (every commit before the time is in it, none after).
-          const at = clock();
-          copyFileSync(source, dest);
-          failpoint('clone:during-copy');
-          return { token: changeToken(source) ?? '', at };
+    const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
+    try {
+      checkpointer.pragma('wal_checkpoint(PASSIVE)');
+      // The lock is taken and released in one synchronous run: nothing else in this process
+      // (another copy, an app handle's write) can run while it is held and block on it.
+      copied = await withWriteLock(db, () => {
+        const result = checkpointUnderLock(checkpointer);
+        // No writer can commit while we hold the lock: this time and this token describe
+        // exactly the copy (every commit before the time is in it, none after).
+        const at = clock();
+        const token = changeToken(source) ?? '';
+        copyPrivate(source, dest);
+        const wal = !result.complete && fileSize(`${source}-wal`) > 0;
+        if (wal) {
+          // Only the frames in use: a WAL file keeps its size when it restarts from the top.
+          const pageSize = checkpointer.pragma('page_size', { simple: true }) as number;
+          copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
         }
-      } finally {
-        db.exec('ROLLBACK');
-      }
+        failpoint('clone:during-copy');
+        return { token, at, wal };
+      });
+    } finally {
+      checkpointer.close();
     }
-    // Read before the copy starts: a write during it changes the token, so at worst the next
-    // backup repeats work, never misses it.
-    const token = changeToken(source) ?? '';
-    await db.backup(dest);
-    // The backup API restarts when another connection writes, so the copy holds every commit
-    // made before it finished, and none after.
-    return { token, at: clock() };
   } finally {
     db.close();
   }
+  if (copied.wal) foldWal(dest);
+  return { token: copied.token, at: copied.at };
+}
+
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_HEADER_BYTES = 24;
+/** Tries of the checkpoint under the lock while another process's checkpoint finishes (1 ms apart). */
+const CHECKPOINT_TRIES = 20;
+/** Tries of the write lock (busy_timeout each) before a copy gives up. */
+const LOCK_TRIES = 3;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A passive checkpoint on a second connection while the first holds the write lock: complete
+ * when it ran (another process's checkpoint may be writing the main file: then it is busy,
+ * and is tried again for a few milliseconds) and reached the WAL's end. `frames` is how many
+ * frames the WAL holds, when known.
+ */
+function checkpointUnderLock(checkpointer: SqliteDatabase): { complete: boolean; frames: number } {
+  let frames = -1;
+  for (let attempt = 0; attempt < CHECKPOINT_TRIES; attempt++) {
+    const [result] = checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.busy === 0 && result.log >= 0) {
+      frames = result.log;
+      // A reader in another process still uses older frames: waiting would not help.
+      return { complete: result.checkpointed === result.log, frames };
+    }
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  return { complete: false, frames };
+}
+
+/**
+ * Runs `work` (synchronous) inside `BEGIN IMMEDIATE`, then rolls back. The lock is tried again
+ * if busy_timeout ran out: under continuous writes from other processes SQLite's busy handler
+ * (which polls) can miss the moments the lock is free. Each try is bounded. Between tries the
+ * event loop runs, so this process's own writers are never stuck behind a copy.
+ */
+async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= LOCK_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    try {
+      return work();
+    } finally {
+      db.exec('ROLLBACK');
+    }
+  }
+}
+
+/** Copies the first `bytes` of a file (all of it if shorter). */
+function copyPrefix(source: string, dest: string, bytes: number): void {
+  if (!Number.isFinite(bytes) || bytes >= fileSize(source)) {
+    copyPrivate(source, dest);
+    return;
+  }
+  const input = openSync(source, 'r');
+  try {
+    const output = openSync(dest, 'w', 0o600);
+    try {
+      const buffer = Buffer.allocUnsafe(1 << 20);
+      for (let offset = 0; offset < bytes; ) {
+        const read = readSync(input, buffer, 0, Math.min(buffer.length, bytes - offset), offset);
+        if (read === 0) break;
+        writeSync(output, buffer, 0, read);
+        offset += read;
+      }
+    } finally {
+      closeSync(output);
+    }
+  } finally {
+    closeSync(input);
+  }
+}
+
+/** Replays a copied WAL into its database file and removes the sidecars: one self-contained file. */
+function foldWal(file: string): void {
+  const db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
 }
 
 /**
@@ -375,6 +516,11 @@ async function replaceContent(source: string, target: string): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** The instance name in a local database URL (its file name), for messages. */
+function instanceNameOf(url: string): string {
+  return URL_PATTERN.exec(url)?.[3] ?? url;
 }
 
 function urlOf(region: Region, file: string): string {

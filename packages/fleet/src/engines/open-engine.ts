@@ -6,12 +6,13 @@ import { RoutingEngine } from './routing-engine';
 import { TursoEngine } from './turso-engine';
 
 /** The engine the settings ask for (SILO_ENGINE), ready to serve. */
-export async function openEngine(settings: FleetSettings): Promise<Engine> {
+export async function openEngine(settings: FleetSettings, warn?: (message: string) => void): Promise<Engine> {
   const local = (): LocalEngine =>
     new LocalEngine({
       templatesDir: path.join(settings.dataDir, 'templates'),
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
+      maxBytes: settings.instanceMaxBytes,
     });
   if (settings.engineKind === 'turso' && settings.turso) {
     // Instances still on local files (not yet moved: silo move) keep being served from them.
@@ -19,8 +20,10 @@ export async function openEngine(settings: FleetSettings): Promise<Engine> {
       settings: settings.turso,
       regions: settings.regions,
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
+      maxBytes: settings.instanceMaxBytes,
+      ...(warn ? { warn } : {}),
     });
-    return new RoutingEngine(turso, { kind: 'local', open: local });
+    return new RoutingEngine(turso, { kind: 'local', capabilities: LocalEngine.CAPABILITIES, open: local });
   }
   return local();
 }

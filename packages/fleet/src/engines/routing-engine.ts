@@ -1,5 +1,5 @@
 import type { Region } from '../config';
-import type { Engine, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { DatabaseQuota, Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError } from '../errors';
 import type { TenantSchema } from '../schema';
 
@@ -14,6 +14,14 @@ import type { TenantSchema } from '../schema';
  */
 export class RoutingEngine implements Engine {
   readonly kind: string;
+  /** What either engine offers: each call goes to the engine of its URL, which may or may not have it. */
+  readonly capabilities: EngineCapabilities;
+  /**
+   * Backups by URL: a local instance under SILO_ENGINE=turso still gets its points (the engine
+   * of its URL takes them), while an instance whose engine keeps its own history is skipped
+   * (no change token), exactly as it is when that engine serves alone.
+   */
+  readonly backups: EngineBackupSupport | undefined;
   readonly #primary: Engine;
   readonly #secondaryKind: string;
   readonly #openSecondary: () => Engine;
@@ -21,11 +29,40 @@ export class RoutingEngine implements Engine {
   /** Which engine reported each leftover, so removing it goes to the same one. */
   readonly #leftoverOwners = new Map<string, Engine>();
 
-  constructor(primary: Engine, secondary: { kind: string; open: () => Engine }) {
+  constructor(primary: Engine, secondary: { kind: string; capabilities: EngineCapabilities; open: () => Engine }) {
     this.kind = primary.kind;
     this.#primary = primary;
     this.#secondaryKind = secondary.kind;
     this.#openSecondary = secondary.open;
+    const a = primary.capabilities;
+    const b = secondary.capabilities;
+    this.capabilities = {
+      backups: a.backups || b.backups,
+      pointInTime: a.pointInTime || b.pointInTime,
+      usageMetrics: a.usageMetrics || b.usageMetrics,
+      databaseQuota: a.databaseQuota || b.databaseQuota,
+    };
+    this.backups = this.capabilities.backups ? this.#routedBackups() : undefined;
+  }
+
+  /** The quota of the engine new databases go to (the primary): bulk operations create there. */
+  async databaseQuota(): Promise<DatabaseQuota> {
+    if (!this.#primary.databaseQuota) return { plan: 'none', limit: undefined, used: undefined };
+    return this.#primary.databaseQuota();
+  }
+
+  #routedBackups(): EngineBackupSupport {
+    const supportOf = (url: string): EngineBackupSupport | undefined => this.#of(url).backups;
+    const required = (url: string): EngineBackupSupport => {
+      const support = supportOf(url);
+      if (!support) throw new SiloError('BACKUP_FAILED', `The ${this.#of(url).kind} engine keeps its own backups; Silo does not back its databases up.`);
+      return support;
+    };
+    return {
+      changeToken: (url) => supportOf(url)?.changeToken(url),
+      snapshot: (url, destPath, clock) => required(url).snapshot(url, destPath, clock),
+      replaceContent: (url, sourcePath) => required(url).replaceContent(url, sourcePath),
+    };
   }
 
   /** The engine of this kind, for operations that work on both sides (silo move). */

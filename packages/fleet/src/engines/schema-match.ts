@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
+import { isVersionTable } from './version-table';
 
 /**
  * Comparing the schema objects of an uploaded file with the reference schema of its version:
@@ -18,10 +19,14 @@ export interface SchemaObject {
 
 export type SchemaObjects = ReadonlyMap<string, SchemaObject>;
 
+/**
+ * The app's schema objects. Silo's version table (version-table.ts: how a Turso database holds
+ * its schema version) is not one of them, on either side of a comparison.
+ */
 export function schemaObjects(db: SqliteDatabase): SchemaObjects {
   const rows = db.prepare<[], { type: string; name: string; tbl_name: string; sql: string | null }>('SELECT type, name, tbl_name, sql FROM sqlite_schema').all();
   return new Map(
-    rows.map((row) => {
+    rows.filter((row) => !isVersionTable(row.tbl_name)).map((row) => {
       const object = { type: row.type, name: row.name.toLowerCase(), table: row.tbl_name.toLowerCase(), sql: row.sql === null ? null : normaliseSql(row.sql) };
       return [keyOf(object), object];
     }),

@@ -6,6 +6,7 @@ import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
+import { foldVersionTable } from './version-table';
 
 /**
  * Checking an uploaded SQLite file before it becomes an instance, shared by every engine:
@@ -72,6 +73,9 @@ export class ImportValidator {
         throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
       }
       if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+      // A file straight from Turso keeps its version in Silo's version table: it becomes
+      // user_version (this is a private copy), so the checks below see one version, in one place.
+      foldVersionTable(db);
       const version = userVersion(db);
       if (version < 1 || version > schema.latestVersion) {
         throw importRejected(
@@ -93,11 +97,18 @@ export class ImportValidator {
           const pairs = [...new Set(orphans.map((row) => `${row.table} → ${row.parent}`))];
           throw importRejected(`${orphans.length} row(s) break foreign keys (${listed(pairs)})`);
         }
+        dropPlannerStatistics(db);
       } else {
         const missing = missingColumns(reference.shape, tableShape(db));
         if (missing.length > 0) throw importRejected(`it does not match "${schema.id}" schema version ${version}: missing ${listed(missing)}`);
       }
       const { to } = migrateSync(db, schema.migrations);
+      if (source === 'upload' && schema.uploadCleanup) {
+        const cleanup = schema.uploadCleanup;
+        db.transaction(() => {
+          for (const sql of cleanup) db.exec(sql);
+        })();
+      }
       db.pragma('wal_checkpoint(TRUNCATE)');
       return { fromVersion: version, toVersion: to };
     } finally {
@@ -151,6 +162,20 @@ function tableShape(db: SqliteDatabase): TableShape {
       new Set((db.pragma(`table_info("${name.replaceAll('"', '""')}")`) as { name: string }[]).map((c) => c.name)),
     ]),
   );
+}
+
+/**
+ * Empties an upload's planner statistics (sqlite_stat1, and sqlite_stat4: this SQLite is built
+ * with STAT4). The schema check lets the tables through as SQLite makes them, but their rows
+ * are the uploader's: SQLite trusts them for every plan, so made-up ones could turn the app's
+ * indexed reads into scans on the server every tenant shares. Without rows SQLite plans from
+ * the schema, as for a fresh instance; ANALYZE rebuilds real ones from real rows.
+ */
+function dropPlannerStatistics(db: SqliteDatabase): void {
+  const tables = db
+    .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('sqlite_stat1', 'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')")
+    .all();
+  for (const { name } of tables) db.prepare(`DELETE FROM ${name}`).run();
 }
 
 function listed(items: readonly string[]): string {

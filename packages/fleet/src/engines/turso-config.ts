@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SiloError } from '../errors';
+import { parseAllowedLocations } from './turso-residency';
 
 /**
  * Configuration of the Turso engine. Secrets (the Platform API token, group tokens) are kept
@@ -25,6 +26,13 @@ export const tursoSettingsSchema = z.object({
   readyTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
   /** Usage figures (storage, rows read and written) are asked of the Platform API at most this often per database. */
   usageCacheMs: z.number().int().min(0).default(60_000),
+  /**
+   * Lifetime of the group tokens Silo mints (Turso's `expiration`: 1d, 12h, 2w1d30m). Turso's
+   * default is never; Silo always sends one and renews the token before it runs out.
+   */
+  tokenExpiration: z.string().regex(/^(\d+[wdhms])+$/, 'a duration such as 1d, 12h or 2w1d30m').default('1d'),
+  /** Jurisdiction → location codes its group may use (`*` suffix matches); see turso-residency.ts. */
+  locations: z.record(z.string().regex(/^[a-z]{2,16}$/), z.array(z.string().regex(/^[a-z0-9][a-z0-9-]*\*?$/)).min(1)).default({}),
 });
 
 export type TursoSettingsInput = z.input<typeof tursoSettingsSchema>;
@@ -41,6 +49,8 @@ export const TURSO_ENV = {
   SILO_TURSO_TLS: 'tls',
   SILO_TURSO_READY_TIMEOUT_MS: 'readyTimeoutMs',
   SILO_TURSO_USAGE_CACHE_MS: 'usageCacheMs',
+  SILO_TURSO_TOKEN_EXPIRATION: 'tokenExpiration',
+  SILO_TURSO_LOCATIONS: 'locations',
 } as const satisfies Record<string, keyof TursoSettingsInput>;
 
 const VARIABLE_OF = Object.fromEntries(Object.entries(TURSO_ENV).map(([variable, key]) => [key, variable])) as Record<
@@ -67,6 +77,8 @@ export function tursoSettingsFromEnv(env: NodeJS.ProcessEnv): TursoSettings {
     tls: flag('SILO_TURSO_TLS', value('SILO_TURSO_TLS')),
     readyTimeoutMs: number('SILO_TURSO_READY_TIMEOUT_MS', value('SILO_TURSO_READY_TIMEOUT_MS')),
     usageCacheMs: number('SILO_TURSO_USAGE_CACHE_MS', value('SILO_TURSO_USAGE_CACHE_MS')),
+    tokenExpiration: value('SILO_TURSO_TOKEN_EXPIRATION'),
+    locations: parseAllowedLocations(value('SILO_TURSO_LOCATIONS') ?? ''),
   };
   return resolveTursoSettings(input as TursoSettingsInput, (key) => VARIABLE_OF[key]);
 }
@@ -91,8 +103,25 @@ export function resolveTursoSettings(
       throw new SiloError('CONFIG_INVALID', `${label('groupTokens')}: a token is given for group "${group}", which no jurisdiction maps to in ${label('groups')}.`);
     }
   }
+  // Turso hostnames are `<database>-<org>.<region>.turso.io`: `<database>-<org>` is one DNS
+  // label (63 characters at most), so the prefix and the organization leave this much for names.
+  if (maxDatabaseNameLength(settings) < MIN_INSTANCE_NAME_ROOM + settings.databasePrefix.length) {
+    throw new SiloError(
+      'CONFIG_INVALID',
+      `${label('databasePrefix')} "${settings.databasePrefix}" with organization "${settings.org}" leaves fewer than ${MIN_INSTANCE_NAME_ROOM} characters for instance names in a Turso hostname (<database>-<org> is at most ${DNS_LABEL_MAX} characters); use a shorter prefix.`,
+    );
+  }
   // The API's own paths start with /v1/; a base given with it (as SDK examples do) works too.
   return { ...settings, apiUrl: settings.apiUrl.replace(/\/+$/, '').replace(/\/v1$/, '') };
+}
+
+export const DNS_LABEL_MAX = 63;
+/** Instance names shorter than this always fit as they are (longer ones are shortened with a hash). */
+const MIN_INSTANCE_NAME_ROOM = 16;
+
+/** The longest database name whose `<database>-<org>` hostname label is still a valid DNS label. */
+export function maxDatabaseNameLength(settings: Pick<TursoSettings, 'org'>): number {
+  return Math.min(64, DNS_LABEL_MAX - 1 - settings.org.length);
 }
 
 /** `a=b,c=d` into an object; an entry that does not fit names the variable but not the value (it may be a token). */

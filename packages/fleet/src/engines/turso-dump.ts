@@ -1,12 +1,14 @@
-import type { Client, InValue, Transaction } from '@libsql/client';
+import type { Client, InValue } from '@libsql/client';
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
+import { isVersionTable, VERSION_TABLE, versionStatements } from './version-table';
 
 /**
- * Moving a whole database between a Turso database and a local SQLite file, as schema plus
- * rows, over the same client the app uses. Both directions copy what SQLite itself stores in
- * `sqlite_schema`, in creation order, so tables exist before the indexes, triggers and views
- * that refer to them.
+ * Loading a local SQLite file into an existing Turso database as schema plus rows, over the
+ * same client the app uses; only the catalog push (catalog/push-catalog.ts) still does this.
+ * Tenant databases move as files (turso-upload.ts, turso-export.ts). It copies what SQLite
+ * stores in `sqlite_schema`, in creation order, so tables exist before the indexes, triggers
+ * and views that refer to them; rows are read with one iterator, never paged by OFFSET.
  */
 
 interface SchemaObject {
@@ -15,68 +17,18 @@ interface SchemaObject {
   readonly sql: string;
 }
 
-const PAGE_ROWS = 2_000;
 const LOAD_BATCH = 500;
 
-/** Internal tables: SQLite's own (recreated by the DDL) and libSQL's bookkeeping. */
+/**
+ * Internal tables: SQLite's own (recreated by the DDL), libSQL's bookkeeping, and the version
+ * table, which is user_version on a local file (version-table.ts).
+ */
 function isInternal(name: string): boolean {
-  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream');
+  return name.startsWith('sqlite_') || name.startsWith('libsql_') || name.startsWith('_litestream') || isVersionTable(name);
 }
 
 function quoted(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
-}
-
-/**
- * Downloads the database into `dest` (a new local file in rollback-journal mode, so it is one
- * self-contained file), reading everything inside one transaction: the copy is
- * consistent even while the tenant keeps writing.
- */
-export async function downloadInto(client: Client, dest: string): Promise<void> {
-  // A deferred transaction that only reads holds one snapshot from its first read to the end.
-  const tx = await client.transaction('deferred');
-  const file = new Database(dest);
-  try {
-    file.pragma('journal_mode = DELETE');
-    const schema = (await tx.execute("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")).rows.map(
-      (row) => ({ type: String(row['type']), name: String(row['name']), sql: String(row['sql']) }),
-    );
-    const version = Number((await tx.execute('PRAGMA user_version')).rows[0]?.[0] ?? 0);
-    const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
-    file.exec('BEGIN');
-    for (const table of tables) file.exec(table.sql);
-    for (const table of tables) await copyRowsOut(tx, file, table.name);
-    if (schema.some((object) => object.name === 'sqlite_sequence')) {
-      // Inserting rows advanced the counters; the source's may be higher (rows deleted since).
-      file.exec('DELETE FROM sqlite_sequence');
-      await copyRowsOut(tx, file, 'sqlite_sequence');
-    }
-    for (const object of schema) {
-      if (object.type !== 'table' && !isInternal(object.name)) file.exec(object.sql);
-    }
-    file.pragma(`user_version = ${version}`);
-    file.exec('COMMIT');
-  } finally {
-    tx.close();
-    file.close();
-  }
-}
-
-async function copyRowsOut(tx: Transaction, file: SqliteDatabase, table: string): Promise<void> {
-  // Pages by LIMIT/OFFSET inside the one read transaction, so no response has to hold a whole table.
-  for (let offset = 0; ; offset += PAGE_ROWS) {
-    const result = await tx.execute({ sql: `SELECT * FROM ${quoted(table)} LIMIT ? OFFSET ?`, args: [PAGE_ROWS, offset] });
-    if (result.rows.length === 0) return;
-    const insert = file.prepare(
-      `INSERT INTO ${quoted(table)} (${result.columns.map(quoted).join(', ')}) VALUES (${result.columns.map(() => '?').join(', ')})`,
-    );
-    for (const row of result.rows) insert.run(...result.columns.map((_, index) => toLocal(row[index] ?? null)));
-    if (result.rows.length < PAGE_ROWS) return;
-  }
-}
-
-function toLocal(value: unknown): unknown {
-  return value instanceof ArrayBuffer ? Buffer.from(value) : value;
 }
 
 /**
@@ -92,7 +44,7 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     const schema = db
       .prepare<[], SchemaObject>("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
       .all();
-    const version = Number(db.pragma('user_version', { simple: true }));
+    const version = localVersion(db);
     const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
     // `migrate` runs with foreign keys off, so rows can arrive in table order.
     await client.migrate(tables.map((table) => ({ sql: table.sql })));
@@ -114,9 +66,17 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
     }
     await client.migrate([
       ...schema.filter((object) => object.type !== 'table' && !isInternal(object.name)).map((object) => ({ sql: object.sql })),
-      { sql: `PRAGMA user_version = ${version}` },
+      // Turso refuses PRAGMA user_version = N: the version goes to the version table.
+      ...versionStatements(version),
     ]);
   } finally {
     db.close();
   }
+}
+
+/** A local file's schema version: its version table when it has one (a file from Turso), else user_version. */
+function localVersion(db: SqliteDatabase): number {
+  const table = db.prepare(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '${VERSION_TABLE}'`).pluck().get() as number | bigint;
+  if (Number(table) > 0) return Number(db.prepare(`SELECT version FROM ${VERSION_TABLE} WHERE id = 1`).pluck().get() ?? 0);
+  return Number(db.pragma('user_version', { simple: true }));
 }

@@ -1,12 +1,18 @@
-import { createClient } from '@tursodatabase/api';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError } from '../errors';
+import { PlatformApi, statusOf, type PlatformRetryPolicy } from './turso-api';
 import type { SecretScrubber } from './turso-secrets';
+
+export { statusOf } from './turso-api';
 
 /** What Silo needs to know about one Turso database. */
 export interface TursoDatabaseInfo {
   readonly name: string;
   readonly hostname: string;
   readonly group: string | undefined;
+  /** `DbId`: what the organization's usage report names databases by. */
+  readonly id?: string | undefined;
+  /** The database it was branched from, when Turso says. */
+  readonly parent?: string | undefined;
 }
 
 export interface TursoUsage {
@@ -15,35 +21,83 @@ export interface TursoUsage {
   readonly storageBytes: number;
 }
 
-const RETRIES = 3;
-
-interface DatabaseUsageFigures {
-  rows_read: number;
-  rows_written: number;
-  storage_bytes: number;
+/** Where a group's databases live: its primary location and every location it replicates to. */
+export interface TursoGroupInfo {
+  readonly name: string;
+  readonly primary: string | undefined;
+  readonly locations: readonly string[];
 }
 
+/** The organization's usage in the current period: per database (by DbId) and the totals. */
+export interface TursoOrganizationUsage {
+  readonly databases: ReadonlyMap<string, TursoUsage>;
+  /** How many databases the organization has (clones and point-in-time branches included). */
+  readonly databaseCount: number | undefined;
+}
+
+/** The plan's quotas, as `turso plan show` reads them (subscription, plans, organization usage). */
+export interface TursoPlanQuota {
+  readonly plan: string;
+  /** Databases the plan allows; undefined when the plan list does not say. */
+  readonly databases: number | undefined;
+  /** Databases the organization has now. */
+  readonly databasesUsed: number | undefined;
+}
+
+interface UsageFigures {
+  rows_read?: number;
+  rows_written?: number;
+  storage_bytes?: number;
+  databases?: number;
+}
+
+interface ApiDatabase {
+  Name: string;
+  Hostname: string;
+  DbId?: string;
+  group?: string;
+  parent?: { name?: string } | null;
+}
+
+/** The page size asked of the database list; Turso caps pages on its side too. */
+export const LIST_PAGE_SIZE = 100;
+
 /**
- * The Platform API subset the engine uses, through `@tursodatabase/api`: databases (create,
- * branch, get, list, delete, usage), groups and group tokens. Failures become SiloErrors whose
- * messages name the operation and HTTP status, scrubbed of secrets.
+ * The Platform API subset the engine uses (platform-openapi.json; turso-cli's internal/turso
+ * for the fields it reads): databases (create, branch, get, paged list, delete), groups, group
+ * tokens, and the organization's usage, subscription and plans. Failures become SiloErrors whose
+ * messages name the operation and HTTP status, scrubbed of secrets; 429 and 5xx are retried
+ * (turso-api.ts).
  */
 export class TursoPlatform {
-  readonly #api: ReturnType<typeof createClient>;
+  readonly #api: PlatformApi;
   readonly #org: string;
-  readonly #scrubber: SecretScrubber;
 
-  constructor(options: { org: string; apiToken: string; apiUrl: string; scrubber: SecretScrubber }) {
+  constructor(options: { org: string; apiToken: string; apiUrl: string; scrubber: SecretScrubber; retry?: PlatformRetryPolicy }) {
     this.#org = options.org;
+    this.#api = new PlatformApi({
+      apiUrl: options.apiUrl,
+      apiToken: options.apiToken,
+      scrubber: options.scrubber,
+      ...(options.retry ? { retry: options.retry } : {}),
+    });
     this.#scrubber = options.scrubber;
-    this.#scrubber.add(options.apiToken);
-    this.#api = createClient({ org: options.org, token: options.apiToken, baseUrl: `${options.apiUrl}/v1/` });
   }
 
-  /** Fails with CONFIG_INVALID when the group is missing, so a typo in SILO_TURSO_GROUPS stops start-up. */
-  async assertGroup(group: string): Promise<void> {
+  readonly #scrubber: SecretScrubber;
+
+  get org(): string {
+    return this.#org;
+  }
+
+  /** The group, with its locations. Fails with CONFIG_INVALID when it is missing, so a typo in SILO_TURSO_GROUPS stops start-up. */
+  async getGroup(group: string): Promise<TursoGroupInfo> {
     try {
-      await this.#read(`look up group "${group}"`, () => this.#api.groups.get(group));
+      const { group: found } = await this.#api.request<{ group: { name: string; primary?: string; locations?: string[] } }>(
+        `look up group "${group}"`,
+        { method: 'GET', path: this.#path(`groups/${encodeURIComponent(group)}`) },
+      );
+      return { name: found.name, primary: found.primary, locations: found.locations ?? [] };
     } catch (error) {
       if (statusOf(error) === 404) {
         throw new SiloError(
@@ -55,98 +109,173 @@ export class TursoPlatform {
     }
   }
 
-  async mintGroupToken(group: string, authorization: 'full-access' | 'read-only'): Promise<string> {
-    const { jwt } = await this.#call(`mint a ${authorization} token for group "${group}"`, () =>
-      this.#api.groups.createToken(group, { authorization }),
-    );
+  async assertGroup(group: string): Promise<void> {
+    await this.getGroup(group);
+  }
+
+  /** The locations (Turso's codes, e.g. "fra") a group's databases are placed in, as the Platform API reports them. */
+  async groupLocations(group: string): Promise<{ locations: string[]; primary: string | undefined }> {
+    const { locations, primary } = await this.getGroup(group);
+    return { locations: [...locations], primary };
+  }
+
+  /**
+   * A group token. `expiration` is Turso's duration syntax (`1d`, `12h`, `2w1d30m`); Turso's
+   * default is a token that never expires, which Silo never asks for.
+   */
+  async mintGroupToken(group: string, authorization: 'full-access' | 'read-only', expiration: string): Promise<string> {
+    const { jwt } = await this.#api.request<{ jwt: string }>(`mint a ${authorization} token for group "${group}"`, {
+      method: 'POST',
+      path: this.#path(`groups/${encodeURIComponent(group)}/auth/tokens`),
+      query: { authorization, expiration },
+    });
     this.#scrubber.add(jwt);
     return jwt;
   }
 
-  /** Creates an empty database, or a branch of `seed` (optionally as it was at `timestamp`). */
-  async createDatabase(name: string, group: string, seed?: { database: string; timestamp?: Date }): Promise<TursoDatabaseInfo> {
-    const created = await this.#call(`create database "${name}"`, () =>
-      this.#api.databases.create(name, {
+  /**
+   * Creates an empty database, or a branch of `seed` (optionally as it was at `timestamp`).
+   * Idempotent by name: when a retried create meets 409 (the first attempt did create it, but
+   * its answer was lost), the database is looked up and accepted if it is in the same group
+   * (and, for a branch, of the same parent when Turso says).
+   */
+  async createDatabase(name: string, group: string, seed?: { database: string; timestamp?: Date }, sizeLimitBytes?: number): Promise<TursoDatabaseInfo> {
+    try {
+      const { database } = await this.#api.request<{ database: { Name: string; Hostname: string; DbId?: string } }>(`create database "${name}"`, {
+        method: 'POST',
+        path: this.#path('databases'),
+        body: {
+          name,
+          group,
+          // Turso enforces it on the server (as SQLite's max_page_count): SQLITE_FULL past it.
+          ...(sizeLimitBytes === undefined ? {} : { size_limit: String(sizeLimitBytes) }),
+          ...(seed ? { seed: { type: 'database', name: seed.database, ...(seed.timestamp ? { timestamp: seed.timestamp.toISOString() } : {}) } } : {}),
+        },
+      });
+      return { name: database.Name, hostname: database.Hostname, group, id: database.DbId };
+    } catch (error) {
+      if (statusOf(error) !== 409) throw error;
+      const existing = await this.getDatabase(name);
+      const sameParent = !seed || existing?.parent === undefined || existing.parent === seed.database;
+      if (existing && (existing.group === undefined || existing.group === group) && sameParent) return existing;
+      throw new SiloError(
+        'ENGINE_FAILURE',
+        `Turso database "${name}" already exists${existing?.group ? ` in group "${existing.group}"` : ''}, and it is not the one this create asked for (group "${group}"${seed ? `, branch of "${seed.database}"` : ''}). Run \`silo doctor\` to see whether it is an orphan, or choose another name.`,
+        { cause: error, details: { status: 409 } },
+      );
+    }
+  }
+
+  /**
+   * A draft to upload a file into (`seed: {type: "database_upload"}`, as turso-cli's
+   * `db create --from-file`): Turso does not serve it until the upload (turso-upload.ts).
+   * @tursodatabase/api's typings know only "database" and "dump" seeds; the body is passed on as is.
+   */
+  async createDatabaseForUpload(name: string, group: string, sizeLimitBytes?: number): Promise<TursoDatabaseInfo> {
+    // No 409 look-up as in createDatabase: a database already there under this name is never
+    // an upload's draft to fill, so the create fails and nothing of it is touched.
+    const { database } = await this.#api.request<{ database: { Name: string; Hostname: string; DbId?: string } }>(`create database "${name}" for an upload`, {
+      method: 'POST',
+      path: this.#path('databases'),
+      body: {
+        name,
         group,
-        ...(seed ? { seed: { type: 'database' as const, name: seed.database, ...(seed.timestamp ? { timestamp: seed.timestamp } : {}) } } : {}),
-      }),
-    );
-    return { name: created.name, hostname: created.hostname, group };
+        seed: { type: 'database_upload' },
+        ...(sizeLimitBytes === undefined ? {} : { size_limit: String(sizeLimitBytes) }),
+      },
+    });
+    return { name: database.Name, hostname: database.Hostname, group, id: database.DbId };
+  }
+
+  /** A short-lived full-access token for one database (turso-cli mints one per upload, too). */
+  async mintDatabaseToken(name: string, expiration: string): Promise<string> {
+    const { jwt } = await this.#api.request<{ jwt: string }>(`mint a token for database "${name}"`, {
+      method: 'POST',
+      path: this.#path(`databases/${encodeURIComponent(name)}/auth/tokens`),
+      query: { authorization: 'full-access', expiration },
+    });
+    this.#scrubber.add(jwt);
+    return jwt;
   }
 
   /** The database, or undefined when Turso says it does not exist. */
   async getDatabase(name: string): Promise<TursoDatabaseInfo | undefined> {
     try {
-      const database = await this.#read(`look up database "${name}"`, () => this.#api.databases.get(name));
-      return { name: database.name, hostname: database.hostname, group: database.group };
+      const { database } = await this.#api.request<{ database: ApiDatabase }>(`look up database "${name}"`, {
+        method: 'GET',
+        path: this.#path(`databases/${encodeURIComponent(name)}`),
+      });
+      return toInfo(database);
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
     }
   }
 
-  async listDatabases(group: string): Promise<{ name: string; hostname: string }[]> {
-    const databases = await this.#read(`list databases of group "${group}"`, () => this.#api.databases.list({ group }));
-    return databases
-      .filter((database) => database.group === undefined || database.group === group)
-      .map((database) => ({ name: database.name, hostname: database.hostname }));
+  /**
+   * Every database of the group, page by page (`limit`, `cursor`, and `pagination.next` of the
+   * answer, as turso-cli's DatabasesClient.List reads it): an organization with more databases
+   * than one page holds is listed whole, never just its first page.
+   */
+  async listDatabases(group: string, pageSize: number = LIST_PAGE_SIZE): Promise<TursoDatabaseInfo[]> {
+    const all: TursoDatabaseInfo[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.#api.request<{ databases?: ApiDatabase[]; pagination?: { next?: string | null } | null }>(
+        `list databases of group "${group}"`,
+        { method: 'GET', path: this.#path('databases'), query: { group, limit: pageSize, cursor } },
+      );
+      for (const database of page.databases ?? []) {
+        if (database.group !== undefined && database.group !== group) continue;
+        all.push(toInfo(database));
+      }
+      const next = page.pagination?.next ?? undefined;
+      if (next === undefined || next === '' || seen.has(next)) return all;
+      seen.add(next); // a cursor answered twice would loop forever
+      cursor = next;
+    }
   }
 
-  /** Deletes the database; one that is already gone is not an error. */
+  /** Deletes the database; one that is already gone is not an error. Retried on 429 and 5xx. */
   async deleteDatabase(name: string): Promise<void> {
     try {
-      await this.#call(`delete database "${name}"`, () => this.#api.databases.delete(name));
+      await this.#api.request(`delete database "${name}"`, { method: 'DELETE', path: this.#path(`databases/${encodeURIComponent(name)}`) });
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
   }
 
-  async usage(name: string): Promise<TursoUsage> {
-    const usage = await this.#read(`read the usage of database "${name}"`, () => this.#api.databases.usage(name));
-    // The API answers `total` (platform-openapi.json, DatabaseUsageOutput); the SDK's type says `usage`.
-    const total = (usage as { total?: Partial<DatabaseUsageFigures> }).total ?? (usage.usage as Partial<DatabaseUsageFigures> | undefined);
-    return {
-      rowsRead: total?.rows_read ?? 0,
-      rowsWritten: total?.rows_written ?? 0,
-      storageBytes: total?.storage_bytes ?? 0,
-    };
+  /** One call for the whole organization (turso-cli: OrganizationsClient.Usage): every database's figures by DbId. */
+  async organizationUsage(): Promise<TursoOrganizationUsage> {
+    const { organization } = await this.#api.request<{
+      organization?: { usage?: UsageFigures; databases?: { uuid?: string; usage?: UsageFigures; total?: UsageFigures }[] };
+    }>('read the organization usage', { method: 'GET', path: this.#path('usage') });
+    const databases = new Map<string, TursoUsage>();
+    for (const entry of organization?.databases ?? []) {
+      if (!entry.uuid) continue;
+      const figures = entry.usage ?? entry.total ?? {};
+      databases.set(entry.uuid, { rowsRead: figures.rows_read ?? 0, rowsWritten: figures.rows_written ?? 0, storageBytes: figures.storage_bytes ?? 0 });
+    }
+    return { databases, databaseCount: organization?.usage?.databases };
   }
 
-  /** Reads are retried on rate limits, server errors and network failures; they change nothing. */
-  async #read<T>(what: string, work: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#call(what, work);
-      } catch (error) {
-        const status = statusOf(error);
-        const transient = status === undefined || status === 429 || status >= 500;
-        if (!transient || attempt >= RETRIES) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200 * 2 ** attempt));
-      }
-    }
+  /** The plan and its database quota, as `turso plan show` puts them together. */
+  async planQuota(): Promise<TursoPlanQuota> {
+    const [{ subscription }, { plans }, usage] = await Promise.all([
+      this.#api.request<{ subscription: { plan: string } }>('read the subscription', { method: 'GET', path: this.#path('subscription') }),
+      this.#api.request<{ plans?: { name: string; quotas?: { databases?: number } }[] }>('list the plans', { method: 'GET', path: this.#path('plans') }),
+      this.organizationUsage(),
+    ]);
+    const plan = (plans ?? []).find((candidate) => candidate.name === subscription.plan);
+    return { plan: subscription.plan, databases: plan?.quotas?.databases, databasesUsed: usage.databaseCount };
   }
 
-  async #call<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
-      const status = httpStatus(error);
-      throw new SiloError(
-        'ENGINE_FAILURE',
-        this.#scrubber.scrub(`Turso could not ${what}${status ? ` (HTTP ${status})` : ''}: ${errorMessage(error) || 'no reason given'}.`),
-        { details: { status } },
-      );
-    }
+  #path(rest: string): string {
+    return `organizations/${encodeURIComponent(this.#org)}/${rest}`;
   }
 }
 
-/** The HTTP status of a Platform API failure, when there was a response. */
-export function statusOf(error: unknown): number | undefined {
-  return error instanceof SiloError && typeof error.details['status'] === 'number' ? error.details['status'] : undefined;
-}
-
-function httpStatus(error: unknown): number | undefined {
-  // TursoClientError is not exported by the package; it carries the status as a property.
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' ? status : undefined;
+function toInfo(database: ApiDatabase): TursoDatabaseInfo {
+  return { name: database.Name, hostname: database.Hostname, group: database.group, id: database.DbId, parent: database.parent?.name ?? undefined };
 }

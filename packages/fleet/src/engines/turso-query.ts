@@ -77,6 +77,16 @@ export async function runBoundedQuery(options: BoundedQueryOptions): Promise<Que
 
 function queryError(error: unknown, readOnly: boolean, scrubber: SecretScrubber): unknown {
   if (error instanceof SiloError && error.code !== 'QUERY_FAILED' && error.code !== 'ENGINE_FAILURE') return error;
+  // sqld refuses a write sent with a read-only token with HTTP 403 for the whole request (the
+  // client only sees the status): the same refusal, and the same message, as SQLite's
+  // SQLITE_READONLY on the local engine.
+  if (readOnly && (error as { cause?: { status?: unknown } } | null)?.cause?.status === 403) {
+    return new SiloError(
+      'QUERY_READ_ONLY',
+      'This connection is read-only, so the statement was refused (attempt to write a readonly database). Switch to write mode to change data.',
+      { details: { httpStatus: 403 } },
+    );
+  }
   const mapped = dataPlaneError(error, scrubber);
   const message = errorMessage(mapped);
   const sqliteCode = mapped instanceof SiloError ? String(mapped.details['sqliteCode'] ?? '') : '';

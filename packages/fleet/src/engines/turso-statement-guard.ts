@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import type { QueryRequest } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import { refusalError } from '../query/refusal';
-import { guardStatement } from '../query/statement-guard.mjs';
+import { guardStatement, leadingTokens } from '../query/statement-guard.mjs';
+import { VERSION_TABLE } from './version-table';
 
 type SchemaRow = readonly [type: string, name: string, sql: string];
 
@@ -72,6 +73,8 @@ export class TursoStatementGuard {
         );
       }
       if (!verdict.ok) throw refusalError(verdict.refusal);
+      const turso = tursoPragmaRefusal(request.sql, request.readOnly);
+      if (turso) throw turso;
       return;
     }
   }
@@ -105,6 +108,64 @@ function mirror(rows: readonly SchemaRow[]): Database.Database {
     }
   }
   return db;
+}
+
+/**
+ * Statements the guard lets a read-only query run that sqld does not class as reads, and the
+ * pragmas Turso Cloud refuses in every form.
+ *
+ * Pragmas the guard lets a query read that sqld classes as writes (query_analysis.rs,
+ * `pragma_kind`): a read-only token gets HTTP 403 for them. They change nothing, but the
+ * read-only token is the second wall and stays one, so a read-only query of these is refused
+ * here with a message that says what to do; write mode (the full-access token) runs them.
+ */
+const SQLD_WRITE_CLASS_PRAGMAS = new Set([
+  'foreign_key_list',
+  'foreign_key_check',
+  'integrity_check',
+  'quick_check',
+  'collation_list',
+  'data_version',
+  'freelist_count',
+  'page_count',
+  'page_size',
+  'schema_version',
+]);
+
+/** Refused by Turso Cloud in every form ("SQL not allowed statement"). */
+const TURSO_REFUSED_PRAGMAS = new Set(['user_version', 'application_id']);
+
+function tursoPragmaRefusal(sql: string, readOnly: boolean): SiloError | undefined {
+  const head = leadingTokens(sql, 4);
+  const explain = head[0]?.word === 'explain';
+  let at = explain ? 1 : 0;
+  // sqld's kind for EXPLAIN (and EXPLAIN QUERY PLAN) is "other", not a read: 403 to a read-only token.
+  if (explain && readOnly && head[1]?.word !== 'pragma') {
+    return refusalError({
+      code: 'QUERY_READ_ONLY',
+      refused: 'EXPLAIN',
+      message: 'Turso serves EXPLAIN only to a full-access token (its server does not count it as a read), and this query is read-only. EXPLAIN runs nothing: run it in write mode.',
+    });
+  }
+  if (head[at]?.word !== 'pragma') return undefined;
+  at++;
+  const name = head[at + 1]?.text === '.' ? head[at + 2]?.word : head[at]?.word;
+  if (name === undefined) return undefined;
+  if (TURSO_REFUSED_PRAGMAS.has(name)) {
+    return refusalError({
+      code: 'STATEMENT_REFUSED',
+      refused: `PRAGMA ${name}`,
+      message: `Turso does not serve PRAGMA ${name}, not even to read it. Silo keeps an instance's schema version on Turso in the ${VERSION_TABLE} table: SELECT version FROM ${VERSION_TABLE}.`,
+    });
+  }
+  if (readOnly && SQLD_WRITE_CLASS_PRAGMAS.has(name)) {
+    return refusalError({
+      code: 'QUERY_READ_ONLY',
+      refused: `PRAGMA ${name}`,
+      message: `Turso serves PRAGMA ${name} only to a full-access token (its server counts it as a write), and this query is read-only. It changes nothing: run it in write mode.`,
+    });
+  }
+  return undefined;
 }
 
 function isSchemaMiss(error: unknown): boolean {

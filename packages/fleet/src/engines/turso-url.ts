@@ -37,9 +37,9 @@ export function parseTursoUrl(url: string): TursoLocation {
  * only has to tell fleets sharing an organization apart. A name that would be too long keeps
  * its start and gets a short hash, so it stays deterministic and readable.
  */
-export function databaseName(prefix: string, name: string): string {
+export function databaseName(prefix: string, name: string, maxLength: number = MAX_DATABASE_NAME): string {
   const full = `${prefix}${name}`;
-  if (full.length <= MAX_DATABASE_NAME) return full;
+  if (full.length <= maxLength) return full;
   const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${full.slice(0, MAX_DATABASE_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+  return `${full.slice(0, maxLength - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }

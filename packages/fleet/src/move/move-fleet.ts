@@ -1,3 +1,4 @@
+import { quotaWarning } from '../engines/turso-quota';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
@@ -25,6 +26,8 @@ export interface MoveOptions {
   /** Keep each moved instance's local file (sealed: it refuses writes) until a later run without this flag. */
   keepLocal?: boolean;
   onProgress?: (progress: MoveProgress) => void;
+  /** Told before anything moves when the target's plan quota would be passed (also in the report). */
+  onWarning?: (message: string) => void;
   actor?: string;
 }
 
@@ -60,6 +63,8 @@ export interface MoveReport {
   /** Local files left by an earlier run (kept, or interrupted after the switch) removed by this one. */
   readonly localFilesRemoved: number;
   readonly durationMs: number;
+  /** Set when the target's plan quota would be passed by this move (it still runs: creates past it fail one by one). */
+  readonly quotaWarning?: string;
 }
 
 export interface MoveContext {
@@ -119,6 +124,11 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     }
   }
 
+  // Read the plan's quota before the bulk operation, so an operator sees it would not fit.
+  const quota = candidates.length > 0 && engines.target.databaseQuota ? await engines.target.databaseQuota().catch(() => undefined) : undefined;
+  const warning = quota ? quotaWarning(quota, candidates.length) : undefined;
+  if (warning) options.onWarning?.(warning);
+
   const moveOne = async (candidate: InstanceInfo | string): Promise<InstanceMoveResult> => {
     const begin = performance.now();
     const done = (status: MoveStatus, name: string, extra: Partial<InstanceMoveResult> = {}): InstanceMoveResult => ({
@@ -174,7 +184,15 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     else counts.moved++;
     options.onProgress?.({ total: candidates.length, done: results.length, ...counts, last: result });
   }
-  return { to: engines.target.kind, results, ...counts, alreadyMoved, localFilesRemoved, durationMs: performance.now() - started };
+  return {
+    to: engines.target.kind,
+    results,
+    ...counts,
+    alreadyMoved,
+    localFilesRemoved,
+    durationMs: performance.now() - started,
+    ...(warning ? { quotaWarning: warning } : {}),
+  };
 }
 
 /** Why this instance is not moved now, or undefined when it can be. */

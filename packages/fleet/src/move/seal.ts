@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Statement, TenantConnection } from '../engine';
+import { isVersionTable, VERSION_TABLE } from '../engines/version-table';
 
 /**
  * Sealing makes a local database refuse every write while it is being moved, in the file
@@ -11,7 +12,20 @@ import type { Statement, TenantConnection } from '../engine';
 const SEAL_PREFIX = 'silo_move_seal_';
 export const SEAL_MESSAGE = 'this instance is being moved to another engine; try again in a moment';
 
-const USER_TABLES = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+const TABLES = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
+/**
+ * The app's tables. Silo's version table on Turso (version-table.ts) is left out: it is
+ * user_version on a local file, so a fingerprint compares it as the version, and a seal need
+ * not guard it (the moving state already keeps migrations away).
+ */
+const USER_TABLES = `SELECT name FROM (${TABLES}) WHERE name <> '${VERSION_TABLE}'`;
+/**
+ * The tables a seal can guard: SQLite refuses triggers on virtual tables (FTS5 and others) and on
+ * their shadow tables, which `pragma_table_list` tells apart ('virtual', 'shadow'). A statement
+ * that writes only a virtual table (an FTS5 index) is therefore not stopped; an index kept by
+ * triggers on a sealed table is (see ADR 12).
+ */
+const SEALABLE_TABLES = `SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> '${VERSION_TABLE}' ORDER BY name`;
 const SEAL_TRIGGERS = `SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '${SEAL_PREFIX.replaceAll('_', '\\_')}%' ESCAPE '\\'`;
 
 function quoted(identifier: string): string {
@@ -29,7 +43,7 @@ function sealStatements(tables: readonly string[]): Statement[] {
 
 /** Seals the database in one transaction (waiting for a writer in progress to commit first). */
 export async function seal(db: TenantConnection): Promise<void> {
-  const tables = (await db.execute(USER_TABLES)).rows.map((row) => String(row['name']));
+  const tables = (await db.execute(SEALABLE_TABLES)).rows.map((row) => String(row['name']));
   await db.batch(sealStatements(tables));
 }
 
@@ -69,17 +83,18 @@ export function unsealSnapshot(file: string): Fingerprint {
 
 /** The same fingerprint read through any engine's connection: two round trips, the counts in one transaction. */
 export async function fingerprintOf(db: TenantConnection): Promise<Fingerprint> {
-  const tables = (await db.execute(USER_TABLES)).rows
-    .map((row) => String(row['name']))
+  const all = (await db.execute(TABLES)).rows.map((row) => String(row['name']));
+  const tables = all
     // libSQL's own bookkeeping on Turso; never part of a tenant's data.
-    .filter((name) => !name.startsWith('libsql_') && !name.startsWith('_litestream'));
+    .filter((name) => !name.startsWith('libsql_') && !name.startsWith('_litestream') && !isVersionTable(name));
+  // Turso refuses PRAGMA user_version: there the version is in the version table.
   const [version, ...counts] = await db.batch([
-    { sql: 'PRAGMA user_version' },
+    { sql: all.some(isVersionTable) ? `SELECT version FROM ${VERSION_TABLE} WHERE id = 1` : 'PRAGMA user_version' },
     ...tables.map((name) => ({ sql: `SELECT count(*) AS n FROM ${quoted(name)}` })),
   ]);
   const rows: Record<string, number> = {};
   tables.forEach((name, index) => (rows[name] = Number(counts[index]?.rows[0]?.['n'])));
-  return { userVersion: Number(Object.values(version?.rows[0] ?? {})[0]), rows };
+  return { userVersion: Number(Object.values(version?.rows[0] ?? {})[0] ?? 0), rows };
 }
 
 /** Differences between two fingerprints, as sentences; empty when they match. */

@@ -9,9 +9,12 @@
 import Database from 'better-sqlite3';
 import { guardStatement } from './statement-guard.mjs';
 
+// Owner-only, like its parent: SQLite may create a -wal or -shm beside a tenant file here.
+process.umask(0o077);
+
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
- *   maxRows: number, maxBytes: number, busyTimeoutMs: number }} QueryTask
+ *   maxRows: number, maxBytes: number, busyTimeoutMs: number, maxDatabaseBytes?: number }} QueryTask
  */
 
 process.on('message', (/** @type {QueryTask} */ task) => {
@@ -29,6 +32,11 @@ function runTask(task) {
     // connection still runs VACUUM INTO and ATTACH.
     db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true });
     db.pragma(`busy_timeout = ${task.busyTimeoutMs}`);
+    // The instance's size cap holds per connection (size-cap.ts), so this one sets it too.
+    if (!task.readOnly && task.maxDatabaseBytes !== undefined) {
+      const pageSize = Number(db.pragma('page_size', { simple: true }));
+      db.pragma(`max_page_count = ${Math.max(1, Math.floor(task.maxDatabaseBytes / pageSize))}`);
+    }
     const args = bindable(task.args);
     const verdict = guardStatement(db, task.sql, args, task.readOnly);
     if (!verdict.ok) return { id: task.id, ok: false, error: { message: verdict.refusal.message, sqliteCode: null, refusal: verdict.refusal } };

@@ -12,6 +12,8 @@ export interface QueryTask {
   readonly readOnly: boolean;
   readonly limits: QueryLimits;
   readonly busyTimeoutMs: number;
+  /** The instance's size cap, for write connections (see size-cap.ts). */
+  readonly maxDatabaseBytes?: number;
 }
 
 type Reply =
@@ -140,6 +142,7 @@ class Worker {
       maxRows: task.limits.maxRows,
       maxBytes: task.limits.maxBytes,
       busyTimeoutMs: task.busyTimeoutMs,
+      maxDatabaseBytes: task.maxDatabaseBytes,
     });
   }
 

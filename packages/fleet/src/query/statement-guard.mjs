@@ -159,6 +159,10 @@ function refused(what, message) {
  * The first tokens of `sql`, skipping whitespace and comments: words (bare or quoted, lower
  * case, unquoted) and single punctuation characters. Enough to recognise EXPLAIN and PRAGMA
  * the way SQLite's tokenizer does; everything else is left to SQLite.
+ *
+ * Semicolons before the first token are skipped too, as sqlite3_prepare skips empty
+ * statements: `; PRAGMA writable_schema = 1` is prepared as the PRAGMA, so it must be seen as
+ * one here, however many semicolons come first.
  * @param {string} sql @param {number} max @returns {Token[]}
  */
 export function leadingTokens(sql, max) {
@@ -167,7 +171,7 @@ export function leadingTokens(sql, max) {
   let i = 0;
   while (i < sql.length && tokens.length < max) {
     const c = sql[i] ?? '';
-    if (/\s/.test(c)) {
+    if (/\s/.test(c) || (c === ';' && tokens.length === 0)) {
       i++;
     } else if (sql.startsWith('--', i)) {
       const end = sql.indexOf('\n', i);

@@ -1,3 +1,4 @@
+// Test support shared by both apps' suites (exported as @silo/web/raw-http, never used at run time).
 import { connect } from 'node:net';
 
 /** Raw HTTP/1.1 over a socket, for what fetch will not send (a forged Host, CR/LF). */

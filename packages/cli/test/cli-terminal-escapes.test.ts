@@ -1,0 +1,72 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { json, silo, tempDir } from './helpers';
+
+/**
+ * Security finding 9: data reaching the operator's terminal must be shown, never obeyed. The
+ * hostile name is written straight into the catalog, as a row older than the fleet's check
+ * would be, so only the CLI's output layer stands between it and the terminal.
+ */
+const HOSTILE = 'Acme\x1b[2J\x1b]0;pwned\x07\r\nstate     ready\u202eevil\u2066x\u2069\x9b31m';
+
+/** Any byte that acts on a terminal: C0 controls but newline, DEL, C1, bidi controls. */
+// eslint-disable-next-line no-control-regex -- looking for exactly these bytes is the test
+const ACTIVE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
+
+describe('terminal escapes in CLI output', () => {
+  let dir: string;
+  let cleanup: () => void;
+  const run = (...args: string[]) => silo(dir, args);
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = tempDir());
+    expect((await run('create', 'hostile', '--jurisdiction', 'eu')).code).toBe(0);
+    const catalog = new Database(path.join(dir, 'catalog.db'));
+    catalog.prepare('UPDATE instances SET display_name = ? WHERE name = ?').run(HOSTILE, 'hostile');
+    catalog.close();
+  });
+
+  afterAll(() => cleanup());
+
+  it('silo show escapes a hostile display name: no ESC, CR, C1 or bidi control reaches the terminal', async () => {
+    const shown = await run('show', 'hostile');
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).not.toMatch(ACTIVE);
+    expect(shown.stdout).toContain('Acme\\u001b[2J\\u001b]0;pwned\\u0007\\u000d\\u000astate     ready\\u202eevil\\u2066x\\u2069\\u009b31m');
+    // The escaped line break keeps the fake "state ready" on the display name's own line.
+    const displayLine = shown.stdout.split('\n').find((line) => line.includes('display name'));
+    expect(displayLine).toContain('pwned');
+  });
+
+  it('the instances table and JSON output are escaped too, and JSON still decodes to the stored name', async () => {
+    const listed = await run('instances', 'list', '--search', 'Acme');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).not.toMatch(ACTIVE);
+
+    const asJson = await run('show', 'hostile', '--json');
+    expect(asJson.stdout).not.toMatch(ACTIVE);
+    expect(json<{ displayName: string }>(asJson).displayName).toBe(HOSTILE);
+  });
+
+  it('query results in tables and CSV, and errors echoing input, are escaped', async () => {
+    const select = "SELECT char(27) || '[31mred' || char(13) || char(8238) AS v";
+    for (const format of [[], ['--csv'], ['--json']]) {
+      const result = await run('query', 'hostile', select, ...format);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(ACTIVE);
+      expect(result.stdout).toContain('\\u001b[31mred');
+    }
+    const failed = await run('query', 'hostile', 'SELECT \x1b[2J');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).not.toMatch(ACTIVE);
+    expect(failed.stderr).toContain('\\u001b');
+  });
+
+  it('the fleet refuses a display name with control characters at the door', async () => {
+    const created = await run('create', 'other', '--jurisdiction', 'eu', '--display-name', 'Evil\x1b[2J');
+    expect(created.code).toBe(1);
+    expect(created.stderr).toContain('U+001B');
+    expect(created.stderr).not.toMatch(ACTIVE);
+  });
+});

@@ -1,0 +1,29 @@
+import { isIP } from 'node:net';
+
+/**
+ * The key a client address is rate-limited by. An IPv4 address is itself. An IPv6 address
+ * counts by its /64 network: one subscriber or cloud machine gets a whole /64 (or more) and
+ * can send each request from a fresh address in it, which would give per-address limits
+ * (sign-in guesses per account and address, invites, list creation) no bound at all, and fill
+ * the limiters' memory with one entry per address. Anything else (`unknown`) is kept as it is.
+ */
+export function rateLimitKey(address: string): string {
+  if (isIP(address) !== 6) return address;
+  return `${ipv6Groups(address).slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, an IPv4 tail as two groups, a zone dropped). */
+function ipv6Groups(address: string): number[] {
+  let text = (address.split('%', 1)[0] ?? '').toLowerCase();
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4) {
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, v4.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const halves = text.split('::');
+  const groups = (part: string | undefined): number[] => (part ? part.split(':').map((group) => Number.parseInt(group, 16)) : []);
+  const head = groups(halves[0]);
+  const tail = groups(halves[1]);
+  const zeros = halves.length > 1 ? 8 - head.length - tail.length : 0;
+  return [...head, ...new Array<number>(zeros).fill(0), ...tail];
+}
