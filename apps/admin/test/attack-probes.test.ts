@@ -85,10 +85,11 @@ describe('admin console attack probes', () => {
     const imported = await admin.postMultipart('/?index', [
       { name: 'csrf', value: admin.csrf },
       { name: 'intent', value: 'import' },
-      { name: 'file', filename: 'three.sqlite', path: file },
       { name: 'name', value: 'uploaded' },
       { name: 'jurisdiction', value: 'us' },
       { name: 'region', value: '' },
+      // After the fields: the upload streams into the region they name (ADR 16).
+      { name: 'file', filename: 'three.sqlite', path: file },
     ]);
     expect(imported.status).toBe(302);
     expect(text(await (await admin.post('/instances/uploaded/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('w', 0, 0)", mode: 'write' })).text())).not.toContain('REFUSED');

@@ -140,7 +140,7 @@ describe('admin uploads stream to disk', () => {
   it('refuses a file part before the jurisdiction field with a clear 400: nothing is written, not even to TMPDIR', async () => {
     const file: FormPart = { name: 'file', filename: 'three.sqlite', path: sqliteFile };
     const [csrf, intent, name, jurisdiction, region] = importParts(admin.csrf, 'file-first', file) as [FormPart, FormPart, FormPart, FormPart, FormPart];
-    for (const pathname of ['/?index', '/_root.data?index']) {
+    for (const pathname of ['/?index', '/_.data?index']) {
       const response = await admin.postMultipart(pathname, [csrf, intent, name, file, jurisdiction, region]);
       expect(response.status, pathname).toBe(400);
       expect(text(await response.text())).toContain('jurisdiction field must come before the file');

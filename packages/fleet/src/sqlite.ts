@@ -25,7 +25,7 @@ export function openSqlite(file: string, pragmas: PragmaOptions, options: { must
   const db = new Database(file, { fileMustExist: options.mustExist ?? false });
   try {
     db.pragma(`busy_timeout = ${pragmas.busyTimeoutMs}`);
-    db.pragma('journal_mode = WAL');
+    enterWal(db, pragmas.busyTimeoutMs);
     db.pragma(`synchronous = ${pragmas.synchronous}`);
     db.pragma('foreign_keys = ON');
   } catch (error) {
@@ -33,6 +33,26 @@ export function openSqlite(file: string, pragmas: PragmaOptions, options: { must
     throw error;
   }
   return db;
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * `journal_mode = WAL`, tried again while another process holds the lock: turning a new
+ * database to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once there
+ * instead of calling the busy handler (two processes creating the catalog together hit it).
+ */
+function enterWal(db: SqliteDatabase, busyTimeoutMs: number): void {
+  const deadline = Date.now() + busyTimeoutMs;
+  for (;;) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
 }
 
 export function openReadOnly(file: string): SqliteDatabase {
