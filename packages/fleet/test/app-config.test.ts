@@ -156,6 +156,17 @@ describe('config validation', () => {
   it('defineConfig returns its input and throws on a bad one', () => {
     const config = { schema: { migrations: './migrations' }, appUrl: 'https://app.example.com/t/{name}' };
     expect(defineConfig(config)).toBe(config);
+    // Every kind of key a founder writes, type-checked as written inline.
+    const full = defineConfig({
+      schema: { migrations: './drizzle', id: 'notes', uploadCleanup: ['DELETE FROM sessions'] },
+      regions: [{ id: 'eu-west', jurisdiction: 'eu' }],
+      metrics: [{ name: 'notes', label: 'Notes', sql: 'SELECT count(*) FROM notes', format: 'count' }],
+      engine: 'turso',
+      turso: { org: 'acme', groups: { eu: 'acme-eu' } },
+      backups: { locations: { 'eu-west': { kind: 'folder', path: '/srv/backups/eu' } } },
+      appUrl: 'https://app.example.com/t/{name}',
+    });
+    expect(full.engine).toBe('turso');
     expect(() => defineConfig({ schema: { migrations: './migrations' }, appUrl: 'https://app.example.com/' })).toThrow(/silo\.config: appUrl: must contain/);
   });
 });

@@ -96,7 +96,7 @@ const schemaModuleSchema = z.strictObject({
  * input, so the loader (which knows the file's name) validates the same object again and
  * names the file in its errors.
  */
-export function defineConfig<const Config extends SiloConfig>(config: Config): Config {
+export function defineConfig(config: SiloConfig): SiloConfig {
   parseSiloConfig(config, 'silo.config');
   return config;
 }
