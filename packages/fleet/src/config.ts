@@ -6,14 +6,11 @@ import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSetti
 import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type TursoSettingsInput } from './engines/turso-config';
 import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInput } from './catalog/catalog-config';
 import type { CatalogLocation } from './catalog/catalog-db';
+import type { Region } from './regions';
 
-/** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
-export interface Region {
-  readonly id: string;
-  readonly jurisdiction: string;
-  /** Absolute folder holding this region's tenant files, staging area and (later) backups. */
-  readonly dataDir: string;
-}
+// Region lives in regions.ts so that backup-config.ts can name it without importing this module
+// (which imports backup-config.ts); re-exported for the modules that take it from here.
+export type { Region } from './regions';
 
 export interface QueryLimits {
   /** A query running longer is stopped and reported as QUERY_TIMEOUT. */
