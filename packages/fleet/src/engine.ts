@@ -1,4 +1,5 @@
-import type { Region, QueryLimits } from './config';
+import type { QueryLimits } from './config';
+import type { Region } from './regions';
 import type { TenantSchema } from './schema';
 
 /**
@@ -8,6 +9,12 @@ import type { TenantSchema } from './schema';
  *
  * Every engine must pass the contract suite in packages/fleet/test/engine-contract.ts.
  */
+/**
+ * The engines Silo has. A database URL starts with its engine's kind (`local:…`, `turso:…`), and
+ * the catalog records it per instance, so a kind is a closed set, not any string.
+ */
+export type EngineKind = 'local' | 'turso';
+
 export type SqlValue = null | number | bigint | string | Uint8Array;
 export type SqlArgs = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
 export type Row = Record<string, SqlValue>;
@@ -123,7 +130,7 @@ export interface Engine {
   readonly backups?: EngineBackupSupport;
   /** The plan's database quota (capabilities.databaseQuota). */
   databaseQuota?(): Promise<DatabaseQuota>;
-  readonly kind: string;
+  readonly kind: EngineKind;
   /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
   locate(name: string, region: Region): string;
   /** Creates the database at the schema's latest version. On return it is servable; on failure nothing is left. */

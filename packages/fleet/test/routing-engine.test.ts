@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalEngine, RoutingEngine, TursoEngine, openFleet, resolveTursoSettings } from '../src/index';
+import { LocalEngine, RoutingEngine, TursoEngine, openFleet, resolveTursoSettings, withLocalFiles } from '../src/index';
 import { describeEngineContract, regionsIn } from './engine-contract';
 import { sampleSchema, tempDir } from './helpers';
 import { startStandinProcess } from './turso-standin';
@@ -14,11 +14,7 @@ describeEngineContract('routing (turso primary, local secondary)', async (dir) =
   const regions = regionsIn(dir);
   try {
     const turso = await TursoEngine.open({ settings: resolveTursoSettings(standin.settings), regions, warn: () => undefined });
-    const engine = new RoutingEngine(turso, {
-      kind: 'local',
-      capabilities: LocalEngine.CAPABILITIES,
-      open: () => new LocalEngine({ templatesDir: path.join(dir, 'templates'), regions, queryWorkers: 1 }),
-    });
+    const engine = withLocalFiles(turso, () => new LocalEngine({ templatesDir: path.join(dir, 'templates'), regions, queryWorkers: 1 }));
     return {
       engine,
       regions,

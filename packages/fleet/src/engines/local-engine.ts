@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Region } from '../config';
+import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, writingAt } from '../disk-space';
@@ -12,17 +13,9 @@ import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, typ
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, makePrivateDir } from '../permissions';
-import { tokenAlive } from '../processes';
-import {
-  SIDECARS,
-  isTempFile,
-  publish,
-  removeDatabaseFiles,
-  removeWithTemps,
-  tempOwner,
-  tempSibling,
-  tenantPath,
-} from './local-files';
+import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
+import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
+import { abandonedTempsIn, listDir, stagingDirOf, stagingLeftovers } from './staging';
 
 export interface LocalEngineOptions {
   /** Where migrated template databases are kept (schema only, no tenant data). */
@@ -36,14 +29,16 @@ export interface LocalEngineOptions {
 
 const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
 
+/** What local files offer: Silo backs them up itself; no history, usage counters or plan quota. */
+export const LOCAL_CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
+
 /**
  * The embedded default: one SQLite file per instance on this machine, through better-sqlite3.
  * New databases are copies of a template already at the latest schema; clones and exports
  * are file copies taken under the source's write lock, after a checkpoint on a second connection.
  */
 export class LocalEngine implements Engine {
-  static readonly CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
-  readonly capabilities = LocalEngine.CAPABILITIES;
+  readonly capabilities = LOCAL_CAPABILITIES;
   readonly kind = 'local';
   readonly #templatesDir: string;
   readonly #regions: ReadonlyMap<string, Region>;
@@ -58,8 +53,7 @@ export class LocalEngine implements Engine {
     snapshot: (url, destPath, clock) =>
       writingAt(path.dirname(destPath), async () => {
         this.#ensureDir(path.dirname(destPath));
-        const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
-        return { changeToken: token, takenAt: at };
+        return consistentCopy(this.pathOf(url), destPath, clock);
       }),
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
@@ -114,29 +108,12 @@ export class LocalEngine implements Engine {
     await this.#copyInto(this.pathOf(url), destPath, false);
   }
 
-  /** A consistent copy of any SQLite file we own; returns its change token. */
-  static async copyConsistently(source: string, dest: string): Promise<string> {
-    return (await consistentCopy(source, dest)).token;
-  }
-
-  /** A consistent copy and its time, `clock` read while the copy's lock was held (the catalog's backups). */
-  static async snapshotFile(source: string, dest: string, clock: () => number): Promise<{ changeToken: string; takenAt: number }> {
-    const { token, at } = await consistentCopy(source, dest, clock);
-    return { changeToken: token, takenAt: at };
-  }
-
-  static changeTokenOf(file: string): string | undefined {
-    return changeToken(file);
-  }
-
-  /** Returns the source's change token as it was when the copy was taken. */
-  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<string> {
+  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<void> {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      const { token } = await consistentCopy(source, temp);
+      await consistentCopy(source, temp);
       publish(temp, destPath, { ownsSidecars });
-      return token;
     } catch (error) {
       removeDatabaseFiles(temp);
       throw diskFullError(error, path.dirname(destPath));
@@ -262,32 +239,24 @@ export class LocalEngine implements Engine {
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
     const databases: string[] = [];
     const leftovers: string[] = [];
-    const consider = (file: string, region?: Region): void => {
-      if (isTempFile(file)) {
-        const owner = tempOwner(file);
-        if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
-      } else if (file.endsWith('.db') && region) {
-        databases.push(urlOf(region, file));
-      } else {
-        const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
-        if (sidecar && !existsSync(file.slice(0, -sidecar.length))) leftovers.push(file);
-      }
-    };
     for (const region of regions) {
       const tenantsDir = path.join(region.dataDir, 'tenants');
       for (const shard of listDir(tenantsDir)) {
-        for (const entry of listDir(path.join(tenantsDir, shard))) consider(path.join(tenantsDir, shard, entry), region);
-      }
-      for (const entry of listDir(this.stagingDir(region))) {
-        const file = path.join(this.stagingDir(region), entry);
-        if (isTempFile(file)) consider(file);
+        for (const entry of listDir(path.join(tenantsDir, shard))) {
+          const file = path.join(tenantsDir, shard, entry);
+          // A temp file of a live process is work in progress: neither a database nor a leftover.
+          if (isTempFile(file)) {
+            if (isAbandonedTemp(file)) leftovers.push(file);
+          } else if (entry.endsWith('.db')) {
+            databases.push(urlOf(region, file));
+          } else if (isOrphanSidecar(file)) {
+            leftovers.push(file);
+          }
+        }
       }
     }
-    // A process killed while building a template leaves its temp file here.
-    for (const entry of listDir(this.#templatesDir)) {
-      const file = path.join(this.#templatesDir, entry);
-      if (isTempFile(file)) consider(file);
-    }
+    // A process killed while building a template leaves its temp file there.
+    leftovers.push(...stagingLeftovers(regions), ...abandonedTempsIn(this.#templatesDir));
     return { databases, leftovers };
   }
 
@@ -296,7 +265,7 @@ export class LocalEngine implements Engine {
   }
 
   stagingDir(region: Region): string {
-    return path.join(region.dataDir, 'staging');
+    return stagingDirOf(region);
   }
 
   async close(): Promise<void> {
@@ -351,10 +320,17 @@ function fileSize(file: string): number {
   }
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+/**
+ * Tenant files are spread over 256 sub-folders by a hash of the name, so no folder holds more
+ * than a few hundred entries even at 100,000 instances.
+ */
+function tenantPath(regionDir: string, name: string): string {
+  const shard = createHash('sha256').update(name).digest('hex').slice(0, 2);
+  return path.join(regionDir, 'tenants', shard, `${name}.db`);
+}
+
+/** A WAL, shared-memory or journal file whose database is gone. */
+function isOrphanSidecar(file: string): boolean {
+  const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
+  return sidecar !== undefined && !existsSync(file.slice(0, -sidecar.length));
 }
