@@ -67,8 +67,9 @@ export class RoutingEngine implements Engine {
     };
     return {
       changeToken: (url) => supportOf(url)?.changeToken(url),
-      snapshot: (url, destPath, clock) => required(url).snapshot(url, destPath, clock),
-      replaceContent: (url, sourcePath) => required(url).replaceContent(url, sourcePath),
+      // async: a database its engine does not back up is a rejected promise, not a synchronous throw.
+      snapshot: async (url, destPath, clock) => required(url).snapshot(url, destPath, clock),
+      replaceContent: async (url, sourcePath) => required(url).replaceContent(url, sourcePath),
     };
   }
 
