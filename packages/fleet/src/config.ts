@@ -5,7 +5,7 @@ import { defaultHandleCap, openFileLimit } from './handle-budget';
 import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSettings, type BackupSettings } from './backups/backup-config';
 import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type TursoSettingsInput } from './engines/turso-config';
 import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInput } from './catalog/catalog-config';
-import type { CatalogLocation } from './catalog/catalog-db';
+import type { CatalogLocation } from './catalog/catalog-db-types';
 import type { Region } from './regions';
 
 // Region lives in regions.ts so that backup-config.ts can name it without importing this module
