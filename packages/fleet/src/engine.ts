@@ -7,8 +7,10 @@ import type { TenantSchema } from './schema';
  * instance; a Turso engine keeps one libSQL database per instance. Callers (the fleet, the
  * apps) only see this interface, so switching engines is configuration, not code.
  *
- * Every engine must pass the contract suite in packages/fleet/test/engine-contract.ts.
+ * Every engine must pass the contract suite in packages/fleet/test/engine-contract.test.ts,
+ * which runs each case over every engine and checks what `capabilities` promises.
  */
+
 /**
  * The engines Silo has. A database URL starts with its engine's kind (`local:…`, `turso:…`), and
  * the catalog records it per instance, so a kind is a closed set, not any string.
