@@ -30,7 +30,7 @@ const FAST = [
   'packages/fleet/test/backup-concurrency.test.ts',
   'packages/fleet/test/admin-directory.test.ts',
   'packages/fleet/test/query-guard.test.ts',
-  'packages/fleet/test/local-engine.test.ts',
+  'packages/fleet/test/engine-contract.test.ts',
   'packages/fleet/test/catalog-replica.test.ts',
   'packages/web/test/web.test.ts',
   'packages/web/test/hardening.test.ts',
@@ -80,7 +80,9 @@ function vitest(name, args, env = process.env) {
 
 // The fast tier alone serves no app: skip the TODO app's build (apps/todos/test/global-setup.ts).
 const onlyPackages = fast && process.argv.length <= 3;
-let vitestOk = vitest(fast ? 'fast tier' : 'tests', args, onlyPackages ? { ...process.env, SILO_TEST_NO_APP_BUILD: '1' } : process.env);
+// The fast tier runs the engine contract on local files only: on Turso and routing every case starts a stand-in.
+const fastEnv = { ...process.env, SILO_CONTRACT_ENGINES: 'local', ...(onlyPackages ? { SILO_TEST_NO_APP_BUILD: '1' } : {}) };
+let vitestOk = vitest(fast ? 'fast tier' : 'tests', args, fast ? fastEnv : process.env);
 // The TODO app's suites a second time with tenants on Turso (the stand-in), when the whole suite runs.
 if (args.length === 0) {
   vitestOk = vitest('TODO app on Turso', ['apps/todos/test'], { ...process.env, SILO_TEST_ENGINE: 'turso' }) && vitestOk;

@@ -5,15 +5,12 @@ import { defaultHandleCap, openFileLimit } from './handle-budget';
 import { backupSettingsSchema, parseLocation, parseLocations, resolveBackupSettings, type BackupSettings } from './backups/backup-config';
 import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type TursoSettingsInput } from './engines/turso-config';
 import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInput } from './catalog/catalog-config';
-import type { CatalogLocation } from './catalog/catalog-db';
+import type { CatalogLocation } from './catalog/catalog-db-types';
+import type { Region } from './regions';
 
-/** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
-export interface Region {
-  readonly id: string;
-  readonly jurisdiction: string;
-  /** Absolute folder holding this region's tenant files, staging area and (later) backups. */
-  readonly dataDir: string;
-}
+// Region lives in regions.ts so that backup-config.ts can name it without importing this module
+// (which imports backup-config.ts); re-exported for the modules that take it from here.
+export type { Region } from './regions';
 
 export interface QueryLimits {
   /** A query running longer is stopped and reported as QUERY_TIMEOUT. */

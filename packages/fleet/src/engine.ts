@@ -1,4 +1,5 @@
-import type { Region, QueryLimits } from './config';
+import type { QueryLimits } from './config';
+import type { Region } from './regions';
 import type { TenantSchema } from './schema';
 
 /**
@@ -6,8 +7,16 @@ import type { TenantSchema } from './schema';
  * instance; a Turso engine keeps one libSQL database per instance. Callers (the fleet, the
  * apps) only see this interface, so switching engines is configuration, not code.
  *
- * Every engine must pass the contract suite in packages/fleet/test/engine-contract.ts.
+ * Every engine must pass the contract suite in packages/fleet/test/engine-contract.test.ts,
+ * which runs each case over every engine and checks what `capabilities` promises.
  */
+
+/**
+ * The engines Silo has. A database URL starts with its engine's kind (`local:…`, `turso:…`), and
+ * the catalog records it per instance, so a kind is a closed set, not any string.
+ */
+export type EngineKind = 'local' | 'turso';
+
 export type SqlValue = null | number | bigint | string | Uint8Array;
 export type SqlArgs = readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
 export type Row = Record<string, SqlValue>;
@@ -123,7 +132,7 @@ export interface Engine {
   readonly backups?: EngineBackupSupport;
   /** The plan's database quota (capabilities.databaseQuota). */
   databaseQuota?(): Promise<DatabaseQuota>;
-  readonly kind: string;
+  readonly kind: EngineKind;
   /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
   locate(name: string, region: Region): string;
   /** Creates the database at the schema's latest version. On return it is servable; on failure nothing is left. */

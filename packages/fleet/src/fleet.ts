@@ -10,7 +10,7 @@ import { resolveSettings, type FleetSettings, type FleetSettingsInput, type Quer
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
-import { tempSibling } from './engines/local-files';
+import { tempSibling } from './files';
 import { SiloError, errorMessage, instanceNotFound } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';

@@ -41,6 +41,7 @@ export type {
   Engine,
   EngineBackupSupport,
   EngineCapabilities,
+  EngineKind,
   DatabaseQuota,
   ExecuteResult,
   ImportReport,
@@ -54,8 +55,8 @@ export type {
   Statement,
   TenantConnection,
 } from './engine';
-export { LocalEngine } from './engines/local-engine';
-export { RoutingEngine } from './engines/routing-engine';
+export { LocalEngine, RoutingEngine, TursoEngine, withLocalFiles } from './engines/open-engine';
+export type { LocalEngineOptions, TursoEngineOptions } from './engines/open-engine';
 export { Backups } from './backups/backups';
 export { recoverCatalog } from './backups/catalog-recovery';
 export type {
@@ -74,8 +75,6 @@ export { parseLocations } from './backups/backup-config';
 export type { BackupStore, StoredObject } from './backups/store';
 export { FolderStore } from './backups/store';
 export { S3Store } from './backups/s3-store';
-export { TursoEngine } from './engines/turso-engine';
-export type { TursoEngineOptions } from './engines/turso-engine';
 export { DEFAULT_TURSO_API_URL, TURSO_ENV, resolveTursoSettings, tursoSettingsFromEnv } from './engines/turso-config';
 export type { TursoSettings, TursoSettingsInput } from './engines/turso-config';
 export { formatBytes } from './format';

@@ -1,5 +1,12 @@
-import type { Region } from './config';
 import { SiloError } from './errors';
+
+/** A place tenant databases live, pinned to one jurisdiction (eu, us, ...). */
+export interface Region {
+  readonly id: string;
+  readonly jurisdiction: string;
+  /** Absolute folder holding this region's tenant files, staging area and (later) backups. */
+  readonly dataDir: string;
+}
 
 /**
  * Placement: an instance lives in a region of its own jurisdiction, and nothing holding its

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterEach, expect } from 'vitest';
-import { openFleet, type DoctorReport, type Fleet, type FleetOptions } from '../src/index';
+import { DEFAULT_REGIONS, openFleet, type DoctorReport, type Fleet, type FleetOptions, type Region } from '../src/index';
 import { sampleSchema } from './fixtures/sample-schema';
 
 /** The sample tenant schema lives with the fixtures, so child processes share it without Vitest. */
@@ -90,3 +90,8 @@ const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
+
+/** Default regions rooted in a temporary folder, as the fleet would configure them. */
+export function regionsIn(dir: string): Region[] {
+  return DEFAULT_REGIONS.map((region) => ({ ...region, dataDir: path.join(dir, 'regions', region.id) }));
+}

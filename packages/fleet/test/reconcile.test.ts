@@ -5,8 +5,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LocalEngine, openFleet, type Engine } from '../src/index';
 import { runChild } from './fixtures/children';
-import { regionsIn } from './engine-contract';
-import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
+import { fileOf, sampleSchema, tempDir, tempFleet, regionsIn } from './helpers';
 
 /** The real local engine, with `remove` held until the test opens the gate: a descheduled reconciler. */
 function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void } {

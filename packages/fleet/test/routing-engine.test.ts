@@ -1,38 +1,10 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LocalEngine, RoutingEngine, TursoEngine, openFleet, resolveTursoSettings } from '../src/index';
-import { describeEngineContract, regionsIn } from './engine-contract';
+import { RoutingEngine, openFleet } from '../src/index';
 import { sampleSchema, tempDir } from './helpers';
 import { startStandinProcess } from './turso-standin';
 
-/**
- * RoutingEngine as SILO_ENGINE=turso builds it (Turso for new databases, local files for
- * instances not moved yet) must pass the same contract, optional capabilities included.
- */
-describeEngineContract('routing (turso primary, local secondary)', async (dir) => {
-  const standin = await startStandinProcess(`${dir}/standin`);
-  const regions = regionsIn(dir);
-  try {
-    const turso = await TursoEngine.open({ settings: resolveTursoSettings(standin.settings), regions, warn: () => undefined });
-    const engine = new RoutingEngine(turso, {
-      kind: 'local',
-      capabilities: LocalEngine.CAPABILITIES,
-      open: () => new LocalEngine({ templatesDir: path.join(dir, 'templates'), regions, queryWorkers: 1 }),
-    });
-    return {
-      engine,
-      regions,
-      capabilities: { stopsRunawaysAtTheServer: false },
-      dispose: async () => {
-        await engine.close();
-        await standin.stop();
-      },
-    };
-  } catch (error) {
-    await standin.stop();
-    throw error;
-  }
-});
+// The routing engine's contract runs in engine-contract.test.ts with every other engine.
 
 describe('backups under SILO_ENGINE=turso', () => {
   it('a local instance (not moved yet) still gets backup points; a Turso instance is left to Turso', async () => {

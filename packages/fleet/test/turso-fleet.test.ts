@@ -14,8 +14,7 @@ import {
   type Region,
   type TursoSettingsInput,
 } from '../src/index';
-import { regionsIn } from './engine-contract';
-import { sampleSchema, tempDir } from './helpers';
+import { sampleSchema, tempDir, regionsIn } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
 
 /**

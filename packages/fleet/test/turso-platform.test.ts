@@ -16,8 +16,7 @@ import { quotaWarning } from '../src/engines/turso-quota';
 import { parseAllowedLocations } from '../src/engines/turso-residency';
 import { SecretScrubber } from '../src/engines/turso-secrets';
 import { GroupTokens } from '../src/engines/turso-tokens';
-import { regionsIn } from './engine-contract';
-import { sampleSchema, tempDir } from './helpers';
+import { sampleSchema, tempDir, regionsIn } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
 
 let standin: StandinProcess;

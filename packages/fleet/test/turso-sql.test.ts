@@ -14,8 +14,7 @@ import { stampVersionTable } from '../src/engines/version-table';
 import { Catalog } from '../src/catalog/catalog';
 import { CATALOG_MIGRATIONS } from '../src/catalog/catalog-migrations';
 import { schemaDifferences, schemaObjects } from '../src/engines/schema-match';
-import { regionsIn } from './engine-contract';
-import { SAMPLE_MIGRATIONS, sampleSchema } from './helpers';
+import { SAMPLE_MIGRATIONS, sampleSchema, regionsIn } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
 
 /**

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import type { Region } from '../config';
+import type { Region } from '../regions';
 import { SiloError } from '../errors';
 
 /**

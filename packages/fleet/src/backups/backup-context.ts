@@ -3,7 +3,7 @@ import type { BackupStateRow } from '../catalog/backup-records';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
 import type { Engine } from '../engine';
-import { tempSibling } from '../engines/local-files';
+import { tempSibling } from '../files';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';

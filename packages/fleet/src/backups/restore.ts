@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
-import { publishNew, removeDatabaseFiles, tempSibling } from '../engines/local-files';
+import { publishNew, removeDatabaseFiles, tempSibling } from '../files';
 import { SiloError } from '../errors';
 import { failpoint } from '../failpoints';
 import { validateName } from '../names';

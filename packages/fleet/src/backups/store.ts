@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isTempFile, tempOwner, tempSibling } from '../engines/local-files';
+import { isTempFile, tempOwner, tempSibling } from '../files';
 import { tokenAlive } from '../processes';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../permissions';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
-import { LocalEngine } from '../engines/local-engine';
-import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
+import { removeDatabaseFiles, tempSibling } from '../files';
+import { changeToken as changeTokenOf, consistentCopy } from '../sqlite-files';
 import { SiloError } from '../errors';
 import { atLocation, stagingFile, type BackupContext } from './backup-context';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
@@ -69,7 +69,7 @@ export class CatalogBackup {
     const file = host.catalog.file;
     // A catalog on Turso has no file here: Turso keeps its history (point-in-time branches).
     if (file === undefined) return false;
-    const token = LocalEngine.changeTokenOf(file);
+    const token = changeTokenOf(file);
     if (token === undefined || token === this.#token) return false;
     if (host.clock() - this.#backedUpAt < CATALOG_MIN_INTERVAL_MS) return false;
     const stagingDir = path.join(host.settings.dataDir, 'staging');
@@ -77,7 +77,7 @@ export class CatalogBackup {
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
     const store = this.#ctx.stores.catalog();
     try {
-      const { changeToken, takenAt } = await LocalEngine.snapshotFile(file, staged, host.clock);
+      const { changeToken, takenAt } = await consistentCopy(file, staged, host.clock);
       const facts = readFacts(staged);
       const previous = (await listPoints(store, CATALOG_BASE)).at(-1);
       const known = previous ? await readManifest(store, CATALOG_BASE, previous.id).catch(() => undefined) : undefined;

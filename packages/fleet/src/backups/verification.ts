@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BackupStateRow, VerificationRecord } from '../catalog/backup-records';
 import type { InstanceInfo } from '../catalog/catalog';
-import { removeDatabaseFiles } from '../engines/local-files';
+import { removeDatabaseFiles } from '../files';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import { backedUpInstance, instanceOf, stagingFile, type BackupContext } from './backup-context';
 import type { ActorOption, VerificationReport } from './backup-types';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { SiloError } from '../errors';
-import type { CatalogLocation } from './catalog-db';
+import type { CatalogLocation } from './catalog-db-types';
 
 /**
  * Where the catalog lives. By default a SQLite file in the data folder; with SILO_CATALOG_URL

@@ -1,7 +1,7 @@
 import { createClient } from '@libsql/client';
 import type { Migration } from '../schema';
 import type { CatalogLocation } from './catalog-db';
-import { readRemoteVersion, writeRemoteVersion } from '../engines/version-table';
+import { readRemoteVersion, writeRemoteVersion } from '../engines/turso-shared';
 
 /**
  * Brings a catalog on Turso to the current schema on its primary, before any replica opens

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createClient, type Client } from '@libsql/client';
 import Database from 'better-sqlite3';
-import { LocalEngine } from '../engines/local-engine';
-import { removeDatabaseFiles, tempSibling } from '../engines/local-files';
-import { uploadFrom } from '../engines/turso-dump';
+import { removeDatabaseFiles, tempSibling } from '../files';
+import { consistentCopy } from '../sqlite-files';
+import { uploadFrom } from '../engines/turso-shared';
 import { SiloError } from '../errors';
 import type { FleetSettings } from '../config';
 import { Catalog } from './catalog';
@@ -37,7 +37,7 @@ export async function pushCatalog(settings: FleetSettings, localFile = path.join
   const staged = tempSibling(path.join(stagingDir, 'catalog.push.db'));
   const client = createClient({ url: `${target.syncUrl}/`, authToken: target.authToken });
   try {
-    await LocalEngine.copyConsistently(localFile, staged);
+    await consistentCopy(localFile, staged);
     // Opening it as a catalog brings the snapshot to the current schema.
     new Catalog({ kind: 'file', file: staged }).close();
     const rows = countRows(staged);

@@ -1,7 +1,7 @@
 import { createClient, LibsqlError, type Client } from '@libsql/client';
 import Libsql from 'libsql';
 import { SiloError } from '../errors';
-import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, OpenedCatalogDb } from './catalog-db';
+import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, OpenedCatalogDb } from './catalog-db-types';
 import { claimReplicaSlot } from './replica-slot';
 
 type TursoLocation = Extract<CatalogLocation, { kind: 'turso' }>;

@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Region } from '../config';
+import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, writingAt } from '../disk-space';
@@ -12,17 +13,9 @@ import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, typ
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, makePrivateDir } from '../permissions';
-import { tokenAlive } from '../processes';
-import {
-  SIDECARS,
-  isTempFile,
-  publish,
-  removeDatabaseFiles,
-  removeWithTemps,
-  tempOwner,
-  tempSibling,
-  tenantPath,
-} from './local-files';
+import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
+import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
+import { abandonedTempsIn, listDir, stagingDirOf, stagingLeftovers } from './staging';
 
 export interface LocalEngineOptions {
   /** Where migrated template databases are kept (schema only, no tenant data). */
@@ -36,14 +29,16 @@ export interface LocalEngineOptions {
 
 const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
 
+/** What local files offer: Silo backs them up itself; no history, usage counters or plan quota. */
+export const LOCAL_CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
+
 /**
  * The embedded default: one SQLite file per instance on this machine, through better-sqlite3.
  * New databases are copies of a template already at the latest schema; clones and exports
  * are file copies taken under the source's write lock, after a checkpoint on a second connection.
  */
 export class LocalEngine implements Engine {
-  static readonly CAPABILITIES: EngineCapabilities = { backups: true, pointInTime: false, usageMetrics: false, databaseQuota: false };
-  readonly capabilities = LocalEngine.CAPABILITIES;
+  readonly capabilities = LOCAL_CAPABILITIES;
   readonly kind = 'local';
   readonly #templatesDir: string;
   readonly #regions: ReadonlyMap<string, Region>;
@@ -58,8 +53,7 @@ export class LocalEngine implements Engine {
     snapshot: (url, destPath, clock) =>
       writingAt(path.dirname(destPath), async () => {
         this.#ensureDir(path.dirname(destPath));
-        const { token, at } = await consistentCopy(this.pathOf(url), destPath, clock);
-        return { changeToken: token, takenAt: at };
+        return consistentCopy(this.pathOf(url), destPath, clock);
       }),
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
@@ -114,29 +108,12 @@ export class LocalEngine implements Engine {
     await this.#copyInto(this.pathOf(url), destPath, false);
   }
 
-  /** A consistent copy of any SQLite file we own; returns its change token. */
-  static async copyConsistently(source: string, dest: string): Promise<string> {
-    return (await consistentCopy(source, dest)).token;
-  }
-
-  /** A consistent copy and its time, `clock` read while the copy's lock was held (the catalog's backups). */
-  static async snapshotFile(source: string, dest: string, clock: () => number): Promise<{ changeToken: string; takenAt: number }> {
-    const { token, at } = await consistentCopy(source, dest, clock);
-    return { changeToken: token, takenAt: at };
-  }
-
-  static changeTokenOf(file: string): string | undefined {
-    return changeToken(file);
-  }
-
-  /** Returns the source's change token as it was when the copy was taken. */
-  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<string> {
+  async #copyInto(source: string, destPath: string, ownsSidecars: boolean): Promise<void> {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      const { token } = await consistentCopy(source, temp);
+      await consistentCopy(source, temp);
       publish(temp, destPath, { ownsSidecars });
-      return token;
     } catch (error) {
       removeDatabaseFiles(temp);
       throw diskFullError(error, path.dirname(destPath));
@@ -262,32 +239,24 @@ export class LocalEngine implements Engine {
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
     const databases: string[] = [];
     const leftovers: string[] = [];
-    const consider = (file: string, region?: Region): void => {
-      if (isTempFile(file)) {
-        const owner = tempOwner(file);
-        if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
-      } else if (file.endsWith('.db') && region) {
-        databases.push(urlOf(region, file));
-      } else {
-        const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
-        if (sidecar && !existsSync(file.slice(0, -sidecar.length))) leftovers.push(file);
-      }
-    };
     for (const region of regions) {
       const tenantsDir = path.join(region.dataDir, 'tenants');
       for (const shard of listDir(tenantsDir)) {
-        for (const entry of listDir(path.join(tenantsDir, shard))) consider(path.join(tenantsDir, shard, entry), region);
-      }
-      for (const entry of listDir(this.stagingDir(region))) {
-        const file = path.join(this.stagingDir(region), entry);
-        if (isTempFile(file)) consider(file);
+        for (const entry of listDir(path.join(tenantsDir, shard))) {
+          const file = path.join(tenantsDir, shard, entry);
+          // A temp file of a live process is work in progress: neither a database nor a leftover.
+          if (isTempFile(file)) {
+            if (isAbandonedTemp(file)) leftovers.push(file);
+          } else if (entry.endsWith('.db')) {
+            databases.push(urlOf(region, file));
+          } else if (isOrphanSidecar(file)) {
+            leftovers.push(file);
+          }
+        }
       }
     }
-    // A process killed while building a template leaves its temp file here.
-    for (const entry of listDir(this.#templatesDir)) {
-      const file = path.join(this.#templatesDir, entry);
-      if (isTempFile(file)) consider(file);
-    }
+    // A process killed while building a template leaves its temp file there.
+    leftovers.push(...stagingLeftovers(regions), ...abandonedTempsIn(this.#templatesDir));
     return { databases, leftovers };
   }
 
@@ -296,7 +265,7 @@ export class LocalEngine implements Engine {
   }
 
   stagingDir(region: Region): string {
-    return path.join(region.dataDir, 'staging');
+    return stagingDirOf(region);
   }
 
   async close(): Promise<void> {
@@ -334,190 +303,6 @@ export class LocalEngine implements Engine {
   }
 }
 
-/**
- * A consistent copy of a live database in bounded time, whatever the write load (ADR 0004).
- * Holding the write lock (`BEGIN IMMEDIATE`) on one connection, a second connection runs a
- * passive checkpoint: no commit can land meanwhile, so it moves every frame of the WAL into the
- * main file, which alone is then the whole database and is copied. If a reader in another
- * process still uses older frames, or another process is checkpointing, it stops short; then the main file and the WAL
- * are copied together (neither the WAL's reset nor a TRUNCATE checkpoint can run without the
- * lock, and pages a checkpoint writes meanwhile are in the copied WAL too, which wins) and the
- * WAL is folded into the copy outside the lock. A passive checkpoint before the lock does most
- * of the work, so writers wait only for the last frames and the file copy (milliseconds;
- * busy_timeout is 5 s); readers are never blocked. Waiting for an empty WAL instead starves
- * under continuous writes (they never leave one), and SQLite's backup API restarts on every
- * write from another process (DESIGN §4), so neither is used.
- */
-async function consistentCopy(source: string, dest: string, clock: () => number = Date.now): Promise<{ token: string; at: number }> {
-  const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
-  let copied: { token: string; at: number; wal: boolean };
-  try {
-    const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
-    try {
-      checkpointer.pragma('wal_checkpoint(PASSIVE)');
-      // The lock is taken and released in one synchronous run: nothing else in this process
-      // (another copy, an app handle's write) can run while it is held and block on it.
-      copied = await withWriteLock(db, () => {
-        const result = checkpointUnderLock(checkpointer);
-        // No writer can commit while we hold the lock: this time and this token describe
-        // exactly the copy (every commit before the time is in it, none after).
-        const at = clock();
-        const token = changeToken(source) ?? '';
-        copyPrivate(source, dest);
-        const wal = !result.complete && fileSize(`${source}-wal`) > 0;
-        if (wal) {
-          // Only the frames in use: a WAL file keeps its size when it restarts from the top.
-          const pageSize = checkpointer.pragma('page_size', { simple: true }) as number;
-          copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
-        }
-        failpoint('clone:during-copy');
-        return { token, at, wal };
-      });
-    } finally {
-      checkpointer.close();
-    }
-  } finally {
-    db.close();
-  }
-  if (copied.wal) foldWal(dest);
-  return { token: copied.token, at: copied.at };
-}
-
-const WAL_HEADER_BYTES = 32;
-const WAL_FRAME_HEADER_BYTES = 24;
-/** Tries of the checkpoint under the lock while another process's checkpoint finishes (1 ms apart). */
-const CHECKPOINT_TRIES = 20;
-/** Tries of the write lock (busy_timeout each) before a copy gives up. */
-const LOCK_TRIES = 3;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * A passive checkpoint on a second connection while the first holds the write lock: complete
- * when it ran (another process's checkpoint may be writing the main file: then it is busy,
- * and is tried again for a few milliseconds) and reached the WAL's end. `frames` is how many
- * frames the WAL holds, when known.
- */
-function checkpointUnderLock(checkpointer: SqliteDatabase): { complete: boolean; frames: number } {
-  let frames = -1;
-  for (let attempt = 0; attempt < CHECKPOINT_TRIES; attempt++) {
-    const [result] = checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-    if (result && result.busy === 0 && result.log >= 0) {
-      frames = result.log;
-      // A reader in another process still uses older frames: waiting would not help.
-      return { complete: result.checkpointed === result.log, frames };
-    }
-    Atomics.wait(pause, 0, 0, 1);
-  }
-  return { complete: false, frames };
-}
-
-/**
- * Runs `work` (synchronous) inside `BEGIN IMMEDIATE`, then rolls back. The lock is tried again
- * if busy_timeout ran out: under continuous writes from other processes SQLite's busy handler
- * (which polls) can miss the moments the lock is free. Each try is bounded. Between tries the
- * event loop runs, so this process's own writers are never stuck behind a copy.
- */
-async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      db.exec('BEGIN IMMEDIATE');
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= LOCK_TRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      continue;
-    }
-    try {
-      return work();
-    } finally {
-      db.exec('ROLLBACK');
-    }
-  }
-}
-
-/** Copies the first `bytes` of a file (all of it if shorter). */
-function copyPrefix(source: string, dest: string, bytes: number): void {
-  if (!Number.isFinite(bytes) || bytes >= fileSize(source)) {
-    copyPrivate(source, dest);
-    return;
-  }
-  const input = openSync(source, 'r');
-  try {
-    const output = openSync(dest, 'w', 0o600);
-    try {
-      const buffer = Buffer.allocUnsafe(1 << 20);
-      for (let offset = 0; offset < bytes; ) {
-        const read = readSync(input, buffer, 0, Math.min(buffer.length, bytes - offset), offset);
-        if (read === 0) break;
-        writeSync(output, buffer, 0, read);
-        offset += read;
-      }
-    } finally {
-      closeSync(output);
-    }
-  } finally {
-    closeSync(input);
-  }
-}
-
-/** Replays a copied WAL into its database file and removes the sidecars: one self-contained file. */
-function foldWal(file: string): void {
-  const db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
-  try {
-    db.pragma('wal_checkpoint(TRUNCATE)');
-  } finally {
-    db.close();
-  }
-  for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
-}
-
-/**
- * Size and modification time of the database file and its WAL. An empty WAL and a missing one
- * mean the same content (SQLite deletes the WAL when the last connection closes), so they
- * share a token and closing a database does not look like a change.
- */
-function changeToken(file: string): string | undefined {
-  let main;
-  try {
-    main = statSync(file, { bigint: true });
-  } catch {
-    return undefined;
-  }
-  let wal = '0';
-  try {
-    const stat = statSync(`${file}-wal`, { bigint: true });
-    if (stat.size > 0n) wal = `${stat.size}@${stat.mtimeNs}`;
-  } catch {
-    // No WAL: everything is in the main file.
-  }
-  return `${main.size}@${main.mtimeNs}/${wal}`;
-}
-
-const REPLACE_ATTEMPTS = 50;
-
-/**
- * Copies every page of `source` into the live database `target` with SQLite's backup API. The
- * destination's write lock is held from the first page to the commit, so other connections
- * (in any process) see the old content or the new one; their handles stay valid.
- */
-async function replaceContent(source: string, target: string): Promise<void> {
-  const db = openReadOnly(source);
-  try {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        // After the first (locking) step, copy everything in one step: one transaction.
-        await db.backup(target, { progress: () => 0x7fffffff });
-        return;
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || attempt >= REPLACE_ATTEMPTS) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } finally {
-    db.close();
-  }
-}
-
 /** The instance name in a local database URL (its file name), for messages. */
 function instanceNameOf(url: string): string {
   return URL_PATTERN.exec(url)?.[3] ?? url;
@@ -535,10 +320,17 @@ function fileSize(file: string): number {
   }
 }
 
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
+/**
+ * Tenant files are spread over 256 sub-folders by a hash of the name, so no folder holds more
+ * than a few hundred entries even at 100,000 instances.
+ */
+function tenantPath(regionDir: string, name: string): string {
+  const shard = createHash('sha256').update(name).digest('hex').slice(0, 2);
+  return path.join(regionDir, 'tenants', shard, `${name}.db`);
+}
+
+/** A WAL, shared-memory or journal file whose database is gone. */
+function isOrphanSidecar(file: string): boolean {
+  const sidecar = SIDECARS.find((suffix) => file.endsWith(`.db${suffix}`));
+  return sidecar !== undefined && !existsSync(file.slice(0, -sidecar.length));
 }

@@ -1,9 +1,20 @@
 import path from 'node:path';
 import type { FleetSettings } from '../config';
 import type { Engine } from '../engine';
-import { LocalEngine } from './local-engine';
+import { LOCAL_CAPABILITIES, LocalEngine, type LocalEngineOptions } from './local-engine';
 import { RoutingEngine } from './routing-engine';
 import { TursoEngine } from './turso-engine';
+
+/**
+ * The engines' front door: the only module of engines/ (with turso-config.ts, the settings, and
+ * turso-shared.ts, the Turso client pieces the catalog and residency use) that code outside
+ * engines/ may import (eslint.config.js enforces it). Everything else in engines/ is an engine's
+ * internals. The engine classes are re-exported for callers that build or recognise one
+ * themselves (the package's index for tests and the CLI, silo move).
+ */
+export { LocalEngine, RoutingEngine, TursoEngine };
+export type { LocalEngineOptions };
+export type { TursoEngineOptions } from './turso-engine';
 
 /** The engine the settings ask for (SILO_ENGINE), ready to serve. */
 export async function openEngine(settings: FleetSettings, warn?: (message: string) => void): Promise<Engine> {
@@ -15,7 +26,6 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       maxBytes: settings.instanceMaxBytes,
     });
   if (settings.engineKind === 'turso' && settings.turso) {
-    // Instances still on local files (not yet moved: silo move) keep being served from them.
     const turso = await TursoEngine.open({
       settings: settings.turso,
       regions: settings.regions,
@@ -23,7 +33,15 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       maxBytes: settings.instanceMaxBytes,
       ...(warn ? { warn } : {}),
     });
-    return new RoutingEngine(turso, { kind: 'local', capabilities: LocalEngine.CAPABILITIES, open: local });
+    return withLocalFiles(turso, local);
   }
   return local();
+}
+
+/**
+ * `primary` for new databases, and local files (opened on first use) for instances not moved
+ * to it yet (silo move): what SILO_ENGINE=turso serves.
+ */
+export function withLocalFiles(primary: Engine, openLocal: () => LocalEngine): RoutingEngine {
+  return new RoutingEngine(primary, { kind: 'local', capabilities: LOCAL_CAPABILITIES, open: openLocal });
 }

@@ -1,5 +1,5 @@
-import type { Region } from '../config';
-import type { DatabaseQuota, Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Region } from '../regions';
+import type { DatabaseQuota, Engine, EngineKind, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError } from '../errors';
 import type { TenantSchema } from '../schema';
 
@@ -13,7 +13,7 @@ import type { TenantSchema } from '../schema';
  * pays for it.
  */
 export class RoutingEngine implements Engine {
-  readonly kind: string;
+  readonly kind: EngineKind;
   /** What either engine offers: each call goes to the engine of its URL, which may or may not have it. */
   readonly capabilities: EngineCapabilities;
   /**
@@ -22,14 +22,18 @@ export class RoutingEngine implements Engine {
    * (no change token), exactly as it is when that engine serves alone.
    */
   readonly backups: EngineBackupSupport | undefined;
+  // The optional members exist exactly when `capabilities` says so (the contract suite checks it).
+  readonly cloneAt: Engine['cloneAt'];
+  readonly usageMetrics: Engine['usageMetrics'];
+  readonly databaseQuota: Engine['databaseQuota'];
   readonly #primary: Engine;
-  readonly #secondaryKind: string;
+  readonly #secondaryKind: EngineKind;
   readonly #openSecondary: () => Engine;
   #secondary: Engine | undefined;
   /** Which engine reported each leftover, so removing it goes to the same one. */
   readonly #leftoverOwners = new Map<string, Engine>();
 
-  constructor(primary: Engine, secondary: { kind: string; capabilities: EngineCapabilities; open: () => Engine }) {
+  constructor(primary: Engine, secondary: { kind: EngineKind; capabilities: EngineCapabilities; open: () => Engine }) {
     this.kind = primary.kind;
     this.#primary = primary;
     this.#secondaryKind = secondary.kind;
@@ -43,10 +47,13 @@ export class RoutingEngine implements Engine {
       databaseQuota: a.databaseQuota || b.databaseQuota,
     };
     this.backups = this.capabilities.backups ? this.#routedBackups() : undefined;
+    this.cloneAt = this.capabilities.pointInTime ? (sourceUrl, targetUrl, at) => this.#cloneAt(sourceUrl, targetUrl, at) : undefined;
+    this.usageMetrics = this.capabilities.usageMetrics ? (url) => this.#usageMetrics(url) : undefined;
+    this.databaseQuota = this.capabilities.databaseQuota ? () => this.#databaseQuota() : undefined;
   }
 
   /** The quota of the engine new databases go to (the primary): bulk operations create there. */
-  async databaseQuota(): Promise<DatabaseQuota> {
+  async #databaseQuota(): Promise<DatabaseQuota> {
     if (!this.#primary.databaseQuota) return { plan: 'none', limit: undefined, used: undefined };
     return this.#primary.databaseQuota();
   }
@@ -60,12 +67,16 @@ export class RoutingEngine implements Engine {
     };
     return {
       changeToken: (url) => supportOf(url)?.changeToken(url),
-      snapshot: (url, destPath, clock) => required(url).snapshot(url, destPath, clock),
-      replaceContent: (url, sourcePath) => required(url).replaceContent(url, sourcePath),
+      // async: a database its engine does not back up is a rejected promise, not a synchronous throw.
+      snapshot: async (url, destPath, clock) => required(url).snapshot(url, destPath, clock),
+      replaceContent: async (url, sourcePath) => required(url).replaceContent(url, sourcePath),
     };
   }
 
-  /** The engine of this kind, for operations that work on both sides (silo move). */
+  /**
+   * The engine of this kind, for operations that work on both sides (silo move). Takes any
+   * string because callers pass the kind a catalog row records; an unknown one has no engine.
+   */
   engineOfKind(kind: string): Engine | undefined {
     if (kind === this.#primary.kind) return this.#primary;
     return kind === this.#secondaryKind ? this.#secondaryEngine() : undefined;
@@ -83,7 +94,7 @@ export class RoutingEngine implements Engine {
     return this.#sameEngine(sourceUrl, targetUrl).clone(sourceUrl, targetUrl);
   }
 
-  cloneAt(sourceUrl: string, targetUrl: string, at: Date): Promise<void> {
+  #cloneAt(sourceUrl: string, targetUrl: string, at: Date): Promise<void> {
     const engine = this.#sameEngine(sourceUrl, targetUrl);
     if (!engine.cloneAt) {
       throw new SiloError('INVALID_INPUT', `The ${engine.kind} engine keeps no history, so it cannot clone as of a past time.`);
@@ -111,7 +122,7 @@ export class RoutingEngine implements Engine {
     return this.#of(url).sizeOf(url);
   }
 
-  async usageMetrics(url: string): Promise<Record<string, number>> {
+  async #usageMetrics(url: string): Promise<Record<string, number>> {
     const engine = this.#of(url);
     return engine.usageMetrics ? engine.usageMetrics(url) : {};
   }

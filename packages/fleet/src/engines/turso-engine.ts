@@ -1,12 +1,12 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
-import type { Region } from '../config';
+import type { Region } from '../regions';
 import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
-import { tokenAlive } from '../processes';
 import type { TenantSchema } from '../schema';
-import { isTempFile, publish, removeDatabaseFiles, tempOwner, tempSibling } from './local-files';
+import { publish, removeDatabaseFiles, tempSibling } from '../files';
+import { stagingDirOf, stagingLeftovers } from './staging';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
@@ -343,15 +343,7 @@ export class TursoEngine implements Engine {
         databases.push(tursoUrl({ group, database: name }));
       }
     }
-    const leftovers: string[] = this.#pendingDeletes.names().map((name) => `${PENDING_DELETE}${name}`);
-    for (const region of regions) {
-      for (const entry of listDir(this.stagingDir(region))) {
-        const file = path.join(this.stagingDir(region), entry);
-        if (!isTempFile(file)) continue;
-        const owner = tempOwner(file);
-        if (owner === undefined || !tokenAlive(owner)) leftovers.push(file);
-      }
-    }
+    const leftovers = [...this.#pendingDeletes.names().map((name) => `${PENDING_DELETE}${name}`), ...stagingLeftovers(regions)];
     return { databases, leftovers };
   }
 
@@ -367,7 +359,7 @@ export class TursoEngine implements Engine {
 
   /** Exports and imports are staged on this machine, in a folder of a region of the instance's jurisdiction. */
   stagingDir(region: Region): string {
-    return path.join(region.dataDir, 'staging');
+    return stagingDirOf(region);
   }
 
   async close(): Promise<void> {
@@ -642,14 +634,6 @@ function withFile<T>(file: string, work: (db: SqliteDatabase) => T): T {
 
 function firstValue(result: ResultSet | undefined): unknown {
   return result?.rows[0]?.[0] ?? null;
-}
-
-function listDir(dir: string): string[] {
-  try {
-    return readdirSync(dir);
-  } catch {
-    return [];
-  }
 }
 
 /** A database's address without scheme or trailing slash, to compare a Hostname with a URL. */

@@ -1,13 +1,12 @@
-import { quotaWarning } from '../engines/turso-quota';
+import { quotaWarning } from '../engines/turso-shared';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import { mapUnordered } from '../concurrency';
 import type { Region } from '../config';
 import type { Engine, TenantConnection } from '../engine';
-import { LocalEngine } from '../engines/local-engine';
-import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../engines/local-files';
-import { RoutingEngine } from '../engines/routing-engine';
+import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
+import { LocalEngine, RoutingEngine } from '../engines/open-engine';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
 import type { Regions } from '../regions';

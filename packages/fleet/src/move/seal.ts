@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { Statement, TenantConnection } from '../engine';
-import { isVersionTable, VERSION_TABLE } from '../engines/version-table';
+import { isVersionTable, VERSION_TABLE } from '../engines/turso-shared';
 
 /**
  * Sealing makes a local database refuse every write while it is being moved, in the file

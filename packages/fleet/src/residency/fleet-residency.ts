@@ -1,7 +1,6 @@
 import type { Catalog } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
-import { TursoPlatform } from '../engines/turso-platform';
-import { SecretScrubber } from '../engines/turso-secrets';
+import { SecretScrubber, TursoPlatform } from '../engines/turso-shared';
 import { buildResidency, type ResidencyHost, type ResidencyListing, type ResidencyOptions } from './residency';
 import { residencyReportFile, writeResidencyReport, type ResidencyReportFile, type WrittenReport } from './report';
 

@@ -6,7 +6,7 @@ import type { FleetSettings, Region } from '../config';
 import { errorMessage } from '../errors';
 import { describeLocation, type BackupLocation, type S3Location } from '../backups/backup-config';
 import { S3Store } from '../backups/s3-store';
-import { isTempFile, tempOwner } from '../engines/local-files';
+import { isTempFile, tempOwner } from '../files';
 import { tokenAlive } from '../processes';
 import { filesystemOf, readMounts, type Filesystem } from './mounts';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Engine } from '../engine';
-import { tempSibling } from '../engines/local-files';
+import { tempSibling } from '../files';
 import { validateName } from '../names';
 import { makePrivateDir } from '../permissions';
 import type { Regions } from '../regions';

@@ -1,21 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { PROCESS_TOKEN } from '../processes';
+import { PROCESS_TOKEN, tokenAlive } from './processes';
+
+/**
+ * Durable file primitives for every module that writes database files: the engines, backups,
+ * the catalog push, silo move. A file is built under a temp sibling named after this process and
+ * published whole, so a crash leaves either nothing or a temp name that reconciliation can
+ * attribute to a dead process. Nothing here knows where an engine keeps its databases.
+ */
 
 /** Files SQLite may keep beside a database. */
 export const SIDECARS = ['-wal', '-shm', '-journal'] as const;
 
 const TEMP_MARKER = '.tmp-';
-
-/**
- * Tenant files are spread over 256 sub-folders by a hash of the name, so no folder holds more
- * than a few hundred entries even at 100,000 instances.
- */
-export function tenantPath(regionDir: string, name: string): string {
-  const shard = createHash('sha256').update(name).digest('hex').slice(0, 2);
-  return path.join(regionDir, 'tenants', shard, `${name}.db`);
-}
 
 /** A temporary sibling tagged with this process, so reconciliation can tell live work from leftovers. */
 export function tempSibling(file: string): string {
@@ -86,4 +84,11 @@ export function publish(temp: string, file: string, options: { ownsSidecars: boo
   fsyncFile(temp);
   if (options.ownsSidecars) for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
   renameSync(temp, file);
+}
+
+/** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */
+export function isAbandonedTemp(file: string): boolean {
+  if (!isTempFile(file)) return false;
+  const owner = tempOwner(file);
+  return owner === undefined || !tokenAlive(owner);
 }

@@ -1,0 +1,212 @@
+import { closeSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { failpoint } from './failpoints';
+import { SIDECARS } from './files';
+import { copyPrivate } from './permissions';
+import { TENANT_PRAGMAS, openReadOnly, openSqlite, type SqliteDatabase } from './sqlite';
+
+/**
+ * SQLite snapshot primitives for files of ours on this machine: a consistent copy of a live
+ * database, the cheap token that tells whether it changed, and replacing its content in one
+ * transaction. The local engine serves tenants with them; the catalog's backups and push, which
+ * are no engine's databases, use them directly.
+ */
+
+/** A copy and the moment it describes: every commit before `takenAt` is in it, none after. */
+export interface ConsistentCopy {
+  /** The source's change token read while the copy's lock was held. */
+  readonly changeToken: string;
+  /** `clock` read at that same moment. */
+  readonly takenAt: number;
+}
+
+/**
+ * A consistent copy of a live database in bounded time, whatever the write load (ADR 0004).
+ * Holding the write lock (`BEGIN IMMEDIATE`) on one connection, a second connection runs a
+ * passive checkpoint: no commit can land meanwhile, so it moves every frame of the WAL into the
+ * main file, which alone is then the whole database and is copied. If a reader in another
+ * process still uses older frames, or another process is checkpointing, it stops short; then the main file and the WAL
+ * are copied together (neither the WAL's reset nor a TRUNCATE checkpoint can run without the
+ * lock, and pages a checkpoint writes meanwhile are in the copied WAL too, which wins) and the
+ * WAL is folded into the copy outside the lock. A passive checkpoint before the lock does most
+ * of the work, so writers wait only for the last frames and the file copy (milliseconds;
+ * busy_timeout is 5 s); readers are never blocked. Waiting for an empty WAL instead starves
+ * under continuous writes (they never leave one), and SQLite's backup API restarts on every
+ * write from another process (DESIGN §4), so neither is used.
+ */
+export async function consistentCopy(source: string, dest: string, clock: () => number = Date.now): Promise<ConsistentCopy> {
+  const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
+  let copied: { token: string; at: number; wal: boolean };
+  try {
+    const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
+    try {
+      checkpointer.pragma('wal_checkpoint(PASSIVE)');
+      // The lock is taken and released in one synchronous run: nothing else in this process
+      // (another copy, an app handle's write) can run while it is held and block on it.
+      copied = await withWriteLock(db, () => {
+        const result = checkpointUnderLock(checkpointer);
+        // No writer can commit while we hold the lock: this time and this token describe
+        // exactly the copy (every commit before the time is in it, none after).
+        const at = clock();
+        const token = changeToken(source) ?? '';
+        copyPrivate(source, dest);
+        const wal = !result.complete && fileSize(`${source}-wal`) > 0;
+        if (wal) {
+          // Only the frames in use: a WAL file keeps its size when it restarts from the top.
+          const pageSize = checkpointer.pragma('page_size', { simple: true }) as number;
+          copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
+        }
+        failpoint('clone:during-copy');
+        return { token, at, wal };
+      });
+    } finally {
+      checkpointer.close();
+    }
+  } finally {
+    db.close();
+  }
+  if (copied.wal) foldWal(dest);
+  return { changeToken: copied.token, takenAt: copied.at };
+}
+
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_HEADER_BYTES = 24;
+/** Tries of the checkpoint under the lock while another process's checkpoint finishes (1 ms apart). */
+const CHECKPOINT_TRIES = 20;
+/** Tries of the write lock (busy_timeout each) before a copy gives up. */
+const LOCK_TRIES = 3;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * A passive checkpoint on a second connection while the first holds the write lock: complete
+ * when it ran (another process's checkpoint may be writing the main file: then it is busy,
+ * and is tried again for a few milliseconds) and reached the WAL's end. `frames` is how many
+ * frames the WAL holds, when known.
+ */
+function checkpointUnderLock(checkpointer: SqliteDatabase): { complete: boolean; frames: number } {
+  let frames = -1;
+  for (let attempt = 0; attempt < CHECKPOINT_TRIES; attempt++) {
+    const [result] = checkpointer.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    if (result && result.busy === 0 && result.log >= 0) {
+      frames = result.log;
+      // A reader in another process still uses older frames: waiting would not help.
+      return { complete: result.checkpointed === result.log, frames };
+    }
+    Atomics.wait(pause, 0, 0, 1);
+  }
+  return { complete: false, frames };
+}
+
+/**
+ * Runs `work` (synchronous) inside `BEGIN IMMEDIATE`, then rolls back. The lock is tried again
+ * if busy_timeout ran out: under continuous writes from other processes SQLite's busy handler
+ * (which polls) can miss the moments the lock is free. Each try is bounded. Between tries the
+ * event loop runs, so this process's own writers are never stuck behind a copy.
+ */
+async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || attempt >= LOCK_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      continue;
+    }
+    try {
+      return work();
+    } finally {
+      db.exec('ROLLBACK');
+    }
+  }
+}
+
+/** Copies the first `bytes` of a file (all of it if shorter). */
+function copyPrefix(source: string, dest: string, bytes: number): void {
+  if (!Number.isFinite(bytes) || bytes >= fileSize(source)) {
+    copyPrivate(source, dest);
+    return;
+  }
+  const input = openSync(source, 'r');
+  try {
+    const output = openSync(dest, 'w', 0o600);
+    try {
+      const buffer = Buffer.allocUnsafe(1 << 20);
+      for (let offset = 0; offset < bytes; ) {
+        const read = readSync(input, buffer, 0, Math.min(buffer.length, bytes - offset), offset);
+        if (read === 0) break;
+        writeSync(output, buffer, 0, read);
+        offset += read;
+      }
+    } finally {
+      closeSync(output);
+    }
+  } finally {
+    closeSync(input);
+  }
+}
+
+/** Replays a copied WAL into its database file and removes the sidecars: one self-contained file. */
+function foldWal(file: string): void {
+  const db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+  for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
+}
+
+/**
+ * Size and modification time of the database file and its WAL. An empty WAL and a missing one
+ * mean the same content (SQLite deletes the WAL when the last connection closes), so they
+ * share a token and closing a database does not look like a change.
+ */
+export function changeToken(file: string): string | undefined {
+  let main;
+  try {
+    main = statSync(file, { bigint: true });
+  } catch {
+    return undefined;
+  }
+  let wal = '0';
+  try {
+    const stat = statSync(`${file}-wal`, { bigint: true });
+    if (stat.size > 0n) wal = `${stat.size}@${stat.mtimeNs}`;
+  } catch {
+    // No WAL: everything is in the main file.
+  }
+  return `${main.size}@${main.mtimeNs}/${wal}`;
+}
+
+const REPLACE_ATTEMPTS = 50;
+
+/**
+ * Copies every page of `source` into the live database `target` with SQLite's backup API. The
+ * destination's write lock is held from the first page to the commit, so other connections
+ * (in any process) see the old content or the new one; their handles stay valid.
+ */
+export async function replaceContent(source: string, target: string): Promise<void> {
+  const db = openReadOnly(source);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // After the first (locking) step, copy everything in one step: one transaction.
+        await db.backup(target, { progress: () => 0x7fffffff });
+        return;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if ((code !== 'SQLITE_BUSY' && code !== 'SQLITE_LOCKED') || attempt >= REPLACE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+  } finally {
+    db.close();
+  }
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
