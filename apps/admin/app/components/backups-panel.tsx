@@ -1,8 +1,9 @@
+import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useRef, useState } from 'react';
 import { Form } from 'react-router';
 import { CsrfField } from './csrf';
 import { useHydrated } from './hydrated';
-import { formatBytes, relativeTime } from '../lib/format';
+import { relativeTime } from '../lib/format';
 import { REASON_LABELS, formatInterval, pointTime, type BackupAction, type BackupPanelView } from '../lib/backups';
 
 interface Props {

@@ -1,8 +1,8 @@
+import { formatCount } from '@silo/fleet/format';
 import { Form, Link, useSearchParams } from 'react-router';
 import type { Route } from './+types/audit';
 import { getFleet } from '../lib/fleet.server';
 import { AuditTable } from '../components/audit-table';
-import { formatCount } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit log · Silo admin' }];
 

@@ -1,3 +1,4 @@
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useEffect, useRef } from 'react';
 import { Form, Link, data, useActionData, useNavigation } from 'react-router';
 import type { Route } from './+types/backups';
@@ -5,7 +6,7 @@ import { getFleet } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { backupsPage } from '../lib/backups.server';
 import { formatInterval, pointTime } from '../lib/backups';
-import { formatCount, formatDate, formatDuration, relativeTime } from '../lib/format';
+import { formatDate, relativeTime } from '../lib/format';
 import { CsrfField } from '../components/csrf';
 import { useLiveRevalidate } from '../components/live';
 import { useSticky } from '../components/sticky';

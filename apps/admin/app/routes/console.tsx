@@ -1,3 +1,4 @@
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef, useState } from 'react';
 import { Form, Link, data, useNavigation, useSubmit } from 'react-router';
 import { isSiloError } from '@silo/fleet';
@@ -8,7 +9,7 @@ import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
 import { SqlEditor, setEditorText } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
-import { formatCount, formatDuration, relativeTime } from '../lib/format';
+import { relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
 

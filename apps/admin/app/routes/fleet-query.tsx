@@ -1,3 +1,4 @@
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef, useState } from 'react';
 import { Form } from 'react-router';
 import type { Route } from './+types/fleet-query';
@@ -10,7 +11,6 @@ import { CsrfField, useShell } from '../components/csrf';
 import { SqlEditor } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
 import { SelectField, choicesOf, regionChoices } from '../components/select-field';
-import { formatCount, formatDuration } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Fleet query · Silo admin' }];
 

@@ -1,3 +1,4 @@
+import { formatBytes, formatCount } from '@silo/fleet/format';
 import { Form, Link, data, redirect, useActionData, useNavigation } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/instance';
@@ -9,7 +10,7 @@ import { CsrfField } from '../components/csrf';
 import { StateBadge } from '../components/state-badge';
 import { AuditTable } from '../components/audit-table';
 import { useLiveRevalidate } from '../components/live';
-import { formatBytes, formatCount, formatDate, relativeTime } from '../lib/format';
+import { formatDate, relativeTime } from '../lib/format';
 import { backupAction, backupPanel } from '../lib/backups.server';
 import type { BackupAction } from '../lib/backups';
 import { BackupsPanel } from '../components/backups-panel';

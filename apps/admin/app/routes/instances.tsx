@@ -1,3 +1,4 @@
+import { formatBytes, formatCount } from '@silo/fleet/format';
 import { useMemo } from 'react';
 import { Form, Link, data, redirect, useActionData, useNavigation, useSearchParams, useSubmit } from 'react-router';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
@@ -14,7 +15,7 @@ import { CsrfField } from '../components/csrf';
 import { StateBadge } from '../components/state-badge';
 import { SelectField, choicesOf, regionChoices } from '../components/select-field';
 import { useLiveRevalidate } from '../components/live';
-import { formatBytes, formatCount, formatDate, relativeTime } from '../lib/format';
+import { formatDate, relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Silo admin' }];
 

@@ -1,10 +1,10 @@
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useState } from 'react';
 import { useRevalidator } from 'react-router';
 import type { Route } from './+types/migrations';
 import { getFleet } from '../lib/fleet.server';
 import { readNdjson, type MigrateEvent, type MigrationRow } from '../lib/ndjson';
 import { useShell } from '../components/csrf';
-import { formatCount, formatDuration } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Migrations · Silo admin' }];
 

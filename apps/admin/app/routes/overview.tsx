@@ -1,8 +1,8 @@
+import { formatBytes, formatCount } from '@silo/fleet/format';
 import { Link } from 'react-router';
 import type { Route } from './+types/overview';
 import { getFleet } from '../lib/fleet.server';
 import { STATES } from '../lib/instances';
-import { formatBytes, formatCount } from '../lib/format';
 import { ActivityChart, type DayPoint } from '../components/activity-chart';
 import { useLiveRevalidate } from '../components/live';
 

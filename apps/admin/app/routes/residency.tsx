@@ -1,9 +1,9 @@
+import { formatBytes } from '@silo/fleet/format';
 import { Form, Link, useNavigation } from 'react-router';
 import type { ResidencyListing, ResidencyPlace } from '@silo/fleet';
 import type { Route } from './+types/residency';
 import { getFleet } from '../lib/fleet.server';
 import { residencyPage } from '../lib/residency.server';
-import { formatBytes } from '../lib/format';
 import { CsrfField } from '../components/csrf';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Residency · Silo admin' }];
