@@ -2,7 +2,7 @@ import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useEffect, useRef } from 'react';
 import { Form, Link, data, useActionData, useNavigation } from 'react-router';
 import type { Route } from './+types/backups';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { backupsPage } from '../lib/backups.server';
 import { formatInterval, pointTime } from '../lib/backups';
@@ -16,13 +16,13 @@ export const meta: Route.MetaFunction = () => [{ title: 'Backups · Silo admin' 
 /** More than this many instances restored in one request would hold the page for minutes: the CLI is for that. */
 const MAX_SAMPLE = 100;
 
-export async function loader() {
-  return backupsPage(await getFleet());
+export function loader({ context }: Route.LoaderArgs) {
+  return backupsPage(context.get(fleetContext));
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const raw = field(form, 'sample');
   const sample = Number(raw);

@@ -2,7 +2,7 @@ import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef, useState } from 'react';
 import { Form } from 'react-router';
 import type { Route } from './+types/fleet-query';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, smallForm } from '../lib/http.server';
 import { countTargets, parseFleetQuery } from '../lib/fleet-query.server';
 import { toRows } from '../lib/results.server';
@@ -14,8 +14,8 @@ import { SelectField, choicesOf, regionChoices } from '../components/select-fiel
 
 export const meta: Route.MetaFunction = () => [{ title: 'Fleet query · Silo admin' }];
 
-export async function loader() {
-  const fleet = await getFleet();
+export function loader({ context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   return {
     jurisdictions: fleet.regions.jurisdictions,
     regions: fleet.regions.all.map((r) => ({ id: r.id, jurisdiction: r.jurisdiction })),
@@ -39,7 +39,7 @@ interface Run {
 /** Without JavaScript the form posts here and the whole result comes back at once. */
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   const run: Run = { total: countTargets(fleet, filter), ok: [], errors: [], finished: true };
   const started = performance.now();

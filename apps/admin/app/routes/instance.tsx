@@ -2,7 +2,7 @@ import { formatBytes, formatCount } from '@silo/fleet/format';
 import { Form, Link, data, redirect, useActionData, useNavigation } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/instance';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { adminConfig } from '../lib/config.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { toRowView } from '../lib/instances.server';
@@ -18,8 +18,8 @@ import { useSticky } from '../components/sticky';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
 
-export async function loader({ params, request }: Route.LoaderArgs) {
-  const fleet = await getFleet();
+export async function loader({ params, request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   let details;
   try {
     details = fleet.get(params.name);
@@ -52,7 +52,7 @@ function noticeOf(search: URLSearchParams): string | null {
 
 export async function action({ params, request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const intent = field(form, 'intent');
   const options = { actor: admin.actor };

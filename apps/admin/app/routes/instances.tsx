@@ -5,7 +5,7 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable, type So
 import type { Route } from './+types/instances';
 import type { Fleet } from '@silo/fleet';
 import { isMultipartForm, type AdminSession } from '../lib/auth.server';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../lib/instances.server';
 import { withUpload, type UploadedFile } from '../lib/upload.server';
@@ -19,8 +19,8 @@ import { formatDate, relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Silo admin' }];
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const fleet = await getFleet();
+export function loader({ request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   const params = parseListParams(new URL(request.url), fleet);
   const page = fleet.list(toListQuery(params));
   return {
@@ -40,7 +40,7 @@ type ActionResult = { intent: 'create' | 'import'; error: string; code: string; 
 
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   if (isMultipartForm(request)) {
     // The import form: its file streams into a temp file in the target region's staging folder
     // (from the jurisdiction and region fields before it) that lives only while `act` runs.

@@ -2,14 +2,14 @@ import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useState } from 'react';
 import { useRevalidator } from 'react-router';
 import type { Route } from './+types/migrations';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { readNdjson, type MigrateEvent, type MigrationRow } from '../lib/ndjson';
 import { useShell } from '../components/csrf';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Migrations · Silo admin' }];
 
-export async function loader() {
-  const fleet = await getFleet();
+export function loader({ context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   return { status: fleet.migrationStatus(), migrations: fleet.schema.migrations.map((m) => ({ version: m.version, name: m.name })) };
 }
 

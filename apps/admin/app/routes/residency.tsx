@@ -2,7 +2,7 @@ import { formatBytes } from '@silo/fleet/format';
 import { Form, Link, useNavigation } from 'react-router';
 import type { ResidencyListing, ResidencyPlace } from '@silo/fleet';
 import type { Route } from './+types/residency';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { residencyPage } from '../lib/residency.server';
 import { CsrfField } from '../components/csrf';
 
@@ -12,9 +12,9 @@ export const meta: Route.MetaFunction = () => [{ title: 'Residency · Silo admin
  * Where every byte of each instance lives (docs/sovereignty.md): the same walk and checks as
  * `silo residency`. `?instance=<name>` narrows it to one instance.
  */
-export async function loader({ request }: Route.LoaderArgs) {
+export function loader({ request, context }: Route.LoaderArgs) {
   const instance = new URL(request.url).searchParams.get('instance')?.trim() || undefined;
-  return residencyPage(await getFleet(), instance);
+  return residencyPage(context.get(fleetContext), instance);
 }
 
 function placeText(place: ResidencyPlace): string {
