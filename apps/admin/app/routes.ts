@@ -18,7 +18,7 @@ export default [
     route('query', 'routes/fleet-query.tsx'),
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
-    route('backups', 'routes/backups.tsx'),
+    route('backups', 'routes/backups/route.tsx'),
     route('residency', 'routes/residency.tsx'),
     route('residency/report', 'routes/residency-report.ts'),
     route('migrations', 'routes/migrations.tsx'),
