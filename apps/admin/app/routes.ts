@@ -21,7 +21,7 @@ export default [
     route('backups', 'routes/backups/route.tsx'),
     route('residency', 'routes/residency.tsx'),
     route('residency/report', 'routes/residency-report.ts'),
-    route('migrations', 'routes/migrations.tsx'),
+    route('migrations', 'routes/migrations/route.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
     route('audit', 'routes/audit.tsx'),
     route('*', 'routes/not-found.tsx'),
