@@ -19,7 +19,7 @@ export default [
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
     route('backups', 'routes/backups/route.tsx'),
-    route('residency', 'routes/residency.tsx'),
+    route('residency', 'routes/residency/route.tsx'),
     route('residency/report', 'routes/residency-report.ts'),
     route('migrations', 'routes/migrations/route.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
