@@ -9,7 +9,7 @@ export default [
   // The readiness probe: no sign-in, no paths (routes/readyz.ts).
   route('readyz', 'routes/readyz.ts'),
   layout('routes/signed-in.tsx', [
-    index('routes/instances.tsx'),
+    index('routes/instances/route.tsx'),
     route('overview', 'routes/overview.tsx'),
     route('logout', 'routes/logout.tsx'),
     route('instances/:name', 'routes/instance.tsx'),
