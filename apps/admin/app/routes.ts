@@ -12,7 +12,7 @@ export default [
     index('routes/instances/route.tsx'),
     route('overview', 'routes/overview.tsx'),
     route('logout', 'routes/logout.tsx'),
-    route('instances/:name', 'routes/instance.tsx'),
+    route('instances/:name', 'routes/instance/route.tsx'),
     route('instances/:name/export', 'routes/instance-export.ts'),
     route('instances/:name/console', 'routes/console.tsx'),
     route('query', 'routes/fleet-query.tsx'),
