@@ -2,6 +2,9 @@ import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, 
 import type { ReactNode } from 'react';
 import type { Route } from './+types/root';
 import stylesheet from './app.css?url';
+import { fleetMiddleware } from './lib/fleet.server';
+
+export const middleware: Route.MiddlewareFunction[] = [fleetMiddleware];
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: stylesheet }];
 

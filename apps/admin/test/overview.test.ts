@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
-import { formatBytes } from '../app/lib/format';
+import { formatBytes } from '@silo/fleet/format';
 import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';

@@ -1,11 +1,15 @@
 import type { Fleet, InstanceInfo, TenantConnection } from '@silo/fleet';
 import { createContext } from 'react-router';
 
+/** The process's fleet, set for every request by the root middleware (fleet.server.ts). */
+export const fleetContext = createContext<Fleet>();
+
 /** The instance this request is for, resolved once by the tenant middleware. */
 export interface Tenant {
   readonly name: string;
   readonly instance: InstanceInfo;
   readonly db: TenantConnection;
+  /** The same fleet as `fleetContext`, beside the instance for the helpers that take a tenant. */
   readonly fleet: Fleet;
 }
 

@@ -1,9 +1,8 @@
-import { isSiloError, validateName } from '@silo/fleet';
+import { isSiloError, validateName, type Fleet } from '@silo/fleet';
 import { hashPassword, hashToken, passwordProblem, verifyPassword } from '@silo/web';
 import { redirect } from 'react-router';
 import { z } from 'zod';
 import { createSession } from './auth.server';
-import { getFleet } from './fleet.server';
 import { STORAGE_FULL_SIGN_UP, isStorageFull } from './storage.server';
 import { EMAIL_MAX_LENGTH } from './forms';
 
@@ -44,14 +43,13 @@ export function validateCreate(values: CreateValues, password: string, jurisdict
 }
 
 /** Creates the instance and its owner and signs them in; returns errors, or throws the redirect. */
-export async function createList(request: Request, values: CreateValues, password: string, nonce: string): Promise<CreateErrors> {
-  const fleet = await getFleet();
+export async function createList(fleet: Fleet, request: Request, values: CreateValues, password: string, nonce: string): Promise<CreateErrors> {
   const now = Date.now();
   prune(now);
   const key = nonce ? hashToken(nonce) : '';
   const previous = key ? submissions.get(key) : undefined;
   if (previous && previous.name === values.name && (await previous.done)) {
-    const signedIn = await signInOwner(request, values, password);
+    const signedIn = await signInOwner(fleet, request, values, password);
     if (signedIn) throw signedIn;
   }
 
@@ -93,8 +91,7 @@ export async function createList(request: Request, values: CreateValues, passwor
   }
 }
 
-async function signInOwner(request: Request, values: CreateValues, password: string): Promise<Response | undefined> {
-  const fleet = await getFleet();
+async function signInOwner(fleet: Fleet, request: Request, values: CreateValues, password: string): Promise<Response | undefined> {
   return fleet.withInstance(values.name, async (db) => {
     const { rows } = await db.execute("SELECT id, password_hash FROM users WHERE email = ? AND role = 'owner'", [values.email]);
     const row = rows[0];

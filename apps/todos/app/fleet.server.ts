@@ -1,7 +1,9 @@
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import { loadSecret } from '@silo/web';
+import type { MiddlewareFunction } from 'react-router';
 import { appConfig } from './config.server';
+import { fleetContext } from './context.server';
 
 /**
  * One fleet per server process. Kept on globalThis so that a dev-server reload does not open
@@ -37,9 +39,16 @@ function runtime(): Runtime {
   return created;
 }
 
+/** For the server process and the root middleware; loaders and actions read `fleetContext`. */
 export function getFleet(): Promise<Fleet> {
   return runtime().fleet;
 }
+
+/** Root middleware: every loader, action and middleware below reads the fleet from `fleetContext`. */
+export const fleetMiddleware: MiddlewareFunction<Response> = async ({ context }, next) => {
+  context.set(fleetContext, await getFleet());
+  return next();
+};
 
 export function serverSecret(): string {
   return runtime().secret;

@@ -2,9 +2,10 @@ import { useEffect } from 'react';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from 'react-router';
 import type { Route } from './+types/root';
 import appCss from './app.css?url';
+import { fleetMiddleware } from './fleet.server';
 import { securityMiddleware } from './security.server';
 
-export const middleware: Route.MiddlewareFunction[] = [securityMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [securityMiddleware, fleetMiddleware];
 
 export const links: Route.LinksFunction = () => [{ rel: 'stylesheet', href: appCss }];
 

@@ -4,9 +4,9 @@ export default [
   index('routes/home.tsx'),
   route('readyz', 'routes/readyz.ts'),
   route('t/:name', 'routes/tenant.tsx', { id: 'tenant' }, [
-    index('routes/list.tsx', { id: 'list-all' }),
-    route('active', 'routes/list.tsx', { id: 'list-active' }),
-    route('completed', 'routes/list.tsx', { id: 'list-completed' }),
+    index('routes/list/route.tsx', { id: 'list-all' }),
+    route('active', 'routes/list/route.tsx', { id: 'list-active' }),
+    route('completed', 'routes/list/route.tsx', { id: 'list-completed' }),
     route('sign-in', 'routes/sign-in.tsx'),
     route('sign-out', 'routes/sign-out.tsx'),
     route('invite/:token', 'routes/invite.tsx'),

@@ -1,9 +1,8 @@
 import { isSiloError, type InstanceHandle } from '@silo/fleet';
 import { data, type MiddlewareFunction } from 'react-router';
 import { loadViewer } from './auth.server';
-import { tenantContext, viewerContext } from './context.server';
+import { fleetContext, tenantContext, viewerContext } from './context.server';
 import { appConfig } from './config.server';
-import { getFleet } from './fleet.server';
 import { STORAGE_FULL_OPEN, STORAGE_FULL_STATUS, isStorageFull } from './storage.server';
 import { TenantGate } from './tenant-gate.server';
 
@@ -22,7 +21,7 @@ function tenantGate(): TenantGate {
  */
 export const tenantMiddleware: MiddlewareFunction<Response> = async ({ params, request, context }, next) => {
   const name = params['name'] ?? '';
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   let handle: InstanceHandle;
   try {
     handle = await fleet.open(name);

@@ -1,17 +1,27 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { InstanceInfo } from '@silo/fleet';
-import { csvField, csvLine, toCsv } from '../src/format/csv';
+import { csvField, csvLine, formatDuration, toCsv } from '@silo/fleet/format';
 import { pageFooter, renderInstanceTable, schemaText, todosText } from '../src/format/instances';
 import { columnAligns, combineResults } from '../src/format/results';
 import { colorEnabled } from '../src/format/style';
 import { renderPairs, renderTable } from '../src/format/table';
 import { terminalSafe } from '../src/format/terminal-safe';
-import { formatDuration, formatRelative } from '../src/format/time';
+import { formatRelative } from '../src/format/time';
 import { cellText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
 import { integerOption, parseSort, parseStates } from '../src/options';
 import { exitCodeFor, CliFailure, UsageError } from '../src/errors';
 import { SiloError } from '@silo/fleet';
+
+describe('the shared format module', () => {
+  it('imports nothing, so the admin can bundle it for the browser', () => {
+    const source = readFileSync(fileURLToPath(import.meta.resolve('@silo/fleet/format')), 'utf8');
+    expect(source).not.toMatch(/^\s*(import|export [^;]* from)\b|\brequire\(|\bimport\(/m);
+    expect(source).not.toMatch(/\bBuffer\b|\bprocess\./);
+  });
+});
 
 describe('CSV escaping', () => {
   it('leaves plain fields alone', () => {
@@ -36,10 +46,30 @@ describe('CSV escaping', () => {
     expect(csvField(null)).toBe('');
     expect(csvField(new Uint8Array([1, 2, 3]))).toBe('AQID');
     expect(csvField(12345678901234567890n)).toBe('12345678901234567890');
+    expect(csvField(new Uint8Array(100_000).fill(255))).toBe('/'.repeat(133_332) + '/w==');
+  });
+
+  it('neutralises text a spreadsheet would run as a formula (OWASP CSV injection)', () => {
+    expect(csvField('=1+2')).toBe("'=1+2");
+    expect(csvField('+1')).toBe("'+1");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=cmd')).toBe("'\t=cmd");
+    expect(csvField('\r=cmd')).toBe(`"'\r=cmd"`);
+    expect(csvField('=HYPERLINK("http://x","y")')).toBe(`"'=HYPERLINK(""http://x"",""y"")"`);
+    expect(csvField('=a,b')).toBe(`"'=a,b"`);
+  });
+
+  it('leaves numbers and formula characters inside text alone', () => {
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField(-2n)).toBe('-2');
+    expect(csvField('a=b')).toBe('a=b');
+    expect(csvField('x-1')).toBe('x-1');
   });
 
   it('builds lines and documents', () => {
     expect(csvLine(['a', null, 'b,c'])).toBe('a,,"b,c"\n');
+    expect(csvLine(['a', '=b'], '\r\n')).toBe("a,'=b\r\n");
     expect(toCsv(['instance', 'title'], [['acme', 'Buy milk, eggs'], ['globex', null]])).toBe(
       'instance,title\nacme,"Buy milk, eggs"\nglobex,\n',
     );
@@ -73,6 +103,9 @@ describe('relative time', () => {
     expect(formatDuration(42_000)).toBe('42 s');
     expect(formatDuration(125_000)).toBe('2 min 5 s');
     expect(formatDuration(120_000)).toBe('2 min');
+    expect(formatDuration(12_340)).toBe('12 s');
+    expect(formatDuration(-1)).toBe('—');
+    expect(formatDuration(Number.NaN)).toBe('—');
   });
 });
 

@@ -1,4 +1,5 @@
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { DataTable, type DataColumn } from './data-table';
 import { useHydrated } from './hydrated';
 
 export interface DayPoint {
@@ -9,6 +10,12 @@ export interface DayPoint {
 
 /** Also the height of `.chart-area` in app.css (no inline style: the CSP has style-src 'self'). */
 const HEIGHT = 280;
+
+const SERIES_COLUMNS: readonly DataColumn<DayPoint>[] = [
+  { header: 'Day (UTC)', cell: (point) => point.day, rowHeader: true },
+  { header: 'Created', cell: (point) => point.created, className: 'num' },
+  { header: 'Last active', cell: (point) => point.active, className: 'num' },
+];
 
 /**
  * Instances created and last active per day. The chart is drawn in the browser only (Recharts
@@ -43,27 +50,13 @@ export function ActivityChart({ series }: { series: readonly DayPoint[] }) {
       </div>
       <details>
         <summary>Show the numbers</summary>
-        <div className="table-wrap">
-          <table className="data">
-            <caption className="visually-hidden">Instances created and last active per day</caption>
-            <thead>
-              <tr>
-                <th scope="col">Day (UTC)</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last active</th>
-              </tr>
-            </thead>
-            <tbody>
-              {series.map((point) => (
-                <tr key={point.day} data-day={point.day}>
-                  <th scope="row">{point.day}</th>
-                  <td className="num">{point.created}</td>
-                  <td className="num">{point.active}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Instances created and last active per day"
+          columns={SERIES_COLUMNS}
+          rows={series}
+          rowKey={(point) => point.day}
+          rowProps={(point) => ({ 'data-day': point.day })}
+        />
       </details>
     </figure>
   );

@@ -1,5 +1,6 @@
 import { Link } from 'react-router';
 import { formatDate } from '../lib/format';
+import { DataTable, type DataColumn } from './data-table';
 
 export interface AuditItem {
   id: number;
@@ -12,39 +13,26 @@ export interface AuditItem {
   detail: Readonly<Record<string, unknown>> | null;
 }
 
+const COLUMNS: readonly DataColumn<AuditItem>[] = [
+  { header: 'When (UTC)', cell: (entry) => formatDate(entry.at) },
+  { header: 'Actor', cell: (entry) => entry.actor },
+  { header: 'Operation', cell: (entry) => entry.operation },
+  { header: 'Instance', cell: (entry) => (entry.instance ? <Link to={`/instances/${entry.instance}`}>{entry.instance}</Link> : '—') },
+  { header: 'Outcome', cell: (entry) => <span className={`badge ${entry.outcome === 'ok' ? 'ok' : 'bad'}`}>{entry.outcome}</span> },
+  {
+    header: 'Detail',
+    className: 'detail',
+    cell: (entry) => (
+      <>
+        {entry.error ? <span className="error">{entry.error} </span> : null}
+        {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : null}
+      </>
+    ),
+  },
+];
+const WITHOUT_INSTANCE = COLUMNS.filter((column) => column.header !== 'Instance');
+
 export function AuditTable({ items, showInstance = true }: { items: readonly AuditItem[]; showInstance?: boolean }) {
   if (items.length === 0) return <p className="muted">No audit entries.</p>;
-  return (
-    <div className="table-wrap">
-      <table className="data" aria-label="Audit entries">
-        <thead>
-          <tr>
-            <th scope="col">When (UTC)</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Operation</th>
-            {showInstance ? <th scope="col">Instance</th> : null}
-            <th scope="col">Outcome</th>
-            <th scope="col">Detail</th>
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((entry) => (
-            <tr key={entry.id}>
-              <td>{formatDate(entry.at)}</td>
-              <td>{entry.actor}</td>
-              <td>{entry.operation}</td>
-              {showInstance ? <td>{entry.instance ? <Link to={`/instances/${entry.instance}`}>{entry.instance}</Link> : '—'}</td> : null}
-              <td>
-                <span className={`badge ${entry.outcome === 'ok' ? 'ok' : 'bad'}`}>{entry.outcome}</span>
-              </td>
-              <td className="detail">
-                {entry.error ? <span className="error">{entry.error} </span> : null}
-                {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
+  return <DataTable label="Audit entries" columns={showInstance ? COLUMNS : WITHOUT_INSTANCE} rows={items} rowKey={(entry) => entry.id} />;
 }

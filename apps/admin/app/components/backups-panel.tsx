@@ -1,8 +1,10 @@
+import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useRef, useState } from 'react';
 import { Form } from 'react-router';
 import { CsrfField } from './csrf';
+import { DataTable, type DataColumn } from './data-table';
 import { useHydrated } from './hydrated';
-import { formatBytes, relativeTime } from '../lib/format';
+import { relativeTime } from '../lib/format';
 import { REASON_LABELS, formatInterval, pointTime, type BackupAction, type BackupPanelView } from '../lib/backups';
 
 interface Props {
@@ -148,34 +150,29 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
 function PointsTable({ points, total }: { points: Points; total: number }) {
   if (points.length === 0) return <p className="muted">No backup points yet.</p>;
   return (
-    <div className="table-wrap">
-      <table className="data" aria-label="Backup points">
-        <caption className="visually-hidden">Backup points, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Taken (UTC)</th>
-            <th scope="col">Reason</th>
-            <th scope="col">Size</th>
-            <th scope="col">Stored</th>
-          </tr>
-        </thead>
-        <tbody>
-          {points.map((point) => (
-            <tr key={point.id} data-point={point.id}>
-              <td className="num">{pointTime(point.takenAt)}</td>
-              <td>{REASON_LABELS[point.reason] ?? point.reason}</td>
-              <td className="num">{point.sizeBytes === undefined ? '—' : formatBytes(point.sizeBytes)}</td>
-              <td className="num" title="New data this point added to the location">
-                {point.storedBytes === undefined ? '—' : formatBytes(point.storedBytes)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {total > points.length ? <p className="muted small pad">The newest {points.length} of {total} points.</p> : null}
-    </div>
+    <DataTable
+      label="Backup points"
+      caption="Backup points, newest first"
+      columns={POINT_COLUMNS}
+      rows={points}
+      rowKey={(point) => point.id}
+      rowProps={(point) => ({ 'data-point': point.id })}
+      footer={total > points.length ? <p className="muted small pad">The newest {points.length} of {total} points.</p> : null}
+    />
   );
 }
+
+const POINT_COLUMNS: readonly DataColumn<Points[number]>[] = [
+  { header: 'Taken (UTC)', cell: (point) => pointTime(point.takenAt), className: 'num' },
+  { header: 'Reason', cell: (point) => REASON_LABELS[point.reason] ?? point.reason },
+  { header: 'Size', cell: (point) => (point.sizeBytes === undefined ? '—' : formatBytes(point.sizeBytes)), className: 'num' },
+  {
+    header: 'Stored',
+    cell: (point) => (point.storedBytes === undefined ? '—' : formatBytes(point.storedBytes)),
+    className: 'num',
+    title: 'New data this point added to the location',
+  },
+];
 
 type Points = Extract<BackupPanelView, { points: unknown }>['points'];
 

@@ -1,37 +1,14 @@
 import { cellText } from '../lib/format';
+import { DataTable, type DataColumn } from './data-table';
 
-export function ResultTable({ columns, rows, label }: { columns: readonly string[]; rows: readonly (readonly unknown[])[]; label: string }) {
-  return (
-    <div className="table-wrap">
-      <table className="data" aria-label={label}>
-        <thead>
-          <tr>
-            {columns.map((column, index) => (
-              <th key={`${column}-${index}`} scope="col">
-                {column}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row, r) => (
-            <tr key={r}>
-              {row.map((value, c) => (
-                <td key={c} className={value === null ? 'muted' : undefined}>
-                  {cellText(value)}
-                </td>
-              ))}
-            </tr>
-          ))}
-          {rows.length === 0 ? (
-            <tr>
-              <td colSpan={Math.max(1, columns.length)} className="empty">
-                No rows.
-              </td>
-            </tr>
-          ) : null}
-        </tbody>
-      </table>
-    </div>
-  );
+type Row = readonly unknown[];
+
+/** Query results: any columns, NULL dimmed. */
+export function ResultTable({ columns, rows, label }: { columns: readonly string[]; rows: readonly Row[]; label: string }) {
+  const cells: DataColumn<Row>[] = columns.map((column, index) => ({
+    header: column,
+    cell: (row) => cellText(row[index]),
+    className: (row) => (row[index] === null ? 'muted' : undefined),
+  }));
+  return <DataTable label={label} columns={cells} rows={rows} rowKey={(_row, index) => index} empty="No rows." />;
 }

@@ -15,7 +15,8 @@ import {
   type RateLimiter,
 } from '@silo/web';
 import { adminConfig } from './config.server';
-import { getFleet, getSecret } from './fleet.server';
+import type { Fleet } from '@silo/fleet';
+import { fleetContext, getSecret } from './fleet.server';
 
 export interface AdminSession {
   readonly userId: number;
@@ -52,10 +53,9 @@ function sessionCookie(value: string, maxAgeSec: number): string {
 }
 
 /** The signed-in admin of this request, or undefined. */
-export async function readSession(request: Request): Promise<AdminSession | undefined> {
+export async function readSession(fleet: Fleet, request: Request): Promise<AdminSession | undefined> {
   const token = readCookie(request, cookieName());
   if (!token || token.length > 200) return undefined;
-  const fleet = await getFleet();
   const sessionHash = hashToken(token);
   const found = fleet.admins.session(sessionHash);
   if (!found) return undefined;
@@ -100,7 +100,7 @@ const UPLOAD_ROUTE_PATTERNS: ReadonlySet<string> = new Set(['/']);
  * so it must not be consumed either.
  */
 export const requireAdmin: MiddlewareFunction<Response> = async ({ request, context, pattern }, next) => {
-  const session = await readSession(request);
+  const session = await readSession(context.get(fleetContext), request);
   if (!session) {
     if (request.method === 'GET' || request.method === 'HEAD') {
       const url = new URL(request.url);
@@ -188,13 +188,12 @@ let decoyHash: Promise<string> | undefined;
  * are counted as they arrive, not as they finish. A disabled account gets the same answer as a
  * wrong password, after the same work.
  */
-export async function signIn(email: string, password: string, clientAddress: string): Promise<SignInResult> {
+export async function signIn(fleet: Fleet, email: string, password: string, clientAddress: string): Promise<SignInResult> {
   const normalized = email.trim().toLowerCase();
   const limiters = signInLimiters();
   // Limits count an IPv6 client by its /64 (one client may hold all of it); the audit log keeps the address.
   const client = rateLimitKey(clientAddress);
   const accountKey = `${client}|${normalized}`;
-  const fleet = await getFleet();
   for (const [limiter, key] of [
     [limiters.client, client],
     [limiters.account, accountKey],
@@ -226,9 +225,9 @@ export async function signIn(email: string, password: string, clientAddress: str
   return { ok: true, setCookie: sessionCookie(token, maxAgeSec) };
 }
 
-export async function signOut(request: Request): Promise<string> {
+export function signOut(fleet: Fleet, request: Request): string {
   const token = readCookie(request, cookieName());
-  if (token) (await getFleet()).admins.deleteSession(hashToken(token));
+  if (token) fleet.admins.deleteSession(hashToken(token));
   return sessionCookie('', 0);
 }
 

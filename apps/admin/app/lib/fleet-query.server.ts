@@ -1,4 +1,5 @@
-import type { Fleet, InstanceFilter, QueryAllEvent } from '@silo/fleet';
+import type { Fleet, InstanceFilter, QueryAllEvent, SqlValue } from '@silo/fleet';
+import { csvLine } from '@silo/fleet/format';
 import { field } from './http.server';
 
 export interface FleetQueryInput {
@@ -27,31 +28,26 @@ export function countTargets(fleet: Fleet, filter: InstanceFilter): number {
   return fleet.list({ ...filter, state: 'ready', limit: 1 }).total;
 }
 
-export function csvField(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = value instanceof Uint8Array ? `<blob ${value.byteLength} bytes>` : String(value);
-  // Neutralise spreadsheet formulas, then quote when needed.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** Runs the query across the fleet; the CSV has an `instance` column first. Errors go to a trailer-free side list. */
+/**
+ * Runs the query across the fleet; the CSV has an `instance` column first. Errors go to a trailer-free side list.
+ * Fields are neutralised against spreadsheet formulas by the shared `csvField`.
+ */
 export async function* csvLines(events: AsyncIterable<QueryAllEvent>): AsyncGenerator<string> {
   let header: string[] | undefined;
   for await (const event of events) {
     if (event.status !== 'ok') continue;
     if (!header) {
       header = event.columns;
-      yield `${['instance', ...header].map(csvField).join(',')}\r\n`;
+      yield csvLine(['instance', ...header], '\r\n');
     }
     const index = event.columns.map((column) => header?.indexOf(column) ?? -1);
     for (const row of event.rows) {
-      const cells: unknown[] = new Array<unknown>(header.length).fill(null);
+      const cells: SqlValue[] = new Array<SqlValue>(header.length).fill(null);
       row.forEach((value, i) => {
         const at = index[i] ?? -1;
         if (at >= 0) cells[at] = value;
       });
-      yield `${[event.instance, ...cells].map(csvField).join(',')}\r\n`;
+      yield csvLine([event.instance, ...cells], '\r\n');
     }
   }
   if (!header) yield 'instance\r\n';

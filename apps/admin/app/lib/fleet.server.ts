@@ -1,6 +1,7 @@
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { loadSecret } from '@silo/web';
 import { todoSchema } from '@silo/todo-schema';
+import { createContext, type MiddlewareFunction } from 'react-router';
 
 /**
  * One fleet per server process. Kept on globalThis so server.ts (run by tsx) and the
@@ -9,11 +10,20 @@ import { todoSchema } from '@silo/todo-schema';
 const KEY = Symbol.for('silo.admin.fleet');
 type Holder = { [KEY]?: Promise<Fleet> };
 
+/** For server.ts and the root middleware; loaders, actions and middleware read `fleetContext`. */
 export function getFleet(): Promise<Fleet> {
   const holder = globalThis as Holder;
   holder[KEY] ??= openFleet({ schema: todoSchema, ...settingsFromEnv(), actor: 'admin' });
   return holder[KEY];
 }
+
+/** The process's fleet, set for every request by the root middleware. */
+export const fleetContext = createContext<Fleet>();
+
+export const fleetMiddleware: MiddlewareFunction<Response> = async ({ context }, next) => {
+  context.set(fleetContext, await getFleet());
+  return next();
+};
 
 export async function closeFleet(): Promise<void> {
   const holder = globalThis as Holder;

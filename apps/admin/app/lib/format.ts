@@ -1,16 +1,7 @@
-/** Formatting shared by server and browser. */
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
+/**
+ * The admin's own formatting for server and browser; sizes, counts, durations and CSV come from
+ * `@silo/fleet/format`, shared with the CLI.
+ */
 
 export function relativeTime(at: number | null, now = Date.now()): string {
   if (at === null) return 'never';
@@ -39,14 +30,6 @@ export function relativeTime(at: number | null, now = Date.now()): string {
 export function formatDate(at: number | null): string {
   if (at === null) return '—';
   return new Date(at).toISOString().slice(0, 16).replace('T', ' ');
-}
-
-export function formatDuration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
 }
 
 /** A cell value as text: SQL values can be null, numbers, strings, bigints or blobs. */

@@ -1,6 +1,6 @@
+import { formatBytes } from '@silo/fleet/format';
 import { SORT_KEYS, isSiloError, uploadStagingFile, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
 import { adminConfig } from './config.server';
-import { formatBytes } from './format';
 import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';
 import { badForm, type UploadOptions } from './upload.server';
 

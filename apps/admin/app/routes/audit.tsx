@@ -1,16 +1,16 @@
+import { formatCount } from '@silo/fleet/format';
 import { Form, Link, useSearchParams } from 'react-router';
 import type { Route } from './+types/audit';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { AuditTable } from '../components/audit-table';
-import { formatCount } from '../lib/format';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Audit log · Silo admin' }];
 
 const PAGE = 50;
 const OPERATIONS = ['create', 'clone', 'import', 'export', 'delete', 'restore', 'purge', 'rename', 'query (write)', 'query (fleet)', 'migrate-all'];
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const fleet = await getFleet();
+export function loader({ request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   const url = new URL(request.url);
   const get = (key: string): string => url.searchParams.get(key)?.trim().slice(0, 200) ?? '';
   const outcome = get('outcome');

@@ -1,14 +1,15 @@
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef, useState } from 'react';
 import { Form, Link, data, useNavigation, useSubmit } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/console';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
 import { SqlEditor, setEditorText } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
-import { formatCount, formatDuration, relativeTime } from '../lib/format';
+import { relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
 
@@ -17,8 +18,8 @@ const SCHEMA_SQL = `SELECT m.name AS tbl, p.name AS col
   WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%'
   ORDER BY m.name, p.cid`;
 
-export async function loader({ params }: Route.LoaderArgs) {
-  const fleet = await getFleet();
+export async function loader({ params, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   const instance = fleet.find(params.name);
   if (!instance) throw data(`No instance named "${params.name}".`, { status: 404 });
   const schema: Record<string, string[]> = {};
@@ -48,7 +49,7 @@ type ConsoleResult =
 
 export async function action({ params, request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const sql = typeof form.get('sql') === 'string' ? (form.get('sql') as string) : '';
   const write = field(form, 'mode') === 'write';

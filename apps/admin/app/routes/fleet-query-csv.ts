@@ -1,12 +1,12 @@
 import type { Route } from './+types/fleet-query-csv';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, smallForm } from '../lib/http.server';
 import { csvLines, parseFleetQuery } from '../lib/fleet-query.server';
 
 /** POST: the fleet query's combined rows as CSV (instance column first). Failed instances are left out. */
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
   const lines = csvLines(fleet.queryAll(sql, { filter, actor: admin.actor }));

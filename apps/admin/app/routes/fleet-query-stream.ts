@@ -1,5 +1,5 @@
 import type { Route } from './+types/fleet-query-stream';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, smallForm } from '../lib/http.server';
 import { countTargets, parseFleetQuery } from '../lib/fleet-query.server';
 import { toRows } from '../lib/results.server';
@@ -11,7 +11,7 @@ import type { FleetQueryEvent } from '../lib/ndjson';
  */
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
   const total = countTargets(fleet, filter);

@@ -2,13 +2,13 @@ import { Readable } from 'node:stream';
 import { redirect } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/instance-export';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, notFound } from '../lib/http.server';
 
 /** POST (a CSRF-checked form): streams a consistent .sqlite snapshot; the export is audited. */
 export async function action({ params, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   try {
     const file = await fleet.exportStream(params.name, { actor: admin.actor });
     return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {

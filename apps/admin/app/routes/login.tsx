@@ -2,6 +2,7 @@ import { Form, data, redirect, useNavigation } from 'react-router';
 import { assertSameOrigin, clientAddressOf } from '@silo/web';
 import type { Route } from './+types/login';
 import { readSession, safeNext, signIn } from '../lib/auth.server';
+import { fleetContext } from '../lib/fleet.server';
 import { field, smallForm } from '../lib/http.server';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Sign in · Silo admin' }];
@@ -12,13 +13,13 @@ export const headers: Route.HeadersFunction = ({ actionHeaders }) => {
   return retryAfter ? { 'Retry-After': retryAfter } : new Headers();
 };
 
-export async function loader({ request }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const next = safeNext(new URL(request.url).searchParams.get('next'));
-  if (await readSession(request)) throw redirect(next);
+  if (await readSession(context.get(fleetContext), request)) throw redirect(next);
   return { next };
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   // No session yet, so no CSRF token: the Origin check stops cross-site sign-in forms.
   assertSameOrigin(request);
   const form = await smallForm(request);
@@ -27,7 +28,7 @@ export async function action({ request }: Route.ActionArgs) {
   const next = safeNext(field(form, 'next'));
   if (!email || !password) return data({ error: 'Enter your email and password.', email }, { status: 400 });
   // Set by the request listener from the socket or trusted proxies (SILO_TRUST_PROXY).
-  const result = await signIn(email, password, clientAddressOf(request));
+  const result = await signIn(context.get(fleetContext), email, password, clientAddressOf(request));
   if (!result.ok) {
     const headers: HeadersInit = result.retryAfterSec ? { 'Retry-After': String(result.retryAfterSec) } : {};
     return data({ error: result.error, email }, { status: result.status, headers });

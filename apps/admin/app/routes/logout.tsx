@@ -1,9 +1,10 @@
 import { redirect } from 'react-router';
 import type { Route } from './+types/logout';
 import { signOut } from '../lib/auth.server';
+import { fleetContext } from '../lib/fleet.server';
 
-export async function action({ request }: Route.ActionArgs) {
-  return redirect('/login', { headers: { 'Set-Cookie': await signOut(request) } });
+export function action({ request, context }: Route.ActionArgs) {
+  return redirect('/login', { headers: { 'Set-Cookie': signOut(context.get(fleetContext), request) } });
 }
 
 export function loader() {

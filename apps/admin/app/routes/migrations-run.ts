@@ -1,6 +1,6 @@
 import type { MigrateProgress } from '@silo/fleet';
 import type { Route } from './+types/migrations-run';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin } from '../lib/http.server';
 import type { MigrateEvent, MigrationRow } from '../lib/ndjson';
 
@@ -14,9 +14,9 @@ const MAX_RESULT_ROWS = 1_000;
  * POST: "Migrate all", streamed as NDJSON (start, progress..., done). One run at a time. The
  * migration keeps going if the browser leaves; the audit log records the outcome.
  */
-export async function action({ context }: Route.ActionArgs) {
+export function action({ context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const holder = globalThis as Holder;
   const encoder = new TextEncoder();
   const line = (event: MigrateEvent): Uint8Array => encoder.encode(`${JSON.stringify(event)}\n`);

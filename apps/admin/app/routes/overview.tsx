@@ -1,8 +1,8 @@
+import { formatBytes, formatCount } from '@silo/fleet/format';
 import { Link } from 'react-router';
 import type { Route } from './+types/overview';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { STATES } from '../lib/instances';
-import { formatBytes, formatCount } from '../lib/format';
 import { ActivityChart, type DayPoint } from '../components/activity-chart';
 import { useLiveRevalidate } from '../components/live';
 
@@ -23,8 +23,8 @@ function fillDays(days: number, now: number, created: readonly { day: string; co
   return points;
 }
 
-export async function loader() {
-  const fleet = await getFleet();
+export function loader({ context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   const now = Date.now();
   const overview = fleet.overview(DAYS);
   // Every known state and jurisdiction gets a card, even at 0.

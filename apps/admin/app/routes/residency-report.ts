@@ -1,7 +1,7 @@
 import { redirect } from 'react-router';
 import { isSiloError, residencyMarkdown } from '@silo/fleet';
 import type { Route } from './+types/residency-report';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, field, notFound, smallForm } from '../lib/http.server';
 
 /**
@@ -10,7 +10,7 @@ import { currentAdmin, field, notFound, smallForm } from '../lib/http.server';
  */
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const instance = field(form, 'instance');
   const markdown = field(form, 'format') === 'md';

@@ -3,14 +3,14 @@ import type { Route } from './+types/signed-in';
 import { requireAdmin } from '../lib/auth.server';
 import { currentAdmin } from '../lib/http.server';
 import { CsrfField } from '../components/csrf';
-import { getFleet } from '../lib/fleet.server';
+import { fleetContext } from '../lib/fleet.server';
 
 export const middleware: Route.MiddlewareFunction[] = [requireAdmin];
 
-export async function loader({ context }: Route.LoaderArgs) {
+export function loader({ context }: Route.LoaderArgs) {
   const admin = currentAdmin(context);
   // Nearly full or full disks (data folder, regions, backup folders): a statfs each, every page.
-  const storage = (await getFleet()).storage().flatMap((check) => (check.message ? [{ level: check.level, message: check.message }] : []));
+  const storage = context.get(fleetContext).storage().flatMap((check) => (check.message ? [{ level: check.level, message: check.message }] : []));
   return { email: admin.email, csrf: admin.csrf, storage };
 }
 

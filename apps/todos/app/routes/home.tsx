@@ -4,7 +4,7 @@ import { clientIp, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
-import { getFleet } from '../fleet.server';
+import { fleetContext } from '../context.server';
 import { STORAGE_FULL_SIGN_UP, STORAGE_FULL_STATUS } from '../storage.server';
 import type { Route } from './+types/home';
 
@@ -20,8 +20,8 @@ export function meta() {
   ];
 }
 
-export async function loader({ request }: Route.LoaderArgs) {
-  const fleet = await getFleet();
+export function loader({ request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
   const deleted = new URL(request.url).searchParams.get('deleted');
   return {
     jurisdictions: fleet.regions.jurisdictions.map((id) => ({
@@ -39,9 +39,9 @@ function text(form: FormData, name: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-export async function action({ request }: Route.ActionArgs) {
+export async function action({ request, context }: Route.ActionArgs) {
   const form = await readForm(request, MAX_FORM_BYTES);
-  const fleet = await getFleet();
+  const fleet = context.get(fleetContext);
   const values: CreateValues = {
     name: text(form, 'name').trim().toLowerCase(),
     email: text(form, 'email').trim(),
@@ -57,7 +57,7 @@ export async function action({ request }: Route.ActionArgs) {
     return fail({ form: `Too many lists were created from your network. Try again in ${Math.ceil(limit.retryAfterSec / 60)} minutes.` }, 429);
   }
   // Throws the redirect into the new list on success.
-  const refused = await createList(request, values, password, text(form, 'nonce'));
+  const refused = await createList(fleet, request, values, password, text(form, 'nonce'));
   return fail(refused, refused.form === STORAGE_FULL_SIGN_UP ? STORAGE_FULL_STATUS : 409);
 }
 

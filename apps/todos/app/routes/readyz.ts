@@ -1,7 +1,8 @@
 import { readinessResponse } from '@silo/web';
-import { getFleet } from '../fleet.server';
+import { fleetContext } from '../context.server';
+import type { Route } from './+types/readyz';
 
 /** The readiness probe (@silo/web's readinessResponse over the fleet's readiness check). */
-export function loader() {
-  return readinessResponse(async () => (await getFleet()).readiness());
+export function loader({ context }: Route.LoaderArgs) {
+  return readinessResponse(() => context.get(fleetContext).readiness());
 }

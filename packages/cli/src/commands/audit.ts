@@ -1,7 +1,7 @@
+import { formatCount } from '@silo/fleet/format';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
 import { renderAuditTable } from '../format/instances';
-import { formatCount } from '../format/values';
 import { examples } from '../help';
 import { integerOption, parseOutcome } from '../options';
 

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { formatBytes, recoverCatalog, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { fleetSettings, withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
 import type { Style } from '../format/style';
 import { renderPairs, renderTable } from '../format/table';
-import { formatDate, formatDuration, formatRelative } from '../format/time';
-import { formatCount, plural } from '../format/values';
+import { formatDate, formatRelative } from '../format/time';
+import { plural } from '../format/values';
 import { examples } from '../help';
 import { integerOption, parseTime } from '../options';
 

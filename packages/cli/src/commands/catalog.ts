@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { pushCatalog, resolveSettings, settingsFromEnv } from '@silo/fleet';
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import type { CliContext, GlobalOptions } from '../context';
-import { formatDuration } from '../format/time';
-import { formatCount, plural } from '../format/values';
+import { plural } from '../format/values';
 import { examples } from '../help';
 
 /** `silo catalog push`: the local catalog into the Turso database that will hold it from now on. */

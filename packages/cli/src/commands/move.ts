@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { Fleet, InstanceMoveResult, MoveReport } from '@silo/fleet';
+import { formatCount, formatDuration } from '@silo/fleet/format';
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import { renderTable } from '../format/table';
-import { formatDuration } from '../format/time';
-import { formatCount, plural } from '../format/values';
+import { plural } from '../format/values';
 import { examples } from '../help';
 import { integerOption } from '../options';
 import { progressBar, type Progress } from '../progress';

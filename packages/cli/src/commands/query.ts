@@ -1,12 +1,11 @@
 import { Option, type Command } from 'commander';
 import { formatBytes, isSiloError, type QueryAllEvent, type QueryLimits, type QueryResult, type SqlValue } from '@silo/fleet';
+import { formatDuration, toCsv } from '@silo/fleet/format';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
-import { toCsv } from '../format/csv';
 import { columnAligns, combineResults } from '../format/results';
 import type { Style } from '../format/style';
 import { renderTable } from '../format/table';
-import { formatDuration } from '../format/time';
 import { cellText, plural, rowObjects } from '../format/values';
 import { examples } from '../help';
 import { integerOption } from '../options';

@@ -1,8 +1,8 @@
 import { formatBytes, type AuditEntry, type InstanceDetails, type InstanceInfo, type InstanceState } from '@silo/fleet';
+import { formatCount } from '@silo/fleet/format';
 import { plain, type Style } from './style';
 import { renderPairs, renderTable } from './table';
 import { formatDate, formatRelative } from './time';
-import { formatCount } from './values';
 
 /** How instances look in `silo instances list`, `silo show` and the demo. */
 

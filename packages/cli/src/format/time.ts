@@ -1,4 +1,4 @@
-/** Human times for tables: relative ("5 min ago"), absolute ("2025-11-27 15:56") and durations. */
+/** Human times for tables: relative ("5 min ago") and absolute ("2025-11-27 15:56"); durations are in `@silo/fleet/format`. */
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -28,14 +28,4 @@ export function formatDate(at: number | null | undefined): string {
   const date = new Date(at);
   const pad = (value: number): string => String(value).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** "12 ms", "1.5 s", "2 min 5 s". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < SECOND) return `${Math.round(ms)} ms`;
-  if (ms < MINUTE) return `${(ms / SECOND).toFixed(ms < 10 * SECOND ? 1 : 0)} s`;
-  const minutes = Math.floor(ms / MINUTE);
-  const seconds = Math.round((ms % MINUTE) / SECOND);
-  return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
 }

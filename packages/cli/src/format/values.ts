@@ -1,4 +1,5 @@
 import type { SqlValue } from '@silo/fleet';
+import { base64, formatCount } from '@silo/fleet/format';
 
 /** How SQL values look in tables, CSV and JSON. */
 
@@ -13,13 +14,6 @@ export function cellText(value: SqlValue | undefined): string {
   return oneLine.length > MAX_CELL ? `${oneLine.slice(0, MAX_CELL - 1)}…` : oneLine;
 }
 
-/** Plain text for CSV: NULL is empty, blobs are base64. */
-export function plainText(value: SqlValue | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64');
-  return String(value);
-}
-
 export type JsonValue = null | number | string | boolean | { base64: string };
 
 /** JSON-safe: big integers outside the safe range become strings, blobs `{ base64 }`. */
@@ -28,7 +22,7 @@ export function jsonValue(value: SqlValue | undefined): JsonValue {
   if (typeof value === 'bigint') {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
   }
-  if (value instanceof Uint8Array) return { base64: plainText(value) };
+  if (value instanceof Uint8Array) return { base64: base64(value) };
   return value;
 }
 
@@ -55,11 +49,6 @@ export function rowObjects(columns: readonly string[], rows: readonly (readonly 
 /** JSON text for anything the CLI prints; big integers never throw. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? jsonValue(item) : item), 2);
-}
-
-/** "1,234" */
-export function formatCount(value: number): string {
-  return value.toLocaleString('en-US');
 }
 
 /** "1 instance", "3 instances" */

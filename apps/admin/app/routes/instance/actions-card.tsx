@@ -1,0 +1,73 @@
+import { Form } from 'react-router';
+import { CsrfField } from '../../components/csrf';
+import type { InstanceRowView } from '../../lib/instances';
+
+interface Props {
+  instance: InstanceRowView;
+  regions: string[];
+  /** The intent of the form being submitted, if any. */
+  busyIntent: string | undefined;
+}
+
+/** Export, clone, delete, restore and purge, as the instance's state allows. */
+export function ActionsCard({ instance, regions, busyIntent }: Props) {
+  return (
+    <section className="card stack" aria-labelledby="actions-h">
+      <h2 id="actions-h">Actions</h2>
+      {instance.state === 'ready' || instance.state === 'deleted' ? (
+        <Form method="post" action={`/instances/${instance.name}/export`} reloadDocument>
+          <CsrfField />
+          <button type="submit">Export .sqlite</button>
+        </Form>
+      ) : null}
+      {instance.state === 'ready' ? (
+        <Form method="post" className="inline-form" aria-label="Clone">
+          <CsrfField />
+          <input type="hidden" name="intent" value="clone" />
+          <label htmlFor="clone-name">
+            Clone as (optional)
+            <input id="clone-name" name="newName" pattern="[a-z0-9\-]{3,63}" placeholder={`${instance.name}-copy`} />
+          </label>
+          <label htmlFor="clone-region">
+            Region
+            <select id="clone-region" name="region" defaultValue="">
+              <option value="">same as source</option>
+              {regions.map((id) => (
+                <option key={id} value={id}>
+                  {id}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={busyIntent === 'clone'}>
+            {busyIntent === 'clone' ? 'Cloning…' : 'Clone'}
+          </button>
+        </Form>
+      ) : null}
+      {instance.state === 'ready' ? (
+        <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It stays restorable until purged.`} danger />
+      ) : null}
+      {instance.state === 'deleted' ? <ConfirmForm intent="restore" label="Restore" busy={busyIntent === 'restore'} /> : null}
+      {instance.state === 'deleted' || instance.state === 'failed' ? (
+        <ConfirmForm intent="purge" label="Purge for good" busy={busyIntent === 'purge'} question={`Purge ${instance.name}? Its database is removed and cannot be restored.`} danger />
+      ) : null}
+    </section>
+  );
+}
+
+function ConfirmForm({ intent, label, busy, question, danger }: { intent: string; label: string; busy: boolean; question?: string; danger?: boolean }) {
+  return (
+    <Form
+      method="post"
+      onSubmit={(event) => {
+        if (question && !window.confirm(question)) event.preventDefault();
+      }}
+    >
+      <CsrfField />
+      <input type="hidden" name="intent" value={intent} />
+      <button type="submit" className={danger ? 'danger' : undefined} disabled={busy}>
+        {busy ? `${label}…` : label}
+      </button>
+    </Form>
+  );
+}

@@ -1,0 +1,139 @@
+import { formatCount } from '@silo/fleet/format';
+import { Link, data, redirect, useActionData, useNavigation } from 'react-router';
+import { isSiloError } from '@silo/fleet';
+import type { Route } from './+types/route';
+import { fleetContext } from '../../lib/fleet.server';
+import { adminConfig } from '../../lib/config.server';
+import { currentAdmin, describeError, field, smallForm } from '../../lib/http.server';
+import { toRowView } from '../../lib/instances.server';
+import { StateBadge } from '../../components/state-badge';
+import { AuditTable } from '../../components/audit-table';
+import { useLiveRevalidate } from '../../components/live';
+import { backupAction, backupPanel } from '../../lib/backups.server';
+import type { BackupAction } from '../../lib/backups';
+import { BackupsPanel } from '../../components/backups-panel';
+import { useSticky } from '../../components/sticky';
+import { ActionsCard } from './actions-card';
+import { DetailsCard } from './details-card';
+
+export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
+
+export async function loader({ params, request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
+  let details;
+  try {
+    details = fleet.get(params.name);
+  } catch (error) {
+    if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
+    throw error;
+  }
+  const url = new URL(request.url);
+  return {
+    instance: toRowView(details),
+    clones: details.clones.map((clone) => ({ name: clone.name, state: clone.state })),
+    audit: fleet.audit({ instance: params.name, limit: 50 }),
+    backups: await backupPanel(fleet, details.name),
+    latestVersion: fleet.schema.latestVersion,
+    regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
+    todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
+    notice: noticeOf(url.searchParams),
+    now: Date.now(),
+  };
+}
+
+function noticeOf(search: URLSearchParams): string | null {
+  if (search.has('created')) return 'Created.';
+  if (search.has('imported')) return 'Imported.';
+  if (search.has('cloned')) return 'Clone created.';
+  const restoredFrom = search.get('restored');
+  if (restoredFrom) return `Restored from a backup of ${restoredFrom}.`;
+  return null;
+}
+
+export async function action({ params, request, context }: Route.ActionArgs) {
+  const admin = currentAdmin(context);
+  const fleet = context.get(fleetContext);
+  const form = await smallForm(request);
+  const intent = field(form, 'intent');
+  const options = { actor: admin.actor };
+  if (intent.startsWith('backup-')) {
+    const outcome = await backupAction(fleet, params.name, intent, form, admin.actor);
+    if ('redirect' in outcome) return redirect(outcome.redirect);
+    return outcome.error ? data(outcome, { status: 400 }) : outcome;
+  }
+  try {
+    switch (intent) {
+      case 'delete':
+        await fleet.delete(params.name, options);
+        return { intent, ok: `Deleted ${params.name}. It can be restored until it is purged.` };
+      case 'restore':
+        await fleet.restore(params.name, options);
+        return { intent, ok: `Restored ${params.name}.` };
+      case 'purge':
+        await fleet.purge(params.name, options);
+        return redirect('/?purged=' + encodeURIComponent(params.name));
+      case 'clone': {
+        const newName = field(form, 'newName');
+        const region = field(form, 'region');
+        const clone = await fleet.clone(params.name, newName || undefined, { ...options, ...(region ? { region } : {}) });
+        return redirect(`/instances/${encodeURIComponent(clone.name)}?cloned=1`);
+      }
+      default:
+        return data({ intent, error: 'Unknown action.' }, { status: 400 });
+    }
+  } catch (error) {
+    return data({ intent, error: describeError(error).message }, { status: 400 });
+  }
+}
+
+export default function Instance({ loaderData }: Route.ComponentProps) {
+  const { instance, clones, audit, backups, latestVersion, regions, todosUrl, notice, now } = loaderData;
+  const actionData = useActionData<typeof action>();
+  // Backup actions report inside their panel; the others at the top of the page.
+  const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
+  const backupResult = useSticky(backupAction, instance.name);
+  const result = backupAction ? undefined : actionData;
+  const navigation = useNavigation();
+  const busyIntent = navigation.state === 'submitting' ? navigation.formData?.get('intent') : undefined;
+  useLiveRevalidate(5_000);
+
+  return (
+    <>
+      <p className="crumbs">
+        <Link to="/">Instances</Link> / <span>{instance.name}</span>
+      </p>
+      <div className="page-head">
+        <h1>
+          {instance.name} <StateBadge state={instance.state} />
+        </h1>
+        {instance.displayName !== instance.name ? <p className="muted">{instance.displayName}</p> : null}
+      </div>
+      <div aria-live="polite">
+        {notice && !result ? <p className="notice">{notice}</p> : null}
+        {result && 'ok' in result ? <p className="notice">{result.ok}</p> : null}
+        {result && 'error' in result ? (
+          <p className="error" role="alert">
+            {result.error}
+          </p>
+        ) : null}
+      </div>
+
+      <div className="grid-2">
+        <DetailsCard instance={instance} clones={clones} latestVersion={latestVersion} todosUrl={todosUrl} now={now} />
+        <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
+      </div>
+
+      <BackupsPanel name={instance.name} view={backups} result={backupResult} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} now={now} />
+
+      <section aria-labelledby="audit-h">
+        <h2 id="audit-h">Audit log</h2>
+        <AuditTable items={audit.items} showInstance={false} />
+        {audit.total > audit.items.length ? (
+          <p>
+            <Link to={`/audit?instance=${instance.name}`}>All {formatCount(audit.total)} entries</Link>
+          </p>
+        ) : null}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,97 @@
+import { flexRender, getCoreRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
+import { Link, useSearchParams } from 'react-router';
+import type { InstanceRowView } from '../../lib/instances';
+import type { ListParams } from '../../lib/instances.server';
+import { useInstanceColumns } from './columns';
+
+/** A link target: the current list address with some parameters changed (null or '' removes one). */
+export function useListLink(): (changes: Record<string, string | number | null>) => string {
+  const [searchParams] = useSearchParams();
+  return (changes) => {
+    const next = new URLSearchParams(searchParams);
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null || value === '') next.delete(key);
+      else next.set(key, String(value));
+    }
+    const query = next.toString();
+    return query ? `?${query}` : '?';
+  };
+}
+
+interface Props {
+  items: InstanceRowView[];
+  total: number;
+  params: ListParams;
+  pageCount: number;
+  latestVersion: number;
+  now: number;
+  todosUrl: string;
+  loadingList: boolean;
+}
+
+/**
+ * The instance list: sorted and paged by the server (sort links in the headers), so TanStack
+ * Table only lays out the page it is given. The other admin tables are static: DataTable.
+ */
+export function InstancesTable({ items, total, params, pageCount, latestVersion, now, todosUrl, loadingList }: Props) {
+  const withParams = useListLink();
+  const columns = useInstanceColumns({ latestVersion, now, todosUrl });
+  const sorting: SortingState = [{ id: params.sort, desc: params.order === 'desc' }];
+  const table = useReactTable({
+    data: items,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualSorting: true,
+    manualPagination: true,
+    pageCount,
+    state: { sorting, pagination: { pageIndex: params.page - 1, pageSize: params.size } },
+    getRowId: (row) => row.name,
+  });
+  return (
+    <div className={`table-wrap${loadingList ? ' dim' : ''}`} aria-busy={loadingList}>
+      <table className="data" aria-label="Instances" aria-rowcount={total}>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {group.headers.map((header) => {
+                const sortable = header.column.getCanSort();
+                const active = params.sort === header.column.id;
+                const nextOrder = active && params.order === 'asc' ? 'desc' : 'asc';
+                return (
+                  <th key={header.id} scope="col" aria-sort={active ? (params.order === 'asc' ? 'ascending' : 'descending') : undefined}>
+                    {sortable ? (
+                      <Link to={withParams({ sort: header.column.id, order: nextOrder, page: null })} preventScrollReset className="sort">
+                        {flexRender(header.column.columnDef.header, header.getContext())}
+                        <span aria-hidden="true">{active ? (params.order === 'asc' ? ' ▲' : ' ▼') : ''}</span>
+                      </Link>
+                    ) : (
+                      flexRender(header.column.columnDef.header, header.getContext())
+                    )}
+                  </th>
+                );
+              })}
+            </tr>
+          ))}
+        </thead>
+        <tbody>
+          {table.getRowModel().rows.map((row) => (
+            <tr key={row.id} data-instance={row.id}>
+              {row.getVisibleCells().map((cell) => (
+                <td key={cell.id} data-column={cell.column.id}>
+                  {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                </td>
+              ))}
+            </tr>
+          ))}
+          {items.length === 0 ? (
+            <tr>
+              <td colSpan={columns.length} className="empty">
+                No instances match.
+              </td>
+            </tr>
+          ) : null}
+        </tbody>
+      </table>
+    </div>
+  );
+}

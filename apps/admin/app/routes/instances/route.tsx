@@ -1,0 +1,88 @@
+import { formatCount } from '@silo/fleet/format';
+import { Form, useNavigation, useSubmit } from 'react-router';
+import type { Route } from './+types/route';
+import { isMultipartForm } from '../../lib/auth.server';
+import { fleetContext } from '../../lib/fleet.server';
+import { currentAdmin, smallForm } from '../../lib/http.server';
+import { importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
+import { withUpload } from '../../lib/upload.server';
+import { PAGE_SIZES, STATES } from '../../lib/instances';
+import { adminConfig } from '../../lib/config.server';
+import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
+import { useLiveRevalidate } from '../../components/live';
+import { act } from './act.server';
+import { CreateForm, ImportForm } from './forms';
+import { InstancesTable } from './instances-table';
+import { Pager } from './pager';
+
+export const meta: Route.MetaFunction = () => [{ title: 'Instances · Silo admin' }];
+
+export function loader({ request, context }: Route.LoaderArgs) {
+  const fleet = context.get(fleetContext);
+  const params = parseListParams(new URL(request.url), fleet);
+  const page = fleet.list(toListQuery(params));
+  return {
+    params,
+    items: page.items.map(toRowView),
+    total: page.total,
+    latestVersion: fleet.schema.latestVersion,
+    regions: regionOptions(fleet),
+    jurisdictions: fleet.regions.jurisdictions,
+    todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
+    uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
+    now: Date.now(),
+  };
+}
+
+export async function action({ request, context }: Route.ActionArgs) {
+  const admin = currentAdmin(context);
+  const fleet = context.get(fleetContext);
+  if (isMultipartForm(request)) {
+    // The import form: its file streams into a temp file in the target region's staging folder
+    // (from the jurisdiction and region fields before it) that lives only while `act` runs.
+    return withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
+  }
+  return act(fleet, admin, await smallForm(request), undefined);
+}
+
+export default function Instances({ loaderData }: Route.ComponentProps) {
+  const { params, items, total, latestVersion, regions, jurisdictions, todosUrl, uploadMaxBytes, now } = loaderData;
+  const submit = useSubmit();
+  const navigation = useNavigation();
+  useLiveRevalidate(5_000);
+  const pageCount = Math.max(1, Math.ceil(total / params.size));
+  const loadingList = navigation.state === 'loading' && navigation.location.pathname === '/';
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>Instances</h1>
+        <p className="muted">
+          {formatCount(total)} matching · schema v{latestVersion} is the latest
+        </p>
+      </div>
+
+      <section className="actions-row">
+        <CreateForm jurisdictions={jurisdictions} regions={regions} />
+        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} />
+      </section>
+
+      <Form method="get" className="filters" role="search" aria-label="Filter instances" onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}>
+        <label>
+          Search
+          <input type="search" name="q" defaultValue={params.q} placeholder="name or display name" />
+        </label>
+        <SelectField label="State" name="state" empty="any" defaultValue={params.state} choices={choicesOf(STATES)} />
+        <SelectField label="Jurisdiction" name="jurisdiction" empty="any" defaultValue={params.jurisdiction} choices={choicesOf(jurisdictions)} />
+        <SelectField label="Region" name="region" empty="any" defaultValue={params.region} choices={regionChoices(regions)} />
+        <SelectField label="Per page" name="size" defaultValue={String(params.size)} choices={choicesOf(PAGE_SIZES.map(String))} />
+        <input type="hidden" name="sort" value={params.sort} />
+        <input type="hidden" name="order" value={params.order} />
+        <button type="submit">Apply</button>
+      </Form>
+
+      <InstancesTable items={items} total={total} params={params} pageCount={pageCount} latestVersion={latestVersion} now={now} todosUrl={todosUrl} loadingList={loadingList} />
+      <Pager page={params.page} pageCount={pageCount} total={total} size={params.size} />
+    </>
+  );
+}

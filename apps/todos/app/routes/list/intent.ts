@@ -1,0 +1,58 @@
+/**
+ * What a form on the list page asks for: one union shared by the action (which writes it) and
+ * the optimistic reducer (which shows it before the answer). Both switch over `intent` with a
+ * `never` check, so a new kind fails type-checking wherever it is not handled yet.
+ * Client-safe: no server imports.
+ */
+export type Intent =
+  | { readonly intent: 'add'; readonly title: string }
+  | { readonly intent: 'toggle'; readonly id: number; readonly completed: boolean }
+  | { readonly intent: 'toggle-all'; readonly completed: boolean }
+  | { readonly intent: 'edit'; readonly id: number; readonly title: string }
+  | { readonly intent: 'destroy'; readonly id: number }
+  | { readonly intent: 'clear-completed' };
+
+export type IntentName = Intent['intent'];
+
+/** A title as the form sent it, trimmed; anything but text is empty. */
+export function titleOf(value: FormDataEntryValue | null): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** The intent of a submitted form, or null for an unknown one. */
+export function parseIntent(form: FormData): Intent | null {
+  const id = Number(form.get('id'));
+  const completed = form.get('completed') === 'true';
+  const title = titleOf(form.get('title'));
+  const intent = form.get('intent');
+  switch (intent) {
+    case 'add':
+      return { intent, title };
+    case 'toggle':
+      return { intent, id, completed };
+    case 'toggle-all':
+      return { intent, completed };
+    case 'edit':
+      return { intent, id, title };
+    case 'destroy':
+      return { intent, id };
+    case 'clear-completed':
+      return { intent };
+    default:
+      return null;
+  }
+}
+
+/** The form fields of an intent, as `parseIntent` reads them back. */
+export function intentFields(intent: Intent): Record<string, string> {
+  const fields: Record<string, string> = { intent: intent.intent };
+  if ('id' in intent) fields['id'] = String(intent.id);
+  if ('completed' in intent) fields['completed'] = String(intent.completed);
+  if ('title' in intent) fields['title'] = intent.title;
+  return fields;
+}
+
+/** The `default` of an exhaustive switch: unreachable while every intent is handled. */
+export function unhandledIntent(intent: never): never {
+  throw new Error(`Unhandled intent: ${JSON.stringify(intent)}`);
+}

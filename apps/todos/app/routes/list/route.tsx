@@ -1,0 +1,175 @@
+/*
+ * The TODO list (all, active, completed). Its parts sit beside it: `intent.ts` (what a form
+ * asks for, shared by the action and the optimistic reducer), `optimistic.ts`, `hooks.ts`
+ * and the components.
+ */
+import { readForm } from '@silo/web';
+import { data, redirect, useFetchers } from 'react-router';
+import { requireCsrf, requireViewer } from '../../auth.server';
+import { useTenant } from '../../components/tenant-data';
+import { MAX_FORM_BYTES, appConfig } from '../../config.server';
+import { JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
+import { storageRefusal } from '../../storage.server';
+import type { Filter } from '../../todos.server';
+import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, todoCounts, touchMetrics } from '../../todos.server';
+import type { Route } from './+types/route';
+import { parseIntent, titleOf, unhandledIntent } from './intent';
+import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
+import { NewTodo, listFullMessage } from './new-todo';
+import { useRevalidateOnFocus } from './hooks';
+import { useOptimisticTodos } from './optimistic';
+import { ActionLabels, TodoItem } from './todo-item';
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: loaderData ? `${loaderData.displayName} · todos` : 'todos' }];
+}
+
+/** A keyset cursor from the URL: a positive integer id, or nothing. */
+function cursor(value: string | null): number | undefined {
+  const id = Number(value);
+  return value !== null && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+}
+
+export async function loader({ context, request, url }: Route.LoaderArgs) {
+  const { tenant } = requireViewer(context, request);
+  // `url`, not `request.url`: since React Router 8 the request is the raw one (`/active.data`
+  // for client navigations); `url` is the page's address.
+  const base = `/t/${tenant.name}`;
+  const filter: Filter = url.pathname === `${base}/active` ? 'active' : url.pathname === `${base}/completed` ? 'completed' : 'all';
+  const edit = Number(url.searchParams.get('edit'));
+  const after = cursor(url.searchParams.get('after'));
+  const before = after === undefined ? cursor(url.searchParams.get('before')) : undefined;
+  const { todosPageSize, maxTodosPerList } = appConfig();
+  // One page, never the whole list: a page stays small whatever the list holds.
+  const page = await listPage(tenant.db, { filter, after, before, size: todosPageSize });
+  return {
+    todos: page.todos,
+    page: { before: page.before, after: page.after, at: after !== undefined ? `after=${after}` : before !== undefined ? `before=${before}` : '' },
+    counts: await todoCounts(tenant.db, maxTodosPerList + 1),
+    maxTodos: maxTodosPerList,
+    filter,
+    editId: Number.isSafeInteger(edit) && edit > 0 ? edit : null,
+    displayName: tenant.instance.displayName,
+  };
+}
+
+export async function action({ context, request }: Route.ActionArgs) {
+  const { tenant, viewer } = requireViewer(context, request);
+  const form = await readForm(request, MAX_FORM_BYTES);
+  requireCsrf(form, viewer);
+  const { db } = tenant;
+  const title = titleOf(form.get('title'));
+  let addedId: number | null = null;
+  if (title.length > TITLE_MAX_LENGTH) {
+    return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
+  }
+  const intent = parseIntent(form);
+  if (!intent) return data({ error: 'Unknown action.', title: '', addedId: null }, { status: 400 });
+  try {
+    switch (intent.intent) {
+      case 'add': {
+        const max = appConfig().maxTodosPerList;
+        // 409: the request is fine but the list is full; deleting todos resolves it. Not a 5xx:
+        // nothing is wrong with the server, and clients must not retry. The title comes back so
+        // the form keeps it.
+        if (!intent.title) break;
+        addedId = await addTodo(db, intent.title, max);
+        if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
+        break;
+      }
+      case 'toggle':
+        await setCompleted(db, intent.id, intent.completed);
+        break;
+      case 'toggle-all':
+        await setAllCompleted(db, intent.completed, appConfig().maxTodosPerList);
+        break;
+      case 'edit':
+        if (intent.title) await renameTodo(db, intent.id, intent.title);
+        else await deleteTodo(db, intent.id);
+        break;
+      case 'destroy':
+        await deleteTodo(db, intent.id);
+        break;
+      case 'clear-completed':
+        await clearCompleted(db, appConfig().maxTodosPerList);
+        break;
+      default:
+        return unhandledIntent(intent);
+    }
+  } catch (error) {
+    // A write refused for space (the list's size cap, or a full server disk) changed nothing:
+    // say so in the form and keep what was typed.
+    const refusal = storageRefusal(error);
+    if (refusal) return data({ error: refusal, title, addedId: null }, { status: 507 });
+    throw error;
+  }
+  const counts = await touchMetrics(tenant, appConfig().maxTodosPerList + 1);
+  if (form.get(JS_FIELD) === '1') return { error: null, title: '', addedId };
+  // Without JavaScript: post, redirect, get (a reload never repeats the write).
+  const url = new URL(request.url);
+  url.searchParams.delete('edit');
+  url.searchParams.delete('index');
+  if (addedId !== null && counts.total > appConfig().todosPageSize) {
+    // A new todo goes to the end of a long list: show the page it is on.
+    url.searchParams.delete('after');
+    url.searchParams.set('before', String(addedId + 1));
+  }
+  return redirect(url.pathname + url.search, 303);
+}
+
+export default function TodoListPage({ loaderData, actionData }: Route.ComponentProps) {
+  const { name } = useTenant();
+  const lastPage = loaderData.page.after === null;
+  const { todos, counts } = useOptimisticTodos(loaderData.todos, loaderData.counts, lastPage);
+  const busy = useFetchers().some((fetcher) => fetcher.state !== 'idle');
+  useRevalidateOnFocus();
+  const remaining = counts.total - counts.completed;
+  const visible = todos.filter((todo) =>
+    loaderData.filter === 'active' ? !todo.completed : loaderData.filter === 'completed' ? todo.completed : true,
+  );
+  const base = `/t/${name}`;
+  const serverError = actionData && 'error' in actionData && actionData.error ? { message: actionData.error, title: actionData.title } : null;
+  const { page } = loaderData;
+  return (
+    <main className="page">
+      <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
+        <header className="header">
+          <h1>todos</h1>
+          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} lastPage={lastPage} />
+        </header>
+        {counts.total > 0 && (
+          <section className="main" aria-label="Todo list">
+            <ToggleAll allCompleted={remaining === 0} />
+            <ActionLabels />
+            <ul className="todo-list">
+              {visible.map((todo) => (
+                <TodoItem key={todo.key} todo={todo} editingFromUrl={todo.id !== null && todo.id === loaderData.editId} at={page.at} />
+              ))}
+            </ul>
+          </section>
+        )}
+        {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
+        {counts.total > 0 && (
+          <footer className="footer">
+            <span className="todo-count">
+              <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
+            </span>
+            <ul className="filters" aria-label="Show">
+              <li>
+                <FilterLink to={base} label="All" />
+              </li>
+              <li>
+                <FilterLink to={`${base}/active`} label="Active" />
+              </li>
+              <li>
+                <FilterLink to={`${base}/completed`} label="Completed" />
+              </li>
+            </ul>
+            {counts.completed > 0 && <ClearCompleted />}
+          </footer>
+        )}
+      </section>
+      <p className="hint">Double-click a todo (or use its Edit link) to change it.</p>
+    </main>
+  );
+}

@@ -1,0 +1,158 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { Form, Link, useNavigate } from 'react-router';
+import { useHydrated } from '../../components/hydrated';
+import { TITLE_MAX_LENGTH } from '../../forms';
+import { HiddenFields } from './hidden-fields';
+import { useLatched, useTodoSubmit } from './hooks';
+import type { Intent } from './intent';
+import type { ViewTodo } from './optimistic';
+
+/**
+ * Each item's controls are named "Completed: <title>", "Edit: <title>", "Delete: <title>" by
+ * pointing at these words and at the item's label, instead of repeating a title of up to
+ * 1,000 characters in three aria-labels: a page of long titles stays a third of the size.
+ */
+const ACTION_LABEL_IDS = { completed: 'todo-action-completed', edit: 'todo-action-edit', destroy: 'todo-action-delete' } as const;
+
+export function ActionLabels() {
+  return (
+    <>
+      <span hidden id={ACTION_LABEL_IDS.completed}>
+        Completed:
+      </span>
+      <span hidden id={ACTION_LABEL_IDS.edit}>
+        Edit:
+      </span>
+      <span hidden id={ACTION_LABEL_IDS.destroy}>
+        Delete:
+      </span>
+    </>
+  );
+}
+
+export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editingFromUrl: boolean; at: string }) {
+  const hydrated = useHydrated();
+  const submitTodo = useTodoSubmit();
+  const navigate = useNavigate();
+  const [editing, setEditing] = useState(false);
+  const finished = useRef(false);
+  const editInput = useRef<HTMLInputElement>(null);
+  const isEditing = editing || editingFromUrl;
+  const [checked, setChecked] = useLatched(todo.completed);
+  const pending = todo.id === null;
+  const id = String(todo.id ?? '');
+  const titleId = `todo-title-${todo.key}`;
+  /** A todo still being added has no id yet: its controls are disabled, and nothing is sent for it. */
+  const submitFor = (intent: (todoId: number) => Intent) => {
+    if (todo.id !== null) submitTodo(intent(todo.id));
+  };
+
+  const startEditing = () => {
+    if (pending) return;
+    finished.current = false;
+    setEditing(true);
+  };
+  const stopEditing = () => {
+    finished.current = true;
+    setEditing(false);
+    if (editingFromUrl) void navigate({ search: at ? `?${at}` : '' }, { replace: true });
+  };
+  const save = (value: string) => {
+    if (finished.current) return;
+    const title = value.trim();
+    if (!title) submitFor((todoId) => ({ intent: 'destroy', id: todoId }));
+    else if (title !== todo.title) submitFor((todoId) => ({ intent: 'edit', id: todoId, title }));
+    stopEditing();
+  };
+  const onEditKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      stopEditing();
+    }
+  };
+  useEffect(() => {
+    if (isEditing) editInput.current?.focus();
+  }, [isEditing]);
+
+  const classes = [todo.completed ? 'completed' : '', isEditing ? 'editing' : '', pending ? 'pending' : ''].filter(Boolean).join(' ');
+  const toggleTo = String(!todo.completed);
+  return (
+    <li className={classes || undefined} data-testid="todo-item">
+      <div className="view">
+        <Form method="post" className="item-form" onSubmit={(event) => event.preventDefault()}>
+          <HiddenFields fields={{ intent: 'toggle', id, completed: toggleTo }} />
+          {hydrated ? (
+            <input
+              className="toggle"
+              type="checkbox"
+              checked={checked}
+              disabled={pending}
+              aria-labelledby={`${ACTION_LABEL_IDS.completed} ${titleId}`}
+              onChange={() => {
+                setChecked(!checked);
+                submitFor((todoId) => ({ intent: 'toggle', id: todoId, completed: !checked }));
+              }}
+            />
+          ) : (
+            <button
+              type="submit"
+              className="toggle"
+              role="checkbox"
+              aria-checked={todo.completed}
+              aria-labelledby={`${ACTION_LABEL_IDS.completed} ${titleId}`}
+            />
+          )}
+        </Form>
+        <label id={titleId} onDoubleClick={startEditing}>
+          {todo.title}
+        </label>
+        <Link
+          className="edit-link"
+          to={`?${at ? `${at}&` : ''}edit=${id}`}
+          aria-labelledby={`${ACTION_LABEL_IDS.edit} ${titleId}`}
+          onClick={(event) => {
+            event.preventDefault();
+            startEditing();
+          }}
+        >
+          Edit
+        </Link>
+        <Form
+          method="post"
+          className="item-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            submitFor((todoId) => ({ intent: 'destroy', id: todoId }));
+          }}
+        >
+          <HiddenFields fields={{ intent: 'destroy', id }} />
+          <button type="submit" className="destroy" aria-labelledby={`${ACTION_LABEL_IDS.destroy} ${titleId}`} disabled={pending} />
+        </Form>
+      </div>
+      {isEditing && (
+        <Form
+          method="post"
+          className="edit-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            save(editInput.current?.value ?? '');
+          }}
+        >
+          <HiddenFields fields={{ intent: 'edit', id }} />
+          <input
+            ref={editInput}
+            className="edit"
+            name="title"
+            defaultValue={todo.title}
+            maxLength={TITLE_MAX_LENGTH}
+            aria-label={`Edit: ${todo.title}`}
+            autoComplete="off"
+            autoFocus={editingFromUrl}
+            onBlur={(event) => save(event.currentTarget.value)}
+            onKeyDown={onEditKeyDown}
+          />
+        </Form>
+      )}
+    </li>
+  );
+}
