@@ -1,7 +1,7 @@
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
 import { loadSecret } from '@silo/web';
-import type { MiddlewareFunction } from 'react-router';
+import { resourceMiddleware } from '@silo/web/react-router';
 import { appConfig } from './config.server';
 import { fleetContext } from './context.server';
 
@@ -45,10 +45,7 @@ export function getFleet(): Promise<Fleet> {
 }
 
 /** Root middleware: every loader, action and middleware below reads the fleet from `fleetContext`. */
-export const fleetMiddleware: MiddlewareFunction<Response> = async ({ context }, next) => {
-  context.set(fleetContext, await getFleet());
-  return next();
-};
+export const fleetMiddleware = resourceMiddleware(fleetContext, getFleet);
 
 export function serverSecret(): string {
   return runtime().secret;

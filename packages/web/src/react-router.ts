@@ -14,7 +14,10 @@ import {
   isRouteErrorResponse,
   type EntryContext,
   type HandleErrorFunction,
+  type MiddlewareFunction,
+  type RouterContext,
 } from 'react-router';
+import { readinessResponse } from './readiness';
 import type { RequestInfo } from './request-listener';
 
 /**
@@ -112,3 +115,25 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
   // Client-chosen text: kept to one bounded line, and the query (which may hold tokens) left out.
   console.warn(`Refused ${request.method} ${url.pathname}${url.search.length > 0 ? '?…' : ''}: ${line}`.replace(/[\r\n]+/g, ' ').slice(0, 400));
 };
+
+/**
+ * Root middleware that puts a process-wide resource (the app's fleet) into `key` for every
+ * loader, action and middleware below. When it cannot be opened, the readiness probe at
+ * `readinessPath` still answers, 503 with the reason, so an orchestrator sees "not ready"
+ * rather than a 500 from a crashed request; every other request fails as before.
+ */
+export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise<T>, readinessPath = '/readyz'): MiddlewareFunction<Response> {
+  return async ({ context, request }, next) => {
+    let resource: T;
+    try {
+      resource = await open();
+    } catch (error) {
+      if (new URL(request.url).pathname !== readinessPath) throw error;
+      return readinessResponse(() => {
+        throw error;
+      });
+    }
+    context.set(key, resource);
+    return next();
+  };
+}

@@ -1,7 +1,8 @@
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { loadSecret } from '@silo/web';
 import { todoSchema } from '@silo/todo-schema';
-import { createContext, type MiddlewareFunction } from 'react-router';
+import { resourceMiddleware } from '@silo/web/react-router';
+import { createContext } from 'react-router';
 
 /**
  * One fleet per server process. Kept on globalThis so server.ts (run by tsx) and the
@@ -20,10 +21,7 @@ export function getFleet(): Promise<Fleet> {
 /** The process's fleet, set for every request by the root middleware. */
 export const fleetContext = createContext<Fleet>();
 
-export const fleetMiddleware: MiddlewareFunction<Response> = async ({ context }, next) => {
-  context.set(fleetContext, await getFleet());
-  return next();
-};
+export const fleetMiddleware = resourceMiddleware(fleetContext, getFleet);
 
 export async function closeFleet(): Promise<void> {
   const holder = globalThis as Holder;
