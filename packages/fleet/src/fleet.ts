@@ -290,7 +290,7 @@ export class Fleet {
     try {
       const row = await this.withInstance(name, async (db) => (await db.execute(sql)).rows[0]);
       const metrics = Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
-      await this.#catalog.setMetrics(name, metrics, Date.now());
+      await this.#catalog.metrics.set(name, metrics, Date.now());
     } catch {
       // See above: left to the app's next write.
     }
@@ -314,7 +314,7 @@ export class Fleet {
 
   /** The instance of this name in any state, or undefined: for callers that expect absence. */
   find(name: string): InstanceInfo | undefined {
-    return this.#catalog.get(name);
+    return this.#catalog.find(name);
   }
 
   /** Deleted instances past the retention window: what `purgeExpired` would remove now. */
@@ -323,13 +323,13 @@ export class Fleet {
   }
 
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
-    return this.#catalog.audit(query);
+    return this.#catalog.audits.query(query);
   }
 
   /** Removes audit entries past SILO_AUDIT_RETENTION_DAYS now (housekeeping does it too); returns how many. */
   pruneAuditLog(): number {
     this.#assertOpen();
-    return this.#catalog.pruneAudit();
+    return this.#catalog.audits.prune();
   }
 
   /**
@@ -465,7 +465,7 @@ export class Fleet {
           if (at && cloneAt) await cloneAt(source.dbUrl, url, at);
           else await this.engine.clone(source.dbUrl, url);
           failpoint('clone:before-ready');
-          this.#catalog.copyMetrics(source.id, id);
+          this.#catalog.metrics.copy(source.id, id);
           return this.engine.schemaVersion(url);
         },
       );
@@ -614,7 +614,7 @@ export class Fleet {
     }
     if (unreachable.length > 0) {
       // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
-      this.#catalog.appendAudit({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+      this.#catalog.audits.append({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
     }
   }
 
@@ -635,7 +635,7 @@ export class Fleet {
     }
     await this.#erase(intent, { cancelIfUnmarked: false });
     // The erasure's record: the interrupted purge wrote none.
-    this.#catalog.appendAudit({
+    this.#catalog.audits.append({
       actor: 'reconcile',
       operation: 'purge',
       instance: auditName(intent.name),
@@ -746,7 +746,7 @@ export class Fleet {
   async migrateAll(options: MigrateAllOptions = {}): Promise<MigrateAllReport> {
     this.#assertOpen();
     const report = await migrateFleet(this.#catalog, this.engine, this.schema, options);
-    this.#catalog.appendAudit({
+    this.#catalog.audits.append({
       actor: options.actor ?? this.#actor,
       operation: options.dryRun ? 'migrate-all (dry run)' : 'migrate-all',
       instance: null,
@@ -816,7 +816,7 @@ export class Fleet {
       finished = true;
     } finally {
       if (!this.#closed) {
-        this.#catalog.appendAudit({
+        this.#catalog.audits.append({
           actor: options.actor ?? this.#actor,
           operation: 'query (fleet)',
           instance: null,
@@ -1001,7 +1001,7 @@ export class Fleet {
   /** An audit entry; one a full disk refuses is reported as a warning (the operation itself is done). */
   #appendAuditOrWarn(entry: Omit<AuditEntry, 'id' | 'at'>): void {
     try {
-      this.#catalog.appendAudit(entry);
+      this.#catalog.audits.append(entry);
     } catch (error) {
       if (!isDiskFull(error, this.settings.dataDir)) throw error;
       process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.settings.dataDir} is full.`, { code: 'SILO_DISK_FULL' });

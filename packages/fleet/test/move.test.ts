@@ -331,11 +331,11 @@ describe('catalog migration to the moving state', () => {
     db.close();
     const catalog = new Catalog({ kind: 'file', file });
     try {
-      expect(catalog.get('metered')).toMatchObject({ state: 'ready', metrics: { todos: 7 } });
+      expect(catalog.find('metered')).toMatchObject({ state: 'ready', metrics: { todos: 7 } });
       expect(catalog.beginMove('id-1', 'local')).toBe(true);
-      expect(catalog.get('metered')?.state).toBe('moving');
+      expect(catalog.find('metered')?.state).toBe('moving');
       expect(catalog.endMove('id-1', { engine: 'turso', dbUrl: 'turso:silo-eu/metered', sizeBytes: 1 })).toBe(true);
-      expect(catalog.get('metered')).toMatchObject({ state: 'ready', engine: 'turso', dbUrl: 'turso:silo-eu/metered', metrics: { todos: 7 } });
+      expect(catalog.find('metered')).toMatchObject({ state: 'ready', engine: 'turso', dbUrl: 'turso:silo-eu/metered', metrics: { todos: 7 } });
     } finally {
       catalog.close();
     }

@@ -167,7 +167,7 @@ export class Backups {
   async markOrphans(options: ActorOption = {}): Promise<{ marked: OrphanBackupSet[]; failures: string[] }> {
     const { host } = this.#ctx;
     const result = await markOrphanBackups(this.#ctx, () => host.catalog.knownInstanceIds());
-    host.catalog.appendAudit({
+    host.catalog.audits.append({
       actor: options.actor ?? host.actor,
       operation: 'backup-mark-orphans',
       instance: null,
@@ -212,7 +212,7 @@ export class Backups {
 /** A tick that broke (not one instance: those are recorded on the instance) goes to the audit log. */
 function recordSchedulerFailure(host: BackupHost, error: unknown): void {
   try {
-    host.catalog.appendAudit({ actor: 'scheduler', operation: 'backup-scheduler', instance: null, outcome: 'error', error: errorMessage(error), detail: {} });
+    host.catalog.audits.append({ actor: 'scheduler', operation: 'backup-scheduler', instance: null, outcome: 'error', error: errorMessage(error), detail: {} });
   } catch {
     // The catalog itself is failing: there is nowhere left to record it, and the next tick retries.
   }

@@ -106,7 +106,7 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
       details: { failures: failures.slice(0, 20) },
     });
     // The scheduler retries on its next tick; without this line nobody would know it failed.
-    host.catalog.appendAudit({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
+    host.catalog.audits.append({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
     throw error;
   }
   if (report.pointsRemoved > 0 || report.instancesRemoved.length > 0) {

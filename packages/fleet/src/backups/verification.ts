@@ -32,7 +32,7 @@ export async function verify(ctx: BackupContext, options: VerifyOptions): Promis
   host.catalog.backups.recordVerifications(results);
   const failures = results.filter((result) => !result.ok);
   // Not thrown: a failed check is a finding to report, and the report names each problem.
-  host.catalog.appendAudit({
+  host.catalog.audits.append({
     actor: options.actor ?? host.actor,
     operation: 'backup-verify',
     instance: null,

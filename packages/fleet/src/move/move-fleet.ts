@@ -112,7 +112,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
 
   const candidates: (InstanceInfo | string)[] = [];
   if (options.only && options.only.length > 0) {
-    for (const name of new Set(options.only)) candidates.push(context.catalog.get(name) ?? name);
+    for (const name of new Set(options.only)) candidates.push(context.catalog.find(name) ?? name);
   } else {
     for (const instance of context.catalog.each({})) {
       if (instance.engine === engines.local.kind) {
@@ -158,7 +158,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     if (options.dryRun) return done('would-move', instance.name, { from: instance.dbUrl, to: targetUrl });
     const audit = (outcome: 'ok' | 'error', detail: Record<string, unknown>, error: string | null = null): void => {
       try {
-        context.catalog.appendAudit({ actor: options.actor ?? context.actor, operation: 'move', instance: instance.name, outcome, error, detail });
+        context.catalog.audits.append({ actor: options.actor ?? context.actor, operation: 'move', instance: instance.name, outcome, error, detail });
       } catch (auditError) {
         // The move itself is done (or rolled back); a busy catalog must not change its result.
         process.emitWarning(`silo: could not audit the move of ${instance.name}: ${errorMessage(auditError)}`);
