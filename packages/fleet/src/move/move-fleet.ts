@@ -10,6 +10,8 @@ import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../engines/lo
 import { RoutingEngine } from '../engines/routing-engine';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
+import type { HandleCache } from '../handle-cache';
+import type { AuditLog } from '../audit-log';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import { compareFingerprints, fingerprintOf, isSealed, seal, unseal, unsealSnapshot } from './seal';
@@ -73,9 +75,9 @@ export interface MoveContext {
   readonly regions: Regions;
   readonly schema: TenantSchema;
   readonly importMaxBytes: number;
-  /** Drops this process's cached handle of an instance whose database changed. */
-  readonly invalidate: (id: string) => void;
-  readonly actor: string;
+  /** This process's open handles: an instance whose database changed is dropped from them. */
+  readonly handles: HandleCache<string, TenantConnection>;
+  readonly audit: AuditLog;
 }
 
 interface Engines {
@@ -158,7 +160,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     if (options.dryRun) return done('would-move', instance.name, { from: instance.dbUrl, to: targetUrl });
     const audit = (outcome: 'ok' | 'error', detail: Record<string, unknown>, error: string | null = null): void => {
       try {
-        context.catalog.audits.append({ actor: options.actor ?? context.actor, operation: 'move', instance: instance.name, outcome, error, detail });
+        context.audit.record({ actor: context.audit.actorOf(options), operation: 'move', instance: instance.name, outcome, error, detail });
       } catch (auditError) {
         // The move itself is done (or rolled back); a busy catalog must not change its result.
         process.emitWarning(`silo: could not audit the move of ${instance.name}: ${errorMessage(auditError)}`);
@@ -225,7 +227,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
       details: { notStarted: true },
     });
   }
-  context.invalidate(instance.id);
+  context.handles.invalidate(instance.id);
   const region = context.regions.get(instance.region);
   const staged = tempSibling(path.join(local.stagingDir(region), stagedName(instance.name)));
   let uploaded = false;
@@ -263,7 +265,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
   } finally {
     removeDatabaseFiles(staged);
   }
-  context.invalidate(instance.id);
+  context.handles.invalidate(instance.id);
   failpoint('move:after-switch');
   if (keepLocal) return 'local file kept, sealed against writes';
   await local.remove(instance.dbUrl).catch(() => undefined);
