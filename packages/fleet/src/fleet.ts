@@ -290,7 +290,8 @@ export class Fleet {
     return this.#catalog.list(query);
   }
 
-  get(name: string): InstanceDetails {
+  /** The instance of this name in any state, with its clones; INSTANCE_NOT_FOUND when there is none. */
+  require(name: string): InstanceDetails {
     const instance = this.#catalog.require(name);
     return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
   }
@@ -466,7 +467,7 @@ export class Fleet {
     });
   }
 
-  /** Soft delete: unreachable at once, restorable until purged (after the retention window). */
+  /** Soft delete: unreachable at once, `undelete` brings it back until purged (after the retention window). */
   delete(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
     return this.#audited('delete', name, options, {}, async () => {
       const instance = this.#catalog.require(name);
@@ -490,26 +491,29 @@ export class Fleet {
     });
   }
 
-  /** Brings a soft-deleted instance back, migrating it if the schema moved on meanwhile. */
-  restore(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
-    return this.#audited('restore', name, options, {}, async () => {
+  /**
+   * Brings a soft-deleted instance back, migrating it if the schema moved on meanwhile. (Going
+   * back to a backup point is `backups.restore`.)
+   */
+  undelete(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
+    return this.#audited('undelete', name, options, {}, async () => {
       const instance = this.#catalog.require(name);
       if (instance.state === 'ready') return instance;
       if (instance.state !== 'deleted') {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to undelete.`);
       }
       if (this.#catalog.purgeIntent(instance.id)) {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be undeleted.`);
       }
       if (!(await this.engine.exists(instance.dbUrl))) {
-        throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
+        throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be undeleted. Run \`silo doctor\`.`);
       }
       if (instance.schemaVersion < this.schema.latestVersion) {
         const { to } = await this.engine.migrate(instance.dbUrl, this.schema, { dryRun: false });
         this.#catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to }]);
       }
       if (!this.#catalog.transition(instance.id, 'deleted', 'ready')) {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be undeleted.`);
       }
       return this.#catalog.require(name);
     });
@@ -524,7 +528,7 @@ export class Fleet {
    * then the purge marker goes into each location, the database is removed, and the row and
    * intent go together. A crash anywhere in between leaves the intent, which reconciliation
    * (start-up, `silo doctor`) finishes; meanwhile the name stays taken and the instance cannot
-   * be restored.
+   * be undeleted.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
     return this.#audited('purge', name, options, {}, async () => {
@@ -533,7 +537,7 @@ export class Fleet {
       if (instance.state !== 'deleted' && instance.state !== 'failed') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
-      // Lease the row and record the intent first, so a concurrent restore or purge cannot interleave with the removal.
+      // Lease the row and record the intent first, so a concurrent undelete or purge cannot interleave with the removal.
       const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: this.#audit.actorOf(options) });
       if (!begun) {
         if (!this.#catalog.resolve(name)) return { purged: false };
@@ -541,7 +545,7 @@ export class Fleet {
       }
       failpoint('purge:after-intent');
       // A location that cannot be written stops a purge this call began before anything is
-      // removed, and frees the row again (still restorable); one resumed stays recorded.
+      // removed, and frees the row again (it can still be undeleted); one resumed stays recorded.
       await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
       return { purged: true };
     });
@@ -687,7 +691,7 @@ export class Fleet {
   /** How far the fleet is from the latest schema. */
   migrationStatus(): { latestVersion: number; behind: number; byVersion: { version: number; count: number }[]; pending: { version: number; name: string; instances: number }[] } {
     const latest = this.schema.latestVersion;
-    // Deleted instances count: a restore serves them again, so they must be migrated too.
+    // Deleted instances count: an undelete serves them again, so they must be migrated too.
     const live = { state: ['ready', 'deleted'] as InstanceState[] };
     const byVersion = this.#catalog
       .countBy('schema_version', live)

@@ -21,7 +21,7 @@ export async function loader({ params, request }: Route.LoaderArgs) {
   const fleet = await getFleet();
   let details;
   try {
-    details = fleet.get(params.name);
+    details = fleet.require(params.name);
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
     throw error;
@@ -64,10 +64,10 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     switch (intent) {
       case 'delete':
         await fleet.delete(params.name, options);
-        return { intent, ok: `Deleted ${params.name}. It can be restored until it is purged.` };
-      case 'restore':
-        await fleet.restore(params.name, options);
-        return { intent, ok: `Restored ${params.name}.` };
+        return { intent, ok: `Deleted ${params.name}. It can be undeleted until it is purged.` };
+      case 'undelete':
+        await fleet.undelete(params.name, options);
+        return { intent, ok: `Undeleted ${params.name}.` };
       case 'purge':
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));
@@ -214,9 +214,9 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
             </Form>
           ) : null}
           {instance.state === 'ready' ? (
-            <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It stays restorable until purged.`} danger />
+            <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It can be undeleted until purged.`} danger />
           ) : null}
-          {instance.state === 'deleted' ? <ConfirmForm intent="restore" label="Restore" busy={busyIntent === 'restore'} /> : null}
+          {instance.state === 'deleted' ? <ConfirmForm intent="undelete" label="Undelete" busy={busyIntent === 'undelete'} /> : null}
           {instance.state === 'deleted' || instance.state === 'failed' ? (
             <ConfirmForm intent="purge" label="Purge for good" busy={busyIntent === 'purge'} question={`Purge ${instance.name}? Its database is removed and cannot be restored.`} danger />
           ) : null}

@@ -735,7 +735,7 @@ function toIntent(row: PurgeIntentRow): PurgeIntent {
 function nameTaken(name: string, state: InstanceState): SiloError {
   const hint =
     state === 'deleted'
-      ? 'It belongs to a deleted instance: restore it, or purge it to free the name.'
+      ? 'It belongs to a deleted instance: undelete it, or purge it to free the name.'
       : 'Choose another name.';
   return new SiloError('NAME_TAKEN', `The name "${name}" is taken. ${hint}`, { details: { name, state } });
 }

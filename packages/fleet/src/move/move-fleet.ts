@@ -204,7 +204,7 @@ function notMovable(instance: InstanceInfo, engines: Engines, schema: TenantSche
     case 'ready':
       break;
     case 'deleted':
-      return 'deleted; restore it to move it, or let the retention window purge it';
+      return 'deleted; undelete it to move it, or let the retention window purge it';
     case 'failed':
       return 'failed to provision; purge it';
     case 'provisioning':
