@@ -8,7 +8,7 @@ import type { Engine, TenantConnection } from '../engine';
 import { LocalEngine } from '../engines/local-engine';
 import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../engines/local-files';
 import { RoutingEngine } from '../engines/routing-engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { failpoint } from '../failpoints';
 import type { HandleCache } from '../handle-cache';
 import type { AuditLog } from '../audit-log';
@@ -171,7 +171,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
       localFile = await moveInstance(context, engines, instance, targetUrl, options.keepLocal ?? false);
     } catch (error) {
       audit('error', { from: instance.dbUrl, to: targetUrl }, errorMessage(error));
-      const status = error instanceof SiloError && error.details['notStarted'] === true ? 'skipped' : 'failed';
+      const status = isSiloError(error, 'INVALID_STATE') && error.details.notStarted === true ? 'skipped' : 'failed';
       return done(status, instance.name, { from: instance.dbUrl, to: targetUrl, reason: errorMessage(error) });
     }
     audit('ok', { from: instance.dbUrl, to: targetUrl, localFile });
