@@ -182,7 +182,7 @@ try {
       const report = await moving.moveInstances({ to: 'turso', onWarning: (message) => console.log(`  warn  ${message}`) });
       check(report.moved === 3 && report.failed === 0, `3 moved (got ${report.moved} moved, ${report.failed} failed: ${report.results.map((r) => r.reason ?? '').join('; ')})`);
       for (const name of ['mv-a', 'mv-b', 'mv-c']) {
-        check(moving.get(name)?.engine === 'turso', `${name} on turso`);
+        check(moving.require(name)?.engine === 'turso', `${name} on turso`);
         check((await titles(moving, name)).join() === name, `${name} to keep its row`);
       }
       return `${report.moved} moved in ${Math.round(report.durationMs)} ms`;
@@ -215,7 +215,7 @@ try {
     }
     try {
       await fleet.create('cat-a', { jurisdiction: 'eu' });
-      check(fleet.get('cat-a')?.state === 'ready', 'the instance to be ready in the replica');
+      check(fleet.require('cat-a')?.state === 'ready', 'the instance to be ready in the replica');
     } finally {
       await fleet.close();
     }

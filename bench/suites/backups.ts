@@ -39,7 +39,7 @@ export async function backupsBench(size: { instances: number; changed: number; r
     busy.push(cycle.durationMs);
     // The least any snapshot backup does: copy each changed file once.
     const started = performance.now();
-    for (const name of names) copyFileSync(localFile(fleet, fleet.get(name).dbUrl), path.join(copyDir, `${name}.db`));
+    for (const name of names) copyFileSync(localFile(fleet, fleet.require(name).dbUrl), path.join(copyDir, `${name}.db`));
     baseline.push(performance.now() - started);
   }
   const rssAfter = process.memoryUsage().rss;

@@ -143,11 +143,11 @@ describe('admin console over HTTP', () => {
     expect(page).toContain(`admin:${EMAIL}`);
   });
 
-  it('deletes (soft), restores and purges', async () => {
+  it('deletes (soft), undeletes and purges', async () => {
     await admin.post('/?index', { intent: 'create', name: 'doomed', jurisdiction: 'eu' });
     expect(text(await (await admin.post('/instances/doomed', { intent: 'delete' })).text())).toContain('Deleted doomed');
     expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('doomed');
-    expect(text(await (await admin.post('/instances/doomed', { intent: 'restore' })).text())).toContain('Restored doomed');
+    expect(text(await (await admin.post('/instances/doomed', { intent: 'undelete' })).text())).toContain('Undeleted doomed');
     const refused = await admin.post('/instances/doomed', { intent: 'purge' });
     expect(text(await refused.text())).toContain('delete it first');
     await admin.post('/instances/doomed', { intent: 'delete' });
@@ -155,7 +155,7 @@ describe('admin console over HTTP', () => {
     expect(purged.status).toBe(302);
     expect((await admin.get('/instances/doomed')).status).toBe(404);
     const audit = text(await (await admin.get('/audit?instance=doomed')).text());
-    for (const operation of ['create', 'delete', 'restore', 'purge']) expect(audit).toContain(operation);
+    for (const operation of ['create', 'delete', 'undelete', 'purge']) expect(audit).toContain(operation);
   });
 
   it('clones, with lineage shown both ways', async () => {

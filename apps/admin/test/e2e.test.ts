@@ -85,11 +85,11 @@ describe('admin console in a browser', () => {
     await page.getByRole('heading', { name: /echo/ }).waitFor();
   });
 
-  it('deletes and restores from the instance page', async () => {
+  it('deletes and undeletes from the instance page', async () => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Deleted echo').waitFor();
-    await page.getByRole('button', { name: 'Restore' }).click();
-    await page.getByText('Restored echo').waitFor();
+    await page.getByRole('button', { name: 'Undelete' }).click();
+    await page.getByText('Undeleted echo').waitFor();
   });
 
   it('runs SQL in the CodeMirror console, with completion and write mode', async () => {

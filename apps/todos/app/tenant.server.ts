@@ -54,11 +54,11 @@ function openErrorResponse(error: unknown): unknown {
     return data({ kind: 'not-found' }, { status: 404 });
   }
   // A move to another engine (silo move) takes an instance out of service for a moment.
-  if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details['state'] === 'moving') {
+  if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details.state === 'moving') {
     return data({ kind: 'maintenance' }, { status: 503 });
   }
   if (isSiloError(error, 'INSTANCE_NOT_READY')) {
-    const provisioning = error.details['state'] === 'provisioning';
+    const provisioning = error.details.state === 'provisioning';
     return data(
       provisioning ? { kind: 'provisioning' } : { kind: 'unavailable', message: 'This TODO list could not be set up. Contact support.' },
       // Retry-After is added to every 503 by the security middleware: headers of data thrown

@@ -28,7 +28,7 @@ describe('terminal escapes on every output path', () => {
   });
   afterAll(() => cleanup());
 
-  it('audit, backups, doctor, clone, delete and restore print it escaped', async () => {
+  it('audit, backups, doctor, clone, delete and undelete print it escaped', async () => {
     for (const args of [
       ['audit'],
       ['audit', '--json'],
@@ -40,6 +40,7 @@ describe('terminal escapes on every output path', () => {
       ['clone', 'hostile'],
       ['delete', 'hostile', '--yes'],
       ['instances', 'list', '--deleted'],
+      ['undelete', 'hostile'],
       ['restore', 'hostile'],
       ['show', 'hostile'],
     ]) {

@@ -21,7 +21,7 @@ describe('silo lifecycle and errors', () => {
 
   afterAll(() => cleanup());
 
-  it('creates, deletes, restores, deletes again and purges', async () => {
+  it('creates, deletes, undeletes, deletes again and purges', async () => {
     const created = await run('create', 'hooli', '--jurisdiction', 'us', '--display-name', 'Hooli XYZ');
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
@@ -29,14 +29,21 @@ describe('silo lifecycle and errors', () => {
 
     const deleted = await run('delete', 'hooli');
     expect(deleted.code).toBe(0);
-    expect(deleted.stdout).toContain('silo restore hooli');
+    expect(deleted.stdout).toContain('silo undelete hooli');
     const afterDelete = json<ListJson>(await run('instances', 'list', '--state', 'deleted', '--json'));
     expect(afterDelete.items.map((item) => item.name)).toEqual(['hooli']);
     // A deleted instance cannot be queried.
     expect((await run('query', 'hooli', 'SELECT 1')).code).toBe(3);
 
-    const restored = json<InstanceInfo>(await run('restore', 'hooli', '--json'));
-    expect(restored).toMatchObject({ name: 'hooli', state: 'ready', displayName: 'Hooli XYZ' });
+    const undeleted = json<InstanceInfo>(await run('undelete', 'hooli', '--json'));
+    expect(undeleted).toMatchObject({ name: 'hooli', state: 'ready', displayName: 'Hooli XYZ' });
+
+    // The old name still undeletes for one release, and says so on stderr.
+    expect((await run('delete', 'hooli')).code).toBe(0);
+    const alias = await run('restore', 'hooli');
+    expect(alias.code).toBe(0);
+    expect(alias.stdout).toContain('Undeleted "hooli"');
+    expect(alias.stderr).toContain('deprecated: use `silo undelete <name>`');
 
     // Purging a live instance is refused with the next step, and nothing is asked.
     const live = await run('purge', 'hooli', '--yes');

@@ -49,7 +49,7 @@ it(`silo move transfers ${COUNT} instances to Turso and each still serves its to
     for (let offset = 0; offset < COUNT; offset += 50) {
       await Promise.all(
         names.slice(offset, offset + 50).map(async (name) => {
-          expect(fleet.get(name).engine, name).toBe('turso');
+          expect(fleet.require(name).engine, name).toBe('turso');
           expect(await todoTitles(fleet, name), name).toEqual([`${name} todo 1`, `${name} todo 2`]);
         }),
       );

@@ -221,7 +221,7 @@ describe('option parsing and exit codes', () => {
   });
 
   it('maps errors to exit codes', () => {
-    expect(exitCodeFor(new SiloError('INSTANCE_NOT_FOUND', 'x'))).toBe(3);
+    expect(exitCodeFor(new SiloError('INSTANCE_NOT_FOUND', 'x', { details: { name: 'x' } }))).toBe(3);
     expect(exitCodeFor(new SiloError('INVALID_NAME', 'x'))).toBe(1);
     expect(exitCodeFor(new UsageError('x'))).toBe(2);
     expect(exitCodeFor(new CliFailure('x'))).toBe(1);

@@ -1,6 +1,6 @@
 import { statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
-import { SiloError } from './errors';
+import { SiloError, isSiloError } from './errors';
 import { formatBytes } from './format';
 
 /**
@@ -72,7 +72,7 @@ export function isDiskFull(error: unknown, dir?: string): boolean {
  */
 export function diskFullError(error: unknown, dir: string): unknown {
   // A query run in a query process comes back as QUERY_FAILED carrying SQLite's code.
-  const queried = error instanceof SiloError && error.code === 'QUERY_FAILED' ? error.details['sqliteCode'] : undefined;
+  const queried = isSiloError(error, 'QUERY_FAILED') ? error.details.sqliteCode : undefined;
   if (typeof queried === 'string' && isDiskFull({ code: queried }, dir)) return fullDisk(error, dir);
   if (error instanceof SiloError || !isDiskFull(error, dir)) return error;
   return fullDisk(error, dir);

@@ -1,59 +1,104 @@
 /**
  * Every error the fleet raises is a SiloError with a stable `code`, so apps and the CLI can
  * branch on it (404, 409, exit codes) without parsing messages. Messages say what to do next.
+ *
+ * Each code has its `details` type here: a constructor is checked against it (codes with
+ * required fields cannot be raised without them), and `isSiloError(error, code)` narrows
+ * `details` to it.
  */
-export type SiloErrorCode =
-  | 'INVALID_NAME'
-  | 'NAME_TAKEN'
-  | 'INSTANCE_NOT_FOUND'
-  | 'INSTANCE_NOT_READY'
-  | 'INVALID_STATE'
-  | 'SCHEMA_BEHIND'
-  | 'SCHEMA_INVALID'
-  | 'JURISDICTION_VIOLATION'
-  | 'UNKNOWN_JURISDICTION'
-  | 'UNKNOWN_REGION'
-  | 'CONFIG_INVALID'
-  | 'INVALID_INPUT'
-  | 'CATALOG_UNAVAILABLE'
-  | 'IMPORT_REJECTED'
-  | 'QUERY_FAILED'
-  | 'QUERY_READ_ONLY'
-  | 'STATEMENT_REFUSED'
-  | 'QUERY_TIMEOUT'
-  | 'HANDLES_EXHAUSTED'
-  | 'ENGINE_FAILURE'
-  | 'BACKUP_NOT_FOUND'
-  | 'BACKUP_CORRUPT'
-  | 'BACKUP_FAILED'
-  | 'SIZE_LIMIT_EXCEEDED'
-  | 'FLEET_CLOSED'
+export interface SiloErrorDetails {
+  /** `codePoint`: the character a display name may not hold. */
+  INVALID_NAME: { readonly name?: unknown; readonly codePoint?: string };
+  /** Without details when no free name for a clone was found. */
+  NAME_TAKEN: { readonly name?: string; readonly state?: string };
+  INSTANCE_NOT_FOUND: { readonly name: string };
+  INSTANCE_NOT_READY: { readonly name: string; readonly state: string };
+  /** `notStarted`: a move refused before it changed anything (reported as skipped). */
+  INVALID_STATE: { readonly notStarted?: true };
+  SCHEMA_BEHIND: { readonly name: string; readonly version: number; readonly expected: number };
+  SCHEMA_INVALID: { readonly folder?: string };
+  /** Which of these are set depends on what crossed: an instance, a region, a location, a Turso group. */
+  JURISDICTION_VIOLATION: {
+    readonly instance?: string;
+    readonly region?: string;
+    readonly regions?: readonly string[];
+    readonly jurisdiction?: string;
+    readonly jurisdictions?: readonly string[];
+    readonly location?: string;
+    readonly group?: string;
+    readonly outside?: readonly string[];
+    readonly allowed?: readonly string[];
+  };
+  UNKNOWN_JURISDICTION: NoDetails;
+  UNKNOWN_REGION: NoDetails;
+  /** A Turso group keeping data outside the locations allowed for its jurisdiction. */
+  /** Residency mismatches name the group; a config file's problems name the file (`source`) and what is wrong. */
+  CONFIG_INVALID: {
+    readonly group?: string;
+    readonly jurisdiction?: string;
+    readonly outside?: readonly string[];
+    readonly allowed?: readonly string[];
+    readonly source?: string;
+    readonly problems?: string;
+    readonly cwd?: string;
+  };
+  INVALID_INPUT: NoDetails;
+  CATALOG_UNAVAILABLE: NoDetails;
+  IMPORT_REJECTED: { readonly reason?: string };
+  /** `checkedLocally`: the statement failed on the local copy of a Turso schema, not on Turso. */
+  QUERY_FAILED: { readonly sqliteCode?: string | null; readonly checkedLocally?: true };
+  QUERY_READ_ONLY: { readonly sqliteCode?: string | null; readonly refused?: string; readonly httpStatus?: number };
+  /** `refused`: the kind of statement the guard refused. */
+  STATEMENT_REFUSED: { readonly refused?: string };
+  /** Without details when the query was stopped before it started. */
+  QUERY_TIMEOUT: { readonly timeoutMs?: number };
+  HANDLES_EXHAUSTED: NoDetails;
+  /** From Turso: the HTTP status (and when to retry), the libSQL code, or a refused token. */
+  ENGINE_FAILURE: { readonly status?: number; readonly retryAfterMs?: number; readonly code?: string; readonly tokenRefused?: boolean };
+  BACKUP_NOT_FOUND: { readonly name?: string; readonly at?: number; readonly pointId?: string };
+  BACKUP_CORRUPT: { readonly pointId: string; readonly reason: string };
+  BACKUP_FAILED: { readonly location?: string; readonly failures?: readonly string[] };
+  SIZE_LIMIT_EXCEEDED: { readonly instance: string; readonly maxBytes: number; readonly sizeBytes?: number };
+  FLEET_CLOSED: NoDetails;
   /** The app's seed step of a create failed: nothing was created, the name is free. */
-  | 'SEED_FAILED'
+  SEED_FAILED: { readonly name: string };
   /** `silo admin disable/enable/remove` of an email with no account. */
-  | 'ADMIN_NOT_FOUND'
+  ADMIN_NOT_FOUND: { readonly email: string };
   /** Disabling or removing the only admin who can still sign in. */
-  | 'LAST_ADMIN'
+  LAST_ADMIN: { readonly email: string };
   /** The disk a write needed is full (disk-space.ts): the message names the folder and its free space. */
-  | 'DISK_FULL';
+  DISK_FULL: { readonly dir: string; readonly freeBytes: number | undefined; readonly totalBytes: number | undefined };
+}
 
-export class SiloError extends Error {
+/** A code whose errors carry no details (an object type without an index signature, so unnarrowed reads are errors). */
+interface NoDetails {
+  readonly none?: never;
+}
+
+export type SiloErrorCode = keyof SiloErrorDetails;
+
+type SiloErrorOptions<C extends SiloErrorCode> = { cause?: unknown } & (Record<never, never> extends SiloErrorDetails[C]
+  ? { details?: SiloErrorDetails[C] }
+  : { details: SiloErrorDetails[C] });
+
+/** Constructor arguments after the message: optional when the code's details are. */
+type OptionsArgument<C extends SiloErrorCode> = Record<never, never> extends SiloErrorDetails[C] ? [options?: SiloErrorOptions<C>] : [options: SiloErrorOptions<C>];
+
+export class SiloError<C extends SiloErrorCode = SiloErrorCode> extends Error {
   override readonly name = 'SiloError';
-  readonly code: SiloErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly code: C;
+  readonly details: Readonly<SiloErrorDetails[C]>;
 
-  constructor(
-    code: SiloErrorCode,
-    message: string,
-    options: { cause?: unknown; details?: Record<string, unknown> } = {},
-  ) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: C, message: string, ...[options]: OptionsArgument<C>) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.details = options.details ?? {};
+    // Only codes whose details are all optional may omit them (OptionsArgument), so {} fits.
+    this.details = options?.details ?? ({} as SiloErrorDetails[C]);
   }
 }
 
-export function isSiloError(error: unknown, code?: SiloErrorCode): error is SiloError {
+/** Whether `error` is a SiloError (of `code`, whose details it then has). */
+export function isSiloError<C extends SiloErrorCode = SiloErrorCode>(error: unknown, code?: C): error is SiloError<C> {
   return error instanceof SiloError && (code === undefined || error.code === code);
 }
 

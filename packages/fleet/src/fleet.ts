@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,10 +10,12 @@ import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './files';
-import { SiloError, errorMessage, instanceNotFound } from './errors';
+import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
+import { AuditLog } from './audit-log';
+import { Provisioner } from './provisioner';
 import { validateName, NAME_MAX_LENGTH } from './names';
 import { derivedDisplayName, validateDisplayName } from './unsafe-text';
 import { importOverSizeLimit } from './size-cap';
@@ -149,10 +150,10 @@ export class Fleet {
   readonly #catalog: Catalog;
   readonly #handles: HandleCache<string, TenantConnection>;
   readonly #touches: TouchBuffer;
-  readonly #actor: string;
+  readonly #audit: AuditLog;
+  readonly #provisioner: Provisioner;
   #closed = false;
   #startupReport: DoctorReport | undefined;
-  readonly #unmarkedFailures = new Map<string, string>();
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
@@ -166,7 +167,8 @@ export class Fleet {
       close: (connection) => connection.close(),
     });
     this.#touches = new TouchBuffer(this.#catalog, this.engine, this.settings.touchFlushMs);
-    this.#actor = options.actor ?? 'system';
+    this.#audit = new AuditLog(this.#catalog.audits, { actor: options.actor ?? 'system', dataDir: this.settings.dataDir });
+    this.#provisioner = new Provisioner({ catalog: this.#catalog, engine: this.engine, regions: this.regions, schema: this.schema, handles: this.#handles });
     this.backups = new Backups({
       catalog: this.#catalog,
       engine: this.engine,
@@ -174,15 +176,9 @@ export class Fleet {
       settings: this.settings,
       schema: this.schema,
       clock: options.clock ?? Date.now,
-      actor: this.#actor,
-      provision: (entry, build) => this.#provision(entry, build),
-      audited: (operation, instance, actorOption, detail, work) => this.#audited(operation, instance, actorOption, detail, work),
-      invalidate: (id) => this.#handles.invalidate(id),
-      refreshMetrics: (name) => this.refreshMetrics(name),
-      dropFailed: (name) => {
-        const row = this.#catalog.resolve(name);
-        if (row?.state === 'failed') this.#catalog.remove(row.id);
-      },
+      handles: this.#handles,
+      audit: this.#audit,
+      provisioner: this.#provisioner,
     });
   }
 
@@ -284,16 +280,8 @@ export class Fleet {
    * clone, restore). Best effort — the numbers are informational, and an operation that
    * succeeded must not fail on them; the app's next write reports them anyway.
    */
-  async refreshMetrics(name: string): Promise<void> {
-    const sql = this.schema.metricsSql;
-    if (!sql) return;
-    try {
-      const row = await this.withInstance(name, async (db) => (await db.execute(sql)).rows[0]);
-      const metrics = Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
-      await this.#catalog.setMetrics(name, metrics, Date.now());
-    } catch {
-      // See above: left to the app's next write.
-    }
+  refreshMetrics(name: string): Promise<void> {
+    return this.#provisioner.refreshMetrics(name);
   }
 
   // ── Reading the catalog ────────────────────────────────────────────────────────────────
@@ -302,7 +290,8 @@ export class Fleet {
     return this.#catalog.list(query);
   }
 
-  get(name: string): InstanceDetails {
+  /** The instance of this name in any state, with its clones; INSTANCE_NOT_FOUND when there is none. */
+  require(name: string): InstanceDetails {
     const instance = this.#catalog.require(name);
     return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
   }
@@ -314,7 +303,7 @@ export class Fleet {
 
   /** The instance of this name in any state, or undefined: for callers that expect absence. */
   find(name: string): InstanceInfo | undefined {
-    return this.#catalog.get(name);
+    return this.#catalog.find(name);
   }
 
   /** Deleted instances past the retention window: what `purgeExpired` would remove now. */
@@ -323,13 +312,13 @@ export class Fleet {
   }
 
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
-    return this.#catalog.audit(query);
+    return this.#catalog.audits.query(query);
   }
 
   /** Removes audit entries past SILO_AUDIT_RETENTION_DAYS now (housekeeping does it too); returns how many. */
   pruneAuditLog(): number {
     this.#assertOpen();
-    return this.#catalog.pruneAudit();
+    return this.#catalog.audits.prune();
   }
 
   /**
@@ -382,31 +371,19 @@ export class Fleet {
       const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
       const seed = options.seed;
-      let seedFailed = false;
-      try {
-        return await this.#provision(
-          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
-          async (url, id) => {
-            await this.engine.create(url, this.schema);
-            if (seed) {
-              try {
-                await this.#seed(url, { id, name }, seed);
-              } catch (error) {
-                seedFailed = true;
-                throw error;
-              }
-              failpoint('create:after-seed');
-            }
-            return this.schema.latestVersion;
-          },
-        );
-      } finally {
-        // Its files are gone (#provision removed them); a seed the app refused was never an instance, so the name is free again.
-        if (seedFailed) {
-          const row = this.#catalog.resolve(name);
-          if (row?.state === 'failed') this.#catalog.remove(row.id);
-        }
-      }
+      return this.#provisioner.provision(
+        { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
+        async (url, id) => {
+          await this.engine.create(url, this.schema);
+          if (seed) {
+            await this.#seed(url, { id, name }, seed);
+            failpoint('create:after-seed');
+          }
+          return this.schema.latestVersion;
+        },
+        // A seed the app refused was never an instance, so the name is free again.
+        { dropOnRefusal: (error) => isSiloError(error, 'SEED_FAILED') },
+      );
     });
   }
 
@@ -453,7 +430,7 @@ export class Fleet {
       }
       const region = this.regions.get(options.region ?? source.region);
       assertSameJurisdiction(region, source.jurisdiction, 'cloned');
-      return this.#provision(
+      return this.#provisioner.provision(
         {
           name: target,
           displayName: displayName ?? derivedDisplayName(`${source.displayName} (copy)`),
@@ -465,7 +442,7 @@ export class Fleet {
           if (at && cloneAt) await cloneAt(source.dbUrl, url, at);
           else await this.engine.clone(source.dbUrl, url);
           failpoint('clone:before-ready');
-          this.#catalog.copyMetrics(source.id, id);
+          this.#catalog.metrics.copy(source.id, id);
           return this.engine.schemaVersion(url);
         },
       );
@@ -479,32 +456,18 @@ export class Fleet {
       const displayName = optionalDisplayName(options.displayName);
       refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
       const region = this.regions.place(options.jurisdiction, options.region);
-      let refused = false;
-      try {
-        await this.#provision(
-          { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
-          async (url) => {
-            try {
-              return (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion;
-            } catch (error) {
-              refused = true;
-              throw error;
-            }
-          },
-        );
-        await this.refreshMetrics(name);
-        return this.#catalog.require(name);
-      } finally {
-        // A refused upload was never an instance: drop the failed row so the name stays free.
-        if (refused) {
-          const row = this.#catalog.resolve(name);
-          if (row?.state === 'failed') this.#catalog.remove(row.id);
-        }
-      }
+      await this.#provisioner.provision(
+        { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
+        async (url) => (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion,
+        // A refused upload was never an instance: no failed row, so the name stays free.
+        { dropOnRefusal: () => true },
+      );
+      await this.#provisioner.refreshMetrics(name);
+      return this.#catalog.require(name);
     });
   }
 
-  /** Soft delete: unreachable at once, restorable until purged (after the retention window). */
+  /** Soft delete: unreachable at once, `undelete` brings it back until purged (after the retention window). */
   delete(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
     return this.#audited('delete', name, options, {}, async () => {
       const instance = this.#catalog.require(name);
@@ -528,26 +491,29 @@ export class Fleet {
     });
   }
 
-  /** Brings a soft-deleted instance back, migrating it if the schema moved on meanwhile. */
-  restore(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
-    return this.#audited('restore', name, options, {}, async () => {
+  /**
+   * Brings a soft-deleted instance back, migrating it if the schema moved on meanwhile. (Going
+   * back to a backup point is `backups.restore`.)
+   */
+  undelete(name: string, options: ActorOption = {}): Promise<InstanceInfo> {
+    return this.#audited('undelete', name, options, {}, async () => {
       const instance = this.#catalog.require(name);
       if (instance.state === 'ready') return instance;
       if (instance.state !== 'deleted') {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to restore.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}, not deleted; there is nothing to undelete.`);
       }
       if (this.#catalog.purgeIntent(instance.id)) {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be undeleted.`);
       }
       if (!(await this.engine.exists(instance.dbUrl))) {
-        throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be restored. Run \`silo doctor\`.`);
+        throw new SiloError('ENGINE_FAILURE', `The database of "${name}" is gone, so it cannot be undeleted. Run \`silo doctor\`.`);
       }
       if (instance.schemaVersion < this.schema.latestVersion) {
         const { to } = await this.engine.migrate(instance.dbUrl, this.schema, { dryRun: false });
         this.#catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to }]);
       }
       if (!this.#catalog.transition(instance.id, 'deleted', 'ready')) {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be restored.`);
+        throw new SiloError('INVALID_STATE', `Instance "${name}" is being purged; it can no longer be undeleted.`);
       }
       return this.#catalog.require(name);
     });
@@ -562,7 +528,7 @@ export class Fleet {
    * then the purge marker goes into each location, the database is removed, and the row and
    * intent go together. A crash anywhere in between leaves the intent, which reconciliation
    * (start-up, `silo doctor`) finishes; meanwhile the name stays taken and the instance cannot
-   * be restored.
+   * be undeleted.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
     return this.#audited('purge', name, options, {}, async () => {
@@ -571,15 +537,15 @@ export class Fleet {
       if (instance.state !== 'deleted' && instance.state !== 'failed') {
         throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
       }
-      // Lease the row and record the intent first, so a concurrent restore or purge cannot interleave with the removal.
-      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: options.actor ?? this.#actor });
+      // Lease the row and record the intent first, so a concurrent undelete or purge cannot interleave with the removal.
+      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: this.#audit.actorOf(options) });
       if (!begun) {
         if (!this.#catalog.resolve(name)) return { purged: false };
         throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
       }
       failpoint('purge:after-intent');
       // A location that cannot be written stops a purge this call began before anything is
-      // removed, and frees the row again (still restorable); one resumed stays recorded.
+      // removed, and frees the row again (it can still be undeleted); one resumed stays recorded.
       await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
       return { purged: true };
     });
@@ -614,7 +580,7 @@ export class Fleet {
     }
     if (unreachable.length > 0) {
       // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
-      this.#catalog.appendAudit({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: auditName(intent.name), outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+      this.#audit.record({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: intent.name, outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
     }
   }
 
@@ -635,10 +601,10 @@ export class Fleet {
     }
     await this.#erase(intent, { cancelIfUnmarked: false });
     // The erasure's record: the interrupted purge wrote none.
-    this.#catalog.appendAudit({
+    this.#audit.record({
       actor: 'reconcile',
       operation: 'purge',
-      instance: auditName(intent.name),
+      instance: intent.name,
       outcome: 'ok',
       error: null,
       detail: { resumed: true, requestedBy: intent.actor, requestedAt: intent.requestedAt, instanceId: intent.instanceId, locations: intent.locations },
@@ -725,7 +691,7 @@ export class Fleet {
   /** How far the fleet is from the latest schema. */
   migrationStatus(): { latestVersion: number; behind: number; byVersion: { version: number; count: number }[]; pending: { version: number; name: string; instances: number }[] } {
     const latest = this.schema.latestVersion;
-    // Deleted instances count: a restore serves them again, so they must be migrated too.
+    // Deleted instances count: an undelete serves them again, so they must be migrated too.
     const live = { state: ['ready', 'deleted'] as InstanceState[] };
     const byVersion = this.#catalog
       .countBy('schema_version', live)
@@ -746,8 +712,8 @@ export class Fleet {
   async migrateAll(options: MigrateAllOptions = {}): Promise<MigrateAllReport> {
     this.#assertOpen();
     const report = await migrateFleet(this.#catalog, this.engine, this.schema, options);
-    this.#catalog.appendAudit({
-      actor: options.actor ?? this.#actor,
+    this.#audit.record({
+      actor: this.#audit.actorOf(options),
       operation: options.dryRun ? 'migrate-all (dry run)' : 'migrate-all',
       instance: null,
       outcome: report.failed > 0 ? 'error' : 'ok',
@@ -766,8 +732,8 @@ export class Fleet {
   /** Moves instances from local files to Turso, resumably (see move/move-fleet.ts). Never throws for one instance. */
   moveInstances(options: MoveOptions): Promise<MoveReport> {
     this.#assertOpen();
-    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions, schema: this.schema, importMaxBytes: this.settings.importMaxBytes, actor: this.#actor };
-    return moveFleet({ ...context, invalidate: (id) => this.#handles.invalidate(id) }, options);
+    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions, schema: this.schema, importMaxBytes: this.settings.importMaxBytes };
+    return moveFleet({ ...context, handles: this.#handles, audit: this.#audit }, options);
   }
 
   /**
@@ -816,8 +782,8 @@ export class Fleet {
       finished = true;
     } finally {
       if (!this.#closed) {
-        this.#catalog.appendAudit({
-          actor: options.actor ?? this.#actor,
+        this.#audit.record({
+          actor: this.#audit.actorOf(options),
           operation: 'query (fleet)',
           instance: null,
           detail: { sql: sql.slice(0, 2_000), filter: options.filter ?? {}, instances: tally.ok + tally.failed, ...tally, stoppedEarly: !finished },
@@ -839,7 +805,7 @@ export class Fleet {
    */
   async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
-    this.#retryUnmarkedFailures();
+    this.#provisioner.retryUnmarkedFailures();
     const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
       resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
     }).catch((error: unknown) => {
@@ -847,7 +813,7 @@ export class Fleet {
     });
     await this.#resumeRecordedPurges(report);
     if (options.scanFiles || options.deep || options.markOrphanBackups) {
-      const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: options.actor ?? this.#actor }) : undefined;
+      const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: this.#audit.actorOf(options) }) : undefined;
       const found = scan ? { orphans: scan.marked, failures: scan.failures } : await this.backups.findOrphans();
       report.orphanBackups = found.orphans;
       report.orphanBackupsMarked = scan !== undefined;
@@ -883,14 +849,14 @@ export class Fleet {
   residencyReport(dir: string, options: ResidencyOptions & ActorOption = {}): Promise<WrittenReport & { listing: ResidencyListing }> {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
-    return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: options.actor ?? this.#actor });
+    return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: this.#audit.actorOf(options) });
   }
 
   /** The same report as a document (for a download), audited the same way. */
   residencyReportDocument(options: ResidencyOptions & ActorOption = {}): Promise<ResidencyReportFile> {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
-    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: options.actor ?? this.#actor });
+    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: this.#audit.actorOf(options) });
   }
 
   /**
@@ -905,6 +871,7 @@ export class Fleet {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#audit.close();
     if (this.backups.running) await this.backups.stop();
     await this.#touches.close();
     this.#handles.closeAll();
@@ -914,98 +881,11 @@ export class Fleet {
 
   // ── Internals ──────────────────────────────────────────────────────────────────────────
 
-  /**
-   * The one path by which databases come into being: register as provisioning (so a crash is
-   * visible), build the database, and only then mark it ready. Any failure removes the files
-   * and marks the row failed.
-   */
-  async #provision(
-    entry: { name: string; displayName: string | undefined; jurisdiction: string; region: string; clonedFrom?: string },
-    build: (url: string, id: string) => Promise<number>,
-  ): Promise<InstanceInfo> {
-    const region = this.regions.get(entry.region);
-    const id = randomUUID();
-    const dbUrl = this.engine.locate(entry.name, region);
-    this.#catalog.beginProvisioning({
-      id,
-      name: entry.name,
-      displayName: entry.displayName?.trim() || entry.name,
-      jurisdiction: entry.jurisdiction,
-      region: region.id,
-      engine: this.engine.kind,
-      dbUrl,
-      ...(entry.clonedFrom ? { clonedFrom: entry.clonedFrom } : {}),
-    });
-    failpoint('create:after-register');
-    try {
-      const schemaVersion = await build(dbUrl, id);
-      failpoint('create:before-ready');
-      this.#catalog.markReady(id, { schemaVersion, sizeBytes: await this.engine.sizeOf(dbUrl) });
-    } catch (error) {
-      const reported = diskFullError(error, region.dataDir);
-      // Removing files needs no free space, so the files always go.
-      await this.engine.remove(dbUrl).catch(() => undefined);
-      this.#markFailed(id, errorMessage(reported));
-      throw reported;
-    }
-    return this.#catalog.require(entry.name);
-  }
-
-  /**
-   * Marks a failed create failed. On a full disk even that catalog write can fail: the row is
-   * then removed instead, and if that fails too it is retried before the next operation (and
-   * reconciliation resolves it after a restart), so no `provisioning` row outlives the failure.
-   */
-  #markFailed(id: string, message: string): void {
-    try {
-      this.#catalog.markFailed(id, message);
-      this.#unmarkedFailures.delete(id);
-    } catch {
-      try {
-        this.#catalog.remove(id);
-        this.#unmarkedFailures.delete(id);
-      } catch {
-        this.#unmarkedFailures.set(id, message);
-      }
-    }
-  }
-
-  /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
-  #retryUnmarkedFailures(): void {
-    for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);
-  }
-
-  async #audited<T>(
-    operation: string,
-    instance: string | null,
-    options: ActorOption,
-    detail: Record<string, unknown>,
-    work: () => Promise<T>,
-  ): Promise<T> {
+  /** Runs a mutating operation with its audit entry (see AuditLog.run). */
+  #audited<T>(operation: string, instance: string | null, options: ActorOption, detail: Record<string, unknown>, work: () => Promise<T>): Promise<T> {
     this.#assertOpen();
-    this.#retryUnmarkedFailures();
-    const entry = { actor: options.actor ?? this.#actor, operation, instance: instance === null ? null : auditName(instance), detail };
-    let result: T;
-    try {
-      result = await work();
-    } catch (error) {
-      const reported = diskFullError(error, this.settings.dataDir);
-      // The audit entry must not hide the failure: on a full disk it cannot be written either.
-      this.#appendAuditOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
-      throw reported;
-    }
-    this.#appendAuditOrWarn({ ...entry, outcome: 'ok', error: null });
-    return result;
-  }
-
-  /** An audit entry; one a full disk refuses is reported as a warning (the operation itself is done). */
-  #appendAuditOrWarn(entry: Omit<AuditEntry, 'id' | 'at'>): void {
-    try {
-      this.#catalog.appendAudit(entry);
-    } catch (error) {
-      if (!isDiskFull(error, this.settings.dataDir)) throw error;
-      process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.settings.dataDir} is full.`, { code: 'SILO_DISK_FULL' });
-    }
+    this.#provisioner.retryUnmarkedFailures();
+    return this.#audit.run(operation, instance, options, detail, work);
   }
 
   #exportable(name: string): InstanceInfo {
@@ -1047,11 +927,6 @@ function refuseOverSizeLimit(name: string, sourcePath: string, maxBytes: number 
 /** An optional display name from the caller: absent or blank means "use the instance name". */
 function optionalDisplayName(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
-}
-
-/** Keeps hostile input (path tricks, huge strings) readable in the audit log. */
-function auditName(name: string): string {
-  return name.length > 100 ? `${name.slice(0, 97)}...` : name;
 }
 
 export function openFleet(options: FleetOptions): Promise<Fleet> {

@@ -79,7 +79,7 @@ export { DEFAULT_TURSO_API_URL, TURSO_ENV, resolveTursoSettings, tursoSettingsFr
 export type { TursoSettings, TursoSettingsInput } from './engines/turso-config';
 export { formatBytes } from './format';
 export { SiloError, isSiloError } from './errors';
-export type { SiloErrorCode } from './errors';
+export type { SiloErrorCode, SiloErrorDetails } from './errors';
 export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
 export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, STARTUP_CHECK_DEPTH, loosePermissionsMessage, restrictUmask } from './permissions';

@@ -10,7 +10,7 @@ const DAY = 24 * 60 * 60 * 1000;
 function writeOldEntries(dataDir: string, at: number, count: number, operation = 'create'): void {
   const catalog = new Catalog({ kind: 'file', file: path.join(dataDir, 'catalog.db') });
   try {
-    for (let i = 0; i < count; i++) catalog.appendAudit({ at, actor: 'seed', operation, instance: `old-${i}`, outcome: 'ok', error: null, detail: null });
+    for (let i = 0; i < count; i++) catalog.audits.append({ at, actor: 'seed', operation, instance: `old-${i}`, outcome: 'ok', error: null, detail: null });
   } finally {
     catalog.close();
   }

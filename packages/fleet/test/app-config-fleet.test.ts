@@ -32,12 +32,12 @@ describe('a fleet from silo.config', () => {
     expect(fleet.settings.dataDir).toBe(`${root}/data`);
 
     await fleet.create('acme', { jurisdiction: 'eu' });
-    expect(fleet.get('acme')).toMatchObject({ region: 'eu-west', schemaVersion: 2 });
+    expect(fleet.require('acme')).toMatchObject({ region: 'eu-west', schemaVersion: 2 });
     await fleet.withInstance('acme', async (db) => {
       await db.execute("INSERT INTO todos (title, done) VALUES ('a', 0), ('b', 1), ('c', 1)");
       await db.execute('INSERT INTO files (bytes) VALUES (1000), (24)');
     });
     await fleet.refreshMetrics('acme');
-    expect(fleet.get('acme').metrics).toEqual({ todos: 3, done: 2, stored: 1024 });
+    expect(fleet.require('acme').metrics).toEqual({ todos: 3, done: 2, stored: 1024 });
   });
 });

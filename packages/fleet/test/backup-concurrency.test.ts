@@ -72,7 +72,7 @@ describe('chunk collection while a point is being written', () => {
     const bodies = Array.from({ length: 100 }, () => randomBytes(1_500).toString('hex'));
     await server.withInstance('acme', (db) => db.batch(bodies.map((body) => ({ sql: 'INSERT INTO notes (body) VALUES (?)', args: [body] }))));
     await server.backups.now('acme');
-    const id = server.get('acme').id;
+    const id = server.require('acme').id;
 
     // A manual backup of the unchanged state: every chunk is known from the first point, so it
     // only writes its manifest, which the network holds.
@@ -110,7 +110,7 @@ describe('chunk collection while a point is being written', () => {
     await fleet.withInstance('acme', (db) => db.execute('UPDATE notes SET body = ? WHERE id = 1', ['second']));
     await fleet.backups.now('acme');
     ageObjects(s3);
-    const chunks = (): number => keysOf(s3, fleet.get('acme').id).filter((key) => key.includes('/chunks/')).length;
+    const chunks = (): number => keysOf(s3, fleet.require('acme').id).filter((key) => key.includes('/chunks/')).length;
     const before = chunks();
 
     const first = await fleet.backups.applyRetention();
@@ -133,7 +133,7 @@ describe('a purge while the instance’s first backup is being written', () => {
     let now = Date.UTC(2026, 2, 1, 9);
     const { fleet } = await tempFleet({ clock: () => now, backups: s3Backups(s3, { purgeAfterDays: 1 }) });
     await fleet.create('gone', { jurisdiction: 'eu' });
-    const id = fleet.get('gone').id;
+    const id = fleet.require('gone').id;
     // The first backup's chunks are on their way (held by the network): nothing is stored yet.
     const chunkHeld = s3.holdNextPut((key) => key.startsWith(`instances/${id}/chunks/`));
     const inFlight = fleet.backups.now('gone');
@@ -222,7 +222,7 @@ describe('the time of a backup point', () => {
     const { fleet, dataDir } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.withInstance('acme', (db) => db.execute('INSERT INTO notes (body) VALUES (?)', ['early']));
-    const { committedAt } = await writerHoldingTheLock(fileOf(fleet.get('acme').dbUrl, dataDir), 300);
+    const { committedAt } = await writerHoldingTheLock(fileOf(fleet.require('acme').dbUrl, dataDir), 300);
     // The backup starts while the other process holds the lock, and waits for its commit.
     const point = await fleet.backups.now('acme');
     const commit = await committedAt;

@@ -102,7 +102,7 @@ describe('an in-place restore killed before the swap', () => {
     try {
       const bodies = async (): Promise<unknown[]> => fleet.withInstance('acme', async (db) => (await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((row) => row['body']));
       expect(await bodies()).toEqual(['old', 'new']);
-      expect(await fleet.engine.integrityCheck(fleet.get('acme').dbUrl)).toEqual([]);
+      expect(await fleet.engine.integrityCheck(fleet.require('acme').dbUrl)).toEqual([]);
       // The dead process's restore lease does not block the next one.
       const again = await fleet.backups.restore('acme', { at: old.takenAt, inPlace: true });
       expect(again.point.id).toBe(old.id);

@@ -47,7 +47,7 @@ describe('backup races and failures', () => {
     await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.create('erased', { jurisdiction: 'eu' });
     await fleet.backups.runCycle();
-    const erasedId = fleet.get('erased').id;
+    const erasedId = fleet.require('erased').id;
     await fleet.delete('erased');
     await fleet.purge('erased');
     now += 2 * 24 * 60 * 60 * 1_000;
@@ -63,7 +63,7 @@ describe('backup races and failures', () => {
     expect(failures[0]).toMatchObject({ outcome: 'error', actor: 'retention', detail: { instancesRemoved: ['erased'] } });
     expect(failures[0]?.error).toMatch(/EISDIR/);
     // The unreadable folder did not stop the walk: the purged instance's backups are gone.
-    expect(readdirSync(instances).sort()).toEqual(['00000000-unreadable', fleet.get('acme').id].sort());
+    expect(readdirSync(instances).sort()).toEqual(['00000000-unreadable', fleet.require('acme').id].sort());
     expect(existsSync(path.join(instances, erasedId))).toBe(false);
 
     // The scheduler keeps going (the cycle is reported) and the failure is on record.

@@ -62,7 +62,7 @@ describe('the S3 store', () => {
     const status = await fleet.backups.status('acme');
     expect(status.location).toBe(`s3://silo-eu/backups at ${s3.endpoint}`);
     expect(status.points).toBe(1);
-    expect([...(s3.buckets.get('silo-eu')?.keys() ?? [])].some((key) => key.startsWith(`backups/instances/${fleet.get('acme').id}/points/`))).toBe(true);
+    expect([...(s3.buckets.get('silo-eu')?.keys() ?? [])].some((key) => key.startsWith(`backups/instances/${fleet.require('acme').id}/points/`))).toBe(true);
 
     now += 60_000;
     const restored = await fleet.backups.restore('acme', { at: now, as: 'acme-from-s3' });
@@ -118,8 +118,8 @@ describe('the S3 store', () => {
     await s3.close();
     servers.splice(servers.indexOf(s3), 1);
     await expect(fleet.purge('acme')).rejects.toThrow();
-    expect(fleet.get('acme').state).toBe('deleted');
+    expect(fleet.require('acme').state).toBe('deleted');
     // Not left leased: it can still be restored (or purged once the bucket is back).
-    expect((await fleet.restore('acme')).state).toBe('ready');
+    expect((await fleet.undelete('acme')).state).toBe('ready');
   });
 });

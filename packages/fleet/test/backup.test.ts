@@ -113,7 +113,7 @@ describe('backup points', () => {
     expect(await notes(fleet, 'acme')).toEqual(['kept', 'mistake 1', 'mistake 2']);
 
     // Another connection (as another process would hold) stays open across the restore.
-    const other = new Database(fileOf(fleet.get('acme').dbUrl, fleet.settings.dataDir));
+    const other = new Database(fileOf(fleet.require('acme').dbUrl, fleet.settings.dataDir));
     const restored = await fleet.backups.restore('acme', { at: good, inPlace: true });
     expect(restored.mode).toBe('in-place');
     expect(other.prepare('SELECT body FROM notes ORDER BY id').all()).toEqual([{ body: 'kept' }]);
@@ -123,15 +123,15 @@ describe('backup points', () => {
     expect(restored.undoPoint?.reason).toBe('undo');
     expect((await fleet.backups.status('acme')).lastUndoAt).toBe(restored.undoPoint?.takenAt);
     expect(await notes(fleet, 'acme')).toEqual(['kept']);
-    expect((await fleet.engine.integrityCheck(fleet.get('acme').dbUrl))).toEqual([]);
+    expect((await fleet.engine.integrityCheck(fleet.require('acme').dbUrl))).toEqual([]);
     // The catalog's metrics follow the restored content.
-    expect(fleet.get('acme').metrics).toEqual({ notes: 1 });
+    expect(fleet.require('acme').metrics).toEqual({ notes: 1 });
 
     clock.advance(60_000);
     const undone = await fleet.backups.undoRestore('acme');
     expect(undone.point.id).toBe(restored.undoPoint?.id);
     expect(await notes(fleet, 'acme')).toEqual(['kept', 'mistake 1', 'mistake 2']);
-    expect(fleet.get('acme').metrics).toEqual({ notes: 3 });
+    expect(fleet.require('acme').metrics).toEqual({ notes: 3 });
     // The undo is itself undoable.
     clock.advance(60_000);
     await fleet.backups.undoRestore('acme');
@@ -297,7 +297,7 @@ describe('purge and retention', () => {
     await fleet.delete('gone');
     await fleet.purge('gone');
     const purgedAt = clock.now();
-    const ofInstance = (): string[] => backupFiles(dataDir).filter((file) => !file.includes(fleet.get('stays').id));
+    const ofInstance = (): string[] => backupFiles(dataDir).filter((file) => !file.includes(fleet.require('stays').id));
     expect(ofInstance().length).toBeGreaterThan(0);
     // A catalog point after the purge (the catalog is backed up at most once a minute).
     clock.advance(61_000);
@@ -309,7 +309,7 @@ describe('purge and retention', () => {
     clock.advance(1);
     expect((await fleet.backups.applyRetention()).instancesRemoved).toEqual(['gone']);
     expect(ofInstance()).toEqual([]);
-    expect(readdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances'))).toEqual([fleet.get('stays').id]);
+    expect(readdirSync(path.join(dataDir, 'regions', 'eu-west', 'backups', 'instances'))).toEqual([fleet.require('stays').id]);
     expect(fleet.audit({ operation: 'backup-retention' }).items[0]?.detail).toMatchObject({ instancesRemoved: ['gone'] });
     // Nor does a backup of the catalog still name it: only points taken after the purge are left.
     const catalogPoints = await fleet.backups.catalogPoints();
@@ -331,7 +331,7 @@ describe('purge and retention', () => {
     const { fleet, dataDir } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.backups.runCycle();
-    const chunk = backupFiles(dataDir).find((file) => file.includes(fleet.get('acme').id) && file.includes(`${path.sep}chunks${path.sep}`));
+    const chunk = backupFiles(dataDir).find((file) => file.includes(fleet.require('acme').id) && file.includes(`${path.sep}chunks${path.sep}`));
     if (!chunk) throw new Error('no chunk stored');
     writeFileSync(chunk, Buffer.from('damaged'));
     expect(await fleet.backups.verify({ instances: ['acme'] })).toMatchObject({ failed: 1 });
@@ -401,7 +401,7 @@ describe('integrity', () => {
     const healthy = await fleet.backups.verify({ sample: 10 });
     expect(healthy).toMatchObject({ checked: 2, failed: 0 });
 
-    const hurtId = fleet.get('hurt').id;
+    const hurtId = fleet.require('hurt').id;
     const chunk = backupFiles(dataDir).find((file) => file.includes(hurtId) && file.includes(`${path.sep}chunks${path.sep}`));
     if (!chunk) throw new Error('no chunk stored');
     writeFileSync(chunk, Buffer.from('not what was stored'));

@@ -65,7 +65,7 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     await a.withInstance('acme', (db) => db.execute('INSERT INTO notes (body) VALUES (?)', ['from server a']));
 
     // b has not synced since acme was created: the miss makes it look again before answering.
-    expect(b.get('acme')).toMatchObject({ name: 'acme', state: 'ready', jurisdiction: 'eu', displayName: 'Acme' });
+    expect(b.require('acme')).toMatchObject({ name: 'acme', state: 'ready', jurisdiction: 'eu', displayName: 'Acme' });
     const notes = await b.withInstance('acme', async (db) => (await db.execute('SELECT body FROM notes')).rows.map((row) => row['body']));
     expect(notes).toEqual(['from server a']);
     expect(b.list({ jurisdiction: 'eu', sort: 'name' }).items.map((item) => item.name)).toContain('acme');
@@ -73,12 +73,12 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     // Activity and metrics recorded on b reach a, sorted by on the primary's data.
     b.touch('acme', { notes: 1 });
     await b.flushActivity();
-    const seen = await eventually(() => a.get('acme'), (info) => info.metrics['notes'] === 1);
+    const seen = await eventually(() => a.require('acme'), (info) => info.metrics['notes'] === 1);
     expect(seen).toMatchObject({ metrics: { notes: 1 }, lastActiveAt: expect.any(Number) });
     expect(a.list({ sort: 'metric:notes', order: 'desc' }).items[0]?.name).toBe('acme');
 
     await a.delete('acme');
-    expect((await eventually(() => b.get('acme'), (info) => info?.state === 'deleted'))?.state).toBe('deleted');
+    expect((await eventually(() => b.require('acme'), (info) => info?.state === 'deleted'))?.state).toBe('deleted');
     // Rows come back as plain objects: no replica bookkeeping leaks into what callers see.
     const entry = b.audit({ instance: 'acme' }).items[0];
     expect(entry && Object.keys(entry)).not.toContain('_metadata');
@@ -95,7 +95,7 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     });
     expect((await b.query('erase-me', 'SELECT body FROM notes')).rows).toEqual([['seeded']]);
     await a.delete('erase-me');
-    expect(await eventually(() => b.get('erase-me').state, (state) => state === 'deleted')).toBe('deleted');
+    expect(await eventually(() => b.require('erase-me').state, (state) => state === 'deleted')).toBe('deleted');
     expect(await b.purge('erase-me')).toEqual({ purged: true });
     expect(await eventually(() => a.find('erase-me'), (info) => info === undefined)).toBeUndefined();
     expect(b.audit({ instance: 'erase-me', operation: 'purge' }).items[0]).toMatchObject({ outcome: 'ok' });
@@ -169,7 +169,7 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     rmSync(path.join(dataDir, replicas[0] ?? ''), { recursive: true, force: true });
 
     const again = await server(dataDir);
-    expect(again.get('survivor')).toMatchObject({ state: 'ready' });
+    expect(again.require('survivor')).toMatchObject({ state: 'ready' });
   });
 
   it('gives every process on one data folder a replica of its own, and reuses those left by dead ones', async () => {
@@ -182,12 +182,12 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     writeFileSync(path.join(replicaDir, 'slot-1', 'owner'), '999999999.1');
     const second = await server(dataDir);
     await first.create('one-folder', { jurisdiction: 'eu' });
-    expect(second.get('one-folder')).toMatchObject({ state: 'ready' });
+    expect(second.require('one-folder')).toMatchObject({ state: 'ready' });
     expect(readdirSync(replicaDir).sort()).toEqual(['slot-0', 'slot-1']);
     await second.close();
     expect(existsSync(path.join(replicaDir, 'slot-1', 'owner'))).toBe(false);
     const third = await server(dataDir);
-    expect(third.get('one-folder')).toMatchObject({ state: 'ready' });
+    expect(third.require('one-folder')).toMatchObject({ state: 'ready' });
     expect(readdirSync(replicaDir).sort()).toEqual(['slot-0', 'slot-1']);
   });
 
@@ -232,7 +232,7 @@ describe('when the catalog primary is unreachable', () => {
     await fleet.create('steady', { jurisdiction: 'eu' });
     await own.stop();
 
-    expect(fleet.get('steady')).toMatchObject({ state: 'ready' });
+    expect(fleet.require('steady')).toMatchObject({ state: 'ready' });
     const rows = await fleet.withInstance('steady', async (db) => {
       await db.execute('INSERT INTO notes (body) VALUES (?)', ['written during the outage']);
       return (await db.execute('SELECT body FROM notes')).rows;

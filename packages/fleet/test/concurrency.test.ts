@@ -73,12 +73,12 @@ describe('in one process', () => {
     for (const result of results.slice(25)) expect(result).toEqual({ status: 'fulfilled', value: 25 });
 
     for (const name of [...clones, 'origin-twin']) {
-      const instance = fleet.get(name);
+      const instance = fleet.require(name);
       expect(instance.state).toBe('ready');
       expect(instance.clonedFrom?.name).toBe('origin');
       expect(await firstValue(fleet, name, 'SELECT count(*) FROM notes')).toBe(25);
     }
-    expect(fleet.get('origin').clones).toHaveLength(21);
+    expect(fleet.require('origin').clones).toHaveLength(21);
     await expectCleanRun(fleet, dataDir);
   });
 

@@ -76,7 +76,7 @@ describe('copies of an instance under continuous writes from other processes', (
   it('every clone, export and backup point completes, no write fails, and each copy is sound with a prefix of every writer’s writes', async () => {
     const { fleet, dataDir } = await tempFleet();
     await seed(fleet, 'busy', 4);
-    const source = fileOf(fleet.get('busy').dbUrl, dataDir);
+    const source = fileOf(fleet.require('busy').dbUrl, dataDir);
     const exportsDir = tempDir();
 
     // Busy app servers: writers with a millisecond between writes, and a process with a read

@@ -83,12 +83,12 @@ describe('a process killed mid-create, mid-clone or mid-import', () => {
     if (leaves === 'temp') expect(left).toEqual([expect.stringMatching(new RegExp(`^${target}\\.db\\.tmp-${child.pid}(\\.\\d+)?-[0-9a-f]+$`))]);
     if (leaves === 'database') expect(left).toEqual([`${target}.db`]);
     const raw = await openFleet({ dataDir, schema: sampleSchema(), reconcileOnOpen: false });
-    expect(raw.get(target).state).toBe('provisioning');
+    expect(raw.require(target).state).toBe('provisioning');
     await raw.close();
 
     // Start-up reconciliation alone resolves it: failed, files gone.
     const { fleet } = await tempFleet({ dataDir });
-    const interrupted = fleet.get(target);
+    const interrupted = fleet.require(target);
     expect(interrupted.state).toBe('failed');
     expect(interrupted.error).toMatch(/interrupted/i);
     expect(filesOf(dataDir, target)).toEqual([]);
@@ -105,7 +105,7 @@ describe('a process killed mid-create, mid-clone or mid-import', () => {
     if (op === 'create') await fleet.create(target, { jurisdiction: 'eu' });
     if (op === 'clone') await fleet.clone('source', target);
     if (op === 'import') await fleet.importFile(target, upload, { jurisdiction: 'us' });
-    expect(fleet.get(target).state).toBe('ready');
+    expect(fleet.require(target).state).toBe('ready');
     expect(await noteCount(fleet, target)).toBe(op === 'create' ? 0 : notes.length);
     await expectSoundFleet(fleet, dataDir);
     expect(fleet.list({ state: 'failed' }).total).toBe(0);
@@ -129,7 +129,7 @@ describe('a process killed mid-migrateAll', () => {
 
   async function expectMigratedAndSound(fleet: Fleet, dataDir: string): Promise<void> {
     for (const name of names) {
-      expect(fleet.get(name).schemaVersion, name).toBe(2);
+      expect(fleet.require(name).schemaVersion, name).toBe(2);
       expect(await fileVersion(fleet, name), name).toBe(2);
       const { rows } = await fleet.query(name, 'SELECT body, tag FROM notes');
       expect(rows, name).toEqual([[`note of ${name}`, null]]);
@@ -149,7 +149,7 @@ describe('a process killed mid-migrateAll', () => {
     // The file moved on, the catalog did not: exactly the window the failpoint opens.
     expect(await fileVersion(fleet, first)).toBe(2);
     for (const name of rest) expect(await fileVersion(fleet, name)).toBe(1);
-    for (const name of names) expect(fleet.get(name).schemaVersion).toBe(1);
+    for (const name of names) expect(fleet.require(name).schemaVersion).toBe(1);
     expect(fleet.migrationStatus().behind).toBe(COUNT);
 
     const report = await fleet.migrateAll();
@@ -169,7 +169,7 @@ describe('a process killed mid-migrateAll', () => {
     const { fleet } = await tempFleet({ dataDir, schema: sampleSchema(2) });
     for (const name of names) {
       expect(await fileVersion(fleet, name)).toBe(1);
-      expect(fleet.get(name).schemaVersion).toBe(1);
+      expect(fleet.require(name).schemaVersion).toBe(1);
     }
     // The rolled-back ALTER TABLE left no trace: the v1 table has no tag column.
     await expect(fleet.query(names[0] as string, 'SELECT tag FROM notes')).rejects.toMatchObject({ code: 'QUERY_FAILED' });
@@ -215,12 +215,12 @@ describe('a process killed at a random moment while creating and cloning', () =>
       await expectSoundFleet(fleet, dataDir);
       // Whatever the dead process reported as done survived the kill.
       for (const name of noted) {
-        expect(fleet.get(name).state, name).toBe('ready');
+        expect(fleet.require(name).state, name).toBe('ready');
         if (name !== 'seed') expect((await fleet.query(name, 'SELECT body FROM notes')).rows, name).toEqual([[name]]);
       }
       for (const [name, source] of cloned) {
-        expect(fleet.get(name).state, name).toBe('ready');
-        expect(fleet.get(name).clonedFrom?.name).toBe(source);
+        expect(fleet.require(name).state, name).toBe('ready');
+        expect(fleet.require(name).clonedFrom?.name).toBe(source);
         expect((await fleet.query(name, 'SELECT body FROM notes')).rows, name).toEqual([[source]]);
       }
       // Interrupted ones are failed, with no file behind them, and their names are reusable.

@@ -18,7 +18,7 @@ describe('display names at the fleet door', () => {
       await expect(fleet.importFile('bad', exported, { jurisdiction: 'eu', displayName })).rejects.toMatchObject({ code: 'INVALID_NAME' });
     }
     expect(fleet.find('bad')).toBeUndefined();
-    expect(fleet.get('good').displayName).toBe('Good Co');
+    expect(fleet.require('good').displayName).toBe('Good Co');
     await expect(fleet.create('bad', { jurisdiction: 'eu', displayName: 'Evil\x1b[2J' })).rejects.toThrow(/U\+001B.*Remove it/);
   });
 

@@ -69,9 +69,9 @@ describe('delete, restore and purge', () => {
     expect(deleted.state).toBe('deleted');
     expect(deleted.deletedAt).not.toBeNull();
     expect((await fleet.delete('acme')).state).toBe('deleted');
-    await expect(fleet.create('acme', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN', message: expect.stringContaining('restore it') });
-    expect((await fleet.restore('acme')).state).toBe('ready');
-    expect((await fleet.restore('acme')).state).toBe('ready');
+    await expect(fleet.create('acme', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN', message: expect.stringContaining('undelete it') });
+    expect((await fleet.undelete('acme')).state).toBe('ready');
+    expect((await fleet.undelete('acme')).state).toBe('ready');
     const rows = await fleet.withInstance('acme', (db) => db.execute('SELECT body FROM notes'));
     expect(rows.rows).toEqual([{ body: 'keep me' }]);
 
@@ -81,7 +81,7 @@ describe('delete, restore and purge', () => {
     expect(await fleet.purge('acme')).toEqual({ purged: false });
     expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
     expect(existsSync(`${fileOf(acme.dbUrl, dataDir)}-wal`)).toBe(false);
-    await expect(fleet.restore('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
+    await expect(fleet.undelete('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
     // The name is free again.
     expect((await fleet.create('acme', { jurisdiction: 'us' })).jurisdiction).toBe('us');
   });
@@ -99,7 +99,7 @@ describe('delete, restore and purge', () => {
     await week.create('recent', { jurisdiction: 'eu' });
     await week.delete('recent');
     expect(await week.purgeExpired()).toEqual({ purged: [], failed: [] });
-    expect(week.get('recent').state).toBe('deleted');
+    expect(week.require('recent').state).toBe('deleted');
   });
 });
 
@@ -111,7 +111,7 @@ describe('clone', () => {
     const copy = await fleet.clone('acme', undefined, { region: 'eu-central' });
     expect(copy).toMatchObject({ name: 'acme-copy', state: 'ready', jurisdiction: 'eu', region: 'eu-central', clonedFrom: { name: 'acme' } });
     expect((await fleet.clone('acme')).name).toBe('acme-copy-2');
-    expect(fleet.get('acme').clones.map((c) => c.name)).toEqual(['acme-copy', 'acme-copy-2']);
+    expect(fleet.require('acme').clones.map((c) => c.name)).toEqual(['acme-copy', 'acme-copy-2']);
     expect((await fleet.withInstance('acme-copy', (db) => db.execute('SELECT body FROM notes'))).rows).toEqual([{ body: 'original' }]);
 
     await expect(fleet.clone('acme', 'acme-us', { region: 'us-east' })).rejects.toMatchObject({ code: 'JURISDICTION_VIOLATION' });
@@ -127,7 +127,7 @@ describe('clone', () => {
     await fleet.clone('acme', 'acme-branch');
     await fleet.delete('acme');
     await fleet.purge('acme');
-    expect(fleet.get('acme-branch').clonedFrom).toMatchObject({ name: null });
+    expect(fleet.require('acme-branch').clonedFrom).toMatchObject({ name: null });
   });
 
   it('refuses a point-in-time clone on local files, which keep no history, and creates nothing', async () => {
@@ -348,9 +348,9 @@ describe('catalog views', () => {
     await fleet.create('globex', { jurisdiction: 'eu' });
     for (let i = 1; i <= 100; i++) fleet.touch('acme', { todos: i, completed: Math.floor(i / 2) });
     fleet.touch('globex', { todos: 3 });
-    expect(fleet.get('acme').lastActiveAt).toBeNull();
+    expect(fleet.require('acme').lastActiveAt).toBeNull();
     await fleet.flushActivity();
-    const acme = fleet.get('acme');
+    const acme = fleet.require('acme');
     expect(acme.lastActiveAt).not.toBeNull();
     expect(acme.metrics).toEqual({ todos: 100, completed: 50 });
     expect(fleet.list({ sort: 'metric:todos', order: 'desc' }).items.map((i) => i.name)).toEqual(['acme', 'globex']);
@@ -385,11 +385,11 @@ describe('catalog views', () => {
     await fleet.create('acme', { jurisdiction: 'eu' });
     await fleet.clone('acme', 'acme-two', { actor: 'admin:alice' });
     await fleet.delete('acme-two');
-    await expect(fleet.restore('nobody')).rejects.toThrow();
+    await expect(fleet.undelete('nobody')).rejects.toThrow();
     const { items, total } = fleet.audit();
     expect(total).toBe(4);
     expect(items.map((e) => [e.operation, e.instance, e.actor, e.outcome])).toEqual([
-      ['restore', 'nobody', 'cli:test', 'error'],
+      ['undelete', 'nobody', 'cli:test', 'error'],
       ['delete', 'acme-two', 'cli:test', 'ok'],
       ['clone', 'acme-two', 'admin:alice', 'ok'],
       ['create', 'acme', 'cli:test', 'ok'],
@@ -417,7 +417,7 @@ describe('doctor', () => {
     expect(report.integrity).toEqual([]);
     expect(existsSync(leftover)).toBe(false);
     expect(existsSync(orphan)).toBe(true);
-    expect(fleet.get('lost').state).toBe('failed');
+    expect(fleet.require('lost').state).toBe('failed');
   });
 });
 

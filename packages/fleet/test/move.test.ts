@@ -77,7 +77,7 @@ describe('silo move --to turso', () => {
       await fleet.delete('gone');
       // Before the move: new instances go to Turso, old ones are still served from their files.
       await fleet.create('newcomer', { jurisdiction: 'eu' });
-      expect(fleet.get('newcomer').engine).toBe('turso');
+      expect(fleet.require('newcomer').engine).toBe('turso');
       expect(await firstNote(fleet, 'alpha')).toBe('alpha');
 
       // A handle an app request holds across the move: its writes are refused once the move starts.
@@ -91,7 +91,7 @@ describe('silo move --to turso', () => {
       held.release();
 
       for (const name of names) {
-        const instance = fleet.get(name);
+        const instance = fleet.require(name);
         expect(instance).toMatchObject({ state: 'ready', engine: 'turso', dbUrl: expect.stringMatching(new RegExp(`^turso:silo-(eu|us)/${turso.databasePrefix}${name}$`)) });
         expect(await firstNote(fleet, name)).toBe(name);
         expect((await fleet.query(name, 'SELECT count(*) FROM notes')).rows).toEqual([[3]]);
@@ -102,7 +102,7 @@ describe('silo move --to turso', () => {
       // The local files of moved instances are gone; the deleted one keeps its file (restorable).
       const doctor = await fleet.doctor({ scanFiles: true, deep: true, purgeExpired: false });
       expect(doctor).toMatchObject({ orphans: [], missing: [], integrity: [], movesRolledBack: [] });
-      expect(existsSync(fileOf(fleet.get('gone').dbUrl, dataDir))).toBe(true);
+      expect(existsSync(fileOf(fleet.require('gone').dbUrl, dataDir))).toBe(true);
       expect(tempLeftovers(dataDir)).toEqual([]);
 
       // The app server's cached handle was opened for the local file: it reopens on Turso.
@@ -130,7 +130,7 @@ describe('silo move --to turso', () => {
     const fleet = await tursoFleet(dataDir, tursoSettings());
     const catalog = new Catalog({ kind: 'file', file: path.join(dataDir, 'catalog.db') });
     try {
-      const { id } = fleet.get('busy');
+      const { id } = fleet.require('busy');
       expect(catalog.beginMove(id, 'local')).toBe(true);
       await expect(fleet.open('busy')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY', details: { state: 'moving' }, message: expect.stringMatching(/being moved/) });
       await expect(fleet.delete('busy')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringMatching(/being moved/) });
@@ -175,8 +175,8 @@ describe('silo move --to turso', () => {
         ['no-such-instance', 'failed'],
       ]);
       expect(only.results.find((result) => result.status === 'failed')?.reason).toMatch(/No instance named "no-such-instance"/);
-      expect(fleet.get('other')).toMatchObject({ engine: 'local', state: 'ready' });
-      expect(fleet.get('keeper').engine).toBe('turso');
+      expect(fleet.require('other')).toMatchObject({ engine: 'local', state: 'ready' });
+      expect(fleet.require('keeper').engine).toBe('turso');
     } finally {
       await fleet.close();
     }
@@ -192,7 +192,7 @@ describe('silo move --to turso', () => {
     try {
       const report = await fleet.moveInstances({ to: 'turso' });
       expect(report.results).toEqual([expect.objectContaining({ instance: 'clash', status: 'failed', reason: expect.stringMatching(/already exists|409/) })]);
-      expect(fleet.get('clash')).toMatchObject({ state: 'ready', engine: 'local' });
+      expect(fleet.require('clash')).toMatchObject({ state: 'ready', engine: 'local' });
       await fleet.withInstance('clash', (db) => db.execute("INSERT INTO notes (body) VALUES ('still local')"));
       expect((await fleet.query('clash', 'SELECT count(*) FROM notes')).rows).toEqual([[2]]);
       expect((await platform.databases.get(`${turso.databasePrefix}clash`)).group).toBe(STANDIN_GROUPS.us);
@@ -219,7 +219,7 @@ describe('silo move --to turso', () => {
     const turso = tursoSettings();
     const fleet = await tursoFleet(dataDir, turso);
     try {
-      const localUrl = fleet.get('kept').dbUrl;
+      const localUrl = fleet.require('kept').dbUrl;
       const report = await fleet.moveInstances({ to: 'turso', keepLocal: true });
       expect(report.results).toEqual([expect.objectContaining({ status: 'moved', reason: expect.stringMatching(/kept/) })]);
       expect(existsSync(fileOf(localUrl, dataDir))).toBe(true);
@@ -273,10 +273,10 @@ describe('a process killed mid-move', () => {
     // What the dead process left, before anyone reconciles: the first instance (name order) is mid-move.
     const raw = await tursoFleet(dataDir, turso, false);
     try {
-      const victim = raw.get('crash-a');
+      const victim = raw.require('crash-a');
       expect(victim.state).toBe(first === 'local' ? 'moving' : 'ready');
       expect(victim.engine).toBe(first);
-      for (const name of names.slice(1)) expect(raw.get(name)).toMatchObject({ state: 'ready', engine: 'local' });
+      for (const name of names.slice(1)) expect(raw.require(name)).toMatchObject({ state: 'ready', engine: 'local' });
     } finally {
       await raw.close();
     }
@@ -286,7 +286,7 @@ describe('a process killed mid-move', () => {
     const fleet = await tursoFleet(dataDir, turso);
     try {
       expect(fleet.startupReport?.movesRolledBack).toEqual(first === 'local' ? ['crash-a'] : []);
-      expect(fleet.get('crash-a')).toMatchObject({ state: 'ready', engine: first });
+      expect(fleet.require('crash-a')).toMatchObject({ state: 'ready', engine: first });
       expect(await firstNote(fleet, 'crash-a')).toBe('crash-a');
       // A rolled-back instance takes writes again (its seal is gone).
       await fleet.withInstance('crash-a', (db) => db.execute("INSERT INTO notes (body) VALUES ('between runs')"));
@@ -304,7 +304,7 @@ describe('a process killed mid-move', () => {
     const after = await tursoFleet(dataDir, turso);
     try {
       for (const name of names) {
-        expect(after.get(name)).toMatchObject({ state: 'ready', engine: 'turso' });
+        expect(after.require(name)).toMatchObject({ state: 'ready', engine: 'turso' });
         expect(await firstNote(after, name)).toBe(name);
         const expected = name === 'crash-a' ? 3 : 2;
         expect((await after.query(name, 'SELECT count(*) FROM notes')).rows, name).toEqual([[expected]]);
@@ -331,11 +331,11 @@ describe('catalog migration to the moving state', () => {
     db.close();
     const catalog = new Catalog({ kind: 'file', file });
     try {
-      expect(catalog.get('metered')).toMatchObject({ state: 'ready', metrics: { todos: 7 } });
+      expect(catalog.find('metered')).toMatchObject({ state: 'ready', metrics: { todos: 7 } });
       expect(catalog.beginMove('id-1', 'local')).toBe(true);
-      expect(catalog.get('metered')?.state).toBe('moving');
+      expect(catalog.find('metered')?.state).toBe('moving');
       expect(catalog.endMove('id-1', { engine: 'turso', dbUrl: 'turso:silo-eu/metered', sizeBytes: 1 })).toBe(true);
-      expect(catalog.get('metered')).toMatchObject({ state: 'ready', engine: 'turso', dbUrl: 'turso:silo-eu/metered', metrics: { todos: 7 } });
+      expect(catalog.find('metered')).toMatchObject({ state: 'ready', engine: 'turso', dbUrl: 'turso:silo-eu/metered', metrics: { todos: 7 } });
     } finally {
       catalog.close();
     }

@@ -74,7 +74,7 @@ async function expectResolved(setup: Setup, label: string): Promise<'intact' | '
       expect(['ready', 'deleted'], label).toContain(row.state);
       // Intact: never marked, and it can be brought back with its data.
       expect(markers, label).toEqual([false, false]);
-      if (row.state === 'deleted') await fleet.restore('victim');
+      if (row.state === 'deleted') await fleet.undelete('victim');
       expect((await fleet.query('victim', 'SELECT body FROM notes')).rows, label).toEqual([['kept']]);
       outcome = 'intact';
     } else {
@@ -87,7 +87,7 @@ async function expectResolved(setup: Setup, label: string): Promise<'intact' | '
       outcome = 'purged';
     }
     // Nothing else was touched, nothing is left half-done.
-    expect(fleet.get('bystander').state, label).toBe('ready');
+    expect(fleet.require('bystander').state, label).toBe('ready');
     expect(existsSync(markerOf(setup.oldFolder, setup.bystanderId)), label).toBe(false);
     const report = await fleet.doctor({ scanFiles: true });
     // A backup the kill cut short leaves a temp file in its location: retention sweeps those.
@@ -117,7 +117,7 @@ describe('a purge killed at each of its steps', () => {
     // Until a reconciler finishes it: not restorable, and the name is not free.
     const noReconcile = await openFleet({ dataDir: setup.dataDir, schema: sampleSchema(), backups: locations(laterFolders(setup)), reconcileOnOpen: false });
     try {
-      await expect(noReconcile.restore('victim')).rejects.toMatchObject({ code: 'INVALID_STATE' });
+      await expect(noReconcile.undelete('victim')).rejects.toMatchObject({ code: 'INVALID_STATE' });
       await expect(noReconcile.create('victim', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
       const report = await noReconcile.doctor({ purgeExpired: false });
       expect(report.purgesCompleted).toEqual(['victim']);

@@ -75,7 +75,7 @@ describe('a purge that cannot mark a backup location', () => {
     mkdirSync(path.join(markerPath, 'blocked'), { recursive: true });
     await expect(fleet.purge('acme')).rejects.toMatchObject({ code: 'BACKUP_FAILED' });
     expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(true);
-    expect((await fleet.restore('acme')).state).toBe('ready');
+    expect((await fleet.undelete('acme')).state).toBe('ready');
     rmSync(markerPath, { recursive: true });
   });
 
@@ -95,7 +95,7 @@ describe('a purge that cannot mark a backup location', () => {
     const failed = await fleet.doctor({ purgeExpired: false });
     expect(failed.purgesCompleted).toEqual([]);
     expect(failed.purgeFailures).toEqual([{ name: 'acme', error: expect.stringContaining('backup location') }]);
-    await expect(fleet.restore('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
+    await expect(fleet.undelete('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
     await expect(fleet.create('acme', { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'NAME_TAKEN' });
 
     rmSync(markerPath, { recursive: true });
@@ -142,7 +142,7 @@ describe('a purge never erases another instance’s database', () => {
     const db = new Database(path.join(dataDir, 'catalog.db'));
     db.prepare(`INSERT INTO purge_intents (instance_id, name, jurisdiction, region, db_url, locations, actor, requested_at) VALUES ('gone-id', 'acme', 'eu', 'eu-west', ?, '[]', 'cli:ops', 0)`).run(old.dbUrl);
     db.close();
-    await fleet.restore('acme');
+    await fleet.undelete('acme');
     await fleet.withInstance('acme', (conn) => conn.execute("INSERT INTO notes (body) VALUES ('alive')"));
     const report = await fleet.doctor({ purgeExpired: false });
     expect(report.purgesCompleted).toEqual(['acme']);

@@ -43,7 +43,7 @@ describe('reconciliation', () => {
 
     const { fleet: restarted } = await tempFleet({ dataDir });
     expect(restarted.startupReport?.interrupted.map((entry) => entry.instance)).toEqual(['acme']);
-    expect(restarted.get('acme').state).toBe('failed');
+    expect(restarted.require('acme').state).toBe('failed');
     expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
     expect((await restarted.create('acme', { jurisdiction: 'eu' })).state).toBe('ready');
   });
@@ -82,7 +82,7 @@ describe('reconciliation', () => {
     const purger = await openFleet({ dataDir, schema: sampleSchema(), engine: slow.engine, reconcileOnOpen: false });
     const purging = purger.purge('acme');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    await expect(fleet.restore('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
+    await expect(fleet.undelete('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
     await expect(fleet.purge('acme')).rejects.toMatchObject({ code: 'INVALID_STATE' });
     slow.open();
     expect(await purging).toEqual({ purged: true });

@@ -44,7 +44,7 @@ describe('residency of local instances', () => {
     const { fleet } = await tempFleet();
     await fleet.create('leaving', { jurisdiction: 'us' });
     await fleet.backups.now('leaving');
-    const id = fleet.get('leaving').id;
+    const id = fleet.require('leaving').id;
     await fleet.delete('leaving');
     await fleet.purge('leaving');
     const listing = await fleet.residency();

@@ -19,8 +19,8 @@ describe('backups under SILO_ENGINE=turso', () => {
       try {
         expect(fleet.engine).toBeInstanceOf(RoutingEngine);
         await fleet.create('newbie', { jurisdiction: 'eu' });
-        expect(fleet.get('oldie')?.engine).toBe('local');
-        expect(fleet.get('newbie')?.engine).toBe('turso');
+        expect(fleet.require('oldie')?.engine).toBe('local');
+        expect(fleet.require('newbie')?.engine).toBe('turso');
         // Before the fix RoutingEngine had no `backups`, so this cycle scanned and backed up nothing.
         const cycle = await fleet.backups.runCycle();
         expect(cycle).toMatchObject({ backedUp: 1, failed: 0 });

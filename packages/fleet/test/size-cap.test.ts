@@ -103,7 +103,7 @@ describe('instance size cap', () => {
       const report = await upgraded.migrateAll();
       expect(report.failed).toBe(1);
       expect(JSON.stringify(report.results)).toContain('SILO_INSTANCE_MAX_BYTES');
-      expect(upgraded.get('acme').schemaVersion).toBe(SAMPLE_MIGRATIONS.length);
+      expect(upgraded.require('acme').schemaVersion).toBe(SAMPLE_MIGRATIONS.length);
     } finally {
       await upgraded.close();
     }

@@ -235,7 +235,7 @@ describe('Turso byte paths', () => {
   it(`moves a ${LARGE_MB} MB instance with an FTS5 table to Turso and exports it back equal`, async () => {
     const { fleet: local, dataDir } = await tempFleet();
     await local.create('large', { jurisdiction: 'eu' });
-    const file = fileOf(local.get('large').dbUrl, dataDir);
+    const file = fileOf(local.require('large').dbUrl, dataDir);
     await local.close();
     fill(file, LARGE_MB);
     const before = factsOf(file);
@@ -248,7 +248,7 @@ describe('Turso byte paths', () => {
       const report = await fleet.moveInstances({ to: 'turso', keepLocal: true });
       const moveMs = performance.now() - moveStarted;
       expect(report).toMatchObject({ moved: 1, failed: 0 });
-      expect(fleet.get('large')).toMatchObject({ engine: 'turso', state: 'ready' });
+      expect(fleet.require('large')).toMatchObject({ engine: 'turso', state: 'ready' });
 
       const exported = path.join(tempDir(), 'large-export.db');
       const exportStarted = performance.now();

@@ -305,7 +305,7 @@ describe('a fleet on turso', () => {
     const { rows } = await fleet.withInstance('acme', (db) => db.execute('SELECT count(*) AS n FROM notes'));
     expect(rows).toEqual([{ n: 2 }]);
     // Nothing secret reaches the catalog: the URL is names only.
-    expect(JSON.stringify(fleet.get('acme'))).not.toMatch(/eyJ|Bearer|127\.0\.0\.1/);
+    expect(JSON.stringify(fleet.require('acme'))).not.toMatch(/eyJ|Bearer|127\.0\.0\.1/);
   });
 
   it('writes a create’s seed before the instance is ready, and a failing seed leaves no database and a free name', async () => {
@@ -339,7 +339,7 @@ describe('a fleet on turso', () => {
   it('records Turso usage in the catalog metrics on activity', async () => {
     fleet.touch('acme', { todos: 2 });
     await fleet.flushActivity();
-    const metrics = fleet.get('acme').metrics;
+    const metrics = fleet.require('acme').metrics;
     expect(metrics['todos']).toBe(2);
     expect(metrics['turso.rowsWritten']).toBeGreaterThanOrEqual(2);
     expect(metrics).toHaveProperty('turso.rowsRead');
@@ -357,7 +357,7 @@ describe('a fleet on turso', () => {
     await expect(fleet.clone('acme', 'acme-abroad', { jurisdiction: 'us' })).rejects.toMatchObject({ code: 'JURISDICTION_VIOLATION' });
     await fleet.delete('acme-branch');
     await expect(fleet.open('acme-branch')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
-    await fleet.restore('acme-branch');
+    await fleet.undelete('acme-branch');
     await fleet.delete('acme-branch');
     expect(await fleet.purge('acme-branch')).toEqual({ purged: true });
     expect(await fleet.engine.exists(clone.dbUrl)).toBe(false);
@@ -408,7 +408,7 @@ describe('a fleet on turso', () => {
       const report = await upgraded.migrateAll({ concurrency: 2 });
       expect(report).toMatchObject({ migrated: 2, failed: 0 });
       expect((await upgraded.migrateAll()).results).toEqual([]);
-      expect(await upgraded.engine.schemaVersion(upgraded.get('legacy-a').dbUrl)).toBe(2);
+      expect(await upgraded.engine.schemaVersion(upgraded.require('legacy-a').dbUrl)).toBe(2);
       await upgraded.withInstance('legacy-b', (db) => db.execute("INSERT INTO notes (body, tag) VALUES ('tagged', 'v2')"));
       const doctor = await upgraded.doctor({ scanFiles: true, deep: true });
       expect(doctor).toMatchObject({ orphans: [], missing: [], integrity: [], versionsCorrected: [], leftoversRemoved: [] });

@@ -7,7 +7,7 @@ import { AuditTable } from '../components/audit-table';
 export const meta: Route.MetaFunction = () => [{ title: 'Audit log · Silo admin' }];
 
 const PAGE = 50;
-const OPERATIONS = ['create', 'clone', 'import', 'export', 'delete', 'restore', 'purge', 'rename', 'query (write)', 'query (fleet)', 'migrate-all'];
+const OPERATIONS = ['create', 'clone', 'import', 'export', 'delete', 'undelete', 'purge', 'rename', 'query (write)', 'query (fleet)', 'migrate-all'];
 
 export function loader({ request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);

@@ -21,7 +21,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .summary('show the audit log')
     .description('show the audit log of fleet operations, newest first')
     .option('--instance <name>', 'only this instance')
-    .option('--operation <op>', 'only this operation (create, clone, import, delete, restore, purge, export, "query (write)", migrate-all, ...)')
+    .option('--operation <op>', 'only this operation (create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, ...)')
     .option('--actor <actor>', 'only this actor (e.g. cli:alice)')
     .option('--outcome <outcome>', 'only "ok" or "error"', parseOutcome)
     .option('--limit <n>', 'how many entries (1–1000)', integerOption(1, 1_000), 20)

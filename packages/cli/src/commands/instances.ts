@@ -95,7 +95,7 @@ function addShow(command: Command, ctx: CliContext, usage: string): void {
     .option('--json', 'print the details as JSON')
     .action(async (name: string, options: ShowOptions, cmd: Command) => {
       await withFleet(ctx, cmd, (fleet) => {
-        const details = fleet.get(name);
+        const details = fleet.require(name);
         const audit = options.auditLimit > 0 ? fleet.audit({ instance: name, limit: options.auditLimit }).items : [];
         if (options.json) return ctx.output.json({ ...details, audit });
         ctx.output.print(

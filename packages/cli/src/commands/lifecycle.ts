@@ -37,7 +37,7 @@ interface PurgeOptions {
 
 const DAY = 24 * 60 * 60 * 1000;
 
-/** `silo create`, `delete`, `restore` and `purge`: an instance's life from birth to removal. */
+/** `silo create`, `delete`, `undelete`, `restore` and `purge`: an instance's life from birth to removal. */
 export function registerLifecycle(program: Command, ctx: CliContext): void {
   const create = program
     .command('create')
@@ -63,8 +63,8 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
 
   const del = program
     .command('delete')
-    .summary('soft-delete an instance (restorable)')
-    .description('soft-delete an instance: unreachable at once, restorable until the retention window ends')
+    .summary('soft-delete an instance (undeletable)')
+    .description('soft-delete an instance: unreachable at once, `silo undelete` brings it back until the retention window ends')
     .argument('<name>', 'instance name')
     .option('--json', 'print the instance as JSON')
     .action(async (name: string, options: JsonOption, cmd: Command) => {
@@ -73,18 +73,29 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
         if (options.json) return ctx.output.json(instance);
         const purgeAt = (instance.deletedAt ?? Date.now()) + fleet.settings.retentionMs;
         ctx.output.print(
-          `Deleted "${instance.name}". Restore it with \`silo restore ${instance.name}\` until ${formatDate(purgeAt)} (${retentionText(fleet)}); after that it is purged for good.`,
+          `Deleted "${instance.name}". Undelete it with \`silo undelete ${instance.name}\` until ${formatDate(purgeAt)} (${retentionText(fleet)}); after that it is purged for good.`,
         );
       });
     });
-  examples(del, ['silo delete acme', 'silo restore acme']);
+  examples(del, ['silo delete acme', 'silo undelete acme']);
+
+  const undelete = program
+    .command('undelete')
+    .summary('bring a deleted instance back')
+    .description('bring a soft-deleted instance back before it is purged (migrating it if the schema moved on meanwhile)')
+    .argument('<name>', 'instance name')
+    .option('--json', 'print the instance as JSON')
+    .action(async (name: string, options: JsonOption, cmd: Command) => {
+      await withFleet(ctx, cmd, (fleet) => undeleteOne(fleet, ctx, name, options));
+    });
+  examples(undelete, ['silo undelete acme']);
 
   const restore = program
     .command('restore')
-    .summary('restore a deleted instance, or go back to a backup point')
+    .summary('go back to a backup point')
     .description(
-      'without --at: bring a deleted instance back (migrating it if the schema moved on meanwhile).\n' +
-        'with --at: restore the newest backup point taken at or before that moment, as a new instance (--as) or in place (--in-place, undoable with --undo)',
+      'restore the newest backup point taken at or before --at, as a new instance (--as) or in place (--in-place, undoable with --undo).\n' +
+        'Without --at or --undo it still undeletes, as before: deprecated, use `silo undelete` (this alias goes in the next release)',
     )
     .argument('<name>', 'instance name')
     .option('--at <time>', 'ISO date-time (2026-11-27T15:04:05Z, or 2026-11-27 15:04 local), epoch ms, "now", or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
@@ -97,16 +108,12 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .action(async (name: string, options: RestoreFlags, cmd: Command) => {
       const pointInTime = options.at !== undefined || options.as !== undefined || options.inPlace || options.undo || options.point !== undefined || options.region !== undefined;
       if (!pointInTime) {
-        return withFleet(ctx, cmd, async (fleet) => {
-          const instance = await fleet.restore(name);
-          if (options.json) return ctx.output.json(instance);
-          ctx.output.print(`Restored "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
-        });
+        ctx.output.note(`${ctx.output.errStyle.yellow('silo: warning:')} \`silo restore <name>\` without --at or --undo is deprecated: use \`silo undelete <name>\` (this alias goes in the next release).`);
+        return withFleet(ctx, cmd, (fleet) => undeleteOne(fleet, ctx, name, options));
       }
       await withFleet(ctx, cmd, (fleet) => restoreFromBackup(fleet, ctx, name, options));
     });
   examples(restore, [
-    'silo restore acme',
     'silo restore acme --at "2026-11-27 15:00" --as acme-before-import',
     'silo restore acme --at 30m --in-place',
     'silo restore acme --undo',
@@ -134,6 +141,12 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
   examples(purge, ['silo purge acme', 'silo purge acme --yes', 'silo purge --expired --yes']);
 }
 
+async function undeleteOne(fleet: Fleet, ctx: CliContext, name: string, options: JsonOption): Promise<void> {
+  const instance = await fleet.undelete(name);
+  if (options.json) return ctx.output.json(instance);
+  ctx.output.print(`Undeleted "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
+}
+
 async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, options: RestoreFlags): Promise<void> {
   let result: RestoreResult;
   if (options.undo || options.point !== undefined) {
@@ -155,7 +168,7 @@ async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, op
 }
 
 async function purgeOne(fleet: Fleet, ctx: CliContext, name: string, options: PurgeOptions): Promise<void> {
-  const instance = fleet.get(name);
+  const instance = fleet.require(name);
   // A live instance is refused by the fleet with the next step to take; no point asking first.
   if (instance.state === 'deleted' || instance.state === 'failed') {
     const confirmed = await confirm(

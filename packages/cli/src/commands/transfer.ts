@@ -61,7 +61,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .action(async (name: string, options: ExportOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
         // Unknown names fail here (exit code 3), before any file name is derived from them.
-        const instance = fleet.get(name);
+        const instance = fleet.require(name);
         let file = path.resolve(options.output ?? `${instance.name}.sqlite`);
         if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, `${instance.name}.sqlite`);
         if (existsSync(file) && !options.force) {

@@ -63,7 +63,7 @@ async function readConfigFile(file: string): Promise<unknown> {
     loaded = (await import(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
     // defineConfig's own check ran inside the file and could not know its name.
-    const problems = isSiloError(error, 'CONFIG_INVALID') ? error.details['problems'] : undefined;
+    const problems = isSiloError(error, 'CONFIG_INVALID') ? error.details.problems : undefined;
     if (typeof problems === 'string') throw new SiloError('CONFIG_INVALID', `${file}: ${problems}`, { cause: error });
     throw new SiloError('CONFIG_INVALID', `${file} failed to load: ${errorMessage(error)}`, { cause: error });
   }

@@ -2,18 +2,21 @@ import path from 'node:path';
 import type { BackupStateRow } from '../catalog/backup-records';
 import type { Catalog, InstanceInfo } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
-import type { Engine } from '../engine';
+import type { AuditLog } from '../audit-log';
+import type { Engine, TenantConnection } from '../engine';
+import type { HandleCache } from '../handle-cache';
+import type { Provisioner } from '../provisioner';
 import { tempSibling } from '../files';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
-import type { ActorOption, BackupPoint } from './backup-types';
+import type { BackupPoint } from './backup-types';
 import type { ChunkCollector } from './chunk-collector';
 import type { PointDetails, PointDetailsCache } from './point-details';
 import type { PointRef } from './points';
 import type { BackupStores } from './stores';
 
-/** What the fleet lends its backups: its catalog, engine and the private steps of provisioning and auditing. */
+/** The fleet's parts its backups work with: plain data, shared with the fleet itself. */
 export interface BackupHost {
   readonly catalog: Catalog;
   readonly engine: Engine;
@@ -21,18 +24,12 @@ export interface BackupHost {
   readonly settings: FleetSettings;
   readonly schema: TenantSchema;
   readonly clock: () => number;
-  /** Who the audit log names when an operation does not say. */
-  readonly actor: string;
-  provision(
-    entry: { name: string; displayName: string; jurisdiction: string; region: string; clonedFrom?: string },
-    build: (url: string) => Promise<number>,
-  ): Promise<InstanceInfo>;
-  audited<T>(operation: string, instance: string | null, options: ActorOption, detail: Record<string, unknown>, work: () => Promise<T>): Promise<T>;
-  invalidate(instanceId: string): void;
-  /** Records the app's metrics of an instance whose content was just replaced (best effort). */
-  refreshMetrics(name: string): Promise<void>;
-  /** A failed row left by a refused restore-as is dropped so the name stays free. */
-  dropFailed(name: string): void;
+  /** This process's open handles: an instance whose content a restore replaced is dropped from them. */
+  readonly handles: HandleCache<string, TenantConnection>;
+  /** Audits backup operations (and names the actor when an operation does not say). */
+  readonly audit: AuditLog;
+  /** Restores as a new instance come into being the way creates do. */
+  readonly provisioner: Provisioner;
 }
 
 /** What every backup step works with: the fleet's parts, the stores, and this fleet's name in leases. */
@@ -82,27 +79,12 @@ export function toTime(at: Date | number): number {
   return at instanceof Date ? at.getTime() : at;
 }
 
+/** The fields of an instance that taking, storing and checking its points need. */
+export type BackedUpInstance = Pick<InstanceInfo, 'id' | 'name' | 'state' | 'jurisdiction' | 'region' | 'dbUrl'>;
+
 /** The fields of an instance the backup steps need, from a summary row. */
-export function instanceOf(row: BackupStateRow): InstanceInfo {
-  return {
-    id: row.instanceId,
-    name: row.name,
-    displayName: row.name,
-    state: row.state as InstanceInfo['state'],
-    jurisdiction: row.jurisdiction,
-    region: row.region,
-    engine: '',
-    dbUrl: row.dbUrl,
-    schemaVersion: 0,
-    sizeBytes: 0,
-    clonedFrom: null,
-    createdAt: 0,
-    updatedAt: 0,
-    lastActiveAt: null,
-    deletedAt: null,
-    error: null,
-    metrics: {},
-  };
+export function instanceOf(row: BackupStateRow): BackedUpInstance {
+  return { id: row.instanceId, name: row.name, state: row.state as InstanceInfo['state'], jurisdiction: row.jurisdiction, region: row.region, dbUrl: row.dbUrl };
 }
 
 /**

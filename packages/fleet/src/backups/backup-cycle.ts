@@ -12,7 +12,7 @@ const RECORD_BATCH = 200;
 /** `backup now`: one point of the instance, changed or not, recorded like a scheduled attempt. */
 export function backupNow(ctx: BackupContext, name: string, options: ActorOption): Promise<BackupPoint> {
   const { host } = ctx;
-  return host.audited('backup', name, options, {}, async () => {
+  return host.audit.run('backup', name, options, {}, async () => {
     const instance = backedUpInstance(ctx, name);
     if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are backed up.`);
     const at = host.clock();

@@ -94,7 +94,7 @@ export class Backups {
    * deleted; a folder that is gone or empty is not named anyway).
    */
   forgetLocation(location: string, options: ActorOption = {}): Promise<void> {
-    return this.#ctx.host.audited('backup-forget-location', null, options, { location }, async () => {
+    return this.#ctx.host.audit.run('backup-forget-location', null, options, { location }, async () => {
       if (this.#ctx.stores.describeConfigured().has(location)) {
         throw new SiloError('INVALID_INPUT', `${location} is a configured backup location; only one that is no longer configured can be forgotten.`);
       }
@@ -167,8 +167,8 @@ export class Backups {
   async markOrphans(options: ActorOption = {}): Promise<{ marked: OrphanBackupSet[]; failures: string[] }> {
     const { host } = this.#ctx;
     const result = await markOrphanBackups(this.#ctx, () => host.catalog.knownInstanceIds());
-    host.catalog.appendAudit({
-      actor: options.actor ?? host.actor,
+    host.audit.record({
+      actor: host.audit.actorOf(options),
       operation: 'backup-mark-orphans',
       instance: null,
       outcome: result.failures.length > 0 ? 'error' : 'ok',
@@ -212,7 +212,7 @@ export class Backups {
 /** A tick that broke (not one instance: those are recorded on the instance) goes to the audit log. */
 function recordSchedulerFailure(host: BackupHost, error: unknown): void {
   try {
-    host.catalog.appendAudit({ actor: 'scheduler', operation: 'backup-scheduler', instance: null, outcome: 'error', error: errorMessage(error), detail: {} });
+    host.audit.record({ actor: 'scheduler', operation: 'backup-scheduler', instance: null, outcome: 'error', error: errorMessage(error), detail: {} });
   } catch {
     // The catalog itself is failing: there is nowhere left to record it, and the next tick retries.
   }

@@ -27,7 +27,7 @@ const RESTORE_LEASE_MS = 10 * 60 * 1_000;
 export function restore(ctx: BackupContext, name: string, options: RestoreOptions): Promise<RestoreResult> {
   const at = toTime(options.at);
   const detail = { at: Number.isFinite(at) ? new Date(at).toISOString() : String(options.at), as: options.as, inPlace: options.inPlace ?? false };
-  return ctx.host.audited('backup-restore', name, options, detail, async () => {
+  return ctx.host.audit.run('backup-restore', name, options, detail, async () => {
     if (!Number.isFinite(at)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
     if ((options.as === undefined) === !options.inPlace) {
       throw new SiloError('INVALID_INPUT', 'Say how to restore: as a new instance (`as`) or in place (`inPlace`), not both.');
@@ -50,7 +50,7 @@ export function restore(ctx: BackupContext, name: string, options: RestoreOption
 
 /** Goes back to the state the last in-place restore replaced (or to the undo point named). */
 export function undoRestore(ctx: BackupContext, name: string, options: ActorOption & { point?: string }): Promise<RestoreResult> {
-  return ctx.host.audited('backup-undo', name, options, { point: options.point }, async () => {
+  return ctx.host.audit.run('backup-undo', name, options, { point: options.point }, async () => {
     const instance = backedUpInstance(ctx, name);
     const store = ctx.stores.forInstance(instance);
     const base = instanceBase(instance.id);
@@ -102,11 +102,9 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
   assertSameJurisdiction(region, source.jurisdiction, 'restored');
   const store = ctx.stores.forInstance(source);
   const staged = stagingFile(ctx, region.id, `${newName}.restore.db`);
-  // Only a refused import leaves a failed row of ours; any other provisioning error is provision's to tidy.
-  let refused = false;
   try {
     await rebuildPoint(store, instanceBase(source.id), manifest, staged);
-    await host.provision(
+    await host.provisioner.provision(
       {
         name: newName,
         displayName: derivedDisplayName(`${source.displayName} (${new Date(manifest.takenAt).toISOString()})`) ?? newName,
@@ -114,21 +112,15 @@ async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: 
         region: region.id,
         clonedFrom: source.id,
       },
-      async (url) => {
-        try {
-          // A point is the instance as the fleet served it: exempt from the upload schema check.
-          return (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion;
-        } catch (error) {
-          refused = true;
-          throw error;
-        }
-      },
+      // A point is the instance as the fleet served it: exempt from the upload schema check.
+      async (url) => (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion,
+      // A refused import leaves no failed row: the name stays free.
+      { dropOnRefusal: () => true },
     );
-    await host.refreshMetrics(newName);
+    await host.provisioner.refreshMetrics(newName);
     return { mode: 'new-instance', instance: host.catalog.require(newName), point: pointOf(manifest, manifest) };
   } finally {
     removeDatabaseFiles(staged);
-    if (refused) host.dropFailed(newName);
   }
 }
 
@@ -159,9 +151,9 @@ async function restoreInPlace(ctx: BackupContext, instance: InstanceInfo, manife
     const undo = await takeInstancePoint(ctx, instance, 'undo');
     failpoint('restore:before-swap');
     await support.replaceContent(instance.dbUrl, staged);
-    host.invalidate(instance.id);
+    host.handles.invalidate(instance.id);
     host.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to, sizeBytes: await host.engine.sizeOf(instance.dbUrl) }]);
-    await host.refreshMetrics(instance.name);
+    await host.provisioner.refreshMetrics(instance.name);
     // The files changed: the next cycle stores the restored state as the newest point.
     host.catalog.backups.invalidateToken(instance.id);
     return {

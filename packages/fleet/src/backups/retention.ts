@@ -106,11 +106,11 @@ export async function applyRetention(ctx: BackupContext, options: ActorOption): 
       details: { failures: failures.slice(0, 20) },
     });
     // The scheduler retries on its next tick; without this line nobody would know it failed.
-    host.catalog.appendAudit({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
+    host.audit.record({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
     throw error;
   }
   if (report.pointsRemoved > 0 || report.instancesRemoved.length > 0) {
-    await host.audited('backup-retention', null, { actor }, { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) }, async () => report);
+    await host.audit.run('backup-retention', null, { actor }, { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) }, async () => report);
   }
   return report;
 }

@@ -1,9 +1,8 @@
 import path from 'node:path';
-import type { InstanceInfo } from '../catalog/catalog';
 import { removeDatabaseFiles, tempSibling } from '../files';
 import { changeToken as changeTokenOf, consistentCopy } from '../sqlite-files';
 import { SiloError } from '../errors';
-import { atLocation, stagingFile, type BackupContext } from './backup-context';
+import { atLocation, stagingFile, type BackedUpInstance, type BackupContext } from './backup-context';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
 import { readFacts } from './snapshot-file';
 import { makePrivateDir } from '../permissions';
@@ -17,7 +16,7 @@ const CATALOG_MIN_INTERVAL_MS = 60_000;
 /** Snapshots the instance under its write lock and stores it as a new point. */
 export async function takeInstancePoint(
   ctx: BackupContext,
-  instance: InstanceInfo,
+  instance: BackedUpInstance,
   reason: PointReason,
 ): Promise<{ manifest: PointManifest; changeToken: string; location: string }> {
   const { host } = ctx;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BackupStateRow, VerificationRecord } from '../catalog/backup-records';
-import type { InstanceInfo } from '../catalog/catalog';
 import { removeDatabaseFiles } from '../files';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
-import { backedUpInstance, instanceOf, stagingFile, type BackupContext } from './backup-context';
+import { backedUpInstance, instanceOf, stagingFile, type BackedUpInstance, type BackupContext } from './backup-context';
 import type { ActorOption, VerificationReport } from './backup-types';
 import { instanceBase, listPoints, readManifest, type PointManifest } from './points';
 import { rebuildPoint } from './rebuild-point';
@@ -32,8 +31,8 @@ export async function verify(ctx: BackupContext, options: VerifyOptions): Promis
   host.catalog.backups.recordVerifications(results);
   const failures = results.filter((result) => !result.ok);
   // Not thrown: a failed check is a finding to report, and the report names each problem.
-  host.catalog.appendAudit({
-    actor: options.actor ?? host.actor,
+  host.audit.record({
+    actor: host.audit.actorOf(options),
     operation: 'backup-verify',
     instance: null,
     outcome: failures.length > 0 ? 'error' : 'ok',
@@ -65,7 +64,7 @@ async function verifyLatestPoint(ctx: BackupContext, row: BackupStateRow): Promi
 }
 
 /** Rebuilds the point and compares its row counts with those recorded when it was taken. */
-async function checkPoint(ctx: BackupContext, store: BackupStore, base: string, manifest: PointManifest, instance: InstanceInfo): Promise<string[]> {
+async function checkPoint(ctx: BackupContext, store: BackupStore, base: string, manifest: PointManifest, instance: BackedUpInstance): Promise<string[]> {
   const staged = stagingFile(ctx, instance.region, `${instance.name}.verify.db`);
   try {
     await rebuildPoint(store, base, manifest, staged);

@@ -261,4 +261,14 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
         SELECT instance_id, location FROM backup_state WHERE location IS NOT NULL;
     `,
   },
+  {
+    version: 9,
+    name: 'undelete is no longer called restore in the audit log',
+    sql: `
+      -- Bringing a deleted instance back was audited as 'restore', the word backups use for going
+      -- back to a point (theirs is 'backup-restore'). It is 'undelete' now; older entries are
+      -- renamed so filters and the admin's audit page find them under the one name.
+      UPDATE audit_log SET operation = 'undelete' WHERE operation = 'restore';
+    `,
+  },
 ];

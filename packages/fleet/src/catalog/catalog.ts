@@ -7,7 +7,12 @@ import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
 import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
+import { AuditRecords } from './audit-records';
+import { InstanceMetrics, metricWrites } from './instance-metrics';
+import { Statements } from './statements';
 import { PROCESS_OWNER } from '../processes';
+
+export type { AuditEntry, AuditQuery, NewAuditEntry } from './audit-records';
 
 /** `moving`: a ready instance being copied to another engine (silo move); served again once switched or rolled back. */
 export type InstanceState = 'provisioning' | 'ready' | 'failed' | 'deleted' | 'moving';
@@ -105,27 +110,6 @@ interface PurgeIntentRow {
   requested_at: number;
 }
 
-export interface AuditEntry {
-  readonly id: number;
-  readonly at: number;
-  readonly actor: string;
-  readonly operation: string;
-  readonly instance: string | null;
-  readonly outcome: 'ok' | 'error';
-  readonly error: string | null;
-  readonly detail: Readonly<Record<string, unknown>> | null;
-}
-
-export interface AuditQuery {
-  instance?: string;
-  operation?: string;
-  actor?: string;
-  outcome?: 'ok' | 'error';
-  since?: number;
-  limit?: number;
-  offset?: number;
-}
-
 export interface TouchUpdate {
   name: string;
   at: number;
@@ -167,13 +151,17 @@ const SORT_COLUMNS: Record<(typeof SORT_KEYS)[number], string> = {
   schemaVersion: 'i.schema_version',
 };
 
-const SELECT_INSTANCE = `
+/** A row with its lineage and metrics: for full details. */
+const SELECT_DETAILED = `
   SELECT i.*, src.name AS cloned_from_name,
          (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = i.id) AS metrics
   FROM instances i LEFT JOIN instances src ON src.id = i.cloned_from`;
 
+/** A row alone, without joins (no lineage name, no metrics): for lookups and fleet-wide walks. */
+const SELECT_ROW = 'SELECT i.*, NULL AS cloned_from_name, NULL AS metrics FROM instances i';
+
 export interface CatalogOptions {
-  /** Audit entries older than this are removed by `pruneAudit`; 0 (the default here) keeps them forever. */
+  /** Audit entries older than this are removed by `audits.prune`; 0 (the default here) keeps them forever. */
   readonly auditRetentionMs?: number;
   /** The most failed admin sign-ins the audit log keeps (admin-directory.ts). */
   readonly maxFailedSignIns?: number;
@@ -182,29 +170,30 @@ export interface CatalogOptions {
 /** On Turso, a session lookup syncs the replica first, at most this often. */
 const SESSION_SYNC_INTERVAL_MS = 1_000;
 
-/** Writing to the audit log prunes it by retention at most this often per process. */
-const AUDIT_PRUNE_INTERVAL_MS = 60 * 60 * 1000;
-/** Rows removed per statement, so pruning a long backlog never holds the write lock for long. */
-const AUDIT_PRUNE_BATCH = 5_000;
-
 /** A name not found in an embedded replica (or not settled) is looked up again after a sync, at most this often. */
 const MISS_SYNC_INTERVAL_MS = 1_000;
 
 /**
- * The admin database: one row per instance (state, placement, schema version, metrics,
- * lineage) and the audit log of every fleet operation. Synchronous on purpose: reads come from
- * a local SQLite file (the catalog itself, or the embedded replica of a catalog on Turso) with
- * prepared statements, and a lookup costs microseconds.
+ * The admin database. This class holds the instance table (one row per instance: state,
+ * placement, schema version, lineage) with its state machine, listing and reporting; the
+ * other tables have their own classes, reached from here: `audits` (audit-records.ts),
+ * `metrics` (instance-metrics.ts), `backups` (backup-records.ts), `admins`
+ * (admin-directory.ts). Synchronous on purpose: reads come from a local SQLite file (the
+ * catalog itself, or the embedded replica of a catalog on Turso) with statements prepared
+ * once per connection (statements.ts), and a lookup costs microseconds.
  */
 export class Catalog {
   readonly admins: AdminDirectory;
   readonly backups: BackupRecords;
+  /** The audit log of every fleet operation. */
+  readonly audits: AuditRecords;
+  /** The apps' metrics of each instance. */
+  readonly metrics: InstanceMetrics;
   readonly #db: CatalogDb;
   readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
   #sessionSyncAt = Number.NEGATIVE_INFINITY;
-  readonly #auditRetentionMs: number;
-  #auditPrunedAt = Number.NEGATIVE_INFINITY;
+  readonly #statements: Statements;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
 
@@ -212,7 +201,6 @@ export class Catalog {
     readonly location: CatalogLocation,
     options: CatalogOptions = {},
   ) {
-    this.#auditRetentionMs = options.auditRetentionMs ?? 0;
     try {
       this.#opened = openCatalogDb(location);
       this.#db = this.#opened.db;
@@ -229,15 +217,16 @@ export class Catalog {
       // ANALYZE themselves (Turso refuses it), so a local catalog is analysed here instead.
       if (from < 5) this.#db.exec('ANALYZE');
     } else this.#opened.sync();
+    this.#statements = new Statements(this.#db);
+    this.audits = new AuditRecords(this.#db, options.auditRetentionMs ?? 0);
+    this.metrics = new InstanceMetrics(this.#opened);
     this.backups = new BackupRecords(this.#db);
-    this.admins = new AdminDirectory(this.#db, (entry) => this.appendAudit({ ...entry, instance: null }), {
+    this.admins = new AdminDirectory(this.#db, (entry) => this.audits.append({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
       freshen: () => this.#freshenForSessions(),
     });
-    this.#byName = this.#db.prepare<[string], InstanceRow>(`${SELECT_INSTANCE} WHERE i.name = ?`);
-    this.#resolveByName = this.#db.prepare<[string], InstanceRow>(
-      'SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE name = ?',
-    );
+    this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
+    this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
   }
 
   /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
@@ -271,8 +260,8 @@ export class Catalog {
     this.#opened.close();
   }
 
-  /** Full details, metrics and lineage included. */
-  get(name: string): InstanceInfo | undefined {
+  /** Full details, metrics and lineage included; undefined when there is no such instance. */
+  find(name: string): InstanceInfo | undefined {
     const row = this.#lookUp(this.#byName, name);
     return row && toInfo(row);
   }
@@ -323,16 +312,17 @@ export class Catalog {
     return statement.get(name);
   }
 
+  /** `find`, or INSTANCE_NOT_FOUND. */
   require(name: string): InstanceInfo {
-    const info = this.get(name);
+    const info = this.find(name);
     if (!info) throw instanceNotFound(name);
     return info;
   }
 
   /** Instances cloned from this one. */
   clonesOf(id: string): { name: string; state: InstanceState }[] {
-    return this.#db
-      .prepare<[string], { name: string; state: InstanceState }>('SELECT name, state FROM instances WHERE cloned_from = ? ORDER BY created_at')
+    return this.#statements
+      .get<[string], { name: string; state: InstanceState }>('SELECT name, state FROM instances WHERE cloned_from = ? ORDER BY created_at')
       .all(id);
   }
 
@@ -347,9 +337,9 @@ export class Catalog {
       // A failed row being purged keeps its name until the purge is done: its database's path
       // is derived from the name, so a new instance there would be erased by the purge.
       if (existing && (existing.state !== 'failed' || existing.op_owner !== null || this.purgeIntent(existing.id))) throw nameTaken(entry.name, existing.state);
-      if (existing) this.#db.prepare('DELETE FROM instances WHERE id = ?').run(existing.id);
-      this.#db
-        .prepare(
+      if (existing) this.#statements.get('DELETE FROM instances WHERE id = ?').run(existing.id);
+      this.#statements
+        .get(
           `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
                                   created_at, updated_at, op_owner)
            VALUES (@id, @name, @displayName, 'provisioning', @jurisdiction, @region, @engine, @dbUrl, @clonedFrom,
@@ -369,8 +359,8 @@ export class Catalog {
   }
 
   markReady(id: string, fields: { schemaVersion: number; sizeBytes: number }, now = Date.now()): void {
-    this.#db
-      .prepare(
+    this.#statements
+      .get(
         `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL, op_owner = NULL
          WHERE id = ? AND state = 'provisioning'`,
       )
@@ -378,8 +368,8 @@ export class Catalog {
   }
 
   markFailed(id: string, error: string, now = Date.now()): void {
-    this.#db
-      .prepare(
+    this.#statements
+      .get(
         `UPDATE instances SET state = 'failed', error = ?, updated_at = ?, op_owner = NULL
          WHERE id = ? AND state IN ('provisioning', 'ready')`,
       )
@@ -389,8 +379,8 @@ export class Catalog {
   /** Moves ready ⇄ deleted; false when the row was not in the expected state, is leased, or a purge of it was requested. */
   transition(id: string, from: 'ready' | 'deleted', to: 'ready' | 'deleted', now = Date.now()): boolean {
     return (
-      this.#db
-        .prepare(
+      this.#statements
+        .get(
           `UPDATE instances SET state = ?, deleted_at = ?, updated_at = ?
            WHERE id = ? AND state = ? AND op_owner IS NULL AND NOT EXISTS (SELECT 1 FROM purge_intents p WHERE p.instance_id = instances.id)`,
         )
@@ -417,8 +407,8 @@ export class Catalog {
         if (!this.claim(instance.id, states, previousOwner, now)) return undefined;
         const existing = this.purgeIntent(instance.id);
         const locations = [...new Set([...(existing?.locations ?? []), ...request.locations])].sort();
-        this.#db
-          .prepare(
+        this.#statements
+          .get(
             `INSERT INTO purge_intents (instance_id, name, jurisdiction, region, db_url, locations, actor, requested_at)
              VALUES (@id, @name, @jurisdiction, @region, @dbUrl, @locations, @actor, @now)
              ON CONFLICT (instance_id) DO UPDATE SET locations = excluded.locations`,
@@ -431,14 +421,14 @@ export class Catalog {
   }
 
   purgeIntent(instanceId: string): PurgeIntent | undefined {
-    const row = this.#db.prepare<[string], PurgeIntentRow>('SELECT * FROM purge_intents WHERE instance_id = ?').get(instanceId);
+    const row = this.#statements.get<[string], PurgeIntentRow>('SELECT * FROM purge_intents WHERE instance_id = ?').get(instanceId);
     return row && toIntent(row);
   }
 
   /** Every recorded purge, with the state and lease owner of its row (undefined: the row is gone). */
   purgeIntents(): { intent: PurgeIntent; state: InstanceState | undefined; owner: string | null; updatedAt: number | undefined }[] {
-    return this.#db
-      .prepare<[], PurgeIntentRow & { state: InstanceState | null; op_owner: string | null; updated_at: number | null }>(
+    return this.#statements
+      .get<[], PurgeIntentRow & { state: InstanceState | null; op_owner: string | null; updated_at: number | null }>(
         `SELECT p.*, i.state, i.op_owner, i.updated_at FROM purge_intents p LEFT JOIN instances i ON i.id = p.instance_id ORDER BY p.requested_at`,
       )
       .all()
@@ -449,7 +439,7 @@ export class Catalog {
   cancelPurge(id: string): void {
     this.#db
       .transaction(() => {
-        this.#db.prepare('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
+        this.#statements.get('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
         this.release(id);
       })
       .immediate();
@@ -462,11 +452,11 @@ export class Catalog {
   finishPurge(id: string): boolean {
     return this.#db
       .transaction(() => {
-        const row = this.#db.prepare<[string], { op_owner: string | null }>('SELECT op_owner FROM instances WHERE id = ?').get(id);
+        const row = this.#statements.get<[string], { op_owner: string | null }>('SELECT op_owner FROM instances WHERE id = ?').get(id);
         if (row && row.op_owner !== PROCESS_OWNER) return false;
-        this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
-        this.#db.prepare('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
-        this.#db.prepare('DELETE FROM backup_instance_locations WHERE instance_id = ?').run(id);
+        this.#statements.get('DELETE FROM instances WHERE id = ?').run(id);
+        this.#statements.get('DELETE FROM purge_intents WHERE instance_id = ?').run(id);
+        this.#statements.get('DELETE FROM backup_instance_locations WHERE instance_id = ?').run(id);
         return true;
       })
       .immediate();
@@ -474,12 +464,12 @@ export class Catalog {
 
   /** Whether an instance other than `exceptId` has this database URL (a purge never removes another's database). */
   dbUrlInUse(dbUrl: string, exceptId: string): boolean {
-    return this.#db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM instances WHERE db_url = ? AND id <> ? LIMIT 1').get(dbUrl, exceptId) !== undefined;
+    return this.#statements.get<[string, string], { found: number }>('SELECT 1 AS found FROM instances WHERE db_url = ? AND id <> ? LIMIT 1').get(dbUrl, exceptId) !== undefined;
   }
 
   /** Ids of every instance in the catalog and of every purge still recorded: backups of any other id are orphans. */
   knownInstanceIds(): Set<string> {
-    const rows = this.#db.prepare<[], { id: string }>('SELECT id FROM instances UNION SELECT instance_id FROM purge_intents').all();
+    const rows = this.#statements.get<[], { id: string }>('SELECT id FROM instances UNION SELECT instance_id FROM purge_intents').all();
     return new Set(rows.map((row) => row.id));
   }
 
@@ -489,8 +479,8 @@ export class Catalog {
    */
   claim(id: string, states: readonly InstanceState[], previousOwner: string | null = null, now = Date.now()): boolean {
     return (
-      this.#db
-        .prepare(
+      this.#statements
+        .get(
           `UPDATE instances SET op_owner = @owner, updated_at = @now
            WHERE id = @id AND op_owner IS @previous AND state IN (${states.map((state) => `'${state}'`).join(', ')})`,
         )
@@ -504,8 +494,8 @@ export class Catalog {
    */
   beginMove(id: string, engine: string, now = Date.now()): boolean {
     return (
-      this.#db
-        .prepare(
+      this.#statements
+        .get(
           `UPDATE instances SET state = 'moving', op_owner = ?, updated_at = ?
            WHERE id = ? AND state = 'ready' AND engine = ? AND op_owner IS NULL`,
         )
@@ -519,36 +509,36 @@ export class Catalog {
    */
   endMove(id: string, to?: { engine: string; dbUrl: string; sizeBytes: number }, now = Date.now()): boolean {
     const statement = to
-      ? this.#db.prepare(
+      ? this.#statements.get(
           `UPDATE instances SET state = 'ready', engine = @engine, db_url = @dbUrl, size_bytes = @sizeBytes, op_owner = NULL, updated_at = @now
            WHERE id = @id AND state = 'moving' AND op_owner = @owner`,
         )
-      : this.#db.prepare(`UPDATE instances SET state = 'ready', op_owner = NULL, updated_at = @now WHERE id = @id AND state = 'moving' AND op_owner = @owner`);
+      : this.#statements.get(`UPDATE instances SET state = 'ready', op_owner = NULL, updated_at = @now WHERE id = @id AND state = 'moving' AND op_owner = @owner`);
     return statement.run({ ...to, id, now, owner: PROCESS_OWNER }).changes === 1;
   }
 
   setDisplayName(id: string, displayName: string, now = Date.now()): void {
-    this.#db.prepare('UPDATE instances SET display_name = ?, updated_at = ? WHERE id = ?').run(displayName, now, id);
+    this.#statements.get('UPDATE instances SET display_name = ?, updated_at = ? WHERE id = ?').run(displayName, now, id);
   }
 
   remove(id: string): void {
-    this.#db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+    this.#statements.get('DELETE FROM instances WHERE id = ?').run(id);
   }
 
   /** Gives back a lease this process took, when the operation stopped before changing anything. */
   release(id: string): void {
-    this.#db.prepare('UPDATE instances SET op_owner = NULL WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
+    this.#statements.get('UPDATE instances SET op_owner = NULL WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
   }
 
   /** Removes a row this process leased. */
   removeClaimed(id: string): void {
-    this.#db.prepare('DELETE FROM instances WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
+    this.#statements.get('DELETE FROM instances WHERE id = ? AND op_owner = ?').run(id, PROCESS_OWNER);
   }
 
   /** Records schema versions (and sizes) after migrations, many instances per transaction. */
   setSchemaVersions(updates: readonly { id: string; schemaVersion: number; sizeBytes?: number }[], now = Date.now()): void {
     if (updates.length === 0) return;
-    const update = this.#db.prepare(
+    const update = this.#statements.get(
       'UPDATE instances SET schema_version = ?, size_bytes = coalesce(?, size_bytes), updated_at = ? WHERE id = ?',
     );
     this.#db.transaction(() => {
@@ -571,12 +561,6 @@ export class Catalog {
     return this.#opened.writeBatch(writes);
   }
 
-  /** Sets an instance's app metrics without counting as activity (its data came from an import, clone or restore). */
-  setMetrics(name: string, metrics: Readonly<Record<string, number>>, at: number): Promise<void> {
-    const writes = metricWrites(name, metrics, at);
-    return writes.length === 0 ? Promise.resolve() : this.#opened.writeBatch(writes);
-  }
-
   list(query: ListQuery = {}): ListPage {
     const { where, params } = filterClause(query);
     const limit = clampInt(query.limit ?? 50, 1, 1_000);
@@ -594,11 +578,11 @@ export class Catalog {
       if (!column) throw new SiloError('INVALID_INPUT', `Unknown sort "${sort}". Use one of: ${SORT_KEYS.join(', ')}, metric:<key>.`);
       sortKey = column;
     }
-    const total = (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
+    const total = (this.#statements.get(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
     // Sort only ids and keys, then fetch the page's 50 rows: sorting whole rows of 100,000
     // instances was most of a list page's time.
-    const rows = this.#db
-      .prepare<[Record<string, unknown>], InstanceRow>(
+    const rows = this.#statements
+      .get<[Record<string, unknown>], InstanceRow>(
         `SELECT page.*, src.name AS cloned_from_name,
                 (SELECT json_group_object(m.key, m.value) FROM instance_metrics m WHERE m.instance_id = page.id) AS metrics
          FROM (SELECT i.id, ${sortKey} AS sort_key, i.name AS sort_name FROM instances i ${join} ${where}
@@ -614,8 +598,8 @@ export class Catalog {
   /** Every instance matching the filter, streamed in name order (for fleet-wide operations). */
   *each(filter: InstanceFilter): Generator<InstanceInfo> {
     const { where, params } = filterClause(filter);
-    const statement = this.#db.prepare<[Record<string, unknown>], InstanceRow>(
-      `SELECT i.*, NULL AS cloned_from_name, NULL AS metrics FROM instances i ${where} ORDER BY i.name`,
+    const statement = this.#statements.get<[Record<string, unknown>], InstanceRow>(
+      `${SELECT_ROW} ${where} ORDER BY i.name`,
     );
     // Materialised first so callers can write to the catalog while iterating.
     for (const row of statement.all(params)) yield toInfo(row);
@@ -623,13 +607,13 @@ export class Catalog {
 
   count(filter: InstanceFilter = {}): number {
     const { where, params } = filterClause(filter);
-    return (this.#db.prepare(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
+    return (this.#statements.get(`SELECT count(*) AS n FROM instances i ${where}`).get(params) as { n: number }).n;
   }
 
   countBy(column: 'state' | 'jurisdiction' | 'schema_version', filter: InstanceFilter = {}): { key: string | number; count: number }[] {
     const { where, params } = filterClause(filter);
-    return this.#db
-      .prepare<[Record<string, unknown>], { key: string | number; count: number }>(
+    return this.#statements
+      .get<[Record<string, unknown>], { key: string | number; count: number }>(
         `SELECT i.${column} AS key, count(*) AS count FROM instances i ${where} GROUP BY i.${column} ORDER BY i.${column}`,
       )
       .all(params);
@@ -638,16 +622,16 @@ export class Catalog {
   /** Totals for the admin overview: counts, size on disk, activity, and instances created and last active per day. */
   overview(days: number, now = Date.now()): FleetOverview {
     const since = now - days * 24 * 60 * 60 * 1000;
-    const totals = this.#db
-      .prepare<[number], { total: number; size: number | null; active: number }>(
+    const totals = this.#statements
+      .get<[number], { total: number; size: number | null; active: number }>(
         `SELECT count(*) AS total, sum(size_bytes) AS size,
                 count(*) FILTER (WHERE last_active_at >= ?) AS active
          FROM instances WHERE state IN ('ready', 'deleted', 'provisioning', 'failed', 'moving')`,
       )
       .get(now - 24 * 60 * 60 * 1000) ?? { total: 0, size: 0, active: 0 };
     const perDay = (column: 'created_at' | 'last_active_at') =>
-      this.#db
-        .prepare<[number], { day: string; count: number }>(
+      this.#statements
+        .get<[number], { day: string; count: number }>(
           `SELECT date(${column} / 1000, 'unixepoch') AS day, count(*) AS count FROM instances
            WHERE ${column} >= ? GROUP BY day ORDER BY day`,
         )
@@ -663,23 +647,13 @@ export class Catalog {
     };
   }
 
-  /** A clone starts with its source's app metrics, until its own activity reports new ones. */
-  copyMetrics(fromId: string, toId: string, now = Date.now()): void {
-    this.#db
-      .prepare(
-        `INSERT OR REPLACE INTO instance_metrics (instance_id, key, value, updated_at)
-         SELECT ?, key, value, ? FROM instance_metrics WHERE instance_id = ?`,
-      )
-      .run(toId, now, fromId);
-  }
-
   /**
    * Leased rows whose owner is gone: creates and purges a crash interrupted. An owner on another
    * machine cannot be asked, so its lease counts as abandoned after `staleAfterMs`.
    */
   interruptedOperations(ownerAlive: (owner: string) => boolean | undefined, staleAfterMs: number, now = Date.now()): { instance: InstanceInfo; owner: string }[] {
-    const rows = this.#db
-      .prepare<[], InstanceRow & { op_owner: string }>(`SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE op_owner IS NOT NULL`)
+    const rows = this.#statements
+      .get<[], InstanceRow & { op_owner: string }>(`${SELECT_ROW} WHERE i.op_owner IS NOT NULL`)
       .all();
     return rows
       .filter((row) => !(ownerAlive(row.op_owner) ?? now - row.updated_at <= staleAfterMs))
@@ -687,90 +661,13 @@ export class Catalog {
   }
 
   expiredDeletions(retentionMs: number, now = Date.now()): InstanceInfo[] {
-    return this.#db
-      .prepare<[number], InstanceRow>(
-        `SELECT *, NULL AS cloned_from_name, NULL AS metrics FROM instances WHERE state = 'deleted' AND deleted_at <= ?`,
+    return this.#statements
+      .get<[number], InstanceRow>(
+        `${SELECT_ROW} WHERE i.state = 'deleted' AND i.deleted_at <= ?`,
       )
       .all(now - retentionMs)
       .map(toInfo);
   }
-
-  appendAudit(entry: Omit<AuditEntry, 'id' | 'at'> & { at?: number }): void {
-    this.#db
-      .prepare('INSERT INTO audit_log (at, actor, operation, instance, outcome, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        entry.at ?? Date.now(),
-        entry.actor,
-        entry.operation,
-        entry.instance,
-        entry.outcome,
-        entry.error,
-        entry.detail ? JSON.stringify(entry.detail) : null,
-      );
-    // Every process that writes the log also keeps it within retention, so a server running
-    // for months prunes without a restart. A failure here must not fail the operation that
-    // was audited: the next write tries again.
-    const now = Date.now();
-    if (this.#auditRetentionMs > 0 && now - this.#auditPrunedAt >= AUDIT_PRUNE_INTERVAL_MS) {
-      try {
-        this.pruneAudit(now);
-      } catch {
-        this.#auditPrunedAt = now;
-      }
-    }
-  }
-
-  /**
-   * Removes audit entries older than the retention (SILO_AUDIT_RETENTION_DAYS; 0 keeps them
-   * forever), in batches. Runs with the start-up housekeeping, `silo doctor`, and hourly as the
-   * log is written. On Turso the check reads the replica, so a catalog with nothing to remove
-   * costs no round trip. Returns how many entries went.
-   */
-  pruneAudit(now = Date.now()): number {
-    this.#auditPrunedAt = now;
-    if (this.#auditRetentionMs <= 0) return 0;
-    const before = now - this.#auditRetentionMs;
-    if (!this.#db.prepare<[number], { found: number }>('SELECT 1 AS found FROM audit_log WHERE at < ? LIMIT 1').get(before)) return 0;
-    const batch = this.#db.prepare<[number, number], never>(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)`);
-    let removed = 0;
-    for (;;) {
-      const { changes } = batch.run(before, AUDIT_PRUNE_BATCH);
-      removed += changes;
-      if (changes < AUDIT_PRUNE_BATCH) return removed;
-    }
-  }
-
-  audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
-    const clauses: string[] = [];
-    const params: Record<string, unknown> = {};
-    for (const key of ['instance', 'operation', 'actor', 'outcome'] as const) {
-      if (query[key] !== undefined) {
-        clauses.push(`${key} = @${key}`);
-        params[key] = query[key];
-      }
-    }
-    if (query.since !== undefined) {
-      clauses.push('at >= @since');
-      params['since'] = query.since;
-    }
-    const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-    const total = (this.#db.prepare(`SELECT count(*) AS n FROM audit_log ${where}`).get(params) as { n: number }).n;
-    const rows = this.#db
-      .prepare<[Record<string, unknown>], Omit<AuditEntry, 'detail'> & { detail: string | null }>(
-        `SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
-      )
-      .all({ ...params, limit: clampInt(query.limit ?? 50, 1, 1_000), offset: Math.max(0, query.offset ?? 0) });
-    return { items: rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null })), total };
-  }
-}
-
-function metricWrites(name: string, metrics: Readonly<Record<string, number>>, at: number): CatalogWrite[] {
-  return Object.entries(metrics).map(([key, value]) => ({
-    sql: `INSERT INTO instance_metrics (instance_id, key, value, updated_at)
-          SELECT id, ?, ?, ? FROM instances WHERE name = ? AND state = 'ready'
-          ON CONFLICT (instance_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-    args: [key, value, at, name],
-  }));
 }
 
 function filterClause(filter: InstanceFilter): { where: string; params: Record<string, unknown> } {
@@ -838,7 +735,7 @@ function toIntent(row: PurgeIntentRow): PurgeIntent {
 function nameTaken(name: string, state: InstanceState): SiloError {
   const hint =
     state === 'deleted'
-      ? 'It belongs to a deleted instance: restore it, or purge it to free the name.'
+      ? 'It belongs to a deleted instance: undelete it, or purge it to free the name.'
       : 'Choose another name.';
   return new SiloError('NAME_TAKEN', `The name "${name}" is taken. ${hint}`, { details: { name, state } });
 }

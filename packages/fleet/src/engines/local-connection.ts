@@ -84,6 +84,7 @@ function queryFailed(error: unknown, db: SqliteDatabase): unknown {
   // A write refused for a full disk (not for the instance's size cap: see disk-space.ts).
   const full = diskFullError(error, path.dirname(db.name));
   if (isSiloError(full, 'DISK_FULL')) return full;
-  const sqliteCode = (error as { code?: unknown }).code;
+  const code = (error as { code?: unknown }).code;
+  const sqliteCode = typeof code === 'string' ? code : undefined;
   return new SiloError('QUERY_FAILED', error.message, { cause: error, details: { sqliteCode } });
 }

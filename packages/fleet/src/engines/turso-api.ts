@@ -1,4 +1,4 @@
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import type { SecretScrubber } from './turso-secrets';
 
 /**
@@ -68,12 +68,13 @@ export class PlatformApi {
       const status = statusOf(failure);
       const transient = status === undefined || status === 429 || status >= 500;
       if (!transient || attempt >= this.#retry.attempts) throw failure;
-      const retryAfter = failure.details['retryAfterMs'];
+      const details = isSiloError(failure, 'ENGINE_FAILURE') ? failure.details : {};
+      const retryAfter = details.retryAfterMs;
       const delay = typeof retryAfter === 'number' ? retryAfter : this.#retry.baseDelayMs * 2 ** (attempt - 1);
       if (delay > this.#retry.maxRetryAfterMs) {
         throw new SiloError('ENGINE_FAILURE', `${failure.message} Turso asked to wait ${Math.ceil(delay / 1000)} s; try again later.`, {
           cause: failure,
-          details: failure.details,
+          details,
         });
       }
       await this.#sleep(delay);
@@ -146,7 +147,7 @@ export function parseRetryAfter(value: string | null, now: number = Date.now()):
  * body was not JSON, the SDK's message "Something went wrong! Status 404".
  */
 export function statusOf(error: unknown): number | undefined {
-  if (error instanceof SiloError && typeof error.details['status'] === 'number') return error.details['status'];
+  if (isSiloError(error, 'ENGINE_FAILURE') && typeof error.details.status === 'number') return error.details.status;
   const status = (error as { status?: unknown } | null)?.status;
   if (typeof status === 'number') return status;
   const match = /\bStatus (\d{3})\b/.exec(errorMessage(error));

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../regions';
 import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from './staging';
@@ -607,7 +607,7 @@ function isTransactionTimeout(error: unknown): boolean {
 }
 
 function isTokenRefusal(error: unknown): boolean {
-  return error instanceof SiloError && error.details['tokenRefused'] === true;
+  return isSiloError(error, 'ENGINE_FAILURE') && error.details.tokenRefused === true;
 }
 
 async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => Promise<T>): Promise<T> {

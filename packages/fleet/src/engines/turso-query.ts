@@ -1,6 +1,6 @@
 import type { Client, ResultSet } from '@libsql/client';
 import type { QueryRequest, QueryResult, SqlValue } from '../engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { dataPlaneError, isAuthRefused, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
 import type { SecretScrubber } from './turso-secrets';
 import type { TursoStatementGuard } from './turso-statement-guard';
@@ -89,7 +89,7 @@ function queryError(error: unknown, readOnly: boolean, scrubber: SecretScrubber)
   }
   const mapped = dataPlaneError(error, scrubber);
   const message = errorMessage(mapped);
-  const sqliteCode = mapped instanceof SiloError ? String(mapped.details['sqliteCode'] ?? '') : '';
+  const sqliteCode = isSiloError(mapped, 'QUERY_FAILED') ? String(mapped.details.sqliteCode ?? '') : '';
   if (readOnly && /READONLY|read-only|readonly/i.test(`${message} ${sqliteCode}`)) {
     return new SiloError(
       'QUERY_READ_ONLY',

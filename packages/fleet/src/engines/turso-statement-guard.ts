@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Client } from '@libsql/client';
 import Database from 'better-sqlite3';
 import type { QueryRequest } from '../engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { refusalError } from '../query/refusal';
 import { guardStatement, leadingTokens } from '../query/statement-guard.mjs';
 import { VERSION_TABLE } from './version-table';
@@ -169,7 +169,7 @@ function tursoPragmaRefusal(sql: string, readOnly: boolean): SiloError | undefin
 }
 
 function isSchemaMiss(error: unknown): boolean {
-  return error instanceof SiloError && error.details['checkedLocally'] === true && /no such (table|column|index|view|trigger)/.test(error.message);
+  return isSiloError(error, 'QUERY_FAILED') && error.details.checkedLocally === true && /no such (table|column|index|view|trigger)/.test(error.message);
 }
 
 /** better-sqlite3 binds Buffers and unprefixed names; the values only satisfy EXPLAIN's binder. */

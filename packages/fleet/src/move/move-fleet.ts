@@ -7,8 +7,10 @@ import type { Region } from '../config';
 import type { Engine, TenantConnection } from '../engine';
 import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
 import { LocalEngine, RoutingEngine } from '../engines/open-engine';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { failpoint } from '../failpoints';
+import type { HandleCache } from '../handle-cache';
+import type { AuditLog } from '../audit-log';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import { compareFingerprints, fingerprintOf, isSealed, seal, unseal, unsealSnapshot } from './seal';
@@ -72,9 +74,9 @@ export interface MoveContext {
   readonly regions: Regions;
   readonly schema: TenantSchema;
   readonly importMaxBytes: number;
-  /** Drops this process's cached handle of an instance whose database changed. */
-  readonly invalidate: (id: string) => void;
-  readonly actor: string;
+  /** This process's open handles: an instance whose database changed is dropped from them. */
+  readonly handles: HandleCache<string, TenantConnection>;
+  readonly audit: AuditLog;
 }
 
 interface Engines {
@@ -111,7 +113,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
 
   const candidates: (InstanceInfo | string)[] = [];
   if (options.only && options.only.length > 0) {
-    for (const name of new Set(options.only)) candidates.push(context.catalog.get(name) ?? name);
+    for (const name of new Set(options.only)) candidates.push(context.catalog.find(name) ?? name);
   } else {
     for (const instance of context.catalog.each({})) {
       if (instance.engine === engines.local.kind) {
@@ -157,7 +159,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
     if (options.dryRun) return done('would-move', instance.name, { from: instance.dbUrl, to: targetUrl });
     const audit = (outcome: 'ok' | 'error', detail: Record<string, unknown>, error: string | null = null): void => {
       try {
-        context.catalog.appendAudit({ actor: options.actor ?? context.actor, operation: 'move', instance: instance.name, outcome, error, detail });
+        context.audit.record({ actor: context.audit.actorOf(options), operation: 'move', instance: instance.name, outcome, error, detail });
       } catch (auditError) {
         // The move itself is done (or rolled back); a busy catalog must not change its result.
         process.emitWarning(`silo: could not audit the move of ${instance.name}: ${errorMessage(auditError)}`);
@@ -168,7 +170,7 @@ export async function moveFleet(context: MoveContext, options: MoveOptions): Pro
       localFile = await moveInstance(context, engines, instance, targetUrl, options.keepLocal ?? false);
     } catch (error) {
       audit('error', { from: instance.dbUrl, to: targetUrl }, errorMessage(error));
-      const status = error instanceof SiloError && error.details['notStarted'] === true ? 'skipped' : 'failed';
+      const status = isSiloError(error, 'INVALID_STATE') && error.details.notStarted === true ? 'skipped' : 'failed';
       return done(status, instance.name, { from: instance.dbUrl, to: targetUrl, reason: errorMessage(error) });
     }
     audit('ok', { from: instance.dbUrl, to: targetUrl, localFile });
@@ -201,7 +203,7 @@ function notMovable(instance: InstanceInfo, engines: Engines, schema: TenantSche
     case 'ready':
       break;
     case 'deleted':
-      return 'deleted; restore it to move it, or let the retention window purge it';
+      return 'deleted; undelete it to move it, or let the retention window purge it';
     case 'failed':
       return 'failed to provision; purge it';
     case 'provisioning':
@@ -224,7 +226,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
       details: { notStarted: true },
     });
   }
-  context.invalidate(instance.id);
+  context.handles.invalidate(instance.id);
   const region = context.regions.get(instance.region);
   const staged = tempSibling(path.join(local.stagingDir(region), stagedName(instance.name)));
   let uploaded = false;
@@ -262,7 +264,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
   } finally {
     removeDatabaseFiles(staged);
   }
-  context.invalidate(instance.id);
+  context.handles.invalidate(instance.id);
   failpoint('move:after-switch');
   if (keepLocal) return 'local file kept, sealed against writes';
   await local.remove(instance.dbUrl).catch(() => undefined);

@@ -18,8 +18,8 @@ function hostOf(parts: ResidencyParts): ResidencyHost {
     instances: () => [...parts.catalog.each({})],
     knownIds: () => parts.catalog.knownInstanceIds(),
     statementTexts: (instance) =>
-      parts.catalog.audit({ operation: 'query (write)', limit: 1, ...(instance ? { instance } : {}) }).total +
-      (instance ? 0 : parts.catalog.audit({ operation: 'query (fleet)', limit: 1 }).total),
+      parts.catalog.audits.query({ operation: 'query (write)', limit: 1, ...(instance ? { instance } : {}) }).total +
+      (instance ? 0 : parts.catalog.audits.query({ operation: 'query (fleet)', limit: 1 }).total),
     clock: Date.now,
     ...(turso
       ? {
@@ -58,7 +58,7 @@ export async function residencyDocument(parts: ResidencyParts, options: Residenc
 }
 
 function auditReport(parts: ResidencyParts, listing: ResidencyListing, sha256: string, options: ResidencyOptions & { actor: string }, file: string | null): void {
-  parts.catalog.appendAudit({
+  parts.catalog.audits.append({
     actor: options.actor,
     operation: 'residency-report',
     instance: options.instance ?? null,

@@ -9,7 +9,7 @@ interface Props {
   busyIntent: string | undefined;
 }
 
-/** Export, clone, delete, restore and purge, as the instance's state allows. */
+/** Export, clone, delete, undelete and purge, as the instance's state allows. */
 export function ActionsCard({ instance, regions, busyIntent }: Props) {
   return (
     <section className="card stack" aria-labelledby="actions-h">
@@ -45,9 +45,9 @@ export function ActionsCard({ instance, regions, busyIntent }: Props) {
         </Form>
       ) : null}
       {instance.state === 'ready' ? (
-        <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It stays restorable until purged.`} danger />
+        <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It can be undeleted until purged.`} danger />
       ) : null}
-      {instance.state === 'deleted' ? <ConfirmForm intent="restore" label="Restore" busy={busyIntent === 'restore'} /> : null}
+      {instance.state === 'deleted' ? <ConfirmForm intent="undelete" label="Undelete" busy={busyIntent === 'undelete'} /> : null}
       {instance.state === 'deleted' || instance.state === 'failed' ? (
         <ConfirmForm intent="purge" label="Purge for good" busy={busyIntent === 'purge'} question={`Purge ${instance.name}? Its database is removed and cannot be restored.`} danger />
       ) : null}

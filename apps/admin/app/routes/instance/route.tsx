@@ -22,7 +22,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
   let details;
   try {
-    details = fleet.get(params.name);
+    details = fleet.require(params.name);
   } catch (error) {
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
     throw error;
@@ -65,10 +65,10 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     switch (intent) {
       case 'delete':
         await fleet.delete(params.name, options);
-        return { intent, ok: `Deleted ${params.name}. It can be restored until it is purged.` };
-      case 'restore':
-        await fleet.restore(params.name, options);
-        return { intent, ok: `Restored ${params.name}.` };
+        return { intent, ok: `Deleted ${params.name}. It can be undeleted until it is purged.` };
+      case 'undelete':
+        await fleet.undelete(params.name, options);
+        return { intent, ok: `Undeleted ${params.name}.` };
       case 'purge':
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));

@@ -1,0 +1,81 @@
+import type { AuditRecords, NewAuditEntry } from './catalog/audit-records';
+import { diskFullError, isDiskFull } from './disk-space';
+import { SiloError, errorMessage } from './errors';
+
+/**
+ * The fleet's audit log as its operations use it: every mutating operation runs through `run`,
+ * which writes one entry with its outcome, whoever calls it (the fleet, backups, a move).
+ */
+export class AuditLog {
+  /** Who an entry names when the operation does not say. */
+  readonly actor: string;
+  readonly #records: AuditRecords;
+  readonly #dataDir: string;
+  #closed = false;
+
+  /** `dataDir`: the disk whose full state turns a failure into DISK_FULL (the catalog lives there). */
+  constructor(records: AuditRecords, options: { actor: string; dataDir: string }) {
+    this.#records = records;
+    this.actor = options.actor;
+    this.#dataDir = options.dataDir;
+  }
+
+  actorOf(options: { actor?: string }): string {
+    return options.actor ?? this.actor;
+  }
+
+  /**
+   * Runs `work` and records it: `ok`, or `error` with the message it failed with (a full disk
+   * said as DISK_FULL, also to the caller). Refused once the fleet is closed.
+   */
+  async run<T>(
+    operation: string,
+    instance: string | null,
+    options: { actor?: string },
+    detail: Record<string, unknown>,
+    work: () => Promise<T>,
+  ): Promise<T> {
+    this.assertOpen();
+    const entry = { actor: this.actorOf(options), operation, instance: instance === null ? null : auditName(instance), detail };
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      const reported = diskFullError(error, this.#dataDir);
+      // The audit entry must not hide the failure: on a full disk it cannot be written either.
+      this.#recordOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
+      throw reported;
+    }
+    this.#recordOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
+  /** An entry for an operation that tallies its own outcome (fleet-wide runs, scheduler steps). */
+  record(entry: NewAuditEntry): void {
+    this.#records.append(entry.instance === null ? entry : { ...entry, instance: auditName(entry.instance) });
+  }
+
+  /** After this, `run` refuses with FLEET_CLOSED: the fleet (and its catalog) is gone. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  assertOpen(): void {
+    if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
+  }
+
+  /** An entry a full disk refuses is reported as a warning (the operation itself is done). */
+  #recordOrWarn(entry: NewAuditEntry): void {
+    try {
+      this.#records.append(entry);
+    } catch (error) {
+      if (!isDiskFull(error, this.#dataDir)) throw error;
+      process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: the disk holding ${this.#dataDir} is full.`, { code: 'SILO_DISK_FULL' });
+    }
+  }
+}
+
+/** Keeps hostile input (path tricks, huge strings) readable in the audit log. */
+export function auditName(name: string): string {
+  return name.length > 100 ? `${name.slice(0, 97)}...` : name;
+}

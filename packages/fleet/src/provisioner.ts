@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { Catalog, InstanceInfo } from './catalog/catalog';
+import { diskFullError } from './disk-space';
+import type { Engine, TenantConnection } from './engine';
+import { errorMessage } from './errors';
+import { failpoint } from './failpoints';
+import type { HandleCache } from './handle-cache';
+import type { Regions } from './regions';
+import type { TenantSchema } from './schema';
+
+export interface ProvisionEntry {
+  readonly name: string;
+  /** Absent or blank: the instance name. */
+  readonly displayName: string | undefined;
+  readonly jurisdiction: string;
+  readonly region: string;
+  readonly clonedFrom?: string;
+}
+
+/** Builds the new database at `url` and returns its schema version. */
+export type BuildStep = (url: string, id: string) => Promise<number>;
+
+export interface ProvisionOptions {
+  /**
+   * Whether a build failure refuses the instance rather than fails it: a refused upload or
+   * seed was never an instance, so its row is dropped (the name stays free) instead of
+   * being kept as `failed`. Any other failure keeps the failed row.
+   */
+  readonly dropOnRefusal?: (error: unknown) => boolean;
+}
+
+export interface ProvisionerParts {
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  readonly regions: Regions;
+  readonly schema: TenantSchema;
+  readonly handles: HandleCache<string, TenantConnection>;
+}
+
+/**
+ * The one path by which databases come into being (create, clone, import, restore as a new
+ * instance): register as provisioning (so a crash is visible), build the database, and only
+ * then mark it ready. Any failure removes the files and marks the row failed (or drops it,
+ * for a refusal).
+ */
+export class Provisioner {
+  readonly #parts: ProvisionerParts;
+  /** Failed creates whose row could not be written for a full disk, by id: retried before the next operation. */
+  readonly #unmarkedFailures = new Map<string, string>();
+
+  constructor(parts: ProvisionerParts) {
+    this.#parts = parts;
+  }
+
+  async provision(entry: ProvisionEntry, build: BuildStep, options: ProvisionOptions = {}): Promise<InstanceInfo> {
+    const { catalog, engine, regions } = this.#parts;
+    this.retryUnmarkedFailures();
+    const region = regions.get(entry.region);
+    const id = randomUUID();
+    const dbUrl = engine.locate(entry.name, region);
+    catalog.beginProvisioning({
+      id,
+      name: entry.name,
+      displayName: entry.displayName?.trim() || entry.name,
+      jurisdiction: entry.jurisdiction,
+      region: region.id,
+      engine: engine.kind,
+      dbUrl,
+      ...(entry.clonedFrom ? { clonedFrom: entry.clonedFrom } : {}),
+    });
+    failpoint('create:after-register');
+    let refused = false;
+    try {
+      let schemaVersion: number;
+      try {
+        schemaVersion = await build(dbUrl, id);
+      } catch (error) {
+        refused = options.dropOnRefusal?.(error) ?? false;
+        throw error;
+      }
+      failpoint('create:before-ready');
+      catalog.markReady(id, { schemaVersion, sizeBytes: await engine.sizeOf(dbUrl) });
+    } catch (error) {
+      const reported = diskFullError(error, region.dataDir);
+      // Removing files needs no free space, so the files always go.
+      await engine.remove(dbUrl).catch(() => undefined);
+      if (refused) this.#drop(id, errorMessage(reported));
+      else this.#markFailed(id, errorMessage(reported));
+      throw reported;
+    }
+    return catalog.require(entry.name);
+  }
+
+  /**
+   * Reads the app's metrics of an instance with the schema's `metricsSql` and records them in
+   * the catalog, without counting as activity: for data that came from elsewhere (import,
+   * clone, restore). Best effort — the numbers are informational, and an operation that
+   * succeeded must not fail on them; the app's next write reports them anyway.
+   */
+  async refreshMetrics(name: string): Promise<void> {
+    const { catalog, engine, schema, handles } = this.#parts;
+    const sql = schema.metricsSql;
+    if (!sql) return;
+    try {
+      // Only what the fleet would serve (Fleet.open's rule): a ready instance at the latest schema.
+      const instance = catalog.resolve(name);
+      if (!instance || instance.state !== 'ready' || instance.schemaVersion < schema.latestVersion) return;
+      const lease = await handles.acquire(instance.id, () => engine.connect(instance.dbUrl), instance.dbUrl);
+      let row: Record<string, unknown> | undefined;
+      try {
+        row = (await lease.value.execute(sql)).rows[0];
+      } finally {
+        lease.release();
+      }
+      const metrics = Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
+      await catalog.metrics.set(name, metrics, Date.now());
+    } catch {
+      // See above: left to the app's next write.
+    }
+  }
+
+  /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
+  retryUnmarkedFailures(): void {
+    for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);
+  }
+
+  /**
+   * Marks a failed create failed. On a full disk even that catalog write can fail: the row is
+   * then removed instead, and if that fails too it is retried before the next operation (and
+   * reconciliation resolves it after a restart), so no `provisioning` row outlives the failure.
+   */
+  #markFailed(id: string, message: string): void {
+    try {
+      this.#parts.catalog.markFailed(id, message);
+      this.#unmarkedFailures.delete(id);
+    } catch {
+      this.#drop(id, message);
+    }
+  }
+
+  /** Removes the row of a create that ended; when even that fails, it is marked failed later. */
+  #drop(id: string, message: string): void {
+    try {
+      this.#parts.catalog.remove(id);
+      this.#unmarkedFailures.delete(id);
+    } catch {
+      this.#unmarkedFailures.set(id, message);
+    }
+  }
+}
