@@ -1,14 +1,79 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Five projects, so a run builds and starts only what its files need (`--project <name>`):
+ *
+ * - unit: the packages' tests that take seconds each (fleet, CLI, web, Turso stand-in); the
+ *   fast tier (`npm run test:fast`). A new package test lands here unless listed below.
+ * - integration: package tests that crash processes, drive the `silo` command end to end or
+ *   run a fleet on the Turso stand-in (tens of seconds each).
+ * - apps: the TODO app and the admin console over HTTP; their builds run as this project's
+ *   global setup, so no other project waits for them.
+ * - browser: the app suites that drive Chromium (Debian's, through playwright-core).
+ * - scale: 10,000-instance fleets and the 1,000-instance move (minutes).
+ *
+ * `npx vitest run` with no project runs all five; `npm test` also runs the TODO app's suites a
+ * second time on Turso (scripts/test.mjs).
+ */
+
+const INTEGRATION = [
+  'packages/fleet/test/crash.test.ts',
+  'packages/fleet/test/backup-crash.test.ts',
+  'packages/fleet/test/purge-crash.test.ts',
+  'packages/fleet/test/concurrency.test.ts',
+  'packages/fleet/test/replica-lifetime.test.ts',
+  'packages/fleet/test/move.test.ts',
+  'packages/fleet/test/routing-engine.test.ts',
+  'packages/fleet/test/turso-engine.test.ts',
+  'packages/fleet/test/turso-fleet.test.ts',
+  'packages/fleet/test/turso-platform.test.ts',
+  'packages/fleet/test/turso-smoke.test.ts',
+  'packages/cli/test/attack-probes.test.ts',
+  'packages/cli/test/cli-admin.test.ts',
+  'packages/cli/test/cli-backup.test.ts',
+  'packages/cli/test/cli-demo.test.ts',
+  'packages/cli/test/cli-disk-full.test.ts',
+  'packages/cli/test/cli-doctor-orphans.test.ts',
+  'packages/cli/test/cli-lifecycle.test.ts',
+  'packages/cli/test/cli-move.test.ts',
+  'packages/cli/test/cli-residency.test.ts',
+  'packages/cli/test/cli-terminal-escapes.test.ts',
+  'packages/cli/test/cli-turso.test.ts',
+];
+
+const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
+
+/** App suites that launch Chromium. */
+const BROWSER = [
+  'apps/admin/test/backups.test.ts',
+  'apps/admin/test/e2e.test.ts',
+  'apps/admin/test/hardening.test.ts',
+  'apps/admin/test/residency.test.ts',
+  'apps/todos/test/hardening.test.ts',
+  'apps/todos/test/limits.test.ts',
+  'apps/todos/test/members-settings.test.ts',
+  'apps/todos/test/todomvc.test.ts',
+];
+
+const BUILD_TODOS = 'apps/todos/test/global-setup.ts';
+const BUILD_ADMIN = 'apps/admin/test/global-setup.ts';
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     // Real files and child processes: generous limits, and no timing assertions anywhere.
     testTimeout: 60_000,
-    // App suites build the app (vite) and start its server in beforeAll.
+    // App suites start their server (and admin suites seed fleets) in beforeAll.
     hookTimeout: 180_000,
-    // The TODO app is built once for every suite that serves it.
-    globalSetup: ['apps/todos/test/global-setup.ts'],
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'], exclude: [...INTEGRATION, ...SCALE] } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+      {
+        extends: true,
+        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
+      },
+      { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN] } },
+      { extends: true, test: { name: 'scale', include: SCALE, globalSetup: [BUILD_ADMIN] } },
+    ],
   },
 });
