@@ -5,8 +5,8 @@ import { defineConfig } from 'vitest/config';
  *
  * - unit: the packages' tests that take seconds each (fleet, CLI, web, Turso stand-in); the
  *   fast tier (`npm run test:fast`). A new package test lands here unless listed below.
- * - integration: package tests that crash processes, drive the `silo` command end to end or
- *   run a fleet on the Turso stand-in (tens of seconds each).
+ * - integration: package tests that crash processes, run the `silo` command as a process or
+ *   run a fleet on the Turso stand-in (seconds to tens of seconds each).
  * - apps: the TODO app and the admin console over HTTP; their builds run as this project's
  *   global setup, so no other project waits for them.
  * - browser: the app suites that drive Chromium (Debian's, through playwright-core).
@@ -28,17 +28,9 @@ const INTEGRATION = [
   'packages/fleet/test/turso-fleet.test.ts',
   'packages/fleet/test/turso-platform.test.ts',
   'packages/fleet/test/turso-smoke.test.ts',
+  // The CLI's own unit tests are format.test.ts; the others run the `silo` command as a process.
   'packages/cli/test/attack-probes.test.ts',
-  'packages/cli/test/cli-admin.test.ts',
-  'packages/cli/test/cli-backup.test.ts',
-  'packages/cli/test/cli-demo.test.ts',
-  'packages/cli/test/cli-disk-full.test.ts',
-  'packages/cli/test/cli-doctor-orphans.test.ts',
-  'packages/cli/test/cli-lifecycle.test.ts',
-  'packages/cli/test/cli-move.test.ts',
-  'packages/cli/test/cli-residency.test.ts',
-  'packages/cli/test/cli-terminal-escapes.test.ts',
-  'packages/cli/test/cli-turso.test.ts',
+  'packages/cli/test/cli-*.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
@@ -67,7 +59,7 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'], exclude: [...INTEGRATION, ...SCALE] } },
-      { extends: true, test: { name: 'integration', include: INTEGRATION } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SCALE } },
       {
         extends: true,
         test: { name: 'apps', include: ['apps/*/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },

@@ -52,7 +52,7 @@ function vitest(name, args, env = process.env) {
   return ok;
 }
 
-let vitestOk = true;
+let vitestOk;
 if (fast) {
   vitestOk = vitest('fast tier', ['--project', 'unit']);
   if (extra.length > 0) vitestOk = vitest('more tests', extra) && vitestOk;
