@@ -1,14 +1,71 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Five projects, so a run builds and starts only what its files need (`--project <name>`):
+ *
+ * - unit: the packages' tests that take seconds each (fleet, CLI, web, Turso stand-in); the
+ *   fast tier (`npm run test:fast`). A new package test lands here unless listed below.
+ * - integration: package tests that crash processes, run the `silo` command as a process or
+ *   run a fleet on the Turso stand-in (seconds to tens of seconds each).
+ * - apps: the TODO app and the admin console over HTTP; their builds run as this project's
+ *   global setup, so no other project waits for them.
+ * - browser: the app suites that drive Chromium (Debian's, through playwright-core).
+ * - scale: 10,000-instance fleets and the 1,000-instance move (minutes).
+ *
+ * `npx vitest run` with no project runs all five; `npm test` also runs the TODO app's suites a
+ * second time on Turso (scripts/test.mjs).
+ */
+
+const INTEGRATION = [
+  'packages/fleet/test/crash.test.ts',
+  'packages/fleet/test/backup-crash.test.ts',
+  'packages/fleet/test/purge-crash.test.ts',
+  'packages/fleet/test/concurrency.test.ts',
+  'packages/fleet/test/replica-lifetime.test.ts',
+  'packages/fleet/test/move.test.ts',
+  'packages/fleet/test/routing-engine.test.ts',
+  'packages/fleet/test/turso-engine.test.ts',
+  'packages/fleet/test/turso-fleet.test.ts',
+  'packages/fleet/test/turso-platform.test.ts',
+  'packages/fleet/test/turso-smoke.test.ts',
+  // The CLI's own unit tests are format.test.ts; the others run the `silo` command as a process.
+  'packages/cli/test/attack-probes.test.ts',
+  'packages/cli/test/cli-*.test.ts',
+];
+
+const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
+
+/** App suites that launch Chromium. */
+const BROWSER = [
+  'apps/admin/test/backups.test.ts',
+  'apps/admin/test/e2e.test.ts',
+  'apps/admin/test/hardening.test.ts',
+  'apps/admin/test/residency.test.ts',
+  'apps/todos/test/hardening.test.ts',
+  'apps/todos/test/limits.test.ts',
+  'apps/todos/test/members-settings.test.ts',
+  'apps/todos/test/todomvc.test.ts',
+];
+
+const BUILD_TODOS = 'apps/todos/test/global-setup.ts';
+const BUILD_ADMIN = 'apps/admin/test/global-setup.ts';
+
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
     // Real files and child processes: generous limits, and no timing assertions anywhere.
     testTimeout: 60_000,
-    // App suites build the app (vite) and start its server in beforeAll.
+    // App suites start their server (and admin suites seed fleets) in beforeAll.
     hookTimeout: 180_000,
-    // The TODO app is built once for every suite that serves it.
-    globalSetup: ['apps/todos/test/global-setup.ts'],
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'], exclude: [...INTEGRATION, ...SCALE] } },
+      { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SCALE } },
+      {
+        extends: true,
+        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
+      },
+      { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN] } },
+      { extends: true, test: { name: 'scale', include: SCALE, globalSetup: [BUILD_ADMIN] } },
+    ],
   },
 });

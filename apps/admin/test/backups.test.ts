@@ -66,6 +66,32 @@ describe('backups in the admin console', () => {
     return pointIdIn(text(await response.text()));
   }
 
+  // The state some tests start from is what an earlier test leaves. These make it when it is
+  // missing (a test run alone with -t), and leave a whole run unchanged.
+
+  /** acme holds "before+after", as the restore-as-new test leaves it. */
+  async function acmeWithAfter(): Promise<void> {
+    if ((await titles('acme')) === 'before') {
+      await admin.post('/instances/acme/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('after', 2, 2)", mode: 'write' });
+    }
+  }
+
+  /**
+   * The scheduler's start-up cycle is over, as it is long before the failing-location test in a
+   * whole run: a cycle still running would back up into the folder that test swaps for a file.
+   */
+  async function startUpCycleDone(): Promise<void> {
+    await expect.poll(async () => text(await (await admin.get('/backups')).text()), { timeout: 30_000 }).toMatch(/Last cycle .*\d+ scanned/);
+  }
+
+  /** hurt has a backup point whose stored chunks are damaged, as the verification test leaves it. */
+  async function hurtDamaged(): Promise<void> {
+    const damaged = filesUnder(path.join(dataDir, 'regions')).some((file) => file.includes(`${path.sep}chunks${path.sep}`) && readFileSync(file, 'utf8') === 'not what was stored');
+    if (damaged) return;
+    await backUpNow('hurt');
+    expect(damageBackups(dataDir, 'hurt')).toBeGreaterThan(0);
+  }
+
   beforeAll(async () => {
     dataDir = tempDataDir();
     const fleet = await openFleet({ schema: todoSchema, dataDir });
@@ -142,6 +168,7 @@ describe('backups in the admin console', () => {
   });
 
   it('restores in place after a typed confirmation, then undoes it', async () => {
+    await acmeWithAfter();
     const id = await backUpNow('acme');
     await admin.post('/instances/acme/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('later', 3, 3)", mode: 'write' });
     const point = String(takenAtOf(id));
@@ -190,6 +217,7 @@ describe('backups in the admin console', () => {
   });
 
   it('shows a failing backup attempt on the panel and in the failing table', async () => {
+    await startUpCycleDone();
     // A file where the region's backup folder should be: every write to the location fails.
     const folder = path.join(dataDir, 'regions', 'eu-west', 'backups');
     renameSync(folder, `${folder}.away`);
@@ -297,6 +325,7 @@ describe('backups in the admin console', () => {
     });
 
     it('verifies from the backups page, reached from the navigation', async () => {
+      await hurtDamaged();
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Backups' }).click();
       await page.getByRole('heading', { name: 'Backups', level: 1 }).waitFor();
       await page.getByLabel('Instances to check').fill('50');

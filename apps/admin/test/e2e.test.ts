@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it as base } from 'vitest';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import { todoSchema } from '@silo/todo-schema';
-import { ensureBuilt, removeDir, startServer, tempDataDir, todoExport, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, type AdminServer } from './helpers';
 
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'a-very-long-e2e-password';
@@ -45,7 +45,65 @@ describe('admin console in a browser', () => {
     if (work) removeDir(work);
   });
 
-  it('signs in through the form and lands on the instances table', async () => {
+  /** Signs the shared page in through the form unless its session still holds; leaves it on the instances table. */
+  async function signIn(): Promise<Page> {
+    await page.goto(`${server.url}/`);
+    if (new URL(page.url()).pathname === '/login') {
+      await page.getByLabel('Email').fill(EMAIL);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+    }
+    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    return page;
+  }
+
+  /** The same admin over HTTP, for state a test needs but does not exercise. */
+  async function api(): Promise<Client> {
+    const client = new Client(server.url);
+    expect((await client.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    return client;
+  }
+
+  /**
+   * Each test takes the browser page from a fixture that signs it in and makes the state the
+   * test starts from (only when it is missing, so a whole run is unchanged): any test runs
+   * alone with -t.
+   */
+  const it = base.extend<{ signedOut: Page; signedIn: Page; withEcho: Page; onEcho: Page; afterConsoleWrite: Page }>({
+    // eslint-disable-next-line no-empty-pattern -- Vitest reads a fixture's dependencies from its destructuring.
+    signedOut: async ({}, use) => {
+      await page.context().clearCookies();
+      await use(page);
+    },
+    // eslint-disable-next-line no-empty-pattern -- as above
+    signedIn: async ({}, use) => {
+      await use(await signIn());
+    },
+    // The instance the "creates an instance" test makes, counted by the fleet query and the overview.
+    withEcho: async ({ signedIn }, use) => {
+      const client = await api();
+      if ((await client.get('/instances/echo')).status === 404) {
+        expect((await client.post('/?index', { intent: 'create', name: 'echo', jurisdiction: 'eu' })).status).toBe(302);
+      }
+      await use(signedIn);
+    },
+    onEcho: async ({ withEcho }, use) => {
+      await withEcho.goto(`${server.url}/instances/echo`);
+      await withEcho.getByRole('heading', { name: /echo/ }).waitFor();
+      await use(withEcho);
+    },
+    // The audited console write of the CodeMirror test, which the audit filter finds.
+    afterConsoleWrite: async ({ signedIn }, use) => {
+      const client = await api();
+      const writes = await (await client.get(`/audit?operation=${encodeURIComponent('query (write)')}`)).text();
+      if (/(^|\s)0 entries/.test(text(writes))) {
+        await client.post('/instances/alpha/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('e2e', 1, 1)", mode: 'write' });
+      }
+      await use(signedIn);
+    },
+  });
+
+  it('signs in through the form and lands on the instances table', async ({ signedOut: page }) => {
     await page.goto(`${server.url}/query`);
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByLabel('Email').fill(EMAIL);
@@ -60,7 +118,7 @@ describe('admin console in a browser', () => {
     expect(await page.locator('tbody tr[data-instance]').count()).toBe(5);
   });
 
-  it('sorts by a column header and filters with the form', async () => {
+  it('sorts by a column header and filters with the form', async ({ signedIn: page }) => {
     await page.getByRole('link', { name: 'Name' }).click();
     await page.waitForURL(/order=desc/);
     await page.waitForFunction(() => document.querySelector('tbody tr[data-instance]')?.getAttribute('data-instance') === 'legacy');
@@ -71,7 +129,7 @@ describe('admin console in a browser', () => {
     );
   });
 
-  it('creates an instance, showing an inline error first', async () => {
+  it('creates an instance, showing an inline error first', async ({ signedIn: page }) => {
     await page.goto(`${server.url}/`);
     await page.getByText('Create an instance').click();
     const form = page.getByRole('form', { name: 'Create an instance' });
@@ -85,14 +143,14 @@ describe('admin console in a browser', () => {
     await page.getByRole('heading', { name: /echo/ }).waitFor();
   });
 
-  it('deletes and undeletes from the instance page', async () => {
+  it('deletes and undeletes from the instance page', async ({ onEcho: page }) => {
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByText('Deleted echo').waitFor();
     await page.getByRole('button', { name: 'Undelete' }).click();
     await page.getByText('Undeleted echo').waitFor();
   });
 
-  it('runs SQL in the CodeMirror console, with completion and write mode', async () => {
+  it('runs SQL in the CodeMirror console, with completion and write mode', async ({ signedIn: page }) => {
     await page.goto(`${server.url}/instances/alpha/console`);
     const editor = page.locator('.cm-content');
     await editor.waitFor();
@@ -113,7 +171,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('list').filter({ hasText: 'INSERT INTO todos' }).first().waitFor();
   });
 
-  it('fleet query shows live progress, combined rows and per-instance errors', async () => {
+  it('fleet query shows live progress, combined rows and per-instance errors', async ({ withEcho: page }) => {
     await page.goto(`${server.url}/query`);
     await page.locator('.cm-content').waitFor();
     await page.getByRole('button', { name: 'Run on the fleet' }).click();
@@ -126,7 +184,7 @@ describe('admin console in a browser', () => {
     expect((await download).suggestedFilename()).toMatch(/^fleet-query-.*\.csv$/);
   });
 
-  it('migrates all with streamed progress and a results table', async () => {
+  it('migrates all with streamed progress and a results table', async ({ signedIn: page }) => {
     await page.goto(`${server.url}/migrations`);
     await page.getByTestId('behind').filter({ hasText: '1 instance is behind' }).waitFor();
     await page.getByRole('button', { name: 'Migrate all' }).click();
@@ -135,7 +193,7 @@ describe('admin console in a browser', () => {
     await page.getByTestId('behind').filter({ hasText: 'Every instance is up to date' }).waitFor();
   });
 
-  it('filters the audit page', async () => {
+  it('filters the audit page', async ({ afterConsoleWrite: page }) => {
     await page.goto(`${server.url}/audit`);
     await page.getByLabel('Operation').fill('query (write)');
     await page.getByRole('button', { name: 'Filter' }).click();
@@ -143,7 +201,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('table', { name: 'Audit entries' }).getByText(`admin:${EMAIL}`).first().waitFor();
   });
 
-  it('shows the overview: cards and a bar chart of created and active instances', async () => {
+  it('shows the overview: cards and a bar chart of created and active instances', async ({ withEcho: page }) => {
     const consoleErrors: string[] = [];
     const onConsole = (message: ConsoleMessage): void => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -170,7 +228,7 @@ describe('admin console in a browser', () => {
     }
   });
 
-  it('imports a .sqlite file through the import form', async () => {
+  it('imports a .sqlite file through the import form', async ({ signedIn: page }) => {
     await page.goto(`${server.url}/`);
     await page.getByText('Import a .sqlite file').click();
     const form = page.getByRole('form', { name: 'Import an instance' });

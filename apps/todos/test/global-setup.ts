@@ -1,10 +1,13 @@
 import { buildApp } from './server';
 
-/**
- * One fresh build for the whole run; test files reuse it. The fast tier (`npm run test:fast`,
- * package suites only) sets SILO_TEST_NO_APP_BUILD=1: it serves no app.
- */
+// Both app projects (apps, browser) list this setup, and Vitest runs each project's setup in
+// the one main process: the flag there keeps it to one build per run.
+const BUILT = Symbol.for('silo.test.todos-built');
+
+/** One fresh build for the whole run; test files reuse it. */
 export default function setup(): void {
-  if (process.env['SILO_TEST_NO_APP_BUILD'] === '1') return;
+  const shared = globalThis as { [BUILT]?: true };
+  if (shared[BUILT]) return;
   buildApp();
+  shared[BUILT] = true;
 }
