@@ -11,6 +11,7 @@ const out = path.join(root, 'dist-packages');
 /** In dependency order: each build's declarations read the ones before it from source. */
 export const PUBLISHED = ['@silo/fleet', '@silo/web', '@silo/todo-schema', '@silo/react-router', '@silo/cli', '@silo/admin'];
 
+/** @param {string[]} args */
 function run(args) {
   const { status } = spawnSync('npm', args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (status !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${status})`);
