@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,8 +62,27 @@ describe('the packed tarballs, installed into a fresh folder', () => {
     expect(run('node', ['--input-type=module', '-e', script])).toMatch(/npm install @aws-sdk\/client-s3/);
   });
 
-  it('ship the admin console with its built files', () => {
+  it('serve the admin console from its built files (silo-admin)', async () => {
     expect(readdirSync(path.join(project, 'node_modules/@silo/admin/build'))).toEqual(expect.arrayContaining(['client', 'server']));
-    expect(readdirSync(path.join(project, 'node_modules/@silo/admin'))).toContain('server.mjs');
+    const dataDir = path.join(project, 'data');
+    mkdirSync(dataDir, { mode: 0o700 });
+    const bin = path.join(project, 'node_modules/.bin/silo-admin');
+    const adminEnv = { ...env, SILO_DATA_DIR: dataDir, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', NODE_ENV: 'production', SILO_BACKUPS: 'off' };
+    const child = spawn(bin, [], { cwd: project, env: adminEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let output = '';
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          output += chunk;
+          const match = /listening on (http:\/\/\S+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.on('exit', (code) => reject(new Error(`silo-admin exited with ${code}: ${output}`)));
+      });
+      const response = await fetch(url, { redirect: 'manual' });
+      expect([200, 302, 303]).toContain(response.status);
+    } finally {
+      child.kill();
+    }
   });
 });
