@@ -1,19 +1,20 @@
-import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // The workspace packages' exports lead consumers to dist/; `@silo/source` leads to the
 // TypeScript sources, so tests need no build. Child processes (tsx, the apps' servers) get it
 // through NODE_OPTIONS.
 const SOURCE_CONDITION = '@silo/source';
+// Vitest's own defaults leave out `module` (it may name code Node cannot load, e.g. the AWS SDK's dist-es).
+const sourceResolve = { conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')], externalConditions: [SOURCE_CONDITION] };
 process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
 
 export default defineConfig({
-  resolve: { conditions: [SOURCE_CONDITION, ...defaultClientConditions] },
   // Vitest gives these two environments resolve options of their own (global setup runs in
   // `__vitest__`, test files in `ssr`): the condition goes into each.
   environments: {
-    ssr: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions], externalConditions: [SOURCE_CONDITION] } },
-    __vitest__: { resolve: { conditions: [SOURCE_CONDITION, ...defaultServerConditions], externalConditions: [SOURCE_CONDITION] } },
+    ssr: { resolve: sourceResolve },
+    __vitest__: { resolve: sourceResolve },
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
