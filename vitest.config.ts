@@ -1,4 +1,13 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
+
+// The workspace packages' exports lead consumers to dist/; `@silo/source` leads to the
+// TypeScript sources, so tests need no build. Child processes (tsx, the apps' servers) get it
+// through NODE_OPTIONS.
+const SOURCE_CONDITION = '@silo/source';
+// Vitest's own defaults leave out `module` (it may name code Node cannot load, e.g. the AWS SDK's dist-es).
+const sourceResolve = { conditions: [SOURCE_CONDITION, ...defaultServerConditions.filter((c) => c !== 'module')], externalConditions: [SOURCE_CONDITION] };
+process.env['NODE_OPTIONS'] = `${process.env['NODE_OPTIONS'] ?? ''} --conditions=${SOURCE_CONDITION}`.trim();
 
 /**
  * Five projects, so a run builds and starts only what its files need (`--project <name>`):
@@ -24,13 +33,14 @@ const INTEGRATION = [
   'packages/fleet/test/replica-lifetime.test.ts',
   'packages/fleet/test/move.test.ts',
   'packages/fleet/test/routing-engine.test.ts',
-  'packages/fleet/test/turso-engine.test.ts',
   'packages/fleet/test/turso-fleet.test.ts',
   'packages/fleet/test/turso-platform.test.ts',
   'packages/fleet/test/turso-smoke.test.ts',
   // The CLI's own unit tests are format.test.ts; the others run the `silo` command as a process.
   'packages/cli/test/attack-probes.test.ts',
   'packages/cli/test/cli-*.test.ts',
+  // Builds every package and installs the tarballs into a fresh folder (npm run pack).
+  'packages/cli/test/pack.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
@@ -51,6 +61,12 @@ const BUILD_TODOS = 'apps/todos/test/global-setup.ts';
 const BUILD_ADMIN = 'apps/admin/test/global-setup.ts';
 
 export default defineConfig({
+  // Vitest gives these two environments resolve options of their own (global setup runs in
+  // `__vitest__`, test files in `ssr`): the condition goes into each.
+  environments: {
+    ssr: { resolve: sourceResolve },
+    __vitest__: { resolve: sourceResolve },
+  },
   test: {
     // Real files and child processes: generous limits, and no timing assertions anywhere.
     testTimeout: 60_000,

@@ -68,7 +68,7 @@ try {
   const tenants = await seed(dataDir, instances);
   if (tenants.length === 0) throw new Error('seeding failed');
   const server = await start(
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')],
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')],
     { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
     /listening on (http:\/\/\S+)/,
   );

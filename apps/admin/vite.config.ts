@@ -1,5 +1,5 @@
 import { reactRouter } from '@react-router/dev/vite';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 /**
  * The workspace packages are TypeScript run by tsx at runtime (server.ts), and the fleet forks
@@ -11,6 +11,8 @@ const WORKSPACE_PACKAGES = ['@silo/fleet', '@silo/web', '@silo/web/react-router'
 
 export default defineConfig({
   plugins: [reactRouter()],
+  // The workspace packages' TypeScript sources, not their dist/ (see the root vitest.config.ts).
+  resolve: { conditions: ['@silo/source', ...defaultClientConditions] },
   ssr: { external: WORKSPACE_PACKAGES },
   build: { chunkSizeWarningLimit: 1_000 },
   environments: { ssr: { build: { rolldownOptions: { external: WORKSPACE_PACKAGES } } } },

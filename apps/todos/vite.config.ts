@@ -1,5 +1,5 @@
 import { reactRouter } from '@react-router/dev/vite';
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // The workspace packages ship TypeScript sources and the fleet finds its helper processes
 // next to its own files: they stay external in the server build, and the server runs them
@@ -11,6 +11,8 @@ const workspacePackages = /^@silo\//;
 
 export default defineConfig({
   plugins: [reactRouter()],
+  // The workspace packages' TypeScript sources, not their dist/ (see the root vitest.config.ts).
+  resolve: { conditions: ['@silo/source', ...defaultClientConditions] },
   environments: { ssr: { build: { rolldownOptions: { external: workspacePackages } } } },
   ssr: { external: ['@silo/fleet', '@silo/todo-schema', '@silo/web'] },
   server: { host: '127.0.0.1' },

@@ -169,7 +169,7 @@ export async function httpBench(size: { instances: number; seconds: number; runs
   // The pinned writer gets every add of a run (thousands): the per-list limit (5,000 by
   // default) would turn the later runs into 409s, and this row measures routing, not limits.
   const env = { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', SILO_TODOS_MAX_PER_LIST: '1000000' };
-  const silo = await start(['--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')], env, /listening on (http:\/\/\S+)/);
+  const silo = await start(['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')], env, /listening on (http:\/\/\S+)/);
   const results: Record<string, Load[]> = { pageMany: [], pageOne: [], addMany: [], addOne: [], serve: [] };
   try {
     const pinned = tenants.slice(0, 1);
@@ -189,7 +189,7 @@ export async function httpBench(size: { instances: number; seconds: number; runs
   }
   // The same build on react-router-serve (express, compression, request logging), for the cost of the HTTP stack.
   const serve = await start(
-    ['--import', 'tsx', path.join(ROOT, 'node_modules/@react-router/serve/bin.cjs'), path.join(ROOT, 'apps/todos/build/server/index.js')],
+    ['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'node_modules/@react-router/serve/bin.cjs'), path.join(ROOT, 'apps/todos/build/server/index.js')],
     { ...env, PORT: String(40_000 + Math.floor(Math.random() * 10_000)) },
     /\[react-router-serve\] (http:\/\/\S+)/,
   );

@@ -189,7 +189,7 @@ describe('Host allow-list (finding 10.3)', () => {
       ['SILO_TRUST_PROXY', 'yes please'],
       ['ADMIN_TRUST_PROXY', '10.0.0.0/99'],
     ] as const) {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', 'server.ts'], {
+      const result = spawnSync(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', 'server.ts'], {
         cwd: APP_DIR,
         env: { ...process.env, SILO_DATA_DIR: dataDir, ADMIN_PORT: '0', SILO_BACKUPS: 'off', [key]: value },
         encoding: 'utf8',

@@ -93,7 +93,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
     if (key.startsWith('SILO_') || key.startsWith('ADMIN_') || key === 'NODE_OPTIONS' || key === 'VITEST' || key.startsWith('VITEST_')) continue;
     clean[key] = value;
   }
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', 'server.ts'], {
     cwd: APP_DIR,
     // The backup scheduler is off unless a test turns it on: it would back up every seeded instance in the background.
     env: { ...clean, SILO_DATA_DIR: dataDir, ADMIN_PORT: '0', ADMIN_HOST: '127.0.0.1', NODE_ENV: 'production', SILO_BACKUPS: 'off', ...env },

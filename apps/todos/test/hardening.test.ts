@@ -186,7 +186,7 @@ describe('Host allow-list (finding 10.3)', () => {
       ['SILO_ALLOWED_HOSTS', 'https://todos.example.com/'],
       ['SILO_TRUST_PROXY', 'yes please'],
     ] as const) {
-      const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
+      const result = spawnSync(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
         cwd: APP_DIR,
         env: { ...process.env, PORT: '0', SILO_DATA_DIR: server.dataDir, [key]: value },
         encoding: 'utf8',

@@ -75,7 +75,7 @@ export async function startServer(
     SILO_SIGNIN_LIMIT_PER_IP: '1000',
     ...env,
   };
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', path.join(APP_DIR, 'server.ts')], {
     cwd: APP_DIR,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

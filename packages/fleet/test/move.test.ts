@@ -248,7 +248,7 @@ function runMoveChild(dataDir: string, turso: TursoSettingsInput, failpoint?: Fa
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env['SILO_FAILPOINT'];
   if (failpoint) env['SILO_FAILPOINT'] = failpoint;
-  const child = spawn(process.execPath, ['--import', 'tsx', MOVE_CHILD, JSON.stringify({ dataDir, turso })], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', MOVE_CHILD, JSON.stringify({ dataDir, turso })], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 function smoke(env: Record<string, string>): Promise<{ stdout: string; code: number }> {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('TURSO_') && !key.startsWith('SILO_'))) as Record<string, string>;
-  return run(process.execPath, ['--import', 'tsx', 'scripts/turso-smoke.ts'], { cwd: ROOT, env: { ...clean, ...env }, timeout: 240_000 }).then(
+  return run(process.execPath, ['--conditions=@silo/source', '--import', 'tsx', 'scripts/turso-smoke.ts'], { cwd: ROOT, env: { ...clean, ...env }, timeout: 240_000 }).then(
     ({ stdout }) => ({ stdout, code: 0 }),
     (error: { stdout?: string; code?: number }) => ({ stdout: error.stdout ?? '', code: error.code ?? 1 }),
   );

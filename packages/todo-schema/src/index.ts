@@ -1,4 +1,4 @@
-import { defineTenantSchema } from '@silo/fleet';
+import { defineTenantSchema } from '@silo/fleet/schema';
 
 /**
  * An instance's todo counts, as the admin shows them: the TODO app reports them after each

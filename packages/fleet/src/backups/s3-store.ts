@@ -5,7 +5,7 @@ import {
   PutObjectCommand,
   S3Client,
   type ListObjectsV2CommandOutput,
-} from '@aws-sdk/client-s3';
+} from '../optional/aws-s3';
 import type { S3Location } from './backup-config';
 import { describeLocation } from './backup-config';
 import type { BackupStore, StoredObject } from './store';

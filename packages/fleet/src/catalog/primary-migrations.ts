@@ -1,4 +1,4 @@
-import { createClient } from '@libsql/client';
+import { createClient } from '../optional/libsql-client';
 import type { Migration } from '../schema';
 import type { CatalogLocation } from './catalog-db';
 import { readRemoteVersion, writeRemoteVersion } from '../engines/turso-shared';

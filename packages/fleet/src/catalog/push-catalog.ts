@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { createClient, type Client } from '@libsql/client';
+import { createClient, type Client } from '../optional/libsql-client';
 import Database from 'better-sqlite3';
 import { removeDatabaseFiles, tempSibling } from '../files';
 import { consistentCopy } from '../sqlite-files';

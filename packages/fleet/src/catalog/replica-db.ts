@@ -1,5 +1,6 @@
-import { createClient, LibsqlError, type Client } from '@libsql/client';
-import Libsql from 'libsql';
+import { createClient, LibsqlError, type Client } from '../optional/libsql-client';
+import type Libsql from 'libsql';
+import { libsqlDatabase } from '../optional/libsql';
 import { SiloError } from '../errors';
 import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, OpenedCatalogDb } from './catalog-db-types';
 import { claimReplicaSlot } from './replica-slot';
@@ -83,7 +84,7 @@ class ReplicaCatalogDb implements CatalogDb {
     // once per write instead: after a statement outside a transaction, or after COMMIT. No
     // `syncPeriod`: its background sync outlives close() (see startPeriodicSync).
     const options: ReplicaOptions = { syncUrl: location.syncUrl, authToken: location.authToken, readYourWrites: false };
-    this.#db = new Libsql(file, options);
+    this.#db = new (libsqlDatabase())(file, options);
   }
 
   get inTransaction(): boolean {

@@ -1,4 +1,4 @@
-import { createClient, LibsqlError, type Client, type InArgs, type InStatement, type ResultSet } from '@libsql/client';
+import { createClient, LibsqlError, type Client, type InArgs, type InStatement, type ResultSet } from '../optional/libsql-client';
 import type { ExecuteResult, Row, SqlArgs, SqlValue, Statement, TenantConnection } from '../engine';
 import { SiloError, errorMessage } from '../errors';
 import type { SecretScrubber } from './turso-secrets';

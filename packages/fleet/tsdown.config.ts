@@ -1,0 +1,25 @@
+import { defineConfig } from 'tsdown';
+
+/**
+ * The fleet's JavaScript for consumers. The query host runs as a child process by URL
+ * (`new URL('./query-host.mjs', import.meta.url)`), so it and its statement guard are entries of
+ * their own, emitted unbundled next to the bundle under the same names; the bundle imports
+ * the guard from there instead of copying it.
+ */
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    schema: 'src/schema.ts',
+    format: 'src/format.ts',
+  },
+  format: 'esm',
+  platform: 'node',
+  dts: true,
+  sourcemap: true,
+  unbundle: false,
+  copy: [
+    { from: 'src/query/query-host.mjs', to: 'dist' },
+    { from: 'src/query/statement-guard.mjs', to: 'dist' },
+  ],
+  deps: { neverBundle: [/^[^./]/] },
+});
