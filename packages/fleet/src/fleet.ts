@@ -10,6 +10,7 @@ import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './files';
+import { stagingDirOf } from './staging';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
@@ -670,7 +671,7 @@ export class Fleet {
     const redact = options.redact ?? [];
     return this.#audited('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
       const instance = this.#exportable(name);
-      const stagingDir = this.engine.stagingDir(this.regions.get(instance.region));
+      const stagingDir = stagingDirOf(this.regions.get(instance.region));
       let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
       await this.engine.snapshot(instance.dbUrl, staged);
       if (redact.length > 0) {

@@ -7,6 +7,7 @@ import type { Engine, TenantConnection } from '../engine';
 import type { HandleCache } from '../handle-cache';
 import type { Provisioner } from '../provisioner';
 import { tempSibling } from '../files';
+import { stagingDirOf } from '../staging';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
@@ -66,7 +67,7 @@ export function backedUpInstance(ctx: BackupContext, name: string): InstanceInfo
 /** A temp file in the staging folder of the instance's region (temp names are swept if a process dies). */
 export function stagingFile(ctx: BackupContext, regionId: string, fileName: string): string {
   const region = ctx.host.regions.get(regionId);
-  return tempSibling(path.join(ctx.host.engine.stagingDir(region), fileName));
+  return tempSibling(path.join(stagingDirOf(region), fileName));
 }
 
 export function pointOf(ref: PointRef, manifest?: PointDetails): BackupPoint {
