@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stagingDirOf } from '@silo/fleet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName } from './http';
 import { startServer, type TestServer } from './server';
@@ -108,7 +109,7 @@ describe('finding 4: what the exports contain and who may download them', () => 
     // Nothing of the staged copies stays behind in the region's staging folder.
     const instance = fleet.find(name);
     if (instance) {
-      const staging = fleet.engine.stagingDir(fleet.regions.get(instance.region));
+      const staging = stagingDirOf(fleet.regions.get(instance.region));
       await expect.poll(() => (existsSync(staging) ? readdirSync(staging).filter((entry) => entry.startsWith(name)) : [])).toEqual([]);
     }
 

@@ -170,7 +170,5 @@ export interface Engine {
   inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }>;
   /** Deletes one leftover reported by `inventory`. */
   removeLeftover(leftover: string): Promise<void>;
-  /** A folder inside the region for transient files holding tenant data (import staging, exports). */
-  stagingDir(region: Region): string;
   close(): Promise<void>;
 }

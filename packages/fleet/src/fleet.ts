@@ -3,19 +3,21 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
-import { Catalog, type PurgeIntent, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './files';
+import { stagingDirOf } from './staging';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache } from './handle-cache';
 import { AuditLog } from './audit-log';
 import { Provisioner } from './provisioner';
+import { Purges } from './purge';
 import { validateName, NAME_MAX_LENGTH } from './names';
 import { derivedDisplayName, validateDisplayName } from './unsafe-text';
 import { importOverSizeLimit } from './size-cap';
@@ -27,7 +29,7 @@ import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './m
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
-import { listResidency, reportResidency, residencyDocument } from './residency/fleet-residency';
+import { listResidency, reportResidency, residencyDocument, type ResidencyParts } from './residency/fleet-residency';
 import type { ResidencyListing, ResidencyOptions } from './residency/residency';
 import type { ResidencyReportFile, WrittenReport } from './residency/report';
 
@@ -152,6 +154,7 @@ export class Fleet {
   readonly #touches: TouchBuffer;
   readonly #audit: AuditLog;
   readonly #provisioner: Provisioner;
+  readonly #purges: Purges;
   #closed = false;
   #startupReport: DoctorReport | undefined;
 
@@ -180,6 +183,7 @@ export class Fleet {
       audit: this.#audit,
       provisioner: this.#provisioner,
     });
+    this.#purges = new Purges({ catalog: this.#catalog, engine: this.engine, handles: this.#handles, backups: this.backups, audit: this.#audit });
   }
 
   static async open(options: FleetOptions): Promise<Fleet> {
@@ -531,100 +535,7 @@ export class Fleet {
    * be undeleted.
    */
   purge(name: string, options: ActorOption = {}): Promise<{ purged: boolean }> {
-    return this.#audited('purge', name, options, {}, async () => {
-      const instance = this.#catalog.resolve(name);
-      if (!instance) return { purged: false };
-      if (instance.state !== 'deleted' && instance.state !== 'failed') {
-        throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; delete it first, then purge.`);
-      }
-      // Lease the row and record the intent first, so a concurrent undelete or purge cannot interleave with the removal.
-      const begun = this.#catalog.beginPurge(instance, ['deleted', 'failed'], { locations: this.backups.purgeLocations(instance), actor: this.#audit.actorOf(options) });
-      if (!begun) {
-        if (!this.#catalog.resolve(name)) return { purged: false };
-        throw new SiloError('INVALID_STATE', `Another operation is running on "${name}"; try again in a moment.`);
-      }
-      failpoint('purge:after-intent');
-      // A location that cannot be written stops a purge this call began before anything is
-      // removed, and frees the row again (it can still be undeleted); one resumed stays recorded.
-      await this.#erase(begun.intent, { cancelIfUnmarked: begun.created });
-      return { purged: true };
-    });
-  }
-
-  /**
-   * The erasing steps of a purge whose intent is recorded: markers in every backup location,
-   * the database, then the row and the intent. Each step is idempotent (a marker already there,
-   * a file already gone, a row already gone), so a resumed purge simply runs them again.
-   */
-  async #erase(intent: PurgeIntent, options: { cancelIfUnmarked: boolean }): Promise<void> {
-    this.#handles.invalidate(intent.instanceId);
-    let unreachable: string[];
-    try {
-      unreachable = (await this.backups.markPurged(intent)).unreachable;
-    } catch (error) {
-      if (options.cancelIfUnmarked) this.#catalog.cancelPurge(intent.instanceId);
-      else this.#catalog.release(intent.instanceId);
-      throw error;
-    }
-    failpoint('purge:after-markers');
-    try {
-      // Never another instance's database (the path derives from the name; the name is held until the end, this is a second guard).
-      if (!this.#catalog.dbUrlInUse(intent.dbUrl, intent.instanceId)) await this.engine.remove(intent.dbUrl);
-      failpoint('purge:after-remove');
-    } catch (error) {
-      this.#catalog.release(intent.instanceId);
-      throw error;
-    }
-    if (!this.#catalog.finishPurge(intent.instanceId)) {
-      throw new SiloError('INVALID_STATE', `Another process took over the purge of "${intent.name}"; it finishes it.`);
-    }
-    if (unreachable.length > 0) {
-      // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
-      this.#audit.record({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: intent.name, outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
-    }
-  }
-
-  /**
-   * Finishes a purge a crash (or a failed step) left: the leased row of a dead process (its
-   * intent recorded, or — before migration 8 — not), or an intent whose row is unleased or gone.
-   * False when a live process holds it.
-   */
-  async #resumePurge(target: { instance: InstanceInfo; previousOwner: string | null } | { intent: PurgeIntent }): Promise<boolean> {
-    let intent: PurgeIntent;
-    if ('intent' in target) {
-      intent = target.intent;
-    } else {
-      const { instance, previousOwner } = target;
-      const begun = this.#catalog.beginPurge(instance, [instance.state], { locations: this.backups.purgeLocations(instance), actor: 'reconcile' }, previousOwner);
-      if (!begun) return false;
-      intent = begun.intent;
-    }
-    await this.#erase(intent, { cancelIfUnmarked: false });
-    // The erasure's record: the interrupted purge wrote none.
-    this.#audit.record({
-      actor: 'reconcile',
-      operation: 'purge',
-      instance: intent.name,
-      outcome: 'ok',
-      error: null,
-      detail: { resumed: true, requestedBy: intent.actor, requestedAt: intent.requestedAt, instanceId: intent.instanceId, locations: intent.locations },
-    });
-    return true;
-  }
-
-  /** Recorded purges nobody is working on (their step failed, or their row is gone): finished now. */
-  async #resumeRecordedPurges(report: DoctorReport): Promise<void> {
-    for (const { intent, state, owner } of this.#catalog.purgeIntents()) {
-      if (state !== undefined && owner !== null) continue; // running, or a dead owner's (reconcile took it)
-      if (report.purgeFailures.some((failure) => failure.name === intent.name)) continue; // tried a moment ago by reconcile
-      try {
-        const instance = state === undefined ? undefined : this.#catalog.resolve(intent.name);
-        const finished = instance?.id === intent.instanceId ? await this.#resumePurge({ instance, previousOwner: null }) : await this.#resumePurge({ intent });
-        if (finished) report.purgesCompleted.push(intent.name);
-      } catch (error) {
-        report.purgeFailures.push({ name: intent.name, error: errorMessage(error) });
-      }
-    }
+    return this.#audited('purge', name, options, {}, () => this.#purges.purge(name, this.#audit.actorOf(options)));
   }
 
   /** Purges every instance deleted longer ago than the retention window. Failures are reported, and retried next run. */
@@ -670,7 +581,7 @@ export class Fleet {
     const redact = options.redact ?? [];
     return this.#audited('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
       const instance = this.#exportable(name);
-      const stagingDir = this.engine.stagingDir(this.regions.get(instance.region));
+      const stagingDir = stagingDirOf(this.regions.get(instance.region));
       let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
       await this.engine.snapshot(instance.dbUrl, staged);
       if (redact.length > 0) {
@@ -806,12 +717,10 @@ export class Fleet {
   async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
     this.#provisioner.retryUnmarkedFailures();
-    const report = await reconcile(this.#catalog, this.engine, this.regions.all, options, {
-      resumePurge: (instance, previousOwner) => this.#resumePurge({ instance, previousOwner }),
-    }).catch((error: unknown) => {
+    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions.all, provisioner: this.#provisioner, purges: this.#purges };
+    const report = await reconcile(context, options).catch((error: unknown) => {
       throw diskFullError(error, this.settings.dataDir);
     });
-    await this.#resumeRecordedPurges(report);
     if (options.scanFiles || options.deep || options.markOrphanBackups) {
       const scan = options.markOrphanBackups ? await this.backups.markOrphans({ actor: this.#audit.actorOf(options) }) : undefined;
       const found = scan ? { orphans: scan.marked, failures: scan.failures } : await this.backups.findOrphans();
@@ -842,21 +751,21 @@ export class Fleet {
   residency(options: ResidencyOptions = {}): Promise<ResidencyListing> {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
-    return listResidency({ settings: this.settings, catalog: this.#catalog }, options);
+    return listResidency(this.#residencyParts(), options);
   }
 
   /** `residency()` written to `dir` as JSON and Markdown with its SHA-256; the audit log records who and the hash. */
   residencyReport(dir: string, options: ResidencyOptions & ActorOption = {}): Promise<WrittenReport & { listing: ResidencyListing }> {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
-    return reportResidency({ settings: this.settings, catalog: this.#catalog }, dir, { ...options, actor: this.#audit.actorOf(options) });
+    return reportResidency(this.#residencyParts(), dir, { ...options, actor: this.#audit.actorOf(options) });
   }
 
   /** The same report as a document (for a download), audited the same way. */
   residencyReportDocument(options: ResidencyOptions & ActorOption = {}): Promise<ResidencyReportFile> {
     this.#assertOpen();
     if (options.instance !== undefined) this.#catalog.require(options.instance);
-    return residencyDocument({ settings: this.settings, catalog: this.#catalog }, { ...options, actor: this.#audit.actorOf(options) });
+    return residencyDocument(this.#residencyParts(), { ...options, actor: this.#audit.actorOf(options) });
   }
 
   /**
@@ -886,6 +795,10 @@ export class Fleet {
     this.#assertOpen();
     this.#provisioner.retryUnmarkedFailures();
     return this.#audit.run(operation, instance, options, detail, work);
+  }
+
+  #residencyParts(): ResidencyParts {
+    return { settings: this.settings, catalog: this.#catalog, audit: this.#audit };
   }
 
   #exportable(name: string): InstanceInfo {

@@ -89,6 +89,7 @@ export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveSta
 export type { DoctorOptions, DoctorReport } from './reconcile';
 export type { OrphanBackupSet, OrphanScan } from './backups/orphans';
 export { uploadStagingFile, type UploadPlacement } from './residency/staging';
+export { stagingDirOf } from './staging';
 export { residencyHash, verifyResidencyReport } from './residency/residency';
 export type {
   InstanceResidency,

@@ -119,6 +119,15 @@ export class Provisioner {
     }
   }
 
+  /**
+   * A create, clone, import or restore a crash interrupted, its row already claimed from the dead
+   * process by reconciliation: the files go, and the row is failed like any failed create.
+   */
+  async failInterrupted(instance: InstanceInfo): Promise<void> {
+    await this.#parts.engine.remove(instance.dbUrl);
+    this.#parts.catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
+  }
+
   /** Failed creates whose row could not be written for a full disk: written now, when there may be room. */
   retryUnmarkedFailures(): void {
     for (const [id, message] of [...this.#unmarkedFailures]) this.#markFailed(id, message);

@@ -1,7 +1,9 @@
-import type { Catalog, InstanceInfo } from './catalog/catalog';
+import type { Catalog } from './catalog/catalog';
 import type { OrphanBackupSet } from './backups/orphans';
 import type { Region } from './config';
 import type { Engine } from './engine';
+import type { Provisioner } from './provisioner';
+import type { Purges } from './purge';
 import { ownerAlive } from './processes';
 import { errorMessage } from './errors';
 import { rollBackMove } from './move/move-fleet';
@@ -15,13 +17,16 @@ export interface DoctorOptions {
   staleAfterMs?: number;
 }
 
-/** What reconciliation borrows from the fleet. */
-export interface ReconcileHooks {
-  /**
-   * Finishes a purge whose process died (the row leased by `previousOwner`): markers in every
-   * backup location, the database, then the row. False when another process took it over first.
-   */
-  resumePurge(instance: InstanceInfo, previousOwner: string): Promise<boolean>;
+/**
+ * The fleet's parts reconciliation works with: plain data. Interrupted provisioning is failed
+ * by the `Provisioner`, interrupted purges are finished by `Purges` (which audit them).
+ */
+export interface ReconcileContext {
+  readonly catalog: Catalog;
+  readonly engine: Engine;
+  readonly regions: readonly Region[];
+  readonly provisioner: Provisioner;
+  readonly purges: Purges;
 }
 
 export interface DoctorReport {
@@ -53,13 +58,8 @@ export interface DoctorReport {
 
 const HOUR = 60 * 60 * 1000;
 
-export async function reconcile(
-  catalog: Catalog,
-  engine: Engine,
-  regions: readonly Region[],
-  options: DoctorOptions,
-  hooks: ReconcileHooks,
-): Promise<DoctorReport> {
+export async function reconcile(context: ReconcileContext, options: DoctorOptions): Promise<DoctorReport> {
+  const { catalog, engine, regions } = context;
   const report: DoctorReport = {
     interrupted: [],
     movesRolledBack: [],
@@ -79,7 +79,7 @@ export async function reconcile(
     if (instance.state === 'deleted' || instance.state === 'failed') {
       // Only a purge leases a deleted or failed row.
       try {
-        if (await hooks.resumePurge(instance, owner)) report.purgesCompleted.push(instance.name);
+        if (await context.purges.resumeInterrupted(instance, owner)) report.purgesCompleted.push(instance.name);
       } catch (error) {
         report.purgeFailures.push({ name: instance.name, error: errorMessage(error) });
       }
@@ -93,8 +93,7 @@ export async function reconcile(
       report.movesRolledBack.push(instance.name);
       continue;
     }
-    await engine.remove(instance.dbUrl);
-    catalog.markFailed(instance.id, 'Interrupted before it was ready (the process stopped); its files were removed. Create it again, or purge it.');
+    await context.provisioner.failInterrupted(instance);
     report.interrupted.push({ id: instance.id, instance: instance.name });
   }
 
@@ -129,5 +128,10 @@ export async function reconcile(
     }
     report.orphans = databases.filter((url) => !known.has(url));
   }
+
+  // Recorded purges nobody is working on; not those the pass above just tried.
+  const resumed = await context.purges.resumeRecorded(new Set(report.purgeFailures.map((failure) => failure.name)));
+  report.purgesCompleted.push(...resumed.completed);
+  report.purgeFailures.push(...resumed.failures);
   return report;
 }

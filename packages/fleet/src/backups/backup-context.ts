@@ -7,14 +7,13 @@ import type { Engine, TenantConnection } from '../engine';
 import type { HandleCache } from '../handle-cache';
 import type { Provisioner } from '../provisioner';
 import { tempSibling } from '../files';
+import { stagingDirOf } from '../staging';
 import { SiloError, errorMessage, instanceNotFound } from '../errors';
 import type { Regions } from '../regions';
 import type { TenantSchema } from '../schema';
 import type { BackupPoint } from './backup-types';
-import type { ChunkCollector } from './chunk-collector';
-import type { PointDetails, PointDetailsCache } from './point-details';
+import type { PointDetails } from './point-details';
 import type { PointRef } from './points';
-import type { BackupStores } from './stores';
 
 /** The fleet's parts its backups work with: plain data, shared with the fleet itself. */
 export interface BackupHost {
@@ -32,23 +31,10 @@ export interface BackupHost {
   readonly provisioner: Provisioner;
 }
 
-/** What every backup step works with: the fleet's parts, the stores, and this fleet's name in leases. */
-export interface BackupContext {
-  readonly host: BackupHost;
-  readonly stores: BackupStores;
-  /** This fleet's name in leases: the process, plus a suffix for each fleet opened in it. */
-  readonly owner: string;
-  /** Retention's collection of unreferenced chunks (it remembers between runs). */
-  readonly chunks: ChunkCollector;
-  /** Sizes of points already read, for listings with details. */
-  readonly pointDetails: PointDetailsCache;
-  /**
-   * Failed attempts the catalog could not record because the data disk is full (the catalog
-   * lives there too), by instance id: the overview shows them, and the next cycle records them.
-   */
-  readonly unrecorded: Map<string, UnrecordedFailure>;
-}
-
+/**
+ * A failed attempt the catalog could not record because the data disk is full (the catalog
+ * lives there too): the overview shows it, and the next cycle records it.
+ */
 export interface UnrecordedFailure {
   readonly instance: string;
   readonly at: number;
@@ -57,16 +43,15 @@ export interface UnrecordedFailure {
 }
 
 /** An instance backups can be read from: ready, or deleted but not yet purged. */
-export function backedUpInstance(ctx: BackupContext, name: string): InstanceInfo {
-  const instance = ctx.host.catalog.resolve(name);
+export function backedUpInstance(catalog: Catalog, name: string): InstanceInfo {
+  const instance = catalog.resolve(name);
   if (!instance || (instance.state !== 'ready' && instance.state !== 'deleted')) throw instanceNotFound(name);
   return instance;
 }
 
 /** A temp file in the staging folder of the instance's region (temp names are swept if a process dies). */
-export function stagingFile(ctx: BackupContext, regionId: string, fileName: string): string {
-  const region = ctx.host.regions.get(regionId);
-  return tempSibling(path.join(ctx.host.engine.stagingDir(region), fileName));
+export function stagingFile(regions: Regions, regionId: string, fileName: string): string {
+  return tempSibling(path.join(stagingDirOf(regions.get(regionId)), fileName));
 }
 
 export function pointOf(ref: PointRef, manifest?: PointDetails): BackupPoint {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { InstanceInfo, PurgeIntent } from '../catalog/catalog';
 import { SiloError, errorMessage } from '../errors';
 import { PROCESS_OWNER } from '../processes';
-import type { BackupContext, BackupHost } from './backup-context';
-import { backupNow, runCycle } from './backup-cycle';
-import { instanceStatus, lastVerification, listCatalogPoints, listInstancePoints, overview } from './backup-status';
+import type { BackupHost } from './backup-context';
+import { BackupCycle } from './backup-cycle';
+import { BackupStatus } from './backup-status';
 import type {
   ActorOption,
   BackupOverview,
@@ -16,15 +16,13 @@ import type {
   RetentionReport,
   VerificationReport,
 } from './backup-types';
-import { ChunkCollector } from './chunk-collector';
-import { PointDetailsCache } from './point-details';
-import { restore, restoreCatalog, undoRestore } from './restore';
-import { applyRetention, markPurgedIn, purgeLocations, type MarkReport } from './retention';
-import { findOrphanBackups, markOrphanBackups, type OrphanBackupSet, type OrphanScan } from './orphans';
+import { OrphanBackups, type OrphanBackupSet, type OrphanScan } from './orphans';
+import { Restorer, restoreCatalog } from './restore';
+import { Retention, type MarkReport } from './retention';
 import { BackupScheduler } from './scheduler';
 import { BackupStores } from './stores';
-import { CatalogBackup } from './take-point';
-import { verify, type VerifyOptions } from './verification';
+import { CatalogBackup, PointTaker } from './take-point';
+import { Verifier, type VerifyOptions } from './verification';
 
 export type { BackupHost } from './backup-context';
 
@@ -34,27 +32,38 @@ export type { BackupHost } from './backup-context';
  * the backup location of their region; a scheduler in one process at a time (a catalog lease)
  * does this every `intervalMs`.
  *
- * This class only wires the parts together; each job lives in its own module (see
- * docs/architecture.md).
+ * Each job is a class of its own with the parts it works with (the fleet's, as `BackupHost`,
+ * and the stores): `BackupCycle` and `PointTaker` take points, `Restorer` restores,
+ * `Verifier`, `Retention` and `OrphanBackups` look after what is stored, `BackupStatus` reads.
+ * This class builds them once and is the face the fleet, the CLI and the consoles use.
  */
 export class Backups {
-  readonly #ctx: BackupContext;
-  readonly #catalogBackup: CatalogBackup;
+  readonly #host: BackupHost;
+  readonly #stores: BackupStores;
+  readonly #cycle: BackupCycle;
+  readonly #restorer: Restorer;
+  readonly #verifier: Verifier;
+  readonly #retention: Retention;
+  readonly #orphans: OrphanBackups;
+  readonly #status: BackupStatus;
   readonly #scheduler: BackupScheduler;
 
   constructor(host: BackupHost) {
-    this.#ctx = {
-      host,
-      stores: new BackupStores(host),
-      owner: `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`,
-      chunks: new ChunkCollector(),
-      unrecorded: new Map(),
-      pointDetails: new PointDetailsCache(),
-    };
-    this.#catalogBackup = new CatalogBackup(this.#ctx);
+    const stores = new BackupStores(host);
+    // This fleet's name in leases: the process, plus a suffix for each fleet opened in it.
+    const owner = `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`;
+    const taker = new PointTaker(host, stores);
+    this.#host = host;
+    this.#stores = stores;
+    this.#cycle = new BackupCycle(host, stores, taker, new CatalogBackup(host, stores));
+    this.#restorer = new Restorer(host, stores, taker, owner);
+    this.#verifier = new Verifier(host, stores);
+    this.#retention = new Retention(host, stores);
+    this.#orphans = new OrphanBackups(host, stores);
+    this.#status = new BackupStatus(host, stores, this.#cycle.unrecorded);
     this.#scheduler = new BackupScheduler({
       records: host.catalog.backups,
-      owner: this.#ctx.owner,
+      owner,
       settings: host.settings.backups,
       clock: host.clock,
       runCycle: () => this.runCycle(),
@@ -68,25 +77,25 @@ export class Backups {
   // ── Reading ─────────────────────────────────────────────────────────────────────────────
 
   status(name: string): Promise<InstanceBackupStatus> {
-    return instanceStatus(this.#ctx, name);
+    return this.#status.status(name);
   }
 
   /** Points of an instance, newest first. `details` reads each listed manifest for sizes. */
   list(name: string, options: { limit?: number; details?: boolean } = {}): Promise<BackupPoint[]> {
-    return listInstancePoints(this.#ctx, name, options);
+    return this.#status.list(name, options);
   }
 
   /** The catalog's own points (metadata only), newest first. */
   catalogPoints(options: { limit?: number } = {}): Promise<BackupPoint[]> {
-    return listCatalogPoints(this.#ctx, options);
+    return this.#status.catalogPoints(options);
   }
 
   lastVerification(): VerificationReport | null {
-    return lastVerification(this.#ctx);
+    return this.#status.lastVerification();
   }
 
   overview(): BackupOverview {
-    return overview(this.#ctx, this.#scheduler.liveLease());
+    return this.#status.overview(this.#scheduler.liveLease());
   }
 
   /**
@@ -94,11 +103,11 @@ export class Backups {
    * deleted; a folder that is gone or empty is not named anyway).
    */
   forgetLocation(location: string, options: ActorOption = {}): Promise<void> {
-    return this.#ctx.host.audit.run('backup-forget-location', null, options, { location }, async () => {
-      if (this.#ctx.stores.describeConfigured().has(location)) {
+    return this.#host.audit.run('backup-forget-location', null, options, { location }, async () => {
+      if (this.#stores.describeConfigured().has(location)) {
         throw new SiloError('INVALID_INPUT', `${location} is a configured backup location; only one that is no longer configured can be forgotten.`);
       }
-      if (!this.#ctx.host.catalog.backups.forgetLocation(location)) {
+      if (!this.#host.catalog.backups.forgetLocation(location)) {
         throw new SiloError('INVALID_INPUT', `No backups were ever written to ${location}; \`silo backup status\` names the ones that were.`);
       }
     });
@@ -108,12 +117,12 @@ export class Backups {
 
   /** Backs the instance up now, changed or not. */
   now(name: string, options: ActorOption = {}): Promise<BackupPoint> {
-    return backupNow(this.#ctx, name, options);
+    return this.#cycle.now(name, options);
   }
 
   /** One pass of the scheduler: the catalog if it changed, then every changed instance. Never throws for one instance. */
   runCycle(): Promise<CycleReport> {
-    return runCycle(this.#ctx, this.#catalogBackup);
+    return this.#cycle.run();
   }
 
   // ── Restoring ───────────────────────────────────────────────────────────────────────────
@@ -123,59 +132,49 @@ export class Backups {
    * (`inPlace`, keeping the replaced state as an undo point).
    */
   restore(name: string, options: RestoreOptions): Promise<RestoreResult> {
-    return restore(this.#ctx, name, options);
+    return this.#restorer.restore(name, options);
   }
 
   /** Goes back to the state the last in-place restore replaced (or to the undo point named). */
   undoRestore(name: string, options: ActorOption & { point?: string } = {}): Promise<RestoreResult> {
-    return undoRestore(this.#ctx, name, options);
+    return this.#restorer.undo(name, options);
   }
 
   /** The catalog as it was at `at`, written to `destPath` (a new file; for disaster recovery). */
   restoreCatalog(at: Date | number, destPath: string): Promise<BackupPoint> {
-    return restoreCatalog(this.#ctx.stores.catalog(), at, destPath);
+    return restoreCatalog(this.#stores.catalog(), at, destPath);
   }
 
   // ── Verification and retention ──────────────────────────────────────────────────────────
 
   /** Rebuilds the latest point of a sample of instances and checks it; failures are reported, not thrown. */
   verify(options: VerifyOptions = {}): Promise<VerificationReport> {
-    return verify(this.#ctx, options);
+    return this.#verifier.verify(options);
   }
 
   /** Thins points, collects unreferenced chunks, removes long-purged instances' backups, sweeps leftovers. */
   applyRetention(options: ActorOption = {}): Promise<RetentionReport> {
-    return applyRetention(this.#ctx, options);
+    return this.#retention.apply(options);
   }
 
   /** Where a purge of this instance must leave its marker: its region's location and every one a point of it went to. */
   purgeLocations(instance: Pick<InstanceInfo, 'id' | 'region'>): string[] {
-    return purgeLocations(this.#ctx, instance);
+    return this.#retention.purgeLocations(instance);
   }
 
   /** Called by purge: the instance's backups go after `purgeAfterDays` (the marker lives in each location). */
   markPurged(intent: PurgeIntent): Promise<MarkReport> {
-    return markPurgedIn(this.#ctx, intent);
+    return this.#retention.markPurged(intent);
   }
 
   /** Backup sets in configured locations whose instance the catalog does not know and that carry no purge marker. */
   findOrphans(): Promise<OrphanScan> {
-    return findOrphanBackups(this.#ctx, () => this.#ctx.host.catalog.knownInstanceIds());
+    return this.#orphans.find();
   }
 
   /** Marks every orphan backup set (see findOrphans) for removal after `purgeAfterDays`; one audit entry names them. */
-  async markOrphans(options: ActorOption = {}): Promise<{ marked: OrphanBackupSet[]; failures: string[] }> {
-    const { host } = this.#ctx;
-    const result = await markOrphanBackups(this.#ctx, () => host.catalog.knownInstanceIds());
-    host.audit.record({
-      actor: host.audit.actorOf(options),
-      operation: 'backup-mark-orphans',
-      instance: null,
-      outcome: result.failures.length > 0 ? 'error' : 'ok',
-      error: result.failures.length > 0 ? result.failures.slice(0, 3).join('; ') : null,
-      detail: { count: result.marked.length, marked: result.marked.slice(0, 200).map((set) => ({ location: set.location, instanceId: set.instanceId, name: set.name })) },
-    });
-    return result;
+  markOrphans(options: ActorOption = {}): Promise<{ marked: OrphanBackupSet[]; failures: string[] }> {
+    return this.#orphans.mark(options);
   }
 
   // ── The scheduler ───────────────────────────────────────────────────────────────────────
@@ -187,7 +186,7 @@ export class Backups {
    */
   start(options: { onCycle?: (cycle: CycleReport) => void } = {}): void {
     // SILO_BACKUPS=off: no scheduler (a manual `backup now` still works).
-    if (this.#ctx.host.settings.backups.enabled) this.#scheduler.start(options.onCycle);
+    if (this.#host.settings.backups.enabled) this.#scheduler.start(options.onCycle);
   }
 
   /** Stops the scheduler after the running cycle and hands the lease back. */

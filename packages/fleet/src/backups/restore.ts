@@ -7,72 +7,163 @@ import { SiloError } from '../errors';
 import { failpoint } from '../failpoints';
 import { validateName } from '../names';
 import { assertSameJurisdiction } from '../regions';
-import { atLocation, backedUpInstance, pointOf, stagingFile, toTime, type BackupContext } from './backup-context';
+import { atLocation, backedUpInstance, pointOf, stagingFile, toTime, type BackupHost } from './backup-context';
 import type { ActorOption, BackupPoint, RestoreOptions, RestoreResult } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, type PointManifest } from './points';
 import { pointAtOrBefore, rebuildPoint } from './rebuild-point';
 import { derivedDisplayName } from '../unsafe-text';
 import { migrateFile } from './snapshot-file';
 import type { BackupStore } from './store';
-import { takeInstancePoint } from './take-point';
+import type { BackupStores } from './stores';
+import type { PointTaker } from './take-point';
 
 /** Long enough for a big restore; a crashed restorer's lease is freed sooner by its owner check. */
 const RESTORE_LEASE_MS = 10 * 60 * 1_000;
 
 /**
- * Restores the newest point taken at or before `at`: as a new instance (`as`), or in place
- * (`inPlace`, keeping the replaced state as an undo point). A damaged point is refused with
- * BACKUP_CORRUPT; nothing is created or replaced from it.
+ * Restoring instances from their points: as a new instance (through the `Provisioner`, like a
+ * create), or in place (the replaced state kept as an undo point).
  */
-export function restore(ctx: BackupContext, name: string, options: RestoreOptions): Promise<RestoreResult> {
-  const at = toTime(options.at);
-  const detail = { at: Number.isFinite(at) ? new Date(at).toISOString() : String(options.at), as: options.as, inPlace: options.inPlace ?? false };
-  return ctx.host.audit.run('backup-restore', name, options, detail, async () => {
-    if (!Number.isFinite(at)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
-    if ((options.as === undefined) === !options.inPlace) {
-      throw new SiloError('INVALID_INPUT', 'Say how to restore: as a new instance (`as`) or in place (`inPlace`), not both.');
-    }
-    const instance = backedUpInstance(ctx, name);
-    const store = ctx.stores.forInstance(instance);
-    const base = instanceBase(instance.id);
-    return atLocation(`Restoring "${name}"`, store.description, async () => {
-      const ref = await pointAtOrBefore(store, base, at);
-      if (!ref) {
-        throw new SiloError('BACKUP_NOT_FOUND', `"${name}" has no backup point at or before ${new Date(at).toISOString()}. See \`silo backup list ${name}\`.`, {
-          details: { name, at },
-        });
-      }
-      const manifest = await readManifest(store, base, ref.id);
-      return options.as !== undefined ? restoreAsNew(ctx, instance, manifest, options.as, options.region) : restoreInPlace(ctx, instance, manifest);
-    });
-  });
-}
+export class Restorer {
+  readonly #host: BackupHost;
+  readonly #stores: BackupStores;
+  readonly #taker: PointTaker;
+  /** This fleet's name in leases; each restore adds its own suffix. */
+  readonly #owner: string;
 
-/** Goes back to the state the last in-place restore replaced (or to the undo point named). */
-export function undoRestore(ctx: BackupContext, name: string, options: ActorOption & { point?: string }): Promise<RestoreResult> {
-  return ctx.host.audit.run('backup-undo', name, options, { point: options.point }, async () => {
-    const instance = backedUpInstance(ctx, name);
-    const store = ctx.stores.forInstance(instance);
-    const base = instanceBase(instance.id);
-    return atLocation(`Undoing the restore of "${name}"`, store.description, async () => {
-      const points = await listPoints(store, base);
-      const ref = options.point ? points.find((point) => point.id === options.point) : points.filter((point) => point.reason === 'undo').at(-1);
-      if (!ref) {
-        throw new SiloError('BACKUP_NOT_FOUND', options.point ? `"${name}" has no backup point ${options.point}.` : `"${name}" has no in-place restore to undo.`);
+  constructor(host: BackupHost, stores: BackupStores, taker: PointTaker, owner: string) {
+    this.#host = host;
+    this.#stores = stores;
+    this.#taker = taker;
+    this.#owner = owner;
+  }
+
+  /**
+   * Restores the newest point taken at or before `at`: as a new instance (`as`), or in place
+   * (`inPlace`, keeping the replaced state as an undo point). A damaged point is refused with
+   * BACKUP_CORRUPT; nothing is created or replaced from it.
+   */
+  restore(name: string, options: RestoreOptions): Promise<RestoreResult> {
+    const at = toTime(options.at);
+    const detail = { at: Number.isFinite(at) ? new Date(at).toISOString() : String(options.at), as: options.as, inPlace: options.inPlace ?? false };
+    return this.#host.audit.run('backup-restore', name, options, detail, async () => {
+      if (!Number.isFinite(at)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
+      if ((options.as === undefined) === !options.inPlace) {
+        throw new SiloError('INVALID_INPUT', 'Say how to restore: as a new instance (`as`) or in place (`inPlace`), not both.');
       }
-      return restoreInPlace(ctx, instance, await readManifest(store, base, ref.id));
+      const instance = backedUpInstance(this.#host.catalog, name);
+      const store = this.#stores.forInstance(instance);
+      const base = instanceBase(instance.id);
+      return atLocation(`Restoring "${name}"`, store.description, async () => {
+        const ref = await pointAtOrBefore(store, base, at);
+        if (!ref) {
+          throw new SiloError('BACKUP_NOT_FOUND', `"${name}" has no backup point at or before ${new Date(at).toISOString()}. See \`silo backup list ${name}\`.`, {
+            details: { name, at },
+          });
+        }
+        const manifest = await readManifest(store, base, ref.id);
+        return options.as !== undefined ? this.#restoreAsNew(instance, manifest, options.as, options.region) : this.#restoreInPlace(instance, manifest);
+      });
     });
-  });
+  }
+
+  /** Goes back to the state the last in-place restore replaced (or to the undo point named). */
+  undo(name: string, options: ActorOption & { point?: string }): Promise<RestoreResult> {
+    return this.#host.audit.run('backup-undo', name, options, { point: options.point }, async () => {
+      const instance = backedUpInstance(this.#host.catalog, name);
+      const store = this.#stores.forInstance(instance);
+      const base = instanceBase(instance.id);
+      return atLocation(`Undoing the restore of "${name}"`, store.description, async () => {
+        const points = await listPoints(store, base);
+        const ref = options.point ? points.find((point) => point.id === options.point) : points.filter((point) => point.reason === 'undo').at(-1);
+        if (!ref) {
+          throw new SiloError('BACKUP_NOT_FOUND', options.point ? `"${name}" has no backup point ${options.point}.` : `"${name}" has no in-place restore to undo.`);
+        }
+        return this.#restoreInPlace(instance, await readManifest(store, base, ref.id));
+      });
+    });
+  }
+
+  async #restoreAsNew(source: InstanceInfo, manifest: PointManifest, newName: string, regionId: string | undefined): Promise<RestoreResult> {
+    const host = this.#host;
+    validateName(newName);
+    const region = host.regions.get(regionId ?? source.region);
+    assertSameJurisdiction(region, source.jurisdiction, 'restored');
+    const store = this.#stores.forInstance(source);
+    const staged = stagingFile(host.regions, region.id, `${newName}.restore.db`);
+    try {
+      await rebuildPoint(store, instanceBase(source.id), manifest, staged);
+      await host.provisioner.provision(
+        {
+          name: newName,
+          displayName: derivedDisplayName(`${source.displayName} (${new Date(manifest.takenAt).toISOString()})`) ?? newName,
+          jurisdiction: source.jurisdiction,
+          region: region.id,
+          clonedFrom: source.id,
+        },
+        // A point is the instance as the fleet served it: exempt from the upload schema check.
+        async (url) => (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion,
+        // A refused import leaves no failed row: the name stays free.
+        { dropOnRefusal: () => true },
+      );
+      await host.provisioner.refreshMetrics(newName);
+      return { mode: 'new-instance', instance: host.catalog.require(newName), point: pointOf(manifest, manifest) };
+    } finally {
+      removeDatabaseFiles(staged);
+    }
+  }
+
+  async #restoreInPlace(instance: InstanceInfo, manifest: PointManifest): Promise<RestoreResult> {
+    const host = this.#host;
+    if (instance.state !== 'ready') {
+      throw new SiloError('INVALID_STATE', `Instance "${instance.name}" is ${instance.state}; restore it in place once it is ready, or restore it as a new instance.`);
+    }
+    const support = host.engine.backups;
+    if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups.`);
+    const lease = `restore:${instance.id}`;
+    // Each restore is its own lease owner: the fleet's name alone would let two restores of the
+    // same instance in one process both take the lease (a holder may renew it).
+    const owner = `${this.#owner}/restore-${randomBytes(4).toString('hex')}`;
+    if (!host.catalog.backups.acquireLease(lease, owner, RESTORE_LEASE_MS, host.clock())) {
+      throw new SiloError('INVALID_STATE', `Another restore of "${instance.name}" is running; try again when it is done.`);
+    }
+    let staged: string | undefined;
+    try {
+      const store = this.#stores.forInstance(instance);
+      staged = stagingFile(host.regions, instance.region, `${instance.name}.restore.db`);
+      await rebuildPoint(store, instanceBase(instance.id), manifest, staged);
+      if (manifest.schemaVersion > host.schema.latestVersion) {
+        throw new SiloError('INVALID_STATE', `Backup point ${manifest.id} is at schema version ${manifest.schemaVersion}, newer than this code's ${host.schema.latestVersion}; upgrade Silo first.`);
+      }
+      const { to } = migrateFile(staged, host.schema);
+      // The state being replaced becomes a point of its own: the undo.
+      const undo = await this.#taker.take(instance, 'undo');
+      failpoint('restore:before-swap');
+      await support.replaceContent(instance.dbUrl, staged);
+      host.handles.invalidate(instance.id);
+      host.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to, sizeBytes: await host.engine.sizeOf(instance.dbUrl) }]);
+      await host.provisioner.refreshMetrics(instance.name);
+      // The files changed: the next cycle stores the restored state as the newest point.
+      host.catalog.backups.invalidateToken(instance.id);
+      return {
+        mode: 'in-place',
+        instance: host.catalog.require(instance.name),
+        point: pointOf(manifest, manifest),
+        undoPoint: pointOf(undo.manifest, undo.manifest),
+      };
+    } finally {
+      if (staged) removeDatabaseFiles(staged);
+      host.catalog.backups.releaseLease(lease, owner);
+    }
+  }
 }
 
 /**
  * The catalog as it was at `at`, written to `destPath` (for disaster recovery: stop Silo,
  * remove catalog.db and its -wal and -shm files, then put the file in place of catalog.db).
- * The file appears whole and checked, or not at all; an existing file is never replaced.
- */
-/**
- * The catalog as it was at `at`, from its backup location alone: nothing here reads the live
- * catalog, which may be the very thing that was lost or damaged.
+ * The file appears whole and checked, or not at all; an existing file is never replaced. It
+ * comes from the backup location alone: nothing here reads the live catalog, which may be the
+ * very thing that was lost or damaged.
  */
 export async function restoreCatalog(store: BackupStore, at: Date | number, destPath: string): Promise<BackupPoint> {
   const time = toTime(at);
@@ -95,75 +186,3 @@ export async function restoreCatalog(store: BackupStore, at: Date | number, dest
   });
 }
 
-async function restoreAsNew(ctx: BackupContext, source: InstanceInfo, manifest: PointManifest, newName: string, regionId: string | undefined): Promise<RestoreResult> {
-  const { host } = ctx;
-  validateName(newName);
-  const region = host.regions.get(regionId ?? source.region);
-  assertSameJurisdiction(region, source.jurisdiction, 'restored');
-  const store = ctx.stores.forInstance(source);
-  const staged = stagingFile(ctx, region.id, `${newName}.restore.db`);
-  try {
-    await rebuildPoint(store, instanceBase(source.id), manifest, staged);
-    await host.provisioner.provision(
-      {
-        name: newName,
-        displayName: derivedDisplayName(`${source.displayName} (${new Date(manifest.takenAt).toISOString()})`) ?? newName,
-        jurisdiction: source.jurisdiction,
-        region: region.id,
-        clonedFrom: source.id,
-      },
-      // A point is the instance as the fleet served it: exempt from the upload schema check.
-      async (url) => (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion,
-      // A refused import leaves no failed row: the name stays free.
-      { dropOnRefusal: () => true },
-    );
-    await host.provisioner.refreshMetrics(newName);
-    return { mode: 'new-instance', instance: host.catalog.require(newName), point: pointOf(manifest, manifest) };
-  } finally {
-    removeDatabaseFiles(staged);
-  }
-}
-
-async function restoreInPlace(ctx: BackupContext, instance: InstanceInfo, manifest: PointManifest): Promise<RestoreResult> {
-  const { host } = ctx;
-  if (instance.state !== 'ready') {
-    throw new SiloError('INVALID_STATE', `Instance "${instance.name}" is ${instance.state}; restore it in place once it is ready, or restore it as a new instance.`);
-  }
-  const support = host.engine.backups;
-  if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups.`);
-  const lease = `restore:${instance.id}`;
-  // Each restore is its own lease owner: the fleet's name alone would let two restores of the
-  // same instance in one process both take the lease (a holder may renew it).
-  const owner = `${ctx.owner}/restore-${randomBytes(4).toString('hex')}`;
-  if (!host.catalog.backups.acquireLease(lease, owner, RESTORE_LEASE_MS, host.clock())) {
-    throw new SiloError('INVALID_STATE', `Another restore of "${instance.name}" is running; try again when it is done.`);
-  }
-  let staged: string | undefined;
-  try {
-    const store = ctx.stores.forInstance(instance);
-    staged = stagingFile(ctx, instance.region, `${instance.name}.restore.db`);
-    await rebuildPoint(store, instanceBase(instance.id), manifest, staged);
-    if (manifest.schemaVersion > host.schema.latestVersion) {
-      throw new SiloError('INVALID_STATE', `Backup point ${manifest.id} is at schema version ${manifest.schemaVersion}, newer than this code's ${host.schema.latestVersion}; upgrade Silo first.`);
-    }
-    const { to } = migrateFile(staged, host.schema);
-    // The state being replaced becomes a point of its own: the undo.
-    const undo = await takeInstancePoint(ctx, instance, 'undo');
-    failpoint('restore:before-swap');
-    await support.replaceContent(instance.dbUrl, staged);
-    host.handles.invalidate(instance.id);
-    host.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to, sizeBytes: await host.engine.sizeOf(instance.dbUrl) }]);
-    await host.provisioner.refreshMetrics(instance.name);
-    // The files changed: the next cycle stores the restored state as the newest point.
-    host.catalog.backups.invalidateToken(instance.id);
-    return {
-      mode: 'in-place',
-      instance: host.catalog.require(instance.name),
-      point: pointOf(manifest, manifest),
-      undoPoint: pointOf(undo.manifest, undo.manifest),
-    };
-  } finally {
-    if (staged) removeDatabaseFiles(staged);
-    host.catalog.backups.releaseLease(lease, owner);
-  }
-}

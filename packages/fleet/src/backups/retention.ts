@@ -1,11 +1,13 @@
 import path from 'node:path';
 import type { InstanceInfo, PurgeIntent } from '../catalog/catalog';
 import { SiloError, errorMessage } from '../errors';
-import { atLocation, type BackupContext } from './backup-context';
+import { atLocation, type BackupHost } from './backup-context';
 import type { RetentionPolicy } from './backup-config';
 import type { ActorOption, RetentionReport } from './backup-types';
 import { CATALOG_BASE, instanceBase, listPoints, pointKey, type PointRef } from './points';
+import { ChunkCollector } from './chunk-collector';
 import { FolderStore, type BackupStore } from './store';
+import type { BackupStores } from './stores';
 
 const DAY = 24 * 60 * 60 * 1_000;
 const PURGED_MARKER = 'purged.json';
@@ -46,81 +48,121 @@ export function catalogPointsToDrop(points: readonly PointRef[], now: number, po
 }
 
 /**
- * Thins points by the retention policy, removes chunks no point references, removes the
- * backups of instances purged longer ago than `purgeAfterDays`, and sweeps temp leftovers.
- * One instance whose backups cannot be read does not stop the others (a purged instance's
- * removal must not wait on a neighbour); every failure is recorded in the audit log, the run
- * then throws, and the next run retries.
+ * What happens to points over time: thinning by the retention policy, collecting chunks no
+ * point references, and the removal of purged instances' backups (markers written by purges).
  */
-export async function applyRetention(ctx: BackupContext, options: ActorOption): Promise<RetentionReport> {
-  const { host } = ctx;
-  const actor = options.actor ?? 'retention';
-  const tally = { pointsRemoved: 0, chunksRemoved: 0, leftoversRemoved: 0, instancesRemoved: [] as string[] };
-  const failures: string[] = [];
-  try {
-    const now = host.clock();
-    const policy = host.settings.backups.retention;
-    const thin = async (store: BackupStore, base: string, choose = pointsToDrop): Promise<void> => {
-      const drop = choose(await listPoints(store, base), now, policy);
-      if (drop.length > 0) {
-        await store.delete(drop.map((point) => pointKey(base, point.id)));
-        tally.pointsRemoved += drop.length;
-      }
-      if (drop.length > 0 || ctx.chunks.hasNoted(store, base)) tally.chunksRemoved += await ctx.chunks.collect(store, base, now);
-    };
-    // Each part on its own: one that fails is reported, and the others still run.
-    const attempt = async (where: string, work: () => Promise<void>): Promise<void> => {
-      try {
-        await work();
-      } catch (error) {
-        failures.push(`${where}: ${errorMessage(error)}`);
-      }
-    };
-    for (const store of ctx.stores.regional()) {
-      await attempt(store.description, async () => {
-        tally.leftoversRemoved += await store.sweepLeftovers('');
-        for (const instanceId of await store.children('instances/')) {
-          const base = instanceBase(instanceId);
-          await attempt(`${store.description}/${base}`, async () => {
-            const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
-            if (removed === undefined) return thin(store, base);
-            ctx.chunks.forget(store, base);
-            tally.instancesRemoved.push(removed);
-          });
-        }
-      });
-    }
-    const catalogStore = ctx.stores.catalog();
-    await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE, catalogPointsToDrop));
-    // Snapshots of the catalog a killed process was staging.
-    const staging = new FolderStore(path.join(host.settings.dataDir, 'staging'));
-    await attempt(staging.description, async () => {
-      tally.leftoversRemoved += await staging.sweepLeftovers('');
-    });
-  } catch (error) {
-    failures.push(errorMessage(error));
-  }
-  const report = reportOf(tally);
-  if (failures.length > 0) {
-    const error = new SiloError('BACKUP_FAILED', `Backup retention could not finish ${failures.length} part(s); they are retried next run: ${failures.slice(0, 3).join('; ')}`, {
-      details: { failures: failures.slice(0, 20) },
-    });
-    // The scheduler retries on its next tick; without this line nobody would know it failed.
-    host.audit.record({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
-    throw error;
-  }
-  if (report.pointsRemoved > 0 || report.instancesRemoved.length > 0) {
-    await host.audit.run('backup-retention', null, { actor }, { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) }, async () => report);
-  }
-  return report;
-}
+export class Retention {
+  readonly #host: BackupHost;
+  readonly #stores: BackupStores;
+  /** Collection of unreferenced chunks (it remembers between runs). */
+  readonly #chunks = new ChunkCollector();
 
-/** Where a purge must leave its marker: the instance's region's location, and every other one a point of it was written to. */
-export function purgeLocations(ctx: BackupContext, instance: Pick<InstanceInfo, 'id' | 'region'>): string[] {
-  const locations = new Set(ctx.host.catalog.backups.locationsOf(instance.id));
-  const regional = ctx.stores.describeRegional(instance.region);
-  if (regional !== undefined) locations.add(regional);
-  return [...locations].sort();
+  constructor(host: BackupHost, stores: BackupStores) {
+    this.#host = host;
+    this.#stores = stores;
+  }
+
+  /**
+   * Thins points by the retention policy, removes chunks no point references, removes the
+   * backups of instances purged longer ago than `purgeAfterDays`, and sweeps temp leftovers.
+   * One instance whose backups cannot be read does not stop the others (a purged instance's
+   * removal must not wait on a neighbour); every failure is recorded in the audit log, the run
+   * then throws, and the next run retries.
+   */
+  async apply(options: ActorOption): Promise<RetentionReport> {
+    const host = this.#host;
+    const actor = options.actor ?? 'retention';
+    const tally = { pointsRemoved: 0, chunksRemoved: 0, leftoversRemoved: 0, instancesRemoved: [] as string[] };
+    const failures: string[] = [];
+    try {
+      const now = host.clock();
+      const policy = host.settings.backups.retention;
+      const thin = async (store: BackupStore, base: string, choose = pointsToDrop): Promise<void> => {
+        const drop = choose(await listPoints(store, base), now, policy);
+        if (drop.length > 0) {
+          await store.delete(drop.map((point) => pointKey(base, point.id)));
+          tally.pointsRemoved += drop.length;
+        }
+        if (drop.length > 0 || this.#chunks.hasNoted(store, base)) tally.chunksRemoved += await this.#chunks.collect(store, base, now);
+      };
+      // Each part on its own: one that fails is reported, and the others still run.
+      const attempt = async (where: string, work: () => Promise<void>): Promise<void> => {
+        try {
+          await work();
+        } catch (error) {
+          failures.push(`${where}: ${errorMessage(error)}`);
+        }
+      };
+      for (const store of this.#stores.regional()) {
+        await attempt(store.description, async () => {
+          tally.leftoversRemoved += await store.sweepLeftovers('');
+          for (const instanceId of await store.children('instances/')) {
+            const base = instanceBase(instanceId);
+            await attempt(`${store.description}/${base}`, async () => {
+              const removed = await removeIfPurgedLongAgo(store, base, now - policy.purgeAfterMs);
+              if (removed === undefined) return thin(store, base);
+              this.#chunks.forget(store, base);
+              tally.instancesRemoved.push(removed);
+            });
+          }
+        });
+      }
+      const catalogStore = this.#stores.catalog();
+      await attempt(catalogStore.description, () => thin(catalogStore, CATALOG_BASE, catalogPointsToDrop));
+      // Snapshots of the catalog a killed process was staging.
+      const staging = new FolderStore(path.join(host.settings.dataDir, 'staging'));
+      await attempt(staging.description, async () => {
+        tally.leftoversRemoved += await staging.sweepLeftovers('');
+      });
+    } catch (error) {
+      failures.push(errorMessage(error));
+    }
+    const report = reportOf(tally);
+    if (failures.length > 0) {
+      const error = new SiloError('BACKUP_FAILED', `Backup retention could not finish ${failures.length} part(s); they are retried next run: ${failures.slice(0, 3).join('; ')}`, {
+        details: { failures: failures.slice(0, 20) },
+      });
+      // The scheduler retries on its next tick; without this line nobody would know it failed.
+      host.audit.record({ actor, operation: 'backup-retention', instance: null, outcome: 'error', error: error.message, detail: { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) } });
+      throw error;
+    }
+    if (report.pointsRemoved > 0 || report.instancesRemoved.length > 0) {
+      await host.audit.run('backup-retention', null, { actor }, { ...report, instancesRemoved: report.instancesRemoved.slice(0, 50) }, async () => report);
+    }
+    return report;
+  }
+
+  /** Where a purge must leave its marker: the instance's region's location, and every other one a point of it was written to. */
+  purgeLocations(instance: Pick<InstanceInfo, 'id' | 'region'>): string[] {
+    const locations = new Set(this.#host.catalog.backups.locationsOf(instance.id));
+    const regional = this.#stores.describeRegional(instance.region);
+    if (regional !== undefined) locations.add(regional);
+    return [...locations].sort();
+  }
+
+  /**
+   * A purge's backup step: marks the instance's backups in every location of the intent for
+   * removal after `purgeAfterDays`. The marker lives in the location itself, so the removal
+   * happens even if the catalog is lost. It is written even when nothing is stored yet: a backup
+   * taken before the purge may still be on its way, and whatever it stores lands under the
+   * marker. A marker already there is kept (a resumed purge does not restart the clock). The
+   * catalog's verification history of the name goes too, so a new instance of that name starts
+   * with none. A location that cannot be written fails the step (BACKUP_FAILED).
+   */
+  async markPurged(intent: PurgeIntent): Promise<MarkReport> {
+    const report: MarkReport = { marked: [], unreachable: [] };
+    for (const location of intent.locations) {
+      const store = this.#stores.forLocation(location, intent.jurisdiction);
+      if (!store) {
+        report.unreachable.push(location);
+        continue;
+      }
+      await writeMarker(store, intent.instanceId, { name: intent.name, purgedAt: this.#host.clock() });
+      report.marked.push(location);
+    }
+    this.#host.catalog.backups.forgetVerifications(intent.name);
+    return report;
+  }
 }
 
 export interface MarkReport {
@@ -128,30 +170,6 @@ export interface MarkReport {
   readonly marked: string[];
   /** Recorded locations that are no longer configured: out of Silo's reach (the backups overview names them). */
   readonly unreachable: string[];
-}
-
-/**
- * A purge's backup step: marks the instance's backups in every location of the intent for
- * removal after `purgeAfterDays`. The marker lives in the location itself, so the removal
- * happens even if the catalog is lost. It is written even when nothing is stored yet: a backup
- * taken before the purge may still be on its way, and whatever it stores lands under the
- * marker. A marker already there is kept (a resumed purge does not restart the clock). The
- * catalog's verification history of the name goes too, so a new instance of that name starts
- * with none. A location that cannot be written fails the step (BACKUP_FAILED).
- */
-export async function markPurgedIn(ctx: BackupContext, intent: PurgeIntent): Promise<MarkReport> {
-  const report: MarkReport = { marked: [], unreachable: [] };
-  for (const location of intent.locations) {
-    const store = ctx.stores.forLocation(location, intent.jurisdiction);
-    if (!store) {
-      report.unreachable.push(location);
-      continue;
-    }
-    await writeMarker(store, intent.instanceId, { name: intent.name, purgedAt: ctx.host.clock() });
-    report.marked.push(location);
-  }
-  ctx.host.catalog.backups.forgetVerifications(intent.name);
-  return report;
 }
 
 /** Writes `instances/<id>/purged.json` unless one is there already; true when it wrote one. */

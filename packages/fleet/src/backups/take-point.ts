@@ -2,10 +2,11 @@ import path from 'node:path';
 import { removeDatabaseFiles, tempSibling } from '../files';
 import { changeToken as changeTokenOf, consistentCopy } from '../sqlite-files';
 import { SiloError } from '../errors';
-import { atLocation, stagingFile, type BackedUpInstance, type BackupContext } from './backup-context';
+import { atLocation, stagingFile, type BackedUpInstance, type BackupHost } from './backup-context';
 import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type PointManifest, type PointReason } from './points';
 import { readFacts } from './snapshot-file';
 import { makePrivateDir } from '../permissions';
+import type { BackupStores } from './stores';
 
 /**
  * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
@@ -13,58 +14,74 @@ import { makePrivateDir } from '../permissions';
  */
 const CATALOG_MIN_INTERVAL_MS = 60_000;
 
-/** Snapshots the instance under its write lock and stores it as a new point. */
-export async function takeInstancePoint(
-  ctx: BackupContext,
-  instance: BackedUpInstance,
-  reason: PointReason,
-): Promise<{ manifest: PointManifest; changeToken: string; location: string }> {
-  const { host } = ctx;
-  const support = host.engine.backups;
-  if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups; Silo does not back its databases up.`);
-  const store = ctx.stores.forInstance(instance);
-  const base = instanceBase(instance.id);
-  const staged = stagingFile(ctx, instance.region, `${instance.name}.backup.db`);
-  try {
-    return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
-      // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
-      const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
-      const facts = readFacts(staged);
-      const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
-      // Unreadable or gone: every chunk is written again, which costs space, never correctness.
-      const previous = lastPointId ? await readManifest(store, base, lastPointId).catch(() => undefined) : undefined;
-      const manifest = await writePoint({
-        store,
-        base,
-        file: staged,
-        subject: { kind: 'instance', instanceId: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region },
-        takenAt,
-        reason,
-        schemaVersion: facts.schemaVersion,
-        tables: facts.tables,
-        knownChunks: new Set(previous?.chunks ?? []),
+/** A point just taken, and where it went. */
+export interface TakenPoint {
+  readonly manifest: PointManifest;
+  readonly changeToken: string;
+  readonly location: string;
+}
+
+/** Takes points of instances: the scheduler's, `backup now`'s, and a restore's undo point. */
+export class PointTaker {
+  readonly #host: BackupHost;
+  readonly #stores: BackupStores;
+
+  constructor(host: BackupHost, stores: BackupStores) {
+    this.#host = host;
+    this.#stores = stores;
+  }
+
+  /** Snapshots the instance under its write lock and stores it as a new point. */
+  async take(instance: BackedUpInstance, reason: PointReason): Promise<TakenPoint> {
+    const host = this.#host;
+    const support = host.engine.backups;
+    if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups; Silo does not back its databases up.`);
+    const store = this.#stores.forInstance(instance);
+    const base = instanceBase(instance.id);
+    const staged = stagingFile(host.regions, instance.region, `${instance.name}.backup.db`);
+    try {
+      return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
+        // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
+        const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
+        const facts = readFacts(staged);
+        const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
+        // Unreadable or gone: every chunk is written again, which costs space, never correctness.
+        const previous = lastPointId ? await readManifest(store, base, lastPointId).catch(() => undefined) : undefined;
+        const manifest = await writePoint({
+          store,
+          base,
+          file: staged,
+          subject: { kind: 'instance', instanceId: instance.id, name: instance.name, jurisdiction: instance.jurisdiction, region: instance.region },
+          takenAt,
+          reason,
+          schemaVersion: facts.schemaVersion,
+          tables: facts.tables,
+          knownChunks: new Set(previous?.chunks ?? []),
+        });
+        return { manifest, changeToken, location: store.description };
       });
-      return { manifest, changeToken, location: store.description };
-    });
-  } finally {
-    removeDatabaseFiles(staged);
+    } finally {
+      removeDatabaseFiles(staged);
+    }
   }
 }
 
 /** Backs the catalog up when its file changed and the last catalog point is old enough. */
 export class CatalogBackup {
-  readonly #ctx: BackupContext;
+  readonly #host: BackupHost;
+  readonly #stores: BackupStores;
   /** The catalog file's change token at its last point (this process only). */
   #token: string | undefined;
   #backedUpAt = Number.NEGATIVE_INFINITY;
 
-  constructor(ctx: BackupContext) {
-    this.#ctx = ctx;
+  constructor(host: BackupHost, stores: BackupStores) {
+    this.#host = host;
+    this.#stores = stores;
   }
 
   /** true when a point was taken. */
   async takeIfChanged(): Promise<boolean> {
-    const { host } = this.#ctx;
+    const host = this.#host;
     const file = host.catalog.file;
     // A catalog on Turso has no file here: Turso keeps its history (point-in-time branches).
     if (file === undefined) return false;
@@ -74,7 +91,7 @@ export class CatalogBackup {
     const stagingDir = path.join(host.settings.dataDir, 'staging');
     makePrivateDir(stagingDir);
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
-    const store = this.#ctx.stores.catalog();
+    const store = this.#stores.catalog();
     try {
       const { changeToken, takenAt } = await consistentCopy(file, staged, host.clock);
       const facts = readFacts(staged);

@@ -15,7 +15,7 @@ import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, makePrivateDir } from '../permissions';
 import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
 import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
-import { abandonedTempsIn, listDir, stagingDirOf, stagingLeftovers } from './staging';
+import { abandonedTempsIn, listDir, stagingLeftovers } from '../staging';
 
 export interface LocalEngineOptions {
   /** Where migrated template databases are kept (schema only, no tenant data). */
@@ -262,10 +262,6 @@ export class LocalEngine implements Engine {
 
   async removeLeftover(leftover: string): Promise<void> {
     rmSync(leftover, { force: true });
-  }
-
-  stagingDir(region: Region): string {
-    return stagingDirOf(region);
   }
 
   async close(): Promise<void> {

@@ -167,10 +167,6 @@ export class RoutingEngine implements Engine {
     return (this.#leftoverOwners.get(leftover) ?? this.#primary).removeLeftover(leftover);
   }
 
-  stagingDir(region: Region): string {
-    return this.#primary.stagingDir(region);
-  }
-
   async close(): Promise<void> {
     await Promise.all([this.#primary.close(), this.#secondary?.close()]);
   }

@@ -6,7 +6,7 @@ import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSou
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
-import { stagingDirOf, stagingLeftovers } from './staging';
+import { stagingDirOf, stagingLeftovers } from '../staging';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
@@ -139,7 +139,8 @@ export class TursoEngine implements Engine {
   async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
-    const staging = this.stagingDir(this.#regionOfGroup(location.group));
+    // Staged on this machine, in a folder of a region of the instance's jurisdiction.
+    const staging = stagingDirOf(this.#regionOfGroup(location.group));
     makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
@@ -355,11 +356,6 @@ export class TursoEngine implements Engine {
       return;
     }
     rmSync(leftover, { force: true });
-  }
-
-  /** Exports and imports are staged on this machine, in a folder of a region of the instance's jurisdiction. */
-  stagingDir(region: Region): string {
-    return stagingDirOf(region);
   }
 
   async close(): Promise<void> {

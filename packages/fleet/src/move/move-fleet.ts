@@ -6,6 +6,7 @@ import { mapUnordered } from '../concurrency';
 import type { Region } from '../config';
 import type { Engine, TenantConnection } from '../engine';
 import { removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
+import { stagingDirOf } from '../staging';
 import { LocalEngine, RoutingEngine } from '../engines/open-engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { failpoint } from '../failpoints';
@@ -228,7 +229,7 @@ async function moveInstance(context: MoveContext, engines: Engines, instance: In
   }
   context.handles.invalidate(instance.id);
   const region = context.regions.get(instance.region);
-  const staged = tempSibling(path.join(local.stagingDir(region), stagedName(instance.name)));
+  const staged = tempSibling(path.join(stagingDirOf(region), stagedName(instance.name)));
   let uploaded = false;
   try {
     await withConnection(local, instance.dbUrl, seal);
@@ -287,7 +288,7 @@ export async function rollBackMove(engine: Engine, instance: InstanceInfo, regio
   // A file that is gone has no seal; doctor --scan then reports the instance as missing.
   if (await engine.exists(instance.dbUrl)) await withConnection(engine, instance.dbUrl, unseal);
   // The dead mover's snapshot: the lease was its, so every staged copy of this move is.
-  if (region) removeWithTemps(path.join((router?.engineOfKind(instance.engine) ?? engine).stagingDir(region), stagedName(instance.name)));
+  if (region) removeWithTemps(path.join(stagingDirOf(region), stagedName(instance.name)));
 }
 
 /** Where a move stages an instance's snapshot (as a temp sibling of this name). */

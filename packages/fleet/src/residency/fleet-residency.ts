@@ -1,13 +1,15 @@
+import type { AuditLog } from '../audit-log';
 import type { Catalog } from '../catalog/catalog';
 import type { FleetSettings } from '../config';
 import { SecretScrubber, TursoPlatform } from '../engines/turso-shared';
 import { buildResidency, type ResidencyHost, type ResidencyListing, type ResidencyOptions } from './residency';
 import { residencyReportFile, writeResidencyReport, type ResidencyReportFile, type WrittenReport } from './report';
 
-/** What the fleet lends the residency listing: its settings and catalog, read only. */
+/** What the fleet lends the residency listing: its settings and catalog, read only, and its audit log for the reports. */
 export interface ResidencyParts {
   readonly settings: FleetSettings;
   readonly catalog: Catalog;
+  readonly audit: AuditLog;
 }
 
 function hostOf(parts: ResidencyParts): ResidencyHost {
@@ -58,7 +60,7 @@ export async function residencyDocument(parts: ResidencyParts, options: Residenc
 }
 
 function auditReport(parts: ResidencyParts, listing: ResidencyListing, sha256: string, options: ResidencyOptions & { actor: string }, file: string | null): void {
-  parts.catalog.audits.append({
+  parts.audit.record({
     actor: options.actor,
     operation: 'residency-report',
     instance: options.instance ?? null,

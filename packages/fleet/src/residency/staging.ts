@@ -1,9 +1,9 @@
 import path from 'node:path';
-import type { Engine } from '../engine';
 import { tempSibling } from '../files';
 import { validateName } from '../names';
 import { makePrivateDir } from '../permissions';
 import type { Regions } from '../regions';
+import { stagingDirOf } from '../staging';
 
 /** Where a file arriving from outside (an upload) is staged before the fleet imports it. */
 export interface UploadPlacement {
@@ -22,9 +22,9 @@ export interface UploadPlacement {
  * (UNKNOWN_JURISDICTION, UNKNOWN_REGION, JURISDICTION_VIOLATION). The temp name carries this
  * process's token: if the process dies, `silo doctor` removes it as a leftover.
  */
-export function uploadStagingFile(fleet: { readonly regions: Regions; readonly engine: Engine }, placement: UploadPlacement): string {
+export function uploadStagingFile(fleet: { readonly regions: Regions }, placement: UploadPlacement): string {
   const region = fleet.regions.place(placement.jurisdiction, placement.region ? placement.region : undefined);
-  const dir = fleet.engine.stagingDir(region);
+  const dir = stagingDirOf(region);
   makePrivateDir(dir);
   return tempSibling(path.join(dir, `${labelOf(placement.name)}.upload.db`));
 }

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
-import { isAbandonedTemp } from '../files';
-import type { Region } from '../regions';
+import { isAbandonedTemp } from './files';
+import type { Region } from './regions';
 
 /**
  * Staging and leftover scanning, the same for every engine: whichever engine serves a region,
