@@ -12,6 +12,6 @@ const workspacePackages = /^@silo\//;
 export default defineConfig({
   plugins: [reactRouter()],
   environments: { ssr: { build: { rolldownOptions: { external: workspacePackages } } } },
-  ssr: { external: ['@silo/fleet', '@silo/todo-schema', '@silo/web'] },
+  ssr: { external: ['@silo/fleet', '@silo/web'] },
   server: { host: '127.0.0.1' },
 });
