@@ -57,10 +57,11 @@ export async function fleetSettings(ctx: CliContext, command: Command): Promise<
 export async function withFleet<T>(
   ctx: CliContext,
   command: Command,
-  work: (fleet: Fleet) => Promise<T> | T,
+  work: (fleet: Fleet, config: LoadedSiloConfig) => Promise<T> | T,
   options: OpenOptions = {},
 ): Promise<T> {
-  const settings = (await loadConfig(ctx, command)).fleet;
+  const config = await loadConfig(ctx, command);
+  const settings = config.fleet;
   let fleet: Fleet;
   try {
     fleet = await openFleet({
@@ -82,7 +83,7 @@ export async function withFleet<T>(
     throw error;
   }
   try {
-    return await work(fleet);
+    return await work(fleet, config);
   } finally {
     await fleet.close();
   }
