@@ -1,9 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { LocalEngine, defineTenantSchema, openFleet, type Fleet, type FleetSettingsInput } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
+import { LocalEngine, defineTenantSchema, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput } from '@silo/fleet';
+
+/** The TODO app's tenant schema, from the demo's config at the repository root (the environment left out). */
+export const todoSchema = (await loadSiloConfig({ path: fileURLToPath(new URL('../silo.config.ts', import.meta.url)), env: {} })).fleet.schema;
 
 /** The TODO app's schema plus the benchmark's migration: a column and an index. */
 export const benchSchemaV2 = defineTenantSchema({

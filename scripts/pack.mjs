@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const out = path.join(root, 'dist-packages');
 
 /** In dependency order: each build's declarations read the ones before it from source. */
-export const PUBLISHED = ['@silo/fleet', '@silo/web', '@silo/todo-schema', '@silo/react-router', '@silo/cli', '@silo/admin'];
+export const PUBLISHED = ['@silo/fleet', '@silo/web', '@silo/react-router', '@silo/cli', '@silo/admin'];
 
 /** @param {string[]} args */
 function run(args) {

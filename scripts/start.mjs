@@ -12,13 +12,22 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 process.umask(0o077);
 // Workspace scripts run in their own folder: pin the data folder to an absolute path first.
 process.env['SILO_DATA_DIR'] = path.resolve(process.env['SILO_DATA_DIR'] ?? 'data');
+// The apps find the demo's silo.config.ts by searching up from their folders; a config named
+// here is pinned too.
+if (process.env['SILO_CONFIG']) process.env['SILO_CONFIG'] = path.resolve(process.env['SILO_CONFIG']);
 const silo = path.join(root, 'packages/cli/bin/silo.mjs');
 
 /** The web apps and where they listen; each is a workspace with `build` and `start` scripts. */
+const todosUrl = `http://${process.env['HOST'] || '127.0.0.1'}:${process.env['PORT'] ?? 3000}`;
 const apps = [
-  { workspace: '@silo/todos', dir: 'apps/todos', url: `http://${process.env['HOST'] || '127.0.0.1'}:${process.env['PORT'] ?? 3000}`, what: 'TODO app' },
+  { workspace: '@silo/todos', dir: 'apps/todos', url: todosUrl, what: 'TODO app' },
   { workspace: '@silo/admin', dir: 'apps/admin', url: `http://${process.env['ADMIN_HOST'] ?? '127.0.0.1'}:${process.env['ADMIN_PORT'] ?? 3001}`, what: 'admin console' },
 ];
+
+// The config's app links say port 3000: follow the TODO app when HOST or PORT moves it.
+if ((process.env['HOST'] || process.env['PORT']) && !process.env['SILO_APP_URL'] && !process.env['TODOS_URL']) {
+  process.env['SILO_APP_URL'] = `${todosUrl}/t/{name}`;
+}
 
 /** @param {string} dir @returns {number} newest modification time below `dir` */
 function newest(dir) {

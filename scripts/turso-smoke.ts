@@ -18,8 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { todoSchema } from '../packages/todo-schema/src/index';
-import { isSiloError, openFleet, resolveTursoSettings, type Fleet, type Region, type TursoSettingsInput } from '../packages/fleet/src/index';
+import { isSiloError, loadSiloConfig, openFleet, resolveTursoSettings, type Fleet, type Region, type TursoSettingsInput } from '../packages/fleet/src/index';
 import { PlatformApi } from '../packages/fleet/src/engines/turso-api';
 import { DEFAULT_TURSO_API_URL } from '../packages/fleet/src/engines/turso-config';
 import { TursoPlatform } from '../packages/fleet/src/engines/turso-platform';
@@ -60,6 +59,8 @@ const settings: TursoSettingsInput = {
 };
 resolveTursoSettings(settings); // a configuration problem stops here, before anything is created
 
+// The TODO demo's tenant schema, from its config at the repository root (the environment left out).
+const todoSchema = (await loadSiloConfig({ path: path.join(import.meta.dirname, '../silo.config.ts'), env: {} })).fleet.schema;
 const verified: string[] = [];
 const failed: string[] = [];
 

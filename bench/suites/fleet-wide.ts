@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { todoSchema } from '@silo/todo-schema';
-import { MIGRATION_SQL, benchFleet, benchSchemaV2, localFile, log, scratch } from '../setup';
+import { MIGRATION_SQL, benchFleet, benchSchemaV2, localFile, log, scratch, todoSchema } from '../setup';
 import { costRow, type BenchRow } from '../report';
 import { figure, repeat, timed } from '../stats';
 

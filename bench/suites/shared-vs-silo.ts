@@ -2,8 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startPostgres } from '../postgres';
-import { todoSchema } from '@silo/todo-schema';
-import { benchFleet, log, scratch } from '../setup';
+import { benchFleet, log, scratch, todoSchema } from '../setup';
 import { throughputRow, type BenchRow } from '../report';
 import { figure, repeat } from '../stats';
 

@@ -5,7 +5,7 @@ import { costRow, type BenchRow } from '../report';
 import { figure } from '../stats';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BUILT = ['@silo/fleet', '@silo/web', '@silo/todo-schema', '@silo/cli'];
+const BUILT = ['@silo/fleet', '@silo/web', '@silo/cli'];
 
 /**
  * `silo --version` as a user runs it: the built JavaScript (what the tarball ships), without

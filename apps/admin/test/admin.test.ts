@@ -2,9 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import routes from '../app/routes';
-import { Client, allPaths, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, allPaths, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -19,7 +18,7 @@ describe('admin console over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (let i = 1; i <= 24; i++) {
       await fleet.create(`t${String(i).padStart(2, '0')}`, { jurisdiction: i % 2 ? 'eu' : 'us', actor: 'seed' });
     }

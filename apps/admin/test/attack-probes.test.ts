@@ -7,8 +7,7 @@ import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'attack-probes-password-1';
@@ -28,7 +27,7 @@ describe('admin console attack probes', () => {
   beforeAll(async () => {
     dataDir = tempDataDir();
     work = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.query('acme', "INSERT INTO todos (title, created_at, updated_at) VALUES ('secret', 0, 0)", [], { readOnly: false });
     await fleet.close();

@@ -7,8 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'backups-test-password-123';
@@ -94,7 +93,7 @@ describe('backups in the admin console', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (const name of ['acme', 'hurt', 'spare']) {
       await fleet.create(name, { jurisdiction: 'eu', actor: 'seed' });
       await fleet.query(name, "INSERT INTO todos (title, created_at, updated_at) VALUES ('before', 1, 1)", undefined, { readOnly: false });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it as base } from 'vitest';
 import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'a-very-long-e2e-password';
@@ -18,7 +17,7 @@ describe('admin console in a browser', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (const name of ['alpha', 'bravo', 'charlie']) await fleet.create(name, { jurisdiction: 'eu' });
     await fleet.create('delta', { jurisdiction: 'us' });
     await fleet.close();

@@ -2,8 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { APP_DIR, Client, ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
+import { APP_DIR, Client, ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 import { headerIn, rawRequest } from '@silo/web/raw-http';
 
 /** Issue #13, findings 6 and 10 (1–4), on the admin console's real server. */
@@ -16,7 +15,7 @@ let port: string;
 
 beforeAll(async () => {
   dataDir = tempDataDir();
-  const fleet = await openFleet({ schema: todoSchema, dataDir });
+  const fleet = await openFleet({ schema: await todoSchema(), dataDir });
   await fleet.create('alpha', { jurisdiction: 'eu', actor: 'seed' });
   await fleet.close();
   await ensureBuilt();

@@ -5,10 +5,25 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
+import { loadSiloConfig, openFleet, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** The TODO demo's config at the repository root, which the admin finds from its folder. */
+export const TODO_CONFIG = path.join(APP_DIR, '..', '..', 'silo.config.ts');
+
+let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
+
+/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
+export function todoConfig(): Promise<LoadedSiloConfig> {
+  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
+  return todoConfigLoad;
+}
+
+/** The TODO app's tenant schema, from its config. */
+export async function todoSchema(): Promise<TenantSchema> {
+  return (await todoConfig()).fleet.schema;
+}
 const BUILD_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 function newestSource(dir: string): number {
@@ -54,7 +69,7 @@ export function tempDataDir(): string {
  * characters), made by a fleet of its own under `dir`; returns the file's path.
  */
 export async function todoExport(dir: string, rows: number, titleLength = 20): Promise<string> {
-  const fleet = await openFleet({ schema: todoSchema, dataDir: mkdtempSync(path.join(dir, 'export-fleet-')) });
+  const fleet = await openFleet({ schema: await todoSchema(), dataDir: mkdtempSync(path.join(dir, 'export-fleet-')) });
   try {
     await fleet.create('exported', { jurisdiction: 'eu', actor: 'seed' });
     for (let done = 0; done < rows; ) {
@@ -133,7 +148,7 @@ export function siloCli(dataDir: string, args: readonly string[]): Promise<{ cod
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_') && key !== 'NODE_OPTIONS' && key !== 'FORCE_COLOR') env[key] = value;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import { formatBytes } from '@silo/fleet/format';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'overview-test-password-123';
@@ -21,13 +20,13 @@ describe('overview page over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (const name of ['eu-1', 'eu-2', 'eu-3']) await fleet.create(name, { jurisdiction: 'eu', actor: 'seed' });
     for (const name of ['us-1', 'us-2']) await fleet.create(name, { jurisdiction: 'us', actor: 'seed' });
     await fleet.delete('us-2', { actor: 'seed' });
     await fleet.close();
     // Activity reported by another process on the same data folder.
-    const other = await openFleet({ schema: todoSchema, dataDir });
+    const other = await openFleet({ schema: await todoSchema(), dataDir });
     other.touch('eu-2');
     await other.flushActivity();
     sizeBytes = other.overview().sizeBytes;

@@ -18,9 +18,8 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import { startFakeS3, type FakeS3 } from '../../../packages/fleet/test/fixtures/fake-s3';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -68,7 +67,7 @@ describe('every byte of every instance stays in its jurisdiction', () => {
       saved[key] = process.env[key];
       process.env[key] = value;
     }
-    fleet = await openFleet({ ...settingsFromEnv(env), schema: todoSchema, actor: 'walk-test' });
+    fleet = await openFleet({ ...settingsFromEnv(env), schema: await todoSchema(), actor: 'walk-test' });
     await ensureBuilt();
     server = await startServer(dataDir, { ...env, ADMIN_PASSWORD: PASSWORD, TMPDIR: serverTmp });
     admin = new Client(server.url);

@@ -9,8 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openFleet, type ResidencyListing, type ResidencyReportFile } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'residency-test-password-123';
@@ -23,7 +22,7 @@ describe('the residency page', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.create('globex', { jurisdiction: 'us', actor: 'seed' });
     await fleet.clone('acme', 'acme-branch', { actor: 'seed' });

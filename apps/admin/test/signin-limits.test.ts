@@ -7,9 +7,8 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openFleet, type Fleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import { hashPassword } from '@silo/web';
-import { Client, ensureBuilt, removeDir, siloCli, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, siloCli, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'signin-limits-password-1';
@@ -50,7 +49,7 @@ function signInFrom(base: string, from: string, email: string, password: string)
 }
 
 async function withFleet<T>(dataDir: string, work: (fleet: Fleet) => T): Promise<T> {
-  const fleet = await openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false });
+  const fleet = await openFleet({ schema: await todoSchema(), dataDir, reconcileOnOpen: false });
   try {
     return work(fleet);
   } finally {
@@ -64,7 +63,7 @@ describe('admin sign-in limits and account control over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     // Admins exist already, so the server creates none from ADMIN_PASSWORD.
     fleet.admins.create(EMAIL, await hashPassword(PASSWORD), 'seed');
     fleet.admins.create(SECOND, await hashPassword(SECOND_PASSWORD), 'seed');

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const PASSWORD = 'ten-thousand-test-password';
 const COUNT = 10_000;
@@ -14,7 +13,7 @@ describe('an operator on a fleet of 10,000 instances', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (let i = 0; i < COUNT; i++) await fleet.create(`customer-${i}`, { jurisdiction: i % 2 ? 'eu' : 'us', actor: 'seed' });
     await fleet.close();
     await ensureBuilt();

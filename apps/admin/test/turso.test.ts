@@ -1,8 +1,7 @@
 import { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -23,7 +22,7 @@ describe('admin console on Turso (stand-in)', () => {
     dataDir = tempDataDir();
     standin = await startJurisdictionStandin(`${dataDir}/standin`);
     env = siloTursoEnv(standin);
-    const fleet = await openFleet({ schema: todoSchema, ...settingsFromEnv({ ...env, SILO_DATA_DIR: dataDir }) });
+    const fleet = await openFleet({ schema: await todoSchema(), ...settingsFromEnv({ ...env, SILO_DATA_DIR: dataDir }) });
     await fleet.create('alpha', { jurisdiction: 'eu' });
     await fleet.create('delta', { jurisdiction: 'us' });
     await fleet.close();

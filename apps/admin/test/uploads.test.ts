@@ -3,9 +3,8 @@ import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import routes from '../app/routes';
-import { Client, allPaths, ensureBuilt, processMemory, removeDir, startServer, tempDataDir, text, todoExport, type AdminServer, type FormPart } from './helpers';
+import { Client, allPaths, ensureBuilt, processMemory, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer, type FormPart } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -56,7 +55,7 @@ describe('admin uploads stream to disk', () => {
     tmp = path.join(work, 'server-tmp');
     mkdirSync(tmp);
     sqliteFile = await todoExport(work, 3);
-    const fleet = await openFleet({ schema: todoSchema, dataDir });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('keep-me', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.close();
     await ensureBuilt();

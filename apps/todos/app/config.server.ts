@@ -3,7 +3,6 @@ import { z } from 'zod';
 
 /** The app's own settings (the fleet reads its SILO_* settings itself). Fails fast on bad values. */
 const envSchema = z.object({
-  SILO_DATA_DIR: z.string().min(1).default('data'),
   /** `auto` marks cookies Secure when the request arrived over https (directly or via a trusted proxy). */
   SILO_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
   /** Where the server listens (server.ts). 0 picks a free port. */
@@ -38,7 +37,6 @@ const envSchema = z.object({
 });
 
 export interface AppConfig {
-  readonly dataDir: string;
   readonly port: number;
   readonly host: string;
   readonly trustProxy: TrustProxy;
@@ -70,7 +68,6 @@ export function appConfig(): AppConfig {
   }
   const env = parsed.data;
   cached = {
-    dataDir: env.SILO_DATA_DIR,
     port: env.PORT,
     host: env.HOST,
     trustProxy: env.SILO_TRUST_PROXY,

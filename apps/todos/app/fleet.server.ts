@@ -1,8 +1,6 @@
-import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
+import { loadSiloConfig, openFleet, type Fleet } from '@silo/fleet';
 import { loadSecret } from '@silo/web';
 import { resourceMiddleware } from '@silo/web/react-router';
-import { appConfig } from './config.server';
 import { fleetContext } from './context.server';
 
 /**
@@ -11,7 +9,8 @@ import { fleetContext } from './context.server';
  */
 interface Runtime {
   fleet: Promise<Fleet>;
-  secret: string;
+  /** Set before `fleet` resolves: it lives in the fleet's data folder, which the config names. */
+  secret: string | undefined;
 }
 
 const RUNTIME = Symbol.for('silo.todos.runtime');
@@ -25,11 +24,7 @@ function store(): Store {
 function runtime(): Runtime {
   const existing = store()[RUNTIME] as Runtime | undefined;
   if (existing) return existing;
-  const settings = settingsFromEnv();
-  const created: Runtime = {
-    fleet: openFleet({ schema: todoSchema, ...settings, actor: 'todos' }),
-    secret: loadSecret(appConfig().dataDir),
-  };
+  const created: Runtime = { fleet: openConfiguredFleet(() => created), secret: undefined };
   store()[RUNTIME] = created;
   const hooks = (store()[SHUTDOWN_HOOKS] ??= []) as (() => Promise<void>)[];
   hooks.push(async () => {
@@ -47,6 +42,20 @@ export function getFleet(): Promise<Fleet> {
 /** Root middleware: every loader, action and middleware below reads the fleet from `fleetContext`. */
 export const fleetMiddleware = resourceMiddleware(fleetContext, getFleet);
 
+/** The CSRF secret; requests reach it only after the root middleware has the fleet. */
 export function serverSecret(): string {
-  return runtime().secret;
+  const { secret } = runtime();
+  if (secret === undefined) throw new Error('The server secret is read before the fleet opened.');
+  return secret;
+}
+
+/**
+ * The app's fleet as silo.config.ts describes it (SILO_CONFIG, else the nearest one from the
+ * working folder up; SILO_* variables override it), the same config the CLI and admin read.
+ */
+async function openConfiguredFleet(current: () => Runtime): Promise<Fleet> {
+  const config = await loadSiloConfig();
+  const fleet = await openFleet({ ...config.fleet, actor: 'todos' });
+  current().secret = loadSecret(fleet.settings.dataDir);
+  return fleet;
 }

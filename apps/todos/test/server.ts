@@ -3,11 +3,26 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
+import { loadSiloConfig, openFleet, settingsFromEnv, type Fleet, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
 import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
-import { todoSchema } from '@silo/todo-schema';
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The TODO demo's config at the repository root, which the server finds from its folder. */
+export const TODO_CONFIG = path.join(APP_DIR, '..', '..', 'silo.config.ts');
+
+let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
+
+/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
+export function todoConfig(): Promise<LoadedSiloConfig> {
+  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
+  return todoConfigLoad;
+}
+
+/** The TODO app's tenant schema, from its config. */
+export async function todoSchema(): Promise<TenantSchema> {
+  return (await todoConfig()).fleet.schema;
+}
 const SERVER_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 export function buildApp(): void {
@@ -108,7 +123,7 @@ export async function startServer(
     output: () => output,
     fleet() {
       // The server's own settings (engine included: SILO_ENGINE=turso reaches the same databases).
-      fleet ??= openFleet({ schema: todoSchema, ...settingsFromEnv(childEnv), dataDir, reconcileOnOpen: false, actor: 'test' });
+      fleet ??= todoSchema().then((schema) => openFleet({ schema, ...settingsFromEnv(childEnv), dataDir, reconcileOnOpen: false, actor: 'test' }));
       return fleet;
     },
     async stop() {

@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFleet, type Fleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createFields, get, post } from './http';
-import { startServer, type TestServer } from './server';
+import { startServer, todoSchema, type TestServer } from './server';
 
 const TRIALS = Number(process.env['SILO_SIGNUP_KILL_TRIALS'] ?? 8);
 /** Sign-ups in flight at once: several are usually mid-create when the kill lands. */
@@ -66,7 +65,7 @@ describe('the TODO server killed during sign-ups', () => {
       // The first request opens the fleet, which reconciles what the last kill left.
       expect((await get(base, '/')).status).toBe(200);
 
-      const fleet = await openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false, actor: 'test' });
+      const fleet = await openFleet({ schema: await todoSchema(), dataDir, reconcileOnOpen: false, actor: 'test' });
       try {
         expect(fleet.list({ state: 'provisioning' }).total, `after kill ${trial}`).toBe(0);
         for (const instance of fleet.list({ state: ['ready', 'failed'], limit: 1_000 }).items) {

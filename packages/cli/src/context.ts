@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isSiloError, openFleet, settingsFromEnv, type Fleet, type FleetSettingsInput } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
+import { isSiloError, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput, type LoadedSiloConfig } from '@silo/fleet';
 import { CliFailure, EXIT, type ExitCode } from './errors';
 import type { Output } from './output';
 import type { Prompt } from './confirm';
@@ -11,6 +10,8 @@ export interface CliContext {
   readonly output: Output;
   readonly prompt: Prompt;
   readonly env: NodeJS.ProcessEnv;
+  /** Where the search for silo.config.* starts and relative paths are resolved. */
+  readonly cwd: string;
   /** Named in the audit log for every operation: `cli:<os username>`. */
   readonly actor: string;
   /** Set by commands that finish but report failures (exit code 1). */
@@ -19,6 +20,7 @@ export interface CliContext {
 
 export interface GlobalOptions {
   dataDir?: string;
+  config?: string;
 }
 
 export interface OpenOptions {
@@ -31,29 +33,39 @@ export interface OpenOptions {
   checkPermissionsOnOpen?: boolean;
 }
 
-export function createContext(output: Output, prompt: Prompt, env: NodeJS.ProcessEnv, actor: string): CliContext {
-  return { output, prompt, env, actor, exitCode: EXIT.ok };
+export function createContext(output: Output, prompt: Prompt, env: NodeJS.ProcessEnv, actor: string, cwd: string = process.cwd()): CliContext {
+  return { output, prompt, env, cwd, actor, exitCode: EXIT.ok };
 }
 
-/** The fleet's settings: SILO_* variables, with `--data-dir` winning. */
-export function fleetSettings(ctx: CliContext, command: Command): FleetSettingsInput {
-  const { dataDir } = command.optsWithGlobals<GlobalOptions>();
-  return { ...settingsFromEnv(ctx.env), ...(dataDir ? { dataDir } : {}) };
+/**
+ * The app's config: `--config`, else SILO_CONFIG, else the nearest silo.config.* from the
+ * working folder up, with SILO_* variables over the file and `--data-dir` over everything.
+ * With no config anywhere the loader's error says where it looked and what to write.
+ */
+export async function loadConfig(ctx: CliContext, command: Command): Promise<LoadedSiloConfig> {
+  const { dataDir, config } = command.optsWithGlobals<GlobalOptions>();
+  const loaded = await loadSiloConfig({ cwd: ctx.cwd, env: ctx.env, ...(config ? { path: config } : {}) });
+  return dataDir ? { ...loaded, fleet: { ...loaded.fleet, dataDir } } : loaded;
 }
 
-/** Opens the fleet (settings from SILO_* variables, `--data-dir` winning), runs `work`, and always closes it. */
+/** The fleet's settings from the app's config (see `loadConfig`), for commands that do not open the fleet. */
+export async function fleetSettings(ctx: CliContext, command: Command): Promise<FleetSettingsInput> {
+  return (await loadConfig(ctx, command)).fleet;
+}
+
+/** Opens the fleet of the app's config (see `loadConfig`), runs `work`, and always closes it. */
 export async function withFleet<T>(
   ctx: CliContext,
   command: Command,
-  work: (fleet: Fleet) => Promise<T> | T,
+  work: (fleet: Fleet, config: LoadedSiloConfig) => Promise<T> | T,
   options: OpenOptions = {},
 ): Promise<T> {
-  const settings = fleetSettings(ctx, command);
+  const config = await loadConfig(ctx, command);
+  const settings = config.fleet;
   let fleet: Fleet;
   try {
     fleet = await openFleet({
       ...settings,
-      schema: todoSchema,
       actor: ctx.actor,
       reconcileOnOpen: options.reconcileOnOpen ?? true,
       checkPermissionsOnOpen: options.checkPermissionsOnOpen ?? true,
@@ -65,13 +77,13 @@ export async function withFleet<T>(
     // a setup problem to fix, not a bug, so no stack trace.
     if (!isSiloError(error) && hasErrorCode(error)) {
       throw new CliFailure(
-        `Cannot open the fleet in ${path.resolve(settings.dataDir)}: ${error.message}. Check --data-dir or SILO_DATA_DIR.`,
+        `Cannot open the fleet in ${path.resolve(settings.dataDir)}: ${error.message}. Check --data-dir, SILO_DATA_DIR or the config's dataDir.`,
       );
     }
     throw error;
   }
   try {
-    return await work(fleet);
+    return await work(fleet, config);
   } finally {
     await fleet.close();
   }

@@ -28,7 +28,8 @@ export function buildProgram(ctx: CliContext): Command {
   program
     .description('Silo: one SQLite database per tenant. Create, inspect, query, migrate and repair the fleet.')
     .version(packageVersion(), '-V, --version', 'print the version')
-    .option('--data-dir <dir>', 'the fleet folder (default: $SILO_DATA_DIR, else ./data)')
+    .option('--config <file>', "the app's config (default: $SILO_CONFIG, else the nearest silo.config.ts from here up)")
+    .option('--data-dir <dir>', "the fleet folder (default: $SILO_DATA_DIR, else the config's dataDir, else data beside the config)")
     .helpOption('-h, --help', 'show help for a command')
     // Settings inherited by every subcommand added below.
     .exitOverride()
@@ -58,8 +59,14 @@ export function buildProgram(ctx: CliContext): Command {
   program.addHelpText(
     'after',
     `
+Config:
+  silo.config.ts (or .mts, .mjs, .js, .json) holds the app's tenant schema, metrics and app URL,
+  and may hold the settings below; found in the working folder or the nearest folder above it.
+  Environment variables override the file; --data-dir overrides both.
+
 Environment:
-  SILO_DATA_DIR      the fleet folder (default ./data; --data-dir wins)
+  SILO_CONFIG        the config file (--config wins)
+  SILO_DATA_DIR      the fleet folder (default: the config's dataDir, else data beside the config)
   SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
   SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
   SILO_INSTANCE_MAX_BYTES  size cap of one instance's database (default 1 GiB; 0 = no cap)
@@ -76,6 +83,7 @@ Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not fo
     'silo query acme "SELECT * FROM todos"',
     'silo migrate --status',
     'silo --data-dir /srv/silo doctor --scan',
+    'silo --config ../my-app/silo.config.ts instances list',
   ]);
   return program;
 }

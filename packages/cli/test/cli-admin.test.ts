@@ -2,15 +2,14 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '@silo/web';
 import { openFleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
-import { SILO_BIN, json, silo, tempDir, type SiloRun } from './helpers';
+import { SILO_BIN, TODO_CONFIG, json, silo, tempDir, todoSchema, type SiloRun } from './helpers';
 
 /** Runs `silo <args>` with `input` on stdin. */
 function siloWithStdin(dataDir: string, args: readonly string[], input: string): Promise<SiloRun> {
   return new Promise((resolve, reject) => {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_') && key !== 'NODE_OPTIONS') env[key] = value;
-    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -22,7 +21,7 @@ function siloWithStdin(dataDir: string, args: readonly string[], input: string):
 }
 
 async function storedHash(dataDir: string, email: string): Promise<string | undefined> {
-  const fleet = await openFleet({ schema: todoSchema, dataDir, reconcileOnOpen: false });
+  const fleet = await openFleet({ schema: await todoSchema(), dataDir, reconcileOnOpen: false });
   try {
     return fleet.admins.findByEmail(email)?.passwordHash;
   } finally {
@@ -89,7 +88,7 @@ describe('silo admin', () => {
 
   it('disables, enables and removes admins, audited with who and which account, never the last active admin', async () => {
     // A console session of ops, opened in this process: the CLI runs in another.
-    const fleet = await openFleet({ schema: todoSchema, dataDir: dir, reconcileOnOpen: false });
+    const fleet = await openFleet({ schema: await todoSchema(), dataDir: dir, reconcileOnOpen: false });
     try {
       const ops = fleet.admins.findByEmail('ops@example.com');
       expect(fleet.admins.createSession(ops?.id ?? -1, 'ops-session', Date.now() + 60_000)).toBe(true);

@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import type { InstanceInfo } from '@silo/fleet';
 import { csvField, csvLine, formatDuration, toCsv } from '@silo/fleet/format';
-import { pageFooter, renderInstanceTable, schemaText, todosText } from '../src/format/instances';
+import { metricText, pageFooter, renderInstanceTable, schemaText } from '../src/format/instances';
 import { columnAligns, combineResults } from '../src/format/results';
 import { colorEnabled } from '../src/format/style';
 import { renderPairs, renderTable } from '../src/format/table';
@@ -178,17 +178,26 @@ describe('tables', () => {
   };
 
   it('renders the instance columns', () => {
-    const text = renderInstanceTable([instance], 2);
-    for (const expected of ['name', 'cloned from', 'acme', 'eu-west', '48 KB', '5 (2 done)', 'never', 'origin', '1 (behind)']) {
+    const metrics = [
+      { name: 'todos', label: 'TODOs', format: 'count' },
+      { name: 'completed', label: 'Done', format: 'count' },
+    ] as const;
+    const text = renderInstanceTable([instance], 2, { metrics });
+    for (const expected of ['name', 'cloned from', 'TODOs', 'Done', 'acme', 'eu-west', '48 KB', 'never', 'origin', '1 (behind)']) {
       expect(text).toContain(expected);
     }
   });
 
-  it('formats schema and todo cells', () => {
+  it('has a column per configured metric only', () => {
+    expect(renderInstanceTable([instance], 2)).not.toContain('TODOs');
+  });
+
+  it('formats schema and metric cells', () => {
     expect(schemaText(2, 2)).toBe('2');
     expect(schemaText(1, 2)).toBe('1 (behind)');
-    expect(todosText({})).toBe('—');
-    expect(todosText({ todos: 1234 })).toBe('1,234');
+    expect(metricText({}, { name: 'todos', label: 'TODOs', format: 'count' })).toBe('—');
+    expect(metricText({ todos: 1234 }, { name: 'todos', label: 'TODOs', format: 'count' })).toBe('1,234');
+    expect(metricText({ bytes: 49_152 }, { name: 'bytes', label: 'Files', format: 'bytes' })).toBe('48 KB');
   });
 
   it('writes the paging footer', () => {

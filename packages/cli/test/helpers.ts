@@ -3,9 +3,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSiloConfig, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
 
 /** The real launcher, run by the real Node: what a user's shell runs. */
 export const SILO_BIN = fileURLToPath(new URL('../bin/silo.mjs', import.meta.url));
+
+/** The TODO demo's config at the repository root: the tenant schema and metrics the CLI runs with in tests. */
+export const TODO_CONFIG = fileURLToPath(new URL('../../../silo.config.ts', import.meta.url));
+
+let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
+
+/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
+export function todoConfig(): Promise<LoadedSiloConfig> {
+  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
+  return todoConfigLoad;
+}
+
+/** The TODO app's tenant schema, from its config. */
+export async function todoSchema(): Promise<TenantSchema> {
+  return (await todoConfig()).fleet.schema;
+}
 
 export interface SiloRun {
   readonly code: number | null;
@@ -24,14 +41,18 @@ export function tempDir(prefix = 'silo-cli-'): { dir: string; cleanup: () => voi
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** An environment without the caller's SILO_* settings or colour forcing, so runs are reproducible. */
+/**
+ * An environment without the caller's SILO_* settings or colour forcing, so runs are
+ * reproducible. Runs happen in temp folders, which no silo.config.* is above: SILO_CONFIG names
+ * the TODO demo's (`SILO_CONFIG: ''` in `extra` turns that off, for the search's own tests).
+ */
 function cleanEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('SILO_') || key === 'FORCE_COLOR' || key === 'NODE_OPTIONS') continue;
     env[key] = value;
   }
-  return { ...env, SILO_DATA_DIR: dataDir, NO_COLOR: '1', ...extra };
+  return { ...env, SILO_DATA_DIR: dataDir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1', ...extra };
 }
 
 /** Runs `silo <args>` against `dataDir` with stdin closed (never a terminal). */

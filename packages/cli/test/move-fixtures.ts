@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { openFleet, type Fleet } from '@silo/fleet';
-import { todoSchema } from '@silo/todo-schema';
+import { todoSchema } from './helpers';
 import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 
 /** The Turso stand-in on loopback, with one group per jurisdiction of the default regions. */
@@ -15,7 +15,7 @@ export function tursoEnv(standin: TursoStandin, prefix: string): Record<string, 
 
 /** A TODO fleet on local files: `count` lists named tenant-0000…, each with two todos. */
 export async function localTodoFleet(dataDir: string, count: number): Promise<string[]> {
-  const fleet = await openFleet({ dataDir, schema: todoSchema });
+  const fleet = await openFleet({ dataDir, schema: await todoSchema() });
   const names = Array.from({ length: count }, (_, index) => `tenant-${String(index).padStart(4, '0')}`);
   try {
     for (const [index, name] of names.entries()) {
@@ -31,10 +31,10 @@ export async function localTodoFleet(dataDir: string, count: number): Promise<st
 }
 
 /** The fleet as an app server opens it with SILO_ENGINE=turso. */
-export function tursoTodoFleet(dataDir: string, standin: TursoStandin, prefix: string): Promise<Fleet> {
+export async function tursoTodoFleet(dataDir: string, standin: TursoStandin, prefix: string): Promise<Fleet> {
   return openFleet({
     dataDir,
-    schema: todoSchema,
+    schema: await todoSchema(),
     engineKind: 'turso',
     turso: { org: standin.org, apiToken: standin.apiToken, apiUrl: standin.platformUrl, groups: { eu: 'silo-eu', us: 'silo-us' }, tls: false, databasePrefix: prefix },
   });

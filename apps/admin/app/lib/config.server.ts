@@ -6,7 +6,10 @@ const envSchema = z.object({
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
   ADMIN_PASSWORD: z.string().optional(),
-  TODOS_URL: z.string().url().default('http://127.0.0.1:3000'),
+  /** The app's link of an instance, `https://app.example.com/t/{name}`; overrides silo.config's appUrl. */
+  SILO_APP_URL: z.string().optional(),
+  /** Deprecated alias of SILO_APP_URL: the TODO app's base URL, to which `/t/{name}` is added. */
+  TODOS_URL: z.string().optional(),
   /** Largest .sqlite upload the console accepts. It streams to a temp file, so this costs disk, not memory; SILO_IMPORT_MAX_BYTES caps it too. */
   ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024 * 1024),
   /** Sign-in attempts per address and email before a block. */
@@ -27,14 +30,39 @@ const envSchema = z.object({
 /** Which proxies the console believes: ADMIN_TRUST_PROXY, else the fleet-wide SILO_TRUST_PROXY. */
 const trustSchema = z.object({ value: trustProxySchema });
 
-export type AdminConfig = z.infer<typeof envSchema> & { secureCookies: boolean; trustProxy: z.infer<typeof trustProxySchema> };
+export type AdminConfig = z.infer<typeof envSchema> & {
+  secureCookies: boolean;
+  trustProxy: z.infer<typeof trustProxySchema>;
+  /** The app-link template from the environment; undefined: silo.config's appUrl (if any). */
+  appUrl: string | undefined;
+};
+
+const PLACEHOLDER = '{name}';
+
+/** SILO_APP_URL, else TODOS_URL (before SILO_APP_URL: a base URL the TODO app's `/t/<name>` went under). */
+function appUrlFromEnv(data: z.infer<typeof envSchema>): string | undefined {
+  if (data.SILO_APP_URL !== undefined) return checkedAppUrl(data.SILO_APP_URL, 'SILO_APP_URL');
+  if (data.TODOS_URL === undefined) return undefined;
+  return checkedAppUrl(data.TODOS_URL.includes(PLACEHOLDER) ? data.TODOS_URL : `${data.TODOS_URL.replace(/\/+$/, '')}/t/${PLACEHOLDER}`, 'TODOS_URL');
+}
+
+function checkedAppUrl(template: string, setting: string): string {
+  let valid = template.includes(PLACEHOLDER);
+  try {
+    valid &&= ['http:', 'https:'].includes(new URL(template.replaceAll(PLACEHOLDER, 'sample')).protocol);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new Error(`Invalid admin configuration: ${setting}: must be an absolute http(s) URL containing ${PLACEHOLDER}, e.g. https://app.example.com/t/${PLACEHOLDER}`);
+  return template;
+}
 
 let cached: AdminConfig | undefined;
 
 /** The console's settings from ADMIN_* variables; fails fast naming the variable. */
 export function adminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   if (cached && env === process.env) return cached;
-  const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'TODOS_URL' || key === 'SILO_TRUST_PROXY') && value !== ''));
+  const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'SILO_APP_URL' || key === 'TODOS_URL' || key === 'SILO_TRUST_PROXY') && value !== ''));
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
@@ -47,6 +75,7 @@ export function adminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
     ...parsed.data,
     secureCookies: parsed.data.ADMIN_SECURE_COOKIES === '1' || parsed.data.ADMIN_SECURE_COOKIES === 'true',
     trustProxy: trust.data.value,
+    appUrl: appUrlFromEnv(parsed.data),
   };
   if (env === process.env) cached = config;
   return config;

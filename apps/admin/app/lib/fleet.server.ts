@@ -1,8 +1,8 @@
-import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
+import { openFleet, type Fleet } from '@silo/fleet';
 import { loadSecret } from '@silo/web';
-import { todoSchema } from '@silo/todo-schema';
 import { resourceMiddleware } from '@silo/web/react-router';
 import { createContext } from 'react-router';
+import { siloConfig } from './app-config.server';
 
 /**
  * One fleet per server process. Kept on globalThis so server.ts (run by tsx) and the
@@ -11,10 +11,13 @@ import { createContext } from 'react-router';
 const KEY = Symbol.for('silo.admin.fleet');
 type Holder = { [KEY]?: Promise<Fleet> };
 
-/** For server.ts and the root middleware; loaders, actions and middleware read `fleetContext`. */
+/**
+ * For server.ts and the root middleware; loaders, actions and middleware read `fleetContext`.
+ * The fleet is the one silo.config.ts describes, with SILO_* variables over it.
+ */
 export function getFleet(): Promise<Fleet> {
   const holder = globalThis as Holder;
-  holder[KEY] ??= openFleet({ schema: todoSchema, ...settingsFromEnv(), actor: 'admin' });
+  holder[KEY] ??= siloConfig().then((config) => openFleet({ ...config.fleet, actor: 'admin' }));
   return holder[KEY];
 }
 

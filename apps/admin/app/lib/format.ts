@@ -2,6 +2,8 @@
  * The admin's own formatting for server and browser; sizes, counts, durations and CSV come from
  * `@silo/fleet/format`, shared with the CLI.
  */
+import { formatBytes, formatCount } from '@silo/fleet/format';
+import type { MetricColumn } from './instances';
 
 export function relativeTime(at: number | null, now = Date.now()): string {
   if (at === null) return 'never';
@@ -39,4 +41,9 @@ export function cellText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Uint8Array) return `<blob ${value.byteLength} bytes>`;
   return JSON.stringify(value);
+}
+
+/** A configured metric's value, as its `format` says: a count, or a size in bytes. */
+export function formatMetric(value: number, format: MetricColumn['format']): string {
+  return format === 'bytes' ? formatBytes(value) : formatCount(value);
 }

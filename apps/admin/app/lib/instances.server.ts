@@ -1,14 +1,14 @@
 import { formatBytes } from '@silo/fleet/format';
 import { SORT_KEYS, isSiloError, uploadStagingFile, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { appLink, type AdminView } from './app-config.server';
 import { adminConfig } from './config.server';
 import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';
 import { badForm, type UploadOptions } from './upload.server';
 
 export { PAGE_SIZES, STATES, type InstanceRowView };
 
-const SORTS: readonly string[] = [...SORT_KEYS, 'metric:todos', 'metric:completed'];
-
-export function toRowView(instance: InstanceInfo): InstanceRowView {
+/** One instance for the browser; `view` supplies the app link. */
+export function toRowView(instance: InstanceInfo, view: AdminView): InstanceRowView {
   return {
     name: instance.name,
     displayName: instance.displayName,
@@ -23,8 +23,8 @@ export function toRowView(instance: InstanceInfo): InstanceRowView {
     lastActiveAt: instance.lastActiveAt,
     deletedAt: instance.deletedAt,
     error: instance.error,
-    todos: instance.metrics['todos'] ?? 0,
-    completed: instance.metrics['completed'] ?? 0,
+    metrics: Object.fromEntries(view.metrics.map((metric) => [metric.name, instance.metrics[metric.name] ?? 0])),
+    appUrl: appLink(view, instance.name),
   };
 }
 
@@ -40,7 +40,7 @@ export interface ListParams {
 }
 
 /** The table's state lives in the URL: shareable, and the back button works. Bad values fall back. */
-export function parseListParams(url: URL, fleet: Fleet): ListParams {
+export function parseListParams(url: URL, fleet: Fleet, view: AdminView): ListParams {
   const get = (key: string): string => url.searchParams.get(key)?.trim() ?? '';
   const state = get('state');
   const jurisdiction = get('jurisdiction');
@@ -53,11 +53,16 @@ export function parseListParams(url: URL, fleet: Fleet): ListParams {
     state: (STATES as readonly string[]).includes(state) ? (state as InstanceState) : '',
     jurisdiction: fleet.regions.jurisdictions.includes(jurisdiction) ? jurisdiction : '',
     region: fleet.regions.all.some((r) => r.id === region) ? region : '',
-    sort: SORTS.includes(sort) ? (sort as SortKey) : 'name',
+    sort: isSortKey(sort, view) ? sort : 'name',
     order: get('order') === 'desc' ? 'desc' : 'asc',
     page: Number.isSafeInteger(page) && page > 0 ? page : 1,
     size: (PAGE_SIZES as readonly number[]).includes(size) ? size : 25,
   };
+}
+
+/** The fleet's own sort keys and `metric:<name>` of each configured metric: the table's sortable columns. */
+function isSortKey(value: string, view: AdminView): value is SortKey {
+  return (SORT_KEYS as readonly string[]).includes(value) || view.metrics.some((metric) => `metric:${metric.name}` === value);
 }
 
 export function toListQuery(params: ListParams): ListQuery {

@@ -19,7 +19,16 @@ export interface InstanceRowView {
   lastActiveAt: number | null;
   deletedAt: number | null;
   error: string | null;
-  todos: number;
-  completed: number;
+  /** The configured metrics' values by name; 0 until the app or fleet records one. */
+  metrics: Record<string, number>;
+  /** The instance's page in the app (silo.config's appUrl); null when none is configured. */
+  appUrl: string | null;
+}
+
+/** A metric column of the admin, from silo.config.ts: its key, heading and how it is shown. */
+export interface MetricColumn {
+  name: string;
+  label: string;
+  format: 'count' | 'bytes';
 }
 

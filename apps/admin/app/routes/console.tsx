@@ -13,21 +13,30 @@ import { relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
 
-const SCHEMA_SQL = `SELECT m.name AS tbl, p.name AS col
+// In creation order (sqlite_schema's rowid), so the first table is the schema's first: the
+// console's starting query, whatever the app's schema is.
+const SCHEMA_SQL = `SELECT m.name AS tbl, p.name AS col, m.type AS kind
   FROM sqlite_schema m JOIN pragma_table_info(m.name) p
   WHERE m.type IN ('table', 'view') AND m.name NOT LIKE 'sqlite_%'
-  ORDER BY m.name, p.cid`;
+  ORDER BY m.rowid, p.cid`;
+
+/** The console's starting query: the first table's rows, or the schema itself when there is no table. */
+function startingSqlFor(firstTable: string | undefined): string {
+  return firstTable === undefined ? 'SELECT type, name, sql FROM sqlite_schema LIMIT 50' : `SELECT * FROM "${firstTable.replaceAll('"', '""')}" LIMIT 50`;
+}
 
 export async function loader({ params, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
   const instance = fleet.find(params.name);
   if (!instance) throw data(`No instance named "${params.name}".`, { status: 404 });
   const schema: Record<string, string[]> = {};
+  let firstTable: string | undefined;
   if (instance.state === 'ready') {
     try {
       const result = await fleet.query(params.name, SCHEMA_SQL, undefined, { readOnly: true, limits: { maxRows: 5_000 } });
-      for (const [table, column] of result.rows) {
+      for (const [table, column, kind] of result.rows) {
         if (typeof table === 'string' && typeof column === 'string') (schema[table] ??= []).push(column);
+        if (kind === 'table' && typeof table === 'string') firstTable ??= table;
       }
     } catch {
       // Completion is a convenience: the console still works without it.
@@ -37,6 +46,7 @@ export async function loader({ params, context }: Route.LoaderArgs) {
     name: instance.name,
     state: instance.state,
     schema,
+    startingSql: startingSqlFor(firstTable),
     history: fleet.admins.recentQueries(params.name, 20),
     limits: fleet.settings.query,
     now: Date.now(),
@@ -83,7 +93,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function Console({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, state, schema, history, limits, now } = loaderData;
+  const { name, state, schema, startingSql, history, limits, now } = loaderData;
   const formRef = useRef<HTMLFormElement>(null);
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -111,7 +121,7 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
             <SqlEditor
               name="sql"
               label={`SQL for ${name}`}
-              defaultValue={actionData?.sql ?? 'SELECT * FROM todos LIMIT 50'}
+              defaultValue={actionData?.sql ?? startingSql}
               schema={schema}
               onRun={() => formRef.current && submit(formRef.current)}
               className={write ? 'write-on' : undefined}

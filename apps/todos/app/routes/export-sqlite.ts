@@ -1,5 +1,5 @@
 import { createReadableStreamFromReadable } from '@react-router/node';
-import { CUSTOMER_EXPORT_REDACTIONS } from '@silo/todo-schema';
+import { CUSTOMER_EXPORT_REDACTIONS } from '../export-redactions.server';
 import { requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-sqlite';
 

@@ -159,7 +159,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .requiredOption('-o, --output <file>', 'where to write the catalog (must not exist)')
     .action(async (options: { at: number; output: string }, cmd: Command) => {
       // Not withFleet: that opens the catalog, which may be the file that was lost or damaged.
-      const point = await recoverCatalog(fleetSettings(ctx, cmd), options.at, options.output);
+      const point = await recoverCatalog(await fleetSettings(ctx, cmd), options.at, options.output);
       ctx.output.print(`Wrote the catalog as of ${formatDate(point.takenAt)} (point ${point.id}) to ${options.output}.`);
     });
   examples(catalog, ['silo backup catalog --at 2h -o /tmp/catalog.db']);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { pushCatalog, resolveSettings, settingsFromEnv } from '@silo/fleet';
+import { pushCatalog, resolveSettings } from '@silo/fleet';
 import { formatCount, formatDuration } from '@silo/fleet/format';
-import type { CliContext, GlobalOptions } from '../context';
+import { fleetSettings, type CliContext } from '../context';
 import { plural } from '../format/values';
 import { examples } from '../help';
 
@@ -18,8 +18,7 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
     )
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, cmd: Command) => {
-      const { dataDir } = cmd.optsWithGlobals<GlobalOptions>();
-      const settings = resolveSettings({ ...settingsFromEnv(ctx.env), ...(dataDir ? { dataDir } : {}) });
+      const settings = resolveSettings(await fleetSettings(ctx, cmd));
       ctx.output.note('Pushing the catalog to Turso…');
       const report = await pushCatalog(settings);
       if (options.json) return ctx.output.json(report);

@@ -69,7 +69,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
     .summary('create sample instances with todos')
     .description('create sample instances in both jurisdictions (acme, globex in eu; initech, umbrella in us) with a few todos each')
     .action(async (_options: unknown, cmd: Command) => {
-      await withFleet(ctx, cmd, async (fleet) => {
+      await withFleet(ctx, cmd, async (fleet, config) => {
         const { output } = ctx;
         const names: string[] = [];
         for (const [index, sample] of DEMO_INSTANCES.entries()) {
@@ -79,7 +79,7 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         await fleet.flushActivity();
         const shown = DEMO_INSTANCES.flatMap((sample) => fleet.find(sample.name) ?? []);
         output.print('');
-        output.print(renderInstanceTable(shown, fleet.schema.latestVersion, { style: output.style }));
+        output.print(renderInstanceTable(shown, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics }));
         output.print('');
         output.print(names.length > 0 ? `Created ${names.join(', ')}. Next:` : 'The demo instances were already there. Next:');
         output.print('  silo instances list');

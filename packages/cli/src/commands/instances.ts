@@ -48,7 +48,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     .option('--offset <n>', 'skip this many instances', integerOption(0))
     .option('--json', 'print { items, total } as JSON')
     .action(async (options: ListOptions, cmd: Command) => {
-      await withFleet(ctx, cmd, (fleet) => {
+      await withFleet(ctx, cmd, (fleet, config) => {
         const offset = options.offset ?? ((options.page ?? 1) - 1) * options.limit;
         const page = fleet.list({
           state: options.state,
@@ -67,7 +67,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
           output.print('No instances yet. Create one with `silo create <name> --jurisdiction eu`, or try `silo demo`.');
           return;
         }
-        if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style }));
+        if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics }));
         let footer = pageFooter(offset, page.items.length, page.total);
         const next = offset + page.items.length;
         if (page.items.length > 0 && next < page.total) {

@@ -1,4 +1,4 @@
-import { formatBytes, type AuditEntry, type InstanceDetails, type InstanceInfo, type InstanceState } from '@silo/fleet';
+import { formatBytes, type AuditEntry, type InstanceDetails, type InstanceInfo, type InstanceState, type MetricDefinition } from '@silo/fleet';
 import { formatCount } from '@silo/fleet/format';
 import { plain, type Style } from './style';
 import { renderPairs, renderTable } from './table';
@@ -6,18 +6,13 @@ import { formatDate, formatRelative } from './time';
 
 /** How instances look in `silo instances list`, `silo show` and the demo. */
 
-export const INSTANCE_COLUMNS = [
-  'name',
-  'state',
-  'jurisdiction',
-  'region',
-  'schema',
-  'size',
-  'todos',
-  'last active',
-  'created',
-  'cloned from',
-] as const;
+/** A metric of the app's config (silo.config.ts) as a column: its heading and how it is shown. */
+export type MetricColumn = Pick<MetricDefinition, 'name' | 'label' | 'format'>;
+
+/** The table's headings: the fixed columns with one per configured metric after the size. */
+export function instanceColumns(metrics: readonly MetricColumn[] = []): string[] {
+  return ['name', 'state', 'jurisdiction', 'region', 'schema', 'size', ...metrics.map((metric) => metric.label), 'last active', 'created', 'cloned from'];
+}
 
 export function stateText(state: InstanceState, style: Style = plain): string {
   switch (state) {
@@ -38,12 +33,11 @@ export function schemaText(version: number, latestVersion: number, style: Style 
   return version < latestVersion ? style.yellow(`${version} (behind)`) : String(version);
 }
 
-/** The todo counts the apps record as metrics: "5 (2 done)", or "—" before any were recorded. */
-export function todosText(metrics: Readonly<Record<string, number>>): string {
-  const todos = metrics['todos'];
-  const completed = metrics['completed'];
-  if (todos === undefined) return '—';
-  return completed === undefined ? formatCount(todos) : `${formatCount(todos)} (${formatCount(completed)} done)`;
+/** One metric the app recorded, as its config formats it; "—" before any was recorded. */
+export function metricText(metrics: Readonly<Record<string, number>>, metric: MetricColumn): string {
+  const value = metrics[metric.name];
+  if (value === undefined) return '—';
+  return metric.format === 'bytes' ? formatBytes(value) : formatCount(value);
 }
 
 /** '"acme" in eu-west (eu)' */
@@ -56,7 +50,7 @@ export function clonedFromText(instance: Pick<InstanceInfo, 'clonedFrom'>): stri
   return instance.clonedFrom.name ?? '(purged)';
 }
 
-export function instanceRow(instance: InstanceInfo, latestVersion: number, now: number, style: Style = plain): string[] {
+export function instanceRow(instance: InstanceInfo, latestVersion: number, now: number, style: Style = plain, metrics: readonly MetricColumn[] = []): string[] {
   return [
     style.bold(instance.name),
     stateText(instance.state, style),
@@ -64,7 +58,7 @@ export function instanceRow(instance: InstanceInfo, latestVersion: number, now: 
     instance.region,
     schemaText(instance.schemaVersion, latestVersion, style),
     formatBytes(instance.sizeBytes),
-    todosText(instance.metrics),
+    ...metrics.map((metric) => metricText(instance.metrics, metric)),
     formatRelative(instance.lastActiveAt, now),
     formatDate(instance.createdAt),
     clonedFromText(instance),
@@ -74,14 +68,15 @@ export function instanceRow(instance: InstanceInfo, latestVersion: number, now: 
 export function renderInstanceTable(
   items: readonly InstanceInfo[],
   latestVersion: number,
-  options: { now?: number; style?: Style } = {},
+  options: { now?: number; style?: Style; metrics?: readonly MetricColumn[] } = {},
 ): string {
   const now = options.now ?? Date.now();
   const style = options.style ?? plain;
+  const metrics = options.metrics ?? [];
   return renderTable(
-    INSTANCE_COLUMNS,
-    items.map((instance) => instanceRow(instance, latestVersion, now, style)),
-    { style, align: ['left', 'left', 'left', 'left', 'right', 'right', 'right'] },
+    instanceColumns(metrics),
+    items.map((instance) => instanceRow(instance, latestVersion, now, style, metrics)),
+    { style, align: ['left', 'left', 'left', 'left', 'right', 'right', ...metrics.map(() => 'right' as const)] },
   );
 }
 

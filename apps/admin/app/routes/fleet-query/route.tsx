@@ -2,6 +2,7 @@ import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef } from 'react';
 import { Form } from 'react-router';
 import type { Route } from './+types/route';
+import { adminView } from '../../lib/app-config.server';
 import { fleetContext } from '../../lib/fleet.server';
 import { currentAdmin, smallForm } from '../../lib/http.server';
 import { countTargets, parseFleetQuery } from '../../lib/fleet-query.server';
@@ -15,9 +16,10 @@ import { useFleetQuery } from './use-fleet-query';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Fleet query · Silo admin' }];
 
-export function loader({ context }: Route.LoaderArgs) {
+export async function loader({ context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
   return {
+    startingSql: (await adminView()).fleetQuerySql,
     jurisdictions: fleet.regions.jurisdictions,
     regions: fleet.regions.all.map((r) => ({ id: r.id, jurisdiction: r.jurisdiction })),
     ready: countTargets(fleet, {}),
@@ -43,7 +45,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function FleetQuery({ loaderData, actionData }: Route.ComponentProps) {
-  const { jurisdictions, regions, ready, limits } = loaderData;
+  const { startingSql, jurisdictions, regions, ready, limits } = loaderData;
   const { csrf } = useShell();
   const formRef = useRef<HTMLFormElement>(null);
   const csvRef = useRef<HTMLFormElement>(null);
@@ -68,7 +70,7 @@ export default function FleetQuery({ loaderData, actionData }: Route.ComponentPr
         }}
       >
         <CsrfField />
-        <SqlEditor name="sql" label="SQL to run on each instance" defaultValue={actionData?.sql ?? 'SELECT count(*) AS todos, sum(completed) AS completed FROM todos'} onRun={() => void start()} />
+        <SqlEditor name="sql" label="SQL to run on each instance" defaultValue={actionData?.sql ?? startingSql} onRun={() => void start()} />
         <div className="filters">
           <SelectField label="Jurisdiction" name="jurisdiction" empty="all" choices={choicesOf(jurisdictions)} />
           <SelectField label="Region" name="region" empty="all" choices={regionChoices(regions)} />

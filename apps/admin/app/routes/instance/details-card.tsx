@@ -1,19 +1,21 @@
-import { formatBytes, formatCount } from '@silo/fleet/format';
+import { formatBytes } from '@silo/fleet/format';
+import { Fragment } from 'react';
 import { Link } from 'react-router';
 import { StateBadge } from '../../components/state-badge';
-import { formatDate, relativeTime } from '../../lib/format';
-import type { InstanceRowView } from '../../lib/instances';
+import { formatDate, formatMetric, relativeTime } from '../../lib/format';
+import type { InstanceRowView, MetricColumn } from '../../lib/instances';
 
 interface Props {
   instance: InstanceRowView;
+  /** The configured metrics, one figure each. */
+  metrics: readonly MetricColumn[];
   clones: { name: string; state: string }[];
   latestVersion: number;
-  todosUrl: string;
   now: number;
 }
 
 /** What the catalog knows of the instance, with links to its app and console. */
-export function DetailsCard({ instance, clones, latestVersion, todosUrl, now }: Props) {
+export function DetailsCard({ instance, metrics, clones, latestVersion, now }: Props) {
   const behind = instance.schemaVersion < latestVersion;
   return (
     <section className="card" aria-labelledby="details-h">
@@ -38,10 +40,12 @@ export function DetailsCard({ instance, clones, latestVersion, todosUrl, now }: 
         <dd>
           v{instance.schemaVersion} {behind ? <span className="badge warn">behind (latest v{latestVersion})</span> : null}
         </dd>
-        <dt>TODOs</dt>
-        <dd>
-          {formatCount(instance.todos)} total, {formatCount(instance.completed)} completed
-        </dd>
+        {metrics.map((metric) => (
+          <Fragment key={metric.name}>
+            <dt>{metric.label}</dt>
+            <dd data-metric={metric.name}>{formatMetric(instance.metrics[metric.name] ?? 0, metric.format)}</dd>
+          </Fragment>
+        ))}
         <dt>Last active</dt>
         <dd>{relativeTime(instance.lastActiveAt, now)}</dd>
         <dt>Created</dt>
@@ -70,9 +74,11 @@ export function DetailsCard({ instance, clones, latestVersion, todosUrl, now }: 
       </dl>
       {instance.state === 'ready' ? (
         <p className="row">
-          <a href={`${todosUrl}/t/${instance.name}`} target="_blank" rel="noreferrer">
-            Open in the TODO app ↗
-          </a>
+          {instance.appUrl ? (
+            <a href={instance.appUrl} target="_blank" rel="noreferrer">
+              Open in the app ↗
+            </a>
+          ) : null}
           <Link to={`/instances/${instance.name}/console`}>SQL console</Link>
         </p>
       ) : null}

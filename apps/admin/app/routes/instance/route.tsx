@@ -3,7 +3,7 @@ import { Link, data, redirect, useActionData, useNavigation } from 'react-router
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/route';
 import { fleetContext } from '../../lib/fleet.server';
-import { adminConfig } from '../../lib/config.server';
+import { adminView } from '../../lib/app-config.server';
 import { currentAdmin, describeError, field, smallForm } from '../../lib/http.server';
 import { toRowView } from '../../lib/instances.server';
 import { StateBadge } from '../../components/state-badge';
@@ -28,14 +28,15 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     throw error;
   }
   const url = new URL(request.url);
+  const view = await adminView();
   return {
-    instance: toRowView(details),
+    instance: toRowView(details, view),
+    metrics: view.metrics,
     clones: details.clones.map((clone) => ({ name: clone.name, state: clone.state })),
     audit: fleet.audit({ instance: params.name, limit: 50 }),
     backups: await backupPanel(fleet, details.name),
     latestVersion: fleet.schema.latestVersion,
     regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
-    todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
     notice: noticeOf(url.searchParams),
     now: Date.now(),
   };
@@ -87,7 +88,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, clones, audit, backups, latestVersion, regions, todosUrl, notice, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, notice, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
@@ -119,7 +120,7 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
       </div>
 
       <div className="grid-2">
-        <DetailsCard instance={instance} clones={clones} latestVersion={latestVersion} todosUrl={todosUrl} now={now} />
+        <DetailsCard instance={instance} metrics={metrics} clones={clones} latestVersion={latestVersion} now={now} />
         <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
       </div>
 

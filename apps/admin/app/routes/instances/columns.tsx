@@ -1,15 +1,22 @@
-import { formatBytes, formatCount } from '@silo/fleet/format';
+import { formatBytes } from '@silo/fleet/format';
 import { useMemo } from 'react';
 import { Link } from 'react-router';
 import { createColumnHelper } from '@tanstack/react-table';
-import type { InstanceRowView } from '../../lib/instances';
-import { formatDate, relativeTime } from '../../lib/format';
+import type { InstanceRowView, MetricColumn } from '../../lib/instances';
+import { formatDate, formatMetric, relativeTime } from '../../lib/format';
 import { StateBadge } from '../../components/state-badge';
 
 const column = createColumnHelper<InstanceRowView>();
 
+interface ColumnOptions {
+  latestVersion: number;
+  now: number;
+  /** The configured metrics (silo.config.ts), one column each, sorted by `metric:<name>`. */
+  metrics: readonly MetricColumn[];
+}
+
 /** The instance list's columns; their ids are the sort keys the loader accepts. */
-export function useInstanceColumns({ latestVersion, now, todosUrl }: { latestVersion: number; now: number; todosUrl: string }) {
+export function useInstanceColumns({ latestVersion, now, metrics }: ColumnOptions) {
   return useMemo(
     () => [
       column.accessor('name', {
@@ -23,8 +30,8 @@ export function useInstanceColumns({ latestVersion, now, todosUrl }: { latestVer
                 {row.name}
               </Link>
               {row.displayName !== row.name ? <span className="muted small">{row.displayName}</span> : null}
-              {row.state === 'ready' ? (
-                <a className="small" href={`${todosUrl}/t/${row.name}`} target="_blank" rel="noreferrer">
+              {row.state === 'ready' && row.appUrl ? (
+                <a className="small" href={row.appUrl} target="_blank" rel="noreferrer">
                   Open app<span className="visually-hidden"> for {row.name} (new tab)</span> ↗
                 </a>
               ) : null}
@@ -40,8 +47,13 @@ export function useInstanceColumns({ latestVersion, now, todosUrl }: { latestVer
         header: 'Last active',
         cell: (info) => <time dateTime={info.getValue() ? new Date(info.getValue() as number).toISOString() : undefined}>{relativeTime(info.getValue(), now)}</time>,
       }),
-      column.accessor('todos', { id: 'metric:todos', header: 'TODOs', cell: (info) => <span className="num">{formatCount(info.getValue())}</span> }),
-      column.accessor('completed', { id: 'metric:completed', header: 'Done', cell: (info) => <span className="num">{formatCount(info.getValue())}</span> }),
+      ...metrics.map((metric) =>
+        column.accessor((row) => row.metrics[metric.name] ?? 0, {
+          id: `metric:${metric.name}`,
+          header: metric.label,
+          cell: (info) => <span className="num">{formatMetric(info.getValue(), metric.format)}</span>,
+        }),
+      ),
       column.accessor('dbUrl', { id: 'dbUrl', header: 'Database', enableSorting: false, cell: (info) => <code className="url" title={info.getValue()}>{info.getValue()}</code> }),
       column.accessor('sizeBytes', { id: 'size', header: 'Size', cell: (info) => <span className="num">{formatBytes(info.getValue())}</span> }),
       column.accessor('schemaVersion', {
@@ -67,6 +79,6 @@ export function useInstanceColumns({ latestVersion, now, todosUrl }: { latestVer
         },
       }),
     ],
-    [latestVersion, now, todosUrl],
+    [latestVersion, now, metrics],
   );
 }

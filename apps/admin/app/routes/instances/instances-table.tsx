@@ -1,6 +1,6 @@
 import { flexRender, getCoreRowModel, useReactTable, type SortingState } from '@tanstack/react-table';
 import { Link, useSearchParams } from 'react-router';
-import type { InstanceRowView } from '../../lib/instances';
+import type { InstanceRowView, MetricColumn } from '../../lib/instances';
 import type { ListParams } from '../../lib/instances.server';
 import { useInstanceColumns } from './columns';
 
@@ -25,7 +25,7 @@ interface Props {
   pageCount: number;
   latestVersion: number;
   now: number;
-  todosUrl: string;
+  metrics: readonly MetricColumn[];
   loadingList: boolean;
 }
 
@@ -33,9 +33,9 @@ interface Props {
  * The instance list: sorted and paged by the server (sort links in the headers), so TanStack
  * Table only lays out the page it is given. The other admin tables are static: DataTable.
  */
-export function InstancesTable({ items, total, params, pageCount, latestVersion, now, todosUrl, loadingList }: Props) {
+export function InstancesTable({ items, total, params, pageCount, latestVersion, now, metrics, loadingList }: Props) {
   const withParams = useListLink();
-  const columns = useInstanceColumns({ latestVersion, now, todosUrl });
+  const columns = useInstanceColumns({ latestVersion, now, metrics });
   const sorting: SortingState = [{ id: params.sort, desc: params.order === 'desc' }];
   const table = useReactTable({
     data: items,

@@ -7,7 +7,7 @@ import { currentAdmin, smallForm } from '../../lib/http.server';
 import { importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
 import { withUpload } from '../../lib/upload.server';
 import { PAGE_SIZES, STATES } from '../../lib/instances';
-import { adminConfig } from '../../lib/config.server';
+import { adminView } from '../../lib/app-config.server';
 import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
 import { useLiveRevalidate } from '../../components/live';
 import { act } from './act.server';
@@ -17,18 +17,19 @@ import { Pager } from './pager';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Silo admin' }];
 
-export function loader({ request, context }: Route.LoaderArgs) {
+export async function loader({ request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
-  const params = parseListParams(new URL(request.url), fleet);
+  const view = await adminView();
+  const params = parseListParams(new URL(request.url), fleet, view);
   const page = fleet.list(toListQuery(params));
   return {
     params,
-    items: page.items.map(toRowView),
+    items: page.items.map((instance) => toRowView(instance, view)),
+    metrics: view.metrics,
     total: page.total,
     latestVersion: fleet.schema.latestVersion,
     regions: regionOptions(fleet),
     jurisdictions: fleet.regions.jurisdictions,
-    todosUrl: adminConfig().TODOS_URL.replace(/\/+$/, ''),
     uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
     now: Date.now(),
   };
@@ -46,7 +47,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
-  const { params, items, total, latestVersion, regions, jurisdictions, todosUrl, uploadMaxBytes, now } = loaderData;
+  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
   useLiveRevalidate(5_000);
@@ -81,7 +82,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
         <button type="submit">Apply</button>
       </Form>
 
-      <InstancesTable items={items} total={total} params={params} pageCount={pageCount} latestVersion={latestVersion} now={now} todosUrl={todosUrl} loadingList={loadingList} />
+      <InstancesTable items={items} total={total} params={params} pageCount={pageCount} latestVersion={latestVersion} now={now} metrics={metrics} loadingList={loadingList} />
       <Pager page={params.page} pageCount={pageCount} total={total} size={params.size} />
     </>
   );
