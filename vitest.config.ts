@@ -41,6 +41,8 @@ const INTEGRATION = [
   'packages/cli/test/cli-*.test.ts',
   // Builds every package and installs the tarballs into a fresh folder (npm run pack).
   'packages/cli/test/pack.test.ts',
+  // examples/notes from the tarballs: silo, the app and silo-admin as processes (issue #14).
+  'examples/notes/test/notes-example.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
