@@ -7,7 +7,7 @@ import { defaultClientConditions, defineConfig } from 'vite';
  * React Router 8 always builds through Vite's Environment API (one `vite build` for both
  * environments), so the server bundle's options go under `environments.ssr`.
  */
-const WORKSPACE_PACKAGES = ['@silo/fleet', '@silo/web', '@silo/web/react-router'];
+const WORKSPACE_PACKAGES = ['@silo/fleet', '@silo/fleet/internal', '@silo/web', '@silo/web/react-router'];
 
 export default defineConfig({
   plugins: [reactRouter()],
