@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { LocalEngine, defineTenantSchema, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput } from '@silo/fleet';
+import { defineTenantSchema, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput } from '@silo/fleet';
+import { LocalEngine } from '@silo/fleet/internal';
 
 /** The TODO app's tenant schema, from the demo's config at the repository root (the environment left out). */
 export const todoSchema = (await loadSiloConfig({ path: fileURLToPath(new URL('../silo.config.ts', import.meta.url)), env: {} })).fleet.schema;

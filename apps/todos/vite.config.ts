@@ -14,6 +14,6 @@ export default defineConfig({
   // The workspace packages' TypeScript sources, not their dist/ (see the root vitest.config.ts).
   resolve: { conditions: ['@silo/source', ...defaultClientConditions] },
   environments: { ssr: { build: { rolldownOptions: { external: workspacePackages } } } },
-  ssr: { external: ['@silo/fleet', '@silo/web'] },
+  ssr: { external: ['@silo/fleet', '@silo/web', '@silo/react-router'] },
   server: { host: '127.0.0.1' },
 });

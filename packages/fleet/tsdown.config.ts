@@ -11,6 +11,7 @@ export default defineConfig({
     index: 'src/index.ts',
     schema: 'src/schema.ts',
     format: 'src/format.ts',
+    internal: 'src/internal.ts',
   },
   format: 'esm',
   platform: 'node',

@@ -1,4 +1,5 @@
-import { isSiloError, type InstanceHandle } from '@silo/fleet';
+import { isSiloError } from '@silo/fleet';
+import { tenantMiddleware as siloTenantMiddleware } from '@silo/react-router';
 import { data, type MiddlewareFunction } from 'react-router';
 import { loadViewer } from './auth.server';
 import { fleetContext, tenantContext, viewerContext } from './context.server';
@@ -14,65 +15,42 @@ function tenantGate(): TenantGate {
 }
 
 /**
- * Resolves /t/<name> once per request: catalog lookup and a handle from the fleet's LRU,
- * released when the response is ready (loaders and actions have finished by then; streamed
- * downloads read a staged snapshot, not the handle). Also looks up the session in the
- * instance's own database.
+ * Resolves /t/<name> once per request (@silo/react-router: catalog lookup, a handle from the
+ * fleet's LRU released when the response is done, 404/503 for names it cannot serve), with
+ * the TODO app's own pages for a full disk and a list that failed to be set up.
  */
-export const tenantMiddleware: MiddlewareFunction<Response> = async ({ params, request, context }, next) => {
-  const name = params['name'] ?? '';
-  const fleet = context.get(fleetContext);
-  let handle: InstanceHandle;
+export const tenantMiddleware = siloTenantMiddleware({ fleet: fleetContext, errorResponse: todoOpenErrorResponse });
+
+/**
+ * Under the tenant middleware: looks up the session in the instance's own database, and lets
+ * signed-in requests take turns per tenant (the heavy ones: lists, writes, downloads).
+ * Anonymous ones (sign-in, invites) do not, so a stranger cannot hold a list's turns with
+ * slow requests; they have their own rate limits.
+ */
+export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
+  const tenant = context.get(tenantContext);
+  const viewer = await loadViewer(request, tenant.name, tenant.db);
+  context.set(viewerContext, viewer);
+  if (!viewer) return next();
+  const leave = await tenantGate().enter(tenant.name);
+  if (!leave) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
   try {
-    handle = await fleet.open(name);
-  } catch (error) {
-    throw openErrorResponse(error);
-  }
-  try {
-    fleet.touch(name);
-    context.set(tenantContext, { name, instance: handle.instance, db: handle.db, fleet });
-    const viewer = await loadViewer(request, name, handle.db);
-    context.set(viewerContext, viewer);
-    // Signed-in requests take turns per tenant (the heavy ones: lists, writes, downloads).
-    // Anonymous ones (sign-in, invites) do not, so a stranger cannot hold a list's turns
-    // with slow requests; they have their own rate limits.
-    if (!viewer) return await next();
-    const leave = await tenantGate().enter(name);
-    if (!leave) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
-    try {
-      return await next();
-    } finally {
-      leave();
-    }
+    return await next();
   } finally {
-    handle.release();
+    leave();
   }
 };
 
-function openErrorResponse(error: unknown): unknown {
-  if (isSiloError(error, 'INSTANCE_NOT_FOUND') || isSiloError(error, 'INVALID_NAME')) {
-    return data({ kind: 'not-found' }, { status: 404 });
-  }
-  // A move to another engine (silo move) takes an instance out of service for a moment.
-  if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details.state === 'moving') {
-    return data({ kind: 'maintenance' }, { status: 503 });
-  }
-  if (isSiloError(error, 'INSTANCE_NOT_READY')) {
-    const provisioning = error.details.state === 'provisioning';
-    return data(
-      provisioning ? { kind: 'provisioning' } : { kind: 'unavailable', message: 'This TODO list could not be set up. Contact support.' },
-      // Retry-After is added to every 503 by the security middleware: headers of data thrown
-      // from middleware do not reach the rendered error page.
-      { status: 503 },
-    );
-  }
-  if (isSiloError(error, 'SCHEMA_BEHIND')) {
-    return data({ kind: 'maintenance' }, { status: 503 });
+function todoOpenErrorResponse(error: unknown): unknown {
+  if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details.state === 'failed') {
+    // Retry-After is added to every 503 by the security middleware: headers of data thrown
+    // from middleware do not reach the rendered error page.
+    return data({ kind: 'unavailable', message: 'This TODO list could not be set up. Contact support.' }, { status: 503 });
   }
   // A list not opened since the server started cannot be opened on a full disk (SQLite
   // creates its shared-memory file): a 507 page, not a crash.
   if (isStorageFull(error)) {
     return data({ message: STORAGE_FULL_OPEN }, { status: STORAGE_FULL_STATUS, statusText: 'Insufficient Storage' });
   }
-  return error;
+  return undefined;
 }

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stagingDirOf } from '@silo/fleet';
+import { stagingDirOf } from '@silo/fleet/internal';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName } from './http';
 import { startServer, type TestServer } from './server';

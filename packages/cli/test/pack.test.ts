@@ -58,7 +58,7 @@ describe('the packed tarballs, installed into a fresh folder', () => {
   });
 
   it('name the package to install when an optional peer is missing', () => {
-    const script = "const { S3Store } = await import('@silo/fleet'); try { new S3Store({ kind: 's3', bucket: 'b', region: 'r', forcePathStyle: false }); } catch (e) { console.log(e.message); }";
+    const script = "const { S3Store } = await import('@silo/fleet/internal'); try { new S3Store({ kind: 's3', bucket: 'b', region: 'r', forcePathStyle: false }); } catch (e) { console.log(e.message); }";
     expect(run('node', ['--input-type=module', '-e', script])).toMatch(/npm install @aws-sdk\/client-s3/);
   });
 

@@ -32,6 +32,7 @@ import { TouchBuffer } from './touch-buffer';
 import { listResidency, reportResidency, residencyDocument, type ResidencyParts } from './residency/fleet-residency';
 import type { ResidencyListing, ResidencyOptions } from './residency/residency';
 import type { ResidencyReportFile, WrittenReport } from './residency/report';
+import { loadSiloConfig } from './app-config/load-config';
 
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
@@ -842,6 +843,10 @@ function optionalDisplayName(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : validateDisplayName(value);
 }
 
-export function openFleet(options: FleetOptions): Promise<Fleet> {
-  return Fleet.open(options);
+/**
+ * Opens the fleet. With no options it is the app's own: `silo.config.*` found from the
+ * working folder up (or SILO_CONFIG), SILO_* variables over it, as the CLI reads it.
+ */
+export async function openFleet(options?: FleetOptions): Promise<Fleet> {
+  return Fleet.open(options ?? (await loadSiloConfig()).fleet);
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { SiloError } from './errors';
+import { sha256Hex } from './sha256';
 
 /**
  * One step of a tenant schema. Versions run 1, 2, 3, ... and a migration is never edited once
@@ -51,13 +51,13 @@ export function defineTenantSchema(input: { id: string; migrations: readonly Mig
       throw new SiloError('SCHEMA_INVALID', `Migration ${migration.version} (${migration.name}) of "${input.id}" has no SQL.`);
     }
   });
-  const hash = createHash('sha256');
-  for (const migration of migrations) hash.update(`${migration.version}\0${migration.sql}\0`);
+  // Browser safe (no node:crypto); the same digest as before, so no template is rebuilt.
+  const hashed = migrations.map((migration) => `${migration.version}\0${migration.sql}\0`).join('');
   return {
     id: input.id,
     migrations,
     latestVersion: migrations.length,
-    fingerprint: hash.digest('hex').slice(0, 16),
+    fingerprint: sha256Hex(hashed).slice(0, 16),
     ...(input.metricsSql ? { metricsSql: input.metricsSql } : {}),
     ...(input.uploadCleanup && input.uploadCleanup.length > 0 ? { uploadCleanup: [...input.uploadCleanup] } : {}),
   };

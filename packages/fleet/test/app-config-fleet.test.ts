@@ -40,4 +40,23 @@ describe('a fleet from silo.config', () => {
     await fleet.refreshMetrics('acme');
     expect(fleet.require('acme').metrics).toEqual({ todos: 3, done: 2, stored: 1024 });
   });
+
+  it('is what openFleet() opens with no options: the silo.config found from the working folder', async () => {
+    const root = project({ 'silo.config.json': json({ schema: { migrations: './drizzle' }, regions: [{ id: 'eu-west', jurisdiction: 'eu' }], backups: { enabled: false } }) }, { drizzle: 'drizzle' }, 'no-args');
+    const cwd = process.cwd();
+    const configVariable = process.env['SILO_CONFIG'];
+    delete process.env['SILO_CONFIG'];
+    process.chdir(`${root}/drizzle`);
+    try {
+      const fleet = await openFleet();
+      open.push(fleet);
+      expect(fleet.settings.dataDir).toBe(`${root}/data`);
+      expect(fleet.schema).toMatchObject({ id: 'no-args', latestVersion: 2 });
+      await fleet.create('acme', { jurisdiction: 'eu' });
+      expect(fleet.require('acme').schemaVersion).toBe(2);
+    } finally {
+      process.chdir(cwd);
+      if (configVariable !== undefined) process.env['SILO_CONFIG'] = configVariable;
+    }
+  });
 });

@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { appUrlFor, defineConfig, findConfigFile, loadMigrationsFolder, loadSiloConfig, metricsSqlOf, parseSiloConfig, type SiloError } from '../src/index';
+import { appUrlFor, defineConfig, findConfigFile, loadSiloConfig, type SiloError } from '../src/index';
+import { loadMigrationsFolder, metricsSqlOf, parseSiloConfig } from '../src/internal';
 import { FIXTURES, json, project } from './app-config-helpers';
 
 const NO_ENV: NodeJS.ProcessEnv = {};

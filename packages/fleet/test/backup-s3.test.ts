@@ -4,7 +4,7 @@
  * trip with the EU region's backups in an EU bucket.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { S3Store } from '../src/index';
+import { S3Store } from '../src/internal';
 import { startFakeS3, type FakeS3 } from './fixtures/fake-s3';
 import { tempFleet } from './helpers';
 

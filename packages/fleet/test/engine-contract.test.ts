@@ -3,18 +3,8 @@ import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, 
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import {
-  LocalEngine,
-  TursoEngine,
-  isSiloError,
-  resolveTursoSettings,
-  withLocalFiles,
-  type Engine,
-  type EngineCapabilities,
-  type QueryLimits,
-  type Region,
-  type SiloErrorCode,
-} from '../src/index';
+import { isSiloError, type Engine, type EngineCapabilities, type QueryLimits, type Region, type SiloErrorCode } from '../src/index';
+import { LocalEngine, TursoEngine, resolveTursoSettings, withLocalFiles } from '../src/internal';
 import { regionsIn, sampleSchema, tempDir } from './helpers';
 import { startStandinProcess } from './turso-standin';
 

@@ -3,7 +3,8 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { LocalEngine, openFleet, type Engine } from '../src/index';
+import { openFleet, type Engine } from '../src/index';
+import { LocalEngine } from '../src/internal';
 import { runChild } from './fixtures/children';
 import { fileOf, sampleSchema, tempDir, tempFleet, regionsIn } from './helpers';
 

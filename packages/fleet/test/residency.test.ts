@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFleet, uploadStagingFile, verifyResidencyReport, type Fleet } from '../src/index';
+import { openFleet, type Fleet } from '../src/index';
+import { uploadStagingFile, verifyResidencyReport } from '../src/internal';
 import { filesystemOf, readMounts } from '../src/residency/mounts';
 import { sampleSchema, tempDir, tempFleet } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';

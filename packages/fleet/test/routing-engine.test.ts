@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { RoutingEngine, openFleet } from '../src/index';
+import { openFleet } from '../src/index';
+import { RoutingEngine } from '../src/internal';
 import { sampleSchema, tempDir } from './helpers';
 import { startStandinProcess } from './turso-standin';
 

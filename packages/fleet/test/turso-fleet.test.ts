@@ -3,17 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  TursoEngine,
-  isSiloError,
-  openFleet,
-  resolveTursoSettings,
-  settingsFromEnv,
-  type Fleet,
-  type QueryAllEvent,
-  type Region,
-  type TursoSettingsInput,
-} from '../src/index';
+import { isSiloError, openFleet, settingsFromEnv, type Fleet, type QueryAllEvent, type Region, type TursoSettingsInput } from '../src/index';
+import { TursoEngine, resolveTursoSettings } from '../src/internal';
 import { sampleSchema, tempDir, regionsIn } from './helpers';
 import { STANDIN_GROUPS, startStandinProcess, type StandinProcess } from './turso-standin';
 

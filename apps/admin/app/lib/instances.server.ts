@@ -1,5 +1,6 @@
 import { formatBytes } from '@silo/fleet/format';
-import { SORT_KEYS, isSiloError, uploadStagingFile, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { SORT_KEYS, isSiloError, type Fleet, type InstanceInfo, type InstanceState, type ListQuery, type SortKey } from '@silo/fleet';
+import { uploadStagingFile } from '@silo/fleet/internal';
 import { appLink, type AdminView } from './app-config.server';
 import { adminConfig } from './config.server';
 import { PAGE_SIZES, STATES, type InstanceRowView } from './instances';

@@ -1,4 +1,5 @@
-import { isSiloError, residencyHash, type Fleet, type ResidencyListing } from '@silo/fleet';
+import { isSiloError, type Fleet, type ResidencyListing } from '@silo/fleet';
+import { residencyHash } from '@silo/fleet/internal';
 
 /** Instances shown with their places on the page; the report download and the CLI have all of them. */
 export const MAX_INSTANCES_SHOWN = 200;

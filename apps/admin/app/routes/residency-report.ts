@@ -1,5 +1,6 @@
 import { redirect } from 'react-router';
-import { isSiloError, residencyMarkdown } from '@silo/fleet';
+import { isSiloError } from '@silo/fleet';
+import { residencyMarkdown } from '@silo/fleet/internal';
 import type { Route } from './+types/residency-report';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, field, notFound, smallForm } from '../lib/http.server';

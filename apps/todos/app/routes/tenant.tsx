@@ -2,10 +2,10 @@ import { Form, Link, NavLink, Outlet } from 'react-router';
 import { currentInstance, getTenant } from '../auth.server';
 import { CSRF_FIELD } from '../forms';
 import { viewerContext } from '../context.server';
-import { tenantMiddleware } from '../tenant.server';
+import { tenantMiddleware, viewerMiddleware } from '../tenant.server';
 import type { Route } from './+types/tenant';
 
-export const middleware: Route.MiddlewareFunction[] = [tenantMiddleware];
+export const middleware: Route.MiddlewareFunction[] = [tenantMiddleware, viewerMiddleware];
 
 export function loader({ context }: Route.LoaderArgs) {
   const tenant = getTenant(context);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { formatBytes, recoverCatalog, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
+import { formatBytes, type BackupOverview, type CycleReport, type Fleet, type InstanceBackupStatus, type VerificationReport } from '@silo/fleet';
+import { recoverCatalog } from '@silo/fleet/internal';
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { fleetSettings, withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';

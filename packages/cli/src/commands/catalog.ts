@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { pushCatalog, resolveSettings } from '@silo/fleet';
+import { resolveSettings } from '@silo/fleet';
+import { pushCatalog } from '@silo/fleet/internal';
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { fleetSettings, type CliContext } from '../context';
 import { plural } from '../format/values';

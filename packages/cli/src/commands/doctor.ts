@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { LocalEngine, STARTUP_CHECK_DEPTH, loosePermissionsMessage, type DoctorReport, type PermissionReport } from '@silo/fleet';
+import { type DoctorReport } from '@silo/fleet';
+import { LocalEngine, STARTUP_CHECK_DEPTH, loosePermissionsMessage, type PermissionReport } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import type { Style } from '../format/style';

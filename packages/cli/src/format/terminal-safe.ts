@@ -1,4 +1,4 @@
-import { escapeChar, unsafeCharPattern } from '@silo/fleet';
+import { escapeChar, unsafeCharPattern } from '@silo/fleet/internal';
 
 /**
  * The colour codes our own Style writes (node's styleText: bold, dim, red, green, yellow,
