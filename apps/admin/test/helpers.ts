@@ -5,25 +5,12 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { loadSiloConfig, openFleet, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
+import { openFleet } from '@silo/fleet';
+import { TODO_CONFIG, todoConfig, todoSchema } from '../../todos/test/todo-config';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-/** The TODO demo's config at the repository root, which the admin finds from its folder. */
-export const TODO_CONFIG = path.join(APP_DIR, '..', '..', 'silo.config.ts');
-
-let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
-
-/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
-export function todoConfig(): Promise<LoadedSiloConfig> {
-  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
-  return todoConfigLoad;
-}
-
-/** The TODO app's tenant schema, from its config. */
-export async function todoSchema(): Promise<TenantSchema> {
-  return (await todoConfig()).fleet.schema;
-}
+export { TODO_CONFIG, todoConfig, todoSchema };
 const BUILD_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 function newestSource(dir: string): number {

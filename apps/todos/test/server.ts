@@ -3,26 +3,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSiloConfig, openFleet, settingsFromEnv, type Fleet, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
+import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
+import { TODO_CONFIG, todoConfig, todoSchema } from './todo-config';
 
 export const APP_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The TODO demo's config at the repository root, which the server finds from its folder. */
-export const TODO_CONFIG = path.join(APP_DIR, '..', '..', 'silo.config.ts');
-
-let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
-
-/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
-export function todoConfig(): Promise<LoadedSiloConfig> {
-  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
-  return todoConfigLoad;
-}
-
-/** The TODO app's tenant schema, from its config. */
-export async function todoSchema(): Promise<TenantSchema> {
-  return (await todoConfig()).fleet.schema;
-}
+export { TODO_CONFIG, todoConfig, todoSchema };
 const SERVER_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 export function buildApp(): void {

@@ -3,26 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadSiloConfig, type LoadedSiloConfig, type TenantSchema } from '@silo/fleet';
+import { TODO_CONFIG, todoConfig, todoSchema } from '../../../apps/todos/test/todo-config';
 
 /** The real launcher, run by the real Node: what a user's shell runs. */
 export const SILO_BIN = fileURLToPath(new URL('../bin/silo.mjs', import.meta.url));
 
-/** The TODO demo's config at the repository root: the tenant schema and metrics the CLI runs with in tests. */
-export const TODO_CONFIG = fileURLToPath(new URL('../../../silo.config.ts', import.meta.url));
-
-let todoConfigLoad: Promise<LoadedSiloConfig> | undefined;
-
-/** The TODO demo's config, loaded once per test file, without the environment's SILO_* settings. */
-export function todoConfig(): Promise<LoadedSiloConfig> {
-  todoConfigLoad ??= loadSiloConfig({ path: TODO_CONFIG, env: {} });
-  return todoConfigLoad;
-}
-
-/** The TODO app's tenant schema, from its config. */
-export async function todoSchema(): Promise<TenantSchema> {
-  return (await todoConfig()).fleet.schema;
-}
+export { TODO_CONFIG, todoConfig, todoSchema };
 
 export interface SiloRun {
   readonly code: number | null;
