@@ -39,7 +39,13 @@ export async function ensureBuilt(): Promise<void> {
   try {
     const fresh = existsSync(BUILD_ENTRY) && statSync(BUILD_ENTRY).mtimeMs > newestSource(path.join(APP_DIR, 'app'));
     if (!fresh) {
-      const result = spawnSync(process.execPath, [path.join(APP_DIR, '../../node_modules/@react-router/dev/bin.cjs'), 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+      const result = spawnSync(process.execPath, [path.join(APP_DIR, '../../node_modules/@react-router/dev/bin.cjs'), 'build'], {
+        cwd: APP_DIR,
+        encoding: 'utf8',
+        // Vitest runs with NODE_ENV=test, which Vite would bake into a development React bundle:
+        // the tests serve the production build that `npm start` serves.
+        env: { ...process.env, NODE_ENV: 'production' },
+      });
       if (result.status !== 0) throw new Error(`react-router build failed:\n${result.stdout}\n${result.stderr}`);
     }
   } finally {

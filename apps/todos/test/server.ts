@@ -16,6 +16,9 @@ export function buildApp(): void {
   execFileSync(process.execPath, [path.join(APP_DIR, '..', '..', 'node_modules', '@react-router', 'dev', 'bin.cjs'), 'build'], {
     cwd: APP_DIR,
     stdio: ['ignore', 'ignore', 'inherit'],
+    // Vitest runs with NODE_ENV=test, which Vite would bake into a development React bundle:
+    // the tests serve the production build that `npm start` serves.
+    env: { ...process.env, NODE_ENV: 'production' },
   });
 }
 
