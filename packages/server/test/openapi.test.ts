@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { validate } from '@readme/openapi-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet, type Fleet } from '@silo/fleet';
+import { createApiApp, OPENAPI_PATH } from '../src/index';
+import { sampleSchema } from '../../fleet/test/fixtures/sample-schema';
+
+let fleet: Fleet;
+const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-openapi-'));
+beforeAll(async () => {
+  fleet = await openFleet({ schema: sampleSchema(), dataDir });
+});
+afterAll(async () => {
+  await fleet?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const app = createApiApp(fleet);
+    const document = (await (await app.request(OPENAPI_PATH)).json()) as Record<string, unknown>;
+    expect(document['openapi']).toBe('3.1.0');
+    const result = await validate(structuredClone(document) as Parameters<typeof validate>[0]);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+  });
+
+  it('lists every route the API serves', async () => {
+    const app = createApiApp(fleet);
+    const document = (await (await app.request(OPENAPI_PATH)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = new Set(Object.entries(document.paths).flatMap(([route, methods]) => Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`)));
+    const served = app.routes
+      .filter((route) => route.method !== 'ALL' && route.path !== OPENAPI_PATH)
+      .map((route) => `${route.method} ${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
+    expect(served.length).toBeGreaterThan(15);
+    for (const route of served) expect(documented, route).toContain(route);
+  });
+});
