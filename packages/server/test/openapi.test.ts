@@ -23,8 +23,7 @@ describe('the OpenAPI document', () => {
     const document = (await (await app.request(OPENAPI_PATH)).json()) as Record<string, unknown>;
     expect(document['openapi']).toBe('3.1.0');
     const result = await validate(structuredClone(document) as Parameters<typeof validate>[0]);
-    expect(result.errors ?? []).toEqual([]);
-    expect(result.valid).toBe(true);
+    expect(result.valid ? [] : result.errors).toEqual([]);
   });
 
   it('lists every route the API serves', async () => {
