@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet } from '@silo/fleet';
 import { uploadStagingFile } from '@silo/fleet/internal';
 import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';

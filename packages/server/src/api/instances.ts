@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
 import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
 import { idempotent } from './idempotency';

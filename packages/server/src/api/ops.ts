@@ -1,4 +1,4 @@
-import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, MigrateProgress } from '@silo/fleet';
 import { assertJurisdiction, requireScope, requireUnscoped, visibleInstance, type ApiEnv } from './context';
 import { publicInstance } from './json';
