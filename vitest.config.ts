@@ -46,6 +46,7 @@ const INTEGRATION = [
   // silo serve over real HTTP on loopback (issue #15).
   'packages/server/test/api.test.ts',
   'packages/server/test/openapi.test.ts',
+  'packages/server/test/errors.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];

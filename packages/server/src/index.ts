@@ -7,3 +7,5 @@ export { createServer, createHandler, DEFAULT_PORT, type RunningServer, type Ser
 export { createApiApp, JSON_BODY_MAX_BYTES, OPENAPI_PATH, type ApiOptions } from './api/app';
 export type { RateLimits } from './api/auth';
 export { FLEET_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './api/errors';
+/** The API's paths and schemas as TypeScript types, for openapi-fetch (docs/api.md). */
+export type { components as ApiComponents, operations as ApiOperations, paths as ApiPaths } from './api-types';

@@ -219,6 +219,27 @@ describe('migrations, backups, audit', () => {
   });
 });
 
+describe('rate limits', () => {
+  it('limits calls per token with 429 and Retry-After, other tokens unaffected', async () => {
+    const limited = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 3, failedAuthPerMinute: 2 } });
+    try {
+      const get = (token?: string) => fetch(`${limited.url}/v1/migrations`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      for (let i = 0; i < 3; i++) expect((await get(tokens.read)).status).toBe(200);
+      const refused = await get(tokens.read);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect((await get(tokens.admin)).status).toBe(200);
+      // Guessing tokens from one address is throttled as well.
+      expect((await get('silo_guess')).status).toBe(401);
+      expect((await get('silo_guess')).status).toBe(401);
+      expect((await get('silo_guess')).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 // Last: the server closes the connection after refusing an unread body, which would break the
 // next request that fetch sends on the same kept-alive socket.
 describe('limits', () => {

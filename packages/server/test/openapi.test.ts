@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet } from '@silo/fleet';
-import { createApiApp, OPENAPI_PATH } from '../src/index';
+import createClient from 'openapi-fetch';
+import { createApiApp, createServer, OPENAPI_PATH, type ApiPaths } from '../src/index';
+import { API_TYPES_FILE, generatedApiTypes } from './api-types-source';
 import { sampleSchema } from '../../fleet/test/fixtures/sample-schema';
 
 let fleet: Fleet;
@@ -35,5 +37,28 @@ describe('the OpenAPI document', () => {
       .map((route) => `${route.method} ${route.path.replace(/:([A-Za-z]+)/g, '{$1}')}`);
     expect(served.length).toBeGreaterThan(15);
     for (const route of served) expect(documented, route).toContain(route);
+  });
+});
+
+describe('typed clients', () => {
+  it('src/api-types.ts matches the document (npm run generate -w @silo/server)', async () => {
+    expect(readFileSync(API_TYPES_FILE, 'utf8')).toBe(await generatedApiTypes());
+  });
+
+  it('openapi-fetch with the exported types talks to the server', async () => {
+    const server = await createServer({ fleet, port: 0 });
+    try {
+      const { token } = fleet.apiTokens.create({ scope: 'write' });
+      const client = createClient<ApiPaths>({ baseUrl: server.url, headers: { authorization: `Bearer ${token}` } });
+      const created = await client.POST('/v1/instances', { body: { name: 'typed', jurisdiction: 'eu' } });
+      expect(created.data?.state).toBe('ready');
+      const shown = await client.GET('/v1/instances/{name}', { params: { path: { name: 'typed' } } });
+      expect(shown.data?.clones).toEqual([]);
+      const missing = await client.GET('/v1/instances/{name}', { params: { path: { name: 'nobody' } } });
+      expect(missing.response.status).toBe(404);
+      expect(missing.error?.error.code).toBe('INSTANCE_NOT_FOUND');
+    } finally {
+      await server.close();
+    }
   });
 });
