@@ -114,6 +114,15 @@ describe('idempotency', () => {
     expect(other).toMatchObject({ status: 422, json: { error: { code: 'IDEMPOTENCY_KEY_REUSED' } } });
   });
 
+  it('creates once when retries race the first request', async () => {
+    const headers = { 'idempotency-key': 'raced-1' };
+    const results = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/v1/instances', tokens.write, { name: 'raced', jurisdiction: 'eu' }, headers)));
+    for (const result of results) expect([201, 409]).toContain(result.status);
+    expect(results.some((result) => result.status === 201)).toBe(true);
+    expect(results.filter((result) => result.status === 409).every((result) => codeOf(result) === 'IDEMPOTENCY_IN_PROGRESS')).toBe(true);
+    expect(fleet.audit({ instance: 'raced', operation: 'create' }).total).toBe(1);
+  });
+
   it('returns the first clone to a retried clone', async () => {
     const headers = { 'idempotency-key': 'clone-once-1' };
     const first = await call('POST', '/v1/instances/once/clone', tokens.write, {}, headers);
