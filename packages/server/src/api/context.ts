@@ -1,5 +1,5 @@
 import type { ApiToken, ApiTokenScope, Fleet, InstanceDetails } from '@silo/fleet';
-import { SiloError, isSiloError } from '@silo/fleet';
+import { SiloError } from '@silo/fleet';
 import { ApiError } from './errors';
 
 /** What every route reads from Hono's context: the caller's token and the actor the audit log names. */
@@ -45,4 +45,3 @@ export function requireUnscoped(token: ApiToken, what: string): void {
   }
 }
 
-export { isSiloError };

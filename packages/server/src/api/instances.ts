@@ -1,5 +1,6 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
+import type { TypedResponse } from 'hono';
 import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
 import { idempotent } from './idempotency';
 import { publicInstance } from './json';
@@ -67,6 +68,15 @@ const purge = createRoute({
   responses: { 200: jsonContent(PurgeResultSchema, 'Whether anything was purged'), ...errorResponses },
 });
 
+/**
+ * An idempotent answer is a plain Response (it may be a stored replay, or a stored error), which
+ * @hono/zod-openapi cannot type; its body is an Instance as the route declares (or an error,
+ * which every route may answer).
+ */
+function asInstanceResponse(response: Response): TypedResponse<z.infer<typeof InstanceSchema>, 201, 'json'> {
+  return response as unknown as TypedResponse<z.infer<typeof InstanceSchema>, 201, 'json'>;
+}
+
 /** Instances: list, show, create, clone, delete, undelete, purge. */
 export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
   app.openapi(list, (c) => {
@@ -91,7 +101,7 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
       const instance = await fleet.create(body.name, { ...body, actor: c.get('actor') });
       return Response.json(publicInstance(instance), { status: 201 });
     });
-    return response as unknown as ReturnType<typeof c.json<z.infer<typeof InstanceSchema>, 201>>;
+    return asInstanceResponse(response);
   });
 
   app.openapi(clone, async (c) => {
@@ -109,7 +119,7 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
       });
       return Response.json(publicInstance(instance), { status: 201 });
     });
-    return response as unknown as ReturnType<typeof c.json<z.infer<typeof InstanceSchema>, 201>>;
+    return asInstanceResponse(response);
   });
 
   app.openapi(remove, async (c) => {
