@@ -43,6 +43,10 @@ const INTEGRATION = [
   'packages/cli/test/pack.test.ts',
   // examples/notes from the tarballs: silo, the app and silo-admin as processes (issue #14).
   'examples/notes/test/notes-example.test.ts',
+  // silo serve over real HTTP on loopback (issue #15).
+  'packages/server/test/api.test.ts',
+  'packages/server/test/openapi.test.ts',
+  'packages/server/test/errors.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];

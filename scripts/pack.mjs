@@ -17,9 +17,9 @@ const out = path.join(root, 'dist-packages');
 const lock = path.join(root, 'dist-packages.lock');
 
 /** In dependency order: each build's declarations read the ones before it from source. */
-export const PUBLISHED = ['@silo/fleet', '@silo/web', '@silo/react-router', '@silo/cli', '@silo/admin'];
+export const PUBLISHED = ['@silo/fleet', '@silo/web', '@silo/react-router', '@silo/server', '@silo/cli', '@silo/admin'];
 /** Their folders, whose files (build output aside) the tarballs are made from. */
-const SOURCES = ['packages/fleet', 'packages/web', 'packages/react-router', 'packages/cli', 'apps/admin'];
+const SOURCES = ['packages/fleet', 'packages/web', 'packages/react-router', 'packages/server', 'packages/cli', 'apps/admin'];
 /** Build output and installs inside those folders (apps/admin/server.mjs is built from server.ts). */
 const OUTPUTS = new Set(['node_modules', 'dist', 'build', '.react-router', 'server.mjs']);
 

@@ -24,6 +24,7 @@ export default [
     route('migrations', 'routes/migrations/route.tsx'),
     route('migrations/run', 'routes/migrations-run.ts'),
     route('audit', 'routes/audit.tsx'),
+    route('tokens', 'routes/tokens/route.tsx'),
     route('*', 'routes/not-found.tsx'),
   ]),
 ] satisfies RouteConfig;

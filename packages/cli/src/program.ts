@@ -14,6 +14,8 @@ import { registerMigrate } from './commands/migrate';
 import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
 import { registerResidency } from './commands/residency';
+import { registerServe } from './commands/serve';
+import { registerToken } from './commands/token';
 import { registerTransfer } from './commands/transfer';
 
 function packageVersion(): string {
@@ -55,6 +57,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerResidency(program, ctx);
   registerDemo(program, ctx);
   registerAdmin(program, ctx);
+  registerToken(program, ctx);
+  registerServe(program, ctx);
 
   program.addHelpText(
     'after',

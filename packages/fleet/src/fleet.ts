@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
+import type { ApiTokens } from './catalog/api-tokens';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
@@ -221,6 +222,11 @@ export class Fleet {
   /** Operators of the admin console (accounts, sessions, console history), kept in the catalog. */
   get admins(): AdminDirectory {
     return this.#catalog.admins;
+  }
+
+  /** Tokens of the fleet's HTTP API (`silo serve`, `silo token`), kept hashed in the catalog. */
+  get apiTokens(): ApiTokens {
+    return this.#catalog.apiTokens;
   }
 
   get openHandles(): number {

@@ -34,6 +34,8 @@ export type {
 } from './catalog/catalog';
 export { SORT_KEYS } from './catalog/catalog';
 export type { AdminCredentials, AdminDirectory, AdminUser, QueryHistoryEntry } from './catalog/admin-directory';
+export { API_TOKEN_SCOPES } from './catalog/api-tokens';
+export type { ApiToken, ApiTokens, ApiTokenScope, IdempotentResponse, NewApiToken } from './catalog/api-tokens';
 export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
 export type { CatalogLocation } from './catalog/catalog-db';
 export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';

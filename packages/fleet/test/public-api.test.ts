@@ -9,6 +9,7 @@ import * as internal from '../src/internal';
  * `@silo/fleet/internal`.
  */
 const PUBLIC_VALUES = [
+  'API_TOKEN_SCOPES',
   'DEFAULT_REGIONS',
   'DISPLAY_NAME_MAX_LENGTH',
   'Fleet',

@@ -22,6 +22,7 @@ const NAV = [
   { to: '/backups', label: 'Backups', end: false },
   { to: '/residency', label: 'Residency', end: false },
   { to: '/audit', label: 'Audit log', end: false },
+  { to: '/tokens', label: 'API tokens', end: false },
 ];
 
 export default function SignedIn({ loaderData }: Route.ComponentProps) {

@@ -271,4 +271,40 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       UPDATE audit_log SET operation = 'undelete' WHERE operation = 'restore';
     `,
   },
+  {
+    version: 10,
+    name: 'API tokens and idempotency keys',
+    sql: `
+      -- Tokens of the fleet's HTTP API (silo serve). Only a SHA-256 of the token is kept: the
+      -- token is 256 random bits, so a fast hash is enough, and the catalog never holds a usable
+      -- one. A revoked token keeps its row, so the audit log's token:<id> still names it.
+      CREATE TABLE api_tokens (
+        id            TEXT PRIMARY KEY,
+        token_hash    TEXT NOT NULL,
+        label         TEXT NOT NULL,
+        scope         TEXT NOT NULL CHECK (scope IN ('read', 'write', 'admin')),
+        -- NULL: every jurisdiction.
+        jurisdiction  TEXT,
+        created_by    TEXT NOT NULL,
+        created_at    INTEGER NOT NULL,
+        expires_at    INTEGER,
+        last_used_at  INTEGER,
+        revoked_at    INTEGER
+      ) STRICT;
+
+      -- A create or clone retried with the same Idempotency-Key returns the first answer. The
+      -- request's hash tells a retry from a different request reusing the key; a NULL status
+      -- is a request still running.
+      CREATE TABLE api_idempotency (
+        token_id      TEXT NOT NULL,
+        key           TEXT NOT NULL,
+        request_hash  TEXT NOT NULL,
+        status        INTEGER,
+        response      TEXT,
+        created_at    INTEGER NOT NULL,
+        PRIMARY KEY (token_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
+    `,
+  },
 ];

@@ -7,6 +7,7 @@ import { migrateCatalogPrimary } from './primary-migrations';
 import { AdminDirectory } from './admin-directory';
 import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
+import { ApiTokens } from './api-tokens';
 import { AuditRecords } from './audit-records';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
 import { Statements } from './statements';
@@ -188,6 +189,8 @@ const MISS_SYNC_INTERVAL_MS = 1_000;
  */
 export class Catalog {
   readonly admins: AdminDirectory;
+  /** Tokens of the HTTP API (silo serve) and its idempotency keys. */
+  readonly apiTokens: ApiTokens;
   readonly backups: BackupRecords;
   /** The audit log of every fleet operation. */
   readonly audits: AuditRecords;
@@ -229,6 +232,7 @@ export class Catalog {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
       freshen: () => this.#freshenForSessions(),
     });
+    this.apiTokens = new ApiTokens(this.#db, (entry) => this.audits.append({ ...entry, instance: null }));
     this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
     this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
   }

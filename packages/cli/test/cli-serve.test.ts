@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiToken } from '@silo/fleet';
+import { SILO_BIN, TODO_CONFIG, json, silo, tempDir } from './helpers';
+
+describe('silo token and silo serve', () => {
+  let dir: string;
+  let cleanup: () => void;
+
+  beforeAll(() => {
+    ({ dir, cleanup } = tempDir('silo-cli-serve-'));
+  });
+  afterAll(() => cleanup());
+
+  it('creates a token shown once, lists it without the secret and revokes it', async () => {
+    const created = await silo(dir, ['token', 'create', '--scope', 'write', '--jurisdiction', 'eu', '--expires', '30d', '--label', 'deploys']);
+    expect(created.code).toBe(0);
+    const secret = /^(silo_[0-9a-f]{12}_\S+)$/m.exec(created.stdout)?.[1];
+    expect(secret).toBeDefined();
+    expect(created.stderr).toContain('shown once');
+
+    const listed = json<ApiToken[]>(await silo(dir, ['token', 'list', '--json']));
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ scope: 'write', jurisdiction: 'eu', label: 'deploys', revokedAt: null, expiresAt: expect.any(Number) });
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    const id = listed[0]?.id ?? '';
+    expect((await silo(dir, ['token', 'revoke', id])).code).toBe(0);
+    expect((await silo(dir, ['token', 'list'])).stdout).toContain('revoked');
+  });
+
+  it('refuses an unknown scope, jurisdiction or lifetime', async () => {
+    expect((await silo(dir, ['token', 'create', '--scope', 'root'])).code).not.toBe(0);
+    expect((await silo(dir, ['token', 'create', '--scope', 'read', '--jurisdiction', 'mars'])).stderr).toContain('Unknown jurisdiction');
+    expect((await silo(dir, ['token', 'create', '--scope', 'read', '--expires', 'soon'])).code).not.toBe(0);
+  });
+
+  it('serves the API on loopback until stopped', async () => {
+    const created = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));
+    const env: NodeJS.ProcessEnv = {};
+    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_')) env[key] = value;
+    const child = spawn(process.execPath, [SILO_BIN, 'serve', '--port', '0'], {
+      cwd: dir,
+      env: { ...env, SILO_DATA_DIR: dir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let output = '';
+      child.stdout.setEncoding('utf8');
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stdout.on('data', (chunk: string) => {
+          output += chunk;
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+          if (match?.[1]) resolve(match[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`silo serve exited (${code}): ${output}`)));
+      });
+      const response = await fetch(`${url}/v1/instances`, { headers: { authorization: `Bearer ${created.token}` } });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ items: [], total: 0 });
+      expect((await fetch(`${url}/v1/instances`)).status).toBe(401);
+    } finally {
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    }
+  });
+});

@@ -1,0 +1,47 @@
+import type { ApiToken, ApiTokenScope, Fleet, InstanceDetails } from '@silo/fleet';
+import { SiloError } from '@silo/fleet';
+import { ApiError } from './errors';
+
+/** What every route reads from Hono's context: the caller's token and the actor the audit log names. */
+export interface ApiEnv {
+  Variables: { token: ApiToken; actor: string };
+}
+
+const RANK: Readonly<Record<ApiTokenScope, number>> = { read: 0, write: 1, admin: 2 };
+
+export function requireScope(token: ApiToken, needed: ApiTokenScope): void {
+  if (RANK[token.scope] < RANK[needed]) {
+    throw new ApiError('FORBIDDEN', `This call needs a token with the ${needed} scope; this token has ${token.scope}.`);
+  }
+}
+
+/**
+ * The instance as this token may see it: one outside the token's jurisdiction is answered as
+ * absent, so a scoped token cannot learn which names other jurisdictions use.
+ */
+export function visibleInstance(fleet: Fleet, token: ApiToken, name: string): InstanceDetails {
+  const instance = fleet.require(name);
+  if (token.jurisdiction !== null && instance.jurisdiction !== token.jurisdiction) {
+    throw new SiloError('INSTANCE_NOT_FOUND', `No instance named "${name}".`, { details: { name } });
+  }
+  return instance;
+}
+
+/** A jurisdiction the caller names must be the token's own, when it has one. */
+export function assertJurisdiction(token: ApiToken, jurisdiction: string | undefined): void {
+  if (token.jurisdiction !== null && jurisdiction !== undefined && jurisdiction !== token.jurisdiction) {
+    throw new SiloError('JURISDICTION_VIOLATION', `This token is limited to the jurisdiction "${token.jurisdiction}".`, {
+      details: { jurisdiction, allowed: [token.jurisdiction] },
+    });
+  }
+}
+
+/** Fleet-wide calls with no instance filter (the whole audit log) are for unscoped tokens. */
+export function requireUnscoped(token: ApiToken, what: string): void {
+  if (token.jurisdiction !== null) {
+    throw new SiloError('JURISDICTION_VIOLATION', `A token limited to "${token.jurisdiction}" cannot read ${what}; name an instance.`, {
+      details: { allowed: [token.jurisdiction] },
+    });
+  }
+}
+

@@ -1,0 +1,102 @@
+import { isSiloError, type SiloErrorCode } from '@silo/fleet';
+
+/** Codes of the API itself, beside the fleet's: authentication, scopes, limits, idempotency, routing. */
+export type ApiOnlyCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_IN_PROGRESS' | 'PAYLOAD_TOO_LARGE' | 'NOT_FOUND' | 'INTERNAL';
+export type ApiErrorCode = SiloErrorCode | ApiOnlyCode;
+
+/**
+ * The HTTP status of every fleet code. A Record over SiloErrorCode, so a code added to the
+ * fleet does not compile here until it has a status.
+ */
+export const FLEET_ERROR_STATUS: Readonly<Record<SiloErrorCode, number>> = {
+  INVALID_NAME: 422,
+  NAME_TAKEN: 409,
+  INSTANCE_NOT_FOUND: 404,
+  INSTANCE_NOT_READY: 503,
+  INVALID_STATE: 409,
+  SCHEMA_BEHIND: 409,
+  SCHEMA_INVALID: 500,
+  JURISDICTION_VIOLATION: 403,
+  UNKNOWN_JURISDICTION: 422,
+  UNKNOWN_REGION: 422,
+  CONFIG_INVALID: 500,
+  INVALID_INPUT: 422,
+  CATALOG_UNAVAILABLE: 503,
+  IMPORT_REJECTED: 422,
+  QUERY_FAILED: 422,
+  QUERY_READ_ONLY: 422,
+  STATEMENT_REFUSED: 422,
+  QUERY_TIMEOUT: 422,
+  HANDLES_EXHAUSTED: 503,
+  ENGINE_FAILURE: 502,
+  BACKUP_NOT_FOUND: 404,
+  BACKUP_CORRUPT: 500,
+  BACKUP_FAILED: 500,
+  SIZE_LIMIT_EXCEEDED: 413,
+  FLEET_CLOSED: 503,
+  SEED_FAILED: 500,
+  ADMIN_NOT_FOUND: 404,
+  LAST_ADMIN: 409,
+  DISK_FULL: 507,
+};
+
+const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  NOT_FOUND: 404,
+  INTERNAL: 500,
+};
+
+/** Seconds a client should wait before retrying a 503 that passes by itself. */
+const RETRY_AFTER_SEC: Partial<Record<SiloErrorCode, number>> = { INSTANCE_NOT_READY: 2, HANDLES_EXHAUSTED: 1, CATALOG_UNAVAILABLE: 5, FLEET_CLOSED: 5 };
+
+/** An error of the API layer (not the fleet's), answered with its code and status. */
+export class ApiError extends Error {
+  readonly code: ApiOnlyCode;
+  readonly status: number;
+  readonly retryAfterSec: number | undefined;
+
+  constructor(code: ApiOnlyCode, message: string, retryAfterSec?: number) {
+    super(message);
+    this.code = code;
+    this.status = API_ERROR_STATUS[code];
+    this.retryAfterSec = retryAfterSec;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+export function errorResponse(code: ApiErrorCode, message: string, status: number, options: { details?: Record<string, unknown>; retryAfterSec?: number } = {}): Response {
+  const body: ErrorBody = { error: { code, message, ...(options.details && Object.keys(options.details).length > 0 ? { details: options.details } : {}) } };
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
+  if (options.retryAfterSec !== undefined) headers['Retry-After'] = String(options.retryAfterSec);
+  return Response.json(body, { status, headers });
+}
+
+/**
+ * Anything thrown by a route as the JSON error answer. Unexpected errors say only that: their
+ * message may hold paths or SQL, and the caller cannot act on it.
+ */
+export function toErrorResponse(error: unknown): Response {
+  if (error instanceof ApiError) return errorResponse(error.code, error.message, error.status, error.retryAfterSec === undefined ? {} : { retryAfterSec: error.retryAfterSec });
+  if (isSiloError(error)) {
+    const status = FLEET_ERROR_STATUS[error.code];
+    const engineRetry = isSiloError(error, 'ENGINE_FAILURE') && error.details.retryAfterMs !== undefined ? Math.ceil(error.details.retryAfterMs / 1000) : undefined;
+    const retryAfterSec = RETRY_AFTER_SEC[error.code] ?? engineRetry;
+    return errorResponse(error.code, error.message, status, { details: publicDetails(error.code, error.details), ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
+  }
+  process.emitWarning(`silo serve: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { code: 'SILO_API_ERROR' });
+  return errorResponse('INTERNAL', 'The server failed to answer; the error was logged.', 500);
+}
+
+/** Details that tell the caller something about their request; folder paths stay on the server. */
+function publicDetails(code: SiloErrorCode, details: object): Record<string, unknown> {
+  if (code === 'DISK_FULL' || code === 'CONFIG_INVALID' || code === 'SCHEMA_INVALID') return {};
+  return { ...details };
+}

@@ -1,0 +1,25 @@
+import type { z } from '@hono/zod-openapi';
+import { ErrorSchema } from './schemas';
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
+  return { required, content: { 'application/json': { schema } } };
+}
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+
+/** Every route may answer these; the code in the body says which case it is (docs/api.md). */
+export const errorResponses = {
+  401: error('No valid token (UNAUTHORIZED)'),
+  403: error('The token lacks the scope (FORBIDDEN) or the jurisdiction (JURISDICTION_VIOLATION)'),
+  404: error('INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND'),
+  409: error('NAME_TAKEN, INVALID_STATE, SCHEMA_BEHIND, IDEMPOTENCY_IN_PROGRESS'),
+  413: error('PAYLOAD_TOO_LARGE, SIZE_LIMIT_EXCEEDED'),
+  422: error('Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED'),
+  429: error('RATE_LIMITED (Retry-After)'),
+  500: error('An unexpected failure'),
+  503: error('INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After)'),
+} as const;

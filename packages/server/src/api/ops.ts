@@ -1,0 +1,160 @@
+import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Fleet, MigrateProgress } from '@silo/fleet';
+import { assertJurisdiction, requireScope, requireUnscoped, visibleInstance, type ApiEnv } from './context';
+import { publicInstance } from './json';
+import { ndjson } from './ndjson';
+import { validJson } from './valid-json';
+import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
+import {
+  AuditPageSchema,
+  AuditQuerySchema,
+  BackupListQuerySchema,
+  BackupPointSchema,
+  MigrateBodySchema,
+  MigrationStatusSchema,
+  NameParam,
+  RestoreBodySchema,
+  RestoreResultSchema,
+} from './schemas';
+
+const migrationStatus = createRoute({
+  method: 'get',
+  path: '/v1/migrations',
+  summary: 'How far the fleet is from the latest schema',
+  tags: ['migrations'],
+  responses: { 200: jsonContent(MigrationStatusSchema, 'Counts per version and pending migrations'), ...errorResponses },
+});
+export const migrateRoute = createRoute({
+  method: 'post',
+  path: '/v1/migrations/run',
+  summary: 'Migrate every matching instance (admin scope); progress as NDJSON, the report last',
+  tags: ['migrations'],
+  request: { body: jsonBody(MigrateBodySchema, false) },
+  responses: {
+    200: { description: 'NDJSON: {type:"progress",…} lines, then {type:"report",…}', content: { 'application/x-ndjson': { schema: z.string() } } },
+    ...errorResponses,
+  },
+});
+const backupList = createRoute({
+  method: 'get',
+  path: '/v1/instances/{name}/backups',
+  summary: "An instance's backup points, newest first",
+  tags: ['backups'],
+  request: { params: NameParam, query: BackupListQuerySchema },
+  responses: { 200: jsonContent(z.object({ items: z.array(BackupPointSchema) }), 'The points'), ...errorResponses },
+});
+const backupNow = createRoute({
+  method: 'post',
+  path: '/v1/instances/{name}/backups',
+  summary: 'Take a backup point now (write scope)',
+  tags: ['backups'],
+  request: { params: NameParam },
+  responses: { 201: jsonContent(BackupPointSchema, 'The new point'), ...errorResponses },
+});
+const restore = createRoute({
+  method: 'post',
+  path: '/v1/instances/{name}/restore',
+  summary: 'Restore a backup point as a new instance or in place (write scope)',
+  tags: ['backups'],
+  request: { params: NameParam, body: jsonBody(RestoreBodySchema) },
+  responses: { 200: jsonContent(RestoreResultSchema, 'What was restored'), ...errorResponses },
+});
+const audit = createRoute({
+  method: 'get',
+  path: '/v1/audit',
+  summary: 'The audit log, newest first (admin scope)',
+  tags: ['audit'],
+  request: { query: AuditQuerySchema },
+  responses: { 200: jsonContent(AuditPageSchema, 'One page and the total'), ...errorResponses },
+});
+
+/** Migrations, backups and the audit log. */
+export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
+  app.openapi(migrationStatus, (c) => c.json(fleet.migrationStatus(), 200));
+
+  // NDJSON: documented from the route, served by hand (see data.ts).
+  app.openAPIRegistry.registerPath(migrateRoute);
+  app.post(migrateRoute.path, async (c) => {
+    const token = c.get('token');
+    requireScope(token, 'admin');
+    const body = await validJson(c.req.raw, MigrateBodySchema, true);
+    assertJurisdiction(token, body.filter?.jurisdiction);
+    const filter = { ...body.filter, ...(token.jurisdiction === null ? {} : { jurisdiction: token.jurisdiction }) };
+    return ndjson(progressThenReport((onProgress) => fleet.migrateAll({ ...body, filter, actor: c.get('actor'), onProgress })));
+  });
+
+  app.openapi(backupList, async (c) => {
+    const { name } = c.req.valid('param');
+    visibleInstance(fleet, c.get('token'), name);
+    const { limit } = c.req.valid('query');
+    return c.json({ items: await fleet.backups.list(name, { details: true, ...(limit ? { limit } : {}) }) }, 200);
+  });
+
+  app.openapi(backupNow, async (c) => {
+    const token = c.get('token');
+    requireScope(token, 'write');
+    const { name } = c.req.valid('param');
+    visibleInstance(fleet, token, name);
+    return c.json(await fleet.backups.now(name, { actor: c.get('actor') }), 201);
+  });
+
+  app.openapi(restore, async (c) => {
+    const token = c.get('token');
+    requireScope(token, 'write');
+    const { name } = c.req.valid('param');
+    const body = c.req.valid('json');
+    visibleInstance(fleet, token, name);
+    const result = await fleet.backups.restore(name, {
+      at: typeof body.at === 'number' ? body.at : new Date(body.at),
+      ...(body.as ? { as: body.as } : {}),
+      ...(body.inPlace ? { inPlace: true } : {}),
+      ...(body.region ? { region: body.region } : {}),
+      actor: c.get('actor'),
+    });
+    return c.json({ ...result, instance: publicInstance(result.instance) }, 200);
+  });
+
+  app.openapi(audit, (c) => {
+    const token = c.get('token');
+    requireScope(token, 'admin');
+    const query = c.req.valid('query');
+    if (query.instance === undefined) requireUnscoped(token, 'the whole audit log');
+    else visibleInstance(fleet, token, query.instance);
+    return c.json(fleet.audit(query), 200);
+  });
+}
+
+/** A fleet-wide run's progress callbacks as a stream of lines, its report as the last one. */
+async function* progressThenReport<R>(run: (onProgress: (progress: MigrateProgress) => void) => Promise<R>): AsyncGenerator<unknown> {
+  const queue: unknown[] = [];
+  let wake: (() => void) | undefined;
+  let finished = false;
+  let failure: unknown;
+  const push = (item: unknown): void => {
+    queue.push(item);
+    wake?.();
+  };
+  void run((progress) => push({ type: 'progress', ...progress })).then(
+    (report) => {
+      push({ type: 'report', ...(report as object) });
+      finished = true;
+      wake?.();
+    },
+    (error: unknown) => {
+      failure = error;
+      finished = true;
+      wake?.();
+    },
+  );
+  for (;;) {
+    const item = queue.shift();
+    if (item !== undefined) {
+      yield item;
+      continue;
+    }
+    if (finished) break;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  }
+  if (failure !== undefined) throw failure;
+}

@@ -1,0 +1,204 @@
+import { z } from '@hono/zod-openapi';
+import { API_TOKEN_SCOPES, SORT_KEYS } from '@silo/fleet';
+
+/**
+ * The zod schemas that validate requests and describe answers; the OpenAPI document is
+ * generated from them (app.ts), so the two cannot drift.
+ */
+
+const STATES = ['provisioning', 'ready', 'failed', 'deleted', 'moving'] as const;
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ description: "The fleet's stable error code (see docs/api.md), or one of the API's own." }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export const InstanceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    displayName: z.string(),
+    state: z.enum(STATES),
+    jurisdiction: z.string(),
+    region: z.string(),
+    engine: z.string(),
+    schemaVersion: z.number().int(),
+    sizeBytes: z.number(),
+    clonedFrom: z.object({ id: z.string(), name: z.string().nullable() }).nullable(),
+    createdAt: z.number().int(),
+    updatedAt: z.number().int(),
+    lastActiveAt: z.number().int().nullable(),
+    deletedAt: z.number().int().nullable(),
+    error: z.string().nullable(),
+    metrics: z.record(z.string(), z.number()),
+  })
+  .openapi('Instance');
+
+export const InstanceDetailsSchema = InstanceSchema.extend({
+  clones: z.array(z.object({ name: z.string(), state: z.enum(STATES) })),
+}).openapi('InstanceDetails');
+
+export const InstancePageSchema = z.object({ items: z.array(InstanceSchema), total: z.number().int() }).openapi('InstancePage');
+
+export const NameParam = z.object({
+  name: z.string().min(1).max(200).openapi({ param: { name: 'name', in: 'path' }, example: 'acme' }),
+});
+
+export const ListQuerySchema = z.object({
+  state: z.enum(STATES).optional(),
+  jurisdiction: z.string().optional(),
+  region: z.string().optional(),
+  search: z.string().max(200).optional(),
+  sort: z
+    .string()
+    .refine((value) => (SORT_KEYS as readonly string[]).includes(value) || value.startsWith('metric:'), { message: `one of ${SORT_KEYS.join(', ')}, metric:<key>` })
+    .optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+export const CreateBodySchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    jurisdiction: z.string().min(1),
+    region: z.string().min(1).optional(),
+    displayName: z.string().max(500).optional(),
+  })
+  .openapi('CreateInstance');
+
+export const CloneBodySchema = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    region: z.string().min(1).optional(),
+    displayName: z.string().max(500).optional(),
+    at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Branch the source as it was then (engines with history only).' }),
+  })
+  .openapi('CloneInstance');
+
+export const PurgeResultSchema = z.object({ purged: z.boolean() }).openapi('PurgeResult');
+
+export const ImportQuerySchema = z.object({
+  jurisdiction: z.string().min(1),
+  region: z.string().min(1).optional(),
+  displayName: z.string().max(500).optional(),
+});
+
+export const ExportQuerySchema = z.object({});
+
+const SqlValueSchema = z.union([z.string(), z.number(), z.null()]);
+const ArgsSchema = z.union([z.array(SqlValueSchema), z.record(z.string(), SqlValueSchema)]);
+
+export const QueryBodySchema = z
+  .object({
+    sql: z.string().min(1).max(100_000),
+    args: ArgsSchema.optional(),
+    readOnly: z.boolean().optional().openapi({ description: 'Default true; false needs the write scope and is audited.' }),
+  })
+  .openapi('Query');
+
+export const QueryResultSchema = z
+  .object({
+    columns: z.array(z.string()),
+    rows: z.array(z.array(z.unknown())).openapi({ description: 'One array per row; integers past 2^53 as strings, blobs as { "base64": "…" }.' }),
+    truncated: z.boolean(),
+    rowsAffected: z.number(),
+    durationMs: z.number(),
+  })
+  .openapi('QueryResult');
+
+export const QueryAllBodySchema = z
+  .object({
+    sql: z.string().min(1).max(100_000),
+    args: ArgsSchema.optional(),
+    filter: z.object({ jurisdiction: z.string().optional(), region: z.string().optional(), search: z.string().max(200).optional() }).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+  })
+  .openapi('QueryAll');
+
+export const MigrationStatusSchema = z
+  .object({
+    latestVersion: z.number().int(),
+    behind: z.number().int(),
+    byVersion: z.array(z.object({ version: z.number().int(), count: z.number().int() })),
+    pending: z.array(z.object({ version: z.number().int(), name: z.string(), instances: z.number().int() })),
+  })
+  .openapi('MigrationStatus');
+
+export const MigrateBodySchema = z
+  .object({
+    dryRun: z.boolean().optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    filter: z.object({ jurisdiction: z.string().optional(), region: z.string().optional() }).optional(),
+  })
+  .openapi('MigrateRun');
+
+export const BackupPointSchema = z
+  .object({
+    id: z.string(),
+    takenAt: z.number(),
+    reason: z.string(),
+    sizeBytes: z.number().optional(),
+    storedBytes: z.number().optional(),
+    schemaVersion: z.number().optional(),
+  })
+  .openapi('BackupPoint');
+
+export const BackupListQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(1_000).optional() });
+
+export const RestoreBodySchema = z
+  .object({
+    at: z.union([z.iso.datetime({ offset: true }), z.number().int()]).openapi({ description: 'The newest point taken at or before this moment is used.' }),
+    as: z.string().min(1).max(200).optional().openapi({ description: 'Restore as a new instance of this name.' }),
+    inPlace: z.boolean().optional(),
+    region: z.string().optional(),
+  })
+  .openapi('Restore');
+
+export const RestoreResultSchema = z
+  .object({ mode: z.enum(['new-instance', 'in-place']), instance: InstanceSchema, point: BackupPointSchema, undoPoint: BackupPointSchema.optional() })
+  .openapi('RestoreResult');
+
+export const AuditQuerySchema = z.object({
+  instance: z.string().optional(),
+  operation: z.string().optional(),
+  actor: z.string().optional(),
+  outcome: z.enum(['ok', 'error']).optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).optional(),
+  offset: z.coerce.number().int().min(0).optional(),
+});
+
+export const AuditPageSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        id: z.number().int(),
+        at: z.number(),
+        actor: z.string(),
+        operation: z.string(),
+        instance: z.string().nullable(),
+        outcome: z.enum(['ok', 'error']),
+        error: z.string().nullable(),
+        detail: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    ),
+    total: z.number().int(),
+  })
+  .openapi('AuditPage');
+
+export const TokenSchema = z
+  .object({
+    id: z.string(),
+    label: z.string(),
+    scope: z.enum(API_TOKEN_SCOPES),
+    jurisdiction: z.string().nullable(),
+    createdAt: z.number(),
+    expiresAt: z.number().nullable(),
+    lastUsedAt: z.number().nullable(),
+  })
+  .openapi('Token');

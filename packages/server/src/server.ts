@@ -1,0 +1,69 @@
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createAdaptorServer } from '@hono/node-server';
+import type { Fleet } from '@silo/fleet';
+import { createApiApp, type ApiOptions } from './api/app';
+import { errorResponse } from './api/errors';
+import { libsqlHandler } from './libsql/index';
+
+export interface ServerOptions extends ApiOptions {
+  fleet: Fleet;
+  /** Default 127.0.0.1: the API is for this machine unless the operator says otherwise. */
+  host?: string;
+  /** Default 7070; 0 picks a free port. */
+  port?: number;
+  /** Where the libSQL endpoint keeps its signing secrets (default: <dataDir>/secrets). */
+  tokenSecretDir?: string;
+}
+
+export interface RunningServer {
+  /** `http://host:port`, for printing and for clients. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 7070;
+
+/**
+ * One request handler for everything `silo serve` answers: /v1/* is the REST API, /db/* the
+ * libSQL endpoint. Framework-free (Fetch API in, out), so the admin console can mount it too.
+ */
+export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): (request: Request, env?: unknown) => Promise<Response> {
+  const api = createApiApp(options.fleet, options);
+  const libsql = libsqlHandler(options.fleet, { tokenSecretDir: options.tokenSecretDir ?? path.join(options.fleet.settings.dataDir, 'secrets') });
+  return async (request, env) => {
+    const { pathname } = new URL(request.url);
+    if (pathname.startsWith('/db/')) {
+      const answer = await libsql(request);
+      if (answer) return answer;
+    }
+    if (pathname === '/v1' || pathname.startsWith('/v1/')) return api.fetch(request, env);
+    return errorResponse('NOT_FOUND', 'Nothing here: the API is under /v1 (see /v1/openapi.json).', 404);
+  };
+}
+
+/** Starts `silo serve`'s HTTP server and resolves once it listens. */
+export async function createServer(options: ServerOptions): Promise<RunningServer> {
+  const handler = createHandler(options);
+  const server = createAdaptorServer({ fetch: handler, hostname: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? DEFAULT_PORT, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,259 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet, type Fleet } from '@silo/fleet';
+import { createServer, type RunningServer } from '../src/index';
+import { sampleSchema } from '../../fleet/test/fixtures/sample-schema';
+
+/** The API contract over real HTTP on loopback: routes, error codes, idempotency, scopes. */
+let fleet: Fleet;
+let server: RunningServer;
+// One fleet for the whole file (the fleet helpers close theirs after each test).
+const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-api-'));
+const tokens: Record<'read' | 'write' | 'admin' | 'eu' | 'euAdmin', string> = { read: '', write: '', admin: '', eu: '', euAdmin: '' };
+
+beforeAll(async () => {
+  fleet = await openFleet({ schema: sampleSchema(), dataDir });
+  server = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 10_000 } });
+  tokens.read = fleet.apiTokens.create({ scope: 'read', actor: 'test' }).token;
+  tokens.write = fleet.apiTokens.create({ scope: 'write', actor: 'test' }).token;
+  tokens.admin = fleet.apiTokens.create({ scope: 'admin', actor: 'test' }).token;
+  tokens.eu = fleet.apiTokens.create({ scope: 'write', jurisdiction: 'eu', actor: 'test' }).token;
+  tokens.euAdmin = fleet.apiTokens.create({ scope: 'admin', jurisdiction: 'eu', actor: 'test' }).token;
+});
+afterAll(async () => {
+  await server?.close();
+  await fleet?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function call(method: string, route: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
+  const response = await fetch(`${server.url}${route}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+}
+
+function codeOf(result: { json: Record<string, unknown> }): unknown {
+  return (result.json['error'] as { code?: unknown } | undefined)?.code;
+}
+
+describe('authentication', () => {
+  it('refuses a missing, malformed, unknown or revoked token with 401 UNAUTHORIZED', async () => {
+    expect(codeOf(await call('GET', '/v1/instances', undefined))).toBe('UNAUTHORIZED');
+    expect((await call('GET', '/v1/instances', 'nonsense')).status).toBe(401);
+    expect((await call('GET', '/v1/instances', `silo_000000000000_${'a'.repeat(43)}`)).status).toBe(401);
+    const { token, info } = fleet.apiTokens.create({ scope: 'read' });
+    expect((await call('GET', '/v1/instances', token)).status).toBe(200);
+    fleet.apiTokens.revoke(info.id);
+    expect((await call('GET', '/v1/instances', token)).status).toBe(401);
+  });
+
+  it('serves the OpenAPI document without a token', async () => {
+    const { status, json } = await call('GET', '/v1/openapi.json', undefined);
+    expect(status).toBe(200);
+    expect(json['openapi']).toBe('3.1.0');
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    expect(codeOf(await call('GET', '/v1/nothing', tokens.read))).toBe('NOT_FOUND');
+    expect(codeOf(await call('GET', '/elsewhere', undefined))).toBe('NOT_FOUND');
+  });
+});
+
+describe('instances', () => {
+  it('creates, lists, shows, clones, deletes, undeletes and purges, audited as the token', async () => {
+    const created = await call('POST', '/v1/instances', tokens.write, { name: 'acme', jurisdiction: 'eu' });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ name: 'acme', state: 'ready', jurisdiction: 'eu' });
+    expect(created.json).not.toHaveProperty('dbUrl');
+
+    const page = await call('GET', '/v1/instances?jurisdiction=eu&sort=name&limit=10', tokens.read);
+    expect(page.json['total']).toBe(1);
+
+    expect((await call('GET', '/v1/instances/acme', tokens.read)).json).toMatchObject({ name: 'acme', clones: [] });
+    const cloned = await call('POST', '/v1/instances/acme/clone', tokens.write, { name: 'acme-copy' });
+    expect(cloned.status).toBe(201);
+    expect((await call('DELETE', '/v1/instances/acme-copy', tokens.write)).json).toMatchObject({ state: 'deleted' });
+    expect((await call('POST', '/v1/instances/acme-copy/undelete', tokens.write)).json).toMatchObject({ state: 'ready' });
+    await call('DELETE', '/v1/instances/acme-copy', tokens.write);
+    expect((await call('POST', '/v1/instances/acme-copy/purge', tokens.admin)).json).toEqual({ purged: true });
+
+    const writeId = fleet.apiTokens.list().find((token) => token.scope === 'write' && token.jurisdiction === null)?.id;
+    expect(fleet.audit({ instance: 'acme', operation: 'create' }).items[0]?.actor).toBe(`token:${writeId}`);
+  });
+
+  it('maps fleet errors to their status and code', async () => {
+    expect(await call('GET', '/v1/instances/nobody', tokens.read)).toMatchObject({ status: 404, json: { error: { code: 'INSTANCE_NOT_FOUND' } } });
+    await call('POST', '/v1/instances', tokens.write, { name: 'taken', jurisdiction: 'eu' });
+    expect(await call('POST', '/v1/instances', tokens.write, { name: 'taken', jurisdiction: 'eu' })).toMatchObject({ status: 409, json: { error: { code: 'NAME_TAKEN' } } });
+    expect(await call('POST', '/v1/instances', tokens.write, { name: 'Bad Name!', jurisdiction: 'eu' })).toMatchObject({ status: 422, json: { error: { code: 'INVALID_NAME' } } });
+    expect(await call('POST', '/v1/instances', tokens.write, { name: 'mars-base', jurisdiction: 'mars' })).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_JURISDICTION' } } });
+    expect(await call('POST', '/v1/instances', tokens.write, { jurisdiction: 'eu' })).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+    expect(await call('POST', '/v1/instances/taken/clone', tokens.write, { name: 'taken-us', region: 'us-east' })).toMatchObject({ status: 403, json: { error: { code: 'JURISDICTION_VIOLATION' } } });
+    expect(await call('POST', '/v1/instances/taken/undelete', tokens.write)).toMatchObject({ status: 200 });
+    expect(await call('POST', '/v1/instances/taken/purge', tokens.admin)).toMatchObject({ status: 409, json: { error: { code: 'INVALID_STATE' } } });
+  });
+});
+
+describe('idempotency', () => {
+  it('returns the first answer to a retried create and refuses the key for another body', async () => {
+    const headers = { 'idempotency-key': 'create-once-1' };
+    const first = await call('POST', '/v1/instances', tokens.write, { name: 'once', jurisdiction: 'eu' }, headers);
+    const again = await call('POST', '/v1/instances', tokens.write, { name: 'once', jurisdiction: 'eu' }, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(first.json);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(fleet.audit({ instance: 'once', operation: 'create' }).total).toBe(1);
+    const other = await call('POST', '/v1/instances', tokens.write, { name: 'twice', jurisdiction: 'eu' }, headers);
+    expect(other).toMatchObject({ status: 422, json: { error: { code: 'IDEMPOTENCY_KEY_REUSED' } } });
+  });
+
+  it('creates once when retries race the first request', async () => {
+    const headers = { 'idempotency-key': 'raced-1' };
+    const results = await Promise.all(Array.from({ length: 5 }, () => call('POST', '/v1/instances', tokens.write, { name: 'raced', jurisdiction: 'eu' }, headers)));
+    for (const result of results) expect([201, 409]).toContain(result.status);
+    expect(results.some((result) => result.status === 201)).toBe(true);
+    expect(results.filter((result) => result.status === 409).every((result) => codeOf(result) === 'IDEMPOTENCY_IN_PROGRESS')).toBe(true);
+    expect(fleet.audit({ instance: 'raced', operation: 'create' }).total).toBe(1);
+  });
+
+  it('returns the first clone to a retried clone', async () => {
+    const headers = { 'idempotency-key': 'clone-once-1' };
+    const first = await call('POST', '/v1/instances/once/clone', tokens.write, {}, headers);
+    const again = await call('POST', '/v1/instances/once/clone', tokens.write, {}, headers);
+    expect(first.status).toBe(201);
+    expect(again.json['name']).toBe(first.json['name']);
+  });
+});
+
+describe('scopes and jurisdictions', () => {
+  it('a read token cannot write', async () => {
+    expect(await call('POST', '/v1/instances', tokens.read, { name: 'r1', jurisdiction: 'eu' })).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN' } } });
+    expect(await call('DELETE', '/v1/instances/once', tokens.read)).toMatchObject({ status: 403 });
+    expect(await call('POST', '/v1/instances/once/query', tokens.read, { sql: 'DELETE FROM notes', readOnly: false })).toMatchObject({ status: 403 });
+  });
+
+  it('a write token cannot purge, migrate or read the audit log', async () => {
+    expect((await call('POST', '/v1/instances/once/purge', tokens.write)).status).toBe(403);
+    expect((await call('POST', '/v1/migrations/run', tokens.write, {})).status).toBe(403);
+    expect((await call('GET', '/v1/audit', tokens.write)).status).toBe(403);
+  });
+
+  it('an eu token neither sees nor touches us instances', async () => {
+    await call('POST', '/v1/instances', tokens.admin, { name: 'yankee', jurisdiction: 'us' });
+    expect((await call('GET', '/v1/instances/yankee', tokens.eu)).status).toBe(404);
+    const listed = await call('GET', '/v1/instances?limit=1000', tokens.eu);
+    expect((listed.json['items'] as { jurisdiction: string }[]).every((item) => item.jurisdiction === 'eu')).toBe(true);
+    expect((await call('GET', '/v1/instances?jurisdiction=us', tokens.eu)).status).toBe(403);
+    expect(await call('POST', '/v1/instances', tokens.eu, { name: 'us2', jurisdiction: 'us' })).toMatchObject({ status: 403, json: { error: { code: 'JURISDICTION_VIOLATION' } } });
+    expect((await call('DELETE', '/v1/instances/yankee', tokens.eu)).status).toBe(404);
+    expect((await call('POST', '/v1/instances/yankee/query', tokens.eu, { sql: 'SELECT 1' })).status).toBe(404);
+    expect((await call('GET', '/v1/audit', tokens.euAdmin)).status).toBe(403);
+    expect((await call('GET', '/v1/audit?instance=yankee', tokens.euAdmin)).status).toBe(404);
+    const lines = await ndjsonLines(await fetch(`${server.url}/v1/query-all`, { method: 'POST', headers: { authorization: `Bearer ${tokens.eu}`, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT 1 AS one' }) }));
+    expect(lines.map((line) => line['instance'])).not.toContain('yankee');
+  });
+});
+
+async function ndjsonLines(response: Response): Promise<Record<string, unknown>[]> {
+  expect(response.headers.get('content-type')).toContain('application/x-ndjson');
+  return (await response.text())
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+describe('data', () => {
+  it('queries one instance and every instance (NDJSON)', async () => {
+    const one = await call('POST', '/v1/instances/once/query', tokens.read, { sql: 'SELECT 1 AS one, ? AS two', args: ['x'] });
+    expect(one.json).toMatchObject({ columns: ['one', 'two'], rows: [[1, 'x']] });
+    expect(await call('POST', '/v1/instances/once/query', tokens.read, { sql: 'CREATE TABLE t (a)' })).toMatchObject({ status: 422 });
+    const all = await ndjsonLines(await fetch(`${server.url}/v1/query-all`, { method: 'POST', headers: { authorization: `Bearer ${tokens.read}`, 'content-type': 'application/json' }, body: JSON.stringify({ sql: 'SELECT 1 AS one' }) }));
+    expect(all.length).toBeGreaterThan(1);
+    expect(all.every((line) => line['status'] === 'ok')).toBe(true);
+  });
+
+  it('exports a snapshot and imports it as a new instance (streamed)', async () => {
+    const response = await fetch(`${server.url}/v1/instances/once/export`, { headers: { authorization: `Bearer ${tokens.read}` } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/vnd.sqlite3');
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    expect(Buffer.from(bytes.subarray(0, 15)).toString()).toBe('SQLite format 3');
+    const file = path.join(dataDir, 'once.sqlite');
+    writeFileSync(file, bytes);
+    const imported = await fetch(`${server.url}/v1/instances/imported/import?jurisdiction=eu`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/octet-stream' },
+      body: readFileSync(file),
+    });
+    expect(imported.status).toBe(201);
+    const rejected = await fetch(`${server.url}/v1/instances/junk/import?jurisdiction=eu`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/octet-stream' },
+      body: 'not a database at all',
+    });
+    expect(rejected.status).toBe(422);
+    expect(((await rejected.json()) as { error: { code: string } }).error.code).toBe('IMPORT_REJECTED');
+    expect(fleet.find('junk')).toBeUndefined();
+  });
+});
+
+describe('migrations, backups, audit', () => {
+  it('reports migration status and streams a run', async () => {
+    expect((await call('GET', '/v1/migrations', tokens.read)).json).toMatchObject({ behind: 0 });
+    const lines = await ndjsonLines(await fetch(`${server.url}/v1/migrations/run`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' }, body: '{}' }));
+    expect(lines.at(-1)).toMatchObject({ type: 'report', failed: 0 });
+  });
+
+  it('takes a backup point, lists it and restores it as a new instance', async () => {
+    const point = await call('POST', '/v1/instances/once/backups', tokens.write);
+    expect(point.status).toBe(201);
+    const listed = await call('GET', '/v1/instances/once/backups', tokens.read);
+    expect((listed.json['items'] as { id: string }[]).map((item) => item.id)).toContain(point.json['id']);
+    const restored = await call('POST', '/v1/instances/once/restore', tokens.write, { at: Date.now(), as: 'once-restored' });
+    expect(restored).toMatchObject({ status: 200, json: { mode: 'new-instance', instance: { name: 'once-restored' } } });
+    expect(await call('POST', '/v1/instances/once/restore', tokens.write, { at: 1, as: 'too-early' })).toMatchObject({ status: 404, json: { error: { code: 'BACKUP_NOT_FOUND' } } });
+  });
+
+  it('reads the audit log with filters', async () => {
+    const page = await call('GET', '/v1/audit?operation=create&limit=5', tokens.admin);
+    expect(page.status).toBe(200);
+    expect((page.json['items'] as { actor: string }[]).every((item) => item.actor.startsWith('token:'))).toBe(true);
+  });
+});
+
+describe('rate limits', () => {
+  it('limits calls per token with 429 and Retry-After, other tokens unaffected', async () => {
+    const limited = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 3, failedAuthPerMinute: 2 } });
+    try {
+      const get = (token?: string) => fetch(`${limited.url}/v1/migrations`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      for (let i = 0; i < 3; i++) expect((await get(tokens.read)).status).toBe(200);
+      const refused = await get(tokens.read);
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('RATE_LIMITED');
+      expect((await get(tokens.admin)).status).toBe(200);
+      // Guessing tokens from one address is throttled as well.
+      expect((await get('silo_guess')).status).toBe(401);
+      expect((await get('silo_guess')).status).toBe(401);
+      expect((await get('silo_guess')).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
+// Last: the server closes the connection after refusing an unread body, which would break the
+// next request that fetch sends on the same kept-alive socket.
+describe('limits', () => {
+  it('refuses bodies over the JSON limit with 413', async () => {
+    const result = await call('POST', '/v1/instances', tokens.write, { name: 'big', jurisdiction: 'eu', displayName: 'x'.repeat(300_000) });
+    expect(result).toMatchObject({ status: 413, json: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+  });
+});
