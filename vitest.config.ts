@@ -43,6 +43,8 @@ const INTEGRATION = [
   'packages/cli/test/pack.test.ts',
   // examples/notes from the tarballs: silo, the app and silo-admin as processes (issue #14).
   'examples/notes/test/notes-example.test.ts',
+  // The libSQL endpoint of silo serve over real HTTP on loopback, with @libsql/client (issue #15).
+  'packages/server/test/libsql*.test.ts',
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
