@@ -87,6 +87,22 @@ describe('libSQL endpoint', () => {
     expect((await db.execute('SELECT body FROM notes')).rows.map((r) => r['body'])).toEqual(['after']);
   });
 
+  it('stops a runaway statement at the time limit and keeps serving', async () => {
+    await endpoint.close();
+    endpoint = await startEndpoint({ statementTimeoutMs: 500, busyTimeoutMs: 200 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    const db = endpoint.client('acme', await endpoint.token('acme'));
+    await db.execute("INSERT INTO notes (body) VALUES ('before')");
+    const started = Date.now();
+    await expect(db.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c')).rejects.toMatchObject({
+      code: 'STATEMENT_TIMEOUT',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The server was never blocked, and the next statements run on a fresh host process.
+    await db.execute("INSERT INTO notes (body) VALUES ('after')");
+    expect((await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((r) => r['body'])).toEqual(['before', 'after']);
+  });
+
   it('refuses writes with a read-only token, enforced by a read-only SQLite connection', async () => {
     const writer = endpoint.client('acme', await endpoint.token('acme'));
     await writer.execute("INSERT INTO notes (body) VALUES ('kept')");

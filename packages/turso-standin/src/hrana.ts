@@ -7,8 +7,9 @@ export {
   CursorReqBodySchema,
   PipelineReqBodySchema,
   cursorEntries,
+  type StreamRequest,
   type StreamResult,
 } from './hrana-proto';
 export { HttpError } from './http-util';
 export { SqlStream, type DatabaseHooks, type StreamOptions } from './sql-stream';
-export { StreamRegistry } from './stream-registry';
+export { StreamRegistry, type ClosableStream } from './stream-registry';

@@ -1,10 +1,11 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
-import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type SqlStream, type StreamResult } from '@silo/turso-standin/hrana';
+import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
 import type { InstanceTokenClaims, InstanceTokenVerifier } from '../instance-tokens';
 import { InstanceMismatch, openInstanceStream, type StreamLimits } from './instance-streams';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { LibsqlRoute } from './routing';
+import { StreamHosts, type RemoteStream } from './stream-hosts';
 
 /** A pipeline of that size is a bulk import, not an app's request. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -15,9 +16,11 @@ export interface EndpointContext {
   readonly metrics: MetricsRefresher;
   readonly limits: StreamLimits;
   readonly streamIdleMs: number;
+  /** How many stream host processes run streams (stream-host.ts). */
+  readonly hostProcesses: number;
 }
 
-type Entry = ReturnType<StreamRegistry['add']>;
+type Entry = ReturnType<StreamRegistry<RemoteStream>['add']>;
 
 /**
  * The HTTP side of Hrana (HTTP_V2_SPEC.md, HRANA_3_SPEC.md "Hrana over HTTP"), as the Turso
@@ -26,7 +29,8 @@ type Entry = ReturnType<StreamRegistry['add']>;
  * `{ error }` for a refused request, `{ message, code }` for a protocol error.
  */
 export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute, request: Request): Promise<Response>; close(): void } {
-  const streams = new StreamRegistry(ctx.streamIdleMs);
+  const streams = new StreamRegistry<RemoteStream>(ctx.streamIdleMs);
+  const hosts = new StreamHosts(ctx.hostProcesses);
 
   async function serve(route: LibsqlRoute, request: Request): Promise<Response> {
     try {
@@ -94,9 +98,9 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
 
   async function streamFor(claims: InstanceTokenClaims, baton: string | null | undefined, version: 2 | 3): Promise<Entry> {
     if (baton === undefined || baton === null) {
-      let stream: SqlStream;
+      let stream: RemoteStream;
       try {
-        stream = await openInstanceStream(ctx.fleet, claims, version, ctx.limits, ctx.metrics);
+        stream = await openInstanceStream(ctx.fleet, hosts, claims, version, ctx.limits, ctx.metrics);
       } catch (error) {
         if (error instanceof InstanceMismatch) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
         throw error;
@@ -109,7 +113,13 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     return taken.entry;
   }
 
-  return { serve, close: () => streams.closeAll() };
+  return {
+    serve,
+    close: () => {
+      streams.closeAll();
+      hosts.close();
+    },
+  };
 }
 
 /** `content-type` exactly `application/json`: @libsql/hrana-client compares it with `===`. */

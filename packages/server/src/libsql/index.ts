@@ -1,7 +1,7 @@
 import type { Fleet } from '@silo/fleet';
 import { InstanceTokenVerifier } from '../instance-tokens';
 import { hranaEndpoint } from './hrana-http';
-import { TRANSACTION_TIMEOUT_MS } from './instance-streams';
+import { MAX_RESPONSE_BYTES, TRANSACTION_TIMEOUT_MS } from './instance-streams';
 import { MetricsRefresher } from './metrics-refresher';
 import { routeOf } from './routing';
 
@@ -19,6 +19,10 @@ export interface LibsqlOptions {
   busyTimeoutMs?: number;
   /** Idle streams (and their transactions) are closed after this long (sqld: 10 s). */
   streamIdleMs?: number;
+  /** How long one statement (or batch) may run before it is stopped; by default the fleet's query time limit. */
+  statementTimeoutMs?: number;
+  /** Processes that run the streams' SQL (a runaway statement takes its process down with it). */
+  hostProcesses?: number;
   /** How often revocations (token generations) are looked for; 0 checks on every request. */
   tokenRefreshMs?: number;
   /** How long after a commit the instance's metrics are read again (batched per instance). */
@@ -41,10 +45,12 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
     verifier,
     metrics,
     streamIdleMs: options.streamIdleMs ?? 10_000,
+    hostProcesses: options.hostProcesses ?? 2,
     limits: {
       transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
       busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
-      maxResponseBytes: 10 * 1024 * 1024,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      statementTimeoutMs: options.statementTimeoutMs ?? fleet.settings.query.timeoutMs,
     },
   });
   const handler = async (request: Request): Promise<Response | undefined> => {

@@ -1,0 +1,21 @@
+import type { StreamOptions, StreamRequest, StreamResult } from '@silo/turso-standin/hrana';
+
+/** Messages between the endpoint and its stream host processes (stream-host.ts). */
+export type ToHost =
+  | { type: 'open'; stream: number; file: string; readOnly: boolean; maxBytes: number | undefined; options: StreamOptions }
+  | { type: 'request'; id: number; stream: number; request: StreamRequest }
+  | { type: 'close'; stream: number };
+
+export type FromHost =
+  | {
+      type: 'reply';
+      id: number;
+      /** The stream closed (a `close` request, or it failed to open). */
+      closed: boolean;
+      result?: StreamResult;
+      /** The request was refused as a whole (sqld's 403 for a read-only token). */
+      httpError?: { status: number; body: Record<string, unknown> };
+      /** The stream could not be served (its connection did not open). */
+      failure?: string;
+    }
+  | { type: 'commit'; stream: number };

@@ -1,0 +1,217 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { HttpError, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
+import type { FromHost, ToHost } from './host-protocol';
+
+/**
+ * From sources (tests, `npm start`) the host is TypeScript and starts under tsx; a build ships
+ * it as stream-host.mjs beside this module.
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const HOST_PATH = fileURLToPath(new URL(FROM_SOURCE ? './stream-host.ts' : './stream-host.mjs', import.meta.url));
+const HOST_EXEC_ARGV = FROM_SOURCE ? ['--import', 'tsx'] : [];
+
+export interface StreamSpec {
+  readonly file: string;
+  readonly readOnly: boolean;
+  readonly maxBytes: number | undefined;
+  readonly options: StreamOptions;
+  /** Each request's time limit; past it the host process is killed. */
+  readonly timeoutMs: number;
+  readonly onCommit: () => void;
+  /** Runs once when the stream ends, however it ends. */
+  readonly onClose: () => void;
+}
+
+function errorResult(message: string, code: string): StreamResult {
+  return { type: 'error', error: { message, code } };
+}
+
+/** A Hrana stream that lives in a host process; the endpoint's registry holds these. */
+export class RemoteStream implements ClosableStream {
+  #closed = false;
+
+  constructor(
+    private readonly host: StreamHost,
+    readonly id: number,
+    private readonly spec: StreamSpec,
+  ) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  handle(request: StreamRequest): Promise<StreamResult> {
+    if (this.#closed) return Promise.resolve(errorResult('The stream is closed', 'STREAM_CLOSED'));
+    return this.host.request(this, request, this.spec.timeoutMs);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.host.send({ type: 'close', stream: this.id });
+    this.ended();
+  }
+
+  /** The stream is gone on the host's side (closed there, or the process died). */
+  ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.host.forget(this);
+    this.spec.onClose();
+  }
+
+  committed(): void {
+    this.spec.onCommit();
+  }
+}
+
+interface Pending {
+  readonly stream: RemoteStream;
+  readonly resolve: (result: StreamResult) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** One host process and the streams it runs. */
+class StreamHost {
+  readonly #child: ChildProcess;
+  readonly #streams = new Map<number, RemoteStream>();
+  readonly #pending = new Map<number, Pending>();
+  #nextRequest = 1;
+  #dead = false;
+
+  constructor(private readonly onGone: (host: StreamHost) => void) {
+    this.#child = fork(HOST_PATH, [], { execArgv: HOST_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.#child.on('message', (message: FromHost) => this.#receive(message));
+    this.#child.on('exit', () => this.#gone('The stream host process exited'));
+    this.#child.on('error', (error) => this.#gone(error.message));
+    this.#setRef(false);
+  }
+
+  get load(): number {
+    return this.#dead ? Infinity : this.#streams.size;
+  }
+
+  open(id: number, spec: StreamSpec): RemoteStream {
+    const stream = new RemoteStream(this, id, spec);
+    this.#streams.set(id, stream);
+    // Not awaited: messages arrive in order, so the first request finds the stream open (or
+    // its reply says why it could not open).
+    this.send({ type: 'open', stream: id, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
+    return stream;
+  }
+
+  request(stream: RemoteStream, request: StreamRequest, timeoutMs: number): Promise<StreamResult> {
+    if (this.#dead) {
+      stream.ended();
+      return Promise.resolve(errorResult('The stream is closed', 'STREAM_CLOSED'));
+    }
+    const id = this.#nextRequest++;
+    return new Promise<StreamResult>((resolve, reject) => {
+      const timer = setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs);
+      this.#pending.set(id, { stream, resolve, reject, timer });
+      this.#setRef(true);
+      this.send({ type: 'request', id, stream: stream.id, request });
+    });
+  }
+
+  send(message: ToHost): void {
+    if (!this.#dead) this.#child.send(message);
+  }
+
+  forget(stream: RemoteStream): void {
+    this.#streams.delete(stream.id);
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+    this.#gone('The server is shutting down');
+  }
+
+  #receive(message: FromHost): void {
+    if (message.type === 'commit') {
+      this.#streams.get(message.stream)?.committed();
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    this.#settle(message.id, pending);
+    if (message.closed) pending.stream.ended();
+    if (message.httpError) pending.reject(new HttpError(message.httpError.status, message.httpError.body));
+    else if (message.result) pending.resolve(message.result);
+    else pending.reject(new Error(message.failure ?? 'The stream failed'));
+  }
+
+  /**
+   * SQLite cannot be stopped from outside the process running it: the process goes, with every
+   * stream on it (their transactions roll back, as when a connection drops).
+   */
+  #timeout(id: number, timeoutMs: number): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#settle(id, pending);
+    pending.resolve(errorResult(`The statement was stopped at the time limit (${timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
+    this.#child.kill('SIGKILL');
+    this.#gone('Another stream on the same host process ran past its time limit; the stream was closed');
+  }
+
+  #settle(id: number, pending: Pending): void {
+    clearTimeout(pending.timer);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#setRef(false);
+  }
+
+  #gone(reason: string): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    this.onGone(this);
+    for (const [id, pending] of [...this.#pending]) {
+      this.#settle(id, pending);
+      pending.resolve(errorResult(reason, 'STREAM_CLOSED'));
+    }
+    for (const stream of [...this.#streams.values()]) stream.ended();
+  }
+
+  /** An idle host must not keep a process alive. */
+  #setRef(busy: boolean): void {
+    const channel = this.#child.channel as { ref(): void; unref(): void } | null | undefined;
+    if (busy) {
+      this.#child.ref();
+      channel?.ref();
+    } else {
+      this.#child.unref();
+      channel?.unref();
+    }
+  }
+}
+
+/**
+ * A few host processes; a new stream goes to the one running the fewest. A host killed at a
+ * time limit is replaced by the next stream that needs one.
+ */
+export class StreamHosts {
+  readonly #hosts = new Set<StreamHost>();
+  #nextStream = 1;
+  #closed = false;
+
+  constructor(private readonly size: number) {}
+
+  open(spec: StreamSpec): RemoteStream {
+    if (this.#closed) throw new Error('The libSQL endpoint is closed');
+    return this.#pick().open(this.#nextStream++, spec);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const host of [...this.#hosts]) host.kill();
+  }
+
+  #pick(): StreamHost {
+    let best: StreamHost | undefined;
+    for (const host of this.#hosts) if (best === undefined || host.load < best.load) best = host;
+    if (best !== undefined && (best.load === 0 || this.#hosts.size >= this.size)) return best;
+    const host = new StreamHost((gone) => this.#hosts.delete(gone));
+    this.#hosts.add(host);
+    return host;
+  }
+}
