@@ -2,8 +2,9 @@ import type { StreamOptions, StreamRequest, StreamResult } from '@silo/turso-sta
 
 /** Messages between the endpoint and its stream host processes (stream-host.ts). */
 export type ToHost =
-  | { type: 'open'; stream: number; file: string; readOnly: boolean; maxBytes: number | undefined; options: StreamOptions }
-  | { type: 'request'; id: number; stream: number; request: StreamRequest }
+  | { type: 'open'; stream: number; instanceId: string; file: string; readOnly: boolean; maxBytes: number | undefined; options: StreamOptions }
+  /** A whole pipeline in one message: one round trip per HTTP request. */
+  | { type: 'requests'; id: number; stream: number; requests: StreamRequest[] }
   | { type: 'close'; stream: number };
 
 export type FromHost =
@@ -12,7 +13,7 @@ export type FromHost =
       id: number;
       /** The stream closed (a `close` request, or it failed to open). */
       closed: boolean;
-      result?: StreamResult;
+      results?: StreamResult[];
       /** The request was refused as a whole (sqld's 403 for a read-only token). */
       httpError?: { status: number; body: Record<string, unknown> };
       /** The stream could not be served (its connection did not open). */

@@ -49,10 +49,10 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     const claims = await authorize(route, request);
     const body = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
     const entry = await streamFor(claims, body.baton, version);
-    const results: StreamResult[] = [];
+    let results: StreamResult[];
     let baton: string | null;
     try {
-      for (const item of body.requests) results.push(await entry.stream.handle(item));
+      results = await entry.stream.handle(body.requests);
     } catch (error) {
       // A request refused as a whole (403 for a read-only token) ends its stream, as in sqld.
       entry.stream.close();
@@ -68,10 +68,10 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     const claims = await authorize(route, request);
     const body = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
     const entry = await streamFor(claims, body.baton, 3);
-    let result: StreamResult;
+    let result: StreamResult | undefined;
     let baton: string | null;
     try {
-      result = await entry.stream.handle({ type: 'batch', batch: body.batch });
+      [result] = await entry.stream.handle([{ type: 'batch', batch: body.batch }]);
     } catch (error) {
       entry.stream.close();
       throw error;
@@ -79,7 +79,7 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
       baton = streams.release(entry);
     }
     const lines: unknown[] = [{ baton, base_url: null }];
-    if (result.type === 'error') lines.push({ type: 'error', error: result.error });
+    if (result === undefined || result.type === 'error') lines.push({ type: 'error', error: result?.error ?? { message: 'The batch did not run', code: 'INTERNAL' } });
     else if (result.response.type === 'batch') lines.push(...cursorEntries(result.response.result));
     return new Response(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { status: 200, headers: { 'content-type': 'text/plain' } });
   }
@@ -142,16 +142,13 @@ function bearerToken(header: string | null): string | undefined {
   return /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
 }
 
+/** A declared length over the limit is refused unread; a body without one is checked once read. */
 async function readBody(request: Request): Promise<string> {
-  if (request.body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of request.body) {
-    size += chunk.byteLength;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
+  return text;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {

@@ -42,6 +42,7 @@ export async function openInstanceStream(
     const readOnly = claims.access === 'read-only';
     const name = handle.instance.name;
     return hosts.open({
+      instanceId: handle.instance.id,
       file: localFileOf(fleet, handle.instance.dbUrl),
       readOnly,
       maxBytes: fleet.settings.instanceMaxBytes,

@@ -7,12 +7,14 @@
  */
 import { HttpError, SqlStream } from '@silo/turso-standin/hrana';
 import type { FromHost, ToHost } from './host-protocol';
+import { ConnectionPool, pooledConnection } from './connection-pool';
 import { openStreamConnection } from './stream-connection';
 
 // Owner-only, like the server: SQLite may create a -wal or -shm beside a tenant file here.
 process.umask(0o077);
 
 const streams = new Map<number, SqlStream | { failure: string }>();
+const pool = new ConnectionPool(64, 10_000);
 
 function send(message: FromHost): void {
   process.send?.(message);
@@ -22,7 +24,9 @@ process.on('message', (message: ToHost) => {
   switch (message.type) {
     case 'open':
       try {
-        const conn = openStreamConnection(message.file, message.readOnly, message.maxBytes);
+        const key = `${message.instanceId}\0${message.readOnly}\0${message.file}`;
+        const raw = pool.take(key, () => openStreamConnection(message.file, message.readOnly, message.maxBytes));
+        const conn = pooledConnection(raw, () => pool.give(key, raw));
         const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: message.stream }), recordUsage: () => undefined };
         streams.set(message.stream, new SqlStream(conn, hooks, message.options));
       } catch (error) {
@@ -35,12 +39,12 @@ process.on('message', (message: ToHost) => {
       if (stream instanceof SqlStream) stream.close();
       return;
     }
-    case 'request':
-      void handle(message.id, message.stream, message.request);
+    case 'requests':
+      void handle(message.id, message.stream, message.requests);
   }
 });
 
-async function handle(id: number, streamId: number, request: Extract<ToHost, { type: 'request' }>['request']): Promise<void> {
+async function handle(id: number, streamId: number, requests: Extract<ToHost, { type: 'requests' }>['requests']): Promise<void> {
   const stream = streams.get(streamId);
   if (stream === undefined) return send({ type: 'reply', id, closed: true, failure: 'The stream is not open in this process' });
   if (!(stream instanceof SqlStream)) {
@@ -48,9 +52,10 @@ async function handle(id: number, streamId: number, request: Extract<ToHost, { t
     return send({ type: 'reply', id, closed: true, failure: stream.failure });
   }
   try {
-    const result = await stream.handle(request);
+    const results = [];
+    for (const request of requests) results.push(await stream.handle(request));
     if (stream.closed) streams.delete(streamId);
-    send({ type: 'reply', id, closed: stream.closed, result });
+    send({ type: 'reply', id, closed: stream.closed, results });
   } catch (error) {
     stream.close();
     streams.delete(streamId);

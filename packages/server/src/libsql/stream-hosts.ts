@@ -12,6 +12,8 @@ const HOST_PATH = fileURLToPath(new URL(FROM_SOURCE ? './stream-host.ts' : './st
 const HOST_EXEC_ARGV = FROM_SOURCE ? ['--import', 'tsx'] : [];
 
 export interface StreamSpec {
+  /** The instance's catalog id: connections are reused per instance (connection-pool.ts). */
+  readonly instanceId: string;
   readonly file: string;
   readonly readOnly: boolean;
   readonly maxBytes: number | undefined;
@@ -41,9 +43,14 @@ export class RemoteStream implements ClosableStream {
     return this.#closed;
   }
 
-  handle(request: StreamRequest): Promise<StreamResult> {
-    if (this.#closed) return Promise.resolve(errorResult('The stream is closed', 'STREAM_CLOSED'));
-    return this.host.request(this, request, this.spec.timeoutMs);
+  /**
+   * Runs the requests in order on the host, in one round trip. The time limit counts per
+   * request that runs SQL; a request refused as a whole (HttpError) rejects.
+   */
+  handle(requests: StreamRequest[]): Promise<StreamResult[]> {
+    if (this.#closed) return Promise.resolve(requests.map(() => errorResult('The stream is closed', 'STREAM_CLOSED')));
+    const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
+    return this.host.request(this, requests, this.spec.timeoutMs * Math.max(1, statements));
   }
 
   close(): void {
@@ -67,7 +74,8 @@ export class RemoteStream implements ClosableStream {
 
 interface Pending {
   readonly stream: RemoteStream;
-  readonly resolve: (result: StreamResult) => void;
+  readonly count: number;
+  readonly resolve: (results: StreamResult[]) => void;
   readonly reject: (error: unknown) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -97,21 +105,21 @@ class StreamHost {
     this.#streams.set(id, stream);
     // Not awaited: messages arrive in order, so the first request finds the stream open (or
     // its reply says why it could not open).
-    this.send({ type: 'open', stream: id, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
+    this.send({ type: 'open', stream: id, instanceId: spec.instanceId, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
     return stream;
   }
 
-  request(stream: RemoteStream, request: StreamRequest, timeoutMs: number): Promise<StreamResult> {
+  request(stream: RemoteStream, requests: StreamRequest[], timeoutMs: number): Promise<StreamResult[]> {
     if (this.#dead) {
       stream.ended();
-      return Promise.resolve(errorResult('The stream is closed', 'STREAM_CLOSED'));
+      return Promise.resolve(requests.map(() => errorResult('The stream is closed', 'STREAM_CLOSED')));
     }
     const id = this.#nextRequest++;
-    return new Promise<StreamResult>((resolve, reject) => {
+    return new Promise<StreamResult[]>((resolve, reject) => {
       const timer = setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs);
-      this.#pending.set(id, { stream, resolve, reject, timer });
+      this.#pending.set(id, { stream, count: requests.length, resolve, reject, timer });
       this.#setRef(true);
-      this.send({ type: 'request', id, stream: stream.id, request });
+      this.send({ type: 'requests', id, stream: stream.id, requests });
     });
   }
 
@@ -138,7 +146,7 @@ class StreamHost {
     this.#settle(message.id, pending);
     if (message.closed) pending.stream.ended();
     if (message.httpError) pending.reject(new HttpError(message.httpError.status, message.httpError.body));
-    else if (message.result) pending.resolve(message.result);
+    else if (message.results) pending.resolve(message.results);
     else pending.reject(new Error(message.failure ?? 'The stream failed'));
   }
 
@@ -150,7 +158,8 @@ class StreamHost {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#settle(id, pending);
-    pending.resolve(errorResult(`The statement was stopped at the time limit (${timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
+    // Which request of the pipeline ran away is not known here: every one reports the stop.
+    pending.resolve(Array.from({ length: pending.count }, () => errorResult(`The statement was stopped at the time limit (${timeoutMs} ms)`, 'STATEMENT_TIMEOUT')));
     this.#child.kill('SIGKILL');
     this.#gone('Another stream on the same host process ran past its time limit; the stream was closed');
   }
@@ -167,7 +176,7 @@ class StreamHost {
     this.onGone(this);
     for (const [id, pending] of [...this.#pending]) {
       this.#settle(id, pending);
-      pending.resolve(errorResult(reason, 'STREAM_CLOSED'));
+      pending.resolve(Array.from({ length: pending.count }, () => errorResult(reason, 'STREAM_CLOSED')));
     }
     for (const stream of [...this.#streams.values()]) stream.ended();
   }
