@@ -19,4 +19,6 @@ export type FromHost =
       /** The stream could not be served (its connection did not open). */
       failure?: string;
     }
+  /** The host began a request: from then on the stream has state there. */
+  | { type: 'started'; id: number }
   | { type: 'commit'; stream: number };

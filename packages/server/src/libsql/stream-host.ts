@@ -51,6 +51,7 @@ async function handle(id: number, streamId: number, requests: Extract<ToHost, { 
     streams.delete(streamId);
     return send({ type: 'reply', id, closed: true, failure: stream.failure });
   }
+  send({ type: 'started', id });
   try {
     const results = [];
     for (const request of requests) results.push(await stream.handle(request));

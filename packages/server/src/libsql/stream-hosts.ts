@@ -29,18 +29,29 @@ function errorResult(message: string, code: string): StreamResult {
   return { type: 'error', error: { message, code } };
 }
 
+function errorResults(count: number, message: string, code: string): StreamResult[] {
+  return Array.from({ length: count }, () => errorResult(message, code));
+}
+
 /** A Hrana stream that lives in a host process; the endpoint's registry holds these. */
 export class RemoteStream implements ClosableStream {
   #closed = false;
+  /** Whether the host has begun a request of this stream: from then on it has state there. */
+  #started = false;
 
   constructor(
-    private readonly host: StreamHost,
+    private host: StreamHost,
     readonly id: number,
-    private readonly spec: StreamSpec,
+    readonly spec: StreamSpec,
   ) {}
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** A stream the host never began anything of can start over on another host. */
+  get movable(): boolean {
+    return !this.#started && !this.#closed;
   }
 
   /**
@@ -48,7 +59,7 @@ export class RemoteStream implements ClosableStream {
    * request that runs SQL; a request refused as a whole (HttpError) rejects.
    */
   handle(requests: StreamRequest[]): Promise<StreamResult[]> {
-    if (this.#closed) return Promise.resolve(requests.map(() => errorResult('The stream is closed', 'STREAM_CLOSED')));
+    if (this.#closed) return Promise.resolve(errorResults(requests.length, 'The stream is closed', 'STREAM_CLOSED'));
     const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
     return this.host.request(this, requests, this.spec.timeoutMs * Math.max(1, statements));
   }
@@ -67,28 +78,38 @@ export class RemoteStream implements ClosableStream {
     this.spec.onClose();
   }
 
+  started(): void {
+    this.#started = true;
+  }
+
+  moveTo(host: StreamHost): void {
+    this.host = host;
+  }
+
   committed(): void {
     this.spec.onCommit();
   }
 }
 
-interface Pending {
+/** A request sent to a host and not answered yet. */
+export interface Pending {
   readonly stream: RemoteStream;
-  readonly count: number;
+  readonly requests: StreamRequest[];
+  readonly timeoutMs: number;
   readonly resolve: (results: StreamResult[]) => void;
   readonly reject: (error: unknown) => void;
-  readonly timer: NodeJS.Timeout;
 }
 
 /** One host process and the streams it runs. */
 class StreamHost {
   readonly #child: ChildProcess;
   readonly #streams = new Map<number, RemoteStream>();
-  readonly #pending = new Map<number, Pending>();
+  readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout }>();
   #nextRequest = 1;
   #dead = false;
 
-  constructor(private readonly onGone: (host: StreamHost) => void) {
+  /** `onGone` gets the requests the host never began, of streams that may start over elsewhere. */
+  constructor(private readonly onGone: (host: StreamHost, movable: Pending[]) => void) {
     this.#child = fork(HOST_PATH, [], { execArgv: HOST_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.#child.on('message', (message: FromHost) => this.#receive(message));
     this.#child.on('exit', () => this.#gone('The stream host process exited'));
@@ -102,25 +123,33 @@ class StreamHost {
 
   open(id: number, spec: StreamSpec): RemoteStream {
     const stream = new RemoteStream(this, id, spec);
-    this.#streams.set(id, stream);
-    // Not awaited: messages arrive in order, so the first request finds the stream open (or
-    // its reply says why it could not open).
-    this.send({ type: 'open', stream: id, instanceId: spec.instanceId, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
+    this.adopt(stream);
     return stream;
   }
 
+  /** Opens the stream here. Not awaited: messages arrive in order, so its first request finds it. */
+  adopt(stream: RemoteStream): void {
+    stream.moveTo(this);
+    this.#streams.set(stream.id, stream);
+    const { spec } = stream;
+    this.send({ type: 'open', stream: stream.id, instanceId: spec.instanceId, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
+  }
+
   request(stream: RemoteStream, requests: StreamRequest[], timeoutMs: number): Promise<StreamResult[]> {
+    return new Promise<StreamResult[]>((resolve, reject) => this.dispatch({ stream, requests, timeoutMs, resolve, reject }));
+  }
+
+  dispatch(pending: Pending): void {
     if (this.#dead) {
-      stream.ended();
-      return Promise.resolve(requests.map(() => errorResult('The stream is closed', 'STREAM_CLOSED')));
+      pending.stream.ended();
+      pending.resolve(errorResults(pending.requests.length, 'The stream is closed', 'STREAM_CLOSED'));
+      return;
     }
     const id = this.#nextRequest++;
-    return new Promise<StreamResult[]>((resolve, reject) => {
-      const timer = setTimeout(() => this.#timeout(id, timeoutMs), timeoutMs);
-      this.#pending.set(id, { stream, count: requests.length, resolve, reject, timer });
-      this.#setRef(true);
-      this.send({ type: 'requests', id, stream: stream.id, requests });
-    });
+    const timer = setTimeout(() => this.#timeout(id), pending.timeoutMs);
+    this.#pending.set(id, { ...pending, timer });
+    this.#setRef(true);
+    this.send({ type: 'requests', id, stream: pending.stream.id, requests: pending.requests });
   }
 
   send(message: ToHost): void {
@@ -133,7 +162,7 @@ class StreamHost {
 
   kill(): void {
     this.#child.kill('SIGKILL');
-    this.#gone('The server is shutting down');
+    this.#gone('The server is shutting down', false);
   }
 
   #receive(message: FromHost): void {
@@ -143,6 +172,10 @@ class StreamHost {
     }
     const pending = this.#pending.get(message.id);
     if (pending === undefined) return;
+    if (message.type === 'started') {
+      pending.stream.started();
+      return;
+    }
     this.#settle(message.id, pending);
     if (message.closed) pending.stream.ended();
     if (message.httpError) pending.reject(new HttpError(message.httpError.status, message.httpError.body));
@@ -151,34 +184,42 @@ class StreamHost {
   }
 
   /**
-   * SQLite cannot be stopped from outside the process running it: the process goes, with every
-   * stream on it (their transactions roll back, as when a connection drops).
+   * SQLite cannot be stopped from outside the process running it: the process goes. Streams
+   * that had begun something there end (their transactions roll back, as when a connection
+   * drops); requests it never began start over on another host.
    */
-  #timeout(id: number, timeoutMs: number): void {
+  #timeout(id: number): void {
     const pending = this.#pending.get(id);
     if (pending === undefined) return;
     this.#settle(id, pending);
     // Which request of the pipeline ran away is not known here: every one reports the stop.
-    pending.resolve(Array.from({ length: pending.count }, () => errorResult(`The statement was stopped at the time limit (${timeoutMs} ms)`, 'STATEMENT_TIMEOUT')));
+    pending.resolve(errorResults(pending.requests.length, `The statement was stopped at the time limit (${pending.timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
+    pending.stream.ended();
     this.#child.kill('SIGKILL');
-    this.#gone('Another stream on the same host process ran past its time limit; the stream was closed');
+    this.#gone('Another statement on the same host process ran past its time limit; the stream was closed');
   }
 
-  #settle(id: number, pending: Pending): void {
+  #settle(id: number, pending: Pending & { timer: NodeJS.Timeout }): void {
     clearTimeout(pending.timer);
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.#setRef(false);
   }
 
-  #gone(reason: string): void {
+  #gone(reason: string, moveUnstarted = true): void {
     if (this.#dead) return;
     this.#dead = true;
-    this.onGone(this);
+    const movable: Pending[] = [];
     for (const [id, pending] of [...this.#pending]) {
       this.#settle(id, pending);
-      pending.resolve(Array.from({ length: pending.count }, () => errorResult(reason, 'STREAM_CLOSED')));
+      if (moveUnstarted && pending.stream.movable) {
+        this.#streams.delete(pending.stream.id);
+        movable.push(pending);
+      } else {
+        pending.resolve(errorResults(pending.requests.length, reason, 'STREAM_CLOSED'));
+      }
     }
     for (const stream of [...this.#streams.values()]) stream.ended();
+    this.onGone(this, movable);
   }
 
   /** An idle host must not keep a process alive. */
@@ -219,8 +260,22 @@ export class StreamHosts {
     let best: StreamHost | undefined;
     for (const host of this.#hosts) if (best === undefined || host.load < best.load) best = host;
     if (best !== undefined && (best.load === 0 || this.#hosts.size >= this.size)) return best;
-    const host = new StreamHost((gone) => this.#hosts.delete(gone));
+    const host = new StreamHost((gone, movable) => this.#gone(gone, movable));
     this.#hosts.add(host);
     return host;
+  }
+
+  #gone(host: StreamHost, movable: Pending[]): void {
+    this.#hosts.delete(host);
+    for (const pending of movable) {
+      if (this.#closed) {
+        pending.stream.ended();
+        pending.resolve(errorResults(pending.requests.length, 'The server is shutting down', 'STREAM_CLOSED'));
+        continue;
+      }
+      const next = this.#pick();
+      next.adopt(pending.stream);
+      next.dispatch(pending);
+    }
   }
 }
