@@ -1,10 +1,17 @@
 import type { StreamOptions, StreamRequest, StreamResult } from '@silo/turso-standin/hrana';
 
 /** Messages between the endpoint and its stream host processes (stream-host.ts). */
+export interface OpenStream {
+  readonly instanceId: string;
+  readonly file: string;
+  readonly readOnly: boolean;
+  readonly maxBytes: number | undefined;
+  readonly options: StreamOptions;
+}
+
 export type ToHost =
-  | { type: 'open'; stream: number; instanceId: string; file: string; readOnly: boolean; maxBytes: number | undefined; options: StreamOptions }
-  /** A whole pipeline in one message: one round trip per HTTP request. */
-  | { type: 'requests'; id: number; stream: number; requests: StreamRequest[] }
+  /** A whole pipeline in one message: one round trip per HTTP request; `open` comes with a stream's first. */
+  | { type: 'requests'; id: number; stream: number; open?: OpenStream; requests: StreamRequest[] }
   | { type: 'close'; stream: number };
 
 export type FromHost =

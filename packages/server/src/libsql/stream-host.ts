@@ -6,7 +6,7 @@
  * console queries). The streams themselves are the Turso stand-in's (sqld's semantics).
  */
 import { HttpError, SqlStream } from '@silo/turso-standin/hrana';
-import type { FromHost, ToHost } from './host-protocol';
+import type { FromHost, OpenStream, ToHost } from './host-protocol';
 import { ConnectionPool, pooledConnection } from './connection-pool';
 import { openStreamConnection } from './stream-connection';
 
@@ -21,28 +21,27 @@ function send(message: FromHost): void {
 }
 
 process.on('message', (message: ToHost) => {
-  switch (message.type) {
-    case 'open':
-      try {
-        const key = `${message.instanceId}\0${message.readOnly}\0${message.file}`;
-        const raw = pool.take(key, () => openStreamConnection(message.file, message.readOnly, message.maxBytes));
-        const conn = pooledConnection(raw, () => pool.give(key, raw));
-        const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: message.stream }), recordUsage: () => undefined };
-        streams.set(message.stream, new SqlStream(conn, hooks, message.options));
-      } catch (error) {
-        streams.set(message.stream, { failure: error instanceof Error ? error.message : String(error) });
-      }
-      return;
-    case 'close': {
-      const stream = streams.get(message.stream);
-      streams.delete(message.stream);
-      if (stream instanceof SqlStream) stream.close();
-      return;
-    }
-    case 'requests':
-      void handle(message.id, message.stream, message.requests);
+  if (message.type === 'close') {
+    const stream = streams.get(message.stream);
+    streams.delete(message.stream);
+    if (stream instanceof SqlStream) stream.close();
+    return;
   }
+  if (message.open) open(message.stream, message.open);
+  void handle(message.id, message.stream, message.requests);
 });
+
+function open(id: number, spec: OpenStream): void {
+  try {
+    const key = `${spec.instanceId}\0${spec.readOnly}\0${spec.file}`;
+    const raw = pool.take(key, () => openStreamConnection(spec.file, spec.readOnly, spec.maxBytes));
+    const conn = pooledConnection(raw, () => pool.give(key, raw));
+    const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
+    streams.set(id, new SqlStream(conn, hooks, spec.options));
+  } catch (error) {
+    streams.set(id, { failure: error instanceof Error ? error.message : String(error) });
+  }
+}
 
 async function handle(id: number, streamId: number, requests: Extract<ToHost, { type: 'requests' }>['requests']): Promise<void> {
   const stream = streams.get(streamId);

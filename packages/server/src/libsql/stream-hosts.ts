@@ -38,6 +38,8 @@ export class RemoteStream implements ClosableStream {
   #closed = false;
   /** Whether the host has begun a request of this stream: from then on it has state there. */
   #started = false;
+  /** Whether the stream's current host has been told to open it (with its first request). */
+  opened = false;
 
   constructor(
     private host: StreamHost,
@@ -127,12 +129,11 @@ class StreamHost {
     return stream;
   }
 
-  /** Opens the stream here. Not awaited: messages arrive in order, so its first request finds it. */
+  /** Runs the stream here; the host opens it with its first request (one message, no round trip). */
   adopt(stream: RemoteStream): void {
     stream.moveTo(this);
+    stream.opened = false;
     this.#streams.set(stream.id, stream);
-    const { spec } = stream;
-    this.send({ type: 'open', stream: stream.id, instanceId: spec.instanceId, file: spec.file, readOnly: spec.readOnly, maxBytes: spec.maxBytes, options: spec.options });
   }
 
   request(stream: RemoteStream, requests: StreamRequest[], timeoutMs: number): Promise<StreamResult[]> {
@@ -149,7 +150,10 @@ class StreamHost {
     const timer = setTimeout(() => this.#timeout(id), pending.timeoutMs);
     this.#pending.set(id, { ...pending, timer });
     this.#setRef(true);
-    this.send({ type: 'requests', id, stream: pending.stream.id, requests: pending.requests });
+    const { stream } = pending;
+    const open = stream.opened ? undefined : { instanceId: stream.spec.instanceId, file: stream.spec.file, readOnly: stream.spec.readOnly, maxBytes: stream.spec.maxBytes, options: stream.spec.options };
+    stream.opened = true;
+    this.send({ type: 'requests', id, stream: stream.id, requests: pending.requests, ...(open === undefined ? {} : { open }) });
   }
 
   send(message: ToHost): void {
