@@ -43,8 +43,7 @@ const INTEGRATION = [
   'packages/cli/test/pack.test.ts',
   // examples/notes from the tarballs: silo, the app and silo-admin as processes (issue #14).
   'examples/notes/test/notes-example.test.ts',
-  // The libSQL endpoint of silo serve over real HTTP on loopback, with @libsql/client (issue #15).
-  'packages/server/test/libsql*.test.ts',
+  'packages/server/test/libsql*.test.ts', // silo serve's libSQL endpoint over loopback HTTP (issue #15)
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];
