@@ -2,7 +2,7 @@
  * `npm run bench`: Silo beside its raw baselines, on this machine, in one run. Writes
  * docs/benchmarks.md and docs/benchmarks.json. `--quick` runs everything small (a smoke test,
  * under a minute); `--only <name>` re-measures some suites (create, clone, clone-load, migrate, query-all, http,
- * shared, scale, backups, catalog, noisy, startup, api) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
+ * shared, scale, backups, catalog, noisy, startup, api, libsql) and keeps the other rows; `--rewrite` re-renders the markdown from the JSON.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -16,6 +16,7 @@ import { cloneBench, cloneUnderLoadBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
 import { httpBench } from './suites/http';
+import { libsqlBench } from './suites/libsql';
 import { noisyNeighbourBench } from './suites/noisy-neighbour';
 import { scaleBench } from './suites/scale';
 import { sharedVsSiloBench } from './suites/shared-vs-silo';
@@ -33,8 +34,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false;
 const size = quick
-  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, cloneLoad: { megabytes: 5, clones: 20, writers: 2 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2 }, noisy: { limit: 1_000, victims: 20, seconds: 3, runs: 2 }, startup: { runs: 5 }, api: { instances: 50, runs: 2 } }
-  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, cloneLoad: { megabytes: 50, clones: 30, writers: 2 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5 }, noisy: { limit: 5_000, victims: 100, seconds: 10, runs: 3 }, startup: { runs: 20 }, api: { instances: 300, runs: 3 } };
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, cloneLoad: { megabytes: 5, clones: 20, writers: 2 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2 }, noisy: { limit: 1_000, victims: 20, seconds: 3, runs: 2 }, startup: { runs: 5 }, api: { instances: 50, runs: 2 }, libsql: { operations: 500, runs: 2 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, cloneLoad: { megabytes: 50, clones: 30, writers: 2 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 3 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5 }, noisy: { limit: 5_000, victims: 100, seconds: 10, runs: 3 }, startup: { runs: 20 }, api: { instances: 300, runs: 3 }, libsql: { operations: 5_000, runs: 5 } };
 
 const wanted = (name: string): boolean => !values.rewrite && (!values.only || values.only.includes(name));
 const rows: BenchRow[] = [];
@@ -86,6 +87,10 @@ try {
   if (wanted('api')) {
     log('12. create through the HTTP API (silo serve)');
     rows.push(await apiCreateBench(size.api));
+  }
+  if (wanted('libsql')) {
+    log('13. the libSQL endpoint with @libsql/client');
+    rows.push(...(await libsqlBench(size.libsql)));
   }
   if (wanted('scale')) {
     log(`7. ${size.scale.instances} instances on one node`);

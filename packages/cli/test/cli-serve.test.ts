@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiToken } from '@silo/fleet';
 import { SILO_BIN, TODO_CONFIG, json, silo, tempDir } from './helpers';
@@ -36,8 +37,8 @@ describe('silo token and silo serve', () => {
     expect((await silo(dir, ['token', 'create', '--scope', 'read', '--expires', 'soon'])).code).not.toBe(0);
   });
 
-  it('serves the API on loopback until stopped', async () => {
-    const created = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));
+  /** `silo serve --port 0` as a process: its URL once it listens, and a stop that checks it exits cleanly. */
+  async function serve(): Promise<{ url: string; stop(): Promise<void> }> {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_')) env[key] = value;
     const child = spawn(process.execPath, [SILO_BIN, 'serve', '--port', '0'], {
@@ -45,9 +46,14 @@ describe('silo token and silo serve', () => {
       env: { ...env, SILO_DATA_DIR: dir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const stop = async (): Promise<void> => {
+      child.kill('SIGTERM');
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect(code).toBe(0);
+    };
+    let output = '';
+    child.stdout.setEncoding('utf8');
     try {
-      let output = '';
-      child.stdout.setEncoding('utf8');
       const url = await new Promise<string>((resolve, reject) => {
         child.stdout.on('data', (chunk: string) => {
           output += chunk;
@@ -56,14 +62,47 @@ describe('silo token and silo serve', () => {
         });
         child.once('exit', (code) => reject(new Error(`silo serve exited (${code}): ${output}`)));
       });
+      return { url, stop };
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+  }
+
+  it('serves the API on loopback until stopped', async () => {
+    const created = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));
+    const { url, stop } = await serve();
+    try {
       const response = await fetch(`${url}/v1/instances`, { headers: { authorization: `Bearer ${created.token}` } });
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ items: [], total: 0 });
       expect((await fetch(`${url}/v1/instances`)).status).toBe(401);
     } finally {
-      child.kill('SIGTERM');
-      const [code] = (await once(child, 'exit')) as [number | null];
-      expect(code).toBe(0);
+      await stop();
+    }
+  });
+
+  it('issues a read-only libSQL token for one instance that @libsql/client connects with, until revoked', async () => {
+    expect((await silo(dir, ['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
+    expect((await silo(dir, ['token', 'create', '--instance', 'acme', '--scope', 'read'])).stderr).toContain('--instance makes a libSQL token');
+    const created = json<{ token: string; access: string }>(await silo(dir, ['token', 'create', '--instance', 'acme', '--read-only', '--expires', '1d', '--json']));
+    expect(created.access).toBe('read-only');
+    const { url, stop } = await serve();
+    const client = createClient({ url: `${url}/db/acme`, authToken: created.token });
+    try {
+      const rows = await client.execute('SELECT count(*) AS n FROM todos');
+      expect(rows.rows[0]?.['n']).toBe(0);
+      await expect(client.execute("INSERT INTO todos (title, created_at, updated_at) VALUES ('x', 1, 1)")).rejects.toThrow();
+
+      expect((await silo(dir, ['token', 'revoke', '--instance', 'acme'])).code).toBe(0);
+      // Running servers look for revocations at most once a second.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await expect(client.execute('SELECT 1')).rejects.toThrow();
+      const audit = json<{ items: { operation: string; instance: string | null }[] }>(await silo(dir, ['audit', '--json', '--instance', 'acme']));
+      expect(audit.items.map((entry) => entry.operation)).toEqual(expect.arrayContaining(['token create', 'token revoke']));
+    } finally {
+      client.close();
+      await stop();
     }
   });
 });

@@ -326,6 +326,15 @@ export class Fleet {
     return this.#catalog.audits.query(query);
   }
 
+  /**
+   * One audit entry for an operation done outside the fleet's own methods by a tool built on
+   * it (`silo token create --instance`: a libSQL token signed by @silo/server).
+   */
+  recordAudit(entry: { operation: string; instance: string | null; actor?: string; detail?: Readonly<Record<string, unknown>> }): void {
+    this.#assertOpen();
+    this.#audit.record({ operation: entry.operation, instance: entry.instance, actor: this.#audit.actorOf(entry), outcome: 'ok', error: null, detail: entry.detail ?? null });
+  }
+
   /** Removes audit entries past SILO_AUDIT_RETENTION_DAYS now (housekeeping does it too); returns how many. */
   pruneAuditLog(): number {
     this.#assertOpen();

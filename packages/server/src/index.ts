@@ -3,7 +3,9 @@
  * is the same thing as a Fetch API handler for mounting in another server; `createApiApp` is
  * only the /v1 REST API (a Hono app, with its OpenAPI document at /v1/openapi.json).
  */
-export { createServer, createHandler, DEFAULT_PORT, type RunningServer, type ServerOptions } from './server';
+export { createServer, createHandler, defaultTokenSecretDir, DEFAULT_PORT, type RunningServer, type ServerHandler, type ServerOptions } from './server';
+export { libsqlHandler, type LibsqlHandler, type LibsqlOptions } from './libsql/index';
+export { createInstanceToken, revokeInstanceTokens, type CreateInstanceTokenOptions, type CreatedInstanceToken } from './instance-tokens';
 export { createApiApp, JSON_BODY_MAX_BYTES, OPENAPI_PATH, type ApiOptions } from './api/app';
 export type { RateLimits } from './api/auth';
 export { FLEET_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './api/errors';

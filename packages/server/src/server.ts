@@ -14,7 +14,17 @@ export interface ServerOptions extends ApiOptions {
   port?: number;
   /** Where the libSQL endpoint keeps its signing secrets (default: <dataDir>/secrets). */
   tokenSecretDir?: string;
+  /** Also route `<instance>.<dbHostSuffix>` to the libSQL endpoint (a `libsql://` URL behind a TLS proxy). */
+  dbHostSuffix?: string;
 }
+
+/** Where instance tokens are signed and checked unless told otherwise: `silo token` and `silo serve` agree on it. */
+export function defaultTokenSecretDir(fleet: Fleet): string {
+  return path.join(fleet.settings.dataDir, 'secrets');
+}
+
+/** The server's request handler, and `close()` to end the libSQL endpoint's streams and processes. */
+export type ServerHandler = ((request: Request, env?: unknown) => Promise<Response>) & { close(): void };
 
 export interface RunningServer {
   /** `http://host:port`, for printing and for clients. */
@@ -29,18 +39,21 @@ export const DEFAULT_PORT = 7070;
  * One request handler for everything `silo serve` answers: /v1/* is the REST API, /db/* the
  * libSQL endpoint. Framework-free (Fetch API in, out), so the admin console can mount it too.
  */
-export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): (request: Request, env?: unknown) => Promise<Response> {
+export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): ServerHandler {
   const api = createApiApp(options.fleet, options);
-  const libsql = libsqlHandler(options.fleet, { tokenSecretDir: options.tokenSecretDir ?? path.join(options.fleet.settings.dataDir, 'secrets') });
-  return async (request, env) => {
+  const libsql = libsqlHandler(options.fleet, {
+    tokenSecretDir: options.tokenSecretDir ?? defaultTokenSecretDir(options.fleet),
+    ...(options.dbHostSuffix ? { hostSuffix: options.dbHostSuffix } : {}),
+  });
+  const handler = async (request: Request, env?: unknown): Promise<Response> => {
+    // The endpoint answers /db/… and hosts under dbHostSuffix; undefined means not for it.
+    const answer = await libsql(request);
+    if (answer) return answer;
     const { pathname } = new URL(request.url);
-    if (pathname.startsWith('/db/')) {
-      const answer = await libsql(request);
-      if (answer) return answer;
-    }
     if (pathname === '/v1' || pathname.startsWith('/v1/')) return api.fetch(request, env);
-    return errorResponse('NOT_FOUND', 'Nothing here: the API is under /v1 (see /v1/openapi.json).', 404);
+    return errorResponse('NOT_FOUND', 'Nothing here: the API is under /v1 (see /v1/openapi.json), databases under /db/<instance>.', 404);
   };
+  return Object.assign(handler, { close: () => libsql.close() });
 }
 
 /** Starts `silo serve`'s HTTP server and resolves once it listens. */
@@ -62,6 +75,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     port,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        handler.close();
         server.close((error) => (error ? reject(error) : resolve()));
         if ('closeAllConnections' in server) server.closeAllConnections();
       }),

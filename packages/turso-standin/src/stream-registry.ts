@@ -1,18 +1,24 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SqlStream } from './sql-stream';
 
-interface Entry {
+/** What the registry needs of a stream: the stand-in's SqlStream, or silo serve's remote one. */
+export interface ClosableStream {
+  readonly closed: boolean;
+  close(): void;
+}
+
+interface Entry<S extends ClosableStream> {
   id: string;
   databaseId: string;
-  stream: SqlStream;
+  stream: S;
   /** The baton the next request must carry; undefined while a request is running. */
   expectedBaton: string | undefined;
   counter: number;
   timer: NodeJS.Timeout | undefined;
 }
 
-export type TakeResult =
-  | { kind: 'ok'; entry: Entry }
+export type TakeResult<S extends ClosableStream = SqlStream> =
+  | { kind: 'ok'; entry: Entry<S> }
   | { kind: 'expired' }
   | { kind: 'invalid' };
 
@@ -24,15 +30,15 @@ const EXPIRED_MEMORY_MS = 10 * 60_000;
  * on a stream"). A baton is `<stream id>.<counter>.<HMAC>`: unforgeable, and different in
  * every response, so a replayed or concurrent request is refused. Idle streams expire.
  */
-export class StreamRegistry {
-  readonly #entries = new Map<string, Entry>();
+export class StreamRegistry<S extends ClosableStream = SqlStream> {
+  readonly #entries = new Map<string, Entry<S>>();
   readonly #expired = new Map<string, number>();
   readonly #secret = randomBytes(32);
 
   constructor(private readonly idleMs: number) {}
 
-  add(databaseId: string, stream: SqlStream): Entry {
-    const entry: Entry = {
+  add(databaseId: string, stream: S): Entry<S> {
+    const entry: Entry<S> = {
       id: randomBytes(12).toString('hex'),
       databaseId,
       stream,
@@ -45,7 +51,7 @@ export class StreamRegistry {
   }
 
   /** Claims the stream a baton names; the baton is spent (a new one comes with the response). */
-  take(baton: string, databaseId: string): TakeResult {
+  take(baton: string, databaseId: string): TakeResult<S> {
     const id = baton.split('.')[0] ?? '';
     const entry = this.#entries.get(id);
     if (entry === undefined) return this.#expired.has(id) ? { kind: 'expired' } : { kind: 'invalid' };
@@ -57,7 +63,7 @@ export class StreamRegistry {
   }
 
   /** After a request: a fresh baton and a fresh idle timer, or null once the stream closed. */
-  release(entry: Entry): string | null {
+  release(entry: Entry<S>): string | null {
     if (entry.stream.closed) {
       this.#entries.delete(entry.id);
       return null;
@@ -80,7 +86,7 @@ export class StreamRegistry {
     for (const entry of [...this.#entries.values()]) this.#drop(entry);
   }
 
-  #expire(entry: Entry): void {
+  #expire(entry: Entry<S>): void {
     this.#drop(entry);
     const now = Date.now();
     this.#expired.set(entry.id, now);
@@ -89,7 +95,7 @@ export class StreamRegistry {
     }
   }
 
-  #drop(entry: Entry): void {
+  #drop(entry: Entry<S>): void {
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     entry.stream.close();
     this.#entries.delete(entry.id);

@@ -6,6 +6,7 @@ import { examples } from '../help';
 interface ServeOptions {
   host: string;
   port?: number;
+  dbHost?: string;
 }
 
 /** `silo serve`: the fleet's HTTP API (REST under /v1, the libSQL endpoint under /db) until stopped. */
@@ -16,11 +17,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .description('serve the fleet over HTTP: the REST API under /v1 (OpenAPI at /v1/openapi.json) and the libSQL endpoint under /db; callers need a token from `silo token create`')
     .option('--host <host>', 'address to listen on (another than loopback exposes the fleet to the network)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (default 7070; 0: any free one)', integerOption(0, 65_535))
+    .option('--db-host <suffix>', 'also serve instance acme at acme.<suffix> (libsql:// URLs behind a TLS proxy)')
     .action(async (options: ServeOptions, cmd: Command) => {
       // Loaded here, not at the top: every other command starts without the HTTP stack.
       const { createServer } = await import('@silo/server');
       await withFleet(ctx, cmd, async (fleet) => {
-        const server = await createServer({ fleet, host: options.host, ...(options.port === undefined ? {} : { port: options.port }) });
+        const server = await createServer({
+          fleet,
+          host: options.host,
+          ...(options.port === undefined ? {} : { port: options.port }),
+          ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),
+        });
         ctx.output.print(`silo serve: listening on ${server.url} (OpenAPI: ${server.url}/v1/openapi.json)`);
         await new Promise<void>((resolve) => {
           const stop = (): void => {

@@ -6,7 +6,9 @@ import { formatDate } from '../format/time';
 import { examples } from '../help';
 
 interface CreateOptions {
-  scope: ApiTokenScope;
+  scope?: ApiTokenScope;
+  instance?: string;
+  readOnly?: boolean;
   jurisdiction?: string;
   expires?: number;
   label?: string;
@@ -35,18 +37,30 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   const create = token
     .command('create')
-    .description('create a token; it is shown once')
-    .requiredOption('--scope <scope>', 'read, write or admin', parseScope)
+    .description('create a token; it is shown once: an API token (--scope) or a libSQL token for one instance (--instance)')
+    .option('--scope <scope>', 'API token: read, write or admin', parseScope)
+    .option('--instance <name>', "libSQL token: connect @libsql/client to this instance's /db/<name> endpoint")
+    .option('--read-only', 'with --instance: the token may only read (SQLite refuses writes)')
     .option('--jurisdiction <j>', 'only instances of this jurisdiction')
     .option('--expires <lifetime>', 'expires after this long (e.g. 30d, 12h)', parseLifetime)
     .option('--label <text>', 'what the token is for')
     .option('--json', 'print { token, info } as JSON')
     .action(async (options: CreateOptions, cmd: Command) => {
+      if (options.instance !== undefined) {
+        if (options.scope !== undefined || options.jurisdiction !== undefined || options.label !== undefined) {
+          throw new CliFailure('--instance makes a libSQL token for one instance: it takes --read-only and --expires, not --scope, --jurisdiction or --label.');
+        }
+        await createInstanceTokenCommand(ctx, cmd, options.instance, options);
+        return;
+      }
+      if (options.readOnly) throw new CliFailure('--read-only goes with --instance; an API token is read-only with --scope read.');
+      const scope = options.scope;
+      if (scope === undefined) throw new CliFailure('Say what the token is for: --scope read|write|admin (API) or --instance <name> (libSQL).');
       await withFleet(ctx, cmd, (fleet) => {
         // An unknown jurisdiction is refused now, not on the token's first call.
         if (options.jurisdiction !== undefined) fleet.regions.place(options.jurisdiction);
         const created = fleet.apiTokens.create({
-          scope: options.scope,
+          scope,
           jurisdiction: options.jurisdiction ?? null,
           ...(options.label ? { label: options.label } : {}),
           ...(options.expires ? { expiresAt: Date.now() + options.expires } : {}),
@@ -58,7 +72,11 @@ export function registerToken(program: Command, ctx: CliContext): void {
         ctx.output.note('This token is shown once; the catalog stores only its hash. Send it as "Authorization: Bearer <token>".');
       });
     });
-  examples(create, ['silo token create --scope read', 'silo token create --scope write --jurisdiction eu --expires 30d --label ci']);
+  examples(create, [
+    'silo token create --scope read',
+    'silo token create --scope write --jurisdiction eu --expires 30d --label ci',
+    'silo token create --instance acme --read-only --expires 1d',
+  ]);
 
   token
     .command('list')
@@ -80,12 +98,43 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command('revoke')
-    .description('revoke a token at once')
-    .argument('<id>', 'the token id (silo token list)')
-    .action(async (id: string, _options: unknown, cmd: Command) => {
+    .description("revoke an API token at once, or (--instance) every libSQL token of an instance")
+    .argument('[id]', 'the API token id (silo token list)')
+    .option('--instance <name>', "revoke every libSQL token issued for this instance")
+    .action(async (id: string | undefined, options: { instance?: string }, cmd: Command) => {
+      if ((id === undefined) === (options.instance === undefined)) throw new CliFailure('Name an API token id, or --instance <name> for its libSQL tokens.');
+      const instance = options.instance;
+      if (instance !== undefined) {
+        const { defaultTokenSecretDir, revokeInstanceTokens } = await import('@silo/server');
+        await withFleet(ctx, cmd, (fleet) => {
+          revokeInstanceTokens(fleet, { tokenSecretDir: defaultTokenSecretDir(fleet), instance });
+          fleet.recordAudit({ operation: 'token revoke', instance, actor: ctx.actor, detail: { kind: 'libsql', scope: 'every token of the instance' } });
+          ctx.output.print(`Revoked every libSQL token of ${instance}; running servers refuse them within a second.`);
+        });
+        return;
+      }
       await withFleet(ctx, cmd, (fleet) => {
-        fleet.apiTokens.revoke(id, ctx.actor);
+        fleet.apiTokens.revoke(id ?? '', ctx.actor);
         ctx.output.print(`Revoked token ${id}.`);
       });
     });
+}
+
+/** `silo token create --instance`: a signed libSQL token (Turso's form), checked by `silo serve` without the catalog. */
+async function createInstanceTokenCommand(ctx: CliContext, cmd: Command, instance: string, options: CreateOptions): Promise<void> {
+  // Loaded here, not at the top: every other command starts without the HTTP stack.
+  const { createInstanceToken, defaultTokenSecretDir } = await import('@silo/server');
+  await withFleet(ctx, cmd, async (fleet) => {
+    const created = await createInstanceToken(fleet, {
+      tokenSecretDir: defaultTokenSecretDir(fleet),
+      instance,
+      readOnly: options.readOnly === true,
+      ...(options.expires ? { expiresInSeconds: Math.ceil(options.expires / 1000) } : {}),
+    });
+    fleet.recordAudit({ operation: 'token create', instance, actor: ctx.actor, detail: { kind: 'libsql', access: created.access, expiresAt: created.expiresAt?.getTime() ?? null } });
+    if (options.json) return ctx.output.json(created);
+    ctx.output.print(`Created a ${created.access} libSQL token for ${instance}${created.expiresAt ? `, expiring ${formatDate(created.expiresAt.getTime())}` : ''}.`);
+    ctx.output.print(created.token);
+    ctx.output.note(`Shown once. Connect with createClient({ url: '<silo serve URL>/db/${instance}', authToken }).`);
+  });
 }

@@ -1,21 +1,66 @@
 import type { Fleet } from '@silo/fleet';
+import { InstanceTokenVerifier } from '../instance-tokens';
+import { hranaEndpoint } from './hrana-http';
+import { MAX_RESPONSE_BYTES, TRANSACTION_TIMEOUT_MS } from './instance-streams';
+import { MetricsRefresher } from './metrics-refresher';
+import { routeOf } from './routing';
 
-/**
- * A stand-in so `createServer` compiles before the libSQL (Hrana) endpoint lands: the helper
- * building that endpoint overwrites this file with the real handler, keeping this signature.
- */
 export interface LibsqlOptions {
+  /** Where the token signing key and the token generations are kept (the data folder). */
   tokenSecretDir: string;
+  /**
+   * Route `<instance>.<hostSuffix>` (e.g. `db.example.com`) to the instance, as well as
+   * `/db/<instance>/…`, so a `libsql://acme.db.example.com` URL works behind a TLS proxy.
+   */
+  hostSuffix?: string;
+  /** How long a transaction may hold the write lock (Turso: 5 s). */
+  transactionTimeoutMs?: number;
+  /** How long a statement waits for another stream's write lock. */
+  busyTimeoutMs?: number;
+  /** Idle streams (and their transactions) are closed after this long (sqld: 10 s). */
+  streamIdleMs?: number;
+  /** How long one statement (or batch) may run before it is stopped; by default the fleet's query time limit. */
+  statementTimeoutMs?: number;
+  /** Processes that run the streams' SQL (a runaway statement takes its process down with it). */
+  hostProcesses?: number;
+  /** How often revocations (token generations) are looked for; 0 checks on every request. */
+  tokenRefreshMs?: number;
+  /** How long after a commit the instance's metrics are read again (batched per instance). */
+  metricsDelayMs?: number;
 }
 
-/** Answers requests under /db/; undefined means the request is not the endpoint's. */
-export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): (request: Request) => Promise<Response | undefined> {
-  void fleet;
-  void options;
-  return (request) =>
-    Promise.resolve(
-      new URL(request.url).pathname.startsWith('/db/')
-        ? Response.json({ error: { code: 'NOT_FOUND', message: 'The libSQL endpoint is not part of this build.' } }, { status: 404 })
-        : undefined,
-    );
+/** The handler, and `close()` to end its streams (rolling back open transactions) on shutdown. */
+export type LibsqlHandler = ((request: Request) => Promise<Response | undefined>) & { close(): void };
+
+/**
+ * Hrana over HTTP (v2 pipeline, v3 pipeline and cursor, JSON) for every instance of the fleet,
+ * so stock `@libsql/client` works against `silo serve`. Resolves to undefined for a request
+ * that is not for the endpoint (neither under `/db/` nor for a host under `hostSuffix`).
+ */
+export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandler {
+  const verifier = new InstanceTokenVerifier(options.tokenSecretDir, { refreshMs: options.tokenRefreshMs ?? 1_000 });
+  const metrics = new MetricsRefresher(fleet, options.metricsDelayMs ?? 2_000);
+  const endpoint = hranaEndpoint({
+    fleet,
+    verifier,
+    metrics,
+    streamIdleMs: options.streamIdleMs ?? 10_000,
+    hostProcesses: options.hostProcesses ?? 2,
+    limits: {
+      transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
+      busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+      maxResponseBytes: MAX_RESPONSE_BYTES,
+      statementTimeoutMs: options.statementTimeoutMs ?? fleet.settings.query.timeoutMs,
+    },
+  });
+  const handler = async (request: Request): Promise<Response | undefined> => {
+    const route = routeOf(new URL(request.url), request.headers.get('host'), options.hostSuffix);
+    return route === undefined ? undefined : endpoint.serve(route, request);
+  };
+  return Object.assign(handler, {
+    close: () => {
+      endpoint.close();
+      metrics.close();
+    },
+  });
 }

@@ -1,0 +1,84 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Idle stream connections of a host process, kept for the next stream on the same instance:
+ * most @libsql/client calls are one-shot streams (execute, close), and a fresh connection
+ * parses the schema again on its first statement, which costs more than the statement itself.
+ *
+ * The key names the instance's catalog id, not only its file: a purged instance re-created
+ * under the same name has a new file at the same path, and an old connection would still
+ * point at the deleted one. Idle connections close after `idleMs`, so a quiet instance holds
+ * no file open.
+ */
+export class ConnectionPool {
+  readonly #idle = new Map<string, { conn: Database.Database; timer: NodeJS.Timeout }[]>();
+  #count = 0;
+
+  constructor(
+    private readonly maxIdle: number,
+    private readonly idleMs: number,
+  ) {}
+
+  take(key: string, open: () => Database.Database): Database.Database {
+    const list = this.#idle.get(key);
+    const entry = list?.pop();
+    if (list?.length === 0) this.#idle.delete(key);
+    if (entry === undefined) return open();
+    this.#count--;
+    clearTimeout(entry.timer);
+    return entry.conn;
+  }
+
+  /** Takes a connection back when its stream ends; one left inside a transaction is closed instead. */
+  give(key: string, conn: Database.Database): void {
+    if (!conn.open) return;
+    try {
+      if (conn.inTransaction) throw new Error('still in a transaction');
+      // The one setting a stream may change that outlives it (sqld lets clients set it).
+      conn.pragma('foreign_keys = ON');
+    } catch {
+      conn.close();
+      return;
+    }
+    if (this.#count >= this.maxIdle) this.#evictOldest();
+    const entry = { conn, timer: setTimeout(() => this.#expire(key, entry), this.idleMs) };
+    entry.timer.unref();
+    const list = this.#idle.get(key) ?? [];
+    list.push(entry);
+    this.#idle.set(key, list);
+    this.#count++;
+  }
+
+  #expire(key: string, entry: { conn: Database.Database; timer: NodeJS.Timeout }): void {
+    const list = this.#idle.get(key);
+    const index = list?.indexOf(entry) ?? -1;
+    if (list === undefined || index < 0) return;
+    list.splice(index, 1);
+    if (list.length === 0) this.#idle.delete(key);
+    this.#count--;
+    entry.conn.close();
+  }
+
+  #evictOldest(): void {
+    const [key, list] = this.#idle.entries().next().value ?? [];
+    const entry = list?.[0];
+    if (key !== undefined && entry !== undefined) {
+      clearTimeout(entry.timer);
+      this.#expire(key, entry);
+    }
+  }
+}
+
+/**
+ * The connection as a stream sees it: closing hands it back to the pool. better-sqlite3's
+ * methods check their receiver, so they are called on the connection itself.
+ */
+export function pooledConnection(conn: Database.Database, onClose: () => void): Database.Database {
+  return new Proxy(conn, {
+    get(target, property) {
+      if (property === 'close') return onClose;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}

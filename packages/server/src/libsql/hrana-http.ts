@@ -1,0 +1,167 @@
+import { isSiloError, type Fleet } from '@silo/fleet';
+import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamResult } from '@silo/turso-standin/hrana';
+import type { z } from 'zod';
+import type { InstanceTokenClaims, InstanceTokenVerifier } from '../instance-tokens';
+import { InstanceMismatch, openInstanceStream, type StreamLimits } from './instance-streams';
+import type { MetricsRefresher } from './metrics-refresher';
+import type { LibsqlRoute } from './routing';
+import { StreamHosts, type RemoteStream } from './stream-hosts';
+
+/** A pipeline of that size is a bulk import, not an app's request. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface EndpointContext {
+  readonly fleet: Fleet;
+  readonly verifier: InstanceTokenVerifier;
+  readonly metrics: MetricsRefresher;
+  readonly limits: StreamLimits;
+  readonly streamIdleMs: number;
+  /** How many stream host processes run streams (stream-host.ts). */
+  readonly hostProcesses: number;
+}
+
+type Entry = ReturnType<StreamRegistry<RemoteStream>['add']>;
+
+/**
+ * The HTTP side of Hrana (HTTP_V2_SPEC.md, HRANA_3_SPEC.md "Hrana over HTTP"), as the Turso
+ * stand-in serves it (packages/turso-standin/src/sql-endpoint.ts) but over Request/Response,
+ * with instance tokens and streams opened through the fleet. Error bodies have sqld's shapes:
+ * `{ error }` for a refused request, `{ message, code }` for a protocol error.
+ */
+export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute, request: Request): Promise<Response>; close(): void } {
+  const streams = new StreamRegistry<RemoteStream>(ctx.streamIdleMs);
+  const hosts = new StreamHosts(ctx.hostProcesses);
+
+  async function serve(route: LibsqlRoute, request: Request): Promise<Response> {
+    try {
+      const { method } = request;
+      if (method === 'GET' && (route.rest === 'v2' || route.rest === 'v3')) return new Response(null, { status: 200, headers: { 'content-type': 'text/plain' } });
+      if (method === 'POST' && (route.rest === 'v2/pipeline' || route.rest === 'v3/pipeline')) return await pipeline(route, request, route.rest === 'v3/pipeline' ? 3 : 2);
+      if (method === 'POST' && route.rest === 'v3/cursor') return await cursor(route, request);
+      // v3-protobuf among them: the 404 is how @libsql/client learns to fall back to JSON.
+      return json(404, { error: `no route for ${method} ${route.rest}` });
+    } catch (error) {
+      return errorResponse(error);
+    }
+  }
+
+  async function pipeline(route: LibsqlRoute, request: Request, version: 2 | 3): Promise<Response> {
+    const claims = await authorize(route, request);
+    const body = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
+    const entry = await streamFor(claims, body.baton, version);
+    let results: StreamResult[];
+    let baton: string | null;
+    try {
+      results = await entry.stream.handle(body.requests);
+    } catch (error) {
+      // A request refused as a whole (403 for a read-only token) ends its stream, as in sqld.
+      entry.stream.close();
+      throw error;
+    } finally {
+      baton = streams.release(entry);
+    }
+    return json(200, { baton, base_url: null, results });
+  }
+
+  /** `POST v3/cursor`: the batch runs to the end, then its entries go out as JSON lines. */
+  async function cursor(route: LibsqlRoute, request: Request): Promise<Response> {
+    const claims = await authorize(route, request);
+    const body = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
+    const entry = await streamFor(claims, body.baton, 3);
+    let result: StreamResult | undefined;
+    let baton: string | null;
+    try {
+      [result] = await entry.stream.handle([{ type: 'batch', batch: body.batch }]);
+    } catch (error) {
+      entry.stream.close();
+      throw error;
+    } finally {
+      baton = streams.release(entry);
+    }
+    const lines: unknown[] = [{ baton, base_url: null }];
+    if (result === undefined || result.type === 'error') lines.push({ type: 'error', error: result?.error ?? { message: 'The batch did not run', code: 'INTERNAL' } });
+    else if (result.response.type === 'batch') lines.push(...cursorEntries(result.response.result));
+    return new Response(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { status: 200, headers: { 'content-type': 'text/plain' } });
+  }
+
+  async function authorize(route: LibsqlRoute, request: Request): Promise<InstanceTokenClaims> {
+    const token = bearerToken(request.headers.get('authorization'));
+    if (token === undefined) throw new HttpError(401, { error: 'Unauthorized: `unauthorized access attempt on database: empty JWT token`' });
+    const claims = await ctx.verifier.verify(token);
+    // A token for another instance is refused like a bad one: no hint that either exists.
+    if (claims === undefined || (route.instance !== undefined && route.instance !== claims.instance)) {
+      throw new HttpError(401, { error: 'Unauthorized: `the token is invalid, expired, revoked or not valid for this database`' });
+    }
+    ctx.metrics.touched(claims.instance);
+    return claims;
+  }
+
+  async function streamFor(claims: InstanceTokenClaims, baton: string | null | undefined, version: 2 | 3): Promise<Entry> {
+    if (baton === undefined || baton === null) {
+      let stream: RemoteStream;
+      try {
+        stream = await openInstanceStream(ctx.fleet, hosts, claims, version, ctx.limits, ctx.metrics);
+      } catch (error) {
+        if (error instanceof InstanceMismatch) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
+        throw error;
+      }
+      return streams.add(claims.id, stream);
+    }
+    const taken = streams.take(baton, claims.id);
+    if (taken.kind === 'expired') throw new HttpError(400, { message: 'The stream has expired due to inactivity', code: 'STREAM_EXPIRED' });
+    if (taken.kind === 'invalid') throw new HttpError(400, { message: 'The baton is not valid for any open stream', code: 'INVALID_BATON' });
+    return taken.entry;
+  }
+
+  return {
+    serve,
+    close: () => {
+      streams.closeAll();
+      hosts.close();
+    },
+  };
+}
+
+/** `content-type` exactly `application/json`: @libsql/hrana-client compares it with `===`. */
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function errorResponse(error: unknown): Response {
+  if (error instanceof HttpError) return json(error.status, error.body);
+  if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return json(404, { error: 'Namespace does not exist' });
+  if (isSiloError(error, 'INSTANCE_NOT_READY') || isSiloError(error, 'SCHEMA_BEHIND') || isSiloError(error, 'HANDLES_EXHAUSTED') || isSiloError(error, 'FLEET_CLOSED')) {
+    return json(503, { error: error.message, code: error.code });
+  }
+  if (isSiloError(error)) return json(500, { error: error.message, code: error.code });
+  return json(500, { error: 'Internal error' });
+}
+
+function bearerToken(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  return /^Bearer\s+(\S+)$/i.exec(header.trim())?.[1];
+}
+
+/** A declared length over the limit is refused unread; a body without one is checked once read. */
+async function readBody(request: Request): Promise<string> {
+  const declared = Number(request.headers.get('content-length') ?? 0);
+  if (declared > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
+  return text;
+}
+
+function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new HttpError(400, { message: 'The request body is not valid JSON', code: 'PROTO_ERROR' });
+  }
+  const body = schema.safeParse(parsed);
+  if (!body.success) {
+    const issue = body.error.issues[0];
+    throw new HttpError(400, { message: `Invalid ${what} request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), code: 'PROTO_ERROR' });
+  }
+  return body.data;
+}

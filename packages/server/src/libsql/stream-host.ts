@@ -1,0 +1,65 @@
+/**
+ * A child process that runs Hrana streams on SQLite connections of its own. SQLite calls are
+ * synchronous and cannot be interrupted from JavaScript, so a runaway statement (an endless
+ * recursive CTE) would freeze any process it ran in; here the endpoint kills this process at
+ * the time limit and the server keeps serving (the fleet's query-host.mjs does the same for
+ * console queries). The streams themselves are the Turso stand-in's (sqld's semantics).
+ */
+import { HttpError, SqlStream } from '@silo/turso-standin/hrana';
+import type { FromHost, OpenStream, ToHost } from './host-protocol';
+import { ConnectionPool, pooledConnection } from './connection-pool';
+import { openStreamConnection } from './stream-connection';
+
+// Owner-only, like the server: SQLite may create a -wal or -shm beside a tenant file here.
+process.umask(0o077);
+
+const streams = new Map<number, SqlStream | { failure: string }>();
+const pool = new ConnectionPool(64, 10_000);
+
+function send(message: FromHost): void {
+  process.send?.(message);
+}
+
+process.on('message', (message: ToHost) => {
+  if (message.type === 'close') {
+    const stream = streams.get(message.stream);
+    streams.delete(message.stream);
+    if (stream instanceof SqlStream) stream.close();
+    return;
+  }
+  if (message.open) open(message.stream, message.open);
+  void handle(message.id, message.stream, message.requests);
+});
+
+function open(id: number, spec: OpenStream): void {
+  try {
+    const key = `${spec.instanceId}\0${spec.readOnly}\0${spec.file}`;
+    const raw = pool.take(key, () => openStreamConnection(spec.file, spec.readOnly, spec.maxBytes));
+    const conn = pooledConnection(raw, () => pool.give(key, raw));
+    const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
+    streams.set(id, new SqlStream(conn, hooks, spec.options));
+  } catch (error) {
+    streams.set(id, { failure: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+async function handle(id: number, streamId: number, requests: Extract<ToHost, { type: 'requests' }>['requests']): Promise<void> {
+  const stream = streams.get(streamId);
+  if (stream === undefined) return send({ type: 'reply', id, closed: true, failure: 'The stream is not open in this process' });
+  if (!(stream instanceof SqlStream)) {
+    streams.delete(streamId);
+    return send({ type: 'reply', id, closed: true, failure: stream.failure });
+  }
+  send({ type: 'started', id });
+  try {
+    const results = [];
+    for (const request of requests) results.push(await stream.handle(request));
+    if (stream.closed) streams.delete(streamId);
+    send({ type: 'reply', id, closed: stream.closed, results });
+  } catch (error) {
+    stream.close();
+    streams.delete(streamId);
+    if (error instanceof HttpError) send({ type: 'reply', id, closed: true, httpError: { status: error.status, body: error.body } });
+    else send({ type: 'reply', id, closed: true, failure: error instanceof Error ? error.message : String(error) });
+  }
+}

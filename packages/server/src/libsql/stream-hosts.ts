@@ -1,0 +1,287 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { HttpError, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
+import type { FromHost, ToHost } from './host-protocol';
+
+/**
+ * From sources (tests, `npm start`) the host is TypeScript and starts under tsx with the
+ * workspace's source condition; a build ships it as stream-host.mjs beside this module. tsx is
+ * resolved from here, not from the working folder, which may be any folder (`silo serve` runs
+ * where the operator is).
+ */
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const HOST_PATH = fileURLToPath(new URL(FROM_SOURCE ? './stream-host.ts' : './stream-host.mjs', import.meta.url));
+const HOST_EXEC_ARGV = FROM_SOURCE ? ['--conditions=@silo/source', '--import', import.meta.resolve('tsx')] : [];
+
+export interface StreamSpec {
+  /** The instance's catalog id: connections are reused per instance (connection-pool.ts). */
+  readonly instanceId: string;
+  readonly file: string;
+  readonly readOnly: boolean;
+  readonly maxBytes: number | undefined;
+  readonly options: StreamOptions;
+  /** Each request's time limit; past it the host process is killed. */
+  readonly timeoutMs: number;
+  readonly onCommit: () => void;
+  /** Runs once when the stream ends, however it ends. */
+  readonly onClose: () => void;
+}
+
+function errorResult(message: string, code: string): StreamResult {
+  return { type: 'error', error: { message, code } };
+}
+
+function errorResults(count: number, message: string, code: string): StreamResult[] {
+  return Array.from({ length: count }, () => errorResult(message, code));
+}
+
+/** A Hrana stream that lives in a host process; the endpoint's registry holds these. */
+export class RemoteStream implements ClosableStream {
+  #closed = false;
+  /** Whether the host has begun a request of this stream: from then on it has state there. */
+  #started = false;
+  /** Whether the stream's current host has been told to open it (with its first request). */
+  opened = false;
+
+  constructor(
+    private host: StreamHost,
+    readonly id: number,
+    readonly spec: StreamSpec,
+  ) {}
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** A stream the host never began anything of can start over on another host. */
+  get movable(): boolean {
+    return !this.#started && !this.#closed;
+  }
+
+  /**
+   * Runs the requests in order on the host, in one round trip. The time limit counts per
+   * request that runs SQL; a request refused as a whole (HttpError) rejects.
+   */
+  handle(requests: StreamRequest[]): Promise<StreamResult[]> {
+    if (this.#closed) return Promise.resolve(errorResults(requests.length, 'The stream is closed', 'STREAM_CLOSED'));
+    const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
+    return this.host.request(this, requests, this.spec.timeoutMs * Math.max(1, statements));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.host.send({ type: 'close', stream: this.id });
+    this.ended();
+  }
+
+  /** The stream is gone on the host's side (closed there, or the process died). */
+  ended(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.host.forget(this);
+    this.spec.onClose();
+  }
+
+  started(): void {
+    this.#started = true;
+  }
+
+  moveTo(host: StreamHost): void {
+    this.host = host;
+  }
+
+  committed(): void {
+    this.spec.onCommit();
+  }
+}
+
+/** A request sent to a host and not answered yet. */
+export interface Pending {
+  readonly stream: RemoteStream;
+  readonly requests: StreamRequest[];
+  readonly timeoutMs: number;
+  readonly resolve: (results: StreamResult[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** One host process and the streams it runs. */
+class StreamHost {
+  readonly #child: ChildProcess;
+  readonly #streams = new Map<number, RemoteStream>();
+  readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout }>();
+  #nextRequest = 1;
+  #dead = false;
+
+  /** `onGone` gets the requests the host never began, of streams that may start over elsewhere. */
+  constructor(private readonly onGone: (host: StreamHost, movable: Pending[]) => void) {
+    this.#child = fork(HOST_PATH, [], { execArgv: HOST_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    this.#child.on('message', (message: FromHost) => this.#receive(message));
+    this.#child.on('exit', () => this.#gone('The stream host process exited'));
+    this.#child.on('error', (error) => this.#gone(error.message));
+    this.#setRef(false);
+  }
+
+  get load(): number {
+    return this.#dead ? Infinity : this.#streams.size;
+  }
+
+  open(id: number, spec: StreamSpec): RemoteStream {
+    const stream = new RemoteStream(this, id, spec);
+    this.adopt(stream);
+    return stream;
+  }
+
+  /** Runs the stream here; the host opens it with its first request (one message, no round trip). */
+  adopt(stream: RemoteStream): void {
+    stream.moveTo(this);
+    stream.opened = false;
+    this.#streams.set(stream.id, stream);
+  }
+
+  request(stream: RemoteStream, requests: StreamRequest[], timeoutMs: number): Promise<StreamResult[]> {
+    return new Promise<StreamResult[]>((resolve, reject) => this.dispatch({ stream, requests, timeoutMs, resolve, reject }));
+  }
+
+  dispatch(pending: Pending): void {
+    if (this.#dead) {
+      pending.stream.ended();
+      pending.resolve(errorResults(pending.requests.length, 'The stream is closed', 'STREAM_CLOSED'));
+      return;
+    }
+    const id = this.#nextRequest++;
+    const timer = setTimeout(() => this.#timeout(id), pending.timeoutMs);
+    this.#pending.set(id, { ...pending, timer });
+    this.#setRef(true);
+    const { stream } = pending;
+    const open = stream.opened ? undefined : { instanceId: stream.spec.instanceId, file: stream.spec.file, readOnly: stream.spec.readOnly, maxBytes: stream.spec.maxBytes, options: stream.spec.options };
+    stream.opened = true;
+    this.send({ type: 'requests', id, stream: stream.id, requests: pending.requests, ...(open === undefined ? {} : { open }) });
+  }
+
+  send(message: ToHost): void {
+    if (!this.#dead) this.#child.send(message);
+  }
+
+  forget(stream: RemoteStream): void {
+    this.#streams.delete(stream.id);
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+    this.#gone('The server is shutting down', false);
+  }
+
+  #receive(message: FromHost): void {
+    if (message.type === 'commit') {
+      this.#streams.get(message.stream)?.committed();
+      return;
+    }
+    const pending = this.#pending.get(message.id);
+    if (pending === undefined) return;
+    if (message.type === 'started') {
+      pending.stream.started();
+      return;
+    }
+    this.#settle(message.id, pending);
+    if (message.closed) pending.stream.ended();
+    if (message.httpError) pending.reject(new HttpError(message.httpError.status, message.httpError.body));
+    else if (message.results) pending.resolve(message.results);
+    else pending.reject(new Error(message.failure ?? 'The stream failed'));
+  }
+
+  /**
+   * SQLite cannot be stopped from outside the process running it: the process goes. Streams
+   * that had begun something there end (their transactions roll back, as when a connection
+   * drops); requests it never began start over on another host.
+   */
+  #timeout(id: number): void {
+    const pending = this.#pending.get(id);
+    if (pending === undefined) return;
+    this.#settle(id, pending);
+    // Which request of the pipeline ran away is not known here: every one reports the stop.
+    pending.resolve(errorResults(pending.requests.length, `The statement was stopped at the time limit (${pending.timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
+    pending.stream.ended();
+    this.#child.kill('SIGKILL');
+    this.#gone('Another statement on the same host process ran past its time limit; the stream was closed');
+  }
+
+  #settle(id: number, pending: Pending & { timer: NodeJS.Timeout }): void {
+    clearTimeout(pending.timer);
+    this.#pending.delete(id);
+    if (this.#pending.size === 0) this.#setRef(false);
+  }
+
+  #gone(reason: string, moveUnstarted = true): void {
+    if (this.#dead) return;
+    this.#dead = true;
+    const movable: Pending[] = [];
+    for (const [id, pending] of [...this.#pending]) {
+      this.#settle(id, pending);
+      if (moveUnstarted && pending.stream.movable) {
+        this.#streams.delete(pending.stream.id);
+        movable.push(pending);
+      } else {
+        pending.resolve(errorResults(pending.requests.length, reason, 'STREAM_CLOSED'));
+      }
+    }
+    for (const stream of [...this.#streams.values()]) stream.ended();
+    this.onGone(this, movable);
+  }
+
+  /** An idle host must not keep a process alive. */
+  #setRef(busy: boolean): void {
+    const channel = this.#child.channel as { ref(): void; unref(): void } | null | undefined;
+    if (busy) {
+      this.#child.ref();
+      channel?.ref();
+    } else {
+      this.#child.unref();
+      channel?.unref();
+    }
+  }
+}
+
+/**
+ * A few host processes; a new stream goes to the one running the fewest. A host killed at a
+ * time limit is replaced by the next stream that needs one.
+ */
+export class StreamHosts {
+  readonly #hosts = new Set<StreamHost>();
+  #nextStream = 1;
+  #closed = false;
+
+  constructor(private readonly size: number) {}
+
+  open(spec: StreamSpec): RemoteStream {
+    if (this.#closed) throw new Error('The libSQL endpoint is closed');
+    return this.#pick().open(this.#nextStream++, spec);
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const host of [...this.#hosts]) host.kill();
+  }
+
+  #pick(): StreamHost {
+    let best: StreamHost | undefined;
+    for (const host of this.#hosts) if (best === undefined || host.load < best.load) best = host;
+    if (best !== undefined && (best.load === 0 || this.#hosts.size >= this.size)) return best;
+    const host = new StreamHost((gone, movable) => this.#gone(gone, movable));
+    this.#hosts.add(host);
+    return host;
+  }
+
+  #gone(host: StreamHost, movable: Pending[]): void {
+    this.#hosts.delete(host);
+    for (const pending of movable) {
+      if (this.#closed) {
+        pending.stream.ended();
+        pending.resolve(errorResults(pending.requests.length, 'The server is shutting down', 'STREAM_CLOSED'));
+        continue;
+      }
+      const next = this.#pick();
+      next.adopt(pending.stream);
+      next.dispatch(pending);
+    }
+  }
+}
