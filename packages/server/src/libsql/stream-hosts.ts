@@ -111,6 +111,8 @@ class StreamHost {
   readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout }>();
   #nextRequest = 1;
   #dead = false;
+  /** Whether the process ever answered: one that dies before its first answer failed to start. */
+  answered = false;
 
   /** `onGone` gets the requests the host never began, of streams that may start over elsewhere. */
   constructor(private readonly onGone: (host: StreamHost, movable: Pending[]) => void) {
@@ -172,6 +174,7 @@ class StreamHost {
   }
 
   #receive(message: FromHost): void {
+    this.answered = true;
     if (message.type === 'commit') {
       this.#streams.get(message.stream)?.committed();
       return;
@@ -249,6 +252,8 @@ export class StreamHosts {
   readonly #hosts = new Set<StreamHost>();
   #nextStream = 1;
   #closed = false;
+  /** Hosts in a row that died before answering anything: a host that cannot start at all. */
+  #failedStarts = 0;
 
   constructor(private readonly size: number) {}
 
@@ -273,10 +278,15 @@ export class StreamHosts {
 
   #gone(host: StreamHost, movable: Pending[]): void {
     this.#hosts.delete(host);
+    this.#failedStarts = host.answered ? 0 : this.#failedStarts + 1;
+    // Moving requests on to another host that cannot start either would loop for ever
+    // (a missing module, a broken install): after two such hosts in a row, answer.
+    const unstartable = this.#failedStarts >= 2;
     for (const pending of movable) {
-      if (this.#closed) {
+      if (this.#closed || unstartable) {
         pending.stream.ended();
-        pending.resolve(errorResults(pending.requests.length, 'The server is shutting down', 'STREAM_CLOSED'));
+        const reason = this.#closed ? 'The server is shutting down' : 'The stream host process exits as it starts; see the server log';
+        pending.resolve(errorResults(pending.requests.length, reason, this.#closed ? 'STREAM_CLOSED' : 'SERVER_ERROR'));
         continue;
       }
       const next = this.#pick();
