@@ -94,7 +94,7 @@ const DEFAULT_SERVE_URL = 'http://127.0.0.1:7070';
  * command that makes its token. No trailing slash: the client routes it by the token (docs/libsql.md).
  */
 export function libsqlConnection(env: NodeJS.ProcessEnv, name: string): LibsqlConnection {
-  const base = (env.SILO_SERVE_URL?.trim() || DEFAULT_SERVE_URL).replace(/\/+$/, '');
+  const base = (env['SILO_SERVE_URL']?.trim() || DEFAULT_SERVE_URL).replace(/\/+$/, '');
   return { libsqlUrl: `${base}/db/${encodeURIComponent(name)}`, libsqlTokenCommand: `silo token create --instance ${name} [--read-only]` };
 }
 
