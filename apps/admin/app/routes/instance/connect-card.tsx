@@ -49,7 +49,8 @@ export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
               <input id="libsql-token" ref={tokenRef} data-testid="libsql-token" readOnly value={token} size={40} onFocus={(event) => event.currentTarget.select()} />
               <CopyButton text={token} label="Copy the token" />
             </div>
-            <pre className="small" aria-label="Connect snippet">
+            <p className="small">Connect with:</p>
+            <pre className="small" data-testid="libsql-snippet">
               <code>{`import { createClient } from '@libsql/client';\n\nconst db = createClient({\n  url: '${url}',\n  authToken: '${token}',\n});`}</code>
             </pre>
           </div>
