@@ -15,7 +15,7 @@ export default defineConfig({
   plugins: [reactRouter()],
   // The workspace packages' TypeScript sources, not their dist/ (see the root vitest.config.ts).
   resolve: { conditions: ['@silo/source', ...defaultClientConditions] },
-  ssr: { external: ['@silo/fleet', '@silo/web'] },
+  ssr: { external: ['@silo/fleet', '@silo/server', '@silo/web'] },
   build: { chunkSizeWarningLimit: 1_000 },
   environments: { ssr: { build: { rolldownOptions: { external: workspacePackages } } } },
 });

@@ -105,4 +105,19 @@ describe('silo token and silo serve', () => {
       await stop();
     }
   });
+
+  it('shows the libSQL URL beside the catalog database URL, at SILO_SERVE_URL when set', async () => {
+    expect((await silo(dir, ['create', 'shown', '--jurisdiction', 'eu'])).code).toBe(0);
+    const plain = await silo(dir, ['show', 'shown']);
+    expect(plain.stdout).toMatch(/database \(catalog\)\s+local:/);
+    expect(plain.stdout).toMatch(/libSQL URL \(serve\)\s+http:\/\/127\.0\.0\.1:7070\/db\/shown /);
+    expect(plain.stdout).toContain('silo token create --instance shown [--read-only]');
+
+    const env = { SILO_SERVE_URL: 'https://db.example.com/' };
+    expect((await silo(dir, ['instances', 'show', 'shown'], { env })).stdout).toContain('https://db.example.com/db/shown ');
+    const shown = json<{ dbUrl: string; libsqlUrl: string; libsqlTokenCommand: string }>(await silo(dir, ['show', 'shown', '--json'], { env }));
+    expect(shown.libsqlUrl).toBe('https://db.example.com/db/shown');
+    expect(shown.libsqlTokenCommand).toBe('silo token create --instance shown [--read-only]');
+    expect(shown.dbUrl).not.toBe(shown.libsqlUrl);
+  });
 });

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { InstanceState, SortKey } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
-import { renderInstanceDetails, renderInstanceTable, pageFooter } from '../format/instances';
+import { renderInstanceDetails, renderInstanceTable, pageFooter, type LibsqlConnection } from '../format/instances';
 import { examples } from '../help';
 import { integerOption, parseSort, parseStates } from '../options';
 
@@ -86,6 +86,18 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
   ]);
 }
 
+/** `silo serve`'s default address (@silo/server's DEFAULT_PORT), not imported: `show` starts without the HTTP stack. */
+const DEFAULT_SERVE_URL = 'http://127.0.0.1:7070';
+
+/**
+ * Where @libsql/client reaches the instance through `silo serve` (SILO_SERVE_URL), and the
+ * command that makes its token. No trailing slash: the client routes it by the token (docs/libsql.md).
+ */
+export function libsqlConnection(env: NodeJS.ProcessEnv, name: string): LibsqlConnection {
+  const base = (env['SILO_SERVE_URL']?.trim() || DEFAULT_SERVE_URL).replace(/\/+$/, '');
+  return { libsqlUrl: `${base}/db/${encodeURIComponent(name)}`, libsqlTokenCommand: `silo token create --instance ${name} [--read-only]` };
+}
+
 function addShow(command: Command, ctx: CliContext, usage: string): void {
   command
     .summary('show one instance')
@@ -97,10 +109,12 @@ function addShow(command: Command, ctx: CliContext, usage: string): void {
       await withFleet(ctx, cmd, (fleet) => {
         const details = fleet.require(name);
         const audit = options.auditLimit > 0 ? fleet.audit({ instance: name, limit: options.auditLimit }).items : [];
-        if (options.json) return ctx.output.json({ ...details, audit });
+        const libsql = libsqlConnection(ctx.env, name);
+        if (options.json) return ctx.output.json({ ...details, ...libsql, audit });
         ctx.output.print(
           renderInstanceDetails({
             details,
+            libsql,
             audit,
             latestVersion: fleet.schema.latestVersion,
             retentionMs: fleet.settings.retentionMs,

@@ -87,8 +87,15 @@ export function pageFooter(offset: number, shown: number, total: number): string
   return `showing ${formatCount(offset + 1)}–${formatCount(offset + shown)} of ${formatCount(total)}`;
 }
 
+/** How a libSQL client connects to the instance through `silo serve` (not the catalog's file URL). */
+export interface LibsqlConnection {
+  libsqlUrl: string;
+  libsqlTokenCommand: string;
+}
+
 export interface DetailsView {
   details: InstanceDetails;
+  libsql?: LibsqlConnection;
   audit: readonly AuditEntry[];
   latestVersion: number;
   retentionMs: number;
@@ -110,7 +117,13 @@ export function renderInstanceDetails(view: DetailsView): string {
     ['region', details.region],
     ['schema', `${schemaText(details.schemaVersion, latestVersion, style)} (latest ${latestVersion})`],
     ['size', formatBytes(details.sizeBytes)],
-    ['database', details.dbUrl],
+    ['database (catalog)', details.dbUrl],
+    ...(view.libsql
+      ? ([
+          ['libSQL URL (serve)', `${view.libsql.libsqlUrl}  ${style.dim('(silo serve; for @libsql/client)')}`],
+          ['libSQL token', view.libsql.libsqlTokenCommand],
+        ] satisfies [string, string][])
+      : []),
     ['engine', details.engine],
     ['created', when(details.createdAt)],
     ['updated', when(details.updatedAt)],

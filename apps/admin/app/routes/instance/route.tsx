@@ -15,6 +15,9 @@ import { BackupsPanel } from '../../components/backups-panel';
 import { useSticky } from '../../components/sticky';
 import { ActionsCard } from './actions-card';
 import { DetailsCard } from './details-card';
+import { ConnectCard } from './connect-card';
+import { libsqlAction, libsqlUrl } from '../../lib/libsql.server';
+import type { LibsqlAction } from '../../lib/libsql';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
 
@@ -37,6 +40,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     backups: await backupPanel(fleet, details.name),
     latestVersion: fleet.schema.latestVersion,
     regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
+    libsqlUrl: libsqlUrl(details.name),
     notice: noticeOf(url.searchParams),
     now: Date.now(),
   };
@@ -61,6 +65,16 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     const outcome = await backupAction(fleet, params.name, intent, form, admin.actor);
     if ('redirect' in outcome) return redirect(outcome.redirect);
     return outcome.error ? data(outcome, { status: 400 }) : outcome;
+  }
+  if (intent.startsWith('libsql-')) {
+    // A new token is in this answer only: never cached on the way back.
+    const headers = { 'Cache-Control': 'no-store' };
+    try {
+      const outcome = await libsqlAction(fleet, params.name, intent, form, admin.actor);
+      return data(outcome, { status: outcome.error ? 400 : 200, headers });
+    } catch (error) {
+      return data({ intent, error: describeError(error).message } satisfies LibsqlAction, { status: 400, headers });
+    }
   }
   try {
     switch (intent) {
@@ -87,13 +101,21 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   }
 }
 
+/** The action's Cache-Control (a new token's answer is no-store); the loader's otherwise. */
+export function headers({ actionHeaders, loaderHeaders }: Route.HeadersArgs): Headers {
+  return actionHeaders.has('Cache-Control') ? actionHeaders : loaderHeaders;
+}
+
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, metrics, clones, audit, backups, latestVersion, regions, notice, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, notice, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
   const backupResult = useSticky(backupAction, instance.name);
-  const result = backupAction ? undefined : actionData;
+  // libSQL token actions report inside the Connect card; kept across the live revalidations.
+  const tokenAction = actionData?.intent.startsWith('libsql-') ? (actionData as LibsqlAction) : undefined;
+  const tokenResult = useSticky(tokenAction, instance.name);
+  const result = backupAction || tokenAction ? undefined : actionData;
   const navigation = useNavigation();
   const busyIntent = navigation.state === 'submitting' ? navigation.formData?.get('intent') : undefined;
   useLiveRevalidate(5_000);
@@ -123,6 +145,14 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
         <DetailsCard instance={instance} metrics={metrics} clones={clones} latestVersion={latestVersion} now={now} />
         <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
       </div>
+
+      <ConnectCard
+        name={instance.name}
+        url={libsqlUrl}
+        ready={instance.state === 'ready'}
+        result={tokenResult}
+        busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined}
+      />
 
       <BackupsPanel name={instance.name} view={backups} result={backupResult} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} now={now} />
 
