@@ -86,7 +86,7 @@ export async function createInstanceToken(fleet: Fleet, options: CreateInstanceT
  * generation goes up by one, in the catalog. Servers see it at their next refresh (a second),
  * after their replica's sync when the catalog is on Turso. No secret is needed to revoke.
  */
-export function revokeInstanceTokens(fleet: Fleet, options: { instance: string; tokenSecretDir?: string }): { generation: number } {
+export function revokeInstanceTokens(fleet: Fleet, options: { instance: string }): { generation: number } {
   const info = fleet.require(options.instance);
   return { generation: fleet.tokenGenerations.bump(info.id) };
 }
