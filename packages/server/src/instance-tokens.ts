@@ -120,7 +120,9 @@ export class InstanceTokenVerifier {
       this.#verified.delete(token);
       return undefined;
     }
-    return claims.generation === this.#generationOf(claims.id, now) ? claims : undefined;
+    // A newer generation than the one in memory is a token signed on another server since this
+    // one last read the catalog: only revocation makes tokens void, so it is accepted.
+    return claims.generation >= this.#generationOf(claims.id, now) ? claims : undefined;
   }
 
   async #verifySignature(token: string): Promise<InstanceTokenClaims | undefined> {

@@ -67,5 +67,11 @@ describe('libSQL tokens across servers', () => {
     expect(await verifier.verify(token, start + 1_000)).toBeUndefined();
     const fresh = await createInstanceToken(checker, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
     expect(await verifier.verify(fresh.token, start + 1_000)).toMatchObject({ generation: before + 1 });
+    // A token signed after a revocation this verifier has not read yet is not refused for it.
+    const early = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: SECRET, refreshMs: 1_000 });
+    expect(await early.verify(token, start)).toBeUndefined();
+    revokeInstanceTokens(signer, { instance: 'acme' });
+    const newer = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
+    expect(await early.verify(newer.token, start + 500)).toMatchObject({ generation: before + 2 });
   });
 });
