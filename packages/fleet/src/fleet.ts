@@ -6,6 +6,7 @@ import { Backups } from './backups/backups';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { AdminDirectory } from './catalog/admin-directory';
 import type { ApiTokens } from './catalog/api-tokens';
+import type { TokenGenerations } from './catalog/token-generations';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
@@ -227,6 +228,11 @@ export class Fleet {
   /** Tokens of the fleet's HTTP API (`silo serve`, `silo token`), kept hashed in the catalog. */
   get apiTokens(): ApiTokens {
     return this.#catalog.apiTokens;
+  }
+
+  /** The libSQL token generation of each instance, in the catalog so every server shares revocations. */
+  get tokenGenerations(): TokenGenerations {
+    return this.#catalog.tokenGenerations;
   }
 
   get openHandles(): number {

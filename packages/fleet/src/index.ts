@@ -36,6 +36,7 @@ export { SORT_KEYS } from './catalog/catalog';
 export type { AdminCredentials, AdminDirectory, AdminUser, QueryHistoryEntry } from './catalog/admin-directory';
 export { API_TOKEN_SCOPES } from './catalog/api-tokens';
 export type { ApiToken, ApiTokens, ApiTokenScope, IdempotentResponse, NewApiToken } from './catalog/api-tokens';
+export type { TokenGenerations } from './catalog/token-generations';
 export { DEFAULT_REGIONS, resolveSettings, settingsFromEnv } from './config';
 export type { CatalogLocation } from './catalog/catalog-db';
 export type { FleetSettings, FleetSettingsInput, QueryLimits, Region } from './config';

@@ -102,6 +102,16 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     expect((await a.create('erase-me', { jurisdiction: 'eu' })).state).toBe('ready');
   });
 
+  it('libSQL token generations (migration 11) are bumped on the primary and reach another server', async () => {
+    const a = await server();
+    const b = await server();
+    const { id } = await a.create('revoked', { jurisdiction: 'eu' });
+    expect(b.tokenGenerations.of(id)).toBe(0);
+    expect(a.tokenGenerations.bump(id)).toBe(1);
+    expect(a.tokenGenerations.bump(id)).toBe(2);
+    expect(await eventually(() => b.tokenGenerations.all().get(id), (generation) => generation === 2)).toBe(2);
+  });
+
   it('a name is unique across servers: the primary refuses what a stale replica would allow', async () => {
     const a = await server();
     const b = await server(undefined, 3_600);

@@ -1,8 +1,7 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { createPrivateKey, createPublicKey, hkdfSync, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import type { Fleet } from '@silo/fleet';
+import { loadSecret } from '@silo/web';
 
 /**
  * Per-instance tokens for the libSQL endpoint, in the form Turso uses: an Ed25519-signed JWT
@@ -12,13 +11,25 @@ import type { Fleet } from '@silo/fleet';
  * the URL does not name it) and `gen` is the instance's token generation when it was signed:
  * revoking bumps the generation and every older token stops working.
  *
- * Checking a token needs no catalog read: the signature, the claims, and the generation kept
- * in memory (re-read from its file when the file changes, at most once per `refreshMs`).
+ * The key pair is derived from the server secret, so every server sharing SILO_SECRET signs and
+ * checks alike, and the generations live in the catalog, so a revocation reaches all of them.
+ * Checking a token reads the catalog at most once per `refreshMs` (the whole generations table
+ * in one query), never per request.
  */
 
-const KEY_FILE = 'libsql-token-ed25519.pem';
-const GENERATIONS_FILE = 'libsql-token-generations.json';
 const ALGORITHM = 'EdDSA';
+/** Versioned: changing how the key is derived must not silently accept tokens of the old way. */
+const KEY_INFO = 'silo libsql token signing v1';
+/** RFC 8410's PKCS#8 header for an Ed25519 private key, followed by the 32-byte seed. */
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** Where the server secret comes from: `secret` itself, else `loadSecret(tokenSecretDir)` (SILO_SECRET, else the folder's secret.key). */
+export interface TokenSecretSource {
+  /** The folder `loadSecret` keeps a generated secret in when SILO_SECRET is not set (the data folder). */
+  readonly tokenSecretDir: string;
+  /** The server secret itself, overriding SILO_SECRET and the folder. */
+  readonly secret?: string;
+}
 
 export type InstanceAccess = 'read-write' | 'read-only';
 
@@ -33,9 +44,7 @@ export interface InstanceTokenClaims {
   readonly expiresAt: number | undefined;
 }
 
-export interface CreateInstanceTokenOptions {
-  /** The folder the signing key and the generations live in (the data folder). */
-  readonly tokenSecretDir: string;
+export interface CreateInstanceTokenOptions extends TokenSecretSource {
   readonly instance: string;
   readonly readOnly?: boolean;
   /** Lifetime in seconds; no expiry when left out (Turso's default too). */
@@ -56,8 +65,8 @@ export interface CreatedInstanceToken {
 export async function createInstanceToken(fleet: Fleet, options: CreateInstanceTokenOptions): Promise<CreatedInstanceToken> {
   const info = fleet.require(options.instance);
   if (info.state === 'deleted') throw new Error(`Instance "${options.instance}" is deleted; undelete it before issuing tokens.`);
-  const keys = loadSigningKey(options.tokenSecretDir);
-  const generation = readGenerations(options.tokenSecretDir).get(info.id) ?? 0;
+  const keys = signingKeys(options);
+  const generation = fleet.tokenGenerations.of(info.id);
   const access: InstanceAccess = options.readOnly === true ? 'read-only' : 'read-write';
   const now = Math.floor(Date.now() / 1000);
   let jwt = new SignJWT({ a: access === 'read-only' ? 'ro' : 'rw', id: info.id, inst: info.name, gen: generation })
@@ -74,31 +83,27 @@ export async function createInstanceToken(fleet: Fleet, options: CreateInstanceT
 
 /**
  * Revokes every token issued so far for the instance (`silo token revoke --instance`): its
- * generation goes up by one. Servers see it at their next refresh of the generations file.
+ * generation goes up by one, in the catalog. Servers see it at their next refresh (a second),
+ * after their replica's sync when the catalog is on Turso. No secret is needed to revoke.
  */
-export function revokeInstanceTokens(fleet: Fleet, options: { tokenSecretDir: string; instance: string }): { generation: number } {
+export function revokeInstanceTokens(fleet: Fleet, options: { instance: string }): { generation: number } {
   const info = fleet.require(options.instance);
-  const generations = readGenerations(options.tokenSecretDir);
-  const generation = (generations.get(info.id) ?? 0) + 1;
-  generations.set(info.id, generation);
-  writeGenerations(options.tokenSecretDir, generations);
-  return { generation };
+  return { generation: fleet.tokenGenerations.bump(info.id) };
 }
 
 /** Checks tokens with the public key and the generations in memory; see the module comment. */
 export class InstanceTokenVerifier {
-  readonly #dir: string;
+  readonly #fleet: Fleet;
   readonly #publicKey: KeyObject;
   readonly #refreshMs: number;
   #generations = new Map<string, number>();
-  #generationsStamp = '';
   #checkedAt = -Infinity;
   /** Tokens whose signature was checked: verifying Ed25519 costs more than the rest of a point read. */
   readonly #verified = new Map<string, InstanceTokenClaims>();
 
-  constructor(dir: string, options: { refreshMs?: number } = {}) {
-    this.#dir = dir;
-    this.#publicKey = loadSigningKey(dir).publicKey;
+  constructor(fleet: Fleet, options: TokenSecretSource & { refreshMs?: number }) {
+    this.#fleet = fleet;
+    this.#publicKey = signingKeys(options).publicKey;
     this.#refreshMs = options.refreshMs ?? 1_000;
   }
 
@@ -115,7 +120,9 @@ export class InstanceTokenVerifier {
       this.#verified.delete(token);
       return undefined;
     }
-    return claims.generation === this.#generationOf(claims.id, now) ? claims : undefined;
+    // A newer generation than the one in memory is a token signed on another server since this
+    // one last read the catalog: only revocation makes tokens void, so it is accepted.
+    return claims.generation >= this.#generationOf(claims.id, now) ? claims : undefined;
   }
 
   async #verifySignature(token: string): Promise<InstanceTokenClaims | undefined> {
@@ -133,11 +140,7 @@ export class InstanceTokenVerifier {
   #generationOf(id: string, now: number): number {
     if (now - this.#checkedAt >= this.#refreshMs) {
       this.#checkedAt = now;
-      const stamp = fileStamp(path.join(this.#dir, GENERATIONS_FILE));
-      if (stamp !== this.#generationsStamp) {
-        this.#generations = readGenerations(this.#dir);
-        this.#generationsStamp = stamp;
-      }
+      this.#generations = this.#fleet.tokenGenerations.all();
     }
     return this.#generations.get(id) ?? 0;
   }
@@ -145,59 +148,14 @@ export class InstanceTokenVerifier {
 
 const VERIFIED_CACHE_SIZE = 10_000;
 
-function fileStamp(file: string): string {
-  try {
-    const stat = statSync(file);
-    return `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
-  } catch {
-    return 'missing';
-  }
-}
-
-function readGenerations(dir: string): Map<string, number> {
-  let text: string;
-  try {
-    text = readFileSync(path.join(dir, GENERATIONS_FILE), 'utf8');
-  } catch {
-    return new Map();
-  }
-  const parsed = JSON.parse(text) as unknown;
-  const map = new Map<string, number>();
-  if (parsed !== null && typeof parsed === 'object') {
-    for (const [id, value] of Object.entries(parsed)) if (typeof value === 'number') map.set(id, value);
-  }
-  return map;
-}
-
-/** Written to a temporary file and renamed, so a server never reads half a file. */
-function writeGenerations(dir: string, generations: ReadonlyMap<string, number>): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, GENERATIONS_FILE);
-  const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(Object.fromEntries(generations))}\n`, { mode: 0o600 });
-  renameSync(temp, file);
-}
-
 /**
- * The Ed25519 key pair, created on first use beside the server secret and owner-only like it
- * (@silo/web loadSecret): 'wx' so two processes starting at once end up with the same key.
+ * The Ed25519 key pair, derived from the server secret and never stored: HKDF-SHA256 gives the
+ * 32-byte seed, wrapped in PKCS#8 for node:crypto. The same secret gives the same key on every
+ * server; another secret gives a key no token of the first verifies with.
  */
-export function loadSigningKey(dir: string): { privateKey: KeyObject; publicKey: KeyObject } {
-  const file = path.join(dir, KEY_FILE);
-  let pem: string;
-  try {
-    pem = readFileSync(file, 'utf8');
-  } catch {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const created = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    try {
-      writeFileSync(file, created, { flag: 'wx', mode: 0o600 });
-      chmodSync(file, 0o600);
-      pem = created;
-    } catch {
-      pem = readFileSync(file, 'utf8');
-    }
-  }
-  const privateKey = createPrivateKey(pem);
+export function signingKeys(source: TokenSecretSource): { privateKey: KeyObject; publicKey: KeyObject } {
+  const secret = source.secret ?? loadSecret(source.tokenSecretDir);
+  const seed = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), KEY_INFO, 32));
+  const privateKey = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, seed]), format: 'der', type: 'pkcs8' });
   return { privateKey, publicKey: createPublicKey(privateKey) };
 }

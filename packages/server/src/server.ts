@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
 import { createApiApp, type ApiOptions } from './api/app';
@@ -12,15 +11,18 @@ export interface ServerOptions extends ApiOptions {
   host?: string;
   /** Default 7070; 0 picks a free port. */
   port?: number;
-  /** Where the libSQL endpoint keeps its signing secrets (default: <dataDir>/secrets). */
+  /** The folder whose server secret the libSQL token key is derived from, unless SILO_SECRET is set (default: the data folder). */
   tokenSecretDir?: string;
   /** Also route `<instance>.<dbHostSuffix>` to the libSQL endpoint (a `libsql://` URL behind a TLS proxy). */
   dbHostSuffix?: string;
 }
 
-/** Where instance tokens are signed and checked unless told otherwise: `silo token` and `silo serve` agree on it. */
+/**
+ * Where the server secret for instance tokens is found unless told otherwise: the data folder,
+ * as the admin and the todos app load theirs, so `silo token`, `silo serve` and the admin agree.
+ */
 export function defaultTokenSecretDir(fleet: Fleet): string {
-  return path.join(fleet.settings.dataDir, 'secrets');
+  return fleet.settings.dataDir;
 }
 
 /** The server's request handler, and `close()` to end the libSQL endpoint's streams and processes. */

@@ -131,7 +131,7 @@ describe('libSQL endpoint', () => {
     await expect(endpoint.client('acme', shortLived).execute('SELECT 1')).rejects.toMatchObject({ message: expect.stringContaining('401') });
 
     expect((await endpoint.client('acme', token).execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1n);
-    revokeInstanceTokens(endpoint.fleet, { tokenSecretDir: endpoint.dataDir, instance: 'acme' });
+    revokeInstanceTokens(endpoint.fleet, { instance: 'acme' });
     await expect(endpoint.client('acme', token).execute('SELECT 1')).rejects.toMatchObject({ message: expect.stringContaining('401') });
     // Tokens issued after the revocation work.
     const fresh = await endpoint.token('acme');

@@ -43,8 +43,8 @@ export async function issueLibsqlToken(fleet: Fleet, instance: string, options: 
 
 /** Revokes every libSQL token of the instance and audits it as `silo token revoke --instance` does. */
 export async function revokeLibsqlTokens(fleet: Fleet, instance: string, actor: string): Promise<void> {
-  const { defaultTokenSecretDir, revokeInstanceTokens } = await import('@silo/server');
-  revokeInstanceTokens(fleet, { tokenSecretDir: defaultTokenSecretDir(fleet), instance });
+  const { revokeInstanceTokens } = await import('@silo/server');
+  revokeInstanceTokens(fleet, { instance });
   fleet.recordAudit({ operation: 'token revoke', instance, actor, detail: { kind: 'libsql', scope: 'every token of the instance' } });
 }
 

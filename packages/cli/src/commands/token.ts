@@ -105,9 +105,9 @@ export function registerToken(program: Command, ctx: CliContext): void {
       if ((id === undefined) === (options.instance === undefined)) throw new CliFailure('Name an API token id, or --instance <name> for its libSQL tokens.');
       const instance = options.instance;
       if (instance !== undefined) {
-        const { defaultTokenSecretDir, revokeInstanceTokens } = await import('@silo/server');
+        const { revokeInstanceTokens } = await import('@silo/server');
         await withFleet(ctx, cmd, (fleet) => {
-          revokeInstanceTokens(fleet, { tokenSecretDir: defaultTokenSecretDir(fleet), instance });
+          revokeInstanceTokens(fleet, { instance });
           fleet.recordAudit({ operation: 'token revoke', instance, actor: ctx.actor, detail: { kind: 'libsql', scope: 'every token of the instance' } });
           ctx.output.print(`Revoked every libSQL token of ${instance}; running servers refuse them within a second.`);
         });
@@ -120,7 +120,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
     });
 }
 
-/** `silo token create --instance`: a signed libSQL token (Turso's form), checked by `silo serve` without the catalog. */
+/** `silo token create --instance`: a signed libSQL token (Turso's form), checked by `silo serve` with no catalog read per request. */
 async function createInstanceTokenCommand(ctx: CliContext, cmd: Command, instance: string, options: CreateOptions): Promise<void> {
   // Loaded here, not at the top: every other command starts without the HTTP stack.
   const { createInstanceToken, defaultTokenSecretDir } = await import('@silo/server');

@@ -307,4 +307,18 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX api_idempotency_created ON api_idempotency (created_at);
     `,
   },
+  {
+    version: 11,
+    name: 'libSQL token generations',
+    sql: `
+      -- The token generation of each instance: a libSQL token signed under an older one is
+      -- refused. In the catalog, not in a server's data folder, so a revocation reaches every
+      -- server. Keyed by the catalog id: a purged instance's row outlives it harmlessly.
+      CREATE TABLE instance_token_generations (
+        instance_id  TEXT PRIMARY KEY,
+        generation   INTEGER NOT NULL,
+        updated_at   INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -8,6 +8,7 @@ import { AdminDirectory } from './admin-directory';
 import { BackupRecords } from './backup-records';
 import { CATALOG_MIGRATIONS } from './catalog-migrations';
 import { ApiTokens } from './api-tokens';
+import { TokenGenerations } from './token-generations';
 import { AuditRecords } from './audit-records';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
 import { Statements } from './statements';
@@ -191,6 +192,8 @@ export class Catalog {
   readonly admins: AdminDirectory;
   /** Tokens of the HTTP API (silo serve) and its idempotency keys. */
   readonly apiTokens: ApiTokens;
+  /** The libSQL token generation of each instance (revocation). */
+  readonly tokenGenerations: TokenGenerations;
   readonly backups: BackupRecords;
   /** The audit log of every fleet operation. */
   readonly audits: AuditRecords;
@@ -233,6 +236,7 @@ export class Catalog {
       freshen: () => this.#freshenForSessions(),
     });
     this.apiTokens = new ApiTokens(this.#db, (entry) => this.audits.append({ ...entry, instance: null }));
+    this.tokenGenerations = new TokenGenerations(this.#db);
     this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
     this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
   }

@@ -6,8 +6,10 @@ import { MetricsRefresher } from './metrics-refresher';
 import { routeOf } from './routing';
 
 export interface LibsqlOptions {
-  /** Where the token signing key and the token generations are kept (the data folder). */
+  /** The folder whose server secret (`@silo/web` loadSecret, unless SILO_SECRET is set) the token key is derived from. */
   tokenSecretDir: string;
+  /** The server secret itself, overriding SILO_SECRET and the folder. */
+  tokenSecret?: string;
   /**
    * Route `<instance>.<hostSuffix>` (e.g. `db.example.com`) to the instance, as well as
    * `/db/<instance>/…`, so a `libsql://acme.db.example.com` URL works behind a TLS proxy.
@@ -38,7 +40,11 @@ export type LibsqlHandler = ((request: Request) => Promise<Response | undefined>
  * that is not for the endpoint (neither under `/db/` nor for a host under `hostSuffix`).
  */
 export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandler {
-  const verifier = new InstanceTokenVerifier(options.tokenSecretDir, { refreshMs: options.tokenRefreshMs ?? 1_000 });
+  const verifier = new InstanceTokenVerifier(fleet, {
+    tokenSecretDir: options.tokenSecretDir,
+    ...(options.tokenSecret === undefined ? {} : { secret: options.tokenSecret }),
+    refreshMs: options.tokenRefreshMs ?? 1_000,
+  });
   const metrics = new MetricsRefresher(fleet, options.metricsDelayMs ?? 2_000);
   const endpoint = hranaEndpoint({
     fleet,

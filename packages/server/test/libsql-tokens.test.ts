@@ -1,0 +1,77 @@
+/**
+ * libSQL tokens across servers (issue #15): the key comes from the server secret and the
+ * revocations from the catalog, so two fleets on one catalog (here, one data folder) sharing a
+ * secret accept each other's tokens and see each other's revocations.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openFleet, type Fleet } from '@silo/fleet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInstanceToken, InstanceTokenVerifier, revokeInstanceTokens } from '../src/instance-tokens';
+import { notesSchema } from './libsql-harness';
+
+const SECRET = 's'.repeat(40);
+let dataDir: string;
+let signer: Fleet;
+let checker: Fleet;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'silo-libsql-tokens-'));
+  signer = await openFleet({ schema: notesSchema, dataDir });
+  checker = await openFleet({ schema: notesSchema, dataDir });
+  await signer.create('acme', { jurisdiction: 'eu' });
+});
+
+afterAll(async () => {
+  await signer?.close();
+  await checker?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('libSQL tokens across servers', () => {
+  it('a token signed by one server verifies on another with the same secret, not with another secret', async () => {
+    const { token } = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
+    const same = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: SECRET });
+    expect(await same.verify(token)).toMatchObject({ instance: 'acme', access: 'read-write' });
+    const other = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: 'o'.repeat(40) });
+    expect(await other.verify(token)).toBeUndefined();
+  });
+
+  it('without SILO_SECRET, servers on one data folder share the secret generated there', async () => {
+    const previous = process.env['SILO_SECRET'];
+    delete process.env['SILO_SECRET'];
+    try {
+      const { token } = await createInstanceToken(signer, { tokenSecretDir: dataDir, instance: 'acme', readOnly: true });
+      expect(await new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir }).verify(token)).toMatchObject({ access: 'read-only' });
+      const elsewhere = mkdtempSync(path.join(tmpdir(), 'silo-libsql-tokens-other-'));
+      try {
+        expect(await new InstanceTokenVerifier(checker, { tokenSecretDir: elsewhere }).verify(token)).toBeUndefined();
+      } finally {
+        rmSync(elsewhere, { recursive: true, force: true });
+      }
+    } finally {
+      if (previous !== undefined) process.env['SILO_SECRET'] = previous;
+    }
+  });
+
+  it('a revocation through one server reaches the other within its refresh, read from the catalog', async () => {
+    const { token } = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
+    const verifier = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: SECRET, refreshMs: 1_000 });
+    const start = Date.now();
+    expect(await verifier.verify(token, start)).toBeDefined();
+    const before = checker.tokenGenerations.of(signer.require('acme').id);
+    expect(revokeInstanceTokens(signer, { instance: 'acme' })).toEqual({ generation: before + 1 });
+    // Within the second the verifier keeps what it read: no catalog query per request.
+    expect(await verifier.verify(token, start + 500)).toBeDefined();
+    expect(await verifier.verify(token, start + 1_000)).toBeUndefined();
+    const fresh = await createInstanceToken(checker, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
+    expect(await verifier.verify(fresh.token, start + 1_000)).toMatchObject({ generation: before + 1 });
+    // A token signed after a revocation this verifier has not read yet is not refused for it.
+    const early = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: SECRET, refreshMs: 1_000 });
+    expect(await early.verify(token, start)).toBeUndefined();
+    revokeInstanceTokens(signer, { instance: 'acme' });
+    const newer = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme' });
+    expect(await early.verify(newer.token, start + 500)).toMatchObject({ generation: before + 2 });
+  });
+});
