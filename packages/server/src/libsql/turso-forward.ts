@@ -90,7 +90,7 @@ export class TursoForwarder {
     if (typeof baton !== 'string') return { ...answer, baton: null, base_url: null };
     if (typeof baseUrl === 'string' && /^https?:\/\//.test(baseUrl)) {
       this.#prune();
-      this.#baseUrls.set(baton, { url: baseUrl.replace(/\/+$/, ''), at: Date.now() });
+      this.#baseUrls.set(baton, { url: baseUrl, at: Date.now() });
     }
     return { ...answer, baton: `${TURSO_BATON_PREFIX}${baton}`, base_url: null };
   }
@@ -103,7 +103,8 @@ export class TursoForwarder {
 }
 
 function post(base: string, route: ForwardedRoute, token: string, body: string, signal: AbortSignal): Promise<globalThis.Response> {
-  return fetch(`${base}/${route}`, {
+  // A hostname may carry a path (the stand-in's `<host>/db/<name>/`): resolved as a folder, as @libsql/client does.
+  return fetch(new URL(route, base.endsWith('/') ? base : `${base}/`), {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
