@@ -7,7 +7,7 @@
 export { checkStorage, diskFullError, diskSpace, diskWarnPercent, isDiskFull, type DiskSpace, type StorageCheck } from './disk-space';
 export { pushCatalog, type CatalogPushReport } from './catalog/push-catalog';
 export { LocalEngine, RoutingEngine, TursoEngine, withLocalFiles } from './engines/open-engine';
-export type { LocalEngineOptions, TursoEngineOptions } from './engines/open-engine';
+export type { LocalEngineOptions, TursoConnectionInfo, TursoEngineOptions } from './engines/open-engine';
 export { Backups } from './backups/backups';
 export { recoverCatalog } from './backups/catalog-recovery';
 export { parseLocations } from './backups/backup-config';

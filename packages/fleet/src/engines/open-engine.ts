@@ -14,7 +14,7 @@ import { TursoEngine } from './turso-engine';
  */
 export { LocalEngine, RoutingEngine, TursoEngine };
 export type { LocalEngineOptions };
-export type { TursoEngineOptions } from './turso-engine';
+export type { TursoConnectionInfo, TursoEngineOptions } from './turso-engine';
 
 /** The engine the settings ask for (SILO_ENGINE), ready to serve. */
 export async function openEngine(settings: FleetSettings, warn?: (message: string) => void): Promise<Engine> {

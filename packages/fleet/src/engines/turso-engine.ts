@@ -28,6 +28,13 @@ import type { SqliteDatabase } from '../sqlite';
 import { copyPrivate, makePrivateDir } from '../permissions';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
 
+/** A database's Hrana base URL and a group token for it (TursoEngine.connectionInfo). */
+export interface TursoConnectionInfo {
+  readonly url: string;
+  readonly token: string;
+  renew(): Promise<boolean>;
+}
+
 export interface TursoEngineOptions {
   readonly settings: TursoSettings;
   /** The configured regions: each one's jurisdiction must map to a Turso group. */
@@ -492,6 +499,20 @@ export class TursoEngine implements Engine {
         }
       }
     });
+  }
+
+  /**
+   * Where a database answers Hrana over HTTP, with a group token of the given access: for the
+   * libSQL endpoint, which forwards its clients' requests there so Turso enforces the access.
+   * `renew` replaces a token Turso refused (rotated); true if a new one is held.
+   */
+  async connectionInfo(url: string, access: TokenAccess): Promise<TursoConnectionInfo> {
+    const target = await this.#target(url, access);
+    return {
+      url: `${target.tls ? 'https' : 'http'}://${target.hostname}`,
+      token: target.token,
+      renew: () => this.#renewToken(target),
+    };
   }
 
   /** Hostname (from Turso, cached) and token of a database, checking it lives in the group its URL names. */

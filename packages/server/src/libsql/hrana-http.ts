@@ -1,11 +1,12 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
-import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamResult } from '@silo/turso-standin/hrana';
+import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
 import type { InstanceTokenClaims, InstanceTokenVerifier } from '../instance-tokens';
 import { InstanceMismatch, openInstanceStream, type StreamLimits } from './instance-streams';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { LibsqlRoute } from './routing';
 import { StreamHosts, type RemoteStream } from './stream-hosts';
+import { TursoForwarder, isTursoBaton, tursoEngineFor, type ForwardedRoute } from './turso-forward';
 
 /** A pipeline of that size is a bulk import, not an app's request. */
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -31,6 +32,7 @@ type Entry = ReturnType<StreamRegistry<RemoteStream>['add']>;
 export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute, request: Request): Promise<Response>; close(): void } {
   const streams = new StreamRegistry<RemoteStream>(ctx.streamIdleMs);
   const hosts = new StreamHosts(ctx.hostProcesses);
+  const forwarder = new TursoForwarder(ctx.streamIdleMs);
 
   async function serve(route: LibsqlRoute, request: Request): Promise<Response> {
     try {
@@ -47,7 +49,9 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
 
   async function pipeline(route: LibsqlRoute, request: Request, version: 2 | 3): Promise<Response> {
     const claims = await authorize(route, request);
-    const body = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
+    const { body, raw } = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
+    const forwarded = await forwardIfOnTurso(claims, version === 3 ? 'v3/pipeline' : 'v2/pipeline', raw, body.requests, body.baton);
+    if (forwarded) return forwarded;
     const entry = await streamFor(claims, body.baton, version);
     let results: StreamResult[];
     let baton: string | null;
@@ -66,7 +70,9 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
   /** `POST v3/cursor`: the batch runs to the end, then its entries go out as JSON lines. */
   async function cursor(route: LibsqlRoute, request: Request): Promise<Response> {
     const claims = await authorize(route, request);
-    const body = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
+    const { body, raw } = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
+    const forwarded = await forwardIfOnTurso(claims, 'v3/cursor', raw, [{ type: 'batch', batch: body.batch }], body.baton);
+    if (forwarded) return forwarded;
     const entry = await streamFor(claims, body.baton, 3);
     let result: StreamResult | undefined;
     let baton: string | null;
@@ -94,6 +100,45 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     }
     ctx.metrics.touched(claims.instance);
     return claims;
+  }
+
+  /**
+   * An instance on Turso is served by Turso: the request goes there (turso-forward.ts) once
+   * `fleet.open` made the state and schema checks, holding the instance's lease while it runs.
+   * Undefined for an instance in a local file, whose streams run here.
+   */
+  async function forwardIfOnTurso(
+    claims: InstanceTokenClaims,
+    route: ForwardedRoute,
+    raw: Record<string, unknown>,
+    requests: StreamRequest[],
+    baton: string | null | undefined,
+  ): Promise<Response | undefined> {
+    // A local stream's baton: the instance was local when the stream opened, and the stream goes on here.
+    if (baton !== undefined && baton !== null && !isTursoBaton(baton)) return undefined;
+    const handle = await ctx.fleet.open(claims.instance);
+    try {
+      if (handle.instance.id !== claims.id) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
+      const { dbUrl, name } = handle.instance;
+      const engine = tursoEngineFor(ctx.fleet, dbUrl);
+      if (engine === undefined) {
+        if (isTursoBaton(baton)) throw new HttpError(400, { message: 'The baton is not valid for any open stream', code: 'INVALID_BATON' });
+        return undefined;
+      }
+      const access = claims.access === 'read-only' ? 'read' : 'full';
+      const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
+      const response = await forwarder.forward({
+        route,
+        body: raw,
+        requests,
+        timeoutMs: ctx.limits.statementTimeoutMs * Math.max(1, statements),
+        resolve: () => engine.connectionInfo(dbUrl, access),
+      });
+      if (response.status === 200 && access === 'full') ctx.metrics.changed(name);
+      return response;
+    } finally {
+      handle.release();
+    }
   }
 
   async function streamFor(claims: InstanceTokenClaims, baton: string | null | undefined, version: 2 | 3): Promise<Entry> {
@@ -151,7 +196,8 @@ async function readBody(request: Request): Promise<string> {
   return text;
 }
 
-function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {
+/** The body as the schema reads it, and as it came (forwarded to Turso unchanged). */
+function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): { body: T; raw: Record<string, unknown> } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -163,5 +209,5 @@ function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {
     const issue = body.error.issues[0];
     throw new HttpError(400, { message: `Invalid ${what} request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), code: 'PROTO_ERROR' });
   }
-  return body.data;
+  return { body: body.data, raw: parsed as Record<string, unknown> };
 }

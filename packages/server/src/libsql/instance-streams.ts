@@ -1,5 +1,5 @@
 import { SiloError, type Fleet } from '@silo/fleet';
-import { LocalEngine } from '@silo/fleet/internal';
+import { LocalEngine, RoutingEngine } from '@silo/fleet/internal';
 import type { InstanceTokenClaims } from '../instance-tokens';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { RemoteStream, StreamHosts } from './stream-hosts';
@@ -59,6 +59,8 @@ export async function openInstanceStream(
 }
 
 function localFileOf(fleet: Fleet, dbUrl: string): string {
-  if (fleet.engine instanceof LocalEngine) return fleet.engine.pathOf(dbUrl);
-  throw new SiloError('ENGINE_FAILURE', 'The libSQL endpoint serves instances kept in local files; connect to a Turso instance at Turso directly.');
+  // Under the routing engine (silo move under way), the rows still local are served here too.
+  const engine = fleet.engine instanceof RoutingEngine ? fleet.engine.engineOfKind('local') : fleet.engine;
+  if (engine instanceof LocalEngine) return engine.pathOf(dbUrl);
+  throw new SiloError('ENGINE_FAILURE', `The libSQL endpoint has no engine for "${dbUrl.split(':')[0] ?? ''}" instances.`);
 }

@@ -31,7 +31,7 @@ function errorResult(message: string, code: string): StreamResult {
   return { type: 'error', error: { message, code } };
 }
 
-function errorResults(count: number, message: string, code: string): StreamResult[] {
+export function errorResults(count: number, message: string, code: string): StreamResult[] {
   return Array.from({ length: count }, () => errorResult(message, code));
 }
 
