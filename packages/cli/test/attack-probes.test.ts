@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silo, tempDir } from './helpers';
+import { silo, tempDir, TERMINAL_ACTIVE as ACTIVE } from './helpers';
 
 /**
  * Issue #13, finding 9, tried again on the merged CLI: a hostile display name and audit actor
@@ -9,8 +9,6 @@ import { silo, tempDir } from './helpers';
  * that prints them. Not one control byte may reach the terminal.
  */
 const HOSTILE = 'Acme\x1b[2J\x1b]0;pwned\x07\r\n\u202eevil\u2066x\x9b31m';
-// eslint-disable-next-line no-control-regex -- looking for exactly these bytes is the test
-const ACTIVE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 describe('terminal escapes on every output path', () => {
   let dir: string;

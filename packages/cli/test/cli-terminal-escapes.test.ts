@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, silo, tempDir } from './helpers';
+import { json, silo, tempDir, TERMINAL_ACTIVE as ACTIVE } from './helpers';
 
 /**
  * Security finding 9: data reaching the operator's terminal must be shown, never obeyed. The
@@ -10,9 +10,6 @@ import { json, silo, tempDir } from './helpers';
  */
 const HOSTILE = 'Acme\x1b[2J\x1b]0;pwned\x07\r\nstate     ready\u202eevil\u2066x\u2069\x9b31m';
 
-/** Any byte that acts on a terminal: C0 controls but newline, DEL, C1, bidi controls. */
-// eslint-disable-next-line no-control-regex -- looking for exactly these bytes is the test
-const ACTIVE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 describe('terminal escapes in CLI output', () => {
   let dir: string;

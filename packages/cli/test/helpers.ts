@@ -93,3 +93,7 @@ export function siloOnTerminal(dataDir: string, args: readonly string[], prompt:
     child.on('close', (code) => resolve({ code, output }));
   });
 }
+
+/** Any byte that acts on a terminal: C0 controls but newline, DEL, C1, bidi controls. */
+// eslint-disable-next-line no-control-regex -- looking for exactly these bytes is the point
+export const TERMINAL_ACTIVE = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
