@@ -39,6 +39,20 @@ describe('libSQL endpoint', () => {
     ]);
   });
 
+  it('answers a statement it ran before by the schema of now, after the table changed under it', async () => {
+    // Statements are kept per pooled connection across one-shot streams (connection-pool.ts).
+    const db = endpoint.client('acme', await endpoint.token('acme'));
+    await db.execute('CREATE TABLE shapes (id INTEGER PRIMARY KEY, name TEXT)');
+    await db.execute("INSERT INTO shapes (name) VALUES ('square')");
+    expect((await db.execute('SELECT * FROM shapes')).columns).toEqual(['id', 'name']);
+    await db.batch(['DROP TABLE shapes', 'CREATE TABLE shapes (id INTEGER PRIMARY KEY, name TEXT, sides INTEGER)', "INSERT INTO shapes (name, sides) VALUES ('triangle', 3)"], 'write');
+    const again = await db.execute('SELECT * FROM shapes');
+    expect(again.columns).toEqual(['id', 'name', 'sides']);
+    expect(again.rows.map((row) => [row['name'], row['sides']])).toEqual([['triangle', 3n]]);
+    await db.execute('DROP TABLE shapes');
+    await expect(db.execute('SELECT * FROM shapes')).rejects.toThrow(/no such table: shapes/);
+  });
+
   it('rolls a failing batch back whole', async () => {
     const db = endpoint.client('acme', await endpoint.token('acme'));
     await expect(

@@ -34,12 +34,15 @@ export class StreamRegistry<S extends ClosableStream = SqlStream> {
   readonly #entries = new Map<string, Entry<S>>();
   readonly #expired = new Map<string, number>();
   readonly #secret = randomBytes(32);
+  /** Stream ids need only be unique: the baton's HMAC is what cannot be guessed. */
+  readonly #idPrefix = randomBytes(6).toString('hex');
+  #nextId = 0;
 
   constructor(private readonly idleMs: number) {}
 
   add(databaseId: string, stream: S): Entry<S> {
     const entry: Entry<S> = {
-      id: randomBytes(12).toString('hex'),
+      id: `${this.#idPrefix}${(this.#nextId++).toString(36)}`,
       databaseId,
       stream,
       expectedBaton: undefined,

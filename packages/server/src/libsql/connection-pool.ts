@@ -35,7 +35,7 @@ export class ConnectionPool {
     try {
       if (conn.inTransaction) throw new Error('still in a transaction');
       // The one setting a stream may change that outlives it (sqld lets clients set it).
-      conn.pragma('foreign_keys = ON');
+      preparedOn(conn, 'PRAGMA foreign_keys = ON').run();
     } catch {
       conn.close();
       return;
@@ -69,14 +69,64 @@ export class ConnectionPool {
   }
 }
 
+/** Statements kept per connection: an app's one-shot streams run the same few statements again and again. */
+const STATEMENTS_PER_CONNECTION = 64;
+
+interface KeptStatements {
+  /** Reads the schema's version: a kept statement is only as good as the schema it was prepared on. */
+  readonly schemaVersion: Database.Statement;
+  version: unknown;
+  readonly statements: Map<string, Database.Statement>;
+}
+
+const keptOn = new WeakMap<Database.Database, KeptStatements>();
+
 /**
- * The connection as a stream sees it: closing hands it back to the pool. better-sqlite3's
- * methods check their receiver, so they are called on the connection itself.
+ * A statement prepared once per connection and reused by its later streams: preparing costs
+ * more than a point read. SQLite would re-prepare a kept statement itself after a schema
+ * change, but only when it runs: its columns (a `SELECT *` after an ALTER) would still be the
+ * old ones. So the kept statements go as soon as the schema's version moves, whoever moved it.
+ * The least recently used goes first.
+ */
+export function preparedOn(conn: Database.Database, sql: string): Database.Statement {
+  let kept = keptOn.get(conn);
+  if (kept === undefined) {
+    const schemaVersion = conn.prepare('PRAGMA schema_version').pluck();
+    kept = { schemaVersion, version: schemaVersion.get(), statements: new Map() };
+    keptOn.set(conn, kept);
+  }
+  const version = kept.schemaVersion.get();
+  if (version !== kept.version) {
+    kept.statements.clear();
+    kept.version = version;
+  }
+  const { statements } = kept;
+  const hit = statements.get(sql);
+  if (hit !== undefined) {
+    statements.delete(sql);
+    statements.set(sql, hit);
+    return hit;
+  }
+  const statement = conn.prepare(sql);
+  if (statements.size >= STATEMENTS_PER_CONNECTION) {
+    const oldest = statements.keys().next();
+    if (oldest.done !== true) statements.delete(oldest.value);
+  }
+  statements.set(sql, statement);
+  return statement;
+}
+
+/**
+ * The connection as a stream sees it: closing hands it back to the pool, and statements are
+ * kept for the connection's next streams. better-sqlite3's methods check their receiver, so
+ * they are called on the connection itself.
  */
 export function pooledConnection(conn: Database.Database, onClose: () => void): Database.Database {
+  const prepare = (sql: string): Database.Statement => preparedOn(conn, sql);
   return new Proxy(conn, {
     get(target, property) {
       if (property === 'close') return onClose;
+      if (property === 'prepare') return prepare;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

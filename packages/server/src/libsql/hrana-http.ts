@@ -2,7 +2,7 @@ import { isSiloError, type Fleet } from '@silo/fleet';
 import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
 import type { InstanceTokenClaims, InstanceTokenVerifier } from '../instance-tokens';
-import { InstanceMismatch, openInstanceStream, type StreamLimits } from './instance-streams';
+import { openInstanceStream, type StreamLimits } from './instance-streams';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { LibsqlRoute } from './routing';
 import { StreamHosts, type RemoteStream } from './stream-hosts';
@@ -50,9 +50,8 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
   async function pipeline(route: LibsqlRoute, request: Request, version: 2 | 3): Promise<Response> {
     const claims = await authorize(route, request);
     const { body, raw } = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
-    const forwarded = await forwardIfOnTurso(claims, version === 3 ? 'v3/pipeline' : 'v2/pipeline', raw, body.requests, body.baton);
-    if (forwarded) return forwarded;
-    const entry = await streamFor(claims, body.baton, version);
+    const entry = await streamOrForward(claims, version, version === 3 ? 'v3/pipeline' : 'v2/pipeline', raw, body.requests, body.baton);
+    if (entry instanceof Response) return entry;
     let results: StreamResult[];
     let baton: string | null;
     try {
@@ -71,9 +70,8 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
   async function cursor(route: LibsqlRoute, request: Request): Promise<Response> {
     const claims = await authorize(route, request);
     const { body, raw } = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
-    const forwarded = await forwardIfOnTurso(claims, 'v3/cursor', raw, [{ type: 'batch', batch: body.batch }], body.baton);
-    if (forwarded) return forwarded;
-    const entry = await streamFor(claims, body.baton, 3);
+    const entry = await streamOrForward(claims, 3, 'v3/cursor', raw, [{ type: 'batch', batch: body.batch }], body.baton);
+    if (entry instanceof Response) return entry;
     let result: StreamResult | undefined;
     let baton: string | null;
     try {
@@ -103,27 +101,34 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
   }
 
   /**
-   * An instance on Turso is served by Turso: the request goes there (turso-forward.ts) once
-   * `fleet.open` made the state and schema checks, holding the instance's lease while it runs.
-   * Undefined for an instance in a local file, whose streams run here.
+   * The stream a request runs on: the one its baton names, or a new one opened through the
+   * fleet (`fleet.open` makes the state and schema checks; one open per request serves both the
+   * Turso check and the stream). An instance on Turso is served by Turso: the request goes
+   * there (turso-forward.ts), holding the instance's lease while it runs, and its answer comes
+   * back as a Response.
    */
-  async function forwardIfOnTurso(
+  async function streamOrForward(
     claims: InstanceTokenClaims,
+    version: 2 | 3,
     route: ForwardedRoute,
     raw: Record<string, unknown>,
     requests: StreamRequest[],
     baton: string | null | undefined,
-  ): Promise<Response | undefined> {
+  ): Promise<Entry | Response> {
     // A local stream's baton: the instance was local when the stream opened, and the stream goes on here.
-    if (baton !== undefined && baton !== null && !isTursoBaton(baton)) return undefined;
+    if (baton !== undefined && baton !== null && !isTursoBaton(baton)) return takeStream(claims, baton);
     const handle = await ctx.fleet.open(claims.instance);
+    let handedOver = false;
     try {
+      // A purged and re-created instance of the same name is another database.
       if (handle.instance.id !== claims.id) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
       const { dbUrl, name } = handle.instance;
       const engine = tursoEngineFor(ctx.fleet, dbUrl);
       if (engine === undefined) {
-        if (isTursoBaton(baton)) throw new HttpError(400, { message: 'The baton is not valid for any open stream', code: 'INVALID_BATON' });
-        return undefined;
+        if (isTursoBaton(baton)) throw invalidBaton();
+        const stream = openInstanceStream(ctx.fleet, hosts, handle, version, claims.access === 'read-only', ctx.limits, ctx.metrics);
+        handedOver = true;
+        return streams.add(claims.id, stream);
       }
       const access = claims.access === 'read-only' ? 'read' : 'full';
       const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
@@ -137,24 +142,14 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
       if (response.status === 200 && access === 'full') ctx.metrics.changed(name);
       return response;
     } finally {
-      handle.release();
+      if (!handedOver) handle.release();
     }
   }
 
-  async function streamFor(claims: InstanceTokenClaims, baton: string | null | undefined, version: 2 | 3): Promise<Entry> {
-    if (baton === undefined || baton === null) {
-      let stream: RemoteStream;
-      try {
-        stream = await openInstanceStream(ctx.fleet, hosts, claims, version, ctx.limits, ctx.metrics);
-      } catch (error) {
-        if (error instanceof InstanceMismatch) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
-        throw error;
-      }
-      return streams.add(claims.id, stream);
-    }
+  function takeStream(claims: InstanceTokenClaims, baton: string): Entry {
     const taken = streams.take(baton, claims.id);
     if (taken.kind === 'expired') throw new HttpError(400, { message: 'The stream has expired due to inactivity', code: 'STREAM_EXPIRED' });
-    if (taken.kind === 'invalid') throw new HttpError(400, { message: 'The baton is not valid for any open stream', code: 'INVALID_BATON' });
+    if (taken.kind === 'invalid') throw invalidBaton();
     return taken.entry;
   }
 
@@ -170,6 +165,10 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
 /** `content-type` exactly `application/json`: @libsql/hrana-client compares it with `===`. */
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+function invalidBaton(): HttpError {
+  return new HttpError(400, { message: 'The baton is not valid for any open stream', code: 'INVALID_BATON' });
 }
 
 function errorResponse(error: unknown): Response {

@@ -1,6 +1,5 @@
-import { SiloError, type Fleet } from '@silo/fleet';
+import { SiloError, type Fleet, type InstanceHandle } from '@silo/fleet';
 import { LocalEngine, RoutingEngine } from '@silo/fleet/internal';
-import type { InstanceTokenClaims } from '../instance-tokens';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { RemoteStream, StreamHosts } from './stream-hosts';
 
@@ -17,45 +16,35 @@ export interface StreamLimits {
   readonly statementTimeoutMs: number;
 }
 
-export class InstanceMismatch extends Error {}
-
 /**
- * Opens a Hrana stream on an instance through the fleet: `fleet.open` makes the state and
- * schema checks and leases the instance's handle-cache entry for as long as the stream lives
- * (so the cap counts it and a purge or move waits for it). The stream's statements run on a
- * connection of its own, as sqld gives each stream one (a transaction spans requests and must
- * not leak into the app's shared handle), in a host process that can be killed at the time
- * limit (stream-host.ts).
+ * Opens a Hrana stream on an instance the caller opened through the fleet (`fleet.open` made
+ * the state and schema checks); the stream holds the handle's lease for as long as it lives,
+ * so the handle cap counts it and a purge or move waits for it, and releases it when it ends.
+ * The stream's statements run on a connection of its own, as sqld gives each stream one (a
+ * transaction spans requests and must not leak into the app's shared handle), in a host
+ * process that can be killed at the time limit (stream-host.ts).
  */
-export async function openInstanceStream(
+export function openInstanceStream(
   fleet: Fleet,
   hosts: StreamHosts,
-  claims: InstanceTokenClaims,
+  handle: InstanceHandle,
   version: 2 | 3,
+  readOnly: boolean,
   limits: StreamLimits,
   metrics: MetricsRefresher,
-): Promise<RemoteStream> {
-  const handle = await fleet.open(claims.instance);
-  try {
-    // A purged and re-created instance of the same name is another database.
-    if (handle.instance.id !== claims.id) throw new InstanceMismatch();
-    const readOnly = claims.access === 'read-only';
-    const name = handle.instance.name;
-    return hosts.open({
-      instanceId: handle.instance.id,
-      file: localFileOf(fleet, handle.instance.dbUrl),
-      readOnly,
-      maxBytes: fleet.settings.instanceMaxBytes,
-      options: { version, readOnly, transactionTimeoutMs: limits.transactionTimeoutMs, busyTimeoutMs: limits.busyTimeoutMs, maxResponseBytes: limits.maxResponseBytes },
-      // A statement may first wait for the write lock, then run.
-      timeoutMs: limits.statementTimeoutMs + limits.busyTimeoutMs,
-      onCommit: () => metrics.changed(name),
-      onClose: handle.release,
-    });
-  } catch (error) {
-    handle.release();
-    throw error;
-  }
+): RemoteStream {
+  const { id, name, dbUrl } = handle.instance;
+  return hosts.open({
+    instanceId: id,
+    file: localFileOf(fleet, dbUrl),
+    readOnly,
+    maxBytes: fleet.settings.instanceMaxBytes,
+    options: { version, readOnly, transactionTimeoutMs: limits.transactionTimeoutMs, busyTimeoutMs: limits.busyTimeoutMs, maxResponseBytes: limits.maxResponseBytes },
+    // A statement may first wait for the write lock, then run.
+    timeoutMs: limits.statementTimeoutMs + limits.busyTimeoutMs,
+    onCommit: () => metrics.changed(name),
+    onClose: handle.release,
+  });
 }
 
 function localFileOf(fleet: Fleet, dbUrl: string): string {
