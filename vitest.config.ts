@@ -57,6 +57,7 @@ const BROWSER = [
   'apps/admin/test/backups.test.ts',
   'apps/admin/test/e2e.test.ts',
   'apps/admin/test/hardening.test.ts',
+  'apps/admin/test/libsql-connect.test.ts',
   'apps/admin/test/residency.test.ts',
   'apps/todos/test/hardening.test.ts',
   'apps/todos/test/limits.test.ts',
