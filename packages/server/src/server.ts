@@ -46,10 +46,12 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
   const libsql = libsqlHandler(options.fleet, {
     tokenSecretDir: options.tokenSecretDir ?? defaultTokenSecretDir(options.fleet),
     ...(options.dbHostSuffix ? { hostSuffix: options.dbHostSuffix } : {}),
+    ...(options.rateLimits?.libsqlPerTokenPerMinute === undefined ? {} : { perTokenPerMinute: options.rateLimits.libsqlPerTokenPerMinute }),
+    ...(options.rateLimits?.failedAuthPerMinute === undefined ? {} : { failedAuthPerMinute: options.rateLimits.failedAuthPerMinute }),
   });
   const handler = async (request: Request, env?: unknown): Promise<Response> => {
     // The endpoint answers /db/… and hosts under dbHostSuffix; undefined means not for it.
-    const answer = await libsql(request);
+    const answer = await libsql(request, env);
     if (answer) return answer;
     const { pathname } = new URL(request.url);
     if (pathname === '/v1' || pathname.startsWith('/v1/')) return api.fetch(request, env);

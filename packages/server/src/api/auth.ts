@@ -1,14 +1,17 @@
 import type { Fleet } from '@silo/fleet';
 import { createRateLimiter, type RateLimiter } from '@silo/web';
 import type { MiddlewareHandler } from 'hono';
+import { clientAddress } from '../client-address';
 import type { ApiEnv } from './context';
 import { ApiError } from './errors';
 
 export interface RateLimits {
   /** Calls per token per minute (default 600). */
   perTokenPerMinute?: number;
-  /** Failed authentications per client address per minute before a block (default 20). */
+  /** Failed authentications per client address per minute before a block (default 20), for the API and the libSQL endpoint each. */
   failedAuthPerMinute?: number;
+  /** libSQL endpoint requests per token per minute (default 60,000). */
+  libsqlPerTokenPerMinute?: number;
 }
 
 /**
@@ -36,13 +39,4 @@ export function authenticate(fleet: Fleet, limits: RateLimits = {}): MiddlewareH
     c.set('actor', `token:${token.id}`);
     await next();
   };
-}
-
-/** The peer address from @hono/node-server's bindings, when the request came through it. */
-function clientAddress(env: unknown): string {
-  if (typeof env === 'object' && env !== null && 'incoming' in env) {
-    const incoming = (env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming;
-    return incoming?.socket?.remoteAddress ?? 'unknown';
-  }
-  return 'unknown';
 }

@@ -1,4 +1,6 @@
 import type { Fleet } from '@silo/fleet';
+import { createRateLimiter } from '@silo/web';
+import { clientAddress } from '../client-address';
 import { InstanceTokenVerifier } from '../instance-tokens';
 import { hranaEndpoint } from './hrana-http';
 import { MAX_RESPONSE_BYTES, TRANSACTION_TIMEOUT_MS } from './instance-streams';
@@ -29,10 +31,17 @@ export interface LibsqlOptions {
   tokenRefreshMs?: number;
   /** How long after a commit the instance's metrics are read again (batched per instance). */
   metricsDelayMs?: number;
+  /** Requests per token per minute (default 60,000: a busy app, not a flood); past it, 429 with Retry-After. */
+  perTokenPerMinute?: number;
+  /** Refused tokens per client address per minute before the address is answered 429 for 5 minutes (default 20). */
+  failedAuthPerMinute?: number;
 }
 
-/** The handler, and `close()` to end its streams (rolling back open transactions) on shutdown. */
-export type LibsqlHandler = ((request: Request) => Promise<Response | undefined>) & { close(): void };
+/**
+ * The handler, and `close()` to end its streams (rolling back open transactions) on shutdown.
+ * `env` is @hono/node-server's bindings, where the client's address is found.
+ */
+export type LibsqlHandler = ((request: Request, env?: unknown) => Promise<Response | undefined>) & { close(): void };
 
 /**
  * Hrana over HTTP (v2 pipeline, v3 pipeline and cursor, JSON) for every instance of the fleet,
@@ -59,14 +68,35 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
       statementTimeoutMs: options.statementTimeoutMs ?? fleet.settings.query.timeoutMs,
     },
   });
-  const handler = async (request: Request): Promise<Response | undefined> => {
+  const perToken = createRateLimiter({ points: options.perTokenPerMinute ?? 60_000, durationSec: 60, blockSec: 0 });
+  const failures = createRateLimiter({ points: options.failedAuthPerMinute ?? 20, durationSec: 60, blockSec: 300 });
+  const handler = async (request: Request, env?: unknown): Promise<Response | undefined> => {
     const route = routeOf(new URL(request.url), request.headers.get('host'), options.hostSuffix);
-    return route === undefined ? undefined : endpoint.serve(route, request);
+    if (route === undefined) return undefined;
+    // Counted per token as sent (its signature), before it is checked: a flood of any token costs its sender.
+    const signature = /\.([\w-]+)\s*$/.exec(request.headers.get('authorization') ?? '')?.[1];
+    if (signature !== undefined) {
+      const { allowed, retryAfterSec } = await perToken.consume(signature);
+      if (!allowed) return tooMany('this token made too many requests', retryAfterSec);
+    }
+    const response = await endpoint.serve(route, request);
+    if (response.status !== 401) return response;
+    // Guessing tokens is throttled per address, as the API throttles failed authentications.
+    const { allowed, retryAfterSec } = await failures.consume(clientAddress(env));
+    return allowed ? response : tooMany('too many refused tokens from this address', retryAfterSec);
   };
   return Object.assign(handler, {
     close: () => {
       endpoint.close();
       metrics.close();
     },
+  });
+}
+
+/** sqld's shape for a refused request, with the wait. */
+function tooMany(reason: string, retryAfterSec: number): Response {
+  return new Response(JSON.stringify({ error: `Too many requests: ${reason}; retry after ${retryAfterSec} s` }), {
+    status: 429,
+    headers: { 'content-type': 'application/json', 'retry-after': String(retryAfterSec) },
   });
 }
