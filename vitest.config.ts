@@ -85,7 +85,8 @@ export default defineConfig({
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SCALE } },
       {
         extends: true,
-        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
+        // deploy/test: the container's entrypoint serves the built TODO app (issue #16).
+        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts', 'deploy/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
       },
       { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN] } },
       { extends: true, test: { name: 'scale', include: SCALE, globalSetup: [BUILD_ADMIN] } },
