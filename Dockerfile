@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # Silo in a container: the TODO app, the admin console and `silo serve` from one image.
 #
-#   podman build -t silo .                      (or docker build / buildah bud)
+#   podman build --format docker -t silo .      (or docker build; buildah bud --format docker)
+#   (--format docker: the OCI format has no HEALTHCHECK, and podman would drop it)
 #   podman run -p 3000:3000 -v silo-data:/data silo            # the TODO app and the admin
 #   podman run -p 7070:7070 -v silo-data:/data silo serve      # the fleet's HTTP API
 #   podman run --rm -v silo-data:/data silo silo migrate       # any `silo` command
