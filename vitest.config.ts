@@ -82,11 +82,12 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'], exclude: [...INTEGRATION, ...SCALE] } },
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts', 'deploy/test/deploy-files.test.ts'], exclude: [...INTEGRATION, ...SCALE] } },
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SCALE } },
       {
         extends: true,
-        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
+        // deploy/test: the container's entrypoint serves the built TODO app (issue #16).
+        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts', 'deploy/test/container.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
       },
       { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN] } },
       { extends: true, test: { name: 'scale', include: SCALE, globalSetup: [BUILD_ADMIN] } },

@@ -1,39 +1,47 @@
 import { allowedHostsSchema, trustProxySchema, type TrustProxy } from '@silo/web';
+import { SiloError } from '@silo/fleet';
+import { assertSettings, settingSchema, type SettingName } from '@silo/fleet/internal';
 import { z } from 'zod';
+
+/** The app's own variables; their rules and defaults are the settings table's (@silo/fleet). */
+const SETTING_NAMES = [
+  'SILO_COOKIE_SECURE',
+  'PORT',
+  'HOST',
+  'SILO_CREATE_LIMIT_PER_HOUR',
+  'SILO_SIGNIN_LIMIT_PER_ACCOUNT',
+  'SILO_SIGNIN_LIMIT_PER_IP',
+  'SILO_INVITE_LIMIT_PER_IP',
+  'SILO_EXPORTS_PER_HOUR',
+  'SILO_TENANT_MAX_IN_FLIGHT',
+  'SILO_TENANT_MAX_QUEUED',
+  'SILO_TODOS_MAX_PER_LIST',
+  'SILO_TODOS_PAGE_SIZE',
+  'SILO_MEMBERS_MAX',
+  'SILO_OPEN_INVITES_MAX',
+  'SILO_SECRET',
+] as const satisfies readonly SettingName[];
 
 /** The app's own settings (the fleet reads its SILO_* settings itself). Fails fast on bad values. */
 const envSchema = z.object({
-  /** `auto` marks cookies Secure when the request arrived over https (directly or via a trusted proxy). */
-  SILO_COOKIE_SECURE: z.enum(['auto', 'true', 'false']).default('auto'),
-  /** Where the server listens (server.ts). 0 picks a free port. */
-  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-  HOST: z.string().trim().min(1).default('127.0.0.1'),
-  /**
-   * Trust X-Forwarded-For/-Proto/-Host from reverse proxies: 0 (none), a hop count (1 = one
-   * proxy), or a comma list of proxy addresses/CIDR ranges (see @silo/web forwarded.ts).
-   */
+  SILO_COOKIE_SECURE: settingSchema('SILO_COOKIE_SECURE'),
+  PORT: settingSchema('PORT'),
+  HOST: settingSchema('HOST'),
+  /** Parsed by @silo/web (forwarded.ts): 0, a hop count, or proxy addresses and CIDR ranges. */
   SILO_TRUST_PROXY: trustProxySchema,
-  /** Host names served (comma list of host[:port]); unset: the listen address (hosts.ts). */
+  /** Parsed by @silo/web (hosts.ts); unset: the listen address. */
   SILO_ALLOWED_HOSTS: allowedHostsSchema,
-  SILO_CREATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).default(20),
-  SILO_SIGNIN_LIMIT_PER_ACCOUNT: z.coerce.number().int().min(1).default(5),
-  SILO_SIGNIN_LIMIT_PER_IP: z.coerce.number().int().min(1).default(100),
-  /** Invite form posts (each may hash a password) per client address in 15 minutes. */
-  SILO_INVITE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(20),
-  /** Downloads (.sqlite and .json) of one list per hour: each reads the whole list. */
-  SILO_EXPORTS_PER_HOUR: z.coerce.number().int().min(1).default(10),
-  /** Signed-in requests of one list in progress at once; more wait their turn behind other lists. */
-  SILO_TENANT_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(2),
-  /** Requests of one list that may wait for a turn; more get 503 with Retry-After. */
-  SILO_TENANT_MAX_QUEUED: z.coerce.number().int().min(0).max(100_000).default(100),
-  /** Todos one list may hold: bounds every query and count over a list. */
-  SILO_TODOS_MAX_PER_LIST: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
-  /** Todos on one page of the list: bounds the size of every page whatever the list holds. */
-  SILO_TODOS_PAGE_SIZE: z.coerce.number().int().min(5).max(1_000).default(100),
-  /** Accounts (owner included) one list may have. */
-  SILO_MEMBERS_MAX: z.coerce.number().int().min(1).max(10_000).default(50),
-  /** Invite links of one list that may be open (not used, not expired) at once. */
-  SILO_OPEN_INVITES_MAX: z.coerce.number().int().min(1).max(1_000).default(20),
+  SILO_CREATE_LIMIT_PER_HOUR: settingSchema('SILO_CREATE_LIMIT_PER_HOUR'),
+  SILO_SIGNIN_LIMIT_PER_ACCOUNT: settingSchema('SILO_SIGNIN_LIMIT_PER_ACCOUNT'),
+  SILO_SIGNIN_LIMIT_PER_IP: settingSchema('SILO_SIGNIN_LIMIT_PER_IP'),
+  SILO_INVITE_LIMIT_PER_IP: settingSchema('SILO_INVITE_LIMIT_PER_IP'),
+  SILO_EXPORTS_PER_HOUR: settingSchema('SILO_EXPORTS_PER_HOUR'),
+  SILO_TENANT_MAX_IN_FLIGHT: settingSchema('SILO_TENANT_MAX_IN_FLIGHT'),
+  SILO_TENANT_MAX_QUEUED: settingSchema('SILO_TENANT_MAX_QUEUED'),
+  SILO_TODOS_MAX_PER_LIST: settingSchema('SILO_TODOS_MAX_PER_LIST'),
+  SILO_TODOS_PAGE_SIZE: settingSchema('SILO_TODOS_PAGE_SIZE'),
+  SILO_MEMBERS_MAX: settingSchema('SILO_MEMBERS_MAX'),
+  SILO_OPEN_INVITES_MAX: settingSchema('SILO_OPEN_INVITES_MAX'),
 });
 
 export interface AppConfig {
@@ -60,11 +68,13 @@ let cached: AppConfig | undefined;
 
 export function appConfig(): AppConfig {
   if (cached) return cached;
+  // One line naming the variable and its rule (the settings table's), before anything else.
+  assertSettings(process.env, SETTING_NAMES);
   // An empty variable means unset (HOST= in a shell, a blank line in an env file).
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid configuration: ${issues.join('; ')}`);
+    throw new SiloError('CONFIG_INVALID', `Invalid configuration: ${issues.join('; ')}`);
   }
   const env = parsed.data;
   cached = {

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { isSiloError, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput, type LoadedSiloConfig } from '@silo/fleet';
+import { assertSettings } from '@silo/fleet/internal';
 import { CliFailure, EXIT, type ExitCode } from './errors';
 import type { Output } from './output';
 import type { Prompt } from './confirm';
@@ -44,6 +45,8 @@ export function createContext(output: Output, prompt: Prompt, env: NodeJS.Proces
  */
 export async function loadConfig(ctx: CliContext, command: Command): Promise<LoadedSiloConfig> {
   const { dataDir, config } = command.optsWithGlobals<GlobalOptions>();
+  // Every variable every command reads, checked at once: one line names each bad one and its rule.
+  assertSettings(ctx.env, ['fleet', 'backups', 'SILO_ENGINE']);
   const loaded = await loadSiloConfig({ cwd: ctx.cwd, env: ctx.env, ...(config ? { path: config } : {}) });
   return dataDir ? { ...loaded, fleet: { ...loaded.fleet, dataDir } } : loaded;
 }

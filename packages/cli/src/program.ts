@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from './context';
+import { cliEnvironmentHelp } from '@silo/fleet/internal';
 import { examples } from './help';
 import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
@@ -68,15 +69,8 @@ Config:
   and may hold the settings below; found in the working folder or the nearest folder above it.
   Environment variables override the file; --data-dir overrides both.
 
-Environment:
-  SILO_CONFIG        the config file (--config wins)
-  SILO_DATA_DIR      the fleet folder (default: the config's dataDir, else data beside the config)
-  SILO_REGIONS       regions, e.g. "eu-west=eu,eu-central=eu,us-east=us"
-  SILO_RETENTION_DAYS, SILO_QUERY_TIMEOUT_MS, SILO_QUERY_MAX_ROWS, SILO_QUERY_WORKERS, SILO_HANDLE_CAP
-  SILO_INSTANCE_MAX_BYTES  size cap of one instance's database (default 1 GiB; 0 = no cap)
-  SILO_BACKUPS, SILO_BACKUP_INTERVAL_SEC, SILO_BACKUP_LOCATIONS, SILO_BACKUP_FULL_HISTORY_HOURS,
-  SILO_BACKUP_DAILY_DAYS, SILO_BACKUP_PURGE_AFTER_DAYS, SILO_BACKUP_VERIFY_SAMPLE (see the README)
-  NO_COLOR           no colours (they are off anyway when output is not a terminal)
+Environment (each checked at start-up; the README's Configuration tables say more):
+${cliEnvironmentHelp([['NO_COLOR', 'no colours (they are off anyway when output is not a terminal)']])}
 
 Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not found`,
   );

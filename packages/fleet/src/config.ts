@@ -7,6 +7,7 @@ import { resolveTursoSettings, tursoSettingsFromEnv, type TursoSettings, type Tu
 import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInput } from './catalog/catalog-config';
 import type { CatalogLocation } from './catalog/catalog-db-types';
 import type { Region } from './regions';
+import { assertSettings, readSetting } from './settings/check';
 
 // Region lives in regions.ts so that backup-config.ts can name it without importing this module
 // (which imports backup-config.ts); re-exported for the modules that take it from here.
@@ -161,26 +162,21 @@ const ENV_NUMBERS = {
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): FleetSettingsInput {
   const input: FleetSettingsInput = { dataDir: env['SILO_DATA_DIR'] || 'data' };
-  for (const [variable, key] of Object.entries(ENV_NUMBERS)) {
-    const raw = env[variable];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isFinite(value)) {
-      throw new SiloError('CONFIG_INVALID', `${variable} must be a number; got "${raw}".`);
-    }
-    input[key] = value;
+  for (const [variable, key] of Object.entries(ENV_NUMBERS) as [keyof typeof ENV_NUMBERS, (typeof ENV_NUMBERS)[keyof typeof ENV_NUMBERS]][]) {
+    const value = readSetting(env, variable);
+    if (value !== undefined) input[key] = value;
   }
   const regions = env['SILO_REGIONS'];
   if (regions) input.regions = parseRegions(regions);
   const backups = backupSettingsFromEnv(env);
   if (Object.keys(backups).length > 0) input.backups = backups;
-  const engine = env['SILO_ENGINE']?.trim();
+  const engine = readSetting(env, 'SILO_ENGINE');
   if (engine) {
-    if (engine !== 'local' && engine !== 'turso') {
-      throw new SiloError('CONFIG_INVALID', `SILO_ENGINE must be "local" or "turso"; got "${engine}".`);
-    }
     input.engineKind = engine;
-    if (engine === 'turso') input.turso = tursoSettingsFromEnv(env);
+    if (engine === 'turso') {
+      assertSettings(env, ['turso']);
+      input.turso = tursoSettingsFromEnv(env);
+    }
   }
   const catalog = catalogSettingsFromEnv(env);
   if (catalog) input.catalog = catalog;
@@ -199,18 +195,12 @@ const BACKUP_ENV_NUMBERS = {
 
 function backupSettingsFromEnv(env: NodeJS.ProcessEnv): NonNullable<FleetSettingsInput['backups']> {
   const backups: NonNullable<FleetSettingsInput['backups']> = {};
-  for (const [variable, [key, factor]] of Object.entries(BACKUP_ENV_NUMBERS)) {
-    const raw = env[variable];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    if (!Number.isFinite(value)) throw new SiloError('CONFIG_INVALID', `${variable} must be a number; got "${raw}".`);
-    backups[key] = factor === 1 ? value : Math.round(value * factor);
+  for (const [variable, [key, factor]] of Object.entries(BACKUP_ENV_NUMBERS) as [keyof typeof BACKUP_ENV_NUMBERS, (typeof BACKUP_ENV_NUMBERS)[keyof typeof BACKUP_ENV_NUMBERS]][]) {
+    const value = readSetting(env, variable);
+    if (value !== undefined) backups[key] = factor === 1 ? value : Math.round(value * factor);
   }
-  const enabled = env['SILO_BACKUPS'];
-  if (enabled !== undefined && enabled !== '') {
-    if (enabled !== 'on' && enabled !== 'off') throw new SiloError('CONFIG_INVALID', `SILO_BACKUPS must be "on" or "off"; got "${enabled}".`);
-    backups.enabled = enabled === 'on';
-  }
+  const enabled = readSetting(env, 'SILO_BACKUPS');
+  if (enabled !== undefined) backups.enabled = enabled === 'on';
   const locations = env['SILO_BACKUP_LOCATIONS'];
   if (locations) backups.locations = parseLocations(locations);
   const catalogLocation = env['SILO_BACKUP_CATALOG_LOCATION'];

@@ -2,6 +2,8 @@ import { statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, isSiloError } from './errors';
 import { formatBytes } from './format';
+import { readSetting } from './settings/check';
+import { SETTINGS } from './settings/table';
 
 /**
  * A full disk, told apart from everything else (issue #21): the fleet's writes (create, clone,
@@ -99,12 +101,7 @@ export async function writingAt<T>(dir: string, work: () => Promise<T> | T): Pro
 
 /** Below this share of free space a disk is reported as nearly full (SILO_DISK_WARN_PERCENT, default 5). */
 export function diskWarnPercent(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env['SILO_DISK_WARN_PERCENT'];
-  const value = raw === undefined || raw.trim() === '' ? 5 : Number(raw);
-  if (!Number.isFinite(value) || value < 0 || value > 100) {
-    throw new SiloError('CONFIG_INVALID', `SILO_DISK_WARN_PERCENT must be a percentage between 0 and 100, not "${raw}".`);
-  }
-  return value;
+  return readSetting(env, 'SILO_DISK_WARN_PERCENT') ?? SETTINGS.SILO_DISK_WARN_PERCENT.fallback;
 }
 
 export interface StorageCheck {

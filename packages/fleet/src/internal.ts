@@ -27,3 +27,17 @@ export type { ParsedSiloConfig } from './app-config/define-config';
 export { CONFIG_FILE_NAMES } from './app-config/discovery';
 export { loadMigrationsFolder } from './app-config/migrations-folder';
 export { metricsSqlOf } from './app-config/metrics';
+// The one table of environment settings: docs, `silo --help` and start-up checks (settings/).
+export {
+  SETTINGS,
+  SETTING_NAMES,
+  assertSettings,
+  checkSettings,
+  cliEnvironmentHelp,
+  readSetting,
+  settingSchema,
+  settingsGroupsIn,
+  settingsTable,
+  withSettingsTables,
+} from './settings/index';
+export type { Setting, SettingGroup, SettingName, SettingProblem, SettingValue } from './settings/index';

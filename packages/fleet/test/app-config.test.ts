@@ -305,7 +305,7 @@ describe('environment over the file', () => {
 
   it('reports a bad variable or a bad combination, naming the file', async () => {
     const root = project({ 'silo.config.json': json({ ...file, engine: 'turso', turso: { org: 'acme', groups: { eu: 'acme-eu' } } }) }, { migrations: 'd1' });
-    expect((await failure(() => loadSiloConfig({ cwd: root, env: { SILO_QUERY_TIMEOUT_MS: 'soon' } }))).message).toMatch(/SILO_QUERY_TIMEOUT_MS must be a number/);
+    expect((await failure(() => loadSiloConfig({ cwd: root, env: { SILO_QUERY_TIMEOUT_MS: 'soon' } }))).message).toMatch(/SILO_QUERY_TIMEOUT_MS must be an integer/);
     const noToken = await failure(() => loadSiloConfig({ cwd: root, env: NO_ENV }));
     expect(noToken.code).toBe('CONFIG_INVALID');
     expect(noToken.message).toMatch(/silo\.config\.json \(with the environment's SILO_\* variables\): .*turso\.apiToken: a Turso Platform API token is required/);

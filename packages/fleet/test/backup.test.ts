@@ -280,7 +280,7 @@ describe('backup settings from the environment', () => {
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=/srv/backups/eu,us-east=/srv/backups' }, /are the same storage/],
     [{ SILO_BACKUP_LOCATIONS: 'eu-west=s3://shared/silo?jurisdiction=eu,us-east=s3://shared/silo/us?jurisdiction=us' }, /are the same storage/],
     [{ SILO_BACKUP_INTERVAL_SEC: 'soon' }, /SILO_BACKUP_INTERVAL_SEC must be a number/],
-    [{ SILO_BACKUP_INTERVAL_SEC: '0' }, /intervalMs/],
+    [{ SILO_BACKUP_INTERVAL_SEC: '0' }, /SILO_BACKUP_INTERVAL_SEC must be a number ≥ 0.1; got "0"/],
     [{ SILO_BACKUPS: 'maybe' }, /SILO_BACKUPS must be "on" or "off"/],
   ])('refuses %j with a message naming the problem', (env, message) => {
     expect(() => settings(env)).toThrow(message);

@@ -428,7 +428,7 @@ describe('configuration', () => {
       handleCap: 50,
       regions: [{ id: 'fra', jurisdiction: 'eu' }, { id: 'nyc', jurisdiction: 'us', dataDir: '/mnt/us' }],
     });
-    expect(() => settingsFromEnv({ SILO_HANDLE_CAP: 'many' })).toThrow(/SILO_HANDLE_CAP must be a number/);
+    expect(() => settingsFromEnv({ SILO_HANDLE_CAP: 'many' })).toThrow(/SILO_HANDLE_CAP must be an integer/);
     expect(() => settingsFromEnv({ SILO_REGIONS: 'fra' })).toThrow(/SILO_REGIONS/);
     expect(() => resolveSettings({ dataDir: 'x', handleCap: 0 })).toThrow(/handleCap/);
     expect(() => resolveSettings({ dataDir: 'x', regions: [{ id: 'a1', jurisdiction: 'eu' }, { id: 'a1', jurisdiction: 'us' }] })).toThrow(/twice/);

@@ -130,7 +130,7 @@ describe('instance size cap', () => {
     expect(resolveSettings(settingsFromEnv({ SILO_DATA_DIR: dataDir })).instanceMaxBytes).toBe(1024 * 1024 * 1024);
     expect(resolveSettings(settingsFromEnv({ SILO_DATA_DIR: dataDir, SILO_INSTANCE_MAX_BYTES: '0' })).instanceMaxBytes).toBeUndefined();
     expect(resolveSettings(settingsFromEnv({ SILO_DATA_DIR: dataDir, SILO_INSTANCE_MAX_BYTES: '2147483648' })).instanceMaxBytes).toBe(2 ** 31);
-    expect(() => resolveSettings(settingsFromEnv({ SILO_DATA_DIR: dataDir, SILO_INSTANCE_MAX_BYTES: '1000' }))).toThrow(/instanceMaxBytes/);
-    expect(() => settingsFromEnv({ SILO_INSTANCE_MAX_BYTES: 'lots' })).toThrow(/SILO_INSTANCE_MAX_BYTES must be a number/);
+    expect(() => resolveSettings(settingsFromEnv({ SILO_DATA_DIR: dataDir, SILO_INSTANCE_MAX_BYTES: '1000' }))).toThrow(/SILO_INSTANCE_MAX_BYTES must be an integer, 0 \(no cap\) or ≥ 65536/);
+    expect(() => settingsFromEnv({ SILO_INSTANCE_MAX_BYTES: 'lots' })).toThrow(/SILO_INSTANCE_MAX_BYTES must be an integer/);
   });
 });

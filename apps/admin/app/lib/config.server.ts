@@ -1,25 +1,39 @@
 import { allowedHostsSchema, trustProxySchema } from '@silo/web';
+import { assertSettings, settingSchema, type SettingName } from '@silo/fleet/internal';
 import { z } from 'zod';
 
+/** The console's own variables; their rules and defaults are the settings table's (@silo/fleet). */
+const SETTING_NAMES = [
+  'ADMIN_PORT',
+  'ADMIN_HOST',
+  'ADMIN_EMAIL',
+  'ADMIN_PASSWORD',
+  'SILO_APP_URL',
+  'TODOS_URL',
+  'ADMIN_UPLOAD_MAX_BYTES',
+  'ADMIN_SIGNIN_ATTEMPTS',
+  'ADMIN_SIGNIN_CLIENT_ATTEMPTS',
+  'ADMIN_SIGNIN_BLOCK_SEC',
+  'ADMIN_SESSION_HOURS',
+  'ADMIN_SECURE_COOKIES',
+] as const satisfies readonly SettingName[];
+
 const envSchema = z.object({
-  ADMIN_PORT: z.coerce.number().int().min(0).max(65_535).default(3001),
-  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-  ADMIN_EMAIL: z.string().regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address').default('admin@localhost'),
-  ADMIN_PASSWORD: z.string().optional(),
+  ADMIN_PORT: settingSchema('ADMIN_PORT'),
+  ADMIN_HOST: settingSchema('ADMIN_HOST'),
+  ADMIN_EMAIL: settingSchema('ADMIN_EMAIL'),
+  ADMIN_PASSWORD: settingSchema('ADMIN_PASSWORD'),
   /** The app's link of an instance, `https://app.example.com/t/{name}`; overrides silo.config's appUrl. */
-  SILO_APP_URL: z.string().optional(),
+  SILO_APP_URL: settingSchema('SILO_APP_URL'),
   /** Deprecated alias of SILO_APP_URL: the TODO app's base URL, to which `/t/{name}` is added. */
-  TODOS_URL: z.string().optional(),
-  /** Largest .sqlite upload the console accepts. It streams to a temp file, so this costs disk, not memory; SILO_IMPORT_MAX_BYTES caps it too. */
-  ADMIN_UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_024).default(4 * 1024 * 1024 * 1024),
-  /** Sign-in attempts per address and email before a block. */
-  ADMIN_SIGNIN_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-  /** Sign-in attempts per address, whatever the emails, before a block (ADMIN_SIGNIN_BLOCK_SEC). */
-  ADMIN_SIGNIN_CLIENT_ATTEMPTS: z.coerce.number().int().min(1).default(20),
-  ADMIN_SIGNIN_BLOCK_SEC: z.coerce.number().int().min(1).default(15 * 60),
-  ADMIN_SESSION_HOURS: z.coerce.number().min(0.01).default(12),
-  /** Set when the console is served over HTTPS (behind a proxy), so cookies are Secure. */
-  ADMIN_SECURE_COOKIES: z.enum(['0', '1', 'true', 'false']).default('0'),
+  TODOS_URL: settingSchema('TODOS_URL'),
+  /** It streams to a temp file, so this costs disk, not memory; SILO_IMPORT_MAX_BYTES caps it too. */
+  ADMIN_UPLOAD_MAX_BYTES: settingSchema('ADMIN_UPLOAD_MAX_BYTES'),
+  ADMIN_SIGNIN_ATTEMPTS: settingSchema('ADMIN_SIGNIN_ATTEMPTS'),
+  ADMIN_SIGNIN_CLIENT_ATTEMPTS: settingSchema('ADMIN_SIGNIN_CLIENT_ATTEMPTS'),
+  ADMIN_SIGNIN_BLOCK_SEC: settingSchema('ADMIN_SIGNIN_BLOCK_SEC'),
+  ADMIN_SESSION_HOURS: settingSchema('ADMIN_SESSION_HOURS'),
+  ADMIN_SECURE_COOKIES: settingSchema('ADMIN_SECURE_COOKIES'),
   /** Host names the console answers for (comma list of host[:port]); unset: its listen address. */
   ADMIN_ALLOWED_HOSTS: allowedHostsSchema,
   /** Reverse proxies in front of the console (as SILO_TRUST_PROXY, which it defaults to). */
@@ -63,6 +77,8 @@ let cached: AdminConfig | undefined;
 export function adminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   if (cached && env === process.env) return cached;
   const input = Object.fromEntries(Object.entries(env).filter(([key, value]) => (key.startsWith('ADMIN_') || key === 'SILO_APP_URL' || key === 'TODOS_URL' || key === 'SILO_TRUST_PROXY') && value !== ''));
+  // One line naming the variable and its rule (the settings table's), before anything else.
+  assertSettings(env, SETTING_NAMES);
   const parsed = envSchema.safeParse(input);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

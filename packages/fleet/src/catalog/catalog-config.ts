@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { SiloError } from '../errors';
 import type { CatalogLocation } from './catalog-db-types';
+import { readSetting } from '../settings/check';
 
 /**
  * Where the catalog lives. By default a SQLite file in the data folder; with SILO_CATALOG_URL
@@ -35,14 +36,11 @@ export function catalogSettingsFromEnv(env: NodeJS.ProcessEnv): CatalogSettingsI
     }
     return undefined;
   }
-  const interval = value('SILO_CATALOG_SYNC_INTERVAL_SEC');
-  if (interval !== undefined && !Number.isFinite(Number(interval))) {
-    throw new SiloError('CONFIG_INVALID', `SILO_CATALOG_SYNC_INTERVAL_SEC must be a number of seconds; got "${interval}".`);
-  }
+  const interval = readSetting(env, 'SILO_CATALOG_SYNC_INTERVAL_SEC');
   return {
     url,
     authToken: value('SILO_CATALOG_AUTH_TOKEN') ?? '',
-    ...(interval === undefined ? {} : { syncIntervalSec: Number(interval) }),
+    ...(interval === undefined ? {} : { syncIntervalSec: interval }),
   };
 }
 
