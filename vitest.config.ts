@@ -58,6 +58,7 @@ const BROWSER = [
   'apps/admin/test/e2e.test.ts',
   'apps/admin/test/hardening.test.ts',
   'apps/admin/test/residency.test.ts',
+  'apps/todos/test/accounts.test.ts',
   'apps/todos/test/hardening.test.ts',
   'apps/todos/test/limits.test.ts',
   'apps/todos/test/members-settings.test.ts',

@@ -1,11 +1,13 @@
 import { Form } from 'react-router';
 import { Field } from './components/field';
+import { useFocusOnError } from './focus-on-error';
 
 /**
  * "Sign in to an existing list": a GET form to /sign-in (routes/find-list.tsx), on the landing
  * page and on that page itself, so it needs no JavaScript.
  */
 export function FindListForm({ defaultName, error }: { defaultName?: string | undefined; error?: string | undefined }) {
+  useFocusOnError('field-list', error);
   return (
     <Form method="get" action="/sign-in">
       {/* An error puts the focus back into the field, which announces the message it describes. */}

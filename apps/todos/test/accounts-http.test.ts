@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName, type Reply } from './http';
 import { startServer, type TestServer } from './server';
+import { csrfOf, roles as rolesOf, sql as sqlOf, team as makeTeam, userId as userIdOf } from './team';
 
 let server: TestServer;
 let base: string;
@@ -17,11 +18,11 @@ afterAll(() => server?.stop());
 
 const NEW_PASSWORD = 'a brand new passphrase';
 
-async function csrf(name: string, cookie: string): Promise<string> {
-  const page = await get(base, `/t/${name}/account`, cookie);
-  expect(page.status).toBe(200);
-  return csrfFrom(page.body);
-}
+const csrf = (name: string, cookie: string) => csrfOf(base, name, cookie);
+const sql = (name: string, statement: string, args: (string | number)[] = []) => sqlOf(server, name, statement, args);
+const userId = (name: string, email: string) => userIdOf(server, name, email);
+const roles = (name: string) => rolesOf(server, name);
+const team = (prefix: string) => makeTeam(base, prefix);
 
 async function signIn(name: string, email: string, password = PASSWORD): Promise<Reply> {
   return post(base, `/t/${name}/sign-in`, { email, password });
@@ -33,45 +34,8 @@ async function signedIn(name: string, email: string, password = PASSWORD): Promi
   return reply.cookie;
 }
 
-/** An invite from the owner, accepted by `email`: the member's session cookie. */
-async function join(name: string, ownerCookie: string, email: string): Promise<string> {
-  const invite = await post(base, `/t/${name}/members`, { intent: 'invite', csrf: await csrf(name, ownerCookie) }, { cookie: ownerCookie });
-  const url = /value="(http[^"]+\/invite\/[^"]+)"/.exec(invite.body)?.[1];
-  if (!url) throw new Error(`No invite link: ${invite.status}`);
-  const joined = await post(base, new URL(url).pathname, { email, password: PASSWORD });
-  if (joined.status !== 302 || !joined.cookie) throw new Error(`Joining failed: ${joined.status}`);
-  return joined.cookie;
-}
-
-async function sql(name: string, statement: string, args: (string | number)[] = []): Promise<Record<string, unknown>[]> {
-  const fleet = await server.fleet();
-  return fleet.withInstance(name, async (db) => (await db.execute(statement, args)).rows as Record<string, unknown>[]);
-}
-
-async function userId(name: string, email: string): Promise<number> {
-  const [row] = await sql(name, 'SELECT id FROM users WHERE email = ?', [email]);
-  if (!row) throw new Error(`No user ${email}`);
-  return Number(row['id']);
-}
-
-async function roles(name: string): Promise<Record<string, string>> {
-  const rows = await sql(name, 'SELECT email, role FROM users ORDER BY id');
-  return Object.fromEntries(rows.map((row) => [String(row['email']), String(row['role'])]));
-}
-
 function isSignInRedirect(reply: Reply, name: string): boolean {
   return reply.status === 302 && (reply.location ?? '').startsWith(`/t/${name}/sign-in`);
-}
-
-/** A team: the owner and two members, each signed in once. */
-async function team(prefix: string) {
-  const name = uniqueName(prefix);
-  const owner = await createList(base, name);
-  const ada = `ada@${name}.test`;
-  const bob = `bob@${name}.test`;
-  const adaCookie = await join(name, owner, ada);
-  const bobCookie = await join(name, owner, bob);
-  return { name, owner, ownerEmail: `owner@${name}.test`, ada, bob, adaCookie, bobCookie };
 }
 
 describe('changing your password', () => {

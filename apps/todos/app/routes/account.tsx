@@ -3,6 +3,7 @@ import { Form, Link, data, redirect, useNavigation } from 'react-router';
 import { clearSessionCookies, clientIp, cookieIsSecure, rateLimiters, requireCsrf, requireViewer } from '../auth.server';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
+import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { forgetList } from '../remembered-lists.server';
 import { changePassword, leaveList, passwordHashOf } from '../tenant-accounts.server';
@@ -78,6 +79,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
   const busy = useNavigation().state === 'submitting';
   const errors: PasswordErrors = result?.intent === 'password' && 'errors' in result ? result.errors : {};
   const done = result?.intent === 'password' && 'done' in result ? result.done : undefined;
+  useFocusOnError(errors.current ? 'field-current' : errors.password ? 'field-password' : undefined, result);
   return (
     <main className="page narrow settings">
       <h1>Your account</h1>

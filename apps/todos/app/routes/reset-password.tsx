@@ -2,6 +2,7 @@ import { hashPassword, passwordProblem, readForm } from '@silo/web';
 import { Form, data, redirect, useNavigation } from 'react-router';
 import { clientIp, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
+import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { findReset, redeemReset } from '../tenant-accounts.server';
 import type { Route } from './+types/reset-password';
@@ -50,6 +51,7 @@ export async function action({ context, params, request }: Route.ActionArgs) {
 export default function ResetPassword({ loaderData, actionData }: Route.ComponentProps) {
   const errors: Errors = actionData?.errors ?? {};
   const busy = useNavigation().state === 'submitting';
+  useFocusOnError('field-password', errors.password);
   return (
     <main className="page narrow">
       <section className="card" aria-labelledby="reset-title">
