@@ -2,6 +2,10 @@
  * The account lifecycle's security edges over HTTP (issue #18): CSRF, sessions that must end at
  * once, one-time links, roles re-checked inside the transaction, double submits.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName, type Reply } from './http';
 import { startServer, type TestServer } from './server';
@@ -218,6 +222,27 @@ describe('password-reset links', () => {
     const { path } = await issue(t.name, t.owner, t.bob);
     await post(base, `/t/${t.name}/members`, { intent: 'remove', userId: String(await userId(t.name, t.bob)), csrf: await csrf(t.name, t.owner) }, { cookie: t.owner });
     expect((await get(base, path)).status).toBe(404);
+  });
+});
+
+describe('the owner’s download', () => {
+  it('holds no password-reset link', async () => {
+    const t = await team('reset-export');
+    const reply = await post(base, `/t/${t.name}/members`, { intent: 'reset', userId: String(await userId(t.name, t.ada)), csrf: await csrf(t.name, t.owner) }, { cookie: t.owner });
+    expect(reply.status).toBe(200);
+    expect(await sql(t.name, 'SELECT count(*) AS n FROM password_resets')).toEqual([{ n: 1 }]);
+    const response = await fetch(new URL(`/t/${t.name}/export.sqlite`, base), { headers: { cookie: t.owner } });
+    expect(response.status).toBe(200);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'silo-accounts-')), 'export.sqlite');
+    writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM password_resets').get()).toEqual({ n: 0 });
+      expect(db.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: 3 });
+    } finally {
+      db.close();
+      rmSync(path.dirname(file), { recursive: true, force: true });
+    }
   });
 });
 

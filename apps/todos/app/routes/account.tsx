@@ -1,3 +1,4 @@
+import type { TenantConnection } from '@silo/fleet';
 import { hashPassword, passwordProblem, readForm, verifyPassword } from '@silo/web';
 import { Form, Link, data, redirect, useNavigation } from 'react-router';
 import { clearSessionCookies, clientIp, cookieIsSecure, rateLimiters, requireCsrf, requireViewer } from '../auth.server';
@@ -46,7 +47,7 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 async function changeOwnPassword(
   name: string,
-  db: Parameters<typeof changePassword>[0],
+  db: TenantConnection,
   viewer: { userId: number; email: string; sessionId: string },
   form: FormData,
   request: Request,

@@ -1,3 +1,4 @@
+import type { TenantConnection } from '@silo/fleet';
 import { readForm } from '@silo/web';
 import { Form, Link, data, redirect } from 'react-router';
 import { currentInstance, requireCsrf, requireOwner } from '../auth.server';
@@ -71,7 +72,7 @@ export async function action({ context, request }: Route.ActionArgs) {
   }
 }
 
-async function emailOf(db: Parameters<typeof removeMember>[0], userId: number): Promise<string | undefined> {
+async function emailOf(db: TenantConnection, userId: number): Promise<string | undefined> {
   const { rows } = await db.execute('SELECT email FROM users WHERE id = ?', [userId]);
   return rows[0] ? String(rows[0]['email']) : undefined;
 }
