@@ -9,7 +9,8 @@ export default {
     id: 'todos',
     // Sessions in an uploaded file were signed in elsewhere: none is valid here, and without a
     // bound on their number each sign-in's clean-up would scan them all. Members sign in again.
-    uploadCleanup: ['DELETE FROM sessions'],
+    // Password-reset links were issued for the list the file came from: none works here.
+    uploadCleanup: ['DELETE FROM sessions', 'DELETE FROM password_resets'],
   },
   metrics: [
     { name: 'todos', label: 'TODOs', sql: 'SELECT count(*) FROM todos' },

@@ -59,6 +59,7 @@ const BROWSER = [
   'apps/admin/test/hardening.test.ts',
   'apps/admin/test/libsql-connect.test.ts',
   'apps/admin/test/residency.test.ts',
+  'apps/todos/test/accounts.test.ts',
   'apps/todos/test/hardening.test.ts',
   'apps/todos/test/limits.test.ts',
   'apps/todos/test/members-settings.test.ts',

@@ -17,12 +17,15 @@ import { appConfig } from './config.server';
 import { tenantContext, viewerContext, type Tenant, type Viewer } from './context.server';
 import { serverSecret } from './fleet.server';
 import { CSRF_FIELD } from './forms';
+import { rememberList } from './remembered-lists.server';
 
 if (WEB_CSRF_FIELD !== CSRF_FIELD) throw new Error('app/forms.ts CSRF_FIELD must match @silo/web.');
 
 export const SESSION_COOKIE = 'silo_session';
 export const SESSION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** A password-reset link an owner issues for a member is valid this long, once. */
+export const RESET_TTL_MS = 24 * 60 * 60 * 1000;
 /**
  * Sessions one account keeps (browsers, devices): signing in again past it ends the oldest, so
  * the sessions table stays bounded by the member limit however often anyone signs in.
@@ -36,7 +39,7 @@ export const MAX_SESSIONS_PER_USER = 10;
  * exactly that path. No other instance's URL matches either cookie.
  */
 function sessionCookie(name: string, request: Request, path = `/t/${name}`) {
-  return createCookie(SESSION_COOKIE, sessionCookieOptions({ secure: isSecure(request), path, maxAgeSec: SESSION_TTL_MS / 1000 }));
+  return createCookie(SESSION_COOKIE, sessionCookieOptions({ secure: cookieIsSecure(request), path, maxAgeSec: SESSION_TTL_MS / 1000 }));
 }
 
 async function setCookieHeaders(request: Request, name: string, value: string, clear: boolean): Promise<Headers> {
@@ -48,7 +51,7 @@ async function setCookieHeaders(request: Request, name: string, value: string, c
   return headers;
 }
 
-function isSecure(request: Request): boolean {
+export function cookieIsSecure(request: Request): boolean {
   const setting = appConfig().cookieSecure;
   return setting === 'auto' ? new URL(request.url).protocol === 'https:' : setting;
 }
@@ -82,7 +85,10 @@ export async function loadViewer(request: Request, name: string, db: TenantConne
   };
 }
 
-/** Starts a session for the user and returns the Set-Cookie headers carrying the raw token. */
+/**
+ * Starts a session for the user and returns the Set-Cookie headers carrying the raw token, and
+ * the browser's "Your lists" cookie with this list first (every way in passes here).
+ */
 export async function createSession(request: Request, name: string, db: TenantConnection, userId: number): Promise<Headers> {
   const token = randomToken();
   const now = Date.now();
@@ -97,7 +103,14 @@ export async function createSession(request: Request, name: string, db: TenantCo
     'DELETE FROM sessions WHERE user_id = ? AND id NOT IN (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?)',
     [userId, userId, MAX_SESSIONS_PER_USER],
   );
-  return setCookieHeaders(request, name, token, false);
+  const headers = await setCookieHeaders(request, name, token, false);
+  headers.append('Set-Cookie', await rememberList(request, name, cookieIsSecure(request)));
+  return headers;
+}
+
+/** Clears this list's session cookies (the session rows are gone already). */
+export function clearSessionCookies(request: Request, name: string): Promise<Headers> {
+  return setCookieHeaders(request, name, '', true);
 }
 
 export async function destroySession(request: Request, name: string, db: TenantConnection, viewer: Viewer | null): Promise<Headers> {

@@ -49,7 +49,7 @@ describe('silo migrate', () => {
 
     const migrate = await run('migrate', '--concurrency', '2');
     expect(migrate.code).toBe(1);
-    expect(migrate.stdout).toContain('Migrated 2 instances to version 1');
+    expect(migrate.stdout).toContain('Migrated 2 instances to version 2');
     expect(migrate.stdout).toMatch(/old-broken.*todos already exists/);
     expect(migrate.stderr).toContain('run `silo migrate` again');
 

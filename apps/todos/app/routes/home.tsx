@@ -5,6 +5,9 @@ import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
 import { fleetContext } from '../context.server';
+import { FindListForm } from '../find-list-form';
+import { listExists } from '../lists.server';
+import { rememberedLists } from '../remembered-lists.server';
 import { STORAGE_FULL_SIGN_UP, STORAGE_FULL_STATUS } from '../storage.server';
 import type { Route } from './+types/home';
 
@@ -20,9 +23,17 @@ export function meta() {
   ];
 }
 
-export function loader({ request, context }: Route.LoaderArgs) {
+const LIST_NAME = /^[a-z0-9-]{1,63}$/;
+
+export async function loader({ request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
-  const deleted = new URL(request.url).searchParams.get('deleted');
+  const query = new URL(request.url).searchParams;
+  const deleted = query.get('deleted');
+  const left = query.get('left');
+  // Lists deleted since are left out: the cookie is only what this browser remembers.
+  const yourLists = (await rememberedLists(request))
+    .filter((name) => listExists(fleet, name))
+    .map((name) => ({ name, displayName: fleet.find(name)?.displayName ?? name }));
   return {
     jurisdictions: fleet.regions.jurisdictions.map((id) => ({
       id,
@@ -30,7 +41,10 @@ export function loader({ request, context }: Route.LoaderArgs) {
       regions: fleet.regions.all.filter((region) => region.jurisdiction === id).map((region) => region.id),
     })),
     nonce: randomToken(),
-    deleted: deleted && /^[a-z0-9-]{1,63}$/.test(deleted) ? deleted : null,
+    deleted: deleted && LIST_NAME.test(deleted) ? deleted : null,
+    left: left && LIST_NAME.test(left) ? left : null,
+    forgotten: query.has('forgotten'),
+    yourLists,
   };
 }
 
@@ -69,19 +83,55 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
   const chosen = values?.jurisdiction ?? loaderData.jurisdictions[0]?.id;
   return (
     <main className="page landing">
-      <section className="intro">
-        <p className="eyebrow">Silo TODOs</p>
-        <h1>A shared TODO list with a database of its own</h1>
-        <p>
-          Create a list for your team in seconds. Every list lives in its own SQLite database, in the jurisdiction you
-          choose. Invite your team, work without JavaScript if you like, and download all of your data at any time.
-        </p>
-        {loaderData.deleted && (
-          <p className="notice" role="status">
-            The list “{loaderData.deleted}” was deleted.
+      {/* One grid column: the introduction, then the ways back into existing lists. */}
+      <div>
+        <section className="intro">
+          <p className="eyebrow">Silo TODOs</p>
+          <h1>A shared TODO list with a database of its own</h1>
+          <p>
+            Create a list for your team in seconds. Every list lives in its own SQLite database, in the jurisdiction you
+            choose. Invite your team, work without JavaScript if you like, and download all of your data at any time.
           </p>
+          {loaderData.deleted && (
+            <p className="notice" role="status">
+              The list “{loaderData.deleted}” was deleted.
+            </p>
+          )}
+          {loaderData.left && (
+            <p className="notice" role="status">
+              You left the list “{loaderData.left}”.
+            </p>
+          )}
+          {loaderData.forgotten && (
+            <p className="notice" role="status">
+              This browser no longer remembers your lists.
+            </p>
+          )}
+        </section>
+        {loaderData.yourLists.length > 0 && (
+          <section className="card" aria-labelledby="your-lists-title">
+            <h2 id="your-lists-title">Your lists</h2>
+            <p className="muted">The lists this browser signed in to. Each list has its own accounts.</p>
+            <ul className="members your-lists">
+              {loaderData.yourLists.map((list) => (
+                <li key={list.name}>
+                  <a href={`/t/${list.name}`}>{list.displayName}</a> <span className="muted">(/t/{list.name})</span>
+                </li>
+              ))}
+            </ul>
+            <Form method="post" action="/sign-in">
+              <input type="hidden" name="intent" value="forget-lists" />
+              <button type="submit" className="link-button">
+                Forget these lists on this browser
+              </button>
+            </Form>
+          </section>
         )}
-      </section>
+        <section className="card" aria-labelledby="find-title">
+          <h2 id="find-title">Sign in to an existing list</h2>
+          <FindListForm />
+        </section>
+      </div>
       <section className="card" aria-labelledby="create-title">
         <h2 id="create-title">Create your TODO list</h2>
         <Form method="post" noValidate>

@@ -1,10 +1,11 @@
-import { isSiloError, type TenantConnection } from '@silo/fleet';
-import { hashToken, randomToken, readForm } from '@silo/web';
-import { Form, data, redirect } from 'react-router';
-import { INVITE_TTL_MS, currentInstance, destroySession, requireCsrf, requireViewer } from '../auth.server';
+import { isSiloError } from '@silo/fleet';
+import { readForm } from '@silo/web';
+import { Form, Link, data, redirect } from 'react-router';
+import { currentInstance, destroySession, requireCsrf, requireViewer } from '../auth.server';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { OPEN_INVITES_SQL, countUpTo, createInvite } from '../tenant-accounts.server';
 import type { Route } from './+types/settings';
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -38,15 +39,8 @@ export async function loader({ context, request }: Route.LoaderArgs) {
     openInvites,
     maxMembers,
     maxOpenInvites,
+    handedOver: new URL(request.url).searchParams.has('handed-over') && !isOwner,
   };
-}
-
-const OPEN_INVITES_SQL = 'SELECT 1 FROM invites WHERE accepted_at IS NULL AND expires_at > ?';
-
-/** count(*) that stops at `cap` rows: its cost is bounded whatever the table holds. */
-async function countUpTo(db: TenantConnection, select: string, args: (string | number)[], cap: number): Promise<number> {
-  const { rows } = await db.execute(`SELECT count(*) AS n FROM (${select} LIMIT ?)`, [...args, cap]);
-  return Number(rows[0]?.['n'] ?? 0);
 }
 
 type ActionResult =
@@ -73,23 +67,17 @@ export async function action({ context, request }: Route.ActionArgs) {
     }
     case 'invite': {
       const { maxMembers, maxOpenInvites } = appConfig();
-      const now = Date.now();
-      if ((await countUpTo(tenant.db, 'SELECT 1 FROM users', [], maxMembers)) >= maxMembers) {
+      const outcome = await createInvite(tenant.db, viewer.userId, { maxMembers, maxOpenInvites });
+      if ('error' in outcome && outcome.error === 'members-full') {
         return data<ActionResult>({ intent: 'invite', error: `This list has ${maxMembers.toLocaleString('en')} members, its limit: no one else can join.` }, { status: 409 });
       }
-      if ((await countUpTo(tenant.db, OPEN_INVITES_SQL, [now], maxOpenInvites)) >= maxOpenInvites) {
+      if ('error' in outcome) {
         return data<ActionResult>(
           { intent: 'invite', error: `This list has ${maxOpenInvites.toLocaleString('en')} open invite links, its limit. Wait until some are used or expire.` },
           { status: 409 },
         );
       }
-      const token = randomToken();
-      await tenant.db.execute('INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES (?, ?, ?, ?)', [
-        hashToken(token),
-        viewer.userId,
-        now,
-        now + INVITE_TTL_MS,
-      ]);
+      const token = outcome.token;
       const url = new URL(`/t/${tenant.name}/invite/${token}`, request.url).href;
       return { intent: 'invite', url } satisfies ActionResult;
     }
@@ -107,11 +95,23 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function Settings({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, displayName, jurisdiction, region, isOwner, members, moreMembers, openInvites, maxMembers } = loaderData;
+  const { name, displayName, jurisdiction, region, isOwner, members, moreMembers, openInvites, maxMembers, handedOver } = loaderData;
   const result: ActionResult | undefined = actionData;
   return (
     <main className="page narrow settings">
       <h1>Settings</h1>
+      {handedOver && (
+        <p className="notice" role="status">
+          You handed the owner role over: you are now a member of this list.
+        </p>
+      )}
+
+      <section className="card" aria-labelledby="account-title">
+        <h2 id="account-title">Your account</h2>
+        <p>
+          <Link to={`/t/${name}/account`}>Change your password or leave this list</Link>
+        </p>
+      </section>
 
       <section className="card" aria-labelledby="about-title">
         <h2 id="about-title">About this list</h2>
@@ -185,6 +185,9 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
             ))}
           </ul>
           {moreMembers && <p className="muted">…and more: this list has more accounts than its limit of {maxMembers.toLocaleString('en')}.</p>}
+          <p>
+            <Link to={`/t/${name}/members`}>Manage members: remove, password-reset links, invites, owner role</Link>
+          </p>
           <Form method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="invite" />

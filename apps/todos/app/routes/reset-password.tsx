@@ -1,0 +1,88 @@
+import { hashPassword, passwordProblem, readForm } from '@silo/web';
+import { Form, data, redirect, useNavigation } from 'react-router';
+import { clientIp, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
+import { Field } from '../components/field';
+import { useFocusOnError } from '../focus-on-error';
+import { MAX_FORM_BYTES } from '../config.server';
+import { findReset, redeemReset } from '../tenant-accounts.server';
+import type { Route } from './+types/reset-password';
+
+export function meta({ loaderData }: Route.MetaArgs) {
+  return [{ title: `Choose a new password · ${loaderData?.displayName ?? 'todos'}` }];
+}
+
+function invalidLink() {
+  return data({ message: 'This password-reset link is not valid: it may have expired or been used already. Ask the owner of the list for a new one.' }, { status: 404 });
+}
+
+export async function loader({ context, params, request }: Route.LoaderArgs) {
+  const tenant = getTenant(context);
+  const reset = await findReset(tenant.db, params.token);
+  if (!reset) {
+    // Probing for tokens counts against the invite budget: the same kind of link.
+    await rateLimiters().invite.consume(clientIp(request));
+    throw invalidLink();
+  }
+  return { displayName: currentInstance(tenant).displayName, email: reset.email };
+}
+
+type Errors = Partial<Record<'password' | 'form', string>>;
+
+export async function action({ context, params, request }: Route.ActionArgs) {
+  const tenant = getTenant(context);
+  const form = await readForm(request, MAX_FORM_BYTES);
+  const limit = await rateLimiters().invite.consume(clientIp(request));
+  if (!limit.allowed) {
+    const minutes = Math.max(1, Math.ceil(limit.retryAfterSec / 60));
+    return data({ errors: { form: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` } satisfies Errors }, { status: 429 });
+  }
+  // The link first: without an open one no password is hashed.
+  if (!(await findReset(tenant.db, params.token))) throw invalidLink();
+  const password = String(form.get('password') ?? '');
+  const problem = passwordProblem(password);
+  if (problem) return data({ errors: { password: problem } satisfies Errors }, { status: 400 });
+  const userId = await redeemReset(tenant.db, params.token, await hashPassword(password));
+  // A second submit of the form (or a race with another tab) finds the link used.
+  if (userId === null) throw invalidLink();
+  const cookie = await createSession(request, tenant.name, tenant.db, userId);
+  throw redirect(`/t/${tenant.name}`, { headers: cookie });
+}
+
+export default function ResetPassword({ loaderData, actionData }: Route.ComponentProps) {
+  const errors: Errors = actionData?.errors ?? {};
+  const busy = useNavigation().state === 'submitting';
+  useFocusOnError('field-password', errors.password);
+  return (
+    <main className="page narrow">
+      <section className="card" aria-labelledby="reset-title">
+        <h1 id="reset-title">Choose a new password</h1>
+        <p>
+          For <strong>{loaderData.email}</strong> in {loaderData.displayName}. Every browser signed in to this account is signed out;
+          this one is signed in with the new password.
+        </p>
+        <Form method="post">
+          {errors.form && (
+            <p className="form-error" role="alert">
+              {errors.form}
+            </p>
+          )}
+          {/* For password managers: the account the new password belongs to. */}
+          <input type="hidden" name="username" autoComplete="username" value={loaderData.email} />
+          <Field
+            label="New password"
+            name="password"
+            type="password"
+            autoComplete="new-password"
+            hint="At least 10 characters."
+            error={errors.password}
+            required
+            autoFocus
+          />
+          <button type="submit" className="primary" disabled={busy}>
+            Set the new password
+          </button>
+        </Form>
+      </section>
+    </main>
+  );
+}

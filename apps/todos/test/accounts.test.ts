@@ -1,0 +1,258 @@
+/**
+ * The account lifecycle in Chromium (issue #18), each form with and without JavaScript:
+ * password change, removing members and revoking invites, leaving, reset links, handing over
+ * the owner role, "Sign in to an existing list" and "Your lists". axe-core checks the new pages.
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
+import { PASSWORD, createList, get, post, uniqueName } from './http';
+import { startServer, type TestServer } from './server';
+import { roles, team } from './team';
+
+let server: TestServer;
+let base: string;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer({ SILO_INVITE_LIMIT_PER_IP: '1000' }), launchBrowser()]);
+  base = server.url;
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const NEW_PASSWORD = 'a brand new passphrase';
+
+/** A browser context signed in with a session cookie from an HTTP helper. */
+async function signedIn(name: string, cookie: string, javaScriptEnabled: boolean): Promise<BrowserContext> {
+  const context = await browser.newContext({ javaScriptEnabled });
+  const value = cookie.slice('silo_session='.length);
+  await context.addCookies(
+    [`/t/${name}`, `/t/${name}.data`].map((path) => ({ name: 'silo_session', value, domain: '127.0.0.1', path, httpOnly: true, sameSite: 'Lax' as const })),
+  );
+  return context;
+}
+
+/** Opens a page; with JavaScript, waits until React has hydrated it (so forms submit through the router). */
+async function open(context: BrowserContext, path: string, js: boolean): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${base}${path}`);
+  if (js) await page.waitForSelector('html[data-hydrated]');
+  return page;
+}
+
+/** axe runs as a script in the page: only where JavaScript is on (the markup is the same). */
+async function expectNoSeriousViolations(page: Page, js: boolean): Promise<void> {
+  if (!js) return;
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const serious = violations.filter((violation) => violation.impact === 'serious' || violation.impact === 'critical');
+  expect(serious.map((violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** The focused element's id, read by a selector (page.evaluate needs JavaScript). */
+async function focusedId(page: Page): Promise<string | null> {
+  return page.locator(':focus').getAttribute('id');
+}
+
+async function isOnSignIn(page: Page, name: string): Promise<boolean> {
+  await page.reload();
+  return new URL(page.url()).pathname === `/t/${name}/sign-in`;
+}
+
+describe.each([
+  ['with JavaScript', true],
+  ['without JavaScript', false],
+])('account pages %s', (_label, js) => {
+  it('changes the password from Settings: the other browser is signed out, this one stays', async () => {
+    const name = uniqueName(js ? 'pw-js' : 'pw-nojs');
+    const cookie = await createList(base, name);
+    const other = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+    const here = await signedIn(name, cookie, js);
+    const elsewhere = await signedIn(name, other.cookie ?? '', js);
+    const otherPage = await open(elsewhere, `/t/${name}`, js);
+
+    const page = await open(here, `/t/${name}/settings`, js);
+    await page.getByRole('link', { name: 'Change your password or leave this list' }).click();
+    await page.waitForURL(`${base}/t/${name}/account`);
+    if (js) await page.waitForSelector('html[data-hydrated]');
+    await page.getByLabel('Current password').fill('not my password');
+    await page.getByLabel('New password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.locator('#field-current-error').waitFor();
+    expect(await page.locator('#field-current-error').innerText()).toBe('That is not your current password.');
+    expect(await page.getByLabel('Current password').getAttribute('aria-invalid')).toBe('true');
+    expect(await focusedId(page)).toBe('field-current');
+
+    await page.getByLabel('Current password').fill(PASSWORD);
+    await page.getByLabel('New password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Your password was changed' }).waitFor();
+    expect(await page.getByLabel('New password').inputValue()).toBe('');
+    await expectNoSeriousViolations(page, js);
+
+    expect(await isOnSignIn(otherPage, name)).toBe(true);
+    expect(await isOnSignIn(page, name)).toBe(false);
+    await here.close();
+    await elsewhere.close();
+  });
+
+  it('the owner removes a member, who is signed out at once, and revokes an open invite', async () => {
+    const t = await team(base, js ? 'rm-js' : 'rm-nojs');
+    const owner = await signedIn(t.name, t.owner, js);
+    const member = await signedIn(t.name, t.adaCookie, js);
+    const memberPage = await open(member, `/t/${t.name}`, js);
+
+    const page = await open(owner, `/t/${t.name}/settings`, js);
+    await page.getByRole('link', { name: /^Manage members/ }).click();
+    await page.waitForURL(`${base}/t/${t.name}/members`);
+    if (js) await page.waitForSelector('html[data-hydrated]');
+    await expectNoSeriousViolations(page, js);
+    await page.getByRole('button', { name: `Remove ${t.ada}` }).click();
+    await page.getByRole('status').filter({ hasText: `${t.ada} was removed` }).waitFor();
+    expect(await page.locator('.member-list').innerText()).not.toContain(t.ada);
+    expect(await isOnSignIn(memberPage, t.name)).toBe(true);
+
+    await page.getByRole('button', { name: 'Create an invite link' }).click();
+    const link = page.getByLabel(/Send this link to the person you invite/);
+    await link.waitFor();
+    const inviteUrl = await link.inputValue();
+    expect((await get(base, new URL(inviteUrl).pathname)).status).toBe(200);
+    await page.getByRole('button', { name: 'Revoke link 1' }).click();
+    await page.getByRole('status').filter({ hasText: 'The invite link was revoked.' }).waitFor();
+    await page.getByText('No invite link is open.').waitFor();
+    expect((await get(base, new URL(inviteUrl).pathname)).status).toBe(404);
+    await owner.close();
+    await member.close();
+  });
+
+  it('a member leaves the list and lands on the home page, told so', async () => {
+    const t = await team(base, js ? 'leave-js' : 'leave-nojs');
+    const member = await signedIn(t.name, t.bobCookie, js);
+    const page = await open(member, `/t/${t.name}/account`, js);
+    await expectNoSeriousViolations(page, js);
+    await page.getByRole('button', { name: 'Leave this list' }).click();
+    await page.waitForURL(`${base}/?left=${t.name}`);
+    expect(await page.getByRole('status').innerText()).toContain(`You left the list “${t.name}”`);
+    expect(await roles(server, t.name)).toEqual({ [t.ownerEmail]: 'owner', [t.ada]: 'member' });
+    const back = await member.newPage();
+    await back.goto(`${base}/t/${t.name}`);
+    expect(new URL(back.url()).pathname).toBe(`/t/${t.name}/sign-in`);
+
+    // The owner's page says how to leave instead of offering it.
+    const owner = await signedIn(t.name, t.owner, js);
+    const ownerPage = await open(owner, `/t/${t.name}/account`, js);
+    expect(await ownerPage.getByRole('button', { name: 'Leave this list' }).count()).toBe(0);
+    expect(await ownerPage.getByRole('link', { name: 'hand the owner role to another member' }).count()).toBe(1);
+    await member.close();
+    await owner.close();
+  });
+
+  it('a password-reset link lets a locked-out member choose a new password, once; their old sessions end', async () => {
+    const t = await team(base, js ? 'reset-js' : 'reset-nojs');
+    const owner = await signedIn(t.name, t.owner, js);
+    const stale = await signedIn(t.name, t.adaCookie, js);
+    const stalePage = await open(stale, `/t/${t.name}`, js);
+    const page = await open(owner, `/t/${t.name}/members`, js);
+    await page.getByRole('button', { name: `Create a password-reset link for ${t.ada}` }).click();
+    const link = page.getByLabel(`Send this link to ${t.ada} (valid for 24 hours, once; it signs them out everywhere):`);
+    await link.waitFor();
+    const resetUrl = await link.inputValue();
+    expect(await page.locator('.member-list').innerText()).toContain('reset link open');
+
+    const locked = await browser.newContext({ javaScriptEnabled: js });
+    const resetPage = await locked.newPage();
+    await resetPage.goto(resetUrl);
+    if (js) await resetPage.waitForSelector('html[data-hydrated]');
+    await expectNoSeriousViolations(resetPage, js);
+    expect(await resetPage.getByRole('heading', { level: 1 }).innerText()).toBe('Choose a new password');
+    expect(await resetPage.locator('main').innerText()).toContain(t.ada);
+    await resetPage.getByLabel('New password', { exact: true }).fill('short');
+    await resetPage.getByRole('button', { name: 'Set the new password' }).click();
+    await resetPage.locator('#field-password-error').waitFor();
+    await resetPage.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await resetPage.getByRole('button', { name: 'Set the new password' }).click();
+    await resetPage.waitForURL(`${base}/t/${t.name}`);
+    await resetPage.locator('.new-todo').waitFor();
+
+    expect(await isOnSignIn(stalePage, t.name)).toBe(true);
+    const again = await resetPage.goto(resetUrl);
+    expect(again?.status()).toBe(404);
+    expect((await post(base, `/t/${t.name}/sign-in`, { email: t.ada, password: NEW_PASSWORD })).status).toBe(302);
+    await owner.close();
+    await stale.close();
+    await locked.close();
+  });
+
+  it('the owner hands the owner role to a member, after ticking the confirmation', async () => {
+    const t = await team(base, js ? 'owner-js' : 'owner-nojs');
+    const owner = await signedIn(t.name, t.owner, js);
+    const page = await open(owner, `/t/${t.name}/members`, js);
+    await page.getByLabel('New owner').selectOption({ label: t.bob });
+    await page.getByLabel('I understand that I will become a member of this list').check();
+    await page.getByRole('button', { name: 'Hand over the owner role' }).click();
+    await page.waitForURL(`${base}/t/${t.name}/settings?handed-over=1`);
+    expect(await page.getByRole('status').innerText()).toContain('you are now a member of this list');
+    expect(await page.getByRole('button', { name: 'Delete this list' }).count()).toBe(0);
+    expect(await roles(server, t.name)).toEqual({ [t.ownerEmail]: 'member', [t.ada]: 'member', [t.bob]: 'owner' });
+
+    const newOwner = await signedIn(t.name, t.bobCookie, js);
+    const members = await open(newOwner, `/t/${t.name}/members`, js);
+    expect(await members.getByRole('button', { name: `Remove ${t.ownerEmail}` }).count()).toBe(1);
+    await owner.close();
+    await newOwner.close();
+  });
+
+  it('"Sign in to an existing list" on the landing page: a known name leads to its sign-in page, an unknown one is explained', async () => {
+    const name = uniqueName(js ? 'find-js' : 'find-nojs');
+    await createList(base, name);
+    const context = await browser.newContext({ javaScriptEnabled: js });
+    const page = await open(context, '/', js);
+    await page.getByLabel('Name of the list').fill(`${name}-typo`);
+    await page.getByRole('button', { name: 'Go to its sign-in page' }).click();
+    await page.locator('#field-list-error').waitFor();
+    expect(await page.locator('#field-list-error').innerText()).toContain(`There is no list named “${name}-typo”`);
+    expect(await focusedId(page)).toBe('field-list');
+    await expectNoSeriousViolations(page, js);
+
+    await page.getByLabel('Name of the list').fill(name);
+    await page.getByRole('button', { name: 'Go to its sign-in page' }).click();
+    await page.waitForURL(`${base}/t/${name}/sign-in`);
+    await page.getByRole('heading', { level: 1, name: `Sign in to ${name}` }).waitFor();
+    await context.close();
+  });
+
+  it('"Your lists" shows the lists this browser signed in to, leads back to them, and can be forgotten', async () => {
+    const first = uniqueName(js ? 'mine-js' : 'mine-nojs');
+    const second = uniqueName(js ? 'mine-js' : 'mine-nojs');
+    await createList(base, first);
+    await createList(base, second);
+    const context = await browser.newContext({ javaScriptEnabled: js });
+    const page = await context.newPage();
+    for (const name of [first, second]) {
+      await page.goto(`${base}/t/${name}/sign-in`);
+      if (js) await page.waitForSelector('html[data-hydrated]');
+      await page.getByLabel('Email').fill(`owner@${name}.test`);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.waitForURL(`${base}/t/${name}`);
+    }
+    await page.goto(base);
+    if (js) await page.waitForSelector('html[data-hydrated]');
+    const yours = page.getByRole('region', { name: 'Your lists' });
+    expect(await yours.getByRole('link').allInnerTexts()).toEqual([second, first]);
+    await expectNoSeriousViolations(page, js);
+    await yours.getByRole('link', { name: first }).click();
+    await page.waitForURL(`${base}/t/${first}`);
+    await page.locator('.new-todo').waitFor();
+
+    await page.goto(base);
+    if (js) await page.waitForSelector('html[data-hydrated]');
+    await page.getByRole('button', { name: 'Forget these lists on this browser' }).click();
+    await page.waitForURL(`${base}/?forgotten=1`);
+    await page.getByRole('status').filter({ hasText: 'This browser no longer remembers your lists.' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Your lists' }).count()).toBe(0);
+    await context.close();
+  });
+});
