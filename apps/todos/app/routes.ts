@@ -2,6 +2,7 @@ import { type RouteConfig, index, route } from '@react-router/dev/routes';
 
 export default [
   index('routes/home.tsx'),
+  route('healthz', 'routes/healthz.ts'),
   route('readyz', 'routes/readyz.ts'),
   route('t/:name', 'routes/tenant.tsx', { id: 'tenant' }, [
     index('routes/list/route.tsx', { id: 'list-all' }),

@@ -120,10 +120,12 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
  * Root middleware that puts a process-wide resource (the app's fleet) into `key` for every
  * loader, action and middleware below. When it cannot be opened, the readiness probe at
  * `readinessPath` still answers, 503 with the reason, so an orchestrator sees "not ready"
- * rather than a 500 from a crashed request; every other request fails as before.
+ * rather than a 500 from a crashed request; every other request fails as before. The liveness
+ * probe (`/healthz`) does not wait for it at all: it says the process answers, nothing more.
  */
-export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise<T>, readinessPath = '/readyz'): MiddlewareFunction<Response> {
+export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise<T>, readinessPath = '/readyz', livenessPath = '/healthz'): MiddlewareFunction<Response> {
   return async ({ context, request }, next) => {
+    if (new URL(request.url).pathname === livenessPath) return next();
     let resource: T;
     try {
       resource = await open();

@@ -36,7 +36,11 @@ export function fleetReadiness(fleet: ReadinessFleet, options: { backups?: boole
   return result;
 }
 
-/** Why a small file cannot be written and removed in `dir` (an error code), or undefined. */
+/**
+ * Why a small file cannot be written and removed in `dir` (an error code), or undefined. A
+ * folder not made yet (a region's, before its first instance) is judged by the nearest one
+ * that exists, where it would be made.
+ */
 function writeProblem(dir: string): string | undefined {
   const probe = path.join(dir, `.silo-ready-${process.pid}`);
   try {
@@ -44,6 +48,8 @@ function writeProblem(dir: string): string | undefined {
     unlinkSync(probe);
     return undefined;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'error';
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const parent = path.dirname(dir);
+    return code === 'ENOENT' && parent !== dir ? writeProblem(parent) : code;
   }
 }
