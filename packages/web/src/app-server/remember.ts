@@ -20,5 +20,5 @@ export function remember<T>(name: string, factory: () => T): T {
 
 /** Forgets `name` (after closing what it held), so the next `remember` makes a new one. */
 export function forget(name: string): void {
-  delete (globalThis as unknown as Store)[keyOf(name)];
+  Reflect.deleteProperty(globalThis, keyOf(name));
 }
