@@ -20,18 +20,17 @@ if (process.env['SILO_CONFIG']) process.env['SILO_CONFIG'] = path.resolve(proces
 const silo = path.join(root, 'packages/cli/bin/silo.mjs');
 
 /** The web apps and where they listen; each is a workspace with a `build` script and a server.ts. */
-const apps = [
-  { workspace: '@silo/todos', dir: 'apps/todos', what: 'TODO app', host: process.env['HOST'] || '127.0.0.1', port: process.env['PORT'] || '3000', portVariable: 'PORT', name: 'silo todos' },
-  {
-    workspace: '@silo/admin',
-    dir: 'apps/admin',
-    what: 'admin console',
-    host: process.env['ADMIN_HOST'] || '127.0.0.1',
-    port: process.env['ADMIN_PORT'] || '3001',
-    portVariable: 'ADMIN_PORT',
-    name: 'silo admin',
-  },
-];
+const todos = { workspace: '@silo/todos', dir: 'apps/todos', what: 'TODO app', host: process.env['HOST'] || '127.0.0.1', port: process.env['PORT'] || '3000', portVariable: 'PORT', name: 'silo todos' };
+const admin = {
+  workspace: '@silo/admin',
+  dir: 'apps/admin',
+  what: 'admin console',
+  host: process.env['ADMIN_HOST'] || '127.0.0.1',
+  port: process.env['ADMIN_PORT'] || '3001',
+  portVariable: 'ADMIN_PORT',
+  name: 'silo admin',
+};
+const apps = [todos, admin];
 
 /**
  * Before building anything: a port another process holds is one line naming it and its
@@ -123,9 +122,9 @@ function startApp(app, env) {
   });
 }
 
-const [todos, admin] = apps;
 const todosUrl = await startApp(todos, { ...process.env, HOST: todos.host, PORT: todos.port });
 // The admin's links go to the TODO app where it really listens (PORT=0 included), unless set.
+/** @type {NodeJS.ProcessEnv} */
 const adminEnv = { ...process.env, ADMIN_HOST: admin.host, ADMIN_PORT: admin.port };
 if (!process.env['SILO_APP_URL'] && !process.env['TODOS_URL']) adminEnv['SILO_APP_URL'] = `${todosUrl}/t/{name}`;
 const adminUrl = await startApp(admin, adminEnv);

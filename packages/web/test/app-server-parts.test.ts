@@ -38,11 +38,11 @@ describe('request ids', () => {
 describe('route patterns', () => {
   const match = routeMatcher({
     routes: {
-      root: { id: 'root', path: '', parentId: undefined, module: {} },
-      home: { id: 'home', index: true, parentId: 'root', module: {} },
-      tenant: { id: 'tenant', path: 't/:name', parentId: 'root', module: {} },
-      invite: { id: 'invite', path: 'invite/:token', parentId: 'tenant', module: {} },
-      missing: { id: 'missing', path: '*', parentId: 'root', module: {} },
+      root: { id: 'root', path: '', parentId: undefined },
+      home: { id: 'home', index: true, parentId: 'root' },
+      tenant: { id: 'tenant', path: 't/:name', parentId: 'root' },
+      invite: { id: 'invite', path: 'invite/:token', parentId: 'tenant' },
+      missing: { id: 'missing', path: '*', parentId: 'root' },
     },
   });
   it('names a request by its pattern, never by the URL, and picks out the instance', () => {

@@ -1,7 +1,22 @@
-/// <reference path="./parse-prometheus-text-format.d.ts" />
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { createRequire } from 'node:module';
 
-export type MetricFamily = ReturnType<typeof parsePrometheusTextFormat>[number];
+interface Sample {
+  readonly labels?: Record<string, string>;
+  readonly value?: string;
+  readonly buckets?: Record<string, string>;
+  readonly count?: string;
+  readonly sum?: string;
+}
+
+export interface MetricFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+  readonly metrics: readonly Sample[];
+}
+
+// The parser has no types of its own: these are the parts of its output the tests read.
+const parsePrometheusTextFormat = createRequire(import.meta.url)('parse-prometheus-text-format') as (text: string) => MetricFamily[];
 
 /** Parses Prometheus exposition text (throws on text a Prometheus server would refuse) into families by name. */
 export function parseMetrics(text: string): Map<string, MetricFamily> {

@@ -140,8 +140,10 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
     metricsServer = createServer((req, res) => void serveMetrics(metrics, req, res, logger));
     metricsUrl = `${await listenOrExit(metricsServer, options.app, { port: settings.metricsPort, host, portVariable: options.metricsPortVariable, hostVariable: options.listen.hostVariable })}/metrics`;
   }
-  // Operators and tests look for this line: the URL is real, the port listens.
-  logger.info(`${options.app}: listening on ${url} (pid ${process.pid})${metricsUrl ? `; metrics on ${metricsUrl}` : ''}`);
+  // Operators and tests look for this line: the URL is real, the port listens. Start-up and
+  // shutdown lines are written at LOG_LEVEL=warn too (a child logger at info).
+  const lifecycle = logger.child({}, { level: settings.logLevel === 'debug' || settings.logLevel === 'trace' ? settings.logLevel : 'info' });
+  lifecycle.info(`${options.app}: listening on ${url} (pid ${process.pid})${metricsUrl ? `; metrics on ${metricsUrl}` : ''}`);
   if (process.send) {
     process.send({ type: 'silo:listening', app: options.app, url });
     // The IPC channel must not keep the process alive once the server closed.
@@ -154,7 +156,7 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
       process.exit(1);
     }
     closing = true;
-    logger.info(`${signal}: finishing ${inFlight} request(s) in flight, then stopping (deadline ${settings.shutdownTimeoutMs} ms)`);
+    lifecycle.info(`${signal}: finishing ${inFlight} request(s) in flight, then stopping (deadline ${settings.shutdownTimeoutMs} ms)`);
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -171,7 +173,7 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
     await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     await fleet.flushActivity().catch((error: unknown) => logger.error({ err: error }, 'flushing activity failed'));
     await runShutdownHooks((error) => logger.error({ err: error }, 'a shutdown step failed'));
-    logger.info('stopped');
+    lifecycle.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

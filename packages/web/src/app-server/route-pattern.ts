@@ -1,4 +1,4 @@
-import { matchRoutes, type RouteObject, type ServerBuild } from 'react-router';
+import { matchRoutes, type RouteObject } from 'react-router';
 
 export interface RouteMatch {
   /** The matched route's pattern (`/t/:name/settings`): a bounded label for logs and metrics. */
@@ -14,7 +14,7 @@ const NO_MATCH: RouteMatch = { pattern: 'unmatched', instance: undefined };
  * or a tenant's name in a place no metric label may hold. Built once from the build's route
  * manifest; each call is React Router's own matching over a few dozen routes.
  */
-export function routeMatcher(build: Pick<ServerBuild, 'routes'>): (pathname: string) => RouteMatch {
+export function routeMatcher(build: { readonly routes: Manifest }): (pathname: string) => RouteMatch {
   const tree = routeTree(build.routes);
   return (pathname) => {
     const matches = matchRoutes(tree, pathname);
@@ -28,7 +28,8 @@ export function routeMatcher(build: Pick<ServerBuild, 'routes'>): (pathname: str
   };
 }
 
-type Manifest = ServerBuild['routes'];
+/** The part of a build's route manifest (ServerBuild['routes']) matching needs. */
+type Manifest = Readonly<Record<string, { id: string; parentId?: string | undefined; path?: string | undefined; index?: boolean | undefined; caseSensitive?: boolean | undefined } | undefined>>;
 
 function routeTree(manifest: Manifest): RouteObject[] {
   const childrenOf = (parentId: string | undefined): RouteObject[] =>
