@@ -39,7 +39,7 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
  */
 export function createAppMetrics(stats: () => Promise<FleetStatsSnapshot> | FleetStatsSnapshot): AppMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'silo_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'silo_' });
   let snapshot: FleetStatsSnapshot | undefined;
   const registers = [registry];
 

@@ -63,7 +63,7 @@ export function openProblem(error: unknown): string {
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error && error.cause ? (error.cause as NodeJS.ErrnoException).code : undefined);
   if (code !== undefined && UNWRITABLE.has(code)) return `the data folder cannot be written (SILO_DATA_DIR): ${message}`;
-  if (/SQLITE_READONLY|SQLITE_CANTOPEN|read-only/i.test(message)) return `the data folder cannot be written (SILO_DATA_DIR): ${message}`;
+  if (/\b(EACCES|EPERM|EROFS|ENOTDIR)\b|SQLITE_READONLY|SQLITE_CANTOPEN|read-only/.test(message)) return `the data folder cannot be written (SILO_DATA_DIR): ${message}`;
   return message;
 }
 
