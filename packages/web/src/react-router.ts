@@ -17,6 +17,7 @@ import {
   type MiddlewareFunction,
   type RouterContext,
 } from 'react-router';
+import { RequestIdContext } from './error-page';
 import { readinessResponse } from './readiness';
 import type { RequestInfo } from './request-listener';
 
@@ -48,7 +49,8 @@ export function handleDocumentRequest(
   loadContext: RouterContextProvider,
 ): Promise<Response> | Response {
   if (request.method.toUpperCase() === 'HEAD') return new Response(null, { status: responseStatusCode, headers: responseHeaders });
-  const nonce = loadContext.get(requestInfoContext)?.nonce;
+  const info = loadContext.get(requestInfoContext);
+  const nonce = info?.nonce;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const userAgent = request.headers.get('user-agent');
@@ -68,7 +70,7 @@ export function handleDocumentRequest(
       pipe(body);
       resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
     };
-    const { pipe, abort } = renderToPipeableStream(createElement(ServerRouter, { context: routerContext, url: request.url, nonce }), {
+    const { pipe, abort } = renderToPipeableStream(createElement(RequestIdContext.Provider, { value: info?.requestId }, createElement(ServerRouter, { context: routerContext, url: request.url, nonce })), {
       nonce,
       ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
       onShellError(error: unknown) {
