@@ -61,6 +61,12 @@ describe('a running TODO server', () => {
     expect(access.every((record) => !('url' in record))).toBe(true);
   });
 
+  it('shows the request id on an error page', async () => {
+    const missing = await get(base(), `/t/${uniqueName('missing')}`, undefined, { 'x-request-id': 'edge-404' });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toContain('Request id: edge-404');
+  });
+
   it('answers /healthz and /readyz without a session, with no folder paths', async () => {
     const health = await get(base(), '/healthz');
     expect(health.status).toBe(200);
