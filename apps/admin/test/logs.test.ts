@@ -26,6 +26,15 @@ describe('logs of a full run', () => {
     await todos?.stop();
   });
 
+  it('the admin answers /healthz, and /readyz with the backup scheduler, without a session', async () => {
+    expect((await fetch(`${admin.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${admin.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as Record<string, unknown>;
+    // SILO_BACKUPS=off in the test server: no scheduler, no cycle yet.
+    expect(body).toMatchObject({ status: 'ready', writable: 'ok', backups: { running: false, lagSeconds: null } });
+  });
+
   it('hold no password, session token, CSRF token or server secret', async () => {
     const secrets: string[] = [PASSWORD, ADMIN_PASSWORD, SECRET, encodeURIComponent(PASSWORD), encodeURIComponent(ADMIN_PASSWORD)];
     const name = uniqueName('secrets');
