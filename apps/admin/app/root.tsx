@@ -1,5 +1,6 @@
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, type LinksFunction } from 'react-router';
 import type { ReactNode } from 'react';
+import { RequestIdNote } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import stylesheet from './app.css?url';
 import { fleetMiddleware } from './lib/fleet.server';
@@ -47,6 +48,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
       <p>
         <a href="/">Back to the instances</a>
       </p>
+      <RequestIdNote />
     </main>
   );
 }

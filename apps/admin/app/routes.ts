@@ -1,12 +1,13 @@
 import { index, layout, route, type RouteConfig } from '@react-router/dev/routes';
 
 /**
- * Every route except sign-in and the readiness probe sits below the `signed-in` layout, whose middleware refuses
+ * Every route except sign-in and the health probes sits below the `signed-in` layout, whose middleware refuses
  * requests without a session: pages, actions and resource routes alike.
  */
 export default [
   route('login', 'routes/login.tsx'),
-  // The readiness probe: no sign-in, no paths (routes/readyz.ts).
+  // The liveness and readiness probes: no sign-in, no paths.
+  route('healthz', 'routes/healthz.ts'),
   route('readyz', 'routes/readyz.ts'),
   layout('routes/signed-in.tsx', [
     index('routes/instances/route.tsx'),

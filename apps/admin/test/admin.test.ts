@@ -60,8 +60,9 @@ describe('admin console over HTTP', () => {
   });
 
   it('refuses every route without a session: pages, actions and resource routes', async () => {
-    // The readiness probe is public on purpose (probes have no session): JSON without paths.
-    const paths = allPaths(routes).filter((p) => p !== '/login' && p !== '/readyz');
+    // The health probes are public on purpose (probes have no session): JSON without paths.
+    const paths = allPaths(routes).filter((p) => p !== '/login' && p !== '/readyz' && p !== '/healthz');
+    expect((await new Client(server.url).get('/healthz')).status).toBe(200);
     const probe = await new Client(server.url).get('/readyz');
     expect([200, 503]).toContain(probe.status);
     const probeBody = await probe.text();

@@ -153,8 +153,8 @@ describe('admin uploads stream to disk', () => {
   });
 
   it('refuses a multipart POST without a valid token everywhere, and it changes nothing', async () => {
-    // /login and /readyz are outside the signed-in layout: no session, no actions (405).
-    const actions = allPaths(routes).filter((p) => p !== '/login' && p !== '/' && p !== '/readyz');
+    // /login and the health probes are outside the signed-in layout: no session, no actions (405).
+    const actions = allPaths(routes).filter((p) => p !== '/login' && p !== '/' && p !== '/readyz' && p !== '/healthz');
     expect(actions).toEqual(expect.arrayContaining(['/instances/t01', '/instances/t01/console', '/query/stream', '/migrations/run', '/logout']));
     for (const pathname of actions.map((p) => p.replace('t01', 'keep-me'))) {
       for (const suffix of ['', '.data']) {

@@ -1,11 +1,12 @@
 import { loadSiloConfig, openFleet, type Fleet } from '@silo/fleet';
-import { loadSecret } from '@silo/web';
+import { loadSecret, onShutdown, remember } from '@silo/web';
 import { resourceMiddleware } from '@silo/web/react-router';
 import { fleetContext } from './context.server';
 
 /**
- * One fleet per server process. Kept on globalThis so that a dev-server reload does not open
- * a second one, and closed by the server's shutdown hooks (see server.ts).
+ * One fleet per server process, on @silo/web's `remember` (server.ts and the bundled app
+ * share it; a dev-server reload does not open a second one), closed by the app server's
+ * shutdown hooks.
  */
 interface Runtime {
   fleet: Promise<Fleet>;
@@ -13,25 +14,15 @@ interface Runtime {
   secret: string | undefined;
 }
 
-const RUNTIME = Symbol.for('silo.todos.runtime');
-const SHUTDOWN_HOOKS = Symbol.for('silo.todos.shutdownHooks');
-type Store = { [key: symbol]: unknown };
-
-function store(): Store {
-  return globalThis as unknown as Store;
-}
-
 function runtime(): Runtime {
-  const existing = store()[RUNTIME] as Runtime | undefined;
-  if (existing) return existing;
-  const created: Runtime = { fleet: openConfiguredFleet(() => created), secret: undefined };
-  store()[RUNTIME] = created;
-  const hooks = (store()[SHUTDOWN_HOOKS] ??= []) as (() => Promise<void>)[];
-  hooks.push(async () => {
-    const fleet = await created.fleet;
-    await fleet.close();
+  return remember('todos.runtime', () => {
+    const created: Runtime = { fleet: openConfiguredFleet(() => created), secret: undefined };
+    onShutdown(async () => {
+      const fleet = await created.fleet;
+      await fleet.close();
+    });
+    return created;
   });
-  return created;
 }
 
 /** For the server process and the root middleware; loaders and actions read `fleetContext`. */

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from 'react-router';
+import { RequestIdNote } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import appCss from './app.css?url';
 import { fleetMiddleware } from './fleet.server';
@@ -83,6 +84,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
       <p>
         <a href="/">Go to the start page</a>
       </p>
+      <RequestIdNote />
     </main>
   );
 }

@@ -2,6 +2,7 @@ import { type RouteConfig, index, route } from '@react-router/dev/routes';
 
 export default [
   index('routes/home.tsx'),
+  route('healthz', 'routes/healthz.ts'),
   route('readyz', 'routes/readyz.ts'),
   route('sign-in', 'routes/find-list.tsx'),
   route('t/:name', 'routes/tenant.tsx', { id: 'tenant' }, [

@@ -33,6 +33,10 @@ export interface TestServer {
   readonly dataDir: string;
   /** Everything the server wrote to stdout and stderr so far. */
   output(): string;
+  /** The server process's id (to send it signals). */
+  readonly pid: number;
+  /** Resolves with the exit code once the process ended. */
+  exited(): Promise<number | null>;
   /** A second fleet on the same data folder, for checks the HTTP surface does not offer. */
   fleet(): Promise<Fleet>;
   /** The Turso stand-in the server's tenants live in, when it runs with SILO_ENGINE=turso. */
@@ -106,10 +110,16 @@ export async function startServer(
     child.once('exit', (code) => reject(new Error(`The server exited (${code}) before listening:\n${stderr}`)));
   });
   let fleet: Promise<Fleet> | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     url,
     dataDir,
     turso,
+    pid: child.pid ?? 0,
+    exited: () => exited,
     output: () => output,
     fleet() {
       // The server's own settings (engine included: SILO_ENGINE=turso reaches the same databases).

@@ -12,6 +12,8 @@ export class AuditLog {
   readonly #records: AuditRecords;
   readonly #dataDir: string;
   #closed = false;
+  /** Operations recorded by this process, by kind and outcome (Fleet.stats): kinds are a fixed set of names. */
+  readonly operations = new Map<string, { ok: number; error: number }>();
 
   /** `dataDir`: the disk whose full state turns a failure into DISK_FULL (the catalog lives there). */
   constructor(records: AuditRecords, options: { actor: string; dataDir: string }) {
@@ -52,6 +54,7 @@ export class AuditLog {
 
   /** An entry for an operation that tallies its own outcome (fleet-wide runs, scheduler steps). */
   record(entry: NewAuditEntry): void {
+    countOperation(this.operations, entry.operation, entry.outcome);
     this.#records.append(entry.instance === null ? entry : { ...entry, instance: auditName(entry.instance) });
   }
 
@@ -66,6 +69,7 @@ export class AuditLog {
 
   /** An entry a full disk refuses is reported as a warning (the operation itself is done). */
   #recordOrWarn(entry: NewAuditEntry): void {
+    countOperation(this.operations, entry.operation, entry.outcome);
     try {
       this.#records.append(entry);
     } catch (error) {
@@ -78,4 +82,10 @@ export class AuditLog {
 /** Keeps hostile input (path tricks, huge strings) readable in the audit log. */
 export function auditName(name: string): string {
   return name.length > 100 ? `${name.slice(0, 97)}...` : name;
+}
+
+function countOperation(counts: Map<string, { ok: number; error: number }>, operation: string, outcome: 'ok' | 'error' | undefined): void {
+  let count = counts.get(operation);
+  if (!count) counts.set(operation, (count = { ok: 0, error: 0 }));
+  count[outcome ?? 'ok']++;
 }

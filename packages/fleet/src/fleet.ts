@@ -31,6 +31,8 @@ import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './m
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
+import { queryPoolCounters } from './query/query-pool';
+import type { FleetStats } from './stats';
 import { listResidency, reportResidency, residencyDocument, type ResidencyParts } from './residency/fleet-residency';
 import type { ResidencyListing, ResidencyOptions } from './residency/residency';
 import type { ResidencyReportFile, WrittenReport } from './residency/report';
@@ -159,6 +161,8 @@ export class Fleet {
   readonly #provisioner: Provisioner;
   readonly #purges: Purges;
   #closed = false;
+  /** Catalog lookups by `open` (Fleet.stats): one integer increment per request. */
+  #catalogLookups = 0;
   #startupReport: DoctorReport | undefined;
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
@@ -239,6 +243,18 @@ export class Fleet {
     return this.#handles.size;
   }
 
+  /** Counters and gauges for an app server's metrics (see FleetStats); reads two catalog rows' worth. */
+  stats(): FleetStats {
+    return {
+      handles: { open: this.#handles.size, cap: this.settings.handleCap, ...this.#handles.counters },
+      catalogLookups: this.#catalogLookups,
+      operations: [...this.#audit.operations].map(([kind, count]) => ({ kind, ...count })),
+      queryPoolKills: queryPoolCounters.kills,
+      instances: this.#catalog.countByStateAndJurisdiction(),
+      backups: { enabled: this.settings.backups.enabled, ...this.backups.schedulerState() },
+    };
+  }
+
   // ── Serving ────────────────────────────────────────────────────────────────────────────
 
   /**
@@ -248,6 +264,7 @@ export class Fleet {
    */
   async open(name: string): Promise<InstanceHandle> {
     this.#assertOpen();
+    this.#catalogLookups++;
     const instance = this.#catalog.resolve(name);
     if (!instance || instance.state === 'deleted') throw instanceNotFound(name);
     if (instance.state !== 'ready') {

@@ -32,6 +32,8 @@ export class HandleCache<K, V> {
   readonly #cap: number;
   readonly #waitMs: number;
   readonly #close: (value: V) => void;
+  /** Running totals for metrics (Fleet.stats): plain integers, no allocation per call. */
+  readonly counters = { hits: 0, misses: 0, evictions: 0, waits: 0 };
 
   constructor(options: { cap: number; waitMs: number; close: (value: V) => void }) {
     this.#cap = options.cap;
@@ -58,13 +60,16 @@ export class HandleCache<K, V> {
         // Re-insert to mark it most recently used (Map keeps insertion order).
         this.#entries.delete(key);
         this.#entries.set(key, cached);
+        this.counters.hits++;
         return this.#lease(key, cached);
       }
       if (this.#makeRoom()) {
+        this.counters.misses++;
         const entry: Entry<V> = { value: open(), tag, refs: 0, doomed: false };
         this.#entries.set(key, entry);
         return this.#lease(key, entry);
       }
+      this.counters.waits++;
       await this.#waitForRelease();
     }
   }
@@ -122,6 +127,7 @@ export class HandleCache<K, V> {
     for (const [key, entry] of this.#entries) {
       if (entry.refs > 0) continue;
       this.#entries.delete(key);
+      this.counters.evictions++;
       this.#close(entry.value);
       if (this.#entries.size < this.#cap) return true;
     }

@@ -5,6 +5,7 @@
  * test/public-api.test.ts pins this list: a new export is a decision, not an accident.
  */
 export { Fleet, openFleet, type Readiness } from './fleet';
+export type { FleetStats } from './stats';
 export type {
   ActorOption,
   CloneOptions,

@@ -17,6 +17,7 @@ import {
   type MiddlewareFunction,
   type RouterContext,
 } from 'react-router';
+import { RequestIdContext } from './error-page';
 import { readinessResponse } from './readiness';
 import type { RequestInfo } from './request-listener';
 
@@ -48,7 +49,8 @@ export function handleDocumentRequest(
   loadContext: RouterContextProvider,
 ): Promise<Response> | Response {
   if (request.method.toUpperCase() === 'HEAD') return new Response(null, { status: responseStatusCode, headers: responseHeaders });
-  const nonce = loadContext.get(requestInfoContext)?.nonce;
+  const info = loadContext.get(requestInfoContext);
+  const nonce = info?.nonce;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
     const userAgent = request.headers.get('user-agent');
@@ -68,7 +70,7 @@ export function handleDocumentRequest(
       pipe(body);
       resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }));
     };
-    const { pipe, abort } = renderToPipeableStream(createElement(ServerRouter, { context: routerContext, url: request.url, nonce }), {
+    const { pipe, abort } = renderToPipeableStream(createElement(RequestIdContext.Provider, { value: info?.requestId }, createElement(ServerRouter, { context: routerContext, url: request.url, nonce })), {
       nonce,
       ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
       onShellError(error: unknown) {
@@ -120,10 +122,12 @@ export const handleError: HandleErrorFunction = (error, { request }) => {
  * Root middleware that puts a process-wide resource (the app's fleet) into `key` for every
  * loader, action and middleware below. When it cannot be opened, the readiness probe at
  * `readinessPath` still answers, 503 with the reason, so an orchestrator sees "not ready"
- * rather than a 500 from a crashed request; every other request fails as before.
+ * rather than a 500 from a crashed request; every other request fails as before. The liveness
+ * probe (`/healthz`) does not wait for it at all: it says the process answers, nothing more.
  */
-export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise<T>, readinessPath = '/readyz'): MiddlewareFunction<Response> {
+export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise<T>, readinessPath = '/readyz', livenessPath = '/healthz'): MiddlewareFunction<Response> {
   return async ({ context, request }, next) => {
+    if (new URL(request.url).pathname === livenessPath) return next();
     let resource: T;
     try {
       resource = await open();

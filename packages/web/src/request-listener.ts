@@ -5,6 +5,7 @@ import { forwardedFor, NO_PROXY, type Forwarded, type TrustProxy } from './forwa
 import type { AllowedHosts } from './hosts';
 import { createNonce, securityHeaders } from './http';
 import { discardUnreadBodyAfterResponse } from './unread-body';
+import { REQUEST_ID_HEADER, requestIdOf } from './app-server/request-id';
 
 /** How much of a request body may wait unread before the socket is paused. */
 const BODY_BUFFER_BYTES = 64 * 1024;
@@ -21,7 +22,17 @@ export interface RequestInfo {
   readonly nonce: string;
   /** The client's address (the socket's peer, or what trusted proxies say). */
   readonly clientAddress: string;
+  /** The request's id (X-Request-Id from a proxy, or generated), also in the response's X-Request-Id. */
+  readonly requestId?: string;
 }
+
+/** Where the listener reports refused and failed requests (pino's logger fits; console by default). */
+export interface ListenerLog {
+  warn(message: string): void;
+  error(error: unknown): void;
+}
+
+const CONSOLE_LOG: ListenerLog = { warn: (message) => console.warn(message), error: (error) => console.error(error) };
 
 export interface RequestListenerOptions {
   /** Host values this server answers for; others get 421. Default: any. */
@@ -30,6 +41,9 @@ export interface RequestListenerOptions {
   readonly trustProxy?: TrustProxy;
   /** Serves a built client file if the request names one (after the Host check, with the headers). */
   readonly staticFiles?: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Give each request an id (X-Request-Id, honoured from a proxy or generated). Default: off. */
+  readonly requestIds?: boolean;
+  readonly log?: ListenerLog;
 }
 
 /**
@@ -49,14 +63,17 @@ export function createRequestListener(
   options: RequestListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const trust = options.trustProxy ?? NO_PROXY;
+  const log = options.log ?? CONSOLE_LOG;
   return async (req, res) => {
     const nonce = createNonce();
     // Headers passed to writeHead later take precedence, so a response may still set its own.
     for (const [name, value] of Object.entries(securityHeaders(nonce))) res.setHeader(name, value);
+    const requestId = options.requestIds ? requestIdOf(req) : undefined;
+    if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
     const forwarded = forwardedFor(req, trust);
     if (options.allowedHosts && !options.allowedHosts.allows(forwarded.host)) {
       const host = JSON.stringify(forwarded.host ?? '');
-      console.warn(`Refused a request for host ${oneLine(host)}: ${options.allowedHosts.describe()}.`);
+      log.warn(`Refused a request for host ${oneLine(host)}: ${options.allowedHosts.describe()}.`);
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
       res.end(`This server does not answer for the host ${host}. If it should, list that host in ${options.allowedHosts.setting}.\n`);
       return;
@@ -73,16 +90,17 @@ export function createRequestListener(
       request = createRequest(req, controller.signal, forwarded);
     } catch (error) {
       // A target that is not a path, or a path with malformed percent-encoding: one line.
-      console.warn(`Bad request ${oneLine(req.method ?? '')} ${oneLine(JSON.stringify(req.url ?? ''))}: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(`Bad request ${oneLine(req.method ?? '')} ${oneLine(JSON.stringify(req.url ?? ''))}: ${error instanceof Error ? error.message : String(error)}`);
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Bad request.\n');
       return;
     }
     let response: Response;
     try {
-      response = await handler(request, { nonce, clientAddress: forwarded.clientAddress });
+      response = await handler(request, requestId === undefined ? { nonce, clientAddress: forwarded.clientAddress } : { nonce, clientAddress: forwarded.clientAddress, requestId });
     } catch (error) {
-      console.error(error);
-      response = new Response('Internal Server Error', { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+      log.error(error);
+      const body = requestId === undefined ? 'Internal Server Error' : `Internal Server Error (request ${requestId})`;
+      response = new Response(body, { status: 500, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
     }
     if (res.destroyed || controller.signal.aborted) return;
     await sendResponse(res, response);

@@ -1,75 +1,57 @@
-import { createReadStream, readdirSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import path from 'node:path';
-
-const MIME: Readonly<Record<string, string>> = {
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
-
-interface ClientFile {
-  readonly file: string;
-  readonly headers: Readonly<Record<string, string | number>>;
-}
+import sirv from 'sirv';
 
 export type ServeClientFile = (req: IncomingMessage, res: ServerResponse, allow?: (pathname: string) => boolean) => boolean;
 
+/** Types sirv's table gives without a charset. */
+const TEXT_TYPES: Readonly<Record<string, string>> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
 /**
- * Serves the files of an app's client build (React Router's build/client). The build is
- * immutable while the server runs, so it is indexed once: a request is a map lookup, not a
- * `stat` on the event loop (that stat was 2% of the list page's CPU), and only files that
- * exist in the build can ever be named — no path a request makes up reaches the disk.
- * `allow` narrows what is public (the admin console serves only its bundles before sign-in).
- * Hashed bundles under /assets are cached for a year.
+ * Serves the files of an app's client build (React Router's build/client) with sirv: the build
+ * is indexed once at start-up (a request is a map lookup, not a `stat`, and only files that
+ * exist in the build can ever be named), ETags with 304s, and the `.br`/`.gz` siblings
+ * `precompress` wrote for clients that accept them. Hashed bundles under /assets are cached
+ * for a year as immutable; the rest for an hour. `allow` narrows what is public (the admin
+ * console serves only its bundles before sign-in). Anything else is left to the app (false).
  */
 export function clientFiles(clientDir: string): ServeClientFile {
-  const index = new Map<string, ClientFile>();
-  for (const relative of listFiles(clientDir)) {
-    const pathname = `/${relative.split(path.sep).join('/')}`;
-    const file = path.join(clientDir, relative);
-    index.set(pathname, {
-      file,
-      headers: {
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
-        'Content-Length': statSync(file).size,
-        'Cache-Control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600',
-        'X-Content-Type-Options': 'nosniff',
-      },
-    });
-  }
+  const serve = sirv(clientDir, {
+    etag: true,
+    gzip: true,
+    brotli: true,
+    extensions: [],
+    dotfiles: false,
+    setHeaders(res, pathname) {
+      res.setHeader('Cache-Control', pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'public, max-age=3600');
+      const type = TEXT_TYPES[pathname.slice(pathname.lastIndexOf('.'))];
+      if (type) res.setHeader('Content-Type', type);
+    },
+  });
   return (req, res, allow = () => true) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-    const target = req.url ?? '/';
-    const end = target.search(/[?#]/);
-    let pathname: string;
-    try {
-      pathname = decodeURIComponent(end === -1 ? target : target.slice(0, end));
-    } catch {
-      return false;
-    }
-    const entry = index.get(pathname);
-    if (!entry || !allow(pathname)) return false;
-    res.writeHead(200, entry.headers);
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(entry.file).pipe(res);
-    return true;
+    if (!allow(pathnameOf(req.url ?? '/'))) return false;
+    let served = true;
+    // sirv's lookup is synchronous: `next` runs before it returns when the build has no such file.
+    serve(req, res, () => {
+      served = false;
+    });
+    return served;
   };
 }
 
-function listFiles(dir: string): string[] {
+function pathnameOf(target: string): string {
+  const end = target.search(/[?#]/);
+  const raw = end === -1 ? target : target.slice(0, end);
   try {
-    return readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile())
-      .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
+    return decodeURI(raw);
+  } catch {
+    return raw;
   }
 }

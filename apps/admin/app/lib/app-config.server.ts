@@ -1,19 +1,15 @@
 import { appUrlFor, loadSiloConfig, type LoadedSiloConfig } from '@silo/fleet';
+import { remember } from '@silo/web';
 import { adminConfig } from './config.server';
 import type { MetricColumn } from './instances';
 
 /**
  * The app's silo.config.ts, read once per process: SILO_CONFIG, else the nearest one from the
  * working folder up (`npm start` runs the admin in apps/admin, below the demo's root config).
- * Kept on globalThis, like the fleet, so server.ts and the bundled app share one load.
+ * On `remember`, like the fleet, so server.ts and the bundled app share one load.
  */
-const KEY = Symbol.for('silo.admin.siloConfig');
-type Holder = { [KEY]?: Promise<LoadedSiloConfig> };
-
 export function siloConfig(): Promise<LoadedSiloConfig> {
-  const holder = globalThis as Holder;
-  holder[KEY] ??= loadSiloConfig();
-  return holder[KEY];
+  return remember('admin.siloConfig', () => loadSiloConfig());
 }
 
 /** What the pages take from the config: the metric columns and the template of the app's links. */

@@ -9,6 +9,7 @@ import {
   randomToken,
   rateLimitKey,
   readForm,
+  remember,
   safeNextPath,
   verifyCsrfToken,
   verifyPassword,
@@ -142,8 +143,6 @@ export function csrfRefused(): Response {
   });
 }
 
-const LIMITER_KEY = Symbol.for('silo.admin.signin-limiters');
-
 /**
  * The sign-in limits, in this process's memory:
  * - `account`: attempts per address and email (ADMIN_SIGNIN_ATTEMPTS). Keyed by both, so a
@@ -159,18 +158,17 @@ interface SignInLimiters {
   readonly client: RateLimiter;
   readonly blockNoted: RateLimiter;
 }
-type LimiterHolder = { [LIMITER_KEY]?: SignInLimiters };
 
 function signInLimiters(): SignInLimiters {
-  const holder = globalThis as LimiterHolder;
-  const config = adminConfig();
-  const window = { durationSec: config.ADMIN_SIGNIN_BLOCK_SEC, blockSec: config.ADMIN_SIGNIN_BLOCK_SEC };
-  holder[LIMITER_KEY] ??= {
-    account: createRateLimiter({ points: config.ADMIN_SIGNIN_ATTEMPTS, ...window }),
-    client: createRateLimiter({ points: config.ADMIN_SIGNIN_CLIENT_ATTEMPTS, ...window }),
-    blockNoted: createRateLimiter({ points: 1, ...window }),
-  };
-  return holder[LIMITER_KEY];
+  return remember('admin.signin-limiters', () => {
+    const config = adminConfig();
+    const window = { durationSec: config.ADMIN_SIGNIN_BLOCK_SEC, blockSec: config.ADMIN_SIGNIN_BLOCK_SEC };
+    return {
+      account: createRateLimiter({ points: config.ADMIN_SIGNIN_ATTEMPTS, ...window }),
+      client: createRateLimiter({ points: config.ADMIN_SIGNIN_CLIENT_ATTEMPTS, ...window }),
+      blockNoted: createRateLimiter({ points: 1, ...window }),
+    };
+  });
 }
 
 export type SignInResult =

@@ -1,24 +1,23 @@
 import { openFleet, type Fleet } from '@silo/fleet';
-import { loadSecret } from '@silo/web';
+import { forget, loadSecret, onShutdown, remember } from '@silo/web';
 import { resourceMiddleware } from '@silo/web/react-router';
 import { createContext } from 'react-router';
 import { siloConfig } from './app-config.server';
 
 /**
- * One fleet per server process. Kept on globalThis so server.ts (run by tsx) and the
- * bundled app share it, and so dev-mode module reloads do not open a second one.
- */
-const KEY = Symbol.for('silo.admin.fleet');
-type Holder = { [KEY]?: Promise<Fleet> };
-
-/**
  * For server.ts and the root middleware; loaders, actions and middleware read `fleetContext`.
- * The fleet is the one silo.config.ts describes, with SILO_* variables over it.
+ * The fleet is the one silo.config.ts describes, with SILO_* variables over it: one per
+ * process on @silo/web's `remember` (server.ts, run by tsx, and the bundled app share it; dev
+ * reloads do not open a second one), closed by the app server's shutdown hooks.
  */
 export function getFleet(): Promise<Fleet> {
-  const holder = globalThis as Holder;
-  holder[KEY] ??= siloConfig().then((config) => openFleet({ ...config.fleet, actor: 'admin' }));
-  return holder[KEY];
+  return remember('admin.fleet', () => {
+    const fleet = siloConfig().then((config) => openFleet({ ...config.fleet, actor: 'admin' }));
+    // The running backup cycle finishes and the lease is handed back (close stops the
+    // scheduler), so another process takes over at once.
+    onShutdown(() => closeFleet());
+    return fleet;
+  });
 }
 
 /** The process's fleet, set for every request by the root middleware. */
@@ -27,18 +26,12 @@ export const fleetContext = createContext<Fleet>();
 export const fleetMiddleware = resourceMiddleware(fleetContext, getFleet);
 
 export async function closeFleet(): Promise<void> {
-  const holder = globalThis as Holder;
-  const fleet = holder[KEY];
-  holder[KEY] = undefined;
+  const fleet = remember<Promise<Fleet> | undefined>('admin.fleet', () => undefined);
+  forget('admin.fleet');
   if (fleet) await (await fleet).close();
 }
 
-const SECRET_KEY = Symbol.for('silo.admin.secret');
-type SecretHolder = { [SECRET_KEY]?: string };
-
 /** The server secret (CSRF tokens): SILO_SECRET, or generated once into the data folder. */
-export async function getSecret(): Promise<string> {
-  const holder = globalThis as SecretHolder;
-  holder[SECRET_KEY] ??= loadSecret((await getFleet()).settings.dataDir);
-  return holder[SECRET_KEY];
+export function getSecret(): Promise<string> {
+  return remember('admin.secret', async () => loadSecret((await getFleet()).settings.dataDir));
 }

@@ -1,11 +1,9 @@
 import type { MigrateProgress } from '@silo/fleet';
+import { remember } from '@silo/web';
 import type { Route } from './+types/migrations-run';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin } from '../lib/http.server';
 import type { MigrateEvent, MigrationRow } from '../lib/ndjson';
-
-const RUNNING = Symbol.for('silo.admin.migrating');
-type Holder = { [RUNNING]?: boolean };
 
 /** Result rows sent at the end: every failure, then the others up to this many. */
 const MAX_RESULT_ROWS = 1_000;
@@ -17,16 +15,16 @@ const MAX_RESULT_ROWS = 1_000;
 export function action({ context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
   const fleet = context.get(fleetContext);
-  const holder = globalThis as Holder;
+  const migration = remember('admin.migration', () => ({ running: false }));
   const encoder = new TextEncoder();
   const line = (event: MigrateEvent): Uint8Array => encoder.encode(`${JSON.stringify(event)}\n`);
-  if (holder[RUNNING]) {
+  if (migration.running) {
     return new Response(Buffer.from(line({ type: 'busy', error: 'A migration is already running; wait for it to finish.' })), {
       status: 409,
       headers: { 'Content-Type': 'application/x-ndjson; charset=utf-8' },
     });
   }
-  holder[RUNNING] = true;
+  migration.running = true;
   const total = fleet.migrationStatus().behind;
   let open = true;
   const body = new ReadableStream<Uint8Array>({
@@ -65,7 +63,7 @@ export function action({ context }: Route.ActionArgs) {
           });
         })
         .finally(() => {
-          holder[RUNNING] = false;
+          migration.running = false;
           if (open) controller.close();
           open = false;
         });

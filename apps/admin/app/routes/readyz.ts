@@ -1,8 +1,8 @@
-import { readinessResponse } from '@silo/web';
+import { fleetReadiness, readinessResponse } from '@silo/web';
 import { fleetContext } from '../lib/fleet.server';
 import type { Route } from './+types/readyz';
 
-/** The readiness probe (@silo/web's readinessResponse over the fleet's readiness check). */
+/** The readiness probe, as the TODO app's, plus the backup scheduler's lag (@silo/web). */
 export function loader({ context }: Route.LoaderArgs) {
-  return readinessResponse(() => context.get(fleetContext).readiness());
+  return readinessResponse(() => fleetReadiness(context.get(fleetContext), { backups: true }));
 }

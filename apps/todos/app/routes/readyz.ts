@@ -1,8 +1,8 @@
-import { readinessResponse } from '@silo/web';
+import { fleetReadiness, readinessResponse } from '@silo/web';
 import { fleetContext } from '../context.server';
 import type { Route } from './+types/readyz';
 
-/** The readiness probe (@silo/web's readinessResponse over the fleet's readiness check). */
+/** The readiness probe: the catalog is readable, the data folders take a write, no disk is full (@silo/web). */
 export function loader({ context }: Route.LoaderArgs) {
-  return readinessResponse(() => context.get(fleetContext).readiness());
+  return readinessResponse(() => fleetReadiness(context.get(fleetContext)));
 }

@@ -99,6 +99,15 @@ export class Backups {
   }
 
   /**
+   * Whether a live process runs the scheduler and the last cycle it finished: one catalog row,
+   * cheap enough for every metrics scrape and readiness probe (overview reads every instance).
+   */
+  schedulerState(): { readonly running: boolean; readonly lastCycle: CycleReport | null } {
+    const lease = this.#scheduler.liveLease();
+    return { running: lease !== undefined, lastCycle: (lease?.detail?.['lastCycle'] as CycleReport | undefined) ?? null };
+  }
+
+  /**
    * Stops naming a location that is no longer configured (once its contents were moved or
    * deleted; a folder that is gone or empty is not named anyway).
    */

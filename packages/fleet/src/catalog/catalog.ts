@@ -630,6 +630,13 @@ export class Catalog {
       .all(params);
   }
 
+  /** Instances by state and jurisdiction (metrics): one grouped scan, a few rows whatever the fleet's size. */
+  countByStateAndJurisdiction(): { state: string; jurisdiction: string; count: number }[] {
+    return this.#statements
+      .get<[], { state: string; jurisdiction: string; count: number }>('SELECT state, jurisdiction, count(*) AS count FROM instances GROUP BY state, jurisdiction')
+      .all();
+  }
+
   /** Totals for the admin overview: counts, size on disk, activity, and instances created and last active per day. */
   overview(days: number, now = Date.now()): FleetOverview {
     const since = now - days * 24 * 60 * 60 * 1000;

@@ -27,6 +27,9 @@ interface Job {
   readonly reject: (error: unknown) => void;
 }
 
+/** Queries killed at their time limit, in this process (all pools): for metrics (Fleet.stats). */
+export const queryPoolCounters = { kills: 0 };
+
 const HOST_PATH = fileURLToPath(new URL('./query-host.mjs', import.meta.url));
 
 /**
@@ -185,6 +188,7 @@ class Worker {
   #timeout(): void {
     const job = this.#jobs[0];
     if (!job) return;
+    queryPoolCounters.kills++;
     this.kill();
     this.#retire();
     job.reject(

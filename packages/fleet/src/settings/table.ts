@@ -139,6 +139,22 @@ export const SETTINGS = {
     fallback: 'info',
     meaning: "The apps' log level (pino's levels).",
   },
+  SILO_METRICS_PORT: {
+    group: 'apps',
+    rule: integer(0, 65_535),
+    meaning: "Serve the TODO app's Prometheus metrics at `/metrics` on this port (on `HOST`; `0` picks a free one). Unset: no metrics endpoint.",
+  },
+  ADMIN_METRICS_PORT: {
+    group: 'apps',
+    rule: integer(0, 65_535),
+    meaning: "The same for the admin console (on `ADMIN_HOST`), with the backup scheduler's figures.",
+  },
+  SILO_SHUTDOWN_TIMEOUT_MS: {
+    group: 'apps',
+    rule: integer(0, 3_600_000),
+    fallback: 10_000,
+    meaning: 'Both apps: how long requests in flight may take to finish after SIGTERM before their connections are cut.',
+  },
   SILO_APP_URL: {
     group: 'apps',
     rule: httpUrl('{name}'),

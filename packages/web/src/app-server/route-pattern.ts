@@ -1,0 +1,43 @@
+import { matchRoutes, type RouteObject } from 'react-router';
+
+export interface RouteMatch {
+  /** The matched route's pattern (`/t/:name/settings`): a bounded label for logs and metrics. */
+  readonly pattern: string;
+  /** The `:name` parameter, when the route names an instance. */
+  readonly instance: string | undefined;
+}
+
+const NO_MATCH: RouteMatch = { pattern: 'unmatched', instance: undefined };
+
+/**
+ * Names a request by the app's route pattern, never its URL: a URL can carry an invite token
+ * or a tenant's name in a place no metric label may hold. Built once from the build's route
+ * manifest; each call is React Router's own matching over a few dozen routes.
+ */
+export function routeMatcher(build: { readonly routes: Manifest }): (pathname: string) => RouteMatch {
+  const tree = routeTree(build.routes);
+  return (pathname) => {
+    const matches = matchRoutes(tree, pathname);
+    const last = matches?.[matches.length - 1];
+    if (!matches || !last) return NO_MATCH;
+    const pattern = `/${matches
+      .map((match) => match.route.path ?? '')
+      .filter((segment) => segment !== '')
+      .join('/')}`;
+    return { pattern, instance: last.params['name'] };
+  };
+}
+
+/** The part of a build's route manifest (ServerBuild['routes']) matching needs. */
+type Manifest = Readonly<Record<string, { id: string; parentId?: string | undefined; path?: string | undefined; index?: boolean | undefined; caseSensitive?: boolean | undefined } | undefined>>;
+
+function routeTree(manifest: Manifest): RouteObject[] {
+  const childrenOf = (parentId: string | undefined): RouteObject[] =>
+    Object.values(manifest)
+      .filter((route) => route !== undefined && route.parentId === parentId)
+      .map((route): RouteObject => {
+        if (route?.index) return { id: route.id, index: true, caseSensitive: route.caseSensitive };
+        return { id: route?.id, path: route?.path, caseSensitive: route?.caseSensitive, children: childrenOf(route?.id) };
+      });
+  return childrenOf(undefined);
+}
