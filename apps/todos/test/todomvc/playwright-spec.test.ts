@@ -108,7 +108,7 @@ function register(node: SpecNode & { kind: 'describe' }, path: string[], fixture
     if (child.kind === 'beforeEach') beforeEach(run(child.body));
     else if (child.kind === 'afterEach') afterEach(run(child.body));
     else if (child.kind === 'describe') describe(child.title, () => register(child, [...path, child.title], fixtures, javaScript));
-    else {
+    else if (child.kind === 'test') {
       const title = [...path, child.title].join(' > ');
       (javaScript || !NEED_JAVASCRIPT.has(title) ? it : it.skip)(child.title, run(child.body));
     }

@@ -50,8 +50,8 @@ export class CommandQueue {
 }
 
 /** `fn` queued when the test calls it, and called as it is (synchronously too) from inside a command. */
-export function queuedFunction<A extends unknown[], R>(queue: CommandQueue, fn: (...args: A) => R): (...args: A) => R | Promise<Awaited<R>> {
-  return (...args) => (insideCommand.getStore() ? fn(...args) : queue.run(async () => await fn(...args)));
+export function queuedFunction<A extends unknown[]>(queue: CommandQueue, fn: (...args: A) => unknown): (...args: A) => unknown {
+  return (...args) => (insideCommand.getStore() ? fn(...args) : queue.run(async () => fn(...args)));
 }
 
 /** Every own function of `target` (page.js and testOperations.js define theirs in the constructor) queued. */
@@ -156,7 +156,8 @@ export class WebElement {
 
   /** As Selenium: the property of that name when there is one, else the attribute. */
   getAttribute(name: string): Promise<string | null> {
-    return this.use((handle) => handle.evaluate((element, attribute) => {
+    return this.use((handle) => handle.evaluate((node, attribute) => {
+      const element = node as Element;
       const value: unknown = Reflect.get(element, attribute);
       return value === undefined || value === null ? element.getAttribute(attribute) : String(value);
     }, name));
@@ -174,8 +175,8 @@ export class WebElement {
    */
   isSelected(): Promise<boolean> {
     return this.use((handle) =>
-      handle.evaluate((element) =>
-        element instanceof HTMLInputElement && (element.type === 'checkbox' || element.type === 'radio') ? element.checked : element.getAttribute('aria-checked') === 'true',
+      handle.evaluate((node) =>
+        node instanceof HTMLInputElement ? (node.type === 'checkbox' || node.type === 'radio' ? node.checked : node.getAttribute('aria-checked') === 'true') : (node as Element).getAttribute('aria-checked') === 'true',
       ),
     );
   }
