@@ -109,3 +109,37 @@ for (const javaScript of [true, false]) {
     });
   });
 }
+
+describe('layout and first load', () => {
+  it('at 375 px a long title uses the row, not a column beside hidden controls', async () => {
+    const { list, page } = await listWithItems(true);
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.mouse.move(0, 0);
+    const row = page.locator('.todo-list li').nth(2);
+    const [rowBox, labelBox] = await Promise.all([row.boundingBox(), row.locator('label').boundingBox()]);
+    if (!rowBox || !labelBox) throw new Error('The row is not laid out.');
+    // The label runs to the row's end: the hidden edit and delete controls take no room.
+    expect(rowBox.x + rowBox.width - (labelBox.x + labelBox.width)).toBeLessThan(2);
+    expect(await row.locator('.destroy').isVisible()).toBe(false);
+    await row.hover();
+    expect(await row.locator('.destroy').isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    await list.context.close();
+  });
+
+  it('a first load asks for nothing that is not there (the favicon included)', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const missing: string[] = [];
+    page.on('response', (response) => {
+      if (response.status() >= 400) missing.push(`${response.status()} ${response.url()}`);
+    });
+    await page.goto(server.url);
+    await page.waitForSelector('html[data-hydrated]');
+    expect(missing).toEqual([]);
+    // Headless Chromium need not fetch icons at all: the page names one, and it is there.
+    const icon = await page.locator('link[rel=icon]').getAttribute('href');
+    expect((await context.request.get(new URL(icon ?? '', server.url).toString())).status()).toBe(200);
+    await context.close();
+  });
+});
