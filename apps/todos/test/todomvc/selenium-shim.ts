@@ -291,7 +291,15 @@ export class Driver {
   }
 
   navigate() {
-    return { back: queuedFunction(this.queue, async () => void (await this.page.goBack())) };
+    // A history step in a single-page app loads its data after the URL changed (React Router
+    // fetches the route's loader); WebDriver returns once a page has loaded, so the shim returns
+    // once the network is quiet, as after a load.
+    return {
+      back: queuedFunction(this.queue, async () => {
+        await this.page.goBack();
+        await this.page.waitForLoadState('networkidle');
+      }),
+    };
   }
 
   manage() {
