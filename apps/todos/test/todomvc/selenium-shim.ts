@@ -80,7 +80,12 @@ export class PageLoads {
   private pending = false;
   private readonly waiting: (() => void)[] = [];
 
+  private inFlight = 0;
+
   constructor(page: Page) {
+    page.on('request', () => (this.inFlight += 1));
+    page.on('requestfinished', () => (this.inFlight -= 1));
+    page.on('requestfailed', () => (this.inFlight -= 1));
     page.on('request', (request) => {
       if (request.isNavigationRequest() && request.frame() === page.mainFrame()) this.pending = true;
     });
@@ -97,6 +102,16 @@ export class PageLoads {
   /** After an action: a moment for a navigation to start, then until it has loaded. */
   async settled(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 30));
+    await this.idle();
+  }
+
+  /** Until no request has been in flight for 100 ms (Playwright's `networkidle`, for a same-page navigation). */
+  async quiet(): Promise<void> {
+    let quietSince = Date.now();
+    while (Date.now() - quietSince < 100) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      if (this.inFlight > 0) quietSince = Date.now();
+    }
     await this.idle();
   }
 
@@ -293,11 +308,11 @@ export class Driver {
   navigate() {
     // A history step in a single-page app loads its data after the URL changed (React Router
     // fetches the route's loader); WebDriver returns once a page has loaded, so the shim returns
-    // once the network is quiet, as after a load.
+    // once the network has been quiet for a moment, as after a load.
     return {
       back: queuedFunction(this.queue, async () => {
         await this.page.goBack();
-        await this.page.waitForLoadState('networkidle');
+        await this.loads.quiet();
       }),
     };
   }
