@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -64,7 +65,13 @@ const BROWSER = [
   'apps/todos/test/limits.test.ts',
   'apps/todos/test/members-settings.test.ts',
   'apps/todos/test/todomvc.test.ts',
+  // The published TodoMVC suites, vendored, and axe-core on every page (issue #18).
+  'apps/todos/test/todomvc/*.test.ts',
+  'apps/todos/test/accessibility.test.ts',
 ];
+
+/** Playwright's TodoMVC spec imports `@playwright/test`; it runs on playwright-core through this shim. */
+const PLAYWRIGHT_TEST_SHIM = fileURLToPath(new URL('./apps/todos/test/todomvc/playwright-test.ts', import.meta.url));
 
 const BUILD_TODOS = 'apps/todos/test/global-setup.ts';
 const BUILD_ADMIN = 'apps/admin/test/global-setup.ts';
@@ -90,7 +97,10 @@ export default defineConfig({
         // deploy/test: the container's entrypoint serves the built TODO app (issue #16).
         test: { name: 'apps', include: ['apps/*/test/**/*.test.ts', 'deploy/test/container.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
       },
-      { extends: true, test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN] } },
+      {
+        extends: true,
+        test: { name: 'browser', include: BROWSER, globalSetup: [BUILD_TODOS, BUILD_ADMIN], alias: { '@playwright/test': PLAYWRIGHT_TEST_SHIM } },
+      },
       { extends: true, test: { name: 'scale', include: SCALE, globalSetup: [BUILD_ADMIN] } },
     ],
   },

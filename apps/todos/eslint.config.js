@@ -4,7 +4,8 @@ import globals from 'globals';
 import root from '../../eslint.config.js';
 
 export default [
-  { ignores: ['build/**', '.react-router/**'] },
+  // The vendored TodoMVC suites stay as published (test/todomvc/README.md).
+  { ignores: ['build/**', '.react-router/**', 'public/**', 'test/todomvc/playwright/**', 'test/todomvc/tastejs/**'] },
   ...root,
   {
     files: ['app/**/*.{ts,tsx}'],

@@ -7,7 +7,15 @@ import { fleetMiddleware } from './lib/fleet.server';
 
 export const middleware: Route.MiddlewareFunction[] = [fleetMiddleware];
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: stylesheet }];
+// Inline, so the browser does not ask for /favicon.ico (a 404 on every first load); the CSP allows data: images.
+const FAVICON = `data:image/svg+xml,${encodeURIComponent(
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1b1f24"/><path d="M9 10h14M9 16h14M9 22h14" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>',
+)}`;
+
+export const links: LinksFunction = () => [
+  { rel: 'icon', href: FAVICON, type: 'image/svg+xml' },
+  { rel: 'stylesheet', href: stylesheet },
+];
 
 export function Layout({ children }: { children: ReactNode }) {
   return (

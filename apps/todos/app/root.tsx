@@ -8,7 +8,11 @@ import { securityMiddleware } from './security.server';
 
 export const middleware: Route.MiddlewareFunction[] = [securityMiddleware, fleetMiddleware];
 
-export const links: Route.LinksFunction = () => [{ rel: 'stylesheet', href: appCss }];
+// An icon of our own, so the browser does not ask for /favicon.ico (a 404 on every first load).
+export const links: Route.LinksFunction = () => [
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+  { rel: 'stylesheet', href: appCss },
+];
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (

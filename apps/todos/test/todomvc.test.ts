@@ -210,12 +210,15 @@ describe('TodoMVC without JavaScript', () => {
     await page.locator('.toggle-all').click();
     expect(await count(page)).toBe('2 items left');
 
+    // A row's edit and delete controls show on hover or focus (visibility, not opacity: issue #18).
+    await page.locator('.todo-list li').nth(1).hover();
     await page.locator('.todo-list li').nth(1).getByRole('link', { name: /Edit/ }).click();
     await page.locator('.todo-list li.editing .edit').fill('second, edited');
     await page.locator('.todo-list li.editing .edit').press('Enter');
     await page.waitForURL(`${base}/t/${name}`);
     expect(await titles(page)).toEqual(['no script', 'second, edited']);
 
+    await page.locator('.todo-list li').nth(0).hover();
     await page.locator('.todo-list li').nth(0).locator('.destroy').click();
     expect(await titles(page)).toEqual(['second, edited']);
 

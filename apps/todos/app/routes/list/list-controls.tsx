@@ -56,8 +56,9 @@ export function ToggleAll({ allCompleted }: { allCompleted: boolean }) {
           </label>
         </>
       ) : (
-        // Without JavaScript a checkbox cannot submit: the same control as a submit button.
-        <button type="submit" className="toggle-all" role="checkbox" aria-checked={allCompleted} aria-label="Mark all as complete" />
+        // Without JavaScript a checkbox cannot submit: a submit input in the checkbox role, so
+        // `input.toggle-all` still finds it and assistive technology still hears a checkbox.
+        <input type="submit" value="" className="toggle-all" role="checkbox" aria-checked={allCompleted} aria-label="Mark all as complete" />
       )}
     </Form>
   );

@@ -19,7 +19,20 @@ export interface ServerError {
  * should the server refuse an add anyway (another member filled the list meanwhile), its
  * answer is shown and the text put back.
  */
-export function NewTodo({ total, max, serverError, lastPage }: { total: number; max: number; serverError: ServerError | null; lastPage: boolean }) {
+export function NewTodo({
+  total,
+  max,
+  serverError,
+  lastPage,
+  autoFocus,
+}: {
+  total: number;
+  max: number;
+  serverError: ServerError | null;
+  lastPage: boolean;
+  /** Off on the edit page (`?edit=`): one `autofocus` per page, and there it is the edit field's. */
+  autoFocus: boolean;
+}) {
   const submitTodo = useTodoSubmit();
   const input = useRef<HTMLInputElement>(null);
   const [clientError, setClientError] = useState<string | null>(null);
@@ -69,12 +82,9 @@ export function NewTodo({ total, max, serverError, lastPage }: { total: number; 
           Added at the end of the list. <Link to={`?before=${addedElsewhere + 1}`}>Show it</Link>
         </p>
       )}
-      <label htmlFor="new-todo" className="visually-hidden">
-        New todo
-      </label>
+      {/* TodoMVC's contract: the placeholder is the field's accessible name, and no `#new-todo` id. */}
       <input
         ref={input}
-        id="new-todo"
         className="new-todo"
         name="title"
         placeholder="What needs to be done?"
@@ -83,7 +93,7 @@ export function NewTodo({ total, max, serverError, lastPage }: { total: number; 
         defaultValue={serverError?.title ?? ''}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? 'new-todo-error' : undefined}
-        autoFocus
+        autoFocus={autoFocus}
       />
       {adds.map((add) => (
         <AddResult key={add.key} fetcherKey={add.key} onSettled={(answer) => settled(add.key, answer, add.title)} />

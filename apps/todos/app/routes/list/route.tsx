@@ -18,7 +18,7 @@ import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
 import { NewTodo, listFullMessage } from './new-todo';
 import { useRevalidateOnFocus } from './hooks';
 import { useOptimisticTodos } from './optimistic';
-import { ActionLabels, TodoItem } from './todo-item';
+import { ActionLabels, EditHint, TodoItem } from './todo-item';
 
 export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: loaderData ? `${loaderData.displayName} · todos` : 'todos' }];
@@ -135,7 +135,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
       <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
         <header className="header">
           <h1>todos</h1>
-          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} lastPage={lastPage} />
+          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} lastPage={lastPage} autoFocus={loaderData.editId === null} />
         </header>
         {counts.total > 0 && (
           <section className="main" aria-label="Todo list">
@@ -151,7 +151,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
         {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
         {counts.total > 0 && (
           <footer className="footer">
-            <span className="todo-count">
+            <span className="todo-count" data-testid="todo-count">
               <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
             </span>
             <ul className="filters" aria-label="Show">
@@ -169,7 +169,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
           </footer>
         )}
       </section>
-      <p className="hint">Double-click a todo (or use its Edit link) to change it.</p>
+      <EditHint />
     </main>
   );
 }
