@@ -26,3 +26,27 @@ describe('the libSQL endpoint when its stream hosts cannot start', () => {
     await expect(client.execute('SELECT 1')).rejects.toThrow(/exits as it starts/);
   });
 });
+
+describe('the libSQL endpoint while a stream host starts', () => {
+  let endpoint: Endpoint;
+
+  beforeAll(async () => {
+    // 100 ms per statement, wait included: less than any host takes to start from sources.
+    endpoint = await startEndpoint({ statementTimeoutMs: 50, busyTimeoutMs: 50 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+  });
+
+  afterAll(async () => {
+    await endpoint.close();
+  });
+
+  it("does not count the host's start-up against a statement's time limit", async () => {
+    const client = endpoint.client('acme', await endpoint.token('acme'));
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => client.execute({ sql: 'SELECT ? AS n', args: [i] })));
+    expect(results.map((result) => result.rows[0]?.['n'])).toEqual([0, 1, 2, 3]);
+    // Once it runs, the limit holds.
+    await expect(client.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c')).rejects.toMatchObject({
+      code: 'STATEMENT_TIMEOUT',
+    });
+  });
+});
