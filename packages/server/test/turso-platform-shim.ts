@@ -14,8 +14,9 @@ import { createInstanceToken, createJurisdictionToken } from '../src/instance-to
  *
  * Test support for the Turso user's smoke (turso-user-smoke.test.ts), not a product: shapes are
  * the stand-in's (packages/turso-standin/src/platform-api.ts), which follows the OpenAPI file.
- * What the shim does not fake answers an error the engine handles as Turso's: branches,
- * point-in-time branches and uploads (any `seed`) are refused (400); usage, subscription and
+ * A branch (`seed: {type: "database"}`) is a Silo clone. What the shim does not fake answers an
+ * error the engine handles as Turso's: point-in-time branches and uploads are refused (400);
+ * usage, subscription and
  * plans are not found (404), which the engine treats as best effort; `size_limit` is ignored
  * (the fleet's own instance cap applies).
  */
@@ -124,10 +125,18 @@ export async function startPlatformShim(options: PlatformShimOptions): Promise<P
         const body = CreateDatabaseBody.safeParse(await readJson(req));
         if (!body.success) throw new PlatformError(400, `invalid request body: ${body.error.issues[0]?.message ?? 'malformed'}`);
         const { seed } = body.data;
-        if (seed !== undefined) throw new PlatformError(400, `seed type ${JSON.stringify(seed.type)} is not supported by the Silo shim (branches and uploads are not faked)`);
+        // A branch is a Silo clone; branches as of a moment and uploads are not faked.
+        if (seed !== undefined && (seed.type !== 'database' || seed.timestamp !== undefined || seed.name === undefined)) {
+          throw new PlatformError(400, `seed ${JSON.stringify(seed)} is not supported by the Silo shim (only a branch of a database as it is now)`);
+        }
         const jurisdiction = jurisdictionOf(body.data.group);
         try {
-          const created = await fleet.create(body.data.name, { jurisdiction });
+          let created: InstanceInfo;
+          if (seed?.name === undefined) created = await fleet.create(body.data.name, { jurisdiction });
+          else {
+            if (instance(seed.name).jurisdiction !== jurisdiction) throw new PlatformError(400, `database ${seed.name} is not in group ${body.data.group}`);
+            created = await fleet.clone(seed.name, body.data.name);
+          }
           return { database: { DbId: created.id, Hostname: database(created)['Hostname'], Name: created.name } };
         } catch (error) {
           if (isSiloError(error, 'NAME_TAKEN')) throw new PlatformError(409, `database with name ${body.data.name} already exists`);

@@ -14,12 +14,12 @@ import { startPlatformShim } from './turso-platform-shim';
  * are instances of a Silo fleet, its group tokens jurisdiction tokens, and every statement goes
  * through silo serve's libSQL endpoint, routed by path (`/db/<name>/`).
  *
- * Skipped, because the shim does not fake them (docs/libsql.md): branches (`clone`),
- * point-in-time branches, usage figures, the plan quota, and moving a database's bytes whole
- * (`importFile` uploads, `snapshot` exports). Every other case runs: capabilities, placement,
- * create (servable on return, listed, tenants apart), connections (batches, SQL errors),
- * remove, migrate, and isolated queries (read-only by the server, statements refused, limits,
- * the runaway stopped at the server while others keep being answered).
+ * Skipped, because the shim does not fake them (docs/libsql.md): point-in-time branches, usage
+ * figures, the plan quota, and moving a database's bytes whole (`importFile` uploads,
+ * `snapshot` exports). Every other case runs: capabilities, placement, create (servable on
+ * return, listed, tenants apart), connections (batches, SQL errors), branches (`clone`, a Silo
+ * clone behind the shim), remove, migrate, and isolated queries (read-only by the server,
+ * statements refused, limits, the runaway stopped at the server while others keep answering).
  *
  * The fleet's tenant schema is empty on purpose: the engine applies the contract's schema itself
  * through the endpoint, keeping its version in its own table (`_silo_schema`, version-table.ts),
@@ -69,4 +69,4 @@ const siloServe: EngineFactory = {
   },
 };
 
-defineEngineContract([siloServe], { without: ['branch', 'point-in-time', 'usage', 'quota', 'file-transfer'] });
+defineEngineContract([siloServe], { without: ['point-in-time', 'usage', 'quota', 'file-transfer'] });
