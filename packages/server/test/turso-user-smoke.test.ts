@@ -39,10 +39,13 @@ const siloServe: EngineFactory = {
       for (const close of stack.reverse()) await close();
     };
     try {
-      // Statements stop at 0.5 s (and wait 0.25 s at most for the write lock): a runaway's host
-      // process is killed then, and the requests queued behind it on that process start over on
-      // another, well within the contract's 5 s (silo serve's defaults, 5 s + 5 s, would not be).
-      const server = await createServer({ fleet, port: 0, tokenSecretDir: dataDir, libsql: { statementTimeoutMs: 500, busyTimeoutMs: 250 } });
+      // The contract gives every query 5 s, bursts of 20 and 40 included, on a machine that may
+      // be busy. Statements stop at 0.5 s (and wait 0.25 s at most for the write lock): a
+      // runaway's host process is killed then, and the requests queued behind it start over on
+      // its replacement (silo serve's defaults, 5 s + 5 s, would keep them 10 s). One host
+      // process, started by the create before any case, so that no other start-up (a second
+      // or more from sources) lands inside a burst.
+      const server = await createServer({ fleet, port: 0, tokenSecretDir: dataDir, libsql: { statementTimeoutMs: 500, busyTimeoutMs: 250, hostProcesses: 1 } });
       stack.push(() => server.close());
       const shim = await startPlatformShim({ fleet, serveUrl: server.url, tokenSecretDir: dataDir, groups: { 'silo-eu': 'eu', 'silo-us': 'us' } });
       stack.push(() => shim.close());
