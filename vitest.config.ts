@@ -49,6 +49,7 @@ const INTEGRATION = [
   'packages/server/test/openapi.test.ts',
   'packages/server/test/errors.test.ts',
   'packages/server/test/libsql*.test.ts', // silo serve's libSQL endpoint over loopback HTTP (issue #15)
+  'packages/server/test/turso-user-smoke.test.ts', // the engine contract's data-plane cases: Turso engine → silo serve (issue #15)
 ];
 
 const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-scale.test.ts', 'apps/admin/test/ten-thousand.test.ts'];

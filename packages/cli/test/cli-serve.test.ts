@@ -106,6 +106,28 @@ describe('silo token and silo serve', () => {
     }
   });
 
+  it('issues a libSQL token for every instance of a jurisdiction (--libsql --jurisdiction), until revoked', async () => {
+    expect((await silo(dir, ['create', 'wide', '--jurisdiction', 'eu'])).code).toBe(0);
+    expect((await silo(dir, ['create', 'yonder', '--jurisdiction', 'us'])).code).toBe(0);
+    expect((await silo(dir, ['token', 'create', '--libsql'])).stderr).toContain('takes --jurisdiction (required)');
+    const created = json<{ token: string; jurisdiction: string; access: string }>(await silo(dir, ['token', 'create', '--libsql', '--jurisdiction', 'eu', '--json']));
+    expect(created).toMatchObject({ jurisdiction: 'eu', access: 'read-write' });
+    const { url, stop } = await serve();
+    const wide = createClient({ url: `${url}/db/wide/`, authToken: created.token });
+    const yonder = createClient({ url: `${url}/db/yonder/`, authToken: created.token });
+    try {
+      expect((await wide.execute('SELECT count(*) AS n FROM todos')).rows[0]?.['n']).toBe(0);
+      await expect(yonder.execute('SELECT 1')).rejects.toThrow(/401/);
+      expect((await silo(dir, ['token', 'revoke', '--libsql', '--jurisdiction', 'eu'])).code).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await expect(wide.execute('SELECT 1')).rejects.toThrow(/401/);
+    } finally {
+      wide.close();
+      yonder.close();
+      await stop();
+    }
+  });
+
   it('shows the libSQL URL beside the catalog database URL, at SILO_SERVE_URL when set', async () => {
     expect((await silo(dir, ['create', 'shown', '--jurisdiction', 'eu'])).code).toBe(0);
     const plain = await silo(dir, ['show', 'shown']);

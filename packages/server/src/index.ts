@@ -5,7 +5,16 @@
  */
 export { createServer, createHandler, defaultTokenSecretDir, DEFAULT_PORT, type RunningServer, type ServerHandler, type ServerOptions } from './server';
 export { libsqlHandler, type LibsqlHandler, type LibsqlOptions } from './libsql/index';
-export { createInstanceToken, revokeInstanceTokens, type CreateInstanceTokenOptions, type CreatedInstanceToken } from './instance-tokens';
+export {
+  createInstanceToken,
+  createJurisdictionToken,
+  revokeInstanceTokens,
+  revokeJurisdictionTokens,
+  type CreateInstanceTokenOptions,
+  type CreateJurisdictionTokenOptions,
+  type CreatedInstanceToken,
+  type CreatedJurisdictionToken,
+} from './instance-tokens';
 export { createApiApp, JSON_BODY_MAX_BYTES, OPENAPI_PATH, type ApiOptions } from './api/app';
 export type { RateLimits } from './api/auth';
 export { FLEET_ERROR_STATUS, type ApiErrorCode, type ErrorBody } from './api/errors';

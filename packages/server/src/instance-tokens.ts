@@ -11,6 +11,10 @@ import { loadSecret } from '@silo/web';
  * the URL does not name it) and `gen` is the instance's token generation when it was signed:
  * revoking bumps the generation and every older token stops working.
  *
+ * Jurisdiction tokens (Turso's group tokens) have `jur` instead of `id` and `inst`, are valid
+ * for every instance of that jurisdiction, and are revoked through the jurisdiction's own
+ * generation.
+ *
  * The key pair is derived from the server secret, so every server sharing SILO_SECRET signs and
  * checks alike, and the generations live in the catalog, so a revocation reaches all of them.
  * Checking a token reads the catalog at most once per `refreshMs` (the whole generations table
@@ -34,6 +38,7 @@ export interface TokenSecretSource {
 export type InstanceAccess = 'read-write' | 'read-only';
 
 export interface InstanceTokenClaims {
+  readonly kind: 'instance';
   /** The instance's catalog id. */
   readonly id: string;
   /** The instance's name. */
@@ -43,6 +48,21 @@ export interface InstanceTokenClaims {
   /** Milliseconds since the epoch; undefined for a token that does not expire. */
   readonly expiresAt: number | undefined;
 }
+
+/**
+ * A jurisdiction token: valid for every instance of one jurisdiction, as a Turso group token is
+ * for every database of its group (the Turso engine, pointed at `silo serve`, uses one per
+ * group). `jur` names the jurisdiction; `gen` is the jurisdiction's token generation.
+ */
+export interface JurisdictionTokenClaims {
+  readonly kind: 'jurisdiction';
+  readonly jurisdiction: string;
+  readonly access: InstanceAccess;
+  readonly generation: number;
+  readonly expiresAt: number | undefined;
+}
+
+export type LibsqlTokenClaims = InstanceTokenClaims | JurisdictionTokenClaims;
 
 export interface CreateInstanceTokenOptions extends TokenSecretSource {
   readonly instance: string;
@@ -65,20 +85,66 @@ export interface CreatedInstanceToken {
 export async function createInstanceToken(fleet: Fleet, options: CreateInstanceTokenOptions): Promise<CreatedInstanceToken> {
   const info = fleet.require(options.instance);
   if (info.state === 'deleted') throw new Error(`Instance "${options.instance}" is deleted; undelete it before issuing tokens.`);
-  const keys = signingKeys(options);
-  const generation = fleet.tokenGenerations.of(info.id);
   const access: InstanceAccess = options.readOnly === true ? 'read-only' : 'read-write';
+  const signed = await signToken(options, { a: access === 'read-only' ? 'ro' : 'rw', id: info.id, inst: info.name, gen: fleet.tokenGenerations.of(info.id) });
+  return { token: signed.token, instance: info.name, access, expiresAt: signed.expiresAt };
+}
+
+export interface CreateJurisdictionTokenOptions extends TokenSecretSource {
+  readonly jurisdiction: string;
+  readonly readOnly?: boolean;
+  /** Lifetime in seconds; no expiry when left out. */
+  readonly expiresInSeconds?: number;
+}
+
+export interface CreatedJurisdictionToken {
+  readonly token: string;
+  readonly jurisdiction: string;
+  readonly access: InstanceAccess;
+  readonly expiresAt: Date | undefined;
+}
+
+/**
+ * Signs a token for every instance of a jurisdiction (`silo token create --libsql
+ * --jurisdiction eu [--read-only]`), present and future: Turso's group token. The client must
+ * name the instance in its URL (`/db/<name>/`, or the host name), since the token does not.
+ */
+export async function createJurisdictionToken(fleet: Fleet, options: CreateJurisdictionTokenOptions): Promise<CreatedJurisdictionToken> {
+  // An unknown jurisdiction is refused now, not on the token's first use.
+  const { jurisdiction } = fleet.regions.place(options.jurisdiction);
+  const access: InstanceAccess = options.readOnly === true ? 'read-only' : 'read-write';
+  const signed = await signToken(options, { a: access === 'read-only' ? 'ro' : 'rw', jur: jurisdiction, gen: fleet.tokenGenerations.of(jurisdictionGenerationKey(jurisdiction)) });
+  return { token: signed.token, jurisdiction, access, expiresAt: signed.expiresAt };
+}
+
+/**
+ * Revokes every jurisdiction token issued so far for the jurisdiction (instance tokens of its
+ * instances are not touched): the jurisdiction's generation goes up by one, in the catalog.
+ */
+export function revokeJurisdictionTokens(fleet: Fleet, options: { jurisdiction: string }): { generation: number } {
+  const { jurisdiction } = fleet.regions.place(options.jurisdiction);
+  return { generation: fleet.tokenGenerations.bump(jurisdictionGenerationKey(jurisdiction)) };
+}
+
+/**
+ * A jurisdiction's row in `instance_token_generations`, beside the instances' (keyed by their
+ * catalog ids, UUIDs, which never contain a colon): one table, one read per refresh for both.
+ */
+export function jurisdictionGenerationKey(jurisdiction: string): string {
+  return `jurisdiction:${jurisdiction}`;
+}
+
+async function signToken(options: TokenSecretSource & { expiresInSeconds?: number }, claims: Record<string, string | number>): Promise<{ token: string; expiresAt: Date | undefined }> {
+  const keys = signingKeys(options);
   const now = Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT({ a: access === 'read-only' ? 'ro' : 'rw', id: info.id, inst: info.name, gen: generation })
-    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
-    .setIssuedAt(now);
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).setIssuedAt(now);
   let expiresAt: Date | undefined;
   if (options.expiresInSeconds !== undefined) {
     if (!Number.isSafeInteger(options.expiresInSeconds) || options.expiresInSeconds <= 0) throw new Error('expiresInSeconds must be a positive whole number.');
     jwt = jwt.setExpirationTime(now + options.expiresInSeconds);
     expiresAt = new Date((now + options.expiresInSeconds) * 1000);
   }
-  return { token: await jwt.sign(keys.privateKey), instance: info.name, access, expiresAt };
+  return { token: await jwt.sign(keys.privateKey), expiresAt };
 }
 
 /**
@@ -99,7 +165,7 @@ export class InstanceTokenVerifier {
   #generations = new Map<string, number>();
   #checkedAt = -Infinity;
   /** Tokens whose signature was checked: verifying Ed25519 costs more than the rest of a point read. */
-  readonly #verified = new Map<string, InstanceTokenClaims>();
+  readonly #verified = new Map<string, LibsqlTokenClaims>();
 
   constructor(fleet: Fleet, options: TokenSecretSource & { refreshMs?: number }) {
     this.#fleet = fleet;
@@ -108,7 +174,7 @@ export class InstanceTokenVerifier {
   }
 
   /** The token's claims, or undefined when it is malformed, badly signed, expired or revoked. */
-  async verify(token: string, now = Date.now()): Promise<InstanceTokenClaims | undefined> {
+  async verify(token: string, now = Date.now()): Promise<LibsqlTokenClaims | undefined> {
     let claims = this.#verified.get(token);
     if (claims === undefined) {
       claims = await this.#verifySignature(token);
@@ -122,27 +188,32 @@ export class InstanceTokenVerifier {
     }
     // A newer generation than the one in memory is a token signed on another server since this
     // one last read the catalog: only revocation makes tokens void, so it is accepted.
-    return claims.generation >= this.#generationOf(claims.id, now) ? claims : undefined;
+    const key = claims.kind === 'instance' ? claims.id : jurisdictionGenerationKey(claims.jurisdiction);
+    return claims.generation >= this.#generationOf(key, now) ? claims : undefined;
   }
 
-  async #verifySignature(token: string): Promise<InstanceTokenClaims | undefined> {
+  async #verifySignature(token: string): Promise<LibsqlTokenClaims | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.#publicKey, { algorithms: [ALGORITHM] });
-      const { a, id, inst, gen, exp } = payload;
-      if ((a !== 'rw' && a !== 'ro') || typeof id !== 'string' || typeof inst !== 'string' || typeof gen !== 'number') return undefined;
-      return { id, instance: inst, access: a === 'ro' ? 'read-only' : 'read-write', generation: gen, expiresAt: exp === undefined ? undefined : exp * 1000 };
+      const { a, id, inst, jur, gen, exp } = payload;
+      if ((a !== 'rw' && a !== 'ro') || typeof gen !== 'number') return undefined;
+      const common = { access: a === 'ro' ? 'read-only' : 'read-write', generation: gen, expiresAt: exp === undefined ? undefined : exp * 1000 } as const;
+      // Exactly one kind: a token naming both an instance and a jurisdiction is not one of ours.
+      if (typeof id === 'string' && typeof inst === 'string' && jur === undefined) return { kind: 'instance', id, instance: inst, ...common };
+      if (typeof jur === 'string' && id === undefined && inst === undefined) return { kind: 'jurisdiction', jurisdiction: jur, ...common };
+      return undefined;
     } catch (error) {
       if (error instanceof joseErrors.JOSEError) return undefined;
       throw error;
     }
   }
 
-  #generationOf(id: string, now: number): number {
+  #generationOf(key: string, now: number): number {
     if (now - this.#checkedAt >= this.#refreshMs) {
       this.#checkedAt = now;
       this.#generations = this.#fleet.tokenGenerations.all();
     }
-    return this.#generations.get(id) ?? 0;
+    return this.#generations.get(key) ?? 0;
   }
 }
 

@@ -3,7 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
 import { createApiApp, type ApiOptions } from './api/app';
 import { errorResponse } from './api/errors';
-import { libsqlHandler } from './libsql/index';
+import { libsqlHandler, type LibsqlOptions } from './libsql/index';
 
 export interface ServerOptions extends ApiOptions {
   fleet: Fleet;
@@ -15,6 +15,8 @@ export interface ServerOptions extends ApiOptions {
   tokenSecretDir?: string;
   /** Also route `<instance>.<dbHostSuffix>` to the libSQL endpoint (a `libsql://` URL behind a TLS proxy). */
   dbHostSuffix?: string;
+  /** The libSQL endpoint's limits and processes, when not its defaults (libsql/index.ts). */
+  libsql?: Omit<LibsqlOptions, 'tokenSecretDir' | 'tokenSecret' | 'hostSuffix'>;
 }
 
 /**
@@ -44,6 +46,7 @@ export const DEFAULT_PORT = 7070;
 export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): ServerHandler {
   const api = createApiApp(options.fleet, options);
   const libsql = libsqlHandler(options.fleet, {
+    ...options.libsql,
     tokenSecretDir: options.tokenSecretDir ?? defaultTokenSecretDir(options.fleet),
     ...(options.dbHostSuffix ? { hostSuffix: options.dbHostSuffix } : {}),
     ...(options.rateLimits?.libsqlPerTokenPerMinute === undefined ? {} : { perTokenPerMinute: options.rateLimits.libsqlPerTokenPerMinute }),

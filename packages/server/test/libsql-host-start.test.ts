@@ -26,3 +26,27 @@ describe('the libSQL endpoint when its stream hosts cannot start', () => {
     await expect(client.execute('SELECT 1')).rejects.toThrow(/exits as it starts/);
   });
 });
+
+describe('the libSQL endpoint while a stream host starts', () => {
+  let endpoint: Endpoint;
+
+  beforeAll(async () => {
+    // 200 ms per statement, wait included: less than a host takes to start from sources (tsx).
+    endpoint = await startEndpoint({ statementTimeoutMs: 100, busyTimeoutMs: 100 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+  });
+
+  afterAll(async () => {
+    await endpoint.close();
+  });
+
+  it("does not count the host's start-up against a statement's time limit", async () => {
+    const client = endpoint.client('acme', await endpoint.token('acme'));
+    // The first statement starts the host; one at a time, so no statement waits behind another.
+    expect((await client.execute({ sql: 'SELECT ? AS n', args: [7] })).rows[0]?.['n']).toBe(7);
+    // Once it runs, the limit holds.
+    await expect(client.execute('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c')).rejects.toMatchObject({
+      code: 'STATEMENT_TIMEOUT',
+    });
+  });
+});

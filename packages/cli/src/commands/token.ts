@@ -8,6 +8,7 @@ import { examples } from '../help';
 interface CreateOptions {
   scope?: ApiTokenScope;
   instance?: string;
+  libsql?: boolean;
   readOnly?: boolean;
   jurisdiction?: string;
   expires?: number;
@@ -37,10 +38,11 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   const create = token
     .command('create')
-    .description('create a token; it is shown once: an API token (--scope) or a libSQL token for one instance (--instance)')
+    .description('create a token; it is shown once: an API token (--scope), a libSQL token for one instance (--instance) or for every instance of a jurisdiction (--libsql --jurisdiction)')
     .option('--scope <scope>', 'API token: read, write or admin', parseScope)
     .option('--instance <name>', "libSQL token: connect @libsql/client to this instance's /db/<name> endpoint")
-    .option('--read-only', 'with --instance: the token may only read (SQLite refuses writes)')
+    .option('--libsql', "with --jurisdiction: a libSQL token for every instance of the jurisdiction (as a Turso group token)")
+    .option('--read-only', 'with --instance or --libsql: the token may only read (SQLite refuses writes)')
     .option('--jurisdiction <j>', 'only instances of this jurisdiction')
     .option('--expires <lifetime>', 'expires after this long (e.g. 30d, 12h)', parseLifetime)
     .option('--label <text>', 'what the token is for')
@@ -53,7 +55,14 @@ export function registerToken(program: Command, ctx: CliContext): void {
         await createInstanceTokenCommand(ctx, cmd, options.instance, options);
         return;
       }
-      if (options.readOnly) throw new CliFailure('--read-only goes with --instance; an API token is read-only with --scope read.');
+      if (options.libsql) {
+        if (options.jurisdiction === undefined || options.scope !== undefined || options.label !== undefined) {
+          throw new CliFailure('--libsql makes a libSQL token for every instance of a jurisdiction: it takes --jurisdiction (required), --read-only and --expires, not --scope or --label.');
+        }
+        await createJurisdictionTokenCommand(ctx, cmd, options.jurisdiction, options);
+        return;
+      }
+      if (options.readOnly) throw new CliFailure('--read-only goes with --instance or --libsql; an API token is read-only with --scope read.');
       const scope = options.scope;
       if (scope === undefined) throw new CliFailure('Say what the token is for: --scope read|write|admin (API) or --instance <name> (libSQL).');
       await withFleet(ctx, cmd, (fleet) => {
@@ -76,6 +85,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
     'silo token create --scope read',
     'silo token create --scope write --jurisdiction eu --expires 30d --label ci',
     'silo token create --instance acme --read-only --expires 1d',
+    'silo token create --libsql --jurisdiction eu --read-only --expires 30d',
   ]);
 
   token
@@ -98,11 +108,26 @@ export function registerToken(program: Command, ctx: CliContext): void {
 
   token
     .command('revoke')
-    .description("revoke an API token at once, or (--instance) every libSQL token of an instance")
+    .description("revoke an API token at once, or every libSQL token of an instance (--instance) or of a jurisdiction (--libsql --jurisdiction)")
     .argument('[id]', 'the API token id (silo token list)')
     .option('--instance <name>', "revoke every libSQL token issued for this instance")
-    .action(async (id: string | undefined, options: { instance?: string }, cmd: Command) => {
-      if ((id === undefined) === (options.instance === undefined)) throw new CliFailure('Name an API token id, or --instance <name> for its libSQL tokens.');
+    .option('--libsql', 'with --jurisdiction: revoke every jurisdiction-wide libSQL token of it (instance tokens stay)')
+    .option('--jurisdiction <j>', 'with --libsql: the jurisdiction')
+    .action(async (id: string | undefined, options: { instance?: string; libsql?: boolean; jurisdiction?: string }, cmd: Command) => {
+      const jurisdiction = options.libsql ? options.jurisdiction : undefined;
+      if ((options.libsql === true) !== (options.jurisdiction !== undefined)) throw new CliFailure('--libsql and --jurisdiction go together: --libsql --jurisdiction <j>.');
+      if ([id, options.instance, jurisdiction].filter((target) => target !== undefined).length !== 1) {
+        throw new CliFailure('Name an API token id, --instance <name> for its libSQL tokens, or --libsql --jurisdiction <j> for the jurisdiction\'s.');
+      }
+      if (jurisdiction !== undefined) {
+        const { revokeJurisdictionTokens } = await import('@silo/server');
+        await withFleet(ctx, cmd, (fleet) => {
+          revokeJurisdictionTokens(fleet, { jurisdiction });
+          fleet.recordAudit({ operation: 'token revoke', instance: null, actor: ctx.actor, detail: { kind: 'libsql', jurisdiction, scope: 'every token of the jurisdiction' } });
+          ctx.output.print(`Revoked every jurisdiction-wide libSQL token of ${jurisdiction}; running servers refuse them within a second.`);
+        });
+        return;
+      }
       const instance = options.instance;
       if (instance !== undefined) {
         const { revokeInstanceTokens } = await import('@silo/server');
@@ -136,5 +161,28 @@ async function createInstanceTokenCommand(ctx: CliContext, cmd: Command, instanc
     ctx.output.print(`Created a ${created.access} libSQL token for ${instance}${created.expiresAt ? `, expiring ${formatDate(created.expiresAt.getTime())}` : ''}.`);
     ctx.output.print(created.token);
     ctx.output.note(`Shown once. Connect with createClient({ url: '<silo serve URL>/db/${instance}', authToken }).`);
+  });
+}
+
+/** `silo token create --libsql --jurisdiction`: one signed libSQL token for every instance of the jurisdiction (Turso's group token). */
+async function createJurisdictionTokenCommand(ctx: CliContext, cmd: Command, jurisdiction: string, options: CreateOptions): Promise<void> {
+  const { createJurisdictionToken, defaultTokenSecretDir } = await import('@silo/server');
+  await withFleet(ctx, cmd, async (fleet) => {
+    const created = await createJurisdictionToken(fleet, {
+      tokenSecretDir: defaultTokenSecretDir(fleet),
+      jurisdiction,
+      readOnly: options.readOnly === true,
+      ...(options.expires ? { expiresInSeconds: Math.ceil(options.expires / 1000) } : {}),
+    });
+    fleet.recordAudit({
+      operation: 'token create',
+      instance: null,
+      actor: ctx.actor,
+      detail: { kind: 'libsql', jurisdiction: created.jurisdiction, access: created.access, expiresAt: created.expiresAt?.getTime() ?? null },
+    });
+    if (options.json) return ctx.output.json(created);
+    ctx.output.print(`Created a ${created.access} libSQL token for every ${created.jurisdiction} instance${created.expiresAt ? `, expiring ${formatDate(created.expiresAt.getTime())}` : ''}.`);
+    ctx.output.print(created.token);
+    ctx.output.note("Shown once. The URL must name the instance: createClient({ url: '<silo serve URL>/db/<name>/', authToken }) (mind the last slash).");
   });
 }

@@ -5,7 +5,8 @@ import { Statements } from './statements';
  * The token generation of each instance (migration 11): a libSQL token carries the generation
  * it was signed under and is refused once the instance's generation has moved on. Kept in the
  * catalog so that every server sharing it (a catalog on Turso, `silo serve` on several
- * machines) sees one revocation. An instance without a row is at generation 0.
+ * machines) sees one revocation. An instance without a row is at generation 0. @silo/server's
+ * jurisdiction tokens keep their generations here too, keyed `jurisdiction:<j>` (ids are UUIDs).
  */
 export class TokenGenerations {
   readonly #statements: Statements;

@@ -1,7 +1,8 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
 import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
-import type { InstanceTokenClaims, InstanceTokenVerifier } from '../instance-tokens';
+import type { InstanceTokenVerifier } from '../instance-tokens';
+import { grantOf, type Grant } from './grant';
 import { openInstanceStream, type StreamLimits } from './instance-streams';
 import type { MetricsRefresher } from './metrics-refresher';
 import type { LibsqlRoute } from './routing';
@@ -48,9 +49,9 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
   }
 
   async function pipeline(route: LibsqlRoute, request: Request, version: 2 | 3): Promise<Response> {
-    const claims = await authorize(route, request);
+    const grant = await authorize(route, request);
     const { body, raw } = parseBody(PipelineReqBodySchema, await readBody(request), 'pipeline');
-    const entry = await streamOrForward(claims, version, version === 3 ? 'v3/pipeline' : 'v2/pipeline', raw, body.requests, body.baton);
+    const entry = await streamOrForward(grant, version, version === 3 ? 'v3/pipeline' : 'v2/pipeline', raw, body.requests, body.baton);
     if (entry instanceof Response) return entry;
     let results: StreamResult[];
     let baton: string | null;
@@ -68,9 +69,9 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
 
   /** `POST v3/cursor`: the batch runs to the end, then its entries go out as JSON lines. */
   async function cursor(route: LibsqlRoute, request: Request): Promise<Response> {
-    const claims = await authorize(route, request);
+    const grant = await authorize(route, request);
     const { body, raw } = parseBody(CursorReqBodySchema, await readBody(request), 'cursor');
-    const entry = await streamOrForward(claims, 3, 'v3/cursor', raw, [{ type: 'batch', batch: body.batch }], body.baton);
+    const entry = await streamOrForward(grant, 3, 'v3/cursor', raw, [{ type: 'batch', batch: body.batch }], body.baton);
     if (entry instanceof Response) return entry;
     let result: StreamResult | undefined;
     let baton: string | null;
@@ -88,16 +89,15 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     return new Response(lines.map((line) => `${JSON.stringify(line)}\n`).join(''), { status: 200, headers: { 'content-type': 'text/plain' } });
   }
 
-  async function authorize(route: LibsqlRoute, request: Request): Promise<InstanceTokenClaims> {
+  async function authorize(route: LibsqlRoute, request: Request): Promise<Grant> {
     const token = bearerToken(request.headers.get('authorization'));
     if (token === undefined) throw new HttpError(401, { error: 'Unauthorized: `unauthorized access attempt on database: empty JWT token`' });
     const claims = await ctx.verifier.verify(token);
-    // A token for another instance is refused like a bad one: no hint that either exists.
-    if (claims === undefined || (route.instance !== undefined && route.instance !== claims.instance)) {
-      throw new HttpError(401, { error: 'Unauthorized: `the token is invalid, expired, revoked or not valid for this database`' });
-    }
-    ctx.metrics.touched(claims.instance);
-    return claims;
+    // A token for another instance (or jurisdiction) is refused like a bad one: no hint that either exists.
+    const grant = claims === undefined ? undefined : grantOf(claims, route, (name) => ctx.fleet.find(name));
+    if (grant === undefined) throw new HttpError(401, { error: 'Unauthorized: `the token is invalid, expired, revoked or not valid for this database`' });
+    ctx.metrics.touched(grant.instance);
+    return grant;
   }
 
   /**
@@ -108,7 +108,7 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
    * back as a Response.
    */
   async function streamOrForward(
-    claims: InstanceTokenClaims,
+    grant: Grant,
     version: 2 | 3,
     route: ForwardedRoute,
     raw: Record<string, unknown>,
@@ -116,21 +116,21 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     baton: string | null | undefined,
   ): Promise<Entry | Response> {
     // A local stream's baton: the instance was local when the stream opened, and the stream goes on here.
-    if (baton !== undefined && baton !== null && !isTursoBaton(baton)) return takeStream(claims, baton);
-    const handle = await ctx.fleet.open(claims.instance);
+    if (baton !== undefined && baton !== null && !isTursoBaton(baton)) return takeStream(grant, baton);
+    const handle = await ctx.fleet.open(grant.instance);
     let handedOver = false;
     try {
       // A purged and re-created instance of the same name is another database.
-      if (handle.instance.id !== claims.id) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
+      if (!grant.admits(handle.instance)) throw new HttpError(401, { error: 'Unauthorized: `the token is not valid for this database`' });
       const { dbUrl, name } = handle.instance;
       const engine = tursoEngineFor(ctx.fleet, dbUrl);
       if (engine === undefined) {
         if (isTursoBaton(baton)) throw invalidBaton();
-        const stream = openInstanceStream(ctx.fleet, hosts, handle, version, claims.access === 'read-only', ctx.limits, ctx.metrics);
+        const stream = openInstanceStream(ctx.fleet, hosts, handle, version, grant.access === 'read-only', ctx.limits, ctx.metrics);
         handedOver = true;
-        return streams.add(claims.id, stream);
+        return streams.add(grant.owner, stream);
       }
-      const access = claims.access === 'read-only' ? 'read' : 'full';
+      const access = grant.access === 'read-only' ? 'read' : 'full';
       const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
       const response = await forwarder.forward({
         route,
@@ -146,8 +146,8 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     }
   }
 
-  function takeStream(claims: InstanceTokenClaims, baton: string): Entry {
-    const taken = streams.take(baton, claims.id);
+  function takeStream(grant: Grant, baton: string): Entry {
+    const taken = streams.take(baton, grant.owner);
     if (taken.kind === 'expired') throw new HttpError(400, { message: 'The stream has expired due to inactivity', code: 'STREAM_EXPIRED' });
     if (taken.kind === 'invalid') throw invalidBaton();
     return taken.entry;

@@ -12,6 +12,8 @@ import type { FromHost, ToHost } from './host-protocol';
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const HOST_PATH = fileURLToPath(new URL(FROM_SOURCE ? './stream-host.ts' : './stream-host.mjs', import.meta.url));
 const HOST_EXEC_ARGV = FROM_SOURCE ? ['--conditions=@silo/source', '--import', import.meta.resolve('tsx')] : [];
+/** A host that has said nothing this long after its first request is taken for one that cannot start. */
+const HOST_START_TIMEOUT_MS = 30_000;
 
 export interface StreamSpec {
   /** The instance's catalog id: connections are reused per instance (connection-pool.ts). */
@@ -108,7 +110,9 @@ export interface Pending {
 class StreamHost {
   readonly #child: ChildProcess;
   readonly #streams = new Map<number, RemoteStream>();
-  readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout }>();
+  /** Requests sent and not answered; `timer` is unset until the process has started (see dispatch). */
+  readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout | undefined }>();
+  #startTimer: NodeJS.Timeout | undefined;
   #nextRequest = 1;
   #dead = false;
   /** Whether the process ever answered: one that dies before its first answer failed to start. */
@@ -151,7 +155,11 @@ class StreamHost {
       return;
     }
     const id = this.#nextRequest++;
-    const timer = setTimeout(() => this.#timeout(id), pending.timeoutMs);
+    // A request's time limit counts from when the process runs: a host that is still starting
+    // (a replacement for one killed at a limit takes a second or more from sources) must not
+    // make requests it never began report STATEMENT_TIMEOUT, nor be killed for it.
+    const timer = this.answered ? setTimeout(() => this.#timeout(id), pending.timeoutMs) : undefined;
+    if (!this.answered && this.#startTimer === undefined) this.#startTimer = setTimeout(() => this.#child.kill('SIGKILL'), HOST_START_TIMEOUT_MS).unref();
     this.#pending.set(id, { ...pending, timer });
     this.#setRef(true);
     const { stream } = pending;
@@ -174,7 +182,7 @@ class StreamHost {
   }
 
   #receive(message: FromHost): void {
-    this.answered = true;
+    if (!this.answered) this.#started();
     if (message.type === 'commit') {
       this.#streams.get(message.stream)?.committed();
       return;
@@ -208,7 +216,16 @@ class StreamHost {
     this.#gone('Another statement on the same host process ran past its time limit; the stream was closed');
   }
 
-  #settle(id: number, pending: Pending & { timer: NodeJS.Timeout }): void {
+  /** The process answered for the first time: the time limits of what waited for it begin now. */
+  #started(): void {
+    this.answered = true;
+    clearTimeout(this.#startTimer);
+    for (const [id, pending] of this.#pending) {
+      if (pending.timer === undefined) this.#pending.set(id, { ...pending, timer: setTimeout(() => this.#timeout(id), pending.timeoutMs) });
+    }
+  }
+
+  #settle(id: number, pending: Pending & { timer: NodeJS.Timeout | undefined }): void {
     clearTimeout(pending.timer);
     this.#pending.delete(id);
     if (this.#pending.size === 0) this.#setRef(false);
@@ -217,6 +234,7 @@ class StreamHost {
   #gone(reason: string, moveUnstarted = true): void {
     if (this.#dead) return;
     this.#dead = true;
+    clearTimeout(this.#startTimer);
     const movable: Pending[] = [];
     for (const [id, pending] of [...this.#pending]) {
       this.#settle(id, pending);
