@@ -57,5 +57,19 @@ export interface OpenedCatalogDb {
    * where the same writes through `db` would cost round trips per statement.
    */
   writeBatch(writes: readonly CatalogWrite[]): Promise<void>;
+  /** A new watch on what this connection reads (see ChangeWatch). */
+  watch(): ChangeWatch;
   close(): void;
+}
+
+/**
+ * Tells whether anything this connection reads may have changed since the watch last looked:
+ * a commit by any connection of any process (this one's included), or a sync of a replica.
+ * It may say so when nothing did, never the reverse, so a cache checked against it answers
+ * as the database would. Writes of a transaction still open may go unseen: a cache is not
+ * used inside one.
+ */
+export interface ChangeWatch {
+  /** True on the first call, and whenever something may have changed since the previous one. */
+  changed(): boolean;
 }

@@ -12,6 +12,7 @@ import { TokenGenerations } from './token-generations';
 import { AuditRecords } from './audit-records';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
 import { Statements } from './statements';
+import { LookupCache } from './lookup-cache';
 import { PROCESS_OWNER } from '../processes';
 
 export type { AuditEntry, AuditQuery, NewAuditEntry } from './audit-records';
@@ -206,6 +207,8 @@ export class Catalog {
   readonly #statements: Statements;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
+  /** Settled answers of `resolve`, valid while the catalog is unchanged (lookup-cache.ts). */
+  readonly #resolved: LookupCache<InstanceInfo>;
 
   constructor(
     readonly location: CatalogLocation,
@@ -239,6 +242,7 @@ export class Catalog {
     this.tokenGenerations = new TokenGenerations(this.#db);
     this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
     this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
+    this.#resolved = new LookupCache(this.#opened.watch());
   }
 
   /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
@@ -278,10 +282,24 @@ export class Catalog {
     return row && toInfo(row);
   }
 
-  /** The hot-path lookup used on every request: no joins, no metrics. */
+  /**
+   * The hot-path lookup used on every request: no joins, no metrics. A settled row is cached
+   * until the catalog changes, so the answer is shared: frozen, as InstanceInfo is read-only.
+   * Inside a transaction the cache is not used: its own writes are not committed, so the
+   * watch does not see them yet.
+   */
   resolve(name: string): InstanceInfo | undefined {
+    if (this.#db.inTransaction) {
+      const row = this.#lookUp(this.#resolveByName, name);
+      return row && toInfo(row);
+    }
+    const cached = this.#resolved.get(name);
+    if (cached) return cached;
     const row = this.#lookUp(this.#resolveByName, name);
-    return row && toInfo(row);
+    if (!row) return undefined;
+    const info = frozen(toInfo(row));
+    if (isSettled(row)) this.#resolved.set(name, info);
+    return info;
   }
 
   /**
@@ -310,8 +328,7 @@ export class Catalog {
    */
   #lookUp(statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceRow | undefined {
     const row = statement.get(name);
-    const settled = row !== undefined && row.state !== 'provisioning' && row.state !== 'moving';
-    if (settled || this.location.kind === 'file' || this.#db.inTransaction) return row;
+    if ((row !== undefined && isSettled(row)) || this.location.kind === 'file' || this.#db.inTransaction) return row;
     const now = Date.now();
     if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return row;
     this.#missSyncAt = now;
@@ -706,6 +723,17 @@ function filterClause(filter: InstanceFilter): { where: string; params: Record<s
     params['schemaBelow'] = filter.schemaBelow;
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** Not in a passing state: what a lookup answers stays true until the catalog changes. */
+function isSettled(row: InstanceRow): boolean {
+  return row.state !== 'provisioning' && row.state !== 'moving';
+}
+
+function frozen(info: InstanceInfo): InstanceInfo {
+  Object.freeze(info.metrics);
+  if (info.clonedFrom) Object.freeze(info.clonedFrom);
+  return Object.freeze(info);
 }
 
 function toInfo(row: InstanceRow): InstanceInfo {
