@@ -61,6 +61,10 @@ describe('the catalog lookup cache', () => {
     const renamed = await fleet.open('acme');
     expect(renamed.instance.displayName).toBe('Acme Ltd');
     renamed.release();
+    expect(fleet.find('acme')?.metrics).toEqual({});
+    fleet.touch('acme', { notes: 3 });
+    await fleet.flushActivity();
+    expect(fleet.find('acme')?.metrics).toEqual({ notes: 3 });
     await fleet.delete('acme');
     await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
   });

@@ -207,8 +207,9 @@ export class Catalog {
   readonly #statements: Statements;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
-  /** Settled answers of `resolve`, valid while the catalog is unchanged (lookup-cache.ts). */
+  /** Settled answers of `resolve` and of `find`, valid while the catalog is unchanged (lookup-cache.ts). */
   readonly #resolved: LookupCache<InstanceInfo>;
+  readonly #found: LookupCache<InstanceInfo>;
 
   constructor(
     readonly location: CatalogLocation,
@@ -243,6 +244,7 @@ export class Catalog {
     this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
     this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
     this.#resolved = new LookupCache(this.#opened.watch());
+    this.#found = new LookupCache(this.#opened.watch());
   }
 
   /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
@@ -276,10 +278,9 @@ export class Catalog {
     this.#opened.close();
   }
 
-  /** Full details, metrics and lineage included; undefined when there is no such instance. */
+  /** Full details, metrics and lineage included; undefined when there is no such instance. Cached as `resolve`. */
   find(name: string): InstanceInfo | undefined {
-    const row = this.#lookUp(this.#byName, name);
-    return row && toInfo(row);
+    return this.#cachedLookUp(this.#found, this.#byName, name);
   }
 
   /**
@@ -289,16 +290,20 @@ export class Catalog {
    * watch does not see them yet.
    */
   resolve(name: string): InstanceInfo | undefined {
+    return this.#cachedLookUp(this.#resolved, this.#resolveByName, name);
+  }
+
+  #cachedLookUp(cache: LookupCache<InstanceInfo>, statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceInfo | undefined {
     if (this.#db.inTransaction) {
-      const row = this.#lookUp(this.#resolveByName, name);
+      const row = this.#lookUp(statement, name);
       return row && toInfo(row);
     }
-    const cached = this.#resolved.get(name);
+    const cached = cache.get(name);
     if (cached) return cached;
-    const row = this.#lookUp(this.#resolveByName, name);
+    const row = this.#lookUp(statement, name);
     if (!row) return undefined;
     const info = frozen(toInfo(row));
-    if (isSettled(row)) this.#resolved.set(name, info);
+    if (isSettled(row)) cache.set(name, info);
     return info;
   }
 
