@@ -58,7 +58,7 @@ export class Provisioner {
     const region = regions.get(entry.region);
     const id = randomUUID();
     const dbUrl = engine.locate(entry.name, region);
-    catalog.beginProvisioning({
+    await catalog.beginProvisioning({
       id,
       name: entry.name,
       displayName: entry.displayName?.trim() || entry.name,

@@ -56,7 +56,7 @@ export interface OpenedCatalogDb {
    * Many writes as one transaction. On Turso it is one request to the primary (then a sync),
    * where the same writes through `db` would cost round trips per statement.
    */
-  writeBatch(writes: readonly CatalogWrite[]): Promise<void>;
+  writeBatch(writes: readonly CatalogWrite[], options?: WriteBatchOptions): Promise<void>;
   /** A new watch on what this connection reads (see ChangeWatch). */
   watch(): ChangeWatch;
   close(): void;
@@ -72,4 +72,12 @@ export interface OpenedCatalogDb {
 export interface ChangeWatch {
   /** True on the first call, and whenever something may have changed since the previous one. */
   changed(): boolean;
+}
+
+export interface WriteBatchOptions {
+  /**
+   * On Turso, pull the primary into the replica after the write (default true), so this
+   * server reads its own write. False saves the sync's requests when nothing reads it soon.
+   */
+  readonly pull?: boolean;
 }

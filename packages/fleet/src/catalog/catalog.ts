@@ -363,33 +363,47 @@ export class Catalog {
   /**
    * Registers a new instance as provisioning, owned by this process. A failed row of the same
    * name nobody is working on is taken over (the name was never served); any other existing
-   * row means the name is taken.
+   * row means the name is taken. One batch, so on Turso one request to the primary (not a
+   * transaction of round trips), durable when it resolves: before the database exists. The
+   * replica is not pulled: nothing reads the row before the create marks it ready (which pulls).
    */
-  beginProvisioning(entry: NewInstance, now = Date.now()): void {
-    const register = this.#db.transaction(() => {
-      const existing = this.#resolveByName.get(entry.name);
-      // A failed row being purged keeps its name until the purge is done: its database's path
-      // is derived from the name, so a new instance there would be erased by the purge.
-      if (existing && (existing.state !== 'failed' || existing.op_owner !== null || this.purgeIntent(existing.id))) throw nameTaken(entry.name, existing.state);
-      if (existing) this.#statements.get('DELETE FROM instances WHERE id = ?').run(existing.id);
-      this.#statements
-        .get(
-          `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
-                                  created_at, updated_at, op_owner)
-           VALUES (@id, @name, @displayName, 'provisioning', @jurisdiction, @region, @engine, @dbUrl, @clonedFrom,
-                   @now, @now, @owner)`,
-        )
-        .run({ ...entry, clonedFrom: entry.clonedFrom ?? null, now, owner: PROCESS_OWNER });
-    });
+  async beginProvisioning(entry: NewInstance, now = Date.now()): Promise<void> {
     try {
-      register.immediate();
+      await this.#opened.writeBatch(
+        [
+          {
+            // A failed row being purged keeps its name until the purge is done: its database's path
+            // is derived from the name, so a new instance there would be erased by the purge.
+            sql: `DELETE FROM instances WHERE name = ? AND state = 'failed' AND op_owner IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM purge_intents p WHERE p.instance_id = instances.id)`,
+            args: [entry.name],
+          },
+          {
+            sql: `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
+                                         created_at, updated_at, op_owner)
+                  VALUES (?, ?, ?, 'provisioning', ?, ?, ?, ?, ?, ?, ?, ?)`,
+            args: [entry.id, entry.name, entry.displayName, entry.jurisdiction, entry.region, entry.engine, entry.dbUrl, entry.clonedFrom ?? null, now, now, PROCESS_OWNER],
+          },
+        ],
+        { pull: false },
+      );
     } catch (error) {
-      // Another process registered the same name between our check and insert.
+      // The name is held by a row that was not free to take over (or another process registered it meanwhile).
       if (error instanceof Error && /UNIQUE constraint failed: instances.name/.test(error.message)) {
-        throw nameTaken(entry.name, 'provisioning');
+        throw nameTaken(entry.name, this.#stateOfTaken(entry.name));
       }
       throw error;
     }
+  }
+
+  /** The state of the row holding a taken name, for the error; pulled first on Turso, where it may be new. */
+  #stateOfTaken(name: string): InstanceState {
+    try {
+      this.#opened.sync();
+    } catch {
+      // The primary refused the name: it is taken whatever the replica knows.
+    }
+    return this.#resolveByName.get(name)?.state ?? 'provisioning';
   }
 
   markReady(id: string, fields: { schemaVersion: number; sizeBytes: number }, now = Date.now()): void {

@@ -23,7 +23,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
   return {
     db: replica,
     sync: () => replica.sync(),
-    writeBatch: async (writes) => {
+    writeBatch: async (writes, options) => {
       primary ??= createClient({ url: `${location.syncUrl}/`, authToken: location.authToken });
       try {
         await primary.batch(
@@ -33,7 +33,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
       } catch (error) {
         throw unwrapClientError(error);
       }
-      replica.syncAfterWrite();
+      if (options?.pull ?? true) replica.syncAfterWrite();
     },
     watch: () => replica.watch(),
     close: () => {
