@@ -405,7 +405,11 @@ export class Fleet {
    * published. On return it is ready and servable.
    */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) }, async () => {
+    this.#assertOpen();
+    this.#provisioner.retryUnmarkedFailures();
+    // The audit entry is committed with the ready row: one catalog write after the file exists.
+    const detail = { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) };
+    return this.#audit.runCommittedBy('create', name, options, detail, async (audit) => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
@@ -421,7 +425,7 @@ export class Fleet {
           return this.schema.latestVersion;
         },
         // A seed the app refused was never an instance, so the name is free again.
-        { dropOnRefusal: (error) => isSiloError(error, 'SEED_FAILED') },
+        { dropOnRefusal: (error) => isSiloError(error, 'SEED_FAILED'), audit },
       );
     });
   }

@@ -414,6 +414,21 @@ export class Catalog {
       )
       .run(fields.schemaVersion, fields.sizeBytes, now, id);
   }
+  /**
+   * `markReady` with other writes in the same batch (the create's audit entry): on Turso one
+   * request to the primary instead of one each, then one pull, since the caller reads it next.
+   */
+  markReadyWith(id: string, fields: { schemaVersion: number; sizeBytes: number }, writes: readonly CatalogWrite[], now = Date.now()): Promise<void> {
+    return this.#opened.writeBatch([
+      {
+        sql: `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL, op_owner = NULL
+              WHERE id = ? AND state = 'provisioning'`,
+        args: [fields.schemaVersion, fields.sizeBytes, now, id],
+      },
+      ...writes,
+    ]);
+  }
+
 
   markFailed(id: string, error: string, now = Date.now()): void {
     this.#statements
