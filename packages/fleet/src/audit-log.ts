@@ -1,4 +1,5 @@
-import type { AuditRecords, NewAuditEntry } from './catalog/audit-records';
+import { auditWrite, type AuditRecords, type NewAuditEntry } from './catalog/audit-records';
+import type { CatalogWrite } from './catalog/catalog-db';
 import { diskFullError, isDiskFull } from './disk-space';
 import { SiloError, errorMessage } from './errors';
 
@@ -52,6 +53,39 @@ export class AuditLog {
     return result;
   }
 
+  /**
+   * `run` for an operation that commits its `ok` entry itself, in the same catalog batch as the
+   * change it records (a create: one request to a primary on Turso instead of two). `work`
+   * calls `entry.write()` for the insert and `entry.committed()` once that batch committed;
+   * an entry not committed by `work` is written here as by `run`.
+   */
+  async runCommittedBy<T>(
+    operation: string,
+    instance: string | null,
+    options: { actor?: string },
+    detail: Record<string, unknown>,
+    work: (entry: AuditHandoff) => Promise<T>,
+  ): Promise<T> {
+    this.assertOpen();
+    const entry = { actor: this.actorOf(options), operation, instance: instance === null ? null : auditName(instance), detail };
+    let committed = false;
+    const handoff: AuditHandoff = {
+      write: () => auditWrite({ ...entry, outcome: 'ok', error: null }),
+      committed: () => void (committed = true),
+    };
+    let result: T;
+    try {
+      result = await work(handoff);
+    } catch (error) {
+      const reported = diskFullError(error, this.#dataDir);
+      if (!committed) this.#recordOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
+      throw reported;
+    }
+    if (committed) countOperation(this.operations, operation, 'ok');
+    else this.#recordOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
   /** An entry for an operation that tallies its own outcome (fleet-wide runs, scheduler steps). */
   record(entry: NewAuditEntry): void {
     countOperation(this.operations, entry.operation, entry.outcome);
@@ -88,4 +122,10 @@ function countOperation(counts: Map<string, { ok: number; error: number }>, oper
   let count = counts.get(operation);
   if (!count) counts.set(operation, (count = { ok: 0, error: 0 }));
   count[outcome ?? 'ok']++;
+}
+
+/** An operation's `ok` audit entry, handed to the code that commits it with the operation's own write. */
+export interface AuditHandoff {
+  write(): CatalogWrite;
+  committed(): void;
 }

@@ -16,7 +16,7 @@ import { stagingDirOf } from './staging';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
-import { HandleCache } from './handle-cache';
+import { HandleCache, type Lease } from './handle-cache';
 import { AuditLog } from './audit-log';
 import { Provisioner } from './provisioner';
 import { Purges } from './purge';
@@ -262,7 +262,21 @@ export class Fleet {
    * INSTANCE_NOT_FOUND (a 404), provisioning or failed ones INSTANCE_NOT_READY, and one whose
    * schema is older than the code expects SCHEMA_BEHIND: migrations never run on a request.
    */
-  async open(name: string): Promise<InstanceHandle> {
+  open(name: string): Promise<InstanceHandle> {
+    // Not async: a warm instance is answered with no promise but the one returned, and a
+    // failure still rejects instead of throwing.
+    try {
+      const instance = this.#servable(name);
+      const lease = this.#handles.tryAcquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl);
+      if (lease) return Promise.resolve(instanceHandle(instance, lease));
+      return this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl).then((waited) => instanceHandle(instance, waited));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** The instance `open` serves, or why not. */
+  #servable(name: string): InstanceInfo {
     this.#assertOpen();
     this.#catalogLookups++;
     const instance = this.#catalog.resolve(name);
@@ -285,8 +299,7 @@ export class Fleet {
         { details: { name, version: instance.schemaVersion, expected: this.schema.latestVersion } },
       );
     }
-    const lease = await this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl);
-    return { instance, db: lease.value, release: lease.release, [Symbol.dispose]: lease.release };
+    return instance;
   }
 
   /** Opens the instance for the duration of `work`, releasing the handle however it ends. */
@@ -409,7 +422,11 @@ export class Fleet {
    * published. On return it is ready and servable.
    */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    return this.#audited('create', name, options, { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) }, async () => {
+    this.#assertOpen();
+    this.#provisioner.retryUnmarkedFailures();
+    // The audit entry is committed with the ready row: one catalog write after the file exists.
+    const detail = { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) };
+    return this.#audit.runCommittedBy('create', name, options, detail, async (audit) => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
@@ -425,7 +442,7 @@ export class Fleet {
           return this.schema.latestVersion;
         },
         // A seed the app refused was never an instance, so the name is free again.
-        { dropOnRefusal: (error) => isSiloError(error, 'SEED_FAILED') },
+        { dropOnRefusal: (error) => isSiloError(error, 'SEED_FAILED'), audit },
       );
     });
   }
@@ -862,6 +879,10 @@ export class Fleet {
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
   }
+}
+
+function instanceHandle(instance: InstanceInfo, lease: Lease<TenantConnection>): InstanceHandle {
+  return { instance, db: lease.value, release: lease.release, [Symbol.dispose]: lease.release };
 }
 
 /** A file over the instance size cap is refused up front: it could never be written to. */

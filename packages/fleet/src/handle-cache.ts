@@ -51,27 +51,34 @@ export class HandleCache<K, V> {
    */
   async acquire(key: K, open: () => V, tag?: string): Promise<Lease<V>> {
     for (;;) {
-      const cached = this.#entries.get(key);
-      if (cached && !cached.doomed && cached.tag !== tag) {
-        this.invalidate(key);
-        continue;
-      }
-      if (cached && !cached.doomed) {
+      const lease = this.tryAcquire(key, open, tag);
+      if (lease) return lease;
+      this.counters.waits++;
+      await this.#waitForRelease();
+    }
+  }
+
+  /**
+   * `acquire` without waiting: undefined when every handle is in use. The request path calls
+   * it first, so a cached handle costs no promise of its own.
+   */
+  tryAcquire(key: K, open: () => V, tag?: string): Lease<V> | undefined {
+    const cached = this.#entries.get(key);
+    if (cached && !cached.doomed) {
+      if (cached.tag === tag) {
         // Re-insert to mark it most recently used (Map keeps insertion order).
         this.#entries.delete(key);
         this.#entries.set(key, cached);
         this.counters.hits++;
         return this.#lease(key, cached);
       }
-      if (this.#makeRoom()) {
-        this.counters.misses++;
-        const entry: Entry<V> = { value: open(), tag, refs: 0, doomed: false };
-        this.#entries.set(key, entry);
-        return this.#lease(key, entry);
-      }
-      this.counters.waits++;
-      await this.#waitForRelease();
+      this.invalidate(key);
     }
+    if (!this.#makeRoom()) return undefined;
+    this.counters.misses++;
+    const entry: Entry<V> = { value: open(), tag, refs: 0, doomed: false };
+    this.#entries.set(key, entry);
+    return this.#lease(key, entry);
   }
 
   /** Drops a handle (the instance was deleted or replaced): closed now, or on its last release. */
@@ -103,22 +110,17 @@ export class HandleCache<K, V> {
 
   #lease(key: K, entry: Entry<V>): Lease<V> {
     entry.refs++;
-    let released = false;
-    return {
-      value: entry.value,
-      release: () => {
-        if (released) return;
-        released = true;
-        entry.refs--;
-        if (entry.refs === 0) {
-          if (entry.doomed) {
-            if (this.#entries.get(key) === entry) this.#entries.delete(key);
-            this.#close(entry.value);
-          }
-          this.#wakeOne();
-        }
-      },
-    };
+    return new HandleLease(entry.value, () => this.#released(key, entry));
+  }
+
+  #released(key: K, entry: Entry<V>): void {
+    entry.refs--;
+    if (entry.refs > 0) return;
+    if (entry.doomed) {
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      this.#close(entry.value);
+    }
+    this.#wakeOne();
   }
 
   /** Evicts idle handles, least recently used first, until one more fits. */
@@ -158,5 +160,24 @@ export class HandleCache<K, V> {
     if (!waiter) return;
     clearTimeout(waiter.timer);
     waiter.resolve();
+  }
+}
+
+/** One use of a handle. `release` is bound, so callers may pass it on as a callback. */
+class HandleLease<V> implements Lease<V> {
+  readonly value: V;
+  readonly release: () => void;
+  #onRelease: (() => void) | undefined;
+
+  constructor(value: V, onRelease: () => void) {
+    this.value = value;
+    this.#onRelease = onRelease;
+    this.release = this.#release.bind(this);
+  }
+
+  #release(): void {
+    const onRelease = this.#onRelease;
+    this.#onRelease = undefined;
+    onRelease?.();
   }
 }

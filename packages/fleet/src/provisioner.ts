@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { AuditHandoff } from './audit-log';
 import type { Catalog, InstanceInfo } from './catalog/catalog';
 import { diskFullError } from './disk-space';
 import type { Engine, TenantConnection } from './engine';
@@ -27,6 +28,8 @@ export interface ProvisionOptions {
    * being kept as `failed`. Any other failure keeps the failed row.
    */
   readonly dropOnRefusal?: (error: unknown) => boolean;
+  /** The operation's audit entry, committed with the ready row (AuditLog.runCommittedBy). */
+  readonly audit?: AuditHandoff;
 }
 
 export interface ProvisionerParts {
@@ -58,7 +61,7 @@ export class Provisioner {
     const region = regions.get(entry.region);
     const id = randomUUID();
     const dbUrl = engine.locate(entry.name, region);
-    catalog.beginProvisioning({
+    await catalog.beginProvisioning({
       id,
       name: entry.name,
       displayName: entry.displayName?.trim() || entry.name,
@@ -79,7 +82,11 @@ export class Provisioner {
         throw error;
       }
       failpoint('create:before-ready');
-      catalog.markReady(id, { schemaVersion, sizeBytes: await engine.sizeOf(dbUrl) });
+      const ready = { schemaVersion, sizeBytes: await engine.sizeOf(dbUrl) };
+      if (options.audit) {
+        await catalog.markReadyWith(id, ready, [options.audit.write()]);
+        options.audit.committed();
+      } else catalog.markReady(id, ready);
     } catch (error) {
       const reported = diskFullError(error, region.dataDir);
       // Removing files needs no free space, so the files always go.

@@ -126,7 +126,7 @@ describe('the catalog on Turso, read through embedded replicas', () => {
     const writer = await Catalog.open(resolveSettings({ dataDir: path.join(suite, 'writer'), catalog: catalogSettings(3_600) }).catalog);
     const reader = await Catalog.open(resolveSettings({ dataDir: path.join(suite, 'reader'), catalog: catalogSettings(3_600) }).catalog);
     try {
-      writer.beginProvisioning({ id: 'id-settling', name: 'settling', displayName: 'Settling', jurisdiction: 'eu', region: 'eu-west', engine: 'local', dbUrl: 'local:eu-west/00/settling.db' });
+      await writer.beginProvisioning({ id: 'id-settling', name: 'settling', displayName: 'Settling', jurisdiction: 'eu', region: 'eu-west', engine: 'local', dbUrl: 'local:eu-west/00/settling.db' });
       expect(reader.resolve('settling')?.state).toBe('provisioning');
       writer.markReady('id-settling', { schemaVersion: 1, sizeBytes: 4_096 });
       // The reader's sync interval is an hour: only the look-again on a passing state finds it ready.

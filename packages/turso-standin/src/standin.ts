@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout } from 'node:timers/promises';
 import { z } from 'zod';
 import { HttpError, sendJson } from './http-util';
 import { handlePlatform, type PlatformContext } from './platform-api';
@@ -37,6 +38,11 @@ const OptionsSchema = z.object({
       retentionMs: z.number().int().positive().default(24 * 3_600_000),
     })
     .prefault({}),
+  /**
+   * A network round trip to simulate: each request (test hooks aside) is answered this much
+   * later, as from a Turso region that far away. 0 (the default) answers at loopback speed.
+   */
+  roundTripMs: z.number().int().nonnegative().default(0),
   host: z.string().default('127.0.0.1'),
   port: z.number().int().min(0).max(65_535).default(0),
 });
@@ -108,6 +114,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://standin.invalid');
     if (url.pathname.startsWith(HOOK_PREFIX)) return hooks.handle(req, res, url.pathname);
+    if (options.roundTripMs > 0) await setTimeout(options.roundTripMs);
     if (hooks.intercept(req, res, url.pathname)) return;
     if (url.pathname.startsWith('/v1/')) return handlePlatform(platform, req, res, url);
     if (url.pathname.startsWith(DATABASE_PATH_PREFIX)) {

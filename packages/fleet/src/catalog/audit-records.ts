@@ -1,4 +1,4 @@
-import type { CatalogDb } from './catalog-db';
+import type { CatalogDb, CatalogWrite } from './catalog-db';
 import { Statements } from './statements';
 
 export interface AuditEntry {
@@ -42,17 +42,8 @@ export class AuditRecords {
   }
 
   append(entry: NewAuditEntry): void {
-    this.#statements
-      .get('INSERT INTO audit_log (at, actor, operation, instance, outcome, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(
-        entry.at ?? Date.now(),
-        entry.actor,
-        entry.operation,
-        entry.instance,
-        entry.outcome,
-        entry.error,
-        entry.detail ? JSON.stringify(entry.detail) : null,
-      );
+    const { sql, args } = auditWrite(entry);
+    this.#statements.get(sql).run(...args);
     // Every process that writes the log also keeps it within retention, so a server running
     // for months prunes without a restart. A failure here must not fail the operation that
     // was audited: the next write tries again.
@@ -113,4 +104,12 @@ export class AuditRecords {
 
 function clampInt(value: number, min: number, max: number): number {
   return Math.min(max, Math.max(min, Math.trunc(value)));
+}
+
+/** The insert of one entry, to write in a batch with the change it records (see AuditLog.runRecordedBy). */
+export function auditWrite(entry: NewAuditEntry): CatalogWrite {
+  return {
+    sql: 'INSERT INTO audit_log (at, actor, operation, instance, outcome, error, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    args: [entry.at ?? Date.now(), entry.actor, entry.operation, entry.instance, entry.outcome, entry.error, entry.detail ? JSON.stringify(entry.detail) : null],
+  };
 }

@@ -56,6 +56,28 @@ export interface OpenedCatalogDb {
    * Many writes as one transaction. On Turso it is one request to the primary (then a sync),
    * where the same writes through `db` would cost round trips per statement.
    */
-  writeBatch(writes: readonly CatalogWrite[]): Promise<void>;
+  writeBatch(writes: readonly CatalogWrite[], options?: WriteBatchOptions): Promise<void>;
+  /** A new watch on what this connection reads (see ChangeWatch). */
+  watch(): ChangeWatch;
   close(): void;
+}
+
+/**
+ * Tells whether anything this connection reads may have changed since the watch last looked:
+ * a commit by any connection of any process (this one's included), or a sync of a replica.
+ * It may say so when nothing did, never the reverse, so a cache checked against it answers
+ * as the database would. Writes of a transaction still open may go unseen: a cache is not
+ * used inside one.
+ */
+export interface ChangeWatch {
+  /** True on the first call, and whenever something may have changed since the previous one. */
+  changed(): boolean;
+}
+
+export interface WriteBatchOptions {
+  /**
+   * On Turso, pull the primary into the replica after the write (default true), so this
+   * server reads its own write. False saves the sync's requests when nothing reads it soon.
+   */
+  readonly pull?: boolean;
 }

@@ -4,10 +4,11 @@ import { CATALOG_PRAGMAS, openSqlite } from '../sqlite';
 import { openReplica } from './replica-db';
 import { makePrivateDir } from '../permissions';
 import type { CatalogLocation, CatalogWrite, OpenedCatalogDb } from './catalog-db-types';
+import { walIndexWatch } from './wal-watch';
 
 // The interfaces live in catalog-db-types.ts so that replica-db.ts, which implements them, does
 // not import this module (which opens replicas); re-exported for the catalog's other modules.
-export type { CatalogDb, CatalogLocation, CatalogRunResult, CatalogStatement, CatalogTransaction, CatalogWrite, OpenedCatalogDb } from './catalog-db-types';
+export type { CatalogDb, ChangeWatch, CatalogLocation, CatalogRunResult, CatalogStatement, CatalogTransaction, CatalogWrite, OpenedCatalogDb } from './catalog-db-types';
 
 export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
   if (location.kind === 'file') {
@@ -22,12 +23,18 @@ export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
     const write = db.transaction((writes: readonly CatalogWrite[]) => {
       for (const { sql, args } of writes) prepared(sql).run(...args);
     });
+    const changes = walIndexWatch(db, location.file);
     return {
       db,
       sync: () => undefined,
       writeBatch: (writes) => Promise.resolve(write.immediate(writes)),
-      close: () => db.close(),
+      watch: changes.watch,
+      close: () => {
+        changes.close();
+        db.close();
+      },
     };
   }
   return openReplica(location);
 }
+

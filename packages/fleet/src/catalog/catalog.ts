@@ -12,6 +12,7 @@ import { TokenGenerations } from './token-generations';
 import { AuditRecords } from './audit-records';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
 import { Statements } from './statements';
+import { LookupCache } from './lookup-cache';
 import { PROCESS_OWNER } from '../processes';
 
 export type { AuditEntry, AuditQuery, NewAuditEntry } from './audit-records';
@@ -206,6 +207,9 @@ export class Catalog {
   readonly #statements: Statements;
   readonly #byName: CatalogStatement<[string], InstanceRow>;
   readonly #resolveByName: CatalogStatement<[string], InstanceRow>;
+  /** Settled answers of `resolve` and of `find`, valid while the catalog is unchanged (lookup-cache.ts). */
+  readonly #resolved: LookupCache<InstanceInfo>;
+  readonly #found: LookupCache<InstanceInfo>;
 
   constructor(
     readonly location: CatalogLocation,
@@ -239,6 +243,8 @@ export class Catalog {
     this.tokenGenerations = new TokenGenerations(this.#db);
     this.#byName = this.#statements.get<[string], InstanceRow>(`${SELECT_DETAILED} WHERE i.name = ?`);
     this.#resolveByName = this.#statements.get<[string], InstanceRow>(`${SELECT_ROW} WHERE i.name = ?`);
+    this.#resolved = new LookupCache(this.#opened.watch());
+    this.#found = new LookupCache(this.#opened.watch());
   }
 
   /** Opens the catalog where the settings put it; one on Turso is first migrated on its primary. */
@@ -272,16 +278,33 @@ export class Catalog {
     this.#opened.close();
   }
 
-  /** Full details, metrics and lineage included; undefined when there is no such instance. */
+  /** Full details, metrics and lineage included; undefined when there is no such instance. Cached as `resolve`. */
   find(name: string): InstanceInfo | undefined {
-    const row = this.#lookUp(this.#byName, name);
-    return row && toInfo(row);
+    return this.#cachedLookUp(this.#found, this.#byName, name);
   }
 
-  /** The hot-path lookup used on every request: no joins, no metrics. */
+  /**
+   * The hot-path lookup used on every request: no joins, no metrics. A settled row is cached
+   * until the catalog changes, so the answer is shared: frozen, as InstanceInfo is read-only.
+   * Inside a transaction the cache is not used: its own writes are not committed, so the
+   * watch does not see them yet.
+   */
   resolve(name: string): InstanceInfo | undefined {
-    const row = this.#lookUp(this.#resolveByName, name);
-    return row && toInfo(row);
+    return this.#cachedLookUp(this.#resolved, this.#resolveByName, name);
+  }
+
+  #cachedLookUp(cache: LookupCache<InstanceInfo>, statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceInfo | undefined {
+    if (this.#db.inTransaction) {
+      const row = this.#lookUp(statement, name);
+      return row && toInfo(row);
+    }
+    const cached = cache.get(name);
+    if (cached) return cached;
+    const row = this.#lookUp(statement, name);
+    if (!row) return undefined;
+    const info = frozen(toInfo(row));
+    if (isSettled(row)) cache.set(name, info);
+    return info;
   }
 
   /**
@@ -310,8 +333,7 @@ export class Catalog {
    */
   #lookUp(statement: CatalogStatement<[string], InstanceRow>, name: string): InstanceRow | undefined {
     const row = statement.get(name);
-    const settled = row !== undefined && row.state !== 'provisioning' && row.state !== 'moving';
-    if (settled || this.location.kind === 'file' || this.#db.inTransaction) return row;
+    if ((row !== undefined && isSettled(row)) || this.location.kind === 'file' || this.#db.inTransaction) return row;
     const now = Date.now();
     if (now - this.#missSyncAt < MISS_SYNC_INTERVAL_MS) return row;
     this.#missSyncAt = now;
@@ -341,33 +363,47 @@ export class Catalog {
   /**
    * Registers a new instance as provisioning, owned by this process. A failed row of the same
    * name nobody is working on is taken over (the name was never served); any other existing
-   * row means the name is taken.
+   * row means the name is taken. One batch, so on Turso one request to the primary (not a
+   * transaction of round trips), durable when it resolves: before the database exists. The
+   * replica is not pulled: nothing reads the row before the create marks it ready (which pulls).
    */
-  beginProvisioning(entry: NewInstance, now = Date.now()): void {
-    const register = this.#db.transaction(() => {
-      const existing = this.#resolveByName.get(entry.name);
-      // A failed row being purged keeps its name until the purge is done: its database's path
-      // is derived from the name, so a new instance there would be erased by the purge.
-      if (existing && (existing.state !== 'failed' || existing.op_owner !== null || this.purgeIntent(existing.id))) throw nameTaken(entry.name, existing.state);
-      if (existing) this.#statements.get('DELETE FROM instances WHERE id = ?').run(existing.id);
-      this.#statements
-        .get(
-          `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
-                                  created_at, updated_at, op_owner)
-           VALUES (@id, @name, @displayName, 'provisioning', @jurisdiction, @region, @engine, @dbUrl, @clonedFrom,
-                   @now, @now, @owner)`,
-        )
-        .run({ ...entry, clonedFrom: entry.clonedFrom ?? null, now, owner: PROCESS_OWNER });
-    });
+  async beginProvisioning(entry: NewInstance, now = Date.now()): Promise<void> {
     try {
-      register.immediate();
+      await this.#opened.writeBatch(
+        [
+          {
+            // A failed row being purged keeps its name until the purge is done: its database's path
+            // is derived from the name, so a new instance there would be erased by the purge.
+            sql: `DELETE FROM instances WHERE name = ? AND state = 'failed' AND op_owner IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM purge_intents p WHERE p.instance_id = instances.id)`,
+            args: [entry.name],
+          },
+          {
+            sql: `INSERT INTO instances (id, name, display_name, state, jurisdiction, region, engine, db_url, cloned_from,
+                                         created_at, updated_at, op_owner)
+                  VALUES (?, ?, ?, 'provisioning', ?, ?, ?, ?, ?, ?, ?, ?)`,
+            args: [entry.id, entry.name, entry.displayName, entry.jurisdiction, entry.region, entry.engine, entry.dbUrl, entry.clonedFrom ?? null, now, now, PROCESS_OWNER],
+          },
+        ],
+        { pull: false },
+      );
     } catch (error) {
-      // Another process registered the same name between our check and insert.
+      // The name is held by a row that was not free to take over (or another process registered it meanwhile).
       if (error instanceof Error && /UNIQUE constraint failed: instances.name/.test(error.message)) {
-        throw nameTaken(entry.name, 'provisioning');
+        throw nameTaken(entry.name, this.#stateOfTaken(entry.name));
       }
       throw error;
     }
+  }
+
+  /** The state of the row holding a taken name, for the error; pulled first on Turso, where it may be new. */
+  #stateOfTaken(name: string): InstanceState {
+    try {
+      this.#opened.sync();
+    } catch {
+      // The primary refused the name: it is taken whatever the replica knows.
+    }
+    return this.#resolveByName.get(name)?.state ?? 'provisioning';
   }
 
   markReady(id: string, fields: { schemaVersion: number; sizeBytes: number }, now = Date.now()): void {
@@ -378,6 +414,21 @@ export class Catalog {
       )
       .run(fields.schemaVersion, fields.sizeBytes, now, id);
   }
+  /**
+   * `markReady` with other writes in the same batch (the create's audit entry): on Turso one
+   * request to the primary instead of one each, then one pull, since the caller reads it next.
+   */
+  markReadyWith(id: string, fields: { schemaVersion: number; sizeBytes: number }, writes: readonly CatalogWrite[], now = Date.now()): Promise<void> {
+    return this.#opened.writeBatch([
+      {
+        sql: `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL, op_owner = NULL
+              WHERE id = ? AND state = 'provisioning'`,
+        args: [fields.schemaVersion, fields.sizeBytes, now, id],
+      },
+      ...writes,
+    ]);
+  }
+
 
   markFailed(id: string, error: string, now = Date.now()): void {
     this.#statements
@@ -713,6 +764,17 @@ function filterClause(filter: InstanceFilter): { where: string; params: Record<s
     params['schemaBelow'] = filter.schemaBelow;
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+/** Not in a passing state: what a lookup answers stays true until the catalog changes. */
+function isSettled(row: InstanceRow): boolean {
+  return row.state !== 'provisioning' && row.state !== 'moving';
+}
+
+function frozen(info: InstanceInfo): InstanceInfo {
+  Object.freeze(info.metrics);
+  if (info.clonedFrom) Object.freeze(info.clonedFrom);
+  return Object.freeze(info);
 }
 
 function toInfo(row: InstanceRow): InstanceInfo {

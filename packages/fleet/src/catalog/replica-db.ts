@@ -2,7 +2,7 @@ import { createClient, LibsqlError, type Client } from '../optional/libsql-clien
 import type Libsql from 'libsql';
 import { libsqlDatabase } from '../optional/libsql';
 import { SiloError } from '../errors';
-import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, OpenedCatalogDb } from './catalog-db-types';
+import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, ChangeWatch, OpenedCatalogDb } from './catalog-db-types';
 import { claimReplicaSlot } from './replica-slot';
 
 type TursoLocation = Extract<CatalogLocation, { kind: 'turso' }>;
@@ -23,7 +23,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
   return {
     db: replica,
     sync: () => replica.sync(),
-    writeBatch: async (writes) => {
+    writeBatch: async (writes, options) => {
       primary ??= createClient({ url: `${location.syncUrl}/`, authToken: location.authToken });
       try {
         await primary.batch(
@@ -33,8 +33,9 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
       } catch (error) {
         throw unwrapClientError(error);
       }
-      replica.syncAfterWrite();
+      if (options?.pull ?? true) replica.syncAfterWrite();
     },
+    watch: () => replica.watch(),
     close: () => {
       clearInterval(periodic);
       primary?.close();
@@ -78,6 +79,12 @@ type ReplicaOptions = Libsql.Options & { authToken: string; readYourWrites: bool
 class ReplicaCatalogDb implements CatalogDb {
   readonly #db: Libsql.Database;
   #closed = false;
+  /**
+   * Counts what may change the local copy: syncs (ours, periodic, after a write) and statements
+   * that write (they run on the primary, but a transaction's reads see its own writes). A
+   * replica file is written by no one else (replica-slot.ts), so nothing changes it unseen.
+   */
+  #generation = 0;
 
   constructor(location: TursoLocation, file: string) {
     // libsql's read-your-writes syncs after every statement, inside transactions too; we sync
@@ -92,7 +99,19 @@ class ReplicaCatalogDb implements CatalogDb {
   }
 
   sync(): void {
+    this.#generation++;
     remote(() => this.#db.sync());
+  }
+
+  watch(): ChangeWatch {
+    let seen = Number.NaN;
+    return {
+      changed: () => {
+        if (seen === this.#generation) return false;
+        seen = this.#generation;
+        return true;
+      },
+    };
   }
 
   /**
@@ -102,6 +121,7 @@ class ReplicaCatalogDb implements CatalogDb {
    */
   syncAfterWrite(): void {
     if (this.#closed) return;
+    this.#generation++;
     try {
       this.#db.sync();
     } catch {
@@ -137,6 +157,7 @@ class ReplicaCatalogDb implements CatalogDb {
       all: (...params) => remote(() => read(params, false) as R[]),
       run: (...params) =>
         remote(() => {
+          this.#generation++;
           if (db.inTransaction) return db.prepare(sql).run(...bind(params));
           const result = outside().statement.run(...bind(params));
           this.syncAfterWrite();
@@ -147,6 +168,7 @@ class ReplicaCatalogDb implements CatalogDb {
 
   exec(sql: string): void {
     remote(() => {
+      this.#generation++;
       this.#db.exec(sql);
       // Outside a transaction now (a COMMIT, or statements of their own): pull what they wrote.
       if (!this.#db.inTransaction) this.syncAfterWrite();
@@ -155,6 +177,7 @@ class ReplicaCatalogDb implements CatalogDb {
 
   pragma(sql: string, options: { simple?: boolean } = {}): unknown {
     // libsql ignores `simple` for a pragma answered by the primary.
+    this.#generation++;
     const rows = remote(() => this.#db.prepare(`PRAGMA ${sql}`).all()) as Record<string, unknown>[];
     if (!options.simple) return rows;
     const first = rows[0];

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { walIndexWatch } from '../src/catalog/wal-watch';
+import { tempDir, tempFleet } from './helpers';
+
+/** Runs SQL on the catalog from another process, as another server or an operator's tool would. */
+function writeFromAnotherProcess(catalogFile: string, sql: string): void {
+  const script = `const Database = require('better-sqlite3'); const db = new Database(${JSON.stringify(catalogFile)}); db.pragma('busy_timeout = 5000'); db.exec(${JSON.stringify(sql)}); db.close();`;
+  execFileSync(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: 'inherit' });
+}
+
+describe('the catalog lookup cache', () => {
+  it('serves a warm lookup from the cache, with the same answer', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const first = await fleet.open('acme');
+    first.release();
+    const second = await fleet.open('acme');
+    second.release();
+    expect(second.instance).toBe(first.instance);
+    expect(Object.isFrozen(second.instance)).toBe(true);
+    expect(second.instance).toMatchObject({ name: 'acme', state: 'ready' });
+  });
+
+  it('sees a delete and an undelete by another Fleet on the same files at the next open', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const { fleet: other } = await tempFleet({ dataDir, reconcileOnOpen: false });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    (await fleet.open('acme')).release();
+    (await fleet.open('acme')).release();
+
+    await other.delete('acme');
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
+    await other.undelete('acme');
+    const back = await fleet.open('acme');
+    expect(back.instance.state).toBe('ready');
+    back.release();
+  });
+
+  it('sees a change committed by another process at the next open (a move, then a delete)', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const catalogFile = path.join(dataDir, 'catalog.db');
+    (await fleet.open('acme')).release();
+
+    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'moving' WHERE name = 'acme'");
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY' });
+    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'ready' WHERE name = 'acme'");
+    (await fleet.open('acme')).release();
+    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'deleted', deleted_at = 1 WHERE name = 'acme'");
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
+  });
+
+  it("sees this fleet's own changes at once", async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    (await fleet.open('acme')).release();
+    await fleet.setDisplayName('acme', 'Acme Ltd');
+    const renamed = await fleet.open('acme');
+    expect(renamed.instance.displayName).toBe('Acme Ltd');
+    renamed.release();
+    expect(fleet.find('acme')?.metrics).toEqual({});
+    fleet.touch('acme', { notes: 3 });
+    await fleet.flushActivity();
+    expect(fleet.find('acme')?.metrics).toEqual({ notes: 3 });
+    await fleet.delete('acme');
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
+  });
+});
+
+describe('the catalog change watch', () => {
+  for (const mode of ['WAL', 'DELETE'] as const) {
+    // DELETE has no -shm: the watch falls back to `data_version` and `total_changes()`.
+    it(`says "changed" after a commit of this or another connection, and only then (journal ${mode})`, () => {
+      const file = path.join(tempDir(), 'catalog.db');
+      const db = new Database(file);
+      db.pragma(`journal_mode = ${mode}`);
+      db.exec('CREATE TABLE t (a)');
+      const other = new Database(file);
+      const changes = walIndexWatch(db, file);
+      try {
+        const watch = changes.watch();
+        expect(watch.changed()).toBe(true);
+        expect(watch.changed()).toBe(false);
+        other.prepare('INSERT INTO t VALUES (1)').run();
+        expect(watch.changed()).toBe(true);
+        expect(watch.changed()).toBe(false);
+        db.prepare('INSERT INTO t VALUES (2)').run();
+        expect(watch.changed()).toBe(true);
+        expect(watch.changed()).toBe(false);
+        if (mode === 'WAL') db.pragma('wal_checkpoint(TRUNCATE)');
+        other.prepare('INSERT INTO t VALUES (3)').run();
+        expect(watch.changed()).toBe(true);
+      } finally {
+        changes.close();
+        other.close();
+        db.close();
+      }
+    });
+  }
+});
