@@ -221,6 +221,13 @@ describe('admin console over HTTP', () => {
       await (await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('from admin', 1, 1)", mode: 'write' })).text(),
     );
     expect(write).toContain('1 changed');
+    // The write is counted (issue #17): metrics read again, last active, and a write in today's usage.
+    const instancePage = await (await admin.get('/instances/t07')).text();
+    expect(/data-metric="todos">([^<]*)</.exec(instancePage)?.[1]).toBe('1');
+    expect(text(instancePage)).not.toMatch(/Last active never/);
+    const today = new Date().toISOString().slice(0, 10);
+    const usageRow = new RegExp(`data-usage-day="${today}"[\\s\\S]*?</tr>`).exec(instancePage)?.[0] ?? '';
+    expect([...usageRow.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]).slice(0, 2)).toEqual(['0', '1']);
     const read = await (await admin.post('/instances/t07/console', { sql: 'SELECT title FROM todos' })).text();
     expect(text(read)).toContain('from admin');
     expect(read).toContain('data-testid="query-result"');

@@ -16,10 +16,14 @@ import { useSticky } from '../../components/sticky';
 import { ActionsCard } from './actions-card';
 import { DetailsCard } from './details-card';
 import { ConnectCard } from './connect-card';
+import { UsageCard } from './usage-card';
+import { fillUsage } from '../../lib/usage';
 import { libsqlAction, libsqlUrl } from '../../lib/libsql.server';
 import type { LibsqlAction } from '../../lib/libsql';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
+
+const USAGE_DAYS = 30;
 
 export async function loader({ params, request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
@@ -41,6 +45,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     latestVersion: fleet.schema.latestVersion,
     regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
     libsqlUrl: libsqlUrl(details.name),
+    usage: fillUsage(USAGE_DAYS, Date.now(), fleet.usage(details.name, USAGE_DAYS)),
     notice: noticeOf(url.searchParams),
     now: Date.now(),
   };
@@ -107,7 +112,7 @@ export function headers({ actionHeaders, loaderHeaders }: Route.HeadersArgs): He
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, notice, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
@@ -145,6 +150,8 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
         <DetailsCard instance={instance} metrics={metrics} clones={clones} latestVersion={latestVersion} now={now} />
         <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
       </div>
+
+      <UsageCard usage={usage} />
 
       <ConnectCard
         name={instance.name}
