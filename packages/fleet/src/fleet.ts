@@ -97,6 +97,8 @@ export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
   readOnly?: boolean;
   limits?: Partial<QueryLimits>;
+  /** More for a write's audit entry beside its SQL (the data browser's old and new values). */
+  auditDetail?: Readonly<Record<string, unknown>>;
 }
 
 export interface QueryAllOptions extends ActorOption {
@@ -693,7 +695,7 @@ export class Fleet {
       return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits) });
     };
     if (readOnly) return run();
-    return this.#audited('query (write)', name, options, { sql: sql.slice(0, 2_000) }, async () => {
+    return this.#audited('query (write)', name, options, { ...options.auditDetail, sql: sql.slice(0, 2_000) }, async () => {
       const result = await run();
       await this.#provisioner.refreshMetrics(name);
       return result;
