@@ -15,6 +15,7 @@ export default [
     route('instances/:name', 'routes/instance/route.tsx'),
     route('instances/:name/export', 'routes/instance-export.ts'),
     route('instances/:name/console', 'routes/console.tsx'),
+    route('instances/:name/data', 'routes/instance-data/route.tsx'),
     route('query', 'routes/fleet-query/route.tsx'),
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
