@@ -55,6 +55,7 @@ const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-
 /** App suites that launch Chromium. */
 const BROWSER = [
   'apps/admin/test/backups.test.ts',
+  'apps/admin/test/console-page.test.ts',
   'apps/admin/test/data-browser.test.ts',
   'apps/admin/test/e2e.test.ts',
   'apps/admin/test/hardening.test.ts',

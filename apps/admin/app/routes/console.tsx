@@ -54,7 +54,7 @@ export async function loader({ params, context }: Route.LoaderArgs) {
 }
 
 type ConsoleResult =
-  | { ok: true; sql: string; write: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; durationMs: number }
+  | { ok: true; sql: string; write: boolean; explain: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; durationMs: number }
   | { ok: false; sql: string; write: boolean; code: string; error: string; durationMs: number };
 
 export async function action({ params, request, context }: Route.ActionArgs) {
@@ -62,7 +62,9 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const sql = typeof form.get('sql') === 'string' ? (form.get('sql') as string) : '';
-  const write = field(form, 'mode') === 'write';
+  const explain = field(form, 'explain') === '1';
+  // A plan is read-only whatever the switch says: EXPLAIN never runs the statement.
+  const write = !explain && field(form, 'mode') === 'write';
   if (sql.trim() === '') {
     return data<ConsoleResult>({ ok: false, sql, write, code: 'INVALID_INPUT', error: 'Write a SQL statement first.', durationMs: 0 }, { status: 400 });
   }
@@ -71,12 +73,13 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
   };
   try {
-    const result = await fleet.query(params.name, sql, undefined, { readOnly: !write, actor: admin.actor });
+    const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor });
     record(true, result.rows.length || result.rowsAffected, result.durationMs);
     return data<ConsoleResult>({
       ok: true,
       sql,
       write,
+      explain,
       columns: result.columns,
       rows: toRows(result.rows),
       truncated: result.truncated,
@@ -134,6 +137,9 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
               <button type="submit" className={write ? 'danger' : 'primary'} disabled={running}>
                 {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
               </button>
+              <button type="submit" name="explain" value="1" disabled={running}>
+                EXPLAIN QUERY PLAN
+              </button>
               <span className="muted small">
                 Ctrl+Enter runs · stops after {formatDuration(limits.timeoutMs)} · at most {formatCount(limits.maxRows)} rows
               </span>
@@ -163,27 +169,31 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
           <ul className="history">
             {history.map((entry) => (
               <li key={entry.id}>
-                <span className={`badge ${entry.ok ? 'ok' : 'bad'}`}>{entry.mode}</span>
-                <code>{entry.sql}</code>
-                <span className="muted small">{relativeTime(entry.at, now)}</span>
-                <button
-                  type="button"
-                  onClick={() => {
-                    setEditorText(formRef.current, 'sql', entry.sql);
-                    setWrite(entry.mode === 'write');
-                  }}
-                >
-                  Load<span className="visually-hidden"> this query into the editor</span>
-                </button>
-                {entry.mode === 'read' ? (
-                  <Form method="post">
-                    <CsrfField />
-                    <input type="hidden" name="sql" value={entry.sql} />
-                    <button type="submit">
-                      Run again<span className="visually-hidden"> (read-only)</span>
-                    </button>
-                  </Form>
-                ) : null}
+                <code className="history-sql" title={entry.sql}>
+                  {entry.sql}
+                </code>
+                <span className="history-meta">
+                  <span className={`badge ${entry.ok ? 'ok' : 'bad'}`}>{entry.mode}</span>
+                  <span className="muted small">{relativeTime(entry.at, now)}</span>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setEditorText(formRef.current, 'sql', entry.sql);
+                      setWrite(entry.mode === 'write');
+                    }}
+                  >
+                    Load<span className="visually-hidden"> this query into the editor</span>
+                  </button>
+                  {entry.mode === 'read' ? (
+                    <Form method="post">
+                      <CsrfField />
+                      <input type="hidden" name="sql" value={entry.sql} />
+                      <button type="submit">
+                        Run again<span className="visually-hidden"> (read-only)</span>
+                      </button>
+                    </Form>
+                  ) : null}
+                </span>
               </li>
             ))}
           </ul>
@@ -213,7 +223,22 @@ function ResultView({ result }: { result: ConsoleResult }) {
         <span>{formatDuration(result.durationMs)}</span>
         {result.truncated ? <strong className="error">Truncated: only the first rows are shown.</strong> : null}
       </p>
-      {result.columns.length > 0 ? <ResultTable columns={result.columns} rows={result.rows} label="Query result" /> : null}
+      {result.explain ? <QueryPlan rows={result.rows} /> : result.columns.length > 0 ? <ResultTable columns={result.columns} rows={result.rows} label="Query result" /> : null}
     </div>
+  );
+}
+
+/** EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as the tree the sqlite3 shell draws. */
+function QueryPlan({ rows }: { rows: readonly Cell[][] }) {
+  const depth = new Map<Cell, number>([[0, -1]]);
+  const lines = rows.map(([id, parent, , detail]) => {
+    const level = (depth.get(parent ?? 0) ?? -1) + 1;
+    depth.set(id ?? null, level);
+    return { key: String(id), text: `${'   '.repeat(level)}${level > 0 ? '└─ ' : ''}${String(detail ?? '')}` };
+  });
+  return (
+    <pre className="sql-block query-plan" data-testid="query-plan" aria-label="Query plan">
+      {['QUERY PLAN', ...lines.map((line) => line.text)].join('\n')}
+    </pre>
   );
 }
