@@ -24,6 +24,7 @@ describe('SQL console page in a browser', () => {
     dataDir = tempDataDir();
     const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu' });
+    for (let i = 1; i <= 6; i++) await fleet.create(`shop-${i}`, { jurisdiction: i % 2 ? 'eu' : 'us' });
     await fleet.close();
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
@@ -90,5 +91,20 @@ describe('SQL console page in a browser', () => {
     await page.getByRole('button', { name: 'EXPLAIN QUERY PLAN' }).click();
     const plan = await page.getByTestId('query-plan').innerText();
     expect(plan).toMatch(/^QUERY PLAN\n.*SEARCH todos USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+  });
+
+  it('groups fleet query errors by message, with a count', async () => {
+    await page.goto(`${server.url}/query`);
+    const editor = page.locator('.cm-content');
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('SELECT nope FROM todos');
+    await page.getByRole('button', { name: 'Run on the fleet' }).click();
+    await page.getByTestId('fq-progress').filter({ hasText: 'Finished: 7 of 7 instances' }).waitFor();
+    const groups = page.getByTestId('fq-errors').locator('li');
+    expect(await groups.count()).toBe(1);
+    expect(await groups.first().getAttribute('data-error-count')).toBe('7');
+    expect(await groups.first().innerText()).toMatch(/no such column: nope — 7 instances/);
   });
 });
