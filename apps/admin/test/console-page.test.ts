@@ -107,4 +107,23 @@ describe('SQL console page in a browser', () => {
     expect(await groups.first().getAttribute('data-error-count')).toBe('7');
     expect(await groups.first().innerText()).toMatch(/no such column: nope — 7 instances/);
   });
+
+  it('saves queries per admin, loads and deletes them', async () => {
+    await page.goto(`${server.url}/instances/acme/console`);
+    const editor = page.locator('.cm-content');
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText('SELECT count(*) AS open FROM todos WHERE completed = 0');
+    await page.getByLabel("Name for the editor's query").fill('Open todos');
+    await page.getByRole('button', { name: 'Save query' }).click();
+    await page.locator('[data-saved-query="Open todos"]').waitFor();
+    // Kept in the catalog: there after a reload, and on the fleet query page too.
+    await page.goto(`${server.url}/query`);
+    await page.getByText('Saved queries (1)').click();
+    await page.locator('[data-saved-query="Open todos"]').getByRole('button', { name: /Load/ }).click();
+    await expect.poll(() => page.locator('.cm-content').innerText()).toContain('completed = 0');
+    await page.locator('[data-saved-query="Open todos"]').getByRole('button', { name: /Delete/ }).click();
+    await page.locator('[data-saved-query="Open todos"]').waitFor({ state: 'detached' });
+  });
 });

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { UsageDay } from './catalog/instance-activity';
+import type { SavedQueries } from './catalog/saved-queries';
 import type { AdminDirectory } from './catalog/admin-directory';
 import type { ApiTokens } from './catalog/api-tokens';
 import type { TokenGenerations } from './catalog/token-generations';
@@ -226,6 +227,11 @@ export class Fleet {
   /** Operators of the admin console (accounts, sessions, console history), kept in the catalog. */
   get admins(): AdminDirectory {
     return this.#catalog.admins;
+  }
+
+  /** Each admin's saved console and fleet queries. */
+  get savedQueries(): SavedQueries {
+    return this.#catalog.savedQueries;
   }
 
   /** Tokens of the fleet's HTTP API (`silo serve`, `silo token`), kept hashed in the catalog. */

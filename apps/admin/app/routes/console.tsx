@@ -9,6 +9,7 @@ import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
 import { SqlEditor, setEditorText } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
+import { SavedQueries } from '../components/saved-queries';
 import { relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
@@ -27,6 +28,7 @@ function startingSqlFor(firstTable: string | undefined): string {
 
 export async function loader({ params, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
+  const admin = currentAdmin(context);
   const instance = fleet.find(params.name);
   if (!instance) throw data(`No instance named "${params.name}".`, { status: 404 });
   const schema: Record<string, string[]> = {};
@@ -48,6 +50,7 @@ export async function loader({ params, context }: Route.LoaderArgs) {
     schema,
     startingSql: startingSqlFor(firstTable),
     history: fleet.admins.recentQueries(params.name, 20),
+    saved: fleet.savedQueries.list(admin.userId),
     limits: fleet.settings.query,
     now: Date.now(),
   };
@@ -96,7 +99,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function Console({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, state, schema, startingSql, history, limits, now } = loaderData;
+  const { name, state, schema, startingSql, history, saved, limits, now } = loaderData;
   const formRef = useRef<HTMLFormElement>(null);
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -163,7 +166,8 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
             {actionData ? <ResultView result={actionData} /> : null}
           </div>
         </section>
-        <aside aria-labelledby="history-h" className="card">
+        <aside aria-labelledby="history-h" className="card console-side">
+          <SavedQueries saved={saved} formRef={formRef} />
           <h2 id="history-h">Recent queries</h2>
           {history.length === 0 ? <p className="muted">None yet.</p> : null}
           <ul className="history">

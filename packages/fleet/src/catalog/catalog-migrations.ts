@@ -323,7 +323,7 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 12,
-    name: 'daily activity and usage per instance',
+    name: 'daily activity and usage per instance; saved queries',
     sql: `
       -- One row per instance per UTC day it was used: daily and weekly active tenants (instances
       -- with active = 1 that day) and usage over time (reads and writes the fleet counted, the
@@ -343,6 +343,16 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       -- The one day each instance is known to have been active before this table existed.
       INSERT INTO instance_daily (instance_id, day, active, size_bytes)
         SELECT id, last_active_at / 86400000, 1, size_bytes FROM instances WHERE last_active_at IS NOT NULL;
+
+      -- Each admin's saved console and fleet queries, by name; they go with the account.
+      CREATE TABLE admin_saved_queries (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES admin_users (id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        sql         TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (user_id, name)
+      ) STRICT;
     `,
   },
 ];

@@ -12,6 +12,7 @@ import { TokenGenerations } from './token-generations';
 import { AuditRecords } from './audit-records';
 import { type ActiveTenants, InstanceActivity } from './instance-activity';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
+import { SavedQueries } from './saved-queries';
 import { Statements } from './statements';
 import { PROCESS_OWNER } from '../processes';
 
@@ -209,6 +210,8 @@ export class Catalog {
   readonly metrics: InstanceMetrics;
   /** Daily activity and usage of each instance. */
   readonly activity: InstanceActivity;
+  /** Each admin's saved queries. */
+  readonly savedQueries: SavedQueries;
   readonly #db: CatalogDb;
   readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
@@ -241,6 +244,7 @@ export class Catalog {
     this.audits = new AuditRecords(this.#db, options.auditRetentionMs ?? 0);
     this.metrics = new InstanceMetrics(this.#opened);
     this.activity = new InstanceActivity(this.#db);
+    this.savedQueries = new SavedQueries(this.#db);
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.audits.append({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
