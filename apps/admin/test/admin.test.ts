@@ -228,8 +228,23 @@ describe('admin console over HTTP', () => {
     const today = new Date().toISOString().slice(0, 10);
     const usageRow = new RegExp(`data-usage-day="${today}"[\\s\\S]*?</tr>`).exec(instancePage)?.[0] ?? '';
     expect([...usageRow.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]).slice(0, 2)).toEqual(['0', '1']);
+    // Write mode runs a script as one transaction: a failing statement keeps the first from landing.
+    const script = text(
+      await (
+        await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('rolled back', 1, 1); INSERT INTO nope VALUES (1)", mode: 'write' })
+      ).text(),
+    );
+    expect(script).toContain('no such table: nope');
+    const both = text(
+      await (
+        await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('s1', 1, 1); DELETE FROM todos WHERE title = 's1'", mode: 'write' })
+      ).text(),
+    );
+    expect(both).toContain('2 changed');
+    expect(both).toContain('2 statements in one transaction');
     const read = await (await admin.post('/instances/t07/console', { sql: 'SELECT title FROM todos' })).text();
     expect(text(read)).toContain('from admin');
+    expect(text(read)).not.toContain('rolled back');
     expect(read).toContain('data-testid="query-result"');
     const audit = text(await (await admin.get(`/audit?instance=t07&operation=${encodeURIComponent('query (write)')}`)).text());
     expect(audit).toContain(`admin:${EMAIL}`);

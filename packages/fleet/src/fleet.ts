@@ -100,6 +100,8 @@ export interface QueryOptions extends ActorOption {
   limits?: Partial<QueryLimits>;
   /** More for a write's audit entry beside its SQL (the data browser's old and new values). */
   auditDetail?: Readonly<Record<string, unknown>>;
+  /** Write mode only: `sql` may hold several statements, run as one transaction (local engine). */
+  script?: boolean;
 }
 
 export interface QueryAllOptions extends ActorOption {
@@ -698,7 +700,7 @@ export class Fleet {
     const run = async (): Promise<QueryResult> => {
       const instance = this.#catalog.resolve(name);
       if (!instance || instance.state !== 'ready') throw instanceNotFound(name);
-      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits) });
+      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits), script: !readOnly && options.script === true });
     };
     if (readOnly) return run();
     return this.#audited('query (write)', name, options, { ...options.auditDetail, sql: sql.slice(0, 2_000) }, async () => {

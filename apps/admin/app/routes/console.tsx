@@ -57,7 +57,7 @@ export async function loader({ params, context }: Route.LoaderArgs) {
 }
 
 type ConsoleResult =
-  | { ok: true; sql: string; write: boolean; explain: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; durationMs: number }
+  | { ok: true; sql: string; write: boolean; explain: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; statements: number; durationMs: number }
   | { ok: false; sql: string; write: boolean; code: string; error: string; durationMs: number };
 
 export async function action({ params, request, context }: Route.ActionArgs) {
@@ -76,7 +76,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
   };
   try {
-    const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor });
+    const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor, script: write });
     record(true, result.rows.length || result.rowsAffected, result.durationMs);
     return data<ConsoleResult>({
       ok: true,
@@ -87,6 +87,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
       rows: toRows(result.rows),
       truncated: result.truncated,
       rowsAffected: result.rowsAffected,
+      statements: result.statements ?? 1,
       durationMs: result.durationMs,
     });
   } catch (error) {
@@ -135,7 +136,7 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
             <div className="row">
               <label className="check">
                 <input type="checkbox" name="mode" value="write" checked={write} onChange={(event) => setWrite(event.currentTarget.checked)} />
-                Write mode (changes data; every statement is audited)
+                Write mode (changes data; several statements run as one transaction; audited)
               </label>
               <button type="submit" className={write ? 'danger' : 'primary'} disabled={running}>
                 {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
@@ -224,6 +225,7 @@ function ResultView({ result }: { result: ConsoleResult }) {
           {formatCount(result.rows.length)} row{result.rows.length === 1 ? '' : 's'}
         </span>
         {result.write ? <span>{formatCount(result.rowsAffected)} changed</span> : null}
+        {result.statements > 1 ? <span>{formatCount(result.statements)} statements in one transaction</span> : null}
         <span>{formatDuration(result.durationMs)}</span>
         {result.truncated ? <strong className="error">Truncated: only the first rows are shown.</strong> : null}
       </p>
