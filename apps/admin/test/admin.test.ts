@@ -160,10 +160,15 @@ describe('admin console over HTTP', () => {
     expect(text(await (await admin.post('/instances/doomed', { intent: 'delete' })).text())).toContain('Deleted doomed');
     expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('doomed');
     expect(text(await (await admin.post('/instances/doomed', { intent: 'undelete' })).text())).toContain('Undeleted doomed');
-    const refused = await admin.post('/instances/doomed', { intent: 'purge' });
+    const refused = await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doomed' });
     expect(text(await refused.text())).toContain('delete it first');
     await admin.post('/instances/doomed', { intent: 'delete' });
-    const purged = await admin.post('/instances/doomed', { intent: 'purge' });
+    // Irreversible: the name must be typed (issue #17).
+    const untyped = await admin.post('/instances/doomed', { intent: 'purge' });
+    expect(untyped.status).toBe(400);
+    expect(text(await untyped.text())).toContain('Type the instance name (doomed) to purge it');
+    expect((await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doome' })).status).toBe(400);
+    const purged = await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doomed' });
     expect(purged.status).toBe(302);
     expect((await admin.get('/instances/doomed')).status).toBe(404);
     const audit = text(await (await admin.get('/audit?instance=doomed')).text());

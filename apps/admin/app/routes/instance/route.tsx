@@ -90,6 +90,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
         await fleet.undelete(params.name, options);
         return { intent, ok: `Undeleted ${params.name}.` };
       case 'purge':
+        if (field(form, 'confirmName') !== params.name) return data({ intent, error: `Type the instance name (${params.name}) to purge it.` }, { status: 400 });
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));
       case 'clone': {
