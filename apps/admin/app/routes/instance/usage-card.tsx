@@ -40,8 +40,8 @@ export function UsageCard({ usage }: { usage: readonly UsagePoint[] }) {
               <YAxis yAxisId="size" orientation="right" width={64} tickFormatter={(bytes: number) => formatBytes(bytes)} />
               <Tooltip formatter={(value, name) => (name === 'Size' && typeof value === 'number' ? formatBytes(value) : value)} />
               <Legend verticalAlign="top" height={24} />
-              <Bar yAxisId="count" dataKey="reads" name="Requests" fill="#1f5fbf" />
-              <Bar yAxisId="count" dataKey="writes" name="Writes" fill="#1a7f37" />
+              <Bar yAxisId="count" dataKey="reads" name="Requests" fill="#1f5fbf" isAnimationActive={false} />
+              <Bar yAxisId="count" dataKey="writes" name="Writes" fill="#1a7f37" isAnimationActive={false} />
               <Line yAxisId="size" dataKey="sizeBytes" name="Size" type="stepAfter" stroke="#8250df" strokeWidth={2} dot={false} isAnimationActive={false} connectNulls />
             </ComposedChart>
           </ResponsiveContainer>
