@@ -56,7 +56,10 @@ const SCALE = ['packages/fleet/test/scale.test.ts', 'packages/cli/test/cli-move-
 
 /** App suites that launch Chromium. */
 const BROWSER = [
+  'apps/admin/test/accessibility.test.ts',
   'apps/admin/test/backups.test.ts',
+  'apps/admin/test/console-page.test.ts',
+  'apps/admin/test/data-browser.test.ts',
   'apps/admin/test/e2e.test.ts',
   'apps/admin/test/hardening.test.ts',
   'apps/admin/test/libsql-connect.test.ts',

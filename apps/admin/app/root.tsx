@@ -51,6 +51,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   }
   return (
     <main className="page narrow" id="main">
+      <title>{`${title} · Silo admin`}</title>
       <h1>{title}</h1>
       <p role="alert">{detail}</p>
       <p>

@@ -161,10 +161,15 @@ describe('admin console over HTTP', () => {
     expect(text(await (await admin.post('/instances/doomed', { intent: 'delete' })).text())).toContain('Deleted doomed');
     expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('doomed');
     expect(text(await (await admin.post('/instances/doomed', { intent: 'undelete' })).text())).toContain('Undeleted doomed');
-    const refused = await admin.post('/instances/doomed', { intent: 'purge' });
+    const refused = await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doomed' });
     expect(text(await refused.text())).toContain('delete it first');
     await admin.post('/instances/doomed', { intent: 'delete' });
-    const purged = await admin.post('/instances/doomed', { intent: 'purge' });
+    // Irreversible: the name must be typed (issue #17).
+    const untyped = await admin.post('/instances/doomed', { intent: 'purge' });
+    expect(untyped.status).toBe(400);
+    expect(text(await untyped.text())).toContain('Type the instance name (doomed) to purge it');
+    expect((await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doome' })).status).toBe(400);
+    const purged = await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doomed' });
     expect(purged.status).toBe(302);
     expect((await admin.get('/instances/doomed')).status).toBe(404);
     const audit = text(await (await admin.get('/audit?instance=doomed')).text());
@@ -222,8 +227,30 @@ describe('admin console over HTTP', () => {
       await (await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('from admin', 1, 1)", mode: 'write' })).text(),
     );
     expect(write).toContain('1 changed');
+    // The write is counted (issue #17): metrics read again, last active, and a write in today's usage.
+    const instancePage = await (await admin.get('/instances/t07')).text();
+    expect(/data-metric="todos">([^<]*)</.exec(instancePage)?.[1]).toBe('1');
+    expect(text(instancePage)).not.toMatch(/Last active never/);
+    const today = new Date().toISOString().slice(0, 10);
+    const usageRow = new RegExp(`data-usage-day="${today}"[\\s\\S]*?</tr>`).exec(instancePage)?.[0] ?? '';
+    expect([...usageRow.matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]).slice(0, 2)).toEqual(['0', '1']);
+    // Write mode runs a script as one transaction: a failing statement keeps the first from landing.
+    const script = text(
+      await (
+        await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('rolled back', 1, 1); INSERT INTO nope VALUES (1)", mode: 'write' })
+      ).text(),
+    );
+    expect(script).toContain('no such table: nope');
+    const both = text(
+      await (
+        await admin.post('/instances/t07/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('s1', 1, 1); DELETE FROM todos WHERE title = 's1'", mode: 'write' })
+      ).text(),
+    );
+    expect(both).toContain('2 changed');
+    expect(both).toContain('2 statements in one transaction');
     const read = await (await admin.post('/instances/t07/console', { sql: 'SELECT title FROM todos' })).text();
     expect(text(read)).toContain('from admin');
+    expect(text(read)).not.toContain('rolled back');
     expect(read).toContain('data-testid="query-result"');
     const audit = text(await (await admin.get(`/audit?instance=t07&operation=${encodeURIComponent('query (write)')}`)).text());
     expect(audit).toContain(`admin:${EMAIL}`);
@@ -298,7 +325,8 @@ describe('admin console over HTTP', () => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toBe('instance,n');
-    expect(lines.slice(1).sort()).toEqual(['t02,0', 't04,0', 't06,0', 't08,0']);
+    // In the page's table order (instances by name), not in the order they answered.
+    expect(lines.slice(1)).toEqual(['t02,0', 't04,0', 't06,0', 't08,0']);
   });
 
   it('migrate all: streamed progress and per-instance results', async () => {

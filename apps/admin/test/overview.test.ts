@@ -70,7 +70,8 @@ describe('overview page over HTTP', () => {
     const today = new Date().toISOString().slice(0, 10);
     expect(days.at(-1)).toBe(today);
     const row = new RegExp(`data-day="${today}"[\\s\\S]*?</tr>`).exec(html)?.[0] ?? '';
-    expect([...row.matchAll(/<td class="num">(\d+)<\/td>/g)].map((m) => m[1])).toEqual(['5', '1']);
+    // Created 5, active that day 1, active that week 1.
+    expect([...row.matchAll(/<td class="num">(\d+)<\/td>/g)].map((m) => m[1])).toEqual(['5', '1', '1']);
     expect(html).toContain('<figcaption');
   });
 });

@@ -132,9 +132,16 @@ describe('silo on a demo fleet', () => {
   });
 
   it('writes with --write, and the write is in the audit log', async () => {
+    const before = json<InstanceDetails>(await run('instances', 'show', 'initech', '--json'));
     const write = await run('query', 'initech', "UPDATE todos SET completed = 1 WHERE title = 'Fix the printer'", '--write');
     expect(write.code).toBe(0);
     expect(write.stdout).toContain('1 row affected');
+    // The metrics are read again and the write counts as activity (issue #17).
+    const after = json<InstanceDetails>(await run('instances', 'show', 'initech', '--json'));
+    const completed = json<QueryJson>(await run('query', 'initech', 'SELECT count(*) AS n FROM todos WHERE completed = 1', '--json')).rows[0]?.['n'];
+    expect(after.metrics['completed']).toBe(completed);
+    expect(after.lastActiveAt).toBeGreaterThanOrEqual(before.lastActiveAt ?? 0);
+    expect(after.lastActiveAt).not.toBeNull();
 
     const audit = json<{ items: AuditEntry[] }>(await run('audit', '--instance', 'initech', '--operation', 'query (write)', '--json'));
     expect(audit.items).toHaveLength(1);

@@ -45,6 +45,8 @@ export interface QueryRequest {
   readonly args?: SqlArgs;
   readonly readOnly: boolean;
   readonly limits: QueryLimits;
+  /** With `readOnly: false`: `sql` may hold several statements, run as one transaction. */
+  readonly script?: boolean;
 }
 
 /** A result shaped for tables and CSV: column names plus rows as arrays. */
@@ -54,6 +56,8 @@ export interface QueryResult {
   readonly truncated: boolean;
   /** Rows changed by a write statement; 0 for reads. */
   readonly rowsAffected: number;
+  /** How many statements a script ran (absent for one statement). */
+  readonly statements?: number;
   readonly durationMs: number;
 }
 

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
+import type { UsageDay } from './catalog/instance-activity';
+import type { SavedQueries } from './catalog/saved-queries';
 import type { AdminDirectory } from './catalog/admin-directory';
 import type { ApiTokens } from './catalog/api-tokens';
 import type { TokenGenerations } from './catalog/token-generations';
@@ -98,6 +100,10 @@ export interface QueryOptions extends ActorOption {
   /** Read-only by default, enforced by a read-only SQLite connection. */
   readOnly?: boolean;
   limits?: Partial<QueryLimits>;
+  /** More for a write's audit entry beside its SQL (the data browser's old and new values). */
+  auditDetail?: Readonly<Record<string, unknown>>;
+  /** Write mode only: `sql` may hold several statements, run as one transaction (local engine). */
+  script?: boolean;
 }
 
 export interface QueryAllOptions extends ActorOption {
@@ -229,6 +235,11 @@ export class Fleet {
     return this.#catalog.admins;
   }
 
+  /** Each admin's saved console and fleet queries. */
+  get savedQueries(): SavedQueries {
+    return this.#catalog.savedQueries;
+  }
+
   /** Tokens of the fleet's HTTP API (`silo serve`, `silo token`), kept hashed in the catalog. */
   get apiTokens(): ApiTokens {
     return this.#catalog.apiTokens;
@@ -322,13 +333,13 @@ export class Fleet {
   }
 
   /**
-   * Reads the app's metrics of an instance with the schema's `metricsSql` and records them in
-   * the catalog, without counting as activity: for data that came from elsewhere (import,
-   * clone, restore). Best effort — the numbers are informational, and an operation that
-   * succeeded must not fail on them; the app's next write reports them anyway.
+   * After a write that did not come from the app (import, clone, restore, the console, the
+   * libSQL endpoint): reads the app's metrics with the schema's `metricsSql` and records them
+   * with the write as activity and usage of the day (`writes`: how many to count, default 1).
+   * Best effort: never throws.
    */
-  refreshMetrics(name: string): Promise<void> {
-    return this.#provisioner.refreshMetrics(name);
+  refreshMetrics(name: string, options: { writes?: number } = {}): Promise<void> {
+    return this.#provisioner.refreshMetrics(name, options);
   }
 
   // ── Reading the catalog ────────────────────────────────────────────────────────────────
@@ -344,6 +355,11 @@ export class Fleet {
   }
 
   /** Counts, size on disk and activity of the whole fleet, with per-day series over `days`. */
+  /** An instance's usage per UTC day (reads, writes, size) over the last `days` days. */
+  usage(name: string, days = 30): UsageDay[] {
+    return this.#catalog.activity.usage(this.#catalog.require(name).id, days);
+  }
+
   overview(days = 30): FleetOverview {
     return this.#catalog.overview(days);
   }
@@ -490,7 +506,7 @@ export class Fleet {
       }
       const region = this.regions.get(options.region ?? source.region);
       assertSameJurisdiction(region, source.jurisdiction, 'cloned');
-      return this.#provisioner.provision(
+      await this.#provisioner.provision(
         {
           name: target,
           displayName: displayName ?? derivedDisplayName(`${source.displayName} (copy)`),
@@ -506,6 +522,9 @@ export class Fleet {
           return this.engine.schemaVersion(url);
         },
       );
+      // A point-in-time clone holds other data than its source has now.
+      await this.#provisioner.refreshMetrics(target);
+      return this.#catalog.require(target);
     });
   }
 
@@ -679,6 +698,8 @@ export class Fleet {
   async migrateAll(options: MigrateAllOptions = {}): Promise<MigrateAllReport> {
     this.#assertOpen();
     const report = await migrateFleet(this.#catalog, this.engine, this.schema, options);
+    // Usage, not the tenants' activity: a fleet-wide migration would make every tenant look active.
+    if (!options.dryRun) await this.#provisioner.recordWrites(report.results.filter((r) => r.status === 'migrated').map((r) => r.instance), { active: false });
     this.#audit.record({
       actor: this.#audit.actorOf(options),
       operation: options.dryRun ? 'migrate-all (dry run)' : 'migrate-all',
@@ -713,10 +734,14 @@ export class Fleet {
     const run = async (): Promise<QueryResult> => {
       const instance = this.#catalog.resolve(name);
       if (!instance || instance.state !== 'ready') throw instanceNotFound(name);
-      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits) });
+      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits), script: !readOnly && options.script === true });
     };
     if (readOnly) return run();
-    return this.#audited('query (write)', name, options, { sql: sql.slice(0, 2_000) }, run);
+    return this.#audited('query (write)', name, options, { ...options.auditDetail, sql: sql.slice(0, 2_000) }, async () => {
+      const result = await run();
+      await this.#provisioner.refreshMetrics(name);
+      return result;
+    });
   }
 
   /**

@@ -34,6 +34,8 @@ export type {
   SortKey,
 } from './catalog/catalog';
 export { SORT_KEYS } from './catalog/catalog';
+export type { ActiveTenants, UsageDay } from './catalog/instance-activity';
+export type { SavedQueries, SavedQuery } from './catalog/saved-queries';
 export type { AdminCredentials, AdminDirectory, AdminUser, QueryHistoryEntry } from './catalog/admin-directory';
 export { API_TOKEN_SCOPES } from './catalog/api-tokens';
 export type { ApiToken, ApiTokens, ApiTokenScope, IdempotentResponse, NewApiToken } from './catalog/api-tokens';

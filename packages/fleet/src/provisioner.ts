@@ -8,6 +8,7 @@ import { failpoint } from './failpoints';
 import type { HandleCache } from './handle-cache';
 import type { Regions } from './regions';
 import type { TenantSchema } from './schema';
+import { recordWrites, type RecordWritesOptions } from './write-activity';
 
 export interface ProvisionEntry {
   readonly name: string;
@@ -99,31 +100,17 @@ export class Provisioner {
   }
 
   /**
-   * Reads the app's metrics of an instance with the schema's `metricsSql` and records them in
-   * the catalog, without counting as activity: for data that came from elsewhere (import,
-   * clone, restore). Best effort — the numbers are informational, and an operation that
-   * succeeded must not fail on them; the app's next write reports them anyway.
+   * After a write that did not come from the app (import, clone, restore, the console, …): the
+   * app's metrics read again with the schema's `metricsSql` and the write recorded as activity
+   * (write-activity.ts). Best effort: it never throws.
    */
-  async refreshMetrics(name: string): Promise<void> {
-    const { catalog, engine, schema, handles } = this.#parts;
-    const sql = schema.metricsSql;
-    if (!sql) return;
-    try {
-      // Only what the fleet would serve (Fleet.open's rule): a ready instance at the latest schema.
-      const instance = catalog.resolve(name);
-      if (!instance || instance.state !== 'ready' || instance.schemaVersion < schema.latestVersion) return;
-      const lease = await handles.acquire(instance.id, () => engine.connect(instance.dbUrl), instance.dbUrl);
-      let row: Record<string, unknown> | undefined;
-      try {
-        row = (await lease.value.execute(sql)).rows[0];
-      } finally {
-        lease.release();
-      }
-      const metrics = Object.fromEntries(Object.entries(row ?? {}).map(([key, value]) => [key, Number(value ?? 0)]));
-      await catalog.metrics.set(name, metrics, Date.now());
-    } catch {
-      // See above: left to the app's next write.
-    }
+  refreshMetrics(name: string, options: RecordWritesOptions = {}): Promise<void> {
+    return recordWrites(this.#parts, [name], options);
+  }
+
+  /** The same for many instances, in batched catalog writes (a fleet-wide migration: `active: false`). */
+  recordWrites(names: Iterable<string>, options: RecordWritesOptions = {}): Promise<void> {
+    return recordWrites(this.#parts, names, options);
   }
 
   /**

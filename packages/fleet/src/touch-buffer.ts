@@ -23,6 +23,10 @@ export class TouchBuffer {
     return this.#pending.size;
   }
 
+  /**
+   * A touch with metrics is the app reporting them after a write; one without is a request.
+   * Those counts are the usage per day (reads and writes), at the cost of a counter here.
+   */
   touch(name: string, metrics?: Readonly<Record<string, number>>, at = Date.now()): void {
     const previous = this.#pending.get(name);
     if (previous && metrics === undefined) {
@@ -34,6 +38,8 @@ export class TouchBuffer {
       name,
       at: Math.max(at, previous?.at ?? 0),
       metrics: previous?.metrics || metrics ? { ...previous?.metrics, ...metrics } : undefined,
+      reads: (previous?.reads ?? 0) + (metrics ? 0 : 1),
+      writes: (previous?.writes ?? 0) + (metrics ? 1 : 0),
     });
   }
 

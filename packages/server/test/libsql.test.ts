@@ -231,4 +231,16 @@ describe('libSQL endpoint', () => {
     await endpoint.fleet.flushActivity();
     expect(endpoint.fleet.require('acme').lastActiveAt).not.toBeNull();
   });
+
+  it('reads the metrics again after commits and counts each commit as a write of the day', async () => {
+    const db = endpoint.client('acme', await endpoint.token('acme'));
+    await db.execute("INSERT INTO notes (body) VALUES ('x')");
+    await db.batch(["INSERT INTO notes (body) VALUES ('y')", "INSERT INTO notes (body) VALUES ('z')"], 'write');
+    await db.execute('SELECT count(*) FROM notes');
+    // The refresh runs once, metricsDelayMs after the first commit.
+    await expect.poll(() => endpoint.fleet.require('acme').metrics, { timeout: 5_000 }).toEqual({ notes: 3 });
+    await endpoint.fleet.flushActivity();
+    expect(endpoint.fleet.usage('acme', 1)).toEqual([expect.objectContaining({ active: true, writes: 2, reads: expect.any(Number) })]);
+    expect(endpoint.fleet.usage('acme', 1)[0]?.reads).toBeGreaterThanOrEqual(3);
+  });
 });

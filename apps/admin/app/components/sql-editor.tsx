@@ -30,8 +30,15 @@ export function SqlEditor({ name, label, defaultValue, schema, onRun, className 
     if (!textarea || !host) return;
     let destroyed = false;
     let destroy: (() => void) | undefined;
-    void Promise.all([import('codemirror'), import('@codemirror/lang-sql'), import('@codemirror/view'), import('@codemirror/state')]).then(
-      ([{ basicSetup, EditorView }, { sql, SQLite }, { keymap }, { Prec }]) => {
+    void Promise.all([
+      import('codemirror'),
+      import('@codemirror/lang-sql'),
+      import('@codemirror/view'),
+      import('@codemirror/state'),
+      import('@codemirror/language'),
+      import('@lezer/highlight'),
+    ]).then(
+      ([{ basicSetup, EditorView }, { sql, SQLite }, { keymap }, { Prec }, { HighlightStyle, syntaxHighlighting }, { tags }]) => {
         if (destroyed) return;
         const view = new EditorView({
           doc: textarea.value,
@@ -49,6 +56,19 @@ export function SqlEditor({ name, label, defaultValue, schema, onRun, className 
               ]),
             ),
             basicSetup,
+            // Token colours from app.css variables, so they keep 4.5:1 contrast in light and dark
+            // mode (CodeMirror's default style is made for a light background only).
+            syntaxHighlighting(
+              HighlightStyle.define([
+                { tag: [tags.keyword, tags.operatorKeyword, tags.modifier], color: 'var(--cm-keyword)', fontWeight: '600' },
+                { tag: [tags.string, tags.special(tags.string)], color: 'var(--cm-string)' },
+                { tag: [tags.number, tags.bool, tags.null], color: 'var(--cm-number)' },
+                { tag: [tags.comment, tags.lineComment, tags.blockComment], color: 'var(--cm-comment)', fontStyle: 'italic' },
+                { tag: [tags.typeName, tags.standard(tags.name), tags.function(tags.variableName)], color: 'var(--cm-type)' },
+                { tag: [tags.special(tags.name), tags.propertyName, tags.variableName, tags.name], color: 'var(--fg)' },
+                { tag: [tags.punctuation, tags.operator, tags.bracket], color: 'var(--fg)' },
+              ]),
+            ),
             sql({ dialect: SQLite, schema: JSON.parse(schemaKey) as Record<string, string[]>, upperCaseKeywords: true }),
             EditorView.lineWrapping,
             // The editor's themes are <style> elements: the CSP allows them with this nonce.

@@ -1,6 +1,7 @@
 import type { Fleet, InstanceFilter, QueryAllEvent, SqlValue } from '@silo/fleet';
 import { csvLine } from '@silo/fleet/format';
 import { field } from './http.server';
+import { combine, type InstanceRows } from './combine-results';
 
 export interface FleetQueryInput {
   sql: string;
@@ -29,26 +30,15 @@ export function countTargets(fleet: Fleet, filter: InstanceFilter): number {
 }
 
 /**
- * Runs the query across the fleet; the CSV has an `instance` column first. Errors go to a trailer-free side list.
- * Fields are neutralised against spreadsheet formulas by the shared `csvField`.
+ * Runs the query across the fleet; the CSV is the page's table, rows in the same order
+ * (instances by name: `combine`), so answers are gathered before the first row is written, as
+ * the page gathers them. Failed instances are left out. Fields are neutralised against
+ * spreadsheet formulas by the shared `csvLine`.
  */
 export async function* csvLines(events: AsyncIterable<QueryAllEvent>): AsyncGenerator<string> {
-  let header: string[] | undefined;
-  for await (const event of events) {
-    if (event.status !== 'ok') continue;
-    if (!header) {
-      header = event.columns;
-      yield csvLine(['instance', ...header], '\r\n');
-    }
-    const index = event.columns.map((column) => header?.indexOf(column) ?? -1);
-    for (const row of event.rows) {
-      const cells: SqlValue[] = new Array<SqlValue>(header.length).fill(null);
-      row.forEach((value, i) => {
-        const at = index[i] ?? -1;
-        if (at >= 0) cells[at] = value;
-      });
-      yield csvLine([event.instance, ...cells], '\r\n');
-    }
-  }
-  if (!header) yield 'instance\r\n';
+  const answers: InstanceRows<SqlValue>[] = [];
+  for await (const event of events) if (event.status === 'ok') answers.push(event);
+  const { columns, rows } = combine(answers);
+  yield csvLine(columns, '\r\n');
+  for (const row of rows) yield csvLine(row, '\r\n');
 }

@@ -9,6 +9,7 @@ import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
 import { SqlEditor, setEditorText } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
+import { SavedQueries } from '../components/saved-queries';
 import { relativeTime } from '../lib/format';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `SQL console · ${params.name} · Silo admin` }];
@@ -27,6 +28,7 @@ function startingSqlFor(firstTable: string | undefined): string {
 
 export async function loader({ params, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
+  const admin = currentAdmin(context);
   const instance = fleet.find(params.name);
   if (!instance) throw data(`No instance named "${params.name}".`, { status: 404 });
   const schema: Record<string, string[]> = {};
@@ -48,13 +50,14 @@ export async function loader({ params, context }: Route.LoaderArgs) {
     schema,
     startingSql: startingSqlFor(firstTable),
     history: fleet.admins.recentQueries(params.name, 20),
+    saved: fleet.savedQueries.list(admin.userId),
     limits: fleet.settings.query,
     now: Date.now(),
   };
 }
 
 type ConsoleResult =
-  | { ok: true; sql: string; write: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; durationMs: number }
+  | { ok: true; sql: string; write: boolean; explain: boolean; columns: string[]; rows: Cell[][]; truncated: boolean; rowsAffected: number; statements: number; durationMs: number }
   | { ok: false; sql: string; write: boolean; code: string; error: string; durationMs: number };
 
 export async function action({ params, request, context }: Route.ActionArgs) {
@@ -62,7 +65,9 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   const fleet = context.get(fleetContext);
   const form = await smallForm(request);
   const sql = typeof form.get('sql') === 'string' ? (form.get('sql') as string) : '';
-  const write = field(form, 'mode') === 'write';
+  const explain = field(form, 'explain') === '1';
+  // A plan is read-only whatever the switch says: EXPLAIN never runs the statement.
+  const write = !explain && field(form, 'mode') === 'write';
   if (sql.trim() === '') {
     return data<ConsoleResult>({ ok: false, sql, write, code: 'INVALID_INPUT', error: 'Write a SQL statement first.', durationMs: 0 }, { status: 400 });
   }
@@ -71,16 +76,18 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
   };
   try {
-    const result = await fleet.query(params.name, sql, undefined, { readOnly: !write, actor: admin.actor });
+    const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor, script: write });
     record(true, result.rows.length || result.rowsAffected, result.durationMs);
     return data<ConsoleResult>({
       ok: true,
       sql,
       write,
+      explain,
       columns: result.columns,
       rows: toRows(result.rows),
       truncated: result.truncated,
       rowsAffected: result.rowsAffected,
+      statements: result.statements ?? 1,
       durationMs: result.durationMs,
     });
   } catch (error) {
@@ -93,7 +100,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function Console({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, state, schema, startingSql, history, limits, now } = loaderData;
+  const { name, state, schema, startingSql, history, saved, limits, now } = loaderData;
   const formRef = useRef<HTMLFormElement>(null);
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -129,10 +136,13 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
             <div className="row">
               <label className="check">
                 <input type="checkbox" name="mode" value="write" checked={write} onChange={(event) => setWrite(event.currentTarget.checked)} />
-                Write mode (changes data; every statement is audited)
+                Write mode (changes data; several statements run as one transaction; audited)
               </label>
               <button type="submit" className={write ? 'danger' : 'primary'} disabled={running}>
                 {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
+              </button>
+              <button type="submit" name="explain" value="1" disabled={running}>
+                EXPLAIN QUERY PLAN
               </button>
               <span className="muted small">
                 Ctrl+Enter runs · stops after {formatDuration(limits.timeoutMs)} · at most {formatCount(limits.maxRows)} rows
@@ -157,33 +167,38 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
             {actionData ? <ResultView result={actionData} /> : null}
           </div>
         </section>
-        <aside aria-labelledby="history-h" className="card">
+        <aside aria-labelledby="history-h" className="card console-side">
+          <SavedQueries saved={saved} formRef={formRef} />
           <h2 id="history-h">Recent queries</h2>
           {history.length === 0 ? <p className="muted">None yet.</p> : null}
           <ul className="history">
             {history.map((entry) => (
               <li key={entry.id}>
-                <span className={`badge ${entry.ok ? 'ok' : 'bad'}`}>{entry.mode}</span>
-                <code>{entry.sql}</code>
-                <span className="muted small">{relativeTime(entry.at, now)}</span>
-                <button
-                  type="button"
-                  onClick={() => {
-                    setEditorText(formRef.current, 'sql', entry.sql);
-                    setWrite(entry.mode === 'write');
-                  }}
-                >
-                  Load<span className="visually-hidden"> this query into the editor</span>
-                </button>
-                {entry.mode === 'read' ? (
-                  <Form method="post">
-                    <CsrfField />
-                    <input type="hidden" name="sql" value={entry.sql} />
-                    <button type="submit">
-                      Run again<span className="visually-hidden"> (read-only)</span>
-                    </button>
-                  </Form>
-                ) : null}
+                <code className="history-sql" title={entry.sql}>
+                  {entry.sql}
+                </code>
+                <span className="history-meta">
+                  <span className={`badge ${entry.ok ? 'ok' : 'bad'}`}>{entry.mode}</span>
+                  <span className="muted small">{relativeTime(entry.at, now)}</span>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setEditorText(formRef.current, 'sql', entry.sql);
+                      setWrite(entry.mode === 'write');
+                    }}
+                  >
+                    Load<span className="visually-hidden"> this query into the editor</span>
+                  </button>
+                  {entry.mode === 'read' ? (
+                    <Form method="post">
+                      <CsrfField />
+                      <input type="hidden" name="sql" value={entry.sql} />
+                      <button type="submit">
+                        Run again<span className="visually-hidden"> (read-only)</span>
+                      </button>
+                    </Form>
+                  ) : null}
+                </span>
               </li>
             ))}
           </ul>
@@ -210,10 +225,26 @@ function ResultView({ result }: { result: ConsoleResult }) {
           {formatCount(result.rows.length)} row{result.rows.length === 1 ? '' : 's'}
         </span>
         {result.write ? <span>{formatCount(result.rowsAffected)} changed</span> : null}
+        {result.statements > 1 ? <span>{formatCount(result.statements)} statements in one transaction</span> : null}
         <span>{formatDuration(result.durationMs)}</span>
         {result.truncated ? <strong className="error">Truncated: only the first rows are shown.</strong> : null}
       </p>
-      {result.columns.length > 0 ? <ResultTable columns={result.columns} rows={result.rows} label="Query result" /> : null}
+      {result.explain ? <QueryPlan rows={result.rows} /> : result.columns.length > 0 ? <ResultTable columns={result.columns} rows={result.rows} label="Query result" /> : null}
     </div>
+  );
+}
+
+/** EXPLAIN QUERY PLAN's rows (id, parent, notused, detail) as the tree the sqlite3 shell draws. */
+function QueryPlan({ rows }: { rows: readonly Cell[][] }) {
+  const depth = new Map<Cell, number>([[0, -1]]);
+  const lines = rows.map(([id, parent, , detail]) => {
+    const level = (depth.get(parent ?? 0) ?? -1) + 1;
+    depth.set(id ?? null, level);
+    return { key: String(id), text: `${'   '.repeat(level)}${level > 0 ? '└─ ' : ''}${String(detail ?? '')}` };
+  });
+  return (
+    <pre className="sql-block query-plan" data-testid="query-plan" aria-label="Query plan">
+      {['QUERY PLAN', ...lines.map((line) => line.text)].join('\n')}
+    </pre>
   );
 }

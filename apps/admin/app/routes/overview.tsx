@@ -1,5 +1,6 @@
 import { formatBytes, formatCount } from '@silo/fleet/format';
 import { Link } from 'react-router';
+import type { FleetOverview } from '@silo/fleet';
 import type { Route } from './+types/overview';
 import { fleetContext } from '../lib/fleet.server';
 import { STATES } from '../lib/instances';
@@ -11,14 +12,20 @@ export const meta: Route.MetaFunction = () => [{ title: 'Overview · Silo admin'
 const DAYS = 30;
 const DAY_MS = 86_400_000;
 
-/** One point per UTC day, oldest first, ending today; days without data count 0. */
-function fillDays(days: number, now: number, created: readonly { day: string; count: number }[], active: readonly { day: string; count: number }[]): DayPoint[] {
-  const createdBy = new Map(created.map((d) => [d.day, d.count]));
-  const activeBy = new Map(active.map((d) => [d.day, d.count]));
+/**
+ * One point per UTC day, oldest first, ending today; days without data count 0. `weekly` is the
+ * week's count (Monday to Sunday) on each of its days.
+ */
+function fillDays(days: number, now: number, overview: FleetOverview): DayPoint[] {
+  const createdBy = new Map(overview.createdPerDay.map((d) => [d.day, d.count]));
+  const activeBy = new Map(overview.activeTenants.perDay.map((d) => [d.day, d.count]));
+  const weeklyBy = new Map(overview.activeTenants.perWeek.map((w) => [w.week, w.count]));
   const points: DayPoint[] = [];
   for (let i = days - 1; i >= 0; i--) {
-    const day = new Date(now - i * DAY_MS).toISOString().slice(0, 10);
-    points.push({ day, created: createdBy.get(day) ?? 0, active: activeBy.get(day) ?? 0 });
+    const date = new Date(now - i * DAY_MS);
+    const day = date.toISOString().slice(0, 10);
+    const monday = new Date(date.getTime() - ((date.getUTCDay() + 6) % 7) * DAY_MS).toISOString().slice(0, 10);
+    points.push({ day, created: createdBy.get(day) ?? 0, active: activeBy.get(day) ?? 0, weekly: weeklyBy.get(monday) ?? 0 });
   }
   return points;
 }
@@ -37,7 +44,7 @@ export function loader({ context }: Route.LoaderArgs) {
     activeLast24h: overview.activeLast24h,
     byState,
     byJurisdiction,
-    series: fillDays(DAYS, now, overview.createdPerDay, overview.lastActivePerDay),
+    series: fillDays(DAYS, now, overview),
   };
 }
 

@@ -1,5 +1,6 @@
 import { Form, NavLink, Outlet, useNavigation } from 'react-router';
 import type { Route } from './+types/signed-in';
+import { useSlashSearch } from '../components/slash-search';
 import { requireAdmin } from '../lib/auth.server';
 import { currentAdmin } from '../lib/http.server';
 import { CsrfField } from '../components/csrf';
@@ -27,6 +28,7 @@ const NAV = [
 
 export default function SignedIn({ loaderData }: Route.ComponentProps) {
   const navigation = useNavigation();
+  useSlashSearch();
   return (
     <>
       <a className="skip" href="#main">

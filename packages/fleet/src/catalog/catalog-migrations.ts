@@ -321,4 +321,38 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 12,
+    name: 'daily activity and usage per instance; saved queries',
+    sql: `
+      -- One row per instance per UTC day it was used: daily and weekly active tenants (instances
+      -- with active = 1 that day) and usage over time (reads and writes the fleet counted, the
+      -- size at the day's last flush). Rows older than 90 days are pruned (instance-activity.ts).
+      -- active = 0 is usage that is not the tenant's activity, such as a fleet-wide migration.
+      CREATE TABLE instance_daily (
+        instance_id  TEXT NOT NULL,
+        -- UTC days since 1970-01-01.
+        day          INTEGER NOT NULL,
+        active       INTEGER NOT NULL DEFAULT 0,
+        reads        INTEGER NOT NULL DEFAULT 0,
+        writes       INTEGER NOT NULL DEFAULT 0,
+        size_bytes   INTEGER,
+        PRIMARY KEY (instance_id, day)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX instance_daily_active ON instance_daily (day, instance_id) WHERE active = 1;
+      -- The one day each instance is known to have been active before this table existed.
+      INSERT INTO instance_daily (instance_id, day, active, size_bytes)
+        SELECT id, last_active_at / 86400000, 1, size_bytes FROM instances WHERE last_active_at IS NOT NULL;
+
+      -- Each admin's saved console and fleet queries, by name; they go with the account.
+      CREATE TABLE admin_saved_queries (
+        id          INTEGER PRIMARY KEY,
+        user_id     INTEGER NOT NULL REFERENCES admin_users (id) ON DELETE CASCADE,
+        name        TEXT NOT NULL,
+        sql         TEXT NOT NULL,
+        updated_at  INTEGER NOT NULL,
+        UNIQUE (user_id, name)
+      ) STRICT;
+    `,
+  },
 ];

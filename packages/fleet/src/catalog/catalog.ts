@@ -10,7 +10,9 @@ import { CATALOG_MIGRATIONS } from './catalog-migrations';
 import { ApiTokens } from './api-tokens';
 import { TokenGenerations } from './token-generations';
 import { AuditRecords } from './audit-records';
+import { type ActiveTenants, InstanceActivity } from './instance-activity';
 import { InstanceMetrics, metricWrites } from './instance-metrics';
+import { SavedQueries } from './saved-queries';
 import { Statements } from './statements';
 import { LookupCache } from './lookup-cache';
 import { PROCESS_OWNER } from '../processes';
@@ -74,6 +76,8 @@ export interface FleetOverview {
   /** UTC days (YYYY-MM-DD) with at least one instance created / last active that day. */
   readonly createdPerDay: readonly { day: string; count: number }[];
   readonly lastActivePerDay: readonly { day: string; count: number }[];
+  /** Daily and weekly active tenants, from the daily activity table (catalog migration 12). */
+  readonly activeTenants: ActiveTenants;
 }
 
 export interface NewInstance {
@@ -118,6 +122,11 @@ export interface TouchUpdate {
   at: number;
   metrics?: Readonly<Record<string, number>>;
   sizeBytes?: number;
+  /** Requests and writes counted since the last flush (usage per day). */
+  reads?: number;
+  writes?: number;
+  /** False: usage that is not the tenant's activity (a fleet-wide migration); last active stays. */
+  active?: boolean;
 }
 
 interface InstanceRow {
@@ -200,6 +209,10 @@ export class Catalog {
   readonly audits: AuditRecords;
   /** The apps' metrics of each instance. */
   readonly metrics: InstanceMetrics;
+  /** Daily activity and usage of each instance. */
+  readonly activity: InstanceActivity;
+  /** Each admin's saved queries. */
+  readonly savedQueries: SavedQueries;
   readonly #db: CatalogDb;
   readonly #opened: OpenedCatalogDb;
   #missSyncAt = Number.NEGATIVE_INFINITY;
@@ -234,6 +247,8 @@ export class Catalog {
     this.#statements = new Statements(this.#db);
     this.audits = new AuditRecords(this.#db, options.auditRetentionMs ?? 0);
     this.metrics = new InstanceMetrics(this.#opened);
+    this.activity = new InstanceActivity(this.#db);
+    this.savedQueries = new SavedQueries(this.#db);
     this.backups = new BackupRecords(this.#db);
     this.admins = new AdminDirectory(this.#db, (entry) => this.audits.append({ ...entry, instance: null }), {
       ...(options.maxFailedSignIns === undefined ? {} : { maxFailedSignIns: options.maxFailedSignIns }),
@@ -615,12 +630,14 @@ export class Catalog {
     const writes: CatalogWrite[] = [];
     for (const update of updates) {
       writes.push({
-        sql: `UPDATE instances SET last_active_at = max(coalesce(last_active_at, 0), ?), size_bytes = coalesce(?, size_bytes)
+        sql: `UPDATE instances SET last_active_at = CASE WHEN ? THEN max(coalesce(last_active_at, 0), ?) ELSE last_active_at END,
+                size_bytes = coalesce(?, size_bytes)
               WHERE name = ? AND state = 'ready'`,
-        args: [update.at, update.sizeBytes ?? null, update.name],
+        args: [update.active === false ? 0 : 1, update.at, update.sizeBytes ?? null, update.name],
       });
       writes.push(...metricWrites(update.name, update.metrics ?? {}, update.at));
     }
+    writes.push(...this.activity.writes(updates));
     return this.#opened.writeBatch(writes);
   }
 
@@ -713,6 +730,7 @@ export class Catalog {
       byJurisdiction: Object.fromEntries(this.countBy('jurisdiction').map(({ key, count }) => [String(key), count])),
       createdPerDay: perDay('created_at'),
       lastActivePerDay: perDay('last_active_at'),
+      activeTenants: this.activity.activeTenants(days, now),
     };
   }
 

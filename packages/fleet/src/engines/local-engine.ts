@@ -215,6 +215,7 @@ export class LocalEngine implements Engine {
         args: request.args,
         readOnly: request.readOnly,
         limits: request.limits,
+        script: request.script,
         busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
         // The query process sets it on its write connection; reads cannot grow the file.
         ...(request.readOnly || this.#maxBytes === undefined ? {} : { maxDatabaseBytes: this.#maxBytes }),

@@ -4,6 +4,7 @@ import type { Client, ResultSet } from '@libsql/client';
 import type { Region } from '../regions';
 import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
+import { splitStatements } from '../query/split-statements.mjs';
 import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from '../staging';
@@ -319,6 +320,13 @@ export class TursoEngine implements Engine {
 
   /** One statement with a time limit kept on our side; read-only by Turso's read-only token. */
   query(url: string, request: QueryRequest): Promise<QueryResult> {
+    if (request.script) {
+      const statements = splitStatements(request.sql);
+      if (statements.length > 1) {
+        return Promise.reject(new SiloError('INVALID_INPUT', 'Scripts of several statements run on local instances only; on Turso, run one statement at a time.'));
+      }
+      request = { ...request, script: false, sql: statements[0] ?? request.sql };
+    }
     return runBoundedQuery({
       request,
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),

@@ -8,13 +8,14 @@
  */
 import Database from 'better-sqlite3';
 import { guardStatement } from './statement-guard.mjs';
+import { TRANSACTION_CONTROL, splitStatements } from './split-statements.mjs';
 
 // Owner-only, like its parent: SQLite may create a -wal or -shm beside a tenant file here.
 process.umask(0o077);
 
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
- *   maxRows: number, maxBytes: number, busyTimeoutMs: number, maxDatabaseBytes?: number }} QueryTask
+ *   maxRows: number, maxBytes: number, busyTimeoutMs: number, maxDatabaseBytes?: number, script?: boolean }} QueryTask
  */
 
 process.on('message', (/** @type {QueryTask} */ task) => {
@@ -38,6 +39,7 @@ function runTask(task) {
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(task.maxDatabaseBytes / pageSize))}`);
     }
     const args = bindable(task.args);
+    if (task.script && !task.readOnly) return runScript(db, task, started);
     const verdict = guardStatement(db, task.sql, args, task.readOnly);
     if (!verdict.ok) return { id: task.id, ok: false, error: { message: verdict.refusal.message, sqliteCode: null, refusal: verdict.refusal } };
     const statement = verdict.statement;
@@ -67,6 +69,60 @@ function runTask(task) {
   } finally {
     db?.close();
   }
+}
+
+/**
+ * Several write statements as one transaction: each is guarded like a single query, then run;
+ * the first refusal or error rolls all of them back. The result is the last statement's rows
+ * that returned any, and the changes of all of them.
+ * @param {import('better-sqlite3').Database} db @param {QueryTask} task @param {number} started
+ */
+function runScript(db, task, started) {
+  const statements = splitStatements(task.sql);
+  if (statements.length === 0) return { id: task.id, ok: false, error: { message: 'The script holds no statement.', sqliteCode: null } };
+  const control = statements.find((sql) => TRANSACTION_CONTROL.test(sql));
+  if (control !== undefined) {
+    const refusal = { code: 'STATEMENT_REFUSED', refused: 'transaction control', message: `A script runs as one transaction of its own; leave out "${control.slice(0, 40)}".` };
+    return { id: task.id, ok: false, error: { message: refusal.message, sqliteCode: null, refusal } };
+  }
+  /** @type {{ columns: string[], rows: unknown[][], truncated: boolean }} */
+  let shown = { columns: [], rows: [], truncated: false };
+  let changes = 0;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    for (const [index, sql] of statements.entries()) {
+      const verdict = guardStatement(db, sql, [], false);
+      if (!verdict.ok) {
+        db.exec('ROLLBACK');
+        const message = `Statement ${index + 1} of ${statements.length}: ${verdict.refusal.message} Nothing was changed.`;
+        return { id: task.id, ok: false, error: { message, sqliteCode: null, refusal: { ...verdict.refusal, message } } };
+      }
+      const statement = verdict.statement;
+      if (!statement.reader) {
+        changes += statement.run().changes;
+        continue;
+      }
+      statement.raw(true).safeIntegers(true);
+      const rows = [];
+      let bytes = 0;
+      let truncated = false;
+      for (const row of /** @type {IterableIterator<unknown[]>} */ (statement.iterate())) {
+        bytes += rowBytes(row);
+        if (rows.length >= task.maxRows || bytes > task.maxBytes) {
+          truncated = true;
+          break;
+        }
+        rows.push(row.map(exactNumber));
+      }
+      shown = { columns: statement.columns().map((column) => column.name), rows, truncated };
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    const err = /** @type {{ message?: string, code?: string }} */ (error);
+    return { id: task.id, ok: false, error: { message: `${err.message ?? String(error)} (the script was rolled back: nothing was changed)`, sqliteCode: err.code ?? null } };
+  }
+  return ok(task.id, { ...shown, rowsAffected: changes, statements: statements.length, durationMs: performance.now() - started });
 }
 
 /** @param {unknown} args @returns {unknown[]} */

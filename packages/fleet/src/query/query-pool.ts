@@ -14,6 +14,8 @@ export interface QueryTask {
   readonly busyTimeoutMs: number;
   /** The instance's size cap, for write connections (see size-cap.ts). */
   readonly maxDatabaseBytes?: number;
+  /** Write mode only: several statements as one transaction (query-host.mjs). */
+  readonly script?: boolean | undefined;
 }
 
 type Reply =
@@ -146,6 +148,7 @@ class Worker {
       maxBytes: task.limits.maxBytes,
       busyTimeoutMs: task.busyTimeoutMs,
       maxDatabaseBytes: task.maxDatabaseBytes,
+      script: task.script,
     });
   }
 

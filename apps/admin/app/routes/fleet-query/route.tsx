@@ -12,13 +12,16 @@ import { SqlEditor } from '../../components/sql-editor';
 import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
 import type { Run } from './run';
 import { RunResults } from './run-results';
+import { SavedQueries } from '../../components/saved-queries';
 import { useFleetQuery } from './use-fleet-query';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Fleet query · Silo admin' }];
 
 export async function loader({ context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
+  const admin = currentAdmin(context);
   return {
+    saved: fleet.savedQueries.list(admin.userId),
     startingSql: (await adminView()).fleetQuerySql,
     jurisdictions: fleet.regions.jurisdictions,
     regions: fleet.regions.all.map((r) => ({ id: r.id, jurisdiction: r.jurisdiction })),
@@ -45,7 +48,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function FleetQuery({ loaderData, actionData }: Route.ComponentProps) {
-  const { startingSql, jurisdictions, regions, ready, limits } = loaderData;
+  const { startingSql, jurisdictions, regions, ready, limits, saved } = loaderData;
   const { csrf } = useShell();
   const formRef = useRef<HTMLFormElement>(null);
   const csvRef = useRef<HTMLFormElement>(null);
@@ -111,6 +114,10 @@ export default function FleetQuery({ loaderData, actionData }: Route.ComponentPr
         <input type="hidden" name="region" />
         <input type="hidden" name="q" />
       </form>
+      <details className="card">
+        <summary>Saved queries ({formatCount(saved.length)})</summary>
+        <SavedQueries saved={saved} formRef={formRef} />
+      </details>
 
       {run ? <RunResults run={run} /> : null}
     </>

@@ -1,6 +1,7 @@
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { ResultTable } from '../../components/result-table';
 import { combine, type Run } from './run';
+import { groupErrors } from '../../lib/combine-results';
 
 /** Progress, errors and the combined rows of a fleet query. */
 export function RunResults({ run }: { run: Run }) {
@@ -27,11 +28,24 @@ export function RunResults({ run }: { run: Run }) {
       ) : null}
       {run.errors.length > 0 ? (
         <div className="card" data-testid="fq-errors">
-          <h3>Errors ({formatCount(run.errors.length)})</h3>
+          <h3>
+            Errors: {formatCount(run.errors.length)} instance{run.errors.length === 1 ? '' : 's'}
+          </h3>
           <ul>
-            {run.errors.map((e) => (
-              <li key={e.instance}>
-                <strong>{e.instance}</strong>: {e.code}: {e.error}
+            {groupErrors(run.errors).map((group) => (
+              <li key={`${group.code}:${group.error}`} data-error-count={group.count}>
+                <strong>{group.code}</strong>: {group.error} — {formatCount(group.count)} instance{group.count === 1 ? '' : 's'}
+                {group.count <= 5 ? (
+                  <span className="muted"> ({group.instances.join(', ')})</span>
+                ) : (
+                  <details>
+                    <summary>Which</summary>
+                    <p className="small">
+                      {group.instances.slice(0, 100).join(', ')}
+                      {group.count > 100 ? ` and ${formatCount(group.count - 100)} more` : ''}
+                    </p>
+                  </details>
+                )}
               </li>
             ))}
           </ul>

@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import { Form } from 'react-router';
 import { CsrfField } from '../../components/csrf';
 import type { InstanceRowView } from '../../lib/instances';
@@ -49,9 +50,27 @@ export function ActionsCard({ instance, regions, busyIntent }: Props) {
       ) : null}
       {instance.state === 'deleted' ? <ConfirmForm intent="undelete" label="Undelete" busy={busyIntent === 'undelete'} /> : null}
       {instance.state === 'deleted' || instance.state === 'failed' ? (
-        <ConfirmForm intent="purge" label="Purge for good" busy={busyIntent === 'purge'} question={`Purge ${instance.name}? Its database is removed and cannot be restored.`} danger />
+        <PurgeForm name={instance.name} busy={busyIntent === 'purge'} />
       ) : null}
     </section>
+  );
+}
+
+/** Purging cannot be undone, so the name must be typed (the server checks it too), not just confirmed. */
+function PurgeForm({ name, busy }: { name: string; busy: boolean }) {
+  const [typed, setTyped] = useState('');
+  return (
+    <Form method="post" className="stack purge-form" aria-label={`Purge ${name}`}>
+      <CsrfField />
+      <input type="hidden" name="intent" value="purge" />
+      <label>
+        Type <strong>{name}</strong> to purge it: its database is removed and cannot be restored
+        <input name="confirmName" autoComplete="off" spellCheck={false} value={typed} onChange={(event) => setTyped(event.currentTarget.value)} required />
+      </label>
+      <button type="submit" className="danger" disabled={busy || typed !== name}>
+        {busy ? 'Purging…' : 'Purge for good'}
+      </button>
+    </Form>
   );
 }
 

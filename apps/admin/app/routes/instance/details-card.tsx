@@ -80,6 +80,7 @@ export function DetailsCard({ instance, metrics, clones, latestVersion, now }: P
             </a>
           ) : null}
           <Link to={`/instances/${instance.name}/console`}>SQL console</Link>
+          <Link to={`/instances/${instance.name}/data`}>Browse data</Link>
         </p>
       ) : null}
     </section>

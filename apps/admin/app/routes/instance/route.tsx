@@ -16,10 +16,14 @@ import { useSticky } from '../../components/sticky';
 import { ActionsCard } from './actions-card';
 import { DetailsCard } from './details-card';
 import { ConnectCard } from './connect-card';
+import { UsageCard } from './usage-card';
+import { fillUsage } from '../../lib/usage';
 import { libsqlAction, libsqlUrl } from '../../lib/libsql.server';
 import type { LibsqlAction } from '../../lib/libsql';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
+
+const USAGE_DAYS = 30;
 
 export async function loader({ params, request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
@@ -41,6 +45,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     latestVersion: fleet.schema.latestVersion,
     regions: fleet.regions.all.filter((r) => r.jurisdiction === details.jurisdiction).map((r) => r.id),
     libsqlUrl: libsqlUrl(details.name),
+    usage: fillUsage(USAGE_DAYS, Date.now(), fleet.usage(details.name, USAGE_DAYS)),
     notice: noticeOf(url.searchParams),
     now: Date.now(),
   };
@@ -85,6 +90,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
         await fleet.undelete(params.name, options);
         return { intent, ok: `Undeleted ${params.name}.` };
       case 'purge':
+        if (field(form, 'confirmName') !== params.name) return data({ intent, error: `Type the instance name (${params.name}) to purge it.` }, { status: 400 });
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));
       case 'clone': {
@@ -107,7 +113,7 @@ export function headers({ actionHeaders, loaderHeaders }: Route.HeadersArgs): He
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, notice, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
@@ -145,6 +151,8 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
         <DetailsCard instance={instance} metrics={metrics} clones={clones} latestVersion={latestVersion} now={now} />
         <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
       </div>
+
+      <UsageCard usage={usage} />
 
       <ConnectCard
         name={instance.name}

@@ -1,5 +1,5 @@
 import { formatCount } from '@silo/fleet/format';
-import { Form, useNavigation, useSubmit } from 'react-router';
+import { Form, useNavigation, useSearchParams, useSubmit } from 'react-router';
 import type { Route } from './+types/route';
 import { isMultipartForm } from '../../lib/auth.server';
 import { fleetContext } from '../../lib/fleet.server';
@@ -47,6 +47,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
+  // `/` on a page without a search field comes here (components/slash-search.tsx).
+  const focusSearch = useSearchParams()[0].get('focus') === 'search';
   const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -71,7 +73,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
       <Form method="get" className="filters" role="search" aria-label="Filter instances" onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}>
         <label>
           Search
-          <input type="search" name="q" defaultValue={params.q} placeholder="name or display name" />
+          <input type="search" name="q" defaultValue={params.q} placeholder="name or display name ( / )" aria-keyshortcuts="/" autoFocus={focusSearch} />
         </label>
         <SelectField label="State" name="state" empty="any" defaultValue={params.state} choices={choicesOf(STATES)} />
         <SelectField label="Jurisdiction" name="jurisdiction" empty="any" defaultValue={params.jurisdiction} choices={choicesOf(jurisdictions)} />
