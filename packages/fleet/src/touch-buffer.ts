@@ -32,6 +32,7 @@ export class TouchBuffer {
     if (previous && metrics === undefined) {
       // The common case on a busy instance: one more request before the next flush.
       if (at > previous.at) previous.at = at;
+      previous.reads = (previous.reads ?? 0) + 1;
       return;
     }
     this.#pending.set(name, {
