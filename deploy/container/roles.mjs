@@ -59,8 +59,7 @@ export function processesFor(argv, env) {
       const servePort = portAt >= 0 ? Number(rest[portAt + 1]) : 7070;
       // In a container the API must listen beyond loopback; a --host given wins.
       const host = rest.includes('--host') ? [] : ['--host', '0.0.0.0'];
-      // silo serve has no /readyz: its OpenAPI document answers without a token (TODO(lead): /readyz once it has one).
-      return [{ name: 'serve', args: [SILO, 'serve', ...host, ...rest], probe: { port: servePort, path: '/v1/openapi.json', allowedHosts: undefined } }];
+      return [{ name: 'serve', args: [SILO, 'serve', ...host, ...rest], probe: { port: servePort, path: '/readyz', allowedHosts: undefined } }];
     }
     case 'silo':
       return [{ name: 'silo', args: [SILO, ...rest], probe: undefined }];

@@ -38,7 +38,7 @@ describe('silo token and silo serve', () => {
   });
 
   /** `silo serve --port 0` as a process: its URL once it listens, and a stop that checks it exits cleanly. */
-  async function serve(): Promise<{ url: string; stop(): Promise<void> }> {
+  async function serve(): Promise<{ url: string; stop(): Promise<void>; output(): string }> {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_')) env[key] = value;
     const child = spawn(process.execPath, [SILO_BIN, 'serve', '--port', '0'], {
@@ -62,7 +62,7 @@ describe('silo token and silo serve', () => {
         });
         child.once('exit', (code) => reject(new Error(`silo serve exited (${code}): ${output}`)));
       });
-      return { url, stop };
+      return { url, stop, output: () => output };
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
@@ -78,6 +78,40 @@ describe('silo token and silo serve', () => {
       expect(await response.json()).toEqual({ items: [], total: 0 });
       expect((await fetch(`${url}/v1/instances`)).status).toBe(401);
     } finally {
+      await stop();
+    }
+  });
+
+  it('answers health probes without a token, and logs one line per request: route pattern, status, token id, never a token', async () => {
+    expect((await silo(dir, ['create', 'probe-co', '--jurisdiction', 'eu'])).code).toBe(0);
+    const api = json<{ token: string; info: { id: string } }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));
+    const libsql = json<{ token: string }>(await silo(dir, ['token', 'create', '--instance', 'probe-co', '--json']));
+    const { url, stop, output } = await serve();
+    const client = createClient({ url: `${url}/db/probe-co`, authToken: libsql.token });
+    try {
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      const ready = await fetch(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(await ready.json()).toMatchObject({ status: 'ready', ready: true });
+      expect((await fetch(`${url}/v1/instances/probe-co`, { headers: { authorization: `Bearer ${api.token}` } })).status).toBe(200);
+      expect((await client.execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const lines = output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ method: 'GET', route: '/healthz', status: 200 }),
+          expect.objectContaining({ method: 'GET', route: '/v1/instances/{name}', status: 200, actor: `token:${api.info.id}` }),
+          expect.objectContaining({ method: 'POST', route: '/db/:instance/v2/pipeline', status: 200, instance: 'probe-co', actor: expect.stringMatching(/^libsql:[0-9a-f]{12}$/) }),
+        ]),
+      );
+      expect(output()).not.toContain(api.token);
+      expect(output()).not.toContain(libsql.token);
+      expect(output()).not.toContain(libsql.token.split('.').at(-1));
+    } finally {
+      client.close();
       await stop();
     }
   });

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
+import { fleetReadiness, healthResponse, readinessResponse } from '@silo/web';
+import { logAccess, labelRequest, type AccessLogger } from './access-log';
 import { createApiApp, type ApiOptions } from './api/app';
 import { errorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
@@ -17,6 +19,8 @@ export interface ServerOptions extends ApiOptions {
   dbHostSuffix?: string;
   /** The libSQL endpoint's limits and processes, when not its defaults (libsql/index.ts). */
   libsql?: Omit<LibsqlOptions, 'tokenSecretDir' | 'tokenSecret' | 'hostSuffix'>;
+  /** One access-log line per request (pino's logger fits): route pattern, status, duration, token id, instance. */
+  log?: AccessLogger;
 }
 
 /**
@@ -53,6 +57,16 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
     ...(options.rateLimits?.failedAuthPerMinute === undefined ? {} : { failedAuthPerMinute: options.rateLimits.failedAuthPerMinute }),
   });
   const handler = async (request: Request, env?: unknown): Promise<Response> => {
+    const { pathname: path } = new URL(request.url);
+    // Probes for a load balancer or an orchestrator: no token, nothing that leaks.
+    if (path === '/healthz') {
+      labelRequest(request, { route: '/healthz' });
+      return healthResponse();
+    }
+    if (path === '/readyz') {
+      labelRequest(request, { route: '/readyz' });
+      return readinessResponse(() => fleetReadiness(options.fleet));
+    }
     // The endpoint answers /db/… and hosts under dbHostSuffix; undefined means not for it.
     const answer = await libsql(request, env);
     if (answer) return answer;
@@ -66,7 +80,16 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
 /** Starts `silo serve`'s HTTP server and resolves once it listens. */
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const handler = createHandler(options);
-  const server = createAdaptorServer({ fetch: handler, hostname: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+  const { log } = options;
+  const fetch = log
+    ? async (request: Request, env?: unknown): Promise<Response> => {
+        const startedAt = performance.now();
+        const response = await handler(request, env);
+        logAccess(log, request, response.status, startedAt);
+        return response;
+      }
+    : handler;
+  const server = createAdaptorServer({ fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

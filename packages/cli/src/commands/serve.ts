@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { readSetting } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { integerOption } from '../options';
 import { examples } from '../help';
@@ -21,9 +22,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (options: ServeOptions, cmd: Command) => {
       // Loaded here, not at the top: every other command starts without the HTTP stack.
       const { createServer } = await import('@silo/server');
+      const { createLogger } = await import('@silo/web');
+      // One access-log line per request (route pattern, status, duration, token id), JSON unless a terminal.
+      const log = createLogger({ app: 'silo-serve', level: readSetting(process.env, 'LOG_LEVEL') ?? 'info' });
       await withFleet(ctx, cmd, async (fleet) => {
         const server = await createServer({
           fleet,
+          log,
           host: options.host,
           ...(options.port === undefined ? {} : { port: options.port }),
           ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),

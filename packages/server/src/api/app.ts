@@ -1,6 +1,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Fleet } from '@silo/fleet';
 import { bodyLimit } from 'hono/body-limit';
+import { routePath } from 'hono/route';
+import { labelRequest } from '../access-log';
 import { authenticate, type RateLimits } from './auth';
 import type { ApiEnv } from './context';
 import { dataRoutes } from './data';
@@ -41,6 +43,11 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
     security: [{ token: [] }],
   });
 
+  // The access log names the route's pattern and the token, never the URL (it may carry names).
+  app.use('/v1/*', async (c, next) => {
+    await next();
+    labelRequest(c.req.raw, { route: routePath(c, -1).replace(/:(\w+)/g, '{$1}') || '/v1/*', ...(c.get('actor') ? { actor: c.get('actor') } : {}) });
+  });
   const auth = authenticate(fleet, options.rateLimits);
   app.use('/v1/*', async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
   const limitBody = bodyLimit({

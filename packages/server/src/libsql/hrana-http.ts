@@ -1,6 +1,7 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
 import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
+import { labelRequest } from '../access-log';
 import type { InstanceTokenVerifier } from '../instance-tokens';
 import { grantOf, type Grant } from './grant';
 import { openInstanceStream, type StreamLimits } from './instance-streams';
@@ -97,6 +98,7 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     const grant = claims === undefined ? undefined : grantOf(claims, route, (name) => ctx.fleet.find(name));
     if (grant === undefined) throw new HttpError(401, { error: 'Unauthorized: `the token is invalid, expired, revoked or not valid for this database`' });
     ctx.metrics.touched(grant.instance);
+    labelRequest(request, { instance: grant.instance });
     return grant;
   }
 

@@ -1,5 +1,6 @@
 import type { Fleet } from '@silo/fleet';
 import { createRateLimiter } from '@silo/web';
+import { labelRequest, tokenFingerprint } from '../access-log';
 import { clientAddress } from '../client-address';
 import { InstanceTokenVerifier } from '../instance-tokens';
 import { hranaEndpoint } from './hrana-http';
@@ -73,6 +74,12 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
   const handler = async (request: Request, env?: unknown): Promise<Response | undefined> => {
     const route = routeOf(new URL(request.url), request.headers.get('host'), options.hostSuffix);
     if (route === undefined) return undefined;
+    const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization')?.trim() ?? '')?.[1];
+    labelRequest(request, {
+      route: `/db/:instance/${KNOWN_PATHS.has(route.rest) ? route.rest : '*'}`,
+      ...(bearer === undefined ? {} : { actor: `libsql:${tokenFingerprint(bearer)}` }),
+      ...(route.instance === undefined ? {} : { instance: route.instance }),
+    });
     // Counted per token as sent (its signature), before it is checked: a flood of any token costs its sender.
     const signature = /\.([\w-]+)\s*$/.exec(request.headers.get('authorization') ?? '')?.[1];
     if (signature !== undefined) {
@@ -92,6 +99,9 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
     },
   });
 }
+
+/** Paths of the protocol, named in the access log as they are; anything else is `*`. */
+const KNOWN_PATHS = new Set(['v2', 'v3', 'v2/pipeline', 'v3/pipeline', 'v3/cursor', 'v3-protobuf', 'v3-protobuf/pipeline', 'v3-protobuf/cursor']);
 
 /** sqld's shape for a refused request, with the wait. */
 function tooMany(reason: string, retryAfterSec: number): Response {

@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+
+/** What `silo serve` writes per request (pino's logger fits). */
+export interface AccessLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+}
+
+/** Who and what a request was, as the routes learned it: never the token itself, never the URL. */
+export interface RequestLabel {
+  /** The route's pattern (`/v1/instances/{name}`, `/db/:instance/v2/pipeline`). */
+  route: string;
+  /** `token:<id>` for an API token; `libsql:<fingerprint>` for a libSQL token. */
+  actor?: string;
+  /** The instance a libSQL request was for. */
+  instance?: string;
+}
+
+/** Labels attached to requests by the routes that served them, read once the response is ready. */
+const labels = new WeakMap<Request, RequestLabel>();
+
+export function labelRequest(request: Request, label: Partial<RequestLabel>): void {
+  labels.set(request, { route: '', ...labels.get(request), ...label });
+}
+
+export function labelOf(request: Request): RequestLabel | undefined {
+  return labels.get(request);
+}
+
+/**
+ * A libSQL token's name in the log: the first 12 hex digits of its signature's SHA-256, so
+ * lines of one token can be told apart and matched to a token someone holds, while the log
+ * never holds anything that authenticates.
+ */
+export function tokenFingerprint(token: string): string {
+  const signature = token.split('.').at(-1) ?? token;
+  return createHash('sha256').update(signature).digest('hex').slice(0, 12);
+}
+
+/** One line per request: method, route pattern, status, duration, who and which instance. */
+export function logAccess(log: AccessLogger, request: Request, status: number, startedAt: number): void {
+  const label = labelOf(request);
+  const route = label?.route || new URL(request.url).pathname.split('/').slice(0, 2).join('/');
+  log.info(
+    {
+      method: request.method,
+      route,
+      status,
+      ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      ...(label?.actor ? { actor: label.actor } : {}),
+      ...(label?.instance ? { instance: label.instance } : {}),
+    },
+    `${request.method} ${route} ${status}`,
+  );
+}
