@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from './context';
+import { commanderMessage } from './errors';
 import { examples } from './help';
 import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
@@ -25,7 +26,7 @@ function packageVersion(): string {
 }
 
 /** The `silo` command tree. Commander never exits the process: errors come back to `run()`. */
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, options: { json?: boolean } = {}): Command {
   const program = new Command('silo');
   program
     .description('Silo: one SQLite database per tenant. Create, inspect, query, migrate and repair the fleet.')
@@ -38,9 +39,12 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (text) => void ctx.output.stdout.write(text),
       writeErr: (text) => void ctx.output.stderr.write(text),
-      outputError: (text, write) => write(text.replace(/^error: /, `${ctx.output.errStyle.red('silo:')} `)),
+      // With --json, run() reports commander's errors as JSON instead: stderr stays parseable.
+      outputError: (text, write) => {
+        if (!options.json) write(`${ctx.output.errStyle.red('silo:')} ${commanderMessage(text)} [USAGE]\n`);
+      },
     })
-    .showHelpAfterError("Run 'silo <command> --help' for usage.")
+    .showHelpAfterError(options.json ? false : "Run 'silo <command> --help' for usage.")
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
 

@@ -59,7 +59,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         const now = Date.now();
         ctx.output.print(
           renderTable(
-            ['point', 'taken', '', 'reason', 'size', 'stored'],
+            ['point', 'taken', 'age', 'reason', 'size', 'stored'],
             points.map((point) => [
               point.id,
               formatDate(point.takenAt),
@@ -68,7 +68,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
               point.sizeBytes === undefined ? '—' : formatBytes(point.sizeBytes),
               point.storedBytes === undefined ? '—' : formatBytes(point.storedBytes),
             ]),
-            { style: ctx.output.style, align: ['left', 'left', 'left', 'left', 'right', 'right'] },
+            { style: ctx.output.style, align: ['left', 'left', 'left', 'left', 'right', 'right'], ...(ctx.output.width ? { width: ctx.output.width } : {}) },
           ),
         );
         ctx.output.print(ctx.output.style.dim(`newest first; "stored" is what each point added (unchanged chunks are shared). Restore with \`silo restore ${name} --at <time> --as <new-name>\`.`));

@@ -57,7 +57,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
         });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Created ${placed(instance)} at schema version ${instance.schemaVersion}.`);
-      });
+      }, { createsFleet: true });
     });
   examples(create, ['silo create acme --jurisdiction eu', 'silo create initech --jurisdiction us --region us-east --display-name "Initech Inc."']);
 

@@ -4,7 +4,7 @@ import { formatDuration, toCsv } from '@silo/fleet/format';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
 import { columnAligns, combineResults } from '../format/results';
-import type { Style } from '../format/style';
+import type { Output } from '../output';
 import { renderTable } from '../format/table';
 import { cellText, plural, rowObjects } from '../format/values';
 import { examples } from '../help';
@@ -73,7 +73,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         if (options.csv && result.columns.length > 0) {
           output.write(toCsv(result.columns, result.rows));
         } else if (result.columns.length > 0) {
-          output.print(resultTable(result.columns, result.rows, output.style));
+          output.print(resultTable(result.columns, result.rows, output));
           output.print(output.style.dim(`${plural(result.rows.length, 'row')} · ${formatDuration(result.durationMs)}`));
         } else {
           output.print(`${plural(result.rowsAffected, 'row')} affected · ${formatDuration(result.durationMs)}`);
@@ -147,7 +147,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         } else if (ok.length + failed.length === 0) {
           output.print('No ready instances match.');
         } else if (ok.length > 0) {
-          if (combined.columns.length > 1) output.print(resultTable(combined.columns, combined.rows, output.style));
+          if (combined.columns.length > 1) output.print(resultTable(combined.columns, combined.rows, output));
           output.print(
             output.style.dim(`${plural(combined.rows.length, 'row')} from ${plural(ok.length, 'instance')} · ${formatDuration(elapsed)}`),
           );
@@ -175,7 +175,8 @@ function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
   return limits;
 }
 
-function resultTable(columns: readonly string[], rows: readonly (readonly SqlValue[])[], style: Style): string {
+export function resultTable(columns: readonly string[], rows: readonly (readonly SqlValue[])[], output: Pick<Output, 'style' | 'width'>): string {
+  const { style } = output;
   const cells = rows.map((row) => row.map((value) => (value === null ? style.dim('NULL') : cellText(value))));
-  return renderTable(columns, cells, { style, align: columnAligns(columns.length, rows) });
+  return renderTable(columns, cells, { style, align: columnAligns(columns.length, rows), ...(output.width ? { width: output.width } : {}) });
 }

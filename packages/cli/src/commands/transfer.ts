@@ -93,7 +93,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
-      });
+      }, { createsFleet: true });
     });
   examples(imp, ['silo import acme.sqlite acme-restored --jurisdiction eu', 'silo import dump.sqlite initech --jurisdiction us --region us-east']);
 }
