@@ -177,6 +177,8 @@ function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
 
 export function resultTable(columns: readonly string[], rows: readonly (readonly SqlValue[])[], output: Pick<Output, 'style' | 'width'>): string {
   const { style } = output;
+  // A column always has a heading, even `SELECT 1 AS ""`.
+  const head = columns.map((column, index) => column.trim() || `column ${index + 1}`);
   const cells = rows.map((row) => row.map((value) => (value === null ? style.dim('NULL') : cellText(value))));
-  return renderTable(columns, cells, { style, align: columnAligns(columns.length, rows), ...(output.width ? { width: output.width } : {}) });
+  return renderTable(head, cells, { style, align: columnAligns(columns.length, rows), ...(output.width ? { width: output.width } : {}) });
 }
