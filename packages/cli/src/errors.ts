@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { isSiloError } from '@silo/fleet';
+import { forSurface } from '@silo/fleet/format';
 import type { Output } from './output';
 
 /** The exit codes scripts can rely on. */
@@ -82,7 +83,8 @@ export function reportError(error: unknown, output: Output, json = false): ExitC
     return exitCode;
   }
   const expected = error instanceof UsageError || error instanceof CliFailure || isSiloError(error);
-  const message = error instanceof Error ? error.message : String(error);
+  // The fleet words remedies for the console ("switch to write mode"): reworded for the CLI.
+  const message = forSurface(error instanceof Error ? error.message : String(error), 'cli');
   if (json) {
     output.jsonError(code, expected ? message : `unexpected error: ${message}`);
     return exitCode;

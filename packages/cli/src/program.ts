@@ -16,6 +16,7 @@ import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
 import { registerResidency } from './commands/residency';
 import { registerServe } from './commands/serve';
+import { registerShell } from './commands/shell';
 import { registerToken } from './commands/token';
 import { registerTransfer } from './commands/transfer';
 
@@ -52,6 +53,7 @@ export function buildProgram(ctx: CliContext, options: { json?: boolean } = {}):
   registerLifecycle(program, ctx);
   registerTransfer(program, ctx);
   registerQuery(program, ctx);
+  registerShell(program, ctx);
   registerMigrate(program, ctx);
   registerMove(program, ctx);
   registerCatalog(program, ctx);

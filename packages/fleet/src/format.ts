@@ -1,12 +1,13 @@
 /**
  * Formatting and CSV shared by the CLI and the admin, on the server and in the browser
  * (`@silo/fleet/format`). It must stay side-effect free and import nothing: no `node:`
- * module and nothing else of the fleet (but moment.ts, which imports nothing either), or the
- * admin's browser bundle would pull it in.
+ * module and nothing else of the fleet (but moment.ts and surface-wording.ts, which import
+ * nothing either), or the admin's browser bundle would pull it in.
  */
 
-// The typed-moment rule lives beside these helpers for the same reason: both tools share it.
+// The typed-moment rule and the per-surface wording live beside these helpers for the same reason: every surface shares them.
 export { MOMENT_FORMATS, parseMoment } from './moment';
+export { forSurface, type Surface } from './surface-wording';
 
 /** A value as SQLite returns it (the fleet's `SqlValue`, spelled out so this file imports nothing). */
 export type CellValue = string | number | bigint | boolean | Uint8Array | null | undefined;
