@@ -7,6 +7,7 @@ import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
 import { registerBackup } from './commands/backup';
 import { registerCatalog } from './commands/catalog';
+import { registerCompletion } from './commands/completion';
 import { registerDemo } from './commands/demo';
 import { registerDoctor } from './commands/doctor';
 import { registerInstances } from './commands/instances';
@@ -65,6 +66,7 @@ export function buildProgram(ctx: CliContext, options: { json?: boolean } = {}):
   registerAdmin(program, ctx);
   registerToken(program, ctx);
   registerServe(program, ctx);
+  registerCompletion(program, ctx);
 
   program.addHelpText(
     'after',
