@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { isSiloError, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput, type LoadedSiloConfig } from '@silo/fleet';
 import { assertSettings } from '@silo/fleet/internal';
 import { CliFailure, EXIT, type ExitCode } from './errors';
+import { similarNames } from './suggest';
 import type { Output } from './output';
 import type { Prompt } from './confirm';
 
@@ -32,6 +34,12 @@ export interface OpenOptions {
   reconcileOnOpen?: boolean;
   /** `doctor` checks (and can fix) file permissions itself, so it skips the warning on open. */
   checkPermissionsOnOpen?: boolean;
+  /**
+   * Commands that make instances (create, demo, import, serve, admin) may start a fleet in a
+   * folder that does not exist yet; every other command refuses one, so a mistyped --data-dir
+   * is an error rather than an empty fleet.
+   */
+  createsFleet?: boolean;
 }
 
 export function createContext(output: Output, prompt: Prompt, env: NodeJS.ProcessEnv, actor: string, cwd: string = process.cwd()): CliContext {
@@ -65,6 +73,13 @@ export async function withFleet<T>(
 ): Promise<T> {
   const config = await loadConfig(ctx, command);
   const settings = config.fleet;
+  if (!options.createsFleet && !existsSync(settings.dataDir)) {
+    throw new CliFailure(
+      `There is no fleet in ${path.resolve(settings.dataDir)}: the folder does not exist. Check --data-dir, SILO_DATA_DIR or the config's dataDir; \`silo create\` or \`silo demo\` start a new fleet there.`,
+      EXIT.failed,
+      'DATA_DIR_MISSING',
+    );
+  }
   let fleet: Fleet;
   try {
     fleet = await openFleet({
@@ -87,9 +102,28 @@ export async function withFleet<T>(
   }
   try {
     return await work(fleet, config);
+  } catch (error) {
+    if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw withSuggestions(error, fleet);
+    throw error;
   } finally {
     await fleet.close();
   }
+}
+
+/** How many names "did you mean" looks through: enough for any fleet a person types names of. */
+const SUGGEST_SCAN = 10_000;
+
+/** The fleet's error with "Did you mean …?" added when some instance names are close. */
+function withSuggestions<E extends Error & { details: { name: string } }>(error: E, fleet: Fleet): E {
+  const names: string[] = [];
+  for (let offset = 0; offset < SUGGEST_SCAN; offset += 1_000) {
+    const page = fleet.list({ state: ['provisioning', 'ready', 'moving', 'failed', 'deleted'], limit: 1_000, offset, sort: 'name' });
+    names.push(...page.items.map((item) => item.name));
+    if (offset + page.items.length >= page.total) break;
+  }
+  const similar = similarNames(error.details.name, names);
+  if (similar.length > 0) error.message = `${error.message.replace(/\.?$/, '.')} Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?`;
+  return error;
 }
 
 function hasErrorCode(error: unknown): error is Error & { code: string } {

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { isSiloError } from '@silo/fleet';
+import { forSurface } from '@silo/fleet/format';
 import type { Output } from './output';
 
 /** The exit codes scripts can rely on. */
@@ -15,9 +16,16 @@ export const EXIT = {
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
+/**
+ * Codes of the CLI's own errors, beside the fleet's SiloError codes: scripts branch on the
+ * `code` of `{"error": {...}}` (with --json) or the `[CODE]` at the end of the line.
+ */
+export type CliErrorCode = 'USAGE' | 'FAILED' | 'DATA_DIR_MISSING' | 'FILE_EXISTS' | 'UNEXPECTED';
+
 /** A bad combination of flags or arguments that commander cannot see by itself. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
+  readonly code: CliErrorCode = 'USAGE';
   /** The command whose --help explains the right usage, e.g. "purge". */
   constructor(
     message: string,
@@ -33,6 +41,7 @@ export class CliFailure extends Error {
   constructor(
     message: string,
     readonly exitCode: ExitCode = EXIT.failed,
+    readonly code: string = 'FAILED',
   ) {
     super(message);
   }
@@ -46,19 +55,45 @@ export function exitCodeFor(error: unknown): ExitCode {
   return EXIT.failed;
 }
 
+/** The stable code of an error: the fleet's SiloError code, or one of the CLI's own. */
+export function errorCodeFor(error: unknown): string {
+  if (error instanceof CommanderError || error instanceof UsageError) return 'USAGE';
+  if (error instanceof CliFailure || isSiloError(error)) return error.code;
+  return 'UNEXPECTED';
+}
+
+/** Commander's message without its "error: " prefix and trailing newline. */
+export function commanderMessage(text: string): string {
+  return text.replace(/^error: /, '').trimEnd();
+}
+
 /**
- * Reports an error on stderr and returns the exit code. Expected errors get one line: their
- * messages already say what to do. Anything else is a bug, so it gets its stack.
+ * Reports an error on stderr and returns the exit code. Expected errors get one line ending in
+ * their code: their messages already say what to do. Anything else is a bug, so it gets its
+ * stack. With `json`, stderr gets `{"error": {"code", "message"}}` instead, and nothing else.
  */
-export function reportError(error: unknown, output: Output): ExitCode {
-  const code = exitCodeFor(error);
-  // Commander has already printed its message (or the help/version text it was asked for).
-  if (error instanceof CommanderError) return code;
+export function reportError(error: unknown, output: Output, json = false): ExitCode {
+  const exitCode = exitCodeFor(error);
+  const code = errorCodeFor(error);
+  if (error instanceof CommanderError) {
+    // Help or version asked for: printed already, not an error.
+    if (exitCode === EXIT.ok) return exitCode;
+    // Commander printed its own message in human mode (see program.ts); in JSON mode it printed nothing.
+    if (json) output.jsonError(code, commanderMessage(error.message));
+    return exitCode;
+  }
+  const expected = error instanceof UsageError || error instanceof CliFailure || isSiloError(error);
+  // The fleet words remedies for the console ("switch to write mode"): reworded for the CLI.
+  const message = forSurface(error instanceof Error ? error.message : String(error), 'cli');
+  if (json) {
+    output.jsonError(code, expected ? message : `unexpected error: ${message}`);
+    return exitCode;
+  }
   if (error instanceof UsageError) {
-    output.error(error.message);
+    output.error(`${error.message} [${code}]`);
     output.note(error.command ? `Run 'silo ${error.command} --help' for usage.` : "Run 'silo <command> --help' for usage.");
-  } else if (error instanceof CliFailure || isSiloError(error)) {
-    output.error(error.message);
+  } else if (expected) {
+    output.error(`${message} [${code}]`);
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     output.error(`unexpected error: ${detail}`);
@@ -66,5 +101,11 @@ export function reportError(error: unknown, output: Output): ExitCode {
       'This is not an expected failure: it may be a bug in silo. Run `silo doctor` to check the fleet, and report the command with the output above.',
     );
   }
-  return code;
+  return exitCode;
+}
+
+/** Whether this invocation asked for JSON output (before any `--`, after which words are arguments). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--json');
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { SORT_KEYS, type InstanceState, type SortKey } from '@silo/fleet';
+import { MOMENT_FORMATS, parseMoment } from '@silo/fleet/format';
 
 /** Option parsers: a bad value is a commander usage error (exit code 2) before anything runs. */
 
@@ -38,21 +39,12 @@ export function parseOutcome(value: string): 'ok' | 'error' {
   throw new InvalidArgumentError('Use "ok" or "error".');
 }
 
-const UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * A moment for `--at`: an ISO 8601 date-time ("2026-11-27T15:04:05Z", "2026-11-27 15:04" in
- * local time), milliseconds since the epoch, "now", or a span ago ("90s", "15m", "2h", "3d").
- */
+/** A moment for `--at`, by the rule shared with the admin console (see `parseMoment`). */
 export function parseTime(value: string, now: number = Date.now()): number {
-  const text = value.trim();
-  if (text === 'now') return now;
-  const span = /^-?(\d+(?:\.\d+)?)\s*(s|m|h|d)(?:\s+ago)?$/.exec(text);
-  if (span) return now - Number(span[1]) * UNIT_MS[span[2] as keyof typeof UNIT_MS];
-  if (/^\d{12,}$/.test(text)) return Number(text);
-  const parsed = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text.replace(' ', 'T')) : Number.NaN;
-  if (!Number.isFinite(parsed)) {
-    throw new InvalidArgumentError('Use an ISO date-time (2026-11-27T15:04:05Z, or 2026-11-27 15:04 local), epoch milliseconds, "now", or a span ago such as 15m, 2h, 3d.');
-  }
-  return parsed;
+  const at = parseMoment(value, now);
+  if (!Number.isFinite(at)) throw new InvalidArgumentError(`Use ${MOMENT_FORMATS}.`);
+  return at;
 }
+
+/** The help text of every `--at` and `--since`. */
+export const AT_HELP = MOMENT_FORMATS;

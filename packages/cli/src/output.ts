@@ -6,6 +6,8 @@ export interface OutputStream {
   write(text: string): unknown;
   isTTY?: boolean;
   hasColors?: () => boolean;
+  /** A terminal's width (Node sets it on TTY streams). */
+  columns?: number;
 }
 
 /**
@@ -29,8 +31,15 @@ export class Output {
   readonly errStyle: Style;
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
+  /**
+   * How wide tables may be: COLUMNS when set (as shells and `COLUMNS=80 silo …` do), else the
+   * terminal's width; undefined for a pipe or file, where nothing wraps.
+   */
+  readonly width: number | undefined;
 
   constructor(stdout: OutputStream, stderr: OutputStream, env: NodeJS.ProcessEnv = process.env) {
+    const fromEnv = Number(env['COLUMNS']);
+    this.width = Number.isInteger(fromEnv) && fromEnv >= 20 ? fromEnv : stdout.isTTY === true ? stdout.columns : undefined;
     this.style = styleFor(stdout, env);
     this.errStyle = styleFor(stderr, env);
     this.stdout = guarded(stdout, colorEnabled(stdout, env));
@@ -59,6 +68,11 @@ export class Output {
   /** `silo: <message>` on stderr. */
   error(message: string): void {
     this.note(`${this.errStyle.red('silo:')} ${message}`);
+  }
+
+  /** `{"error": {"code", "message"}}` on stderr: how a --json run fails. */
+  jsonError(code: string, message: string): void {
+    this.stderr.write(`${JSON.stringify({ error: { code, message } })}\n`);
   }
 
   get stderrIsTTY(): boolean {

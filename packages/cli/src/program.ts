@@ -2,11 +2,13 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import type { CliContext } from './context';
 import { cliEnvironmentHelp } from '@silo/fleet/internal';
+import { commanderMessage } from './errors';
 import { examples } from './help';
 import { registerAdmin } from './commands/admin';
 import { registerAudit } from './commands/audit';
 import { registerBackup } from './commands/backup';
 import { registerCatalog } from './commands/catalog';
+import { registerCompletion } from './commands/completion';
 import { registerDemo } from './commands/demo';
 import { registerDoctor } from './commands/doctor';
 import { registerInstances } from './commands/instances';
@@ -16,6 +18,7 @@ import { registerMove } from './commands/move';
 import { registerQuery } from './commands/query';
 import { registerResidency } from './commands/residency';
 import { registerServe } from './commands/serve';
+import { registerShell } from './commands/shell';
 import { registerToken } from './commands/token';
 import { registerTransfer } from './commands/transfer';
 
@@ -26,7 +29,7 @@ function packageVersion(): string {
 }
 
 /** The `silo` command tree. Commander never exits the process: errors come back to `run()`. */
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, options: { json?: boolean } = {}): Command {
   const program = new Command('silo');
   program
     .description('Silo: one SQLite database per tenant. Create, inspect, query, migrate and repair the fleet.')
@@ -39,9 +42,12 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (text) => void ctx.output.stdout.write(text),
       writeErr: (text) => void ctx.output.stderr.write(text),
-      outputError: (text, write) => write(text.replace(/^error: /, `${ctx.output.errStyle.red('silo:')} `)),
+      // With --json, run() reports commander's errors as JSON instead: stderr stays parseable.
+      outputError: (text, write) => {
+        if (!options.json) write(`${ctx.output.errStyle.red('silo:')} ${commanderMessage(text)} [USAGE]\n`);
+      },
     })
-    .showHelpAfterError("Run 'silo <command> --help' for usage.")
+    .showHelpAfterError(options.json ? false : "Run 'silo <command> --help' for usage.")
     .showSuggestionAfterError(true)
     .allowExcessArguments(false);
 
@@ -49,6 +55,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerLifecycle(program, ctx);
   registerTransfer(program, ctx);
   registerQuery(program, ctx);
+  registerShell(program, ctx);
   registerMigrate(program, ctx);
   registerMove(program, ctx);
   registerCatalog(program, ctx);
@@ -60,6 +67,7 @@ export function buildProgram(ctx: CliContext): Command {
   registerAdmin(program, ctx);
   registerToken(program, ctx);
   registerServe(program, ctx);
+  registerCompletion(program, ctx);
 
   program.addHelpText(
     'after',

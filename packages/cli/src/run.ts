@@ -1,7 +1,7 @@
 import { cliActor } from './actor';
 import { terminalPrompt } from './confirm';
 import { createContext } from './context';
-import { reportError, type ExitCode } from './errors';
+import { reportError, wantsJson, type ExitCode } from './errors';
 import { Output } from './output';
 import { buildProgram } from './program';
 
@@ -9,10 +9,11 @@ import { buildProgram } from './program';
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
   const output = new Output(process.stdout, process.stderr, env);
   const ctx = createContext(output, terminalPrompt(), env, cliActor(env));
+  const json = wantsJson(argv);
   try {
-    await buildProgram(ctx).parseAsync([...argv], { from: 'user' });
+    await buildProgram(ctx, { json }).parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (error) {
-    return reportError(error, output);
+    return reportError(error, output, json);
   }
 }

@@ -88,7 +88,7 @@ describe('silo backup and silo restore --at', () => {
     expect(both.code).toBe(2);
     const badTime = await run('restore', 'acme', '--at', 'yesterday-ish', '--as', 'x-y');
     expect(badTime.code).toBe(2);
-    expect(badTime.stderr).toContain('ISO date-time');
+    expect(badTime.stderr).toContain('ISO 8601');
     const tooEarly = await run('restore', 'acme', '--at', '2000-01-01T00:00:00Z', '--as', 'acme-ancient');
     expect(tooEarly.code).toBe(1);
     expect(tooEarly.stderr).toContain('no backup point');

@@ -82,6 +82,7 @@ describe('silo finds silo.config.ts', () => {
     expect(fileList.items.map((item) => item.name)).toEqual(['beta']);
 
     const optionData = path.join(temp.dir, 'option-data');
+    mkdirSync(optionData);
     const fromOption = await silo(temp.dir, ['--data-dir', optionData, 'instances', 'list', '--json'], { cwd: tasks, env: { ...bare, SILO_DATA_DIR: envData } });
     expect(json<Listed>(fromOption).items).toEqual([]);
     expect(existsSync(path.join(optionData, 'catalog.db'))).toBe(true);

@@ -1,4 +1,5 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
+import { MOMENT_FORMATS, parseMoment as parseSharedMoment } from '@silo/fleet/format';
 import { describeError, field } from './http.server';
 import type { BackupAction, BackupPanelView, BackupsPageView } from './backups';
 
@@ -40,20 +41,17 @@ function fieldOf(code: string, form: FormData): BackupAction['field'] {
 }
 
 /**
- * `datetime-local` sends a wall-clock time without a zone; the console shows every time in
- * UTC, so it is read as UTC too (the form says so).
+ * `datetime-local` sends a wall-clock time without a zone: the rule shared with the CLI's
+ * `--at` (`parseMoment` of @silo/fleet/format) reads it in UTC, the zone the console shows.
  */
-export function parseMoment(raw: string): number {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(raw)) return Number.NaN;
-  return Date.parse(`${raw}Z`);
-}
+export const parseMoment = (raw: string): number => parseSharedMoment(raw);
 
 /** The restore moment: a typed moment wins over the chosen point. */
 function restoreTime(form: FormData): { at: number } | { error: string; field: BackupAction['field'] } {
   const moment = field(form, 'moment');
   if (moment) {
     const at = parseMoment(moment);
-    return Number.isFinite(at) ? { at } : { error: `"${moment}" is not a date and time (YYYY-MM-DDTHH:MM:SS, UTC).`, field: 'moment' };
+    return Number.isFinite(at) ? { at } : { error: `"${moment}" is not a date and time: use ${MOMENT_FORMATS}.`, field: 'moment' };
   }
   const point = Number(field(form, 'point'));
   if (!Number.isSafeInteger(point) || point <= 0) return { error: 'Choose a backup point or type a moment.', field: 'point' };

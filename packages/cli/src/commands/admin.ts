@@ -60,7 +60,7 @@ export function registerAdmin(program: Command, ctx: CliContext): void {
       await withFleet(ctx, cmd, (fleet) => {
         const user = fleet.admins.create(email, passwordHash, ctx.actor);
         announce(ctx, user.email, secret, 'Added admin');
-      });
+      }, { createsFleet: true });
     });
 
   admin

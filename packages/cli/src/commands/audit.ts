@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
 import { renderAuditTable } from '../format/instances';
 import { examples } from '../help';
-import { integerOption, parseOutcome } from '../options';
+import { AT_HELP, integerOption, parseOutcome, parseTime } from '../options';
 
 interface AuditOptions {
   instance?: string;
   operation?: string;
   actor?: string;
   outcome?: 'ok' | 'error';
+  since?: number;
   limit: number;
   json?: boolean;
 }
@@ -24,6 +25,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--operation <op>', 'only this operation (create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, ...)')
     .option('--actor <actor>', 'only this actor (e.g. cli:alice)')
     .option('--outcome <outcome>', 'only "ok" or "error"', parseOutcome)
+    .option('--since <time>', `only entries at or after this moment: ${AT_HELP}`, (value: string) => parseTime(value))
     .option('--limit <n>', 'how many entries (1–1000)', integerOption(1, 1_000), 20)
     .option('--json', 'print { items, total } as JSON')
     .action(async (options: AuditOptions, cmd: Command) => {
@@ -33,6 +35,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
           operation: options.operation,
           actor: options.actor,
           outcome: options.outcome,
+          ...(options.since === undefined ? {} : { since: options.since }),
           limit: options.limit,
         });
         const { output } = ctx;
@@ -41,9 +44,9 @@ export function registerAudit(program: Command, ctx: CliContext): void {
           output.print('No audit entries match.');
           return;
         }
-        output.print(renderAuditTable(page.items, { style: output.style }));
+        output.print(renderAuditTable(page.items, { style: output.style, width: output.width }));
         output.print(output.style.dim(`showing ${formatCount(page.items.length)} of ${formatCount(page.total)} entries, newest first`));
       });
     });
-  examples(audit, ['silo audit', 'silo audit --instance acme', 'silo audit --operation "query (write)" --json', 'silo audit --outcome error --limit 100']);
+  examples(audit, ['silo audit', 'silo audit --since 1h', 'silo audit --since 2026-11-27T00:00Z --outcome error', 'silo audit --instance acme', 'silo audit --operation "query (write)" --json', 'silo audit --outcome error --limit 100']);
 }

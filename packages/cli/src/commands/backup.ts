@@ -7,9 +7,10 @@ import { CliFailure, EXIT } from '../errors';
 import type { Style } from '../format/style';
 import { renderPairs, renderTable } from '../format/table';
 import { formatDate, formatRelative } from '../format/time';
-import { plural } from '../format/values';
+import { plural, toJsonLine } from '../format/values';
+import { ownerText, processOwner } from '../format/owner';
 import { examples } from '../help';
-import { integerOption, parseTime } from '../options';
+import { AT_HELP, integerOption, parseTime } from '../options';
 
 interface JsonOption {
   json?: boolean;
@@ -33,7 +34,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         if (name === undefined) {
           const overview = fleet.backups.overview();
           if (overview.failing.length > 0 || (overview.lastVerification?.failed ?? 0) > 0) ctx.exitCode = EXIT.failed;
-          if (options.json) return ctx.output.json(overview);
+          if (options.json) return ctx.output.json({ ...overview, scheduler: overview.scheduler ? { ...overview.scheduler, ...processOwner(overview.scheduler.owner) } : null });
           return ctx.output.print(renderOverview(overview, ctx.output.style));
         }
         const state = await fleet.backups.status(name);
@@ -59,7 +60,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         const now = Date.now();
         ctx.output.print(
           renderTable(
-            ['point', 'taken', '', 'reason', 'size', 'stored'],
+            ['point', 'taken', 'age', 'reason', 'size', 'stored'],
             points.map((point) => [
               point.id,
               formatDate(point.takenAt),
@@ -68,7 +69,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
               point.sizeBytes === undefined ? '—' : formatBytes(point.sizeBytes),
               point.storedBytes === undefined ? '—' : formatBytes(point.storedBytes),
             ]),
-            { style: ctx.output.style, align: ['left', 'left', 'left', 'left', 'right', 'right'] },
+            { style: ctx.output.style, align: ['left', 'left', 'left', 'left', 'right', 'right'], ...(ctx.output.width ? { width: ctx.output.width } : {}) },
           ),
         );
         ctx.output.print(ctx.output.style.dim(`newest first; "stored" is what each point added (unchanged chunks are shared). Restore with \`silo restore ${name} --at <time> --as <new-name>\`.`));
@@ -119,7 +120,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .action(async (options: JsonOption & { once?: boolean }, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
         const report = (cycle: CycleReport): void => {
-          if (options.json) ctx.output.print(JSON.stringify(cycle));
+          if (options.json) ctx.output.print(toJsonLine(cycle));
           else ctx.output.print(cycleLine(cycle));
           if (cycle.failed > 0 || cycle.catalogError) ctx.exitCode = EXIT.failed;
         };
@@ -156,7 +157,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .command('catalog')
     .summary('write the catalog as it was at a moment to a file')
     .description('rebuild the catalog from its backups as it was at --at, into a new file (disaster recovery: stop Silo, remove catalog.db and its -wal and -shm files, then put it in place of catalog.db)')
-    .requiredOption('--at <time>', 'ISO date-time, epoch ms, "now" or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
+    .requiredOption('--at <time>', AT_HELP, (value: string) => parseTime(value))
     .requiredOption('-o, --output <file>', 'where to write the catalog (must not exist)')
     .action(async (options: { at: number; output: string }, cmd: Command) => {
       // Not withFleet: that opens the catalog, which may be the file that was lost or damaged.
@@ -206,7 +207,7 @@ function renderOverview(overview: BackupOverview, style: Style): string {
   const lines = [
     `Backups: ${overview.enabled ? 'on' : style.yellow('off')}, every ${formatDuration(overview.intervalMs)}`,
     renderPairs([
-      ['scheduler', overview.scheduler ? `running in ${overview.scheduler.owner}${overview.scheduler.lastCycle ? `; last cycle ${cycleLine(overview.scheduler.lastCycle)}` : ''}` : style.yellow('not running (start the admin console or `silo backup run`)')],
+      ['scheduler', overview.scheduler ? `running in ${ownerText(overview.scheduler.owner)}${overview.scheduler.lastCycle ? `; last cycle ${cycleLine(overview.scheduler.lastCycle)}` : ''}` : style.yellow('not running (start the admin console or `silo backup run`)')],
       ['instances', `${formatCount(overview.instances)} ready, ${formatCount(overview.backedUp)} backed up, ${formatCount(overview.neverBackedUp)} never`],
       ['oldest last backup', overview.oldestLastBackupAt === null ? '—' : formatDate(overview.oldestLastBackupAt)],
       ['last verification', overview.lastVerification ? `${overview.lastVerification.failed === 0 ? style.green('ok') : style.red(`${overview.lastVerification.failed} failed`)} (${overview.lastVerification.checked} checked, ${formatDate(overview.lastVerification.at)})` : 'never'],

@@ -62,55 +62,83 @@ export const DEMO_INSTANCES: readonly DemoInstance[] = [
   },
 ];
 
+/** One sample made by this run, with the owner to sign in as (the password is shown only here). */
+interface CreatedSample {
+  readonly name: string;
+  readonly region: string;
+  readonly jurisdiction: string;
+  readonly todos: number;
+  readonly owner: { readonly email: string; readonly password: string };
+}
+
+/** A sample left alone, and why. */
+interface SkippedSample {
+  readonly name: string;
+  readonly reason: string;
+  readonly exists: boolean;
+}
+
 /** `silo demo`: a small fleet to look around in, made idempotently (existing names are left alone). */
 export function registerDemo(program: Command, ctx: CliContext): void {
   const demo = program
     .command('demo')
     .summary('create sample instances with todos')
     .description('create sample instances in both jurisdictions (acme, globex in eu; initech, umbrella in us) with a few todos each')
-    .action(async (_options: unknown, cmd: Command) => {
-      await withFleet(ctx, cmd, async (fleet, config) => {
-        const { output } = ctx;
-        const names: string[] = [];
-        for (const [index, sample] of DEMO_INSTANCES.entries()) {
-          const created = await createSample(fleet, ctx, sample, index);
-          if (created !== undefined) names.push(sample.name);
-        }
-        await fleet.flushActivity();
-        const shown = DEMO_INSTANCES.flatMap((sample) => fleet.find(sample.name) ?? []);
-        output.print('');
-        output.print(renderInstanceTable(shown, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics }));
-        output.print('');
-        output.print(names.length > 0 ? `Created ${names.join(', ')}. Next:` : 'The demo instances were already there. Next:');
-        output.print('  silo instances list');
-        output.print('  silo show acme');
-        output.print('  silo query acme "SELECT * FROM todos"');
-        output.print('  silo query-all "SELECT count(*) AS open FROM todos WHERE completed = 0"');
-      });
+    .option('--json', 'print { created, skipped, instances } as JSON (created samples carry their owner\'s sign-in)')
+    .action(async (options: { json?: boolean }, cmd: Command) => {
+      await withFleet(
+        ctx,
+        cmd,
+        async (fleet, config) => {
+          const { output } = ctx;
+          const created: CreatedSample[] = [];
+          const skipped: SkippedSample[] = [];
+          for (const [index, sample] of DEMO_INSTANCES.entries()) {
+            const result = await createSample(fleet, sample, index);
+            if ('owner' in result) created.push(result);
+            else skipped.push(result);
+          }
+          await fleet.flushActivity();
+          const shown = DEMO_INSTANCES.flatMap((sample) => fleet.find(sample.name) ?? []);
+          if (options.json) return output.json({ created, skipped, instances: shown });
+          for (const sample of created) {
+            output.print(
+              `${sample.name}: created in ${sample.region} (${sample.jurisdiction}) with ${sample.todos} todos; sign in at /t/${sample.name} as ${sample.owner.email} / ${sample.owner.password}`,
+            );
+          }
+          // Existing samples are the normal second run (stdout); a missing jurisdiction is a warning.
+          for (const sample of skipped) {
+            if (sample.exists) output.print(output.style.dim(`${sample.name}: ${sample.reason}, skipped`));
+            else output.note(`${sample.name}: ${sample.reason}; skipped`);
+          }
+          output.print('');
+          output.print(renderInstanceTable(shown, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics, width: output.width }));
+          output.print('');
+          output.print(created.length > 0 ? `Created ${created.map((sample) => sample.name).join(', ')}. Next:` : 'The demo instances were already there. Next:');
+          output.print('  silo instances list');
+          output.print('  silo show acme');
+          output.print('  silo query acme "SELECT * FROM todos"');
+          output.print('  silo query-all "SELECT count(*) AS open FROM todos WHERE completed = 0"');
+        },
+        { createsFleet: true },
+      );
     });
-  examples(demo, ['silo demo', 'silo --data-dir /tmp/silo-demo demo']);
+  examples(demo, ['silo demo', 'silo --data-dir /tmp/silo-demo demo', 'silo demo --json | jq -r \'.created[] | "\\(.name) \\(.owner.email) \\(.owner.password)"\'']);
 }
 
-/** Creates and fills one sample; undefined when it already exists or its jurisdiction is not configured. */
-async function createSample(fleet: Fleet, ctx: CliContext, sample: DemoInstance, index: number): Promise<string | undefined> {
-  const { output } = ctx;
+/** Creates and fills one sample, or says why it was skipped (it exists, or its jurisdiction is not configured). */
+async function createSample(fleet: Fleet, sample: DemoInstance, index: number): Promise<CreatedSample | SkippedSample> {
   const existing = fleet.find(sample.name);
-  if (existing) {
-    output.print(output.style.dim(`${sample.name}: exists (${existing.state}), skipped`));
-    return undefined;
-  }
+  if (existing) return { name: sample.name, reason: `exists (${existing.state})`, exists: true };
   const regions = fleet.regions.all.filter((region) => region.jurisdiction === sample.jurisdiction);
-  if (regions.length === 0) {
-    output.note(`${sample.name}: no region is configured for jurisdiction "${sample.jurisdiction}" (SILO_REGIONS); skipped`);
-    return undefined;
-  }
+  if (regions.length === 0) return { name: sample.name, reason: `no region is configured for jurisdiction "${sample.jurisdiction}" (SILO_REGIONS)`, exists: false };
   // Spread the samples over the jurisdiction's regions, so the list shows more than one.
-  const region = regions[index % regions.length]?.id;
+  const region = regions[index % regions.length]?.id ?? sample.jurisdiction;
   try {
     await fleet.create(sample.name, { jurisdiction: sample.jurisdiction, region, displayName: sample.displayName });
   } catch (error) {
     // Another process made it between our check and create: that is fine for a demo.
-    if (isSiloError(error, 'NAME_TAKEN')) return undefined;
+    if (isSiloError(error, 'NAME_TAKEN')) return { name: sample.name, reason: 'made by another process meanwhile', exists: true };
     throw error;
   }
   const now = Date.now();
@@ -119,15 +147,14 @@ async function createSample(fleet: Fleet, ctx: CliContext, sample: DemoInstance,
     return { sql: 'INSERT INTO todos (title, completed, created_at, updated_at) VALUES (?, ?, ?, ?)', args: [title, completed ? 1 : 0, at, at] };
   });
   // An owner to sign in as in the TODO app; the password is generated and shown only here.
-  const owner = `owner@${sample.name}.example`;
+  const email = `owner@${sample.name}.example`;
   const password = randomToken().slice(0, 16);
   statements.push({
     sql: "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
-    args: [owner, await hashPassword(password), now],
+    args: [email, await hashPassword(password), now],
   });
   await fleet.withInstance(sample.name, (db) => db.batch(statements));
   const completed = sample.todos.filter(([, done]) => done).length;
   fleet.touch(sample.name, { todos: sample.todos.length, completed });
-  output.print(`${sample.name}: created in ${region} (${sample.jurisdiction}) with ${sample.todos.length} todos; sign in at /t/${sample.name} as ${owner} / ${password}`);
-  return sample.name;
+  return { name: sample.name, region, jurisdiction: sample.jurisdiction, todos: sample.todos.length, owner: { email, password } };
 }

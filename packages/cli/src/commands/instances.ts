@@ -67,7 +67,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
           output.print('No instances yet. Create one with `silo create <name> --jurisdiction eu`, or try `silo demo`.');
           return;
         }
-        if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics }));
+        if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics, width: output.width }));
         let footer = pageFooter(offset, page.items.length, page.total);
         const next = offset + page.items.length;
         if (page.items.length > 0 && next < page.total) {

@@ -6,7 +6,7 @@ import { placed } from '../format/instances';
 import { formatDate } from '../format/time';
 import { plural } from '../format/values';
 import { examples } from '../help';
-import { parseTime } from '../options';
+import { AT_HELP, parseTime } from '../options';
 
 interface CreateOptions {
   jurisdiction: string;
@@ -57,7 +57,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
         });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Created ${placed(instance)} at schema version ${instance.schemaVersion}.`);
-      });
+      }, { createsFleet: true });
     });
   examples(create, ['silo create acme --jurisdiction eu', 'silo create initech --jurisdiction us --region us-east --display-name "Initech Inc."']);
 
@@ -98,7 +98,7 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
         'Without --at or --undo it still undeletes, as before: deprecated, use `silo undelete` (this alias goes in the next release)',
     )
     .argument('<name>', 'instance name')
-    .option('--at <time>', 'ISO date-time (2026-11-27T15:04:05Z, or 2026-11-27 15:04 local), epoch ms, "now", or a span ago (15m, 2h, 3d)', (value: string) => parseTime(value))
+    .option('--at <time>', AT_HELP, (value: string) => parseTime(value))
     .option('--as <new-name>', 'restore into a new instance of this name; the original keeps serving')
     .option('--in-place', 'replace the instance\'s content; the replaced state is kept as an undo point')
     .option('--region <id>', 'with --as: a region of the same jurisdiction')

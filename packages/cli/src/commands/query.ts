@@ -1,12 +1,14 @@
+import { readFile } from 'node:fs/promises';
+import { text } from 'node:stream/consumers';
 import { Option, type Command } from 'commander';
-import { formatBytes, isSiloError, type QueryAllEvent, type QueryLimits, type QueryResult, type SqlValue } from '@silo/fleet';
-import { formatDuration, toCsv } from '@silo/fleet/format';
+import { formatBytes, isSiloError, type Fleet, type QueryAllEvent, type QueryLimits, type QueryResult } from '@silo/fleet';
+import { forSurface, formatDuration, toCsv } from '@silo/fleet/format';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure, EXIT } from '../errors';
-import { columnAligns, combineResults } from '../format/results';
-import type { Style } from '../format/style';
-import { renderTable } from '../format/table';
-import { cellText, plural, rowObjects } from '../format/values';
+import { CliFailure, EXIT, UsageError } from '../errors';
+import { combineResults } from '../format/results';
+import { plural, rowObjects } from '../format/values';
+import { printResult, resultJson, resultTable, type ResultMode } from '../query-output';
+import { splitStatements } from '../sql-script';
 import { examples } from '../help';
 import { integerOption } from '../options';
 import { progressBar } from '../progress';
@@ -17,6 +19,7 @@ interface LimitOptions {
 }
 
 interface QueryOptions extends LimitOptions {
+  file?: string;
   write?: boolean;
   json?: boolean;
   csv?: boolean;
@@ -41,51 +44,35 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .summary('run SQL against one instance')
     .description('run one SQL statement against one instance (read-only unless --write)')
     .argument('<name>', 'instance name')
-    .argument('<sql>', 'one SQL statement (quote it)')
+    .argument('[sql]', 'one SQL statement (quote it); or --file')
+    .option('--file <file>', 'run the statements of this SQL file in order (- for stdin), each on its own')
     .option('--write', 'allow changes (recorded in the audit log)')
-    .addOption(new Option('--json', 'print { columns, rows, truncated, rowsAffected, durationMs } as JSON').conflicts('csv'))
+    .addOption(new Option('--json', 'print { columns, rows, truncated, rowsAffected, durationMs } as JSON (an array of them for a file of several statements)').conflicts('csv'))
     .option('--csv', 'print the rows as CSV')
     .option('--max-rows <n>', 'stop after this many rows', integerOption(1))
     .option('--timeout <ms>', 'stop the query after this many milliseconds', integerOption(10))
-    .action(async (name: string, sql: string, options: QueryOptions, cmd: Command) => {
+    .action(async (name: string, sqlArgument: string | undefined, options: QueryOptions, cmd: Command) => {
+      const statements = await statementsOf(sqlArgument, options.file);
       await withFleet(ctx, cmd, async (fleet) => {
         const limits = limitsFrom(options);
-        let result: QueryResult;
-        try {
-          result = await fleet.query(name, sql, undefined, { readOnly: !options.write, limits });
-        } catch (error) {
-          if (!options.write && isSiloError(error, 'QUERY_READ_ONLY')) {
-            throw new CliFailure(`${error.message}. Queries are read-only unless you pass --write (writes are recorded in the audit log).`);
-          }
-          if (isSiloError(error, 'QUERY_TIMEOUT')) throw new CliFailure(`${error.message} (--timeout <ms>)`);
-          throw error;
-        }
         const { output } = ctx;
-        if (options.json) {
-          return output.json({
-            columns: result.columns,
-            rows: rowObjects(result.columns, result.rows),
-            truncated: result.truncated,
-            rowsAffected: result.rowsAffected,
-            durationMs: result.durationMs,
-          });
+        const mode: ResultMode = options.json ? 'json' : options.csv ? 'csv' : 'table';
+        const results: QueryResult[] = [];
+        for (const sql of statements) {
+          const result = await runStatement(fleet, name, sql, { write: options.write === true, limits });
+          results.push(result);
+          // Several statements as JSON: one array at the end, so stdout stays one JSON value.
+          if (mode !== 'json' || statements.length === 1) printResult(output, result, mode);
+          if (result.truncated) {
+            const maxRows = limits.maxRows ?? fleet.settings.query.maxRows;
+            output.note(
+              output.errStyle.yellow(
+                `The result was cut off after ${plural(result.rows.length, 'row')} (limit: ${plural(maxRows, 'row')} or ${formatBytes(fleet.settings.query.maxBytes)}). Narrow the query, or raise --max-rows.`,
+              ),
+            );
+          }
         }
-        if (options.csv && result.columns.length > 0) {
-          output.write(toCsv(result.columns, result.rows));
-        } else if (result.columns.length > 0) {
-          output.print(resultTable(result.columns, result.rows, output.style));
-          output.print(output.style.dim(`${plural(result.rows.length, 'row')} · ${formatDuration(result.durationMs)}`));
-        } else {
-          output.print(`${plural(result.rowsAffected, 'row')} affected · ${formatDuration(result.durationMs)}`);
-        }
-        if (result.truncated) {
-          const maxRows = limits.maxRows ?? fleet.settings.query.maxRows;
-          output.note(
-            output.errStyle.yellow(
-              `The result was cut off after ${plural(result.rows.length, 'row')} (limit: ${plural(maxRows, 'row')} or ${formatBytes(fleet.settings.query.maxBytes)}). Narrow the query, or raise --max-rows.`,
-            ),
-          );
-        }
+        if (mode === 'json' && statements.length > 1) output.json(results.map(resultJson));
       });
     });
   examples(query, [
@@ -93,6 +80,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     `silo query acme "SELECT count(*) AS open FROM todos WHERE completed = 0" --json`,
     `silo query acme "UPDATE todos SET completed = 1 WHERE id = 3" --write`,
     `silo query acme "SELECT * FROM todos" --csv > acme-todos.csv`,
+    `silo query acme --file cleanup.sql --write`,
   ]);
 
   const queryAll = program
@@ -138,7 +126,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
             rows: rowObjects(combined.columns, combined.rows),
             instances: { total: ok.length + failed.length, ok: ok.length, failed: failed.length },
             truncated,
-            errors: failed.map((event) => ({ instance: event.instance, code: event.code, error: event.error })),
+            errors: failed.map((event) => ({ instance: event.instance, code: event.code, error: forSurface(event.error, 'cli') })),
             durationMs: elapsed,
           });
         }
@@ -147,7 +135,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         } else if (ok.length + failed.length === 0) {
           output.print('No ready instances match.');
         } else if (ok.length > 0) {
-          if (combined.columns.length > 1) output.print(resultTable(combined.columns, combined.rows, output.style));
+          if (combined.columns.length > 1) output.print(resultTable(combined.columns, combined.rows, output));
           output.print(
             output.style.dim(`${plural(combined.rows.length, 'row')} from ${plural(ok.length, 'instance')} · ${formatDuration(elapsed)}`),
           );
@@ -157,7 +145,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         }
         if (failed.length > 0) {
           output.note(output.errStyle.red(`${plural(failed.length, 'instance')} failed:`));
-          for (const event of failed) output.note(`  ${event.instance}: ${event.code}: ${event.error}`);
+          for (const event of failed) output.note(`  ${event.instance}: ${event.code}: ${forSurface(event.error, 'cli')}`);
         }
       });
     });
@@ -175,7 +163,30 @@ function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
   return limits;
 }
 
-function resultTable(columns: readonly string[], rows: readonly (readonly SqlValue[])[], style: Style): string {
-  const cells = rows.map((row) => row.map((value) => (value === null ? style.dim('NULL') : cellText(value))));
-  return renderTable(columns, cells, { style, align: columnAligns(columns.length, rows) });
+/** One statement of `silo query`, with the CLI's hints on the errors a person can act on. */
+export async function runStatement(fleet: Fleet, name: string, sql: string, options: { write: boolean; limits: Partial<QueryLimits> }): Promise<QueryResult> {
+  try {
+    return await fleet.query(name, sql, undefined, { readOnly: !options.write, limits: options.limits });
+  } catch (error) {
+    if (isSiloError(error, 'QUERY_TIMEOUT')) throw new CliFailure(`${error.message} (--timeout <ms>)`, EXIT.failed, error.code);
+    throw error;
+  }
+}
+
+/** The statements to run: the argument, or those of --file (a path, or - for stdin). */
+async function statementsOf(sql: string | undefined, file: string | undefined): Promise<string[]> {
+  if (sql !== undefined && file !== undefined) throw new UsageError('Give the SQL as an argument or with --file, not both.', 'query');
+  if (file === undefined) {
+    if (sql === undefined) throw new UsageError('Give one SQL statement (quoted), or --file <file>.', 'query');
+    return [sql];
+  }
+  let script: string;
+  try {
+    script = file === '-' ? await text(process.stdin) : await readFile(file, 'utf8');
+  } catch (error) {
+    throw new CliFailure(`Cannot read ${file}: ${(error as Error).message}.`);
+  }
+  const statements = splitStatements(script);
+  if (statements.length === 0) throw new UsageError(`${file} holds no SQL statement.`, 'query');
+  return statements;
 }

@@ -44,7 +44,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
           process.once('SIGTERM', stop);
         });
         await server.close();
-      });
+      }, { createsFleet: true });
     });
   examples(serve, ['silo serve', 'silo serve --port 8080', 'silo serve --host 0.0.0.0  # behind a TLS proxy only']);
 }

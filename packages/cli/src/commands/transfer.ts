@@ -1,15 +1,17 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { formatBytes } from '@silo/fleet';
+import { pipeline } from 'node:stream/promises';
+import { formatBytes, type Fleet } from '@silo/fleet';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure, UsageError } from '../errors';
+import { CliFailure, EXIT } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
+import { AT_HELP, parseTime } from '../options';
 
 interface CloneOptions {
   region?: string;
-  at?: string;
+  at?: number;
   displayName?: string;
   json?: boolean;
 }
@@ -37,42 +39,42 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .argument('[new-name]', 'name of the clone (default: <source>-copy)')
     .option('--region <id>', "a region of the source's jurisdiction (default: the source's region)")
     .option('--display-name <text>', 'a human name (default: "<source display name> (copy)")')
-    .option('--at <time>', 'the source as it was at this past moment (ISO 8601; engines that keep history: turso)')
+    .option('--at <time>', `the source as it was at this past moment (engines that keep history: turso): ${AT_HELP}`, (value: string) => parseTime(value))
     .option('--json', 'print the clone as JSON')
     .action(async (source: string, newName: string | undefined, options: CloneOptions, cmd: Command) => {
       const at = options.at === undefined ? undefined : new Date(options.at);
-      if (at && Number.isNaN(at.getTime())) throw new UsageError(`--at: "${options.at}" is not a time; use ISO 8601, e.g. 2026-05-01T12:00:00Z.`);
       await withFleet(ctx, cmd, async (fleet) => {
         const instance = await fleet.clone(source, newName, { region: options.region, displayName: options.displayName, ...(at ? { at } : {}) });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Cloned "${source}" to ${placed(instance)}.`);
       });
     });
-  examples(clone, ['silo clone acme', 'silo clone acme acme-staging --region eu-central', 'silo clone acme acme-before --at 2026-05-01T12:00:00Z']);
+  examples(clone, ['silo clone acme', 'silo clone acme acme-staging --region eu-central', 'silo clone acme acme-before --at 2026-05-01T12:00:00Z', 'silo clone acme acme-hour-ago --at 1h']);
 
   const exp = program
     .command('export')
     .summary("write an instance's database to a file")
     .description("write a consistent SQLite snapshot of an instance's database to a file")
     .argument('<name>', 'instance name')
-    .option('-o, --output <file>', 'where to write it (default: ./<name>.sqlite; a folder gets <name>.sqlite inside)')
+    .option('-o, --output <file>', 'where to write it (default: ./<name>.sqlite; a folder gets <name>.sqlite inside; - for stdout)')
     .option('--force', 'overwrite the file if it exists')
     .option('--json', 'print { file, sizeBytes } as JSON')
     .action(async (name: string, options: ExportOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
         // Unknown names fail here (exit code 3), before any file name is derived from them.
         const instance = fleet.require(name);
+        if (options.output === '-') return exportToStdout(ctx, fleet, instance.name);
         let file = path.resolve(options.output ?? `${instance.name}.sqlite`);
         if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, `${instance.name}.sqlite`);
         if (existsSync(file) && !options.force) {
-          throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`);
+          throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`, EXIT.failed, 'FILE_EXISTS');
         }
         const { sizeBytes } = await fleet.exportTo(instance.name, file);
         if (options.json) return ctx.output.json({ instance: instance.name, file, sizeBytes });
         ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
       });
     });
-  examples(exp, ['silo export acme', 'silo export acme -o backups/acme-2025-01-31.sqlite', 'silo export acme -o acme.sqlite --force']);
+  examples(exp, ['silo export acme', 'silo export acme -o - | gzip > acme.sqlite.gz', 'silo export acme -o backups/acme-2025-01-31.sqlite', 'silo export acme -o acme.sqlite --force']);
 
   const imp = program
     .command('import')
@@ -93,7 +95,21 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         });
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
-      });
+      }, { createsFleet: true });
     });
   examples(imp, ['silo import acme.sqlite acme-restored --jurisdiction eu', 'silo import dump.sqlite initech --jurisdiction us --region us-east']);
+}
+
+/**
+ * `-o -`: the snapshot's bytes on stdout, for a pipe (gzip, ssh, aws s3 cp -). Straight to
+ * the process's stdout, not through Output, whose terminal-safety filter is for text. A
+ * terminal is refused: a database shown there is noise, and its bytes would act on it.
+ */
+async function exportToStdout(ctx: CliContext, fleet: Fleet, name: string): Promise<void> {
+  if (process.stdout.isTTY) {
+    throw new CliFailure('Not writing a database to the terminal: pipe or redirect it (silo export acme -o - > acme.sqlite), or name a file with -o.', EXIT.usage, 'USAGE');
+  }
+  const exported = await fleet.exportStream(name);
+  await pipeline(exported.stream, process.stdout, { end: false });
+  ctx.output.note(`Exported "${name}" to stdout (${formatBytes(exported.sizeBytes)}).`);
 }

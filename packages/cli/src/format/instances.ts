@@ -68,7 +68,7 @@ export function instanceRow(instance: InstanceInfo, latestVersion: number, now: 
 export function renderInstanceTable(
   items: readonly InstanceInfo[],
   latestVersion: number,
-  options: { now?: number; style?: Style; metrics?: readonly MetricColumn[] } = {},
+  options: { now?: number; style?: Style; metrics?: readonly MetricColumn[]; width?: number | undefined } = {},
 ): string {
   const now = options.now ?? Date.now();
   const style = options.style ?? plain;
@@ -76,7 +76,7 @@ export function renderInstanceTable(
   return renderTable(
     instanceColumns(metrics),
     items.map((instance) => instanceRow(instance, latestVersion, now, style, metrics)),
-    { style, align: ['left', 'left', 'left', 'left', 'right', 'right', ...metrics.map(() => 'right' as const)] },
+    { style, align: ['left', 'left', 'left', 'left', 'right', 'right', ...metrics.map(() => 'right' as const)], ...(options.width ? { width: options.width } : {}) },
   );
 }
 
@@ -157,7 +157,7 @@ export function auditDetailText(entry: Pick<AuditEntry, 'error' | 'detail'>, max
 
 export function renderAuditTable(
   entries: readonly AuditEntry[],
-  options: { now?: number; style?: Style; showInstance?: boolean } = {},
+  options: { now?: number; style?: Style; showInstance?: boolean; width?: number | undefined } = {},
 ): string {
   const now = options.now ?? Date.now();
   const style = options.style ?? plain;
@@ -171,5 +171,5 @@ export function renderAuditTable(
     entry.outcome === 'ok' ? style.green('ok') : style.red('error'),
     auditDetailText(entry),
   ]);
-  return renderTable(head, rows, { style });
+  return renderTable(head, rows, { style, ...(options.width ? { width: options.width } : {}) });
 }

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
 import { plain, type Style } from './style';
 import { oneLine } from './terminal-safe';
@@ -8,22 +9,61 @@ export interface TableOptions {
   style?: Style;
   /** Per column; numbers read best right-aligned. */
   align?: readonly Align[];
+  /** The terminal's width in columns: wider tables wrap their widest columns, then lose their last ones. Unset: no limit (pipes). */
+  width?: number;
 }
+
+/** Narrower than this a column is no longer readable when wrapped: dropping columns is better. */
+const MIN_COLUMN = 8;
 
 /** A boxed table as a string (no trailing newline). Cells are already formatted text. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], options: TableOptions = {}): string {
   const style = options.style ?? plain;
+  // A line break in data would start a fake row; control characters are escaped on output.
+  const body = rows.map((row) => row.map(oneLine));
+  const fit = options.width === undefined ? undefined : fitColumns(head, body, options.width);
+  const kept = fit?.kept ?? head.length;
   const table = new Table({
-    head: head.map((title) => style.bold(title)),
+    head: head.slice(0, kept).map((title) => style.bold(title)),
     // Colours are ours (styleText, off for pipes and NO_COLOR); cli-table3's own are switched off.
     style: { head: [], border: [] },
     // No rule between rows: compact, and still boxed.
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colAligns: head.map((_, index) => options.align?.[index] ?? 'left'),
+    colAligns: head.slice(0, kept).map((_, index) => options.align?.[index] ?? 'left'),
+    ...(fit?.widths ? { colWidths: fit.widths, wordWrap: true, wrapOnWordBoundary: true } : {}),
   });
-  // A line break in data would start a fake row; control characters are escaped on output.
-  for (const row of rows) table.push(row.map(oneLine));
-  return table.toString();
+  for (const row of body) table.push(row.slice(0, kept));
+  const text = table.toString();
+  if (kept === head.length) return text;
+  return `${text}\n${style.dim(`${head.length - kept} of ${head.length} columns left out to fit ${options.width} columns: ${head.slice(kept).join(', ')} (--json shows all)`)}`;
+}
+
+/**
+ * The columns a table of `width` terminal columns can show. Each column takes its widest
+ * cell plus 2 of padding, and each border 1. Too wide: the widest columns are wrapped down to
+ * an even share (no narrower than MIN_COLUMN); still too wide: the last columns are dropped.
+ */
+export function fitColumns(head: readonly string[], rows: readonly (readonly string[])[], width: number): { kept: number; widths?: number[] } {
+  const natural = head.map((title, index) => Math.max(visible(title), ...rows.map((row) => visible(row[index] ?? ''))) + 2);
+  const total = (widths: readonly number[]): number => widths.reduce((sum, column) => sum + column, 0) + widths.length + 1;
+  if (total(natural) <= width) return { kept: head.length };
+  for (let kept = head.length; kept >= 1; kept--) {
+    const widths = natural.slice(0, kept);
+    const room = width - kept - 1;
+    if (room < kept * MIN_COLUMN && kept > 1) continue;
+    // Shrink the widest column one step at a time until the table fits.
+    while (total(widths) > width) {
+      const widest = widths.indexOf(Math.max(...widths));
+      if ((widths[widest] ?? 0) <= MIN_COLUMN) break;
+      widths[widest] = (widths[widest] ?? 0) - 1;
+    }
+    if (total(widths) <= width || kept === 1) return { kept, widths };
+  }
+  return { kept: 1, widths: [Math.max(MIN_COLUMN, width - 2)] };
+}
+
+function visible(text: string): number {
+  return stripVTControlCharacters(text).length;
 }
 
 /** Aligned "label   value" lines, for detail views. */

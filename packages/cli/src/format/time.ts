@@ -1,4 +1,4 @@
-/** Human times for tables: relative ("5 min ago") and absolute ("2025-11-27 15:56"); durations are in `@silo/fleet/format`. */
+/** Human times for tables: relative ("5 min ago") and absolute in UTC ("2025-11-27 15:56Z"); durations are in `@silo/fleet/format`. */
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -22,10 +22,12 @@ export function formatRelative(at: number | null | undefined, now: number = Date
   return diff >= 0 ? `${amount} ago` : `in ${amount}`;
 }
 
-/** Local date and time to the minute, e.g. "2025-11-27 15:56". */
+/**
+ * UTC date and time to the minute, marked Z, e.g. "2025-11-27 15:56Z": the zone the admin
+ * console shows, and a form `--at` reads back as the same moment (parseMoment), so a time
+ * copied from a table is never off by the machine's offset.
+ */
 export function formatDate(at: number | null | undefined): string {
   if (at === null || at === undefined || !Number.isFinite(at)) return '—';
-  const date = new Date(at);
-  const pad = (value: number): string => String(value).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  return `${new Date(at).toISOString().slice(0, 16).replace('T', ' ')}Z`;
 }

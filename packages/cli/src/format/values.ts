@@ -46,9 +46,24 @@ export function rowObjects(columns: readonly string[], rows: readonly (readonly 
   return rows.map((row) => Object.fromEntries(names.map((name, index) => [name, jsonValue(row[index])])));
 }
 
-/** JSON text for anything the CLI prints; big integers never throw. */
+/**
+ * JSON's replacer for anything the CLI prints: big integers never throw, and durations (keys
+ * ending in "Ms", timed with performance.now()) are whole milliseconds, not 12.345678901.
+ */
+function jsonReplacer(key: string, item: unknown): unknown {
+  if (typeof item === 'bigint') return jsonValue(item);
+  if (typeof item === 'number' && key.endsWith('Ms') && !Number.isInteger(item)) return Math.round(item);
+  return item;
+}
+
+/** JSON text for anything the CLI prints (see jsonReplacer). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? jsonValue(item) : item), 2);
+  return JSON.stringify(value, jsonReplacer, 2);
+}
+
+/** The same, on one line: for JSON Lines output. */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value, jsonReplacer);
 }
 
 /** "1 instance", "3 instances" */

@@ -1,0 +1,195 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
+import type { Command } from 'commander';
+import { isSiloError, type Fleet } from '@silo/fleet';
+import { forSurface } from '@silo/fleet/format';
+import { withFleet, type CliContext } from '../context';
+import { EXIT, errorCodeFor } from '../errors';
+import { examples } from '../help';
+import { RESULT_MODES, printResult, type ResultMode } from '../query-output';
+import { isComplete, splitStatements } from '../sql-script';
+import { runStatement } from './query';
+
+interface ShellOptions {
+  write?: boolean;
+}
+
+/** Lines of history kept: enough to find last week's query, small enough to load at once. */
+const HISTORY_LINES = 1_000;
+
+const HELP = `.tables            list the tables
+.schema [table]    show the CREATE statements (of one table and its indexes and triggers)
+.mode [mode]       show results as ${RESULT_MODES.join(', ')} (now: {mode})
+.read <file>       run the statements of a SQL file
+.help              this list
+.quit              leave (or Ctrl+D)
+Statements end with ";" and may span lines.`;
+
+/** `silo shell <instance>`: an interactive SQL prompt on one instance, read-only unless --write. */
+export function registerShell(program: Command, ctx: CliContext): void {
+  const shell = program
+    .command('shell')
+    .summary('an interactive SQL prompt on one instance')
+    .description(
+      'an interactive SQL prompt on one instance, like sqlite3: statements end with ";", dot-commands (.tables, .schema, .mode, .read, .help) do the rest. Read-only unless --write (writes are recorded in the audit log). History is kept in $SILO_HISTORY, else ~/.silo_history.',
+    )
+    .argument('<name>', 'instance name')
+    .option('--write', 'allow changes (each statement recorded in the audit log)')
+    .action(async (name: string, options: ShellOptions, cmd: Command) => {
+      await withFleet(ctx, cmd, async (fleet) => {
+        fleet.require(name);
+        await new Shell(ctx, fleet, name, options.write === true).run();
+      });
+    });
+  examples(shell, ['silo shell acme', 'silo shell acme --write', 'echo ".tables" | silo shell acme']);
+}
+
+/** Where the shell keeps its history: $SILO_HISTORY, else ~/.silo_history (owner-only, like everything silo writes). */
+export function historyFile(env: NodeJS.ProcessEnv): string {
+  return env['SILO_HISTORY']?.trim() || path.join(homedir(), '.silo_history');
+}
+
+class Shell {
+  #mode: ResultMode = 'table';
+  #pending = '';
+  readonly #interactive = process.stdin.isTTY === true;
+
+  constructor(
+    private readonly ctx: CliContext,
+    private readonly fleet: Fleet,
+    private readonly name: string,
+    private readonly write: boolean,
+  ) {}
+
+  async run(): Promise<void> {
+    const history = this.#interactive ? loadHistory(historyFile(this.ctx.env)) : [];
+    const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: this.#interactive, history, historySize: HISTORY_LINES });
+    if (this.#interactive) {
+      this.ctx.output.note(`${this.name} (${this.write ? 'read-write: changes are audited' : 'read-only; --write to change'}). .help for commands, Ctrl+D to leave.`);
+    }
+    this.#prompt(rl);
+    for await (const line of rl) {
+      if (this.#interactive && line.trim() !== '') saveHistory(historyFile(this.ctx.env), line);
+      const stop = await this.#line(line);
+      if (stop) break;
+      this.#prompt(rl);
+    }
+    rl.close();
+    if (this.#pending.trim() !== '') await this.#statements(this.#pending);
+  }
+
+  #prompt(rl: Interface): void {
+    if (!this.#interactive) return;
+    rl.setPrompt(this.#pending === '' ? `${this.name}> ` : `${' '.repeat(this.name.length - 3)}...> `);
+    rl.prompt();
+  }
+
+  /** One line typed: a dot-command, or part of a statement. True to leave. */
+  async #line(line: string): Promise<boolean> {
+    if (this.#pending === '' && line.trim().startsWith('.')) return this.#dotCommand(line.trim());
+    this.#pending += `${line}\n`;
+    if (!isComplete(this.#pending)) return false;
+    const script = this.#pending;
+    this.#pending = '';
+    await this.#statements(script);
+    return false;
+  }
+
+  async #dotCommand(line: string): Promise<boolean> {
+    const [command = '', ...rest] = line.split(/\s+/);
+    const argument = rest.join(' ');
+    switch (command) {
+      case '.quit':
+      case '.exit':
+        return true;
+      case '.help':
+        this.ctx.output.print(HELP.replace('{mode}', this.#mode));
+        return false;
+      case '.tables':
+        await this.#run("SELECT name AS \"table\" FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name", this.#mode === 'json' ? 'json' : 'table');
+        return false;
+      case '.schema': {
+        const where = argument ? 'AND tbl_name = ?' : "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'";
+        await this.#schema(where, argument);
+        return false;
+      }
+      case '.mode':
+        if (argument === '') this.ctx.output.print(`mode: ${this.#mode}`);
+        else if ((RESULT_MODES as readonly string[]).includes(argument)) this.#mode = argument as ResultMode;
+        else this.#fail(`.mode: use one of ${RESULT_MODES.join(', ')}.`, 'USAGE');
+        return false;
+      case '.read':
+        if (argument === '') this.#fail('.read: name a SQL file.', 'USAGE');
+        else await this.#read(argument);
+        return false;
+      default:
+        this.#fail(`Unknown command ${command}: .help lists them.`, 'USAGE');
+        return false;
+    }
+  }
+
+  async #schema(where: string, table: string): Promise<void> {
+    try {
+      const result = await this.fleet.query(this.name, `SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ${where} ORDER BY tbl_name, type DESC, name`, table ? [table] : undefined);
+      if (result.rows.length === 0 && table) return this.#fail(`No table named "${table}".`, 'USAGE');
+      this.ctx.output.print(result.rows.map((row) => `${String(row[0])};`).join('\n'));
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  async #read(file: string): Promise<void> {
+    let script: string;
+    try {
+      script = await readFile(path.resolve(this.ctx.cwd, file), 'utf8');
+    } catch (error) {
+      return this.#fail(`Cannot read ${file}: ${(error as Error).message}.`, 'FAILED');
+    }
+    await this.#statements(script);
+  }
+
+  /** Runs each statement of `script`; a failing one is reported and the rest still run, as in sqlite3. */
+  async #statements(script: string): Promise<void> {
+    for (const sql of splitStatements(script)) await this.#run(sql, this.#mode);
+  }
+
+  async #run(sql: string, mode: ResultMode): Promise<void> {
+    try {
+      const result = await runStatement(this.fleet, this.name, sql, { write: this.write, limits: {} });
+      printResult(this.ctx.output, result, mode);
+      if (result.truncated) this.ctx.output.note(this.ctx.output.errStyle.yellow(`The result was cut off at the row limit (${result.rows.length} rows).`));
+    } catch (error) {
+      this.#report(error);
+    }
+  }
+
+  #report(error: unknown): void {
+    if (!(error instanceof Error) || (!isSiloError(error) && errorCodeFor(error) === 'UNEXPECTED')) throw error;
+    this.#fail(forSurface(error.message, 'cli'), errorCodeFor(error));
+  }
+
+  /** An error inside the shell: reported, and the shell goes on; a piped script then ends with exit code 1. */
+  #fail(message: string, code: string): void {
+    this.ctx.output.error(`${message} [${code}]`);
+    if (!this.#interactive) this.ctx.exitCode = EXIT.failed;
+  }
+}
+
+function loadHistory(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).slice(-HISTORY_LINES).reverse();
+  } catch {
+    return [];
+  }
+}
+
+function saveHistory(file: string, line: string): void {
+  try {
+    appendFileSync(file, `${line.replace(/\n/g, ' ')}\n`, { mode: 0o600 });
+  } catch {
+    // History is a convenience: a read-only home must not stop the shell.
+  }
+}
