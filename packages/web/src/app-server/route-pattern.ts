@@ -8,6 +8,10 @@ export interface RouteMatch {
 }
 
 const NO_MATCH: RouteMatch = { pattern: 'unmatched', instance: undefined };
+const MALFORMED: RouteMatch = { pattern: 'malformed', instance: undefined };
+
+/** What an instance name can look like: anything else from the URL is not logged as one. */
+const NAME_LIKE = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Names a request by the app's route pattern, never its URL: a URL can carry an invite token
@@ -17,6 +21,13 @@ const NO_MATCH: RouteMatch = { pattern: 'unmatched', instance: undefined };
 export function routeMatcher(build: { readonly routes: Manifest }): (pathname: string) => RouteMatch {
   const tree = routeTree(build.routes);
   return (pathname) => {
+    // React Router warns about a path it cannot decode (one more log line per such request);
+    // the listener has already answered it 400.
+    try {
+      decodeURI(pathname);
+    } catch {
+      return MALFORMED;
+    }
     const matches = matchRoutes(tree, pathname);
     const last = matches?.[matches.length - 1];
     if (!matches || !last) return NO_MATCH;
@@ -24,7 +35,8 @@ export function routeMatcher(build: { readonly routes: Manifest }): (pathname: s
       .map((match) => match.route.path ?? '')
       .filter((segment) => segment !== '')
       .join('/')}`;
-    return { pattern, instance: last.params['name'] };
+    const name = last.params['name'];
+    return { pattern, instance: name !== undefined && NAME_LIKE.test(name) ? name : undefined };
   };
 }
 
