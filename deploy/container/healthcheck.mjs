@@ -6,7 +6,8 @@ import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const PROBES_FILE = '/tmp/silo-probes.json';
+/** Where the entrypoint records its probes (another path for tests running several at once). */
+export const PROBES_FILE = process.env.SILO_PROBES_FILE || '/tmp/silo-probes.json';
 
 /** @param {{ port: number, path: string, allowedHosts: string | undefined }} probe @returns {Promise<boolean>} */
 export function probe({ port, path, allowedHosts }) {
@@ -30,6 +31,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     // Not started through the entrypoint (or not yet): nothing to vouch for.
     process.exit(1);
   }
+  // A role without probes (a one-off `silo <command>`) has nothing that could be healthy.
+  if (probes.length === 0) process.exit(1);
   const results = await Promise.all(probes.map(probe));
   process.exit(results.every(Boolean) ? 0 : 1);
 }

@@ -41,8 +41,11 @@ function exited(child: ChildProcess): Promise<number | null> {
   return child.exitCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
+/** This file's own probes record, so a stale one (or another run's) is never read. */
+const PROBES = path.join(tempDir(), 'probes.json');
+
 function healthy(): boolean {
-  return spawnSync(process.execPath, [HEALTHCHECK], { timeout: 10_000 }).status === 0;
+  return spawnSync(process.execPath, [HEALTHCHECK], { timeout: 10_000, env: { ...process.env, SILO_PROBES_FILE: PROBES } }).status === 0;
 }
 
 async function until(check: () => boolean | Promise<boolean>, what: string, ms = 60_000): Promise<void> {
@@ -105,7 +108,7 @@ describe('the entrypoint, run as the image runs it', () => {
 
   it('runs `silo <command>` against the data folder', () => {
     const dataDir = tempDir();
-    const env = { ...process.env, SILO_DATA_DIR: dataDir, SILO_CONFIG: path.join(ROOT, 'silo.config.ts') };
+    const env = { ...process.env, SILO_DATA_DIR: dataDir, SILO_CONFIG: path.join(ROOT, 'silo.config.ts'), SILO_PROBES_FILE: PROBES };
     const listed = JSON.parse(execFileSync(process.execPath, [ENTRYPOINT, 'silo', 'instances', 'list', '--json'], { env, encoding: 'utf8' })) as { total: number };
     expect(listed.total).toBe(0);
   });
@@ -114,7 +117,7 @@ describe('the entrypoint, run as the image runs it', () => {
     ensureBuilt();
     const port = await freePort();
     const child = spawn(process.execPath, [ENTRYPOINT, 'todos'], {
-      env: { ...process.env, NODE_ENV: 'production', SILO_DATA_DIR: tempDir(), SILO_CONFIG: path.join(ROOT, 'silo.config.ts'), PORT: String(port), HOST: '127.0.0.1' },
+      env: { ...process.env, NODE_ENV: 'production', SILO_DATA_DIR: tempDir(), SILO_CONFIG: path.join(ROOT, 'silo.config.ts'), PORT: String(port), HOST: '127.0.0.1', SILO_PROBES_FILE: PROBES },
       stdio: 'ignore',
     });
     try {

@@ -170,8 +170,8 @@ describe('finding 5: the invite form and a bad token', () => {
     const owner = await post(base, bogus, { email: `owner@${name}.test`, password: PASSWORD }, { headers: client });
     const stranger = await post(base, bogus, { email: `nobody@${name}.test`, password: PASSWORD }, { headers: client });
     expect([member.status, owner.status, stranger.status]).toEqual([404, 404, 404]);
-    // Every response carries its own CSP nonce; everything else must be the same.
-    const page = (body: string) => body.replaceAll(/nonce="[^"]*"/g, 'nonce=""');
+    // Every response carries its own CSP nonce and request id; everything else must be the same.
+    const page = (body: string) => body.replaceAll(/nonce="[^"]*"/g, 'nonce=""').replaceAll(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<request id>');
     expect(page(member.body)).toBe(page(stranger.body));
     expect(page(owner.body)).toBe(page(stranger.body));
     expect(member.body).not.toContain('already an account');
