@@ -53,8 +53,9 @@ describe('backups in the admin console', () => {
 
   /** The todo titles of an instance joined with "+", read through the console (as an operator would check). */
   async function titles(name: string): Promise<string> {
-    const page = text(await (await admin.post(`/instances/${name}/console`, { sql: "SELECT group_concat(title, '+') AS joined FROM todos" })).text());
-    const joined = / joined (\S+) Recent queries/.exec(page)?.[1];
+    const html = await (await admin.post(`/instances/${name}/console`, { sql: "SELECT group_concat(title, '+') AS joined FROM todos" })).text();
+    const result = text(/data-testid="query-result"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '');
+    const joined = / ?joined (\S+)/.exec(result)?.[1];
     if (joined === undefined) throw new Error(`no result on the console page of ${name}`);
     return joined;
   }

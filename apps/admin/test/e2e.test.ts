@@ -200,7 +200,7 @@ describe('admin console in a browser', () => {
     await page.getByRole('table', { name: 'Audit entries' }).getByText(`admin:${EMAIL}`).first().waitFor();
   });
 
-  it('shows the overview: cards and a bar chart of created and active instances', async ({ withEcho: page }) => {
+  it('shows the overview: cards and a chart of created instances and active tenants', async ({ withEcho: page }) => {
     const consoleErrors: string[] = [];
     const onConsole = (message: ConsoleMessage): void => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -213,9 +213,10 @@ describe('admin console in a browser', () => {
       const figure = page.locator('figure.chart');
       // The chart is drawn after hydration: an svg with one bar per non-empty day and series.
       await figure.locator('svg .recharts-bar-rectangle').first().waitFor();
+      // Two bar series (created, active that day) and a line (active that week).
       expect(await figure.locator('svg .recharts-bar').count()).toBe(2);
-      expect(await figure.locator('.recharts-legend-item').count()).toBe(2);
-      await figure.getByText('Instances created and last active per day').first().waitFor();
+      expect(await figure.locator('.recharts-legend-item').count()).toBe(3);
+      await figure.getByText('Instances created, and active tenants per day and week').first().waitFor();
       expect(await page.locator('[data-stat="total"] .stat-value').textContent()).toBe('6');
       expect(await page.locator('[data-stat="jurisdiction-us"] .stat-value').textContent()).toBe('1');
       await page.locator('[data-stat="state-ready"] a').click();
