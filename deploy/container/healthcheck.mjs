@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Where the entrypoint records its probes (another path for tests running several at once). */
-export const PROBES_FILE = process.env.SILO_PROBES_FILE || '/tmp/silo-probes.json';
+export const PROBES_FILE = process.env['SILO_PROBES_FILE'] || '/tmp/silo-probes.json';
 
 /** @param {{ port: number, path: string, allowedHosts: string | undefined }} probe @returns {Promise<boolean>} */
 export function probe({ port, path, allowedHosts }) {

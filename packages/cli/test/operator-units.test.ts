@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { processOwner, ownerText } from '../src/format/owner';
 import { fitColumns, renderTable } from '../src/format/table';
-import { isComplete, splitStatements } from '../src/sql-script';
+import { splitStatements } from '@silo/fleet/internal';
+import { isComplete } from '../src/sql-script';
 import { editDistance, similarNames } from '../src/suggest';
 
 describe('splitStatements', () => {

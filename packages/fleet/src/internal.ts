@@ -41,3 +41,5 @@ export {
   withSettingsTables,
 } from './settings/index';
 export type { Setting, SettingGroup, SettingName, SettingProblem, SettingValue } from './settings/index';
+// One statement splitter for every surface (console scripts, the Turso engine, the CLI's --file and shell).
+export { splitStatements } from './query/split-statements.mjs';

@@ -8,7 +8,7 @@ import { CliFailure, EXIT, UsageError } from '../errors';
 import { combineResults } from '../format/results';
 import { plural, rowObjects } from '../format/values';
 import { printResult, resultJson, resultTable, type ResultMode } from '../query-output';
-import { splitStatements } from '../sql-script';
+import { splitStatements } from '@silo/fleet/internal';
 import { examples } from '../help';
 import { integerOption } from '../options';
 import { progressBar } from '../progress';

@@ -10,7 +10,8 @@ import { withFleet, type CliContext } from '../context';
 import { EXIT, errorCodeFor } from '../errors';
 import { examples } from '../help';
 import { RESULT_MODES, printResult, type ResultMode } from '../query-output';
-import { isComplete, splitStatements } from '../sql-script';
+import { splitStatements } from '@silo/fleet/internal';
+import { isComplete } from '../sql-script';
 import { runStatement } from './query';
 
 interface ShellOptions {
