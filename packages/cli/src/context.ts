@@ -73,7 +73,8 @@ export async function withFleet<T>(
 ): Promise<T> {
   const config = await loadConfig(ctx, command);
   const settings = config.fleet;
-  if (!options.createsFleet && !existsSync(settings.dataDir)) {
+  // With the catalog on Turso the fleet lives there: a new server starts from an empty folder.
+  if (!options.createsFleet && settings.catalog === undefined && !existsSync(settings.dataDir)) {
     throw new CliFailure(
       `There is no fleet in ${path.resolve(settings.dataDir)}: the folder does not exist. Check --data-dir, SILO_DATA_DIR or the config's dataDir; \`silo create\` or \`silo demo\` start a new fleet there.`,
       EXIT.failed,

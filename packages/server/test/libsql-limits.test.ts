@@ -40,7 +40,9 @@ describe('libSQL endpoint rate limits', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refused.json()).toEqual({ error: expect.stringContaining('Too many requests') });
-    const { token: other } = await createInstanceToken(fleet, { tokenSecretDir: dataDir, instance: 'acme' });
+    // Another token (read-only: Ed25519 signs deterministically, so the same claims in the same second are the same token).
+    const { token: other } = await createInstanceToken(fleet, { tokenSecretDir: dataDir, instance: 'acme', readOnly: true });
+    expect(other).not.toBe(token);
     expect((await pipeline(other)).status).toBe(200);
   });
 
