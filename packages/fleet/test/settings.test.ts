@@ -20,7 +20,8 @@ const root = fileURLToPath(new URL('../../..', import.meta.url));
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
 /** Variables read from the environment that are not settings: the platform's, or test hooks. */
-const NOT_SETTINGS = new Set(['NODE_ENV', 'NO_COLOR', 'TERM', 'USER', 'LOGNAME', 'USERNAME', 'SILO_FAILPOINT']);
+// The terminal's and the system's own variables (COLUMNS: the terminal's width, as TERM its kind), not Silo's settings.
+const NOT_SETTINGS = new Set(['NODE_ENV', 'NO_COLOR', 'TERM', 'COLUMNS', 'USER', 'LOGNAME', 'USERNAME', 'SILO_FAILPOINT']);
 
 function sources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })

@@ -42,6 +42,12 @@ export const SETTINGS = {
     defaultText: "the config's `dataDir`, else `data` beside it",
     meaning: 'Catalog, templates and (by default) region folders.',
   },
+  SILO_HISTORY: {
+    group: 'fleet',
+    rule: text(),
+    defaultText: '`~/.silo_history`',
+    meaning: '`silo shell`: the file its statement history is kept in (owner-only).',
+  },
   SILO_REGIONS: {
     group: 'fleet',
     rule: parsedElsewhere('a comma list of `region=jurisdiction` or `region=jurisdiction:/absolute/folder`'),
