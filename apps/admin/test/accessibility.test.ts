@@ -1,8 +1,8 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'a11y@example.com';
 const PASSWORD = 'a-long-accessibility-password';
@@ -47,10 +47,7 @@ describe('admin accessibility, titles, dark mode and keyboard', () => {
     await fleet.close();
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     // axe opens a page of its own in the page's context: a context made with newContext().
     page = await (await browser.newContext()).newPage();
     await page.goto(`${server.url}/login`);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { ensureBuilt, launchChromium, removeDir, signIn, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'console@example.com';
 const PASSWORD = 'a-long-console-page-password';
@@ -28,17 +28,10 @@ describe('SQL console page in a browser', () => {
     await fleet.close();
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => browserErrors.push(error.message));
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    await signIn(page, server.url, EMAIL, PASSWORD);
   });
 
   afterAll(async () => {

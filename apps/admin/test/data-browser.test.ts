@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, launchChromium, removeDir, signIn, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'data@example.com';
 const PASSWORD = 'a-long-data-browser-password';
@@ -28,18 +28,11 @@ describe('data browser in a browser', () => {
     await fleet.close();
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => browserErrors.push(error.message));
     page.on('dialog', (dialog) => void dialog.accept());
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    await signIn(page, server.url, EMAIL, PASSWORD);
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
 import { TODO_CONFIG, todoConfig, todoSchema } from '../../todos/test/todo-config';
 
@@ -270,4 +271,34 @@ export function rowNames(html: string): string[] {
 /** HTML text with tags removed and entities for quotes decoded, for `toContain`. */
 export function text(html: string): string {
   return html.replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
+}
+
+/** Debian's chromium, headless, as every admin browser test runs it (no sandbox: CI runs as root). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Signs in through the login form and waits for the instance list. */
+export async function signIn(page: Page, serverUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${serverUrl}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('table', { name: 'Instances' }).waitFor();
+}
+
+/** Retries `check` until it passes or `ms` went by (servers look for token revocations once a second). */
+export async function eventually(check: () => Promise<void>, ms = 3_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
 }

@@ -4,27 +4,14 @@
  * every token only after the confirmation is accepted.
  */
 import { createClient, type Client as LibsqlClient } from '@libsql/client';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet } from '@silo/fleet';
 import { createServer, type RunningServer } from '@silo/server';
-import { ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { ensureBuilt, eventually, launchChromium, removeDir, signIn, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'libsql-connect-test-password-123';
-
-/** Retries until `check` passes or ~3 s went by: servers look for revocations once a second. */
-async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
 
 describe('Connect with libSQL, in chromium', () => {
   let dataDir: string;
@@ -44,18 +31,11 @@ describe('Connect with libSQL, in chromium', () => {
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
     serve = await createServer({ fleet, port: 0 });
     server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_SERVE_URL: `${serve.url}/` });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${server.url}/login`);
-    await page.getByLabel('Email').fill(EMAIL);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    await signIn(page, server.url, EMAIL, PASSWORD);
   });
 
   afterAll(async () => {

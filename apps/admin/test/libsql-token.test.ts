@@ -2,7 +2,7 @@ import { createClient, type Client as LibsqlClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet } from '@silo/fleet';
 import { createServer, type RunningServer } from '@silo/server';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, eventually, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'libsql-token-test-password-123';
@@ -10,19 +10,6 @@ const PASSWORD = 'libsql-token-test-password-123';
 /** The token in a page, from the Connect card's read-only field. */
 function tokenIn(html: string): string | undefined {
   return /id="libsql-token"[^>]*value="([^"]+)"/.exec(html)?.[1];
-}
-
-/** Retries until `check` passes or ~2 s went by: servers look for revocations once a second. */
-async function eventually(check: () => Promise<void>): Promise<void> {
-  const deadline = Date.now() + 2_000;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 }
 
 describe('libSQL tokens on the instance page over HTTP', () => {
