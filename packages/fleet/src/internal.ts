@@ -43,3 +43,4 @@ export {
 export type { Setting, SettingGroup, SettingName, SettingProblem, SettingValue } from './settings/index';
 // One statement splitter for every surface (console scripts, the Turso engine, the CLI's --file and shell).
 export { splitStatements } from './query/split-statements.mjs';
+export { refWhileBusy } from './child-ref';

@@ -4,6 +4,7 @@ import { SiloError } from '../errors';
 import type { QueryLimits } from '../config';
 import type { QueryResult, SqlArgs } from '../engine';
 import { refusalError, type Refusal } from './refusal';
+import { refWhileBusy } from '../child-ref';
 
 export interface QueryTask {
   readonly path: string;
@@ -124,7 +125,7 @@ class Worker {
     this.#child.on('message', (reply: Reply) => this.#finish(reply));
     this.#child.on('exit', (code, signal) => this.#gone(`query process exited (${signal ?? `code ${code}`})`));
     this.#child.on('error', (error) => this.#gone(error.message));
-    this.#setRef(false);
+    refWhileBusy(this.#child, false);
   }
 
   get load(): number {
@@ -134,7 +135,7 @@ class Worker {
   start(job: Job): void {
     this.#jobs.push(job);
     if (this.#jobs.length === 1) {
-      this.#setRef(true);
+      refWhileBusy(this.#child, true);
       this.#armTimer();
     }
     const { task } = job;
@@ -169,7 +170,7 @@ class Worker {
     if (!job || reply.id !== job.id) return;
     this.#jobs.shift();
     this.#armTimer();
-    if (this.#jobs.length === 0) this.#setRef(false);
+    if (this.#jobs.length === 0) refWhileBusy(this.#child, false);
     if (reply.ok) job.resolve(reply.result);
     else if (reply.error.refusal) job.reject(refusalError(reply.error.refusal));
     else if (reply.error.sqliteCode === 'SQLITE_READONLY' && job.task.readOnly) {
@@ -216,19 +217,8 @@ class Worker {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const orphans = this.#jobs.splice(0).slice(1);
-    this.#setRef(false);
+    refWhileBusy(this.#child, false);
     this.#onGone(this, orphans);
   }
 
-  /** An idle pool must not keep a CLI process alive. */
-  #setRef(busy: boolean): void {
-    const channel = this.#child.channel as { ref(): void; unref(): void } | null | undefined;
-    if (busy) {
-      this.#child.ref();
-      channel?.ref();
-    } else {
-      this.#child.unref();
-      channel?.unref();
-    }
-  }
 }

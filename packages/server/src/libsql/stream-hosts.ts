@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HttpError, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { FromHost, ToHost } from './host-protocol';
+import { refWhileBusy } from '@silo/fleet/internal';
 
 /**
  * From sources (tests, `npm start`) the host is TypeScript and starts under tsx with the
@@ -124,7 +125,7 @@ class StreamHost {
     this.#child.on('message', (message: FromHost) => this.#receive(message));
     this.#child.on('exit', () => this.#gone('The stream host process exited'));
     this.#child.on('error', (error) => this.#gone(error.message));
-    this.#setRef(false);
+    refWhileBusy(this.#child, false);
   }
 
   get load(): number {
@@ -161,7 +162,7 @@ class StreamHost {
     const timer = this.answered ? setTimeout(() => this.#timeout(id), pending.timeoutMs) : undefined;
     if (!this.answered && this.#startTimer === undefined) this.#startTimer = setTimeout(() => this.#child.kill('SIGKILL'), HOST_START_TIMEOUT_MS).unref();
     this.#pending.set(id, { ...pending, timer });
-    this.#setRef(true);
+    refWhileBusy(this.#child, true);
     const { stream } = pending;
     const open = stream.opened ? undefined : { instanceId: stream.spec.instanceId, file: stream.spec.file, readOnly: stream.spec.readOnly, maxBytes: stream.spec.maxBytes, options: stream.spec.options };
     stream.opened = true;
@@ -228,7 +229,7 @@ class StreamHost {
   #settle(id: number, pending: Pending & { timer: NodeJS.Timeout | undefined }): void {
     clearTimeout(pending.timer);
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#setRef(false);
+    if (this.#pending.size === 0) refWhileBusy(this.#child, false);
   }
 
   #gone(reason: string, moveUnstarted = true): void {
@@ -249,17 +250,6 @@ class StreamHost {
     this.onGone(this, movable);
   }
 
-  /** An idle host must not keep a process alive. */
-  #setRef(busy: boolean): void {
-    const channel = this.#child.channel as { ref(): void; unref(): void } | null | undefined;
-    if (busy) {
-      this.#child.ref();
-      channel?.ref();
-    } else {
-      this.#child.unref();
-      channel?.unref();
-    }
-  }
 }
 
 /**
