@@ -159,7 +159,7 @@ describe.each([
     const link = page.getByLabel(`Send this link to ${t.ada} (valid for 24 hours, once; it signs them out everywhere):`);
     await link.waitFor();
     const resetUrl = await link.inputValue();
-    expect(await page.locator('.member-list').innerText()).toContain('reset link open');
+    await expect.poll(() => page.locator('.member-list').innerText(), { timeout: 5_000 }).toContain('reset link open');
 
     const locked = await browser.newContext({ javaScriptEnabled: js });
     const resetPage = await locked.newPage();
