@@ -13,6 +13,8 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const results = '.vitest-results.json';
 let passed = 0;
 let failed = 0;
+/** What failed, by name, repeated just above the last line: CI shows only a log's tail. */
+const failures = [];
 
 const fast = process.argv[2] === '--fast';
 const extra = process.argv.slice(fast ? 3 : 2);
@@ -26,7 +28,10 @@ function step(name, command, args) {
 
 for (const script of fast ? [] : ['lint', 'typecheck']) {
   if (step(script, 'npm', ['run', '--silent', script])) passed++;
-  else failed++;
+  else {
+    failed++;
+    failures.push(`npm run ${script}`);
+  }
 }
 
 /**
@@ -39,15 +44,24 @@ function vitest(name, args, env = process.env) {
   const { status } = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${results}`, ...args], { stdio: 'inherit', env });
   const ok = status === 0;
   if (existsSync(results)) {
-    /** @type {{ numPassedTests: number, numFailedTests: number, testResults: { status: string, assertionResults: { status: string }[] }[] }} */
+    /** @type {{ numPassedTests: number, numFailedTests: number, testResults: { name: string, status: string, message?: string, assertionResults: { status: string, fullName: string }[] }[] }} */
     const report = JSON.parse(readFileSync(results, 'utf8'));
     passed += report.numPassedTests;
     failed += report.numFailedTests;
-    // A suite that crashed before its tests ran has no failed tests to count.
-    failed += report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.every((a) => a.status !== 'failed')).length;
+    for (const suite of report.testResults) {
+      const file = suite.name.replace(`${process.cwd()}/`, '');
+      const failedTests = suite.assertionResults.filter((a) => a.status === 'failed');
+      for (const test of failedTests) failures.push(`${name}: ${file} > ${test.fullName}`);
+      // A suite that crashed before its tests ran has no failed tests to count.
+      if (suite.status === 'failed' && failedTests.length === 0) {
+        failed++;
+        failures.push(`${name}: ${file} (${(suite.message ?? 'the suite failed').split('\n')[0]})`);
+      }
+    }
     rmSync(results, { force: true });
   } else if (!ok) {
     failed++;
+    failures.push(`${name}: vitest exited ${status} without a report`);
   }
   return ok;
 }
@@ -65,7 +79,11 @@ if (fast) {
   // The TODO app's suites a second time with tenants on Turso (the stand-in), when the whole suite runs.
   if (extra.length === 0) vitestOk = vitest('TODO app on Turso', ['apps/todos/test'], { ...process.env, SILO_TEST_ENGINE: 'turso' }) && vitestOk;
 }
-if (!vitestOk && failed === 0) failed++;
+if (!vitestOk && failed === 0) {
+  failed++;
+  failures.push('vitest exited non-zero with every test passed');
+}
 
+if (failures.length > 0) console.log(`\n${failures.map((f) => `FAILED: ${f}`).join('\n')}`);
 console.log(`\n${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
