@@ -35,6 +35,7 @@ const INTEGRATION = [
   'packages/fleet/test/move.test.ts',
   'packages/fleet/test/routing-engine.test.ts',
   'packages/fleet/test/turso-fleet.test.ts',
+  'packages/fleet/test/engine-reachability.test.ts',
   'packages/fleet/test/turso-platform.test.ts',
   'packages/fleet/test/turso-smoke.test.ts',
   // The CLI's own unit tests are format.test.ts; the others run the `silo` command as a process.

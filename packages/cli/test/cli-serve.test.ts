@@ -92,7 +92,7 @@ describe('silo token and silo serve', () => {
       expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
       const ready = await fetch(`${url}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toMatchObject({ status: 'ready', ready: true });
+      expect(await ready.json()).toMatchObject({ status: 'ready', ready: true, engine: 'ok' });
       expect((await fetch(`${url}/v1/instances/probe-co`, { headers: { authorization: `Bearer ${api.token}` } })).status).toBe(200);
       expect((await client.execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1);
       await new Promise((resolve) => setTimeout(resolve, 200));

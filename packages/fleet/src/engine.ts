@@ -136,6 +136,12 @@ export interface Engine {
   readonly backups?: EngineBackupSupport;
   /** The plan's database quota (capabilities.databaseQuota). */
   databaseQuota?(): Promise<DatabaseQuota>;
+  /**
+   * Rejects when the service behind the engine does not answer or refuses the credentials
+   * (a readiness probe's "the engine is reachable"). Engines on local files have nothing to
+   * reach and leave it out; the probe checks their folders instead.
+   */
+  checkReachable?(): Promise<void>;
   readonly kind: EngineKind;
   /** The database URL an instance of this name gets in this region. Pure: creates nothing. */
   locate(name: string, region: Region): string;

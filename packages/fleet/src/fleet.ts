@@ -15,6 +15,7 @@ import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { tempSibling } from './files';
 import { stagingDirOf } from './staging';
+import { EngineReachability } from './engine-reachability';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
@@ -166,6 +167,7 @@ export class Fleet {
   readonly #audit: AuditLog;
   readonly #provisioner: Provisioner;
   readonly #purges: Purges;
+  readonly #reachability: EngineReachability;
   #closed = false;
   /** Catalog lookups by `open` (Fleet.stats): one integer increment per request. */
   #catalogLookups = 0;
@@ -197,6 +199,7 @@ export class Fleet {
       provisioner: this.#provisioner,
     });
     this.#purges = new Purges({ catalog: this.#catalog, engine: this.engine, handles: this.#handles, backups: this.backups, audit: this.#audit });
+    this.#reachability = new EngineReachability(this.engine);
   }
 
   static async open(options: FleetOptions): Promise<Fleet> {
@@ -429,6 +432,15 @@ export class Fleet {
       storage: storage.map(({ kind, label, freeBytes, totalBytes, freePercent, level }) => ({ kind, label, freeBytes, totalBytes, freePercent: Math.round(freePercent * 10) / 10, level })),
       warnings: storage.filter((check) => check.level !== 'ok').map((check) => `${check.label}: ${check.level === 'full' ? 'full' : `nearly full (${check.freePercent.toFixed(1)} % free, under ${warnPercent} %)`}`),
     };
+  }
+
+  /**
+   * Whether the engine's service answers (`ok`, or why not): Turso's Platform API accepts the
+   * token and every group exists. The answer is reused for a few seconds, so probes do not
+   * spend the organisation's API rate limit; local files are always `ok`.
+   */
+  engineReachability(): Promise<string> {
+    return this.#reachability.check();
   }
 
   // ── Lifecycle ──────────────────────────────────────────────────────────────────────────

@@ -167,6 +167,11 @@ export class RoutingEngine implements Engine {
     return (this.#leftoverOwners.get(leftover) ?? this.#primary).removeLeftover(leftover);
   }
 
+  /** Both engines serve instances while a move runs, so both must answer. */
+  async checkReachable(): Promise<void> {
+    await Promise.all([this.#primary.checkReachable?.(), this.#secondaryEngine().checkReachable?.()]);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.#primary.close(), this.#secondary?.close()]);
   }

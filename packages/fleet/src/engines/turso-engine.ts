@@ -373,6 +373,11 @@ export class TursoEngine implements Engine {
     rmSync(leftover, { force: true });
   }
 
+  /** One Platform API read per group (they are few): the API answers, accepts the token, and the groups still exist. */
+  async checkReachable(): Promise<void> {
+    await Promise.all([...new Set(Object.values(this.#settings.groups))].map((group) => this.#platform.assertGroup(group)));
+  }
+
   async close(): Promise<void> {
     this.#guard.close();
     this.#tokens.close();

@@ -10,25 +10,27 @@ export function healthResponse(): Response {
 /** What the readiness check needs of a fleet (structural: @silo/web does not depend on @silo/fleet). */
 export interface ReadinessFleet {
   readiness(): ReadinessReport & { readonly warnings: readonly string[] };
+  engineReachability(): Promise<string>;
   readonly settings: { readonly dataDir: string; readonly regions: readonly { readonly id: string; readonly dataDir: string }[] };
   readonly backups: { schedulerState(): { readonly running: boolean; readonly lastCycle: { readonly at: number; readonly durationMs: number } | null } };
 }
 
 /**
- * The fleet's readiness (the catalog is readable, no data disk is full) plus what only a write
- * shows: the data folder and each region's folder take a file (a read-only mount, a file
- * where a folder should be). With `backups`, the scheduler's lag is reported too (the admin);
+ * The fleet's readiness (the catalog is readable, no data disk is full, the engine's service
+ * answers) plus what only a write shows: the data folder and each region's folder take a file
+ * (a read-only mount, a file where a folder should be). With `backups`, the scheduler's lag is reported too (the admin);
  * a lag is information, not unreadiness — one slow cycle must not take the console out of a
  * load balancer. No paths: probes are unauthenticated.
  */
-export function fleetReadiness(fleet: ReadinessFleet, options: { backups?: boolean } = {}): ReadinessReport & Record<string, unknown> {
+export async function fleetReadiness(fleet: ReadinessFleet, options: { backups?: boolean } = {}): Promise<ReadinessReport & Record<string, unknown>> {
   const report = fleet.readiness();
+  const engine = await fleet.engineReachability();
   const folders = [{ label: 'data folder', dir: fleet.settings.dataDir }, ...fleet.settings.regions.map((region) => ({ label: `region ${region.id}`, dir: region.dataDir }))];
   const unwritable = folders.flatMap(({ label, dir }) => {
     const problem = writeProblem(dir);
     return problem ? [`${label}: not writable (${problem})`] : [];
   });
-  const result: ReadinessReport & Record<string, unknown> = { ...report, ready: report.ready && unwritable.length === 0, writable: unwritable.length === 0 ? 'ok' : unwritable };
+  const result: ReadinessReport & Record<string, unknown> = { ...report, ready: report.ready && unwritable.length === 0 && engine === 'ok', writable: unwritable.length === 0 ? 'ok' : unwritable, engine };
   if (options.backups) {
     const { running, lastCycle } = fleet.backups.schedulerState();
     result['backups'] = { running, lagSeconds: lastCycle ? Math.max(0, Math.round((Date.now() - lastCycle.at - lastCycle.durationMs) / 1000)) : null };
