@@ -70,8 +70,7 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
     // The endpoint answers /db/… and hosts under dbHostSuffix; undefined means not for it.
     const answer = await libsql(request, env);
     if (answer) return answer;
-    const { pathname } = new URL(request.url);
-    if (pathname === '/v1' || pathname.startsWith('/v1/')) return api.fetch(request, env);
+    if (path === '/v1' || path.startsWith('/v1/')) return api.fetch(request, env);
     return errorResponse('NOT_FOUND', 'Nothing here: the API is under /v1 (see /v1/openapi.json), databases under /db/<instance>.', 404);
   };
   return Object.assign(handler, { close: () => libsql.close() });

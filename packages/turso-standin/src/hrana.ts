@@ -11,5 +11,6 @@ export {
   type StreamResult,
 } from './hrana-proto';
 export { HttpError } from './http-util';
+export { classifyStatement } from './sqld-statements';
 export { SqlStream, type DatabaseHooks, type StreamOptions } from './sql-stream';
 export { StreamRegistry, type ClosableStream } from './stream-registry';

@@ -99,20 +99,26 @@ export class SqlStream {
   #txnDeadline: number | undefined;
   /** The time limit rolled the transaction back; the client has not ended it yet. */
   #txnTimedOut = false;
-  readonly #counters: Database.Statement;
+  /** Prepared on the stream's first write: a read needs none of its counters. */
+  #countersStatement: Database.Statement | undefined;
 
   constructor(
     private readonly conn: Connection,
     private readonly hooks: DatabaseHooks,
     private readonly options: StreamOptions,
   ) {
-    this.#counters = conn.prepare('SELECT changes(), last_insert_rowid(), total_changes()').raw(true);
     // SQLite itself then refuses every write (SQLITE_READONLY), sequences included.
     if (options.readOnly) conn.pragma('query_only = ON');
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** `changes()`, `last_insert_rowid()` and `total_changes()`, for what a write did. */
+  #counters(): [bigint, bigint, bigint] {
+    this.#countersStatement ??= this.conn.prepare('SELECT changes(), last_insert_rowid(), total_changes()').raw(true);
+    return this.#countersStatement.get() as [bigint, bigint, bigint];
   }
 
   /** Closing rolls back an open transaction (sqlite3_close does), which frees the write lock. */
@@ -197,7 +203,8 @@ export class SqlStream {
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();
     const params = bindParams(sql, stmt);
-    const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
+    // What a write changed is read around it; a read (most of an app's statements) skips both reads.
+    const totalBefore = readonly ? 0n : this.#counters()[2];
     let cols: StmtResult['cols'] = [];
     let rows: unknown[][] = [];
     if (prepared.reader) {
@@ -206,7 +213,7 @@ export class SqlStream {
     } else {
       prepared.run(...params);
     }
-    const [changes, lastRowid, totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
+    const [changes, lastRowid, totalAfter] = readonly ? [0n, 0n, 0n] : this.#counters();
     const written = readonly ? 0 : Number(totalAfter - totalBefore);
     this.#afterStatement(readonly, kind === 'txn-begin' && /^begin\s+(immediate|exclusive)\b/i.test(stripLeadingComments(sql)));
     const read = prepared.reader ? Math.max(rows.length, 1) : 0;
@@ -331,9 +338,9 @@ export class SqlStream {
       if (this.options.readOnly && !this.#readOnlyStatement(statement)) throw writeForbidden();
     }
     this.#beforeWrite();
-    const [, , totalBefore] = this.#counters.get() as [bigint, bigint, bigint];
+    const [, , totalBefore] = this.#counters();
     this.conn.exec(sql);
-    const [, , totalAfter] = this.#counters.get() as [bigint, bigint, bigint];
+    const [, , totalAfter] = this.#counters();
     this.#afterStatement(false, false);
     this.hooks.recordUsage(0, Number(totalAfter - totalBefore));
   }

@@ -35,7 +35,10 @@ export class ConnectionPool {
     try {
       if (conn.inTransaction) throw new Error('still in a transaction');
       // The one setting a stream may change that outlives it (sqld lets clients set it).
-      preparedOn(conn, 'PRAGMA foreign_keys = ON').run();
+      if (pragmasRanOn.has(conn)) {
+        conn.pragma('foreign_keys = ON');
+        pragmasRanOn.delete(conn);
+      }
     } catch {
       conn.close();
       return;
@@ -76,10 +79,24 @@ interface KeptStatements {
   /** Reads the schema's version: a kept statement is only as good as the schema it was prepared on. */
   readonly schemaVersion: Database.Statement;
   version: unknown;
+  /**
+   * Whether the version must be read again before the next statement is handed out: at a
+   * request's start (another connection may have changed the schema since) and after a
+   * statement that may write (DDL on this one). Reads in between cannot move it.
+   */
+  stale: boolean;
   readonly statements: Map<string, Database.Statement>;
 }
 
 const keptOn = new WeakMap<Database.Database, KeptStatements>();
+/** Connections a stream ran a PRAGMA on: foreign_keys is set back before the next stream gets them. */
+const pragmasRanOn = new WeakSet<Database.Database>();
+
+/** A request begins on the connection: the schema may have moved since its last statement. */
+export function beginRequest(conn: Database.Database): void {
+  const kept = keptOn.get(conn);
+  if (kept !== undefined) kept.stale = true;
+}
 
 /**
  * A statement prepared once per connection and reused by its later streams: preparing costs
@@ -92,22 +109,25 @@ export function preparedOn(conn: Database.Database, sql: string): Database.State
   let kept = keptOn.get(conn);
   if (kept === undefined) {
     const schemaVersion = conn.prepare('PRAGMA schema_version').pluck();
-    kept = { schemaVersion, version: schemaVersion.get(), statements: new Map() };
+    kept = { schemaVersion, version: schemaVersion.get(), stale: false, statements: new Map() };
     keptOn.set(conn, kept);
-  }
-  const version = kept.schemaVersion.get();
-  if (version !== kept.version) {
-    kept.statements.clear();
-    kept.version = version;
+  } else if (kept.stale) {
+    const version = kept.schemaVersion.get();
+    if (version !== kept.version) {
+      kept.statements.clear();
+      kept.version = version;
+    }
   }
   const { statements } = kept;
   const hit = statements.get(sql);
   if (hit !== undefined) {
     statements.delete(sql);
     statements.set(sql, hit);
+    kept.stale = !hit.readonly;
     return hit;
   }
   const statement = conn.prepare(sql);
+  kept.stale = !statement.readonly;
   if (statements.size >= STATEMENTS_PER_CONNECTION) {
     const oldest = statements.keys().next();
     if (oldest.done !== true) statements.delete(oldest.value);
@@ -122,11 +142,30 @@ export function preparedOn(conn: Database.Database, sql: string): Database.State
  * they are called on the connection itself.
  */
 export function pooledConnection(conn: Database.Database, onClose: () => void): Database.Database {
-  const prepare = (sql: string): Database.Statement => preparedOn(conn, sql);
+  beginRequest(conn);
+  // Loose on purpose: SQL that merely mentions a pragma costs one PRAGMA when handed back, nothing more.
+  const noting = (sql: string): void => {
+    if (/pragma/i.test(sql)) pragmasRanOn.add(conn);
+  };
+  const prepare = (sql: string): Database.Statement => {
+    noting(sql);
+    return preparedOn(conn, sql);
+  };
+  const exec = (sql: string): Database.Database => {
+    noting(sql);
+    beginRequest(conn);
+    return conn.exec(sql);
+  };
+  const pragma = (source: string, options?: Database.PragmaOptions): unknown => {
+    pragmasRanOn.add(conn);
+    return conn.pragma(source, options);
+  };
   return new Proxy(conn, {
     get(target, property) {
       if (property === 'close') return onClose;
       if (property === 'prepare') return prepare;
+      if (property === 'exec') return exec;
+      if (property === 'pragma') return pragma;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

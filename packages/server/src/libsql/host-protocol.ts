@@ -11,7 +11,15 @@ export interface OpenStream {
 
 export type ToHost =
   /** A whole pipeline in one message: one round trip per HTTP request; `open` comes with a stream's first. */
-  | { type: 'requests'; id: number; stream: number; open?: OpenStream; requests: StreamRequest[] }
+  | {
+      type: 'requests';
+      id: number;
+      stream: number;
+      open?: OpenStream;
+      requests: StreamRequest[];
+      /** Whether the host says `started` before running them (see RemoteStream.dispatch). */
+      announce: boolean;
+    }
   | { type: 'close'; stream: number };
 
 export type FromHost =

@@ -7,13 +7,16 @@
  */
 import { HttpError, SqlStream } from '@silo/turso-standin/hrana';
 import type { FromHost, OpenStream, ToHost } from './host-protocol';
-import { ConnectionPool, pooledConnection } from './connection-pool';
+import { ConnectionPool, beginRequest, pooledConnection } from './connection-pool';
+import type Database from 'better-sqlite3';
 import { openStreamConnection } from './stream-connection';
 
 // Owner-only, like the server: SQLite may create a -wal or -shm beside a tenant file here.
 process.umask(0o077);
 
 const streams = new Map<number, SqlStream | { failure: string }>();
+/** Each open stream's connection, told when a request of the stream begins (kept statements check the schema then). */
+const connections = new Map<number, Database.Database>();
 const pool = new ConnectionPool(64, 10_000);
 
 function send(message: FromHost): void {
@@ -23,12 +26,12 @@ function send(message: FromHost): void {
 process.on('message', (message: ToHost) => {
   if (message.type === 'close') {
     const stream = streams.get(message.stream);
-    streams.delete(message.stream);
+    forget(message.stream);
     if (stream instanceof SqlStream) stream.close();
     return;
   }
   if (message.open) open(message.stream, message.open);
-  void handle(message.id, message.stream, message.requests);
+  void handle(message.id, message.stream, message.requests, message.announce);
 });
 
 function open(id: number, spec: OpenStream): void {
@@ -38,28 +41,36 @@ function open(id: number, spec: OpenStream): void {
     const conn = pooledConnection(raw, () => pool.give(key, raw));
     const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
     streams.set(id, new SqlStream(conn, hooks, spec.options));
+    connections.set(id, raw);
   } catch (error) {
     streams.set(id, { failure: error instanceof Error ? error.message : String(error) });
   }
 }
 
-async function handle(id: number, streamId: number, requests: Extract<ToHost, { type: 'requests' }>['requests']): Promise<void> {
+async function handle(id: number, streamId: number, requests: Extract<ToHost, { type: 'requests' }>['requests'], announce: boolean): Promise<void> {
   const stream = streams.get(streamId);
   if (stream === undefined) return send({ type: 'reply', id, closed: true, failure: 'The stream is not open in this process' });
   if (!(stream instanceof SqlStream)) {
     streams.delete(streamId);
     return send({ type: 'reply', id, closed: true, failure: stream.failure });
   }
-  send({ type: 'started', id });
+  if (announce) send({ type: 'started', id });
+  const conn = connections.get(streamId);
+  if (conn !== undefined) beginRequest(conn);
   try {
     const results = [];
     for (const request of requests) results.push(await stream.handle(request));
-    if (stream.closed) streams.delete(streamId);
+    if (stream.closed) forget(streamId);
     send({ type: 'reply', id, closed: stream.closed, results });
   } catch (error) {
     stream.close();
-    streams.delete(streamId);
+    forget(streamId);
     if (error instanceof HttpError) send({ type: 'reply', id, closed: true, httpError: { status: error.status, body: error.body } });
     else send({ type: 'reply', id, closed: true, failure: error instanceof Error ? error.message : String(error) });
   }
+}
+
+function forget(streamId: number): void {
+  streams.delete(streamId);
+  connections.delete(streamId);
 }

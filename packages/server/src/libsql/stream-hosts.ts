@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { HttpError, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
+import { HttpError, classifyStatement, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { FromHost, ToHost } from './host-protocol';
 import { refWhileBusy } from '@silo/fleet/internal';
 
@@ -56,7 +56,10 @@ export class RemoteStream implements ClosableStream {
     return this.#closed;
   }
 
-  /** A stream the host never began anything of can start over on another host. */
+  /**
+   * A stream the host never began anything of can start over on another host; so can one whose
+   * first requests only read (they are not announced, see dispatch): they left no state there.
+   */
   get movable(): boolean {
     return !this.#started && !this.#closed;
   }
@@ -166,7 +169,11 @@ class StreamHost {
     const { stream } = pending;
     const open = stream.opened ? undefined : { instanceId: stream.spec.instanceId, file: stream.spec.file, readOnly: stream.spec.readOnly, maxBytes: stream.spec.maxBytes, options: stream.spec.options };
     stream.opened = true;
-    this.send({ type: 'requests', id, stream: stream.id, requests: pending.requests, ...(open === undefined ? {} : { open }) });
+    // A stream's first requests that only read leave nothing behind if the host dies mid-way:
+    // they may run again elsewhere, so the host need not say it began them. That is most of an
+    // app's calls (execute a SELECT, close), and saves each a message and a wake-up.
+    const announce = open === undefined || !pending.requests.every(harmlessToRepeat);
+    this.send({ type: 'requests', id, stream: stream.id, requests: pending.requests, announce, ...(open === undefined ? {} : { open }) });
   }
 
   send(message: ToHost): void {
@@ -302,4 +309,10 @@ export class StreamHosts {
       next.dispatch(pending);
     }
   }
+}
+
+/** A request that changes nothing when run twice: closing, or one SELECT (sqld's `read` kind). */
+function harmlessToRepeat(request: StreamRequest): boolean {
+  if (request.type === 'close') return true;
+  return request.type === 'execute' && typeof request.stmt.sql === 'string' && classifyStatement(request.stmt.sql) === 'read';
 }
