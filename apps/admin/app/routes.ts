@@ -25,6 +25,7 @@ export default [
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
     route('saved-queries', 'routes/saved-queries.ts'),
+    route('palette', 'routes/palette-search.ts'),
     route('backups', 'routes/backups/route.tsx'),
     route('residency', 'routes/residency/route.tsx'),
     route('residency/report', 'routes/residency-report.ts'),

@@ -49,7 +49,7 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
-  // `/` on a page without a search field comes here (components/slash-search.tsx).
+  // `/` on a page without a search field comes here (components/shortcuts.ts).
   const [searchParams] = useSearchParams();
   const focusSearch = searchParams.get('focus') === 'search';
   const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, now } = loaderData;
