@@ -3,7 +3,7 @@ import { createGzip } from 'node:zlib';
 import type { Fleet } from '@silo/fleet';
 import type { Route } from './+types/instances-bulk-export';
 import { adminView } from '../lib/app-config.server';
-import { groupErrors } from '../lib/combine-results';
+import { genericMessage, groupErrors } from '../lib/combine-results';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, smallForm } from '../lib/http.server';
 import { selectedInstances } from '../lib/instance-selection.server';
@@ -42,7 +42,7 @@ async function* entries(fleet: Fleet, names: readonly string[], actor: string): 
       file = await fleet.exportStream(name, { actor });
     } catch (error) {
       const { code, message } = describeError(error);
-      failures.push({ instance: name, code, error: message });
+      failures.push({ instance: name, code, error: genericMessage(message, name) });
       continue;
     }
     // Once an entry's header is out its bytes must follow: a failure past this point ends the

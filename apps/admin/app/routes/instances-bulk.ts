@@ -1,6 +1,7 @@
 import type { Fleet } from '@silo/fleet';
 import type { Route } from './+types/instances-bulk';
 import { adminView } from '../lib/app-config.server';
+import { genericMessage } from '../lib/combine-results';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { selectedInstances } from '../lib/instance-selection.server';
@@ -58,7 +59,8 @@ export async function action({ request, context }: Route.ActionArgs) {
             ok++;
           } catch (error) {
             failed++;
-            send({ type: 'failure', instance: name, ...errorOf(error) });
+            const { code, message } = describeError(error);
+            send({ type: 'failure', instance: name, code, error: genericMessage(message, name) });
           }
           const now = performance.now();
           if (now - lastSent >= PROGRESS_EVERY_MS || ok + failed === names.length) {
@@ -77,11 +79,6 @@ export async function action({ request, context }: Route.ActionArgs) {
     },
   });
   return new Response(body, { headers });
-}
-
-function errorOf(error: unknown): { code: string; error: string } {
-  const { code, message } = describeError(error);
-  return { code, error: message };
 }
 
 export function loader() {

@@ -4,6 +4,7 @@ import type { InstanceRowView, MetricColumn } from '../../lib/instances';
 import type { ListParams } from '../../lib/instances.server';
 import { useInstanceColumns } from './columns';
 import type { SelectionControls } from './selection';
+import { useHydrated } from '../../components/hydrated';
 
 /** A link target: the current list address with some parameters changed (null or '' removes one). */
 export function useListLink(): (changes: Record<string, string | number | null>) => string {
@@ -37,6 +38,8 @@ interface Props {
  */
 export function InstancesTable({ items, total, params, pageCount, latestVersion, now, metrics, loadingList, controls }: Props) {
   const { selection } = controls;
+  // The checkboxes only feed the bulk actions, which need the page's script: off until it runs.
+  const hydrated = useHydrated();
   const pageNames = items.map((item) => item.name);
   const checkedOnPage = pageNames.filter((name) => selection.allMatching || selection.names.has(name)).length;
   const withParams = useListLink();
@@ -66,7 +69,7 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
                   ref={(box) => {
                     if (box) box.indeterminate = checkedOnPage > 0 && checkedOnPage < pageNames.length;
                   }}
-                  disabled={pageNames.length === 0}
+                  disabled={!hydrated || pageNames.length === 0}
                   onChange={(event) => controls.setPage(pageNames, event.currentTarget.checked)}
                 />
               </th>
@@ -98,6 +101,7 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
                   type="checkbox"
                   aria-label={`Select ${row.id}`}
                   checked={selection.allMatching || selection.names.has(row.id)}
+                  disabled={!hydrated}
                   onChange={(event) => controls.toggle(row.id, event.currentTarget.checked)}
                 />
               </td>
