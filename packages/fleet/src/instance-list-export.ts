@@ -68,17 +68,19 @@ export function listedInstanceCells(row: ListedInstance, metricNames: readonly s
   return [...FIXED_COLUMNS.map((column) => row[column]), ...metricNames.map((metric) => row.metrics[metric] ?? 0)];
 }
 
-/** Pages the catalog allows at most (Catalog.list clamps its limit to this). */
+/** Rows asked for per page: the most Catalog.list gives. */
 const BATCH = 1_000;
 
 /**
  * Every instance `query` matches, in its sort order, a page at a time: no paging limit for
- * the caller and never the whole list in memory. Its own limit and offset are ignored.
+ * the caller and never the whole list in memory. Its own limit and offset are ignored; the
+ * next page starts after the rows the last one gave, however many the list chose to give.
  */
-export function* eachListed(list: (query: ListQuery) => ListPage, query: Omit<ListQuery, 'limit' | 'offset'>): Generator<InstanceInfo> {
-  for (let offset = 0; ; offset += BATCH) {
+export function* eachListed(list: (query: ListQuery) => ListPage, query: ListQuery): Generator<InstanceInfo> {
+  for (let offset = 0; ; ) {
     const page = list({ ...query, limit: BATCH, offset });
     yield* page.items;
-    if (page.items.length < BATCH || offset + BATCH >= page.total) return;
+    offset += page.items.length;
+    if (page.items.length === 0 || offset >= page.total) return;
   }
 }
