@@ -32,7 +32,9 @@ describe('the instance list as a download', () => {
     for (let i = 0; i < 5; i++) await fleet.create(`t-${i}`, { jurisdiction: i === 4 ? 'us' : 'eu' });
     const all = [...eachListed((query) => fleet.list({ ...query, limit: Math.min(query.limit ?? 50, 2) }), { jurisdiction: 'eu', sort: 'name', order: 'desc' })];
     expect(all.map((instance) => instance.name)).toEqual(['t-3', 't-2', 't-1', 't-0']);
-    const row = listedInstance(all[0]!, ['todos']);
+    const first = all[0];
+    if (!first) throw new Error('no instance listed');
+    const row = listedInstance(first, ['todos']);
     expect(row.created_at).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     expect(row.last_active_at).toBeNull();
     const columns = listedInstanceColumns(['todos']);

@@ -32,7 +32,7 @@ export async function action({ request, context }: Route.ActionArgs) {
   const headers = { 'Content-Type': 'application/x-ndjson; charset=utf-8', 'Cache-Control': 'no-store' };
   const chosen = field(form, 'action');
   if (!(BULK_ACTIONS as readonly string[]).includes(chosen)) {
-    return new Response(line({ type: 'refused', error: `Unknown bulk action "${chosen}".` }), { status: 400, headers });
+    return new Response(Buffer.from(line({ type: 'refused', error: `Unknown bulk action "${chosen}".` })), { status: 400, headers });
   }
   const bulk = chosen as BulkAction;
   const names = selectedInstances(form, fleet, await adminView());
