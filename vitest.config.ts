@@ -62,6 +62,7 @@ const BROWSER = [
   'apps/admin/test/console-page.test.ts',
   'apps/admin/test/data-browser.test.ts',
   'apps/admin/test/e2e.test.ts',
+  'apps/admin/test/instances-bulk.test.ts',
   'apps/admin/test/hardening.test.ts',
   'apps/admin/test/libsql-connect.test.ts',
   'apps/admin/test/residency.test.ts',

@@ -11,6 +11,10 @@ export default [
   route('readyz', 'routes/readyz.ts'),
   layout('routes/signed-in.tsx', [
     index('routes/instances/route.tsx'),
+    route('instances.csv', 'routes/instances-list-export.ts', { id: 'instances-csv' }),
+    route('instances.json', 'routes/instances-list-export.ts', { id: 'instances-json' }),
+    route('bulk', 'routes/instances-bulk.ts'),
+    route('bulk/export', 'routes/instances-bulk-export.ts'),
     route('overview', 'routes/overview.tsx'),
     route('logout', 'routes/logout.tsx'),
     route('instances/:name', 'routes/instance/route.tsx'),
@@ -21,6 +25,7 @@ export default [
     route('query/stream', 'routes/fleet-query-stream.ts'),
     route('query/csv', 'routes/fleet-query-csv.ts'),
     route('saved-queries', 'routes/saved-queries.ts'),
+    route('palette', 'routes/palette-search.ts'),
     route('backups', 'routes/backups/route.tsx'),
     route('residency', 'routes/residency/route.tsx'),
     route('residency/report', 'routes/residency-report.ts'),

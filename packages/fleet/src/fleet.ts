@@ -30,7 +30,7 @@ import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionRepo
 import { Regions, assertSameJurisdiction } from './regions';
 import { redactInto } from './redact-export';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
-import { migrateFleet, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
+import { migrateFleet, type InstanceMigrationResult, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
 import type { TenantSchema } from './schema';
 import { TouchBuffer } from './touch-buffer';
@@ -727,6 +727,22 @@ export class Fleet {
       },
     });
     return report;
+  }
+
+  /**
+   * Migrates one instance (a bulk action of the console): its own audit entry, unlike
+   * migrateAll's one entry per run. A failed migration throws with the engine's message.
+   */
+  migrate(name: string, options: ActorOption = {}): Promise<InstanceMigrationResult> {
+    return this.#audited('migrate', name, options, {}, async () => {
+      const instance = this.#catalog.require(name);
+      if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are migrated.`);
+      const report = await migrateFleet(this.#catalog, this.engine, this.schema, { filter: { names: [name] } });
+      const result = report.results[0] ?? { instance: name, status: 'up-to-date', from: instance.schemaVersion, to: instance.schemaVersion, durationMs: 0 };
+      if (result.status === 'failed') throw new SiloError('QUERY_FAILED', result.error ?? `Migrating "${name}" failed.`);
+      if (result.status === 'migrated') await this.#provisioner.recordWrites([name], { active: false });
+      return result;
+    });
   }
 
   /** Moves instances from local files to Turso, resumably (see move/move-fleet.ts). Never throws for one instance. */

@@ -44,3 +44,4 @@ export type { Setting, SettingGroup, SettingName, SettingProblem, SettingValue }
 // One statement splitter for every surface (console scripts, the Turso engine, the CLI's --file and shell).
 export { splitStatements } from './query/split-statements.mjs';
 export { refWhileBusy } from './child-ref';
+export { eachListed, listedInstance, listedInstanceCells, listedInstanceColumns, type ListedInstance } from './instance-list-export';

@@ -42,3 +42,11 @@ export function groupErrors<E extends { instance: string; code: string; error: s
     .map((group) => ({ ...group, instances: group.instances.sort() }))
     .sort((a, b) => b.count - a.count || (a.error < b.error ? -1 : 1));
 }
+
+/**
+ * A failure's message with its instance's own name taken out ("Instance \"{name}\" is
+ * deleted"), so the same failure on many instances groups as one line.
+ */
+export function genericMessage(message: string, instance: string): string {
+  return message.split(`"${instance}"`).join('"{name}"');
+}

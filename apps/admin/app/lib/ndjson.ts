@@ -41,3 +41,15 @@ export interface MigrationRow {
   error?: string;
   durationMs: number;
 }
+
+/** The bulk actions of the instance list that report progress (export is a download instead). */
+export const BULK_ACTIONS = ['delete', 'backup', 'migrate'] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+/** What /bulk sends: each instance's outcome as it is known (failures with their message), then a summary. */
+export type BulkEvent =
+  | { type: 'start'; action: BulkAction; total: number }
+  | { type: 'progress'; done: number; ok: number; failed: number }
+  | { type: 'failure'; instance: string; code: string; error: string }
+  | { type: 'done'; ok: number; failed: number; durationMs: number }
+  | { type: 'refused'; error: string };

@@ -1,6 +1,8 @@
+import { useState } from 'react';
 import { Form, NavLink, Outlet, useNavigation } from 'react-router';
 import type { Route } from './+types/signed-in';
-import { useSlashSearch } from '../components/slash-search';
+import { useShortcuts } from '../components/shortcuts';
+import { CommandPalette } from '../components/command-palette';
 import { requireAdmin } from '../lib/auth.server';
 import { currentAdmin } from '../lib/http.server';
 import { CsrfField } from '../components/csrf';
@@ -28,7 +30,8 @@ const NAV = [
 
 export default function SignedIn({ loaderData }: Route.ComponentProps) {
   const navigation = useNavigation();
-  useSlashSearch();
+  const [palette, setPalette] = useState(false);
+  useShortcuts({ openPalette: () => setPalette(true) });
   return (
     <>
       <a className="skip" href="#main">
@@ -49,6 +52,9 @@ export default function SignedIn({ loaderData }: Route.ComponentProps) {
             ))}
           </ul>
         </nav>
+        <button type="button" className="palette-open" aria-keyshortcuts="Control+K Meta+K" onClick={() => setPalette(true)}>
+          Go to… <kbd>Ctrl K</kbd>
+        </button>
         <Form method="post" action="/logout" className="signout">
           <span className="who">{loaderData.email}</span>
           <CsrfField />
@@ -70,6 +76,7 @@ export default function SignedIn({ loaderData }: Route.ComponentProps) {
         )}
         <Outlet />
       </main>
+      <CommandPalette open={palette} onClose={() => setPalette(false)} pages={NAV} />
     </>
   );
 }

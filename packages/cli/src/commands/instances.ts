@@ -1,5 +1,7 @@
 import { Option, type Command } from 'commander';
-import type { InstanceState, SortKey } from '@silo/fleet';
+import type { Fleet, InstanceInfo, InstanceState, ListQuery, SortKey } from '@silo/fleet';
+import { csvLine } from '@silo/fleet/format';
+import { eachListed, listedInstanceCells, listedInstanceColumns, listedInstance } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { renderInstanceDetails, renderInstanceTable, pageFooter, type LibsqlConnection } from '../format/instances';
 import { examples } from '../help';
@@ -16,6 +18,8 @@ interface ListOptions {
   page?: number;
   offset?: number;
   json?: boolean;
+  csv?: boolean;
+  all?: boolean;
 }
 
 interface ShowOptions {
@@ -46,22 +50,32 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     .option('--limit <n>', 'instances per page (1–1000)', integerOption(1, 1_000), 50)
     .addOption(new Option('--page <n>', 'page number, from 1').argParser(integerOption(1)).conflicts('offset'))
     .option('--offset <n>', 'skip this many instances', integerOption(0))
-    .option('--json', 'print { items, total } as JSON')
+    .addOption(new Option('--all', 'every matching instance, not one page').conflicts(['page', 'offset']))
+    .addOption(new Option('--json', 'print { items, total } as JSON').conflicts('csv'))
+    .option('--csv', 'print CSV with a header line (times in UTC ISO 8601, metrics as metric:<key>)')
     .action(async (options: ListOptions, cmd: Command) => {
       await withFleet(ctx, cmd, (fleet, config) => {
         const offset = options.offset ?? ((options.page ?? 1) - 1) * options.limit;
-        const page = fleet.list({
+        const query: ListQuery = {
           state: options.state,
           jurisdiction: options.jurisdiction,
           region: options.region,
           search: options.search,
           sort: options.sort,
           order: options.desc ? 'desc' : 'asc',
-          limit: options.limit,
-          offset,
-        });
+        };
         const { output } = ctx;
+        const metricNames = config.metrics.map((metric) => metric.name);
+        if (options.all && options.csv) return writeCsv(output.write.bind(output), eachListed((q) => fleet.list(q), query), metricNames);
+        const page = options.all ? allOf(fleet, query) : fleet.list({ ...query, limit: options.limit, offset });
         if (options.json) return output.json(page);
+        if (options.csv) {
+          writeCsv(output.write.bind(output), page.items, metricNames);
+          const shown = offset + page.items.length;
+          // On stderr: a redirected CSV stays CSV, and a cut-off export does not go unnoticed.
+          if (shown < page.total) output.note(`${pageFooter(offset, page.items.length, page.total)} · every one: --all`);
+          return;
+        }
         const filtered = [options.state, options.jurisdiction, options.region, options.search].some((value) => value !== undefined);
         if (page.total === 0 && !filtered) {
           output.print('No instances yet. Create one with `silo create <name> --jurisdiction eu`, or try `silo demo`.');
@@ -83,7 +97,20 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     `${usage} --sort metric:todos --desc`,
     `${usage} --search acme --page 2`,
     `${usage} --json | jq '.items[].name'`,
+    `${usage} --state ready --all --csv > instances.csv`,
   ]);
+}
+
+/** `--all`: every match as one page, in the list's order. */
+function allOf(fleet: Fleet, query: ListQuery): { items: InstanceInfo[]; total: number } {
+  const items = [...eachListed((q) => fleet.list(q), query)];
+  return { items, total: items.length };
+}
+
+/** The instance list as CSV, a line at a time: `--all` never holds the fleet's rows in one string. */
+function writeCsv(write: (text: string) => void, instances: Iterable<InstanceInfo>, metricNames: readonly string[]): void {
+  write(csvLine(listedInstanceColumns(metricNames)));
+  for (const instance of instances) write(csvLine(listedInstanceCells(listedInstance(instance, metricNames), metricNames)));
 }
 
 /** `silo serve`'s default address (@silo/server's DEFAULT_PORT), not imported: `show` starts without the HTTP stack. */

@@ -50,6 +50,8 @@ export interface InstanceFilter {
   search?: string;
   /** Only instances whose schema version is below this. */
   schemaBelow?: number;
+  /** Only these instances (a bulk action on a selection). */
+  names?: readonly string[];
 }
 
 export const SORT_KEYS = ['name', 'created', 'updated', 'lastActive', 'size', 'state', 'jurisdiction', 'region', 'schemaVersion'] as const;
@@ -780,6 +782,10 @@ function filterClause(filter: InstanceFilter): { where: string; params: Record<s
   if (filter.schemaBelow !== undefined) {
     clauses.push('i.schema_version < @schemaBelow');
     params['schemaBelow'] = filter.schemaBelow;
+  }
+  if (filter.names !== undefined) {
+    clauses.push(`i.name IN (SELECT value FROM json_each(@names))`);
+    params['names'] = JSON.stringify(filter.names);
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

@@ -40,6 +40,14 @@ export function ActionsCard({ instance, regions, busyIntent }: Props) {
               ))}
             </select>
           </label>
+          <label htmlFor="clone-as-of">
+            As of (optional, UTC)
+            <input id="clone-as-of" name="asOf" autoComplete="off" spellCheck={false} placeholder="1h, or 2026-11-27T15:04Z" aria-describedby="clone-as-of-hint" />
+          </label>
+          <span id="clone-as-of-hint" className="hint">
+            Empty: as it is now. Otherwise as it was at that moment: ISO 8601 with an offset (a time without one is UTC) or a span ago (15m, 2h, 3d). Without history in the engine, this restores
+            the newest backup point at or before it as the new instance.
+          </span>
           <button type="submit" disabled={busyIntent === 'clone'}>
             {busyIntent === 'clone' ? 'Cloning…' : 'Clone'}
           </button>

@@ -19,6 +19,7 @@ import { ConnectCard } from './connect-card';
 import { UsageCard } from './usage-card';
 import { fillUsage } from '../../lib/usage';
 import { libsqlAction, libsqlUrl } from '../../lib/libsql.server';
+import { cloneInstance } from '../../lib/clone.server';
 import type { LibsqlAction } from '../../lib/libsql';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
@@ -54,7 +55,14 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
 function noticeOf(search: URLSearchParams): string | null {
   if (search.has('created')) return 'Created.';
   if (search.has('imported')) return 'Imported.';
-  if (search.has('cloned')) return 'Clone created.';
+  if (search.has('cloned')) {
+    const asOf = search.get('asOf');
+    const point = search.get('point');
+    if (!asOf) return 'Clone created.';
+    return point
+      ? `Clone created as of ${asOf} (UTC), from the backup point of ${point} (UTC), the newest at or before it.`
+      : `Clone created as of ${asOf} (UTC).`;
+  }
   const restoredFrom = search.get('restored');
   if (restoredFrom) return `Restored from a backup of ${restoredFrom}.`;
   return null;
@@ -94,10 +102,10 @@ export async function action({ params, request, context }: Route.ActionArgs) {
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));
       case 'clone': {
-        const newName = field(form, 'newName');
-        const region = field(form, 'region');
-        const clone = await fleet.clone(params.name, newName || undefined, { ...options, ...(region ? { region } : {}) });
-        return redirect(`/instances/${encodeURIComponent(clone.name)}?cloned=1`);
+        const outcome = await cloneInstance(fleet, params.name, { newName: field(form, 'newName'), region: field(form, 'region'), asOf: field(form, 'asOf') }, admin.actor);
+        if ('error' in outcome) return data({ intent, error: outcome.error }, { status: 400 });
+        const search = new URLSearchParams({ cloned: '1', ...(outcome.asOf ? { asOf: outcome.asOf } : {}), ...(outcome.point ? { point: outcome.point } : {}) });
+        return redirect(`/instances/${encodeURIComponent(outcome.name)}?${search.toString()}`);
       }
       default:
         return data({ intent, error: 'Unknown action.' }, { status: 400 });

@@ -3,6 +3,8 @@ import { Link, useSearchParams } from 'react-router';
 import type { InstanceRowView, MetricColumn } from '../../lib/instances';
 import type { ListParams } from '../../lib/instances.server';
 import { useInstanceColumns } from './columns';
+import type { SelectionControls } from './selection';
+import { useHydrated } from '../../components/hydrated';
 
 /** A link target: the current list address with some parameters changed (null or '' removes one). */
 export function useListLink(): (changes: Record<string, string | number | null>) => string {
@@ -27,13 +29,19 @@ interface Props {
   now: number;
   metrics: readonly MetricColumn[];
   loadingList: boolean;
+  controls: SelectionControls;
 }
 
 /**
  * The instance list: sorted and paged by the server (sort links in the headers), so TanStack
  * Table only lays out the page it is given. The other admin tables are static: DataTable.
  */
-export function InstancesTable({ items, total, params, pageCount, latestVersion, now, metrics, loadingList }: Props) {
+export function InstancesTable({ items, total, params, pageCount, latestVersion, now, metrics, loadingList, controls }: Props) {
+  const { selection } = controls;
+  // The checkboxes only feed the bulk actions, which need the page's script: off until it runs.
+  const hydrated = useHydrated();
+  const pageNames = items.map((item) => item.name);
+  const checkedOnPage = pageNames.filter((name) => selection.allMatching || selection.names.has(name)).length;
   const withParams = useListLink();
   const columns = useInstanceColumns({ latestVersion, now, metrics });
   const sorting: SortingState = [{ id: params.sort, desc: params.order === 'desc' }];
@@ -53,6 +61,18 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
         <thead>
           {table.getHeaderGroups().map((group) => (
             <tr key={group.id}>
+              <th scope="col" className="select-cell">
+                <input
+                  type="checkbox"
+                  aria-label="Select all on this page"
+                  checked={pageNames.length > 0 && checkedOnPage === pageNames.length}
+                  ref={(box) => {
+                    if (box) box.indeterminate = checkedOnPage > 0 && checkedOnPage < pageNames.length;
+                  }}
+                  disabled={!hydrated || pageNames.length === 0}
+                  onChange={(event) => controls.setPage(pageNames, event.currentTarget.checked)}
+                />
+              </th>
               {group.headers.map((header) => {
                 const sortable = header.column.getCanSort();
                 const active = params.sort === header.column.id;
@@ -76,6 +96,15 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
         <tbody>
           {table.getRowModel().rows.map((row) => (
             <tr key={row.id} data-instance={row.id}>
+              <td className="select-cell">
+                <input
+                  type="checkbox"
+                  aria-label={`Select ${row.id}`}
+                  checked={selection.allMatching || selection.names.has(row.id)}
+                  disabled={!hydrated}
+                  onChange={(event) => controls.toggle(row.id, event.currentTarget.checked)}
+                />
+              </td>
               {row.getVisibleCells().map((cell) => (
                 <td key={cell.id} data-column={cell.column.id}>
                   {flexRender(cell.column.columnDef.cell, cell.getContext())}
@@ -85,7 +114,7 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
           ))}
           {items.length === 0 ? (
             <tr>
-              <td colSpan={columns.length} className="empty">
+              <td colSpan={columns.length + 1} className="empty">
                 No instances match.
               </td>
             </tr>

@@ -14,6 +14,8 @@ import { act } from './act.server';
 import { CreateForm, ImportForm } from './forms';
 import { InstancesTable } from './instances-table';
 import { Pager } from './pager';
+import { BulkBar } from './bulk-bar';
+import { useSelection } from './selection';
 
 export const meta: Route.MetaFunction = () => [{ title: 'Instances · Silo admin' }];
 
@@ -47,14 +49,19 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
-  // `/` on a page without a search field comes here (components/slash-search.tsx).
-  const focusSearch = useSearchParams()[0].get('focus') === 'search';
+  // `/` on a page without a search field comes here (components/shortcuts.ts).
+  const [searchParams] = useSearchParams();
+  const focusSearch = searchParams.get('focus') === 'search';
   const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
   useLiveRevalidate(5_000);
   const pageCount = Math.max(1, Math.ceil(total / params.size));
   const loadingList = navigation.state === 'loading' && navigation.location.pathname === '/';
+  const controls = useSelection(params);
+  const listFilter = new URLSearchParams(searchParams);
+  for (const key of ['page', 'size', 'focus']) listFilter.delete(key);
+  const exportQuery = listFilter.toString() ? `?${listFilter.toString()}` : '';
 
   return (
     <>
@@ -84,7 +91,16 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
         <button type="submit">Apply</button>
       </Form>
 
-      <InstancesTable items={items} total={total} params={params} pageCount={pageCount} latestVersion={latestVersion} now={now} metrics={metrics} loadingList={loadingList} />
+      <div className="list-tools">
+        <BulkBar controls={controls} params={params} total={total} pageNames={items.map((item) => item.name)} />
+        <p className="downloads">
+          Download the {formatCount(total)} matching, every page (times in UTC): <a href={`/instances.csv${exportQuery}`} download>CSV</a> ·{' '}
+          <a href={`/instances.json${exportQuery}`} download>
+            JSON
+          </a>
+        </p>
+      </div>
+      <InstancesTable items={items} total={total} params={params} pageCount={pageCount} latestVersion={latestVersion} now={now} metrics={metrics} loadingList={loadingList} controls={controls} />
       <Pager page={params.page} pageCount={pageCount} total={total} size={params.size} />
     </>
   );
