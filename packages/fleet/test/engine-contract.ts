@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync, writeFileSync, openSync, writeSync, 
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { isSiloError, type Engine, type EngineCapabilities, type QueryLimits, type Region, type SiloErrorCode } from '../src/index';
+import { isSiloError, type Engine, type EngineCapabilities, type QueryLimits, type QueryResult, type Region, type SiloErrorCode } from '../src/index';
 import { sampleSchema, tempDir } from './helpers';
 
 /**
@@ -549,6 +549,21 @@ export function defineEngineContract(engines: readonly EngineFactory[], options:
         await engine.query(url, { sql: 'CREATE TABLE later (x INTEGER)', readOnly: false, limits: LIMITS });
         expect((await engine.query(url, { sql: 'SELECT count(*) FROM later', readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
         await expect(engine.query(url, { sql: 'SELECT * FROM never_made', readOnly: true, limits: LIMITS })).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('no such table') });
+      });
+
+      it('runs a write script as one transaction, rolled back whole at its first refusal or error', async () => {
+        const script = (sql: string): Promise<QueryResult> => engine.query(url, { sql, readOnly: false, script: true, limits: LIMITS });
+        const result = await script("CREATE TABLE tags (name TEXT); INSERT INTO tags VALUES ('a;b'), ('c'); UPDATE notes SET tag = 'x' WHERE id <= 2; SELECT name FROM tags ORDER BY name");
+        expect(result).toMatchObject({ columns: ['name'], rows: [['a;b'], ['c']], rowsAffected: 4, statements: 4 });
+        await expect(script("INSERT INTO notes (body) VALUES ('kept?'); INSERT INTO nope VALUES (1)")).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('no such table: nope') });
+        await expect(script("INSERT INTO notes (body) VALUES ('kept?'); VACUUM")).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+        await expect(script("INSERT INTO notes (body) VALUES ('kept?'); COMMIT; DELETE FROM notes")).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
+        // Found only when it runs, after a statement that did: that one is undone too.
+        await expect(script("INSERT INTO notes (body) VALUES ('kept?'); INSERT INTO notes (id, body) VALUES (1, 'twice')")).rejects.toMatchObject({
+          code: 'QUERY_FAILED',
+          message: expect.stringMatching(/UNIQUE constraint failed.*rolled back/),
+        });
+        expect((await engine.query(url, { sql: "SELECT count(*) FROM notes WHERE body = 'kept?'", readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
       });
 
       it('writes when asked to', async () => {

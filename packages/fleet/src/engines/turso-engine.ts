@@ -18,7 +18,7 @@ import { TursoPlatform, type TursoOrganizationUsage, type TursoUsage } from './t
 import { checkResidency } from './turso-residency';
 import { PendingDeletes } from './turso-pending-deletes';
 import { quotaWarning } from './turso-quota';
-import { runBoundedQuery } from './turso-query';
+import { runBoundedQuery, runBoundedScript } from './turso-query';
 import { TursoStatementGuard } from './turso-statement-guard';
 import { SecretScrubber } from './turso-secrets';
 import { GroupTokens, type TokenAccess } from './turso-tokens';
@@ -320,21 +320,17 @@ export class TursoEngine implements Engine {
 
   /** One statement with a time limit kept on our side; read-only by Turso's read-only token. */
   query(url: string, request: QueryRequest): Promise<QueryResult> {
-    if (request.script) {
-      const statements = splitStatements(request.sql);
-      if (statements.length > 1) {
-        return Promise.reject(new SiloError('INVALID_INPUT', 'Scripts of several statements run on local instances only; on Turso, run one statement at a time.'));
-      }
-      request = { ...request, script: false, sql: statements[0] ?? request.sql };
-    }
-    return runBoundedQuery({
+    const statements = request.script && !request.readOnly ? splitStatements(request.sql) : [];
+    const options = {
       request,
       resolve: () => this.#target(url, request.readOnly ? 'read' : 'full'),
-      renew: (stale) => this.#renewToken(stale),
+      renew: (stale: DataPlaneTarget) => this.#renewToken(stale),
       scrubber: this.#scrubber,
       url,
       guard: this.#guard,
-    }).catch((error: unknown) => {
+    };
+    const run = statements.length > 1 ? runBoundedScript(options, statements) : runBoundedQuery({ ...options, request: { ...request, script: false, sql: statements[0] ?? request.sql } });
+    return run.catch((error: unknown) => {
       throw this.#overCap(url, error);
     });
   }

@@ -1,6 +1,8 @@
 import type { Client, ResultSet } from '@libsql/client';
 import type { QueryRequest, QueryResult, SqlValue } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
+import { refusalError } from '../query/refusal';
+import { TRANSACTION_CONTROL } from '../query/split-statements.mjs';
 import { dataPlaneError, isAuthRefused, openClient, toExecuteResult, toSqlValue, toStatement, type DataPlaneTarget } from './turso-connection';
 import type { SecretScrubber } from './turso-secrets';
 import type { TursoStatementGuard } from './turso-statement-guard';
@@ -27,6 +29,57 @@ export interface BoundedQueryOptions {
 export async function runBoundedQuery(options: BoundedQueryOptions): Promise<QueryResult> {
   const { request } = options;
   const started = performance.now();
+  const result = await bounded(options, async (client) => {
+    await options.guard.check(options.url, client, request);
+    return client.execute(toStatement(request));
+  });
+  return shapeResult(result, request, performance.now() - started);
+}
+
+/**
+ * A write script of several statements as one transaction, as on local files: each statement
+ * guarded first (TursoStatementGuard.checkScript), then all of them in one batch, which Turso
+ * runs as one transaction and rolls back whole at the first error. The result is the last
+ * statement's rows that returned any, and the changes of all of them.
+ */
+export async function runBoundedScript(options: BoundedQueryOptions, statements: readonly string[]): Promise<QueryResult> {
+  const { request } = options;
+  const started = performance.now();
+  const control = statements.find((sql) => TRANSACTION_CONTROL.test(sql));
+  if (control !== undefined) {
+    throw refusalError({ code: 'STATEMENT_REFUSED', refused: 'transaction control', message: `A script runs as one transaction of its own; leave out "${control.slice(0, 40)}".` });
+  }
+  let results: ResultSet[];
+  try {
+    results = await bounded(options, async (client) => {
+      await options.guard.checkScript(options.url, client, request, statements);
+      return client.batch(
+        statements.map((sql) => ({ sql })),
+        'write',
+      );
+    });
+  } catch (error) {
+    if (isSiloError(error, 'QUERY_FAILED')) {
+      const index = (error.cause as { statementIndex?: unknown } | undefined)?.statementIndex;
+      const which = typeof index === 'number' ? `Statement ${index + 1} of ${statements.length}: ` : '';
+      throw new SiloError('QUERY_FAILED', `${which}${error.message} (the script was rolled back: nothing was changed)`, { cause: error.cause, details: error.details });
+    }
+    throw error;
+  }
+  const shown = results.findLast((result) => result.columns.length > 0);
+  const rowsAffected = results.reduce((sum, result) => sum + (result.columns.length > 0 ? 0 : result.rowsAffected), 0);
+  const last = shown ?? results.at(-1);
+  const durationMs = performance.now() - started;
+  const shaped = last === undefined ? { columns: [], rows: [], truncated: false, rowsAffected: 0, durationMs } : shapeResult(last, request, durationMs);
+  return { ...shaped, rowsAffected, statements: statements.length };
+}
+
+/**
+ * Runs `send` on a client of the database with the request's time limit kept on our side, a
+ * refused token renewed once, and errors shaped as the local engine's.
+ */
+async function bounded<T>(options: BoundedQueryOptions, send: (client: Client) => Promise<T>): Promise<T> {
+  const { request } = options;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
@@ -42,31 +95,29 @@ export async function runBoundedQuery(options: BoundedQueryOptions): Promise<Que
     }, request.limits.timeoutMs);
   });
   let client: Client | undefined;
-  const run = async (): Promise<ResultSet> => {
+  const run = async (): Promise<T> => {
     const target = await options.resolve();
     // The limit may have passed during the lookup: then the statement must not run at all.
     if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
     // Checked on every attempt: the retry reads the schema with the renewed token as well.
-    const send = async (open: Client): Promise<ResultSet> => {
-      await options.guard.check(options.url, open, request);
+    const attempt = async (open: Client): Promise<T> => {
       if (controller.signal.aborted) throw new SiloError('QUERY_TIMEOUT', 'The query was stopped before it started.');
-      return open.execute(toStatement(request));
+      return send(open);
     };
     client = openClient(target, controller.signal);
     try {
-      return await send(client);
+      return await attempt(client);
     } catch (error) {
       if (!isAuthRefused(error) || !(await options.renew(target))) throw error;
       client.close();
       client = openClient(await options.resolve(), controller.signal);
-      return await send(client);
+      return await attempt(client);
     }
   };
   const work = run();
   work.catch(() => undefined);
   try {
-    const result = await Promise.race([work, timedOut]);
-    return shapeResult(result, request, performance.now() - started);
+    return await Promise.race([work, timedOut]);
   } catch (error) {
     throw queryError(error, request.readOnly, options.scrubber);
   } finally {

@@ -44,6 +44,50 @@ export class TursoStatementGuard {
     }
   }
 
+  /**
+   * A write script's statements, each guarded as a single query would be, in order: a scratch
+   * copy of the schema follows what earlier statements create, alter or drop, so a script that
+   * makes a table and fills it is judged as the local engine judges it (statement by statement
+   * inside its transaction). The first refusal names its statement; nothing has run by then.
+   */
+  async checkScript(url: string, client: Client, request: QueryRequest, statements: readonly string[]): Promise<void> {
+    let hash = this.#schemaOf.get(url);
+    let fresh = false;
+    if (hash === undefined) {
+      hash = await this.#load(url, client);
+      fresh = true;
+    }
+    try {
+      this.#scriptVerdict(hash, request, statements);
+    } catch (error) {
+      if (fresh || !isSchemaMiss(error)) throw error;
+      this.#scriptVerdict(await this.#load(url, client), request, statements);
+    }
+  }
+
+  #scriptVerdict(hash: string, request: QueryRequest, statements: readonly string[]): void {
+    const scratch = new Database(this.#mirror(hash).serialize());
+    try {
+      for (const [index, sql] of statements.entries()) {
+        try {
+          verdictOn(scratch, { ...request, sql, args: undefined });
+        } catch (error) {
+          if (!(error instanceof SiloError)) throw error;
+          throw new SiloError(error.code, `Statement ${index + 1} of ${statements.length}: ${error.message} Nothing was changed.`, { cause: error.cause, details: error.details });
+        }
+        if (SCHEMA_CHANGES.has(leadingTokens(sql, 1)[0]?.word ?? '')) {
+          try {
+            scratch.exec(sql);
+          } catch {
+            // Turso judges it when the script runs; a later statement that needs it is refused here.
+          }
+        }
+      }
+    } finally {
+      scratch.close();
+    }
+  }
+
   close(): void {
     for (const db of this.#mirrors.values()) db.close();
     this.#mirrors.clear();
@@ -51,32 +95,13 @@ export class TursoStatementGuard {
   }
 
   #verdict(hash: string, request: QueryRequest): void {
+    verdictOn(this.#mirror(hash), request);
+  }
+
+  #mirror(hash: string): Database.Database {
     const db = this.#mirrors.get(hash);
     if (!db) throw new SiloError('ENGINE_FAILURE', 'The local copy of the schema went missing; run the query again.');
-    const args = localArgs(request.args);
-    for (let stubs = 0; ; stubs++) {
-      let verdict;
-      try {
-        verdict = guardStatement(db, request.sql, args, request.readOnly);
-      } catch (error) {
-        const missing = /no such function: ([A-Za-z0-9_]+)/.exec(errorMessage(error))?.[1];
-        // The remote side may know functions better-sqlite3 does not; what they compute does
-        // not change what the statement is, so a stub lets SQLite judge the rest of it.
-        if (missing && stubs < MAX_STUBS && missing.toLowerCase() !== 'load_extension') {
-          db.function(missing, { varargs: true }, () => null);
-          continue;
-        }
-        throw new SiloError(
-          'QUERY_FAILED',
-          `The query failed: ${errorMessage(error)} (checked against the database's schema before it was sent to Turso).`,
-          { cause: error, details: { checkedLocally: true } },
-        );
-      }
-      if (!verdict.ok) throw refusalError(verdict.refusal);
-      const turso = tursoPragmaRefusal(request.sql, request.readOnly);
-      if (turso) throw turso;
-      return;
-    }
+    return db;
   }
 
   async #load(url: string, client: Client): Promise<string> {
@@ -95,6 +120,37 @@ export class TursoStatementGuard {
     return hash;
   }
 }
+
+/** The guard's verdict on one statement, against a database holding the schema (throws the refusal). */
+function verdictOn(db: Database.Database, request: QueryRequest): void {
+  const args = localArgs(request.args);
+  for (let stubs = 0; ; stubs++) {
+    let verdict;
+    try {
+      verdict = guardStatement(db, request.sql, args, request.readOnly);
+    } catch (error) {
+      const missing = /no such function: ([A-Za-z0-9_]+)/.exec(errorMessage(error))?.[1];
+      // The remote side may know functions better-sqlite3 does not; what they compute does
+      // not change what the statement is, so a stub lets SQLite judge the rest of it.
+      if (missing && stubs < MAX_STUBS && missing.toLowerCase() !== 'load_extension') {
+        db.function(missing, { varargs: true }, () => null);
+        continue;
+      }
+      throw new SiloError(
+        'QUERY_FAILED',
+        `The query failed: ${errorMessage(error)} (checked against the database's schema before it was sent to Turso).`,
+        { cause: error, details: { checkedLocally: true } },
+      );
+    }
+    if (!verdict.ok) throw refusalError(verdict.refusal);
+    const turso = tursoPragmaRefusal(request.sql, request.readOnly);
+    if (turso) throw turso;
+    return;
+  }
+}
+
+/** Statements whose effect on the schema later statements of a script see. */
+const SCHEMA_CHANGES = new Set(['create', 'drop', 'alter']);
 
 /** An empty in-memory database with the same tables, indexes, views and triggers. */
 function mirror(rows: readonly SchemaRow[]): Database.Database {
