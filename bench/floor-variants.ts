@@ -6,29 +6,32 @@
  * - node:http writing the page from memory (the HTTP floor);
  * - our request listener answering that page as a fetch Response (listener + Request/Response);
  * - React Router on @remix-run/node-fetch-server, none of our server (streamed render);
- * - startAppServer with the streamed render (what both apps ran), the buffered one (what they
- *   run now), renderToString (cannot hydrate: React Router's data suspends), and the page's
+ * - startAppServer with the streamed render (what both apps ran), the whole document sent at
+ *   once (@silo/web's handleDocumentRequest, what they run now), renderToString (cannot hydrate: React Router's data suspends), and the page's
  *   single-fetch request (`.data`, turbo-stream only, no HTML).
- * `-- --seconds N --rounds N` (default 5 and 2).
+ * `-- --seconds N --rounds N --variants a,b` (default 5 s, 2 rounds, all variants).
  */
 import { parseArgs } from 'node:util';
 import { log } from './setup';
 import { buildFloor, describeLoads, startFloor } from './suites/floor';
 import { load, type Load, type Tenant } from './suites/http';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, variants: { type: 'string' } } });
 const seconds = Number(values.seconds);
 const rounds = Number(values.rounds);
 
-const VARIANTS: ReadonlyArray<{ name: string; env: NodeJS.ProcessEnv; kind?: 'page' | 'data' }> = [
-  { name: 'node:http, page from memory', env: { FLOOR_SERVER: 'static' } },
-  { name: 'our listener + fetch Request/Response, page from memory', env: { FLOOR_SERVER: 'fetch' } },
-  { name: 'React Router on node-fetch-server (streamed render)', env: { FLOOR_SERVER: 'plain', FLOOR_RENDER: 'stream' } },
-  { name: 'startAppServer, streamed render (onShellReady)', env: { FLOOR_RENDER: 'stream' } },
-  { name: 'startAppServer, buffered render (onAllReady, one body)', env: { FLOOR_RENDER: 'buffered' } },
-  { name: 'startAppServer, renderToString (no hydration data)', env: { FLOOR_RENDER: 'string' } },
-  { name: 'startAppServer, single fetch (.data, turbo-stream)', env: { FLOOR_RENDER: 'buffered' }, kind: 'data' },
+const ALL: ReadonlyArray<{ key: string; name: string; env: NodeJS.ProcessEnv; kind?: 'page' | 'data' }> = [
+  { key: 'static', name: 'node:http, page from memory', env: { FLOOR_SERVER: 'static' } },
+  { key: 'fetch', name: 'our listener + fetch Request/Response, page from memory', env: { FLOOR_SERVER: 'fetch' } },
+  { key: 'plain', name: 'React Router on node-fetch-server (streamed render)', env: { FLOOR_SERVER: 'plain', FLOOR_RENDER: 'stream' } },
+  { key: 'stream', name: 'startAppServer, streamed render (onShellReady)', env: { FLOOR_RENDER: 'stream' } },
+  { key: 'buffered', name: 'startAppServer, whole document (onAllReady, one body: @silo/web now)', env: { FLOOR_RENDER: 'buffered' } },
+  { key: 'string', name: 'startAppServer, renderToString (no hydration data)', env: { FLOOR_RENDER: 'string' } },
+  { key: 'data', name: 'startAppServer, single fetch (.data, turbo-stream)', env: { FLOOR_RENDER: 'buffered' }, kind: 'data' },
 ];
+// `--variants stream,buffered` measures some of them (the streamed render always, as the base).
+const picked = values.variants?.split(',');
+const VARIANTS = ALL.filter((v) => !picked || v.key === 'stream' || picked.includes(v.key));
 const BASE = 'startAppServer, streamed render (onShellReady)';
 
 // The floor ignores sessions: tenants are names only.

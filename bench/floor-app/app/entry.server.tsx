@@ -1,10 +1,14 @@
 /*
- * The floor renders documents the way both apps do (@silo/web's handleDocumentRequest), unless
- * FLOOR_RENDER names another renderer to compare (bench/floor-variants.ts):
- * - `buffered`: React's pipeable stream, waited for to the end (onAllReady) and sent as one body;
+ * The floor renders documents the way both apps do (@silo/web's handleDocumentRequest: sent
+ * whole once all is ready), unless FLOOR_RENDER names another renderer to compare
+ * (bench/floor-variants.ts, bench/floor-render.ts):
+ * - `stream`: React Router's default Node entry, which both apps ran before (streamed from the
+ *   shell on, through a PassThrough and a web ReadableStream);
  * - `string`: renderToString (React Router's streamed hydration data suspends, so it is left
  *   out: a page that cannot hydrate; measured only for what rendering costs without streams).
  */
+import { PassThrough } from 'node:stream';
+import { createReadableStreamFromReadable } from '@react-router/node';
 import { createElement } from 'react';
 import { renderToPipeableStream, renderToString } from 'react-dom/server';
 import { ServerRouter, type EntryContext, type RouterContextProvider } from 'react-router';
@@ -12,27 +16,19 @@ import { handleDocumentRequest, requestInfoContext } from '@silo/web/react-route
 
 export { handleError, streamTimeout } from '@silo/web/react-router';
 
-const mode = process.env['FLOOR_RENDER'] ?? 'stream';
+const mode = process.env['FLOOR_RENDER'] ?? 'buffered';
 
-function buffered(request: Request, status: number, headers: Headers, routerContext: EntryContext, loadContext: RouterContextProvider): Promise<Response> {
+function stream(request: Request, status: number, headers: Headers, routerContext: EntryContext, loadContext: RouterContextProvider): Promise<Response> {
   const nonce = loadContext.get(requestInfoContext)?.nonce;
   return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
-    // The least of a Writable that React's pipe() needs: it writes, then ends, synchronously.
-    const sink = {
-      // React writes long strings as they are, and reuses its 4 KiB views once written: copies.
-      write: (chunk: Uint8Array | string) => chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk)) > 0,
-      end: () => {
-        const body = Buffer.concat(chunks);
-        headers.set('Content-Type', 'text/html; charset=utf-8');
-        headers.set('Content-Length', String(body.byteLength));
-        resolve(new Response(body, { status, headers }));
-      },
-      on: () => sink,
-    };
     const { pipe } = renderToPipeableStream(createElement(ServerRouter, { context: routerContext, url: request.url, nonce }), {
       nonce,
-      onAllReady: () => pipe(sink as unknown as NodeJS.WritableStream),
+      onShellReady() {
+        const body = new PassThrough();
+        headers.set('Content-Type', 'text/html; charset=utf-8');
+        pipe(body);
+        resolve(new Response(createReadableStreamFromReadable(body), { status, headers }));
+      },
       onShellError: (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
       onError: () => {
         status = 500;
@@ -48,4 +44,4 @@ function string(request: Request, status: number, headers: Headers, routerContex
   return new Response(html, { status, headers });
 }
 
-export default mode === 'buffered' ? buffered : mode === 'string' ? string : handleDocumentRequest;
+export default mode === 'stream' ? stream : mode === 'string' ? string : handleDocumentRequest;
