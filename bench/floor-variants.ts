@@ -6,8 +6,8 @@
  * - node:http writing the page from memory (the HTTP floor);
  * - our request listener answering that page as a fetch Response (listener + Request/Response);
  * - React Router on @remix-run/node-fetch-server, none of our server (streamed render);
- * - startAppServer with the streamed render (what both apps ran), the whole document sent at
- *   once (@silo/web's handleDocumentRequest, what they run now), renderToString (cannot hydrate: React Router's data suspends), and the page's
+ * - startAppServer with the streamed render (@silo/web's handleDocumentRequest, both apps'),
+ *   the whole document sent at once (onAllReady, one body with its length), renderToString (cannot hydrate: React Router's data suspends), and the page's
  *   single-fetch request (`.data`, turbo-stream only, no HTML).
  * `-- --seconds N --rounds N --variants a,b` (default 5 s, 2 rounds, all variants).
  */
@@ -24,15 +24,15 @@ const ALL: ReadonlyArray<{ key: string; name: string; env: NodeJS.ProcessEnv; ki
   { key: 'static', name: 'node:http, page from memory', env: { FLOOR_SERVER: 'static' } },
   { key: 'fetch', name: 'our listener + fetch Request/Response, page from memory', env: { FLOOR_SERVER: 'fetch' } },
   { key: 'plain', name: 'React Router on node-fetch-server (streamed render)', env: { FLOOR_SERVER: 'plain', FLOOR_RENDER: 'stream' } },
-  { key: 'stream', name: 'startAppServer, streamed render (onShellReady)', env: { FLOOR_RENDER: 'stream' } },
-  { key: 'buffered', name: 'startAppServer, whole document (onAllReady, one body: @silo/web now)', env: { FLOOR_RENDER: 'buffered' } },
+  { key: 'stream', name: 'startAppServer, streamed render (onShellReady, @silo/web: both apps)', env: { FLOOR_RENDER: 'stream' } },
+  { key: 'buffered', name: 'startAppServer, whole document (onAllReady, one body)', env: { FLOOR_RENDER: 'buffered' } },
   { key: 'string', name: 'startAppServer, renderToString (no hydration data)', env: { FLOOR_RENDER: 'string' } },
-  { key: 'data', name: 'startAppServer, single fetch (.data, turbo-stream)', env: { FLOOR_RENDER: 'buffered' }, kind: 'data' },
+  { key: 'data', name: 'startAppServer, single fetch (.data, turbo-stream)', env: {}, kind: 'data' },
 ];
 // `--variants stream,buffered` measures some of them (the streamed render always, as the base).
 const picked = values.variants?.split(',');
 const VARIANTS = ALL.filter((v) => !picked || v.key === 'stream' || picked.includes(v.key));
-const BASE = 'startAppServer, streamed render (onShellReady)';
+const BASE = 'startAppServer, streamed render (onShellReady, @silo/web: both apps)';
 
 // The floor ignores sessions: tenants are names only.
 const tenants: Tenant[] = Array.from({ length: 100 }, (_, i) => ({ name: `shop-${i}`, cookie: '', csrf: '' }));

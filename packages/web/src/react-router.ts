@@ -2,7 +2,7 @@
  * The React Router side of the request listener, shared by both apps' `app/entry.server.tsx`
  * and `server.ts` (a subpath of @silo/web, so the main entry stays free of React).
  */
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { createReadableStreamFromReadable } from '@react-router/node';
 import { isbot } from 'isbot';
 import { createElement } from 'react';
@@ -37,21 +37,9 @@ export function loadContextFor(info: RequestInfo): RouterContextProvider {
 export const streamTimeout = 5_000;
 
 /**
- * How long a document whose shell is ready may wait for the rest (deferred data) to be sent
- * whole; after that it streams. Pages without deferred data are all ready at once.
- */
-export const bufferWindowMs = 50;
-
-/**
  * React Router's default Node entry, plus the CSP nonce: `<ServerRouter nonce>` hands it to
  * `<Scripts>`, `<ScrollRestoration>` and the streamed data scripts, and React puts it on the
  * inline scripts it writes itself. The listener's CSP header carries the same nonce.
- *
- * A document that is all ready within `bufferWindowMs` of its shell (every page of both apps:
- * neither defers data) is sent as one body with its Content-Length. Streaming the same page
- * through a PassThrough, a web ReadableStream and a chunked response cost the list page a
- * third more CPU (docs/decisions/0030-page-floor.md). A document still waiting for deferred
- * data then streams as React Router's entry does; crawlers always wait for the whole document.
  */
 export function handleDocumentRequest(
   request: Request,
@@ -65,45 +53,16 @@ export function handleDocumentRequest(
   const nonce = info?.nonce;
   return new Promise((resolve, reject) => {
     let shellRendered = false;
-    let piped = false;
     const userAgent = request.headers.get('user-agent');
     // Crawlers and SPA mode get the whole document at once.
     const waitForAll = (userAgent !== null && isbot(userAgent)) || routerContext.isSpaMode;
     let timeout: ReturnType<typeof setTimeout> | undefined = setTimeout(() => abort(), streamTimeout + 1_000);
-    let streamLater: ReturnType<typeof setTimeout> | undefined;
-    // A streamed response has its status once the shell is sent; a whole one keeps it as of then too.
-    let shellStatus = responseStatusCode;
-    const finished = (): void => {
-      clearTimeout(timeout);
-      timeout = undefined;
-    };
-    const whole = (): void => {
-      if (piped) return;
-      piped = true;
-      clearTimeout(streamLater);
-      const chunks: Buffer[] = [];
-      const body = new Writable({
-        write(chunk: Buffer, _encoding, callback) {
-          chunks.push(chunk);
-          callback();
-        },
-        final(callback) {
-          finished();
-          const bytes = Buffer.concat(chunks);
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8');
-          responseHeaders.set('Content-Length', String(bytes.byteLength));
-          resolve(new Response(bytes, { headers: responseHeaders, status: waitForAll ? responseStatusCode : shellStatus }));
-          callback();
-        },
-      });
-      pipe(body);
-    };
-    const stream = (): void => {
-      if (piped) return;
-      piped = true;
+    const ready = (): void => {
+      shellRendered = true;
       const body = new PassThrough({
         final(callback) {
-          finished();
+          clearTimeout(timeout);
+          timeout = undefined;
           callback();
         },
       });
@@ -113,14 +72,8 @@ export function handleDocumentRequest(
     };
     const { pipe, abort } = renderToPipeableStream(createElement(RequestIdContext.Provider, { value: info?.requestId }, createElement(ServerRouter, { context: routerContext, url: request.url, nonce })), {
       nonce,
-      onShellReady() {
-        shellRendered = true;
-        shellStatus = responseStatusCode;
-        if (!waitForAll) streamLater = setTimeout(stream, bufferWindowMs);
-      },
-      onAllReady: whole,
+      ...(waitForAll ? { onAllReady: ready } : { onShellReady: ready }),
       onShellError(error: unknown) {
-        clearTimeout(streamLater);
         reject(error instanceof Error ? error : new Error(String(error)));
       },
       onError(error: unknown) {
