@@ -4,15 +4,17 @@
  * `-- --instances N` of N instances at random, each opened once first, as in row 5a), stops the
  * server and prints the profile's self time grouped by who runs it (React, React Router,
  * fleet/SQLite, Node's HTTP stack, GC). The .cpuprofile file stays for Chrome DevTools / speedscope.
+ * `-- --floor` profiles the floor app (bench/floor-app, row 5d's baseline) the same way.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanScratch, log, scratch } from './setup';
+import { buildFloor } from './suites/floor';
 import { ROOT, SECRET, load, seed, start, warm } from './suites/http';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, instances: { type: 'string', default: '1' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, instances: { type: 'string', default: '1' }, floor: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 const instances = Math.max(1, Number(values.instances));
 
@@ -36,10 +38,10 @@ const BUCKETS: ReadonlyArray<readonly [string, (url: string, name: string) => bo
   ['React rendering (react-dom/server)', (url) => /node_modules\/react-dom\//.test(url)],
   ['React (react, scheduler)', (url) => /node_modules\/(react|scheduler)\//.test(url)],
   ['React Router (server runtime, data, turbo-stream)', (url) => /node_modules\/(react-router|@react-router|turbo-stream)\//.test(url)],
-  ['the app (build/server)', (url) => /apps\/todos\/build\//.test(url)],
+  ['the app (build/server)', (url) => /apps\/todos\/build\/|bench\/floor-app\/build\//.test(url)],
   ['fleet + SQLite (@silo/fleet, better-sqlite3)', (url) => /packages\/fleet\/|better-sqlite3/.test(url)],
   ['@silo/web (sessions, CSRF, headers)', (url) => /packages\/web\//.test(url)],
-  ['our server.ts / tsx loader', (url) => /apps\/todos\/server\.ts|node_modules\/tsx\//.test(url)],
+  ['our server.ts / tsx loader', (url) => /apps\/todos\/server\.ts|floor-app\/server\.ts|node_modules\/tsx\//.test(url)],
   ['Node HTTP, fetch Request/Response, streams (node:internal)', (url) => url.startsWith('node:')],
   ['native built-ins (socket writes, stat, JSON, TextEncoder)', (url) => url === ''],
 ];
@@ -67,8 +69,9 @@ const profileDir = mkdtempSync(path.join(tmpdir(), 'silo-cpu-prof-'));
 try {
   const tenants = await seed(dataDir, instances);
   if (tenants.length === 0) throw new Error('seeding failed');
+  if (values.floor) buildFloor();
   const server = await start(
-    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')],
+    ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, values.floor ? 'bench/floor-app/server.ts' : 'apps/todos/server.ts')],
     { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },
     /listening on (http:\/\/\S+)/,
   );
@@ -84,7 +87,7 @@ try {
   const profile = JSON.parse(readFileSync(path.join(profileDir, file), 'utf8')) as CpuProfile;
   // The profile covers the warm-up too, so per-request figures divide by both runs' requests.
   const requests = warmUp.rps * 2 + result.rps * seconds + (instances > 1 ? instances : 0);
-  log(`list page ${instances > 1 ? `over ${instances} instances at random` : 'pinned to one instance'}: ${Math.round(result.rps)} req/s, CPU ${result.cpuPerRequestMs.toFixed(2)} ms/request (profiler on)`);
+  log(`${values.floor ? 'floor ' : ''}list page ${instances > 1 ? `over ${instances} instances at random` : 'pinned to one instance'}: ${Math.round(result.rps)} req/s, CPU ${result.cpuPerRequestMs.toFixed(2)} ms/request (profiler on)`);
   console.log('| where | CPU ms | share of busy time | per request |');
   console.log('| --- | --- | --- | --- |');
   for (const row of summarise(profile)) {

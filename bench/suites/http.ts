@@ -76,7 +76,7 @@ export function start(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Pr
 }
 
 /** User + system CPU time of a process, in ms (Linux /proc). */
-function cpuMs(pid: number): number {
+export function cpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
@@ -90,7 +90,8 @@ export interface Load {
   readonly errors: number;
 }
 
-export async function load(server: Server, tenants: readonly Tenant[], kind: 'page' | 'add', seconds: number): Promise<Load> {
+/** `data`: the list page's single-fetch request (turbo-stream), as a client navigation asks for it. */
+export async function load(server: Server, tenants: readonly Tenant[], kind: 'page' | 'add' | 'data', seconds: number): Promise<Load> {
   const origin = new URL(server.url).origin;
   const pick = (): Tenant => tenants[Math.floor(Math.random() * tenants.length)] as Tenant;
   const cpuBefore = cpuMs(server.pid);
@@ -102,7 +103,7 @@ export async function load(server: Server, tenants: readonly Tenant[], kind: 'pa
       {
         setupRequest: (request) => {
           const tenant = pick();
-          if (kind === 'page') return { ...request, method: 'GET', path: `/t/${tenant.name}`, headers: { cookie: tenant.cookie } };
+          if (kind !== 'add') return { ...request, method: 'GET', path: `/t/${tenant.name}${kind === 'data' ? '.data' : ''}`, headers: { cookie: tenant.cookie } };
           return {
             ...request,
             method: 'POST',
@@ -115,7 +116,7 @@ export async function load(server: Server, tenants: readonly Tenant[], kind: 'pa
     ],
   });
   const cpu = cpuMs(server.pid) - cpuBefore;
-  const expected = kind === 'page' ? result['2xx'] : result['3xx'];
+  const expected = kind === 'add' ? result['3xx'] : result['2xx'];
   return {
     rps: expected / seconds,
     p50: result.latency.p50,

@@ -50,6 +50,16 @@ describe('route patterns', () => {
     expect(match('/t/acme/invite/SECRET-TOKEN')).toEqual({ pattern: '/t/:name/invite/:token', instance: 'acme' });
     expect(match('/no/such/page')).toEqual({ pattern: '/*', instance: undefined });
   });
+  it('answers a pathname it has seen from memory, and a long one each time anew', () => {
+    expect(match('/t/acme/invite/x')).toBe(match('/t/acme/invite/x'));
+    const long = `/t/acme/invite/${'x'.repeat(300)}`;
+    expect(match(long)).not.toBe(match(long));
+    expect(match(long)).toEqual({ pattern: '/t/:name/invite/:token', instance: 'acme' });
+    // Many distinct paths later, the answers stay right.
+    for (let i = 0; i < 5_000; i++) match(`/t/shop-${i}/invite/x`);
+    expect(match('/t/shop-4999/invite/x')).toEqual({ pattern: '/t/:name/invite/:token', instance: 'shop-4999' });
+    expect(match('/t/acme/invite/x')).toEqual({ pattern: '/t/:name/invite/:token', instance: 'acme' });
+  });
 });
 
 describe('static files', () => {

@@ -1,0 +1,80 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { log, scratch } from '../setup';
+import { pairedRow, type BenchRow } from '../report';
+import { figure, repeat } from '../stats';
+import { ROOT, SECRET, load, seed, start, warm, type Load, type Server } from './http';
+
+export const FLOOR_DIR = path.join(ROOT, 'bench/floor-app');
+
+/** Builds the floor app (about a second) every time, so its figures never come from a stale build. */
+export function buildFloor(): void {
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@react-router/dev/bin.cjs'), 'build'], { cwd: FLOOR_DIR, stdio: 'ignore' });
+}
+
+export function buildTodos(): void {
+  if (existsSync(path.join(ROOT, 'apps/todos/build/server/index.js'))) return;
+  log('  building the TODO app…');
+  execFileSync('npm', ['run', '--silent', 'build', '-w', '@silo/todos'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** The floor's server (bench/floor-app/server.ts); `env` picks a variant (FLOOR_SERVER, FLOOR_RENDER). */
+export function startFloor(env: NodeJS.ProcessEnv = {}): Promise<Server> {
+  return start(['--conditions=@silo/source', '--import', 'tsx', path.join(FLOOR_DIR, 'server.ts')], { PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production', ...env }, /listening on (http:\/\/\S+)/);
+}
+
+export function describeLoads(runs: readonly Load[]): string {
+  const med = (pick: (l: Load) => number) => figure(runs.map(pick)).median;
+  return `${Math.round(med((l) => l.rps)).toLocaleString('en-US')} pages/s, p50 ${med((l) => l.p50).toFixed(1)} ms, p99 ${med((l) => l.p99).toFixed(1)} ms, CPU ${med((l) => l.cpuPerRequestMs).toFixed(2)} ms/request, errors ${runs.reduce((n, l) => n + l.errors, 0)}`;
+}
+
+/**
+ * 5d. The TODO list page against the framework's floor: a React Router app on the same server
+ * stack (startAppServer) rendering the same 20 rows from memory (bench/floor-app). Both servers
+ * run side by side; each run loads Silo's page, then the floor's, with 50 connections, and the
+ * ratio is that run's CPU per request of the one over the other (the server process's own
+ * user + system time, so other load on the machine does not count).
+ */
+export async function floorBench(size: { instances: number; seconds: number; runs: number }): Promise<BenchRow> {
+  buildTodos();
+  log('  building the floor app…');
+  buildFloor();
+  const dataDir = scratch('floor');
+  const tenants = await seed(dataDir, size.instances);
+  const env = { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' };
+  const silo = await start(['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')], env, /listening on (http:\/\/\S+)/);
+  const floor = await startFloor();
+  const runs = { silo: [] as Load[], floor: [] as Load[] };
+  try {
+    await warm(silo, tenants, 'page');
+    await load(silo, tenants, 'page', 2); // JIT warm-up of both
+    await load(floor, tenants, 'page', 2);
+    await repeat(size.runs, async (run) => {
+      runs.silo.push(await load(silo, tenants, 'page', size.seconds));
+      runs.floor.push(await load(floor, tenants, 'page', size.seconds));
+      const [s, f] = [runs.silo.at(-1) as Load, runs.floor.at(-1) as Load];
+      log(`  floor run ${run + 1}: Silo ${s.cpuPerRequestMs.toFixed(2)} ms CPU/page (${Math.round(s.rps)} pages/s) vs floor ${f.cpuPerRequestMs.toFixed(2)} ms (${Math.round(f.rps)} pages/s): ${(s.cpuPerRequestMs / f.cpuPerRequestMs).toFixed(2)}×`);
+    });
+  } finally {
+    await Promise.all([silo.stop(), floor.stop()]);
+  }
+  const perRun = runs.silo.map((s, i) => `${(s.cpuPerRequestMs / (runs.floor[i] as Load).cpuPerRequestMs).toFixed(2)}×`).join(', ');
+  return pairedRow(
+    {
+      id: '5d',
+      title: `TODO list page (20 todos, signed in, ${size.instances.toLocaleString('en-US')} instances at random): CPU per request against the floor, 50 connections`,
+      unit: 'ms CPU/page',
+      baselineLabel: 'the floor: a React Router app on the same server stack, the same 20 rows from memory',
+      goal: { maxRatio: 1.2, text: '≤ 1.2×' },
+      details: {
+        'Silo': describeLoads(runs.silo),
+        'floor (bench/floor-app)': describeLoads(runs.floor),
+        'per-run ratios (Silo ÷ floor, CPU per page)': perRun,
+        why: 'CPU per page is the server process\'s own user + system time over the pages it answered, so it does not move with other load on the machine; pages/s and p99 do',
+      },
+      reproduce: 'npm run bench -- --only floor',
+    },
+    { silo: runs.silo.map((l) => l.cpuPerRequestMs), baseline: runs.floor.map((l) => l.cpuPerRequestMs), kind: 'cost' },
+  );
+}
