@@ -167,6 +167,40 @@ describe('TodoMVC with JavaScript', () => {
     await context.close();
   });
 
+  it('a double-click on a todo still being added opens its editor once it is added, and keeps it through the reload', async () => {
+    const { page, context } = await freshList();
+    // Hold the add on its way to a slow server: the todo shows at once, without an id yet.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('.data'),
+      async (route) => {
+        if (route.request().method() === 'POST') await held;
+        await route.continue();
+      },
+    );
+    await add(page, 'slow one');
+    const item = page.locator('.todo-list li').first();
+    await expect.poll(() => item.getAttribute('class')).toContain('pending');
+    await item.locator('label').dblclick();
+    expect(await page.locator('.todo-list .edit').count()).toBe(0);
+
+    release();
+    // The editor opens when the todo has its id, on the same item: the page's reload that
+    // brings the real row does not replace it (so the editor, and its focus, stay).
+    await page.locator('.todo-list li.editing .edit').waitFor();
+    await settled(page);
+    const editor = page.locator('.todo-list li.editing .edit');
+    expect(await editor.evaluate((field) => document.activeElement === field)).toBe(true);
+    await editor.fill('slow one, edited');
+    await editor.press('Enter');
+    await expect.poll(() => titles(page)).toEqual(['slow one, edited']);
+    await settled(page);
+    await page.reload();
+    expect(await titles(page)).toEqual(['slow one, edited']);
+    await context.close();
+  });
+
   it('a second browser sees the changes on navigation and when its window regains focus', async () => {
     const one = await freshList();
     const other = await browser.newContext();

@@ -1,3 +1,4 @@
+import { useRef } from 'react';
 import { useFetchers } from 'react-router';
 import type { Todo, TodoCounts } from '../../todos.server';
 import { parseIntent, unhandledIntent, type Intent } from './intent';
@@ -67,7 +68,15 @@ export function applyIntent(draft: Draft, intent: Intent, fetcherKey: string, la
 /** The loader's page and whole-list counts with every in-flight submission applied: the optimistic view. */
 export function useOptimisticTodos(todos: Todo[], serverCounts: TodoCounts, lastPage: boolean): OptimisticView {
   const fetchers = useFetchers();
-  let draft: Draft = { list: todos.map((todo) => ({ key: String(todo.id), ...todo })), total: serverCounts.total, done: serverCounts.completed };
+  // A todo keeps the key it was shown under while its add was in flight, so React keeps its
+  // item (an editor opened on it, its focus) when the page's reload brings the real row. The
+  // add's answer names the id while the page reloads; the pair is remembered from then on.
+  const keyOfAdded = useRef(new Map<number, string>()).current;
+  for (const fetcher of fetchers) {
+    const added: unknown = (fetcher.data as { addedId?: unknown } | undefined)?.addedId;
+    if (typeof added === 'number') keyOfAdded.set(added, fetcher.key);
+  }
+  let draft: Draft = { list: todos.map((todo) => ({ key: keyOfAdded.get(todo.id) ?? String(todo.id), ...todo })), total: serverCounts.total, done: serverCounts.completed };
   for (const fetcher of fetchers) {
     const intent = fetcher.formData ? parseIntent(fetcher.formData) : null;
     if (intent) draft = applyIntent(draft, intent, fetcher.key, lastPage);

@@ -41,6 +41,8 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
   const submitTodo = useTodoSubmit();
   const navigate = useNavigate();
   const [editing, setEditing] = useState(false);
+  // A double-click on a todo still being added opens its editor once the todo has an id.
+  const [editWhenAdded, setEditWhenAdded] = useState(false);
   const finished = useRef(false);
   const editInput = useRef<HTMLInputElement>(null);
   const isEditing = editing || editingFromUrl;
@@ -54,10 +56,19 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
   };
 
   const startEditing = () => {
-    if (pending) return;
+    if (pending) {
+      setEditWhenAdded(true);
+      return;
+    }
     finished.current = false;
     setEditing(true);
   };
+  useEffect(() => {
+    if (!editWhenAdded || pending) return;
+    setEditWhenAdded(false);
+    finished.current = false;
+    setEditing(true);
+  }, [editWhenAdded, pending]);
   const stopEditing = () => {
     finished.current = true;
     setEditing(false);
