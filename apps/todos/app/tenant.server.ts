@@ -41,6 +41,15 @@ export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, 
   }
 };
 
+/**
+ * Runs `work` with no other request of this list in progress (TenantGate.alone): for writes
+ * that run on the fleet's worker thread and hold the list's write lock meanwhile. Only in a
+ * signed-in request, which holds one of the list's turns.
+ */
+export function aloneInTenant<T>(name: string, work: () => Promise<T>): Promise<T> {
+  return tenantGate().alone(name, work);
+}
+
 function todoOpenErrorResponse(error: unknown): unknown {
   if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details.state === 'failed') {
     // Retry-After is added to every 503 by the security middleware: headers of data thrown
