@@ -3,7 +3,7 @@
  * download's streamed formatting: pure code, no server.
  */
 import { describe, expect, it } from 'vitest';
-import { prettyJsonStream } from '../app/json-export.server';
+import { prettyJsonStream, type JsonScalar } from '../app/json-export.server';
 import { TenantGate } from '../app/tenant-gate.server';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -67,7 +67,7 @@ describe('TenantGate.alone', () => {
 
 describe('prettyJsonStream', () => {
   it('writes exactly JSON.stringify(value, null, 2) and a newline, in several chunks for long arrays', async () => {
-    const documents = [
+    const documents: { list: string; todos: { id: number }[]; [key: string]: JsonScalar | readonly Readonly<Record<string, JsonScalar>>[] }[] = [
       { list: 'a', displayName: 'quote " and\nnewline', todos: Array.from({ length: 600 }, (_, i) => ({ id: i, title: `t\n${i}`, completed: i % 2 === 0 })), members: [{ email: 'e', role: 'owner' }] },
       { list: 'a', displayName: 'd', todos: [], members: [] },
       { list: 'a', todos: Array.from({ length: 250 }, (_, i) => ({ id: i })) },
