@@ -67,7 +67,6 @@ const BROWSER = [
   'apps/todos/test/accounts.test.ts',
   'apps/todos/test/hardening.test.ts',
   'apps/todos/test/limits.test.ts',
-  'apps/todos/test/tenant-gate.test.ts',
   'apps/todos/test/members-settings.test.ts',
   'apps/todos/test/todomvc.test.ts',
   // The published TodoMVC suites, vendored, and axe-core on every page (issue #18).

@@ -16,7 +16,7 @@ describe('TenantGate.alone', () => {
     if (!heavy || !other) throw new Error('turns expected');
     const events: string[] = [];
     let finish: () => void = () => undefined;
-    const running = gate.alone('a', async () => {
+    const running = heavy.alone(async () => {
       events.push('alone starts');
       await new Promise<void>((resolve) => (finish = resolve));
       events.push('alone ends');
@@ -27,11 +27,11 @@ describe('TenantGate.alone', () => {
     const b = await gate.enter('b');
     expect(b).not.toBeNull();
     // A new request of `a` queues behind the step.
-    const late = gate.enter('a').then((leave) => {
+    const late = gate.enter('a').then((turn) => {
       events.push('late enters');
-      return leave;
+      return turn;
     });
-    other();
+    other.leave();
     await tick();
     expect(events).toEqual(['alone starts']);
     finish();
@@ -39,8 +39,8 @@ describe('TenantGate.alone', () => {
     await tick();
     expect(events).toEqual(['alone starts', 'alone ends', 'late enters']);
     expect(gate.load('a')).toEqual({ active: 2, waiting: 0 });
-    heavy();
-    (await late)?.();
+    heavy.leave();
+    (await late)?.leave();
     expect(gate.load('a')).toEqual({ active: 0, waiting: 0 });
   });
 
@@ -49,18 +49,79 @@ describe('TenantGate.alone', () => {
     let inside = 0;
     let most = 0;
     const request = async (): Promise<void> => {
-      const leave = await gate.enter('a');
+      const turn = await gate.enter('a');
+      if (!turn) throw new Error('turn expected');
       await tick();
-      await gate.alone('a', async () => {
+      await turn.alone(async () => {
         inside += 1;
         most = Math.max(most, inside);
         await tick();
         inside -= 1;
       });
-      leave?.();
+      turn.leave();
     };
     await Promise.all([request(), request()]);
     expect(most).toBe(1);
+    expect(gate.load('a')).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('a request that leaves while its step waits or runs alone (its client went away) gives its turn back once, when the step ends', async () => {
+    // The sequence of the benchmark's stall: two "toggle all" of one list, the first running
+    // alone and the second waiting to, both abandoned by React Router when their clients left.
+    const gate = new TenantGate(3, 10);
+    const first = await gate.enter('a');
+    const second = await gate.enter('a');
+    if (!first || !second) throw new Error('turns expected');
+    const finish: (() => void)[] = [];
+    const step = (): Promise<void> => new Promise<void>((resolve) => finish.push(resolve));
+    const running = first.alone(step);
+    const queued = second.alone(step);
+    await tick();
+    expect(finish).toHaveLength(1);
+    first.leave();
+    second.leave();
+    // Nothing else of the list starts while a step runs alone, left or not.
+    let lateEntered = false;
+    const late = gate.enter('a').then((turn) => {
+      lateEntered = true;
+      return turn;
+    });
+    await tick();
+    expect(lateEntered).toBe(false);
+    finish[0]?.();
+    await running;
+    await tick();
+    expect(finish).toHaveLength(2);
+    expect(lateEntered).toBe(false);
+    finish[1]?.();
+    await queued;
+    const lateTurn = await late;
+    expect(gate.load('a')).toEqual({ active: 1, waiting: 0 });
+    // The list's next step alone runs at once: no turn was lost.
+    let ran = false;
+    await lateTurn?.alone(async () => {
+      ran = true;
+    });
+    expect(ran).toBe(true);
+    lateTurn?.leave();
+    expect(gate.load('a')).toEqual({ active: 0, waiting: 0 });
+  });
+
+  it('an abandoned request whose action reaches alone() after it left still waits for the list’s other requests', async () => {
+    const gate = new TenantGate(2, 10);
+    const abandoned = await gate.enter('a');
+    const other = await gate.enter('a');
+    if (!abandoned || !other) throw new Error('turns expected');
+    abandoned.leave();
+    let ran = false;
+    const step = abandoned.alone(async () => {
+      ran = true;
+    });
+    await tick();
+    expect(ran).toBe(false);
+    other.leave();
+    await step;
+    expect(ran).toBe(true);
     expect(gate.load('a')).toEqual({ active: 0, waiting: 0 });
   });
 });

@@ -83,7 +83,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         break;
       case 'toggle-all':
         // Whole-list writes run on the fleet's worker thread, alone in this list's turns.
-        await aloneInTenant(tenant.name, () => setAllCompleted(db, intent.completed, appConfig().maxTodosPerList));
+        await aloneInTenant(context, () => setAllCompleted(db, intent.completed, appConfig().maxTodosPerList));
         break;
       case 'edit':
         if (intent.title) await renameTodo(db, intent.id, intent.title);
@@ -93,7 +93,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         await deleteTodo(db, intent.id);
         break;
       case 'clear-completed':
-        await aloneInTenant(tenant.name, () => clearCompleted(db, appConfig().maxTodosPerList));
+        await aloneInTenant(context, () => clearCompleted(db, appConfig().maxTodosPerList));
         break;
       default:
         return unhandledIntent(intent);
