@@ -116,7 +116,10 @@ export async function noisyNeighbourBench(size: NoisySize): Promise<BenchRow> {
     NODE_ENV: 'production',
     SILO_TODOS_MAX_PER_LIST: String(size.limit),
   };
-  const server = await start(['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')], env, /listening on (http:\/\/\S+)/);
+  // SILO_BENCH_CPU_PROF=<dir>: the server writes a .cpuprofile there when it stops (both phases).
+  const profileDir = process.env['SILO_BENCH_CPU_PROF'];
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const server = await start([...profile, '--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'apps/todos/server.ts')], env, /listening on (http:\/\/\S+)/);
   const quiet: { p50: number; p99: number; errors: number; requests: number }[] = [];
   const loud: typeof quiet = [];
   const noisyFigures: { rps: number; p99: number; refused: number; errors: number }[] = [];

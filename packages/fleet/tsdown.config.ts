@@ -4,7 +4,8 @@ import { defineConfig } from 'tsdown';
  * The fleet's JavaScript for consumers. The query host runs as a child process by URL
  * (`new URL('./query-host.mjs', import.meta.url)`), so it and its statement guard are entries of
  * their own, emitted unbundled next to the bundle under the same names; the bundle imports
- * the guard from there instead of copying it.
+ * the guard from there instead of copying it. The SQLite worker thread's module
+ * (`off-thread-host.mjs`) is started by URL the same way.
  */
 export default defineConfig({
   entry: {
@@ -21,6 +22,7 @@ export default defineConfig({
   copy: [
     { from: 'src/query/query-host.mjs', to: 'dist' },
     { from: 'src/query/statement-guard.mjs', to: 'dist' },
+    { from: 'src/off-thread/off-thread-host.mjs', to: 'dist' },
   ],
   deps: { neverBundle: [/^[^./]/] },
 });

@@ -1,13 +1,15 @@
 import { isSiloError } from '@silo/fleet';
 import { tenantMiddleware as siloTenantMiddleware } from '@silo/react-router';
-import { data, type MiddlewareFunction } from 'react-router';
+import { createContext, data, type MiddlewareFunction, type RouterContextProvider } from 'react-router';
 import { loadViewer } from './auth.server';
 import { fleetContext, tenantContext, viewerContext } from './context.server';
 import { appConfig } from './config.server';
 import { STORAGE_FULL_OPEN, STORAGE_FULL_STATUS, isStorageFull } from './storage.server';
-import { TenantGate } from './tenant-gate.server';
+import { TenantGate, type TenantTurn } from './tenant-gate.server';
 
 let gate: TenantGate | undefined;
+/** The list's turn this signed-in request holds (viewerMiddleware). */
+const turnContext = createContext<TenantTurn | null>(null);
 function tenantGate(): TenantGate {
   const config = appConfig();
   gate ??= new TenantGate(config.tenantMaxInFlight, config.tenantMaxQueued);
@@ -32,14 +34,28 @@ export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, 
   const viewer = await loadViewer(request, tenant.name, tenant.db);
   context.set(viewerContext, viewer);
   if (!viewer) return next();
-  const leave = await tenantGate().enter(tenant.name);
-  if (!leave) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
+  const turn = await tenantGate().enter(tenant.name);
+  if (!turn) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
+  context.set(turnContext, turn);
   try {
     return await next();
   } finally {
-    leave();
+    // When the client went away, next() returns while the action may still run: a step it
+    // runs alone keeps the turn until it ends (TenantTurn.leave).
+    turn.leave();
   }
 };
+
+/**
+ * Runs `work` with no other request of this list in progress (TenantTurn.alone): for writes
+ * that run on the fleet's worker thread and hold the list's write lock meanwhile. Only in a
+ * signed-in request, which holds one of the list's turns.
+ */
+export function aloneInTenant<T>(context: Readonly<RouterContextProvider>, work: () => Promise<T>): Promise<T> {
+  const turn = context.get(turnContext);
+  if (!turn) throw new Error('aloneInTenant() needs a signed-in request (one that holds a turn of its list).');
+  return turn.alone(work);
+}
 
 function todoOpenErrorResponse(error: unknown): unknown {
   if (isSiloError(error, 'INSTANCE_NOT_READY') && error.details.state === 'failed') {

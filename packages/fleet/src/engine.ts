@@ -37,6 +37,15 @@ export interface TenantConnection {
   execute(sql: string, args?: SqlArgs): Promise<ExecuteResult>;
   /** Runs the statements in one transaction: all of them commit, or none. */
   batch(statements: readonly Statement[]): Promise<ExecuteResult[]>;
+  /**
+   * `batch` for work too long for the caller's thread (a write over a whole list, a read of
+   * all of it): a local file is opened on a connection of its own in a worker thread, which the
+   * statements hold instead of the main thread; a remote engine's batch is network I/O already.
+   * A batch that writes holds the database's write lock meanwhile, so writes of this process
+   * to the same database should wait for it (a main-thread write would wait in SQLite's busy
+   * handler, which blocks its thread).
+   */
+  batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]>;
   close(): void;
 }
 

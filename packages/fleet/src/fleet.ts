@@ -673,7 +673,7 @@ export class Fleet {
       await this.engine.snapshot(instance.dbUrl, staged);
       if (redact.length > 0) {
         const redacted = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
-        redactInto(staged, redacted, redact);
+        await redactInto(staged, redacted, redact);
         staged = redacted;
       }
       const stream = createReadStream(staged);

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { SiloError, isSiloError } from '../errors';
 import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
-import type { SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, type SqliteDatabase } from '../sqlite';
+import { batchResults, runOffThread } from '../off-thread/off-thread';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
 
 /** The instance and its cap, so a write over it is reported as SIZE_LIMIT_EXCEEDED. */
@@ -39,6 +40,15 @@ export class LocalConnection implements TenantConnection {
       return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(s.sql, s.args))).immediate());
     } catch (error) {
       return Promise.reject(this.#failed(error));
+    }
+  }
+
+  async batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]> {
+    const job = { kind: 'batch' as const, file: this.#db.name, statements, busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs, maxBytes: this.#sizeCap?.maxBytes };
+    try {
+      return batchResults(await runOffThread(job));
+    } catch (error) {
+      throw this.#failed(error);
     }
   }
 

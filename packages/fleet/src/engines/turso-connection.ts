@@ -57,6 +57,11 @@ export class TursoConnection implements TenantConnection {
     return this.#run(async (client) => (await client.batch(statements.map(toStatement), 'write')).map(toExecuteResult));
   }
 
+  /** Over HTTP the statements never hold this thread: the same as `batch`. */
+  batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]> {
+    return this.batch(statements);
+  }
+
   close(): void {
     this.#closed = true;
     void this.#current.then(({ client }) => client.close()).catch(() => undefined);

@@ -279,6 +279,7 @@ export class TursoEngine implements Engine {
     return {
       execute: (sql, args) => connection.execute(sql, args).catch(overCap),
       batch: (statements) => connection.batch(statements).catch(overCap),
+      batchOffThread: (statements) => connection.batchOffThread(statements).catch(overCap),
       close: () => connection.close(),
     };
   }

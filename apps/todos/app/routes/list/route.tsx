@@ -10,6 +10,7 @@ import { useTenant } from '../../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../../config.server';
 import { JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { storageRefusal } from '../../storage.server';
+import { aloneInTenant } from '../../tenant.server';
 import type { Filter } from '../../todos.server';
 import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, todoCounts, touchMetrics } from '../../todos.server';
 import type { Route } from './+types/route';
@@ -81,7 +82,8 @@ export async function action({ context, request }: Route.ActionArgs) {
         await setCompleted(db, intent.id, intent.completed);
         break;
       case 'toggle-all':
-        await setAllCompleted(db, intent.completed, appConfig().maxTodosPerList);
+        // Whole-list writes run on the fleet's worker thread, alone in this list's turns.
+        await aloneInTenant(context, () => setAllCompleted(db, intent.completed, appConfig().maxTodosPerList));
         break;
       case 'edit':
         if (intent.title) await renameTodo(db, intent.id, intent.title);
@@ -91,7 +93,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         await deleteTodo(db, intent.id);
         break;
       case 'clear-completed':
-        await clearCompleted(db, appConfig().maxTodosPerList);
+        await aloneInTenant(context, () => clearCompleted(db, appConfig().maxTodosPerList));
         break;
       default:
         return unhandledIntent(intent);
