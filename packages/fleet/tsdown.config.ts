@@ -4,7 +4,8 @@ import { defineConfig } from 'tsdown';
  * The fleet's JavaScript for consumers. The query host runs as a child process by URL
  * (`new URL('./query-host.mjs', import.meta.url)`), so it and its statement guard are entries of
  * their own, emitted unbundled next to the bundle under the same names; the bundle imports
- * the guard from there instead of copying it.
+ * the guard from there instead of copying it. The migration thread (pool/migrate-thread.mjs)
+ * starts by URL the same way, with the migration steps it shares with the fleet.
  */
 export default defineConfig({
   entry: {
@@ -21,6 +22,8 @@ export default defineConfig({
   copy: [
     { from: 'src/query/query-host.mjs', to: 'dist' },
     { from: 'src/query/statement-guard.mjs', to: 'dist' },
+    { from: 'src/pool/migrate-thread.mjs', to: 'dist' },
+    { from: 'src/pool/migrate-steps.mjs', to: 'dist' },
   ],
   deps: { neverBundle: [/^[^./]/] },
 });

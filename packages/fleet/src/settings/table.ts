@@ -73,7 +73,7 @@ export const SETTINGS = {
     group: 'fleet',
     rule: integer(1, 64),
     fallback: 2,
-    meaning: 'Query processes for `query` and the console (one statement at a time).',
+    meaning: 'Query processes for one-instance queries (`silo query`, the console, `silo shell`).',
   },
   SILO_FLEET_WORKERS: {
     group: 'fleet',
