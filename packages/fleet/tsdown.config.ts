@@ -22,6 +22,8 @@ export default defineConfig({
   copy: [
     { from: 'src/query/query-host.mjs', to: 'dist' },
     { from: 'src/query/statement-guard.mjs', to: 'dist' },
+    // query-host.mjs imports it by this name; the bundle's own copy is a hashed chunk.
+    { from: 'src/query/split-statements.mjs', to: 'dist' },
     { from: 'src/pool/migrate-thread.mjs', to: 'dist' },
     { from: 'src/pool/migrate-steps.mjs', to: 'dist' },
   ],
