@@ -5,7 +5,8 @@ import { defineConfig } from 'tsdown';
  * (`new URL('./query-host.mjs', import.meta.url)`), so it and its statement guard are entries of
  * their own, emitted unbundled next to the bundle under the same names; the bundle imports
  * the guard from there instead of copying it. The SQLite worker thread's module
- * (`off-thread-host.mjs`) is started by URL the same way.
+ * (`off-thread-host.mjs`) and the migration thread (pool/migrate-thread.mjs, with the migration
+ * steps it shares with the fleet) start by URL the same way.
  */
 export default defineConfig({
   entry: {
@@ -23,6 +24,10 @@ export default defineConfig({
     { from: 'src/query/query-host.mjs', to: 'dist' },
     { from: 'src/query/statement-guard.mjs', to: 'dist' },
     { from: 'src/off-thread/off-thread-host.mjs', to: 'dist' },
+    // query-host.mjs imports it by this name; the bundle's own copy is a hashed chunk.
+    { from: 'src/query/split-statements.mjs', to: 'dist' },
+    { from: 'src/pool/migrate-thread.mjs', to: 'dist' },
+    { from: 'src/pool/migrate-steps.mjs', to: 'dist' },
   ],
   deps: { neverBundle: [/^[^./]/] },
 });

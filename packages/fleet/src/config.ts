@@ -1,4 +1,5 @@
 import path from 'node:path';
+import os from 'node:os';
 import { z } from 'zod';
 import { SiloError } from './errors';
 import { defaultHandleCap, openFileLimit } from './handle-budget';
@@ -50,6 +51,8 @@ export const settingsSchema = z.object({
   queryMaxRows: z.number().int().min(1).default(1_000),
   queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
   queryWorkers: z.number().int().min(1).max(64).default(2),
+  /** Threads (migrate-all) and query processes (query-all) for fleet-wide work on local files. */
+  fleetWorkers: z.number().int().min(1).max(64).optional(),
   importMaxBytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
   /** The size cap of one instance's database (size-cap.ts); 0 turns it off. */
   instanceMaxBytes: z
@@ -82,6 +85,7 @@ export interface FleetSettings {
   readonly touchFlushMs: number;
   readonly query: QueryLimits;
   readonly queryWorkers: number;
+  readonly fleetWorkers: number;
   readonly importMaxBytes: number;
   /** Per-instance database size cap in bytes; undefined when off. */
   readonly instanceMaxBytes: number | undefined;
@@ -132,6 +136,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     touchFlushMs: settings.touchFlushMs,
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
+    fleetWorkers: settings.fleetWorkers ?? Math.min(64, os.availableParallelism()),
     importMaxBytes: settings.importMaxBytes,
     instanceMaxBytes: settings.instanceMaxBytes === 0 ? undefined : settings.instanceMaxBytes,
     backups: resolveBackupSettings(settings.backups, regions, dataDir),
@@ -148,6 +153,7 @@ const ENV_NUMBERS = {
   SILO_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
   SILO_QUERY_MAX_ROWS: 'queryMaxRows',
   SILO_QUERY_WORKERS: 'queryWorkers',
+  SILO_FLEET_WORKERS: 'fleetWorkers',
   SILO_IMPORT_MAX_BYTES: 'importMaxBytes',
   SILO_INSTANCE_MAX_BYTES: 'instanceMaxBytes',
 } as const satisfies Record<string, keyof FleetSettingsInput>;

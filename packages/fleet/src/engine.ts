@@ -56,6 +56,11 @@ export interface QueryRequest {
   readonly limits: QueryLimits;
   /** With `readOnly: false`: `sql` may hold several statements, run as one transaction. */
   readonly script?: boolean;
+  /**
+   * One of many queries of a fleet-wide run (`queryAll`): an engine with a pool for fleet-wide
+   * work runs it there, beside the console's queries rather than ahead of them.
+   */
+  readonly fleetWide?: boolean;
 }
 
 /** A result shaped for tables and CSV: column names plus rows as arrays. */
@@ -73,6 +78,21 @@ export interface QueryResult {
 export interface MigrationOutcome {
   readonly from: number;
   readonly to: number;
+  /** The database's size after the migration, when the engine measured it on the way. */
+  readonly sizeBytes?: number;
+}
+
+/**
+ * Fleet-wide work spread over workers of this machine (the local engine's threads and query
+ * processes): `parallelism` is how many instances are worked on at once. Remote engines have
+ * none and keep their own concurrency.
+ */
+export interface EngineFleetWork {
+  readonly parallelism: number;
+  /** Starts the workers ahead of their first task (they start on first use otherwise). */
+  warm(): void;
+  /** `Engine.migrate` on a worker: the same transaction, the same outcome and errors. */
+  migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome>;
 }
 
 /**
@@ -181,6 +201,8 @@ export interface Engine {
   /** Problems found by SQLite's integrity check; empty when the database is sound. */
   integrityCheck(url: string): Promise<string[]>;
   connect(url: string): TenantConnection;
+  /** Fleet-wide work on workers of this machine; undefined for remote engines. */
+  readonly fleetWork?: EngineFleetWork;
   /** Applies pending migrations in one transaction (rolled back when `dryRun`). */
   migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome>;
   /** Runs one statement where a runaway can be stopped at the time limit without blocking the caller. */

@@ -781,15 +781,16 @@ export class Fleet {
     this.#assertOpen();
     const limits = this.#limits(options.limits);
     const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
-    // A few queries per query process in flight, so none of them waits on a round trip.
-    const concurrency = options.concurrency ?? this.settings.queryWorkers * 4;
+    // A few queries per query process in flight, so none of them waits on a round trip: on
+    // local files the fleet-wide processes (SILO_FLEET_WORKERS), on Turso HTTP requests.
+    const concurrency = options.concurrency ?? (this.engine.fleetWork?.parallelism ?? this.settings.queryWorkers) * 4;
     const tally = { ok: 0, failed: 0, refused: 0 };
     let finished = false;
     try {
       yield* mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
         const started = performance.now();
         try {
-          const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits });
+          const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits, fleetWide: true });
           tally.ok++;
           return { instance: instance.name, status: 'ok', ...result };
         } catch (error) {

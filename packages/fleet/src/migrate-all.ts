@@ -6,7 +6,10 @@ import { failpoint } from './failpoints';
 import type { TenantSchema } from './schema';
 
 export interface MigrateAllOptions {
-  /** Instances migrated at once (default 1: local SQLite work is synchronous anyway). */
+  /**
+   * Instances migrated at once. Default: on local files, two per worker thread of the engine's
+   * pool (SILO_FLEET_WORKERS), so no thread waits for its next instance; elsewhere 1.
+   */
   concurrency?: number;
   /** Run each instance's migrations inside its transaction, then roll back. */
   dryRun?: boolean;
@@ -79,12 +82,14 @@ export async function migrateFleet(
     versions = [];
   };
 
-  const migrateOne = async (instance: InstanceInfo): Promise<InstanceMigrationResult> => {
+  const pool = engine.fleetWork;
+  const migrateOne = async (instance: InstanceInfo, onWorker: boolean): Promise<InstanceMigrationResult> => {
     const begin = performance.now();
     try {
-      const { from, to } = await engine.migrate(instance.dbUrl, schema, { dryRun });
+      const migrate = onWorker && pool ? pool.migrate : engine.migrate.bind(engine);
+      const { from, to, sizeBytes } = await migrate(instance.dbUrl, schema, { dryRun });
       failpoint('migrate:after-instance-commit');
-      if (!dryRun) versions.push({ id: instance.id, schemaVersion: to, sizeBytes: await engine.sizeOf(instance.dbUrl) });
+      if (!dryRun) versions.push({ id: instance.id, schemaVersion: to, sizeBytes: sizeBytes ?? (await engine.sizeOf(instance.dbUrl)) });
       const status = from === to ? 'up-to-date' : dryRun ? 'would-migrate' : 'migrated';
       return { instance: instance.name, status, from, to: dryRun ? schema.latestVersion : to, durationMs: performance.now() - begin };
     } catch (error) {
@@ -92,7 +97,19 @@ export async function migrateFleet(
     }
   };
 
-  for await (const result of mapUnordered(candidates, options.concurrency ?? 1, migrateOne)) {
+  // The first instance runs on this thread while the pool's threads start; so it is also the
+  // only one in flight when it commits (a crash right after it leaves one file ahead of the
+  // catalog, as with one instance at a time).
+  const [first, ...rest] = candidates;
+  const concurrency = options.concurrency ?? (pool ? pool.parallelism * 2 : 1);
+  async function* migrated(): AsyncGenerator<InstanceMigrationResult> {
+    if (!first) return;
+    if (rest.length > 0) pool?.warm();
+    yield await migrateOne(first, false);
+    yield* mapUnordered(rest, concurrency, (instance) => migrateOne(instance, true));
+  }
+
+  for await (const result of migrated()) {
     results.push(result);
     if (result.status === 'failed') failed++;
     else succeeded++;

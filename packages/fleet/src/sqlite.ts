@@ -1,6 +1,5 @@
 import Database from 'better-sqlite3';
 import { preparePrivateFile } from './permissions';
-import type { Migration } from './schema';
 
 export type SqliteDatabase = Database.Database;
 
@@ -61,39 +60,6 @@ export function openReadOnly(file: string): SqliteDatabase {
   return db;
 }
 
-/** What migrations need of a connection: better-sqlite3's, or the catalog's embedded replica. */
-export interface MigratableDb {
-  exec(sql: string): unknown;
-  pragma(sql: string, options?: { simple?: boolean }): unknown;
-  readonly inTransaction: boolean;
-}
-
-export function userVersion(db: MigratableDb): number {
-  return db.pragma('user_version', { simple: true }) as number;
-}
-
-/**
- * Applies the migrations above the database's version in one IMMEDIATE transaction, so a
- * database is either fully at the new version or untouched. Reading the version inside the
- * transaction makes two concurrent migrators safe: the second finds nothing to do.
- */
-export function migrateSync(
-  db: MigratableDb,
-  migrations: readonly Migration[],
-  options: { dryRun?: boolean; beforeCommit?: () => void } = {},
-): { from: number; to: number } {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const from = userVersion(db);
-    const pending = migrations.filter((migration) => migration.version > from);
-    for (const migration of pending) db.exec(migration.sql);
-    const to = pending.at(-1)?.version ?? from;
-    if (to !== from) db.pragma(`user_version = ${to}`);
-    options.beforeCommit?.();
-    db.exec(options.dryRun ? 'ROLLBACK' : 'COMMIT');
-    return { from, to };
-  } catch (error) {
-    if (db.inTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
-}
+// The migration transaction is plain JavaScript so the migration threads run the same steps.
+export { migrateSync, userVersion } from './pool/migrate-steps.mjs';
+export type { MigratableDb } from './pool/migrate-steps.mjs';

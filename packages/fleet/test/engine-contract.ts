@@ -494,6 +494,22 @@ export function defineEngineContract(engines: readonly EngineFactory[], options:
         const result = await engine.query(url, { sql: "SELECT count(*) FROM sqlite_schema WHERE name = 'extra'", readOnly: true, limits: LIMITS });
         expect(result.rows).toEqual([[0]]);
       });
+
+      it('fleet work: a migration on a worker is the same transaction, outcome and error', async (context) => {
+        const work = engine.fleetWork;
+        if (!work) return context.skip('no workers for fleet-wide work on this engine');
+        expect(work.parallelism).toBeGreaterThanOrEqual(1);
+        const url = await created('acme', eu, sampleSchema(1));
+        expect(await work.migrate(url, sampleSchema(), { dryRun: true })).toMatchObject({ from: 1, to: 2 });
+        expect(await engine.schemaVersion(url)).toBe(1);
+        const done = await work.migrate(url, sampleSchema(), { dryRun: false });
+        expect(done).toMatchObject({ from: 1, to: 2 });
+        expect(done.sizeBytes ?? (await engine.sizeOf(url))).toBe(await engine.sizeOf(url));
+        expect(await engine.schemaVersion(url)).toBe(2);
+        const broken = { ...sampleSchema(), migrations: [...sampleSchema().migrations, { version: 3, name: 'broken', sql: 'CREATE TABLE extra (id INTEGER); ALTER TABLE nope ADD COLUMN x;' }] };
+        await expect(work.migrate(url, broken, { dryRun: false })).rejects.toThrow(/no such table/);
+        expect(await engine.schemaVersion(url)).toBe(2);
+      });
     });
 
     describe('isolated queries', () => {

@@ -26,7 +26,7 @@ export function registerMigrate(program: Command, ctx: CliContext): void {
     .description('migrate every ready instance to the latest schema, each in its own transaction')
     .addOption(new Option('--status', 'only report: latest version, instances behind, pending migrations').conflicts(['dryRun', 'concurrency']))
     .option('--dry-run', 'run each migration inside its transaction, then roll it back')
-    .option('--concurrency <n>', 'instances migrated at once', integerOption(1, 64), 1)
+    .option('--concurrency <n>', 'instances migrated at once (default: two per SILO_FLEET_WORKERS thread on local files, else 1)', integerOption(1, 64))
     .option('--jurisdiction <id>', 'only instances in this jurisdiction')
     .option('--region <id>', 'only instances in this region')
     .option('--json', 'print the status or the report as JSON')

@@ -91,7 +91,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .option('--jurisdiction <id>', 'only instances in this jurisdiction')
     .option('--region <id>', 'only instances in this region')
     .option('--search <text>', 'only instances whose name or display name contains this text')
-    .option('--concurrency <n>', 'instances queried at once (default: SILO_QUERY_WORKERS, 2)', integerOption(1, 64))
+    .option('--concurrency <n>', 'instances queried at once (default: four per SILO_FLEET_WORKERS process on local files)', integerOption(1, 64))
     .addOption(new Option('--json', 'print { columns, rows, instances, truncated, errors } as JSON').conflicts('csv'))
     .option('--csv', 'print the combined rows as CSV (errors go to stderr)')
     .option('--max-rows <n>', 'stop after this many rows per instance', integerOption(1))

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Region } from '../regions';
-import type { Engine, EngineBackupSupport, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, writingAt } from '../disk-space';
 import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
+import { MigratePool } from '../pool/migrate-pool';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection, type SizeCap } from './local-connection';
@@ -23,6 +25,11 @@ export interface LocalEngineOptions {
   /** The configured regions: a database URL names its region, the region's folder says where it is. */
   regions: readonly Region[];
   queryWorkers: number;
+  /**
+   * Workers for fleet-wide work (SILO_FLEET_WORKERS): migration threads and the query
+   * processes of `queryAll`. Default: the CPUs Node may use.
+   */
+  fleetWorkers?: number | undefined;
   /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), set on every connection that writes. */
   maxBytes?: number | undefined;
 }
@@ -46,6 +53,10 @@ export class LocalEngine implements Engine {
   readonly #knownDirs = new Set<string>();
   readonly #validator = new ImportValidator();
   readonly #pool: QueryPool;
+  /** Fleet-wide queries have processes of their own, so the console never queues behind them. */
+  readonly #fleetPool: QueryPool;
+  readonly #migratePool: MigratePool;
+  readonly fleetWork: EngineFleetWork;
   readonly #maxBytes: number | undefined;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
@@ -62,6 +73,10 @@ export class LocalEngine implements Engine {
     this.#templatesDir = options.templatesDir;
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     this.#pool = new QueryPool(options.queryWorkers);
+    const fleetWorkers = options.fleetWorkers ?? Math.min(64, availableParallelism());
+    this.#fleetPool = new QueryPool(fleetWorkers);
+    this.#migratePool = new MigratePool(fleetWorkers);
+    this.fleetWork = { parallelism: fleetWorkers, warm: () => this.#migratePool.warm(), migrate: (url, schema, migrateOptions) => this.#migrateOnThread(url, schema, migrateOptions) };
     this.#maxBytes = options.maxBytes;
   }
 
@@ -207,9 +222,19 @@ export class LocalEngine implements Engine {
     }
   }
 
-  async query(url: string, request: QueryRequest): Promise<QueryResult> {
+  /** `migrate` on a thread of the pool: the same pragmas, size cap, transaction and errors. */
+  async #migrateOnThread(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
     try {
-      return await this.#pool.run({
+      return await this.#migratePool.run({ path: this.pathOf(url), migrations: schema.migrations, dryRun: options.dryRun, maxBytes: this.#maxBytes, pragmas: TENANT_PRAGMAS });
+    } catch (error) {
+      throw this.#overCap(url, error);
+    }
+  }
+
+  async query(url: string, request: QueryRequest): Promise<QueryResult> {
+    const pool = request.fleetWide ? this.#fleetPool : this.#pool;
+    try {
+      return await pool.run({
         path: this.pathOf(url),
         sql: request.sql,
         args: request.args,
@@ -267,6 +292,8 @@ export class LocalEngine implements Engine {
 
   async close(): Promise<void> {
     this.#pool.close();
+    this.#fleetPool.close();
+    await this.#migratePool.close();
   }
 
   /** A database migrated to the schema's latest version, built once and copied for every create. */

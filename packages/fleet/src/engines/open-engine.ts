@@ -23,6 +23,7 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       templatesDir: path.join(settings.dataDir, 'templates'),
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
+      fleetWorkers: settings.fleetWorkers,
       maxBytes: settings.instanceMaxBytes,
     });
   if (settings.engineKind === 'turso' && settings.turso) {

@@ -73,7 +73,14 @@ export const SETTINGS = {
     group: 'fleet',
     rule: integer(1, 64),
     fallback: 2,
-    meaning: 'Query processes (and the default `query-all` concurrency).',
+    meaning: 'Query processes for one-instance queries (`silo query`, the console, `silo shell`).',
+  },
+  SILO_FLEET_WORKERS: {
+    group: 'fleet',
+    rule: integer(1, 64),
+    defaultText: 'the CPUs Node may use (`os.availableParallelism()`)',
+    meaning:
+      'Workers for fleet-wide work on local files: threads that `migrate` runs instances on, and query processes of `query-all`. Lower it to leave cores to app servers on the same machine.',
   },
   SILO_IMPORT_MAX_BYTES: {
     group: 'fleet',

@@ -1,0 +1,74 @@
+/**
+ * Fleet-wide migrations on worker threads (pool/migrate-pool.ts): the same results, sizes and
+ * errors as a migration on the calling thread, whichever thread an instance lands on.
+ */
+import { describe, expect, it } from 'vitest';
+import { defineTenantSchema, openFleet } from '../src/index';
+import { SAMPLE_MIGRATIONS, sampleSchema, tempDir, tempFleet } from './helpers';
+
+async function fleetAtV1(count: number, settings: { instanceMaxBytes?: number } = {}): Promise<string> {
+  const dataDir = tempDir();
+  const old = await openFleet({ dataDir, schema: sampleSchema(1), ...settings });
+  for (let i = 0; i < count; i++) {
+    await old.create(`shop-${i}`, { jurisdiction: i % 2 ? 'eu' : 'us' });
+    await old.withInstance(`shop-${i}`, (db) => db.execute('INSERT INTO notes (body) VALUES (?)', [`note of ${i}`]));
+  }
+  await old.close();
+  return dataDir;
+}
+
+describe('migrateAll on the worker pool', () => {
+  it('migrates every instance across threads and records the size each thread measured', async () => {
+    const { fleet } = await tempFleet({ dataDir: await fleetAtV1(12), fleetWorkers: 3 });
+    expect(fleet.engine.fleetWork?.parallelism).toBe(3);
+    const report = await fleet.migrateAll();
+    expect(report).toMatchObject({ migrated: 12, upToDate: 0, failed: 0 });
+    expect(new Set(report.results.map((r) => r.instance)).size).toBe(12);
+    for (const result of report.results) expect(result).toMatchObject({ status: 'migrated', from: 1, to: 2 });
+    for (let i = 0; i < 12; i++) {
+      const info = fleet.require(`shop-${i}`);
+      expect(info.schemaVersion).toBe(2);
+      expect(info.sizeBytes).toBe(await fleet.engine.sizeOf(info.dbUrl));
+      const { rows } = await fleet.query(`shop-${i}`, 'SELECT body, tag FROM notes');
+      expect(rows).toEqual([[`note of ${i}`, null]]);
+    }
+  });
+
+  it('dry-runs on the threads without changing a file', async () => {
+    const { fleet } = await tempFleet({ dataDir: await fleetAtV1(6), fleetWorkers: 2 });
+    const dry = await fleet.migrateAll({ dryRun: true });
+    expect(dry).toMatchObject({ migrated: 6, failed: 0 });
+    expect(dry.results.every((r) => r.status === 'would-migrate' && r.to === 2)).toBe(true);
+    for (let i = 0; i < 6; i++) expect((await fleet.query(`shop-${i}`, 'PRAGMA user_version')).rows).toEqual([[1]]);
+    expect(fleet.migrationStatus().behind).toBe(6);
+  });
+
+  it('maps a thread\'s SQLITE_FULL under the size cap to SIZE_LIMIT_EXCEEDED, per instance', async () => {
+    const cap = 512 * 1024;
+    const dataDir = await fleetAtV1(4, { instanceMaxBytes: cap });
+    const growing = defineTenantSchema({
+      id: 'sample',
+      migrations: [
+        ...SAMPLE_MIGRATIONS.slice(0, 1),
+        {
+          version: 2,
+          name: 'backfill',
+          sql: 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) INSERT INTO notes (body) SELECT hex(randomblob(1000)) FROM n;',
+        },
+      ],
+    });
+    const { fleet } = await tempFleet({ dataDir, schema: growing, instanceMaxBytes: cap, fleetWorkers: 2 });
+    const report = await fleet.migrateAll();
+    expect(report.failed).toBe(4);
+    for (const result of report.results) expect(result).toMatchObject({ status: 'failed', from: 1, error: expect.stringContaining('SILO_INSTANCE_MAX_BYTES') });
+    for (let i = 0; i < 4; i++) expect(fleet.require(`shop-${i}`).schemaVersion).toBe(1);
+  });
+
+  it('rejects work after close, and a closed fleet leaves no thread running', async () => {
+    const { fleet } = await tempFleet({ dataDir: await fleetAtV1(3), fleetWorkers: 2 });
+    await fleet.migrateAll();
+    const work = fleet.engine.fleetWork;
+    await fleet.close();
+    await expect(work?.migrate('local:eu-west/00/shop-0.db', sampleSchema(2), { dryRun: true })).rejects.toMatchObject({ code: 'FLEET_CLOSED' });
+  });
+});
