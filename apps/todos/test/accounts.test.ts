@@ -111,7 +111,7 @@ describe.each([
     await expectNoSeriousViolations(page, js);
     await page.getByRole('button', { name: `Remove ${t.ada}` }).click();
     await page.getByRole('status').filter({ hasText: `${t.ada} was removed` }).waitFor();
-    expect(await page.locator('.member-list').innerText()).not.toContain(t.ada);
+    await expect.poll(() => page.locator('.member-list').innerText()).not.toContain(t.ada);
     expect(await isOnSignIn(memberPage, t.name)).toBe(true);
 
     await page.getByRole('button', { name: 'Create an invite link' }).click();

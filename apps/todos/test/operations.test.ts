@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -103,6 +103,8 @@ describe('a running TODO server', () => {
     const region = fleet.settings.regions[0];
     if (!region) throw new Error('no region');
     rmSync(region.dataDir, { recursive: true, force: true });
+    // On Turso no instance file was ever made here, so the regions folder may not exist yet.
+    mkdirSync(path.dirname(region.dataDir), { recursive: true });
     writeFileSync(region.dataDir, 'not a folder');
     try {
       const ready = await get(base(), '/readyz');
