@@ -2,7 +2,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { startPostgres } from '../postgres';
-import { benchFleet, log, scratch, todoSchema } from '../setup';
+import { benchFleet, localFile, log, scratch, todoSchema } from '../setup';
 import { pairedRatios, pairedRow, type BenchRow } from '../report';
 import { figure, repeat } from '../stats';
 
@@ -80,6 +80,7 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
   const shared: number[] = [];
   const bare: number[] = [];
   const postgres: number[] = [];
+  const rawFiles: number[] = [];
   let handleCap = 0;
   const server = await startPostgres();
   const client = new pg.Client({ connectionString: server.url });
@@ -91,8 +92,17 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
       bare.push(sharedSqlite(ops, BARE_TODOS));
       let started: number;
 
-      const fleet = await benchFleet(scratch('per-tenant'));
-      for (let t = 0; t < size.tenants; t++) await fleet.create(`tenant-${t}`, { jurisdiction: t % 2 ? 'eu' : 'us' });
+      const dataDir = scratch('per-tenant');
+      const setup = await benchFleet(dataDir);
+      for (let t = 0; t < size.tenants; t++) await setup.create(`tenant-${t}`, { jurisdiction: t % 2 ? 'eu' : 'us' });
+      const files = Array.from({ length: size.tenants }, (_, t) => localFile(setup, setup.require(`tenant-${t}`).dbUrl));
+      await setup.close();
+      // The same tenant files with bare better-sqlite3 handles, all open, no fleet: what one file
+      // per tenant costs SQLite itself, apart from what Silo adds. Before Silo's turn, on files
+      // in the same state (closed by a fleet, WAL checkpointed), so neither gets the other's cache.
+      rawFiles.push(rawPerTenantFiles(ops, files));
+
+      const fleet = await benchFleet(dataDir);
       for (let t = 0; t < size.tenants; t++) {
         await fleet.withInstance(`tenant-${t}`, (db) => db.execute('INSERT INTO todos (title, created_at, updated_at) VALUES (?, ?, ?)', ['warm-up', Date.now(), Date.now()]));
       }
@@ -139,6 +149,7 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
     server.stop();
   }
   const bareRatios = pairedRatios(silo, bare, 'throughput');
+  const rawRatios = pairedRatios(silo, rawFiles, 'throughput');
   return [pairedRow({
     id: '6a',
     title: `TODO workload at the data layer over ${size.tenants.toLocaleString('en-US')} tenants (30% add, 20% toggle, 50% list)`,
@@ -149,6 +160,7 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
       'Silo path': `fleet.open (catalog lookup + LRU handle, default cap ${handleCap}) → execute → release → touch, per operation; steady state (each tenant opened and written once before timing)`,
       operations: `${size.operations.toLocaleString('en-US')} per run, same seeded sequence for both designs; schema ${todoSchema.id} v${todoSchema.latestVersion}`,
       'shared table': `the tenant's table plus tenant_id, so both designs check and index the same things: ${oneLine(SHARED_TODOS)}`,
+      'against the same tenant files without Silo': `better-sqlite3 handles on the same ${size.tenants.toLocaleString('en-US')} files, all open, WAL, synchronous=NORMAL, statements prepared once per file, each file written once before timing, timed before Silo on the files in the same state: ${Math.round(figure(rawFiles).median).toLocaleString('en-US')} ops/s; Silo against them ${rawRatios.median.toFixed(2)}× (${rawRatios.min.toFixed(2)}–${rawRatios.max.toFixed(2)}) per run, so what Silo adds is that share and the rest is one file per tenant`,
       'against a bare shared table': `no checks, not STRICT, no index on completed (the baseline until 2026-12-03): ${Math.round(figure(bare).median).toLocaleString('en-US')} ops/s, ratio ${bareRatios.median.toFixed(2)}× (${bareRatios.min.toFixed(2)}–${bareRatios.max.toFixed(2)}) per run`,
     },
     reproduce: 'npm run bench -- --only shared',
@@ -160,4 +172,32 @@ export async function sharedVsSiloBench(size: { tenants: number; operations: num
     details: { 'PostgreSQL path': 'one connection, named prepared statements, one round trip per operation' },
     reproduce: 'npm run bench -- --only shared',
   }, { silo, baseline: postgres, kind: 'throughput' })];
+}
+
+/** ops/s of the workload on bare better-sqlite3 handles, one per tenant file, all open. */
+function rawPerTenantFiles(ops: readonly Op[], files: readonly string[]): number {
+  const handles = files.map((file) => {
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    return {
+      db,
+      add: db.prepare('INSERT INTO todos (title, created_at, updated_at) VALUES (?, ?, ?)'),
+      toggle: db.prepare('UPDATE todos SET completed = 1 - completed, updated_at = ? WHERE id = (SELECT max(id) FROM todos)'),
+      list: db.prepare('SELECT id, title, completed FROM todos ORDER BY id'),
+    };
+  });
+  // Warm, as the fleet's handles are before its timing: one write each, schema parsed, pages cached.
+  for (const handle of handles) handle.add.run('warm-up', Date.now(), Date.now());
+  const started = performance.now();
+  for (const op of ops) {
+    const handle = handles[op.tenant];
+    if (!handle) throw new Error(`no file for tenant ${op.tenant}`);
+    if (op.kind === 'add') handle.add.run('a todo', Date.now(), Date.now());
+    else if (op.kind === 'toggle') handle.toggle.run(Date.now());
+    else handle.list.all();
+  }
+  const opsPerSecond = ops.length / ((performance.now() - started) / 1000);
+  for (const { db } of handles) db.close();
+  return opsPerSecond;
 }
