@@ -1,7 +1,5 @@
-import { useState } from 'react';
-import { useRevalidator } from 'react-router';
-import { useShell } from '../../components/csrf';
-import { readNdjson, type BulkAction, type BulkEvent } from '../../lib/ndjson';
+import type { BulkAction, BulkEvent } from '../../lib/ndjson';
+import { useStreamedRun } from '../../lib/use-streamed-run';
 
 export interface BulkRun {
   action: BulkAction;
@@ -15,38 +13,23 @@ export interface BulkRun {
   error?: string;
 }
 
-/**
- * Runs a bulk action through the /bulk resource route and folds its NDJSON events into the
- * run's state as they arrive; the list is reloaded when it ends.
- */
+/** Runs a bulk action through the /bulk resource route, with progress; the list is reloaded when it ends. */
 export function useBulkRun(): { run: BulkRun | null; start: (action: BulkAction, body: URLSearchParams) => Promise<void> } {
-  const { csrf } = useShell();
-  const { revalidate } = useRevalidator();
-  const [run, setRun] = useState<BulkRun | null>(null);
-
-  async function start(action: BulkAction, body: URLSearchParams): Promise<void> {
-    const state: BulkRun = { action, total: 0, done: 0, ok: 0, failed: 0, finished: false, failures: [] };
-    setRun({ ...state });
+  const { run, stream } = useStreamedRun<BulkRun, BulkEvent>();
+  const start = (action: BulkAction, body: URLSearchParams): Promise<void> => {
     body.set('action', action);
-    try {
-      const response = await fetch('/bulk', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, body });
-      for await (const event of readNdjson<BulkEvent>(response)) {
+    return stream({
+      initial: { action, total: 0, done: 0, ok: 0, failed: 0, finished: false, failures: [] },
+      send: (csrf) => fetch('/bulk', { method: 'POST', headers: { 'X-CSRF-Token': csrf }, body }),
+      apply: (state, event) => {
         if (event.type === 'start') state.total = event.total;
         else if (event.type === 'progress') Object.assign(state, { done: event.done, ok: event.ok, failed: event.failed });
         else if (event.type === 'failure') state.failures = [...state.failures, { instance: event.instance, code: event.code, error: event.error }];
         else if (event.type === 'refused') state.error = event.error;
         else Object.assign(state, { finished: true, ok: event.ok, failed: event.failed, done: event.ok + event.failed, durationMs: event.durationMs });
-        setRun({ ...state });
-      }
-      if (!response.ok && !state.error) state.error = `HTTP ${response.status}`;
-      if (!state.finished) state.error ??= 'The connection ended before the run reported its result; the audit log has each instance’s outcome.';
-      state.finished = true;
-      setRun({ ...state });
-    } catch (error) {
-      setRun({ ...state, finished: true, error: error instanceof Error ? error.message : String(error) });
-    }
-    void revalidate();
-  }
-
+      },
+      unfinished: 'The connection ended before the run reported its result; the audit log has each instance’s outcome.',
+    });
+  };
   return { run, start };
 }

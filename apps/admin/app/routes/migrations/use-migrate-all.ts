@@ -1,7 +1,5 @@
-import { useState } from 'react';
-import { useRevalidator } from 'react-router';
-import { useShell } from '../../components/csrf';
-import { readNdjson, type MigrateEvent, type MigrationRow } from '../../lib/ndjson';
+import type { MigrateEvent, MigrationRow } from '../../lib/ndjson';
+import { useStreamedRun } from '../../lib/use-streamed-run';
 
 export interface RunState {
   total: number;
@@ -16,21 +14,14 @@ export interface RunState {
   error?: string;
 }
 
-/**
- * Runs "migrate all" through the streaming resource route and folds its NDJSON events into
- * the run's state as they arrive; the page data is reloaded when it ends.
- */
+/** Runs "migrate all" through the streaming resource route, with progress; the page data is reloaded when it ends. */
 export function useMigrateAll(behind: number): { run: RunState | null; start: () => Promise<void> } {
-  const { csrf } = useShell();
-  const { revalidate } = useRevalidator();
-  const [run, setRun] = useState<RunState | null>(null);
-
-  async function start(): Promise<void> {
-    const state: RunState = { total: behind, done: 0, succeeded: 0, failed: 0, finished: false, failures: [] };
-    setRun({ ...state });
-    try {
-      const response = await fetch('/migrations/run', { method: 'POST', headers: { 'X-CSRF-Token': csrf } });
-      for await (const event of readNdjson<MigrateEvent>(response)) {
+  const { run, stream } = useStreamedRun<RunState, MigrateEvent>();
+  const start = (): Promise<void> =>
+    stream({
+      initial: { total: behind, done: 0, succeeded: 0, failed: 0, finished: false, failures: [] },
+      send: (csrf) => fetch('/migrations/run', { method: 'POST', headers: { 'X-CSRF-Token': csrf } }),
+      apply: (state, event) => {
         if (event.type === 'busy') {
           state.finished = true;
           state.error = event.error;
@@ -47,17 +38,8 @@ export function useMigrateAll(behind: number): { run: RunState | null; start: ()
           state.failed = event.failed;
           state.summary = { migrated: event.migrated, upToDate: event.upToDate, failed: event.failed, durationMs: event.durationMs };
         }
-        setRun({ ...state });
-      }
-      if (!response.ok && !state.error) state.error = `HTTP ${response.status}`;
-      if (!state.finished) state.error ??= 'The connection ended before the migration reported its result; check the audit log.';
-      state.finished = true;
-      setRun({ ...state });
-    } catch (error) {
-      setRun({ ...state, finished: true, error: error instanceof Error ? error.message : String(error) });
-    }
-    void revalidate();
-  }
-
+      },
+      unfinished: 'The connection ended before the migration reported its result; check the audit log.',
+    });
   return { run, start };
 }
