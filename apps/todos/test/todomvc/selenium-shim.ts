@@ -13,7 +13,41 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { ElementHandle, Page } from 'playwright-core';
 import { openList, type FreshList } from './fresh-list';
 
-const insideCommand = new AsyncLocalStorage<true>();
+/**
+ * Inside a queued command: what it started and did not return (a `browser.wait` page.js does
+ * not return). Selenium's flow ended a command only once those had ended too, so a check is
+ * never left running beside the commands after it.
+ */
+const insideCommand = new AsyncLocalStorage<Set<Promise<unknown>>>();
+
+/** Ties `promise` to the command running now, if any: the command ends when it does. */
+function subtask<T extends Promise<unknown>>(promise: T): T {
+  insideCommand.getStore()?.add(promise);
+  return promise;
+}
+
+/**
+ * Runs `command`, then waits until what it started has settled. Their outcomes stay with
+ * whoever holds them: page.js handles some failed waits itself (an element that may be absent),
+ * and an unhandled one still fails the run as Selenium's flow failed it.
+ */
+async function withSubtasks<T>(command: () => Promise<T>): Promise<T> {
+  const started = new Set<Promise<unknown>>();
+  try {
+    return await insideCommand.run(started, command);
+  } finally {
+    await settleAll(started);
+  }
+}
+
+async function settleAll(started: Set<Promise<unknown>>): Promise<void> {
+  // A subtask may start others while it runs: until none is left.
+  while (started.size > 0) {
+    const batch = [...started];
+    started.clear();
+    await Promise.allSettled(batch);
+  }
+}
 
 /** The commands of one test, in the order the test issued them; the first failure fails the rest. */
 export class CommandQueue {
@@ -25,7 +59,7 @@ export class CommandQueue {
     if (insideCommand.getStore()) return command();
     const result = this.tail.then(() => {
       if (this.failure !== undefined) throw this.failure;
-      return insideCommand.run(true, command);
+      return withSubtasks(command);
     });
     this.tail = result.catch((error: unknown) => {
       if (this.failure === undefined) {
@@ -334,10 +368,10 @@ export class Driver {
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
-    const result: WaitResult<T> = poll();
+    const result: WaitResult<T> = subtask(poll());
     // `waitForElement(css).click()`: the element's commands on the promise of it.
-    result.click = () => result.then((element) => (element as WebElement).click());
-    result.sendKeys = (...keys: string[]) => result.then((element) => (element as WebElement).sendKeys(...keys));
+    result.click = () => subtask(result.then((element) => (element as WebElement).click()));
+    result.sendKeys = (...keys: string[]) => subtask(result.then((element) => (element as WebElement).sendKeys(...keys)));
     return result;
   }
 }
