@@ -281,13 +281,16 @@ export class Fleet {
     // failure still rejects instead of throwing.
     try {
       const instance = this.#servable(name);
-      const lease = this.#handles.tryAcquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl);
+      const lease = this.#handles.tryAcquire(instance.id, this.#connect, instance.dbUrl);
       if (lease) return Promise.resolve(instanceHandle(instance, lease));
-      return this.#handles.acquire(instance.id, () => this.engine.connect(instance.dbUrl), instance.dbUrl).then((waited) => instanceHandle(instance, waited));
+      return this.#handles.acquire(instance.id, this.#connect, instance.dbUrl).then((waited) => instanceHandle(instance, waited));
     } catch (error) {
       return Promise.reject(error);
     }
   }
+
+  /** Opens a handle for the handle cache: one function for every `open`, not a closure each. */
+  readonly #connect = (dbUrl: string): TenantConnection => this.engine.connect(dbUrl);
 
   /** The instance `open` serves, or why not. */
   #servable(name: string): InstanceInfo {

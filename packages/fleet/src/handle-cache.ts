@@ -2,7 +2,7 @@ import { SiloError } from './errors';
 
 export interface Lease<V> {
   readonly value: V;
-  /** Returns the handle to the cache. Safe to call more than once. */
+  /** Returns the handle to the cache. Safe to call more than once, and to pass on as a callback. */
   release(): void;
 }
 
@@ -46,10 +46,10 @@ export class HandleCache<K, V> {
   }
 
   /**
-   * A cached handle for `key`, or a new one from `open`. A cached handle opened with another
-   * `tag` is dropped first: the key's database moved (e.g. to another engine) meanwhile.
+   * A cached handle for `key`, or a new one from `open(tag)`. A cached handle opened with
+   * another `tag` is dropped first: the key's database moved (e.g. to another engine) meanwhile.
    */
-  async acquire(key: K, open: () => V, tag?: string): Promise<Lease<V>> {
+  async acquire<T extends string | undefined>(key: K, open: (tag: T) => V, tag?: T): Promise<Lease<V>> {
     for (;;) {
       const lease = this.tryAcquire(key, open, tag);
       if (lease) return lease;
@@ -60,9 +60,10 @@ export class HandleCache<K, V> {
 
   /**
    * `acquire` without waiting: undefined when every handle is in use. The request path calls
-   * it first, so a cached handle costs no promise of its own.
+   * it first, so a cached handle costs no promise of its own; `open` takes the tag so that
+   * callers can pass one function for every call instead of a closure per call.
    */
-  tryAcquire(key: K, open: () => V, tag?: string): Lease<V> | undefined {
+  tryAcquire<T extends string | undefined>(key: K, open: (tag: T) => V, tag?: T): Lease<V> | undefined {
     const cached = this.#entries.get(key);
     if (cached && !cached.doomed) {
       if (cached.tag === tag) {
@@ -76,7 +77,7 @@ export class HandleCache<K, V> {
     }
     if (!this.#makeRoom()) return undefined;
     this.counters.misses++;
-    const entry: Entry<V> = { value: open(), tag, refs: 0, doomed: false };
+    const entry: Entry<V> = { value: open(tag as T), tag, refs: 0, doomed: false };
     this.#entries.set(key, entry);
     return this.#lease(key, entry);
   }
@@ -110,7 +111,16 @@ export class HandleCache<K, V> {
 
   #lease(key: K, entry: Entry<V>): Lease<V> {
     entry.refs++;
-    return new HandleLease(entry.value, () => this.#released(key, entry));
+    // One object and one closure per use: this runs on every request.
+    let released = false;
+    return {
+      value: entry.value,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#released(key, entry);
+      },
+    };
   }
 
   #released(key: K, entry: Entry<V>): void {
@@ -160,24 +170,5 @@ export class HandleCache<K, V> {
     if (!waiter) return;
     clearTimeout(waiter.timer);
     waiter.resolve();
-  }
-}
-
-/** One use of a handle. `release` is bound, so callers may pass it on as a callback. */
-class HandleLease<V> implements Lease<V> {
-  readonly value: V;
-  readonly release: () => void;
-  #onRelease: (() => void) | undefined;
-
-  constructor(value: V, onRelease: () => void) {
-    this.value = value;
-    this.#onRelease = onRelease;
-    this.release = this.#release.bind(this);
-  }
-
-  #release(): void {
-    const onRelease = this.#onRelease;
-    this.#onRelease = undefined;
-    onRelease?.();
   }
 }

@@ -1,14 +1,19 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
+import { setImmediate as endOfRun } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { walIndexWatch } from '../src/catalog/wal-watch';
 import { tempDir, tempFleet } from './helpers';
 
-/** Runs SQL on the catalog from another process, as another server or an operator's tool would. */
-function writeFromAnotherProcess(catalogFile: string, sql: string): void {
+/**
+ * Runs SQL on the catalog from another process, as another server or an operator's tool would.
+ * Its end reaches this process as I/O, as any news from another process does.
+ */
+async function writeFromAnotherProcess(catalogFile: string, sql: string): Promise<void> {
   const script = `const Database = require('better-sqlite3'); const db = new Database(${JSON.stringify(catalogFile)}); db.pragma('busy_timeout = 5000'); db.exec(${JSON.stringify(sql)}); db.close();`;
-  execFileSync(process.execPath, ['-e', script], { cwd: process.cwd(), stdio: 'inherit' });
+  await promisify(execFile)(process.execPath, ['-e', script], { cwd: process.cwd() });
 }
 
 describe('the catalog lookup cache', () => {
@@ -45,11 +50,11 @@ describe('the catalog lookup cache', () => {
     const catalogFile = path.join(dataDir, 'catalog.db');
     (await fleet.open('acme')).release();
 
-    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'moving' WHERE name = 'acme'");
+    await writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'moving' WHERE name = 'acme'");
     await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY' });
-    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'ready' WHERE name = 'acme'");
+    await writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'ready' WHERE name = 'acme'");
     (await fleet.open('acme')).release();
-    writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'deleted', deleted_at = 1 WHERE name = 'acme'");
+    await writeFromAnotherProcess(catalogFile, "UPDATE instances SET state = 'deleted', deleted_at = 1 WHERE name = 'acme'");
     await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
   });
 
@@ -73,11 +78,12 @@ describe('the catalog lookup cache', () => {
 describe('the catalog change watch', () => {
   for (const mode of ['WAL', 'DELETE'] as const) {
     // DELETE has no -shm: the watch falls back to `data_version` and `total_changes()`.
-    it(`says "changed" after a commit of this or another connection, and only then (journal ${mode})`, () => {
+    it(`says "changed" after a commit of this or another connection, and only then (journal ${mode})`, async () => {
       const file = path.join(tempDir(), 'catalog.db');
       const db = new Database(file);
       db.pragma(`journal_mode = ${mode}`);
       db.exec('CREATE TABLE t (a)');
+      // Not a catalog connection of this thread: it stands for another process.
       const other = new Database(file);
       const changes = walIndexWatch(db, file);
       try {
@@ -85,6 +91,7 @@ describe('the catalog change watch', () => {
         expect(watch.changed()).toBe(true);
         expect(watch.changed()).toBe(false);
         other.prepare('INSERT INTO t VALUES (1)').run();
+        await endOfRun();
         expect(watch.changed()).toBe(true);
         expect(watch.changed()).toBe(false);
         db.prepare('INSERT INTO t VALUES (2)').run();
@@ -92,6 +99,7 @@ describe('the catalog change watch', () => {
         expect(watch.changed()).toBe(false);
         if (mode === 'WAL') db.pragma('wal_checkpoint(TRUNCATE)');
         other.prepare('INSERT INTO t VALUES (3)').run();
+        await endOfRun();
         expect(watch.changed()).toBe(true);
       } finally {
         changes.close();
@@ -100,4 +108,57 @@ describe('the catalog change watch', () => {
       }
     });
   }
+
+  it('reuses its answer until the current run of work ends, unless this connection writes', async () => {
+    const file = path.join(tempDir(), 'catalog.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (a)');
+    const elsewhere = new Database(file);
+    const changes = walIndexWatch(db, file);
+    try {
+      const watch = changes.watch();
+      expect(watch.changed()).toBe(true);
+      // A commit elsewhere within the same run (no I/O in between): one system call saved.
+      elsewhere.prepare('INSERT INTO t VALUES (1)').run();
+      await Promise.resolve();
+      expect(watch.changed()).toBe(false);
+      // Work that starts after the run, as a request arriving after the commit does, sees it.
+      await endOfRun();
+      expect(watch.changed()).toBe(true);
+      // A write of this connection is seen at once, in the same run.
+      db.prepare('INSERT INTO t VALUES (2)').run();
+      expect(watch.changed()).toBe(true);
+      // So is one committed by a transaction that began after the answer.
+      db.transaction(() => db.prepare('INSERT INTO t VALUES (3)').run())();
+      expect(watch.changed()).toBe(true);
+      expect(watch.changed()).toBe(false);
+    } finally {
+      changes.close();
+      elsewhere.close();
+      db.close();
+    }
+  });
+
+  it('does not reuse an answer while a second catalog connection to the file is open in this thread', () => {
+    const file = path.join(tempDir(), 'catalog.db');
+    const db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (a)');
+    const second = new Database(file);
+    const changes = walIndexWatch(db, file);
+    const secondChanges = walIndexWatch(second, file);
+    try {
+      const watch = changes.watch();
+      expect(watch.changed()).toBe(true);
+      expect(watch.changed()).toBe(false);
+      second.prepare('INSERT INTO t VALUES (1)').run();
+      expect(watch.changed()).toBe(true);
+    } finally {
+      secondChanges.close();
+      changes.close();
+      second.close();
+      db.close();
+    }
+  });
 });

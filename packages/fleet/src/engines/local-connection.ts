@@ -69,11 +69,12 @@ export class LocalConnection implements TenantConnection {
 
   #run(sql: string, args: SqlArgs | undefined): ExecuteResult {
     const statement = this.#prepare(sql);
-    const bound = args === undefined ? [] : Array.isArray(args) ? args : [args];
+    // better-sqlite3 binds an array's items, or an object's names, passed as one argument:
+    // no spread of the arguments into a new array per statement.
     if (statement.reader) {
-      return { rows: statement.all(...bound), rowsAffected: 0, lastInsertRowid: undefined };
+      return { rows: args === undefined ? statement.all() : statement.all(args), rowsAffected: 0, lastInsertRowid: undefined };
     }
-    const info = statement.run(...bound);
+    const info = args === undefined ? statement.run() : statement.run(args);
     return { rows: [], rowsAffected: info.changes, lastInsertRowid: info.lastInsertRowid };
   }
 
