@@ -75,19 +75,31 @@ describe('the catalog lookup cache', () => {
   });
 });
 
+/**
+ * A database with one table, its change watch, and a second connection to it that is not a
+ * catalog connection of this thread: it stands for another process.
+ */
+function watchedDatabase(mode: 'WAL' | 'DELETE' = 'WAL') {
+  const file = path.join(tempDir(), 'catalog.db');
+  const db = new Database(file);
+  db.pragma(`journal_mode = ${mode}`);
+  db.exec('CREATE TABLE t (a)');
+  const other = new Database(file);
+  const changes = walIndexWatch(db, file);
+  const close = (): void => {
+    changes.close();
+    other.close();
+    db.close();
+  };
+  return { file, db, other, watch: changes.watch(), close };
+}
+
 describe('the catalog change watch', () => {
   for (const mode of ['WAL', 'DELETE'] as const) {
     // DELETE has no -shm: the watch falls back to `data_version` and `total_changes()`.
     it(`says "changed" after a commit of this or another connection, and only then (journal ${mode})`, async () => {
-      const file = path.join(tempDir(), 'catalog.db');
-      const db = new Database(file);
-      db.pragma(`journal_mode = ${mode}`);
-      db.exec('CREATE TABLE t (a)');
-      // Not a catalog connection of this thread: it stands for another process.
-      const other = new Database(file);
-      const changes = walIndexWatch(db, file);
+      const { db, other, watch, close } = watchedDatabase(mode);
       try {
-        const watch = changes.watch();
         expect(watch.changed()).toBe(true);
         expect(watch.changed()).toBe(false);
         other.prepare('INSERT INTO t VALUES (1)').run();
@@ -102,25 +114,17 @@ describe('the catalog change watch', () => {
         await endOfRun();
         expect(watch.changed()).toBe(true);
       } finally {
-        changes.close();
-        other.close();
-        db.close();
+        close();
       }
     });
   }
 
   it('reuses its answer until the current run of work ends, unless this connection writes', async () => {
-    const file = path.join(tempDir(), 'catalog.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (a)');
-    const elsewhere = new Database(file);
-    const changes = walIndexWatch(db, file);
+    const { db, other, watch, close } = watchedDatabase();
     try {
-      const watch = changes.watch();
       expect(watch.changed()).toBe(true);
       // A commit elsewhere within the same run (no I/O in between): one system call saved.
-      elsewhere.prepare('INSERT INTO t VALUES (1)').run();
+      other.prepare('INSERT INTO t VALUES (1)').run();
       await Promise.resolve();
       expect(watch.changed()).toBe(false);
       // Work that starts after the run, as a request arriving after the commit does, sees it.
@@ -134,31 +138,21 @@ describe('the catalog change watch', () => {
       expect(watch.changed()).toBe(true);
       expect(watch.changed()).toBe(false);
     } finally {
-      changes.close();
-      elsewhere.close();
-      db.close();
+      close();
     }
   });
 
   it('does not reuse an answer while a second catalog connection to the file is open in this thread', () => {
-    const file = path.join(tempDir(), 'catalog.db');
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE t (a)');
-    const second = new Database(file);
-    const changes = walIndexWatch(db, file);
-    const secondChanges = walIndexWatch(second, file);
+    const { file, other, watch, close } = watchedDatabase();
+    const secondCatalogConnection = walIndexWatch(other, file);
     try {
-      const watch = changes.watch();
       expect(watch.changed()).toBe(true);
       expect(watch.changed()).toBe(false);
-      second.prepare('INSERT INTO t VALUES (1)').run();
+      other.prepare('INSERT INTO t VALUES (1)').run();
       expect(watch.changed()).toBe(true);
     } finally {
-      secondChanges.close();
-      changes.close();
-      second.close();
-      db.close();
+      secondCatalogConnection.close();
+      close();
     }
   });
 });
