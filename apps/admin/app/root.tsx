@@ -1,5 +1,6 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, type LinksFunction } from 'react-router';
+import { Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, type LinksFunction } from 'react-router';
 import type { ReactNode } from 'react';
+import { DocumentLinks } from '@silo/web/document-links';
 import { RequestIdNote } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import stylesheet from './app.css?url';
@@ -25,7 +26,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
         <Meta />
-        <Links />
+        <DocumentLinks />
       </head>
       <body>
         {children}

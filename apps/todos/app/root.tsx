@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
-import { Links, Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from 'react-router';
+import { Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from 'react-router';
+import { DocumentLinks } from '@silo/web/document-links';
 import { RequestIdNote } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import appCss from './app.css?url';
@@ -21,7 +22,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <Meta />
-        <Links />
+        <DocumentLinks />
       </head>
       <body>
         {children}
