@@ -91,7 +91,7 @@ function watchedDatabase(mode: 'WAL' | 'DELETE' = 'WAL') {
     other.close();
     db.close();
   };
-  return { file, db, other, watch: changes.watch(), close };
+  return { file, db, other, changes, watch: changes.watch(), close };
 }
 
 describe('the catalog change watch', () => {
@@ -152,6 +152,22 @@ describe('the catalog change watch', () => {
       expect(watch.changed()).toBe(true);
     } finally {
       secondCatalogConnection.close();
+      close();
+    }
+  });
+
+  it("gives each of a connection's watches every change, from one read of the header", async () => {
+    const { changes, other, watch, close } = watchedDatabase();
+    const second = changes.watch();
+    try {
+      expect([watch.changed(), second.changed()]).toEqual([true, true]);
+      expect([watch.changed(), second.changed()]).toEqual([false, false]);
+      other.prepare('INSERT INTO t VALUES (1)').run();
+      await endOfRun();
+      expect(watch.changed()).toBe(true);
+      // The second watch gets the change the first one's read found.
+      expect([second.changed(), second.changed(), watch.changed()]).toEqual([true, false, false]);
+    } finally {
       close();
     }
   });

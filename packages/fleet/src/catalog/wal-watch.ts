@@ -28,31 +28,33 @@ const HEADER_BYTES = 48;
  * process's commit cannot reach this thread in the middle of such a run except through I/O,
  * which starts a new one: a request that arrives after a delete still sees it. Reuse is off
  * while a second catalog connection to the file is open in this thread (tests, two fleets in
- * one process), whose commits would otherwise go unseen until the run ends.
+ * one process), whose commits would otherwise go unseen until the run ends. The watches of one
+ * connection share its reads, so a page that uses both lookup caches reads the header once.
  */
 export function walIndexWatch(db: Database.Database, file: string): { watch: () => ChangeWatch; close: () => void } {
   const key = path.resolve(file);
   connectionsByFile.set(key, (connectionsByFile.get(key) ?? 0) + 1);
   // Opened at the first watch, once the catalog is migrated: SQLite makes the -shm at the
   // first read in WAL mode, not when the mode is set. null: not in WAL mode, or unreadable.
-  let shm: number | null | undefined;
-  const open = (): number | null => {
+  let header: HeaderReader | null | undefined;
+  const open = (): HeaderReader | null => {
     try {
       // A leftover -shm beside a database in another mode would never change: WAL only.
       if (db.pragma('journal_mode', { simple: true }) !== 'wal') return null;
       db.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
-      return openSync(`${file}-shm`, 'r');
+      return new HeaderReader(openSync(`${file}-shm`, 'r'), db, key);
     } catch {
       return null;
     }
   };
   return {
+    // The watches of one connection (the catalog has one per lookup cache) share its reads.
     watch: () => {
-      shm ??= open();
-      return shm === null ? statementWatch(db) : headerWatch(shm, db, key);
+      header ??= open();
+      return header === null ? statementWatch(db) : header.watch();
     },
     close: () => {
-      if (typeof shm === 'number') closeSync(shm);
+      header?.close();
       const left = (connectionsByFile.get(key) ?? 1) - 1;
       if (left > 0) connectionsByFile.set(key, left);
       else connectionsByFile.delete(key);
@@ -63,34 +65,63 @@ export function walIndexWatch(db: Database.Database, file: string): { watch: () 
 /** Catalog connections open per file in this thread (each `walIndexWatch` is one). */
 const connectionsByFile = new Map<string, number>();
 
-function headerWatch(fd: number, db: Database.Database, key: string): ChangeWatch {
-  let seen = Buffer.alloc(HEADER_BYTES);
-  let read = Buffer.alloc(HEADER_BYTES);
-  let first = true;
+/** One connection's view of the WAL-index header: read at most once per run of work. */
+class HeaderReader {
+  readonly #fd: number;
+  readonly #db: Database.Database;
+  readonly #key: string;
+  #last = Buffer.alloc(HEADER_BYTES);
+  #next = Buffer.alloc(HEADER_BYTES);
+  /** Counts the reads that found a header other than the one before (the first read counts). */
+  #version = 0;
   // No table is read, so stepping it takes no lock and makes no system call.
-  const ownChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
-  /** This connection's write count when the header was last read in the current run; -1 after it. */
-  let changesAtRead = -1;
-  const endRun = (): void => {
-    changesAtRead = -1;
+  readonly #ownChanges: Database.Statement<[], number>;
+  /** This connection's write count when the header was read in the current run; -1 outside one. */
+  #changesAtRead = -1;
+  readonly #endRun = (): void => {
+    this.#changesAtRead = -1;
   };
-  return {
-    changed: () => {
-      if (changesAtRead >= 0 && connectionsByFile.get(key) === 1 && ownChanges.get() === changesAtRead) return false;
-      const bytes = readSync(fd, read, 0, HEADER_BYTES, 0);
-      // Inside a transaction the count already has writes that are not committed yet.
-      if (db.inTransaction) changesAtRead = -1;
-      else {
-        if (changesAtRead < 0) process.nextTick(endRun);
-        changesAtRead = ownChanges.get() ?? 0;
-      }
-      // A header shorter than expected is not one to compare: say "changed", always.
-      if (bytes === HEADER_BYTES && !first && read.equals(seen)) return false;
-      first = false;
-      [seen, read] = [read, seen];
-      return true;
-    },
-  };
+
+  constructor(fd: number, db: Database.Database, key: string) {
+    this.#fd = fd;
+    this.#db = db;
+    this.#key = key;
+    this.#ownChanges = db.prepare<[], number>('SELECT total_changes()').pluck();
+  }
+
+  watch(): ChangeWatch {
+    let seen = -1;
+    return {
+      changed: () => {
+        const version = this.#current();
+        if (version === seen) return false;
+        seen = version;
+        return true;
+      },
+    };
+  }
+
+  close(): void {
+    closeSync(this.#fd);
+  }
+
+  #current(): number {
+    if (this.#changesAtRead >= 0 && connectionsByFile.get(this.#key) === 1 && this.#ownChanges.get() === this.#changesAtRead) return this.#version;
+    const bytes = readSync(this.#fd, this.#next, 0, HEADER_BYTES, 0);
+    // A header shorter than expected is not one to compare: a new version, and no reuse.
+    const whole = bytes === HEADER_BYTES;
+    if (!whole || this.#version === 0 || !this.#next.equals(this.#last)) {
+      this.#version++;
+      [this.#last, this.#next] = [this.#next, this.#last];
+    }
+    // Inside a transaction the count already has writes that are not committed yet.
+    if (!whole || this.#db.inTransaction) this.#changesAtRead = -1;
+    else {
+      if (this.#changesAtRead < 0) process.nextTick(this.#endRun);
+      this.#changesAtRead = this.#ownChanges.get() ?? 0;
+    }
+    return this.#version;
+  }
 }
 
 /**
