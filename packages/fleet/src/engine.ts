@@ -89,6 +89,8 @@ export interface MigrationOutcome {
  */
 export interface EngineFleetWork {
   readonly parallelism: number;
+  /** Fleet-wide queries (`Fleet.queryAll`) to keep in flight so that none of the workers waits. */
+  readonly queriesInFlight: number;
   /** Starts the workers ahead of their first task (they start on first use otherwise). */
   warm(): void;
   /** `Engine.migrate` on a worker: the same transaction, the same outcome and errors. */

@@ -784,9 +784,10 @@ export class Fleet {
     this.#assertOpen();
     const limits = this.#limits(options.limits);
     const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
-    // A few queries per query process in flight, so none of them waits on a round trip: on
-    // local files the fleet-wide processes (SILO_FLEET_WORKERS), on Turso HTTP requests.
-    const concurrency = options.concurrency ?? (this.engine.fleetWork?.parallelism ?? this.settings.queryWorkers) * 4;
+    // Enough queries in flight that no worker waits on a round trip: on local files what the
+    // fleet-wide query processes take (SILO_FLEET_WORKERS, several queries per message), on
+    // Turso a few HTTP requests per query worker.
+    const concurrency = options.concurrency ?? this.engine.fleetWork?.queriesInFlight ?? this.settings.queryWorkers * 4;
     const tally = { ok: 0, failed: 0, refused: 0 };
     let finished = false;
     try {

@@ -34,6 +34,13 @@ export interface LocalEngineOptions {
   maxBytes?: number | undefined;
 }
 
+/**
+ * Instances per message to a fleet-wide query process: a round trip per instance cost about a
+ * third of Fleet.queryAll on two cores (ADR 33). Eight keeps a message's replies within a few
+ * milliseconds and the results in flight at 2 × 8 per process.
+ */
+const FLEET_QUERY_BATCH = 8;
+
 const URL_PATTERN = /^local:([a-z0-9][a-z0-9-]*)\/([0-9a-f]{2})\/([a-z0-9-]+)\.db$/;
 
 /** What local files offer: Silo backs them up itself; no history, usage counters or plan quota. */
@@ -74,9 +81,9 @@ export class LocalEngine implements Engine {
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     this.#pool = new QueryPool(options.queryWorkers);
     const fleetWorkers = options.fleetWorkers ?? Math.min(64, availableParallelism());
-    this.#fleetPool = new QueryPool(fleetWorkers);
+    this.#fleetPool = new QueryPool(fleetWorkers, { batch: FLEET_QUERY_BATCH });
     this.#migratePool = new MigratePool(fleetWorkers);
-    this.fleetWork = { parallelism: fleetWorkers, warm: () => this.#migratePool.warm(), migrate: (url, schema, migrateOptions) => this.#migrateOnThread(url, schema, migrateOptions) };
+    this.fleetWork = { parallelism: fleetWorkers, queriesInFlight: this.#fleetPool.saturation, warm: () => this.#migratePool.warm(), migrate: (url, schema, migrateOptions) => this.#migrateOnThread(url, schema, migrateOptions) };
     this.#maxBytes = options.maxBytes;
   }
 

@@ -31,8 +31,8 @@ function run(task) {
   /** @type {import('better-sqlite3').Database | undefined} */
   let db;
   try {
-    db = new Database(task.path, { fileMustExist: true });
-    db.pragma(`busy_timeout = ${task.pragmas.busyTimeoutMs}`);
+    // The constructor's timeout is SQLite's busy timeout, set without a statement.
+    db = new Database(task.path, { fileMustExist: true, timeout: task.pragmas.busyTimeoutMs });
     enterWal(db, task.pragmas.busyTimeoutMs);
     db.pragma(`synchronous = ${task.pragmas.synchronous}`);
     db.pragma('foreign_keys = ON');

@@ -16,11 +16,33 @@ process.umask(0o077);
 /**
  * @typedef {{ id: number, path: string, sql: string, args?: unknown, readOnly: boolean,
  *   maxRows: number, maxBytes: number, busyTimeoutMs: number, maxDatabaseBytes?: number, script?: boolean }} QueryTask
+ * @typedef {{ tasks: QueryTask[], flushMs: number, flushBytes: number }} QueryMessage
  */
 
-process.on('message', (/** @type {QueryTask} */ task) => {
-  const reply = runTask(task);
-  process.send?.(reply);
+/**
+ * A message carries one query or, for fleet-wide work, several (query-pool.ts). Their replies
+ * go back together, except that a reply goes as soon as `flushMs` have passed since the
+ * message began or the last reply went: the parent counts a query's time limit from the last
+ * reply it got (plus `flushMs`), so no query may start later than that. A reply also goes once
+ * it holds `flushBytes` of rows, so that one message stays small.
+ */
+process.on('message', (/** @type {QueryMessage} */ message) => {
+  /** @type {ReturnType<typeof runTask>[]} */
+  let replies = [];
+  let bytes = 0;
+  let since = performance.now();
+  for (const [index, task] of message.tasks.entries()) {
+    const reply = runTask(task);
+    replies.push(reply);
+    if ('bytes' in reply) bytes += reply.bytes;
+    const now = performance.now();
+    if (index === message.tasks.length - 1 || now - since >= message.flushMs || bytes >= message.flushBytes) {
+      process.send?.({ replies });
+      replies = [];
+      bytes = 0;
+      since = now;
+    }
+  }
 });
 
 /** @param {QueryTask} task */
@@ -31,8 +53,8 @@ function runTask(task) {
   try {
     // A read-only connection as a second wall; the guard is the first, because a read-only
     // connection still runs VACUUM INTO and ATTACH.
-    db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true });
-    db.pragma(`busy_timeout = ${task.busyTimeoutMs}`);
+    // The constructor's timeout is SQLite's busy timeout, set without a statement.
+    db = new Database(task.path, { readonly: task.readOnly, fileMustExist: true, timeout: task.busyTimeoutMs });
     // The instance's size cap holds per connection (size-cap.ts), so this one sets it too.
     if (!task.readOnly && task.maxDatabaseBytes !== undefined) {
       const pageSize = Number(db.pragma('page_size', { simple: true }));
@@ -62,7 +84,7 @@ function runTask(task) {
       }
       rows.push(row.map(exactNumber));
     }
-    return ok(task.id, { columns, rows, truncated, rowsAffected: 0, durationMs: performance.now() - started });
+    return ok(task.id, { columns, rows, truncated, rowsAffected: 0, durationMs: performance.now() - started }, bytes);
   } catch (error) {
     const err = /** @type {{ message?: string, code?: string }} */ (error);
     return { id: task.id, ok: false, error: { message: err.message ?? String(error), sqliteCode: err.code ?? null } };
@@ -147,7 +169,7 @@ function rowBytes(row) {
   return bytes;
 }
 
-/** @param {number} id @param {object} result */
-function ok(id, result) {
-  return { id, ok: true, result };
+/** @param {number} id @param {object} result @param {number} [bytes] the rows' size, as rowBytes counts it */
+function ok(id, result, bytes = 0) {
+  return { id, ok: true, result, bytes };
 }

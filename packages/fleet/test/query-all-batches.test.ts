@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import type { Fleet, QueryAllEvent } from '../src/index';
+import { tempFleet } from './helpers';
+
+/**
+ * Fleet-wide queries on local files go to the query processes several instances per message
+ * (query-pool.ts, ADR 33). What must not change: every instance is answered on its own, and the
+ * time limit holds per instance, so a runaway among others is stopped and reported for its
+ * instance alone, and slow queries within the limit are never stopped for sharing a message.
+ */
+
+/** Endless where `notes` has a row, one row where it is empty. */
+const RUNAWAY_WHERE_NOTES = 'WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE (SELECT count(*) FROM notes) > 0) SELECT count(*) FROM c';
+
+async function fleetOf(instances: number): Promise<Fleet> {
+  // One process, so every message holds several instances.
+  const { fleet } = await tempFleet({ fleetWorkers: 1 });
+  for (let i = 0; i < instances; i++) await fleet.create(`shop-${i}`, { jurisdiction: 'eu' });
+  return fleet;
+}
+
+async function collect(events: AsyncIterable<QueryAllEvent>): Promise<Map<string, QueryAllEvent>> {
+  const byInstance = new Map<string, QueryAllEvent>();
+  for await (const event of events) {
+    expect(byInstance.has(event.instance)).toBe(false);
+    byInstance.set(event.instance, event);
+  }
+  return byInstance;
+}
+
+describe('fleet-wide queries sent several per message', () => {
+  it('stops the one runaway among many at its limit and answers every other instance', async () => {
+    const fleet = await fleetOf(20);
+    await fleet.withInstance('shop-7', (db) => db.execute("INSERT INTO notes (body) VALUES ('endless')"));
+    const kills = fleet.stats().queryPoolKills;
+    const events = await collect(fleet.queryAll(RUNAWAY_WHERE_NOTES, { limits: { timeoutMs: 400 } }));
+    expect(events.size).toBe(20);
+    // The process running shop-7's message, then shop-7's own when it ran again alone.
+    expect(fleet.stats().queryPoolKills - kills).toBe(2);
+    expect(events.get('shop-7')).toMatchObject({ status: 'error', code: 'QUERY_TIMEOUT' });
+    const others = [...events.values()].filter((event) => event.instance !== 'shop-7');
+    expect(others.map((event) => (event.status === 'ok' ? event.rows : event.error))).toEqual(Array.from({ length: 19 }, () => [[1]]));
+    // The processes are usable afterwards.
+    const after = await collect(fleet.queryAll('SELECT count(*) FROM notes'));
+    expect([...after.values()].filter((event) => event.status === 'ok')).toHaveLength(20);
+  });
+
+  it('answers slow queries within the limit, however many share a message', async () => {
+    const fleet = await fleetOf(8);
+    // A statement that takes a while everywhere, and a limit several times its duration (measured
+    // here, so a slow machine gets a longer one): the message of all eight takes twice the limit.
+    const slow = 'WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c';
+    const once = await fleet.query('shop-0', slow, [], { limits: { timeoutMs: 30_000 } });
+    const timeoutMs = Math.max(300, Math.round(once.durationMs * 4));
+    const kills = fleet.stats().queryPoolKills;
+    const events = await collect(fleet.queryAll(slow, { limits: { timeoutMs } }));
+    expect([...events.values()].map((event) => (event.status === 'ok' ? event.rows : `${event.code}: ${event.error}`))).toEqual(Array.from({ length: 8 }, () => [[2000001]]));
+    // None of them was stopped and run again alone.
+    expect(fleet.stats().queryPoolKills).toBe(kills);
+  });
+
+  it('keeps each instance its own rows and errors within a shared message', async () => {
+    const fleet = await fleetOf(12);
+    for (let i = 0; i < 12; i++) {
+      await fleet.withInstance(`shop-${i}`, (db) => db.batch(Array.from({ length: i }, () => ({ sql: "INSERT INTO notes (body) VALUES ('n')" }))));
+    }
+    await fleet.query('shop-5', 'DROP TABLE notes', [], { readOnly: false });
+    const events = await collect(fleet.queryAll('SELECT count(*) FROM notes'));
+    for (let i = 0; i < 12; i++) {
+      if (i === 5) expect(events.get('shop-5')).toMatchObject({ status: 'error', code: 'QUERY_FAILED', error: expect.stringContaining('no such table') });
+      else expect(events.get(`shop-${i}`)).toMatchObject({ status: 'ok', rows: [[i]] });
+    }
+  });
+});
