@@ -22,14 +22,14 @@ const HEADER_BYTES = 48;
  * a transaction. Where the `-shm` cannot be opened it falls back to the statement.
  *
  * The `pread` is a system call, and on the request path it cost ~11% of a cached open plus a
- * small statement (row 6a, ADR 32). So an answer is reused
- * until the current run of work ends (process.nextTick: once the promise jobs have drained,
- * before the event loop takes the next I/O), unless this connection wrote since. Another
- * process's commit cannot reach this thread in the middle of such a run except through I/O,
- * which starts a new one: a request that arrives after a delete still sees it. Reuse is off
- * while a second catalog connection to the file is open in this thread (tests, two fleets in
- * one process), whose commits would otherwise go unseen until the run ends. The watches of one
- * connection share its reads, so a page that uses both lookup caches reads the header once.
+ * small statement (row 6a, ADR 32). So an answer is reused until the current run of work ends
+ * (process.nextTick: once the promise jobs have drained, before the event loop takes the next
+ * I/O), unless this connection wrote since. Another process's commit cannot reach this thread
+ * in the middle of such a run except through I/O, which starts a new one: a request that
+ * arrives after a delete still sees it. Reuse is off while a second catalog connection to the
+ * file is open in this thread (tests, two fleets in one process), whose commits would
+ * otherwise go unseen until the run ends. The watches of one connection share its reads, so a
+ * page that uses both lookup caches reads the header once.
  */
 export function walIndexWatch(db: Database.Database, file: string): { watch: () => ChangeWatch; close: () => void } {
   const key = path.resolve(file);
