@@ -26,6 +26,9 @@ process.umask(0o077);
  * reply it got (plus `flushMs`), so no query may start later than that. A reply also goes once
  * it holds `flushBytes` of rows, so that one message stays small.
  */
+// The parent counts time limits from here, not from the fork (query-pool.ts).
+process.send?.({ ready: true });
+
 process.on('message', (/** @type {QueryMessage} */ message) => {
   /** @type {ReturnType<typeof runTask>[]} */
   let replies = [];

@@ -55,6 +55,13 @@ const PIPELINE_DEPTH = 4;
 const FLUSH_MS = 25;
 const FLUSH_BYTES = 1024 * 1024;
 
+/**
+ * A query's time limit counts from when its process can run it: one still starting (a second
+ * or more on a busy machine) must not make queries it never began report QUERY_TIMEOUT. A
+ * process that has not said it is ready after this long is taken for one that cannot start.
+ */
+const START_TIMEOUT_MS = 30_000;
+
 export interface QueryPoolOptions {
   /**
    * Queries per message, for fleet-wide work: one message and one reply for several instances
@@ -170,6 +177,8 @@ class Worker {
   readonly #messages: Job[][] = [];
   #timer: NodeJS.Timeout | undefined;
   #dead = false;
+  /** Whether the process has said it is ready (query-host.mjs, at start): time limits run from then. */
+  #started = false;
   readonly #onReady: () => void;
   readonly #onGone: (worker: Worker, orphans: Job[]) => void;
 
@@ -178,7 +187,10 @@ class Worker {
     this.#onGone = onGone;
     // execArgv: [] keeps test runners' and TypeScript loaders' flags out of the child.
     this.#child = fork(HOST_PATH, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    this.#child.on('message', (message: { replies: Reply[] }) => this.#finish(message.replies));
+    this.#child.on('message', (message: { replies: Reply[] } | { ready: true }) => {
+      if ('replies' in message) this.#finish(message.replies);
+      else this.#begin();
+    });
     this.#child.on('exit', (code, signal) => this.#gone(`query process exited (${signal ?? `code ${code}`})`));
     this.#child.on('error', (error) => this.#gone(error.message));
     refWhileBusy(this.#child, false);
@@ -221,12 +233,25 @@ class Worker {
   /**
    * The time limit applies to the query the process is running now, which began at most
    * FLUSH_MS after the process last replied (query-host.mjs) when its message holds several.
+   * Until the process is ready, the limit waits and the start-up has its own.
    */
   #armTimer(): void {
     clearTimeout(this.#timer);
     const head = this.#messages[0];
     const first = head?.[0];
-    this.#timer = first ? setTimeout(() => this.#timeout(), first.task.limits.timeoutMs + (head.length > 1 ? FLUSH_MS : 0)) : undefined;
+    if (!first) this.#timer = undefined;
+    else if (!this.#started) this.#timer = setTimeout(() => this.#notStarted(), START_TIMEOUT_MS);
+    else this.#timer = setTimeout(() => this.#timeout(), first.task.limits.timeoutMs + (head.length > 1 ? FLUSH_MS : 0));
+  }
+
+  #begin(): void {
+    this.#started = true;
+    this.#armTimer();
+  }
+
+  #notStarted(): void {
+    this.#gone(`query process did not start within ${START_TIMEOUT_MS / 1000} s`);
+    this.#child.kill('SIGKILL');
   }
 
   #finish(replies: Reply[]): void {

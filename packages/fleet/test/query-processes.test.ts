@@ -3,6 +3,8 @@ import type { Fleet, QueryAllEvent } from '../src/index';
 import { tempFleet } from './helpers';
 
 /**
+ * The query processes of the local engine (query/query-pool.ts, query-host.mjs).
+ *
  * Fleet-wide queries on local files go to the query processes several instances per message
  * (query-pool.ts, ADR 33). What must not change: every instance is answered on its own, and the
  * time limit holds per instance, so a runaway among others is stopped and reported for its
@@ -70,5 +72,19 @@ describe('fleet-wide queries sent several per message', () => {
       if (i === 5) expect(events.get('shop-5')).toMatchObject({ status: 'error', code: 'QUERY_FAILED', error: expect.stringContaining('no such table') });
       else expect(events.get(`shop-${i}`)).toMatchObject({ status: 'ok', rows: [[i]] });
     }
+  });
+});
+
+describe('time limits of queries in processes', () => {
+  it('count from when the process can run the query, not from its start-up', async () => {
+    // A fresh fleet has started no query process: the first query waits for one to start
+    // (tens of milliseconds or more), far longer than this limit, and is still answered.
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const kills = fleet.stats().queryPoolKills;
+    await expect(fleet.query('acme', 'SELECT 1 AS one', [], { limits: { timeoutMs: 10 } })).resolves.toMatchObject({ rows: [[1]] });
+    const events = await collect(fleet.queryAll('SELECT 2 AS two', { limits: { timeoutMs: 10 } }));
+    expect(events.get('acme')).toMatchObject({ status: 'ok', rows: [[2]] });
+    expect(fleet.stats().queryPoolKills).toBe(kills);
   });
 });
