@@ -80,7 +80,7 @@ export const SETTINGS = {
     rule: integer(1, 64),
     defaultText: 'the CPUs Node may use (`os.availableParallelism()`)',
     meaning:
-      'Workers for fleet-wide work on local files: threads that `migrate` runs instances on, and query processes of `query-all`. Lower it to leave cores to app servers on the same machine.',
+      'Workers for fleet-wide work on local files: threads that `migrate` runs instances on, and query processes of `query-all` (eight instances per message, each still with its own time limit: ADR 33). Lower it to leave cores to app servers on the same machine.',
   },
   SILO_IMPORT_MAX_BYTES: {
     group: 'fleet',
