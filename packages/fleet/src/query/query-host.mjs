@@ -19,6 +19,9 @@ process.umask(0o077);
  * @typedef {{ tasks: QueryTask[], flushMs: number, flushBytes: number }} QueryMessage
  */
 
+// The parent counts time limits from here, not from the fork (query-pool.ts).
+process.send?.({ ready: true });
+
 /**
  * A message carries one query or, for fleet-wide work, several (query-pool.ts). Their replies
  * go back together, except that a reply goes as soon as `flushMs` have passed since the
@@ -26,9 +29,6 @@ process.umask(0o077);
  * reply it got (plus `flushMs`), so no query may start later than that. A reply also goes once
  * it holds `flushBytes` of rows, so that one message stays small.
  */
-// The parent counts time limits from here, not from the fork (query-pool.ts).
-process.send?.({ ready: true });
-
 process.on('message', (/** @type {QueryMessage} */ message) => {
   /** @type {ReturnType<typeof runTask>[]} */
   let replies = [];

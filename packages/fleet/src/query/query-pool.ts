@@ -269,34 +269,31 @@ class Worker {
   }
 
   #timeout(): void {
-    const head = this.#messages[0];
-    const job = head?.[0];
-    if (!head || !job) return;
+    const job = this.#messages[0]?.[0];
+    if (!job) return;
     queryPoolCounters.kills++;
     this.kill();
-    // Alone, the query is known to be the runaway; among several, each runs again alone.
-    if (head.length === 1) {
-      this.#retire();
-      job.reject(
-        new SiloError(
-          'QUERY_TIMEOUT',
-          `The query was stopped after ${job.task.limits.timeoutMs} ms. Add a LIMIT or a WHERE clause, or raise the time limit.`,
-          { details: { timeoutMs: job.task.limits.timeoutMs } },
-        ),
-      );
-    } else {
-      this.#retire(true);
-    }
+    const { timeoutMs } = job.task.limits;
+    this.#lose(new SiloError('QUERY_TIMEOUT', `The query was stopped after ${timeoutMs} ms. Add a LIMIT or a WHERE clause, or raise the time limit.`, { details: { timeoutMs } }));
   }
 
   #gone(reason: string): void {
     if (this.#dead && this.#messages.length === 0) return;
     this.#dead = true;
+    this.#lose(new SiloError('ENGINE_FAILURE', `The query could not finish: ${reason}.`));
+  }
+
+  /**
+   * The process is gone while running its first message. Alone in it, the query is known to be
+   * the one that ran away or brought the process down, and gets `error`; among several, which
+   * one did is not known, so each runs again alone.
+   */
+  #lose(error: SiloError): void {
     const head = this.#messages[0];
     if (head?.length === 1) {
       const job = head[0] as Job;
       this.#retire();
-      job.reject(new SiloError('ENGINE_FAILURE', `The query could not finish: ${reason}.`));
+      job.reject(error);
     } else {
       this.#retire(true);
     }
