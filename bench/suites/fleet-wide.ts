@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import Database from 'better-sqlite3';
+import { countEach, migrateEach } from '../raw-loops.mjs';
 import { MIGRATION_SQL, benchFleet, benchSchemaV2, localFile, log, scratch, todoSchema } from '../setup';
 import { pairedRatios, pairedRow, type BenchRow } from '../report';
 import { figure, repeat, timed } from '../stats';
+
+const RAW_LOOP_THREAD = new URL('../raw-loop-thread.mjs', import.meta.url);
 
 interface Fixture {
   /** A data folder holding `instances` instances at the TODO schema, each with a few todos. */
@@ -51,19 +52,7 @@ export async function migrateBench(fixture: Fixture, runs: number): Promise<Benc
     silo.push(await timed(async () => (failed = (await fleet.migrateAll()).failed)));
     await fleet.close();
     if (failed > 0) throw new Error(`${failed} instances failed to migrate`);
-    raw.push(
-      await timed(() => {
-        for (const file of forRaw.files) {
-          const db = new Database(file);
-          db.pragma('busy_timeout = 5000');
-          db.exec('BEGIN IMMEDIATE');
-          db.exec(MIGRATION_SQL);
-          db.pragma(`user_version = ${todoSchema.latestVersion + 1}`);
-          db.exec('COMMIT');
-          db.close();
-        }
-      }),
-    );
+    raw.push(await timed(() => migrateEach(forRaw.files, MIGRATION_SQL, todoSchema.latestVersion + 1)));
     const forThreads = copyFleet(fixture, 'migrate-threads');
     threads.push(await timed(() => rawOnThreads('migrate', forThreads.files)));
     log(`  migrate run ${run + 1}: silo ${(silo.at(-1) ?? 0).toFixed(0)} ms, raw ${(raw.at(-1) ?? 0).toFixed(0)} ms, raw on ${os.availableParallelism()} threads ${(threads.at(-1) ?? 0).toFixed(0)} ms`);
@@ -138,48 +127,16 @@ export async function queryAllBench(fixture: Fixture, runs: number): Promise<Ben
   );
 }
 
-/** The raw loop of row 4: open read-only, count, close. */
-function countEach(files: readonly string[]): void {
-  for (const file of files) {
-    const db = new Database(file, { readonly: true });
-    db.prepare('SELECT count(*) FROM todos').get();
-    db.close();
-  }
-}
-
-const BETTER_SQLITE3 = createRequire(import.meta.url).resolve('better-sqlite3');
-
-/** The raw loops' bodies, for a worker thread (plain CommonJS, given the files and the SQL). */
-const RAW_LOOPS = {
-  migrate: `for (const file of workerData.files) {
-    const db = new Database(file);
-    db.pragma('busy_timeout = 5000');
-    db.exec('BEGIN IMMEDIATE');
-    db.exec(workerData.sql);
-    db.pragma('user_version = ' + workerData.version);
-    db.exec('COMMIT');
-    db.close();
-  }`,
-  count: `for (const file of workerData.files) {
-    const db = new Database(file, { readonly: true });
-    db.prepare('SELECT count(*) FROM todos').get();
-    db.close();
-  }`,
-};
-
 /**
  * The raw loop split over one worker thread per CPU: what this machine's cores and disk give
  * the same hand-written loop, so the goal (1.7× the one-thread loop) can be read against it.
  */
-async function rawOnThreads(loop: keyof typeof RAW_LOOPS, files: readonly string[]): Promise<void> {
+async function rawOnThreads(loop: 'migrate' | 'count', files: readonly string[]): Promise<void> {
   const count = os.availableParallelism();
-  const source = `const { workerData } = require('node:worker_threads');
-const Database = require(${JSON.stringify(BETTER_SQLITE3)});
-${RAW_LOOPS[loop]}`;
   await Promise.all(
     Array.from({ length: count }, (_, index) => {
       const share = files.filter((_, i) => i % count === index);
-      const worker = new Worker(source, { eval: true, workerData: { files: share, sql: MIGRATION_SQL, version: todoSchema.latestVersion + 1 } });
+      const worker = new Worker(RAW_LOOP_THREAD, { workerData: { loop, files: share, sql: MIGRATION_SQL, version: todoSchema.latestVersion + 1 } });
       return new Promise<void>((resolve, reject) => {
         worker.once('error', reject);
         worker.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`raw loop thread exited with ${code}`))));
