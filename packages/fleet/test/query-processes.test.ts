@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Fleet, QueryAllEvent } from '../src/index';
@@ -98,5 +98,48 @@ describe('time limits of queries in processes', () => {
       if (before === undefined) delete process.env['NODE_OPTIONS'];
       else process.env['NODE_OPTIONS'] = before;
     }
+  });
+});
+
+/** The query processes this test process has forked (Linux /proc), killed as by the OOM killer. */
+function killQueryProcesses(): number {
+  let killed = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      if (parent !== process.pid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('query-host')) continue;
+      process.kill(Number(entry), 'SIGKILL');
+      killed++;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return killed;
+}
+
+describe('a query process that dies under its queries', () => {
+  it('fails the one query it ran alone, and the next query runs on a new process', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('endless')"));
+    const running = fleet.query('acme', RUNAWAY_WHERE_NOTES, [], { limits: { timeoutMs: 30_000 } });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(killQueryProcesses()).toBe(1);
+    await expect(running).rejects.toMatchObject({ code: 'ENGINE_FAILURE', message: expect.stringContaining('query process exited (SIGKILL)') });
+    await expect(fleet.query('acme', 'SELECT count(*) FROM notes')).resolves.toMatchObject({ rows: [[1]] });
+  });
+
+  it('runs the queries of a shared message again alone, so only the culprit fails', async () => {
+    const fleet = await fleetOf(10);
+    await fleet.withInstance('shop-3', (db) => db.execute("INSERT INTO notes (body) VALUES ('endless')"));
+    const events = collect(fleet.queryAll(RUNAWAY_WHERE_NOTES, { limits: { timeoutMs: 3_000 } }));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(killQueryProcesses()).toBe(1);
+    const byInstance = await events;
+    // Run again alone on a new process, shop-3 ran away again and met its limit there.
+    expect(byInstance.get('shop-3')).toMatchObject({ status: 'error', code: 'QUERY_TIMEOUT' });
+    const others = [...byInstance.values()].filter((event) => event.instance !== 'shop-3');
+    expect(others.map((event) => (event.status === 'ok' ? event.rows : event.error))).toEqual(Array.from({ length: 9 }, () => [[1]]));
   });
 });
