@@ -136,13 +136,16 @@ export function jurisdictionGenerationKey(jurisdiction: string): string {
 
 async function signToken(options: TokenSecretSource & { expiresInSeconds?: number }, claims: Record<string, string | number>): Promise<{ token: string; expiresAt: Date | undefined }> {
   const keys = signingKeys(options);
-  const now = Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).setIssuedAt(now);
+  const nowMs = Date.now();
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' }).setIssuedAt(Math.floor(nowMs / 1000));
   let expiresAt: Date | undefined;
   if (options.expiresInSeconds !== undefined) {
     if (!Number.isSafeInteger(options.expiresInSeconds) || options.expiresInSeconds <= 0) throw new Error('expiresInSeconds must be a positive whole number.');
-    jwt = jwt.setExpirationTime(now + options.expiresInSeconds);
-    expiresAt = new Date((now + options.expiresInSeconds) * 1000);
+    // JWT times are whole seconds. Rounding the expiry up keeps the promise of at least the
+    // lifetime asked for; rounding down would leave a one-second token a few milliseconds.
+    const exp = Math.ceil(nowMs / 1000 + options.expiresInSeconds);
+    jwt = jwt.setExpirationTime(exp);
+    expiresAt = new Date(exp * 1000);
   }
   return { token: await jwt.sign(keys.privateKey), expiresAt };
 }

@@ -38,6 +38,19 @@ describe('libSQL tokens across servers', () => {
     expect(await other.verify(token)).toBeUndefined();
   });
 
+  it('a token lives at least the lifetime asked for, though JWT times are whole seconds', async () => {
+    const verifier = new InstanceTokenVerifier(checker, { tokenSecretDir: dataDir, secret: SECRET });
+    for (let i = 0; i < 5; i++) {
+      const before = Date.now();
+      const { token, expiresAt } = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme', expiresInSeconds: 1 });
+      const lifetime = (expiresAt?.getTime() ?? 0) - before;
+      expect(lifetime).toBeGreaterThanOrEqual(1_000);
+      expect(lifetime).toBeLessThanOrEqual(2_000);
+      expect((await verifier.verify(token))?.expiresAt).toBe(expiresAt?.getTime());
+      await new Promise((resolve) => setTimeout(resolve, 137));
+    }
+  });
+
   it('without SILO_SECRET, servers on one data folder share the secret generated there', async () => {
     const previous = process.env['SILO_SECRET'];
     delete process.env['SILO_SECRET'];

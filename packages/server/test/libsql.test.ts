@@ -145,9 +145,9 @@ describe('libSQL endpoint', () => {
     const forged = `${token.slice(0, -4)}AAAA`;
     await expect(endpoint.client('acme', forged).execute('SELECT 1')).rejects.toMatchObject({ message: expect.stringContaining('401') });
 
-    const shortLived = await endpoint.token('acme', { expiresInSeconds: 1 });
+    const shortLived = await endpoint.token('acme', { expiresInSeconds: 2 });
     expect((await endpoint.client('acme', shortLived).execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1n);
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
     await expect(endpoint.client('acme', shortLived).execute('SELECT 1')).rejects.toMatchObject({ message: expect.stringContaining('401') });
 
     expect((await endpoint.client('acme', token).execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1n);
