@@ -84,8 +84,22 @@ for (const app of apps) {
   }
 }
 
-const listed = spawnSync(process.execPath, [silo, 'instances', 'list', '--json', '--limit', '1'], { cwd: root, encoding: 'utf8' });
-if (listed.status === 0 && JSON.parse(listed.stdout).total === 0) run(process.execPath, [silo, 'demo']);
+/**
+ * Whether the fleet has no instance yet. A fresh checkout has no data folder at all, which the
+ * CLI refuses to list (DATA_DIR_MISSING): that first start is the one the demo is for. Any
+ * other failure to list is printed and stops the start, not skipped in silence.
+ * @returns {boolean}
+ */
+function fleetIsEmpty() {
+  const listed = spawnSync(process.execPath, [silo, 'instances', 'list', '--json', '--limit', '1'], { cwd: root, encoding: 'utf8' });
+  if (listed.status === 0) return JSON.parse(listed.stdout).total === 0;
+  if (/"code":\s*"DATA_DIR_MISSING"/.test(listed.stderr)) return true;
+  process.stderr.write(listed.stderr);
+  process.exit(listed.status ?? 1);
+}
+
+const seedDemo = fleetIsEmpty();
+if (seedDemo) run(process.execPath, [silo, 'demo']);
 
 /** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
@@ -137,4 +151,5 @@ console.log(
   `Sign in to the admin console as ${process.env['ADMIN_EMAIL'] ?? 'admin@localhost'}: its password is printed above on the first start only` +
     ' (or set ADMIN_PASSWORD); forgot it? npx silo admin reset-password <email>.',
 );
-console.log('Demo lists sign in with the owner and one-time password that `silo demo` printed above.\nCtrl+C stops everything.\n');
+if (seedDemo) console.log('Demo lists sign in with the owner and one-time password that `silo demo` printed above.');
+console.log('Ctrl+C stops everything.\n');

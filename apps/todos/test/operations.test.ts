@@ -176,6 +176,35 @@ describe('start-up that tells the truth', () => {
     expect(result.stderr).toBe(`silo todos: could not start: port ${port} on 127.0.0.1 is already in use (PORT): stop the other server or set PORT to a free port\n`);
   });
 
+  it('npm start on a fresh checkout (no data folder yet) seeds the demo lists, whose printed sign-in works', async () => {
+    const fresh = path.join(dataDir, 'fresh-checkout', 'data');
+    const start = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'production', NODE_OPTIONS: '--conditions=@silo/source', PORT: '0', ADMIN_PORT: '0', SILO_DATA_DIR: fresh },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    start.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    const exited = new Promise((resolve) => start.on('exit', resolve));
+    try {
+      // Building an app that has no build yet takes seconds: wait for the line, not a time.
+      await Promise.race([
+        new Promise<void>((resolve) => start.stdout.on('data', () => stdout.includes('Ctrl+C stops everything') && resolve())),
+        exited.then(() => expect.fail(`npm start exited early:\n${stdout}`)),
+      ]);
+      const signIn = /acme: created in .* sign in at \/t\/acme as (\S+) \/ (\S+)/.exec(stdout);
+      expect(signIn, stdout).not.toBeNull();
+      expect(stdout).toContain('Demo lists sign in with the owner');
+      const todosUrl = /TODO app\s+(http:\/\/\S+)/.exec(stdout)?.[1] ?? '';
+      const signedIn = await post(todosUrl, '/t/acme/sign-in', { email: signIn?.[1] ?? '', password: signIn?.[2] ?? '' });
+      expect(signedIn.status).toBe(302);
+      expect(signedIn.cookie).toBeDefined();
+    } finally {
+      start.kill('SIGTERM');
+      await exited;
+    }
+  }, 180_000);
+
   it('the server itself: a busy port, a bad setting, a data folder that is a file: one line each, exit 1', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ PORT: String(port), SILO_DATA_DIR: dataDir }, /already in use \(PORT\)/],
