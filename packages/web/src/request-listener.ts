@@ -50,7 +50,8 @@ export interface RequestListenerOptions {
  * The node:http listener of both apps, in front of a fetch-style handler (React Router's
  * request handler). Everything every response needs happens here, before any app code, so
  * nothing can bypass it:
- * - the security headers (with a fresh CSP nonce) are set on the response first;
+ * - the security headers (with a fresh CSP nonce) are set on the response first, and
+ *   `Cache-Control: no-store` on every response that is not a static file (unless it sets its own);
  * - a Host that is not allowed is refused with 421 (DNS rebinding);
  * - the client address comes from `forwardedFor` (trusted proxies only), in the
  *   `x-silo-client-address` header, replacing whatever the client sent;
@@ -79,6 +80,10 @@ export function createRequestListener(
       return;
     }
     if (options.staticFiles?.(req, res)) return;
+    // Pages and data carry a viewer's lists, tokens and CSRF token: no cache (shared or the
+    // browser's disk) keeps them unless the response says otherwise (static files did above;
+    // a route may set its own). Like the security headers, the response's own value wins.
+    res.setHeader('Cache-Control', 'no-store');
     discardUnreadBodyAfterResponse(req, res);
     const controller = new AbortController();
     // A client that goes away before the response is complete aborts the work for it.

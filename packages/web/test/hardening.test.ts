@@ -200,6 +200,27 @@ describe('createRequestListener: headers, Host and client address', () => {
     expect(seen.map((item) => item.nonce)).toEqual(nonces);
   });
 
+  it('marks every app response no-store unless it sets its own Cache-Control; static files keep theirs', async () => {
+    const { port } = await listen(
+      () => ({
+        staticFiles: (req, res) => {
+          if (req.url !== '/assets/app.js') return false;
+          res.writeHead(200, { 'Cache-Control': 'public, max-age=31536000, immutable' }).end('js');
+          return true;
+        },
+      }),
+      (request) => (request.url.endsWith('/own') ? new Response('own', { headers: { 'Cache-Control': 'private, max-age=5' } }) : new Response('page')),
+    );
+    const page = await raw(port, 'GET /t/acme HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    const data = await raw(port, 'GET /t/acme.data HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    const own = await raw(port, 'GET /own HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    const asset = await raw(port, 'GET /assets/app.js HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+    expect(headerOf(page, 'cache-control')).toBe('no-store');
+    expect(headerOf(data, 'cache-control')).toBe('no-store');
+    expect(headerOf(own, 'cache-control')).toBe('private, max-age=5');
+    expect(headerOf(asset, 'cache-control')).toBe('public, max-age=31536000, immutable');
+  });
+
   it('refuses a forged Host with 421 and a clear message, before the app sees it', async () => {
     const { port, seen } = await listen((actual) => ({ allowedHosts: allowedHosts({ setting: 'ADMIN_ALLOWED_HOSTS', entries: undefined, listenHost: '127.0.0.1', port: actual }) }));
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
