@@ -123,6 +123,31 @@ describe('every response carries the security headers; client errors log one lin
   });
 });
 
+describe('a session cookie with broken percent-encoding is no session, not a 500', () => {
+  it('the sign-in page, pages, data and actions answer as signed out, and signing in still works', async () => {
+    const broken = new Client(server.url);
+    broken.cookie = 'silo_admin_session=%E0%A4%A';
+    const before = server.output().length;
+    const login = await broken.get('/login');
+    expect(login.status).toBe(200);
+    await login.arrayBuffer();
+    for (const pathname of ['/overview', '/instances.csv']) {
+      const response = await broken.get(pathname);
+      expect(response.status, pathname).toBe(302);
+      expect(response.headers.get('location'), pathname).toMatch(/^\/login\?next=/);
+    }
+    // A .data request gets its redirect in the body (single fetch).
+    const data = await broken.get('/overview.data');
+    expect(data.status).toBe(202);
+    expect(await data.text()).toContain('/login?next=');
+    expect((await broken.post('/logout', {})).status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.output().slice(before)).not.toMatch(/URIError|^\s+at /m);
+    expect((await broken.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    expect((await broken.get('/overview')).status).toBe(200);
+  });
+});
+
 describe('CSP with per-request nonces (finding 10.2)', () => {
   it('in chromium: the console hydrates and works, nothing is blocked, and an injected inline script is', async () => {
     const browser: Browser = await chromium.launch({
