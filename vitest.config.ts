@@ -48,6 +48,7 @@ const INTEGRATION = [
   // silo serve over real HTTP on loopback (issue #15).
   'packages/server/test/api.test.ts',
   'packages/server/test/openapi.test.ts',
+  'packages/server/test/openapi-conformance.test.ts',
   'packages/server/test/errors.test.ts',
   'packages/server/test/libsql*.test.ts', // silo serve's libSQL endpoint over loopback HTTP (issue #15)
   'packages/server/test/turso-user-smoke.test.ts', // the engine contract's data-plane cases: Turso engine → silo serve (issue #15)

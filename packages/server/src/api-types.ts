@@ -84,6 +84,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -111,8 +120,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -128,7 +155,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description A retry with the same key and body returns the first answer. */
+                    /** @description A retry with the same key and body returns the first answer. 1 to 200 visible ASCII characters. */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -194,6 +221,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -221,8 +257,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -311,6 +365,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -338,8 +401,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -417,6 +498,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -444,8 +534,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -474,7 +582,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description A retry with the same key and body returns the first answer. */
+                    /** @description A retry with the same key and body returns the first answer. 1 to 200 visible ASCII characters. */
                     "idempotency-key"?: string;
                 };
                 path: {
@@ -542,6 +650,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -569,8 +686,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -661,6 +796,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -688,8 +832,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -780,6 +942,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -807,8 +978,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -897,6 +1086,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -924,8 +1122,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1026,6 +1242,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1053,8 +1278,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1149,6 +1392,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1176,8 +1428,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1270,6 +1540,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1297,8 +1576,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1385,6 +1682,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1412,8 +1718,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1508,6 +1832,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1535,8 +1868,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1629,6 +1980,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1656,8 +2016,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1734,6 +2112,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1761,8 +2148,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1857,6 +2262,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -1884,8 +2298,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1979,6 +2411,15 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
+                /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
                 422: {
                     headers: {
@@ -2006,8 +2447,26 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After) */
+                /** @description ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one) */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After) */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description DISK_FULL */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };

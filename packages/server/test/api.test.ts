@@ -1,31 +1,24 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFleet, type Fleet } from '@silo/fleet';
+import type { Fleet } from '@silo/fleet';
 import { createServer, type RunningServer } from '../src/index';
-import { sampleSchema } from '../../fleet/test/fixtures/sample-schema';
+import { startApi, type ApiHarness } from './api-harness';
 
 /** The API contract over real HTTP on loopback: routes, error codes, idempotency, scopes. */
+// One fleet for the whole file (the fleet helpers close theirs after each test).
+let api: ApiHarness;
 let fleet: Fleet;
 let server: RunningServer;
-// One fleet for the whole file (the fleet helpers close theirs after each test).
-const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-api-'));
-const tokens: Record<'read' | 'write' | 'admin' | 'eu' | 'euAdmin', string> = { read: '', write: '', admin: '', eu: '', euAdmin: '' };
+let dataDir: string;
+let tokens: ApiHarness['tokens'];
 
 beforeAll(async () => {
-  fleet = await openFleet({ schema: sampleSchema(), dataDir });
-  server = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 10_000 } });
-  tokens.read = fleet.apiTokens.create({ scope: 'read', actor: 'test' }).token;
-  tokens.write = fleet.apiTokens.create({ scope: 'write', actor: 'test' }).token;
-  tokens.admin = fleet.apiTokens.create({ scope: 'admin', actor: 'test' }).token;
-  tokens.eu = fleet.apiTokens.create({ scope: 'write', jurisdiction: 'eu', actor: 'test' }).token;
-  tokens.euAdmin = fleet.apiTokens.create({ scope: 'admin', jurisdiction: 'eu', actor: 'test' }).token;
+  api = await startApi({ rateLimits: { perTokenPerMinute: 10_000 } });
+  ({ fleet, server, dataDir, tokens } = api);
 });
 afterAll(async () => {
-  await server?.close();
-  await fleet?.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await api?.close();
 });
 
 async function call(method: string, route: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown>; headers: Headers }> {
@@ -249,11 +242,12 @@ describe('rate limits', () => {
   });
 });
 
-// Last: the server closes the connection after refusing an unread body, which would break the
-// next request that fetch sends on the same kept-alive socket.
 describe('limits', () => {
-  it('refuses bodies over the JSON limit with 413', async () => {
+  it('refuses bodies over the JSON limit with 413, closing the connection as it says', async () => {
     const result = await call('POST', '/v1/instances', tokens.write, { name: 'big', jurisdiction: 'eu', displayName: 'x'.repeat(300_000) });
     expect(result).toMatchObject({ status: 413, json: { error: { code: 'PAYLOAD_TOO_LARGE' } } });
+    // The body was left unread: a kept-alive socket would take the next request into its close.
+    expect(result.headers.get('connection')).toBe('close');
+    expect((await call('GET', '/v1/migrations', tokens.read)).status).toBe(200);
   });
 });

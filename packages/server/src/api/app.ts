@@ -1,12 +1,13 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Fleet } from '@silo/fleet';
+import { SiloError, type Fleet } from '@silo/fleet';
 import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { labelRequest } from '../access-log';
 import { authenticate, type RateLimits } from './auth';
 import type { ApiEnv } from './context';
 import { dataRoutes } from './data';
-import { ApiError, errorResponse, toErrorResponse } from './errors';
+import { ApiError, errorResponse, JSON_ONLY, toErrorResponse } from './errors';
 import { instanceRoutes } from './instances';
 import { opsRoutes } from './ops';
 
@@ -33,8 +34,7 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
       return undefined;
     },
   });
-  app.onError((error) => toErrorResponse(error));
-  app.notFound(() => errorResponse('NOT_FOUND', 'No such API route. The routes are listed in /v1/openapi.json.', 404));
+  app.onError((error) => toErrorResponse(fromHono(error)));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer', description: 'An API token from `silo token create`.' });
   app.doc31(OPENAPI_PATH, {
@@ -62,5 +62,44 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
   instanceRoutes(app, fleet);
   dataRoutes(app, fleet);
   opsRoutes(app, fleet);
+
+  // A path the API serves, asked with another method, is 405 with Allow (RFC 9110), not 404.
+  const allowedMethods = methodsByPath(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) return errorResponse('NOT_FOUND', 'No such API route. The routes are listed in /v1/openapi.json.', 404);
+    const response = errorResponse('METHOD_NOT_ALLOWED', `${c.req.method} is not served here; use ${allowed.join(', ')}.`, 405);
+    response.headers.set('Allow', allowed.join(', '));
+    return response;
+  });
   return app;
+}
+
+/** The methods served at a path, from the app's routes (HEAD comes with GET), none for an unknown path. */
+function methodsByPath(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const table = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+  for (const route of routes) {
+    if (route.method === 'ALL') continue;
+    const source = route.path
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const entry = table.get(source) ?? { pattern: new RegExp(`^${source}$`), methods: new Set<string>() };
+    entry.methods.add(route.method);
+    if (route.method === 'GET') entry.methods.add('HEAD');
+    table.set(source, entry);
+  }
+  return (path) => [...new Set([...table.values()].filter((entry) => entry.pattern.test(path)).flatMap((entry) => [...entry.methods]))];
+}
+
+/**
+ * Hono's own refusals, thrown before a route runs, in the API's codes: the JSON validator's
+ * malformed body (HTTP 400) is invalid input as every other, and zod-openapi's media-type gate
+ * (HTTP 415) says which type to send.
+ */
+function fromHono(error: unknown): unknown {
+  if (!(error instanceof HTTPException)) return error;
+  if (error.status === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE', JSON_ONLY);
+  if (error.status === 400) return new SiloError('INVALID_INPUT', 'Invalid json: the body is not JSON.');
+  return error;
 }

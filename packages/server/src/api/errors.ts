@@ -1,7 +1,17 @@
 import { isSiloError, type SiloErrorCode } from '@silo/fleet';
 
 /** Codes of the API itself, beside the fleet's: authentication, scopes, limits, idempotency, routing. */
-export type ApiOnlyCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'IDEMPOTENCY_KEY_REUSED' | 'IDEMPOTENCY_IN_PROGRESS' | 'PAYLOAD_TOO_LARGE' | 'NOT_FOUND' | 'INTERNAL';
+export type ApiOnlyCode =
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'INTERNAL';
 export type ApiErrorCode = SiloErrorCode | ApiOnlyCode;
 
 /**
@@ -40,16 +50,21 @@ export const FLEET_ERROR_STATUS: Readonly<Record<SiloErrorCode, number>> = {
   DISK_FULL: 507,
 };
 
-const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
+export const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
 };
+
+/** What a JSON route says to a body of another media type (415 UNSUPPORTED_MEDIA_TYPE). */
+export const JSON_ONLY = 'This route takes a JSON body: send it with Content-Type: application/json.';
 
 /** Seconds a client should wait before retrying a 503 that passes by itself. */
 const RETRY_AFTER_SEC: Partial<Record<SiloErrorCode, number>> = { INSTANCE_NOT_READY: 2, HANDLES_EXHAUSTED: 1, CATALOG_UNAVAILABLE: 5, FLEET_CLOSED: 5 };
@@ -76,6 +91,9 @@ export function errorResponse(code: ApiErrorCode, message: string, status: numbe
   const body: ErrorBody = { error: { code, message, ...(options.details && Object.keys(options.details).length > 0 ? { details: options.details } : {}) } };
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (options.retryAfterSec !== undefined) headers['Retry-After'] = String(options.retryAfterSec);
+  // A body refused for its size is left unread, so the connection cannot carry another request:
+  // say so, or a keep-alive client sends its next request into a socket about to close.
+  if (code === 'PAYLOAD_TOO_LARGE') headers['Connection'] = 'close';
   return Response.json(body, { status, headers });
 }
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { ApiToken, Fleet } from '@silo/fleet';
+import { SiloError, type ApiToken, type Fleet } from '@silo/fleet';
 import { ApiError, toErrorResponse } from './errors';
 
-const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+/** 1 to 200 visible ASCII characters; the header's schema says so too (instances.ts). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
 /**
  * Runs a create or clone once per Idempotency-Key: a retry with the same key and the same
@@ -18,7 +19,7 @@ export async function idempotent(
   run: () => Promise<Response>,
 ): Promise<Response> {
   if (key === undefined) return run();
-  if (!KEY_PATTERN.test(key)) throw new ApiError('IDEMPOTENCY_KEY_REUSED', 'An Idempotency-Key is 1 to 200 visible ASCII characters.');
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) throw new SiloError('INVALID_INPUT', 'An Idempotency-Key is 1 to 200 visible ASCII characters.');
   const requestHash = createHash('sha256').update(JSON.stringify([request.method, request.path, request.body])).digest('hex');
   const stored = fleet.apiTokens.claimIdempotent(token.id, key, requestHash);
   if (stored) {

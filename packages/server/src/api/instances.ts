@@ -2,13 +2,17 @@ import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
 import type { TypedResponse } from 'hono';
 import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
-import { idempotent } from './idempotency';
+import { IDEMPOTENCY_KEY_PATTERN, idempotent } from './idempotency';
 import { publicInstance } from './json';
 import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, ListQuerySchema, NameParam, PurgeResultSchema } from './schemas';
 import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
 
 const IdempotencyHeader = z.object({
-  'idempotency-key': z.string().optional().openapi({ description: 'A retry with the same key and body returns the first answer.' }),
+  'idempotency-key': z
+    .string()
+    .regex(IDEMPOTENCY_KEY_PATTERN)
+    .optional()
+    .openapi({ description: 'A retry with the same key and body returns the first answer. 1 to 200 visible ASCII characters.' }),
 });
 
 const list = createRoute({

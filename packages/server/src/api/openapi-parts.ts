@@ -11,15 +11,22 @@ export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 
-/** Every route may answer these; the code in the body says which case it is (docs/api.md). */
+/**
+ * Every route may answer these; the code in the body says which case it is (docs/api.md). Every
+ * status of FLEET_ERROR_STATUS and API_ERROR_STATUS is here but 405, which answers a method the
+ * document has no operation for (openapi-conformance.test.ts checks it).
+ */
 export const errorResponses = {
   401: error('No valid token (UNAUTHORIZED)'),
   403: error('The token lacks the scope (FORBIDDEN) or the jurisdiction (JURISDICTION_VIOLATION)'),
   404: error('INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND'),
   409: error('NAME_TAKEN, INVALID_STATE, SCHEMA_BEHIND, IDEMPOTENCY_IN_PROGRESS'),
   413: error('PAYLOAD_TOO_LARGE, SIZE_LIMIT_EXCEEDED'),
+  415: error('UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json'),
   422: error('Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED'),
   429: error('RATE_LIMITED (Retry-After)'),
   500: error('An unexpected failure'),
-  503: error('INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE (Retry-After)'),
+  502: error('ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one)'),
+  503: error('INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After)'),
+  507: error('DISK_FULL'),
 } as const;
