@@ -165,6 +165,23 @@ export async function requireExportBudget(tenant: Tenant): Promise<void> {
   });
 }
 
+/**
+ * Before the page of an invite or password-reset link looks its token up: counts the look-up
+ * against the client's invite budget (SILO_INVITE_LIMIT_PER_IP) and, past it, throws a 429
+ * whatever the token, so a blocked client learns nothing more about which tokens are valid.
+ * Call the returned function when the link was valid: only bad tokens add up.
+ */
+export async function countLinkLookup(request: Request): Promise<() => Promise<void>> {
+  const limiter = rateLimiters().invite;
+  const ip = clientIp(request);
+  const budget = await limiter.consume(ip);
+  if (!budget.allowed) {
+    const minutes = Math.max(1, Math.ceil(budget.retryAfterSec / 60));
+    throw data({ message: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }, { status: 429 });
+  }
+  return () => limiter.refund(ip);
+}
+
 /** Forms of signed-in users carry a token bound to their session. */
 export function requireCsrf(form: FormData, viewer: Viewer): void {
   if (!verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD))) {

@@ -194,6 +194,28 @@ describe('finding 5: the invite form and a bad token', () => {
   });
 });
 
+describe('guessing invite and password-reset tokens with page loads', () => {
+  it('bad-token loads are refused past the budget, valid link or not; loads of a valid link do not count', async () => {
+    const { name, owner } = await teamList('link-probe');
+    const link = await inviteLink(name, owner);
+    const client = newAddress();
+    const valid: number[] = [];
+    for (let i = 0; i < 6; i++) valid.push((await get(base, link, undefined, client)).status);
+    expect(valid).toEqual([200, 200, 200, 200, 200, 200]);
+    // The server allows 4 per address in 15 minutes: invite and reset pages (and their .data) share them.
+    const statuses: number[] = [];
+    for (const path of ['invite/AAAA', 'reset/AAAA', 'invite/BBBB.data', 'reset/BBBB', 'invite/CCCC', 'reset/CCCC.data']) {
+      statuses.push((await get(base, `/t/${name}/${path}`, undefined, client)).status);
+    }
+    expect(statuses).toEqual([404, 404, 404, 404, 429, 429]);
+    // A right guess now looks like a wrong one; another address is not affected.
+    const blocked = await get(base, link, undefined, client);
+    expect(blocked.status).toBe(429);
+    expect(blocked.body).toContain('Too many attempts');
+    expect((await get(base, link, undefined, newAddress())).status).toBe(200);
+  });
+});
+
 describe('finding 7: a stranger cannot lock the owner out', () => {
   it('after a stranger’s flood of failures with the owner’s email, the owner signs in from another address', async () => {
     const name = uniqueName('lockout');

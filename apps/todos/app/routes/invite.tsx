@@ -1,7 +1,7 @@
 import { hashPassword, hashToken, passwordProblem, readForm } from '@silo/web';
 import { Form, data, redirect } from 'react-router';
 import { z } from 'zod';
-import { clientIp, createSession, getTenant, rateLimiters } from '../auth.server';
+import { clientIp, countLinkLookup, createSession, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
@@ -26,11 +26,10 @@ function invalidInvite() {
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
-  if (!(await validInvite(tenant, params.token))) {
-    // Probing for tokens counts against the same budget as the form.
-    await rateLimiters().invite.consume(clientIp(request));
-    throw invalidInvite();
-  }
+  // Probing for tokens counts against the same budget as the form, and is refused past it.
+  const refund = await countLinkLookup(request);
+  if (!(await validInvite(tenant, params.token))) throw invalidInvite();
+  await refund();
   return { displayName: tenant.instance.displayName };
 }
 

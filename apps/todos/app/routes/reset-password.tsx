@@ -1,6 +1,6 @@
 import { hashPassword, passwordProblem, readForm } from '@silo/web';
 import { Form, data, redirect, useNavigation } from 'react-router';
-import { clientIp, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
+import { clientIp, countLinkLookup, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
@@ -17,12 +17,11 @@ function invalidLink() {
 
 export async function loader({ context, params, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
+  // Probing for tokens counts against the invite budget (the same kind of link), and is refused past it.
+  const refund = await countLinkLookup(request);
   const reset = await findReset(tenant.db, params.token);
-  if (!reset) {
-    // Probing for tokens counts against the invite budget: the same kind of link.
-    await rateLimiters().invite.consume(clientIp(request));
-    throw invalidLink();
-  }
+  if (!reset) throw invalidLink();
+  await refund();
   return { displayName: currentInstance(tenant).displayName, email: reset.email };
 }
 
