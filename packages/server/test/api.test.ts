@@ -37,7 +37,9 @@ function codeOf(result: { json: Record<string, unknown> }): unknown {
 
 describe('authentication', () => {
   it('refuses a missing, malformed, unknown or revoked token with 401 UNAUTHORIZED', async () => {
-    expect(codeOf(await call('GET', '/v1/instances', undefined))).toBe('UNAUTHORIZED');
+    const missing = await call('GET', '/v1/instances', undefined);
+    expect(codeOf(missing)).toBe('UNAUTHORIZED');
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="silo"');
     expect((await call('GET', '/v1/instances', 'nonsense')).status).toBe(401);
     expect((await call('GET', '/v1/instances', `silo_000000000000_${'a'.repeat(43)}`)).status).toBe(401);
     const { token, info } = fleet.apiTokens.create({ scope: 'read' });

@@ -94,6 +94,8 @@ export function errorResponse(code: ApiErrorCode, message: string, status: numbe
   // A body refused for its size is left unread, so the connection cannot carry another request:
   // say so, or a keep-alive client sends its next request into a socket about to close.
   if (code === 'PAYLOAD_TOO_LARGE') headers['Connection'] = 'close';
+  // RFC 9110 §11.6.1: a 401 names the scheme that would be accepted (RFC 6750 for bearer tokens).
+  if (status === 401) headers['WWW-Authenticate'] = 'Bearer realm="silo"';
   return Response.json(body, { status, headers });
 }
 
