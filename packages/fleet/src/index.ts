@@ -78,7 +78,7 @@ export { formatBytes } from './format';
 export { SiloError, isSiloError } from './errors';
 export type { SiloErrorCode, SiloErrorDetails } from './errors';
 export type { InstanceMigrationResult, MigrateAllOptions, MigrateAllReport, MigrateProgress } from './migrate-all';
-export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, RESERVED_NAMES, validateName } from './names';
+export { NAME_MAX_LENGTH, NAME_MIN_LENGTH, NAME_PATTERN, RESERVED_NAMES, validateName } from './names';
 export { DISPLAY_NAME_MAX_LENGTH, validateDisplayName } from './unsafe-text';
 export type { InstanceMoveResult, MoveOptions, MoveProgress, MoveReport, MoveStatus } from './move/move-fleet';
 export type { DoctorOptions, DoctorReport } from './reconcile';

@@ -9,7 +9,8 @@ import { unsafeCharPattern } from './unsafe-text';
 export const NAME_MIN_LENGTH = 3;
 export const NAME_MAX_LENGTH = 63;
 
-const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
+/** Without lookarounds, so JSON Schema tools (the API's OpenAPI document) can use it as is. */
+export const NAME_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** Names that collide with routes, tooling or platform words. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([

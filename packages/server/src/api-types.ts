@@ -2534,12 +2534,14 @@ export interface components {
             }[];
         };
         CreateInstance: {
+            /** @example acme */
             name: string;
             jurisdiction: string;
             region?: string;
             displayName?: string;
         };
         CloneInstance: {
+            /** @example acme */
             name?: string;
             region?: string;
             displayName?: string;
@@ -2619,7 +2621,10 @@ export interface components {
         Restore: {
             /** @description The newest point taken at or before this moment is used. */
             at: string | number;
-            /** @description Restore as a new instance of this name. */
+            /**
+             * @description Restore as a new instance of this name.
+             * @example acme
+             */
             as?: string;
             inPlace?: boolean;
             region?: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { validate } from '@readme/openapi-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFleet, type Fleet } from '@silo/fleet';
+import { openFleet, validateName, type Fleet } from '@silo/fleet';
 import createClient from 'openapi-fetch';
 import { createApiApp, createServer, OPENAPI_PATH, type ApiPaths } from '../src/index';
 import { API_TYPES_FILE, generatedApiTypes } from './api-types-source';
@@ -38,7 +38,30 @@ describe('the OpenAPI document', () => {
     expect(served.length).toBeGreaterThan(15);
     for (const route of served) expect(documented, route).toContain(route);
   });
+
+  it('describes instance names by the rules the fleet enforces', async () => {
+    const document = (await (await createApiApp(fleet).request(OPENAPI_PATH)).json()) as { components: { schemas: Record<string, { properties: Record<string, NameSchema> }> } };
+    const name = document.components.schemas['CreateInstance']?.properties['name'];
+    expect(name).toBeDefined();
+    const documented = (value: string) => value.length >= (name?.minLength ?? 0) && value.length <= (name?.maxLength ?? Infinity) && new RegExp(name?.pattern ?? '').test(value);
+    const accepted = (value: string) => {
+      try {
+        return validateName(value) === value;
+      } catch {
+        return false;
+      }
+    };
+    for (const value of ['acme', 'a-b', 'ab', 'a'.repeat(63), 'a'.repeat(64), 'a--b', '-ab', 'ab-', 'Acme', 'ac_me', 'ac.me', '../x', 'xn--ab', 'acmé', '123', 'a-1-b']) {
+      expect(documented(value), value).toBe(accepted(value));
+    }
+  });
 });
+
+interface NameSchema {
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+}
 
 describe('typed clients', () => {
   it('src/api-types.ts matches the document (npm run generate -w @silo/server)', async () => {

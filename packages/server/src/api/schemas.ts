@@ -1,5 +1,12 @@
 import { z } from '@hono/zod-openapi';
-import { API_TOKEN_SCOPES, SORT_KEYS } from '@silo/fleet';
+import { API_TOKEN_SCOPES, NAME_MAX_LENGTH, NAME_MIN_LENGTH, NAME_PATTERN, SORT_KEYS } from '@silo/fleet';
+
+/**
+ * An instance name, described in the document by the fleet's rules (3–63 characters: a–z, 0–9,
+ * single hyphens; some words reserved). The fleet checks it, not this schema, so a wrong name
+ * answers 422 INVALID_NAME with the fleet's own message, not a generic INVALID_INPUT.
+ */
+const instanceName = () => z.string().min(1).max(200).openapi({ pattern: NAME_PATTERN.source, minLength: NAME_MIN_LENGTH, maxLength: NAME_MAX_LENGTH, example: 'acme' });
 
 /**
  * The zod schemas that validate requests and describe answers; the OpenAPI document is
@@ -46,7 +53,7 @@ export const InstanceDetailsSchema = InstanceSchema.extend({
 export const InstancePageSchema = z.object({ items: z.array(InstanceSchema), total: z.number().int() }).openapi('InstancePage');
 
 export const NameParam = z.object({
-  name: z.string().min(1).max(200).openapi({ param: { name: 'name', in: 'path' }, example: 'acme' }),
+  name: instanceName().openapi({ param: { name: 'name', in: 'path' } }),
 });
 
 export const ListQuerySchema = z.object({
@@ -65,7 +72,7 @@ export const ListQuerySchema = z.object({
 
 export const CreateBodySchema = z
   .object({
-    name: z.string().min(1).max(200),
+    name: instanceName(),
     jurisdiction: z.string().min(1),
     region: z.string().min(1).optional(),
     displayName: z.string().max(500).optional(),
@@ -74,7 +81,7 @@ export const CreateBodySchema = z
 
 export const CloneBodySchema = z
   .object({
-    name: z.string().min(1).max(200).optional(),
+    name: instanceName().optional(),
     region: z.string().min(1).optional(),
     displayName: z.string().max(500).optional(),
     at: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Branch the source as it was then (engines with history only).' }),
@@ -154,7 +161,7 @@ export const BackupListQuerySchema = z.object({ limit: z.coerce.number().int().m
 export const RestoreBodySchema = z
   .object({
     at: z.union([z.iso.datetime({ offset: true }), z.number().int()]).openapi({ description: 'The newest point taken at or before this moment is used.' }),
-    as: z.string().min(1).max(200).optional().openapi({ description: 'Restore as a new instance of this name.' }),
+    as: instanceName().optional().openapi({ description: 'Restore as a new instance of this name.' }),
     inPlace: z.boolean().optional(),
     region: z.string().optional(),
   })
