@@ -312,7 +312,7 @@ describe('backups in the admin console', () => {
       await page.waitForFunction(() => document.activeElement?.id === 'restore-newName');
       expect(await page.locator('#restore-newName').getAttribute('aria-invalid')).toBe('true');
       // The page refreshes itself every 5 s: the error, the typed name and the focus stay.
-      await page.waitForResponse((response) => response.url().includes('/instances/spare.data'), { timeout: 8_000 });
+      await page.waitForResponse((response) => response.url().includes('/instances/spare.data'), { timeout: 30_000 });
       await page.waitForTimeout(100);
       await panel.locator('#restore-newName-error').filter({ hasText: 'is taken' }).waitFor();
       expect(await page.locator('#restore-newName').inputValue()).toBe('acme');

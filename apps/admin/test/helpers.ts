@@ -291,7 +291,7 @@ export async function signIn(page: Page, serverUrl: string, email: string, passw
 }
 
 /** Retries `check` until it passes or `ms` went by (servers look for token revocations once a second). */
-export async function eventually(check: () => Promise<void>, ms = 3_000): Promise<void> {
+export async function eventually(check: () => Promise<void>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   for (;;) {
     try {

@@ -113,7 +113,7 @@ describe('two admin consoles sharing one catalog on Turso', () => {
     const made = await one.post('/?index', { intent: 'create', name: 'made-on-one', jurisdiction: 'eu' });
     expect(made.status).toBe(302);
     let listed = '';
-    for (const deadline = Date.now() + 5_000; Date.now() < deadline && !listed.includes('made-on-one'); ) {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline && !listed.includes('made-on-one'); ) {
       listed = text(await (await two.get('/')).text());
       if (!listed.includes('made-on-one')) await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -136,12 +136,13 @@ describe('shutdown', () => {
           res.on('end', () => resolve(res.statusCode ?? 0));
         });
         req.on('error', reject);
-        // Half the form now; the action waits for the rest while the server is told to stop.
+        // Half the form now; the action waits for the rest while the server is told to stop, once
+        // it has surely taken the request in (a while, on a busy machine).
         req.write(fields.slice(0, half));
         setTimeout(() => {
           process.kill(server.pid, 'SIGTERM');
           setTimeout(() => req.end(fields.slice(half)), 500);
-        }, 500);
+        }, 2_000);
       });
       expect(await answer).toBe(302);
       const exit = await server.exited();
@@ -238,5 +239,5 @@ describe('start-up that tells the truth', () => {
 });
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
 }

@@ -95,12 +95,13 @@ describe('silo token and silo serve', () => {
       expect(await ready.json()).toMatchObject({ status: 'ready', ready: true, engine: 'ok' });
       expect((await fetch(`${url}/v1/instances/probe-co`, { headers: { authorization: `Bearer ${api.token}` } })).status).toBe(200);
       expect((await client.execute('SELECT 1 AS one')).rows[0]?.['one']).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const lines = output()
-        .split('\n')
-        .filter((line) => line.startsWith('{'))
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
-      expect(lines).toEqual(
+      // The server writes a request's line as it ends; it reaches this process a little later.
+      const lines = (): Record<string, unknown>[] =>
+        output()
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>);
+      await expect.poll(lines, { timeout: 10_000 }).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ method: 'GET', route: '/healthz', status: 200 }),
           expect.objectContaining({ method: 'GET', route: '/v1/instances/{name}', status: 200, actor: `token:${api.info.id}` }),

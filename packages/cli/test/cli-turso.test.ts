@@ -62,7 +62,8 @@ describe('silo on turso', () => {
     const listed = json<{ items: { name: string }[] }>(await run(['instances', 'list', '--json']));
     expect(listed.items.map((item) => item.name).sort()).toEqual(['acme', 'acme-again', 'acme-before', 'initech']);
     for (const output of [write, refused, doctor, again]) expect(`${output.stdout}${output.stderr}`).not.toContain(standin.apiToken);
-  });
+    // Some twenty real `silo` processes on a shared machine: allow for slow starts.
+  }, 180_000);
 
   it('moves a local fleet and then its catalog to Turso; another server sees the same fleet', async () => {
     const first = path.join(folder.dir, 'server-one');

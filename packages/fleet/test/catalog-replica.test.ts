@@ -48,7 +48,7 @@ async function server(dataDir = path.join(suite, `server-${++servers}`), syncInt
   return fleet;
 }
 
-async function eventually<T>(read: () => T, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
+async function eventually<T>(read: () => T, accept: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = read();

@@ -156,9 +156,9 @@ describe('export and import', () => {
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'exported' }]);
     db.close();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The staged copy is removed once the stream closes, by an asynchronous rm.
     const staging = path.join(dataDir, 'regions', 'eu-west', 'staging');
-    expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    await expect.poll(() => (existsSync(staging) ? readdirSync(staging) : []), { timeout: 10_000 }).toEqual([]);
   });
 
   it('redacts the staged copy when asked: removed values are gone from the bytes, the live database keeps them, nothing stays staged', async () => {
@@ -180,9 +180,8 @@ describe('export and import', () => {
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
     db.close();
     expect((await fleet.withInstance('acme', (live) => live.execute('SELECT count(*) AS n FROM notes'))).rows[0]?.['n']).toBe(2);
-    await new Promise((resolve) => setTimeout(resolve, 20));
     const staging = path.join(dataDir, 'regions', 'eu-west', 'staging');
-    expect(existsSync(staging) ? readdirSync(staging) : []).toEqual([]);
+    await expect.poll(() => (existsSync(staging) ? readdirSync(staging) : []), { timeout: 10_000 }).toEqual([]);
     // The operator's export without redaction is the full file.
     const full = path.join(tempDir(), 'full.sqlite');
     await fleet.exportTo('acme', full);

@@ -9,14 +9,18 @@ import { runChild } from './fixtures/children';
 import { fileOf, sampleSchema, tempDir, tempFleet, regionsIn } from './helpers';
 
 /** The real local engine, with `remove` held until the test opens the gate: a descheduled reconciler. */
-function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void } {
+function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void; removing: Promise<void> } {
   let open!: () => void;
   const gate = new Promise<void>((resolve) => (open = resolve));
+  let reached!: () => void;
+  /** Resolves once a removal waits at the gate (its row leased by then). */
+  const removing = new Promise<void>((resolve) => (reached = resolve));
   const local = new LocalEngine({ templatesDir: path.join(dataDir, 'templates'), regions: regionsIn(dataDir), queryWorkers: 1 });
   const engine = new Proxy(local, {
     get(target, property) {
       if (property === 'remove') {
         return async (url: string) => {
+          reached();
           await gate;
           return target.remove(url);
         };
@@ -25,7 +29,7 @@ function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => vo
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  return { engine, open };
+  return { engine, open, removing };
 }
 
 describe('reconciliation', () => {
@@ -57,7 +61,7 @@ describe('reconciliation', () => {
     const slow = engineWithSlowRemove(dataDir);
     const second = await openFleet({ dataDir, schema: sampleSchema(), engine: slow.engine, reconcileOnOpen: false });
     const secondDoctor = second.doctor(); // leases the interrupted row, then stalls in remove()
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await slow.removing;
 
     // A server starting meanwhile sees the row leased by a live process and leaves it alone;
     // the name stays taken until the first reconciler is done.
@@ -82,7 +86,7 @@ describe('reconciliation', () => {
     const slow = engineWithSlowRemove(dataDir);
     const purger = await openFleet({ dataDir, schema: sampleSchema(), engine: slow.engine, reconcileOnOpen: false });
     const purging = purger.purge('acme');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await slow.removing;
     await expect(fleet.undelete('acme')).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('being purged') });
     await expect(fleet.purge('acme')).rejects.toMatchObject({ code: 'INVALID_STATE' });
     slow.open();

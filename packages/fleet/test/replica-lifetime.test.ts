@@ -48,9 +48,8 @@ describe('the catalog replica’s lifetime', () => {
       warn: () => undefined,
     });
     const opened = await syncRequests();
-    await sleep(1_000);
-    const whileOpen = await syncRequests();
-    expect(whileOpen).toBeGreaterThan(opened + 2);
+    // A few of the five syncs a second, however slowly the stand-in answers on a busy machine.
+    await expect.poll(() => syncRequests(), { timeout: 10_000, interval: 200 }).toBeGreaterThan(opened + 2);
     await fleet.close();
     const atClose = await syncRequests();
     await sleep(1_500);

@@ -244,7 +244,7 @@ describe('libSQL endpoint', () => {
     await db.batch(["INSERT INTO notes (body) VALUES ('y')", "INSERT INTO notes (body) VALUES ('z')"], 'write');
     await db.execute('SELECT count(*) FROM notes');
     // The refresh runs once, metricsDelayMs after the first commit.
-    await expect.poll(() => endpoint.fleet.require('acme').metrics, { timeout: 5_000 }).toEqual({ notes: 3 });
+    await expect.poll(() => endpoint.fleet.require('acme').metrics, { timeout: 30_000 }).toEqual({ notes: 3 });
     await endpoint.fleet.flushActivity();
     expect(endpoint.fleet.usage('acme', 1)).toEqual([expect.objectContaining({ active: true, writes: 2, reads: expect.any(Number) })]);
     expect(endpoint.fleet.usage('acme', 1)[0]?.reads).toBeGreaterThanOrEqual(3);
