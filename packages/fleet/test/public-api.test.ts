@@ -15,6 +15,7 @@ const PUBLIC_VALUES = [
   'Fleet',
   'NAME_MAX_LENGTH',
   'NAME_MIN_LENGTH',
+  'NAME_PATTERN',
   'RESERVED_NAMES',
   'SORT_KEYS',
   'SiloError',
