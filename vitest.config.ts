@@ -30,6 +30,8 @@ const INTEGRATION = [
   'packages/fleet/test/crash.test.ts',
   'packages/fleet/test/backup-crash.test.ts',
   'packages/fleet/test/purge-crash.test.ts',
+  // Kills query processes and starts them slowly on purpose (ADR 33).
+  'packages/fleet/test/query-processes.test.ts',
   'packages/fleet/test/concurrency.test.ts',
   'packages/fleet/test/replica-lifetime.test.ts',
   'packages/fleet/test/move.test.ts',
