@@ -2,7 +2,9 @@
  * Finding 3 (noisy neighbour): a tenant's signed-in requests take turns, so one tenant's many
  * requests wait behind each other instead of in front of other tenants. One request in
  * progress per tenant and one waiting in this server. The held turn is a write whose form body
- * is still arriving: deterministic, no timing involved.
+ * is still arriving: no timing involved. Its request asks for `100 Continue`, which Node sends
+ * just before it runs the handler, so the test knows the write is in the server before it sends
+ * the next request of that list.
  */
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,22 +20,31 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-/** A form POST whose body arrives in two parts: the request is in progress until `finish`. */
-function slowPost(path: string, cookie: string, body: string): { finish(): Promise<string> } {
+/**
+ * A form POST whose body arrives in two parts: the request is in progress until `finish`.
+ * `started` resolves once the server's handler has the request (its `100 Continue`).
+ */
+function slowPost(path: string, cookie: string, body: string): { started: Promise<void>; finish(): Promise<string> } {
   const { port, host } = new URL(base);
   const socket = net.connect(Number(port), '127.0.0.1');
   let received = '';
-  socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+  let markStarted: () => void = () => {};
+  const started = new Promise<void>((resolve) => (markStarted = resolve));
+  socket.setEncoding('latin1').on('data', (chunk: string) => {
+    received += chunk;
+    if (received.startsWith('HTTP/1.1 100 ')) markStarted();
+  });
   const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   socket.write(
     `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${new URL(base).origin}\r\nCookie: ${cookie}\r\n` +
-      `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
+      `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`,
   );
   return {
+    started,
     async finish() {
       socket.write(body.slice(10));
       await closed;
-      return received;
+      return received.replace(/^HTTP\/1\.1 100 [^\r]*\r\n\r\n/, '');
     },
   };
 }
@@ -47,6 +58,7 @@ describe('turns per tenant', () => {
     const csrf = csrfFrom((await get(base, `/t/${a}`, cookieA)).body);
 
     const write = slowPost(`/t/${a}?index`, cookieA, new URLSearchParams({ intent: 'add', title: 'arrives slowly', csrf }).toString());
+    await write.started;
     // B is answered although A's turn is taken (and the POST has reached its action meanwhile).
     expect((await get(base, `/t/${b}`, cookieB)).status).toBe(200);
 
