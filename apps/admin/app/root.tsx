@@ -1,7 +1,7 @@
 import { Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, type LinksFunction } from 'react-router';
 import type { ReactNode } from 'react';
 import { DocumentLinks } from '@silo/web/document-links';
-import { RequestIdNote } from '@silo/web/error-page';
+import { RequestIdNote, statusTitle } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import stylesheet from './app.css?url';
 import { fleetMiddleware } from './lib/fleet.server';
@@ -45,7 +45,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   let title = 'Something went wrong';
   let detail = 'An unexpected error occurred. Check the server log.';
   if (isRouteErrorResponse(error)) {
-    title = error.status === 404 ? 'Not found' : `${error.status} ${error.statusText}`;
+    title = error.status === 404 ? 'Not found' : statusTitle(error.status);
     detail = typeof error.data === 'string' && error.data ? error.data : detail;
   } else if (import.meta.env.DEV && error instanceof Error) {
     detail = error.message;

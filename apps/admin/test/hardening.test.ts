@@ -111,6 +111,7 @@ describe('every response carries the security headers; client errors log one lin
       const before = server.output().length;
       const response = await admin.post(pathname, { anything: '1' });
       expect(response.status, pathname).toBe(405);
+      expect(response.headers.get('allow'), pathname).toBe('GET, HEAD');
       expect(response.headers.get('content-security-policy'), pathname).toMatch(/script-src 'self' 'nonce-/);
       expect(response.headers.get('x-frame-options'), pathname).toBe('DENY');
       await response.arrayBuffer();

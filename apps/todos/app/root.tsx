@@ -1,7 +1,7 @@
 import { useEffect } from 'react';
 import { Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse } from 'react-router';
 import { DocumentLinks } from '@silo/web/document-links';
-import { RequestIdNote } from '@silo/web/error-page';
+import { RequestIdNote, statusTitle } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import appCss from './app.css?url';
 import { fleetMiddleware } from './fleet.server';
@@ -76,7 +76,7 @@ export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
       message = payload.message ?? 'This TODO list is under maintenance. Try again in a few minutes.';
       refresh = true;
     } else {
-      title = `${error.status} ${error.statusText}`.trim();
+      title = statusTitle(error.status);
       message = payload.message ?? message;
     }
   }

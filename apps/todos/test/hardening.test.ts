@@ -109,6 +109,55 @@ describe('every response carries the security headers; client errors log one lin
   }
 });
 
+describe('a method an address does not take', () => {
+  /** A request with a form body, as a browser or a script would send it (same origin). */
+  const send = (method: string, pathname: string, cookie = ''): Promise<Response> =>
+    fetch(base + pathname, { method, headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' }, body: method === 'OPTIONS' ? null : 'a=b', redirect: 'manual' });
+
+  it('is answered 405 with the Allow header RFC 9110 requires, naming what the route runs', async () => {
+    const name = uniqueName('allow');
+    const cookie = await createList(base, name);
+    const cases: readonly [string, string, string][] = [
+      ['POST', '/', 'GET, HEAD'],
+      ['PUT', `/t/${name}`, 'GET, HEAD'],
+      ['POST', '/no-such-page', 'GET, HEAD'],
+      ['POST', `/t/${name}/export.json.data`, 'GET, HEAD'],
+      ['DELETE', '/healthz', 'GET, HEAD'],
+      ['OPTIONS', `/t/${name}/settings`, 'GET, HEAD, POST, PUT, PATCH, DELETE'],
+    ];
+    for (const [method, pathname, allow] of cases) {
+      const response = await send(method, pathname, cookie);
+      await response.arrayBuffer();
+      expect(response.status, `${method} ${pathname}`).toBe(405);
+      expect(response.headers.get('allow'), `${method} ${pathname}`).toBe(allow);
+    }
+    const page = await send('POST', '/');
+    expect(await page.text()).toMatch(/<h1[^>]*>405 Method Not Allowed<\/h1>/);
+  });
+
+  it('a download (a resource route) says so in its body, not "Unexpected Server Error"', async () => {
+    const name = uniqueName('allow-export');
+    const cookie = await createList(base, name);
+    for (const download of ['export.json', 'export.sqlite']) {
+      const response = await send('POST', `/t/${name}/${download}`, cookie);
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('GET, HEAD');
+      expect(await response.json()).toEqual({ message: 'This address does not take POST requests. It answers GET, HEAD.' });
+    }
+  });
+
+  it('a refused form is titled with its own status, not React Router’s "Internal Server Error"', async () => {
+    const name = uniqueName('title');
+    const cookie = await createList(base, name);
+    const response = await send('POST', `/t/${name}/settings`, cookie);
+    expect(response.status).toBe(403);
+    const body = await response.text();
+    expect(body).toMatch(/<h1[^>]*>403 Forbidden<\/h1>/);
+    expect(body).toContain('<title>403 Forbidden · Silo TODOs</title>');
+    expect(body).toContain('This form has expired.');
+  });
+});
+
 describe('CSP with per-request nonces (finding 10.2)', () => {
   it('has no unsafe-inline, a nonce that changes per request, and puts it on every inline script', async () => {
     const [first, second] = [await get(base, '/'), await get(base, '/')];

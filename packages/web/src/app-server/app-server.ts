@@ -9,6 +9,7 @@ import { createRequestListener } from '../request-listener';
 import { clientFiles } from '../static-files';
 import { createLogger, type Logger } from './logger';
 import { createAppMetrics, type AppMetrics, type FleetStatsSnapshot } from './metrics';
+import { completeMethodNotAllowed } from './method-not-allowed';
 import { precompress } from './precompress';
 import { routeMatcher } from './route-pattern';
 import { runShutdownHooks } from './shutdown-hooks';
@@ -99,7 +100,8 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
   const staticResponses = new WeakSet<ServerResponse>();
 
   const { port, host } = options.listen;
-  const listener = createRequestListener((request, info) => handleRequest(request, loadContextFor(info)), {
+  const methodNotAllowed = completeMethodNotAllowed(build);
+  const listener = createRequestListener(async (request, info) => methodNotAllowed(request, await handleRequest(request, loadContextFor(info))), {
     trustProxy: options.trustProxy,
     allowedHosts: allowedHosts({
       setting: options.allowedHosts.setting,

@@ -63,9 +63,10 @@ function matchOf(tree: RouteObject[], pathname: string): RouteMatch {
 }
 
 /** The part of a build's route manifest (ServerBuild['routes']) matching needs. */
-type Manifest = Readonly<Record<string, { id: string; parentId?: string | undefined; path?: string | undefined; index?: boolean | undefined; caseSensitive?: boolean | undefined } | undefined>>;
+export type Manifest = Readonly<Record<string, { id: string; parentId?: string | undefined; path?: string | undefined; index?: boolean | undefined; caseSensitive?: boolean | undefined } | undefined>>;
 
-function routeTree(manifest: Manifest): RouteObject[] {
+/** The build's routes as React Router's nested route objects (ids, paths, index flags). */
+export function routeTree(manifest: Manifest): RouteObject[] {
   const childrenOf = (parentId: string | undefined): RouteObject[] =>
     Object.values(manifest)
       .filter((route) => route !== undefined && route.parentId === parentId)
