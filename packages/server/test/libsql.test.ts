@@ -1,4 +1,5 @@
 import { LibsqlError } from '@libsql/client';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { revokeInstanceTokens } from '../src/instance-tokens';
 import { startEndpoint, type Endpoint } from './libsql-harness';
@@ -121,6 +122,21 @@ describe('libSQL endpoint', () => {
     // The server was never blocked, and the next statements run on a fresh host process.
     await db.execute("INSERT INTO notes (body) VALUES ('after')");
     expect((await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((r) => r['body'])).toEqual(['before', 'after']);
+  });
+
+  it('does not count a statement’s wait behind others on its host against its time limit', async () => {
+    await endpoint.close();
+    // One host process, so every statement of the burst waits for the ones before it there.
+    endpoint = await startEndpoint({ statementTimeoutMs: 1_000, busyTimeoutMs: 200, hostProcesses: 1 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    const db = endpoint.client('acme', await endpoint.token('acme'));
+    const sql = `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rowsTakingAbout(150)}) SELECT count(*) AS n FROM c`;
+    await db.execute('SELECT 1'); // the host process is up
+    // Sixteen statements of ~150 ms each: the last ones wait twice the limit (1.2 s) in all.
+    const started = Date.now();
+    const results = await Promise.allSettled(Array.from({ length: 16 }, () => db.execute(sql)));
+    expect(results.filter((result) => result.status === 'rejected').map((result) => String(result.reason))).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThan(1_200);
   });
 
   it('refuses writes with a read-only token, enforced by a read-only SQLite connection', async () => {
@@ -250,3 +266,16 @@ describe('libSQL endpoint', () => {
     expect(endpoint.fleet.usage('acme', 1)[0]?.reads).toBeGreaterThanOrEqual(3);
   });
 });
+
+/** How many rows a counting recursive CTE runs through in about `ms` on this machine now. */
+function rowsTakingAbout(ms: number): number {
+  const db = new Database(':memory:');
+  try {
+    const rows = 200_000;
+    const started = performance.now();
+    db.prepare(`WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rows}) SELECT count(*) FROM c`).get();
+    return Math.max(1_000, Math.round((rows * ms) / Math.max(1, performance.now() - started)));
+  } finally {
+    db.close();
+  }
+}

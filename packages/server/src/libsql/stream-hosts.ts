@@ -23,7 +23,10 @@ export interface StreamSpec {
   readonly readOnly: boolean;
   readonly maxBytes: number | undefined;
   readonly options: StreamOptions;
-  /** Each request's time limit; past it the host process is killed. */
+  /**
+   * Each request's time limit: the host process is killed once it has said nothing for this
+   * long while it owes an answer (see StreamHost's watchdog).
+   */
   readonly timeoutMs: number;
   readonly onCommit: () => void;
   /** Runs once when the stream ends, however it ends. */
@@ -110,13 +113,30 @@ export interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
-/** One host process and the streams it runs. */
+/** A request on its way through a host: when it was sent, for the watchdog. */
+type Sent = Pending & { readonly sentAt: number };
+
+/**
+ * One host process and the streams it runs.
+ *
+ * The time limit is a watchdog on the process, not a clock per request. The host runs many
+ * streams' requests, one after the other, and a request that waits behind others is not
+ * running away: counting its wait against its limit killed a healthy host (and every stream on
+ * it) under a burst of legitimate work. What a runaway does is block the host's one thread in
+ * a SQLite call, so it says nothing at all: no answer, no `started`, no `commit`. So the host
+ * is killed when it has been silent, while it owes answers, for longer than the longest limit
+ * among them. Every wait inside the host is bounded on its own (the busy timeout per statement,
+ * the transaction timeout), so a host that keeps answering always gets to each request.
+ */
 class StreamHost {
   readonly #child: ChildProcess;
   readonly #streams = new Map<number, RemoteStream>();
-  /** Requests sent and not answered; `timer` is unset until the process has started (see dispatch). */
-  readonly #pending = new Map<number, Pending & { timer: NodeJS.Timeout | undefined }>();
+  /** Requests sent and not answered, oldest first. */
+  readonly #pending = new Map<number, Sent>();
   #startTimer: NodeJS.Timeout | undefined;
+  #watchdog: NodeJS.Timeout | undefined;
+  /** When the process last said anything (performance.now()). */
+  #lastHeard = 0;
   #nextRequest = 1;
   #dead = false;
   /** Whether the process ever answered: one that dies before its first answer failed to start. */
@@ -159,12 +179,12 @@ class StreamHost {
       return;
     }
     const id = this.#nextRequest++;
-    // A request's time limit counts from when the process runs: a host that is still starting
-    // (a replacement for one killed at a limit takes a second or more from sources) must not
-    // make requests it never began report STATEMENT_TIMEOUT, nor be killed for it.
-    const timer = this.answered ? setTimeout(() => this.#timeout(id), pending.timeoutMs) : undefined;
-    if (!this.answered && this.#startTimer === undefined) this.#startTimer = setTimeout(() => this.#child.kill('SIGKILL'), HOST_START_TIMEOUT_MS).unref();
-    this.#pending.set(id, { ...pending, timer });
+    this.#pending.set(id, { ...pending, sentAt: performance.now() });
+    // The watchdog starts once the process runs: a host that is still starting (a replacement
+    // for one killed at a limit takes a second or more from sources) must not make requests it
+    // never began report STATEMENT_TIMEOUT, nor be killed for it.
+    if (this.answered) this.#watch(pending.timeoutMs);
+    else if (this.#startTimer === undefined) this.#startTimer = setTimeout(() => this.#child.kill('SIGKILL'), HOST_START_TIMEOUT_MS).unref();
     refWhileBusy(this.#child, true);
     const { stream } = pending;
     const open = stream.opened ? undefined : { instanceId: stream.spec.instanceId, file: stream.spec.file, readOnly: stream.spec.readOnly, maxBytes: stream.spec.maxBytes, options: stream.spec.options };
@@ -190,6 +210,7 @@ class StreamHost {
   }
 
   #receive(message: FromHost): void {
+    this.#lastHeard = performance.now();
     if (!this.answered) this.#started();
     if (message.type === 'commit') {
       this.#streams.get(message.stream)?.committed();
@@ -201,22 +222,48 @@ class StreamHost {
       pending.stream.started();
       return;
     }
-    this.#settle(message.id, pending);
+    this.#settle(message.id);
     if (message.closed) pending.stream.ended();
     if (message.httpError) pending.reject(new HttpError(message.httpError.status, message.httpError.body));
     else if (message.results) pending.resolve(message.results);
     else pending.reject(new Error(message.failure ?? 'The stream failed'));
   }
 
+  /** Arms the watchdog unless it is armed: it looks again after `delayMs` at most. */
+  #watch(delayMs: number): void {
+    if (this.#watchdog === undefined) this.#watchdog = setTimeout(() => this.#check(), delayMs);
+  }
+
+  /**
+   * The watchdog: has the process been silent, while it owes answers, past the longest limit
+   * among them? Silence counts from its last message, or from when the oldest request it owes
+   * was sent if that is later (an idle host says nothing, rightly). It looks again at least
+   * every shortest limit, so a limit that shrinks as long requests are answered is kept.
+   */
+  #check(): void {
+    this.#watchdog = undefined;
+    const oldest = this.#pending.entries().next().value;
+    if (oldest === undefined) return;
+    let longest = 0;
+    let shortest = Infinity;
+    for (const pending of this.#pending.values()) {
+      longest = Math.max(longest, pending.timeoutMs);
+      shortest = Math.min(shortest, pending.timeoutMs);
+    }
+    const silentFor = performance.now() - Math.max(this.#lastHeard, oldest[1].sentAt);
+    if (silentFor >= longest) this.#timeout(oldest[0], oldest[1]);
+    else this.#watch(Math.min(longest - silentFor, shortest));
+  }
+
   /**
    * SQLite cannot be stopped from outside the process running it: the process goes. Streams
    * that had begun something there end (their transactions roll back, as when a connection
-   * drops); requests it never began start over on another host.
+   * drops); requests it never began start over on another host. The stop is reported on the
+   * oldest request owed: the host runs requests in the order sent, and one that waits for a
+   * lock yields to the others, so the one that blocks it is that one but for such an overlap.
    */
-  #timeout(id: number): void {
-    const pending = this.#pending.get(id);
-    if (pending === undefined) return;
-    this.#settle(id, pending);
+  #timeout(id: number, pending: Sent): void {
+    this.#settle(id);
     // Which request of the pipeline ran away is not known here: every one reports the stop.
     pending.resolve(errorResults(pending.requests.length, `The statement was stopped at the time limit (${pending.timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
     pending.stream.ended();
@@ -224,28 +271,31 @@ class StreamHost {
     this.#gone('Another statement on the same host process ran past its time limit; the stream was closed');
   }
 
-  /** The process answered for the first time: the time limits of what waited for it begin now. */
+  /** The process answered for the first time: silence is counted from now. */
   #started(): void {
     this.answered = true;
     clearTimeout(this.#startTimer);
-    for (const [id, pending] of this.#pending) {
-      if (pending.timer === undefined) this.#pending.set(id, { ...pending, timer: setTimeout(() => this.#timeout(id), pending.timeoutMs) });
-    }
+    const first = this.#pending.values().next().value;
+    if (first !== undefined) this.#watch(first.timeoutMs);
   }
 
-  #settle(id: number, pending: Pending & { timer: NodeJS.Timeout | undefined }): void {
-    clearTimeout(pending.timer);
+  #settle(id: number): void {
     this.#pending.delete(id);
-    if (this.#pending.size === 0) refWhileBusy(this.#child, false);
+    if (this.#pending.size === 0) {
+      clearTimeout(this.#watchdog);
+      this.#watchdog = undefined;
+      refWhileBusy(this.#child, false);
+    }
   }
 
   #gone(reason: string, moveUnstarted = true): void {
     if (this.#dead) return;
     this.#dead = true;
     clearTimeout(this.#startTimer);
+    clearTimeout(this.#watchdog);
     const movable: Pending[] = [];
     for (const [id, pending] of [...this.#pending]) {
-      this.#settle(id, pending);
+      this.#settle(id);
       if (moveUnstarted && pending.stream.movable) {
         this.#streams.delete(pending.stream.id);
         movable.push(pending);
