@@ -1486,7 +1486,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description NDJSON: {instance, status: "ok", columns, rows, …} or {instance, status: "error", code, error} */
+                /** @description NDJSON: one line per instance, its result or its error */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1778,7 +1778,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description NDJSON: {type:"progress",…} lines, then {type:"report",…} */
+                /** @description NDJSON: a progress line after each instance, then the report */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -2488,6 +2488,60 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        QueryAllLine: (components["schemas"]["QueryResult"] & {
+            instance: string;
+            /** @enum {string} */
+            status: "ok";
+        }) | {
+            instance: string;
+            /** @enum {string} */
+            status: "error";
+            code: string;
+            error: string;
+            durationMs: number;
+        } | components["schemas"]["StreamErrorLine"];
+        QueryResult: {
+            columns: string[];
+            /** @description One array per row; integers past 2^53 as strings, blobs as { "base64": "…" }. */
+            rows: unknown[][];
+            truncated: boolean;
+            rowsAffected: number;
+            durationMs: number;
+        };
+        /** @description The work failed after the answer began; nothing follows. */
+        StreamErrorLine: {
+            /** @enum {string} */
+            status: "error";
+            code: string;
+            error: string;
+        };
+        MigrateLine: {
+            /** @enum {string} */
+            type: "progress";
+            total: number;
+            done: number;
+            succeeded: number;
+            failed: number;
+            last: components["schemas"]["InstanceMigration"];
+        } | {
+            /** @enum {string} */
+            type: "report";
+            targetVersion: number;
+            results: components["schemas"]["InstanceMigration"][];
+            migrated: number;
+            upToDate: number;
+            failed: number;
+            durationMs: number;
+        } | components["schemas"]["StreamErrorLine"];
+        InstanceMigration: {
+            instance: string;
+            /** @enum {string} */
+            status: "migrated" | "would-migrate" | "up-to-date" | "failed";
+            from: number | null;
+            to: number | null;
+            error?: string;
+            durationMs: number;
+        };
         InstancePage: {
             items: components["schemas"]["Instance"][];
             total: number;
@@ -2553,14 +2607,6 @@ export interface components {
         };
         PurgeResult: {
             purged: boolean;
-        };
-        QueryResult: {
-            columns: string[];
-            /** @description One array per row; integers past 2^53 as strings, blobs as { "base64": "…" }. */
-            rows: unknown[][];
-            truncated: boolean;
-            rowsAffected: number;
-            durationMs: number;
         };
         Query: {
             sql: string;

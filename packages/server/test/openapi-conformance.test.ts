@@ -15,8 +15,8 @@ import { startApi, type TokenKind } from './api-harness';
 
 interface MediaType {
   schema?: object;
-  /** OpenAPI 3.2's schema of one line of a stream; checked once the document gives one. */
-  itemSchema?: object;
+  /** Each line's schema in an NDJSON answer (OpenAPI 3.2's `itemSchema`, see openapi-parts.ts). */
+  'x-item-schema'?: object;
 }
 interface OperationObject {
   responses: Record<string, { content?: Record<string, MediaType> }>;
@@ -121,7 +121,9 @@ async function conforming(operation: Operation, response: Response): Promise<unk
   }
   if (type === 'application/x-ndjson') {
     const lines = (await response.text()).split('\n').filter(Boolean).map((line) => JSON.parse(line) as unknown);
-    if (media.itemSchema) for (const line of lines) expectValid(media.itemSchema, line, `${where}, a line`);
+    const line = media['x-item-schema'];
+    if (!line) return expect.fail(`${where}: NDJSON without a line schema (x-item-schema)`);
+    for (const value of lines) expectValid(line, value, `${where}, a line`);
     return lines;
   }
   return new Uint8Array(await response.arrayBuffer());

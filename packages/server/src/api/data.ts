@@ -11,8 +11,8 @@ import { ApiError } from './errors';
 import { validJson } from './valid-json';
 import { jsonResult, publicInstance } from './json';
 import { ndjson } from './ndjson';
-import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
-import { ImportQuerySchema, InstanceSchema, NameParam, QueryAllBodySchema, QueryBodySchema, QueryResultSchema } from './schemas';
+import { errorResponses, jsonBody, jsonContent, ndjsonContent } from './openapi-parts';
+import { ImportQuerySchema, InstanceSchema, NameParam, QueryAllBodySchema, QueryAllLineSchema, QueryBodySchema, QueryResultSchema } from './schemas';
 
 const exportRoute = createRoute({
   method: 'get',
@@ -52,7 +52,7 @@ export const queryAllRoute = createRoute({
   tags: ['data'],
   request: { body: jsonBody(QueryAllBodySchema) },
   responses: {
-    200: { description: 'NDJSON: {instance, status: "ok", columns, rows, …} or {instance, status: "error", code, error}', content: { 'application/x-ndjson': { schema: z.string() } } },
+    200: ndjsonContent('QueryAllLine', 'NDJSON: one line per instance, its result or its error'),
     ...errorResponses,
   },
 });
@@ -118,6 +118,7 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
   // NDJSON has no typed answer in @hono/zod-openapi: the route is documented from its schema
   // and served by hand, validated with the same schema.
   app.openAPIRegistry.registerPath(queryAllRoute);
+  app.openAPIRegistry.register('QueryAllLine', QueryAllLineSchema);
   app.post(queryAllRoute.path, async (c) => {
     const token = c.get('token');
     const body = await validJson(c.req.raw, QueryAllBodySchema);

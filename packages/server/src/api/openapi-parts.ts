@@ -5,6 +5,24 @@ export function jsonContent<T extends z.ZodType>(schema: T, description: string)
   return { description, content: { 'application/json': { schema } } };
 }
 
+/**
+ * An NDJSON answer. OpenAPI 3.1 can only call the body as a whole a string; each line's schema
+ * is named in `x-item-schema`, which is OpenAPI 3.2's `itemSchema` (the generator behind
+ * @hono/zod-openapi writes 3.1). The line schema is a component of its own (`register` it), so
+ * typed clients get its type.
+ */
+export function ndjsonContent(lineSchema: string, description: string) {
+  return {
+    description,
+    content: {
+      'application/x-ndjson': {
+        schema: { type: 'string' as const, description: `One JSON object per line, each a ${lineSchema}.` },
+        'x-item-schema': { $ref: `#/components/schemas/${lineSchema}` },
+      },
+    },
+  };
+}
+
 export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
   return { required, content: { 'application/json': { schema } } };
 }

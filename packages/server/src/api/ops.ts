@@ -4,13 +4,14 @@ import { assertJurisdiction, requireScope, requireUnscoped, visibleInstance, typ
 import { publicInstance } from './json';
 import { ndjson } from './ndjson';
 import { validJson } from './valid-json';
-import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
+import { errorResponses, jsonBody, jsonContent, ndjsonContent } from './openapi-parts';
 import {
   AuditPageSchema,
   AuditQuerySchema,
   BackupListQuerySchema,
   BackupPointSchema,
   MigrateBodySchema,
+  MigrateLineSchema,
   MigrationStatusSchema,
   NameParam,
   RestoreBodySchema,
@@ -31,7 +32,7 @@ export const migrateRoute = createRoute({
   tags: ['migrations'],
   request: { body: jsonBody(MigrateBodySchema, false) },
   responses: {
-    200: { description: 'NDJSON: {type:"progress",…} lines, then {type:"report",…}', content: { 'application/x-ndjson': { schema: z.string() } } },
+    200: ndjsonContent('MigrateLine', 'NDJSON: a progress line after each instance, then the report'),
     ...errorResponses,
   },
 });
@@ -74,6 +75,7 @@ export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
 
   // NDJSON: documented from the route, served by hand (see data.ts).
   app.openAPIRegistry.registerPath(migrateRoute);
+  app.openAPIRegistry.register('MigrateLine', MigrateLineSchema);
   app.post(migrateRoute.path, async (c) => {
     const token = c.get('token');
     requireScope(token, 'admin');

@@ -128,6 +128,51 @@ export const QueryAllBodySchema = z
   })
   .openapi('QueryAll');
 
+/**
+ * The last line of an NDJSON answer whose work failed after the answer began (ndjson.ts): the
+ * status line has long been sent, so the failure is a line.
+ */
+export const StreamErrorLineSchema = z
+  .object({ status: z.literal('error'), code: z.string(), error: z.string() })
+  .openapi('StreamErrorLine', { description: 'The work failed after the answer began; nothing follows.' });
+
+/** One line of `POST /v1/query-all`: an instance's result or error, or the run's failure. */
+export const QueryAllLineSchema = z
+  .union([
+    QueryResultSchema.extend({ instance: z.string(), status: z.literal('ok') }),
+    z.object({ instance: z.string(), status: z.literal('error'), code: z.string(), error: z.string(), durationMs: z.number() }),
+    StreamErrorLineSchema,
+  ])
+  .openapi('QueryAllLine');
+
+const InstanceMigrationSchema = z
+  .object({
+    instance: z.string(),
+    status: z.enum(['migrated', 'would-migrate', 'up-to-date', 'failed']),
+    from: z.number().int().nullable(),
+    to: z.number().int().nullable(),
+    error: z.string().optional(),
+    durationMs: z.number(),
+  })
+  .openapi('InstanceMigration');
+
+/** One line of `POST /v1/migrations/run`: progress after each instance, then the report, or the run's failure. */
+export const MigrateLineSchema = z
+  .union([
+    z.object({ type: z.literal('progress'), total: z.number().int(), done: z.number().int(), succeeded: z.number().int(), failed: z.number().int(), last: InstanceMigrationSchema }),
+    z.object({
+      type: z.literal('report'),
+      targetVersion: z.number().int(),
+      results: z.array(InstanceMigrationSchema),
+      migrated: z.number().int(),
+      upToDate: z.number().int(),
+      failed: z.number().int(),
+      durationMs: z.number(),
+    }),
+    StreamErrorLineSchema,
+  ])
+  .openapi('MigrateLine');
+
 export const MigrationStatusSchema = z
   .object({
     latestVersion: z.number().int(),
