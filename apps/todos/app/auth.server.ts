@@ -119,10 +119,13 @@ export async function destroySession(request: Request, name: string, db: TenantC
 }
 
 /**
- * The catalog row as it is now: the middleware's copy is from before this request's action
- * (a rename shows on the page rendered after a POST without JavaScript).
+ * The catalog row as it is now for a loader: the middleware's copy is from before this
+ * request's action, so after one (a rename shows on the page rendered after a POST without
+ * JavaScript) it is read again. A GET ran no action: the middleware's copy is current, and the
+ * page saves a catalog lookup.
  */
-export function currentInstance(tenant: Tenant): Tenant['instance'] {
+export function currentInstance(tenant: Tenant, request: Request): Tenant['instance'] {
+  if (request.method === 'GET' || request.method === 'HEAD') return tenant.instance;
   return tenant.fleet.find(tenant.name) ?? tenant.instance;
 }
 

@@ -15,7 +15,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant } = requireOwner(context, request);
   const { maxMembers, maxOpenInvites } = appConfig();
   const [members, invites] = await Promise.all([listMembers(tenant.db, maxMembers), listOpenInvites(tenant.db, maxOpenInvites)]);
-  return { name: tenant.name, displayName: currentInstance(tenant).displayName, members, invites };
+  return { name: tenant.name, displayName: currentInstance(tenant, request).displayName, members, invites };
 }
 
 /** What the page says after a post: `done` in a status line, `error` as an alert. */

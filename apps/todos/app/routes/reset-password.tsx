@@ -22,7 +22,7 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const reset = await findReset(tenant.db, params.token);
   if (!reset) throw invalidLink();
   await refund();
-  return { displayName: currentInstance(tenant).displayName, email: reset.email };
+  return { displayName: currentInstance(tenant, request).displayName, email: reset.email };
 }
 
 type Errors = Partial<Record<'password' | 'form', string>>;

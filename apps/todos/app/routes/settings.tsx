@@ -14,7 +14,7 @@ export function meta({ loaderData }: Route.MetaArgs) {
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireViewer(context, request);
-  const instance = currentInstance(tenant);
+  const instance = currentInstance(tenant, request);
   const isOwner = viewer.role === 'owner';
   const { maxMembers, maxOpenInvites } = appConfig();
   // Bounded reads: the limits keep these small, and a LIMIT keeps the page small even for a

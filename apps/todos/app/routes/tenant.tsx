@@ -7,12 +7,12 @@ import type { Route } from './+types/tenant';
 
 export const middleware: Route.MiddlewareFunction[] = [tenantMiddleware, viewerMiddleware];
 
-export function loader({ context }: Route.LoaderArgs) {
+export function loader({ context, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
   const viewer = context.get(viewerContext);
   return {
     name: tenant.name,
-    displayName: currentInstance(tenant).displayName,
+    displayName: currentInstance(tenant, request).displayName,
     viewer: viewer ? { email: viewer.email, role: viewer.role } : null,
     csrf: viewer?.csrf ?? '',
   };
