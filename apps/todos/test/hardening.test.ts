@@ -124,6 +124,8 @@ describe('a method an address does not take', () => {
       ['POST', `/t/${name}/export.json.data`, 'GET, HEAD'],
       ['DELETE', '/healthz', 'GET, HEAD'],
       ['OPTIONS', `/t/${name}/settings`, 'GET, HEAD, POST, PUT, PATCH, DELETE'],
+      // The list's action is on its index route, which a mutation reaches only with ?index.
+      ['OPTIONS', `/t/${name}?index`, 'GET, HEAD, POST, PUT, PATCH, DELETE'],
     ];
     for (const [method, pathname, allow] of cases) {
       const response = await send(method, pathname, cookie);
