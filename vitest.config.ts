@@ -34,6 +34,8 @@ const INTEGRATION = [
   'packages/fleet/test/query-processes.test.ts',
   'packages/fleet/test/concurrency.test.ts',
   'packages/fleet/test/replica-lifetime.test.ts',
+  // Several fleets on one data folder, each with its catalog replica, taken down and rebuilt.
+  'packages/fleet/test/catalog-replica.test.ts',
   'packages/fleet/test/move.test.ts',
   'packages/fleet/test/routing-engine.test.ts',
   'packages/fleet/test/turso-fleet.test.ts',
