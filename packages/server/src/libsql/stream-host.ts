@@ -54,6 +54,11 @@ async function handle(id: number, streamId: number, requests: Extract<ToHost, { 
     streams.delete(streamId);
     return send({ type: 'reply', id, closed: true, failure: stream.failure });
   }
+  // Node emits the messages of one read from the pipe one after the other before any promise
+  // continues, so a request's reply (sent after an await) would wait behind the next
+  // message's SQL, and behind a runaway for good: the parent would blame the runaway on a
+  // request that was done. One turn of the event loop first lets earlier replies go out.
+  await new Promise<void>((resolve) => setImmediate(resolve));
   if (announce) send({ type: 'started', id });
   const conn = connections.get(streamId);
   if (conn !== undefined) beginRequest(conn);
