@@ -135,6 +135,8 @@ class StreamHost {
   readonly #pending = new Map<number, Sent>();
   #startTimer: NodeJS.Timeout | undefined;
   #watchdog: NodeJS.Timeout | undefined;
+  /** When the armed watchdog fires (performance.now()). */
+  #watchdogAt = 0;
   /** When the process last said anything (performance.now()). */
   #lastHeard = 0;
   #nextRequest = 1;
@@ -229,9 +231,13 @@ class StreamHost {
     else pending.reject(new Error(message.failure ?? 'The stream failed'));
   }
 
-  /** Arms the watchdog unless it is armed: it looks again after `delayMs` at most. */
+  /** Has the watchdog look again after `delayMs` at most (sooner if it is already due sooner). */
   #watch(delayMs: number): void {
-    if (this.#watchdog === undefined) this.#watchdog = setTimeout(() => this.#check(), delayMs);
+    const at = performance.now() + delayMs;
+    if (this.#watchdog !== undefined && at >= this.#watchdogAt) return;
+    clearTimeout(this.#watchdog);
+    this.#watchdogAt = at;
+    this.#watchdog = setTimeout(() => this.#check(), delayMs);
   }
 
   /**
