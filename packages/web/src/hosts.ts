@@ -79,7 +79,7 @@ function isWildcard(host: string): boolean {
 
 /**
  * The allow-list for a server listening on `listenHost`; `port()` is the port it listens on
- * (read per check, so PORT=0 works).
+ * (read per check, so PORT=0 works: the caller keeps it cheap).
  *
  * Without a setting:
  * - on a loopback address: `localhost`, `127.0.0.1` and `[::1]` with the port;
@@ -90,19 +90,43 @@ function isWildcard(host: string): boolean {
  */
 export function allowedHosts(options: { setting: string; entries: readonly string[] | undefined; listenHost: string; port: () => number }): AllowedHosts {
   const { setting, entries, listenHost, port } = options;
-  if (entries !== undefined) {
-    const parsed = entries.map((entry) => (entry === '*' ? ('*' as const) : parseHost(entry)));
-    return {
-      allows(host) {
-        if (parsed.includes('*')) return true;
-        const wanted = host === undefined ? undefined : parseHost(host.toLowerCase());
-        if (!wanted) return false;
-        return parsed.some((entry) => entry !== '*' && entry !== undefined && entry.hostname === wanted.hostname && portMatches(entry.port, wanted.port));
-      },
-      setting,
-      describe: () => `${setting}=${entries.join(',')}`,
-    };
-  }
+  const list = entries !== undefined ? configuredList(setting, entries) : defaultList(setting, listenHost, port);
+  // A server sees few Host values, and parsing one (a URL) is a few µs on every request.
+  // Decisions are remembered per value, up to a bound: random values sent to fill it are
+  // still answered, just worked out each time.
+  const decisions = new Map<string, boolean>();
+  return {
+    ...list,
+    allows(host) {
+      if (host === undefined) return false;
+      const key = `${port()} ${host}`;
+      let allowed = decisions.get(key);
+      if (allowed === undefined) {
+        allowed = list.allows(host);
+        if (decisions.size < MAX_REMEMBERED_HOSTS) decisions.set(key, allowed);
+      }
+      return allowed;
+    },
+  };
+}
+
+const MAX_REMEMBERED_HOSTS = 64;
+
+function configuredList(setting: string, entries: readonly string[]): AllowedHosts {
+  const parsed = entries.map((entry) => (entry === '*' ? ('*' as const) : parseHost(entry)));
+  return {
+    allows(host) {
+      if (parsed.includes('*')) return true;
+      const wanted = host === undefined ? undefined : parseHost(host.toLowerCase());
+      if (!wanted) return false;
+      return parsed.some((entry) => entry !== '*' && entry !== undefined && entry.hostname === wanted.hostname && portMatches(entry.port, wanted.port));
+    },
+    setting,
+    describe: () => `${setting}=${entries.join(',')}`,
+  };
+}
+
+function defaultList(setting: string, listenHost: string, port: () => number): AllowedHosts {
   const listen = listenHost.toLowerCase();
   const literalAddresses = isWildcard(listen);
   const names = isLoopback(listen) ? LOOPBACK_NAMES : literalAddresses ? ['localhost'] : [isIP(listen) === 6 ? `[${listen}]` : listen];

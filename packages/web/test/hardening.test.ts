@@ -127,6 +127,18 @@ describe('allowedHosts', () => {
     for (const bad of ['evil.example', '127.0.0.1:3001', '127.0.0.1', 'localhost:3000', 'todos.example.com.evil.example', 'admin.example.com:8443']) expect(hosts.allows(bad), bad).toBe(false);
     expect(allowedHosts({ setting: 'X', entries: ['*'], listenHost: '127.0.0.1', port: () => 1 }).allows('anything.example')).toBe(true);
   });
+
+  it('remembers answers per Host value and port, and answers the same past its bound', () => {
+    let port = 0;
+    const hosts = allowedHosts({ setting: 'X', entries: undefined, listenHost: '127.0.0.1', port: () => port });
+    expect(hosts.allows('localhost:3001')).toBe(false);
+    port = 3001; // PORT=0: the real port is known once the server listens
+    expect(hosts.allows('localhost:3001')).toBe(true);
+    for (let i = 0; i < 500; i++) expect(hosts.allows(`filler-${i}.example:3001`)).toBe(false);
+    expect(hosts.allows('evil.example:3001')).toBe(false);
+    expect(hosts.allows('127.0.0.1:3001')).toBe(true);
+    expect(hosts.allows('localhost:3001')).toBe(true);
+  });
 });
 
 const servers: Server[] = [];

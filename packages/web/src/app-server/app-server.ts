@@ -100,6 +100,7 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
   const staticResponses = new WeakSet<ServerResponse>();
 
   const { port, host } = options.listen;
+  let listeningPort: number | undefined;
   const methodNotAllowed = completeMethodNotAllowed(build);
   const listener = createRequestListener(async (request, info) => methodNotAllowed(request, await handleRequest(request, loadContextFor(info))), {
     trustProxy: options.trustProxy,
@@ -107,7 +108,8 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
       setting: options.allowedHosts.setting,
       entries: options.allowedHosts.entries,
       listenHost: host,
-      port: () => (server.address() as AddressInfo | null)?.port ?? port,
+      // server.address() is a system call: read once the server listens, not per request.
+      port: () => (listeningPort ??= (server.address() as AddressInfo | null)?.port) ?? port,
     }),
     staticFiles: (req, res) => {
       const served = serveClientFile(req, res, options.publicFile);

@@ -12,7 +12,7 @@ import { JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { storageRefusal } from '../../storage.server';
 import { aloneInTenant } from '../../tenant.server';
 import type { Filter } from '../../todos.server';
-import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, todoCounts, touchMetrics } from '../../todos.server';
+import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, touchMetrics } from '../../todos.server';
 import type { Route } from './+types/route';
 import { parseIntent, titleOf, unhandledIntent } from './intent';
 import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
@@ -42,11 +42,11 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
   const before = after === undefined ? cursor(url.searchParams.get('before')) : undefined;
   const { todosPageSize, maxTodosPerList } = appConfig();
   // One page, never the whole list: a page stays small whatever the list holds.
-  const page = await listPage(tenant.db, { filter, after, before, size: todosPageSize });
+  const page = await listPage(tenant.db, { filter, after, before, size: todosPageSize, countCap: maxTodosPerList + 1 });
   return {
     todos: page.todos,
     page: { before: page.before, after: page.after, at: after !== undefined ? `after=${after}` : before !== undefined ? `before=${before}` : '' },
-    counts: await todoCounts(tenant.db, maxTodosPerList + 1),
+    counts: page.counts,
     maxTodos: maxTodosPerList,
     filter,
     editId: Number.isSafeInteger(edit) && edit > 0 ? edit : null,
