@@ -15,7 +15,7 @@ import { catalogBench } from './suites/catalog';
 import { cloneBench, cloneUnderLoadBench } from './suites/clone';
 import { createBench } from './suites/create';
 import { fleetFixture, migrateBench, queryAllBench } from './suites/fleet-wide';
-import { floorBench } from './suites/floor';
+import { floorBench, pageVsFloorBench } from './suites/floor';
 import { httpBench } from './suites/http';
 import { libsqlBench } from './suites/libsql';
 import { noisyNeighbourBench } from './suites/noisy-neighbour';
@@ -35,8 +35,8 @@ const { values } = parseArgs({
 
 const quick = values.quick ?? false;
 const size = quick
-  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, cloneLoad: { megabytes: 5, clones: 20, writers: 2 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, floor: { instances: 100, seconds: 3, runs: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2, rttCreates: 5 }, noisy: { limit: 1_000, victims: 20, seconds: 3, runs: 2 }, startup: { runs: 5 }, api: { instances: 50, runs: 2 }, libsql: { operations: 500, runs: 2 } }
-  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, cloneLoad: { megabytes: 50, clones: 30, writers: 2 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 5 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, floor: { instances: 1_000, seconds: 10, runs: 3 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5, rttCreates: 20 }, noisy: { limit: 5_000, victims: 100, seconds: 10, runs: 3 }, startup: { runs: 20 }, api: { instances: 300, runs: 3 }, libsql: { operations: 5_000, runs: 5 } };
+  ? { create: { instances: 50, runs: 3 }, clone: { megabytes: 5, runs: 3 }, cloneLoad: { megabytes: 5, clones: 20, writers: 2 }, fleet: 300, fleetRuns: 2, shared: { tenants: 300, operations: 3_000, runs: 2 }, scale: { instances: 2_000, listSamples: 100, accessSamples: 1_000 }, backups: { instances: 500, changed: 50, runs: 2 }, http: { instances: 100, seconds: 3, runs: 2 }, floor: { instances: 100, seconds: 3, runs: 2 }, pageVsFloor: { instances: 100, requests: 200, rounds: 2 }, catalog: { instances: 100, lookups: 5_000, runs: 2, rttCreates: 5 }, noisy: { limit: 1_000, victims: 20, seconds: 3, runs: 2 }, startup: { runs: 5 }, api: { instances: 50, runs: 2 }, libsql: { operations: 500, runs: 2 } }
+  : { create: { instances: 500, runs: 5 }, clone: { megabytes: 50, runs: 5 }, cloneLoad: { megabytes: 50, clones: 30, writers: 2 }, fleet: 10_000, fleetRuns: 3, shared: { tenants: 1_000, operations: 20_000, runs: 5 }, scale: { instances: 100_000, listSamples: 400, accessSamples: 20_000 }, backups: { instances: 10_000, changed: 1_000, runs: 3 }, http: { instances: 1_000, seconds: 10, runs: 3 }, floor: { instances: 1_000, seconds: 10, runs: 3 }, pageVsFloor: { instances: 1_000, requests: 1_000, rounds: 6 }, catalog: { instances: 1_000, lookups: 50_000, runs: 5, rttCreates: 20 }, noisy: { limit: 5_000, victims: 100, seconds: 10, runs: 3 }, startup: { runs: 20 }, api: { instances: 300, runs: 3 }, libsql: { operations: 5_000, runs: 5 } };
 
 const wanted = (name: string): boolean => !values.rewrite && (!values.only || values.only.includes(name));
 const rows: BenchRow[] = [];
@@ -68,6 +68,8 @@ try {
   if (wanted('floor')) {
     log('5d. the TODO list page against the framework\'s floor');
     rows.push(await floorBench(size.floor));
+    log('5e. the same page against the floor in one process, request by request');
+    rows.push(pageVsFloorBench(size.pageVsFloor));
   }
   if (wanted('shared')) {
     log('6. shared database vs a database per tenant');

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { log, scratch } from '../setup';
@@ -81,5 +81,35 @@ export async function floorBench(size: { instances: number; seconds: number; run
       reproduce: 'npm run bench -- --only floor',
     },
     { silo: runs.silo.map((l) => l.cpuPerRequestMs), baseline: runs.floor.map((l) => l.cpuPerRequestMs), kind: 'cost' },
+  );
+}
+
+/**
+ * 5e. The same comparison in one process, request by request (bench/page-vs-floor.ts, in a
+ * child process of its own so the TODO app's settings and builds stay out of this one): the
+ * two sides alternate over the same instances, so the machine's swings fall on both alike.
+ */
+export function pageVsFloorBench(size: { instances: number; requests: number; rounds: number }): BenchRow {
+  const args = ['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'bench/page-vs-floor.ts'), '--json'];
+  args.push('--instances', String(size.instances), '--requests', String(size.requests), '--rounds', String(size.rounds));
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  if (child.status !== 0) throw new Error(`bench/page-vs-floor.ts exited with ${child.status}`);
+  const lines = child.stdout.trim().split('\n');
+  for (const line of lines.slice(0, -1)) log(`  ${line}`);
+  const perPage = JSON.parse(lines.at(-1) ?? '{}') as { silo: number[]; floor: number[] };
+  return pairedRow(
+    {
+      id: '5e',
+      title: `TODO list page against the floor in one process, request by request (${size.instances.toLocaleString('en-US')} instances at random, no HTTP)`,
+      unit: 'ms CPU/page',
+      baselineLabel: "the floor's page through its own React Router handler, alternating with Silo's",
+      goal: { maxRatio: 1.2, text: '≤ 1.2×' },
+      details: {
+        rounds: `${size.rounds} of ${size.requests.toLocaleString('en-US')} pages on each side`,
+        why: "the two builds' request handlers run in one process, one request each in turn, and each request's CPU time goes to its side: what the machine does meanwhile falls on both, where row 5d loads one server, then the other",
+      },
+      reproduce: 'npm run bench:page-vs-floor',
+    },
+    { silo: perPage.silo, baseline: perPage.floor, kind: 'cost' },
   );
 }

@@ -111,8 +111,24 @@ export function toErrorResponse(error: unknown): Response {
     const retryAfterSec = RETRY_AFTER_SEC[error.code] ?? engineRetry;
     return errorResponse(error.code, error.message, status, { details: publicDetails(error.code, error.details), ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
   }
+  logUnexpected(error);
+  return errorResponse('INTERNAL', UNEXPECTED_MESSAGE, 500);
+}
+
+const UNEXPECTED_MESSAGE = 'The server failed to answer; the error was logged.';
+
+function logUnexpected(error: unknown): void {
   process.emitWarning(`silo serve: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { code: 'SILO_API_ERROR' });
-  return errorResponse('INTERNAL', 'The server failed to answer; the error was logged.', 500);
+}
+
+/**
+ * What a failure after an answer began tells the client (ndjson.ts): its code and message, by
+ * the same rule as toErrorResponse, so an unexpected error is logged and not shown.
+ */
+export function streamedError(error: unknown): { status: 'error'; code: ApiErrorCode; error: string } {
+  if (error instanceof ApiError || isSiloError(error)) return { status: 'error', code: error.code, error: error.message };
+  logUnexpected(error);
+  return { status: 'error', code: 'INTERNAL', error: UNEXPECTED_MESSAGE };
 }
 
 /** Details that tell the caller something about their request; folder paths stay on the server. */

@@ -1,7 +1,9 @@
+import { streamedError } from './errors';
+
 /**
  * An NDJSON answer from an async iterable: one JSON object per line, written as produced and
  * pulled only as fast as the client reads. A failure mid-stream becomes a last line
- * `{"status":"error",…}`, since the status line has long been sent; a client that goes away
+ * `{"status":"error",…}` (StreamErrorLine), since the status line has long been sent; a client that goes away
  * stops the iterable (its `finally` runs: audits record the early stop).
  */
 export function ndjson(events: AsyncIterable<unknown>): Response {
@@ -14,8 +16,7 @@ export function ndjson(events: AsyncIterable<unknown>): Response {
         if (next.done) controller.close();
         else controller.enqueue(encoder.encode(`${JSON.stringify(next.value)}\n`));
       } catch (error) {
-        const code = typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'INTERNAL';
-        controller.enqueue(encoder.encode(`${JSON.stringify({ status: 'error', code, error: error instanceof Error ? error.message : String(error) })}\n`));
+        controller.enqueue(encoder.encode(`${JSON.stringify(streamedError(error))}\n`));
         controller.close();
       }
     },
