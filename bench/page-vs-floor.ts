@@ -14,8 +14,8 @@ import { createRequestHandler, type ServerBuild } from 'react-router';
 import { loadContextFor } from '@silo/web/react-router';
 import { cleanScratch, log, scratch } from './setup';
 import { figure } from './stats';
-import { FLOOR_DIR, buildFloor, buildTodos } from './suites/floor';
-import { ROOT, SECRET, seed, type Tenant } from './suites/http';
+import { FLOOR_DIR, buildFloor } from './suites/floor';
+import { ROOT, SECRET, buildTodos, seed, type Tenant } from './suites/http';
 
 const { values } = parseArgs({
   options: { instances: { type: 'string', default: '300' }, requests: { type: 'string', default: '600' }, rounds: { type: 'string', default: '6' }, json: { type: 'boolean', default: false } },

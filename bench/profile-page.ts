@@ -12,7 +12,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { cleanScratch, log, scratch } from './setup';
 import { buildFloor } from './suites/floor';
-import { ROOT, SECRET, load, seed, start, warm } from './suites/http';
+import { ROOT, SECRET, buildTodos, load, seed, start, warm } from './suites/http';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, instances: { type: 'string', default: '1' }, floor: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
@@ -70,6 +70,7 @@ try {
   const tenants = await seed(dataDir, instances);
   if (tenants.length === 0) throw new Error('seeding failed');
   if (values.floor) buildFloor();
+  else buildTodos();
   const server = await start(
     ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, values.floor ? 'bench/floor-app/server.ts' : 'apps/todos/server.ts')],
     { SILO_DATA_DIR: dataDir, SILO_SECRET: SECRET, PORT: '0', HOST: '127.0.0.1', NODE_ENV: 'production' },

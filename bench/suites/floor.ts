@@ -1,22 +1,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { log, scratch } from '../setup';
 import { pairedRow, type BenchRow } from '../report';
 import { figure, repeat } from '../stats';
-import { ROOT, SECRET, load, seed, start, warm, type Load, type Server } from './http';
+import { ROOT, SECRET, buildTodos, load, seed, start, warm, type Load, type Server } from './http';
 
 export const FLOOR_DIR = path.join(ROOT, 'bench/floor-app');
 
 /** Builds the floor app (about a second) every time, so its figures never come from a stale build. */
 export function buildFloor(): void {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@react-router/dev/bin.cjs'), 'build'], { cwd: FLOOR_DIR, stdio: 'ignore' });
-}
-
-export function buildTodos(): void {
-  if (existsSync(path.join(ROOT, 'apps/todos/build/server/index.js'))) return;
-  log('  building the TODO app…');
-  execFileSync('npm', ['run', '--silent', 'build', '-w', '@silo/todos'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** The floor's server (bench/floor-app/server.ts); `env` picks a variant (FLOOR_SERVER, FLOOR_RENDER). */

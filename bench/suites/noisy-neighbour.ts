@@ -1,11 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { benchFleet, log, scratch } from '../setup';
 import { costRow, type BenchRow } from '../report';
 import { figure, repeat } from '../stats';
-import { ROOT, SECRET, seed, start, type Server, type Tenant } from './http';
+import { ROOT, SECRET, buildTodos, seed, start, type Server, type Tenant } from './http';
 
 export interface NoisySize {
   /** Todos in the noisy tenant's list: the per-list limit the server runs with. */
@@ -99,10 +97,7 @@ function noisyLoad(server: Server, noisy: Tenant, seconds: number): Promise<auto
  * victims' p99 on the quiet server, alternating in each run.
  */
 export async function noisyNeighbourBench(size: NoisySize): Promise<BenchRow> {
-  if (!existsSync(path.join(ROOT, 'apps/todos/build/server/index.js'))) {
-    log('  building the TODO app…');
-    execFileSync('npm', ['run', '--silent', 'build', '-w', '@silo/todos'], { cwd: ROOT, stdio: 'inherit' });
-  }
+  buildTodos();
   const dataDir = scratch('noisy');
   const tenants = await seed(dataDir, size.victims + 1);
   const noisy = tenants[0] as Tenant;

@@ -73,6 +73,33 @@ describe('the catalog lookup cache', () => {
     await fleet.delete('acme');
     await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_FOUND' });
   });
+
+  it("keeps its answers across this fleet's activity flushes, which find() still reads fresh", async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const first = await fleet.open('acme');
+    first.release();
+    fleet.touch('acme', { notes: 3 });
+    await fleet.flushActivity();
+    // The flush changed only activity: the next open is answered from the cache.
+    const second = await fleet.open('acme');
+    second.release();
+    expect(second.instance).toBe(first.instance);
+    expect(fleet.find('acme')).toMatchObject({ metrics: { notes: 3 }, lastActiveAt: expect.any(Number) });
+    // Any other commit still empties it: another process's move, then a delete of ours.
+    await writeFromAnotherProcess(path.join(dataDir, 'catalog.db'), "UPDATE instances SET state = 'moving' WHERE name = 'acme'");
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY' });
+  });
+
+  it('is not fooled by a commit of another process just before an activity flush', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    (await fleet.open('acme')).release();
+    await writeFromAnotherProcess(path.join(dataDir, 'catalog.db'), "UPDATE instances SET state = 'moving' WHERE name = 'acme'");
+    fleet.touch('acme');
+    await fleet.flushActivity();
+    await expect(fleet.open('acme')).rejects.toMatchObject({ code: 'INSTANCE_NOT_READY' });
+  });
 });
 
 /**
@@ -167,6 +194,64 @@ describe('the catalog change watch', () => {
       expect(watch.changed()).toBe(true);
       // The second watch gets the change the first one's read found.
       expect([second.changed(), second.changed(), watch.changed()]).toEqual([true, false, false]);
+    } finally {
+      close();
+    }
+  });
+});
+
+describe('a write the change watch is told to leave unnoticed', () => {
+  const writeUnnoticed = (db: Database.Database, changes: ReturnType<typeof walIndexWatch>, sql: string): void => {
+    const write = db.transaction((started: () => void) => {
+      started();
+      db.prepare(sql).run();
+    });
+    changes.unnoticed((started) => write.immediate(started));
+  };
+
+  it('is not reported when nothing else committed around it', async () => {
+    const { db, changes, watch, close } = watchedDatabase();
+    try {
+      expect(watch.changed()).toBe(true);
+      writeUnnoticed(db, changes, 'INSERT INTO t VALUES (1)');
+      expect(watch.changed()).toBe(false);
+      await endOfRun();
+      expect(watch.changed()).toBe(false);
+      db.prepare('INSERT INTO t VALUES (2)').run();
+      expect(watch.changed()).toBe(true);
+    } finally {
+      close();
+    }
+  });
+
+  it('is reported with a commit of another connection before it that the watch had not seen', async () => {
+    const { db, other, changes, watch, close } = watchedDatabase();
+    try {
+      expect(watch.changed()).toBe(true);
+      other.prepare('INSERT INTO t VALUES (1)').run();
+      writeUnnoticed(db, changes, 'INSERT INTO t VALUES (2)');
+      await endOfRun();
+      expect(watch.changed()).toBe(true);
+    } finally {
+      close();
+    }
+  });
+
+  it('is reported with a commit of another connection after it', async () => {
+    const { db, other, changes, watch, close } = watchedDatabase();
+    try {
+      expect(watch.changed()).toBe(true);
+      const write = db.transaction((started: () => void) => {
+        started();
+        db.prepare('INSERT INTO t VALUES (1)').run();
+      });
+      // Another connection commits between this write's commit and the watch's look at it.
+      changes.unnoticed((started) => {
+        write.immediate(started);
+        other.prepare('INSERT INTO t VALUES (2)').run();
+      });
+      await endOfRun();
+      expect(watch.changed()).toBe(true);
     } finally {
       close();
     }

@@ -80,4 +80,10 @@ export interface WriteBatchOptions {
    * server reads its own write. False saves the sync's requests when nothing reads it soon.
    */
   readonly pull?: boolean;
+  /**
+   * The writes change nothing the lookup caches answer from (`Catalog.resolve`: activity
+   * times, sizes, metrics), so on a local file the caches' watches let them keep their answers
+   * when no other commit came meanwhile. On Turso the replica's sync counts as before.
+   */
+  readonly keepsLookups?: boolean;
 }

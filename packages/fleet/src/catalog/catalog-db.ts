@@ -20,14 +20,15 @@ export function openCatalogDb(location: CatalogLocation): OpenedCatalogDb {
       if (!statement) statements.set(sql, (statement = db.prepare(sql)));
       return statement;
     };
-    const write = db.transaction((writes: readonly CatalogWrite[]) => {
+    const write = db.transaction((writes: readonly CatalogWrite[], started?: () => void) => {
+      started?.();
       for (const { sql, args } of writes) prepared(sql).run(...args);
     });
     const changes = walIndexWatch(db, location.file);
     return {
       db,
       sync: () => undefined,
-      writeBatch: (writes) => Promise.resolve(write.immediate(writes)),
+      writeBatch: (writes, options) => Promise.resolve(options?.keepsLookups ? changes.unnoticed((started) => write.immediate(writes, started)) : write.immediate(writes)),
       watch: changes.watch,
       close: () => {
         changes.close();

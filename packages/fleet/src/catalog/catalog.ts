@@ -304,7 +304,9 @@ export class Catalog {
    * The hot-path lookup used on every request: no joins, no metrics. A settled row is cached
    * until the catalog changes, so the answer is shared: frozen, as InstanceInfo is read-only.
    * Inside a transaction the cache is not used: its own writes are not committed, so the
-   * watch does not see them yet.
+   * watch does not see them yet. This process's activity flushes (applyTouches) do not count
+   * as changes, so an answer's `lastActiveAt` and `sizeBytes` may be older than the catalog's:
+   * `find` reads those fresh.
    */
   resolve(name: string): InstanceInfo | undefined {
     return this.#cachedLookUp(this.#resolved, this.#resolveByName, name);
@@ -640,7 +642,9 @@ export class Catalog {
       writes.push(...metricWrites(update.name, update.metrics ?? {}, update.at));
     }
     writes.push(...this.activity.writes(updates));
-    return this.#opened.writeBatch(writes);
+    // Every two seconds on a busy server: the hot-path lookups keep their answers (their
+    // activity fields may lag, see resolve); `find`'s, which carry metrics, are dropped.
+    return this.#opened.writeBatch(writes, { keepsLookups: true }).then(() => this.#found.clear());
   }
 
   list(query: ListQuery = {}): ListPage {

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import type { ChangeWatch } from './catalog-db-types';
@@ -10,6 +11,10 @@ import type { ChangeWatch } from './catalog-db-types';
  * learn of the commit from this header too.
  */
 const HEADER_BYTES = 48;
+/** The header's `iChange` (offset 8): a count of commits, in the machine's byte order. */
+function changeCounter(header: Buffer): number {
+  return endianness() === 'LE' ? header.readUInt32LE(8) : header.readUInt32BE(8);
+}
 
 /**
  * A watch on a catalog file in WAL mode. It reads the WAL-index header with one `pread`
@@ -31,7 +36,7 @@ const HEADER_BYTES = 48;
  * otherwise go unseen until the run ends. The watches of one connection share its reads, so a
  * page that uses both lookup caches reads the header once.
  */
-export function walIndexWatch(db: Database.Database, file: string): { watch: () => ChangeWatch; close: () => void } {
+export function walIndexWatch(db: Database.Database, file: string): { watch: () => ChangeWatch; unnoticed: <T>(write: (started: () => void) => T) => T; close: () => void } {
   const key = path.resolve(file);
   connectionsByFile.set(key, (connectionsByFile.get(key) ?? 0) + 1);
   // Opened at the first watch, once the catalog is migrated: SQLite makes the -shm at the
@@ -53,6 +58,8 @@ export function walIndexWatch(db: Database.Database, file: string): { watch: () 
       header ??= open();
       return header === null ? statementWatch(db) : header.watch();
     },
+    // Before the first watch there is nothing to keep: the write runs as it is.
+    unnoticed: (write) => (header ? header.unnoticed(write) : write(() => undefined)),
     close: () => {
       header?.close();
       const left = (connectionsByFile.get(key) ?? 1) - 1;
@@ -103,6 +110,31 @@ class HeaderReader {
 
   close(): void {
     closeSync(this.#fd);
+  }
+
+  /**
+   * Runs a write transaction of this connection's that the watches are not to report, because
+   * it changes nothing their caches hold (the activity flush: last-active times, sizes and
+   * metrics, every two seconds on a busy server, which otherwise emptied the lookup caches each
+   * time). `write` calls `started()` first thing inside its transaction, with the write lock
+   * held. The watches carry on from the header after the commit only if nothing but this
+   * commit happened between the header they last saw and that one: the header they saw is the
+   * one at the transaction's start (no commit before it went unseen), and its change counter
+   * moved by exactly one (SQLite adds one per commit, in sqlite3WalFrames: no commit of another
+   * connection's came after ours). Otherwise they report a change, as they would have.
+   */
+  unnoticed<T>(write: (started: () => void) => T): T {
+    const atStart = Buffer.alloc(HEADER_BYTES);
+    let started = false;
+    const result = write(() => {
+      started = readSync(this.#fd, atStart, 0, HEADER_BYTES, 0) === HEADER_BYTES;
+    });
+    const after = Buffer.alloc(HEADER_BYTES);
+    const whole = readSync(this.#fd, after, 0, HEADER_BYTES, 0) === HEADER_BYTES;
+    if (started && whole && this.#version > 0 && atStart.equals(this.#last) && changeCounter(after) === (changeCounter(atStart) + 1) >>> 0) {
+      after.copy(this.#last);
+    }
+    return result;
   }
 
   #current(): number {
