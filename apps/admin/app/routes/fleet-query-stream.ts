@@ -1,6 +1,6 @@
 import type { Route } from './+types/fleet-query-stream';
 import { fleetContext } from '../lib/fleet.server';
-import { currentAdmin, smallForm } from '../lib/http.server';
+import { currentAdmin, describeError, smallForm } from '../lib/http.server';
 import { countTargets, parseFleetQuery } from '../lib/fleet-query.server';
 import { toRows } from '../lib/results.server';
 import type { FleetQueryEvent } from '../lib/ndjson';
@@ -39,7 +39,8 @@ export async function action({ request, context }: Route.ActionArgs) {
         }
         controller.enqueue(line({ type: 'done', ok, failed, durationMs: performance.now() - started }));
       } catch (error) {
-        controller.enqueue(line({ type: 'fatal', error: error instanceof Error ? error.message : String(error) }));
+        // A fleet error is written for operators; anything else is logged, not shown.
+        controller.enqueue(line({ type: 'fatal', error: describeError(error).message }));
       }
       controller.close();
     },
