@@ -5,9 +5,9 @@
 import { readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'backups-test-password-123';
@@ -261,10 +261,7 @@ describe('backups in the admin console', () => {
     const browserErrors: string[] = [];
 
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-      });
+      browser = await launchChromium();
       page = await browser.newPage();
       page.on('pageerror', (error) => browserErrors.push(error.message));
       page.on('dialog', (dialog) => void dialog.accept());

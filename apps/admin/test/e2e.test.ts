@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it as base } from 'vitest';
-import { chromium, type Browser, type ConsoleMessage, type Page } from 'playwright-core';
+import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'ops@example.com';
 const PASSWORD = 'a-very-long-e2e-password';
@@ -28,10 +28,7 @@ describe('admin console in a browser', () => {
     sqliteFile = await todoExport(work, 2);
     await ensureBuilt();
     server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     page = await browser.newPage();
     page.on('pageerror', (error) => browserErrors.push(error.message));
     page.on('dialog', (dialog) => void dialog.accept());

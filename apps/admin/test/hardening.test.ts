@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { APP_DIR, Client, ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { APP_DIR, Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 import { headerIn, rawRequest } from '@silo/web/raw-http';
 
 /** Issue #13, findings 6 and 10 (1–4), on the admin console's real server. */
@@ -151,10 +151,7 @@ describe('a session cookie with broken percent-encoding is no session, not a 500
 
 describe('CSP with per-request nonces (finding 10.2)', () => {
   it('in chromium: the console hydrates and works, nothing is blocked, and an injected inline script is', async () => {
-    const browser: Browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    const browser: Browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const violations: string[] = [];

@@ -5,13 +5,14 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
 import { TODO_CONFIG, todoConfig, todoSchema } from '../../todos/test/todo-config';
 
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 export { TODO_CONFIG, todoConfig, todoSchema };
+export { launchChromium } from '../../../packages/web/test/chromium';
 const BUILD_ENTRY = path.join(APP_DIR, 'build', 'server', 'index.js');
 
 function newestSource(dir: string): number {
@@ -271,14 +272,6 @@ export function rowNames(html: string): string[] {
 /** HTML text with tags removed and entities for quotes decoded, for `toContain`. */
 export function text(html: string): string {
   return html.replace(/<!-- -->/g, '').replace(/<[^>]+>/g, ' ').replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&amp;/g, '&').replace(/\s+/g, ' ');
-}
-
-/** Debian's chromium, headless, as every admin browser test runs it (no sandbox: CI runs as root). */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
 }
 
 /** Signs in through the login form and waits for the instance list. */

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { openFleet, type ResidencyListing, type ResidencyReportFile } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'residency-test-password-123';
@@ -98,10 +98,7 @@ describe('the residency page', () => {
     const browserErrors: string[] = [];
 
     beforeAll(async () => {
-      browser = await chromium.launch({
-        executablePath: '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-      });
+      browser = await launchChromium();
       page = await browser.newPage();
       page.on('pageerror', (error) => browserErrors.push(error.message));
       await page.goto(`${server.url}/login`);

@@ -1,12 +1,8 @@
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../../packages/web/test/chromium';
 import { PASSWORD } from './http';
 
-export async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-  });
-}
+export { launchChromium as launchBrowser };
 
 /** Fills the landing page form and waits for the new list. */
 export async function createListInBrowser(page: Page, base: string, name: string, email = `owner@${name}.test`): Promise<void> {

@@ -201,6 +201,44 @@ describe('TodoMVC with JavaScript', () => {
     await context.close();
   });
 
+  it('a todo whose add is stored but not yet answered shows once, as the stored row, when the page reloads meanwhile', async () => {
+    const { page, context } = await freshList();
+    await add(page, 'already here');
+    await settled(page);
+    // The server stores the add, but its answer is held on the way back: a reload of the page
+    // (here, the window regaining focus) brings the stored row before the add's answer.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let stored = 0;
+    let bothStored = (): void => undefined;
+    const reachedServer = new Promise<void>((resolve) => (bothStored = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('.data'),
+      async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        const response = await route.fetch();
+        if (++stored === 2) bothStored();
+        await held;
+        await route.fulfill({ response });
+      },
+    );
+    await add(page, 'slow one', 'slow one');
+    await reachedServer;
+    const reloaded = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await reloaded;
+    // Both adds stored, neither answered: each shows once, the stored rows in the pending ones' places.
+    await expect.poll(() => page.locator('.todo-list li.pending').count()).toBe(0);
+    expect(await titles(page)).toEqual(['already here', 'slow one', 'slow one']);
+    // The stored row's controls work before the add's answer is in.
+    await page.locator('.todo-list li').nth(1).locator('.toggle').check();
+    release();
+    await settled(page);
+    expect(await titles(page)).toEqual(['already here', 'slow one', 'slow one']);
+    expect(await page.locator('.todo-list li').evaluateAll((items) => items.map((item) => item.classList.contains('completed')))).toEqual([false, true, false]);
+    await context.close();
+  });
+
   it('a second browser sees the changes on navigation and when its window regains focus', async () => {
     const one = await freshList();
     const other = await browser.newContext();

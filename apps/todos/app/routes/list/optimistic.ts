@@ -65,6 +65,50 @@ export function applyIntent(draft: Draft, intent: Intent, fetcherKey: string, la
   }
 }
 
+/** An add still in flight, as the matching below sees it. */
+export interface InFlightAdd {
+  key: string;
+  title: string;
+  /** The row's id once the add's answer is in. */
+  addedId: number | null;
+  /** The highest id the page held when the add was sent: its row, once stored, is above it. */
+  sentAbove: number;
+}
+
+/**
+ * The in-flight adds whose rows the loader's page already holds, by fetcher key. The page can
+ * reload between an add's commit and its answer (another submission's reload, the window
+ * regaining focus); showing the add as pending as well would show the todo twice, and a click
+ * meant for the row after it would land on the pending copy. An answered add names its row; an
+ * unanswered one takes the first row above the ids it was sent after that has its title and
+ * belongs to no other add (`owned`: rows of earlier adds). Two adds of one title may take each
+ * other's rows: they look the same, and their answers set the keys right.
+ */
+export function storedAdds(todos: readonly Todo[], adds: readonly InFlightAdd[], owned: ReadonlySet<number>): Map<string, number> {
+  const stored = new Map<string, number>();
+  const taken = new Set(owned);
+  const onPage = new Set(todos.map((todo) => todo.id));
+  for (const add of adds) {
+    if (add.addedId === null) continue;
+    if (onPage.has(add.addedId)) stored.set(add.key, add.addedId);
+    taken.add(add.addedId);
+  }
+  for (const add of adds) {
+    if (add.addedId !== null) continue;
+    const row = todos.find((todo) => todo.id > add.sentAbove && todo.title === add.title && !taken.has(todo.id));
+    if (!row) continue;
+    stored.set(add.key, row.id);
+    taken.add(row.id);
+  }
+  return stored;
+}
+
+/** The id an add's answer names (`{ addedId }`), if the fetcher holds that answer. */
+function addedIdOf(data: unknown): number | null {
+  const added: unknown = (data as { addedId?: unknown } | undefined)?.addedId;
+  return typeof added === 'number' ? added : null;
+}
+
 /** The loader's page and whole-list counts with every in-flight submission applied: the optimistic view. */
 export function useOptimisticTodos(todos: Todo[], serverCounts: TodoCounts, lastPage: boolean): OptimisticView {
   const fetchers = useFetchers();
@@ -72,15 +116,33 @@ export function useOptimisticTodos(todos: Todo[], serverCounts: TodoCounts, last
   // item (an editor opened on it, its focus) when the page's reload brings the real row. The
   // add's answer names the id while the page reloads; the pair is remembered from then on.
   const keyOfAdded = useRef(new Map<number, string>()).current;
+  const sentAbove = useRef(new Map<string, number>()).current;
+  const highestId = todos.reduce((highest, todo) => Math.max(highest, todo.id), 0);
+  const intents: { key: string; intent: Intent }[] = [];
+  const adds: InFlightAdd[] = [];
   for (const fetcher of fetchers) {
-    const added: unknown = (fetcher.data as { addedId?: unknown } | undefined)?.addedId;
-    if (typeof added === 'number') keyOfAdded.set(added, fetcher.key);
-  }
-  let draft: Draft = { list: todos.map((todo) => ({ key: keyOfAdded.get(todo.id) ?? String(todo.id), ...todo })), total: serverCounts.total, done: serverCounts.completed };
-  for (const fetcher of fetchers) {
+    const addedId = addedIdOf(fetcher.data);
+    if (addedId !== null) keyOfAdded.set(addedId, fetcher.key);
+    // A fetcher shows in the first render after its submission, before its request is sent.
+    const above = sentAbove.get(fetcher.key) ?? highestId;
+    sentAbove.set(fetcher.key, above);
     const intent = fetcher.formData ? parseIntent(fetcher.formData) : null;
-    if (intent) draft = applyIntent(draft, intent, fetcher.key, lastPage);
+    if (!intent) continue;
+    intents.push({ key: fetcher.key, intent });
+    if (intent.intent === 'add' && intent.title) adds.push({ key: fetcher.key, title: intent.title, addedId, sentAbove: above });
   }
+  const live = new Set(fetchers.map((fetcher) => fetcher.key));
+  for (const key of sentAbove.keys()) if (!live.has(key)) sentAbove.delete(key);
+
+  const stored = storedAdds(todos, adds, new Set(keyOfAdded.keys()));
+  const keyOfStored = new Map([...stored].map(([key, id]) => [id, key]));
+  let draft: Draft = {
+    list: todos.map((todo) => ({ key: keyOfAdded.get(todo.id) ?? keyOfStored.get(todo.id) ?? String(todo.id), ...todo })),
+    total: serverCounts.total,
+    done: serverCounts.completed,
+  };
+  // An add whose row is on the page already is counted there too.
+  for (const { key, intent } of intents) if (!stored.has(key)) draft = applyIntent(draft, intent, key, lastPage);
   const { list, total, done } = draft;
   return { todos: list, counts: { total: Math.max(0, total), completed: Math.max(0, Math.min(done, total)) } };
 }
