@@ -7,7 +7,7 @@ import { createClient, type Client } from '@libsql/client';
 import { defineTenantSchema, openFleet, type Fleet } from '@silo/fleet';
 import { createInstanceToken } from '../src/instance-tokens';
 import { libsqlHandler, type LibsqlHandler, type LibsqlOptions } from '../src/libsql/index';
-import { nodeListener } from '../src/libsql/node-listener';
+import { nodeListener } from './node-listener';
 
 /** The tenant schema of the endpoint's tests: notes, as in the fleet's sample schema. */
 export const notesSchema = defineTenantSchema({

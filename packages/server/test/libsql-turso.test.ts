@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinProcess, type StandinProcess } from '../../fleet/test/turso-standin';
 import { createInstanceToken } from '../src/instance-tokens';
 import { libsqlHandler, type LibsqlHandler } from '../src/libsql/index';
-import { nodeListener } from '../src/libsql/node-listener';
+import { nodeListener } from './node-listener';
 import { notesSchema } from './libsql-harness';
 
 /**

@@ -3,8 +3,9 @@ import { Readable } from 'node:stream';
 
 /**
  * A node:http listener for a fetch-style handler (Request in, Response or undefined out): what
- * `silo serve` does with its own router, here for tests and benchmarks of the endpoint alone.
- * Undefined answers 404.
+ * `silo serve` does with its own router, here for tests of the libSQL endpoint alone.
+ * Undefined answers 404. A test fixture, never served: an unexpected error's message goes back
+ * in the 500's body, for the failing test to show.
  */
 export function nodeListener(handler: (request: Request) => Promise<Response | undefined>): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
