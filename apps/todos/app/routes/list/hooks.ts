@@ -1,5 +1,5 @@
-import { useEffect, useState } from 'react';
-import { useRevalidator, useSubmit } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { useFetchers, useRevalidator, useSubmit } from 'react-router';
 import { useTenant } from '../../components/tenant-data';
 import { CSRF_FIELD, JS_FIELD } from '../../forms';
 import { intentFields, type Intent } from './intent';
@@ -36,12 +36,17 @@ export function useTodoSubmit(): (intent: Intent) => string {
   };
 }
 
-/** Another browser's changes show up when this tab regains focus. */
+/**
+ * Another browser's changes show up when this tab regains focus. Not while a submission is
+ * still being sent: the reload that follows its answer starts later, so it brings them too.
+ */
 export function useRevalidateOnFocus(): void {
   const { revalidate } = useRevalidator();
+  const sending = useRef(false);
+  sending.current = useFetchers().some((fetcher) => fetcher.state === 'submitting');
   useEffect(() => {
     const onFocus = () => {
-      if (document.visibilityState === 'visible') void revalidate();
+      if (document.visibilityState === 'visible' && !sending.current) void revalidate();
     };
     window.addEventListener('focus', onFocus);
     document.addEventListener('visibilitychange', onFocus);
