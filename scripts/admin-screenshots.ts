@@ -7,9 +7,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { chromium } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { removeDir, startServer, tempDataDir, todoSchema } from '../apps/admin/test/helpers';
+import { launchChromium, removeDir, startServer, tempDataDir, todoSchema } from '../apps/admin/test/helpers';
 
 const OUT = fileURLToPath(new URL('../docs/images/', import.meta.url));
 const EMAIL = 'ops@example.com';
@@ -43,7 +42,7 @@ for (let d = 29; d >= 1; d--) {
 catalog.close();
 
 const server = await startServer(dataDir, { ADMIN_EMAIL: EMAIL, ADMIN_PASSWORD: PASSWORD });
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${server.url}/login`);
