@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { storedAdds, type InFlightAdd } from '../app/routes/list/optimistic';
 
 const row = (id: number, title: string) => ({ id, title, completed: false });
-const add = (key: string, title: string, sentAbove: number, addedId: number | null = null): InFlightAdd => ({ key, title, sentAbove, addedId });
+const add = (key: string, title: string, sentAbove: number, addedId: number | null = null, shownAs: number | null = null): InFlightAdd => ({
+  key,
+  title,
+  sentAbove,
+  addedId,
+  shownAs,
+});
 
 describe('storedAdds', () => {
   it('gives an unanswered add the first row above the ids it was sent after that has its title', () => {
@@ -47,6 +53,23 @@ describe('storedAdds', () => {
     const rows = [row(1, 'old'), row(2, 'milk')];
     expect(storedAdds(rows, [add('b', 'milk', 1, 5)], new Set()).size).toBe(0);
     expect(storedAdds(rows, [add('a', 'milk', 1), add('b', 'milk', 1, 2)], new Set())).toEqual(new Map([['b', 2]]));
+  });
+
+  it('keeps an add settled once its row was shown, when the row goes before its answer (deleted)', () => {
+    // The page showed row 2 for a; a destroy of row 2 then reloaded the page without it.
+    const rows = [row(1, 'old')];
+    expect(storedAdds(rows, [add('a', 'milk', 1, null, 2)], new Set())).toEqual(new Map([['a', 2]]));
+    expect(storedAdds(rows, [add('a', 'milk', 1, 2, 2)], new Set())).toEqual(new Map([['a', 2]]));
+  });
+
+  it('does not let an add whose row was shown and has gone take another row of its title', () => {
+    const rows = [row(1, 'old'), row(3, 'milk')];
+    expect(storedAdds(rows, [add('a', 'milk', 1, null, 2), add('b', 'milk', 1)], new Set())).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 3],
+      ]),
+    );
   });
 
   it('leaves rows of earlier, settled adds to them', () => {

@@ -247,6 +247,50 @@ describe('TodoMVC with JavaScript', () => {
     await context.close();
   });
 
+  it('a stored todo deleted before its add is answered stays deleted', async () => {
+    const { page, context } = await freshList();
+    await add(page, 'already here');
+    await settled(page);
+    // As above: the first add is stored and its answer held; the second add's reload brings its row.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let firstStored = (): void => undefined;
+    const stored = new Promise<void>((resolve) => (firstStored = resolve));
+    let posts = 0;
+    await page.route(
+      (url) => url.pathname.endsWith('.data'),
+      async (route) => {
+        if (route.request().method() !== 'POST' || ++posts > 1) return route.continue();
+        const response = await route.fetch();
+        firstStored();
+        await held;
+        await route.fulfill({ response });
+      },
+    );
+    await add(page, 'slow one');
+    await stored;
+    const reloaded = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
+    await add(page, 'quick one');
+    await reloaded;
+    await expect.poll(() => titles(page)).toEqual(['already here', 'slow one', 'quick one']);
+    // Deleted while its add is unanswered: the delete's reload drops the row, and the add must
+    // not show it again as pending.
+    const deleted = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
+    const row = page.locator('.todo-list li').nth(1);
+    await row.hover();
+    await row.locator('.destroy').click();
+    await deleted;
+    await page.waitForTimeout(200);
+    expect(await titles(page)).toEqual(['already here', 'quick one']);
+    expect(await page.locator('.todo-count').textContent()).toContain('2');
+    release();
+    await settled(page);
+    expect(await titles(page)).toEqual(['already here', 'quick one']);
+    await page.reload();
+    expect(await titles(page)).toEqual(['already here', 'quick one']);
+    await context.close();
+  });
+
   it('a second browser sees the changes on navigation and when its window regains focus', async () => {
     const one = await freshList();
     const other = await browser.newContext();

@@ -73,6 +73,8 @@ export interface InFlightAdd {
   addedId: number | null;
   /** The highest id the page held when the add was sent: its row, once stored, is above it. */
   sentAbove: number;
+  /** The row an earlier render of the page showed for it, if one did. */
+  shownAs: number | null;
 }
 
 /**
@@ -83,18 +85,23 @@ export interface InFlightAdd {
  * unanswered one takes the first row above the ids it was sent after that has its title and
  * belongs to no other add (`owned`: rows of earlier adds). Two adds of one title may take each
  * other's rows: they look the same, and their answers set the keys right.
+ *
+ * Once the page has shown an add's row, the page is the truth for it: should the row go (deleted
+ * before the add's answer came, or moved to another page), the add stays settled, mapped to a row
+ * the page no longer holds, rather than showing as pending again.
  */
 export function storedAdds(todos: readonly Todo[], adds: readonly InFlightAdd[], owned: ReadonlySet<number>): Map<string, number> {
   const stored = new Map<string, number>();
   const taken = new Set(owned);
   const onPage = new Set(todos.map((todo) => todo.id));
   for (const add of adds) {
-    if (add.addedId === null) continue;
-    if (onPage.has(add.addedId)) stored.set(add.key, add.addedId);
-    taken.add(add.addedId);
+    const id = add.addedId ?? add.shownAs;
+    if (id === null) continue;
+    if (onPage.has(id) || add.shownAs !== null) stored.set(add.key, id);
+    taken.add(id);
   }
   for (const add of adds) {
-    if (add.addedId !== null) continue;
+    if (add.addedId !== null || add.shownAs !== null) continue;
     const row = todos.find((todo) => todo.id > add.sentAbove && todo.title === add.title && !taken.has(todo.id));
     if (!row) continue;
     stored.set(add.key, row.id);
@@ -116,25 +123,32 @@ export function useOptimisticTodos(todos: Todo[], serverCounts: TodoCounts, last
   // item (an editor opened on it, its focus) when the page's reload brings the real row. The
   // add's answer names the id while the page reloads; the pair is remembered from then on.
   const keyOfAdded = useRef(new Map<number, string>()).current;
+  // Per in-flight add, by fetcher key: the highest id on the page when it was sent, and the row
+  // the page has shown for it.
   const sentAbove = useRef(new Map<string, number>()).current;
+  const shownRow = useRef(new Map<string, number>()).current;
   const highestId = todos.reduce((highest, todo) => Math.max(highest, todo.id), 0);
   const intents: { key: string; intent: Intent }[] = [];
   const adds: InFlightAdd[] = [];
   for (const fetcher of fetchers) {
     const addedId = addedIdOf(fetcher.data);
     if (addedId !== null) keyOfAdded.set(addedId, fetcher.key);
-    // A fetcher shows in the first render after its submission, before its request is sent.
-    const above = sentAbove.get(fetcher.key) ?? highestId;
-    sentAbove.set(fetcher.key, above);
     const intent = fetcher.formData ? parseIntent(fetcher.formData) : null;
     if (!intent) continue;
     intents.push({ key: fetcher.key, intent });
-    if (intent.intent === 'add' && intent.title) adds.push({ key: fetcher.key, title: intent.title, addedId, sentAbove: above });
+    if (intent.intent !== 'add' || !intent.title) continue;
+    // A fetcher shows in the first render after its submission, before its request is sent.
+    const above = sentAbove.get(fetcher.key) ?? highestId;
+    sentAbove.set(fetcher.key, above);
+    adds.push({ key: fetcher.key, title: intent.title, addedId, sentAbove: above, shownAs: shownRow.get(fetcher.key) ?? null });
   }
-  const live = new Set(fetchers.map((fetcher) => fetcher.key));
+  const live = new Set(adds.map((add) => add.key));
   for (const key of sentAbove.keys()) if (!live.has(key)) sentAbove.delete(key);
+  for (const key of shownRow.keys()) if (!live.has(key)) shownRow.delete(key);
 
   const stored = storedAdds(todos, adds, new Set(keyOfAdded.keys()));
+  const onPage = new Set(todos.map((todo) => todo.id));
+  for (const [key, id] of stored) if (onPage.has(id)) shownRow.set(key, id);
   const keyOfStored = new Map([...stored].map(([key, id]) => [id, key]));
   let draft: Draft = {
     list: todos.map((todo) => ({ key: keyOfAdded.get(todo.id) ?? keyOfStored.get(todo.id) ?? String(todo.id), ...todo })),
