@@ -689,11 +689,16 @@ export class Fleet {
 
   // ── Migrations and queries ─────────────────────────────────────────────────────────────
 
-  /** How far the fleet is from the latest schema. */
-  migrationStatus(): { latestVersion: number; behind: number; byVersion: { version: number; count: number }[]; pending: { version: number; name: string; instances: number }[] } {
+  /** How far the fleet (or one jurisdiction of it) is from the latest schema. */
+  migrationStatus(filter: { jurisdiction?: string } = {}): {
+    latestVersion: number;
+    behind: number;
+    byVersion: { version: number; count: number }[];
+    pending: { version: number; name: string; instances: number }[];
+  } {
     const latest = this.schema.latestVersion;
     // Deleted instances count: an undelete serves them again, so they must be migrated too.
-    const live = { state: ['ready', 'deleted'] as InstanceState[] };
+    const live: InstanceFilter = { state: ['ready', 'deleted'], ...(filter.jurisdiction === undefined ? {} : { jurisdiction: filter.jurisdiction }) };
     const byVersion = this.#catalog
       .countBy('schema_version', live)
       .map(({ key, count }) => ({ version: Number(key), count }));

@@ -156,6 +156,55 @@ describe('scopes and jurisdictions', () => {
   });
 });
 
+describe('a scoped token and what other jurisdictions hold', () => {
+  it('reads only its instance\'s own audit entries, not those of an earlier instance of the name elsewhere', async () => {
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'reused', jurisdiction: 'us' })).status).toBe(201);
+    expect((await call('POST', '/v1/instances/reused/query', tokens.admin, { sql: "INSERT INTO notes (body) VALUES ('us-private')", readOnly: false })).status).toBe(200);
+    expect((await call('DELETE', '/v1/instances/reused', tokens.admin)).status).toBe(200);
+    expect((await call('POST', '/v1/instances/reused/purge', tokens.admin)).status).toBe(200);
+    expect((await call('POST', '/v1/instances', tokens.euAdmin, { name: 'reused', jurisdiction: 'eu' })).status).toBe(201);
+    // Another jurisdiction's refused attempt at the name is not this token's either.
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'reused', jurisdiction: 'us' })).status).toBe(409);
+    const all = fleet.audit({ instance: 'reused' });
+    expect(all.items.some((entry) => JSON.stringify(entry.detail).includes('us'))).toBe(true);
+
+    const scoped = await call('GET', '/v1/audit?instance=reused', tokens.euAdmin);
+    expect(scoped.status).toBe(200);
+    const items = scoped.json['items'] as { operation: string; outcome: string; detail: unknown }[];
+    expect(items.map((entry) => `${entry.operation} ${entry.outcome}`)).toEqual(['create ok']);
+    expect(scoped.json['total']).toBe(1);
+    expect(JSON.stringify(items)).not.toContain('us-private');
+    // An unscoped admin token still reads the name's whole history.
+    expect(((await call('GET', '/v1/audit?instance=reused', tokens.admin)).json['total'] as number) >= 5).toBe(true);
+  });
+
+  it('learns that a name is taken in another jurisdiction, but not its state', async () => {
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'held-us', jurisdiction: 'us' })).status).toBe(201);
+    expect((await call('DELETE', '/v1/instances/held-us', tokens.admin)).status).toBe(200);
+    const foreign = await call('POST', '/v1/instances', tokens.eu, { name: 'held-us', jurisdiction: 'eu' });
+    expect(foreign).toMatchObject({ status: 409, json: { error: { code: 'NAME_TAKEN', details: { name: 'held-us' } } } });
+    expect(JSON.stringify(foreign.json)).not.toMatch(/deleted|undelete/);
+    const clone = await call('POST', '/v1/instances/reused/clone', tokens.eu, { name: 'held-us' });
+    expect(clone.status).toBe(409);
+    expect(JSON.stringify(clone.json)).not.toMatch(/deleted|undelete/);
+    // Its own deleted instance's state it is told.
+    await call('POST', '/v1/instances', tokens.eu, { name: 'held-eu', jurisdiction: 'eu' });
+    await call('DELETE', '/v1/instances/held-eu', tokens.eu);
+    expect(await call('POST', '/v1/instances', tokens.eu, { name: 'held-eu', jurisdiction: 'eu' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'NAME_TAKEN', details: { name: 'held-eu', state: 'deleted' } } },
+    });
+  });
+
+  it('counts migration status over its own jurisdiction only', async () => {
+    const live = { state: ['ready', 'deleted'] as ('ready' | 'deleted')[], limit: 1 };
+    const count = (status: { json: Record<string, unknown> }) => (status.json['byVersion'] as { count: number }[]).reduce((sum, entry) => sum + entry.count, 0);
+    expect(count(await call('GET', '/v1/migrations', tokens.eu))).toBe(fleet.list({ ...live, jurisdiction: 'eu' }).total);
+    expect(count(await call('GET', '/v1/migrations', tokens.read))).toBe(fleet.list(live).total);
+    expect(fleet.list({ ...live, jurisdiction: 'us' }).total).toBeGreaterThan(0);
+  });
+});
+
 async function ndjsonLines(response: Response): Promise<Record<string, unknown>[]> {
   expect(response.headers.get('content-type')).toContain('application/x-ndjson');
   return (await response.text())
@@ -216,10 +265,55 @@ describe('migrations, backups, audit', () => {
     expect(await call('POST', '/v1/instances/once/restore', tokens.write, { at: 1, as: 'too-early' })).toMatchObject({ status: 404, json: { error: { code: 'BACKUP_NOT_FOUND' } } });
   });
 
+  it('refuses a restore time no date can hold with 422, not a server error', async () => {
+    expect(await call('POST', '/v1/instances/once/restore', tokens.write, { at: -8_640_000_000_000_001, as: 'never' })).toMatchObject({
+      status: 422,
+      json: { error: { code: 'INVALID_INPUT' } },
+    });
+  });
+
+  it('answers HEAD on an export without taking one', async () => {
+    const before = fleet.audit({ instance: 'once', operation: 'export' }).total;
+    const head = await fetch(`${server.url}/v1/instances/once/export`, { method: 'HEAD', headers: { authorization: `Bearer ${tokens.read}` } });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/vnd.sqlite3');
+    expect(head.headers.get('content-disposition')).toBe('attachment; filename="once.sqlite"');
+    expect(fleet.audit({ instance: 'once', operation: 'export' }).total).toBe(before);
+    expect((await fetch(`${server.url}/v1/instances/nobody/export`, { method: 'HEAD', headers: { authorization: `Bearer ${tokens.read}` } })).status).toBe(404);
+  });
+
   it('reads the audit log with filters', async () => {
     const page = await call('GET', '/v1/audit?operation=create&limit=5', tokens.admin);
     expect(page.status).toBe(200);
     expect((page.json['items'] as { actor: string }[]).every((item) => item.actor.startsWith('token:'))).toBe(true);
+  });
+});
+
+describe('access log', () => {
+  it('names the route and the token of every call, a streamed body or none at all included', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logged = await createServer({ fleet, port: 0, log: { info: (fields) => lines.push(fields) } });
+    try {
+      const auth = { authorization: `Bearer ${tokens.write}` };
+      const body = JSON.stringify({ name: 'streamed', jurisdiction: 'eu' });
+      // A body sent as a stream goes out chunked, with no Content-Length.
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(body));
+          controller.close();
+        },
+      });
+      const created = await fetch(`${logged.url}/v1/instances`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+      expect(created.status).toBe(201);
+      expect((await fetch(`${logged.url}/v1/instances/streamed`, { method: 'DELETE', headers: auth })).status).toBe(200);
+      const writeId = fleet.apiTokens.list().find((token) => tokens.write.startsWith(`silo_${token.id}_`))?.id;
+      expect(lines.map(({ method, route, actor }) => ({ method, route, actor }))).toEqual([
+        { method: 'POST', route: '/v1/instances', actor: `token:${writeId}` },
+        { method: 'DELETE', route: '/v1/instances/{name}', actor: `token:${writeId}` },
+      ]);
+    } finally {
+      await logged.close();
+    }
   });
 });
 

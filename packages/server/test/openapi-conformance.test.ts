@@ -332,7 +332,9 @@ const exercises: Record<string, Exercise> = {
     cases: async () => [
       at("an eu admin token, one instance's entries", { token: 'euAdmin', query: `?instance=${await instance()}` }, 200),
       at('an eu admin token, the whole log', { token: 'euAdmin' }, 403, 'JURISDICTION_VIOLATION'),
-      at('an unknown instance', { token: 'admin', query: '?instance=nobody-here' }, 404, 'INSTANCE_NOT_FOUND'),
+      // An unscoped token reads any name's entries, a purged instance's included; a scoped one only its instances'.
+      at('a name no instance holds, unscoped', { token: 'admin', query: '?instance=nobody-here' }, 200),
+      at('a name no instance holds, an eu admin token', { token: 'euAdmin', query: '?instance=nobody-here' }, 404, 'INSTANCE_NOT_FOUND'),
       at('an unknown outcome', { token: 'admin', query: '?outcome=maybe' }, 422, 'INVALID_INPUT'),
     ],
   },

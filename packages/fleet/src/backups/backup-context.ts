@@ -60,8 +60,9 @@ export function pointOf(ref: PointRef, manifest?: PointDetails): BackupPoint {
     : { id: ref.id, takenAt: ref.takenAt, reason: ref.reason };
 }
 
+/** Milliseconds since the epoch; NaN for a time outside what a Date can hold (±8.64e15 ms). */
 export function toTime(at: Date | number): number {
-  return at instanceof Date ? at.getTime() : at;
+  return new Date(at).getTime();
 }
 
 /** The fields of an instance that taking, storing and checking its points need. */

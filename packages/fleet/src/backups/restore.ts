@@ -49,7 +49,7 @@ export class Restorer {
     return this.#host.audit.run('backup-restore', name, options, detail, async () => {
       if (!Number.isFinite(at)) throw new SiloError('INVALID_INPUT', 'The restore time is not a valid date.');
       if ((options.as === undefined) === !options.inPlace) {
-        throw new SiloError('INVALID_INPUT', 'Say how to restore: as a new instance (`as`) or in place (`inPlace`), not both.');
+        throw new SiloError('INVALID_INPUT', 'Say how to restore: either as a new instance (`as`) or in place (`inPlace`).');
       }
       const instance = backedUpInstance(this.#host.catalog, name);
       const store = this.#stores.forInstance(instance);

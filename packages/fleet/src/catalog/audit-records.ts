@@ -20,6 +20,8 @@ export interface AuditQuery {
   actor?: string;
   outcome?: 'ok' | 'error';
   since?: number;
+  /** Leaves out entries whose detail names another jurisdiction (a refused create there, say). */
+  jurisdiction?: string;
   limit?: number;
   offset?: number;
 }
@@ -90,6 +92,10 @@ export class AuditRecords {
     if (query.since !== undefined) {
       clauses.push('at >= @since');
       params['since'] = query.since;
+    }
+    if (query.jurisdiction !== undefined) {
+      clauses.push("coalesce(json_extract(detail, '$.jurisdiction'), @jurisdiction) = @jurisdiction");
+      params['jurisdiction'] = query.jurisdiction;
     }
     const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
     const total = this.#statements.get<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`).get(params)?.n ?? 0;

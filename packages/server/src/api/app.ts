@@ -45,8 +45,11 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
 
   // The access log names the route's pattern and the token, never the URL (it may carry names).
   app.use('/v1/*', async (c, next) => {
+    // Taken before `next`: the body limit below swaps c.req.raw for a wrapper around a streamed
+    // body (no Content-Length), and the log looks its label up by the request it was handed.
+    const request = c.req.raw;
     await next();
-    labelRequest(c.req.raw, { route: routePath(c, -1).replace(/:(\w+)/g, '{$1}') || '/v1/*', ...(c.get('actor') ? { actor: c.get('actor') } : {}) });
+    labelRequest(request, { route: routePath(c, -1).replace(/:(\w+)/g, '{$1}') || '/v1/*', ...(c.get('actor') ? { actor: c.get('actor') } : {}) });
   });
   const auth = authenticate(fleet, options.rateLimits);
   app.use('/v1/*', async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));

@@ -1,5 +1,5 @@
 import type { ApiToken, ApiTokenScope, Fleet, InstanceDetails } from '@silo/fleet';
-import { SiloError } from '@silo/fleet';
+import { SiloError, isSiloError } from '@silo/fleet';
 import { ApiError } from './errors';
 
 /** What every route reads from Hono's context: the caller's token and the actor the audit log names. */
@@ -45,3 +45,19 @@ export function requireUnscoped(token: ApiToken, what: string): void {
   }
 }
 
+
+/**
+ * Runs `work`, which takes a name. Names are one namespace across the fleet, so a scoped token
+ * learns that a name is taken wherever it is held; the holder's state (deleted, ready) is told
+ * only when the holder is in the token's jurisdiction.
+ */
+export async function takingName<T>(fleet: Fleet, token: ApiToken, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (token.jurisdiction === null || !isSiloError(error, 'NAME_TAKEN')) throw error;
+    const name = error.details?.name ?? '';
+    if (fleet.find(name)?.jurisdiction === token.jurisdiction) throw error;
+    throw new SiloError('NAME_TAKEN', `The name "${name}" is taken. Choose another name.`, { details: { name } });
+  }
+}

@@ -6,7 +6,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet } from '@silo/fleet';
 import { uploadStagingFile } from '@silo/fleet/internal';
-import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
+import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
 import { ApiError } from './errors';
 import { validJson } from './valid-json';
 import { jsonResult, publicInstance } from './json';
@@ -65,16 +65,15 @@ export const queryAllRoute = createRoute({
 export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
   app.openapi(exportRoute, async (c) => {
     const { name } = c.req.valid('param');
-    visibleInstance(fleet, c.get('token'), name);
+    const instance = visibleInstance(fleet, c.get('token'), name);
+    const headers = { 'Content-Type': 'application/vnd.sqlite3', 'Content-Disposition': `attachment; filename="${instance.name}.sqlite"`, 'Cache-Control': 'no-store' };
+    // HEAD asks whether the export is there, not for one: no snapshot is taken and nothing audited.
+    // Its length is left out, since only the snapshot would know it.
+    if (c.req.method === 'HEAD') return new Response(null, { status: 200, headers });
     const file = await fleet.exportStream(name, { actor: c.get('actor') });
     return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
       status: 200,
-      headers: {
-        'Content-Type': 'application/vnd.sqlite3',
-        'Content-Length': String(file.sizeBytes),
-        'Content-Disposition': `attachment; filename="${file.fileName}"`,
-        'Cache-Control': 'no-store',
-      },
+      headers: { ...headers, 'Content-Length': String(file.sizeBytes) },
     });
   });
 
@@ -92,12 +91,14 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const staged = uploadStagingFile(fleet, { name, jurisdiction: query.jurisdiction, ...(query.region ? { region: query.region } : {}) });
     try {
       await pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), byteLimit(maxBytes), createWriteStream(staged, { mode: 0o600 }));
-      const instance = await fleet.importFile(name, staged, {
-        jurisdiction: query.jurisdiction,
-        ...(query.region ? { region: query.region } : {}),
-        ...(query.displayName ? { displayName: query.displayName } : {}),
-        actor: c.get('actor'),
-      });
+      const instance = await takingName(fleet, token, () =>
+        fleet.importFile(name, staged, {
+          jurisdiction: query.jurisdiction,
+          ...(query.region ? { region: query.region } : {}),
+          ...(query.displayName ? { displayName: query.displayName } : {}),
+          actor: c.get('actor'),
+        }),
+      );
       return c.json(publicInstance(instance), 201);
     } finally {
       await rm(staged, { force: true });

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
 import type { TypedResponse } from 'hono';
-import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
+import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
 import { IDEMPOTENCY_KEY_PATTERN, idempotent } from './idempotency';
 import { publicInstance } from './json';
 import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, ListQuerySchema, NameParam, PurgeResultSchema } from './schemas';
@@ -102,7 +102,7 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const body = c.req.valid('json');
     assertJurisdiction(token, body.jurisdiction);
     const response = await idempotent(fleet, token, c.req.valid('header')['idempotency-key'], { method: 'POST', path: c.req.path, body }, async () => {
-      const instance = await fleet.create(body.name, { ...body, actor: c.get('actor') });
+      const instance = await takingName(fleet, token, () => fleet.create(body.name, { ...body, actor: c.get('actor') }));
       return Response.json(publicInstance(instance), { status: 201 });
     });
     return asInstanceResponse(response);
@@ -115,12 +115,14 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const body = c.req.valid('json');
     const response = await idempotent(fleet, token, c.req.valid('header')['idempotency-key'], { method: 'POST', path: c.req.path, body }, async () => {
       visibleInstance(fleet, token, name);
-      const instance = await fleet.clone(name, body.name, {
-        ...(body.region ? { region: body.region } : {}),
-        ...(body.displayName ? { displayName: body.displayName } : {}),
-        ...(body.at ? { at: new Date(body.at) } : {}),
-        actor: c.get('actor'),
-      });
+      const instance = await takingName(fleet, token, () =>
+        fleet.clone(name, body.name, {
+          ...(body.region ? { region: body.region } : {}),
+          ...(body.displayName ? { displayName: body.displayName } : {}),
+          ...(body.at ? { at: new Date(body.at) } : {}),
+          actor: c.get('actor'),
+        }),
+      );
       return Response.json(publicInstance(instance), { status: 201 });
     });
     return asInstanceResponse(response);

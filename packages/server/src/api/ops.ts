@@ -1,6 +1,6 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, MigrateProgress } from '@silo/fleet';
-import { assertJurisdiction, requireScope, requireUnscoped, visibleInstance, type ApiEnv } from './context';
+import { assertJurisdiction, requireScope, requireUnscoped, takingName, visibleInstance, type ApiEnv } from './context';
 import { publicInstance } from './json';
 import { ndjson } from './ndjson';
 import { validJson } from './valid-json';
@@ -71,7 +71,10 @@ const audit = createRoute({
 
 /** Migrations, backups and the audit log. */
 export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
-  app.openapi(migrationStatus, (c) => c.json(fleet.migrationStatus(), 200));
+  app.openapi(migrationStatus, (c) => {
+    const { jurisdiction } = c.get('token');
+    return c.json(fleet.migrationStatus(jurisdiction === null ? {} : { jurisdiction }), 200);
+  });
 
   // NDJSON: documented from the route, served by hand (see data.ts).
   app.openAPIRegistry.registerPath(migrateRoute);
@@ -106,13 +109,15 @@ export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const { name } = c.req.valid('param');
     const body = c.req.valid('json');
     visibleInstance(fleet, token, name);
-    const result = await fleet.backups.restore(name, {
-      at: typeof body.at === 'number' ? body.at : new Date(body.at),
-      ...(body.as ? { as: body.as } : {}),
-      ...(body.inPlace ? { inPlace: true } : {}),
-      ...(body.region ? { region: body.region } : {}),
-      actor: c.get('actor'),
-    });
+    const result = await takingName(fleet, token, () =>
+      fleet.backups.restore(name, {
+        at: typeof body.at === 'number' ? body.at : new Date(body.at),
+        ...(body.as ? { as: body.as } : {}),
+        ...(body.inPlace ? { inPlace: true } : {}),
+        ...(body.region ? { region: body.region } : {}),
+        actor: c.get('actor'),
+      }),
+    );
     return c.json({ ...result, instance: publicInstance(result.instance) }, 200);
   });
 
@@ -121,8 +126,11 @@ export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'admin');
     const query = c.req.valid('query');
     if (query.instance === undefined) requireUnscoped(token, 'the whole audit log');
-    else visibleInstance(fleet, token, query.instance);
-    return c.json(fleet.audit(query), 200);
+    if (query.instance === undefined || token.jurisdiction === null) return c.json(fleet.audit(query), 200);
+    // Names outlive instances: the entries of an earlier instance of this name, perhaps in another
+    // jurisdiction, and another jurisdiction's refused attempts at the name, are not this token's.
+    const instance = visibleInstance(fleet, token, query.instance);
+    return c.json(fleet.audit({ ...query, since: instance.createdAt, jurisdiction: token.jurisdiction }), 200);
   });
 }
 
