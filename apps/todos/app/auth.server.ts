@@ -155,6 +155,16 @@ export function requireOwner(context: Readonly<RouterContextProvider>, request: 
 }
 
 /**
+ * A download is built for GET only. HEAD gets the headers it would have, with nothing built and
+ * nothing counted against the list's budget; any other method that reaches a loader is 405.
+ */
+export function notADownload(request: Request, headers: Record<string, string>): Response | undefined {
+  if (request.method === 'GET') return undefined;
+  if (request.method === 'HEAD') return new Response(null, { headers: { ...headers, 'Cache-Control': 'no-store' } });
+  return new Response('Downloads are fetched with GET.', { status: 405, headers: { Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
+}
+
+/**
  * Counts one download of this list; past the hourly budget, a 429 with Retry-After. Keyed by
  * list, not by person: the cost is the list's size, whoever asks.
  */

@@ -280,3 +280,46 @@ describe('finding 6: a write’s redirect stays on this origin, whatever the req
     }
   });
 });
+
+describe('the probes of 2026-12-04', () => {
+  it('stores a title with control characters as one line of text, never a server error', async () => {
+    const name = uniqueName('probe-nul');
+    const owner = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, owner)).body);
+    for (const title of ['\u0000abc', 'a\u0000b', 'tab\there\nnext']) {
+      expect((await post(base, `/t/${name}?index`, { intent: 'add', title, csrf }, { cookie: owner })).status, JSON.stringify(title)).toBe(303);
+    }
+    const fleet = await server.fleet();
+    const rows = (await fleet.query(name, 'SELECT title FROM todos ORDER BY id')).rows.map(([title]) => title);
+    expect(rows).toEqual(['abc', 'a b', 'tab here next']);
+  });
+
+  it('answers HEAD on a download without building it or spending the budget, and other methods with 405', async () => {
+    const name = uniqueName('probe-head');
+    const owner = await createList(base, name);
+    const fleet = await server.fleet();
+    const exports = () => fleet.audit({ instance: name, operation: 'export' }).total;
+    for (const file of ['export.sqlite', 'export.json']) {
+      const head = await fetch(new URL(`/t/${name}/${file}`, base), { method: 'HEAD', headers: { cookie: owner } });
+      expect(head.status, file).toBe(200);
+      expect(head.headers.get('content-disposition'), file).toContain('attachment');
+      expect((await fetch(new URL(`/t/${name}/${file}`, base), { method: 'OPTIONS', headers: { cookie: owner } })).status, file).toBe(405);
+    }
+    expect(exports()).toBe(0);
+    expect((await fetch(new URL(`/t/${name}/export.sqlite`, base), { headers: { cookie: owner } })).status).toBe(200);
+    expect(exports()).toBe(1);
+  });
+
+  it('takes no X-Request-Id from a client when no proxy is trusted', async () => {
+    const reply = await get(base, '/healthz', undefined, { 'x-request-id': 'chosen-by-client' });
+    expect(reply.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers an over-long email at sign-in as a failed sign-in, not a server error', async () => {
+    const name = uniqueName('probe-long');
+    await createList(base, name);
+    const reply = await post(base, `/t/${name}/sign-in`, { email: `${'x'.repeat(15_000)}@a.test`, password: 'wrongwrong1' });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toContain('do not match');
+  });
+});

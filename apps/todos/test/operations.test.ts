@@ -38,7 +38,8 @@ describe('a running TODO server', () => {
   let metricsUrl: string;
 
   beforeAll(async () => {
-    server = await startServer({ SILO_METRICS_PORT: '0' });
+    // The test client is on loopback: trusted as the proxy whose X-Request-Id is taken over.
+    server = await startServer({ SILO_METRICS_PORT: '0', SILO_TRUST_PROXY: 'loopback' });
     metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(server.output())?.[1] ?? '';
   });
   afterAll(() => server?.stop());

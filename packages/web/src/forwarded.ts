@@ -79,13 +79,18 @@ export interface Forwarded {
  * (proxy-addr, the module Express uses). X-Forwarded-Proto and -Host are taken from the
  * nearest proxy (the right-most value), and only when the socket's peer is a trusted proxy.
  */
+/** Whether the request came straight from a proxy this server trusts (so its X-* headers count). */
+export function fromTrustedProxy(req: IncomingMessage, trust: TrustProxy): boolean {
+  const socketAddress = req.socket.remoteAddress;
+  return trust.kind !== 'none' && socketAddress !== undefined && trustFunction(trust)(socketAddress, 0);
+}
+
 export function forwardedFor(req: IncomingMessage, trust: TrustProxy): Forwarded {
   const encrypted = 'encrypted' in req.socket && req.socket.encrypted === true;
   const socketAddress = req.socket.remoteAddress ?? 'unknown';
   const direct: Forwarded = { clientAddress: normalizeAddress(socketAddress), protocol: encrypted ? 'https' : 'http', host: req.headers.host };
-  if (trust.kind === 'none' || req.socket.remoteAddress === undefined) return direct;
+  if (!fromTrustedProxy(req, trust)) return direct;
   const fn = trustFunction(trust);
-  if (!fn(socketAddress, 0)) return direct;
   const proto = lastValue(req.headers['x-forwarded-proto'])?.toLowerCase();
   return {
     clientAddress: normalizeAddress(proxyAddr(req, fn)),

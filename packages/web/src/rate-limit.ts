@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 
 export interface RateLimiter {
@@ -11,6 +12,18 @@ export interface RateLimiter {
    * good ones means only failures add up.
    */
   refund(key: string): Promise<void>;
+  /** Seconds until `key` may try again, without counting an attempt; 0 while it has budget left. */
+  blockedFor(key: string): Promise<number>;
+}
+
+/**
+ * Keys come from what clients send (an email, a token's signature), and each is kept for the
+ * window: a long one is stored as its SHA-256, so a flood of distinct keys costs a few dozen
+ * bytes each, whatever their length.
+ */
+const LONGEST_KEY_KEPT = 64;
+function storedKey(key: string): string {
+  return key.length <= LONGEST_KEY_KEPT ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 /**
@@ -22,7 +35,7 @@ export function createRateLimiter(options: { points: number; durationSec: number
   return {
     async consume(key) {
       try {
-        await limiter.consume(key);
+        await limiter.consume(storedKey(key));
         return { allowed: true, retryAfterSec: 0 };
       } catch (result) {
         if (result instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.ceil(result.msBeforeNext / 1000) };
@@ -30,10 +43,14 @@ export function createRateLimiter(options: { points: number; durationSec: number
       }
     },
     async reset(key) {
-      await limiter.delete(key);
+      await limiter.delete(storedKey(key));
     },
     async refund(key) {
-      await limiter.reward(key, 1);
+      await limiter.reward(storedKey(key), 1);
+    },
+    async blockedFor(key) {
+      const result = await limiter.get(storedKey(key));
+      return result !== null && result.consumedPoints > options.points ? Math.max(1, Math.ceil(result.msBeforeNext / 1000)) : 0;
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { createHeaders, sendResponse } from '@remix-run/node-fetch-server';
-import { forwardedFor, NO_PROXY, type Forwarded, type TrustProxy } from './forwarded';
+import { forwardedFor, fromTrustedProxy, NO_PROXY, type Forwarded, type TrustProxy } from './forwarded';
 import type { AllowedHosts } from './hosts';
 import { createNonce, securityHeaders } from './http';
 import { discardUnreadBodyAfterResponse } from './unread-body';
@@ -69,7 +69,7 @@ export function createRequestListener(
     const nonce = createNonce();
     // Headers passed to writeHead later take precedence, so a response may still set its own.
     for (const [name, value] of Object.entries(securityHeaders(nonce))) res.setHeader(name, value);
-    const requestId = options.requestIds ? requestIdOf(req) : undefined;
+    const requestId = options.requestIds ? requestIdOf(req, fromTrustedProxy(req, trust)) : undefined;
     if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
     const forwarded = forwardedFor(req, trust);
     if (options.allowedHosts && !options.allowedHosts.allows(forwarded.host)) {

@@ -27,11 +27,15 @@ describe('remember', () => {
 
 describe('request ids', () => {
   const req = (value?: string) => ({ headers: value === undefined ? {} : { 'x-request-id': value } }) as unknown as IncomingMessage;
-  it('keeps a proxy id and replaces a missing or hostile one', () => {
-    expect(requestIdOf(req('edge-1234.abc'))).toBe('edge-1234.abc');
-    expect(requestIdOf(req())).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestIdOf(req('a\nforged log line'))).toMatch(/^[0-9a-f-]{36}$/);
-    expect(requestIdOf(req('x'.repeat(200)))).toMatch(/^[0-9a-f-]{36}$/);
+  it('keeps a trusted proxy\'s id and replaces a missing or hostile one', () => {
+    expect(requestIdOf(req('edge-1234.abc'), true)).toBe('edge-1234.abc');
+    expect(requestIdOf(req(), true)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdOf(req('a\nforged log line'), true)).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestIdOf(req('x'.repeat(200)), true)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('takes no id from a client that is not a trusted proxy', () => {
+    expect(requestIdOf(req('edge-1234.abc'), false)).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
 

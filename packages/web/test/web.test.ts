@@ -89,6 +89,22 @@ describe('rate limits', () => {
     expect((await limiter.consume('acme:alice@example.com')).allowed).toBe(true);
   });
 
+  it('keeps long keys apart, and tells a blocked key from one with budget without counting', async () => {
+    const limiter = createRateLimiter({ points: 2, durationSec: 60, blockSec: 120 });
+    const long = (last: string) => `acme:${'x'.repeat(20_000)}${last}@a.test:127.0.0.1`;
+    expect(await limiter.blockedFor(long('1'))).toBe(0);
+    for (let i = 0; i < 3; i++) await limiter.consume(long('1'));
+    expect(await limiter.blockedFor(long('1'))).toBeGreaterThan(60);
+    expect(await limiter.blockedFor(long('2'))).toBe(0);
+    // Asking counts nothing.
+    for (let i = 0; i < 5; i++) expect(await limiter.blockedFor(long('2'))).toBe(0);
+    expect((await limiter.consume(long('2'))).allowed).toBe(true);
+    expect((await limiter.consume(long('2'))).allowed).toBe(true);
+    expect((await limiter.consume(long('2'))).allowed).toBe(false);
+    await limiter.reset(long('1'));
+    expect(await limiter.blockedFor(long('1'))).toBe(0);
+  });
+
   it('refund gives an attempt back, so only the attempts that were not refunded add up', async () => {
     const limiter = createRateLimiter({ points: 2, durationSec: 60, blockSec: 120 });
     for (let i = 0; i < 10; i++) {

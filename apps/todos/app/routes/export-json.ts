@@ -1,4 +1,4 @@
-import { requireExportBudget, requireOwner } from '../auth.server';
+import { notADownload, requireExportBudget, requireOwner } from '../auth.server';
 import { prettyJsonStream } from '../json-export.server';
 import type { Route } from './+types/export-json';
 
@@ -10,6 +10,9 @@ import type { Route } from './+types/export-json';
  */
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant } = requireOwner(context, request);
+  const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Content-Disposition': `attachment; filename="${tenant.name}-todos.json"`, 'Cache-Control': 'no-store' };
+  const refusal = notADownload(request, headers);
+  if (refusal) return refusal;
   await requireExportBudget(tenant);
   const [todos, members] = await tenant.db.batchOffThread([
     { sql: 'SELECT id, title, completed, created_at, updated_at FROM todos ORDER BY id' },
@@ -32,11 +35,5 @@ export async function loader({ context, request }: Route.LoaderArgs) {
       joinedAt: new Date(Number(row['created_at'])).toISOString(),
     })),
   });
-  return new Response(body, {
-    headers: {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Disposition': `attachment; filename="${tenant.name}-todos.json"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return new Response(body, { headers });
 }

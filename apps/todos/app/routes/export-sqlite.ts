@@ -1,6 +1,6 @@
 import { createReadableStreamFromReadable } from '@react-router/node';
 import { CUSTOMER_EXPORT_REDACTIONS } from '../export-redactions.server';
-import { requireExportBudget, requireOwner } from '../auth.server';
+import { notADownload, requireExportBudget, requireOwner } from '../auth.server';
 import type { Route } from './+types/export-sqlite';
 
 /**
@@ -10,14 +10,10 @@ import type { Route } from './+types/export-sqlite';
  */
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireOwner(context, request);
+  const headers = { 'Content-Type': 'application/vnd.sqlite3', 'Content-Disposition': `attachment; filename="${tenant.name}.sqlite"`, 'Cache-Control': 'no-store' };
+  const refusal = notADownload(request, headers);
+  if (refusal) return refusal;
   await requireExportBudget(tenant);
   const file = await tenant.fleet.exportStream(tenant.name, { actor: `todos:${viewer.email}`, redact: CUSTOMER_EXPORT_REDACTIONS });
-  return new Response(createReadableStreamFromReadable(file.stream), {
-    headers: {
-      'Content-Type': 'application/vnd.sqlite3',
-      'Content-Length': String(file.sizeBytes),
-      'Content-Disposition': `attachment; filename="${file.fileName}"`,
-      'Cache-Control': 'no-store',
-    },
-  });
+  return new Response(createReadableStreamFromReadable(file.stream), { headers: { ...headers, 'Content-Length': String(file.sizeBytes) } });
 }

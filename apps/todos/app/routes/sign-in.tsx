@@ -4,6 +4,7 @@ import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../a
 import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
+import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext } from '../context.server';
 import type { Route } from './+types/sign-in';
 
@@ -32,11 +33,15 @@ export async function action({ context, request }: Route.ActionArgs) {
   // Keyed by account and address: failures from elsewhere never lock the owner out.
   const accountKey = `${tenant.name}:${email.toLowerCase()}:${ip}`;
   // Every attempt is counted before the password is checked (parallel guesses cannot slip past
-  // the limit); a success gives its attempt back, so only failures add up.
-  const [byIp, byAccount] = await Promise.all([limiters.signInIp.consume(ip), limiters.signInAccount.consume(accountKey)]);
-  if (!byIp.allowed || !byAccount.allowed) {
-    const minutes = Math.max(1, Math.ceil(Math.max(byIp.retryAfterSec, byAccount.retryAfterSec) / 60));
-    return data({ error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email }, { status: 429 });
+  // the limit); a success gives its attempt back, so only failures add up. An address over its
+  // limit is answered before its attempt names an account, so it adds no account to count.
+  const byIp = await limiters.signInIp.consume(ip);
+  const tooLong = email.length > EMAIL_MAX_LENGTH;
+  if (byIp.allowed && tooLong) return data({ error: 'That email and password do not match an account of this list.', email: '' }, { status: 400 });
+  const byAccount = byIp.allowed ? await limiters.signInAccount.consume(accountKey) : byIp;
+  if (!byAccount.allowed) {
+    const minutes = Math.max(1, Math.ceil(byAccount.retryAfterSec / 60));
+    return data({ error: `Too many sign-in attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, email: tooLong ? '' : email }, { status: 429 });
   }
   const { rows } = await tenant.db.execute('SELECT id, password_hash FROM users WHERE email = ?', [email]);
   const user = rows[0];

@@ -80,6 +80,9 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
       ...(bearer === undefined ? {} : { actor: `libsql:${tokenFingerprint(bearer)}` }),
       ...(route.instance === undefined ? {} : { instance: route.instance }),
     });
+    // An address refused for guessing is answered before any token of its is counted or checked.
+    const blockedFor = await failures.blockedFor(clientAddress(env));
+    if (blockedFor > 0) return tooMany('too many refused tokens from this address', blockedFor);
     // Counted per token as sent (its signature), before it is checked: a flood of any token costs its sender.
     const signature = /\.([\w-]+)\s*$/.exec(request.headers.get('authorization') ?? '')?.[1];
     if (signature !== undefined) {

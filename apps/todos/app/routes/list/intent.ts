@@ -14,9 +14,14 @@ export type Intent =
 
 export type IntentName = Intent['intent'];
 
-/** A title as the form sent it, trimmed; anything but text is empty. */
+/**
+ * A title as the form sent it, trimmed; anything but text is empty. A title is one line of text:
+ * control characters (a NUL would end it early for SQLite's `length()`, breaking the length
+ * check) become spaces.
+ */
 export function titleOf(value: FormDataEntryValue | null): string {
-  return typeof value === 'string' ? value.trim() : '';
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  return typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() : '';
 }
 
 /** The intent of a submitted form, or null for an unknown one. */
