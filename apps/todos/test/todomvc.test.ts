@@ -55,6 +55,37 @@ async function add(page: Page, ...items: string[]): Promise<void> {
   }
 }
 
+/**
+ * On a list holding "already here": adds "slow one", which the server stores but whose answer is
+ * held on the way back, then "quick one", answered at once, and waits for the page's reload
+ * after it, which brings both rows before the first add's answer. Returns what lets that answer go.
+ */
+async function slowAddStoredThenQuickAdd(page: Page): Promise<() => void> {
+  await add(page, 'already here');
+  await settled(page);
+  let release = (): void => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let firstStored = (): void => undefined;
+  const stored = new Promise<void>((resolve) => (firstStored = resolve));
+  let posts = 0;
+  await page.route(
+    (url) => url.pathname.endsWith('.data'),
+    async (route) => {
+      if (route.request().method() !== 'POST' || ++posts > 1) return route.continue();
+      const response = await route.fetch();
+      firstStored();
+      await held;
+      await route.fulfill({ response });
+    },
+  );
+  await add(page, 'slow one');
+  await stored;
+  const reloaded = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
+  await add(page, 'quick one');
+  await reloaded;
+  return release;
+}
+
 describe('TodoMVC with JavaScript', () => {
   it('adds trimmed todos with Enter, ignores empty ones, counts with the right plural, hides main and footer when empty', async () => {
     const { page, context } = await freshList();
@@ -211,30 +242,7 @@ describe('TodoMVC with JavaScript', () => {
 
   it('a todo whose add is stored but not yet answered shows once, as the stored row, when another add reloads the page', async () => {
     const { page, context } = await freshList();
-    await add(page, 'already here');
-    await settled(page);
-    // The first add is stored, but its answer is held on the way back; the second add is
-    // answered, and the page's reload after it brings both rows before the first add's answer.
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let firstStored = (): void => undefined;
-    const stored = new Promise<void>((resolve) => (firstStored = resolve));
-    let posts = 0;
-    await page.route(
-      (url) => url.pathname.endsWith('.data'),
-      async (route) => {
-        if (route.request().method() !== 'POST' || ++posts > 1) return route.continue();
-        const response = await route.fetch();
-        firstStored();
-        await held;
-        await route.fulfill({ response });
-      },
-    );
-    await add(page, 'slow one');
-    await stored;
-    const reloaded = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
-    await add(page, 'quick one');
-    await reloaded;
+    const release = await slowAddStoredThenQuickAdd(page);
     // The first add's row is on the page: it shows once, in the pending copy's place, and its
     // controls work before the add's answer is in.
     await expect.poll(() => page.locator('.todo-list li.pending').count()).toBe(0);
@@ -249,29 +257,7 @@ describe('TodoMVC with JavaScript', () => {
 
   it('a stored todo deleted before its add is answered stays deleted', async () => {
     const { page, context } = await freshList();
-    await add(page, 'already here');
-    await settled(page);
-    // As above: the first add is stored and its answer held; the second add's reload brings its row.
-    let release = (): void => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let firstStored = (): void => undefined;
-    const stored = new Promise<void>((resolve) => (firstStored = resolve));
-    let posts = 0;
-    await page.route(
-      (url) => url.pathname.endsWith('.data'),
-      async (route) => {
-        if (route.request().method() !== 'POST' || ++posts > 1) return route.continue();
-        const response = await route.fetch();
-        firstStored();
-        await held;
-        await route.fulfill({ response });
-      },
-    );
-    await add(page, 'slow one');
-    await stored;
-    const reloaded = page.waitForResponse((response) => response.request().method() === 'GET' && response.url().includes('.data'));
-    await add(page, 'quick one');
-    await reloaded;
+    const release = await slowAddStoredThenQuickAdd(page);
     await expect.poll(() => titles(page)).toEqual(['already here', 'slow one', 'quick one']);
     // Deleted while its add is unanswered: the delete's reload drops the row, and the add must
     // not show it again as pending.
