@@ -136,12 +136,12 @@ const REMEDIES: readonly { readonly phrase: RegExp; readonly wording: Readonly<R
     wording: {
       console: 'Switch to write mode to change data (writes are audited).',
       cli: 'Pass --write to change data (writes are recorded in the audit log).',
-      api: 'Use a token with write access to change data (writes are audited).',
+      api: 'To change data, send the statement to an instance\'s query route with `readOnly: false` and a write-scope token (writes are audited).',
     },
   },
   {
     phrase: /run it in write mode\./g,
-    wording: { console: 'run it in write mode.', cli: 'run it with --write.', api: 'run it with a token with write access.' },
+    wording: { console: 'run it in write mode.', cli: 'run it with --write.', api: 'send it with `readOnly: false` and a write-scope token.' },
   },
 ];
 

@@ -223,6 +223,25 @@ describe('data', () => {
     expect(all.every((line) => line['status'] === 'ok')).toBe(true);
   });
 
+  it('words a refused write for the API, not for the console, on one instance and across the fleet', async () => {
+    const one = await call('POST', '/v1/instances/once/query', tokens.write, { sql: "INSERT INTO notes (body) VALUES ('x')" });
+    expect(one).toMatchObject({ status: 422, json: { error: { code: 'QUERY_READ_ONLY' } } });
+    const message = (one.json['error'] as { message: string }).message;
+    expect(message).toContain('`readOnly: false`');
+    expect(message).not.toMatch(/write mode|--write/);
+    const all = await ndjsonLines(
+      await fetch(`${server.url}/v1/query-all`, {
+        method: 'POST',
+        // A JSON media type with a suffix is JSON here as on every other route.
+        headers: { authorization: `Bearer ${tokens.read}`, 'content-type': 'application/vnd.api+json' },
+        body: JSON.stringify({ sql: "INSERT INTO notes (body) VALUES ('x')" }),
+      }),
+    );
+    const refused = all.filter((line) => line['status'] === 'error');
+    expect(refused.length).toBeGreaterThan(0);
+    for (const line of refused) expect(String(line['error'])).not.toMatch(/write mode/);
+  });
+
   it('exports a snapshot and imports it as a new instance (streamed)', async () => {
     const response = await fetch(`${server.url}/v1/instances/once/export`, { headers: { authorization: `Bearer ${tokens.read}` } });
     expect(response.status).toBe(200);

@@ -161,7 +161,9 @@ function documentCases(operation: Operation, exercise: Exercise, template: Call)
   const below = ({ read: undefined, write: 'read', admin: 'write' } as const)[exercise.scope];
   if (below) cases.push(at(`a ${below} token`, { ...template, token: below }, 403, 'FORBIDDEN'));
   if (operation.route.includes('{name}')) {
-    cases.push(at('a name past 200 characters', { ...template, name: 'a'.repeat(201) }, 422, 'INVALID_INPUT'));
+    // A name outside the document's pattern is the fleet's INVALID_NAME, whatever its length or route.
+    cases.push(at('a name past 63 characters', { ...template, name: 'a'.repeat(201) }, 422, 'INVALID_NAME'));
+    cases.push(at('a name the pattern refuses', { ...template, name: 'Not_A_Name' }, 422, 'INVALID_NAME'));
     if (!exercise.makesName) cases.push(at('an unknown instance', { ...template, name: 'nobody-here' }, 404, 'INSTANCE_NOT_FOUND'));
   }
   if (operation.spec.requestBody?.content['application/json']) {
@@ -266,6 +268,7 @@ const exercises: Record<string, Exercise> = {
         at('an eu token importing into us', upload(await snapshot(), '?jurisdiction=us', 'eu'), 403, 'JURISDICTION_VIOLATION'),
         at('a file over the import limit', upload(tooBig), 413, 'PAYLOAD_TOO_LARGE'),
         at('a file over the limit, streamed without a length', upload(new Blob([tooBig]).stream()), 413, 'PAYLOAD_TOO_LARGE'),
+        at('a file sent as JSON', { ...upload(await snapshot()), raw: { body: await snapshot(), type: 'application/json' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'),
       ];
     },
   },

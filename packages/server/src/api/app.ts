@@ -40,6 +40,8 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
   app.doc31(OPENAPI_PATH, {
     openapi: '3.1.0',
     info: { title: 'Silo fleet API', version: '1.0.0', description: 'The fleet over HTTP: instances, data, migrations, backups, audit (docs/api.md).' },
+    // Relative: the API answers on the origin that serves this document.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     security: [{ token: [] }],
   });
 

@@ -1,5 +1,5 @@
 import type { ApiToken, ApiTokenScope, Fleet, InstanceDetails } from '@silo/fleet';
-import { SiloError, isSiloError } from '@silo/fleet';
+import { SiloError, isSiloError, validateName } from '@silo/fleet';
 import { ApiError } from './errors';
 
 /** What every route reads from Hono's context: the caller's token and the actor the audit log names. */
@@ -20,7 +20,14 @@ export function requireScope(token: ApiToken, needed: ApiTokenScope): void {
  * absent, so a scoped token cannot learn which names other jurisdictions use.
  */
 export function visibleInstance(fleet: Fleet, token: ApiToken, name: string): InstanceDetails {
-  const instance = fleet.require(name);
+  let instance: InstanceDetails;
+  try {
+    instance = fleet.require(name);
+  } catch (error) {
+    // A name no instance could have breaks the document's pattern: 422 INVALID_NAME, as in a body.
+    if (isSiloError(error, 'INSTANCE_NOT_FOUND')) validateName(name);
+    throw error;
+  }
   if (token.jurisdiction !== null && instance.jurisdiction !== token.jurisdiction) {
     throw new SiloError('INSTANCE_NOT_FOUND', `No instance named "${name}".`, { details: { name } });
   }

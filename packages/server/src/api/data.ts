@@ -4,7 +4,8 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { Fleet } from '@silo/fleet';
+import { SiloError, type Fleet } from '@silo/fleet';
+import { forSurface } from '@silo/fleet/format';
 import { uploadStagingFile } from '@silo/fleet/internal';
 import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
 import { ApiError } from './errors';
@@ -15,6 +16,7 @@ import { errorResponses, jsonBody, jsonContent, ndjsonContent } from './openapi-
 import { ImportQuerySchema, InstanceSchema, NameParam, QueryAllBodySchema, QueryAllLineSchema, QueryBodySchema, QueryResultSchema } from './schemas';
 
 const exportRoute = createRoute({
+  operationId: 'exportInstance',
   method: 'get',
   path: '/v1/instances/{name}/export',
   summary: 'Download a consistent SQLite snapshot (streamed)',
@@ -25,7 +27,11 @@ const exportRoute = createRoute({
     ...errorResponses,
   },
 });
+/** The media types an upload may be sent as; a body without a Content-Type is taken too. */
+const SQLITE_UPLOAD_TYPES = ['application/octet-stream', 'application/vnd.sqlite3', 'application/x-sqlite3'];
+
 const importRoute = createRoute({
+  operationId: 'importInstance',
   method: 'post',
   path: '/v1/instances/{name}/import',
   summary: 'Create an instance from an uploaded SQLite file (streamed; write scope)',
@@ -33,11 +39,15 @@ const importRoute = createRoute({
   request: {
     params: NameParam,
     query: ImportQuerySchema,
-    body: { required: true, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    body: {
+      required: true,
+      content: Object.fromEntries(SQLITE_UPLOAD_TYPES.map((type) => [type, { schema: z.string().openapi({ format: 'binary' }) }])),
+    },
   },
   responses: { 201: jsonContent(InstanceSchema, 'The imported instance'), ...errorResponses },
 });
 const queryRoute = createRoute({
+  operationId: 'queryInstance',
   method: 'post',
   path: '/v1/instances/{name}/query',
   summary: 'Run one statement on one instance (read-only unless readOnly is false: write scope)',
@@ -46,6 +56,7 @@ const queryRoute = createRoute({
   responses: { 200: jsonContent(QueryResultSchema, 'Columns and rows'), ...errorResponses },
 });
 export const queryAllRoute = createRoute({
+  operationId: 'queryAllInstances',
   method: 'post',
   path: '/v1/query-all',
   summary: 'Run one read-only statement on every ready instance; one NDJSON line per instance',
@@ -83,8 +94,12 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const { name } = c.req.valid('param');
     const query = c.req.valid('query');
     assertJurisdiction(token, query.jurisdiction);
+    const type = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type !== undefined && type !== '' && !SQLITE_UPLOAD_TYPES.includes(type)) {
+      throw new ApiError('UNSUPPORTED_MEDIA_TYPE', `Send the SQLite file as the body with Content-Type ${SQLITE_UPLOAD_TYPES.join(', ')}.`);
+    }
     const body = c.req.raw.body;
-    if (!body) throw new ApiError('PAYLOAD_TOO_LARGE', 'Send the SQLite file as the request body.');
+    if (!body) throw new SiloError('INVALID_INPUT', 'Send the SQLite file as the request body.');
     const maxBytes = fleet.settings.importMaxBytes;
     const declared = Number(c.req.header('content-length') ?? '0');
     if (maxBytes !== undefined && declared > maxBytes) throw tooLarge(maxBytes);
@@ -128,7 +143,7 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const events = fleet.queryAll(body.sql, { filter, actor: c.get('actor'), ...(body.args ? { args: body.args } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) });
     return ndjson(
       (async function* () {
-        for await (const event of events) yield event.status === 'ok' ? { ...jsonResult(event), instance: event.instance, status: event.status } : event;
+        for await (const event of events) yield event.status === 'ok' ? { ...jsonResult(event), instance: event.instance, status: event.status } : { ...event, error: forSurface(event.error, 'api') };
       })(),
     );
   });

@@ -1,4 +1,5 @@
 import { isSiloError, type SiloErrorCode } from '@silo/fleet';
+import { forSurface } from '@silo/fleet/format';
 
 /** Codes of the API itself, beside the fleet's: authentication, scopes, limits, idempotency, routing. */
 export type ApiOnlyCode =
@@ -109,7 +110,7 @@ export function toErrorResponse(error: unknown): Response {
     const status = FLEET_ERROR_STATUS[error.code];
     const engineRetry = isSiloError(error, 'ENGINE_FAILURE') && error.details.retryAfterMs !== undefined ? Math.ceil(error.details.retryAfterMs / 1000) : undefined;
     const retryAfterSec = RETRY_AFTER_SEC[error.code] ?? engineRetry;
-    return errorResponse(error.code, error.message, status, { details: publicDetails(error.code, error.details), ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
+    return errorResponse(error.code, forSurface(error.message, 'api'), status, { details: publicDetails(error.code, error.details), ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
   }
   logUnexpected(error);
   return errorResponse('INTERNAL', UNEXPECTED_MESSAGE, 500);

@@ -16,6 +16,7 @@ const IdempotencyHeader = z.object({
 });
 
 const list = createRoute({
+  operationId: 'listInstances',
   method: 'get',
   path: '/v1/instances',
   summary: 'List instances (filters, sort and paging as in the admin console)',
@@ -24,6 +25,7 @@ const list = createRoute({
   responses: { 200: jsonContent(InstancePageSchema, 'One page and the total'), ...errorResponses },
 });
 const show = createRoute({
+  operationId: 'getInstance',
   method: 'get',
   path: '/v1/instances/{name}',
   summary: 'Show an instance in any state, with its clones',
@@ -32,6 +34,7 @@ const show = createRoute({
   responses: { 200: jsonContent(InstanceDetailsSchema, 'The instance'), ...errorResponses },
 });
 const create = createRoute({
+  operationId: 'createInstance',
   method: 'post',
   path: '/v1/instances',
   summary: 'Create an instance (write scope; Idempotency-Key honoured)',
@@ -40,6 +43,7 @@ const create = createRoute({
   responses: { 201: jsonContent(InstanceSchema, 'The new, ready instance'), ...errorResponses },
 });
 const clone = createRoute({
+  operationId: 'cloneInstance',
   method: 'post',
   path: '/v1/instances/{name}/clone',
   summary: 'Clone an instance within its jurisdiction (write scope; Idempotency-Key honoured)',
@@ -48,6 +52,7 @@ const clone = createRoute({
   responses: { 201: jsonContent(InstanceSchema, 'The clone'), ...errorResponses },
 });
 const remove = createRoute({
+  operationId: 'deleteInstance',
   method: 'delete',
   path: '/v1/instances/{name}',
   summary: 'Soft-delete an instance (write scope)',
@@ -56,6 +61,7 @@ const remove = createRoute({
   responses: { 200: jsonContent(InstanceSchema, 'The deleted instance'), ...errorResponses },
 });
 const undelete = createRoute({
+  operationId: 'undeleteInstance',
   method: 'post',
   path: '/v1/instances/{name}/undelete',
   summary: 'Bring a deleted instance back (write scope)',
@@ -64,6 +70,7 @@ const undelete = createRoute({
   responses: { 200: jsonContent(InstanceSchema, 'The instance, ready again'), ...errorResponses },
 });
 const purge = createRoute({
+  operationId: 'purgeInstance',
   method: 'post',
   path: '/v1/instances/{name}/purge',
   summary: 'Remove a deleted or failed instance for good (admin scope)',

@@ -19,6 +19,7 @@ import {
 } from './schemas';
 
 const migrationStatus = createRoute({
+  operationId: 'getMigrationStatus',
   method: 'get',
   path: '/v1/migrations',
   summary: 'How far the fleet is from the latest schema',
@@ -26,6 +27,7 @@ const migrationStatus = createRoute({
   responses: { 200: jsonContent(MigrationStatusSchema, 'Counts per version and pending migrations'), ...errorResponses },
 });
 export const migrateRoute = createRoute({
+  operationId: 'runMigrations',
   method: 'post',
   path: '/v1/migrations/run',
   summary: 'Migrate every matching instance (admin scope); progress as NDJSON, the report last',
@@ -37,6 +39,7 @@ export const migrateRoute = createRoute({
   },
 });
 const backupList = createRoute({
+  operationId: 'listBackups',
   method: 'get',
   path: '/v1/instances/{name}/backups',
   summary: "An instance's backup points, newest first",
@@ -45,6 +48,7 @@ const backupList = createRoute({
   responses: { 200: jsonContent(z.object({ items: z.array(BackupPointSchema) }), 'The points'), ...errorResponses },
 });
 const backupNow = createRoute({
+  operationId: 'takeBackup',
   method: 'post',
   path: '/v1/instances/{name}/backups',
   summary: 'Take a backup point now (write scope)',
@@ -53,6 +57,7 @@ const backupNow = createRoute({
   responses: { 201: jsonContent(BackupPointSchema, 'The new point'), ...errorResponses },
 });
 const restore = createRoute({
+  operationId: 'restoreInstance',
   method: 'post',
   path: '/v1/instances/{name}/restore',
   summary: 'Restore a backup point as a new instance or in place (write scope)',
@@ -61,6 +66,7 @@ const restore = createRoute({
   responses: { 200: jsonContent(RestoreResultSchema, 'What was restored'), ...errorResponses },
 });
 const audit = createRoute({
+  operationId: 'readAuditLog',
   method: 'get',
   path: '/v1/audit',
   summary: 'The audit log, newest first (admin scope)',

@@ -3,15 +3,19 @@ import { API_TOKEN_SCOPES, NAME_MAX_LENGTH, NAME_MIN_LENGTH, NAME_PATTERN, SORT_
 
 /**
  * An instance name, described in the document by the fleet's rules (3–63 characters: a–z, 0–9,
- * single hyphens; some words reserved). The fleet checks it, not this schema, so a wrong name
- * answers 422 INVALID_NAME with the fleet's own message, not a generic INVALID_INPUT.
+ * single hyphens; some words reserved). The fleet checks it, not this schema, so a wrong name of
+ * any length answers 422 INVALID_NAME with the fleet's own message, not a generic INVALID_INPUT
+ * (in a path too: context.ts, visibleInstance).
  */
-const instanceName = () => z.string().min(1).max(200).openapi({ pattern: NAME_PATTERN.source, minLength: NAME_MIN_LENGTH, maxLength: NAME_MAX_LENGTH, example: 'acme' });
+const instanceName = () => z.string().openapi({ pattern: NAME_PATTERN.source, minLength: NAME_MIN_LENGTH, maxLength: NAME_MAX_LENGTH, example: 'acme' });
 
 /**
  * The zod schemas that validate requests and describe answers; the OpenAPI document is
  * generated from them (app.ts), so the two cannot drift.
  */
+
+/** A page's offset; stated as an integer, which the generator would otherwise widen to allow null (a coerced `min(0)`). */
+const pageOffset = () => z.coerce.number().int().min(0).optional().openapi({ type: 'integer', minimum: 0 });
 
 const STATES = ['provisioning', 'ready', 'failed', 'deleted', 'moving'] as const;
 
@@ -67,7 +71,7 @@ export const ListQuerySchema = z.object({
     .optional(),
   order: z.enum(['asc', 'desc']).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
+  offset: pageOffset(),
 });
 
 export const CreateBodySchema = z
@@ -222,7 +226,7 @@ export const AuditQuerySchema = z.object({
   actor: z.string().optional(),
   outcome: z.enum(['ok', 'error']).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
+  offset: pageOffset(),
 });
 
 export const AuditPageSchema = z
