@@ -38,14 +38,15 @@ describe('silo token and silo serve', () => {
   });
 
   /** `silo serve --port 0` as a process: its URL once it listens, and a stop that checks it exits cleanly. */
-  async function serve(): Promise<{ url: string; stop(): Promise<void>; output(): string }> {
+  async function serve(extraEnv: NodeJS.ProcessEnv = {}): Promise<{ url: string; stop(): Promise<void>; output(): string; exited: Promise<unknown[]> }> {
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_')) env[key] = value;
     const child = spawn(process.execPath, [SILO_BIN, 'serve', '--port', '0'], {
       cwd: dir,
-      env: { ...env, SILO_DATA_DIR: dir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' },
+      env: { ...env, SILO_DATA_DIR: dir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1', ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const exited = once(child, 'exit');
     const stop = async (): Promise<void> => {
       child.kill('SIGTERM');
       const [code] = (await once(child, 'exit')) as [number | null];
@@ -62,7 +63,7 @@ describe('silo token and silo serve', () => {
         });
         child.once('exit', (code) => reject(new Error(`silo serve exited (${code}): ${output}`)));
       });
-      return { url, stop, output: () => output };
+      return { url, stop, output: () => output, exited };
     } catch (error) {
       child.kill('SIGKILL');
       throw error;
@@ -176,5 +177,30 @@ describe('silo token and silo serve', () => {
     expect(shown.libsqlUrl).toBe('https://db.example.com/db/shown');
     expect(shown.libsqlTokenCommand).toBe('silo token create --instance shown [--read-only]');
     expect(shown.dbUrl).not.toBe(shown.libsqlUrl);
+  });
+
+  it('runs a create again when it is retried with its Idempotency-Key after the server died mid-create', async () => {
+    const write = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'write', '--json']));
+    const create = (url: string): Promise<Response> =>
+      fetch(`${url}/v1/instances`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${write.token}`, 'content-type': 'application/json', 'idempotency-key': 'crash-once' },
+        body: JSON.stringify({ name: 'crashed-co', jurisdiction: 'eu' }),
+      });
+    const crashing = await serve({ SILO_FAILPOINT: 'create:before-ready' });
+    await expect(create(crashing.url)).rejects.toThrow();
+    expect((await crashing.exited)[1]).toBe('SIGKILL');
+    const { url, stop } = await serve();
+    try {
+      // Not "still running" for a day: the process that claimed the key is gone.
+      const retried = await create(url);
+      expect(retried.status).toBe(201);
+      expect(await retried.json()).toMatchObject({ name: 'crashed-co', state: 'ready' });
+      const replayed = await create(url);
+      expect(replayed.status).toBe(201);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    } finally {
+      await stop();
+    }
   });
 });

@@ -1,3 +1,5 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { hashApiToken } from '../src/catalog/api-tokens';
 import { tempFleet } from './helpers';
@@ -41,5 +43,23 @@ describe('API tokens in the catalog', () => {
     expect(fleet.apiTokens.claimIdempotent(info.id, 'other', 'h1')).toBeUndefined();
     fleet.apiTokens.releaseIdempotent(info.id, 'other');
     expect(fleet.apiTokens.claimIdempotent(info.id, 'other', 'h3')).toBeUndefined();
+  });
+
+  it('hands an unanswered key to a retry once its claim outlives the lease, when its process cannot be checked from here', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const { info } = fleet.apiTokens.create({ scope: 'write' });
+    const now = Date.now();
+    expect(fleet.apiTokens.claimIdempotent(info.id, 'k', 'h1', now)).toBeUndefined();
+    // As if a server on another host, sharing the catalog, had claimed it and died.
+    const catalog = new Database(path.join(dataDir, 'catalog.db'));
+    catalog.prepare("UPDATE api_idempotency SET owner = 'another-host/boot/4242.1'").run();
+    catalog.close();
+    const running = { requestHash: 'h1', status: undefined, body: undefined };
+    expect(fleet.apiTokens.claimIdempotent(info.id, 'k', 'h1', now + 59 * 60_000)).toEqual(running);
+    // Another request under the key is refused by the caller whatever the claim's age.
+    expect(fleet.apiTokens.claimIdempotent(info.id, 'k', 'h2', now + 61 * 60_000)).toEqual(running);
+    expect(fleet.apiTokens.claimIdempotent(info.id, 'k', 'h1', now + 61 * 60_000)).toBeUndefined();
+    // Now this process holds it: a second retry is told it runs.
+    expect(fleet.apiTokens.claimIdempotent(info.id, 'k', 'h1', now + 62 * 60_000)).toEqual(running);
   });
 });

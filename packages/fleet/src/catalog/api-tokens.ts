@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { SiloError } from '../errors';
+import { PROCESS_OWNER, ownerAlive } from '../processes';
 import type { AuditWriter } from './admin-directory';
 import type { CatalogDb } from './catalog-db';
 import { Statements } from './statements';
@@ -54,6 +55,17 @@ const TOKEN_PREFIX = 'silo_';
 const LAST_USED_RESOLUTION_MS = 60_000;
 /** Idempotency keys are kept this long (as Stripe does): long enough for any retry. */
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/**
+ * How long an unanswered claim by a process whose liveness this machine cannot check (another
+ * host sharing a catalog on Turso, or a claim from before owners were recorded) holds its key.
+ */
+const IDEMPOTENCY_LEASE_MS = 60 * 60 * 1000;
+
+/** Whether the process that claimed a key and has not answered is gone. */
+function abandoned(claim: { owner: string | null; created_at: number }, now: number): boolean {
+  const alive = claim.owner === null ? undefined : ownerAlive(claim.owner);
+  return alive === undefined ? now - claim.created_at >= IDEMPOTENCY_LEASE_MS : !alive;
+}
 const LABEL_MAX_LENGTH = 100;
 
 /**
@@ -162,16 +174,24 @@ export class ApiTokens {
   claimIdempotent(tokenId: string, key: string, requestHash: string, now = Date.now()): IdempotentResponse | undefined {
     this.#statements.get('DELETE FROM api_idempotency WHERE created_at < ?').run(now - IDEMPOTENCY_TTL_MS);
     const { changes } = this.#statements
-      .get('INSERT OR IGNORE INTO api_idempotency (token_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)')
-      .run(tokenId, key, requestHash, now);
+      .get('INSERT OR IGNORE INTO api_idempotency (token_id, key, request_hash, created_at, owner) VALUES (?, ?, ?, ?, ?)')
+      .run(tokenId, key, requestHash, now, PROCESS_OWNER);
     if (changes === 1) return undefined;
     const row = this.#statements
-      .get<[string, string], { request_hash: string; status: number | null; response: string | null }>(
-        'SELECT request_hash, status, response FROM api_idempotency WHERE token_id = ? AND key = ?',
+      .get<[string, string], { request_hash: string; status: number | null; response: string | null; created_at: number; owner: string | null }>(
+        'SELECT request_hash, status, response, created_at, owner FROM api_idempotency WHERE token_id = ? AND key = ?',
       )
       .get(tokenId, key);
     // Expired and removed between the two statements: claim it again.
     if (!row) return this.claimIdempotent(tokenId, key, requestHash, now);
+    if (row.status === null && row.request_hash === requestHash && abandoned(row, now)) {
+      // The same request again, and whoever ran it first is gone: this retry runs it. One retry
+      // wins the update; another arriving with it is told the request is running.
+      const taken = this.#statements
+        .get('UPDATE api_idempotency SET owner = ?, created_at = ? WHERE token_id = ? AND key = ? AND status IS NULL AND owner IS ? AND created_at = ?')
+        .run(PROCESS_OWNER, now, tokenId, key, row.owner, row.created_at).changes;
+      if (taken === 1) return undefined;
+    }
     return { requestHash: row.request_hash, status: row.status ?? undefined, body: row.response ?? undefined };
   }
 

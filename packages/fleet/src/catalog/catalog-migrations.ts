@@ -355,4 +355,14 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 13,
+    name: 'the process running each idempotent request',
+    sql: `
+      -- Who runs a request whose status is still NULL (processes.ts's owner): once that process
+      -- is gone (it crashed mid-request), a retry with the same key takes the key over rather
+      -- than being told for a day that the request is still running.
+      ALTER TABLE api_idempotency ADD COLUMN owner TEXT;
+    `,
+  },
 ];
