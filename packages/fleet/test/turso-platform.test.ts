@@ -189,6 +189,25 @@ describe('scale', () => {
     }
   });
 
+  it('reads a plan without a database cap (quota null) as no limit, and warns of nothing', async () => {
+    const uncapped = await startStandinProcess(path.join(suite, 'uncapped'), { plan: { name: 'scaler', databases: null } });
+    const warnings: string[] = [];
+    try {
+      const engine = await TursoEngine.open({ settings: resolveTursoSettings(uncapped.settings), regions: regionsIn(tempDir('silo-tp-uncapped-')), warn: (message) => warnings.push(message) });
+      try {
+        const quota = await engine.databaseQuota();
+        expect(quota).toMatchObject({ plan: 'scaler', used: expect.any(Number) });
+        expect(quota.limit).toBeUndefined();
+        expect(quotaWarning(quota, 1_000_000)).toBeUndefined();
+      } finally {
+        await engine.close();
+      }
+      expect(warnings.filter((warning) => /allows/.test(warning))).toEqual([]);
+    } finally {
+      await uncapped.stop();
+    }
+  });
+
   it('reads the plan quota; a bulk operation past it is warned about, as is a start-up near it', async () => {
     const { engine } = await engineWith({ databasePrefix: 'qt-' });
     let used: number;

@@ -16,7 +16,7 @@ export interface PlatformContext {
   onDatabaseDeleted(db: DatabaseRecord): void;
   /** Page size of the database list when the request gives no `limit`. */
   listPageSize: number;
-  plan: { name: string; databases: number };
+  plan: { name: string; databases: number | null };
 }
 
 const CreateDatabaseBody = z.object({

@@ -22,8 +22,8 @@ const OptionsSchema = z.object({
   listPageSize: z.number().int().positive().max(1000).default(50),
   /** Commits per sync generation of embedded replicas; 0 keeps one generation (see replication-log.ts). */
   replicaGenerationCommits: z.number().int().nonnegative().default(0),
-  /** The organization's plan, as `subscription` and `plans` answer it. */
-  plan: z.object({ name: z.string().default('scaler'), databases: z.number().int().positive().default(10_000) }).prefault({}),
+  /** The organization's plan, as `subscription` and `plans` answer it; `databases: null` is a plan without a cap (PlanQuotas.databases is nullable). */
+  plan: z.object({ name: z.string().default('scaler'), databases: z.number().int().positive().nullable().default(10_000) }).prefault({}),
   /** sqld expires a stream (its baton) after 10 s without a request. */
   streamIdleMs: z.number().int().positive().default(10_000),
   busyTimeoutMs: z.number().int().nonnegative().default(5_000),

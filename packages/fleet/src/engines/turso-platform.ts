@@ -264,11 +264,12 @@ export class TursoPlatform {
   async planQuota(): Promise<TursoPlanQuota> {
     const [{ subscription }, { plans }, usage] = await Promise.all([
       this.#api.request<{ subscription: { plan: string } }>('read the subscription', { method: 'GET', path: this.#path('subscription') }),
-      this.#api.request<{ plans?: { name: string; quotas?: { databases?: number } }[] }>('list the plans', { method: 'GET', path: this.#path('plans') }),
+      this.#api.request<{ plans?: { name: string; quotas?: { databases?: number | null } }[] }>('list the plans', { method: 'GET', path: this.#path('plans') }),
       this.organizationUsage(),
     ]);
     const plan = (plans ?? []).find((candidate) => candidate.name === subscription.plan);
-    return { plan: subscription.plan, databases: plan?.quotas?.databases, databasesUsed: usage.databaseCount };
+    // PlanQuotas.databases is nullable in the Platform API: null is a plan without a database cap.
+    return { plan: subscription.plan, databases: plan?.quotas?.databases ?? undefined, databasesUsed: usage.databaseCount };
   }
 
   #path(rest: string): string {
