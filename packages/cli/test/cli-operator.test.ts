@@ -153,6 +153,18 @@ describe('silo for operators', () => {
     expect((await run('query', 'acme', 'SELECT 1', '--file', file)).code).toBe(2);
   });
 
+  it('query --file says which statement failed and that the ones before it stay applied, with their results', async () => {
+    const file = path.join(dir, 'partly.sql');
+    writeFileSync(file, "INSERT INTO todos (title, completed, created_at, updated_at) VALUES ('from a script', 0, 1, 1);\nUPDATE nope SET x = 1;\nDELETE FROM todos;\n");
+    const count = async (): Promise<number> => json<{ rows: { n: number }[] }>(await run('query', 'acme', 'SELECT count(*) AS n FROM todos', '--json')).rows[0]?.n ?? -1;
+    const before = await count();
+    const failed = await run('query', 'acme', '--file', file, '--write', '--json');
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stderr.trim().split('\n').at(-1) ?? '')).toEqual({ error: { code: 'QUERY_FAILED', message: expect.stringMatching(/^Statement 2 of 3 failed, and the 1 statement before it was applied and stays: .*no such table: nope/) } });
+    expect(json<{ rowsAffected: number }[]>(failed)).toEqual([expect.objectContaining({ rowsAffected: 1 })]);
+    expect(await count()).toBe(before + 1);
+  });
+
   it('completes commands, options and instance names, and prints scripts for bash, zsh and fish', async () => {
     expect((await run('__complete', '--', 'sh')).stdout).toBe('shell\nshow\n');
     expect((await run('__complete', '--', 'query', 'gl')).stdout).toBe('globex\n');

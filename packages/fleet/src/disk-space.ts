@@ -1,6 +1,7 @@
 import { statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, isSiloError } from './errors';
+import type { FleetFolder } from './fleet-folders';
 import { formatBytes } from './format';
 import { readSetting } from './settings/check';
 import { SETTINGS } from './settings/table';
@@ -104,12 +105,7 @@ export function diskWarnPercent(env: NodeJS.ProcessEnv = process.env): number {
   return readSetting(env, 'SILO_DISK_WARN_PERCENT') ?? SETTINGS.SILO_DISK_WARN_PERCENT.fallback;
 }
 
-export interface StorageCheck {
-  /** `data`: the data folder (catalog and tenant files) or a region's folder; `backups`: a backup folder. */
-  readonly kind: 'data' | 'backups';
-  /** What it is for people: "data folder", "region eu-west", "backups of eu-west". */
-  readonly label: string;
-  readonly path: string;
+export interface StorageCheck extends FleetFolder {
   readonly freeBytes: number;
   readonly totalBytes: number;
   readonly freePercent: number;
@@ -120,7 +116,7 @@ export interface StorageCheck {
 }
 
 /** The free space of each folder, one check per disk (folders on the same disk are reported once). */
-export function checkStorage(folders: readonly { kind: StorageCheck['kind']; label: string; path: string }[], warnPercent: number): StorageCheck[] {
+export function checkStorage(folders: readonly FleetFolder[], warnPercent: number): StorageCheck[] {
   const checks: StorageCheck[] = [];
   const seen = new Set<string>();
   for (const folder of folders) {

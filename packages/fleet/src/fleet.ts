@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
+import { assertOutsideFleetFolders, fleetFolders } from './fleet-folders';
 import { Catalog, type AuditEntry, type AuditQuery, type FleetOverview, type InstanceFilter, type InstanceInfo, type InstanceState, type ListPage, type ListQuery } from './catalog/catalog';
 import type { UsageDay } from './catalog/instance-activity';
 import type { SavedQueries } from './catalog/saved-queries';
@@ -405,14 +406,7 @@ export class Fleet {
    * default 5 %). For /readyz and the admin's banner; a statfs each, no catalog access.
    */
   storage(warnPercent = diskWarnPercent()): StorageCheck[] {
-    const folders: { kind: StorageCheck['kind']; label: string; path: string }[] = [{ kind: 'data', label: 'data folder', path: this.settings.dataDir }];
-    for (const region of this.settings.regions) folders.push({ kind: 'data', label: `region ${region.id}`, path: region.dataDir });
-    for (const [regionId, location] of this.settings.backups.locations) {
-      if (location.kind === 'folder') folders.push({ kind: 'backups', label: `backups of ${regionId}`, path: location.path });
-    }
-    const catalogBackups = this.settings.backups.catalogLocation;
-    if (catalogBackups.kind === 'folder') folders.push({ kind: 'backups', label: 'catalog backups', path: catalogBackups.path });
-    return checkStorage(folders, warnPercent);
+    return checkStorage(fleetFolders(this.settings), warnPercent);
   }
 
   /**
@@ -656,6 +650,7 @@ export class Fleet {
   /** Writes a consistent single-file SQLite snapshot: the customer's own copy. */
   exportTo(name: string, destPath: string, options: ActorOption = {}): Promise<{ sizeBytes: number }> {
     return this.#audited('export', name, options, {}, async () => {
+      assertOutsideFleetFolders(destPath, fleetFolders(this.settings));
       const instance = this.#exportable(name);
       await this.engine.snapshot(instance.dbUrl, destPath);
       return { sizeBytes: statSync(destPath).size };

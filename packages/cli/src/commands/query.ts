@@ -58,8 +58,18 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         const { output } = ctx;
         const mode: ResultMode = options.json ? 'json' : options.csv ? 'csv' : 'table';
         const results: QueryResult[] = [];
-        for (const sql of statements) {
-          const result = await runStatement(fleet, name, sql, { write: options.write === true, limits });
+        for (const [index, sql] of statements.entries()) {
+          let result: QueryResult;
+          try {
+            result = await runStatement(fleet, name, sql, { write: options.write === true, limits });
+          } catch (error) {
+            if (index === 0 || !(isSiloError(error) || error instanceof CliFailure)) throw error;
+            // Each statement of a file commits on its own: say which one failed and what stays.
+            if (mode === 'json') output.json(results.map(resultJson));
+            const before = `the ${plural(index, 'statement')} before it`;
+            const stays = options.write === true ? `${before} ${index === 1 ? 'was' : 'were'} applied and stay${index === 1 ? 's' : ''}` : `${before} ran`;
+            throw new CliFailure(`Statement ${index + 1} of ${statements.length} failed, and ${stays}: ${error.message}`, EXIT.failed, error.code);
+          }
           results.push(result);
           // Several statements as JSON: one array at the end, so stdout stays one JSON value.
           if (mode !== 'json' || statements.length === 1) printResult(output, result, mode);
