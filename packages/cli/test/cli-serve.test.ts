@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiToken } from '@silo/fleet';
@@ -32,9 +33,14 @@ describe('silo token and silo serve', () => {
   });
 
   it('refuses an unknown scope, jurisdiction or lifetime', async () => {
-    expect((await silo(dir, ['token', 'create', '--scope', 'root'])).code).not.toBe(0);
+    // Bad flags and arguments are usage errors (exit 2, [USAGE]), as everywhere in the CLI.
+    for (const args of [['--scope', 'root'], ['--scope', 'read', '--expires', 'soon'], ['--scope', 'read', '--expires', '-1d'], [], ['--scope', 'read', '--instance', 'acme']]) {
+      const refused = await silo(dir, ['token', 'create', ...args]);
+      expect(refused.code, args.join(' ')).toBe(2);
+      expect(refused.stderr, args.join(' ')).toMatch(/USAGE|error: option/);
+    }
+    expect((await silo(dir, ['token', 'revoke'])).code).toBe(2);
     expect((await silo(dir, ['token', 'create', '--scope', 'read', '--jurisdiction', 'mars'])).stderr).toContain('Unknown jurisdiction');
-    expect((await silo(dir, ['token', 'create', '--scope', 'read', '--expires', 'soon'])).code).not.toBe(0);
   });
 
   /** `silo serve --port 0` as a process: its URL once it listens, and a stop that checks it exits cleanly. */
@@ -69,6 +75,21 @@ describe('silo token and silo serve', () => {
       throw error;
     }
   }
+
+  it('says in one line that the port is taken, not that silo has a bug', async () => {
+    const squatter = createNetServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = squatter.address() as AddressInfo;
+      const refused = await silo(dir, ['serve', '--port', String(port)]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(`cannot listen on 127.0.0.1:${port}: port ${port} is in use by another program`);
+      expect(refused.stderr).toContain('[LISTEN_FAILED]');
+      expect(refused.stderr).not.toMatch(/unexpected| {4}at /);
+    } finally {
+      squatter.close();
+    }
+  });
 
   it('serves the API on loopback until stopped', async () => {
     const created = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));

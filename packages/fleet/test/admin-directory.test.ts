@@ -24,6 +24,9 @@ describe('admin directory (in the catalog)', () => {
     expect(alice.email).toBe('alice@example.com');
     expect(() => fleet.admins.create('ALICE@example.com', 'x')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('already exists') }));
     expect(() => fleet.admins.create('not an email', 'x')).toThrow(/not an email/);
+    for (const hostile of ['x\u001b[2J@b.example', 'evil\u202egro@b.example', 'a\u0000b@c.example']) {
+      expect(() => fleet.admins.create(hostile, 'x')).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringContaining('control or invisible') }));
+    }
     expect(fleet.admins.findByEmail('alice@EXAMPLE.com')).toMatchObject({ id: alice.id, passwordHash: '$argon2id$fake' });
     expect(fleet.admins.findByEmail('bob@example.com')).toBeUndefined();
     expect(fleet.admins.list().map((u) => u.email)).toEqual(['alice@example.com']);

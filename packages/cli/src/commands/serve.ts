@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readSetting } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
+import { CliFailure, EXIT } from '../errors';
 import { integerOption } from '../options';
 import { examples } from '../help';
 
@@ -21,7 +22,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .option('--db-host <suffix>', 'also serve instance acme at acme.<suffix> (libsql:// URLs behind a TLS proxy)')
     .action(async (options: ServeOptions, cmd: Command) => {
       // Loaded here, not at the top: every other command starts without the HTTP stack.
-      const { createServer } = await import('@silo/server');
+      const { createServer, DEFAULT_PORT } = await import('@silo/server');
       const { createLogger } = await import('@silo/web');
       // One access-log line per request (route pattern, status, duration, token id), JSON unless a terminal.
       const log = createLogger({ app: 'silo-serve', level: readSetting(process.env, 'LOG_LEVEL') ?? 'info' });
@@ -32,6 +33,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
           host: options.host,
           ...(options.port === undefined ? {} : { port: options.port }),
           ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),
+        }).catch((error: unknown) => {
+          throw cannotListen(error, options.host, options.port ?? DEFAULT_PORT);
         });
         ctx.output.print(`silo serve: listening on ${server.url} (OpenAPI: ${server.url}/v1/openapi.json)`);
         await new Promise<void>((resolve) => {
@@ -47,4 +50,17 @@ export function registerServe(program: Command, ctx: CliContext): void {
       }, { createsFleet: true });
     });
   examples(serve, ['silo serve', 'silo serve --port 8080', 'silo serve --host 0.0.0.0  # behind a TLS proxy only']);
+}
+
+/** What a person can act on when the server cannot listen (the port is taken, the address is not this machine's), else the error itself. */
+function cannotListen(error: unknown, host: string, port: number): unknown {
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `port ${port} is in use by another program; choose another with --port (0: any free one)`,
+    EACCES: `port ${port} needs privileges this user does not have; choose one above 1023 with --port`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine; check --host`,
+    ENOTFOUND: `${host} is not a host name or address this machine knows; check --host`,
+  };
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const reason = typeof code === 'string' ? reasons[code] : undefined;
+  return reason === undefined ? error : new CliFailure(`silo serve cannot listen on ${host}:${port}: ${reason}.`, EXIT.failed, 'LISTEN_FAILED');
 }

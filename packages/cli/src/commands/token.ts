@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { API_TOKEN_SCOPES, type ApiTokenScope } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure } from '../errors';
+import { UsageError } from '../errors';
 import { formatDate } from '../format/time';
 import { examples } from '../help';
 
@@ -18,17 +18,17 @@ interface CreateOptions {
 
 function parseScope(value: string): ApiTokenScope {
   const scope = API_TOKEN_SCOPES.find((candidate) => candidate === value);
-  if (!scope) throw new CliFailure(`Unknown scope "${value}". Use one of: ${API_TOKEN_SCOPES.join(', ')}.`);
+  if (!scope) throw new InvalidArgumentError(`Unknown scope "${value}". Use one of: ${API_TOKEN_SCOPES.join(', ')}.`);
   return scope;
 }
 
 /** "30d", "12h", "90m": a lifetime in milliseconds. */
 function parseLifetime(value: string): number {
   const match = /^(\d+)([dhm])$/.exec(value.trim());
-  if (!match) throw new CliFailure(`Cannot read "${value}" as a lifetime; write e.g. 30d, 12h or 90m.`);
+  if (!match) throw new InvalidArgumentError(`Cannot read "${value}" as a lifetime; write e.g. 30d, 12h or 90m.`);
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
   const ms = Number(match[1]) * unit;
-  if (ms <= 0) throw new CliFailure('A token must live for some time.');
+  if (ms <= 0) throw new InvalidArgumentError('A token must live for some time.');
   return ms;
 }
 
@@ -50,21 +50,21 @@ export function registerToken(program: Command, ctx: CliContext): void {
     .action(async (options: CreateOptions, cmd: Command) => {
       if (options.instance !== undefined) {
         if (options.scope !== undefined || options.jurisdiction !== undefined || options.label !== undefined) {
-          throw new CliFailure('--instance makes a libSQL token for one instance: it takes --read-only and --expires, not --scope, --jurisdiction or --label.');
+          throw new UsageError('--instance makes a libSQL token for one instance: it takes --read-only and --expires, not --scope, --jurisdiction or --label.', 'token create');
         }
         await createInstanceTokenCommand(ctx, cmd, options.instance, options);
         return;
       }
       if (options.libsql) {
         if (options.jurisdiction === undefined || options.scope !== undefined || options.label !== undefined) {
-          throw new CliFailure('--libsql makes a libSQL token for every instance of a jurisdiction: it takes --jurisdiction (required), --read-only and --expires, not --scope or --label.');
+          throw new UsageError('--libsql makes a libSQL token for every instance of a jurisdiction: it takes --jurisdiction (required), --read-only and --expires, not --scope or --label.', 'token create');
         }
         await createJurisdictionTokenCommand(ctx, cmd, options.jurisdiction, options);
         return;
       }
-      if (options.readOnly) throw new CliFailure('--read-only goes with --instance or --libsql; an API token is read-only with --scope read.');
+      if (options.readOnly) throw new UsageError('--read-only goes with --instance or --libsql; an API token is read-only with --scope read.', 'token create');
       const scope = options.scope;
-      if (scope === undefined) throw new CliFailure('Say what the token is for: --scope read|write|admin (API) or --instance <name> (libSQL).');
+      if (scope === undefined) throw new UsageError('Say what the token is for: --scope read|write|admin (API) or --instance <name> (libSQL).', 'token create');
       await withFleet(ctx, cmd, (fleet) => {
         // An unknown jurisdiction is refused now, not on the token's first call.
         if (options.jurisdiction !== undefined) fleet.regions.place(options.jurisdiction);
@@ -115,9 +115,9 @@ export function registerToken(program: Command, ctx: CliContext): void {
     .option('--jurisdiction <j>', 'with --libsql: the jurisdiction')
     .action(async (id: string | undefined, options: { instance?: string; libsql?: boolean; jurisdiction?: string }, cmd: Command) => {
       const jurisdiction = options.libsql ? options.jurisdiction : undefined;
-      if ((options.libsql === true) !== (options.jurisdiction !== undefined)) throw new CliFailure('--libsql and --jurisdiction go together: --libsql --jurisdiction <j>.');
+      if ((options.libsql === true) !== (options.jurisdiction !== undefined)) throw new UsageError('--libsql and --jurisdiction go together: --libsql --jurisdiction <j>.', 'token revoke');
       if ([id, options.instance, jurisdiction].filter((target) => target !== undefined).length !== 1) {
-        throw new CliFailure('Name an API token id, --instance <name> for its libSQL tokens, or --libsql --jurisdiction <j> for the jurisdiction\'s.');
+        throw new UsageError('Name an API token id, --instance <name> for its libSQL tokens, or --libsql --jurisdiction <j> for the jurisdiction\'s.', 'token revoke');
       }
       if (jurisdiction !== undefined) {
         const { revokeJurisdictionTokens } = await import('@silo/server');

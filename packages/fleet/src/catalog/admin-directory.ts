@@ -1,4 +1,5 @@
 import { SiloError } from '../errors';
+import { unsafeCharPattern } from '../unsafe-text';
 import type { CatalogDb } from './catalog-db';
 
 /** Writes one audit-log entry (the catalog's). */
@@ -297,6 +298,8 @@ export class AdminDirectory {
 
 function normalizeEmail(email: string): string {
   const trimmed = email.trim().toLowerCase();
+  // A control or invisible character would act on, or hide in, every list and log that shows the address.
+  if (unsafeCharPattern().test(trimmed)) throw new SiloError('INVALID_INPUT', 'An email address cannot hold control or invisible characters.');
   if (!/^[^\s@]+@[^\s@]+$/.test(trimmed) || trimmed.length > 254) {
     throw new SiloError('INVALID_INPUT', `"${email.slice(0, 80)}" is not an email address.`);
   }
