@@ -116,13 +116,25 @@ const SUGGEST_SCAN = 10_000;
 
 /** The fleet's error with "Did you mean …?" added when some instance names are close. */
 function withSuggestions<E extends Error & { details: { name: string } }>(error: E, fleet: Fleet): E {
+  // The name is held, by an instance this command does not serve: say which state it is in.
+  const held = fleet.find(error.details.name);
+  if (held?.state === 'deleted') {
+    error.message = `"${held.name}" is deleted; \`silo undelete ${held.name}\` brings it back (until it is purged).`;
+    return error;
+  }
+  if (held && held.state !== 'ready') {
+    error.message = `"${held.name}" is ${held.state}, not ready; \`silo show ${held.name}\` says more.`;
+    return error;
+  }
   const names: string[] = [];
   for (let offset = 0; offset < SUGGEST_SCAN; offset += 1_000) {
     const page = fleet.list({ state: ['provisioning', 'ready', 'moving', 'failed', 'deleted'], limit: 1_000, offset, sort: 'name' });
     names.push(...page.items.map((item) => item.name));
     if (offset + page.items.length >= page.total) break;
   }
-  const similar = similarNames(error.details.name, names);
+  // Names are lower case: "ACME" should find "acme".
+  const wanted = error.details.name.toLowerCase();
+  const similar = wanted !== error.details.name && names.includes(wanted) ? [wanted] : similarNames(wanted, names);
   if (similar.length > 0) error.message = `${error.message.replace(/\.?$/, '.')} Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?`;
   return error;
 }

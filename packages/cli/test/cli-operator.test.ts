@@ -84,6 +84,20 @@ describe('silo for operators', () => {
     const swapped = await run('query', 'glbex', 'SELECT 1');
     expect(swapped.stderr).toContain('Did you mean "globex"?');
     expect((await run('show', 'zzzzzz')).stderr).not.toContain('Did you mean');
+    expect((await run('show', 'ACME')).stderr).toContain('Did you mean "acme"?');
+  });
+
+  it('says that a name belongs to a deleted instance, and how to bring it back', async () => {
+    expect((await run('create', 'gone-co', '--jurisdiction', 'eu')).code).toBe(0);
+    expect((await run('delete', 'gone-co')).code).toBe(0);
+    try {
+      const asked = await run('query', 'gone-co', 'SELECT 1');
+      expect(asked.code).toBe(3);
+      expect(asked.stderr).toContain('"gone-co" is deleted; `silo undelete gone-co` brings it back');
+      expect(asked.stderr).not.toContain('Did you mean');
+    } finally {
+      expect((await run('purge', 'gone-co', '--yes')).code).toBe(0);
+    }
   });
 
   it('never mentions the console\'s write-mode switch', async () => {
