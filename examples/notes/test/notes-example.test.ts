@@ -184,7 +184,8 @@ describe('examples/notes, installed from the packed tarballs', () => {
   });
 
   it('shows the metric labels and values in the admin console (silo-admin)', async () => {
-    const admin = await start('npx', ['--no-install', 'silo-admin'], {
+    // The installed bin itself, not through npx: npx does not pass SIGTERM on, and the console outlived the test.
+    const admin = await start(path.join(project, 'node_modules', '.bin', 'silo-admin'), [], {
       ADMIN_PORT: '0',
       ADMIN_HOST: '127.0.0.1',
       ADMIN_PASSWORD,

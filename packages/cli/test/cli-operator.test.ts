@@ -87,6 +87,20 @@ describe('silo for operators', () => {
     expect((await run('show', 'ACME')).stderr).toContain('Did you mean "acme"?');
   });
 
+  it('refuses a filter naming a jurisdiction or region the fleet does not have, rather than matching nothing', async () => {
+    for (const [args, code] of [
+      [['instances', 'list', '--jurisdiction', 'EU'], 'UNKNOWN_JURISDICTION'],
+      [['instances', 'list', '--region', 'nowhere'], 'UNKNOWN_REGION'],
+      [['query-all', 'SELECT 1', '--jurisdiction', 'mars'], 'UNKNOWN_JURISDICTION'],
+      [['migrate', '--region', 'nowhere'], 'UNKNOWN_REGION'],
+    ] as const) {
+      const refused = await run(...args);
+      expect(refused.code, args.join(' ')).toBe(1);
+      expect(refused.stderr, args.join(' ')).toContain(`[${code}]`);
+    }
+    expect((await run('instances', 'list', '--jurisdiction', 'eu')).code).toBe(0);
+  });
+
   it('says that a name belongs to a deleted instance, and how to bring it back', async () => {
     expect((await run('create', 'gone-co', '--jurisdiction', 'eu')).code).toBe(0);
     expect((await run('delete', 'gone-co')).code).toBe(0);

@@ -31,6 +31,17 @@ export class Regions {
     return region;
   }
 
+  /**
+   * Refuses a filter naming a jurisdiction or region the fleet does not have: a mistyped
+   * `--jurisdiction EU` would otherwise match nothing and look like an empty fleet.
+   */
+  assertKnown(filter: { jurisdiction?: string | undefined; region?: string | undefined }): void {
+    if (filter.jurisdiction !== undefined && !this.jurisdictions.includes(filter.jurisdiction)) {
+      throw new SiloError('UNKNOWN_JURISDICTION', `Unknown jurisdiction "${filter.jurisdiction}". Choose one of: ${this.jurisdictions.join(', ')}.`);
+    }
+    if (filter.region !== undefined) this.get(filter.region);
+  }
+
   /** Picks the region for a new instance; an explicit region must belong to the jurisdiction. */
   place(jurisdiction: string, regionId?: string): Region {
     const candidates = this.all.filter((region) => region.jurisdiction === jurisdiction);

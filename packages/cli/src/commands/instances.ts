@@ -55,6 +55,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     .option('--csv', 'print CSV with a header line (times in UTC ISO 8601, metrics as metric:<key>)')
     .action(async (options: ListOptions, cmd: Command) => {
       await withFleet(ctx, cmd, (fleet, config) => {
+        fleet.regions.assertKnown(options);
         const offset = options.offset ?? ((options.page ?? 1) - 1) * options.limit;
         const query: ListQuery = {
           state: options.state,

@@ -75,6 +75,7 @@ function printStatus(fleet: Fleet, ctx: CliContext, options: MigrateOptions): vo
 async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOptions): Promise<void> {
   const { output } = ctx;
   const filter = { jurisdiction: options.jurisdiction, region: options.region };
+  fleet.regions.assertKnown(filter);
   const latest = fleet.schema.latestVersion;
   const total = fleet.list({ ...filter, state: 'ready', schemaBelow: latest, limit: 1 }).total;
   const bar: Progress = progressBar(output, total, 'migrating {bar} {value}/{total} | {succeeded} ok | {failed} failed | {remaining} left', {

@@ -110,6 +110,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
       await withFleet(ctx, cmd, async (fleet) => {
         const { output } = ctx;
         const filter = { jurisdiction: options.jurisdiction, region: options.region, search: options.search };
+        fleet.regions.assertKnown(filter);
         const total = fleet.list({ ...filter, state: 'ready', limit: 1 }).total;
         const bar = progressBar(output, total, 'querying {bar} {value}/{total} instances | {failed} failed', { failed: 0 });
         const started = performance.now();
