@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useFetchers, useRevalidator, useSubmit } from 'react-router';
 import { useTenant } from '../../components/tenant-data';
-import { CSRF_FIELD, JS_FIELD } from '../../forms';
+import { ADD_AFTER_FIELD, ADD_KEY_FIELD, CSRF_FIELD, JS_FIELD } from '../../forms';
 import { intentFields, type Intent } from './intent';
 
 /**
@@ -16,6 +16,8 @@ export function useLatched(actual: boolean): [boolean, (value: boolean) => void]
 }
 
 let submissionCounter = 0;
+/** How long an add not yet shown as a fetcher still counts as unanswered. */
+const UNSEEN_ADD_MS = 5_000;
 
 /**
  * Submits an intent through a fetcher of its own, so quick successive changes all stay in
@@ -24,6 +26,13 @@ let submissionCounter = 0;
 export function useTodoSubmit(): (intent: Intent) => string {
   const submit = useSubmit();
   const { csrf } = useTenant();
+  // The adds this page sent that may still be unanswered, oldest first. One leaves once a render
+  // has shown its fetcher past 'submitting'; one not shown yet (a submission can start a tick
+  // later) stays, for a few seconds at most.
+  const adds = useRef<{ key: string; sentAt: number; seen: boolean }[]>([]).current;
+  const states = new Map(useFetchers().map((fetcher) => [fetcher.key, fetcher.state]));
+  for (const add of adds) if (states.has(add.key)) add.seen = true;
+  const unanswered = (now: number) => adds.filter((add) => (add.seen ? states.get(add.key) === 'submitting' : now - add.sentAt < UNSEEN_ADD_MS));
   return (intent) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(intentFields(intent))) form.set(name, value);
@@ -31,6 +40,16 @@ export function useTodoSubmit(): (intent: Intent) => string {
     form.set(JS_FIELD, '1');
     submissionCounter += 1;
     const fetcherKey = `todo-${Date.now()}-${submissionCounter}`;
+    if (intent.intent === 'add') {
+      // The server stores it after the add sent just before it (add-order.server.ts), so the
+      // list keeps the order the todos were typed in.
+      const now = Date.now();
+      const pending = unanswered(now);
+      adds.splice(0, adds.length, ...pending, { key: fetcherKey, sentAt: now, seen: false });
+      form.set(ADD_KEY_FIELD, fetcherKey);
+      const after = pending.at(-1)?.key;
+      if (after !== undefined) form.set(ADD_AFTER_FIELD, after);
+    }
     void submit(form, { method: 'post', navigate: false, fetcherKey });
     return fetcherKey;
   };

@@ -8,12 +8,13 @@ import { data, redirect, useFetchers } from 'react-router';
 import { requireCsrf, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../../config.server';
-import { JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
+import { ADD_AFTER_FIELD, ADD_KEY_FIELD, JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { storageRefusal } from '../../storage.server';
 import { aloneInTenant } from '../../tenant.server';
 import type { Filter } from '../../todos.server';
 import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, touchMetrics } from '../../todos.server';
 import type { Route } from './+types/route';
+import { inSubmissionOrder } from './add-order.server';
 import { parseIntent, titleOf, unhandledIntent } from './intent';
 import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
 import { NewTodo, listFullMessage } from './new-todo';
@@ -74,7 +75,7 @@ export async function action({ context, request }: Route.ActionArgs) {
         // nothing is wrong with the server, and clients must not retry. The title comes back so
         // the form keeps it.
         if (!intent.title) break;
-        addedId = await addTodo(db, intent.title, max);
+        addedId = await inSubmissionOrder(tenant.name, form.get(ADD_KEY_FIELD), form.get(ADD_AFTER_FIELD), () => addTodo(db, intent.title, max));
         if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
         break;
       }
