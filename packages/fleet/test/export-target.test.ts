@@ -1,7 +1,7 @@
 /**
- * An export is written where the caller says, `--force` included, but never into a folder the
- * fleet keeps its own files in: there it could replace a tenant's database (another
- * jurisdiction's, even), the catalog or a backup.
+ * An export is written where the caller says, `--force` included, but never over the fleet's
+ * own files: a tenant's database (another jurisdiction's, even), the catalog, the secret or a
+ * backup. The top of the data folder takes other files (`silo export` run there).
  */
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,8 @@ describe('export targets', () => {
       path.join(dataDir, 'catalog.db'),
       path.join(dataDir, 'regions', '..', 'catalog.db'),
       path.join(outside, 'looks-outside', 'catalog.db'),
-      path.join(dataDir, 'new-folder', 'acme.sqlite'),
+      path.join(dataDir, 'secret.key'),
+      path.join(dataDir, 'staging', 'acme.sqlite'),
       dataDir,
     ];
     for (const target of targets) {
@@ -32,12 +33,14 @@ describe('export targets', () => {
       );
       expect(isSiloError(refused, 'INVALID_INPUT'), target).toBe(true);
     }
-    expect(existsSync(path.join(dataDir, 'new-folder'))).toBe(false);
+    expect(existsSync(path.join(dataDir, 'staging', 'acme.sqlite'))).toBe(false);
     expect((await fleet.query('initech', 'SELECT body FROM notes')).rows).toEqual([['initech only']]);
     expect(fleet.list().total).toBe(2);
 
     const elsewhere = path.join(outside, 'exports');
     mkdirSync(elsewhere);
     expect((await fleet.exportTo('acme', path.join(elsewhere, 'acme.sqlite'))).sizeBytes).toBeGreaterThan(0);
+    // The data folder is also where `silo export` writes when run there: a file of its own name is fine.
+    expect((await fleet.exportTo('acme', path.join(dataDir, 'acme.sqlite'))).sizeBytes).toBeGreaterThan(0);
   });
 });
