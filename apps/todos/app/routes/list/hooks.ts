@@ -19,20 +19,16 @@ let submissionCounter = 0;
 /** How long an add not yet shown as a fetcher still counts as unanswered. */
 const UNSEEN_ADD_MS = 5_000;
 
+/** Adds fields of its own to a submission's form before it is sent. */
+export type FormDecorator = (form: FormData, fetcherKey: string, intent: Intent) => void;
+
 /**
  * Submits an intent through a fetcher of its own, so quick successive changes all stay in
  * flight. Returns the fetcher's key, for a caller that wants the answer.
  */
-export function useTodoSubmit(): (intent: Intent) => string {
+export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => string {
   const submit = useSubmit();
   const { csrf } = useTenant();
-  // The adds this page sent that may still be unanswered, oldest first. One leaves once a render
-  // has shown its fetcher past 'submitting'; one not shown yet (a submission can start a tick
-  // later) stays, for a few seconds at most.
-  const adds = useRef<{ key: string; sentAt: number; seen: boolean }[]>([]).current;
-  const states = new Map(useFetchers().map((fetcher) => [fetcher.key, fetcher.state]));
-  for (const add of adds) if (states.has(add.key)) add.seen = true;
-  const unanswered = (now: number) => adds.filter((add) => (add.seen ? states.get(add.key) === 'submitting' : now - add.sentAt < UNSEEN_ADD_MS));
   return (intent) => {
     const form = new FormData();
     for (const [name, value] of Object.entries(intentFields(intent))) form.set(name, value);
@@ -40,18 +36,33 @@ export function useTodoSubmit(): (intent: Intent) => string {
     form.set(JS_FIELD, '1');
     submissionCounter += 1;
     const fetcherKey = `todo-${Date.now()}-${submissionCounter}`;
-    if (intent.intent === 'add') {
-      // The server stores it after the add sent just before it (add-order.server.ts), so the
-      // list keeps the order the todos were typed in.
-      const now = Date.now();
-      const pending = unanswered(now);
-      adds.splice(0, adds.length, ...pending, { key: fetcherKey, sentAt: now, seen: false });
-      form.set(ADD_KEY_FIELD, fetcherKey);
-      const after = pending.at(-1)?.key;
-      if (after !== undefined) form.set(ADD_AFTER_FIELD, after);
-    }
+    decorate?.(form, fetcherKey, intent);
     void submit(form, { method: 'post', navigate: false, fetcherKey });
     return fetcherKey;
+  };
+}
+
+/**
+ * Names, on each add, the add sent just before it that is still unanswered, so the server
+ * stores it after that one (add-order.server.ts) and the list keeps the order the todos were
+ * typed in. Only the new-todo field uses it: it watches every fetcher, and a row that did
+ * would re-render on any of them.
+ */
+export function useAddOrder(): FormDecorator {
+  // The adds this page sent that may still be unanswered, oldest first. One leaves once a render
+  // has shown its fetcher past 'submitting'; one not shown yet (a submission can start a tick
+  // later) stays, for a few seconds at most.
+  const adds = useRef<{ key: string; sentAt: number; seen: boolean }[]>([]).current;
+  const states = new Map(useFetchers().map((fetcher) => [fetcher.key, fetcher.state]));
+  for (const add of adds) if (states.has(add.key)) add.seen = true;
+  return (form, fetcherKey, intent) => {
+    if (intent.intent !== 'add') return;
+    const now = Date.now();
+    const pending = adds.filter((add) => (add.seen ? states.get(add.key) === 'submitting' : now - add.sentAt < UNSEEN_ADD_MS));
+    adds.splice(0, adds.length, ...pending, { key: fetcherKey, sentAt: now, seen: false });
+    form.set(ADD_KEY_FIELD, fetcherKey);
+    const after = pending.at(-1)?.key;
+    if (after !== undefined) form.set(ADD_AFTER_FIELD, after);
   };
 }
 

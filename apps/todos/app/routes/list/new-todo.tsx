@@ -2,7 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Form, Link, useFetcher } from 'react-router';
 import { TITLE_MAX_LENGTH } from '../../forms';
 import { HiddenFields } from './hidden-fields';
-import { useTodoSubmit } from './hooks';
+import { useAddOrder, useTodoSubmit } from './hooks';
 
 /** The answer to a full list, from the field (before sending) and from the action alike. */
 export function listFullMessage(max: number): string {
@@ -33,7 +33,7 @@ export function NewTodo({
   /** Off on the edit page (`?edit=`): one `autofocus` per page, and there it is the edit field's. */
   autoFocus: boolean;
 }) {
-  const submitTodo = useTodoSubmit();
+  const submitTodo = useTodoSubmit(useAddOrder());
   const input = useRef<HTMLInputElement>(null);
   const [clientError, setClientError] = useState<string | null>(null);
   // A todo added while an earlier page is shown lands on the last page: say so, with a link.
