@@ -53,8 +53,11 @@ export interface SiloErrorDetails {
   /** Without details when the query was stopped before it started. */
   QUERY_TIMEOUT: { readonly timeoutMs?: number };
   HANDLES_EXHAUSTED: NoDetails;
-  /** From Turso: the HTTP status (and when to retry), the libSQL code, or a refused token. */
-  ENGINE_FAILURE: { readonly status?: number; readonly retryAfterMs?: number; readonly code?: string; readonly tokenRefused?: boolean };
+  /**
+   * From Turso: the HTTP status (and when to retry), the libSQL code, or a refused token.
+   * `outcomeUnknown`: the request failed in a way that leaves open whether Turso did it (its answer was lost).
+   */
+  ENGINE_FAILURE: { readonly status?: number; readonly retryAfterMs?: number; readonly code?: string; readonly tokenRefused?: boolean; readonly outcomeUnknown?: true };
   BACKUP_NOT_FOUND: { readonly name?: string; readonly at?: number; readonly pointId?: string };
   BACKUP_CORRUPT: { readonly pointId: string; readonly reason: string };
   BACKUP_FAILED: { readonly location?: string; readonly failures?: readonly string[] };

@@ -17,6 +17,7 @@ import { SiloError } from '../src/errors';
 import { uploadDatabaseFile } from '../src/engines/turso-upload';
 import { foldVersionTable } from '../src/engines/version-table';
 import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
+import { standinHooks } from '@silo/turso-standin';
 import { startStandinProcess, type StandinProcess } from './turso-standin';
 
 const LARGE_MB = Number(process.env['SILO_TURSO_BYTES_MB'] ?? 20);
@@ -27,7 +28,8 @@ let prefixes = 0;
 
 beforeAll(async () => {
   standinDir = mkdtempSync(path.join(tmpdir(), 'silo-bytes-standin-'));
-  standin = await startStandinProcess(standinDir, { notReadyMs: 50 });
+  // A group of the platform Turso ran on before AWS, which takes no file upload.
+  standin = await startStandinProcess(standinDir, { notReadyMs: 50, moreGroups: [{ name: 'legacy-eu', location: 'fra' }] });
 });
 
 afterAll(async () => {
@@ -227,6 +229,86 @@ describe('Turso byte paths', () => {
     try {
       await expect(fleet.importFile('wide', rebuilt, { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'IMPORT_REJECTED', message: expect.stringMatching(/UTF-8/) });
       expect((await api.databases.list()).map((database) => database.name)).not.toContain(`${turso.databasePrefix}wide`);
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('sends finalize once: an answer lost after Turso activated the database keeps it, one lost before leaves nothing', async () => {
+    const hooks = standinHooks({ platformUrl: standin.platform.url, apiToken: standin.platform.apiToken });
+    const { fleet: local } = await tempFleet();
+    await local.create('source', { jurisdiction: 'eu' });
+    await local.withInstance('source', (db) => db.batch(Array.from({ length: 50 }, (_, n) => ({ sql: 'INSERT INTO notes (body) VALUES (?)', args: [`note ${n}`] }))));
+    const upload = path.join(tempDir(), 'finalize.db');
+    await local.exportTo('source', upload);
+    await local.close();
+    const turso = { ...tursoSettings(), readyTimeoutMs: 1_000 };
+    const fleet = await tursoFleet(tempDir(), turso);
+    const finalizes = async () =>
+      Object.entries(await hooks.requests())
+        .filter(([key]) => key.endsWith('/finalize'))
+        .reduce((sum, [, count]) => sum + count, 0);
+    try {
+      // Done by Turso, answered 502 by the proxy in front of it: a second finalize would be
+      // refused and the clean-up would delete a good database.
+      const before = await finalizes();
+      await hooks.injectFault({ method: 'PUT', path: '/finalize', status: 502, body: 'html', served: true });
+      await fleet.importFile('kept', upload, { jurisdiction: 'eu' });
+      expect(await finalizes()).toBe(before + 1);
+      expect((await fleet.query('kept', 'SELECT count(*) FROM notes')).rows).toEqual([[50]]);
+
+      // Not done (the server failed first): the draft never answers and is removed.
+      await hooks.injectFault({ method: 'PUT', path: '/finalize', status: 503 });
+      await expect(fleet.importFile('lost', upload, { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'ENGINE_FAILURE', message: expect.stringMatching(/finish the upload.*HTTP 503/) });
+      expect(await finalizes()).toBe(before + 2);
+      const api = createPlatformClient({ org: standin.platform.org, token: standin.platform.apiToken, baseUrl: standin.platform.url });
+      expect((await api.databases.list()).map((database) => database.name)).not.toContain(`${turso.databasePrefix}lost`);
+      expect(fleet.find('lost')).toBeUndefined();
+    } finally {
+      await hooks.clearFaults();
+      await fleet.close();
+    }
+  });
+
+  it('loads a file as SQL into a group off AWS, which takes no upload: rows, FTS index, generated columns and version kept', async () => {
+    const { fleet: local, dataDir } = await tempFleet();
+    await local.create('legacy', { jurisdiction: 'eu' });
+    const file = fileOf(local.require('legacy').dbUrl, dataDir);
+    await local.close();
+    // Tables the app's schema does not have, as an instance can grow them (a move keeps them).
+    const db = new Database(file);
+    db.exec("CREATE VIRTUAL TABLE notes_fts USING fts5(body, content='notes', content_rowid='id')");
+    db.exec('CREATE TABLE sized (id INTEGER PRIMARY KEY, body TEXT, length INTEGER GENERATED ALWAYS AS (length(body)) STORED)');
+    const note = db.prepare('INSERT INTO notes (body) VALUES (?)');
+    db.transaction(() => {
+      for (let n = 0; n < 120; n++) note.run(`legacy note ${n}`);
+    })();
+    db.exec("INSERT INTO notes_fts (rowid, body) SELECT id, body FROM notes; INSERT INTO sized (body) VALUES ('four'), ('seven!!')");
+    const version = Number(db.pragma('user_version', { simple: true }));
+    db.close();
+
+    const turso = { ...tursoSettings(), groups: { eu: 'legacy-eu', us: 'silo-us' }, locations: { eu: ['fra'], us: ['aws-us-*'] } };
+    const fleet = await tursoFleet(dataDir, turso);
+    const hooks = standinHooks({ platformUrl: standin.platform.url, apiToken: standin.platform.apiToken });
+    const uploads = async () => Object.keys(await hooks.requests()).filter((key) => key.includes('/v2/upload/')).length;
+    const uploadsBefore = await uploads();
+    try {
+      const report = await fleet.moveInstances({ to: 'turso', keepLocal: true });
+      expect(report, JSON.stringify(report)).toMatchObject({ moved: 1, failed: 0 });
+      expect(await uploads()).toBe(uploadsBefore);
+      expect(fleet.require('legacy')).toMatchObject({ engine: 'turso', state: 'ready' });
+      expect((await fleet.query('legacy', 'SELECT count(*) FROM notes')).rows).toEqual([[120]]);
+      expect((await fleet.query('legacy', "SELECT count(*) FROM notes_fts WHERE notes_fts MATCH 'legacy'")).rows).toEqual([[120]]);
+      expect((await fleet.query('legacy', 'SELECT body, length FROM sized ORDER BY id')).rows).toEqual([
+        ['four', 4],
+        ['seven!!', 7],
+      ]);
+      const exported = path.join(tempDir(), 'legacy-export.db');
+      await fleet.exportTo('legacy', exported);
+      expect(factsOf(exported)).toMatchObject({ integrity: 'ok', rows: { notes: 120, sized: 2 } });
+      const copy = new Database(exported, { readonly: true });
+      expect(copy.pragma('user_version', { simple: true })).toBe(version);
+      copy.close();
     } finally {
       await fleet.close();
     }

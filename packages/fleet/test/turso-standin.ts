@@ -18,11 +18,13 @@ export interface StandinProcess {
  */
 export async function startStandinProcess(
   dataDir: string,
-  options: { notReadyMs?: number } & Pick<TursoStandinOptions, 'listPageSize' | 'plan' | 'replicaGenerationCommits' | 'transactionTimeoutMs' | 'streamIdleMs' | 'maxResponseBytes'> = {},
+  options: { notReadyMs?: number; moreGroups?: { name: string; location: string }[] } & Pick<
+    TursoStandinOptions,
+    'listPageSize' | 'plan' | 'replicaGenerationCommits' | 'transactionTimeoutMs' | 'streamIdleMs' | 'maxResponseBytes'
+  > = {},
 ): Promise<StandinProcess> {
-  const { notReadyMs, ...limits } = options;
+  const { notReadyMs, moreGroups = [], ...limits } = options;
   const standin = await startStandin({
-    ...options,
     dataDir,
     notReadyMs: notReadyMs ?? 100,
     // Turso's limits by default (5 s transactions, 10 s idle streams, 10 MB results); tests may shrink them.
@@ -30,6 +32,7 @@ export async function startStandinProcess(
     groups: [
       { name: STANDIN_GROUPS.eu, location: 'aws-eu-west-1' },
       { name: STANDIN_GROUPS.us, location: 'aws-us-east-1' },
+      ...moreGroups,
     ],
   });
   return {

@@ -11,7 +11,9 @@ import type { PlatformState } from './platform-state';
  *   next `times` requests whose path contains `path` (and whose method is `method`) with
  *   `status` instead of serving them: what Turso Cloud does under load (429 with
  *   `Retry-After`), when a server fails (5xx), or when a proxy in front of it answers
- *   (`body: "text"` or `"html"`: not the API's `{ "error" }` JSON). `DELETE` clears them.
+ *   (`body: "text"` or `"html"`: not the API's `{ "error" }` JSON). With `served: true` the
+ *   request takes effect first and only its answer is replaced: an answer lost on the way
+ *   back, after which a client cannot know whether its request was done. `DELETE` clears them.
  * - `GET /_standin/requests` counts the requests served so far by method and path, e.g. to
  *   prove an embedded replica stopped syncing once closed.
  * - `POST /_standin/databases/<name>/new-generation` ends the sync generation of a database's
@@ -24,6 +26,7 @@ const FaultBody = z.object({
   retryAfter: z.string().optional(),
   body: z.enum(['json', 'text', 'html', 'empty']).default('json'),
   times: z.number().int().positive().default(1),
+  served: z.boolean().default(false),
 });
 type Fault = z.output<typeof FaultBody>;
 
@@ -57,9 +60,20 @@ export class TestHooks {
             ? `upstream error ${fault.status}`
             : '';
     const type = fault.body === 'json' ? 'application/json' : fault.body === 'html' ? 'text/html' : 'text/plain';
-    res.writeHead(fault.status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(text) });
-    res.end(text);
-    return true;
+    const writeHead = res.writeHead.bind(res);
+    const end = res.end.bind(res);
+    const answer = () => {
+      writeHead(fault.status, { ...headers, 'content-type': type, 'content-length': Buffer.byteLength(text) });
+      end(text);
+      return res;
+    };
+    if (!fault.served) {
+      answer();
+      return true;
+    }
+    // The handler runs and its answer is dropped: the fault's goes out once the handler ends it.
+    Object.assign(res, { writeHead: () => res, write: () => true, end: answer });
+    return false;
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {

@@ -12,6 +12,8 @@ export interface InjectedFault {
   body?: 'json' | 'text' | 'html' | 'empty';
   /** How many matching requests fail (default 1). */
   times?: number;
+  /** The request takes effect and only its answer is the fault's: an answer lost on the way back. */
+  served?: boolean;
 }
 
 /** The stand-in's test hooks (faults.ts), over HTTP so they reach a stand-in in a child process too. */

@@ -8,8 +8,15 @@ import { ReplicationLog } from './replication-log';
 import type { DatabaseHooks } from './sql-stream';
 import { UsageCounter } from './usage';
 
-/** Location codes and names, as `GET /v1/locations` answers (the OpenAPI example). */
+/**
+ * Location codes and names, as `GET /v1/locations` answers (the OpenAPI example), and one
+ * location of the older, non-AWS platform that groups created before Turso's move to AWS still
+ * run on: a database file can be uploaded only into a group whose primary is on AWS (turso-cli,
+ * internal/cmd/db_create.go: `isAWS := strings.HasPrefix(group.Primary, "aws-")`; other groups
+ * get a SQL dump instead).
+ */
 export const LOCATIONS: Readonly<Record<string, string>> = {
+  fra: 'Frankfurt, Germany',
   'aws-ap-northeast-1': 'AWS AP NorthEast (Tokyo)',
   'aws-ap-south-1': 'AWS AP South (Mumbai)',
   'aws-eu-west-1': 'AWS EU West (Ireland)',
@@ -17,6 +24,11 @@ export const LOCATIONS: Readonly<Record<string, string>> = {
   'aws-us-east-2': 'AWS US East (Ohio)',
   'aws-us-west-2': 'AWS US West (Oregon)',
 };
+
+/** Whether a location is on AWS, where database uploads are taken. */
+export function isOnAws(location: string): boolean {
+  return location.startsWith('aws-');
+}
 
 export interface GroupRecord {
   name: string;
@@ -303,6 +315,9 @@ export class PlatformState {
     const group = this.groups.get(groupName);
     if (group === undefined) throw platformError(400, 'group not found');
     if (this.databases.has(name)) throw platformError(409, `database with name ${name} already exists`);
+    if (seed?.type === 'database_upload' && !isOnAws(group.location)) {
+      throw platformError(400, `database upload is only supported for groups on AWS; group ${group.name} is in ${group.location}`);
+    }
     const now = this.options.clock();
     const id = `${name}-${now.toString(36)}`;
     const file = path.join(this.#dbDir, `${id}.db`);

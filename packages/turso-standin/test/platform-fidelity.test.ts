@@ -90,6 +90,18 @@ describe('answers under load and failure (test hook /_standin/faults)', () => {
     expect((await get('databases/db-b')).status).toBe(200);
   });
 
+  it('with served: true, does the request and then answers with the fault (an answer lost on the way back)', async () => {
+    await hooks.injectFault({ method: 'DELETE', path: '/databases/db-lost', status: 502, body: 'text', served: true });
+    await api.databases.create('db-lost', { group: 'tenants' });
+    const answer = await fetch(`${standin.platformUrl}organizations/${standin.org}/databases/db-lost`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${standin.apiToken}` },
+    });
+    expect(answer.status).toBe(502);
+    expect(await answer.text()).toBe('upstream error 502');
+    expect((await get('databases/db-lost')).status).toBe(404);
+  });
+
   it('counts requests, and the hooks need the API token', async () => {
     const before = (await hooks.requests())[`GET /v1/organizations/${standin.org}/databases/db-c`] ?? 0;
     await get('databases/db-c');

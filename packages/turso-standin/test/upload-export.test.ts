@@ -159,6 +159,19 @@ describe('import: a database_upload draft filled by an upload', () => {
     expect(await uploadV1({ base: `http://${plain.hostname.replace(/\/+$/, '')}`, token }, file)).toMatchObject({ status: 400 });
   });
 
+  it('refuses a database_upload draft in a group off AWS (turso-cli sends those a SQL dump)', async () => {
+    await api.groups.create('legacy', 'fra');
+    const response = await fetch(`${standin.platformUrl}organizations/${standin.org}/databases`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${standin.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'legacy-draft', group: 'legacy', seed: { type: 'database_upload' } }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringMatching(/only supported for groups on AWS/) });
+    // An ordinary create there is fine.
+    expect((await api.databases.create('legacy-plain', { group: 'legacy' })).name).toBe('legacy-plain');
+  });
+
   it('takes the chunked upload turso-cli sends since December 2025 (start, chunks, finalize)', async () => {
     const draft = await createDraft('chunked');
     const file = readFileSync(sqliteFile('chunked.db', { rows: 60_000 }));

@@ -5,10 +5,15 @@ import { isVersionTable, VERSION_TABLE, versionStatements } from './version-tabl
 
 /**
  * Loading a local SQLite file into an existing Turso database as schema plus rows, over the
- * same client the app uses; only the catalog push (catalog/push-catalog.ts) still does this.
- * Tenant databases move as files (turso-upload.ts, turso-export.ts). It copies what SQLite
- * stores in `sqlite_schema`, in creation order, so tables exist before the indexes, triggers
- * and views that refer to them; rows are read with one iterator, never paged by OFFSET.
+ * same client the app uses: the catalog push (catalog/push-catalog.ts), and tenant files going
+ * into a group that is not on AWS, where Turso takes no file upload (turso-cli sends a SQL dump
+ * there). Otherwise tenant databases move as files (turso-upload.ts, turso-export.ts). It
+ * copies what SQLite stores in `sqlite_schema`, in creation order, so tables exist before the
+ * indexes, triggers and views that refer to them; rows are read with one iterator, never paged
+ * by OFFSET. A virtual table is created by its statement, which creates its shadow tables, and
+ * its rows are inserted through it, so it builds its own index: Turso, like any SQLite in
+ * defensive mode, refuses writes to shadow tables. (A contentless FTS table, `content=''`,
+ * cannot give its rows back and arrives empty.)
  */
 
 interface SchemaObject {
@@ -34,8 +39,9 @@ function quoted(identifier: string): string {
 /**
  * Loads a local SQLite file (already validated and migrated) into an empty Turso database:
  * tables, then rows in batches, then indexes, triggers and views and the schema version last.
- * Each batch is one transaction; the database is not served until the load finished, and a
- * failed load is removed by the caller, so batches need not be one transaction together.
+ * Each batch is one transaction; nothing reads the database until the load finished (no
+ * catalog row points to it yet), and a failed load is removed by the caller, so batches need
+ * not be one transaction together.
  */
 export async function uploadFrom(file: string, client: Client): Promise<void> {
   const db = new Database(file, { readonly: true, fileMustExist: true });
@@ -45,13 +51,23 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
       .prepare<[], SchemaObject>("SELECT type, name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid")
       .all();
     const version = localVersion(db);
-    const tables = schema.filter((object) => object.type === 'table' && !isInternal(object.name));
+    const kinds = tableKinds(db);
+    const created = schema.filter((object) => object.type === 'table' && !isInternal(object.name) && kinds.get(object.name) !== 'shadow');
     // `migrate` runs with foreign keys off, so rows can arrive in table order.
-    await client.migrate(tables.map((table) => ({ sql: table.sql })));
-    const copied = [...tables.map((table) => table.name), ...(schema.some((o) => o.name === 'sqlite_sequence') ? ['sqlite_sequence'] : [])];
+    await client.migrate(created.map((table) => ({ sql: table.sql })));
+    const copied = [...created.map((table) => table.name), ...(schema.some((o) => o.name === 'sqlite_sequence') ? ['sqlite_sequence'] : [])];
     for (const table of copied) {
-      const select = db.prepare(`SELECT * FROM ${quoted(table)}`).raw(true);
-      const columns = select.columns().map((column) => column.name);
+      // Generated columns are computed again on Turso, and a virtual table's hidden ones are
+      // not data; its rowid is (an FTS row's id).
+      const virtual = kinds.get(table) === 'virtual';
+      const columns = [
+        ...(virtual ? ['rowid'] : []),
+        ...db
+          .prepare<[string], { name: string }>('SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0 ORDER BY cid')
+          .all(table)
+          .map((column) => column.name),
+      ];
+      const select = db.prepare(`SELECT ${columns.map(quoted).join(', ')} FROM ${quoted(table)}`).raw(true);
       const insert = `INSERT INTO ${quoted(table)} (${columns.map(quoted).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
       // Inserting rows advanced the counters; the file's may be higher (rows deleted since).
       let pending: { sql: string; args?: InValue[] }[] = table === 'sqlite_sequence' ? [{ sql: 'DELETE FROM sqlite_sequence' }] : [];
@@ -72,6 +88,12 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
   } finally {
     db.close();
   }
+}
+
+/** `table`, `virtual` or `shadow` by table name (`PRAGMA table_list`, SQLite 3.37). */
+function tableKinds(db: SqliteDatabase): Map<string, string> {
+  const rows = db.prepare<[], { name: string; type: string }>("SELECT name, type FROM pragma_table_list WHERE schema = 'main'").all();
+  return new Map(rows.map((row) => [row.name, row.type]));
 }
 
 /** A local file's schema version: its version table when it has one (a file from Turso), else user_version. */

@@ -12,6 +12,7 @@ import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { exportDatabaseFile } from './turso-export';
+import { uploadFrom } from './turso-dump';
 import { prepareForUpload, uploadDatabaseFile, type ByteTarget } from './turso-upload';
 import { localFingerprint, compareUpload } from './turso-verify';
 import { TursoPlatform, type TursoOrganizationUsage, type TursoUsage } from './turso-platform';
@@ -73,6 +74,8 @@ export class TursoEngine implements Engine {
   #orgUsage: { at: number; usage: Promise<TursoOrganizationUsage> } | undefined;
   /** DbId by database name: the organization's usage names databases by id. */
   readonly #ids = new Map<string, string>();
+  /** Groups whose primary is not on AWS, where Turso takes no file upload (see #takesUploads). */
+  readonly #offAws = new Set<string>();
   readonly #pendingDeletes: PendingDeletes;
   readonly #warn: (message: string) => void;
   readonly #validator = new ImportValidator();
@@ -141,8 +144,9 @@ export class TursoEngine implements Engine {
    * The upload is validated and migrated as a local file, staged inside a region of the target's
    * jurisdiction, exactly as the local engine does; then brought into the shape Turso accepts
    * (WAL, 4096-byte pages, no auto_vacuum, checkpointed) and uploaded as a file into a
-   * `database_upload` draft, which Turso serves only once the upload passed its checks. The
-   * copy is then verified against the staged file before it is reported imported.
+   * `database_upload` draft, which Turso serves only once the upload passed its checks; into a
+   * group off AWS, which takes no upload, it is loaded as SQL instead. The copy is then verified
+   * against the staged file before it is reported imported.
    */
   async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
     checkUploadHeader(sourcePath, maxBytes);
@@ -156,10 +160,11 @@ export class TursoEngine implements Engine {
       const report = this.#validator.validateAndMigrate(temp, schema, source);
       // On Turso the version lives in a table (version-table.ts); the file carries it there.
       withFile(temp, stampVersionTable);
-      prepareForUpload(temp);
-      const expected = localFingerprint(temp);
+      const asFile = this.#takesUploads(location.group);
+      if (asFile) prepareForUpload(temp);
+      const expected = localFingerprint(temp, { asSql: !asFile });
       const sizeBytes = statSync(temp).size;
-      await this.#provisionFromFile(location, temp);
+      await (asFile ? this.#provisionFromFile(location, temp) : this.#provisionBySql(location, temp));
       try {
         const problems = await this.#withDatabase(targetUrl, 'full', (client) => compareUpload(client, expected));
         const version = await this.schemaVersion(targetUrl);
@@ -391,6 +396,10 @@ export class TursoEngine implements Engine {
       this.#tokens.close();
       throw error;
     }
+    for (const group of groups) {
+      const primary = group.primary ?? group.locations[0];
+      if (primary !== undefined && !primary.startsWith('aws-')) this.#offAws.add(group.name);
+    }
     // The quota is advice, not a gate: an account whose plan API cannot be read still serves.
     const warning = await this.databaseQuota().then(
       (quota) => quotaWarning(quota, 0),
@@ -440,10 +449,39 @@ export class TursoEngine implements Engine {
       const upload: ByteTarget = { database: location.database, hostname: created.hostname, token, tls: this.#settings.tls };
       await uploadDatabaseFile(upload, file);
     } catch (error) {
-      await this.#cleanUp(location.database);
+      // A finalize whose answer was lost may have activated the database: Turso serves a draft
+      // only once it did, so a database that answers holds the file (#serving removes one that
+      // never does). Deleting it unseen could delete a good database.
+      if (isSiloError(error, 'ENGINE_FAILURE') && error.details.outcomeUnknown) {
+        const served = await this.#serving(location, created.hostname).catch(() => undefined);
+        if (served) return served;
+      } else {
+        await this.#cleanUp(location.database);
+      }
       throw error;
     }
     return this.#serving(location, created.hostname);
+  }
+
+  /**
+   * Turso takes a database file only into a group whose primary location is on AWS (turso-cli,
+   * internal/cmd/db_create.go: `isAWS := strings.HasPrefix(group.Primary, "aws-")`, and a SQL
+   * dump otherwise); groups created before its move to AWS still run elsewhere.
+   */
+  #takesUploads(group: string): boolean {
+    return !this.#offAws.has(group);
+  }
+
+  /** An empty database loaded with the file's schema and rows over SQL (turso-dump.ts); removed if the load fails. */
+  async #provisionBySql(location: TursoLocation, file: string): Promise<DataPlaneTarget> {
+    const target = await this.#provision(location);
+    try {
+      await withClient(target, (client) => uploadFrom(file, client));
+    } catch (error) {
+      await this.#cleanUp(location.database);
+      throw error;
+    }
+    return target;
   }
 
   /** `<database>-<org>` must stay one DNS label (63 characters at most). */

@@ -13,7 +13,10 @@ import { SiloError } from '../errors';
  *   PUT /v2/upload/{id}/finalize                             → 200; the server validates and activates
  *
  * Each request carries `Authorization: Bearer <token>`. turso-cli retries a chunk on network
- * errors, 5xx, 408 and 429 (exponential backoff) and treats every other status as final.
+ * errors, 5xx, 408 and 429 (exponential backoff) and treats every other status as final. It
+ * sends finalize once: a finalize whose answer was lost may have activated the database, and a
+ * second one would be refused (the draft is gone), so the caller checks instead
+ * (`outcomeUnknown` in the error's details).
  * The server accepts only files in WAL mode with 4096-byte pages, auto_vacuum off and UTF-8
  * text, whose `quick_check` passes; `prepareForUpload` makes a local copy so.
  */
@@ -66,12 +69,12 @@ function baseUrl(target: ByteTarget): string {
 }
 
 /** A failed request to a database's Hostname; `cause.status` is what isAuthRefused reads. */
-export function byteEndpointError(target: ByteTarget, what: string, status: number | undefined, body: string): SiloError {
+export function byteEndpointError(target: ByteTarget, what: string, status: number | undefined, body: string, outcomeUnknown = false): SiloError {
   const reason = body.trim() === '' ? 'no reason given' : body.trim().slice(0, 500);
   return new SiloError(
     'ENGINE_FAILURE',
     `Turso could not ${what} database "${target.database}"${status === undefined ? '' : ` (HTTP ${status})`}: ${reason}`,
-    { details: { status }, cause: { status } },
+    { details: { status, ...(outcomeUnknown ? { outcomeUnknown: true } : {}) }, cause: { status } },
   );
 }
 
@@ -108,6 +111,27 @@ async function withRetries(target: ByteTarget, what: string, send: () => Promise
   }
 }
 
+/**
+ * Sends finalize once. A failure that may have happened after the server acted (no answer, 5xx,
+ * 408) is marked `outcomeUnknown`; a 429 or 4xx means it was not done.
+ */
+async function finalize(target: ByteTarget, uploadId: string): Promise<void> {
+  let status: number | undefined;
+  let text: string;
+  try {
+    const response = await request(target, 'PUT', `/v2/upload/${encodeURIComponent(uploadId)}/finalize`);
+    if (response.ok) {
+      await response.body?.cancel();
+      return;
+    }
+    status = response.status;
+    text = await response.text();
+  } catch (error) {
+    text = error instanceof Error ? error.message : String(error);
+  }
+  throw byteEndpointError(target, 'finish the upload of', status, text, transient(status) && status !== 429);
+}
+
 /** Sends the prepared file to the draft database; on success Turso has activated it. */
 export async function uploadDatabaseFile(target: ByteTarget, file: string): Promise<{ bytes: number; chunks: number }> {
   const fd = openSync(file, 'r');
@@ -130,8 +154,7 @@ export async function uploadDatabaseFile(target: ByteTarget, file: string): Prom
       );
       await response.body?.cancel();
     }
-    const finalized = await withRetries(target, 'finish the upload of', () => request(target, 'PUT', `/v2/upload/${encodeURIComponent(uploadId)}/finalize`));
-    await finalized.body?.cancel();
+    await finalize(target, uploadId);
     return { bytes: size, chunks };
   } finally {
     closeSync(fd);

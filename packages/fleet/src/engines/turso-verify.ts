@@ -10,8 +10,14 @@ import type { SqliteDatabase } from '../sqlite';
  */
 export interface UploadFingerprint {
   readonly version: number;
-  readonly pageCount: number;
-  /** Rows per ordinary table, by name. */
+  /** Undefined for a copy loaded as SQL, whose pages are its own. */
+  readonly pageCount: number | undefined;
+  /** Every ordinary table, shadow tables included, by name. */
+  readonly tables: readonly string[];
+  /**
+   * Rows per table compared. A copy loaded as SQL leaves shadow tables out: the virtual table
+   * built its index again, in segments of its own.
+   */
   readonly rows: Readonly<Record<string, number>>;
 }
 
@@ -30,13 +36,22 @@ function quoted(identifier: string): string {
 /** Ordinary tables, not SQLite's own: virtual tables need their module, their shadow tables do not. */
 const TABLES_SQL = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' ORDER BY name";
 
-export function localFingerprint(file: string): UploadFingerprint {
+/** The fingerprint of a file uploaded as bytes (`asSql: false`) or loaded as SQL (turso-dump.ts). */
+export function localFingerprint(file: string, { asSql = false }: { asSql?: boolean } = {}): UploadFingerprint {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const tables = db.prepare<[], { name: string }>(TABLES_SQL).all().map((row) => row.name);
+    const shadow = new Set(
+      asSql
+        ? db
+            .prepare<[], { name: string }>("SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'shadow'")
+            .all()
+            .map((row) => row.name)
+        : [],
+    );
     const rows: Record<string, number> = {};
-    for (const table of tables) rows[table] = Number(db.prepare(`SELECT count(*) FROM ${quoted(table)}`).pluck().get());
-    return { version: fileSchemaVersion(db), pageCount: Number(db.pragma('page_count', { simple: true })), rows };
+    for (const table of tables) if (!shadow.has(table)) rows[table] = Number(db.prepare(`SELECT count(*) FROM ${quoted(table)}`).pluck().get());
+    return { version: fileSchemaVersion(db), pageCount: asSql ? undefined : Number(db.pragma('page_count', { simple: true })), tables, rows };
   } finally {
     db.close();
   }
@@ -48,19 +63,19 @@ export function localFingerprint(file: string): UploadFingerprint {
  * compared by the caller through the engine's own `schemaVersion`.
  */
 export async function compareUpload(client: Client, expected: UploadFingerprint): Promise<string[]> {
-  const tables = Object.keys(expected.rows);
+  const counted = Object.keys(expected.rows);
   const results = await client.batch(
-    ['PRAGMA integrity_check', 'PRAGMA page_count', TABLES_SQL, ...tables.map((table) => `SELECT count(*) FROM ${quoted(table)}`)],
+    ['PRAGMA integrity_check', 'PRAGMA page_count', TABLES_SQL, ...counted.map((table) => `SELECT count(*) FROM ${quoted(table)}`)],
     'deferred',
   );
   const problems: string[] = [];
   const integrity = results[0]?.rows.map((row) => String(row[0])) ?? [];
   if (integrity.length !== 1 || integrity[0] !== 'ok') problems.push(`integrity_check: ${integrity.slice(0, 5).join('; ')}`);
   const pageCount = Number(results[1]?.rows[0]?.[0]);
-  if (pageCount !== expected.pageCount) problems.push(`${pageCount} pages on Turso, ${expected.pageCount} in the file`);
+  if (expected.pageCount !== undefined && pageCount !== expected.pageCount) problems.push(`${pageCount} pages on Turso, ${expected.pageCount} in the file`);
   const remoteTables = (results[2]?.rows ?? []).map((row) => String(row[0]));
-  if (remoteTables.join('\n') !== tables.join('\n')) problems.push(`tables on Turso: ${remoteTables.join(', ')}; in the file: ${tables.join(', ')}`);
-  tables.forEach((table, index) => {
+  if (remoteTables.join('\n') !== expected.tables.join('\n')) problems.push(`tables on Turso: ${remoteTables.join(', ')}; in the file: ${expected.tables.join(', ')}`);
+  counted.forEach((table, index) => {
     const count = Number(results[3 + index]?.rows[0]?.[0]);
     if (count !== expected.rows[table]) problems.push(`table ${table}: ${count} rows on Turso, ${expected.rows[table]} in the file`);
   });
