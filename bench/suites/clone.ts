@@ -5,7 +5,7 @@ import type { Fleet } from '@silo/fleet';
 import { sampleSchema } from '../../packages/fleet/test/fixtures/sample-schema';
 import { startWriters, type WriterSummary } from '../../packages/fleet/test/fixtures/writers';
 import { benchFleet, localFile, log, scratch } from '../setup';
-import { costRow, type BenchRow } from '../report';
+import { costRow, pairedRow, type BenchRow } from '../report';
 import { figure, percentile, repeat, timed } from '../stats';
 
 /** 2. Clone a live instance of `megabytes` against `cp` of the same file. */
@@ -41,23 +41,26 @@ export async function cloneBench(size: { megabytes: number; runs: number }): Pro
     }));
     log(`  clone run ${run + 1}: silo ${silo.at(-1)?.toFixed(1)} ms, cp ${cp.at(-1)?.toFixed(1)} ms, cp + fsync ${cpSync.at(-1)?.toFixed(1)} ms`);
   });
-  const durable = figure(cpSync);
+  const plain = figure(cp);
   await fleet.close();
-  return costRow({
-    id: '2',
-    title: `Clone a ${Math.round(sizeMb)} MB instance`,
-    unit: 'ms',
-    silo: figure(silo),
-    baseline: figure(cp),
-    baselineLabel: '`cp` of the same file (includes starting cp)',
-    goal: { maxRatio: 1.5, text: '≤ 1.5×' },
-    details: {
-      'what Silo does': 'catalog row, passive checkpoint, BEGIN IMMEDIATE, passive checkpoint on a second connection, copy the main file, fsync, rename, ready',
-      sample: `${size.runs} clones of one ${sizeMb.toFixed(1)} MB database`,
-      '`cp` + fsync of the copy (the durable baseline)': `${durable.median.toFixed(1)} ms (${durable.min.toFixed(1)}–${durable.max.toFixed(1)}); Silo ÷ that: ${(figure(silo).median / durable.median).toFixed(2)}×`,
+  // The goal is against the durable copy (DESIGN: `cp` + fsync): Silo marks a clone ready only
+  // once its file is on disk, which plain `cp` does not wait for.
+  return pairedRow(
+    {
+      id: '2',
+      title: `Clone a ${Math.round(sizeMb)} MB instance`,
+      unit: 'ms',
+      baselineLabel: '`cp` of the same file, then fsync of the copy (the durable baseline; includes starting cp)',
+      goal: { maxRatio: 1.5, text: '≤ 1.5×' },
+      details: {
+        'what Silo does': 'catalog row, passive checkpoint, BEGIN IMMEDIATE, passive checkpoint on a second connection, copy the main file, fsync, rename, ready',
+        sample: `${size.runs} clones of one ${sizeMb.toFixed(1)} MB database`,
+        '`cp` alone (data still in the page cache on return)': `${plain.median.toFixed(1)} ms (${plain.min.toFixed(1)}–${plain.max.toFixed(1)}); Silo ÷ that: ${(figure(silo).median / plain.median).toFixed(2)}×`,
+      },
+      reproduce: 'npm run bench -- --only clone',
     },
-    reproduce: 'npm run bench -- --only clone',
-  });
+    { silo, baseline: cpSync, kind: 'cost' },
+  );
 }
 
 /**
