@@ -32,6 +32,9 @@ export interface ListenerLog {
   error(error: unknown): void;
 }
 
+/** One year: the value browsers' preload lists ask for at least. */
+const HSTS_MAX_AGE_SECONDS = 31_536_000;
+
 const CONSOLE_LOG: ListenerLog = { warn: (message) => console.warn(message), error: (error) => console.error(error) };
 
 export interface RequestListenerOptions {
@@ -50,8 +53,8 @@ export interface RequestListenerOptions {
  * The node:http listener of both apps, in front of a fetch-style handler (React Router's
  * request handler). Everything every response needs happens here, before any app code, so
  * nothing can bypass it:
- * - the security headers (with a fresh CSP nonce) are set on the response first, and
- *   `Cache-Control: no-store` on every response that is not a static file (unless it sets its own);
+ * - the security headers (with a fresh CSP nonce) are set on the response first, HSTS on a
+ *   request that came over https, and `Cache-Control: no-store` on every response that is not a static file (unless it sets its own);
  * - a Host that is not allowed is refused with 421 (DNS rebinding);
  * - the client address comes from `forwardedFor` (trusted proxies only), in the
  *   `x-silo-client-address` header, replacing whatever the client sent;
@@ -72,6 +75,10 @@ export function createRequestListener(
     const requestId = options.requestIds ? requestIdOf(req, fromTrustedProxy(req, trust)) : undefined;
     if (requestId !== undefined) res.setHeader(REQUEST_ID_HEADER, requestId);
     const forwarded = forwardedFor(req, trust);
+    // Browsers ignore HSTS over plain http (RFC 6797 §8.1), and a console reached through an SSH
+    // tunnel must stay reachable over http: only a request that came over https gets it. No
+    // includeSubDomains: other hosts under the same domain are not ours to pin.
+    if (forwarded.protocol === 'https') res.setHeader('Strict-Transport-Security', `max-age=${HSTS_MAX_AGE_SECONDS}`);
     if (options.allowedHosts && !options.allowedHosts.allows(forwarded.host)) {
       const host = JSON.stringify(forwarded.host ?? '');
       log.warn(`Refused a request for host ${oneLine(host)}: ${options.allowedHosts.describe()}.`);

@@ -295,6 +295,18 @@ describe('createRequestListener: headers, Host and client address', () => {
     expect(untrusted.url).toMatch(/^http:\/\/127\.0\.0\.1\//);
   });
 
+  it('sends HSTS only on requests that came over https through a trusted proxy', async () => {
+    const { port } = await listen(() => ({ trustProxy: parseTrustProxy('loopback') }));
+    const request = (headers: string) => raw(port, `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n${headers}Connection: close\r\n\r\n`);
+    expect(headerOf(await request('X-Forwarded-Proto: https\r\n'), 'strict-transport-security')).toBe('max-age=31536000');
+    expect(headerOf(await request(''), 'strict-transport-security')).toBeUndefined();
+    expect(headerOf(await request('X-Forwarded-Proto: http\r\n'), 'strict-transport-security')).toBeUndefined();
+    // A client claiming https past no trusted proxy gets none: a tunnel to http stays usable.
+    const { port: direct } = await listen(() => ({}));
+    const claimed = await raw(direct, 'GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-Proto: https\r\nConnection: close\r\n\r\n');
+    expect(headerOf(claimed, 'strict-transport-security')).toBeUndefined();
+  });
+
   it('checks the Host a trusted proxy forwarded, so rebinding through the proxy is refused too', async () => {
     const { port, seen } = await listen((actual) => ({
       trustProxy: parseTrustProxy('1'),
