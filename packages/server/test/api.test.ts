@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Fleet } from '@silo/fleet';
+import { SiloError, type Fleet } from '@silo/fleet';
+import { takingName } from '../src/api/context';
 import { createServer, type RunningServer } from '../src/index';
 import { startApi, type ApiHarness } from './api-harness';
 
@@ -29,6 +30,60 @@ async function call(method: string, route: string, token: string | undefined, bo
   });
   const text = await response.text();
   return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {}, headers: response.headers };
+}
+
+/** Uploads `body` as a new instance `name` in eu, as `call` answers. */
+async function upload(token: string, name: string, body: Uint8Array): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}/v1/instances/${name}/import?jurisdiction=eu`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+    body,
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** An eu instance with a backup point, and a snapshot of it: what the name-taking routes start from. */
+let taker: Promise<{ source: string; snapshot: Uint8Array }> | undefined;
+async function nameTaker(): Promise<string> {
+  taker ??= (async () => {
+    const source = 'taker-eu';
+    expect((await call('POST', '/v1/instances', tokens.eu, { name: source, jurisdiction: 'eu' })).status).toBe(201);
+    expect((await call('POST', `/v1/instances/${source}/backups`, tokens.eu)).status).toBe(201);
+    const exported = await fetch(`${server.url}/v1/instances/${source}/export`, { headers: { authorization: `Bearer ${tokens.eu}` } });
+    expect(exported.status).toBe(200);
+    const snapshot = new Uint8Array(await exported.arrayBuffer());
+    // Each route makes an instance from it under a free name: only the name can be refused below.
+    const made = await takeName(tokens.eu, source, 'taker-free', snapshot);
+    expect(Object.values(made).map((answer) => answer.status)).toEqual([201, 201, 201, 200]);
+    return { source, snapshot };
+  })();
+  return (await taker).source;
+}
+
+/**
+ * Every route that makes an instance under a name the caller chooses (create, clone, import,
+ * restore as a new instance), each asked for `name` (suffixed with the route when `snapshot` is
+ * given: each then makes its own) with `token`.
+ */
+async function takeName(token: string, source: string, name: string, snapshot?: Uint8Array): Promise<Record<'create' | 'clone' | 'import' | 'restore', { status: number; json: Record<string, unknown> }>> {
+  const named = (route: string): string => (snapshot ? `${name}-${route}` : name);
+  const body = snapshot ?? (await taker)?.snapshot;
+  if (!body) return expect.fail('nameTaker() first');
+  const { status: createStatus, json: createJson } = await call('POST', '/v1/instances', token, { name: named('create'), jurisdiction: 'eu' });
+  const { status: cloneStatus, json: cloneJson } = await call('POST', `/v1/instances/${source}/clone`, token, { name: named('clone') });
+  const imported = await upload(token, named('import'), body);
+  const { status: restoreStatus, json: restoreJson } = await call('POST', `/v1/instances/${source}/restore`, token, { at: Date.now(), as: named('restore') });
+  return {
+    create: { status: createStatus, json: createJson },
+    clone: { status: cloneStatus, json: cloneJson },
+    import: imported,
+    restore: { status: restoreStatus, json: restoreJson },
+  };
+}
+
+/** All a scoped token may learn of a name another jurisdiction holds: that it is taken. */
+function onlyTaken(name: string): Record<string, unknown> {
+  return { error: { code: 'NAME_TAKEN', message: `The name "${name}" is taken. Choose another name.`, details: { name } } };
 }
 
 function codeOf(result: { json: Record<string, unknown> }): unknown {
@@ -194,6 +249,64 @@ describe('a scoped token and what other jurisdictions hold', () => {
       status: 409,
       json: { error: { code: 'NAME_TAKEN', details: { name: 'held-eu', state: 'deleted' } } },
     });
+  });
+
+  it('learns nothing but "taken" of another jurisdiction\'s holder through create, clone, import or restore', async () => {
+    const source = await nameTaker();
+    for (const [holder, deleted] of [['gone-us', true], ['live-us', false]] as const) {
+      expect((await call('POST', '/v1/instances', tokens.admin, { name: holder, jurisdiction: 'us' })).status).toBe(201);
+      if (deleted) expect((await call('DELETE', `/v1/instances/${holder}`, tokens.admin)).status).toBe(200);
+      for (const [route, answer] of Object.entries(await takeName(tokens.eu, source, holder))) {
+        expect({ route, ...answer }).toEqual({ route, status: 409, json: onlyTaken(holder) });
+      }
+      // Nothing was made or changed under the name.
+      expect(fleet.find(holder)).toMatchObject({ jurisdiction: 'us', state: deleted ? 'deleted' : 'ready' });
+    }
+  });
+
+  it('learns nothing but "taken" of another jurisdiction\'s holder still being provisioned', async () => {
+    const source = await nameTaker();
+    let release!: () => void;
+    let started!: () => void;
+    const seeding = new Promise<void>((resolve) => (started = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const provisioning = fleet.create('busy-us', { jurisdiction: 'us', seed: async () => (started(), gate) });
+    try {
+      await seeding;
+      expect(fleet.find('busy-us')).toMatchObject({ jurisdiction: 'us', state: 'provisioning' });
+      for (const [route, answer] of Object.entries(await takeName(tokens.eu, source, 'busy-us'))) {
+        expect({ route, ...answer }).toEqual({ route, status: 409, json: onlyTaken('busy-us') });
+      }
+      // An unscoped token is told the state, on every route.
+      for (const [route, answer] of Object.entries(await takeName(tokens.write, source, 'busy-us'))) {
+        expect({ route, ...answer }).toMatchObject({ route, status: 409, json: { error: { code: 'NAME_TAKEN', details: { name: 'busy-us', state: 'provisioning' } } } });
+      }
+    } finally {
+      release();
+    }
+    // The refused attempts left the holder's create alone.
+    expect(await provisioning).toMatchObject({ name: 'busy-us', jurisdiction: 'us', state: 'ready' });
+  });
+
+  it('is told the holder\'s state on every route when the holder is its own, and an unscoped token always', async () => {
+    const source = await nameTaker();
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'parked-us', jurisdiction: 'us' })).status).toBe(201);
+    expect((await call('DELETE', '/v1/instances/parked-us', tokens.admin)).status).toBe(200);
+    expect((await call('POST', '/v1/instances', tokens.eu, { name: 'parked-eu', jurisdiction: 'eu' })).status).toBe(201);
+    expect((await call('DELETE', '/v1/instances/parked-eu', tokens.eu)).status).toBe(200);
+    for (const [token, holder] of [[tokens.eu, 'parked-eu'], [tokens.write, 'parked-eu'], [tokens.write, 'parked-us']] as const) {
+      for (const [route, answer] of Object.entries(await takeName(token, source, holder))) {
+        expect({ route, ...answer }).toMatchObject({ route, status: 409, json: { error: { code: 'NAME_TAKEN', details: { name: holder, state: 'deleted' } } } });
+        expect((answer.json['error'] as { message: string }).message).toContain('undelete it');
+      }
+    }
+  });
+
+  it('keeps the fleet\'s own words when no name is named (no free clone name)', async () => {
+    const eu = fleet.apiTokens.authenticate(tokens.eu);
+    if (!eu) return expect.fail('the eu token does not authenticate');
+    const nameless = new SiloError('NAME_TAKEN', 'Could not find a free name for a clone of "x"; pass one explicitly.');
+    await expect(takingName(fleet, eu, () => Promise.reject(nameless))).rejects.toBe(nameless);
   });
 
   it('counts migration status over its own jurisdiction only', async () => {

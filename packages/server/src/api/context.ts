@@ -55,16 +55,20 @@ export function requireUnscoped(token: ApiToken, what: string): void {
 
 /**
  * Runs `work`, which takes a name. Names are one namespace across the fleet, so a scoped token
- * learns that a name is taken wherever it is held; the holder's state (deleted, ready) is told
- * only when the holder is in the token's jurisdiction.
+ * learns that a name is taken wherever it is held; the holder's state (deleted, provisioning,
+ * ready), like anything else about it, is told only when the holder is in the token's
+ * jurisdiction. An unscoped token is told it always.
  */
 export async function takingName<T>(fleet: Fleet, token: ApiToken, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
     if (token.jurisdiction === null || !isSiloError(error, 'NAME_TAKEN')) throw error;
-    const name = error.details?.name ?? '';
-    if (fleet.find(name)?.jurisdiction === token.jurisdiction) throw error;
+    const { name, state } = error.details ?? {};
+    // Neither a name nor a state: the error describes no holder (a clone that found no free name).
+    if (name === undefined && state === undefined) throw error;
+    if (name !== undefined && fleet.find(name)?.jurisdiction === token.jurisdiction) throw error;
+    if (name === undefined) throw new SiloError('NAME_TAKEN', 'The name is taken. Choose another name.');
     throw new SiloError('NAME_TAKEN', `The name "${name}" is taken. Choose another name.`, { details: { name } });
   }
 }
