@@ -208,6 +208,29 @@ describe('scale', () => {
     }
   });
 
+  it('a create past the plan quota fails with what Turso said, and leaves nothing behind', async () => {
+    const capped = await startStandinProcess(path.join(suite, 'capped'), { plan: { name: 'free', databases: 2 } });
+    const fleet = await openFleet({ schema: sampleSchema(), dataDir: tempDir('silo-tp-capped-'), engineKind: 'turso', turso: capped.settings, warn: () => undefined });
+    try {
+      await fleet.create('one', { jurisdiction: 'eu' });
+      await fleet.create('two', { jurisdiction: 'us' });
+      const refused = await fleet.create('three', { jurisdiction: 'eu' }).catch((caught: unknown) => caught);
+      expect(codeOf(refused)).toBe('ENGINE_FAILURE');
+      expect((refused as Error).message).toMatch(/HTTP 400.*plan free allows 2 databases/);
+      // Kept as a failed create that says why, as any failed create is; nothing was made on Turso.
+      expect(fleet.require('three')).toMatchObject({ state: 'failed', error: expect.stringMatching(/plan free allows 2/) });
+      expect((await fleet.engine.inventory(fleet.regions.all)).databases).toHaveLength(2);
+      // Room again once one goes: the retry takes the failed row over.
+      await fleet.delete('one');
+      await fleet.purge('one');
+      await fleet.create('three', { jurisdiction: 'eu' });
+      expect(fleet.require('three').state).toBe('ready');
+    } finally {
+      await fleet.close();
+      await capped.stop();
+    }
+  });
+
   it('reads the plan quota; a bulk operation past it is warned about, as is a start-up near it', async () => {
     const { engine } = await engineWith({ databasePrefix: 'qt-' });
     let used: number;

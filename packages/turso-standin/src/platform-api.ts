@@ -75,6 +75,13 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       if (seed?.type === 'database' && (seed.name === undefined || seed.name === '')) {
         throw platformError(400, 'seed name is required when the seed type is database');
       }
+      // The plan's cap counts every database, drafts and branches too. A taken name is still a
+      // 409 (state.createDatabase), so a retried create at the cap finds its database. The
+      // OpenAPI file documents no status of its own for this; 400 is its refusal of a create.
+      const cap = ctx.plan.databases;
+      if (cap !== null && typeof body.data.name === 'string' && !state.databases.has(body.data.name) && state.databases.size >= cap) {
+        throw platformError(400, `database limit reached: plan ${ctx.plan.name} allows ${cap} databases`);
+      }
       const sizeLimit = body.data.size_limit === undefined ? undefined : parseSizeLimit(body.data.size_limit);
       if (body.data.size_limit !== undefined && sizeLimit === undefined) {
         throw platformError(400, `invalid size_limit ${JSON.stringify(body.data.size_limit)}: use bytes, or a number with a unit such as 256mb or 1gb`);
