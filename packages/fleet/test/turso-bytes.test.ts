@@ -284,6 +284,10 @@ describe('Turso byte paths', () => {
       for (let n = 0; n < 120; n++) note.run(`legacy note ${n}`);
     })();
     db.exec("INSERT INTO notes_fts (rowid, body) SELECT id, body FROM notes; INSERT INTO sized (body) VALUES ('four'), ('seven!!')");
+    // 12 MB of blobs: more than one batch's worth of bytes, far fewer rows than a batch holds.
+    db.exec('CREATE TABLE files (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+    const blob = db.prepare('INSERT INTO files (data) VALUES (?)');
+    for (let n = 0; n < 12; n++) blob.run(randomBytes(1024 * 1024));
     const version = Number(db.pragma('user_version', { simple: true }));
     db.close();
 
@@ -303,9 +307,10 @@ describe('Turso byte paths', () => {
         ['four', 4],
         ['seven!!', 7],
       ]);
+      expect((await fleet.query('legacy', 'SELECT count(*), sum(length(data)) FROM files')).rows).toEqual([[12, 12 * 1024 * 1024]]);
       const exported = path.join(tempDir(), 'legacy-export.db');
       await fleet.exportTo('legacy', exported);
-      expect(factsOf(exported)).toMatchObject({ integrity: 'ok', rows: { notes: 120, sized: 2 } });
+      expect(factsOf(exported)).toMatchObject({ integrity: 'ok', rows: { notes: 120, sized: 2, files: 12 } });
       const copy = new Database(exported, { readonly: true });
       expect(copy.pragma('user_version', { simple: true })).toBe(version);
       copy.close();

@@ -23,6 +23,18 @@ interface SchemaObject {
 }
 
 const LOAD_BATCH = 500;
+/**
+ * A batch is one HTTP request and one transaction: rows of large blobs or texts are sent in
+ * smaller batches, so neither the request nor the transaction (5 s on Turso) grows with them.
+ */
+const LOAD_BATCH_BYTES = 4 * 1024 * 1024;
+
+/** Roughly what a row adds to the request: its texts and blobs by length, other values by 8. */
+function rowBytes(row: readonly InValue[]): number {
+  let bytes = 0;
+  for (const value of row) bytes += typeof value === 'string' ? value.length : value instanceof Uint8Array ? value.byteLength : 8;
+  return bytes;
+}
 
 /**
  * Internal tables: SQLite's own (recreated by the DDL), libSQL's bookkeeping, and the version
@@ -71,11 +83,14 @@ export async function uploadFrom(file: string, client: Client): Promise<void> {
       const insert = `INSERT INTO ${quoted(table)} (${columns.map(quoted).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
       // Inserting rows advanced the counters; the file's may be higher (rows deleted since).
       let pending: { sql: string; args?: InValue[] }[] = table === 'sqlite_sequence' ? [{ sql: 'DELETE FROM sqlite_sequence' }] : [];
+      let pendingBytes = 0;
       for (const row of select.iterate() as IterableIterator<InValue[]>) {
         pending.push({ sql: insert, args: row });
-        if (pending.length >= LOAD_BATCH) {
+        pendingBytes += rowBytes(row);
+        if (pending.length >= LOAD_BATCH || pendingBytes >= LOAD_BATCH_BYTES) {
           await client.migrate(pending);
           pending = [];
+          pendingBytes = 0;
         }
       }
       if (pending.length > 0) await client.migrate(pending);
