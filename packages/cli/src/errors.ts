@@ -90,10 +90,10 @@ export function reportError(error: unknown, output: Output, json = false): ExitC
     return exitCode;
   }
   if (error instanceof UsageError) {
-    output.error(`${error.message} [${code}]`);
+    output.error(`${capLines(error.message)} [${code}]`);
     output.note(error.command ? `Run 'silo ${error.command} --help' for usage.` : "Run 'silo <command> --help' for usage.");
   } else if (expected) {
-    output.error(`${message} [${code}]`);
+    output.error(`${capLines(message)} [${code}]`);
   } else {
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     output.error(`unexpected error: ${detail}`);
@@ -102,6 +102,24 @@ export function reportError(error: unknown, output: Output, json = false): ExitC
     );
   }
   return exitCode;
+}
+
+/** Longer expected errors keep their first HEAD_LINES lines and their last. */
+const MAX_ERROR_LINES = 8;
+const HEAD_LINES = 4;
+
+/**
+ * An expected error is a line or a short block that says what to do (a missing config's is
+ * five lines). A message listing every finding of a check (SQLite's integrity_check can give
+ * a line per damaged page) would bury that under a screenful: the first lines show the kind
+ * of problem, the last keeps how the message ends (what happened, what to do), and --json
+ * keeps the whole message for whoever needs every line.
+ */
+export function capLines(message: string): string {
+  const lines = message.split('\n');
+  if (lines.length <= MAX_ERROR_LINES) return message;
+  const left = lines.length - HEAD_LINES - 1;
+  return [...lines.slice(0, HEAD_LINES), `… and ${left} more lines (--json prints the whole message) …`, lines.at(-1) ?? ''].join('\n');
 }
 
 /** Whether this invocation asked for JSON output (before any `--`, after which words are arguments). */

@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupOverview, BackupPoint, InstanceBackupStatus, RestoreResult, VerificationReport } from '@silo/fleet';
@@ -101,6 +101,25 @@ describe('silo backup and silo restore --at', () => {
     expect(names).toEqual(['acme', 'acme-then']);
   }, 120_000);
 
+  it('refuses flags that would be ignored together, naming them (usage errors, exit 2)', async () => {
+    const refused: [string[], RegExp][] = [
+      [['restore', 'acme', '--undo', '--region', 'eu-west'], /option '--undo' cannot be used with option '--region <id>'/],
+      [['restore', 'acme', '--undo', '--at', '5m'], /option '--undo' cannot be used with option '--at <time>'/],
+      [['restore', 'acme', '--point', 'p1', '--as', 'x-y'], /option '--point <id>' cannot be used with option '--as <new-name>'/],
+      [['restore', 'acme', '--at', '5m', '--in-place', '--region', 'eu-west'], /option '--in-place' cannot be used with option '--region <id>'/],
+      [['backup', 'verify', 'acme', '--sample', '5'], /--sample picks the instances when none are named; give instance names or --sample, not both/],
+    ];
+    for (const [args, message] of refused) {
+      const result = await run(...args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stdout, args.join(' ')).toBe('');
+      expect(result.stderr, args.join(' ')).toMatch(message);
+      expect(result.stderr, args.join(' ')).toContain('[USAGE]');
+    }
+    const asJson = await run('restore', 'acme', '--undo', '--region', 'eu-west', '--json');
+    expect(JSON.parse(asJson.stderr)).toEqual({ error: { code: 'USAGE', message: "option '--undo' cannot be used with option '--region <id>'" } });
+  });
+
   it('brings a damaged catalog back from its backups without opening it', async () => {
     const { dir: own, cleanup: done } = tempDir();
     try {
@@ -117,6 +136,13 @@ describe('silo backup and silo restore --at', () => {
       expect(recovered.code, recovered.stderr).toBe(0);
       expect(recovered.stdout).toMatch(/Wrote the catalog as of .* to /);
       expect((await at('backup', 'catalog', '--at', 'now', '-o', output)).stderr).toContain('exists');
+      // A folder is no file name: refused rather than written as a file named like the folder.
+      for (const folder of [own, `${path.join(own, 'recovered')}/`]) {
+        const refused = await at('backup', 'catalog', '--at', 'now', '-o', folder);
+        expect(refused.code, folder).toBe(2);
+        expect(refused.stderr).toContain(`-o ${folder} names a folder; give the name of the new file to write`);
+      }
+      expect(existsSync(path.join(own, 'recovered'))).toBe(false);
       // The documented recovery: put the file in place of catalog.db.
       renameSync(output, path.join(own, 'catalog.db'));
       const names = json<{ items: { name: string }[] }>(await at('instances', 'list', '--json')).items.map((item) => item.name);

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, InstanceDetails, InstanceInfo } from '@silo/fleet';
 import { verifyPassword } from '@silo/web';
@@ -216,6 +217,31 @@ describe('silo on a demo fleet', () => {
     expect(rows).toHaveLength(3);
   });
 
+  it('export -o naming a folder (an existing one, or any path ending in /) writes <name>.sqlite inside it, never a file named like the folder', async () => {
+    const { dir: out, cleanup: done } = tempDir('silo-export-');
+    try {
+      mkdirSync(path.join(out, 'existing'), { mode: 0o700 });
+      const targets: [string, string][] = [
+        [path.join(out, 'existing'), path.join(out, 'existing', 'globex.sqlite')],
+        [`${path.join(out, 'existing')}/`, path.join(out, 'existing', 'globex.sqlite')],
+        [`${path.join(out, 'new')}/`, path.join(out, 'new', 'globex.sqlite')],
+      ];
+      for (const [target, file] of targets) {
+        const result = await run('export', 'globex', '-o', target, '--force', '--json');
+        expect(result.code, result.stderr).toBe(0);
+        expect(json<{ file: string }>(result).file).toBe(file);
+        expect(readFileSync(file).subarray(0, 15).toString('latin1')).toBe('SQLite format 3');
+      }
+      expect(statSync(path.join(out, 'new')).isDirectory()).toBe(true);
+      // Relative to the working folder, like any -o.
+      const relative = await silo(dir, ['export', 'globex', '-o', 'rel/'], { cwd: out });
+      expect(relative.code, relative.stderr).toBe(0);
+      expect(statSync(path.join(out, 'rel', 'globex.sqlite')).isFile()).toBe(true);
+    } finally {
+      done();
+    }
+  });
+
   it('refuses to import a file that is not SQLite, leaving nothing behind', async () => {
     const bogus = path.join(dir, 'notes.txt');
     // Owner-only like everything in the fleet folder (this one doubles as the working directory),
@@ -227,6 +253,39 @@ describe('silo on a demo fleet', () => {
     expect(result.stderr).not.toContain('    at ');
     const list = json<ListJson>(await run('instances', 'list', '--search', 'bogus', '--state', 'ready,failed,provisioning,deleted', '--json'));
     expect(list.total).toBe(0);
+  });
+
+  it('refuses a file failing SQLite\'s integrity check in a few lines, not one per damaged page', async () => {
+    const { dir: work, cleanup: done } = tempDir('silo-damaged-');
+    try {
+      const file = path.join(work, 'damaged.sqlite');
+      expect((await run('export', 'globex', '-o', file)).code).toBe(0);
+      // Dozens of free pages, then the header forgets its free list: integrity_check reports
+      // every one of them ("Page N: never used"), in one row of many lines.
+      const db = new Database(file);
+      db.pragma('journal_mode = DELETE');
+      db.exec('CREATE TABLE junk (x BLOB); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70) INSERT INTO junk SELECT randomblob(3000) FROM n; DROP TABLE junk;');
+      db.close();
+      const fd = openSync(file, 'r+');
+      writeSync(fd, Buffer.alloc(8), 0, 8, 32);
+      closeSync(fd);
+
+      const refused = await run('import', file, 'damaged', '--jurisdiction', 'eu');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/^silo: The file was refused: SQLite's integrity check failed: /);
+      expect(refused.stderr).toContain('never used');
+      expect(refused.stderr).toMatch(/and \d+ more/);
+      expect(refused.stderr.trimEnd().split('\n').length).toBeLessThanOrEqual(8);
+      expect(refused.stderr.trimEnd()).toMatch(/Nothing was created\. \[IMPORT_REJECTED\]$/);
+      const asJson = await run('import', file, 'damaged', '--jurisdiction', 'eu', '--json');
+      // The fleet's own message names a few findings, one per damaged page, and counts the rest.
+      const { error } = JSON.parse(asJson.stderr) as { error: { code: string; message: string } };
+      expect(error.code).toBe('IMPORT_REJECTED');
+      expect(error.message).toMatch(/integrity check failed: Page \d+: never used; Page \d+: never used; Page \d+: never used; and \d+ more\. Nothing was created\.$/);
+      expect((await run('show', 'damaged')).code).toBe(3);
+    } finally {
+      done();
+    }
   });
 
   it('migrate --status and migrate run on an up-to-date fleet', async () => {

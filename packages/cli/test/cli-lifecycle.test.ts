@@ -67,6 +67,22 @@ describe('silo lifecycle and errors', () => {
     expect(expired.stdout).toContain('Nothing to purge');
   });
 
+  it('undelete of an instance that is not deleted says so, and changes nothing', async () => {
+    expect((await run('create', 'bachman', '--jurisdiction', 'eu')).code).toBe(0);
+    for (const args of [['undelete', 'bachman'], ['restore', 'bachman']]) {
+      const result = await run(...args);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toBe('"bachman" was not deleted: it is ready, so there was nothing to undelete.\n');
+      expect(result.stdout).not.toContain('Undeleted');
+    }
+    expect(json<InstanceInfo>(await run('undelete', 'bachman', '--json'))).toMatchObject({ name: 'bachman', state: 'ready' });
+    expect((await run('delete', 'bachman')).code).toBe(0);
+    expect((await run('undelete', 'bachman')).stdout).toContain('Undeleted "bachman": ready');
+    // Leaves the fleet empty, as the tests below expect.
+    expect((await run('delete', 'bachman')).code).toBe(0);
+    expect((await run('purge', 'bachman', '--yes')).code).toBe(0);
+  });
+
   it('purges expired deletions with purge --expired', async () => {
     expect((await run('create', 'pied-piper', '--jurisdiction', 'eu')).code).toBe(0);
     expect((await run('delete', 'pied-piper')).code).toBe(0);

@@ -48,13 +48,22 @@ describe('silo instances list --csv / --json', () => {
     const paged = await silo(dir, ['instances', 'list', '--csv', '--limit', '2']);
     expect(parseCsv(paged.stdout)).toHaveLength(3);
     expect(paged.stderr).toMatch(/of 4.*--all/);
-    const all = await silo(dir, ['instances', 'list', '--csv', '--all', '--limit', '2']);
+    const all = await silo(dir, ['instances', 'list', '--csv', '--all']);
     expect(parseCsv(all.stdout).slice(1).map((row) => row[0])).toEqual(['acme-a', 'acme-b', 'acme-c', 'beta-one']);
     expect(all.stderr).toBe('');
   });
 
+  it('refuses --all with a page size or position, naming both flags, rather than ignoring one', async () => {
+    for (const paging of [['--limit', '2'], ['--page', '2'], ['--offset', '1']]) {
+      const refused = await silo(dir, ['instances', 'list', '--csv', '--all', ...paging]);
+      expect(refused.code, paging.join(' ')).toBe(2);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toMatch(new RegExp(`^silo: option '--all' cannot be used with option '${paging[0]} <n>' \\[USAGE\\]`));
+    }
+  });
+
   it('prints every match as JSON with --all, and refuses --csv with --json', async () => {
-    const listed = json<{ items: { name: string }[]; total: number }>(await silo(dir, ['instances', 'list', '--json', '--all', '--jurisdiction', 'eu', '--limit', '1']));
+    const listed = json<{ items: { name: string }[]; total: number }>(await silo(dir, ['instances', 'list', '--json', '--all', '--jurisdiction', 'eu']));
     expect(listed.items.map((item) => item.name)).toEqual(['acme-a', 'acme-b', 'acme-c']);
     expect(listed.total).toBe(3);
     const both = await silo(dir, ['instances', 'list', '--csv', '--json']);

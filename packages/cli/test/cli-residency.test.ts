@@ -93,6 +93,28 @@ describe('silo residency', () => {
     expect(entry?.detail?.sha256).toBe(report.sha256);
   });
 
+  it('-o is the folder of --report: refused without --report, or when it names a file, writing nothing', async () => {
+    const { dir: out, cleanup: done } = tempDir('silo-residency-o-');
+    try {
+      const alone = await silo(dir, ['residency', '-o', out]);
+      expect(alone.code).toBe(2);
+      expect(alone.stderr).toMatch(/^silo: -o\/--output is the folder for --report; add --report.* \[USAGE\]/);
+      const file = path.join(out, 'report.json');
+      writeFileSync(file, '', { mode: 0o600 });
+      const onFile = await silo(dir, ['residency', '--report', '-o', file]);
+      expect(onFile.code).toBe(2);
+      expect(onFile.stderr).toContain(`-o ${file} is a file; --report writes its JSON and Markdown files into a folder`);
+      expect(onFile.stderr).not.toContain('    at ');
+      expect(readdirSync(out)).toEqual(['report.json']);
+      // A path ending in / is a folder, made if missing.
+      const fresh = await silo(dir, ['residency', '--report', '-o', `${path.join(out, 'audit')}/`]);
+      expect(fresh.code, fresh.stderr).toBe(0);
+      expect(readdirSync(path.join(out, 'audit'))).toHaveLength(2);
+    } finally {
+      done();
+    }
+  });
+
   it('a file of an EU instance planted in a US region folder: exit 1, naming it', async () => {
     const listing = json<ResidencyListing>(await silo(dir, ['residency', '--json']));
     const acmeFile = listing.instances.find((instance) => instance.name === 'acme')?.places.find((place) => place.kind === 'database')?.location as string;

@@ -60,6 +60,25 @@ describe('terminal escapes in CLI output', () => {
     expect(failed.stderr).toContain('\\u001b');
   });
 
+  it('a table whose cells and headings hold control characters keeps its borders in line (escaped before the layout is measured)', async () => {
+    const select = "SELECT char(27) || '[31mred' || char(7) AS \"v\x1b[2J\", 'x' AS w, NULL AS n";
+    const envs: Record<string, string>[] = [{}, { COLUMNS: '30' }];
+    for (const env of envs) {
+      const result = await silo(dir, ['query', 'hostile', select], { env });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(ACTIVE);
+      const table = result.stdout.split('\n').filter((line) => /^[┌│└]/.test(line));
+      expect(table.length).toBeGreaterThanOrEqual(4);
+      // Every line as wide as the top border, with its column rules in the same places.
+      const rules = (line: string): number[] => [...line].flatMap((char, index) => ('┌┬┐│└┴┘'.includes(char) ? [index] : []));
+      for (const line of table) {
+        expect([...line].length, line).toBe([...(table[0] ?? '')].length);
+        expect(rules(line), line).toEqual(rules(table[0] ?? ''));
+      }
+      expect(result.stdout).toContain('\\u001b[31m');
+    }
+  });
+
   it('the fleet refuses a display name with control characters at the door', async () => {
     const created = await run('create', 'other', '--jurisdiction', 'eu', '--display-name', 'Evil\x1b[2J');
     expect(created.code).toBe(1);

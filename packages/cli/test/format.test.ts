@@ -6,13 +6,13 @@ import type { InstanceInfo } from '@silo/fleet';
 import { csvField, csvLine, formatDuration, toCsv } from '@silo/fleet/format';
 import { metricText, pageFooter, renderInstanceTable, schemaText } from '../src/format/instances';
 import { columnAligns, combineResults } from '../src/format/results';
-import { colorEnabled } from '../src/format/style';
+import { colorEnabled, styleFor } from '../src/format/style';
 import { renderPairs, renderTable } from '../src/format/table';
 import { terminalSafe } from '../src/format/terminal-safe';
 import { formatRelative } from '../src/format/time';
-import { cellText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
+import { cellText, findingsText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
 import { integerOption, parseSort, parseStates } from '../src/options';
-import { exitCodeFor, CliFailure, UsageError } from '../src/errors';
+import { capLines, exitCodeFor, CliFailure, UsageError } from '../src/errors';
 import { SiloError } from '@silo/fleet';
 
 describe('the shared format module', () => {
@@ -211,6 +211,19 @@ describe('tables', () => {
     expect(renderTable(['a'], [['1']])).not.toMatch(/\u001b\[/);
   });
 
+  it('escapes cells before measuring them, keeping our colour codes only when colour is on', () => {
+    const colour = styleFor({ isTTY: true, hasColors: () => true }, {});
+    for (const style of [undefined, colour]) {
+      const text = renderTable(['v\x07', 'w'], [['a\x1b[2Jb\tc', style ? style.dim('NULL') : 'NULL'], ['x', 'y']], style ? { style } : {});
+      // eslint-disable-next-line no-control-regex -- looking for exactly these bytes is the point
+      expect(text).not.toMatch(/\x1b\[2J|\x07|\t/);
+      expect(text).toContain('a\\u001b[2Jb\\u0009c');
+      // eslint-disable-next-line no-control-regex -- our colour codes, which take no columns
+      const widths = text.split('\n').map((line) => line.replace(/\x1b\[\d+m/g, '').length);
+      expect(new Set(widths).size, text).toBe(1);
+    }
+  });
+
   it('keeps colour off for pipes and NO_COLOR', () => {
     expect(colorEnabled({ isTTY: false }, {})).toBe(false);
     expect(colorEnabled({ isTTY: true, hasColors: () => true }, { NO_COLOR: '1' })).toBe(false);
@@ -227,6 +240,27 @@ describe('option parsing and exit codes', () => {
     expect(() => parseStates('gone')).toThrow(InvalidArgumentError);
     expect(parseSort('metric:todos')).toBe('metric:todos');
     expect(() => parseSort('colour')).toThrow(InvalidArgumentError);
+  });
+
+  it('cuts a long error to its first lines and its last, saying how many were left out', () => {
+    const short = 'No silo.config.ts here.\nCreate one:\n  a\n  b\nor name one.';
+    expect(capLines(short)).toBe(short);
+    const pages = Array.from({ length: 70 }, (_, index) => `Page ${index + 14}: never used`);
+    const capped = capLines(`Refused: check failed: *** in database main ***\n${pages.join('\n')}. Nothing was created.`).split('\n');
+    expect(capped).toEqual([
+      'Refused: check failed: *** in database main ***',
+      'Page 14: never used',
+      'Page 15: never used',
+      'Page 16: never used',
+      '… and 66 more lines (--json prints the whole message) …',
+      'Page 83: never used. Nothing was created.',
+    ]);
+  });
+
+  it('lists integrity findings a line each, however SQLite grouped them into rows', () => {
+    const row = '*** in database main ***\nPage 14: never used\nPage 15: never used\nPage 16: never used\nPage 17: never used';
+    expect(findingsText([row, 'row 3 missing from index t_x'], 3)).toBe('Page 14: never used; Page 15: never used; Page 16: never used; and 2 more');
+    expect(findingsText(['row 3 missing from index t_x'], 3)).toBe('row 3 missing from index t_x');
   });
 
   it('maps errors to exit codes', () => {

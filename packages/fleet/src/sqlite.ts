@@ -61,5 +61,22 @@ export function openReadOnly(file: string): SqliteDatabase {
 }
 
 // The migration transaction is plain JavaScript so the migration threads run the same steps.
+/**
+ * What `PRAGMA integrity_check` found, one finding per item; empty when the file is sound.
+ * SQLite reports a b-tree's findings in one row, a line each under a `*** in database main ***`
+ * heading, so a damaged file can be one row of 70 lines.
+ */
+export function integrityFindings(db: SqliteDatabase): string[] {
+  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+  const findings = rows.flatMap((row) => row.integrity_check.split('\n')).filter((line) => line !== '' && !/^\*\*\* in database .* \*\*\*$/.test(line));
+  return findings.length === 1 && findings[0] === 'ok' ? [] : findings;
+}
+
+/** The first `shown` findings and how many more, for a message of a few lines. */
+export function findingsSummary(findings: readonly string[], shown = 3): string {
+  const more = findings.length - shown;
+  return `${findings.slice(0, shown).join('; ')}${more > 0 ? `; and ${more} more` : ''}`;
+}
+
 export { migrateSync, userVersion } from './pool/migrate-steps.mjs';
 export type { MigratableDb } from './pool/migrate-steps.mjs';

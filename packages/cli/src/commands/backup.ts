@@ -3,14 +3,15 @@ import { formatBytes, type BackupOverview, type CycleReport, type Fleet, type In
 import { recoverCatalog } from '@silo/fleet/internal';
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { fleetSettings, withFleet, type CliContext } from '../context';
-import { CliFailure, EXIT } from '../errors';
+import { CliFailure, EXIT, UsageError } from '../errors';
 import type { Style } from '../format/style';
 import { renderPairs, renderTable } from '../format/table';
 import { formatDate, formatRelative } from '../format/time';
-import { plural, toJsonLine } from '../format/values';
+import { findingsText, plural, toJsonLine } from '../format/values';
 import { ownerText, processOwner } from '../format/owner';
 import { examples } from '../help';
 import { AT_HELP, integerOption, parseTime } from '../options';
+import { namesFolder } from '../output-path';
 
 interface JsonOption {
   json?: boolean;
@@ -100,6 +101,10 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .option('--sample <n>', 'how many instances when none are named', integerOption(1, 100_000))
     .option('--json', 'print the report as JSON')
     .action(async (names: string[], options: JsonOption & { sample?: number }, cmd: Command) => {
+      // Named instances are all verified; the fleet would drop the sample size without a word.
+      if (names.length > 0 && options.sample !== undefined) {
+        throw new UsageError('--sample picks the instances when none are named; give instance names or --sample, not both.', 'backup verify');
+      }
       await withFleet(ctx, cmd, async (fleet) => {
         const report = await fleet.backups.verify({ ...(names.length > 0 ? { instances: names } : {}), ...(options.sample ? { sample: options.sample } : {}) });
         if (report.failed > 0) ctx.exitCode = EXIT.failed;
@@ -158,8 +163,13 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .summary('write the catalog as it was at a moment to a file')
     .description('rebuild the catalog from its backups as it was at --at, into a new file (disaster recovery: stop Silo, remove catalog.db and its -wal and -shm files, then put it in place of catalog.db)')
     .requiredOption('--at <time>', AT_HELP, (value: string) => parseTime(value))
-    .requiredOption('-o, --output <file>', 'where to write the catalog (must not exist)')
+    .requiredOption('-o, --output <file>', 'the new file to write the catalog to (must not exist; not a folder)')
     .action(async (options: { at: number; output: string }, cmd: Command) => {
+      // No default name to put inside a folder: a catalog.db written into the data folder could
+      // meet the lost catalog's leftover WAL, which SQLite would replay into it.
+      if (namesFolder(options.output)) {
+        throw new UsageError(`-o ${options.output} names a folder; give the name of the new file to write, e.g. -o /tmp/catalog.db.`, 'backup catalog');
+      }
       // Not withFleet: that opens the catalog, which may be the file that was lost or damaged.
       const point = await recoverCatalog(await fleetSettings(ctx, cmd), options.at, options.output);
       ctx.output.print(`Wrote the catalog as of ${formatDate(point.takenAt)} (point ${point.id}) to ${options.output}.`);
@@ -198,7 +208,7 @@ function renderStatus(state: InstanceBackupStatus, style: Style): string {
       ['changes waiting', state.pending ? style.yellow(`yes, for ${formatDuration(state.lagMs)}`) : 'no'],
       ['points', `${formatCount(state.points)}${state.oldestPointAt === null ? '' : `, oldest ${formatDate(state.oldestPointAt)}`}`],
       ['last error', state.lastError ? style.red(`${state.lastError} (${plural(state.failures, 'failure')} in a row)`) : 'none'],
-      ['last verification', verification ? `${verification.ok ? style.green('ok') : style.red(`failed: ${verification.problems.join('; ')}`)} at ${formatDate(verification.at)}` : 'never'],
+      ['last verification', verification ? `${verification.ok ? style.green('ok') : style.red(`failed: ${findingsText(verification.problems, 3)}`)} at ${formatDate(verification.at)}` : 'never'],
     ]),
   ].join('\n');
 }
@@ -231,7 +241,7 @@ function renderOverview(overview: BackupOverview, style: Style): string {
 
 function renderVerification(report: VerificationReport, style: Style): string {
   if (report.checked === 0) return 'Nothing to verify: no instance has a backup point yet.';
-  const lines = report.results.map((result) => `  ${result.ok ? style.green('ok    ') : style.red('FAILED')}  ${result.instance}${result.ok ? '' : `: ${result.problems.slice(0, 3).join('; ')}`}`);
+  const lines = report.results.map((result) => `  ${result.ok ? style.green('ok    ') : style.red('FAILED')}  ${result.instance}${result.ok ? '' : `: ${findingsText(result.problems, 3)}`}`);
   lines.push('', report.failed === 0 ? style.green(`All ${plural(report.checked, 'backup')} restored and checked.`) : style.red(`${report.failed} of ${plural(report.checked, 'backup')} failed verification: restore from an earlier point and investigate the location.`));
   return lines.join('\n');
 }

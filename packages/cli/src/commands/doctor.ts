@@ -4,7 +4,7 @@ import { LocalEngine, STARTUP_CHECK_DEPTH, loosePermissionsMessage, type Permiss
 import { withFleet, type CliContext } from '../context';
 import { EXIT } from '../errors';
 import type { Style } from '../format/style';
-import { plural } from '../format/values';
+import { findingsText, plural } from '../format/values';
 import { examples } from '../help';
 
 interface DoctorOptions {
@@ -109,7 +109,7 @@ export function renderDoctorReport(
   if (report.orphanBackupsMarked) section('orphan backup sets marked', orphanSets, 'fixed', scope.scanned);
   else section('orphan backup sets (no purge marker)', orphanSets, 'problem', scope.scanned);
   if ((report.backupScanFailures?.length ?? 0) > 0) section('backup locations not readable', report.backupScanFailures ?? [], 'problem');
-  section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${entry.problems.slice(0, 5).join('; ')}`), 'problem', scope.deep);
+  section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${findingsText(entry.problems, 5)}`), 'problem', scope.deep);
 
   lines.push('');
   if (!needsAttention(report)) {

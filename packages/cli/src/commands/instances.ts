@@ -50,7 +50,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     .option('--limit <n>', 'instances per page (1–1000)', integerOption(1, 1_000), 50)
     .addOption(new Option('--page <n>', 'page number, from 1').argParser(integerOption(1)).conflicts('offset'))
     .option('--offset <n>', 'skip this many instances', integerOption(0))
-    .addOption(new Option('--all', 'every matching instance, not one page').conflicts(['page', 'offset']))
+    .addOption(new Option('--all', 'every matching instance, not one page').conflicts(['limit', 'page', 'offset']))
     .addOption(new Option('--json', 'print { items, total } as JSON').conflicts('csv'))
     .option('--csv', 'print CSV with a header line (times in UTC ISO 8601, metrics as metric:<key>)')
     .action(async (options: ListOptions, cmd: Command) => {

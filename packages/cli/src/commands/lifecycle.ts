@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { Fleet, RestoreResult } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT, UsageError } from '../errors';
@@ -100,10 +100,11 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
     .argument('<name>', 'instance name')
     .option('--at <time>', AT_HELP, (value: string) => parseTime(value))
     .option('--as <new-name>', 'restore into a new instance of this name; the original keeps serving')
-    .option('--in-place', 'replace the instance\'s content; the replaced state is kept as an undo point')
+    .addOption(new Option('--in-place', 'replace the instance\'s content; the replaced state is kept as an undo point').conflicts(['as', 'region']))
     .option('--region <id>', 'with --as: a region of the same jurisdiction')
-    .option('--undo', 'undo the last in-place restore (the replaced state comes back)')
-    .option('--point <id>', 'with --undo: go back to this point instead')
+    // Undo goes back to a point the last in-place restore kept: no moment, target or region to choose.
+    .addOption(new Option('--undo', 'undo the last in-place restore (the replaced state comes back)').conflicts(['at', 'as', 'inPlace', 'region']))
+    .addOption(new Option('--point <id>', 'with --undo: go back to this point instead').conflicts(['at', 'as', 'inPlace', 'region']))
     .option('--json', 'print the result as JSON')
     .action(async (name: string, options: RestoreFlags, cmd: Command) => {
       const pointInTime = options.at !== undefined || options.as !== undefined || options.inPlace || options.undo || options.point !== undefined || options.region !== undefined;
@@ -142,20 +143,27 @@ export function registerLifecycle(program: Command, ctx: CliContext): void {
 }
 
 async function undeleteOne(fleet: Fleet, ctx: CliContext, name: string, options: JsonOption): Promise<void> {
+  // The fleet answers an undelete of a live instance with the instance, so a retried undelete
+  // succeeds (as purging what is gone does); only the state before tells the operator that
+  // nothing was brought back. Other states are refused by the fleet (INVALID_STATE).
+  const wasDeleted = fleet.require(name).state === 'deleted';
   const instance = await fleet.undelete(name);
   if (options.json) return ctx.output.json(instance);
-  ctx.output.print(`Undeleted "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`);
+  ctx.output.print(
+    wasDeleted
+      ? `Undeleted "${instance.name}": ${instance.state}, at schema version ${instance.schemaVersion}.`
+      : `"${instance.name}" was not deleted: it is ${instance.state}, so there was nothing to undelete.`,
+  );
 }
 
 async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, options: RestoreFlags): Promise<void> {
   let result: RestoreResult;
   if (options.undo || options.point !== undefined) {
-    if (options.at !== undefined || options.as !== undefined || options.inPlace) throw new UsageError('--undo goes back to the state the last in-place restore replaced; it takes no --at, --as or --in-place.', 'restore');
     result = await fleet.backups.undoRestore(name, options.point ? { point: options.point } : {});
   } else {
     if (options.at === undefined) throw new UsageError('Which moment? Give --at (e.g. --at 15m, --at "2026-11-27 15:00").', 'restore');
-    if ((options.as === undefined) === !options.inPlace) throw new UsageError('Say where to restore: --as <new-name> (a new instance) or --in-place (replace, undoable), not both.', 'restore');
-    if (options.region !== undefined && options.as === undefined) throw new UsageError('--region goes with --as.', 'restore');
+    // Both at once, and --region without --as, are commander's conflicts (see the options).
+    if (options.as === undefined && !options.inPlace) throw new UsageError('Say where to restore: --as <new-name> (a new instance) or --in-place (replace, undoable).', 'restore');
     result = await fleet.backups.restore(name, { at: options.at, ...(options.as !== undefined ? { as: options.as } : { inPlace: true }), ...(options.region ? { region: options.region } : {}) });
   }
   if (options.json) return ctx.output.json(result);

@@ -2,11 +2,12 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { formatBytes, type ResidencyListing } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
-import { EXIT } from '../errors';
+import { EXIT, UsageError } from '../errors';
 import type { Style } from '../format/style';
 import { renderTable } from '../format/table';
 import { plural } from '../format/values';
 import { examples } from '../help';
+import { kindOf } from '../output-path';
 import { progressBar, type Progress } from '../progress';
 
 interface ResidencyCliOptions {
@@ -29,6 +30,12 @@ export function registerResidency(program: Command, ctx: CliContext): void {
     .option('--report', 'write a timestamped JSON and Markdown report with the SHA-256 of the listing (recorded in the audit log)')
     .option('-o, --output <dir>', 'the folder for --report (default: the current folder)')
     .action(async (options: ResidencyCliOptions, cmd: Command) => {
+      // Commander can say two options conflict, not that one needs another.
+      if (options.output !== undefined && !options.report) throw new UsageError('-o/--output is the folder for --report; add --report, or leave -o out.', 'residency');
+      // The report is two files, so -o is a folder (made if missing), never a file.
+      if (options.output !== undefined && kindOf(options.output) === 'file') {
+        throw new UsageError(`-o ${options.output} is a file; --report writes its JSON and Markdown files into a folder: name one (it is made if missing).`, 'residency');
+      }
       await withFleet(ctx, cmd, async (fleet) => {
         // The fleet says how many folders and buckets it walks once it starts.
         let bar: Progress | undefined;

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { formatBytes, type Fleet } from '@silo/fleet';
@@ -8,6 +8,7 @@ import { CliFailure, EXIT } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
 import { AT_HELP, parseTime } from '../options';
+import { namesFolder } from '../output-path';
 
 interface CloneOptions {
   region?: string;
@@ -56,7 +57,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .summary("write an instance's database to a file")
     .description("write a consistent SQLite snapshot of an instance's database to a file")
     .argument('<name>', 'instance name')
-    .option('-o, --output <file>', 'where to write it (default: ./<name>.sqlite; a folder gets <name>.sqlite inside; - for stdout)')
+    .option('-o, --output <file>', 'where to write it (default: ./<name>.sqlite; a folder, or a path ending in /, gets <name>.sqlite inside; - for stdout)')
     .option('--force', 'overwrite the file if it exists')
     .option('--json', 'print { file, sizeBytes } as JSON')
     .action(async (name: string, options: ExportOptions, cmd: Command) => {
@@ -64,8 +65,10 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         // Unknown names fail here (exit code 3), before any file name is derived from them.
         const instance = fleet.require(name);
         if (options.output === '-') return exportToStdout(ctx, fleet, instance.name);
-        let file = path.resolve(options.output ?? `${instance.name}.sqlite`);
-        if (existsSync(file) && statSync(file).isDirectory()) file = path.join(file, `${instance.name}.sqlite`);
+        const output = options.output ?? `${instance.name}.sqlite`;
+        let file = path.resolve(output);
+        // Into the folder under the default name; a missing folder is made, as for any -o path.
+        if (namesFolder(output)) file = path.join(file, `${instance.name}.sqlite`);
         if (existsSync(file) && !options.force) {
           throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`, EXIT.failed, 'FILE_EXISTS');
         }
@@ -74,7 +77,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
       });
     });
-  examples(exp, ['silo export acme', 'silo export acme -o - | gzip > acme.sqlite.gz', 'silo export acme -o backups/acme-2025-01-31.sqlite', 'silo export acme -o acme.sqlite --force']);
+  examples(exp, ['silo export acme', 'silo export acme -o backups/', 'silo export acme -o - | gzip > acme.sqlite.gz', 'silo export acme -o backups/acme-2025-01-31.sqlite', 'silo export acme -o acme.sqlite --force']);
 
   const imp = program
     .command('import')

@@ -1,7 +1,8 @@
 import { stripVTControlCharacters } from 'node:util';
 import Table from 'cli-table3';
+import { escapeChar } from '@silo/fleet/internal';
 import { plain, type Style } from './style';
-import { oneLine } from './terminal-safe';
+import { oneLine, terminalSafe } from './terminal-safe';
 
 export type Align = 'left' | 'right';
 
@@ -19,12 +20,18 @@ const MIN_COLUMN = 8;
 /** A boxed table as a string (no trailing newline). Cells are already formatted text. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[], options: TableOptions = {}): string {
   const style = options.style ?? plain;
-  // A line break in data would start a fake row; control characters are escaped on output.
-  const body = rows.map((row) => row.map(oneLine));
-  const fit = options.width === undefined ? undefined : fitColumns(head, body, options.width);
-  const kept = fit?.kept ?? head.length;
+  // Escaped here, before any width is measured: the output stream would escape a control
+  // character anyway, but into six visible columns (\u001b) the layout did not count, so the
+  // borders of its row would be pushed out of line. Our own colour codes survive exactly when
+  // the stream keeps them (colour on), so what is measured is what the terminal shows.
+  const keepStyles = style !== plain;
+  const cell = (text: string): string => terminalSafe(oneLine(text).replace(/\t/g, escapeChar), { keepStyles });
+  const titles = head.map(cell);
+  const body = rows.map((row) => row.map(cell));
+  const fit = options.width === undefined ? undefined : fitColumns(titles, body, options.width);
+  const kept = fit?.kept ?? titles.length;
   const table = new Table({
-    head: head.slice(0, kept).map((title) => style.bold(title)),
+    head: titles.slice(0, kept).map((title) => style.bold(title)),
     // Colours are ours (styleText, off for pipes and NO_COLOR); cli-table3's own are switched off.
     style: { head: [], border: [] },
     // No rule between rows: compact, and still boxed.
@@ -34,8 +41,8 @@ export function renderTable(head: readonly string[], rows: readonly (readonly st
   });
   for (const row of body) table.push(row.slice(0, kept));
   const text = table.toString();
-  if (kept === head.length) return text;
-  return `${text}\n${style.dim(`${head.length - kept} of ${head.length} columns left out to fit ${options.width} columns: ${head.slice(kept).join(', ')} (--json shows all)`)}`;
+  if (kept === titles.length) return text;
+  return `${text}\n${style.dim(`${titles.length - kept} of ${titles.length} columns left out to fit ${options.width} columns: ${titles.slice(kept).join(', ')} (--json shows all)`)}`;
 }
 
 /**

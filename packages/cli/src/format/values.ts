@@ -70,3 +70,15 @@ export function toJsonLine(value: unknown): string {
 export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
   return `${formatCount(count)} ${count === 1 ? singular : pluralForm}`;
 }
+
+/**
+ * A check's findings on one line: the first `shown`, then how many more. SQLite's
+ * integrity_check reports a b-tree's findings in one row, a line each under a
+ * "*** in database main ***" heading (a damaged file can have one per page), so rows are
+ * split into their lines first.
+ */
+export function findingsText(problems: readonly string[], shown: number): string {
+  const lines = problems.flatMap((problem) => problem.split('\n')).filter((line) => line.trim() !== '' && !/^\*\*\* in database .* \*\*\*$/.test(line));
+  const more = lines.length - shown;
+  return `${lines.slice(0, shown).join('; ')}${more > 0 ? `; and ${formatCount(more)} more` : ''}`;
+}

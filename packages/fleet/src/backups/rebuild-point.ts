@@ -3,6 +3,7 @@ import { assemblePoint, corrupt, listPoints, type PointManifest, type PointRef }
 import { integrityOf } from './snapshot-file';
 import type { BackupStore } from './store';
 import { makePrivateDir } from '../permissions';
+import { findingsSummary } from '../sqlite';
 
 /**
  * Rebuilds a point into `staged`, refusing it unless every checksum and SQLite's integrity
@@ -12,7 +13,7 @@ export async function rebuildPoint(store: BackupStore, base: string, manifest: P
   makePrivateDir(path.dirname(staged));
   await assemblePoint(store, base, manifest, staged);
   const problems = integrityOf(staged);
-  if (problems.length > 0) throw corrupt(manifest.id, `SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+  if (problems.length > 0) throw corrupt(manifest.id, `SQLite's integrity check failed: ${findingsSummary(problems)}`);
 }
 
 /** The newest point taken at or before `at`: what "restore to that moment" uses. */

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors';
-import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, integrityFindings, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import type { TenantSchema } from '../schema';
 
 /**
@@ -26,9 +26,7 @@ export function integrityOf(file: string): string[] {
   let db: SqliteDatabase | undefined;
   try {
     db = openReadOnly(file);
-    const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-    const messages = rows.map((row) => row.integrity_check);
-    return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
+    return integrityFindings(db);
   } catch (error) {
     return [`not a readable SQLite database: ${errorMessage(error)}`];
   } finally {

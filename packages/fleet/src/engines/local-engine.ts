@@ -6,12 +6,12 @@ import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, writingAt } from '../disk-space';
-import { ImportValidator, checkUploadHeader, integrityProblems } from './sqlite-import';
+import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import { MigratePool } from '../pool/migrate-pool';
 import type { TenantSchema } from '../schema';
-import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, integrityFindings, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, makePrivateDir } from '../permissions';
@@ -185,7 +185,7 @@ export class LocalEngine implements Engine {
     let db: SqliteDatabase | undefined;
     try {
       db = openReadOnly(this.pathOf(url));
-      return integrityProblems(db);
+      return integrityFindings(db);
     } catch (error) {
       return [errorMessage(error)];
     } finally {

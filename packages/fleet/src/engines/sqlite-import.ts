@@ -4,7 +4,7 @@ import { SiloError, errorMessage } from '../errors';
 import { formatBytes } from '../format';
 import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
-import { TENANT_PRAGMAS, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
 import { foldVersionTable } from './version-table';
 
@@ -40,11 +40,6 @@ export function checkUploadHeader(file: string, maxBytes: number): void {
   if (size < 512) throw importRejected('it is truncated: smaller than one SQLite page');
 }
 
-export function integrityProblems(db: SqliteDatabase): string[] {
-  const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-  const messages = rows.map((row) => row.integrity_check);
-  return messages.length === 1 && messages[0] === 'ok' ? [] : messages;
-}
 
 export function importRejected(reason: string): SiloError {
   return new SiloError('IMPORT_REJECTED', `The file was refused: ${reason}. Nothing was created.`, { details: { reason } });
@@ -68,11 +63,11 @@ export class ImportValidator {
     try {
       let problems: string[];
       try {
-        problems = integrityProblems(db);
+        problems = integrityFindings(db);
       } catch (error) {
         throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
       }
-      if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${problems.slice(0, 3).join('; ')}`);
+      if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${findingsSummary(problems)}`);
       // A file straight from Turso keeps its version in Silo's version table: it becomes
       // user_version (this is a private copy), so the checks below see one version, in one place.
       foldVersionTable(db);
