@@ -140,12 +140,22 @@ export function requireViewer(context: Readonly<RouterContextProvider>, request:
   if (!viewer) {
     // The page asked for, not React Router's data request for it (since React Router 8 loaders
     // get the raw request: `/t/x/active.data?_routes=…` for a client navigation).
+    // `?index` only picks the index route's action: the page to go back to is without it.
     const url = new URL(request.url);
     url.searchParams.delete('_routes');
+    url.searchParams.delete('index');
     const next = url.pathname.replace(/\.data$/, '') + url.search;
-    throw redirect(`/t/${tenant.name}/sign-in?next=${encodeURIComponent(next)}`);
+    // A session cookie that no longer names a session (signed out elsewhere, password changed
+    // or reset, removed from the list, expired): the sign-in page says why it is shown.
+    const ended = hasSessionCookie(request) ? '&ended=1' : '';
+    throw redirect(`/t/${tenant.name}/sign-in?next=${encodeURIComponent(next)}${ended}`);
   }
   return { tenant, viewer };
+}
+
+/** The request carries a session cookie (only this list's: the cookies are scoped to its path). */
+function hasSessionCookie(request: Request): boolean {
+  return new RegExp(`(?:^|;)\\s*${SESSION_COOKIE}=[^;\\s]`).test(request.headers.get('Cookie') ?? '');
 }
 
 export function requireOwner(context: Readonly<RouterContextProvider>, request: Request): { tenant: Tenant; viewer: Viewer } {

@@ -1,5 +1,5 @@
 import type { TenantConnection } from '@silo/fleet';
-import { hashToken, randomToken } from '@silo/web';
+import { hashToken, randomToken, verifyPassword } from '@silo/web';
 import { INVITE_TTL_MS, RESET_TTL_MS } from './auth.server';
 
 /**
@@ -173,6 +173,42 @@ export async function redeemReset(db: Db, token: string, passwordHash: string, n
   if (used?.rowsAffected !== 1) return null;
   const { rows } = await db.execute('SELECT user_id FROM password_resets WHERE token_hash = ?', [tokenHash]);
   return rows[0] ? Number(rows[0]['user_id']) : null;
+}
+
+/**
+ * How long a used link still answers the form that used it: a double submit, or a form sent
+ * again after its first answer was lost (the browser dropped it, with the session cookie it
+ * carried), signs that person in instead of saying the link is not valid. Only with the email
+ * and password the link was used with: what the sign-in page asks for anyway.
+ */
+export const LINK_REPLAY_MS = 10 * 60 * 1000;
+
+/**
+ * The account an invite link created in the last LINK_REPLAY_MS, if it has this email and
+ * password (the member and the invite's use share one timestamp, written in one transaction).
+ */
+export async function recentJoin(db: Db, token: string, email: string, password: string, now = Date.now()): Promise<number | null> {
+  const { rows } = await db.execute(
+    `SELECT u.id, u.password_hash FROM invites i JOIN users u ON u.created_at = i.accepted_at AND u.email = ?
+      WHERE i.token_hash = ? AND i.accepted_at > ?`,
+    [email, hashToken(token), now - LINK_REPLAY_MS],
+  );
+  return verifiedUser(rows[0], password);
+}
+
+/** The member a reset link set a new password for in the last LINK_REPLAY_MS, if it is `password`. */
+export async function recentReset(db: Db, token: string, password: string, now = Date.now()): Promise<number | null> {
+  const { rows } = await db.execute(
+    `SELECT u.id, u.password_hash FROM password_resets r JOIN users u ON u.id = r.user_id
+      WHERE r.token_hash = ? AND r.used_at > ?`,
+    [hashToken(token), now - LINK_REPLAY_MS],
+  );
+  return verifiedUser(rows[0], password);
+}
+
+async function verifiedUser(row: Record<string, unknown> | undefined, password: string): Promise<number | null> {
+  if (!row || !(await verifyPassword(String(row['password_hash']), password))) return null;
+  return Number(row['id']);
 }
 
 /** The stored hash of a user's password (to verify the current one before a change). */

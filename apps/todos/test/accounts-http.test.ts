@@ -289,6 +289,134 @@ describe('the owner role', () => {
   });
 });
 
+describe('a link’s form sent again', () => {
+  async function inviteLink(name: string, owner: string): Promise<string> {
+    const invite = await post(base, `/t/${name}/members`, { intent: 'invite', csrf: await csrf(name, owner) }, { cookie: owner });
+    const url = /value="(http[^"]+\/invite\/[^"]+)"/.exec(invite.body)?.[1];
+    if (!url) throw new Error(`No invite link: ${invite.status}`);
+    return new URL(url).pathname;
+  }
+
+  async function resetLink(name: string, owner: string, email: string): Promise<string> {
+    const reply = await post(base, `/t/${name}/members`, { intent: 'reset', userId: String(await userId(name, email)), csrf: await csrf(name, owner) }, { cookie: owner });
+    const url = /value="(http[^"]+\/reset\/[^"]+)"/.exec(reply.body)?.[1];
+    if (!url) throw new Error(`No reset link: ${reply.status}`);
+    return new URL(url).pathname;
+  }
+
+  it('an invite form sent again (its first answer lost) signs the new member in, once, with the same email and password only', async () => {
+    const name = uniqueName('join-again');
+    const owner = await createList(base, name);
+    const link = await inviteLink(name, owner);
+    const email = `ada@${name}.test`;
+    const first = await post(base, link, { email, password: PASSWORD });
+    expect(first.status).toBe(302);
+    // The browser dropped that answer (a second click, a lost connection) and sends the form again.
+    const again = await post(base, link, { email: email.toUpperCase(), password: PASSWORD });
+    expect(again.status).toBe(302);
+    expect(again.location).toBe(`/t/${name}`);
+    expect((await get(base, `/t/${name}`, again.cookie)).status).toBe(200);
+    expect(await roles(name)).toEqual({ [`owner@${name}.test`]: 'owner', [email]: 'member' });
+    // Anything else still finds the link used.
+    expect((await post(base, link, { email, password: 'not the password at all' })).status).toBe(404);
+    expect((await post(base, link, { email: `owner@${name}.test`, password: PASSWORD })).status).toBe(404);
+    expect((await post(base, link, { email: `eve@${name}.test`, password: PASSWORD })).status).toBe(404);
+    expect((await get(base, link)).status).toBe(404);
+    // Minutes later, the link is just used.
+    const past = Date.now() - 11 * 60 * 1000;
+    await sql(name, 'UPDATE invites SET accepted_at = ?', [past]);
+    await sql(name, 'UPDATE users SET created_at = ? WHERE email = ?', [past, email]);
+    expect((await post(base, link, { email, password: PASSWORD })).status).toBe(404);
+  });
+
+  it('an invite form sent twice at once makes one account and signs both answers in', async () => {
+    const name = uniqueName('join-twice');
+    const owner = await createList(base, name);
+    const link = await inviteLink(name, owner);
+    const email = `ada@${name}.test`;
+    const replies = await Promise.all([post(base, link, { email, password: PASSWORD }), post(base, link, { email, password: PASSWORD })]);
+    expect(replies.map((reply) => reply.status)).toEqual([302, 302]);
+    for (const reply of replies) expect((await get(base, `/t/${name}`, reply.cookie)).status).toBe(200);
+    expect(await sql(name, 'SELECT count(*) AS n FROM users')).toEqual([{ n: 2 }]);
+  });
+
+  it('two invite links used at once with one email: one account, the other answer says the email is taken (no 500), its link stays open', async () => {
+    const name = uniqueName('join-same-email');
+    const owner = await createList(base, name);
+    const email = `ada@${name}.test`;
+    for (let round = 0; round < 3; round += 1) {
+      const links = [await inviteLink(name, owner), await inviteLink(name, owner)];
+      const address = round === 0 ? email : `ada${round}@${name}.test`;
+      const replies = await Promise.all(links.map((link) => post(base, link, { email: address, password: PASSWORD })));
+      expect(replies.map((reply) => reply.status).sort()).toEqual([302, 409]);
+      const refused = replies.find((reply) => reply.status === 409);
+      expect(refused?.body).toContain('There is already an account with this email. Sign in instead.');
+      const open = links[replies.indexOf(refused as Reply)] ?? '';
+      expect((await get(base, open)).status).toBe(200);
+    }
+    expect(await sql(name, 'SELECT count(*) AS n FROM users')).toEqual([{ n: 4 }]);
+    expect(server.output()).not.toContain('UNIQUE constraint failed');
+  });
+
+  it('a password-reset form sent again (its first answer lost) signs the member in with the new password; another password finds the link used', async () => {
+    const t = await team('reset-again');
+    const link = await resetLink(t.name, t.owner, t.ada);
+    expect((await post(base, link, { password: NEW_PASSWORD })).status).toBe(302);
+    const again = await post(base, link, { password: NEW_PASSWORD });
+    expect(again.status).toBe(302);
+    expect(again.location).toBe(`/t/${t.name}`);
+    expect((await get(base, `/t/${t.name}`, again.cookie)).status).toBe(200);
+    expect((await post(base, link, { password: 'another new passphrase' })).status).toBe(404);
+    expect((await post(base, link, { password: PASSWORD })).status).toBe(404);
+    expect((await signIn(t.name, t.ada, NEW_PASSWORD)).status).toBe(302);
+    await sql(t.name, 'UPDATE password_resets SET used_at = ?', [Date.now() - 11 * 60 * 1000]);
+    expect((await post(base, link, { password: NEW_PASSWORD })).status).toBe(404);
+  });
+
+  it('the invite and reset pages say so when this browser is signed in to the list as someone else', async () => {
+    const t = await team('links-signed-in');
+    const invite = await get(base, await inviteLink(t.name, t.owner), t.owner);
+    expect(invite.status).toBe(200);
+    expect(invite.body).toContain(`This browser is signed in to this list as <strong>${t.ownerEmail}</strong>. Joining makes a new account`);
+    expect((await get(base, await inviteLink(t.name, t.owner))).body).not.toContain('This browser is signed in');
+    const link = await resetLink(t.name, t.owner, t.ada);
+    const reset = await get(base, link, t.owner);
+    expect(reset.body).toContain(`This browser is signed in to this list as <strong>${t.ownerEmail}</strong>. Setting this password signs it in as`);
+    expect((await get(base, link, t.adaCookie)).body).not.toContain('This browser is signed in');
+  });
+});
+
+describe('a session that ended while a page was open', () => {
+  it('sends its next page or form to sign-in, which says why, then back to that page (not to `?index`)', async () => {
+    const t = await team('ended');
+    // The owner removes ada while her tabs are open.
+    const token = await csrf(t.name, t.owner);
+    expect((await post(base, `/t/${t.name}/members`, { intent: 'remove', userId: String(await userId(t.name, t.ada)), csrf: token }, { cookie: t.owner })).status).toBe(200);
+    const page = await get(base, `/t/${t.name}/settings`, t.adaCookie);
+    expect(page.location).toBe(`/t/${t.name}/sign-in?next=${encodeURIComponent(`/t/${t.name}/settings`)}&ended=1`);
+    const signInPage = await get(base, page.location ?? '', t.adaCookie);
+    expect(signInPage.status).toBe(200);
+    expect(signInPage.body).toContain('Your session here has ended');
+    const added = await post(base, `/t/${t.name}/active?index`, { intent: 'add', title: 'typed while signed out', csrf: token }, { cookie: t.adaCookie });
+    expect(added.location).toBe(`/t/${t.name}/sign-in?next=${encodeURIComponent(`/t/${t.name}/active`)}&ended=1`);
+
+    // bob changes his password elsewhere: this session ended too, and signing in again goes back.
+    const elsewhere = await signedIn(t.name, t.bob);
+    const changed = await post(base, `/t/${t.name}/account`, { intent: 'password', current: PASSWORD, password: NEW_PASSWORD, csrf: await csrf(t.name, elsewhere) }, { cookie: elsewhere });
+    expect(changed.status).toBe(200);
+    const form = await post(base, `/t/${t.name}/account`, { intent: 'leave', csrf: token }, { cookie: t.bobCookie });
+    expect(form.location).toBe(`/t/${t.name}/sign-in?next=${encodeURIComponent(`/t/${t.name}/account`)}&ended=1`);
+    const back = await post(base, form.location ?? '', { email: t.bob, password: NEW_PASSWORD, next: `/t/${t.name}/account` });
+    expect(back.location).toBe(`/t/${t.name}/account`);
+    expect(await roles(t.name)).toEqual({ [t.ownerEmail]: 'owner', [t.bob]: 'member' });
+
+    // Never signed in here: the plain sign-in page.
+    const anonymous = await get(base, `/t/${t.name}/settings`);
+    expect(anonymous.location).toBe(`/t/${t.name}/sign-in?next=${encodeURIComponent(`/t/${t.name}/settings`)}`);
+    expect((await get(base, anonymous.location ?? '')).body).not.toContain('Your session here has ended');
+  });
+});
+
 describe('finding lists again', () => {
   it('"Sign in to an existing list" goes to a known list’s sign-in page and says plainly when there is none', async () => {
     const name = uniqueName('find');

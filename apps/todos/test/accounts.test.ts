@@ -256,3 +256,52 @@ describe.each([
     await context.close();
   });
 });
+
+describe('clicked twice on a slow connection (with JavaScript)', () => {
+  /** 400 ms each way: a second click lands while the first submit is on its way. */
+  async function slow(context: BrowserContext, page: Page): Promise<void> {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 400, downloadThroughput: -1, uploadThroughput: -1 });
+  }
+
+  /** A person's second click, 150 ms after the first; on a disabled button it does nothing. */
+  async function clickTwice(page: Page, button: string): Promise<void> {
+    const target = page.getByRole('button', { name: button });
+    await target.click({ noWaitAfter: true });
+    await page.waitForTimeout(150);
+    await target.click({ force: true, noWaitAfter: true });
+  }
+
+  it('"Join the list" ends signed in to the list, not on "this invite link is not valid"', async () => {
+    const name = uniqueName('join-twice-js');
+    const owner = await createList(base, name);
+    const page0 = await get(base, `/t/${name}/account`, owner);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page0.body)?.[1] ?? '';
+    const invite = await post(base, `/t/${name}/members`, { intent: 'invite', csrf }, { cookie: owner });
+    const url = /value="(http[^"]+\/invite\/[^"]+)"/.exec(invite.body)?.[1] ?? '';
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.waitForSelector('html[data-hydrated]');
+    await slow(context, page);
+    await page.getByLabel('Email').fill(`ada@${name}.test`);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await clickTwice(page, 'Join the list');
+    await page.waitForURL(`${base}/t/${name}`);
+    await page.locator('.new-todo').waitFor();
+    expect(await roles(server, name)).toEqual({ [`owner@${name}.test`]: 'owner', [`ada@${name}.test`]: 'member' });
+    await context.close();
+  });
+
+  it('"Leave this list" ends on the home page that says so, not on the list’s sign-in page', async () => {
+    const t = await team(base, 'leave-twice-js');
+    const member = await signedIn(t.name, t.bobCookie, true);
+    const page = await open(member, `/t/${t.name}/account`, true);
+    await slow(member, page);
+    await clickTwice(page, 'Leave this list');
+    await page.waitForURL(`${base}/?left=${t.name}`);
+    expect(await page.getByRole('status').innerText()).toContain(`You left the list “${t.name}”`);
+    await member.close();
+  });
+});

@@ -148,7 +148,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
                   {result.error}
                 </p>
               )}
-              <button type="submit" className="danger">
+              <button type="submit" className="danger" disabled={busy}>
                 Leave this list
               </button>
             </Form>

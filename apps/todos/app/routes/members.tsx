@@ -1,6 +1,6 @@
 import type { TenantConnection } from '@silo/fleet';
 import { readForm } from '@silo/web';
-import { Form, Link, data, redirect } from 'react-router';
+import { Form, Link, data, redirect, useNavigation } from 'react-router';
 import { currentInstance, requireCsrf, requireOwner } from '../auth.server';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
@@ -85,6 +85,8 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
   const { name, members, invites } = loaderData;
   const result: ActionResult | undefined = actionData;
   const others = members.filter((member) => member.role === 'member');
+  // One post at a time: a second click while the first is on its way would only be refused.
+  const busy = useNavigation().state === 'submitting';
   return (
     <main className="page narrow settings">
       <h1>Members</h1>
@@ -143,7 +145,7 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
                   <CsrfField />
                   <input type="hidden" name="intent" value="revoke" />
                   <input type="hidden" name="invite" value={invite.id} />
-                  <button type="submit" className="link-button" aria-label={`Revoke link ${index + 1}`}>
+                  <button type="submit" className="link-button" aria-label={`Revoke link ${index + 1}`} disabled={busy}>
                     Revoke
                   </button>
                 </Form>
@@ -154,7 +156,9 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
         <Form method="post">
           <CsrfField />
           <input type="hidden" name="intent" value="invite" />
-          <button type="submit">Create an invite link</button>
+          <button type="submit" disabled={busy}>
+            Create an invite link
+          </button>
         </Form>
       </section>
 
@@ -180,7 +184,7 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
             <label className="choice">
               <input type="checkbox" name="confirm" value="yes" required /> I understand that I will become a member of this list
             </label>
-            <button type="submit" className="danger">
+            <button type="submit" className="danger" disabled={busy}>
               Hand over the owner role
             </button>
           </Form>
@@ -192,12 +196,13 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
 
 /** One button per member and action; its accessible name says whom it acts on (it starts with its visible text). */
 function MemberAction({ intent, member, label, name }: { intent: 'remove' | 'reset'; member: { id: number }; label: string; name: string }) {
+  const busy = useNavigation().state === 'submitting';
   return (
     <Form method="post" className="inline">
       <CsrfField />
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="userId" value={member.id} />
-      <button type="submit" className="link-button" aria-label={name}>
+      <button type="submit" className="link-button" aria-label={name} disabled={busy}>
         {label}
       </button>
     </Form>

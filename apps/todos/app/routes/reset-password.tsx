@@ -4,7 +4,8 @@ import { clientIp, countLinkLookup, createSession, currentInstance, getTenant, r
 import { Field } from '../components/field';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
-import { findReset, redeemReset } from '../tenant-accounts.server';
+import { viewerContext, type Tenant } from '../context.server';
+import { findReset, recentReset, redeemReset } from '../tenant-accounts.server';
 import type { Route } from './+types/reset-password';
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -22,7 +23,11 @@ export async function loader({ context, params, request }: Route.LoaderArgs) {
   const reset = await findReset(tenant.db, params.token);
   if (!reset) throw invalidLink();
   await refund();
-  return { displayName: currentInstance(tenant, request).displayName, email: reset.email };
+  // Someone else signed in to this list here (the owner opening the link they made): setting
+  // the password signs this browser in as the member instead, which the page says first.
+  const viewer = context.get(viewerContext);
+  const signedInAs = viewer && viewer.userId !== reset.userId ? viewer.email : null;
+  return { displayName: currentInstance(tenant, request).displayName, email: reset.email, signedInAs };
 }
 
 type Errors = Partial<Record<'password' | 'form', string>>;
@@ -35,16 +40,24 @@ export async function action({ context, params, request }: Route.ActionArgs) {
     const minutes = Math.max(1, Math.ceil(limit.retryAfterSec / 60));
     return data({ errors: { form: `Too many attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` } satisfies Errors }, { status: 429 });
   }
-  // The link first: without an open one no password is hashed.
-  if (!(await findReset(tenant.db, params.token))) throw invalidLink();
   const password = String(form.get('password') ?? '');
+  // The link first: without an open one no password is hashed. A link used minutes ago with
+  // this very password (a double submit, or a retry after the answer with the session cookie
+  // was lost) signs the member in instead of calling the link invalid.
+  if (!(await findReset(tenant.db, params.token))) return signInAgain(request, tenant, params.token, password);
   const problem = passwordProblem(password);
   if (problem) return data({ errors: { password: problem } satisfies Errors }, { status: 400 });
   const userId = await redeemReset(tenant.db, params.token, await hashPassword(password));
   // A second submit of the form (or a race with another tab) finds the link used.
-  if (userId === null) throw invalidLink();
+  if (userId === null) return signInAgain(request, tenant, params.token, password);
   const cookie = await createSession(request, tenant.name, tenant.db, userId);
   throw redirect(`/t/${tenant.name}`, { headers: cookie });
+}
+
+async function signInAgain(request: Request, tenant: Tenant, token: string, password: string): Promise<never> {
+  const userId = password ? await recentReset(tenant.db, token, password) : null;
+  if (userId === null) throw invalidLink();
+  throw redirect(`/t/${tenant.name}`, { headers: await createSession(request, tenant.name, tenant.db, userId) });
 }
 
 export default function ResetPassword({ loaderData, actionData }: Route.ComponentProps) {
@@ -59,6 +72,12 @@ export default function ResetPassword({ loaderData, actionData }: Route.Componen
           For <strong>{loaderData.email}</strong> in {loaderData.displayName}. Every browser signed in to this account is signed out;
           this one is signed in with the new password.
         </p>
+        {loaderData.signedInAs && (
+          <p className="notice" role="status">
+            This browser is signed in to this list as <strong>{loaderData.signedInAs}</strong>. Setting this password signs it in as{' '}
+            <strong>{loaderData.email}</strong> instead.
+          </p>
+        )}
         <Form method="post">
           {errors.form && (
             <p className="form-error" role="alert">

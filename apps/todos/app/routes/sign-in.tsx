@@ -16,7 +16,7 @@ export function loader({ context, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
   const next = safeNext(tenant.name, new URL(request.url).searchParams.get('next'));
   if (context.get(viewerContext)) throw redirect(next);
-  return { next, displayName: tenant.instance.displayName };
+  return { next, displayName: tenant.instance.displayName, ended: new URL(request.url).searchParams.has('ended') };
 }
 
 /** Compared against when the email is unknown, so both cases take as long. */
@@ -62,6 +62,12 @@ export default function SignIn({ loaderData, actionData }: Route.ComponentProps)
         <h1 id="sign-in-title">Sign in to {loaderData.displayName}</h1>
         <Form method="post">
           <input type="hidden" name="next" value={loaderData.next} />
+          {loaderData.ended && !actionData && (
+            <p className="notice" role="status">
+              Your session here has ended: you signed out elsewhere, your password was changed or reset, or you were removed
+              from this list. Sign in again to go on where you were.
+            </p>
+          )}
           {actionData?.error && (
             <p className="form-error" role="alert">
               {actionData.error}
