@@ -38,10 +38,16 @@ export function clientFiles(clientDir: string): ServeClientFile {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     if (!allow(pathnameOf(req.url ?? '/'))) return false;
     let served = true;
+    // sirv pipes a read stream it never listens to for errors: a file of the build removed since
+    // start-up (a rebuild in place) would throw ENOENT out of the whole process. Its headers are
+    // written by then, so the one answer left is to drop this response.
+    const guard = (source: NodeJS.ReadableStream) => source.once('error', () => res.destroy());
+    res.once('pipe', guard);
     // sirv's lookup is synchronous: `next` runs before it returns when the build has no such file.
     serve(req, res, () => {
       served = false;
     });
+    if (!served) res.off('pipe', guard);
     return served;
   };
 }

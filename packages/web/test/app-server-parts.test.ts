@@ -67,6 +67,40 @@ describe('route patterns', () => {
 });
 
 describe('static files', () => {
+  it('drops the response for a build file removed since start-up, and the server keeps serving', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'silo-static-gone-'));
+    dirs.push(dir);
+    mkdirSync(path.join(dir, 'assets'));
+    writeFileSync(path.join(dir, 'assets', 'entry-old.js'), `console.log(${JSON.stringify('x'.repeat(4000))});`);
+    writeFileSync(path.join(dir, 'assets', 'entry-new.js'), 'console.log(1);');
+    expect(precompress(dir)).toBeUndefined();
+    const serve = clientFiles(dir);
+    const server = createServer((req, res) => {
+      if (!serve(req, res)) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      // A rebuild in place removed the precompressed copy sirv indexed at start-up.
+      rmSync(path.join(dir, 'assets', 'entry-old.js.br'));
+      const { get } = await import('node:http');
+      const gone = await new Promise<string>((resolve) => {
+        get(`${origin}/assets/entry-old.js`, { headers: { 'accept-encoding': 'br' } }, (res) => {
+          res.on('data', () => undefined);
+          res.on('end', () => resolve('complete'));
+          res.on('error', () => resolve('dropped'));
+        }).on('error', () => resolve('dropped'));
+      });
+      expect(gone).toBe('dropped');
+      const next = await fetch(`${origin}/assets/entry-new.js`);
+      expect(next.status).toBe(200);
+      expect(await next.text()).toBe('console.log(1);');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+
   it('serves precompressed text with ETags and 304s, immutable for hashed assets', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'silo-static-'));
     dirs.push(dir);
