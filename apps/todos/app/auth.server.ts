@@ -5,6 +5,7 @@ import {
   csrfToken,
   hashToken,
   clientAddressOf,
+  pageAddressOf,
   randomToken,
   rateLimitKey,
   safeNextPath,
@@ -140,11 +141,7 @@ export function requireViewer(context: Readonly<RouterContextProvider>, request:
   if (!viewer) {
     // The page asked for, not React Router's data request for it (since React Router 8 loaders
     // get the raw request: `/t/x/active.data?_routes=…` for a client navigation).
-    // `?index` only picks the index route's action: the page to go back to is without it.
-    const url = new URL(request.url);
-    url.searchParams.delete('_routes');
-    url.searchParams.delete('index');
-    const next = url.pathname.replace(/\.data$/, '') + url.search;
+    const next = pageAddressOf(new URL(request.url));
     // A session cookie that no longer names a session (signed out elsewhere, password changed
     // or reset, removed from the list, expired): the sign-in page says why it is shown.
     const ended = hasSessionCookie(request) ? '&ended=1' : '';

@@ -219,6 +219,31 @@ describe('CSP with per-request nonces (finding 10.2)', () => {
   });
 });
 
+describe('error pages in the browser', () => {
+  it('hydrate without an error and keep the request id the server wrote', async () => {
+    const browser: Browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      const response = await page.goto(`${base}/t/${uniqueName('missing')}`);
+      expect(response?.status()).toBe(404);
+      // The error boundary has no hydration marker: its scripts load, then hydration runs.
+      await page.waitForLoadState('networkidle');
+      await page.waitForFunction(() => document.readyState === 'complete');
+      await page.waitForTimeout(300);
+      // A failed hydration renders the page again in the browser, where no id is known.
+      expect(await page.locator('.request-id').textContent()).toMatch(/^Request id: [0-9a-f-]{36}$/);
+      expect(errors.filter((message) => !/404/.test(message))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
+
 describe('Host allow-list (finding 10.3)', () => {
   it('refuses a forged Host (DNS rebinding) with 421 and serves the listen address', async () => {
     const forged = await rawRequest(base, `GET / HTTP/1.1\r\nHost: rebind.evil.example:${port}\r\nConnection: close\r\n\r\n`);

@@ -13,15 +13,21 @@ import statuses from 'statuses';
 export const RequestIdContext = createContext<string | undefined>(undefined);
 
 /**
- * "Request id: …" on an error page rendered by the server; nothing in the browser (client-side
- * navigations have no id of their own). The text may differ between the server's render and
- * hydration, so the paragraph keeps what the server wrote.
+ * "Request id: …" on an error page rendered by the server, kept after hydration (client-side
+ * navigations have no id of their own). Its content is set as HTML: a text child present on the
+ * server and absent in the browser fails hydration (React error 418), the document is rendered
+ * again in the browser and the id a support request would quote is gone, while HTML content
+ * is left as the server wrote it.
  */
 export function RequestIdNote(): ReactElement {
   const requestId = useContext(RequestIdContext);
-  return createElement('p', { className: 'request-id', suppressHydrationWarning: true }, requestId ? `Request id: ${requestId}` : null);
+  const html = requestId ? `Request id: ${escapeHtml(requestId)}` : '';
+  return createElement('p', { className: 'request-id', suppressHydrationWarning: true, dangerouslySetInnerHTML: { __html: html } });
 }
 
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
 
 /**
  * An error page's title for an HTTP status: "403 Forbidden". Never React Router's `statusText`:

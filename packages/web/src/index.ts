@@ -11,7 +11,7 @@ export type { ServeClientFile } from './static-files';
 export { discardUnreadBodyAfterResponse } from './unread-body';
 export { CLIENT_ADDRESS_HEADER, clientAddressOf, createRequest, createRequestListener } from './request-listener';
 export type { RequestInfo, RequestListenerOptions } from './request-listener';
-export { safeNextPath, type SafeNextPathOptions } from './next-path';
+export { pageAddressOf, safeNextPath, type SafeNextPathOptions } from './next-path';
 export { NO_PROXY, forwardedFor, parseTrustProxy, trustProxySchema, type Forwarded, type TrustProxy } from './forwarded';
 export { allowedHosts, allowedHostsSchema, parseHostList, type AllowedHosts } from './hosts';
 export { readinessResponse, type ReadinessReport } from './readiness';

@@ -60,3 +60,18 @@ function sameOriginPath(value: string, within: string | undefined): string | und
   if (within !== undefined && url.pathname !== within && !url.pathname.startsWith(`${within}/`)) return undefined;
   return url.pathname + url.search + url.hash;
 }
+
+/**
+ * The address of the page a request is for, to come back to after signing in. A data request
+ * (a client navigation or a revalidation) names the page it loads: `/_.data` is `/` and
+ * `/t/acme/active.data` is `/t/acme/active`; React Router's own parameters (`_routes`, and
+ * `index`, which picks an index route's action) are not part of the page's address.
+ */
+export function pageAddressOf(url: URL): string {
+  const path = url.pathname.endsWith('/_.data') ? url.pathname.slice(0, -'_.data'.length) : url.pathname.replace(/\.data$/, '');
+  const search = new URLSearchParams(url.search);
+  search.delete('_routes');
+  search.delete('index');
+  const query = search.toString();
+  return (path || '/') + (query ? `?${query}` : '');
+}

@@ -8,6 +8,7 @@ import {
   createRequestListener,
   parseHostList,
   parseTrustProxy,
+  pageAddressOf,
   safeNextPath,
   type RequestListenerOptions,
   type TrustProxy,
@@ -80,6 +81,17 @@ describe('safeNextPath', () => {
     expect(safeNextPath('/', admin)).toBe('/');
     expect(safeNextPath(null, admin)).toBe('/');
     expect(safeNextPath(42, admin)).toBe('/');
+  });
+});
+
+describe('pageAddressOf', () => {
+  it('names the page a data request loads, without React Router\'s own parameters', () => {
+    const page = (url: string) => pageAddressOf(new URL(url, 'http://app.test'));
+    expect(page('/_.data?q=acme&_routes=root,routes/index')).toBe('/?q=acme');
+    expect(page('/t/acme/active.data?_routes=a')).toBe('/t/acme/active');
+    expect(page('/t/acme?index=&after=5')).toBe('/t/acme?after=5');
+    expect(page('/instances/acme/data?table=todos')).toBe('/instances/acme/data?table=todos');
+    expect(page('/')).toBe('/');
   });
 });
 
