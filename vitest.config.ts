@@ -70,6 +70,7 @@ const BROWSER = [
   'apps/admin/test/instances-bulk.test.ts',
   'apps/admin/test/hardening.test.ts',
   'apps/admin/test/libsql-connect.test.ts',
+  'apps/admin/test/operator-robustness.test.ts',
   'apps/admin/test/residency.test.ts',
   'apps/todos/test/accounts.test.ts',
   'apps/todos/test/hardening.test.ts',

@@ -1,4 +1,5 @@
 import type { HTMLAttributes, Key, ReactNode } from 'react';
+import { ScrollRegion } from './scroll-region';
 
 /** One column: its header, its cell, and the cell's class (`num`, `detail`, …). */
 export interface DataColumn<Row> {
@@ -78,9 +79,9 @@ export function DataTable<Row>({ columns, rows, rowKey, label, caption, rowProps
   );
   if (!wrap) return table;
   return (
-    <div className="table-wrap">
+    <ScrollRegion label={label ?? caption ?? 'Table'}>
       {table}
       {footer}
-    </div>
+    </ScrollRegion>
   );
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, type RefObject } from 'react';
 import { documentNonce } from './csp-nonce';
 
 export interface SqlEditorProps {
@@ -117,4 +117,38 @@ export function setEditorText(form: HTMLFormElement | null, name: string, text: 
     textarea.value = text;
     textarea.dispatchEvent(new Event('silo:sync'));
   }
+}
+
+const DRAFT_PREFIX = 'silo-admin:sql-draft:';
+
+function draftStore(): Storage | undefined {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return undefined; // storage disabled: no drafts
+  }
+}
+
+/**
+ * The editor's text, kept in this tab's sessionStorage from a run until its answer: when the
+ * session ends mid-run (the page goes to sign-in and comes back), the editor gets it back
+ * instead of the page's starting query. `key` names the editor (the console's instance, the
+ * fleet query).
+ */
+export function useSqlDraft(key: string, formRef: RefObject<HTMLFormElement | null>, name = 'sql'): { save: () => void; clear: () => void } {
+  const storageKey = DRAFT_PREFIX + key;
+  useEffect(() => {
+    const draft = draftStore()?.getItem(storageKey);
+    if (draft) setEditorText(formRef.current, name, draft);
+  }, [storageKey, formRef, name]);
+  return useMemo(
+    () => ({
+      save: () => {
+        const textarea = formRef.current?.elements.namedItem(name);
+        if (textarea instanceof HTMLTextAreaElement) draftStore()?.setItem(storageKey, textarea.value);
+      },
+      clear: () => draftStore()?.removeItem(storageKey),
+    }),
+    [storageKey, formRef, name],
+  );
 }

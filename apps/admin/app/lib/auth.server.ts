@@ -9,6 +9,7 @@ import {
   randomToken,
   rateLimitKey,
   readForm,
+  pageAddressOf,
   remember,
   safeNextPath,
   verifyCsrfToken,
@@ -112,11 +113,7 @@ const UPLOAD_ROUTE_PATTERNS: ReadonlySet<string> = new Set(['/']);
 export const requireAdmin: MiddlewareFunction<Response> = async ({ request, context, pattern }, next) => {
   const session = await readSession(context.get(fleetContext), request);
   if (!session) {
-    if (request.method === 'GET' || request.method === 'HEAD') {
-      const url = new URL(request.url);
-      const path = url.pathname.replace(/\.data$/, '') || '/';
-      throw redirect(`/login?next=${encodeURIComponent(path + url.search)}`);
-    }
+    if (request.method === 'GET' || request.method === 'HEAD') throw redirect(signInUrl(new URL(request.url)));
     throw new Response('Sign in first.', { status: 401, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
   }
   if (MUTATING.has(request.method.toUpperCase())) {
@@ -139,6 +136,11 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
   context.set(adminContext, session);
   return next();
 };
+
+/** The sign-in page that returns to the page `url` is for (a data request names its page). */
+export function signInUrl(url: URL): string {
+  return `/login?next=${encodeURIComponent(pageAddressOf(url))}`;
+}
 
 export function isMultipartForm(request: Request): boolean {
   const type = request.headers.get('content-type') ?? '';

@@ -83,13 +83,19 @@ export function toListQuery(params: ListParams): ListQuery {
  * How the import form's upload is read: the console's own limit, or the fleet's import limit
  * when that is smaller (a bigger file would only be refused after the whole upload).
  */
+/** Why an import upload is refused for its size (the form says it before uploading, the server on the way). */
+export function importTooLargeMessage(fleet: Fleet): string {
+  const consoleMax = adminConfig().ADMIN_UPLOAD_MAX_BYTES;
+  const fleetMax = fleet.settings.importMaxBytes;
+  return fleetMax < consoleMax
+    ? `The file is larger than ${formatBytes(fleetMax)}, the fleet's import limit (SILO_IMPORT_MAX_BYTES).`
+    : `The upload is larger than ${formatBytes(consoleMax)}; import the file with \`silo import\` instead.`;
+}
+
 export function importUploadOptions(fleet: Fleet): UploadOptions {
   const consoleMax = adminConfig().ADMIN_UPLOAD_MAX_BYTES;
   const fleetMax = fleet.settings.importMaxBytes;
-  const message =
-    fleetMax < consoleMax
-      ? `The file is larger than ${formatBytes(fleetMax)}, the fleet's import limit (SILO_IMPORT_MAX_BYTES).`
-      : `The upload is larger than ${formatBytes(consoleMax)}; import the file with \`silo import\` instead.`;
+  const message = importTooLargeMessage(fleet);
   return {
     fileField: 'file',
     maxFileBytes: Math.min(consoleMax, fleetMax),

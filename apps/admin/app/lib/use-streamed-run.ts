@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useRevalidator } from 'react-router';
 import { useShell } from '../components/csrf';
 import { readNdjson } from './ndjson';
+import { signInAgain } from './session';
 
 /** What every streamed run's state has: whether it ended, and why it failed as a whole. */
 export interface StreamedRunState {
@@ -35,6 +36,8 @@ export function useStreamedRun<S extends StreamedRunState, E>(): { run: S | null
     setRun({ ...state });
     try {
       const response = await send(csrf);
+      // The session ended before the run started: nothing was done; sign in and come back.
+      if (response.status === 401) return signInAgain();
       for await (const event of readNdjson<E>(response)) {
         apply(state, event);
         setRun({ ...state });

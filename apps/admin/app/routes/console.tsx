@@ -1,5 +1,5 @@
 import { formatCount, formatDuration } from '@silo/fleet/format';
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Form, Link, data, useNavigation, useSubmit } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/console';
@@ -7,7 +7,7 @@ import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
-import { SqlEditor, setEditorText } from '../components/sql-editor';
+import { SqlEditor, setEditorText, useSqlDraft } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
 import { SavedQueries } from '../components/saved-queries';
 import { relativeTime } from '../lib/format';
@@ -106,6 +106,12 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
   const navigation = useNavigation();
   const running = navigation.state === 'submitting' && navigation.formMethod === 'POST' && navigation.formAction?.endsWith('/console') === true;
   const [write, setWrite] = useState(actionData?.write ?? false);
+  // Kept from a run until its answer, so a session that ends mid-run loses nothing.
+  const draft = useSqlDraft(`console:${name}`, formRef);
+  const { clear: clearDraft } = draft;
+  useEffect(() => {
+    if (actionData) clearDraft();
+  }, [actionData, clearDraft]);
 
   return (
     <>
@@ -123,14 +129,29 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
           <h2 id="query-h" className="visually-hidden">
             Query
           </h2>
-          <Form method="post" ref={formRef} className="stack" aria-label="Run SQL">
+          <Form
+            method="post"
+            ref={formRef}
+            className="stack"
+            aria-label="Run SQL"
+            onSubmit={(event) => {
+              // One run at a time; the buttons stay focusable meanwhile (aria-disabled), so the
+              // keyboard is not dropped on the page's body while a query runs.
+              if (running) return event.preventDefault();
+              draft.save();
+            }}
+          >
             <CsrfField />
             <SqlEditor
               name="sql"
               label={`SQL for ${name}`}
               defaultValue={actionData?.sql ?? startingSql}
               schema={schema}
-              onRun={() => formRef.current && submit(formRef.current)}
+              onRun={() => {
+                if (running) return;
+                draft.save();
+                if (formRef.current) submit(formRef.current);
+              }}
               className={write ? 'write-on' : undefined}
             />
             <div className="row">
@@ -138,10 +159,10 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
                 <input type="checkbox" name="mode" value="write" checked={write} onChange={(event) => setWrite(event.currentTarget.checked)} />
                 Write mode (changes data; several statements run as one transaction; audited)
               </label>
-              <button type="submit" className={write ? 'danger' : 'primary'} disabled={running}>
+              <button type="submit" className={write ? 'danger' : 'primary'} aria-disabled={running}>
                 {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
               </button>
-              <button type="submit" name="explain" value="1" disabled={running}>
+              <button type="submit" name="explain" value="1" aria-disabled={running}>
                 EXPLAIN QUERY PLAN
               </button>
               <span className="muted small">

@@ -14,9 +14,11 @@ export const headers: Route.HeadersFunction = ({ actionHeaders }) => {
 };
 
 export async function loader({ request, context }: Route.LoaderArgs) {
-  const next = safeNext(new URL(request.url).searchParams.get('next'));
+  const search = new URL(request.url).searchParams;
+  const next = safeNext(search.get('next'));
   if (await readSession(context.get(fleetContext), request)) throw redirect(next);
-  return { next };
+  // Sent here by a page whose session ended mid-action (lib/session.ts).
+  return { next, expired: search.get('expired') === '1' };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -44,6 +46,11 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
       <h1>
         Silo <span>admin</span>
       </h1>
+      {loaderData.expired && !actionData?.error ? (
+        <p className="notice" role="status">
+          Your session has ended. Sign in again to go back to {loaderData.next === '/' ? 'the instances' : <code>{loaderData.next}</code>}.
+        </p>
+      ) : null}
       <Form method="post" className="card stack" aria-describedby={actionData?.error ? 'login-error' : undefined}>
         <input type="hidden" name="next" value={loaderData.next} />
         <label>

@@ -69,11 +69,18 @@ export default function FleetQuery({ loaderData, actionData }: Route.ComponentPr
         aria-label="Fleet query"
         onSubmit={(event) => {
           event.preventDefault();
-          void start();
+          if (!running) void start();
         }}
       >
         <CsrfField />
-        <SqlEditor name="sql" label="SQL to run on each instance" defaultValue={actionData?.sql ?? startingSql} onRun={() => void start()} />
+        <SqlEditor
+          name="sql"
+          label="SQL to run on each instance"
+          defaultValue={actionData?.sql ?? startingSql}
+          onRun={() => {
+            if (!running) void start();
+          }}
+        />
         <div className="filters">
           <SelectField label="Jurisdiction" name="jurisdiction" empty="all" choices={choicesOf(jurisdictions)} />
           <SelectField label="Region" name="region" empty="all" choices={regionChoices(regions)} />
@@ -81,7 +88,8 @@ export default function FleetQuery({ loaderData, actionData }: Route.ComponentPr
             Name contains
             <input type="search" name="q" />
           </label>
-          <button type="submit" className="primary" disabled={running}>
+          {/* aria-disabled, not disabled: the focus stays on it while the run goes on. */}
+          <button type="submit" className="primary" aria-disabled={running}>
             {running ? 'Running…' : 'Run on the fleet'}
           </button>
           {running ? (

@@ -1,6 +1,8 @@
 import { useRef, useState, type RefObject } from 'react';
 import { useShell } from '../../components/csrf';
 import { readNdjson, type FleetQueryEvent } from '../../lib/ndjson';
+import { signInAgain } from '../../lib/session';
+import { useSqlDraft } from '../../components/sql-editor';
 import type { Run } from './run';
 
 /**
@@ -11,6 +13,8 @@ export function useFleetQuery(formRef: RefObject<HTMLFormElement | null>, initia
   const { csrf } = useShell();
   const abortRef = useRef<AbortController | null>(null);
   const [run, setRun] = useState<Run | null>(initial);
+  // Kept from a run until its answer, so a session that ends mid-run loses nothing.
+  const draft = useSqlDraft('fleet-query', formRef);
 
   async function start(): Promise<void> {
     const form = formRef.current;
@@ -18,12 +22,16 @@ export function useFleetQuery(formRef: RefObject<HTMLFormElement | null>, initia
     abortRef.current?.abort();
     const abort = new AbortController();
     abortRef.current = abort;
+    draft.save();
     const body = new URLSearchParams();
     for (const [key, value] of new FormData(form)) if (typeof value === 'string') body.append(key, value);
     const state: Run = { total: 0, ok: [], errors: [], finished: false };
     setRun({ ...state });
     try {
       const response = await fetch('/query/stream', { method: 'POST', body, headers: { 'X-CSRF-Token': csrf }, signal: abort.signal });
+      // The session ended: sign in and come back (the editor's text is kept as a draft).
+      if (response.status === 401) return signInAgain();
+      draft.clear();
       if (!response.ok) throw new Error((await response.text()) || `HTTP ${response.status}`);
       let lastPaint = 0;
       for await (const event of readNdjson<FleetQueryEvent>(response)) {

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Form, Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { ScrollRegion } from '../../components/scroll-region';
 import { cellText } from '../../lib/format';
 import type { Cell } from '../../lib/results.server';
 import type { ColumnInfo } from '../../lib/data-browser/types';
@@ -27,7 +28,7 @@ interface Props {
 export function Grid({ table, columns, rows, sort, order, sortHref, write, busy }: Props) {
   const [editing, setEditing] = useState<string | undefined>();
   return (
-    <div className="table-wrap">
+    <ScrollRegion label={`Rows of ${table}`}>
       <table className="data grid" aria-label={`Rows of ${table}`}>
         <thead>
           <tr>
@@ -114,7 +115,7 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
           ))}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }
 

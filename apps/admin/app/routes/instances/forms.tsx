@@ -1,4 +1,5 @@
 import { formatBytes } from '@silo/fleet/format';
+import { useEffect, useState } from 'react';
 import { Form, useActionData, useNavigation } from 'react-router';
 import { CsrfField } from '../../components/csrf';
 
@@ -6,6 +7,20 @@ import { CsrfField } from '../../components/csrf';
 export type InstancesActionResult = { intent: 'create' | 'import'; error: string; code: string; values: Record<string, string> };
 
 export type Placement = { jurisdictions: string[]; regions: { id: string; jurisdiction: string }[] };
+
+/** Errors about the name: the name field gets the focus; other errors focus their message. */
+const NAME_CODES = new Set(['INVALID_NAME', 'NAME_TAKEN']);
+
+/**
+ * After a refused create or import, the keyboard is where the fix is: the name field when the
+ * name is at fault, the error message otherwise (it would else be left on the page's body).
+ */
+function useFocusOnError(result: InstancesActionResult | undefined, nameId: string, messageId: string): void {
+  useEffect(() => {
+    if (!result) return;
+    document.getElementById(NAME_CODES.has(result.code) ? nameId : messageId)?.focus();
+  }, [result, nameId, messageId]);
+}
 
 function PlacementFields({ jurisdictions, regions, values, idPrefix }: Placement & { values: Record<string, string>; idPrefix: string }) {
   return (
@@ -40,6 +55,7 @@ export function CreateForm(placement: Placement) {
   const navigation = useNavigation();
   const mine = result?.intent === 'create' ? result : undefined;
   const busy = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'create';
+  useFocusOnError(mine, 'create-name', 'create-error');
   return (
     <details className="card" open={mine !== undefined}>
       <summary>Create an instance</summary>
@@ -55,8 +71,8 @@ export function CreateForm(placement: Placement) {
             pattern="[a-z0-9\-]{3,63}"
             title="3–63 characters: a–z, 0–9 and -"
             defaultValue={mine?.values['name'] ?? ''}
-            aria-invalid={mine ? true : undefined}
-            aria-describedby={mine ? 'create-error' : 'create-hint'}
+            aria-invalid={mine && NAME_CODES.has(mine.code) ? true : undefined}
+            aria-describedby={mine ? 'create-error create-hint' : 'create-hint'}
           />
         </label>
         <span id="create-hint" className="hint">
@@ -68,7 +84,7 @@ export function CreateForm(placement: Placement) {
         </label>
         <PlacementFields {...placement} values={mine?.values ?? {}} idPrefix="create" />
         {mine ? (
-          <p id="create-error" className="error" role="alert">
+          <p id="create-error" className="error" role="alert" tabIndex={-1}>
             {mine.error}
           </p>
         ) : null}
@@ -80,11 +96,14 @@ export function CreateForm(placement: Placement) {
   );
 }
 
-export function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: number }) {
+export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placement & { maxBytes: number; tooLargeMessage: string }) {
   const result = useActionData<InstancesActionResult>();
   const navigation = useNavigation();
   const mine = result?.intent === 'import' ? result : undefined;
   const busy = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'import';
+  useFocusOnError(mine, 'import-name', 'import-error');
+  // A file over the limit is refused here, before a byte is sent (the server refuses it too).
+  const [tooLarge, setTooLarge] = useState(false);
   return (
     <details className="card" open={mine !== undefined}>
       <summary>Import a .sqlite file</summary>
@@ -93,7 +112,16 @@ export function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: n
         <input type="hidden" name="intent" value="import" />
         <label htmlFor="import-name">
           New instance name
-          <input id="import-name" name="name" required pattern="[a-z0-9\-]{3,63}" defaultValue={mine?.values['name'] ?? ''} aria-describedby={mine ? 'import-error' : undefined} />
+          <input
+            id="import-name"
+            name="name"
+            required
+            pattern="[a-z0-9\-]{3,63}"
+            title="3–63 characters: a–z, 0–9 and -"
+            defaultValue={mine?.values['name'] ?? ''}
+            aria-invalid={mine && NAME_CODES.has(mine.code) ? true : undefined}
+            aria-describedby={mine ? 'import-error' : undefined}
+          />
         </label>
         <PlacementFields {...placement} values={mine?.values ?? {}} idPrefix="import" />
         {/* The file comes last: the server writes it into the staging folder of the region the fields above choose. */}
@@ -105,14 +133,26 @@ export function ImportForm({ maxBytes, ...placement }: Placement & { maxBytes: n
             type="file"
             accept=".sqlite,.db,.sqlite3,application/vnd.sqlite3,application/octet-stream"
             required
-            aria-describedby="import-file-hint"
+            aria-invalid={tooLarge ? true : undefined}
+            aria-describedby={tooLarge ? 'import-file-error import-file-hint' : 'import-file-hint'}
+            onChange={(event) => {
+              const input = event.currentTarget;
+              const size = input.files?.[0]?.size ?? 0;
+              input.setCustomValidity(size > maxBytes ? tooLargeMessage : '');
+              setTooLarge(size > maxBytes);
+            }}
           />
         </label>
         <p id="import-file-hint" className="muted small">
           Up to {formatBytes(maxBytes)}.
         </p>
+        {tooLarge ? (
+          <p id="import-file-error" className="error" role="alert">
+            {tooLargeMessage}
+          </p>
+        ) : null}
         {mine ? (
-          <p id="import-error" className="error" role="alert">
+          <p id="import-error" className="error" role="alert" tabIndex={-1}>
             {mine.error}
           </p>
         ) : null}

@@ -5,6 +5,7 @@ import type { ListParams } from '../../lib/instances.server';
 import { useInstanceColumns } from './columns';
 import type { SelectionControls } from './selection';
 import { useHydrated } from '../../components/hydrated';
+import { ScrollRegion } from '../../components/scroll-region';
 
 /** A link target: the current list address with some parameters changed (null or '' removes one). */
 export function useListLink(): (changes: Record<string, string | number | null>) => string {
@@ -56,7 +57,7 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
     getRowId: (row) => row.name,
   });
   return (
-    <div className={`table-wrap${loadingList ? ' dim' : ''}`} aria-busy={loadingList}>
+    <ScrollRegion label="Instances" className={loadingList ? 'dim' : undefined} aria-busy={loadingList}>
       <table className="data" aria-label="Instances" aria-rowcount={total}>
         <thead>
           {table.getHeaderGroups().map((group) => (
@@ -121,6 +122,6 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
           ) : null}
         </tbody>
       </table>
-    </div>
+    </ScrollRegion>
   );
 }

@@ -1,17 +1,17 @@
 import { formatCount } from '@silo/fleet/format';
-import { Form, useNavigation, useSearchParams, useSubmit } from 'react-router';
+import { Form, data, useNavigation, useSearchParams, useSubmit } from 'react-router';
 import type { Route } from './+types/route';
 import { isMultipartForm } from '../../lib/auth.server';
 import { fleetContext } from '../../lib/fleet.server';
 import { currentAdmin, smallForm } from '../../lib/http.server';
-import { importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
+import { importTooLargeMessage, importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
 import { withUpload } from '../../lib/upload.server';
 import { PAGE_SIZES, STATES } from '../../lib/instances';
 import { adminView } from '../../lib/app-config.server';
 import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
 import { useLiveRevalidate } from '../../components/live';
 import { act } from './act.server';
-import { CreateForm, ImportForm } from './forms';
+import { CreateForm, ImportForm, type InstancesActionResult } from './forms';
 import { InstancesTable } from './instances-table';
 import { Pager } from './pager';
 import { BulkBar } from './bulk-bar';
@@ -33,6 +33,7 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     regions: regionOptions(fleet),
     jurisdictions: fleet.regions.jurisdictions,
     uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
+    uploadTooLarge: importTooLargeMessage(fleet),
     now: Date.now(),
   };
 }
@@ -43,7 +44,15 @@ export async function action({ request, context }: Route.ActionArgs) {
   if (isMultipartForm(request)) {
     // The import form: its file streams into a temp file in the target region's staging folder
     // (from the jurisdiction and region fields before it) that lives only while `act` runs.
-    return withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
+    try {
+      return await withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
+    } catch (error) {
+      // Too large: the form says so next to its file field (still a 413), rather than an error page in its place.
+      if (error instanceof Response && error.status === 413) {
+        return data<InstancesActionResult>({ intent: 'import', code: 'TOO_LARGE', error: await error.text(), values: {} }, { status: 413 });
+      }
+      throw error;
+    }
   }
   return act(fleet, admin, await smallForm(request), undefined);
 }
@@ -52,7 +61,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
   // `/` on a page without a search field comes here (components/shortcuts.ts).
   const [searchParams] = useSearchParams();
   const focusSearch = searchParams.get('focus') === 'search';
-  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, now } = loaderData;
+  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, uploadTooLarge, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
   useLiveRevalidate(5_000);
@@ -74,7 +83,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
 
       <section className="actions-row">
         <CreateForm jurisdictions={jurisdictions} regions={regions} />
-        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} />
+        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} tooLargeMessage={uploadTooLarge} />
       </section>
 
       <Form method="get" className="filters" role="search" aria-label="Filter instances" onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}>

@@ -15,7 +15,9 @@ const DAY_MS = 86_400_000;
 
 export function loader({ context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
-  return { tokens: fleet.apiTokens.list(), jurisdictions: fleet.regions.jurisdictions, now: Date.now() };
+  // The scopes come with the data: a value imported from @silo/fleet in the component would
+  // put the whole fleet (node:os and all) into the browser bundle, and the page would not start.
+  return { tokens: fleet.apiTokens.list(), scopes: [...API_TOKEN_SCOPES], jurisdictions: fleet.regions.jurisdictions, now: Date.now() };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -58,7 +60,7 @@ function statusOf(token: ApiToken, now: number): string {
 }
 
 export default function Tokens({ loaderData }: Route.ComponentProps) {
-  const { tokens, jurisdictions, now } = loaderData;
+  const { tokens, scopes, jurisdictions, now } = loaderData;
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
@@ -126,7 +128,7 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
           <label htmlFor="token-scope">
             Scope
             <select id="token-scope" name="scope" defaultValue="read">
-              {API_TOKEN_SCOPES.map((scope: ApiTokenScope) => (
+              {scopes.map((scope: ApiTokenScope) => (
                 <option key={scope} value={scope}>
                   {scope}
                 </option>
