@@ -22,6 +22,22 @@ function useFocusOnError(result: InstancesActionResult | undefined, nameId: stri
   }, [result, nameId, messageId]);
 }
 
+/** An instance name field, marked invalid when the form's answer was about the name. */
+function NameInput({ id, result, describedBy }: { id: string; result: InstancesActionResult | undefined; describedBy: string | undefined }) {
+  return (
+    <input
+      id={id}
+      name="name"
+      required
+      pattern="[a-z0-9\-]{3,63}"
+      title="3–63 characters: a–z, 0–9 and -"
+      defaultValue={result?.values['name'] ?? ''}
+      aria-invalid={result && NAME_CODES.has(result.code) ? true : undefined}
+      aria-describedby={describedBy}
+    />
+  );
+}
+
 function PlacementFields({ jurisdictions, regions, values, idPrefix }: Placement & { values: Record<string, string>; idPrefix: string }) {
   return (
     <>
@@ -64,16 +80,7 @@ export function CreateForm(placement: Placement) {
         <input type="hidden" name="intent" value="create" />
         <label htmlFor="create-name">
           Name
-          <input
-            id="create-name"
-            name="name"
-            required
-            pattern="[a-z0-9\-]{3,63}"
-            title="3–63 characters: a–z, 0–9 and -"
-            defaultValue={mine?.values['name'] ?? ''}
-            aria-invalid={mine && NAME_CODES.has(mine.code) ? true : undefined}
-            aria-describedby={mine ? 'create-error create-hint' : 'create-hint'}
-          />
+          <NameInput id="create-name" result={mine} describedBy={mine ? 'create-error create-hint' : 'create-hint'} />
         </label>
         <span id="create-hint" className="hint">
           3–63 characters: a–z, 0–9 and -
@@ -112,16 +119,7 @@ export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placemen
         <input type="hidden" name="intent" value="import" />
         <label htmlFor="import-name">
           New instance name
-          <input
-            id="import-name"
-            name="name"
-            required
-            pattern="[a-z0-9\-]{3,63}"
-            title="3–63 characters: a–z, 0–9 and -"
-            defaultValue={mine?.values['name'] ?? ''}
-            aria-invalid={mine && NAME_CODES.has(mine.code) ? true : undefined}
-            aria-describedby={mine ? 'import-error' : undefined}
-          />
+          <NameInput id="import-name" result={mine} describedBy={mine ? 'import-error' : undefined} />
         </label>
         <PlacementFields {...placement} values={mine?.values ?? {}} idPrefix="import" />
         {/* The file comes last: the server writes it into the staging folder of the region the fields above choose. */}
