@@ -13,6 +13,7 @@ export default [
     index('routes/instances/route.tsx'),
     route('instances.csv', 'routes/instances-list-export.ts', { id: 'instances-csv' }),
     route('instances.json', 'routes/instances-list-export.ts', { id: 'instances-json' }),
+    route('import', 'routes/instances-import.ts'),
     route('bulk', 'routes/instances-bulk.ts'),
     route('bulk/export', 'routes/instances-bulk-export.ts'),
     route('overview', 'routes/overview.tsx'),

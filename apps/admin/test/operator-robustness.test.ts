@@ -47,6 +47,7 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.create('beta', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.query('acme', "INSERT INTO todos (title, completed, created_at, updated_at) VALUES ('first', 0, 0, 0)", undefined, { readOnly: false, actor: 'seed' });
+    await fleet.exportTo('acme', path.join(dataDir, 'acme-export.sqlite'));
     await fleet.close();
     writeFileSync(path.join(dataDir, 'too-big.sqlite'), Buffer.alloc(UPLOAD_MAX_BYTES * 2, 1));
     await ensureBuilt();
@@ -109,16 +110,16 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
     await page.waitForURL(/\/login\?/);
     const url = new URL(page.url());
     expect(url.searchParams.get('next')).toBe('/instances/acme/console');
-    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Your session has ended' }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('status').filter({ hasText: 'Your session has ended' }).count(), { timeout: 10_000 }).toBe(1);
     await signInHere();
     expect(new URL(page.url()).pathname).toBe('/instances/acme/console');
-    await expect.poll(() => page.getByTestId('sql-editor').locator('.cm-content').textContent()).toBe('SELECT title AS kept_after_sign_in FROM todos');
+    await expect.poll(() => page.getByTestId('sql-editor').locator('.cm-content').textContent(), { timeout: 10_000 }).toBe('SELECT title AS kept_after_sign_in FROM todos');
     // The draft is gone once a run answers: a later visit starts from the page's own query.
     await page.getByRole('button', { name: 'Run (read-only)' }).click();
     await page.getByTestId('query-result').waitFor();
     await page.goto(`${server.url}/instances/acme/console`);
     await page.getByTestId('sql-editor').locator('.cm-content').waitFor();
-    await expect.poll(() => page.getByTestId('sql-editor').locator('.cm-content').textContent()).toContain('LIMIT 50');
+    await expect.poll(() => page.getByTestId('sql-editor').locator('.cm-content').textContent(), { timeout: 10_000 }).toContain('LIMIT 50');
   });
 
   it('a bulk action whose session ended goes to sign-in and back to the list', async () => {
@@ -196,6 +197,40 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
     expect(html).toContain('<h1>Instances</h1>');
   });
 
+  it('an import shows how much of the file has gone, then opens the new instance; a refusal stays in the form', async () => {
+    await page.goto(`${server.url}/`);
+    await page.locator('thead input[type="checkbox"]:not([disabled])').waitFor();
+    await page.getByText('Import a .sqlite file').click();
+    // A slow uplink, so the upload lasts a few seconds.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 8 * 1024 });
+    try {
+      await page.locator('#import-name').fill('uploaded');
+      await page.locator('#import-file').setInputFiles(path.join(dataDir, 'acme-export.sqlite'));
+      await page.getByRole('button', { name: 'Import', exact: true }).click();
+      const status = page.locator('#import-progress + p [role="status"]');
+      await expect.poll(async () => (await status.textContent()) ?? '', { timeout: 20_000 }).toMatch(/^Uploading: [1-9]\d?%$/);
+      expect(Number(await page.locator('#import-progress').getAttribute('value'))).toBeGreaterThan(0);
+      // A second press while it runs sends nothing more; the keyboard stays on the button.
+      await page.getByRole('button', { name: 'Importing…' }).press('Enter');
+      expect(await focused(page)).toMatch(/^button# Importing…/);
+      await page.waitForURL(/\/instances\/uploaded\?imported=1/, { timeout: 30_000 });
+    } finally {
+      await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    }
+    // The same name again: Silo refuses it, and the answer shows inside the form, name field focused.
+    await page.goto(`${server.url}/`);
+    await page.locator('thead input[type="checkbox"]:not([disabled])').waitFor();
+    await page.getByText('Import a .sqlite file').click();
+    await page.locator('#import-name').fill('uploaded');
+    await page.locator('#import-file').setInputFiles(path.join(dataDir, 'acme-export.sqlite'));
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await page.locator('#import-error').waitFor();
+    expect(await page.locator('#import-error').textContent()).toMatch(/taken/);
+    expect(await focused(page)).toMatch(/^input#import-name/);
+    expect(new URL(page.url()).pathname).toBe('/');
+  });
+
   it('the API tokens page starts its script (no @silo/fleet in the browser bundle)', async () => {
     const before = pageErrors.length;
     await page.goto(`${server.url}/tokens`);
@@ -227,7 +262,8 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
         await page.waitForLoadState('networkidle');
         const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
         expect(widths[0], pathname).toBeLessThanOrEqual(widths[1] ?? 0);
-        await expect.poll(() => seriousViolations(page), { message: pathname }).toEqual([]);
+        // An axe run takes seconds on a busy machine: the poll's default second is too short for one.
+        await expect.poll(() => seriousViolations(page), { message: pathname, timeout: 20_000 }).toEqual([]);
       }
       // The instance page's audit table is wider than the phone: a labelled region the keyboard can reach.
       await page.goto(`${server.url}/instances/acme`);

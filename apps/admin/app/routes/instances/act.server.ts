@@ -23,16 +23,29 @@ export async function act(fleet: Fleet, admin: AdminSession, form: FormData, fil
     return redirect(`/instances/${encodeURIComponent(name)}?created=1`);
   }
   if (intent === 'import') {
-    if (!file || file.size === 0) {
-      return data<InstancesActionResult>({ intent, code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values }, { status: 400 });
-    }
-    try {
-      await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor });
-    } catch (error) {
-      const described = describeError(error);
-      return data<InstancesActionResult>({ intent, code: described.code, error: described.message, values }, { status: 400 });
-    }
-    return redirect(`/instances/${encodeURIComponent(name)}?imported=1`);
+    const outcome = await importUploaded(fleet, admin, form, file);
+    return outcome.ok ? redirect(outcome.location) : data<InstancesActionResult>(outcome.result, { status: 400 });
   }
   return data<InstancesActionResult>({ intent: 'create', code: 'INVALID_INPUT', error: 'Unknown action.', values }, { status: 400 });
+}
+
+export type ImportOutcome = { ok: true; location: string } | { ok: false; result: InstancesActionResult };
+
+/**
+ * Imports the uploaded file as the instance the form names: where its page is, or why not.
+ * The import form's action and its upload route with progress (instances-import.ts) share it.
+ */
+export async function importUploaded(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined): Promise<ImportOutcome> {
+  const name = field(form, 'name');
+  const jurisdiction = field(form, 'jurisdiction');
+  const region = field(form, 'region');
+  const values = { name, jurisdiction, region };
+  if (!file || file.size === 0) return { ok: false, result: { intent: 'import', code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values } };
+  try {
+    await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor });
+  } catch (error) {
+    const described = describeError(error);
+    return { ok: false, result: { intent: 'import', code: described.code, error: described.message, values } };
+  }
+  return { ok: true, location: `/instances/${encodeURIComponent(name)}?imported=1` };
 }

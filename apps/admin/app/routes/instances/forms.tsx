@@ -1,7 +1,9 @@
 import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useState } from 'react';
-import { Form, useActionData, useNavigation } from 'react-router';
-import { CsrfField } from '../../components/csrf';
+import { Form, useActionData, useNavigate, useNavigation } from 'react-router';
+import { CsrfField, useShell } from '../../components/csrf';
+import { signInAgain } from '../../lib/session';
+import { uploadImport, type UploadProgress } from './upload-import';
 
 /** What the instances action answers when a create or an import is refused. */
 export type InstancesActionResult = { intent: 'create' | 'import'; error: string; code: string; values: Record<string, string> };
@@ -106,15 +108,38 @@ export function CreateForm(placement: Placement) {
 export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placement & { maxBytes: number; tooLargeMessage: string }) {
   const result = useActionData<InstancesActionResult>();
   const navigation = useNavigation();
-  const mine = result?.intent === 'import' ? result : undefined;
-  const busy = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'import';
+  const navigate = useNavigate();
+  const { csrf } = useShell();
+  // With the page's script the file goes by XMLHttpRequest, which reports how much has gone;
+  // without it, the form posts to the page's action as any form does.
+  const [progress, setProgress] = useState<UploadProgress | null>(null);
+  const [refused, setRefused] = useState<InstancesActionResult | undefined>(undefined);
+  const mine = refused ?? (result?.intent === 'import' ? result : undefined);
+  const busy = progress !== null || (navigation.state === 'submitting' && navigation.formData?.get('intent') === 'import');
   useFocusOnError(mine, 'import-name', 'import-error');
   // A file over the limit is refused here, before a byte is sent (the server refuses it too).
   const [tooLarge, setTooLarge] = useState(false);
   return (
     <details className="card" open={mine !== undefined}>
       <summary>Import a .sqlite file</summary>
-      <Form method="post" encType="multipart/form-data" className="stack" aria-label="Import an instance">
+      <Form
+        method="post"
+        encType="multipart/form-data"
+        className="stack"
+        aria-label="Import an instance"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (progress !== null) return; // one import at a time
+          setRefused(undefined);
+          setProgress({ sent: 0, total: 0 });
+          void uploadImport(event.currentTarget, csrf, setProgress).then((answer) => {
+            if (answer.kind === 'signed-out') return signInAgain();
+            if (answer.kind === 'imported') return void navigate(answer.location);
+            setProgress(null);
+            setRefused(answer.result);
+          });
+        }}
+      >
         <CsrfField />
         <input type="hidden" name="intent" value="import" />
         <label htmlFor="import-name">
@@ -149,15 +174,36 @@ export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placemen
             {tooLargeMessage}
           </p>
         ) : null}
+        {progress !== null ? <ImportProgress progress={progress} /> : null}
         {mine ? (
           <p id="import-error" className="error" role="alert" tabIndex={-1}>
             {mine.error}
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={busy}>
+        {/* aria-disabled, not disabled: the keyboard stays on the button while the import runs. */}
+        <button type="submit" className="primary" aria-disabled={busy ? true : undefined}>
           {busy ? 'Importing…' : 'Import'}
         </button>
       </Form>
     </details>
+  );
+}
+
+/**
+ * The upload as a bar and in words; the words (announced) move in tenths, not on every event.
+ * Once the whole file has gone, the server checks it and creates the instance.
+ */
+function ImportProgress({ progress }: { progress: UploadProgress }) {
+  const { sent, total } = progress;
+  const uploaded = total > 0 && sent >= total;
+  const tenths = total > 0 ? Math.floor((sent / total) * 10) * 10 : 0;
+  return (
+    <div className="stack">
+      <progress id="import-progress" aria-label="Upload of the file" max={total > 0 ? total : undefined} value={total > 0 ? sent : undefined} />
+      <p className="muted small">
+        <span role="status">{uploaded ? 'Uploaded. Checking the file and creating the instance…' : total > 0 ? `Uploading: ${tenths}%` : 'Uploading…'}</span>
+        {total > 0 && !uploaded ? ` (${formatBytes(sent)} of ${formatBytes(total)})` : null}
+      </p>
+    </div>
   );
 }
