@@ -150,6 +150,40 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
     expect(await focused(page)).toContain('Run (read-only)');
   });
 
+  it('while a console run is under way, Run and Run again send nothing more', async () => {
+    await page.goto(`${server.url}/instances/acme/console`);
+    const editor = page.getByTestId('sql-editor').locator('.cm-content');
+    await editor.waitFor();
+    await editor.click();
+    await page.keyboard.press('ControlOrMeta+a');
+    await page.keyboard.type('SELECT count(*) AS n FROM todos');
+    // Once, so the history has an entry with Run again.
+    await page.getByRole('button', { name: 'Run (read-only)' }).click();
+    await page.getByRole('button', { name: 'Run again (read-only)' }).first().waitFor();
+    // The next run is held on its way, so it is still under way while the buttons are pressed.
+    const posts: string[] = [];
+    const onRequest = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    };
+    page.on('request', onRequest);
+    await page.route('**/console*', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+      await route.continue();
+    });
+    try {
+      await page.getByRole('button', { name: 'Run (read-only)' }).click();
+      await page.getByRole('button', { name: /Running/ }).waitFor();
+      // force: Playwright waits for an aria-disabled button to be enabled before it clicks.
+      await page.getByRole('button', { name: 'Run again (read-only)' }).first().click({ force: true });
+      await page.getByRole('button', { name: /Running/ }).click({ force: true });
+      expect(posts, posts.join(' ')).toHaveLength(1);
+      await page.getByRole('button', { name: 'Run (read-only)' }).waitFor({ timeout: 15_000 });
+    } finally {
+      page.off('request', onRequest);
+      await page.unroute('**/console*');
+    }
+  });
+
   it('a refused create gives the name field the focus', async () => {
     await page.goto(`${server.url}/`);
     await page.locator('thead input[type="checkbox"]:not([disabled])').waitFor();

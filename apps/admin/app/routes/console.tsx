@@ -211,10 +211,11 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
                     Load<span className="visually-hidden"> this query into the editor</span>
                   </button>
                   {entry.mode === 'read' ? (
-                    <Form method="post">
+                    <Form method="post" onSubmit={(event) => running && event.preventDefault()}>
                       <CsrfField />
                       <input type="hidden" name="sql" value={entry.sql} />
-                      <button type="submit">
+                      {/* One run at a time, as the Run button: focusable meanwhile, a press does nothing. */}
+                      <button type="submit" aria-disabled={running ? true : undefined}>
                         Run again<span className="visually-hidden"> (read-only)</span>
                       </button>
                     </Form>
