@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
 import { PASSWORD, createList, get, post, uniqueName } from './http';
 import { startServer, type TestServer } from './server';
-import { roles, team } from './team';
+import { roles, sql, team } from './team';
 
 let server: TestServer;
 let base: string;
@@ -303,5 +303,37 @@ describe('clicked twice on a slow connection (with JavaScript)', () => {
     await page.waitForURL(`${base}/?left=${t.name}`);
     expect(await page.getByRole('status').innerText()).toContain(`You left the list “${t.name}”`);
     await member.close();
+  });
+});
+
+describe('a session that ends while a todo is on its way (with JavaScript)', () => {
+  it('offers the todo again in the field once signed in, and adds it on Enter', async () => {
+    const name = uniqueName('ended-add');
+    const cookie = await createList(base, name);
+    const context = await signedIn(name, cookie, true);
+    const page = await open(context, `/t/${name}`, true);
+    // Signed out elsewhere: the list's sessions are gone.
+    await sql(server, name, 'DELETE FROM sessions');
+    await page.locator('.new-todo').fill('buy oat milk');
+    await page.locator('.new-todo').press('Enter');
+    await page.waitForURL(/\/sign-in\?.*ended=1/);
+    await page.getByRole('status').filter({ hasText: 'Your session here has ended' }).waitFor();
+    await page.getByLabel('Email').fill(`owner@${name}.test`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/t/${name}`);
+    await page.waitForSelector('html[data-hydrated]');
+    await page.getByRole('status').filter({ hasText: '“buy oat milk” may not have been added' }).waitFor();
+    expect(await page.locator('.new-todo').inputValue()).toBe('buy oat milk');
+    expect(await page.locator('.todo-list li').count()).toBe(0);
+    await page.locator('.new-todo').press('Enter');
+    await page.locator('.todo-list li label', { hasText: 'buy oat milk' }).waitFor();
+    expect(await page.locator('.new-todo').inputValue()).toBe('');
+    // Offered once: a reload brings nothing back.
+    await page.reload();
+    await page.waitForSelector('html[data-hydrated]');
+    expect(await page.locator('.new-todo').inputValue()).toBe('');
+    expect(await page.locator('.todo-list li').count()).toBe(1);
+    await context.close();
   });
 });

@@ -1,4 +1,5 @@
 import { hashPassword, readForm, verifyPassword } from '@silo/web';
+import { useEffect } from 'react';
 import { Form, data, redirect, useNavigation } from 'react-router';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
 import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
@@ -6,6 +7,7 @@ import { Field } from '../components/field';
 import { MAX_FORM_BYTES } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext } from '../context.server';
+import { markSessionEnded } from './list/unsent-adds';
 import type { Route } from './+types/sign-in';
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -16,7 +18,7 @@ export function loader({ context, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);
   const next = safeNext(tenant.name, new URL(request.url).searchParams.get('next'));
   if (context.get(viewerContext)) throw redirect(next);
-  return { next, displayName: tenant.instance.displayName, ended: new URL(request.url).searchParams.has('ended') };
+  return { next, list: tenant.name, displayName: tenant.instance.displayName, ended: new URL(request.url).searchParams.has('ended') };
 }
 
 /** Compared against when the email is unknown, so both cases take as long. */
@@ -56,6 +58,11 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function SignIn({ loaderData, actionData }: Route.ComponentProps) {
   const busy = useNavigation().state === 'submitting';
+  const { ended, list } = loaderData;
+  // A todo sent as the session ended is offered again once back on the list (unsent-adds.ts).
+  useEffect(() => {
+    if (ended) markSessionEnded(list);
+  }, [ended, list]);
   return (
     <main className="page narrow">
       <section className="card" aria-labelledby="sign-in-title">

@@ -2,7 +2,9 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Form, Link, useFetcher } from 'react-router';
 import { TITLE_MAX_LENGTH } from '../../forms';
 import { HiddenFields } from './hidden-fields';
+import { useTenant } from '../../components/tenant-data';
 import { useAddOrder, useTodoSubmit } from './hooks';
+import { forgetUnsent, rememberUnsent, takeUnsent } from './unsent-adds';
 
 /** The answer to a full list, from the field (before sending) and from the action alike. */
 export function listFullMessage(max: number): string {
@@ -25,6 +27,7 @@ export function NewTodo({
   serverError,
   lastPage,
   autoFocus,
+  shownTitles,
 }: {
   total: number;
   max: number;
@@ -32,9 +35,23 @@ export function NewTodo({
   lastPage: boolean;
   /** Off on the edit page (`?edit=`): one `autofocus` per page, and there it is the edit field's. */
   autoFocus: boolean;
+  /** The titles on this page: an unanswered add found among them was stored after all. */
+  shownTitles: readonly string[];
 }) {
   const submitTodo = useTodoSubmit(useAddOrder());
+  const { name: list } = useTenant();
   const input = useRef<HTMLInputElement>(null);
+  // An add whose answer this tab never saw (the session ended and the page went to sign-in,
+  // or it was reloaded): its title comes back into the field, once, unless it is on the page.
+  const [restored, setRestored] = useState<string | null>(null);
+  useEffect(() => {
+    const unsent = takeUnsent(list).filter((title) => !shownTitles.includes(title));
+    const first = unsent[0];
+    if (first === undefined || !input.current || input.current.value !== '') return;
+    input.current.value = first;
+    setRestored(first);
+    // Once per arrival on a list: the page's later renders (new titles shown) are not arrivals.
+  }, [list]);
   const [clientError, setClientError] = useState<string | null>(null);
   // A todo added while an earlier page is shown lands on the last page: say so, with a link.
   const [addedElsewhere, setAddedElsewhere] = useState<number | null>(null);
@@ -53,11 +70,14 @@ export function NewTodo({
       return;
     }
     setClientError(null);
+    setRestored(null);
     const key = submitTodo({ intent: 'add', title });
+    rememberUnsent(list, key, title);
     setAdds((current) => [...current, { key, title }]);
     field.value = '';
   };
   const settled = (key: string, answer: AddAnswer, title: string) => {
+    forgetUnsent(list, key);
     setAdds((current) => current.filter((add) => add.key !== key));
     const { error } = answer;
     if (!error) {
@@ -75,6 +95,11 @@ export function NewTodo({
       {error && (
         <p className="form-error" id="new-todo-error" role="alert">
           {error}
+        </p>
+      )}
+      {restored !== null && !error && (
+        <p className="notice" role="status">
+          “{restored}” may not have been added: the page was left before the answer came. It is back in the field; press Enter to add it.
         </p>
       )}
       {addedElsewhere !== null && !error && !lastPage && (

@@ -138,7 +138,14 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
       <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
         <header className="header">
           <h1>todos</h1>
-          <NewTodo total={counts.total} max={loaderData.maxTodos} serverError={serverError} lastPage={lastPage} autoFocus={loaderData.editId === null} />
+          <NewTodo
+            total={counts.total}
+            max={loaderData.maxTodos}
+            serverError={serverError}
+            lastPage={lastPage}
+            autoFocus={loaderData.editId === null}
+            shownTitles={loaderData.todos.map((todo) => todo.title)}
+          />
         </header>
         {counts.total > 0 && (
           <section className="main" aria-label="Todo list">
