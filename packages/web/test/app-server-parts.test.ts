@@ -66,6 +66,16 @@ describe('route patterns', () => {
   });
 });
 
+/** A loopback server of `dir`'s client files (404 for anything else). */
+async function serveClientFiles(dir: string): Promise<{ server: ReturnType<typeof createServer>; origin: string }> {
+  const serve = clientFiles(dir);
+  const server = createServer((req, res) => {
+    if (!serve(req, res)) res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
 describe('static files', () => {
   it('drops the response for a build file removed since start-up, and the server keeps serving', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'silo-static-gone-'));
@@ -74,12 +84,7 @@ describe('static files', () => {
     writeFileSync(path.join(dir, 'assets', 'entry-old.js'), `console.log(${JSON.stringify('x'.repeat(4000))});`);
     writeFileSync(path.join(dir, 'assets', 'entry-new.js'), 'console.log(1);');
     expect(precompress(dir)).toBeUndefined();
-    const serve = clientFiles(dir);
-    const server = createServer((req, res) => {
-      if (!serve(req, res)) res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, origin } = await serveClientFiles(dir);
     try {
       // A rebuild in place removed the precompressed copy sirv indexed at start-up.
       rmSync(path.join(dir, 'assets', 'entry-old.js.br'));
@@ -110,12 +115,7 @@ describe('static files', () => {
     writeFileSync(path.join(dir, 'assets', 'logo-abc.png'), Buffer.alloc(4000));
     expect(precompress(dir)).toBeUndefined();
     expect(readdirSync(path.join(dir, 'assets')).sort()).toEqual(['entry-abc.js', 'entry-abc.js.br', 'entry-abc.js.gz', 'logo-abc.png']);
-    const serve = clientFiles(dir);
-    const server = createServer((req, res) => {
-      if (!serve(req, res)) res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { server, origin } = await serveClientFiles(dir);
     try {
       const raw = await new Promise<{ headers: IncomingMessage['headers']; body: Buffer }>((resolve, reject) => {
         // node:http, not fetch: fetch decodes the body and hides the encoding it came in.
