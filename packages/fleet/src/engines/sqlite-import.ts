@@ -40,7 +40,6 @@ export function checkUploadHeader(file: string, maxBytes: number): void {
   if (size < 512) throw importRejected('it is truncated: smaller than one SQLite page');
 }
 
-
 export function importRejected(reason: string): SiloError {
   return new SiloError('IMPORT_REJECTED', `The file was refused: ${reason}. Nothing was created.`, { details: { reason } });
 }

@@ -93,21 +93,24 @@ async function request(target: ByteTarget, method: string, path: string, body?: 
   });
 }
 
+/** One request: its response when it succeeded, else its status (none: no answer) and why. */
+async function attempt(send: () => Promise<Response>): Promise<{ response: Response } | { status: number | undefined; text: string }> {
+  try {
+    const response = await send();
+    if (response.ok) return { response };
+    return { status: response.status, text: await response.text() };
+  } catch (error) {
+    return { status: undefined, text: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 /** One request, retried on what turso-cli retries; any other failure is final. */
 async function withRetries(target: ByteTarget, what: string, send: () => Promise<Response>): Promise<Response> {
-  for (let attempt = 1; ; attempt++) {
-    let status: number | undefined;
-    let text: string;
-    try {
-      const response = await send();
-      if (response.ok) return response;
-      status = response.status;
-      text = await response.text();
-    } catch (error) {
-      text = error instanceof Error ? error.message : String(error);
-    }
-    if (!transient(status) || attempt >= CHUNK_ATTEMPTS) throw byteEndpointError(target, what, status, text);
-    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+  for (let tries = 1; ; tries++) {
+    const result = await attempt(send);
+    if ('response' in result) return result.response;
+    if (!transient(result.status) || tries >= CHUNK_ATTEMPTS) throw byteEndpointError(target, what, result.status, result.text);
+    await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** tries));
   }
 }
 
@@ -116,20 +119,9 @@ async function withRetries(target: ByteTarget, what: string, send: () => Promise
  * 408) is marked `outcomeUnknown`; a 429 or 4xx means it was not done.
  */
 async function finalize(target: ByteTarget, uploadId: string): Promise<void> {
-  let status: number | undefined;
-  let text: string;
-  try {
-    const response = await request(target, 'PUT', `/v2/upload/${encodeURIComponent(uploadId)}/finalize`);
-    if (response.ok) {
-      await response.body?.cancel();
-      return;
-    }
-    status = response.status;
-    text = await response.text();
-  } catch (error) {
-    text = error instanceof Error ? error.message : String(error);
-  }
-  throw byteEndpointError(target, 'finish the upload of', status, text, transient(status) && status !== 429);
+  const result = await attempt(() => request(target, 'PUT', `/v2/upload/${encodeURIComponent(uploadId)}/finalize`));
+  if ('response' in result) return void (await result.response.body?.cancel());
+  throw byteEndpointError(target, 'finish the upload of', result.status, result.text, transient(result.status) && result.status !== 429);
 }
 
 /** Sends the prepared file to the draft database; on success Turso has activated it. */
