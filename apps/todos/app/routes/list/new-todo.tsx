@@ -41,8 +41,9 @@ export function NewTodo({
   const submitTodo = useTodoSubmit(useAddOrder());
   const { name: list } = useTenant();
   const input = useRef<HTMLInputElement>(null);
-  // An add whose answer this tab never saw (the session ended and the page went to sign-in,
-  // or it was reloaded): its title comes back into the field, once, unless it is on the page.
+  // An add whose answer this tab never saw because the session ended under it (the answer was
+  // a trip to sign-in, unsent-adds.ts): its title comes back into the field, once, unless it
+  // is on the page.
   const [restored, setRestored] = useState<string | null>(null);
   useEffect(() => {
     const unsent = takeUnsent(list).filter((title) => !shownTitles.includes(title));
