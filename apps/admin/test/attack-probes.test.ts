@@ -3,7 +3,7 @@
  * SQL in spellings the first fixes' tests did not try, checked on the disk rather than by the
  * answer, and the modes of every file the console's own work leaves in the data folder.
  */
-import { lstatSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
@@ -96,12 +96,19 @@ describe('admin console attack probes', () => {
     expect(exported.status).toBe(200);
     await exported.arrayBuffer();
     await (await admin.request('/query/stream', { method: 'POST', body: new URLSearchParams({ sql: 'SELECT count(*) FROM todos', q: '' }), headers: { 'x-csrf-token': admin.csrf } })).text();
+    // A temporary file (the export's staged copy) can be removed between the listing and its
+    // lstat: a file that is gone is not a loose one.
+    const statOf = (entry: string): Stats | undefined => {
+      try {
+        return lstatSync(entry);
+      } catch {
+        return undefined;
+      }
+    };
     const loose = entriesUnder(dataDir)
-      .filter((entry) => {
-        const stat = lstatSync(entry);
-        return (stat.mode & 0o777) !== (stat.isDirectory() ? 0o700 : 0o600);
-      })
-      .map((entry) => `${entry} ${(lstatSync(entry).mode & 0o777).toString(8)}`);
+      .map((entry) => ({ entry, stat: statOf(entry) }))
+      .filter(({ stat }) => stat !== undefined && (stat.mode & 0o777) !== (stat.isDirectory() ? 0o700 : 0o600))
+      .map(({ entry, stat }) => `${entry} ${((stat?.mode ?? 0) & 0o777).toString(8)}`);
     expect(loose).toEqual([]);
   });
 

@@ -326,8 +326,11 @@ describe('a session that ends while a todo is on its way (with JavaScript)', () 
     await page.getByRole('status').filter({ hasText: '“buy oat milk” may not have been added' }).waitFor();
     expect(await page.locator('.new-todo').inputValue()).toBe('buy oat milk');
     expect(await page.locator('.todo-list li').count()).toBe(0);
+    // The row shows at once (optimistic); the reload below must come after the add was stored.
+    const stored = page.waitForResponse((response) => response.request().method() === 'POST' && response.url().includes(`/t/${name}`));
     await page.locator('.new-todo').press('Enter');
     await page.locator('.todo-list li label', { hasText: 'buy oat milk' }).waitFor();
+    expect((await stored).status()).toBe(200);
     expect(await page.locator('.new-todo').inputValue()).toBe('');
     // Offered once: a reload brings nothing back.
     await page.reload();
