@@ -28,6 +28,8 @@ function guarded(stream: OutputStream, keepStyles: boolean): OutputStream {
  */
 export class Output {
   readonly style: Style;
+  /** stdout as given, for data bound for a file or pipe (see `data`). */
+  readonly #rawStdout: OutputStream;
   readonly errStyle: Style;
   readonly stdout: OutputStream;
   readonly stderr: OutputStream;
@@ -42,6 +44,7 @@ export class Output {
     this.width = Number.isInteger(fromEnv) && fromEnv >= 20 ? fromEnv : stdout.isTTY === true ? stdout.columns : undefined;
     this.style = styleFor(stdout, env);
     this.errStyle = styleFor(stderr, env);
+    this.#rawStdout = stdout;
     this.stdout = guarded(stdout, colorEnabled(stdout, env));
     this.stderr = guarded(stderr, colorEnabled(stderr, env));
   }
@@ -54,6 +57,16 @@ export class Output {
   /** Raw text on stdout, e.g. CSV that already ends in newlines. */
   write(text: string): void {
     this.stdout.write(text);
+  }
+
+  /**
+   * Data in an interchange format (CSV) on stdout: byte for byte into a file or pipe, where a
+   * program reads it and an escaped CR or tab would corrupt the cell, as `sqlite3 -csv` and
+   * `psql --csv` do; escaped like everything else when stdout is a terminal, where it is shown.
+   * (JSON needs no exception: inside its strings the escapes decode to the same characters.)
+   */
+  data(text: string): void {
+    (this.#rawStdout.isTTY === true ? this.stdout : this.#rawStdout).write(text);
   }
 
   json(value: unknown): void {

@@ -27,7 +27,7 @@ export function printResult(output: Output, result: QueryResult, mode: ResultMod
     output.print(`${plural(result.rowsAffected, 'row')} affected · ${formatDuration(result.durationMs)}`);
     return;
   }
-  if (mode === 'csv') return output.write(toCsv(result.columns, result.rows));
+  if (mode === 'csv') return output.data(toCsv(result.columns, result.rows));
   if (mode === 'line') {
     // One "column  value" block per row, like sqlite3's .mode line: for wide rows on narrow terminals.
     const blocks = result.rows.map((row) => renderPairs(result.columns.map((column, index) => [column, cellText(row[index])] as const), ''));

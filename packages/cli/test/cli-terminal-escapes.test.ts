@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { json, silo, tempDir, TERMINAL_ACTIVE as ACTIVE } from './helpers';
+import { HAS_SCRIPT, json, silo, siloOnTerminal, tempDir, TERMINAL_ACTIVE as ACTIVE } from './helpers';
 
 /**
  * Security finding 9: data reaching the operator's terminal must be shown, never obeyed. The
@@ -46,9 +46,9 @@ describe('terminal escapes in CLI output', () => {
     expect(json<{ displayName: string }>(asJson).displayName).toBe(HOSTILE);
   });
 
-  it('query results in tables and CSV, and errors echoing input, are escaped', async () => {
+  it('query results in tables, JSON, and errors echoing input, are escaped', async () => {
     const select = "SELECT char(27) || '[31mred' || char(13) || char(8238) AS v";
-    for (const format of [[], ['--csv'], ['--json']]) {
+    for (const format of [[], ['--json']]) {
       const result = await run('query', 'hostile', select, ...format);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stdout).not.toMatch(ACTIVE);
@@ -58,6 +58,21 @@ describe('terminal escapes in CLI output', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).not.toMatch(ACTIVE);
     expect(failed.stderr).toContain('\\u001b');
+  });
+
+  it('CSV into a pipe keeps every byte (a CR or tab in a cell is data), and CSV on a terminal is escaped', async () => {
+    const select = "SELECT 'a' || char(13) || char(10) || 'b' || char(9) || 'c' || char(27) || '[1m' AS v";
+    const piped = await run('query', 'hostile', select, '--csv');
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(piped.stdout).toBe('v\n"a\r\nb\tc\x1b[1m"\n');
+    const listed = await run('instances', 'list', '--csv', '--all');
+    expect(listed.stdout).toContain(HOSTILE.replace(/"/g, '""'));
+
+    if (!HAS_SCRIPT) return;
+    const shown = await siloOnTerminal(dir, ['query', 'hostile', select, '--csv'], '\u0000', '');
+    expect(shown.code).toBe(0);
+    expect(shown.output).toContain('\\u000d');
+    expect(shown.output).toContain('\\u001b[1m');
   });
 
   it('a table whose cells and headings hold control characters keeps its borders in line (escaped before the layout is measured)', async () => {

@@ -67,11 +67,11 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
         };
         const { output } = ctx;
         const metricNames = config.metrics.map((metric) => metric.name);
-        if (options.all && options.csv) return writeCsv(output.write.bind(output), eachListed((q) => fleet.list(q), query), metricNames);
+        if (options.all && options.csv) return writeCsv(output.data.bind(output), eachListed((q) => fleet.list(q), query), metricNames);
         const page = options.all ? allOf(fleet, query) : fleet.list({ ...query, limit: options.limit, offset });
         if (options.json) return output.json(page);
         if (options.csv) {
-          writeCsv(output.write.bind(output), page.items, metricNames);
+          writeCsv(output.data.bind(output), page.items, metricNames);
           const shown = offset + page.items.length;
           // On stderr: a redirected CSV stays CSV, and a cut-off export does not go unnoticed.
           if (shown < page.total) output.note(`${pageFooter(offset, page.items.length, page.total)} · every one: --all`);

@@ -142,7 +142,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
           });
         }
         if (options.csv) {
-          if (ok.length > 0) output.write(toCsv(combined.columns, combined.rows));
+          if (ok.length > 0) output.data(toCsv(combined.columns, combined.rows));
         } else if (ok.length + failed.length === 0) {
           output.print('No ready instances match.');
         } else if (ok.length > 0) {
