@@ -204,9 +204,15 @@ export async function countLinkLookup(request: Request): Promise<() => Promise<v
 
 /** Forms of signed-in users carry a token bound to their session. */
 export function requireCsrf(form: FormData, viewer: Viewer): void {
-  if (!verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD))) {
-    throw data({ message: 'This form has expired. Reload the page and try again.' }, { status: 403 });
-  }
+  if (!csrfMatches(form, viewer)) throw data({ message: 'This form has expired. Reload the page and try again.' }, { status: 403 });
+}
+
+/**
+ * The form's token is this session's. A signed-in viewer's form can fail it without any attack:
+ * the page was loaded under an earlier session of this browser (signed in again in another tab).
+ */
+export function csrfMatches(form: FormData, viewer: Viewer): boolean {
+  return verifyCsrfToken(serverSecret(), viewer.sessionId, form.get(CSRF_FIELD));
 }
 
 /** A redirect target inside this instance only (no open redirects; @silo/web safeNextPath). */

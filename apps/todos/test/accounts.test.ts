@@ -340,3 +340,49 @@ describe('a session that ends while a todo is on its way (with JavaScript)', () 
     await context.close();
   });
 });
+
+describe('a page from an earlier session of this browser (signed in again in another tab), with JavaScript', () => {
+  it('keeps a typed todo in the field and a toggle undone, says why, reloads the page, and the next try works', async () => {
+    const name = uniqueName('stale-page');
+    const cookie = await createList(base, name);
+    const context = await signedIn(name, cookie, true);
+    const page = await open(context, `/t/${name}`, true);
+    await page.locator('.new-todo').fill('water the plants');
+    await page.locator('.new-todo').press('Enter');
+    await page.locator('.todo-list li label', { hasText: 'water the plants' }).waitFor();
+
+    /** Signs this browser in again, as another tab would: the page keeps the old session's token. */
+    const signInElsewhere = async (): Promise<void> => {
+      const again = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+      await context.addCookies(
+        [`/t/${name}`, `/t/${name}.data`].map((path) => ({ name: 'silo_session', value: (again.cookie ?? '').slice('silo_session='.length), domain: '127.0.0.1', path, httpOnly: true, sameSite: 'Lax' as const })),
+      );
+    };
+
+    await signInElsewhere();
+    await page.locator('.new-todo').fill('call the bank');
+    await page.locator('.new-todo').press('Enter');
+    await page.locator('#new-todo-error').filter({ hasText: 'This page was out of date' }).waitFor();
+    expect(await page.locator('.new-todo').inputValue()).toBe('call the bank');
+    expect(page.url()).toBe(`${base}/t/${name}`);
+    // The page was reloaded with this session's token: Enter again adds it.
+    await expect.poll(async () => (await page.locator('.new-todo').press('Enter'), page.locator('.todo-list li label', { hasText: 'call the bank' }).count()), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => sql(server, name, 'SELECT title FROM todos ORDER BY id')).toEqual([{ title: 'water the plants' }, { title: 'call the bank' }]);
+
+    await signInElsewhere();
+    const first = page.locator('.todo-list li').first();
+    await first.locator('input.toggle').check();
+    await page.getByRole('alert').filter({ hasText: 'This page was out of date' }).waitFor();
+    await expect.poll(() => first.locator('input.toggle').isChecked()).toBe(false);
+    expect(await sql(server, name, 'SELECT completed FROM todos ORDER BY id')).toEqual([{ completed: 0 }, { completed: 0 }]);
+    // Done again from the reloaded page, it sticks, and the message goes.
+    await expect
+      .poll(async () => {
+        if (!(await first.locator('input.toggle').isChecked())) await first.locator('input.toggle').check();
+        return (await sql(server, name, 'SELECT completed FROM todos ORDER BY id'))[0];
+      }, { timeout: 10_000 })
+      .toEqual({ completed: 1 });
+    await expect.poll(() => page.getByRole('alert').count()).toBe(0);
+    await context.close();
+  });
+});

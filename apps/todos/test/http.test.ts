@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
 import { startServer, testEngine, type TestServer } from './server';
+import { sql } from './team';
 
 let server: TestServer;
 let base: string;
@@ -181,6 +182,26 @@ describe('request safety', () => {
     expect(wrong.status).toBe(403);
     const page = await get(base, `/t/${name}`, cookie);
     expect(page.body).not.toContain('forged');
+  });
+
+  it('a form from an earlier session of the same browser (signed in again elsewhere) is answered in the page, not by an error page', async () => {
+    const name = uniqueName('csrf-stale');
+    const first = await createList(base, name);
+    const stale = csrfFrom((await get(base, `/t/${name}`, first)).body);
+    const again = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+    const cookie = again.cookie ?? '';
+    const refused = await post(base, `/t/${name}?index`, { intent: 'add', title: 'call the bank', csrf: stale }, { cookie });
+    expect(refused.status).toBe(403);
+    // The list with the typed title back in its field, the reason, and this session's token.
+    expect(refused.body).toContain('This page was out of date');
+    expect(refused.body).toMatch(/class="new-todo"[^>]*value="call the bank"/);
+    const fresh = csrfFrom(refused.body);
+    expect(fresh).not.toBe(stale);
+    expect(await sql(server, name, 'SELECT title FROM todos')).toEqual([]);
+    // Sent again from that page, it is added.
+    const sent = await post(base, `/t/${name}?index`, { intent: 'add', title: 'call the bank', csrf: fresh }, { cookie });
+    expect(sent.status).toBe(303);
+    expect(await sql(server, name, 'SELECT title FROM todos')).toEqual([{ title: 'call the bank' }]);
   });
 
   it('refuses a write from another origin', async () => {

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useFetchers, useRevalidator, useSubmit } from 'react-router';
 import { useTenant } from '../../components/tenant-data';
 import { ADD_AFTER_FIELD, ADD_KEY_FIELD, CSRF_FIELD, JS_FIELD } from '../../forms';
+import { useWatchAnswer } from './answers';
 import { intentFields, type Intent } from './intent';
 
 /**
@@ -24,10 +25,12 @@ export type FormDecorator = (form: FormData, fetcherKey: string, intent: Intent)
 
 /**
  * Submits an intent through a fetcher of its own, so quick successive changes all stay in
- * flight. Returns the fetcher's key, for a caller that wants the answer.
+ * flight. Returns the fetcher's key: the new-todo field watches its adds' answers itself, the
+ * list (answers.tsx) every other one's.
  */
 export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => string {
   const submit = useSubmit();
+  const watch = useWatchAnswer();
   const { csrf } = useTenant();
   return (intent) => {
     const form = new FormData();
@@ -38,6 +41,7 @@ export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => str
     const fetcherKey = `todo-${Date.now()}-${submissionCounter}`;
     decorate?.(form, fetcherKey, intent);
     void submit(form, { method: 'post', navigate: false, fetcherKey });
+    if (intent.intent !== 'add') watch(fetcherKey);
     return fetcherKey;
   };
 }

@@ -1,8 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { Form, Link, useFetcher } from 'react-router';
+import { Form, Link } from 'react-router';
 import { TITLE_MAX_LENGTH } from '../../forms';
 import { HiddenFields } from './hidden-fields';
 import { useTenant } from '../../components/tenant-data';
+import { AnswerWatcher, type ListAnswer } from './answers';
 import { useAddOrder, useTodoSubmit } from './hooks';
 import { forgetUnsent, rememberUnsent, takeUnsent } from './unsent-adds';
 
@@ -77,7 +78,7 @@ export function NewTodo({
     setAdds((current) => [...current, { key, title }]);
     field.value = '';
   };
-  const settled = (key: string, answer: AddAnswer, title: string) => {
+  const settled = (key: string, answer: ListAnswer, title: string) => {
     forgetUnsent(list, key);
     setAdds((current) => current.filter((add) => add.key !== key));
     const { error } = answer;
@@ -122,26 +123,8 @@ export function NewTodo({
         autoFocus={autoFocus}
       />
       {adds.map((add) => (
-        <AddResult key={add.key} fetcherKey={add.key} onSettled={(answer) => settled(add.key, answer, add.title)} />
+        <AnswerWatcher key={add.key} fetcherKey={add.key} onAnswer={(key, answer) => settled(key, answer, add.title)} />
       ))}
     </Form>
   );
-}
-
-interface AddAnswer {
-  error: string | null;
-  addedId?: number | null;
-}
-
-/** Watches one add's fetcher and reports its answer once it has one. */
-function AddResult({ fetcherKey, onSettled }: { fetcherKey: string; onSettled: (answer: AddAnswer) => void }) {
-  const fetcher = useFetcher<AddAnswer>({ key: fetcherKey });
-  const reported = useRef(false);
-  const answer = fetcher.state === 'idle' ? fetcher.data : undefined;
-  useEffect(() => {
-    if (!answer || reported.current) return;
-    reported.current = true;
-    onSettled(answer);
-  }, [answer, onSettled]);
-  return null;
 }

@@ -5,7 +5,7 @@
  */
 import { readForm } from '@silo/web';
 import { data, redirect, useFetchers } from 'react-router';
-import { requireCsrf, requireViewer } from '../../auth.server';
+import { csrfMatches, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../../config.server';
 import { ADD_AFTER_FIELD, ADD_KEY_FIELD, JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
@@ -20,11 +20,16 @@ import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
 import { NewTodo, listFullMessage } from './new-todo';
 import { useRevalidateOnFocus } from './hooks';
 import { useOptimisticTodos } from './optimistic';
+import { ListAnswerMessage, ListAnswers } from './answers';
 import { ActionLabels, EditHint, TodoItem } from './todo-item';
 
 export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: loaderData ? `${loaderData.displayName} · todos` : 'todos' }];
 }
+
+const PAGE_OUT_OF_DATE = 'This page was out of date: you signed in again in another tab or window. It is up to date now; please do that again.';
+
+export { reloadAfterExpiredForm as shouldRevalidate } from './answers';
 
 /** A keyset cursor from the URL: a positive integer id, or nothing. */
 function cursor(value: string | null): number | undefined {
@@ -58,10 +63,15 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
   const form = await readForm(request, MAX_FORM_BYTES);
-  requireCsrf(form, viewer);
   const { db } = tenant;
   const title = titleOf(form.get('title'));
   let addedId: number | null = null;
+  if (!csrfMatches(form, viewer)) {
+    // The page is from an earlier session of this browser. Answered in the form, not by the
+    // error page: the page is reloaded with this session's token (tenant.tsx) and what was
+    // typed stays in the field. Nothing was written.
+    return data({ error: PAGE_OUT_OF_DATE, title: title.slice(0, TITLE_MAX_LENGTH), addedId, expired: true }, { status: 403 });
+  }
   if (title.length > TITLE_MAX_LENGTH) {
     return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
   }
@@ -135,50 +145,53 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
   const { page } = loaderData;
   return (
     <main className="page">
-      <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
-        <header className="header">
-          <h1>todos</h1>
-          <NewTodo
-            total={counts.total}
-            max={loaderData.maxTodos}
-            serverError={serverError}
-            lastPage={lastPage}
-            autoFocus={loaderData.editId === null}
-            shownTitles={loaderData.todos.map((todo) => todo.title)}
-          />
-        </header>
-        {counts.total > 0 && (
-          <section className="main" aria-label="Todo list">
-            <ToggleAll allCompleted={remaining === 0} />
-            <ActionLabels />
-            <ul className="todo-list">
-              {visible.map((todo) => (
-                <TodoItem key={todo.key} todo={todo} editingFromUrl={todo.id !== null && todo.id === loaderData.editId} at={page.at} />
-              ))}
-            </ul>
-          </section>
-        )}
-        {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
-        {counts.total > 0 && (
-          <footer className="footer">
-            <span className="todo-count" data-testid="todo-count">
-              <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
-            </span>
-            <ul className="filters" aria-label="Show">
-              <li>
-                <FilterLink to={base} label="All" />
-              </li>
-              <li>
-                <FilterLink to={`${base}/active`} label="Active" />
-              </li>
-              <li>
-                <FilterLink to={`${base}/completed`} label="Completed" />
-              </li>
-            </ul>
-            {counts.completed > 0 && <ClearCompleted />}
-          </footer>
-        )}
-      </section>
+      <ListAnswers>
+        <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
+          <header className="header">
+            <h1>todos</h1>
+            <NewTodo
+              total={counts.total}
+              max={loaderData.maxTodos}
+              serverError={serverError}
+              lastPage={lastPage}
+              autoFocus={loaderData.editId === null}
+              shownTitles={loaderData.todos.map((todo) => todo.title)}
+            />
+            <ListAnswerMessage />
+          </header>
+          {counts.total > 0 && (
+            <section className="main" aria-label="Todo list">
+              <ToggleAll allCompleted={remaining === 0} />
+              <ActionLabels />
+              <ul className="todo-list">
+                {visible.map((todo) => (
+                  <TodoItem key={todo.key} todo={todo} editingFromUrl={todo.id !== null && todo.id === loaderData.editId} at={page.at} />
+                ))}
+              </ul>
+            </section>
+          )}
+          {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
+          {counts.total > 0 && (
+            <footer className="footer">
+              <span className="todo-count" data-testid="todo-count">
+                <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
+              </span>
+              <ul className="filters" aria-label="Show">
+                <li>
+                  <FilterLink to={base} label="All" />
+                </li>
+                <li>
+                  <FilterLink to={`${base}/active`} label="Active" />
+                </li>
+                <li>
+                  <FilterLink to={`${base}/completed`} label="Completed" />
+                </li>
+              </ul>
+              {counts.completed > 0 && <ClearCompleted />}
+            </footer>
+          )}
+        </section>
+      </ListAnswers>
       <EditHint />
     </main>
   );
