@@ -10,7 +10,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, launchChromium, removeDir, signIn, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, launchChromium, removeDir, signIn, siloCli, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'operator@example.com';
 const PASSWORD = 'a-long-operator-robustness-password';
@@ -311,6 +311,36 @@ describe('operator robustness: sessions, keyboard, narrow screens, bad input', (
       expect(await region.getAttribute('tabindex')).toBe('0');
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it('Export .sqlite says it is preparing until the download starts, and a double click exports once', async () => {
+    const exportsOfAcme = async (): Promise<number> => {
+      const { stdout } = await siloCli(dataDir, ['audit', '--operation', 'export', '--instance', 'acme', '--json']);
+      return (JSON.parse(stdout) as { items: unknown[] }).items.length;
+    };
+    const before = await exportsOfAcme();
+    await page.goto(`${server.url}/instances/acme`);
+    // Hydrated: React has put its props on the button (its submit handler is in place).
+    await page.waitForFunction(() => Object.keys(document.querySelector('form[action$="/export"] button') ?? {}).some((key) => key.startsWith('__reactProps')));
+    let requests = 0;
+    const count = (request: { url(): string; method(): string }): void => {
+      if (request.method() === 'POST' && request.url().endsWith('/instances/acme/export')) requests++;
+    };
+    page.on('request', count);
+    try {
+      const label = (): Promise<string> => page.evaluate(() => document.querySelector('form[action$="/export"] button')?.textContent ?? '');
+      const download = page.waitForEvent('download');
+      await page.locator('form[action$="/export"] button').dblclick();
+      // The page watches for the download's start every 250 ms: busy until then at least.
+      expect(await label()).toBe('Preparing the export…');
+      expect(await page.evaluate(() => document.querySelector('form[action$="/export"] button')?.getAttribute('aria-disabled'))).toBe('true');
+      expect(await (await download).path()).toBeTruthy();
+      await expect.poll(label, { timeout: 10_000 }).toBe('Export .sqlite');
+      expect(requests).toBe(1);
+      expect(await exportsOfAcme()).toBe(before + 1);
+    } finally {
+      page.off('request', count);
     }
   });
 

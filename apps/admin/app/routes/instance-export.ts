@@ -3,12 +3,14 @@ import { redirect } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/instance-export';
 import { fleetContext } from '../lib/fleet.server';
-import { currentAdmin, notFound } from '../lib/http.server';
+import { downloadStarted } from '../lib/download.server';
+import { currentAdmin, notFound, smallForm } from '../lib/http.server';
 
 /** POST (a CSRF-checked form): streams a consistent .sqlite snapshot; the export is audited. */
-export async function action({ params, context }: Route.ActionArgs) {
+export async function action({ params, context, request }: Route.ActionArgs) {
   const admin = currentAdmin(context);
   const fleet = context.get(fleetContext);
+  const form = await smallForm(request);
   try {
     const file = await fleet.exportStream(params.name, { actor: admin.actor });
     return new Response(Readable.toWeb(file.stream) as ReadableStream<Uint8Array>, {
@@ -17,6 +19,7 @@ export async function action({ params, context }: Route.ActionArgs) {
         'Content-Length': String(file.sizeBytes),
         'Content-Disposition': `attachment; filename="${file.fileName}"`,
         'Cache-Control': 'no-store',
+        ...downloadStarted(form),
       },
     });
   } catch (error) {

@@ -5,6 +5,7 @@ import type { Route } from './+types/instances-bulk-export';
 import { adminView } from '../lib/app-config.server';
 import { genericMessage, groupErrors } from '../lib/combine-results';
 import { fleetContext } from '../lib/fleet.server';
+import { downloadStarted } from '../lib/download.server';
 import { currentAdmin, describeError, smallForm } from '../lib/http.server';
 import { selectedInstances } from '../lib/instance-selection.server';
 import { TAR_END, tarHeader, tarPadding } from '../lib/tar.server';
@@ -21,7 +22,8 @@ export const REPORT_FILE = 'export-report.json';
 export async function action({ request, context }: Route.ActionArgs) {
   const admin = currentAdmin(context);
   const fleet = context.get(fleetContext);
-  const names = selectedInstances(await smallForm(request), fleet, await adminView());
+  const form = await smallForm(request);
+  const names = selectedInstances(form, fleet, await adminView());
   const archive = Readable.from(entries(fleet, names, admin.actor)).pipe(createGzip());
   const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
   return new Response(Readable.toWeb(archive) as ReadableStream<Uint8Array>, {
@@ -29,6 +31,7 @@ export async function action({ request, context }: Route.ActionArgs) {
       'Content-Type': 'application/gzip',
       'Content-Disposition': `attachment; filename="silo-export-${stamp}.tar.gz"`,
       'Cache-Control': 'no-store',
+      ...downloadStarted(form),
     },
   });
 }

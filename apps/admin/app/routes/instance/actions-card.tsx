@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Form } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { DownloadForm } from '../../components/download-form';
 import type { InstanceRowView } from '../../lib/instances';
 
 interface Props {
@@ -16,10 +17,7 @@ export function ActionsCard({ instance, regions, busyIntent }: Props) {
     <section className="card stack" aria-labelledby="actions-h">
       <h2 id="actions-h">Actions</h2>
       {instance.state === 'ready' || instance.state === 'deleted' ? (
-        <Form method="post" action={`/instances/${instance.name}/export`} reloadDocument>
-          <CsrfField />
-          <button type="submit">Export .sqlite</button>
-        </Form>
+        <DownloadForm action={`/instances/${instance.name}/export`} label="Export .sqlite" busyLabel="Preparing the export…" />
       ) : null}
       {instance.state === 'ready' ? (
         <Form method="post" className="inline-form" aria-label="Clone">

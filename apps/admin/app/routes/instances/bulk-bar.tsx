@@ -1,6 +1,6 @@
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useRef } from 'react';
-import { CsrfField } from '../../components/csrf';
+import { DownloadForm } from '../../components/download-form';
 import { groupErrors } from '../../lib/combine-results';
 import type { BulkAction } from '../../lib/ndjson';
 import type { ListParams } from '../../lib/instances.server';
@@ -62,15 +62,7 @@ export function BulkBar({ controls, params, total, pageNames }: Props) {
           {LABELS.migrate.button}
         </button>
         {/* A download, not a fetch: the browser streams the archive to disk and shows its progress. */}
-        <form method="post" action="/bulk/export">
-          <CsrfField />
-          {fields.map(([name, value], index) => (
-            <input key={`${name}:${index}`} type="hidden" name={name} value={value} />
-          ))}
-          <button type="submit" disabled={count === 0 || running}>
-            Export (.tar.gz)
-          </button>
-        </form>
+        <DownloadForm action="/bulk/export" fields={fields} label="Export (.tar.gz)" busyLabel="Starting the export…" disabled={count === 0 || running} />
         <button type="button" className="danger" disabled={count === 0 || running} onClick={() => confirmRef.current?.showModal()}>
           {LABELS.delete.button}
         </button>
