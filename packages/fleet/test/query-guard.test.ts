@@ -64,6 +64,10 @@ describe('console and fleet queries reach their own database only', () => {
         'PRAGMA journal_mode = DELETE',
         "PRAGMA temp_store_directory = '/tmp'",
         'PRAGMA database_list',
+        // The same pragmas read as tables answer what the statements would (the file's path).
+        'SELECT file FROM pragma_database_list',
+        'SELECT * FROM main."pragma_database_list"',
+        'SELECT * FROM pragma_temp_store_directory',
       ]) {
         await expect(fleet.query('acme', sql, [], { readOnly }), sql).rejects.toMatchObject({ code: 'STATEMENT_REFUSED' });
       }
@@ -97,6 +101,8 @@ describe('console and fleet queries reach their own database only', () => {
     expect((await fleet.query('acme', 'PRAGMA integrity_check')).rows).toEqual([['ok']]);
     expect((await fleet.query('acme', 'PRAGMA user_version;')).rows).toEqual([[2]]);
     expect((await fleet.query('acme', "SELECT name FROM pragma_table_info('notes') WHERE pk = 1")).rows).toEqual([['id']]);
+    // A pragma's table name inside a string literal is text.
+    expect((await fleet.query('acme', "SELECT 'pragma_database_list' AS t")).rows).toEqual([['pragma_database_list']]);
     // Ordinary writes keep their own error, and still work in write mode.
     await expect(fleet.query('acme', "INSERT INTO notes (body) VALUES ('x')")).rejects.toMatchObject({ code: 'QUERY_READ_ONLY' });
     await expect(fleet.query('acme', 'CREATE TEMP TABLE t (x)')).rejects.toMatchObject({ code: 'QUERY_READ_ONLY' });

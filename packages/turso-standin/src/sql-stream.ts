@@ -248,7 +248,7 @@ export class SqlStream {
     if (classified === 'refused' && /^\s*(pragma|explain)\b/i.test(stripLeadingComments(sql))) {
       throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
     }
-    const prepared = this.conn.prepare(sql);
+    const prepared = this.#prepareOne(sql);
     if (classified === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
     const kind: StmtKind = classified === 'ask-sqlite' ? (prepared.readonly ? 'read' : 'write') : classified;
     if (this.options.readOnly && !isReadOnlyKind(kind)) throw writeForbidden();
@@ -332,21 +332,41 @@ export class SqlStream {
   #sequence(sql: string): void {
     if (this.#txnTimedOut) throw new StmtError('Transaction timed out', 'TRANSACTION_TIMEOUT');
     // sqld parses and classifies every statement of the text before running any of them.
-    for (const statement of splitStatements(sql)) {
+    const statements = splitStatements(sql);
+    for (const statement of statements) {
       const kind = classifyStatement(statement);
       if (kind === 'refused') throw new StmtError(notAllowedMessage(statement), 'SQL_PARSE_ERROR');
       if (this.options.readOnly && !this.#readOnlyStatement(statement)) throw writeForbidden();
     }
     this.#beforeWrite();
     const [, , totalBefore] = this.#counters();
-    this.conn.exec(sql);
+    // Then runs them one by one, as it parsed them. Never the text as a whole (exec): SQLite
+    // would run every statement in it, checked or not, should the split above differ from
+    // SQLite's own reading; prepared alone, a statement that hides another fails instead.
+    for (const statement of statements) {
+      const prepared = this.#prepareOne(statement);
+      if (prepared.reader) for (const row of prepared.iterate()) void row;
+      else prepared.run();
+    }
     const [, , totalAfter] = this.#counters();
     this.#afterStatement(false, false);
     this.hooks.recordUsage(0, Number(totalAfter - totalBefore));
   }
 
+  /** One statement prepared; a text that holds more than one is refused as sqld refuses it. */
+  #prepareOne(sql: string): Database.Statement {
+    try {
+      return this.conn.prepare(sql);
+    } catch (error) {
+      if (error instanceof RangeError) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+      throw error;
+    }
+  }
+
   #describe(sql: string): Extract<StreamResponse, { type: 'describe' }>['result'] {
-    const prepared = this.conn.prepare(sql);
+    // Checked as an execute is: some pragmas act while SQLite prepares them.
+    if (classifyStatement(sql) === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    const prepared = this.#prepareOne(sql);
     return {
       params: describeParams(sql),
       cols: prepared.reader ? prepared.columns().map((c) => ({ name: c.name, decltype: c.type })) : [],

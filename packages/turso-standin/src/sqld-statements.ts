@@ -176,18 +176,22 @@ function pragmaKind(t: readonly Token[]): Classification {
 /**
  * The statements of a multi-statement text (a Hrana `sequence`), split where SQLite would:
  * at semicolons outside literals, identifiers and comments, and for CREATE TRIGGER only at the
- * semicolon after its END.
+ * semicolon after its END. Whoever runs them prepares each one alone (sql-stream.ts), so a
+ * text this splits wrongly fails to prepare instead of running unchecked statements.
  */
 export function splitStatements(sql: string): string[] {
   const statements: string[] = [];
   let start = 0;
   let i = 0;
+  // The last bare word seen outside literals and comments: a trigger ends at `END;`.
+  let lastWord = '';
   while (i < sql.length) {
     const c = sql[i] as string;
     if (c === "'" || c === '"' || c === '`' || c === '[') {
       const close = c === '[' ? ']' : c;
       i = sql.indexOf(close, i + 1);
       i = i === -1 ? sql.length : i + 1;
+      lastWord = '';
     } else if (sql.startsWith('--', i)) {
       const end = sql.indexOf('\n', i);
       i = end === -1 ? sql.length : end + 1;
@@ -199,20 +203,22 @@ export function splitStatements(sql: string): string[] {
       const head = leadingTokens(text, 3).map((token) => token.word);
       const trigger = head[0] === 'create' && (head[1] === 'trigger' || head[2] === 'trigger');
       i++;
-      if (trigger && !/\bend\s*$/i.test(stripComments(text))) continue;
+      if (trigger && lastWord !== 'end') continue;
       if (leadingTokens(text, 1).length > 0) statements.push(text.trim());
       start = i;
+      lastWord = '';
+    } else if (/[A-Za-z_]/.test(c)) {
+      const word = /^[A-Za-z0-9_$]+/.exec(sql.slice(i))?.[0] ?? c;
+      lastWord = word.toLowerCase();
+      i += word.length;
     } else {
+      if (!/\s/.test(c)) lastWord = '';
       i++;
     }
   }
   const rest = sql.slice(start);
   if (leadingTokens(rest, 1).length > 0) statements.push(rest.trim());
   return statements;
-}
-
-function stripComments(text: string): string {
-  return text.replace(/--[^\n]*(\n|$)/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ');
 }
 
 interface Token {

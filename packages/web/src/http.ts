@@ -40,9 +40,30 @@ export function securityHeaders(nonce: string): Readonly<Record<string, string>>
  * so a lying or missing Content-Length does not help).
  */
 export async function readForm(request: Request, maxBytes: number): Promise<FormData> {
+  const bytes = await readBodyCapped(request, maxBytes);
+  if (bytes === undefined) throw tooLarge(maxBytes);
+  if (bytes.byteLength === 0 && !request.body) return new FormData();
+  const body = new Request(request.url, {
+    method: 'POST',
+    headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-www-form-urlencoded' },
+    body: new Uint8Array(bytes),
+  });
+  try {
+    return await body.formData();
+  } catch {
+    throw new Response('The form could not be read.', { status: 400 });
+  }
+}
+
+/**
+ * A request body of at most `maxBytes`, or undefined once it passes them: a declared
+ * Content-Length is checked first, and the bytes are counted as they arrive, so a chunked
+ * body without one is cut off at the limit instead of being held whole in memory.
+ */
+export async function readBodyCapped(request: Request, maxBytes: number): Promise<Buffer | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return new FormData();
+  if (declared > maxBytes) return undefined;
+  if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -54,20 +75,11 @@ export async function readForm(request: Request, maxBytes: number): Promise<Form
       // Not cancel(): that destroys the socket before the 413 reaches the client. The server
       // drops the rest of the body after responding (discardUnreadBodyAfterResponse).
       reader.releaseLock();
-      throw tooLarge(maxBytes);
+      return undefined;
     }
     chunks.push(value);
   }
-  const body = new Request(request.url, {
-    method: 'POST',
-    headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-www-form-urlencoded' },
-    body: Buffer.concat(chunks),
-  });
-  try {
-    return await body.formData();
-  } catch {
-    throw new Response('The form could not be read.', { status: 400 });
-  }
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(maxBytes: number): Response {

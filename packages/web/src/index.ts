@@ -5,7 +5,7 @@ export { CSRF_FIELD, assertSameOrigin, csrfToken, verifyCsrfToken } from './csrf
 export { createRateLimiter, type RateLimiter } from './rate-limit';
 export { rateLimitKey } from './limit-key';
 export { loadSecret } from './secret';
-export { createNonce, readForm, securityHeaders, sessionCookieOptions } from './http';
+export { createNonce, readBodyCapped, readForm, securityHeaders, sessionCookieOptions } from './http';
 export { clientFiles } from './static-files';
 export type { ServeClientFile } from './static-files';
 export { discardUnreadBodyAfterResponse } from './unread-body';

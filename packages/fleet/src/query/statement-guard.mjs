@@ -75,6 +75,8 @@ export function guardStatement(db, sql, args, readOnly) {
     const refusal = pragmaRefusal(head.slice(at + 1));
     if (refusal) return { ok: false, refusal };
   }
+  const pragmaTable = pragmaFunctionRefusal(leadingTokens(sql, Infinity));
+  if (pragmaTable) return { ok: false, refusal: pragmaTable };
   // Syntax errors, unknown tables and several statements at once fail here, as before.
   const statement = db.prepare(sql);
   // An EXPLAIN only lists bytecode; it never runs the statement it explains.
@@ -148,6 +150,24 @@ function pragmaRefusal(tokens) {
   return refused(`PRAGMA ${name}`, `PRAGMA ${name} may be read but not set here (no "=" and no value); settings of an instance belong to its migrations.`);
 }
 
+/**
+ * A pragma read as a table (`SELECT file FROM pragma_database_list`) answers what the PRAGMA
+ * statement would, so it passes only where that statement would; the bytecode does not name
+ * the table, hence the tokens.
+ * @param {Token[]} tokens the whole statement's
+ * @returns {Refusal | undefined}
+ */
+function pragmaFunctionRefusal(tokens) {
+  for (const { word } of tokens) {
+    if (!word?.startsWith('pragma_')) continue;
+    const name = word.slice('pragma_'.length);
+    if (!PRAGMA_READS.has(name)) {
+      return refused(word, `${word} reads PRAGMA ${name}, which is not one of the pragmas a query may read (${PRAGMA_LIST}).`);
+    }
+  }
+  return undefined;
+}
+
 /** @param {string} what @param {string} message @returns {Refusal} */
 function refused(what, message) {
   return { code: 'STATEMENT_REFUSED', refused: what, message };
@@ -179,6 +199,12 @@ export function leadingTokens(sql, max) {
     } else if (sql.startsWith('/*', i)) {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? sql.length : end + 2;
+    } else if (c === "'") {
+      // A string literal is one token, never words: 'pragma_database_list' is only text.
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      tokens.push({ text: sql.slice(i, j + 1), word: undefined });
+      i = j + 1;
     } else if (c === '"' || c === '`' || c === '[') {
       const close = c === '[' ? ']' : c;
       let j = i + 1;

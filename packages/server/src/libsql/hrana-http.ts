@@ -1,4 +1,5 @@
 import { isSiloError, type Fleet } from '@silo/fleet';
+import { readBodyCapped } from '@silo/web';
 import { CursorReqBodySchema, HttpError, PipelineReqBodySchema, StreamRegistry, cursorEntries, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { z } from 'zod';
 import { labelRequest } from '../access-log';
@@ -190,11 +191,9 @@ function bearerToken(header: string | null): string | undefined {
 
 /** A declared length over the limit is refused unread; a body without one is checked once read. */
 async function readBody(request: Request): Promise<string> {
-  const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new HttpError(413, { error: 'request body too large' });
-  return text;
+  const bytes = await readBodyCapped(request, MAX_BODY_BYTES);
+  if (bytes === undefined) throw new HttpError(413, { error: 'request body too large' });
+  return bytes.toString('utf8');
 }
 
 /** The body as the schema reads it, and as it came (forwarded to Turso unchanged). */

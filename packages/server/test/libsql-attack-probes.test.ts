@@ -1,0 +1,97 @@
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEndpoint, type Endpoint } from './libsql-harness';
+
+/**
+ * An outside attack probe of `silo serve`'s libSQL endpoint (session 36): one instance's token
+ * must reach that instance's database only, whatever the text of a `sequence` or `describe`.
+ */
+describe('libSQL endpoint: a token reaches its own instance only', () => {
+  let endpoint: Endpoint;
+  let token: string;
+
+  beforeAll(async () => {
+    endpoint = await startEndpoint();
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    await endpoint.fleet.create('globex', { jurisdiction: 'eu' });
+    await endpoint.fleet.query('globex', "INSERT INTO notes (body) VALUES ('globex secret')", undefined, { readOnly: false });
+    token = await endpoint.token('acme');
+  });
+  afterAll(() => endpoint?.close());
+
+  async function pipeline(requests: unknown[]): Promise<{ status: number; results: { type: string; error?: { message: string; code: string } }[] }> {
+    const response = await fetch(`${endpoint.origin}/db/acme/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requests: [...requests, { type: 'close' }] }),
+    });
+    const body = (await response.json()) as { results: { type: string; error?: { message: string; code: string } }[] };
+    return { status: response.status, results: body.results };
+  }
+
+  const globexFile = (): string => {
+    const dir = path.join(endpoint.dataDir, 'regions');
+    const found = readdirSync(dir, { recursive: true, encoding: 'utf8' }).find((file) => file.endsWith('.db') && file.includes('globex') && !file.includes('-'));
+    return path.join(dir, found ?? 'missing');
+  };
+
+  it('a sequence whose trigger body hides "--" in a literal runs nothing it did not check: no ATTACH, no VACUUM INTO', async () => {
+    const target = path.join(endpoint.dataDir, 'pwned.db');
+    const sql = [
+      "CREATE TRIGGER t AFTER INSERT ON notes BEGIN SELECT '--'; END;",
+      `ATTACH DATABASE '${globexFile()}' AS other;`,
+      "INSERT INTO other.notes (body) VALUES ('written from acme');",
+      `VACUUM INTO '${target}';`,
+    ].join('\n');
+    const { results } = await pipeline([{ type: 'sequence', sql }]);
+    expect(results[0]?.type).toBe('error');
+    expect(results[0]?.error?.code).toBe('SQL_PARSE_ERROR');
+    expect(existsSync(target)).toBe(false);
+    const globex = await endpoint.fleet.query('globex', 'SELECT body FROM notes');
+    expect(globex.rows).toEqual([['globex secret']]);
+    // Refused as a whole, before anything ran: not even the trigger was made.
+    expect((await endpoint.fleet.query('acme', "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'")).rows).toEqual([[0]]);
+    // And nothing stays attached to a pooled connection for the next request.
+    const { results: next } = await pipeline([{ type: 'execute', stmt: { sql: 'SELECT count(*) FROM notes' } }]);
+    expect(next[0]?.type).toBe('ok');
+  });
+
+  it('a sequence still runs a trigger whose body holds "--" and ";" in literals, statement by statement', async () => {
+    const sql = "CREATE TABLE log (msg TEXT); CREATE TRIGGER t2 AFTER INSERT ON notes BEGIN INSERT INTO log VALUES ('a -- b; c'); END; INSERT INTO notes (body) VALUES ('x');";
+    const { results } = await pipeline([{ type: 'sequence', sql }]);
+    expect(results[0]).toMatchObject({ type: 'ok' });
+    expect((await endpoint.fleet.query('acme', 'SELECT msg FROM log')).rows).toEqual([['a -- b; c']]);
+  });
+
+  it('describe checks the statement as execute does: a refused pragma does not take effect by being prepared', async () => {
+    const { results } = await pipeline([
+      { type: 'describe', sql: 'PRAGMA ignore_check_constraints = 1' },
+      { type: 'describe', sql: 'PRAGMA writable_schema = 1' },
+      { type: 'execute', stmt: { sql: 'PRAGMA ignore_check_constraints' } },
+    ]);
+    expect(results[0]?.error?.code).toBe('SQL_PARSE_ERROR');
+    expect(results[1]?.error?.code).toBe('SQL_PARSE_ERROR');
+  });
+
+  it('a chunked body past the limit is refused while it arrives, not held whole', async () => {
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // 64 MiB at most, twice the limit: the server must answer before the end.
+        if (sent >= 64) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${endpoint.origin}/db/acme/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(sent).toBeLessThan(64);
+  });
+});
