@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, rmSync, readdirSync, renameSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PROCESS_TOKEN, tokenAlive } from './processes';
+import { SiloError } from './errors';
 
 /**
  * Durable file primitives for every module that writes database files: the engines, backups,
@@ -84,6 +85,28 @@ export function publish(temp: string, file: string, options: { ownsSidecars: boo
   fsyncFile(temp);
   if (options.ownsSidecars) for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
   renameSync(temp, file);
+}
+
+/**
+ * Refuses a destination with another database's unfinished writes beside it (a non-empty
+ * `-wal` or `-journal`): SQLite would replay them into the file written there on its next
+ * open, mixing two databases. Those files are not ours to remove.
+ */
+export function assertNoForeignWrites(file: string): void {
+  for (const suffix of ['-wal', '-journal'] as const) {
+    let size = 0;
+    try {
+      size = statSync(`${file}${suffix}`).size;
+    } catch {
+      continue;
+    }
+    if (size > 0) {
+      throw new SiloError(
+        'INVALID_INPUT',
+        `${file}${suffix} holds writes of the database now at ${file} (a program has it open, or it was not closed cleanly). SQLite would replay them into a file written there, mixing the two. Close that program, or remove that database together with its ${suffix}, or choose another path.`,
+      );
+    }
+  }
 }
 
 /** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */

@@ -14,7 +14,7 @@ import { resolveSettings, type FleetSettings, type FleetSettingsInput, type Quer
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
-import { tempSibling } from './files';
+import { assertNoForeignWrites, tempSibling } from './files';
 import { stagingDirOf } from './staging';
 import { EngineReachability } from './engine-reachability';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
@@ -651,6 +651,7 @@ export class Fleet {
   exportTo(name: string, destPath: string, options: ActorOption = {}): Promise<{ sizeBytes: number }> {
     return this.#audited('export', name, options, {}, async () => {
       assertOutsideFleetFolders(destPath, fleetFolders(this.settings));
+      assertNoForeignWrites(destPath);
       const instance = this.#exportable(name);
       await this.engine.snapshot(instance.dbUrl, destPath);
       return { sizeBytes: statSync(destPath).size };

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SiloError, errorMessage } from '../errors';
 import { formatBytes } from '../format';
@@ -38,6 +39,34 @@ export function checkUploadHeader(file: string, maxBytes: number): void {
   }
   if (!header.equals(SQLITE_MAGIC)) throw importRejected('it is not a SQLite database (the file header is wrong)');
   if (size < 512) throw importRejected('it is truncated: smaller than one SQLite page');
+  refuseUnfinishedWrites(file);
+}
+
+/**
+ * The import copies the file alone. Committed rows still in a `-wal` beside it would be left
+ * out without a word, and beside a `-journal` (a write interrupted mid-way) the file alone is
+ * not a consistent database: both are refused with what to do, so nothing is lost.
+ */
+function refuseUnfinishedWrites(file: string): void {
+  const base = path.basename(file);
+  if (sidecarSize(`${file}-wal`) > 0) {
+    throw importRejected(
+      `${base}-wal beside it holds changes not yet written into ${base} (a program still has it open, or stopped before a checkpoint). Close that program, or run \`sqlite3 ${base} "PRAGMA wal_checkpoint(TRUNCATE)"\`, then import again`,
+    );
+  }
+  if (sidecarSize(`${file}-journal`) > 0) {
+    throw importRejected(
+      `${base}-journal beside it belongs to a write that was interrupted, so ${base} alone is not consistent. Open it once with sqlite3 (\`sqlite3 ${base} "PRAGMA quick_check"\` rolls that write back), then import again`,
+    );
+  }
+}
+
+function sidecarSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 export function importRejected(reason: string): SiloError {
