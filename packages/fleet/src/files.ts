@@ -109,6 +109,24 @@ export function assertNoForeignWrites(file: string): void {
   }
 }
 
+/**
+ * Temp siblings of `file` (`<file>.tmp-<owner>-…`) whose process died before it could publish
+ * or remove them, as a killed `silo export -o <file>` leaves: removed by the next write there.
+ */
+export function removeAbandonedTempsOf(file: string): void {
+  const prefix = `${path.basename(file)}${TEMP_MARKER}`;
+  let entries: string[];
+  try {
+    entries = readdirSync(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const temp = path.join(path.dirname(file), entry);
+    if (entry.startsWith(prefix) && isAbandonedTemp(temp)) rmSync(temp, { force: true });
+  }
+}
+
 /** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */
 export function isAbandonedTemp(file: string): boolean {
   if (!isTempFile(file)) return false;

@@ -14,7 +14,7 @@ import { resolveSettings, type FleetSettings, type FleetSettingsInput, type Quer
 import { mapUnordered } from './concurrency';
 import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
-import { assertNoForeignWrites, tempSibling } from './files';
+import { assertNoForeignWrites, removeAbandonedTempsOf, tempSibling } from './files';
 import { stagingDirOf } from './staging';
 import { EngineReachability } from './engine-reachability';
 import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors';
@@ -199,7 +199,14 @@ export class Fleet {
       audit: this.#audit,
       provisioner: this.#provisioner,
     });
-    this.#purges = new Purges({ catalog: this.#catalog, engine: this.engine, handles: this.#handles, backups: this.backups, audit: this.#audit });
+    this.#purges = new Purges({
+      catalog: this.#catalog,
+      engine: this.engine,
+      handles: this.#handles,
+      backups: this.backups,
+      audit: this.#audit,
+      regionOf: (id) => this.regions.find(id),
+    });
     this.#reachability = new EngineReachability(this.engine);
   }
 
@@ -653,6 +660,7 @@ export class Fleet {
       assertOutsideFleetFolders(destPath, fleetFolders(this.settings));
       assertNoForeignWrites(destPath);
       const instance = this.#exportable(name);
+      removeAbandonedTempsOf(destPath);
       await this.engine.snapshot(instance.dbUrl, destPath);
       return { sizeBytes: statSync(destPath).size };
     });

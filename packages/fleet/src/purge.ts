@@ -1,10 +1,14 @@
+import path from 'node:path';
 import type { AuditLog } from './audit-log';
 import type { MarkReport } from './backups/retention';
 import type { Catalog, InstanceInfo, PurgeIntent } from './catalog/catalog';
 import type { Engine, TenantConnection } from './engine';
 import { SiloError, errorMessage } from './errors';
 import { failpoint } from './failpoints';
+import { removeDatabaseFiles } from './files';
 import type { HandleCache } from './handle-cache';
+import type { Region } from './regions';
+import { abandonedTempsIn, stagingDirOf } from './staging';
 
 /** What a purge needs of backups: where its markers go, and writing them. */
 export interface PurgeMarkers {
@@ -18,6 +22,8 @@ export interface PurgeParts {
   readonly handles: HandleCache<string, TenantConnection>;
   readonly backups: PurgeMarkers;
   readonly audit: AuditLog;
+  /** The instance's region, for its staging folder; undefined once the region left the config. */
+  readonly regionOf: (id: string) => Region | undefined;
 }
 
 /** A purge a crash or a failed step left, and what became of it. */
@@ -138,6 +144,7 @@ export class Purges {
     try {
       // Never another instance's database (the path derives from the name; the name is held until the end, this is a second guard).
       if (!catalog.dbUrlInUse(intent.dbUrl, intent.instanceId)) await engine.remove(intent.dbUrl);
+      this.#removeStagedCopies(intent);
       failpoint('purge:after-remove');
     } catch (error) {
       catalog.release(intent.instanceId);
@@ -149,6 +156,19 @@ export class Purges {
     if (unreachable.length > 0) {
       // Locations written to once but no longer configured: Silo cannot mark them. The backups overview names them until an operator deals with them.
       audit.record({ actor: intent.actor, operation: 'purge-unmarked-locations', instance: intent.name, outcome: 'error', error: `No purge marker could be written to ${unreachable.join(', ')} (no longer configured): remove ${intent.instanceId}'s backups there by hand.`, detail: { instanceId: intent.instanceId, locations: unreachable } });
+    }
+  }
+
+  /**
+   * Copies of the instance a killed export, backup, restore or move left in its region's
+   * staging folder (named after the instance: `<name>.export.db.tmp-…`). An erasure that left
+   * them would not be one. Only abandoned ones: a live process removes its own.
+   */
+  #removeStagedCopies(intent: PurgeIntent): void {
+    const region = this.#parts.regionOf(intent.region);
+    if (!region) return;
+    for (const file of abandonedTempsIn(stagingDirOf(region))) {
+      if (path.basename(file).startsWith(`${intent.name}.`)) removeDatabaseFiles(file);
     }
   }
 }

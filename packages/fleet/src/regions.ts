@@ -23,6 +23,11 @@ export class Regions {
     return [...new Set(this.all.map((region) => region.jurisdiction))];
   }
 
+  /** The region, or undefined when the config no longer has it. */
+  find(id: string): Region | undefined {
+    return this.#byId.get(id);
+  }
+
   get(id: string): Region {
     const region = this.#byId.get(id);
     if (!region) {

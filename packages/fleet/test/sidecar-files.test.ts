@@ -4,7 +4,7 @@
  * source's `-wal`, and an export must not be written where another database's `-wal` would be
  * replayed into it.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -79,5 +79,21 @@ describe('files with unfinished writes beside them', () => {
     const written = new Database(first, { readonly: true });
     expect(written.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'globex' }]);
     written.close();
+  });
+});
+
+describe('an export after a killed one', () => {
+  it('removes the temp file the killed export left beside its destination', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const dir = tempDir();
+    const target = path.join(dir, 'acme.sqlite');
+    const leftover = `${target}.tmp-2147483646.1-0a0b0c0d`;
+    const live = `${target}.tmp-${process.pid}-0a0b0c0e`;
+    writeFileSync(leftover, 'half an export');
+    writeFileSync(live, 'an export under way');
+    await fleet.exportTo('acme', target);
+    expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(live)).toBe(true);
   });
 });
