@@ -76,7 +76,7 @@ export async function withFleet<T>(
   // With the catalog on Turso the fleet lives there: a new server starts from an empty folder.
   if (!options.createsFleet && settings.catalog === undefined && !existsSync(settings.dataDir)) {
     throw new CliFailure(
-      `There is no fleet in ${path.resolve(settings.dataDir)}: the folder does not exist. Check --data-dir, SILO_DATA_DIR or the config's dataDir; \`silo create\` or \`silo demo\` start a new fleet there.`,
+      `There is no fleet in ${path.resolve(settings.dataDir)}: the folder does not exist. Check --data-dir, SILO_DATA_DIR or the config's dataDir; \`silo create\` starts a new fleet there.`,
       EXIT.failed,
       'DATA_DIR_MISSING',
     );

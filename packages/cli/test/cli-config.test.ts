@@ -42,6 +42,19 @@ describe('silo finds silo.config.ts', () => {
     expect(query.code).toBe(0);
   });
 
+  it('silo demo in another app’s fleet creates nothing and says why; its hints are the TODO app’s only', async () => {
+    const other = project(temp.dir, 'other-app', 'projects');
+    const demo = await silo(temp.dir, ['demo'], { cwd: other, env: bare });
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain('silo demo makes sample lists of the TODO app (schema "todos")');
+    expect(demo.stderr).toContain('nothing was created');
+    const empty = await silo(temp.dir, ['instances', 'list'], { cwd: other, env: bare });
+    expect(empty.stdout).toContain('No instances yet. Create one with `silo create <name> --jurisdiction eu`.');
+    expect(empty.stdout).not.toContain('silo demo');
+    const listed = await silo(temp.dir, ['instances', 'list', '--all', '--json'], { cwd: other, env: bare });
+    expect((JSON.parse(listed.stdout) as Listed).items).toEqual([]);
+  });
+
   it('SILO_CONFIG wins over the search, and --config over SILO_CONFIG', async () => {
     const viaEnv = await silo(temp.dir, ['create', 'beta', '--jurisdiction', 'eu'], { cwd: notes, env: { ...bare, SILO_CONFIG: path.join(tasks, 'silo.config.ts') } });
     expect(viaEnv.code).toBe(0);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { isSiloError, type Fleet, type Statement } from '@silo/fleet';
 import { hashPassword, randomToken } from '@silo/web';
 import { withFleet, type CliContext } from '../context';
+import { CliFailure, EXIT } from '../errors';
 import { renderInstanceTable } from '../format/instances';
 import { examples } from '../help';
 
@@ -11,6 +12,9 @@ interface DemoInstance {
   readonly jurisdiction: string;
   readonly todos: readonly (readonly [title: string, completed: boolean])[];
 }
+
+/** The TODO app's schema id (silo.config.ts): the samples are its todos and owners. */
+export const TODO_SCHEMA_ID = 'todos';
 
 /** Sample customers in both default jurisdictions, each with a few todos. */
 export const DEMO_INSTANCES: readonly DemoInstance[] = [
@@ -91,6 +95,15 @@ export function registerDemo(program: Command, ctx: CliContext): void {
         cmd,
         async (fleet, config) => {
           const { output } = ctx;
+          // The samples are TODO lists: another app's tables would refuse them, after the
+          // instance was made. Nothing is created for another schema.
+          if (fleet.schema.id !== TODO_SCHEMA_ID) {
+            throw new CliFailure(
+              `silo demo makes sample lists of the TODO app (schema "${TODO_SCHEMA_ID}"); this fleet's schema is "${fleet.schema.id}", so nothing was created. Make your own with \`silo create <name> --jurisdiction <j>\`.`,
+              EXIT.failed,
+              'DEMO_NEEDS_TODO_SCHEMA',
+            );
+          }
           const created: CreatedSample[] = [];
           const skipped: SkippedSample[] = [];
           for (const [index, sample] of DEMO_INSTANCES.entries()) {
@@ -134,13 +147,6 @@ async function createSample(fleet: Fleet, sample: DemoInstance, index: number): 
   if (regions.length === 0) return { name: sample.name, reason: `no region is configured for jurisdiction "${sample.jurisdiction}" (SILO_REGIONS)`, exists: false };
   // Spread the samples over the jurisdiction's regions, so the list shows more than one.
   const region = regions[index % regions.length]?.id ?? sample.jurisdiction;
-  try {
-    await fleet.create(sample.name, { jurisdiction: sample.jurisdiction, region, displayName: sample.displayName });
-  } catch (error) {
-    // Another process made it between our check and create: that is fine for a demo.
-    if (isSiloError(error, 'NAME_TAKEN')) return { name: sample.name, reason: 'made by another process meanwhile', exists: true };
-    throw error;
-  }
   const now = Date.now();
   const statements: Statement[] = sample.todos.map(([title, completed], position) => {
     const at = now - (sample.todos.length - position) * 3_600_000;
@@ -153,7 +159,21 @@ async function createSample(fleet: Fleet, sample: DemoInstance, index: number): 
     sql: "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
     args: [email, await hashPassword(password), now],
   });
-  await fleet.withInstance(sample.name, (db) => db.batch(statements));
+  try {
+    // The rows go in as the create's seed: the sample is ready with them or not made at all.
+    await fleet.create(sample.name, {
+      jurisdiction: sample.jurisdiction,
+      region,
+      displayName: sample.displayName,
+      seed: async (db) => {
+        await db.batch(statements);
+      },
+    });
+  } catch (error) {
+    // Another process made it between our check and create: that is fine for a demo.
+    if (isSiloError(error, 'NAME_TAKEN')) return { name: sample.name, reason: 'made by another process meanwhile', exists: true };
+    throw error;
+  }
   const completed = sample.todos.filter(([, done]) => done).length;
   fleet.touch(sample.name, { todos: sample.todos.length, completed });
   return { name: sample.name, region, jurisdiction: sample.jurisdiction, todos: sample.todos.length, owner: { email, password } };

@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Fleet, InstanceInfo, InstanceState, ListQuery, SortKey } from '@silo/fleet';
 import { csvLine } from '@silo/fleet/format';
+import { TODO_SCHEMA_ID } from './demo';
 import { eachListed, listedInstanceCells, listedInstanceColumns, listedInstance } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { renderInstanceDetails, renderInstanceTable, pageFooter, type LibsqlConnection } from '../format/instances';
@@ -79,7 +80,8 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
         }
         const filtered = [options.state, options.jurisdiction, options.region, options.search].some((value) => value !== undefined);
         if (page.total === 0 && !filtered) {
-          output.print('No instances yet. Create one with `silo create <name> --jurisdiction eu`, or try `silo demo`.');
+          const demo = fleet.schema.id === TODO_SCHEMA_ID ? ', or try `silo demo`' : '';
+          output.print(`No instances yet. Create one with \`silo create <name> --jurisdiction ${fleet.regions.jurisdictions[0] ?? 'eu'}\`${demo}.`);
           return;
         }
         if (page.items.length > 0) output.print(renderInstanceTable(page.items, fleet.schema.latestVersion, { style: output.style, metrics: config.metrics, width: output.width }));
