@@ -44,6 +44,11 @@ export interface DoctorReport {
   orphans: string[];
   /** Ready instances whose database is gone: marked failed. */
   missing: string[];
+  /**
+   * Instances marked failed for a missing file whose file is back (a volume mounted again, a
+   * file restored by hand) and opens at a known version: ready again.
+   */
+  recovered: string[];
   versionsCorrected: { instance: string; from: number; to: number }[];
   integrity: { instance: string; problems: string[] }[];
   /**
@@ -58,6 +63,21 @@ export interface DoctorReport {
 
 const HOUR = 60 * 60 * 1000;
 
+/** The error of an instance the scan found without its file; only these are taken back. */
+const MISSING_FILE = 'The database file is missing.';
+
+/** Makes an instance failed for its missing file ready again once the file is back and opens. */
+async function fileIsBack(engine: Engine, dbUrl: string, catalog: Catalog, id: string): Promise<boolean> {
+  if (!(await engine.exists(dbUrl))) return false;
+  let schemaVersion: number;
+  try {
+    schemaVersion = await engine.schemaVersion(dbUrl);
+  } catch {
+    return false;
+  }
+  return catalog.recoverMissing(id, { schemaVersion, sizeBytes: await engine.sizeOf(dbUrl) }, MISSING_FILE);
+}
+
 export async function reconcile(context: ReconcileContext, options: DoctorOptions): Promise<DoctorReport> {
   const { catalog, engine, regions } = context;
   const report: DoctorReport = {
@@ -69,6 +89,7 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     leftoversRemoved: [],
     orphans: [],
     missing: [],
+    recovered: [],
     versionsCorrected: [],
     integrity: [],
   };
@@ -106,9 +127,13 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     const known = new Set<string>();
     for (const instance of catalog.each({})) {
       known.add(instance.dbUrl);
+      if (instance.state === 'failed' && instance.error === MISSING_FILE) {
+        if (await fileIsBack(engine, instance.dbUrl, catalog, instance.id)) report.recovered.push(instance.name);
+        continue;
+      }
       if (instance.state !== 'ready' && instance.state !== 'deleted') continue;
       if (!(await engine.exists(instance.dbUrl))) {
-        if (instance.state === 'ready') catalog.markFailed(instance.id, 'The database file is missing.');
+        if (instance.state === 'ready') catalog.markFailed(instance.id, MISSING_FILE);
         report.missing.push(instance.name);
         continue;
       }

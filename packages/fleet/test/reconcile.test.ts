@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -94,6 +94,34 @@ describe('reconciliation', () => {
     await purger.close();
     expect(fleet.find('acme')).toBeUndefined();
     expect(existsSync(fileOf(acme.dbUrl, dataDir))).toBe(false);
+  });
+
+  it('an instance failed for a missing file is ready again once the file is back (a volume mounted again), with its rows', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const acme = await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.query('acme', "INSERT INTO notes (body) VALUES ('kept')", undefined, { readOnly: false });
+    await fleet.create('gone', { jurisdiction: 'eu' });
+    const tenants = path.join(fleet.regions.get(acme.region).dataDir, 'tenants');
+    expect(fileOf(acme.dbUrl, dataDir).startsWith(tenants)).toBe(true);
+    const away = `${tenants}-unmounted`;
+    await fleet.close();
+    renameSync(tenants, away);
+    const reopened = await openFleet({ schema: sampleSchema(), dataDir });
+    try {
+      expect((await reopened.doctor({ scanFiles: true })).missing.sort()).toEqual(['acme', 'gone']);
+      expect(reopened.find('acme')?.state).toBe('failed');
+      renameSync(away, tenants);
+      rmSync(fileOf(reopened.find('gone')?.dbUrl ?? '', dataDir), { force: true });
+      const again = await reopened.doctor({ scanFiles: true });
+      expect(again.recovered).toEqual(['acme']);
+      expect(again.missing).toEqual([]);
+      expect(reopened.find('acme')).toMatchObject({ state: 'ready', error: null, schemaVersion: 2 });
+      expect((await reopened.query('acme', 'SELECT body FROM notes')).rows).toEqual([['kept']]);
+      // One whose file did not come back stays failed, with its reason.
+      expect(reopened.find('gone')).toMatchObject({ state: 'failed', error: 'The database file is missing.' });
+    } finally {
+      await reopened.close();
+    }
   });
 
   it('removes temp files a crash left while building a template', async () => {

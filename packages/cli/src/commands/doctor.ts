@@ -87,7 +87,8 @@ export function renderDoctorReport(
 ): string {
   const lines: string[] = [];
   const section = (label: string, items: readonly string[], kind: 'fixed' | 'problem', applies = true): void => {
-    const head = `  ${label.padEnd(34)}`;
+    // One column past the longest label: a label as long as the column ran into its value.
+    const head = `  ${label.padEnd(38)} `;
     if (!applies) lines.push(`${head}${style.dim('not checked')}`);
     else if (items.length === 0) lines.push(`${head}${style.dim('none')}`);
     else {
@@ -105,6 +106,7 @@ export function renderDoctorReport(
   section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed', scope.deep);
   section('orphan database files', report.orphans.map((url) => displayPath(url, fileOf)), 'problem', scope.scanned);
   section('instances missing their database', report.missing, 'problem', scope.scanned);
+  section('databases back, instances ready again', report.recovered, 'fixed', scope.scanned);
   const orphanSets = (report.orphanBackups ?? []).map((set) => `${set.location}/instances/${set.instanceId} (${set.name ?? 'name unknown'}, ${plural(set.points, 'point')})`);
   if (report.orphanBackupsMarked) section('orphan backup sets marked', orphanSets, 'fixed', scope.scanned);
   else section('orphan backup sets (no purge marker)', orphanSets, 'problem', scope.scanned);
@@ -119,7 +121,10 @@ export function renderDoctorReport(
       lines.push(`${plural(report.orphans.length, 'orphan file')}: never deleted automatically. Import one with \`silo import <file> <name> --jurisdiction <id>\`, or remove it by hand.`);
     }
     if (report.missing.length > 0) {
-      lines.push(`${plural(report.missing.length, 'instance')} lost its database and is marked failed: restore the file from a backup, or \`silo purge <name>\`.`);
+      const one = report.missing.length === 1;
+      lines.push(
+        `${plural(report.missing.length, 'instance')} ${one ? 'has' : 'have'} lost ${one ? 'its database file and is' : 'their database files and are'} marked failed. If the files come back (a volume not mounted, a file moved by hand), the next \`silo doctor --scan\` makes ${one ? 'it' : 'them'} ready again. Otherwise restore from a backup (\`silo restore <name> --as <new-name>\`); purge (\`silo purge <name>\`) only what is gone for good.`,
+      );
     }
     if (unmarkedOrphanBackups(report) > 0) {
       lines.push(`${plural(unmarkedOrphanBackups(report), 'backup set')} of instances the catalog does not know carry no purge marker, so nothing erases them: \`silo doctor --mark-orphan-backups\` marks them for removal after the purge retention.`);

@@ -449,6 +449,17 @@ export class Catalog {
   }
 
 
+  /** failed → ready, for a row failed with exactly `error` (its file was missing and is back); false otherwise. */
+  recoverMissing(id: string, fields: { schemaVersion: number; sizeBytes: number }, error: string, now = Date.now()): boolean {
+    const result = this.#statements
+      .get(
+        `UPDATE instances SET state = 'ready', schema_version = ?, size_bytes = ?, updated_at = ?, error = NULL
+         WHERE id = ? AND state = 'failed' AND error = ? AND op_owner IS NULL`,
+      )
+      .run(fields.schemaVersion, fields.sizeBytes, now, id, error);
+    return result.changes === 1;
+  }
+
   markFailed(id: string, error: string, now = Date.now()): void {
     this.#statements
       .get(
