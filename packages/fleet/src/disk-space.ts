@@ -81,7 +81,8 @@ export function diskFullError(error: unknown, dir: string): unknown {
   return fullDisk(error, dir);
 }
 
-function fullDisk(error: unknown, dir: string): SiloError {
+/** DISK_FULL for `error` at `dir`, the caller having found that the disk is what ran out. */
+export function fullDisk(error: unknown, dir: string): SiloError {
   const space = diskSpace(dir);
   const free = space ? `${formatBytes(space.freeBytes)} free of ${formatBytes(space.totalBytes)}` : 'its free space is unknown';
   return new SiloError(

@@ -86,6 +86,18 @@ describe.skipIf(smallDiskUnavailable !== undefined)('a full data disk', () => {
     await fleet.backups.now('acme');
   });
 
+  it('a write larger than the disk’s free space but far under the size cap is DISK_FULL, not the cap', async () => {
+    const disk = mountSmallDisk(6);
+    disks.push(disk);
+    const dataDir = path.join(disk.dir, 'data');
+    const { fleet } = await tempFleet({ dataDir, instanceMaxBytes: 1024 * 1024 * 1024 });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    // About 12 MB in one statement, on a 6 MB disk: the cap (1 GB) is nowhere near.
+    const write = fleet.query('acme', "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 12000) INSERT INTO notes (body) SELECT printf('%.1000c', 'x') FROM n", undefined, { readOnly: false });
+    await expectDiskFull(write, path.join(dataDir, 'regions', 'eu-west', 'tenants'));
+    expect((await fleet.query('acme', 'SELECT count(*) FROM notes')).rows).toEqual([[0]]);
+  });
+
   it('a backup cycle that cannot stage for a full data disk is reported as failing like a full backup location, storage and readiness say so, and all of it clears once space is freed', async () => {
     const disk = mountSmallDisk(6);
     disks.push(disk);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
-import { diskFullError, writingAt } from '../disk-space';
+import { diskFullError, diskSpace, fullDisk, writingAt } from '../disk-space';
 import { ImportValidator, checkUploadHeader } from './sqlite-import';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
@@ -261,12 +261,22 @@ export class LocalEngine implements Engine {
     return this.#maxBytes === undefined ? undefined : { instance: instanceNameOf(url), maxBytes: this.#maxBytes };
   }
 
-  /** A full disk is DISK_FULL (disk-space.ts); any other SQLITE_FULL under a cap is the cap. */
+  /**
+   * A full disk is DISK_FULL (disk-space.ts); any other SQLITE_FULL under a cap is the cap,
+   * unless the disk has less room than the cap still allows. SQLite says SQLITE_FULL for both,
+   * and by the time it answers the write was rolled back, so the disk no longer looks full;
+   * but a disk with less free space than the room left under the cap runs out first.
+   */
   #overCap(url: string, error: unknown): unknown {
-    const full = diskFullError(error, path.dirname(this.pathOf(url)));
+    const dir = path.dirname(this.pathOf(url));
+    const full = diskFullError(error, dir);
     if (isSiloError(full, 'DISK_FULL')) return full;
     const cap = this.#sizeCap(url);
-    return cap && isFullError(error) ? sizeLimitExceeded(cap.instance, cap.maxBytes, error) : error;
+    if (!cap || !isFullError(error)) return error;
+    const room = cap.maxBytes - fileSize(this.pathOf(url)) - fileSize(`${this.pathOf(url)}-wal`);
+    const free = diskSpace(dir)?.freeBytes;
+    if (free !== undefined && free < room) return fullDisk(error, dir);
+    return sizeLimitExceeded(cap.instance, cap.maxBytes, error);
   }
 
   async inventory(regions: readonly Region[]): Promise<{ databases: string[]; leftovers: string[] }> {
