@@ -7,6 +7,12 @@ import { SiloError, errorMessage } from './errors';
  * The fleet's audit log as its operations use it: every mutating operation runs through `run`,
  * which writes one entry with its outcome, whoever calls it (the fleet, backups, a move).
  */
+/** Who asks for an audited operation, and (optionally) the request that asked, kept in its detail. */
+export interface AuditedBy {
+  actor?: string;
+  requestId?: string;
+}
+
 export class AuditLog {
   /** Who an entry names when the operation does not say. */
   readonly actor: string;
@@ -34,12 +40,12 @@ export class AuditLog {
   async run<T>(
     operation: string,
     instance: string | null,
-    options: { actor?: string },
+    options: AuditedBy,
     detail: Record<string, unknown>,
     work: () => Promise<T>,
   ): Promise<T> {
     this.assertOpen();
-    const entry = { actor: this.actorOf(options), operation, instance: instance === null ? null : auditName(instance), detail };
+    const entry = this.#entry(operation, instance, options, detail);
     let result: T;
     try {
       result = await work();
@@ -62,12 +68,12 @@ export class AuditLog {
   async runCommittedBy<T>(
     operation: string,
     instance: string | null,
-    options: { actor?: string },
+    options: AuditedBy,
     detail: Record<string, unknown>,
     work: (entry: AuditHandoff) => Promise<T>,
   ): Promise<T> {
     this.assertOpen();
-    const entry = { actor: this.actorOf(options), operation, instance: instance === null ? null : auditName(instance), detail };
+    const entry = this.#entry(operation, instance, options, detail);
     let committed = false;
     const handoff: AuditHandoff = {
       write: () => auditWrite({ ...entry, outcome: 'ok', error: null }),
@@ -84,6 +90,11 @@ export class AuditLog {
     if (committed) countOperation(this.operations, operation, 'ok');
     else this.#recordOrWarn({ ...entry, outcome: 'ok', error: null });
     return result;
+  }
+
+  #entry(operation: string, instance: string | null, options: AuditedBy, detail: Record<string, unknown>): Omit<NewAuditEntry, 'outcome' | 'error'> {
+    const withRequest = options.requestId === undefined ? detail : { ...detail, requestId: options.requestId };
+    return { actor: this.actorOf(options), operation, instance: instance === null ? null : auditName(instance), detail: withRequest };
   }
 
   /** An entry for an operation that tallies its own outcome (fleet-wide runs, scheduler steps). */

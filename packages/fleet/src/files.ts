@@ -94,7 +94,7 @@ export function publish(temp: string, file: string, options: { ownsSidecars: boo
  */
 export function assertNoForeignWrites(file: string): void {
   for (const suffix of ['-wal', '-journal'] as const) {
-    let size = 0;
+    let size: number;
     try {
       size = statSync(`${file}${suffix}`).size;
     } catch {

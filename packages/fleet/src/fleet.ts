@@ -70,6 +70,11 @@ export interface Readiness {
 
 export interface ActorOption {
   actor?: string;
+  /**
+   * The id of the request that asks for the operation, kept in its audit entry (`detail.requestId`):
+   * the HTTP API's Idempotency-Key retry after a crash finds its own create or clone by it.
+   */
+  requestId?: string;
 }
 
 export interface CreateOptions extends ActorOption {

@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiloError, type Fleet } from '@silo/fleet';
 import { takingName } from '../src/api/context';
@@ -171,6 +173,36 @@ describe('idempotency', () => {
     expect(results.some((result) => result.status === 201)).toBe(true);
     expect(results.filter((result) => result.status === 409).every((result) => codeOf(result) === 'IDEMPOTENCY_IN_PROGRESS')).toBe(true);
     expect(fleet.audit({ instance: 'raced', operation: 'create' }).total).toBe(1);
+  });
+
+  it('a retry after the server died between making the instance and keeping the answer gets the instance, not NAME_TAKEN', async () => {
+    /** The key's row as a server killed at that moment leaves it: no answer, an owner that is gone. */
+    const dieBeforeAnswerKept = (key: string): void => {
+      const catalog = new Database(path.join(dataDir, 'catalog.db'));
+      catalog.prepare('UPDATE api_idempotency SET status = NULL, response = NULL, owner = ? WHERE key = ?').run(`${hostname()}/an-earlier-boot/1.1`, key);
+      catalog.close();
+    };
+    for (const [key, path_, body, name] of [
+      ['crash-create-1', '/v1/instances', { name: 'crashed-create', jurisdiction: 'eu' }, 'crashed-create'],
+      ['crash-clone-1', '/v1/instances/once/clone', { name: 'crashed-clone' }, 'crashed-clone'],
+    ] as const) {
+      const headers = { 'idempotency-key': key };
+      const first = await call('POST', path_, tokens.write, body, headers);
+      expect(first.status).toBe(201);
+      dieBeforeAnswerKept(key);
+      const retried = await call('POST', path_, tokens.write, body, headers);
+      expect(retried.status, JSON.stringify(retried.json)).toBe(201);
+      expect(retried.json['name']).toBe(name);
+      expect(fleet.audit({ instance: name, operation: path_.endsWith('clone') ? 'clone' : 'create', outcome: 'ok' }).total).toBe(1);
+      // Kept now: the next retry is a replay.
+      const replayed = await call('POST', path_, tokens.write, body, headers);
+      expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+    }
+    // Another request that finds the name taken is still told so, key or not.
+    expect(await call('POST', '/v1/instances', tokens.write, { name: 'crashed-create', jurisdiction: 'eu' }, { 'idempotency-key': 'someone-else-1' })).toMatchObject({
+      status: 409,
+      json: { error: { code: 'NAME_TAKEN' } },
+    });
   });
 
   it('returns the first clone to a retried clone', async () => {

@@ -2,7 +2,7 @@ import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
 import type { TypedResponse } from 'hono';
 import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
-import { IDEMPOTENCY_KEY_PATTERN, idempotent } from './idempotency';
+import { IDEMPOTENCY_KEY_PATTERN, idempotent, madeBy } from './idempotency';
 import { publicInstance } from './json';
 import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, ListQuerySchema, NameParam, PurgeResultSchema } from './schemas';
 import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
@@ -108,10 +108,17 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'write');
     const body = c.req.valid('json');
     assertJurisdiction(token, body.jurisdiction);
-    const response = await idempotent(fleet, token, c.req.valid('header')['idempotency-key'], { method: 'POST', path: c.req.path, body }, async () => {
-      const instance = await takingName(fleet, token, () => fleet.create(body.name, { ...body, actor: c.get('actor') }));
-      return Response.json(publicInstance(instance), { status: 201 });
-    });
+    const response = await idempotent(
+      fleet,
+      token,
+      c.req.valid('header')['idempotency-key'],
+      { method: 'POST', path: c.req.path, body },
+      async (requestId) => {
+        const instance = await takingName(fleet, token, () => fleet.create(body.name, { ...body, actor: c.get('actor'), ...(requestId ? { requestId } : {}) }));
+        return Response.json(publicInstance(instance), { status: 201 });
+      },
+      (requestId) => madeBy(fleet, 'create', body.name, requestId),
+    );
     return asInstanceResponse(response);
   });
 
@@ -120,18 +127,26 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'write');
     const { name } = c.req.valid('param');
     const body = c.req.valid('json');
-    const response = await idempotent(fleet, token, c.req.valid('header')['idempotency-key'], { method: 'POST', path: c.req.path, body }, async () => {
-      visibleInstance(fleet, token, name);
-      const instance = await takingName(fleet, token, () =>
-        fleet.clone(name, body.name, {
-          ...(body.region ? { region: body.region } : {}),
-          ...(body.displayName ? { displayName: body.displayName } : {}),
-          ...(body.at ? { at: new Date(body.at) } : {}),
-          actor: c.get('actor'),
-        }),
-      );
-      return Response.json(publicInstance(instance), { status: 201 });
-    });
+    const response = await idempotent(
+      fleet,
+      token,
+      c.req.valid('header')['idempotency-key'],
+      { method: 'POST', path: c.req.path, body },
+      async (requestId) => {
+        visibleInstance(fleet, token, name);
+        const instance = await takingName(fleet, token, () =>
+          fleet.clone(name, body.name, {
+            ...(body.region ? { region: body.region } : {}),
+            ...(body.displayName ? { displayName: body.displayName } : {}),
+            ...(body.at ? { at: new Date(body.at) } : {}),
+            actor: c.get('actor'),
+            ...(requestId ? { requestId } : {}),
+          }),
+        );
+        return Response.json(publicInstance(instance), { status: 201 });
+      },
+      (requestId) => (body.name === undefined ? undefined : madeBy(fleet, 'clone', body.name, requestId)),
+    );
     return asInstanceResponse(response);
   });
 
