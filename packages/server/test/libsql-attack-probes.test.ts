@@ -95,3 +95,39 @@ describe('libSQL endpoint: a token reaches its own instance only', () => {
     expect(sent).toBeLessThan(64);
   });
 });
+
+describe('libSQL endpoint: open streams per database', () => {
+  let endpoint: Endpoint;
+  afterAll(() => endpoint?.close());
+
+  it('refuses a new stream past the cap with 429 and a reason; a closed stream makes room, and other databases are not counted', async () => {
+    endpoint = await startEndpoint({ maxOpenStreams: 3 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    await endpoint.fleet.create('globex', { jurisdiction: 'eu' });
+    const send = async (instance: string, requests: unknown[], baton?: string): Promise<{ status: number; baton: string | null; error?: string }> => {
+      const response = await fetch(`${endpoint.origin}/db/${instance}/v2/pipeline`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await endpoint.token(instance)}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ baton: baton ?? null, requests }),
+      });
+      const body = (await response.json()) as { baton?: string | null; error?: string };
+      return { status: response.status, baton: body.baton ?? null, ...(body.error ? { error: body.error } : {}) };
+    };
+    const open = (instance: string) => send(instance, [{ type: 'execute', stmt: { sql: 'SELECT 1' } }]);
+    const batons: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const stream = await open('acme');
+      expect(stream.status).toBe(200);
+      batons.push(stream.baton ?? '');
+    }
+    const refused = await open('acme');
+    expect(refused.status).toBe(429);
+    expect(refused.error).toContain('Too many open streams on this database (3)');
+    expect((await open('globex')).status).toBe(200);
+    // A request on an open stream goes on; closing one lets a new one open.
+    const next = await send('acme', [{ type: 'execute', stmt: { sql: 'SELECT 2' } }], batons[0]);
+    expect(next.status).toBe(200);
+    expect((await send('acme', [{ type: 'close' }], next.baton ?? '')).status).toBe(200);
+    expect((await open('acme')).status).toBe(200);
+  });
+});

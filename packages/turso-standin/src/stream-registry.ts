@@ -32,6 +32,8 @@ const EXPIRED_MEMORY_MS = 10 * 60_000;
  */
 export class StreamRegistry<S extends ClosableStream = SqlStream> {
   readonly #entries = new Map<string, Entry<S>>();
+  /** Open streams per database, for a caller that caps them (`openFor`). */
+  readonly #open = new Map<string, number>();
   readonly #expired = new Map<string, number>();
   readonly #secret = randomBytes(32);
   /** Stream ids need only be unique: the baton's HMAC is what cannot be guessed. */
@@ -50,7 +52,20 @@ export class StreamRegistry<S extends ClosableStream = SqlStream> {
       timer: undefined,
     };
     this.#entries.set(entry.id, entry);
+    this.#open.set(databaseId, this.openFor(databaseId) + 1);
     return entry;
+  }
+
+  /** How many streams of this database are open (running a request or waiting for the next). */
+  openFor(databaseId: string): number {
+    return this.#open.get(databaseId) ?? 0;
+  }
+
+  #forget(entry: Entry<S>): void {
+    if (!this.#entries.delete(entry.id)) return;
+    const left = this.openFor(entry.databaseId) - 1;
+    if (left > 0) this.#open.set(entry.databaseId, left);
+    else this.#open.delete(entry.databaseId);
   }
 
   /** Claims the stream a baton names; the baton is spent (a new one comes with the response). */
@@ -68,7 +83,7 @@ export class StreamRegistry<S extends ClosableStream = SqlStream> {
   /** After a request: a fresh baton and a fresh idle timer, or null once the stream closed. */
   release(entry: Entry<S>): string | null {
     if (entry.stream.closed) {
-      this.#entries.delete(entry.id);
+      this.#forget(entry);
       return null;
     }
     entry.counter += 1;
@@ -101,6 +116,6 @@ export class StreamRegistry<S extends ClosableStream = SqlStream> {
   #drop(entry: Entry<S>): void {
     if (entry.timer !== undefined) clearTimeout(entry.timer);
     entry.stream.close();
-    this.#entries.delete(entry.id);
+    this.#forget(entry);
   }
 }

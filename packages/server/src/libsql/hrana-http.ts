@@ -20,6 +20,8 @@ export interface EndpointContext {
   readonly metrics: MetricsRefresher;
   readonly limits: StreamLimits;
   readonly streamIdleMs: number;
+  /** Streams one database may have open at once (each holds a SQLite connection). */
+  readonly maxOpenStreams: number;
   /** How many stream host processes run streams (stream-host.ts). */
   readonly hostProcesses: number;
 }
@@ -129,6 +131,13 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
       const engine = tursoEngineFor(ctx.fleet, dbUrl);
       if (engine === undefined) {
         if (isTursoBaton(baton)) throw invalidBaton();
+        // Each stream holds a SQLite connection for up to its idle time: a client opening them
+        // without closing would take the stream host's files, for every tenant.
+        if (streams.openFor(grant.owner) >= ctx.maxOpenStreams) {
+          throw new HttpError(429, {
+            error: `Too many open streams on this database (${ctx.maxOpenStreams}): close streams you are done with (a "close" request), or let them idle out after ${Math.round(ctx.streamIdleMs / 1000)} s, then retry.`,
+          });
+        }
         const stream = openInstanceStream(ctx.fleet, hosts, handle, version, grant.access === 'read-only', ctx.limits, ctx.metrics);
         handedOver = true;
         return streams.add(grant.owner, stream);

@@ -24,6 +24,8 @@ export interface LibsqlOptions {
   busyTimeoutMs?: number;
   /** Idle streams (and their transactions) are closed after this long (sqld: 10 s). */
   streamIdleMs?: number;
+  /** Streams one database may have open at once; past it a new one is refused with 429. */
+  maxOpenStreams?: number;
   /** How long one statement (or batch) may run before it is stopped; by default the fleet's query time limit. */
   statementTimeoutMs?: number;
   /** Processes that run the streams' SQL (a runaway statement takes its process down with it). */
@@ -61,6 +63,7 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
     verifier,
     metrics,
     streamIdleMs: options.streamIdleMs ?? 10_000,
+    maxOpenStreams: options.maxOpenStreams ?? 128,
     hostProcesses: options.hostProcesses ?? 2,
     limits: {
       transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
