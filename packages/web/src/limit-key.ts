@@ -9,7 +9,14 @@ import { isIP } from 'node:net';
  */
 export function rateLimitKey(address: string): string {
   if (isIP(address) !== 6) return address;
-  return `${ipv6Groups(address).slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+  const groups = ipv6Groups(address);
+  // An IPv4 client of a dual-stack listener (`::ffff:a.b.c.d`) is that IPv4 address: by its
+  // /64 every IPv4 client would share one key, and one of them could block all the others.
+  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+    const [high = 0, low = 0] = groups.slice(6);
+    return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
+  }
+  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, an IPv4 tail as two groups, a zone dropped). */

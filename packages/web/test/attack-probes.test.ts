@@ -13,6 +13,12 @@ describe('rateLimitKey', () => {
     expect(rateLimitKey('::1')).toBe('0:0:0:0::/64');
   });
 
+  it('counts an IPv4 client of a dual-stack listener (::ffff:a.b.c.d) as its IPv4 address, never with every other IPv4 client', () => {
+    expect(rateLimitKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(rateLimitKey('::FFFF:cb00:7107')).toBe('203.0.113.7');
+    expect(rateLimitKey('::ffff:198.51.100.1')).not.toBe(rateLimitKey('::ffff:203.0.113.7'));
+  });
+
   it('keeps IPv4 addresses and anything that is not an address as they are', () => {
     expect(rateLimitKey('203.0.113.7')).toBe('203.0.113.7');
     expect(rateLimitKey('unknown')).toBe('unknown');

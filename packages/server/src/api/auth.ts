@@ -1,7 +1,7 @@
 import type { Fleet } from '@silo/fleet';
 import { createRateLimiter, type RateLimiter } from '@silo/web';
 import type { MiddlewareHandler } from 'hono';
-import { clientAddress } from '../client-address';
+import { clientLimitKey } from '../client-address';
 import type { ApiEnv } from './context';
 import { ApiError } from './errors';
 
@@ -24,7 +24,7 @@ export function authenticate(fleet: Fleet, limits: RateLimits = {}): MiddlewareH
   const perToken: RateLimiter = createRateLimiter({ points: limits.perTokenPerMinute ?? 600, durationSec: 60, blockSec: 0 });
   const failures: RateLimiter = createRateLimiter({ points: limits.failedAuthPerMinute ?? 20, durationSec: 60, blockSec: 300 });
   return async (c, next) => {
-    const client = clientAddress(c.env);
+    const client = clientLimitKey(c.env);
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const token = match?.[1] === undefined ? undefined : fleet.apiTokens.authenticate(match[1]);

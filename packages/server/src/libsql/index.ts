@@ -1,7 +1,7 @@
 import type { Fleet } from '@silo/fleet';
 import { createRateLimiter } from '@silo/web';
 import { labelRequest, tokenFingerprint } from '../access-log';
-import { clientAddress } from '../client-address';
+import { clientLimitKey } from '../client-address';
 import { InstanceTokenVerifier } from '../instance-tokens';
 import { hranaEndpoint } from './hrana-http';
 import { MAX_RESPONSE_BYTES, TRANSACTION_TIMEOUT_MS } from './instance-streams';
@@ -84,7 +84,7 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
       ...(route.instance === undefined ? {} : { instance: route.instance }),
     });
     // An address refused for guessing is answered before any token of its is counted or checked.
-    const blockedFor = await failures.blockedFor(clientAddress(env));
+    const blockedFor = await failures.blockedFor(clientLimitKey(env));
     if (blockedFor > 0) return tooMany('too many refused tokens from this address', blockedFor);
     // Counted per token as sent (its signature), before it is checked: a flood of any token costs its sender.
     const signature = /\.([\w-]+)\s*$/.exec(request.headers.get('authorization') ?? '')?.[1];
@@ -95,7 +95,7 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
     const response = await endpoint.serve(route, request);
     if (response.status !== 401) return response;
     // Guessing tokens is throttled per address, as the API throttles failed authentications.
-    const { allowed, retryAfterSec } = await failures.consume(clientAddress(env));
+    const { allowed, retryAfterSec } = await failures.consume(clientLimitKey(env));
     return allowed ? response : tooMany('too many refused tokens from this address', retryAfterSec);
   };
   return Object.assign(handler, {
