@@ -6,7 +6,7 @@ import { eachListed, listedInstanceCells, listedInstanceColumns, listedInstance 
 import { withFleet, type CliContext } from '../context';
 import { renderInstanceDetails, renderInstanceTable, pageFooter, type LibsqlConnection } from '../format/instances';
 import { examples } from '../help';
-import { integerOption, parseSort, parseStates } from '../options';
+import { INSTANCE_STATES, integerOption, parseSort, parseStates } from '../options';
 
 interface ListOptions {
   state?: InstanceState[];
@@ -42,7 +42,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
   command
     .summary('list instances')
     .description('list instances, filtered, sorted and paged')
-    .option('--state <states>', 'only these states, comma-separated (provisioning, ready, failed, deleted)', parseStates)
+    .option('--state <states>', `only these states, comma-separated (${INSTANCE_STATES.join(', ')})`, parseStates)
     .option('--jurisdiction <id>', 'only this jurisdiction (e.g. eu, us)')
     .option('--region <id>', 'only this region (e.g. eu-west)')
     .option('--search <text>', 'name or display name contains this text')

@@ -68,7 +68,7 @@ function printStatus(fleet: Fleet, ctx: CliContext, options: MigrateOptions): vo
         { style: output.style, align: ['right', 'left', 'right'] },
       ),
     );
-    output.print(output.style.dim('Deleted instances are counted too; they are migrated when restored. Run `silo migrate` for the ready ones.'));
+    if (fleet.list({ state: ['deleted'], limit: 1 }).total > 0) output.print(output.style.dim('Deleted instances are counted too; they are migrated when restored. Run `silo migrate` for the ready ones.'));
   }
 }
 
