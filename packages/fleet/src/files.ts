@@ -37,16 +37,19 @@ export function removeDatabaseFiles(file: string): void {
 /** Removes the database, its sidecars, and temp files of interrupted operations on it. */
 export function removeWithTemps(file: string): void {
   removeDatabaseFiles(file);
+  for (const temp of tempsOf(file)) rmSync(temp, { force: true });
+}
+
+/** The temp siblings of `file` (`<file>.tmp-<owner>-…`), of any process; none when its folder is missing. */
+function tempsOf(file: string): string[] {
   const prefix = `${path.basename(file)}${TEMP_MARKER}`;
   let entries: string[];
   try {
     entries = readdirSync(path.dirname(file));
   } catch {
-    return;
+    return [];
   }
-  for (const entry of entries) {
-    if (entry.startsWith(prefix)) rmSync(path.join(path.dirname(file), entry), { force: true });
-  }
+  return entries.filter((entry) => entry.startsWith(prefix)).map((entry) => path.join(path.dirname(file), entry));
 }
 
 export function fsyncFile(file: string): void {
@@ -114,17 +117,7 @@ export function assertNoForeignWrites(file: string): void {
  * or remove them, as a killed `silo export -o <file>` leaves: removed by the next write there.
  */
 export function removeAbandonedTempsOf(file: string): void {
-  const prefix = `${path.basename(file)}${TEMP_MARKER}`;
-  let entries: string[];
-  try {
-    entries = readdirSync(path.dirname(file));
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const temp = path.join(path.dirname(file), entry);
-    if (entry.startsWith(prefix) && isAbandonedTemp(temp)) rmSync(temp, { force: true });
-  }
+  for (const temp of tempsOf(file)) if (isAbandonedTemp(temp)) rmSync(temp, { force: true });
 }
 
 /** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */
