@@ -117,7 +117,17 @@ export function assertNoForeignWrites(file: string): void {
  * or remove them, as a killed `silo export -o <file>` leaves: removed by the next write there.
  */
 export function removeAbandonedTempsOf(file: string): void {
-  for (const temp of tempsOf(file)) if (isAbandonedTemp(temp)) rmSync(temp, { force: true });
+  // Outside the fleet's folders a name only like ours may be somebody's file: only exactly
+  // what tempSibling makes (and its sidecars), from a process of this machine that is gone.
+  const ours = new RegExp(`^${escapeRegExp(path.basename(file))}\\.tmp-(\\d+(?:\\.\\d+)?)-[0-9a-f]{8}(?:-wal|-shm|-journal)?$`);
+  for (const temp of tempsOf(file)) {
+    const owner = ours.exec(path.basename(temp))?.[1];
+    if (owner !== undefined && !tokenAlive(owner)) rmSync(temp, { force: true });
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */

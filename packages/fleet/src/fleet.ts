@@ -845,7 +845,15 @@ export class Fleet {
   async doctor(options: DoctorOptions & { purgeExpired?: boolean; markOrphanBackups?: boolean; actor?: string } = {}): Promise<DoctorReport> {
     this.#assertOpen();
     this.#provisioner.retryUnmarkedFailures();
-    const context = { catalog: this.#catalog, engine: this.engine, regions: this.regions.all, provisioner: this.#provisioner, purges: this.#purges };
+    const context = {
+      catalog: this.#catalog,
+      engine: this.engine,
+      regions: this.regions.all,
+      provisioner: this.#provisioner,
+      purges: this.#purges,
+      latestVersion: this.schema.latestVersion,
+      audit: this.#audit,
+    };
     const report = await reconcile(context, options).catch((error: unknown) => {
       throw diskFullError(error, this.settings.dataDir);
     });

@@ -1,4 +1,5 @@
-import type { Catalog } from './catalog/catalog';
+import type { AuditLog } from './audit-log';
+import type { Catalog, InstanceInfo } from './catalog/catalog';
 import type { OrphanBackupSet } from './backups/orphans';
 import type { Region } from './config';
 import type { Engine } from './engine';
@@ -27,6 +28,9 @@ export interface ReconcileContext {
   readonly regions: readonly Region[];
   readonly provisioner: Provisioner;
   readonly purges: Purges;
+  /** The newest schema version a tenant file may have (a recovered file above it is another app's). */
+  readonly latestVersion: number;
+  readonly audit: Pick<AuditLog, 'record'>;
 }
 
 export interface DoctorReport {
@@ -66,16 +70,25 @@ const HOUR = 60 * 60 * 1000;
 /** The error of an instance the scan found without its file; only these are taken back. */
 const MISSING_FILE = 'The database file is missing.';
 
-/** Makes an instance failed for its missing file ready again once the file is back and opens. */
-async function fileIsBack(engine: Engine, dbUrl: string, catalog: Catalog, id: string): Promise<boolean> {
-  if (!(await engine.exists(dbUrl))) return false;
+/**
+ * Makes an instance failed for its missing file ready again once the file is back, whole (the
+ * integrity check passes: not a copy still being written) and at a version of this schema.
+ * Audited, as the failure was not.
+ */
+async function fileIsBack(context: ReconcileContext, instance: InstanceInfo): Promise<boolean> {
+  const { engine, catalog } = context;
+  if (!(await engine.exists(instance.dbUrl))) return false;
+  if ((await engine.integrityCheck(instance.dbUrl)).length > 0) return false;
   let schemaVersion: number;
   try {
-    schemaVersion = await engine.schemaVersion(dbUrl);
+    schemaVersion = await engine.schemaVersion(instance.dbUrl);
   } catch {
     return false;
   }
-  return catalog.recoverMissing(id, { schemaVersion, sizeBytes: await engine.sizeOf(dbUrl) }, MISSING_FILE);
+  if (schemaVersion < 1 || schemaVersion > context.latestVersion) return false;
+  if (!catalog.recoverMissing(instance.id, { schemaVersion, sizeBytes: await engine.sizeOf(instance.dbUrl) }, MISSING_FILE)) return false;
+  context.audit.record({ actor: 'reconcile', operation: 'recover', instance: instance.name, outcome: 'ok', error: null, detail: { reason: 'the database file is back', schemaVersion } });
+  return true;
 }
 
 export async function reconcile(context: ReconcileContext, options: DoctorOptions): Promise<DoctorReport> {
@@ -128,7 +141,8 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     for (const instance of catalog.each({})) {
       known.add(instance.dbUrl);
       if (instance.state === 'failed' && instance.error === MISSING_FILE) {
-        if (await fileIsBack(engine, instance.dbUrl, catalog, instance.id)) report.recovered.push(instance.name);
+        if (await fileIsBack(context, instance)) report.recovered.push(instance.name);
+        else report.missing.push(instance.name);
         continue;
       }
       if (instance.state !== 'ready' && instance.state !== 'deleted') continue;

@@ -2,9 +2,19 @@
  * Fleet-wide migrations on worker threads (pool/migrate-pool.ts): the same results, sizes and
  * errors as a migration on the calling thread, whichever thread an instance lands on.
  */
+import { statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '../src/index';
-import { SAMPLE_MIGRATIONS, sampleSchema, tempDir, tempFleet } from './helpers';
+import { SAMPLE_MIGRATIONS, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
+
+function fileSizeOr0(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
 
 async function fleetAtV1(count: number, settings: { instanceMaxBytes?: number } = {}): Promise<string> {
   const dataDir = tempDir();
@@ -31,6 +41,34 @@ describe('migrateAll on the worker pool', () => {
       expect(info.sizeBytes).toBe(await fleet.engine.sizeOf(info.dbUrl));
       const { rows } = await fleet.query(`shop-${i}`, 'SELECT body, tag FROM notes');
       expect(rows).toEqual([[`note of ${i}`, null]]);
+    }
+  });
+
+  it('migrates a small file held alone, and one another connection has open (a serving app) beside it, both the same', async () => {
+    const dataDir = await fleetAtV1(4);
+    const { fleet } = await tempFleet({ dataDir, fleetWorkers: 2 });
+    // An app server's connection, open and idle on shop-1, and one in a read transaction on shop-2.
+    const serving = new Database(fileOf(fleet.require('shop-1').dbUrl, dataDir));
+    serving.prepare('SELECT count(*) FROM notes').get();
+    const reading = new Database(fileOf(fleet.require('shop-2').dbUrl, dataDir));
+    reading.exec('BEGIN');
+    reading.prepare('SELECT count(*) FROM notes').get();
+    try {
+      const report = await fleet.migrateAll();
+      expect(report).toMatchObject({ migrated: 4, failed: 0 });
+      // Those held alone leave nothing behind: their WAL checkpointed and gone at close.
+      for (const name of ['shop-0', 'shop-3']) expect(fileSizeOr0(`${fileOf(fleet.require(name).dbUrl, dataDir)}-wal`), name).toBe(0);
+      // The open connections see the new schema on their next statement.
+      reading.exec('COMMIT');
+      expect(reading.prepare('SELECT body, tag FROM notes').all()).toEqual([{ body: 'note of 2', tag: null }]);
+      expect(serving.prepare('SELECT body, tag FROM notes').all()).toEqual([{ body: 'note of 1', tag: null }]);
+    } finally {
+      serving.close();
+      reading.close();
+    }
+    for (let i = 0; i < 4; i++) {
+      expect((await fleet.query(`shop-${i}`, 'SELECT body, tag FROM notes')).rows).toEqual([[`note of ${i}`, null]]);
+      expect(fleet.require(`shop-${i}`).schemaVersion).toBe(2);
     }
   });
 

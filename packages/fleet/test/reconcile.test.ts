@@ -114,11 +114,18 @@ describe('reconciliation', () => {
       rmSync(fileOf(reopened.find('gone')?.dbUrl ?? '', dataDir), { force: true });
       const again = await reopened.doctor({ scanFiles: true });
       expect(again.recovered).toEqual(['acme']);
-      expect(again.missing).toEqual([]);
+      // Still missing is still said, scan after scan.
+      expect(again.missing).toEqual(['gone']);
+      expect(reopened.audit({ operation: 'recover', instance: 'acme' }).total).toBe(1);
       expect(reopened.find('acme')).toMatchObject({ state: 'ready', error: null, schemaVersion: 2 });
       expect((await reopened.query('acme', 'SELECT body FROM notes')).rows).toEqual([['kept']]);
       // One whose file did not come back stays failed, with its reason.
       expect(reopened.find('gone')).toMatchObject({ state: 'failed', error: 'The database file is missing.' });
+      // A file that comes back broken (a copy still being written) is not made ready.
+      const gone = fileOf(reopened.find('gone')?.dbUrl ?? '', dataDir);
+      writeFileSync(gone, Buffer.concat([readFileSync(fileOf(reopened.require('acme').dbUrl, dataDir)).subarray(0, 4096), Buffer.alloc(4096, 7)]));
+      expect((await reopened.doctor({ scanFiles: true })).recovered).toEqual([]);
+      expect(reopened.find('gone')?.state).toBe('failed');
     } finally {
       await reopened.close();
     }

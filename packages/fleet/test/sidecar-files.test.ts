@@ -90,10 +90,16 @@ describe('an export after a killed one', () => {
     const target = path.join(dir, 'acme.sqlite');
     const leftover = `${target}.tmp-2147483646.1-0a0b0c0d`;
     const live = `${target}.tmp-${process.pid}-0a0b0c0e`;
+    // A name only like ours is somebody else's file: it stays.
+    const theirs = `${target}.tmp-old`;
     writeFileSync(leftover, 'half an export');
+    writeFileSync(`${leftover}-wal`, 'its wal');
     writeFileSync(live, 'an export under way');
+    writeFileSync(theirs, 'a user file');
     await fleet.exportTo('acme', target);
     expect(existsSync(leftover)).toBe(false);
+    expect(existsSync(`${leftover}-wal`)).toBe(false);
     expect(existsSync(live)).toBe(true);
+    expect(existsSync(theirs)).toBe(true);
   });
 });

@@ -198,6 +198,15 @@ describe('idempotency', () => {
       const replayed = await call('POST', path_, tokens.write, body, headers);
       expect(replayed.headers.get('idempotent-replayed')).toBe('true');
     }
+    // A clone without a name: the retry must not make a second one.
+    const nameless = { 'idempotency-key': 'crash-clone-unnamed-1' };
+    const first = await call('POST', '/v1/instances/once/clone', tokens.write, {}, nameless);
+    expect(first.status).toBe(201);
+    const clonesBefore = fleet.audit({ operation: 'clone', outcome: 'ok' }).total;
+    dieBeforeAnswerKept('crash-clone-unnamed-1');
+    const retried = await call('POST', '/v1/instances/once/clone', tokens.write, {}, nameless);
+    expect(retried).toMatchObject({ status: 201, json: { name: first.json['name'] } });
+    expect(fleet.audit({ operation: 'clone', outcome: 'ok' }).total).toBe(clonesBefore);
     // Another request that finds the name taken is still told so, key or not.
     expect(await call('POST', '/v1/instances', tokens.write, { name: 'crashed-create', jurisdiction: 'eu' }, { 'idempotency-key': 'someone-else-1' })).toMatchObject({
       status: 409,

@@ -66,12 +66,16 @@ describe('libSQL endpoint: a token reaches its own instance only', () => {
 
   it('describe checks the statement as execute does: a refused pragma does not take effect by being prepared', async () => {
     const { results } = await pipeline([
+      { type: 'execute', stmt: { sql: 'CREATE TABLE checked (n INTEGER CHECK (n > 0))' } },
       { type: 'describe', sql: 'PRAGMA ignore_check_constraints = 1' },
       { type: 'describe', sql: 'PRAGMA writable_schema = 1' },
-      { type: 'execute', stmt: { sql: 'PRAGMA ignore_check_constraints' } },
+      // Had the describe acted, this row would go in against its CHECK.
+      { type: 'execute', stmt: { sql: 'INSERT INTO checked (n) VALUES (-1)' } },
     ]);
-    expect(results[0]?.error?.code).toBe('SQL_PARSE_ERROR');
     expect(results[1]?.error?.code).toBe('SQL_PARSE_ERROR');
+    expect(results[2]?.error?.code).toBe('SQL_PARSE_ERROR');
+    expect(results[3]?.type).toBe('error');
+    expect((await endpoint.fleet.query('acme', 'SELECT count(*) FROM checked')).rows).toEqual([[0]]);
   });
 
   it('a chunked body past the limit is refused while it arrives, not held whole', async () => {

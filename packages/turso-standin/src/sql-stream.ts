@@ -358,7 +358,9 @@ export class SqlStream {
     try {
       return this.conn.prepare(sql);
     } catch (error) {
-      if (error instanceof RangeError) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+      // better-sqlite3's words for a text that is not exactly one statement.
+      if (error instanceof RangeError && /more than one statement/.test(error.message)) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+      if (error instanceof RangeError && /contains no statements/.test(error.message)) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
       throw error;
     }
   }

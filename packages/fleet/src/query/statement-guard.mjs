@@ -158,7 +158,11 @@ function pragmaRefusal(tokens) {
  * @returns {Refusal | undefined}
  */
 function pragmaFunctionRefusal(tokens) {
-  for (const { word } of tokens) {
+  for (const token of tokens) {
+    // SQLite also takes a string as a table name (`FROM 'pragma_database_list'`); a string that
+    // is exactly such a name is read as one (as a value it would be a strange one).
+    const literal = token.word === undefined && token.text.startsWith("'") ? token.text.slice(1, -1).replace(/''/g, "'").toLowerCase() : undefined;
+    const word = token.word ?? (literal !== undefined && /^pragma_\w+$/.test(literal) ? literal : undefined);
     if (!word?.startsWith('pragma_')) continue;
     const name = word.slice('pragma_'.length);
     if (!PRAGMA_READS.has(name)) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SiloError, isSiloError, type ApiToken, type Fleet } from '@silo/fleet';
+import { SiloError, type ApiToken, type Fleet } from '@silo/fleet';
 import { ApiError, toErrorResponse } from './errors';
 import { publicInstance } from './json';
 
@@ -12,10 +12,11 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
  * another request is refused, and a retry while the first still runs is told to wait. Server
  * errors (5xx) are not kept, so the retry runs again. Keys are per token.
  *
- * A retry after the server died mid-request runs the request again. If the first run had made
- * its instance before the crash (its audit entry commits with the ready row), the name is
- * taken, by this very request: `ranBefore` finds that entry by the request id `run` passed to
- * the fleet, and its answer (the instance, 201) is given instead of NAME_TAKEN.
+ * A retry after the server died mid-request runs the request again, unless the first run had
+ * made its instance before the crash: `ranBefore` finds the run's `ok` audit entry by the
+ * request id `run` passed to the fleet, and its answer (the instance, 201) is given instead of
+ * a NAME_TAKEN or a second clone. A create's entry commits with its ready row; a clone's just
+ * after it, so a crash in between still runs the clone again.
  */
 export async function idempotent(
   fleet: Fleet,
@@ -41,9 +42,9 @@ export async function idempotent(
   const requestId = `idem-${createHash('sha256').update(JSON.stringify([token.id, key, requestHash])).digest('hex').slice(0, 24)}`;
   let response: Response;
   try {
-    response = await run(requestId);
+    response = ranBefore?.(requestId) ?? (await run(requestId));
   } catch (error) {
-    response = (isSiloError(error, 'NAME_TAKEN') ? ranBefore?.(requestId) : undefined) ?? toErrorResponse(error);
+    response = toErrorResponse(error);
   }
   if (response.status >= 500) {
     fleet.apiTokens.releaseIdempotent(token.id, key);
@@ -56,11 +57,17 @@ export async function idempotent(
 
 /**
  * The answer of a create or clone this request id made before (see `idempotent`): the instance
- * as it is now, if the audit log has the request's `ok` entry for it and it is still there.
+ * as it is now, if the audit log has the request's `ok` entry and that instance is still the
+ * one it made (a purge and a new instance of the name since are another instance). Looked up by
+ * the instance's name when the request names it, else among the token's own recent entries.
  */
-export function madeBy(fleet: Fleet, operation: 'create' | 'clone', name: string, requestId: string): Response | undefined {
-  const entries = fleet.audit({ instance: name, operation, outcome: 'ok', limit: 50 }).items;
-  if (!entries.some((entry) => entry.detail?.['requestId'] === requestId)) return undefined;
-  const instance = fleet.find(name);
-  return instance ? Response.json(publicInstance(instance), { status: 201 }) : undefined;
+export function madeBy(fleet: Fleet, operation: 'create' | 'clone', request: { name: string | undefined; actor: string }, requestId: string): Response | undefined {
+  const query = request.name === undefined ? { actor: request.actor, since: Date.now() - IDEMPOTENCY_WINDOW_MS } : { instance: request.name };
+  const entry = fleet.audit({ ...query, operation, outcome: 'ok', limit: 200 }).items.find((item) => item.detail?.['requestId'] === requestId);
+  const instance = entry?.instance ? fleet.find(entry.instance) : undefined;
+  if (!entry || !instance || instance.createdAt > entry.at) return undefined;
+  return Response.json(publicInstance(instance), { status: 201 });
 }
+
+/** How long the catalog keeps a key's answer (api-tokens.ts): no retry comes later than that. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;

@@ -117,7 +117,7 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
         const instance = await takingName(fleet, token, () => fleet.create(body.name, { ...body, actor: c.get('actor'), ...(requestId ? { requestId } : {}) }));
         return Response.json(publicInstance(instance), { status: 201 });
       },
-      (requestId) => madeBy(fleet, 'create', body.name, requestId),
+      (requestId) => madeBy(fleet, 'create', { name: body.name, actor: c.get('actor') }, requestId),
     );
     return asInstanceResponse(response);
   });
@@ -145,7 +145,7 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
         );
         return Response.json(publicInstance(instance), { status: 201 });
       },
-      (requestId) => (body.name === undefined ? undefined : madeBy(fleet, 'clone', body.name, requestId)),
+      (requestId) => madeBy(fleet, 'clone', { name: body.name, actor: c.get('actor') }, requestId),
     );
     return asInstanceResponse(response);
   });
