@@ -44,7 +44,7 @@ describe('migrateAll on the worker pool', () => {
     }
   });
 
-  it('migrates a small file held alone, and one another connection has open (a serving app) beside it, both the same', async () => {
+  it('migrates files other connections have open (a serving app, a reader in a transaction) as it migrates the others', async () => {
     const dataDir = await fleetAtV1(4);
     const { fleet } = await tempFleet({ dataDir, fleetWorkers: 2 });
     // An app server's connection, open and idle on shop-1, and one in a read transaction on shop-2.
@@ -56,7 +56,7 @@ describe('migrateAll on the worker pool', () => {
     try {
       const report = await fleet.migrateAll();
       expect(report).toMatchObject({ migrated: 4, failed: 0 });
-      // Those held alone leave nothing behind: their WAL checkpointed and gone at close.
+      // Those nobody else had open leave nothing behind: their WAL checkpointed and gone at close.
       for (const name of ['shop-0', 'shop-3']) expect(fileSizeOr0(`${fileOf(fleet.require(name).dbUrl, dataDir)}-wal`), name).toBe(0);
       // The open connections see the new schema on their next statement.
       reading.exec('COMMIT');
