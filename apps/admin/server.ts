@@ -42,8 +42,10 @@ const { fleet, logger, metrics } = await startAppServer({
   fleet: getFleet,
   // Plain text on stdout, not a log record: the first password is shown to the operator once.
   prepare: ({ fleet }) => ensureFirstAdmin(fleet, config, (line) => process.stdout.write(`${line}\n`)),
-  // Long streams (fleet query, migrate all) must not be cut by the default request timeout.
-  requestTimeoutMs: 0,
+  // Node's request timeout bounds the receipt of a request (a stream of answers is not cut by
+  // it): an hour, for an import of the largest allowed file on a slow link; never unbounded,
+  // or a client trickling a body (to /login, say) would hold its connection for good.
+  requestTimeoutMs: 60 * 60 * 1000,
 });
 
 // The backup scheduler runs here (SILO_BACKUPS=off: not at all). Other processes may start
