@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { SiloError, type ApiToken, type Fleet } from '@silo/fleet';
+import { SiloError, type ApiToken, type Fleet, type InstanceInfo } from '@silo/fleet';
+import { takingName } from './context';
 import { ApiError, toErrorResponse } from './errors';
 import { publicInstance } from './json';
 
@@ -71,3 +72,29 @@ export function madeBy(fleet: Fleet, operation: 'create' | 'clone', request: { n
 
 /** How long the catalog keeps a key's answer (api-tokens.ts): no retry comes later than that. */
 const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A create or clone as the API runs it: once per Idempotency-Key (`idempotent`), answered 201
+ * with the instance, the name's holder said as the token may see it (`takingName`), and a retry
+ * after a crash answered by the instance its first run made (`madeBy`). `make` gets the actor
+ * and, with a key, the request id to pass to the fleet.
+ */
+export function instanceOnce(
+  fleet: Fleet,
+  operation: 'create' | 'clone',
+  request: { token: ApiToken; key: string | undefined; path: string; body: { name?: string | undefined }; actor: string },
+  make: (who: { actor: string; requestId?: string }) => Promise<InstanceInfo>,
+): Promise<Response> {
+  const { token, key, path, body, actor } = request;
+  return idempotent(
+    fleet,
+    token,
+    key,
+    { method: 'POST', path, body },
+    async (requestId) => {
+      const instance = await takingName(fleet, token, () => make({ actor, ...(requestId ? { requestId } : {}) }));
+      return Response.json(publicInstance(instance), { status: 201 });
+    },
+    (requestId) => madeBy(fleet, operation, { name: body.name, actor }, requestId),
+  );
+}

@@ -1,8 +1,8 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Fleet, SortKey } from '@silo/fleet';
 import type { TypedResponse } from 'hono';
-import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
-import { IDEMPOTENCY_KEY_PATTERN, idempotent, madeBy } from './idempotency';
+import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
+import { IDEMPOTENCY_KEY_PATTERN, instanceOnce } from './idempotency';
 import { publicInstance } from './json';
 import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, ListQuerySchema, NameParam, PurgeResultSchema } from './schemas';
 import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
@@ -108,17 +108,8 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'write');
     const body = c.req.valid('json');
     assertJurisdiction(token, body.jurisdiction);
-    const response = await idempotent(
-      fleet,
-      token,
-      c.req.valid('header')['idempotency-key'],
-      { method: 'POST', path: c.req.path, body },
-      async (requestId) => {
-        const instance = await takingName(fleet, token, () => fleet.create(body.name, { ...body, actor: c.get('actor'), ...(requestId ? { requestId } : {}) }));
-        return Response.json(publicInstance(instance), { status: 201 });
-      },
-      (requestId) => madeBy(fleet, 'create', { name: body.name, actor: c.get('actor') }, requestId),
-    );
+    const request = { token, key: c.req.valid('header')['idempotency-key'], path: c.req.path, body, actor: c.get('actor') };
+    const response = await instanceOnce(fleet, 'create', request, (who) => fleet.create(body.name, { ...body, ...who }));
     return asInstanceResponse(response);
   });
 
@@ -127,26 +118,16 @@ export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'write');
     const { name } = c.req.valid('param');
     const body = c.req.valid('json');
-    const response = await idempotent(
-      fleet,
-      token,
-      c.req.valid('header')['idempotency-key'],
-      { method: 'POST', path: c.req.path, body },
-      async (requestId) => {
-        visibleInstance(fleet, token, name);
-        const instance = await takingName(fleet, token, () =>
-          fleet.clone(name, body.name, {
-            ...(body.region ? { region: body.region } : {}),
-            ...(body.displayName ? { displayName: body.displayName } : {}),
-            ...(body.at ? { at: new Date(body.at) } : {}),
-            actor: c.get('actor'),
-            ...(requestId ? { requestId } : {}),
-          }),
-        );
-        return Response.json(publicInstance(instance), { status: 201 });
-      },
-      (requestId) => madeBy(fleet, 'clone', { name: body.name, actor: c.get('actor') }, requestId),
-    );
+    const request = { token, key: c.req.valid('header')['idempotency-key'], path: c.req.path, body, actor: c.get('actor') };
+    const response = await instanceOnce(fleet, 'clone', request, (who) => {
+      visibleInstance(fleet, token, name);
+      return fleet.clone(name, body.name, {
+        ...(body.region ? { region: body.region } : {}),
+        ...(body.displayName ? { displayName: body.displayName } : {}),
+        ...(body.at ? { at: new Date(body.at) } : {}),
+        ...who,
+      });
+    });
     return asInstanceResponse(response);
   });
 
