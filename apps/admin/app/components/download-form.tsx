@@ -24,10 +24,11 @@ interface Props {
  */
 export function DownloadForm({ action, label, busyLabel, disabled = false, fields = [] }: Props) {
   const token = useRef<HTMLInputElement>(null);
-  const waiting = useRef<{ token: string; timer: number; since: number } | null>(null);
+  /** The timer watching for the download's cookie, while there is one. */
+  const waiting = useRef<number | null>(null);
   const [busy, setBusy] = useState(false);
   const done = () => {
-    if (waiting.current) window.clearInterval(waiting.current.timer);
+    if (waiting.current !== null) window.clearInterval(waiting.current);
     waiting.current = null;
     setBusy(false);
   };
@@ -37,7 +38,7 @@ export function DownloadForm({ action, label, busyLabel, disabled = false, field
       method="post"
       action={action}
       onSubmit={(event) => {
-        if (waiting.current || !token.current) {
+        if (waiting.current !== null || !token.current) {
           event.preventDefault();
           return;
         }
@@ -45,13 +46,12 @@ export function DownloadForm({ action, label, busyLabel, disabled = false, field
         // Set on the element, not through state: the form's data is read right after this handler.
         token.current.value = value;
         const since = Date.now();
-        const timer = window.setInterval(() => {
+        waiting.current = window.setInterval(() => {
           if (document.cookie.split('; ').includes(`${DOWNLOAD_COOKIE}=${value}`)) {
             document.cookie = `${DOWNLOAD_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict`;
             done();
           } else if (Date.now() - since > GIVE_UP_MS) done();
         }, 250);
-        waiting.current = { token: value, timer, since };
         setBusy(true);
       }}
     >
