@@ -35,6 +35,7 @@ const noFleet: AppServerFleet = {
     catalogLookups: 0,
     operations: [],
     queryPoolKills: 0,
+    queryPoolMemoryKills: 0,
     instances: [],
     backups: { enabled: false, running: false, lastCycle: null },
   }),

@@ -6,7 +6,8 @@ import { defineConfig } from 'tsdown';
  * their own, emitted unbundled next to the bundle under the same names; the bundle imports
  * the guard from there instead of copying it. The SQLite worker thread's module
  * (`off-thread-host.mjs`) and the migration thread (pool/migrate-thread.mjs, with the migration
- * steps it shares with the fleet) start by URL the same way.
+ * steps it shares with the fleet) start by URL the same way, and so does the memory watcher
+ * those processes preload (memory/memory-watcher.mjs).
  */
 export default defineConfig({
   entry: {
@@ -26,6 +27,7 @@ export default defineConfig({
     { from: 'src/off-thread/off-thread-host.mjs', to: 'dist' },
     // query-host.mjs imports it by this name; the bundle's own copy is a hashed chunk.
     { from: 'src/query/split-statements.mjs', to: 'dist' },
+    { from: 'src/memory/memory-watcher.mjs', to: 'dist' },
     { from: 'src/pool/migrate-thread.mjs', to: 'dist' },
     { from: 'src/pool/migrate-steps.mjs', to: 'dist' },
   ],

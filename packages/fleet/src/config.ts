@@ -30,6 +30,14 @@ export const DEFAULT_INSTANCE_MAX_BYTES = 1024 * 1024 * 1024;
 /** Smaller than a few pages would make every instance unwritable. */
 const MIN_INSTANCE_MAX_BYTES = 64 * 1024;
 
+/**
+ * 512 MiB per process that runs tenant SQL (console and fleet queries, the libSQL endpoint):
+ * a hundred times what a result may hold (SILO_QUERY_MAX_BYTES), while a statement that builds
+ * gigabyte values cannot take the machine's memory from every tenant.
+ */
+export const DEFAULT_QUERY_MAX_MEMORY_BYTES = 512 * 1024 * 1024;
+const MIN_QUERY_MAX_MEMORY_BYTES = 128 * 1024 * 1024;
+
 const regionSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{1,31}$/, 'region ids are 2–32 chars of a–z, 0–9, -'),
   jurisdiction: z.string().regex(/^[a-z]{2,16}$/, 'jurisdictions are 2–16 lowercase letters'),
@@ -51,6 +59,8 @@ export const settingsSchema = z.object({
   queryMaxRows: z.number().int().min(1).default(1_000),
   queryMaxBytes: z.number().int().min(1_024).default(5 * 1024 * 1024),
   queryWorkers: z.number().int().min(1).max(64).default(2),
+  /** Each query process's memory limit (memory/memory-limit.ts): a Node process alone takes ~60 MB. */
+  queryMaxMemoryBytes: z.number().int().min(MIN_QUERY_MAX_MEMORY_BYTES).default(DEFAULT_QUERY_MAX_MEMORY_BYTES),
   /** Threads (migrate-all) and query processes (query-all) for fleet-wide work on local files. */
   fleetWorkers: z.number().int().min(1).max(64).optional(),
   importMaxBytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
@@ -85,6 +95,8 @@ export interface FleetSettings {
   readonly touchFlushMs: number;
   readonly query: QueryLimits;
   readonly queryWorkers: number;
+  /** The memory limit of each process that runs tenant SQL (SILO_QUERY_MAX_MEMORY_BYTES). */
+  readonly queryMaxMemoryBytes: number;
   readonly fleetWorkers: number;
   readonly importMaxBytes: number;
   /** Per-instance database size cap in bytes; undefined when off. */
@@ -136,6 +148,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     touchFlushMs: settings.touchFlushMs,
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
+    queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
     fleetWorkers: settings.fleetWorkers ?? Math.min(64, os.availableParallelism()),
     importMaxBytes: settings.importMaxBytes,
     instanceMaxBytes: settings.instanceMaxBytes === 0 ? undefined : settings.instanceMaxBytes,
@@ -153,6 +166,7 @@ const ENV_NUMBERS = {
   SILO_QUERY_TIMEOUT_MS: 'queryTimeoutMs',
   SILO_QUERY_MAX_ROWS: 'queryMaxRows',
   SILO_QUERY_WORKERS: 'queryWorkers',
+  SILO_QUERY_MAX_MEMORY_BYTES: 'queryMaxMemoryBytes',
   SILO_FLEET_WORKERS: 'fleetWorkers',
   SILO_IMPORT_MAX_BYTES: 'importMaxBytes',
   SILO_INSTANCE_MAX_BYTES: 'instanceMaxBytes',

@@ -52,6 +52,8 @@ export interface SiloErrorDetails {
   STATEMENT_REFUSED: { readonly refused?: string };
   /** Without details when the query was stopped before it started. */
   QUERY_TIMEOUT: { readonly timeoutMs?: number };
+  /** The query's process passed its memory limit (SILO_QUERY_MAX_MEMORY_BYTES). */
+  QUERY_MEMORY_EXCEEDED: { readonly maxMemoryBytes: number };
   HANDLES_EXHAUSTED: NoDetails;
   /**
    * From Turso: the HTTP status (and when to retry), the libSQL code, or a refused token.

@@ -277,6 +277,7 @@ export class Fleet {
       catalogLookups: this.#catalogLookups,
       operations: [...this.#audit.operations].map(([kind, count]) => ({ kind, ...count })),
       queryPoolKills: queryPoolCounters.kills,
+      queryPoolMemoryKills: queryPoolCounters.memoryKills,
       instances: this.#catalog.countByStateAndJurisdiction(),
       backups: { enabled: this.settings.backups.enabled, ...this.backups.schedulerState() },
     };

@@ -22,6 +22,8 @@ export interface FleetStats {
   readonly operations: readonly { readonly kind: string; readonly ok: number; readonly error: number }[];
   /** Console and fleet queries whose process was killed at the time limit (all fleets of this process). */
   readonly queryPoolKills: number;
+  /** Console and fleet queries whose process was ended at its memory limit (SILO_QUERY_MAX_MEMORY_BYTES). */
+  readonly queryPoolMemoryKills: number;
   /** Instances by state and jurisdiction, from the catalog. */
   readonly instances: readonly { readonly state: string; readonly jurisdiction: string; readonly count: number }[];
   /** The backup scheduler as the catalog shows it (whichever process runs it). */

@@ -143,3 +143,40 @@ describe('a query process that dies under its queries', () => {
     expect(others.map((event) => (event.status === 'ok' ? event.rows : event.error))).toEqual(Array.from({ length: 9 }, () => [[1]]));
   });
 });
+
+describe('the memory limit of query processes', () => {
+  /** 400 MB in one value, within SQLite's own length limit (1 GB). */
+  const HUGE = 'SELECT length(randomblob(400000000)) AS n';
+  const LIMIT = 256 * 1024 * 1024;
+
+  it('stops a statement that needs more, says so, and the next query runs on a new process', async () => {
+    const { fleet } = await tempFleet({ queryMaxMemoryBytes: LIMIT });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const kills = fleet.stats().queryPoolMemoryKills;
+    const error = await fleet.query('acme', HUGE).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'QUERY_MEMORY_EXCEEDED', details: { maxMemoryBytes: LIMIT }, message: expect.stringContaining('more than 256 MiB') });
+    expect(fleet.stats().queryPoolMemoryKills - kills).toBe(1);
+    await expect(fleet.query('acme', 'SELECT count(*) FROM notes')).resolves.toMatchObject({ rows: [[0]] });
+    // A write connection is under the same limit, and a stopped write leaves nothing behind.
+    await expect(fleet.query('acme', `INSERT INTO notes (body) SELECT hex(randomblob(200000000))`, [], { readOnly: false })).rejects.toMatchObject({ code: 'QUERY_MEMORY_EXCEEDED' });
+    await expect(fleet.query('acme', 'SELECT count(*) FROM notes')).resolves.toMatchObject({ rows: [[0]] });
+  });
+
+  it('fails only the instance whose statement needed more, in a fleet-wide query', async () => {
+    const { fleet } = await tempFleet({ fleetWorkers: 1, queryMaxMemoryBytes: LIMIT });
+    for (let i = 0; i < 6; i++) await fleet.create(`shop-${i}`, { jurisdiction: 'eu' });
+    await fleet.withInstance('shop-2', (db) => db.execute("INSERT INTO notes (body) VALUES ('big')"));
+    // 400 MB where `notes` has a row, a few bytes elsewhere.
+    const sql = 'SELECT length(randomblob(CASE WHEN (SELECT count(*) FROM notes) > 0 THEN 400000000 ELSE 8 END)) AS n';
+    const events = await collect(fleet.queryAll(sql));
+    expect(events.get('shop-2')).toMatchObject({ status: 'error', code: 'QUERY_MEMORY_EXCEEDED' });
+    const others = [...events.values()].filter((event) => event.instance !== 'shop-2');
+    expect(others.map((event) => (event.status === 'ok' ? event.rows : event.error))).toEqual(Array.from({ length: 5 }, () => [[8]]));
+  });
+
+  it('is read from SILO_QUERY_MAX_MEMORY_BYTES and refused below what a process needs to start', async () => {
+    const { settingsFromEnv } = await import('../src/index');
+    expect(settingsFromEnv({ SILO_DATA_DIR: tempDir(), SILO_QUERY_MAX_MEMORY_BYTES: String(LIMIT) }).queryMaxMemoryBytes).toBe(LIMIT);
+    expect(() => settingsFromEnv({ SILO_DATA_DIR: tempDir(), SILO_QUERY_MAX_MEMORY_BYTES: '1000000' })).toThrow(/SILO_QUERY_MAX_MEMORY_BYTES/);
+  });
+});

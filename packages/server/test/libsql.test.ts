@@ -124,6 +124,24 @@ describe('libSQL endpoint', () => {
     expect((await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((r) => r['body'])).toEqual(['before', 'after']);
   });
 
+  it('stops a statement that needs more memory than its host may take, and keeps serving', async () => {
+    await endpoint.close();
+    endpoint = await startEndpoint({ hostMaxMemoryBytes: 256 * 1024 * 1024, hostProcesses: 1 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    const db = endpoint.client('acme', await endpoint.token('acme'));
+    await db.execute("INSERT INTO notes (body) VALUES ('before')");
+    // 400 MB in one value: within SQLite's length limit, past the host's memory limit. A read, so
+    // the endpoint could run it again elsewhere: it must not (it would take every host down).
+    await expect(db.execute('SELECT length(randomblob(400000000)) AS n')).rejects.toMatchObject({
+      code: 'STATEMENT_MEMORY_LIMIT',
+      message: expect.stringContaining('more than 256 MiB'),
+    });
+    await expect(db.execute("INSERT INTO notes (body) SELECT hex(randomblob(200000000))")).rejects.toMatchObject({ code: 'STATEMENT_MEMORY_LIMIT' });
+    // The next statements run on a fresh host process; the stopped write left nothing.
+    await db.execute("INSERT INTO notes (body) VALUES ('after')");
+    expect((await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((r) => r['body'])).toEqual(['before', 'after']);
+  });
+
   it('does not count a statement’s wait behind others on its host against its time limit', async () => {
     await endpoint.close();
     // One host process, so every statement of the burst waits for the ones before it there.

@@ -151,6 +151,7 @@ describe('metrics', () => {
     catalogLookups: 45,
     operations: [{ kind: 'create', ok: 7, error: 1 }],
     queryPoolKills: 1,
+    queryPoolMemoryKills: 2,
     instances: [
       { state: 'ready', jurisdiction: 'eu', count: 90_000 },
       { state: 'failed', jurisdiction: 'us', count: 2 },
@@ -176,6 +177,7 @@ describe('metrics', () => {
     expect(sampleValue(families, 'silo_catalog_lookups_total')).toBe(45);
     expect(sampleValue(families, 'silo_fleet_operations_total', { kind: 'create', outcome: 'error' })).toBe(1);
     expect(sampleValue(families, 'silo_query_pool_kills_total')).toBe(1);
+    expect(sampleValue(families, 'silo_query_pool_memory_kills_total')).toBe(2);
     expect(sampleValue(families, 'silo_instances', { state: 'ready', jurisdiction: 'eu' })).toBe(90_000);
     expect(sampleValue(families, 'silo_backup_cycle_duration_seconds')).toBe(1);
     expect(sampleValue(families, 'silo_backup_failures_total', { what: 'instance' })).toBe(3);

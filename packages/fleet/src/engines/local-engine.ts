@@ -25,6 +25,8 @@ export interface LocalEngineOptions {
   /** The configured regions: a database URL names its region, the region's folder says where it is. */
   regions: readonly Region[];
   queryWorkers: number;
+  /** Each query process's memory limit (SILO_QUERY_MAX_MEMORY_BYTES); without it, none. */
+  queryMaxMemoryBytes?: number | undefined;
   /**
    * Workers for fleet-wide work (SILO_FLEET_WORKERS): migration threads and the query
    * processes of `queryAll`. Default: the CPUs Node may use.
@@ -79,9 +81,10 @@ export class LocalEngine implements Engine {
   constructor(options: LocalEngineOptions) {
     this.#templatesDir = options.templatesDir;
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
-    this.#pool = new QueryPool(options.queryWorkers);
+    const maxMemoryBytes = options.queryMaxMemoryBytes;
+    this.#pool = new QueryPool(options.queryWorkers, { maxMemoryBytes });
     const fleetWorkers = options.fleetWorkers ?? Math.min(64, availableParallelism());
-    this.#fleetPool = new QueryPool(fleetWorkers, { batch: FLEET_QUERY_BATCH });
+    this.#fleetPool = new QueryPool(fleetWorkers, { batch: FLEET_QUERY_BATCH, maxMemoryBytes });
     this.#migratePool = new MigratePool(fleetWorkers);
     this.fleetWork = { parallelism: fleetWorkers, queriesInFlight: this.#fleetPool.saturation, warm: () => this.#migratePool.warm(), migrate: (url, schema, migrateOptions) => this.#migrateOnThread(url, schema, migrateOptions) };
     this.#maxBytes = options.maxBytes;

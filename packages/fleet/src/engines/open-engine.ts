@@ -23,6 +23,7 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       templatesDir: path.join(settings.dataDir, 'templates'),
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
+      queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
       fleetWorkers: settings.fleetWorkers,
       maxBytes: settings.instanceMaxBytes,
     });

@@ -5,6 +5,7 @@ import type { QueryLimits } from '../config';
 import type { QueryResult, SqlArgs } from '../engine';
 import { refusalError, type Refusal } from './refusal';
 import { refWhileBusy } from '../child-ref';
+import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from '../memory/memory-limit';
 
 export interface QueryTask {
   readonly path: string;
@@ -35,8 +36,8 @@ interface Job {
   readonly alone?: boolean;
 }
 
-/** Queries killed at their time limit, in this process (all pools): for metrics (Fleet.stats). */
-export const queryPoolCounters = { kills: 0 };
+/** Queries killed at their time limit or memory limit, in this process (all pools): for metrics (Fleet.stats). */
+export const queryPoolCounters = { kills: 0, memoryKills: 0 };
 
 const HOST_PATH = fileURLToPath(new URL('./query-host.mjs', import.meta.url));
 
@@ -68,6 +69,8 @@ export interface QueryPoolOptions {
    * instead of a round trip each, which on two cores was a third of the work (ADR 33).
    */
   readonly batch?: number;
+  /** Each process's memory limit (memory-limit.mjs); past it the query it runs fails. */
+  readonly maxMemoryBytes?: number | undefined;
 }
 
 /**
@@ -79,6 +82,7 @@ export interface QueryPoolOptions {
 export class QueryPool {
   readonly #size: number;
   readonly #batch: number;
+  readonly #maxMemoryBytes: number | undefined;
   readonly #workers = new Set<Worker>();
   readonly #queue: Job[] = [];
   #nextId = 1;
@@ -88,6 +92,7 @@ export class QueryPool {
   constructor(size: number, options: QueryPoolOptions = {}) {
     this.#size = size;
     this.#batch = Math.max(1, options.batch ?? 1);
+    this.#maxMemoryBytes = options.maxMemoryBytes;
   }
 
   /** How many queries to keep in flight so that no process waits for its next message. */
@@ -157,6 +162,7 @@ export class QueryPool {
 
   #spawn(): Worker {
     const worker = new Worker(
+      this.#maxMemoryBytes,
       () => this.#dispatch(),
       (gone, orphans) => {
         this.#workers.delete(gone);
@@ -182,16 +188,19 @@ class Worker {
   readonly #onReady: () => void;
   readonly #onGone: (worker: Worker, orphans: Job[]) => void;
 
-  constructor(onReady: () => void, onGone: (worker: Worker, orphans: Job[]) => void) {
+  constructor(maxMemoryBytes: number | undefined, onReady: () => void, onGone: (worker: Worker, orphans: Job[]) => void) {
     this.#onReady = onReady;
     this.#onGone = onGone;
-    // execArgv: [] keeps test runners' and TypeScript loaders' flags out of the child.
-    this.#child = fork(HOST_PATH, [], { execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    // Our own execArgv only: test runners' and TypeScript loaders' flags stay out of the child.
+    this.#child = fork(HOST_PATH, [], { execArgv: memoryLimitFlags(maxMemoryBytes), serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.#child.on('message', (message: { replies: Reply[] } | { ready: true }) => {
       if ('replies' in message) this.#finish(message.replies);
       else this.#begin();
     });
-    this.#child.on('exit', (code, signal) => this.#gone(`query process exited (${signal ?? `code ${code}`})`));
+    this.#child.on('exit', (code, signal) => {
+      if (signal === MEMORY_LIMIT_SIGNAL && maxMemoryBytes !== undefined) this.#overMemory(maxMemoryBytes);
+      else this.#gone(`query process exited (${signal ?? `code ${code}`})`);
+    });
     this.#child.on('error', (error) => this.#gone(error.message));
     refWhileBusy(this.#child, false);
   }
@@ -275,6 +284,13 @@ class Worker {
     this.kill();
     const { timeoutMs } = job.task.limits;
     this.#lose(new SiloError('QUERY_TIMEOUT', `The query was stopped after ${timeoutMs} ms. Add a LIMIT or a WHERE clause, or raise the time limit.`, { details: { timeoutMs } }));
+  }
+
+  #overMemory(maxBytes: number): void {
+    if (this.#dead && this.#messages.length === 0) return;
+    this.#dead = true;
+    queryPoolCounters.memoryKills++;
+    this.#lose(new SiloError('QUERY_MEMORY_EXCEEDED', `The query was stopped: ${memoryLimitMessage(maxBytes)}. Select fewer or smaller values (a LIMIT, no huge blobs or strings), or raise SILO_QUERY_MAX_MEMORY_BYTES.`, { details: { maxMemoryBytes: maxBytes } }));
   }
 
   #gone(reason: string): void {

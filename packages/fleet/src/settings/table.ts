@@ -75,6 +75,14 @@ export const SETTINGS = {
     fallback: 2,
     meaning: 'Query processes for one-instance queries (`silo query`, the console, `silo shell`).',
   },
+  SILO_QUERY_MAX_MEMORY_BYTES: {
+    group: 'fleet',
+    rule: integer(128 * 1024 * 1024),
+    fallback: 512 * 1024 * 1024,
+    defaultText: '`536870912` (512 MiB)',
+    meaning:
+      'Memory limit of each process that runs tenant SQL: query processes (console, `silo query`, `query-all`) and the libSQL endpoint\'s stream hosts. A statement that takes its process past it (`randomblob(4e8)`, a huge `group_concat`) is stopped with `QUERY_MEMORY_EXCEEDED` (a stream host: `STATEMENT_MEMORY_LIMIT`, and the other streams on that host close, as at the time limit).',
+  },
   SILO_FLEET_WORKERS: {
     group: 'fleet',
     rule: integer(1, 64),

@@ -24,6 +24,8 @@ export interface EndpointContext {
   readonly maxOpenStreams: number;
   /** How many stream host processes run streams (stream-host.ts). */
   readonly hostProcesses: number;
+  /** Each host process's memory limit. */
+  readonly hostMaxMemoryBytes: number | undefined;
 }
 
 type Entry = ReturnType<StreamRegistry<RemoteStream>['add']>;
@@ -36,7 +38,7 @@ type Entry = ReturnType<StreamRegistry<RemoteStream>['add']>;
  */
 export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute, request: Request): Promise<Response>; close(): void } {
   const streams = new StreamRegistry<RemoteStream>(ctx.streamIdleMs);
-  const hosts = new StreamHosts(ctx.hostProcesses);
+  const hosts = new StreamHosts(ctx.hostProcesses, ctx.hostMaxMemoryBytes);
   const forwarder = new TursoForwarder(ctx.streamIdleMs);
 
   async function serve(route: LibsqlRoute, request: Request): Promise<Response> {

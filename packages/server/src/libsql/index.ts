@@ -30,6 +30,8 @@ export interface LibsqlOptions {
   statementTimeoutMs?: number;
   /** Processes that run the streams' SQL (a runaway statement takes its process down with it). */
   hostProcesses?: number;
+  /** Each of those processes' memory limit; by default the fleet's (SILO_QUERY_MAX_MEMORY_BYTES). */
+  hostMaxMemoryBytes?: number;
   /** How often revocations (token generations) are looked for; 0 checks on every request. */
   tokenRefreshMs?: number;
   /** How long after a commit the instance's metrics are read again (batched per instance). */
@@ -65,6 +67,7 @@ export function libsqlHandler(fleet: Fleet, options: LibsqlOptions): LibsqlHandl
     streamIdleMs: options.streamIdleMs ?? 10_000,
     maxOpenStreams: options.maxOpenStreams ?? 128,
     hostProcesses: options.hostProcesses ?? 2,
+    hostMaxMemoryBytes: options.hostMaxMemoryBytes ?? fleet.settings.queryMaxMemoryBytes,
     limits: {
       transactionTimeoutMs: options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
       busyTimeoutMs: options.busyTimeoutMs ?? 5_000,

@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { HttpError, classifyStatement, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { FromHost, ToHost } from './host-protocol';
-import { refWhileBusy } from '@silo/fleet/internal';
+import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage, refWhileBusy } from '@silo/fleet/internal';
 
 /**
  * From sources (tests, `npm start`) the host is TypeScript and starts under tsx with the
@@ -144,11 +144,20 @@ class StreamHost {
   /** Whether the process ever answered: one that dies before its first answer failed to start. */
   answered = false;
 
-  /** `onGone` gets the requests the host never began, of streams that may start over elsewhere. */
-  constructor(private readonly onGone: (host: StreamHost, movable: Pending[]) => void) {
-    this.#child = fork(HOST_PATH, [], { execArgv: HOST_EXEC_ARGV, serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  /**
+   * `onGone` gets the requests the host never began, of streams that may start over elsewhere.
+   * `maxMemoryBytes`: the process's memory limit (memory-limit.ts in @silo/fleet).
+   */
+  constructor(
+    maxMemoryBytes: number | undefined,
+    private readonly onGone: (host: StreamHost, movable: Pending[]) => void,
+  ) {
+    this.#child = fork(HOST_PATH, [], { execArgv: [...HOST_EXEC_ARGV, ...memoryLimitFlags(maxMemoryBytes)], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
     this.#child.on('message', (message: FromHost) => this.#receive(message));
-    this.#child.on('exit', () => this.#gone('The stream host process exited'));
+    this.#child.on('exit', (_code, signal) => {
+      if (signal === MEMORY_LIMIT_SIGNAL && maxMemoryBytes !== undefined) this.#overMemory(maxMemoryBytes);
+      else this.#gone('The stream host process exited');
+    });
     this.#child.on('error', (error) => this.#gone(error.message));
     refWhileBusy(this.#child, false);
   }
@@ -269,12 +278,28 @@ class StreamHost {
    * lock yields to the others, so the one that blocks it is that one but for such an overlap.
    */
   #timeout(id: number, pending: Sent): void {
-    this.#settle(id);
     // Which request of the pipeline ran away is not known here: every one reports the stop.
-    pending.resolve(errorResults(pending.requests.length, `The statement was stopped at the time limit (${pending.timeoutMs} ms)`, 'STATEMENT_TIMEOUT'));
-    pending.stream.ended();
+    this.#stopOldest(id, pending, `The statement was stopped at the time limit (${pending.timeoutMs} ms)`, 'STATEMENT_TIMEOUT');
     this.#child.kill('SIGKILL');
     this.#gone('Another statement on the same host process ran past its time limit; the stream was closed');
+  }
+
+  /**
+   * The process ended itself past its memory limit. As at the time limit, the statement to
+   * blame is taken to be the oldest request owed; the requests it never began start over.
+   */
+  #overMemory(maxBytes: number): void {
+    const oldest = this.#pending.entries().next().value;
+    if (oldest !== undefined) {
+      this.#stopOldest(oldest[0], oldest[1], `The statement was stopped: ${memoryLimitMessage(maxBytes)}`, 'STATEMENT_MEMORY_LIMIT');
+    }
+    this.#gone('Another statement on the same host process ran past its memory limit; the stream was closed');
+  }
+
+  #stopOldest(id: number, pending: Sent, message: string, code: string): void {
+    this.#settle(id);
+    pending.resolve(errorResults(pending.requests.length, message, code));
+    pending.stream.ended();
   }
 
   /** The process answered for the first time: silence is counted from now. */
@@ -326,7 +351,10 @@ export class StreamHosts {
   /** Hosts in a row that died before answering anything: a host that cannot start at all. */
   #failedStarts = 0;
 
-  constructor(private readonly size: number) {}
+  constructor(
+    private readonly size: number,
+    private readonly maxMemoryBytes?: number,
+  ) {}
 
   open(spec: StreamSpec): RemoteStream {
     if (this.#closed) throw new Error('The libSQL endpoint is closed');
@@ -342,7 +370,7 @@ export class StreamHosts {
     let best: StreamHost | undefined;
     for (const host of this.#hosts) if (best === undefined || host.load < best.load) best = host;
     if (best !== undefined && (best.load === 0 || this.#hosts.size >= this.size)) return best;
-    const host = new StreamHost((gone, movable) => this.#gone(gone, movable));
+    const host = new StreamHost(this.maxMemoryBytes, (gone, movable) => this.#gone(gone, movable));
     this.#hosts.add(host);
     return host;
   }

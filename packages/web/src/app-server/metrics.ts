@@ -9,6 +9,7 @@ export interface FleetStatsSnapshot {
   readonly catalogLookups: number;
   readonly operations: readonly { readonly kind: string; readonly ok: number; readonly error: number }[];
   readonly queryPoolKills: number;
+  readonly queryPoolMemoryKills: number;
   readonly instances: readonly { readonly state: string; readonly jurisdiction: string; readonly count: number }[];
   readonly backups: { readonly enabled: boolean; readonly running: boolean; readonly lastCycle: { readonly at: number; readonly durationMs: number } | null };
 }
@@ -81,6 +82,7 @@ export function createAppMetrics(stats: () => Promise<FleetStatsSnapshot> | Flee
   addCounter('silo_handle_cache_waits_total', 'Opens that waited because every handle was in use.', (s) => s.handles.waits);
   addCounter('silo_catalog_lookups_total', 'Catalog lookups of an instance to serve it.', (s) => s.catalogLookups);
   addCounter('silo_query_pool_kills_total', 'Queries whose process was killed at the time limit.', (s) => s.queryPoolKills);
+  addCounter('silo_query_pool_memory_kills_total', 'Queries whose process was ended at its memory limit.', (s) => s.queryPoolMemoryKills);
   addGauge('silo_backup_scheduler_running', '1 when a live process holds the backup scheduler lease.', (s) => (s.backups.running ? 1 : 0));
   addGauge('silo_backup_lag_seconds', 'Seconds since the last backup cycle finished (NaN: none recorded).', (s) =>
     s.backups.lastCycle ? Math.max(0, (Date.now() - s.backups.lastCycle.at - s.backups.lastCycle.durationMs) / 1000) : Number.NaN,
