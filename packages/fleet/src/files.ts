@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PROCESS_TOKEN, tokenAlive } from './processes';
 import { SiloError } from './errors';
@@ -91,24 +91,43 @@ export function publish(temp: string, file: string, options: { ownsSidecars: boo
 }
 
 /**
- * Refuses a destination with another database's unfinished writes beside it (a non-empty
- * `-wal` or `-journal`): SQLite would replay them into the file written there on its next
+ * The sidecar beside `file` that SQLite would replay into it on its next open, if any: a `-wal`
+ * with frames, or a hot `-journal`. A journal whose first byte is zero is not hot (SQLite's own
+ * rule, pager.c `hasHotJournal`): `journal_mode=PERSIST` keeps its journal after every commit
+ * with the header zeroed, and that file holds nothing to roll back.
+ */
+export function unfinishedWritesBeside(file: string): '-wal' | '-journal' | undefined {
+  try {
+    if (statSync(`${file}-wal`).size > 0) return '-wal';
+  } catch {
+    // No -wal.
+  }
+  let fd: number;
+  try {
+    fd = openSync(`${file}-journal`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const first = Buffer.alloc(1);
+    return readSync(fd, first, 0, 1, 0) === 1 && first[0] !== 0 ? '-journal' : undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Refuses a destination with another database's unfinished writes beside it (see
+ * unfinishedWritesBeside): SQLite would replay them into the file written there on its next
  * open, mixing two databases. Those files are not ours to remove.
  */
 export function assertNoForeignWrites(file: string): void {
-  for (const suffix of ['-wal', '-journal'] as const) {
-    let size: number;
-    try {
-      size = statSync(`${file}${suffix}`).size;
-    } catch {
-      continue;
-    }
-    if (size > 0) {
-      throw new SiloError(
-        'INVALID_INPUT',
-        `${file}${suffix} holds writes of the database now at ${file} (a program has it open, or it was not closed cleanly). SQLite would replay them into a file written there, mixing the two. Close that program, or remove that database together with its ${suffix}, or choose another path.`,
-      );
-    }
+  const suffix = unfinishedWritesBeside(file);
+  if (suffix !== undefined) {
+    throw new SiloError(
+      'INVALID_INPUT',
+      `${file}${suffix} holds writes of the database now at ${file} (a program has it open, or it was not closed cleanly). SQLite would replay them into a file written there, mixing the two. Close that program, or remove that database together with its ${suffix}, or choose another path.`,
+    );
   }
 }
 

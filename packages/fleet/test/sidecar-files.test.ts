@@ -58,6 +58,23 @@ describe('files with unfinished writes beside them', () => {
     expect(fleet.find('half')).toBeUndefined();
   });
 
+  it('an import beside the journal journal_mode=PERSIST keeps after its commits is not refused: nothing in it is to roll back', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const dir = tempDir();
+    const source = path.join(dir, 'persist.sqlite');
+    await fleet.exportTo('acme', source);
+    const writer = new Database(source);
+    writer.pragma('journal_mode = PERSIST');
+    writer.prepare("INSERT INTO notes (body) VALUES ('committed')").run();
+    writer.close();
+    // SQLite kept the journal, its header zeroed: not hot, as SQLite itself judges it.
+    expect(readFileSync(`${source}-journal`).length).toBeGreaterThan(0);
+    expect(readFileSync(`${source}-journal`)[0]).toBe(0);
+    await fleet.importFile('persisted', source, { jurisdiction: 'eu' });
+    expect((await fleet.query('persisted', 'SELECT body FROM notes')).rows).toEqual([['committed']]);
+  });
+
   it('an export over a file whose -wal holds another database’s writes is refused, and nothing there changes', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });

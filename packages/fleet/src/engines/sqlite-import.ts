@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SiloError, errorMessage } from '../errors';
 import { formatBytes } from '../format';
+import { unfinishedWritesBeside } from '../files';
 import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
@@ -49,23 +50,16 @@ export function checkUploadHeader(file: string, maxBytes: number): void {
  */
 function refuseUnfinishedWrites(file: string): void {
   const base = path.basename(file);
-  if (sidecarSize(`${file}-wal`) > 0) {
+  const unfinished = unfinishedWritesBeside(file);
+  if (unfinished === '-wal') {
     throw importRejected(
       `${base}-wal beside it holds changes not yet written into ${base} (a program still has it open, or stopped before a checkpoint). Close that program, or run \`sqlite3 ${base} "PRAGMA wal_checkpoint(TRUNCATE)"\`, then import again`,
     );
   }
-  if (sidecarSize(`${file}-journal`) > 0) {
+  if (unfinished === '-journal') {
     throw importRejected(
       `${base}-journal beside it belongs to a write that was interrupted, so ${base} alone is not consistent. Open it once with sqlite3 (\`sqlite3 ${base} "PRAGMA quick_check"\` rolls that write back), then import again`,
     );
-  }
-}
-
-function sidecarSize(file: string): number {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
   }
 }
 
