@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createJurisdictionToken } from '../src/instance-tokens';
 import { startEndpoint, type Endpoint } from './libsql-harness';
 
 /**
@@ -133,5 +134,13 @@ describe('libSQL endpoint: open streams per database', () => {
     expect(next.status).toBe(200);
     expect((await send('acme', [{ type: 'close' }], next.baton ?? '')).status).toBe(200);
     expect((await open('acme')).status).toBe(200);
+    // A jurisdiction token reaches the same database: its streams count against the same cap.
+    const { token: eu } = await createJurisdictionToken(endpoint.fleet, { tokenSecretDir: endpoint.dataDir, jurisdiction: 'eu' });
+    const viaJurisdiction = await fetch(`${endpoint.origin}/db/acme/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${eu}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT 1' } }] }),
+    });
+    expect(viaJurisdiction.status).toBe(429);
   });
 });

@@ -9,7 +9,10 @@ export interface ClosableStream {
 
 interface Entry<S extends ClosableStream> {
   id: string;
+  /** Who may continue the stream: a baton is refused for any other (`take`). */
   databaseId: string;
+  /** What the stream counts against (`openFor`). */
+  countedAs: string;
   stream: S;
   /** The baton the next request must carry; undefined while a request is running. */
   expectedBaton: string | undefined;
@@ -32,7 +35,7 @@ const EXPIRED_MEMORY_MS = 10 * 60_000;
  */
 export class StreamRegistry<S extends ClosableStream = SqlStream> {
   readonly #entries = new Map<string, Entry<S>>();
-  /** Open streams per database, for a caller that caps them (`openFor`). */
+  /** Open streams per database (or whatever `add` counts them as), for a caller that caps them (`openFor`). */
   readonly #open = new Map<string, number>();
   readonly #expired = new Map<string, number>();
   readonly #secret = randomBytes(32);
@@ -42,30 +45,36 @@ export class StreamRegistry<S extends ClosableStream = SqlStream> {
 
   constructor(private readonly idleMs: number) {}
 
-  add(databaseId: string, stream: S): Entry<S> {
+  /**
+   * `countedAs`: the key its open streams are counted under, when one database is reached by
+   * several kinds of credential (silo serve's instance and jurisdiction tokens) and a cap must
+   * hold for all of them together.
+   */
+  add(databaseId: string, stream: S, countedAs: string = databaseId): Entry<S> {
     const entry: Entry<S> = {
       id: `${this.#idPrefix}${(this.#nextId++).toString(36)}`,
       databaseId,
+      countedAs,
       stream,
       expectedBaton: undefined,
       counter: 0,
       timer: undefined,
     };
     this.#entries.set(entry.id, entry);
-    this.#open.set(databaseId, this.openFor(databaseId) + 1);
+    this.#open.set(countedAs, this.openFor(countedAs) + 1);
     return entry;
   }
 
-  /** How many streams of this database are open (running a request or waiting for the next). */
-  openFor(databaseId: string): number {
-    return this.#open.get(databaseId) ?? 0;
+  /** How many streams counted as this are open (running a request or waiting for the next). */
+  openFor(countedAs: string): number {
+    return this.#open.get(countedAs) ?? 0;
   }
 
   #forget(entry: Entry<S>): void {
     if (!this.#entries.delete(entry.id)) return;
-    const left = this.openFor(entry.databaseId) - 1;
-    if (left > 0) this.#open.set(entry.databaseId, left);
-    else this.#open.delete(entry.databaseId);
+    const left = this.openFor(entry.countedAs) - 1;
+    if (left > 0) this.#open.set(entry.countedAs, left);
+    else this.#open.delete(entry.countedAs);
   }
 
   /** Claims the stream a baton names; the baton is spent (a new one comes with the response). */

@@ -134,15 +134,17 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
       if (engine === undefined) {
         if (isTursoBaton(baton)) throw invalidBaton();
         // Each stream holds a SQLite connection for up to its idle time: a client opening them
-        // without closing would take the stream host's files, for every tenant.
-        if (streams.openFor(grant.owner) >= ctx.maxOpenStreams) {
+        // without closing would take the stream host's files, for every tenant. Counted per
+        // database, whichever token (instance or jurisdiction) opened them.
+        const database = handle.instance.id;
+        if (streams.openFor(database) >= ctx.maxOpenStreams) {
           throw new HttpError(429, {
             error: `Too many open streams on this database (${ctx.maxOpenStreams}): close streams you are done with (a "close" request), or let them idle out after ${Math.round(ctx.streamIdleMs / 1000)} s, then retry.`,
           });
         }
         const stream = openInstanceStream(ctx.fleet, hosts, handle, version, grant.access === 'read-only', ctx.limits, ctx.metrics);
         handedOver = true;
-        return streams.add(grant.owner, stream);
+        return streams.add(grant.owner, stream, database);
       }
       const access = grant.access === 'read-only' ? 'read' : 'full';
       const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
