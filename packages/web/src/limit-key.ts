@@ -10,13 +10,22 @@ import { isIP } from 'node:net';
 export function rateLimitKey(address: string): string {
   if (isIP(address) !== 6) return address;
   const groups = ipv6Groups(address);
-  // An IPv4 client of a dual-stack listener (`::ffff:a.b.c.d`) is that IPv4 address: by its
-  // /64 every IPv4 client would share one key, and one of them could block all the others.
-  if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {
+  // An IPv4 client of a dual-stack listener (`::ffff:a.b.c.d`), or one reaching an IPv6-only
+  // server through NAT64 (the well-known prefix `64:ff9b::/96`, RFC 6052), is that IPv4 address:
+  // by its /64 every IPv4 client would share one key, and one of them could block all the others.
+  if (isMappedIPv4(groups) || isNat64(groups)) {
     const [high = 0, low = 0] = groups.slice(6);
     return [high >> 8, high & 0xff, low >> 8, low & 0xff].join('.');
   }
   return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+}
+
+function isMappedIPv4(groups: readonly number[]): boolean {
+  return groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
+}
+
+function isNat64(groups: readonly number[]): boolean {
+  return groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0);
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, an IPv4 tail as two groups, a zone dropped). */

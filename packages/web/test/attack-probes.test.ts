@@ -19,6 +19,14 @@ describe('rateLimitKey', () => {
     expect(rateLimitKey('::ffff:198.51.100.1')).not.toBe(rateLimitKey('::ffff:203.0.113.7'));
   });
 
+  it('counts an IPv4 client behind NAT64 (64:ff9b::a.b.c.d) as its IPv4 address', () => {
+    expect(rateLimitKey('64:ff9b::203.0.113.7')).toBe('203.0.113.7');
+    expect(rateLimitKey('64:ff9b::cb00:7107')).toBe('203.0.113.7');
+    expect(rateLimitKey('64:ff9b::198.51.100.1')).not.toBe(rateLimitKey('64:ff9b::203.0.113.7'));
+    // Other addresses under 64:ff9b::/64 are not NAT64's: counted by their /64 as any other.
+    expect(rateLimitKey('64:ff9b::1:203.0.113.7')).toBe('64:ff9b:0:0::/64');
+  });
+
   it('keeps IPv4 addresses and anything that is not an address as they are', () => {
     expect(rateLimitKey('203.0.113.7')).toBe('203.0.113.7');
     expect(rateLimitKey('unknown')).toBe('unknown');
