@@ -86,7 +86,7 @@ Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not fo
     'silo demo',
     'silo instances list --jurisdiction eu',
     'silo create acme --jurisdiction eu',
-    'silo query acme "SELECT * FROM todos"',
+    `silo query acme "SELECT name FROM sqlite_schema WHERE type = 'table'"`,
     'silo migrate --status',
     'silo --data-dir /srv/silo doctor --scan',
     'silo --config ../my-app/silo.config.ts instances list',

@@ -97,7 +97,7 @@ function addList(command: Command, ctx: CliContext, usage: string): void {
     usage,
     `${usage} --jurisdiction eu --state ready`,
     `${usage} --sort size --desc --limit 10`,
-    `${usage} --sort metric:todos --desc`,
+    `${usage} --sort metric:todos --desc   # a metric your app's silo.config defines (metrics)`,
     `${usage} --search acme --page 2`,
     `${usage} --json | jq '.items[].name'`,
     `${usage} --state ready --all --csv > instances.csv`,

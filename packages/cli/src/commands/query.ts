@@ -9,7 +9,7 @@ import { combineResults } from '../format/results';
 import { plural, rowObjects } from '../format/values';
 import { printResult, resultJson, resultTable, type ResultMode } from '../query-output';
 import { splitStatements } from '@silo/fleet/internal';
-import { examples } from '../help';
+import { TODO_TABLES_NOTE, examples } from '../help';
 import { integerOption } from '../options';
 import { progressBar } from '../progress';
 
@@ -86,12 +86,13 @@ export function registerQuery(program: Command, ctx: CliContext): void {
       });
     });
   examples(query, [
+    `silo query acme "SELECT name FROM sqlite_schema WHERE type = 'table'"`,
     `silo query acme "SELECT id, title, completed FROM todos ORDER BY id"`,
     `silo query acme "SELECT count(*) AS open FROM todos WHERE completed = 0" --json`,
     `silo query acme "UPDATE todos SET completed = 1 WHERE id = 3" --write`,
     `silo query acme "SELECT * FROM todos" --csv > acme-todos.csv`,
     `silo query acme --file cleanup.sql --write`,
-  ]);
+  ], TODO_TABLES_NOTE);
 
   const queryAll = program
     .command('query-all')
@@ -161,10 +162,11 @@ export function registerQuery(program: Command, ctx: CliContext): void {
       });
     });
   examples(queryAll, [
+    `silo query-all "SELECT count(*) AS tables FROM sqlite_schema WHERE type = 'table'"`,
     `silo query-all "SELECT count(*) AS todos FROM todos"`,
     `silo query-all "SELECT count(*) AS open FROM todos WHERE completed = 0" --jurisdiction eu --json`,
     `silo query-all "SELECT title FROM todos" --csv > all-todos.csv`,
-  ]);
+  ], TODO_TABLES_NOTE);
 }
 
 function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
