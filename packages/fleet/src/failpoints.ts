@@ -10,6 +10,7 @@ export type FailpointName =
   | 'create:after-copy'
   | 'create:after-seed'
   | 'create:before-ready'
+  | 'create:after-ready'
   | 'clone:during-copy'
   | 'clone:before-ready'
   | 'import:after-stage'

@@ -21,7 +21,7 @@ import { SiloError, errorMessage, instanceNotFound, isSiloError } from './errors
 import { checkStorage, diskFullError, diskWarnPercent, isDiskFull, type StorageCheck } from './disk-space';
 import { failpoint } from './failpoints';
 import { HandleCache, type Lease } from './handle-cache';
-import { AuditLog } from './audit-log';
+import { AuditLog, type AuditHandoff } from './audit-log';
 import { Provisioner } from './provisioner';
 import { Purges } from './purge';
 import { validateName, NAME_MAX_LENGTH } from './names';
@@ -460,11 +460,8 @@ export class Fleet {
    * published. On return it is ready and servable.
    */
   create(name: string, options: CreateOptions): Promise<InstanceInfo> {
-    this.#assertOpen();
-    this.#provisioner.retryUnmarkedFailures();
-    // The audit entry is committed with the ready row: one catalog write after the file exists.
     const detail = { jurisdiction: options.jurisdiction, ...(options.seed ? { seeded: true } : {}) };
-    return this.#audit.runCommittedBy('create', name, options, detail, async (audit) => {
+    return this.#auditedWithReady('create', name, options, detail, async (audit) => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       const region = this.regions.place(options.jurisdiction, options.region);
@@ -505,7 +502,7 @@ export class Fleet {
     const target = newName ?? this.#cloneName(sourceName);
     const at = options.at;
     const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
-    return this.#audited('clone', target, options, detail, async () => {
+    return this.#auditedWithReady('clone', target, options, detail, async (audit) => {
       validateName(target);
       const displayName = optionalDisplayName(options.displayName);
       const cloneAt = this.engine.cloneAt?.bind(this.engine);
@@ -543,6 +540,7 @@ export class Fleet {
           this.#catalog.metrics.copy(source.id, id);
           return this.engine.schemaVersion(url);
         },
+        { audit },
       );
       // A point-in-time clone holds other data than its source has now.
       await this.#provisioner.refreshMetrics(target);
@@ -552,7 +550,7 @@ export class Fleet {
 
   /** Creates an instance from an uploaded SQLite file; a refused file leaves nothing behind. */
   importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
-    return this.#audited('import', name, options, { jurisdiction: options.jurisdiction }, async () => {
+    return this.#auditedWithReady('import', name, options, { jurisdiction: options.jurisdiction }, async (audit) => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
@@ -561,7 +559,7 @@ export class Fleet {
         { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
         async (url) => (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion,
         // A refused upload was never an instance: no failed row, so the name stays free.
-        { dropOnRefusal: () => true },
+        { dropOnRefusal: () => true, audit },
       );
       await this.#provisioner.refreshMetrics(name);
       return this.#catalog.require(name);
@@ -932,6 +930,18 @@ export class Fleet {
     this.#assertOpen();
     this.#provisioner.retryUnmarkedFailures();
     return this.#audit.run(operation, instance, options, detail, work);
+  }
+
+  /**
+   * `#audited` for an operation that makes an instance (create, clone, import): its `ok` entry
+   * is committed with the ready row (AuditLog.runCommittedBy, handed to the provisioner). One
+   * catalog write after the file exists, and no moment in which the instance is ready but its
+   * entry missing: a retry after a crash (the API's Idempotency-Key) finds it, not a new one.
+   */
+  #auditedWithReady<T>(operation: string, instance: string, options: ActorOption, detail: Record<string, unknown>, work: (audit: AuditHandoff) => Promise<T>): Promise<T> {
+    this.#assertOpen();
+    this.#provisioner.retryUnmarkedFailures();
+    return this.#audit.runCommittedBy(operation, instance, options, detail, work);
   }
 
   #residencyParts(): ResidencyParts {

@@ -88,6 +88,7 @@ export class Provisioner {
         await catalog.markReadyWith(id, ready, [options.audit.write()]);
         options.audit.committed();
       } else catalog.markReady(id, ready);
+      failpoint('create:after-ready');
     } catch (error) {
       const reported = diskFullError(error, region.dataDir);
       // Removing files needs no free space, so the files always go.

@@ -112,6 +112,32 @@ describe('a process killed mid-create, mid-clone or mid-import', () => {
   });
 });
 
+describe('a process killed just after an instance it made is ready', () => {
+  it.each(['create', 'clone', 'import'] as const)('%s: the instance is ready with its one ok audit entry (a retry can find it)', async (op) => {
+    const { fleet: setup, dataDir } = await tempFleet();
+    await setup.create('source', { jurisdiction: 'eu' });
+    await addNotes(setup, 'source', ['kept']);
+    const upload = path.join(tempDir('silo-upload-'), 'upload.sqlite');
+    await setup.exportTo('source', upload);
+    await setup.close();
+
+    const command: ChildCommand =
+      op === 'create'
+        ? { command: 'create', dataDir, name: 'made', jurisdiction: 'eu' }
+        : op === 'clone'
+          ? { command: 'clone', dataDir, source: 'source', target: 'made' }
+          : { command: 'import', dataDir, name: 'made', file: upload, jurisdiction: 'eu' };
+    const child = startChild(command, { failpoint: 'create:after-ready' });
+    expect((await child.exited).signal, child.describe()).toBe('SIGKILL');
+
+    const { fleet } = await tempFleet({ dataDir });
+    expect(fleet.require('made').state).toBe('ready');
+    expect(fleet.audit({ instance: 'made', operation: op }).items.map((entry) => entry.outcome)).toEqual(['ok']);
+    expect(await noteCount(fleet, 'made')).toBe(op === 'create' ? 0 : 1);
+    await expectSoundFleet(fleet, dataDir);
+  });
+});
+
 describe('a process killed mid-migrateAll', () => {
   const COUNT = 20;
   const names = Array.from({ length: COUNT }, (_, index) => `tenant-${String(index).padStart(2, '0')}`);
