@@ -49,6 +49,8 @@ const INTEGRATION = [
   'packages/cli/test/pack.test.ts',
   // examples/notes from the tarballs: silo, the app and silo-admin as processes (issue #14).
   'examples/notes/test/notes-example.test.ts',
+  // docs/guide.md's own code from the tarballs: a project from nothing, its server with plain node.
+  'docs/test/guide.test.ts',
   // silo serve over real HTTP on loopback (issue #15).
   'packages/server/test/api.test.ts',
   'packages/server/test/openapi.test.ts',

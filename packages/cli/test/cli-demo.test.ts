@@ -152,6 +152,12 @@ describe('silo on a demo fleet', () => {
     const table = await run('audit', '--limit', '3');
     expect(table.code).toBe(0);
     expect(table.stdout).toContain('query (write)');
+
+    // An operation name the log has no entry of: the names it does hold, to pick from.
+    const misnamed = await run('audit', '--operation', 'query-write');
+    expect(misnamed.code).toBe(0);
+    expect(misnamed.stdout).toContain('No audit entries match.');
+    expect(misnamed.stdout).toMatch(/the log holds: .*create.*"query \(write\)"/);
   });
 
   it('query-all combines rows with instance names (JSON, CSV and table)', async () => {

@@ -398,6 +398,11 @@ export class Fleet {
     return this.#catalog.audits.query(query);
   }
 
+  /** The operation names the audit log holds (`create`, `migrate-all`, …), for filters. */
+  auditOperations(): string[] {
+    return this.#catalog.audits.operations();
+  }
+
   /**
    * One audit entry for an operation done outside the fleet's own methods by a tool built on
    * it (`silo token create --instance`: a libSQL token signed by @silo/server).

@@ -79,6 +79,14 @@ export class AuditRecords {
     }
   }
 
+  /** The operations the log holds entries of, in name order (for a filter that matched nothing). */
+  operations(): string[] {
+    return this.#statements
+      .get<[], { operation: string }>('SELECT DISTINCT operation FROM audit_log ORDER BY operation')
+      .all()
+      .map((row) => row.operation);
+  }
+
   /** Entries matching the query, newest first, with how many match in all. */
   query(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
     const clauses: string[] = [];
