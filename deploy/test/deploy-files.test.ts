@@ -20,8 +20,7 @@ const UNITS = readdirSync(path.join(ROOT, 'deploy/systemd')).filter((file) => fi
 const guide = read('docs/deploy.md');
 const program = buildProgram(createContext(new Output(process.stdout, process.stderr), terminalPrompt(), {}, 'test'));
 
-/** Not Silo's settings, but read on its behalf: by Node, and by the AWS SDK for S3 backups. */
-// NODE_ENV and AWS keys are read by Node and the AWS SDK; SILO_CLI by the deploy/silo wrapper alone.
+/** Not Silo's settings, but read on its behalf: by Node, by the AWS SDK for S3 backups, and by the deploy/silo wrapper. */
 const OTHER_VARIABLES = new Set(['NODE_ENV', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'SILO_CLI']);
 
 function isSetting(name: string): name is SettingName {
