@@ -1,11 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_ENV, packedTarballs, runAsUser } from '../../test-support/user-shell';
 
 /**
  * docs/guide.md as a reader follows it: a project made from nothing, the Silo tarballs
@@ -18,21 +18,13 @@ const GUIDE = readFileSync(path.join(ROOT, 'docs/guide.md'), 'utf8');
 /** The tarballs step 1 installs. */
 const PACKAGES = ['fleet', 'web', 'server', 'cli', 'admin'];
 
-// The reader's shell, not ours: no source condition, no test settings.
-const env: NodeJS.ProcessEnv = {};
-for (const [key, value] of Object.entries(process.env)) {
-  if (key.startsWith('SILO_') || key.startsWith('ADMIN_') || key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'PORT') continue;
-  env[key] = value;
-}
-
-const execFileAsync = promisify(execFile);
 let work: string;
 let project: string;
 let server: ChildProcess | undefined;
 
-async function run(command: string, args: readonly string[], cwd = project): Promise<string> {
-  const { stdout } = await execFileAsync(command, args, { cwd, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
+/** In the reader's shell, in the project. */
+function run(command: string, args: readonly string[]): Promise<string> {
+  return runAsUser(command, args, project);
 }
 
 /** The `cat > <file> <<'SQL' … SQL` blocks of the guide, by file name. */
@@ -60,7 +52,7 @@ async function freePort(): Promise<number> {
 async function startServer(): Promise<string> {
   const port = await freePort();
   writeFileSync(path.join(project, 'server.ts'), tsBlock('createServer').replaceAll('8080', String(port)));
-  const child = spawn('node', ['server.ts'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('node', ['server.ts'], { cwd: project, env: USER_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   server = child;
   let output = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -92,7 +84,7 @@ async function projectsOf(origin: string, name: string, method = 'GET'): Promise
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'silo-guide-'));
   const tarballs = path.join(work, 'tarballs');
-  await run('node', ['scripts/pack.mjs', '--if-stale', '--copy-to', tarballs], ROOT);
+  await packedTarballs(tarballs);
   // Step 1: the project, the tarballs in its vendor/ folder, installed from there.
   project = path.join(work, 'my-saas');
   mkdirSync(path.join(project, 'vendor'), { recursive: true });

@@ -1,10 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { USER_ENV, packedTarballs, runAsUser } from '../../../test-support/user-shell';
 
 /**
  * examples/notes as a user gets it (issue #14): copied out of the repository, installed from
@@ -13,25 +13,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * Slow (builds the packages unless dist-packages/ is fresh, installs from the registry).
  */
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ROOT = path.resolve(EXAMPLE, '../..');
 const SECOND_MIGRATION = path.join(EXAMPLE, 'migrations', '0002_pinned.sql');
 const ADMIN_PASSWORD = 'correct-horse-battery-staple';
 
-// The user's shell, not ours: no source condition, no test settings.
-const env: NodeJS.ProcessEnv = {};
-for (const [key, value] of Object.entries(process.env)) {
-  if (key.startsWith('SILO_') || key.startsWith('ADMIN_') || key.startsWith('VITEST') || key === 'NODE_OPTIONS' || key === 'PORT') continue;
-  env[key] = value;
-}
-
-const execFileAsync = promisify(execFile);
 let work: string;
 let project: string;
 const servers: Server[] = [];
 
-async function run(command: string, args: readonly string[], cwd = project): Promise<string> {
-  const { stdout } = await execFileAsync(command, args, { cwd, env, encoding: 'utf8', timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-  return stdout;
+/** In the user's shell, in the project. */
+function run(command: string, args: readonly string[]): Promise<string> {
+  return runAsUser(command, args, project);
 }
 
 /** `npx silo … --json` in the project, parsed. */
@@ -46,7 +37,7 @@ interface Server {
 
 /** Starts a server in the project and waits for its "listening on <url>" line. */
 async function start(command: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv): Promise<Server> {
-  const child: ChildProcess = spawn(command, args, { cwd: project, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(command, args, { cwd: project, env: { ...USER_ENV, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
@@ -111,7 +102,7 @@ async function metricsOf(name: string, expected: Record<string, number>): Promis
 beforeAll(async () => {
   work = mkdtempSync(path.join(tmpdir(), 'silo-notes-'));
   const tarballs = path.join(work, 'tarballs');
-  await run('node', ['scripts/pack.mjs', '--if-stale', '--copy-to', tarballs], ROOT);
+  await packedTarballs(tarballs);
   project = path.join(work, 'notes');
   // Release 1 of the app: version 2 of the schema ships later, in the test below.
   cpSync(EXAMPLE, project, {
