@@ -9,8 +9,9 @@ export default {
     id: 'todos',
     // Sessions in an uploaded file were signed in elsewhere: none is valid here, and without a
     // bound on their number each sign-in's clean-up would scan them all. Members sign in again.
-    // Password-reset links were issued for the list the file came from: none works here.
-    uploadCleanup: ['DELETE FROM sessions', 'DELETE FROM password_resets'],
+    // Password-reset and invite links were issued for the list the file came from: none works here
+    // (an invite would otherwise admit its holder to every imported copy as well).
+    uploadCleanup: ['DELETE FROM sessions', 'DELETE FROM password_resets', 'DELETE FROM invites'],
   },
   metrics: [
     { name: 'todos', label: 'TODOs', sql: 'SELECT count(*) FROM todos' },

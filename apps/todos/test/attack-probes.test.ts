@@ -218,8 +218,8 @@ describe('finding 7: sign-in guesses from one IPv6 network', () => {
   });
 });
 
-describe('finding 3: an imported list brings no sessions along', () => {
-  it('an upload with many sessions becomes a list without any; its owner signs in again', async () => {
+describe('finding 3: an imported list brings no sessions or links along', () => {
+  it('an upload with many sessions and an open invite becomes a list without any; its owner signs in again', async () => {
     const name = uniqueName('probe-sess');
     await createList(base, name);
     const fleet = await server.fleet();
@@ -232,11 +232,17 @@ describe('finding 3: an imported list brings no sessions along', () => {
            INSERT INTO sessions (id, user_id, created_at, expires_at) SELECT 'made-up-' || i, (SELECT min(id) FROM users), 0, 9e15 FROM n`,
         ),
       );
+      // An open invite link of the list (session 37's probe: it admitted its holder to the copy too).
+      await fleet.withInstance(name, (db) =>
+        db.execute("INSERT INTO invites (token_hash, created_by, created_at, expires_at) VALUES ('made-up-invite', (SELECT min(id) FROM users), 0, 9e15)"),
+      );
       await fleet.exportTo(name, file);
       const copy = uniqueName('probe-sess-copy');
       await fleet.importFile(copy, file, { jurisdiction: 'eu' });
-      const left = await fleet.withInstance(copy, async (db) => Number((await db.execute('SELECT count(*) AS n FROM sessions')).rows[0]?.['n']));
-      expect(left).toBe(0);
+      const count = (table: string) => fleet.withInstance(copy, async (db) => Number((await db.execute(`SELECT count(*) AS n FROM ${table}`)).rows[0]?.['n']));
+      expect(await count('sessions')).toBe(0);
+      expect(await count('invites')).toBe(0);
+      expect(await count('password_resets')).toBe(0);
       const signedIn = await post(base, `/t/${copy}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
       expect(signedIn.status).toBe(302);
     } finally {

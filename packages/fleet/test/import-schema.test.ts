@@ -82,3 +82,86 @@ describe('import checks the schema objects of an upload', () => {
     }
   });
 });
+
+/**
+ * An outside attack probe (session 37): SQL of an upload's own ran inside the server before
+ * its schema was checked, and objects under the version table's name in another case were
+ * never checked at all.
+ */
+describe('an upload runs none of its own SQL before its schema is known to be the app’s', () => {
+  /** A real export of a fresh instance, with `extra` SQL run on it (foreign keys off, as a crafted file has them). */
+  async function exportWith(extra: string): Promise<{ fleet: Awaited<ReturnType<typeof tempFleet>>['fleet']; file: string }> {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.query('acme', "INSERT INTO notes (body) VALUES ('kept')", [], { readOnly: false });
+    const file = path.join(tempDir(), 'crafted.sqlite');
+    await fleet.exportTo('acme', file);
+    const db = new Database(file);
+    db.pragma('foreign_keys = OFF');
+    db.exec(extra);
+    db.close();
+    return { fleet, file };
+  }
+
+  it('refuses a table, index or trigger under the version table’s name in another case, which the app’s writes would fire', async () => {
+    const { fleet, file } = await exportWith(`
+      CREATE TABLE _SILO_SCHEMA (id INTEGER PRIMARY KEY, note INTEGER REFERENCES notes (id) ON DELETE CASCADE);
+      INSERT INTO _SILO_SCHEMA (note) SELECT id FROM notes;
+      CREATE TRIGGER _silo_schema_gone AFTER DELETE ON _SILO_SCHEMA BEGIN INSERT INTO notes (body) VALUES ('written by a smuggled trigger'); END;`);
+    await expect(fleet.importFile('smuggled', file, { jurisdiction: 'eu' })).rejects.toMatchObject({
+      code: 'IMPORT_REJECTED',
+      message: expect.stringMatching(/table "_SILO_SCHEMA".*trigger "_silo_schema_gone".*version table/),
+    });
+    expect(fleet.find('smuggled')).toBeUndefined();
+  });
+
+  it('refuses Silo’s own version table with anything attached to it', async () => {
+    const { fleet, file } = await exportWith(`
+      CREATE TABLE _silo_schema (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL CHECK (version >= 0)
+      ) STRICT;
+      INSERT INTO _silo_schema VALUES (1, 2);
+      CREATE TRIGGER on_version AFTER UPDATE ON _silo_schema BEGIN SELECT 1; END;`);
+    await expect(fleet.importFile('attached', file, { jurisdiction: 'eu' })).rejects.toThrow(/trigger "on_version" under the name of Silo's version table/);
+  });
+
+  it('checks the schema before the version table is dropped: a cascade into a trigger of the file never runs', async () => {
+    // Dropping the version table with foreign keys on deleted its rows first, cascading into
+    // `c`, whose trigger ran here: RAISE stands for anything it could do (an endless query).
+    const { fleet, file } = await exportWith(`
+      CREATE TABLE _silo_schema (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL CHECK (version >= 0)
+      ) STRICT;
+      INSERT INTO _silo_schema VALUES (1, 2);
+      CREATE TABLE c (v INTEGER REFERENCES _silo_schema (id) ON DELETE CASCADE);
+      INSERT INTO c VALUES (1);
+      CREATE TRIGGER t AFTER DELETE ON c BEGIN SELECT RAISE(ABORT, 'the file''s trigger ran'); END;`);
+    const refused = fleet.importFile('cascade', file, { jurisdiction: 'eu' });
+    await expect(refused).rejects.toMatchObject({ code: 'IMPORT_REJECTED' });
+    await expect(refused).rejects.toThrow(/unexpected table "c"/);
+  });
+
+  it('checks the schema before the integrity check, which would evaluate an extra table’s CHECK constraints', async () => {
+    const { fleet, file } = await exportWith(`
+      CREATE TABLE heavy (x INTEGER CHECK (x < 0));
+      PRAGMA ignore_check_constraints = ON;
+      INSERT INTO heavy VALUES (1);`);
+    const refused = fleet.importFile('checked', file, { jurisdiction: 'eu' });
+    await expect(refused).rejects.toThrow(/unexpected table "heavy"/);
+  });
+
+  it('still imports a file that came from Turso, with the version table exactly as Silo makes it', async () => {
+    const { fleet, file } = await exportWith(`
+      CREATE TABLE _silo_schema (
+        id      INTEGER PRIMARY KEY CHECK (id = 1),
+        version INTEGER NOT NULL CHECK (version >= 0)
+      ) STRICT;
+      INSERT INTO _silo_schema VALUES (1, 2);
+      PRAGMA user_version = 0;`);
+    await expect(fleet.importFile('from-turso', file, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready', schemaVersion: 2 });
+    expect((await fleet.query('from-turso', 'SELECT body FROM notes')).rows).toEqual([['kept']]);
+    expect((await fleet.query('from-turso', "SELECT count(*) FROM sqlite_schema WHERE name = '_silo_schema'")).rows).toEqual([[0]]);
+  });
+});

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
-import { isVersionTable } from './version-table';
+import { CREATE_VERSION_TABLE, VERSION_TABLE, isVersionTable } from './version-table';
 
 /**
  * Comparing the schema objects of an uploaded file with the reference schema of its version:
@@ -133,4 +133,21 @@ function quotedEnd(sql: string, start: number, close: string): number {
     j++;
   }
   return sql.length;
+}
+
+/**
+ * The objects of a file's that are named like the version table or attached to it, other than
+ * the version table exactly as Silo makes it: another definition, another case of the name, an
+ * index or a trigger on it. Schema checks and fingerprints leave the version table out of the
+ * app's objects (isVersionTable), so whatever came under its name would be let through
+ * unchecked: an upload holding any of these is refused.
+ */
+export function foreignVersionObjects(db: SqliteDatabase): string[] {
+  const own = normaliseSql(CREATE_VERSION_TABLE.replace(/ IF NOT EXISTS/, ''));
+  return db
+    .prepare<[], { type: string; name: string; tbl_name: string; sql: string | null }>('SELECT type, name, tbl_name, sql FROM sqlite_schema')
+    .all()
+    .filter((row) => isVersionTable(row.name) || isVersionTable(row.tbl_name))
+    .filter((row) => !(row.type === 'table' && row.name === VERSION_TABLE && row.sql !== null && normaliseSql(row.sql) === own))
+    .map((row) => `${row.type} "${row.name}"`);
 }

@@ -1,14 +1,14 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { SiloError, errorMessage } from '../errors';
+import { SiloError, errorMessage, isSiloError } from '../errors';
 import { formatBytes } from '../format';
 import { unfinishedWritesBeside } from '../files';
 import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
-import { schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
-import { foldVersionTable } from './version-table';
+import { foreignVersionObjects, schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
+import { VERSION_TABLE, foldVersionTable } from './version-table';
 
 /**
  * Checking an uploaded SQLite file before it becomes an instance, shared by every engine:
@@ -71,6 +71,12 @@ export function importRejected(reason: string): SiloError {
  * Validates a private copy of a file (integrity, a known schema version, and for uploads the
  * exact schema objects of that version and sound foreign keys) and migrates it to the latest
  * version in place. Reference schemas per version are built once in memory and kept.
+ *
+ * An upload's schema is checked before anything runs on the file: SQLite runs a file's own
+ * SQL on writes and checks (triggers fired by a foreign key's cascade, CHECK constraints
+ * evaluated by the integrity check, on the server's thread, for as long as that SQL asks), so
+ * only once the file is known to hold the app's objects and nothing else is it written to or
+ * checked in depth. Until then its foreign keys are off and its schema untrusted.
  */
 export class ImportValidator {
   readonly #references = new Map<string, Reference>();
@@ -83,17 +89,19 @@ export class ImportValidator {
       throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
     }
     try {
-      let problems: string[];
+      let version: number;
       try {
-        problems = integrityFindings(db);
+        db.pragma('foreign_keys = OFF');
+        db.pragma('trusted_schema = OFF');
+        const foreign = foreignVersionObjects(db);
+        if (foreign.length > 0) {
+          throw importRejected(`it holds ${listed(foreign)} under the name of Silo's version table (${VERSION_TABLE}), which only Silo makes`);
+        }
+        version = versionOf(db);
       } catch (error) {
+        if (isSiloError(error, 'IMPORT_REJECTED')) throw error;
         throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
       }
-      if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${findingsSummary(problems)}`);
-      // A file straight from Turso keeps its version in Silo's version table: it becomes
-      // user_version (this is a private copy), so the checks below see one version, in one place.
-      foldVersionTable(db);
-      const version = userVersion(db);
       if (version < 1 || version > schema.latestVersion) {
         throw importRejected(
           version > schema.latestVersion
@@ -109,6 +117,21 @@ export class ImportValidator {
             `its schema is not "${schema.id}" schema version ${version} exactly: ${listed(differences)}. Export the instance from Silo (or build the file with the app's migrations) and upload that`,
           );
         }
+      }
+      // From here on the file holds the app's schema (an upload) or is Silo's own copy.
+      db.pragma('trusted_schema = ON');
+      db.pragma('foreign_keys = ON');
+      let problems: string[];
+      try {
+        problems = integrityFindings(db);
+      } catch (error) {
+        throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+      }
+      if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${findingsSummary(problems)}`);
+      // A file straight from Turso keeps its version in Silo's version table: it becomes
+      // user_version (this is a private copy), so the steps below see one version, in one place.
+      foldVersionTable(db);
+      if (source === 'upload') {
         const orphans = db.pragma('foreign_key_check') as { table: string; parent: string }[];
         if (orphans.length > 0) {
           const pairs = [...new Set(orphans.map((row) => `${row.table} → ${row.parent}`))];
@@ -193,6 +216,16 @@ function dropPlannerStatistics(db: SqliteDatabase): void {
     .prepare<[], { name: string }>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('sqlite_stat1', 'sqlite_stat2', 'sqlite_stat3', 'sqlite_stat4')")
     .all();
   for (const { name } of tables) db.prepare(`DELETE FROM ${name}`).run();
+}
+
+/**
+ * The file's schema version, read without writing: Silo's version table when the file came
+ * from Turso (foreignVersionObjects has made sure it is exactly Silo's), else user_version.
+ */
+function versionOf(db: SqliteDatabase): number {
+  const table = db.prepare<[], number>(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '${VERSION_TABLE}'`).pluck().get() ?? 0;
+  if (table === 0) return userVersion(db);
+  return Number(db.prepare<[], number | bigint>(`SELECT version FROM ${VERSION_TABLE} WHERE id = 1`).pluck().get() ?? 0);
 }
 
 function listed(items: readonly string[]): string {

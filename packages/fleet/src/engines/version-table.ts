@@ -71,11 +71,16 @@ export function stampVersionTable(db: SqliteDatabase): void {
  * A file that came from Turso (an export, a snapshot, a move back to local files): the version
  * table becomes user_version again and is dropped. Returns the version, or undefined when the
  * file has no version table (it then keeps its user_version).
+ *
+ * The drop runs with foreign keys off: with them on, SQLite deletes the table's rows first,
+ * and a table of the file's that references it would cascade into triggers of the file's.
  */
 export function foldVersionTable(db: SqliteDatabase): number | undefined {
   const has = Number((db.prepare(HAS_TABLE).pluck().get() as number | bigint | undefined) ?? 0);
   if (has === 0) return undefined;
   const version = Number((db.prepare(READ).pluck().get() as number | bigint | undefined) ?? 0);
+  const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
+  db.pragma('foreign_keys = OFF');
   db.exec('BEGIN IMMEDIATE');
   try {
     db.exec(`DROP TABLE ${VERSION_TABLE}`);
@@ -84,6 +89,8 @@ export function foldVersionTable(db: SqliteDatabase): number | undefined {
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK');
     throw error;
+  } finally {
+    db.pragma(`foreign_keys = ${foreignKeys}`);
   }
   return version;
 }
