@@ -1,4 +1,5 @@
 import { chmodSync, closeSync, copyFileSync, lstatSync, mkdirSync, openSync, readdirSync, statSync, type Stats } from 'node:fs';
+import { chmod, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FleetSettings } from './config';
 
@@ -37,6 +38,12 @@ export function preparePrivateFile(file: string): void {
 export function copyPrivate(source: string, dest: string): void {
   copyFileSync(source, dest);
   chmodSync(dest, PRIVATE_FILE_MODE);
+}
+
+/** copyPrivate on libuv's threads: an import's file may be gigabytes. */
+export async function copyPrivateAsync(source: string, dest: string): Promise<void> {
+  await copyFile(source, dest);
+  await chmod(dest, PRIVATE_FILE_MODE);
 }
 
 export interface PermissionReport {

@@ -6,7 +6,8 @@ import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { diskFullError, diskSpace, fullDisk, writingAt } from '../disk-space';
-import { ImportValidator, checkUploadHeader } from './sqlite-import';
+import { checkUploadHeader } from './sqlite-import';
+import { validateImport } from './import-thread';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import { MigratePool } from '../pool/migrate-pool';
@@ -14,7 +15,7 @@ import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, integrityFindings, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
-import { copyPrivate, makePrivateDir } from '../permissions';
+import { copyPrivate, copyPrivateAsync, makePrivateDir } from '../permissions';
 import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
 import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
 import { abandonedTempsIn, listDir, stagingLeftovers } from '../staging';
@@ -60,7 +61,6 @@ export class LocalEngine implements Engine {
   readonly #regions: ReadonlyMap<string, Region>;
   readonly #templates = new Map<string, string>();
   readonly #knownDirs = new Set<string>();
-  readonly #validator = new ImportValidator();
   readonly #pool: QueryPool;
   /** Fleet-wide queries have processes of their own, so the console never queues behind them. */
   readonly #fleetPool: QueryPool;
@@ -152,9 +152,10 @@ export class LocalEngine implements Engine {
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
     try {
-      copyPrivate(sourcePath, temp);
+      // Off the main thread, as the validation: a file of gigabytes takes seconds to copy.
+      await copyPrivateAsync(sourcePath, temp);
       failpoint('import:after-stage');
-      const report = this.#validator.validateAndMigrate(temp, schema, source);
+      const report = await validateImport(temp, schema, source);
       publish(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {

@@ -8,7 +8,8 @@ import { splitStatements } from '../query/split-statements.mjs';
 import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from '../staging';
-import { ImportValidator, checkUploadHeader } from './sqlite-import';
+import { checkUploadHeader } from './sqlite-import';
+import { validateImport } from './import-thread';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { exportDatabaseFile } from './turso-export';
@@ -27,7 +28,7 @@ import { databaseName, parseTursoUrl, tursoUrl, type TursoLocation } from './tur
 import { foldVersionTable, readRemoteVersion, stampVersionTable, writeRemoteVersion } from './version-table';
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
-import { copyPrivate, makePrivateDir } from '../permissions';
+import { copyPrivateAsync, makePrivateDir } from '../permissions';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
 
 /** A database's Hrana base URL and a group token for it (TursoEngine.connectionInfo). */
@@ -78,7 +79,6 @@ export class TursoEngine implements Engine {
   readonly #offAws = new Set<string>();
   readonly #pendingDeletes: PendingDeletes;
   readonly #warn: (message: string) => void;
-  readonly #validator = new ImportValidator();
   readonly #guard = new TursoStatementGuard();
   readonly #maxBytes: number | undefined;
 
@@ -156,8 +156,8 @@ export class TursoEngine implements Engine {
     makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
-      copyPrivate(sourcePath, temp);
-      const report = this.#validator.validateAndMigrate(temp, schema, source);
+      await copyPrivateAsync(sourcePath, temp);
+      const report = await validateImport(temp, schema, source);
       // On Turso the version lives in a table (version-table.ts); the file carries it there.
       withFile(temp, stampVersionTable);
       const asFile = this.#takesUploads(location.group);
