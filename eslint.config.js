@@ -20,12 +20,14 @@ export default tseslint.config(
   },
   {
     // The engine seam (issue #19): src/engine.ts is the interface, and engines/ holds the
-    // engines. Outside engines/, fleet code may import exactly three modules of it:
+    // engines. Outside engines/, fleet code may import exactly four modules of it:
     //  - engines/open-engine: the factory, and the engine classes for code that builds or
     //    recognises one (the package index, silo move);
     //  - engines/turso-config: the Turso settings, parsed by config.ts before any engine exists;
     //  - engines/turso-shared: the Turso client pieces used by code that talks to Turso without
-    //    being a tenant engine (the catalog on Turso, the residency report, silo move).
+    //    being a tenant engine (the catalog on Turso, the residency report, silo move);
+    //  - engines/check-thread: the worker thread SQLite files are checked on (an import's
+    //    validation, which lives here, and the integrity check backups run on their points).
     // Everything else there is one engine's internals. Shared file and SQLite primitives live
     // outside engines/ (files.ts, sqlite-files.ts), so nothing needs to reach in for them.
     // Tests are exempt: unit tests of an engine's parts import those parts on purpose.
@@ -37,7 +39,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/engines/*', '!**/engines/open-engine', '!**/engines/turso-config', '!**/engines/turso-shared'],
+              group: ['**/engines/*', '!**/engines/open-engine', '!**/engines/turso-config', '!**/engines/turso-shared', '!**/engines/check-thread'],
               message: "An engine's internals: go through src/engine.ts (types), engines/open-engine.ts, or the neutral files.ts / sqlite-files.ts.",
             },
           ],

@@ -15,8 +15,8 @@ export default defineConfig({
     schema: 'src/schema.ts',
     format: 'src/format.ts',
     internal: 'src/internal.ts',
-    // A worker thread started by URL (engines/import-thread.ts), with the validator it runs.
-    'import-thread-host': 'src/engines/import-thread-host.ts',
+    // A worker thread started by URL (engines/check-thread.ts), with the checks it runs.
+    'check-thread-host': 'src/engines/check-thread-host.ts',
   },
   format: 'esm',
   platform: 'node',

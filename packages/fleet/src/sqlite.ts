@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { preparePrivateFile } from './permissions';
+import { errorMessage } from './errors';
 
 export type SqliteDatabase = Database.Database;
 
@@ -70,6 +71,19 @@ export function integrityFindings(db: SqliteDatabase): string[] {
   const rows = db.pragma('integrity_check') as { integrity_check: string }[];
   const findings = rows.flatMap((row) => row.integrity_check.split('\n')).filter((line) => line !== '' && !/^\*\*\* in database .* \*\*\*$/.test(line));
   return findings.length === 1 && findings[0] === 'ok' ? [] : findings;
+}
+
+/** SQLite's integrity check of a file, read-only; a file that cannot even be opened is one finding. */
+export function integrityOfFile(file: string): string[] {
+  let db: SqliteDatabase | undefined;
+  try {
+    db = openReadOnly(file);
+    return integrityFindings(db);
+  } catch (error) {
+    return [`not a readable SQLite database: ${errorMessage(error)}`];
+  } finally {
+    db?.close();
+  }
 }
 
 /** The first `shown` findings and how many more, for a message of a few lines. */

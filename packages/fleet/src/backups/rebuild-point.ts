@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { assemblePoint, corrupt, listPoints, type PointManifest, type PointRef } from './points';
-import { integrityOf } from './snapshot-file';
+import { checkIntegrity } from '../engines/check-thread';
 import type { BackupStore } from './store';
 import { makePrivateDir } from '../permissions';
 import { findingsSummary } from '../sqlite';
@@ -12,7 +12,8 @@ import { findingsSummary } from '../sqlite';
 export async function rebuildPoint(store: BackupStore, base: string, manifest: PointManifest, staged: string): Promise<void> {
   makePrivateDir(path.dirname(staged));
   await assemblePoint(store, base, manifest, staged);
-  const problems = integrityOf(staged);
+  // Off the main thread: a large point takes seconds to check, and the scheduler's verification runs in a server.
+  const problems = await checkIntegrity(staged);
   if (problems.length > 0) throw corrupt(manifest.id, `SQLite's integrity check failed: ${findingsSummary(problems)}`);
 }
 

@@ -1,5 +1,4 @@
-import { errorMessage } from '../errors';
-import { TENANT_PRAGMAS, integrityFindings, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import type { TenantSchema } from '../schema';
 
 /**
@@ -18,19 +17,6 @@ export function readFacts(file: string): SnapshotFacts {
     return { schemaVersion: userVersion(db), tables: countRows(db) };
   } finally {
     db.close();
-  }
-}
-
-/** SQLite's integrity check of a file; a file that cannot even be opened is one problem. */
-export function integrityOf(file: string): string[] {
-  let db: SqliteDatabase | undefined;
-  try {
-    db = openReadOnly(file);
-    return integrityFindings(db);
-  } catch (error) {
-    return [`not a readable SQLite database: ${errorMessage(error)}`];
-  } finally {
-    db?.close();
   }
 }
 

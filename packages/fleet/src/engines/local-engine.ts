@@ -4,15 +4,15 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Region } from '../regions';
 import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
-import { SiloError, errorMessage, isSiloError } from '../errors';
+import { SiloError, isSiloError } from '../errors';
 import { diskFullError, diskSpace, fullDisk, writingAt } from '../disk-space';
 import { checkUploadHeader } from './sqlite-import';
-import { validateImport } from './import-thread';
+import { checkIntegrity, validateImport } from './check-thread';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import { MigratePool } from '../pool/migrate-pool';
 import type { TenantSchema } from '../schema';
-import { TENANT_PRAGMAS, integrityFindings, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, copyPrivateAsync, makePrivateDir } from '../permissions';
@@ -185,16 +185,8 @@ export class LocalEngine implements Engine {
     }
   }
 
-  async integrityCheck(url: string): Promise<string[]> {
-    let db: SqliteDatabase | undefined;
-    try {
-      db = openReadOnly(this.pathOf(url));
-      return integrityFindings(db);
-    } catch (error) {
-      return [errorMessage(error)];
-    } finally {
-      db?.close();
-    }
+  integrityCheck(url: string): Promise<string[]> {
+    return checkIntegrity(this.pathOf(url));
   }
 
   connect(url: string): TenantConnection {

@@ -9,7 +9,7 @@ import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from '../staging';
 import { checkUploadHeader } from './sqlite-import';
-import { validateImport } from './import-thread';
+import { validateImport } from './check-thread';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { exportDatabaseFile } from './turso-export';
