@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -149,6 +149,64 @@ describe('shutdown', () => {
       const exit = await server.exited();
       expect(exit).toBe(0);
       expect(server.output()).toContain('SIGTERM: finishing 1 request(s) in flight');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('shutdown under load (an outside soak probe, session 37)', () => {
+  it('answers the requests clients keep sending on kept-alive connections, never resetting one', async () => {
+    const server = await startServer();
+    try {
+      const agent = new Agent({ keepAlive: true, maxSockets: 8 });
+      const outcomes = { answered: 0, refused: 0, reset: 0 };
+      let stopping = false;
+      // Eight connections sending one request after another, until the server is gone.
+      const loops = Array.from({ length: 8 }, async () => {
+        for (;;) {
+          const code = await new Promise<string>((resolve) => {
+            const req = request(new URL('/healthz', server.url), { agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve('answered'));
+            });
+            req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+            req.end();
+          });
+          if (code === 'answered') outcomes.answered++;
+          // A new connection once the server stopped listening: the client knows nothing was sent.
+          else if (code === 'ECONNREFUSED') outcomes.refused++;
+          else outcomes.reset++;
+          if (stopping && code !== 'answered') return;
+        }
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      stopping = true;
+      process.kill(server.pid, 'SIGTERM');
+      await Promise.all(loops);
+      agent.destroy();
+      expect(await server.exited()).toBe(0);
+      expect(outcomes.answered).toBeGreaterThan(0);
+      expect(outcomes.reset, JSON.stringify(outcomes)).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('logs a request cut at the shutdown deadline, as 499', async () => {
+    const server = await startServer({ SILO_SHUTDOWN_TIMEOUT_MS: '1000' });
+    try {
+      const url = new URL('/?index', server.url);
+      // A body that never ends: the request is in flight until the deadline cuts it.
+      const req = request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': '1000', origin: url.origin } });
+      req.on('error', () => undefined);
+      req.write('name=');
+      await waitFor(() => server.output().includes('listening'));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      process.kill(server.pid, 'SIGTERM');
+      expect(await server.exited()).toBe(0);
+      expect(server.output()).toContain('shutdown deadline: cutting 1 request(s)');
+      expect(records(server.output()).filter((record) => record['msg'] === 'request')).toContainEqual(expect.objectContaining({ method: 'POST', status: 499 }));
     } finally {
       await server.stop();
     }
