@@ -26,7 +26,7 @@ export default tseslint.config(
     //  - engines/turso-config: the Turso settings, parsed by config.ts before any engine exists;
     //  - engines/turso-shared: the Turso client pieces used by code that talks to Turso without
     //    being a tenant engine (the catalog on Turso, the residency report, silo move);
-    //  - engines/check-thread: the worker thread SQLite files are checked on (an import's
+    //  - engines/check-process: the process SQLite files are checked in (an import's
     //    validation, which lives here, and the integrity check backups run on their points).
     // Everything else there is one engine's internals. Shared file and SQLite primitives live
     // outside engines/ (files.ts, sqlite-files.ts), so nothing needs to reach in for them.
@@ -39,7 +39,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['**/engines/*', '!**/engines/open-engine', '!**/engines/turso-config', '!**/engines/turso-shared', '!**/engines/check-thread'],
+              group: ['**/engines/*', '!**/engines/open-engine', '!**/engines/turso-config', '!**/engines/turso-shared', '!**/engines/check-process'],
               message: "An engine's internals: go through src/engine.ts (types), engines/open-engine.ts, or the neutral files.ts / sqlite-files.ts.",
             },
           ],

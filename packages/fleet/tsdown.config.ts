@@ -15,8 +15,8 @@ export default defineConfig({
     schema: 'src/schema.ts',
     format: 'src/format.ts',
     internal: 'src/internal.ts',
-    // A worker thread started by URL (engines/check-thread.ts), with the checks it runs.
-    'check-thread-host': 'src/engines/check-thread-host.ts',
+    // A child process started by path (engines/check-process.ts), with the checks it runs.
+    'check-process-host': 'src/engines/check-process-host.ts',
   },
   format: 'esm',
   platform: 'node',

@@ -44,6 +44,7 @@ export type { Setting, SettingGroup, SettingName, SettingProblem, SettingValue }
 // One statement splitter for every surface (console scripts, the Turso engine, the CLI's --file and shell).
 export { splitStatements } from './query/split-statements.mjs';
 export { refWhileBusy } from './child-ref';
+export { childModulePath, sourceExecArgv } from './source-mode';
 // The libSQL endpoint's stream hosts run tenant SQL too, under the same memory limit.
 export { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from './memory/memory-limit';
 export { eachListed, listedInstance, listedInstanceCells, listedInstanceColumns, type ListedInstance } from './instance-list-export';

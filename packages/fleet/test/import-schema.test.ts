@@ -166,6 +166,38 @@ describe('an upload runs none of its own SQL before its schema is known to be th
   });
 });
 
+describe('names SQLite keeps apart are never taken for the app’s (an outside review, session 37)', () => {
+  it('refuses objects named with the Kelvin sign, which JavaScript lower-cases to k and SQLite does not', async () => {
+    const schema = defineTenantSchema({
+      id: 'tasks',
+      migrations: [
+        {
+          version: 1,
+          name: 'tasks',
+          sql: `CREATE TABLE tasks (id INTEGER PRIMARY KEY, title TEXT NOT NULL CHECK (length(title) <= 100)) STRICT;
+                CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT) STRICT;
+                CREATE TRIGGER tasks_log AFTER INSERT ON tasks BEGIN INSERT INTO log (msg) VALUES ('added'); END;`,
+        },
+      ],
+    });
+    const { fleet } = await tempFleet({ schema });
+    const kelvin = '\u212A';
+    const file = path.join(tempDir(), 'kelvin.sqlite');
+    const db = new Database(file);
+    // A weak tasks table with a trigger of the file's, then the app's objects under Kelvin-sign names.
+    db.exec(`
+      CREATE TABLE tasks (id INTEGER PRIMARY KEY, title);
+      CREATE TABLE log (id INTEGER PRIMARY KEY, msg TEXT) STRICT;
+      CREATE TRIGGER tas${kelvin}s_log AFTER INSERT ON tasks BEGIN INSERT INTO log (msg) SELECT 'the file''s trigger ran'; END;
+      CREATE TABLE tas${kelvin}s (id INTEGER PRIMARY KEY, title TEXT NOT NULL CHECK (length(title) <= 100)) STRICT;
+      CREATE TRIGGER tasks_log AFTER INSERT ON tas${kelvin}s BEGIN INSERT INTO log (msg) VALUES ('added'); END;
+      PRAGMA user_version = 1;`);
+    db.close();
+    await expect(fleet.importFile('kelvin', file, { jurisdiction: 'eu' })).rejects.toMatchObject({ code: 'IMPORT_REJECTED' });
+    expect(fleet.find('kelvin')).toBeUndefined();
+  });
+});
+
 describe('an import of a large file', () => {
   it('is copied, checked and migrated off the main thread: the process goes on serving meanwhile', async () => {
     const { fleet } = await tempFleet();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { assemblePoint, corrupt, listPoints, type PointManifest, type PointRef } from './points';
-import { checkIntegrity } from '../engines/check-thread';
+import { checkIntegrity } from '../engines/check-process';
 import type { BackupStore } from './store';
 import { makePrivateDir } from '../permissions';
 import { findingsSummary } from '../sqlite';
@@ -9,11 +9,11 @@ import { findingsSummary } from '../sqlite';
  * Rebuilds a point into `staged`, refusing it unless every checksum and SQLite's integrity
  * check pass. The caller owns `staged` and removes it, whatever happens.
  */
-export async function rebuildPoint(store: BackupStore, base: string, manifest: PointManifest, staged: string): Promise<void> {
+export async function rebuildPoint(store: BackupStore, base: string, manifest: PointManifest, staged: string, maxMemoryBytes: number | undefined): Promise<void> {
   makePrivateDir(path.dirname(staged));
   await assemblePoint(store, base, manifest, staged);
-  // Off the main thread: a large point takes seconds to check, and the scheduler's verification runs in a server.
-  const problems = await checkIntegrity(staged);
+  // In the check process: a large point takes seconds to check, and the scheduler's verification runs in a server.
+  const problems = await checkIntegrity(staged, maxMemoryBytes);
   if (problems.length > 0) throw corrupt(manifest.id, `SQLite's integrity check failed: ${findingsSummary(problems)}`);
 }
 

@@ -92,7 +92,7 @@ export class Restorer {
     const store = this.#stores.forInstance(source);
     const staged = stagingFile(host.regions, region.id, `${newName}.restore.db`);
     try {
-      await rebuildPoint(store, instanceBase(source.id), manifest, staged);
+      await rebuildPoint(store, instanceBase(source.id), manifest, staged, host.settings.queryMaxMemoryBytes);
       await host.provisioner.provision(
         {
           name: newName,
@@ -131,7 +131,7 @@ export class Restorer {
     try {
       const store = this.#stores.forInstance(instance);
       staged = stagingFile(host.regions, instance.region, `${instance.name}.restore.db`);
-      await rebuildPoint(store, instanceBase(instance.id), manifest, staged);
+      await rebuildPoint(store, instanceBase(instance.id), manifest, staged, host.settings.queryMaxMemoryBytes);
       if (manifest.schemaVersion > host.schema.latestVersion) {
         throw new SiloError('INVALID_STATE', `Backup point ${manifest.id} is at schema version ${manifest.schemaVersion}, newer than this code's ${host.schema.latestVersion}; upgrade Silo first.`);
       }
@@ -177,7 +177,8 @@ export async function restoreCatalog(store: BackupStore, at: Date | number, dest
     const manifest = await readManifest(store, CATALOG_BASE, ref.id);
     const staged = tempSibling(dest);
     try {
-      await rebuildPoint(store, CATALOG_BASE, manifest, staged);
+      // Silo's own catalog, read in a recovery with no fleet open: no settings to limit it by.
+      await rebuildPoint(store, CATALOG_BASE, manifest, staged, undefined);
       if (!publishNew(staged, dest)) throw exists();
     } finally {
       removeDatabaseFiles(staged);

@@ -1,25 +1,30 @@
 /**
- * The worker thread that checks SQLite files (check-thread.ts): an import's validation (the
+ * The child process that checks SQLite files (check-process.ts): an import's validation (the
  * schema comparison, the integrity check, the migrations) and the integrity check of a backup
- * point being restored or verified. Synchronous SQLite work on files of any size: on the
- * server's main thread a 364 MB import stopped every other request for 8 s.
+ * point being restored or verified, or of an instance (`doctor --deep`). Synchronous SQLite
+ * work on files of any size, and on a file an uploader made: on the server's main thread a
+ * 364 MB import stopped every other request for 8 s, and merely opening a file loads its
+ * planner statistics into memory (a crafted `sqlite_stat4` of 300 MB took 300 MB). Here it
+ * runs under the memory limit of processes that run tenant SQL (memory/memory-limit.ts).
  */
-import { parentPort } from 'node:worker_threads';
 import { isSiloError } from '../errors';
 import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { integrityOfFile } from '../sqlite';
 import { ImportValidator } from './sqlite-import';
 
+// Owner-only, like its parent: the migrated copy and its -wal are tenant data.
+process.umask(0o077);
+
 export type CheckJob =
-  | { readonly id: number; readonly kind: 'validate-import'; readonly file: string; readonly schema: TenantSchema; readonly source: ImportSource }
-  | { readonly id: number; readonly kind: 'integrity'; readonly file: string };
+  | { readonly kind: 'validate-import'; readonly file: string; readonly schema: TenantSchema; readonly source: ImportSource }
+  | { readonly kind: 'integrity'; readonly file: string };
 
 export type CheckReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
   | { readonly id: number; readonly ok: false; readonly error: { readonly message: string; readonly code?: string; readonly rejected?: string } };
 
-// Reference schemas are built once per thread and kept, as on the main thread before.
+// Reference schemas are built once per process and kept.
 const validator = new ImportValidator();
 
 function run(job: CheckJob): unknown {
@@ -31,14 +36,14 @@ function run(job: CheckJob): unknown {
   }
 }
 
-parentPort?.on('message', (job: CheckJob) => {
+process.on('message', ({ id, job }: { id: number; job: CheckJob }) => {
   let reply: CheckReply;
   try {
-    reply = { id: job.id, ok: true, result: run(job) };
+    reply = { id, ok: true, result: run(job) };
   } catch (error) {
     const { message, code } = error as { message?: string; code?: unknown };
     reply = {
-      id: job.id,
+      id,
       ok: false,
       // The validator's own refusals are IMPORT_REJECTED; anything else is SQLite's (a full disk).
       error: isSiloError(error, 'IMPORT_REJECTED')
@@ -46,5 +51,5 @@ parentPort?.on('message', (job: CheckJob) => {
         : { message: message ?? String(error), ...(typeof code === 'string' ? { code } : {}) },
     };
   }
-  parentPort?.postMessage(reply);
+  process.send?.(reply);
 });

@@ -1,85 +1,103 @@
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { refWhileBusy } from '../child-ref';
 import { SiloError } from '../errors';
 import type { ImportSource } from '../engine';
+import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from '../memory/memory-limit';
 import type { TenantSchema } from '../schema';
-import type { CheckJob, CheckReply } from './check-thread-host';
+import { childModulePath, sourceExecArgv } from '../source-mode';
+import type { CheckJob, CheckReply } from './check-process-host';
+import { importRejected } from './sqlite-import';
+
+const HOST_PATH = childModulePath(import.meta.url, 'check-process-host');
+
+interface Pending {
+  readonly job: CheckJob;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /**
- * From sources (tests, `npm start`) the host is TypeScript and starts under tsx with the
- * workspace's source condition; a build ships it as check-thread-host.mjs beside the bundle.
+ * One child process that checks SQLite files (check-process-host.ts), so that the server doing
+ * the check keeps answering everyone else, and a file that takes more memory to read than
+ * processes running tenant SQL may have is refused rather than served from the server's memory.
+ * Started on first use and kept, unreferenced while idle; checks queue on it in order. A process
+ * that ends fails only its own checks, and the next check starts another.
  */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const HOST_URL = new URL(FROM_SOURCE ? './check-thread-host.ts' : './check-thread-host.mjs', import.meta.url);
-const HOST_EXEC_ARGV = FROM_SOURCE ? ['--conditions=@silo/source', '--import', import.meta.resolve('tsx')] : [];
-
-type Job = CheckJob extends infer J ? (J extends CheckJob ? Omit<J, 'id'> : never) : never;
-
-/**
- * SQLite file checks (check-thread-host.ts) on a worker thread of their own, so the server
- * doing them keeps answering everyone else meanwhile. One thread per process, started on first
- * use, unreferenced while idle; checks queue on it in order. A thread that dies fails its
- * checks and is replaced on the next one.
- */
-class CheckThread {
-  #worker: Worker | undefined;
-  readonly #pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: unknown) => void }>();
+class CheckProcess {
+  #current: { readonly child: ChildProcess; readonly pending: Map<number, Pending> } | undefined;
   #nextId = 1;
 
-  run(job: Job): Promise<unknown> {
-    const worker = this.#start();
+  constructor(private readonly maxMemoryBytes: number | undefined) {}
+
+  run(job: CheckJob): Promise<unknown> {
+    const { child, pending } = this.#start();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      if (this.#pending.size === 1) worker.ref();
-      worker.postMessage({ ...job, id });
+      pending.set(id, { job, resolve, reject });
+      if (pending.size === 1) refWhileBusy(child, true);
+      child.send({ id, job });
     });
   }
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
-    const worker = new Worker(fileURLToPath(HOST_URL), { execArgv: HOST_EXEC_ARGV });
-    worker.unref();
-    worker.on('message', (reply: CheckReply) => {
-      const job = this.#pending.get(reply.id);
-      if (!job) return;
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
-      if (reply.ok) job.resolve(reply.result);
-      else job.reject(errorOf(reply.error));
+  #start(): { child: ChildProcess; pending: Map<number, Pending> } {
+    if (this.#current) return this.#current;
+    const child = fork(HOST_PATH, [], { execArgv: [...sourceExecArgv(import.meta.url), ...memoryLimitFlags(this.maxMemoryBytes)], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    const pending = new Map<number, Pending>();
+    const current = { child, pending };
+    refWhileBusy(child, false);
+    child.on('message', (reply: CheckReply) => {
+      const check = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (pending.size === 0) refWhileBusy(child, false);
+      if (!check) return;
+      if (reply.ok) check.resolve(reply.result);
+      else check.reject(errorOf(reply.error));
     });
-    const fail = (error: unknown): void => {
-      if (this.#worker === worker) this.#worker = undefined;
-      const jobs = [...this.#pending.values()];
-      this.#pending.clear();
-      for (const job of jobs) job.reject(new SiloError('ENGINE_FAILURE', `The file could not be checked: its thread stopped (${error instanceof Error ? error.message : String(error)}).`));
+    // Events of this child settle this child's checks only, whatever child is current by then.
+    const ended = (signal: NodeJS.Signals | null, reason: string): void => {
+      if (this.#current === current) this.#current = undefined;
+      const checks = [...pending.values()];
+      pending.clear();
+      refWhileBusy(child, false);
+      for (const check of checks) {
+        if (signal === MEMORY_LIMIT_SIGNAL && this.maxMemoryBytes !== undefined) overMemory(check, this.maxMemoryBytes);
+        else check.reject(new SiloError('ENGINE_FAILURE', `The file could not be checked: its process stopped (${reason}).`));
+      }
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    this.#worker = worker;
-    return worker;
+    child.on('exit', (code, signal) => ended(signal, signal ?? `exit code ${code}`));
+    child.on('error', (error) => ended(null, error.message));
+    this.#current = current;
+    return current;
   }
 }
 
-/** The thread's error as the main thread would have raised it: the refusal again, or an error with SQLite's code (disk full). */
+/** A check that took its process past the memory limit: an import is refused, an integrity check finds the file unreadable. */
+function overMemory(check: Pending, maxBytes: number): void {
+  const reason = `reading it ${memoryLimitMessage(maxBytes)} (SILO_QUERY_MAX_MEMORY_BYTES)`;
+  if (check.job.kind === 'validate-import') check.reject(importRejected(reason));
+  else check.resolve([`the file could not be checked: ${reason}`]);
+}
+
+/** The process's error as the main thread would have raised it: the refusal again, or an error with SQLite's code (disk full). */
 function errorOf(error: Extract<CheckReply, { ok: false }>['error']): Error {
   if (error.rejected !== undefined) return new SiloError('IMPORT_REJECTED', error.message, { details: { reason: error.rejected } });
   return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
 }
 
-let shared: CheckThread | undefined;
+const processes = new Map<number | undefined, CheckProcess>();
 
-function thread(): CheckThread {
-  shared ??= new CheckThread();
-  return shared;
+function checks(maxMemoryBytes: number | undefined): CheckProcess {
+  let found = processes.get(maxMemoryBytes);
+  if (!found) processes.set(maxMemoryBytes, (found = new CheckProcess(maxMemoryBytes)));
+  return found;
 }
 
-/** ImportValidator.validateAndMigrate of a private copy, on the check thread. */
-export async function validateImport(file: string, schema: TenantSchema, source: ImportSource): Promise<{ fromVersion: number; toVersion: number }> {
-  return (await thread().run({ kind: 'validate-import', file, schema, source })) as { fromVersion: number; toVersion: number };
+/** ImportValidator.validateAndMigrate of a private copy, in the check process. */
+export async function validateImport(file: string, schema: TenantSchema, source: ImportSource, maxMemoryBytes: number | undefined): Promise<{ fromVersion: number; toVersion: number }> {
+  return (await checks(maxMemoryBytes).run({ kind: 'validate-import', file, schema, source })) as { fromVersion: number; toVersion: number };
 }
 
-/** SQLite's integrity check of a file (integrityOfFile), on the check thread: its findings, none when sound. */
-export async function checkIntegrity(file: string): Promise<string[]> {
-  return (await thread().run({ kind: 'integrity', file })) as string[];
+/** SQLite's integrity check of a file (integrityOfFile), in the check process: its findings, none when sound. */
+export async function checkIntegrity(file: string, maxMemoryBytes: number | undefined): Promise<string[]> {
+  return (await checks(maxMemoryBytes).run({ kind: 'integrity', file })) as string[];
 }

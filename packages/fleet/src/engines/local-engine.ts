@@ -7,7 +7,7 @@ import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, 
 import { SiloError, isSiloError } from '../errors';
 import { diskFullError, diskSpace, fullDisk, writingAt } from '../disk-space';
 import { checkUploadHeader } from './sqlite-import';
-import { checkIntegrity, validateImport } from './check-thread';
+import { checkIntegrity, validateImport } from './check-process';
 import { failpoint } from '../failpoints';
 import { QueryPool } from '../query/query-pool';
 import { MigratePool } from '../pool/migrate-pool';
@@ -26,7 +26,7 @@ export interface LocalEngineOptions {
   /** The configured regions: a database URL names its region, the region's folder says where it is. */
   regions: readonly Region[];
   queryWorkers: number;
-  /** Each query process's memory limit (SILO_QUERY_MAX_MEMORY_BYTES); without it, none. */
+  /** The memory limit of query processes and of the check process (SILO_QUERY_MAX_MEMORY_BYTES); without it, none. */
   queryMaxMemoryBytes?: number | undefined;
   /**
    * Workers for fleet-wide work (SILO_FLEET_WORKERS): migration threads and the query
@@ -67,6 +67,8 @@ export class LocalEngine implements Engine {
   readonly #migratePool: MigratePool;
   readonly fleetWork: EngineFleetWork;
   readonly #maxBytes: number | undefined;
+  /** Of every process that runs a tenant's or an uploaded file's SQL for this engine. */
+  readonly #maxMemoryBytes: number | undefined;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
@@ -82,6 +84,7 @@ export class LocalEngine implements Engine {
     this.#templatesDir = options.templatesDir;
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     const maxMemoryBytes = options.queryMaxMemoryBytes;
+    this.#maxMemoryBytes = maxMemoryBytes;
     this.#pool = new QueryPool(options.queryWorkers, { maxMemoryBytes });
     const fleetWorkers = options.fleetWorkers ?? Math.min(64, availableParallelism());
     this.#fleetPool = new QueryPool(fleetWorkers, { batch: FLEET_QUERY_BATCH, maxMemoryBytes });
@@ -155,7 +158,7 @@ export class LocalEngine implements Engine {
       // Off the main thread, as the validation: a file of gigabytes takes seconds to copy.
       await copyPrivateAsync(sourcePath, temp);
       failpoint('import:after-stage');
-      const report = await validateImport(temp, schema, source);
+      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes);
       publish(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
@@ -186,7 +189,7 @@ export class LocalEngine implements Engine {
   }
 
   integrityCheck(url: string): Promise<string[]> {
-    return checkIntegrity(this.pathOf(url));
+    return checkIntegrity(this.pathOf(url), this.#maxMemoryBytes);
   }
 
   connect(url: string): TenantConnection {

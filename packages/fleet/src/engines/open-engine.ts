@@ -33,6 +33,7 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       regions: settings.regions,
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
       maxBytes: settings.instanceMaxBytes,
+      queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
       ...(warn ? { warn } : {}),
     });
     return withLocalFiles(turso, local);

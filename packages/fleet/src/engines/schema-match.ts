@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import type { SqliteDatabase } from '../sqlite';
+import { asciiLower } from './sqlite-names';
 import { CREATE_VERSION_TABLE, VERSION_TABLE, isVersionTable } from './version-table';
 
 /**
@@ -25,13 +26,16 @@ export type SchemaObjects = ReadonlyMap<string, SchemaObject>;
  */
 export function schemaObjects(db: SqliteDatabase): SchemaObjects {
   const rows = db.prepare<[], { type: string; name: string; tbl_name: string; sql: string | null }>('SELECT type, name, tbl_name, sql FROM sqlite_schema').all();
-  return new Map(
-    rows.filter((row) => !isVersionTable(row.tbl_name)).map((row) => {
-      const object = { type: row.type, name: row.name.toLowerCase(), table: row.tbl_name.toLowerCase(), sql: row.sql === null ? null : normaliseSql(row.sql) };
-      return [keyOf(object), object];
-    }),
-  );
+  const objects = new Map<string, SchemaObject>();
+  for (const row of rows.filter((row) => !isVersionTable(row.tbl_name))) {
+    const object = { type: row.type, name: asciiLower(row.name), table: asciiLower(row.tbl_name), sql: row.sql === null ? null : normaliseSql(row.sql) };
+    const key = keyOf(object);
+    // Two objects SQLite tells apart but the comparison would not: the second would hide the first.
+    objects.set(objects.has(key) ? `${key}\0${objects.size}` : key, object);
+  }
+  return objects;
 }
+
 
 /**
  * Tables SQLite makes by itself (AUTOINCREMENT's counters, ANALYZE's statistics), which a real
@@ -104,12 +108,12 @@ export function normaliseSql(sql: string): string {
       const end = quotedEnd(sql, i, close);
       const inner = sql.slice(i + 1, end - 1);
       const name = close === ']' ? inner : inner.replaceAll(close + close, close);
-      tokens.push(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name.toLowerCase() : `"${name.replaceAll('"', '""')}"`);
+      tokens.push(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? asciiLower(name) : `"${name.replaceAll('"', '""')}"`);
       i = end;
     } else if (/[A-Za-z0-9_$\u0080-\uffff]/.test(c)) {
       let j = i + 1;
       while (j < sql.length && /[A-Za-z0-9_$\u0080-\uffff]/.test(sql[j] as string)) j++;
-      tokens.push(sql.slice(i, j).toLowerCase());
+      tokens.push(asciiLower(sql.slice(i, j)));
       i = j;
     } else {
       tokens.push(c);

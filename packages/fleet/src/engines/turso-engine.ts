@@ -9,7 +9,7 @@ import type { TenantSchema } from '../schema';
 import { publish, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from '../staging';
 import { checkUploadHeader } from './sqlite-import';
-import { validateImport } from './check-thread';
+import { validateImport } from './check-process';
 import { maxDatabaseNameLength, type TursoSettings } from './turso-config';
 import { TursoConnection, dataPlaneError, isAuthRefused, openClient, type DataPlaneTarget } from './turso-connection';
 import { exportDatabaseFile } from './turso-export';
@@ -49,6 +49,8 @@ export interface TursoEngineOptions {
   readonly notTenants?: readonly string[];
   /** The per-instance size cap (SILO_INSTANCE_MAX_BYTES), given to Turso as each database's size_limit. */
   readonly maxBytes?: number | undefined;
+  /** The memory limit of the process an import is checked in (SILO_QUERY_MAX_MEMORY_BYTES). */
+  readonly queryMaxMemoryBytes?: number | undefined;
   /** Where warnings go (a plan quota nearly used up, a clean-up delete that failed); default a process warning. */
   readonly warn?: (message: string) => void;
 }
@@ -65,6 +67,7 @@ export class TursoEngine implements Engine {
   readonly kind = 'turso';
   readonly capabilities: EngineCapabilities = { backups: false, pointInTime: true, usageMetrics: true, databaseQuota: true };
   readonly #settings: TursoSettings;
+  readonly #maxMemoryBytes: number | undefined;
   readonly #regions: readonly Region[];
   readonly #scrubber = new SecretScrubber();
   readonly #platform: TursoPlatform;
@@ -97,6 +100,7 @@ export class TursoEngine implements Engine {
     this.#pendingDeletes = new PendingDeletes((name) => this.#platform.deleteDatabase(name), this.#warn);
     this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
     this.#maxBytes = options.maxBytes;
+    this.#maxMemoryBytes = options.queryMaxMemoryBytes;
   }
 
   /**
@@ -157,7 +161,7 @@ export class TursoEngine implements Engine {
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
       await copyPrivateAsync(sourcePath, temp);
-      const report = await validateImport(temp, schema, source);
+      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes);
       // On Turso the version lives in a table (version-table.ts); the file carries it there.
       withFile(temp, stampVersionTable);
       const asFile = this.#takesUploads(location.group);

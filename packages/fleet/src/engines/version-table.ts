@@ -1,5 +1,6 @@
 import type { Client, Transaction } from '@libsql/client';
 import type { SqliteDatabase } from '../sqlite';
+import { asciiLower } from './sqlite-names';
 
 /**
  * Where the schema version lives on Turso. Turso Cloud refuses `PRAGMA user_version` in every
@@ -23,8 +24,9 @@ const HAS_TABLE = `SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND n
 const READ = `SELECT version FROM ${VERSION_TABLE} WHERE id = 1`;
 const WRITE = `INSERT INTO ${VERSION_TABLE} (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version`;
 
+/** As SQLite compares names: ASCII letters in any case. */
 export function isVersionTable(name: string): boolean {
-  return name.toLowerCase() === VERSION_TABLE;
+  return asciiLower(name) === VERSION_TABLE;
 }
 
 type Executor = Pick<Client | Transaction, 'execute'>;

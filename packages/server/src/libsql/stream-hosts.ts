@@ -1,18 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { HttpError, classifyStatement, type ClosableStream, type StreamOptions, type StreamRequest, type StreamResult } from '@silo/turso-standin/hrana';
 import type { FromHost, ToHost } from './host-protocol';
-import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage, refWhileBusy } from '@silo/fleet/internal';
+import { MEMORY_LIMIT_SIGNAL, childModulePath, memoryLimitFlags, memoryLimitMessage, refWhileBusy, sourceExecArgv } from '@silo/fleet/internal';
 
-/**
- * From sources (tests, `npm start`) the host is TypeScript and starts under tsx with the
- * workspace's source condition; a build ships it as stream-host.mjs beside this module. tsx is
- * resolved from here, not from the working folder, which may be any folder (`silo serve` runs
- * where the operator is).
- */
-const FROM_SOURCE = import.meta.url.endsWith('.ts');
-const HOST_PATH = fileURLToPath(new URL(FROM_SOURCE ? './stream-host.ts' : './stream-host.mjs', import.meta.url));
-const HOST_EXEC_ARGV = FROM_SOURCE ? ['--conditions=@silo/source', '--import', import.meta.resolve('tsx')] : [];
+/** From sources the host is TypeScript, run under tsx; a build ships it as stream-host.mjs beside this module. */
+const HOST_PATH = childModulePath(import.meta.url, 'stream-host');
+const HOST_EXEC_ARGV = sourceExecArgv(import.meta.url);
 /** A host that has said nothing this long after its first request is taken for one that cannot start. */
 const HOST_START_TIMEOUT_MS = 30_000;
 
