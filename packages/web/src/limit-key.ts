@@ -24,6 +24,10 @@ function isMappedIPv4(groups: readonly number[]): boolean {
   return groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff;
 }
 
+/**
+ * The well-known prefix only: a network's own NAT64 prefix (RFC 8215's 64:ff9b:1::/48, or any
+ * other) may place the IPv4 address elsewhere, and its clients share the prefix's /64 key.
+ */
 function isNat64(groups: readonly number[]): boolean {
   return groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((group) => group === 0);
 }

@@ -8,7 +8,7 @@ import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
 import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
 import { foreignVersionObjects, schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
-import { VERSION_TABLE, foldVersionTable } from './version-table';
+import { VERSION_TABLE, foldVersionTable, readVersionTable } from './version-table';
 
 /**
  * Checking an uploaded SQLite file before it becomes an instance, shared by every engine:
@@ -223,9 +223,7 @@ function dropPlannerStatistics(db: SqliteDatabase): void {
  * from Turso (foreignVersionObjects has made sure it is exactly Silo's), else user_version.
  */
 function versionOf(db: SqliteDatabase): number {
-  const table = db.prepare<[], number>(`SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = '${VERSION_TABLE}'`).pluck().get() ?? 0;
-  if (table === 0) return userVersion(db);
-  return Number(db.prepare<[], number | bigint>(`SELECT version FROM ${VERSION_TABLE} WHERE id = 1`).pluck().get() ?? 0);
+  return readVersionTable(db) ?? userVersion(db);
 }
 
 function listed(items: readonly string[]): string {

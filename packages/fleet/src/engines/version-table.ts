@@ -69,6 +69,13 @@ export function stampVersionTable(db: SqliteDatabase): void {
   }
 }
 
+/** The version a local file keeps in Silo's version table, read without writing; undefined without the table. */
+export function readVersionTable(db: SqliteDatabase): number | undefined {
+  const has = Number((db.prepare(HAS_TABLE).pluck().get() as number | bigint | undefined) ?? 0);
+  if (has === 0) return undefined;
+  return Number((db.prepare(READ).pluck().get() as number | bigint | undefined) ?? 0);
+}
+
 /**
  * A file that came from Turso (an export, a snapshot, a move back to local files): the version
  * table becomes user_version again and is dropped. Returns the version, or undefined when the
@@ -78,9 +85,8 @@ export function stampVersionTable(db: SqliteDatabase): void {
  * and a table of the file's that references it would cascade into triggers of the file's.
  */
 export function foldVersionTable(db: SqliteDatabase): number | undefined {
-  const has = Number((db.prepare(HAS_TABLE).pluck().get() as number | bigint | undefined) ?? 0);
-  if (has === 0) return undefined;
-  const version = Number((db.prepare(READ).pluck().get() as number | bigint | undefined) ?? 0);
+  const version = readVersionTable(db);
+  if (version === undefined) return undefined;
   const foreignKeys = Number(db.pragma('foreign_keys', { simple: true }));
   db.pragma('foreign_keys = OFF');
   db.exec('BEGIN IMMEDIATE');

@@ -7,21 +7,30 @@
  * statement; so a thread of its own watches the resident size and ends the process past the
  * limit, with a signal its parent tells apart from a crash or a kill at the time limit.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, isMainThread } from 'node:worker_threads';
 
 const params = new URL(import.meta.url).searchParams;
 const maxBytes = Number(params.get('maxBytes'));
 const signal = params.get('signal');
 
-// Often enough that a statement filling memory at ~1 GB/s overshoots by tens of MB at most.
+// It looks again sooner the closer the process is to its limit: in the time a statement filling
+// memory at 2 GB/s (randomblob does ~0.5) needs to use up the headroom, and at least every
+// 20 ms near the limit, so it overshoots by tens of MB; an idle process far below its limit
+// looks a few times a second, not fifty (each look of a thread costs ~0.2 ms of CPU).
 const WATCHER = `
 const { workerData } = require('node:worker_threads');
-setInterval(() => {
-  if (process.memoryUsage.rss() > workerData.maxBytes) process.kill(process.pid, workerData.signal);
-}, 20);
+const look = () => {
+  const rss = process.memoryUsage.rss();
+  if (rss > workerData.maxBytes) process.kill(process.pid, workerData.signal);
+  const headroomMs = (workerData.maxBytes - rss) / 2e6;
+  setTimeout(look, Math.min(500, Math.max(20, headroomMs)));
+};
+look();
 `;
 
-if (Number.isSafeInteger(maxBytes) && maxBytes > 0 && signal) {
+// The main thread only: a worker the process starts from a file would preload this module too,
+// and start a watcher of its own.
+if (isMainThread && Number.isSafeInteger(maxBytes) && maxBytes > 0 && signal) {
   // unref: the watcher never keeps the process alive.
   new Worker(WATCHER, { eval: true, workerData: { maxBytes, signal } }).unref();
 }

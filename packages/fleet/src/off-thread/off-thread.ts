@@ -18,45 +18,51 @@ const HOST_PATH = fileURLToPath(new URL('./off-thread-host.mjs', import.meta.url
  * different tenants simply queue in order. Started on first use; unreferenced while idle, so it
  * never keeps a process alive; a worker that dies fails its jobs and is replaced on the next one.
  */
+type Jobs = Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>;
+
 class OffThread {
-  #worker: Worker | undefined;
-  readonly #pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: unknown) => void }>();
+  #current: { readonly worker: Worker; readonly pending: Jobs } | undefined;
   #nextId = 1;
 
   run(job: OffThreadJob): Promise<unknown> {
-    const worker = this.#start();
+    const { worker, pending } = this.#start();
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      if (this.#pending.size === 1) worker.ref();
+      pending.set(id, { resolve, reject });
+      if (pending.size === 1) worker.ref();
       worker.postMessage({ id, job });
     });
   }
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker;
+  #start(): { readonly worker: Worker; readonly pending: Jobs } {
+    if (this.#current) return this.#current;
     // No TypeScript loader is needed in the worker (plain .mjs), and none is inherited: a
     // loader would only slow its start.
     const worker = new Worker(HOST_PATH, { execArgv: [] });
+    const pending: Jobs = new Map();
+    const current = { worker, pending };
     worker.unref();
     worker.on('message', (reply: Reply) => {
-      const job = this.#pending.get(reply.id);
+      const job = pending.get(reply.id);
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
       if (!job) return;
-      this.#pending.delete(reply.id);
-      if (this.#pending.size === 0) worker.unref();
       if (reply.ok) job.resolve(reply.result);
       else job.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
     });
+    // This worker's events settle this worker's jobs only: its 'exit' may come after a new
+    // worker took its place (after its 'error'), and must not fail the new one's jobs.
     const fail = (error: unknown): void => {
-      if (this.#worker === worker) this.#worker = undefined;
-      const jobs = [...this.#pending.values()];
-      this.#pending.clear();
+      if (this.#current === current) this.#current = undefined;
+      const jobs = [...pending.values()];
+      pending.clear();
+      worker.unref();
       for (const job of jobs) job.reject(error instanceof Error ? error : new Error(`The SQLite worker thread stopped (${String(error)}).`));
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`The SQLite worker thread exited (${code}).`)));
-    this.#worker = worker;
-    return worker;
+    this.#current = current;
+    return current;
   }
 }
 

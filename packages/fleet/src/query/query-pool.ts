@@ -69,7 +69,7 @@ export interface QueryPoolOptions {
    * instead of a round trip each, which on two cores was a third of the work (ADR 33).
    */
   readonly batch?: number;
-  /** Each process's memory limit (memory-limit.mjs); past it the query it runs fails. */
+  /** Each process's memory limit (memory/memory-limit.ts); past it the query it runs fails. */
   readonly maxMemoryBytes?: number | undefined;
 }
 
