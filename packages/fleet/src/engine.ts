@@ -46,6 +46,11 @@ export interface TenantConnection {
    * handler, which blocks its thread).
    */
   batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]>;
+  /**
+   * For a handle nobody has used for a while: gives back the disk its write-ahead log holds
+   * (local files; a remote engine has none to give back). Never waits for a lock.
+   */
+  trimIdle?(): void;
   close(): void;
 }
 

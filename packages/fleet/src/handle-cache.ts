@@ -13,6 +13,9 @@ interface Entry<V> {
   refs: number;
   /** Invalidated while in use: closed when the last user releases it. */
   doomed: boolean;
+  /** When its last user released it (0 while in use), and whether `tidyIdle` ran on it since. */
+  idleSince: number;
+  tidied: boolean;
 }
 
 interface Waiter {
@@ -77,7 +80,7 @@ export class HandleCache<K, V> {
     }
     if (!this.#makeRoom()) return undefined;
     this.counters.misses++;
-    const entry: Entry<V> = { value: open(tag as T), tag, refs: 0, doomed: false };
+    const entry: Entry<V> = { value: open(tag as T), tag, refs: 0, doomed: false, idleSince: 0, tidied: false };
     this.#entries.set(key, entry);
     return this.#lease(key, entry);
   }
@@ -109,8 +112,25 @@ export class HandleCache<K, V> {
     }
   }
 
+  /**
+   * Runs `tidy` on up to `max` handles nobody has used for `idleMs`, least recently used first,
+   * each once per idle spell (its next use makes it due again). Returns how many it tidied.
+   */
+  tidyIdle(idleMs: number, max: number, tidy: (value: V) => void, now = Date.now()): number {
+    let tidied = 0;
+    for (const entry of this.#entries.values()) {
+      if (tidied >= max) break;
+      if (entry.refs > 0 || entry.doomed || entry.tidied || now - entry.idleSince < idleMs) continue;
+      entry.tidied = true;
+      tidy(entry.value);
+      tidied++;
+    }
+    return tidied;
+  }
+
   #lease(key: K, entry: Entry<V>): Lease<V> {
     entry.refs++;
+    entry.tidied = false;
     // One object and one closure per use: this runs on every request.
     let released = false;
     return {
@@ -126,6 +146,7 @@ export class HandleCache<K, V> {
   #released(key: K, entry: Entry<V>): void {
     entry.refs--;
     if (entry.refs > 0) return;
+    entry.idleSince = Date.now();
     if (entry.doomed) {
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
       this.#close(entry.value);

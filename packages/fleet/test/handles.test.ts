@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { statSync } from 'node:fs';
 import { defaultHandleCap, openFileLimit } from '../src/handle-budget';
 import { resolveSettings } from '../src/index';
-import { fdsUnder, tempFleet } from './helpers';
+import { HandleCache } from '../src/handle-cache';
+import { fdsUnder, fileOf, tempFleet } from './helpers';
 
 describe('handle cache', () => {
   it('keeps at most `cap` handles open and closes evicted ones at once', async () => {
@@ -89,5 +91,40 @@ describe('handle cache', () => {
     expect(openFileLimit()).toBeGreaterThan(0);
     expect(resolveSettings({ dataDir: 'x' }).handleCap).toBe(defaultHandleCap(openFileLimit()));
     expect(resolveSettings({ dataDir: 'x', handleCap: 7 }).handleCap).toBe(7);
+  });
+});
+
+describe('idle handles (an outside soak probe, session 37)', () => {
+  it('tidies handles idle for long enough, least recently used first, once per idle spell', () => {
+    const tidied: string[] = [];
+    const cache = new HandleCache<string, string>({ cap: 10, waitMs: 0, close: () => undefined });
+    for (const key of ['a', 'b', 'c']) cache.tryAcquire(key, () => key)?.release();
+    const later = Date.now() + 60_000;
+    const inUse = cache.tryAcquire('b', () => 'b');
+    expect(cache.tidyIdle(30_000, 10, (value) => tidied.push(value), later)).toBe(2);
+    expect(tidied).toEqual(['a', 'c']);
+    // Tidied once per idle spell; a use makes it due again, once idle long enough.
+    expect(cache.tidyIdle(30_000, 10, (value) => tidied.push(value), later)).toBe(0);
+    inUse?.release();
+    cache.tryAcquire('a', () => 'a')?.release();
+    expect(cache.tidyIdle(30_000, 10, (value) => tidied.push(value), Date.now())).toBe(0);
+    expect(cache.tidyIdle(30_000, 1, (value) => tidied.push(value), Date.now() + 60_000)).toBe(1);
+    expect(tidied).toEqual(['a', 'c', 'b']);
+  });
+
+  it('gives back the disk an idle handle’s write-ahead log holds, and the data stays', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const instance = await fleet.create('acme', { jurisdiction: 'eu' });
+    const connection = fleet.engine.connect(instance.dbUrl);
+    try {
+      for (let i = 0; i < 200; i++) await connection.execute('INSERT INTO notes (body) VALUES (?)', ['x'.repeat(2_000)]);
+      const wal = `${fileOf(instance.dbUrl, dataDir)}-wal`;
+      expect(statSync(wal).size).toBeGreaterThan(256 * 1024);
+      connection.trimIdle?.();
+      expect(statSync(wal).size).toBe(0);
+      expect((await connection.execute('SELECT count(*) AS n FROM notes')).rows[0]?.['n']).toBe(200);
+    } finally {
+      connection.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import type { Statement as SqliteStatement } from 'better-sqlite3';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, isSiloError } from '../errors';
 import { diskFullError } from '../disk-space';
@@ -14,6 +15,14 @@ export interface SizeCap {
 }
 
 const STATEMENT_CACHE_SIZE = 100;
+
+/**
+ * A write-ahead log smaller than this is left as it is when its handle goes idle. SQLite keeps
+ * the file at its largest size (up to ~4 MB, the autocheckpoint's 1,000 pages) for as long as
+ * a connection is open: an outside soak measured 1.37 GB of WAL beside 110 MB of databases
+ * over 2,000 open tenants, all counted in their sizes.
+ */
+const WAL_TRIM_BYTES = 256 * 1024;
 
 /** A better-sqlite3 connection behind the engine-neutral interface, with prepared statements reused. */
 export class LocalConnection implements TenantConnection {
@@ -49,6 +58,26 @@ export class LocalConnection implements TenantConnection {
       return batchResults(await runOffThread(job));
     } catch (error) {
       throw this.#failed(error);
+    }
+  }
+
+  trimIdle(): void {
+    let walBytes: number;
+    try {
+      walBytes = statSync(`${this.#db.name}-wal`).size;
+    } catch {
+      return;
+    }
+    if (walBytes < WAL_TRIM_BYTES) return;
+    // Never waits: a reader or writer elsewhere (another process, the worker thread) keeps its
+    // frames, and the next idle spell tries again.
+    this.#db.pragma('busy_timeout = 0');
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Busy, or a disk that cannot take the checkpoint's writes now: nothing was lost.
+    } finally {
+      this.#db.pragma(`busy_timeout = ${TENANT_PRAGMAS.busyTimeoutMs}`);
     }
   }
 
