@@ -114,14 +114,21 @@ export function leaveList(db: Db, userId: number): Promise<boolean> {
 /**
  * Hands the owner role to a member in one transaction: the member becomes the owner only if
  * the owner still is one, and the owner becomes a member only if that happened (changes()).
- * A reset link open for the new owner ends: an owner's password is not reset by links.
+ * A reset link open for the new owner ends: an owner's password is not reset by links. So do
+ * the reset and open invite links the former owner made: they act with the owner's authority,
+ * which the former owner no longer has (as when a former owner is removed, deleteMember).
  */
+/** The hand-over happened: the member it was for is the owner now. */
+const HANDED_OVER = "EXISTS (SELECT 1 FROM users WHERE id = ? AND role = 'owner')";
+
 export async function transferOwnership(db: Db, ownerId: number, memberId: number): Promise<boolean> {
   if (ownerId === memberId) return false;
   const [promoted, demoted] = await db.batch([
     { sql: `UPDATE users SET role = 'owner' WHERE id = ? AND role = 'member' AND ${OWNER_IS}`, args: [memberId, ownerId] },
     { sql: "UPDATE users SET role = 'member' WHERE id = ? AND role = 'owner' AND changes() = 1", args: [ownerId] },
     { sql: 'DELETE FROM password_resets WHERE user_id = ?', args: [memberId] },
+    { sql: `DELETE FROM password_resets WHERE created_by = ? AND ${HANDED_OVER}`, args: [ownerId, memberId] },
+    { sql: `DELETE FROM invites WHERE created_by = ? AND accepted_at IS NULL AND ${HANDED_OVER}`, args: [ownerId, memberId] },
   ]);
   return promoted?.rowsAffected === 1 && demoted?.rowsAffected === 1;
 }

@@ -304,6 +304,20 @@ describe('a link’s form sent again', () => {
     return new URL(url).pathname;
   }
 
+  it('the reset and invite links an owner made stop working once they hand the role over', async () => {
+    // An outside probe (session 37): the former owner, now a member, reset another member's password with an old link.
+    const t = await team('handover-links');
+    const reset = await resetLink(t.name, t.owner, t.bob);
+    const invite = await inviteLink(t.name, t.owner);
+    const handed = await post(base, `/t/${t.name}/members`, { intent: 'transfer', userId: String(await userId(t.name, t.ada)), confirm: 'yes', csrf: await csrf(t.name, t.owner) }, { cookie: t.owner });
+    expect(handed.status).toBe(302);
+    expect((await get(base, reset)).status).toBe(404);
+    expect((await post(base, reset, { password: 'a new password for bob', confirm: 'a new password for bob' })).status).toBe(404);
+    expect((await post(base, invite, { email: `eve@${t.name}.test`, password: PASSWORD })).status).toBe(404);
+    expect(await roles(t.name)).toEqual({ [t.ownerEmail]: 'member', [t.ada]: 'owner', [t.bob]: 'member' });
+    expect((await signIn(t.name, t.bob)).status).toBe(302);
+  });
+
   it('an invite form sent again (its first answer lost) signs the new member in, once, with the same email and password only', async () => {
     const name = uniqueName('join-again');
     const owner = await createList(base, name);
