@@ -242,7 +242,12 @@ interface Limiters {
   /** Downloads per list: each reads (and for .sqlite, copies and rebuilds) the whole list. */
   export: RateLimiter;
   create: RateLimiter;
+  /** Renames per list. */
+  rename: RateLimiter;
 }
+
+/** Renames a list may have per 15 minutes: an owner tries a few names, a script thousands. */
+export const RENAMES_PER_LIST = 20;
 
 let limiters: Limiters | undefined;
 
@@ -255,6 +260,8 @@ export function rateLimiters(): Limiters {
     invite: createRateLimiter({ points: config.inviteLimitPerIp, durationSec: 15 * 60, blockSec: 15 * 60 }),
     export: createRateLimiter({ points: config.exportsPerHour, durationSec: 60 * 60, blockSec: 0 }),
     create: createRateLimiter({ points: config.createLimitPerHour, durationSec: 60 * 60, blockSec: 60 * 60 }),
+    // Per list: a rename is a write to the catalog every tenant shares, and an audit entry.
+    rename: createRateLimiter({ points: RENAMES_PER_LIST, durationSec: 15 * 60, blockSec: 0 }),
   };
   return limiters;
 }

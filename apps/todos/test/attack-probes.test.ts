@@ -266,6 +266,20 @@ describe('finding 9: the settings rename refuses what acts on a terminal', () =>
   });
 });
 
+describe('an outside probe of session 37: renames fill the catalog every tenant shares', () => {
+  it('refuses a list’s renames past its budget with 429, and keeps the list’s name', async () => {
+    const name = uniqueName('probe-rename');
+    const owner = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}/settings`, owner)).body);
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) statuses.push((await post(base, `/t/${name}/settings`, { intent: 'rename', displayName: `Name ${i}`, csrf }, { cookie: owner })).status);
+    expect(statuses.slice(0, 20).every((status) => status === 200)).toBe(true);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+    const page = await get(base, `/t/${name}/settings`, owner);
+    expect(page.body).toContain('Name 19');
+  });
+});
+
 describe('finding 6: a write’s redirect stays on this origin, whatever the request target', () => {
   it('a no-JavaScript add posted to //evil.example/… never sends the browser to another host', async () => {
     const name = uniqueName('probe-next');

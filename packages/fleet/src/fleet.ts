@@ -25,7 +25,7 @@ import { AuditLog, type AuditHandoff } from './audit-log';
 import { Provisioner } from './provisioner';
 import { Purges } from './purge';
 import { validateName, NAME_MAX_LENGTH } from './names';
-import { derivedDisplayName, validateDisplayName } from './unsafe-text';
+import { DISPLAY_NAME_MAX_LENGTH, derivedDisplayName, validateDisplayName } from './unsafe-text';
 import { importOverSizeLimit } from './size-cap';
 import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
@@ -665,7 +665,10 @@ export class Fleet {
   }
 
   setDisplayName(name: string, displayName: string, options: ActorOption = {}): Promise<InstanceInfo> {
-    return this.#audited('rename', name, options, { displayName }, async () => {
+    // The entry keeps what was asked, cut at what a display name may hold: a refused name of a
+    // form's 16 KB would otherwise be kept whole, and a flood of them fill the catalog.
+    const asked = displayName.length > DISPLAY_NAME_MAX_LENGTH ? `${displayName.slice(0, DISPLAY_NAME_MAX_LENGTH)}…` : displayName;
+    return this.#audited('rename', name, options, { displayName: asked }, async () => {
       const trimmed = validateDisplayName(displayName);
       const instance = this.#catalog.require(name);
       this.#catalog.setDisplayName(instance.id, trimmed);

@@ -22,6 +22,14 @@ describe('display names at the fleet door', () => {
     await expect(fleet.create('bad', { jurisdiction: 'eu', displayName: 'Evil\x1b[2J' })).rejects.toThrow(/U\+001B.*Remove it/);
   });
 
+  it('keeps a refused rename’s asked name in the audit log cut at a display name’s length', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await expect(fleet.setDisplayName('acme', 'x'.repeat(16_000))).rejects.toMatchObject({ code: 'INVALID_NAME' });
+    const [entry] = fleet.audit({ instance: 'acme', operation: 'rename' }).items;
+    expect(entry).toMatchObject({ outcome: 'error', detail: { displayName: `${'x'.repeat(200)}…` } });
+  });
+
   it('keeps ordinary Unicode, emoji joiners included', async () => {
     const { fleet } = await tempFleet();
     const name = 'Café Zoë — 東京 👩‍💻';

@@ -1,7 +1,7 @@
 import { isSiloError } from '@silo/fleet';
 import { readForm } from '@silo/web';
 import { Form, Link, data, redirect } from 'react-router';
-import { currentInstance, destroySession, requireCsrf, requireViewer } from '../auth.server';
+import { RENAMES_PER_LIST, currentInstance, destroySession, rateLimiters, requireCsrf, requireViewer } from '../auth.server';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
@@ -57,6 +57,14 @@ export async function action({ context, request }: Route.ActionArgs) {
   const actor = `todos:${viewer.email}`;
   switch (form.get('intent')) {
     case 'rename': {
+      const budget = await rateLimiters().rename.consume(tenant.name);
+      if (!budget.allowed) {
+        const minutes = Math.max(1, Math.ceil(budget.retryAfterSec / 60));
+        return data<ActionResult>(
+          { intent: 'rename', error: `This list was renamed ${RENAMES_PER_LIST} times in the last 15 minutes. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` },
+          { status: 429, headers: { 'Retry-After': String(budget.retryAfterSec) } },
+        );
+      }
       try {
         await tenant.fleet.setDisplayName(tenant.name, String(form.get('displayName') ?? ''), { actor });
       } catch (error) {
