@@ -76,6 +76,10 @@ describe('a running TODO server', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.body)).toMatchObject({ status: 'ready', catalog: 'ok', writable: 'ok' });
     expect(ready.body).not.toContain(server.dataDir);
+    // A client elsewhere (here through the trusted proxy) gets the status alone: no disk figures.
+    const remote = await get(base(), '/readyz', undefined, { 'x-forwarded-for': '203.0.113.9' });
+    expect(remote.status).toBe(200);
+    expect(JSON.parse(remote.body)).toEqual({ status: 'ready', ready: true });
   });
 
   it('serves /metrics on its own port, parseable, without a label naming a tenant', async () => {

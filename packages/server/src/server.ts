@@ -3,6 +3,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
 import { fleetReadiness, healthResponse, readinessResponse } from '@silo/web';
 import { logAccess, labelRequest, type AccessLogger } from './access-log';
+import { clientAddress } from './client-address';
 import { createApiApp, type ApiOptions } from './api/app';
 import { errorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
@@ -65,7 +66,7 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
     }
     if (path === '/readyz') {
       labelRequest(request, { route: '/readyz' });
-      return readinessResponse(() => fleetReadiness(options.fleet));
+      return readinessResponse(() => fleetReadiness(options.fleet), clientAddress(env));
     }
     // The endpoint answers /db/… and hosts under dbHostSuffix; undefined means not for it.
     const answer = await libsql(request, env);

@@ -14,7 +14,7 @@ export type { RequestInfo, RequestListenerOptions } from './request-listener';
 export { pageAddressOf, safeNextPath, type SafeNextPathOptions } from './next-path';
 export { NO_PROXY, forwardedFor, parseTrustProxy, trustProxySchema, type Forwarded, type TrustProxy } from './forwarded';
 export { allowedHosts, allowedHostsSchema, parseHostList, type AllowedHosts } from './hosts';
-export { readinessResponse, type ReadinessReport } from './readiness';
+export { isLoopbackAddress, readinessResponse, type ReadinessReport } from './readiness';
 export { forget, remember } from './app-server/remember';
 export { onShutdown } from './app-server/shutdown-hooks';
 export { createLogger, LOG_LEVELS, type LogLevel, type Logger } from './app-server/logger';

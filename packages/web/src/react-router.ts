@@ -19,7 +19,7 @@ import {
 } from 'react-router';
 import { RequestIdContext } from './error-page';
 import { readinessResponse } from './readiness';
-import type { RequestInfo } from './request-listener';
+import { clientAddressOf, type RequestInfo } from './request-listener';
 
 /**
  * What the listener decided about this request (CSP nonce, client address), for app code.
@@ -135,7 +135,7 @@ export function resourceMiddleware<T>(key: RouterContext<T>, open: () => Promise
       if (new URL(request.url).pathname !== readinessPath) throw error;
       return readinessResponse(() => {
         throw error;
-      });
+      }, clientAddressOf(request));
     }
     context.set(key, resource);
     return next();
