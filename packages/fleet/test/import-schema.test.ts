@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '../src/index';
 import { normaliseSql } from '../src/engines/schema-match';
+import { CREATE_VERSION_TABLE } from '../src/engines/version-table';
 import { sampleSchema, tempDir, tempFleet } from './helpers';
 
 /** Issue #13, finding 2, through the fleet: what an upload must be, and what stays exempt. */
@@ -89,6 +90,9 @@ describe('import checks the schema objects of an upload', () => {
  * never checked at all.
  */
 describe('an upload runs none of its own SQL before its schema is known to be the app’s', () => {
+  /** Silo's version table exactly as Silo makes it, at version 2: how a file from Turso carries its version. */
+  const AS_FROM_TURSO = `${CREATE_VERSION_TABLE}; INSERT INTO _silo_schema VALUES (1, 2);`;
+
   /** A real export of a fresh instance, with `extra` SQL run on it (foreign keys off, as a crafted file has them). */
   async function exportWith(extra: string): Promise<{ fleet: Awaited<ReturnType<typeof tempFleet>>['fleet']; file: string }> {
     const { fleet } = await tempFleet();
@@ -117,11 +121,7 @@ describe('an upload runs none of its own SQL before its schema is known to be th
 
   it('refuses Silo’s own version table with anything attached to it', async () => {
     const { fleet, file } = await exportWith(`
-      CREATE TABLE _silo_schema (
-        id      INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL CHECK (version >= 0)
-      ) STRICT;
-      INSERT INTO _silo_schema VALUES (1, 2);
+      ${AS_FROM_TURSO}
       CREATE TRIGGER on_version AFTER UPDATE ON _silo_schema BEGIN SELECT 1; END;`);
     await expect(fleet.importFile('attached', file, { jurisdiction: 'eu' })).rejects.toThrow(/trigger "on_version" under the name of Silo's version table/);
   });
@@ -130,11 +130,7 @@ describe('an upload runs none of its own SQL before its schema is known to be th
     // Dropping the version table with foreign keys on deleted its rows first, cascading into
     // `c`, whose trigger ran here: RAISE stands for anything it could do (an endless query).
     const { fleet, file } = await exportWith(`
-      CREATE TABLE _silo_schema (
-        id      INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL CHECK (version >= 0)
-      ) STRICT;
-      INSERT INTO _silo_schema VALUES (1, 2);
+      ${AS_FROM_TURSO}
       CREATE TABLE c (v INTEGER REFERENCES _silo_schema (id) ON DELETE CASCADE);
       INSERT INTO c VALUES (1);
       CREATE TRIGGER t AFTER DELETE ON c BEGIN SELECT RAISE(ABORT, 'the file''s trigger ran'); END;`);
@@ -154,11 +150,7 @@ describe('an upload runs none of its own SQL before its schema is known to be th
 
   it('still imports a file that came from Turso, with the version table exactly as Silo makes it', async () => {
     const { fleet, file } = await exportWith(`
-      CREATE TABLE _silo_schema (
-        id      INTEGER PRIMARY KEY CHECK (id = 1),
-        version INTEGER NOT NULL CHECK (version >= 0)
-      ) STRICT;
-      INSERT INTO _silo_schema VALUES (1, 2);
+      ${AS_FROM_TURSO}
       PRAGMA user_version = 0;`);
     await expect(fleet.importFile('from-turso', file, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready', schemaVersion: 2 });
     expect((await fleet.query('from-turso', 'SELECT body FROM notes')).rows).toEqual([['kept']]);
