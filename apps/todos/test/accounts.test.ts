@@ -368,6 +368,9 @@ describe('a page from an earlier session of this browser (signed in again in ano
     // The page was reloaded with this session's token: Enter again adds it.
     await expect.poll(async () => (await page.locator('.new-todo').press('Enter'), page.locator('.todo-list li label', { hasText: 'call the bank' }).count()), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => sql(server, name, 'SELECT title FROM todos ORDER BY id')).toEqual([{ title: 'water the plants' }, { title: 'call the bank' }]);
+    // The add's revalidation must be over before the next sign-in: made after it, it would
+    // rightly bring that session's token, and the toggle below would not be out of date.
+    await page.waitForLoadState('networkidle');
 
     await signInElsewhere();
     const first = page.locator('.todo-list li').first();
