@@ -85,7 +85,7 @@ export async function floorBench(size: { instances: number; seconds: number; run
 export function pageVsFloorBench(size: { instances: number; requests: number; rounds: number }): BenchRow {
   const args = ['--conditions=@silo/source', '--import', 'tsx', path.join(ROOT, 'bench/page-vs-floor.ts'), '--json'];
   args.push('--instances', String(size.instances), '--requests', String(size.requests), '--rounds', String(size.rounds));
-  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, env: { ...process.env, NODE_ENV: 'production' }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 16 * 1024 * 1024 });
   if (child.status !== 0) throw new Error(`bench/page-vs-floor.ts exited with ${child.status}`);
   const lines = child.stdout.trim().split('\n');
   for (const line of lines.slice(0, -1)) log(`  ${line}`);

@@ -29,7 +29,7 @@ export async function listMembers(db: Db, limit: number, now = Date.now()): Prom
   const { rows } = await db.execute(
     `SELECT u.id, u.email, u.role,
             EXISTS (SELECT 1 FROM password_resets r WHERE r.user_id = u.id AND r.used_at IS NULL AND r.expires_at > ?) AS reset_open
-       FROM users u ORDER BY u.created_at, u.id LIMIT ?`,
+       FROM users u ORDER BY u.created_at, u.id LIMIT +?`,
     [now, limit],
   );
   return rows.map((row) => ({
@@ -51,15 +51,15 @@ export const OPEN_INVITES_SQL = 'SELECT 1 FROM invites WHERE accepted_at IS NULL
 
 export async function listOpenInvites(db: Db, limit: number, now = Date.now()): Promise<OpenInvite[]> {
   const { rows } = await db.execute(
-    'SELECT token_hash, created_at, expires_at FROM invites WHERE accepted_at IS NULL AND expires_at > ? ORDER BY created_at, token_hash LIMIT ?',
+    'SELECT token_hash, created_at, expires_at FROM invites WHERE accepted_at IS NULL AND expires_at > ? ORDER BY created_at, token_hash LIMIT +?',
     [now, limit],
   );
   return rows.map((row) => ({ id: String(row['token_hash']), createdAt: Number(row['created_at']), expiresAt: Number(row['expires_at']) }));
 }
 
-/** count(*) that stops at `cap` rows: its cost is bounded whatever the table holds. */
+/** count(*) that stops at `cap` rows: its cost is bounded whatever the table holds. `LIMIT +?`: ADR 39. */
 export async function countUpTo(db: Db, select: string, args: (string | number)[], cap: number): Promise<number> {
-  const { rows } = await db.execute(`SELECT count(*) AS n FROM (${select} LIMIT ?)`, [...args, cap]);
+  const { rows } = await db.execute(`SELECT count(*) AS n FROM (${select} LIMIT +?)`, [...args, cap]);
   return Number(rows[0]?.['n'] ?? 0);
 }
 

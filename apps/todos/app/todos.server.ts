@@ -49,8 +49,11 @@ const FILTER_SQL: Record<Filter, string> = {
  * limit bounds what the app lets in, but not what an imported file holds: an upload within
  * the size cap can carry millions of rows, and an unbounded count over them would hold every
  * tenant's requests on each page view. A list over the limit counts as the cap.
+ *
+ * `LIMIT +?` here and below: a bare `LIMIT ?` makes SQLite prepare the statement again each
+ * time it is bound (ADR 39).
  */
-const COUNTS_SQL = 'SELECT count(*) AS total, coalesce(sum(completed), 0) AS done FROM (SELECT completed FROM todos LIMIT ?)';
+const COUNTS_SQL = 'SELECT count(*) AS total, coalesce(sum(completed), 0) AS done FROM (SELECT completed FROM todos LIMIT +?)';
 
 function toCounts(row: Record<string, unknown> | undefined): TodoCounts {
   return { total: Number(row?.['total'] ?? 0), completed: Number(row?.['done'] ?? 0) };
@@ -74,7 +77,7 @@ async function pageRows(db: TenantConnection, query: { filter: Filter; from: num
   const [comparison, order] = query.direction === 'after' ? ['>', 'ASC'] : ['<', 'DESC'];
   const { rows } = await db.execute(
     `SELECT id, title, completed, NULL AS total, NULL AS done
-       FROM (SELECT id, title, completed FROM todos WHERE ${FILTER_SQL[query.filter]}id ${comparison} ? ORDER BY id ${order} LIMIT ?)
+       FROM (SELECT id, title, completed FROM todos WHERE ${FILTER_SQL[query.filter]}id ${comparison} ? ORDER BY id ${order} LIMIT +?)
      UNION ALL SELECT NULL, NULL, NULL, total, done FROM (${COUNTS_SQL})`,
     [query.from, query.limit, query.countCap],
   );
@@ -120,7 +123,7 @@ export async function todoCounts(db: TenantConnection, cap: number): Promise<Tod
 export async function addTodo(db: TenantConnection, title: string, max: number): Promise<number | null> {
   const now = Date.now();
   const result = await db.execute(
-    'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM (SELECT 1 FROM todos LIMIT ?)) < ?',
+    'INSERT INTO todos (title, completed, created_at, updated_at) SELECT ?, 0, ?, ? WHERE (SELECT count(*) FROM (SELECT 1 FROM todos LIMIT +?)) < ?',
     [title, now, now, max, max],
   );
   return result.rowsAffected === 1 ? Number(result.lastInsertRowid) : null;
@@ -141,7 +144,7 @@ export async function setCompleted(db: TenantConnection, id: number, completed: 
  */
 export async function setAllCompleted(db: TenantConnection, completed: boolean, max: number): Promise<void> {
   // `completed = <the other value>` (it is 0 or 1) seeks the completed index; `<>` would scan.
-  await offThread(db, 'UPDATE todos SET completed = ?, updated_at = ? WHERE id IN (SELECT id FROM todos WHERE completed = ? LIMIT ?)', [
+  await offThread(db, 'UPDATE todos SET completed = ?, updated_at = ? WHERE id IN (SELECT id FROM todos WHERE completed = ? LIMIT +?)', [
     completed ? 1 : 0,
     Date.now(),
     completed ? 0 : 1,
@@ -158,7 +161,7 @@ export async function deleteTodo(db: TenantConnection, id: number): Promise<void
 }
 
 export async function clearCompleted(db: TenantConnection, max: number): Promise<void> {
-  await offThread(db, 'DELETE FROM todos WHERE id IN (SELECT id FROM todos WHERE completed = 1 LIMIT ?)', [max]);
+  await offThread(db, 'DELETE FROM todos WHERE id IN (SELECT id FROM todos WHERE completed = 1 LIMIT +?)', [max]);
 }
 
 async function offThread(db: TenantConnection, sql: string, args: SqlArgs): Promise<void> {

@@ -20,7 +20,7 @@ export async function loader({ context, request }: Route.LoaderArgs) {
   // Bounded reads: the limits keep these small, and a LIMIT keeps the page small even for a
   // database imported with more rows than the app would ever let in.
   const members = isOwner
-    ? (await tenant.db.execute('SELECT email, role FROM users ORDER BY created_at, id LIMIT ?', [maxMembers])).rows.map((row) => ({
+    ? (await tenant.db.execute('SELECT email, role FROM users ORDER BY created_at, id LIMIT +?', [maxMembers])).rows.map((row) => ({
         email: String(row['email']),
         role: String(row['role']),
       }))

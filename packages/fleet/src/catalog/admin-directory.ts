@@ -289,7 +289,7 @@ export class AdminDirectory {
   recentQueries(instance: string, limit = 20): QueryHistoryEntry[] {
     return this.#db
       .prepare<[string, number], Omit<QueryHistoryEntry, 'ok' | 'durationMs' | 'rowCount'> & { ok: number; duration_ms: number; row_count: number }>(
-        'SELECT * FROM query_history WHERE instance = ? ORDER BY at DESC, id DESC LIMIT ?',
+        'SELECT * FROM query_history WHERE instance = ? ORDER BY at DESC, id DESC LIMIT +?',
       )
       .all(instance, Math.min(Math.max(1, limit), HISTORY_PER_INSTANCE))
       .map(({ ok, duration_ms, row_count, ...rest }) => ({ ...rest, ok: ok === 1, durationMs: duration_ms, rowCount: row_count }));

@@ -70,7 +70,7 @@ export class AuditRecords {
     if (this.#retentionMs <= 0) return 0;
     const before = now - this.#retentionMs;
     if (!this.#statements.get<[number], { found: number }>('SELECT 1 AS found FROM audit_log WHERE at < ? LIMIT 1').get(before)) return 0;
-    const batch = this.#statements.get<[number, number], never>('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)');
+    const batch = this.#statements.get<[number, number], never>('DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT +?)');
     let removed = 0;
     for (;;) {
       const { changes } = batch.run(before, AUDIT_PRUNE_BATCH);
@@ -109,7 +109,7 @@ export class AuditRecords {
     const total = this.#statements.get<[Record<string, unknown>], { n: number }>(`SELECT count(*) AS n FROM audit_log ${where}`).get(params)?.n ?? 0;
     const rows = this.#statements
       .get<[Record<string, unknown>], Omit<AuditEntry, 'detail'> & { detail: string | null }>(
-        `SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT @limit OFFSET @offset`,
+        `SELECT * FROM audit_log ${where} ORDER BY at DESC, id DESC LIMIT +@limit OFFSET @offset`,
       )
       .all({ ...params, limit: clampInt(query.limit ?? 50, 1, 1_000), offset: Math.max(0, query.offset ?? 0) });
     return { items: rows.map((row) => ({ ...row, detail: row.detail ? (JSON.parse(row.detail) as Record<string, unknown>) : null })), total };

@@ -191,7 +191,7 @@ export class BackupRecords {
     return this.#db
       .prepare<[number], StateRow>(
         `${SELECT_STATE} WHERE i.state = 'ready' AND b.last_point_id IS NOT NULL
-         ORDER BY coalesce(b.last_verified_at, 0), random() LIMIT ?`,
+         ORDER BY coalesce(b.last_verified_at, 0), random() LIMIT +?`,
       )
       .all(size)
       .map(toState);
@@ -235,7 +235,7 @@ export class BackupRecords {
     }
     return this.#db
       .prepare<[Record<string, unknown>], { run_id: string; at: number; instance: string; point_id: string | null; ok: number; problems: string | null; duration_ms: number }>(
-        `SELECT * FROM backup_verifications ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT @limit`,
+        `SELECT * FROM backup_verifications ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT +@limit`,
       )
       .all(params)
       .map((row) => ({
