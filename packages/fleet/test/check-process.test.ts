@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -49,5 +50,49 @@ describe('the check process', () => {
     const sound = path.join(tempDir(), 'acme.sqlite');
     await fleet.exportTo('acme', sound);
     await expect(fleet.importFile('copy', sound, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready' });
+  });
+});
+
+/** This process's check processes, by pid, found by their command line. */
+function checkProcesses(): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'check-process-host'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  } catch {
+    return []; // pgrep exits 1 when there is none.
+  }
+}
+
+/** The pid of a check process started after `before` was listed (an earlier test may have left one, idle). */
+async function newCheckProcess(before: readonly number[]): Promise<number> {
+  for (let tries = 0; tries < 2_000; tries++) {
+    const started = checkProcesses().find((pid) => !before.includes(pid));
+    if (started !== undefined) return started;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error('no check process started');
+}
+
+describe('a check process that dies in the middle of a check', () => {
+  it('fails that import with a clear error, keeps nothing of it, and the next import gets a new process', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const file = path.join(tempDir(), 'acme.sqlite');
+    await fleet.exportTo('acme', file);
+    const db = new Database(file);
+    const insert = db.prepare('INSERT INTO notes (body, tag) VALUES (?, ?)');
+    db.transaction(() => {
+      for (let i = 0; i < 40_000; i++) insert.run('x'.repeat(1_000), `tag-${i % 50}`);
+    })();
+    db.close();
+
+    const before = checkProcesses();
+    const importing = fleet.importFile('copy', file, { jurisdiction: 'eu' });
+    process.kill(await newCheckProcess(before), 'SIGKILL');
+    await expect(importing).rejects.toMatchObject({ code: 'ENGINE_FAILURE', message: expect.stringContaining('its process stopped (SIGKILL)') });
+    expect(fleet.find('copy')).toBeUndefined();
+
+    await expect(fleet.importFile('copy', file, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready' });
+    const rows = await fleet.withInstance('copy', (handle) => handle.execute('SELECT count(*) AS n FROM notes'));
+    expect(rows.rows[0]?.['n']).toBe(40_000);
   });
 });

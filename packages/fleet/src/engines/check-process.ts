@@ -1,7 +1,7 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { refWhileBusy } from '../child-ref';
+import { fork } from 'node:child_process';
 import { SiloError } from '../errors';
 import type { ImportSource } from '../engine';
+import { HelperChannel, processEndpoint, type PendingJob } from '../helper-channel';
 import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from '../memory/memory-limit';
 import type { TenantSchema } from '../schema';
 import { childModulePath, sourceExecArgv } from '../source-mode';
@@ -10,85 +10,47 @@ import { importRejected } from './sqlite-import';
 
 const HOST_PATH = childModulePath(import.meta.url, 'check-process-host');
 
-interface Pending {
-  readonly job: CheckJob;
-  readonly resolve: (result: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
+type CheckFailure = Extract<CheckReply, { ok: false }>['error'];
 
 /**
  * One child process that checks SQLite files (check-process-host.ts), so that the server doing
  * the check keeps answering everyone else, and a file that takes more memory to read than
  * processes running tenant SQL may have is refused rather than served from the server's memory.
- * Started on first use and kept, unreferenced while idle; checks queue on it in order. A process
- * that ends fails only its own checks, and the next check starts another.
+ * Checks queue on it in order; a process that ends fails only its own checks (HelperChannel).
  */
-class CheckProcess {
-  #current: { readonly child: ChildProcess; readonly pending: Map<number, Pending> } | undefined;
-  #nextId = 1;
-
-  constructor(private readonly maxMemoryBytes: number | undefined) {}
-
-  run(job: CheckJob): Promise<unknown> {
-    const { child, pending } = this.#start();
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { job, resolve, reject });
-      if (pending.size === 1) refWhileBusy(child, true);
-      child.send({ id, job });
-    });
-  }
-
-  #start(): { child: ChildProcess; pending: Map<number, Pending> } {
-    if (this.#current) return this.#current;
-    const child = fork(HOST_PATH, [], { execArgv: [...sourceExecArgv(import.meta.url), ...memoryLimitFlags(this.maxMemoryBytes)], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
-    const pending = new Map<number, Pending>();
-    const current = { child, pending };
-    refWhileBusy(child, false);
-    child.on('message', (reply: CheckReply) => {
-      const check = pending.get(reply.id);
-      pending.delete(reply.id);
-      if (pending.size === 0) refWhileBusy(child, false);
-      if (!check) return;
-      if (reply.ok) check.resolve(reply.result);
-      else check.reject(errorOf(reply.error));
-    });
-    // Events of this child settle this child's checks only, whatever child is current by then.
-    const ended = (signal: NodeJS.Signals | null, reason: string): void => {
-      if (this.#current === current) this.#current = undefined;
-      const checks = [...pending.values()];
-      pending.clear();
-      refWhileBusy(child, false);
-      for (const check of checks) {
-        if (signal === MEMORY_LIMIT_SIGNAL && this.maxMemoryBytes !== undefined) overMemory(check, this.maxMemoryBytes);
-        else check.reject(new SiloError('ENGINE_FAILURE', `The file could not be checked: its process stopped (${reason}).`));
-      }
-    };
-    child.on('exit', (code, signal) => ended(signal, signal ?? `exit code ${code}`));
-    child.on('error', (error) => ended(null, error.message));
-    this.#current = current;
-    return current;
-  }
+function checkProcess(maxMemoryBytes: number | undefined): HelperChannel<CheckJob, CheckFailure> {
+  return new HelperChannel<CheckJob, CheckFailure>({
+    start: () =>
+      processEndpoint(
+        fork(HOST_PATH, [], { execArgv: [...sourceExecArgv(import.meta.url), ...memoryLimitFlags(maxMemoryBytes)], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }),
+      ),
+    failed: errorOf,
+    lost: (check, end) => {
+      if (end.signal === MEMORY_LIMIT_SIGNAL && maxMemoryBytes !== undefined) overMemory(check, maxMemoryBytes);
+      else check.reject(new SiloError('ENGINE_FAILURE', `The file could not be checked: its process stopped (${end.reason}).`));
+    },
+  });
 }
 
 /** A check that took its process past the memory limit: an import is refused, an integrity check finds the file unreadable. */
-function overMemory(check: Pending, maxBytes: number): void {
+function overMemory(check: PendingJob<CheckJob>, maxBytes: number): void {
   const reason = `reading it ${memoryLimitMessage(maxBytes)} (SILO_QUERY_MAX_MEMORY_BYTES)`;
   if (check.job.kind === 'validate-import') check.reject(importRejected(reason));
   else check.resolve([`the file could not be checked: ${reason}`]);
 }
 
 /** The process's error as the main thread would have raised it: the refusal again, or an error with SQLite's code (disk full). */
-function errorOf(error: Extract<CheckReply, { ok: false }>['error']): Error {
+function errorOf(error: CheckFailure): Error {
   if (error.rejected !== undefined) return new SiloError('IMPORT_REJECTED', error.message, { details: { reason: error.rejected } });
   return Object.assign(new Error(error.message), error.code === undefined ? {} : { code: error.code });
 }
 
-const processes = new Map<number | undefined, CheckProcess>();
+/** One check process per memory limit (a process's limit is fixed when it starts). */
+const processes = new Map<number | undefined, HelperChannel<CheckJob, CheckFailure>>();
 
-function checks(maxMemoryBytes: number | undefined): CheckProcess {
+function checks(maxMemoryBytes: number | undefined): HelperChannel<CheckJob, CheckFailure> {
   let found = processes.get(maxMemoryBytes);
-  if (!found) processes.set(maxMemoryBytes, (found = new CheckProcess(maxMemoryBytes)));
+  if (!found) processes.set(maxMemoryBytes, (found = checkProcess(maxMemoryBytes)));
   return found;
 }
 
