@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { preparePrivateFile } from './permissions';
 import { errorMessage } from './errors';
 
@@ -80,9 +81,37 @@ export function integrityOfFile(file: string): string[] {
     db = openReadOnly(file);
     return integrityFindings(db);
   } catch (error) {
-    return [`not a readable SQLite database: ${errorMessage(error)}`];
+    return [`not a readable SQLite database: ${unreadableDetail(error, file)}`];
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * What SQLite said about a file it could not read, for a message a person reads. A header that
+ * claims UTF-16 text over a UTF-8 schema (a damaged or edited byte 56) makes SQLite quote the
+ * schema's names decoded as UTF-16, which reads as random CJK characters: that case is named
+ * instead. A real UTF-16 database reads fine and never gets here.
+ */
+export function unreadableDetail(error: unknown, file: string): string {
+  const message = errorMessage(error);
+  if (!message.startsWith('malformed database schema')) return message;
+  const encoding = headerTextEncoding(file);
+  if (encoding !== 2 && encoding !== 3) return message;
+  return `its header says its text is UTF-16${encoding === 2 ? 'le' : 'be'} (byte 56), but its schema does not read as UTF-16: the header or the schema is damaged`;
+}
+
+/** The database header's text encoding (1 UTF-8, 2 UTF-16le, 3 UTF-16be), or undefined if unreadable. */
+function headerTextEncoding(file: string): number | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const field = Buffer.alloc(4);
+    return readSync(fd, field, 0, 4, 56) === 4 ? field.readUInt32BE(0) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

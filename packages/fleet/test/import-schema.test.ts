@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -222,5 +223,38 @@ describe('an import of a large file', () => {
     const took = performance.now() - started;
     expect(longest, `held ${Math.round(longest)} ms of a ${Math.round(took)} ms import`).toBeLessThan(took / 2);
     expect((await fleet.query('copy', 'SELECT count(*) FROM notes')).rows).toEqual([[300000]]);
+  });
+});
+
+describe('the text encoding in a file’s header', () => {
+  it('imports a real UTF-16 database, and names a header that claims UTF-16 over UTF-8 text instead of quoting garbled names', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const exported = path.join(tempDir(), 'acme.sqlite');
+    await fleet.exportTo('acme', exported);
+    const source = new Database(exported, { readonly: true });
+    const schemaSql = source.prepare<[], { sql: string }>('SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY rowid').all();
+    const version = source.pragma('user_version', { simple: true }) as number;
+    source.close();
+
+    const utf16 = path.join(tempDir(), 'utf16.sqlite');
+    const db = new Database(utf16);
+    db.pragma("encoding = 'UTF-16le'");
+    for (const { sql } of schemaSql) db.exec(sql);
+    db.pragma(`user_version = ${version}`);
+    db.prepare('INSERT INTO notes (body, tag) VALUES (?, ?)').run('héllo ✓', 'x');
+    db.close();
+    await expect(fleet.importFile('from-utf16', utf16, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready' });
+    const { rows } = await fleet.withInstance('from-utf16', (handle) => handle.execute('SELECT body FROM notes'));
+    expect(rows).toEqual([{ body: 'héllo ✓' }]);
+
+    const relabelled = path.join(tempDir(), 'relabelled.sqlite');
+    const bytes = readFileSync(exported);
+    bytes.writeUInt32BE(3, 56); // UTF-16be over a UTF-8 schema
+    writeFileSync(relabelled, bytes);
+    const refused = fleet.importFile('relabelled', relabelled, { jurisdiction: 'eu' });
+    await expect(refused).rejects.toMatchObject({ code: 'IMPORT_REJECTED', message: expect.stringContaining('its header says its text is UTF-16be (byte 56), but its schema does not read as UTF-16') });
+    await expect(refused).rejects.toThrow(/^[\x20-\x7e–’]+$/u);
+    expect(fleet.find('relabelled')).toBeUndefined();
   });
 });

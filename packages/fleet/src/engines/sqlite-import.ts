@@ -6,7 +6,7 @@ import { formatBytes } from '../format';
 import { unfinishedWritesBeside } from '../files';
 import type { ImportSource } from '../engine';
 import type { TenantSchema } from '../schema';
-import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, userVersion, type SqliteDatabase } from '../sqlite';
+import { TENANT_PRAGMAS, findingsSummary, integrityFindings, migrateSync, openSqlite, unreadableDetail, userVersion, type SqliteDatabase } from '../sqlite';
 import { foreignVersionObjects, schemaDifferences, schemaObjects, type SchemaObjects } from './schema-match';
 import { VERSION_TABLE, foldVersionTable, readVersionTable } from './version-table';
 
@@ -86,7 +86,7 @@ export class ImportValidator {
     try {
       db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
     } catch (error) {
-      throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+      throw importRejected(`it is not a readable SQLite database (${unreadableDetail(error, file)})`);
     }
     try {
       let version: number;
@@ -100,7 +100,7 @@ export class ImportValidator {
         version = versionOf(db);
       } catch (error) {
         if (isSiloError(error, 'IMPORT_REJECTED')) throw error;
-        throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+        throw importRejected(`it is not a readable SQLite database (${unreadableDetail(error, file)})`);
       }
       if (version < 1 || version > schema.latestVersion) {
         throw importRejected(
@@ -125,7 +125,7 @@ export class ImportValidator {
       try {
         problems = integrityFindings(db);
       } catch (error) {
-        throw importRejected(`it is not a readable SQLite database (${errorMessage(error)})`);
+        throw importRejected(`it is not a readable SQLite database (${unreadableDetail(error, file)})`);
       }
       if (problems.length > 0) throw importRejected(`SQLite's integrity check failed: ${findingsSummary(problems)}`);
       // A file straight from Turso keeps its version in Silo's version table: it becomes
