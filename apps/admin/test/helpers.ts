@@ -96,7 +96,7 @@ export interface AdminServer {
   stop(): Promise<void>;
 }
 
-/** Starts server.ts on 127.0.0.1 and a random port, with SILO_DATA_DIR = dataDir. */
+/** Starts server.ts on 127.0.0.1 (or ADMIN_HOST=::1) and a random port, with SILO_DATA_DIR = dataDir. */
 export async function startServer(dataDir: string, env: Record<string, string> = {}): Promise<AdminServer> {
   const clean: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
@@ -115,7 +115,7 @@ export async function startServer(dataDir: string, env: Record<string, string> =
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const url = await new Promise<string>((resolve, reject) => {
     const check = (): void => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = /listening on (http:\/\/(?:127\.0\.0\.1|\[::1\]):\d+)/.exec(stdout);
       if (match?.[1]) resolve(match[1]);
     };
     child.stdout?.on('data', check);

@@ -5,6 +5,7 @@ import { createClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiToken } from '@silo/fleet';
 import { SILO_BIN, TODO_CONFIG, json, silo, tempDir } from './helpers';
+import { probeReadyz } from '../../web/test/readyz-client';
 
 describe('silo token and silo serve', () => {
   let dir: string;
@@ -137,6 +138,26 @@ describe('silo token and silo serve', () => {
       client.close();
       await stop();
     }
+  });
+
+  it('reads the client from X-Forwarded-For of the proxy SILO_TRUST_PROXY names only, and refuses a value that is none', async () => {
+    // As deploy/silo.env.example has it, with the proxy at a loopback address of its own so
+    // 127.0.0.1 stays a peer the server does not trust.
+    const { url, stop } = await serve({ SILO_TRUST_PROXY: '127.0.0.2' });
+    try {
+      const remote = await probeReadyz(url, { from: '127.0.0.2', forwardedFor: '203.0.113.7' });
+      expect(remote.status).toBe(200);
+      expect(remote.body).toEqual({ status: 'ready', ready: true });
+      const local = await probeReadyz(url, { from: '127.0.0.1', forwardedFor: '203.0.113.7' });
+      expect(local.body).toMatchObject({ status: 'ready', ready: true, catalog: 'ok', writable: 'ok' });
+    } finally {
+      await stop();
+    }
+    const refused = await silo(dir, ['serve', '--port', '0'], { env: { SILO_TRUST_PROXY: 'yes please' } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('SILO_TRUST_PROXY');
+    expect(refused.stderr).toContain('[CONFIG_INVALID]');
+    expect(refused.stderr).not.toMatch(/unexpected| {4}at /);
   });
 
   it('issues a read-only libSQL token for one instance that @libsql/client connects with, until revoked', async () => {

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
-import { fleetReadiness, healthResponse, readinessResponse } from '@silo/web';
+import { fleetReadiness, healthResponse, NO_PROXY, readinessResponse, type TrustProxy } from '@silo/web';
 import { logAccess, labelRequest, type AccessLogger } from './access-log';
-import { clientAddress } from './client-address';
+import { clientAddress, withClientAddress } from './client-address';
 import { createApiApp, type ApiOptions } from './api/app';
 import { errorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
@@ -22,6 +22,12 @@ export interface ServerOptions extends ApiOptions {
   libsql?: Omit<LibsqlOptions, 'tokenSecretDir' | 'tokenSecret' | 'hostSuffix'>;
   /** One access-log line per request (pino's logger fits): route pattern, status, duration, token id, instance. */
   log?: AccessLogger;
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed for the client's address (failed
+   * authentications count per client; /readyz gives its details to this machine only).
+   * None when not given; `silo serve` passes SILO_TRUST_PROXY, the setting the apps read.
+   */
+  trustProxy?: TrustProxy;
 }
 
 /**
@@ -57,7 +63,9 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
     ...(options.rateLimits?.libsqlPerTokenPerMinute === undefined ? {} : { perTokenPerMinute: options.rateLimits.libsqlPerTokenPerMinute }),
     ...(options.rateLimits?.failedAuthPerMinute === undefined ? {} : { failedAuthPerMinute: options.rateLimits.failedAuthPerMinute }),
   });
-  const handler = async (request: Request, env?: unknown): Promise<Response> => {
+  const trust = options.trustProxy ?? NO_PROXY;
+  const handler = async (request: Request, bindings?: unknown): Promise<Response> => {
+    const env = withClientAddress(bindings, trust);
     const { pathname: path } = new URL(request.url);
     // Probes for a load balancer or an orchestrator: no token, nothing that leaks.
     if (path === '/healthz') {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { SiloError } from '@silo/fleet';
 import { readSetting } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
@@ -23,13 +24,23 @@ export function registerServe(program: Command, ctx: CliContext): void {
     .action(async (options: ServeOptions, cmd: Command) => {
       // Loaded here, not at the top: every other command starts without the HTTP stack.
       const { createServer, DEFAULT_PORT } = await import('@silo/server');
-      const { createLogger } = await import('@silo/web');
+      const { createLogger, parseTrustProxy } = await import('@silo/web');
+      // The proxy in front of the apps is in front of `silo serve` too (deploy/silo.env.example):
+      // its X-Forwarded-For names the client for the failed-authentication limit and /readyz.
+      const trustProxy = (() => {
+        try {
+          return parseTrustProxy(readSetting(process.env, 'SILO_TRUST_PROXY'));
+        } catch (error) {
+          throw new SiloError('CONFIG_INVALID', `SILO_TRUST_PROXY: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        }
+      })();
       // One access-log line per request (route pattern, status, duration, token id), JSON unless a terminal.
       const log = createLogger({ app: 'silo-serve', level: readSetting(process.env, 'LOG_LEVEL') ?? 'info' });
       await withFleet(ctx, cmd, async (fleet) => {
         const server = await createServer({
           fleet,
           log,
+          trustProxy,
           host: options.host,
           ...(options.port === undefined ? {} : { port: options.port }),
           ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),

@@ -221,7 +221,7 @@ export const SETTINGS = {
     rule: parsedElsewhere('`0`, a hop count, or a comma list of addresses, CIDRs, `loopback`, `uniquelocal`, `linklocal`'),
     fallback: '0',
     meaning:
-      'Which reverse proxies to believe: `0` none; `1` (or N) for that many proxy hops; or a list of proxy addresses. The client is the right-most `X-Forwarded-For` hop not added by a trusted proxy (what a client writes on the left is ignored); `X-Forwarded-Proto`/`-Host` are read only from a trusted peer. Both apps.',
+      'Which reverse proxies to believe: `0` none; `1` (or N) for that many proxy hops; or a list of proxy addresses. The client is the right-most `X-Forwarded-For` hop not added by a trusted proxy (what a client writes on the left is ignored); `X-Forwarded-Proto`/`-Host` are read only from a trusted peer. Both apps and `silo serve`.',
   },
   ADMIN_TRUST_PROXY: {
     group: 'apps',
