@@ -389,3 +389,51 @@ describe('a page from an earlier session of this browser (signed in again in ano
     await context.close();
   });
 });
+
+describe.each([
+  ['with JavaScript', true],
+  ['without JavaScript', false],
+])('Settings and Your account from an earlier session of this browser, %s', (_label, js) => {
+  it('a form sent from them changes nothing, the page says why, and sent again it works', async () => {
+    const name = uniqueName(js ? 'stale-forms-js' : 'stale-forms-nojs');
+    const context = await signedIn(name, await createList(base, name), js);
+    const settings = await open(context, `/t/${name}/settings`, js);
+    const account = await open(context, `/t/${name}/account`, js);
+    // Another tab signs this browser out and in again: both pages keep the old session's token.
+    const again = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
+    const cookie = again.cookie ?? '';
+    await context.addCookies(
+      [`/t/${name}`, `/t/${name}.data`].map((path) => ({ name: 'silo_session', value: cookie.slice('silo_session='.length), domain: '127.0.0.1', path, httpOnly: true, sameSite: 'Lax' as const })),
+    );
+    const outOfDate = (page: Page) => page.getByRole('alert').filter({ hasText: 'This page was out of date' });
+
+    await settings.getByRole('textbox', { name: 'Display name' }).fill('Renamed from an old tab');
+    await settings.getByRole('button', { name: 'Save name' }).click();
+    await outOfDate(settings).waitFor();
+    expect(await outOfDate(settings).innerText()).toContain('nothing was changed');
+    expect(settings.url()).toBe(`${base}/t/${name}/settings`);
+    expect((await get(base, `/t/${name}/settings`, cookie)).body).not.toContain('Renamed from an old tab');
+    // With JavaScript the field keeps what was typed; without, the page is new.
+    if (!js) await settings.getByRole('textbox', { name: 'Display name' }).fill('Renamed from an old tab');
+    await settings.getByRole('button', { name: 'Save name' }).click();
+    await settings.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    expect(await outOfDate(settings).count()).toBe(0);
+    expect((await get(base, `/t/${name}/settings`, cookie)).body).toContain('value="Renamed from an old tab"');
+
+    const fillPasswords = async () => {
+      await account.getByLabel('Current password').fill(PASSWORD);
+      await account.getByLabel('New password').fill(NEW_PASSWORD);
+    };
+    await fillPasswords();
+    await account.getByRole('button', { name: 'Change password' }).click();
+    await outOfDate(account).waitFor();
+    expect(account.url()).toBe(`${base}/t/${name}/account`);
+    expect((await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD })).status).toBe(302);
+    if (!js) await fillPasswords();
+    await account.getByRole('button', { name: 'Change password' }).click();
+    await account.getByRole('status').filter({ hasText: 'Your password was changed.' }).waitFor();
+    expect(await outOfDate(account).count()).toBe(0);
+    expect((await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: NEW_PASSWORD })).status).toBe(302);
+    await context.close();
+  });
+});

@@ -5,6 +5,7 @@ import { launchBrowser, type Browser } from './browser';
 import { PASSWORD, createList, get, post, uniqueName } from './http';
 import { headerIn, rawRequest } from '@silo/web/raw-http';
 import { APP_DIR, startServer, type TestServer } from './server';
+import { csrfOf, join } from './team';
 
 /** Issue #13, findings 6 and 10 (1–4), on the TODO app's real server. */
 let server: TestServer;
@@ -150,13 +151,13 @@ describe('a method an address does not take', () => {
 
   it('a refused form is titled with its own status, not React Router’s "Internal Server Error"', async () => {
     const name = uniqueName('title');
-    const cookie = await createList(base, name);
-    const response = await send('POST', `/t/${name}/settings`, cookie);
-    expect(response.status).toBe(403);
-    const body = await response.text();
+    const member = await join(base, name, await createList(base, name), `member@${name}.test`);
+    // A member's form on Settings: an out-of-date token would be answered in the page instead (stale-forms.test.ts).
+    const { status, body } = await post(base, `/t/${name}/settings`, { intent: 'rename', displayName: 'Not theirs', csrf: await csrfOf(base, name, member) }, { cookie: member });
+    expect(status).toBe(403);
     expect(body).toMatch(/<h1[^>]*>403 Forbidden<\/h1>/);
     expect(body).toContain('<title>403 Forbidden · Silo TODOs</title>');
-    expect(body).toContain('This form has expired.');
+    expect(body).toContain('Only the owner of this list can change its settings.');
   });
 });
 

@@ -1,11 +1,14 @@
 import type { TenantConnection } from '@silo/fleet';
 import { hashPassword, passwordProblem, readForm, verifyPassword } from '@silo/web';
 import { Form, Link, data, redirect, useNavigation } from 'react-router';
-import { clearSessionCookies, clientIp, cookieIsSecure, rateLimiters, requireCsrf, requireViewer } from '../auth.server';
+import { clearSessionCookies, clientIp, cookieIsSecure, csrfMatches, rateLimiters, requireViewer } from '../auth.server';
+import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
+import { isExpiredForm } from '../expired-form';
+import { expiredForm } from '../expired-form.server';
 import { forgetList } from '../remembered-lists.server';
 import { changePassword, leaveList, passwordHashOf } from '../tenant-accounts.server';
 import type { Route } from './+types/account';
@@ -13,6 +16,9 @@ import type { Route } from './+types/account';
 export function meta() {
   return [{ title: 'Your account' }];
 }
+
+// After a form refused as out of date: this session's token (tenant.tsx) and what changed meanwhile.
+export { reloadAfterExpiredForm as shouldRevalidate } from '../expired-form';
 
 export function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireViewer(context, request);
@@ -25,7 +31,7 @@ type ActionResult = { intent: 'password'; errors: PasswordErrors } | { intent: '
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
   const form = await readForm(request, MAX_FORM_BYTES);
-  requireCsrf(form, viewer);
+  if (!csrfMatches(form, viewer)) return expiredForm();
   switch (form.get('intent')) {
     case 'password':
       return changeOwnPassword(tenant.name, tenant.db, viewer, form, request);
@@ -76,7 +82,7 @@ async function changeOwnPassword(
 
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
   const { name, email, isOwner } = loaderData;
-  const result: ActionResult | undefined = actionData;
+  const result: ActionResult | undefined = isExpiredForm(actionData) ? undefined : actionData;
   const busy = useNavigation().state === 'submitting';
   const errors: PasswordErrors = result?.intent === 'password' && 'errors' in result ? result.errors : {};
   const done = result?.intent === 'password' && 'done' in result ? result.done : undefined;
@@ -84,6 +90,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
   return (
     <main className="page narrow settings">
       <h1>Your account</h1>
+      <ExpiredFormNotice answer={actionData} />
       <p>
         Signed in to this list as <strong>{email}</strong>. Your account belongs to this list only: other lists have accounts of
         their own.

@@ -1,15 +1,21 @@
 import type { TenantConnection } from '@silo/fleet';
 import { readForm } from '@silo/web';
 import { Form, Link, data, redirect, useNavigation } from 'react-router';
-import { currentInstance, requireCsrf, requireOwner } from '../auth.server';
+import { csrfMatches, currentInstance, requireOwner } from '../auth.server';
+import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { isExpiredForm } from '../expired-form';
+import { expiredForm } from '../expired-form.server';
 import { createInvite, issueReset, listMembers, listOpenInvites, removeMember, revokeInvite, transferOwnership } from '../tenant-accounts.server';
 import type { Route } from './+types/members';
 
 export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Members · ${loaderData?.displayName ?? 'todos'}` }];
 }
+
+// After a form refused as out of date: this session's token (tenant.tsx) and what changed meanwhile.
+export { reloadAfterExpiredForm as shouldRevalidate } from '../expired-form';
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant } = requireOwner(context, request);
@@ -26,7 +32,7 @@ const fail = (error: string, status: number) => data<ActionResult>({ error }, { 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireOwner(context, request);
   const form = await readForm(request, MAX_FORM_BYTES);
-  requireCsrf(form, viewer);
+  if (!csrfMatches(form, viewer)) return expiredForm();
   const memberId = Number(form.get('userId'));
   const db = tenant.db;
   // Messages name the account as stored, not as the form said.
@@ -83,7 +89,7 @@ function formatDate(ms: number): string {
 
 export default function Members({ loaderData, actionData }: Route.ComponentProps) {
   const { name, members, invites } = loaderData;
-  const result: ActionResult | undefined = actionData;
+  const result: ActionResult | undefined = isExpiredForm(actionData) ? undefined : actionData;
   const others = members.filter((member) => member.role === 'member');
   // One post at a time: a second click while the first is on its way would only be refused.
   const busy = useNavigation().state === 'submitting';
@@ -93,6 +99,7 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
       <p>
         <Link to={`/t/${name}/settings`}>Back to settings</Link>
       </p>
+      <ExpiredFormNotice answer={actionData} />
       {result && 'error' in result && (
         <p className="form-error" role="alert">
           {result.error}

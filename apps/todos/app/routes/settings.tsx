@@ -1,16 +1,22 @@
 import { isSiloError } from '@silo/fleet';
 import { readForm } from '@silo/web';
 import { Form, Link, data, redirect } from 'react-router';
-import { RENAMES_PER_LIST, currentInstance, destroySession, rateLimiters, requireCsrf, requireViewer } from '../auth.server';
+import { RENAMES_PER_LIST, csrfMatches, currentInstance, destroySession, rateLimiters, requireViewer } from '../auth.server';
+import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { isExpiredForm } from '../expired-form';
+import { expiredForm } from '../expired-form.server';
 import { OPEN_INVITES_SQL, countUpTo, createInvite } from '../tenant-accounts.server';
 import type { Route } from './+types/settings';
 
 export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: `Settings · ${loaderData?.displayName ?? 'todos'}` }];
 }
+
+// After a form refused as out of date: this session's token (tenant.tsx) and what changed meanwhile.
+export { reloadAfterExpiredForm as shouldRevalidate } from '../expired-form';
 
 export async function loader({ context, request }: Route.LoaderArgs) {
   const { tenant, viewer } = requireViewer(context, request);
@@ -52,7 +58,7 @@ type ActionResult =
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
   const form = await readForm(request, MAX_FORM_BYTES);
-  requireCsrf(form, viewer);
+  if (!csrfMatches(form, viewer)) return expiredForm();
   if (viewer.role !== 'owner') throw data({ message: 'Only the owner of this list can change its settings.' }, { status: 403 });
   const actor = `todos:${viewer.email}`;
   switch (form.get('intent')) {
@@ -104,10 +110,11 @@ export async function action({ context, request }: Route.ActionArgs) {
 
 export default function Settings({ loaderData, actionData }: Route.ComponentProps) {
   const { name, displayName, jurisdiction, region, isOwner, members, moreMembers, openInvites, maxMembers, handedOver } = loaderData;
-  const result: ActionResult | undefined = actionData;
+  const result: ActionResult | undefined = isExpiredForm(actionData) ? undefined : actionData;
   return (
     <main className="page narrow settings">
       <h1>Settings</h1>
+      <ExpiredFormNotice answer={actionData} />
       {handedOver && (
         <p className="notice" role="status">
           You handed the owner role over: you are now a member of this list.

@@ -8,7 +8,7 @@ import type { Route } from './+types/tenant';
 export const middleware: Route.MiddlewareFunction[] = [tenantMiddleware, viewerMiddleware];
 
 // It loads the CSRF token: after a form refused as out of date, the page gets this session's.
-export { reloadAfterExpiredForm as shouldRevalidate } from './list/answers';
+export { reloadAfterExpiredForm as shouldRevalidate } from '../expired-form';
 
 export function loader({ context, request }: Route.LoaderArgs) {
   const tenant = getTenant(context);

@@ -1,22 +1,10 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
-import { useFetcher, type ShouldRevalidateFunctionArgs } from 'react-router';
+import { useFetcher } from 'react-router';
 
 /** What the list's action answers a script's submission (route.tsx). */
 export interface ListAnswer {
   error: string | null;
   addedId?: number | null;
-  /** The form's CSRF token is not this session's: the page is reloaded (tenant.tsx). */
-  expired?: boolean;
-}
-
-/**
- * The `shouldRevalidate` of the list and its layout: an action refused for an out-of-date form
- * changed nothing, which is why React Router would not reload after it (a 403), but the page
- * needs this session's token, and whatever changed meanwhile.
- */
-export function reloadAfterExpiredForm({ actionResult, defaultShouldRevalidate }: ShouldRevalidateFunctionArgs): boolean {
-  const expired = typeof actionResult === 'object' && actionResult !== null && 'expired' in actionResult && actionResult.expired === true;
-  return expired || defaultShouldRevalidate;
 }
 
 const WatchContext = createContext<(fetcherKey: string) => void>(() => undefined);

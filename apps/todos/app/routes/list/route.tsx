@@ -8,6 +8,7 @@ import { data, redirect, useFetchers } from 'react-router';
 import { csrfMatches, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../../config.server';
+import { expiredForm } from '../../expired-form.server';
 import { ADD_AFTER_FIELD, ADD_KEY_FIELD, JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { storageRefusal } from '../../storage.server';
 import { aloneInTenant } from '../../tenant.server';
@@ -27,9 +28,7 @@ export function meta({ loaderData }: Route.MetaArgs) {
   return [{ title: loaderData ? `${loaderData.displayName} · todos` : 'todos' }];
 }
 
-const PAGE_OUT_OF_DATE = 'This page was out of date: you signed in again in another tab or window. It is up to date now; please do that again.';
-
-export { reloadAfterExpiredForm as shouldRevalidate } from './answers';
+export { reloadAfterExpiredForm as shouldRevalidate } from '../../expired-form';
 
 /** A keyset cursor from the URL: a positive integer id, or nothing. */
 function cursor(value: string | null): number | undefined {
@@ -67,10 +66,8 @@ export async function action({ context, request }: Route.ActionArgs) {
   const title = titleOf(form.get('title'));
   let addedId: number | null = null;
   if (!csrfMatches(form, viewer)) {
-    // The page is from an earlier session of this browser. Answered in the form, not by the
-    // error page: the page is reloaded with this session's token (tenant.tsx) and what was
-    // typed stays in the field. Nothing was written.
-    return data({ error: PAGE_OUT_OF_DATE, title: title.slice(0, TITLE_MAX_LENGTH), addedId, expired: true }, { status: 403 });
+    // What was typed stays in the field.
+    return expiredForm({ title: title.slice(0, TITLE_MAX_LENGTH), addedId });
   }
   if (title.length > TITLE_MAX_LENGTH) {
     return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
