@@ -13,7 +13,7 @@ export interface HelperEnd {
   readonly error?: unknown;
 }
 
-/** A job waiting for its answer, for `lost` to settle when its helper ends first. */
+/** A job waiting for its answer, for `lost` to settle when its helper ends while running it. */
 export interface PendingJob<Job> {
   readonly job: Job;
   readonly resolve: (result: unknown) => void;
@@ -35,15 +35,15 @@ export interface HelperChannelOptions<Job, Failure> {
   start(): HelperEndpoint<Failure>;
   /** The error a failure reply becomes in this process. */
   failed(failure: Failure): unknown;
-  /** Settles a job whose helper ended before answering it. */
+  /** Settles the job a helper was running when it ended. */
   lost(pending: PendingJob<Job>, end: HelperEnd): void;
 }
 
 /**
  * One helper that runs jobs in order, started on first use and kept; it holds this process
  * open only while a job is in flight, so an idle helper never keeps a process alive. A helper
- * that ends fails its own jobs only (its 'exit' may come after a new helper took its place),
- * and the next job starts another.
+ * that ends fails the job it was running (`lost`), its queued jobs go to a new one, and a late
+ * 'exit' of an old helper touches nothing of the one that took its place.
  */
 export class HelperChannel<Job, Failure> {
   readonly #options: HelperChannelOptions<Job, Failure>;
@@ -55,13 +55,23 @@ export class HelperChannel<Job, Failure> {
   }
 
   run(job: Job): Promise<unknown> {
-    const { helper, pending } = this.#start();
+    return new Promise((resolve, reject) => this.#send({ job, resolve, reject }));
+  }
+
+  #send(pending: PendingJob<Job>): void {
+    const { helper, pending: jobs } = this.#start();
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      pending.set(id, { job, resolve, reject });
-      if (pending.size === 1) helper.hold(true);
-      helper.send({ id, job });
-    });
+    jobs.set(id, pending);
+    if (jobs.size === 1) helper.hold(true);
+    try {
+      helper.send({ id, job: pending.job });
+    } catch (error) {
+      // A job that cannot be sent (not cloneable, the channel closing) must not stay pending:
+      // a pending job holds the process open.
+      jobs.delete(id);
+      if (jobs.size === 0) helper.hold(false);
+      pending.reject(error);
+    }
   }
 
   #start(): { readonly helper: HelperEndpoint<Failure>; readonly pending: Map<number, PendingJob<Job>> } {
@@ -80,10 +90,14 @@ export class HelperChannel<Job, Failure> {
     });
     helper.onEnd((end) => {
       if (this.#current === current) this.#current = undefined;
-      const jobs = [...pending.values()];
+      // A helper runs its jobs in order: the oldest was running when it ended and is the one
+      // that may have ended it (a runaway, the memory limit). The others never ran, so they go
+      // to the next helper instead of failing for another job's file.
+      const [running, ...queued] = pending.values();
       pending.clear();
       helper.hold(false);
-      for (const job of jobs) this.#options.lost(job, end);
+      if (running) this.#options.lost(running, end);
+      for (const job of queued) this.#send(job);
     });
     this.#current = current;
     return current;

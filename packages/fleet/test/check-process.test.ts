@@ -1,7 +1,8 @@
-import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { checkIntegrity } from '../src/engines/check-process';
 import { tempDir, tempFleet } from './helpers';
 
 /**
@@ -41,40 +42,68 @@ describe('the check process', () => {
     })();
     db.close();
 
+    const sound = path.join(tempDir(), 'acme.sqlite');
+    await fleet.exportTo('acme', sound);
+
     const before = process.memoryUsage.rss();
     const refused = fleet.importFile('crafted', file, { jurisdiction: 'eu' });
-    await expect(refused).rejects.toMatchObject({ code: 'IMPORT_REJECTED', message: expect.stringContaining('more than 128 MiB of memory') });
+    await expect(refused).rejects.toMatchObject({ code: 'IMPORT_REJECTED', message: expect.stringContaining('reading it needed more than 128 MiB of memory') });
     expect(process.memoryUsage.rss() - before).toBeLessThan(100 * 1024 * 1024);
     expect(fleet.find('crafted')).toBeUndefined();
     // The next check runs in a new process.
-    const sound = path.join(tempDir(), 'acme.sqlite');
-    await fleet.exportTo('acme', sound);
     await expect(fleet.importFile('copy', sound, { jurisdiction: 'eu' })).resolves.toMatchObject({ state: 'ready' });
+
+    // A check queued behind the crafted file on the same process never ran there: the
+    // process's end is not its failure, and the next process checks it.
+    const [crafted, queued] = await Promise.all([checkIntegrity(file, limit), checkIntegrity(sound, limit)]);
+    expect(crafted).toEqual([expect.stringContaining('reading it needed more than 128 MiB of memory')]);
+    expect(queued).toEqual([]);
   });
 });
 
-/** This process's check processes, by pid, found by their command line. */
+/** This process's check processes, by pid (from /proc: their parent and command line). */
 function checkProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
+        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('check-process-host');
+      } catch {
+        return false; // it ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** Whether the process has a file under `dir` open: a check is reading its file. */
+function hasFileOpenUnder(pid: number, dir: string): boolean {
   try {
-    return execFileSync('pgrep', ['-P', String(process.pid), '-f', 'check-process-host'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir);
+      } catch {
+        return false;
+      }
+    });
   } catch {
-    return []; // pgrep exits 1 when there is none.
+    return false;
   }
 }
 
-/** The pid of a check process started after `before` was listed (an earlier test may have left one, idle). */
-async function newCheckProcess(before: readonly number[]): Promise<number> {
-  for (let tries = 0; tries < 2_000; tries++) {
+/** A check process started after `before` was listed (an earlier test may have left one, idle), once it reads a file under `dir`. */
+async function checkingUnder(before: readonly number[], dir: string): Promise<number> {
+  for (let tries = 0; tries < 4_000; tries++) {
     const started = checkProcesses().find((pid) => !before.includes(pid));
-    if (started !== undefined) return started;
+    if (started !== undefined && hasFileOpenUnder(started, dir)) return started;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  throw new Error('no check process started');
+  throw new Error(`no check process read a file under ${dir}`);
 }
 
 describe('a check process that dies in the middle of a check', () => {
   it('fails that import with a clear error, keeps nothing of it, and the next import gets a new process', async () => {
-    const { fleet } = await tempFleet();
+    const { fleet, dataDir } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
     const file = path.join(tempDir(), 'acme.sqlite');
     await fleet.exportTo('acme', file);
@@ -87,7 +116,7 @@ describe('a check process that dies in the middle of a check', () => {
 
     const before = checkProcesses();
     const importing = fleet.importFile('copy', file, { jurisdiction: 'eu' });
-    process.kill(await newCheckProcess(before), 'SIGKILL');
+    process.kill(await checkingUnder(before, dataDir), 'SIGKILL');
     await expect(importing).rejects.toMatchObject({ code: 'ENGINE_FAILURE', message: expect.stringContaining('its process stopped (SIGKILL)') });
     expect(fleet.find('copy')).toBeUndefined();
 

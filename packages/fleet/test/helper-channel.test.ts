@@ -1,8 +1,10 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { HelperChannel, workerEndpoint, type HelperEnd } from '../src/helper-channel';
 
-type Job = { kind: 'echo'; value: string } | { kind: 'fail'; message: string } | { kind: 'exit' } | { kind: 'slow' };
+type Job = { kind: 'echo'; value: unknown } | { kind: 'fail'; message: string } | { kind: 'exit' } | { kind: 'slow' };
 
 /** A channel over a real worker thread (fixtures/echo-worker.mjs), recording what it started and lost. */
 function echoChannel() {
@@ -34,13 +36,15 @@ describe('HelperChannel', () => {
     await workers[0]?.terminate();
   });
 
-  it('fails the jobs of a helper that ends, and starts another for the next job', async () => {
+  it('fails the job a helper was running when it ended, and sends the jobs queued behind it to a new helper', async () => {
     const { channel, workers, lost } = echoChannel();
-    const inFlight = channel.run({ kind: 'slow' });
+    // The worker reads its messages in order: it ends on `exit`, before it reads the next one.
     const ending = channel.run({ kind: 'exit' });
-    await expect(inFlight).rejects.toThrow('lost (exit code 3)');
+    const queued = channel.run({ kind: 'echo', value: 'queued' });
     await expect(ending).rejects.toThrow('lost (exit code 3)');
-    expect(lost.map(({ job }) => job.kind).sort()).toEqual(['exit', 'slow']);
+    expect(await queued).toBe('queued');
+    expect(lost.map(({ job }) => job.kind)).toEqual(['exit']);
+    expect(workers).toHaveLength(2);
 
     expect(await channel.run({ kind: 'echo', value: 'again' })).toBe('again');
     expect(workers).toHaveLength(2);
@@ -61,5 +65,38 @@ describe('HelperChannel', () => {
     expect(workers).toHaveLength(2);
     expect(lost).toEqual([]);
     await workers[1]?.terminate();
+  });
+
+  it('refuses a job it cannot send, and holds nothing for it', async () => {
+    const { channel, workers } = echoChannel();
+    await expect(channel.run({ kind: 'echo', value: () => 1 })).rejects.toMatchObject({ name: 'DataCloneError' });
+    expect(await channel.run({ kind: 'echo', value: 'next' })).toBe('next');
+    await workers[0]?.terminate();
+  });
+});
+
+/** Runs fixtures/hold-script.ts in a process of its own; one that never ends is stopped after 30 s. */
+function holdScript(mode: 'idle' | 'busy' | 'unsendable', helper: 'worker' | 'process') {
+  const script = fileURLToPath(new URL('./fixtures/hold-script.ts', import.meta.url));
+  return spawnSync(process.execPath, ['--import', 'tsx', script, mode, helper], { encoding: 'utf8', timeout: 30_000 });
+}
+
+describe.each(['worker', 'process'] as const)('HelperChannel over a %s, and the life of its process', (helper) => {
+  it('lets the process end once its jobs are answered', () => {
+    const run = holdScript('idle', helper);
+    expect(run.signal).toBeNull();
+    expect(run.stdout.trim()).toBe('answered');
+  });
+
+  it('keeps the process alive while a job is in flight, even one nobody awaits', () => {
+    const run = holdScript('busy', helper);
+    expect(run.signal).toBeNull();
+    expect(run.stdout.trim()).toBe('answered');
+  });
+
+  it('lets the process end after a job it could not send', () => {
+    const run = holdScript('unsendable', helper);
+    expect(run.signal).toBeNull();
+    expect(run.stdout.trim()).toMatch(/^refused: /);
   });
 });

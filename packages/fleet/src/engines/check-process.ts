@@ -34,7 +34,7 @@ function checkProcess(maxMemoryBytes: number | undefined): HelperChannel<CheckJo
 
 /** A check that took its process past the memory limit: an import is refused, an integrity check finds the file unreadable. */
 function overMemory(check: PendingJob<CheckJob>, maxBytes: number): void {
-  const reason = `reading it ${memoryLimitMessage(maxBytes)} (SILO_QUERY_MAX_MEMORY_BYTES)`;
+  const reason = `${memoryLimitMessage(maxBytes, 'reading it')} (SILO_QUERY_MAX_MEMORY_BYTES)`;
   if (check.job.kind === 'validate-import') check.reject(importRejected(reason));
   else check.resolve([`the file could not be checked: ${reason}`]);
 }

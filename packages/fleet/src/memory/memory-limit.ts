@@ -19,6 +19,6 @@ export function memoryLimitFlags(maxBytes: number | undefined): string[] {
 }
 
 /** The one-line reason a child gives when it ended at its limit. */
-export function memoryLimitMessage(maxBytes: number): string {
-  return `it needed more than ${Math.round(maxBytes / (1024 * 1024))} MiB of memory`;
+export function memoryLimitMessage(maxBytes: number, subject = 'it'): string {
+  return `${subject} needed more than ${Math.round(maxBytes / (1024 * 1024))} MiB of memory`;
 }
