@@ -66,8 +66,8 @@ export async function loadViewer(request: Request, name: string, db: TenantConne
   const token = await readSessionToken(request, name);
   if (!token) return null;
   const sessionId = hashToken(token);
-  // `+?`, not `?`: SQLite re-plans a join whose WHERE compares a column with a bare parameter
-  // each time the parameter is bound (docs/guide.md, "Parameters SQLite plans around").
+  // `+?`, not `?`: a parameter compared in a join is one SQLite's planner reads, and
+  // better-sqlite3's rebinding makes it prepare the statement again every time (ADR 39).
   const { rows } = await db.execute(
     `SELECT s.expires_at AS expiresAt, u.id AS userId, u.email AS email, u.role AS role
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = +?`,
@@ -103,7 +103,7 @@ export async function createSession(request: Request, name: string, db: TenantCo
     now + SESSION_TTL_MS,
   ]);
   await db.execute(
-    'DELETE FROM sessions WHERE user_id = ? AND id NOT IN (SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT +?)',
+    'DELETE FROM sessions WHERE user_id = ? AND id NOT IN (SELECT id FROM sessions WHERE user_id = +? ORDER BY created_at DESC, rowid DESC LIMIT +?)',
     [userId, userId, MAX_SESSIONS_PER_USER],
   );
   const headers = await setCookieHeaders(request, name, token, false);

@@ -196,8 +196,8 @@ export const LINK_REPLAY_MS = 10 * 60 * 1000;
  */
 export async function recentJoin(db: Db, token: string, email: string, password: string, now = Date.now()): Promise<number | null> {
   const { rows } = await db.execute(
-    `SELECT u.id, u.password_hash FROM invites i JOIN users u ON u.created_at = i.accepted_at AND u.email = ?
-      WHERE i.token_hash = ? AND i.accepted_at > ?`,
+    `SELECT u.id, u.password_hash FROM invites i JOIN users u ON u.created_at = i.accepted_at AND u.email = +?
+      WHERE i.token_hash = +? AND i.accepted_at > ?`,
     [email, hashToken(token), now - LINK_REPLAY_MS],
   );
   return verifiedUser(rows[0], password);
@@ -207,7 +207,7 @@ export async function recentJoin(db: Db, token: string, email: string, password:
 export async function recentReset(db: Db, token: string, password: string, now = Date.now()): Promise<number | null> {
   const { rows } = await db.execute(
     `SELECT u.id, u.password_hash FROM password_resets r JOIN users u ON u.id = r.user_id
-      WHERE r.token_hash = ? AND r.used_at > ?`,
+      WHERE r.token_hash = +? AND r.used_at > ?`,
     [hashToken(token), now - LINK_REPLAY_MS],
   );
   return verifiedUser(rows[0], password);
