@@ -90,15 +90,15 @@ export function integrityOfFile(file: string): string[] {
 /**
  * What SQLite said about a file it could not read, for a message a person reads. A header that
  * claims UTF-16 text over a UTF-8 schema (a damaged or edited byte 56) makes SQLite quote the
- * schema's names decoded as UTF-16, which reads as random CJK characters: that case is named
- * instead. A real UTF-16 database reads fine and never gets here.
+ * schema's names decoded as UTF-16, which reads as random CJK characters: the header's claim is
+ * added, as a possible cause. SQLite's own reason stays (a real UTF-16 file can be malformed too).
  */
 export function unreadableDetail(error: unknown, file: string): string {
   const message = errorMessage(error);
   if (!message.startsWith('malformed database schema')) return message;
   const encoding = headerTextEncoding(file);
   if (encoding !== 2 && encoding !== 3) return message;
-  return `its header says its text is UTF-16${encoding === 2 ? 'le' : 'be'} (byte 56), but its schema does not read as UTF-16: the header or the schema is damaged`;
+  return `${message}; its header says its text is UTF-16${encoding === 2 ? 'le' : 'be'} (byte 56): if the file was written as UTF-8, that byte is damaged and the name quoted is UTF-8 read as UTF-16`;
 }
 
 /** The database header's text encoding (1 UTF-8, 2 UTF-16le, 3 UTF-16be), or undefined if unreadable. */
