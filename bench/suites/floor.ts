@@ -101,7 +101,7 @@ export function pageVsFloorBench(size: { instances: number; requests: number; ro
         rounds: `${size.rounds} of ${size.requests.toLocaleString('en-US')} pages on each side`,
         why: "the two builds' request handlers run in one process, one request each in turn, and each request's CPU time goes to its side: what the machine does meanwhile falls on both, where row 5d loads one server, then the other",
       },
-      reproduce: 'npm run bench:page-vs-floor',
+      reproduce: `npm run bench:page-vs-floor -- --instances ${size.instances} --requests ${size.requests} --rounds ${size.rounds}`,
     },
     { silo: perPage.silo, baseline: perPage.floor, kind: 'cost' },
   );
