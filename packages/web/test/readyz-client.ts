@@ -74,3 +74,37 @@ export function nonLoopbackAddress(family: 'IPv4' | 'IPv6'): string | undefined 
   }
   return undefined;
 }
+
+/** A client elsewhere, as a proxy names it (documentation ranges, RFC 5737 and 3849). */
+export const PUBLIC_V4 = '203.0.113.7';
+export const PUBLIC_V6 = '2001:db8::7';
+/** A second loopback address as the proxy, so 127.0.0.1 stays a peer the server does not trust. */
+export const PROXY = '127.0.0.2';
+
+/**
+ * The probes every server with the proxy at PROXY must answer alike: a client the proxy
+ * forwards from elsewhere gets the status alone (whatever the client wrote to the left of the
+ * proxy's hop), and one it vouches for on this machine gets `expectFullReport`'s report.
+ */
+export async function expectProxyRules(url: string, expectFullReport: (answer: ReadyzAnswer) => void): Promise<void> {
+  for (const forwardedFor of [PUBLIC_V4, `127.0.0.1, ${PUBLIC_V4}`, `::ffff:${PUBLIC_V4}`]) {
+    expectStatusAlone(await probeReadyz(url, { from: PROXY, forwardedFor }), true);
+  }
+  // The proxy vouches for a client on this machine (curl on the host through the proxy), as an
+  // IPv4 or a dual-stack proxy writes it.
+  for (const forwardedFor of ['127.0.0.1', '::ffff:127.0.0.1']) expectFullReport(await probeReadyz(url, { from: PROXY, forwardedFor }));
+}
+
+/** A peer elsewhere (`from`, one of this machine's other addresses) gets the status alone, whatever loopback address it forges. */
+export async function expectForgedLoopbackRefused(url: string, from: string, forged: readonly string[]): Promise<void> {
+  expectStatusAlone(await probeReadyz(url, { from }), true);
+  for (const forwardedFor of forged) expectStatusAlone(await probeReadyz(url, { from, forwardedFor }), true);
+}
+
+/** A server on ::1 that trusts loopback proxies: ::1 gets the report, a public IPv6 client behind the proxy the status alone. */
+export async function expectIpv6ProxyRules(url: string, expectFullReport: (answer: ReadyzAnswer) => void): Promise<void> {
+  expectFullReport(await probeReadyz(url, { from: '::1' }));
+  expectStatusAlone(await probeReadyz(url, { from: '::1', forwardedFor: PUBLIC_V6 }), true);
+  expectStatusAlone(await probeReadyz(url, { from: '::1', forwardedFor: `::1, ${PUBLIC_V6}` }), true);
+  expectFullReport(await probeReadyz(url, { from: '::1', forwardedFor: '::1' }));
+}
