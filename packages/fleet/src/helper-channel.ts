@@ -79,7 +79,6 @@ export class HelperChannel<Job, Failure> {
     const helper = this.#options.start();
     const pending = new Map<number, PendingJob<Job>>();
     const current = { helper, pending };
-    helper.hold(false);
     helper.onReply((reply) => {
       const job = pending.get(reply.id);
       pending.delete(reply.id);
@@ -99,6 +98,8 @@ export class HelperChannel<Job, Failure> {
       if (running) this.#options.lost(running, end);
       for (const job of queued) this.#send(job);
     });
+    // After the listeners: a worker's 'message' listener refs it again.
+    helper.hold(false);
     this.#current = current;
     return current;
   }
