@@ -188,10 +188,20 @@ describe('instance list: bulk actions, downloads, palette and clone as of', () =
   it('opens a command palette with Ctrl+K: pages and instances, arrows, Enter, Escape', async () => {
     await page.goto(`${server.url}/overview`);
     const opener = page.getByRole('link', { name: 'Backups' });
-    await opener.focus();
-    await page.keyboard.press('Control+k');
     const dialog = page.getByRole('dialog', { name: 'Command palette' });
     const combobox = dialog.getByRole('combobox', { name: 'Go to a page or an instance' });
+    // Pressed again until the page is hydrated and listening: under load a key pressed
+    // before hydration reaches no listener.
+    await expect
+      .poll(
+        async () => {
+          await opener.focus();
+          await page.keyboard.press('Control+k');
+          return dialog.isVisible();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(true);
     await combobox.waitFor();
     expect(await combobox.evaluate((element) => element === document.activeElement)).toBe(true);
     const violations = (await new AxeBuilder({ page }).include('dialog.palette').withTags(['wcag2a', 'wcag2aa']).analyze()).violations.filter(
@@ -209,8 +219,9 @@ describe('instance list: bulk actions, downloads, palette and clone as of', () =
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/audit$/);
     // An instance, searched in the catalog; the arrows move the active option.
-    await page.keyboard.press('Meta+k').catch(() => undefined);
-    if (!(await dialog.isVisible())) await page.keyboard.press('Control+k');
+    // Cmd+K (macOS) opens it as well.
+    await page.keyboard.press('Meta+k');
+    await dialog.waitFor();
     await combobox.fill('t-2');
     await dialog.getByRole('option', { name: 't-21 ready' }).waitFor();
     const activeName = async (): Promise<string | null> => combobox.evaluate((input) => document.getElementById(input.getAttribute('aria-activedescendant') ?? '')?.textContent ?? null);
