@@ -72,12 +72,14 @@ async function exists(db: TenantConnection, filter: Filter, condition: string, i
  * The page's rows (ids after or before `from`, at most `limit`, nearest first) and the list's
  * counts in one statement rather than two: one read transaction fewer per page view, and the
  * counts are of the same snapshot as the rows. The counts come as one more row, its id NULL.
+ * `id > +?`: once a tenant file has been ANALYZEd, SQLite's stat4 reads a bare `?` in a range
+ * while planning and prepares the statement again at every bind (ADR 39).
  */
 async function pageRows(db: TenantConnection, query: { filter: Filter; from: number; direction: 'after' | 'before'; limit: number; countCap: number }): Promise<{ todos: Todo[]; counts: TodoCounts }> {
   const [comparison, order] = query.direction === 'after' ? ['>', 'ASC'] : ['<', 'DESC'];
   const { rows } = await db.execute(
     `SELECT id, title, completed, NULL AS total, NULL AS done
-       FROM (SELECT id, title, completed FROM todos WHERE ${FILTER_SQL[query.filter]}id ${comparison} ? ORDER BY id ${order} LIMIT +?)
+       FROM (SELECT id, title, completed FROM todos WHERE ${FILTER_SQL[query.filter]}id ${comparison} +? ORDER BY id ${order} LIMIT +?)
      UNION ALL SELECT NULL, NULL, NULL, total, done FROM (${COUNTS_SQL})`,
     [query.from, query.limit, query.countCap],
   );
