@@ -393,13 +393,14 @@ describe('a page from an earlier session of this browser (signed in again in ano
 describe.each([
   ['with JavaScript', true],
   ['without JavaScript', false],
-])('Settings and Your account from an earlier session of this browser, %s', (_label, js) => {
+])('Settings, Your account and Sign out from an earlier session of this browser, %s', (_label, js) => {
   it('a form sent from them changes nothing, the page says why, and sent again it works', async () => {
     const name = uniqueName(js ? 'stale-forms-js' : 'stale-forms-nojs');
     const context = await signedIn(name, await createList(base, name), js);
     const settings = await open(context, `/t/${name}/settings`, js);
     const account = await open(context, `/t/${name}/account`, js);
-    // Another tab signs this browser out and in again: both pages keep the old session's token.
+    const list = await open(context, `/t/${name}`, js);
+    // Another tab signs this browser out and in again: the pages keep the old session's token.
     const again = await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: PASSWORD });
     const cookie = again.cookie ?? '';
     await context.addCookies(
@@ -434,6 +435,15 @@ describe.each([
     await account.getByRole('status').filter({ hasText: 'Your password was changed.' }).waitFor();
     expect(await outOfDate(account).count()).toBe(0);
     expect((await post(base, `/t/${name}/sign-in`, { email: `owner@${name}.test`, password: NEW_PASSWORD })).status).toBe(302);
+
+    // Sign out from the list's header: still signed in, told why on the sign-out page, and its button signs out.
+    await list.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+    await outOfDate(list).waitFor();
+    expect(list.url()).toBe(`${base}/t/${name}/sign-out`);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+    await list.getByRole('main').getByRole('button', { name: 'Sign out' }).click();
+    await list.waitForURL(`${base}/t/${name}/sign-in`);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(302);
     await context.close();
   });
 });

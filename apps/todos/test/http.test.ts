@@ -161,8 +161,15 @@ describe('sessions', () => {
     const name = uniqueName('signout');
     const cookie = await createList(base, name);
     const page = await get(base, `/t/${name}`, cookie);
-    expect((await get(base, `/t/${name}/sign-out`, cookie)).status).toBe(302);
+    // A GET asks to confirm and changes nothing; signed out, it sends to the sign-in page.
+    const confirm = await get(base, `/t/${name}/sign-out`, cookie);
+    expect(confirm.status).toBe(200);
+    expect(confirm.body).toContain('<h1>Sign out</h1>');
+    expect(csrfFrom(confirm.body)).toBe(csrfFrom(page.body));
     expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+    const anonymous = await get(base, `/t/${name}/sign-out`);
+    expect(anonymous.status).toBe(302);
+    expect(anonymous.location).toBe(`/t/${name}/sign-in`);
     const out = await post(base, `/t/${name}/sign-out`, { csrf: csrfFrom(page.body) }, { cookie });
     expect(out.status).toBe(302);
     expect(out.location).toBe(`/t/${name}/sign-in`);

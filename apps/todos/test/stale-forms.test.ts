@@ -1,5 +1,5 @@
 /**
- * A form on Settings, Members or Your account sent from a page of an earlier session of this
+ * A form on Settings, Members, Your account or Sign out sent from a page of an earlier session of this
  * browser (signed out and in again in another tab), without JavaScript: nothing is written, and
  * the answer is the same page with the reason and this session's token, as on the list, not
  * the error page. A form with no token or a forged one is refused the same way.
@@ -123,6 +123,29 @@ describe('a form from an earlier session of this browser, without JavaScript', (
     const again = await post(base, page, { intent: 'password', current: PASSWORD, password: NEW_PASSWORD, csrf: fresh }, { cookie });
     expect(again.status).toBe(200);
     expect(again.body).toContain('Your password was changed.');
+  });
+});
+
+describe('signing out from a page of an earlier session of this browser', () => {
+  it('keeps this session, answers on the sign-out page with its token, and signs out from there', async () => {
+    const name = uniqueName('stale-signout');
+    const { stale, cookie } = await stalePage(name, `owner@${name}.test`, await createList(base, name));
+    const sessions = await sql(server, name, 'SELECT id FROM sessions');
+
+    const refused = await post(base, `/t/${name}/sign-out`, { csrf: stale }, { cookie });
+    const fresh = expectAnsweredInPage(refused, 'Sign out', stale);
+    expect(refused.cookie).toBeUndefined();
+    expect(await sql(server, name, 'SELECT id FROM sessions')).toEqual(sessions);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+    // A forged or missing token is answered the same way, and signs nobody out either.
+    expectAnsweredInPage(await post(base, `/t/${name}/sign-out`, {}, { cookie }), 'Sign out', stale);
+    expectAnsweredInPage(await post(base, `/t/${name}/sign-out`, { csrf: 'AAAA' }, { cookie }), 'Sign out', stale);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(200);
+
+    const out = await post(base, `/t/${name}/sign-out`, { csrf: fresh }, { cookie });
+    expect(out.status).toBe(302);
+    expect(out.location).toBe(`/t/${name}/sign-in`);
+    expect((await get(base, `/t/${name}`, cookie)).status).toBe(302);
   });
 });
 
