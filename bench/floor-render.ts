@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequestHandler, type ServerBuild } from 'react-router';
 import { loadContextFor } from '@silo/web/react-router';
+import { turnEventLoop } from './event-loop';
 import { figure } from './stats';
 import { FLOOR_DIR, buildFloor } from './suites/floor';
 
@@ -30,7 +31,9 @@ for (const mode of MODES) {
 
 async function once(handle: ReturnType<typeof createRequestHandler>, url: string): Promise<number> {
   const response = await handle(new Request(url), loadContextFor({ nonce: 'bench-nonce-0123456789==', clientAddress: '127.0.0.1' }));
-  return (await response.arrayBuffer()).byteLength;
+  const bytes = (await response.arrayBuffer()).byteLength;
+  await turnEventLoop();
+  return bytes;
 }
 
 const cpu = (): number => {

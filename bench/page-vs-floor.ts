@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createRequestHandler, type ServerBuild } from 'react-router';
 import { loadContextFor } from '@silo/web/react-router';
+import { turnEventLoop } from './event-loop';
 import { cleanScratch, log, scratch } from './setup';
 import { figure } from './stats';
 import { FLOOR_DIR, buildFloor } from './suites/floor';
@@ -44,12 +45,7 @@ async function page(side: keyof typeof sides, tenant: Tenant): Promise<void> {
   const response = await sides[side](request, loadContextFor({ nonce: 'bench-nonce-0123456789==', clientAddress: '127.0.0.1' }));
   if (response.status !== 200) throw new Error(`${side}: status ${response.status}`);
   await response.arrayBuffer();
-  // What the request left for the event loop's check phase runs here, counted to its side, as
-  // a server's loop would run it between requests. Without this turn, a loop of awaits never
-  // reaches that phase: every request's immediates (and, through them, its Request, streams and
-  // rendered data, ~20 KB) stayed queued, the heap grew by ~100 MB a run, and its collections
-  // fell on whichever side was running.
-  await new Promise((resolve) => setImmediate(resolve));
+  await turnEventLoop();
 }
 
 const cpuMs = (): number => {
