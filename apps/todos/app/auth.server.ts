@@ -43,6 +43,13 @@ function sessionCookie(name: string, request: Request, path = `/t/${name}`) {
   return createCookie(SESSION_COOKIE, sessionCookieOptions({ secure: cookieIsSecure(request), path, maxAgeSec: SESSION_TTL_MS / 1000 }));
 }
 
+/**
+ * Reading a cookie uses only its name (the attributes are for setting it), so every request
+ * reads with this one object rather than building one, and parsing the request's URL for
+ * `Secure`, per page.
+ */
+const sessionCookieReader = createCookie(SESSION_COOKIE);
+
 async function setCookieHeaders(request: Request, name: string, value: string, clear: boolean): Promise<Headers> {
   const headers = new Headers();
   for (const path of [`/t/${name}`, `/t/${name}.data`]) {
@@ -57,13 +64,13 @@ export function cookieIsSecure(request: Request): boolean {
   return setting === 'auto' ? new URL(request.url).protocol === 'https:' : setting;
 }
 
-async function readSessionToken(request: Request, name: string): Promise<string | undefined> {
-  const value: unknown = await sessionCookie(name, request).parse(request.headers.get('Cookie'));
+async function readSessionToken(request: Request): Promise<string | undefined> {
+  const value: unknown = await sessionCookieReader.parse(request.headers.get('Cookie'));
   return typeof value === 'string' && value.length > 0 && value.length < 200 ? value : undefined;
 }
 
-export async function loadViewer(request: Request, name: string, db: TenantConnection): Promise<Viewer | null> {
-  const token = await readSessionToken(request, name);
+export async function loadViewer(request: Request, db: TenantConnection): Promise<Viewer | null> {
+  const token = await readSessionToken(request);
   if (!token) return null;
   const sessionId = hashToken(token);
   // `+?`, not `?`: a parameter compared in a join is one SQLite's planner reads, and

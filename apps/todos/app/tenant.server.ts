@@ -31,7 +31,7 @@ export const tenantMiddleware = siloTenantMiddleware({ fleet: fleetContext, erro
  */
 export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, context }, next) => {
   const tenant = context.get(tenantContext);
-  const viewer = await loadViewer(request, tenant.name, tenant.db);
+  const viewer = await loadViewer(request, tenant.db);
   context.set(viewerContext, viewer);
   if (!viewer) return next();
   const turn = await tenantGate().enter(tenant.name);
