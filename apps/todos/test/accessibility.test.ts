@@ -91,10 +91,13 @@ for (const javaScript of [true, false]) {
       await list.context.close();
     });
 
-    it('settings and an invite', async () => {
+    it('settings, sign-out and an invite', async () => {
       const { list, page } = await listWithItems(javaScript);
       await page.goto(`${list.url}/settings`);
       expect(await seriousViolations(page), 'settings').toEqual([]);
+      await page.goto(`${list.url}/sign-out`);
+      expect(await seriousViolations(page), 'sign-out').toEqual([]);
+      await page.goto(`${list.url}/settings`);
       await page.getByRole('button', { name: 'Create an invite link' }).click();
       await page.locator('.invite-url').waitFor();
       expect(await seriousViolations(page), 'settings with an invite').toEqual([]);
