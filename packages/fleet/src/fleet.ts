@@ -306,7 +306,7 @@ export class Fleet {
     // Not async: a warm instance is answered with no promise but the one returned, and a
     // failure still rejects instead of throwing.
     try {
-      const instance = this.#servable(name);
+      const instance = this.servable(name);
       const lease = this.#handles.tryAcquire(instance.id, this.#connect, instance.dbUrl);
       if (lease) return Promise.resolve(instanceHandle(instance, lease));
       return this.#handles.acquire(instance.id, this.#connect, instance.dbUrl).then((waited) => instanceHandle(instance, waited));
@@ -319,7 +319,13 @@ export class Fleet {
   readonly #connect = (dbUrl: string): TenantConnection => this.engine.connect(dbUrl);
 
   /** The instance `open` serves, or why not. */
-  #servable(name: string): InstanceInfo {
+  /**
+   * The instance as `open` would serve it now, without a handle: it throws what `open` would
+   * (not found or deleted, not ready, schema behind). For a server that keeps something of an
+   * instance across requests (a libSQL stream) and must stop when it is deleted or replaced,
+   * whichever process did it: the lookup sees other processes' commits.
+   */
+  servable(name: string): InstanceInfo {
     this.#assertOpen();
     this.#catalogLookups++;
     const instance = this.#catalog.resolve(name);

@@ -144,3 +144,74 @@ describe('libSQL endpoint: open streams per database', () => {
     expect(viaJurisdiction.status).toBe(429);
   });
 });
+
+/**
+ * An outside probe of session 39: a baton is a stream's, not a key to it. A read-only token
+ * must not run on a stream a read-write token opened, and no stream outlives its instance.
+ */
+describe('libSQL endpoint: a baton carries no more than its token and its instance', () => {
+  let endpoint: Endpoint;
+
+  beforeAll(async () => {
+    endpoint = await startEndpoint();
+  });
+  afterAll(() => endpoint?.close());
+
+  type Reply = { status: number; baton: string | null; results: { type: string; error?: { code: string } }[]; error?: string };
+  async function pipeline(instance: string, token: string, baton: string | null, requests: unknown[]): Promise<Reply> {
+    const response = await fetch(`${endpoint.origin}/db/${instance}/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ baton, requests }),
+    });
+    return { status: response.status, ...((await response.json()) as Omit<Reply, 'status'>) };
+  }
+  const insert = (body: string) => ({ type: 'execute', stmt: { sql: 'INSERT INTO notes (body) VALUES (?)', args: [{ type: 'text', value: body }] } });
+
+  it('a read-only token holding a read-write stream’s baton cannot use it: no write, the stream untouched', async () => {
+    await endpoint.fleet.create('baton-ro', { jurisdiction: 'eu' });
+    const readWrite = await endpoint.token('baton-ro');
+    const readOnly = await endpoint.token('baton-ro', { readOnly: true });
+    const jurisdictionReadOnly = (await createJurisdictionToken(endpoint.fleet, { tokenSecretDir: endpoint.dataDir, jurisdiction: 'eu', readOnly: true })).token;
+    const opened = await pipeline('baton-ro', readWrite, null, [{ type: 'execute', stmt: { sql: 'SELECT 1' } }]);
+    expect(opened.status).toBe(200);
+    for (const token of [readOnly, jurisdictionReadOnly]) {
+      const refused = await pipeline('baton-ro', token, opened.baton, [insert('through a borrowed baton')]);
+      expect(refused.status).toBe(400);
+      expect(refused).toMatchObject({ code: 'INVALID_BATON' });
+    }
+    expect((await endpoint.fleet.query('baton-ro', 'SELECT count(*) FROM notes')).rows).toEqual([[0]]);
+    // The owner's stream goes on.
+    const owner = await pipeline('baton-ro', readWrite, opened.baton, [insert('by the owner'), { type: 'close' }]);
+    expect(owner.results[0]?.type).toBe('ok');
+  });
+
+  it('a stream ends with its instance: after a delete (by anyone) its baton reads and writes nothing, and a purge leaves nothing to write into', async () => {
+    await endpoint.fleet.create('baton-gone', { jurisdiction: 'eu' });
+    const token = await endpoint.token('baton-gone');
+    const opened = await pipeline('baton-gone', token, null, [insert('before the delete')]);
+    expect(opened.results[0]?.type).toBe('ok');
+    await endpoint.fleet.delete('baton-gone');
+    const afterDelete = await pipeline('baton-gone', token, opened.baton, [insert('after the delete'), { type: 'execute', stmt: { sql: 'SELECT body FROM notes' } }]);
+    expect(afterDelete.status).toBe(404);
+    // The stream was closed: its baton names nothing any more.
+    await endpoint.fleet.undelete('baton-gone');
+    const again = await pipeline('baton-gone', token, opened.baton, [insert('after the undelete')]);
+    expect(again.status).toBe(400);
+    expect((await endpoint.fleet.query('baton-gone', 'SELECT body FROM notes')).rows).toEqual([['before the delete']]);
+  });
+
+  it('a stream opened in a transaction is rolled back when its instance is deleted, and a re-created name is another database', async () => {
+    await endpoint.fleet.create('baton-new', { jurisdiction: 'eu' });
+    const token = (await createJurisdictionToken(endpoint.fleet, { tokenSecretDir: endpoint.dataDir, jurisdiction: 'eu' })).token;
+    const opened = await pipeline('baton-new', token, null, [{ type: 'execute', stmt: { sql: 'BEGIN' } }, insert('in the old database')]);
+    expect(opened.results.map((result) => result.type)).toEqual(['ok', 'ok']);
+    await endpoint.fleet.delete('baton-new');
+    await endpoint.fleet.purge('baton-new');
+    await endpoint.fleet.create('baton-new', { jurisdiction: 'eu' });
+    const reused = await pipeline('baton-new', token, opened.baton, [{ type: 'execute', stmt: { sql: 'COMMIT' } }]);
+    expect(reused.status).toBe(400);
+    expect(reused).toMatchObject({ code: 'INVALID_BATON' });
+    expect((await endpoint.fleet.query('baton-new', 'SELECT count(*) FROM notes')).rows).toEqual([[0]]);
+  });
+});

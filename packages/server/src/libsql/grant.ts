@@ -8,6 +8,7 @@ export interface Grant {
   /**
    * Whose streams its batons may name: the instance's id for an instance token; the
    * jurisdiction and the instance for a jurisdiction token, so a baton never crosses instances.
+   * Both with the access level: a read-only token never runs on a stream a read-write one opened.
    */
   readonly owner: string;
   /** Whether the instance `fleet.open` gave under that name is one the token is for. */
@@ -27,14 +28,14 @@ export function grantOf(
 ): Grant | undefined {
   if (claims.kind === 'instance') {
     if (route.instance !== undefined && route.instance !== claims.instance) return undefined;
-    return { instance: claims.instance, access: claims.access, owner: claims.id, admits: (instance) => instance.id === claims.id };
+    return { instance: claims.instance, access: claims.access, owner: `${claims.id}/${claims.access}`, admits: (instance) => instance.id === claims.id };
   }
   const name = route.instance;
   if (name === undefined || name === '' || find(name)?.jurisdiction !== claims.jurisdiction) return undefined;
   return {
     instance: name,
     access: claims.access,
-    owner: `jurisdiction:${claims.jurisdiction}/${name}`,
+    owner: `jurisdiction:${claims.jurisdiction}/${name}/${claims.access}`,
     admits: (instance) => instance.jurisdiction === claims.jurisdiction,
   };
 }

@@ -166,7 +166,19 @@ export function hranaEndpoint(ctx: EndpointContext): { serve(route: LibsqlRoute,
     const taken = streams.take(baton, grant.owner);
     if (taken.kind === 'expired') throw new HttpError(400, { message: 'The stream has expired due to inactivity', code: 'STREAM_EXPIRED' });
     if (taken.kind === 'invalid') throw invalidBaton();
-    return taken.entry;
+    const { entry } = taken;
+    // A stream lives no longer than its instance: deleted, purged or re-created under its name
+    // (by any process) since the stream opened, the stream ends and the request gets what a
+    // new stream would. Its connection would otherwise go on reading the old file, and
+    // writing into one a purge has removed.
+    try {
+      if (ctx.fleet.servable(grant.instance).id !== entry.countedAs) throw invalidBaton();
+    } catch (error) {
+      entry.stream.close();
+      streams.release(entry);
+      throw error;
+    }
+    return entry;
   }
 
   return {

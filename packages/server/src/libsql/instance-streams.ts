@@ -19,7 +19,8 @@ export interface StreamLimits {
 /**
  * Opens a Hrana stream on an instance the caller opened through the fleet (`fleet.open` made
  * the state and schema checks); the stream holds the handle's lease for as long as it lives,
- * so the handle cap counts it and a purge or move waits for it, and releases it when it ends.
+ * so the handle cap counts it, and releases it when it ends. Each later request of the stream
+ * checks the instance again (hrana-http.ts `takeStream`): a delete, purge or move ends it.
  * The stream's statements run on a connection of its own, as sqld gives each stream one (a
  * transaction spans requests and must not leak into the app's shared handle), in a host
  * process that can be killed at the time limit (stream-host.ts).
