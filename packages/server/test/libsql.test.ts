@@ -124,6 +124,36 @@ describe('libSQL endpoint', () => {
     expect((await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((r) => r['body'])).toEqual(['before', 'after']);
   });
 
+  it('stops a pipeline of runaways at one statement’s limit, not at the sum of its statements’ limits', async () => {
+    await endpoint.close();
+    endpoint = await startEndpoint({ statementTimeoutMs: 500, busyTimeoutMs: 200 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    const runaway = { type: 'execute', stmt: { sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c' } };
+    const response = await fetch(`${endpoint.origin}/db/acme/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await endpoint.token('acme', { readOnly: true })}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requests: [runaway, runaway, runaway, runaway] }),
+    });
+    const body = (await response.json()) as { results: { type: string; error?: { code: string; message: string } }[] };
+    expect(body.results.map((result) => result.error?.code)).toEqual(Array(4).fill('STATEMENT_TIMEOUT'));
+    // One statement's limit (the statement's 500 ms and the lock wait's 200 ms), where it was four times that.
+    expect(body.results[0]?.error?.message).toContain('(700 ms)');
+  });
+
+  it('runs a pipeline of slow statements to its end though together they take many times one statement’s limit', async () => {
+    await endpoint.close();
+    endpoint = await startEndpoint({ statementTimeoutMs: 500, busyTimeoutMs: 200, hostProcesses: 1 });
+    await endpoint.fleet.create('acme', { jurisdiction: 'eu' });
+    const slow = { type: 'execute', stmt: { sql: `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${rowsTakingAbout(300)}) SELECT count(*) AS n FROM c` } };
+    const response = await fetch(`${endpoint.origin}/db/acme/v2/pipeline`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await endpoint.token('acme')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ requests: Array(8).fill(slow) }),
+    });
+    const body = (await response.json()) as { results: { type: string }[] };
+    expect(body.results.map((result) => result.type)).toEqual(Array(8).fill('ok'));
+  });
+
   it('stops a statement that needs more memory than its host may take, and keeps serving', async () => {
     await endpoint.close();
     endpoint = await startEndpoint({ hostMaxMemoryBytes: 256 * 1024 * 1024, hostProcesses: 1 });

@@ -36,4 +36,9 @@ export type FromHost =
     }
   /** The host began a request: from then on the stream has state there. */
   | { type: 'started'; id: number }
+  /**
+   * The host finished one statement of a pipeline and goes on to the next: it is alive, and
+   * the time limit, which is per statement, counts again from here (StreamHost's watchdog).
+   */
+  | { type: 'progress'; id: number }
   | { type: 'commit'; stream: number };

@@ -19,7 +19,19 @@ const streams = new Map<number, SqlStream | { failure: string }>();
 const connections = new Map<number, Database.Database>();
 const pool = new ConnectionPool(64, 10_000);
 
+/** When this process last said anything to the endpoint (performance.now()). */
+let lastSent = 0;
+
+/**
+ * A pipeline tells the endpoint it is alive between statements when it has been quiet this
+ * long: the watchdog's limit is per statement, so a pipeline of many slow but finite
+ * statements is not taken for a runaway, and one of many runaways is stopped at the first.
+ * Quick pipelines send nothing more.
+ */
+const PROGRESS_AFTER_MS = 250;
+
 function send(message: FromHost): void {
+  lastSent = performance.now();
   process.send?.(message);
 }
 
@@ -64,7 +76,10 @@ async function handle(id: number, streamId: number, requests: Extract<ToHost, { 
   if (conn !== undefined) beginRequest(conn);
   try {
     const results = [];
-    for (const request of requests) results.push(await stream.handle(request));
+    for (const request of requests) {
+      results.push(await stream.handle(request));
+      if (results.length < requests.length && performance.now() - lastSent >= PROGRESS_AFTER_MS) send({ type: 'progress', id });
+    }
     if (stream.closed) forget(streamId);
     send({ type: 'reply', id, closed: stream.closed, results });
   } catch (error) {

@@ -61,13 +61,14 @@ export class RemoteStream implements ClosableStream {
   }
 
   /**
-   * Runs the requests in order on the host, in one round trip. The time limit counts per
-   * request that runs SQL; a request refused as a whole (HttpError) rejects.
+   * Runs the requests in order on the host, in one round trip. The time limit is per statement
+   * (or batch), however many the pipeline holds: the host says it is alive between them
+   * (`progress`), so a pipeline of runaways is stopped at the first one's limit, not at the sum
+   * of theirs. A request refused as a whole (HttpError) rejects.
    */
   handle(requests: StreamRequest[]): Promise<StreamResult[]> {
     if (this.#closed) return Promise.resolve(errorResults(requests.length, 'The stream is closed', 'STREAM_CLOSED'));
-    const statements = requests.filter((request) => request.type === 'execute' || request.type === 'batch' || request.type === 'sequence').length;
-    return this.host.request(this, requests, this.spec.timeoutMs * Math.max(1, statements));
+    return this.host.request(this, requests, this.spec.timeoutMs);
   }
 
   close(): void {
@@ -220,6 +221,8 @@ class StreamHost {
       this.#streams.get(message.stream)?.committed();
       return;
     }
+    // Heard from (above) is all a pipeline's progress means here.
+    if (message.type === 'progress') return;
     const pending = this.#pending.get(message.id);
     if (pending === undefined) return;
     if (message.type === 'started') {
