@@ -524,7 +524,14 @@ export class Fleet {
   clone(sourceName: string, newName?: string, options: CloneOptions = {}): Promise<InstanceInfo> {
     const target = newName ?? this.#cloneName(sourceName);
     const at = options.at;
-    const detail = at ? { source: sourceName, at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : { source: sourceName };
+    // The source's jurisdiction, as a create's entry has its own: a scoped reader of the
+    // target name's log is not shown another jurisdiction's attempt at it (it names a source there).
+    const known = this.#catalog.resolve(sourceName);
+    const detail = {
+      source: sourceName,
+      ...(known ? { jurisdiction: known.jurisdiction } : {}),
+      ...(at ? { at: Number.isNaN(at.getTime()) ? 'invalid' : at.toISOString() } : {}),
+    };
     return this.#auditedWithReady('clone', target, options, detail, async (audit) => {
       validateName(target);
       const displayName = optionalDisplayName(options.displayName);

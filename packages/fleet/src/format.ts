@@ -143,6 +143,14 @@ const REMEDIES: readonly { readonly phrase: RegExp; readonly wording: Readonly<R
     phrase: /run it in write mode\./g,
     wording: { console: 'run it in write mode.', cli: 'run it with --write.', api: 'send it with `readOnly: false` and a write-scope token.' },
   },
+  {
+    phrase: /Check the name with `silo instances list`\./g,
+    wording: { console: 'Check the name in the instance list.', cli: 'Check the name with `silo instances list`.', api: 'Check the name with `GET /v1/instances`.' },
+  },
+  {
+    phrase: /See `silo backup list ([^`]+)`\./g,
+    wording: { console: "See the instance's backups.", cli: 'See `silo backup list $1`.', api: 'See `GET /v1/instances/$1/backups`.' },
+  },
 ];
 
 /** `message` with its remedies worded for `surface`. */

@@ -4,6 +4,7 @@
  * covered by semver: anything here may change or go in any release. Apps import
  * `@silo/fleet` (and the browser-safe `@silo/fleet/schema` and `@silo/fleet/format`).
  */
+export { instanceNotFound } from './errors';
 export { checkStorage, diskFullError, diskSpace, diskWarnPercent, isDiskFull, type DiskSpace, type StorageCheck } from './disk-space';
 export { pushCatalog, type CatalogPushReport } from './catalog/push-catalog';
 export { LocalEngine, RoutingEngine, TursoEngine, withLocalFiles } from './engines/open-engine';

@@ -253,6 +253,41 @@ describe('scopes and jurisdictions', () => {
 });
 
 describe('a scoped token and what other jurisdictions hold', () => {
+  it('gets the same answer, word for word, for another jurisdiction\'s instance as for a name nobody has, on every per-instance route', async () => {
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'foreign-us', jurisdiction: 'us' })).status).toBe(201);
+    const routes: [string, (name: string) => string, unknown?][] = [
+      ['GET', (name) => `/v1/instances/${name}`],
+      ['GET', (name) => `/v1/instances/${name}/export`],
+      ['POST', (name) => `/v1/instances/${name}/query`, { sql: 'SELECT 1' }],
+      ['POST', (name) => `/v1/instances/${name}/clone`, { name: 'never-made' }],
+      ['DELETE', (name) => `/v1/instances/${name}`],
+      ['POST', (name) => `/v1/instances/${name}/undelete`],
+      ['POST', (name) => `/v1/instances/${name}/purge`],
+      ['GET', (name) => `/v1/instances/${name}/backups`],
+      ['GET', (name) => `/v1/audit?instance=${name}`],
+    ];
+    for (const [method, route, body] of routes) {
+      const foreign = await call(method, route('foreign-us'), tokens.euAdmin, body);
+      const missing = await call(method, route('nobody-here'), tokens.euAdmin, body);
+      expect(foreign.status, `${method} ${route('…')}`).toBe(404);
+      expect(JSON.stringify(foreign.json).replaceAll('foreign-us', 'NAME'), `${method} ${route('…')}`).toBe(JSON.stringify(missing.json).replaceAll('nobody-here', 'NAME'));
+    }
+    // And the message names the API's remedy, not the CLI's.
+    const missing = await call('GET', '/v1/instances/nobody-here', tokens.euAdmin);
+    expect((missing.json['error'] as { message: string }).message).toContain('GET /v1/instances');
+    expect((missing.json['error'] as { message: string }).message).not.toContain('silo ');
+  });
+
+  it('is not shown another jurisdiction\'s refused clone into one of its names, which would name the source there', async () => {
+    expect((await call('POST', '/v1/instances', tokens.admin, { name: 'clone-src-us', jurisdiction: 'us' })).status).toBe(201);
+    expect((await call('POST', '/v1/instances', tokens.euAdmin, { name: 'clone-dst-eu', jurisdiction: 'eu' })).status).toBe(201);
+    expect((await call('POST', '/v1/instances/clone-src-us/clone', tokens.admin, { name: 'clone-dst-eu' })).status).toBe(409);
+    expect(fleet.audit({ instance: 'clone-dst-eu', operation: 'clone' }).items).toHaveLength(1);
+    const scoped = await call('GET', '/v1/audit?instance=clone-dst-eu', tokens.euAdmin);
+    expect((scoped.json['items'] as { operation: string }[]).map((entry) => entry.operation)).toEqual(['create']);
+    expect(JSON.stringify(scoped.json)).not.toContain('clone-src-us');
+  });
+
   it('reads only its instance\'s own audit entries, not those of an earlier instance of the name elsewhere', async () => {
     expect((await call('POST', '/v1/instances', tokens.admin, { name: 'reused', jurisdiction: 'us' })).status).toBe(201);
     expect((await call('POST', '/v1/instances/reused/query', tokens.admin, { sql: "INSERT INTO notes (body) VALUES ('us-private')", readOnly: false })).status).toBe(200);

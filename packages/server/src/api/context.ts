@@ -1,5 +1,6 @@
 import type { ApiToken, ApiTokenScope, Fleet, InstanceDetails } from '@silo/fleet';
 import { SiloError, isSiloError, validateName } from '@silo/fleet';
+import { instanceNotFound } from '@silo/fleet/internal';
 import { ApiError } from './errors';
 
 /** What every route reads from Hono's context: the caller's token and the actor the audit log names. */
@@ -28,9 +29,8 @@ export function visibleInstance(fleet: Fleet, token: ApiToken, name: string): In
     if (isSiloError(error, 'INSTANCE_NOT_FOUND')) validateName(name);
     throw error;
   }
-  if (token.jurisdiction !== null && instance.jurisdiction !== token.jurisdiction) {
-    throw new SiloError('INSTANCE_NOT_FOUND', `No instance named "${name}".`, { details: { name } });
-  }
+  // The same error, word for word, as for a name no instance has.
+  if (token.jurisdiction !== null && instance.jurisdiction !== token.jurisdiction) throw instanceNotFound(name);
   return instance;
 }
 
