@@ -160,12 +160,20 @@ describe('admin console over HTTP', () => {
 
   it('deletes (soft), undeletes and purges', async () => {
     await admin.post('/?index', { intent: 'create', name: 'doomed', jurisdiction: 'eu' });
-    expect(text(await (await admin.post('/instances/doomed', { intent: 'delete' })).text())).toContain('Deleted doomed');
+    // Sent without the page's confirm() (no JavaScript): the page asks, and nothing is deleted.
+    const askedPage = await (await admin.post('/instances/doomed', { intent: 'delete' })).text();
+    const asked = text(askedPage);
+    expect(asked).toContain('Delete doomed? It can be undeleted until purged.');
+    expect(asked).toContain('Cancel');
+    // Its button is the confirmation: the form it is in says so.
+    expect(askedPage).toMatch(/<form[^>]*class="stack confirm-form"[^>]*>(?:(?!<\/form>).)*name="confirmed" value="yes"/s);
+    expect(rowNames(await (await admin.get('/?state=deleted')).text())).not.toContain('doomed');
+    expect(text(await (await admin.post('/instances/doomed', { intent: 'delete', confirmed: 'yes' })).text())).toContain('Deleted doomed');
     expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('doomed');
     expect(text(await (await admin.post('/instances/doomed', { intent: 'undelete' })).text())).toContain('Undeleted doomed');
     const refused = await admin.post('/instances/doomed', { intent: 'purge', confirmName: 'doomed' });
     expect(text(await refused.text())).toContain('delete it first');
-    await admin.post('/instances/doomed', { intent: 'delete' });
+    await admin.post('/instances/doomed', { intent: 'delete', confirmed: 'yes' });
     // Irreversible: the name must be typed (issue #17).
     const untyped = await admin.post('/instances/doomed', { intent: 'purge' });
     expect(untyped.status).toBe(400);

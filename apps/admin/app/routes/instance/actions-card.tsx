@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { Form } from 'react-router';
+import { Form, Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
 import { DownloadForm } from '../../components/download-form';
+import { useHydrated } from '../../components/hydrated';
 import type { InstanceRowView } from '../../lib/instances';
 
 interface Props {
@@ -9,10 +10,12 @@ interface Props {
   regions: string[];
   /** The intent of the form being submitted, if any. */
   busyIntent: string | undefined;
+  /** The intent the server asked to confirm (a form sent without JavaScript), if any. */
+  confirming?: string | undefined;
 }
 
 /** Export, clone, delete, undelete and purge, as the instance's state allows. */
-export function ActionsCard({ instance, regions, busyIntent }: Props) {
+export function ActionsCard({ instance, regions, busyIntent, confirming }: Props) {
   return (
     <section className="card stack" aria-labelledby="actions-h">
       <h2 id="actions-h">Actions</h2>
@@ -52,7 +55,14 @@ export function ActionsCard({ instance, regions, busyIntent }: Props) {
         </Form>
       ) : null}
       {instance.state === 'ready' ? (
-        <ConfirmForm intent="delete" label="Delete" busy={busyIntent === 'delete'} question={`Delete ${instance.name}? It can be undeleted until purged.`} danger />
+        <ConfirmForm
+          intent="delete"
+          label="Delete"
+          busy={busyIntent === 'delete'}
+          question={`Delete ${instance.name}? It can be undeleted until purged.`}
+          confirming={confirming === 'delete'}
+          danger
+        />
       ) : null}
       {instance.state === 'deleted' ? <ConfirmForm intent="undelete" label="Undelete" busy={busyIntent === 'undelete'} /> : null}
       {instance.state === 'deleted' || instance.state === 'failed' ? (
@@ -80,19 +90,50 @@ function PurgeForm({ name, busy }: { name: string; busy: boolean }) {
   );
 }
 
-function ConfirmForm({ intent, label, busy, question, danger }: { intent: string; label: string; busy: boolean; question?: string; danger?: boolean }) {
+/**
+ * A form that asks before it acts. With JavaScript, `confirm()` asks and the form says so
+ * (`confirmed`); without, the server answers the unconfirmed post with `confirming` and the
+ * form becomes the question, with the button that confirms and a way back.
+ */
+function ConfirmForm({
+  intent,
+  label,
+  busy,
+  question,
+  danger,
+  confirming = false,
+}: {
+  intent: string;
+  label: string;
+  busy: boolean;
+  question?: string;
+  danger?: boolean;
+  confirming?: boolean;
+}) {
+  const hydrated = useHydrated();
+  const asking = question !== undefined && confirming && !busy;
   return (
     <Form
       method="post"
+      className={asking ? 'stack confirm-form' : undefined}
       onSubmit={(event) => {
-        if (question && !window.confirm(question)) event.preventDefault();
+        if (question && !asking && !window.confirm(question)) event.preventDefault();
       }}
     >
       <CsrfField />
       <input type="hidden" name="intent" value={intent} />
-      <button type="submit" className={danger ? 'danger' : undefined} disabled={busy}>
-        {busy ? `${label}…` : label}
-      </button>
+      {question ? <input type="hidden" name="confirmed" value={asking || hydrated ? 'yes' : ''} /> : null}
+      {asking ? (
+        <p role="alert" className="notice">
+          {question}
+        </p>
+      ) : null}
+      <div className="row">
+        <button type="submit" className={danger ? 'danger' : undefined} disabled={busy}>
+          {busy ? `${label}…` : label}
+        </button>
+        {asking ? <Link to=".">Cancel</Link> : null}
+      </div>
     </Form>
   );
 }

@@ -92,6 +92,8 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   try {
     switch (intent) {
       case 'delete':
+        // Without JavaScript there was no confirm() before the post: the page asks first.
+        if (field(form, 'confirmed') !== 'yes') return { intent, confirm: true as const };
         await fleet.delete(params.name, options);
         return { intent, ok: `Deleted ${params.name}. It can be undeleted until it is purged.` };
       case 'undelete':
@@ -157,7 +159,12 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
 
       <div className="grid-2">
         <DetailsCard instance={instance} metrics={metrics} clones={clones} latestVersion={latestVersion} now={now} />
-        <ActionsCard instance={instance} regions={regions} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} />
+        <ActionsCard
+          instance={instance}
+          regions={regions}
+          busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined}
+          confirming={result && 'confirm' in result ? result.intent : undefined}
+        />
       </div>
 
       <UsageCard usage={usage} />
