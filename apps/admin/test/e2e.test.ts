@@ -106,6 +106,8 @@ describe('admin console in a browser', () => {
     await page.getByLabel('Password').fill('wrong-password-here');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
+    // The focus is on what to type again, not lost with the button that was disabled while sending.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Fleet query' }).waitFor();

@@ -65,6 +65,33 @@ for (const javaScript of [true, false]) {
       await context.close();
     });
 
+    it('a refused form puts the focus on what to fix: the create form’s first field in error, the sign-in’s password', async () => {
+      const context = await browser.newContext();
+      if (!javaScript) await blockAppScripts(context);
+      const page = await context.newPage();
+      const focusedId = (): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id);
+      await page.goto(`${server.url}/`);
+      if (javaScript) await page.waitForSelector('html[data-hydrated]');
+      await page.getByRole('button', { name: 'Create list' }).click();
+      await expect.poll(focusedId).toBe('field-name');
+      expect(await page.locator('#field-name').getAttribute('aria-describedby')).toContain('field-name-error');
+      // A name, but no email yet: the email is next.
+      await page.locator('#field-name').fill('focus-after-error');
+      await page.getByRole('button', { name: 'Create list' }).click();
+      await expect.poll(focusedId).toBe('field-email');
+
+      const { list } = await listWithItems(javaScript);
+      await page.goto(`${list.url}/sign-in`);
+      if (javaScript) await page.waitForSelector('html[data-hydrated]');
+      await page.getByLabel('Email').fill('nobody@example.com');
+      await page.getByLabel('Password').fill('not the password');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+      await expect.poll(focusedId).toBe('field-password');
+      await list.context.close();
+      await context.close();
+    });
+
     it('the list with items, its filters and the edit page', async () => {
       const { list, page } = await listWithItems(javaScript);
       expect(await seriousViolations(page), 'list').toEqual([]);

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import { Form, data, redirect, useNavigation } from 'react-router';
 import { assertSameOrigin, clientAddressOf } from '@silo/web';
 import type { Route } from './+types/login';
@@ -41,6 +42,12 @@ export async function action({ request, context }: Route.ActionArgs) {
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
   const navigation = useNavigation();
   const busy = navigation.state === 'submitting';
+  // A refused attempt: the password is what to type again (the button, disabled while it was
+  // sent, had taken the focus with it).
+  const password = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (actionData?.error) password.current?.focus();
+  }, [actionData]);
   return (
     <main id="main" className="page narrow login">
       <h1>
@@ -55,11 +62,11 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
         <input type="hidden" name="next" value={loaderData.next} />
         <label>
           Email
-          <input name="email" type="email" autoComplete="username" required defaultValue={actionData?.email ?? ''} autoFocus />
+          <input name="email" type="email" autoComplete="username" required defaultValue={actionData?.email ?? ''} autoFocus={!actionData?.error} />
         </label>
         <label>
           Password
-          <input name="password" type="password" autoComplete="current-password" required />
+          <input ref={password} name="password" type="password" autoComplete="current-password" required autoFocus={Boolean(actionData?.error)} />
         </label>
         {actionData?.error ? (
           <p id="login-error" className="error" role="alert">

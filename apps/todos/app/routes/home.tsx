@@ -2,6 +2,7 @@ import { randomToken, readForm } from '@silo/web';
 import { Form, data, useNavigation } from 'react-router';
 import { clientIp, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
+import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
 import { fleetContext } from '../context.server';
@@ -81,6 +82,9 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
   const errors: CreateErrors = actionData?.errors ?? {};
   const values = actionData?.values;
   const chosen = values?.jurisdiction ?? loaderData.jurisdictions[0]?.id;
+  // The first field in error takes the focus (with JavaScript here, without by autoFocus).
+  const firstError = (['name', 'email', 'password', 'jurisdiction'] as const).find((key) => errors[key]);
+  useFocusOnError(firstError ? `field-${firstError}` : undefined, actionData);
   return (
     <main className="page landing">
       {/* One grid column: the introduction, then the ways back into existing lists. */}
@@ -146,6 +150,7 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             name="name"
             hint="Lowercase letters, digits and hyphens. Your list will be at /t/<name>."
             error={errors.name}
+            autoFocus={firstError === 'name'}
             defaultValue={values?.name}
             autoComplete="off"
             autoCapitalize="none"
@@ -154,7 +159,16 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             minLength={3}
             maxLength={63}
           />
-          <Field label="Your email" name="email" type="email" autoComplete="email" error={errors.email} defaultValue={values?.email} required />
+          <Field
+            label="Your email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            error={errors.email}
+            autoFocus={firstError === 'email'}
+            defaultValue={values?.email}
+            required
+          />
           <Field
             label="Password"
             name="password"
@@ -162,21 +176,32 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             autoComplete="new-password"
             hint="At least 10 characters."
             error={errors.password}
+            autoFocus={firstError === 'password'}
             required
           />
-          <fieldset className="field" aria-describedby="jurisdiction-hint">
+          <fieldset className="field" aria-describedby={errors.jurisdiction ? 'jurisdiction-hint field-jurisdiction-error' : 'jurisdiction-hint'}>
             <legend>Where your data is kept</legend>
             <p className="hint" id="jurisdiction-hint">
               Your list’s database and all of its backups stay in this jurisdiction, which decides the data-protection law
               that applies to it.
             </p>
-            {loaderData.jurisdictions.map((jurisdiction) => (
+            {loaderData.jurisdictions.map((jurisdiction, index) => (
               <label key={jurisdiction.id} className="choice">
-                <input type="radio" name="jurisdiction" value={jurisdiction.id} defaultChecked={jurisdiction.id === chosen} />
+                <input
+                  type="radio"
+                  name="jurisdiction"
+                  value={jurisdiction.id}
+                  defaultChecked={jurisdiction.id === chosen}
+                  {...(index === 0 ? { id: 'field-jurisdiction', autoFocus: firstError === 'jurisdiction' } : {})}
+                />
                 {jurisdiction.label} <span className="muted">({jurisdiction.regions.join(', ')})</span>
               </label>
             ))}
-            {errors.jurisdiction && <p className="field-error">{errors.jurisdiction}</p>}
+            {errors.jurisdiction && (
+              <p className="field-error" id="field-jurisdiction-error">
+                {errors.jurisdiction}
+              </p>
+            )}
           </fieldset>
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Creating…' : 'Create list'}

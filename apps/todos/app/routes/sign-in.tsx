@@ -4,6 +4,7 @@ import { Form, data, redirect, useNavigation } from 'react-router';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
 import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
+import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext } from '../context.server';
@@ -59,6 +60,9 @@ export async function action({ context, request }: Route.ActionArgs) {
 export default function SignIn({ loaderData, actionData }: Route.ComponentProps) {
   const busy = useNavigation().state === 'submitting';
   const { ended, list } = loaderData;
+  // A refused attempt: the password is what to type again (the button, disabled while it was
+  // sent, had taken the focus with it).
+  useFocusOnError(actionData?.error ? 'field-password' : undefined, actionData);
   // A todo sent as the session ended is offered again once back on the list (unsent-adds.ts).
   useEffect(() => {
     if (ended) markSessionEnded(list);
@@ -80,8 +84,8 @@ export default function SignIn({ loaderData, actionData }: Route.ComponentProps)
               {actionData.error}
             </p>
           )}
-          <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={actionData?.email} required autoFocus />
-          <Field label="Password" name="password" type="password" autoComplete="current-password" required />
+          <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={actionData?.email} required autoFocus={!actionData?.error} />
+          <Field label="Password" name="password" type="password" autoComplete="current-password" required autoFocus={Boolean(actionData?.error)} />
           <button type="submit" className="primary" disabled={busy}>
             Sign in
           </button>
