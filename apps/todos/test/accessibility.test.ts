@@ -140,6 +140,51 @@ for (const javaScript of [true, false]) {
   });
 }
 
+describe('the focus after a keyboard action, with JavaScript', () => {
+  it('goes back to the edit button after Enter or Escape, to the next todo after a delete, to the new-todo field after Clear completed', async () => {
+    const { list, page } = await listWithItems(true);
+    await page.waitForSelector('html[data-hydrated]');
+    const focused = (): Promise<string> =>
+      page.evaluate(() => {
+        const element = document.activeElement;
+        const item = element?.closest('li')?.querySelector('[data-testid="todo-title"]')?.textContent ?? '';
+        return `${element?.className ?? element?.tagName} ${item}`.trim();
+      });
+    const second = page.locator('.todo-list li').nth(1);
+    // The row's controls show once the row has the focus: its checkbox, then Tab.
+    await second.locator('.toggle').focus();
+    await page.keyboard.press('Tab');
+    await expect.poll(focused).toBe('edit-button feed the cat');
+    await page.keyboard.press('Enter');
+    await second.locator('.edit').waitFor();
+    await page.keyboard.press('Escape');
+    await expect.poll(focused).toBe('edit-button feed the cat');
+    await page.keyboard.press('Enter');
+    await second.locator('.edit').fill('feed the cat twice');
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('edit-button feed the cat twice');
+
+    // Deleted from the keyboard: the next todo's checkbox, then (the last one) the previous one's.
+    const deleteFromKeyboard = async (item: ReturnType<typeof page.locator>): Promise<void> => {
+      await item.locator('.toggle').focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await focused()).toMatch(/^destroy /);
+      await page.keyboard.press('Enter');
+    };
+    await deleteFromKeyboard(page.locator('.todo-list li').first());
+    await expect.poll(focused).toBe('toggle feed the cat twice');
+    await deleteFromKeyboard(page.locator('.todo-list li').last());
+    await expect.poll(focused).toBe('toggle feed the cat twice');
+
+    await page.locator('.todo-list li .toggle').first().check();
+    await page.locator('.clear-completed').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(focused).toBe('new-todo');
+    await list.context.close();
+  });
+});
+
 describe('layout and first load', () => {
   it('at 375 px a long title uses the row, not a column beside hidden controls', async () => {
     const { list, page } = await listWithItems(true);

@@ -73,6 +73,8 @@ export function ClearCompleted() {
       onSubmit={(event) => {
         event.preventDefault();
         submitTodo({ intent: 'clear-completed' });
+        // The button goes with the completed todos: the focus goes to the new-todo field.
+        document.querySelector<HTMLElement>('.new-todo')?.focus();
       }}
     >
       <HiddenFields fields={{ intent: 'clear-completed' }} />

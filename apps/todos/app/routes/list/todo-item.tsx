@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { Form, Link, useNavigate } from 'react-router';
 import { useHydrated } from '../../components/hydrated';
 import { TITLE_MAX_LENGTH } from '../../forms';
+import { focusAfterRemoving } from './focus-after-removal';
 import { HiddenFields } from './hidden-fields';
 import { useLatched, useTodoSubmit } from './hooks';
 import type { Intent } from './intent';
@@ -85,11 +86,25 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
     if (event.key === 'Escape') {
       event.preventDefault();
       stopEditing();
+      setRefocusEdit(true);
     }
   };
   useEffect(() => {
     if (isEditing) editInput.current?.focus();
   }, [isEditing]);
+  // An edit ended from the keyboard (Enter, Escape) gives the focus back to the item's edit
+  // button, as a dialog gives it back to its opener; one ended by leaving the field does not
+  // take it from where it went.
+  const editButton = useRef<HTMLButtonElement>(null);
+  const [refocusEdit, setRefocusEdit] = useState(false);
+  useEffect(() => {
+    if (!refocusEdit || isEditing) return;
+    setRefocusEdit(false);
+    // The row's controls are hidden until something in the row has the focus (app.css): its
+    // checkbox first shows them, so the edit button can take it.
+    editButton.current?.closest('li')?.querySelector<HTMLElement>('.toggle')?.focus();
+    editButton.current?.focus();
+  }, [refocusEdit, isEditing]);
   // React's onBlur listens to `focusout`; a `blur` event dispatched on its own (as TodoMVC's
   // specs do) never reaches it. A native listener hears both a real and a dispatched blur.
   const saveOnBlur = useRef(save);
@@ -140,7 +155,14 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
         <div className="controls">
           {/* An icon with its name in aria-labelledby: the item's text stays its title alone. */}
           {hydrated ? (
-            <button type="button" className="edit-button" aria-labelledby={`${ACTION_LABEL_IDS.edit} ${titleId}`} disabled={pending} onClick={startEditing} />
+            <button
+              ref={editButton}
+              type="button"
+              className="edit-button"
+              aria-labelledby={`${ACTION_LABEL_IDS.edit} ${titleId}`}
+              disabled={pending}
+              onClick={startEditing}
+            />
           ) : (
             <Link className="edit-button" to={`?${at ? `${at}&` : ''}edit=${id}`} aria-labelledby={`${ACTION_LABEL_IDS.edit} ${titleId}`} />
           )}
@@ -149,7 +171,9 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
             className="item-form"
             onSubmit={(event) => {
               event.preventDefault();
+              const next = focusAfterRemoving(event.currentTarget);
               submitFor((todoId) => ({ intent: 'destroy', id: todoId }));
+              next?.focus();
             }}
           >
             <HiddenFields fields={{ intent: 'destroy', id }} />
@@ -163,7 +187,12 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
           className="edit-form"
           onSubmit={(event) => {
             event.preventDefault();
-            save(editInput.current?.value ?? '');
+            const value = editInput.current?.value ?? '';
+            // An emptied title deletes the todo: the focus goes on as after a delete.
+            const next = value.trim() ? null : focusAfterRemoving(event.currentTarget);
+            save(value);
+            if (next) next.focus();
+            else setRefocusEdit(true);
           }}
         >
           <HiddenFields fields={{ intent: 'edit', id }} />
