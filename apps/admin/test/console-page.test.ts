@@ -74,6 +74,18 @@ describe('SQL console page in a browser', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('keeps a wide result and a long line of SQL inside a 320 px screen (WCAG 1.4.10)', async () => {
+    await page.goto(`${server.url}/instances/acme/console`);
+    await page.setViewportSize({ width: 320, height: 800 });
+    try {
+      await run(`SELECT printf('%0300d', 1) AS wide, '${'x'.repeat(200)}' AS long_literal_in_a_long_line`);
+      const widths = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      expect(widths[0]).toBeLessThanOrEqual(widths[1] ?? 0);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('shows EXPLAIN QUERY PLAN as a tree, without running the statement', async () => {
     await page.goto(`${server.url}/instances/acme/console`);
     const editor = page.locator('.cm-content');
