@@ -146,3 +146,24 @@ describe('console and fleet queries reach their own database only', () => {
     expect(String(entry?.detail?.['sql']).length).toBe(2_000);
   });
 });
+
+/**
+ * An outside probe of the HTTP API (session 39): `?1`, `?2` with an array of arguments, which
+ * SQLite, the libSQL protocol and @libsql/client bind by index, was refused as "unexplainable".
+ */
+describe('numbered parameters bind by index from an array, as in SQLite', () => {
+  it('?1 and ?2 take the array’s first and second values, in any order and more than once; anonymous ? are unchanged', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    expect((await fleet.query('acme', 'SELECT ?2 AS b, ?1 AS a, ?1 + ?2 AS sum', [1, 2])).rows).toEqual([[2, 1, 3]]);
+    expect((await fleet.query('acme', 'SELECT ? AS a, ? AS b', ['x', 'y'])).rows).toEqual([['x', 'y']]);
+    // A literal that looks like one is text, not a parameter.
+    expect((await fleet.query('acme', "SELECT '?1' AS text, ? AS a", ['v'])).rows).toEqual([['?1', 'v']]);
+    await fleet.query('acme', 'INSERT INTO notes (body) VALUES (?1)', ['numbered'], { readOnly: false });
+    expect((await fleet.query('acme', 'SELECT body FROM notes WHERE body = ?1', ['numbered'])).rows).toEqual([['numbered']]);
+    // Too many values is the caller's mistake, said as such, not a refusal.
+    await expect(fleet.query('acme', 'SELECT ?1', [1, 2])).rejects.toMatchObject({ code: 'QUERY_FAILED', message: expect.stringContaining('Too many parameter values') });
+    await expect(fleet.query('acme', 'SELECT :missing', [])).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    await fleet.close();
+  });
+});

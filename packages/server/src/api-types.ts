@@ -371,6 +371,7 @@ export interface components {
         };
         Query: {
             sql: string;
+            /** @description The statement's parameters: an array binds by index (`?`, or `?1`, `?2`…, as in SQLite and libSQL), an object by name (`:name`, `@name`, `$name`; the key with or without its prefix). */
             args?: (string | number | null)[] | {
                 [key: string]: string | number | null;
             };
@@ -379,6 +380,7 @@ export interface components {
         };
         QueryAll: {
             sql: string;
+            /** @description The statement's parameters: an array binds by index (`?`, or `?1`, `?2`…, as in SQLite and libSQL), an object by name (`:name`, `@name`, `$name`; the key with or without its prefix). */
             args?: (string | number | null)[] | {
                 [key: string]: string | number | null;
             };

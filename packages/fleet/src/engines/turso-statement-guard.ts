@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import type { QueryRequest } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { refusalError } from '../query/refusal';
-import { guardStatement, leadingTokens } from '../query/statement-guard.mjs';
+import { bindByIndex, guardStatement, leadingTokens } from '../query/statement-guard.mjs';
 import { VERSION_TABLE } from './version-table';
 
 type SchemaRow = readonly [type: string, name: string, sql: string];
@@ -123,7 +123,7 @@ export class TursoStatementGuard {
 
 /** The guard's verdict on one statement, against a database holding the schema (throws the refusal). */
 function verdictOn(db: Database.Database, request: QueryRequest): void {
-  const args = localArgs(request.args);
+  const args = localArgs(request.sql, request.args);
   for (let stubs = 0; ; stubs++) {
     let verdict;
     try {
@@ -229,9 +229,9 @@ function isSchemaMiss(error: unknown): boolean {
 }
 
 /** better-sqlite3 binds Buffers and unprefixed names; the values only satisfy EXPLAIN's binder. */
-function localArgs(args: QueryRequest['args']): unknown[] {
+function localArgs(sql: string, args: QueryRequest['args']): unknown[] {
   if (args === undefined) return [];
   const value = (v: unknown): unknown => (v instanceof Uint8Array && !Buffer.isBuffer(v) ? Buffer.from(v) : v);
-  if (Array.isArray(args)) return args.map(value);
+  if (Array.isArray(args)) return bindByIndex(sql, args.map(value));
   return [Object.fromEntries(Object.entries(args).map(([key, v]) => [key.replace(/^[:@$]/, ''), value(v)]))];
 }

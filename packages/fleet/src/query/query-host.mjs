@@ -7,7 +7,7 @@
  * Plain JavaScript with type checking, so it starts in plain Node without a TypeScript loader.
  */
 import Database from 'better-sqlite3';
-import { guardStatement } from './statement-guard.mjs';
+import { bindByIndex, guardStatement } from './statement-guard.mjs';
 import { TRANSACTION_CONTROL, splitStatements } from './split-statements.mjs';
 
 // Owner-only, like its parent: SQLite may create a -wal or -shm beside a tenant file here.
@@ -63,7 +63,7 @@ function runTask(task) {
       const pageSize = Number(db.pragma('page_size', { simple: true }));
       db.pragma(`max_page_count = ${Math.max(1, Math.floor(task.maxDatabaseBytes / pageSize))}`);
     }
-    const args = bindable(task.args);
+    const args = bindable(task.sql, task.args);
     if (task.script && !task.readOnly) return runScript(db, task, started);
     const verdict = guardStatement(db, task.sql, args, task.readOnly);
     if (!verdict.ok) return { id: task.id, ok: false, error: { message: verdict.refusal.message, sqliteCode: null, refusal: verdict.refusal } };
@@ -150,10 +150,10 @@ function runScript(db, task, started) {
   return ok(task.id, { ...shown, rowsAffected: changes, statements: statements.length, durationMs: performance.now() - started });
 }
 
-/** @param {unknown} args @returns {unknown[]} */
-function bindable(args) {
+/** @param {string} sql @param {unknown} args @returns {unknown[]} */
+function bindable(sql, args) {
   if (args === undefined || args === null) return [];
-  return Array.isArray(args) ? args : [args];
+  return Array.isArray(args) ? bindByIndex(sql, args) : [args];
 }
 
 /** @param {unknown} value */

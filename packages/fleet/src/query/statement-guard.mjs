@@ -108,6 +108,9 @@ function reachesOutside(db, sql, args) {
     // EXPLAIN lists the program without running it; the bindings only satisfy the binder.
     program = /** @type {{ opcode: string, p4: unknown }[]} */ (db.prepare(`EXPLAIN ${sql}`).all(...args));
   } catch (error) {
+    // Arguments that do not fit the statement (too many, a missing name) are the caller's
+    // mistake, reported as better-sqlite3 words it, not a statement the guard refuses.
+    if (error instanceof RangeError || error instanceof TypeError) throw error;
     return refused('unexplainable', `SQLite could not show what the statement does (${error instanceof Error ? error.message : String(error)}), so it was not run.`);
   }
   for (const { opcode, p4 } of program) {
@@ -233,10 +236,33 @@ export function leadingTokens(sql, max) {
       const text = sql.slice(i, j);
       tokens.push({ text, word: text.toLowerCase() });
       i = j;
+    } else if (c === '?') {
+      // A parameter with its number, if any (`?2`), is one token, as in SQLite.
+      let j = i + 1;
+      while (j < sql.length && /[0-9]/.test(sql[j] ?? '')) j++;
+      tokens.push({ text: sql.slice(i, j), word: undefined });
+      i = j;
     } else {
       tokens.push({ text: c, word: undefined });
       i++;
     }
   }
   return tokens;
+}
+
+/**
+ * The arguments as better-sqlite3 binds them. SQLite binds by index, and so do the libSQL
+ * protocol and @libsql/client: an array's first value is `?1`'s. better-sqlite3 binds an array
+ * to anonymous `?` only, and `?NNN` by key, so an array for a statement whose parameters are
+ * all numbered is handed over keyed by number. (A statement mixing `?` and `?NNN` is left as
+ * it is: better-sqlite3's own error says what is wrong.)
+ * @param {string} sql @param {unknown[]} values @returns {unknown[]}
+ */
+export function bindByIndex(sql, values) {
+  if (values.length === 0 || !sql.includes('?')) return values;
+  const parameters = leadingTokens(sql, Infinity).filter((token) => token.text.startsWith('?'));
+  if (parameters.length === 0 || parameters.some((token) => token.text === '?')) return values;
+  // More values than parameters stays an array, for better-sqlite3 to refuse as it would.
+  if (values.length > Math.max(...parameters.map((token) => Number(token.text.slice(1))))) return values;
+  return [Object.fromEntries(values.map((value, index) => [String(index + 1), value]))];
 }

@@ -103,7 +103,9 @@ export const ImportQuerySchema = z.object({
 export const ExportQuerySchema = z.object({});
 
 const SqlValueSchema = z.union([z.string(), z.number(), z.null()]);
-const ArgsSchema = z.union([z.array(SqlValueSchema), z.record(z.string(), SqlValueSchema)]);
+const ArgsSchema = z.union([z.array(SqlValueSchema), z.record(z.string(), SqlValueSchema)]).openapi({
+  description: 'The statement\'s parameters: an array binds by index (`?`, or `?1`, `?2`…, as in SQLite and libSQL), an object by name (`:name`, `@name`, `$name`; the key with or without its prefix).',
+});
 
 export const QueryBodySchema = z
   .object({
