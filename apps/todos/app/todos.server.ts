@@ -131,8 +131,9 @@ export async function addTodo(db: TenantConnection, title: string, max: number):
   return result.rowsAffected === 1 ? Number(result.lastInsertRowid) : null;
 }
 
-export async function setCompleted(db: TenantConnection, id: number, completed: boolean): Promise<void> {
-  await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id = ?', [completed ? 1 : 0, Date.now(), id]);
+/** False when there is no such todo (deleted meanwhile, in another tab or by another member). */
+export async function setCompleted(db: TenantConnection, id: number, completed: boolean): Promise<boolean> {
+  return (await db.execute('UPDATE todos SET completed = ?, updated_at = ? WHERE id = ?', [completed ? 1 : 0, Date.now(), id])).rowsAffected > 0;
 }
 
 /**
@@ -154,8 +155,9 @@ export async function setAllCompleted(db: TenantConnection, completed: boolean, 
   ]);
 }
 
-export async function renameTodo(db: TenantConnection, id: number, title: string): Promise<void> {
-  await db.execute('UPDATE todos SET title = ?, updated_at = ? WHERE id = ?', [title, Date.now(), id]);
+/** False when there is no such todo (deleted meanwhile). */
+export async function renameTodo(db: TenantConnection, id: number, title: string): Promise<boolean> {
+  return (await db.execute('UPDATE todos SET title = ?, updated_at = ? WHERE id = ?', [title, Date.now(), id])).rowsAffected > 0;
 }
 
 export async function deleteTodo(db: TenantConnection, id: number): Promise<void> {

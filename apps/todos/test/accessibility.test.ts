@@ -185,6 +185,23 @@ describe('the focus after a keyboard action, with JavaScript', () => {
   });
 });
 
+describe('two tabs on one list, with JavaScript', () => {
+  it('a toggle of a todo the other tab deleted says why the todo went', async () => {
+    const { list, page } = await listWithItems(true);
+    await page.waitForSelector('html[data-hydrated]');
+    const other = await list.context.newPage();
+    await openList(other, list);
+    await other.waitForSelector('html[data-hydrated]');
+    const gone = other.locator('.todo-list li', { hasText: 'feed the cat' });
+    await gone.hover();
+    await gone.locator('.destroy').click();
+    await gone.waitFor({ state: 'detached' });
+    await page.locator('.todo-list li', { hasText: 'feed the cat' }).locator('.toggle').check();
+    await page.getByRole('alert').filter({ hasText: 'That todo was deleted meanwhile' }).waitFor();
+    await list.context.close();
+  });
+});
+
 describe('layout and first load', () => {
   it('at 375 px a long title uses the row, not a column beside hidden controls', async () => {
     const { list, page } = await listWithItems(true);

@@ -423,3 +423,24 @@ describe('activity for the admin', () => {
     expect(fleet.find(name)?.lastActiveAt).not.toBeNull();
   });
 });
+
+describe('a todo deleted meanwhile', () => {
+  it('a toggle or an edit of it changes nothing and says why, with and without JavaScript', async () => {
+    const name = uniqueName('gone');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    expect((await post(base, `/t/${name}?index`, { intent: 'add', title: 'soon gone', csrf }, { cookie })).status).toBe(303);
+    const fleet = await server.fleet();
+    const id = await fleet.withInstance(name, async (db) => Number((await db.execute('SELECT id FROM todos')).rows[0]?.['id']));
+    // Another tab deletes it.
+    expect((await post(base, `/t/${name}?index`, { intent: 'destroy', id: String(id), csrf }, { cookie })).status).toBe(303);
+    const said = 'That todo was deleted meanwhile';
+    const toggled = await post(base, `/t/${name}?index`, { intent: 'toggle', id: String(id), completed: 'true', csrf }, { cookie });
+    expect(toggled.status).toBe(404);
+    expect(toggled.body).toMatch(new RegExp(`role="alert"[^>]*>${said}`));
+    const edited = await post(base, `/t/${name}?index`, { intent: 'edit', id: String(id), title: 'renamed', csrf, js: '1' }, { cookie });
+    expect(edited.status).toBe(404);
+    expect(edited.body).toContain(said);
+    expect(await fleet.withInstance(name, async (db) => (await db.execute('SELECT count(*) AS n FROM todos')).rows[0]?.['n'])).toBe(0);
+  });
+});

@@ -87,15 +87,15 @@ export async function action({ context, request }: Route.ActionArgs) {
         break;
       }
       case 'toggle':
-        await setCompleted(db, intent.id, intent.completed);
+        if (!(await setCompleted(db, intent.id, intent.completed))) return todoGone();
         break;
       case 'toggle-all':
         // Whole-list writes run on the fleet's worker thread, alone in this list's turns.
         await aloneInTenant(context, () => setAllCompleted(db, intent.completed, appConfig().maxTodosPerList));
         break;
       case 'edit':
-        if (intent.title) await renameTodo(db, intent.id, intent.title);
-        else await deleteTodo(db, intent.id);
+        if (intent.title && !(await renameTodo(db, intent.id, intent.title))) return todoGone();
+        if (!intent.title) await deleteTodo(db, intent.id);
         break;
       case 'destroy':
         await deleteTodo(db, intent.id);
@@ -125,6 +125,18 @@ export async function action({ context, request }: Route.ActionArgs) {
     url.searchParams.set('before', String(addedId + 1));
   }
   return redirect(url.pathname + url.search, 303);
+}
+
+/**
+ * A toggle or an edit of a todo that is no longer there (deleted in another tab or by another
+ * member since this page loaded): nothing to change, and the user is told why the todo went,
+ * rather than seeing it vanish without a word.
+ */
+function todoGone() {
+  return data(
+    { error: 'That todo was deleted meanwhile (in another tab or by another member), so the change was not saved.', title: '', addedId: null },
+    { status: 404 },
+  );
 }
 
 export default function TodoListPage({ loaderData, actionData }: Route.ComponentProps) {
