@@ -128,6 +128,9 @@ describe('admin console over HTTP', () => {
     expect(rowNames(first)[0]).toBe('old-a');
     const second = await (await admin.get('/?size=25&page=2')).text();
     expect(rowNames(second)).toEqual(['t23', 't24']);
+    // For a screen reader: 27 rows and the header in all, and these are its rows 27 and 28.
+    expect(second).toContain('aria-rowcount="28"');
+    expect([...second.matchAll(/<tr[^>]*data-instance="[^"]*"[^>]*aria-rowindex="(\d+)"/g)].map((match) => match[1])).toEqual(['27', '28']);
     const desc = await (await admin.get('/?sort=name&order=desc')).text();
     expect(rowNames(desc).slice(0, 2)).toEqual(['t24', 't23']);
     const us = await (await admin.get('/?jurisdiction=us')).text();

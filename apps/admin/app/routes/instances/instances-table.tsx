@@ -58,10 +58,12 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
   });
   return (
     <ScrollRegion label="Instances" className={loadingList ? 'dim' : undefined} aria-busy={loadingList}>
-      <table className="data" aria-label="Instances" aria-rowcount={total}>
+      {/* ARIA counts every row of the whole table, its header row included (1), and each shown
+          row says where it is in it, so a screen reader reads "row 27 of 101" on page 2. */}
+      <table className="data" aria-label="Instances" aria-rowcount={total + 1}>
         <thead>
           {table.getHeaderGroups().map((group) => (
-            <tr key={group.id}>
+            <tr key={group.id} aria-rowindex={1}>
               <th scope="col" className="select-cell">
                 <input
                   type="checkbox"
@@ -95,8 +97,8 @@ export function InstancesTable({ items, total, params, pageCount, latestVersion,
           ))}
         </thead>
         <tbody>
-          {table.getRowModel().rows.map((row) => (
-            <tr key={row.id} data-instance={row.id}>
+          {table.getRowModel().rows.map((row, index) => (
+            <tr key={row.id} data-instance={row.id} aria-rowindex={(params.page - 1) * params.size + index + 2}>
               <td className="select-cell">
                 <input
                   type="checkbox"
