@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   /** The instance does not exist (INSTANCE_NOT_FOUND). */
   notFound: 3,
+  /** Stopped by Ctrl+C (SIGINT) or SIGTERM: 128 + 2, as shells report a SIGINT. */
+  interrupted: 130,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -765,9 +765,10 @@ export class Fleet {
       actor: this.#audit.actorOf(options),
       operation: options.dryRun ? 'migrate-all (dry run)' : 'migrate-all',
       instance: null,
-      outcome: report.failed > 0 ? 'error' : 'ok',
-      error: report.failed > 0 ? `${report.failed} instance(s) failed` : null,
+      outcome: report.failed > 0 || report.interrupted ? 'error' : 'ok',
+      error: [report.failed > 0 ? `${report.failed} instance(s) failed` : '', report.interrupted ? 'interrupted before every instance was tried' : ''].filter(Boolean).join('; ') || null,
       detail: {
+        ...(report.interrupted ? { interrupted: true } : {}),
         migrated: report.migrated,
         upToDate: report.upToDate,
         failed: report.failed,

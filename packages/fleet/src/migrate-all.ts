@@ -17,6 +17,12 @@ export interface MigrateAllOptions {
   filter?: InstanceFilter;
   onProgress?: (progress: MigrateProgress) => void;
   actor?: string;
+  /**
+   * Stops the run (Ctrl+C in `silo migrate`): no instance is started after it, those in flight
+   * finish, and what was done is recorded in the catalog and the audit log as for a run that
+   * ended; the report says `interrupted`, and running again finishes the job.
+   */
+  signal?: AbortSignal;
 }
 
 export interface MigrateProgress {
@@ -43,6 +49,8 @@ export interface MigrateAllReport {
   readonly upToDate: number;
   readonly failed: number;
   readonly durationMs: number;
+  /** Stopped by `signal` before every instance was tried: the others are still behind. */
+  readonly interrupted: boolean;
 }
 
 /** Catalog writes are grouped: one transaction per this many migrated instances. */
@@ -105,8 +113,9 @@ export async function migrateFleet(
   async function* migrated(): AsyncGenerator<InstanceMigrationResult> {
     if (!first) return;
     if (rest.length > 0) pool?.warm();
+    if (options.signal?.aborted) return;
     yield await migrateOne(first, false);
-    yield* mapUnordered(rest, concurrency, (instance) => migrateOne(instance, true));
+    yield* mapUnordered(untilAborted(rest, options.signal), concurrency, (instance) => migrateOne(instance, true));
   }
 
   for await (const result of migrated()) {
@@ -125,5 +134,14 @@ export async function migrateFleet(
     upToDate: results.filter((r) => r.status === 'up-to-date').length,
     failed,
     durationMs: performance.now() - started,
+    interrupted: results.length < candidates.length && options.signal?.aborted === true,
   };
+}
+
+/** The items, until the signal says stop: what was handed out already still runs. */
+function* untilAborted<T>(items: Iterable<T>, signal: AbortSignal | undefined): Generator<T> {
+  for (const item of items) {
+    if (signal?.aborted) return;
+    yield item;
+  }
 }

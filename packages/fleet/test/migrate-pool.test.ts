@@ -110,3 +110,36 @@ describe('migrateAll on the worker pool', () => {
     await expect(work?.migrate('local:eu-west/00/shop-0.db', sampleSchema(2), { dryRun: true })).rejects.toMatchObject({ code: 'FLEET_CLOSED' });
   });
 });
+
+describe('migrateAll stopped part-way (Ctrl+C in silo migrate)', () => {
+  it('starts no instance after the signal, records every one it migrated, and says it was interrupted; a second run finishes', async () => {
+    const { fleet } = await tempFleet({ dataDir: await fleetAtV1(20), fleetWorkers: 2 });
+    const stop = new AbortController();
+    const report = await fleet.migrateAll({
+      signal: stop.signal,
+      concurrency: 1,
+      onProgress: (progress) => {
+        if (progress.done === 3) stop.abort();
+      },
+    });
+    expect(report.interrupted).toBe(true);
+    // The three, and at most the one already handed out when the signal came.
+    expect(report.results.length).toBeGreaterThanOrEqual(3);
+    expect(report.results.length).toBeLessThanOrEqual(4);
+    // The catalog holds what the files hold: every migrated instance at 2, the others at 1.
+    const migrated = new Set(report.results.filter((r) => r.status === 'migrated').map((r) => r.instance));
+    for (let i = 0; i < 20; i++) {
+      const name = `shop-${i}`;
+      const info = fleet.require(name);
+      expect(info.schemaVersion, name).toBe(migrated.has(name) ? 2 : 1);
+      const db = new Database(fileOf(info.dbUrl, fleet.settings.dataDir), { readonly: true });
+      expect(db.pragma('user_version', { simple: true }), name).toBe(info.schemaVersion);
+      db.close();
+    }
+    const entry = fleet.audit({ operation: 'migrate-all' }).items[0];
+    expect(entry).toMatchObject({ outcome: 'error', detail: { interrupted: true, migrated: migrated.size } });
+
+    const rest = await fleet.migrateAll();
+    expect(rest).toMatchObject({ migrated: 20 - migrated.size, failed: 0, interrupted: false });
+  });
+});

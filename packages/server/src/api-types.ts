@@ -293,6 +293,8 @@ export interface components {
             upToDate: number;
             failed: number;
             durationMs: number;
+            /** @description Stopped before every instance was tried (the server shutting down): run it again to finish. */
+            interrupted: boolean;
         } | components["schemas"]["StreamErrorLine"];
         InstanceMigration: {
             instance: string;

@@ -84,8 +84,20 @@ async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOpti
     remaining: total,
   });
   let report: MigrateAllReport;
+  // Ctrl+C (or a SIGTERM) stops the run cleanly: the instances in flight finish, and what was
+  // done is recorded (catalog versions, the audit entry) before the command exits. A second
+  // one exits at once, as a stuck run must still be stoppable.
+  const stop = new AbortController();
+  const interrupt = (signal: NodeJS.Signals): void => {
+    if (stop.signal.aborted) process.exit(EXIT.interrupted);
+    stop.abort();
+    output.note(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the instances in flight, then stopping (again to stop at once).`);
+  };
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     report = await fleet.migrateAll({
+      signal: stop.signal,
       dryRun: options.dryRun,
       concurrency: options.concurrency,
       filter,
@@ -93,9 +105,12 @@ async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOpti
         bar.update(progress.done, { succeeded: progress.succeeded, failed: progress.failed, remaining: progress.total - progress.done }),
     });
   } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
     bar.stop();
   }
   if (report.failed > 0) ctx.exitCode = EXIT.failed;
+  if (report.interrupted) ctx.exitCode = EXIT.interrupted;
   if (options.json) return output.json(report);
 
   if (report.results.length === 0) {
@@ -103,6 +118,12 @@ async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOpti
     return;
   }
   const took = formatDuration(report.durationMs);
+  if (report.interrupted) {
+    output.print(
+      `Interrupted: ${plural(report.migrated, 'instance')} migrated to version ${report.targetVersion}, ${formatCount(report.failed)} failed, ${formatCount(total - report.results.length)} not tried (${took}). Run \`silo migrate\` again to finish.`,
+    );
+    return;
+  }
   const upToDate = report.upToDate > 0 ? `; ${formatCount(report.upToDate)} already up to date` : '';
   const failedText = report.failed > 0 ? output.style.red(`; ${formatCount(report.failed)} failed`) : '';
   output.print(

@@ -174,6 +174,7 @@ export const MigrateLineSchema = z
       upToDate: z.number().int(),
       failed: z.number().int(),
       durationMs: z.number(),
+      interrupted: z.boolean().openapi({ description: 'Stopped before every instance was tried (the server shutting down): run it again to finish.' }),
     }),
     StreamErrorLineSchema,
   ])
