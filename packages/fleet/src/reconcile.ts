@@ -16,6 +16,13 @@ export interface DoctorOptions {
   deep?: boolean;
   /** Provisioning rows of other hosts older than this are treated as interrupted. */
   staleAfterMs?: number;
+  /**
+   * Re-read the schema version of every ready instance the catalog has behind the latest one
+   * (`silo doctor`, not start-up): a `silo migrate` killed part-way leaves files migrated
+   * whose versions it had not recorded yet, and apps refuse those (SCHEMA_BEHIND) until the
+   * catalog says what the files hold. None behind (a migrated fleet) costs nothing.
+   */
+  behindVersions?: boolean;
 }
 
 /**
@@ -91,6 +98,14 @@ async function fileIsBack(context: ReconcileContext, instance: InstanceInfo): Pr
   return true;
 }
 
+/** Records the schema version the instance's file holds, when the catalog says another. */
+async function correctVersion(context: ReconcileContext, instance: InstanceInfo, report: DoctorReport): Promise<void> {
+  const actual = await context.engine.schemaVersion(instance.dbUrl);
+  if (actual === instance.schemaVersion) return;
+  context.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: actual }]);
+  report.versionsCorrected.push({ instance: instance.name, from: instance.schemaVersion, to: actual });
+}
+
 export async function reconcile(context: ReconcileContext, options: DoctorOptions): Promise<DoctorReport> {
   const { catalog, engine, regions } = context;
   const report: DoctorReport = {
@@ -131,6 +146,17 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     report.interrupted.push({ id: instance.id, instance: instance.name });
   }
 
+  if (options.behindVersions && !options.deep) {
+    // Read whole first: the corrections write to the catalog this would still be reading.
+    for (const instance of [...catalog.each({ state: 'ready', schemaBelow: context.latestVersion })]) {
+      try {
+        await correctVersion(context, instance, report);
+      } catch {
+        // An unreadable file is the deep check's to report (integrity); here it stays as it is.
+      }
+    }
+  }
+
   if (options.scanFiles || options.deep) {
     const { databases, leftovers } = await engine.inventory(regions);
     for (const leftover of leftovers) {
@@ -155,11 +181,7 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
         const problems = await engine.integrityCheck(instance.dbUrl);
         if (problems.length > 0) report.integrity.push({ instance: instance.name, problems });
         try {
-          const actual = await engine.schemaVersion(instance.dbUrl);
-          if (actual !== instance.schemaVersion) {
-            catalog.setSchemaVersions([{ id: instance.id, schemaVersion: actual }]);
-            report.versionsCorrected.push({ instance: instance.name, from: instance.schemaVersion, to: actual });
-          }
+          await correctVersion(context, instance, report);
         } catch (error) {
           report.integrity.push({ instance: instance.name, problems: [errorMessage(error)] });
         }

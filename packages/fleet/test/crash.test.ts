@@ -187,6 +187,22 @@ describe('a process killed mid-migrateAll', () => {
     await expectMigratedAndSound(fleet, dataDir);
   });
 
+  it('after an instance committed unrecorded: silo doctor (not only --deep) records the version its file holds', async () => {
+    const dataDir = await v1Fleet();
+    const exit = await runChild({ command: 'migrate', dataDir, schemaVersion: 2 }, { failpoint: 'migrate:after-instance-commit' });
+    expect(exit.signal, exit.stderr).toBe('SIGKILL');
+    const { fleet } = await tempFleet({ dataDir, schema: sampleSchema(2) });
+    const [first] = names as [string, ...string[]];
+    // Start-up leaves it (it would open every file behind); the doctor looks.
+    expect(fleet.require(first).schemaVersion).toBe(1);
+    const report = await fleet.doctor({ behindVersions: true });
+    expect(report.versionsCorrected).toEqual([{ instance: first, from: 1, to: 2 }]);
+    expect(fleet.require(first).schemaVersion).toBe(2);
+    expect(fleet.migrationStatus().behind).toBe(COUNT - 1);
+    // Nothing more to correct on a second look.
+    expect((await fleet.doctor({ behindVersions: true })).versionsCorrected).toEqual([]);
+  });
+
   it('inside the first instance\'s transaction: nothing of it is committed and the rerun migrates everything', async () => {
     const dataDir = await v1Fleet();
     const exit = await runChild({ command: 'migrate', dataDir, schemaVersion: 2 }, { failpoint: 'migrate:mid-transaction' });

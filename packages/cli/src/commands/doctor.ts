@@ -22,7 +22,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .summary('check and repair the fleet')
     .description('reconcile the catalog with the database files, and report what was fixed and what remains')
     .option('--scan', 'also walk the region folders: remove leftovers, report orphan and missing files')
-    .option('--deep', 'also run SQLite integrity checks and re-read schema versions (implies --scan)')
+    .option('--deep', 'also run SQLite integrity checks and re-read every schema version, not only those behind (implies --scan)')
     .option('--fix-permissions', 'make every folder of the fleet 0700 and every file 0600 (owner only)')
     .option('--mark-orphan-backups', 'mark backup sets of instances the catalog does not know (and no purge marked) for removal after the purge retention; audited (implies --scan)')
     .option('--json', 'print the report as JSON')
@@ -33,7 +33,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
         cmd,
         async (fleet) => {
           const mark = options.markOrphanBackups ?? false;
-          const report = await fleet.doctor({ scanFiles: (options.scan ?? false) || mark, deep: options.deep ?? false, markOrphanBackups: mark });
+          const report = await fleet.doctor({ scanFiles: (options.scan ?? false) || mark, deep: options.deep ?? false, markOrphanBackups: mark, behindVersions: true });
           const scanned = Boolean(options.scan || options.deep || mark);
           // Every file with --scan, --deep or --fix-permissions; the top levels (as on open) otherwise.
           const permissions = fleet.checkPermissions({
@@ -103,7 +103,7 @@ export function renderDoctorReport(
   section('expired deletions purged', report.purgedExpired, 'fixed');
   section('purges not finished', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');
   section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned);
-  section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed', scope.deep);
+  section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed');
   section('orphan database files', report.orphans.map((url) => displayPath(url, fileOf)), 'problem', scope.scanned);
   section('instances missing their database', report.missing, 'problem', scope.scanned);
   section('databases back, instances ready again', report.recovered, 'fixed', scope.scanned);
