@@ -30,6 +30,7 @@ export { loadMigrationsFolder } from './app-config/migrations-folder';
 export { metricsSqlOf } from './app-config/metrics';
 // The one table of environment settings: docs, `silo --help` and start-up checks (settings/).
 export {
+  QUERY_TIMEOUT_MAX_MS,
   SETTINGS,
   SETTING_NAMES,
   assertSettings,

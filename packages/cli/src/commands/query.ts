@@ -3,6 +3,7 @@ import { text } from 'node:stream/consumers';
 import { Option, type Command } from 'commander';
 import { formatBytes, isSiloError, type Fleet, type QueryAllEvent, type QueryLimits, type QueryResult } from '@silo/fleet';
 import { forSurface, formatDuration, toCsv } from '@silo/fleet/format';
+import { QUERY_TIMEOUT_MAX_MS } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT, UsageError } from '../errors';
 import { combineResults } from '../format/results';
@@ -50,7 +51,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .addOption(new Option('--json', 'print { columns, rows, truncated, rowsAffected, durationMs } as JSON (an array of them for a file of several statements)').conflicts('csv'))
     .option('--csv', 'print the rows as CSV')
     .option('--max-rows <n>', 'stop after this many rows', integerOption(1))
-    .option('--timeout <ms>', 'stop the query after this many milliseconds', integerOption(10))
+    .option('--timeout <ms>', 'stop the query after this many milliseconds (a day at most)', integerOption(10, QUERY_TIMEOUT_MAX_MS))
     .action(async (name: string, sqlArgument: string | undefined, options: QueryOptions, cmd: Command) => {
       const statements = await statementsOf(sqlArgument, options.file);
       await withFleet(ctx, cmd, async (fleet) => {
@@ -106,7 +107,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .addOption(new Option('--json', 'print { columns, rows, instances, truncated, errors } as JSON').conflicts('csv'))
     .option('--csv', 'print the combined rows as CSV (errors go to stderr)')
     .option('--max-rows <n>', 'stop after this many rows per instance', integerOption(1))
-    .option('--timeout <ms>', 'stop each instance\'s query after this many milliseconds', integerOption(10))
+    .option('--timeout <ms>', 'stop each instance\'s query after this many milliseconds (a day at most)', integerOption(10, QUERY_TIMEOUT_MAX_MS))
     .action(async (sql: string, options: QueryAllOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
         const { output } = ctx;

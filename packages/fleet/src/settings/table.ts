@@ -28,6 +28,12 @@ export interface Setting<T = unknown> {
 const GIB = 1024 * 1024 * 1024;
 const MIN_INSTANCE_MAX_BYTES = 64 * 1024;
 
+/**
+ * The longest time limit a query may have: a day. Timers cannot wait past 2^31 - 1 ms (24.8
+ * days; Node fires a longer one at once), and no console query should need more than a day.
+ */
+export const QUERY_TIMEOUT_MAX_MS = 86_400_000;
+
 export const SETTINGS = {
   // ── the fleet: the CLI, both apps and `silo serve` ─────────────────────────────────────────
   SILO_CONFIG: {
@@ -67,7 +73,7 @@ export const SETTINGS = {
     fallback: 7,
     meaning: 'How long a deleted instance can be undeleted before it is purged.',
   },
-  SILO_QUERY_TIMEOUT_MS: { group: 'fleet', rule: integer(10), fallback: 5_000, meaning: 'Time limit of console and fleet queries.' },
+  SILO_QUERY_TIMEOUT_MS: { group: 'fleet', rule: integer(10, QUERY_TIMEOUT_MAX_MS), fallback: 5_000, meaning: 'Time limit of console and fleet queries (a day at most).' },
   SILO_QUERY_MAX_ROWS: { group: 'fleet', rule: integer(1), fallback: 1_000, meaning: 'Rows returned before a result is marked truncated.' },
   SILO_QUERY_WORKERS: {
     group: 'fleet',
