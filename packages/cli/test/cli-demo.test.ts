@@ -181,11 +181,13 @@ describe('silo on a demo fleet', () => {
     expect(table.stdout).toMatch(/1 row from 1 instance/);
   });
 
-  it('query-all lists per-instance errors apart and exits 1', async () => {
+  it('query-all lists each distinct error once, with the instances it hit, and exits 1', async () => {
     const failing = await run('query-all', 'SELECT nope FROM todos');
     expect(failing.code).toBe(1);
     expect(failing.stderr).toContain('4 instances failed');
-    expect(failing.stderr).toMatch(/acme: QUERY_FAILED: .*no such column/);
+    expect(failing.stderr).toMatch(/4 instances \(acme, globex, initech, …\): QUERY_FAILED: .*no such column/);
+    // --json keeps one entry per instance.
+    expect(json<{ errors: { instance: string }[] }>(await run('query-all', 'SELECT nope FROM todos', '--json')).errors).toHaveLength(4);
   });
 
   it('clones, with lineage both ways in show --json', async () => {

@@ -120,6 +120,16 @@ describe('silo for operators', () => {
     expect(refused.stderr).not.toMatch(/write mode/i);
   });
 
+  it('query-all refuses a write once per distinct error, and points at what changes data fleet-wide (it has no --write)', async () => {
+    const refused = await run('query-all', 'DELETE FROM todos');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).not.toContain('--write');
+    expect(refused.stderr).toContain('silo migrate');
+    // Four instances, one line for all of them.
+    expect(refused.stderr).toMatch(/4 instances \(acme, globex, initech, …\): QUERY_READ_ONLY: A fleet-wide query only reads/);
+    expect(refused.stderr.match(/QUERY_READ_ONLY/g)).toHaveLength(1);
+  });
+
   it('export -o - writes the database to stdout', () => {
     // Binary output: read it as bytes, not text.
     const result = spawnSync(process.execPath, [SILO_BIN, 'export', 'acme', '-o', '-'], {

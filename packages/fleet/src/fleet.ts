@@ -42,6 +42,10 @@ import type { ResidencyListing, ResidencyOptions } from './residency/residency';
 import type { ResidencyReportFile, WrittenReport } from './residency/report';
 import { loadSiloConfig } from './app-config/load-config';
 
+/** Why a fleet-wide query refuses a write, and what changes data across the fleet instead. */
+const FLEET_QUERY_READS_ONLY =
+  'A fleet-wide query only reads, and SQLite reports that this statement would change the database. Change every instance with a migration (`silo migrate`), or one instance with a write-mode query.';
+
 export interface FleetOptions extends FleetSettingsInput {
   /** The tenant schema every instance is created at and migrated to. */
   schema: TenantSchema;
@@ -848,7 +852,9 @@ export class Fleet {
           const code = error instanceof SiloError ? error.code : 'QUERY_FAILED';
           tally.failed++;
           if (code === 'STATEMENT_REFUSED' || code === 'QUERY_READ_ONLY') tally.refused++;
-          return { instance: instance.name, status: 'error', code, error: errorMessage(error), durationMs: performance.now() - started };
+          // A one-instance query's remedy (write mode) is none here: a fleet-wide query has no write mode.
+          const message = code === 'QUERY_READ_ONLY' ? FLEET_QUERY_READS_ONLY : errorMessage(error);
+          return { instance: instance.name, status: 'error', code, error: message, durationMs: performance.now() - started };
         }
       });
       finished = true;

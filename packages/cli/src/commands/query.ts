@@ -158,7 +158,11 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         }
         if (failed.length > 0) {
           output.note(output.errStyle.red(`${plural(failed.length, 'instance')} failed:`));
-          for (const event of failed) output.note(`  ${event.instance}: ${event.code}: ${forSurface(event.error, 'cli')}`);
+          // One line per distinct error, not per instance: a statement refused everywhere is one line, not thousands.
+          for (const { names, code, error } of sameErrors(failed)) {
+            const who = names.length === 1 ? names[0] : `${plural(names.length, 'instance')} (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`;
+            output.note(`  ${who}: ${code}: ${forSurface(error, 'cli')}`);
+          }
         }
       });
     });
@@ -203,4 +207,16 @@ async function statementsOf(sql: string | undefined, file: string | undefined): 
   const statements = splitStatements(script);
   if (statements.length === 0) throw new UsageError(`${file} holds no SQL statement.`, 'query');
   return statements;
+}
+
+/** Failures grouped by their code and message, in the order first seen. */
+function sameErrors(failed: readonly { instance: string; code: string; error: string }[]): { names: string[]; code: string; error: string }[] {
+  const groups = new Map<string, { names: string[]; code: string; error: string }>();
+  for (const event of failed) {
+    const key = `${event.code}\0${event.error}`;
+    const group = groups.get(key) ?? { names: [], code: event.code, error: event.error };
+    group.names.push(event.instance);
+    groups.set(key, group);
+  }
+  return [...groups.values()];
 }
