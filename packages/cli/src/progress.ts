@@ -29,3 +29,27 @@ export function progressBar(output: Output, total: number, format: string, paylo
     },
   };
 }
+
+/** How long work runs before its activity line shows: quick work prints nothing extra. */
+const ACTIVITY_AFTER_MS = 1_000;
+
+/**
+ * `work`, with a line on stderr saying what runs and for how long once it has taken a second
+ * (an export, an import, a backup: work with no count to show as a bar). Only on a terminal,
+ * like the bars; the line is cleared when the work ends, however it ends.
+ */
+export async function whileWorking<T>(output: Output, label: string, work: () => Promise<T>): Promise<T> {
+  if (!output.stderrIsTTY) return work();
+  let bar: cliProgress.SingleBar | undefined;
+  const show = setTimeout(() => {
+    // noTTYOutput: the terminal check is ours (above); cli-progress's own one looks at the process's stderr.
+    bar = new cliProgress.SingleBar({ stream: process.stderr, format: `${label} {duration_formatted}`, hideCursor: true, clearOnComplete: true, fps: 4, noTTYOutput: true });
+    bar.start(1, 0);
+  }, ACTIVITY_AFTER_MS);
+  try {
+    return await work();
+  } finally {
+    clearTimeout(show);
+    bar?.stop();
+  }
+}

@@ -10,6 +10,7 @@ import { formatDate, formatRelative } from '../format/time';
 import { findingsText, plural, toJsonLine } from '../format/values';
 import { ownerText, processOwner } from '../format/owner';
 import { examples } from '../help';
+import { whileWorking } from '../progress';
 import { AT_HELP, integerOption, parseTime } from '../options';
 import { namesFolder } from '../output-path';
 
@@ -86,7 +87,7 @@ export function registerBackup(program: Command, ctx: CliContext): void {
     .option('--json', 'print the point as JSON')
     .action(async (name: string, options: JsonOption, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
-        const point = await fleet.backups.now(name);
+        const point = await whileWorking(ctx.output, `Backing up ${name}…`, () => fleet.backups.now(name));
         if (options.json) return ctx.output.json(point);
         ctx.output.print(`Backed up "${name}": point ${point.id} (${formatBytes(point.sizeBytes ?? 0)}, ${formatBytes(point.storedBytes ?? 0)} new).`);
       });
@@ -106,7 +107,9 @@ export function registerBackup(program: Command, ctx: CliContext): void {
         throw new UsageError('--sample picks the instances when none are named; give instance names or --sample, not both.', 'backup verify');
       }
       await withFleet(ctx, cmd, async (fleet) => {
-        const report = await fleet.backups.verify({ ...(names.length > 0 ? { instances: names } : {}), ...(options.sample ? { sample: options.sample } : {}) });
+        const report = await whileWorking(ctx.output, 'Restoring and checking the latest points…', () =>
+          fleet.backups.verify({ ...(names.length > 0 ? { instances: names } : {}), ...(options.sample ? { sample: options.sample } : {}) }),
+        );
         if (report.failed > 0) ctx.exitCode = EXIT.failed;
         if (options.json) return ctx.output.json(report);
         ctx.output.print(renderVerification(report, ctx.output.style));

@@ -7,6 +7,7 @@ import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
+import { whileWorking } from '../progress';
 import { AT_HELP, parseTime } from '../options';
 import { namesFolder } from '../output-path';
 
@@ -45,7 +46,9 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .action(async (source: string, newName: string | undefined, options: CloneOptions, cmd: Command) => {
       const at = options.at === undefined ? undefined : new Date(options.at);
       await withFleet(ctx, cmd, async (fleet) => {
-        const instance = await fleet.clone(source, newName, { region: options.region, displayName: options.displayName, ...(at ? { at } : {}) });
+        const instance = await whileWorking(ctx.output, `Cloning ${source}…`, () =>
+          fleet.clone(source, newName, { region: options.region, displayName: options.displayName, ...(at ? { at } : {}) }),
+        );
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Cloned "${source}" to ${placed(instance)}.`);
       });
@@ -72,7 +75,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         if (existsSync(file) && !options.force) {
           throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`, EXIT.failed, 'FILE_EXISTS');
         }
-        const { sizeBytes } = await fleet.exportTo(instance.name, file);
+        const { sizeBytes } = await whileWorking(ctx.output, `Exporting ${instance.name}…`, () => fleet.exportTo(instance.name, file));
         if (options.json) return ctx.output.json({ instance: instance.name, file, sizeBytes });
         ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
       });
@@ -91,11 +94,14 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .option('--json', 'print the new instance as JSON')
     .action(async (file: string, name: string, options: ImportOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
-        const instance = await fleet.importFile(name, path.resolve(file), {
-          jurisdiction: options.jurisdiction,
-          region: options.region,
-          displayName: options.displayName,
-        });
+        // Checked, copied and migrated: seconds for a large file.
+        const instance = await whileWorking(ctx.output, `Importing ${file}…`, () =>
+          fleet.importFile(name, path.resolve(file), {
+            jurisdiction: options.jurisdiction,
+            region: options.region,
+            displayName: options.displayName,
+          }),
+        );
         if (options.json) return ctx.output.json(instance);
         ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
       }, { createsFleet: true });
