@@ -22,7 +22,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * Codes of the CLI's own errors, beside the fleet's SiloError codes: scripts branch on the
  * `code` of `{"error": {...}}` (with --json) or the `[CODE]` at the end of the line.
  */
-export type CliErrorCode = 'USAGE' | 'FAILED' | 'DATA_DIR_MISSING' | 'FILE_EXISTS' | 'LISTEN_FAILED' | 'UNEXPECTED';
+export type CliErrorCode = 'USAGE' | 'FAILED' | 'DATA_DIR_MISSING' | 'FILE_EXISTS' | 'FILE_UNWRITABLE' | 'LISTEN_FAILED' | 'UNEXPECTED';
 
 /** A bad combination of flags or arguments that commander cannot see by itself. */
 export class UsageError extends Error {

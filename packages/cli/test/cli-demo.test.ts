@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,6 +223,28 @@ describe('silo on a demo fleet', () => {
     const rows = json<QueryJson>(await run('query', 'globex-restored', 'SELECT title FROM todos ORDER BY id', '--json')).rows;
     expect(rows[0]).toEqual({ title: 'Quarterly planning' });
     expect(rows).toHaveLength(3);
+  });
+
+  it('export -o a path it cannot write says why in one line (no stack), and a dangling link is not overwritten without --force', async () => {
+    const { dir: out, cleanup: done } = tempDir('silo-export-bad-');
+    try {
+      const aFile = path.join(out, 'afile');
+      writeFileSync(aFile, 'not a folder');
+      for (const target of [`${aFile}/`, path.join(aFile, 'x.sqlite'), '/proc/silo-cannot-write/x.sqlite']) {
+        const result = await run('export', 'globex', '-o', target);
+        expect(result.code, target).toBe(1);
+        expect(result.stderr, target).toMatch(/^silo: Cannot write .*\[FILE_UNWRITABLE\]$/m);
+        expect(result.stderr, target).not.toContain('unexpected error');
+      }
+      const link = path.join(out, 'dangling.sqlite');
+      symlinkSync(path.join(out, 'nowhere'), link);
+      const refused = await run('export', 'globex', '-o', link);
+      expect(refused.stderr).toContain('[FILE_EXISTS]');
+      expect(lstatSync(link).isSymbolicLink()).toBe(true);
+      expect((await run('export', 'globex', '-o', '')).code).toBe(2);
+    } finally {
+      done();
+    }
   });
 
   it('export -o naming a folder (an existing one, or any path ending in /) writes <name>.sqlite inside it, never a file named like the folder', async () => {

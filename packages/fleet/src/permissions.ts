@@ -17,9 +17,38 @@ export function restrictUmask(): void {
   process.umask(0o077);
 }
 
-/** mkdir -p with owner-only folders (only those it creates: existing ones are left to the check). */
+/**
+ * mkdir -p with owner-only folders (only those it creates: existing ones are left to the check).
+ * Not `mkdirSync(…, { recursive: true })`: where the system refuses a folder under one that
+ * exists with ENOENT (anywhere under /proc), Node's loops forever in the kernel. Here a
+ * refusal is thrown.
+ */
 export function makePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  try {
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A folder already there (made meanwhile by another process, too) is the goal.
+    if (code === 'EEXIST' && isFolder(dir)) return;
+    if (code !== 'ENOENT') throw error;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw error;
+    makePrivateDir(parent);
+  }
+  try {
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !isFolder(dir)) throw error;
+  }
+}
+
+function isFolder(dir: string): boolean {
+  try {
+    return statSync(dir).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /**

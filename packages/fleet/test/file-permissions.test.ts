@@ -3,10 +3,11 @@
  * even in a process whose umask would let others read (0o022, the common default), and a
  * fleet whose existing files are looser says so once on open.
  */
-import { chmodSync, lstatSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '../src/index';
+import { makePrivateDir } from '../src/permissions';
 import { sampleSchema, tempDir, tempFleet } from './helpers';
 
 /** Every folder and file under `dir` (itself included) with its permission bits. */
@@ -137,5 +138,22 @@ describe('the permission check on open', () => {
     const { loosePermissionsMessage } = await import('../src/permissions');
     const message = loosePermissionsMessage({ loose: 1, example: shard, fixed: 0 }, [dataDir, path.join(dataDir, 'regions', 'eu-west')]);
     expect(message).toContain(`chmod -R go-rwx "${dataDir}"\``);
+  });
+});
+
+describe('makePrivateDir', () => {
+  it('makes the missing folders of a path owner-only, accepts one that is there, and refuses a file in the way', () => {
+    const root = tempDir();
+    const deep = path.join(root, 'a', 'b', 'c');
+    makePrivateDir(deep);
+    for (const dir of [path.join(root, 'a'), path.join(root, 'a', 'b'), deep]) expect(statSync(dir).mode & 0o777).toBe(0o700);
+    makePrivateDir(deep);
+    writeFileSync(path.join(root, 'file'), 'x');
+    expect(() => makePrivateDir(path.join(root, 'file', 'sub'))).toThrow(expect.objectContaining({ code: 'ENOTDIR' }));
+    expect(() => makePrivateDir(path.join(root, 'file'))).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+  });
+
+  it('throws where the system will not make a folder under one that exists, where Node’s recursive mkdir spins forever', () => {
+    expect(() => makePrivateDir('/proc/silo-no-folder-here/sub')).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 });

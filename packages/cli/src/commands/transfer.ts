@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { formatBytes, type Fleet } from '@silo/fleet';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure, EXIT } from '../errors';
+import { CliFailure, EXIT, UsageError } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
 import { whileWorking } from '../progress';
 import { AT_HELP, parseTime } from '../options';
-import { namesFolder } from '../output-path';
+import { cannotWrite, namesFolder, somethingAt } from '../output-path';
 
 interface CloneOptions {
   region?: string;
@@ -68,14 +67,19 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         // Unknown names fail here (exit code 3), before any file name is derived from them.
         const instance = fleet.require(name);
         if (options.output === '-') return exportToStdout(ctx, fleet, instance.name);
+        if (options.output !== undefined && options.output.trim() === '') throw new UsageError('-o needs a file or a folder to write to (or - for stdout).', 'export');
         const output = options.output ?? `${instance.name}.sqlite`;
         let file = path.resolve(output);
         // Into the folder under the default name; a missing folder is made, as for any -o path.
         if (namesFolder(output)) file = path.join(file, `${instance.name}.sqlite`);
-        if (existsSync(file) && !options.force) {
+        // A dangling link counts: writing there would replace the link, as would any file.
+        if (somethingAt(file) && !options.force) {
           throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`, EXIT.failed, 'FILE_EXISTS');
         }
-        const { sizeBytes } = await whileWorking(ctx.output, `Exporting ${instance.name}…`, () => fleet.exportTo(instance.name, file));
+        const { sizeBytes } = await whileWorking(ctx.output, `Exporting ${instance.name}…`, () => fleet.exportTo(instance.name, file)).catch((error: unknown) => {
+          const words = cannotWrite(file, error);
+          throw words === undefined ? error : new CliFailure(words, EXIT.failed, 'FILE_UNWRITABLE');
+        });
         if (options.json) return ctx.output.json({ instance: instance.name, file, sizeBytes });
         ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
       });

@@ -1,8 +1,8 @@
-import { mkdir, open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isTempFile, tempOwner, tempSibling } from '../files';
 import { tokenAlive } from '../processes';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../permissions';
+import { PRIVATE_FILE_MODE, makePrivateDir } from '../permissions';
 
 /** One stored object: its key (`/`-separated, relative to the location) and metadata. */
 export interface StoredObject {
@@ -140,7 +140,8 @@ export class FolderStore implements BackupStore {
 
   async #ensureDir(dir: string): Promise<void> {
     if (this.#knownDirs.has(dir)) return;
-    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    // Once per folder (known after), so synchronously: makePrivateDir says why where Node's recursive mkdir would spin.
+    makePrivateDir(dir);
     this.#knownDirs.add(dir);
   }
 
