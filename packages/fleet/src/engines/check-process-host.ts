@@ -51,5 +51,7 @@ process.on('message', ({ id, job }: { id: number; job: CheckJob }) => {
         : { message: message ?? String(error), ...(typeof code === 'string' ? { code } : {}) },
     };
   }
-  process.send?.(reply);
+  // The parent may be gone (Ctrl+C while a check ran): the answer has nobody to go to, and a
+  // send to a closed channel would end this process on an unhandled EPIPE with a stack trace.
+  if (process.connected) process.send?.(reply, () => undefined);
 });

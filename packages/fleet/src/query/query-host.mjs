@@ -20,7 +20,7 @@ process.umask(0o077);
  */
 
 // The parent counts time limits from here, not from the fork (query-pool.ts).
-process.send?.({ ready: true });
+if (process.connected) process.send?.({ ready: true }, () => undefined);
 
 /**
  * A message carries one query or, for fleet-wide work, several (query-pool.ts). Their replies
@@ -40,7 +40,8 @@ process.on('message', (/** @type {QueryMessage} */ message) => {
     if ('bytes' in reply) bytes += reply.bytes;
     const now = performance.now();
     if (index === message.tasks.length - 1 || now - since >= message.flushMs || bytes >= message.flushBytes) {
-      process.send?.({ replies });
+      // The parent may be gone (Ctrl+C): nobody to answer, and no EPIPE trace for it.
+      if (process.connected) process.send?.({ replies }, () => undefined);
       replies = [];
       bytes = 0;
       since = now;

@@ -32,7 +32,8 @@ const PROGRESS_AFTER_MS = 250;
 
 function send(message: FromHost): void {
   lastSent = performance.now();
-  process.send?.(message);
+  // The endpoint may be gone (killed, Ctrl+C): nobody to answer, and no EPIPE trace for it.
+  if (process.connected) process.send?.(message, () => undefined);
 }
 
 process.on('message', (message: ToHost) => {
