@@ -106,6 +106,8 @@ describe('silo backup and silo restore --at', () => {
       [['restore', 'acme', '--undo', '--region', 'eu-west'], /option '--undo' cannot be used with option '--region <id>'/],
       [['restore', 'acme', '--undo', '--at', '5m'], /option '--undo' cannot be used with option '--at <time>'/],
       [['restore', 'acme', '--point', 'p1', '--as', 'x-y'], /option '--point <id>' cannot be used with option '--as <new-name>'/],
+      // Alone it would replace the live data: only with --undo.
+      [['restore', 'acme', '--point', 'p1'], /--point goes with --undo/],
       [['restore', 'acme', '--at', '5m', '--in-place', '--region', 'eu-west'], /option '--in-place' cannot be used with option '--region <id>'/],
       [['backup', 'verify', 'acme', '--sample', '5'], /--sample picks the instances when none are named; give instance names or --sample, not both/],
     ];

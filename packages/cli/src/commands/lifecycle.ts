@@ -158,7 +158,9 @@ async function undeleteOne(fleet: Fleet, ctx: CliContext, name: string, options:
 
 async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, options: RestoreFlags): Promise<void> {
   let result: RestoreResult;
-  if (options.undo || options.point !== undefined) {
+  // --point alone would replace the live data as an undo does: only when --undo says so.
+  if (options.point !== undefined && !options.undo) throw new UsageError('--point goes with --undo: `silo restore <name> --undo --point <id>`.', 'restore');
+  if (options.undo) {
     result = await fleet.backups.undoRestore(name, options.point ? { point: options.point } : {});
   } else {
     if (options.at === undefined) throw new UsageError('Which moment? Give --at (e.g. --at 15m, --at "2026-11-27 15:00").', 'restore');
