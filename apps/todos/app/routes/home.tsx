@@ -85,6 +85,8 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
   // The first field in error takes the focus (with JavaScript here, without by autoFocus).
   const firstError = (['name', 'email', 'password', 'jurisdiction'] as const).find((key) => errors[key]);
   useFocusOnError(firstError ? `field-${firstError}` : undefined, actionData);
+  /** A field's error, and the focus when it is the first one in error. */
+  const errorOf = (key: 'name' | 'email' | 'password') => ({ error: errors[key], autoFocus: firstError === key });
   return (
     <main className="page landing">
       {/* One grid column: the introduction, then the ways back into existing lists. */}
@@ -149,8 +151,7 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             label="List name"
             name="name"
             hint="Lowercase letters, digits and hyphens. Your list will be at /t/<name>."
-            error={errors.name}
-            autoFocus={firstError === 'name'}
+            {...errorOf('name')}
             defaultValue={values?.name}
             autoComplete="off"
             autoCapitalize="none"
@@ -164,8 +165,7 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             name="email"
             type="email"
             autoComplete="email"
-            error={errors.email}
-            autoFocus={firstError === 'email'}
+            {...errorOf('email')}
             defaultValue={values?.email}
             required
           />
@@ -175,8 +175,7 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
             type="password"
             autoComplete="new-password"
             hint="At least 10 characters."
-            error={errors.password}
-            autoFocus={firstError === 'password'}
+            {...errorOf('password')}
             required
           />
           <fieldset className="field" aria-describedby={errors.jurisdiction ? 'jurisdiction-hint field-jurisdiction-error' : 'jurisdiction-hint'}>
