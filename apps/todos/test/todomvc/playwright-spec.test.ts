@@ -93,6 +93,11 @@ function adaptedPage(page: Page, list: FreshList): Page {
           const source = String(fn);
           if (!source.includes('localStorage')) throw new Error(`Only the spec's localStorage checks are adapted: ${source}`);
           await waitForStoredTodos(list, source, arg);
+          // The original app's localStorage is written as the list changes, so stored means
+          // shown as it is. Here a stored todo's page row may still wait for its add's answer
+          // (pending, no id yet): the spec's next step (a double-click to edit) expects a
+          // settled row, so the check also waits for the page to catch up.
+          await target.locator('.todo-list li.pending').first().waitFor({ state: 'detached', timeout: 10_000 });
           return null;
         };
       }
