@@ -211,11 +211,6 @@ export async function countLinkLookup(request: Request): Promise<() => Promise<v
   return () => limiter.refund(ip);
 }
 
-/** Forms of signed-in users carry a token bound to their session. */
-export function requireCsrf(form: FormData, viewer: Viewer): void {
-  if (!csrfMatches(form, viewer)) throw data({ message: 'This form has expired. Reload the page and try again.' }, { status: 403 });
-}
-
 /**
  * The form's token is this session's. A signed-in viewer's form can fail it without any attack:
  * the page was loaded under an earlier session of this browser (signed in again in another tab).
