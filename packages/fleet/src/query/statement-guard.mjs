@@ -259,7 +259,8 @@ export function leadingTokens(sql, max) {
  * @param {string} sql @param {unknown[]} values @returns {unknown[]}
  */
 export function bindByIndex(sql, values) {
-  if (values.length === 0 || !sql.includes('?')) return values;
+  // Most statements have no `?NNN` at all: no tokenizing for them on every query.
+  if (values.length === 0 || !/\?\d/.test(sql)) return values;
   const parameters = leadingTokens(sql, Infinity).filter((token) => token.text.startsWith('?'));
   if (parameters.length === 0 || parameters.some((token) => token.text === '?')) return values;
   // More values than parameters stays an array, for better-sqlite3 to refuse as it would.
