@@ -48,9 +48,10 @@ export interface TenantConnection {
   batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]>;
   /**
    * For a handle nobody has used for a while: gives back the disk its write-ahead log holds
-   * (local files; a remote engine has none to give back). Never waits for a lock.
+   * (local files; a remote engine has none to give back). Never waits for a lock. True when
+   * the log was truncated, so the instance's size on disk changed.
    */
-  trimIdle?(): void;
+  trimIdle?(): boolean;
   close(): void;
 }
 

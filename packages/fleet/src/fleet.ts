@@ -204,7 +204,7 @@ export class Fleet {
       waitMs: this.settings.handleWaitMs,
       close: (connection) => connection.close(),
     });
-    this.#tidying = setInterval(() => this.#handles.tidyIdle(IDLE_TIDY_MS, IDLE_TIDY_PER_SECOND, (connection) => connection.trimIdle?.()), 1_000);
+    this.#tidying = setInterval(() => void this.#tidyIdleHandles(), 1_000);
     this.#tidying.unref();
     this.#touches = new TouchBuffer(this.#catalog, this.engine, this.settings.touchFlushMs);
     this.#audit = new AuditLog(this.#catalog.audits, { actor: options.actor ?? 'system', dataDir: this.settings.dataDir });
@@ -372,6 +372,25 @@ export class Fleet {
 
   flushActivity(): Promise<void> {
     return this.#touches.flush();
+  }
+
+  /**
+   * Gives back the disk idle handles' write-ahead logs hold (TenantConnection.trimIdle), and
+   * records the sizes that changed: without it, the catalog kept showing the log's bytes until
+   * the instance's next write. Best effort, as activity is.
+   */
+  async #tidyIdleHandles(): Promise<void> {
+    const trimmed: { id: string; dbUrl: string }[] = [];
+    this.#handles.tidyIdle(IDLE_TIDY_MS, IDLE_TIDY_PER_SECOND, (connection, id, dbUrl) => {
+      if (connection.trimIdle?.() && dbUrl !== undefined) trimmed.push({ id, dbUrl });
+    });
+    if (trimmed.length === 0) return;
+    try {
+      const sizes = await Promise.all(trimmed.map(async ({ id, dbUrl }) => ({ id, sizeBytes: await this.engine.sizeOf(dbUrl) })));
+      await this.#catalog.recordSizes(sizes);
+    } catch {
+      // The catalog busy or closing: the instance's next write records its size.
+    }
   }
 
   /**

@@ -116,13 +116,13 @@ export class HandleCache<K, V> {
    * Runs `tidy` on up to `max` handles nobody has used for `idleMs`, least recently used first,
    * each once per idle spell (its next use makes it due again). Returns how many it tidied.
    */
-  tidyIdle(idleMs: number, max: number, tidy: (value: V) => void, now = Date.now()): number {
+  tidyIdle(idleMs: number, max: number, tidy: (value: V, key: K, tag: string | undefined) => void, now = Date.now()): number {
     let tidied = 0;
-    for (const entry of this.#entries.values()) {
+    for (const [key, entry] of this.#entries) {
       if (tidied >= max) break;
       if (entry.refs > 0 || entry.doomed || entry.tidied || now - entry.idleSince < idleMs) continue;
       entry.tidied = true;
-      tidy(entry.value);
+      tidy(entry.value, key, entry.tag);
       tidied++;
     }
     return tidied;

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statSync } from 'node:fs';
 import { defaultHandleCap, openFileLimit } from '../src/handle-budget';
 import { resolveSettings } from '../src/index';
@@ -126,5 +126,34 @@ describe('idle handles (an outside soak probe, session 37)', () => {
     } finally {
       connection.close();
     }
+  });
+
+  describe('with the clock moved on', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('records the smaller size in the catalog once an idle handle’s log is given back', async () => {
+      // Only the fleet's interval timers and its clock: SQLite's and the catalog's own waits stay real.
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+      const { fleet, dataDir } = await tempFleet();
+      await fleet.create('acme', { jurisdiction: 'eu' });
+      await fleet.withInstance('acme', async (db) => {
+        for (let i = 0; i < 200; i++) await db.execute('INSERT INTO notes (body) VALUES (?)', ['x'.repeat(2_000)]);
+      });
+      fleet.touch('acme', {});
+      await fleet.flushActivity();
+      const instance = fleet.find('acme');
+      const wal = `${fileOf(instance?.dbUrl ?? '', dataDir)}-wal`;
+      expect(statSync(wal).size).toBeGreaterThan(256 * 1024);
+      const before = instance?.sizeBytes ?? 0;
+      expect(before).toBeGreaterThan(statSync(wal).size);
+
+      await vi.advanceTimersByTimeAsync(31_000);
+      await vi.waitFor(() => expect(fleet.find('acme')?.sizeBytes).toBeLessThan(before));
+      expect(statSync(wal).size).toBe(0);
+      expect(fleet.find('acme')?.sizeBytes).toBe(statSync(fileOf(instance?.dbUrl ?? '', dataDir)).size);
+      expect(fleet.find('acme')?.lastActiveAt).toBe(instance?.lastActiveAt);
+    });
   });
 });

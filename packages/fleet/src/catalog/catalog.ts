@@ -658,6 +658,16 @@ export class Catalog {
     return this.#opened.writeBatch(writes, { keepsLookups: true }).then(() => this.#found.clear());
   }
 
+  /**
+   * Sizes measured without a write (an idle handle's write-ahead log given back): the size
+   * alone changes, not the instance's activity.
+   */
+  recordSizes(sizes: readonly { id: string; sizeBytes: number }[]): Promise<void> {
+    if (sizes.length === 0) return Promise.resolve();
+    const writes = sizes.map(({ id, sizeBytes }): CatalogWrite => ({ sql: `UPDATE instances SET size_bytes = ? WHERE id = ? AND state = 'ready'`, args: [sizeBytes, id] }));
+    return this.#opened.writeBatch(writes, { keepsLookups: true }).then(() => this.#found.clear());
+  }
+
   list(query: ListQuery = {}): ListPage {
     const { where, params } = filterClause(query);
     const limit = clampInt(query.limit ?? 50, 1, 1_000);

@@ -61,21 +61,23 @@ export class LocalConnection implements TenantConnection {
     }
   }
 
-  trimIdle(): void {
+  trimIdle(): boolean {
     let walBytes: number;
     try {
       walBytes = statSync(`${this.#db.name}-wal`).size;
     } catch {
-      return;
+      return false;
     }
-    if (walBytes < WAL_TRIM_BYTES) return;
+    if (walBytes < WAL_TRIM_BYTES) return false;
     // Never waits: a reader or writer elsewhere (another process, the worker thread) keeps its
     // frames, and the next idle spell tries again.
     this.#db.pragma('busy_timeout = 0');
     try {
-      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+      const [result] = this.#db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return result?.busy === 0;
     } catch {
       // Busy, or a disk that cannot take the checkpoint's writes now: nothing was lost.
+      return false;
     } finally {
       this.#db.pragma(`busy_timeout = ${TENANT_PRAGMAS.busyTimeoutMs}`);
     }
