@@ -1,8 +1,9 @@
 import { closeSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { failpoint } from './failpoints';
 import { SIDECARS } from './files';
-import { copyPrivate } from './permissions';
+import { copyPrivate, copyPrivateAsync } from './permissions';
 import { TENANT_PRAGMAS, openReadOnly, openSqlite, type SqliteDatabase } from './sqlite';
+import { holdingWrites, whenWritesFree, type WriteHold } from './write-holds';
 
 /**
  * SQLite snapshot primitives for files of ours on this machine: a consistent copy of a live
@@ -31,32 +32,52 @@ export interface ConsistentCopy {
  * of the work, so writers wait only for the last frames and the file copy (milliseconds;
  * busy_timeout is 5 s); readers are never blocked. Waiting for an empty WAL instead starves
  * under continuous writes (they never leave one), and SQLite's backup API restarts on every
- * write from another process (DESIGN §4), so neither is used.
+ * write from another process (DESIGN §4), so neither is used. A tenant's file is copied off
+ * the main thread (CopyOptions, ADR 40).
  */
-export async function consistentCopy(source: string, dest: string, clock: () => number = Date.now): Promise<ConsistentCopy> {
+export async function consistentCopy(source: string, dest: string, clock: () => number = Date.now, options: CopyOptions = {}): Promise<ConsistentCopy> {
+  const copied = options.holdWrites ? await holdingWrites(source, (hold) => copyUnderLock(source, dest, clock, hold)) : await copyUnderLock(source, dest, clock, undefined);
+  if (copied.wal) foldWal(dest);
+  return { changeToken: copied.token, takenAt: copied.at };
+}
+
+export interface CopyOptions {
+  /**
+   * The source is a tenant's file, whose writers in this process all honour write holds
+   * (write-holds.ts): the file is copied on libuv's threads while they wait, and the main
+   * thread goes on serving. Otherwise (the catalog, which this process writes synchronously
+   * everywhere) the lock is taken and released in one synchronous run, so that no writer of
+   * this process can run into it and block the thread in SQLite's busy handler.
+   */
+  readonly holdWrites?: boolean;
+}
+
+/** With a hold, the file is copied on libuv's threads and the hold says when the lock is ours. */
+async function copyUnderLock(source: string, dest: string, clock: () => number, hold: WriteHold | undefined): Promise<{ token: string; at: number; wal: boolean }> {
   const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
-  let copied: { token: string; at: number; wal: boolean };
   try {
     const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
     try {
       checkpointer.pragma('wal_checkpoint(PASSIVE)');
-      // The lock is taken and released in one synchronous run: nothing else in this process
-      // (another copy, an app handle's write) can run while it is held and block on it.
-      copied = await withWriteLock(db, () => {
+      return await withWriteLock(db, hold, () => {
         const result = checkpointUnderLock(checkpointer);
         // No writer can commit while we hold the lock: this time and this token describe
         // exactly the copy (every commit before the time is in it, none after).
         const at = clock();
         const token = changeToken(source) ?? '';
+        const finish = (): { token: string; at: number; wal: boolean } => {
+          const wal = !result.complete && fileSize(`${source}-wal`) > 0;
+          if (wal) {
+            // Only the frames in use: a WAL file keeps its size when it restarts from the top.
+            const pageSize = checkpointer.pragma('page_size', { simple: true }) as number;
+            copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
+          }
+          failpoint('clone:during-copy');
+          return { token, at, wal };
+        };
+        if (hold) return copyPrivateAsync(source, dest).then(finish);
         copyPrivate(source, dest);
-        const wal = !result.complete && fileSize(`${source}-wal`) > 0;
-        if (wal) {
-          // Only the frames in use: a WAL file keeps its size when it restarts from the top.
-          const pageSize = checkpointer.pragma('page_size', { simple: true }) as number;
-          copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
-        }
-        failpoint('clone:during-copy');
-        return { token, at, wal };
+        return finish();
       });
     } finally {
       checkpointer.close();
@@ -64,8 +85,6 @@ export async function consistentCopy(source: string, dest: string, clock: () => 
   } finally {
     db.close();
   }
-  if (copied.wal) foldWal(dest);
-  return { changeToken: copied.token, takenAt: copied.at };
 }
 
 const WAL_HEADER_BYTES = 32;
@@ -97,12 +116,13 @@ function checkpointUnderLock(checkpointer: SqliteDatabase): { complete: boolean;
 }
 
 /**
- * Runs `work` (synchronous) inside `BEGIN IMMEDIATE`, then rolls back. The lock is tried again
+ * Runs `work` inside `BEGIN IMMEDIATE`, then rolls back: at once if `work` is synchronous,
+ * when its promise settles otherwise (CopyOptions.holdWrites says when that is safe). The lock is tried again
  * if busy_timeout ran out: under continuous writes from other processes SQLite's busy handler
  * (which polls) can miss the moments the lock is free. Each try is bounded. Between tries the
  * event loop runs, so this process's own writers are never stuck behind a copy.
  */
-async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
+async function withWriteLock<T>(db: SqliteDatabase, hold: WriteHold | undefined, work: () => T | Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       db.exec('BEGIN IMMEDIATE');
@@ -111,10 +131,27 @@ async function withWriteLock<T>(db: SqliteDatabase, work: () => T): Promise<T> {
       await new Promise((resolve) => setTimeout(resolve, 10));
       continue;
     }
-    try {
-      return work();
-    } finally {
+    if (hold) hold.locked = true;
+    const unlock = (): void => {
       db.exec('ROLLBACK');
+      if (hold) hold.locked = false;
+    };
+    let result: T | Promise<T>;
+    try {
+      result = work();
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+    // Synchronous work releases the lock before anything else of this process can run.
+    if (!(result instanceof Promise)) {
+      unlock();
+      return result;
+    }
+    try {
+      return await result;
+    } finally {
+      unlock();
     }
   }
 }
@@ -190,7 +227,7 @@ export async function replaceContent(source: string, target: string): Promise<vo
     for (let attempt = 1; ; attempt++) {
       try {
         // After the first (locking) step, copy everything in one step: one transaction.
-        await db.backup(target, { progress: () => 0x7fffffff });
+        await whenWritesFree(target, () => db.backup(target, { progress: () => 0x7fffffff }));
         return;
       } catch (error) {
         const code = (error as { code?: unknown }).code;

@@ -6,6 +6,7 @@ import { diskFullError } from '../disk-space';
 import type { ExecuteResult, Row, SqlArgs, Statement, TenantConnection } from '../engine';
 import { TENANT_PRAGMAS, type SqliteDatabase } from '../sqlite';
 import { batchResults, runOffThread } from '../off-thread/off-thread';
+import { whenWritesFree, writesHeldOn } from '../write-holds';
 import { isFullError, sizeLimitExceeded } from '../size-cap';
 
 /** The instance and its cap, so a write over it is reported as SIZE_LIMIT_EXCEEDED. */
@@ -38,15 +39,22 @@ export class LocalConnection implements TenantConnection {
 
   execute(sql: string, args?: SqlArgs): Promise<ExecuteResult> {
     try {
-      return Promise.resolve(this.#run(sql, args));
+      const statement = this.#prepare(sql);
+      // A statement that may write waits while a copy holds the file's lock (write-holds.ts);
+      // a read never needs the lock in WAL mode.
+      const hold = statement.reader ? undefined : this.#mustWait();
+      if (hold) return hold.then(() => this.execute(sql, args));
+      return Promise.resolve(this.#run(statement, args));
     } catch (error) {
       return Promise.reject(this.#failed(error));
     }
   }
 
   batch(statements: readonly Statement[]): Promise<ExecuteResult[]> {
+    const hold = this.#mustWait();
+    if (hold) return hold.then(() => this.batch(statements));
     try {
-      return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(s.sql, s.args))).immediate());
+      return Promise.resolve(this.#db.transaction(() => statements.map((s) => this.#run(this.#prepare(s.sql), s.args))).immediate());
     } catch (error) {
       return Promise.reject(this.#failed(error));
     }
@@ -55,7 +63,8 @@ export class LocalConnection implements TenantConnection {
   async batchOffThread(statements: readonly Statement[]): Promise<ExecuteResult[]> {
     const job = { kind: 'batch' as const, file: this.#db.name, statements, busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs, maxBytes: this.#sizeCap?.maxBytes };
     try {
-      return batchResults(await runOffThread(job));
+      // The worker thread would wait in its busy handler, holding up every other tenant's job.
+      return batchResults(await whenWritesFree(this.#db.name, () => runOffThread(job)));
     } catch (error) {
       throw this.#failed(error);
     }
@@ -83,6 +92,16 @@ export class LocalConnection implements TenantConnection {
     }
   }
 
+  /**
+   * What a write must wait for first (write-holds.ts): a copy's hold on this file, unless this
+   * connection is in a transaction while the copy waits for the lock, which this transaction
+   * may be the one to hold.
+   */
+  #mustWait(): Promise<void> | undefined {
+    const hold = writesHeldOn(this.#db.name);
+    return hold && (hold.locked || !this.#db.inTransaction) ? hold.done : undefined;
+  }
+
   close(): void {
     this.#statements.clear();
     this.#db.close();
@@ -98,8 +117,7 @@ export class LocalConnection implements TenantConnection {
     return queryFailed(error, this.#db);
   }
 
-  #run(sql: string, args: SqlArgs | undefined): ExecuteResult {
-    const statement = this.#prepare(sql);
+  #run(statement: SqliteStatement<unknown[], Row>, args: SqlArgs | undefined): ExecuteResult {
     // better-sqlite3 binds an array's items, or an object's names, passed as one argument:
     // no spread of the arguments into a new array per statement.
     if (statement.reader) {

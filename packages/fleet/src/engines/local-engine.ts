@@ -18,6 +18,7 @@ import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, copyPrivateAsync, makePrivateDir } from '../permissions';
 import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
 import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
+import { whenWritesFree } from '../write-holds';
 import { abandonedTempsIn, listDir, stagingLeftovers } from '../staging';
 
 export interface LocalEngineOptions {
@@ -75,7 +76,7 @@ export class LocalEngine implements Engine {
     snapshot: (url, destPath, clock) =>
       writingAt(path.dirname(destPath), async () => {
         this.#ensureDir(path.dirname(destPath));
-        return consistentCopy(this.pathOf(url), destPath, clock);
+        return consistentCopy(this.pathOf(url), destPath, clock, { holdWrites: true });
       }),
     replaceContent: (url, sourcePath) => replaceContent(sourcePath, this.pathOf(url)),
   };
@@ -140,7 +141,7 @@ export class LocalEngine implements Engine {
     this.#ensureDir(path.dirname(destPath));
     const temp = tempSibling(destPath);
     try {
-      await consistentCopy(source, temp);
+      await consistentCopy(source, temp, Date.now, { holdWrites: true });
       publish(temp, destPath, { ownsSidecars });
     } catch (error) {
       removeDatabaseFiles(temp);
@@ -213,7 +214,11 @@ export class LocalEngine implements Engine {
     return new LocalConnection(db, this.#sizeCap(url));
   }
 
-  async migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
+  migrate(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
+    return whenWritesFree(this.pathOf(url), () => this.#migrateHere(url, schema, options));
+  }
+
+  #migrateHere(url: string, schema: TenantSchema, options: { dryRun: boolean }): MigrationOutcome {
     const db = openSqlite(this.pathOf(url), TENANT_PRAGMAS, { mustExist: true });
     try {
       applySizeCap(db, this.#maxBytes);
@@ -231,7 +236,9 @@ export class LocalEngine implements Engine {
   /** `migrate` on a thread of the pool: the same pragmas, size cap, transaction and errors. */
   async #migrateOnThread(url: string, schema: TenantSchema, options: { dryRun: boolean }): Promise<MigrationOutcome> {
     try {
-      return await this.#migratePool.run({ path: this.pathOf(url), migrations: schema.migrations, dryRun: options.dryRun, maxBytes: this.#maxBytes, pragmas: TENANT_PRAGMAS });
+      // The thread would otherwise wait out a copy in its busy handler (its own thread only).
+      const task = { path: this.pathOf(url), migrations: schema.migrations, dryRun: options.dryRun, maxBytes: this.#maxBytes, pragmas: TENANT_PRAGMAS };
+      return await whenWritesFree(task.path, () => this.#migratePool.run(task));
     } catch (error) {
       throw this.#overCap(url, error);
     }
