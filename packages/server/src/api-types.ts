@@ -472,6 +472,7 @@ export interface operations {
                 jurisdiction?: string;
                 region?: string;
                 search?: string;
+                /** @description One of name, created, updated, lastActive, size, state, jurisdiction, region, schemaVersion, or metric:<key> for a metric the app defines (its tenant schema's metricsSql); another is 422 INVALID_INPUT. */
                 sort?: string;
                 order?: "asc" | "desc";
                 limit?: number;
@@ -490,6 +491,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstancePage"];
+                };
+            };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid token (UNAUTHORIZED) */
@@ -512,6 +522,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -546,7 +565,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -557,6 +576,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -627,6 +655,15 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -647,6 +684,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -681,7 +727,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -692,6 +738,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -757,6 +812,15 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceDetails"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -777,6 +841,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -811,7 +884,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -822,6 +895,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -887,6 +969,15 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -907,6 +998,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -941,7 +1041,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -952,6 +1052,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1009,6 +1118,7 @@ export interface operations {
             };
             cookie?: never;
         };
+        /** @description Optional: no body, or an empty one, is the same as `{}`. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["CloneInstance"];
@@ -1022,6 +1132,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Instance"];
+                };
+            };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid token (UNAUTHORIZED) */
@@ -1044,6 +1163,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1078,7 +1206,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1089,6 +1217,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1154,6 +1291,15 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1174,6 +1320,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1208,7 +1363,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1219,6 +1374,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1284,6 +1448,15 @@ export interface operations {
                     "application/json": components["schemas"]["PurgeResult"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1304,6 +1477,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1338,7 +1520,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1349,6 +1531,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1414,6 +1605,15 @@ export interface operations {
                     "application/vnd.sqlite3": string;
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1434,6 +1634,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1468,7 +1677,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1479,6 +1688,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1554,6 +1772,15 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1574,6 +1801,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1608,7 +1844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1619,6 +1855,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1688,6 +1933,15 @@ export interface operations {
                     "application/json": components["schemas"]["QueryResult"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1708,6 +1962,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1742,7 +2005,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1753,6 +2016,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1820,6 +2092,15 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1840,6 +2121,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1874,7 +2164,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1885,6 +2175,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1948,6 +2247,15 @@ export interface operations {
                     "application/json": components["schemas"]["MigrationStatus"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -1968,6 +2276,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2002,7 +2319,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2013,6 +2330,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2065,6 +2391,7 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Optional: no body, or an empty one, is the same as `{}`. */
         requestBody?: {
             content: {
                 "application/json": components["schemas"]["MigrateRun"];
@@ -2078,6 +2405,15 @@ export interface operations {
                 };
                 content: {
                     "application/x-ndjson": string;
+                };
+            };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description No valid token (UNAUTHORIZED) */
@@ -2100,6 +2436,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2134,7 +2479,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2145,6 +2490,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2214,6 +2568,15 @@ export interface operations {
                     };
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -2234,6 +2597,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2268,7 +2640,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2279,6 +2651,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2344,6 +2725,15 @@ export interface operations {
                     "application/json": components["schemas"]["BackupPoint"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -2364,6 +2754,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2398,7 +2797,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2409,6 +2808,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2478,6 +2886,15 @@ export interface operations {
                     "application/json": components["schemas"]["RestoreResult"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -2498,6 +2915,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2532,7 +2958,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2543,6 +2969,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2613,6 +3048,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description No valid token (UNAUTHORIZED) */
             401: {
                 headers: {
@@ -2633,6 +3077,15 @@ export interface operations {
             };
             /** @description INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed) */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2667,7 +3120,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
+            /** @description Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2678,6 +3131,15 @@ export interface operations {
             };
             /** @description RATE_LIMITED (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server's limit (the connection is closed) */
+            431: {
                 headers: {
                     [name: string]: unknown;
                 };

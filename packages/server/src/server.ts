@@ -1,9 +1,11 @@
+import { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
 import { fleetReadiness, healthResponse, NO_PROXY, readinessResponse, type TrustProxy } from '@silo/web';
 import { logAccess, labelRequest, type AccessLogger } from './access-log';
 import { clientAddress, withClientAddress } from './client-address';
+import { answerClientErrors } from './client-errors';
 import { createApiApp, type ApiOptions } from './api/app';
 import { errorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
@@ -98,6 +100,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       }
     : handler;
   const server = createAdaptorServer({ fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
+  if (server instanceof HttpServer) answerClientErrors(server);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

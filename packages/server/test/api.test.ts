@@ -555,3 +555,92 @@ describe('limits', () => {
     expect((await call('GET', '/v1/migrations', tokens.read)).status).toBe(200);
   });
 });
+
+/** A POST whose body is sent as it is, not as JSON of a value: what `call` cannot send. */
+async function post(route: string, token: string, body: string, type = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(`${server.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': type }, body });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+describe('input echoed in errors', () => {
+  const huge = 'a'.repeat(100_000);
+  const clipped = `${'a'.repeat(127)}…`;
+
+  it('clips a huge value in details and message to 128 characters, on every route', async () => {
+    const violation = await call('POST', '/v1/instances', tokens.eu, { name: 'echo-eu', jurisdiction: huge });
+    expect(violation).toMatchObject({ status: 403, json: { error: { code: 'JURISDICTION_VIOLATION', details: { jurisdiction: clipped } } } });
+    const viaQueryAll = await call('POST', '/v1/query-all', tokens.eu, { sql: 'SELECT 1', filter: { jurisdiction: huge } });
+    expect(viaQueryAll).toMatchObject({ status: 403, json: { error: { details: { jurisdiction: clipped } } } });
+    for (const [route, body, code] of [
+      ['/v1/instances', { name: 'echo-a', jurisdiction: huge }, 'UNKNOWN_JURISDICTION'],
+      ['/v1/instances', { name: 'echo-b', jurisdiction: 'eu', region: huge }, 'UNKNOWN_REGION'],
+      ['/v1/instances/once/clone', { region: huge }, 'UNKNOWN_REGION'],
+    ] as const) {
+      const answer = await call('POST', route, tokens.write, body);
+      expect(answer, route).toMatchObject({ status: 422, json: { error: { code } } });
+      expect((answer.json['error'] as { message: string }).message, route).toContain(`"${clipped}"`);
+    }
+    const scoped = await call('GET', `/v1/instances?jurisdiction=${huge.slice(0, 8_000)}`, tokens.eu);
+    expect(scoped).toMatchObject({ status: 403, json: { error: { details: { jurisdiction: clipped } } } });
+    for (const answer of [violation, viaQueryAll, scoped]) expect(JSON.stringify(answer.json).length).toBeLessThan(1_000);
+  });
+});
+
+describe('enum-like query parameters', () => {
+  it('refuses an unknown sort key, a metric the app lacks included, naming the keys it takes', async () => {
+    for (const sort of ['metric:nosuch', 'metric:', 'bogus', 'Name']) {
+      const answer = await call('GET', `/v1/instances?sort=${encodeURIComponent(sort)}`, tokens.read);
+      expect(answer, sort).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+      const { message } = answer.json['error'] as { message: string };
+      expect(message, sort).toBe('Invalid query: sort: one of name, created, updated, lastActive, size, state, jurisdiction, region, schemaVersion, metric:notes');
+    }
+    // The sample schema's one metric (its metricsSql's column), and the fixed keys, sort.
+    for (const sort of ['metric:notes', 'lastActive', 'schemaVersion']) expect((await call('GET', `/v1/instances?sort=${sort}&order=desc`, tokens.read)).status, sort).toBe(200);
+  });
+
+  it('refuses an unknown order, state, jurisdiction or region rather than answering an empty page', async () => {
+    expect(await call('GET', '/v1/instances?order=sideways', tokens.read)).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+    expect(await call('GET', '/v1/instances?state=asleep', tokens.read)).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+    const jurisdiction = await call('GET', '/v1/instances?jurisdiction=EU', tokens.read);
+    expect(jurisdiction).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_JURISDICTION' } } });
+    expect((jurisdiction.json['error'] as { message: string }).message).toContain('eu, us');
+    expect(await call('GET', '/v1/instances?region=mars-1', tokens.read)).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_REGION' } } });
+    // The same filters in a body: query-all and migrations over nothing would look like success.
+    expect(await call('POST', '/v1/query-all', tokens.read, { sql: 'SELECT 1', filter: { jurisdiction: 'EU' } })).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_JURISDICTION' } } });
+    expect(await call('POST', '/v1/migrations/run', tokens.admin, { filter: { region: 'mars-1' } })).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_REGION' } } });
+  });
+});
+
+describe('empty and malformed JSON bodies', () => {
+  it('takes an empty body on a route whose body is optional as no body', async () => {
+    for (const [body, type] of [['', 'application/json'], [' \r\n', 'application/json'], ['', 'application/json; charset=utf-8'], ['', 'text/plain;charset=UTF-8']] as const) {
+      const cloned = await post('/v1/instances/once/clone', tokens.write, body, type);
+      expect(cloned, JSON.stringify([body, type])).toMatchObject({ status: 201, json: { clonedFrom: { name: 'once' } } });
+      const migrated = await fetch(`${server.url}/v1/migrations/run`, { method: 'POST', headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': type }, body });
+      expect(migrated.status, JSON.stringify([body, type])).toBe(200);
+      expect((await ndjsonLines(migrated)).at(-1)).toMatchObject({ type: 'report' });
+    }
+  });
+
+  it('names the missing fields of an empty body where the body is required', async () => {
+    expect(await post('/v1/instances', tokens.write, '')).toMatchObject({
+      status: 422,
+      json: { error: { code: 'INVALID_INPUT', message: expect.stringContaining('name:') } },
+    });
+    expect(await post('/v1/query-all', tokens.read, '  ')).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT', message: expect.stringContaining('sql:') } } });
+  });
+
+  it('refuses a body that is not JSON with 400 MALFORMED_JSON on every JSON route', async () => {
+    for (const [route, token] of [
+      ['/v1/instances', tokens.write],
+      ['/v1/instances/once/clone', tokens.write],
+      ['/v1/instances/once/query', tokens.read],
+      ['/v1/instances/once/restore', tokens.write],
+      ['/v1/query-all', tokens.read],
+      ['/v1/migrations/run', tokens.admin],
+    ] as const) {
+      const answer = await post(route, token, '{"name": ');
+      expect(answer, route).toMatchObject({ status: 400, json: { error: { code: 'MALFORMED_JSON', message: expect.stringContaining('not valid JSON') } } });
+    }
+  });
+});

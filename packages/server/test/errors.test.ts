@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SiloError, type SiloErrorCode } from '@silo/fleet';
 import { FLEET_ERROR_STATUS } from '../src/index';
-import { toErrorResponse } from '../src/api/errors';
+import { clipEcho, ECHO_MAX_CHARS, errorBody, toErrorResponse } from '../src/api/errors';
 
 /** Every fleet code has its status; the ones that pass by themselves say when to retry. */
 describe('error answers', () => {
@@ -23,6 +23,18 @@ describe('error answers', () => {
     expect(notReady.headers.get('retry-after')).toBe('2');
     const engine = toErrorResponse(new SiloError('ENGINE_FAILURE', 'busy', { details: { status: 429, retryAfterMs: 4_500 } }));
     expect(engine.headers.get('retry-after')).toBe('5');
+  });
+
+  it('clips echoed input at any depth of the details, never between the halves of a character', () => {
+    const long = 'x'.repeat(ECHO_MAX_CHARS - 2) + '😀'.repeat(10);
+    const clipped = clipEcho(long);
+    expect(clipped.length).toBeLessThanOrEqual(ECHO_MAX_CHARS);
+    expect(clipped.endsWith('…')).toBe(true);
+    expect(clipped).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    const body = errorBody('INVALID_INPUT', `Unknown "${'y'.repeat(5_000)}".`, { nested: { list: ['z'.repeat(5_000)] }, count: 3 });
+    expect(body.error.message).toBe(`Unknown "${'y'.repeat(ECHO_MAX_CHARS - 1)}…".`);
+    expect(body.error.details).toEqual({ nested: { list: [`${'z'.repeat(ECHO_MAX_CHARS - 1)}…`] }, count: 3 });
+    expect(clipEcho('short')).toBe('short');
   });
 
   it('keeps folder paths of a full disk and unexpected errors to the server', async () => {

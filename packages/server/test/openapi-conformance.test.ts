@@ -170,7 +170,7 @@ function documentCases(operation: Operation, exercise: Exercise, template: Call)
     const text = (body: string, type: string): Call => ({ ...template, json: undefined, raw: { body, type } });
     cases.push(
       at('a body of the wrong shape', { ...template, json: [] }, 422, 'INVALID_INPUT'),
-      at('a body that is not JSON', text('{"sql": ', 'application/json'), 422, 'INVALID_INPUT'),
+      at('a body that is not JSON', text('{"sql": ', 'application/json'), 400, 'MALFORMED_JSON'),
       at('a JSON body sent as text/plain', text(JSON.stringify(template.json ?? {}), 'text/plain'), 415, 'UNSUPPORTED_MEDIA_TYPE'),
       at('a body over the JSON limit', { ...template, json: { padding: 'x'.repeat(JSON_BODY_MAX_BYTES) } }, 413, 'PAYLOAD_TOO_LARGE'),
     );
@@ -186,6 +186,10 @@ const exercises: Record<string, Exercise> = {
     cases: async () => [
       at('limit 0', { token: 'read', query: '?limit=0' }, 422, 'INVALID_INPUT'),
       at('an unknown sort key', { token: 'read', query: '?sort=bogus' }, 422, 'INVALID_INPUT'),
+      at('a metric the app does not define', { token: 'read', query: '?sort=metric:nosuch' }, 422, 'INVALID_INPUT'),
+      at('a metric the app defines', { token: 'read', query: '?sort=metric:notes' }, 200),
+      at('an unknown jurisdiction', { token: 'read', query: '?jurisdiction=mars' }, 422, 'UNKNOWN_JURISDICTION'),
+      at('an unknown region', { token: 'read', query: '?region=mars-1' }, 422, 'UNKNOWN_REGION'),
       at('an eu token asking for us', { token: 'eu', query: '?jurisdiction=us' }, 403, 'JURISDICTION_VIOLATION'),
     ],
   },
@@ -228,6 +232,7 @@ const exercises: Record<string, Exercise> = {
       const keyed = { token: 'write', name: source, json: {}, headers: { 'idempotency-key': fresh() } } as const;
       return [
         at('no body (a name is chosen)', { token: 'write', name: source }, 201),
+        at('an empty JSON body, the same as none', { token: 'write', name: source, raw: { body: '', type: 'application/json' } }, 201),
         at('a clone name in use', { token: 'write', name: source, json: { name: await instance() } }, 409, 'NAME_TAKEN'),
         at('a region of another jurisdiction', { token: 'write', name: source, json: { region: 'us-east' } }, 403, 'JURISDICTION_VIOLATION'),
         at('`at` that is no time', { token: 'write', name: source, json: { at: 'yesterday' } }, 422, 'INVALID_INPUT'),
@@ -303,6 +308,7 @@ const exercises: Record<string, Exercise> = {
     ok: async () => ({ token: 'admin', json: { dryRun: true, concurrency: 2, filter: { jurisdiction: 'eu' } } }),
     cases: async () => [
       at('no body', { token: 'admin' }, 200),
+      at('an empty JSON body, the same as none', { token: 'admin', raw: { body: '', type: 'application/json' } }, 200),
       at('an eu admin token asking for us', { token: 'euAdmin', json: { filter: { jurisdiction: 'us' } } }, 403, 'JURISDICTION_VIOLATION'),
     ],
   },

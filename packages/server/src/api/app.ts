@@ -1,5 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { SiloError, type Fleet } from '@silo/fleet';
+import type { Fleet } from '@silo/fleet';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
@@ -7,9 +7,10 @@ import { labelRequest } from '../access-log';
 import { authenticate, type RateLimits } from './auth';
 import type { ApiEnv } from './context';
 import { dataRoutes } from './data';
-import { ApiError, errorResponse, JSON_ONLY, toErrorResponse } from './errors';
+import { ApiError, errorResponse, invalidInput, JSON_ONLY, MALFORMED_JSON, toErrorResponse } from './errors';
 import { instanceRoutes } from './instances';
 import { opsRoutes } from './ops';
+import { blankBodyAsNone } from './valid-json';
 
 /** JSON bodies are small; the admin console's forms have the same cap. Imports stream instead. */
 export const JSON_BODY_MAX_BYTES = 256 * 1024;
@@ -26,13 +27,7 @@ export interface ApiOptions {
  */
 export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => {
-      if (!result.success) {
-        const problems = result.error.issues.map((issue) => `${issue.path.join('.') || result.target}: ${issue.message}`).join('; ');
-        return errorResponse('INVALID_INPUT', `Invalid ${result.target}: ${problems}`, 422);
-      }
-      return undefined;
-    },
+    defaultHook: (result) => (result.success ? undefined : toErrorResponse(invalidInput(result.target, result.error.issues))),
   });
   app.onError((error) => toErrorResponse(fromHono(error)));
 
@@ -61,8 +56,9 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
       throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than ${JSON_BODY_MAX_BYTES} bytes.`);
     },
   });
-  // Uploads are counted against the fleet's import limit as they stream (data.ts).
-  app.use('/v1/*', async (c, next) => (c.req.path.endsWith('/import') ? next() : limitBody(c, next)));
+  // Uploads are counted against the fleet's import limit as they stream (data.ts); every other
+  // body is small JSON, read within the limit, and an empty one is none (valid-json.ts).
+  app.use('/v1/*', async (c, next) => (c.req.path.endsWith('/import') ? next() : limitBody(c, () => blankBodyAsNone(c).then(next))));
 
   instanceRoutes(app, fleet);
   dataRoutes(app, fleet);
@@ -99,12 +95,13 @@ function methodsByPath(routes: readonly { method: string; path: string }[]): (pa
 
 /**
  * Hono's own refusals, thrown before a route runs, in the API's codes: the JSON validator's
- * malformed body (HTTP 400) is invalid input as every other, and zod-openapi's media-type gate
- * (HTTP 415) says which type to send.
+ * (HTTP 400, the only one these routes have) is a body that is not JSON, since an empty one no
+ * longer reaches it (blankBodyAsNone), and zod-openapi's media-type gate (HTTP 415) says which
+ * type to send.
  */
 function fromHono(error: unknown): unknown {
   if (!(error instanceof HTTPException)) return error;
   if (error.status === 415) return new ApiError('UNSUPPORTED_MEDIA_TYPE', JSON_ONLY);
-  if (error.status === 400) return new SiloError('INVALID_INPUT', 'Invalid json: the body is not JSON.');
+  if (error.status === 400) return new ApiError('MALFORMED_JSON', MALFORMED_JSON);
   return error;
 }

@@ -8,7 +8,7 @@ import { SiloError, type Fleet } from '@silo/fleet';
 import { forSurface } from '@silo/fleet/format';
 import { uploadStagingFile } from '@silo/fleet/internal';
 import { assertJurisdiction, requireScope, takingName, visibleInstance, type ApiEnv } from './context';
-import { ApiError } from './errors';
+import { ApiError, clipMessage } from './errors';
 import { validJson } from './valid-json';
 import { jsonResult, publicInstance } from './json';
 import { ndjson } from './ndjson';
@@ -137,13 +137,15 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
   app.openAPIRegistry.register('QueryAllLine', QueryAllLineSchema);
   app.post(queryAllRoute.path, async (c) => {
     const token = c.get('token');
-    const body = await validJson(c.req.raw, QueryAllBodySchema);
+    const body = await validJson(c.req, QueryAllBodySchema);
     assertJurisdiction(token, body.filter?.jurisdiction);
+    // A mistyped jurisdiction or region would match nothing and look like an empty fleet.
+    fleet.regions.assertKnown(body.filter ?? {});
     const filter = { ...body.filter, ...(token.jurisdiction === null ? {} : { jurisdiction: token.jurisdiction }) };
     const events = fleet.queryAll(body.sql, { filter, actor: c.get('actor'), ...(body.args ? { args: body.args } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) });
     return ndjson(
       (async function* () {
-        for await (const event of events) yield event.status === 'ok' ? { ...jsonResult(event), instance: event.instance, status: event.status } : { ...event, error: forSurface(event.error, 'api') };
+        for await (const event of events) yield event.status === 'ok' ? { ...jsonResult(event), instance: event.instance, status: event.status } : { ...event, error: clipMessage(forSurface(event.error, 'api')) };
       })(),
     );
   });

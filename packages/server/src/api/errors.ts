@@ -1,4 +1,4 @@
-import { isSiloError, type SiloErrorCode } from '@silo/fleet';
+import { isSiloError, SiloError, type SiloErrorCode } from '@silo/fleet';
 import { forSurface } from '@silo/fleet/format';
 
 /** Codes of the API itself, beside the fleet's: authentication, scopes, limits, idempotency, routing. */
@@ -10,6 +10,10 @@ export type ApiOnlyCode =
   | 'IDEMPOTENCY_IN_PROGRESS'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'MALFORMED_JSON'
+  | 'MALFORMED_REQUEST'
+  | 'REQUEST_TIMEOUT'
+  | 'HEADERS_TOO_LARGE'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';
@@ -60,6 +64,10 @@ export const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
   IDEMPOTENCY_IN_PROGRESS: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  MALFORMED_JSON: 400,
+  MALFORMED_REQUEST: 400,
+  REQUEST_TIMEOUT: 408,
+  HEADERS_TOO_LARGE: 431,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
@@ -67,6 +75,16 @@ export const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
 
 /** What a JSON route says to a body of another media type (415 UNSUPPORTED_MEDIA_TYPE). */
 export const JSON_ONLY = 'This route takes a JSON body: send it with Content-Type: application/json.';
+
+/** What a JSON route says to a body its parser cannot read (400 MALFORMED_JSON). */
+export const MALFORMED_JSON = 'The body is not valid JSON: send one JSON object, or, where the body is optional, an empty body.';
+
+/** How much of a value the caller sent an error echoes back: enough to recognise it, never all of a huge one. */
+export const ECHO_MAX_CHARS = 128;
+/** The most a message says; only an echo of the caller's input makes one longer. */
+const MESSAGE_MAX_CHARS = 1_024;
+/** A quoted stretch of a message longer than an echo may be: the fleet quotes what it was given. */
+const LONG_QUOTED = new RegExp(`"([^"]{${ECHO_MAX_CHARS + 1},})"`, 'g');
 
 /** Seconds a client should wait before retrying a 503 that passes by itself. */
 const RETRY_AFTER_SEC: Partial<Record<SiloErrorCode, number>> = { INSTANCE_NOT_READY: 2, HANDLES_EXHAUSTED: 1, CATALOG_UNAVAILABLE: 5, FLEET_CLOSED: 5 };
@@ -89,8 +107,60 @@ export interface ErrorBody {
   error: { code: ApiErrorCode; message: string; details?: Record<string, unknown> };
 }
 
+/** `text` cut to `max` characters, the last an ellipsis, when it is longer. */
+export function clipEcho(text: string, max = ECHO_MAX_CHARS): string {
+  if (text.length <= max) return text;
+  // Not between the halves of a surrogate pair, which JSON would carry as a lone escape.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 2)) ? max - 2 : max - 1;
+  return `${text.slice(0, end)}…`;
+}
+
+/** A message with each long quoted echo of the caller's input clipped, and the whole capped. */
+export function clipMessage(message: string): string {
+  return clipEcho(
+    message.replace(LONG_QUOTED, (_quoted, inner: string) => `"${clipEcho(inner)}"`),
+    MESSAGE_MAX_CHARS,
+  );
+}
+
+/** Every string in an error's details, at any depth, clipped: they echo names, jurisdictions, regions as sent. */
+function clipDetails(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(details).map(([key, value]) => [key, clipDetail(value)]));
+}
+
+function clipDetail(value: unknown): unknown {
+  if (typeof value === 'string') return clipEcho(value);
+  if (Array.isArray(value)) return value.map(clipDetail);
+  return isPlainObject(value) ? clipDetails(value) : value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object') return false;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * The body of every error answer, the connection-level ones included (client-errors.ts). Input
+ * the caller sent comes back clipped, here for every route: a 100 KB name is not echoed in full.
+ */
+export function errorBody(code: ApiErrorCode, message: string, details?: Record<string, unknown>): ErrorBody {
+  const kept = details && Object.keys(details).length > 0 ? { details: clipDetails(details) } : {};
+  return { error: { code, message: clipMessage(message), ...kept } };
+}
+
+/**
+ * Zod's issues with a request part (`target`: json, query, param, header) as one INVALID_INPUT,
+ * each named by its path; an issue with the whole part names it (a JSON body as "body").
+ */
+export function invalidInput(target: string, issues: readonly { path: readonly PropertyKey[]; message: string }[]): SiloError {
+  const whole = target === 'json' ? 'body' : target;
+  const problems = issues.map((issue) => `${issue.path.map((key) => clipEcho(String(key))).join('.') || whole}: ${issue.message}`).join('; ');
+  return new SiloError('INVALID_INPUT', `Invalid ${target}: ${problems}`);
+}
+
 export function errorResponse(code: ApiErrorCode, message: string, status: number, options: { details?: Record<string, unknown>; retryAfterSec?: number } = {}): Response {
-  const body: ErrorBody = { error: { code, message, ...(options.details && Object.keys(options.details).length > 0 ? { details: options.details } : {}) } };
+  const body = errorBody(code, message, options.details);
   const headers: Record<string, string> = { 'Cache-Control': 'no-store' };
   if (options.retryAfterSec !== undefined) headers['Retry-After'] = String(options.retryAfterSec);
   // A body refused for its size is left unread, so the connection cannot carry another request:
@@ -128,7 +198,7 @@ function logUnexpected(error: unknown): void {
  * the same rule as toErrorResponse, so an unexpected error is logged and not shown.
  */
 export function streamedError(error: unknown): { status: 'error'; code: ApiErrorCode; error: string } {
-  if (error instanceof ApiError || isSiloError(error)) return { status: 'error', code: error.code, error: error.message };
+  if (error instanceof ApiError || isSiloError(error)) return { status: 'error', code: error.code, error: clipMessage(error.message) };
   logUnexpected(error);
   return { status: 'error', code: 'INTERNAL', error: UNEXPECTED_MESSAGE };
 }

@@ -4,7 +4,8 @@ import type { TypedResponse } from 'hono';
 import { assertJurisdiction, requireScope, visibleInstance, type ApiEnv } from './context';
 import { IDEMPOTENCY_KEY_PATTERN, instanceOnce } from './idempotency';
 import { publicInstance } from './json';
-import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, ListQuerySchema, NameParam, PurgeResultSchema } from './schemas';
+import { metricKeys, once } from './metric-keys';
+import { CloneBodySchema, CreateBodySchema, InstanceDetailsSchema, InstancePageSchema, InstanceSchema, listQuerySchema, NameParam, PurgeResultSchema } from './schemas';
 import { errorResponses, jsonBody, jsonContent } from './openapi-parts';
 
 const IdempotencyHeader = z.object({
@@ -15,15 +16,18 @@ const IdempotencyHeader = z.object({
     .openapi({ description: 'A retry with the same key and body returns the first answer. 1 to 200 visible ASCII characters.' }),
 });
 
-const list = createRoute({
-  operationId: 'listInstances',
-  method: 'get',
-  path: '/v1/instances',
-  summary: 'List instances (filters, sort and paging as in the admin console)',
-  tags: ['instances'],
-  request: { query: ListQuerySchema },
-  responses: { 200: jsonContent(InstancePageSchema, 'One page and the total'), ...errorResponses },
-});
+/** The list, its `sort` checked against the app's metrics (schemas.ts). */
+function listRoute(metrics: () => readonly string[]) {
+  return createRoute({
+    operationId: 'listInstances',
+    method: 'get',
+    path: '/v1/instances',
+    summary: 'List instances (filters, sort and paging as in the admin console)',
+    tags: ['instances'],
+    request: { query: listQuerySchema(metrics) },
+    responses: { 200: jsonContent(InstancePageSchema, 'One page and the total'), ...errorResponses },
+  });
+}
 const show = createRoute({
   operationId: 'getInstance',
   method: 'get',
@@ -90,10 +94,12 @@ function asInstanceResponse(response: Response): TypedResponse<z.infer<typeof In
 
 /** Instances: list, show, create, clone, delete, undelete, purge. */
 export function instanceRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
-  app.openapi(list, (c) => {
+  app.openapi(listRoute(once(() => metricKeys(fleet.schema))), (c) => {
     const token = c.get('token');
     const query = c.req.valid('query');
     assertJurisdiction(token, query.jurisdiction);
+    // A mistyped jurisdiction or region would match nothing and look like an empty fleet.
+    fleet.regions.assertKnown(query);
     const page = fleet.list({ ...query, jurisdiction: token.jurisdiction ?? query.jurisdiction, sort: query.sort as SortKey | undefined });
     return c.json({ items: page.items.map(publicInstance), total: page.total }, 200);
   });

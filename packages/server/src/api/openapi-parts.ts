@@ -24,7 +24,8 @@ export function ndjsonContent(lineSchema: string, description: string) {
 }
 
 export function jsonBody<T extends z.ZodType>(schema: T, required = true) {
-  return { required, content: { 'application/json': { schema } } };
+  const optional = { description: 'Optional: no body, or an empty one, is the same as `{}`.' };
+  return { required, ...(required ? {} : optional), content: { 'application/json': { schema } } };
 }
 
 const error = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
@@ -35,14 +36,17 @@ const error = (description: string) => ({ description, content: { 'application/j
  * document has no operation for (openapi-conformance.test.ts checks it).
  */
 export const errorResponses = {
+  400: error('MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed)'),
   401: error('No valid token (UNAUTHORIZED)'),
   403: error('The token lacks the scope (FORBIDDEN) or the jurisdiction (JURISDICTION_VIOLATION)'),
   404: error('INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND'),
+  408: error('REQUEST_TIMEOUT: the request did not arrive in full in time (the connection is closed)'),
   409: error('NAME_TAKEN, INVALID_STATE, SCHEMA_BEHIND, IDEMPOTENCY_IN_PROGRESS'),
   413: error('PAYLOAD_TOO_LARGE, SIZE_LIMIT_EXCEEDED'),
   415: error('UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json'),
-  422: error('Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED'),
+  422: error('Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED'),
   429: error('RATE_LIMITED (Retry-After)'),
+  431: error('HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server\'s limit (the connection is closed)'),
   500: error('An unexpected failure'),
   502: error('ENGINE_FAILURE: the database engine (Turso) failed (Retry-After when it gave one)'),
   503: error('INSTANCE_NOT_READY, HANDLES_EXHAUSTED, CATALOG_UNAVAILABLE, FLEET_CLOSED (Retry-After)'),

@@ -88,8 +88,9 @@ export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
   app.post(migrateRoute.path, async (c) => {
     const token = c.get('token');
     requireScope(token, 'admin');
-    const body = await validJson(c.req.raw, MigrateBodySchema, true);
+    const body = await validJson(c.req, MigrateBodySchema);
     assertJurisdiction(token, body.filter?.jurisdiction);
+    fleet.regions.assertKnown(body.filter ?? {});
     const filter = { ...body.filter, ...(token.jurisdiction === null ? {} : { jurisdiction: token.jurisdiction }) };
     return ndjson(progressThenReport((onProgress) => fleet.migrateAll({ ...body, filter, actor: c.get('actor'), onProgress })));
   });

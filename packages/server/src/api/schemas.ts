@@ -60,19 +60,33 @@ export const NameParam = z.object({
   name: instanceName().openapi({ param: { name: 'name', in: 'path' } }),
 });
 
-export const ListQuerySchema = z.object({
-  state: z.enum(STATES).optional(),
-  jurisdiction: z.string().optional(),
-  region: z.string().optional(),
-  search: z.string().max(200).optional(),
-  sort: z
+/**
+ * The list's sort keys: the fleet's own, and `metric:<key>` of each of the app's metrics. Its
+ * metrics are the fleet's, so the document (the same for every fleet) says only the pattern and
+ * the check names them; a key the fleet has no values for would sort nothing and say nothing.
+ */
+function sortParam(metricKeys: () => readonly string[]) {
+  const allowed = (): string[] => [...SORT_KEYS, ...metricKeys().map((key) => `metric:${key}`)];
+  return z
     .string()
-    .refine((value) => (SORT_KEYS as readonly string[]).includes(value) || value.startsWith('metric:'), { message: `one of ${SORT_KEYS.join(', ')}, metric:<key>` })
-    .optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: z.coerce.number().int().min(1).max(1_000).optional(),
-  offset: pageOffset(),
-});
+    .refine((value) => allowed().includes(value), { error: () => `one of ${allowed().join(', ')}` })
+    .optional()
+    .openapi({ description: `One of ${SORT_KEYS.join(', ')}, or metric:<key> for a metric the app defines (its tenant schema's metricsSql); another is 422 INVALID_INPUT.` });
+}
+
+/** The list's query; `metricKeys` are the app's metrics, read when a sort is checked. */
+export function listQuerySchema(metricKeys: () => readonly string[]) {
+  return z.object({
+    state: z.enum(STATES).optional(),
+    jurisdiction: z.string().optional(),
+    region: z.string().optional(),
+    search: z.string().max(200).optional(),
+    sort: sortParam(metricKeys),
+    order: z.enum(['asc', 'desc']).optional(),
+    limit: z.coerce.number().int().min(1).max(1_000).optional(),
+    offset: pageOffset(),
+  });
+}
 
 export const CreateBodySchema = z
   .object({
