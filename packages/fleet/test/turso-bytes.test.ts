@@ -7,14 +7,14 @@
  */
 import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet, type TursoSettingsInput } from '../src/index';
 import { SiloError } from '../src/errors';
-import { uploadDatabaseFile } from '../src/engines/turso-upload';
+import { MAX_UPLOAD_BYTES, prepareForUpload, uploadDatabaseFile } from '../src/engines/turso-upload';
 import { foldVersionTable } from '../src/engines/version-table';
 import { fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 import { standinHooks } from '@silo/turso-standin';
@@ -120,6 +120,18 @@ function fill(file: string, megabytes: number): void {
     db.close();
   }
 }
+
+describe('upload size', () => {
+  it('refuses a file over the 20 GB turso-cli uploads before anything is created', () => {
+    const file = path.join(tempDir('silo-upload-size-'), 'huge.db');
+    const db = new Database(file);
+    db.exec('CREATE TABLE t (x)');
+    db.close();
+    // Sparse: the size Turso would be sent, without the disk space.
+    truncateSync(file, MAX_UPLOAD_BYTES + 4096);
+    expect(() => prepareForUpload(file)).toThrow(expect.objectContaining({ code: 'IMPORT_REJECTED', message: expect.stringContaining('20 GB') }));
+  });
+});
 
 describe('Turso byte paths', () => {
   it('imports by upload: the file is prepared (4096-byte pages, no auto_vacuum, WAL), sent as bytes and verified, no rows written', async () => {

@@ -164,6 +164,24 @@ describe('console queries and sqld’s classification', () => {
   });
 });
 
+describe('statements @libsql/client would store on the server', () => {
+  it('a batch and a console script with a short non-ASCII statement over 5000 bytes run (sqld stores at most 5000 bytes)', async () => {
+    const url = engine.locate('stored-sql', region());
+    await engine.create(url, schema);
+    // 2,600 "ü" are under @libsql/client's 5000-code-unit cut for stored SQL, but 5,200 bytes.
+    const body = 'ü'.repeat(2_600);
+    const sql = `INSERT INTO notes (body) VALUES ('${body}')`;
+    const db = engine.connect(url);
+    try {
+      await db.batch([{ sql }, { sql: `UPDATE notes SET tag = '${body}' WHERE tag IS NULL` }]);
+      await engine.query(url, { sql: `${sql}; ${sql}`, script: true, readOnly: false, limits: LIMITS });
+      expect((await db.execute('SELECT count(*) AS n, count(tag) AS tagged FROM notes')).rows).toEqual([{ n: 3, tagged: 1 }]);
+    } finally {
+      db.close();
+    }
+  });
+});
+
 describe('migrations Turso must run', () => {
   it('the catalog’s migrations hold nothing sqld refuses (no TEMP tables, no ANALYZE, no pragmas)', () => {
     for (const migration of CATALOG_MIGRATIONS) {

@@ -5,18 +5,41 @@ import { z } from 'zod';
  * "Hrana over HTTP"; HTTP_V2_SPEC.md for /v2). Validated with zod so a malformed body is a
  * clear 400 instead of a crash halfway through a pipeline.
  */
+/** SQL text ids are int32 (HRANA_3_SPEC.md "Store an SQL text"). */
+const SqlIdSchema = z.number().int().min(-(2 ** 31)).max(2 ** 31 - 1);
+
+const I64_MIN = -(2n ** 63n);
+const I64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Values as sqld reads them (libsql-hrana/src/proto.rs): an integer is a decimal i64 in a
+ * string (one out of range is not), a blob is standard base64 with or without padding. Anything
+ * else fails the request as a protocol error.
+ */
 export const ValueSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('null') }),
-  z.object({ type: z.literal('integer'), value: z.string().regex(/^-?\d+$/) }),
+  z.object({
+    type: z.literal('integer'),
+    value: z
+      .string()
+      .regex(/^[+-]?\d+$/)
+      .refine((text) => BigInt(text) >= I64_MIN && BigInt(text) <= I64_MAX, 'decimal integer as a string, within 64 bits'),
+  }),
   z.object({ type: z.literal('float'), value: z.number() }),
   z.object({ type: z.literal('text'), value: z.string() }),
-  z.object({ type: z.literal('blob'), base64: z.string() }),
+  z.object({
+    type: z.literal('blob'),
+    base64: z.string().refine((text) => {
+      const bare = text.replace(/=+$/, '');
+      return /^[A-Za-z0-9+/]*$/.test(bare) && bare.length % 4 !== 1;
+    }, 'binary data encoded as base64'),
+  }),
 ]);
 export type ProtoValue = z.infer<typeof ValueSchema>;
 
 export const StmtSchema = z.object({
   sql: z.string().nullish(),
-  sql_id: z.number().int().nullish(),
+  sql_id: SqlIdSchema.nullish(),
   args: z.array(ValueSchema).optional(),
   named_args: z.array(z.object({ name: z.string(), value: ValueSchema })).optional(),
   want_rows: z.boolean().optional(),
@@ -47,7 +70,7 @@ export const BatchSchema = z.object({
 });
 export type ProtoBatch = z.infer<typeof BatchSchema>;
 
-const SqlRefSchema = { sql: z.string().nullish(), sql_id: z.number().int().nullish() };
+const SqlRefSchema = { sql: z.string().nullish(), sql_id: SqlIdSchema.nullish() };
 
 export const StreamRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
@@ -55,8 +78,8 @@ export const StreamRequestSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('batch'), batch: BatchSchema }),
   z.object({ type: z.literal('sequence'), ...SqlRefSchema }),
   z.object({ type: z.literal('describe'), ...SqlRefSchema }),
-  z.object({ type: z.literal('store_sql'), sql_id: z.number().int(), sql: z.string() }),
-  z.object({ type: z.literal('close_sql'), sql_id: z.number().int() }),
+  z.object({ type: z.literal('store_sql'), sql_id: SqlIdSchema, sql: z.string() }),
+  z.object({ type: z.literal('close_sql'), sql_id: SqlIdSchema }),
   z.object({ type: z.literal('get_autocommit') }),
 ]);
 export type StreamRequest = z.infer<typeof StreamRequestSchema>;
@@ -112,7 +135,8 @@ export function encodeValue(value: unknown): ProtoValue {
   if (typeof value === 'bigint') return { type: 'integer', value: value.toString() };
   if (typeof value === 'number') return { type: 'float', value };
   if (typeof value === 'string') return { type: 'text', value };
-  if (Buffer.isBuffer(value)) return { type: 'blob', base64: value.toString('base64') };
+  // sqld writes blobs as base64 without padding (proto.rs `bytes_as_base64`, STANDARD_NO_PAD).
+  if (Buffer.isBuffer(value)) return { type: 'blob', base64: value.toString('base64').replace(/=+$/, '') };
   throw new Error(`cannot encode a ${typeof value} as a Hrana value`);
 }
 

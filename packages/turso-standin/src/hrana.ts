@@ -10,7 +10,7 @@ export {
   type StreamRequest,
   type StreamResult,
 } from './hrana-proto';
-export { HttpError } from './http-util';
+export { HttpError, ProtocolError } from './http-util';
 export { classifyStatement } from './sqld-statements';
 export { SqlStream, type DatabaseHooks, type StreamOptions } from './sql-stream';
 export { StreamRegistry, type ClosableStream } from './stream-registry';

@@ -12,6 +12,20 @@ export class HttpError extends Error {
   }
 }
 
+/**
+ * What sqld answers when a client breaks the Hrana protocol (libsql-server/src/hrana/mod.rs
+ * `ProtocolError`, hrana/http/mod.rs `protocol_error_response`): the whole HTTP request fails
+ * with 400 and the error's text as `text/plain` (not the `{ message, code }` JSON of a stream
+ * error), nothing after the failing request runs, and the stream is dropped. HRANA_3_SPEC.md
+ * "Errors" (HTTP): "the stream is no longer valid".
+ */
+export class ProtocolError extends HttpError {
+  constructor(message: string) {
+    super(400, { message });
+    this.message = message;
+  }
+}
+
 /** The Platform API's error shape: `{ "error": "<message>" }` (every error response in the OpenAPI file). */
 export function platformError(status: number, message: string): HttpError {
   return new HttpError(status, { error: message });
@@ -46,6 +60,11 @@ export async function readJson(req: IncomingMessage): Promise<unknown> {
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 

@@ -59,7 +59,9 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       const parent = url.searchParams.get('parent');
       const databases = [...state.databases.values()]
         .filter((db) => group === null || db.group.name === group)
-        .filter((db) => parent === null || db.parent?.id === parent || db.parent?.name === parent);
+        // "Filter database branches by using their parent database ID" (listDatabases): the ID
+        // (DbId), not the name.
+        .filter((db) => parent === null || db.parent?.id === parent);
       const page = pageOf(databases, url, ctx.listPageSize);
       return sendJson(res, 200, { databases: page.items.map((db) => databaseJson(ctx, db)), pagination: { next: page.next } });
     }
@@ -138,8 +140,7 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
     }
     case 'GET databases/:name/usage': {
       const db = state.database(name as string);
-      const from = dateParam(url, 'from');
-      const to = dateParam(url, 'to');
+      const { from, to } = usagePeriod(url, ctx.clock());
       const { rowsRead, rowsWritten } = db.usage.totals(from, to);
       const usage = { rows_read: rowsRead, rows_written: rowsWritten, storage_bytes: db.storageBytes(), bytes_synced: 0 };
       return sendJson(res, 200, {
@@ -148,9 +149,9 @@ export async function handlePlatform(ctx: PlatformContext, req: IncomingMessage,
       });
     }
     case 'GET usage': {
-      // turso-cli's OrganizationsClient.Usage: the totals, and every database's figures by DbId.
-      const from = dateParam(url, 'from');
-      const to = dateParam(url, 'to');
+      // turso-cli's OrganizationsClient.Usage: the totals, and every database's figures by DbId,
+      // for the current period (getOrganizationUsage takes no from/to).
+      const { from, to } = usagePeriod(new URL(url.pathname, url), ctx.clock());
       const databases = [...state.databases.values()].map((db) => {
         const { rowsRead, rowsWritten } = db.usage.totals(from, to);
         return { uuid: db.id, usage: { rows_read: rowsRead, rows_written: rowsWritten, storage_bytes: db.storageBytes(), bytes_synced: 0 } };
@@ -240,6 +241,16 @@ function pageOf(databases: DatabaseRecord[], url: URL, defaultSize: number): { i
   const items = rest.slice(0, limit);
   const last = items.at(-1);
   return { items, next: rest.length > limit && last ? Buffer.from(`after:${last.name}`).toString('base64url') : null };
+}
+
+/**
+ * `from` and `to` of a usage request. getDatabaseUsage: "Defaults to the current calendar month
+ * if not provided", so rows counted in earlier months are not in an answer without them.
+ */
+export function usagePeriod(url: URL, now: number): { from: number; to: number | undefined } {
+  const today = new Date(now);
+  const monthStart = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1);
+  return { from: dateParam(url, 'from') ?? monthStart, to: dateParam(url, 'to') };
 }
 
 function dateParam(url: URL, key: string): number | undefined {

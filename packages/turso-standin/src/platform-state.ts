@@ -171,6 +171,13 @@ interface StateFile {
   databases: StoredDatabase[];
 }
 
+/** RFC 3339 date-time (Go's time.RFC3339, which also takes fractional seconds): a `T`, seconds, and a zone. */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+function retentionText(ms: number): string {
+  return ms >= 3_600_000 ? `${ms / 3_600_000} hours` : `${ms / 1_000} seconds`;
+}
+
 /** Turso's rule for database (and group) names: lowercase letters, digits, dashes; at most 64. */
 const NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
@@ -327,8 +334,19 @@ export class PlatformState {
       if (source === undefined) throw platformError(400, `seed database ${seed.name} not found`);
       let at = now;
       if (seed.timestamp !== undefined) {
-        at = Date.parse(seed.timestamp);
-        if (Number.isNaN(at)) throw platformError(400, `invalid timestamp ${JSON.stringify(seed.timestamp)}: use ISO 8601`);
+        // An RFC 3339 date-time, as turso-cli's `--timestamp` asks for (docs/cli/db/create:
+        // "Must be in RFC3339 format"); Date.parse alone would take "2024-01-01" or "Jan 1 2024".
+        at = RFC3339.test(seed.timestamp) ? Date.parse(seed.timestamp) : Number.NaN;
+        if (Number.isNaN(at)) throw platformError(400, `invalid timestamp ${JSON.stringify(seed.timestamp)}: use RFC 3339, e.g. 2024-01-01T00:00:00Z`);
+        // CreateDatabaseInput.seed.timestamp: "This must be within the last 24 hours, or 30 days
+        // on the scaler plan" (features/point-in-time-recovery: 24 h free, 10/30/90 days paid).
+        // The stand-in keeps `history.retentionMs` of it, whatever the state was doing.
+        if (now - at > this.options.history.retentionMs) {
+          throw platformError(
+            400,
+            `invalid timestamp ${seed.timestamp}: point-in-time recovery reaches back ${retentionText(this.options.history.retentionMs)}`,
+          );
+        }
       }
       const recovery = source.history.resolve(at, now);
       if (recovery.kind === 'current') {

@@ -3,7 +3,7 @@ import { openConnection } from './database-files';
 import type { z } from 'zod';
 import { CursorReqBodySchema, cursorEntries, PipelineReqBodySchema, type StreamResult } from './hrana-proto';
 import { isReplicaSync, serveReplicaSync } from './replica-sync';
-import { bearerToken, HttpError, readBody, sendJson } from './http-util';
+import { bearerToken, HttpError, ProtocolError, readBody, sendJson } from './http-util';
 import type { DatabaseRecord, PlatformState } from './platform-state';
 import { SqlStream } from './sql-stream';
 import type { StreamRegistry } from './stream-registry';
@@ -122,21 +122,24 @@ function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, bat
   }
   const taken = ctx.streams.take(baton, db.id);
   if (taken.kind === 'expired') throw sqlError(400, 'The stream has expired due to inactivity', 'STREAM_EXPIRED');
-  if (taken.kind === 'invalid') throw sqlError(400, 'The baton is not valid for any open stream', 'INVALID_BATON');
+  // A forged, replayed or unknown baton is a protocol error in sqld (ProtocolError::BatonInvalid,
+  // BatonReused): 400 with a text/plain body; only an expired stream answers JSON.
+  if (taken.kind === 'invalid') throw new ProtocolError('Received an invalid baton');
   return taken.entry;
 }
 
 function parseBody<T>(schema: z.ZodType<T>, text: string, what: string): T {
+  // sqld: ProtocolError::JsonDeserialize, answered 400 text/plain (hrana/http/mod.rs).
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch {
-    throw sqlError(400, 'The request body is not valid JSON', 'PROTO_ERROR');
+  } catch (error) {
+    throw new ProtocolError(`Cannot deserialize client message from JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
   const body = schema.safeParse(parsed);
   if (!body.success) {
     const issue = body.error.issues[0];
-    throw sqlError(400, `Invalid ${what} request: ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim(), 'PROTO_ERROR');
+    throw new ProtocolError(`Cannot deserialize client message from JSON: ${what} ${issue?.path.join('.') ?? ''} ${issue?.message ?? ''}`.trim());
   }
   return body.data;
 }

@@ -12,9 +12,18 @@ import {
   type StreamRequest,
   type StreamResult,
 } from './hrana-proto';
-import { HttpError } from './http-util';
+import { HttpError, ProtocolError } from './http-util';
 import { describeParams } from './sql-params';
-import { classifyStatement, isReadOnlyKind, notAllowedMessage, splitStatements, type StmtKind } from './sqld-statements';
+import { classifyStatement, dmlKind, isReadOnlyKind, notAllowedMessage, splitStatements, type StmtKind } from './sqld-statements';
+
+/**
+ * What sqld keeps of `store_sql` per stream (libsql-server/src/hrana/http/request.rs:
+ * `MAX_SQL_COUNT = 50`, `MAX_STORED_SQL_SIZE = ByteSize::kb(5)`, i.e. 5000 bytes of UTF-8).
+ * @libsql/client stores every batch statement shorter than 5000 UTF-16 code units, so a
+ * non-ASCII text can pass its check and still be refused here, as on Turso.
+ */
+export const MAX_STORED_SQL_COUNT = 50;
+export const MAX_STORED_SQL_BYTES = 5_000;
 
 /** What a stream tells its database about, for point-in-time copies and usage. */
 export interface DatabaseHooks {
@@ -130,7 +139,9 @@ export class SqlStream {
   }
 
   async handle(request: StreamRequest): Promise<StreamResult> {
-    if (this.#closed) return { type: 'error', error: { message: 'The stream is closed', code: 'STREAM_CLOSED' } };
+    // HTTP_V2_SPEC.md "Close stream": "It is an error if the client tries to execute more
+    // requests on the same stream"; sqld fails the whole HTTP request (ProtocolError::BatonStreamClosed).
+    if (this.#closed) throw new ProtocolError('Stream for this baton was closed');
     // The timer may not have run yet when a request arrives right at the deadline.
     if (this.#txnDeadline !== undefined && Date.now() >= this.#txnDeadline) this.#timeOutTransaction();
     try {
@@ -147,17 +158,24 @@ export class SqlStream {
           return ok({ type: 'sequence' });
         case 'describe':
           return ok({ type: 'describe', result: this.#describe(this.#sqlText(request.sql, request.sql_id)) });
-        case 'store_sql':
-          if (this.#sqls.has(request.sql_id)) {
-            throw new StmtError(`SQL text id ${request.sql_id} is already in use`, 'SQL_STORE_ID_IN_USE');
+        case 'store_sql': {
+          // HRANA_3_SPEC.md "Store an SQL text": an id already in use is a protocol error.
+          if (this.#sqls.has(request.sql_id)) throw new ProtocolError(`SQL text ${request.sql_id} already exists`);
+          if (this.#sqls.size >= MAX_STORED_SQL_COUNT) {
+            throw new StmtError(`The server already stores ${this.#sqls.size} SQL texts, it cannot store more`, 'SQL_STORE_TOO_MANY');
+          }
+          const bytes = Buffer.byteLength(request.sql, 'utf8');
+          if (bytes > MAX_STORED_SQL_BYTES) {
+            throw new StmtError(`The statement is too large to be stored: ${bytes} B/${MAX_STORED_SQL_BYTES} B`, 'SQL_STORE_TOO_LARGE');
           }
           this.#sqls.set(request.sql_id, request.sql);
           return ok({ type: 'store_sql' });
+        }
         case 'close_sql':
           this.#sqls.delete(request.sql_id);
           return ok({ type: 'close_sql' });
         case 'get_autocommit':
-          this.#requireV3('get_autocommit');
+          this.#requireV3('The `get_autocommit` request');
           return ok({ type: 'get_autocommit', is_autocommit: !this.conn.inTransaction });
       }
     } catch (error) {
@@ -167,18 +185,55 @@ export class SqlStream {
     }
   }
 
-  #requireV3(feature: string): void {
-    if (this.options.version < 3) throw new StmtError(`${feature} requires Hrana 3 (POST v3/pipeline)`, 'PROTOCOL_VERSION');
+  /** A Hrana 3 feature on v2 is a protocol error in sqld (ProtocolError::NotSupported), not an in-band one. */
+  #requireV3(what: string): void {
+    if (this.options.version < 3) throw new ProtocolError(`${what} is only supported in protocol version hrana3 and higher`);
   }
 
+  /** sqld's `proto_sql_to_sql`: each way of getting it wrong fails the whole HTTP request. */
   #sqlText(sql: string | null | undefined, sqlId: number | null | undefined): string {
     const hasSql = sql !== undefined && sql !== null;
     const hasId = sqlId !== undefined && sqlId !== null;
-    if (hasSql === hasId) throw new StmtError('Exactly one of sql and sql_id must be given', 'SQL_INVALID_REFERENCE');
+    if (hasSql && hasId) throw new ProtocolError('Either `sql` or `sql_id` are required, but not both');
+    if (!hasSql && !hasId) throw new ProtocolError('Either `sql` or `sql_id` are required');
     if (hasSql) return sql;
     const stored = this.#sqls.get(sqlId as number);
-    if (stored === undefined) throw new StmtError(`SQL text id ${sqlId} is not stored on this stream`, 'SQL_NOT_FOUND');
+    if (stored === undefined) throw new ProtocolError(`SQL text ${sqlId} not found`);
     return stored;
+  }
+
+  /**
+   * What sqld checks while it turns a statement into a query, before anything runs
+   * (hrana/stmt.rs `proto_stmt_to_query`): exactly one statement, one it has a kind for, and
+   * not both positional and named arguments.
+   */
+  #checkStatement(sql: string, stmt: ProtoStmt): void {
+    const count = splitStatements(sql).length;
+    if (count === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+    if (count > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+    if (classifyStatement(sql) === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    checkArgsShape(stmt);
+  }
+
+  /**
+   * A batch condition may only name an earlier step, and `is_autocommit` needs Hrana 3
+   * (hrana/batch.rs `proto_cond_to_cond`): otherwise the whole HTTP request fails.
+   */
+  #checkCondition(cond: BatchCond, step: number): void {
+    switch (cond.type) {
+      case 'ok':
+      case 'error':
+        if (cond.step >= step) throw new ProtocolError('Invalid reference to step in a batch condition');
+        return;
+      case 'not':
+        return this.#checkCondition(cond.cond, step);
+      case 'and':
+      case 'or':
+        for (const inner of cond.conds) this.#checkCondition(inner, step);
+        return;
+      case 'is_autocommit':
+        return this.#requireV3('BatchCond of type `is_autocommit`');
+    }
   }
 
   /** Waits (without blocking the event loop) while another stream holds the write lock. */
@@ -199,6 +254,7 @@ export class SqlStream {
     const sql = this.#sqlText(stmt.sql, stmt.sql_id);
     const timedOut = this.#afterTimeout(sql);
     if (timedOut) return timedOut;
+    checkArgsShape(stmt);
     const { prepared, kind } = this.#prepareChecked(sql);
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();
@@ -214,6 +270,9 @@ export class SqlStream {
       prepared.run(...params);
     }
     const [changes, lastRowid, totalAfter] = readonly ? [0n, 0n, 0n] : this.#counters();
+    // sqld reports changes() only for INSERT, UPDATE and DELETE (`is_iud`) and the last rowid
+    // only for an INSERT (`is_insert`): connection/program.rs. Anything else gets 0 and null.
+    const dml = readonly ? 'other' : dmlKind(sql);
     const written = readonly ? 0 : Number(totalAfter - totalBefore);
     this.#afterStatement(readonly, kind === 'txn-begin' && /^begin\s+(immediate|exclusive)\b/i.test(stripLeadingComments(sql)));
     const read = prepared.reader ? Math.max(rows.length, 1) : 0;
@@ -226,8 +285,8 @@ export class SqlStream {
     return {
       cols,
       rows: encoded,
-      affected_row_count: written > 0 ? Number(changes) : 0,
-      last_insert_rowid: readonly ? null : lastRowid.toString(),
+      affected_row_count: dml === 'other' ? 0 : Number(changes),
+      last_insert_rowid: dml === 'insert' ? lastRowid.toString() : null,
       rows_read: read,
       rows_written: written,
       query_duration_ms: performance.now() - started,
@@ -272,12 +331,19 @@ export class SqlStream {
   }
 
   async #batch(batch: ProtoBatch): Promise<Extract<StreamResponse, { type: 'batch' }>['result']> {
-    // sqld checks the token against the whole batch (one program) before running any step.
+    // sqld turns the whole batch into one program before running any step
+    // (hrana/batch.rs `proto_batch_to_program`): a step it cannot parse fails the batch as a
+    // whole (an error result, no step run), a bad reference fails the HTTP request.
+    const texts: string[] = [];
+    for (const [index, step] of batch.steps.entries()) {
+      const sql = this.#sqlText(step.stmt.sql, step.stmt.sql_id);
+      this.#checkStatement(sql, step.stmt);
+      if (step.condition !== undefined && step.condition !== null) this.#checkCondition(step.condition, index);
+      texts.push(sql);
+    }
+    // Then it checks the token against the whole program, still before running any step.
     if (this.options.readOnly) {
-      for (const step of batch.steps) {
-        const sql = step.stmt.sql ?? (step.stmt.sql_id === undefined || step.stmt.sql_id === null ? undefined : this.#sqls.get(step.stmt.sql_id));
-        if (sql !== undefined && !this.#readOnlyStatement(sql)) throw writeForbidden();
-      }
+      for (const sql of texts) if (!this.#readOnlyStatement(sql)) throw writeForbidden();
     }
     const stepResults: (StmtResult | null)[] = [];
     const stepErrors: (ProtoError | null)[] = [];
@@ -312,7 +378,6 @@ export class SqlStream {
       case 'or':
         return cond.conds.some((c) => this.#holds(c, current, results, errors));
       case 'is_autocommit':
-        this.#requireV3('The is_autocommit condition');
         return !this.conn.inTransaction;
     }
   }
@@ -424,40 +489,50 @@ function ok(response: StreamResponse): StreamResult {
   return { type: 'ok', response };
 }
 
+/** sqld refuses `args` and `named_args` together (hrana/stmt.rs `ArgsBothPositionalAndNamed`). */
+function checkArgsShape(stmt: ProtoStmt): void {
+  if ((stmt.args?.length ?? 0) > 0 && (stmt.named_args?.length ?? 0) > 0) {
+    throw new StmtError('Specifying both positional and named arguments is not supported', 'ARGS_BOTH_POSITIONAL_AND_NAMED');
+  }
+}
+
+function argsInvalid(reason: string): StmtError {
+  return new StmtError(`Arguments do not match SQL parameters: ${reason}`, 'ARGS_INVALID');
+}
+
 /**
- * Hrana binds `args` by parameter index and `named_args` by name, a named argument winning
- * over a positional one for the same parameter. better-sqlite3 binds anonymous `?` from an
- * array and `?NNN`, `:a`, `@a`, `$a` only by key, so statements with such parameters are
- * bound through their parameter list.
+ * sqld's binding (libsql-server/src/query.rs `Params::bind`): `args` or `named_args`, never
+ * both; no more values than the statement has parameters; an anonymous `?` and a `?NNN` take
+ * `args` by position only, `:a`, `@a` and `$a` take `named_args` only (by their full name, or
+ * without the prefix); a parameter left without a value fails the statement (EXPLAIN aside).
+ * better-sqlite3 binds anonymous `?` from an array and the others by key, so the values are
+ * handed over in that form.
  */
 function bindParams(sql: string, stmt: ProtoStmt): unknown[] {
   const positional = (stmt.args ?? []).map(decodeValue);
   const named = new Map((stmt.named_args ?? []).map((arg) => [arg.name, decodeValue(arg.value)]));
+  const given = positional.length > 0 ? positional.length : named.size;
   const params = describeParams(sql);
-  if (params.every((p) => p.name === null) && named.size === 0) return positional;
-  if (positional.length > params.length) {
-    throw new StmtError(`The statement takes ${params.length} arguments, got ${positional.length}`, 'ARGS_INVALID');
-  }
+  if (given > params.length) throw argsInvalid(`too many parameters, expected ${params.length} found ${given}`);
+  const explain = /^explain\b/i.test(stripLeadingComments(sql));
   const anonymous: unknown[] = [];
   const byKey: Record<string, unknown> = {};
-  const used = new Set<string>();
   for (const [index, { name }] of params.entries()) {
+    let found: { value: unknown } | undefined;
     if (name === null) {
-      if (index < positional.length) anonymous.push(positional[index]);
-      continue;
+      if (index < positional.length) found = { value: positional[index] };
+    } else if (name.startsWith('?')) {
+      const position = Number(name.slice(1));
+      if (position >= 1 && position <= positional.length) found = { value: positional[position - 1] };
+    } else {
+      const key = [name, name.slice(1)].find((candidate) => named.has(candidate));
+      if (key !== undefined) found = { value: named.get(key) };
     }
-    const key = name.slice(1);
-    const namedKey = [name, key].find((candidate) => named.has(candidate));
-    if (namedKey !== undefined) {
-      used.add(namedKey);
-      byKey[key] = named.get(namedKey);
-    } else if (index < positional.length) {
-      byKey[key] = positional[index];
-    }
-  }
-  const unknown = [...named.keys()].filter((name) => !used.has(name));
-  if (unknown.length > 0) {
-    throw new StmtError(`The statement has no parameter named ${unknown.map((n) => JSON.stringify(n)).join(', ')}`, 'ARGS_INVALID');
+    // An EXPLAIN runs nothing: sqld stops binding at the first parameter without a value.
+    if (found === undefined && !explain) throw argsInvalid(`value for parameter ${name ?? index + 1} not found`);
+    const value = found === undefined ? null : found.value;
+    if (name === null) anonymous.push(value);
+    else byKey[name.slice(1)] = value;
   }
   return Object.keys(byKey).length === 0 ? anonymous : [...anonymous, byKey];
 }

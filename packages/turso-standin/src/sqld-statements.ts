@@ -174,6 +174,58 @@ function pragmaKind(t: readonly Token[]): Classification {
 }
 
 /**
+ * Whether the statement is an INSERT (REPLACE included), an UPDATE or a DELETE, as sqld's
+ * parser sees it (query_analysis.rs `is_insert`, `is_iud`), a `WITH` clause before it
+ * included: sqld reports `affected_row_count` only for these, and `last_insert_rowid` only
+ * for an INSERT.
+ */
+export function dmlKind(sql: string): 'insert' | 'update' | 'delete' | 'other' {
+  const verbOf = (word: string): 'insert' | 'update' | 'delete' | 'other' | undefined => {
+    if (word === 'insert' || word === 'replace') return 'insert';
+    if (word === 'update' || word === 'delete') return word;
+    if (word === 'select' || word === 'values') return 'other';
+    return undefined;
+  };
+  // After WITH, the verb is the first of those words outside the parentheses of the common
+  // table expressions; literals, quoted names and comments are skipped whole.
+  let afterWith = false;
+  let depth = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i] as string;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (sql.startsWith('--', i)) {
+      const end = sql.indexOf('\n', i);
+      i = end === -1 ? sql.length : end + 1;
+    } else if (sql.startsWith('/*', i)) {
+      const end = sql.indexOf('*/', i + 2);
+      i = end === -1 ? sql.length : end + 2;
+    } else if (/[A-Za-z_]/.test(c)) {
+      const word = (/^[A-Za-z0-9_$]+/.exec(sql.slice(i))?.[0] ?? c).toLowerCase();
+      i += word.length;
+      if (!afterWith) {
+        if (word !== 'with') return verbOf(word) ?? 'other';
+        afterWith = true;
+      } else if (depth === 0) {
+        const verb = verbOf(word);
+        if (verb !== undefined) return verb;
+      }
+    } else if (!afterWith) {
+      return 'other';
+    } else if (c === "'" || c === '"' || c === '`' || c === '[') {
+      const end = sql.indexOf(c === '[' ? ']' : c, i + 1);
+      i = end === -1 ? sql.length : end + 1;
+    } else {
+      if (c === '(') depth++;
+      else if (c === ')') depth--;
+      i++;
+    }
+  }
+  return 'other';
+}
+
+/**
  * The statements of a multi-statement text (a Hrana `sequence`), split where SQLite would:
  * at semicolons outside literals, identifiers and comments, and for CREATE TRIGGER only at the
  * semicolon after its END. Whoever runs them prepares each one alone (sql-stream.ts), so a

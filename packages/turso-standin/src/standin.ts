@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout } from 'node:timers/promises';
 import { z } from 'zod';
-import { HttpError, sendJson } from './http-util';
+import { HttpError, ProtocolError, sendJson, sendText } from './http-util';
 import { handlePlatform, type PlatformContext } from './platform-api';
 import { PlatformState } from './platform-state';
 import { DATABASE_PATH_PREFIX, handleSql, type SqlContext } from './sql-endpoint';
@@ -129,6 +129,7 @@ export async function startTursoStandin(input: TursoStandinOptions): Promise<Tur
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
       if (res.headersSent) return res.destroy();
+      if (error instanceof ProtocolError) return sendText(res, error.status, error.message);
       if (error instanceof HttpError) return sendJson(res, error.status, error.body);
       if (error instanceof URIError) return sendJson(res, 400, { error: 'malformed percent-encoding in the path' });
       sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });

@@ -30,6 +30,13 @@ import type { TokenClaims } from './tokens';
 
 const UPLOAD_PATH = /^(?:v1\/upload|v2\/upload\/start|v2\/upload\/([A-Za-z0-9-]+)\/(?:chunk\/(\d+)|finalize))$/;
 
+/**
+ * The largest file an upload takes: turso-cli refuses a bigger one before sending it
+ * (internal/cmd/group_flag.go, `MaxAWSDBSizeBytes`, "database file size exceeds maximum allowed
+ * size of 20 GB"); the stand-in refuses it on the server side, as it does turso-cli's other checks.
+ */
+export const MAX_UPLOAD_BYTES = 20 * 1024 ** 3;
+
 /** What `PUT /v2/upload/start` answers; small enough that tests cross several chunks. */
 export const UPLOAD_CHUNK_BYTES = 4 * 1024 * 1024;
 
@@ -114,6 +121,11 @@ export async function handleUpload(
   const [, uploadId, chunk] = UPLOAD_PATH.exec(rest) ?? [];
   if (rest === 'v1/upload') {
     if (method !== 'POST') throw uploadError(405, `method ${method} not allowed on ${rest}`);
+    // api-reference/databases/upload: `Content-Length` is a required header ("Size of the
+    // database file in bytes"), so a chunked body without it is refused before it is read.
+    const length = req.headers['content-length'];
+    if (length === undefined || !/^\d+$/.test(length)) throw uploadError(400, 'Content-Length header is required: the size of the database file in bytes');
+    if (Number(length) > MAX_UPLOAD_BYTES) throw uploadError(400, 'database file size exceeds maximum allowed size of 20 GB');
     const file = `${db.file}.upload`;
     try {
       await receive(req, file, 0, undefined);
@@ -130,6 +142,7 @@ export async function handleUpload(
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
       throw uploadError(400, 'invalid request body: db_size_bytes must be a positive integer');
     }
+    if (size > MAX_UPLOAD_BYTES) throw uploadError(400, 'database file size exceeds maximum allowed size of 20 GB');
     const upload = ctx.uploads.start(db, size);
     return sendJson(res, 200, { chunk_size: UPLOAD_CHUNK_BYTES, upload_id: upload.id });
   }

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createClient as createTursoApi } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { standinHooks, startTursoStandin, type TursoStandin } from '../src/index';
+import { usagePeriod } from '../src/platform-api';
 
 let standin: TursoStandin;
 let dataDir: string;
@@ -136,5 +137,53 @@ describe('group tokens', () => {
     const mixed = payload((await api.groups.createToken('tenants', { expiration: '2w1d30m' })).jwt);
     expect((mixed.exp ?? 0) - mixed.iat).toBe(14 * 86_400 + 86_400 + 1_800);
     expect(payload((await api.groups.createToken('tenants')).jwt).exp).toBeUndefined();
+  });
+});
+
+describe('point-in-time branches (seed.timestamp)', () => {
+  it('take an RFC 3339 timestamp within the retention window, and refuse an older one or another format with 400', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'turso-pitr-'));
+    // Turso keeps 24 hours (free) to 90 days; shrunk here to 3 s.
+    const own = await startTursoStandin({ dataDir: dir, notReadyMs: 0, history: { intervalMs: 0, retentionMs: 3_000 } });
+    try {
+      const ownApi = createTursoApi(own.apiClientConfig);
+      const created = Date.now();
+      await ownApi.databases.create('pitr-source', { group: 'default' });
+      const branch = (name: string, timestamp: string): Promise<Response> =>
+        fetch(new URL(`organizations/${own.org}/databases`, own.platformUrl), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${own.apiToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ name, group: 'default', seed: { type: 'database', name: 'pitr-source', timestamp } }),
+        });
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      // What the engine sends (toISOString, with milliseconds) is RFC 3339.
+      expect((await branch('pitr-iso', new Date(Date.now() - 50).toISOString())).status).toBe(200);
+      // Date.parse would take these; Turso's RFC 3339 parser does not.
+      for (const [name, timestamp] of [
+        ['pitr-text', new Date(Date.now() - 50).toString()],
+        ['pitr-no-zone', new Date(Date.now() - 50).toISOString().slice(0, 19)],
+      ] as const) {
+        const refused = await branch(name, timestamp);
+        expect(refused.status, timestamp).toBe(400);
+        expect(await refused.json()).toEqual({ error: expect.stringContaining('RFC 3339') });
+      }
+      // A database left unchanged since it was created: its state then is its state now, but the
+      // timestamp is past the window, so Turso refuses it anyway.
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, created + 3_300 - Date.now())));
+      const old = await branch('pitr-old', new Date(created + 200).toISOString());
+      expect(old.status).toBe(400);
+      expect(await old.json()).toEqual({ error: expect.stringContaining('reaches back 3 seconds') });
+    } finally {
+      await own.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('usage periods', () => {
+  it('default to the current calendar month (getDatabaseUsage: "Defaults to the current calendar month")', () => {
+    const now = Date.UTC(2026, 2, 17, 12, 30);
+    expect(usagePeriod(new URL('http://x/usage'), now)).toEqual({ from: Date.UTC(2026, 2, 1), to: undefined });
+    expect(usagePeriod(new URL('http://x/usage?from=2026-01-01T00:00:00Z'), now)).toEqual({ from: Date.UTC(2026, 0, 1), to: undefined });
   });
 });

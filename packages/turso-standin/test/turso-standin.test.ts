@@ -181,11 +181,11 @@ describe('SQL over HTTP (v2 pipeline through @libsql/client)', () => {
     expect(row?.['ti']).toBe('integer');
     const named = await client.execute({ sql: 'SELECT :a + $b AS s', args: { a: 1n, $b: 2n } });
     expect(named.rows[0]?.['s']).toBe(3n);
-    // Hrana binds args by parameter index, whatever the parameter's form.
-    const byIndex = await client.execute({ sql: 'SELECT ?2 AS two, :x AS x, ?1 AS one', args: [1n, 2n, 3n] });
-    expect(byIndex.rows[0]).toMatchObject({ two: 2n, x: 3n, one: 1n });
-    const mixed = await client.execute({ sql: 'SELECT :a AS a, ? AS b', args: [10n, 20n] });
-    expect(mixed.rows[0]).toMatchObject({ a: 10n, b: 20n });
+    // `args` go to `?` and `?NNN` by position; `:a`, `@a`, `$a` take only `named_args`
+    // (sqld, libsql-server/src/query.rs `Params::bind`).
+    const byIndex = await client.execute({ sql: 'SELECT ?2 AS two, ?1 AS one', args: [1n, 2n] });
+    expect(byIndex.rows[0]).toMatchObject({ two: 2n, one: 1n });
+    expect(await libsqlCode(client.execute({ sql: 'SELECT :a AS a, ? AS b', args: [10n, 20n] }))).toBe('ARGS_INVALID');
     const cols = await client.execute('SELECT i, t FROM v');
     expect(cols.columns).toEqual(['i', 't']);
     expect(cols.columnTypes).toEqual(['INTEGER', 'TEXT']);
@@ -313,7 +313,7 @@ describe('streams and batons', () => {
     expect((await client.execute('SELECT group_concat(x) AS xs FROM i')).rows[0]?.['xs']).toBe('3');
   });
 
-  it('refuses a forged or replayed baton with 400 and { message, code }', async () => {
+  it('refuses a forged or replayed baton, and a malformed body, with 400 and a text/plain reason (sqld ProtocolError)', async () => {
     const { hostname } = await readyDatabase('batons');
     const pipeline = (baton: string | null) =>
       fetch(`http://${hostname}v2/pipeline`, {
@@ -327,7 +327,8 @@ describe('streams and batons', () => {
     expect((await pipeline(baton)).status).toBe(200);
     const replayed = await pipeline(baton);
     expect(replayed.status).toBe(400);
-    expect(await replayed.json()).toEqual({ message: expect.any(String), code: 'INVALID_BATON' });
+    expect(replayed.headers.get('content-type')).toBe('text/plain');
+    expect(await replayed.text()).toBe('Received an invalid baton');
     const forged = await pipeline(`${baton.split('.')[0]}.99.forged`);
     expect(forged.status).toBe(400);
     const malformed = await fetch(`http://${hostname}v2/pipeline`, {
@@ -336,7 +337,8 @@ describe('streams and batons', () => {
       body: JSON.stringify({ baton: null, requests: [{ type: 'execute' }] }),
     });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ code: 'PROTO_ERROR' });
+    expect(malformed.headers.get('content-type')).toBe('text/plain');
+    expect(await malformed.text()).toMatch(/^Cannot deserialize client message from JSON/);
   });
 });
 
@@ -373,7 +375,7 @@ describe('Hrana 3 JSON (POST v3/pipeline)', () => {
             { stmt: { sql: 'BEGIN' } },
             { condition: { type: 'and', conds: [{ type: 'ok', step: 0 }, { type: 'not', cond: { type: 'is_autocommit' } }] }, stmt: { sql: "INSERT INTO h (v) VALUES ('y')" } },
             { stmt: { sql: 'INSERT INTO nope VALUES (1)' } },
-            { condition: { type: 'or', conds: [{ type: 'error', step: 2 }, { type: 'ok', step: 99 }] }, stmt: { sql_id: 7 } },
+            { condition: { type: 'or', conds: [{ type: 'error', step: 2 }, { type: 'ok', step: 2 }] }, stmt: { sql_id: 7 } },
             { condition: { type: 'ok', step: 2 }, stmt: { sql: 'SELECT 1' } },
           ],
         },
@@ -381,9 +383,8 @@ describe('Hrana 3 JSON (POST v3/pipeline)', () => {
       { type: 'get_autocommit' },
       { type: 'describe', sql: 'SELECT id, v FROM h WHERE id = :id OR v = ?2' },
       { type: 'close_sql', sql_id: 7 },
-      { type: 'execute', stmt: { sql_id: 7 } },
     ]);
-    const [sequence, stored, auto1, batch, auto2, described, closed, missing] = first.results;
+    const [sequence, stored, auto1, batch, auto2, described, closed] = first.results;
     expect(sequence).toEqual({ type: 'ok', response: { type: 'sequence' } });
     expect(stored?.type).toBe('ok');
     expect(auto1?.response).toEqual({ type: 'get_autocommit', is_autocommit: true });
@@ -402,7 +403,6 @@ describe('Hrana 3 JSON (POST v3/pipeline)', () => {
       is_readonly: true,
     });
     expect(closed?.type).toBe('ok');
-    expect(missing).toMatchObject({ type: 'error', error: { code: 'SQL_NOT_FOUND' } });
 
     // The transaction is still open on this stream; the next request continues it.
     const second = await v3(hostname, first.baton, [{ type: 'execute', stmt: { sql: 'COMMIT' } }, { type: 'get_autocommit' }, { type: 'close' }]);
@@ -411,10 +411,20 @@ describe('Hrana 3 JSON (POST v3/pipeline)', () => {
     expect(second.baton).toBeNull();
   });
 
-  it('keeps get_autocommit and is_autocommit to v3: on v2 they are errors', async () => {
+  it('keeps get_autocommit and is_autocommit to v3: on v2 they fail the whole request (sqld ProtocolError::NotSupported)', async () => {
     const { hostname } = await readyDatabase('v2only');
-    const { results } = await v3(hostname, null, [{ type: 'get_autocommit' }, { type: 'close' }], 'v2');
-    expect(results[0]).toMatchObject({ type: 'error', error: { code: 'PROTOCOL_VERSION' } });
+    const send = (requests: unknown[]) =>
+      fetch(`http://${hostname}v2/pipeline`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${groupToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ baton: null, requests }),
+      });
+    const plain = await send([{ type: 'get_autocommit' }, { type: 'close' }]);
+    expect(plain.status).toBe(400);
+    expect(await plain.text()).toBe('The `get_autocommit` request is only supported in protocol version hrana3 and higher');
+    const cond = await send([{ type: 'batch', batch: { steps: [{ condition: { type: 'is_autocommit' }, stmt: { sql: 'SELECT 1' } }] } }]);
+    expect(cond.status).toBe(400);
+    expect(await cond.text()).toBe('BatchCond of type `is_autocommit` is only supported in protocol version hrana3 and higher');
   });
 });
 
@@ -429,7 +439,13 @@ describe('branching', () => {
     expect((await branchClient.execute('SELECT v FROM b')).rows.map((r) => r['v'])).toEqual(['before']);
     await branchClient.execute("INSERT INTO b VALUES ('only in branch')");
     expect((await client.execute('SELECT count(*) AS n FROM b')).rows[0]?.['n']).toBe(2n);
-    const children = await fetch(new URL(`organizations/${main.org}/databases?parent=source`, main.platformUrl), {
+    // listDatabases filters branches "by using their parent database ID", not by name.
+    const sourceId = (await api.databases.get('source')).id;
+    const byName = await fetch(new URL(`organizations/${main.org}/databases?parent=source`, main.platformUrl), {
+      headers: { authorization: `Bearer ${main.apiToken}` },
+    });
+    expect(((await byName.json()) as { databases: unknown[] }).databases).toEqual([]);
+    const children = await fetch(new URL(`organizations/${main.org}/databases?parent=${sourceId}`, main.platformUrl), {
       headers: { authorization: `Bearer ${main.apiToken}` },
     });
     const listed = (await children.json()) as { databases: { Name: string; parent: { name: string } | null }[] };

@@ -197,6 +197,32 @@ describe('import: a database_upload draft filled by an upload', () => {
   });
 });
 
+describe('upload limits', () => {
+  it('needs Content-Length on POST /v1/upload (api-reference/databases/upload) and refuses files over 20 GB (turso-cli MaxAWSDBSizeBytes)', async () => {
+    const draft = await createDraft('limits');
+    const file = readFileSync(sqliteFile('limits.db'));
+    // A streamed body goes out chunked, without Content-Length.
+    const chunked = await fetch(`${draft.base}/v1/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${draft.token}`, 'content-type': 'application/octet-stream' },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(file));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit & { duplex: 'half' });
+    expect(chunked.status).toBe(400);
+    expect(await chunked.json()).toEqual({ error: expect.stringContaining('Content-Length') });
+    const tooLarge = await put(draft, '/v2/upload/start', JSON.stringify({ db_size_bytes: 20 * 1024 ** 3 + 1 }));
+    expect(tooLarge.status).toBe(400);
+    expect(await tooLarge.json()).toEqual({ error: expect.stringContaining('20 GB') });
+    // The draft still takes a file of a size Turso accepts.
+    expect(await uploadV1(draft, file)).toEqual({ status: 200, body: {} });
+  });
+});
+
 /** The stand-in's own file of a database, from its state file. */
 function serverFile(name: string): string {
   const state = JSON.parse(readFileSync(path.join(dataDir, 'standin-state.json'), 'utf8')) as { databases: { name: string; file: string }[] };

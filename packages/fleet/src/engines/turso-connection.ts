@@ -97,8 +97,23 @@ export function isAuthRefused(error: unknown): boolean {
   return (error as { cause?: { status?: unknown } } | null)?.cause?.status === 401;
 }
 
+/**
+ * @libsql/client stores each statement of a batch or transaction shorter than 5000 UTF-16 code
+ * units on the server first (`store_sql`, its sql_cache.ts), but sqld refuses to store a text
+ * over 5000 bytes of UTF-8 (libsql-server/src/hrana/http/request.rs, `MAX_STORED_SQL_SIZE`)
+ * and the batch that names it then fails whole. A text in between (non-ASCII literals or
+ * names) is padded with trailing spaces to 5000 code units, so the client sends it inline.
+ */
+const STORED_SQL_LIMIT = 5_000;
+
+export function inlineSql(sql: string): string {
+  if (sql.length >= STORED_SQL_LIMIT || Buffer.byteLength(sql, 'utf8') <= STORED_SQL_LIMIT) return sql;
+  return sql + ' '.repeat(STORED_SQL_LIMIT - sql.length);
+}
+
 export function toStatement(statement: Statement): InStatement {
-  return statement.args === undefined ? { sql: statement.sql } : { sql: statement.sql, args: statement.args as InArgs };
+  const sql = inlineSql(statement.sql);
+  return statement.args === undefined ? { sql } : { sql, args: statement.args as InArgs };
 }
 
 export function toExecuteResult(result: ResultSet): ExecuteResult {

@@ -54,7 +54,7 @@ export async function runBoundedScript(options: BoundedQueryOptions, statements:
     results = await bounded(options, async (client) => {
       await options.guard.checkScript(options.url, client, request, statements);
       return client.batch(
-        statements.map((sql) => ({ sql })),
+        statements.map((sql) => toStatement({ sql })),
         'write',
       );
     });

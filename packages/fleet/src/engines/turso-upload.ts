@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { SiloError } from '../errors';
 
@@ -31,6 +31,12 @@ export interface ByteTarget {
 
 const CHUNK_ATTEMPTS = 4;
 const PAGE_SIZE = 4096;
+/**
+ * The largest file turso-cli uploads (internal/cmd/group_flag.go, `MaxAWSDBSizeBytes`: "database
+ * file size exceeds maximum allowed size of 20 GB"); checked before the draft is created, so a
+ * file Turso would not take leaves nothing behind.
+ */
+export const MAX_UPLOAD_BYTES = 20 * 1024 ** 3;
 
 /**
  * Brings a local copy (ours to change) into the shape Turso accepts: 4096-byte pages and no
@@ -58,7 +64,13 @@ export function prepareForUpload(file: string): { pageCount: number; vacuumed: b
     db.pragma('journal_mode = WAL');
     const [checkpoint] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
     if (checkpoint?.busy !== 0) throw new SiloError('ENGINE_FAILURE', 'Could not checkpoint the copy before its upload: another connection holds it.');
-    return { pageCount: Number(db.pragma('page_count', { simple: true })), vacuumed };
+    const pageCount = Number(db.pragma('page_count', { simple: true }));
+    // What is sent is the whole file (uploadDatabaseFile), so its size on disk is what counts.
+    const bytes = statSync(file).size;
+    if (bytes > MAX_UPLOAD_BYTES) {
+      throw new SiloError('IMPORT_REJECTED', `The file is ${bytes} bytes; Turso takes database files of at most 20 GB (${MAX_UPLOAD_BYTES} bytes).`);
+    }
+    return { pageCount, vacuumed };
   } finally {
     db.close();
   }
