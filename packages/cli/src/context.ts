@@ -1,7 +1,18 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { isSiloError, loadSiloConfig, openFleet, type Fleet, type FleetSettingsInput, type LoadedSiloConfig } from '@silo/fleet';
+import {
+  NAME_MAX_LENGTH,
+  NAME_MIN_LENGTH,
+  NAME_PATTERN,
+  isSiloError,
+  loadSiloConfig,
+  openFleet,
+  validateName,
+  type Fleet,
+  type FleetSettingsInput,
+  type LoadedSiloConfig,
+} from '@silo/fleet';
 import { assertSettings } from '@silo/fleet/internal';
 import { CliFailure, EXIT, type ExitCode } from './errors';
 import { similarNames } from './suggest';
@@ -114,8 +125,13 @@ export async function withFleet<T>(
 /** How many names "did you mean" looks through: enough for any fleet a person types names of. */
 const SUGGEST_SCAN = 10_000;
 
-/** The fleet's error with "Did you mean …?" added when some instance names are close. */
-function withSuggestions<E extends Error & { details: { name: string } }>(error: E, fleet: Fleet): E {
+/**
+ * The fleet's error with "Did you mean …?" added when some instance names are close. A name
+ * that no instance could have (`../x`, `a/b`, `Acme Inc`) is a bad argument rather than a
+ * missing instance: it becomes the INVALID_NAME error `create` gives it (a usage error, exit
+ * code 2), saying what a name may hold.
+ */
+function withSuggestions(error: Error & { details: { name: string } }, fleet: Fleet): Error {
   // The name is held, by an instance this command does not serve: say which state it is in.
   const held = fleet.find(error.details.name);
   if (held?.state === 'deleted') {
@@ -135,8 +151,24 @@ function withSuggestions<E extends Error & { details: { name: string } }>(error:
   // Names are lower case: "ACME" should find "acme".
   const wanted = error.details.name.toLowerCase();
   const similar = wanted !== error.details.name && names.includes(wanted) ? [wanted] : similarNames(wanted, names);
-  if (similar.length > 0) error.message = `${error.message.replace(/\.?$/, '.')} Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?`;
-  return error;
+  const reported = invalidNameError(error.details.name) ?? error;
+  if (similar.length > 0) reported.message = `${reported.message.replace(/\.?$/, '.')} Did you mean ${similar.map((name) => `"${name}"`).join(' or ')}?`;
+  return reported;
+}
+
+/**
+ * The INVALID_NAME error of a name whose form no instance can have (characters, length), or
+ * undefined. Reserved words are left out: an older release may have let an instance take one,
+ * so for those "not found" stays the truth.
+ */
+function invalidNameError(name: string): Error | undefined {
+  if (name.length >= NAME_MIN_LENGTH && name.length <= NAME_MAX_LENGTH && NAME_PATTERN.test(name)) return undefined;
+  try {
+    validateName(name);
+  } catch (error) {
+    if (isSiloError(error, 'INVALID_NAME')) return error;
+  }
+  return undefined;
 }
 
 function hasErrorCode(error: unknown): error is Error & { code: string } {

@@ -8,7 +8,7 @@ export const EXIT = {
   ok: 0,
   /** The operation failed: a SiloError, or failures inside a fleet-wide operation. */
   failed: 1,
-  /** Bad flags or arguments (including commander's own errors). */
+  /** Bad flags or arguments (including commander's own errors, and a name no instance can have: INVALID_NAME). */
   usage: 2,
   /** The instance does not exist (INSTANCE_NOT_FOUND). */
   notFound: 3,
@@ -22,7 +22,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
  * Codes of the CLI's own errors, beside the fleet's SiloError codes: scripts branch on the
  * `code` of `{"error": {...}}` (with --json) or the `[CODE]` at the end of the line.
  */
-export type CliErrorCode = 'USAGE' | 'FAILED' | 'DATA_DIR_MISSING' | 'FILE_EXISTS' | 'FILE_UNWRITABLE' | 'LISTEN_FAILED' | 'UNEXPECTED';
+export type CliErrorCode = 'USAGE' | 'FAILED' | 'DATA_DIR_MISSING' | 'FILE_EXISTS' | 'FILE_UNWRITABLE' | 'INTERRUPTED' | 'LISTEN_FAILED' | 'UNEXPECTED';
 
 /** A bad combination of flags or arguments that commander cannot see by itself. */
 export class UsageError extends Error {
@@ -53,6 +53,8 @@ export function exitCodeFor(error: unknown): ExitCode {
   if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
   if (error instanceof UsageError) return EXIT.usage;
   if (error instanceof CliFailure) return error.exitCode;
+  // A name (or display name) the fleet refuses on sight is a bad argument, whichever command got it.
+  if (isSiloError(error, 'INVALID_NAME')) return EXIT.usage;
   if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return EXIT.notFound;
   return EXIT.failed;
 }

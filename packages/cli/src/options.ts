@@ -39,10 +39,30 @@ export function parseOutcome(value: string): 'ok' | 'error' {
   throw new InvalidArgumentError('Use "ok" or "error".');
 }
 
-/** A moment for `--at`, by the rule shared with the admin console (see `parseMoment`). */
+/**
+ * How far ahead of this machine's clock a moment may be: another machine's clock, where a time
+ * may have been copied from, can be a little ahead. Any further is a mistake (a local time
+ * read as UTC, a typo in the year), and as `--at` or `--since` it would quietly mean "now".
+ */
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+/**
+ * A moment for `--at` and `--since`, by the rule shared with the admin console (see
+ * `parseMoment`), and one that can be meant: from 1970 (epoch milliseconds start there, and
+ * no fleet is older) to now. `--since 12345678901234567890` or `--at 99999999d` is a usage
+ * error saying which moment it would be, never a query that silently matches nothing or all.
+ */
 export function parseTime(value: string, now: number = Date.now()): number {
   const at = parseMoment(value, now);
   if (!Number.isFinite(at)) throw new InvalidArgumentError(`Use ${MOMENT_FORMATS}.`);
+  if (!Number.isFinite(new Date(at).getTime())) {
+    throw new InvalidArgumentError(`That is past every date: epoch milliseconds have 13 digits today (it is ${now} now).`);
+  }
+  const iso = new Date(at).toISOString();
+  if (at < 0) throw new InvalidArgumentError(`That is ${iso}, before 1970: give a moment since then.`);
+  if (at > now + FUTURE_SLACK_MS) {
+    throw new InvalidArgumentError(`That is ${iso}, in the future (times without an offset are UTC; it is ${new Date(now).toISOString()} now): give a past moment.`);
+  }
   return at;
 }
 

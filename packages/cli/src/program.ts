@@ -80,7 +80,7 @@ Config:
 Environment (each checked at start-up; the README's Configuration tables say more):
 ${cliEnvironmentHelp([['NO_COLOR', 'no colours (they are off anyway when output is not a terminal)']])}
 
-Exit codes: 0 ok · 1 the operation failed · 2 usage error · 3 instance not found`,
+Exit codes: 0 ok · 1 the operation failed · 2 usage error (a bad flag or argument, an invalid instance name) · 3 instance not found · 130 interrupted (Ctrl+C)`,
   );
   examples(program, [
     'silo demo',

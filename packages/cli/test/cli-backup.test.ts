@@ -1,4 +1,5 @@
-import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupOverview, BackupPoint, InstanceBackupStatus, RestoreResult, VerificationReport } from '@silo/fleet';
@@ -153,6 +154,20 @@ describe('silo backup and silo restore --at', () => {
       done();
     }
   }, 120_000);
+
+  it('backup now first sweeps the temp files an interrupted backup left in the location', async () => {
+    const { id } = json<{ id: string }>(await run('instances', 'show', 'acme', '--json'));
+    const chunks = path.join(dir, 'regions', 'eu-west', 'backups', 'instances', id, 'chunks');
+    // As a `silo backup now` stopped with Ctrl+C between writing a chunk and renaming it leaves it.
+    const { pid } = spawnSync(process.execPath, ['-e', '']);
+    mkdirSync(chunks, { recursive: true });
+    const leftover = path.join(chunks, `${'0'.repeat(64)}.tmp-${pid}.1-0badc0de`);
+    writeFileSync(leftover, 'half a chunk');
+    const now = await run('backup', 'now', 'acme');
+    expect(now.code, now.stderr).toBe(0);
+    expect(existsSync(leftover)).toBe(false);
+    expect(readdirSync(chunks).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
 
   it('refuses a backup location outside the region’s jurisdiction, naming the problem', async () => {
     const result = await silo(dir, ['backup', 'status'], { env: { SILO_BACKUP_LOCATIONS: 'eu-west=s3://us-bucket/silo?jurisdiction=us' } });

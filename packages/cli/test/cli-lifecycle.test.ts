@@ -110,7 +110,8 @@ describe('silo lifecycle and errors', () => {
 
   it('refuses an invalid name with a clear message, creating nothing', async () => {
     const result = await run('create', 'Not_Valid', '--jurisdiction', 'eu');
-    expect(result.code).toBe(1);
+    // A bad argument: a usage error, as in every command that takes a name (cli-arguments.test.ts).
+    expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^silo: "Not_Valid" is not a valid name/);
     expect(result.stderr).not.toContain('    at ');

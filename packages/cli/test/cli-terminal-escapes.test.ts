@@ -96,7 +96,8 @@ describe('terminal escapes in CLI output', () => {
 
   it('the fleet refuses a display name with control characters at the door', async () => {
     const created = await run('create', 'other', '--jurisdiction', 'eu', '--display-name', 'Evil\x1b[2J');
-    expect(created.code).toBe(1);
+    // INVALID_NAME: a bad argument, so a usage error.
+    expect(created.code).toBe(2);
     expect(created.stderr).toContain('U+001B');
     expect(created.stderr).not.toMatch(ACTIVE);
   });

@@ -11,8 +11,8 @@ import { renderPairs, renderTable } from '../src/format/table';
 import { terminalSafe } from '../src/format/terminal-safe';
 import { formatRelative } from '../src/format/time';
 import { cellText, findingsText, jsonValue, rowObjects, toJson, uniqueColumnNames } from '../src/format/values';
-import { integerOption, parseSort, parseStates } from '../src/options';
-import { capLines, exitCodeFor, CliFailure, UsageError } from '../src/errors';
+import { integerOption, parseSort, parseStates, parseTime } from '../src/options';
+import { capLines, exitCodeFor, CliFailure, EXIT, UsageError } from '../src/errors';
 import { SiloError } from '@silo/fleet';
 
 describe('the shared format module', () => {
@@ -242,6 +242,17 @@ describe('option parsing and exit codes', () => {
     expect(() => parseSort('colour')).toThrow(InvalidArgumentError);
   });
 
+  it('takes moments from 1970 to now (and a few minutes on), and says which moment any other is', () => {
+    const now = Date.UTC(2026, 10, 27, 15, 0, 0);
+    expect(parseTime('1h', now)).toBe(now - 3_600_000);
+    expect(parseTime('1970-01-01', now)).toBe(0);
+    expect(parseTime(String(now + 60_000), now)).toBe(now + 60_000);
+    expect(() => parseTime('12345678901234567890', now)).toThrow(/past every date/);
+    expect(() => parseTime('99999999d', now)).toThrow(/before 1970/);
+    expect(() => parseTime('2026-11-27T16:00', now)).toThrow('That is 2026-11-27T16:00:00.000Z, in the future (times without an offset are UTC; it is 2026-11-27T15:00:00.000Z now)');
+    expect(() => parseTime('yesterday', now)).toThrow(InvalidArgumentError);
+  });
+
   it('cuts a long error to its first lines and its last, saying how many were left out', () => {
     const short = 'No silo.config.ts here.\nCreate one:\n  a\n  b\nor name one.';
     expect(capLines(short)).toBe(short);
@@ -265,7 +276,9 @@ describe('option parsing and exit codes', () => {
 
   it('maps errors to exit codes', () => {
     expect(exitCodeFor(new SiloError('INSTANCE_NOT_FOUND', 'x', { details: { name: 'x' } }))).toBe(3);
-    expect(exitCodeFor(new SiloError('INVALID_NAME', 'x'))).toBe(1);
+    // A name no instance can have is a bad argument, whichever command got it.
+    expect(exitCodeFor(new SiloError('INVALID_NAME', 'x'))).toBe(2);
+    expect(exitCodeFor(new CliFailure('x', EXIT.interrupted, 'INTERRUPTED'))).toBe(130);
     expect(exitCodeFor(new UsageError('x'))).toBe(2);
     expect(exitCodeFor(new CliFailure('x'))).toBe(1);
     expect(exitCodeFor(new Error('boom'))).toBe(1);

@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { TODO_CONFIG, todoConfig, todoSchema } from '../../../apps/todos/test/todo-config';
 
@@ -32,7 +33,7 @@ export function tempDir(prefix = 'silo-cli-'): { dir: string; cleanup: () => voi
  * reproducible. Runs happen in temp folders, which no silo.config.* is above: SILO_CONFIG names
  * the TODO demo's (`SILO_CONFIG: ''` in `extra` turns that off, for the search's own tests).
  */
-function cleanEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function cleanEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('SILO_') || key === 'FORCE_COLOR' || key === 'NODE_OPTIONS') continue;
@@ -43,19 +44,42 @@ function cleanEnv(dataDir: string, extra: Record<string, string> = {}): NodeJS.P
 
 /** Runs `silo <args>` against `dataDir` with stdin closed (never a terminal). */
 export function silo(dataDir: string, args: readonly string[], options: RunOptions = {}): Promise<SiloRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SILO_BIN, ...args], {
-      cwd: options.cwd ?? dataDir,
-      env: cleanEnv(dataDir, options.env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+  return startSilo(dataDir, args, { ...options, ownGroup: false }).finished;
+}
+
+/** A `silo` process still running: for tests that signal it or close its stdout meanwhile. */
+export interface RunningSilo {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** How it ended; `signal` is set when a signal ended it (then `code` is null). */
+  readonly finished: Promise<SiloRun & { signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to its process group, as a terminal's Ctrl+C does (the process and any it started). */
+  interrupt(signal?: NodeJS.Signals): void;
+}
+
+/**
+ * Starts `silo <args>` as `silo()` does, without waiting for it, by default in a process group
+ * of its own: what a shell gives a command, and what a terminal's Ctrl+C signals as a whole.
+ */
+export function startSilo(dataDir: string, args: readonly string[], options: RunOptions & { ownGroup?: boolean } = {}): RunningSilo {
+  const ownGroup = options.ownGroup ?? true;
+  const child = spawn(process.execPath, [SILO_BIN, ...args], {
+    cwd: options.cwd ?? dataDir,
+    env: cleanEnv(dataDir, options.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
+  });
+  const finished = new Promise<SiloRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
+  const interrupt = (signal: NodeJS.Signals = 'SIGINT'): void => {
+    if (child.pid !== undefined) process.kill(ownGroup ? -child.pid : child.pid, signal);
+  };
+  return { child, finished, interrupt };
 }
 
 /** Parses stdout as JSON, showing the whole run when it is not. */

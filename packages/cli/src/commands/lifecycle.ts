@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Fleet, RestoreResult } from '@silo/fleet';
+import { validateName, type Fleet, type RestoreResult } from '@silo/fleet';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT, UsageError } from '../errors';
 import { placed } from '../format/instances';
@@ -166,6 +166,8 @@ async function restoreFromBackup(fleet: Fleet, ctx: CliContext, name: string, op
     if (options.at === undefined) throw new UsageError('Which moment? Give --at (e.g. --at 15m, --at "2026-11-27 15:00").', 'restore');
     // Both at once, and --region without --as, are commander's conflicts (see the options).
     if (options.as === undefined && !options.inPlace) throw new UsageError('Say where to restore: --as <new-name> (a new instance) or --in-place (replace, undoable).', 'restore');
+    // The fleet checks the new name only once it found a point: a bad one is a usage error first, as for create.
+    if (options.as !== undefined) validateName(options.as);
     result = await fleet.backups.restore(name, { at: options.at, ...(options.as !== undefined ? { as: options.as } : { inPlace: true }), ...(options.region ? { region: options.region } : {}) });
   }
   if (options.json) return ctx.output.json(result);

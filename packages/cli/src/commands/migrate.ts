@@ -7,6 +7,7 @@ import { renderPairs, renderTable } from '../format/table';
 import { plural } from '../format/values';
 import { examples } from '../help';
 import { integerOption } from '../options';
+import { onInterrupt, signalWords } from '../interrupt';
 import { progressBar, type Progress } from '../progress';
 
 interface MigrateOptions {
@@ -88,13 +89,11 @@ async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOpti
   // done is recorded (catalog versions, the audit entry) before the command exits. A second
   // one exits at once, as a stuck run must still be stoppable.
   const stop = new AbortController();
-  const interrupt = (signal: NodeJS.Signals): void => {
+  const stopListening = onInterrupt((signal) => {
     if (stop.signal.aborted) process.exit(EXIT.interrupted);
     stop.abort();
-    output.note(`${signal === 'SIGINT' ? 'Ctrl+C' : signal}: finishing the instances in flight, then stopping (again to stop at once).`);
-  };
-  process.on('SIGINT', interrupt);
-  process.on('SIGTERM', interrupt);
+    output.note(`${signalWords(signal)}: finishing the instances in flight, then stopping (again to stop at once).`);
+  });
   try {
     report = await fleet.migrateAll({
       signal: stop.signal,
@@ -105,8 +104,7 @@ async function runMigrations(fleet: Fleet, ctx: CliContext, options: MigrateOpti
         bar.update(progress.done, { succeeded: progress.succeeded, failed: progress.failed, remaining: progress.total - progress.done }),
     });
   } finally {
-    process.off('SIGINT', interrupt);
-    process.off('SIGTERM', interrupt);
+    stopListening();
     bar.stop();
   }
   if (report.failed > 0) ctx.exitCode = EXIT.failed;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { text } from 'node:stream/consumers';
 import { Option, type Command } from 'commander';
-import { formatBytes, isSiloError, type Fleet, type QueryAllEvent, type QueryLimits, type QueryResult } from '@silo/fleet';
+import { formatBytes, isSiloError, type Fleet, type QueryAllEvent, type QueryLimits, type QueryResult, type SqlArgs } from '@silo/fleet';
 import { forSurface, formatDuration, toCsv } from '@silo/fleet/format';
 import { QUERY_TIMEOUT_MAX_MS } from '@silo/fleet/internal';
 import { withFleet, type CliContext } from '../context';
@@ -13,6 +13,7 @@ import { splitStatements } from '@silo/fleet/internal';
 import { TODO_TABLES_NOTE, examples } from '../help';
 import { integerOption } from '../options';
 import { progressBar } from '../progress';
+import { StatementArgs, argOptions } from '../query-args';
 
 interface LimitOptions {
   maxRows?: number;
@@ -40,6 +41,8 @@ type ErrorEvent = Extract<QueryAllEvent, { status: 'error' }>;
 
 /** `silo query` (one instance) and `silo query-all` (the same read across the fleet). */
 export function registerQuery(program: Command, ctx: CliContext): void {
+  const queryArgs = new StatementArgs();
+  const [queryArg, queryArgJson] = argOptions(queryArgs);
   const query = program
     .command('query')
     .summary('run SQL against one instance')
@@ -52,7 +55,12 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .option('--csv', 'print the rows as CSV')
     .option('--max-rows <n>', 'stop after this many rows', integerOption(1))
     .option('--timeout <ms>', 'stop the query after this many milliseconds (a day at most)', integerOption(10, QUERY_TIMEOUT_MAX_MS))
+    .addOption(queryArg)
+    .addOption(queryArgJson)
     .action(async (name: string, sqlArgument: string | undefined, options: QueryOptions, cmd: Command) => {
+      const args = queryArgs.sqlArgs;
+      // Each statement of a script has parameters of its own: one list cannot serve them all.
+      if (args !== undefined && options.file !== undefined) throw new UsageError('--arg and --arg-json go with one statement given as an argument, not with --file.', 'query');
       const statements = await statementsOf(sqlArgument, options.file);
       await withFleet(ctx, cmd, async (fleet) => {
         const limits = limitsFrom(options);
@@ -62,7 +70,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         for (const [index, sql] of statements.entries()) {
           let result: QueryResult;
           try {
-            result = await runStatement(fleet, name, sql, { write: options.write === true, limits });
+            result = await runStatement(fleet, name, sql, { write: options.write === true, limits, args });
           } catch (error) {
             if (index === 0 || !(isSiloError(error) || error instanceof CliFailure)) throw error;
             // Each statement of a file commits on its own: say which one failed and what stays.
@@ -90,11 +98,15 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     `silo query acme "SELECT name FROM sqlite_schema WHERE type = 'table'"`,
     `silo query acme "SELECT id, title, completed FROM todos ORDER BY id"`,
     `silo query acme "SELECT count(*) AS open FROM todos WHERE completed = 0" --json`,
+    `silo query acme "SELECT id, title FROM todos WHERE title LIKE ?" --arg "%milk%"`,
+    `silo query acme "UPDATE todos SET title = :title WHERE id = :id" --arg :title="Buy oat milk" --arg-json :id=3 --write`,
     `silo query acme "UPDATE todos SET completed = 1 WHERE id = 3" --write`,
     `silo query acme "SELECT * FROM todos" --csv > acme-todos.csv`,
     `silo query acme --file cleanup.sql --write`,
   ], TODO_TABLES_NOTE);
 
+  const queryAllArgs = new StatementArgs();
+  const [queryAllArg, queryAllArgJson] = argOptions(queryAllArgs);
   const queryAll = program
     .command('query-all')
     .summary('run read-only SQL across the fleet')
@@ -108,6 +120,8 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     .option('--csv', 'print the combined rows as CSV (errors go to stderr)')
     .option('--max-rows <n>', 'stop after this many rows per instance', integerOption(1))
     .option('--timeout <ms>', 'stop each instance\'s query after this many milliseconds (a day at most)', integerOption(10, QUERY_TIMEOUT_MAX_MS))
+    .addOption(queryAllArg)
+    .addOption(queryAllArgJson)
     .action(async (sql: string, options: QueryAllOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
         const { output } = ctx;
@@ -119,7 +133,8 @@ export function registerQuery(program: Command, ctx: CliContext): void {
         const ok: OkEvent[] = [];
         const failed: ErrorEvent[] = [];
         try {
-          for await (const event of fleet.queryAll(sql, { filter, concurrency: options.concurrency, limits: limitsFrom(options) })) {
+          const args = queryAllArgs.sqlArgs;
+          for await (const event of fleet.queryAll(sql, { filter, concurrency: options.concurrency, limits: limitsFrom(options), ...(args === undefined ? {} : { args }) })) {
             if (event.status === 'ok') ok.push(event);
             else failed.push(event);
             bar.update(ok.length + failed.length, { failed: failed.length });
@@ -170,6 +185,7 @@ export function registerQuery(program: Command, ctx: CliContext): void {
     `silo query-all "SELECT count(*) AS tables FROM sqlite_schema WHERE type = 'table'"`,
     `silo query-all "SELECT count(*) AS todos FROM todos"`,
     `silo query-all "SELECT count(*) AS open FROM todos WHERE completed = 0" --jurisdiction eu --json`,
+    `silo query-all "SELECT count(*) AS recent FROM todos WHERE created_at > ?" --arg-json 1767225600000`,
     `silo query-all "SELECT title FROM todos" --csv > all-todos.csv`,
   ], TODO_TABLES_NOTE);
 }
@@ -182,9 +198,9 @@ function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
 }
 
 /** One statement of `silo query`, with the CLI's hints on the errors a person can act on. */
-export async function runStatement(fleet: Fleet, name: string, sql: string, options: { write: boolean; limits: Partial<QueryLimits> }): Promise<QueryResult> {
+export async function runStatement(fleet: Fleet, name: string, sql: string, options: { write: boolean; limits: Partial<QueryLimits>; args?: SqlArgs | undefined }): Promise<QueryResult> {
   try {
-    return await fleet.query(name, sql, undefined, { readOnly: !options.write, limits: options.limits });
+    return await fleet.query(name, sql, options.args, { readOnly: !options.write, limits: options.limits });
   } catch (error) {
     if (isSiloError(error, 'QUERY_TIMEOUT')) throw new CliFailure(`${error.message} (--timeout <ms>)`, EXIT.failed, error.code);
     throw error;

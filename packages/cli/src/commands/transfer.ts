@@ -8,7 +8,8 @@ import { placed } from '../format/instances';
 import { examples } from '../help';
 import { whileWorking } from '../progress';
 import { AT_HELP, parseTime } from '../options';
-import { cannotWrite, namesFolder, somethingAt } from '../output-path';
+import { namesFolder, somethingAt } from '../output-path';
+import { exportToFile } from '../export-file';
 
 interface CloneOptions {
   region?: string;
@@ -73,13 +74,11 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
         // Into the folder under the default name; a missing folder is made, as for any -o path.
         if (namesFolder(output)) file = path.join(file, `${instance.name}.sqlite`);
         // A dangling link counts: writing there would replace the link, as would any file.
-        if (somethingAt(file) && !options.force) {
+        const replacing = somethingAt(file);
+        if (replacing && !options.force) {
           throw new CliFailure(`${file} already exists; pass --force to overwrite it, or choose another file with -o.`, EXIT.failed, 'FILE_EXISTS');
         }
-        const { sizeBytes } = await whileWorking(ctx.output, `Exporting ${instance.name}…`, () => fleet.exportTo(instance.name, file)).catch((error: unknown) => {
-          const words = cannotWrite(file, error);
-          throw words === undefined ? error : new CliFailure(words, EXIT.failed, 'FILE_UNWRITABLE');
-        });
+        const { sizeBytes } = await exportToFile(ctx.output, fleet, instance.name, file, { replacing });
         if (options.json) return ctx.output.json({ instance: instance.name, file, sizeBytes });
         ctx.output.print(`Exported "${instance.name}" to ${file} (${formatBytes(sizeBytes)}).`);
       });

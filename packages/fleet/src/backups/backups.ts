@@ -22,6 +22,7 @@ import { Retention, type MarkReport } from './retention';
 import { BackupScheduler } from './scheduler';
 import { BackupStores } from './stores';
 import { CatalogBackup, PointTaker } from './take-point';
+import { LeftoverSweep } from './leftovers';
 import { Verifier, type VerifyOptions } from './verification';
 
 export type { BackupHost } from './backup-context';
@@ -52,10 +53,12 @@ export class Backups {
     const stores = new BackupStores(host);
     // This fleet's name in leases: the process, plus a suffix for each fleet opened in it.
     const owner = `${PROCESS_OWNER}/${randomBytes(4).toString('hex')}`;
-    const taker = new PointTaker(host, stores);
+    // One for every kind of point this fleet takes: each prefix of a store is swept once.
+    const leftovers = new LeftoverSweep();
+    const taker = new PointTaker(host, stores, leftovers);
     this.#host = host;
     this.#stores = stores;
-    this.#cycle = new BackupCycle(host, stores, taker, new CatalogBackup(host, stores));
+    this.#cycle = new BackupCycle(host, stores, taker, new CatalogBackup(host, stores, leftovers));
     this.#restorer = new Restorer(host, stores, taker, owner);
     this.#verifier = new Verifier(host, stores);
     this.#retention = new Retention(host, stores);

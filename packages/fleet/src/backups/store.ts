@@ -1,8 +1,8 @@
 import { open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isTempFile, tempOwner, tempSibling } from '../files';
-import { tokenAlive } from '../processes';
+import { isTempFile, tempSibling } from '../files';
 import { PRIVATE_FILE_MODE, makePrivateDir } from '../permissions';
+import { isLeftoverTemp } from './leftovers';
 
 /** One stored object: its key (`/`-separated, relative to the location) and metadata. */
 export interface StoredObject {
@@ -28,7 +28,7 @@ export interface BackupStore {
   children(prefix: string): Promise<string[]>;
   /** Removes these objects; missing ones are fine. */
   delete(keys: readonly string[]): Promise<void>;
-  /** Removes what interrupted writers left behind (temp files of dead processes). */
+  /** Removes what interrupted writers left behind under `prefix` (see `isLeftoverTemp`); never a live writer's file. */
   sweepLeftovers(prefix: string): Promise<number>;
 }
 
@@ -120,10 +120,12 @@ export class FolderStore implements BackupStore {
 
   async sweepLeftovers(prefix: string): Promise<number> {
     let removed = 0;
+    const now = Date.now();
     for await (const full of filesUnder(this.#path(prefix))) {
       if (!isTempFile(full)) continue;
-      const owner = tempOwner(full);
-      if (owner === undefined || !tokenAlive(owner)) {
+      // Gone meanwhile: its writer renamed it into place.
+      const info = await stat(full).catch(() => undefined);
+      if (info && isLeftoverTemp(full, info.mtimeMs, now)) {
         await rm(full, { force: true });
         removed++;
       }

@@ -7,6 +7,7 @@ import { CATALOG_BASE, instanceBase, listPoints, readManifest, writePoint, type 
 import { readFacts } from './snapshot-file';
 import { makePrivateDir } from '../permissions';
 import type { BackupStores } from './stores';
+import type { LeftoverSweep } from './leftovers';
 
 /**
  * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
@@ -25,10 +26,12 @@ export interface TakenPoint {
 export class PointTaker {
   readonly #host: BackupHost;
   readonly #stores: BackupStores;
+  readonly #leftovers: LeftoverSweep;
 
-  constructor(host: BackupHost, stores: BackupStores) {
+  constructor(host: BackupHost, stores: BackupStores, leftovers: LeftoverSweep) {
     this.#host = host;
     this.#stores = stores;
+    this.#leftovers = leftovers;
   }
 
   /** Snapshots the instance under its write lock and stores it as a new point. */
@@ -41,6 +44,7 @@ export class PointTaker {
     const staged = stagingFile(host.regions, instance.region, `${instance.name}.backup.db`);
     try {
       return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
+        await this.#leftovers.once(store, `${base}/`);
         // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
         const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
         const facts = readFacts(staged);
@@ -70,13 +74,15 @@ export class PointTaker {
 export class CatalogBackup {
   readonly #host: BackupHost;
   readonly #stores: BackupStores;
+  readonly #leftovers: LeftoverSweep;
   /** The catalog file's change token at its last point (this process only). */
   #token: string | undefined;
   #backedUpAt = Number.NEGATIVE_INFINITY;
 
-  constructor(host: BackupHost, stores: BackupStores) {
+  constructor(host: BackupHost, stores: BackupStores, leftovers: LeftoverSweep) {
     this.#host = host;
     this.#stores = stores;
+    this.#leftovers = leftovers;
   }
 
   /** true when a point was taken. */
@@ -93,6 +99,7 @@ export class CatalogBackup {
     const staged = tempSibling(path.join(stagingDir, 'catalog.backup.db'));
     const store = this.#stores.catalog();
     try {
+      await this.#leftovers.once(store, `${CATALOG_BASE}/`);
       const { changeToken, takenAt } = await consistentCopy(file, staged, host.clock);
       const facts = readFacts(staged);
       const previous = (await listPoints(store, CATALOG_BASE)).at(-1);

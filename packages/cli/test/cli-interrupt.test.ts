@@ -1,0 +1,176 @@
+/**
+ * How `silo` ends when it is told to stop early: Ctrl+C (the terminal's SIGINT to the whole
+ * process group) during `export` and `migrate`, and a reader that closes the pipe (`| head`).
+ * Each runs the real command on real files and interrupts it at a moment the test observes,
+ * not after a guessed delay.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineTenantSchema, openFleet, type MigrateAllReport } from '@silo/fleet';
+import { SILO_BIN, cleanEnv, json, silo, startSilo, tempDir } from './helpers';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup();
+});
+
+function fleetDir(): string {
+  const { dir, cleanup } = tempDir();
+  cleanups.push(cleanup);
+  return dir;
+}
+
+/** The database file of every instance under `dir`, by name. */
+function tenantFiles(dir: string): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const entry of readdirSync(path.join(dir, 'regions'), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.db') && path.basename(path.dirname(entry.parentPath)) === 'tenants') {
+      files.set(entry.name.slice(0, -'.db'.length), path.join(entry.parentPath, entry.name));
+    }
+  }
+  return files;
+}
+
+/** Resolves once a file whose name contains `part` appears in `dir`. */
+function appears(dir: string, part: string): { seen: Promise<string>; stop: () => void } {
+  const watcher = watch(dir);
+  const seen = new Promise<string>((resolve) => {
+    watcher.on('change', (_event, name) => {
+      if (typeof name === 'string' && name.includes(part)) resolve(name);
+    });
+  });
+  return { seen, stop: () => watcher.close() };
+}
+
+describe('Ctrl+C during `silo export`', () => {
+  it('leaves neither the temp file nor a partial export, and exits 130', async () => {
+    const dir = fleetDir();
+    expect((await silo(dir, ['create', 'big', '--jurisdiction', 'eu'])).code).toBe(0);
+    // 256 MB: the copy takes long enough (a tenth of a second and up) for the signal to land during it.
+    const db = new Database(tenantFiles(dir).get('big') ?? '');
+    db.exec('CREATE TABLE blobs (b BLOB)');
+    db.exec('INSERT INTO blobs SELECT zeroblob(1048576) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 256) SELECT x FROM c)');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    // The user's folder, outside the fleet's.
+    const out = fleetDir();
+
+    const temp = appears(out, '.tmp-');
+    const run = startSilo(dir, ['export', 'big', '-o', path.join(out, 'big.sqlite')]);
+    try {
+      expect(await temp.seen).toMatch(/^big\.sqlite\.tmp-\d+/);
+      run.interrupt('SIGINT');
+    } finally {
+      temp.stop();
+    }
+    const result = await run.finished;
+
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`silo: Ctrl+C: export of "big" interrupted; nothing was written to ${path.join(out, 'big.sqlite')}. [INTERRUPTED]\n`);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});
+
+describe('Ctrl+C during `silo migrate`', () => {
+  it('lets the instances in flight finish, records what was done, and exits 130', async () => {
+    const dir = fleetDir();
+    // An app whose one migration takes a while (a quarter second or so per instance), so the
+    // run is still going when the first instance is seen migrated.
+    const app = fleetDir();
+    mkdirSync(path.join(app, 'migrations'));
+    writeFileSync(path.join(app, 'silo.config.json'), JSON.stringify({ schema: { migrations: './migrations', id: 'slow' } }));
+    writeFileSync(
+      path.join(app, 'migrations', '0001_slow.sql'),
+      'CREATE TABLE work AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000) SELECT sum(x) AS total FROM c;\n',
+    );
+    const names = Array.from({ length: 12 }, (_, index) => `old-${String(index).padStart(2, '0')}`);
+    const old = await openFleet({ schema: defineTenantSchema({ id: 'slow', migrations: [] }), dataDir: dir, actor: 'test:old-release' });
+    try {
+      for (const name of names) await old.create(name, { jurisdiction: 'eu' });
+    } finally {
+      await old.close();
+    }
+    const env = { SILO_CONFIG: path.join(app, 'silo.config.json') };
+    const files = [...tenantFiles(dir).values()];
+
+    const run = startSilo(dir, ['migrate', '--concurrency', '1', '--json'], { env });
+    // The handler is in place once any file is at version 1: the run has begun migrating.
+    const migratedOne = (): boolean =>
+      files.some((file) => {
+        const db = new Database(file, { readonly: true, fileMustExist: true });
+        try {
+          return Number(db.pragma('user_version', { simple: true })) >= 1;
+        } finally {
+          db.close();
+        }
+      });
+    while (!migratedOne()) await new Promise((resolve) => setTimeout(resolve, 20));
+    run.interrupt('SIGINT');
+    const result = await run.finished;
+
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toBe('Ctrl+C: finishing the instances in flight, then stopping (again to stop at once).\n');
+    const report = json<MigrateAllReport>(result);
+    expect(report.interrupted).toBe(true);
+    expect(report.failed).toBe(0);
+    expect(report.migrated).toBeGreaterThanOrEqual(1);
+    expect(report.results.length).toBeLessThan(names.length);
+
+    // The catalog holds what was done: the migrated ones are at version 1, the rest still behind.
+    const status = json<{ behind: number }>(await silo(dir, ['migrate', '--status', '--json'], { env }));
+    expect(status.behind).toBe(names.length - report.migrated);
+    // And the audit log says the run was cut short, and how far it got.
+    const audit = json<{ items: { operation: string; outcome: string; error: string | null; detail: Record<string, unknown> }[] }>(
+      await silo(dir, ['audit', '--operation', 'migrate-all', '--json'], { env }),
+    );
+    expect(audit.items).toHaveLength(1);
+    expect(audit.items[0]).toMatchObject({ outcome: 'error', detail: { interrupted: true, migrated: report.migrated } });
+    expect(audit.items[0]?.error).toContain('interrupted');
+
+    // Run again, it finishes the job.
+    const again = json<MigrateAllReport>(await silo(dir, ['migrate', '--json'], { env }));
+    expect(again.migrated).toBe(names.length - report.migrated);
+    expect(again.interrupted).toBe(false);
+  });
+});
+
+describe('a reader that closes the pipe early', () => {
+  it('ends `silo instances list` quietly: exit 0, no stack trace', async () => {
+    const dir = fleetDir();
+    expect((await silo(dir, ['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
+    const run = startSilo(dir, ['instances', 'list'], { ownGroup: false });
+    // Closed before silo has started: its first write to stdout fails with EPIPE.
+    run.child.stdout.destroy();
+    const result = await run.finished;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+  });
+
+  it('ends `silo query … | head -1` quietly, however much is left to write', async () => {
+    const dir = fleetDir();
+    expect((await silo(dir, ['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
+    // Some 600 KB of CSV, far more than a pipe holds: head exits while silo is still writing.
+    const sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) SELECT x, 'a line of padding text' AS pad FROM c";
+    const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const pipeline = `set -o pipefail; ${[process.execPath, SILO_BIN, 'query', 'acme', sql, '--csv', '--max-rows', '20000'].map(quote).join(' ')} | head -1`;
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('bash', ['-c', pipeline], { cwd: dir, env: cleanEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    expect(result.stdout).toBe('x,pad\n');
+    expect(result.stderr).toBe('');
+    // pipefail: the pipeline's status is silo's.
+    expect(result.code).toBe(0);
+  });
+});
