@@ -9,3 +9,24 @@
 export function turnEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
+
+/**
+ * The longest the event loop went without a turn while `work` ran, in ms: what every other
+ * request of the process waited at worst. A timer asks for a turn every millisecond.
+ */
+export async function longestStall(work: () => unknown): Promise<number> {
+  let last = performance.now();
+  let longest = 0;
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  try {
+    await work();
+    longest = Math.max(longest, performance.now() - last);
+  } finally {
+    clearInterval(ticker);
+  }
+  return longest;
+}

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Fleet } from '@silo/fleet';
 import { sampleSchema } from '../../packages/fleet/test/fixtures/sample-schema';
@@ -7,6 +7,7 @@ import { startWriters, type WriterSummary } from '../../packages/fleet/test/fixt
 import { benchFleet, localFile, log, scratch } from '../setup';
 import { costRow, pairedRow, type BenchRow } from '../report';
 import { figure, percentile, repeat, timed } from '../stats';
+import { longestStall } from '../event-loop';
 
 /** 2. Clone a live instance of `megabytes` against `cp` of the same file. */
 export async function cloneBench(size: { megabytes: number; runs: number }): Promise<BenchRow> {
@@ -28,8 +29,16 @@ export async function cloneBench(size: { megabytes: number; runs: number }): Pro
   const silo: number[] = [];
   const cp: number[] = [];
   const cpSync: number[] = [];
+  // The main thread's longest stall during a clone, against a copy on the main thread (how
+  // clones, exports and backup snapshots copied before ADR 40).
+  const stalls = { silo: [] as number[], sync: [] as number[] };
   await repeat(size.runs, async (run) => {
-    silo.push(await timed(() => fleet.clone('big', `big-clone-${run}`)));
+    let elapsed = 0;
+    stalls.silo.push(await longestStall(async () => (elapsed = await timed(() => fleet.clone('big', `big-clone-${run}`)))));
+    silo.push(elapsed);
+    const onThread = path.join(dir, `sync-${run}.db`);
+    stalls.sync.push(await longestStall(() => copyFileSync(file, onThread)));
+    rmSync(onThread);
     cp.push(await timed(() => execFileSync('cp', [file, path.join(dir, `cp-${run}.db`)])));
     // The durable equivalent: the copy is only safe from a power cut once it is on disk.
     cpSync.push(await timed(() => {
@@ -56,6 +65,7 @@ export async function cloneBench(size: { megabytes: number; runs: number }): Pro
         'what Silo does': 'catalog row, passive checkpoint, BEGIN IMMEDIATE, passive checkpoint on a second connection, copy the main file, fsync, rename, ready',
         sample: `${size.runs} clones of one ${sizeMb.toFixed(1)} MB database`,
         '`cp` alone (data still in the page cache on return)': `${plain.median.toFixed(1)} ms (${plain.min.toFixed(1)}–${plain.max.toFixed(1)}); Silo ÷ that: ${(figure(silo).median / plain.median).toFixed(2)}×`,
+        "longest main-thread stall during a clone (other requests' worst wait)": `${stallText(stalls.silo)}; copyFileSync of the same file on the main thread (before ADR 40): ${stallText(stalls.sync)}`,
       },
       reproduce: 'npm run bench -- --only clone',
     },
@@ -139,4 +149,9 @@ async function fill(fleet: Fleet, name: string, megabytes: number): Promise<void
       })));
     }
   });
+}
+
+function stallText(samples: readonly number[]): string {
+  const f = figure(samples);
+  return `${f.median.toFixed(1)} ms (${f.min.toFixed(1)}–${f.max.toFixed(1)})`;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { PROCESS_TOKEN, tokenAlive } from './processes';
 import { SiloError } from './errors';
@@ -86,6 +87,24 @@ export function publishNew(temp: string, file: string): boolean {
  */
 export function publish(temp: string, file: string, options: { ownsSidecars: boolean } = { ownsSidecars: true }): void {
   fsyncFile(temp);
+  moveIntoPlace(temp, file, options);
+}
+
+/**
+ * `publish` with the fsync on libuv's threads: the fsync of a freshly copied file writes all of
+ * it to disk (seconds for a gigabyte), which on the main thread would hold every request.
+ */
+export async function publishAsync(temp: string, file: string, options: { ownsSidecars: boolean } = { ownsSidecars: true }): Promise<void> {
+  const handle = await open(temp, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  moveIntoPlace(temp, file, options);
+}
+
+function moveIntoPlace(temp: string, file: string, options: { ownsSidecars: boolean }): void {
   if (options.ownsSidecars) for (const suffix of SIDECARS) rmSync(`${file}${suffix}`, { force: true });
   renameSync(temp, file);
 }

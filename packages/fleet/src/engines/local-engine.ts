@@ -16,7 +16,7 @@ import { TENANT_PRAGMAS, migrateSync, openReadOnly, openSqlite, userVersion, typ
 import { LocalConnection, type SizeCap } from './local-connection';
 import { applySizeCap, isFullError, sizeLimitExceeded } from '../size-cap';
 import { copyPrivate, copyPrivateAsync, makePrivateDir } from '../permissions';
-import { SIDECARS, isAbandonedTemp, isTempFile, publish, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
+import { SIDECARS, isAbandonedTemp, isTempFile, publish, publishAsync, removeDatabaseFiles, removeWithTemps, tempSibling } from '../files';
 import { changeToken, consistentCopy, replaceContent } from '../sqlite-files';
 import { whenWritesFree } from '../write-holds';
 import { abandonedTempsIn, listDir, stagingLeftovers } from '../staging';
@@ -142,7 +142,7 @@ export class LocalEngine implements Engine {
     const temp = tempSibling(destPath);
     try {
       await consistentCopy(source, temp, Date.now, { holdWrites: true });
-      publish(temp, destPath, { ownsSidecars });
+      await publishAsync(temp, destPath, { ownsSidecars });
     } catch (error) {
       removeDatabaseFiles(temp);
       throw diskFullError(error, path.dirname(destPath));
@@ -160,7 +160,7 @@ export class LocalEngine implements Engine {
       await copyPrivateAsync(sourcePath, temp);
       failpoint('import:after-stage');
       const report = await validateImport(temp, schema, source, this.#maxMemoryBytes);
-      publish(temp, target);
+      await publishAsync(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
       removeDatabaseFiles(temp);

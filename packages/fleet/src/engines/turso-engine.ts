@@ -6,7 +6,7 @@ import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSou
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { splitStatements } from '../query/split-statements.mjs';
 import type { TenantSchema } from '../schema';
-import { publish, removeDatabaseFiles, tempSibling } from '../files';
+import { publishAsync, removeDatabaseFiles, tempSibling } from '../files';
 import { stagingDirOf, stagingLeftovers } from '../staging';
 import { checkUploadHeader } from './sqlite-import';
 import { validateImport } from './check-process';
@@ -198,7 +198,7 @@ export class TursoEngine implements Engine {
       await this.#withByteTarget(url, 'read', (target) => exportDatabaseFile(target, temp));
       // A local file keeps its version in user_version, whatever way the bytes came down.
       withFile(temp, foldVersionTable);
-      publish(temp, destPath, { ownsSidecars: false });
+      await publishAsync(temp, destPath, { ownsSidecars: false });
     } catch (error) {
       removeDatabaseFiles(temp);
       throw dataPlaneError(error, this.#scrubber);
