@@ -1,11 +1,10 @@
-import { Meta, Outlet, Scripts, ScrollRestoration, isRouteErrorResponse, useLocation, type LinksFunction } from 'react-router';
-import { useEffect, type ReactNode } from 'react';
+import { Meta, Outlet, Scripts, ScrollRestoration, type LinksFunction } from 'react-router';
+import type { ReactNode } from 'react';
 import { DocumentLinks } from '@silo/web/document-links';
-import { RequestIdNote, statusTitle } from '@silo/web/error-page';
 import type { Route } from './+types/root';
 import stylesheet from './app.css?url';
 import { fleetMiddleware } from './lib/fleet.server';
-import { signInAgainUrl } from './lib/session';
+import { ErrorView, SessionEnded, isSessionEnded } from './components/error-view';
 
 export const middleware: Route.MiddlewareFunction[] = [fleetMiddleware];
 
@@ -45,43 +44,10 @@ export default function App() {
 export function ErrorBoundary({ error }: Route.ErrorBoundaryProps) {
   // The session ended while the page was open (a form posted, a data request refused): sign in
   // again and come back here.
-  if (isRouteErrorResponse(error) && error.status === 401) return <SessionEnded />;
-  let title = 'Something went wrong';
-  let detail = 'An unexpected error occurred. Check the server log.';
-  if (isRouteErrorResponse(error)) {
-    title = error.status === 404 ? 'Not found' : statusTitle(error.status);
-    detail = typeof error.data === 'string' && error.data ? error.data : detail;
-  } else if (import.meta.env.DEV && error instanceof Error) {
-    detail = error.message;
-  }
+  if (isSessionEnded(error)) return <SessionEnded />;
   return (
     <main className="page narrow" id="main">
-      <title>{`${title} · Silo admin`}</title>
-      <h1>{title}</h1>
-      <p role="alert">{detail}</p>
-      <p>
-        <a href="/">Back to the instances</a>
-      </p>
-      <RequestIdNote />
-    </main>
-  );
-}
-
-/** A 401 from an action or a loader: the page goes to the sign-in form, which comes back here. */
-function SessionEnded() {
-  const location = useLocation();
-  const target = signInAgainUrl(location);
-  useEffect(() => {
-    window.location.replace(target);
-  }, [target]);
-  return (
-    <main className="page narrow" id="main">
-      <title>Signed out · Silo admin</title>
-      <h1>Signed out</h1>
-      <p role="alert">Your session has ended, so this was not done. Sign in again to go back to this page.</p>
-      <p>
-        <a href={target}>Sign in again</a>
-      </p>
+      <ErrorView error={error} />
     </main>
   );
 }

@@ -189,6 +189,43 @@ describe('admin console over HTTP', () => {
     for (const operation of ['create', 'delete', 'undelete', 'purge']) expect(audit).toContain(operation);
   });
 
+  it('a form sent twice without JavaScript (a double click posts it again) is answered sensibly and loses nothing', async () => {
+    expect((await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu' })).status).toBe(302);
+    // The second create finds the name taken by the first: one instance, and the page says why.
+    const createdAgain = await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu' });
+    expect(createdAgain.status).toBe(400);
+    expect(text(await createdAgain.text())).toContain('is taken');
+    // Deleting is idempotent: the answers say it is deleted (or, sent at the same moment, that the
+    // first is still running), and it can be undeleted with its data.
+    const busy = 'Another operation is running on "twice"; try again in a moment.';
+    await admin.post('/instances/twice/console', { sql: "INSERT INTO todos (title, created_at, updated_at) VALUES ('kept', 1, 1)", mode: 'write' });
+    const deletes = await Promise.all([0, 1].map(() => admin.post('/instances/twice', { intent: 'delete', confirmed: 'yes' })));
+    deletes.push(await admin.post('/instances/twice', { intent: 'delete', confirmed: 'yes' }));
+    const said = await Promise.all(deletes.map(async (answer) => `${answer.status} ${text(await answer.text())}`));
+    expect(said.filter((page) => page.startsWith('200 ') && page.includes('Deleted twice. It can be undeleted until it is purged.')).length).toBeGreaterThanOrEqual(2);
+    for (const page of said.filter((page) => !page.startsWith('200 '))) {
+      expect(page.slice(0, 4)).toBe('400 ');
+      expect(page).toContain(busy);
+    }
+    expect(said.at(-1)).toContain('Deleted twice.');
+    expect(rowNames(await (await admin.get('/?state=deleted')).text())).toContain('twice');
+    expect(text(await (await admin.post('/instances/twice', { intent: 'undelete' })).text())).toContain('Undeleted twice');
+    const kept = await admin.post('/instances/twice/console', { sql: 'SELECT title FROM todos' });
+    expect(text(await kept.text())).toContain('kept');
+    // Purged twice at once, the second finds the first still running and says so; purged again
+    // afterwards, it finds nothing left to do. Both lead back to the instances, and it is gone.
+    await admin.post('/instances/twice', { intent: 'delete', confirmed: 'yes' });
+    const purges = await Promise.all([0, 1].map(() => admin.post('/instances/twice', { intent: 'purge', confirmName: 'twice' })));
+    purges.push(await admin.post('/instances/twice', { intent: 'purge', confirmName: 'twice' }));
+    expect(purges.filter((answer) => answer.status === 302 && answer.headers.get('location') === '/?purged=twice').length).toBeGreaterThanOrEqual(2);
+    for (const answer of purges.filter((answer) => answer.status !== 302)) {
+      expect(answer.status).toBe(400);
+      expect(text(await answer.text())).toContain(busy);
+    }
+    expect(purges.at(-1)?.status).toBe(302);
+    expect((await admin.get('/instances/twice')).status).toBe(404);
+  });
+
   it('clones, with lineage shown both ways', async () => {
     const cloned = await admin.post('/instances/t03', { intent: 'clone', newName: 't03-branch' });
     expect(cloned.status).toBe(302);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it as base } from 'vitest';
 import type { Browser, ConsoleMessage, Page } from 'playwright-core';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
+import { clickAgainAsItPosts, countPosts } from '../../todos/test/browser';
 import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'ops@example.com';
@@ -237,6 +238,64 @@ describe('admin console in a browser', () => {
     await page.waitForURL(/\/instances\/imported\?imported=1/);
     await page.getByText('Imported.', { exact: true }).first().waitFor();
     await page.getByRole('heading', { name: /imported/ }).waitFor();
+  });
+
+  it('an unknown address is a 404 page inside the console, with its navigation; signed out it is the sign-in page only', async ({ signedIn: page }) => {
+    for (const pathname of ['/no-such-page', '/instances/no-such-instance']) {
+      const response = await page.goto(`${server.url}${pathname}`);
+      expect(response?.status(), pathname).toBe(404);
+      await page.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+      expect(await page.title()).toBe('Not found · Silo admin');
+      const navigation = page.getByRole('navigation', { name: 'Main' });
+      expect(await navigation.getByRole('link').allTextContents()).toEqual(['Overview', 'Instances', 'Fleet query', 'Migrations', 'Backups', 'Residency', 'Audit log', 'API tokens']);
+      expect(await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).count()).toBe(1);
+    }
+    await page.getByRole('main').getByRole('link', { name: 'Back to the instances' }).click();
+    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    // Signed out, an unknown address and a known one get the same answer: sign in first.
+    await page.context().clearCookies();
+    for (const pathname of ['/no-such-page', '/instances/no-such-instance', '/instances/alpha']) {
+      await page.goto(`${server.url}${pathname}`);
+      expect(`${new URL(page.url()).pathname}${new URL(page.url()).search}`).toBe(`/login?next=${encodeURIComponent(pathname)}`);
+      expect(await page.getByRole('navigation', { name: 'Main' }).count()).toBe(0);
+      expect(await page.locator('body').innerText()).not.toContain('Not found');
+    }
+  });
+
+  it('a second click as the first one’s request leaves sends nothing: signs in once, creates once, deletes once', async ({ signedOut: page }) => {
+    /** Until React has hydrated the page, a click submits the form without it. */
+    const hydrated = (): Promise<unknown> => page.waitForFunction(() => Object.keys(document.querySelector('button[type="submit"]') ?? {}).some((key) => key.startsWith('__reactProps')));
+    await page.goto(`${server.url}/login`);
+    await hydrated();
+    const signIns = countPosts(page, '/login');
+    await page.getByLabel('Email').fill(EMAIL);
+    await page.getByLabel('Password').fill(PASSWORD);
+    expect(await clickAgainAsItPosts(page.getByRole('button', { name: 'Sign in' }))).toBe(true);
+    await page.getByRole('table', { name: 'Instances' }).waitFor();
+    expect(signIns()).toBe(1);
+
+    await hydrated();
+    const creates = countPosts(page, '/');
+    await page.getByText('Create an instance').click();
+    const form = page.getByRole('form', { name: 'Create an instance' });
+    await form.getByLabel('Name', { exact: true }).fill('foxtrot');
+    expect(await clickAgainAsItPosts(form.getByRole('button', { name: 'Create' }))).toBe(true);
+    await page.waitForURL(/\/instances\/foxtrot\?created=1/);
+    await page.getByRole('heading', { name: /foxtrot/ }).waitFor();
+    expect(await page.getByText('Created.', { exact: true }).count()).toBe(1);
+    expect(creates()).toBe(1);
+
+    await hydrated();
+    const deletes = countPosts(page, '/instances/foxtrot');
+    // The page's confirm() is accepted (the dialog handler above), once per click that asks.
+    expect(await clickAgainAsItPosts(page.getByRole('button', { name: 'Delete', exact: true }))).toBe(true);
+    await page.getByText('Deleted foxtrot').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(deletes()).toBe(1);
+    const client = await api();
+    expect(text(await (await client.get('/audit?instance=foxtrot&operation=delete')).text())).toMatch(/(^|\s)1 entries/);
+    // Left as the other tests expect the fleet.
+    expect((await client.post('/instances/foxtrot', { intent: 'purge', confirmName: 'foxtrot' })).status).toBe(302);
   });
 
   it('raised no errors in the browser', () => {

@@ -5,7 +5,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
+import { clickAgainAsItPosts, countPosts, launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
 import { PASSWORD, createList, get, post, uniqueName } from './http';
 import { startServer, type TestServer } from './server';
 import { roles, sql, team } from './team';
@@ -303,6 +303,72 @@ describe('clicked twice on a slow connection (with JavaScript)', () => {
     await page.waitForURL(`${base}/?left=${t.name}`);
     expect(await page.getByRole('status').innerText()).toContain(`You left the list “${t.name}”`);
     await member.close();
+  });
+});
+
+describe('clicked again as the first click’s form leaves (with JavaScript)', () => {
+  // The second click comes before the page has shown anything of the first: the button must
+  // already be unavailable, or the browser posts the form twice.
+  it('"Sign in" signs in once', async () => {
+    const name = uniqueName('signin-twice-js');
+    await createList(base, name);
+    const sessionsBefore = (await sql(server, name, 'SELECT id FROM sessions')).length;
+    const context = await browser.newContext();
+    const page = await open(context, `/t/${name}/sign-in`, true);
+    const posts = countPosts(page, `/t/${name}/sign-in`);
+    await page.getByLabel('Email').fill(`owner@${name}.test`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    expect(await clickAgainAsItPosts(page.getByRole('button', { name: 'Sign in' }))).toBe(true);
+    await page.waitForURL(`${base}/t/${name}`);
+    await page.locator('.new-todo').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(posts()).toBe(1);
+    expect(await sql(server, name, 'SELECT id FROM sessions')).toHaveLength(sessionsBefore + 1);
+    await context.close();
+  });
+
+  it('"Delete this list" deletes it once and ends on the page that says so, not on "Not found"', async () => {
+    const name = uniqueName('delete-twice-js');
+    const context = await signedIn(name, await createList(base, name), true);
+    const page = await open(context, `/t/${name}/settings`, true);
+    const posts = countPosts(page, `/t/${name}/settings`);
+    await page.getByRole('textbox', { name: `Type “${name}” to confirm` }).fill(name);
+    expect(await clickAgainAsItPosts(page.getByRole('button', { name: 'Delete this list' }))).toBe(true);
+    await page.waitForURL(`${base}/?deleted=${name}`);
+    expect(await page.getByRole('status').innerText()).toContain(`The list “${name}” was deleted.`);
+    expect(posts()).toBe(1);
+    expect((await server.fleet()).find(name)?.state).toBe('deleted');
+    await context.close();
+  });
+
+  it('keeps the focus on a button while its form is on its way, announced as unavailable', async () => {
+    const t = await team(base, 'focus-kept-js');
+    const context = await signedIn(t.name, t.owner, true);
+    const page = await open(context, `/t/${t.name}/members`, true);
+    // Held on its way, so the page stays in its "sending" state while it is looked at.
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route(
+      (url) => url.pathname.endsWith('/members.data'),
+      async (route) => {
+        if (route.request().method() === 'POST') await held;
+        await route.continue();
+      },
+    );
+    const button = page.getByRole('button', { name: 'Create an invite link' });
+    await button.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => button.getAttribute('aria-disabled')).toBe('true');
+    expect(await button.evaluate((element) => element === document.activeElement)).toBe(true);
+    // Enter again while it is on its way sends nothing.
+    const posts = countPosts(page, `/t/${t.name}/members`);
+    await page.keyboard.press('Enter');
+    release();
+    await page.getByRole('status').filter({ hasText: 'An invite link was created.' }).waitFor();
+    await expect.poll(() => button.getAttribute('aria-disabled')).toBe(null);
+    expect(posts()).toBe(0);
+    expect(await sql(server, t.name, 'SELECT token_hash FROM invites WHERE accepted_at IS NULL')).toHaveLength(1);
+    await context.close();
   });
 });
 

@@ -315,6 +315,54 @@ describe('exports and deletion', () => {
   });
 });
 
+describe('a form sent twice without JavaScript (a double click posts it again)', () => {
+  it('signing in twice signs in twice: both answers go to the list with a session that works', async () => {
+    const name = uniqueName('signin-twice');
+    await createList(base, name);
+    const fields = { email: `owner@${name}.test`, password: PASSWORD };
+    const answers = await Promise.all([post(base, `/t/${name}/sign-in`, fields), post(base, `/t/${name}/sign-in`, fields)]);
+    answers.push(await post(base, `/t/${name}/sign-in`, fields));
+    for (const answer of answers) {
+      expect(answer.status).toBe(302);
+      expect(answer.location).toBe(`/t/${name}`);
+      expect((await get(base, `/t/${name}`, answer.cookie)).status).toBe(200);
+    }
+  });
+
+  it('deleting a todo twice deletes it once, and the second answer is the list again', async () => {
+    const name = uniqueName('destroy-twice');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}`, cookie)).body);
+    for (const title of ['one', 'two', 'three']) await post(base, `/t/${name}?index`, { intent: 'add', title, csrf }, { cookie });
+    const [first] = await sql(server, name, 'SELECT id FROM todos ORDER BY id');
+    const fields = { intent: 'destroy', id: String(first?.['id']), csrf };
+    const answers = await Promise.all([post(base, `/t/${name}?index`, fields, { cookie }), post(base, `/t/${name}?index`, fields, { cookie })]);
+    answers.push(await post(base, `/t/${name}?index`, fields, { cookie }));
+    for (const answer of answers) {
+      expect(answer.status).toBe(303);
+      expect(answer.location).toBe(`/t/${name}`);
+    }
+    expect(await sql(server, name, 'SELECT title FROM todos ORDER BY id')).toEqual([{ title: 'two' }, { title: 'three' }]);
+  });
+
+  it('deleting the list twice deletes it once; the second answer says there is no list here, and that it may have been deleted', async () => {
+    const name = uniqueName('delete-twice');
+    const cookie = await createList(base, name);
+    const csrf = csrfFrom((await get(base, `/t/${name}/settings`, cookie)).body);
+    const fields = { intent: 'delete', confirm: name, csrf };
+    const first = await post(base, `/t/${name}/settings`, fields, { cookie });
+    expect(first.status).toBe(302);
+    expect(first.location).toBe(`/?deleted=${name}`);
+    const second = await post(base, `/t/${name}/settings`, fields, { cookie });
+    expect(second.status).toBe(404);
+    expect(second.body).toContain('It may have been deleted.');
+    // Deleted once, and still restorable: nothing more happened to it.
+    const fleet = await server.fleet();
+    expect(fleet.find(name)?.state).toBe('deleted');
+    expect(fleet.audit({ instance: name, limit: 50 }).items.filter((entry) => entry.operation === 'delete')).toHaveLength(1);
+  });
+});
+
 describe('instance states and invite expiry', () => {
   /** Changes the catalog row behind the server's back, as another process (the admin, a crash) would. */
   function setCatalog(sql: string, ...args: (string | number)[]): void {

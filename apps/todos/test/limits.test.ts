@@ -251,11 +251,13 @@ describe('in the browser', () => {
     await page.waitForSelector('html[data-hydrated]');
     await page.locator('.new-todo').fill('added with js');
     await page.locator('.new-todo').press('Enter');
-    await page.getByRole('status').waitFor();
-    expect(await page.getByRole('status').innerText()).toContain('Added at the end of the list');
+    // Said in the list's live region as it is sent; shown with a link once it is stored.
+    await expect.poll(() => page.getByTestId('list-status').textContent()).toBe('Added “added with js” at the end of the list. Items left: 17.');
+    const notice = page.locator('.notice').filter({ hasText: 'Added at the end of the list.' });
+    await notice.waitFor();
     await page.getByRole('link', { name: 'Show it' }).click();
     await expect.poll(() => page.locator('.todo-list li label').last().innerText()).toBe('added with js');
-    expect(await page.getByRole('status').count()).toBe(0);
+    expect(await notice.count()).toBe(0);
     await context.close();
   });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
+import { clickAgainAsItPosts, countPosts, launchBrowser, type Browser, type BrowserContext, type Page } from './browser';
 import { createList, get, uniqueName } from './http';
 import { startServer, type TestServer } from './server';
 
@@ -298,6 +298,127 @@ describe('TodoMVC with JavaScript', () => {
     await expect.poll(() => titles(one.page)).toEqual(['from the first browser', 'from the second browser']);
     await other.close();
     await one.context.close();
+  });
+});
+
+describe('double clicks on the list (with JavaScript)', () => {
+  it('a double click on a todo’s delete button deletes that todo only, with one request', async () => {
+    const { page, name, context } = await freshList();
+    await add(page, 'one', 'two', 'three');
+    await expect.poll(() => titles(page)).toEqual(['one', 'two', 'three']);
+    await settled(page);
+    const posts = countPosts(page, `/t/${name}`);
+
+    // The second click comes as the first one's request leaves: the row is gone already.
+    await page.locator('.todo-list li').first().hover();
+    expect(await clickAgainAsItPosts(page.locator('.todo-list li').first().locator('.destroy'))).toBe(true);
+    await expect.poll(() => titles(page)).toEqual(['two', 'three']);
+    await settled(page);
+    expect(posts()).toBe(1);
+
+    // A person's double click: its second click lands where the button was, on the next row's
+    // delete button, which moved up into its place once the first click took the row away.
+    await page.locator('.todo-list li').first().hover();
+    const box = await page.locator('.todo-list li').first().locator('.destroy').boundingBox();
+    if (!box) throw new Error('No delete button');
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    await page.mouse.click(x, y);
+    await expect.poll(() => titles(page)).toEqual(['three']);
+    await page.mouse.down({ clickCount: 2 });
+    await page.mouse.up({ clickCount: 2 });
+    await page.waitForTimeout(300);
+    await settled(page);
+    expect(await titles(page)).toEqual(['three']);
+    expect(posts()).toBe(2);
+    await page.reload();
+    expect(await titles(page)).toEqual(['three']);
+    await context.close();
+  });
+});
+
+describe('before the page’s script has started', () => {
+  it('keeps what was typed in the new-todo field, and Enter then adds it in place', async () => {
+    const { page, name, context } = await freshList();
+    // A slow start: the page's scripts come 500 ms late, so typing begins before hydration.
+    await page.route(
+      (url) => url.pathname.startsWith('/assets/') && url.pathname.endsWith('.js'),
+      async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await route.continue();
+      },
+    );
+    await page.goto(`${base}/t/${name}`, { waitUntil: 'commit' });
+    await page.waitForFunction(() => document.activeElement?.classList.contains('new-todo'), undefined, { polling: 10 });
+    expect(await page.evaluate(() => 'hydrated' in document.documentElement.dataset)).toBe(false);
+    await page.keyboard.type('typed early');
+    await page.waitForSelector('html[data-hydrated]');
+    expect(await page.locator('.new-todo').inputValue()).toBe('typed early');
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    await page.locator('.new-todo').press('Enter');
+    await expect.poll(() => titles(page)).toEqual(['typed early']);
+    expect(await page.evaluate(() => 'sameDocument' in window)).toBe(true);
+    await context.close();
+  });
+});
+
+describe('what a screen reader hears (with JavaScript)', () => {
+  it('a polite live region says each change to the list once, with the items left', async () => {
+    const { page, context } = await freshList();
+    const region = page.getByTestId('list-status');
+    expect(await region.getAttribute('role')).toBe('status');
+    expect(await region.getAttribute('aria-live')).toBe('polite');
+    expect(await region.textContent()).toBe('');
+    // Every text the region shows, in order: what a screen reader announces.
+    await region.evaluate((element) => {
+      const said: string[] = [];
+      Object.assign(window, { said });
+      new MutationObserver(() => {
+        if (element.textContent) said.push(element.textContent);
+      }).observe(element, { childList: true, subtree: true, characterData: true });
+    });
+    const said = (): Promise<string[]> => page.evaluate(() => (window as unknown as { said: string[] }).said);
+    const item = (title: string) => page.locator('.todo-list li').filter({ hasText: title });
+    const heard: string[] = [];
+    const expectSaid = async (message: string): Promise<void> => {
+      heard.push(message);
+      await expect.poll(said).toEqual(heard);
+      await settled(page);
+    };
+
+    await add(page, 'buy milk');
+    await expectSaid('Added “buy milk”. Items left: 1.');
+    await add(page, 'walk the dog');
+    await expectSaid('Added “walk the dog”. Items left: 2.');
+    await item('buy milk').locator('.toggle').check();
+    await expectSaid('“buy milk” completed. Items left: 1.');
+    await item('buy milk').locator('.toggle').uncheck();
+    await expectSaid('“buy milk” marked as not completed. Items left: 2.');
+    await item('walk the dog').hover();
+    await item('walk the dog').locator('.destroy').click();
+    await expectSaid('Deleted “walk the dog”. Items left: 1.');
+    await add(page, 'feed the cat');
+    await expectSaid('Added “feed the cat”. Items left: 2.');
+    await page.locator('.toggle-all').check();
+    await expectSaid('All todos completed. Items left: 0.');
+    await page.getByRole('button', { name: 'Clear completed' }).click();
+    await expectSaid('Cleared 2 completed todos. Items left: 0.');
+    await add(page, 'buy bread');
+    await expectSaid('Added “buy bread”. Items left: 1.');
+    await add(page, 'buy cheese');
+    await expectSaid('Added “buy cheese”. Items left: 2.');
+    // The same words twice in a row are said twice: a new element in the region each time.
+    for (const title of ['buy bread', 'buy cheese']) {
+      await item(title).locator('label').dblclick();
+      await page.locator('.todo-list li.editing .edit').fill('buy food');
+      await page.locator('.todo-list li.editing .edit').press('Enter');
+      await expectSaid('Changed to “buy food”.');
+    }
+    expect(await region.locator('span').count()).toBe(1);
+    // Nothing more once the page has reloaded what it showed: each change was said once.
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await page.waitForLoadState('networkidle');
+    expect(await said()).toEqual(heard);
+    await context.close();
   });
 });
 

@@ -1,7 +1,7 @@
 import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useRef, useState } from 'react';
-import { Form } from 'react-router';
 import { CsrfField } from './csrf';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { DataTable, type DataColumn } from './data-table';
 import { useHydrated } from './hydrated';
 import { relativeTime } from '../lib/format';
@@ -117,16 +117,14 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
 
       <div className="row">
         {ready ? (
-          <Form method="post">
+          <OnceForm method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="backup-now" />
-            <button type="submit" disabled={busyIntent === 'backup-now'}>
-              {busyIntent === 'backup-now' ? 'Backing up…' : 'Back up now'}
-            </button>
-          </Form>
+            <SubmitButton>{busyIntent === 'backup-now' ? 'Backing up…' : 'Back up now'}</SubmitButton>
+          </OnceForm>
         ) : null}
         {ready && hasUndo ? (
-          <Form
+          <OnceForm
             method="post"
             onSubmit={(event) => {
               if (!window.confirm(`Undo the last in-place restore of ${name}? Its current data is kept as an undo point in turn.`)) event.preventDefault();
@@ -134,10 +132,8 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
           >
             <CsrfField />
             <input type="hidden" name="intent" value="backup-undo" />
-            <button type="submit" disabled={busyIntent === 'backup-undo'}>
-              {busyIntent === 'backup-undo' ? 'Undoing…' : 'Undo last restore'}
-            </button>
-          </Form>
+            <SubmitButton>{busyIntent === 'backup-undo' ? 'Undoing…' : 'Undo last restore'}</SubmitButton>
+          </OnceForm>
         ) : null}
       </div>
 
@@ -195,7 +191,7 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
   const showNew = !hydrated || mode === 'new';
   const showInPlace = !hydrated || mode === 'in-place';
   return (
-    <Form method="post" className="stack restore-form" aria-label="Restore from a backup" key={mine ? JSON.stringify(mine) : 'fresh'}>
+    <OnceForm method="post" className="stack restore-form" aria-label="Restore from a backup" key={mine ? JSON.stringify(mine) : 'fresh'}>
       <h3 className="h3">Restore</h3>
       <CsrfField />
       <input type="hidden" name="intent" value="backup-restore" />
@@ -270,9 +266,9 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
           {fieldError('confirm')}
         </>
       ) : null}
-      <button type="submit" className={hydrated && mode === 'in-place' ? 'danger' : 'primary'} disabled={busy}>
+      <SubmitButton className={hydrated && mode === 'in-place' ? 'danger' : 'primary'}>
         {busy ? 'Restoring…' : !hydrated ? 'Restore' : mode === 'in-place' ? 'Restore in place' : 'Restore as a new instance'}
-      </button>
-    </Form>
+      </SubmitButton>
+    </OnceForm>
   );
 }

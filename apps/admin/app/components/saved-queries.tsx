@@ -17,10 +17,16 @@ export function SavedQueries({ saved, formRef }: Props) {
   const { csrf } = useShell();
   const fetcher = useFetcher<{ savedQuery?: string; error?: string }>();
   const [name, setName] = useState('');
+  // One change at a time. The fetcher's state is shown at once (flushSync), not in a later
+  // transition, so a double click's second click finds it busy and sends nothing; the buttons
+  // keep the focus meanwhile (aria-disabled).
   const busy = fetcher.state !== 'idle';
+  const send = (fields: Record<string, string>): void => {
+    if (!busy) void fetcher.submit({ csrf, ...fields }, { method: 'post', action: ACTION, flushSync: true });
+  };
   const save = (): void => {
     const sql = formRef.current ? new FormData(formRef.current).get('sql') : null;
-    void fetcher.submit({ csrf, intent: 'save-query', name, sql: typeof sql === 'string' ? sql : '' }, { method: 'post', action: ACTION });
+    send({ intent: 'save-query', name, sql: typeof sql === 'string' ? sql : '' });
   };
   return (
     <section aria-labelledby="saved-h" className="saved-queries">
@@ -40,8 +46,8 @@ export function SavedQueries({ saved, formRef }: Props) {
               <button
                 type="button"
                 className="link"
-                disabled={busy}
-                onClick={() => void fetcher.submit({ csrf, intent: 'delete-query', id: String(query.id) }, { method: 'post', action: ACTION })}
+                aria-disabled={busy || undefined}
+                onClick={() => send({ intent: 'delete-query', id: String(query.id) })}
               >
                 Delete<span className="visually-hidden"> {query.name}</span>
               </button>
@@ -51,7 +57,7 @@ export function SavedQueries({ saved, formRef }: Props) {
       </ul>
       <div className="row save-query">
         <input aria-label="Name for the editor's query" placeholder="Name" value={name} maxLength={100} onChange={(event) => setName(event.currentTarget.value)} />
-        <button type="button" disabled={busy || name.trim() === ''} onClick={save}>
+        <button type="button" disabled={name.trim() === ''} aria-disabled={busy || undefined} onClick={save}>
           Save query
         </button>
       </div>

@@ -1,12 +1,13 @@
 import { formatCount, formatDuration } from '@silo/fleet/format';
 import { useEffect, useRef, useState } from 'react';
-import { Form, Link, data, useNavigation, useSubmit } from 'react-router';
+import { Link, data, useNavigation, useSubmit } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/console';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
+import { OnceForm, SubmitButton, usePosting } from '@silo/web/once-form';
 import { SqlEditor, setEditorText, useSqlDraft } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
 import { SavedQueries } from '../components/saved-queries';
@@ -105,6 +106,7 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
   const submit = useSubmit();
   const navigation = useNavigation();
   const running = navigation.state === 'submitting' && navigation.formMethod === 'POST' && navigation.formAction?.endsWith('/console') === true;
+  const posting = usePosting();
   const [write, setWrite] = useState(actionData?.write ?? false);
   // Kept from a run until its answer, so a session that ends mid-run loses nothing.
   const draft = useSqlDraft(`console:${name}`, formRef);
@@ -129,18 +131,9 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
           <h2 id="query-h" className="visually-hidden">
             Query
           </h2>
-          <Form
-            method="post"
-            ref={formRef}
-            className="stack"
-            aria-label="Run SQL"
-            onSubmit={(event) => {
-              // One run at a time; the buttons stay focusable meanwhile (aria-disabled), so the
-              // keyboard is not dropped on the page's body while a query runs.
-              if (running) return event.preventDefault();
-              draft.save();
-            }}
-          >
+          {/* One run at a time (OnceForm); the buttons stay focusable meanwhile (aria-disabled), so
+              the keyboard is not dropped on the page's body while a query runs. */}
+          <OnceForm method="post" ref={formRef} className="stack" aria-label="Run SQL" onSubmit={() => draft.save()}>
             <CsrfField />
             <SqlEditor
               name="sql"
@@ -148,9 +141,10 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
               defaultValue={actionData?.sql ?? startingSql}
               schema={schema}
               onRun={() => {
-                if (running) return;
+                if (posting) return;
                 draft.save();
-                if (formRef.current) submit(formRef.current);
+                // Shown as running at once, as OnceForm does: a second Ctrl+Enter sends nothing.
+                if (formRef.current) void submit(formRef.current, { flushSync: true });
               }}
               className={write ? 'write-on' : undefined}
             />
@@ -159,12 +153,10 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
                 <input type="checkbox" name="mode" value="write" checked={write} onChange={(event) => setWrite(event.currentTarget.checked)} />
                 Write mode (changes data; several statements run as one transaction; audited)
               </label>
-              <button type="submit" className={write ? 'danger' : 'primary'} aria-disabled={running}>
-                {running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}
-              </button>
-              <button type="submit" name="explain" value="1" aria-disabled={running}>
+              <SubmitButton className={write ? 'danger' : 'primary'}>{running ? 'Running…' : write ? 'Run as write' : 'Run (read-only)'}</SubmitButton>
+              <SubmitButton name="explain" value="1">
                 EXPLAIN QUERY PLAN
-              </button>
+              </SubmitButton>
               <span className="muted small">
                 Ctrl+Enter runs · stops after {formatDuration(limits.timeoutMs)} · at most {formatCount(limits.maxRows)} rows
               </span>
@@ -178,7 +170,7 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
                 Read-only: the database connection refuses any change.
               </p>
             )}
-          </Form>
+          </OnceForm>
           <div aria-live="polite" aria-busy={running}>
             {running ? (
               <p className="progress" role="status">
@@ -211,14 +203,14 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
                     Load<span className="visually-hidden"> this query into the editor</span>
                   </button>
                   {entry.mode === 'read' ? (
-                    <Form method="post" onSubmit={(event) => running && event.preventDefault()}>
+                    <OnceForm method="post">
                       <CsrfField />
                       <input type="hidden" name="sql" value={entry.sql} />
                       {/* One run at a time, as the Run button: focusable meanwhile, a press does nothing. */}
-                      <button type="submit" aria-disabled={running ? true : undefined}>
+                      <SubmitButton>
                         Run again<span className="visually-hidden"> (read-only)</span>
-                      </button>
-                    </Form>
+                      </SubmitButton>
+                    </OnceForm>
                   ) : null}
                 </span>
               </li>

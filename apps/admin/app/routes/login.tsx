@@ -1,7 +1,8 @@
 import { useEffect, useRef } from 'react';
-import { Form, data, redirect, useNavigation } from 'react-router';
+import { data, redirect } from 'react-router';
 import { assertSameOrigin, clientAddressOf } from '@silo/web';
 import type { Route } from './+types/login';
+import { OnceForm, SubmitButton, usePosting } from '@silo/web/once-form';
 import { readSession, safeNext, signIn } from '../lib/auth.server';
 import { fleetContext } from '../lib/fleet.server';
 import { field, smallForm } from '../lib/http.server';
@@ -40,10 +41,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 }
 
 export default function Login({ loaderData, actionData }: Route.ComponentProps) {
-  const navigation = useNavigation();
-  const busy = navigation.state === 'submitting';
-  // A refused attempt: the password is what to type again (the button, disabled while it was
-  // sent, had taken the focus with it).
+  const busy = usePosting();
+  // A refused attempt: the password is what to type again, not the button the focus stayed on.
   const password = useRef<HTMLInputElement>(null);
   useEffect(() => {
     if (actionData?.error) password.current?.focus();
@@ -58,7 +57,7 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
           Your session has ended. Sign in again to go back to {loaderData.next === '/' ? 'the instances' : <code>{loaderData.next}</code>}.
         </p>
       ) : null}
-      <Form method="post" className="card stack" aria-describedby={actionData?.error ? 'login-error' : undefined}>
+      <OnceForm method="post" className="card stack" aria-describedby={actionData?.error ? 'login-error' : undefined}>
         <input type="hidden" name="next" value={loaderData.next} />
         <label>
           Email
@@ -73,10 +72,8 @@ export default function Login({ loaderData, actionData }: Route.ComponentProps) 
             {actionData.error}
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </Form>
+        <SubmitButton className="primary">{busy ? 'Signing in…' : 'Sign in'}</SubmitButton>
+      </OnceForm>
     </main>
   );
 }

@@ -1,9 +1,10 @@
 import type { TenantConnection } from '@silo/fleet';
 import { hashPassword, passwordProblem, readForm, verifyPassword } from '@silo/web';
-import { Form, Link, data, redirect, useNavigation } from 'react-router';
+import { Link, data, redirect } from 'react-router';
 import { clearSessionCookies, clientIp, cookieIsSecure, csrfMatches, rateLimiters, requireViewer } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
@@ -83,7 +84,6 @@ async function changeOwnPassword(
 export default function Account({ loaderData, actionData }: Route.ComponentProps) {
   const { name, email, isOwner } = loaderData;
   const result: ActionResult | undefined = isExpiredForm(actionData) ? undefined : actionData;
-  const busy = useNavigation().state === 'submitting';
   const errors: PasswordErrors = result?.intent === 'password' && 'errors' in result ? result.errors : {};
   const done = result?.intent === 'password' && 'done' in result ? result.done : undefined;
   useFocusOnError(errors.current ? 'field-current' : errors.password ? 'field-password' : undefined, result);
@@ -99,7 +99,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
       <section className="card" aria-labelledby="password-title">
         <h2 id="password-title">Change your password</h2>
         {/* A new key after a change empties the fields, with or without JavaScript. */}
-        <Form method="post" key={done ?? 'password'}>
+        <OnceForm method="post" key={done ?? 'password'}>
           <CsrfField />
           <input type="hidden" name="intent" value="password" />
           {errors.form && (
@@ -126,15 +126,13 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
             error={errors.password}
             autoFocus={Boolean(errors.password) && !errors.current}
           />
-          <button type="submit" className="primary" disabled={busy}>
-            Change password
-          </button>
+          <SubmitButton className="primary">Change password</SubmitButton>
           {done !== undefined && (
             <p className="notice" role="status">
               Your password was changed. Every other session of yours was signed out.
             </p>
           )}
-        </Form>
+        </OnceForm>
       </section>
 
       <section className="card danger" aria-labelledby="leave-title">
@@ -147,7 +145,7 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
         ) : (
           <>
             <p>Your account here is deleted and you are signed out. To come back, you need a new invite link.</p>
-            <Form method="post">
+            <OnceForm method="post">
               <CsrfField />
               <input type="hidden" name="intent" value="leave" />
               {result?.intent === 'leave' && (
@@ -155,10 +153,8 @@ export default function Account({ loaderData, actionData }: Route.ComponentProps
                   {result.error}
                 </p>
               )}
-              <button type="submit" className="danger" disabled={busy}>
-                Leave this list
-              </button>
-            </Form>
+              <SubmitButton className="danger">Leave this list</SubmitButton>
+            </OnceForm>
           </>
         )}
       </section>

@@ -1,7 +1,8 @@
 import { randomToken, readForm } from '@silo/web';
-import { Form, data, useNavigation } from 'react-router';
+import { data, useNavigation } from 'react-router';
 import { clientIp, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton, usePosting } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
@@ -78,7 +79,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 
 export default function Home({ loaderData, actionData }: Route.ComponentProps) {
   const navigation = useNavigation();
-  const busy = navigation.state === 'submitting';
+  // "Forget these lists" posts from this page too: only the create form's post is "Creating…".
+  const creating = usePosting() && navigation.formData?.has('nonce') === true;
   const errors: CreateErrors = actionData?.errors ?? {};
   const values = actionData?.values;
   const chosen = values?.jurisdiction ?? loaderData.jurisdictions[0]?.id;
@@ -125,12 +127,10 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
                 </li>
               ))}
             </ul>
-            <Form method="post" action="/sign-in">
+            <OnceForm method="post" action="/sign-in">
               <input type="hidden" name="intent" value="forget-lists" />
-              <button type="submit" className="link-button">
-                Forget these lists on this browser
-              </button>
-            </Form>
+              <SubmitButton className="link-button">Forget these lists on this browser</SubmitButton>
+            </OnceForm>
           </section>
         )}
         <section className="card" aria-labelledby="find-title">
@@ -140,7 +140,7 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
       </div>
       <section className="card" aria-labelledby="create-title">
         <h2 id="create-title">Create your TODO list</h2>
-        <Form method="post" noValidate>
+        <OnceForm method="post" noValidate>
           <input type="hidden" name="nonce" value={loaderData.nonce} />
           {errors.form && (
             <p className="form-error" role="alert">
@@ -202,10 +202,8 @@ export default function Home({ loaderData, actionData }: Route.ComponentProps) {
               </p>
             )}
           </fieldset>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create list'}
-          </button>
-        </Form>
+          <SubmitButton className="primary">{creating ? 'Creating…' : 'Create list'}</SubmitButton>
+        </OnceForm>
       </section>
     </main>
   );

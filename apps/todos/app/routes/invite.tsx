@@ -1,8 +1,9 @@
 import { hashPassword, hashToken, passwordProblem, readForm } from '@silo/web';
-import { Form, data, redirect, useNavigation } from 'react-router';
+import { data, redirect } from 'react-router';
 import { z } from 'zod';
 import { clientIp, countLinkLookup, createSession, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext, type Tenant } from '../context.server';
@@ -121,7 +122,6 @@ function membersFullMessage(maxMembers: number): string {
 
 export default function Invite({ loaderData, actionData }: Route.ComponentProps) {
   const errors: Errors = actionData?.errors ?? {};
-  const busy = useNavigation().state === 'submitting';
   return (
     <main className="page narrow">
       <section className="card" aria-labelledby="invite-title">
@@ -133,7 +133,7 @@ export default function Invite({ loaderData, actionData }: Route.ComponentProps)
             signs this browser in with it instead.
           </p>
         )}
-        <Form method="post">
+        <OnceForm method="post">
           {errors.form && (
             <p className="form-error" role="alert">
               {errors.form}
@@ -141,10 +141,8 @@ export default function Invite({ loaderData, actionData }: Route.ComponentProps)
           )}
           <Field label="Email" name="email" type="email" autoComplete="email" error={errors.email} defaultValue={actionData?.email} required />
           <Field label="Password" name="password" type="password" autoComplete="new-password" hint="At least 10 characters." error={errors.password} required />
-          <button type="submit" className="primary" disabled={busy}>
-            Join the list
-          </button>
-        </Form>
+          <SubmitButton className="primary">Join the list</SubmitButton>
+        </OnceForm>
       </section>
     </main>
   );

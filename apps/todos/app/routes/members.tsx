@@ -1,8 +1,9 @@
 import type { TenantConnection } from '@silo/fleet';
 import { readForm } from '@silo/web';
-import { Form, Link, data, redirect, useNavigation } from 'react-router';
+import { Link, data, redirect } from 'react-router';
 import { csrfMatches, currentInstance, requireOwner } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import { isExpiredForm } from '../expired-form';
@@ -91,8 +92,6 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
   const { name, members, invites } = loaderData;
   const result: ActionResult | undefined = isExpiredForm(actionData) ? undefined : actionData;
   const others = members.filter((member) => member.role === 'member');
-  // One post at a time: a second click while the first is on its way would only be refused.
-  const busy = useNavigation().state === 'submitting';
   return (
     <main className="page narrow settings">
       <h1>Members</h1>
@@ -148,25 +147,23 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
             {invites.map((invite, index) => (
               <li key={invite.id}>
                 Link {index + 1}, created {formatDate(invite.createdAt)}, valid until {formatDate(invite.expiresAt)}{' '}
-                <Form method="post" className="inline">
+                <OnceForm method="post" className="inline">
                   <CsrfField />
                   <input type="hidden" name="intent" value="revoke" />
                   <input type="hidden" name="invite" value={invite.id} />
-                  <button type="submit" className="link-button" aria-label={`Revoke link ${index + 1}`} disabled={busy}>
+                  <SubmitButton className="link-button" aria-label={`Revoke link ${index + 1}`}>
                     Revoke
-                  </button>
-                </Form>
+                  </SubmitButton>
+                </OnceForm>
               </li>
             ))}
           </ul>
         )}
-        <Form method="post">
+        <OnceForm method="post">
           <CsrfField />
           <input type="hidden" name="intent" value="invite" />
-          <button type="submit" disabled={busy}>
-            Create an invite link
-          </button>
-        </Form>
+          <SubmitButton>Create an invite link</SubmitButton>
+        </OnceForm>
       </section>
 
       <section className="card" aria-labelledby="transfer-title">
@@ -174,7 +171,7 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
         {others.length === 0 ? (
           <p className="muted">Invite someone first: the owner role can only go to a member of this list.</p>
         ) : (
-          <Form method="post">
+          <OnceForm method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="transfer" />
             <p>A list has exactly one owner. The new owner manages members and settings; you become a member.</p>
@@ -191,10 +188,8 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
             <label className="choice">
               <input type="checkbox" name="confirm" value="yes" required /> I understand that I will become a member of this list
             </label>
-            <button type="submit" className="danger" disabled={busy}>
-              Hand over the owner role
-            </button>
-          </Form>
+            <SubmitButton className="danger">Hand over the owner role</SubmitButton>
+          </OnceForm>
         )}
       </section>
     </main>
@@ -203,15 +198,14 @@ export default function Members({ loaderData, actionData }: Route.ComponentProps
 
 /** One button per member and action; its accessible name says whom it acts on (it starts with its visible text). */
 function MemberAction({ intent, member, label, name }: { intent: 'remove' | 'reset'; member: { id: number }; label: string; name: string }) {
-  const busy = useNavigation().state === 'submitting';
   return (
-    <Form method="post" className="inline">
+    <OnceForm method="post" className="inline">
       <CsrfField />
       <input type="hidden" name="intent" value={intent} />
       <input type="hidden" name="userId" value={member.id} />
-      <button type="submit" className="link-button" aria-label={name} disabled={busy}>
+      <SubmitButton className="link-button" aria-label={name}>
         {label}
-      </button>
-    </Form>
+      </SubmitButton>
+    </OnceForm>
   );
 }

@@ -1,7 +1,8 @@
 import { hashPassword, passwordProblem, readForm } from '@silo/web';
-import { Form, data, redirect, useNavigation } from 'react-router';
+import { data, redirect } from 'react-router';
 import { clientIp, countLinkLookup, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext, type Tenant } from '../context.server';
@@ -62,7 +63,6 @@ async function signInAgain(request: Request, tenant: Tenant, token: string, pass
 
 export default function ResetPassword({ loaderData, actionData }: Route.ComponentProps) {
   const errors: Errors = actionData?.errors ?? {};
-  const busy = useNavigation().state === 'submitting';
   useFocusOnError('field-password', errors.password);
   return (
     <main className="page narrow">
@@ -78,7 +78,7 @@ export default function ResetPassword({ loaderData, actionData }: Route.Componen
             <strong>{loaderData.email}</strong> instead.
           </p>
         )}
-        <Form method="post">
+        <OnceForm method="post">
           {errors.form && (
             <p className="form-error" role="alert">
               {errors.form}
@@ -96,10 +96,8 @@ export default function ResetPassword({ loaderData, actionData }: Route.Componen
             required
             autoFocus
           />
-          <button type="submit" className="primary" disabled={busy}>
-            Set the new password
-          </button>
-        </Form>
+          <SubmitButton className="primary">Set the new password</SubmitButton>
+        </OnceForm>
       </section>
     </main>
   );

@@ -1,9 +1,10 @@
 import { isSiloError } from '@silo/fleet';
 import { readForm } from '@silo/web';
-import { Form, Link, data, redirect } from 'react-router';
+import { Link, data, redirect } from 'react-router';
 import { RENAMES_PER_LIST, csrfMatches, currentInstance, destroySession, rateLimiters, requireViewer } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES, appConfig } from '../config.server';
 import { isExpiredForm } from '../expired-form';
@@ -146,7 +147,7 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
       {isOwner && (
         <section className="card" aria-labelledby="rename-title">
           <h2 id="rename-title">Display name</h2>
-          <Form method="post">
+          <OnceForm method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="rename" />
             <Field
@@ -157,15 +158,13 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
               required
               error={result?.intent === 'rename' ? result.error : undefined}
             />
-            <button type="submit" className="primary">
-              Save name
-            </button>
+            <SubmitButton className="primary">Save name</SubmitButton>
             {result?.intent === 'rename' && result.done && (
               <p className="notice" role="status">
                 Saved.
               </p>
             )}
-          </Form>
+          </OnceForm>
         </section>
       )}
 
@@ -203,11 +202,11 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
           <p>
             <Link to={`/t/${name}/members`}>Manage members: remove, password-reset links, invites, owner role</Link>
           </p>
-          <Form method="post">
+          <OnceForm method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="invite" />
-            <button type="submit">Create an invite link</button>
-          </Form>
+            <SubmitButton>Create an invite link</SubmitButton>
+          </OnceForm>
           {result?.intent === 'invite' && 'error' in result && (
             <p className="form-error" role="alert">
               {result.error}
@@ -234,7 +233,7 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
             The list becomes unreachable at once. It can be restored by support for a few days; after that it is gone for
             good.
           </p>
-          <Form method="post">
+          <OnceForm method="post">
             <CsrfField />
             <input type="hidden" name="intent" value="delete" />
             <Field
@@ -244,10 +243,8 @@ export default function Settings({ loaderData, actionData }: Route.ComponentProp
               required
               error={result?.intent === 'delete' ? result.error : undefined}
             />
-            <button type="submit" className="danger">
-              Delete this list
-            </button>
-          </Form>
+            <SubmitButton className="danger">Delete this list</SubmitButton>
+          </OnceForm>
         </section>
       )}
     </main>

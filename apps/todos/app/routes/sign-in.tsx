@@ -1,9 +1,10 @@
 import { hashPassword, readForm, verifyPassword } from '@silo/web';
 import { useEffect } from 'react';
-import { Form, data, redirect, useNavigation } from 'react-router';
+import { data, redirect } from 'react-router';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
 import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
 import { MAX_FORM_BYTES } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
@@ -58,10 +59,8 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function SignIn({ loaderData, actionData }: Route.ComponentProps) {
-  const busy = useNavigation().state === 'submitting';
   const { ended, list } = loaderData;
-  // A refused attempt: the password is what to type again (the button, disabled while it was
-  // sent, had taken the focus with it).
+  // A refused attempt: the password is what to type again, not the button the focus stayed on.
   useFocusOnError(actionData?.error ? 'field-password' : undefined, actionData);
   // A todo sent as the session ended is offered again once back on the list (unsent-adds.ts).
   useEffect(() => {
@@ -71,7 +70,7 @@ export default function SignIn({ loaderData, actionData }: Route.ComponentProps)
     <main className="page narrow">
       <section className="card" aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Sign in to {loaderData.displayName}</h1>
-        <Form method="post">
+        <OnceForm method="post">
           <input type="hidden" name="next" value={loaderData.next} />
           {loaderData.ended && !actionData && (
             <p className="notice" role="status">
@@ -86,10 +85,8 @@ export default function SignIn({ loaderData, actionData }: Route.ComponentProps)
           )}
           <Field label="Email" name="email" type="email" autoComplete="email" defaultValue={actionData?.email} required autoFocus={!actionData?.error} />
           <Field label="Password" name="password" type="password" autoComplete="current-password" required autoFocus={Boolean(actionData?.error)} />
-          <button type="submit" className="primary" disabled={busy}>
-            Sign in
-          </button>
-        </Form>
+          <SubmitButton className="primary">Sign in</SubmitButton>
+        </OnceForm>
         <p className="muted">No account? Ask the owner of this list for an invite link.</p>
       </section>
     </main>

@@ -1,7 +1,8 @@
 import { readForm } from '@silo/web';
-import { Form, redirect, useNavigation } from 'react-router';
+import { redirect } from 'react-router';
 import { csrfMatches, destroySession, getTenant } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
 import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext } from '../context.server';
@@ -36,7 +37,6 @@ export async function action({ context, request }: Route.ActionArgs) {
 }
 
 export default function SignOut({ loaderData, actionData }: Route.ComponentProps) {
-  const busy = useNavigation().state === 'submitting';
   return (
     <main className="page narrow">
       <h1>Sign out</h1>
@@ -44,12 +44,10 @@ export default function SignOut({ loaderData, actionData }: Route.ComponentProps
       <p>
         You are signed in to this list as <strong>{loaderData.email}</strong>.
       </p>
-      <Form method="post">
+      <OnceForm method="post">
         <CsrfField />
-        <button type="submit" className="primary" disabled={busy}>
-          Sign out
-        </button>
-      </Form>
+        <SubmitButton className="primary">Sign out</SubmitButton>
+      </OnceForm>
     </main>
   );
 }

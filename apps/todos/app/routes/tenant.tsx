@@ -1,5 +1,6 @@
-import { Form, Link, NavLink, Outlet } from 'react-router';
+import { Link, NavLink, Outlet } from 'react-router';
 import { currentInstance, getTenant } from '../auth.server';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CSRF_FIELD } from '../forms';
 import { viewerContext } from '../context.server';
 import { tenantMiddleware, viewerMiddleware } from '../tenant.server';
@@ -35,12 +36,10 @@ export default function TenantLayout({ loaderData }: Route.ComponentProps) {
             <span className="who" title="Signed in as">
               {viewer.email}
             </span>
-            <Form method="post" action={`/t/${name}/sign-out`} className="inline">
+            <OnceForm method="post" action={`/t/${name}/sign-out`} className="inline">
               <input type="hidden" name={CSRF_FIELD} value={csrf} />
-              <button type="submit" className="link-button">
-                Sign out
-              </button>
-            </Form>
+              <SubmitButton className="link-button">Sign out</SubmitButton>
+            </OnceForm>
           </nav>
         )}
       </header>

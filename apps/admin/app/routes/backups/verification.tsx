@@ -1,8 +1,9 @@
 import type { BackupOverview } from '@silo/fleet';
 import { useEffect, useRef } from 'react';
-import { Form, Link, useNavigation } from 'react-router';
+import { Link, useNavigation } from 'react-router';
 import { CsrfField } from '../../components/csrf';
 import { DataTable, type DataColumn } from '../../components/data-table';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { pointTime } from '../../lib/backups';
 import { relativeTime } from '../../lib/format';
 
@@ -65,7 +66,7 @@ export function VerificationSection({ lastVerification, verifySample, now, resul
           </p>
         ) : null}
       </div>
-      <Form method="post" className="inline-form" aria-label="Verify a sample">
+      <OnceForm method="post" className="inline-form" aria-label="Verify a sample">
         <CsrfField />
         <label htmlFor="verify-sample">
           Instances to check
@@ -80,10 +81,8 @@ export function VerificationSection({ lastVerification, verifySample, now, resul
             {...(result && 'field' in result && result.field === 'sample' ? { 'aria-invalid': true, 'aria-describedby': 'verify-sample-error' } : {})}
           />
         </label>
-        <button type="submit" className="primary" disabled={verifying}>
-          {verifying ? 'Verifying…' : 'Verify a sample now'}
-        </button>
-      </Form>
+        <SubmitButton className="primary">{verifying ? 'Verifying…' : 'Verify a sample now'}</SubmitButton>
+      </OnceForm>
       {result && 'field' in result && result.field === 'sample' ? (
         <p id="verify-sample-error" className="error" role="alert">
           {result.error}

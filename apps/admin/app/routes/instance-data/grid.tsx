@@ -1,6 +1,7 @@
 import { useState } from 'react';
-import { Form, Link } from 'react-router';
+import { Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { ScrollRegion } from '../../components/scroll-region';
 import { cellText } from '../../lib/format';
 import type { Cell } from '../../lib/results.server';
@@ -21,11 +22,10 @@ interface Props {
   /** The URL of the grid sorted by a column (the order toggles on the sorted one). */
   sortHref: (column: string) => string;
   write: boolean;
-  busy: boolean;
 }
 
 /** The rows of one page. In write mode a cell is a button that opens its editor, and a row can be deleted. */
-export function Grid({ table, columns, rows, sort, order, sortHref, write, busy }: Props) {
+export function Grid({ table, columns, rows, sort, order, sortHref, write }: Props) {
   const [editing, setEditing] = useState<string | undefined>();
   return (
     <ScrollRegion label={`Rows of ${table}`}>
@@ -60,7 +60,7 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
                 if (editable && editing === id) {
                   return (
                     <td key={column.name}>
-                      <Form method="post" className="cell-editor" onSubmit={() => setEditing(undefined)}>
+                      <OnceForm method="post" className="cell-editor" onSubmit={() => setEditing(undefined)}>
                         <CsrfField />
                         <input type="hidden" name="intent" value="update" />
                         <input type="hidden" name="table" value={table} />
@@ -70,13 +70,11 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
                         <label className="small">
                           <input type="checkbox" name="null" value="1" defaultChecked={value === null} /> NULL
                         </label>
-                        <button type="submit" disabled={busy}>
-                          Save
-                        </button>
+                        <SubmitButton>Save</SubmitButton>
                         <button type="button" className="link" onClick={() => setEditing(undefined)}>
                           Cancel
                         </button>
-                      </Form>
+                      </OnceForm>
                     </td>
                   );
                 }
@@ -95,7 +93,7 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
               })}
               {write ? (
                 <td>
-                  <Form
+                  <OnceForm
                     method="post"
                     onSubmit={(event) => {
                       if (!window.confirm('Delete this row? The audit log keeps its values.')) event.preventDefault();
@@ -105,10 +103,8 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
                     <input type="hidden" name="intent" value="delete" />
                     <input type="hidden" name="table" value={table} />
                     <input type="hidden" name="key" value={row.key} />
-                    <button type="submit" className="danger small" disabled={busy}>
-                      Delete
-                    </button>
-                  </Form>
+                    <SubmitButton className="danger small">Delete</SubmitButton>
+                  </OnceForm>
                 </td>
               ) : null}
             </tr>
@@ -120,9 +116,9 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write, busy 
 }
 
 /** A new row: a field per writable column; an empty field takes the column's default. */
-export function InsertForm({ table, columns, busy }: { table: string; columns: readonly ColumnInfo[]; busy: boolean }) {
+export function InsertForm({ table, columns }: { table: string; columns: readonly ColumnInfo[] }) {
   return (
-    <Form method="post" className="card insert-form" aria-labelledby="insert-h">
+    <OnceForm method="post" className="card insert-form" aria-labelledby="insert-h">
       <h2 id="insert-h">Insert a row</h2>
       <CsrfField />
       <input type="hidden" name="intent" value="insert" />
@@ -142,9 +138,7 @@ export function InsertForm({ table, columns, busy }: { table: string; columns: r
             </div>
           ))}
       </div>
-      <button type="submit" disabled={busy}>
-        Insert
-      </button>
-    </Form>
+      <SubmitButton>Insert</SubmitButton>
+    </OnceForm>
   );
 }

@@ -1,5 +1,5 @@
 import { formatCount } from '@silo/fleet/format';
-import { Form, Link, data, useNavigation } from 'react-router';
+import { Form, Link, data } from 'react-router';
 import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/route';
 import { fleetContext } from '../../lib/fleet.server';
@@ -133,8 +133,6 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 
 export default function DataBrowser({ loaderData, actionData }: Route.ComponentProps) {
   const { name, state, write, tables, view } = loaderData;
-  const navigation = useNavigation();
-  const busy = navigation.state === 'submitting';
   const table = view?.schema.name;
   const href = (changes: Record<string, string | null>): string => {
     const params = new URLSearchParams();
@@ -226,7 +224,7 @@ export default function DataBrowser({ loaderData, actionData }: Route.ComponentP
               {formatCount(view.total)} {view.filter ? 'matching ' : ''}rows
               {view.sort ? `, sorted by ${view.sort} ${view.order === 'asc' ? 'ascending' : 'descending'}` : ''}
             </p>
-            <Grid table={view.schema.name} columns={view.schema.columns} rows={view.rows} sort={view.sort} order={view.order} sortHref={sortHref} write={write} busy={busy} />
+            <Grid table={view.schema.name} columns={view.schema.columns} rows={view.rows} sort={view.sort} order={view.order} sortHref={sortHref} write={write} />
             <nav className="row pager" aria-label="Pages">
               <Link to={href({})}>First page</Link>
               {view.previous ? <Link to={href({ before: view.previous })}>← Previous</Link> : null}
@@ -236,7 +234,7 @@ export default function DataBrowser({ loaderData, actionData }: Route.ComponentP
                 </Link>
               ) : null}
             </nav>
-            {write ? <InsertForm table={view.schema.name} columns={view.schema.columns} busy={busy} /> : null}
+            {write ? <InsertForm table={view.schema.name} columns={view.schema.columns} /> : null}
           </div>
         ) : null}
       </div>

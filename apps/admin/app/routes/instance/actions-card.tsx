@@ -1,7 +1,8 @@
 import { useState } from 'react';
-import { Form, Link } from 'react-router';
+import { Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
 import { DownloadForm } from '../../components/download-form';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useHydrated } from '../../components/hydrated';
 import type { InstanceRowView } from '../../lib/instances';
 
@@ -23,7 +24,7 @@ export function ActionsCard({ instance, regions, busyIntent, confirming }: Props
         <DownloadForm action={`/instances/${instance.name}/export`} label="Export .sqlite" busyLabel="Preparing the export…" />
       ) : null}
       {instance.state === 'ready' ? (
-        <Form method="post" className="inline-form" aria-label="Clone">
+        <OnceForm method="post" className="inline-form" aria-label="Clone">
           <CsrfField />
           <input type="hidden" name="intent" value="clone" />
           <label htmlFor="clone-name">
@@ -49,10 +50,8 @@ export function ActionsCard({ instance, regions, busyIntent, confirming }: Props
             Empty: as it is now. Otherwise as it was at that moment: ISO 8601 with an offset (a time without one is UTC) or a span ago (15m, 2h, 3d). Without history in the engine, this restores
             the newest backup point at or before it as the new instance.
           </span>
-          <button type="submit" disabled={busyIntent === 'clone'}>
-            {busyIntent === 'clone' ? 'Cloning…' : 'Clone'}
-          </button>
-        </Form>
+          <SubmitButton>{busyIntent === 'clone' ? 'Cloning…' : 'Clone'}</SubmitButton>
+        </OnceForm>
       ) : null}
       {instance.state === 'ready' ? (
         <ConfirmForm
@@ -76,17 +75,17 @@ export function ActionsCard({ instance, regions, busyIntent, confirming }: Props
 function PurgeForm({ name, busy }: { name: string; busy: boolean }) {
   const [typed, setTyped] = useState('');
   return (
-    <Form method="post" className="stack purge-form" aria-label={`Purge ${name}`}>
+    <OnceForm method="post" className="stack purge-form" aria-label={`Purge ${name}`}>
       <CsrfField />
       <input type="hidden" name="intent" value="purge" />
       <label>
         Type <strong>{name}</strong> to purge it: its database is removed and cannot be restored
         <input name="confirmName" autoComplete="off" spellCheck={false} value={typed} onChange={(event) => setTyped(event.currentTarget.value)} required />
       </label>
-      <button type="submit" className="danger" disabled={busy || typed !== name}>
+      <SubmitButton className="danger" disabled={typed !== name}>
         {busy ? 'Purging…' : 'Purge for good'}
-      </button>
-    </Form>
+      </SubmitButton>
+    </OnceForm>
   );
 }
 
@@ -113,7 +112,7 @@ function ConfirmForm({
   const hydrated = useHydrated();
   const asking = question !== undefined && confirming && !busy;
   return (
-    <Form
+    <OnceForm
       method="post"
       className={asking ? 'stack confirm-form' : undefined}
       onSubmit={(event) => {
@@ -129,11 +128,9 @@ function ConfirmForm({
         </p>
       ) : null}
       <div className="row">
-        <button type="submit" className={danger ? 'danger' : undefined} disabled={busy}>
-          {busy ? `${label}…` : label}
-        </button>
+        <SubmitButton className={danger ? 'danger' : undefined}>{busy ? `${label}…` : label}</SubmitButton>
         {asking ? <Link to=".">Cancel</Link> : null}
       </div>
-    </Form>
+    </OnceForm>
   );
 }

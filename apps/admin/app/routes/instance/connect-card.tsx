@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import { Form } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { LIBSQL_TOKEN_DAYS, type LibsqlAction } from '../../lib/libsql';
 
 interface Props {
@@ -57,7 +57,7 @@ export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
         ) : null}
 
       {ready ? (
-        <Form method="post" className="inline-form" aria-label="Create a libSQL token">
+        <OnceForm method="post" className="inline-form" aria-label="Create a libSQL token">
           <CsrfField />
           <input type="hidden" name="intent" value="libsql-create" />
           <label htmlFor="libsql-read-only">
@@ -73,12 +73,10 @@ export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
               ))}
             </select>
           </label>
-          <button type="submit" disabled={busyIntent === 'libsql-create'}>
-            {busyIntent === 'libsql-create' ? 'Creating…' : 'Create a libSQL token'}
-          </button>
-        </Form>
+          <SubmitButton>{busyIntent === 'libsql-create' ? 'Creating…' : 'Create a libSQL token'}</SubmitButton>
+        </OnceForm>
       ) : null}
-      <Form
+      <OnceForm
         method="post"
         onSubmit={(event) => {
           if (!window.confirm(`Revoke every libSQL token of ${name}? Clients using them are refused within a second.`)) event.preventDefault();
@@ -86,10 +84,8 @@ export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
       >
         <CsrfField />
         <input type="hidden" name="intent" value="libsql-revoke" />
-        <button type="submit" className="danger" disabled={busyIntent === 'libsql-revoke'}>
-          {busyIntent === 'libsql-revoke' ? 'Revoking…' : 'Revoke all tokens'}
-        </button>
-      </Form>
+        <SubmitButton className="danger">{busyIntent === 'libsql-revoke' ? 'Revoking…' : 'Revoke all tokens'}</SubmitButton>
+      </OnceForm>
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useState } from 'react';
 import { Form, useActionData, useNavigate, useNavigation } from 'react-router';
 import { CsrfField, useShell } from '../../components/csrf';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { signInAgain } from '../../lib/session';
 import { uploadImport, type UploadProgress } from './upload-import';
 
@@ -77,7 +78,7 @@ export function CreateForm(placement: Placement) {
   return (
     <details className="card" open={mine !== undefined}>
       <summary>Create an instance</summary>
-      <Form method="post" className="stack" aria-label="Create an instance">
+      <OnceForm method="post" className="stack" aria-label="Create an instance">
         <CsrfField />
         <input type="hidden" name="intent" value="create" />
         <label htmlFor="create-name">
@@ -97,10 +98,8 @@ export function CreateForm(placement: Placement) {
             {mine.error}
           </p>
         ) : null}
-        <button type="submit" className="primary" disabled={busy}>
-          {busy ? 'Creating…' : 'Create'}
-        </button>
-      </Form>
+        <SubmitButton className="primary">{busy ? 'Creating…' : 'Create'}</SubmitButton>
+      </OnceForm>
     </details>
   );
 }

@@ -1,7 +1,8 @@
-import { data, Form, useActionData, useNavigation } from 'react-router';
+import { data, useActionData, useNavigation } from 'react-router';
 import { API_TOKEN_SCOPES, type ApiToken, type ApiTokenScope } from '@silo/fleet';
 import type { Route } from './+types/route';
 import { CsrfField } from '../../components/csrf';
+import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { DataTable, type DataColumn } from '../../components/data-table';
 import { fleetContext } from '../../lib/fleet.server';
 import { formatDate } from '../../lib/format';
@@ -63,7 +64,7 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
   const { tokens, scopes, jurisdictions, now } = loaderData;
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
-  const busy = navigation.state === 'submitting';
+  const creating = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'create';
   const columns: readonly DataColumn<ApiToken>[] = [
     { header: 'Id', cell: (token) => <code>{token.id}</code> },
     { header: 'Label', cell: (token) => token.label || '—' },
@@ -79,15 +80,15 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
         return status !== 'active' ? (
           <span className="badge bad">{status}</span>
         ) : (
-          <Form method="post" className="row">
+          <OnceForm method="post" className="row">
             <CsrfField />
             <input type="hidden" name="intent" value="revoke" />
             <input type="hidden" name="id" value={token.id} />
             <span className="badge ok">active</span>
-            <button type="submit" className="link" disabled={busy} aria-label={`Revoke token ${token.id}`}>
+            <SubmitButton className="link" aria-label={`Revoke token ${token.id}`}>
               Revoke
-            </button>
-          </Form>
+            </SubmitButton>
+          </OnceForm>
         );
       },
     },
@@ -118,7 +119,7 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
       ) : null}
       <details className="card" open={tokens.length === 0}>
         <summary>Create a token</summary>
-        <Form method="post" className="stack" aria-label="Create a token">
+        <OnceForm method="post" className="stack" aria-label="Create a token">
           <CsrfField />
           <input type="hidden" name="intent" value="create" />
           <label htmlFor="token-label">
@@ -156,10 +157,8 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
               ))}
             </select>
           </label>
-          <button type="submit" className="primary" disabled={busy}>
-            Create
-          </button>
-        </Form>
+          <SubmitButton className="primary">{creating ? 'Creating…' : 'Create'}</SubmitButton>
+        </OnceForm>
       </details>
       {tokens.length === 0 ? <p className="muted">No API tokens yet.</p> : <DataTable label="API tokens" columns={columns} rows={tokens} rowKey={(token) => token.id} />}
     </>

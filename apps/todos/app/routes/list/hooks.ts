@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useFetchers, useRevalidator, useSubmit } from 'react-router';
 import { useTenant } from '../../components/tenant-data';
 import { ADD_AFTER_FIELD, ADD_KEY_FIELD, CSRF_FIELD, JS_FIELD } from '../../forms';
+import { useAnnounce } from './announcements';
 import { useWatchAnswer } from './answers';
 import { intentFields, type Intent } from './intent';
 
@@ -25,14 +26,17 @@ export type FormDecorator = (form: FormData, fetcherKey: string, intent: Intent)
 
 /**
  * Submits an intent through a fetcher of its own, so quick successive changes all stay in
- * flight. Returns the fetcher's key: the new-todo field watches its adds' answers itself, the
- * list (answers.tsx) every other one's.
+ * flight, and says what changed (announcements.tsx). Returns the fetcher's key: the new-todo
+ * field watches its adds' answers itself, the list (answers.tsx) every other one's.
  */
 export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => string {
   const submit = useSubmit();
   const watch = useWatchAnswer();
+  const announce = useAnnounce();
   const { csrf } = useTenant();
   return (intent) => {
+    // Worded from the page as it is before the change.
+    announce(intent);
     const form = new FormData();
     for (const [name, value] of Object.entries(intentFields(intent))) form.set(name, value);
     form.set(CSRF_FIELD, csrf);
@@ -40,7 +44,11 @@ export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => str
     submissionCounter += 1;
     const fetcherKey = `todo-${Date.now()}-${submissionCounter}`;
     decorate?.(form, fetcherKey, intent);
-    void submit(form, { method: 'post', navigate: false, fetcherKey });
+    // A removal shows at once (flushSync), not in a later transition: the row and the button
+    // clicked are gone before a double click's second click comes, so that click cannot send the
+    // same delete again (todo-item.tsx ignores it on the row that moved up in its place).
+    const removal = intent.intent === 'destroy' || intent.intent === 'clear-completed';
+    void submit(form, { method: 'post', navigate: false, fetcherKey, flushSync: removal });
     if (intent.intent !== 'add') watch(fetcherKey);
     return fetcherKey;
   };

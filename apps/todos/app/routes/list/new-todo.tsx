@@ -104,8 +104,9 @@ export function NewTodo({
           “{restored}” may not have been added: the page was left before the answer came. It is back in the field; press Enter to add it.
         </p>
       )}
+      {/* Not a status of its own: the list's live region said where the todo went when it was sent (announcements.tsx). */}
       {addedElsewhere !== null && !error && !lastPage && (
-        <p className="notice" role="status">
+        <p className="notice">
           Added at the end of the list. <Link to={`?before=${addedElsewhere + 1}`}>Show it</Link>
         </p>
       )}

@@ -22,6 +22,7 @@ import { NewTodo, listFullMessage } from './new-todo';
 import { useRevalidateOnFocus } from './hooks';
 import { useOptimisticTodos } from './optimistic';
 import { ListAnswerMessage, ListAnswers } from './answers';
+import { ListAnnouncements } from './announcements';
 import { ActionLabels, EditHint, TodoItem } from './todo-item';
 
 export function meta({ loaderData }: Route.MetaArgs) {
@@ -154,53 +155,55 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
   const { page } = loaderData;
   return (
     <main className="page">
-      <ListAnswers>
-        <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
-          <header className="header">
-            <h1>todos</h1>
-            <NewTodo
-              total={counts.total}
-              max={loaderData.maxTodos}
-              serverError={serverError}
-              lastPage={lastPage}
-              autoFocus={loaderData.editId === null}
-              shownTitles={loaderData.todos.map((todo) => todo.title)}
-            />
-            <ListAnswerMessage />
-          </header>
-          {counts.total > 0 && (
-            <section className="main" aria-label="Todo list">
-              <ToggleAll allCompleted={remaining === 0} />
-              <ActionLabels />
-              <ul className="todo-list">
-                {visible.map((todo) => (
-                  <TodoItem key={todo.key} todo={todo} editingFromUrl={todo.id !== null && todo.id === loaderData.editId} at={page.at} />
-                ))}
-              </ul>
-            </section>
-          )}
-          {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
-          {counts.total > 0 && (
-            <footer className="footer">
-              <span className="todo-count" data-testid="todo-count">
-                <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
-              </span>
-              <ul className="filters" aria-label="Show">
-                <li>
-                  <FilterLink to={base} label="All" />
-                </li>
-                <li>
-                  <FilterLink to={`${base}/active`} label="Active" />
-                </li>
-                <li>
-                  <FilterLink to={`${base}/completed`} label="Completed" />
-                </li>
-              </ul>
-              {counts.completed > 0 && <ClearCompleted />}
-            </footer>
-          )}
-        </section>
-      </ListAnswers>
+      <ListAnnouncements todos={todos} counts={counts} lastPage={lastPage}>
+        <ListAnswers>
+          <section className="todoapp" aria-label="Todos" aria-busy={busy || undefined}>
+            <header className="header">
+              <h1>todos</h1>
+              <NewTodo
+                total={counts.total}
+                max={loaderData.maxTodos}
+                serverError={serverError}
+                lastPage={lastPage}
+                autoFocus={loaderData.editId === null}
+                shownTitles={loaderData.todos.map((todo) => todo.title)}
+              />
+              <ListAnswerMessage />
+            </header>
+            {counts.total > 0 && (
+              <section className="main" aria-label="Todo list">
+                <ToggleAll allCompleted={remaining === 0} />
+                <ActionLabels />
+                <ul className="todo-list">
+                  {visible.map((todo) => (
+                    <TodoItem key={todo.key} todo={todo} editingFromUrl={todo.id !== null && todo.id === loaderData.editId} at={page.at} />
+                  ))}
+                </ul>
+              </section>
+            )}
+            {(page.before !== null || page.after !== null) && <Pager before={page.before} after={page.after} />}
+            {counts.total > 0 && (
+              <footer className="footer">
+                <span className="todo-count" data-testid="todo-count">
+                  <strong>{remaining}</strong> {remaining === 1 ? 'item' : 'items'} left
+                </span>
+                <ul className="filters" aria-label="Show">
+                  <li>
+                    <FilterLink to={base} label="All" />
+                  </li>
+                  <li>
+                    <FilterLink to={`${base}/active`} label="Active" />
+                  </li>
+                  <li>
+                    <FilterLink to={`${base}/completed`} label="Completed" />
+                  </li>
+                </ul>
+                {counts.completed > 0 && <ClearCompleted />}
+              </footer>
+            )}
+          </section>
+        </ListAnswers>
+      </ListAnnouncements>
       <EditHint />
     </main>
   );

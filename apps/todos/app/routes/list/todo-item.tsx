@@ -77,6 +77,9 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
   };
   const save = (value: string) => {
     if (finished.current) return;
+    // Before the submit: a delete takes the row (and this field) away at once, and the field's
+    // blur must not save it a second time.
+    finished.current = true;
     const title = value.trim();
     if (!title) submitFor((todoId) => ({ intent: 'destroy', id: todoId }));
     else if (title !== todo.title) submitFor((todoId) => ({ intent: 'edit', id: todoId, title }));
@@ -177,7 +180,18 @@ export function TodoItem({ todo, editingFromUrl, at }: { todo: ViewTodo; editing
             }}
           >
             <HiddenFields fields={{ intent: 'destroy', id }} />
-            <button type="submit" className="destroy" aria-labelledby={`${ACTION_LABEL_IDS.destroy} ${titleId}`} disabled={pending} />
+            <button
+              type="submit"
+              className="destroy"
+              aria-labelledby={`${ACTION_LABEL_IDS.destroy} ${titleId}`}
+              disabled={pending}
+              onClick={(event) => {
+                // A double click deletes one todo. Its first click takes this row away at once
+                // (hooks.ts), so the second lands on the next row's button, moved up into this
+                // one's place: a click counted as the second of a double click sends nothing.
+                if (event.detail > 1) event.preventDefault();
+              }}
+            />
           </Form>
         </div>
       </div>
