@@ -85,7 +85,7 @@ describe('every response carries the security headers; client errors log one lin
     ['a cross-origin POST React Router refuses itself', 'POST /login HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 400],
     ['a cross-origin .data POST', 'POST /login.data HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nOrigin: http://evil.example\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 400],
     ['an Origin that is not a URL', 'POST /login HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nOrigin: ::nonsense\r\nContent-Length: 0\r\nConnection: close\r\n\r\n', 400],
-    ['a bad manifest request', 'GET /__manifest HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n', 204],
+    ['a manifest request (no such endpoint: the manifest is in the page)', 'GET /__manifest HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n', 0],
     ['a public bundle', 'GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1:PORT\r\nConnection: close\r\n\r\n', 0],
   ];
   for (const [what, text, status] of requests) {
@@ -265,5 +265,19 @@ describe('client address behind a proxy (finding 10.4)', () => {
       await proxied.stop();
       removeDir(proxiedDir);
     }
+  });
+});
+
+describe('route discovery', () => {
+  it('answers no route shapes without a session: the manifest is in the page, and /__manifest is an ordinary signed-out request', async () => {
+    const login = await fetch(new URL('/login', server.url));
+    // The build's version, as the page's manifest script names it.
+    const version = /manifest-([0-9a-f]+)\.js/.exec(await login.text())?.[1];
+    expect(version).toBeDefined();
+    const manifest = await fetch(new URL(`/__manifest?version=${version ?? ''}&paths=${encodeURIComponent('/instances,/tokens')}`, server.url), { redirect: 'manual' });
+    const body = await manifest.text();
+    expect(manifest.headers.get('content-type') ?? '').not.toMatch(/json/);
+    expect(body).not.toContain('routes/tokens');
+    expect([302, 303, 404]).toContain(manifest.status);
   });
 });

@@ -39,7 +39,9 @@ export async function ensureBuilt(): Promise<void> {
     }
   }
   try {
-    const fresh = existsSync(BUILD_ENTRY) && statSync(BUILD_ENTRY).mtimeMs > newestSource(path.join(APP_DIR, 'app'));
+    // The build's configuration counts as a source too (route discovery, for one).
+    const sources = Math.max(newestSource(path.join(APP_DIR, 'app')), ...['react-router.config.ts', 'vite.config.ts'].map((file) => statSync(path.join(APP_DIR, file)).mtimeMs));
+    const fresh = existsSync(BUILD_ENTRY) && statSync(BUILD_ENTRY).mtimeMs > sources;
     if (!fresh) {
       const result = spawnSync(process.execPath, [path.join(APP_DIR, '../../node_modules/@react-router/dev/bin.cjs'), 'build'], {
         cwd: APP_DIR,
