@@ -187,39 +187,21 @@ export function dmlKind(sql: string): 'insert' | 'update' | 'delete' | 'other' {
     return undefined;
   };
   // After WITH, the verb is the first of those words outside the parentheses of the common
-  // table expressions; literals, quoted names and comments are skipped whole.
-  let afterWith = false;
+  // table expressions; literals, quoted names and comments are skipped whole (the tokenizer's
+  // tokens: a quoted name is a word too, but not a bare one).
+  const tokens = leadingTokens(sql, Number.POSITIVE_INFINITY);
+  const bare = (token: { text: string; word: string | undefined } | undefined): string | undefined =>
+    token?.word !== undefined && /^[A-Za-z_]/.test(token.text) ? token.word : undefined;
+  const first = bare(tokens[0]);
+  if (first !== 'with') return (first === undefined ? undefined : verbOf(first)) ?? 'other';
   let depth = 0;
-  let i = 0;
-  while (i < sql.length) {
-    const c = sql[i] as string;
-    if (/\s/.test(c)) {
-      i++;
-    } else if (sql.startsWith('--', i)) {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end + 1;
-    } else if (sql.startsWith('/*', i)) {
-      const end = sql.indexOf('*/', i + 2);
-      i = end === -1 ? sql.length : end + 2;
-    } else if (/[A-Za-z_]/.test(c)) {
-      const word = (/^[A-Za-z0-9_$]+/.exec(sql.slice(i))?.[0] ?? c).toLowerCase();
-      i += word.length;
-      if (!afterWith) {
-        if (word !== 'with') return verbOf(word) ?? 'other';
-        afterWith = true;
-      } else if (depth === 0) {
-        const verb = verbOf(word);
-        if (verb !== undefined) return verb;
-      }
-    } else if (!afterWith) {
-      return 'other';
-    } else if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const end = sql.indexOf(c === '[' ? ']' : c, i + 1);
-      i = end === -1 ? sql.length : end + 1;
-    } else {
-      if (c === '(') depth++;
-      else if (c === ')') depth--;
-      i++;
+  for (const token of tokens.slice(1)) {
+    if (token.text === '(') depth++;
+    else if (token.text === ')') depth--;
+    else if (depth === 0) {
+      const word = bare(token);
+      const verb = word === undefined ? undefined : verbOf(word);
+      if (verb !== undefined) return verb;
     }
   }
   return 'other';
@@ -278,7 +260,11 @@ interface Token {
   word: string | undefined;
 }
 
-/** The first tokens of `sql` past whitespace and comments: words (unquoted, lower case) and punctuation. */
+/**
+ * The first tokens of `sql` past whitespace and comments: words (unquoted, lower case), string
+ * literals and punctuation. The stand-in's own, not the fleet's statement guard's: a model of
+ * sqld that shared the engine's tokenizer could not catch the engine's mistakes.
+ */
 function leadingTokens(sql: string, max: number): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -291,11 +277,18 @@ function leadingTokens(sql: string, max: number): Token[] {
     } else if (sql.startsWith('/*', i)) {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? sql.length : end + 2;
+    } else if (c === "'") {
+      // A string literal is one token and no word ('' is a quote inside it).
+      let j = i + 1;
+      while (j < sql.length && !(sql[j] === "'" && sql[j + 1] !== "'")) j += sql[j] === "'" ? 2 : 1;
+      tokens.push({ text: sql.slice(i, j + 1), word: undefined });
+      i = j + 1;
     } else if (c === '"' || c === '`' || c === '[') {
+      // A quoted name is a word, its text with the quotes (so never taken for a keyword).
       const close = c === '[' ? ']' : c;
       const end = sql.indexOf(close, i + 1);
       const inner = sql.slice(i + 1, end === -1 ? sql.length : end);
-      tokens.push({ text: inner, word: inner.toLowerCase() });
+      tokens.push({ text: sql.slice(i, end === -1 ? sql.length : end + 1), word: inner.toLowerCase() });
       i = end === -1 ? sql.length : end + 1;
     } else if (/[A-Za-z_]/.test(c)) {
       const word = /^[A-Za-z0-9_$]+/.exec(sql.slice(i))?.[0] ?? c;
