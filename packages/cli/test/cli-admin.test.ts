@@ -1,24 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '@silo/web';
 import { openFleet } from '@silo/fleet';
-import { SILO_BIN, TODO_CONFIG, json, silo, tempDir, todoSchema, type SiloRun } from './helpers';
-
-/** Runs `silo <args>` with `input` on stdin. */
-function siloWithStdin(dataDir: string, args: readonly string[], input: string): Promise<SiloRun> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('SILO_') && key !== 'NODE_OPTIONS') env[key] = value;
-    const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: { ...env, SILO_DATA_DIR: dataDir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+import { json, silo, siloWithInput, tempDir, todoSchema } from './helpers';
 
 async function storedHash(dataDir: string, email: string): Promise<string | undefined> {
   const fleet = await openFleet({ schema: await todoSchema(), dataDir, reconcileOnOpen: false });
@@ -39,7 +22,7 @@ describe('silo admin', () => {
   afterAll(() => cleanup());
 
   it('adds an admin with a password from stdin, stored hashed', async () => {
-    const added = await siloWithStdin(dir, ['admin', 'add', 'Ops@Example.com', '--password-stdin'], 'a-long-enough-password\n');
+    const added = await siloWithInput(dir, ['admin', 'add', 'Ops@Example.com', '--password-stdin'], 'a-long-enough-password\n');
     expect(added.stderr).toBe('');
     expect(added.code).toBe(0);
     expect(added.stdout).toContain('ops@example.com');
@@ -51,10 +34,10 @@ describe('silo admin', () => {
   });
 
   it('refuses a duplicate and a weak password', async () => {
-    const duplicate = await siloWithStdin(dir, ['admin', 'add', 'ops@example.com', '--password-stdin'], 'another-long-password\n');
+    const duplicate = await siloWithInput(dir, ['admin', 'add', 'ops@example.com', '--password-stdin'], 'another-long-password\n');
     expect(duplicate.code).toBe(1);
     expect(duplicate.stderr).toContain('already exists');
-    const weak = await siloWithStdin(dir, ['admin', 'add', 'weak@example.com', '--password-stdin'], 'short\n');
+    const weak = await siloWithInput(dir, ['admin', 'add', 'weak@example.com', '--password-stdin'], 'short\n');
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('at least');
   });
@@ -69,10 +52,10 @@ describe('silo admin', () => {
   });
 
   it('resets a password, and refuses an unknown admin', async () => {
-    const reset = await siloWithStdin(dir, ['admin', 'reset-password', 'ops@example.com', '--password-stdin'], 'a-brand-new-password\n');
+    const reset = await siloWithInput(dir, ['admin', 'reset-password', 'ops@example.com', '--password-stdin'], 'a-brand-new-password\n');
     expect(reset.code).toBe(0);
     expect(await verifyPassword((await storedHash(dir, 'ops@example.com')) ?? '', 'a-brand-new-password')).toBe(true);
-    const unknown = await siloWithStdin(dir, ['admin', 'reset-password', 'nobody@example.com', '--password-stdin'], 'a-brand-new-password\n');
+    const unknown = await siloWithInput(dir, ['admin', 'reset-password', 'nobody@example.com', '--password-stdin'], 'a-brand-new-password\n');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('No admin');
   });

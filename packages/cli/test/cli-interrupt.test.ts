@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, type MigrateAllReport } from '@silo/fleet';
-import { SILO_BIN, cleanEnv, json, silo, startSilo, tempDir } from './helpers';
+import { SILO_BIN, cleanEnv, json, outputOf, silo, startSilo, tempDir } from './helpers';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -159,15 +159,7 @@ describe('a reader that closes the pipe early', () => {
     const sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000) SELECT x, 'a line of padding text' AS pad FROM c";
     const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
     const pipeline = `set -o pipefail; ${[process.execPath, SILO_BIN, 'query', 'acme', sql, '--csv', '--max-rows', '20000'].map(quote).join(' ')} | head -1`;
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn('bash', ['-c', pipeline], { cwd: dir, env: cleanEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const result = await outputOf(spawn('bash', ['-c', pipeline], { cwd: dir, env: cleanEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(result.stdout).toBe('x,pad\n');
     expect(result.stderr).toBe('');
     // pipefail: the pipeline's status is silo's.

@@ -7,27 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
-import { spawn, spawnSync } from 'node:child_process';
-import { SILO_BIN, TODO_CONFIG, json, silo, tempDir, type SiloRun } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { SILO_BIN, TODO_CONFIG, json, silo, siloWithInput, tempDir } from './helpers';
 
-/** `silo <args>` with `input` on stdin (the shell and `query --file -`). */
-function siloWithInput(dataDir: string, args: readonly string[], input: string, env: Record<string, string> = {}): Promise<SiloRun> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SILO_') && key !== 'FORCE_COLOR' && key !== 'NODE_OPTIONS'));
-    const child = spawn(process.execPath, [SILO_BIN, ...args], {
-      cwd: dataDir,
-      env: { ...clean, SILO_DATA_DIR: dataDir, SILO_CONFIG: TODO_CONFIG, NO_COLOR: '1', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
 
 interface DemoJson {
   created: { name: string; owner: { email: string; password: string } }[];

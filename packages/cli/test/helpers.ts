@@ -68,7 +68,23 @@ export function startSilo(dataDir: string, args: readonly string[], options: Run
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: ownGroup,
   });
-  const finished = new Promise<SiloRun & { signal: NodeJS.Signals | null }>((resolve, reject) => {
+  const finished = outputOf(child);
+  const interrupt = (signal: NodeJS.Signals = 'SIGINT'): void => {
+    if (child.pid !== undefined) process.kill(ownGroup ? -child.pid : child.pid, signal);
+  };
+  return { child, finished, interrupt };
+}
+
+/** `silo <args>` with `input` on stdin (the shell, `query --file -`, password prompts read from a pipe). */
+export function siloWithInput(dataDir: string, args: readonly string[], input: string, env: Record<string, string> = {}): Promise<SiloRun> {
+  const child = spawn(process.execPath, [SILO_BIN, ...args], { cwd: dataDir, env: cleanEnv(dataDir, env), stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(input);
+  return outputOf(child);
+}
+
+/** Everything a child process wrote to stdout and stderr, and how it ended. */
+export function outputOf(child: { stdout: Readable; stderr: Readable; on(event: 'error', listener: (error: Error) => void): unknown; on(event: 'close', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown }): Promise<SiloRun & { signal: NodeJS.Signals | null }> {
+  return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -76,10 +92,6 @@ export function startSilo(dataDir: string, args: readonly string[], options: Run
     child.on('error', reject);
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
-  const interrupt = (signal: NodeJS.Signals = 'SIGINT'): void => {
-    if (child.pid !== undefined) process.kill(ownGroup ? -child.pid : child.pid, signal);
-  };
-  return { child, finished, interrupt };
 }
 
 /** Parses stdout as JSON, showing the whole run when it is not. */
