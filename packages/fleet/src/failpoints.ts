@@ -16,6 +16,7 @@ export type FailpointName =
   | 'import:after-stage'
   | 'migrate:after-instance-commit'
   | 'migrate:mid-transaction'
+  | 'migrate:thread-mid-transaction'
   | 'backup:after-chunks'
   | 'backup:before-manifest'
   | 'restore:before-swap'

@@ -222,6 +222,25 @@ describe('a process killed mid-migrateAll', () => {
     expect(report.upToDate).toBe(0);
     await expectMigratedAndSound(fleet, dataDir);
   });
+
+  it('inside a migration thread\'s transaction, on a file it held alone: no half-migrated file, and the rerun migrates everything', async () => {
+    const dataDir = await v1Fleet();
+    const exit = await runChild({ command: 'migrate', dataDir, schemaVersion: 2 }, { failpoint: 'migrate:thread-mid-transaction' });
+    expect(exit.signal, exit.stderr).toBe('SIGKILL');
+
+    const { fleet } = await tempFleet({ dataDir, schema: sampleSchema(2) });
+    // The main thread's first instance may have committed; whatever a thread had begun did not.
+    const versions = await Promise.all(names.map((name) => fileVersion(fleet, name)));
+    expect(versions.filter((version) => version === 2).length).toBeLessThanOrEqual(1);
+    for (const [index, name] of names.entries()) {
+      if (versions[index] === 1) await expect(fleet.query(name, 'SELECT tag FROM notes')).rejects.toMatchObject({ code: 'QUERY_FAILED' });
+    }
+
+    const report = await fleet.migrateAll();
+    expect(report.failed).toBe(0);
+    expect(report.migrated + report.upToDate).toBe(COUNT);
+    await expectMigratedAndSound(fleet, dataDir);
+  });
 });
 
 describe('a process killed at a random moment while creating and cloning', () => {

@@ -2,7 +2,7 @@
  * Fleet-wide migrations on worker threads (pool/migrate-pool.ts): the same results, sizes and
  * errors as a migration on the calling thread, whichever thread an instance lands on.
  */
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '../src/index';
@@ -70,6 +70,62 @@ describe('migrateAll on the worker pool', () => {
       expect((await fleet.query(`shop-${i}`, 'SELECT body, tag FROM notes')).rows).toEqual([[`note of ${i}`, null]]);
       expect(fleet.require(`shop-${i}`).schemaVersion).toBe(2);
     }
+  });
+
+  it('holds a small file nobody has open alone while it migrates (ADR 41): no -shm, and a reader that opens it meanwhile waits for the new schema', async () => {
+    const dataDir = await fleetAtV1(1);
+    // A migration that computes for a while before it writes, so the test can look inside it.
+    const slow = defineTenantSchema({
+      id: 'sample',
+      migrations: [
+        ...SAMPLE_MIGRATIONS.slice(0, 1),
+        { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
+      ],
+    });
+    const { fleet } = await tempFleet({ dataDir, schema: slow, fleetWorkers: 1 });
+    const info = fleet.require('shop-0');
+    const file = fileOf(info.dbUrl, dataDir);
+    const migrating = fleet.engine.fleetWork?.migrate(info.dbUrl, slow, { dryRun: false });
+    // The WAL file appears when the thread first reads the file.
+    await expect.poll(() => existsSync(`${file}-wal`), { timeout: 10_000, interval: 5 }).toBe(true);
+    expect(existsSync(`${file}-shm`)).toBe(false);
+    const reader = new Database(file, { readonly: true, timeout: 30_000 });
+    try {
+      expect(reader.pragma('user_version', { simple: true })).toBe(2);
+      expect(reader.prepare('SELECT c FROM tally').pluck().get()).toBe(3_000_000);
+    } finally {
+      reader.close();
+    }
+    await expect(migrating).resolves.toMatchObject({ from: 1, to: 2 });
+  });
+
+  it('shares a file larger than 1 MiB as before: its readers keep reading the old schema while it migrates', async () => {
+    const dataDir = await fleetAtV1(1);
+    const { fleet: filler } = await tempFleet({ dataDir, schema: sampleSchema(1) });
+    await filler.withInstance('shop-0', (db) =>
+      db.execute("INSERT INTO notes (body) SELECT hex(randomblob(4000)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT i FROM n)"),
+    );
+    await filler.close();
+    const slow = defineTenantSchema({
+      id: 'sample',
+      migrations: [
+        ...SAMPLE_MIGRATIONS.slice(0, 1),
+        { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
+      ],
+    });
+    const { fleet } = await tempFleet({ dataDir, schema: slow, fleetWorkers: 1 });
+    const info = fleet.require('shop-0');
+    const file = fileOf(info.dbUrl, dataDir);
+    expect(statSync(file).size).toBeGreaterThan(1024 * 1024);
+    const migrating = fleet.engine.fleetWork?.migrate(info.dbUrl, slow, { dryRun: false });
+    await expect.poll(() => existsSync(`${file}-shm`), { timeout: 10_000, interval: 5 }).toBe(true);
+    const reader = new Database(file, { readonly: true, timeout: 0 });
+    try {
+      expect(reader.pragma('user_version', { simple: true })).toBe(1);
+    } finally {
+      reader.close();
+    }
+    await expect(migrating).resolves.toMatchObject({ from: 1, to: 2 });
   });
 
   it('dry-runs on the threads without changing a file', async () => {

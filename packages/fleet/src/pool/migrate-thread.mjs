@@ -22,6 +22,13 @@ import { migrateSync } from './migrate-steps.mjs';
 const armed = process.env['SILO_FAILPOINT'];
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Above this size a migration may take long enough that readers of the file should not wait
+ * for it (openAlone): an index or a table rebuilt over 1 MiB takes a few milliseconds, over a
+ * large tenant seconds, and a large tenant's migration runs beside its readers as before.
+ */
+const ALONE_MAX_BYTES = 1024 * 1024;
+
 parentPort?.on('message', (/** @type {MigrateTask} */ task) => {
   parentPort?.postMessage(run(task));
 });
@@ -31,9 +38,7 @@ function run(task) {
   /** @type {import('better-sqlite3').Database | undefined} */
   let db;
   try {
-    // The constructor's timeout is SQLite's busy timeout, set without a statement.
-    db = new Database(task.path, { fileMustExist: true, timeout: task.pragmas.busyTimeoutMs });
-    enterWal(db, task.pragmas.busyTimeoutMs);
+    db = openAlone(task) ?? openShared(task);
     db.pragma(`synchronous = ${task.pragmas.synchronous}`);
     db.pragma('foreign_keys = ON');
     // The size cap holds per connection (size-cap.ts), so a migration's connection sets it too.
@@ -44,7 +49,9 @@ function run(task) {
     const { from, to } = migrateSync(db, task.migrations, {
       dryRun: task.dryRun,
       beforeCommit: () => {
-        if (armed === 'migrate:mid-transaction') process.kill(process.pid, 'SIGKILL');
+        // The first instance of a run migrates on the main thread, where `migrate:mid-transaction`
+        // fires first; this one reaches a thread's transaction (a file held alone, ADR 41).
+        if (armed === 'migrate:mid-transaction' || armed === 'migrate:thread-mid-transaction') process.kill(process.pid, 'SIGKILL');
       },
     });
     db.close();
@@ -55,6 +62,46 @@ function run(task) {
     return { id: task.id, ok: false, error: { message: err.message ?? String(error), code: err.code ?? null } };
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * A file no other connection has open, and small enough that its migration takes milliseconds,
+ * is migrated holding it alone: `locking_mode = EXCLUSIVE` before the first read keeps the WAL
+ * index in this connection's memory, so no `-shm` is created, mapped, locked and deleted for it
+ * (ADR 41: a third of a small migration's system time). Every other connection in WAL mode
+ * holds a SHARED lock for as long as it is open, so taking the EXCLUSIVE lock without waiting
+ * proves nobody else has the file open; if anyone has, this returns undefined and the
+ * migration shares the file as usual. Whoever opens the file meanwhile waits in their busy
+ * handler for the few milliseconds of the migration.
+ * @param {MigrateTask} task @returns {import('better-sqlite3').Database | undefined}
+ */
+function openAlone(task) {
+  if (fileSize(task.path) > ALONE_MAX_BYTES) return undefined;
+  const db = new Database(task.path, { fileMustExist: true, timeout: 0 });
+  try {
+    db.pragma('locking_mode = EXCLUSIVE');
+    // The first read: it opens the WAL and takes the lock, or fails at once.
+    db.pragma('journal_mode = WAL');
+    db.pragma(`busy_timeout = ${task.pragmas.busyTimeoutMs}`);
+    return db;
+  } catch (error) {
+    db.close();
+    if (/** @type {{ code?: unknown }} */ (error).code === 'SQLITE_BUSY') return undefined;
+    throw error;
+  }
+}
+
+/** @param {MigrateTask} task @returns {import('better-sqlite3').Database} */
+function openShared(task) {
+  // The constructor's timeout is SQLite's busy timeout, set without a statement.
+  const db = new Database(task.path, { fileMustExist: true, timeout: task.pragmas.busyTimeoutMs });
+  try {
+    enterWal(db, task.pragmas.busyTimeoutMs);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 
