@@ -189,12 +189,20 @@ describe('admin console over HTTP', () => {
     for (const operation of ['create', 'delete', 'undelete', 'purge']) expect(audit).toContain(operation);
   });
 
+  /** The one-time token of the create form on a fresh rendering of the instances page. */
+  async function createToken(client: Client = admin): Promise<string> {
+    const match = /name="once" value="([^"]+)"/.exec(await (await client.get('/')).text());
+    if (!match?.[1]) throw new Error('no one-time token in the create form');
+    return match[1];
+  }
+
   it('a form sent twice without JavaScript (a double click posts it again) is answered sensibly and loses nothing', async () => {
-    expect((await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu' })).status).toBe(302);
-    // The second create finds the name taken by the first: one instance, and the page says why.
-    const createdAgain = await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu' });
-    expect(createdAgain.status).toBe(400);
-    expect(text(await createdAgain.text())).toContain('is taken');
+    // The create form's second post (its own token) leads to the instance the first made.
+    const once = await createToken();
+    expect((await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu', once })).status).toBe(302);
+    const createdAgain = await admin.post('/?index', { intent: 'create', name: 'twice', jurisdiction: 'eu', once });
+    expect(createdAgain.status).toBe(302);
+    expect(createdAgain.headers.get('location')).toBe('/instances/twice?created=1');
     // Deleting is idempotent: the answers say it is deleted (or, sent at the same moment, that the
     // first is still running), and it can be undeleted with its data.
     const busy = 'Another operation is running on "twice"; try again in a moment.';
@@ -224,6 +232,53 @@ describe('admin console over HTTP', () => {
     }
     expect(purges.at(-1)?.status).toBe(302);
     expect((await admin.get('/instances/twice')).status).toBe(404);
+  });
+
+  it('a create posted again with its form’s token (double click, resubmitted POST) leads to the instance the first made; a fresh token still finds the name taken', async () => {
+    const once = await createToken();
+    expect(once).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Each rendering has its own token.
+    expect(await createToken()).not.toBe(once);
+    const fields = { intent: 'create', name: 'again', jurisdiction: 'eu', region: '', displayName: 'Again', once };
+    // A double click: the second post arrives while the first is still creating.
+    const both = await Promise.all([admin.post('/?index', fields), admin.post('/?index', fields)]);
+    // The page reloaded afterwards, its POST sent once more.
+    const resent = await admin.post('/?index', fields);
+    for (const answer of [...both, resent]) {
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe('/instances/again?created=1');
+    }
+    expect(text(await (await admin.get('/audit?instance=again&operation=create&outcome=ok')).text())).toMatch(/(^|\s)1 entries/);
+    expect(text(await (await admin.get('/instances/again')).text())).toContain('Again');
+
+    // The same name from a fresh form is another create: the name is taken.
+    const fresh = await admin.post('/?index', { ...fields, once: await createToken() });
+    expect(fresh.status).toBe(400);
+    expect(text(await fresh.text())).toContain('is taken');
+    // Without a token (a script, an older page) as before.
+    expect(text(await (await admin.post('/?index', { intent: 'create', name: 'again', jurisdiction: 'eu' })).text())).toContain('is taken');
+    // The same page's form sent with another name (back, edit, submit) is a create of its own.
+    const edited = await admin.post('/?index', { ...fields, name: 'again-edited' });
+    expect(edited.status).toBe(302);
+    expect(edited.headers.get('location')).toBe('/instances/again-edited?created=1');
+    // Tokens belong to the session that was given them.
+    const other = new Client(server.url);
+    expect((await other.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    const elsewhere = await other.post('/?index', fields);
+    expect(elsewhere.status).toBe(400);
+    expect(text(await elsewhere.text())).toContain('is taken');
+    // The CSRF check comes first: a repeat without the session's token, or from another site, is refused.
+    expect((await admin.post('/?index', fields, { csrf: false })).status).toBe(403);
+    // (403 from the console's middleware or, first, 400 from React Router's own origin check.)
+    expect([400, 403]).toContain((await admin.post('/?index', fields, { origin: 'https://evil.example' })).status);
+
+    // A refused post is not remembered: its repeat is refused again, for the same reason.
+    const badFields = { ...fields, name: 'Bad Name', once: await createToken() };
+    for (const answer of [await admin.post('/?index', badFields), await admin.post('/?index', badFields)]) {
+      expect(answer.status).toBe(400);
+      expect(text(await answer.text())).toContain('is not a valid name');
+    }
+    expect(text(await (await admin.get('/audit?instance=again&operation=create&outcome=ok')).text())).toMatch(/(^|\s)1 entries/);
   });
 
   it('clones, with lineage shown both ways', async () => {

@@ -298,6 +298,62 @@ describe('admin console in a browser', () => {
     expect((await client.post('/instances/foxtrot', { intent: 'purge', confirmName: 'foxtrot' })).status).toBe(302);
   });
 
+  it('without JavaScript, Create pressed again before the first answer came creates once and lands on that instance', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${server.url}/login`);
+      await page.getByLabel('Email').fill(EMAIL);
+      await page.getByLabel('Password').fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('table', { name: 'Instances' }).waitFor();
+      await page.getByText('Create an instance').click();
+      const form = page.getByRole('form', { name: 'Create an instance' });
+      await form.getByLabel('Name', { exact: true }).fill('golf');
+      const button = form.getByRole('button', { name: 'Create' });
+      const box = await button.boundingBox();
+      if (!box) throw new Error('the Create button is not on screen');
+      // The mouse itself: a locator's click would wait for the first post's navigation to end.
+      const press = (): Promise<void> => page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      const posts = countPosts(page, '/');
+      const answers: number[] = [];
+      page.on('response', (response) => {
+        if (response.request().method() === 'POST') answers.push(response.status());
+      });
+      // The first post goes to the server and is done there (the instance exists); before the
+      // browser has its answer, Create is pressed again: the browser drops the first post's
+      // navigation and posts the form once more, as a double click on a slow answer does.
+      let firstAnswer: number | undefined;
+      await page.route(
+        (url) => url.pathname === '/',
+        async (route) => {
+          if (route.request().method() !== 'POST' || firstAnswer !== undefined) return route.continue();
+          firstAnswer = (await route.fetch({ maxRedirects: 0 })).status();
+          await press();
+          await route.abort();
+        },
+      );
+      await press();
+      // Whichever page the second post's answer is: the new instance's, or the form with an error.
+      await page.locator('h1:has-text("golf"), #create-error').first().waitFor();
+      expect(await page.locator('#create-error').count()).toBe(0);
+      expect(page.url()).toBe(`${server.url}/instances/golf?created=1`);
+      expect(await page.getByText('Created.', { exact: true }).count()).toBe(1);
+      expect(firstAnswer).toBe(302);
+      expect(posts()).toBe(2);
+      // The second post's own answer led here: the server answered it with a redirect.
+      expect(answers).toContain(302);
+      // One create, and no refused one.
+      const client = await api();
+      expect(text(await (await client.get('/audit?instance=golf&operation=create')).text())).toMatch(/(^|\s)1 entries/);
+      // Left as the other tests expect the fleet.
+      await client.post('/instances/golf', { intent: 'delete', confirmed: 'yes' });
+      expect((await client.post('/instances/golf', { intent: 'purge', confirmName: 'golf' })).status).toBe(302);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('raised no errors in the browser', () => {
     expect(browserErrors).toEqual([]);
   });

@@ -2,6 +2,7 @@ import type { Fleet } from '@silo/fleet';
 import { data, redirect } from 'react-router';
 import type { AdminSession } from '../../lib/auth.server';
 import { describeError, field } from '../../lib/http.server';
+import { createFormOnce } from '../../lib/submit-once.server';
 import type { UploadedFile } from '../../lib/upload.server';
 import type { InstancesActionResult } from './forms';
 
@@ -14,13 +15,18 @@ export async function act(fleet: Fleet, admin: AdminSession, form: FormData, fil
   const values = { name, jurisdiction, region };
   if (intent === 'create') {
     const displayName = field(form, 'displayName');
-    try {
-      await fleet.create(name, { jurisdiction, ...(region ? { region } : {}), ...(displayName ? { displayName } : {}), actor: admin.actor });
-    } catch (error) {
-      const described = describeError(error);
-      return data<InstancesActionResult>({ intent, code: described.code, error: described.message, values }, { status: 400 });
-    }
-    return redirect(`/instances/${encodeURIComponent(name)}?created=1`);
+    // A repeat of this form's post (a double click or a resubmitted POST without JavaScript)
+    // leads to the instance the first one created, rather than "the name is taken".
+    const outcome = await createFormOnce().run<InstancesActionResult>(admin.sessionHash, field(form, 'once'), [name, jurisdiction, region, displayName], async () => {
+      try {
+        await fleet.create(name, { jurisdiction, ...(region ? { region } : {}), ...(displayName ? { displayName } : {}), actor: admin.actor });
+      } catch (error) {
+        const described = describeError(error);
+        return { ok: false, refusal: { intent, code: described.code, error: described.message, values } };
+      }
+      return { ok: true, location: `/instances/${encodeURIComponent(name)}?created=1` };
+    });
+    return outcome.ok ? redirect(outcome.location) : data<InstancesActionResult>(outcome.refusal, { status: 400 });
   }
   if (intent === 'import') {
     const outcome = await importUploaded(fleet, admin, form, file);

@@ -69,7 +69,8 @@ function PlacementFields({ jurisdictions, regions, values, idPrefix }: Placement
   );
 }
 
-export function CreateForm(placement: Placement) {
+/** `token`: this rendering's one-time token; a repeat of its post leads where the first went (submit-once.server.ts). */
+export function CreateForm({ token, ...placement }: Placement & { token: string }) {
   const result = useActionData<InstancesActionResult>();
   const navigation = useNavigation();
   const mine = result?.intent === 'create' ? result : undefined;
@@ -81,6 +82,7 @@ export function CreateForm(placement: Placement) {
       <OnceForm method="post" className="stack" aria-label="Create an instance">
         <CsrfField />
         <input type="hidden" name="intent" value="create" />
+        <input type="hidden" name="once" value={token} />
         <label htmlFor="create-name">
           Name
           <NameInput id="create-name" result={mine} describedBy={mine ? 'create-error create-hint' : 'create-hint'} />

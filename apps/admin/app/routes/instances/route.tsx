@@ -6,6 +6,7 @@ import { fleetContext } from '../../lib/fleet.server';
 import { currentAdmin, smallForm } from '../../lib/http.server';
 import { importTooLargeMessage, importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
 import { withUpload } from '../../lib/upload.server';
+import { newFormToken } from '../../lib/submit-once.server';
 import { PAGE_SIZES, STATES } from '../../lib/instances';
 import { adminView } from '../../lib/app-config.server';
 import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
@@ -34,6 +35,8 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     jurisdictions: fleet.regions.jurisdictions,
     uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
     uploadTooLarge: importTooLargeMessage(fleet),
+    // Each rendering of the create form gets its own token: its post runs once (submit-once.server.ts).
+    createToken: newFormToken(),
     now: Date.now(),
   };
 }
@@ -61,7 +64,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
   // `/` on a page without a search field comes here (components/shortcuts.ts).
   const [searchParams] = useSearchParams();
   const focusSearch = searchParams.get('focus') === 'search';
-  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, uploadTooLarge, now } = loaderData;
+  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, uploadTooLarge, createToken, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
   useLiveRevalidate(5_000);
@@ -82,7 +85,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
       </div>
 
       <section className="actions-row">
-        <CreateForm jurisdictions={jurisdictions} regions={regions} />
+        <CreateForm jurisdictions={jurisdictions} regions={regions} token={createToken} />
         <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} tooLargeMessage={uploadTooLarge} />
       </section>
 

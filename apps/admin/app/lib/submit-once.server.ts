@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { randomToken, remember } from '@silo/web';
+
+/**
+ * One-time form tokens, so a form posted twice without JavaScript does its work once.
+ *
+ * Without the page's script nothing stops a browser from posting a form again: a double click
+ * sends a second POST while the first is still running (the browser drops the first's answer
+ * and shows the second's), and reloading a page that answered a POST sends it again. The
+ * create form carries a token made for that one rendering; the first post with it runs, and a
+ * repeat (same session, token and fields) is answered with where the first one led, waiting
+ * for it if it is still running, instead of "the name is taken".
+ *
+ * Only successes are remembered: a refused post forgets its token, so a repeat runs again (it
+ * may well succeed after a passing failure) and gets its own answer.
+ *
+ * Kept in this process's memory, bounded in count and time, rather than in the catalog: a
+ * repeat follows its first post within seconds, from the same browser to the same console
+ * process, and forgetting a token costs nothing but the old answer ("the name is taken", with
+ * the instance made once). So a restart, or a second console process behind a balancer that
+ * sends the repeat elsewhere, loses no data.
+ */
+
+/** What a form post came to: where to go (remembered for its repeats), or a refusal (not). */
+export type Submitted<Refusal> = { readonly ok: true; readonly location: string } | { readonly ok: false; readonly refusal: Refusal };
+
+export interface SubmitOnceOptions {
+  /** How long after its post finished a token still answers a repeat. */
+  readonly ttlMs: number;
+  /** At most this many tokens are remembered; past it the oldest are forgotten first. */
+  readonly maxEntries: number;
+  readonly now?: () => number;
+}
+
+interface Entry {
+  expiresAt: number;
+  /** The first post's location once it succeeded; undefined if it was refused (entry gone by then). */
+  readonly settled: Promise<string | undefined>;
+}
+
+/** Tokens are what the loader made (randomToken: 43 base64url characters); anything else is ignored. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+export class SubmitOnce {
+  readonly #entries = new Map<string, Entry>();
+  readonly #ttlMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: SubmitOnceOptions) {
+    this.#ttlMs = options.ttlMs;
+    this.#maxEntries = options.maxEntries;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many tokens are remembered now (in flight or done). */
+  get size(): number {
+    this.#prune();
+    return this.#entries.size;
+  }
+
+  /**
+   * Runs `attempt` once for `session`'s `token` and these `fields`: a repeat gets the first
+   * success's location without running. A post without a valid token runs as posts did before
+   * tokens (a script, or a page rendered by an older console).
+   *
+   * The fields are part of the key, so the same page's form sent again with other values (back,
+   * edit the name, submit) is a post of its own, not a repeat.
+   */
+  async run<Refusal>(
+    session: string,
+    token: string,
+    fields: readonly string[],
+    attempt: () => Promise<Submitted<Refusal>>,
+  ): Promise<Submitted<Refusal>> {
+    if (!TOKEN_PATTERN.test(token)) return attempt();
+    const key = createHash('sha256').update(JSON.stringify([session, token, ...fields])).digest('hex');
+    for (;;) {
+      this.#prune();
+      const first = this.#entries.get(key);
+      if (!first) break;
+      const location = await first.settled;
+      if (location !== undefined) return { ok: true, location };
+      // The first was refused and has let its token go: this post tries for itself (unless
+      // another repeat woke first and took the token again, which is then waited for).
+    }
+    let settle: (location: string | undefined) => void = () => undefined;
+    const entry: Entry = { expiresAt: this.#now() + this.#ttlMs, settled: new Promise((resolve) => (settle = resolve)) };
+    this.#entries.set(key, entry);
+    this.#evictOverflow();
+    let outcome: Submitted<Refusal> | undefined;
+    try {
+      outcome = await attempt();
+      return outcome;
+    } finally {
+      if (outcome?.ok) {
+        // Kept for ttlMs after it finished, and moved to the end so the Map stays in expiry order.
+        entry.expiresAt = this.#now() + this.#ttlMs;
+        if (this.#entries.get(key) === entry) {
+          this.#entries.delete(key);
+          this.#entries.set(key, entry);
+        }
+        settle(outcome.location);
+      } else {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+        settle(undefined);
+      }
+    }
+  }
+
+  /** Entries are in expiry order (each is re-inserted when it finishes): expired ones are at the front. */
+  #prune(): void {
+    const now = this.#now();
+    for (const [key, entry] of this.#entries) {
+      if (entry.expiresAt > now) break;
+      this.#entries.delete(key);
+    }
+  }
+
+  #evictOverflow(): void {
+    for (const key of this.#entries.keys()) {
+      if (this.#entries.size <= this.#maxEntries) break;
+      this.#entries.delete(key);
+    }
+  }
+}
+
+/** Five minutes: a double click or a resubmitted POST comes within seconds. */
+export const SUBMIT_ONCE_TTL_MS = 5 * 60_000;
+/** Only successes stay (each one a new instance), so this many in five minutes is far beyond any operator's pace. */
+export const SUBMIT_ONCE_MAX_ENTRIES = 2_000;
+
+/** The process's tokens for the create form (on `remember`: server.ts and the bundled app share it). */
+export function createFormOnce(): SubmitOnce {
+  return remember('admin.create-form-once', () => new SubmitOnce({ ttlMs: SUBMIT_ONCE_TTL_MS, maxEntries: SUBMIT_ONCE_MAX_ENTRIES }));
+}
+
+/** A fresh token for one rendering of a form. */
+export function newFormToken(): string {
+  return randomToken();
+}
