@@ -161,7 +161,7 @@ function withSuggestions(error: Error & { details: { name: string } }, fleet: Fl
  * undefined. Reserved words are left out: an older release may have let an instance take one,
  * so for those "not found" stays the truth.
  */
-function invalidNameError(name: string): Error | undefined {
+export function invalidNameError(name: string): Error | undefined {
   if (name.length >= NAME_MIN_LENGTH && name.length <= NAME_MAX_LENGTH && NAME_PATTERN.test(name)) return undefined;
   try {
     validateName(name);

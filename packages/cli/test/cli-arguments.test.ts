@@ -65,6 +65,33 @@ describe('silo arguments', () => {
     expect((await run('show', 'admin')).code).toBe(3);
   });
 
+  it('refuses a name no instance can have in `audit --instance`, unless the log holds refused attempts under it', async () => {
+    const refused = await run('audit', '--instance', '../nowhere');
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toMatch(/^silo: "\.\.\/nowhere" is not a valid name: .*; no audit entry names it either\. \[INVALID_NAME\]\n$/);
+    const asJson = await run('audit', '--instance', '../nowhere', '--json');
+    expect(asJson.code).toBe(2);
+    expect(JSON.parse(asJson.stderr)).toEqual({ error: { code: 'INVALID_NAME', message: expect.stringContaining('"../nowhere" is not a valid name') } });
+    // Upper case meant the instance of that name, as elsewhere.
+    expect((await run('audit', '--instance', 'ACME')).stderr).toContain('Did you mean "acme"?');
+
+    // A refused create is recorded under the name it was given: the filter finds it.
+    expect((await run('create', '../probe', '--jurisdiction', 'eu')).code).toBe(2);
+    const probes = await run('audit', '--instance', '../probe', '--json');
+    expect(probes.code, probes.stderr).toBe(0);
+    expect(json<{ items: { operation: string; instance: string; outcome: string }[] }>(probes).items).toEqual([
+      expect.objectContaining({ operation: 'create', instance: '../probe', outcome: 'error' }),
+    ]);
+
+    // A well-formed name nobody has (a reserved word too) just matches nothing.
+    for (const name of ['nobody', 'admin']) {
+      const none = await run('audit', '--instance', name);
+      expect(none.code, none.stderr).toBe(0);
+      expect(none.stdout).toBe('No audit entries match.\n');
+    }
+  });
+
   it('refuses --since and --at moments that cannot be meant, saying which moment they are', async () => {
     for (const [args, words] of [
       [['audit', '--since', '12345678901234567890'], 'past every date'],

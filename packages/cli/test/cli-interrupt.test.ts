@@ -45,16 +45,42 @@ function appears(dir: string, part: string): { seen: Promise<string>; stop: () =
   return { seen, stop: () => watcher.close() };
 }
 
+/**
+ * A fleet in a new folder with one 256 MB instance, "big": its copy takes long enough (a tenth
+ * of a second and up) for a signal to land during it. Returns the fleet folder and the region
+ * folder the instance lives in.
+ */
+async function fleetWithBigInstance(): Promise<{ dir: string; region: string }> {
+  const dir = fleetDir();
+  expect((await silo(dir, ['create', 'big', '--jurisdiction', 'eu'])).code).toBe(0);
+  const file = tenantFiles(dir).get('big') ?? '';
+  const db = new Database(file);
+  db.exec('CREATE TABLE blobs (b BLOB)');
+  db.exec('INSERT INTO blobs SELECT zeroblob(1048576) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 256) SELECT x FROM c)');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  // regions/<region>/tenants/<shard>/big.db
+  return { dir, region: path.dirname(path.dirname(path.dirname(file))) };
+}
+
+/** The region's staging folder, where `export -o -` stages the snapshot; made now so it can be watched (0700, as the fleet makes it). */
+function stagingFolder(region: string): string {
+  const staging = path.join(region, 'staging');
+  mkdirSync(staging, { recursive: true, mode: 0o700 });
+  return staging;
+}
+
+/** The audit log's export entries of `name`, oldest first, as `silo audit --json` gives them. */
+async function exportEntries(dir: string, name: string): Promise<{ outcome: string; error: string | null; detail: Record<string, unknown> | null }[]> {
+  const result = await silo(dir, ['audit', '--instance', name, '--operation', 'export', '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  const { items } = json<{ items: { outcome: string; error: string | null; detail: Record<string, unknown> | null }[] }>(result);
+  return items.reverse();
+}
+
 describe('Ctrl+C during `silo export`', () => {
   it('leaves neither the temp file nor a partial export, and exits 130', async () => {
-    const dir = fleetDir();
-    expect((await silo(dir, ['create', 'big', '--jurisdiction', 'eu'])).code).toBe(0);
-    // 256 MB: the copy takes long enough (a tenth of a second and up) for the signal to land during it.
-    const db = new Database(tenantFiles(dir).get('big') ?? '');
-    db.exec('CREATE TABLE blobs (b BLOB)');
-    db.exec('INSERT INTO blobs SELECT zeroblob(1048576) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 256) SELECT x FROM c)');
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    const { dir } = await fleetWithBigInstance();
     // The user's folder, outside the fleet's.
     const out = fleetDir();
 
@@ -73,6 +99,57 @@ describe('Ctrl+C during `silo export`', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`silo: Ctrl+C: export of "big" interrupted; nothing was written to ${path.join(out, 'big.sqlite')}. [INTERRUPTED]\n`);
     expect(readdirSync(out)).toEqual([]);
+    // The audit log says so; no `ok` for a file that is not there.
+    expect(await exportEntries(dir, 'big')).toMatchObject([
+      { outcome: 'error', error: expect.stringContaining('interrupted'), detail: expect.objectContaining({ interrupted: true, signal: 'SIGINT', output: path.join(out, 'big.sqlite') }) },
+    ]);
+  });
+
+  it('to stdout, while the snapshot is staged: removes the staged file, writes nothing, and exits 130', async () => {
+    const { dir, region } = await fleetWithBigInstance();
+    const staging = stagingFolder(region);
+
+    const temp = appears(staging, '.tmp-');
+    const run = startSilo(dir, ['export', 'big', '-o', '-']);
+    try {
+      expect(await temp.seen).toMatch(/^big\.export\.db\.tmp-\d+/);
+      run.interrupt('SIGINT');
+    } finally {
+      temp.stop();
+    }
+    const result = await run.finished;
+
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('silo: Ctrl+C: export of "big" interrupted; nothing was written to stdout. [INTERRUPTED]\n');
+    // Nothing left for `silo doctor` to sweep.
+    expect(readdirSync(staging)).toEqual([]);
+    expect(await exportEntries(dir, 'big')).toMatchObject([
+      { outcome: 'error', error: expect.stringContaining('interrupted'), detail: expect.objectContaining({ interrupted: true, output: 'stdout' }) },
+    ]);
+  });
+
+  it('to stdout, while it streams: removes the staged file, says the output may be incomplete, and exits 130', async () => {
+    const { dir, region } = await fleetWithBigInstance();
+    const staging = stagingFolder(region);
+
+    const run = startSilo(dir, ['export', 'big', '-o', '-']);
+    // Not read meanwhile, the pipe fills: silo is held mid-stream when the signal is sent.
+    run.child.stdout.once('data', () => {
+      run.child.stdout.pause();
+      run.interrupt('SIGINT');
+      run.child.stdout.resume();
+    });
+    const result = await run.finished;
+
+    expect(result.signal, result.stderr).toBeNull();
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stdout.startsWith('SQLite format 3\0')).toBe(true);
+    expect(result.stderr).toBe('silo: Ctrl+C: export of "big" interrupted; what reached stdout may be incomplete: do not use it. [INTERRUPTED]\n');
+    expect(readdirSync(staging)).toEqual([]);
+    // The fleet records a streamed export when its stream ends: here, before its last byte.
+    expect(await exportEntries(dir, 'big')).toMatchObject([{ outcome: 'error', error: expect.stringMatching(/^The download stopped after \d+ of \d+ bytes were read\.$/)}]);
   });
 });
 
@@ -150,6 +227,25 @@ describe('a reader that closes the pipe early', () => {
     const result = await run.finished;
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  it('ends `silo export -o - | head -c 16` quietly, leaving no staged file behind', async () => {
+    const dir = fleetDir();
+    expect((await silo(dir, ['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
+    const file = tenantFiles(dir).get('acme') ?? '';
+    // 4 MB, far more than a pipe holds: head exits while silo is still writing.
+    const db = new Database(file);
+    db.exec('CREATE TABLE blobs (b BLOB); INSERT INTO blobs SELECT zeroblob(1048576) FROM (SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4)');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    const staging = stagingFolder(path.dirname(path.dirname(path.dirname(file))));
+    const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const pipeline = `set -o pipefail; ${[process.execPath, SILO_BIN, 'export', 'acme', '-o', '-'].map(quote).join(' ')} | head -c 16`;
+    const result = await outputOf(spawn('bash', ['-c', pipeline], { cwd: dir, env: cleanEnv(dir), stdio: ['ignore', 'pipe', 'pipe'] }));
+    expect(result.stdout).toBe('SQLite format 3\0');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readdirSync(staging)).toEqual([]);
   });
 
   it('ends `silo query … | head -1` quietly, however much is left to write', async () => {

@@ -46,17 +46,48 @@ export class AuditLog {
   ): Promise<T> {
     this.assertOpen();
     const entry = this.#entry(operation, instance, options, detail);
-    let result: T;
+    const result = await this.#failureRecorded(entry, work);
+    this.#recordOrWarn({ ...entry, outcome: 'ok', error: null });
+    return result;
+  }
+
+  /**
+   * `run` for an operation that is done only once its result has been delivered (a download
+   * streamed to a client): a failure of `work` is recorded at once; its success when
+   * `delivered(result)` settles, `ok`, or `error` saying why the delivery stopped. The result is
+   * returned as soon as `work` has it.
+   */
+  async runDelivered<T>(
+    operation: string,
+    instance: string | null,
+    options: AuditedBy,
+    detail: Record<string, unknown>,
+    work: () => Promise<T>,
+    delivered: (result: T) => Promise<void>,
+  ): Promise<T> {
+    this.assertOpen();
+    const entry = this.#entry(operation, instance, options, detail);
+    const result = await this.#failureRecorded(entry, work);
+    delivered(result)
+      .then(
+        () => this.#recordOrWarn({ ...entry, outcome: 'ok', error: null }),
+        (error: unknown) => this.#recordOrWarn({ ...entry, outcome: 'error', error: errorMessage(error) }),
+      )
+      // A delivery can outlive the fleet (closed while a client still downloads): say so, do not crash.
+      .catch((error: unknown) => process.emitWarning(`Could not write the audit entry of ${entry.operation} ${entry.instance ?? ''}: ${errorMessage(error)}`));
+    return result;
+  }
+
+  /** `work`'s result; its failure recorded (a full disk said as DISK_FULL, also to the caller) and thrown. */
+  async #failureRecorded<T>(entry: Omit<NewAuditEntry, 'outcome' | 'error'>, work: () => Promise<T>): Promise<T> {
     try {
-      result = await work();
+      return await work();
     } catch (error) {
       const reported = diskFullError(error, this.#dataDir);
       // The audit entry must not hide the failure: on a full disk it cannot be written either.
       this.#recordOrWarn({ ...entry, outcome: 'error', error: errorMessage(reported) });
       throw reported;
     }
-    this.#recordOrWarn({ ...entry, outcome: 'ok', error: null });
-    return result;
   }
 
   /**

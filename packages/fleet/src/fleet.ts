@@ -1,4 +1,4 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -446,11 +446,14 @@ export class Fleet {
 
   /**
    * One audit entry for an operation done outside the fleet's own methods by a tool built on
-   * it (`silo token create --instance`: a libSQL token signed by @silo/server).
+   * it (`silo token create --instance`: a libSQL token signed by @silo/server), or for the end
+   * of one the tool stopped (`error`: `silo export` interrupted while the fleet staged it).
    */
-  recordAudit(entry: { operation: string; instance: string | null; actor?: string; detail?: Readonly<Record<string, unknown>> }): void {
+  recordAudit(entry: { operation: string; instance: string | null; actor?: string; detail?: Readonly<Record<string, unknown>>; error?: string }): void {
     this.#assertOpen();
-    this.#audit.record({ operation: entry.operation, instance: entry.instance, actor: this.#audit.actorOf(entry), outcome: 'ok', error: null, detail: entry.detail ?? null });
+    // With `error`, the operation failed or was stopped (an export interrupted by Ctrl+C).
+    const outcome = entry.error === undefined ? { outcome: 'ok' as const, error: null } : { outcome: 'error' as const, error: entry.error };
+    this.#audit.record({ operation: entry.operation, instance: entry.instance, actor: this.#audit.actorOf(entry), ...outcome, detail: entry.detail ?? null });
   }
 
   /** Removes audit entries past SILO_AUDIT_RETENTION_DAYS now (housekeeping does it too); returns how many. */
@@ -733,7 +736,11 @@ export class Fleet {
    */
   exportStream(name: string, options: ExportOptions = {}): Promise<ExportedFile> {
     const redact = options.redact ?? [];
-    return this.#audited('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
+    this.#assertOpen();
+    this.#provisioner.retryUnmarkedFailures();
+    // Its audit entry is written when the stream ends: `ok` once every byte was read, `error` if
+    // it was closed before (a client that went away, Ctrl+C on `silo export -o -`).
+    return this.#audit.runDelivered('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
       const instance = this.#exportable(name);
       const stagingDir = stagingDirOf(this.regions.get(instance.region));
       let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
@@ -748,7 +755,7 @@ export class Fleet {
       stream.once('close', cleanup);
       const { size } = statSync(staged);
       return { stream, fileName: `${instance.name}.sqlite`, sizeBytes: size };
-    });
+    }, deliveredWhole);
   }
 
   // ── Migrations and queries ─────────────────────────────────────────────────────────────
@@ -1059,4 +1066,13 @@ function optionalDisplayName(value: string | undefined): string | undefined {
  */
 export async function openFleet(options?: FleetOptions): Promise<Fleet> {
   return Fleet.open(options ?? (await loadSiloConfig()).fleet);
+}
+
+/** Settles when an export's stream has been read to its end, or fails when it closed before. */
+function deliveredWhole({ stream, sizeBytes }: { readonly stream: ReadStream; readonly sizeBytes: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('end', resolve);
+    // 'close' follows 'end' too; by then the promise has settled.
+    stream.once('close', () => reject(new Error(`The download stopped after ${stream.bytesRead} of ${sizeBytes} bytes were read.`)));
+  });
 }

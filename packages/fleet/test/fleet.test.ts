@@ -161,6 +161,23 @@ describe('export and import', () => {
     await expect.poll(() => (existsSync(staging) ? readdirSync(staging) : []), { timeout: 10_000 }).toEqual([]);
   });
 
+  it('records a streamed export when its stream ends: ok once read to the end, an error when it is closed before', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    const entries = () => fleet.audit({ instance: 'acme', operation: 'export' }).items;
+
+    const whole = await fleet.exportStream('acme', { actor: 'reader' });
+    // Staged, not yet delivered: nothing to record.
+    expect(entries()).toEqual([]);
+    for await (const chunk of whole.stream) void chunk;
+    await expect.poll(() => entries().map((entry) => [entry.outcome, entry.actor])).toEqual([['ok', 'reader']]);
+
+    const cut = await fleet.exportStream('acme', { actor: 'leaver' });
+    cut.stream.destroy();
+    await expect.poll(() => entries().length).toBe(2);
+    expect(entries()[0]).toMatchObject({ outcome: 'error', actor: 'leaver', error: `The download stopped after 0 of ${cut.sizeBytes} bytes were read.` });
+  });
+
   it('redacts the staged copy when asked: removed values are gone from the bytes, the live database keeps them, nothing stays staged', async () => {
     const { fleet, dataDir } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });

@@ -1,6 +1,7 @@
 import { formatCount } from '@silo/fleet/format';
 import type { Command } from 'commander';
-import { withFleet, type CliContext } from '../context';
+import type { Fleet } from '@silo/fleet';
+import { invalidNameError, withFleet, type CliContext } from '../context';
 import { renderAuditTable } from '../format/instances';
 import { examples } from '../help';
 import { AT_HELP, integerOption, parseOutcome, parseTime } from '../options';
@@ -30,6 +31,7 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--json', 'print { items, total } as JSON')
     .action(async (options: AuditOptions, cmd: Command) => {
       await withFleet(ctx, cmd, (fleet) => {
+        if (options.instance !== undefined) assertFilterable(fleet, options.instance);
         const page = fleet.audit({
           instance: options.instance,
           operation: options.operation,
@@ -54,4 +56,24 @@ export function registerAudit(program: Command, ctx: CliContext): void {
       });
     });
   examples(audit, ['silo audit', 'silo audit --since 1h', 'silo audit --since 2026-11-27T00:00Z --outcome error', 'silo audit --instance acme', 'silo audit --operation "query (write)" --json', 'silo audit --outcome error --limit 100']);
+}
+
+/**
+ * A name no instance can have (`../x`, `Acme`) is refused as every command refuses it (INVALID_NAME,
+ * exit 2), rather than matching nothing in silence, unless the log holds entries under it: a
+ * refused `create ../x` (or an API request for it) is recorded under the name it was given, and
+ * finding such attempts is what the filter is for then.
+ */
+function assertFilterable(fleet: Fleet, name: string): void {
+  const invalid = invalidNameError(name);
+  if (invalid === undefined || logged(fleet, name)) return;
+  // Names are lower case: "ACME" meant "acme", as other commands suggest.
+  const lower = name.toLowerCase();
+  const hint = lower !== name && invalidNameError(lower) === undefined && logged(fleet, lower) ? ` Did you mean "${lower}"?` : '';
+  invalid.message = `${invalid.message.replace(/\.?$/, '; no audit entry names it either.')}${hint}`;
+  throw invalid;
+}
+
+function logged(fleet: Fleet, instance: string): boolean {
+  return fleet.audit({ instance, limit: 1 }).total > 0;
 }

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { formatBytes, type Fleet } from '@silo/fleet';
+import { formatBytes, type Fleet, type InstanceInfo } from '@silo/fleet';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
 import { CliFailure, EXIT, UsageError } from '../errors';
@@ -9,7 +8,7 @@ import { examples } from '../help';
 import { whileWorking } from '../progress';
 import { AT_HELP, parseTime } from '../options';
 import { namesFolder, somethingAt } from '../output-path';
-import { exportToFile } from '../export-file';
+import { exportToFile, exportToStdout } from '../export-file';
 
 interface CloneOptions {
   region?: string;
@@ -67,7 +66,7 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
       await withFleet(ctx, cmd, async (fleet) => {
         // Unknown names fail here (exit code 3), before any file name is derived from them.
         const instance = fleet.require(name);
-        if (options.output === '-') return exportToStdout(ctx, fleet, instance.name);
+        if (options.output === '-') return exportToPipe(ctx, fleet, instance);
         if (options.output !== undefined && options.output.trim() === '') throw new UsageError('-o needs a file or a folder to write to (or - for stdout).', 'export');
         const output = options.output ?? `${instance.name}.sqlite`;
         let file = path.resolve(output);
@@ -113,15 +112,13 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
 }
 
 /**
- * `-o -`: the snapshot's bytes on stdout, for a pipe (gzip, ssh, aws s3 cp -). Straight to
- * the process's stdout, not through Output, whose terminal-safety filter is for text. A
- * terminal is refused: a database shown there is noise, and its bytes would act on it.
+ * `-o -`: the snapshot's bytes on stdout, for a pipe (gzip, ssh, aws s3 cp -). A terminal is
+ * refused: a database shown there is noise, and its bytes would act on it.
  */
-async function exportToStdout(ctx: CliContext, fleet: Fleet, name: string): Promise<void> {
+async function exportToPipe(ctx: CliContext, fleet: Fleet, instance: InstanceInfo): Promise<void> {
   if (process.stdout.isTTY) {
     throw new CliFailure('Not writing a database to the terminal: pipe or redirect it (silo export acme -o - > acme.sqlite), or name a file with -o.', EXIT.usage, 'USAGE');
   }
-  const exported = await fleet.exportStream(name);
-  await pipeline(exported.stream, process.stdout, { end: false });
-  ctx.output.note(`Exported "${name}" to stdout (${formatBytes(exported.sizeBytes)}).`);
+  const { sizeBytes } = await exportToStdout(ctx.output, fleet, instance);
+  ctx.output.note(`Exported "${instance.name}" to stdout (${formatBytes(sizeBytes)}).`);
 }
