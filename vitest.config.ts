@@ -34,6 +34,7 @@ const INTEGRATION = [
   'packages/fleet/test/query-processes.test.ts',
   // Loads a 200 MB crafted file into the check process, which stops at its memory limit.
   'packages/fleet/test/check-process.test.ts',
+  'packages/fleet/test/check-time-limit.test.ts',
   'packages/fleet/test/concurrency.test.ts',
   'packages/fleet/test/replica-lifetime.test.ts',
   // Several fleets on one data folder, each with its catalog replica, taken down and rebuilt.

@@ -9,6 +9,7 @@ import { catalogSettingsFromEnv, resolveCatalogLocation, type CatalogSettingsInp
 import type { CatalogLocation } from './catalog/catalog-db-types';
 import type { Region } from './regions';
 import { assertSettings, readSetting } from './settings/check';
+import { CHECK_TIMEOUT_DEFAULT_SEC, CHECK_TIMEOUT_MAX_SEC } from './settings/table';
 
 // Region lives in regions.ts so that backup-config.ts can name it without importing this module
 // (which imports backup-config.ts); re-exported for the modules that take it from here.
@@ -61,6 +62,8 @@ export const settingsSchema = z.object({
   queryWorkers: z.number().int().min(1).max(64).default(2),
   /** Each query process's memory limit (memory/memory-limit.ts): a Node process alone takes ~60 MB. */
   queryMaxMemoryBytes: z.number().int().min(MIN_QUERY_MAX_MEMORY_BYTES).default(DEFAULT_QUERY_MAX_MEMORY_BYTES),
+  /** A file check's time limit: this many seconds, plus as many again per GiB of the file. */
+  checkTimeoutSec: z.number().int().min(1).max(CHECK_TIMEOUT_MAX_SEC).default(CHECK_TIMEOUT_DEFAULT_SEC),
   /** Threads (migrate-all) and query processes (query-all) for fleet-wide work on local files. */
   fleetWorkers: z.number().int().min(1).max(64).optional(),
   importMaxBytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
@@ -97,6 +100,8 @@ export interface FleetSettings {
   readonly queryWorkers: number;
   /** The memory limit of each process that runs tenant SQL (SILO_QUERY_MAX_MEMORY_BYTES). */
   readonly queryMaxMemoryBytes: number;
+  /** A file check may take this many seconds, plus as many again per GiB of the file (SILO_CHECK_TIMEOUT_SEC). */
+  readonly checkTimeoutSec: number;
   readonly fleetWorkers: number;
   readonly importMaxBytes: number;
   /** Per-instance database size cap in bytes; undefined when off. */
@@ -149,6 +154,7 @@ export function resolveSettings(input: FleetSettingsInput): FleetSettings {
     query: { timeoutMs: settings.queryTimeoutMs, maxRows: settings.queryMaxRows, maxBytes: settings.queryMaxBytes },
     queryWorkers: settings.queryWorkers,
     queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
+    checkTimeoutSec: settings.checkTimeoutSec,
     fleetWorkers: settings.fleetWorkers ?? Math.min(64, os.availableParallelism()),
     importMaxBytes: settings.importMaxBytes,
     instanceMaxBytes: settings.instanceMaxBytes === 0 ? undefined : settings.instanceMaxBytes,
@@ -167,6 +173,7 @@ const ENV_NUMBERS = {
   SILO_QUERY_MAX_ROWS: 'queryMaxRows',
   SILO_QUERY_WORKERS: 'queryWorkers',
   SILO_QUERY_MAX_MEMORY_BYTES: 'queryMaxMemoryBytes',
+  SILO_CHECK_TIMEOUT_SEC: 'checkTimeoutSec',
   SILO_FLEET_WORKERS: 'fleetWorkers',
   SILO_IMPORT_MAX_BYTES: 'importMaxBytes',
   SILO_INSTANCE_MAX_BYTES: 'instanceMaxBytes',

@@ -5,7 +5,8 @@
  * work on files of any size, and on a file an uploader made: on the server's main thread a
  * 364 MB import stopped every other request for 8 s, and merely opening a file loads its
  * planner statistics into memory (a crafted `sqlite_stat4` of 300 MB took 300 MB). Here it
- * runs under the memory limit of processes that run tenant SQL (memory/memory-limit.ts).
+ * runs under the memory limit of processes that run tenant SQL (memory/memory-limit.ts), and
+ * the parent kills it when a check runs past its time limit (SILO_CHECK_TIMEOUT_SEC).
  */
 import { isSiloError } from '../errors';
 import type { ImportSource } from '../engine';
@@ -55,3 +56,7 @@ process.on('message', ({ id, job }: { id: number; job: CheckJob }) => {
   // send to a closed channel would end this process on an unhandled EPIPE with a stack trace.
   if (process.connected) process.send?.(reply, () => undefined);
 });
+
+// The parent counts a check's time limit from here, not from the fork: loading this module
+// (from sources under tsx, on a busy machine) is not the check's time (check-process.ts).
+if (process.connected) process.send?.({ ready: true }, () => undefined);

@@ -29,6 +29,8 @@ export interface LocalEngineOptions {
   queryWorkers: number;
   /** The memory limit of query processes and of the check process (SILO_QUERY_MAX_MEMORY_BYTES); without it, none. */
   queryMaxMemoryBytes?: number | undefined;
+  /** The base of a file check's time limit (SILO_CHECK_TIMEOUT_SEC); without it, the default. */
+  checkTimeoutSec?: number | undefined;
   /**
    * Workers for fleet-wide work (SILO_FLEET_WORKERS): migration threads and the query
    * processes of `queryAll`. Default: the CPUs Node may use.
@@ -70,6 +72,7 @@ export class LocalEngine implements Engine {
   readonly #maxBytes: number | undefined;
   /** Of every process that runs a tenant's or an uploaded file's SQL for this engine. */
   readonly #maxMemoryBytes: number | undefined;
+  readonly #checkTimeoutSec: number | undefined;
   readonly backups: EngineBackupSupport = {
     changeToken: (url) => changeToken(this.pathOf(url)),
     // The destination is a staging file the caller reads and removes: no temp name, no fsync.
@@ -86,6 +89,7 @@ export class LocalEngine implements Engine {
     this.#regions = new Map(options.regions.map((region) => [region.id, region]));
     const maxMemoryBytes = options.queryMaxMemoryBytes;
     this.#maxMemoryBytes = maxMemoryBytes;
+    this.#checkTimeoutSec = options.checkTimeoutSec;
     this.#pool = new QueryPool(options.queryWorkers, { maxMemoryBytes });
     const fleetWorkers = options.fleetWorkers ?? Math.min(64, availableParallelism());
     this.#fleetPool = new QueryPool(fleetWorkers, { batch: FLEET_QUERY_BATCH, maxMemoryBytes });
@@ -159,7 +163,7 @@ export class LocalEngine implements Engine {
       // Off the main thread, as the validation: a file of gigabytes takes seconds to copy.
       await copyPrivateAsync(sourcePath, temp);
       failpoint('import:after-stage');
-      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes);
+      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes, this.#checkTimeoutSec);
       await publishAsync(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
@@ -190,7 +194,7 @@ export class LocalEngine implements Engine {
   }
 
   integrityCheck(url: string): Promise<string[]> {
-    return checkIntegrity(this.pathOf(url), this.#maxMemoryBytes);
+    return checkIntegrity(this.pathOf(url), this.#maxMemoryBytes, this.#checkTimeoutSec);
   }
 
   connect(url: string): TenantConnection {

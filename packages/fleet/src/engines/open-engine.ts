@@ -24,6 +24,7 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       regions: settings.regions,
       queryWorkers: settings.queryWorkers,
       queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
+      checkTimeoutSec: settings.checkTimeoutSec,
       fleetWorkers: settings.fleetWorkers,
       maxBytes: settings.instanceMaxBytes,
     });
@@ -34,6 +35,7 @@ export async function openEngine(settings: FleetSettings, warn?: (message: strin
       notTenants: settings.catalog.kind === 'turso' ? [settings.catalog.syncUrl] : [],
       maxBytes: settings.instanceMaxBytes,
       queryMaxMemoryBytes: settings.queryMaxMemoryBytes,
+      checkTimeoutSec: settings.checkTimeoutSec,
       ...(warn ? { warn } : {}),
     });
     return withLocalFiles(turso, local);

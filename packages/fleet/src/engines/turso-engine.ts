@@ -51,6 +51,8 @@ export interface TursoEngineOptions {
   readonly maxBytes?: number | undefined;
   /** The memory limit of the process an import is checked in (SILO_QUERY_MAX_MEMORY_BYTES). */
   readonly queryMaxMemoryBytes?: number | undefined;
+  /** The base of that check's time limit (SILO_CHECK_TIMEOUT_SEC); without it, the default. */
+  readonly checkTimeoutSec?: number | undefined;
   /** Where warnings go (a plan quota nearly used up, a clean-up delete that failed); default a process warning. */
   readonly warn?: (message: string) => void;
 }
@@ -68,6 +70,7 @@ export class TursoEngine implements Engine {
   readonly capabilities: EngineCapabilities = { backups: false, pointInTime: true, usageMetrics: true, databaseQuota: true };
   readonly #settings: TursoSettings;
   readonly #maxMemoryBytes: number | undefined;
+  readonly #checkTimeoutSec: number | undefined;
   readonly #regions: readonly Region[];
   readonly #scrubber = new SecretScrubber();
   readonly #platform: TursoPlatform;
@@ -101,6 +104,7 @@ export class TursoEngine implements Engine {
     this.#notTenants = new Set((options.notTenants ?? []).map(hostKey));
     this.#maxBytes = options.maxBytes;
     this.#maxMemoryBytes = options.queryMaxMemoryBytes;
+    this.#checkTimeoutSec = options.checkTimeoutSec;
   }
 
   /**
@@ -161,7 +165,7 @@ export class TursoEngine implements Engine {
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
       await copyPrivateAsync(sourcePath, temp);
-      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes);
+      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes, this.#checkTimeoutSec);
       // On Turso the version lives in a table (version-table.ts); the file carries it there.
       withFile(temp, stampVersionTable);
       const asFile = this.#takesUploads(location.group);

@@ -34,6 +34,14 @@ const MIN_INSTANCE_MAX_BYTES = 64 * 1024;
  */
 export const QUERY_TIMEOUT_MAX_MS = 86_400_000;
 
+/**
+ * A check of a SQLite file (an import's validation, an integrity check) may take this many
+ * seconds, plus as many again per GiB of the file: a minute for a small file, five for the
+ * largest import by default (4 GiB). A day at most, as a query.
+ */
+export const CHECK_TIMEOUT_DEFAULT_SEC = 60;
+export const CHECK_TIMEOUT_MAX_SEC = 86_400;
+
 export const SETTINGS = {
   // ── the fleet: the CLI, both apps and `silo serve` ─────────────────────────────────────────
   SILO_CONFIG: {
@@ -88,6 +96,13 @@ export const SETTINGS = {
     defaultText: '`536870912` (512 MiB)',
     meaning:
       'Memory limit of each process that runs tenant SQL: query processes (console, `silo query`, `query-all`) and the libSQL endpoint\'s stream hosts. A statement that takes its process past it (`randomblob(4e8)`, a huge `group_concat`) is stopped with `QUERY_MEMORY_EXCEEDED` (a stream host: `STATEMENT_MEMORY_LIMIT`, and the other streams on that host close, as at the time limit).',
+  },
+  SILO_CHECK_TIMEOUT_SEC: {
+    group: 'fleet',
+    rule: integer(1, CHECK_TIMEOUT_MAX_SEC),
+    fallback: CHECK_TIMEOUT_DEFAULT_SEC,
+    meaning:
+      "Time limit of one check of a SQLite file: an import's validation and migration, and `doctor --deep`'s integrity check of an instance. A check may take this many seconds, plus as many again per GiB of the file (by default 60 s for a small file, 2 min for 1 GiB, 5 min for 4 GiB). A check past it is stopped, its process killed (checks run one after another in one process; those queued behind it go on in a new one): an import is refused with `IMPORT_REJECTED`, an integrity check reports the file as not checked. Restores and verifications of backup points check with the default.",
   },
   SILO_FLEET_WORKERS: {
     group: 'fleet',
