@@ -1,14 +1,19 @@
 /**
  * Backups across a power-cut stand-in: a process writing continuously with the scheduler on
  * is killed with SIGKILL; a restore from its backups holds every write committed more than the
- * RPO before the kill. And a backup killed half-way leaves no point a restore could pick up.
+ * RPO before the kill. A backup killed half-way leaves no point a restore could pick up. An
+ * in-place restore killed anywhere (at its failpoints, or at random moments closing in on its
+ * swap) leaves the old content or the point's, whole, and a fleet `doctor` finds sound.
+ *
+ * SILO_RESTORE_KILL_ROUNDS raises the number of random kills (default 8).
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailpointName } from '../src/failpoints';
 import { openFleet, type Fleet } from '../src/index';
 import { killAllChildren, runChild, startChild } from './fixtures/children';
-import { filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
+import { randomBytes } from 'node:crypto';
+import { expectSoundFleet, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
 afterEach(killAllChildren);
 
@@ -112,5 +117,91 @@ describe('an in-place restore killed before the swap', () => {
     } finally {
       await fleet.close();
     }
+  });
+});
+
+/**
+ * An instance of a few MB (so an in-place restore takes long enough to be killed inside each of
+ * its steps) with one point, then more notes: its live content and the point's differ.
+ */
+async function restorable(): Promise<{ dataDir: string; at: number; old: number[]; live: number[] }> {
+  const { fleet, dataDir } = await tempFleet();
+  await fleet.create('acme', { jurisdiction: 'eu' });
+  const note = (id: number): { sql: string; args: [number, string] } => ({ sql: 'INSERT INTO notes (id, body) VALUES (?, ?)', args: [id, randomBytes(1_500).toString('hex')] });
+  await fleet.withInstance('acme', (db) => db.batch(Array.from({ length: 1_500 }, (_, index) => note(index + 1))));
+  const point = await fleet.backups.now('acme');
+  const old = await ids(fleet, 'acme');
+  // Changes all over the file: new pages, and old ones rewritten.
+  await fleet.withInstance('acme', (db) => db.batch([{ sql: 'DELETE FROM notes WHERE id % 3 = 0', args: [] }, ...Array.from({ length: 300 }, (_, index) => note(2_000 + index))]));
+  const live = await ids(fleet, 'acme');
+  await fleet.close();
+  return { dataDir, at: point.takenAt, old, live };
+}
+
+/** After a killed restore: the old content or the point's, whole; a sound fleet; and the next restore works. */
+async function expectWholeAndSound(dataDir: string, state: { at: number; old: number[]; live: number[] }, label: string): Promise<'old' | 'restored'> {
+  const fleet = await openFleet({ dataDir, schema: sampleSchema() });
+  try {
+    const now = JSON.stringify(await ids(fleet, 'acme'));
+    const outcome = now === JSON.stringify(state.live) ? 'old' : now === JSON.stringify(state.old) ? 'restored' : undefined;
+    if (outcome === undefined) throw new Error(`${label}: the instance holds neither the old content nor the point's, whole`);
+    // A killed undo point's chunks are swept by retention (the backup folder is not doctor's).
+    await fleet.backups.applyRetention();
+    await expectSoundFleet(fleet, dataDir);
+    expect((await fleet.backups.verify({ instances: ['acme'] })).failed, label).toBe(0);
+    // The dead restorer's lease does not stand in the way, and the content goes where it is asked.
+    await fleet.backups.restore('acme', { at: state.at, inPlace: true });
+    expect(await ids(fleet, 'acme')).toEqual(state.old);
+    return outcome;
+  } finally {
+    await fleet.close();
+  }
+}
+
+describe('an in-place restore killed while it stores its undo point', () => {
+  it.each<FailpointName>(['backup:after-chunks', 'backup:before-manifest'])('at %s leaves the old content, a sound fleet, and no undo point', async (failpoint) => {
+    const state = await restorable();
+    const exit = await runChild({ command: 'restore-in-place', dataDir: state.dataDir, name: 'acme', at: state.at }, { failpoint });
+    expect(exit.signal).toBe('SIGKILL');
+    const points = filesUnder(path.join(state.dataDir, 'regions', 'eu-west', 'backups')).filter((file) => file.endsWith('.json'));
+    expect(points.filter((file) => path.basename(file).includes('-undo-'))).toEqual([]);
+    expect(await expectWholeAndSound(state.dataDir, state, failpoint)).toBe('old');
+  });
+});
+
+describe('an in-place restore killed at a random moment', () => {
+  const ROUNDS = Number(process.env['SILO_RESTORE_KILL_ROUNDS'] ?? 8);
+
+  it(`leaves the old content or the point's, whole, and a sound fleet (${ROUNDS} rounds)`, { timeout: 60_000 + ROUNDS * 15_000 }, async () => {
+    // How long a restore runs in the child once it is ready: the span the kills are spread over.
+    const timing = await restorable();
+    const timed = startChild({ command: 'restore-in-place', dataDir: timing.dataDir, name: 'acme', at: timing.at });
+    await timed.waitFor('ready');
+    const started = performance.now();
+    await timed.waitFor('done');
+    const span = performance.now() - started;
+    expect((await timed.exited).code, timed.describe()).toBe(0);
+
+    const seen: string[] = [];
+    // Kills that left the old content were before the swap, the others after it: later rounds
+    // close in on that moment (a child's run varies by tens of ms, so a fixed spread misses it).
+    let before = 0;
+    let after = span * 1.2;
+    for (let round = 0; round < ROUNDS; round++) {
+      const state = await restorable();
+      const delay = round < Math.ceil(ROUNDS / 4) ? Math.random() * span : before + Math.random() * (after - before);
+      const child = startChild({ command: 'restore-in-place', dataDir: state.dataDir, name: 'acme', at: state.at });
+      await child.waitFor('ready');
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      child.kill('SIGKILL');
+      const exit = await child.exited;
+      const label = `round ${round}: killed ${delay.toFixed(0)} ms into a ${span.toFixed(0)} ms restore (${exit.signal ?? `exit ${exit.code}`})`;
+      if (exit.signal !== 'SIGKILL') expect(exit.code, `${label}: ${child.describe()}`).toBe(0);
+      const outcome = await expectWholeAndSound(state.dataDir, state, label);
+      if (outcome === 'old') before = Math.max(before, delay);
+      else after = Math.min(after, delay);
+      seen.push(`${label}: ${outcome}`);
+    }
+    console.log(seen.join('\n'));
   });
 });

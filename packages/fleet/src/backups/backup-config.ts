@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Region } from '../regions';
@@ -187,7 +188,7 @@ function assertNoSharedStorage(locations: ReadonlyMap<string, BackupLocation>): 
 function sameStorage(a: BackupLocation, b: BackupLocation): boolean {
   if (a.kind === 'folder' && b.kind === 'folder') return within(a.path, b.path) || within(b.path, a.path);
   if (a.kind === 's3' && b.kind === 's3') {
-    if (a.bucket !== b.bucket || (a.endpoint ?? '') !== (b.endpoint ?? '')) return false;
+    if (a.bucket !== b.bucket || endpointOf(a) !== endpointOf(b)) return false;
     const prefixA = `${a.prefix.replace(/^\/+|\/+$/g, '')}/`;
     const prefixB = `${b.prefix.replace(/^\/+|\/+$/g, '')}/`;
     return prefixA === '/' || prefixB === '/' || prefixA.startsWith(prefixB) || prefixB.startsWith(prefixA);
@@ -195,10 +196,39 @@ function sameStorage(a: BackupLocation, b: BackupLocation): boolean {
   return false;
 }
 
-/** `inner` is `outer` or a folder below it. */
+/** One service however its URL is spelled (host case, a default port, a trailing slash). */
+function endpointOf(location: S3Location): string {
+  if (location.endpoint === undefined) return '';
+  try {
+    const url = new URL(location.endpoint);
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return location.endpoint;
+  }
+}
+
+/**
+ * `inner` is `outer` or a folder below it, where the disk has them: a folder reached through a
+ * symbolic link is where the link leads, so an "EU" folder that links into a US region's
+ * folder is US storage.
+ */
 function within(inner: string, outer: string): boolean {
-  const relative = path.relative(outer, inner);
+  const relative = path.relative(onDisk(outer), onDisk(inner));
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+}
+
+/** The real path of `folder`, through its deepest existing ancestor (it may not exist yet). */
+function onDisk(folder: string): string {
+  const missing: string[] = [];
+  for (let current = path.resolve(folder); ; current = path.dirname(current)) {
+    try {
+      return path.join(realpathSync(current), ...missing.reverse());
+    } catch (error) {
+      const parent = path.dirname(current);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === current) return path.resolve(folder);
+      missing.push(path.basename(current));
+    }
+  }
 }
 
 export function describeLocation(location: BackupLocation): string {

@@ -1,14 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gunzip, gzip, type ZlibOptions } from 'node:zlib';
+import { z } from 'zod';
 import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
 import type { BackupStore } from './store';
 import { PRIVATE_FILE_MODE } from '../permissions';
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
+const gunzipAsync = promisify<Buffer, ZlibOptions, Buffer>(gunzip);
 
 /**
  * A backup point is a manifest plus content-addressed chunks, all under one base key
@@ -92,14 +93,64 @@ export async function listPoints(store: BackupStore, base: string): Promise<Poin
 export async function readManifest(store: BackupStore, base: string, pointId: string): Promise<PointManifest> {
   const data = await store.get(pointKey(base, pointId));
   if (!data) throw new SiloError('BACKUP_NOT_FOUND', `Backup point ${pointId} is not in ${store.description}.`, { details: { pointId } });
-  let manifest: PointManifest;
+  let parsed: unknown;
   try {
-    manifest = JSON.parse(data.toString('utf8')) as PointManifest;
+    parsed = JSON.parse(data.toString('utf8'));
   } catch (error) {
     throw corrupt(pointId, `its manifest is not valid JSON (${errorMessage(error)})`);
   }
-  if (manifest.format !== FORMAT || manifest.id !== pointId || !Array.isArray(manifest.chunks)) {
+  return checkManifest(parsed, base, pointId);
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * What a manifest must say before anything it names is read. It is a file in storage that
+ * anyone with access to the location can edit, and its chunk names become keys: a name that
+ * is not a SHA-256 could lead a read elsewhere in the location (another tenant's folder) or
+ * outside it, and a chunk list longer than the stated size would have a restore write
+ * without bound into the region's staging folder.
+ */
+const manifestSchema = z.object({
+  format: z.literal(FORMAT),
+  id: z.string(),
+  subject: z.object({
+    kind: z.enum(['instance', 'catalog']),
+    instanceId: z.string().optional(),
+    name: z.string(),
+    jurisdiction: z.string().optional(),
+    region: z.string().optional(),
+  }),
+  takenAt: z.number().int(),
+  reason: z.enum(['scheduled', 'manual', 'undo']),
+  sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  chunkSize: z.literal(CHUNK_SIZE),
+  chunks: z.array(z.string().regex(SHA256_HEX)),
+  sha256: z.string().regex(SHA256_HEX),
+  schemaVersion: z.number().int().min(0),
+  tables: z.record(z.string(), z.number()),
+  storedBytes: z.number(),
+});
+
+function checkManifest(parsed: unknown, base: string, pointId: string): PointManifest {
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw corrupt(pointId, `its manifest is malformed (${issue ? `${issue.path.join('.') || 'the whole'}: ${issue.message}` : 'unreadable'})`);
+  }
+  const manifest = result.data;
+  const ref = parsePointId(pointId);
+  if (manifest.id !== pointId || manifest.takenAt !== ref?.takenAt || manifest.reason !== ref.reason) {
     throw corrupt(pointId, 'its manifest does not describe this point');
+  }
+  // Points are per instance: one copied into another's folder (with its chunks) would hand a
+  // tenant someone else's rows, every checksum agreeing.
+  const owner = base === CATALOG_BASE ? { kind: 'catalog' } : { kind: 'instance', instanceId: base.slice(instanceBase('').length) };
+  if (manifest.subject.kind !== owner.kind || manifest.subject.instanceId !== owner.instanceId) {
+    throw corrupt(pointId, `its manifest belongs to ${manifest.subject.kind === 'catalog' ? 'the catalog' : `another instance (id ${manifest.subject.instanceId ?? 'none'})`}`);
+  }
+  if (manifest.chunks.length !== Math.ceil(manifest.sizeBytes / manifest.chunkSize)) {
+    throw corrupt(pointId, `its manifest lists ${manifest.chunks.length} chunks for ${manifest.sizeBytes} bytes`);
   }
   return manifest;
 }
@@ -198,21 +249,26 @@ export async function assemblePoint(store: BackupStore, base: string, manifest: 
     let position = 0;
     const cache = new Map<string, Buffer>();
     for (const [index, hash] of manifest.chunks.entries()) {
+      const label = `chunk ${index} (${hash.slice(0, 12)}…)`;
+      // Every slice is whole but the last: the staged file never grows past the stated size.
+      const expected = Math.min(manifest.chunkSize, manifest.sizeBytes - position);
       let data = cache.get(hash);
       if (!data) {
         const stored = await store.get(chunkKey(base, hash));
-        if (!stored) throw corrupt(manifest.id, `chunk ${index} (${hash.slice(0, 12)}…) is missing`);
+        if (!stored) throw corrupt(manifest.id, `${label} is missing`);
         try {
-          data = await gunzipAsync(stored);
+          // Bounded: a small stored object can inflate to gigabytes in memory.
+          data = await gunzipAsync(stored, { maxOutputLength: manifest.chunkSize });
         } catch (error) {
-          throw corrupt(manifest.id, `chunk ${index} (${hash.slice(0, 12)}…) does not decompress (${errorMessage(error)})`);
+          throw corrupt(manifest.id, `${label} does not decompress to at most ${manifest.chunkSize} bytes (${errorMessage(error)})`);
         }
         if (createHash('sha256').update(data).digest('hex') !== hash) {
-          throw corrupt(manifest.id, `chunk ${index} (${hash.slice(0, 12)}…) does not match its checksum`);
+          throw corrupt(manifest.id, `${label} does not match its checksum`);
         }
         // Identical slices (e.g. zeroed free pages) repeat; keep a few for reuse.
         if (cache.size < 16) cache.set(hash, data);
       }
+      if (data.length !== expected) throw corrupt(manifest.id, `${label} holds ${data.length} bytes where the manifest needs ${expected}`);
       whole.update(data);
       await handle.write(data, 0, data.length, position);
       position += data.length;

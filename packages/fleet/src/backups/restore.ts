@@ -17,8 +17,14 @@ import type { BackupStore } from './store';
 import type { BackupStores } from './stores';
 import type { PointTaker } from './take-point';
 
-/** Long enough for a big restore; a crashed restorer's lease is freed sooner by its owner check. */
+/** A crashed restorer's lease is freed sooner by its owner check; a live one renews it (RESTORE_RENEW_MS). */
 const RESTORE_LEASE_MS = 10 * 60 * 1_000;
+/**
+ * A restore of a big database outlasts its lease (rebuilding, checking and copying gigabytes
+ * takes minutes): once expired, a second restore of the instance could take it and run beside
+ * the first. So a live restore renews it, well inside its term.
+ */
+const RESTORE_RENEW_MS = RESTORE_LEASE_MS / 5;
 
 /**
  * Restoring instances from their points: as a new instance (through the `Provisioner`, like a
@@ -101,8 +107,15 @@ export class Restorer {
           region: region.id,
           clonedFrom: source.id,
         },
-        // A point is the instance as the fleet served it: exempt from the upload schema check.
-        async (url) => (await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy')).toVersion,
+        async (url) => {
+          // The source may have been purged while its point was rebuilt: a copy made now would
+          // outlive an erasure. Asked again once the file is in, right before it becomes ready.
+          assertStillRestorable(host, source);
+          // A point is the instance as the fleet served it: exempt from the upload schema check.
+          const { toVersion } = await host.engine.importFile(staged, url, host.schema, Number.MAX_SAFE_INTEGER, 'own-copy');
+          assertStillRestorable(host, source);
+          return toVersion;
+        },
         // A refused import leaves no failed row: the name stays free.
         { dropOnRefusal: () => true },
       );
@@ -124,9 +137,23 @@ export class Restorer {
     // Each restore is its own lease owner: the fleet's name alone would let two restores of the
     // same instance in one process both take the lease (a holder may renew it).
     const owner = `${this.#owner}/restore-${randomBytes(4).toString('hex')}`;
-    if (!host.catalog.backups.acquireLease(lease, owner, RESTORE_LEASE_MS, host.clock())) {
-      throw new SiloError('INVALID_STATE', `Another restore of "${instance.name}" is running; try again when it is done.`);
-    }
+    const busy = (): SiloError => new SiloError('INVALID_STATE', `Another restore of "${instance.name}" is running; try again when it is done.`);
+    const holdLease = (): boolean => host.catalog.backups.acquireLease(lease, owner, RESTORE_LEASE_MS, host.clock());
+    if (!holdLease()) throw busy();
+    let held = true;
+    const renewal = setInterval(() => {
+      try {
+        held &&= holdLease();
+      } catch {
+        // The catalog is busy or failing: the next renewal, or the check before the swap, says.
+      }
+    }, RESTORE_RENEW_MS);
+    renewal.unref();
+    /** Before each step that writes: the lease must still be ours (renewed now), or another restore may be running. */
+    const stillHeld = (): void => {
+      held &&= holdLease();
+      if (!held) throw busy();
+    };
     let staged: string | undefined;
     try {
       const store = this.#stores.forInstance(instance);
@@ -136,8 +163,14 @@ export class Restorer {
         throw new SiloError('INVALID_STATE', `Backup point ${manifest.id} is at schema version ${manifest.schemaVersion}, newer than this code's ${host.schema.latestVersion}; upgrade Silo first.`);
       }
       const { to } = migrateFile(staged, host.schema);
+      stillHeld();
+      assertStillReady(host, instance);
       // The state being replaced becomes a point of its own: the undo.
       const undo = await this.#taker.take(instance, 'undo');
+      stillHeld();
+      // Deleted (or purged) meanwhile: the backup API would write a deleted instance's file,
+      // or create a purged one's again.
+      assertStillReady(host, instance);
       failpoint('restore:before-swap');
       await support.replaceContent(instance.dbUrl, staged);
       host.handles.invalidate(instance.id);
@@ -152,9 +185,31 @@ export class Restorer {
         undoPoint: pointOf(undo.manifest, undo.manifest),
       };
     } finally {
+      clearInterval(renewal);
       if (staged) removeDatabaseFiles(staged);
       host.catalog.backups.releaseLease(lease, owner);
     }
+  }
+}
+
+/** The source of a restore as a new instance is still there and not being purged. */
+function assertStillRestorable(host: BackupHost, source: InstanceInfo): void {
+  const current = host.catalog.resolve(source.name);
+  if (!current || current.id !== source.id || host.catalog.purgeIntent(source.id)) {
+    throw new SiloError('INSTANCE_NOT_FOUND', `Instance "${source.name}" was purged while it was being restored; nothing was created from its backups.`, {
+      details: { name: source.name },
+    });
+  }
+  if (current.state !== 'ready' && current.state !== 'deleted') {
+    throw new SiloError('INVALID_STATE', `Instance "${source.name}" became ${current.state} while it was being restored; nothing was created.`);
+  }
+}
+
+/** The instance of an in-place restore is still the ready one the restore began with. */
+function assertStillReady(host: BackupHost, instance: InstanceInfo): void {
+  const current = host.catalog.resolve(instance.name);
+  if (!current || current.id !== instance.id || current.state !== 'ready' || host.catalog.purgeIntent(instance.id)) {
+    throw new SiloError('INVALID_STATE', `Instance "${instance.name}" was ${current?.id === instance.id ? current.state : 'removed'} while it was being restored in place; its content was not replaced.`);
   }
 }
 

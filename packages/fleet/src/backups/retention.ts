@@ -191,13 +191,32 @@ async function removeIfPurgedLongAgo(store: BackupStore, base: string, cutoff: n
   const markerKey = `${base}/${PURGED_MARKER}`;
   const marker = await store.get(markerKey);
   if (!marker) return undefined;
-  const { purgedAt, name } = JSON.parse(marker.toString('utf8')) as { purgedAt: number; name: string };
+  const { purgedAt, name } = readMarker(marker, markerKey);
   if (purgedAt > cutoff) return undefined;
   const keys = (await store.list(`${base}/`)).map((object) => object.key);
   // The marker goes last, so an interrupted removal is finished next time.
   await store.delete(keys.filter((key) => key !== markerKey));
   await store.delete([markerKey]);
   return name;
+}
+
+/**
+ * A marker's time decides when a tenant's backups are erased, so one that cannot be read is
+ * never taken as "long ago" (a missing time compared as no later than any cutoff): the run
+ * reports it, and the backups stay until someone looks.
+ */
+function readMarker(data: Buffer, key: string): { purgedAt: number; name: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(data.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  const marker = parsed !== null && typeof parsed === 'object' ? (parsed as { purgedAt?: unknown; name?: unknown }) : {};
+  if (typeof marker.purgedAt !== 'number' || !Number.isFinite(marker.purgedAt)) {
+    throw new Error(`the purge marker ${key} is unreadable (no purge time); its backups were kept`);
+  }
+  return { purgedAt: marker.purgedAt, name: typeof marker.name === 'string' ? marker.name : key };
 }
 
 function reportOf(tally: { pointsRemoved: number; chunksRemoved: number; leftoversRemoved: number; instancesRemoved: string[] }): RetentionReport {
