@@ -220,14 +220,26 @@ const REPLACE_ATTEMPTS = 50;
  * Copies every page of `source` into the live database `target` with SQLite's backup API. The
  * destination's write lock is held from the first page to the commit, so other connections
  * (in any process) see the old content or the new one; their handles stay valid.
+ *
+ * The steps run on the event loop with the lock held between them, so this process's writers
+ * to `target` wait on a write hold meanwhile (ADR 40): in SQLite's busy handler they would
+ * block the main thread, and with it the next step, until their busy timeout ran out.
  */
 export async function replaceContent(source: string, target: string): Promise<void> {
   const db = openReadOnly(source);
   try {
     for (let attempt = 1; ; attempt++) {
       try {
-        // After the first (locking) step, copy everything in one step: one transaction.
-        await whenWritesFree(target, () => db.backup(target, { progress: () => 0x7fffffff }));
+        await holdingWrites(target, (hold) =>
+          db.backup(target, {
+            // Called after each step: from the first one on, the backup holds the lock. Then
+            // everything in one more step: one transaction.
+            progress: () => {
+              hold.locked = true;
+              return 0x7fffffff;
+            },
+          }),
+        );
         return;
       } catch (error) {
         const code = (error as { code?: unknown }).code;

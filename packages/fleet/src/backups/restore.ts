@@ -98,7 +98,7 @@ export class Restorer {
     const store = this.#stores.forInstance(source);
     const staged = stagingFile(host.regions, region.id, `${newName}.restore.db`);
     try {
-      await rebuildPoint(store, instanceBase(source.id), manifest, staged, host.settings.queryMaxMemoryBytes);
+      await rebuildPoint(store, instanceBase(source.id), manifest, staged, { maxMemoryBytes: host.settings.queryMaxMemoryBytes, timeoutSec: host.settings.checkTimeoutSec });
       await host.provisioner.provision(
         {
           name: newName,
@@ -158,7 +158,7 @@ export class Restorer {
     try {
       const store = this.#stores.forInstance(instance);
       staged = stagingFile(host.regions, instance.region, `${instance.name}.restore.db`);
-      await rebuildPoint(store, instanceBase(instance.id), manifest, staged, host.settings.queryMaxMemoryBytes);
+      await rebuildPoint(store, instanceBase(instance.id), manifest, staged, { maxMemoryBytes: host.settings.queryMaxMemoryBytes, timeoutSec: host.settings.checkTimeoutSec });
       if (manifest.schemaVersion > host.schema.latestVersion) {
         throw new SiloError('INVALID_STATE', `Backup point ${manifest.id} is at schema version ${manifest.schemaVersion}, newer than this code's ${host.schema.latestVersion}; upgrade Silo first.`);
       }
@@ -233,7 +233,7 @@ export async function restoreCatalog(store: BackupStore, at: Date | number, dest
     const staged = tempSibling(dest);
     try {
       // Silo's own catalog, read in a recovery with no fleet open: no settings to limit it by.
-      await rebuildPoint(store, CATALOG_BASE, manifest, staged, undefined);
+      await rebuildPoint(store, CATALOG_BASE, manifest, staged, { maxMemoryBytes: undefined });
       if (!publishNew(staged, dest)) throw exists();
     } finally {
       removeDatabaseFiles(staged);

@@ -78,7 +78,7 @@ export class Verifier {
   async #checkPoint(store: BackupStore, base: string, manifest: PointManifest, instance: BackedUpInstance): Promise<string[]> {
     const staged = stagingFile(this.#host.regions, instance.region, `${instance.name}.verify.db`);
     try {
-      await rebuildPoint(store, base, manifest, staged, this.#host.settings.queryMaxMemoryBytes);
+      await rebuildPoint(store, base, manifest, staged, { maxMemoryBytes: this.#host.settings.queryMaxMemoryBytes, timeoutSec: this.#host.settings.checkTimeoutSec });
       const { tables } = readFacts(staged);
       const problems: string[] = [];
       for (const [table, expected] of Object.entries(manifest.tables)) {

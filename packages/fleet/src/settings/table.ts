@@ -102,7 +102,7 @@ export const SETTINGS = {
     rule: integer(1, CHECK_TIMEOUT_MAX_SEC),
     fallback: CHECK_TIMEOUT_DEFAULT_SEC,
     meaning:
-      "Time limit of one check of a SQLite file: an import's validation and migration, and `doctor --deep`'s integrity check of an instance. A check may take this many seconds, plus as many again per GiB of the file (by default 60 s for a small file, 2 min for 1 GiB, 5 min for 4 GiB). A check past it is stopped, its process killed (checks run one after another in one process; those queued behind it go on in a new one): an import is refused with `IMPORT_REJECTED`, an integrity check reports the file as not checked. Restores and verifications of backup points check with the default.",
+      "Time limit of one check of a SQLite file: an import's validation and migration, `doctor --deep`'s integrity check of an instance, and that of a backup point being restored or verified. A check may take this many seconds, plus as many again per GiB of the file (by default 60 s for a small file, 2 min for 1 GiB, 5 min for 4 GiB). A check past it is stopped, its process killed (checks run one after another in one process; those queued behind it go on in a new one): an import is refused with `IMPORT_REJECTED`, an integrity check reports the file as not checked.",
   },
   SILO_FLEET_WORKERS: {
     group: 'fleet',
