@@ -3,7 +3,7 @@ import { failpoint } from './failpoints';
 import { SIDECARS } from './files';
 import { copyPrivate, copyPrivateAsync } from './permissions';
 import { TENANT_PRAGMAS, openReadOnly, openSqlite, type SqliteDatabase } from './sqlite';
-import { holdingWrites, whenWritesFree, type WriteHold } from './write-holds';
+import { holdingWrites, type WriteHold } from './write-holds';
 
 /**
  * SQLite snapshot primitives for files of ours on this machine: a consistent copy of a live

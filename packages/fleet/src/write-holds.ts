@@ -3,13 +3,15 @@ import path from 'node:path';
 /**
  * Tenant files whose write lock this process holds across an await: a consistent copy (export,
  * clone, backup) copies on libuv's threads so that a large file does not stop the main thread,
- * and everyone else's requests with it (a 1 GiB copy took 0.7–1.1 s here). While it holds the
+ * and everyone else's requests with it (a 1 GiB copy took 0.7–1.1 s here); a content
+ * replacement (an in-place restore, replaceContent) steps SQLite's backup API on the event
+ * loop with the destination's lock held between steps. While it holds the
  * lock, this process's own writers to that file wait here, on the event loop. In SQLite's busy
  * handler they would block the main thread, and with it the copy's completion, until their
  * busy timeout ran out (ADR 40).
  *
  * Every main-thread writer of a live tenant file checks (LocalConnection, the engine's
- * in-process migration, content replacement); threads and other processes wait in their own
+ * in-process migration); threads and other processes wait in their own
  * busy handlers, as they always did.
  */
 export interface WriteHold {
