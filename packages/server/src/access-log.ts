@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { ApiErrorCode } from './api/errors';
 
 /** What `silo serve` writes per request (pino's logger fits). */
 export interface AccessLogger {
@@ -60,5 +61,28 @@ export function logAccess(log: AccessLogger, request: Request, status: number, s
       ...(label?.instance ? { instance: label.instance } : {}),
     },
     `${request.method} ${route} ${status}`,
+  );
+}
+
+/** A request answered before any route read it: Node's parser refused it, or no URL could be made of it. */
+export interface RefusedRequest {
+  /** Null when the parser gave up before the method was known to the server. */
+  method: string | null;
+  /** What it was answered; null when the connection was closed without an answer. */
+  status: number | null;
+  code: ApiErrorCode;
+  /** When the connection was ready for this request (`performance.now()`). */
+  startedAt: number;
+}
+
+/**
+ * The line of a refused request, in the shape of every other line. What the server did not read
+ * is null, not guessed: such a request has no route, and its URL and headers stay out of the log
+ * as every request's do. `refused` is the code it was answered with, to find these lines by.
+ */
+export function logRefusal(log: AccessLogger, { method, status, code, startedAt }: RefusedRequest): void {
+  log.info(
+    { method, route: null, status, ms: Math.round((performance.now() - startedAt) * 10) / 10, refused: code },
+    `${method ?? '-'} - ${status ?? '-'} ${code}`,
   );
 }

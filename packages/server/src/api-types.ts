@@ -493,7 +493,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstancePage"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -558,6 +558,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -655,7 +664,7 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -720,6 +729,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -812,7 +830,7 @@ export interface operations {
                     "application/json": components["schemas"]["InstanceDetails"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -877,6 +895,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -969,7 +996,7 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1034,6 +1061,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1134,7 +1170,7 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1199,6 +1235,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1291,7 +1336,7 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1356,6 +1401,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1448,7 +1502,7 @@ export interface operations {
                     "application/json": components["schemas"]["PurgeResult"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1513,6 +1567,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1605,7 +1668,7 @@ export interface operations {
                     "application/vnd.sqlite3": string;
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1670,6 +1733,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1772,7 +1844,7 @@ export interface operations {
                     "application/json": components["schemas"]["Instance"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1837,6 +1909,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1933,7 +2014,7 @@ export interface operations {
                     "application/json": components["schemas"]["QueryResult"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1998,6 +2079,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2092,7 +2182,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2157,6 +2247,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2247,7 +2346,7 @@ export interface operations {
                     "application/json": components["schemas"]["MigrationStatus"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2312,6 +2411,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2407,7 +2515,7 @@ export interface operations {
                     "application/x-ndjson": string;
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2472,6 +2580,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2568,7 +2685,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2633,6 +2750,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2725,7 +2851,7 @@ export interface operations {
                     "application/json": components["schemas"]["BackupPoint"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2790,6 +2916,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2886,7 +3021,7 @@ export interface operations {
                     "application/json": components["schemas"]["RestoreResult"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2951,6 +3086,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3027,6 +3171,7 @@ export interface operations {
         parameters: {
             query?: {
                 instance?: string;
+                /** @description An operation the audit log holds entries of: create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …, as recorded. Another is 422 INVALID_INPUT naming those it holds. */
                 operation?: string;
                 actor?: string;
                 outcome?: "ok" | "error";
@@ -3048,7 +3193,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditPage"];
                 };
             };
-            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed) */
+            /** @description MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3113,6 +3258,15 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed) */
+            417: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -23,7 +23,8 @@ export function clientAddress(env: unknown): string {
   return incomingOf(env)?.socket.remoteAddress ?? 'unknown';
 }
 
-function incomingOf(env: unknown): IncomingMessage | undefined {
+/** The node:http request behind a Fetch API one, from @hono/node-server's bindings. */
+export function incomingOf(env: unknown): IncomingMessage | undefined {
   if (typeof env !== 'object' || env === null || !('incoming' in env)) return undefined;
   const incoming = (env as { incoming?: IncomingMessage }).incoming;
   return incoming?.socket ? incoming : undefined;

@@ -1,13 +1,13 @@
-import { Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
 import { fleetReadiness, healthResponse, NO_PROXY, readinessResponse, type TrustProxy } from '@silo/web';
-import { logAccess, labelRequest, type AccessLogger } from './access-log';
-import { clientAddress, withClientAddress } from './client-address';
+import { logAccess, labelRequest, logRefusal, type AccessLogger } from './access-log';
+import { clientAddress, incomingOf, withClientAddress } from './client-address';
 import { answerClientErrors } from './client-errors';
 import { createApiApp, type ApiOptions } from './api/app';
-import { errorResponse } from './api/errors';
+import { errorResponse, toErrorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
 
 export interface ServerOptions extends ApiOptions {
@@ -91,17 +91,32 @@ export function createHandler(options: Omit<ServerOptions, 'host' | 'port'>): Se
 export async function createServer(options: ServerOptions): Promise<RunningServer> {
   const handler = createHandler(options);
   const { log } = options;
-  const fetch = log
-    ? async (request: Request, env?: unknown): Promise<Response> => {
-        const startedAt = performance.now();
-        const response = await handler(request, env);
-        logAccess(log, request, response.status, startedAt);
-        return response;
-      }
-    : handler;
-  const server = createAdaptorServer({ fetch, hostname: options.host ?? '127.0.0.1', port: options.port ?? DEFAULT_PORT });
-  if (server instanceof HttpServer) answerClientErrors(server);
   const host = options.host ?? '127.0.0.1';
+  // The requests the handler saw: the others were answered by the listener below, without a route.
+  const handled = new WeakSet<IncomingMessage>();
+  const fetch = async (request: Request, env?: unknown): Promise<Response> => {
+    const startedAt = performance.now();
+    const incoming = incomingOf(env);
+    if (incoming) handled.add(incoming);
+    // @hono/node-server would answer a rejection with a 500 and no body.
+    const response = await handler(request, env).catch(toErrorResponse);
+    // One whose body the parser gave up on was logged as that refusal.
+    if (log && !(incoming && clientErrors.refusedBody(incoming))) logAccess(log, request, response.status, startedAt);
+    return response;
+  };
+  const listener = getRequestListener(fetch, { hostname: host, errorHandler: unreadableRequest });
+  const server = createHttpServer((incoming, outgoing) => {
+    if (log) {
+      const startedAt = performance.now();
+      outgoing.once('close', () => {
+        if (handled.has(incoming)) return;
+        logRefusal(log, { method: incoming.method ?? null, status: outgoing.headersSent ? outgoing.statusCode : null, code: 'MALFORMED_REQUEST', startedAt });
+      });
+    }
+    void listener(incoming, outgoing);
+  });
+  // Before the server listens, so before `fetch` above first reads it.
+  const clientErrors = answerClientErrors(server, log);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? DEFAULT_PORT, host, () => {
@@ -118,7 +133,21 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
       new Promise<void>((resolve, reject) => {
         handler.close();
         server.close((error) => (error ? reject(error) : resolve()));
-        if ('closeAllConnections' in server) server.closeAllConnections();
+        server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * What @hono/node-server cannot make a Request of (a backslash in the path, a Host that is no
+ * host name, an absolute URL that does not parse, `OPTIONS *`) never reaches the handler: it is
+ * answered here, where the library's own answer is a 400 with no body. Whatever else reaches
+ * here is unexpected, and answered as the routes answer it.
+ */
+function unreadableRequest(error: unknown): Response {
+  if (!(error instanceof RequestError)) return toErrorResponse(error);
+  const response = errorResponse('MALFORMED_REQUEST', "The request's URL or Host header is not valid and it was not served: send a path that starts with / (no backslashes) and a host name in Host.", 400);
+  // Its body was not read either: the connection cannot carry another request.
+  response.headers.set('Connection', 'close');
+  return response;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openFleet, type Fleet, type FleetOptions } from '@silo/fleet';
+import type { AccessLogger } from '../src/access-log';
 import { createServer, type RateLimits, type RunningServer } from '../src/index';
 import { sampleSchema } from '../../fleet/test/fixtures/sample-schema';
 
@@ -17,10 +18,10 @@ export interface ApiHarness {
 }
 
 /** A fleet of the sample schema in a temporary folder, `silo serve` on loopback, and its tokens. */
-export async function startApi(options: { rateLimits?: RateLimits; fleet?: Omit<FleetOptions, 'schema' | 'dataDir'> } = {}): Promise<ApiHarness> {
+export async function startApi(options: { rateLimits?: RateLimits; fleet?: Omit<FleetOptions, 'schema' | 'dataDir'>; log?: AccessLogger } = {}): Promise<ApiHarness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-api-'));
   const fleet = await openFleet({ ...options.fleet, schema: sampleSchema(), dataDir });
-  const server = await createServer({ fleet, port: 0, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}) });
+  const server = await createServer({ fleet, port: 0, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}), ...(options.log ? { log: options.log } : {}) });
   const token = (scope: 'read' | 'write' | 'admin', jurisdiction?: string): string => fleet.apiTokens.create({ scope, actor: 'test', ...(jurisdiction ? { jurisdiction } : {}) }).token;
   const tokens = { read: token('read'), write: token('write'), admin: token('admin'), eu: token('write', 'eu'), euAdmin: token('admin', 'eu') };
   return {

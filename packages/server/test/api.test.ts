@@ -495,6 +495,26 @@ describe('migrations, backups, audit', () => {
     expect(page.status).toBe(200);
     expect((page.json['items'] as { actor: string }[]).every((item) => item.actor.startsWith('token:'))).toBe(true);
   });
+
+  it('refuses an operation the audit log holds no entry of, naming those it holds', async () => {
+    expect((await call('POST', '/v1/instances', tokens.write, { name: 'audited', jurisdiction: 'eu' })).status).toBe(201);
+    const held = fleet.auditOperations();
+    expect(held).toEqual(expect.arrayContaining(['create', 'token create']));
+    const listed = held.map((operation) => (/\s/.test(operation) ? `"${operation}"` : operation)).join(', ');
+    // A misremembered name (`migrate` is recorded as `migrate-all`), another case, an empty one.
+    for (const operation of ['migrate', 'Create', '', 'create ']) {
+      const answer = await call('GET', `/v1/audit?operation=${encodeURIComponent(operation)}`, tokens.admin);
+      expect(answer, JSON.stringify(operation)).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+      expect((answer.json['error'] as { message: string }).message).toBe(`Invalid query: operation: one of ${listed} (the operations the audit log holds)`);
+    }
+    // One the log holds, with no entry for this instance, is an empty page, not a refusal.
+    expect(await call('GET', '/v1/audit?instance=audited&operation=token%20create', tokens.admin)).toMatchObject({ status: 200, json: { items: [], total: 0 } });
+    expect(await call('GET', '/v1/audit?instance=audited&operation=create', tokens.admin)).toMatchObject({ status: 200, json: { total: 1 } });
+    // A scoped admin token reading its instance is held to the same names.
+    expect(await call('GET', '/v1/audit?instance=audited&operation=migrate', tokens.euAdmin)).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+    // Without the admin scope, the scope is the answer, not the names the log holds.
+    expect(await call('GET', '/v1/audit?operation=migrate', tokens.write)).toMatchObject({ status: 403, json: { error: { code: 'FORBIDDEN' } } });
+  });
 });
 
 describe('access log', () => {
@@ -515,9 +535,11 @@ describe('access log', () => {
       expect(created.status).toBe(201);
       expect((await fetch(`${logged.url}/v1/instances/streamed`, { method: 'DELETE', headers: auth })).status).toBe(200);
       const writeId = fleet.apiTokens.list().find((token) => tokens.write.startsWith(`silo_${token.id}_`))?.id;
+      expect((await fetch(`${logged.url}/v1/openapi.json`)).status).toBe(200);
       expect(lines.map(({ method, route, actor }) => ({ method, route, actor }))).toEqual([
         { method: 'POST', route: '/v1/instances', actor: `token:${writeId}` },
         { method: 'DELETE', route: '/v1/instances/{name}', actor: `token:${writeId}` },
+        { method: 'GET', route: '/v1/openapi.json', actor: undefined },
       ]);
     } finally {
       await logged.close();
@@ -608,6 +630,25 @@ describe('enum-like query parameters', () => {
     // The same filters in a body: query-all and migrations over nothing would look like success.
     expect(await call('POST', '/v1/query-all', tokens.read, { sql: 'SELECT 1', filter: { jurisdiction: 'EU' } })).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_JURISDICTION' } } });
     expect(await call('POST', '/v1/migrations/run', tokens.admin, { filter: { region: 'mars-1' } })).toMatchObject({ status: 422, json: { error: { code: 'UNKNOWN_REGION' } } });
+  });
+});
+
+describe('repeated query parameters', () => {
+  it('names a parameter given more than once, whatever its type', async () => {
+    for (const [route, token, name] of [
+      ['/v1/instances?limit=1&limit=2', tokens.read, 'limit'],
+      ['/v1/instances?sort=name&sort=size', tokens.read, 'sort'],
+      ['/v1/instances?state=ready&state=deleted', tokens.read, 'state'],
+      ['/v1/instances/once/backups?limit=5&limit=5', tokens.read, 'limit'],
+      ['/v1/audit?outcome=ok&operation=create&outcome=error&outcome=ok', tokens.admin, 'outcome'],
+    ] as const) {
+      const answer = await call('GET', route, token);
+      expect(answer, route).toMatchObject({ status: 422, json: { error: { code: 'INVALID_INPUT' } } });
+      expect((answer.json['error'] as { message: string }).message, route).toMatch(new RegExp(`^Invalid query: ${name}: given \\d times; give it once$`));
+    }
+    // The import's query, read before its body is.
+    const upload = await fetch(`${server.url}/v1/instances/twice/import?jurisdiction=eu&jurisdiction=us`, { method: 'POST', headers: { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/octet-stream' }, body: 'x' });
+    expect(await upload.json()).toEqual({ error: { code: 'INVALID_INPUT', message: 'Invalid query: jurisdiction: given 2 times; give it once' } });
   });
 });
 

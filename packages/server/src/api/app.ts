@@ -27,18 +27,13 @@ export interface ApiOptions {
  */
 export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHono<ApiEnv> {
   const app = new OpenAPIHono<ApiEnv>({
-    defaultHook: (result) => (result.success ? undefined : toErrorResponse(invalidInput(result.target, result.error.issues))),
+    defaultHook: (result, c) => {
+      if (result.success) return undefined;
+      const issues = result.target === 'query' ? repeatedNamed(result.error.issues, (key) => c.req.queries(key)?.length ?? 0) : result.error.issues;
+      return toErrorResponse(invalidInput(result.target, issues));
+    },
   });
   app.onError((error) => toErrorResponse(fromHono(error)));
-
-  app.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer', description: 'An API token from `silo token create`.' });
-  app.doc31(OPENAPI_PATH, {
-    openapi: '3.1.0',
-    info: { title: 'Silo fleet API', version: '1.0.0', description: 'The fleet over HTTP: instances, data, migrations, backups, audit (docs/api.md).' },
-    // Relative: the API answers on the origin that serves this document.
-    servers: [{ url: '/', description: 'The server that serves this document' }],
-    security: [{ token: [] }],
-  });
 
   // The access log names the route's pattern and the token, never the URL (it may carry names).
   app.use('/v1/*', async (c, next) => {
@@ -60,6 +55,16 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
   // body is small JSON, read within the limit, and an empty one is none (valid-json.ts).
   app.use('/v1/*', async (c, next) => (c.req.path.endsWith('/import') ? next() : limitBody(c, () => blankBodyAsNone(c).then(next))));
 
+  // After the middleware above, which a route registered before it would not pass through: the
+  // access log names the document's route, and the auth middleware lets it by.
+  app.openAPIRegistry.registerComponent('securitySchemes', 'token', { type: 'http', scheme: 'bearer', description: 'An API token from `silo token create`.' });
+  app.doc31(OPENAPI_PATH, {
+    openapi: '3.1.0',
+    info: { title: 'Silo fleet API', version: '1.0.0', description: 'The fleet over HTTP: instances, data, migrations, backups, audit (docs/api.md).' },
+    // Relative: the API answers on the origin that serves this document.
+    servers: [{ url: '/', description: 'The server that serves this document' }],
+    security: [{ token: [] }],
+  });
   instanceRoutes(app, fleet);
   dataRoutes(app, fleet);
   opsRoutes(app, fleet);
@@ -91,6 +96,28 @@ function methodsByPath(routes: readonly { method: string; path: string }[]): (pa
     table.set(source, entry);
   }
   return (path) => [...new Set([...table.values()].filter((entry) => entry.pattern.test(path)).flatMap((entry) => [...entry.methods]))];
+}
+
+interface Issue {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/**
+ * A query parameter given more than once reaches its schema as an array, which every one of
+ * them refuses in words about types ("expected number, received NaN"): it is named as repeated
+ * instead, once, whatever else its schema said.
+ */
+function repeatedNamed(issues: readonly Issue[], count: (key: string) => number): Issue[] {
+  const named = new Set<string>();
+  return issues.flatMap((issue): Issue[] => {
+    const key = issue.path[0];
+    const times = typeof key === 'string' ? count(key) : 0;
+    if (times < 2 || typeof key !== 'string') return [issue];
+    if (named.has(key)) return [];
+    named.add(key);
+    return [{ path: [key], message: `given ${times} times; give it once` }];
+  });
 }
 
 /**

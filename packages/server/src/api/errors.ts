@@ -14,6 +14,7 @@ export type ApiOnlyCode =
   | 'MALFORMED_REQUEST'
   | 'REQUEST_TIMEOUT'
   | 'HEADERS_TOO_LARGE'
+  | 'EXPECTATION_FAILED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'INTERNAL';
@@ -68,6 +69,7 @@ export const API_ERROR_STATUS: Readonly<Record<ApiOnlyCode, number>> = {
   MALFORMED_REQUEST: 400,
   REQUEST_TIMEOUT: 408,
   HEADERS_TOO_LARGE: 431,
+  EXPECTATION_FAILED: 417,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   INTERNAL: 500,
@@ -183,11 +185,19 @@ export function toErrorResponse(error: unknown): Response {
     const retryAfterSec = RETRY_AFTER_SEC[error.code] ?? engineRetry;
     return errorResponse(error.code, forSurface(error.message, 'api'), status, { details: publicDetails(error.code, error.details), ...(retryAfterSec === undefined ? {} : { retryAfterSec }) });
   }
+  // The client went away while its body was read: nobody gets this answer, but the access log
+  // does, and a 500 there (and a stack trace beside it) would blame the server.
+  if (isClientAbort(error)) return errorResponse('MALFORMED_REQUEST', 'The request body did not arrive in full: the connection was closed while it was read.', 400);
   logUnexpected(error);
   return errorResponse('INTERNAL', UNEXPECTED_MESSAGE, 500);
 }
 
 const UNEXPECTED_MESSAGE = 'The server failed to answer; the error was logged.';
+
+/** Node's error for a request whose connection closed before its body was in (`aborted`, ECONNRESET). */
+function isClientAbort(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ECONNRESET' && error.message === 'aborted';
+}
 
 function logUnexpected(error: unknown): void {
   process.emitWarning(`silo serve: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, { code: 'SILO_API_ERROR' });

@@ -36,7 +36,7 @@ const error = (description: string) => ({ description, content: { 'application/j
  * document has no operation for (openapi-conformance.test.ts checks it).
  */
 export const errorResponses = {
-  400: error('MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP (the connection is closed)'),
+  400: error('MALFORMED_JSON: a body that is not valid JSON; MALFORMED_REQUEST: a request that is not valid HTTP, or whose URL or Host header is not (the connection is closed)'),
   401: error('No valid token (UNAUTHORIZED)'),
   403: error('The token lacks the scope (FORBIDDEN) or the jurisdiction (JURISDICTION_VIOLATION)'),
   404: error('INSTANCE_NOT_FOUND, BACKUP_NOT_FOUND, NOT_FOUND'),
@@ -44,6 +44,7 @@ export const errorResponses = {
   409: error('NAME_TAKEN, INVALID_STATE, SCHEMA_BEHIND, IDEMPOTENCY_IN_PROGRESS'),
   413: error('PAYLOAD_TOO_LARGE, SIZE_LIMIT_EXCEEDED'),
   415: error('UNSUPPORTED_MEDIA_TYPE: a JSON body sent without Content-Type: application/json'),
+  417: error('EXPECTATION_FAILED: an Expect header other than 100-continue (the connection is closed)'),
   422: error('Invalid input: INVALID_INPUT, INVALID_NAME, UNKNOWN_JURISDICTION, UNKNOWN_REGION, IMPORT_REJECTED, query errors, IDEMPOTENCY_KEY_REUSED'),
   429: error('RATE_LIMITED (Retry-After)'),
   431: error('HEADERS_TOO_LARGE: the URL (its query string) and headers are over the server\'s limit (the connection is closed)'),

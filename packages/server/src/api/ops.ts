@@ -1,5 +1,5 @@
 import { type OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
-import type { Fleet, MigrateProgress } from '@silo/fleet';
+import { SiloError, type Fleet, type MigrateProgress } from '@silo/fleet';
 import { assertJurisdiction, requireScope, requireUnscoped, takingName, visibleInstance, type ApiEnv } from './context';
 import { publicInstance } from './json';
 import { ndjson } from './ndjson';
@@ -133,12 +133,30 @@ export function opsRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     requireScope(token, 'admin');
     const query = c.req.valid('query');
     if (query.instance === undefined) requireUnscoped(token, 'the whole audit log');
-    if (query.instance === undefined || token.jurisdiction === null) return c.json(fleet.audit(query), 200);
     // Names outlive instances: the entries of an earlier instance of this name, perhaps in another
     // jurisdiction, and another jurisdiction's refused attempts at the name, are not this token's.
-    const instance = visibleInstance(fleet, token, query.instance);
-    return c.json(fleet.audit({ ...query, since: instance.createdAt, jurisdiction: token.jurisdiction }), 200);
+    const page =
+      query.instance === undefined || token.jurisdiction === null
+        ? fleet.audit(query)
+        : fleet.audit({ ...query, since: visibleInstance(fleet, token, query.instance).createdAt, jurisdiction: token.jurisdiction });
+    // Only an empty page can be a mistyped operation; the names are read only then.
+    if (page.total === 0 && query.operation !== undefined) assertAuditOperation(fleet, query.operation);
+    return c.json(page, 200);
   });
+}
+
+/**
+ * A misremembered operation (`migrate` is recorded as `migrate-all`) would match nothing and
+ * look like a quiet log. The names are the log's own: there is no fixed list (tools built on
+ * the fleet record theirs), so one that has not happened yet cannot be told from a typo. A log
+ * with no entries at all has nothing to compare with, and every filter's answer is empty.
+ */
+function assertAuditOperation(fleet: Fleet, operation: string): void {
+  const held = fleet.auditOperations();
+  if (held.length === 0 || held.includes(operation)) return;
+  // The names with spaces in them ("query (write)", "token create") are quoted, as the CLI shows them.
+  const listed = held.map((name) => (/\s/.test(name) ? `"${name}"` : name)).join(', ');
+  throw new SiloError('INVALID_INPUT', `Invalid query: operation: one of ${listed} (the operations the audit log holds)`);
 }
 
 /** A fleet-wide run's progress callbacks as a stream of lines, its report as the last one. */

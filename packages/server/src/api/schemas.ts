@@ -239,7 +239,13 @@ export const RestoreResultSchema = z
 
 export const AuditQuerySchema = z.object({
   instance: z.string().optional(),
-  operation: z.string().optional(),
+  operation: z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        'An operation the audit log holds entries of: create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …, as recorded. Another is 422 INVALID_INPUT naming those it holds.',
+    }),
   actor: z.string().optional(),
   outcome: z.enum(['ok', 'error']).optional(),
   limit: z.coerce.number().int().min(1).max(1_000).optional(),
