@@ -157,7 +157,7 @@ describe('silo on a demo fleet', () => {
     const misnamed = await run('audit', '--operation', 'query-write');
     expect(misnamed.code).toBe(0);
     expect(misnamed.stdout).toContain('No audit entries match.');
-    expect(misnamed.stdout).toMatch(/the log holds: .*create.*"query \(write\)"/);
+    expect(misnamed.stdout).toMatch(/the log records: .*create.*"query \(write\)"/);
   });
 
   it('query-all combines rows with instance names (JSON, CSV and table)', async () => {

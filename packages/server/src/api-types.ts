@@ -3171,7 +3171,7 @@ export interface operations {
         parameters: {
             query?: {
                 instance?: string;
-                /** @description An operation the audit log holds entries of: create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …, as recorded. Another is 422 INVALID_INPUT naming those it holds. */
+                /** @description An operation the fleet records (create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …) or the log holds, as recorded. Another is 422 INVALID_INPUT naming them. */
                 operation?: string;
                 actor?: string;
                 outcome?: "ok" | "error";

@@ -345,7 +345,7 @@ const exercises: Record<string, Exercise> = {
       at('a name no instance holds, unscoped', { token: 'admin', query: '?instance=nobody-here' }, 200),
       at('a name no instance holds, an eu admin token', { token: 'euAdmin', query: '?instance=nobody-here' }, 404, 'INSTANCE_NOT_FOUND'),
       at('an unknown outcome', { token: 'admin', query: '?outcome=maybe' }, 422, 'INVALID_INPUT'),
-      at('an operation the log holds no entry of', { token: 'admin', query: '?operation=migrate' }, 422, 'INVALID_INPUT'),
+      at('an operation no entry can have', { token: 'admin', query: '?operation=migrate%20all' }, 422, 'INVALID_INPUT'),
     ],
   },
 };

@@ -44,10 +44,10 @@ export function registerAudit(program: Command, ctx: CliContext): void {
         if (options.json) return output.json(page);
         if (page.total === 0) {
           output.print('No audit entries match.');
-          // A misremembered operation name (`migrate` is recorded as `migrate-all`) says which exist.
+          // A misremembered operation name (`migrate all` is recorded as `migrate-all`) says which exist.
           const known = options.operation === undefined ? [] : fleet.auditOperations();
-          if (options.operation !== undefined && !known.includes(options.operation) && known.length > 0) {
-            output.print(`No entry has the operation "${options.operation}"; the log holds: ${known.map((name) => (/\s/.test(name) ? `"${name}"` : name)).join(', ')}.`);
+          if (options.operation !== undefined && !known.includes(options.operation)) {
+            output.print(`No entry can have the operation "${options.operation}"; the log records: ${known.map((name) => (/\s/.test(name) ? `"${name}"` : name)).join(', ')}.`);
           }
           return;
         }

@@ -244,7 +244,7 @@ export const AuditQuerySchema = z.object({
     .optional()
     .openapi({
       description:
-        'An operation the audit log holds entries of: create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …, as recorded. Another is 422 INVALID_INPUT naming those it holds.',
+        'An operation the fleet records (create, clone, import, delete, undelete, purge, export, "query (write)", migrate-all, backup, backup-restore, "token create", …) or the log holds, as recorded. Another is 422 INVALID_INPUT naming them.',
     }),
   actor: z.string().optional(),
   outcome: z.enum(['ok', 'error']).optional(),
