@@ -117,6 +117,9 @@ function streamFor(ctx: SqlContext, db: DatabaseRecord, claims: TokenClaims, bat
       busyTimeoutMs: ctx.busyTimeoutMs,
       transactionTimeoutMs: ctx.transactionTimeoutMs,
       maxResponseBytes: ctx.maxResponseBytes,
+      // Turso's namespace of a database is its ID (the `roa.ns` of an attach token lists IDs).
+      namespace: db.id,
+      checkDescribe: false,
     });
     return ctx.streams.add(db.id, stream);
   }

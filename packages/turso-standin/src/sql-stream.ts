@@ -14,7 +14,18 @@ import {
 } from './hrana-proto';
 import { HttpError, ProtocolError } from './http-util';
 import { describeParams } from './sql-params';
-import { classifyStatement, dmlKind, isReadOnlyKind, notAllowedMessage, splitStatements, type StmtKind } from './sqld-statements';
+import { inputErrorOffset, updateDeleteLimitError } from './sqlite-errors';
+import { isSyntaxMessage, parseError, parseErrorMessage, probeOn, scratchProbe, sqliteTokenOffset, type Probe } from './sqld-parse';
+import {
+  classifyTokens,
+  dmlKind,
+  isPragma,
+  notAllowedMessage,
+  permissionFor,
+  statementSpans,
+  type StatementSpan,
+  type StmtKind,
+} from './sqld-statements';
 
 /**
  * What sqld keeps of `store_sql` per stream (libsql-server/src/hrana/http/request.rs:
@@ -44,14 +55,25 @@ export interface StreamOptions {
   transactionTimeoutMs: number;
   /** The largest result one statement may return (sqld's max_response_size, 10 MB): RESPONSE_TOO_LARGE past it. */
   maxResponseBytes: number;
+  /** The database's name in sqld's 403 text (its namespace: the database's ID on Turso); `default` if not given. */
+  namespace?: string;
+  /**
+   * Whether `describe` refuses what `execute` would refuse (default true). sqld only prepares
+   * the text (connection_core.rs `describe`), so a pragma SQLite acts on while preparing takes
+   * effect; the stand-in passes false to be exactly that. silo serve keeps the check.
+   */
+  checkDescribe?: boolean;
 }
 
 /**
- * What sqld answers when a read-only token sends a statement it classes as anything but a read
- * (query_analysis.rs): the whole HTTP request fails, `{"error": …}` with 403, nothing runs.
+ * What sqld answers when the token lacks the right a statement needs
+ * (connection/program.rs `check_program_auth`, auth/authenticated.rs `has_right`): the whole
+ * HTTP request fails with 403 `{"error": …}` (error.rs `Error::Forbidden`), nothing of the
+ * request runs. A read-only token lacks `Write`; no token of the stand-in has `AttachRead`
+ * (Turso mints it only with `permissions.read_attach`, which the stand-in does not take).
  */
-export function writeForbidden(): HttpError {
-  return new HttpError(403, { error: 'Not authorized to execute query: Current session is not authorized to write' });
+export function forbidden(permission: 'Write' | 'AttachRead', namespace: string): HttpError {
+  return new HttpError(403, { error: `Authorization forbidden: Current session doesn't not have ${permission} permission to namespace ${namespace}` });
 }
 
 /** An error reported inside a Hrana result, `{ message, code }`. */
@@ -92,6 +114,31 @@ export function toProtoError(error: unknown): ProtoError {
 
 function isRetriableBusy(error: unknown): boolean {
   return isSqliteError(error) && error.code.startsWith('SQLITE_BUSY') && error.code !== 'SQLITE_BUSY_SNAPSHOT';
+}
+
+/** A statement as sqld's `proto_stmt_to_query` leaves it: parsed, classified, and prepared if that was safe. */
+interface Checked {
+  sql: string;
+  span: StatementSpan;
+  kind: StmtKind;
+  /** The database an ATTACH names. */
+  namespace: string | undefined;
+  prepared: Database.Statement | undefined;
+  prepareError: unknown;
+}
+
+/**
+ * A describe's failure as sqld reports it: SQLite's parse errors name their token, so they have
+ * an offset too (SQL_INPUT_ERROR), all but `incomplete input`.
+ */
+function describeFailure(sql: string, span: StatementSpan, error: unknown, conn: Connection): unknown {
+  // Only where the split here cut the first statement longer than SQLite does.
+  if (error instanceof RangeError && /more than one statement/.test(error.message)) return new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+  if (!isSqliteError(error) || !/^SQLITE_ERROR(_|$)/.test(error.code)) return error;
+  const token = /^(?:near "(.*)": syntax error|unrecognized token: "(.*)")$/s.exec(error.message);
+  const offset = token === null ? inputErrorOffset(sql, span, error.message) : sqliteTokenOffset(sql, span, token[1] ?? token[2] ?? '', [probeOn(conn), scratchProbe()]);
+  if (offset === undefined) return error;
+  return new StmtError(`SQL input error: ${error.message} (at offset ${offset})`, 'SQL_INPUT_ERROR');
 }
 
 /**
@@ -204,15 +251,49 @@ export class SqlStream {
 
   /**
    * What sqld checks while it turns a statement into a query, before anything runs
-   * (hrana/stmt.rs `proto_stmt_to_query`): exactly one statement, one it has a kind for, and
-   * not both positional and named arguments.
+   * (hrana/stmt.rs `proto_stmt_to_query`, query_analysis.rs `Statement::parse`): the first
+   * statement parses, has a kind, and is the only one; then not both positional and named
+   * arguments. The stream's connection prepares it on the way (kept for an execute that runs
+   * it at once); a pragma is not prepared here, SQLite acts on some while preparing them.
    */
-  #checkStatement(sql: string, stmt: ProtoStmt): void {
-    const count = splitStatements(sql).length;
-    if (count === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
-    if (count > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
-    if (classifyStatement(sql) === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+  #check(sql: string, stmt: ProtoStmt): Checked {
+    const spans = statementSpans(sql);
+    const span = spans[0];
+    if (span === undefined) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+    let prepared: Database.Statement | undefined;
+    let prepareError: unknown;
+    const probes: Probe[] = [];
+    if (!isPragma(span.tokens)) {
+      const whole = sql.slice(span.start, span.end);
+      if (span.failure === undefined) {
+        try {
+          prepared = this.conn.prepare(whole);
+        } catch (error) {
+          prepareError = error;
+        }
+      }
+      const onConnection = probeOn(this.conn);
+      probes.push((text) => {
+        if (text !== whole || span.failure !== undefined) return onConnection(text);
+        if (prepareError === undefined) return { ok: true };
+        return isSqliteError(prepareError) ? { ok: false, message: prepareError.message } : { ok: true };
+      });
+      probes.push(scratchProbe());
+    }
+    const detail = parseError(sql, span, probes);
+    if (detail !== undefined) throw new StmtError(parseErrorMessage(detail), 'SQL_PARSE_ERROR');
+    const { kind, namespace } = classifyTokens(span.tokens);
+    if (kind === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    if (spans.length > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
     checkArgsShape(stmt);
+    return { sql, span, kind, namespace, prepared, prepareError };
+  }
+
+  /** sqld's `check_program_auth`: the whole request fails with 403 if the token lacks a right one statement needs. */
+  #authorize(kind: StmtKind, attachTo: string | undefined): void {
+    const permission = permissionFor(kind);
+    if (permission === 'write' && this.options.readOnly) throw forbidden('Write', this.options.namespace ?? 'default');
+    if (permission === 'attach') throw forbidden('AttachRead', attachTo ?? '');
   }
 
   /**
@@ -249,13 +330,20 @@ export class SqlStream {
     }
   }
 
-  #execute(stmt: ProtoStmt): StmtResult {
+  /** An `execute`: checked, authorized, then run (a batch step comes checked and authorized). */
+  #execute(stmt: ProtoStmt, checked?: Checked): StmtResult {
     const started = performance.now();
     const sql = this.#sqlText(stmt.sql, stmt.sql_id);
-    const timedOut = this.#afterTimeout(sql);
+    let statement = checked;
+    if (statement === undefined) {
+      statement = this.#check(sql, stmt);
+      this.#authorize(statement.kind, statement.namespace);
+    }
+    const timedOut = this.#afterTimeout(sql, statement.kind);
     if (timedOut) return timedOut;
-    checkArgsShape(stmt);
-    const { prepared, kind } = this.#prepareChecked(sql);
+    const { span, kind } = statement;
+    // A batch step is prepared again: the steps before it may have changed the schema.
+    const prepared = this.#prepare(sql, span, checked === undefined ? statement : undefined);
     const readonly = prepared.readonly;
     if (!readonly) this.#beforeWrite();
     const params = bindParams(sql, stmt);
@@ -272,9 +360,9 @@ export class SqlStream {
     const [changes, lastRowid, totalAfter] = readonly ? [0n, 0n, 0n] : this.#counters();
     // sqld reports changes() only for INSERT, UPDATE and DELETE (`is_iud`) and the last rowid
     // only for an INSERT (`is_insert`): connection/program.rs. Anything else gets 0 and null.
-    const dml = readonly ? 'other' : dmlKind(sql);
+    const dml = readonly ? 'other' : dmlKind(span.tokens);
     const written = readonly ? 0 : Number(totalAfter - totalBefore);
-    this.#afterStatement(readonly, kind === 'txn-begin' && /^begin\s+(immediate|exclusive)\b/i.test(stripLeadingComments(sql)));
+    this.#afterStatement(readonly, kind === 'txn-begin' && span.tokens[1] !== undefined && ['IMMEDIATE', 'EXCLUSIVE'].includes(span.tokens[1].type));
     const read = prepared.reader ? Math.max(rows.length, 1) : 0;
     this.hooks.recordUsage(read, written);
     const encoded = stmt.want_rows === false ? [] : rows.map((row) => row.map(encodeValue));
@@ -294,36 +382,48 @@ export class SqlStream {
   }
 
   /**
-   * sqld's checks before SQLite runs anything: statements it has no kind for are refused, and a
-   * read-only token may only read. A syntax error still comes from SQLite, as the client expects.
+   * SQLite prepares the statement's own text, as sqld prepares it (program.rs
+   * `execute_query`), and its failure is reported as sqld reports it: refusals of sqld's SQLite
+   * build first, then SQL_INPUT_ERROR where SQLite knows the offset, SQLite's own error else. A
+   * parse error only SQLite saw now (a name it could not find stopped it before) is sqld's
+   * parser's.
    */
-  #prepareChecked(sql: string): { prepared: Database.Statement; kind: StmtKind } {
-    // hrana/stmt.rs: one statement per `execute`, checked before anything runs.
-    const count = splitStatements(sql).length;
-    if (count === 0) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
-    if (count > 1) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
-    const classified = classifyStatement(sql);
-    // Pragmas are refused before preparing: some act while SQLite prepares them.
-    if (classified === 'refused' && /^\s*(pragma|explain)\b/i.test(stripLeadingComments(sql))) {
-      throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+  #prepare(sql: string, span: StatementSpan, checked?: Checked): Database.Statement {
+    const limitError = updateDeleteLimitError(span.tokens);
+    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, 'SQLITE_ERROR');
+    if (checked?.prepared !== undefined) return checked.prepared;
+    try {
+      if (checked?.prepareError !== undefined) throw checked.prepareError;
+      return this.conn.prepare(sql.slice(span.start, span.end));
+    } catch (error) {
+      throw this.#prepareFailure(sql, span, error);
     }
-    const prepared = this.#prepareOne(sql);
-    if (classified === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
-    const kind: StmtKind = classified === 'ask-sqlite' ? (prepared.readonly ? 'read' : 'write') : classified;
-    if (this.options.readOnly && !isReadOnlyKind(kind)) throw writeForbidden();
-    return { prepared, kind };
+  }
+
+  #prepareFailure(sql: string, span: StatementSpan, error: unknown): unknown {
+    // better-sqlite3's words for a text that is not exactly one statement (where SQLite cuts a
+    // text otherwise than the split here): refused as sqld refuses such a text, never run.
+    if (error instanceof RangeError && /more than one statement/.test(error.message)) return new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
+    if (error instanceof RangeError && /contains no statements/.test(error.message)) return new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+    if (!isSqliteError(error) || !/^SQLITE_ERROR(_|$)/.test(error.code)) return error;
+    if (isSyntaxMessage(error.message)) {
+      const detail = parseError(sql, span, [probeOn(this.conn), scratchProbe()]);
+      if (detail !== undefined) return new StmtError(parseErrorMessage(detail), 'SQL_PARSE_ERROR');
+    }
+    const offset = inputErrorOffset(sql, span, error.message);
+    if (offset === undefined) return error;
+    return new StmtError(`SQL input error: ${error.message} (at offset ${offset})`, 'SQL_INPUT_ERROR');
   }
 
   /**
    * After the time limit rolled a transaction back, the stream answers TRANSACTION_TIMEOUT until
    * the client ends the transaction; its ROLLBACK succeeds (there is nothing left to undo).
    */
-  #afterTimeout(sql: string): StmtResult | undefined {
+  #afterTimeout(sql: string, kind: StmtKind): StmtResult | undefined {
     if (!this.#txnTimedOut) return undefined;
-    const kind = classifyStatement(sql);
     if (kind === 'txn-end') {
       this.#txnTimedOut = false;
-      if (/^\s*rollback\b/i.test(stripLeadingComments(sql))) {
+      if (statementSpans(sql)[0]?.tokens[0]?.type === 'ROLLBACK') {
         return { cols: [], rows: [], affected_row_count: 0, last_insert_rowid: null, rows_read: 0, rows_written: 0, query_duration_ms: 0 };
       }
     }
@@ -333,18 +433,16 @@ export class SqlStream {
   async #batch(batch: ProtoBatch): Promise<Extract<StreamResponse, { type: 'batch' }>['result']> {
     // sqld turns the whole batch into one program before running any step
     // (hrana/batch.rs `proto_batch_to_program`): a step it cannot parse fails the batch as a
-    // whole (an error result, no step run), a bad reference fails the HTTP request.
-    const texts: string[] = [];
+    // whole (an error result, no step run, whatever the conditions), a bad reference fails the
+    // HTTP request. Each step is parsed before its condition is looked at, as there.
+    const checks: Checked[] = [];
     for (const [index, step] of batch.steps.entries()) {
       const sql = this.#sqlText(step.stmt.sql, step.stmt.sql_id);
-      this.#checkStatement(sql, step.stmt);
+      checks.push(await this.#retryBusy(() => this.#check(sql, step.stmt)));
       if (step.condition !== undefined && step.condition !== null) this.#checkCondition(step.condition, index);
-      texts.push(sql);
     }
     // Then it checks the token against the whole program, still before running any step.
-    if (this.options.readOnly) {
-      for (const sql of texts) if (!this.#readOnlyStatement(sql)) throw writeForbidden();
-    }
+    for (const check of checks) this.#authorize(check.kind, check.namespace);
     const stepResults: (StmtResult | null)[] = [];
     const stepErrors: (ProtoError | null)[] = [];
     for (const [index, step] of batch.steps.entries()) {
@@ -355,9 +453,10 @@ export class SqlStream {
         continue;
       }
       try {
-        stepResults.push(await this.#retryBusy(() => this.#execute(step.stmt)));
+        stepResults.push(await this.#retryBusy(() => this.#execute(step.stmt, checks[index])));
         stepErrors.push(null);
       } catch (error) {
+        if (error instanceof HttpError) throw error;
         stepResults.push(null);
         stepErrors.push(toProtoError(error));
       }
@@ -382,34 +481,28 @@ export class SqlStream {
     }
   }
 
-  /** Whether a read-only token may send the statement; one that fails to classify fails later, in its step. */
-  #readOnlyStatement(sql: string): boolean {
-    const classified = classifyStatement(sql);
-    if (classified === 'refused') return true;
-    if (classified !== 'ask-sqlite') return isReadOnlyKind(classified);
-    try {
-      return this.conn.prepare(sql).readonly;
-    } catch {
-      return true;
-    }
-  }
-
   #sequence(sql: string): void {
-    if (this.#txnTimedOut) throw new StmtError('Transaction timed out', 'TRANSACTION_TIMEOUT');
-    // sqld parses and classifies every statement of the text before running any of them.
-    const statements = splitStatements(sql);
-    for (const statement of statements) {
-      const kind = classifyStatement(statement);
-      if (kind === 'refused') throw new StmtError(notAllowedMessage(statement), 'SQL_PARSE_ERROR');
-      if (this.options.readOnly && !this.#readOnlyStatement(statement)) throw writeForbidden();
+    // sqld parses and classifies every statement of the text before running any of them
+    // (batch.rs `proto_sequence_to_program`), then checks the token against all of them.
+    const spans = statementSpans(sql);
+    const needs: [StmtKind, string | undefined][] = [];
+    for (const span of spans) {
+      const probes: Probe[] = isPragma(span.tokens) ? [] : [probeOn(this.conn), scratchProbe()];
+      const detail = parseError(sql, span, probes);
+      if (detail !== undefined) throw new StmtError(parseErrorMessage(detail), 'SQL_PARSE_ERROR');
+      const { kind, namespace } = classifyTokens(span.tokens);
+      if (kind === 'refused') throw new StmtError(notAllowedMessage(sql.slice(span.start, span.end)), 'SQL_PARSE_ERROR');
+      needs.push([kind, namespace]);
     }
+    for (const [kind, namespace] of needs) this.#authorize(kind, namespace);
+    if (this.#txnTimedOut) throw new StmtError('Transaction timed out', 'TRANSACTION_TIMEOUT');
     this.#beforeWrite();
     const [, , totalBefore] = this.#counters();
-    // Then runs them one by one, as it parsed them. Never the text as a whole (exec): SQLite
+    // Then runs them one by one, each from its own text. Never the text as a whole (exec): SQLite
     // would run every statement in it, checked or not, should the split above differ from
     // SQLite's own reading; prepared alone, a statement that hides another fails instead.
-    for (const statement of statements) {
-      const prepared = this.#prepareOne(statement);
+    for (const span of spans) {
+      const prepared = this.#prepare(sql, span);
       if (prepared.reader) for (const row of prepared.iterate()) void row;
       else prepared.run();
     }
@@ -418,26 +511,39 @@ export class SqlStream {
     this.hooks.recordUsage(0, Number(totalAfter - totalBefore));
   }
 
-  /** One statement prepared; a text that holds more than one is refused as sqld refuses it. */
-  #prepareOne(sql: string): Database.Statement {
-    try {
-      return this.conn.prepare(sql);
-    } catch (error) {
-      // better-sqlite3's words for a text that is not exactly one statement.
-      if (error instanceof RangeError && /more than one statement/.test(error.message)) throw new StmtError('SQL string contains more than one statement', 'SQL_MANY_STATEMENTS');
-      if (error instanceof RangeError && /contains no statements/.test(error.message)) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
-      throw error;
-    }
-  }
-
+  /**
+   * sqld's `describe` prepares the text and reports on its first statement, nothing else
+   * (connection_core.rs `describe`): no parse of its own, no kind, read access only. Its errors
+   * are SQLite's, SQL_INPUT_ERROR where SQLite knows the offset. With `checkDescribe` (silo
+   * serve) a statement `execute` would refuse is refused here too.
+   */
   #describe(sql: string): Extract<StreamResponse, { type: 'describe' }>['result'] {
-    // Checked as an execute is: some pragmas act while SQLite prepares them.
-    if (classifyStatement(sql) === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
-    const prepared = this.#prepareOne(sql);
+    const span = statementSpans(sql)[0];
+    const kind = span === undefined ? 'refused' : classifyTokens(span.tokens).kind;
+    if (this.options.checkDescribe !== false) {
+      if (span === undefined) throw new StmtError('SQL string does not contain any statement', 'SQL_NO_STATEMENT');
+      if (kind === 'refused') throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    } else if (span !== undefined && isPragma(span.tokens) && /\b(hard|soft)_heap_limit\b/i.test(sql) && kind === 'refused') {
+      // These set a limit for the whole process while being prepared: the test process here.
+      throw new StmtError(notAllowedMessage(sql), 'SQL_PARSE_ERROR');
+    }
+    // SQLite prepares no statement from a text of comments and whitespace; sqld describes that.
+    const nothing = { params: [], cols: [], is_explain: false, is_readonly: true };
+    if (span === undefined) return nothing;
+    const limitError = updateDeleteLimitError(span.tokens);
+    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, 'SQLITE_ERROR');
+    let prepared: Database.Statement;
+    try {
+      prepared = this.conn.prepare(sql.slice(0, span.end));
+    } catch (error) {
+      // An unclosed comment is only whitespace to SQLite.
+      if (error instanceof RangeError && /contains no statements/.test(error.message)) return nothing;
+      throw describeFailure(sql, span, error, this.conn);
+    }
     return {
-      params: describeParams(sql),
+      params: describeParams(sql.slice(0, span.end)),
       cols: prepared.reader ? prepared.columns().map((c) => ({ name: c.name, decltype: c.type })) : [],
-      is_explain: /^\s*EXPLAIN\b/i.test(sql),
+      is_explain: span.tokens[0]?.type === 'EXPLAIN',
       is_readonly: prepared.readonly,
     };
   }
