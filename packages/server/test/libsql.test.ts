@@ -57,6 +57,16 @@ describe('libSQL endpoint', () => {
     await expect(db.execute('SELECT * FROM shapes')).rejects.toThrow(/no such table: shapes/);
   });
 
+  it('leaves no temporary view or trigger of one stream to the next stream of the instance', async () => {
+    // Pooled connections outlive their streams (connection-pool.ts); temp objects live as long as a connection.
+    const writer = endpoint.client('acme', await endpoint.token('acme'));
+    await writer.execute('CREATE VIEW temp.mine AS SELECT 42 AS answer');
+    await writer.execute("CREATE TRIGGER temp.spy AFTER INSERT ON main.notes BEGIN SELECT 1; END");
+    // Each execute is a stream of its own, on the connection the last one handed back.
+    for (let stream = 0; stream < 4; stream++) await expect(writer.execute('SELECT answer FROM temp.mine')).rejects.toThrow(/no such table: temp.mine/);
+    await writer.execute("INSERT INTO notes (body) VALUES ('after')");
+  });
+
   it('rolls a failing batch back whole', async () => {
     const db = endpoint.client('acme', await endpoint.token('acme'));
     await expect(

@@ -39,6 +39,12 @@ export class ConnectionPool {
         conn.pragma('foreign_keys = ON');
         pragmasRanOn.delete(conn);
       }
+      // Temporary views and triggers (`CREATE VIEW temp.v`, allowed as sqld allows it) live as
+      // long as the connection: the next stream, maybe another token's, must not find them.
+      if (tempMentionedOn.has(conn)) {
+        tempMentionedOn.delete(conn);
+        if (conn.prepare('SELECT count(*) FROM temp.sqlite_schema').pluck().get() !== 0) throw new Error('temporary objects');
+      }
     } catch {
       conn.close();
       return;
@@ -91,6 +97,8 @@ interface KeptStatements {
 const keptOn = new WeakMap<Database.Database, KeptStatements>();
 /** Connections a stream ran a PRAGMA on: foreign_keys is set back before the next stream gets them. */
 const pragmasRanOn = new WeakSet<Database.Database>();
+/** Connections a stream's SQL named `temp` on: checked for temporary objects before the next stream gets them. */
+const tempMentionedOn = new WeakSet<Database.Database>();
 
 /** A request begins on the connection: the schema may have moved since its last statement. */
 export function beginRequest(conn: Database.Database): void {
@@ -143,9 +151,11 @@ export function preparedOn(conn: Database.Database, sql: string): Database.State
  */
 export function pooledConnection(conn: Database.Database, onClose: () => void): Database.Database {
   beginRequest(conn);
-  // Loose on purpose: SQL that merely mentions a pragma costs one PRAGMA when handed back, nothing more.
+  // Loose on purpose: SQL that merely mentions a pragma (or `temp`) costs one statement when
+  // handed back, nothing more.
   const noting = (sql: string): void => {
     if (/pragma/i.test(sql)) pragmasRanOn.add(conn);
+    if (/temp/i.test(sql)) tempMentionedOn.add(conn);
   };
   const prepare = (sql: string): Database.Statement => {
     noting(sql);
