@@ -120,18 +120,20 @@ describe('console queries and sqld’s classification', () => {
     expect(version.rows).toEqual([[LATEST]]);
   });
 
-  it('refuses read-only queries of pragmas sqld serves as writes (and EXPLAIN) with QUERY_READ_ONLY; write mode runs them', async () => {
+  it('refuses read-only queries of pragmas sqld serves as writes with QUERY_READ_ONLY; write mode runs them; EXPLAIN is a read', async () => {
     const url = engine.locate('console-pragmas', region());
     await engine.create(url, schema);
-    for (const sql of ['PRAGMA integrity_check', 'PRAGMA page_count', 'PRAGMA foreign_key_check', 'EXPLAIN QUERY PLAN SELECT * FROM notes']) {
+    for (const sql of ['PRAGMA integrity_check', 'PRAGMA page_count', 'PRAGMA foreign_key_check', 'EXPLAIN PRAGMA page_count']) {
       await expect(engine.query(url, { sql, readOnly: true, limits: LIMITS }), sql).rejects.toMatchObject({
         code: 'QUERY_READ_ONLY',
         message: expect.stringContaining('write mode'),
       });
     }
     expect((await engine.query(url, { sql: 'PRAGMA integrity_check', readOnly: false, limits: LIMITS })).rows).toEqual([['ok']]);
-    // Pure-read pragmas stay open to read-only queries.
+    // Pure-read pragmas and EXPLAIN stay open to read-only queries (query_analysis.rs counts them as reads).
     expect((await engine.query(url, { sql: 'PRAGMA table_info(notes)', readOnly: true, limits: LIMITS })).rows.length).toBeGreaterThan(0);
+    expect((await engine.query(url, { sql: 'PRAGMA schema_version', readOnly: true, limits: LIMITS })).rows.length).toBe(1);
+    expect((await engine.query(url, { sql: 'EXPLAIN QUERY PLAN SELECT * FROM notes', readOnly: true, limits: LIMITS })).rows.length).toBeGreaterThan(0);
     // Integrity and size go with the full-access token, never the read-only one.
     expect(await engine.integrityCheck(url)).toEqual([]);
     expect(await engine.sizeOf(url)).toBeGreaterThan(0);

@@ -167,8 +167,8 @@ function mirror(rows: readonly SchemaRow[]): Database.Database {
 }
 
 /**
- * Statements the guard lets a read-only query run that sqld does not class as reads, and the
- * pragmas Turso Cloud refuses in every form.
+ * Pragmas the guard lets a read-only query run that sqld does not class as reads, and those
+ * Turso Cloud refuses in every form.
  *
  * Pragmas the guard lets a query read that sqld classes as writes (query_analysis.rs,
  * `pragma_kind`): a read-only token gets HTTP 403 for them. They change nothing, but the
@@ -185,7 +185,6 @@ const SQLD_WRITE_CLASS_PRAGMAS = new Set([
   'freelist_count',
   'page_count',
   'page_size',
-  'schema_version',
 ]);
 
 /** Refused by Turso Cloud in every form ("SQL not allowed statement"). */
@@ -193,16 +192,9 @@ const TURSO_REFUSED_PRAGMAS = new Set(['user_version', 'application_id']);
 
 function tursoPragmaRefusal(sql: string, readOnly: boolean): SiloError | undefined {
   const head = leadingTokens(sql, 4);
-  const explain = head[0]?.word === 'explain';
-  let at = explain ? 1 : 0;
-  // sqld's kind for EXPLAIN (and EXPLAIN QUERY PLAN) is "other", not a read: 403 to a read-only token.
-  if (explain && readOnly && head[1]?.word !== 'pragma') {
-    return refusalError({
-      code: 'QUERY_READ_ONLY',
-      refused: 'EXPLAIN',
-      message: 'Turso serves EXPLAIN only to a full-access token (its server does not count it as a read), and this query is read-only. EXPLAIN runs nothing: run it in write mode.',
-    });
-  }
+  // EXPLAIN (and EXPLAIN QUERY PLAN) of anything is a read to sqld (query_analysis.rs); EXPLAIN
+  // PRAGMA keeps the pragma's kind, checked below.
+  let at = head[0]?.word === 'explain' ? 1 : 0;
   if (head[at]?.word !== 'pragma') return undefined;
   at++;
   const name = head[at + 1]?.text === '.' ? head[at + 2]?.word : head[at]?.word;
