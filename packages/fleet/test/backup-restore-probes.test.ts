@@ -11,8 +11,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { isSiloError, openFleet, type Fleet } from '../src/index';
-import { fileOf, filesUnder, sampleSchema, tempDir, tempFleet, tempLeftovers } from './helpers';
+import { isSiloError, type Fleet } from '../src/index';
+import { fileOf, filesUnder, openingError, sampleSchema, tempDir, tempFleet, tempLeftovers } from './helpers';
 
 const HOUR = 60 * 60 * 1_000;
 const DAY = 24 * HOUR;
@@ -478,13 +478,7 @@ describe('jurisdiction of backup locations', () => {
     mkdirSync(usFolder, { recursive: true });
     const link = path.join(dataDir, 'eu-backups');
     symlinkSync(usFolder, link);
-    const error = await openFleet({ dataDir, schema: sampleSchema(), backups: { locations: { 'eu-west': { kind: 'folder', path: link } } } }).then(
-      async (fleet) => {
-        await fleet.close();
-        return undefined;
-      },
-      (caught: unknown) => caught,
-    );
+    const error = await openingError({ dataDir, schema: sampleSchema(), backups: { locations: { 'eu-west': { kind: 'folder', path: link } } } });
     expect(isSiloError(error, 'JURISDICTION_VIOLATION'), String(error)).toBe(true);
   });
 
@@ -494,33 +488,21 @@ describe('jurisdiction of backup locations', () => {
     mkdirSync(shared);
     const euLink = path.join(dataDir, 'eu-link');
     symlinkSync(shared, euLink);
-    const error = await openFleet({
+    const error = await openingError({
       dataDir,
       schema: sampleSchema(),
       backups: { locations: { 'eu-west': { kind: 'folder', path: euLink }, 'us-east': { kind: 'folder', path: shared } } },
-    }).then(
-      async (fleet) => {
-        await fleet.close();
-        return undefined;
-      },
-      (caught: unknown) => caught,
-    );
+    });
     expect(isSiloError(error, 'JURISDICTION_VIOLATION'), String(error)).toBe(true);
   });
 
   it('refuses one bucket prefix for two jurisdictions, however the endpoint is spelled', async () => {
     const s3 = (endpoint: string, jurisdiction: string) => ({ kind: 's3' as const, bucket: 'shared', prefix: 'silo', endpoint, forcePathStyle: true, jurisdiction });
-    const error = await openFleet({
+    const error = await openingError({
       dataDir: tempDir(),
       schema: sampleSchema(),
       backups: { locations: { 'eu-west': s3('https://s3.example.com', 'eu'), 'us-east': s3('https://S3.Example.com:443/', 'us') } },
-    }).then(
-      async (fleet) => {
-        await fleet.close();
-        return undefined;
-      },
-      (caught: unknown) => caught,
-    );
+    });
     expect(isSiloError(error, 'JURISDICTION_VIOLATION'), String(error)).toBe(true);
   });
 

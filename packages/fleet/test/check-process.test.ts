@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { checkIntegrity } from '../src/engines/check-process';
-import { tempDir, tempFleet } from './helpers';
+import { checkProcesses, tempDir, tempFleet } from './helpers';
 
 /**
  * The process SQLite files are checked in (engines/check-process.ts), from an outside review
@@ -60,21 +60,6 @@ describe('the check process', () => {
     expect(queued).toEqual([]);
   });
 });
-
-/** This process's check processes, by pid (from /proc: their parent and command line). */
-function checkProcesses(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
-        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('check-process-host');
-      } catch {
-        return false; // it ended meanwhile
-      }
-    })
-    .map(Number);
-}
 
 /** Whether the process has a file under `dir` open: a check is reading its file. */
 function hasFileOpenUnder(pid: number, dir: string): boolean {

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { checkIntegrity, checkTimeLimitMs } from '../src/engines/check-process';
 import { formatDuration } from '../src/format';
 import { defineTenantSchema, resolveSettings, settingsFromEnv, type TenantSchema } from '../src/index';
 import { assertSettings } from '../src/internal';
-import { fileOf, tempDir, tempFleet, tempLeftovers } from './helpers';
+import { checkProcesses, fileOf, tempDir, tempFleet, tempLeftovers } from './helpers';
 
 /**
  * The time limit of a file check (engines/check-process.ts, ADR 42): a check that runs past
@@ -43,21 +43,6 @@ function fill(file: string, rows = ROWS): void {
   } finally {
     db.close();
   }
-}
-
-/** This process's check processes (from /proc: their parent and command line). */
-function checkProcesses(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
-        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('check-process-host');
-      } catch {
-        return false; // it ended meanwhile
-      }
-    })
-    .map(Number);
 }
 
 /** A check process of this process that has a file under `dir` open: it is checking that file. */

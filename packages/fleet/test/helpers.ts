@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
@@ -94,4 +94,30 @@ afterEach(async () => {
 /** Default regions rooted in a temporary folder, as the fleet would configure them. */
 export function regionsIn(dir: string): Region[] {
   return DEFAULT_REGIONS.map((region) => ({ ...region, dataDir: path.join(dir, 'regions', region.id) }));
+}
+
+/** This process's file-check processes, by pid (from /proc: their parent and command line). */
+export function checkProcesses(): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const parent = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1];
+        return Number(parent) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('check-process-host');
+      } catch {
+        return false; // it ended meanwhile
+      }
+    })
+    .map(Number);
+}
+
+/** What opening a fleet with these options throws (undefined when it opens; it is closed again). */
+export function openingError(options: FleetOptions): Promise<unknown> {
+  return openFleet(options).then(
+    async (fleet) => {
+      await fleet.close();
+      return undefined;
+    },
+    (caught: unknown) => caught,
+  );
 }

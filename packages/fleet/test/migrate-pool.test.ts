@@ -27,6 +27,15 @@ async function fleetAtV1(count: number, settings: { instanceMaxBytes?: number } 
   return dataDir;
 }
 
+/** A migration that computes for a while before it writes, so a test can look inside it. */
+const slow = defineTenantSchema({
+  id: 'sample',
+  migrations: [
+    ...SAMPLE_MIGRATIONS.slice(0, 1),
+    { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
+  ],
+});
+
 describe('migrateAll on the worker pool', () => {
   it('migrates every instance across threads and records the size each thread measured', async () => {
     const { fleet } = await tempFleet({ dataDir: await fleetAtV1(12), fleetWorkers: 3 });
@@ -74,14 +83,6 @@ describe('migrateAll on the worker pool', () => {
 
   it('holds a small file nobody has open alone while it migrates (ADR 41): no -shm, and a reader that opens it meanwhile waits for the new schema', async () => {
     const dataDir = await fleetAtV1(1);
-    // A migration that computes for a while before it writes, so the test can look inside it.
-    const slow = defineTenantSchema({
-      id: 'sample',
-      migrations: [
-        ...SAMPLE_MIGRATIONS.slice(0, 1),
-        { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
-      ],
-    });
     const { fleet } = await tempFleet({ dataDir, schema: slow, fleetWorkers: 1 });
     const info = fleet.require('shop-0');
     const file = fileOf(info.dbUrl, dataDir);
@@ -106,13 +107,6 @@ describe('migrateAll on the worker pool', () => {
       db.execute("INSERT INTO notes (body) SELECT hex(randomblob(4000)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400) SELECT i FROM n)"),
     );
     await filler.close();
-    const slow = defineTenantSchema({
-      id: 'sample',
-      migrations: [
-        ...SAMPLE_MIGRATIONS.slice(0, 1),
-        { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
-      ],
-    });
     const { fleet } = await tempFleet({ dataDir, schema: slow, fleetWorkers: 1 });
     const info = fleet.require('shop-0');
     const file = fileOf(info.dbUrl, dataDir);

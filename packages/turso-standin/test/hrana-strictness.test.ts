@@ -1,10 +1,6 @@
-import { createClient as createLibsqlClient, type Client, type LibsqlError } from '@libsql/client';
-import { createClient as createTursoApi } from '@tursodatabase/api';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src/index';
+import type { Client, LibsqlError } from '@libsql/client';
+import { describe, expect, it } from 'vitest';
+import { StandinForFile } from './standin-fixture';
 
 /**
  * Hrana over HTTP as sqld serves it (tursodatabase/libsql at f8fb14f, libsql-server/src/hrana:
@@ -13,30 +9,12 @@ import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src
  * on the stand-in before, which answered these requests more leniently than Turso does.
  */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const file = new StandinForFile('hrana');
 
-let standin: TursoStandin;
-let api: ReturnType<typeof createTursoApi>;
-let token: string;
-
-beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'turso-hrana-'));
-  standin = await startTursoStandin({ dataDir, notReadyMs: 0 });
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanups.push(() => standin.close());
-  api = createTursoApi(standin.apiClientConfig);
-  token = (await api.groups.createToken('default')).jwt;
-});
-
-let counter = 0;
+/** A new database and a full-access client of it. */
 async function database(): Promise<{ hostname: string; client: Client }> {
-  const { hostname } = await api.databases.create(`hrana-${++counter}`, { group: 'default' });
-  const client = createLibsqlClient({ ...libsqlClientConfig(hostname, token), intMode: 'number' });
-  cleanups.push(() => client.close());
-  return { hostname, client };
+  const { hostname, full } = await file.database();
+  return { hostname, client: full };
 }
 
 type Result = { type: 'ok'; response: Record<string, unknown> } | { type: 'error'; error: { message: string; code?: string } };
@@ -49,7 +27,7 @@ async function pipeline(
 ): Promise<{ status: number; contentType: string | null; text: string; baton: string | null; results: Result[] }> {
   const response = await fetch(`http://${hostname}${version}/pipeline`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${file.fullToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ baton, requests }),
   });
   const text = await response.text();

@@ -1,10 +1,6 @@
-import { createClient as createLibsqlClient, type Client, type LibsqlError } from '@libsql/client';
-import { createClient as createTursoApi } from '@tursodatabase/api';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src/index';
+import type { Client } from '@libsql/client';
+import { describe, expect, it } from 'vitest';
+import { StandinForFile, failure } from './standin-fixture';
 
 /**
  * sqld's parser, classifier and error reporting as its source has them (tursodatabase/libsql
@@ -14,40 +10,12 @@ import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src
  * failed on the stand-in before, which was stricter or more lenient than sqld in each case.
  */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-let standin: TursoStandin;
-let api: ReturnType<typeof createTursoApi>;
-let fullToken: string;
-let readToken: string;
-
-beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'turso-parity-'));
-  standin = await startTursoStandin({ dataDir, notReadyMs: 0 });
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanups.push(() => standin.close());
-  api = createTursoApi(standin.apiClientConfig);
-  fullToken = (await api.groups.createToken('default')).jwt;
-  readToken = (await api.groups.createToken('default', { authorization: 'read-only' })).jwt;
-});
-
-let counter = 0;
-async function database(): Promise<{ hostname: string; id: string; full: Client; read: Client }> {
-  const created = await api.databases.create(`parity-${++counter}`, { group: 'default' });
-  const client = (token: string): Client => {
-    const c = createLibsqlClient({ ...libsqlClientConfig(created.hostname, token), intMode: 'number' });
-    cleanups.push(() => c.close());
-    return c;
-  };
-  return { hostname: created.hostname, id: created.id, full: client(fullToken), read: client(readToken) };
-}
+const file = new StandinForFile('parity');
+const database = (): ReturnType<StandinForFile['database']> => file.database();
 
 type Result = { type: 'ok'; response: Record<string, unknown> } | { type: 'error'; error: { message: string; code?: string } };
 
-async function pipeline(hostname: string, requests: unknown[], token = fullToken): Promise<{ status: number; text: string; results: Result[] }> {
+async function pipeline(hostname: string, requests: unknown[], token = file.fullToken): Promise<{ status: number; text: string; results: Result[] }> {
   const response = await fetch(`http://${hostname}v3/pipeline`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -63,15 +31,6 @@ const execute = (sql: string) => ({ type: 'execute', stmt: { sql } });
 async function errorOf(hostname: string, sql: string): Promise<{ message: string; code?: string } | undefined> {
   const [result] = (await pipeline(hostname, [execute(sql)])).results;
   return result?.type === 'error' ? result.error : undefined;
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string; status: number | undefined }> {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as LibsqlError | undefined;
-  if (error === undefined) throw new Error('expected the statement to fail');
-  return { code: error.code, message: error.message, status: (error.cause as { status?: number } | undefined)?.status };
 }
 
 async function count(client: Client, table: string): Promise<unknown> {
@@ -214,7 +173,7 @@ describe('statement kinds as query_analysis.rs gives them', () => {
 
   it('names the missing Write right and the database ID in a read-only token’s 403', async () => {
     const { hostname, id } = await database();
-    const response = await pipeline(hostname, [execute('CREATE TABLE t (x)')], readToken);
+    const response = await pipeline(hostname, [execute('CREATE TABLE t (x)')], file.readToken);
     expect(response.status).toBe(403);
     expect(JSON.parse(response.text)).toEqual({ error: `Authorization forbidden: Current session doesn't not have Write permission to namespace ${id}` });
   });

@@ -1,11 +1,7 @@
-import { createClient as createLibsqlClient, type Client, type LibsqlError } from '@libsql/client';
 import { createClient as createTursoApi } from '@tursodatabase/api';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src/index';
+import { describe, expect, it } from 'vitest';
+import { StandinForFile, failure } from './standin-fixture';
 
 /**
  * The stand-in is as strict as sqld (libsql-server/src/query_analysis.rs, hrana/stmt.rs) and
@@ -13,45 +9,8 @@ import { libsqlClientConfig, startTursoStandin, type TursoStandin } from '../src
  * it was made strict, which accepted these statements as plain SQLite does.
  */
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
-
-let standin: TursoStandin;
-let api: ReturnType<typeof createTursoApi>;
-let fullToken: string;
-let readToken: string;
-
-beforeAll(async () => {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'turso-strict-'));
-  standin = await startTursoStandin({ dataDir, notReadyMs: 0, transactionTimeoutMs: 300, maxResponseBytes: 20_000, history: { intervalMs: 0 } });
-  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-  cleanups.push(() => standin.close());
-  api = createTursoApi(standin.apiClientConfig);
-  fullToken = (await api.groups.createToken('default')).jwt;
-  readToken = (await api.groups.createToken('default', { authorization: 'read-only' })).jwt;
-});
-
-let counter = 0;
-async function database(): Promise<{ hostname: string; full: Client; read: Client }> {
-  const { hostname } = await api.databases.create(`strict-${++counter}`, { group: 'default' });
-  const client = (token: string): Client => {
-    const c = createLibsqlClient({ ...libsqlClientConfig(hostname, token), intMode: 'number' });
-    cleanups.push(() => c.close());
-    return c;
-  };
-  return { hostname, full: client(fullToken), read: client(readToken) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string; status: number | undefined }> {
-  const error = (await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  )) as LibsqlError | undefined;
-  if (error === undefined) throw new Error('expected the statement to fail');
-  return { code: error.code, message: error.message, status: (error.cause as { status?: number } | undefined)?.status };
-}
+const file = new StandinForFile('strict', { transactionTimeoutMs: 300, maxResponseBytes: 20_000, history: { intervalMs: 0 } });
+const database = (): ReturnType<StandinForFile['database']> => file.database();
 
 describe('statements Turso Cloud does not run', () => {
   it('refuses PRAGMA user_version and application_id, reading included, as "SQL not allowed statement"', async () => {
@@ -135,7 +94,7 @@ describe('read-only tokens', () => {
     // The raw answer: 403 with sqld's { "error": … }, not a Hrana result with SQLITE_READONLY.
     const response = await fetch(`http://${hostname}v2/pipeline`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${readToken}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${file.readToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({ baton: null, requests: [{ type: 'execute', stmt: { sql: 'SELECT 1' } }, { type: 'execute', stmt: { sql: 'PRAGMA integrity_check' } }] }),
     });
     expect(response.status).toBe(403);
@@ -182,14 +141,10 @@ describe('limits', () => {
   });
 
   it('defaults to the 10 MB response limit of sqld', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'turso-strict-defaults-'));
-    const own = await startTursoStandin({ dataDir, notReadyMs: 0 });
-    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    cleanups.push(() => own.close());
+    const own = await file.startOwn();
     const ownApi = createTursoApi(own.apiClientConfig);
     const { hostname } = await ownApi.databases.create('defaults', { group: 'default' });
-    const client = createLibsqlClient({ ...libsqlClientConfig(hostname, (await ownApi.groups.createToken('default')).jwt), intMode: 'number' });
-    cleanups.push(() => client.close());
+    const client = file.client(hostname, (await ownApi.groups.createToken('default')).jwt);
     await client.execute("CREATE TABLE big AS WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 9000) SELECT printf('%.1000c', 'x') AS pad FROM s");
     expect((await client.execute('SELECT * FROM big')).rows).toHaveLength(9000);
     await client.execute('INSERT INTO big SELECT * FROM big LIMIT 2000');
