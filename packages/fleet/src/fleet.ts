@@ -264,21 +264,25 @@ export class Fleet {
 
   /** Operators of the admin console (accounts, sessions, console history), kept in the catalog. */
   get admins(): AdminDirectory {
+    this.#assertOpen();
     return this.#catalog.admins;
   }
 
   /** Each admin's saved console and fleet queries. */
   get savedQueries(): SavedQueries {
+    this.#assertOpen();
     return this.#catalog.savedQueries;
   }
 
   /** Tokens of the fleet's HTTP API (`silo serve`, `silo token`), kept hashed in the catalog. */
   get apiTokens(): ApiTokens {
+    this.#assertOpen();
     return this.#catalog.apiTokens;
   }
 
   /** The libSQL token generation of each instance, in the catalog so every server shares revocations. */
   get tokenGenerations(): TokenGenerations {
+    this.#assertOpen();
     return this.#catalog.tokenGenerations;
   }
 
@@ -406,11 +410,13 @@ export class Fleet {
   // ── Reading the catalog ────────────────────────────────────────────────────────────────
 
   list(query: ListQuery = {}): ListPage {
+    this.#assertOpen();
     return this.#catalog.list(query);
   }
 
   /** The instance of this name in any state, with its clones; INSTANCE_NOT_FOUND when there is none. */
   require(name: string): InstanceDetails {
+    this.#assertOpen();
     const instance = this.#catalog.require(name);
     return { ...instance, clones: this.#catalog.clonesOf(instance.id) };
   }
@@ -427,6 +433,7 @@ export class Fleet {
 
   /** The instance of this name in any state, or undefined: for callers that expect absence. */
   find(name: string): InstanceInfo | undefined {
+    this.#assertOpen();
     return this.#catalog.find(name);
   }
 
@@ -436,6 +443,7 @@ export class Fleet {
   }
 
   audit(query: AuditQuery = {}): { items: AuditEntry[]; total: number } {
+    this.#assertOpen();
     return this.#catalog.audits.query(query);
   }
 

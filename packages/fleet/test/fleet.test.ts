@@ -60,6 +60,26 @@ describe('create and open', () => {
   });
 });
 
+describe('a closed fleet', () => {
+  it('answers FLEET_CLOSED from every part of its catalog, not a closed database\'s TypeError', async () => {
+    const { fleet } = await tempFleet();
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.close();
+    for (const [part, use] of [
+      ['admins', () => fleet.admins.list()],
+      ['savedQueries', () => fleet.savedQueries],
+      ['apiTokens', () => fleet.apiTokens.authenticate('silo_not_a_token')],
+      ['tokenGenerations', () => fleet.tokenGenerations],
+      ['find', () => fleet.find('acme')],
+      ['require', () => fleet.require('acme')],
+      ['list', () => fleet.list()],
+      ['audit', () => fleet.audit()],
+    ] as const) {
+      expect(use, part).toThrow(expect.objectContaining({ code: 'FLEET_CLOSED' }));
+    }
+  });
+});
+
 describe('delete, restore and purge', () => {
   it('soft-deletes, restores and purges, each idempotent', async () => {
     const { fleet, dataDir } = await tempFleet();
