@@ -133,9 +133,12 @@ export interface EngineBackupSupport {
    * Writes a consistent single-file snapshot to `destPath` and returns the change token read
    * while the snapshot's lock was held, so a write that lands after it is never mistaken for
    * being in this snapshot, and `takenAt`, `clock` read at that same moment: the snapshot holds
-   * every commit made before it and none made after.
+   * every commit made before it and none made after. `settledToken`, when given, is a second
+   * token that also means "unchanged since this snapshot": the one the files will show once
+   * the engine has tidied them without a commit (a local file's WAL folded in and removed when
+   * its last connection closes), so an evicted handle does not look like new data.
    */
-  snapshot(url: string, destPath: string, clock: () => number): Promise<{ changeToken: string; takenAt: number }>;
+  snapshot(url: string, destPath: string, clock: () => number): Promise<{ changeToken: string; settledToken?: string | undefined; takenAt: number }>;
   /**
    * Replaces the live database's content with the SQLite file `sourcePath` as one write
    * transaction: connections of any process see the old content or the new, never a mix.

@@ -16,6 +16,13 @@ import { holdingWrites, type WriteHold } from './write-holds';
 export interface ConsistentCopy {
   /** The source's change token read while the copy's lock was held. */
   readonly changeToken: string;
+  /**
+   * The token the source will show once its WAL is folded in and removed with no commit in
+   * between, which is what closing its last connection does (an evicted handle): the main file
+   * alone held the whole copy. Undefined when a reader in another process kept the copy's
+   * checkpoint short, so that the main file did not.
+   */
+  readonly settledToken?: string | undefined;
   /** `clock` read at that same moment. */
   readonly takenAt: number;
 }
@@ -38,7 +45,7 @@ export interface ConsistentCopy {
 export async function consistentCopy(source: string, dest: string, clock: () => number = Date.now, options: CopyOptions = {}): Promise<ConsistentCopy> {
   const copied = options.holdWrites ? await holdingWrites(source, (hold) => copyUnderLock(source, dest, clock, hold)) : await copyUnderLock(source, dest, clock, undefined);
   if (copied.wal) foldWal(dest);
-  return { changeToken: copied.token, takenAt: copied.at };
+  return { changeToken: copied.token, settledToken: copied.settled, takenAt: copied.at };
 }
 
 export interface CopyOptions {
@@ -53,7 +60,7 @@ export interface CopyOptions {
 }
 
 /** With a hold, the file is copied on libuv's threads and the hold says when the lock is ours. */
-async function copyUnderLock(source: string, dest: string, clock: () => number, hold: WriteHold | undefined): Promise<{ token: string; at: number; wal: boolean }> {
+async function copyUnderLock(source: string, dest: string, clock: () => number, hold: WriteHold | undefined): Promise<LockedCopy> {
   const db = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
   try {
     const checkpointer = openSqlite(source, TENANT_PRAGMAS, { mustExist: true });
@@ -65,7 +72,8 @@ async function copyUnderLock(source: string, dest: string, clock: () => number, 
         // exactly the copy (every commit before the time is in it, none after).
         const at = clock();
         const token = changeToken(source) ?? '';
-        const finish = (): { token: string; at: number; wal: boolean } => {
+        const settled = result.complete ? settledToken(source) : undefined;
+        const finish = (): LockedCopy => {
           const wal = !result.complete && fileSize(`${source}-wal`) > 0;
           if (wal) {
             // Only the frames in use: a WAL file keeps its size when it restarts from the top.
@@ -73,7 +81,7 @@ async function copyUnderLock(source: string, dest: string, clock: () => number, 
             copyPrefix(`${source}-wal`, `${dest}-wal`, result.frames >= 0 ? WAL_HEADER_BYTES + result.frames * (WAL_FRAME_HEADER_BYTES + pageSize) : Infinity);
           }
           failpoint('clone:during-copy');
-          return { token, at, wal };
+          return { token, settled, at, wal };
         };
         if (hold) return copyPrivateAsync(source, dest).then(finish);
         copyPrivate(source, dest);
@@ -85,6 +93,14 @@ async function copyUnderLock(source: string, dest: string, clock: () => number, 
   } finally {
     db.close();
   }
+}
+
+interface LockedCopy {
+  readonly token: string;
+  readonly settled: string | undefined;
+  readonly at: number;
+  /** The copy needs the source's WAL folded in. */
+  readonly wal: boolean;
 }
 
 const WAL_HEADER_BYTES = 32;
@@ -198,20 +214,38 @@ function foldWal(file: string): void {
  * share a token and closing a database does not look like a change.
  */
 export function changeToken(file: string): string | undefined {
-  let main;
-  try {
-    main = statSync(file, { bigint: true });
-  } catch {
-    return undefined;
-  }
-  let wal = '0';
+  const main = mainFilePart(file);
+  if (main === undefined) return undefined;
+  let wal = NO_WAL;
   try {
     const stat = statSync(`${file}-wal`, { bigint: true });
     if (stat.size > 0n) wal = `${stat.size}@${stat.mtimeNs}`;
   } catch {
     // No WAL: everything is in the main file.
   }
-  return `${main.size}@${main.mtimeNs}/${wal}`;
+  return `${main}/${wal}`;
+}
+
+/**
+ * The token of the main file as it is now, with no WAL: right for a file whose WAL holds
+ * nothing the main file lacks. Like the other token, it relies on the main file's modification
+ * time moving with every checkpoint that writes it (a write and its checkpoint within the
+ * same timestamp tick, leaving the size as it was, would go unseen).
+ */
+function settledToken(file: string): string | undefined {
+  const main = mainFilePart(file);
+  return main === undefined ? undefined : `${main}/${NO_WAL}`;
+}
+
+const NO_WAL = '0';
+
+function mainFilePart(file: string): string | undefined {
+  try {
+    const main = statSync(file, { bigint: true });
+    return `${main.size}@${main.mtimeNs}`;
+  } catch {
+    return undefined;
+  }
 }
 
 const REPLACE_ATTEMPTS = 50;

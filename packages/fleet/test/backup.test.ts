@@ -67,6 +67,32 @@ describe('backup points', () => {
     expect(backupFiles(fleet.settings.dataDir).some((file) => file.endsWith('.json'))).toBe(true);
   });
 
+  it('takes no new point of an instance whose handle was evicted (closing folds its WAL in)', async () => {
+    const clock = manualClock();
+    const { fleet } = await tempFleet({ clock: clock.now, handleCap: 2 });
+    for (const name of ['ann', 'bob', 'cat', 'dan']) await fleet.create(name, { jurisdiction: 'eu' });
+    await addNotes(fleet, 'ann', ['one']);
+    await addNotes(fleet, 'bob', ['one']);
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 4, backedUp: 4 });
+
+    // Writing cat and dan evicts ann's and bob's handles: their last connection checkpoints the WAL
+    // into the main file and deletes it, but their data is what the last points hold.
+    await addNotes(fleet, 'cat', ['one']);
+    await addNotes(fleet, 'dan', ['one']);
+    clock.advance(1_000);
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 2, backedUp: 2 });
+    expect(await fleet.backups.status('ann')).toMatchObject({ pending: false, points: 1 });
+
+    // A real change after the eviction is still seen, handle open or not.
+    await addNotes(fleet, 'ann', ['two']);
+    await addNotes(fleet, 'cat', ['two']);
+    await addNotes(fleet, 'dan', ['two']);
+    clock.advance(1_000);
+    expect(await fleet.backups.status('ann')).toMatchObject({ pending: true });
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 3, backedUp: 3 });
+    expect(await notes(fleet, 'ann')).toEqual(['one', 'two']);
+  });
+
   it('restores an exact past moment as a new instance, between backup points', async () => {
     const clock = manualClock();
     const { fleet } = await tempFleet({ clock: clock.now });

@@ -148,11 +148,22 @@ export function defineEngineContract(engines: readonly EngineFactory[], options:
 
         const dest = path.join(dir, 'staging', 'acme.snapshot.db');
         const taken = await support.snapshot(url, dest, () => 1_234);
-        expect(taken).toEqual({ changeToken: expect.any(String), takenAt: 1_234 });
+        expect(taken).toMatchObject({ changeToken: expect.any(String), takenAt: 1_234 });
         expect(existsSync(`${dest}-wal`)).toBe(false);
         const file = new Database(dest, { readonly: true });
         expect(file.prepare('SELECT body FROM notes').all()).toEqual([{ body: 'kept' }]);
         file.close();
+        // Closing the last connection tidies the files without a commit: the token it leaves
+        // still says "as snapshotted", and a write after reopening does not.
+        const unchanged = [taken.changeToken, taken.settledToken];
+        expect(unchanged).toContain(support.changeToken(url));
+        db.close();
+        expect(unchanged).toContain(support.changeToken(url));
+        const reopened = engine.connect(url);
+        await reopened.execute("INSERT INTO notes (body) VALUES ('later')");
+        await reopened.execute("DELETE FROM notes WHERE body = 'later'");
+        reopened.close();
+        expect(unchanged).not.toContain(support.changeToken(url));
 
         const other = place('other');
         await engine.create(other, sampleSchema());
@@ -161,10 +172,11 @@ export function defineEngineContract(engines: readonly EngineFactory[], options:
         otherDb.close();
         const replacement = path.join(dir, 'replacement.db');
         await engine.snapshot(other, replacement);
+        const live = engine.connect(url);
         await support.replaceContent(url, replacement);
         // The open connection sees the new content: same handle, no reopen.
-        expect((await db.execute('SELECT body FROM notes')).rows).toEqual([{ body: 'replacement' }]);
-        db.close();
+        expect((await live.execute('SELECT body FROM notes')).rows).toEqual([{ body: 'replacement' }]);
+        live.close();
 
         if (subject.locateBackedUp) {
           // Databases on the side whose provider keeps history are left to it, as on that engine alone.

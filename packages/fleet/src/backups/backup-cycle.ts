@@ -4,7 +4,7 @@ import { isDiskFull } from '../disk-space';
 import { backedUpInstance, instanceOf, pointOf, type BackupHost, type UnrecordedFailure } from './backup-context';
 import type { ActorOption, BackupPoint, CycleReport } from './backup-types';
 import type { BackupStores } from './stores';
-import type { CatalogBackup, PointTaker } from './take-point';
+import type { CatalogBackup, PointTaker, TakenPoint } from './take-point';
 
 /** Attempts are written to the catalog in batches: one transaction per point would dominate a big cycle. */
 const RECORD_BATCH = 200;
@@ -41,9 +41,9 @@ export class BackupCycle {
       if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are backed up.`);
       const at = host.clock();
       try {
-        const { manifest, changeToken, location } = await this.#taker.take(instance, 'manual');
-        host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: true, pointId: manifest.id, changeToken, location }]);
-        return pointOf(manifest, manifest);
+        const taken = await this.#taker.take(instance, 'manual');
+        host.catalog.backups.recordAttempts([pointRecord(instance.id, at, taken)]);
+        return pointOf(taken.manifest, taken.manifest);
       } catch (error) {
         this.#recordAttempts([{ instanceId: instance.id, at, ok: false, error: errorMessage(error) }], new Map([[instance.id, instance.name]]));
         throw error;
@@ -88,8 +88,7 @@ export class BackupCycle {
         if (!row) return;
         const attemptAt = host.clock();
         try {
-          const { manifest, changeToken, location } = await this.#taker.take(instanceOf(row), 'scheduled');
-          records.push({ instanceId: row.instanceId, at: attemptAt, ok: true, pointId: manifest.id, changeToken, location });
+          records.push(pointRecord(row.instanceId, attemptAt, await this.#taker.take(instanceOf(row), 'scheduled')));
           backedUp++;
         } catch (error) {
           records.push({ instanceId: row.instanceId, at: attemptAt, ok: false, error: errorMessage(error) });
@@ -159,7 +158,12 @@ export class BackupCycle {
  * yet — an idle instance would otherwise never get one there. A point recorded before
  * locations were (`row.location` null) may be anywhere, so it needs one too (once).
  */
-export function needsPoint(row: Pick<BackupStateRow, 'changeToken' | 'location'>, token: string | undefined, location: string | undefined): boolean {
+export function needsPoint(row: Pick<BackupStateRow, 'changeToken' | 'settledToken' | 'location'>, token: string | undefined, location: string | undefined): boolean {
   if (token === undefined) return false;
-  return token !== row.changeToken || row.location !== location;
+  return (token !== row.changeToken && token !== row.settledToken) || row.location !== location;
+}
+
+function pointRecord(instanceId: string, at: number, taken: TakenPoint): AttemptRecord {
+  const { manifest, changeToken, settledToken, location } = taken;
+  return { instanceId, at, ok: true, pointId: manifest.id, changeToken, settledToken: settledToken ?? null, location };
 }

@@ -31,7 +31,7 @@ export class BackupStatus {
     const store = this.#stores.forInstance(instance);
     const points = await atLocation(`Listing the backups of "${name}"`, store.description, () => listPoints(store, instanceBase(instance.id)));
     const token = instance.state === 'ready' ? host.engine.backups?.changeToken(instance.dbUrl) : undefined;
-    const pending = needsPoint(row ?? { changeToken: null, location: null }, token, store.description);
+    const pending = needsPoint(row ?? { changeToken: null, settledToken: null, location: null }, token, store.description);
     const now = host.clock();
     const [lastVerification] = host.catalog.backups.verifications({ instance: instance.name, limit: 1 });
     return {

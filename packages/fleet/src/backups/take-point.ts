@@ -19,6 +19,8 @@ const CATALOG_MIN_INTERVAL_MS = 60_000;
 export interface TakenPoint {
   readonly manifest: PointManifest;
   readonly changeToken: string;
+  /** Also means "unchanged since this point" (EngineBackupSupport.snapshot). */
+  readonly settledToken: string | undefined;
   readonly location: string;
 }
 
@@ -46,7 +48,7 @@ export class PointTaker {
       return await atLocation(`Backing up "${instance.name}"`, store.description, async () => {
         await this.#leftovers.once(store, `${base}/`);
         // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
-        const { changeToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
+        const { changeToken, settledToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
         const facts = readFacts(staged);
         const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
         // Unreadable or gone: every chunk is written again, which costs space, never correctness.
@@ -62,7 +64,7 @@ export class PointTaker {
           tables: facts.tables,
           knownChunks: new Set(previous?.chunks ?? []),
         });
-        return { manifest, changeToken, location: store.description };
+        return { manifest, changeToken, settledToken, location: store.description };
       });
     } finally {
       removeDatabaseFiles(staged);
@@ -75,8 +77,8 @@ export class CatalogBackup {
   readonly #host: BackupHost;
   readonly #stores: BackupStores;
   readonly #leftovers: LeftoverSweep;
-  /** The catalog file's change token at its last point (this process only). */
-  #token: string | undefined;
+  /** The catalog file's change tokens that mean "unchanged since its last point" (this process only). */
+  #tokens: readonly (string | undefined)[] = [];
   #backedUpAt = Number.NEGATIVE_INFINITY;
 
   constructor(host: BackupHost, stores: BackupStores, leftovers: LeftoverSweep) {
@@ -92,7 +94,7 @@ export class CatalogBackup {
     // A catalog on Turso has no file here: Turso keeps its history (point-in-time branches).
     if (file === undefined) return false;
     const token = changeTokenOf(file);
-    if (token === undefined || token === this.#token) return false;
+    if (token === undefined || this.#tokens.includes(token)) return false;
     if (host.clock() - this.#backedUpAt < CATALOG_MIN_INTERVAL_MS) return false;
     const stagingDir = path.join(host.settings.dataDir, 'staging');
     makePrivateDir(stagingDir);
@@ -100,7 +102,7 @@ export class CatalogBackup {
     const store = this.#stores.catalog();
     try {
       await this.#leftovers.once(store, `${CATALOG_BASE}/`);
-      const { changeToken, takenAt } = await consistentCopy(file, staged, host.clock);
+      const { changeToken, settledToken, takenAt } = await consistentCopy(file, staged, host.clock);
       const facts = readFacts(staged);
       const previous = (await listPoints(store, CATALOG_BASE)).at(-1);
       const known = previous ? await readManifest(store, CATALOG_BASE, previous.id).catch(() => undefined) : undefined;
@@ -115,7 +117,7 @@ export class CatalogBackup {
         tables: facts.tables,
         knownChunks: new Set(known?.chunks ?? []),
       });
-      this.#token = changeToken;
+      this.#tokens = [changeToken, settledToken];
       this.#backedUpAt = takenAt;
       host.catalog.backups.noteLocationUsed(store.description, takenAt);
       return true;

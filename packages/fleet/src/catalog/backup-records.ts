@@ -10,6 +10,8 @@ export interface BackupStateRow {
   readonly state: string;
   readonly dbUrl: string;
   readonly changeToken: string | null;
+  /** A second token that also means "unchanged since the last point" (EngineBackupSupport.snapshot). */
+  readonly settledToken: string | null;
   /** Where the last point went (null: recorded before locations were). */
   readonly location: string | null;
   readonly lastPointId: string | null;
@@ -33,7 +35,7 @@ export interface VerificationRecord {
 
 /** One backup attempt of an instance: the point it made, or why it failed. */
 export type AttemptRecord = { instanceId: string; at: number } & (
-  | { ok: true; pointId: string; changeToken: string; location: string }
+  | { ok: true; pointId: string; changeToken: string; settledToken: string | null; location: string }
   | { ok: false; error: string }
 );
 
@@ -61,6 +63,7 @@ interface StateRow {
   state: string;
   db_url: string;
   change_token: string | null;
+  settled_token: string | null;
   location: string | null;
   last_point_id: string | null;
   last_backup_at: number | null;
@@ -73,7 +76,7 @@ interface StateRow {
 
 const SELECT_STATE = `
   SELECT i.id AS instance_id, i.name, i.jurisdiction, i.region, i.state, i.db_url,
-         b.change_token, b.location, b.last_point_id, b.last_backup_at, b.last_attempt_at, b.last_error, b.failures,
+         b.change_token, b.settled_token, b.location, b.last_point_id, b.last_backup_at, b.last_attempt_at, b.last_error, b.failures,
          b.last_verified_at, b.last_verify_ok
   FROM instances i LEFT JOIN backup_state b ON b.instance_id = i.id`;
 
@@ -106,9 +109,9 @@ export class BackupRecords {
   recordAttempts(attempts: readonly AttemptRecord[]): void {
     if (attempts.length === 0) return;
     const success = this.#db.prepare(
-      `INSERT INTO backup_state (instance_id, change_token, location, last_point_id, last_backup_at, last_attempt_at, last_error, failures)
-       SELECT @instanceId, @changeToken, @location, @pointId, @at, @at, NULL, 0 WHERE EXISTS (SELECT 1 FROM instances WHERE id = @instanceId)
-       ON CONFLICT (instance_id) DO UPDATE SET change_token = excluded.change_token, location = excluded.location,
+      `INSERT INTO backup_state (instance_id, change_token, settled_token, location, last_point_id, last_backup_at, last_attempt_at, last_error, failures)
+       SELECT @instanceId, @changeToken, @settledToken, @location, @pointId, @at, @at, NULL, 0 WHERE EXISTS (SELECT 1 FROM instances WHERE id = @instanceId)
+       ON CONFLICT (instance_id) DO UPDATE SET change_token = excluded.change_token, settled_token = excluded.settled_token, location = excluded.location,
          last_point_id = excluded.last_point_id, last_backup_at = excluded.last_backup_at, last_attempt_at = excluded.last_attempt_at,
          last_error = NULL, failures = 0`,
     );
@@ -126,8 +129,8 @@ export class BackupRecords {
     this.#db.transaction(() => {
       for (const attempt of attempts) {
         if (attempt.ok) {
-          const { instanceId, at, pointId, changeToken, location } = attempt;
-          success.run({ instanceId, at, pointId, changeToken, location });
+          const { instanceId, at, pointId, changeToken, settledToken, location } = attempt;
+          success.run({ instanceId, at, pointId, changeToken, settledToken, location });
           written.run({ instanceId, location });
           lastUse.set(location, Math.max(lastUse.get(location) ?? 0, at));
         } else {
@@ -183,7 +186,7 @@ export class BackupRecords {
 
   /** Forgets the change token, so the next cycle backs the instance up whatever its files say (after an in-place restore). */
   invalidateToken(instanceId: string): void {
-    this.#db.prepare('UPDATE backup_state SET change_token = NULL WHERE instance_id = ?').run(instanceId);
+    this.#db.prepare('UPDATE backup_state SET change_token = NULL, settled_token = NULL WHERE instance_id = ?').run(instanceId);
   }
 
   /** The instances the next verification should check: never or least recently verified first. */
@@ -307,6 +310,7 @@ function toState(row: StateRow): BackupStateRow {
     state: row.state,
     dbUrl: row.db_url,
     changeToken: row.change_token,
+    settledToken: row.settled_token,
     location: row.location,
     lastPointId: row.last_point_id,
     lastBackupAt: row.last_backup_at,

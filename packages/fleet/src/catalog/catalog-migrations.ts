@@ -365,4 +365,14 @@ export const CATALOG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_idempotency ADD COLUMN owner TEXT;
     `,
   },
+  {
+    version: 14,
+    name: 'a second change token per backed-up instance',
+    sql: `
+      -- The main file's token when the last point's copy held everything (no WAL left to fold
+      -- in): closing the instance's last connection folds and removes its WAL, which changes
+      -- change_token without changing the data, and must not cause another point.
+      ALTER TABLE backup_state ADD COLUMN settled_token TEXT;
+    `,
+  },
 ];
