@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { isSiloError, openFleet, resolveSettings, settingsFromEnv, type Fleet } from '../src/index';
 import { catalogPointsToDrop, pointsToDrop } from '../src/backups/retention';
+import { RECORD_BATCH } from '../src/backups/backup-cycle';
 import { fileOf, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
 const HOUR = 60 * 60 * 1_000;
@@ -65,6 +66,15 @@ describe('backup points', () => {
     expect((await fleet.backups.status('acme')).lagMs).toBeGreaterThanOrEqual(5_000);
     // Backups of an EU instance are in an EU region's folder.
     expect(backupFiles(fleet.settings.dataDir).some((file) => file.endsWith('.json'))).toBe(true);
+  });
+
+  it('records every point of a cycle that writes more than one batch of records', async () => {
+    const { fleet } = await tempFleet();
+    const count = RECORD_BATCH + 30;
+    for (let i = 0; i < count; i++) await fleet.create(`tenant-${i}`, { jurisdiction: 'eu' });
+    // Several workers share the batch; one flushing it must not lose another's point.
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: count, backedUp: count });
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 0, backedUp: 0 });
   });
 
   it('takes no new point of an instance whose handle was evicted (closing folds its WAL in)', async () => {

@@ -7,7 +7,7 @@ import type { BackupStores } from './stores';
 import type { CatalogBackup, PointTaker, TakenPoint } from './take-point';
 
 /** Attempts are written to the catalog in batches: one transaction per point would dominate a big cycle. */
-const RECORD_BATCH = 200;
+export const RECORD_BATCH = 200;
 
 /**
  * Taking points: one pass of the scheduler over every changed instance, and `backup now`.
@@ -88,7 +88,9 @@ export class BackupCycle {
         if (!row) return;
         const attemptAt = host.clock();
         try {
-          records.push(pointRecord(row.instanceId, attemptAt, await this.#taker.take(instanceOf(row), 'scheduled')));
+          // Taken before `records` is read: another worker may flush (replace) it meanwhile.
+          const taken = await this.#taker.take(instanceOf(row), 'scheduled');
+          records.push(pointRecord(row.instanceId, attemptAt, taken));
           backedUp++;
         } catch (error) {
           records.push({ instanceId: row.instanceId, at: attemptAt, ok: false, error: errorMessage(error) });
