@@ -175,6 +175,35 @@ describe('backup points', () => {
     expect(fleet.audit({ operation: 'backup-undo' }).items).toHaveLength(2);
   });
 
+  it('keeps the restored state as the newest point, so a restore as of now brings it, not the replaced data', async () => {
+    const clock = manualClock();
+    const { fleet } = await tempFleet({ clock: clock.now });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await addNotes(fleet, 'acme', ['kept']);
+    await fleet.backups.runCycle();
+    const good = clock.now();
+    clock.advance(60_000);
+    await addNotes(fleet, 'acme', ['mistake']);
+    await fleet.backups.runCycle();
+    clock.advance(1_000);
+
+    // The undo and restored points share the clock's millisecond here: the restored one is newer.
+    const restored = await fleet.backups.restore('acme', { at: good, inPlace: true });
+    const points = await fleet.backups.list('acme');
+    expect(points[0]).toMatchObject({ reason: 'restored', takenAt: clock.now() });
+    expect(points[1]).toMatchObject({ id: restored.undoPoint?.id, reason: 'undo' });
+    expect(await fleet.backups.status('acme')).toMatchObject({ pending: false, lastPointId: points[0]?.id });
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 0, backedUp: 0 });
+
+    await fleet.backups.restore('acme', { at: clock.now(), as: 'acme-now' });
+    expect(await notes(fleet, 'acme-now')).toEqual(['kept']);
+    // After an undo too.
+    clock.advance(60_000);
+    await fleet.backups.undoRestore('acme');
+    await fleet.backups.restore('acme', { at: clock.now(), as: 'acme-undone' });
+    expect(await notes(fleet, 'acme-undone')).toEqual(['kept', 'mistake']);
+  });
+
   it('refuses bad restore requests with clear errors and changes nothing', async () => {
     const { fleet } = await tempFleet();
     await fleet.create('acme', { jurisdiction: 'eu' });
@@ -458,7 +487,7 @@ describe('integrity', () => {
     expect(await notes(fleet, 'hurt')).toEqual(['precious']);
   });
 
-  it('verifies the newest point in the location, also after retention dropped the one last recorded', async () => {
+  it('verifies the newest point in the location, after a restore and retention', async () => {
     const clock = manualClock();
     const { fleet } = await tempFleet({ clock: clock.now });
     await fleet.create('acme', { jurisdiction: 'eu' });
@@ -467,12 +496,14 @@ describe('integrity', () => {
     const first = clock.now();
     clock.advance(40 * DAY);
     await addNotes(fleet, 'acme', ['new']);
-    // The replaced state becomes an undo point, newer than the last recorded point...
-    const restored = await fleet.backups.restore('acme', { at: first, inPlace: true });
-    // ...which retention drops (older than the daily window, no longer the newest).
+    // The replaced state becomes an undo point and the restored one the newest point...
+    await fleet.backups.restore('acme', { at: first, inPlace: true });
+    // ...and retention drops the first point (older than the daily window, no longer the newest).
     expect((await fleet.backups.applyRetention()).pointsRemoved).toBeGreaterThanOrEqual(1);
+    const [newest] = await fleet.backups.list('acme');
+    expect(newest?.reason).toBe('restored');
     const report = await fleet.backups.verify({ instances: ['acme'] });
-    expect(report.results[0]).toMatchObject({ ok: true, pointId: restored.undoPoint?.id, problems: [] });
+    expect(report.results[0]).toMatchObject({ ok: true, pointId: newest?.id, problems: [] });
   });
 
   it('refuses a point whose chunks are intact but whose database is not', async () => {

@@ -35,6 +35,7 @@ export const REASON_LABELS: Record<string, string> = {
   scheduled: 'scheduled',
   manual: 'backed up now',
   undo: 'before a restore (undo)',
+  restored: 'after a restore',
 };
 
 /** A point's time in the console's zone (UTC), to the second: points can be seconds apart. */

@@ -4,7 +4,7 @@ import { isDiskFull } from '../disk-space';
 import { backedUpInstance, instanceOf, pointOf, type BackupHost, type UnrecordedFailure } from './backup-context';
 import type { ActorOption, BackupPoint, CycleReport } from './backup-types';
 import type { BackupStores } from './stores';
-import type { CatalogBackup, PointTaker, TakenPoint } from './take-point';
+import { pointRecord, type CatalogBackup, type PointTaker } from './take-point';
 
 /** Attempts are written to the catalog in batches: one transaction per point would dominate a big cycle. */
 export const RECORD_BATCH = 200;
@@ -165,7 +165,3 @@ export function needsPoint(row: Pick<BackupStateRow, 'changeToken' | 'settledTok
   return (token !== row.changeToken && token !== row.settledToken) || row.location !== location;
 }
 
-function pointRecord(instanceId: string, at: number, taken: TakenPoint): AttemptRecord {
-  const { manifest, changeToken, settledToken, location } = taken;
-  return { instanceId, at, ok: true, pointId: manifest.id, changeToken, settledToken: settledToken ?? null, location };
-}

@@ -7,7 +7,10 @@ import type { PointReason } from './points';
 export interface BackupPoint {
   readonly id: string;
   readonly takenAt: number;
-  /** scheduled (the scheduler), manual (`backup now`), undo (the state an in-place restore replaced). */
+  /**
+   * scheduled (the scheduler), manual (`backup now`), undo (the state an in-place restore
+   * replaced), restored (the state an in-place restore or undo put in place, taken right after).
+   */
   readonly reason: PointReason;
   /** With `details`: the database's size and what this point added to the location. */
   readonly sizeBytes?: number;

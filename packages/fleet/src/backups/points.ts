@@ -27,7 +27,7 @@ export const CHUNK_SIZE = 64 * 1024;
 const WRITE_BATCH = 64;
 const FORMAT = 1;
 
-export type PointReason = 'scheduled' | 'manual' | 'undo';
+export type PointReason = 'scheduled' | 'manual' | 'undo' | 'restored';
 
 export interface PointSubject {
   readonly kind: 'instance' | 'catalog';
@@ -73,7 +73,7 @@ export function newPointId(takenAt: number, reason: PointReason): string {
   return `${String(takenAt).padStart(13, '0')}-${reason}-${randomBytes(3).toString('hex')}`;
 }
 
-const POINT_ID = /^(\d{13})-(scheduled|manual|undo)-[0-9a-f]{6}$/;
+const POINT_ID = /^(\d{13})-(scheduled|manual|undo|restored)-[0-9a-f]{6}$/;
 
 export function parsePointId(id: string): PointRef | undefined {
   const match = POINT_ID.exec(id);
@@ -87,8 +87,14 @@ export async function listPoints(store: BackupStore, base: string): Promise<Poin
   return objects
     .map((object) => parsePointId(object.key.slice(`${base}/points/`.length).replace(/\.json$/, '')))
     .filter((ref): ref is PointRef => ref !== undefined)
-    .sort((a, b) => a.takenAt - b.takenAt || (a.id < b.id ? -1 : 1));
+    .sort((a, b) => a.takenAt - b.takenAt || TIE_ORDER[a.reason] - TIE_ORDER[b.reason] || (a.id < b.id ? -1 : 1));
 }
+
+/**
+ * Points taken within the same millisecond: a restore's undo point holds the state before it and
+ * its restored point the state after, so "the newest at or before" must find the restored one.
+ */
+const TIE_ORDER: Readonly<Record<PointReason, number>> = { undo: 0, scheduled: 1, manual: 1, restored: 2 };
 
 export async function readManifest(store: BackupStore, base: string, pointId: string): Promise<PointManifest> {
   const data = await store.get(pointKey(base, pointId));
@@ -122,7 +128,7 @@ const manifestSchema = z.object({
     region: z.string().optional(),
   }),
   takenAt: z.number().int(),
-  reason: z.enum(['scheduled', 'manual', 'undo']),
+  reason: z.enum(['scheduled', 'manual', 'undo', 'restored']),
   sizeBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
   chunkSize: z.literal(CHUNK_SIZE),
   chunks: z.array(z.string().regex(SHA256_HEX)),

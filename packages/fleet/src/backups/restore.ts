@@ -15,7 +15,7 @@ import { derivedDisplayName } from '../unsafe-text';
 import { migrateFile } from './snapshot-file';
 import type { BackupStore } from './store';
 import type { BackupStores } from './stores';
-import type { PointTaker } from './take-point';
+import { pointRecord, type PointTaker } from './take-point';
 
 /** A crashed restorer's lease is freed sooner by its owner check; a live one renews it (RESTORE_RENEW_MS). */
 const RESTORE_LEASE_MS = 10 * 60 * 1_000;
@@ -176,8 +176,7 @@ export class Restorer {
       host.handles.invalidate(instance.id);
       host.catalog.setSchemaVersions([{ id: instance.id, schemaVersion: to, sizeBytes: await host.engine.sizeOf(instance.dbUrl) }]);
       await host.provisioner.refreshMetrics(instance.name);
-      // The files changed: the next cycle stores the restored state as the newest point.
-      host.catalog.backups.invalidateToken(instance.id);
+      await pointOfRestored(host, this.#taker, instance);
       return {
         mode: 'in-place',
         instance: host.catalog.require(instance.name),
@@ -192,7 +191,22 @@ export class Restorer {
   }
 }
 
-/** The source of a restore as a new instance is still there and not being purged. */
+/**
+ * The restored state becomes the newest point at once. Until one exists the newest point is the
+ * undo point, so a restore "as of now" would bring back the very data this restore replaced.
+ * Its chunks are mostly the restored point's, so it costs a snapshot and a manifest. If it
+ * cannot be taken now, the restore stands and the next cycle takes it (the token is forgotten).
+ */
+async function pointOfRestored(host: BackupHost, taker: PointTaker, instance: InstanceInfo): Promise<void> {
+  try {
+    const at = host.clock();
+    const taken = await taker.take(instance, 'restored');
+    host.catalog.backups.recordAttempts([pointRecord(instance.id, at, taken)]);
+  } catch {
+    host.catalog.backups.invalidateToken(instance.id);
+  }
+}
+
 function assertStillRestorable(host: BackupHost, source: InstanceInfo): void {
   const current = host.catalog.resolve(source.name);
   if (!current || current.id !== source.id || host.catalog.purgeIntent(source.id)) {

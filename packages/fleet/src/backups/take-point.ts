@@ -8,6 +8,7 @@ import { readFacts } from './snapshot-file';
 import { makePrivateDir } from '../permissions';
 import type { BackupStores } from './stores';
 import type { LeftoverSweep } from './leftovers';
+import type { AttemptRecord } from '../catalog/backup-records';
 
 /**
  * The catalog changes on almost every cycle (activity, the lease itself) and is read whole to
@@ -24,7 +25,13 @@ export interface TakenPoint {
   readonly location: string;
 }
 
-/** Takes points of instances: the scheduler's, `backup now`'s, and a restore's undo point. */
+/** The catalog's record of a point just taken: its id and the tokens that mean "unchanged since". */
+export function pointRecord(instanceId: string, at: number, taken: TakenPoint): AttemptRecord {
+  const { manifest, changeToken, settledToken, location } = taken;
+  return { instanceId, at, ok: true, pointId: manifest.id, changeToken, settledToken: settledToken ?? null, location };
+}
+
+/** Takes points of instances: the scheduler's, `backup now`'s, and a restore's undo and restored points. */
 export class PointTaker {
   readonly #host: BackupHost;
   readonly #stores: BackupStores;
