@@ -10,7 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, type MigrateAllReport } from '@silo/fleet';
-import { SILO_BIN, cleanEnv, json, outputOf, silo, startSilo, tempDir } from './helpers';
+import { SILO_BIN, cleanEnv, json, outputOf, silo, startSilo, tempDir, type RunningSilo } from './helpers';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -43,6 +43,23 @@ function appears(dir: string, part: string): { seen: Promise<string>; stop: () =
     });
   });
   return { seen, stop: () => watcher.close() };
+}
+
+/**
+ * Starts a run with `start` and sends it SIGINT as soon as its temp file (a name containing
+ * `.tmp-`, which must match `staged`) appears in `folder`: watched from before the run starts,
+ * so the moment cannot be missed. Resolves with how the run ended.
+ */
+async function interruptWhenStaged(folder: string, staged: RegExp, start: () => RunningSilo): Promise<Awaited<RunningSilo['finished']>> {
+  const temp = appears(folder, '.tmp-');
+  const run = start();
+  try {
+    expect(await temp.seen).toMatch(staged);
+    run.interrupt('SIGINT');
+  } finally {
+    temp.stop();
+  }
+  return run.finished;
 }
 
 /**
@@ -84,15 +101,7 @@ describe('Ctrl+C during `silo export`', () => {
     // The user's folder, outside the fleet's.
     const out = fleetDir();
 
-    const temp = appears(out, '.tmp-');
-    const run = startSilo(dir, ['export', 'big', '-o', path.join(out, 'big.sqlite')]);
-    try {
-      expect(await temp.seen).toMatch(/^big\.sqlite\.tmp-\d+/);
-      run.interrupt('SIGINT');
-    } finally {
-      temp.stop();
-    }
-    const result = await run.finished;
+    const result = await interruptWhenStaged(out, /^big\.sqlite\.tmp-\d+/, () => startSilo(dir, ['export', 'big', '-o', path.join(out, 'big.sqlite')]));
 
     expect(result.signal, result.stderr).toBeNull();
     expect(result.code, result.stderr).toBe(130);
@@ -109,15 +118,7 @@ describe('Ctrl+C during `silo export`', () => {
     const { dir, region } = await fleetWithBigInstance();
     const staging = stagingFolder(region);
 
-    const temp = appears(staging, '.tmp-');
-    const run = startSilo(dir, ['export', 'big', '-o', '-']);
-    try {
-      expect(await temp.seen).toMatch(/^big\.export\.db\.tmp-\d+/);
-      run.interrupt('SIGINT');
-    } finally {
-      temp.stop();
-    }
-    const result = await run.finished;
+    const result = await interruptWhenStaged(staging, /^big\.export\.db\.tmp-\d+/, () => startSilo(dir, ['export', 'big', '-o', '-']));
 
     expect(result.signal, result.stderr).toBeNull();
     expect(result.code, result.stderr).toBe(130);

@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { defineTenantSchema, openFleet } from '../src/index';
+import { defineTenantSchema, openFleet, type Row, type TenantSchema } from '../src/index';
 import { SAMPLE_MIGRATIONS, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 function fileSizeOr0(file: string): number {
@@ -27,14 +27,18 @@ async function fleetAtV1(count: number, settings: { instanceMaxBytes?: number } 
   return dataDir;
 }
 
-/** A migration that computes for a while before it writes, so a test can look inside it. */
-const slow = defineTenantSchema({
-  id: 'sample',
-  migrations: [
-    ...SAMPLE_MIGRATIONS.slice(0, 1),
-    { version: 2, name: 'slow', sql: 'CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000000) SELECT count(*) AS c FROM n;' },
-  ],
-});
+/** A migration that counts `rows` rows before it writes (3 million: half a second or so), so a test can look inside it. */
+function slowSchema(rows: number): TenantSchema {
+  return defineTenantSchema({
+    id: 'sample',
+    migrations: [
+      ...SAMPLE_MIGRATIONS.slice(0, 1),
+      { version: 2, name: 'slow', sql: `CREATE TABLE tally AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${rows}) SELECT count(*) AS c FROM n;` },
+    ],
+  });
+}
+
+const slow = slowSchema(3_000_000);
 
 describe('migrateAll on the worker pool', () => {
   it('migrates every instance across threads and records the size each thread measured', async () => {
@@ -191,5 +195,67 @@ describe('migrateAll stopped part-way (Ctrl+C in silo migrate)', () => {
 
     const rest = await fleet.migrateAll();
     expect(rest).toMatchObject({ migrated: 20 - migrated.size, failed: 0, interrupted: false });
+  });
+});
+
+describe('requests while a fleet-wide migration runs (ADR 41)', () => {
+  it('an app still serving the old schema opens small files the threads hold alone: it waits, gets no SQLITE_BUSY, and sees one schema or the other whole', async () => {
+    const names = Array.from({ length: 6 }, (_, i) => `shop-${i}`);
+    const dataDir = await fleetAtV1(names.length);
+    // Two releases in one process, as with a console-started migration beside a serving app:
+    // the new one migrates on its threads while the old one serves requests on this thread.
+    const { fleet: serving } = await tempFleet({ dataDir, schema: sampleSchema(1) });
+    const { fleet } = await tempFleet({ dataDir, schema: slowSchema(1_000_000), fleetWorkers: 2 });
+    const files = new Map(names.map((name) => [name, fileOf(fleet.require(name).dbUrl, dataDir)]));
+    const OLD = { version: 1, tally: 0 };
+    const NEW = { version: 2, tally: 1 };
+
+    // A request: which schema the file has (one statement, so one snapshot), then a write.
+    const writes = new Map(names.map((name) => [name, 0]));
+    const request = (name: string): Promise<Row | undefined> =>
+      serving.withInstance(name, async (db) => {
+        const { rows } = await db.execute("SELECT (SELECT user_version FROM pragma_user_version) AS version, (SELECT count(*) FROM sqlite_schema WHERE name = 'tally') AS tally");
+        await db.execute('INSERT INTO notes (body) VALUES (?)', ['written during the migration']);
+        writes.set(name, (writes.get(name) ?? 0) + 1);
+        return rows[0];
+      });
+
+    // shop-1 (the first on a thread: shop-0 migrates on this one) is served throughout, its
+    // handle open from before the run, so its thread shares the file: reads go on seeing the
+    // old schema, writes wait for the migration's commit. The others are first opened when a
+    // thread is seen holding them alone: a -wal and no -shm (a shared connection maps one).
+    const steady = 'shop-1';
+    const held = names.filter((name) => name !== steady);
+    expect(await request(steady)).toEqual(OLD);
+    let running = true;
+    const migrating = fleet.migrateAll().finally(() => {
+      running = false;
+    });
+    const steadyViews: (Row | undefined)[] = [];
+    const heldViews = new Map<string, Row | undefined>();
+    while (running) {
+      for (const name of held) {
+        const file = files.get(name) ?? '';
+        if (!heldViews.has(name) && existsSync(`${file}-wal`) && !existsSync(`${file}-shm`)) heldViews.set(name, await request(name));
+      }
+      steadyViews.push(await request(steady));
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const report = await migrating;
+    expect(report).toMatchObject({ migrated: names.length, failed: 0 });
+
+    // Opened while held alone, the file was seen only after the migration: the new schema.
+    expect(heldViews.size).toBeGreaterThan(0);
+    for (const [name, view] of heldViews) expect(view, name).toEqual(NEW);
+    // Served throughout: the old schema, then the new one, never a mix and never back.
+    const firstNew = steadyViews.findIndex((view) => view?.['version'] === 2);
+    for (const [index, view] of steadyViews.entries()) expect(view, `request ${index}`).toEqual(firstNew !== -1 && index >= firstNew ? NEW : OLD);
+
+    // Afterwards every instance is at the new version, in the catalog and in its file, and no write was lost.
+    for (const name of names) {
+      expect(fleet.require(name).schemaVersion, name).toBe(2);
+      expect(await request(name), name).toEqual(NEW);
+      expect((await fleet.query(name, 'SELECT count(*) FROM notes')).rows, name).toEqual([[1 + (writes.get(name) ?? 0)]]);
+    }
   });
 });
