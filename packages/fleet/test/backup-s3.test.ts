@@ -122,4 +122,19 @@ describe('the S3 store', () => {
     // Not left leased: it can still be restored (or purged once the bucket is back).
     expect((await fleet.undelete('acme')).state).toBe('ready');
   });
+
+  it('a verification that cannot reach the bucket is a finding, and takes no new point of an unchanged instance', async () => {
+    const s3 = await fakeS3();
+    const { fleet } = await tempFleet({
+      backups: { locations: { 'eu-west': { kind: 's3', bucket: 'silo-eu', endpoint: s3.endpoint, forcePathStyle: true, jurisdiction: 'eu', ...credentials } } },
+    });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.runCycle();
+    await s3.close();
+    servers.splice(servers.indexOf(s3), 1);
+    const report = await fleet.backups.verify({ instances: ['acme'] });
+    expect(report).toMatchObject({ checked: 1, failed: 1 });
+    // Unreachable is no evidence of damage: the instance's last point stays its last point.
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 0 });
+  });
 });

@@ -485,6 +485,33 @@ describe('integrity', () => {
     const inPlace = await fleet.backups.restore('hurt', { at: clock.now(), inPlace: true }).catch((caught: unknown) => caught);
     expect(isSiloError(inPlace, 'BACKUP_CORRUPT')).toBe(true);
     expect(await notes(fleet, 'hurt')).toEqual(['precious']);
+
+    // Healed by the next cycle, though the instance did not change: a new point whose chunks
+    // are all written again, the damaged one included.
+    expect(await fleet.backups.status('hurt')).toMatchObject({ pending: true });
+    clock.advance(1_000);
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 1, backedUp: 1 });
+    expect(await fleet.backups.verify({ instances: ['hurt', 'fine'] })).toMatchObject({ checked: 2, failed: 0 });
+    await fleet.backups.restore('hurt', { at: clock.now(), as: 'hurt-copy' });
+    expect(await notes(fleet, 'hurt-copy')).toEqual(['precious']);
+    expect(await fleet.backups.list('hurt')).toHaveLength(2);
+  });
+
+  it('takes a new point when the location lost the points', async () => {
+    const clock = manualClock();
+    const { fleet, dataDir } = await tempFleet({ clock: clock.now });
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.backups.runCycle();
+    const backups = path.join(dataDir, 'regions', 'eu-west', 'backups');
+
+    // The next cycle backs the unchanged instance up again.
+    const points = path.join(backups, 'instances', fleet.require('acme').id, 'points');
+    for (const manifest of readdirSync(points)) rmSync(path.join(points, manifest));
+    expect(await fleet.backups.verify({ instances: ['acme'] })).toMatchObject({ checked: 1, failed: 1 });
+    expect(await fleet.backups.status('acme')).toMatchObject({ pending: true, points: 0 });
+    clock.advance(1_000);
+    expect(await fleet.backups.runCycle()).toMatchObject({ changed: 1, backedUp: 1 });
+    expect(await fleet.backups.verify({ instances: ['acme'] })).toMatchObject({ checked: 1, failed: 0 });
   });
 
   it('verifies the newest point in the location, after a restore and retention', async () => {

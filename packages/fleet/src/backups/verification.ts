@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BackupStateRow, VerificationRecord } from '../catalog/backup-records';
 import { removeDatabaseFiles } from '../files';
-import { SiloError, errorMessage, instanceNotFound } from '../errors';
+import { SiloError, errorMessage, instanceNotFound, isSiloError } from '../errors';
 import { backedUpInstance, instanceOf, stagingFile, type BackedUpInstance, type BackupHost } from './backup-context';
 import type { ActorOption, VerificationReport } from './backup-types';
 import { instanceBase, listPoints, readManifest, type PointManifest } from './points';
@@ -38,8 +38,17 @@ export class Verifier {
       : host.catalog.backups.verificationSample(options.sample ?? host.settings.backups.verifySample);
     const at = host.clock();
     const results: (VerificationRecord & { instanceId: string })[] = [];
-    for (const row of rows) results.push({ runId, at, ...(await this.#verifyLatestPoint(row)) });
+    const damaged: string[] = [];
+    for (const row of rows) {
+      const { damaged: isDamaged, ...result } = await this.#verifyLatestPoint(row);
+      results.push({ runId, at, ...result });
+      if (isDamaged && row.state === 'ready') damaged.push(row.instanceId);
+    }
     host.catalog.backups.recordVerifications(results);
+    // Healed by the next cycle: a new point of the live database, every chunk written again
+    // (a damaged chunk is overwritten with its right content). A location that cannot be read
+    // is no evidence of damage: nothing is taken again for it.
+    for (const instanceId of damaged) host.catalog.backups.forgetLastPoint(instanceId);
     const failures = results.filter((result) => !result.ok);
     // Not thrown: a failed check is a finding to report, and the report names each problem.
     host.audit.record({
@@ -48,16 +57,22 @@ export class Verifier {
       instance: null,
       outcome: failures.length > 0 ? 'error' : 'ok',
       error: failures.length > 0 ? `${failures.length} backup(s) failed verification: ${failures.slice(0, 10).map((r) => r.instance).join(', ')}` : null,
-      detail: { runId, checked: results.length, failed: failures.map((r) => ({ instance: r.instance, pointId: r.pointId, problems: r.problems.slice(0, 3) })).slice(0, 20) },
+      detail: {
+        runId,
+        checked: results.length,
+        failed: failures.map((r) => ({ instance: r.instance, pointId: r.pointId, problems: r.problems.slice(0, 3) })).slice(0, 20),
+        ...(damaged.length > 0 ? { newPointNextCycle: damaged.length } : {}),
+      },
     });
     return { runId, at, checked: results.length, failed: failures.length, results: results.map(({ instanceId: _id, ...record }) => record) };
   }
 
   /** Checks one instance's latest point; whatever goes wrong is a problem of the result, never thrown. */
-  async #verifyLatestPoint(row: BackupStateRow): Promise<Omit<VerificationRecord, 'runId' | 'at'> & { instanceId: string }> {
+  async #verifyLatestPoint(row: BackupStateRow): Promise<Omit<VerificationRecord, 'runId' | 'at'> & { instanceId: string; damaged: boolean }> {
     const started = performance.now();
     let pointId: string | null = row.lastPointId;
     let problems: string[];
+    let damaged = false;
     try {
       const instance = instanceOf(row);
       const store = this.#stores.forInstance(instance);
@@ -68,10 +83,13 @@ export class Verifier {
       pointId = (await listPoints(store, base)).at(-1)?.id ?? null;
       if (!pointId) throw new SiloError('BACKUP_NOT_FOUND', 'it has no backup point yet');
       problems = await this.#checkPoint(store, base, await readManifest(store, base, pointId), instance);
+      damaged = problems.length > 0;
     } catch (error) {
       problems = [errorMessage(error)];
+      // Damaged, or gone from a location that answered: a new point heals either.
+      damaged = isSiloError(error, 'BACKUP_CORRUPT') || isSiloError(error, 'BACKUP_NOT_FOUND');
     }
-    return { instance: row.name, instanceId: row.instanceId, pointId, ok: problems.length === 0, problems, durationMs: performance.now() - started };
+    return { instance: row.name, instanceId: row.instanceId, pointId, ok: problems.length === 0, problems, damaged, durationMs: performance.now() - started };
   }
 
   /** Rebuilds the point and compares its row counts with those recorded when it was taken. */

@@ -189,6 +189,14 @@ export class BackupRecords {
     this.#db.prepare('UPDATE backup_state SET change_token = NULL, settled_token = NULL WHERE instance_id = ?').run(instanceId);
   }
 
+  /**
+   * Forgets the last point as well: the next cycle takes a new point and writes every chunk
+   * again, none taken as already stored (verification found the last point damaged).
+   */
+  forgetLastPoint(instanceId: string): void {
+    this.#db.prepare('UPDATE backup_state SET change_token = NULL, settled_token = NULL, last_point_id = NULL WHERE instance_id = ?').run(instanceId);
+  }
+
   /** The instances the next verification should check: never or least recently verified first. */
   verificationSample(size: number): BackupStateRow[] {
     return this.#db
