@@ -72,14 +72,14 @@ export class Verifier {
     const started = performance.now();
     let pointId: string | null = row.lastPointId;
     let problems: string[];
-    let damaged = false;
+    let damaged: boolean;
     try {
       const instance = instanceOf(row);
       const store = this.#stores.forInstance(instance);
       const base = instanceBase(row.instanceId);
       // The newest point in the location, not the catalog's last recorded one: an in-place
-      // restore's undo point is newer and unrecorded, and retention may have dropped the recorded
-      // one since (that is no damage to report).
+      // restore's undo point is newer and unrecorded when its restored point could not be taken,
+      // and retention may have dropped the recorded one since (that is no damage to report).
       pointId = (await listPoints(store, base)).at(-1)?.id ?? null;
       if (!pointId) throw new SiloError('BACKUP_NOT_FOUND', 'it has no backup point yet');
       problems = await this.#checkPoint(store, base, await readManifest(store, base, pointId), instance);
