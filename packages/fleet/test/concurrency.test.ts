@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSiloError, type DoctorReport, type Fleet, type QueryAllEvent } from '../src/index';
 import { killAllChildren, startChild } from './fixtures/children';
-import { expectSoundFleet, tempDir, tempFleet } from './helpers';
+import Database from 'better-sqlite3';
+import { expectSoundFleet, fileOf, tempDir, tempFleet } from './helpers';
 
 afterEach(killAllChildren);
 
@@ -139,6 +140,29 @@ describe('in one process', () => {
 });
 
 describe('across processes', () => {
+  it('a request for an instance another process holds locked past the busy timeout gets ENGINE_FAILURE with a retry hint, not a raw SQLite error', async () => {
+    const dataDir = tempDir();
+    const { fleet: creator } = await tempFleet({ dataDir });
+    await creator.create('acme', { jurisdiction: 'eu' });
+    const file = fileOf(creator.require('acme').dbUrl, dataDir);
+    await creator.close();
+    // As a migration thread holding a small file alone does (ADR 41), or any process's EXCLUSIVE lock.
+    const holder = new Database(file);
+    holder.pragma('locking_mode = EXCLUSIVE');
+    holder.prepare('SELECT count(*) FROM notes').get();
+    try {
+      const { fleet } = await tempFleet({ dataDir });
+      const error = await fleet.withInstance('acme', (db) => db.execute('SELECT 1')).catch((caught: unknown) => caught);
+      expect(isSiloError(error, 'ENGINE_FAILURE') && error.details).toMatchObject({ code: 'SQLITE_BUSY', retryAfterMs: 1_000 });
+      expect((error as Error).message).toMatch(/stayed locked for 5 s/);
+      holder.close();
+      expect((await fleet.withInstance('acme', (db) => db.execute('SELECT count(*) AS n FROM notes'))).rows).toEqual([{ n: 0 }]);
+    } finally {
+      if (holder.open) holder.close();
+    }
+  });
+
+
   it('two processes creating the same 30 names at once create each exactly once', async () => {
     // A fresh data dir: the two processes also race to create the catalog and the template.
     const dataDir = tempDir();

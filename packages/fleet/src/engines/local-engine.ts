@@ -207,6 +207,13 @@ export class LocalEngine implements Engine {
       // Opening a WAL database creates its -shm: on a full disk that fails (DISK_FULL).
       db = openSqlite(file, TENANT_PRAGMAS, { mustExist: true });
     } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') {
+        throw new SiloError(
+          'ENGINE_FAILURE',
+          `The database of this instance stayed locked for ${TENANT_PRAGMAS.busyTimeoutMs / 1_000} s (another process holds it: a migration, a restore or a long write); try again shortly.`,
+          { details: { code: 'SQLITE_BUSY', retryAfterMs: 1_000 }, cause: error },
+        );
+      }
       throw diskFullError(error, path.dirname(file));
     }
     try {

@@ -20,7 +20,7 @@ export interface PooledMigration extends MigrationOutcome {
 }
 
 type Reply =
-  | { id: number; ok: true; from: number; to: number; sizeBytes: number }
+  | { id: number; ok: true; from: number; to: number; sizeBytes: number; sizeBefore: number; ms: number }
   | { id: number; ok: false; error: { message: string; code: string | null } };
 
 interface Job {
@@ -39,6 +39,38 @@ const THREAD_PATH = fileURLToPath(new URL('./migrate-thread.mjs', import.meta.ur
 const PIPELINE_DEPTH = 2;
 
 /**
+ * When a thread may hold a file alone for its migration (ADR 41): readers that open it meanwhile
+ * wait in their busy handler, so only for a migration expected to end within ALONE_MAX_MS. The
+ * expectation scales the slowest of the pool's last RECENT migrations (milliseconds per byte) to
+ * the file's size; until RECENT have finished, and while a slow one is among them, files are
+ * shared. Migration SQL may be heavy on few rows, so the file's size alone says too little.
+ * Over ALONE_MAX_BYTES a file is always shared: an index or a table rebuilt over 1 MiB takes
+ * milliseconds, over a large tenant seconds.
+ */
+const ALONE_MAX_MS = 25;
+const ALONE_MAX_BYTES = 1024 * 1024;
+const RECENT = 8;
+/** Below this size a migration takes about as long whatever the size: rates of tiny files would look too fast. */
+const RATE_FLOOR_BYTES = 64 * 1024;
+
+/** The pool's recent migration rates, and the file size up to which the next may hold its file alone. */
+class AloneAllowance {
+  readonly #rates: number[] = [];
+
+  note(ms: number, sizeBytes: number): void {
+    this.#rates.push(ms / Math.max(sizeBytes, RATE_FLOOR_BYTES));
+    if (this.#rates.length > RECENT) this.#rates.shift();
+  }
+
+  /** 0: share every file. */
+  get upToBytes(): number {
+    if (this.#rates.length < RECENT) return 0;
+    const bytes = ALONE_MAX_MS / Math.max(...this.#rates);
+    return bytes < RATE_FLOOR_BYTES ? 0 : Math.min(ALONE_MAX_BYTES, Math.floor(bytes));
+  }
+}
+
+/**
  * Worker threads that migrate tenant files, for fleet-wide migrations on local files. SQLite
  * work is synchronous, so one thread migrates one file at a time; several threads overlap
  * their CPU work and their fsyncs. Migrations are the app's own SQL, trusted and bounded by
@@ -49,6 +81,7 @@ export class MigratePool {
   readonly size: number;
   readonly #threads = new Set<PoolThread>();
   readonly #queue: Job[] = [];
+  readonly #alone = new AloneAllowance();
   #nextId = 1;
   #closed = false;
 
@@ -96,6 +129,7 @@ export class MigratePool {
 
   #spawn(): PoolThread {
     const thread = new PoolThread(
+      this.#alone,
       () => this.#dispatch(),
       (gone) => {
         this.#threads.delete(gone);
@@ -111,9 +145,11 @@ class PoolThread {
   readonly #worker: Worker;
   /** Sent to the thread, in order; the first one is running. */
   readonly #jobs: Job[] = [];
+  readonly #alone: AloneAllowance;
   #stopping = false;
 
-  constructor(onReady: () => void, onGone: (thread: PoolThread) => void) {
+  constructor(alone: AloneAllowance, onReady: () => void, onGone: (thread: PoolThread) => void) {
+    this.#alone = alone;
     // execArgv: [] keeps test runners' and TypeScript loaders' flags out of the thread.
     this.#worker = new Worker(THREAD_PATH, { execArgv: [] });
     this.#worker.unref();
@@ -148,6 +184,7 @@ class PoolThread {
       dryRun: task.dryRun,
       maxBytes: task.maxBytes,
       pragmas: task.pragmas,
+      aloneUpToBytes: this.#alone.upToBytes,
     });
   }
 
@@ -162,7 +199,10 @@ class PoolThread {
     if (!job || reply.id !== job.id) return;
     this.#jobs.shift();
     if (this.#jobs.length === 0) this.#worker.unref();
-    if (reply.ok) job.resolve({ from: reply.from, to: reply.to, sizeBytes: reply.sizeBytes });
+    if (reply.ok) {
+      if (!job.task.dryRun) this.#alone.note(reply.ms, reply.sizeBefore);
+      job.resolve({ from: reply.from, to: reply.to, sizeBytes: reply.sizeBytes });
+    }
     else job.reject(Object.assign(new Error(reply.error.message), reply.error.code ? { code: reply.error.code } : {}));
   }
 }

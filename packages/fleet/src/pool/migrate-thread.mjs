@@ -15,19 +15,12 @@ import { migrateSync } from './migrate-steps.mjs';
  * The pragmas of sqlite.ts's TENANT_PRAGMAS, sent by the pool so both places use one source.
  * @typedef {{ synchronous: 'FULL' | 'NORMAL', busyTimeoutMs: number }} Pragmas
  * @typedef {{ id: number, path: string, migrations: { version: number, sql: string }[],
- *   dryRun: boolean, maxBytes?: number, pragmas: Pragmas }} MigrateTask
+ *   dryRun: boolean, maxBytes?: number, pragmas: Pragmas, aloneUpToBytes: number }} MigrateTask
  */
 
 // The failpoints of failpoints.ts that fall inside this thread's work; the whole process dies.
 const armed = process.env['SILO_FAILPOINT'];
 const pause = new Int32Array(new SharedArrayBuffer(4));
-
-/**
- * Above this size a migration may take long enough that readers of the file should not wait
- * for it (openAlone): an index or a table rebuilt over 1 MiB takes a few milliseconds, over a
- * large tenant seconds, and a large tenant's migration runs beside its readers as before.
- */
-const ALONE_MAX_BYTES = 1024 * 1024;
 
 parentPort?.on('message', (/** @type {MigrateTask} */ task) => {
   parentPort?.postMessage(run(task));
@@ -38,7 +31,9 @@ function run(task) {
   /** @type {import('better-sqlite3').Database | undefined} */
   let db;
   try {
-    db = openAlone(task) ?? openShared(task);
+    const started = performance.now();
+    const sizeBefore = fileSize(task.path);
+    db = openAlone(task, sizeBefore) ?? openShared(task);
     db.pragma(`synchronous = ${task.pragmas.synchronous}`);
     db.pragma('foreign_keys = ON');
     // The size cap holds per connection (size-cap.ts), so a migration's connection sets it too.
@@ -56,7 +51,7 @@ function run(task) {
     });
     db.close();
     db = undefined;
-    return { id: task.id, ok: true, from, to, sizeBytes: fileSize(task.path) + fileSize(`${task.path}-wal`) };
+    return { id: task.id, ok: true, from, to, sizeBytes: fileSize(task.path) + fileSize(`${task.path}-wal`), sizeBefore, ms: performance.now() - started };
   } catch (error) {
     const err = /** @type {{ message?: string, code?: string }} */ (error);
     return { id: task.id, ok: false, error: { message: err.message ?? String(error), code: err.code ?? null } };
@@ -66,18 +61,19 @@ function run(task) {
 }
 
 /**
- * A file no other connection has open, and small enough that its migration takes milliseconds,
- * is migrated holding it alone: `locking_mode = EXCLUSIVE` before the first read keeps the WAL
+ * A file no other connection has open, small enough that its migration should take milliseconds
+ * (`task.aloneUpToBytes`, from the pool's recent migrations: migrate-pool.ts), is migrated
+ * holding it alone: `locking_mode = EXCLUSIVE` before the first read keeps the WAL
  * index in this connection's memory, so no `-shm` is created, mapped, locked and deleted for it
  * (ADR 41: a third of a small migration's system time). Every other connection in WAL mode
  * holds a SHARED lock for as long as it is open, so taking the EXCLUSIVE lock without waiting
  * proves nobody else has the file open; if anyone has, this returns undefined and the
  * migration shares the file as usual. Whoever opens the file meanwhile waits in their busy
  * handler for the few milliseconds of the migration.
- * @param {MigrateTask} task @returns {import('better-sqlite3').Database | undefined}
+ * @param {MigrateTask} task @param {number} size @returns {import('better-sqlite3').Database | undefined}
  */
-function openAlone(task) {
-  if (fileSize(task.path) > ALONE_MAX_BYTES) return undefined;
+function openAlone(task, size) {
+  if (size > task.aloneUpToBytes) return undefined;
   const db = new Database(task.path, { fileMustExist: true, timeout: 0 });
   try {
     db.pragma('locking_mode = EXCLUSIVE');
