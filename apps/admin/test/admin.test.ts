@@ -293,6 +293,46 @@ describe('admin console over HTTP', () => {
     expect(autoNamed.headers.get('location')).toBe('/instances/t03-copy?cloned=1');
   });
 
+  /** The one-time token of the clone form on a fresh rendering of an instance's page. */
+  async function cloneToken(source: string): Promise<string> {
+    const match = /aria-label="Clone".*?name="once" value="([^"]+)"/s.exec(await (await admin.get(`/instances/${source}`)).text());
+    if (!match?.[1]) throw new Error('no one-time token in the clone form');
+    return match[1];
+  }
+
+  it('a clone posted again with its form’s token (double click, resubmitted POST) leads to the clone the first made, named or not; a fresh form clones again', async () => {
+    // t11: in eu, outside the fleet query's `q: 't0'` in us below.
+    const once = await cloneToken('t11');
+    expect(once).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await cloneToken('t11')).not.toBe(once);
+    const fields = { intent: 'clone', newName: 't11-twice', region: '', asOf: '', once };
+    // A double click: the second post arrives while the first is still cloning; then the page's POST resent.
+    const both = await Promise.all([admin.post('/instances/t11', fields), admin.post('/instances/t11', fields)]);
+    const resent = await admin.post('/instances/t11', fields);
+    for (const answer of [...both, resent]) {
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe('/instances/t11-twice?cloned=1');
+    }
+    expect(text(await (await admin.get('/audit?instance=t11-twice&operation=clone&outcome=ok')).text())).toMatch(/(^|\s)1 entries/);
+    // The CSRF check comes first: a repeat without the session's token is refused.
+    expect((await admin.post('/instances/t11', fields, { csrf: false })).status).toBe(403);
+    // The same name from a fresh form is another clone: the name is taken.
+    const fresh = await admin.post('/instances/t11', { ...fields, once: await cloneToken('t11') });
+    expect(fresh.status).toBe(400);
+    expect(text(await fresh.text())).toContain('is taken');
+
+    // Without a name the fleet names the clone: a repeat leads to that clone rather than making a second one.
+    const unnamed = { ...fields, newName: '', once: await cloneToken('t11') };
+    for (const answer of [await admin.post('/instances/t11', unnamed), await admin.post('/instances/t11', unnamed)]) {
+      expect(answer.status).toBe(302);
+      expect(answer.headers.get('location')).toBe('/instances/t11-copy?cloned=1');
+    }
+    expect((await admin.get('/instances/t11-copy-2')).status).toBe(404);
+    // A fresh form's clone without a name is a clone of its own.
+    const another = await admin.post('/instances/t11', { ...unnamed, once: await cloneToken('t11') });
+    expect(another.headers.get('location')).toBe('/instances/t11-copy-2?cloned=1');
+  });
+
   it('exports a valid SQLite file, imports it back, and refuses a file that is not SQLite', async () => {
     const exported = await admin.post('/instances/t05/export', {});
     expect(exported.status).toBe(200);

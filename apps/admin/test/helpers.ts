@@ -222,11 +222,15 @@ export class Client {
   }
 }
 
-/** A form field, or a file part whose bytes are given or read from a path as they are sent. */
+/**
+ * A form field, or a file part whose bytes are given, read from a path as they are sent, or
+ * sent chunk by chunk as the test hands them over (to hold a post part-way).
+ */
 export type FormPart =
   | { readonly name: string; readonly value: string }
   | { readonly name: string; readonly filename: string; readonly bytes: Uint8Array }
-  | { readonly name: string; readonly filename: string; readonly path: string };
+  | { readonly name: string; readonly filename: string; readonly path: string }
+  | { readonly name: string; readonly filename: string; readonly chunks: AsyncIterable<Uint8Array> };
 
 async function* multipartChunks(parts: readonly FormPart[], boundary: string): AsyncGenerator<Buffer> {
   for (const part of parts) {
@@ -236,6 +240,7 @@ async function* multipartChunks(parts: readonly FormPart[], boundary: string): A
     }
     yield Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"; filename="${part.filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`);
     if ('bytes' in part) yield Buffer.from(part.bytes);
+    else if ('chunks' in part) for await (const chunk of part.chunks) yield Buffer.from(chunk);
     else for await (const chunk of createReadStream(part.path)) yield chunk as Buffer;
     yield Buffer.from('\r\n');
   }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, watch } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
 import routes from '../app/routes';
-import { Client, allPaths, ensureBuilt, processMemory, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer, type FormPart } from './helpers';
+import { Client, allPaths, ensureBuilt, eventually, processMemory, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer, type FormPart } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -20,6 +20,32 @@ function importParts(csrf: string, name: string, file: FormPart): FormPart[] {
     { name: 'region', value: '' },
     file,
   ];
+}
+
+/** The one-time token of the import form on a fresh rendering of the instances page. */
+async function importToken(admin: Client): Promise<string> {
+  const match = /aria-label="Import an instance".*?name="once" value="([^"]+)"/s.exec(await (await admin.get('/')).text());
+  if (!match?.[1]) throw new Error('no one-time token in the import form');
+  return match[1];
+}
+
+/** The import form's parts with its one-time token, which the form renders before the file. */
+function importPartsOnce(csrf: string, name: string, once: string, file: FormPart): FormPart[] {
+  const parts = importParts(csrf, name, file);
+  return [...parts.slice(0, -1), { name: 'once', value: once }, file];
+}
+
+/** Names of the upload files written into the eu regions' staging folders from now on, until stopped. */
+function watchUploads(dataDir: string): { names: Set<string>; stop: () => void } {
+  const names = new Set<string>();
+  const watchers = ['eu-west', 'eu-central'].map((region) => {
+    const staging = path.join(dataDir, 'regions', region, 'staging');
+    mkdirSync(staging, { recursive: true, mode: 0o700 });
+    return watch(staging, (_event, file) => {
+      if (file?.includes('.upload.db')) names.add(file);
+    });
+  });
+  return { names, stop: () => watchers.forEach((watcher) => watcher.close()) };
 }
 
 /** The number of todos in an instance, read through the SQL console. */
@@ -92,6 +118,64 @@ describe('admin uploads stream to disk', () => {
     );
     expect(withHeader.status).toBeLessThan(400);
     expect((await admin.get('/instances/imported-header')).status).toBe(200);
+    expect(leftovers(tmp, dataDir)).toEqual([]);
+  });
+
+  it('an import posted again with its form’s token (double click, resubmitted POST) waits for the first, leads to the instance it imported and never stores its file', async () => {
+    const once = await importToken(admin);
+    expect(once).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await importToken(admin)).not.toBe(once);
+    const bytes = readFileSync(sqliteFile);
+    const uploads = watchUploads(dataDir);
+    try {
+      // The first post sends half its file and is held there: it is still running.
+      let release = (): void => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      async function* heldFile(): AsyncGenerator<Uint8Array> {
+        yield bytes.subarray(0, bytes.length >> 1);
+        await released;
+        yield bytes.subarray(bytes.length >> 1);
+      }
+      const first = admin.postMultipart('/?index', importPartsOnce(admin.csrf, 'imported-once', once, { name: 'file', filename: 'three.sqlite', chunks: heldFile() }));
+      await eventually(async () => expect(uploads.names.size).toBe(1));
+      // The second post of a double click comes whole while the first is still on its way; it
+      // waits for the first, and the first, released, imports the file.
+      const whole: FormPart = { name: 'file', filename: 'three.sqlite', path: sqliteFile };
+      const repeat = admin.postMultipart('/?index', importPartsOnce(admin.csrf, 'imported-once', once, whole));
+      release();
+      const both = await Promise.all([first, repeat]);
+      // The page reloaded afterwards, its POST sent once more; and the same through the upload route with progress.
+      const resent = await admin.postMultipart('/?index', importPartsOnce(admin.csrf, 'imported-once', once, whole));
+      for (const answer of [...both, resent]) {
+        expect(answer.status).toBe(302);
+        expect(answer.headers.get('location')).toBe('/instances/imported-once?imported=1');
+      }
+      // (The page's script sends the CSRF token as a header: /import takes it only so.)
+      const scripted = await admin.postMultipart('/import', importPartsOnce(admin.csrf, 'imported-once', once, whole).slice(1), { 'x-csrf-token': admin.csrf });
+      expect(scripted.status).toBe(200);
+      expect(await scripted.json()).toEqual({ location: '/instances/imported-once?imported=1' });
+      // The CSRF check comes first: a repeat with a forged token is refused.
+      const forged = await admin.postMultipart('/?index', importPartsOnce('forged', 'imported-once', once, whole));
+      expect(forged.status).toBe(403);
+      await forged.body?.cancel();
+      expect(text(await (await admin.get('/audit?instance=imported-once&operation=import&outcome=ok')).text())).toMatch(/(^|\s)1 entries/);
+      expect(await todoCount(admin, 'imported-once')).toBe(3);
+      // Only the first post's file was written; the repeats' were read and dropped.
+      expect([...uploads.names]).toHaveLength(1);
+
+      // The same name from a fresh form is another import: the name is taken.
+      const fresh = await admin.postMultipart('/?index', importPartsOnce(admin.csrf, 'imported-once', await importToken(admin), whole));
+      expect(fresh.status).toBe(400);
+      expect(text(await fresh.text())).toContain('is taken');
+      // The same page's form sent with another name is an import of its own.
+      const edited = await admin.postMultipart('/?index', importPartsOnce(admin.csrf, 'imported-once-2', once, whole));
+      expect(edited.status).toBe(302);
+      expect(edited.headers.get('location')).toBe('/instances/imported-once-2?imported=1');
+      // These two are posts of their own: their files were stored (the watch sees every one that is).
+      await eventually(async () => expect(uploads.names.size).toBe(3));
+    } finally {
+      uploads.stop();
+    }
     expect(leftovers(tmp, dataDir)).toEqual([]);
   });
 

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { data, redirect } from 'react-router';
 import { randomToken, remember } from '@silo/web';
+import { field } from './http.server';
 
 /**
  * One-time form tokens, so a form posted twice without JavaScript does its work once.
@@ -7,9 +9,10 @@ import { randomToken, remember } from '@silo/web';
  * Without the page's script nothing stops a browser from posting a form again: a double click
  * sends a second POST while the first is still running (the browser drops the first's answer
  * and shows the second's), and reloading a page that answered a POST sends it again. The
- * create form carries a token made for that one rendering; the first post with it runs, and a
- * repeat (same session, token and fields) is answered with where the first one led, waiting
- * for it if it is still running, instead of "the name is taken".
+ * forms that make an instance (create, import, clone) carry a token made for that one
+ * rendering (components/once-field.tsx); the first post with it runs, and a repeat (same
+ * session, token and fields) is answered with where the first one led, waiting for it if it is
+ * still running, instead of "the name is taken" (or, for a clone without a name, a second clone).
  *
  * Only successes are remembered: a refused post forgets its token, so a repeat runs again (it
  * may well succeed after a passing failure) and gets its own answer.
@@ -17,8 +20,9 @@ import { randomToken, remember } from '@silo/web';
  * Kept in this process's memory, bounded in count and time, rather than in the catalog: a
  * repeat follows its first post within seconds, from the same browser to the same console
  * process, and forgetting a token costs nothing but the old answer ("the name is taken", with
- * the instance made once). So a restart, or a second console process behind a balancer that
- * sends the repeat elsewhere, loses no data.
+ * the instance made once; a clone without a name is made a second time, under the next free
+ * name). So a restart, or a second console process behind a balancer that sends the repeat
+ * elsewhere, loses no data.
  */
 
 /** What a form post came to: where to go (remembered for its repeats), or a refusal (not). */
@@ -130,12 +134,35 @@ export const SUBMIT_ONCE_TTL_MS = 5 * 60_000;
 /** Only successes stay (each one a new instance), so this many in five minutes is far beyond any operator's pace. */
 export const SUBMIT_ONCE_MAX_ENTRIES = 2_000;
 
-/** The process's tokens for the create form (on `remember`: server.ts and the bundled app share it). */
-export function createFormOnce(): SubmitOnce {
-  return remember('admin.create-form-once', () => new SubmitOnce({ ttlMs: SUBMIT_ONCE_TTL_MS, maxEntries: SUBMIT_ONCE_MAX_ENTRIES }));
+/** The process's tokens for the forms that make an instance (on `remember`: server.ts and the bundled app share it). */
+export function formsOnce(): SubmitOnce {
+  return remember('admin.form-once', () => new SubmitOnce({ ttlMs: SUBMIT_ONCE_TTL_MS, maxEntries: SUBMIT_ONCE_MAX_ENTRIES }));
 }
 
 /** A fresh token for one rendering of a form. */
 export function newFormToken(): string {
   return randomToken();
+}
+
+/** The form field that carries the token (components/once-field.tsx renders it). */
+const ONCE_FIELD = 'once';
+
+/**
+ * Runs a form's post once for the token it carries, in the admin's session: how create, import
+ * and clone do it. `what` is what the post asks for, the form's intent first (then its fields),
+ * so one token cannot stand for another form's post, nor for the same form sent again with
+ * other values. A post without a token (a script, a page of an older console) just runs.
+ */
+export function submitFormOnce<Refusal>(
+  admin: { readonly sessionHash: string },
+  form: FormData,
+  what: readonly [intent: string, ...fields: string[]],
+  attempt: () => Promise<Submitted<Refusal>>,
+): Promise<Submitted<Refusal>> {
+  return formsOnce().run(admin.sessionHash, field(form, ONCE_FIELD), what, attempt);
+}
+
+/** The action's answer to a form post: a redirect to where it led, or its refusal (400) for the form to show. */
+export function answerSubmitted<Refusal>(outcome: Submitted<Refusal>) {
+  return outcome.ok ? redirect(outcome.location) : data(outcome.refusal, { status: 400 });
 }

@@ -34,6 +34,20 @@ export interface UploadOptions {
   readonly stagingFile: (fieldsBefore: FormData) => string;
 }
 
+/** The text fields before the file part, and the file's name as the browser sent it. */
+export interface BeforeFile {
+  readonly fields: FormData;
+  readonly filename: string;
+}
+
+/**
+ * Runs `rest` (storing the file, reading the rest of the body, then `work`) or answers without
+ * it, decided from what came before the file part: e.g. SubmitOnce, for which a repeat of a
+ * post already done (or still running, which it waits for) is answered without `rest`. The
+ * file of a post answered without `rest` is read and dropped, never written.
+ */
+export type UploadGate<T> = (before: BeforeFile, rest: () => Promise<T>) => Promise<T>;
+
 /** Text fields are small (names, regions, the token): a few of them, each bounded. */
 const FIELD_MAX_BYTES = 16 * 1024;
 const MAX_FIELDS = 20;
@@ -51,12 +65,17 @@ const FORM_OVERHEAD_BYTES = MAX_FIELDS * FIELD_MAX_BYTES + 64 * 1024;
  * single byte of the file is written. A file over the limit is refused with 413 as soon as
  * it passes it; the rest of a refused body is dropped by the server
  * (`discardUnreadBodyAfterResponse`).
+ *
+ * With a `gate`, the file part waits for it before a byte is written (the body is not read
+ * meanwhile): the gate runs the rest, storing the file and then `work`, or answers without it
+ * and the file is dropped. A body without a file part never meets the gate.
  */
 export async function withUpload<T>(
   request: Request,
   context: Readonly<RouterContextProvider>,
   options: UploadOptions,
   work: (upload: Upload) => Promise<T>,
+  gate?: UploadGate<T>,
 ): Promise<T> {
   const csrf = context.get(csrfCheckContext);
   // Only the signed-in middleware decides whether a token still has to be read from the form.
@@ -65,15 +84,47 @@ export async function withUpload<T>(
   if (declared > options.maxFileBytes + FORM_OVERHEAD_BYTES) throw options.tooLarge();
   const written: { path?: string } = {};
   try {
-    const upload = await receive(request, written, options, csrf);
-    return await work(upload);
+    if (!gate) return await work(await receive(request, written, options, csrf, undefined));
+    // The gate's answer, once the file part has met it.
+    const gated: { answer?: Promise<T> } = {};
+    const hold = (before: BeforeFile): Promise<boolean> =>
+      new Promise((store) => {
+        const answer = gate(before, () => {
+          store(true);
+          return received.then(work);
+        });
+        // Answered without the rest: the file is dropped (a no-op once it was stored).
+        answer.then(
+          () => store(false),
+          () => store(false),
+        );
+        gated.answer = answer;
+      });
+    const received = receive(request, written, options, csrf, hold);
+    try {
+      const upload = await received;
+      return gated.answer ? await gated.answer : await work(upload);
+    } catch (error) {
+      // A body refused after the gate ran the rest: the gate has seen it fail too (SubmitOnce forgets the token).
+      await gated.answer?.catch(() => undefined);
+      throw error;
+    }
   } finally {
     if (written.path) await rm(written.path, { force: true });
   }
 }
 
-/** Parses the body, the file into `written.path`; throws a Response (400, 403, 413) for a body it refuses. */
-async function receive(request: Request, written: { path?: string }, options: UploadOptions, csrf: CsrfCheck): Promise<Upload> {
+/**
+ * Parses the body, the file into `written.path` (unless `hold` says to drop it); throws a
+ * Response (400, 403, 413) for a body it refuses.
+ */
+async function receive(
+  request: Request,
+  written: { path?: string },
+  options: UploadOptions,
+  csrf: CsrfCheck,
+  hold: ((before: BeforeFile) => Promise<boolean>) | undefined,
+): Promise<Upload> {
   if (!request.body) throw badForm('The form is empty.');
   let parser: busboy.Busboy;
   try {
@@ -87,7 +138,7 @@ async function receive(request: Request, written: { path?: string }, options: Up
 
   const form = new FormData();
   // Written by the parser's event handlers: an object, so the reads below see their writes.
-  const state: { verified: boolean; refusal?: Response; stored?: Promise<UploadedFile> } = { verified: csrf.state === 'verified' };
+  const state: { verified: boolean; refusal?: Response; stored?: Promise<UploadedFile | undefined>; dropped?: boolean } = { verified: csrf.state === 'verified' };
   /** Keeps the first reason to refuse the body; later ones are consequences of stopping. */
   const refuse = (response: Response): void => {
     state.refusal ??= response;
@@ -104,7 +155,7 @@ async function receive(request: Request, written: { path?: string }, options: Up
     }
     form.append(name, value);
   });
-  parser.on('file', (name, stream) => {
+  parser.on('file', (name, stream, info) => {
     // Destroying the parser after a refusal destroys this stream with an error: never unhandled.
     stream.on('error', () => undefined);
     if (state.refusal) return void stream.resume();
@@ -124,10 +175,20 @@ async function receive(request: Request, written: { path?: string }, options: Up
       if (error instanceof Response) return refuse(error);
       throw error;
     }
-    written.path = target;
-    const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
     stream.once('limit', () => refuse(options.tooLarge()));
-    const stored = pipeline(stream, out).then((): UploadedFile => ({ path: target, size: out.bytesWritten }));
+    const store = (): Promise<UploadedFile> => {
+      written.path = target;
+      const out = createWriteStream(target, { flags: 'wx', mode: 0o600 });
+      return pipeline(stream, out).then((): UploadedFile => ({ path: target, size: out.bytesWritten }));
+    };
+    const drop = (): undefined => {
+      state.dropped = true;
+      stream.resume();
+      return undefined;
+    };
+    // Until the hold is decided the file stream is not read, and so neither is the body.
+    const before: BeforeFile = { fields: copyOf(form), filename: info.filename ?? '' };
+    const stored = hold ? hold(before).then((keep) => (keep && !state.refusal ? store() : drop())) : store();
     // A failed write (disk full) stops the parser: otherwise it would wait for the file stream forever.
     stored.catch((error: unknown) => {
       if (state.refusal) return; // destroyed by us after a refusal
@@ -166,8 +227,14 @@ async function receive(request: Request, written: { path?: string }, options: Up
   const file = state.stored ? await state.stored.catch(() => undefined) : undefined;
   if (state.refusal) throw state.refusal;
   if (!state.verified) throw csrfRefused();
-  if (state.stored && !file) throw storageFailed(new Error('the file was not stored'));
+  if (state.stored && !file && !state.dropped) throw storageFailed(new Error('the file was not stored'));
   return { form, file };
+}
+
+function copyOf(form: FormData): FormData {
+  const copy = new FormData();
+  for (const [name, value] of form) copy.append(name, value);
+  return copy;
 }
 
 /** Resolves once the parser takes more input, or has stopped (an error, or destroyed). */

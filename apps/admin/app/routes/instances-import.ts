@@ -1,25 +1,24 @@
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin } from '../lib/http.server';
-import { importUploadOptions } from '../lib/instances.server';
 import { isMultipartForm } from '../lib/auth.server';
-import { withUpload } from '../lib/upload.server';
-import { importUploaded } from './instances/act.server';
+import { importOnce } from './instances/act.server';
 import type { InstancesActionResult } from './instances/forms';
 import type { Route } from './+types/instances-import';
 
 /**
  * The import form's upload when the page runs its script: the same import as the form's own
  * action, answered as JSON, so the page can send the file with XMLHttpRequest and show how
- * much of it has gone (fetch cannot report an upload's progress). `{ location }` on success;
- * the form's error otherwise, with its status.
+ * much of it has gone (fetch cannot report an upload's progress). `{ location }` on success
+ * (for a repeat of the form's one-time token too, as the form's action answers it); the form's
+ * error otherwise, with its status.
  */
 export async function action({ request, context }: Route.ActionArgs) {
   if (!isMultipartForm(request)) return Response.json(refusal('INVALID_INPUT', 'Send the import form as multipart/form-data.'), { status: 415 });
   const fleet = context.get(fleetContext);
   const admin = currentAdmin(context);
   try {
-    const outcome = await withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => importUploaded(fleet, admin, form, file));
-    return outcome.ok ? Response.json({ location: outcome.location }) : Response.json(outcome.result, { status: 400 });
+    const outcome = await importOnce(request, context, fleet, admin);
+    return outcome.ok ? Response.json({ location: outcome.location }) : Response.json(outcome.refusal, { status: 400 });
   } catch (error) {
     // The upload reader refuses a body with a Response (400, 403, 413): the same words, as the form's error.
     if (error instanceof Response && error.status < 500) return Response.json(refusal(error.status === 413 ? 'TOO_LARGE' : 'INVALID_INPUT', await error.text()), { status: error.status });

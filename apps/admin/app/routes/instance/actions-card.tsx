@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { OnceField } from '../../components/once-field';
 import { DownloadForm } from '../../components/download-form';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useHydrated } from '../../components/hydrated';
@@ -9,6 +10,8 @@ import type { InstanceRowView } from '../../lib/instances';
 interface Props {
   instance: InstanceRowView;
   regions: string[];
+  /** This rendering's one-time token for the clone form (components/once-field.tsx). */
+  cloneToken: string;
   /** The intent of the form being submitted, if any. */
   busyIntent: string | undefined;
   /** The intent the server asked to confirm (a form sent without JavaScript), if any. */
@@ -16,7 +19,7 @@ interface Props {
 }
 
 /** Export, clone, delete, undelete and purge, as the instance's state allows. */
-export function ActionsCard({ instance, regions, busyIntent, confirming }: Props) {
+export function ActionsCard({ instance, regions, cloneToken, busyIntent, confirming }: Props) {
   return (
     <section className="card stack" aria-labelledby="actions-h">
       <h2 id="actions-h">Actions</h2>
@@ -27,6 +30,7 @@ export function ActionsCard({ instance, regions, busyIntent, confirming }: Props
         <OnceForm method="post" className="inline-form" aria-label="Clone">
           <CsrfField />
           <input type="hidden" name="intent" value="clone" />
+          <OnceField token={cloneToken} />
           <label htmlFor="clone-name">
             Clone as (optional)
             <input id="clone-name" name="newName" pattern="[a-z0-9\-]{3,63}" placeholder={`${instance.name}-copy`} />

@@ -20,6 +20,7 @@ import { UsageCard } from './usage-card';
 import { fillUsage } from '../../lib/usage';
 import { libsqlAction, libsqlUrl } from '../../lib/libsql.server';
 import { cloneInstance } from '../../lib/clone.server';
+import { answerSubmitted, newFormToken, submitFormOnce } from '../../lib/submit-once.server';
 import type { LibsqlAction } from '../../lib/libsql';
 
 export const meta: Route.MetaFunction = ({ params }) => [{ title: `${params.name} · Silo admin` }];
@@ -48,6 +49,8 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     libsqlUrl: libsqlUrl(details.name),
     usage: fillUsage(USAGE_DAYS, Date.now(), fleet.usage(details.name, USAGE_DAYS)),
     notice: noticeOf(url.searchParams),
+    // Each rendering of the clone form gets its own token: its post runs once (submit-once.server.ts).
+    cloneToken: newFormToken(),
     now: Date.now(),
   };
 }
@@ -104,10 +107,21 @@ export async function action({ params, request, context }: Route.ActionArgs) {
         await fleet.purge(params.name, options);
         return redirect('/?purged=' + encodeURIComponent(params.name));
       case 'clone': {
-        const outcome = await cloneInstance(fleet, params.name, { newName: field(form, 'newName'), region: field(form, 'region'), asOf: field(form, 'asOf') }, admin.actor);
-        if ('error' in outcome) return data({ intent, error: outcome.error }, { status: 400 });
-        const search = new URLSearchParams({ cloned: '1', ...(outcome.asOf ? { asOf: outcome.asOf } : {}), ...(outcome.point ? { point: outcome.point } : {}) });
-        return redirect(`/instances/${encodeURIComponent(outcome.name)}?${search.toString()}`);
+        const input = { newName: field(form, 'newName'), region: field(form, 'region'), asOf: field(form, 'asOf') };
+        // A repeat of this form's post (a double click or a resubmitted POST without JavaScript)
+        // leads to the clone the first one made, rather than "the name is taken" or, without a
+        // name (or "as of" a span ago), a second clone.
+        const outcome = await submitFormOnce(admin, form, [intent, params.name, input.newName, input.region, input.asOf], async () => {
+          try {
+            const cloned = await cloneInstance(fleet, params.name, input, admin.actor);
+            if ('error' in cloned) return { ok: false, refusal: { intent, error: cloned.error } };
+            const search = new URLSearchParams({ cloned: '1', ...(cloned.asOf ? { asOf: cloned.asOf } : {}), ...(cloned.point ? { point: cloned.point } : {}) });
+            return { ok: true, location: `/instances/${encodeURIComponent(cloned.name)}?${search.toString()}` };
+          } catch (error) {
+            return { ok: false, refusal: { intent, error: describeError(error).message } };
+          }
+        });
+        return answerSubmitted(outcome);
       }
       default:
         return data({ intent, error: 'Unknown action.' }, { status: 400 });
@@ -123,7 +137,7 @@ export function headers({ actionHeaders, loaderHeaders }: Route.HeadersArgs): He
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, cloneToken, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
@@ -162,6 +176,7 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
         <ActionsCard
           instance={instance}
           regions={regions}
+          cloneToken={cloneToken}
           busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined}
           confirming={result && 'confirm' in result ? result.intent : undefined}
         />

@@ -1,13 +1,14 @@
 import type { Fleet } from '@silo/fleet';
-import { data, redirect } from 'react-router';
+import { data, type RouterContextProvider } from 'react-router';
 import type { AdminSession } from '../../lib/auth.server';
 import { describeError, field } from '../../lib/http.server';
-import { createFormOnce } from '../../lib/submit-once.server';
-import type { UploadedFile } from '../../lib/upload.server';
+import { importUploadOptions } from '../../lib/instances.server';
+import { answerSubmitted, submitFormOnce, type Submitted } from '../../lib/submit-once.server';
+import { withUpload, type UploadedFile } from '../../lib/upload.server';
 import type { InstancesActionResult } from './forms';
 
-/** Creates an instance or imports an uploaded file, as the form's `intent` says. */
-export async function act(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined) {
+/** Creates an instance, as the form's `intent` says (the import form's post is multipart: `importOnce`). */
+export async function act(fleet: Fleet, admin: AdminSession, form: FormData) {
   const intent = field(form, 'intent');
   const name = field(form, 'name');
   const jurisdiction = field(form, 'jurisdiction');
@@ -17,7 +18,7 @@ export async function act(fleet: Fleet, admin: AdminSession, form: FormData, fil
     const displayName = field(form, 'displayName');
     // A repeat of this form's post (a double click or a resubmitted POST without JavaScript)
     // leads to the instance the first one created, rather than "the name is taken".
-    const outcome = await createFormOnce().run<InstancesActionResult>(admin.sessionHash, field(form, 'once'), [name, jurisdiction, region, displayName], async () => {
+    const outcome = await submitFormOnce<InstancesActionResult>(admin, form, [intent, name, jurisdiction, region, displayName], async () => {
       try {
         await fleet.create(name, { jurisdiction, ...(region ? { region } : {}), ...(displayName ? { displayName } : {}), actor: admin.actor });
       } catch (error) {
@@ -26,32 +27,47 @@ export async function act(fleet: Fleet, admin: AdminSession, form: FormData, fil
       }
       return { ok: true, location: `/instances/${encodeURIComponent(name)}?created=1` };
     });
-    return outcome.ok ? redirect(outcome.location) : data<InstancesActionResult>(outcome.refusal, { status: 400 });
+    return answerSubmitted(outcome);
   }
-  if (intent === 'import') {
-    const outcome = await importUploaded(fleet, admin, form, file);
-    return outcome.ok ? redirect(outcome.location) : data<InstancesActionResult>(outcome.result, { status: 400 });
-  }
+  // The import form sent as a plain form has no file.
+  if (intent === 'import') return answerSubmitted(await importUploaded(fleet, admin, form, undefined));
   return data<InstancesActionResult>({ intent: 'create', code: 'INVALID_INPUT', error: 'Unknown action.', values }, { status: 400 });
 }
 
-export type ImportOutcome = { ok: true; location: string } | { ok: false; result: InstancesActionResult };
-
 /**
- * Imports the uploaded file as the instance the form names: where its page is, or why not.
- * The import form's action and its upload route with progress (instances-import.ts) share it.
+ * The import form's post, multipart: its file read into the target region's staging folder and
+ * imported as the instance the form names; where its page is, or why not. The form's action
+ * and its upload route with progress (instances-import.ts) share it.
+ *
+ * Once per the form's one-time token, as create: the token and the fields it is keyed by come
+ * before the file in the body (the form renders them first), so a repeat (a double click or a
+ * resubmitted POST without JavaScript) is known before a byte of its file is written. It waits
+ * for the first if that is still running and leads to the instance the first one imported; its
+ * file is read and dropped, never stored.
  */
-export async function importUploaded(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined): Promise<ImportOutcome> {
+export function importOnce(request: Request, context: Readonly<RouterContextProvider>, fleet: Fleet, admin: AdminSession): Promise<Submitted<InstancesActionResult>> {
+  return withUpload(
+    request,
+    context,
+    importUploadOptions(fleet),
+    ({ form, file }) => importUploaded(fleet, admin, form, file),
+    // The file's name counts among the fields: the same page's form sent with another file is an import of its own.
+    ({ fields, filename }, rest) => submitFormOnce(admin, fields, ['import', field(fields, 'name'), field(fields, 'jurisdiction'), field(fields, 'region'), filename], rest),
+  );
+}
+
+/** Imports the uploaded file as the instance the form names: where its page is, or why not. */
+async function importUploaded(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined): Promise<Submitted<InstancesActionResult>> {
   const name = field(form, 'name');
   const jurisdiction = field(form, 'jurisdiction');
   const region = field(form, 'region');
   const values = { name, jurisdiction, region };
-  if (!file || file.size === 0) return { ok: false, result: { intent: 'import', code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values } };
+  if (!file || file.size === 0) return { ok: false, refusal: { intent: 'import', code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values } };
   try {
     await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor });
   } catch (error) {
     const described = describeError(error);
-    return { ok: false, result: { intent: 'import', code: described.code, error: described.message, values } };
+    return { ok: false, refusal: { intent: 'import', code: described.code, error: described.message, values } };
   }
   return { ok: true, location: `/instances/${encodeURIComponent(name)}?imported=1` };
 }

@@ -2,6 +2,7 @@ import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useState } from 'react';
 import { Form, useActionData, useNavigate, useNavigation } from 'react-router';
 import { CsrfField, useShell } from '../../components/csrf';
+import { OnceField } from '../../components/once-field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { signInAgain } from '../../lib/session';
 import { uploadImport, type UploadProgress } from './upload-import';
@@ -69,7 +70,7 @@ function PlacementFields({ jurisdictions, regions, values, idPrefix }: Placement
   );
 }
 
-/** `token`: this rendering's one-time token; a repeat of its post leads where the first went (submit-once.server.ts). */
+/** `token`: this rendering's one-time token; a repeat of its post leads where the first went (components/once-field.tsx). */
 export function CreateForm({ token, ...placement }: Placement & { token: string }) {
   const result = useActionData<InstancesActionResult>();
   const navigation = useNavigation();
@@ -82,7 +83,7 @@ export function CreateForm({ token, ...placement }: Placement & { token: string 
       <OnceForm method="post" className="stack" aria-label="Create an instance">
         <CsrfField />
         <input type="hidden" name="intent" value="create" />
-        <input type="hidden" name="once" value={token} />
+        <OnceField token={token} />
         <label htmlFor="create-name">
           Name
           <NameInput id="create-name" result={mine} describedBy={mine ? 'create-error create-hint' : 'create-hint'} />
@@ -106,7 +107,8 @@ export function CreateForm({ token, ...placement }: Placement & { token: string 
   );
 }
 
-export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placement & { maxBytes: number; tooLargeMessage: string }) {
+/** `token`: as the create form's; it and the fields before the file are read before a byte of the file is stored. */
+export function ImportForm({ maxBytes, tooLargeMessage, token, ...placement }: Placement & { maxBytes: number; tooLargeMessage: string; token: string }) {
   const result = useActionData<InstancesActionResult>();
   const navigation = useNavigation();
   const navigate = useNavigate();
@@ -143,6 +145,7 @@ export function ImportForm({ maxBytes, tooLargeMessage, ...placement }: Placemen
       >
         <CsrfField />
         <input type="hidden" name="intent" value="import" />
+        <OnceField token={token} />
         <label htmlFor="import-name">
           New instance name
           <NameInput id="import-name" result={mine} describedBy={mine ? 'import-error' : undefined} />

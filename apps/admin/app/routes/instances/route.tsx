@@ -5,13 +5,12 @@ import { isMultipartForm } from '../../lib/auth.server';
 import { fleetContext } from '../../lib/fleet.server';
 import { currentAdmin, smallForm } from '../../lib/http.server';
 import { importTooLargeMessage, importUploadOptions, parseListParams, regionOptions, toListQuery, toRowView } from '../../lib/instances.server';
-import { withUpload } from '../../lib/upload.server';
-import { newFormToken } from '../../lib/submit-once.server';
+import { answerSubmitted, newFormToken } from '../../lib/submit-once.server';
 import { PAGE_SIZES, STATES } from '../../lib/instances';
 import { adminView } from '../../lib/app-config.server';
 import { SelectField, choicesOf, regionChoices } from '../../components/select-field';
 import { useLiveRevalidate } from '../../components/live';
-import { act } from './act.server';
+import { act, importOnce } from './act.server';
 import { CreateForm, ImportForm, type InstancesActionResult } from './forms';
 import { InstancesTable } from './instances-table';
 import { Pager } from './pager';
@@ -35,8 +34,9 @@ export async function loader({ request, context }: Route.LoaderArgs) {
     jurisdictions: fleet.regions.jurisdictions,
     uploadMaxBytes: importUploadOptions(fleet).maxFileBytes,
     uploadTooLarge: importTooLargeMessage(fleet),
-    // Each rendering of the create form gets its own token: its post runs once (submit-once.server.ts).
+    // Each rendering of the create and import forms gets their own tokens: a post runs once (submit-once.server.ts).
     createToken: newFormToken(),
+    importToken: newFormToken(),
     now: Date.now(),
   };
 }
@@ -46,9 +46,9 @@ export async function action({ request, context }: Route.ActionArgs) {
   const fleet = context.get(fleetContext);
   if (isMultipartForm(request)) {
     // The import form: its file streams into a temp file in the target region's staging folder
-    // (from the jurisdiction and region fields before it) that lives only while `act` runs.
+    // (from the jurisdiction and region fields before it) that lives only while it is imported.
     try {
-      return await withUpload(request, context, importUploadOptions(fleet), ({ form, file }) => act(fleet, admin, form, file));
+      return answerSubmitted(await importOnce(request, context, fleet, admin));
     } catch (error) {
       // Too large: the form says so next to its file field (still a 413), rather than an error page in its place.
       if (error instanceof Response && error.status === 413) {
@@ -57,14 +57,14 @@ export async function action({ request, context }: Route.ActionArgs) {
       throw error;
     }
   }
-  return act(fleet, admin, await smallForm(request), undefined);
+  return act(fleet, admin, await smallForm(request));
 }
 
 export default function Instances({ loaderData }: Route.ComponentProps) {
   // `/` on a page without a search field comes here (components/shortcuts.ts).
   const [searchParams] = useSearchParams();
   const focusSearch = searchParams.get('focus') === 'search';
-  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, uploadTooLarge, createToken, now } = loaderData;
+  const { params, items, metrics, total, latestVersion, regions, jurisdictions, uploadMaxBytes, uploadTooLarge, createToken, importToken, now } = loaderData;
   const submit = useSubmit();
   const navigation = useNavigation();
   useLiveRevalidate(5_000);
@@ -86,7 +86,7 @@ export default function Instances({ loaderData }: Route.ComponentProps) {
 
       <section className="actions-row">
         <CreateForm jurisdictions={jurisdictions} regions={regions} token={createToken} />
-        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} tooLargeMessage={uploadTooLarge} />
+        <ImportForm jurisdictions={jurisdictions} regions={regions} maxBytes={uploadMaxBytes} tooLargeMessage={uploadTooLarge} token={importToken} />
       </section>
 
       <Form method="get" className="filters" role="search" aria-label="Filter instances" onChange={(event) => submit(event.currentTarget, { replace: true, preventScrollReset: true })}>
