@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { READ_ONLY_SETTING, noteSql, restoreFresh } from './connection-state';
 
 /**
  * Idle stream connections of a host process, kept for the next stream on the same instance:
@@ -29,23 +30,14 @@ export class ConnectionPool {
     return entry.conn;
   }
 
-  /** Takes a connection back when its stream ends; one left inside a transaction is closed instead. */
+  /**
+   * Takes a connection back when its stream ends, for the next stream only as a fresh one
+   * would be: what the stream left on it is undone, or the connection closed
+   * (connection-state.ts).
+   */
   give(key: string, conn: Database.Database): void {
     if (!conn.open) return;
-    try {
-      if (conn.inTransaction) throw new Error('still in a transaction');
-      // The one setting a stream may change that outlives it (sqld lets clients set it).
-      if (pragmasRanOn.has(conn)) {
-        conn.pragma('foreign_keys = ON');
-        pragmasRanOn.delete(conn);
-      }
-      // Temporary views and triggers (`CREATE VIEW temp.v`, allowed as sqld allows it) live as
-      // long as the connection: the next stream, maybe another token's, must not find them.
-      if (tempMentionedOn.has(conn)) {
-        tempMentionedOn.delete(conn);
-        if (conn.prepare('SELECT count(*) FROM temp.sqlite_schema').pluck().get() !== 0) throw new Error('temporary objects');
-      }
-    } catch {
+    if (!restoreFresh(conn)) {
       conn.close();
       return;
     }
@@ -95,10 +87,6 @@ interface KeptStatements {
 }
 
 const keptOn = new WeakMap<Database.Database, KeptStatements>();
-/** Connections a stream ran a PRAGMA on: foreign_keys is set back before the next stream gets them. */
-const pragmasRanOn = new WeakSet<Database.Database>();
-/** Connections a stream's SQL named `temp` on: checked for temporary objects before the next stream gets them. */
-const tempMentionedOn = new WeakSet<Database.Database>();
 
 /** A request begins on the connection: the schema may have moved since its last statement. */
 export function beginRequest(conn: Database.Database): void {
@@ -151,23 +139,22 @@ export function preparedOn(conn: Database.Database, sql: string): Database.State
  */
 export function pooledConnection(conn: Database.Database, onClose: () => void): Database.Database {
   beginRequest(conn);
-  // Loose on purpose: SQL that merely mentions a pragma (or `temp`) costs one statement when
-  // handed back, nothing more.
-  const noting = (sql: string): void => {
-    if (/pragma/i.test(sql)) pragmasRanOn.add(conn);
-    if (/temp/i.test(sql)) tempMentionedOn.add(conn);
-  };
+  // Every text the stream's SQL reaches the connection by is noted: what it may change is
+  // undone before the next stream (connection-state.ts).
   const prepare = (sql: string): Database.Statement => {
-    noting(sql);
+    noteSql(conn, sql);
     return preparedOn(conn, sql);
   };
   const exec = (sql: string): Database.Database => {
-    noting(sql);
+    noteSql(conn, sql);
     beginRequest(conn);
     return conn.exec(sql);
   };
   const pragma = (source: string, options?: Database.PragmaOptions): unknown => {
-    pragmasRanOn.add(conn);
+    // SqlStream sets query_only on a read-only stream's connection. stream-connection.ts set it
+    // when it opened the connection, and setting a flag again would expire every kept statement.
+    if (conn.readonly && source === READ_ONLY_SETTING) return [];
+    noteSql(conn, `PRAGMA ${source}`);
     return conn.pragma(source, options);
   };
   return new Proxy(conn, {
