@@ -163,6 +163,18 @@ describe('libSQL endpoint: the next stream finds its pooled connection as a fres
     expect(response.status).toBe(403);
   });
 
+  it('gives a stream that reads last_insert_rowid(), changes() or total_changes() first the zeros of a new connection, as sqld does', async () => {
+    const { stream } = await instance('counters');
+    const COUNTERS = 'SELECT last_insert_rowid(), changes(), total_changes()';
+    const wrote = await stream([execute('INSERT INTO parent (id) VALUES (7)'), execute(COUNTERS)]);
+    expect(wrote[1]?.response?.result?.rows?.[0]?.map((cell) => cell.value)).toEqual(['7', '1', '1']);
+    const next = await stream([execute(COUNTERS)]);
+    expect(next[0]?.response?.result?.rows?.[0]?.map((cell) => cell.value)).toEqual(['0', '0', '0']);
+    // A stream that writes first reads its own write's figures.
+    const own = await stream([execute('INSERT INTO parent (id) VALUES (8)'), execute('SELECT last_insert_rowid(), changes()')]);
+    expect(own[1]?.response?.result?.rows?.[0]?.map((cell) => cell.value)).toEqual(['8', '1']);
+  });
+
   it('keeps a read-only token’s connection read-only and with foreign_keys on, stream after stream', async () => {
     const { stream } = await instance('read-only', { readOnly: true });
     const probe = [execute('SELECT * FROM pragma_query_only'), execute('SELECT * FROM pragma_foreign_keys')];

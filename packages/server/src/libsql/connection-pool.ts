@@ -20,9 +20,11 @@ export class ConnectionPool {
     private readonly idleMs: number,
   ) {}
 
-  take(key: string, open: () => Database.Database): Database.Database {
+  /** The idle connection handed back last that `suits` (any, without it), or a new one. */
+  take(key: string, open: () => Database.Database, suits?: (conn: Database.Database) => boolean): Database.Database {
     const list = this.#idle.get(key);
-    const entry = list?.pop();
+    const index = list === undefined ? -1 : suits === undefined ? list.length - 1 : list.findLastIndex((candidate) => suits(candidate.conn));
+    const [entry] = index === -1 ? [] : (list?.splice(index, 1) ?? []);
     if (list?.length === 0) this.#idle.delete(key);
     if (entry === undefined) return open();
     this.#count--;

@@ -29,11 +29,13 @@ import type Database from 'better-sqlite3';
  *
  * Nothing else a fresh connection has can be changed from SQL: no function, collation or
  * extension can be added (load_extension is not authorized, fts3_tokenizer's registering form
- * is disabled). One thing is not reset: `last_insert_rowid()`, `changes()` and
- * `total_changes()` count per connection, and SQLite has no statement that sets them back; only
- * a new connection would, and one after every write would cost several times the write itself.
- * So a stream can read those the streams before it left on the connection, where a new stream
- * on sqld reads 0.
+ * is disabled). One thing cannot be reset: `last_insert_rowid()`, `changes()` and
+ * `total_changes()` count per connection, and SQLite has no statement that sets them back; a new
+ * connection after every write would cost several times the write itself. So a connection a
+ * write ran on (`noteWrite`) is handed only to a stream whose first requests do not read them
+ * (`readsCounters`); one that does gets a connection no write has run on, or a new one, and
+ * reads 0 as on sqld. (A stream that reads them only in a later request, before writing
+ * anything itself, still reads what earlier streams left.)
  *
  * Noticing costs no SQL: each statement's text is matched against one regular expression as it
  * is prepared, and only a stream whose text could have changed something has its connection
@@ -55,6 +57,27 @@ const NAMES_SETTINGS = /pragma/i;
 const NAMES_DATABASES = /temp(?:orary|[^a-z0-9]|$)|attach/i;
 /** Either of them, in one pass over the text of the common statement that names neither. */
 const NAMES_EITHER = new RegExp(`${NAMES_SETTINGS.source}|${NAMES_DATABASES.source}`, 'i');
+
+/** Connections a write has run on: their counters are no longer a new connection's zeros. */
+const countersMovedOn = new WeakSet<Database.Database>();
+
+/** The functions that read a connection's counters, called as functions. */
+const READS_COUNTERS = /\b(?:last_insert_rowid|total_changes|changes)\s*\(/i;
+
+/** A write is about to run on the connection (SqlStream's beforeWrite hook). */
+export function noteWrite(conn: Database.Database): void {
+  countersMovedOn.add(conn);
+}
+
+/** Whether a stream's first requests (as the endpoint received them) read the connection's counters. */
+export function readsCounters(requests: unknown): boolean {
+  return READS_COUNTERS.test(JSON.stringify(requests));
+}
+
+/** Whether the connection's counters are still those of a new connection. */
+export function countersUnmoved(conn: Database.Database): boolean {
+  return !countersMovedOn.has(conn);
+}
 
 /** What each connection's current stream may have changed, if anything. */
 const touchedOn = new WeakMap<Database.Database, number>();

@@ -10,6 +10,7 @@ import type { FromHost, OpenStream, ToHost } from './host-protocol';
 import { ConnectionPool, beginRequest, pooledConnection } from './connection-pool';
 import type Database from 'better-sqlite3';
 import { openStreamConnection } from './stream-connection';
+import { countersUnmoved, noteWrite, readsCounters } from './connection-state';
 
 // Owner-only, like the server: SQLite may create a -wal or -shm beside a tenant file here.
 process.umask(0o077);
@@ -43,16 +44,17 @@ process.on('message', (message: ToHost) => {
     if (stream instanceof SqlStream) stream.close();
     return;
   }
-  if (message.open) open(message.stream, message.open);
+  if (message.open) open(message.stream, message.open, message.requests);
   void handle(message.id, message.stream, message.requests, message.announce);
 });
 
-function open(id: number, spec: OpenStream): void {
+function open(id: number, spec: OpenStream, firstRequests: unknown): void {
   try {
     const key = `${spec.instanceId}\0${spec.readOnly}\0${spec.file}`;
-    const raw = pool.take(key, () => openStreamConnection(spec.file, spec.readOnly, spec.maxBytes));
+    // A stream that reads last_insert_rowid() and the like reads 0 first, as on a new connection.
+    const raw = pool.take(key, () => openStreamConnection(spec.file, spec.readOnly, spec.maxBytes), readsCounters(firstRequests) ? countersUnmoved : undefined);
     const conn = pooledConnection(raw, () => pool.give(key, raw));
-    const hooks = { beforeWrite: () => undefined, noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
+    const hooks = { beforeWrite: () => noteWrite(raw), noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
     streams.set(id, new SqlStream(conn, hooks, spec.options));
     connections.set(id, raw);
   } catch (error) {
