@@ -6,6 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, type Fleet, type Row, type TenantSchema } from '../src/index';
+import { MigratePool, type MigrateTask } from '../src/pool/migrate-pool';
+import { TENANT_PRAGMAS } from '../src/sqlite';
 import { SAMPLE_MIGRATIONS, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 function fileSizeOr0(file: string): number {
@@ -98,22 +100,30 @@ describe('migrateAll on the worker pool', () => {
 
   it('holds a small file nobody has open alone while it migrates, once recent migrations were quick (ADR 41): no -shm, and a reader that opens it meanwhile waits for the new schema', async () => {
     const dataDir = await fleetAtV1(1 + RECENT);
-    const { fleet } = await tempFleet({ dataDir, schema: slow, fleetWorkers: 1 });
-    await quickMigrations(fleet, Array.from({ length: RECENT }, (_, i) => `shop-${i + 1}`));
-    const info = fleet.require('shop-0');
-    const file = fileOf(info.dbUrl, dataDir);
-    const migrating = fleet.engine.fleetWork?.migrate(info.dbUrl, slow, { dryRun: false });
-    // The WAL file appears when the thread first reads the file.
-    await expect.poll(() => existsSync(`${file}-wal`), { timeout: 10_000, interval: 5 }).toBe(true);
-    expect(existsSync(`${file}-shm`)).toBe(false);
-    const reader = new Database(file, { readonly: true, timeout: 30_000 });
+    const { fleet } = await tempFleet({ dataDir, schema: slow });
+    const fileOfShop = (i: number): string => fileOf(fleet.require(`shop-${i}`).dbUrl, dataDir);
+    // The pool itself, with room for any quick migration on a loaded machine: what is under
+    // test is holding the file, not the estimate (the next test is about that).
+    const pool = new MigratePool(1, { aloneMaxMs: 60_000 });
+    const task = (file: string, schema: TenantSchema): MigrateTask => ({ path: file, migrations: schema.migrations, dryRun: false, maxBytes: undefined, pragmas: TENANT_PRAGMAS });
     try {
-      expect(reader.pragma('user_version', { simple: true })).toBe(2);
-      expect(reader.prepare('SELECT c FROM tally').pluck().get()).toBe(3_000_000);
+      for (let i = 1; i <= RECENT; i++) await pool.run(task(fileOfShop(i), slowSchema(1)));
+      const file = fileOfShop(0);
+      const migrating = pool.run(task(file, slow));
+      // The WAL file appears when the thread first reads the file.
+      await expect.poll(() => existsSync(`${file}-wal`), { timeout: 10_000, interval: 5 }).toBe(true);
+      expect(existsSync(`${file}-shm`)).toBe(false);
+      const reader = new Database(file, { readonly: true, timeout: 30_000 });
+      try {
+        expect(reader.pragma('user_version', { simple: true })).toBe(2);
+        expect(reader.prepare('SELECT c FROM tally').pluck().get()).toBe(3_000_000);
+      } finally {
+        reader.close();
+      }
+      await expect(migrating).resolves.toMatchObject({ from: 1, to: 2 });
     } finally {
-      reader.close();
+      await pool.close();
     }
-    await expect(migrating).resolves.toMatchObject({ from: 1, to: 2 });
   });
 
   it('shares small files while migrations are slow: a heavy migration of a tiny file never keeps its readers waiting', async () => {
@@ -257,7 +267,8 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     // shop-1 (the first on a thread: shop-0 migrates on this one) is served throughout, its
     // handle open from before the run, so its thread shares the file: reads go on seeing the
     // old schema, writes wait for the migration's commit. The others are first opened when a
-    // thread is seen holding them alone: a -wal and no -shm (a shared connection maps one).
+    // thread is seen holding them alone: a reader that does not wait is refused at once (a
+    // shared file, even one whose -shm is not there yet, lets it read).
     const steady = 'shop-1';
     const held = names.filter((name) => name !== steady);
     expect(await request(steady)).toEqual(OLD);
@@ -270,7 +281,7 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     while (running) {
       for (const name of held) {
         const file = files.get(name) ?? '';
-        if (!heldViews.has(name) && existsSync(`${file}-wal`) && !existsSync(`${file}-shm`)) heldViews.set(name, await request(name));
+        if (!heldViews.has(name) && existsSync(`${file}-wal`) && heldAlone(file)) heldViews.set(name, await request(name));
       }
       steadyViews.push(await request(steady));
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -280,8 +291,9 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     expect(report).toMatchObject({ failed: 0 });
     expect(report.migrated).toBeGreaterThanOrEqual(names.length);
 
-    // Opened while held alone, the file was seen only after the migration: the new schema.
-    expect(heldViews.size).toBeGreaterThan(0);
+    // Opened while held alone, the file was seen only after the migration: the new schema. How
+    // many files a thread held alone, and whether the loop caught one, depends on the pool's
+    // recent timings (ADR 41): the test above holds one alone for certain.
     for (const [name, view] of heldViews) expect(view, name).toEqual(NEW);
     // Served throughout: the old schema, then the new one, never a mix and never back.
     const firstNew = steadyViews.findIndex((view) => view?.['version'] === 2);
@@ -303,5 +315,20 @@ function readsOldSchemaAtOnce(file: string): boolean {
     return reader.pragma('user_version', { simple: true }) === 1;
   } finally {
     reader.close();
+  }
+}
+
+/** Whether another connection holds the file alone now: a reader that does not wait is refused. */
+function heldAlone(file: string): boolean {
+  let reader: Database.Database | undefined;
+  try {
+    reader = new Database(file, { readonly: true, timeout: 0 });
+    reader.pragma('user_version', { simple: true });
+    return false;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    reader?.close();
   }
 }

@@ -56,6 +56,11 @@ const RATE_FLOOR_BYTES = 64 * 1024;
 /** The pool's recent migration rates, and the file size up to which the next may hold its file alone. */
 class AloneAllowance {
   readonly #rates: number[] = [];
+  readonly #maxMs: number;
+
+  constructor(maxMs: number) {
+    this.#maxMs = maxMs;
+  }
 
   note(ms: number, sizeBytes: number): void {
     this.#rates.push(ms / Math.max(sizeBytes, RATE_FLOOR_BYTES));
@@ -65,7 +70,7 @@ class AloneAllowance {
   /** 0: share every file. */
   get upToBytes(): number {
     if (this.#rates.length < RECENT) return 0;
-    const bytes = ALONE_MAX_MS / Math.max(...this.#rates);
+    const bytes = this.#maxMs / Math.max(...this.#rates);
     return bytes < RATE_FLOOR_BYTES ? 0 : Math.min(ALONE_MAX_BYTES, Math.floor(bytes));
   }
 }
@@ -81,12 +86,14 @@ export class MigratePool {
   readonly size: number;
   readonly #threads = new Set<PoolThread>();
   readonly #queue: Job[] = [];
-  readonly #alone = new AloneAllowance();
+  readonly #alone: AloneAllowance;
   #nextId = 1;
   #closed = false;
 
-  constructor(size: number) {
+  /** `aloneMaxMs`: how long a file held alone may be expected to take (ALONE_MAX_MS). */
+  constructor(size: number, options: { aloneMaxMs?: number } = {}) {
     this.size = size;
+    this.#alone = new AloneAllowance(options.aloneMaxMs ?? ALONE_MAX_MS);
   }
 
   run(task: MigrateTask): Promise<PooledMigration> {
