@@ -487,8 +487,10 @@ describe('integrity', () => {
     expect(await notes(fleet, 'hurt')).toEqual(['precious']);
 
     // Healed by the next cycle, though the instance did not change: a new point whose chunks
-    // are all written again, the damaged one included.
+    // are all written again, the damaged one included. Until then it is still sampled, and
+    // still found damaged.
     expect(await fleet.backups.status('hurt')).toMatchObject({ pending: true });
+    expect(await fleet.backups.verify({ sample: 10 })).toMatchObject({ checked: 2, failed: 1 });
     clock.advance(1_000);
     expect(await fleet.backups.runCycle()).toMatchObject({ changed: 1, backedUp: 1 });
     expect(await fleet.backups.verify({ instances: ['hurt', 'fine'] })).toMatchObject({ checked: 2, failed: 0 });

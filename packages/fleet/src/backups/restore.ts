@@ -194,7 +194,8 @@ export class Restorer {
 /**
  * The restored state becomes the newest point at once. Until one exists the newest point is the
  * undo point, so a restore "as of now" would bring back the very data this restore replaced.
- * Its chunks are mostly the restored point's, so it costs a snapshot and a manifest. If it
+ * It costs a snapshot, a manifest and the chunks the instance's last point did not have (most
+ * of them are the restored point's, already stored: written again, same content). If it
  * cannot be taken now, the restore stands and the next cycle takes it (the token is forgotten).
  */
 async function pointOfRestored(host: BackupHost, taker: PointTaker, instance: InstanceInfo): Promise<void> {

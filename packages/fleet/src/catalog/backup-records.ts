@@ -197,11 +197,15 @@ export class BackupRecords {
     this.#db.prepare('UPDATE backup_state SET change_token = NULL, settled_token = NULL, last_point_id = NULL WHERE instance_id = ?').run(instanceId);
   }
 
-  /** The instances the next verification should check: never or least recently verified first. */
+  /**
+   * The instances the next verification should check: never or least recently verified first.
+   * Any instance ever backed up, also one whose damaged last point was forgotten
+   * (`forgetLastPoint`) and not yet replaced: verification reads its points from the location.
+   */
   verificationSample(size: number): BackupStateRow[] {
     return this.#db
       .prepare<[number], StateRow>(
-        `${SELECT_STATE} WHERE i.state = 'ready' AND b.last_point_id IS NOT NULL
+        `${SELECT_STATE} WHERE i.state = 'ready' AND b.last_backup_at IS NOT NULL
          ORDER BY coalesce(b.last_verified_at, 0), random() LIMIT +?`,
       )
       .all(size)
