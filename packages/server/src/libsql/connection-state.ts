@@ -69,9 +69,17 @@ export function noteWrite(conn: Database.Database): void {
   countersMovedOn.add(conn);
 }
 
-/** Whether a stream's first requests (as the endpoint received them) read the connection's counters. */
+/**
+ * Whether a stream's first requests (as the endpoint received them) read the connection's
+ * counters: any `sql` text in them (execute, batch steps, sequence, describe, store_sql).
+ */
 export function readsCounters(requests: unknown): boolean {
-  return READS_COUNTERS.test(JSON.stringify(requests));
+  if (Array.isArray(requests)) return requests.some(readsCounters);
+  if (typeof requests !== 'object' || requests === null) return false;
+  for (const [key, value] of Object.entries(requests)) {
+    if (key === 'sql' ? typeof value === 'string' && READS_COUNTERS.test(value) : readsCounters(value)) return true;
+  }
+  return false;
 }
 
 /** Whether the connection's counters are still those of a new connection. */
