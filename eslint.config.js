@@ -3,7 +3,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', '**/.tmp/**', '**/build/**', '**/.react-router/**', '**/dist/**', 'dist-packages/**', 'apps/admin/server.mjs'] },
+  { ignores: ['**/node_modules/**', 'data/**', '**/.tmp/**', '**/build/**', '**/.react-router/**', '**/dist/**', 'dist-packages/**', 'apps/admin/server.mjs', '.ci/**'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -111,8 +111,9 @@ export default defineConfig({
       { extends: true, test: { name: 'integration', include: INTEGRATION, exclude: SCALE } },
       {
         extends: true,
-        // deploy/test: the container's entrypoint serves the built TODO app (issue #16).
-        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts', 'deploy/test/container.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
+        // deploy/test: the container's entrypoint serves the built TODO app (issue #16), and a
+        // real Prometheus scrapes it with the alert rules loaded.
+        test: { name: 'apps', include: ['apps/*/test/**/*.test.ts', 'deploy/test/container.test.ts', 'deploy/test/prometheus.test.ts'], exclude: [...BROWSER, ...SCALE], globalSetup: [BUILD_TODOS, BUILD_ADMIN] },
       },
       {
         extends: true,

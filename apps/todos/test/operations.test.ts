@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { histogramCount, parseMetrics, sampleValue } from '../../../packages/web/test/prometheus';
+import { histogramCount, parseMetrics, promtoolProblems, sampleValue } from '../../../packages/web/test/prometheus';
 import { createList, csrfFrom, get, post, uniqueName } from './http';
 import { APP_DIR, startServer, type TestServer } from './server';
 
@@ -101,6 +101,7 @@ describe('a running TODO server', () => {
     expect(families.has('silo_query_pool_kills_total')).toBe(true);
     expect(families.has('silo_process_cpu_seconds_total')).toBe(true);
     expect(text).not.toContain(name);
+    expect(promtoolProblems(text)).toBe('');
   });
 
   it('is not ready when a region folder cannot be written (a file where the folder should be)', async () => {

@@ -7,7 +7,7 @@ import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clientFiles, createAppMetrics, forget, precompress, remember, requestIdOf, routeMatcher, serverSettings, type FleetStatsSnapshot } from '../src/index';
 import { listenProblem, openProblem } from '../src/app-server/startup';
-import { histogramCount, parseMetrics, sampleValue } from './prometheus';
+import { histogramCount, parseMetrics, promtoolProblems, sampleValue } from './prometheus';
 
 const dirs: string[] = [];
 afterAll(() => {
@@ -185,6 +185,13 @@ describe('metrics', () => {
     expect(families.get('silo_handle_cache_hits_total')?.type).toBe('COUNTER');
     const labelNames = new Set([...families.values()].flatMap((family) => family.metrics.flatMap((metric) => Object.keys(metric.labels ?? {}))));
     expect([...labelNames].filter((name) => /name|instance|tenant/.test(name))).toEqual([]);
+  });
+
+  it("passes Prometheus' own check (promtool check metrics: format and naming)", async () => {
+    const metrics = createAppMetrics(() => stats);
+    metrics.observeRequest('/t/:name', 'POST', 303, 0.04);
+    metrics.observeBackupCycle({ durationMs: 1_500, failed: 1, catalogError: 'disk full' });
+    expect(promtoolProblems(await metrics.scrape())).toBe('');
   });
 });
 

@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 interface Sample {
   readonly labels?: Record<string, string>;
@@ -42,4 +46,25 @@ export function histogramCount(text: string, name: string, labels: Record<string
     if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[2]);
   }
   return undefined;
+}
+
+/** Where `.ci/run` unpacks Debian's prometheus package (its files only: no service is started). */
+const UNPACKED = path.resolve(fileURLToPath(import.meta.url), '../../../../.ci/prometheus/usr/bin');
+
+/** Prometheus' own programs: from `.ci/run`'s unpacked package, else on PATH (`apt install prometheus`). */
+export function prometheusTool(name: 'promtool' | 'prometheus'): string {
+  const unpacked = path.join(UNPACKED, name);
+  if (existsSync(unpacked)) return unpacked;
+  if (spawnSync(name, ['--version']).status === 0) return name;
+  throw new Error(`${name} (Prometheus) is needed to check /metrics: \`apt install prometheus\` puts it on PATH (.ci/run unpacks Debian's package into .ci/prometheus instead).`);
+}
+
+/**
+ * Prometheus' own checker, `promtool check metrics`, on exposition text: what it prints about
+ * the text (format errors and its lint: names, suffixes, help), empty when it accepts it.
+ */
+export function promtoolProblems(text: string): string {
+  const result = spawnSync(prometheusTool('promtool'), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  return result.status === 0 ? '' : `${result.stdout}${result.stderr}`.trim() || `promtool exited with ${result.status}`;
 }

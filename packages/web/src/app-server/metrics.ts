@@ -30,6 +30,8 @@ export interface AppMetrics {
   scrape(): Promise<string>;
 }
 
+const PROM_CLIENT_TOTAL_GAUGES = ['silo_nodejs_active_handles_total', 'silo_nodejs_active_requests_total', 'silo_nodejs_active_resources_total'];
+
 /** Methods outside this list are counted as `other`, so a client cannot invent label values. */
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
@@ -41,6 +43,10 @@ const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIO
 export function createAppMetrics(stats: () => Promise<FleetStatsSnapshot> | FleetStatsSnapshot): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'silo_' });
+  // prom-client adds these three as gauges named like counters, which `promtool check metrics`
+  // refuses ("non-counter metrics should not have _total suffix"). Each is the sum of the
+  // by-type gauge of the same name without `_total`, so nothing is lost.
+  for (const name of PROM_CLIENT_TOTAL_GAUGES) registry.removeSingleMetric(name);
   let snapshot: FleetStatsSnapshot | undefined;
   const registers = [registry];
 
@@ -83,6 +89,7 @@ export function createAppMetrics(stats: () => Promise<FleetStatsSnapshot> | Flee
   addCounter('silo_catalog_lookups_total', 'Catalog lookups of an instance to serve it.', (s) => s.catalogLookups);
   addCounter('silo_query_pool_kills_total', 'Queries whose process was killed at the time limit.', (s) => s.queryPoolKills);
   addCounter('silo_query_pool_memory_kills_total', 'Queries whose process was ended at its memory limit.', (s) => s.queryPoolMemoryKills);
+  addGauge('silo_backups_enabled', '1 when backups are on (SILO_BACKUPS), so a scheduler is expected to run.', (s) => (s.backups.enabled ? 1 : 0));
   addGauge('silo_backup_scheduler_running', '1 when a live process holds the backup scheduler lease.', (s) => (s.backups.running ? 1 : 0));
   addGauge('silo_backup_lag_seconds', 'Seconds since the last backup cycle finished (NaN: none recorded).', (s) =>
     s.backups.lastCycle ? Math.max(0, (Date.now() - s.backups.lastCycle.at - s.backups.lastCycle.durationMs) / 1000) : Number.NaN,
