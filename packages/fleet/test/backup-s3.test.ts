@@ -137,4 +137,38 @@ describe('the S3 store', () => {
     // Unreachable is no evidence of damage: the instance's last point stays its last point.
     expect(await fleet.backups.runCycle()).toMatchObject({ changed: 0 });
   });
+
+  it('an in-place restore whose restored point cannot be stored stands, says so on the instance, and the next cycle stores it', async () => {
+    const s3 = await fakeS3();
+    let now = Date.UTC(2026, 2, 1, 9);
+    const { fleet } = await tempFleet({
+      clock: () => now,
+      backups: { locations: { 'eu-west': { kind: 's3', bucket: 'silo-eu', endpoint: s3.endpoint, forcePathStyle: true, jurisdiction: 'eu', ...credentials } } },
+    });
+    const notes = (name: string) => fleet.withInstance(name, async (db) => (await db.execute('SELECT body FROM notes ORDER BY id')).rows.map((row) => row['body']));
+    await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('kept')"));
+    await fleet.backups.runCycle();
+    const good = now;
+    now += 60_000;
+    await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('mistake')"));
+
+    // The bucket refuses the restored point's manifest, nothing else.
+    s3.failPuts((key) => key.includes('-restored-'));
+    now += 60_000;
+    const restored = await fleet.backups.restore('acme', { at: good, inPlace: true });
+    expect(restored.mode).toBe('in-place');
+    expect(await notes('acme')).toEqual(['kept']);
+    const meanwhile = await fleet.backups.status('acme');
+    expect(meanwhile.lastError).toMatch(/^The restored state could not be stored as a backup point yet \(the next cycle takes it\): /);
+    expect(fleet.backups.overview().failing.map((failure) => failure.instance)).toEqual(['acme']);
+
+    s3.failPuts(undefined);
+    now += 60_000;
+    expect(await fleet.backups.runCycle()).toMatchObject({ backedUp: 1, failed: 0 });
+    expect((await fleet.backups.status('acme')).lastError).toBeNull();
+    // The newest point now holds the restored state, not the data the restore replaced.
+    await fleet.backups.restore('acme', { at: now, as: 'acme-now' });
+    expect(await notes('acme-now')).toEqual(['kept']);
+  });
 });

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { InstanceInfo } from '../catalog/catalog';
 import { publishNew, removeDatabaseFiles, tempSibling } from '../files';
-import { SiloError } from '../errors';
+import { SiloError, errorMessage } from '../errors';
 import { failpoint } from '../failpoints';
 import { validateName } from '../names';
 import { assertSameJurisdiction } from '../regions';
@@ -196,15 +196,23 @@ export class Restorer {
  * undo point, so a restore "as of now" would bring back the very data this restore replaced.
  * It costs a snapshot, a manifest and the chunks the instance's last point did not have (most
  * of them are the restored point's, already stored: written again, same content). If it
- * cannot be taken now, the restore stands and the next cycle takes it (the token is forgotten).
+ * cannot be taken now, the restore stands and the next cycle takes it (the token is forgotten);
+ * the failure is recorded on the instance meanwhile, so the backups overview shows that its
+ * newest point is still the undo point.
  */
 async function pointOfRestored(host: BackupHost, taker: PointTaker, instance: InstanceInfo): Promise<void> {
+  const at = host.clock();
   try {
-    const at = host.clock();
     const taken = await taker.take(instance, 'restored');
     host.catalog.backups.recordAttempts([pointRecord(instance.id, at, taken)]);
-  } catch {
+  } catch (error) {
     host.catalog.backups.invalidateToken(instance.id);
+    const failure = `The restored state could not be stored as a backup point yet (the next cycle takes it): ${errorMessage(error)}`;
+    try {
+      host.catalog.backups.recordAttempts([{ instanceId: instance.id, at, ok: false, error: failure }]);
+    } catch {
+      // The catalog cannot take it either (a full data disk): the forgotten token still makes the next cycle take the point.
+    }
   }
 }
 
