@@ -46,6 +46,11 @@ export interface DatabaseHooks {
 export interface StreamOptions {
   version: 2 | 3;
   readOnly: boolean;
+  /**
+   * The connection was opened with query_only already set (a pool of read-only connections):
+   * the stream does not set it again, which would expire every statement kept on it.
+   */
+  queryOnlyAtOpen?: boolean;
   /** How long a statement waits for another stream's write transaction to end. */
   busyTimeoutMs: number;
   /**
@@ -164,7 +169,7 @@ export class SqlStream {
     private readonly options: StreamOptions,
   ) {
     // SQLite itself then refuses every write (SQLITE_READONLY), sequences included.
-    if (options.readOnly) conn.pragma('query_only = ON');
+    if (options.readOnly && !options.queryOnlyAtOpen) conn.pragma('query_only = ON');
   }
 
   get closed(): boolean {

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { READ_ONLY_SETTING, noteSql, restoreFresh } from './connection-state';
+import { noteSql, restoreFresh } from './connection-state';
 
 /**
  * Idle stream connections of a host process, kept for the next stream on the same instance:
@@ -153,9 +153,6 @@ export function pooledConnection(conn: Database.Database, onClose: () => void): 
     return conn.exec(sql);
   };
   const pragma = (source: string, options?: Database.PragmaOptions): unknown => {
-    // SqlStream sets query_only on a read-only stream's connection. stream-connection.ts set it
-    // when it opened the connection, and setting a flag again would expire every kept statement.
-    if (conn.readonly && source === READ_ONLY_SETTING) return [];
     noteSql(conn, `PRAGMA ${source}`);
     return conn.pragma(source, options);
   };

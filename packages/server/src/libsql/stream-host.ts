@@ -55,7 +55,8 @@ function open(id: number, spec: OpenStream, firstRequests: unknown): void {
     const raw = pool.take(key, () => openStreamConnection(spec.file, spec.readOnly, spec.maxBytes), readsCounters(firstRequests) ? countersUnmoved : undefined);
     const conn = pooledConnection(raw, () => pool.give(key, raw));
     const hooks = { beforeWrite: () => noteWrite(raw), noteCommit: () => send({ type: 'commit', stream: id }), recordUsage: () => undefined };
-    streams.set(id, new SqlStream(conn, hooks, spec.options));
+    // openStreamConnection set query_only on a read-only connection already.
+    streams.set(id, new SqlStream(conn, hooks, { ...spec.options, queryOnlyAtOpen: spec.readOnly }));
     connections.set(id, raw);
   } catch (error) {
     streams.set(id, { failure: error instanceof Error ? error.message : String(error) });
