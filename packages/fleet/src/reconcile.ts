@@ -12,7 +12,11 @@ import { rollBackMove } from './move/move-fleet';
 export interface DoctorOptions {
   /** Also walk the region folders: remove leftovers, report orphans and missing files. */
   scanFiles?: boolean;
-  /** Also run SQLite's integrity check on every ready instance and re-read schema versions. */
+  /**
+   * Also run SQLite's integrity check on every ready instance and re-read what the catalog
+   * keeps of its file: schema version, size and the app's metrics (a restore or import killed
+   * after its file was in place, or a file changed by hand, leaves them stale).
+   */
   deep?: boolean;
   /** Provisioning rows of other hosts older than this are treated as interrupted. */
   staleAfterMs?: number;
@@ -164,6 +168,7 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
       report.leftoversRemoved.push(leftover);
     }
     const known = new Set<string>();
+    const checked: string[] = [];
     for (const instance of catalog.each({})) {
       known.add(instance.dbUrl);
       if (instance.state === 'failed' && instance.error === MISSING_FILE) {
@@ -180,6 +185,7 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
       if (options.deep && instance.state === 'ready') {
         const problems = await engine.integrityCheck(instance.dbUrl);
         if (problems.length > 0) report.integrity.push({ instance: instance.name, problems });
+        checked.push(instance.name);
         try {
           await correctVersion(context, instance, report);
         } catch (error) {
@@ -188,6 +194,8 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
       }
     }
     report.orphans = databases.filter((url) => !known.has(url));
+    // Usage only: a check is not the tenant's activity, nor a write.
+    await context.provisioner.recordWrites(checked, { active: false, writes: 0 });
   }
 
   // Recorded purges nobody is working on; not those the pass above just tried.

@@ -455,6 +455,26 @@ describe('doctor', () => {
     expect(existsSync(orphan)).toBe(true);
     expect(fleet.require('lost').state).toBe('failed');
   });
+
+  it('doctor --deep re-reads the size and metrics of a file changed behind the catalog, as neither activity nor a write', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const acme = await fleet.create('acme', { jurisdiction: 'eu' });
+    await fleet.withInstance('acme', (db) => db.execute("INSERT INTO notes (body) VALUES ('one')"));
+    await fleet.refreshMetrics('acme');
+    const before = fleet.require('acme');
+    expect(before.metrics).toEqual({ notes: 1 });
+    // As a restore killed after its swap leaves it: new content, the catalog's figures of the old.
+    const file = new Database(fileOf(acme.dbUrl, dataDir));
+    file.prepare('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200) INSERT INTO notes (body) SELECT zeroblob(4000) FROM n').run();
+    file.close();
+
+    await fleet.doctor({ scanFiles: true, deep: true });
+    const after = fleet.require('acme');
+    expect(after.metrics).toEqual({ notes: 201 });
+    expect(after.sizeBytes).toBe(await fleet.engine.sizeOf(acme.dbUrl));
+    expect(after.sizeBytes).toBeGreaterThan(before.sizeBytes + 800_000);
+    expect(after.lastActiveAt).toBe(before.lastActiveAt);
+  });
 });
 
 describe('configuration', () => {

@@ -22,7 +22,7 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
     .summary('check and repair the fleet')
     .description('reconcile the catalog with the database files, and report what was fixed and what remains')
     .option('--scan', 'also walk the region folders: remove leftovers, report orphan and missing files')
-    .option('--deep', 'also run SQLite integrity checks and re-read every schema version, not only those behind (implies --scan)')
+    .option('--deep', 'also run SQLite integrity checks and re-read every schema version (not only those behind), size and app metrics (implies --scan)')
     .option('--fix-permissions', 'make every folder of the fleet 0700 and every file 0600 (owner only)')
     .option('--mark-orphan-backups', 'mark backup sets of instances the catalog does not know (and no purge marked) for removal after the purge retention; audited (implies --scan)')
     .option('--json', 'print the report as JSON')
