@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { splitStatements } from '../query/split-statements.mjs';
 
 /**
  * A metric the admin shows as a column of the instance list (today the TODO counts). Its SQL
@@ -30,9 +31,14 @@ export const metricSchema = z.strictObject({
   label: z.string().trim().min(1, 'a metric needs a label for the admin').max(60),
   sql: z
     .string()
-    .transform((sql) => sql.trim().replace(/;+\s*$/, '').trim())
+    // One statement, its trailing semicolons (and comments) dropped. A semicolon in a string or
+    // a quoted name ('%;%', "a;b") is part of the statement, as SQLite reads it.
+    .transform((sql) => {
+      const statements = splitStatements(sql);
+      return statements.length === 1 ? (statements[0] ?? '').replace(/;+$/, '').trim() : sql.trim();
+    })
     // The SQL becomes a scalar subquery of one statement: a second statement could not run there.
-    .refine((sql) => sql !== '' && !sql.includes(';'), 'one SELECT returning one value, without ";" inside')
+    .refine((sql) => sql !== '' && splitStatements(sql).length === 1 && !sql.trimEnd().endsWith(';'), 'one SELECT returning one value: a single statement, no second one after a ";"')
     .refine((sql) => /^(select|with|values)\b/i.test(sql), 'must start with SELECT (or WITH/VALUES): it is read as one value'),
   format: z.enum(['count', 'bytes']).default('count'),
 });
@@ -52,5 +58,10 @@ export const metricsSchema = z.array(metricSchema).superRefine((metrics, context
 export function metricsSqlOf(metrics: readonly Pick<MetricDefinition, 'name' | 'sql'>[]): string | undefined {
   if (metrics.length === 0) return undefined;
   // Names are validated identifiers, so quoting them cannot be escaped from.
-  return `SELECT ${metrics.map((metric) => `(${metric.sql}) AS "${metric.name}"`).join(', ')}`;
+  return `SELECT ${metrics.map((metric) => `${metricSubquery(metric.sql)} AS "${metric.name}"`).join(', ')}`;
+}
+
+/** A metric's SQL as a scalar subquery. A line break ends a trailing `-- comment`, which would otherwise swallow the parenthesis. */
+export function metricSubquery(sql: string): string {
+  return `(${sql}${sql.includes('--') ? '\n' : ''})`;
 }

@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { errorMessage, SiloError } from '../errors';
 import { defineTenantSchema, type TenantSchema } from '../schema';
 import { isTenantSchema, type SchemaInput } from './define-config';
-import { metricsSqlOf, type MetricDefinition } from './metrics';
+import { metricSubquery, metricsSqlOf, type MetricDefinition } from './metrics';
 import { loadMigrationsFolder } from './migrations-folder';
 
 export interface SchemaContext {
@@ -84,7 +84,7 @@ function checkMetrics(schema: TenantSchema, context: SchemaContext): void {
     }
     context.metrics.forEach((metric, index) => {
       try {
-        db.prepare(`SELECT (${metric.sql})`);
+        db.prepare(`SELECT ${metricSubquery(metric.sql)}`);
       } catch (error) {
         throw new SiloError('CONFIG_INVALID', `${context.source}: metrics.${index}.sql ("${metric.name}"): ${errorMessage(error)}`, { cause: error });
       }

@@ -241,7 +241,8 @@ export class Catalog {
     }
     // A catalog on Turso was migrated on its primary before it opened (Catalog.open).
     if (location.kind === 'file') {
-      const { from } = migrateSync(this.#db, CATALOG_MIGRATIONS);
+      // The catalog's migrations were written for foreign keys on, as its Turso primary runs them.
+      const { from } = migrateSync(this.#db, CATALOG_MIGRATIONS, { keepForeignKeys: true });
       // Migrations 3 and 5 made indexes the planner needs statistics for. They no longer run
       // ANALYZE themselves (Turso refuses it), so a local catalog is analysed here instead.
       if (from < 5) this.#db.exec('ANALYZE');

@@ -1,6 +1,6 @@
 import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Client, ResultSet } from '@libsql/client';
+import type { Client, ResultSet, Transaction } from '@libsql/client';
 import type { Region } from '../regions';
 import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
@@ -306,11 +306,17 @@ export class TursoEngine implements Engine {
     return this.#withDatabase(url, 'full', async (client) => {
       const tx = await client.transaction('write');
       try {
+        await foreignKeysOffBeforeBegin(tx);
         const from = await readRemoteVersion(tx);
         const pending = schema.migrations.filter((migration) => migration.version > from);
-        for (const migration of pending) await tx.executeMultiple(migration.sql);
+        const run = async (): Promise<void> => {
+          for (const migration of pending) await tx.executeMultiple(migration.sql);
+        };
         const to = pending.at(-1)?.version ?? from;
-        if (to !== from) await writeRemoteVersion(tx, to);
+        if (to !== from) {
+          await runCheckingForeignKeys(tx, run, to);
+          await writeRemoteVersion(tx, to);
+        }
         if (options.dryRun) await tx.rollback();
         else await tx.commit();
         return { from, to };
@@ -681,6 +687,48 @@ function isTransactionTimeout(error: unknown): boolean {
 
 function isTokenRefusal(error: unknown): boolean {
   return isSiloError(error, 'ENGINE_FAILURE') && error.details.tokenRefused === true;
+}
+
+/**
+ * Foreign keys off on the transaction's own connection (its Hrana stream, which commit and
+ * rollback close), before its BEGIN: the pragma does nothing inside a transaction. As on local
+ * files (pool/migrate-steps.mjs) and as SQLite's procedure for schema changes says
+ * (https://www.sqlite.org/lang_altertable.html#otheralter): with them on, the DROP TABLE of a
+ * rebuilt parent table cascades into its children. libSQL's own `client.migrate()` sends the
+ * same `PRAGMA foreign_keys=off` ahead of its BEGIN (@libsql/client, hrana.js
+ * executeHranaBatch), so Turso takes it. The transaction starts with its first statement.
+ */
+async function foreignKeysOffBeforeBegin(tx: Transaction): Promise<void> {
+  const stream = (tx as Partial<{ _getStream(): { run(sql: string): Promise<unknown> } }>)._getStream?.();
+  if (!stream) throw new SiloError('ENGINE_FAILURE', 'This @libsql/client gives no access to a transaction\'s stream, so a migration cannot turn foreign keys off.');
+  await stream.run('PRAGMA foreign_keys = OFF');
+}
+
+/**
+ * Runs the migrations (foreign keys off), then fails them when they leave more rows breaking a
+ * foreign key than the database had before, as on local files (pool/migrate-steps.mjs): the count
+ * before is read only when rows break a key after, by undoing the migrations to a savepoint.
+ */
+async function runCheckingForeignKeys(tx: Transaction, run: () => Promise<void>, to: number): Promise<void> {
+  const brokenRows = async () => (await tx.execute('PRAGMA foreign_key_check')).rows;
+  await tx.execute('SAVEPOINT silo_migrations');
+  await run();
+  const after = await brokenRows();
+  if (after.length > 0) {
+    await tx.execute('ROLLBACK TO silo_migrations');
+    const before = (await brokenRows()).length;
+    await run();
+    if (after.length > before) {
+      const pairs = [...new Set(after.map((row) => `${String(row['table'])} → ${String(row['parent'])}`))];
+      throw new SiloError(
+        'QUERY_FAILED',
+        `The migrations up to version ${to} leave ${after.length} row(s) breaking foreign keys (${pairs.slice(0, 5).join(', ')}${pairs.length > 5 ? ', …' : ''})${before > 0 ? `, ${before} before they ran` : ''}. ` +
+          'Migrations run with foreign keys off, as SQLite advises for schema changes, and are checked before they commit: delete or fix the child rows in the migration itself.',
+        { details: { sqliteCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' } },
+      );
+    }
+  }
+  await tx.execute('RELEASE silo_migrations');
 }
 
 async function withClient<T>(target: DataPlaneTarget, work: (client: Client) => Promise<T>): Promise<T> {

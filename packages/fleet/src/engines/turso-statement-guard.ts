@@ -152,10 +152,17 @@ function verdictOn(db: Database.Database, request: QueryRequest): void {
 /** Statements whose effect on the schema later statements of a script see. */
 const SCHEMA_CHANGES = new Set(['create', 'drop', 'alter']);
 
-/** An empty in-memory database with the same tables, indexes, views and triggers. */
+/**
+ * An empty in-memory database with the same tables, indexes, views and triggers. Virtual tables
+ * come first: creating one makes its shadow tables (an FTS5 table's `_data`, `_idx`, …), which
+ * `sqlite_schema` lists too, and not always after it (VACUUM writes the tables with pages
+ * first, virtual tables after them). Made first as plain tables, the shadow tables would keep
+ * the virtual table from being made, and every query of it would fail as "no such table".
+ */
 function mirror(rows: readonly SchemaRow[]): Database.Database {
   const db = new Database(':memory:');
-  for (const [, , sql] of rows) {
+  const isVirtual = ([type, , sql]: SchemaRow): boolean => type === 'table' && /^\s*create\s+virtual\s/i.test(sql);
+  for (const [, , sql] of [...rows.filter(isVirtual), ...rows.filter((row) => !isVirtual(row))]) {
     try {
       db.exec(sql);
     } catch {
