@@ -347,9 +347,9 @@ describe('an unusual tenant schema on local files', () => {
 
   it('migrates a tenant whose rows broke a foreign key before (written with foreign keys off), and fails only on new breakage', async () => {
     const migrations: Migration[] = [
-      { version: 1, sql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent (id) ON DELETE CASCADE);' },
-      { version: 2, sql: 'ALTER TABLE child ADD COLUMN note TEXT;' },
-      { version: 3, sql: 'DELETE FROM parent WHERE id = 1;' },
+      { version: 1, name: 'tables', sql: 'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent (id) ON DELETE CASCADE);' },
+      { version: 2, name: 'a note', sql: 'ALTER TABLE child ADD COLUMN note TEXT;' },
+      { version: 3, name: 'no parent 1', sql: 'DELETE FROM parent WHERE id = 1;' },
     ];
     const schema = (latest: number): TenantSchema => defineTenantSchema({ id: 'keys', migrations: migrations.slice(0, latest) });
     const dataDir = tempDir();

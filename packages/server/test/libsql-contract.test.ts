@@ -54,7 +54,7 @@ describe('libSQL endpoint as a Turso database (engine contract, data plane)', ()
   });
 
   it('reports SQL errors with the database message', async () => {
-    await expect(db.execute('SELECT * FROM missing_table')).rejects.toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringContaining('no such table') });
+    await expect(db.execute('SELECT * FROM missing_table')).rejects.toMatchObject({ code: 'SQLITE_UNKNOWN', message: expect.stringContaining('no such table') });
   });
 
   it('returns columns and rows, with the declared types', async () => {

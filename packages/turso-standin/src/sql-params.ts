@@ -27,7 +27,9 @@ export function describeParams(sql: string): { name: string | null }[] {
       } else {
         const index = Number(digits);
         while (names.length < index) names.push(null);
-        names[index - 1] = `?${digits}`;
+        // A number already named (`:b` then `?1`) keeps its first name (expr.c
+        // sqlite3ExprAssignVarNumber names `?NNN` only where the number has none).
+        names[index - 1] ??= `?${digits}`;
       }
       i += 1 + digits.length;
     } else if ((ch === ':' || ch === '@' || ch === '$') && /[A-Za-z0-9_]/.test(sql[i + 1] ?? '') && !/[A-Za-z0-9_$]/.test(sql[i - 1] ?? '')) {

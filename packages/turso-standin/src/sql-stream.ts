@@ -101,15 +101,53 @@ function isSqliteError(error: unknown): error is SqliteLikeError {
 }
 
 /**
+ * The primary result codes rusqlite's ErrorCode has a variant for (libsql-ffi/src/lib.rs
+ * `Error::new`), which sqld names as they are (hrana/stmt.rs `sqlite_error_code`). The others,
+ * SQLITE_ERROR itself among them (and SQLITE_EMPTY, SQLITE_FORMAT, SQLITE_NOTICE,
+ * SQLITE_WARNING), are `ErrorCode::Unknown`, which sqld names SQLITE_UNKNOWN.
+ */
+const SQLD_NAMED_CODES = new Set([
+  'SQLITE_INTERNAL',
+  'SQLITE_PERM',
+  'SQLITE_ABORT',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_NOMEM',
+  'SQLITE_READONLY',
+  'SQLITE_INTERRUPT',
+  'SQLITE_IOERR',
+  'SQLITE_CORRUPT',
+  'SQLITE_NOTFOUND',
+  'SQLITE_FULL',
+  'SQLITE_CANTOPEN',
+  'SQLITE_PROTOCOL',
+  'SQLITE_SCHEMA',
+  'SQLITE_TOOBIG',
+  'SQLITE_CONSTRAINT',
+  'SQLITE_MISMATCH',
+  'SQLITE_MISUSE',
+  'SQLITE_NOLFS',
+  'SQLITE_AUTH',
+  'SQLITE_RANGE',
+  'SQLITE_NOTADB',
+]);
+
+/** The Hrana code sqld gives a SQLite failure of this (primary or extended) result code. */
+export function sqldErrorCode(sqliteCode: string): string {
+  const primary = /^SQLITE_[A-Z]+/.exec(sqliteCode)?.[0] ?? sqliteCode;
+  return SQLD_NAMED_CODES.has(primary) ? primary : 'SQLITE_UNKNOWN';
+}
+
+/**
  * sqld reports SQLite failures as `SQLite error: <message>` with the primary result code
- * (`SQLITE_CONSTRAINT`, not `SQLITE_CONSTRAINT_UNIQUE`); @libsql/client shows them as
- * `<code>: <message>` and exposes the code as LibsqlError.code.
+ * (`SQLITE_CONSTRAINT`, not `SQLITE_CONSTRAINT_UNIQUE`; SQLITE_UNKNOWN for plain SQLITE_ERROR,
+ * see `sqldErrorCode`); @libsql/client shows them as `<code>: <message>` and exposes the code
+ * as LibsqlError.code.
  */
 export function toProtoError(error: unknown): ProtoError {
   if (error instanceof StmtError) return { message: error.message, code: error.code };
   if (isSqliteError(error)) {
-    const primary = /^SQLITE_[A-Z]+/.exec(error.code)?.[0] ?? error.code;
-    return { message: `SQLite error: ${error.message}`, code: primary };
+    return { message: `SQLite error: ${error.message}`, code: sqldErrorCode(error.code) };
   }
   if (error instanceof RangeError || error instanceof TypeError) {
     return { message: error.message, code: 'ARGS_INVALID' };
@@ -395,7 +433,7 @@ export class SqlStream {
    */
   #prepare(sql: string, span: StatementSpan, checked?: Checked): Database.Statement {
     const limitError = updateDeleteLimitError(span.tokens);
-    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, 'SQLITE_ERROR');
+    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, sqldErrorCode('SQLITE_ERROR'));
     if (checked?.prepared !== undefined) return checked.prepared;
     try {
       if (checked?.prepareError !== undefined) throw checked.prepareError;
@@ -536,7 +574,7 @@ export class SqlStream {
     const nothing = { params: [], cols: [], is_explain: false, is_readonly: true };
     if (span === undefined) return nothing;
     const limitError = updateDeleteLimitError(span.tokens);
-    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, 'SQLITE_ERROR');
+    if (limitError !== undefined) throw new StmtError(`SQLite error: ${limitError}`, sqldErrorCode('SQLITE_ERROR'));
     let prepared: Database.Statement;
     try {
       prepared = this.conn.prepare(sql.slice(0, span.end));

@@ -147,6 +147,17 @@ describe('arguments as sqld binds them', () => {
     expect(answer.results[3]).toMatchObject({ type: 'error', error: { code: 'ARGS_INVALID' } });
     expect(answer.results[4]).toMatchObject({ type: 'ok', response: { result: { rows: [[int(1), int(2)]] } } });
   });
+
+  it('binds a ?NNN whose number a name already took as that name (SQLite keeps the first name of a number)', async () => {
+    const { hostname } = await database();
+    const answer = await pipeline(hostname, [
+      execute('SELECT :b AS b, :a AS a, ?1 AS one', { named_args: [{ name: 'a', value: int(1) }, { name: ':b', value: int(2) }] }),
+      { type: 'describe', sql: 'SELECT :b, ?1, ?, ?3' },
+      { type: 'close' },
+    ]);
+    expect(answer.results[0]).toMatchObject({ type: 'ok', response: { result: { rows: [[int(2), int(1), int(2)]] } } });
+    expect(answer.results[1]).toMatchObject({ type: 'ok', response: { result: { params: [{ name: ':b' }, { name: null }, { name: '?3' }] } } });
+  });
 });
 
 describe('values as sqld reads and writes them (libsql-hrana proto.rs)', () => {

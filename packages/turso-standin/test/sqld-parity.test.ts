@@ -119,8 +119,9 @@ describe('SQLite errors as rusqlite hands them to sqld', () => {
       ['SELECT x FROM t WHERE nofn(y)', { code: 'SQL_INPUT_ERROR', message: 'SQL input error: no such function: nofn (at offset 22)' }],
       ['CREATE TABLE t (z)', { code: 'SQL_INPUT_ERROR', message: 'SQL input error: table t already exists (at offset 13)' }],
       // update.c looks up a SET target itself and records no offset; no such table has none either.
-      ['UPDATE t SET nosuch = 1', { code: 'SQLITE_ERROR', message: 'SQLite error: no such column: nosuch' }],
-      ['SELECT * FROM missing', { code: 'SQLITE_ERROR', message: 'SQLite error: no such table: missing' }],
+      // Plain SQLITE_ERROR has no rusqlite ErrorCode of its own (libsql-ffi `Error::new`), so sqld names it SQLITE_UNKNOWN.
+      ['UPDATE t SET nosuch = 1', { code: 'SQLITE_UNKNOWN', message: 'SQLite error: no such column: nosuch' }],
+      ['SELECT * FROM missing', { code: 'SQLITE_UNKNOWN', message: 'SQLite error: no such table: missing' }],
     ];
     for (const [sql, error] of cases) expect(await errorOf(hostname, sql), sql).toEqual(error);
   });
@@ -129,8 +130,8 @@ describe('SQLite errors as rusqlite hands them to sqld', () => {
     const { hostname, full } = await database();
     await full.execute('CREATE TABLE t (x)');
     await full.execute('INSERT INTO t VALUES (1), (2)');
-    expect(await errorOf(hostname, 'DELETE FROM t LIMIT 1')).toEqual({ code: 'SQLITE_ERROR', message: 'SQLite error: syntax error near "LIMIT"' });
-    expect(await errorOf(hostname, 'UPDATE t SET x = 0 ORDER BY x LIMIT 1')).toEqual({ code: 'SQLITE_ERROR', message: 'SQLite error: syntax error near "ORDER BY"' });
+    expect(await errorOf(hostname, 'DELETE FROM t LIMIT 1')).toEqual({ code: 'SQLITE_UNKNOWN', message: 'SQLite error: syntax error near "LIMIT"' });
+    expect(await errorOf(hostname, 'UPDATE t SET x = 0 ORDER BY x LIMIT 1')).toEqual({ code: 'SQLITE_UNKNOWN', message: 'SQLite error: syntax error near "ORDER BY"' });
     expect(await count(full, 't')).toBe(2);
     // In a subquery they stay allowed.
     await full.execute('DELETE FROM t WHERE x IN (SELECT x FROM t ORDER BY x LIMIT 1)');
@@ -157,7 +158,7 @@ describe('statement kinds as query_analysis.rs gives them', () => {
     expect((await failure(read.execute('REINDEX'))).status).toBe(403);
     // DETACH reaches SQLite, which has nothing attached to detach.
     for (const client of [full, read]) {
-      expect(await failure(client.execute('DETACH other'))).toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringContaining('no such database: other') });
+      expect(await failure(client.execute('DETACH other'))).toMatchObject({ code: 'SQLITE_UNKNOWN', message: expect.stringContaining('no such database: other') });
     }
     await expect(read.batch(['SAVEPOINT s', 'SELECT count(*) FROM t', 'RELEASE s'], 'deferred')).resolves.toHaveLength(3);
   });
@@ -220,6 +221,6 @@ describe('describe, which sqld only prepares', () => {
     expect(results[1]).toMatchObject({ type: 'ok', response: { result: { params: [{ name: '?1' }], cols: [{ name: 'a' }] } } });
     expect(results[2]).toMatchObject({ type: 'ok', response: { result: { params: [], cols: [], is_explain: false, is_readonly: true } } });
     expect(results[3]).toEqual({ type: 'error', error: { code: 'SQL_INPUT_ERROR', message: 'SQL input error: near "FRM": syntax error (at offset 9)' } });
-    expect(results[4]).toEqual({ type: 'error', error: { code: 'SQLITE_ERROR', message: 'SQLite error: incomplete input' } });
+    expect(results[4]).toEqual({ type: 'error', error: { code: 'SQLITE_UNKNOWN', message: 'SQLite error: incomplete input' } });
   });
 });

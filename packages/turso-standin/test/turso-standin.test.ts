@@ -233,7 +233,7 @@ describe('SQL over HTTP (v2 pipeline through @libsql/client)', () => {
     expect(error.message).toBe('SQLITE_CONSTRAINT: SQLite error: UNIQUE constraint failed: u.email');
     // sqld's own parser refuses a syntax error before SQLite sees it (sqld-parity.test.ts).
     expect(await libsqlCode(client.execute('SELEC nonsense'))).toBe('SQL_PARSE_ERROR');
-    expect(await libsqlCode(client.execute('SELECT * FROM missing_table'))).toBe('SQLITE_ERROR');
+    expect(await libsqlCode(client.execute('SELECT * FROM missing_table'))).toBe('SQLITE_UNKNOWN');
     expect(await libsqlCode(client.execute({ sql: 'SELECT ?', args: [] }))).toBe('ARGS_INVALID');
     expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: { b: 1 } }))).toBe('ARGS_INVALID');
     expect(await libsqlCode(client.execute({ sql: 'SELECT :a', args: [1, 2] }))).toBe('ARGS_INVALID');
