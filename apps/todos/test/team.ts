@@ -1,4 +1,6 @@
 /** A list with an owner and members, made over HTTP, for the account tests. */
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import type { TestServer } from './server';
 import { PASSWORD, createList, csrfFrom, get, post, uniqueName } from './http';
 
@@ -53,4 +55,25 @@ export async function userId(server: TestServer, name: string, email: string): P
 export async function roles(server: TestServer, name: string): Promise<Record<string, string>> {
   const rows = await sql(server, name, 'SELECT email, role FROM users ORDER BY id');
   return Object.fromEntries(rows.map((row) => [String(row['email']), String(row['role'])]));
+}
+
+/**
+ * Takes the write lock of a list's database (local engine only) on a connection of the test's
+ * own, and returns the function that lets it go. A whole-list write ("toggle all", "clear
+ * completed") runs on the fleet's worker thread and waits for it there, holding the list's
+ * turns meanwhile: a request held in the server until the test lets go (within the tenant
+ * connections' busy timeout, 5 s), without stalling its body (which the server receives before
+ * any turn is taken).
+ */
+export async function lockListDatabase(server: TestServer, name: string): Promise<() => void> {
+  const instance = (await server.fleet()).find(name);
+  const match = /^local:([^/]+)\/([0-9a-f]{2})\/(.+\.db)$/.exec(instance?.dbUrl ?? '');
+  if (!match) throw new Error(`Unexpected database URL ${instance?.dbUrl}`);
+  const lock = new Database(path.join(server.dataDir, 'regions', match[1] as string, 'tenants', match[2] as string, match[3] as string));
+  lock.exec('BEGIN IMMEDIATE');
+  return () => {
+    if (!lock.open) return;
+    lock.exec('ROLLBACK');
+    lock.close();
+  };
 }

@@ -5,16 +5,17 @@
  * while the action still runs, here inside TenantGate.alone; before the fix the gate counted
  * that turn twice and a later "toggle all" of the list waited forever.
  *
- * Deterministic without timings: the requests hold their turns with form bodies that are still
- * arriving, and the test holds the list's write lock on a connection of its own, so the worker's
- * write waits (in the worker, not on the main thread) until the test lets it go.
+ * Deterministic without timings: the test holds the list's write lock, and another list's, on
+ * connections of its own, so the worker's writes wait (in the worker, not on the main thread)
+ * until the test lets them go; the list's turns are held by requests waiting for the worker.
+ * (Form bodies still arriving hold no turns: the server receives a body before its request
+ * takes one.)
  */
 import net from 'node:net';
-import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createList, csrfFrom, get, post, uniqueName } from './http';
 import { startServer, testEngine, type TestServer } from './server';
+import { lockListDatabase } from './team';
 
 let server: TestServer;
 let base: string;
@@ -68,34 +69,40 @@ describe.skipIf(testEngine() === 'turso')('a client that disconnects during "tog
     expect((await post(base, listPath, { intent: 'add', title: 'one', csrf }, { cookie })).status).toBe(303);
     const toggle = (completed: boolean): string => new URLSearchParams({ intent: 'toggle-all', completed: String(completed), csrf }).toString();
 
-    // Three requests of the list hold its three turns, their bodies still arriving.
-    const holder = heldPost(listPath, cookie, new URLSearchParams({ intent: 'no-such-intent', csrf }).toString());
-    const first = heldPost(listPath, cookie, toggle(true));
-    const second = heldPost(listPath, cookie, toggle(false));
-    await until(async () => (await get(base, `/t/${name}`, cookie)).status === 503, 'the three requests hold the list’s turns');
-
-    // The list's write lock is taken elsewhere: the first toggle's worker write will wait for it.
-    const instance = (await server.fleet()).find(name);
-    const match = /^local:([^/]+)\/([0-9a-f]{2})\/(.+\.db)$/.exec(instance?.dbUrl ?? '');
-    if (!match) throw new Error(`Unexpected database URL ${instance?.dbUrl}`);
-    const lock = new Database(path.join(server.dataDir, 'regions', match[1] as string, 'tenants', match[2] as string, match[3] as string));
+    // Another list's "toggle all" waits on the worker thread for that list's write lock, which
+    // the test holds: the worker's next jobs wait behind it.
+    const other = uniqueName('gate-abort-other');
+    const otherCookie = await createList(base, other);
+    const otherCsrf = csrfFrom((await get(base, `/t/${other}`, otherCookie)).body);
+    expect((await post(base, `/t/${other}?index`, { intent: 'add', title: 'two', csrf: otherCsrf }, { cookie: otherCookie })).status).toBe(303);
+    const unlockOther = await lockListDatabase(server, other);
+    const unlockList = await lockListDatabase(server, name);
     try {
-      lock.exec('BEGIN IMMEDIATE');
-      // Both toggles reach TenantGate.alone and wait for the holder; the holder ends (400, it
-      // writes nothing), the first toggle runs alone, the second waits behind it.
+      const blocker = post(base, `/t/${other}?index`, { intent: 'toggle-all', completed: 'true', csrf: otherCsrf }, { cookie: otherCookie });
+      await settle();
+      // Three requests of the list hold its three turns: a download, whose read waits behind that
+      // job on the worker, and the two toggles, which wait to run alone until the download ends.
+      const holder = get(base, `/t/${name}/export.json`, cookie);
+      await settle();
+      const first = heldPost(listPath, cookie, toggle(true));
+      const second = heldPost(listPath, cookie, toggle(false));
       first.send();
       second.send();
+      await until(async () => (await get(base, `/t/${name}`, cookie)).status === 503, 'the three requests hold the list’s turns');
       await settle();
-      holder.send();
-      expect(await holder.response()).toMatch(/^HTTP\/1\.1 400 /);
+      // The worker goes on: the download ends, the first toggle runs alone and its worker write
+      // waits for this list's lock; the second waits behind it.
+      unlockOther();
+      expect((await blocker).status).toBe(303);
+      expect((await holder).status).toBe(200);
       await settle();
       // Both clients go away: React Router stops waiting for their actions.
       first.abort();
       second.abort();
       await settle();
     } finally {
-      lock.exec('ROLLBACK');
-      lock.close();
+      unlockOther();
+      unlockList();
     }
 
     // The aborted toggles finish on the worker (the list answers 503 meanwhile: no queue);

@@ -42,7 +42,8 @@ export function useTodoSubmit(decorate?: FormDecorator): (intent: Intent) => str
     form.set(CSRF_FIELD, csrf);
     form.set(JS_FIELD, '1');
     submissionCounter += 1;
-    const fetcherKey = `todo-${Date.now()}-${submissionCounter}`;
+    // Unique across tabs too (a random part): the server stores an add sent again with the same key once (add-once.server.ts).
+    const fetcherKey = `todo-${Date.now()}-${submissionCounter}-${Math.random().toString(36).slice(2, 10)}`;
     decorate?.(form, fetcherKey, intent);
     // A removal shows at once (flushSync), not in a later transition: the row and the button
     // clicked are gone before a double click's second click comes, so that click cannot send the

@@ -24,23 +24,39 @@ export function titleOf(value: FormDataEntryValue | null): string {
   return typeof value === 'string' ? value.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').trim() : '';
 }
 
-/** The intent of a submitted form, or null for an unknown one. */
+/** A todo's id as forms send it (decimal digits), or null: `abc`, `1e3`, `0x10` and `-1` name no todo. */
+function idOf(value: FormDataEntryValue | null): number | null {
+  const id = typeof value === 'string' && /^[1-9][0-9]{0,15}$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(id) ? id : null;
+}
+
+/** `true` or `false`, as the forms send it, or null for anything else (not read as `false`). */
+function flagOf(value: FormDataEntryValue | null): boolean | null {
+  return value === 'true' ? true : value === 'false' ? false : null;
+}
+
+/**
+ * The intent of a submitted form, or null for an unknown one or one whose fields are not what
+ * the page sends (a todo id that is no id, a `completed` that is neither true nor false): the
+ * action answers those 400 rather than guessing (a forged "toggle all" with `completed=yes`
+ * un-completed every todo; an edit of todo `abc` was answered "deleted meanwhile").
+ */
 export function parseIntent(form: FormData): Intent | null {
-  const id = Number(form.get('id'));
-  const completed = form.get('completed') === 'true';
+  const id = idOf(form.get('id'));
+  const completed = flagOf(form.get('completed'));
   const title = titleOf(form.get('title'));
   const intent = form.get('intent');
   switch (intent) {
     case 'add':
       return { intent, title };
     case 'toggle':
-      return { intent, id, completed };
+      return id === null || completed === null ? null : { intent, id, completed };
     case 'toggle-all':
-      return { intent, completed };
+      return completed === null ? null : { intent, completed };
     case 'edit':
-      return { intent, id, title };
+      return id === null ? null : { intent, id, title };
     case 'destroy':
-      return { intent, id };
+      return id === null ? null : { intent, id };
     case 'clear-completed':
       return { intent };
     default:

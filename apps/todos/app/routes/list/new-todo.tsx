@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Form, Link } from 'react-router';
-import { TITLE_MAX_LENGTH } from '../../forms';
+import { ADD_KEY_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { HiddenFields } from './hidden-fields';
 import { useTenant } from '../../components/tenant-data';
 import { AnswerWatcher, type ListAnswer } from './answers';
@@ -29,6 +29,7 @@ export function NewTodo({
   lastPage,
   autoFocus,
   shownTitles,
+  addKey,
 }: {
   total: number;
   max: number;
@@ -38,6 +39,8 @@ export function NewTodo({
   autoFocus: boolean;
   /** The titles on this page: an unanswered add found among them was stored after all. */
   shownTitles: readonly string[];
+  /** Without JavaScript, the form's own add key: the same form sent twice adds once (add-once.server.ts). */
+  addKey: string;
 }) {
   const submitTodo = useTodoSubmit(useAddOrder());
   const { name: list } = useTenant();
@@ -92,7 +95,7 @@ export function NewTodo({
   const error = clientError ?? serverError?.message ?? null;
   return (
     <Form method="post" onSubmit={onSubmit}>
-      <HiddenFields fields={{ intent: 'add' }} />
+      <HiddenFields fields={{ intent: 'add', [ADD_KEY_FIELD]: addKey }} />
       {/* Above the field: the toggle-all control sits beside the field, just above the list. */}
       {error && (
         <p className="form-error" id="new-todo-error" role="alert">

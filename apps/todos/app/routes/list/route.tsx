@@ -3,7 +3,7 @@
  * asks for, shared by the action and the optimistic reducer), `optimistic.ts`, `hooks.ts`
  * and the components.
  */
-import { readForm } from '@silo/web';
+import { randomToken, readForm } from '@silo/web';
 import { data, redirect, useFetchers } from 'react-router';
 import { csrfMatches, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
@@ -16,6 +16,7 @@ import type { Filter } from '../../todos.server';
 import { addTodo, clearCompleted, deleteTodo, listPage, renameTodo, setAllCompleted, setCompleted, touchMetrics } from '../../todos.server';
 import type { Route } from './+types/route';
 import { inSubmissionOrder } from './add-order.server';
+import { addOnce } from './add-once.server';
 import { parseIntent, titleOf, unhandledIntent } from './intent';
 import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
 import { NewTodo, listFullMessage } from './new-todo';
@@ -57,6 +58,8 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
     filter,
     editId: Number.isSafeInteger(edit) && edit > 0 ? edit : null,
     displayName: tenant.instance.displayName,
+    // The new-todo form's key without JavaScript: sent twice (a double click), it adds once (add-once.server.ts).
+    addKey: randomToken(),
   };
 }
 
@@ -70,6 +73,8 @@ export async function action({ context, request }: Route.ActionArgs) {
     // What was typed stays in the field.
     return expiredForm({ title: title.slice(0, TITLE_MAX_LENGTH), addedId });
   }
+  // A file where the title goes (a multipart form made by hand) is not an empty title to skip.
+  if (form.get('title') instanceof File) return data({ error: 'A todo’s title must be text.', title: '', addedId }, { status: 400 });
   if (title.length > TITLE_MAX_LENGTH) {
     return data({ error: `A todo can have at most ${TITLE_MAX_LENGTH} characters.`, title: title.slice(0, TITLE_MAX_LENGTH), addedId }, { status: 400 });
   }
@@ -83,7 +88,10 @@ export async function action({ context, request }: Route.ActionArgs) {
         // nothing is wrong with the server, and clients must not retry. The title comes back so
         // the form keeps it.
         if (!intent.title) break;
-        addedId = await inSubmissionOrder(tenant.name, form.get(ADD_KEY_FIELD), form.get(ADD_AFTER_FIELD), () => addTodo(db, intent.title, max));
+        // The same add sent again (a double click without JavaScript, a replayed fetch) stores one todo.
+        addedId = await addOnce(tenant.name, viewer.sessionId, form.get(ADD_KEY_FIELD), intent.title, () =>
+          inSubmissionOrder(tenant.name, form.get(ADD_KEY_FIELD), form.get(ADD_AFTER_FIELD), () => addTodo(db, intent.title, max)),
+        );
         if (addedId === null) return data({ error: listFullMessage(max), title, addedId }, { status: 409 });
         break;
       }
@@ -167,6 +175,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
                 lastPage={lastPage}
                 autoFocus={loaderData.editId === null}
                 shownTitles={loaderData.todos.map((todo) => todo.title)}
+                addKey={loaderData.addKey}
               />
               <ListAnswerMessage />
             </header>
