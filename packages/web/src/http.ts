@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 
 /** A fresh CSP nonce: 128 random bits, base64 (a new one for every response). */
@@ -37,12 +38,17 @@ export function securityHeaders(nonce: string): Readonly<Record<string, string>>
 
 /**
  * Reads a form body, refusing it with 413 once it passes `maxBytes` (counted while reading,
- * so a lying or missing Content-Length does not help).
+ * so a lying or missing Content-Length does not help), and with 400 when a URL-encoded form is
+ * not UTF-8 (a browser always sends UTF-8; the parser would store U+FFFD in place of the bytes).
  */
 export async function readForm(request: Request, maxBytes: number): Promise<FormData> {
   const bytes = await readBodyCapped(request, maxBytes);
   if (bytes === undefined) throw tooLarge(maxBytes);
   if (bytes.byteLength === 0 && !request.body) return new FormData();
+  const type = request.headers.get('content-type') ?? 'application/x-www-form-urlencoded';
+  if (/^application\/x-www-form-urlencoded\b/i.test(type) && !isUtf8Form(bytes)) {
+    throw new Response('The form is not valid UTF-8.', { status: 400 });
+  }
   const body = new Request(request.url, {
     method: 'POST',
     headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-www-form-urlencoded' },
@@ -52,6 +58,17 @@ export async function readForm(request: Request, maxBytes: number): Promise<Form
     return await body.formData();
   } catch {
     throw new Response('The form could not be read.', { status: 400 });
+  }
+}
+
+/** Every name and value of a URL-encoded body is UTF-8 once its %XX escapes are decoded. */
+function isUtf8Form(bytes: Buffer): boolean {
+  if (!isUtf8(bytes)) return false;
+  try {
+    for (const part of bytes.toString('utf8').split(/[&=]/)) decodeURIComponent(part.replace(/\+/g, ' '));
+    return true;
+  } catch {
+    return false;
   }
 }
 

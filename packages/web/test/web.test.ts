@@ -139,6 +139,15 @@ describe('form bodies', () => {
     expect(data.get('title')).toBe('Buy milk');
   });
 
+  it('refuses a URL-encoded form that is not UTF-8 with 400, escaped or raw', async () => {
+    expect((await readForm(form('title=caf%C3%A9+%E2%9C%93&x=%F0%9F%98%80'), 1_000)).get('title')).toBe('café ✓');
+    for (const bad of ['title=%FF', 'title=caf%C3', 'title=%ED%A0%80', 'title=%zz']) {
+      await expect(readForm(form(bad), 1_000), bad).rejects.toMatchObject({ status: 400 });
+    }
+    const raw = new Request('http://127.0.0.1/x', { method: 'POST', body: new Uint8Array([0x74, 0x3d, 0xc3, 0x28]), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    await expect(readForm(raw, 1_000)).rejects.toMatchObject({ status: 400 });
+  });
+
   it('refuses an oversized body with 413, whatever Content-Length claims', async () => {
     const big = `title=${'x'.repeat(5_000)}`;
     await expect(readForm(form(big), 1_000)).rejects.toMatchObject({ status: 413 });
