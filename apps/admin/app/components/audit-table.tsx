@@ -1,5 +1,5 @@
 import { Link } from 'react-router';
-import { formatDate } from '../lib/format';
+import { formatDate, visibleText } from '../lib/format';
 import { DataTable, type DataColumn } from './data-table';
 
 export interface AuditItem {
@@ -17,15 +17,20 @@ const COLUMNS: readonly DataColumn<AuditItem>[] = [
   { header: 'When (UTC)', cell: (entry) => formatDate(entry.at) },
   { header: 'Actor', cell: (entry) => entry.actor },
   { header: 'Operation', cell: (entry) => entry.operation },
-  { header: 'Instance', cell: (entry) => (entry.instance ? <Link to={`/instances/${entry.instance}`}>{entry.instance}</Link> : '—') },
+  // Refused operations are audited with the name as sent ("../tokens", "x?y", a bidi override):
+  // the link is encoded, so it opens that name's page ("no such instance"), never another address.
+  {
+    header: 'Instance',
+    cell: (entry) => (entry.instance ? <Link to={`/instances/${encodeURIComponent(entry.instance)}`}>{visibleText(entry.instance)}</Link> : '—'),
+  },
   { header: 'Outcome', cell: (entry) => <span className={`badge ${entry.outcome === 'ok' ? 'ok' : 'bad'}`}>{entry.outcome}</span> },
   {
     header: 'Detail',
     className: 'detail',
     cell: (entry) => (
       <>
-        {entry.error ? <span className="error">{entry.error} </span> : null}
-        {entry.detail ? <code>{JSON.stringify(entry.detail)}</code> : null}
+        {entry.error ? <span className="error">{visibleText(entry.error)} </span> : null}
+        {entry.detail ? <code>{visibleText(JSON.stringify(entry.detail))}</code> : null}
       </>
     ),
   },

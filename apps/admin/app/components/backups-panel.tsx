@@ -1,6 +1,7 @@
 import { formatBytes } from '@silo/fleet/format';
 import { useEffect, useRef, useState } from 'react';
 import { CsrfField } from './csrf';
+import { OnceField } from './once-field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { DataTable, type DataColumn } from './data-table';
 import { useHydrated } from './hydrated';
@@ -15,13 +16,15 @@ interface Props {
   /** The intent being submitted now, for pending states. */
   busyIntent: string | undefined;
   now: number;
+  /** This rendering's one-time token for *Restore* and *Undo last restore* (lib/submit-once.server.ts). */
+  once: string;
 }
 
 /**
  * The instance page's backups: status, points, and the actions (back up now, restore as a new
  * instance or in place, undo). Every action posts to the instance route with an `intent`.
  */
-export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
+export function BackupsPanel({ name, view, result, busyIntent, now, once }: Props) {
   const messageRef = useRef<HTMLParagraphElement>(null);
   // After an action, move focus to what it said: the field at fault, or the message.
   useEffect(() => {
@@ -131,6 +134,7 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
             }}
           >
             <CsrfField />
+            <OnceField token={once} />
             <input type="hidden" name="intent" value="backup-undo" />
             <SubmitButton>{busyIntent === 'backup-undo' ? 'Undoing…' : 'Undo last restore'}</SubmitButton>
           </OnceForm>
@@ -138,7 +142,7 @@ export function BackupsPanel({ name, view, result, busyIntent, now }: Props) {
       </div>
 
       <PointsTable points={points} total={status.points} />
-      {points.length > 0 ? <RestoreForm name={name} points={points} ready={ready} intervalMs={intervalMs} result={result} busy={busyIntent === 'backup-restore'} /> : null}
+      {points.length > 0 ? <RestoreForm name={name} points={points} ready={ready} intervalMs={intervalMs} result={result} busy={busyIntent === 'backup-restore'} once={once} /> : null}
     </section>
   );
 }
@@ -172,7 +176,23 @@ const POINT_COLUMNS: readonly DataColumn<Points[number]>[] = [
 
 type Points = Extract<BackupPanelView, { points: unknown }>['points'];
 
-function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: string; points: Points; ready: boolean; intervalMs: number; result: BackupAction | undefined; busy: boolean }) {
+function RestoreForm({
+  name,
+  points,
+  ready,
+  intervalMs,
+  result,
+  busy,
+  once,
+}: {
+  name: string;
+  points: Points;
+  ready: boolean;
+  intervalMs: number;
+  result: BackupAction | undefined;
+  busy: boolean;
+  once: string;
+}) {
   const hydrated = useHydrated();
   const mine = result?.intent === 'backup-restore' ? result : undefined;
   // A refused form keeps what was typed; a done one starts afresh.
@@ -194,6 +214,7 @@ function RestoreForm({ name, points, ready, intervalMs, result, busy }: { name: 
     <OnceForm method="post" className="stack restore-form" aria-label="Restore from a backup" key={mine ? JSON.stringify(mine) : 'fresh'}>
       <h3 className="h3">Restore</h3>
       <CsrfField />
+      <OnceField token={once} />
       <input type="hidden" name="intent" value="backup-restore" />
       <label htmlFor="restore-point">
         Backup point

@@ -114,7 +114,13 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
   const session = await readSession(context.get(fleetContext), request);
   if (!session) {
     if (request.method === 'GET' || request.method === 'HEAD') throw redirect(signInUrl(new URL(request.url)));
+    if (isDocumentNavigation(request)) throw signedOutPage(request);
     throw new Response('Sign in first.', { status: 401, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });
+  }
+  // React Router answers OPTIONS with a 405 on pages but runs a resource route's loader (a
+  // whole CSV export, the palette's search): one plain refusal everywhere instead.
+  if (request.method.toUpperCase() === 'OPTIONS') {
+    throw new Response('This console answers GET, HEAD and POST only.', { status: 405, headers: { Allow: 'GET, HEAD, POST', 'Content-Type': 'text/plain; charset=utf-8' } });
   }
   if (MUTATING.has(request.method.toUpperCase())) {
     assertSameOrigin(request);
@@ -136,6 +142,44 @@ export const requireAdmin: MiddlewareFunction<Response> = async ({ request, cont
   context.set(adminContext, session);
   return next();
 };
+
+/**
+ * A form the browser posts itself (not a script's fetch): Fetch Metadata says so, or, from a
+ * browser without it, an Accept that asks for HTML.
+ */
+function isDocumentNavigation(request: Request): boolean {
+  const mode = request.headers.get('sec-fetch-mode');
+  if (mode !== null) return mode === 'navigate';
+  return !new URL(request.url).pathname.endsWith('.data') && (request.headers.get('accept') ?? '').includes('text/html');
+}
+
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+
+/**
+ * The 401 of a form the browser posted after its session ended. A page's post is drawn by the
+ * layout's error boundary (its "Signed out" page); a resource route's (a download: Export
+ * .sqlite, the bulk export, the residency report, the fleet query's CSV) would otherwise be a
+ * bare "Sign in first." with no way on. This page says the same as the boundary's, and its link
+ * signs in again and returns to the page the form was on (a referrer of this origin), or else
+ * to the address posted to.
+ */
+function signedOutPage(request: Request): Response {
+  const url = new URL(request.url);
+  let back = pageAddressOf(url);
+  const referrer = request.headers.get('referer');
+  if (referrer) {
+    try {
+      const from = new URL(referrer);
+      if (from.origin === url.origin) back = pageAddressOf(from);
+    } catch {
+      // Not a URL: the address posted to.
+    }
+  }
+  const target = `/login?${new URLSearchParams({ next: safeNext(back), expired: '1' }).toString()}`;
+  const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>Signed out · Silo admin</title></head><body><main id="main"><h1>Signed out</h1><p role="alert">Your session has ended, so this was not done. Sign in again to go back to this page.</p><p><a href="${escapeHtml(target)}">Sign in again</a></p></main></body></html>`;
+  return new Response(html, { status: 401, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
+}
 
 /** The sign-in page that returns to the page `url` is for (a data request names its page). */
 export function signInUrl(url: URL): string {

@@ -34,6 +34,16 @@ export function formatDate(at: number | null): string {
   return new Date(at).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/**
+ * Text as it was sent, with control and invisible format characters (NUL, zero widths, bidi
+ * overrides such as U+202E; not tabs and line breaks, which HTML shows as spaces) written as
+ * `\u{202E}`: a refused instance name in the audit log shows what was typed, and cannot
+ * reorder or hide the text around it.
+ */
+export function visibleText(value: string): string {
+  return value.replace(/(?![\t\n\r])[\p{Cc}\p{Cf}]/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
+}
+
 /** A cell value as text: SQL values can be null, numbers, strings, bigints or blobs. */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return 'NULL';

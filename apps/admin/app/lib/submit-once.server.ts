@@ -25,8 +25,12 @@ import { field } from './http.server';
  * elsewhere, loses no data.
  */
 
-/** What a form post came to: where to go (remembered for its repeats), or a refusal (not). */
-export type Submitted<Refusal> = { readonly ok: true; readonly location: string } | { readonly ok: false; readonly refusal: Refusal };
+/**
+ * What a form post came to: a success (remembered for its repeats), or a refusal (not). The
+ * forms that make an instance succeed with where to go; others (an API token, an in-place
+ * restore) with the answer their page shows, which a repeat is given again.
+ */
+export type Submitted<Refusal, Success extends object = { readonly location: string }> = (Success & { readonly ok: true }) | { readonly ok: false; readonly refusal: Refusal };
 
 export interface SubmitOnceOptions {
   /** How long after its post finished a token still answers a repeat. */
@@ -38,8 +42,8 @@ export interface SubmitOnceOptions {
 
 interface Entry {
   expiresAt: number;
-  /** The first post's location once it succeeded; undefined if it was refused (entry gone by then). */
-  readonly settled: Promise<string | undefined>;
+  /** The first post's success once it succeeded; undefined if it was refused (entry gone by then). */
+  readonly settled: Promise<object | undefined>;
 }
 
 /** Tokens are what the loader made (randomToken: 43 base64url characters); anything else is ignored. */
@@ -71,28 +75,28 @@ export class SubmitOnce {
    * The fields are part of the key, so the same page's form sent again with other values (back,
    * edit the name, submit) is a post of its own, not a repeat.
    */
-  async run<Refusal>(
+  async run<Refusal, Success extends object = { readonly location: string }>(
     session: string,
     token: string,
     fields: readonly string[],
-    attempt: () => Promise<Submitted<Refusal>>,
-  ): Promise<Submitted<Refusal>> {
+    attempt: () => Promise<Submitted<Refusal, NoInfer<Success>>>,
+  ): Promise<Submitted<Refusal, Success>> {
     if (!TOKEN_PATTERN.test(token)) return attempt();
     const key = createHash('sha256').update(JSON.stringify([session, token, ...fields])).digest('hex');
     for (;;) {
       this.#prune();
       const first = this.#entries.get(key);
       if (!first) break;
-      const location = await first.settled;
-      if (location !== undefined) return { ok: true, location };
+      const success = (await first.settled) as Success | undefined;
+      if (success !== undefined) return { ...success, ok: true };
       // The first was refused and has let its token go: this post tries for itself (unless
       // another repeat woke first and took the token again, which is then waited for).
     }
-    let settle: (location: string | undefined) => void = () => undefined;
+    let settle: (success: object | undefined) => void = () => undefined;
     const entry: Entry = { expiresAt: this.#now() + this.#ttlMs, settled: new Promise((resolve) => (settle = resolve)) };
     this.#entries.set(key, entry);
     this.#evictOverflow();
-    let outcome: Submitted<Refusal> | undefined;
+    let outcome: Submitted<Refusal, Success> | undefined;
     try {
       outcome = await attempt();
       return outcome;
@@ -104,7 +108,9 @@ export class SubmitOnce {
           this.#entries.delete(key);
           this.#entries.set(key, entry);
         }
-        settle(outcome.location);
+        const success: Record<string, unknown> = { ...outcome };
+        delete success['ok'];
+        settle(success);
       } else {
         if (this.#entries.get(key) === entry) this.#entries.delete(key);
         settle(undefined);
@@ -131,10 +137,16 @@ export class SubmitOnce {
 
 /** Five minutes: a double click or a resubmitted POST comes within seconds. */
 export const SUBMIT_ONCE_TTL_MS = 5 * 60_000;
-/** Only successes stay (each one a new instance), so this many in five minutes is far beyond any operator's pace. */
+/** Only successes stay (each one a new instance, token, restore or write), so this many in five minutes is far beyond any operator's pace. */
 export const SUBMIT_ONCE_MAX_ENTRIES = 2_000;
 
-/** The process's tokens for the forms that make an instance (on `remember`: server.ts and the bundled app share it). */
+/**
+ * The process's tokens for the forms that must not run twice: those that make an instance, an
+ * API or libSQL token's *Create* (a second token nobody sees), a backup's *Restore* and *Undo
+ * last restore* (each a toggle: run again, it would replace the undo point, or undo the undo),
+ * the data browser's *Insert* and the SQL console's write. On `remember`: server.ts and the
+ * bundled app share it.
+ */
 export function formsOnce(): SubmitOnce {
   return remember('admin.form-once', () => new SubmitOnce({ ttlMs: SUBMIT_ONCE_TTL_MS, maxEntries: SUBMIT_ONCE_MAX_ENTRIES }));
 }
@@ -153,12 +165,12 @@ const ONCE_FIELD = 'once';
  * so one token cannot stand for another form's post, nor for the same form sent again with
  * other values. A post without a token (a script, a page of an older console) just runs.
  */
-export function submitFormOnce<Refusal>(
+export function submitFormOnce<Refusal, Success extends object = { readonly location: string }>(
   admin: { readonly sessionHash: string },
   form: FormData,
   what: readonly [intent: string, ...fields: string[]],
-  attempt: () => Promise<Submitted<Refusal>>,
-): Promise<Submitted<Refusal>> {
+  attempt: () => Promise<Submitted<Refusal, NoInfer<Success>>>,
+): Promise<Submitted<Refusal, Success>> {
   return formsOnce().run(admin.sessionHash, field(form, ONCE_FIELD), what, attempt);
 }
 

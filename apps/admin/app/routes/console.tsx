@@ -7,6 +7,8 @@ import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, field, smallForm } from '../lib/http.server';
 import { toRows, type Cell } from '../lib/results.server';
 import { CsrfField } from '../components/csrf';
+import { OnceField } from '../components/once-field';
+import { newFormToken, submitFormOnce } from '../lib/submit-once.server';
 import { OnceForm, SubmitButton, usePosting } from '@silo/web/once-form';
 import { SqlEditor, setEditorText, useSqlDraft } from '../components/sql-editor';
 import { ResultTable } from '../components/result-table';
@@ -48,6 +50,8 @@ export async function loader({ params, context }: Route.LoaderArgs) {
   return {
     name: instance.name,
     state: instance.state,
+    // Each rendering of the form gets its own token: a write posted with it runs once (submit-once.server.ts).
+    once: newFormToken(),
     schema,
     startingSql: startingSqlFor(firstTable),
     history: fleet.admins.recentQueries(params.name, 20),
@@ -72,36 +76,49 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   if (sql.trim() === '') {
     return data<ConsoleResult>({ ok: false, sql, write, code: 'INVALID_INPUT', error: 'Write a SQL statement first.', durationMs: 0 }, { status: 400 });
   }
-  const started = performance.now();
-  const record = (ok: boolean, rowCount: number, durationMs: number): void => {
-    fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
+  const run = async (): Promise<ConsoleResult> => {
+    const started = performance.now();
+    const record = (ok: boolean, rowCount: number, durationMs: number): void => {
+      fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
+    };
+    try {
+      const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor, script: write });
+      record(true, result.rows.length || result.rowsAffected, result.durationMs);
+      return {
+        ok: true,
+        sql,
+        write,
+        explain,
+        columns: result.columns,
+        rows: toRows(result.rows),
+        truncated: result.truncated,
+        rowsAffected: result.rowsAffected,
+        statements: result.statements ?? 1,
+        durationMs: result.durationMs,
+      };
+    } catch (error) {
+      const durationMs = performance.now() - started;
+      if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
+      record(false, 0, durationMs);
+      const described = describeError(error);
+      return { ok: false, sql, write, code: described.code, error: described.message, durationMs };
+    }
   };
-  try {
-    const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor, script: write });
-    record(true, result.rows.length || result.rowsAffected, result.durationMs);
-    return data<ConsoleResult>({
-      ok: true,
-      sql,
-      write,
-      explain,
-      columns: result.columns,
-      rows: toRows(result.rows),
-      truncated: result.truncated,
-      rowsAffected: result.rowsAffected,
-      statements: result.statements ?? 1,
-      durationMs: result.durationMs,
-    });
-  } catch (error) {
-    const durationMs = performance.now() - started;
-    if (isSiloError(error, 'INSTANCE_NOT_FOUND')) throw data(error.message, { status: 404 });
-    record(false, 0, durationMs);
-    const described = describeError(error);
-    return data<ConsoleResult>({ ok: false, sql, write, code: described.code, error: described.message, durationMs }, { status: 400 });
-  }
+  const answer = (result: ConsoleResult) => data<ConsoleResult>(result, result.ok ? undefined : { status: 400 });
+  if (!write) return answer(await run());
+  // A write posted again without JavaScript (a double click, a reload that resubmits it) is not
+  // run a second time (an UPDATE … SET n = n + 1 would add 2): the repeat gets the first run's
+  // answer. The form carries a token per rendering, so running the same statement again from
+  // the answer's page is a run of its own.
+  const outcome = await submitFormOnce<ConsoleResult, { readonly done: ConsoleResult }>(admin, form, ['console-write', params.name, sql], async () => {
+    const result = await run();
+    return result.ok ? { ok: true, done: result } : { ok: false, refusal: result };
+  });
+  return answer(outcome.ok ? outcome.done : outcome.refusal);
 }
 
 export default function Console({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, state, schema, startingSql, history, saved, limits, now } = loaderData;
+  const { name, state, schema, startingSql, history, saved, limits, now, once } = loaderData;
   const formRef = useRef<HTMLFormElement>(null);
   const submit = useSubmit();
   const navigation = useNavigation();
@@ -135,6 +152,7 @@ export default function Console({ loaderData, actionData }: Route.ComponentProps
               the keyboard is not dropped on the page's body while a query runs. */}
           <OnceForm method="post" ref={formRef} className="stack" aria-label="Run SQL" onSubmit={() => draft.save()}>
             <CsrfField />
+            <OnceField token={once} />
             <SqlEditor
               name="sql"
               label={`SQL for ${name}`}

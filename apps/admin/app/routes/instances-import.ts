@@ -29,3 +29,8 @@ export async function action({ request, context }: Route.ActionArgs) {
 function refusal(code: string, error: string): InstancesActionResult {
   return { intent: 'import', code, error, values: {} };
 }
+
+/** Only the page's script posts here: any other method gets a plain 405, as the other POST-only addresses do. */
+export function loader() {
+  return new Response('POST the import form (multipart/form-data) to this address.', { status: 405, headers: { Allow: 'POST' } });
+}

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Link } from 'react-router';
 import { CsrfField } from '../../components/csrf';
+import { OnceField } from '../../components/once-field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { ScrollRegion } from '../../components/scroll-region';
 import { cellText } from '../../lib/format';
@@ -116,11 +117,12 @@ export function Grid({ table, columns, rows, sort, order, sortHref, write }: Pro
 }
 
 /** A new row: a field per writable column; an empty field takes the column's default. */
-export function InsertForm({ table, columns }: { table: string; columns: readonly ColumnInfo[] }) {
+export function InsertForm({ table, columns, once }: { table: string; columns: readonly ColumnInfo[]; once: string }) {
   return (
     <OnceForm method="post" className="card insert-form" aria-labelledby="insert-h">
       <h2 id="insert-h">Insert a row</h2>
       <CsrfField />
+      <OnceField token={once} />
       <input type="hidden" name="intent" value="insert" />
       <input type="hidden" name="table" value={table} />
       <div className="insert-fields">

@@ -7,6 +7,7 @@ import { currentAdmin, describeError, field, smallForm } from '../../lib/http.se
 import { deleteRow, gridPage, insertRow, listTables, tableSchema, updateCell } from '../../lib/data-browser/data.server';
 import { decodeCursor, encodeCursor } from '../../lib/data-browser/cursor.server';
 import { FILTER_OPS, cursorOf, type Filter, type FilterOp } from '../../lib/data-browser/keyset';
+import { newFormToken, submitFormOnce } from '../../lib/submit-once.server';
 import { Grid, InsertForm } from './grid';
 import { SchemaPanel } from './schema-panel';
 
@@ -35,10 +36,12 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   const url = new URL(request.url);
   const search = url.searchParams;
   const write = search.get('mode') === 'write';
-  if (instance.state !== 'ready') return { name: instance.name, state: instance.state, write, tables: [], view: null };
+  // Each rendering of the insert form gets its own token: its post inserts one row (submit-once.server.ts).
+  const once = newFormToken();
+  if (instance.state !== 'ready') return { name: instance.name, state: instance.state, write, tables: [], view: null, once };
   const tables = await listTables(fleet, instance.name);
   const table = search.get('table') ?? tables[0]?.name;
-  if (table === undefined) return { name: instance.name, state: instance.state, write, tables, view: null };
+  if (table === undefined) return { name: instance.name, state: instance.state, write, tables, view: null, once };
   let schema;
   try {
     schema = await tableSchema(fleet, instance.name, table);
@@ -72,6 +75,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     state: instance.state,
     write,
     tables,
+    once,
     view: {
       schema: shown,
       sort,
@@ -114,8 +118,19 @@ export async function action({ params, request, context }: Route.ActionArgs) {
           if (form.get(`n:${column.name}`) === '1') values[column.name] = null;
           else if (raw(`v:${column.name}`) !== '') values[column.name] = raw(`v:${column.name}`);
         }
-        await insertRow(fleet, params.name, schema, values, admin.actor);
-        return { ok: `Inserted a row into ${schema.name}.` } satisfies DataAction;
+        // Posted again without JavaScript (a double click, a reload that resubmits it), the form
+        // inserts no second row: the repeat gets the first one's answer. (A failure throws: its
+        // token is forgotten, so a repeat tries again.)
+        const inserted = await submitFormOnce<never, { readonly done: string }>(
+          admin,
+          form,
+          [intent, params.name, schema.name, JSON.stringify(values)],
+          async () => {
+            await insertRow(fleet, params.name, schema, values, admin.actor);
+            return { ok: true, done: `Inserted a row into ${schema.name}.` };
+          },
+        );
+        return { ok: inserted.ok ? inserted.done : inserted.refusal } satisfies DataAction;
       }
       case 'delete': {
         if (!key) return data<DataAction>({ error: 'No row given.' }, { status: 400 });
@@ -132,7 +147,7 @@ export async function action({ params, request, context }: Route.ActionArgs) {
 }
 
 export default function DataBrowser({ loaderData, actionData }: Route.ComponentProps) {
-  const { name, state, write, tables, view } = loaderData;
+  const { name, state, write, tables, view, once } = loaderData;
   const table = view?.schema.name;
   const href = (changes: Record<string, string | null>): string => {
     const params = new URLSearchParams();
@@ -234,7 +249,7 @@ export default function DataBrowser({ loaderData, actionData }: Route.ComponentP
                 </Link>
               ) : null}
             </nav>
-            {write ? <InsertForm table={view.schema.name} columns={view.schema.columns} /> : null}
+            {write ? <InsertForm table={view.schema.name} columns={view.schema.columns} once={once} /> : null}
           </div>
         ) : null}
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { CsrfField } from '../../components/csrf';
+import { OnceField } from '../../components/once-field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { LIBSQL_TOKEN_DAYS, type LibsqlAction } from '../../lib/libsql';
 
@@ -11,10 +12,12 @@ interface Props {
   ready: boolean;
   result: LibsqlAction | undefined;
   busyIntent: string | undefined;
+  /** This rendering's one-time token for *Create a libSQL token* (lib/submit-once.server.ts). */
+  once: string;
 }
 
 /** The instance's libSQL URL, and libSQL tokens: create one (shown once) or revoke them all. */
-export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
+export function ConnectCard({ name, url, ready, result, busyIntent, once }: Props) {
   const tokenRef = useRef<HTMLInputElement>(null);
   const token = result?.token;
   // Keyboard and screen-reader users land on the secret they must copy now.
@@ -59,6 +62,7 @@ export function ConnectCard({ name, url, ready, result, busyIntent }: Props) {
       {ready ? (
         <OnceForm method="post" className="inline-form" aria-label="Create a libSQL token">
           <CsrfField />
+          <OnceField token={once} />
           <input type="hidden" name="intent" value="libsql-create" />
           <label htmlFor="libsql-read-only">
             <input id="libsql-read-only" type="checkbox" name="readOnly" /> Read-only

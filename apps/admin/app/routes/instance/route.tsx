@@ -51,6 +51,10 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     notice: noticeOf(url.searchParams),
     // Each rendering of the clone form gets its own token: its post runs once (submit-once.server.ts).
     cloneToken: newFormToken(),
+    // And the page's other forms that must not run twice: the backup panel's Restore and Undo
+    // (each a toggle of the instance's data: run twice, the undo is lost) and a libSQL token's
+    // Create (a second token nobody sees). Each post's key holds its intent, so one token serves them.
+    formToken: newFormToken(),
     now: Date.now(),
   };
 }
@@ -78,7 +82,23 @@ export async function action({ params, request, context }: Route.ActionArgs) {
   const intent = field(form, 'intent');
   const options = { actor: admin.actor };
   if (intent.startsWith('backup-')) {
-    const outcome = await backupAction(fleet, params.name, intent, form, admin.actor);
+    const run = () => backupAction(fleet, params.name, intent, form, admin.actor);
+    // A restore or an undo posted again without JavaScript (a double click, a reload that
+    // resubmits it) is not run again: a second in-place restore would make the restored data
+    // the undo point (the replaced data out of Undo's reach), a second undo would undo the undo.
+    // The repeat is answered as the first post was.
+    const outcome =
+      intent === 'backup-restore' || intent === 'backup-undo'
+        ? await submitFormOnce<BackupAction, { readonly done: BackupAction | { readonly redirect: string } }>(
+            admin,
+            form,
+            [intent, params.name, ...['point', 'moment', 'mode', 'newName', 'confirm'].map((key) => field(form, key))],
+            async () => {
+              const done = await run();
+              return 'redirect' in done || !done.error ? { ok: true, done } : { ok: false, refusal: done };
+            },
+          ).then((submitted) => (submitted.ok ? submitted.done : submitted.refusal))
+        : await run();
     if ('redirect' in outcome) return redirect(outcome.redirect);
     return outcome.error ? data(outcome, { status: 400 }) : outcome;
   }
@@ -86,7 +106,16 @@ export async function action({ params, request, context }: Route.ActionArgs) {
     // A new token is in this answer only: never cached on the way back.
     const headers = { 'Cache-Control': 'no-store' };
     try {
-      const outcome = await libsqlAction(fleet, params.name, intent, form, admin.actor);
+      const run = () => libsqlAction(fleet, params.name, intent, form, admin.actor);
+      // Posted again without JavaScript, Create issues no second token (one nobody would see):
+      // the repeat is answered with the first one's, kept in memory for this session only.
+      const outcome =
+        intent === 'libsql-create'
+          ? await submitFormOnce<LibsqlAction, { readonly done: LibsqlAction }>(admin, form, [intent, params.name, field(form, 'readOnly'), field(form, 'days')], async () => {
+              const done = await run();
+              return done.error ? { ok: false, refusal: done } : { ok: true, done };
+            }).then((submitted) => (submitted.ok ? submitted.done : submitted.refusal))
+          : await run();
       return data(outcome, { status: outcome.error ? 400 : 200, headers });
     } catch (error) {
       return data({ intent, error: describeError(error).message } satisfies LibsqlAction, { status: 400, headers });
@@ -137,7 +166,7 @@ export function headers({ actionHeaders, loaderHeaders }: Route.HeadersArgs): He
 }
 
 export default function Instance({ loaderData }: Route.ComponentProps) {
-  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, cloneToken, now } = loaderData;
+  const { instance, metrics, clones, audit, backups, latestVersion, regions, libsqlUrl, usage, notice, cloneToken, formToken, now } = loaderData;
   const actionData = useActionData<typeof action>();
   // Backup actions report inside their panel; the others at the top of the page.
   const backupAction = actionData?.intent.startsWith('backup-') ? (actionData as BackupAction) : undefined;
@@ -190,9 +219,10 @@ export default function Instance({ loaderData }: Route.ComponentProps) {
         ready={instance.state === 'ready'}
         result={tokenResult}
         busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined}
+        once={formToken}
       />
 
-      <BackupsPanel name={instance.name} view={backups} result={backupResult} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} now={now} />
+      <BackupsPanel name={instance.name} view={backups} result={backupResult} busyIntent={typeof busyIntent === 'string' ? busyIntent : undefined} now={now} once={formToken} />
 
       <section aria-labelledby="audit-h">
         <h2 id="audit-h">Audit log</h2>

@@ -7,6 +7,8 @@ import { DataTable, type DataColumn } from '../../components/data-table';
 import { fleetContext } from '../../lib/fleet.server';
 import { formatDate } from '../../lib/format';
 import { currentAdmin, describeError, field, smallForm } from '../../lib/http.server';
+import { newFormToken, submitFormOnce } from '../../lib/submit-once.server';
+import { OnceField } from '../../components/once-field';
 
 export const meta: Route.MetaFunction = () => [{ title: 'API tokens · Silo admin' }];
 
@@ -18,7 +20,14 @@ export function loader({ context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
   // The scopes come with the data: a value imported from @silo/fleet in the component would
   // put the whole fleet (node:os and all) into the browser bundle, and the page would not start.
-  return { tokens: fleet.apiTokens.list(), scopes: [...API_TOKEN_SCOPES], jurisdictions: fleet.regions.jurisdictions, now: Date.now() };
+  return {
+    tokens: fleet.apiTokens.list(),
+    scopes: [...API_TOKEN_SCOPES],
+    jurisdictions: fleet.regions.jurisdictions,
+    now: Date.now(),
+    // Each rendering of the create form gets its own token: its post makes one API token (submit-once.server.ts).
+    once: newFormToken(),
+  };
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
@@ -38,15 +47,33 @@ export async function action({ request, context }: Route.ActionArgs) {
       if (jurisdiction !== '') fleet.regions.place(jurisdiction);
       const days = Number(field(form, 'days'));
       if (!LIFETIMES.some((lifetime) => lifetime === days)) return data({ intent, error: 'Choose a lifetime.' }, { status: 400 });
-      const created = fleet.apiTokens.create({
-        scope,
-        jurisdiction: jurisdiction === '' ? null : jurisdiction,
-        label: field(form, 'label'),
-        ...(days > 0 ? { expiresAt: Date.now() + days * DAY_MS } : {}),
-        actor: admin.actor,
-      });
+      const label = field(form, 'label');
+      // Posted again without JavaScript (a double click, a reload that resubmits it), the form
+      // makes no second token, whose secret nobody would see: the repeat is answered with the
+      // first one's token (the browser showed only the last answer). Kept in this process's
+      // memory for the posting session only, for as long as a repeat is remembered.
+      const outcome = await submitFormOnce<string, { readonly created: { readonly id: string; readonly token: string } }>(
+        admin,
+        form,
+        ['token-create', scope, jurisdiction, String(days), label],
+        async () => {
+          try {
+            const made = fleet.apiTokens.create({
+              scope,
+              jurisdiction: jurisdiction === '' ? null : jurisdiction,
+              label,
+              ...(days > 0 ? { expiresAt: Date.now() + days * DAY_MS } : {}),
+              actor: admin.actor,
+            });
+            return { ok: true, created: { id: made.info.id, token: made.token } };
+          } catch (error) {
+            return { ok: false, refusal: describeError(error).message };
+          }
+        },
+      );
+      if (!outcome.ok) return data({ intent, error: outcome.refusal }, { status: 400 });
       // Shown once, in this answer only: the catalog keeps its hash.
-      return { intent, ok: `Created token ${created.info.id}.`, secret: created.token };
+      return { intent, ok: `Created token ${outcome.created.id}.`, secret: outcome.created.token };
     }
     return data({ intent, error: 'Unknown action.' }, { status: 400 });
   } catch (error) {
@@ -61,7 +88,7 @@ function statusOf(token: ApiToken, now: number): string {
 }
 
 export default function Tokens({ loaderData }: Route.ComponentProps) {
-  const { tokens, scopes, jurisdictions, now } = loaderData;
+  const { tokens, scopes, jurisdictions, now, once } = loaderData;
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const creating = navigation.state === 'submitting' && navigation.formData?.get('intent') === 'create';
@@ -121,6 +148,7 @@ export default function Tokens({ loaderData }: Route.ComponentProps) {
         <summary>Create a token</summary>
         <OnceForm method="post" className="stack" aria-label="Create a token">
           <CsrfField />
+          <OnceField token={once} />
           <input type="hidden" name="intent" value="create" />
           <label htmlFor="token-label">
             Label (what it is for)
