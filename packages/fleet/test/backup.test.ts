@@ -350,6 +350,19 @@ describe('backup settings from the environment', () => {
   ])('refuses %j with a message naming the problem', (env, message) => {
     expect(() => settings(env)).toThrow(message);
   });
+
+  it('refuses an S3 endpoint carrying credentials, without repeating them', () => {
+    const refusal = (() => {
+      try {
+        settings({ SILO_BACKUP_LOCATIONS: 'eu-west=s3://silo-eu/b?jurisdiction=eu&endpoint=https://AKIAEXAMPLE:wJalr-secret@s3.example.eu' });
+      } catch (error) {
+        return String(error);
+      }
+      return 'accepted';
+    })();
+    expect(refusal).toMatch(/endpoint: An S3 endpoint must not carry credentials/);
+    expect(refusal).not.toMatch(/wJalr-secret|AKIAEXAMPLE/);
+  });
 });
 
 describe('purge and retention', () => {

@@ -24,7 +24,14 @@ export const s3LocationSchema = z.object({
   /** Key prefix inside the bucket, e.g. "silo/eu-west". */
   prefix: z.string().default(''),
   /** An S3-compatible endpoint (MinIO, R2, Scaleway, ...); AWS when absent. */
-  endpoint: z.string().url().optional(),
+  endpoint: z
+    .string()
+    .url()
+    .refine((value) => {
+      const url = new URL(value);
+      return url.username === '' && url.password === '';
+    }, 'An S3 endpoint must not carry credentials (they would show wherever the location is named): give them as accessKeyId and secretAccessKey, or through the AWS SDK (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a profile)')
+    .optional(),
   /** The bucket's region as the S3 API names it (e.g. eu-central-1). */
   region: z.string().min(1).default('us-east-1'),
   forcePathStyle: z.boolean().default(false),

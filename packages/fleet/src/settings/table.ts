@@ -362,7 +362,7 @@ export const SETTINGS = {
     rule: parsedElsewhere('a comma list of `region=/absolute/folder` or `region=s3://bucket/prefix?jurisdiction=…`'),
     defaultText: "each region's `backups` folder",
     meaning:
-      'Where each region\'s backups go: `region=/absolute/folder` or `region=s3://bucket/prefix?jurisdiction=eu&region=eu-central-1&endpoint=https://…&path-style=1`. S3 credentials come from the AWS SDK\'s usual chain (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, profiles). `jurisdiction` is required for S3.',
+      'Where each region\'s backups go: `region=/absolute/folder` or `region=s3://bucket/prefix?jurisdiction=eu&region=eu-central-1&endpoint=https://…&path-style=1`. S3 credentials come from the AWS SDK\'s usual chain (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, profiles), never from the endpoint (an endpoint with `user:password@` is refused). `jurisdiction` is required for S3.',
   },
   SILO_BACKUP_CATALOG_LOCATION: {
     group: 'backups',
