@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiloError, type Fleet } from '@silo/fleet';
 import { takingName } from '../src/api/context';
+import { createApiApp } from '../src/api/app';
 import { createServer, type RunningServer } from '../src/index';
 import { startApi, type ApiHarness } from './api-harness';
 
@@ -577,6 +578,38 @@ describe('limits', () => {
     // The body was left unread: a kept-alive socket would take the next request into its close.
     expect(result.headers.get('connection')).toBe('close');
     expect((await call('GET', '/v1/migrations', tokens.read)).status).toBe(200);
+  });
+
+  it('counts a chunked body, which declares no size, as it arrives: over the limit 413, within it served', async () => {
+    const chunked = (body: string) =>
+      fetch(`${server.url}/v1/instances`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/json' },
+        body: new Blob([body]).stream(),
+        duplex: 'half',
+      } as RequestInit);
+    const big = await chunked(JSON.stringify({ name: 'big-chunked', jurisdiction: 'eu', displayName: 'x'.repeat(300_000) }));
+    expect(big.status).toBe(413);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('PAYLOAD_TOO_LARGE');
+    const small = await chunked(JSON.stringify({ name: 'small-chunked', jurisdiction: 'eu' }));
+    expect(small.status).toBe(201);
+    expect(((await small.json()) as { name: string }).name).toBe('small-chunked');
+  });
+
+  it('holds a request handed to the app in process to the limit whatever Content-Length it claims', async () => {
+    const app = createApiApp(fleet);
+    const stream = () => new Blob([JSON.stringify({ name: 'in-process-big', jurisdiction: 'eu', displayName: 'x'.repeat(300_000) })]).stream();
+    for (const headers of [{}, { 'content-length': 'many' }]) {
+      const response = await app.fetch(
+        new Request('http://localhost/v1/instances', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens.write}`, 'content-type': 'application/json', ...headers },
+          body: stream(),
+          duplex: 'half',
+        } as RequestInit),
+      );
+      expect(response.status).toBe(413);
+    }
   });
 });
 

@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Fleet } from '@silo/fleet';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { routePath } from 'hono/route';
 import { labelRequest } from '../access-log';
@@ -9,6 +8,7 @@ import type { ApiEnv } from './context';
 import { dataRoutes } from './data';
 import { ApiError, errorResponse, invalidInput, JSON_ONLY, MALFORMED_JSON, toErrorResponse } from './errors';
 import { instanceRoutes } from './instances';
+import { jsonBodyLimit } from './json-body-limit';
 import { opsRoutes } from './ops';
 import { blankBodyAsNone } from './valid-json';
 
@@ -45,12 +45,7 @@ export function createApiApp(fleet: Fleet, options: ApiOptions = {}): OpenAPIHon
   });
   const auth = authenticate(fleet, options.rateLimits);
   app.use('/v1/*', async (c, next) => (c.req.path === OPENAPI_PATH ? next() : auth(c, next)));
-  const limitBody = bodyLimit({
-    maxSize: JSON_BODY_MAX_BYTES,
-    onError: () => {
-      throw new ApiError('PAYLOAD_TOO_LARGE', `The request body is larger than ${JSON_BODY_MAX_BYTES} bytes.`);
-    },
-  });
+  const limitBody = jsonBodyLimit(JSON_BODY_MAX_BYTES);
   // Uploads are counted against the fleet's import limit as they stream (data.ts); every other
   // body is small JSON, read within the limit, and an empty one is none (valid-json.ts).
   app.use('/v1/*', async (c, next) => (c.req.path.endsWith('/import') ? next() : limitBody(c, () => blankBodyAsNone(c).then(next))));

@@ -43,7 +43,9 @@ function parsedJson(text: string): unknown {
  * body that is not empty is read once all the same.
  */
 export async function blankBodyAsNone(c: Context): Promise<void> {
-  if (c.req.raw.body === null || (await c.req.text()).trim() !== '') return;
+  // The method, not `c.req.raw.body`: asking for the body stream would wrap the socket in web
+  // streams (json-body-limit.ts), where `text()` reads it in one piece.
+  if (c.req.method === 'GET' || c.req.method === 'HEAD' || (await c.req.text()).trim() !== '') return;
   const headers = new Headers(c.req.raw.headers);
   for (const name of ['content-type', 'content-length', 'transfer-encoding']) headers.delete(name);
   c.req.raw = new Request(c.req.raw.url, { method: c.req.method, headers, signal: c.req.raw.signal });
