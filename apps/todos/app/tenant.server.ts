@@ -1,10 +1,10 @@
 import { isSiloError } from '@silo/fleet';
 import { tenantMiddleware as siloTenantMiddleware } from '@silo/react-router';
-import { readBodyCapped } from '@silo/web';
 import { createContext, data, type MiddlewareFunction, type RouterContextProvider } from 'react-router';
+import { receiveForm } from './action-form.server';
 import { loadViewer } from './auth.server';
 import { fleetContext, tenantContext, viewerContext } from './context.server';
-import { MAX_FORM_BYTES, appConfig } from './config.server';
+import { appConfig } from './config.server';
 import { STORAGE_FULL_OPEN, STORAGE_FULL_STATUS, isStorageFull } from './storage.server';
 import { TenantGate, type TenantTurn } from './tenant-gate.server';
 
@@ -35,10 +35,11 @@ export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, 
   const viewer = await loadViewer(request, tenant.db);
   context.set(viewerContext, viewer);
   if (!viewer) return next();
-  // A form's body is received before the request takes a turn: a body that stalls (a flaky
-  // connection, or a member on purpose) would otherwise hold one of the list's few turns until
-  // the server's request timeout, and with them every other member's pages and writes.
-  await receiveBody(request);
+  // A form's body is received (and read, for the action: actionForm) before the request takes
+  // a turn: a body that stalls (a flaky connection, or a member on purpose) would otherwise hold
+  // one of the list's few turns until the server's request timeout, and with them every other
+  // member's pages and writes.
+  await receiveForm(context, request);
   const turn = await tenantGate().enter(tenant.name);
   if (!turn) throw data({ kind: 'busy', message: 'This TODO list is handling many requests at once. Try again in a moment.' }, { status: 503 });
   context.set(turnContext, turn);
@@ -50,18 +51,6 @@ export const viewerMiddleware: MiddlewareFunction<Response> = async ({ request, 
     turn.leave();
   }
 };
-
-const BODYLESS = new Set(['GET', 'HEAD']);
-
-/**
- * Waits until the request's body has arrived (at most MAX_FORM_BYTES of it, read from a clone:
- * the action reads the original, which keeps what was received). A body past the limit or cut
- * off is left to the action, which answers it as before (413, 400).
- */
-async function receiveBody(request: Request): Promise<void> {
-  if (BODYLESS.has(request.method.toUpperCase()) || !request.body || request.bodyUsed) return;
-  await readBodyCapped(request.clone(), MAX_FORM_BYTES).catch(() => undefined);
-}
 
 /**
  * Runs `work` with no other request of this list in progress (TenantTurn.alone): for writes

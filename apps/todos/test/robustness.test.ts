@@ -93,6 +93,21 @@ describe('an add sent again', () => {
   });
 });
 
+describe('the new-todo form’s add key', () => {
+  it('is made for a page loaded as a document only: a .data load (revalidation, client navigation) sends the fetcher’s key', async () => {
+    const name = uniqueName('add-key-loads');
+    const cookie = await createList(base, name);
+    expect(addKeyFrom((await get(base, `/t/${name}`, cookie)).body)).toMatch(/^[\w-]{40,}$/);
+    for (const path of [`/t/${name}.data`, `/t/${name}/active.data`, `/t/${name}.data?_routes=list-all`]) {
+      const load = await get(base, path, cookie);
+      expect(load.status).toBe(200);
+      expect(load.body).toContain('"displayName"');
+      // Before: a fresh key on every load, which no form sent.
+      expect(load.body).not.toContain('"addKey"');
+    }
+  });
+});
+
 /** A POST whose body stops after `sent` (of `length` bytes) until `finish` sends the rest; resolves with its status line. */
 function stalledPost(path: string, cookie: string, body: string, sent: number): { finish(): void; status: Promise<string> } {
   const { port, origin, host } = new URL(base);

@@ -38,27 +38,35 @@ export function securityHeaders(nonce: string): Readonly<Record<string, string>>
 
 /**
  * Reads a form body, refusing it with 413 once it passes `maxBytes` (counted while reading,
- * so a lying or missing Content-Length does not help), and with 400 when a URL-encoded form is
- * not UTF-8 (a browser always sends UTF-8; the parser would store U+FFFD in place of the bytes).
+ * so a lying or missing Content-Length does not help), and with 400 when a field is not UTF-8:
+ * a URL-encoded form's names and values, a multipart form's names and text fields (not its
+ * files). A browser always sends UTF-8; the parser would store U+FFFD in place of the bytes.
  */
 export async function readForm(request: Request, maxBytes: number): Promise<FormData> {
   const bytes = await readBodyCapped(request, maxBytes);
   if (bytes === undefined) throw tooLarge(maxBytes);
   if (bytes.byteLength === 0 && !request.body) return new FormData();
   const type = request.headers.get('content-type') ?? 'application/x-www-form-urlencoded';
-  if (/^application\/x-www-form-urlencoded\b/i.test(type) && !isUtf8Form(bytes)) {
-    throw new Response('The form is not valid UTF-8.', { status: 400 });
+  if (/^application\/x-www-form-urlencoded\b/i.test(type) && !isUtf8Form(bytes)) throw notUtf8();
+  const form = await parseForm(request.url, type, bytes);
+  // Parsing again only when a U+FFFD shows: it may also have been typed as such.
+  if (/^multipart\/form-data\b/i.test(type) && hasReplacement(form)) {
+    if (hasReplacement(await parseForm(request.url, type, withoutEncodedReplacement(bytes)))) throw notUtf8();
   }
-  const body = new Request(request.url, {
-    method: 'POST',
-    headers: { 'content-type': request.headers.get('content-type') ?? 'application/x-www-form-urlencoded' },
-    body: new Uint8Array(bytes),
-  });
+  return form;
+}
+
+async function parseForm(url: string, type: string, bytes: Buffer): Promise<FormData> {
+  const body = new Request(url, { method: 'POST', headers: { 'content-type': type }, body: new Uint8Array(bytes) });
   try {
     return await body.formData();
   } catch {
     throw new Response('The form could not be read.', { status: 400 });
   }
+}
+
+function notUtf8(): Response {
+  return new Response('The form is not valid UTF-8.', { status: 400 });
 }
 
 /** Every name and value of a URL-encoded body is UTF-8 once its %XX escapes are decoded. */
@@ -70,6 +78,32 @@ function isUtf8Form(bytes: Buffer): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a name or a text value holds U+FFFD (a file's bytes are not text, and not looked at). */
+function hasReplacement(form: FormData): boolean {
+  for (const [name, value] of form) {
+    if (name.includes('\uFFFD') || (typeof value === 'string' && value.includes('\uFFFD'))) return true;
+  }
+  return false;
+}
+
+const ENCODED_REPLACEMENT = Buffer.from('\uFFFD', 'utf8');
+const ENCODED_PRIVATE_USE = Buffer.from('\uE000', 'utf8');
+
+/**
+ * The body with each U+FFFD sent as such (its bytes EF BF BD, always one whole character: EF
+ * is never a continuation byte) changed to U+E000, which is as long. The parser decodes a
+ * text part's invalid bytes to U+FFFD, so a U+FFFD among this copy's fields came from invalid
+ * bytes, not from a user who typed one. Only non-ASCII bytes change, and a boundary is ASCII:
+ * the copy has the same parts.
+ */
+function withoutEncodedReplacement(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  for (let at = copy.indexOf(ENCODED_REPLACEMENT); at !== -1; at = copy.indexOf(ENCODED_REPLACEMENT, at + ENCODED_REPLACEMENT.length)) {
+    ENCODED_PRIVATE_USE.copy(copy, at);
+  }
+  return copy;
 }
 
 /**

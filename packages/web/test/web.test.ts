@@ -148,6 +148,45 @@ describe('form bodies', () => {
     await expect(readForm(raw, 1_000)).rejects.toMatchObject({ status: 400 });
   });
 
+  it('refuses a multipart form whose names or text fields are not UTF-8 with 400; a typed U+FFFD and file bytes stay', async () => {
+    const boundary = 'form-boundary-0123456789abcdefghij';
+    type Part = { name: Buffer | string; value: Buffer | string; filename?: string };
+    const multipart = (...parts: Part[]) =>
+      new Request('http://127.0.0.1/x', {
+        method: 'POST',
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        body: new Uint8Array(
+          Buffer.concat([
+            ...parts.flatMap(({ name, value, filename }) => [
+              Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="`),
+              Buffer.from(name),
+              Buffer.from(`"${filename === undefined ? '' : `; filename="${filename}"\r\nContent-Type: application/octet-stream`}\r\n\r\n`),
+              Buffer.from(value),
+              Buffer.from('\r\n'),
+            ]),
+            Buffer.from(`--${boundary}--\r\n`),
+          ]),
+        ),
+      });
+    const invalid = [[0xff], [0x63, 0x61, 0x66, 0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xf0, 0xef, 0xbf, 0xbd]].map((bytes) => Buffer.from(bytes));
+    for (const bad of invalid) {
+      await expect(readForm(multipart({ name: 'title', value: bad }), 1_000), bad.toString('hex')).rejects.toMatchObject({ status: 400 });
+      await expect(readForm(multipart({ name: Buffer.concat([Buffer.from('t'), bad]), value: 'x' }), 1_000), bad.toString('hex')).rejects.toMatchObject({ status: 400 });
+      // Beside a U+FFFD typed in another field.
+      await expect(readForm(multipart({ name: 'note', value: 'a \uFFFD' }, { name: 'title', value: bad }), 1_000)).rejects.toMatchObject({ status: 400 });
+    }
+    const fileBytes = Buffer.from([0xff, 0xfe, 0xef, 0xbf, 0xbd, 0x00]);
+    const read = await readForm(
+      multipart({ name: 'title', value: 'caf\u00e9 \uFFFD \u2713' }, { name: '\u00e9\uFFFD', value: '\uFFFD' }, { name: 'upload', value: fileBytes, filename: 'a.bin' }),
+      1_000,
+    );
+    expect(read.get('title')).toBe('caf\u00e9 \uFFFD \u2713');
+    expect(read.get('\u00e9\uFFFD')).toBe('\uFFFD');
+    const upload = read.get('upload');
+    if (!(upload instanceof File)) throw new Error('The file part is not a File.');
+    expect(Buffer.from(await upload.arrayBuffer())).toEqual(fileBytes);
+  });
+
   it('refuses an oversized body with 413, whatever Content-Length claims', async () => {
     const big = `title=${'x'.repeat(5_000)}`;
     await expect(readForm(form(big), 1_000)).rejects.toMatchObject({ status: 413 });

@@ -1,13 +1,13 @@
 import type { TenantConnection } from '@silo/fleet';
-import { hashPassword, passwordProblem, readForm, verifyPassword } from '@silo/web';
+import { hashPassword, passwordProblem, verifyPassword } from '@silo/web';
 import { Link, data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { clearSessionCookies, clientIp, cookieIsSecure, csrfMatches, rateLimiters, requireViewer } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
 import { useFocusOnError } from '../focus-on-error';
-import { MAX_FORM_BYTES } from '../config.server';
 import { isExpiredForm } from '../expired-form';
 import { expiredForm } from '../expired-form.server';
 import { forgetList } from '../remembered-lists.server';
@@ -31,7 +31,7 @@ type ActionResult = { intent: 'password'; errors: PasswordErrors } | { intent: '
 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   if (!csrfMatches(form, viewer)) return expiredForm();
   switch (form.get('intent')) {
     case 'password':

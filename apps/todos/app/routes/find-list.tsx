@@ -1,8 +1,7 @@
 import { validateName } from '@silo/fleet';
-import { readForm } from '@silo/web';
 import { Link, data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { cookieIsSecure } from '../auth.server';
-import { MAX_FORM_BYTES } from '../config.server';
 import { fleetContext } from '../context.server';
 import { listExists, normalizeListName } from '../lists.server';
 import { forgetList } from '../remembered-lists.server';
@@ -33,8 +32,8 @@ export function loader({ context, request }: Route.LoaderArgs) {
 }
 
 /** "Forget these lists": removes the remembered lists from this browser. */
-export async function action({ request }: Route.ActionArgs) {
-  const form = await readForm(request, MAX_FORM_BYTES);
+export async function action({ context, request }: Route.ActionArgs) {
+  const form = await actionForm(context, request);
   if (form.get('intent') !== 'forget-lists') throw data({ message: 'Unknown action.' }, { status: 400 });
   throw redirect('/?forgotten=1', { headers: { 'Set-Cookie': await forgetList(request, null, cookieIsSecure(request)) } });
 }

@@ -1,10 +1,10 @@
-import { randomToken, readForm } from '@silo/web';
+import { randomToken } from '@silo/web';
 import { data, useNavigation } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { clientIp, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton, usePosting } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
-import { MAX_FORM_BYTES } from '../config.server';
 import { createList, validateCreate, type CreateErrors, type CreateValues } from '../create.server';
 import { fleetContext } from '../context.server';
 import { FindListForm } from '../find-list-form';
@@ -56,7 +56,7 @@ function text(form: FormData, name: string): string {
 }
 
 export async function action({ request, context }: Route.ActionArgs) {
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   const fleet = context.get(fleetContext);
   const values: CreateValues = {
     name: text(form, 'name').trim().toLowerCase(),

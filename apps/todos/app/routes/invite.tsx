@@ -1,10 +1,11 @@
-import { hashPassword, hashToken, passwordProblem, readForm } from '@silo/web';
+import { hashPassword, hashToken, passwordProblem } from '@silo/web';
 import { data, redirect } from 'react-router';
 import { z } from 'zod';
+import { actionForm } from '../action-form.server';
 import { clientIp, countLinkLookup, createSession, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
-import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { appConfig } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext, type Tenant } from '../context.server';
 import { recentJoin } from '../tenant-accounts.server';
@@ -41,7 +42,7 @@ type Errors = Partial<Record<'email' | 'password' | 'form', string>>;
 
 export async function action({ context, params, request }: Route.ActionArgs) {
   const tenant = getTenant(context);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   const email = String(form.get('email') ?? '').trim();
   const limit = await rateLimiters().invite.consume(clientIp(request));
   if (!limit.allowed) {

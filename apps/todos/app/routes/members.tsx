@@ -1,11 +1,11 @@
 import type { TenantConnection } from '@silo/fleet';
-import { readForm } from '@silo/web';
 import { Link, data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { csrfMatches, currentInstance, requireOwner } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
-import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { appConfig } from '../config.server';
 import { isExpiredForm } from '../expired-form';
 import { expiredForm } from '../expired-form.server';
 import { createInvite, issueReset, listMembers, listOpenInvites, removeMember, revokeInvite, transferOwnership } from '../tenant-accounts.server';
@@ -32,7 +32,7 @@ const fail = (error: string, status: number) => data<ActionResult>({ error }, { 
 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireOwner(context, request);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   if (!csrfMatches(form, viewer)) return expiredForm();
   const memberId = Number(form.get('userId'));
   const db = tenant.db;

@@ -1,10 +1,10 @@
-import { hashPassword, passwordProblem, readForm } from '@silo/web';
+import { hashPassword, passwordProblem } from '@silo/web';
 import { data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { clientIp, countLinkLookup, createSession, currentInstance, getTenant, rateLimiters } from '../auth.server';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
-import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext, type Tenant } from '../context.server';
 import { findReset, recentReset, redeemReset } from '../tenant-accounts.server';
 import type { Route } from './+types/reset-password';
@@ -35,7 +35,7 @@ type Errors = Partial<Record<'password' | 'form', string>>;
 
 export async function action({ context, params, request }: Route.ActionArgs) {
   const tenant = getTenant(context);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   const limit = await rateLimiters().invite.consume(clientIp(request));
   if (!limit.allowed) {
     const minutes = Math.max(1, Math.ceil(limit.retryAfterSec / 60));

@@ -1,12 +1,12 @@
 import { isSiloError } from '@silo/fleet';
-import { readForm } from '@silo/web';
 import { Link, data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { RENAMES_PER_LIST, csrfMatches, currentInstance, destroySession, rateLimiters, requireViewer } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
-import { MAX_FORM_BYTES, appConfig } from '../config.server';
+import { appConfig } from '../config.server';
 import { isExpiredForm } from '../expired-form';
 import { expiredForm } from '../expired-form.server';
 import { OPEN_INVITES_SQL, countUpTo, createInvite } from '../tenant-accounts.server';
@@ -58,7 +58,7 @@ type ActionResult =
 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   if (!csrfMatches(form, viewer)) return expiredForm();
   if (viewer.role !== 'owner') throw data({ message: 'Only the owner of this list can change its settings.' }, { status: 403 });
   const actor = `todos:${viewer.email}`;

@@ -1,12 +1,12 @@
-import { hashPassword, readForm, verifyPassword } from '@silo/web';
+import { hashPassword, verifyPassword } from '@silo/web';
 import { useEffect } from 'react';
 import { data, redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { clientIp, createSession, getTenant, rateLimiters, safeNext } from '../auth.server';
 import { STORAGE_FULL_SIGN_IN, rethrowStorageFull } from '../storage.server';
 import { Field } from '../components/field';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { useFocusOnError } from '../focus-on-error';
-import { MAX_FORM_BYTES } from '../config.server';
 import { EMAIL_MAX_LENGTH } from '../forms';
 import { viewerContext } from '../context.server';
 import { markSessionEnded } from './list/unsent-adds';
@@ -28,7 +28,7 @@ let dummyHash: Promise<string> | undefined;
 
 export async function action({ context, request }: Route.ActionArgs) {
   const tenant = getTenant(context);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   const email = String(form.get('email') ?? '').trim();
   const password = String(form.get('password') ?? '');
   const next = safeNext(tenant.name, form.get('next'));

@@ -1,10 +1,9 @@
-import { readForm } from '@silo/web';
 import { redirect } from 'react-router';
+import { actionForm } from '../action-form.server';
 import { csrfMatches, destroySession, getTenant } from '../auth.server';
 import { ExpiredFormNotice } from '../components/expired-form-notice';
 import { OnceForm, SubmitButton } from '@silo/web/once-form';
 import { CsrfField } from '../components/tenant-data';
-import { MAX_FORM_BYTES } from '../config.server';
 import { viewerContext } from '../context.server';
 import { expiredForm } from '../expired-form.server';
 import type { Route } from './+types/sign-out';
@@ -31,7 +30,7 @@ export function loader({ context }: Route.LoaderArgs) {
 export async function action({ context, request }: Route.ActionArgs) {
   const tenant = getTenant(context);
   const viewer = context.get(viewerContext);
-  if (viewer && !csrfMatches(await readForm(request, MAX_FORM_BYTES), viewer)) return expiredForm();
+  if (viewer && !csrfMatches(await actionForm(context, request), viewer)) return expiredForm();
   const cookie = await destroySession(request, tenant.name, tenant.db, viewer);
   throw redirect(`/t/${tenant.name}/sign-in`, { headers: cookie });
 }

@@ -39,8 +39,11 @@ export function NewTodo({
   autoFocus: boolean;
   /** The titles on this page: an unanswered add found among them was stored after all. */
   shownTitles: readonly string[];
-  /** Without JavaScript, the form's own add key: the same form sent twice adds once (add-once.server.ts). */
-  addKey: string;
+  /**
+   * Without JavaScript, the form's own add key: the same form sent twice adds once
+   * (add-once.server.ts). None after a load by the router: JavaScript sends the fetcher's key.
+   */
+  addKey: string | undefined;
 }) {
   const submitTodo = useTodoSubmit(useAddOrder());
   const { name: list } = useTenant();
@@ -95,7 +98,7 @@ export function NewTodo({
   const error = clientError ?? serverError?.message ?? null;
   return (
     <Form method="post" onSubmit={onSubmit}>
-      <HiddenFields fields={{ intent: 'add', [ADD_KEY_FIELD]: addKey }} />
+      <HiddenFields fields={addKey === undefined ? { intent: 'add' } : { intent: 'add', [ADD_KEY_FIELD]: addKey }} />
       {/* Above the field: the toggle-all control sits beside the field, just above the list. */}
       {error && (
         <p className="form-error" id="new-todo-error" role="alert">

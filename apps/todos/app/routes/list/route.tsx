@@ -3,11 +3,12 @@
  * asks for, shared by the action and the optimistic reducer), `optimistic.ts`, `hooks.ts`
  * and the components.
  */
-import { randomToken, readForm } from '@silo/web';
+import { randomToken } from '@silo/web';
 import { data, redirect, useFetchers } from 'react-router';
+import { actionForm } from '../../action-form.server';
 import { csrfMatches, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
-import { MAX_FORM_BYTES, appConfig } from '../../config.server';
+import { appConfig } from '../../config.server';
 import { expiredForm } from '../../expired-form.server';
 import { ADD_AFTER_FIELD, ADD_KEY_FIELD, JS_FIELD, TITLE_MAX_LENGTH } from '../../forms';
 import { storageRefusal } from '../../storage.server';
@@ -38,6 +39,11 @@ function cursor(value: string | null): number | undefined {
   return value !== null && Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
+/** A load for a document, not for React Router's client (`/t/x.data`; `url` has that suffix removed). */
+function isDocumentLoad(request: Request, url: URL): boolean {
+  return new URL(request.url).pathname === url.pathname;
+}
+
 export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { tenant } = requireViewer(context, request);
   // `url`, not `request.url`: since React Router 8 the request is the raw one (`/active.data`
@@ -58,14 +64,16 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
     filter,
     editId: Number.isSafeInteger(edit) && edit > 0 ? edit : null,
     displayName: tenant.instance.displayName,
-    // The new-todo form's key without JavaScript: sent twice (a double click), it adds once (add-once.server.ts).
-    addKey: randomToken(),
+    // The new-todo form's key without JavaScript: sent twice (a double click), it adds once
+    // (add-once.server.ts). Only a page loaded as a document can send it; a `.data` load (a
+    // revalidation, a client navigation) serves JavaScript, whose adds send their fetcher's key.
+    ...(isDocumentLoad(request, url) && { addKey: randomToken() }),
   };
 }
 
 export async function action({ context, request }: Route.ActionArgs) {
   const { tenant, viewer } = requireViewer(context, request);
-  const form = await readForm(request, MAX_FORM_BYTES);
+  const form = await actionForm(context, request);
   const { db } = tenant;
   const title = titleOf(form.get('title'));
   let addedId: number | null = null;
