@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet } from '@silo/fleet';
 import routes from '../app/routes';
-import { Client, allPaths, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, allPaths, ensureBuilt, removeDir, rowNames, signedInAdmin, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -29,13 +29,9 @@ describe('admin console over HTTP', () => {
     await old.query('old-c', 'CREATE TABLE todos (x)', undefined, { readOnly: false });
     await old.close();
 
-    await ensureBuilt();
     // The runaway query's test needs another page answered before the limit stops it, with the
     // runaway spinning on one of two cores: seconds on a busy machine.
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_SIGNIN_ATTEMPTS: '3', SILO_QUERY_TIMEOUT_MS: '5000', ADMIN_UPLOAD_MAX_BYTES: String(1024 * 1024) });
-    admin = new Client(server.url);
-    const signedIn = await admin.signIn(EMAIL, PASSWORD);
-    expect(signedIn.status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { ADMIN_SIGNIN_ATTEMPTS: '3', SILO_QUERY_TIMEOUT_MS: '5000', ADMIN_UPLOAD_MAX_BYTES: String(1024 * 1024) } }));
   });
 
   afterAll(async () => {

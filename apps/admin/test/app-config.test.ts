@@ -7,9 +7,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSiloConfig, openFleet } from '@silo/fleet';
 import { formatBytes } from '@silo/fleet/format';
-import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, type AdminServer } from './helpers';
+import { removeDir, rowNames, signedInAdmin, tempDataDir, text, type AdminServer, type Client } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
 
 /** A notes app: its own folder, migrations and metrics, nothing of the TODO app. */
@@ -50,10 +49,7 @@ describe('admin with another app\'s silo.config', () => {
     await fleet.flushActivity();
     await fleet.close();
 
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_CONFIG: configFile });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { SILO_CONFIG: configFile } }));
   });
 
   afterAll(async () => {

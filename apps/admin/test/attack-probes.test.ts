@@ -7,7 +7,7 @@ import { lstatSync, readFileSync, readdirSync, statSync, type Stats } from 'node
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
+import { Client, removeDir, signedInAdmin, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'attack-probes-password-1';
@@ -32,10 +32,7 @@ describe('admin console attack probes', () => {
     await fleet.query('acme', "INSERT INTO todos (title, created_at, updated_at) VALUES ('secret', 0, 0)", [], { readOnly: false });
     await fleet.close();
     tenantFile = entriesUnder(dataDir).find((file) => file.endsWith(`${path.sep}acme.db`)) ?? '';
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, TMPDIR: work });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { TMPDIR: work } }));
   });
 
   afterAll(async () => {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { launchChromium, removeDir, signIn, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'backups-test-password-123';
@@ -100,11 +100,8 @@ describe('backups in the admin console', () => {
       await fleet.query(name, "INSERT INTO todos (title, created_at, updated_at) VALUES ('before', 1, 1)", undefined, { readOnly: false });
     }
     await fleet.close();
-    await ensureBuilt();
     // One scheduled cycle at start-up (then an hour's wait): the page shows a live scheduler.
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_BACKUPS: 'on', SILO_BACKUP_INTERVAL_SEC: '3600', SILO_BACKUP_VERIFY_SAMPLE: '0' });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { SILO_BACKUPS: 'on', SILO_BACKUP_INTERVAL_SEC: '3600', SILO_BACKUP_VERIFY_SAMPLE: '0' } }));
   });
 
   afterAll(async () => {
@@ -242,10 +239,8 @@ describe('backups in the admin console', () => {
   });
 
   it('names a backup location that is no longer configured but still holds backups', async () => {
-    const moved = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_BACKUPS: 'off', SILO_BACKUP_LOCATIONS: `eu-west=${path.join(dataDir, 'eu-backups-2')}` });
+    const { server: moved, admin: other } = await signedInAdmin({ dataDir, password: PASSWORD, env: { SILO_BACKUPS: 'off', SILO_BACKUP_LOCATIONS: `eu-west=${path.join(dataDir, 'eu-backups-2')}` } });
     try {
-      const other = new Client(moved.url);
-      expect((await other.signIn(EMAIL, PASSWORD)).status).toBe(302);
       const page = text(await (await other.get('/backups')).text());
       expect(page).toContain('No longer configured, still holding backups');
       expect(page).toContain(path.join(dataDir, 'regions', 'eu-west', 'backups'));
@@ -265,11 +260,7 @@ describe('backups in the admin console', () => {
       page = await browser.newPage();
       page.on('pageerror', (error) => browserErrors.push(error.message));
       page.on('dialog', (dialog) => void dialog.accept());
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel('Email').fill(EMAIL);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('table', { name: 'Instances' }).waitFor();
+      await signIn(page, server.url, EMAIL, PASSWORD);
     });
 
     afterAll(async () => {

@@ -6,9 +6,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountSmallDisk, smallDiskUnavailable, type SmallDisk } from '../../../packages/fleet/test/fixtures/small-disk';
-import { Client, ensureBuilt, startServer, text, type AdminServer } from './helpers';
+import { signedInAdmin, text, type AdminServer, type Client } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'disk-full-test-password-123';
 
 if (smallDiskUnavailable) console.warn(`Skipping the admin's disk-full tests: ${smallDiskUnavailable}`);
@@ -20,11 +19,8 @@ describe.skipIf(smallDiskUnavailable !== undefined)('the admin on a small data d
 
   beforeAll(async () => {
     disk = mountSmallDisk(24);
-    await ensureBuilt();
     // Every disk is "nearly full" under a 100 % threshold: the warning shows without filling.
-    server = await startServer(path.join(disk.dir, 'data'), { ADMIN_PASSWORD: PASSWORD, SILO_DISK_WARN_PERCENT: '100' });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir: path.join(disk.dir, 'data'), password: PASSWORD, env: { SILO_DISK_WARN_PERCENT: '100' } }));
   });
 
   afterAll(async () => {

@@ -222,6 +222,41 @@ export class Client {
   }
 }
 
+/** ADMIN_EMAIL's fallback: the first admin when a test sets ADMIN_PASSWORD alone. */
+const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
+
+export interface SignedInAdminOptions {
+  /** The fleet's folder, seeded by the test beforehand; the test removes it after `server.stop()`. */
+  readonly dataDir: string;
+  /** ADMIN_PASSWORD: the first admin is made with it on first start and signs in with it. */
+  readonly password: string;
+  /** More of the server's environment (limits, TMPDIR, SILO_CONFIG, …), as for startServer. */
+  readonly env?: Record<string, string>;
+}
+
+export interface SignedInAdmin {
+  /** Stopped by the test with `server.stop()`. */
+  readonly server: AdminServer;
+  /** Signed in as the first admin, with the session's CSRF token. */
+  readonly admin: Client;
+}
+
+/** Builds the app if need be, starts the console on `dataDir` and signs its first admin in over HTTP. */
+export async function signedInAdmin({ dataDir, password, env = {} }: SignedInAdminOptions): Promise<SignedInAdmin> {
+  await ensureBuilt();
+  const server = await startServer(dataDir, { ...env, ADMIN_PASSWORD: password });
+  try {
+    const admin = new Client(server.url);
+    const answer = await admin.signIn(DEFAULT_ADMIN_EMAIL, password);
+    if (answer.status !== 302) throw new Error(`signing in answered ${answer.status}, not 302:\n${await answer.text()}`);
+    return { server, admin };
+  } catch (error) {
+    // The test never gets hold of this server, so its afterAll cannot stop it.
+    await server.stop();
+    throw error;
+  }
+}
+
 /**
  * A form field, or a file part whose bytes are given, read from a path as they are sent, or
  * sent chunk by chunk as the test hands them over (to hold a post part-way).

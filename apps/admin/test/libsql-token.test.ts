@@ -2,7 +2,7 @@ import { createClient, type Client as LibsqlClient } from '@libsql/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type Fleet } from '@silo/fleet';
 import { createServer, type RunningServer } from '@silo/server';
-import { Client, ensureBuilt, eventually, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { eventually, removeDir, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'libsql-token-test-password-123';
@@ -22,14 +22,11 @@ describe('libSQL tokens on the instance page over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    await ensureBuilt();
     // `silo serve` in this process, on the console's data folder: the tokens must work there.
     fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
     serve = await createServer({ fleet, port: 0 });
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_SERVE_URL: `${serve.url}/` });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { SILO_SERVE_URL: `${serve.url}/` } }));
   });
 
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
 import { formatBytes } from '@silo/fleet/format';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { removeDir, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'overview-test-password-123';
 
 /** The value shown on the card marked data-stat="id". */
@@ -32,10 +31,7 @@ describe('overview page over HTTP', () => {
     sizeBytes = other.overview().sizeBytes;
     await other.close();
 
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD }));
   });
 
   afterAll(async () => {

@@ -19,9 +19,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv, type Fleet } from '@silo/fleet';
 import { startFakeS3, type FakeS3 } from '../../../packages/fleet/test/fixtures/fake-s3';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, todoSchema, type AdminServer } from './helpers';
+import { removeDir, signedInAdmin, tempDataDir, todoSchema, type AdminServer, type Client } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
 const RUN = randomBytes(6).toString('hex');
 /** What every row of an instance of this jurisdiction holds (and nothing else does). */
@@ -68,10 +67,7 @@ describe('every byte of every instance stays in its jurisdiction', () => {
       process.env[key] = value;
     }
     fleet = await openFleet({ ...settingsFromEnv(env), schema: await todoSchema(), actor: 'walk-test' });
-    await ensureBuilt();
-    server = await startServer(dataDir, { ...env, ADMIN_PASSWORD: PASSWORD, TMPDIR: serverTmp });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { ...env, TMPDIR: serverTmp } }));
   }, 120_000);
 
   afterAll(async () => {

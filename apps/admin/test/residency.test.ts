@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { openFleet, type ResidencyListing, type ResidencyReportFile } from '@silo/fleet';
-import { Client, ensureBuilt, launchChromium, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { launchChromium, removeDir, signIn, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'residency-test-password-123';
@@ -29,10 +29,7 @@ describe('the residency page', () => {
     const listing: ResidencyListing = await fleet.residency({ instance: 'acme' });
     acmeFile = listing.instances[0]?.places.find((place) => place.kind === 'database')?.location ?? '';
     await fleet.close();
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD }));
   }, 120_000);
 
   afterAll(async () => {
@@ -101,11 +98,7 @@ describe('the residency page', () => {
       browser = await launchChromium();
       page = await browser.newPage();
       page.on('pageerror', (error) => browserErrors.push(error.message));
-      await page.goto(`${server.url}/login`);
-      await page.getByLabel('Email').fill(EMAIL);
-      await page.getByLabel('Password').fill(PASSWORD);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('table', { name: 'Instances' }).waitFor();
+      await signIn(page, server.url, EMAIL, PASSWORD);
     }, 60_000);
 
     afterAll(async () => {

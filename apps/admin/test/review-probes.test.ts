@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
 import { headerIn, rawRequest } from '@silo/web/raw-http';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, removeDir, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'review-probes-password-1';
 
 let server: AdminServer;
@@ -53,10 +52,7 @@ beforeAll(async () => {
   await new Promise((resolve) => setTimeout(resolve, 20));
   await fleet.query('acme', "INSERT INTO todos (title, created_at, updated_at) VALUES ('B', 0, 0)", [], { readOnly: false });
   await fleet.close();
-  await ensureBuilt();
-  server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD });
-  admin = new Client(server.url);
-  expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+  ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD }));
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, rowNames, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { removeDir, rowNames, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
 const PASSWORD = 'ten-thousand-test-password';
 const COUNT = 10_000;
@@ -16,10 +16,7 @@ describe('an operator on a fleet of 10,000 instances', () => {
     const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     for (let i = 0; i < COUNT; i++) await fleet.create(`customer-${i}`, { jurisdiction: i % 2 ? 'eu' : 'us', actor: 'seed' });
     await fleet.close();
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD });
-    admin = new Client(server.url);
-    expect((await admin.signIn('admin@localhost', PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD }));
   }, 600_000);
 
   afterAll(async () => {

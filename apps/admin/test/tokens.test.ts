@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { removeDir, signedInAdmin, tempDataDir, text, todoSchema, type AdminServer, type Client } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'tokens-test-password-123';
@@ -12,10 +12,7 @@ describe('API tokens page over HTTP', () => {
 
   beforeAll(async () => {
     dataDir = tempDataDir();
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD }));
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { createCatalogDatabase, siloTursoEnv, startJurisdictionStandin, type TursoStandin } from '@silo/turso-standin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, settingsFromEnv } from '@silo/fleet';
-import { Client, ensureBuilt, removeDir, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
+import { Client, ensureBuilt, removeDir, signedInAdmin, startServer, tempDataDir, text, todoSchema, type AdminServer } from './helpers';
 
 const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
@@ -26,10 +26,7 @@ describe('admin console on Turso (stand-in)', () => {
     await fleet.create('alpha', { jurisdiction: 'eu' });
     await fleet.create('delta', { jurisdiction: 'us' });
     await fleet.close();
-    await ensureBuilt();
-    server = await startServer(dataDir, { ...env, ADMIN_PASSWORD: PASSWORD });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env }));
   });
 
   afterAll(async () => {

@@ -4,9 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet } from '@silo/fleet';
 import routes from '../app/routes';
-import { Client, allPaths, ensureBuilt, eventually, processMemory, removeDir, startServer, tempDataDir, text, todoExport, todoSchema, type AdminServer, type FormPart } from './helpers';
+import { allPaths, eventually, processMemory, removeDir, signedInAdmin, tempDataDir, text, todoExport, todoSchema, type AdminServer, type Client, type FormPart } from './helpers';
 
-const EMAIL = 'admin@localhost';
 const PASSWORD = 'correct-horse-battery-staple';
 const MiB = 1024 * 1024;
 
@@ -84,10 +83,7 @@ describe('admin uploads stream to disk', () => {
     const fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('keep-me', { jurisdiction: 'eu', actor: 'seed' });
     await fleet.close();
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(MiB), TMPDIR: tmp });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { ADMIN_UPLOAD_MAX_BYTES: String(MiB), TMPDIR: tmp } }));
   });
 
   afterAll(async () => {
@@ -293,10 +289,7 @@ describe('a large upload', () => {
     dataDir = tempDataDir();
     work = tempDataDir();
     bigFile = await todoExport(work, BIG_ROWS, 1000);
-    await ensureBuilt();
-    server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, ADMIN_UPLOAD_MAX_BYTES: String(1024 * MiB), SILO_IMPORT_MAX_BYTES: String(512 * MiB), TMPDIR: work });
-    admin = new Client(server.url);
-    expect((await admin.signIn(EMAIL, PASSWORD)).status).toBe(302);
+    ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { ADMIN_UPLOAD_MAX_BYTES: String(1024 * MiB), SILO_IMPORT_MAX_BYTES: String(512 * MiB), TMPDIR: work } }));
   }, 120_000);
 
   afterAll(async () => {
