@@ -14,6 +14,7 @@ export default defineConfig({
     index: 'src/index.ts',
     schema: 'src/schema.ts',
     format: 'src/format.ts',
+    'unsafe-chars': 'src/unsafe-chars.ts',
     internal: 'src/internal.ts',
     // A child process started by path (engines/check-process.ts), with the checks it runs.
     'check-process-host': 'src/engines/check-process-host.ts',

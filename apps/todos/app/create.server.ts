@@ -1,5 +1,5 @@
 import { isSiloError, validateName, type Fleet } from '@silo/fleet';
-import { hashPassword, hashToken, passwordProblem, verifyPassword } from '@silo/web';
+import { AnswerOnce, hashPassword, passwordProblem, verifyPassword } from '@silo/web';
 import { redirect } from 'react-router';
 import { z } from 'zod';
 import { createSession } from './auth.server';
@@ -19,14 +19,11 @@ const emailSchema = z.email().max(EMAIL_MAX_LENGTH);
 /**
  * Submissions of one rendered form share a nonce. A repeated submit of the same form (double
  * click, reload of the POST) waits for the first one and then signs in instead of reporting
- * the name as taken. Entries live in memory for ten minutes: one process serves the app.
+ * the name as taken. Entries live in memory for ten minutes: one process serves the app. Only
+ * a list made is remembered (past the cap, the oldest first: ten thousand sign-ups in ten
+ * minutes is far beyond this app's pace); a refused submit can be sent again.
  */
-const submissions = new Map<string, { name: string; done: Promise<boolean>; at: number }>();
-const SUBMISSION_TTL_MS = 10 * 60 * 1000;
-
-function prune(now: number): void {
-  for (const [key, entry] of submissions) if (now - entry.at > SUBMISSION_TTL_MS) submissions.delete(key);
-}
+const submissions = new AnswerOnce({ ttlMs: 10 * 60 * 1000, maxEntries: 10_000 });
 
 export function validateCreate(values: CreateValues, password: string, jurisdictions: readonly string[]): CreateErrors {
   const errors: CreateErrors = {};
@@ -44,51 +41,50 @@ export function validateCreate(values: CreateValues, password: string, jurisdict
 
 /** Creates the instance and its owner and signs them in; returns errors, or throws the redirect. */
 export async function createList(fleet: Fleet, request: Request, values: CreateValues, password: string, nonce: string): Promise<CreateErrors> {
-  const now = Date.now();
-  prune(now);
-  const key = nonce ? hashToken(nonce) : '';
-  const previous = key ? submissions.get(key) : undefined;
-  if (previous && previous.name === values.name && (await previous.done)) {
-    const signedIn = await signInOwner(fleet, request, values, password);
-    if (signedIn) throw signedIn;
-  }
+  const create = () => createAndSignIn(fleet, request, values, password);
+  // Keyed by name too: the same form sent again with another name is a list of its own.
+  const answer = nonce ? await submissions.answer([nonce, values.name], create, isSignedIn) : { outcome: await create(), repeat: false };
+  // A repeat of a post that made the list signs in with a session of its own, if it is the
+  // owner's; with other credentials it tries to create the list, and hears the name is taken.
+  const outcome = answer.repeat ? ((await signInOwner(fleet, request, values, password)) ?? (await create())) : answer.outcome;
+  if (isSignedIn(outcome)) throw outcome;
+  return outcome;
+}
 
-  let settle: (created: boolean) => void = () => undefined;
-  const done = new Promise<boolean>((resolve) => (settle = resolve));
-  if (key) submissions.set(key, { name: values.name, done, at: now });
+/** The redirect into a new list, signed in: a create that succeeded. */
+function isSignedIn(outcome: Response | CreateErrors): outcome is Response {
+  return outcome instanceof Response;
+}
+
+async function createAndSignIn(fleet: Fleet, request: Request, values: CreateValues, password: string): Promise<Response | CreateErrors> {
+  const passwordHash = await hashPassword(password);
+  // The owner and their first session are the list's seed: written inside provisioning, so
+  // the list becomes ready with its owner or not at all (a crash never leaves a list nobody
+  // can sign in to, its name taken for good).
+  const seeded: { cookie?: Headers } = {};
   try {
-    const passwordHash = await hashPassword(password);
-    // The owner and their first session are the list's seed: written inside provisioning, so
-    // the list becomes ready with its owner or not at all (a crash never leaves a list nobody
-    // can sign in to, its name taken for good).
-    const seeded: { cookie?: Headers } = {};
-    try {
-      await fleet.create(values.name, {
-        jurisdiction: values.jurisdiction,
-        displayName: values.name,
-        seed: async (db) => {
-          const { lastInsertRowid } = await db.execute(
-            "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
-            [values.email, passwordHash, Date.now()],
-          );
-          seeded.cookie = await createSession(request, values.name, db, Number(lastInsertRowid));
-        },
-      });
-    } catch (error) {
-      if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
-      if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
-      if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
-      if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
-      throw error;
-    }
-    fleet.touch(values.name, { todos: 0, completed: 0 });
-    // The redirect opens the list next: open it now, so its handle is warm (as before seeds).
-    await fleet.withInstance(values.name, () => Promise.resolve()).catch(() => undefined);
-    settle(true);
-    throw redirect(`/t/${values.name}`, seeded.cookie ? { headers: seeded.cookie } : undefined);
-  } finally {
-    settle(false);
+    await fleet.create(values.name, {
+      jurisdiction: values.jurisdiction,
+      displayName: values.name,
+      seed: async (db) => {
+        const { lastInsertRowid } = await db.execute(
+          "INSERT INTO users (email, password_hash, role, created_at) VALUES (?, ?, 'owner', ?)",
+          [values.email, passwordHash, Date.now()],
+        );
+        seeded.cookie = await createSession(request, values.name, db, Number(lastInsertRowid));
+      },
+    });
+  } catch (error) {
+    if (isSiloError(error, 'NAME_TAKEN')) return { name: `The name "${values.name}" is taken. Choose another one.` };
+    if (isSiloError(error, 'INVALID_NAME')) return { name: error.message };
+    if (isSiloError(error, 'UNKNOWN_JURISDICTION')) return { jurisdiction: 'Choose where your data is kept.' };
+    if (isStorageFull(error)) return { form: STORAGE_FULL_SIGN_UP };
+    throw error;
   }
+  fleet.touch(values.name, { todos: 0, completed: 0 });
+  // The redirect opens the list next: open it now, so its handle is warm (as before seeds).
+  await fleet.withInstance(values.name, () => Promise.resolve()).catch(() => undefined);
+  return redirect(`/t/${values.name}`, seeded.cookie ? { headers: seeded.cookie } : undefined);
 }
 
 async function signInOwner(fleet: Fleet, request: Request, values: CreateValues, password: string): Promise<Response | undefined> {

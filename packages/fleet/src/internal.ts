@@ -2,7 +2,8 @@
  * @silo/fleet/internal: the pieces Silo's own CLI, admin console, tests and benchmarks use
  * beyond the public API (engines, backup stores, residency and permission helpers). Not
  * covered by semver: anything here may change or go in any release. Apps import
- * `@silo/fleet` (and the browser-safe `@silo/fleet/schema` and `@silo/fleet/format`).
+ * `@silo/fleet` (and the browser-safe `@silo/fleet/schema`, `@silo/fleet/format` and
+ * `@silo/fleet/unsafe-chars`).
  */
 export { instanceNotFound } from './errors';
 export { checkStorage, diskFullError, diskSpace, diskWarnPercent, isDiskFull, type DiskSpace, type StorageCheck } from './disk-space';
@@ -18,7 +19,7 @@ export { S3Store } from './backups/s3-store';
 export { DEFAULT_TURSO_API_URL, TURSO_ENV, resolveTursoSettings, tursoSettingsFromEnv } from './engines/turso-config';
 export { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, STARTUP_CHECK_DEPTH, loosePermissionsMessage, restrictUmask } from './permissions';
 export type { PermissionReport } from './permissions';
-export { escapeChar, unsafeCharPattern } from './unsafe-text';
+export { escapeChar, unsafeCharPattern } from './unsafe-chars';
 export { uploadStagingFile, type UploadPlacement } from './residency/staging';
 export { stagingDirOf } from './staging';
 export { residencyHash, verifyResidencyReport } from './residency/residency';

@@ -1,29 +1,8 @@
 import { SiloError } from './errors';
+import { unsafeCharPattern } from './unsafe-chars';
 
-/**
- * Characters that change what a terminal shows rather than being shown: C0 and C1 controls
- * (ESC starts cursor moves, screen clears, title changes and OSC 8 links; CR overwrites a
- * line), DEL, line and paragraph separators, and the invisible format characters (Unicode
- * category Cf), which include the bidi overrides and isolates (U+202A–202E, U+2066–2069) that
- * make text read in another order than it is stored. ZWNJ and ZWJ (U+200C, U+200D) are
- * format characters too, but scripts and emoji need them and they move nothing: they stay.
- */
-const UNSAFE_CHAR = /(?![\u200C\u200D])[\p{Cc}\p{Cf}\u2028\u2029]/u;
-
-/** Every unsafe character in `text`; a fresh global regex, so no `lastIndex` is shared. */
-export function unsafeCharPattern(): RegExp {
-  return new RegExp(UNSAFE_CHAR.source, 'gu');
-}
-
-/**
- * `\uXXXX` for each UTF-16 unit of the character: readable in a terminal, and inside a JSON
- * string it decodes back to the same character, so JSON output stays valid and lossless.
- */
-export function escapeChar(char: string): string {
-  let out = '';
-  for (let i = 0; i < char.length; i++) out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  return out;
-}
+// The fleet's name and email checks (names.ts, the admin directory) import the rule from here.
+export { escapeChar, unsafeCharPattern } from './unsafe-chars';
 
 export const DISPLAY_NAME_MAX_LENGTH = 200;
 
@@ -38,7 +17,7 @@ export function validateDisplayName(input: string): string {
   if (trimmed.length === 0 || trimmed.length > DISPLAY_NAME_MAX_LENGTH) {
     throw new SiloError('INVALID_NAME', `A display name needs 1–${DISPLAY_NAME_MAX_LENGTH} characters.`);
   }
-  const match = UNSAFE_CHAR.exec(trimmed);
+  const match = unsafeCharPattern().exec(trimmed);
   if (match) {
     const codePoint = match[0].codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0');
     throw new SiloError(

@@ -47,7 +47,7 @@ describe('the browser-safe entries as built for npm', () => {
 
   afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
-  it.each(['schema.mjs', 'format.mjs'])('%s and the chunks it loads import only each other (no node: builtins, no packages)', (entry) => {
+  it.each(['schema.mjs', 'format.mjs', 'unsafe-chars.mjs'])('%s and the chunks it loads import only each other (no node: builtins, no packages)', (entry) => {
     const graph = importGraph(path.join(outDir, entry));
     const external = [...graph].flatMap(([file, specifiers]) => specifiers.filter((s) => !s.startsWith('.')).map((s) => `${path.basename(file)}: ${s}`));
     expect(external).toEqual([]);

@@ -1,5 +1,6 @@
 /**
- * `@silo/web/error-page`: what the apps' error boundaries show of the request. Safe in the
+ * `@silo/web/error-page`: what the apps' error boundaries show of the request, and the HTML
+ * escaping of error pages written without React (the admin's signed-out page). Safe in the
  * browser bundle (React and a table of reason phrases), unlike `@silo/web/react-router`, whose
  * entry renders with the provider below.
  */
@@ -25,8 +26,11 @@ export function RequestIdNote(): ReactElement {
   return createElement('p', { className: 'request-id', suppressHydrationWarning: true, dangerouslySetInnerHTML: { __html: html } });
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Text for HTML written by hand (a page built without React), in an element or a quoted attribute. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
 /**

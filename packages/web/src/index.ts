@@ -6,6 +6,7 @@ export { createRateLimiter, type RateLimiter } from './rate-limit';
 export { rateLimitKey } from './limit-key';
 export { loadSecret } from './secret';
 export { createNonce, readBodyCapped, readForm, securityHeaders, sessionCookieOptions } from './http';
+export { AnswerOnce, type Answer, type AnswerOnceOptions } from './answer-once';
 export { clientFiles } from './static-files';
 export type { ServeClientFile } from './static-files';
 export { discardUnreadBodyAfterResponse } from './unread-body';

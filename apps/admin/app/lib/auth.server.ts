@@ -16,6 +16,7 @@ import {
   verifyPassword,
   type RateLimiter,
 } from '@silo/web';
+import { escapeHtml } from '@silo/web/error-page';
 import { adminConfig } from './config.server';
 import type { Fleet } from '@silo/fleet';
 import { fleetContext, getSecret } from './fleet.server';
@@ -152,9 +153,6 @@ function isDocumentNavigation(request: Request): boolean {
   if (mode !== null) return mode === 'navigate';
   return !new URL(request.url).pathname.endsWith('.data') && (request.headers.get('accept') ?? '').includes('text/html');
 }
-
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 
 /**
  * The 401 of a form the browser posted after its session ended. A page's post is drawn by the

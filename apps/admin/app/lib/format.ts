@@ -1,8 +1,10 @@
 /**
  * The admin's own formatting for server and browser; sizes, counts, durations and CSV come from
- * `@silo/fleet/format`, shared with the CLI.
+ * `@silo/fleet/format`, and which characters are unsafe to show from `@silo/fleet/unsafe-chars`,
+ * both shared with the CLI (and browser-safe, unlike the fleet's main entry).
  */
 import { formatBytes, formatCount } from '@silo/fleet/format';
+import { unsafeCharPattern } from '@silo/fleet/unsafe-chars';
 import type { MetricColumn } from './instances';
 
 export function relativeTime(at: number | null, now = Date.now()): string {
@@ -34,14 +36,20 @@ export function formatDate(at: number | null): string {
   return new Date(at).toISOString().slice(0, 16).replace('T', ' ');
 }
 
+/** What HTML shows as a space: kept as they are, though the shared rule counts them (they act on a terminal). */
+const HTML_WHITESPACE = new Set(['\t', '\n', '\r']);
+
 /**
- * Text as it was sent, with control and invisible format characters (NUL, zero widths, bidi
- * overrides such as U+202E; not tabs and line breaks, which HTML shows as spaces) written as
- * `\u{202E}`: a refused instance name in the audit log shows what was typed, and cannot
- * reorder or hide the text around it.
+ * Text as it was sent, with control and invisible format characters (`unsafeCharPattern`,
+ * shared with the fleet and the CLI: NUL, the zero-width space, bidi overrides such as U+202E;
+ * not tabs and line breaks) written as `\u{202E}`: a refused instance name in the audit log
+ * shows what was typed, and cannot reorder or hide the text around it. One escape per code
+ * point, not per UTF-16 unit as in the CLI's JSON: a person reads it, no parser.
  */
 export function visibleText(value: string): string {
-  return value.replace(/(?![\t\n\r])[\p{Cc}\p{Cf}]/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`);
+  return value.replace(unsafeCharPattern(), (char) =>
+    HTML_WHITESPACE.has(char) ? char : `\\u{${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
 }
 
 /** A cell value as text: SQL values can be null, numbers, strings, bigints or blobs. */

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { data, redirect } from 'react-router';
-import { randomToken, remember } from '@silo/web';
+import { AnswerOnce, randomToken, remember, type AnswerOnceOptions } from '@silo/web';
 import { field } from './http.server';
 
 /**
@@ -14,8 +13,8 @@ import { field } from './http.server';
  * session, token and fields) is answered with where the first one led, waiting for it if it is
  * still running, instead of "the name is taken" (or, for a clone without a name, a second clone).
  *
- * Only successes are remembered: a refused post forgets its token, so a repeat runs again (it
- * may well succeed after a passing failure) and gets its own answer.
+ * Only successes are remembered (@silo/web's AnswerOnce): a refused post forgets its token, so
+ * a repeat runs again (it may well succeed after a passing failure) and gets its own answer.
  *
  * Kept in this process's memory, bounded in count and time, rather than in the catalog: a
  * repeat follows its first post within seconds, from the same browser to the same console
@@ -32,39 +31,20 @@ import { field } from './http.server';
  */
 export type Submitted<Refusal, Success extends object = { readonly location: string }> = (Success & { readonly ok: true }) | { readonly ok: false; readonly refusal: Refusal };
 
-export interface SubmitOnceOptions {
-  /** How long after its post finished a token still answers a repeat. */
-  readonly ttlMs: number;
-  /** At most this many tokens are remembered; past it the oldest are forgotten first. */
-  readonly maxEntries: number;
-  readonly now?: () => number;
-}
-
-interface Entry {
-  expiresAt: number;
-  /** The first post's success once it succeeded; undefined if it was refused (entry gone by then). */
-  readonly settled: Promise<object | undefined>;
-}
-
 /** Tokens are what the loader made (randomToken: 43 base64url characters); anything else is ignored. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
+/** The admin's posts on @silo/web's AnswerOnce: a repeat is the same session, token and fields; a success is `ok`. */
 export class SubmitOnce {
-  readonly #entries = new Map<string, Entry>();
-  readonly #ttlMs: number;
-  readonly #maxEntries: number;
-  readonly #now: () => number;
+  readonly #answers: AnswerOnce;
 
-  constructor(options: SubmitOnceOptions) {
-    this.#ttlMs = options.ttlMs;
-    this.#maxEntries = options.maxEntries;
-    this.#now = options.now ?? Date.now;
+  constructor(options: AnswerOnceOptions) {
+    this.#answers = new AnswerOnce(options);
   }
 
   /** How many tokens are remembered now (in flight or done). */
   get size(): number {
-    this.#prune();
-    return this.#entries.size;
+    return this.#answers.size;
   }
 
   /**
@@ -82,56 +62,7 @@ export class SubmitOnce {
     attempt: () => Promise<Submitted<Refusal, NoInfer<Success>>>,
   ): Promise<Submitted<Refusal, Success>> {
     if (!TOKEN_PATTERN.test(token)) return attempt();
-    const key = createHash('sha256').update(JSON.stringify([session, token, ...fields])).digest('hex');
-    for (;;) {
-      this.#prune();
-      const first = this.#entries.get(key);
-      if (!first) break;
-      const success = (await first.settled) as Success | undefined;
-      if (success !== undefined) return { ...success, ok: true };
-      // The first was refused and has let its token go: this post tries for itself (unless
-      // another repeat woke first and took the token again, which is then waited for).
-    }
-    let settle: (success: object | undefined) => void = () => undefined;
-    const entry: Entry = { expiresAt: this.#now() + this.#ttlMs, settled: new Promise((resolve) => (settle = resolve)) };
-    this.#entries.set(key, entry);
-    this.#evictOverflow();
-    let outcome: Submitted<Refusal, Success> | undefined;
-    try {
-      outcome = await attempt();
-      return outcome;
-    } finally {
-      if (outcome?.ok) {
-        // Kept for ttlMs after it finished, and moved to the end so the Map stays in expiry order.
-        entry.expiresAt = this.#now() + this.#ttlMs;
-        if (this.#entries.get(key) === entry) {
-          this.#entries.delete(key);
-          this.#entries.set(key, entry);
-        }
-        const success: Record<string, unknown> = { ...outcome };
-        delete success['ok'];
-        settle(success);
-      } else {
-        if (this.#entries.get(key) === entry) this.#entries.delete(key);
-        settle(undefined);
-      }
-    }
-  }
-
-  /** Entries are in expiry order (each is re-inserted when it finishes): expired ones are at the front. */
-  #prune(): void {
-    const now = this.#now();
-    for (const [key, entry] of this.#entries) {
-      if (entry.expiresAt > now) break;
-      this.#entries.delete(key);
-    }
-  }
-
-  #evictOverflow(): void {
-    for (const key of this.#entries.keys()) {
-      if (this.#entries.size <= this.#maxEntries) break;
-      this.#entries.delete(key);
-    }
+    return this.#answers.run([session, token, ...fields], attempt, (outcome) => outcome.ok);
   }
 }
 

@@ -13,14 +13,12 @@
  * In memory for ten minutes, as the create form's nonce is (create.server.ts): one process
  * serves the app.
  */
-import { createHash } from 'node:crypto';
+import { AnswerOnce } from '@silo/web';
 
-const REMEMBERED_MS = 10 * 60 * 1000;
-const MAX_REMEMBERED = 10_000;
 /** A key as the page makes them: anything else is not deduplicated. */
 const ADD_KEY = /^[\w-]{8,80}$/;
 
-const adds = new Map<string, { at: number; id: Promise<number | null> }>();
+const adds = new AnswerOnce({ ttlMs: 10 * 60 * 1000, maxEntries: 10_000 });
 
 /** Runs `work` (which stores the todo and returns its id, or null when it was refused) once per key. */
 export async function addOnce(
@@ -31,33 +29,5 @@ export async function addOnce(
   work: () => Promise<number | null>,
 ): Promise<number | null> {
   if (typeof key !== 'string' || !ADD_KEY.test(key)) return work();
-  // A digest, so ten thousand remembered adds of long titles stay small.
-  const id = createHash('sha256').update(JSON.stringify([list, sessionId, key, title])).digest('base64url');
-  const now = Date.now();
-  forgetOld(now);
-  const earlier = adds.get(id);
-  if (earlier) {
-    // Refused or failed the first time: this one is a new try.
-    const stored = await earlier.id.catch(() => null);
-    if (stored !== null) return stored;
-  }
-  const attempt = work();
-  const entry = { at: now, id: attempt };
-  adds.delete(id);
-  adds.set(id, entry);
-  try {
-    return await attempt;
-  } finally {
-    // A refused add is not remembered (unless a newer try of it took its place meanwhile).
-    const stored = await attempt.catch(() => null);
-    if (stored === null && adds.get(id) === entry) adds.delete(id);
-  }
-}
-
-/** Oldest first (insertion order): forget what no replay can still name. */
-function forgetOld(now: number): void {
-  for (const [id, entry] of adds) {
-    if (adds.size <= MAX_REMEMBERED && now - entry.at < REMEMBERED_MS) break;
-    adds.delete(id);
-  }
+  return adds.run([list, sessionId, key, title], work, (id) => id !== null);
 }
