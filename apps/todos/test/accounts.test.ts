@@ -407,6 +407,45 @@ describe('a session that ends while a todo is on its way (with JavaScript)', () 
   });
 });
 
+describe('a session that ended before a todo was sent (without JavaScript)', () => {
+  it('keeps the todo through sign-in, puts it back in the field once, and adds it only when sent', async () => {
+    const name = uniqueName('ended-add-nojs');
+    const cookie = await createList(base, name);
+    const context = await signedIn(name, cookie, false);
+    const page = await open(context, `/t/${name}`, false);
+    await sql(server, name, 'DELETE FROM sessions');
+    await page.locator('.new-todo').fill('buy rye bread');
+    await page.locator('.new-todo').press('Enter');
+    await page.waitForURL(/\/sign-in\?.*ended=1/);
+    await page.getByLabel('Email').fill(`owner@${name}.test`);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(`${base}/t/${name}`);
+    await page.getByRole('status').filter({ hasText: '“buy rye bread” was not added: your session had ended' }).waitFor();
+    expect(await page.locator('.new-todo').inputValue()).toBe('buy rye bread');
+    expect(await sql(server, name, 'SELECT title FROM todos')).toEqual([]);
+    // The cookie that carried it is HttpOnly and gone once shown.
+    expect((await context.cookies()).find((kept) => kept.name === 'silo_unsent_add')).toBeUndefined();
+    await page.locator('.new-todo').press('Enter');
+    await page.locator('.todo-list li label', { hasText: 'buy rye bread' }).waitFor();
+    expect(await page.locator('.new-todo').inputValue()).toBe('');
+    await page.reload();
+    expect(await page.locator('.new-todo').inputValue()).toBe('');
+    expect(await sql(server, name, 'SELECT title FROM todos')).toEqual([{ title: 'buy rye bread' }]);
+    await context.close();
+  });
+
+  it('keeps nothing for a form that is not an add, nor for an add whose title is too long', async () => {
+    const t = await team(base, 'ended-nojs-other');
+    await sql(server, t.name, 'DELETE FROM sessions');
+    const setCookie = async (fields: Record<string, string>) => (await post(base, `/t/${t.name}?index`, fields, { cookie: t.adaCookie })).headers.getSetCookie().join('\n');
+    expect(await setCookie({ intent: 'add', title: 'kept', csrf: 'old' })).toContain('silo_unsent_add=');
+    expect(await setCookie({ intent: 'toggle-all', completed: 'true', csrf: 'old' })).not.toContain('silo_unsent_add=');
+    expect(await setCookie({ intent: 'add', title: 'x'.repeat(1001), csrf: 'old' })).not.toContain('silo_unsent_add=');
+    expect(await setCookie({ intent: 'add', title: '   ', csrf: 'old' })).not.toContain('silo_unsent_add=');
+  });
+});
+
 describe('a page from an earlier session of this browser (signed in again in another tab), with JavaScript', () => {
   it('keeps a typed todo in the field and a toggle undone, says why, reloads the page, and the next try works', async () => {
     const name = uniqueName('stale-page');

@@ -30,6 +30,7 @@ export function NewTodo({
   autoFocus,
   shownTitles,
   addKey,
+  unsentTitle,
 }: {
   total: number;
   max: number;
@@ -44,20 +45,25 @@ export function NewTodo({
    * (add-once.server.ts). None after a load by the router: JavaScript sends the fetcher's key.
    */
   addKey: string | undefined;
+  /** Without JavaScript, an add sent after the session had ended, back from sign-in (unsent-add.server.ts). */
+  unsentTitle: string | null;
 }) {
   const submitTodo = useTodoSubmit(useAddOrder());
   const { name: list } = useTenant();
   const input = useRef<HTMLInputElement>(null);
-  // An add whose answer this tab never saw because the session ended under it (the answer was
-  // a trip to sign-in, unsent-adds.ts): its title comes back into the field, once, unless it
-  // is on the page.
-  const [restored, setRestored] = useState<string | null>(null);
+  // An add sent when the session had ended comes back into the field, once. Without JavaScript
+  // the server kept it (unsent-add.server.ts): it was certainly not added, and the page comes
+  // with it in the field.
+  const keptByServer = unsentTitle !== null && !serverError ? unsentTitle : null;
+  const [restored, setRestored] = useState<{ title: string; sent: 'no' | 'unknown' } | null>(keptByServer === null ? null : { title: keptByServer, sent: 'no' });
+  // With JavaScript, an add whose answer this tab never saw (the answer was a trip to sign-in,
+  // unsent-adds.ts) comes back unless it is on the page: it may have been stored.
   useEffect(() => {
     const unsent = takeUnsent(list).filter((title) => !shownTitles.includes(title));
     const first = unsent[0];
     if (first === undefined || !input.current || input.current.value !== '') return;
     input.current.value = first;
-    setRestored(first);
+    setRestored({ title: first, sent: 'unknown' });
     // Once per arrival on a list: the page's later renders (new titles shown) are not arrivals.
   }, [list]);
   const [clientError, setClientError] = useState<string | null>(null);
@@ -107,7 +113,9 @@ export function NewTodo({
       )}
       {restored !== null && !error && (
         <p className="notice" role="status">
-          “{restored}” may not have been added: the page was left before the answer came. It is back in the field; press Enter to add it.
+          {restored.sent === 'no'
+            ? `“${restored.title}” was not added: your session had ended. It is back in the field; press Enter to add it.`
+            : `“${restored.title}” may not have been added: the page was left before the answer came. It is back in the field; press Enter to add it.`}
         </p>
       )}
       {/* Not a status of its own: the list's live region said where the todo went when it was sent (announcements.tsx). */}
@@ -124,7 +132,7 @@ export function NewTodo({
         placeholder="What needs to be done?"
         autoComplete="off"
         maxLength={TITLE_MAX_LENGTH}
-        defaultValue={serverError?.title ?? ''}
+        defaultValue={serverError?.title ?? keptByServer ?? ''}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? 'new-todo-error' : undefined}
         autoFocus={autoFocus}

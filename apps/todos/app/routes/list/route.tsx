@@ -6,7 +6,7 @@
 import { randomToken } from '@silo/web';
 import { data, redirect, useFetchers } from 'react-router';
 import { actionForm } from '../../action-form.server';
-import { csrfMatches, requireViewer } from '../../auth.server';
+import { csrfMatches, getTenant, requireViewer } from '../../auth.server';
 import { useTenant } from '../../components/tenant-data';
 import { appConfig } from '../../config.server';
 import { expiredForm } from '../../expired-form.server';
@@ -19,6 +19,7 @@ import type { Route } from './+types/route';
 import { inSubmissionOrder } from './add-order.server';
 import { addOnce } from './add-once.server';
 import { parseIntent, titleOf, unhandledIntent } from './intent';
+import { keepUnsentAdd, takeUnsentAdd } from './unsent-add.server';
 import { ClearCompleted, FilterLink, Pager, ToggleAll } from './list-controls';
 import { NewTodo, listFullMessage } from './new-todo';
 import { useRevalidateOnFocus } from './hooks';
@@ -46,6 +47,9 @@ function isDocumentLoad(request: Request, url: URL): boolean {
 
 export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { tenant } = requireViewer(context, request);
+  const documentLoad = isDocumentLoad(request, url);
+  // Without JavaScript, an add sent when the session had ended, back after sign-in (unsent-add.server.ts).
+  const unsent = documentLoad ? await takeUnsentAdd(request, tenant.name) : null;
   // `url`, not `request.url`: since React Router 8 the request is the raw one (`/active.data`
   // for client navigations); `url` is the page's address.
   const base = `/t/${tenant.name}`;
@@ -56,7 +60,7 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
   const { todosPageSize, maxTodosPerList } = appConfig();
   // One page, never the whole list: a page stays small whatever the list holds.
   const page = await listPage(tenant.db, { filter, after, before, size: todosPageSize, countCap: maxTodosPerList + 1 });
-  return {
+  const payload = {
     todos: page.todos,
     page: { before: page.before, after: page.after, at: after !== undefined ? `after=${after}` : before !== undefined ? `before=${before}` : '' },
     counts: page.counts,
@@ -67,12 +71,29 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
     // The new-todo form's key without JavaScript: sent twice (a double click), it adds once
     // (add-once.server.ts). Only a page loaded as a document can send it; a `.data` load (a
     // revalidation, a client navigation) serves JavaScript, whose adds send their fetcher's key.
-    ...(isDocumentLoad(request, url) && { addKey: randomToken() }),
+    ...(documentLoad && { addKey: randomToken() }),
+    unsentTitle: unsent?.title ?? null,
   };
+  return unsent ? data(payload, { headers: { 'Set-Cookie': unsent.forget } }) : payload;
 }
 
-export async function action({ context, request }: Route.ActionArgs) {
-  const { tenant, viewer } = requireViewer(context, request);
+/** requireViewer, whose trip to sign-in keeps the title of an add sent without JavaScript (unsent-add.server.ts). */
+async function requireViewerKeepingAdd(context: Route.ActionArgs['context'], request: Request, url: URL): Promise<ReturnType<typeof requireViewer>> {
+  try {
+    return requireViewer(context, request);
+  } catch (answer) {
+    if (answer instanceof Response) {
+      // A form that cannot be read (too large, not UTF-8) keeps nothing: the trip to sign-in stays the answer.
+      const form = await actionForm(context, request).catch(() => null);
+      const kept = form && (await keepUnsentAdd(request, url, getTenant(context).name, form));
+      if (kept) answer.headers.append('Set-Cookie', kept);
+    }
+    throw answer;
+  }
+}
+
+export async function action({ context, request, url }: Route.ActionArgs) {
+  const { tenant, viewer } = await requireViewerKeepingAdd(context, request, url);
   const form = await actionForm(context, request);
   const { db } = tenant;
   const title = titleOf(form.get('title'));
@@ -133,15 +154,15 @@ export async function action({ context, request }: Route.ActionArgs) {
   const counts = await touchMetrics(tenant, appConfig().maxTodosPerList + 1);
   if (form.get(JS_FIELD) === '1') return { error: null, title: '', addedId };
   // Without JavaScript: post, redirect, get (a reload never repeats the write).
-  const url = new URL(request.url);
-  url.searchParams.delete('edit');
-  url.searchParams.delete('index');
+  const next = new URL(request.url);
+  next.searchParams.delete('edit');
+  next.searchParams.delete('index');
   if (addedId !== null && counts.total > appConfig().todosPageSize) {
     // A new todo goes to the end of a long list: show the page it is on.
-    url.searchParams.delete('after');
-    url.searchParams.set('before', String(addedId + 1));
+    next.searchParams.delete('after');
+    next.searchParams.set('before', String(addedId + 1));
   }
-  return redirect(url.pathname + url.search, 303);
+  return redirect(next.pathname + next.search, 303);
 }
 
 /**
@@ -184,6 +205,7 @@ export default function TodoListPage({ loaderData, actionData }: Route.Component
                 autoFocus={loaderData.editId === null}
                 shownTitles={loaderData.todos.map((todo) => todo.title)}
                 addKey={loaderData.addKey}
+                unsentTitle={loaderData.unsentTitle}
               />
               <ListAnswerMessage />
             </header>
