@@ -3,14 +3,15 @@
  * Prometheus itself: `promtool check config`, `promtool test rules`, and a real Prometheus
  * server scraping a real TODO app and evaluating every rule against what it serves.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type TestServer } from '../../apps/todos/test/server';
-import { freePort } from '../../test-support/free-port';
+import { PortTaken, freePort, withFreePort } from '../../test-support/free-port';
 import { parseMetrics, prometheusTool } from '../../packages/web/test/prometheus';
 
 const DIR = fileURLToPath(new URL('../prometheus', import.meta.url));
@@ -21,6 +22,74 @@ function promtool(...args: string[]): { status: number | null; output: string } 
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
+interface PrometheusServer {
+  readonly port: number;
+  /** Its HTTP API, e.g. `${api}/targets`. */
+  readonly api: string;
+  /** What it has logged so far. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+/** How long Prometheus may take to bind its port. */
+const LISTEN_TIMEOUT_MS = 30_000;
+
+/**
+ * Prometheus with `folder`/prometheus.yml, on a loopback port from freePort(). It cannot be
+ * told port 0, and another process may bind the port first: it then exits saying so, and is
+ * started again on another port (`pickPort` stands in for freePort in the test of that).
+ */
+function startPrometheus(folder: string, pickPort?: () => Promise<number>): Promise<PrometheusServer> {
+  return withFreePort((port) => startPrometheusOn(folder, port), pickPort ? { pickPort } : {});
+}
+
+/**
+ * Resolves once Prometheus logs `Listening on` (its bind succeeded; the `Start listening`
+ * before it comes ahead of the bind); rejects with PortTaken when it exits because the port is
+ * in use. Each attempt has a storage folder of its own, so none finds another's lock.
+ */
+function startPrometheusOn(folder: string, port: number): Promise<PrometheusServer> {
+  const child = spawn(
+    prometheusTool('prometheus'),
+    [`--config.file=${path.join(folder, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(folder, `data-${port}`)}`, `--web.listen-address=127.0.0.1:${port}`],
+    // It logs to stderr only; an unread stdout pipe could fill and stall it.
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const server: PrometheusServer = {
+    port,
+    api: `http://127.0.0.1:${port}/api/v1`,
+    log: () => log,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+  return new Promise<PrometheusServer>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`Prometheus did not listen on port ${port} within ${LISTEN_TIMEOUT_MS} ms:\n${log}`));
+    }, LISTEN_TIMEOUT_MS);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (/msg="Listening on"/.test(log)) {
+        clearTimeout(timer);
+        resolve(server);
+      }
+    });
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    // After it listened this settles nothing: the promise is resolved already.
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      const message = `Prometheus exited (${signal ?? `code ${code}`}) before it listened on port ${port}:\n${log}`;
+      reject(/address already in use/.test(log) ? new PortTaken(message) : new Error(message));
+    });
+  });
+}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -57,13 +126,70 @@ interface RuleState {
   readonly lastEvaluation: string;
 }
 
+describe('Prometheus started on a port found free', () => {
+  let folder: string;
+
+  beforeAll(() => {
+    folder = mkdtempSync(path.join(tmpdir(), 'silo-prometheus-port-'));
+    writeFileSync(path.join(folder, 'prometheus.yml'), 'global: { scrape_interval: 1m }\n');
+  });
+
+  afterAll(() => {
+    if (folder) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('is started again on another port when another process bound the first one before it', async () => {
+    // The race freePort() leaves open, made certain: the first port handed out is in use.
+    const squatter = createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const address = squatter.address();
+    if (address === null || typeof address === 'string') throw new Error('The squatter has no port.');
+    const handedOut: number[] = [];
+    const pickPort = async (): Promise<number> => {
+      const port = handedOut.length === 0 ? address.port : await freePort();
+      handedOut.push(port);
+      return port;
+    };
+    try {
+      const prometheus = await startPrometheus(folder, pickPort);
+      try {
+        expect(handedOut).toHaveLength(2);
+        expect(prometheus.port).toBe(handedOut[1]);
+        expect(prometheus.port).not.toBe(address.port);
+        const buildinfo = await waitFor('its API', async () => {
+          const response = await fetch(`${prometheus.api}/status/buildinfo`);
+          return response.ok ? ((await response.json()) as { status: string }) : undefined;
+        });
+        expect(buildinfo.status).toBe('success');
+      } finally {
+        await prometheus.stop();
+      }
+    } finally {
+      await new Promise<void>((resolve) => squatter.close(() => resolve()));
+    }
+  });
+
+  it('fails with what Prometheus logged when it stops for another reason, without trying again', async () => {
+    const broken = mkdtempSync(path.join(folder, 'broken-'));
+    writeFileSync(path.join(broken, 'prometheus.yml'), 'global: { scrape_interval: not-a-duration }\n');
+    let attempts = 0;
+    const error = await startPrometheus(broken, async () => {
+      attempts++;
+      return freePort();
+    }).catch((failure: unknown) => failure);
+    expect(error).toBeInstanceOf(Error);
+    expect(error).not.toBeInstanceOf(PortTaken);
+    expect(String(error)).toMatch(/exited \(code [1-9]\d*\) before it listened[\s\S]*not-a-duration/);
+    expect(attempts).toBe(1);
+  });
+});
+
 describe('a real Prometheus scraping a real TODO app with the alert rules loaded', () => {
   let app: TestServer;
-  let prometheus: ChildProcess;
+  let prometheus: PrometheusServer | undefined;
   let folder: string;
   let api: string;
   let metricsText: string;
-  let prometheusLog = '';
 
   beforeAll(async () => {
     // Backups off: no scheduler is expected, so a healthy app must raise no alert at all.
@@ -83,22 +209,12 @@ describe('a real Prometheus scraping a real TODO app with the alert rules loaded
         '',
       ].join('\n'),
     );
-    const port = await freePort();
-    api = `http://127.0.0.1:${port}/api/v1`;
-    prometheus = spawn(
-      prometheusTool('prometheus'),
-      [`--config.file=${path.join(folder, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(folder, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    prometheus.stderr?.on('data', (chunk: Buffer) => (prometheusLog += chunk.toString()));
+    prometheus = await startPrometheus(folder);
+    api = prometheus.api;
   }, 60_000);
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      await exited;
-    }
+    await prometheus?.stop();
     await app?.stop();
     if (folder) rmSync(folder, { recursive: true, force: true });
   });
@@ -131,7 +247,7 @@ describe('a real Prometheus scraping a real TODO app with the alert rules loaded
       return all.length > 0 && all.every((rule) => Date.parse(rule.lastEvaluation) > scraped) ? all : undefined;
     });
     expect(rules).toHaveLength(10);
-    expect(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError ?? rule.health}`), prometheusLog).toEqual([]);
+    expect(rules.filter((rule) => rule.health !== 'ok').map((rule) => `${rule.name}: ${rule.lastError ?? rule.health}`), prometheus?.log()).toEqual([]);
     const { alerts } = await get<{ alerts: { labels: Record<string, string> }[] }>('/alerts');
     expect(alerts.map((alert) => alert.labels['alertname'])).toEqual([]);
     // The app's own series arrived under the job's name.

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FailpointName } from '../src/failpoints';
 import { openFleet, type Fleet } from '../src/index';
 import { killAllChildren, runChild, startChild } from './fixtures/children';
+import { keysSchema } from './fixtures/keys-schema';
 import type { ChildCommand } from './fixtures/protocol';
 import { expectSoundFleet, fileOf, filesUnder, sampleSchema, tempDir, tempFleet } from './helpers';
 
@@ -240,6 +241,83 @@ describe('a process killed mid-migrateAll', () => {
     expect(report.failed).toBe(0);
     expect(report.migrated + report.upToDate).toBe(COUNT);
     await expectMigratedAndSound(fleet, dataDir);
+  });
+});
+
+describe('a process killed inside the foreign-key check\'s second run of the migrations', () => {
+  const names = ['keys-a', 'keys-b', 'keys-c', 'keys-d'];
+  const NOTES = 3;
+  const ATTACHMENTS_PER_NOTE = 4;
+
+  /** Every attachment, the one whose note never existed included, as the instance was seeded. */
+  const seededAttachments = (name: string): [number, number, string][] => [
+    ...Array.from({ length: NOTES * ATTACHMENTS_PER_NOTE }, (_, index): [number, number, string] => [index + 1, Math.floor(index / ATTACHMENTS_PER_NOTE) + 1, `${name} file ${index + 1}`]),
+    [1_000, 99, `${name} orphan`],
+  ];
+
+  /**
+   * A v1 fleet whose every instance holds an attachment of a note that does not exist (written
+   * with foreign keys off): its migrations find a broken key after running, so they take the
+   * savepoint-and-rerun branch, whichever instance runs first.
+   */
+  async function v1FleetWithBrokenKeys(): Promise<string> {
+    const { fleet, dataDir } = await tempFleet({ schema: keysSchema(1) });
+    for (const [index, name] of names.entries()) {
+      await fleet.create(name, { jurisdiction: index % 2 === 0 ? 'eu' : 'us' });
+      await fleet.withInstance(name, async (db) => {
+        await db.batch([
+          ...Array.from({ length: NOTES }, (_, note) => ({ sql: 'INSERT INTO notes (id, body) VALUES (?, ?)', args: [note + 1, `${name} note ${note + 1}`] })),
+          ...seededAttachments(name)
+            .slice(0, -1)
+            .map((args) => ({ sql: 'INSERT INTO attachments (id, note, name) VALUES (?, ?, ?)', args })),
+        ]);
+        await db.execute('PRAGMA foreign_keys = OFF');
+        await db.execute(`INSERT INTO attachments (id, note, name) VALUES (1000, 99, ?)`, [`${name} orphan`]);
+        await db.execute('PRAGMA foreign_keys = ON');
+      });
+    }
+    await fleet.close();
+    return dataDir;
+  }
+
+  async function columnsOf(fleet: Fleet, name: string, table: string): Promise<unknown[]> {
+    return (await fleet.query(name, `SELECT name FROM pragma_table_info('${table}') ORDER BY cid`)).rows.map((row) => row[0]);
+  }
+
+  it('leaves every file at the old version, and the rerun migrates everything with every row kept', async () => {
+    const dataDir = await v1FleetWithBrokenKeys();
+    const exit = await runChild({ command: 'migrate', dataDir, schemaVersion: 3, schema: 'keys', dieInForeignKeyRerun: true });
+    expect(exit.signal, exit.stderr).toBe('SIGKILL');
+    // It died where it was meant to: the second run had begun.
+    expect(exit.events.map((event) => (event.event === 'step' ? event.step : event.event))).toEqual(['ready', 'foreign-key-rerun']);
+
+    const { fleet } = await tempFleet({ dataDir, schema: keysSchema(3) });
+    for (const name of names) {
+      // Not half-migrated: neither the rebuild the rerun had redone nor anything else of v2 or v3.
+      expect(await fileVersion(fleet, name), name).toBe(1);
+      expect(fleet.require(name).schemaVersion, name).toBe(1);
+      expect(await columnsOf(fleet, name, 'notes'), name).toEqual(['id', 'body']);
+      expect(await columnsOf(fleet, name, 'attachments'), name).toEqual(['id', 'note', 'name']);
+      expect((await fleet.query(name, "SELECT name FROM sqlite_schema WHERE name IN ('new_notes', 'attachments_note')")).rows, name).toEqual([]);
+      expect((await fleet.query(name, 'SELECT id, note, name FROM attachments ORDER BY id')).rows, name).toEqual(seededAttachments(name));
+    }
+
+    const report = await fleet.migrateAll();
+    expect(report, JSON.stringify(report.results)).toMatchObject({ migrated: names.length, upToDate: 0, failed: 0 });
+    for (const name of names) {
+      expect(await fileVersion(fleet, name), name).toBe(3);
+      expect(fleet.require(name).schemaVersion, name).toBe(3);
+      expect(await columnsOf(fleet, name, 'notes'), name).toEqual(['id', 'body', 'pinned']);
+      expect(await columnsOf(fleet, name, 'attachments'), name).toEqual(['id', 'note', 'name', 'size']);
+      // The rebuild of notes cascaded into none of the attachments, and the orphan is still the only broken key.
+      expect((await fleet.query(name, 'SELECT id, note, name FROM attachments ORDER BY id')).rows, name).toEqual(seededAttachments(name));
+      expect((await fleet.query(name, 'SELECT id, body, pinned FROM notes ORDER BY id')).rows, name).toEqual(
+        Array.from({ length: NOTES }, (_, note) => [note + 1, `${name} note ${note + 1}`, 0]),
+      );
+      expect((await fleet.query(name, 'SELECT "table", rowid, parent FROM pragma_foreign_key_check')).rows, name).toEqual([['attachments', 1_000, 'notes']]);
+    }
+    expect(fleet.migrationStatus().behind).toBe(0);
+    await expectSoundFleet(fleet, dataDir);
   });
 });
 

@@ -45,6 +45,10 @@ const slow = slowSchema(3_000_000);
 /** How many recent migrations the pool looks at before it lets a thread hold a file alone (migrate-pool.ts). */
 const RECENT = 8;
 
+/** Notes of 4,000 characters each: 1.2 MB of them, so a file is past 1 MiB. */
+const PRIMER_ROWS = 300;
+const PRIMER_ROWS_SQL = `SELECT hex(randomblob(2000)) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ${PRIMER_ROWS}) SELECT i FROM n)`;
+
 /**
  * Quick migrations of `names` on the pool's threads: what lets the next ones hold small files
  * alone (ADR 41: only migrations expected to end within milliseconds do).
@@ -241,14 +245,28 @@ describe('migrateAll stopped part-way (Ctrl+C in silo migrate)', () => {
 describe('requests while a fleet-wide migration runs (ADR 41)', () => {
   it('an app still serving the old schema opens small files the threads hold alone: it waits, gets no SQLITE_BUSY, and sees one schema or the other whole', async () => {
     const names = Array.from({ length: 6 }, (_, i) => `shop-${i}`);
-    const dataDir = await fleetAtV1(names.length + RECENT);
-    const primers = Array.from({ length: RECENT }, (_, i) => `shop-${names.length + i}`);
+    const dataDir = await fleetAtV1(names.length);
+    // Primers over 1 MiB: the pool rates a migration per byte (at least 64 KiB's worth), so
+    // their quick migrations leave room to hold the small files alone even if a loaded machine
+    // stretches each to 400 ms; tiny primers would have to finish within 25 ms. Closing the
+    // filler folds its WAL back, so the pool measures the bytes in the files themselves. Their
+    // names come before the shops' in the run's (name) order.
+    const primers = Array.from({ length: RECENT }, (_, i) => `primer-${i}`);
+    const filler = await openFleet({ dataDir, schema: sampleSchema(1) });
+    for (const name of primers) {
+      await filler.create(name, { jurisdiction: 'eu' });
+      await filler.withInstance(name, (db) => db.execute(`INSERT INTO notes (body) ${PRIMER_ROWS_SQL}`));
+    }
+    const primerFiles = primers.map((name) => fileOf(filler.require(name).dbUrl, dataDir));
+    await filler.close();
+    for (const file of primerFiles) expect(statSync(file).size, file).toBeGreaterThan(1024 * 1024);
     // Two releases in one process, as with a console-started migration beside a serving app:
     // the new one migrates on its threads while the old one serves requests on this thread.
     const { fleet: serving } = await tempFleet({ dataDir, schema: sampleSchema(1) });
     const { fleet } = await tempFleet({ dataDir, schema: slowSchema(1_000_000), fleetWorkers: 2 });
-    // Recent quick migrations on the pool (of other instances): the run's first files on each
-    // thread are then held alone, until its own slower migrations come back.
+    // Recent quick migrations on the pool (of other instances), and the run's own quick ones of
+    // the same files, up to date: the first shops handed to the threads are then held alone,
+    // until the first slow migration comes back.
     await quickMigrations(fleet, primers);
     const files = new Map(names.map((name) => [name, fileOf(fleet.require(name).dbUrl, dataDir)]));
     const OLD = { version: 1, tally: 0 };
@@ -264,12 +282,12 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
         return rows[0];
       });
 
-    // shop-1 (the first on a thread: shop-0 migrates on this one) is served throughout, its
-    // handle open from before the run, so its thread shares the file: reads go on seeing the
-    // old schema, writes wait for the migration's commit. The others are first opened when a
-    // thread is seen holding them alone: a reader that does not wait is refused at once (a
-    // shared file, even one whose -shm is not there yet, lets it read).
-    const steady = 'shop-1';
+    // shop-5 is served throughout, its handle open from before the run, so its thread shares
+    // the file: reads go on seeing the old schema, writes wait for the migration's commit. It
+    // is the run's last, so while the first shops are held alone no request to it blocks this
+    // thread (SQLite waits for a lock synchronously), and the loop looks at them. They are first
+    // opened when a thread is seen holding them alone (heldAloneNow).
+    const steady = 'shop-5';
     const held = names.filter((name) => name !== steady);
     expect(await request(steady)).toEqual(OLD);
     let running = true;
@@ -281,7 +299,7 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     while (running) {
       for (const name of held) {
         const file = files.get(name) ?? '';
-        if (!heldViews.has(name) && existsSync(`${file}-wal`) && heldAlone(file)) heldViews.set(name, await request(name));
+        if (!heldViews.has(name) && heldAloneNow(file)) heldViews.set(name, await request(name));
       }
       steadyViews.push(await request(steady));
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -291,9 +309,10 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     expect(report).toMatchObject({ failed: 0 });
     expect(report.migrated).toBeGreaterThanOrEqual(names.length);
 
-    // Opened while held alone, the file was seen only after the migration: the new schema. How
-    // many files a thread held alone, and whether the loop caught one, depends on the pool's
-    // recent timings (ADR 41): the test above holds one alone for certain.
+    // Opened while held alone, the file was seen only after the migration: the new schema. The
+    // first shops on the threads are held alone, each for a whole slow migration, while
+    // nothing holds up this thread's loop: it sees at least one.
+    expect(heldViews.size, 'no file was seen held alone by its thread').toBeGreaterThan(0);
     for (const [name, view] of heldViews) expect(view, name).toEqual(NEW);
     // Served throughout: the old schema, then the new one, never a mix and never back.
     const firstNew = steadyViews.findIndex((view) => view?.['version'] === 2);
@@ -303,7 +322,8 @@ describe('requests while a fleet-wide migration runs (ADR 41)', () => {
     for (const name of [...names, ...primers]) {
       expect(fleet.require(name).schemaVersion, name).toBe(2);
       expect(await request(name), name).toEqual(NEW);
-      expect((await fleet.query(name, 'SELECT count(*) FROM notes')).rows, name).toEqual([[1 + (writes.get(name) ?? 0)]]);
+      const seeded = primers.includes(name) ? PRIMER_ROWS : 1;
+      expect((await fleet.query(name, 'SELECT count(*) FROM notes')).rows, name).toEqual([[seeded + (writes.get(name) ?? 0)]]);
     }
   });
 });
@@ -318,8 +338,18 @@ function readsOldSchemaAtOnce(file: string): boolean {
   }
 }
 
-/** Whether another connection holds the file alone now: a reader that does not wait is refused. */
-function heldAlone(file: string): boolean {
+/**
+ * Whether a thread holds the file alone now: it is in a migration (its -wal is there) without
+ * the -shm every shared connection maps, and a reader that does not wait is refused. The
+ * refusal alone would not tell: a shared file refuses such a reader too, for the moments its
+ * WAL is recovered on open or checkpointed on close.
+ */
+function heldAloneNow(file: string): boolean {
+  return existsSync(`${file}-wal`) && !existsSync(`${file}-shm`) && refusesReaders(file);
+}
+
+/** Whether another connection holds the file's lock now: a reader that does not wait is refused. */
+function refusesReaders(file: string): boolean {
   let reader: Database.Database | undefined;
   try {
     reader = new Database(file, { readonly: true, timeout: 0 });

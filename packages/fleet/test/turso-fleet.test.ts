@@ -1,6 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { createClient as createLibsqlClient, Transaction, TransactionMode } from '@libsql/client';
 import { createClient as createPlatformClient } from '@tursodatabase/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSiloError, openFleet, settingsFromEnv, type Fleet, type QueryAllEvent, type Region, type TursoSettingsInput } from '../src/index';
@@ -403,6 +405,78 @@ describe('a fleet on turso', () => {
       await upgraded.withInstance('legacy-b', (db) => db.execute("INSERT INTO notes (body, tag) VALUES ('tagged', 'v2')"));
       const doctor = await upgraded.doctor({ scanFiles: true, deep: true });
       expect(doctor).toMatchObject({ orphans: [], missing: [], integrity: [], versionsCorrected: [], leftoversRemoved: [] });
+    } finally {
+      await upgraded.close();
+    }
+  });
+});
+
+/**
+ * The engine loads @libsql/client with `require` (src/optional/load-optional.ts), so this
+ * module object is the one it calls `createClient` on: replacing that export hands the engine
+ * other clients without touching our code.
+ */
+const libsql = createRequire(import.meta.url)('@libsql/client') as { createClient: typeof createLibsqlClient };
+
+/**
+ * While `work` runs, clients as a release of @libsql/client without the private `_getStream()`
+ * would make them: the engine's only way to turn foreign keys off before a migration's BEGIN.
+ * Everything else is bound to the real objects, whose methods reach their private fields.
+ */
+async function withClientsLackingGetStream<T>(work: () => Promise<T>): Promise<T> {
+  const real = libsql.createClient;
+  const bound = <O extends object>(target: O, property: string | symbol): unknown => {
+    const value: unknown = Reflect.get(target, property, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const hideStream = (tx: Transaction): Transaction =>
+    new Proxy(tx, { get: (target, property) => (property === '_getStream' ? undefined : bound(target, property)), has: (target, property) => property !== '_getStream' && property in target });
+  libsql.createClient = (config) =>
+    new Proxy(real(config), {
+      get: (target, property) => (property === 'transaction' ? async (mode?: TransactionMode) => hideStream(await target.transaction(mode)) : bound(target, property)),
+    });
+  try {
+    return await work();
+  } finally {
+    libsql.createClient = real;
+  }
+}
+
+describe('turso migrations on a @libsql/client without _getStream()', () => {
+  it('fail with a clear error and change nothing, then migrate once the client has it again', async () => {
+    const dataDir = tempDir();
+    const turso = { ...settings, databasePrefix: 'nostream-' };
+    const old = await openFleet({ schema: sampleSchema(1), dataDir, engineKind: 'turso', turso });
+    await old.create('keys', { jurisdiction: 'eu' });
+    await old.withInstance('keys', (db) => db.execute("INSERT INTO notes (body) VALUES ('kept')"));
+    await old.close();
+
+    const upgraded = await openFleet({ schema: sampleSchema(2), dataDir, engineKind: 'turso', turso });
+    try {
+      const url = upgraded.require('keys').dbUrl;
+      const report = await withClientsLackingGetStream(() => upgraded.migrateAll());
+      expect(report).toMatchObject({ migrated: 0, failed: 1 });
+      expect(JSON.stringify(report.results)).toMatch(/gives no access to a transaction's stream, so a migration cannot turn foreign keys off/);
+      // The engine's own error, before the fleet words it for the report.
+      const direct = await withClientsLackingGetStream(() => failure(upgraded.engine.migrate(url, sampleSchema(2), { dryRun: false })));
+      expect(direct).toMatchObject({ code: 'ENGINE_FAILURE', message: expect.stringMatching(/no access to a transaction's stream/) });
+
+      // Nothing of version 2 reached the database, nor the catalog.
+      expect(await upgraded.engine.schemaVersion(url)).toBe(1);
+      expect(upgraded.require('keys').schemaVersion).toBe(1);
+      const raw = upgraded.engine.connect(url);
+      try {
+        expect((await raw.execute("SELECT name FROM pragma_table_info('notes') WHERE name = 'tag'")).rows).toEqual([]);
+        expect((await raw.execute("SELECT name FROM sqlite_schema WHERE name = 'notes_tag'")).rows).toEqual([]);
+        expect((await raw.execute('SELECT body FROM notes')).rows).toEqual([{ body: 'kept' }]);
+      } finally {
+        raw.close();
+      }
+
+      // The failure was the client's alone: the real one migrates the same database.
+      expect(await upgraded.migrateAll()).toMatchObject({ migrated: 1, failed: 0 });
+      expect(await upgraded.engine.schemaVersion(url)).toBe(2);
+      expect(await upgraded.withInstance('keys', async (db) => (await db.execute('SELECT body, tag FROM notes')).rows)).toEqual([{ body: 'kept', tag: null }]);
     } finally {
       await upgraded.close();
     }

@@ -673,64 +673,60 @@ describe('an unusual tenant schema on turso (the stand-in)', () => {
     }
   });
 
-  it('moves local instances to Turso, and branches one as it was a moment ago', async () => {
+  /**
+   * A local instance holding every kind of row, moved by a fleet whose engine is now Turso
+   * (`turso` says where): the fleet (closed after the test) and what the instance held before.
+   */
+  async function movedToTurso(name: string, turso: TursoSettingsInput): Promise<{ fleet: Fleet; before: Record<string, unknown> }> {
     const dataDir = tempDir();
     const local = await openFleet({ schema: unusualSchema(2), dataDir });
-    await local.create('mover', { jurisdiction: 'eu' });
-    await local.withInstance('mover', (db) => seed(db));
-    const before = await contentsOf(local, 'mover');
+    await local.create(name, { jurisdiction: 'eu' });
+    await local.withInstance(name, (db) => seed(db));
+    const before = await contentsOf(local, name);
     await local.close();
 
-    const fleet = await openFleet({ schema: unusualSchema(2), dataDir, engineKind: 'turso', turso: { ...settings, databasePrefix: 'mv-odd-', usageCacheMs: 0 } });
-    try {
-      const report = await fleet.moveInstances({ to: 'turso' });
-      expect(report.results.map((result) => [result.instance, result.status])).toEqual([['mover', 'moved']]);
-      expect(fleet.require('mover').engine).toBe('turso');
-      expect(await contentsOf(fleet, 'mover')).toEqual(before);
-      await fleet.withInstance('mover', (db) => stillAlive(db, 2));
-      expect((await fleet.query('mover', `SELECT "where" FROM "group notes" WHERE "group notes" MATCH 'run' ORDER BY 1`)).rows).toEqual([['home'], ['office']]);
+    const { fleet } = await tempFleet({ schema: unusualSchema(2), dataDir, engineKind: 'turso', turso: { usageCacheMs: 0, ...turso } });
+    const report = await fleet.moveInstances({ to: 'turso' });
+    expect(report.results.map((result) => [result.instance, result.status]), JSON.stringify(report)).toEqual([[name, 'moved']]);
+    expect(fleet.require(name).engine).toBe('turso');
+    return { fleet, before };
+  }
 
-      const moment = new Date();
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
-      await fleet.withInstance('mover', (db) => db.batch([{ sql: `DELETE FROM "order"` }, { sql: `DELETE FROM doc` }]));
-      await fleet.clone('mover', 'mover-then', { at: moment });
-      expect(await contentsOf(fleet, 'mover-then')).toEqual(before);
-      expect(metricsOf(fleet, 'mover-then')).toEqual(EXPECTED_METRICS);
-      await fleet.withInstance('mover-then', (db) => stillAlive(db, 2));
-    } finally {
-      await fleet.close();
-    }
+  it('moves local instances to Turso, and branches one as it was a moment ago', async () => {
+    const { fleet, before } = await movedToTurso('mover', { ...settings, databasePrefix: 'mv-odd-' });
+    expect(await contentsOf(fleet, 'mover')).toEqual(before);
+    await fleet.withInstance('mover', (db) => stillAlive(db, 2));
+    expect((await fleet.query('mover', `SELECT "where" FROM "group notes" WHERE "group notes" MATCH 'run' ORDER BY 1`)).rows).toEqual([['home'], ['office']]);
+
+    const moment = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await fleet.withInstance('mover', (db) => db.batch([{ sql: `DELETE FROM "order"` }, { sql: `DELETE FROM doc` }]));
+    await fleet.clone('mover', 'mover-then', { at: moment });
+    expect(await contentsOf(fleet, 'mover-then')).toEqual(before);
+    expect(metricsOf(fleet, 'mover-then')).toEqual(EXPECTED_METRICS);
+    await fleet.withInstance('mover-then', (db) => stillAlive(db, 2));
   });
 
   it('loads an instance into a group off AWS as SQL (no file upload there), keeping every object', async () => {
-    const dataDir = tempDir();
-    const local = await openFleet({ schema: unusualSchema(2), dataDir });
-    await local.create('by-sql', { jurisdiction: 'eu' });
-    await local.withInstance('by-sql', (db) => seed(db));
-    const before = await contentsOf(local, 'by-sql');
-    await local.close();
-
-    const turso = { ...settings, databasePrefix: 'sql-odd-', usageCacheMs: 0, groups: { eu: 'legacy-eu', us: 'silo-us' }, locations: { eu: ['fra'], us: ['aws-us-*'] } };
-    const fleet = await openFleet({ schema: unusualSchema(2), dataDir, engineKind: 'turso', turso });
-    try {
-      const report = await fleet.moveInstances({ to: 'turso' });
-      expect(report, JSON.stringify(report)).toMatchObject({ moved: 1, failed: 0 });
-      const after = await contentsOf(fleet, 'by-sql');
-      // FTS5 builds its index again from the rows: its shadow tables' bytes may differ, what it answers may not.
-      const answers = ({ data, ...rest }: Record<string, unknown>): Record<string, unknown> => ({
-        ...rest,
-        data: Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([table]) => !/_(data|idx|docsize|config)$/.test(table))),
-      });
-      expect(answers(after)).toEqual(answers(before));
-      await fleet.withInstance('by-sql', (db) => stillAlive(db, 2));
-      const file = path.join(tempDir(), 'by-sql.sqlite');
-      await fleet.exportTo('by-sql', file);
-      const { fleet: back } = await tempFleet({ schema: unusualSchema(2) });
-      await back.importFile('back', file, { jurisdiction: 'eu' });
-      expect(answers(await contentsOf(back, 'back'))).toEqual(answers(before));
-      await back.withInstance('back', (db) => stillAlive(db, 2));
-    } finally {
-      await fleet.close();
-    }
+    const { fleet, before } = await movedToTurso('by-sql', {
+      ...settings,
+      databasePrefix: 'sql-odd-',
+      groups: { eu: 'legacy-eu', us: 'silo-us' },
+      locations: { eu: ['fra'], us: ['aws-us-*'] },
+    });
+    const after = await contentsOf(fleet, 'by-sql');
+    // FTS5 builds its index again from the rows: its shadow tables' bytes may differ, what it answers may not.
+    const answers = ({ data, ...rest }: Record<string, unknown>): Record<string, unknown> => ({
+      ...rest,
+      data: Object.fromEntries(Object.entries(data as Record<string, unknown>).filter(([table]) => !/_(data|idx|docsize|config)$/.test(table))),
+    });
+    expect(answers(after)).toEqual(answers(before));
+    await fleet.withInstance('by-sql', (db) => stillAlive(db, 2));
+    const file = path.join(tempDir(), 'by-sql.sqlite');
+    await fleet.exportTo('by-sql', file);
+    const { fleet: back } = await tempFleet({ schema: unusualSchema(2) });
+    await back.importFile('back', file, { jurisdiction: 'eu' });
+    expect(answers(await contentsOf(back, 'back'))).toEqual(answers(before));
+    await back.withInstance('back', (db) => stillAlive(db, 2));
   });
 });
