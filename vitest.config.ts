@@ -37,11 +37,23 @@ const INTEGRATION = [
   'packages/fleet/test/check-time-limit.test.ts',
   'packages/fleet/test/concurrency.test.ts',
   'packages/fleet/test/replica-lifetime.test.ts',
+  // Kill the creating process at each step of a seeded create.
+  'packages/fleet/test/seed.test.ts',
+  // Time limits, met on purpose: each case waits out its limit.
+  'packages/fleet/test/helper-channel-time-limit.test.ts',
+  // Worker threads over files made large on purpose, so a migration takes long enough to watch.
+  'packages/fleet/test/migrate-pool.test.ts',
+  // Backups broken on purpose (inflating chunks, retention with collection, restores racing purges).
+  'packages/fleet/test/backup-restore-probes.test.ts',
+  // Every fleet operation on unusual schemas, locally and on the Turso stand-in.
+  'packages/fleet/test/unusual-schema.test.ts',
   // Several fleets on one data folder, each with its catalog replica, taken down and rebuilt.
   'packages/fleet/test/catalog-replica.test.ts',
   'packages/fleet/test/move.test.ts',
   'packages/fleet/test/routing-engine.test.ts',
   'packages/fleet/test/turso-fleet.test.ts',
+  'packages/fleet/test/turso-bytes.test.ts',
+  'packages/fleet/test/turso-sql.test.ts',
   'packages/fleet/test/engine-reachability.test.ts',
   'packages/fleet/test/turso-platform.test.ts',
   'packages/fleet/test/turso-smoke.test.ts',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '@silo/web';
 import { openFleet } from '@silo/fleet';
-import { json, silo, siloWithInput, tempDir, todoSchema } from './helpers';
+import { HAS_SCRIPT, json, silo, siloOnTerminal, siloWithInput, tempDir, todoSchema } from './helpers';
 
 async function storedHash(dataDir: string, email: string): Promise<string | undefined> {
   const fleet = await openFleet({ schema: await todoSchema(), dataDir, reconcileOnOpen: false });
@@ -114,5 +114,24 @@ describe('silo admin', () => {
     } finally {
       await fleet.close();
     }
+  });
+
+  it.skipIf(!HAS_SCRIPT)('never shows a password typed at the prompt, and Ctrl+C there ends the command with nothing changed', async () => {
+    const typed = await siloOnTerminal(dir, ['admin', 'add', 'typed@example.com'], 'New password', 'a-typed-secret-password');
+    expect(typed.code, typed.output).toBe(0);
+    expect(typed.output).toContain('Added admin typed@example.com.');
+    expect(typed.output).not.toContain('a-typed-secret');
+    expect(await verifyPassword((await storedHash(dir, 'typed@example.com')) ?? '', 'a-typed-secret-password')).toBe(true);
+
+    const reset = await siloOnTerminal(dir, ['admin', 'reset-password', 'typed@example.com'], 'New password', 'another-typed-password');
+    expect(reset.code, reset.output).toBe(0);
+    expect(reset.output).not.toContain('another-typed');
+    expect(await verifyPassword((await storedHash(dir, 'typed@example.com')) ?? '', 'another-typed-password')).toBe(true);
+
+    const stopped = await siloOnTerminal(dir, ['admin', 'add', 'stopped@example.com'], 'New password', 'half\u0003');
+    expect(stopped.code, stopped.output).toBe(130);
+    expect(stopped.output).toContain('silo: Stopped at the prompt; nothing was changed. [INTERRUPTED]');
+    expect(stopped.output).not.toMatch(/unexpected error|\n\s+at /);
+    expect(await storedHash(dir, 'stopped@example.com')).toBeUndefined();
   });
 });

@@ -102,6 +102,13 @@ describe('silo lifecycle and errors', () => {
     expect(wrong.code).toBe(1);
     expect(await names()).toEqual(['raviga']);
 
+    // Ctrl+C at the question is a no: exit 130, one line, no stack trace.
+    const stopped = await siloOnTerminal(dir, ['purge', 'raviga'], 'Type the name to confirm', 'rav\u0003');
+    expect(stopped.code, stopped.output).toBe(130);
+    expect(stopped.output).toContain('silo: Stopped at the prompt; nothing was changed. [INTERRUPTED]');
+    expect(stopped.output).not.toMatch(/unexpected error|\n\s+at /);
+    expect(await names()).toEqual(['raviga']);
+
     const right = await siloOnTerminal(dir, ['purge', 'raviga'], 'Type the name to confirm', 'raviga');
     expect(right.output).toContain('Purged "raviga"');
     expect(right.code).toBe(0);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { SILO_BIN, TODO_CONFIG, json, silo, siloWithInput, tempDir } from './helpers';
+import { HAS_SCRIPT, SILO_BIN, TODO_CONFIG, json, silo, siloTyping, siloWithInput, tempDir } from './helpers';
 
 
 interface DemoJson {
@@ -53,6 +53,13 @@ describe('silo for operators', () => {
     const readOnly = await run('query', 'acme', 'DELETE FROM todos', '--json');
     expect(readOnly.code).toBe(1);
     expect(JSON.parse(readOnly.stderr).error.code).toBe('QUERY_READ_ONLY');
+
+    // Nothing but the error object, even from a command that says what it is doing (on a terminal only).
+    const push = await run('catalog', 'push', '--json');
+    expect(push.code).toBe(1);
+    expect(push.stdout).toBe('');
+    expect(JSON.parse(push.stderr)).toEqual({ error: { code: 'CONFIG_INVALID', message: expect.stringContaining('SILO_CATALOG_URL') } });
+    expect((await run('catalog', 'push')).stderr).toMatch(/^silo: Set SILO_CATALOG_URL .*\[CONFIG_INVALID\]\n$/);
 
     const human = await run('query', 'nobody', 'SELECT 1');
     expect(human.stderr).toMatch(/^silo: No instance named "nobody".*\[INSTANCE_NOT_FOUND\]\n$/);
@@ -161,6 +168,33 @@ describe('silo for operators', () => {
     const writer = await siloWithInput(dir, ['shell', 'globex', '--write'], "INSERT INTO todos (title, completed, created_at, updated_at) VALUES ('via shell', 0, 1, 1);\n");
     expect(writer.code).toBe(0);
     expect(writer.stdout).toContain('1 row affected');
+  });
+
+  it.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C drops the statement being typed, and leaving never runs an unfinished one', async () => {
+    const count = async (): Promise<unknown> => json<{ rows: { n: number }[] }>(await run('query', 'initech', 'SELECT count(*) AS n FROM todos', '--json')).rows[0]?.n;
+    const before = await count();
+    expect(before).toBeGreaterThan(0);
+    const env = { SILO_HISTORY: path.join(dir, 'history') };
+    const session = await siloTyping(
+      dir,
+      ['shell', 'initech', '--write'],
+      [
+        ['initech> ', 'DELETE FROM todos\r'],
+        ['...> ', 'WHERE 1\u0003'],
+        // A fresh prompt: the shell goes on, with nothing pending.
+        ['initech> ', 'SELECT count(*) AS n FROM todos;\r'],
+        ['1 row', ''],
+        ['initech> ', 'DELETE FROM todos\r'],
+        ['...> ', '\u0004'],
+      ],
+      env,
+    );
+    expect(session.code, session.output).toBe(0);
+    expect(session.output).toContain('^C');
+    expect(session.output).toMatch(new RegExp(`│ +${String(before)} │`));
+    expect(session.output).toContain('The unfinished statement was not run');
+    expect(session.output).not.toMatch(/rows? affected/);
+    expect(await count()).toBe(before);
   });
 
   it('query --file runs each statement of a file, and - reads stdin', async () => {

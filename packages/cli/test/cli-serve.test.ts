@@ -35,11 +35,24 @@ describe('silo token and silo serve', () => {
 
   it('refuses an unknown scope, jurisdiction or lifetime', async () => {
     // Bad flags and arguments are usage errors (exit 2, [USAGE]), as everywhere in the CLI.
-    for (const args of [['--scope', 'root'], ['--scope', 'read', '--expires', 'soon'], ['--scope', 'read', '--expires', '-1d'], [], ['--scope', 'read', '--instance', 'acme']]) {
+    for (const args of [
+      ['--scope', 'root'],
+      ['--scope', 'read', '--expires', 'soon'],
+      ['--scope', 'read', '--expires', '-1d'],
+      [],
+      ['--scope', 'read', '--instance', 'acme'],
+      // Lifetimes whose expiry is no date: they overflowed into the catalog, the JWT and "expiring —".
+      ['--scope', 'read', '--expires', '36501d'],
+      ['--scope', 'read', '--expires', '9999999999999999999999999d'],
+      ['--instance', 'acme', '--expires', '99999999999999999d'],
+      ['--libsql', '--jurisdiction', 'eu', '--expires', '99999999999d'],
+    ]) {
       const refused = await silo(dir, ['token', 'create', ...args]);
       expect(refused.code, args.join(' ')).toBe(2);
       expect(refused.stderr, args.join(' ')).toMatch(/USAGE|error: option/);
     }
+    expect((await silo(dir, ['token', 'create', '--scope', 'read', '--expires', '99999999999999999d'])).stderr).toContain('36500d (100 years) at most');
+    expect(json<ApiToken[]>(await silo(dir, ['token', 'list', '--json'])).every((token) => token.expiresAt === null || token.expiresAt < Date.now() + 36_501 * 86_400_000)).toBe(true);
     expect((await silo(dir, ['token', 'revoke'])).code).toBe(2);
     expect((await silo(dir, ['token', 'create', '--scope', 'read', '--jurisdiction', 'mars'])).stderr).toContain('Unknown jurisdiction');
   });

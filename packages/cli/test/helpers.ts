@@ -111,17 +111,34 @@ export const HAS_SCRIPT = process.platform === 'linux' && spawnSync('script', ['
  * `answer` once `prompt` appears. Output comes back merged, as a terminal shows it.
  */
 export function siloOnTerminal(dataDir: string, args: readonly string[], prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
+  return siloTyping(dataDir, args, [[prompt, `${answer}\r`]]);
+}
+
+/**
+ * Runs `silo <args>` on a terminal as `siloOnTerminal` does, typing each step's keys (Enter is
+ * `\r`, Ctrl+C `\u0003`, Ctrl+D `\u0004`) once its text has appeared after the previous step's.
+ */
+export function siloTyping(
+  dataDir: string,
+  args: readonly string[],
+  steps: readonly (readonly [waitFor: string, keys: string])[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
   const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
   const command = [process.execPath, SILO_BIN, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dataDir, env: cleanEnv(dataDir), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dataDir, env: cleanEnv(dataDir, env), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    let answered = false;
+    let step = 0;
+    let from = 0;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
-      if (!answered && output.includes(prompt)) {
-        answered = true;
-        child.stdin.write(`${answer}\r`);
+      for (let next = steps[step]; next !== undefined; next = steps[step]) {
+        const at = output.indexOf(next[0], from);
+        if (at === -1) break;
+        from = at + next[0].length;
+        child.stdin.write(next[1]);
+        step++;
       }
     });
     child.stderr.resume();

@@ -28,7 +28,7 @@ async function choosePassword(ctx: CliContext, options: PasswordOptions): Promis
   let password: string | undefined;
   if (options.passwordStdin) password = await readStdin();
   else if (ctx.prompt.interactive) {
-    const typed = await ctx.prompt.ask('New password (leave empty to generate one): ');
+    const typed = await ctx.prompt.askSecret('New password (leave empty to generate one): ');
     password = typed === '' ? undefined : typed;
   }
   if (password === undefined) return { password: randomToken().slice(0, 24), generated: true };

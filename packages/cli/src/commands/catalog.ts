@@ -5,6 +5,7 @@ import { formatCount, formatDuration } from '@silo/fleet/format';
 import { fleetSettings, type CliContext } from '../context';
 import { plural } from '../format/values';
 import { examples } from '../help';
+import { whileWorking } from '../progress';
 
 /** `silo catalog push`: the local catalog into the Turso database that will hold it from now on. */
 export function registerCatalog(program: Command, ctx: CliContext): void {
@@ -20,8 +21,8 @@ export function registerCatalog(program: Command, ctx: CliContext): void {
     .option('--json', 'print the report as JSON')
     .action(async (options: { json?: boolean }, cmd: Command) => {
       const settings = resolveSettings(await fleetSettings(ctx, cmd));
-      ctx.output.note('Pushing the catalog to Turso…');
-      const report = await pushCatalog(settings);
+      // A line on a terminal only, like every activity line: stderr of a script (or of --json) holds errors alone.
+      const report = await whileWorking(ctx.output, 'Pushing the catalog to Turso…', () => pushCatalog(settings));
       if (options.json) return ctx.output.json(report);
       const tables = Object.entries(report.rows)
         .map(([table, rows]) => `${table} ${formatCount(rows)}`)

@@ -56,6 +56,8 @@ export function historyFile(env: NodeJS.ProcessEnv): string {
 class Shell {
   #mode: ResultMode = 'table';
   #pending = '';
+  /** A statement or dot-command is running: the prompt comes back when it ends. */
+  #busy = false;
   readonly #interactive = process.stdin.isTTY === true;
 
   constructor(
@@ -70,16 +72,38 @@ class Shell {
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: this.#interactive, history, historySize: HISTORY_LINES });
     if (this.#interactive) {
       this.ctx.output.note(`${this.name} (${this.write ? 'read-write: changes are audited' : 'read-only; --write to change'}). .help for commands, Ctrl+D to leave.`);
+      rl.on('SIGINT', () => this.#interrupt(rl));
     }
     this.#prompt(rl);
     for await (const line of rl) {
       if (this.#interactive && line.trim() !== '') saveHistory(historyFile(this.ctx.env), line);
+      this.#busy = true;
       const stop = await this.#line(line);
+      this.#busy = false;
       if (stop) break;
       this.#prompt(rl);
     }
     rl.close();
-    if (this.#pending.trim() !== '') await this.#statements(this.#pending);
+    if (this.#pending.trim() === '') return;
+    // A piped script may end without its last ";". At a prompt the statement was never
+    // finished: leaving must not run what someone stopped typing.
+    if (this.#interactive) this.ctx.output.note('\nThe unfinished statement was not run (a statement ends with ";").');
+    else await this.#statements(this.#pending);
+  }
+
+  /**
+   * Ctrl+C drops the statement being typed and gives a fresh prompt, as in sqlite3 and psql.
+   * (Without a listener readline closes on it, and the half-typed statement then ran as the
+   * shell ended.) A statement already running goes on to its end or its time limit.
+   */
+  #interrupt(rl: Interface): void {
+    if (this.#busy) return;
+    this.#pending = '';
+    this.ctx.output.print('^C');
+    // The text on the line goes too: to its end, then delete back to its start.
+    rl.write(null, { ctrl: true, name: 'e' });
+    rl.write(null, { ctrl: true, name: 'u' });
+    this.#prompt(rl);
   }
 
   #prompt(rl: Interface): void {

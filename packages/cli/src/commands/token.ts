@@ -22,6 +22,13 @@ function parseScope(value: string): ApiTokenScope {
   return scope;
 }
 
+/**
+ * The longest lifetime `--expires` takes. Past it the expiry stops being a date at all (JWTs
+ * and the catalog would get an overflowed number, the message "expiring —"), and no token is
+ * meant to outlive the fleet: one that never expires is made by leaving `--expires` out.
+ */
+const MAX_LIFETIME_DAYS = 36_500;
+
 /** "30d", "12h", "90m": a lifetime in milliseconds. */
 function parseLifetime(value: string): number {
   const match = /^(\d+)([dhm])$/.exec(value.trim());
@@ -29,6 +36,9 @@ function parseLifetime(value: string): number {
   const unit = { d: 86_400_000, h: 3_600_000, m: 60_000 }[match[2] as 'd' | 'h' | 'm'];
   const ms = Number(match[1]) * unit;
   if (ms <= 0) throw new InvalidArgumentError('A token must live for some time.');
+  if (ms > MAX_LIFETIME_DAYS * 86_400_000) {
+    throw new InvalidArgumentError(`A token lives ${MAX_LIFETIME_DAYS}d (100 years) at most; leave --expires out for one that does not expire.`);
+  }
   return ms;
 }
 
