@@ -27,6 +27,8 @@ describe('silo token and silo serve', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]).toMatchObject({ scope: 'write', jurisdiction: 'eu', label: 'deploys', revokedAt: null, expiresAt: expect.any(Number) });
     expect(JSON.stringify(listed)).not.toContain(secret);
+    const expires = new Date(listed[0]?.expiresAt ?? 0).toISOString().slice(0, 10);
+    expect((await silo(dir, ['token', 'list'])).stdout).toContain(`active  expires ${expires}`);
 
     const id = listed[0]?.id ?? '';
     expect((await silo(dir, ['token', 'revoke', id])).code).toBe(0);

@@ -110,7 +110,20 @@ export function registerToken(program: Command, ctx: CliContext): void {
         for (const t of tokens) {
           const status = t.revokedAt !== null ? 'revoked' : t.expiresAt !== null && t.expiresAt <= Date.now() ? 'expired' : 'active';
           ctx.output.print(
-            [t.id, t.scope, t.jurisdiction ?? 'all', status, `by ${t.createdBy}`, `created ${formatDate(t.createdAt)}`, `last used ${t.lastUsedAt === null ? 'never' : formatDate(t.lastUsedAt)}`, t.label].filter(Boolean).join('  '),
+            [
+              t.id,
+              t.scope,
+              t.jurisdiction ?? 'all',
+              status,
+              // When an active token stops working: what an operator rotating tokens looks for.
+              status === 'active' && t.expiresAt !== null ? `expires ${formatDate(t.expiresAt)}` : '',
+              `by ${t.createdBy}`,
+              `created ${formatDate(t.createdAt)}`,
+              `last used ${t.lastUsedAt === null ? 'never' : formatDate(t.lastUsedAt)}`,
+              t.label,
+            ]
+              .filter(Boolean)
+              .join('  '),
           );
         }
       });
