@@ -28,6 +28,19 @@ describe('silo arguments', () => {
 
   afterAll(() => cleanup());
 
+  it('answers help for a command that does not exist as an unknown command, with a suggestion, not the whole help', async () => {
+    for (const args of [['help', 'instancez'], ['instancez']]) {
+      const answer = await run(...args);
+      expect(answer.code, args.join(' ')).toBe(2);
+      expect(answer.stderr, args.join(' ')).toContain("unknown command 'instancez'");
+      expect(answer.stderr, args.join(' ')).toContain('instances');
+      expect(answer.stderr.split('\n').length, args.join(' ')).toBeLessThan(6);
+    }
+    const help = await run('help', 'instances');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: silo instances');
+  });
+
   it('refuses a name no instance can have as a usage error (exit 2), in every command that takes one', async () => {
     for (const args of [
       ['create', 'Bad_Name', '--jurisdiction', 'eu'],
