@@ -39,8 +39,11 @@ export async function keepUnsentAdd(request: Request, url: URL, list: string, fo
 
 /** The kept title for a document load of the list, with the Set-Cookie that forgets it; none without one. */
 export async function takeUnsentAdd(request: Request, list: string): Promise<{ title: string; forget: string } | null> {
+  const header = request.headers.get('Cookie');
+  // Every page load of the list asks: most carry no such cookie, and need no parsing for it.
+  if (!header?.includes(`${UNSENT_ADD_COOKIE}=`)) return null;
   const cookie = unsentAddCookie(list, cookieIsSecure(request));
-  const value: unknown = await cookie.parse(request.headers.get('Cookie'));
+  const value: unknown = await cookie.parse(header);
   if (typeof value !== 'string' || value === '' || value.length > TITLE_MAX_LENGTH) return null;
   return { title: value, forget: await cookie.serialize('', { maxAge: 0, expires: new Date(0) }) };
 }
