@@ -33,6 +33,20 @@ describe('API tokens in the catalog', () => {
     expect(() => fleet.apiTokens.create({ scope: 'read', expiresAt: now - 1 }, now)).toThrow(/future/);
   });
 
+  it('refuses an expiry that is not a date: NaN, Infinity, a fraction, past the last date JavaScript holds', async () => {
+    const { fleet } = await tempFleet();
+    const now = Date.now();
+    for (const expiresAt of [Number.NaN, Number.POSITIVE_INFINITY, now + 0.5, 8.64e15 + 1, Number.MAX_SAFE_INTEGER]) {
+      expect(() => fleet.apiTokens.create({ scope: 'read', expiresAt }, now), String(expiresAt)).toThrow(
+        expect.objectContaining({ code: 'INVALID_INPUT', message: expect.stringMatching(/must be a date/) }),
+      );
+    }
+    expect(fleet.apiTokens.list()).toEqual([]);
+    expect(fleet.audit({ operation: 'token create' }).total).toBe(0);
+    const last = fleet.apiTokens.create({ scope: 'read', expiresAt: 8.64e15 }, now);
+    expect(new Date(last.info.expiresAt ?? Number.NaN).toISOString()).toBe('+275760-09-13T00:00:00.000Z');
+  });
+
   it('keeps an idempotency key per token: claim, replay, release', async () => {
     const { fleet } = await tempFleet();
     const { info } = fleet.apiTokens.create({ scope: 'write' });

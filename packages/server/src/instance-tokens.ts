@@ -144,8 +144,11 @@ async function signToken(options: TokenSecretSource & { expiresInSeconds?: numbe
     // JWT times are whole seconds. Rounding the expiry up keeps the promise of at least the
     // lifetime asked for; rounding down would leave a one-second token a few milliseconds.
     const exp = Math.ceil(nowMs / 1000 + options.expiresInSeconds);
-    jwt = jwt.setExpirationTime(exp);
     expiresAt = new Date(exp * 1000);
+    // Past JavaScript's last date the token would verify (`exp` is only a number) while every
+    // reader of its expiry, the CLI's and the console's included, shows no date at all.
+    if (Number.isNaN(expiresAt.getTime())) throw new Error('expiresInSeconds reaches past the last date JavaScript can hold.');
+    jwt = jwt.setExpirationTime(exp);
   }
   return { token: await jwt.sign(keys.privateKey), expiresAt };
 }

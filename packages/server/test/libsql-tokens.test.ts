@@ -52,6 +52,18 @@ describe('libSQL tokens across servers', () => {
     }
   });
 
+  it('refuses a lifetime that is not a whole number of seconds or ends past the last date JavaScript holds', async () => {
+    const lastSecond = 8.64e12;
+    for (const expiresInSeconds of [0, -1, 1.5, Number.NaN, Number.MAX_SAFE_INTEGER, lastSecond]) {
+      await expect(
+        createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme', expiresInSeconds }),
+        String(expiresInSeconds),
+      ).rejects.toThrow(/expiresInSeconds/);
+    }
+    const longest = await createInstanceToken(signer, { tokenSecretDir: dataDir, secret: SECRET, instance: 'acme', expiresInSeconds: 100 * 366 * 86_400 });
+    expect(longest.expiresAt?.getUTCFullYear()).toBeGreaterThan(2100);
+  });
+
   it('without SILO_SECRET, servers on one data folder share the secret generated there', async () => {
     const previous = process.env['SILO_SECRET'];
     delete process.env['SILO_SECRET'];

@@ -68,6 +68,22 @@ function abandoned(claim: { owner: string | null; created_at: number }, now: num
 }
 const LABEL_MAX_LENGTH = 100;
 
+/** The last instant a JavaScript `Date` can hold (ECMA-262 §21.4.1.1), in milliseconds. */
+const LAST_DATE_MS = 8.64e15;
+
+/**
+ * An expiry the catalog can keep and every reader can turn back into a date: a whole number of
+ * milliseconds, in the future and no later than JavaScript's last date. NaN would compare false
+ * with every clock and so never expire; Infinity or a later number is stored but shows as no
+ * date at all.
+ */
+function checkExpiry(expiresAt: number, now: number): void {
+  if (!Number.isSafeInteger(expiresAt) || expiresAt > LAST_DATE_MS) {
+    throw new SiloError('INVALID_INPUT', `A token's expiry must be a date: whole milliseconds since 1970, at most ${LAST_DATE_MS}.`);
+  }
+  if (expiresAt <= now) throw new SiloError('INVALID_INPUT', 'A token must expire in the future.');
+}
+
 /**
  * Tokens of the fleet's HTTP API and the answers kept for idempotency keys, in the catalog.
  * A token is `silo_<id>_<secret>`: the id finds the row, and the SHA-256 of the whole token is
@@ -89,7 +105,7 @@ export class ApiTokens {
     }
     const label = (input.label ?? '').trim();
     if (label.length > LABEL_MAX_LENGTH) throw new SiloError('INVALID_INPUT', `A token's label is at most ${LABEL_MAX_LENGTH} characters.`);
-    if (input.expiresAt != null && input.expiresAt <= now) throw new SiloError('INVALID_INPUT', 'A token must expire in the future.');
+    if (input.expiresAt != null) checkExpiry(input.expiresAt, now);
     const id = randomBytes(6).toString('hex');
     const token = `${TOKEN_PREFIX}${id}_${randomBytes(32).toString('base64url')}`;
     const actor = input.actor ?? 'system';
