@@ -435,10 +435,12 @@ describe('a session that ended before a todo was sent (without JavaScript)', () 
     await context.close();
   });
 
-  it('keeps nothing for a form that is not an add, nor for an add whose title is too long', async () => {
+  it('keeps nothing for a form that is not an add, an add whose title is too long, or an add sent by JavaScript', async () => {
     const t = await team(base, 'ended-nojs-other');
     await sql(server, t.name, 'DELETE FROM sessions');
-    const setCookie = async (fields: Record<string, string>) => (await post(base, `/t/${t.name}?index`, fields, { cookie: t.adaCookie })).headers.getSetCookie().join('\n');
+    const setCookie = async (fields: Record<string, string>, path = `/t/${t.name}?index`) => (await post(base, path, fields, { cookie: t.adaCookie })).headers.getSetCookie().join('\n');
+    // JavaScript's adds (`.data` posts) keep their own title in the tab (unsent-adds.ts).
+    expect(await setCookie({ intent: 'add', title: 'kept', csrf: 'old' }, `/t/${t.name}.data?index`)).not.toContain('silo_unsent_add=');
     expect(await setCookie({ intent: 'add', title: 'kept', csrf: 'old' })).toContain('silo_unsent_add=');
     expect(await setCookie({ intent: 'toggle-all', completed: 'true', csrf: 'old' })).not.toContain('silo_unsent_add=');
     expect(await setCookie({ intent: 'add', title: 'x'.repeat(1001), csrf: 'old' })).not.toContain('silo_unsent_add=');

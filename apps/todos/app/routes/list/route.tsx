@@ -85,7 +85,7 @@ async function requireViewerKeepingAdd(context: Route.ActionArgs['context'], req
     if (answer instanceof Response) {
       // A form that cannot be read (too large, not UTF-8) keeps nothing: the trip to sign-in stays the answer.
       const form = await actionForm(context, request).catch(() => null);
-      const kept = form && (await keepUnsentAdd(request, url, getTenant(context).name, form));
+      const kept = form && isDocumentLoad(request, url) && (await keepUnsentAdd(request, getTenant(context).name, form));
       if (kept) answer.headers.append('Set-Cookie', kept);
     }
     throw answer;

@@ -25,11 +25,10 @@ function unsentAddCookie(list: string, secure: boolean) {
 }
 
 /**
- * The Set-Cookie that keeps a signed-out add's title for after sign-in, if `form` is an add
- * posted as a document (a `.data` post is JavaScript's, which keeps its own) with a title.
+ * The Set-Cookie that keeps a signed-out add's title for after sign-in, if `form` is an add with
+ * a title. Only for a form posted as a document: a `.data` post is JavaScript's, which keeps its own.
  */
-export async function keepUnsentAdd(request: Request, url: URL, list: string, form: FormData): Promise<string | null> {
-  if (new URL(request.url).pathname !== url.pathname) return null;
+export async function keepUnsentAdd(request: Request, list: string, form: FormData): Promise<string | null> {
   if (form.get('intent') !== 'add') return null;
   const title = titleOf(form.get('title'));
   if (title === '' || title.length > TITLE_MAX_LENGTH) return null;
