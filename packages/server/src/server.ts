@@ -7,6 +7,7 @@ import { logAccess, labelRequest, logRefusal, type AccessLogger } from './access
 import { clientAddress, incomingOf, withClientAddress } from './client-address';
 import { answerClientErrors } from './client-errors';
 import { createApiApp, type ApiOptions } from './api/app';
+import { withParserFraming } from './api/json-body-limit';
 import { errorResponse, toErrorResponse } from './api/errors';
 import { libsqlHandler, type LibsqlOptions } from './libsql/index';
 
@@ -99,7 +100,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     const incoming = incomingOf(env);
     if (incoming) handled.add(incoming);
     // @hono/node-server would answer a rejection with a 500 and no body.
-    const response = await handler(request, env).catch(toErrorResponse);
+    const response = await handler(request, withParserFraming(env, request)).catch(toErrorResponse);
     // One whose body the parser gave up on was logged as that refusal.
     if (log && !(incoming && clientErrors.refusedBody(incoming))) logAccess(log, request, response.status, startedAt);
     return response;

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SiloError, type Fleet } from '@silo/fleet';
 import { takingName } from '../src/api/context';
 import { createApiApp } from '../src/api/app';
+import { withParserFraming } from '../src/api/json-body-limit';
 import { createServer, type RunningServer } from '../src/index';
 import { startApi, type ApiHarness } from './api-harness';
 
@@ -610,6 +612,40 @@ describe('limits', () => {
       );
       expect(response.status).toBe(413);
     }
+  });
+});
+
+describe('a bodyless POST framed by Node\'s parser', () => {
+  it('is read as having no body without opening a body stream; a request nobody vouches for is still read and counted', async () => {
+    const app = createApiApp(fleet);
+    let streamsAsked = 0;
+    /** A request that counts who asks for its body as a stream (what turns a socket into web streams). */
+    const bodyless = () => {
+      const request = new Request('http://localhost/v1/instances', { method: 'POST', headers: { authorization: `Bearer ${tokens.write}` } });
+      const prototype: unknown = Object.getPrototypeOf(request);
+      return Object.defineProperty(request, 'body', { get: () => ((streamsAsked += 1), Reflect.get(prototype as object, 'body', request) as unknown) });
+    };
+    const framed = bodyless();
+    const answer = await app.fetch(framed, withParserFraming({}, framed));
+    expect(answer.status).toBe(422);
+    expect(JSON.stringify(await answer.json())).toContain('name');
+    expect(streamsAsked).toBe(0);
+    // Vouching for another request than the one handed in counts for nothing.
+    expect((await app.fetch(bodyless(), withParserFraming({}, framed))).status).toBe(422);
+    expect(streamsAsked).toBeGreaterThan(0);
+  });
+
+  it('answers a POST sent with neither Content-Length nor Transfer-Encoding, over a socket, as one without a body', async () => {
+    const { port } = new URL(server.url);
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(`POST /v1/instances HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tokens.write}\r\nConnection: close\r\n\r\n`);
+      });
+      let text = '';
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve(text)).on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 422 /);
+    expect(reply).toContain('name: Invalid input');
   });
 });
 

@@ -34,8 +34,29 @@ function declaredBodySize(c: Context): number | 'streamed' {
   const method = c.req.method;
   if (method === 'GET' || method === 'HEAD') return 0;
   const length = c.req.header('content-length');
-  if (length === undefined || !/^\d+$/.test(length) || c.req.header('transfer-encoding') !== undefined) return 'streamed';
+  const chunked = c.req.header('transfer-encoding') !== undefined;
+  // A bodyless POST or DELETE (a backup, a clone, a delete from `fetch`) sends neither header.
+  if (length === undefined && !chunked && framedByParser(c)) return 0;
+  if (length === undefined || !/^\d+$/.test(length) || chunked) return 'streamed';
   return Number(length);
+}
+
+/** Where `withParserFraming` leaves the request it vouches for, beside @hono/node-server's bindings. */
+const FRAMED_REQUEST = 'siloFramedRequest';
+
+/**
+ * `env` noting that `request` is the one @hono/node-server made from Node's HTTP parser, whose
+ * body therefore ends where its headers say: with neither Content-Length nor Transfer-Encoding
+ * it has none (RFC 9112 §6.3). server.ts says so for the requests it accepts from a socket; a
+ * request handed to `app.fetch` by anyone else may carry a stream without either header.
+ */
+export function withParserFraming(env: unknown, request: Request): unknown {
+  return typeof env === 'object' && env !== null ? { ...env, [FRAMED_REQUEST]: request } : env;
+}
+
+function framedByParser(c: Context): boolean {
+  const env: unknown = c.env;
+  return typeof env === 'object' && env !== null && (env as Record<string, unknown>)[FRAMED_REQUEST] === c.req.raw;
 }
 
 /** Reads the body, refusing it once it passes `maxBytes`, and hands the rest of the app a request holding it whole. */
