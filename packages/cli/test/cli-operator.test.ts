@@ -3,7 +3,7 @@
  * export to stdout, a missing data dir refused, the shell, query --file, completion, tables
  * that fit the terminal, audit --since, demo --json, moments with offsets and spans.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
@@ -143,6 +143,15 @@ describe('silo for operators', () => {
     expect(listed.stderr).toContain(nowhere);
     // Commands that make instances still start a fleet there.
     expect((await silo(dir, ['--data-dir', nowhere, 'create', 'fresh', '--jurisdiction', 'eu'])).code).toBe(0);
+  });
+
+  it('says a data dir that is a file is not a folder, naming the ways it is set, and leaves the file alone', async () => {
+    const aFile = path.join(dir, 'a-file-not-a-folder');
+    writeFileSync(aFile, 'notes\n');
+    const listed = await silo(dir, ['--data-dir', aFile, 'instances', 'list']);
+    expect(listed.code).toBe(1);
+    expect(listed.stderr).toContain(`${aFile} is a file, not a folder: point the data folder (dataDir, SILO_DATA_DIR or --data-dir) at a folder.`);
+    expect(readFileSync(aFile, 'utf8')).toBe('notes\n');
   });
 
   it('silo shell: dot-commands, modes, multi-line statements, .read, read-only unless --write', async () => {

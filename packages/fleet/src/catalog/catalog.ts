@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { SiloError, instanceNotFound } from '../errors';
 import { migrateSync } from '../sqlite';
@@ -886,9 +887,12 @@ function describeLocation(location: CatalogLocation): string {
 }
 
 function remedyFor(location: CatalogLocation): string {
-  return location.kind === 'file'
-    ? 'Check SILO_DATA_DIR points at a writable folder holding a Silo catalog.'
-    : 'Check SILO_CATALOG_URL and SILO_CATALOG_AUTH_TOKEN, and that the database answers.';
+  if (location.kind !== 'file') return 'Check SILO_CATALOG_URL and SILO_CATALOG_AUTH_TOKEN, and that the database answers.';
+  // Named the ways it is set: the config's dataDir, SILO_DATA_DIR, the CLI's --data-dir.
+  const where = 'the data folder (dataDir, SILO_DATA_DIR or --data-dir)';
+  const folder = path.dirname(location.file);
+  if (statSync(folder, { throwIfNoEntry: false })?.isDirectory() === false) return `${folder} is a file, not a folder: point ${where} at a folder.`;
+  return `Check that ${where} is a writable folder holding a Silo catalog.`;
 }
 
 /** A URL without credentials or query (a token could ride in either). */
