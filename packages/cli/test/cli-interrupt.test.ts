@@ -1,16 +1,16 @@
 /**
  * How `silo` ends when it is told to stop early: Ctrl+C (the terminal's SIGINT to the whole
- * process group) during `export` and `migrate`, and a reader that closes the pipe (`| head`).
+ * process group) during `export`, `import` and `migrate`, and a reader that closes the pipe (`| head`).
  * Each runs the real command on real files and interrupts it at a moment the test observes,
  * not after a guessed delay.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, type MigrateAllReport } from '@silo/fleet';
-import { SILO_BIN, cleanEnv, json, outputOf, silo, startSilo, tempDir, type RunningSilo } from './helpers';
+import { SILO_BIN, cleanEnv, json, outputOf, silo, startSilo, tempDir, todoSchema, type RunningSilo } from './helpers';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -215,6 +215,108 @@ describe('Ctrl+C during `silo migrate`', () => {
     const again = json<MigrateAllReport>(await silo(dir, ['migrate', '--json'], { env }));
     expect(again.migrated).toBe(names.length - report.migrated);
     expect(again.interrupted).toBe(false);
+  });
+});
+
+/**
+ * A fleet in a new folder, and a valid upload of some 80 MB for it (an export of an empty
+ * instance with 80,000 todos of about 1 KB written into it): its copy and check take long
+ * enough for a signal to land during them. Returns the fleet folder, the file, and the folder
+ * an instance named `name` would live in (made now, 0700 as the fleet makes it, so it can be watched).
+ */
+async function fleetWithBigUpload(name: string): Promise<{ dir: string; file: string; folder: string }> {
+  const dir = fleetDir();
+  expect((await silo(dir, ['create', 'src', '--jurisdiction', 'eu'])).code).toBe(0);
+  const file = path.join(fleetDir(), 'big.sqlite');
+  expect((await silo(dir, ['export', 'src', '-o', file])).code).toBe(0);
+  const db = new Database(file);
+  db.exec('INSERT INTO todos (title, created_at, updated_at) SELECT hex(zeroblob(490)), 0, 0 FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 80000) SELECT x FROM c)');
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+  const fleet = await openFleet({ schema: await todoSchema(), dataDir: dir, reconcileOnOpen: false });
+  let url: string;
+  try {
+    url = fleet.engine.locate(name, fleet.regions.place('eu'));
+  } finally {
+    await fleet.close();
+  }
+  // local:<region>/<shard>/<name>.db
+  const [, region = '', shard = ''] = /^local:([a-z0-9-]+)\/([0-9a-f]{2})\//.exec(url) ?? [];
+  const folder = path.join(dir, 'regions', region, 'tenants', shard);
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  return { dir, file, folder };
+}
+
+/** The file-check process `pid` started (check-process-host), once it has a file in `folder` open: a check under way there. */
+function checkingIn(pid: number, folder: string): boolean {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      if (parent !== pid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('check-process-host')) continue;
+      if (readdirSync(`/proc/${entry}/fd`).some((fd) => readlinkOr(`/proc/${entry}/fd/${fd}`).startsWith(`${folder}${path.sep}`))) return true;
+    } catch {
+      // It ended meanwhile.
+    }
+  }
+  return false;
+}
+
+function readlinkOr(link: string): string {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return '';
+  }
+}
+
+/** Every instance of the fleet, in any state, as `silo instances list --json` gives them. */
+async function everyInstance(dir: string): Promise<{ name: string; state: string }[]> {
+  const result = await silo(dir, ['instances', 'list', '--state', 'provisioning,ready,failed,deleted', '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return json<{ items: { name: string; state: string }[] }>(result).items.map(({ name, state }) => ({ name, state }));
+}
+
+/** What an import stopped by Ctrl+C must leave: the one line, exit 130, no instance and no file of the name; importing again works. */
+async function expectStoppedImport(result: Awaited<RunningSilo['finished']>, dir: string, file: string, folder: string): Promise<void> {
+  expect(result.signal, result.stderr).toBeNull();
+  expect(result.code, result.stderr).toBe(130);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toBe('silo: Ctrl+C: Import stopped; nothing was created. [INTERRUPTED]\n');
+  // Listing opens the fleet, which reconciles what a dead import left: nothing here to fail.
+  expect(await everyInstance(dir)).toEqual([{ name: 'src', state: 'ready' }]);
+  expect(readdirSync(folder)).toEqual([]);
+  const again = await silo(dir, ['import', file, 'big', '--jurisdiction', 'eu', '--json']);
+  expect(again.code, again.stderr).toBe(0);
+  expect(json<{ name: string; state: string }>(again)).toMatchObject({ name: 'big', state: 'ready' });
+}
+
+describe('Ctrl+C during `silo import`', () => {
+  it('while the file is copied: creates nothing, says so, and exits 130', async () => {
+    const { dir, file, folder } = await fleetWithBigUpload('big');
+
+    const result = await interruptWhenStaged(folder, /^big\.db\.tmp-\d+/, () => startSilo(dir, ['import', file, 'big', '--jurisdiction', 'eu']));
+
+    await expectStoppedImport(result, dir, file, folder);
+    // The audit log keeps the stopped attempt.
+    const audit = json<{ items: { operation: string; outcome: string; error: string | null }[] }>(await silo(dir, ['audit', '--instance', 'big', '--operation', 'import', '--json']));
+    expect(audit.items.map(({ outcome, error }) => ({ outcome, error }))).toEqual([
+      { outcome: 'ok', error: null },
+      { outcome: 'error', error: expect.stringContaining('stopped') },
+    ]);
+  });
+
+  it('while the file is checked (the check process gets the Ctrl+C too): creates nothing, says so, and exits 130', async () => {
+    const { dir, file, folder } = await fleetWithBigUpload('big');
+
+    const run = startSilo(dir, ['import', file, 'big', '--jurisdiction', 'eu']);
+    let ended = false;
+    void run.finished.finally(() => (ended = true)).catch(() => undefined);
+    while (!ended && !checkingIn(run.child.pid ?? -1, folder)) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(ended, 'the import ended before its check was seen').toBe(false);
+    run.interrupt('SIGINT');
+
+    await expectStoppedImport(await run.finished, dir, file, folder);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { QueryLimits } from './config';
+import { SiloError } from './errors';
 import type { Region } from './regions';
 import type { TenantSchema } from './schema';
 
@@ -113,6 +114,23 @@ export interface EngineFleetWork {
  */
 export type ImportSource = 'upload' | 'own-copy';
 
+/**
+ * Refuses an import whose `signal` was aborted: IMPORT_REJECTED with reason `aborted`, so the
+ * fleet drops its provisioning row (the name stays free) as for any refused file. Engines call
+ * it before each step up to the point of no return.
+ */
+export function stopIfImportAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw importAborted(signal);
+}
+
+/** The refusal of an import stopped by its abort signal. */
+export function importAborted(signal: AbortSignal): SiloError<'IMPORT_REJECTED'> {
+  return new SiloError('IMPORT_REJECTED', 'The import was stopped before the instance was created (its abort signal fired). Nothing was created.', {
+    details: { reason: 'aborted' },
+    cause: signal.reason,
+  });
+}
+
 export interface ImportReport {
   readonly fromVersion: number;
   readonly toVersion: number;
@@ -198,8 +216,14 @@ export interface Engine {
    * Validates an uploaded SQLite file (format, integrity, a known or migratable schema; for
    * an upload, exactly the schema objects of its version) and creates `targetUrl` from it at
    * the latest version. A refused file leaves nothing behind. `source` defaults to 'upload'.
+   *
+   * `signal` stops the import between its steps (stopIfImportAborted): an abort is noticed
+   * before the next step starts, the step under way (a copy, the check) running to its end
+   * first, and refused like a bad file (IMPORT_REJECTED, reason `aborted`), leaving nothing
+   * behind. Once the engine starts to put the database in place (a rename, an upload) it is
+   * ignored, and the import completes.
    */
-  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource): Promise<ImportReport>;
+  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource, signal?: AbortSignal): Promise<ImportReport>;
   /** Writes a consistent single-file SQLite snapshot of the database to `destPath`. */
   snapshot(url: string, destPath: string): Promise<void>;
   /** Removes the database and everything beside it (WAL, shared memory, staging files). Idempotent. */

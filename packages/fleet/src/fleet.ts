@@ -12,7 +12,7 @@ import type { ApiTokens } from './catalog/api-tokens';
 import type { TokenGenerations } from './catalog/token-generations';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
-import type { Engine, QueryResult, SqlArgs, TenantConnection } from './engine';
+import { stopIfImportAborted, type Engine, type QueryResult, type SqlArgs, type TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { assertNoForeignWrites, removeAbandonedTempsOf, tempSibling } from './files';
 import { stagingDirOf } from './staging';
@@ -96,7 +96,18 @@ export interface CreateOptions extends ActorOption {
   seed?: (db: TenantConnection, instance: { readonly id: string; readonly name: string }) => Promise<void>;
 }
 
-export type ImportOptions = Omit<CreateOptions, 'seed'>;
+export interface ImportOptions extends Omit<CreateOptions, 'seed'> {
+  /**
+   * Stops the import (Ctrl+C in `silo import`, a client that went away). An abort is noticed
+   * between the import's steps: before the copy of the file, before its check, and before the
+   * new database is put in place (local files: renamed into the data folder; Turso: uploaded).
+   * The step under way (a copy, the check) runs to its end first. Stopped there, the import is
+   * refused with IMPORT_REJECTED (`details.reason` `aborted`) and leaves nothing behind: no
+   * catalog row, no files, the name free at once. Once the database is being put in place the
+   * signal is ignored, and the import completes (the instance is created and returned).
+   */
+  signal?: AbortSignal;
+}
 
 export interface CloneOptions extends ActorOption {
   /** Branch the source as it was at this moment (engines that keep history only: turso). */
@@ -616,17 +627,23 @@ export class Fleet {
     });
   }
 
-  /** Creates an instance from an uploaded SQLite file; a refused file leaves nothing behind. */
+  /**
+   * Creates an instance from an uploaded SQLite file; a refused file, or an import stopped by
+   * `options.signal`, leaves nothing behind.
+   */
   importFile(name: string, sourcePath: string, options: ImportOptions): Promise<InstanceInfo> {
+    const signal = options.signal;
     return this.#auditedWithReady('import', name, options, { jurisdiction: options.jurisdiction }, async (audit) => {
       validateName(name);
       const displayName = optionalDisplayName(options.displayName);
       refuseOverSizeLimit(name, sourcePath, this.settings.instanceMaxBytes);
       const region = this.regions.place(options.jurisdiction, options.region);
+      // Stopped already: not even a provisioning row.
+      stopIfImportAborted(signal);
       await this.#provisioner.provision(
         { name, displayName, jurisdiction: region.jurisdiction, region: region.id },
-        async (url) => (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes)).toVersion,
-        // A refused upload was never an instance: no failed row, so the name stays free.
+        async (url) => (await this.engine.importFile(sourcePath, url, this.schema, this.settings.importMaxBytes, 'upload', signal)).toVersion,
+        // A refused (or stopped) upload was never an instance: no failed row, so the name stays free.
         { dropOnRefusal: () => true, audit },
       );
       await this.#provisioner.refreshMetrics(name);

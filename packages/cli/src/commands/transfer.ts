@@ -2,10 +2,11 @@ import path from 'node:path';
 import { formatBytes, type Fleet, type InstanceInfo } from '@silo/fleet';
 import type { Command } from 'commander';
 import { withFleet, type CliContext } from '../context';
-import { CliFailure, EXIT, UsageError } from '../errors';
+import { CliFailure, EXIT, UsageError, reportError, wantsJson } from '../errors';
 import { placed } from '../format/instances';
 import { examples } from '../help';
-import { whileWorking } from '../progress';
+import { clearProgress, whileWorking } from '../progress';
+import { onInterrupt, signalWords, signalsDelivered } from '../interrupt';
 import { AT_HELP, parseTime } from '../options';
 import { namesFolder, somethingAt } from '../output-path';
 import { exportToFile, exportToStdout } from '../export-file';
@@ -96,19 +97,67 @@ export function registerTransfer(program: Command, ctx: CliContext): void {
     .option('--json', 'print the new instance as JSON')
     .action(async (file: string, name: string, options: ImportOptions, cmd: Command) => {
       await withFleet(ctx, cmd, async (fleet) => {
-        // Checked, copied and migrated: seconds for a large file.
-        const instance = await whileWorking(ctx.output, `Importing ${file}…`, () =>
-          fleet.importFile(name, path.resolve(file), {
-            jurisdiction: options.jurisdiction,
-            region: options.region,
-            displayName: options.displayName,
-          }),
-        );
-        if (options.json) return ctx.output.json(instance);
-        ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
+        const { instance, lateSignal } = await importStoppable(ctx, fleet, name, file, options);
+        if (options.json) ctx.output.json(instance);
+        else ctx.output.print(`Imported ${file} as ${placed(instance)}, at schema version ${instance.schemaVersion}.`);
+        if (lateSignal) ctx.output.note(`${signalWords(lateSignal)} came after the import had begun to put "${instance.name}" in place, so it finished: the instance was created.`);
       }, { createsFleet: true });
     });
   examples(imp, ['silo import acme.sqlite acme-restored --jurisdiction eu', 'silo import dump.sqlite initech --jurisdiction us --region us-east']);
+}
+
+/**
+ * `silo import` under Ctrl+C (or SIGTERM): the signal aborts the fleet's import, which stops
+ * before its next step (the copy, the check, putting the database in place) and leaves nothing:
+ * no catalog row, no files, the name free. The command then says so and exits 130. A signal
+ * that comes once the database is being put in place lets the import finish (`lateSignal`);
+ * a second signal exits at once, as a stuck copy must still be stoppable.
+ */
+async function importStoppable(ctx: CliContext, fleet: Fleet, name: string, file: string, options: ImportOptions): Promise<{ instance: InstanceInfo; lateSignal: NodeJS.Signals | undefined }> {
+  const stop = new AbortController();
+  let interrupted: NodeJS.Signals | undefined;
+  const stopListening = onInterrupt((signal) => {
+    if (interrupted) {
+      clearProgress();
+      const words = `${signalWords(signal)} again: stopped at once, mid-import; "${name}" may be left as a failed instance (importing or creating that name again replaces it).`;
+      process.exit(reportError(new CliFailure(words, EXIT.interrupted, 'INTERRUPTED'), ctx.output, wantsJson(process.argv.slice(2))));
+    }
+    interrupted = signal;
+    stop.abort(new Error(`${signalWords(signal)}: the import was interrupted.`));
+  });
+  try {
+    let instance: InstanceInfo;
+    try {
+      // Checked, copied and migrated: seconds for a large file.
+      instance = await whileWorking(ctx.output, `Importing ${file}…`, () =>
+        fleet.importFile(name, path.resolve(file), {
+          jurisdiction: options.jurisdiction,
+          region: options.region,
+          displayName: options.displayName,
+          signal: stop.signal,
+        }),
+      );
+    } catch (error) {
+      // Ctrl+C reaches the check process too: its end may be seen before the signal here.
+      await signalsDelivered();
+      // A stopped (or refused) import leaves no row and no files; anything else is told as it is.
+      if (interrupted && noInstanceNamed(fleet, name)) throw new CliFailure(`${signalWords(interrupted)}: Import stopped; nothing was created.`, EXIT.interrupted, 'INTERRUPTED');
+      throw error;
+    }
+    await signalsDelivered();
+    return { instance, lateSignal: interrupted };
+  } finally {
+    stopListening();
+  }
+}
+
+/** Whether the catalog holds no instance of `name`, in any state (false when it cannot be read). */
+function noInstanceNamed(fleet: Fleet, name: string): boolean {
+  try {
+    return fleet.find(name) === undefined;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { Region } from '../regions';
-import type { Engine, EngineBackupSupport, EngineCapabilities, EngineFleetWork, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import { importAborted, stopIfImportAborted, type Engine, type EngineBackupSupport, type EngineCapabilities, type EngineFleetWork, type ImportReport, type ImportSource, type MigrationOutcome, type QueryRequest, type QueryResult, type TenantConnection } from '../engine';
 import { SiloError, isSiloError } from '../errors';
 import { diskFullError, diskSpace, fullDisk, writingAt } from '../disk-space';
 import { checkUploadHeader } from './sqlite-import';
@@ -153,21 +153,34 @@ export class LocalEngine implements Engine {
     }
   }
 
-  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
+  /**
+   * Copy, check, publish. An aborted `signal` is refused before each of them; the copy or check
+   * under way runs to its end first (neither can be stopped half-way without leaving its file
+   * or killing the check process other imports share). Once the publish begins it is ignored.
+   */
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload', signal?: AbortSignal): Promise<ImportReport> {
+    stopIfImportAborted(signal);
     checkUploadHeader(sourcePath, maxBytes);
     const target = this.pathOf(targetUrl);
     this.#ensureDir(path.dirname(target));
     // Never open the uploaded file in place: validate and migrate a private copy.
     const temp = tempSibling(target);
+    let publishing = false;
     try {
       // Off the main thread, as the validation: a file of gigabytes takes seconds to copy.
       await copyPrivateAsync(sourcePath, temp);
       failpoint('import:after-stage');
+      stopIfImportAborted(signal);
       const report = await validateImport(temp, schema, source, this.#maxMemoryBytes, this.#checkTimeoutSec);
+      // The point of no return: from here the import completes, whatever the signal says.
+      stopIfImportAborted(signal);
+      publishing = true;
       await publishAsync(temp, target);
       return { ...report, sizeBytes: statSync(target).size };
     } catch (error) {
       removeDatabaseFiles(temp);
+      // A step that failed because of the stop (Ctrl+C reaches the check process too) was stopped, not refused.
+      if (!publishing && signal?.aborted) throw importAborted(signal);
       throw diskFullError(error, path.dirname(target));
     }
   }

@@ -102,8 +102,8 @@ export class RoutingEngine implements Engine {
     return engine.cloneAt(sourceUrl, targetUrl, at);
   }
 
-  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource): Promise<ImportReport> {
-    return this.#of(targetUrl).importFile(sourcePath, targetUrl, schema, maxBytes, source);
+  importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source?: ImportSource, signal?: AbortSignal): Promise<ImportReport> {
+    return this.#of(targetUrl).importFile(sourcePath, targetUrl, schema, maxBytes, source, signal);
   }
 
   snapshot(url: string, destPath: string): Promise<void> {

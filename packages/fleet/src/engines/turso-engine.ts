@@ -2,7 +2,7 @@ import { rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Client, ResultSet, Transaction } from '@libsql/client';
 import type { Region } from '../regions';
-import type { DatabaseQuota, Engine, EngineCapabilities, ImportReport, ImportSource, MigrationOutcome, QueryRequest, QueryResult, TenantConnection } from '../engine';
+import { importAborted, stopIfImportAborted, type DatabaseQuota, type Engine, type EngineCapabilities, type ImportReport, type ImportSource, type MigrationOutcome, type QueryRequest, type QueryResult, type TenantConnection } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { splitStatements } from '../query/split-statements.mjs';
 import type { TenantSchema } from '../schema';
@@ -155,8 +155,13 @@ export class TursoEngine implements Engine {
    * `database_upload` draft, which Turso serves only once the upload passed its checks; into a
    * group off AWS, which takes no upload, it is loaded as SQL instead. The copy is then verified
    * against the staged file before it is reported imported.
+   *
+   * An aborted `signal` is refused before the copy, the check and the upload (the local steps
+   * under way run to their end first); nothing has reached Turso by then. Once the upload
+   * begins it is ignored, and the import completes.
    */
-  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload'): Promise<ImportReport> {
+  async importFile(sourcePath: string, targetUrl: string, schema: TenantSchema, maxBytes: number, source: ImportSource = 'upload', signal?: AbortSignal): Promise<ImportReport> {
+    stopIfImportAborted(signal);
     checkUploadHeader(sourcePath, maxBytes);
     const location = parseTursoUrl(targetUrl);
     // Staged on this machine, in a folder of a region of the instance's jurisdiction.
@@ -164,14 +169,23 @@ export class TursoEngine implements Engine {
     makePrivateDir(staging);
     const temp = tempSibling(path.join(staging, `${location.database}.import.db`));
     try {
-      await copyPrivateAsync(sourcePath, temp);
-      const report = await validateImport(temp, schema, source, this.#maxMemoryBytes, this.#checkTimeoutSec);
+      let report: { fromVersion: number; toVersion: number };
+      try {
+        await copyPrivateAsync(sourcePath, temp);
+        stopIfImportAborted(signal);
+        report = await validateImport(temp, schema, source, this.#maxMemoryBytes, this.#checkTimeoutSec);
+      } catch (error) {
+        // A check that failed because of the stop (Ctrl+C reaches the check process too) was stopped, not refused.
+        throw signal?.aborted ? importAborted(signal) : error;
+      }
       // On Turso the version lives in a table (version-table.ts); the file carries it there.
       withFile(temp, stampVersionTable);
       const asFile = this.#takesUploads(location.group);
       if (asFile) prepareForUpload(temp);
       const expected = localFingerprint(temp, { asSql: !asFile });
       const sizeBytes = statSync(temp).size;
+      // The point of no return: once the upload begins, the import completes whatever the signal says.
+      stopIfImportAborted(signal);
       await (asFile ? this.#provisionFromFile(location, temp) : this.#provisionBySql(location, temp));
       try {
         const problems = await this.#withDatabase(targetUrl, 'full', (client) => compareUpload(client, expected));
