@@ -12,6 +12,7 @@ import { examples } from '../help';
 import { RESULT_MODES, printResult, type ResultMode } from '../query-output';
 import { splitStatements } from '@silo/fleet/internal';
 import { isComplete } from '../sql-script';
+import { plural } from '../format/values';
 import { runStatement } from './query';
 
 interface ShellOptions {
@@ -21,13 +22,20 @@ interface ShellOptions {
 /** Lines of history kept: enough to find last week's query, small enough to load at once. */
 const HISTORY_LINES = 1_000;
 
+/**
+ * How long a failed query waits for a Ctrl+C's SIGINT to reach this process: the terminal
+ * signals the query process and this one together, and the query process's death may be heard
+ * of first. Only a query that failed waits, and only for this long.
+ */
+const SIGNAL_SETTLE_MS = 100;
+
 const HELP = `.tables            list the tables
 .schema [table]    show the CREATE statements (of one table and its indexes and triggers)
 .mode [mode]       show results as ${RESULT_MODES.join(', ')} (now: {mode})
 .read <file>       run the statements of a SQL file
 .help              this list
 .quit              leave (or Ctrl+D)
-Statements end with ";" and may span lines.`;
+Statements end with ";" and may span lines. Ctrl+C stops a running statement, or drops the one being typed.`;
 
 /** `silo shell <instance>`: an interactive SQL prompt on one instance, read-only unless --write. */
 export function registerShell(program: Command, ctx: CliContext): void {
@@ -53,11 +61,23 @@ export function historyFile(env: NodeJS.ProcessEnv): string {
   return env['SILO_HISTORY']?.trim() || path.join(homedir(), '.silo_history');
 }
 
+/** What a Ctrl+C during a statement did: whether it stopped one, and how many of the line's or file's statements it kept from running. */
+interface Interruption {
+  stopped: boolean;
+  skipped: number;
+  /** Came as a SIGINT: the terminal echoed "^C" with no line end. */
+  signal: boolean;
+}
+
 class Shell {
   #mode: ResultMode = 'table';
   #pending = '';
   /** A statement or dot-command is running: the prompt comes back when it ends. */
   #busy = false;
+  /** Set by a Ctrl+C while busy; cleared when the next line starts. */
+  #interruption: Interruption | undefined;
+  /** Readline has closed (Ctrl+D, end of input): the terminal is out of raw mode for good. */
+  #closed = false;
   readonly #interactive = process.stdin.isTTY === true;
 
   constructor(
@@ -70,18 +90,25 @@ class Shell {
   async run(): Promise<void> {
     const history = this.#interactive ? loadHistory(historyFile(this.ctx.env)) : [];
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: this.#interactive, history, historySize: HISTORY_LINES });
+    // Ctrl+C comes as readline's 'SIGINT' while the terminal is raw (at the prompt), and as a
+    // real SIGINT while a statement runs (see #whileBusy); either stops what is going on.
+    const onSignal = (): void => (this.#busy ? this.#stopStatement(false) : this.#interrupt(rl));
     if (this.#interactive) {
       this.ctx.output.note(`${this.name} (${this.write ? 'read-write: changes are audited' : 'read-only; --write to change'}). .help for commands, Ctrl+D to leave.`);
-      rl.on('SIGINT', () => this.#interrupt(rl));
+      rl.on('SIGINT', () => (this.#busy ? this.#stopStatement(true) : this.#interrupt(rl)));
+      rl.on('close', () => (this.#closed = true));
+      process.on('SIGINT', onSignal);
     }
-    this.#prompt(rl);
-    for await (const line of rl) {
-      if (this.#interactive && line.trim() !== '') saveHistory(historyFile(this.ctx.env), line);
-      this.#busy = true;
-      const stop = await this.#line(line);
-      this.#busy = false;
-      if (stop) break;
+    try {
       this.#prompt(rl);
+      for await (const line of rl) {
+        if (this.#interactive && line.trim() !== '') saveHistory(historyFile(this.ctx.env), line);
+        const stop = await this.#whileBusy(() => this.#line(line));
+        if (stop) break;
+        this.#prompt(rl);
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
     }
     rl.close();
     if (this.#pending.trim() === '') return;
@@ -92,12 +119,62 @@ class Shell {
   }
 
   /**
-   * Ctrl+C drops the statement being typed and gives a fresh prompt, as in sqlite3 and psql.
-   * (Without a listener readline closes on it, and the half-typed statement then ran as the
-   * shell ended.) A statement already running goes on to its end or its time limit.
+   * Runs one line's work. On a terminal, the terminal is out of raw mode meanwhile, as sqlite3's
+   * is while it runs a statement: Ctrl+C is then a SIGINT to the foreground process group, which
+   * holds the query process (fleet query pool, forked from this one). It dies of it, SQLite
+   * keeps nothing of an unfinished statement, and the pool starts a fresh process for the next
+   * one. This process keeps a SIGINT listener all along, so it lives on.
+   */
+  async #whileBusy<T>(work: () => Promise<T>): Promise<T> {
+    const stdin = process.stdin;
+    const raw = this.#interactive && stdin.isRaw === true;
+    this.#busy = true;
+    this.#interruption = undefined;
+    if (raw) stdin.setRawMode?.(false);
+    try {
+      return await work();
+    } finally {
+      if (raw && !this.#closed) stdin.setRawMode?.(true);
+      this.#busy = false;
+      this.#sayInterrupted();
+    }
+  }
+
+  /**
+   * Ctrl+C while a statement runs. As a SIGINT (`fromReadline` false) it reached the query
+   * process too. Read by readline instead (typed just before the terminal left raw mode), it
+   * is passed on as the terminal would have: to the process group, this process included,
+   * which the interruption already set ignores.
+   */
+  #stopStatement(fromReadline: boolean): void {
+    if (this.#interruption) return;
+    this.#interruption = { stopped: false, skipped: 0, signal: !fromReadline };
+    if (!fromReadline) return;
+    this.ctx.output.print('^C');
+    try {
+      process.kill(0, 'SIGINT');
+    } catch {
+      // No process group to signal (not on this system): the statement runs to its end.
+    }
+  }
+
+  /** Says what a Ctrl+C during the line's work stopped: nothing when it came after the last statement had ended. */
+  #sayInterrupted(): void {
+    const interruption = this.#interruption;
+    this.#interruption = undefined;
+    if (!interruption || (!interruption.stopped && interruption.skipped === 0)) return;
+    const parts: string[] = [];
+    if (interruption.stopped) parts.push(this.write ? 'the statement was stopped before it finished, so it changed nothing' : 'the statement was stopped');
+    if (interruption.skipped > 0) parts.push(`${interruption.skipped === 1 ? 'the statement' : `the ${plural(interruption.skipped, 'statement')}`} after it did not run`);
+    this.ctx.output.note(`${interruption.signal ? '\n' : ''}Interrupted: ${parts.join('; ')}.`);
+  }
+
+  /**
+   * Ctrl+C at the prompt drops the statement being typed and gives a fresh prompt, as in
+   * sqlite3 and psql. (Without a listener readline closes on it, and the half-typed statement
+   * then ran as the shell ended.) During a statement it stops the statement (#whileBusy).
    */
   #interrupt(rl: Interface): void {
-    if (this.#busy) return;
     this.#pending = '';
     this.ctx.output.print('^C');
     // The text on the line goes too: to its end, then delete back to its start.
@@ -162,7 +239,7 @@ class Shell {
       if (result.rows.length === 0 && table) return this.#fail(`No table named "${table}".`, 'USAGE');
       this.ctx.output.print(result.rows.map((row) => `${String(row[0])};`).join('\n'));
     } catch (error) {
-      this.#report(error);
+      await this.#failed(error);
     }
   }
 
@@ -176,9 +253,16 @@ class Shell {
     await this.#statements(script);
   }
 
-  /** Runs each statement of `script`; a failing one is reported and the rest still run, as in sqlite3. */
+  /** Runs each statement of `script`; a failing one is reported and the rest still run, as in sqlite3. Ctrl+C stops them all. */
   async #statements(script: string): Promise<void> {
-    for (const sql of splitStatements(script)) await this.#run(sql, this.#mode);
+    const statements = splitStatements(script);
+    for (const [index, sql] of statements.entries()) {
+      await this.#run(sql, this.#mode);
+      if (this.#interruption) {
+        this.#interruption.skipped = statements.length - index - 1;
+        return;
+      }
+    }
   }
 
   async #run(sql: string, mode: ResultMode): Promise<void> {
@@ -187,8 +271,24 @@ class Shell {
       printResult(this.ctx.output, result, mode);
       if (result.truncated) this.ctx.output.note(this.ctx.output.errStyle.yellow(`The result was cut off at the row limit (${result.rows.length} rows).`));
     } catch (error) {
-      this.#report(error);
+      await this.#failed(error);
     }
+  }
+
+  /**
+   * A statement failed: reported, unless it failed because a Ctrl+C stopped its query process
+   * (said once the line's work ends). A failure whose outcome is unknown (a remote engine's) is
+   * always reported as it is.
+   */
+  async #failed(error: unknown): Promise<void> {
+    if (this.#interactive && isSiloError(error, 'ENGINE_FAILURE') && error.details.outcomeUnknown !== true) {
+      if (!this.#interruption) await new Promise((resolve) => setTimeout(resolve, SIGNAL_SETTLE_MS));
+      if (this.#interruption) {
+        this.#interruption.stopped = true;
+        return;
+      }
+    }
+    this.#report(error);
   }
 
   #report(error: unknown): void {
