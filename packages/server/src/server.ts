@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
-import { fleetReadiness, healthResponse, NO_PROXY, readinessResponse, type TrustProxy } from '@silo/web';
+import { closeGracefully, fleetReadiness, healthResponse, NO_PROXY, readinessResponse, RequestsInFlight, type TrustProxy } from '@silo/web';
 import { logAccess, labelRequest, logRefusal, type AccessLogger } from './access-log';
 import { clientAddress, incomingOf, withClientAddress } from './client-address';
 import { answerClientErrors } from './client-errors';
@@ -31,7 +31,14 @@ export interface ServerOptions extends ApiOptions {
    * None when not given; `silo serve` passes SILO_TRUST_PROXY, the setting the apps read.
    */
   trustProxy?: TrustProxy;
+  /**
+   * How long `close()` lets requests in flight finish before their connections are cut
+   * (default 10 s; `silo serve` passes SILO_SHUTDOWN_TIMEOUT_MS, the setting the apps read).
+   */
+  shutdownTimeoutMs?: number;
 }
+
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
  * Where the server secret for instance tokens is found unless told otherwise: the data folder,
@@ -48,7 +55,11 @@ export interface RunningServer {
   /** `http://host:port`, for printing and for clients. */
   readonly url: string;
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops accepting, lets the requests in flight finish (until `shutdownTimeoutMs`, when the
+   * rest are cut: `cut` says how many), closes kept-alive connections and the libSQL endpoint.
+   */
+  close(): Promise<{ cut: number }>;
 }
 
 export const DEFAULT_PORT = 7070;
@@ -106,7 +117,9 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     return response;
   };
   const listener = getRequestListener(fetch, { hostname: host, errorHandler: unreadableRequest });
+  const inFlight = new RequestsInFlight();
   const server = createHttpServer((incoming, outgoing) => {
+    inFlight.track(outgoing);
     if (log) {
       const startedAt = performance.now();
       outgoing.once('close', () => {
@@ -130,12 +143,13 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   return {
     url: `http://${shown}:${port}`,
     port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        handler.close();
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: async () => {
+      // The endpoint's streams and processes, and then the fleet (the caller's), serve the
+      // requests still in flight: they close once those are answered.
+      const { cut } = await closeGracefully(server, inFlight, { deadlineMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS });
+      handler.close();
+      return { cut };
+    },
   };
 }
 

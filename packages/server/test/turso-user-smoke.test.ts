@@ -47,7 +47,9 @@ const siloServe: EngineFactory = {
       // them 10 s). One host process, started by the create before any case, so that no other
       // start-up (a second or more from sources) lands inside a burst.
       const server = await createServer({ fleet, port: 0, tokenSecretDir: dataDir, libsql: { statementTimeoutMs: 2_000, busyTimeoutMs: 1_000, hostProcesses: 1 } });
-      stack.push(() => server.close());
+      stack.push(async () => {
+        await server.close();
+      });
       const shim = await startPlatformShim({ fleet, serveUrl: server.url, tokenSecretDir: dataDir, groups: { 'silo-eu': 'eu', 'silo-us': 'us' } });
       stack.push(() => shim.close());
       const regions = regionsIn(path.join(dir, 'engine'));

@@ -42,22 +42,26 @@ export function registerServe(program: Command, ctx: CliContext): void {
           log,
           trustProxy,
           host: options.host,
+          shutdownTimeoutMs: readSetting(process.env, 'SILO_SHUTDOWN_TIMEOUT_MS'),
           ...(options.port === undefined ? {} : { port: options.port }),
           ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),
         }).catch((error: unknown) => {
           throw cannotListen(error, options.host, options.port ?? DEFAULT_PORT);
         });
         ctx.output.print(`silo serve: listening on ${server.url} (OpenAPI: ${server.url}/v1/openapi.json)`);
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
+        // A second signal, with no listener left, ends the process at once (as the apps' does).
+        const signal = await new Promise<NodeJS.Signals>((resolve) => {
+          const stop = (received: NodeJS.Signals): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
-            resolve();
+            resolve(received);
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        await server.close();
+        ctx.output.note(`silo serve: ${signal}: finishing the requests in flight, then stopping`);
+        const { cut } = await server.close();
+        if (cut > 0) ctx.output.note(`silo serve: the shutdown deadline (SILO_SHUTDOWN_TIMEOUT_MS) cut ${cut} request(s) still in flight`);
       }, { createsFleet: true });
     });
   examples(serve, ['silo serve', 'silo serve --port 8080', 'silo serve --host 0.0.0.0  # behind a TLS proxy only']);

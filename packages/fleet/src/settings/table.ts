@@ -195,7 +195,7 @@ export const SETTINGS = {
     group: 'apps',
     rule: integer(0, 3_600_000),
     fallback: 10_000,
-    meaning: 'Both apps: how long requests in flight may take to finish after SIGTERM before their connections are cut.',
+    meaning: 'Both apps and `silo serve`: how long requests in flight may take to finish after SIGTERM before their connections are cut.',
   },
   SILO_APP_URL: {
     group: 'apps',

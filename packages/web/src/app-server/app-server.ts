@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Server as NetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { format } from 'node:util';
 import { createRequestHandler, type ServerBuild } from 'react-router';
 import { allowedHosts } from '../hosts';
 import type { TrustProxy } from '../forwarded';
+import { closeGracefully, RequestsInFlight } from '../graceful-close';
 import { loadContextFor } from '../react-router';
 import { createRequestListener } from '../request-listener';
 import { clientFiles } from '../static-files';
@@ -121,20 +122,12 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
   });
 
   let closing = false;
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  /** Resolves once no request is in flight (each one's close has run: its access-log line, 499 if cut). */
-  const allFinished = (): Promise<void> => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve)));
+  const inFlight = new RequestsInFlight();
   const server = createServer((req, res) => {
     const started = performance.now();
-    inFlight++;
-    // A kept-alive connection is not reused once shutdown began: the client reconnects elsewhere.
-    if (closing) res.setHeader('Connection', 'close');
-    res.once('close', () => {
-      inFlight--;
-      accessLog(logger, metrics, req, res, (performance.now() - started) / 1000, staticResponses.has(res) ? 'static' : undefined, match);
-      if (inFlight === 0) drained?.();
-    });
+    // Before the count's own listener: a request is over once its access-log line is written (499 if cut).
+    res.once('close', () => accessLog(logger, metrics, req, res, (performance.now() - started) / 1000, staticResponses.has(res) ? 'static' : undefined, match));
+    inFlight.track(res);
     void listener(req, res);
   });
   if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
@@ -162,26 +155,13 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
       process.exit(1);
     }
     closing = true;
-    lifecycle.info(`${signal}: finishing ${inFlight} request(s) in flight, then stopping (deadline ${settings.shutdownTimeoutMs} ms)`);
+    lifecycle.info(`${signal}: finishing ${inFlight.count} request(s) in flight, then stopping (deadline ${settings.shutdownTimeoutMs} ms)`);
     metricsServer?.close();
     metricsServer?.closeAllConnections();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), settings.shutdownTimeoutMs)));
-    // Stop accepting, and only that: http's own close() also closes every kept-alive connection
-    // that is idle at this instant, resetting a request its client has just sent on it (not read
-    // here yet). Such requests arrive within the grace and are answered with Connection: close,
-    // so their clients leave; what is still idle after it is closed.
-    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
-    if ((await openConnections(server)) > 0) await Promise.race([pause(Math.min(IDLE_GRACE_MS, settings.shutdownTimeoutMs)), deadline]);
-    server.closeIdleConnections();
-    if ((await Promise.race([allFinished(), deadline])) === 'deadline') {
-      logger.warn(`shutdown deadline: cutting ${inFlight} request(s) still in flight`);
-      server.closeAllConnections();
-      await Promise.race([allFinished(), pause(1_000)]);
-    }
-    clearTimeout(timer);
-    server.closeIdleConnections();
-    await Promise.race([closed, pause(1_000)]);
+    await closeGracefully(server, inFlight, {
+      deadlineMs: settings.shutdownTimeoutMs,
+      onDeadline: (count) => logger.warn(`shutdown deadline: cutting ${count} request(s) still in flight`),
+    });
     await fleet.flushActivity().catch((error: unknown) => logger.error({ err: error }, 'flushing activity failed'));
     await runShutdownHooks((error) => logger.error({ err: error }, 'a shutdown step failed'));
     lifecycle.info('stopped');
@@ -191,20 +171,6 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
   process.on('SIGINT', () => void shutdown('SIGINT'));
 
   return { url, metricsUrl, logger, metrics, fleet, server };
-}
-
-/**
- * How long, after shutdown began, kept-alive connections may bring one more request (answered
- * with Connection: close) before the idle ones are closed.
- */
-const IDLE_GRACE_MS = 1_000;
-
-function pause(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, count) => resolve(error ? 0 : count)));
 }
 
 function listenOrExit(server: Server, app: string, where: { readonly port: number; readonly host: string; readonly portVariable: string; readonly hostVariable: string }): Promise<string> {
