@@ -42,4 +42,7 @@ await startAppServer({
   trustProxy: config.trustProxy,
   metricsPortVariable: 'SILO_METRICS_PORT',
   fleet: getFleet,
+  // Node's request timeout bounds the receipt of a request. Every body here is a small form, so
+  // a minute, not Node's five: a client trickling one holds its connection that long at most.
+  requestTimeoutMs: 60_000,
 });

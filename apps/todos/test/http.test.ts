@@ -271,6 +271,25 @@ describe('request safety', () => {
     expect(received).toMatch(/HTTP\/1\.1 404 /);
   });
 
+  it('closes the connection of a refused body whose rest trickles in, long before the request timeout', async () => {
+    const { port, host } = new URL(base);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.write(
+      `POST /?index HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${new URL(base).origin}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200000\r\n\r\npadding=${'y'.repeat(40_000)}`,
+    );
+    // The rest of the body trickles in a byte at a time (each keeps the connection from going
+    // idle): the server answers, then lets the connection go rather than read it for minutes.
+    const trickle = setInterval(() => socket.write('y'), 500);
+    await closed;
+    clearInterval(trickle);
+    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+  }, 30_000);
+
   it('sends security headers and 404s unknown or hostile names', async () => {
     const home = await get(base, '/');
     expect(home.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");

@@ -2,6 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** How much of a refused body is read and dropped to keep its connection; past it, the connection is closed. */
 const DISCARD_LIMIT_BYTES = 8 * 1024 * 1024;
+/**
+ * How long the rest of a refused body may take to arrive; then the connection is closed. Else a
+ * client trickling it would hold the connection until node:http's request timeout (5 minutes
+ * by default, an hour in the admin): 8 MiB in this time is a 6.7 Mbit/s upload.
+ */
+const DISCARD_LIMIT_MS = 10_000;
 
 /**
  * Keeps a kept-alive connection usable after a response that did not read the whole request
@@ -18,6 +24,9 @@ export function discardUnreadBodyAfterResponse(req: IncomingMessage, res: Server
   res.once('finish', () => {
     if (req.complete || req.destroyed) return;
     let budget = DISCARD_LIMIT_BYTES;
+    const deadline = setTimeout(() => req.socket.destroy(), DISCARD_LIMIT_MS).unref();
+    req.once('end', () => clearTimeout(deadline));
+    req.once('close', () => clearTimeout(deadline));
     req.removeAllListeners('data');
     req.on('data', (chunk: Buffer) => {
       budget -= chunk.byteLength;
