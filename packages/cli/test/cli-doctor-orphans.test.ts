@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, DoctorReport, InstanceInfo } from '@silo/fleet';
@@ -54,5 +54,20 @@ describe('silo doctor and orphan backup sets', () => {
     const again = await silo(target, ['doctor', '--scan']);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('No problems need attention');
+  });
+
+  it('says how many instances are failed, with where to see why, though they need nothing done (exit 0)', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    expect((await silo(dir, ['create', 'lost', '--jurisdiction', 'eu'])).code).toBe(0);
+    // Its file gone (a volume not mounted): the scan marks it failed and reports it (exit 1).
+    rmSync(path.join(dir, 'regions', 'eu-west', 'tenants'), { recursive: true, force: true });
+    const plain = await silo(dir, ['doctor']);
+    expect(plain.stdout).not.toContain('failed (');
+    expect((await silo(dir, ['doctor', '--scan'])).code).toBe(1);
+    const later = await silo(dir, ['doctor']);
+    expect(later.code, later.stderr).toBe(0);
+    expect(later.stdout).toContain('1 instance failed (a create, clone, import or restore that did not finish, or a database file lost): `silo instances list --state failed` shows why.');
+    expect(later.stdout).toContain('No problems need attention');
   });
 });

@@ -8,6 +8,7 @@ import type { Purges } from './purge';
 import { ownerAlive } from './processes';
 import { errorMessage } from './errors';
 import { rollBackMove } from './move/move-fleet';
+import { stagingLeftovers } from './staging';
 
 export interface DoctorOptions {
   /** Also walk the region folders: remove leftovers, report orphans and missing files. */
@@ -158,6 +159,16 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
       } catch {
         // An unreadable file is the deep check's to report (integrity); here it stays as it is.
       }
+    }
+  }
+
+  if (!(options.scanFiles || options.deep)) {
+    // Staging is one folder per region, read in one listing: swept at every reconciliation,
+    // start-up included, not only by a scan of every tenant file. A process killed there (an
+    // export, a backup's snapshot, an import) leaves a copy of a whole tenant per operation.
+    for (const leftover of stagingLeftovers(regions)) {
+      await engine.removeLeftover(leftover);
+      report.leftoversRemoved.push(leftover);
     }
   }
 

@@ -141,4 +141,24 @@ describe('reconciliation', () => {
     expect(report.leftoversRemoved.sort()).toEqual([leftover, `${leftover}-shm`, `${leftover}-wal`].sort());
     expect(existsSync(leftover)).toBe(false);
   });
+
+  it('sweeps staging on every open, without a scan: a dead process\'s export or snapshot goes, a live one\'s stays', async () => {
+    const { fleet, dataDir } = await tempFleet();
+    const region = fleet.regions.all[0];
+    if (!region) throw new Error('no region');
+    const staging = path.join(region.dataDir, 'staging');
+    await fleet.close();
+    mkdirSync(staging, { recursive: true });
+    const dead = path.join(staging, 'acme.export.db.tmp-999999999.1-deadbeef');
+    const live = path.join(staging, `acme.export.db.tmp-${process.pid}-cafef00d`);
+    for (const file of [dead, `${dead}-wal`, live]) writeFileSync(file, 'a copy of a tenant');
+    const reopened = await openFleet({ schema: sampleSchema(), dataDir });
+    try {
+      expect(reopened.startupReport?.leftoversRemoved.sort()).toEqual([dead, `${dead}-wal`].sort());
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(live)).toBe(true);
+    } finally {
+      await reopened.close();
+    }
+  });
 });

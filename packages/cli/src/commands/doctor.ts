@@ -46,7 +46,8 @@ export function registerDoctor(program: Command, ctx: CliContext): void {
           ctx.output.print(`Checked the fleet in ${fleet.settings.dataDir} (${scope}).`);
           const engine = fleet.engine;
           const fileOf = engine instanceof LocalEngine ? (url: string) => engine.pathOf(url) : undefined;
-          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned, deep: Boolean(options.deep) }, fileOf));
+          const failed = fleet.list({ state: 'failed', limit: 0 }).total;
+          ctx.output.print(renderDoctorReport(report, ctx.output.style, { scanned, deep: Boolean(options.deep), failed }, fileOf));
           ctx.output.print(renderPermissions(permissions, ctx.output.style));
         },
         { reconcileOnOpen: false, checkPermissionsOnOpen: false },
@@ -82,7 +83,7 @@ function unmarkedOrphanBackups(report: DoctorReport): number {
 export function renderDoctorReport(
   report: DoctorReport,
   style: Style,
-  scope: { scanned: boolean; deep: boolean },
+  scope: { scanned: boolean; deep: boolean; failed?: number },
   fileOf: (url: string) => string = (url) => url,
 ): string {
   const lines: string[] = [];
@@ -102,7 +103,8 @@ export function renderDoctorReport(
   section('interrupted purges finished', report.purgesCompleted, 'fixed');
   section('expired deletions purged', report.purgedExpired, 'fixed');
   section('purges not finished', report.purgeFailures.map((entry) => `${entry.name}: ${entry.error}`), 'problem');
-  section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned);
+  // Staging is swept at every reconciliation; the rest of the files only with --scan.
+  section('leftover files removed', report.leftoversRemoved, 'fixed', scope.scanned || report.leftoversRemoved.length > 0);
   section('schema versions corrected', report.versionsCorrected.map((entry) => `${entry.instance}: ${entry.from} → ${entry.to}`), 'fixed');
   section('orphan database files', report.orphans.map((url) => displayPath(url, fileOf)), 'problem', scope.scanned);
   section('instances missing their database', report.missing, 'problem', scope.scanned);
@@ -114,6 +116,13 @@ export function renderDoctorReport(
   section('integrity problems', report.integrity.map((entry) => `${entry.instance}: ${findingsText(entry.problems, 5)}`), 'problem', scope.deep);
 
   lines.push('');
+  // Not a problem to act on (the name is free again), but not to be hidden either.
+  const failed = scope.failed ?? 0;
+  if (failed > 0) {
+    lines.push(
+      `${plural(failed, 'instance')} failed (a create, clone, import or restore that did not finish, or a database file lost): \`silo instances list --state failed\` shows why. A create, clone or import of the name replaces one; \`silo purge <name>\` removes one for good.`,
+    );
+  }
   if (!needsAttention(report)) {
     lines.push(style.green('No problems need attention.'));
   } else {
