@@ -42,8 +42,8 @@ export function securityHeaders(nonce: string): Readonly<Record<string, string>>
  * a URL-encoded form's names and values, a multipart form's names and text fields (not its
  * files). A browser always sends UTF-8; the parser would store U+FFFD in place of the bytes.
  */
-export async function readForm(request: Request, maxBytes: number): Promise<FormData> {
-  const bytes = await readBodyCapped(request, maxBytes);
+export async function readForm(request: Request, maxBytes: number, options: { arrivalLimitMs?: number } = {}): Promise<FormData> {
+  const bytes = await readBodyCapped(request, maxBytes, { arrivalLimitMs: options.arrivalLimitMs ?? FORM_ARRIVAL_LIMIT_MS });
   if (bytes === undefined) throw tooLarge(maxBytes);
   if (bytes.byteLength === 0 && !request.body) return new FormData();
   const type = request.headers.get('content-type') ?? 'application/x-www-form-urlencoded';
@@ -107,30 +107,61 @@ function withoutEncodedReplacement(bytes: Buffer): Buffer {
 }
 
 /**
+ * How long a form may take to arrive whole. A server whose other requests stream for long (the
+ * admin's uploads: node:http's request timeout is an hour there) would otherwise let a client
+ * trickle a sign-in form for that long, holding its connection; a form of a few kilobytes takes
+ * seconds on the slowest link.
+ */
+const FORM_ARRIVAL_LIMIT_MS = 60_000;
+
+/**
  * A request body of at most `maxBytes`, or undefined once it passes them: a declared
  * Content-Length is checked first, and the bytes are counted as they arrive, so a chunked
- * body without one is cut off at the limit instead of being held whole in memory.
+ * body without one is cut off at the limit instead of being held whole in memory. With
+ * `arrivalLimitMs`, a body still arriving after that long is refused with a 408 Response.
  */
-export async function readBodyCapped(request: Request, maxBytes: number): Promise<Buffer | undefined> {
+export async function readBodyCapped(request: Request, maxBytes: number, options: { arrivalLimitMs?: number } = {}): Promise<Buffer | undefined> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > maxBytes) return undefined;
   if (!request.body) return Buffer.alloc(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      // Not cancel(): that destroys the socket before the 413 reaches the client. The server
-      // drops the rest of the body after responding (discardUnreadBodyAfterResponse).
-      reader.releaseLock();
-      return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const late =
+    options.arrivalLimitMs === undefined ? undefined : new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), options.arrivalLimitMs)));
+  try {
+    for (;;) {
+      const reading = reader.read();
+      // Released below with this read pending, which then rejects: nobody waits for it.
+      reading.catch(() => undefined);
+      const next = await (late ? Promise.race([reading, late]) : reading);
+      if (next === 'late') {
+        // As for a body too large: the server drops what still comes after the answer.
+        reader.releaseLock();
+        throw tooSlow();
+      }
+      if (next.done) break;
+      total += next.value.byteLength;
+      if (total > maxBytes) {
+        // Not cancel(): that destroys the socket before the 413 reaches the client. The server
+        // drops the rest of the body after responding (discardUnreadBodyAfterResponse).
+        reader.releaseLock();
+        return undefined;
+      }
+      chunks.push(next.value);
     }
-    chunks.push(value);
+  } finally {
+    clearTimeout(timer);
   }
   return Buffer.concat(chunks);
+}
+
+function tooSlow(): Response {
+  return new Response('The request body took too long to arrive and was refused.', {
+    status: 408,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' },
+  });
 }
 
 function tooLarge(maxBytes: number): Response {

@@ -199,6 +199,23 @@ describe('form bodies', () => {
     const chunked = new Request('http://127.0.0.1/x', { method: 'POST', body: stream, duplex: 'half' } as RequestInit & { duplex: 'half' });
     await expect(readForm(chunked, 1_000)).rejects.toMatchObject({ status: 413 });
   });
+
+  it('refuses with 408 a form still arriving after its arrival limit, and reads one that came in time', async () => {
+    const trickled = (end: boolean) =>
+      new Request('http://127.0.0.1/x', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('title=a'));
+            if (end) controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit & { duplex: 'half' });
+    await expect(readForm(trickled(false), 1_000, { arrivalLimitMs: 200 })).rejects.toMatchObject({ status: 408 });
+    expect((await readForm(trickled(true), 1_000, { arrivalLimitMs: 200 })).get('title')).toBe('a');
+  });
 });
 
 describe('client build files', () => {
