@@ -1,5 +1,4 @@
 import { createReadStream, statSync, type ReadStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { Backups } from './backups/backups';
@@ -30,6 +29,8 @@ import { importOverSizeLimit } from './size-cap';
 import { checkPermissions, fleetRoots, warnLoosePermissions, type PermissionReport } from './permissions';
 import { Regions, assertSameJurisdiction } from './regions';
 import { redactInto } from './redact-export';
+import { EXPORTS_PER_INSTANCE, removeStaged } from './export-gate';
+import { PerKeyLimit } from './per-key-gate';
 import { reconcile, type DoctorOptions, type DoctorReport } from './reconcile';
 import { migrateFleet, type InstanceMigrationResult, type MigrateAllOptions, type MigrateAllReport } from './migrate-all';
 import { moveFleet, type MoveOptions, type MoveReport } from './move/move-fleet';
@@ -203,6 +204,8 @@ export class Fleet {
   /** Catalog lookups by `open` (Fleet.stats): one integer increment per request. */
   #catalogLookups = 0;
   #startupReport: DoctorReport | undefined;
+  /** Exports of each instance (by id) staging a copy now: EXPORTS_PER_INSTANCE at most. */
+  readonly #exports = new PerKeyLimit<string>(EXPORTS_PER_INSTANCE);
 
   private constructor(options: FleetOptions, settings: FleetSettings, engine: Engine, catalog: Catalog) {
     this.settings = settings;
@@ -751,17 +754,25 @@ export class Fleet {
     return this.#audited('export', name, options, {}, async () => {
       assertOutsideFleetFolders(destPath, fleetFolders(this.settings));
       assertNoForeignWrites(destPath);
-      const instance = this.#exportable(name);
-      removeAbandonedTempsOf(destPath);
-      await this.engine.snapshot(instance.dbUrl, destPath);
-      return { sizeBytes: statSync(destPath).size };
+      const release = await this.#exports.acquire(this.#exportable(name).id);
+      try {
+        // Looked up again: the instance may have changed while this export waited its turn.
+        const instance = this.#exportable(name);
+        removeAbandonedTempsOf(destPath);
+        await this.engine.snapshot(instance.dbUrl, destPath);
+        return { sizeBytes: statSync(destPath).size };
+      } finally {
+        release();
+      }
     });
   }
 
   /**
    * A snapshot as a stream (for HTTP downloads). The snapshot is staged inside the instance's
    * region, so the data never leaves its jurisdiction except to the requester, and removed
-   * when the stream closes.
+   * when the stream closes. At most EXPORTS_PER_INSTANCE exports of one instance are staged at
+   * a time: the others wait their turn (in order) until an earlier one's stream has closed and
+   * its staged copy is gone. A stream nobody reads or closes keeps its turn.
    */
   exportStream(name: string, options: ExportOptions = {}): Promise<ExportedFile> {
     const redact = options.redact ?? [];
@@ -770,20 +781,29 @@ export class Fleet {
     // Its audit entry is written when the stream ends: `ok` once every byte was read, `error` if
     // it was closed before (a client that went away, Ctrl+C on `silo export -o -`).
     return this.#audit.runDelivered('export', name, options, redact.length > 0 ? { redacted: true } : {}, async () => {
-      const instance = this.#exportable(name);
-      const stagingDir = stagingDirOf(this.regions.get(instance.region));
-      let staged = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
-      await this.engine.snapshot(instance.dbUrl, staged);
-      if (redact.length > 0) {
-        const redacted = tempSibling(path.join(stagingDir, `${instance.name}.export.db`));
-        await redactInto(staged, redacted, redact);
-        staged = redacted;
+      const release = await this.#exports.acquire(this.#exportable(name).id);
+      const staging: string[] = [];
+      try {
+        // Looked up again: the instance may have changed while this export waited its turn.
+        const instance = this.#exportable(name);
+        const stagingDir = stagingDirOf(this.regions.get(instance.region));
+        staging.push(tempSibling(path.join(stagingDir, `${instance.name}.export.db`)));
+        await this.engine.snapshot(instance.dbUrl, staging[0] as string);
+        if (redact.length > 0) {
+          staging.push(tempSibling(path.join(stagingDir, `${instance.name}.export.db`)));
+          await redactInto(staging[0] as string, staging[1] as string, redact);
+        }
+        const staged = staging.at(-1) as string;
+        const { size } = statSync(staged);
+        const stream = createReadStream(staged);
+        // The turn is handed on once the staged copy is gone, not merely closed.
+        stream.once('close', () => void removeStaged(staging).then(release));
+        return { stream, fileName: `${instance.name}.sqlite`, sizeBytes: size };
+      } catch (error) {
+        await removeStaged(staging);
+        release();
+        throw error;
       }
-      const stream = createReadStream(staged);
-      const cleanup = (): void => void rm(staged, { force: true });
-      stream.once('close', cleanup);
-      const { size } = statSync(staged);
-      return { stream, fileName: `${instance.name}.sqlite`, sizeBytes: size };
     }, deliveredWhole);
   }
 

@@ -1,6 +1,7 @@
 import type { AttemptRecord, BackupStateRow } from '../catalog/backup-records';
 import { SiloError, errorMessage } from '../errors';
 import { isDiskFull } from '../disk-space';
+import { SharedRuns } from '../per-key-gate';
 import { backedUpInstance, instanceOf, pointOf, type BackupHost, type UnrecordedFailure } from './backup-context';
 import type { ActorOption, BackupPoint, CycleReport } from './backup-types';
 import type { BackupStores } from './stores';
@@ -20,6 +21,8 @@ export class BackupCycle {
   readonly #catalogBackup: CatalogBackup;
   /** Failed attempts the catalog could not record (a full data disk), by instance id. */
   readonly #unrecorded = new Map<string, UnrecordedFailure>();
+  /** `backup now` of each instance (by id) that later calls can still share. */
+  readonly #manual = new SharedRuns<string, BackupPoint>();
 
   constructor(host: BackupHost, stores: BackupStores, taker: PointTaker, catalogBackup: CatalogBackup) {
     this.#host = host;
@@ -33,15 +36,35 @@ export class BackupCycle {
     return this.#unrecorded;
   }
 
-  /** `backup now`: one point of the instance, changed or not, recorded like a scheduled attempt. */
+  /**
+   * `backup now`: one point of the instance, changed or not, recorded like a scheduled attempt.
+   * Calls for one instance coalesce (this process): a call made while a `backup now` of it has
+   * not yet taken its snapshot shares that point instead of taking another; a call made after
+   * the snapshot gets the next point (its writes may not be in the running one), which the
+   * calls after it share in turn. A call that shared a point is audited with `joined: true`:
+   * it took no snapshot of its own.
+   */
   now(name: string, options: ActorOption): Promise<BackupPoint> {
+    let id: string | undefined;
+    try {
+      id = this.#host.catalog.resolve(name)?.id;
+    } catch {
+      // A closed fleet, a failing catalog: treated as unknown below.
+    }
+    // Unknown: the normal path fails and audits it.
+    if (id === undefined) return this.#takeNow(name, options, () => undefined);
+    const { result, joined } = this.#manual.run(id, (closeToJoiners) => this.#takeNow(name, options, closeToJoiners));
+    return joined ? this.#host.audit.run('backup', name, options, { joined: true }, () => result) : result;
+  }
+
+  #takeNow(name: string, options: ActorOption, snapshotted: () => void): Promise<BackupPoint> {
     const host = this.#host;
     return host.audit.run('backup', name, options, {}, async () => {
       const instance = backedUpInstance(this.#host.catalog, name);
       if (instance.state !== 'ready') throw new SiloError('INVALID_STATE', `Instance "${name}" is ${instance.state}; only ready instances are backed up.`);
       const at = host.clock();
       try {
-        const taken = await this.#taker.take(instance, 'manual');
+        const taken = await this.#taker.take(instance, 'manual', { snapshotted });
         host.catalog.backups.recordAttempts([pointRecord(instance.id, at, taken)]);
         return pointOf(taken.manifest, taken.manifest);
       } catch (error) {

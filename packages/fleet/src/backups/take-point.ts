@@ -43,8 +43,11 @@ export class PointTaker {
     this.#leftovers = leftovers;
   }
 
-  /** Snapshots the instance under its write lock and stores it as a new point. */
-  async take(instance: BackedUpInstance, reason: PointReason): Promise<TakenPoint> {
+  /**
+   * Snapshots the instance under its write lock and stores it as a new point. `snapshotted` is
+   * called once the snapshot is taken: the point holds no write made after that.
+   */
+  async take(instance: BackedUpInstance, reason: PointReason, events: { snapshotted?: () => void } = {}): Promise<TakenPoint> {
     const host = this.#host;
     const support = host.engine.backups;
     if (!support) throw new SiloError('BACKUP_FAILED', `The ${host.engine.kind} engine keeps its own backups; Silo does not back its databases up.`);
@@ -56,6 +59,7 @@ export class PointTaker {
         await this.#leftovers.once(store, `${base}/`);
         // The point's time is read under the snapshot's lock: it holds every commit before it, none after.
         const { changeToken, settledToken, takenAt } = await support.snapshot(instance.dbUrl, staged, host.clock);
+        events.snapshotted?.();
         const facts = readFacts(staged);
         const lastPointId = host.catalog.backups.stateOf(instance.id)?.lastPointId;
         // Unreadable or gone: every chunk is written again, which costs space, never correctness.
