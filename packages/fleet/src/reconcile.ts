@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import type { AuditLog } from './audit-log';
 import type { Catalog, InstanceInfo } from './catalog/catalog';
 import type { OrphanBackupSet } from './backups/orphans';
@@ -9,6 +10,9 @@ import { ownerAlive } from './processes';
 import { errorMessage } from './errors';
 import { rollBackMove } from './move/move-fleet';
 import { stagingLeftovers } from './staging';
+
+/** How long a dead process's staging file is left before reconciliation removes it (see its use). */
+const STAGING_LEFTOVER_AGE_MS = 60 * 60 * 1000;
 
 export interface DoctorOptions {
   /** Also walk the region folders: remove leftovers, report orphans and missing files. */
@@ -166,7 +170,13 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     // Staging is one folder per region, read in one listing: swept at every reconciliation,
     // start-up included, not only by a scan of every tenant file. A process killed there (an
     // export, a backup's snapshot, an import) leaves a copy of a whole tenant per operation.
+    // Only files untouched for an hour: a temp file names its process by pid alone, and the
+    // containers sharing a data volume (compose.yaml) each have their own pids, so a live
+    // operation of another container looks dead from here. Its file is being written (a
+    // snapshot, an upload) or is open (an export's stream, which an unlink does not cut).
+    const before = Date.now() - STAGING_LEFTOVER_AGE_MS;
     for (const leftover of stagingLeftovers(regions)) {
+      if ((statSync(leftover, { throwIfNoEntry: false })?.mtimeMs ?? before) > before) continue;
       await engine.removeLeftover(leftover);
       report.leftoversRemoved.push(leftover);
     }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -142,7 +142,7 @@ describe('reconciliation', () => {
     expect(existsSync(leftover)).toBe(false);
   });
 
-  it('sweeps staging on every open, without a scan: a dead process\'s export or snapshot goes, a live one\'s stays', async () => {
+  it('sweeps staging on every open, without a scan: a dead process\'s export or snapshot untouched for an hour goes; a live one\'s, or a recent one, stays', async () => {
     const { fleet, dataDir } = await tempFleet();
     const region = fleet.regions.all[0];
     if (!region) throw new Error('no region');
@@ -151,12 +151,17 @@ describe('reconciliation', () => {
     mkdirSync(staging, { recursive: true });
     const dead = path.join(staging, 'acme.export.db.tmp-999999999.1-deadbeef');
     const live = path.join(staging, `acme.export.db.tmp-${process.pid}-cafef00d`);
-    for (const file of [dead, `${dead}-wal`, live]) writeFileSync(file, 'a copy of a tenant');
+    // Dead as seen from here, but written a moment ago: maybe another container's (its own pids).
+    const recent = path.join(staging, 'acme.export.db.tmp-999999998.1-0badf00d');
+    const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const file of [dead, `${dead}-wal`, live, recent]) writeFileSync(file, 'a copy of a tenant');
+    for (const file of [dead, `${dead}-wal`, live]) utimesSync(file, hoursAgo, hoursAgo);
     const reopened = await openFleet({ schema: sampleSchema(), dataDir });
     try {
       expect(reopened.startupReport?.leftoversRemoved.sort()).toEqual([dead, `${dead}-wal`].sort());
       expect(existsSync(dead)).toBe(false);
       expect(existsSync(live)).toBe(true);
+      expect(existsSync(recent)).toBe(true);
     } finally {
       await reopened.close();
     }
