@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, createFields, createList, csrfFrom, get, post, uniqueName } from './http';
+import { PASSWORD, createFields, createList, csrfFrom, get, post, rawSocket, uniqueName } from './http';
 import { startServer, testEngine, type TestServer } from './server';
 import { sql } from './team';
 
@@ -239,17 +238,13 @@ describe('request safety', () => {
     ['announced by Content-Length', false],
     ['sent chunked, counted while reading', true],
   ])('refuses an oversized body %s with 413 and answers the next request on the connection', async (_label, chunked) => {
-    const { port, host } = new URL(base);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+    const { host } = new URL(base);
     // Without the fix the server resets the connection at its keep-alive timeout.
-    socket.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const { socket, received, closed } = rawSocket(base);
     const until = (pattern: RegExp): Promise<boolean> =>
       new Promise((resolve) => {
         const check = (): void => {
-          if (pattern.test(received)) resolve(true);
+          if (pattern.test(received())) resolve(true);
           else if (socket.destroyed) resolve(false);
           else setTimeout(check, 10);
         };
@@ -268,16 +263,12 @@ describe('request safety', () => {
     socket.write(frame(body.slice(40_000)) + (chunked ? '0\r\n\r\n' : ''));
     socket.write(`GET /nowhere HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`);
     await closed;
-    expect(received).toMatch(/HTTP\/1\.1 404 /);
+    expect(received()).toMatch(/HTTP\/1\.1 404 /);
   });
 
   it('closes the connection of a refused body whose rest trickles in, long before the request timeout', async () => {
-    const { port, host } = new URL(base);
-    const socket = net.connect(Number(port), '127.0.0.1');
-    let received = '';
-    socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
-    socket.on('error', () => undefined);
-    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const { host } = new URL(base);
+    const { socket, received, closed } = rawSocket(base);
     socket.write(
       `POST /?index HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${new URL(base).origin}\r\n` +
         `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200000\r\n\r\npadding=${'y'.repeat(40_000)}`,
@@ -287,7 +278,7 @@ describe('request safety', () => {
     const trickle = setInterval(() => socket.write('y'), 500);
     await closed;
     clearInterval(trickle);
-    expect(received).toMatch(/^HTTP\/1\.1 413 /);
+    expect(received()).toMatch(/^HTTP\/1\.1 413 /);
   }, 30_000);
 
   it('sends security headers and 404s unknown or hostile names', async () => {

@@ -1,3 +1,4 @@
+import net from 'node:net';
 /** Small fetch helpers for tests that do not need a browser. */
 export const PASSWORD = 'correct horse battery';
 
@@ -60,4 +61,15 @@ export function csrfFrom(html: string): string {
   const match = /name="csrf" value="([^"]+)"/.exec(html);
   if (!match?.[1]) throw new Error('No CSRF token on the page.');
   return match[1];
+}
+
+/** A socket of its own to the server at `base`, for requests `fetch` cannot send (half a body, a trickle): what it received, and when it closed. */
+export function rawSocket(base: string): { socket: net.Socket; received(): string; closed: Promise<void> } {
+  const socket = net.connect(Number(new URL(base).port), '127.0.0.1');
+  let received = '';
+  socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
+  // A server that resets the connection ends it as well: the test reads what arrived.
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  return { socket, received: () => received, closed };
 }

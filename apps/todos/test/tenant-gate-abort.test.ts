@@ -11,9 +11,8 @@
  * (Form bodies still arriving hold no turns: the server receives a body before its request
  * takes one.)
  */
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createList, csrfFrom, get, post, uniqueName } from './http';
+import { createList, csrfFrom, get, post, rawSocket, uniqueName } from './http';
 import { startServer, testEngine, type TestServer } from './server';
 import { lockListDatabase } from './team';
 
@@ -30,12 +29,8 @@ afterAll(() => server?.stop());
 
 /** A form POST on a socket of its own whose body arrives when `send` is called. */
 function heldPost(listPath: string, cookie: string, body: string): { send(): void; response(): Promise<string>; abort(): void } {
-  const { port, host } = new URL(base);
-  const socket = net.connect(Number(port), '127.0.0.1');
-  let received = '';
-  socket.setEncoding('latin1').on('data', (chunk: string) => (received += chunk));
-  socket.on('error', () => undefined);
-  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const { host } = new URL(base);
+  const { socket, received, closed } = rawSocket(base);
   socket.write(
     `POST ${listPath} HTTP/1.1\r\nHost: ${host}\r\nOrigin: ${new URL(base).origin}\r\nCookie: ${cookie}\r\n` +
       `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 5)}`,
@@ -44,7 +39,7 @@ function heldPost(listPath: string, cookie: string, body: string): { send(): voi
     send: () => socket.write(body.slice(5)),
     response: async () => {
       await closed;
-      return received;
+      return received();
     },
     abort: () => socket.destroy(),
   };

@@ -111,6 +111,23 @@ export function checkProcesses(): number[] {
     .map(Number);
 }
 
+/** Whether a file-check process of this process has a file open in `folder`: a check under way there. */
+export function checkHasOpenIn(folder: string): boolean {
+  return checkProcesses().some((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${folder}${path.sep}`);
+        } catch {
+          return false; // closed meanwhile
+        }
+      });
+    } catch {
+      return false; // it ended meanwhile
+    }
+  });
+}
+
 /** What opening a fleet with these options throws (undefined when it opens; it is closed again). */
 export function openingError(options: FleetOptions): Promise<unknown> {
   return openFleet(options).then(

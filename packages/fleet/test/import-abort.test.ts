@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Fleet, InstanceState } from '../src/index';
-import { checkProcesses, fileOf, filesUnder, tempDir, tempFleet, tempLeftovers } from './helpers';
+import { checkHasOpenIn, fileOf, filesUnder, tempDir, tempFleet, tempLeftovers } from './helpers';
 
 const EVERY_STATE: InstanceState[] = ['provisioning', 'ready', 'failed', 'deleted'];
 
@@ -48,23 +48,6 @@ function whenAppears(folder: string, matches: (name: string) => boolean, then: (
     then(name);
   });
   return () => watcher.close();
-}
-
-/** Whether a file-check process of this process has a file open in `folder`: a check under way there. */
-function checkHasOpenIn(folder: string): boolean {
-  return checkProcesses().some((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${folder}${path.sep}`);
-        } catch {
-          return false; // closed meanwhile
-        }
-      });
-    } catch {
-      return false; // it ended meanwhile
-    }
-  });
 }
 
 /** Whether this process has a file whose path starts with `prefix` open read-only (Linux: /proc/self/fdinfo). */

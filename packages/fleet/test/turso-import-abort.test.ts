@@ -2,13 +2,13 @@
  * Fleet.importFile with an abort signal on the Turso engine (the stand-in): stopped before the
  * upload begins, nothing reaches Turso, the staged copy is removed, and the name is free.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, type TursoSettingsInput } from '../src/index';
-import { checkProcesses, sampleSchema, tempDir, tempFleet } from './helpers';
+import { checkHasOpenIn, sampleSchema, tempDir, tempFleet } from './helpers';
 import { startStandinProcess, type StandinProcess } from './turso-standin';
 
 let standin: StandinProcess;
@@ -37,23 +37,6 @@ async function bigUpload(): Promise<string> {
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
   return file;
-}
-
-/** Whether a file-check process of this process has a file open in `folder`: a check under way there. */
-function checkHasOpenIn(folder: string): boolean {
-  return checkProcesses().some((pid) => {
-    try {
-      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(`${folder}${path.sep}`);
-        } catch {
-          return false; // closed meanwhile
-        }
-      });
-    } catch {
-      return false; // it ended meanwhile
-    }
-  });
 }
 
 describe('Fleet.importFile with an abort signal, on Turso', () => {
