@@ -93,6 +93,8 @@ describe('the systemd units', () => {
       'UMask=0077',
       'EnvironmentFile=/etc/silo/silo.env',
       'EnvironmentFile=-/etc/silo/secrets.env',
+      // A graceful stop signals the server, not the child processes serving its last requests.
+      'KillMode=mixed',
     ]) {
       expect(text.split('\n')).toContain(line);
     }
