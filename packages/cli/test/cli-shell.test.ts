@@ -3,11 +3,10 @@
  * it and gives the prompt back, as sqlite3 does. The time limit is two minutes and each session
  * gives up far sooner, so only an interruption can end the statements these tests start.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HAS_SCRIPT, SILO_BIN, cleanEnv, json, silo, tempDir } from './helpers';
+import { HAS_SCRIPT, json, silo, tempDir, terminalSession, type TerminalStep } from './helpers';
 
 /** Far beyond the tests' own limits: a statement that ends did so because Ctrl+C stopped it. */
 const TIME_LIMIT_MS = 120_000;
@@ -22,53 +21,9 @@ const ENDLESS_READ = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FR
 const ENDLESS_WRITE =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) INSERT INTO todos (title, completed, created_at, updated_at) SELECT 'bulk ' || x, 0, 1, 1 FROM c WHERE x % 100000 = 0;";
 
-interface Step {
-  /** Text to wait for, after the previous step's. */
-  readonly waitFor: string;
-  /** Keys to type then: Enter is `\r`, Ctrl+C `\u0003`, Ctrl+D `\u0004`. */
-  readonly keys: string;
-  /** Typed this much later, as a person would, so a statement just started is well under way. */
-  readonly afterMs?: number;
-}
-
-/**
- * `silo <args>` on a terminal, typing each step's keys once its text has appeared. A session
- * still going after GIVE_UP_MS is ended (`gaveUp`), so a Ctrl+C that stops nothing fails the
- * test with the session's output instead of waiting out the time limit.
- */
-function session(dir: string, args: readonly string[], steps: readonly Step[]): Promise<{ code: number | null; output: string; gaveUp: boolean }> {
-  const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, SILO_BIN, ...args].map(quote).join(' ');
-  const env = cleanEnv(dir, { SILO_QUERY_TIMEOUT_MS: String(TIME_LIMIT_MS), SILO_HISTORY: `${dir}/history` });
-  return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let step = 0;
-    let from = 0;
-    let gaveUp = false;
-    const giveUp = setTimeout(() => {
-      gaveUp = true;
-      child.kill('SIGKILL');
-    }, GIVE_UP_MS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      for (let next = steps[step]; next !== undefined; next = steps[step]) {
-        const at = output.indexOf(next.waitFor, from);
-        if (at === -1) break;
-        from = at + next.waitFor.length;
-        const { keys, afterMs } = next;
-        if (afterMs === undefined) child.stdin.write(keys);
-        else setTimeout(() => child.stdin.write(keys), afterMs);
-        step++;
-      }
-    });
-    child.stderr.resume();
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(giveUp);
-      resolve({ code, output, gaveUp });
-    });
-  });
+/** `silo <args>` on a terminal; a session still going after GIVE_UP_MS fails the test with its output instead of waiting out the time limit. */
+function session(dir: string, args: readonly string[], steps: readonly TerminalStep[]): ReturnType<typeof terminalSession> {
+  return terminalSession(dir, args, steps, { env: { SILO_QUERY_TIMEOUT_MS: String(TIME_LIMIT_MS), SILO_HISTORY: `${dir}/history` }, giveUpMs: GIVE_UP_MS });
 }
 
 describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statement', () => {

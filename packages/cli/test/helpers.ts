@@ -118,32 +118,71 @@ export function siloOnTerminal(dataDir: string, args: readonly string[], prompt:
  * Runs `silo <args>` on a terminal as `siloOnTerminal` does, typing each step's keys (Enter is
  * `\r`, Ctrl+C `\u0003`, Ctrl+D `\u0004`) once its text has appeared after the previous step's.
  */
-export function siloTyping(
+export async function siloTyping(
   dataDir: string,
   args: readonly string[],
   steps: readonly (readonly [waitFor: string, keys: string])[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
+  const { code, output } = await terminalSession(dataDir, args, steps.map(([waitFor, keys]) => ({ waitFor, keys })), { env });
+  return { code, output };
+}
+
+export interface TerminalStep {
+  /** Text to wait for, after the previous step's. */
+  readonly waitFor: string;
+  /** Keys to type then: Enter is `\r`, Ctrl+C `\u0003`, Ctrl+D `\u0004`. */
+  readonly keys: string;
+  /** Typed this much later, as a person would, so a statement just started is well under way. */
+  readonly afterMs?: number;
+}
+
+/**
+ * `silo <args>` on a pseudo-terminal (util-linux `script`), typing each step's keys once its
+ * text has appeared. `exec` puts silo itself in the terminal's foreground process group, as an
+ * interactive shell would: without it a non-interactive `sh` (dash, when $SHELL is unset or
+ * /bin/sh) waits in that group and dies of the first Ctrl+C the terminal turns into a SIGINT,
+ * ending the session. A session still going after `giveUpMs` is killed and says `gaveUp`.
+ */
+export function terminalSession(
+  dataDir: string,
+  args: readonly string[],
+  steps: readonly TerminalStep[],
+  options: { env?: Record<string, string>; giveUpMs?: number } = {},
+): Promise<{ code: number | null; output: string; gaveUp: boolean }> {
   const quote = (arg: string): string => `'${arg.replace(/'/g, `'\\''`)}'`;
-  const command = [process.execPath, SILO_BIN, ...args].map(quote).join(' ');
+  const command = `exec ${[process.execPath, SILO_BIN, ...args].map(quote).join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dataDir, env: cleanEnv(dataDir, env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: dataDir, env: cleanEnv(dataDir, options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     let step = 0;
     let from = 0;
+    let gaveUp = false;
+    const giveUp =
+      options.giveUpMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            gaveUp = true;
+            child.kill('SIGKILL');
+          }, options.giveUpMs);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       output += chunk;
       for (let next = steps[step]; next !== undefined; next = steps[step]) {
-        const at = output.indexOf(next[0], from);
+        const at = output.indexOf(next.waitFor, from);
         if (at === -1) break;
-        from = at + next[0].length;
-        child.stdin.write(next[1]);
+        from = at + next.waitFor.length;
+        const { keys, afterMs } = next;
+        if (afterMs === undefined) child.stdin.write(keys);
+        else setTimeout(() => child.stdin.write(keys), afterMs);
         step++;
       }
     });
     child.stderr.resume();
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output }));
+    child.on('close', (code) => {
+      clearTimeout(giveUp);
+      resolve({ code, output, gaveUp });
+    });
   });
 }
 
