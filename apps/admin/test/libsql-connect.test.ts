@@ -29,7 +29,7 @@ describe('Connect with libSQL, in chromium', () => {
     await ensureBuilt();
     fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
-    serve = await createServer({ fleet, port: 0 });
+    serve = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0 });
     server = await startServer(dataDir, { ADMIN_PASSWORD: PASSWORD, SILO_SERVE_URL: `${serve.url}/` });
     browser = await launchChromium();
     context = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });

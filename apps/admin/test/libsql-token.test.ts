@@ -25,7 +25,7 @@ describe('libSQL tokens on the instance page over HTTP', () => {
     // `silo serve` in this process, on the console's data folder: the tokens must work there.
     fleet = await openFleet({ schema: await todoSchema(), dataDir });
     await fleet.create('acme', { jurisdiction: 'eu', actor: 'seed' });
-    serve = await createServer({ fleet, port: 0 });
+    serve = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0 });
     ({ server, admin } = await signedInAdmin({ dataDir, password: PASSWORD, env: { SILO_SERVE_URL: `${serve.url}/` } }));
   });
 

@@ -21,7 +21,7 @@ export interface ApiHarness {
 export async function startApi(options: { rateLimits?: RateLimits; fleet?: Omit<FleetOptions, 'schema' | 'dataDir'>; log?: AccessLogger } = {}): Promise<ApiHarness> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'silo-api-'));
   const fleet = await openFleet({ ...options.fleet, schema: sampleSchema(), dataDir });
-  const server = await createServer({ fleet, port: 0, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}), ...(options.log ? { log: options.log } : {}) });
+  const server = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}), ...(options.log ? { log: options.log } : {}) });
   const token = (scope: 'read' | 'write' | 'admin', jurisdiction?: string): string => fleet.apiTokens.create({ scope, actor: 'test', ...(jurisdiction ? { jurisdiction } : {}) }).token;
   const tokens = { read: token('read'), write: token('write'), admin: token('admin'), eu: token('write', 'eu'), euAdmin: token('admin', 'eu') };
   return {

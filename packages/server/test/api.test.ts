@@ -525,7 +525,7 @@ describe('migrations, backups, audit', () => {
 describe('access log', () => {
   it('names the route and the token of every call, a streamed body or none at all included', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logged = await createServer({ fleet, port: 0, log: { info: (fields) => lines.push(fields) } });
+    const logged = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, log: { info: (fields) => lines.push(fields) } });
     try {
       const auth = { authorization: `Bearer ${tokens.write}` };
       const body = JSON.stringify({ name: 'streamed', jurisdiction: 'eu' });
@@ -554,7 +554,7 @@ describe('access log', () => {
 
 describe('rate limits', () => {
   it('limits calls per token with 429 and Retry-After, other tokens unaffected', async () => {
-    const limited = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 3, failedAuthPerMinute: 2 } });
+    const limited = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, rateLimits: { perTokenPerMinute: 3, failedAuthPerMinute: 2 } });
     try {
       const get = (token?: string) => fetch(`${limited.url}/v1/migrations`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       for (let i = 0; i < 3; i++) expect((await get(tokens.read)).status).toBe(200);

@@ -17,7 +17,7 @@ describe('libSQL endpoint rate limits', () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'silo-libsql-limits-'));
     fleet = await openFleet({ schema: notesSchema, dataDir });
     await fleet.create('acme', { jurisdiction: 'eu' });
-    serve = await createServer({ fleet, port: 0, rateLimits: { libsqlPerTokenPerMinute: 5, failedAuthPerMinute: 3 } });
+    serve = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, rateLimits: { libsqlPerTokenPerMinute: 5, failedAuthPerMinute: 3 } });
   });
 
   afterAll(async () => {

@@ -388,7 +388,7 @@ describe('answers outside one operation', () => {
   });
 
   it('answers a token over its rate with a declared 429', async () => {
-    const limited = await createServer({ fleet, port: 0, rateLimits: { perTokenPerMinute: 1 } });
+    const limited = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, rateLimits: { perTokenPerMinute: 1 } });
     try {
       const operation = operations.find((candidate) => candidate.key === 'GET /v1/migrations');
       if (!operation) return expect.fail('the document has no GET /v1/migrations');

@@ -69,7 +69,7 @@ describe('typed clients', () => {
   });
 
   it('openapi-fetch with the exported types talks to the server', async () => {
-    const server = await createServer({ fleet, port: 0 });
+    const server = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0 });
     try {
       const { token } = fleet.apiTokens.create({ scope: 'write' });
       const client = createClient<ApiPaths>({ baseUrl: server.url, headers: { authorization: `Bearer ${token}` } });

@@ -49,9 +49,9 @@ describe('silo serve /readyz', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'silo-readyz-'));
     fleet = await openFleet({ schema: sampleSchema(), dataDir });
-    direct = await createServer({ fleet, port: 0, trustProxy: parseTrustProxy('0') });
-    proxied = await createServer({ fleet, port: 0, trustProxy: parseTrustProxy(PROXY) });
-    if (HAS_IPV6_LOOPBACK) v6 = await createServer({ fleet, host: '::1', port: 0, trustProxy: parseTrustProxy('loopback') });
+    direct = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, trustProxy: parseTrustProxy('0') });
+    proxied = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, trustProxy: parseTrustProxy(PROXY) });
+    if (HAS_IPV6_LOOPBACK) v6 = await createServer({ fleet, host: '::1', port: 0, shutdownTimeoutMs: 0, trustProxy: parseTrustProxy('loopback') });
   });
 
   afterAll(async () => {
@@ -124,7 +124,7 @@ describe('silo serve behind a trusted proxy: failed authentications', () => {
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(tmpdir(), 'silo-readyz-auth-'));
     fleet = await openFleet({ schema: sampleSchema(), dataDir });
-    server = await createServer({ fleet, port: 0, trustProxy: parseTrustProxy('loopback'), rateLimits: { failedAuthPerMinute: 3 } });
+    server = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, trustProxy: parseTrustProxy('loopback'), rateLimits: { failedAuthPerMinute: 3 } });
   });
 
   afterAll(async () => {

@@ -46,7 +46,7 @@ const siloServe: EngineFactory = {
       // behind it start over on its replacement (silo serve's defaults, 5 s + 5 s, would keep
       // them 10 s). One host process, started by the create before any case, so that no other
       // start-up (a second or more from sources) lands inside a burst.
-      const server = await createServer({ fleet, port: 0, tokenSecretDir: dataDir, libsql: { statementTimeoutMs: 2_000, busyTimeoutMs: 1_000, hostProcesses: 1 } });
+      const server = await createServer({ fleet, port: 0, shutdownTimeoutMs: 0, tokenSecretDir: dataDir, libsql: { statementTimeoutMs: 2_000, busyTimeoutMs: 1_000, hostProcesses: 1 } });
       stack.push(async () => {
         await server.close();
       });
