@@ -158,6 +158,23 @@ describe('shutdown', () => {
       await server.stop();
     }
   });
+
+  it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and serves pages until the drain ends', async () => {
+    const server = await startServer({ SILO_SHUTDOWN_DRAIN_MS: '3000' });
+    try {
+      expect((await get(server.url, '/readyz')).status).toBe(200);
+      process.kill(server.pid, 'SIGTERM');
+      await waitFor(() => server.output().includes('/readyz fails from now'));
+      const probe = await get(server.url, '/readyz');
+      expect(probe.status).toBe(503);
+      expect(JSON.parse(probe.body)).toEqual({ status: 'stopping', ready: false });
+      // A load balancer's work still in the pipe is answered as usual, on a fresh connection.
+      expect((await get(server.url, '/')).status).toBe(200);
+      expect(await server.exited()).toBe(0);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe('shutdown under load (an outside soak probe, session 37)', () => {

@@ -164,6 +164,28 @@ describe('silo token and silo serve', () => {
     expect(errors()).toContain('the shutdown deadline (SILO_SHUTDOWN_TIMEOUT_MS) cut 1 request(s) still in flight');
   });
 
+  it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and answers new connections until the drain ends', async () => {
+    const { token } = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'write', '--json']));
+    const { url, pid, exited, errors } = await serve({ SILO_SHUTDOWN_DRAIN_MS: '3000' });
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    process.kill(pid, 'SIGTERM');
+    await expect.poll(errors, { timeout: 10_000 }).toContain('SIGTERM: /readyz fails from now; answering as usual for 3000 ms');
+    // A new connection each time: the load balancer's probe, and the work it still sends meanwhile.
+    const fresh = { headers: { Connection: 'close' } };
+    const probe = await fetch(`${url}/readyz`, fresh);
+    expect(probe.status).toBe(503);
+    expect(await probe.json()).toEqual({ status: 'stopping', ready: false });
+    const created = await fetch(`${url}/v1/instances`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Connection: 'close' },
+      body: JSON.stringify({ name: 'made-while-draining', jurisdiction: 'eu' }),
+    });
+    expect(created.status).toBe(201);
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(json<{ state: string }>(await silo(dir, ['instances', 'show', 'made-while-draining', '--json']))).toMatchObject({ state: 'ready' });
+  });
+
   it('answers health probes without a token, and logs one line per request: route pattern, status, token id, never a token', async () => {
     expect((await silo(dir, ['create', 'probe-co', '--jurisdiction', 'eu'])).code).toBe(0);
     const api = json<{ token: string; info: { id: string } }>(await silo(dir, ['token', 'create', '--scope', 'read', '--json']));

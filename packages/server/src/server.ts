@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import type { Fleet } from '@silo/fleet';
-import { closeGracefully, fleetReadiness, healthResponse, NO_PROXY, readinessResponse, RequestsInFlight, type TrustProxy } from '@silo/web';
+import { answerReadinessWhileClosing, closeGracefully, fleetReadiness, healthResponse, NO_PROXY, readinessResponse, RequestsInFlight, type TrustProxy } from '@silo/web';
 import { logAccess, labelRequest, logRefusal, type AccessLogger } from './access-log';
 import { clientAddress, incomingOf, withClientAddress } from './client-address';
 import { answerClientErrors } from './client-errors';
@@ -36,6 +36,11 @@ export interface ServerOptions extends ApiOptions {
    * (default 10 s; `silo serve` passes SILO_SHUTDOWN_TIMEOUT_MS, the setting the apps read).
    */
   shutdownTimeoutMs?: number;
+  /**
+   * How long `close()` first goes on answering as usual, /readyz failing, before it stops
+   * accepting (default 0; `silo serve` passes SILO_SHUTDOWN_DRAIN_MS, the setting the apps read).
+   */
+  shutdownDrainMs?: number;
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -120,6 +125,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
   const inFlight = new RequestsInFlight();
   const server = createHttpServer((incoming, outgoing) => {
     inFlight.track(outgoing);
+    if (answerReadinessWhileClosing(inFlight, incoming, outgoing)) return;
     if (log) {
       const startedAt = performance.now();
       outgoing.once('close', () => {
@@ -146,7 +152,7 @@ export async function createServer(options: ServerOptions): Promise<RunningServe
     close: async () => {
       // The endpoint's streams and processes, and then the fleet (the caller's), serve the
       // requests still in flight: they close once those are answered.
-      const { cut } = await closeGracefully(server, inFlight, { deadlineMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS });
+      const { cut } = await closeGracefully(server, inFlight, { drainMs: options.shutdownDrainMs ?? 0, deadlineMs: options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS });
       handler.close();
       return { cut };
     },

@@ -1,4 +1,4 @@
-import type { Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { Server as NetServer } from 'node:net';
 
 /**
@@ -24,6 +24,11 @@ export class RequestsInFlight {
     return this.#count;
   }
 
+  /** The server has begun to stop: its readiness probe says so (`answerReadinessWhileClosing`). */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
   /** From now on every answer asks its client to close the connection. */
   beginClosing(): void {
     this.#closing = true;
@@ -36,7 +41,13 @@ export class RequestsInFlight {
 }
 
 export interface GracefulCloseOptions {
-  /** How long requests in flight may take to finish before their connections are cut. */
+  /**
+   * How long the server goes on accepting and answering as usual, its readiness probe failing,
+   * before it stops accepting: the time a load balancer needs to see the probe fail and send
+   * new work elsewhere. 0 (the default) stops accepting at once.
+   */
+  readonly drainMs?: number;
+  /** How long requests in flight may take to finish (after the drain) before their connections are cut. */
   readonly deadlineMs: number;
   /** Told how many requests the deadline cut, before they are. */
   readonly onDeadline?: (inFlight: number) => void;
@@ -55,6 +66,7 @@ const IDLE_GRACE_MS = 1_000;
  */
 export async function closeGracefully(server: Server, inFlight: RequestsInFlight, options: GracefulCloseOptions): Promise<{ cut: number }> {
   inFlight.beginClosing();
+  if (options.drainMs) await pause(options.drainMs);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), options.deadlineMs)));
   // Stop accepting, and only that: http's own close() also closes every kept-alive connection
@@ -75,6 +87,19 @@ export async function closeGracefully(server: Server, inFlight: RequestsInFlight
   server.closeIdleConnections();
   await Promise.race([closed, pause(1_000)]);
   return { cut };
+}
+
+/**
+ * Once the server is closing, its readiness probe answers 503 at once, before any route or
+ * check runs: a load balancer still polling it stops sending new work, while the requests it
+ * already sent are answered. True when it answered `req`.
+ */
+export function answerReadinessWhileClosing(inFlight: RequestsInFlight, req: IncomingMessage, res: ServerResponse, readinessPath = '/readyz'): boolean {
+  if (!inFlight.closing || (req.url ?? '').split('?')[0] !== readinessPath) return false;
+  const body = JSON.stringify({ status: 'stopping', ready: false });
+  res.writeHead(503, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : body);
+  return true;
 }
 
 function pause(ms: number): Promise<void> {

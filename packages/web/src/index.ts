@@ -10,7 +10,7 @@ export { AnswerOnce, type Answer, type AnswerOnceOptions } from './answer-once';
 export { clientFiles } from './static-files';
 export type { ServeClientFile } from './static-files';
 export { discardUnreadBodyAfterResponse } from './unread-body';
-export { closeGracefully, RequestsInFlight, type GracefulCloseOptions } from './graceful-close';
+export { answerReadinessWhileClosing, closeGracefully, RequestsInFlight, type GracefulCloseOptions } from './graceful-close';
 export { CLIENT_ADDRESS_HEADER, clientAddressOf, createRequest, createRequestListener } from './request-listener';
 export type { RequestInfo, RequestListenerOptions } from './request-listener';
 export { pageAddressOf, safeNextPath, type SafeNextPathOptions } from './next-path';

@@ -199,7 +199,8 @@ describe('start-up checks', () => {
   it('names the variable of a bad setting', () => {
     expect(() => serverSettings({ LOG_LEVEL: 'loud' }, { metricsPort: 'SILO_METRICS_PORT' })).toThrow(/^LOG_LEVEL: "loud" is not one of/);
     expect(() => serverSettings({ SILO_METRICS_PORT: '99999' }, { metricsPort: 'SILO_METRICS_PORT' })).toThrow(/^SILO_METRICS_PORT:/);
-    expect(serverSettings({ LOG_LEVEL: 'WARN' }, { metricsPort: 'SILO_METRICS_PORT' })).toMatchObject({ logLevel: 'warn', metricsPort: undefined, shutdownTimeoutMs: 10_000 });
+    expect(() => serverSettings({ SILO_SHUTDOWN_DRAIN_MS: '5s' }, { metricsPort: 'SILO_METRICS_PORT' })).toThrow(/^SILO_SHUTDOWN_DRAIN_MS: "5s" is not a whole number from 0 to 600000/);
+    expect(serverSettings({ LOG_LEVEL: 'WARN' }, { metricsPort: 'SILO_METRICS_PORT' })).toMatchObject({ logLevel: 'warn', metricsPort: undefined, shutdownTimeoutMs: 10_000, shutdownDrainMs: 0 });
   });
 
   it('says why a port or a data folder failed in one line', () => {

@@ -36,12 +36,14 @@ export function registerServe(program: Command, ctx: CliContext): void {
       })();
       // One access-log line per request (route pattern, status, duration, token id), JSON unless a terminal.
       const log = createLogger({ app: 'silo-serve', level: readSetting(process.env, 'LOG_LEVEL') ?? 'info' });
+      const drainMs = readSetting(process.env, 'SILO_SHUTDOWN_DRAIN_MS') ?? 0;
       await withFleet(ctx, cmd, async (fleet) => {
         const server = await createServer({
           fleet,
           log,
           trustProxy,
           host: options.host,
+          shutdownDrainMs: drainMs,
           shutdownTimeoutMs: readSetting(process.env, 'SILO_SHUTDOWN_TIMEOUT_MS'),
           ...(options.port === undefined ? {} : { port: options.port }),
           ...(options.dbHost ? { dbHostSuffix: options.dbHost } : {}),
@@ -59,7 +61,11 @@ export function registerServe(program: Command, ctx: CliContext): void {
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        ctx.output.note(`silo serve: ${signal}: finishing the requests in flight, then stopping`);
+        ctx.output.note(
+          drainMs > 0
+            ? `silo serve: ${signal}: /readyz fails from now; answering as usual for ${drainMs} ms, then finishing the requests in flight and stopping`
+            : `silo serve: ${signal}: finishing the requests in flight, then stopping`,
+        );
         const { cut } = await server.close();
         if (cut > 0) ctx.output.note(`silo serve: the shutdown deadline (SILO_SHUTDOWN_TIMEOUT_MS) cut ${cut} request(s) still in flight`);
       }, { createsFleet: true });

@@ -195,7 +195,14 @@ export const SETTINGS = {
     group: 'apps',
     rule: integer(0, 3_600_000),
     fallback: 10_000,
-    meaning: 'Both apps and `silo serve`: how long requests in flight may take to finish after SIGTERM before their connections are cut.',
+    meaning: 'Both apps and `silo serve`: how long requests in flight may take to finish after SIGTERM (and the drain) before their connections are cut.',
+  },
+  SILO_SHUTDOWN_DRAIN_MS: {
+    group: 'apps',
+    rule: integer(0, 600_000),
+    fallback: 0,
+    meaning:
+      'Both apps and `silo serve`: how long after SIGTERM the server goes on answering as usual while `/readyz` answers 503, before it stops accepting: set it to your load balancer\'s health-check interval times its failure threshold. 0: stop accepting at once.',
   },
   SILO_APP_URL: {
     group: 'apps',

@@ -4,7 +4,7 @@ import { format } from 'node:util';
 import { createRequestHandler, type ServerBuild } from 'react-router';
 import { allowedHosts } from '../hosts';
 import type { TrustProxy } from '../forwarded';
-import { closeGracefully, RequestsInFlight } from '../graceful-close';
+import { answerReadinessWhileClosing, closeGracefully, RequestsInFlight } from '../graceful-close';
 import { loadContextFor } from '../react-router';
 import { createRequestListener } from '../request-listener';
 import { clientFiles } from '../static-files';
@@ -128,6 +128,7 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
     // Before the count's own listener: a request is over once its access-log line is written (499 if cut).
     res.once('close', () => accessLog(logger, metrics, req, res, (performance.now() - started) / 1000, staticResponses.has(res) ? 'static' : undefined, match));
     inFlight.track(res);
+    if (answerReadinessWhileClosing(inFlight, req, res)) return;
     void listener(req, res);
   });
   if (options.requestTimeoutMs !== undefined) server.requestTimeout = options.requestTimeoutMs;
@@ -155,11 +156,17 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
       process.exit(1);
     }
     closing = true;
-    lifecycle.info(`${signal}: finishing ${inFlight.count} request(s) in flight, then stopping (deadline ${settings.shutdownTimeoutMs} ms)`);
+    const { shutdownDrainMs: drainMs, shutdownTimeoutMs: deadlineMs } = settings;
+    lifecycle.info(
+      drainMs > 0
+        ? `${signal}: /readyz fails from now; answering as usual for ${drainMs} ms, then finishing the requests in flight and stopping (deadline ${deadlineMs} ms)`
+        : `${signal}: finishing ${inFlight.count} request(s) in flight, then stopping (deadline ${deadlineMs} ms)`,
+    );
     metricsServer?.close();
     metricsServer?.closeAllConnections();
     await closeGracefully(server, inFlight, {
-      deadlineMs: settings.shutdownTimeoutMs,
+      drainMs,
+      deadlineMs,
       onDeadline: (count) => logger.warn(`shutdown deadline: cutting ${count} request(s) still in flight`),
     });
     await fleet.flushActivity().catch((error: unknown) => logger.error({ err: error }, 'flushing activity failed'));

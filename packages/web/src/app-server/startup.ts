@@ -9,7 +9,9 @@ export interface ServerSettings {
   readonly logLevel: LogLevel;
   /** Where /metrics listens (on the app's host); undefined: no metrics endpoint. */
   readonly metricsPort: number | undefined;
-  /** How long in-flight requests may take to finish after SIGTERM before their connections are cut. */
+  /** How long after SIGTERM the server goes on answering, its /readyz failing, before it stops accepting. */
+  readonly shutdownDrainMs: number;
+  /** How long in-flight requests may take to finish after that before their connections are cut. */
   readonly shutdownTimeoutMs: number;
 }
 
@@ -26,6 +28,7 @@ export function serverSettings(env: NodeJS.ProcessEnv, names: { readonly metrics
   return {
     logLevel: logLevel as LogLevel,
     metricsPort: optionalInteger(env, names.metricsPort, 0, 65_535),
+    shutdownDrainMs: optionalInteger(env, 'SILO_SHUTDOWN_DRAIN_MS', 0, 600_000) ?? 0,
     shutdownTimeoutMs: optionalInteger(env, 'SILO_SHUTDOWN_TIMEOUT_MS', 0, 3_600_000) ?? 10_000,
   };
 }
