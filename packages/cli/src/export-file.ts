@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { ExportedFile, Fleet } from '@silo/fleet';
-import { stagingDirOf } from '@silo/fleet/internal';
+import { OWN_TEMP_TAG, stagingDirOf } from '@silo/fleet/internal';
 import { CliFailure, EXIT, reportError, wantsJson } from './errors';
 import { onInterrupt, signalWords, signalsDelivered } from './interrupt';
 import type { Output } from './output';
@@ -134,13 +134,12 @@ function interruptedOnStdout(signal: NodeJS.Signals, name: string, streamed: boo
 }
 
 /**
- * Temp files this process made in `dir` (the fleet's `<base>.tmp-<pid>[.<start>]-<hex>`, a
- * temp of such a temp, and SQLite's sidecars of either), of `base` or of any file. Only our
- * pid's: another export to the same place may be running in another process.
+ * Temp files this process made in `dir` (the fleet's temp names with this process's tag, a
+ * temp of such a temp, and SQLite's sidecars of either), of `base` or of any file. Only this
+ * process's: another export to the same place may be running in another process.
  */
 function removeOwnTemps(dir: string, base?: string): void {
-  const tag = `\\.tmp-${process.pid}(?:\\.\\d+)?-[0-9a-f]{8}`;
-  const ours = new RegExp(`^${base === undefined ? '.+?' : escapeRegExp(base)}(?:${tag})+(?:-wal|-shm|-journal)?$`);
+  const ours = new RegExp(`^${base === undefined ? '.+?' : escapeRegExp(base)}(?:${OWN_TEMP_TAG})+(?:-wal|-shm|-journal)?$`);
   let entries: string[];
   try {
     entries = readdirSync(dir);

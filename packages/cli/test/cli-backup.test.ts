@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackupOverview, BackupPoint, InstanceBackupStatus, RestoreResult, VerificationReport } from '@silo/fleet';
+import { tempNameOf } from '@silo/fleet/internal';
 import { json, silo, tempDir } from './helpers';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,7 +162,7 @@ describe('silo backup and silo restore --at', () => {
     // As a `silo backup now` stopped with Ctrl+C between writing a chunk and renaming it leaves it.
     const { pid } = spawnSync(process.execPath, ['-e', '']);
     mkdirSync(chunks, { recursive: true });
-    const leftover = path.join(chunks, `${'0'.repeat(64)}.tmp-${pid}.1-0badc0de`);
+    const leftover = tempNameOf(path.join(chunks, '0'.repeat(64)), `${pid}.1`);
     writeFileSync(leftover, 'half a chunk');
     const now = await run('backup', 'now', 'acme');
     expect(now.code, now.stderr).toBe(0);

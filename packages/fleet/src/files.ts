@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readSync, rmSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { PROCESS_TOKEN, tokenAlive } from './processes';
+import { BOOT_TAG, HOST_TAG, PROCESS_TOKEN, taggedOwnerAlive, tokenAlive } from './processes';
 import { SiloError } from './errors';
 
 /**
@@ -17,18 +17,44 @@ export const SIDECARS = ['-wal', '-shm', '-journal'] as const;
 
 const TEMP_MARKER = '.tmp-';
 
-/** A temporary sibling tagged with this process, so reconciliation can tell live work from leftovers. */
+/**
+ * How long a temp file whose owner cannot be checked from here must lie untouched before it
+ * counts as a leftover. That is a file of another host or container sharing the folder (its
+ * pids are not ours to look up), one named by a version before temp names said their host,
+ * or one naming a bare pid that runs here (maybe reused). Every operation writes its temp file
+ * until it publishes it, and none leaves it untouched for a day (the longest pause is an
+ * export's copy being streamed out or a snapshot being uploaded); a day also outlasts any
+ * difference between the clocks of two machines sharing a network folder.
+ */
+export const UNKNOWN_OWNER_TEMP_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * After the marker: the owner's process token, then (since temp names say their host) the
+ * host and boot tags, then a random part. The token comes first so that versions before the
+ * tags still read it from a new name; the two forms differ by their number of hex groups.
+ */
+const TEMP_OWNER = String.raw`(\d+(?:\.\d+)?)-(?:([0-9a-f]{8})-([0-9a-f]{8})-)?`;
+
+const TEMP_OWNER_IN_NAME = new RegExp(`\\.tmp-${TEMP_OWNER}[0-9a-f]+`);
+
+/** `<file>.tmp-<pid>[.<start time>]-<host>-<boot>-<random>`: reconciliation can tell live work from leftovers. */
 export function tempSibling(file: string): string {
-  return `${file}${TEMP_MARKER}${PROCESS_TOKEN}-${randomBytes(4).toString('hex')}`;
+  return tempNameOf(file, PROCESS_TOKEN);
 }
+
+/** The temp name a process of this host and boot with `token` would give `file` (tests plant other processes' files with it). */
+export function tempNameOf(file: string, token: string): string {
+  return `${file}${TEMP_MARKER}${token}-${HOST_TAG}-${BOOT_TAG}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A regular expression source matching the tag of this process's temp names, marker to random
+ * part: for code that removes its own temp files, which no other process may be writing.
+ */
+export const OWN_TEMP_TAG = `${escapeRegExp(`${TEMP_MARKER}${PROCESS_TOKEN}-${HOST_TAG}-${BOOT_TAG}-`)}[0-9a-f]{8}`;
 
 export function isTempFile(file: string): boolean {
   return path.basename(file).includes(TEMP_MARKER);
-}
-
-/** The process token of whoever made a temp file, if the name says. */
-export function tempOwner(file: string): string | undefined {
-  return /\.tmp-(\d+(?:\.\d+)?)-[0-9a-f]+/.exec(path.basename(file))?.[1];
 }
 
 export function removeDatabaseFiles(file: string): void {
@@ -156,11 +182,10 @@ export function assertNoForeignWrites(file: string): void {
  */
 export function removeAbandonedTempsOf(file: string): void {
   // Outside the fleet's folders a name only like ours may be somebody's file: only exactly
-  // what tempSibling makes (and its sidecars), from a process of this machine that is gone.
-  const ours = new RegExp(`^${escapeRegExp(path.basename(file))}\\.tmp-(\\d+(?:\\.\\d+)?)-[0-9a-f]{8}(?:-wal|-shm|-journal)?$`);
+  // what tempSibling makes, in either form (and its sidecars), and judged as isAbandonedTemp does.
+  const ours = new RegExp(`^${escapeRegExp(path.basename(file))}\\.tmp-${TEMP_OWNER}[0-9a-f]{8}(?:-wal|-shm|-journal)?$`);
   for (const temp of tempsOf(file)) {
-    const owner = ours.exec(path.basename(temp))?.[1];
-    if (owner !== undefined && !tokenAlive(owner)) rmSync(temp, { force: true });
+    if (ours.test(path.basename(temp)) && isAbandonedTemp(temp)) rmSync(temp, { force: true });
   }
 }
 
@@ -168,9 +193,39 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A temp file whose process is gone (or whose name does not say): a leftover, never live work. */
-export function isAbandonedTemp(file: string): boolean {
+/**
+ * Whether the process that made a temp file runs, as far as its name lets this process tell:
+ * true or false for a process of this host since its last boot (a name of an earlier boot is
+ * dead: the machine restarted), false for a name that says no owner; undefined when it cannot
+ * be known here (see UNKNOWN_OWNER_TEMP_MAX_AGE_MS). A name without host and boot (from a
+ * version before them) may be another container's, whose pids look like ours: only a token
+ * that is running here, start time and all, is known alive.
+ */
+function tempOwnerAlive(file: string): boolean | undefined {
+  const [, token, hostTag, bootTag] = TEMP_OWNER_IN_NAME.exec(path.basename(file)) ?? [];
+  if (token === undefined) return false;
+  if (hostTag !== undefined && bootTag !== undefined) return taggedOwnerAlive(hostTag, bootTag, token);
+  return token.includes('.') && tokenAlive(token) ? true : undefined;
+}
+
+/**
+ * A temp file whose process is gone, or whose name does not say: a leftover, never live work.
+ * One whose owner cannot be known from here is a leftover once untouched for
+ * UNKNOWN_OWNER_TEMP_MAX_AGE_MS: `modifiedAt` when the caller has it, else read from the file
+ * (none there, as for a file already gone: not a leftover).
+ */
+export function isAbandonedTemp(file: string, seen: { modifiedAt?: number; now?: number } = {}): boolean {
   if (!isTempFile(file)) return false;
-  const owner = tempOwner(file);
-  return owner === undefined || !tokenAlive(owner);
+  const alive = tempOwnerAlive(file);
+  if (alive !== undefined) return !alive;
+  const modifiedAt = seen.modifiedAt ?? modifiedAtOf(file);
+  return modifiedAt !== undefined && (seen.now ?? Date.now()) - modifiedAt > UNKNOWN_OWNER_TEMP_MAX_AGE_MS;
+}
+
+function modifiedAtOf(file: string): number | undefined {
+  try {
+    return statSync(file, { throwIfNoEntry: false })?.mtimeMs;
+  } catch {
+    return undefined;
+  }
 }

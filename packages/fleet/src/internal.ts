@@ -22,6 +22,8 @@ export type { PermissionReport } from './permissions';
 export { escapeChar, unsafeCharPattern } from './unsafe-chars';
 export { uploadStagingFile, type UploadPlacement } from './residency/staging';
 export { stagingDirOf } from './staging';
+// The CLI removes its own temp files when interrupted (only names of this process); tests plant others'.
+export { OWN_TEMP_TAG, tempNameOf } from './files';
 export { residencyHash, verifyResidencyReport } from './residency/residency';
 export { residencyMarkdown } from './residency/report';
 export { parseSiloConfig } from './app-config/define-config';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
@@ -15,6 +16,14 @@ export const PROCESS_TOKEN = processToken(process.pid);
 /** Marks catalog rows this process is working on. */
 export const PROCESS_OWNER = `${HOST}/${BOOT}/${PROCESS_TOKEN}`;
 
+/**
+ * Host and boot as temp names carry them (files.ts): a hostname may be long and hold dots and
+ * dashes, so each is a short hash; and apart, so a name of this host from an earlier boot can
+ * be told dead, as ownerAlive tells a catalog row.
+ */
+export const HOST_TAG = shortHash(HOST);
+export const BOOT_TAG = shortHash(BOOT);
+
 /** Whether the process behind a token still runs; false if its pid now belongs to another process. */
 export function tokenAlive(token: string): boolean {
   const [pidText, start] = token.split('.');
@@ -29,6 +38,21 @@ export function ownerAlive(owner: string): boolean | undefined {
   if (host !== HOST || token === undefined) return undefined;
   if (boot !== BOOT) return false;
   return tokenAlive(token);
+}
+
+/**
+ * ownerAlive for the tags of a temp name. Also undefined for a bare pid (no start time: a
+ * platform without /proc) that runs: it may be another process that has the pid now.
+ */
+export function taggedOwnerAlive(hostTag: string, bootTag: string, token: string): boolean | undefined {
+  if (hostTag !== HOST_TAG) return undefined;
+  if (bootTag !== BOOT_TAG) return false;
+  if (!tokenAlive(token)) return false;
+  return token.includes('.') ? true : undefined;
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
 function processToken(pid: number): string {

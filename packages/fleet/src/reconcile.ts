@@ -170,10 +170,11 @@ export async function reconcile(context: ReconcileContext, options: DoctorOption
     // Staging is one folder per region, read in one listing: swept at every reconciliation,
     // start-up included, not only by a scan of every tenant file. A process killed there (an
     // export, a backup's snapshot, an import) leaves a copy of a whole tenant per operation.
-    // Only files untouched for an hour: a temp file names its process by pid alone, and the
-    // containers sharing a data volume (compose.yaml) each have their own pids, so a live
-    // operation of another container looks dead from here. Its file is being written (a
-    // snapshot, an upload) or is open (an export's stream, which an unlink does not cut).
+    // Only files untouched for an hour as well: this runs at every start of every process,
+    // and a temp name tells processes apart by host, boot and pid only (files.ts), so
+    // containers that share a hostname as well as a data volume (run with the host's network)
+    // still see each other's live work as dead. Such a file is being written (a snapshot, an
+    // upload) or is open (an export's stream, which an unlink does not cut).
     const before = Date.now() - STAGING_LEFTOVER_AGE_MS;
     for (const leftover of stagingLeftovers(regions)) {
       if ((statSync(leftover, { throwIfNoEntry: false })?.mtimeMs ?? before) > before) continue;

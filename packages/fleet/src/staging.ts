@@ -13,11 +13,11 @@ export function stagingDirOf(region: Region): string {
   return path.join(region.dataDir, 'staging');
 }
 
-/** Temp files in `dir` whose process is gone; a missing folder has none. */
+/** Temp files in `dir` that are leftovers (see isAbandonedTemp); a missing folder has none. */
 export function abandonedTempsIn(dir: string): string[] {
   return listDir(dir)
     .map((entry) => path.join(dir, entry))
-    .filter(isAbandonedTemp);
+    .filter((file) => isAbandonedTemp(file));
 }
 
 /** Abandoned temp files in the staging folders of these regions. */

@@ -10,6 +10,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openFleet } from '../src/index';
+import { tempNameOf } from '../src/files';
 import { PROCESS_TOKEN } from '../src/processes';
 import { fileOf, filesUnder, sampleSchema, tempFleet } from './helpers';
 
@@ -39,9 +40,9 @@ async function liveProcess(): Promise<{ pid: number; token: string }> {
   return { pid, token: `${pid}.${start}` };
 }
 
-/** A temp file as FolderStore names them: `<object>.tmp-<owner token>-<8 hex>`. */
+/** A temp file as FolderStore names them (tempSibling), of a process of this machine with `token`. */
 function plant(file: string, token: string, ageMs = 0): string {
-  const temp = `${file}.tmp-${token}-${randomBytes(4).toString('hex')}`;
+  const temp = tempNameOf(file, token);
   mkdirSync(path.dirname(temp), { recursive: true });
   writeFileSync(temp, 'half a chunk');
   if (ageMs > 0) {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FailpointName } from '../src/failpoints';
 import { openFleet, type Fleet } from '../src/index';
+import { BOOT_TAG, HOST_TAG } from '../src/processes';
 import { killAllChildren, runChild, startChild } from './fixtures/children';
 import { keysSchema } from './fixtures/keys-schema';
 import type { ChildCommand } from './fixtures/protocol';
@@ -81,7 +82,7 @@ describe('a process killed mid-create, mid-clone or mid-import', () => {
     // The crash left exactly what this failpoint implies, and a provisioning row owned by the dead process.
     const left = filesOf(dataDir, target);
     if (leaves === 'nothing') expect(left).toEqual([]);
-    if (leaves === 'temp') expect(left).toEqual([expect.stringMatching(new RegExp(`^${target}\\.db\\.tmp-${child.pid}(\\.\\d+)?-[0-9a-f]+$`))]);
+    if (leaves === 'temp') expect(left).toEqual([expect.stringMatching(new RegExp(`^${target}\\.db\\.tmp-${child.pid}(\\.\\d+)?-${HOST_TAG}-${BOOT_TAG}-[0-9a-f]{8}$`))]);
     if (leaves === 'database') expect(left).toEqual([`${target}.db`]);
     const raw = await openFleet({ dataDir, schema: sampleSchema(), reconcileOnOpen: false });
     expect(raw.require(target).state).toBe('provisioning');

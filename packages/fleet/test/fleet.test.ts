@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { defineTenantSchema, openFleet, resolveSettings, settingsFromEnv, type QueryAllEvent } from '../src/index';
-import { SAMPLE_MIGRATIONS, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
+import { SAMPLE_MIGRATIONS, deadTempOf, fileOf, sampleSchema, tempDir, tempFleet } from './helpers';
 
 describe('create and open', () => {
   it('creates a ready instance placed in a region of its jurisdiction', async () => {
@@ -443,7 +443,7 @@ describe('doctor', () => {
     const orphan = path.join(dataDir, 'regions', 'us-east', 'tenants', 'zz', 'stray.db');
     mkdirSync(path.dirname(orphan), { recursive: true });
     copyFileSync(fileOf(acme.dbUrl, dataDir), orphan);
-    const leftover = `${fileOf(acme.dbUrl, dataDir)}.tmp-999999999-deadbeef`;
+    const leftover = deadTempOf(fileOf(acme.dbUrl, dataDir));
     writeFileSync(leftover, 'partial');
 
     const report = await fleet.doctor({ scanFiles: true, deep: true });

@@ -1,9 +1,12 @@
-import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { afterEach, expect } from 'vitest';
+import { UNKNOWN_OWNER_TEMP_MAX_AGE_MS, tempNameOf } from '../src/files';
 import { DEFAULT_REGIONS, openFleet, type DoctorReport, type Fleet, type FleetOptions, type Region } from '../src/index';
+import { BOOT_TAG, HOST_TAG, PROCESS_TOKEN } from '../src/processes';
 import { sampleSchema } from './fixtures/sample-schema';
 
 /** The sample tenant schema lives with the fixtures, so child processes share it without Vitest. */
@@ -55,6 +58,62 @@ export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/** A process token no process has: pid 2^31-2 is above every pid_max. */
+export const DEAD_TOKEN = '2147483646.1';
+
+/** What temp names of a process of this host and boot that is gone look like (files.ts tempSibling). */
+export function deadTempOf(file: string): string {
+  return tempNameOf(file, DEAD_TOKEN);
+}
+
+/** A host or boot tag other than `tag`. */
+function otherTag(tag: string): string {
+  return tag === '0badc0de' ? 'deadc0de' : '0badc0de';
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * Temp names of `file` left by every kind of owner (another host's with its -wal), planted and
+ * untouched since `recentMs` ago, or past the bound for owners unknown here for those named
+ * stale: those isAbandonedTemp keeps, and those it calls leftovers. Another host's process is given a pid that runs here with another start
+ * time (this test's pid, said to have started at tick 1): judged by pid here, it looks dead.
+ */
+export function plantTempOwners(file: string, recentMs = 2 * HOUR): { kept: Record<string, string>; removed: Record<string, string> } {
+  const hex = (): string => randomBytes(4).toString('hex');
+  const pidAliveHere = `${process.pid}.1`;
+  const otherHost = `${file}.tmp-${pidAliveHere}-${otherTag(HOST_TAG)}-${BOOT_TAG}-${hex()}`;
+  const kept = {
+    otherHost,
+    otherHostWal: `${otherHost}-wal`,
+    thisProcess: tempNameOf(file, PROCESS_TOKEN),
+    // Names from before temp names said their host: maybe another container's.
+    oldFormat: `${file}.tmp-${DEAD_TOKEN}-${hex()}`,
+    oldFormatPidAliveHere: `${file}.tmp-${pidAliveHere}-${hex()}`,
+    oldFormatThisProcess: `${file}.tmp-${PROCESS_TOKEN}-${hex()}`,
+  };
+  const removed = {
+    otherHostStale: `${file}.tmp-${pidAliveHere}-${otherTag(HOST_TAG)}-${BOOT_TAG}-${hex()}`,
+    dead: deadTempOf(file),
+    // This host before it restarted: whatever runs under that pid now is another process.
+    earlierBoot: `${file}.tmp-${PROCESS_TOKEN}-${HOST_TAG}-${otherTag(BOOT_TAG)}-${hex()}`,
+    oldFormatStale: `${file}.tmp-${DEAD_TOKEN}-${hex()}`,
+  };
+  const stale = [removed.otherHostStale, removed.oldFormatStale];
+  for (const temp of [...Object.values(kept), ...Object.values(removed)]) {
+    writeFileSync(temp, 'a copy of a tenant, or part of one');
+    const at = new Date(Date.now() - (stale.includes(temp) ? UNKNOWN_OWNER_TEMP_MAX_AGE_MS + HOUR : recentMs));
+    utimesSync(temp, at, at);
+  }
+  return { kept, removed };
+}
+
+/** Checks what a sweep left of plantTempOwners' files. */
+export function expectTempOwnersJudged(planted: { kept: Record<string, string>; removed: Record<string, string> }): void {
+  for (const [owner, file] of Object.entries(planted.kept)) expect(existsSync(file), `${owner}: ${file}`).toBe(true);
+  for (const [owner, file] of Object.entries(planted.removed)) expect(existsSync(file), `${owner}: ${file}`).toBe(false);
 }
 
 /** Temp files of interrupted operations (`*.tmp-<token>-<hex>`) anywhere under the data dir. */

@@ -6,7 +6,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tempFleet } from './helpers';
+import { tempSibling } from '../src/files';
+import { deadTempOf, tempFleet } from './helpers';
 
 describe('purge and staged copies', () => {
   it('removes the abandoned staged copies of the purged instance, and only those', async () => {
@@ -15,10 +16,9 @@ describe('purge and staged copies', () => {
     await fleet.create('acme-2', { jurisdiction: 'eu' });
     const staging = path.join(fleet.regions.get(acme.region).dataDir, 'staging');
     mkdirSync(staging, { recursive: true });
-    // Named as tempSibling names them; pid 2^31-2 is no live process, so their owner is gone.
-    const dead = '2147483646.1';
-    const left = [`acme.backup.db.tmp-${dead}-0a0b0c0d`, `acme.export.db.tmp-${dead}-1a1b1c1d`].map((name) => path.join(staging, name));
-    const others = [path.join(staging, `acme-2.export.db.tmp-${dead}-2a2b2c2d`), path.join(staging, `acme.export.db.tmp-${process.pid}-3a3b3c3d`)];
+    // Named as tempSibling names them, by a process of this machine that is gone.
+    const left = ['acme.backup.db', 'acme.export.db'].map((name) => deadTempOf(path.join(staging, name)));
+    const others = [deadTempOf(path.join(staging, 'acme-2.export.db')), tempSibling(path.join(staging, 'acme.export.db'))];
     for (const file of [...left, ...others]) writeFileSync(file, 'SQLite format 3\0 tenant bytes');
     writeFileSync(`${left[0] ?? ''}-wal`, 'wal bytes');
 

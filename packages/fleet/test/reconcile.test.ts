@@ -4,9 +4,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openFleet, type Engine } from '../src/index';
+import { tempSibling } from '../src/files';
 import { LocalEngine } from '../src/internal';
 import { runChild } from './fixtures/children';
-import { fileOf, sampleSchema, tempDir, tempFleet, regionsIn } from './helpers';
+import { deadTempOf, fileOf, sampleSchema, tempDir, tempFleet, regionsIn } from './helpers';
 
 /** The real local engine, with `remove` held until the test opens the gate: a descheduled reconciler. */
 function engineWithSlowRemove(dataDir: string): { engine: Engine; open: () => void; removing: Promise<void> } {
@@ -135,7 +136,7 @@ describe('reconciliation', () => {
     const { fleet, dataDir } = await tempFleet();
     const templates = path.join(dataDir, 'templates');
     mkdirSync(templates, { recursive: true });
-    const leftover = path.join(templates, 'sample-v2-0000.db.tmp-999999999.1-deadbeef');
+    const leftover = deadTempOf(path.join(templates, 'sample-v2-0000.db'));
     for (const suffix of ['', '-wal', '-shm']) writeFileSync(`${leftover}${suffix}`, 'partial');
     const report = await fleet.doctor({ scanFiles: true });
     expect(report.leftoversRemoved.sort()).toEqual([leftover, `${leftover}-shm`, `${leftover}-wal`].sort());
@@ -149,10 +150,10 @@ describe('reconciliation', () => {
     const staging = path.join(region.dataDir, 'staging');
     await fleet.close();
     mkdirSync(staging, { recursive: true });
-    const dead = path.join(staging, 'acme.export.db.tmp-999999999.1-deadbeef');
-    const live = path.join(staging, `acme.export.db.tmp-${process.pid}-cafef00d`);
-    // Dead as seen from here, but written a moment ago: maybe another container's (its own pids).
-    const recent = path.join(staging, 'acme.export.db.tmp-999999998.1-0badf00d');
+    const dead = deadTempOf(path.join(staging, 'acme.export.db'));
+    const live = tempSibling(path.join(staging, 'acme.export.db'));
+    // Dead, but written a moment ago: maybe of a container that shares this one's hostname.
+    const recent = deadTempOf(path.join(staging, 'acme.export.db'));
     const hoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
     for (const file of [dead, `${dead}-wal`, live, recent]) writeFileSync(file, 'a copy of a tenant');
     for (const file of [dead, `${dead}-wal`, live]) utimesSync(file, hoursAgo, hoursAgo);

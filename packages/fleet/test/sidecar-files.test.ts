@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { tempDir, tempFleet } from './helpers';
+import { tempSibling } from '../src/files';
+import { deadTempOf, tempDir, tempFleet } from './helpers';
 
 /** A copy of `source` taken while a writer holds committed rows in its -wal (as after a kill). */
 function withRowsInWal(source: string, copy: string, rows: number): void {
@@ -105,8 +106,8 @@ describe('an export after a killed one', () => {
     await fleet.create('acme', { jurisdiction: 'eu' });
     const dir = tempDir();
     const target = path.join(dir, 'acme.sqlite');
-    const leftover = `${target}.tmp-2147483646.1-0a0b0c0d`;
-    const live = `${target}.tmp-${process.pid}-0a0b0c0e`;
+    const leftover = deadTempOf(target);
+    const live = tempSibling(target);
     // A name only like ours is somebody else's file: it stays.
     const theirs = `${target}.tmp-old`;
     writeFileSync(leftover, 'half an export');

@@ -1,8 +1,7 @@
 import { open, readFile, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isTempFile, tempSibling } from '../files';
+import { isAbandonedTemp, isTempFile, tempSibling } from '../files';
 import { PRIVATE_FILE_MODE, makePrivateDir } from '../permissions';
-import { isLeftoverTemp } from './leftovers';
 
 /** One stored object: its key (`/`-separated, relative to the location) and metadata. */
 export interface StoredObject {
@@ -28,7 +27,7 @@ export interface BackupStore {
   children(prefix: string): Promise<string[]>;
   /** Removes these objects; missing ones are fine. */
   delete(keys: readonly string[]): Promise<void>;
-  /** Removes what interrupted writers left behind under `prefix` (see `isLeftoverTemp`); never a live writer's file. */
+  /** Removes what interrupted writers left behind under `prefix` (see `isAbandonedTemp`); never a live writer's file. */
   sweepLeftovers(prefix: string): Promise<number>;
 }
 
@@ -125,7 +124,7 @@ export class FolderStore implements BackupStore {
       if (!isTempFile(full)) continue;
       // Gone meanwhile: its writer renamed it into place.
       const info = await stat(full).catch(() => undefined);
-      if (info && isLeftoverTemp(full, info.mtimeMs, now)) {
+      if (info && isAbandonedTemp(full, { modifiedAt: info.mtimeMs, now })) {
         await rm(full, { force: true });
         removed++;
       }

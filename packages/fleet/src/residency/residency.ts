@@ -6,8 +6,7 @@ import type { FleetSettings, Region } from '../config';
 import { errorMessage } from '../errors';
 import { describeLocation, type BackupLocation, type S3Location } from '../backups/backup-config';
 import { S3Store } from '../backups/s3-store';
-import { isTempFile, tempOwner } from '../files';
-import { tokenAlive } from '../processes';
+import { isAbandonedTemp, isTempFile } from '../files';
 import { filesystemOf, readMounts, type Filesystem } from './mounts';
 
 /**
@@ -151,6 +150,8 @@ interface Found {
   readonly area: Area;
   /** The key (backups) or path relative to the area's root, `/`-separated. */
   readonly rel: string;
+  /** When the file was last written, if known: what a temp file of an owner unknown here is judged by. */
+  readonly modifiedAt?: number;
 }
 
 /** Known files of the fleet itself in the data folder: metadata and schema templates, no tenant data. */
@@ -210,12 +211,12 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
     options.onProgress?.(done++, total, root);
     // Folders that are roots of their own are walked on their own turn.
     const others = new Set(roots.filter((other) => other !== root));
-    for await (const { file, size } of walk(root, others)) {
+    for await (const { file, size, modifiedAt } of walk(root, others)) {
       if (seen.has(file)) continue;
       seen.add(file);
       const area = areas.find((candidate) => within(file, candidate.root));
       if (!area) continue;
-      found.push({ location: file, bytes: size, area, rel: path.relative(area.root, file).split(path.sep).join('/') });
+      found.push({ location: file, bytes: size, area, rel: path.relative(area.root, file).split(path.sep).join('/'), modifiedAt });
     }
   }
   const buckets: ResidencyBucket[] = [];
@@ -230,7 +231,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
       let bytes = 0;
       for (const object of objects) {
         bytes += object.size;
-        found.push({ location: `${base}/${object.key}`, bytes: object.size, area, rel: object.key });
+        found.push({ location: `${base}/${object.key}`, bytes: object.size, area, rel: object.key, modifiedAt: object.modifiedAt });
       }
       buckets.push({ location: description, region: region.id, jurisdiction: location.jurisdiction, objects: objects.length, bytes });
     } catch (error) {
@@ -250,11 +251,8 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
   const orphan = (entry: Found, reason: string): void => {
     orphans.push({ location: entry.location, jurisdiction: entry.area.jurisdiction, bytes: entry.bytes, reason });
   };
-  const liveTemp = (file: string): boolean => {
-    if (!isTempFile(file)) return false;
-    const owner = tempOwner(file);
-    return owner !== undefined && tokenAlive(owner);
-  };
+  /** In flight, as doctor judges temp files: one it would not remove (yet). */
+  const liveTemp = (entry: Found): boolean => isTempFile(entry.location) && !isAbandonedTemp(entry.location, { modifiedAt: entry.modifiedAt });
   /** Backup objects are summed per instance, location and kind rather than listed one by one. */
   const backupSums = new Map<string, { instance: InstanceInfo; entry: Found; kind: PlaceKind; location: string; files: number; bytes: number }>();
   const knownIds = host.knownIds();
@@ -274,7 +272,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
       const match = /^[0-9a-f]{2}\/([a-z0-9-]+)\.db(-wal|-shm|-journal)?(\.tmp-.*)?$/.exec(rel);
       const instance = match?.[1] ? byName.get(match[1]) : undefined;
       if (!match || !instance) {
-        if (match?.[3] && liveTemp(entry.location)) inFlight.push({ name: match[1] ?? '', ...placeOf(entry, 'temp') });
+        if (match?.[3] && liveTemp(entry)) inFlight.push({ name: match[1] ?? '', ...placeOf(entry, 'temp') });
         else orphan(entry, match ? `a database file of "${match[1]}", which is not in the catalog` : 'not a tenant database file');
         continue;
       }
@@ -300,7 +298,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
     const match = /^instances\/([^/]+)\/(points|chunks)\/[^/]+$|^instances\/([^/]+)\/purged\.json$/.exec(rel);
     const id = match?.[1] ?? match?.[3];
     if (!match || !id) {
-      if (isTempFile(rel) && liveTemp(rel)) continue;
+      if (liveTemp(entry)) continue;
       orphan(entry, 'not a backup object');
       continue;
     }
@@ -440,7 +438,7 @@ export async function buildResidency(host: ResidencyHost, options: ResidencyOpti
     const name = /^([a-z0-9-]+)\./.exec(path.posix.basename(fileName))?.[1];
     const instance = name ? byName.get(name) : undefined;
     if (instance) return attribute(instance, entry, entry.area.kind === 'staging' ? 'staged' : 'temp');
-    if (liveTemp(entry.location) && entry.area.kind === 'staging') {
+    if (liveTemp(entry) && entry.area.kind === 'staging') {
       inFlight.push({ name: name ?? '', ...placeOf(entry, 'staged') });
       return;
     }
@@ -458,7 +456,7 @@ export function residencyHash(listing: ResidencyListing): string {
 }
 
 /** Every regular file below `root` with its size; symlinks are not followed, unreadable folders skipped. */
-async function* walk(root: string, skip: ReadonlySet<string>): AsyncGenerator<{ file: string; size: number }> {
+async function* walk(root: string, skip: ReadonlySet<string>): AsyncGenerator<{ file: string; size: number; modifiedAt?: number }> {
   let entries;
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -471,7 +469,7 @@ async function* walk(root: string, skip: ReadonlySet<string>): AsyncGenerator<{ 
       if (!skip.has(full)) yield* walk(full, skip);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       const info = await stat(full).catch(() => undefined);
-      yield { file: full, size: info?.size ?? 0 };
+      yield { file: full, size: info?.size ?? 0, modifiedAt: info?.mtimeMs };
     }
   }
 }
