@@ -3,7 +3,7 @@ import type Libsql from 'libsql';
 import { libsqlDatabase } from '../optional/libsql';
 import { SiloError } from '../errors';
 import type { CatalogDb, CatalogLocation, CatalogStatement, CatalogTransaction, ChangeWatch, OpenedCatalogDb } from './catalog-db-types';
-import { claimReplicaSlot } from './replica-slot';
+import { SLOT_HEARTBEAT_MS, claimReplicaSlot } from './replica-slot';
 
 type TursoLocation = Extract<CatalogLocation, { kind: 'turso' }>;
 
@@ -20,6 +20,8 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
   // The client resolves its endpoints relative to the URL, so a database under a path needs the slash the replica must not have.
   let primary: Client | undefined;
   const periodic = startPeriodicSync(replica, location.syncIntervalSec);
+  const heartbeat = setInterval(() => slot.touch(), SLOT_HEARTBEAT_MS / 2);
+  heartbeat.unref();
   return {
     db: replica,
     sync: () => replica.sync(),
@@ -38,6 +40,7 @@ export function openReplica(location: TursoLocation): OpenedCatalogDb {
     watch: () => replica.watch(),
     close: () => {
       clearInterval(periodic);
+      clearInterval(heartbeat);
       primary?.close();
       replica.close();
       slot.release();

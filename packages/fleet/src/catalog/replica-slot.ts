@@ -1,19 +1,31 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROCESS_TOKEN, tokenAlive } from '../processes';
+import { PROCESS_OWNER, ownerAlive, tokenAlive } from '../processes';
 import { PRIVATE_FILE_MODE, makePrivateDir } from '../permissions';
 
 export interface ReplicaSlot {
   /** The replica's database file in this slot. */
   readonly file: string;
+  /** Says the owner still runs, for processes that cannot check it (another host or container): call it more often than SLOT_HEARTBEAT_MS. */
+  touch(): void;
   release(): void;
 }
 
+/** How often an owner touches its lock (replica-db.ts), so processes of other hosts sharing the folder see it is alive. */
+export const SLOT_HEARTBEAT_MS = 60_000;
+
+/**
+ * How long a lock of another host's process may go untouched before its slot is taken over:
+ * ten heartbeats, so a busy event loop or a clock a few minutes off never hands a live slot on.
+ */
+export const SLOT_STALE_MS = 10 * SLOT_HEARTBEAT_MS;
+
 /**
  * A replica folder of its own for this catalog connection. An embedded replica's files are
- * written by one process only, yet the apps and the CLI of one machine share a data folder:
- * each connection claims the first free `slot-<n>` (a lock file naming the owning process),
- * and a slot whose owner is gone is taken over, so its replica continues where it stopped.
+ * written by one process only, yet the apps and the CLI of one machine (or containers sharing
+ * a volume) share a data folder: each connection claims the first free `slot-<n>` (a lock file
+ * naming the owning process: host, boot, pid and start time), and a slot whose owner is gone
+ * is taken over, so its replica continues where it stopped.
  */
 export function claimReplicaSlot(dir: string): ReplicaSlot {
   for (let n = 0; ; n++) {
@@ -23,31 +35,53 @@ export function claimReplicaSlot(dir: string): ReplicaSlot {
     if (!tryLock(lock)) continue;
     return {
       file: path.join(slot, 'catalog.db'),
+      touch: () => {
+        try {
+          const now = new Date();
+          utimesSync(lock, now, now);
+        } catch {
+          // Removed by hand: the next claim of another process may take the slot, as before.
+        }
+      },
       release: () => rmSync(lock, { force: true }),
     };
   }
 }
 
 function tryLock(lock: string): boolean {
-  try {
-    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx', mode: PRIVATE_FILE_MODE });
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
+  if (createLock(lock)) return true;
   let owner: string;
+  let touchedAt: number;
   try {
     owner = readFileSync(lock, 'utf8').trim();
+    touchedAt = statSync(lock).mtimeMs;
   } catch {
     return false; // Released or taken over just now: try the next slot.
   }
-  if (owner === '' || tokenAlive(owner)) return false;
+  if (owner === '' || !ownerGone(owner, touchedAt)) return false;
   // The owner died without releasing: take over, unless another process was quicker.
   rmSync(lock, { force: true });
+  return createLock(lock);
+}
+
+function createLock(lock: string): boolean {
   try {
-    writeFileSync(lock, PROCESS_TOKEN, { flag: 'wx', mode: PRIVATE_FILE_MODE });
+    writeFileSync(lock, PROCESS_OWNER, { flag: 'wx', mode: PRIVATE_FILE_MODE });
     return true;
-  } catch {
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     return false;
   }
+}
+
+/**
+ * A process of this host and boot is looked up; one of an earlier boot is gone. Another host's
+ * (or container's: its pids are not ours, and its pid 1 would look like ours) cannot be looked
+ * up: it is gone once its lock has missed ten heartbeats. A lock of a version before locks
+ * named their host holds a bare process token, judged as then.
+ */
+function ownerGone(owner: string, touchedAt: number): boolean {
+  if (!owner.includes('/')) return !tokenAlive(owner);
+  const alive = ownerAlive(owner);
+  return alive === undefined ? Date.now() - touchedAt > SLOT_STALE_MS : !alive;
 }
