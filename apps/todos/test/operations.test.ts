@@ -159,8 +159,9 @@ describe('shutdown', () => {
     }
   });
 
-  it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and serves pages until the drain ends', async () => {
-    const server = await startServer({ SILO_SHUTDOWN_DRAIN_MS: '3000' });
+  it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and serves pages (and metrics) until the drain ends', async () => {
+    const server = await startServer({ SILO_SHUTDOWN_DRAIN_MS: '3000', SILO_METRICS_PORT: '0' });
+    const metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(server.output())?.[1] ?? '';
     try {
       expect((await get(server.url, '/readyz')).status).toBe(200);
       process.kill(server.pid, 'SIGTERM');
@@ -170,6 +171,8 @@ describe('shutdown', () => {
       expect(JSON.parse(probe.body)).toEqual({ status: 'stopping', ready: false });
       // A load balancer's work still in the pipe is answered as usual, on a fresh connection.
       expect((await get(server.url, '/')).status).toBe(200);
+      // The drain shows in the metrics: they are scraped until the server has stopped.
+      expect((await fetch(metricsUrl)).status).toBe(200);
       expect(await server.exited()).toBe(0);
     } finally {
       await server.stop();

@@ -162,13 +162,14 @@ export async function startAppServer<F extends AppServerFleet>(options: AppServe
         ? `${signal}: /readyz fails from now; answering as usual for ${drainMs} ms, then finishing the requests in flight and stopping (deadline ${deadlineMs} ms)`
         : `${signal}: finishing ${inFlight.count} request(s) in flight, then stopping (deadline ${deadlineMs} ms)`,
     );
-    metricsServer?.close();
-    metricsServer?.closeAllConnections();
     await closeGracefully(server, inFlight, {
       drainMs,
       deadlineMs,
       onDeadline: (count) => logger.warn(`shutdown deadline: cutting ${count} request(s) still in flight`),
     });
+    // Scraped until here: the drain and the last requests show in the metrics.
+    metricsServer?.close();
+    metricsServer?.closeAllConnections();
     await fleet.flushActivity().catch((error: unknown) => logger.error({ err: error }, 'flushing activity failed'));
     await runShutdownHooks((error) => logger.error({ err: error }, 'a shutdown step failed'));
     lifecycle.info('stopped');
