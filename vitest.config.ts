@@ -32,6 +32,8 @@ const INTEGRATION = [
   'packages/fleet/test/purge-crash.test.ts',
   // Kills query processes and starts them slowly on purpose (ADR 33).
   'packages/fleet/test/query-processes.test.ts',
+  // Statements that run until their abort signal stops them (their processes killed).
+  'packages/fleet/test/query-abort.test.ts',
   // Loads a 200 MB crafted file into the check process, which stops at its memory limit.
   'packages/fleet/test/check-process.test.ts',
   'packages/fleet/test/check-time-limit.test.ts',
@@ -74,6 +76,7 @@ const INTEGRATION = [
   'packages/server/test/openapi.test.ts',
   'packages/server/test/openapi-conformance.test.ts',
   'packages/server/test/errors.test.ts',
+  'packages/server/test/client-gone.test.ts',
   'packages/server/test/libsql*.test.ts', // silo serve's libSQL endpoint over loopback HTTP (issue #15)
   'packages/server/test/turso-user-smoke.test.ts', // the engine contract's data-plane cases: Turso engine → silo serve (issue #15)
 ];

@@ -196,14 +196,16 @@ export class Client {
   /**
    * A multipart POST streamed part by part, in the order given (chunked: no Content-Length),
    * as a browser sends a form with a file. The CSRF token is not added: put it in `parts`.
+   * `signal` closes the connection, as a browser that leaves the page does.
    */
-  postMultipart(pathname: string, parts: readonly FormPart[], headers: Record<string, string> = {}): Promise<Response> {
+  postMultipart(pathname: string, parts: readonly FormPart[], headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Response> {
     const boundary = `----silo-test-${Math.random().toString(36).slice(2)}`;
     const init = {
       method: 'POST',
       body: Readable.toWeb(Readable.from(multipartChunks(parts, boundary))) as ReadableStream<Uint8Array>,
       duplex: 'half',
       headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, ...headers },
+      ...(signal ? { signal } : {}),
     };
     return this.request(pathname, init as RequestInit);
   }

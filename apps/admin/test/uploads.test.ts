@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, watch } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, statSync, watch } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +64,27 @@ function leftovers(tmp: string, dataDir?: string): string[] {
     : [];
   // tsx keeps its compile cache in TMPDIR: code, not uploads.
   return [...readdirSync(tmp).filter((entry) => !entry.startsWith('tsx-')), ...staged];
+}
+
+/** Whether a file-check process of the server `pid` has a file open in a region of `dataDir`: an import's check under way. */
+function checking(pid: number, dataDir: string): boolean {
+  const regions = `${path.join(dataDir, 'regions')}${path.sep}`;
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((entry) => {
+      try {
+        const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+        if (parent !== pid || !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('check-process-host')) return false;
+        return readdirSync(`/proc/${entry}/fd`).some((fd) => readlinkSync(`/proc/${entry}/fd/${fd}`).startsWith(regions));
+      } catch {
+        return false; // ended, or closed the file, meanwhile
+      }
+    });
+}
+
+/** Temp files anywhere in the fleet's folder: uploads staged, copies beside a target. */
+function tempFiles(dataDir: string): string[] {
+  return readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).filter((entry) => path.basename(entry).includes('.tmp-'));
 }
 
 describe('admin uploads stream to disk', () => {
@@ -347,4 +368,19 @@ describe('a large upload', () => {
     expect(text(answer.body)).toContain("The file is larger than 512 MB, the fleet's import limit (SILO_IMPORT_MAX_BYTES).");
     expect(readdirSync(work).filter((entry) => entry.startsWith('silo-admin-upload-'))).toEqual([]);
   });
+
+  it('stops an import whose browser goes away while the file is checked: nothing made, nothing left, the name free', async () => {
+    const leave = new AbortController();
+    const posted = admin.postMultipart('/?index', importParts(admin.csrf, 'left-behind', { name: 'file', filename: 'big.sqlite', path: bigFile }), {}, leave.signal).catch(() => undefined);
+    await eventually(async () => expect(checking(server.pid, dataDir)).toBe(true), 60_000);
+    leave.abort();
+    await posted;
+    // The server is done with it once the audit log has it: tried, and stopped.
+    const stopped = async (): Promise<string> => text(await (await admin.get('/audit?instance=left-behind&operation=import&outcome=error')).text());
+    await eventually(async () => expect(await stopped()).toMatch(/(^|\s)1 entries/));
+    expect(await stopped()).toContain('stopped');
+    expect((await admin.get('/instances/left-behind')).status).toBe(404);
+    expect(tempFiles(dataDir)).toEqual([]);
+    expect((await admin.post('/?index', { intent: 'create', name: 'left-behind', jurisdiction: 'eu' })).status).toBe(302);
+  }, 120_000);
 });

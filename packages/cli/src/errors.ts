@@ -56,6 +56,8 @@ export function exitCodeFor(error: unknown): ExitCode {
   // A name (or display name) the fleet refuses on sight is a bad argument, whichever command got it.
   if (isSiloError(error, 'INVALID_NAME')) return EXIT.usage;
   if (isSiloError(error, 'INSTANCE_NOT_FOUND')) return EXIT.notFound;
+  // The CLI aborts a query only when told to stop (Ctrl+C).
+  if (isSiloError(error, 'QUERY_ABORTED')) return EXIT.interrupted;
   return EXIT.failed;
 }
 

@@ -22,8 +22,8 @@ const ENDLESS_WRITE =
   "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) INSERT INTO todos (title, completed, created_at, updated_at) SELECT 'bulk ' || x, 0, 1, 1 FROM c WHERE x % 100000 = 0;";
 
 /** `silo <args>` on a terminal; a session still going after GIVE_UP_MS fails the test with its output instead of waiting out the time limit. */
-function session(dir: string, args: readonly string[], steps: readonly TerminalStep[]): ReturnType<typeof terminalSession> {
-  return terminalSession(dir, args, steps, { env: { SILO_QUERY_TIMEOUT_MS: String(TIME_LIMIT_MS), SILO_HISTORY: `${dir}/history` }, giveUpMs: GIVE_UP_MS });
+function session(dir: string, args: readonly string[], steps: readonly TerminalStep[], env: Record<string, string> = {}): ReturnType<typeof terminalSession> {
+  return terminalSession(dir, args, steps, { env: { SILO_QUERY_TIMEOUT_MS: String(TIME_LIMIT_MS), SILO_HISTORY: `${dir}/history`, ...env }, giveUpMs: GIVE_UP_MS });
 }
 
 describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statement', () => {
@@ -60,6 +60,45 @@ describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statemen
     expect(run.output).not.toContain('never run │');
     expect(run.output).not.toContain('QUERY_TIMEOUT');
     expect(run.output).not.toContain('ENGINE_FAILURE');
+  });
+
+  it('on a dumb terminal (TERM=dumb) too: stops a running read, and Ctrl+C at the prompt drops the statement typed', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const run = await session(
+      dir,
+      ['shell', 'acme'],
+      [
+        { waitFor: 'acme> ', keys: `${ENDLESS_READ}\r` },
+        { waitFor: 'FROM c;', keys: '\u0003', afterMs: 300 },
+        { waitFor: 'Interrupted', keys: '' },
+        // Readline ignores the editing keys there: the dropped text must not lead the next line.
+        { waitFor: 'acme> ', keys: "SELECT 'never run' AS dropped\u0003" },
+        { waitFor: 'acme> ', keys: 'SELECT 41 + 1 AS answer;\r' },
+        { waitFor: '1 row', keys: '' },
+        { waitFor: 'acme> ', keys: '\u0004' },
+      ],
+      { TERM: 'dumb' },
+    );
+    expect(run.gaveUp, run.output).toBe(false);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
+    expect(run.output).toMatch(/│ +42 │/);
+    expect(run.output).not.toContain('dropped │');
+    expect(run.output).not.toContain('[QUERY_FAILED]');
+  });
+
+  it('stops a running read on a SIGINT sent to the shell alone (kill -INT), as on Ctrl+C', { timeout: TEST_TIMEOUT_MS }, async () => {
+    const run = await session(dir, ['shell', 'acme'], [
+      { waitFor: 'acme> ', keys: `${ENDLESS_READ}\r` },
+      { waitFor: 'FROM c;', keys: '', signal: 'SIGINT', afterMs: 300 },
+      { waitFor: 'Interrupted', keys: '' },
+      { waitFor: 'acme> ', keys: 'SELECT 41 + 1 AS answer;\r' },
+      { waitFor: '1 row', keys: '' },
+      { waitFor: 'acme> ', keys: '\u0004' },
+    ]);
+    expect(run.gaveUp, run.output).toBe(false);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
+    expect(run.output).toMatch(/│ +42 │/);
   });
 
   it('stops a .read file at the running statement: the statements after it do not run', { timeout: TEST_TIMEOUT_MS }, async () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -135,6 +135,8 @@ export interface TerminalStep {
   readonly keys: string;
   /** Typed this much later, as a person would, so a statement just started is well under way. */
   readonly afterMs?: number;
+  /** Sent to silo itself instead of typing `keys`: a `kill`, not the terminal's Ctrl+C. */
+  readonly signal?: NodeJS.Signals;
 }
 
 /**
@@ -171,9 +173,13 @@ export function terminalSession(
         const at = output.indexOf(next.waitFor, from);
         if (at === -1) break;
         from = at + next.waitFor.length;
-        const { keys, afterMs } = next;
-        if (afterMs === undefined) child.stdin.write(keys);
-        else setTimeout(() => child.stdin.write(keys), afterMs);
+        const { keys, afterMs, signal } = next;
+        const act = (): void => {
+          if (signal === undefined) child.stdin.write(keys);
+          else signalSilo(child.pid, signal);
+        };
+        if (afterMs === undefined) act();
+        else setTimeout(act, afterMs);
         step++;
       }
     });
@@ -184,6 +190,19 @@ export function terminalSession(
       resolve({ code, output, gaveUp });
     });
   });
+}
+
+/** Sends `signal` to the process `script` (pid `scriptPid`) runs the command in: silo, which the command execs. */
+function signalSilo(scriptPid: number | undefined, signal: NodeJS.Signals): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      if (parent === scriptPid) process.kill(Number(entry), signal);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
 }
 
 /** Any byte that acts on a terminal: C0 controls but newline, DEL, C1, bidi controls. */

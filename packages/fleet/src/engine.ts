@@ -68,6 +68,12 @@ export interface QueryRequest {
    * work runs it there, beside the console's queries rather than ahead of them.
    */
   readonly fleetWide?: boolean;
+  /**
+   * The caller gave up (Ctrl+C, a client that went away): once it fires the query is rejected
+   * with QUERY_ABORTED and its work stopped where the engine can (local files: dropped from the
+   * queue, or its process killed; Turso: the HTTP request aborted).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A result shaped for tables and CSV: column names plus rows as arrays. */
@@ -129,6 +135,22 @@ export function importAborted(signal: AbortSignal): SiloError<'IMPORT_REJECTED'>
     details: { reason: 'aborted' },
     cause: signal.reason,
   });
+}
+
+/**
+ * The rejection of a query stopped by its abort signal; `outcome` says what became of its
+ * statement, and `outcomeUnknown` that the engine may still finish it.
+ */
+export function queryAborted(signal: AbortSignal, outcome: string, outcomeUnknown = false): SiloError<'QUERY_ABORTED'> {
+  return new SiloError('QUERY_ABORTED', `The query was stopped: its abort signal fired (its caller gave up). ${outcome}`, {
+    cause: signal.reason,
+    ...(outcomeUnknown ? { details: { outcomeUnknown: true } } : {}),
+  });
+}
+
+/** Refuses a query whose signal fired before it was sent anywhere: nothing ran. */
+export function stopIfQueryAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw queryAborted(signal, 'It did not run.');
 }
 
 export interface ImportReport {

@@ -54,6 +54,12 @@ export interface SiloErrorDetails {
   QUERY_TIMEOUT: { readonly timeoutMs?: number };
   /** The query's process passed its memory limit (SILO_QUERY_MAX_MEMORY_BYTES). */
   QUERY_MEMORY_EXCEEDED: { readonly maxMemoryBytes: number };
+  /**
+   * The caller's abort signal stopped the query (`QueryOptions.signal`: Ctrl+C, a client that
+   * went away). `outcomeUnknown`: only the waiting stopped, and the engine may still run the
+   * statement to its end (Turso).
+   */
+  QUERY_ABORTED: { readonly outcomeUnknown?: true };
   HANDLES_EXHAUSTED: NoDetails;
   /**
    * From Turso: the HTTP status (and when to retry), the libSQL code, or a refused token.

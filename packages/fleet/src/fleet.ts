@@ -11,7 +11,7 @@ import type { ApiTokens } from './catalog/api-tokens';
 import type { TokenGenerations } from './catalog/token-generations';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
-import { stopIfImportAborted, type Engine, type QueryResult, type SqlArgs, type TenantConnection } from './engine';
+import { queryAborted, stopIfImportAborted, stopIfQueryAborted, type Engine, type QueryResult, type SqlArgs, type TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { assertNoForeignWrites, removeAbandonedTempsOf, tempSibling } from './files';
 import { stagingDirOf } from './staging';
@@ -127,6 +127,14 @@ export interface QueryOptions extends ActorOption {
   auditDetail?: Readonly<Record<string, unknown>>;
   /** Write mode only: `sql` may hold several statements, run as one transaction (local engine). */
   script?: boolean;
+  /**
+   * Stops the query (Ctrl+C in `silo shell`, a client that went away): it is rejected at once
+   * with QUERY_ABORTED. Not begun yet, it never runs; running on local files, its process is
+   * killed, and SQLite keeps nothing of an unfinished statement, so a write stopped there
+   * changed nothing (one that finished in the same instant stays, as at the time limit). On
+   * Turso only the waiting stops: a statement Turso has received may still run to its end.
+   */
+  signal?: AbortSignal;
 }
 
 export interface QueryAllOptions extends ActorOption {
@@ -134,6 +142,11 @@ export interface QueryAllOptions extends ActorOption {
   concurrency?: number;
   args?: SqlArgs;
   limits?: Partial<QueryLimits>;
+  /**
+   * Stops the run: the instances' queries under way are stopped as one query's would be
+   * (QueryOptions.signal), no other instance is queried, and the iteration throws QUERY_ABORTED.
+   */
+  signal?: AbortSignal;
 }
 
 export type QueryAllEvent =
@@ -889,9 +902,10 @@ export class Fleet {
     this.#assertOpen();
     const readOnly = options.readOnly ?? true;
     const run = async (): Promise<QueryResult> => {
+      stopIfQueryAborted(options.signal);
       const instance = this.#catalog.resolve(name);
       if (!instance || instance.state !== 'ready') throw instanceNotFound(name);
-      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits), script: !readOnly && options.script === true });
+      return this.engine.query(instance.dbUrl, { sql, args, readOnly, limits: this.#limits(options.limits), script: !readOnly && options.script === true, signal: options.signal });
     };
     if (readOnly) return run();
     return this.#audited('query (write)', name, options, { ...options.auditDetail, sql: sql.slice(0, 2_000) }, async () => {
@@ -908,6 +922,8 @@ export class Fleet {
    */
   async *queryAll(sql: string, options: QueryAllOptions = {}): AsyncGenerator<QueryAllEvent> {
     this.#assertOpen();
+    const { signal } = options;
+    stopIfQueryAborted(signal);
     const limits = this.#limits(options.limits);
     const instances = this.#catalog.each({ ...options.filter, state: 'ready' });
     // Enough queries in flight that no worker waits on a round trip: on local files what the
@@ -917,21 +933,28 @@ export class Fleet {
     const tally = { ok: 0, failed: 0, refused: 0 };
     let finished = false;
     try {
-      yield* mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
+      const events = mapUnordered(instances, concurrency, async (instance): Promise<QueryAllEvent> => {
         const started = performance.now();
         try {
-          const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits, fleetWide: true });
+          const result = await this.engine.query(instance.dbUrl, { sql, args: options.args, readOnly: true, limits, fleetWide: true, signal });
           tally.ok++;
           return { instance: instance.name, status: 'ok', ...result };
         } catch (error) {
           const code = error instanceof SiloError ? error.code : 'QUERY_FAILED';
-          tally.failed++;
+          // Stopped with the run, not an instance that failed: the audit entry says it stopped early.
+          if (code !== 'QUERY_ABORTED') tally.failed++;
           if (code === 'STATEMENT_REFUSED' || code === 'QUERY_READ_ONLY') tally.refused++;
           // A one-instance query's remedy (write mode) is none here: a fleet-wide query has no write mode.
           const message = code === 'QUERY_READ_ONLY' ? FLEET_QUERY_READS_ONLY : errorMessage(error);
           return { instance: instance.name, status: 'error', code, error: message, durationMs: performance.now() - started };
         }
       });
+      for await (const event of events) {
+        // Answers still coming in once the run is stopped are not given out: the run ends here.
+        stopRunIfAborted(signal);
+        yield event;
+      }
+      stopRunIfAborted(signal);
       finished = true;
     } finally {
       if (!this.#closed) {
@@ -1086,6 +1109,11 @@ export class Fleet {
   #assertOpen(): void {
     if (this.#closed) throw new SiloError('FLEET_CLOSED', 'This fleet has been closed; open a new one.');
   }
+}
+
+/** A fleet-wide run whose signal fired ends where it is (QueryAllOptions.signal). */
+function stopRunIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw queryAborted(signal, 'The fleet-wide run ended there: the queries under way were stopped, and no other instance was queried.');
 }
 
 function instanceHandle(instance: InstanceInfo, lease: Lease<TenantConnection>): InstanceHandle {

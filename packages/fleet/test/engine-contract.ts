@@ -645,6 +645,25 @@ export function defineEngineContract(engines: readonly EngineFactory[], options:
         expect((await Promise.all(quick)).map((r) => r.rows[0]?.[0])).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
       });
 
+      it('gives up a query when its abort signal fires, and runs none whose signal fired before', async () => {
+        const fired = new AbortController();
+        fired.abort();
+        const refused = engine.query(url, { sql: "INSERT INTO notes (body) VALUES ('never')", readOnly: false, limits: LIMITS, signal: fired.signal });
+        await expect(refused).rejects.toMatchObject({ code: 'QUERY_ABORTED' });
+        expect((await engine.query(url, { sql: "SELECT count(*) FROM notes WHERE body = 'never'", readOnly: true, limits: LIMITS })).rows).toEqual([[0]]);
+        // A limit far beyond the test's own: only the signal can end it. What becomes of the
+        // statement where it ran is the engine's to say (local files: the fleet's query-abort tests).
+        const stop = new AbortController();
+        const runaway = engine.query(url, {
+          sql: 'WITH RECURSIVE forever(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM forever) SELECT count(*) FROM forever',
+          readOnly: true,
+          limits: { ...LIMITS, timeoutMs: 600_000 },
+          signal: stop.signal,
+        });
+        setTimeout(() => stop.abort(), 300);
+        await expect(runaway).rejects.toMatchObject({ code: 'QUERY_ABORTED' });
+      });
+
       it('answers many queries at once', async () => {
         const results = await Promise.all(
           Array.from({ length: 40 }, (_, i) =>

@@ -198,9 +198,14 @@ function limitsFrom(options: LimitOptions): Partial<QueryLimits> {
 }
 
 /** One statement of `silo query`, with the CLI's hints on the errors a person can act on. */
-export async function runStatement(fleet: Fleet, name: string, sql: string, options: { write: boolean; limits: Partial<QueryLimits>; args?: SqlArgs | undefined }): Promise<QueryResult> {
+export async function runStatement(
+  fleet: Fleet,
+  name: string,
+  sql: string,
+  options: { write: boolean; limits: Partial<QueryLimits>; args?: SqlArgs | undefined; signal?: AbortSignal | undefined },
+): Promise<QueryResult> {
   try {
-    return await fleet.query(name, sql, options.args, { readOnly: !options.write, limits: options.limits });
+    return await fleet.query(name, sql, options.args, { readOnly: !options.write, limits: options.limits, signal: options.signal });
   } catch (error) {
     if (isSiloError(error, 'QUERY_TIMEOUT')) throw new CliFailure(`${error.message} (--timeout <ms>)`, EXIT.failed, error.code);
     throw error;

@@ -22,13 +22,6 @@ interface ShellOptions {
 /** Lines of history kept: enough to find last week's query, small enough to load at once. */
 const HISTORY_LINES = 1_000;
 
-/**
- * How long a failed query waits for a Ctrl+C's SIGINT to reach this process: the terminal
- * signals the query process and this one together, and the query process's death may be heard
- * of first. Only a query that failed waits, and only for this long.
- */
-const SIGNAL_SETTLE_MS = 100;
-
 const HELP = `.tables            list the tables
 .schema [table]    show the CREATE statements (of one table and its indexes and triggers)
 .mode [mode]       show results as ${RESULT_MODES.join(', ')} (now: {mode})
@@ -65,8 +58,8 @@ export function historyFile(env: NodeJS.ProcessEnv): string {
 interface Interruption {
   stopped: boolean;
   skipped: number;
-  /** Came as a SIGINT: the terminal echoed "^C" with no line end. */
-  signal: boolean;
+  /** The statement was given up, but its engine may still finish it (Turso). */
+  outcomeUnknown: boolean;
 }
 
 class Shell {
@@ -76,8 +69,8 @@ class Shell {
   #busy = false;
   /** Set by a Ctrl+C while busy; cleared when the next line starts. */
   #interruption: Interruption | undefined;
-  /** Readline has closed (Ctrl+D, end of input): the terminal is out of raw mode for good. */
-  #closed = false;
+  /** Aborts the queries of the line being run: what a Ctrl+C meanwhile does. */
+  #running: AbortController | undefined;
   readonly #interactive = process.stdin.isTTY === true;
 
   constructor(
@@ -90,13 +83,12 @@ class Shell {
   async run(): Promise<void> {
     const history = this.#interactive ? loadHistory(historyFile(this.ctx.env)) : [];
     const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: this.#interactive, history, historySize: HISTORY_LINES });
-    // Ctrl+C comes as readline's 'SIGINT' while the terminal is raw (at the prompt), and as a
-    // real SIGINT while a statement runs (see #whileBusy); either stops what is going on.
+    // Ctrl+C comes as readline's 'SIGINT', the terminal being raw all along (see #whileBusy);
+    // a real SIGINT (`kill -INT`) does the same. Either stops what is going on.
     const onSignal = (): void => (this.#busy ? this.#stopStatement(false) : this.#interrupt(rl));
     if (this.#interactive) {
       this.ctx.output.note(`${this.name} (${this.write ? 'read-write: changes are audited' : 'read-only; --write to change'}). .help for commands, Ctrl+D to leave.`);
       rl.on('SIGINT', () => (this.#busy ? this.#stopStatement(true) : this.#interrupt(rl)));
-      rl.on('close', () => (this.#closed = true));
       process.on('SIGINT', onSignal);
     }
     try {
@@ -119,43 +111,31 @@ class Shell {
   }
 
   /**
-   * Runs one line's work. On a terminal, the terminal is out of raw mode meanwhile, as sqlite3's
-   * is while it runs a statement: Ctrl+C is then a SIGINT to the foreground process group, which
-   * holds the query process (fleet query pool, forked from this one). It dies of it, SQLite
-   * keeps nothing of an unfinished statement, and the pool starts a fresh process for the next
-   * one. This process keeps a SIGINT listener all along, so it lives on.
+   * Runs one line's work, its queries under the abort signal a Ctrl+C fires (#stopStatement).
+   * Unlike sqlite3, the terminal stays raw meanwhile: Ctrl+C is a key readline reads, never a
+   * SIGINT to the foreground process group (which holds the fleet's query processes), and it
+   * works the same on a dumb terminal. The pool kills the process of an aborted query, and
+   * SQLite keeps nothing of an unfinished statement.
    */
   async #whileBusy<T>(work: () => Promise<T>): Promise<T> {
-    const stdin = process.stdin;
-    const raw = this.#interactive && stdin.isRaw === true;
     this.#busy = true;
     this.#interruption = undefined;
-    if (raw) stdin.setRawMode?.(false);
+    this.#running = new AbortController();
     try {
       return await work();
     } finally {
-      if (raw && !this.#closed) stdin.setRawMode?.(true);
       this.#busy = false;
+      this.#running = undefined;
       this.#sayInterrupted();
     }
   }
 
-  /**
-   * Ctrl+C while a statement runs. As a SIGINT (`fromReadline` false) it reached the query
-   * process too. Read by readline instead (typed just before the terminal left raw mode), it
-   * is passed on as the terminal would have: to the process group, this process included,
-   * which the interruption already set ignores.
-   */
+  /** Ctrl+C while a statement runs: as a key (`fromReadline`) nothing echoed it, so "^C" is shown. */
   #stopStatement(fromReadline: boolean): void {
-    if (this.#interruption) return;
-    this.#interruption = { stopped: false, skipped: 0, signal: !fromReadline };
-    if (!fromReadline) return;
-    this.ctx.output.print('^C');
-    try {
-      process.kill(0, 'SIGINT');
-    } catch {
-      // No process group to signal (not on this system): the statement runs to its end.
-    }
+    if (this.#interruption || !this.#running) return;
+    this.#interruption = { stopped: false, skipped: 0, outcomeUnknown: false };
+    if (fromReadline) this.ctx.output.print('^C');
+    this.#running.abort();
   }
 
   /** Says what a Ctrl+C during the line's work stopped: nothing when it came after the last statement had ended. */
@@ -164,9 +144,16 @@ class Shell {
     this.#interruption = undefined;
     if (!interruption || (!interruption.stopped && interruption.skipped === 0)) return;
     const parts: string[] = [];
-    if (interruption.stopped) parts.push(this.write ? 'the statement was stopped before it finished, so it changed nothing' : 'the statement was stopped');
+    if (interruption.stopped) parts.push(this.#stoppedWords(interruption.outcomeUnknown));
     if (interruption.skipped > 0) parts.push(`${interruption.skipped === 1 ? 'the statement' : `the ${plural(interruption.skipped, 'statement')}`} after it did not run`);
-    this.ctx.output.note(`${interruption.signal ? '\n' : ''}Interrupted: ${parts.join('; ')}.`);
+    this.ctx.output.note(`Interrupted: ${parts.join('; ')}.`);
+  }
+
+  #stoppedWords(outcomeUnknown: boolean): string {
+    if (!this.write) return 'the statement was stopped';
+    // A remote engine was only stopped from being waited for.
+    if (outcomeUnknown) return 'the shell stopped waiting for the statement, but the database may still finish it: check before running it again';
+    return 'the statement was stopped before it finished, so it changed nothing';
   }
 
   /**
@@ -176,10 +163,13 @@ class Shell {
    */
   #interrupt(rl: Interface): void {
     this.#pending = '';
-    this.ctx.output.print('^C');
-    // The text on the line goes too: to its end, then delete back to its start.
+    // "^C" after the text typed (Ctrl+E: to its end), then a fresh line with none of it.
     rl.write(null, { ctrl: true, name: 'e' });
-    rl.write(null, { ctrl: true, name: 'u' });
+    this.ctx.output.write('^C');
+    if (!clearTypedLine(rl)) {
+      this.ctx.output.print();
+      rl.write(null, { ctrl: true, name: 'u' });
+    }
     this.#prompt(rl);
   }
 
@@ -235,11 +225,12 @@ class Shell {
 
   async #schema(where: string, table: string): Promise<void> {
     try {
-      const result = await this.fleet.query(this.name, `SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ${where} ORDER BY tbl_name, type DESC, name`, table ? [table] : undefined);
+      const sql = `SELECT sql FROM sqlite_schema WHERE sql IS NOT NULL ${where} ORDER BY tbl_name, type DESC, name`;
+      const result = await this.fleet.query(this.name, sql, table ? [table] : undefined, { signal: this.#running?.signal });
       if (result.rows.length === 0 && table) return this.#fail(`No table named "${table}".`, 'USAGE');
       this.ctx.output.print(result.rows.map((row) => `${String(row[0])};`).join('\n'));
     } catch (error) {
-      await this.#failed(error);
+      this.#failed(error);
     }
   }
 
@@ -267,26 +258,20 @@ class Shell {
 
   async #run(sql: string, mode: ResultMode): Promise<void> {
     try {
-      const result = await runStatement(this.fleet, this.name, sql, { write: this.write, limits: {} });
+      const result = await runStatement(this.fleet, this.name, sql, { write: this.write, limits: {}, signal: this.#running?.signal });
       printResult(this.ctx.output, result, mode);
       if (result.truncated) this.ctx.output.note(this.ctx.output.errStyle.yellow(`The result was cut off at the row limit (${result.rows.length} rows).`));
     } catch (error) {
-      await this.#failed(error);
+      this.#failed(error);
     }
   }
 
-  /**
-   * A statement failed: reported, unless it failed because a Ctrl+C stopped its query process
-   * (said once the line's work ends). A failure whose outcome is unknown (a remote engine's) is
-   * always reported as it is.
-   */
-  async #failed(error: unknown): Promise<void> {
-    if (this.#interactive && isSiloError(error, 'ENGINE_FAILURE') && error.details.outcomeUnknown !== true) {
-      if (!this.#interruption) await new Promise((resolve) => setTimeout(resolve, SIGNAL_SETTLE_MS));
-      if (this.#interruption) {
-        this.#interruption.stopped = true;
-        return;
-      }
+  /** A statement failed: reported, unless a Ctrl+C stopped it (said once the line's work ends). */
+  #failed(error: unknown): void {
+    if (this.#interruption && isSiloError(error, 'QUERY_ABORTED')) {
+      this.#interruption.stopped = true;
+      this.#interruption.outcomeUnknown = error.details.outcomeUnknown === true;
+      return;
     }
     this.#report(error);
   }
@@ -301,6 +286,19 @@ class Shell {
     this.ctx.output.error(`${message} [${code}]`);
     if (!this.#interactive) this.ctx.exitCode = EXIT.failed;
   }
+}
+
+/**
+ * Ends the line being typed on the terminal and empties readline's copy of it; false when this
+ * Node cannot. Interface#clearLine does both, on a dumb terminal too, where readline ignores the
+ * editing keys (Ctrl+U) and the dropped text would lead the next line. Node's REPL clears a
+ * line on Ctrl+C with it; Node's type definitions leave it out.
+ */
+function clearTypedLine(rl: Interface): boolean {
+  const clearable = rl as Interface & { clearLine?: () => void };
+  if (typeof clearable.clearLine !== 'function') return false;
+  clearable.clearLine();
+  return true;
 }
 
 function loadHistory(file: string): string[] {

@@ -281,7 +281,7 @@ export class LocalEngine implements Engine {
         busyTimeoutMs: TENANT_PRAGMAS.busyTimeoutMs,
         // The query process sets it on its write connection; reads cannot grow the file.
         ...(request.readOnly || this.#maxBytes === undefined ? {} : { maxDatabaseBytes: this.#maxBytes }),
-      });
+      }, request.signal);
     } catch (error) {
       throw this.#overCap(url, error);
     }

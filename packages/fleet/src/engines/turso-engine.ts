@@ -352,7 +352,11 @@ export class TursoEngine implements Engine {
     });
   }
 
-  /** One statement with a time limit kept on our side; read-only by Turso's read-only token. */
+  /**
+   * One statement with a time limit kept on our side; read-only by Turso's read-only token. The
+   * request's abort signal aborts its HTTP requests, so the caller stops waiting at once; a
+   * statement Turso has received may still run to its end on Turso's side (turso-query.ts).
+   */
   query(url: string, request: QueryRequest): Promise<QueryResult> {
     const statements = request.script && !request.readOnly ? splitStatements(request.sql) : [];
     const options = {

@@ -1,5 +1,5 @@
 import type { Client, ResultSet } from '@libsql/client';
-import type { QueryRequest, QueryResult, SqlValue } from '../engine';
+import { queryAborted, stopIfQueryAborted, type QueryRequest, type QueryResult, type SqlValue } from '../engine';
 import { SiloError, errorMessage, isSiloError } from '../errors';
 import { refusalError } from '../query/refusal';
 import { TRANSACTION_CONTROL } from '../query/split-statements.mjs';
@@ -25,6 +25,10 @@ export interface BoundedQueryOptions {
  * network or the server does. The statement guard runs first, on a local copy of the schema
  * (so Turso gets only what the local engine would run); a read-only token stays the second
  * wall, and its refusal becomes QUERY_READ_ONLY, as on the local engine.
+ *
+ * The request's abort signal aborts the HTTP request the same way, and the caller gets
+ * QUERY_ABORTED at once. That only stops the waiting: a statement Turso has received may still
+ * run to its end there (a write then commits), as at the time limit.
  */
 export async function runBoundedQuery(options: BoundedQueryOptions): Promise<QueryResult> {
   const { request } = options;
@@ -80,7 +84,9 @@ export async function runBoundedScript(options: BoundedQueryOptions, statements:
  */
 async function bounded<T>(options: BoundedQueryOptions, send: (client: Client) => Promise<T>): Promise<T> {
   const { request } = options;
+  stopIfQueryAborted(request.signal);
   const controller = new AbortController();
+  const { promise: givenUp, stop: stopListening } = whenAborted(request.signal, controller);
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -117,13 +123,32 @@ async function bounded<T>(options: BoundedQueryOptions, send: (client: Client) =
   const work = run();
   work.catch(() => undefined);
   try {
-    return await Promise.race([work, timedOut]);
+    return await Promise.race([work, timedOut, givenUp]);
   } catch (error) {
     throw queryError(error, request.readOnly, options.scrubber);
   } finally {
     clearTimeout(timer);
+    stopListening();
     client?.close();
   }
+}
+
+/**
+ * Rejects with QUERY_ABORTED once `signal` fires, aborting `controller` (the HTTP requests'):
+ * the caller stops waiting, whatever Turso does with a statement it has. Never settles without
+ * a signal; `stop` drops the listener once the query is over.
+ */
+function whenAborted(signal: AbortSignal | undefined, controller: AbortController): { promise: Promise<never>; stop: () => void } {
+  if (!signal) return { promise: new Promise<never>(() => undefined), stop: () => undefined };
+  let onAbort = (): void => undefined;
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      controller.abort();
+      reject(queryAborted(signal, 'Its request to Turso was abandoned; Turso may still run the statement to its end (a write then commits).', true));
+    };
+  });
+  signal.addEventListener('abort', onAbort, { once: true });
+  return { promise, stop: () => signal.removeEventListener('abort', onAbort) };
 }
 
 function queryError(error: unknown, readOnly: boolean, scrubber: SecretScrubber): unknown {

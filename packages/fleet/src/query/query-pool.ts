@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SiloError } from '../errors';
 import type { QueryLimits } from '../config';
-import type { QueryResult, SqlArgs } from '../engine';
+import { queryAborted, type QueryResult, type SqlArgs } from '../engine';
 import { refusalError, type Refusal } from './refusal';
 import { refWhileBusy } from '../child-ref';
 import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from '../memory/memory-limit';
@@ -34,6 +34,8 @@ interface Job {
    * or died, and which of them ran away is only known once each runs alone.
    */
   readonly alone?: boolean;
+  /** The caller's: once it fires the job is rejected at once and its work stopped (QueryPool#abort). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** Queries killed at their time limit or memory limit, in this process (all pools): for metrics (Fleet.stats). */
@@ -78,6 +80,12 @@ export interface QueryPoolOptions {
  * killed (SIGKILL: SQLite cannot be interrupted from JavaScript) and a fresh one takes its
  * place; queries that were queued on that process go to another one. The caller's process
  * never blocks on SQLite.
+ *
+ * A query whose abort signal fires is rejected at once with QUERY_ABORTED, and its work stops:
+ * still in the pool's queue, it leaves it; running, its process is killed as at the time limit
+ * (the other queries of its message run again elsewhere); sent to a process behind another
+ * query, that process is killed once it comes to it. A write that may be aborted is sent only
+ * to an idle process (#pickWorker), so that it is either waiting here or running when stopped.
  */
 export class QueryPool {
   readonly #size: number;
@@ -100,10 +108,11 @@ export class QueryPool {
     return this.#size * (this.#batch > 1 ? 2 * this.#batch : PIPELINE_DEPTH);
   }
 
-  run(task: QueryTask): Promise<QueryResult> {
+  run(task: QueryTask, signal?: AbortSignal): Promise<QueryResult> {
     if (this.#closed) return Promise.reject(new SiloError('FLEET_CLOSED', 'The fleet is closed; open it again to run queries.'));
+    if (signal?.aborted) return Promise.reject(queryAborted(signal, 'It did not run.'));
     return new Promise<QueryResult>((resolve, reject) => {
-      this.#queue.push({ id: this.#nextId++, task, resolve, reject });
+      this.#queue.push(this.#job(task, signal, resolve, reject));
       if (this.#batch === 1) {
         this.#dispatch();
       } else if (!this.#dispatchQueued) {
@@ -118,6 +127,31 @@ export class QueryPool {
     });
   }
 
+  /**
+   * A job for `task` that listens to `signal` until it is settled, either way: one signal may
+   * outlive many queries (a shell's, for all of a line's statements).
+   */
+  #job(task: QueryTask, signal: AbortSignal | undefined, resolve: Job['resolve'], reject: Job['reject']): Job {
+    const id = this.#nextId++;
+    if (!signal) return { id, task, resolve, reject };
+    const abort = (): void => this.#abort(id, signal);
+    const settled = (): void => signal.removeEventListener('abort', abort);
+    signal.addEventListener('abort', abort, { once: true });
+    return {
+      id,
+      task,
+      signal,
+      resolve: (result) => {
+        settled();
+        resolve(result);
+      },
+      reject: (error) => {
+        settled();
+        reject(error);
+      },
+    };
+  }
+
   close(): void {
     this.#closed = true;
     for (const worker of this.#workers) worker.kill();
@@ -125,11 +159,22 @@ export class QueryPool {
   }
 
   #dispatch(): void {
-    while (this.#queue.length > 0) {
-      const worker = this.#pickWorker();
+    for (let first = this.#queue[0]; first; first = this.#queue[0]) {
+      const worker = this.#pickWorker(first);
       if (!worker) return;
       worker.start(this.#nextMessage());
     }
+  }
+
+  /** Rejects the job of `id` at once, and stops its work wherever it is (see the class comment). */
+  #abort(id: number, signal: AbortSignal): void {
+    const queued = this.#queue.findIndex((job) => job.id === id);
+    if (queued !== -1) {
+      const [job] = this.#queue.splice(queued, 1);
+      job?.reject(queryAborted(signal, 'It did not run.'));
+      return;
+    }
+    for (const worker of this.#workers) if (worker.abort(id, signal)) return;
   }
 
   /**
@@ -148,8 +193,13 @@ export class QueryPool {
     return jobs;
   }
 
-  /** An idle process first, then a new one, then the least loaded one with room in its pipeline. */
-  #pickWorker(): Worker | undefined {
+  /**
+   * An idle process first, then a new one, then the least loaded one with room in its pipeline.
+   * A write that may be aborted waits for an idle one: sent behind another query, it could run
+   * and commit between that query's answer and the kill its abort asks for, after its caller
+   * was told it was stopped.
+   */
+  #pickWorker(first: Job): Worker | undefined {
     let best: Worker | undefined;
     const depth = this.#batch > 1 ? 2 : PIPELINE_DEPTH;
     for (const worker of this.#workers) {
@@ -157,7 +207,7 @@ export class QueryPool {
       if (worker.load < depth && (!best || worker.load < best.load)) best = worker;
     }
     if (this.#workers.size < this.#size) return this.#spawn();
-    return best;
+    return !first.task.readOnly && first.signal ? undefined : best;
   }
 
   #spawn(): Worker {
@@ -240,6 +290,21 @@ class Worker {
   }
 
   /**
+   * The job of `id` was aborted: false when this process does not hold it. The one running now
+   * is stopped with its process; one sent behind it is rejected at once, and its process is
+   * stopped when it comes to it (#finish), unless it was answered by then.
+   */
+  abort(id: number, signal: AbortSignal): boolean {
+    if (this.#messages[0]?.[0]?.id === id) {
+      this.#stopRunning(signal);
+      return true;
+    }
+    const job = this.#messages.flat().find((held) => held.id === id);
+    job?.reject(queryAborted(signal, 'It did not run: it was still waiting for its query process.'));
+    return job !== undefined;
+  }
+
+  /**
    * The time limit applies to the query the process is running now, which began at most
    * FLUSH_MS after the process last replied (query-host.mjs) when its message holds several.
    * Until the process is ready, the limit waits and the start-up has its own.
@@ -272,6 +337,8 @@ class Worker {
       if (head.length === 0) this.#messages.shift();
       settle(job, reply);
     }
+    const next = this.#messages[0]?.[0];
+    if (next?.signal?.aborted) return this.#stopRunning(next.signal);
     this.#armTimer();
     if (this.#messages.length === 0) refWhileBusy(this.#child, false);
     this.#onReady();
@@ -305,25 +372,36 @@ class Worker {
    * one did is not known, so each runs again alone.
    */
   #lose(error: SiloError): void {
-    const head = this.#messages[0];
-    if (head?.length === 1) {
+    const head = this.#messages[0] ?? [];
+    if (head.length === 1) {
       const job = head[0] as Job;
       this.#retire();
       job.reject(error);
     } else {
-      this.#retire(true);
+      this.#retire(head.map((job) => ({ ...job, alone: true })));
     }
   }
 
   /**
-   * Leaves the pool, handing back the queries that were waiting behind the running one; with
-   * `retryRunning`, the running message's queries too, each to run alone.
+   * The running query's signal fired: its process is killed, as at the time limit. The cause is
+   * known, so the rest of its message runs again elsewhere as it was sent.
    */
-  #retire(retryRunning = false): void {
+  #stopRunning(signal: AbortSignal): void {
+    const [job, ...rest] = this.#messages[0] ?? [];
+    this.kill();
+    this.#retire(rest);
+    job?.reject(queryAborted(signal, 'Its query process was stopped while it ran; SQLite keeps nothing of an unfinished statement, so a write stopped this way changed nothing.'));
+  }
+
+  /**
+   * Leaves the pool, handing back the queries that were waiting behind the running one, and
+   * `rerun` of the running message. Aborted ones are not handed back: they were answered.
+   */
+  #retire(rerun: readonly Job[] = []): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const [running = [], ...waiting] = this.#messages.splice(0);
-    const orphans = [...(retryRunning ? running.map((job) => ({ ...job, alone: true })) : []), ...waiting.flat()];
+    const [, ...waiting] = this.#messages.splice(0);
+    const orphans = [...rerun, ...waiting.flat()].filter((job) => job.signal?.aborted !== true);
     refWhileBusy(this.#child, false);
     this.#onGone(this, orphans);
   }

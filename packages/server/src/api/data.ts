@@ -112,6 +112,8 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
           ...(query.region ? { region: query.region } : {}),
           ...(query.displayName ? { displayName: query.displayName } : {}),
           actor: c.get('actor'),
+          // A client gone before the file is in place leaves nothing: no instance, the name free.
+          signal: c.req.raw.signal,
         }),
       );
       return c.json(publicInstance(instance), 201);
@@ -127,7 +129,8 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     const readOnly = body.readOnly ?? true;
     if (!readOnly) requireScope(token, 'write');
     visibleInstance(fleet, token, name);
-    const result = await fleet.query(name, body.sql, body.args, { readOnly, actor: c.get('actor') });
+    // A client that goes away stops the query: its process is freed for the next one.
+    const result = await fleet.query(name, body.sql, body.args, { readOnly, actor: c.get('actor'), signal: c.req.raw.signal });
     return c.json(jsonResult(result), 200);
   });
 
@@ -142,7 +145,14 @@ export function dataRoutes(app: OpenAPIHono<ApiEnv>, fleet: Fleet): void {
     // A mistyped jurisdiction or region would match nothing and look like an empty fleet.
     fleet.regions.assertKnown(body.filter ?? {});
     const filter = { ...body.filter, ...(token.jurisdiction === null ? {} : { jurisdiction: token.jurisdiction }) };
-    const events = fleet.queryAll(body.sql, { filter, actor: c.get('actor'), ...(body.args ? { args: body.args } : {}), ...(body.concurrency ? { concurrency: body.concurrency } : {}) });
+    const events = fleet.queryAll(body.sql, {
+      filter,
+      actor: c.get('actor'),
+      // A client that goes away stops the instances' queries under way, not only the ones to come.
+      signal: c.req.raw.signal,
+      ...(body.args ? { args: body.args } : {}),
+      ...(body.concurrency ? { concurrency: body.concurrency } : {}),
+    });
     return ndjson(
       (async function* () {
         for await (const event of events) yield event.status === 'ok' ? { ...jsonResult(event), instance: event.instance, status: event.status } : { ...event, error: clipMessage(forSurface(event.error, 'api')) };

@@ -44,6 +44,9 @@ export const FLEET_ERROR_STATUS: Readonly<Record<SiloErrorCode, number>> = {
   STATEMENT_REFUSED: 422,
   QUERY_TIMEOUT: 422,
   QUERY_MEMORY_EXCEEDED: 422,
+  // The client closed the connection (the request's signal stopped the query): nobody gets this
+  // answer, but the access log does, with nginx's status for a client that went away.
+  QUERY_ABORTED: 499,
   HANDLES_EXHAUSTED: 503,
   ENGINE_FAILURE: 502,
   BACKUP_NOT_FOUND: 404,

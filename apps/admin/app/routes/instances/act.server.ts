@@ -50,21 +50,25 @@ export function importOnce(request: Request, context: Readonly<RouterContextProv
     request,
     context,
     importUploadOptions(fleet),
-    ({ form, file }) => importUploaded(fleet, admin, form, file),
+    ({ form, file }) => importUploaded(fleet, admin, form, file, request.signal),
     // The file's name counts among the fields: the same page's form sent with another file is an import of its own.
     ({ fields, filename }, rest) => submitFormOnce(admin, fields, ['import', field(fields, 'name'), field(fields, 'jurisdiction'), field(fields, 'region'), filename], rest),
   );
 }
 
-/** Imports the uploaded file as the instance the form names: where its page is, or why not. */
-async function importUploaded(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined): Promise<Submitted<InstancesActionResult>> {
+/**
+ * Imports the uploaded file as the instance the form names: where its page is, or why not. A
+ * browser that goes away meanwhile (`signal`: the request's) stops it before the database is put
+ * in place: nothing is created, and the name is free for the import tried again.
+ */
+async function importUploaded(fleet: Fleet, admin: AdminSession, form: FormData, file: UploadedFile | undefined, signal?: AbortSignal): Promise<Submitted<InstancesActionResult>> {
   const name = field(form, 'name');
   const jurisdiction = field(form, 'jurisdiction');
   const region = field(form, 'region');
   const values = { name, jurisdiction, region };
   if (!file || file.size === 0) return { ok: false, refusal: { intent: 'import', code: 'INVALID_INPUT', error: 'Choose a .sqlite file to import.', values } };
   try {
-    await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor });
+    await fleet.importFile(name, file.path, { jurisdiction, ...(region ? { region } : {}), actor: admin.actor, signal });
   } catch (error) {
     const described = describeError(error);
     return { ok: false, refusal: { intent: 'import', code: described.code, error: described.message, values } };
