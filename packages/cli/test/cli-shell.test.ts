@@ -26,6 +26,14 @@ function session(dir: string, args: readonly string[], steps: readonly TerminalS
   return terminalSession(dir, args, steps, { env: { SILO_QUERY_TIMEOUT_MS: String(TIME_LIMIT_MS), SILO_HISTORY: `${dir}/history`, ...env }, giveUpMs: GIVE_UP_MS });
 }
 
+/** A session that ended with Ctrl+D after a statement stopped by Ctrl+C and a `SELECT 41 + 1` answered. */
+function expectStoppedThenAnswered(run: { gaveUp: boolean; code: number | null; output: string }): void {
+  expect(run.gaveUp, run.output).toBe(false);
+  expect(run.code, run.output).toBe(0);
+  expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
+  expect(run.output).toMatch(/│ +42 │/);
+}
+
 describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statement', () => {
   let dir: string;
   let cleanup: () => void;
@@ -53,10 +61,7 @@ describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statemen
       { waitFor: '1 row', keys: '' },
       { waitFor: 'acme> ', keys: '\u0004' },
     ]);
-    expect(run.gaveUp, run.output).toBe(false);
-    expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
-    expect(run.output).toMatch(/│ +42 │/);
+    expectStoppedThenAnswered(run);
     expect(run.output).not.toContain('never run │');
     expect(run.output).not.toContain('QUERY_TIMEOUT');
     expect(run.output).not.toContain('ENGINE_FAILURE');
@@ -78,10 +83,7 @@ describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statemen
       ],
       { TERM: 'dumb' },
     );
-    expect(run.gaveUp, run.output).toBe(false);
-    expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
-    expect(run.output).toMatch(/│ +42 │/);
+    expectStoppedThenAnswered(run);
     expect(run.output).not.toContain('dropped │');
     expect(run.output).not.toContain('[QUERY_FAILED]');
   });
@@ -95,10 +97,7 @@ describe.skipIf(!HAS_SCRIPT)('silo shell on a terminal: Ctrl+C during a statemen
       { waitFor: '1 row', keys: '' },
       { waitFor: 'acme> ', keys: '\u0004' },
     ]);
-    expect(run.gaveUp, run.output).toBe(false);
-    expect(run.code, run.output).toBe(0);
-    expect(run.output).toMatch(/Interrupted: the statement was stopped\./);
-    expect(run.output).toMatch(/│ +42 │/);
+    expectStoppedThenAnswered(run);
   });
 
   it('stops a .read file at the running statement: the statements after it do not run', { timeout: TEST_TIMEOUT_MS }, async () => {
