@@ -1,13 +1,17 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** An unguessable token (256 bits), URL- and cookie-safe. */
 export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Tokens are stored hashed, so a leaked database does not leak live sessions or invites. */
+/**
+ * Tokens are stored hashed, so a leaked database does not leak live sessions or invites.
+ * One-shot `hash`: every signed-in request hashes its session token, and a Hash object per
+ * call cost ~15 µs of a list page's CPU against ~3 µs.
+ */
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token, 'hex');
 }
 
 /** Compares secrets in constant time. */

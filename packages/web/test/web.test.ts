@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -49,6 +50,19 @@ describe('tokens and CSRF', () => {
     expect(randomToken()).not.toBe(token);
     expect(hashToken(token)).toMatch(/^[0-9a-f]{64}$/);
     expect(hashToken(token)).toBe(hashToken(token));
+    // Stored hashes outlive the code that made them: SHA-256 in hex, as ever.
+    expect(hashToken('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('remembers CSRF tokens per secret and session, and they stay the HMAC after eviction', () => {
+    const hmacOf = (secret: string, session: string) => createHmac('sha256', secret).update(`csrf:${session}`).digest('base64url');
+    // Pairs whose plain concatenations collide must not share a remembered token.
+    expect(csrfToken('ab', 'c')).toBe(hmacOf('ab', 'c'));
+    expect(csrfToken('a', 'bc')).toBe(hmacOf('a', 'bc'));
+    expect(csrfToken('a', 'bc')).not.toBe(csrfToken('ab', 'c'));
+    // More sessions than are remembered: the oldest are computed again, to the same value.
+    for (let i = 0; i < 10_050; i++) csrfToken('server secret', `session-${i}`);
+    for (const i of [0, 1, 10_049]) expect(csrfToken('server secret', `session-${i}`)).toBe(hmacOf('server secret', `session-${i}`));
   });
 
   it('binds CSRF tokens to the session and the secret', () => {

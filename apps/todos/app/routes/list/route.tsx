@@ -3,7 +3,6 @@
  * asks for, shared by the action and the optimistic reducer), `optimistic.ts`, `hooks.ts`
  * and the components.
  */
-import { randomToken } from '@silo/web';
 import { data, redirect, useFetchers } from 'react-router';
 import { actionForm } from '../../action-form.server';
 import { csrfMatches, getTenant, requireViewer } from '../../auth.server';
@@ -71,7 +70,8 @@ export async function loader({ context, request, url }: Route.LoaderArgs) {
     // The new-todo form's key without JavaScript: sent twice (a double click), it adds once
     // (add-once.server.ts). Only a page loaded as a document can send it; a `.data` load (a
     // revalidation, a client navigation) serves JavaScript, whose adds send their fetcher's key.
-    ...(documentLoad && { addKey: randomToken() }),
+    // Not a secret (the session scopes it): a pooled UUID, not 32 fresh bytes from the kernel.
+    ...(documentLoad && { addKey: crypto.randomUUID() }),
     unsentTitle: unsent?.title ?? null,
   };
   return unsent ? data(payload, { headers: { 'Set-Cookie': unsent.forget } }) : payload;
