@@ -148,9 +148,9 @@ export function queryAborted(signal: AbortSignal, outcome: string, outcomeUnknow
   });
 }
 
-/** Refuses a query whose signal fired before it was sent anywhere: nothing ran. */
-export function stopIfQueryAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw queryAborted(signal, 'It did not run.');
+/** Refuses a query whose signal fired before it was sent anywhere; `outcome` says what ran (by default, nothing). */
+export function stopIfQueryAborted(signal: AbortSignal | undefined, outcome = 'It did not run.'): void {
+  if (signal?.aborted) throw queryAborted(signal, outcome);
 }
 
 export interface ImportReport {

@@ -11,7 +11,7 @@ import type { ApiTokens } from './catalog/api-tokens';
 import type { TokenGenerations } from './catalog/token-generations';
 import { resolveSettings, type FleetSettings, type FleetSettingsInput, type QueryLimits } from './config';
 import { mapUnordered } from './concurrency';
-import { queryAborted, stopIfImportAborted, stopIfQueryAborted, type Engine, type QueryResult, type SqlArgs, type TenantConnection } from './engine';
+import { stopIfImportAborted, stopIfQueryAborted, type Engine, type QueryResult, type SqlArgs, type TenantConnection } from './engine';
 import { openEngine } from './engines/open-engine';
 import { assertNoForeignWrites, removeAbandonedTempsOf, tempSibling } from './files';
 import { stagingDirOf } from './staging';
@@ -1113,7 +1113,7 @@ export class Fleet {
 
 /** A fleet-wide run whose signal fired ends where it is (QueryAllOptions.signal). */
 function stopRunIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw queryAborted(signal, 'The fleet-wide run ended there: the queries under way were stopped, and no other instance was queried.');
+  stopIfQueryAborted(signal, 'The fleet-wide run ended there: the queries under way were stopped, and no other instance was queried.');
 }
 
 function instanceHandle(instance: InstanceInfo, lease: Lease<TenantConnection>): InstanceHandle {

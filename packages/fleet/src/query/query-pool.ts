@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SiloError } from '../errors';
 import type { QueryLimits } from '../config';
-import { queryAborted, type QueryResult, type SqlArgs } from '../engine';
+import { queryAborted, stopIfQueryAborted, type QueryResult, type SqlArgs } from '../engine';
 import { refusalError, type Refusal } from './refusal';
 import { refWhileBusy } from '../child-ref';
 import { MEMORY_LIMIT_SIGNAL, memoryLimitFlags, memoryLimitMessage } from '../memory/memory-limit';
@@ -110,8 +110,8 @@ export class QueryPool {
 
   run(task: QueryTask, signal?: AbortSignal): Promise<QueryResult> {
     if (this.#closed) return Promise.reject(new SiloError('FLEET_CLOSED', 'The fleet is closed; open it again to run queries.'));
-    if (signal?.aborted) return Promise.reject(queryAborted(signal, 'It did not run.'));
     return new Promise<QueryResult>((resolve, reject) => {
+      stopIfQueryAborted(signal); // thrown in here, it rejects the promise
       this.#queue.push(this.#job(task, signal, resolve, reject));
       if (this.#batch === 1) {
         this.#dispatch();
