@@ -29,7 +29,7 @@ function startingSqlFor(firstTable: string | undefined): string {
   return firstTable === undefined ? 'SELECT type, name, sql FROM sqlite_schema LIMIT 50' : `SELECT * FROM "${firstTable.replaceAll('"', '""')}" LIMIT 50`;
 }
 
-export async function loader({ params, context }: Route.LoaderArgs) {
+export async function loader({ params, request, context }: Route.LoaderArgs) {
   const fleet = context.get(fleetContext);
   const admin = currentAdmin(context);
   const instance = fleet.find(params.name);
@@ -38,7 +38,8 @@ export async function loader({ params, context }: Route.LoaderArgs) {
   let firstTable: string | undefined;
   if (instance.state === 'ready') {
     try {
-      const result = await fleet.query(params.name, SCHEMA_SQL, undefined, { readOnly: true, limits: { maxRows: 5_000 } });
+      // A page left before its schema came stops that query (the request's signal).
+      const result = await fleet.query(params.name, SCHEMA_SQL, undefined, { readOnly: true, limits: { maxRows: 5_000 }, signal: request.signal });
       for (const [table, column, kind] of result.rows) {
         if (typeof table === 'string' && typeof column === 'string') (schema[table] ??= []).push(column);
         if (kind === 'table' && typeof table === 'string') firstTable ??= table;
@@ -82,7 +83,14 @@ export async function action({ params, request, context }: Route.ActionArgs) {
       fleet.admins.recordQuery({ instance: params.name, actor: admin.actor, sql, mode: write ? 'write' : 'read', ok, durationMs: Math.round(durationMs), rowCount });
     };
     try {
-      const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, { readOnly: !write, actor: admin.actor, script: write });
+      // A closed tab or a cancelled request stops the statement (QUERY_ABORTED): its query
+      // process is killed, so a runaway does not hold it until the time limit.
+      const result = await fleet.query(params.name, explain ? `EXPLAIN QUERY PLAN ${sql}` : sql, undefined, {
+        readOnly: !write,
+        actor: admin.actor,
+        script: write,
+        signal: request.signal,
+      });
       record(true, result.rows.length || result.rowsAffected, result.durationMs);
       return {
         ok: true,

@@ -9,15 +9,22 @@ export async function action({ request, context }: Route.ActionArgs) {
   const fleet = context.get(fleetContext);
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
-  const lines = csvLines(fleet.queryAll(sql, { filter, actor: admin.actor }));
+  // The client going away (a closed tab, a cancelled download) aborts the request's signal: the
+  // run ends and the queries under way are stopped with their processes (QUERY_ABORTED).
+  const lines = csvLines(fleet.queryAll(sql, { filter, actor: admin.actor, signal: request.signal }));
   const encoder = new TextEncoder();
+  /** Set once the response is cancelled: nothing is written to it any more (enqueue and close would throw). */
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
+      // A run stopped for a client that went away rejects here: that errors a stream nobody reads.
       const next = await lines.next();
+      if (cancelled) return;
       if (next.done) controller.close();
       else controller.enqueue(encoder.encode(next.value));
     },
     async cancel() {
+      cancelled = true;
       await lines.return(undefined);
     },
   });

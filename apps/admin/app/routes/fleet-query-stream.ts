@@ -1,3 +1,4 @@
+import { isSiloError } from '@silo/fleet';
 import type { Route } from './+types/fleet-query-stream';
 import { fleetContext } from '../lib/fleet.server';
 import { currentAdmin, describeError, smallForm } from '../lib/http.server';
@@ -15,36 +16,45 @@ export async function action({ request, context }: Route.ActionArgs) {
   const { sql, filter } = parseFleetQuery(await smallForm(request), fleet);
   if (sql.trim() === '') return new Response('Write a SQL statement first.', { status: 400 });
   const total = countTargets(fleet, filter);
-  const events = fleet.queryAll(sql, { filter, actor: admin.actor });
+  // The client going away (a closed tab, Stop) aborts the request's signal: the run ends, the
+  // queries under way are stopped with their processes, and the iteration throws QUERY_ABORTED.
+  const events = fleet.queryAll(sql, { filter, actor: admin.actor, signal: request.signal });
   const encoder = new TextEncoder();
   const line = (event: FleetQueryEvent): Uint8Array => encoder.encode(`${JSON.stringify(event)}\n`);
   const started = performance.now();
   let ok = 0;
   let failed = 0;
+  /** Set once the response is cancelled: nothing is written to it any more (enqueue and close would throw). */
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
-      controller.enqueue(line({ type: 'start', total }));
+      const send = (event: FleetQueryEvent): void => {
+        if (!cancelled) controller.enqueue(line(event));
+      };
+      send({ type: 'start', total });
       try {
         for await (const event of events) {
           if (request.signal.aborted) break;
           if (event.status === 'ok') {
             ok++;
-            controller.enqueue(
-              line({ type: 'ok', instance: event.instance, columns: event.columns, rows: toRows(event.rows), truncated: event.truncated, durationMs: event.durationMs }),
-            );
+            send({ type: 'ok', instance: event.instance, columns: event.columns, rows: toRows(event.rows), truncated: event.truncated, durationMs: event.durationMs });
           } else {
             failed++;
-            controller.enqueue(line({ type: 'error', instance: event.instance, code: event.code, error: event.error, durationMs: event.durationMs }));
+            send({ type: 'error', instance: event.instance, code: event.code, error: event.error, durationMs: event.durationMs });
           }
         }
-        controller.enqueue(line({ type: 'done', ok, failed, durationMs: performance.now() - started }));
+        if (!request.signal.aborted) send({ type: 'done', ok, failed, durationMs: performance.now() - started });
       } catch (error) {
-        // A fleet error is written for operators; anything else is logged, not shown.
-        controller.enqueue(line({ type: 'fatal', error: describeError(error).message }));
+        // Stopped for a client that went away: not a failure, and nobody is left to tell.
+        if (!(request.signal.aborted && isSiloError(error, 'QUERY_ABORTED'))) {
+          // A fleet error is written for operators; anything else is logged, not shown.
+          send({ type: 'fatal', error: describeError(error).message });
+        }
       }
-      controller.close();
+      if (!cancelled) controller.close();
     },
     async cancel() {
+      cancelled = true;
       await events.return(undefined);
     },
   });

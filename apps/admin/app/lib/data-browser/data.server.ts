@@ -7,15 +7,16 @@ export type { ColumnInfo, TableEntry, TableSchema };
 
 const LIMITS = { maxRows: 10_000 };
 
-function runner(fleet: Fleet, instance: string): Run {
-  return async ({ sql, args }: Statement) => (await fleet.query(instance, sql, args, { readOnly: true, limits: LIMITS })).rows;
+/** The browser's reads; `signal` (the page request's) stops them when the client goes away: counts and sorts of a big table take a while. */
+function runner(fleet: Fleet, instance: string, signal?: AbortSignal): Run {
+  return async ({ sql, args }: Statement) => (await fleet.query(instance, sql, args, { readOnly: true, limits: LIMITS, signal })).rows;
 }
 
 const text = (value: SqlValue | undefined): string => (value === null || value === undefined ? '' : String(value));
 
 /** Every table (virtual ones too) and its row count, counted in one statement. */
-export async function listTables(fleet: Fleet, instance: string): Promise<TableEntry[]> {
-  const run = runner(fleet, instance);
+export async function listTables(fleet: Fleet, instance: string, signal?: AbortSignal): Promise<TableEntry[]> {
+  const run = runner(fleet, instance, signal);
   const names = (await run({ sql: "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name", args: [] })).map((row) => text(row[0]));
   if (names.length === 0) return [];
   const counts = await run({ sql: names.map((name) => `SELECT count(*) FROM ${quoteName(name)}`).join(' UNION ALL '), args: [] });
@@ -23,8 +24,8 @@ export async function listTables(fleet: Fleet, instance: string): Promise<TableE
 }
 
 /** A table's schema, or TABLE_NOT_FOUND (the name is checked against the instance's own schema). */
-export async function tableSchema(fleet: Fleet, instance: string, table: string): Promise<TableSchema> {
-  const run = runner(fleet, instance);
+export async function tableSchema(fleet: Fleet, instance: string, table: string, signal?: AbortSignal): Promise<TableSchema> {
+  const run = runner(fleet, instance, signal);
   const [row] = await run({ sql: "SELECT name, sql FROM sqlite_schema WHERE type = 'table' AND name = ?", args: [table] });
   if (!row || table.startsWith('sqlite_')) throw new SiloError('INVALID_INPUT', `No table named "${table}".`);
   const sql = text(row[1]);
@@ -69,8 +70,8 @@ export interface GridPage {
   readonly hasPrevious: boolean;
 }
 
-export async function gridPage(fleet: Fleet, instance: string, shape: TableShape, request: PageRequest): Promise<GridPage> {
-  const run = runner(fleet, instance);
+export async function gridPage(fleet: Fleet, instance: string, shape: TableShape, request: PageRequest, signal?: AbortSignal): Promise<GridPage> {
+  const run = runner(fleet, instance, signal);
   const [page, count] = await Promise.all([readPage(shape, request, run), run(countStatement(shape, request.filters))]);
   return {
     rows: page.rows.map((row) => ({ key: row.slice(0, shape.key.length), raw: row, cells: row.slice(shape.key.length).map(toCell) })),

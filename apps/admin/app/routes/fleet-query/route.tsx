@@ -38,7 +38,8 @@ export async function action({ request, context }: Route.ActionArgs) {
   const run: Run = { total: countTargets(fleet, filter), ok: [], errors: [], finished: true };
   const started = performance.now();
   if (sql.trim() !== '') {
-    for await (const event of fleet.queryAll(sql, { filter, actor: admin.actor })) {
+    // A closed tab stops the run (QUERY_ABORTED, not logged: React Router's handleError skips aborted requests).
+    for await (const event of fleet.queryAll(sql, { filter, actor: admin.actor, signal: request.signal })) {
       if (event.status === 'ok') run.ok.push({ type: 'ok', instance: event.instance, columns: event.columns, rows: toRows(event.rows), truncated: event.truncated, durationMs: event.durationMs });
       else run.errors.push({ type: 'error', instance: event.instance, code: event.code, error: event.error, durationMs: event.durationMs });
     }

@@ -39,12 +39,13 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
   // Each rendering of the insert form gets its own token: its post inserts one row (submit-once.server.ts).
   const once = newFormToken();
   if (instance.state !== 'ready') return { name: instance.name, state: instance.state, write, tables: [], view: null, once };
-  const tables = await listTables(fleet, instance.name);
+  // The page's reads stop when its request does (a closed tab, a click elsewhere).
+  const tables = await listTables(fleet, instance.name, request.signal);
   const table = search.get('table') ?? tables[0]?.name;
   if (table === undefined) return { name: instance.name, state: instance.state, write, tables, view: null, once };
   let schema;
   try {
-    schema = await tableSchema(fleet, instance.name, table);
+    schema = await tableSchema(fleet, instance.name, table, request.signal);
   } catch (error) {
     if (isSiloError(error, 'INVALID_INPUT')) throw data(error.message, { status: 404 });
     throw error;
@@ -65,7 +66,7 @@ export async function loader({ params, request, context }: Route.LoaderArgs) {
     limit: PAGE_SIZE,
     cursor: after ?? before,
     direction: before ? 'before' : 'after',
-  });
+  }, request.signal);
   const first = page.rows[0];
   const last = page.rows.at(-1);
   // The shape is the server's paging plan; the page shows the rest.
