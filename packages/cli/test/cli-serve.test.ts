@@ -241,6 +241,23 @@ describe('silo token and silo serve', () => {
     expect(refused.stderr).not.toMatch(/unexpected| {4}at /);
   });
 
+  it('refuses a shutdown drain or deadline that is not a whole number of milliseconds in range, before listening', async () => {
+    for (const [name, value] of [
+      ['SILO_SHUTDOWN_DRAIN_MS', 'abc'],
+      ['SILO_SHUTDOWN_DRAIN_MS', '-5'],
+      ['SILO_SHUTDOWN_DRAIN_MS', '600001'],
+      ['SILO_SHUTDOWN_DRAIN_MS', '1.5'],
+      ['SILO_SHUTDOWN_TIMEOUT_MS', 'soon'],
+      ['SILO_SHUTDOWN_TIMEOUT_MS', '-1'],
+    ] as const) {
+      const refused = await silo(dir, ['serve', '--port', '0'], { env: { [name]: value } });
+      expect(refused.code, `${name}=${value}`).toBe(1);
+      expect(refused.stderr).toContain(`${name} must be an integer`);
+      expect(refused.stderr).toContain(`got "${value}" [CONFIG_INVALID]`);
+      expect(refused.stdout).not.toContain('listening');
+    }
+  });
+
   it('issues a read-only libSQL token for one instance that @libsql/client connects with, until revoked', async () => {
     expect((await silo(dir, ['create', 'acme', '--jurisdiction', 'eu'])).code).toBe(0);
     expect((await silo(dir, ['token', 'create', '--instance', 'acme', '--scope', 'read'])).stderr).toContain('--instance makes a libSQL token');
