@@ -29,6 +29,24 @@ export function describeLoads(runs: readonly Load[]): string {
  * ratio is that run's CPU per request of the one over the other (the server process's own
  * user + system time, so other load on the machine does not count).
  */
+/** Loads of each side per run, taken in turn (ABBA). */
+const CHUNKS = 4;
+
+/**
+ * One run's figure from its equal-length chunks: pages/s and CPU per page over all of them
+ * (CPU weighted by each chunk's pages), p50 and p99 the median chunk's.
+ */
+function combined(chunks: readonly Load[]): Load {
+  const pages = chunks.reduce((sum, chunk) => sum + chunk.rps, 0);
+  return {
+    rps: pages / chunks.length,
+    p50: figure(chunks.map((chunk) => chunk.p50)).median,
+    p99: figure(chunks.map((chunk) => chunk.p99)).median,
+    cpuPerRequestMs: chunks.reduce((sum, chunk) => sum + chunk.cpuPerRequestMs * chunk.rps, 0) / Math.max(1, pages),
+    errors: chunks.reduce((sum, chunk) => sum + chunk.errors, 0),
+  };
+}
+
 export async function floorBench(size: { instances: number; seconds: number; runs: number }): Promise<BenchRow> {
   buildTodos();
   log('  building the floor app…');
@@ -44,13 +62,19 @@ export async function floorBench(size: { instances: number; seconds: number; run
     await load(silo, tenants, 'page', 2); // JIT warm-up of both
     await load(floor, tenants, 'page', 2);
     await repeat(size.runs, async (run) => {
-      // A server that has just had the cores back after the other's run is slower for a second
-      // or so (its working set left the CPU caches: about 15% more CPU per page measured): each
-      // run starts with a second of load that is not counted, so both are measured warm.
-      await load(silo, tenants, 'page', 1);
-      runs.silo.push(await load(silo, tenants, 'page', size.seconds));
-      await load(floor, tenants, 'page', 1);
-      runs.floor.push(await load(floor, tenants, 'page', size.seconds));
+      // The VM's speed moves from one ten-second stretch to the next (a whole run of one side
+      // measured 1.5× the CPU per page of the next), so a run is CHUNKS short loads of each side
+      // in turn, in ABBA order: a slow stretch falls on both. A server that has just had the
+      // cores back after the other's load is slower for a moment (its working set left the
+      // CPU caches); in turn, both sides pay that alike.
+      const chunks = { silo: [] as Load[], floor: [] as Load[] };
+      const chunkSeconds = Math.max(1, Math.round(size.seconds / CHUNKS));
+      for (let chunk = 0; chunk < CHUNKS; chunk++) {
+        const order = chunk % 2 === 0 ? (['silo', 'floor'] as const) : (['floor', 'silo'] as const);
+        for (const side of order) chunks[side].push(await load(side === 'silo' ? silo : floor, tenants, 'page', chunkSeconds));
+      }
+      runs.silo.push(combined(chunks.silo));
+      runs.floor.push(combined(chunks.floor));
       const [s, f] = [runs.silo.at(-1) as Load, runs.floor.at(-1) as Load];
       log(`  floor run ${run + 1}: Silo ${s.cpuPerRequestMs.toFixed(2)} ms CPU/page (${Math.round(s.rps)} pages/s) vs floor ${f.cpuPerRequestMs.toFixed(2)} ms (${Math.round(f.rps)} pages/s): ${(s.cpuPerRequestMs / f.cpuPerRequestMs).toFixed(2)}×`);
     });
@@ -70,6 +94,7 @@ export async function floorBench(size: { instances: number; seconds: number; run
         'floor (bench/floor-app)': describeLoads(runs.floor),
         'per-run ratios (Silo ÷ floor, CPU per page)': perRun,
         why: 'CPU per page is the server process\'s own user + system time over the pages it answered, so it does not move with other load on the machine; pages/s and p99 do',
+        how: `each run is ${CHUNKS} loads of each server in turn (ABBA), ${Math.max(1, Math.round(size.seconds / CHUNKS))} s each, so a slower stretch of the VM falls on both; p50 and p99 are the median load's`,
       },
       reproduce: 'npm run bench -- --only floor',
     },
