@@ -121,6 +121,25 @@ describe('a query whose abort signal fires', () => {
     expect((await slow).rows).toEqual([[10_000_001]]);
     expect(await noteCount(fleet, 'acme')).toBe(0);
   });
+
+  it('a write is never sent behind another query: a process stopped for an abort does not run it twice', async () => {
+    const fleet = await fleetWith('acme', { queryWorkers: 1 });
+    const slow = fleet.query('acme', SLOW, [], { limits: LONG });
+    const stop = new AbortController();
+    const stopped = fleet.query('acme', 'SELECT 1', [], { signal: stop.signal });
+    // No signal of its own: were it sent behind the two reads, it would run there, and then run
+    // again elsewhere when the process is stopped for the aborted read ahead of it.
+    const write = fleet.query('acme', "INSERT INTO notes (body) VALUES ('once')", [], { readOnly: false });
+    await busyQueryProcess();
+    stop.abort();
+    // This process busy meanwhile, as under load: the slow read ends and what was sent behind it
+    // runs before this process reads the answers.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 4_000);
+    await expect(stopped).rejects.toMatchObject({ code: 'QUERY_ABORTED' });
+    expect((await write).rowsAffected).toBe(1);
+    expect((await slow).rows).toEqual([[10_000_001]]);
+    expect(await noteCount(fleet, 'acme', "body = 'once'")).toBe(1);
+  });
 });
 
 describe('a fleet-wide run whose abort signal fires', () => {

@@ -194,10 +194,11 @@ export class QueryPool {
   }
 
   /**
-   * An idle process first, then a new one, then the least loaded one with room in its pipeline.
-   * A write that may be aborted waits for an idle one: sent behind another query, it could run
-   * and commit between that query's answer and the kill its abort asks for, after its caller
-   * was told it was stopped.
+   * An idle process first, then a new one, then, for a read, the least loaded one with room in
+   * its pipeline. A write waits for an idle process: sent behind another query, it could run and
+   * commit while its answer waits in the pipe, and then either run a second time (the process
+   * stopped for a time limit or an abort of a query ahead of it, whose followers run again
+   * elsewhere) or commit after its own abort was answered as "it did not run".
    */
   #pickWorker(first: Job): Worker | undefined {
     let best: Worker | undefined;
@@ -207,7 +208,7 @@ export class QueryPool {
       if (worker.load < depth && (!best || worker.load < best.load)) best = worker;
     }
     if (this.#workers.size < this.#size) return this.#spawn();
-    return !first.task.readOnly && first.signal ? undefined : best;
+    return first.task.readOnly ? best : undefined;
   }
 
   #spawn(): Worker {
@@ -390,7 +391,7 @@ class Worker {
     const [job, ...rest] = this.#messages[0] ?? [];
     this.kill();
     this.#retire(rest);
-    job?.reject(queryAborted(signal, 'Its query process was stopped while it ran; SQLite keeps nothing of an unfinished statement, so a write stopped this way changed nothing.'));
+    job?.reject(queryAborted(signal, 'Its query process was stopped while it ran; SQLite keeps nothing of an unfinished statement, so a write stopped this way changed nothing (unless it finished in that same instant).'));
   }
 
   /**
