@@ -3,7 +3,7 @@
  * one data folder: a slot is taken over only when its owner is known gone, and a live owner of
  * another host, whose pid means nothing here, keeps its slot while it touches the lock.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,43 @@ describe('claimReplicaSlot', () => {
     rmSync(path.join(dir, 'slot-0'), { recursive: true });
     heldBy(PROCESS_TOKEN);
     expect(claimReplicaSlot(dir).file).toBe(path.join(dir, 'slot-1', 'catalog.db'));
+  });
+
+  it("stays off a slot whose take-over another process has under way, and clears a take-over its taker left behind", () => {
+    const lock = heldBy(`other-container/some-boot/${LIVE_PID_OTHER_START}`, SLOT_STALE_MS + 60_000);
+    const takeover = path.join(dir, 'slot-0', 'takeover');
+    writeFileSync(takeover, 'another-container/its-boot/1.123');
+    expect(claimReplicaSlot(dir).file).toBe(path.join(dir, 'slot-1', 'catalog.db'));
+    expect(readFileSync(lock, 'utf8')).toBe(`other-container/some-boot/${LIVE_PID_OTHER_START}`);
+    // Left by a taker that died in its few steps: as old as an abandoned lock, it is cleared.
+    const old = new Date(Date.now() - SLOT_STALE_MS - 60_000);
+    utimesSync(takeover, old, old);
+    expect(claimReplicaSlot(dir).file).toBe(path.join(dir, 'slot-0', 'catalog.db'));
+    expect(readFileSync(lock, 'utf8')).toBe(PROCESS_OWNER);
+    expect(existsSync(takeover)).toBe(false);
+  });
+
+  it('once its slot was taken over (its owner paused too long), neither touches nor releases the new owner\'s lock', async () => {
+    const slot = claimReplicaSlot(dir);
+    const lock = path.join(dir, 'slot-0', 'owner');
+    const successor = `other-container/some-boot/${LIVE_PID_OTHER_START}`;
+    writeFileSync(lock, successor);
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(lock, old, old);
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      slot.touch();
+      slot.touch();
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(statSync(lock).mtimeMs).toBe(old.getTime());
+    expect(warnings.filter((message) => message.includes('was taken over'))).toHaveLength(1);
+    slot.release();
+    expect(readFileSync(lock, 'utf8')).toBe(successor);
   });
 
   it('touch() moves the lock forward, so the slot does not look abandoned', () => {

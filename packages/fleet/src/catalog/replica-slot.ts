@@ -33,9 +33,17 @@ export function claimReplicaSlot(dir: string): ReplicaSlot {
     const lock = path.join(slot, 'owner');
     makePrivateDir(slot);
     if (!tryLock(lock)) continue;
+    let warned = false;
     return {
       file: path.join(slot, 'catalog.db'),
       touch: () => {
+        // A process paused past SLOT_STALE_MS (SIGSTOP, a suspended VM) may find its slot taken
+        // over: refreshing the new owner's lock would hide that owner's death from the next.
+        if (!holds(lock)) {
+          if (!warned) process.emitWarning(`silo: the catalog replica slot ${slot} was taken over by another process while this one did not touch its lock (paused for over ${SLOT_STALE_MS / 60_000} minutes?); restart this process to claim a slot of its own.`);
+          warned = true;
+          return;
+        }
         try {
           const now = new Date();
           utimesSync(lock, now, now);
@@ -43,25 +51,61 @@ export function claimReplicaSlot(dir: string): ReplicaSlot {
           // Removed by hand: the next claim of another process may take the slot, as before.
         }
       },
-      release: () => rmSync(lock, { force: true }),
+      // Only our own lock: one taken over meanwhile belongs to its new owner.
+      release: () => {
+        if (holds(lock)) rmSync(lock, { force: true });
+      },
     };
+  }
+}
+
+function holds(lock: string): boolean {
+  try {
+    return readFileSync(lock, 'utf8').trim() === PROCESS_OWNER;
+  } catch {
+    return false;
   }
 }
 
 function tryLock(lock: string): boolean {
   if (createLock(lock)) return true;
+  const judged = abandonedOwner(lock);
+  if (judged === undefined) return false;
+  // Two processes may judge the same lock abandoned (containers started together after a
+  // crash): the one that creates `takeover` replaces it, and the other, which read the lock
+  // before that, finds the lock changed when it gets there. A `takeover` left by a process
+  // that died in those few steps is cleared once it is as old as an abandoned lock.
+  const takeover = path.join(path.dirname(lock), 'takeover');
+  clearIfOlder(takeover, SLOT_STALE_MS);
+  if (!createLock(takeover)) return false;
+  try {
+    if (abandonedOwner(lock) !== judged) return createLock(lock);
+    rmSync(lock, { force: true });
+    return createLock(lock);
+  } finally {
+    rmSync(takeover, { force: true });
+  }
+}
+
+/** The owner named in `lock` when that owner is gone; undefined while it runs (or the lock is gone). */
+function abandonedOwner(lock: string): string | undefined {
   let owner: string;
   let touchedAt: number;
   try {
     owner = readFileSync(lock, 'utf8').trim();
     touchedAt = statSync(lock).mtimeMs;
   } catch {
-    return false; // Released or taken over just now: try the next slot.
+    return undefined; // Released or taken over just now: try the next slot.
   }
-  if (owner === '' || !ownerGone(owner, touchedAt)) return false;
-  // The owner died without releasing: take over, unless another process was quicker.
-  rmSync(lock, { force: true });
-  return createLock(lock);
+  return owner !== '' && ownerGone(owner, touchedAt) ? owner : undefined;
+}
+
+function clearIfOlder(file: string, ageMs: number): void {
+  try {
+    if (Date.now() - statSync(file).mtimeMs > ageMs) rmSync(file, { force: true });
+  } catch {
+    // None there.
+  }
 }
 
 function createLock(lock: string): boolean {
