@@ -160,7 +160,8 @@ describe('shutdown', () => {
   });
 
   it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and serves pages (and metrics) until the drain ends', async () => {
-    const server = await startServer({ SILO_SHUTDOWN_DRAIN_MS: '3000', SILO_METRICS_PORT: '0' });
+    // Ten seconds: the three requests below must land inside the drain on however busy a machine.
+    const server = await startServer({ SILO_SHUTDOWN_DRAIN_MS: '10000', SILO_METRICS_PORT: '0' });
     const metricsUrl = /metrics on (http:\/\/\S+\/metrics)/.exec(server.output())?.[1] ?? '';
     try {
       expect((await get(server.url, '/readyz')).status).toBe(200);

@@ -166,10 +166,11 @@ describe('silo token and silo serve', () => {
 
   it('with SILO_SHUTDOWN_DRAIN_MS, fails /readyz at once on SIGTERM and answers new connections until the drain ends', async () => {
     const { token } = json<{ token: string }>(await silo(dir, ['token', 'create', '--scope', 'write', '--json']));
-    const { url, pid, exited, errors } = await serve({ SILO_SHUTDOWN_DRAIN_MS: '3000' });
+    // Ten seconds: the probe and the create below must land inside the drain on however busy a machine.
+    const { url, pid, exited, errors } = await serve({ SILO_SHUTDOWN_DRAIN_MS: '10000' });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     process.kill(pid, 'SIGTERM');
-    await expect.poll(errors, { timeout: 10_000 }).toContain('SIGTERM: /readyz fails from now; answering as usual for 3000 ms');
+    await expect.poll(errors, { timeout: 10_000 }).toContain('SIGTERM: /readyz fails from now; answering as usual for 10000 ms');
     // A new connection each time: the load balancer's probe, and the work it still sends meanwhile.
     const fresh = { headers: { Connection: 'close' } };
     const probe = await fetch(`${url}/readyz`, fresh);
